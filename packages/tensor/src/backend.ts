@@ -1,0 +1,145 @@
+import type { DType, TypedArray } from './dtype';
+import type { Expr } from './expr';
+
+/**
+ * The Backend contract: the only way work reaches a device.
+ *
+ * Storage is an opaque handle the backend owns. Every kernel takes strided
+ * views (shape + strides + offset over a storage), so reshape, transpose,
+ * broadcast and slice never copy; a kernel handles the strides or makes a
+ * contiguous copy itself. Every kernel returns new, contiguous, row-major
+ * storage of the documented shape. The frontend (`@tsdl/tensor`) has already
+ * validated shapes, axes and dtypes, so kernels do no checking of their own.
+ */
+export type DataId = object;
+
+/** A strided view of a backend storage. Strides are in elements; 0 on broadcast dims. */
+export interface View {
+  readonly data: DataId;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export interface BackendMemory {
+  /** Storages currently allocated (pooled, freed buffers not counted). */
+  buffers: number;
+  /** Bytes in those storages. */
+  bytes: number;
+}
+
+/**
+ * One elementwise kernel: `exprs[k]` computes output k at every index of
+ * `shape`. Inputs are already broadcast to `shape` (same rank, stride 0 on
+ * broadcast dims). `key` is a canonical text of the expressions for caching.
+ */
+export interface ElementwiseSpec {
+  readonly exprs: readonly Expr[];
+  readonly inputs: readonly View[];
+  /** Values of the expressions' `scalar` leaves, passed at run time (not part of `key`). */
+  readonly scalars: readonly number[];
+  readonly shape: readonly number[];
+  readonly dtypes: readonly DType[];
+  readonly key: string;
+}
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'any' | 'all';
+
+/** Convolution geometry, channels-last (NHWC input, HWIO filter). */
+export interface Conv2dParams {
+  readonly batch: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly inC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly outC: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
+/** Pooling geometry, channels-last (NHWC). Padding cells are ignored by max and by avg's divisor. */
+export interface Pool2dParams {
+  readonly kind: 'max' | 'avg';
+  readonly batch: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly channels: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
+export interface Backend {
+  /** A short name for messages and memory reports: 'cpu', 'webgpu' … */
+  readonly name: string;
+
+  // ---- storage ----------------------------------------------------------
+  /** Creates storage holding a copy of `values` (already of `dtype`'s array type). */
+  write(values: TypedArray, dtype: DType): DataId;
+  /** Reads a whole storage back to the host. */
+  read(data: DataId): Promise<TypedArray>;
+  /** Synchronous read, where the device allows it (absent on WebGPU). */
+  readSync?(data: DataId): TypedArray;
+  /** Releases a storage; the frontend calls it exactly once per storage. */
+  free(data: DataId): void;
+  memory(): BackendMemory;
+
+  // ---- compute ------------------------------------------------------------
+  /** Elementwise expressions over broadcast views; one storage per expression. */
+  elementwise(spec: ElementwiseSpec): DataId[];
+  /**
+   * Reduces the trailing axes of `x` whose sizes multiply to `inner`; the
+   * result has size(x) / inner elements in row-major order of the leading
+   * axes. argmax/argmin return int32 indices into the reduced block (first
+   * occurrence), any/all return bool; the others keep `outDtype`.
+   */
+  reduce(op: ReduceOp, x: View, inner: number, outDtype: DType): DataId;
+  /** Concatenates views along `axis`; all have the output's rank and dtype. */
+  concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId;
+  /** Pads each axis by [before, after] cells of `value`. */
+  pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId;
+  /** out[..., i, ...] = x[..., indices[i], ...] along `axis`; indices int32, already in range. */
+  gather(x: View, indices: View, axis: number): DataId;
+  /** The adjoint of gather: a zero tensor of `outShape` with updates added at `indices` along `axis`. */
+  scatterAdd(updates: View, indices: View, axis: number, outShape: readonly number[]): DataId;
+  /**
+   * Batched matmul, float32: a [...B, M, K] @ b [...B, K, N] -> [...B, M, N].
+   * Batch dims are already broadcast (stride 0 where repeated). A transposed
+   * operand arrives as a view with swapped strides: the kernel reads it as is.
+   */
+  matmul(a: View, b: View): DataId;
+  /** x [N,H,W,C] (*) w [kH,kW,C,O] -> [N,outH,outW,O]. */
+  conv2d(x: View, w: View, p: Conv2dParams): DataId;
+  /** d(conv2d)/dx: dy [N,outH,outW,O], w -> dx [N,H,W,C]. */
+  conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId;
+  /** d(conv2d)/dw: x, dy -> dw [kH,kW,C,O]. */
+  conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId;
+  /** Max or average pooling, NHWC. */
+  pool2d(x: View, p: Pool2dParams): DataId;
+  /** Pooling gradient: dy [N,outH,outW,C] -> dx [N,H,W,C] (x is needed by max). */
+  pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId;
+  /** Softmax (or log-softmax) over the last axis, numerically stable. */
+  softmax(x: View, log: boolean): DataId;
+  /**
+   * `size` float32 values of a counter-based stream: element i depends only on
+   * (key, i), so results are reproducible and identical on every backend that
+   * follows `randomUniform` / `randomNormal` in random.ts.
+   */
+  random(dist: 'uniform' | 'normal', size: number, key: number): DataId;
+
+  /** Releases everything the backend holds (devices, pools). */
+  dispose?(): void;
+}

@@ -1,0 +1,135 @@
+import type { Backend, DataId } from './backend';
+import type { DType } from './dtype';
+import { BackendError } from './errors';
+import { getBackend } from './registry';
+import { contiguousStrides, sizeOf } from './shape';
+import { Storage } from './storage';
+import { Tensor } from './tensor';
+
+/**
+ * The single dispatch point. Every op runs through `dispatch`: it checks that
+ * its tensor inputs are alive and on one backend, runs the op's compute, and
+ * — when gradients are being recorded — hands the call to the autograd hook.
+ * `tensor` never imports `autograd`; autograd installs itself here.
+ */
+
+/** What autograd needs from the engine: a recorder at dispatch and the backward pass. */
+export interface AutogradHooks {
+  /** Called after an op whose inputs include a tensor that requires grad. */
+  record(op: string, inputs: readonly (Tensor | number)[], attrs: unknown, outputs: readonly Tensor[]): void;
+  /** Runs the backward pass from `root` (Tensor.backward delegates here). */
+  backward(root: Tensor, seed?: Tensor, options?: { retainGraph?: boolean }): void;
+}
+
+let hooks: AutogradHooks | null = null;
+let gradEnabled = true;
+
+export function setAutogradHooks(h: AutogradHooks | null): void {
+  hooks = h;
+}
+
+export function autogradHooks(): AutogradHooks | null {
+  return hooks;
+}
+
+/** Whether ops are recorded for autograd right now (false inside noGrad). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Switches recording on or off and returns the previous setting. */
+export function setGradEnabled(on: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  return prev;
+}
+
+// ---- scopes (tidy) and live-tensor accounting -------------------------------
+
+const scopes: Tensor[][] = [];
+let liveTensors = 0;
+
+/** @internal Called by the Tensor constructor. */
+export function trackTensor(t: Tensor): void {
+  liveTensors++;
+  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+}
+
+/** @internal Called by Tensor.dispose. */
+export function untrackTensor(): void {
+  liveTensors--;
+}
+
+export function liveTensorCount(): number {
+  return liveTensors;
+}
+
+/** @internal */
+export function pushScope(): void {
+  scopes.push([]);
+}
+
+/** @internal Pops a scope, disposing its tensors except those in `keepSet`, which move to the parent scope. */
+export function popScope(keepSet: Set<Tensor>): void {
+  const scope = scopes.pop();
+  if (!scope) return;
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  for (const t of scope) {
+    if (t.isDisposed || t.isKept) continue;
+    if (keepSet.has(t)) parent?.push(t);
+    else t.dispose();
+  }
+}
+
+// ---- dispatch -----------------------------------------------------------------
+
+/** The backend that runs an op: the inputs' common backend, or the active one when there are none. */
+export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Backend {
+  let backend: Backend | null = null;
+  for (const x of inputs) {
+    if (typeof x === 'number') continue;
+    x.assertAlive(op);
+    const b = x.storage.backend;
+    if (backend === null) backend = b;
+    else if (b !== backend) {
+      throw new BackendError(
+        `${op}: inputs are on different backends ('${backend.name}' and '${b.name}'); move one with t.to(backend) first`,
+      );
+    }
+  }
+  return backend ?? getBackend();
+}
+
+/**
+ * Runs one op: `compute` gets the backend and returns the output tensor(s).
+ * Ops are recorded only when grad mode is on and some input requires grad.
+ */
+export function dispatch<T extends Tensor | Tensor[]>(
+  op: string,
+  inputs: readonly (Tensor | number)[],
+  attrs: unknown,
+  compute: (backend: Backend) => T,
+): T {
+  const backend = backendOf(op, inputs);
+  const out = compute(backend);
+  if (hooks !== null && gradEnabled) {
+    for (const x of inputs) {
+      if (typeof x !== 'number' && x.requiresGrad) {
+        hooks.record(op, inputs, attrs, Array.isArray(out) ? out : [out]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Wraps fresh contiguous backend storage as a tensor. */
+export function wrap(backend: Backend, data: DataId, shape: readonly number[], dtype: DType): Tensor {
+  const size = sizeOf(shape);
+  return new Tensor(new Storage(backend, data, dtype, size), shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A new tensor handle over an existing storage (a view); retains the storage. */
+export function view(src: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  return new Tensor(src.storage.retain(), shape, strides, offset, src.dtype);
+}

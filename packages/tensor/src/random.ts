@@ -1,0 +1,49 @@
+/**
+ * Seeded, counter-based random numbers. Element i of a random op with key k
+ * is a pure function of (k, i), so a GPU computes it in parallel, and every
+ * backend that follows these formulas gives the same values for the same seed.
+ *
+ * The host keeps a small generator that hands each random op a fresh key;
+ * `seed(n)` resets it, so a whole program is reproducible.
+ */
+
+/** A 32-bit integer mixer (Wellons' lowbias32): good avalanche with two multiplies. */
+export function mix32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  return x;
+}
+
+/** 32 random bits for counter i of stream `key`. */
+export function randomBits(key: number, i: number): number {
+  return mix32((mix32((i ^ key) >>> 0) + key) >>> 0);
+}
+
+/** Uniform float in [0, 1) with 24 random bits, exactly representable in float32. */
+export function randomUniform(key: number, i: number): number {
+  return (randomBits(key, i) >>> 8) * 5.960464477539063e-8; // 2^-24
+}
+
+/** Standard normal by Box–Muller over counters 2i and 2i+1. */
+export function randomNormal(key: number, i: number): number {
+  const u1 = ((randomBits(key, 2 * i) >>> 8) + 1) * 5.960464477539063e-8; // (0, 1]
+  const u2 = (randomBits(key, 2 * i + 1) >>> 8) * 5.960464477539063e-8;
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+let state = 0x2545f491;
+
+/** Resets the global generator: the same seed gives the same sequence of random ops. */
+export function seed(n: number): void {
+  state = mix32((Math.floor(n) ^ 0x2545f491) >>> 0);
+}
+
+/** The key for the next random op (advances the global generator), or a key derived from an explicit seed. */
+export function nextKey(explicitSeed?: number): number {
+  if (explicitSeed !== undefined) return mix32((Math.floor(explicitSeed) ^ 0x9e3779b9) >>> 0);
+  state = (state + 0x9e3779b9) >>> 0;
+  return mix32(state);
+}

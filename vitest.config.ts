@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// One run over every workspace project, so CI sees a single summary.
+// Each project keeps its own vitest.config.ts for `turbo run test`.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'tooling/*', 'apps/*'],
+  },
+});
