@@ -1,11 +1,11 @@
 import type { Backend, View } from './backend';
 import type { DType, TypedArray } from './dtype';
 import { autogradHooks, trackTensor, untrackTensor } from './engine';
-import { DisposedError, DTypeError, GradientError } from './errors';
+import { BackendError, DisposedError, DTypeError, GradientError, ShapeError } from './errors';
 import { formatTensor } from './format';
 import * as ops from './ops/index';
 import type { NestedArray } from './ops/nested';
-import { sizeOf } from './shape';
+import { contiguousStrides, sizeOf } from './shape';
 import type { Storage } from './storage';
 
 /** What autograd attaches to a tensor made by a recorded op. */
@@ -27,8 +27,9 @@ let nextId = 0;
 export class Tensor {
   readonly id = nextId++;
   readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
+  /** Element strides of this view (changed only by assign, which makes the tensor dense). */
+  strides: readonly number[];
+  offset: number;
   readonly dtype: DType;
   readonly size: number;
   /** @internal The storage this view reads. */
@@ -120,7 +121,7 @@ export class Tensor {
   /** The values as a flat row-major typed array (a copy). */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
-    const c = this.isPlain() ? this : ops.contiguous(this);
+    const c = this.isPlain() ? this : ops.copyContiguous(this);
     try {
       const all = await c.storage.backend.read(c.storage.data);
       return c.size === all.length ? all : all.slice(0, c.size);
@@ -134,9 +135,9 @@ export class Tensor {
     this.assertAlive('dataSync');
     const read = this.storage.backend.readSync;
     if (!read) {
-      throw new DTypeError(`dataSync: backend '${this.backend.name}' cannot read synchronously; use await t.data()`);
+      throw new BackendError(`dataSync: backend '${this.backend.name}' cannot read synchronously; use await t.data()`);
     }
-    const c = this.isPlain() ? this : ops.contiguous(this);
+    const c = this.isPlain() ? this : ops.copyContiguous(this);
     try {
       const all = read.call(c.storage.backend, c.storage.data);
       return c.size === all.length ? all : all.slice(0, c.size);
@@ -156,7 +157,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new DTypeError(`item: tensor has ${this.size} elements, expected exactly 1`);
+    if (this.size !== 1) throw new ShapeError(`item: tensor has ${this.size} elements, expected exactly 1`);
     return this.dataSync()[0];
   }
 
@@ -206,10 +207,12 @@ export class Tensor {
     return this;
   }
 
-  /** @internal Swaps in new storage; used by assign. */
+  /** @internal Swaps in new dense storage of the same shape and dtype; used by assign. */
   replaceStorage(next: Storage): void {
     this.storage.release();
     this.storage = next;
+    this.strides = contiguousStrides(this.shape);
+    this.offset = 0;
   }
 
   // ---- moving between backends ---------------------------------------------------
@@ -290,7 +293,7 @@ export class Tensor {
   unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
   transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
   permute(perm: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  /** The matrix transpose (last two axes swapped). */
+  /** All axes reversed, as NumPy's .T (the matrix transpose for 2-D). */
   get T(): Tensor { return ops.transpose(this); }
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
   slice(begin: readonly (number | null)[], end?: readonly (number | null)[], step?: readonly number[]): Tensor { return ops.slice(this, begin, end, step); }

@@ -1,0 +1,152 @@
+import {
+  GradientError,
+  ShapeError,
+  Tensor,
+  add,
+  clone,
+  fmtShape,
+  onesLike,
+  setGradEnabled,
+  shapesEqual,
+  tidy,
+} from '@tsdl/tensor';
+import { GraphNode } from './node';
+import { SavedTensor } from './saved';
+import { unbroadcast } from './unbroadcast';
+
+export interface BackwardOptions {
+  /** Keep saved tensors so backward can run through this graph again. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  createGraph?: boolean;
+}
+
+/** Nodes reachable from `root`, ordered so every node comes after all nodes that consume its output. */
+function topoOrder(root: GraphNode): GraphNode[] {
+  const order: GraphNode[] = [];
+  const seen = new Set<GraphNode>([root]);
+  // Iterative post-order DFS, so deep graphs (long training unrolls) cannot overflow the stack.
+  const stack: [GraphNode, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    if (i < node.edges.length) {
+      top[1] = i + 1;
+      const e = node.edges[i];
+      if (e && 'node' in e && !seen.has(e.node)) {
+        seen.add(e.node);
+        stack.push([e.node, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * The reverse pass from `root` with gradient `seed` (ones for a scalar). Calls
+ * `onLeaf` once per leaf with its total gradient, which the caller owns.
+ */
+export function runBackward(
+  root: Tensor,
+  seed: Tensor | undefined,
+  options: BackwardOptions,
+  onLeaf: (leaf: Tensor, grad: Tensor) => void,
+): void {
+  root.assertAlive('backward');
+  if (!root.requiresGrad) {
+    throw new GradientError(
+      `backward: the tensor (shape ${fmtShape(root.shape)}) does not require grad; set requiresGrad = true on an input before computing it`,
+    );
+  }
+  if (seed === undefined && root.size !== 1) {
+    throw new GradientError(
+      `backward: the tensor has shape ${fmtShape(root.shape)}; a gradient seed of that shape is needed for a non-scalar (e.g. backward(onesLike(t)))`,
+    );
+  }
+  if (seed !== undefined && !shapesEqual(seed.shape, root.shape)) {
+    throw new ShapeError(`backward: seed shape ${fmtShape(seed.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
+  }
+  const prev = setGradEnabled(options.createGraph ?? false);
+  const leafGrads = new Map<Tensor, Tensor>();
+  try {
+    tidy(() => {
+      const s = seed ?? onesLike(root);
+      const rootNode = root.gradFn;
+      if (!(rootNode instanceof GraphNode)) {
+        leafGrads.set(root, (s === seed ? clone(s) : s).keep());
+        return;
+      }
+      const grads = new Map<GraphNode, Tensor>([[rootNode, s]]);
+      const order = topoOrder(rootNode);
+      for (const node of order) {
+        const dy = grads.get(node);
+        if (!dy) continue;
+        grads.delete(node);
+        if (node.isFreed) {
+          throw new GradientError(
+            `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
+          );
+        }
+        if (!node.entry) throw new GradientError(`backward: no gradient rule is registered for op '${node.op}'`);
+        const inputs = node.savedInputs.map((s) => (s instanceof SavedTensor ? s.materialize() : s));
+        const output = node.savedOutput?.materialize();
+        const ctx = {
+          inputs: inputs as (Tensor | number)[],
+          output: output as Tensor,
+          attrs: node.attrs,
+          inputShapes: node.inputShapes,
+          needs: node.edges.map((e) => e !== null),
+          backends: node.backends,
+        };
+        const inGrads = node.entry.rule(dy, ctx);
+        node.edges.forEach((edge, i) => {
+          const g = inGrads[i];
+          if (!edge || !g) return;
+          const shaped = unbroadcast(g, node.inputShapes[i]);
+          if (!shapesEqual(shaped.shape, node.inputShapes[i])) {
+            throw new GradientError(
+              `backward: the rule for '${node.op}' gave a gradient of shape ${fmtShape(shaped.shape)} for an input of shape ${fmtShape(node.inputShapes[i])}`,
+            );
+          }
+          if ('node' in edge) {
+            const acc = grads.get(edge.node);
+            grads.set(edge.node, acc ? add(acc, shaped) : shaped);
+          } else {
+            const acc = leafGrads.get(edge.leaf);
+            const next = (acc ? add(acc, shaped) : shaped).keep();
+            if (acc) acc.dispose();
+            leafGrads.set(edge.leaf, next);
+          }
+        });
+        if (!options.retainGraph) node.freeSaved();
+      }
+    });
+  } catch (e) {
+    for (const g of leafGrads.values()) g.dispose();
+    throw e;
+  } finally {
+    setGradEnabled(prev);
+  }
+  for (const [leaf, g] of leafGrads) onLeaf(leaf, g);
+}
+
+/** PyTorch-style backward: accumulates into `.grad` of every leaf that requires grad. */
+export function backward(root: Tensor, seed?: Tensor, options: BackwardOptions = {}): void {
+  runBackward(root, seed, options, (leaf, g) => {
+    if (leaf.isDisposed) {
+      g.dispose();
+      return;
+    }
+    if (leaf.grad && !leaf.grad.isDisposed) {
+      const sum = tidy(() => add(leaf.grad as Tensor, g)).keep();
+      leaf.grad.dispose();
+      g.dispose();
+      leaf.grad = sum;
+    } else {
+      leaf.grad = g;
+    }
+  });
+}

@@ -1,0 +1,56 @@
+import type { DType, TypedArray } from './dtype';
+
+/**
+ * NumPy-style text of a tensor's values. Past 1000 elements each axis shows
+ * its first and last 3 entries around "...", as NumPy does.
+ */
+const THRESHOLD = 1000;
+const EDGE = 3;
+
+function fmtValue(v: number, dtype: DType, floatDigits: boolean): string {
+  if (dtype === 'bool') return v ? 'true' : 'false';
+  if (dtype === 'int32') return String(v);
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (!floatDigits && Number.isInteger(v)) return `${v}.`;
+  const s = Number(v.toPrecision(4));
+  return Math.abs(s) >= 1e6 || (s !== 0 && Math.abs(s) < 1e-4) ? s.toExponential(3) : String(s);
+}
+
+export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType): string {
+  const summarize = values.length > THRESHOLD;
+  const floatDigits = dtype === 'float32' && Array.prototype.some.call(values, (v: number) => !Number.isInteger(v));
+  const cells: string[] = [];
+  const strs = (i: number): string => fmtValue(values[i], dtype, floatDigits);
+  // Collect the printed cells first so that every column has the same width.
+  const visit = (axis: number, offset: number, stride: number[]): void => {
+    if (axis === shape.length) {
+      cells.push(strs(offset));
+      return;
+    }
+    const n = shape[axis];
+    for (const i of indices(n, summarize)) visit(axis + 1, offset + i * stride[axis], stride);
+  };
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  visit(0, 0, strides);
+  const width = cells.reduce((w, c) => Math.max(w, c.length), 0);
+  let k = 0;
+  const render = (axis: number, indent: string): string => {
+    if (axis === shape.length) return cells[k++].padStart(width);
+    const n = shape[axis];
+    const parts: string[] = [];
+    for (const i of indices(n, summarize)) {
+      if (summarize && n > 2 * EDGE && i === n - EDGE) parts.push('...');
+      parts.push(render(axis + 1, indent + ' '));
+    }
+    const sep = axis === shape.length - 1 ? ', ' : ',' + '\n'.repeat(shape.length - axis - 1) + indent + ' ';
+    return `[${parts.join(sep)}]`;
+  };
+  const body = shape.length === 0 ? cells[0] : render(0, '');
+  return `Tensor(${body}, shape=[${shape.join(',')}], dtype=${dtype})`;
+}
+
+function indices(n: number, summarize: boolean): number[] {
+  if (!summarize || n <= 2 * EDGE) return Array.from({ length: n }, (_, i) => i);
+  return [...Array.from({ length: EDGE }, (_, i) => i), ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)];
+}

@@ -1,0 +1,124 @@
+import type { ReduceOp, View } from '../backend';
+import type { DType } from '../dtype';
+import { dispatch, wrap } from '../engine';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape';
+import type { Tensor } from '../tensor';
+import { add, div, log, exp, sub, mul, sqrt, where, abs, lt } from './elementwise';
+import { detach } from './internal';
+import { reshape } from './shape';
+import { tidy } from '../memory';
+
+export type Axes = number | readonly number[] | undefined;
+
+/**
+ * One reduction kernel call: the view is permuted (metadata only) so that the
+ * kept axes lead and the reduced axes trail, and the backend reduces the
+ * trailing block.
+ */
+function reduceAxes(op: string, kernel: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, outDtype: DType): Tensor {
+  const ax = normalizeAxes(op, axes, x.rank);
+  return dispatch(op, [x], { axes: ax, keepDims }, (backend) => {
+    const reduced = new Set(ax);
+    const kept: number[] = [];
+    for (let i = 0; i < x.rank; i++) if (!reduced.has(i)) kept.push(i);
+    const perm = [...kept, ...ax];
+    const v: View = {
+      data: x.storage.data,
+      dtype: x.dtype,
+      shape: perm.map((i) => x.shape[i]),
+      strides: perm.map((i) => x.strides[i]),
+      offset: x.offset,
+    };
+    const inner = sizeOf(ax.map((i) => x.shape[i]));
+    const outShape = keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]);
+    return wrap(backend, backend.reduce(kernel, v, inner, outDtype), outShape, outDtype);
+  });
+}
+
+const sumType = (t: DType): DType => (t === 'float32' ? 'float32' : 'int32');
+
+/** Sum over axes (all by default); bool and int32 sum to int32. */
+export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('sum', 'sum', x, axes, keepDims, sumType(x.dtype));
+}
+
+export function prod(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('prod', 'prod', x, axes, keepDims, sumType(x.dtype));
+}
+
+/** Maximum over axes; NaN propagates. */
+export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('max', 'max', x, axes, keepDims, x.dtype);
+}
+
+export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('min', 'min', x, axes, keepDims, x.dtype);
+}
+
+/** True where every element along the axes is non-zero. Not differentiable. */
+export function all(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('all', 'all', x, axes, keepDims, 'bool');
+}
+
+export function any(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return reduceAxes('any', 'any', x, axes, keepDims, 'bool');
+}
+
+/**
+ * Index of the largest value along one axis (first occurrence), int32; with
+ * no axis, the index into the flattened tensor (as NumPy and PyTorch).
+ */
+export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmax', x, axis, keepDims);
+}
+
+export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmin', x, axis, keepDims);
+}
+
+function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
+  if (axis === undefined) {
+    return reduceAxes(op, op, x, undefined, keepDims, 'int32');
+  }
+  return reduceAxes(op, op, x, normalizeAxis(op, axis, x.rank), keepDims, 'int32');
+}
+
+function countOf(x: Tensor, axes: Axes, op: string): number {
+  return sizeOf(normalizeAxes(op, axes, x.rank).map((i) => x.shape[i]));
+}
+
+/** Arithmetic mean over axes (float32). */
+export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  const n = countOf(x, axes, 'mean');
+  return tidy(() => div(sum(x, axes, keepDims), n));
+}
+
+export interface VarianceOptions {
+  keepDims?: boolean;
+  /** Subtracted from the count in the divisor: 0 (default) for the population variance as NumPy and Keras, 1 for PyTorch's unbiased estimate. */
+  correction?: number;
+}
+
+export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  const n = countOf(x, axes, 'variance') - (options.correction ?? 0);
+  return tidy(() => {
+    const d = sub(x, mean(x, axes, true));
+    return div(sum(mul(d, d), axes, options.keepDims ?? false), n);
+  });
+}
+
+export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  return tidy(() => sqrt(variance(x, axes, options)));
+}
+
+/** log(sum(exp(x))) over axes, stable: the max is subtracted first (and treated as a constant for gradients). */
+export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  const ax = normalizeAxes('logSumExp', axes, x.rank);
+  return tidy(() => {
+    const m = detach(max(x, ax, true));
+    // An all -inf (or inf) slice would give inf - inf = NaN; shift by 0 there instead.
+    const shift = where(lt(abs(m), Infinity), m, 0);
+    const out = add(log(sum(exp(sub(x, shift)), ax, true)), shift);
+    return keepDims ? out : reshape(out, x.shape.filter((_, i) => !ax.includes(i)));
+  });
+}
