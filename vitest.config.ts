@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // Each project keeps its own vitest.config.ts for `turbo run test`.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tooling/*', 'apps/*'],
+    projects: ['packages/*/vitest.config.ts', 'tooling/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
   },
 });

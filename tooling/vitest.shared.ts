@@ -1,13 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The vitest settings every package uses. Tests import workspace packages
- * through the `@tsdl/source` export condition, so they run against TypeScript
- * sources without a build step.
+ * Workspace packages are imported through the `@tsdl/source` export
+ * condition, so tests run against TypeScript sources without a build step.
+ * Vitest resolves imports as a server (SSR) environment, so the condition is
+ * set there too.
  */
+const conditions = ['@tsdl/source', 'module', 'node', 'import', 'default'];
+
+/** The vitest settings every package uses. */
 export function packageConfig(name: string) {
   return defineConfig({
-    resolve: { conditions: ['@tsdl/source'] },
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
     test: {
       name,
       include: ['test/**/*.test.ts'],

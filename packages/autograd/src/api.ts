@@ -36,7 +36,7 @@ export function gradients(y: Tensor, xs: readonly Tensor[], seed?: Tensor, optio
   return xs.map((x) => {
     const g = found.get(x);
     if (g) return g;
-    return tidy(() => x.mul(0)).keep();
+    return x.mul(0);
   });
 }
 
@@ -65,26 +65,27 @@ export function valueAndGrad<F extends Fn>(
     const idx = checkArgnums(argnums, args.length);
     const prev = setGradEnabled(true);
     try {
-      const leaves = new Map<number, Tensor>();
-      const callArgs = args.map((a, i) => {
-        if (!idx.includes(i)) return a;
-        if (!(a instanceof Tensor)) throw new ArgumentError(`grad: argument ${i} must be a Tensor to differentiate with respect to it`);
-        const leaf = detach(a);
-        leaf.requiresGrad = true;
-        leaves.set(i, leaf);
-        return leaf;
+      // f's intermediates are freed here; the value and the gradients go to the caller's scope.
+      const { value, grads } = tidy(() => {
+        const targets: Tensor[] = [];
+        const callArgs = args.map((a, i) => {
+          if (!idx.includes(i)) return a;
+          if (!(a instanceof Tensor)) throw new ArgumentError(`grad: argument ${i} must be a Tensor to differentiate with respect to it`);
+          const leaf = detach(a);
+          leaf.requiresGrad = true;
+          targets[idx.indexOf(i)] = leaf;
+          return leaf;
+        });
+        const out = f(...callArgs);
+        if (!(out instanceof Tensor) || out.size !== 1) {
+          throw new GradientError(
+            `grad: the function must return a scalar Tensor, got ${out instanceof Tensor ? `shape [${out.shape.join(',')}]` : typeof out}`,
+          );
+        }
+        const gs = out.requiresGrad ? gradients(out, targets) : targets.map((t) => t.mul(0));
+        return { value: detach(out), grads: gs };
       });
-      const value = f(...callArgs);
-      if (!(value instanceof Tensor) || value.size !== 1) {
-        for (const l of leaves.values()) l.dispose();
-        throw new GradientError(`grad: the function must return a scalar Tensor, got ${value instanceof Tensor ? `shape [${value.shape.join(',')}]` : typeof value}`);
-      }
-      const targets = idx.map((i) => leaves.get(i) as Tensor);
-      const grads = value.requiresGrad ? gradients(value, targets) : targets.map((t) => tidy(() => t.mul(0)).keep());
-      const plain = detach(value);
-      value.dispose();
-      for (const l of leaves.values()) l.dispose();
-      return { value: plain, grads: typeof argnums === 'number' ? grads[0] : grads };
+      return { value, grads: typeof argnums === 'number' ? grads[0] : grads };
     } finally {
       setGradEnabled(prev);
     }

@@ -71,66 +71,73 @@ export function runBackward(
   }
   const prev = setGradEnabled(options.createGraph ?? false);
   const leafGrads = new Map<Tensor, Tensor>();
+  let results: Tensor[];
   try {
-    tidy(() => {
+    // Everything made here is freed on exit except the leaf gradients, which
+    // tidy hands to the caller's scope.
+    results = tidy(() => {
       const s = seed ?? onesLike(root);
       const rootNode = root.gradFn;
       if (!(rootNode instanceof GraphNode)) {
-        leafGrads.set(root, (s === seed ? clone(s) : s).keep());
-        return;
+        leafGrads.set(root, s === seed ? clone(s) : s);
+        return [...leafGrads.values()];
       }
       const grads = new Map<GraphNode, Tensor>([[rootNode, s]]);
-      const order = topoOrder(rootNode);
-      for (const node of order) {
+      for (const node of topoOrder(rootNode)) {
         const dy = grads.get(node);
         if (!dy) continue;
         grads.delete(node);
-        if (node.isFreed) {
-          throw new GradientError(
-            `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
-          );
-        }
-        if (!node.entry) throw new GradientError(`backward: no gradient rule is registered for op '${node.op}'`);
-        const inputs = node.savedInputs.map((s) => (s instanceof SavedTensor ? s.materialize() : s));
-        const output = node.savedOutput?.materialize();
-        const ctx = {
-          inputs: inputs as (Tensor | number)[],
-          output: output as Tensor,
-          attrs: node.attrs,
-          inputShapes: node.inputShapes,
-          needs: node.edges.map((e) => e !== null),
-          backends: node.backends,
-        };
-        const inGrads = node.entry.rule(dy, ctx);
-        node.edges.forEach((edge, i) => {
-          const g = inGrads[i];
-          if (!edge || !g) return;
-          const shaped = unbroadcast(g, node.inputShapes[i]);
-          if (!shapesEqual(shaped.shape, node.inputShapes[i])) {
-            throw new GradientError(
-              `backward: the rule for '${node.op}' gave a gradient of shape ${fmtShape(shaped.shape)} for an input of shape ${fmtShape(node.inputShapes[i])}`,
-            );
-          }
+        for (const [edge, g] of applyRule(node, dy)) {
           if ('node' in edge) {
             const acc = grads.get(edge.node);
-            grads.set(edge.node, acc ? add(acc, shaped) : shaped);
+            grads.set(edge.node, acc ? add(acc, g) : g);
           } else {
             const acc = leafGrads.get(edge.leaf);
-            const next = (acc ? add(acc, shaped) : shaped).keep();
-            if (acc) acc.dispose();
-            leafGrads.set(edge.leaf, next);
+            leafGrads.set(edge.leaf, acc ? add(acc, g) : g);
           }
-        });
+        }
         if (!options.retainGraph) node.freeSaved();
       }
+      return [...leafGrads.values()];
     });
-  } catch (e) {
-    for (const g of leafGrads.values()) g.dispose();
-    throw e;
   } finally {
     setGradEnabled(prev);
   }
-  for (const [leaf, g] of leafGrads) onLeaf(leaf, g);
+  let i = 0;
+  for (const leaf of leafGrads.keys()) onLeaf(leaf, results[i++]);
+}
+
+/** Runs one node's rule and returns each input's gradient, summed back to the input's shape. */
+function applyRule(node: GraphNode, dy: Tensor): [NonNullable<GraphNode['edges'][number]>, Tensor][] {
+  if (node.isFreed) {
+    throw new GradientError(
+      `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
+    );
+  }
+  if (!node.entry) throw new GradientError(`backward: no gradient rule is registered for op '${node.op}'`);
+  const inputs = node.savedInputs.map((s) => (s instanceof SavedTensor ? s.materialize() : s));
+  const output = node.savedOutput?.materialize();
+  const inGrads = node.entry.rule(dy, {
+    inputs: inputs as (Tensor | number)[],
+    output: output as Tensor,
+    attrs: node.attrs,
+    inputShapes: node.inputShapes,
+    needs: node.edges.map((e) => e !== null),
+    backends: node.backends,
+  });
+  const out: [NonNullable<GraphNode['edges'][number]>, Tensor][] = [];
+  node.edges.forEach((edge, i) => {
+    const g = inGrads[i];
+    if (!edge || !g) return;
+    const shaped = unbroadcast(g, node.inputShapes[i]);
+    if (!shapesEqual(shaped.shape, node.inputShapes[i])) {
+      throw new GradientError(
+        `backward: the rule for '${node.op}' gave a gradient of shape ${fmtShape(shaped.shape)} for an input of shape ${fmtShape(node.inputShapes[i])}`,
+      );
+    }
+    out.push([edge, shaped]);
+  });
+  return out;
 }
 
 /** PyTorch-style backward: accumulates into `.grad` of every leaf that requires grad. */
@@ -140,13 +147,14 @@ export function backward(root: Tensor, seed?: Tensor, options: BackwardOptions =
       g.dispose();
       return;
     }
+    // .grad outlives any tidy() around backward, as in PyTorch; zeroGrad() frees it.
     if (leaf.grad && !leaf.grad.isDisposed) {
       const sum = tidy(() => add(leaf.grad as Tensor, g)).keep();
       leaf.grad.dispose();
       g.dispose();
       leaf.grad = sum;
     } else {
-      leaf.grad = g;
+      leaf.grad = g.keep();
     }
   });
 }

@@ -17,7 +17,6 @@ import {
   sigmoid,
   sign,
   sin,
-  sqrt,
   square,
   sub,
   tanh,

@@ -1,0 +1,202 @@
+import { DataFormatError } from '@tsdl/tensor';
+
+/**
+ * The safetensors format (https://github.com/huggingface/safetensors), so
+ * weights saved here load in PyTorch, JAX and every tool that reads it:
+ *
+ *   8 bytes   N, the header length, unsigned little-endian 64-bit
+ *   N bytes   a UTF-8 JSON object: { name: { dtype, shape, data_offsets: [begin, end] }, …,
+ *             "__metadata__"?: { string: string } }, padded with spaces
+ *   rest      the byte buffer; offsets are relative to its start, tensors are
+ *             row-major little-endian, and together they cover it with no holes
+ */
+
+export type StDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
+
+const BYTES: Record<StDType, number> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+};
+
+/** A tensor as stored: float32 values, int32 values or bool bytes. */
+export interface StTensor {
+  dtype: 'F32' | 'I32' | 'BOOL';
+  shape: number[];
+  data: Float32Array | Int32Array | Uint8Array;
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function bytesOf(t: StTensor): Uint8Array {
+  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  if (LITTLE_ENDIAN || t.dtype === 'BOOL') return raw;
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += 4) for (let k = 0; k < 4; k++) out[i + k] = raw[i + 3 - k];
+  return out;
+}
+
+/** Serialises named tensors (in the order given) and optional string metadata. */
+export function encodeSafetensors(tensors: Record<string, StTensor>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  const chunks: Uint8Array[] = [];
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name === '__metadata__') throw new DataFormatError('safetensors: "__metadata__" cannot be a tensor name');
+    const expected = t.shape.reduce((a, b) => a * b, 1);
+    if (expected !== t.data.length) {
+      throw new DataFormatError(`safetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`);
+    }
+    const bytes = bytesOf(t);
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  // Pad the header with spaces so the byte buffer starts 8-byte aligned, as the reference writer does.
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let pos = 8 + json.length;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** float16 bits → number. */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** Reads one stored tensor into float32 (float types), int32 (integer types) or bool bytes. */
+function convert(dtype: StDType, bytes: Uint8Array, n: number, name: string, source: string): StTensor['data'] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const toInt = (read: (i: number) => number): Int32Array => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = read(i);
+      if (v > 2147483647 || v < -2147483648) {
+        throw new DataFormatError(`${source}: tensor '${name}' (${dtype}) holds ${v}, outside the int32 range tsdl stores`);
+      }
+      out[i] = v;
+    }
+    return out;
+  };
+  const toFloat = (read: (i: number) => number): Float32Array => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = read(i);
+    return out;
+  };
+  switch (dtype) {
+    case 'F32':
+      return toFloat((i) => dv.getFloat32(4 * i, true));
+    case 'F64':
+      return toFloat((i) => dv.getFloat64(8 * i, true));
+    case 'F16':
+      return toFloat((i) => halfToFloat(dv.getUint16(2 * i, true)));
+    case 'BF16':
+      // bfloat16 is the top half of a float32.
+      return toFloat((i) => {
+        scratch.setUint32(0, dv.getUint16(2 * i, true) << 16, true);
+        return scratch.getFloat32(0, true);
+      });
+    case 'I32':
+      return toInt((i) => dv.getInt32(4 * i, true));
+    case 'I64':
+      return toInt((i) => Number(dv.getBigInt64(8 * i, true)));
+    case 'U64':
+      return toInt((i) => Number(dv.getBigUint64(8 * i, true)));
+    case 'U32':
+      return toInt((i) => dv.getUint32(4 * i, true));
+    case 'I16':
+      return toInt((i) => dv.getInt16(2 * i, true));
+    case 'U16':
+      return toInt((i) => dv.getUint16(2 * i, true));
+    case 'I8':
+      return toInt((i) => dv.getInt8(i));
+    case 'U8':
+      return toInt((i) => dv.getUint8(i));
+    case 'BOOL':
+      return Uint8Array.from(bytes.subarray(0, n), (b) => (b ? 1 : 0));
+  }
+}
+
+const STORED_AS: Record<StDType, StTensor['dtype']> = {
+  F64: 'F32', F32: 'F32', F16: 'F32', BF16: 'F32',
+  I64: 'I32', I32: 'I32', I16: 'I32', I8: 'I32', U64: 'I32', U32: 'I32', U16: 'I32', U8: 'I32', BOOL: 'BOOL',
+};
+
+/**
+ * Parses a safetensors file. Every structural rule of the format is checked,
+ * and a violation is a DataFormatError that names `source`.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
+  tensors: Record<string, StTensor>;
+  metadata: Record<string, string>;
+} {
+  if (bytes.length < 8) throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (n > bytes.length - 8) {
+    throw new DataFormatError(`${source}: header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+  }
+  let header: Record<string, any>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw new DataFormatError(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    throw new DataFormatError(`${source}: header must be a JSON object`);
+  }
+  const buffer = bytes.subarray(8 + n);
+  const metadata: Record<string, string> = {};
+  const tensors: Record<string, StTensor> = {};
+  const spans: [number, number, string][] = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      for (const [k, v] of Object.entries(info ?? {})) {
+        if (typeof v !== 'string') throw new DataFormatError(`${source}: __metadata__.${k} must be a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const { dtype, shape, data_offsets: offs } = info ?? {};
+    if (!(dtype in BYTES)) throw new DataFormatError(`${source}: tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
+      throw new DataFormatError(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offs) || offs.length !== 2 || !(offs[0] <= offs[1]) || offs[1] > buffer.length) {
+      throw new DataFormatError(`${source}: tensor '${name}' has data_offsets ${JSON.stringify(offs)} outside the ${buffer.length}-byte buffer`);
+    }
+    const count = shape.reduce((a: number, b: number) => a * b, 1);
+    const dt = dtype as StDType;
+    if (offs[1] - offs[0] !== count * BYTES[dt]) {
+      throw new DataFormatError(
+        `${source}: tensor '${name}' (${dt}, shape [${shape.join(',')}]) needs ${count * BYTES[dt]} bytes but its offsets span ${offs[1] - offs[0]}`,
+      );
+    }
+    spans.push([offs[0], offs[1], name]);
+    tensors[name] = { dtype: STORED_AS[dt], shape, data: convert(dt, buffer.subarray(offs[0], offs[1]), count, name, source) };
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [b, e, name] of spans) {
+    if (b !== end) throw new DataFormatError(`${source}: tensor '${name}' starts at byte ${b}, leaving a hole or overlap at ${end}`);
+    end = e;
+  }
+  if (end !== buffer.length) throw new DataFormatError(`${source}: ${buffer.length - end} bytes at the end of the buffer belong to no tensor`);
+  return { tensors, metadata };
+}

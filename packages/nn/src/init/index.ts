@@ -1,0 +1,2 @@
+export * from './fans';
+export * from './initializers';
