@@ -12,6 +12,8 @@
 export type Logs = Record<string, number>;
 
 export interface ProgressSink {
+  /** Whether batchEnd does anything (a live bar); fit reads batch logs only then. */
+  readonly wantsBatchLogs: boolean;
   epochBegin(epoch: number, epochs: number, steps: number): void | Promise<void>;
   batchEnd(step: number, logs: Logs): void;
   epochEnd(logs: Logs): void;
@@ -56,6 +58,7 @@ type Write = (line: string) => void;
 
 /** One line per epoch: for logs, CI and pipes. */
 export class LineProgress implements ProgressSink {
+  readonly wantsBatchLogs = false;
   private start = 0;
   private steps = 0;
   constructor(private readonly write: Write) {}
@@ -75,6 +78,7 @@ export class LineProgress implements ProgressSink {
 
 /** A live bar in a terminal, redrawn per batch (throttled by cli-progress). */
 export class TerminalProgress implements ProgressSink {
+  readonly wantsBatchLogs = true;
   private bar: any = null;
   private start = 0;
   private steps = 0;

@@ -101,12 +101,14 @@ export interface Backend {
   /** Elementwise expressions over broadcast views; one storage per expression. */
   elementwise(spec: ElementwiseSpec): DataId[];
   /**
-   * Reduces the trailing axes of `x` whose sizes multiply to `inner`; the
-   * result has size(x) / inner elements in row-major order of the leading
-   * axes. argmax/argmin return int32 indices into the reduced block (first
-   * occurrence), any/all return bool; the others keep `outDtype`.
+   * Reduces the last `axes` axes of `x` (the frontend permutes the view so the
+   * reduced axes trail); the result holds one value per index of the leading
+   * axes, row-major. argmax/argmin return int32 indices into the flattened
+   * reduced block (first occurrence), any/all return bool; the others are
+   * stored as `outDtype`. An empty reduced block gives the op's identity
+   * (sum 0, prod 1, max -Infinity, min Infinity, any false, all true, argmax 0).
    */
-  reduce(op: ReduceOp, x: View, inner: number, outDtype: DType): DataId;
+  reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId;
   /** Concatenates views along `axis`; all have the output's rank and dtype. */
   concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId;
   /** Pads each axis by [before, after] cells of `value`. */

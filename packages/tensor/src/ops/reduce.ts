@@ -29,9 +29,8 @@ function reduceAxes(op: string, kernel: ReduceOp, x: Tensor, axes: Axes, keepDim
       strides: perm.map((i) => x.strides[i]),
       offset: x.offset,
     };
-    const inner = sizeOf(ax.map((i) => x.shape[i]));
     const outShape = keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]);
-    return wrap(backend, backend.reduce(kernel, v, inner, outDtype), outShape, outDtype);
+    return wrap(backend, backend.reduce(kernel, v, ax.length, outDtype), outShape, outDtype);
   });
 }
 

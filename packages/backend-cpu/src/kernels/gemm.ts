@@ -1,0 +1,80 @@
+/**
+ * C[M×N] += A[M×K] · B[K×N] on dense row-major arrays with offsets. Four rows
+ * of A share each loaded row of B, and blocks of K keep B's rows in cache; no
+ * allocation or calls happen inside the loops.
+ */
+export function gemm(
+  A: Float32Array | ArrayLike<number>,
+  aOff: number,
+  B: Float32Array | ArrayLike<number>,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  const KB = 256;
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const k1 = Math.min(K, k0 + KB);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      const c0 = cOff + i * N;
+      const c1 = c0 + N;
+      const c2 = c1 + N;
+      const c3 = c2 + N;
+      const a0 = aOff + i * K;
+      for (let k = k0; k < k1; k++) {
+        const x0 = A[a0 + k];
+        const x1 = A[a0 + K + k];
+        const x2 = A[a0 + 2 * K + k];
+        const x3 = A[a0 + 3 * K + k];
+        if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
+        const b = bOff + k * N;
+        for (let j = 0; j < N; j++) {
+          const y = B[b + j];
+          C[c0 + j] += x0 * y;
+          C[c1 + j] += x1 * y;
+          C[c2 + j] += x2 * y;
+          C[c3 + j] += x3 * y;
+        }
+      }
+    }
+    for (; i < M; i++) {
+      const c0 = cOff + i * N;
+      const a0 = aOff + i * K;
+      for (let k = k0; k < k1; k++) {
+        const x0 = A[a0 + k];
+        if (x0 === 0) continue;
+        const b = bOff + k * N;
+        for (let j = 0; j < N; j++) C[c0 + j] += x0 * B[b + j];
+      }
+    }
+  }
+}
+
+/** Dense row-major [rows×cols] copy of a strided 2-D block (used to pack transposed operands). */
+export function pack2d(
+  src: ArrayLike<number>,
+  off: number,
+  rows: number,
+  cols: number,
+  rowStride: number,
+  colStride: number,
+  out: Float32Array,
+): Float32Array {
+  let p = 0;
+  // Read along the contiguous direction when the source is column-major, so the copy streams.
+  if (colStride !== 1 && rowStride === 1) {
+    for (let j = 0; j < cols; j++) {
+      const base = off + j * colStride;
+      for (let i = 0; i < rows; i++) out[i * cols + j] = src[base + i];
+    }
+    return out;
+  }
+  for (let i = 0; i < rows; i++) {
+    const base = off + i * rowStride;
+    for (let j = 0; j < cols; j++) out[p++] = src[base + j * colStride];
+  }
+  return out;
+}

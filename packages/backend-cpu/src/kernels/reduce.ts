@@ -1,0 +1,130 @@
+import type { DType, ReduceOp, TypedArray, View } from '@tsdl/tensor';
+import { makeTypedArray } from '@tsdl/tensor';
+import { arr, dense, sizeOfShape } from '../data';
+
+/**
+ * Reductions over the trailing `inner` elements of a view. Row reductions
+ * read a dense copy; the common "sum over the batch" case, where the reduced
+ * axes lead in memory, is reduced column-wise in place without a transpose.
+ */
+
+function init(op: ReduceOp): number {
+  switch (op) {
+    case 'sum':
+    case 'any':
+    case 'argmax':
+    case 'argmin':
+      return 0;
+    case 'prod':
+    case 'all':
+      return 1;
+    case 'max':
+      return -Infinity;
+    case 'min':
+      return Infinity;
+  }
+}
+
+/** Reduces each row of a dense [outer, inner] array. */
+function reduceRows(op: ReduceOp, a: TypedArray, outer: number, inner: number, out: TypedArray): void {
+  for (let o = 0; o < outer; o++) {
+    const base = o * inner;
+    let acc = init(op);
+    switch (op) {
+      case 'sum':
+        for (let j = 0; j < inner; j++) acc += a[base + j];
+        break;
+      case 'prod':
+        for (let j = 0; j < inner; j++) acc *= a[base + j];
+        break;
+      case 'max':
+        for (let j = 0; j < inner; j++) {
+          const v = a[base + j];
+          if (v > acc || Number.isNaN(v)) acc = v;
+          if (Number.isNaN(acc)) break;
+        }
+        break;
+      case 'min':
+        for (let j = 0; j < inner; j++) {
+          const v = a[base + j];
+          if (v < acc || Number.isNaN(v)) acc = v;
+          if (Number.isNaN(acc)) break;
+        }
+        break;
+      case 'argmax': {
+        let best = -Infinity;
+        for (let j = 0; j < inner; j++) {
+          const v = a[base + j];
+          if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+            best = v;
+            acc = j;
+          }
+        }
+        break;
+      }
+      case 'argmin': {
+        let best = Infinity;
+        for (let j = 0; j < inner; j++) {
+          const v = a[base + j];
+          if (v < best || (Number.isNaN(v) && !Number.isNaN(best))) {
+            best = v;
+            acc = j;
+          }
+        }
+        break;
+      }
+      case 'any':
+        for (let j = 0; j < inner && acc === 0; j++) if (a[base + j] !== 0) acc = 1;
+        break;
+      case 'all':
+        for (let j = 0; j < inner && acc === 1; j++) if (a[base + j] === 0) acc = 0;
+        break;
+    }
+    out[o] = acc;
+  }
+}
+
+/**
+ * If the kept dims (leading in the view) are dense among themselves with the
+ * innermost stride 1, and the reduced dims step over whole kept blocks, the
+ * data is a dense [inner, outer] block: reduce its columns.
+ */
+function columnLayout(v: View, split: number, outer: number): boolean {
+  let s = 1;
+  for (let i = split - 1; i >= 0; i--) {
+    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
+    s *= v.shape[i];
+  }
+  if (s !== outer) return false;
+  for (let i = v.shape.length - 1; i >= split; i--) {
+    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
+    s *= v.shape[i];
+  }
+  return true;
+}
+
+export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType): TypedArray {
+  const split = v.shape.length - axes;
+  const outer = sizeOfShape(v.shape.slice(0, split));
+  const inner = sizeOfShape(v.shape.slice(split));
+  const out = makeTypedArray(outDtype, outer);
+  if (outer === 0) return out;
+  if (inner === 0) {
+    out.fill(op === 'argmax' || op === 'argmin' ? 0 : init(op));
+    return out;
+  }
+  if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && columnLayout(v, split, outer)) {
+    const a = arr(v.data);
+    const acc = new Float64Array(outer).fill(init(op));
+    for (let r = 0; r < inner; r++) {
+      const base = v.offset + r * outer;
+      if (op === 'sum') for (let o = 0; o < outer; o++) acc[o] += a[base + o];
+      else if (op === 'max') for (let o = 0; o < outer; o++) acc[o] = Math.max(acc[o], a[base + o]);
+      else for (let o = 0; o < outer; o++) acc[o] = Math.min(acc[o], a[base + o]);
+    }
+    for (let o = 0; o < outer; o++) out[o] = acc[o];
+    return out;
+  }
+  reduceRows(op, dense(v), outer, inner, out);
+  return out;
+}

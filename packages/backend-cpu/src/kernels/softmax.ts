@@ -1,0 +1,25 @@
+import type { View } from '@tsdl/tensor';
+import { dense, sizeOfShape } from '../data';
+
+/** Softmax or log-softmax over the last axis, subtracting each row's max (sums in float64). */
+export function softmax(v: View, log: boolean): Float32Array {
+  const x = dense(v);
+  const n = sizeOfShape(v.shape);
+  const c = v.shape[v.shape.length - 1];
+  const out = new Float32Array(n);
+  if (c === 0) return out;
+  for (let base = 0; base < n; base += c) {
+    let m = -Infinity;
+    for (let j = 0; j < c; j++) if (x[base + j] > m) m = x[base + j];
+    if (m === -Infinity) m = 0;
+    let s = 0;
+    for (let j = 0; j < c; j++) s += Math.exp(x[base + j] - m);
+    if (log) {
+      const ls = Math.log(s);
+      for (let j = 0; j < c; j++) out[base + j] = x[base + j] - m - ls;
+    } else {
+      for (let j = 0; j < c; j++) out[base + j] = Math.exp(x[base + j] - m) / s;
+    }
+  }
+  return out;
+}

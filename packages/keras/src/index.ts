@@ -1,0 +1,34 @@
+/**
+ * @tsdl/keras: a Keras-like API over tsdl — Sequential and functional models,
+ * Keras layers and defaults, compile / fit / evaluate / predict, callbacks,
+ * summary, and save / load (JSON config + safetensors weights).
+ */
+export { Layer, SymbolicTensor, type LayerArgs, type Shape, fmtKerasShape } from './layers/layer';
+export { Input, InputLayer, Dense, Flatten, Dropout, Activation, Reshape, type DenseArgs, type DropoutArgs } from './layers/core';
+export { Conv2D, type Conv2DArgs } from './layers/conv';
+export { MaxPooling2D, AveragePooling2D, type Pooling2DArgs } from './layers/pooling';
+export { BatchNormalization, type BatchNormalizationArgs } from './layers/normalization';
+export { Embedding, type EmbeddingArgs } from './layers/embedding';
+export { registerLayer } from './layers/registry';
+export { Model, History, type CompileArgs, type FitArgs } from './models/model';
+export { Sequential } from './models/sequential';
+export { Functional, model, type FunctionalArgs } from './models/functional';
+export {
+  Callback,
+  LambdaCallback,
+  EarlyStopping,
+  ModelCheckpoint,
+  LearningRateScheduler,
+  ReduceLROnPlateau,
+  TerminateOnNaN,
+  CSVLogger,
+  type CallbackHooks,
+  type TrainingModel,
+} from './callbacks';
+export { optimizers, KerasOptimizer } from './optimizers';
+export { resolveLoss, type LossFn, type LossSpec } from './losses';
+export { resolveMetric, type MetricSpec } from './metrics';
+export { saveModel, modelToArtifacts, type ModelArtifacts } from './io/save';
+export { loadModel, modelFromArtifacts } from './io/load';
+export { encodeSafetensors, decodeSafetensors, type StTensor } from './io/safetensors';
+export { type Logs } from './progress';

@@ -1,0 +1,48 @@
+import { ArgumentError, type Tensor } from '@tsdl/tensor';
+import { init } from '@tsdl/nn';
+
+/**
+ * Keras initializer names over @tsdl/nn's initializers, with Keras' weight
+ * layout ([in, out] kernels, [kH, kW, in, out] filters) for the fans.
+ */
+export type InitializerName =
+  | 'zeros'
+  | 'ones'
+  | 'glorot_uniform'
+  | 'glorot_normal'
+  | 'he_uniform'
+  | 'he_normal'
+  | 'lecun_uniform'
+  | 'lecun_normal'
+  | 'random_normal'
+  | 'random_uniform'
+  | 'orthogonal';
+
+type Make = (shape: readonly number[], seed?: number) => Tensor;
+
+const INITIALIZERS: Record<InitializerName, Make> = {
+  zeros: (s) => init.zeros(s),
+  ones: (s) => init.ones(s),
+  glorot_uniform: (s, seed) => init.glorotUniform(s, { seed, layout: 'inOut' }),
+  glorot_normal: (s, seed) => init.glorotNormal(s, { seed, layout: 'inOut' }),
+  he_uniform: (s, seed) => init.heUniform(s, { seed, layout: 'inOut' }),
+  he_normal: (s, seed) => init.heNormal(s, { seed, layout: 'inOut' }),
+  lecun_uniform: (s, seed) => init.lecunUniform(s, { seed, layout: 'inOut' }),
+  lecun_normal: (s, seed) => init.lecunNormal(s, { seed, layout: 'inOut' }),
+  // Keras' RandomNormal is N(0, 0.05) and RandomUniform U(-0.05, 0.05).
+  random_normal: (s, seed) => init.normal(s, { seed, mean: 0, std: 0.05 }),
+  random_uniform: (s, seed) => init.uniform(s, { seed, a: -0.05, b: 0.05 }),
+  orthogonal: (s, seed) => init.orthogonal(s, { seed, layout: 'inOut' }),
+};
+
+export function initializerName(name: string): InitializerName {
+  const snake = name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  if (!(snake in INITIALIZERS)) {
+    throw new ArgumentError(`initializer: unknown initializer '${name}' (known: ${Object.keys(INITIALIZERS).join(', ')})`);
+  }
+  return snake as InitializerName;
+}
+
+export function makeWeight(name: string, shape: readonly number[], seed?: number): Tensor {
+  return INITIALIZERS[initializerName(name)](shape, seed);
+}

@@ -1,0 +1,56 @@
+import { ArgumentError, DTypeError, type Tensor, cast, gather } from '@tsdl/tensor';
+import { type LayerArgs, Layer, type Shape } from './layer';
+
+export interface EmbeddingArgs extends LayerArgs {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: string;
+  seed?: number;
+}
+
+/** Maps int32 indices in [0, inputDim) to learned vectors of outputDim. */
+export class Embedding extends Layer {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  private readonly init: string;
+  private readonly seed: number | undefined;
+  embeddings!: Tensor;
+
+  constructor(args: EmbeddingArgs) {
+    super(args);
+    for (const k of ['inputDim', 'outputDim'] as const) {
+      if (!Number.isInteger(args[k]) || args[k] <= 0) throw new ArgumentError(`Embedding: ${k} must be a positive integer, got ${args[k]}`);
+    }
+    this.inputDim = args.inputDim;
+    this.outputDim = args.outputDim;
+    // Keras' default for embeddings is uniform(-0.05, 0.05).
+    this.init = args.embeddingsInitializer ?? 'random_uniform';
+    this.seed = args.seed;
+    if (args.inputShape) this.build([null, ...args.inputShape]);
+  }
+
+  override get className(): string {
+    return 'Embedding';
+  }
+
+  override build(_inputShape: Shape): void {
+    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.init, { seed: this.seed });
+    this.built = true;
+  }
+
+  override computeOutputShape(s: Shape): Shape {
+    return [...s, this.outputDim];
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x.dtype === 'bool') throw new DTypeError(`${this.name} (Embedding): indices must be integers, got bool`);
+    const idx = x.dtype === 'int32' ? x : cast(x, 'int32');
+    const out = gather(this.embeddings, idx, 0);
+    if (idx !== x) idx.dispose();
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.init };
+  }
+}

@@ -1,0 +1,142 @@
+import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass } from '@tsdl/tensor';
+import { Module } from '@tsdl/nn';
+import { makeWeight } from '../initializers';
+
+/** A shape with the batch dimension (and any unknown one) as null, as Keras prints `(None, 784)`. */
+export type Shape = (number | null)[];
+
+export interface LayerArgs {
+  name?: string;
+  /** The shape of one sample (no batch dimension); makes the layer build at once. */
+  inputShape?: number[];
+  trainable?: boolean;
+}
+
+/**
+ * A placeholder flowing through layers to build a functional model:
+ * `const x = Input({ shape: [784] }); const y = new Dense(10).apply(x);`.
+ */
+export class SymbolicTensor {
+  private static next = 0;
+  readonly id = SymbolicTensor.next++;
+  constructor(
+    readonly shape: Shape,
+    /** The layer that produced it. */
+    readonly layer: Layer,
+    /** The symbolic inputs that layer was applied to. */
+    readonly inputs: readonly SymbolicTensor[],
+  ) {}
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras' automatic layer names: dense, dense_1, dense_2 … */
+export function uniqueName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+function snake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * A Keras layer: an nn Module that creates its weights on first use from the
+ * input shape (`build`), knows its output shape (`computeOutputShape`), can be
+ * applied to real or symbolic tensors, and describes itself as JSON
+ * (`getConfig`) so models can be saved and rebuilt.
+ */
+export abstract class Layer extends Module {
+  readonly name: string;
+  readonly inputShapeArg: number[] | undefined;
+  built = false;
+  /** Weight names in creation order (for getWeights/setWeights and saving). */
+  private readonly weightNames: string[] = [];
+  private readonly trainableArg: boolean;
+
+  constructor(args: LayerArgs = {}) {
+    super();
+    this.name = args.name ?? uniqueName(snake(this.className));
+    this.inputShapeArg = args.inputShape;
+    this.trainableArg = args.trainable ?? true;
+  }
+
+  /** The Keras class name ('Dense', 'Conv2D' …), used in names, summaries and saved configs (stable under minification). */
+  get className(): string {
+    return 'Layer';
+  }
+
+  /** Creates the weights for an input shape (batch dimension included, as null). */
+  build(_inputShape: Shape): void {
+    this.built = true;
+  }
+
+  /** The output shape for an input shape (batch dimension included). */
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+
+  /** The layer's constructor arguments as JSON (name included). */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainableArg };
+    if (this.inputShapeArg) c.inputShape = this.inputShapeArg;
+    return c;
+  }
+
+  get trainable(): boolean {
+    return this.trainableArg;
+  }
+
+  /** Creates a weight with a Keras initializer; non-trainable weights are buffers (no gradient). */
+  protected addWeight(name: string, shape: number[], initializer: string, options: { trainable?: boolean; seed?: number } = {}): Tensor {
+    const w = makeWeight(initializer, shape, options.seed);
+    const trainable = (options.trainable ?? true) && this.trainableArg;
+    const t = trainable ? this.registerParameter(name, w) : this.registerBuffer(name, w);
+    this.weightNames.push(name);
+    return t;
+  }
+
+  /** This layer's weights (trainable and not), in creation order, with their names. */
+  namedWeights(): [string, Tensor][] {
+    const all = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    return this.weightNames.map((n) => [n, all.get(n) as Tensor]);
+  }
+
+  /** Builds the layer for `inputShape` if it is not built yet, checking the rank it expects. */
+  ensureBuilt(inputShape: Shape): void {
+    if (!this.built) this.build(inputShape);
+  }
+
+  /**
+   * Applies the layer: to a real tensor it computes, to a SymbolicTensor it
+   * records a node of a functional model. (Given a function, it is nn's
+   * Module.apply: calls it on every sub-module.)
+   */
+  override apply(x: any): any {
+    if (typeof x === 'function') return super.apply(x);
+    if (x instanceof SymbolicTensor) {
+      this.ensureBuilt(x.shape);
+      return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x]);
+    }
+    if (x instanceof TensorClass) {
+      this.ensureBuilt([null, ...x.shape.slice(1)]);
+      return (this.call as unknown as (t: Tensor) => Tensor)(x);
+    }
+    throw new ArgumentError(`${this.name}: apply expects a Tensor or a SymbolicTensor`);
+  }
+
+  /** Throws a ShapeError naming the layer when the input's rank is not `rank`. */
+  protected expectRank(inputShape: Shape, rank: number, what: string): void {
+    if (inputShape.length !== rank) {
+      throw new ShapeError(
+        `${this.name} (${this.className}): expects ${what} of rank ${rank} (batch included), got shape (${inputShape.map((d) => d ?? 'None').join(', ')})`,
+      );
+    }
+  }
+}
+
+/** Formats a shape as Keras does: (None, 28, 28, 1). */
+export function fmtKerasShape(shape: Shape): string {
+  return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
+}

@@ -1,0 +1,102 @@
+import { ArgumentError, DTypeError, ShapeError, type Tensor, cast, clip, fmtShape, log, squeeze, tidy } from '@tsdl/tensor';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss } from '@tsdl/nn';
+
+/**
+ * Keras losses by name, over @tsdl/nn's losses. Each returns the mean over the
+ * batch. Probability-based losses clip predictions to [1e-7, 1 − 1e-7] as
+ * Keras does; when the model's last activation is softmax (or sigmoid) and the
+ * loss is a cross-entropy, fit uses `fromLogits` on the pre-activation values
+ * instead (as TensorFlow's Keras does), which is exact and stable.
+ */
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export interface LossSpec {
+  readonly name: string;
+  readonly fn: LossFn;
+  /** The same loss on logits, and the output activation it absorbs. */
+  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn };
+}
+
+const EPS = 1e-7;
+
+/** Sparse targets: int32 class ids of shape [N] (a trailing size-1 axis and float ids are accepted, as Keras). */
+function classIds(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
+  let y = yTrue;
+  if (y.rank === yPred.rank && y.shape[y.rank - 1] === 1) y = squeeze(y, -1);
+  if (y.rank !== yPred.rank - 1 || y.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new ShapeError(`${name}: labels of shape ${fmtShape(yTrue.shape)} do not fit predictions of shape ${fmtShape(yPred.shape)}; expected class ids of shape ${fmtShape(yPred.shape.slice(0, -1))}`);
+  }
+  if (y.dtype === 'bool') throw new DTypeError(`${name}: labels must be class ids, got bool`);
+  return y.dtype === 'int32' ? y : cast(y, 'int32');
+}
+
+/** Moves the class axis to position 1, where nn's losses expect it. */
+function classesSecond(t: Tensor): Tensor {
+  if (t.rank <= 2) return t;
+  const perm = [0, t.rank - 1, ...t.shape.map((_, i) => i).slice(1, -1)];
+  return t.transpose(perm);
+}
+
+function sameShape(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new ShapeError(`${name}: labels of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`);
+  }
+  return yTrue.dtype === 'float32' ? yTrue : cast(yTrue, 'float32');
+}
+
+const LOSSES: Record<string, LossSpec> = {
+  sparse_categorical_crossentropy: {
+    name: 'sparse_categorical_crossentropy',
+    fn: (yTrue, yPred) =>
+      tidy(() => nllLoss(classesSecond(log(clip(yPred, EPS, 1 - EPS))), classIds('sparse_categorical_crossentropy', yTrue, yPred))),
+    fromLogits: {
+      activation: 'softmax',
+      fn: (yTrue, logits) => tidy(() => crossEntropy(classesSecond(logits), classIds('sparse_categorical_crossentropy', yTrue, logits))),
+    },
+  },
+  categorical_crossentropy: {
+    name: 'categorical_crossentropy',
+    fn: (yTrue, yPred) =>
+      tidy(() => {
+        const y = sameShape('categorical_crossentropy', yTrue, yPred);
+        // Keras renormalises the predictions before clipping.
+        const p = clip(yPred.div(yPred.sum(-1, true)), EPS, 1 - EPS);
+        return y.mul(log(p)).sum(-1).neg().mean();
+      }),
+    fromLogits: {
+      activation: 'softmax',
+      fn: (yTrue, logits) => tidy(() => crossEntropy(classesSecond(logits), classesSecond(sameShape('categorical_crossentropy', yTrue, logits)))),
+    },
+  },
+  binary_crossentropy: {
+    name: 'binary_crossentropy',
+    fn: (yTrue, yPred) => tidy(() => binaryCrossEntropy(clip(yPred, EPS, 1 - EPS), sameShape('binary_crossentropy', yTrue, yPred))),
+    fromLogits: {
+      activation: 'sigmoid',
+      fn: (yTrue, logits) => tidy(() => binaryCrossEntropyWithLogits(logits, sameShape('binary_crossentropy', yTrue, logits))),
+    },
+  },
+  mean_squared_error: {
+    name: 'mean_squared_error',
+    fn: (yTrue, yPred) => tidy(() => mseLoss(yPred, sameShape('mean_squared_error', yTrue, yPred))),
+  },
+  mean_absolute_error: {
+    name: 'mean_absolute_error',
+    fn: (yTrue, yPred) => tidy(() => l1Loss(yPred, sameShape('mean_absolute_error', yTrue, yPred))),
+  },
+};
+
+const ALIASES: Record<string, string> = { mse: 'mean_squared_error', mae: 'mean_absolute_error' };
+
+/** snake_case or camelCase loss names, Keras' short aliases (mse, mae), or a function (yTrue, yPred) → scalar. */
+export function resolveLoss(loss: string | LossFn): LossSpec {
+  if (typeof loss === 'function') {
+    return { name: loss.name || 'loss', fn: (yTrue, yPred) => tidy(() => { const l = loss(yTrue, yPred); return l.size === 1 ? l.reshape([]) : l.mean(); }) };
+  }
+  if (typeof loss !== 'string') throw new ArgumentError(`compile: loss must be a name or a function, got ${typeof loss}`);
+  const snake = loss.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  const name = ALIASES[snake] ?? snake;
+  const spec = LOSSES[name];
+  if (!spec) throw new ArgumentError(`compile: unknown loss '${loss}' (known: ${[...Object.keys(LOSSES), ...Object.keys(ALIASES)].join(', ')})`);
+  return spec;
+}

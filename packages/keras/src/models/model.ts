@@ -1,0 +1,352 @@
+import { backward, noGrad } from '@tsdl/autograd';
+import type { Optimizer } from '@tsdl/optim';
+import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, tidy, zeros } from '@tsdl/tensor';
+import { Callback, type TrainingModel } from '../callbacks';
+import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
+import { type LossFn, type LossSpec, resolveLoss } from '../losses';
+import { type MetricSpec, resolveMetric } from '../metrics';
+import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
+import { type Logs, progressFor } from '../progress';
+import { permutation, takeRows } from './batches';
+import { type SummaryRow, formatSummary } from './summary';
+
+export interface CompileArgs {
+  optimizer: string | KerasOptimizer | { className: string; config?: Record<string, number | boolean> };
+  loss: string | LossFn;
+  metrics?: string[];
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  /** Fraction of the samples (the last ones, before shuffling, as Keras) held out for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor, Tensor];
+  shuffle?: boolean;
+  /** Seed of the per-epoch shuffles (epoch e uses seed + e). */
+  seed?: number;
+  callbacks?: Callback[];
+  /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  initialEpoch?: number;
+}
+
+/** What fit returns: per-epoch values of the loss, the metrics and their 'val_' counterparts. */
+export class History {
+  readonly epoch: number[] = [];
+  readonly history: Record<string, number[]> = {};
+  record(epoch: number, logs: Logs): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+interface Compiled {
+  loss: LossSpec;
+  lossArg: string | LossFn;
+  metrics: MetricSpec[];
+  metricArgs: string[];
+  optimizerSpec: KerasOptimizer;
+}
+
+/** The layer whose activation a fused loss can absorb, with its pre-activation function. */
+interface LogitsLayer {
+  activation: string;
+  preActivation(x: Tensor): Tensor;
+}
+
+function hasLogits(l: Layer): l is Layer & LogitsLayer {
+  return typeof (l as unknown as LogitsLayer).preActivation === 'function' && typeof (l as unknown as LogitsLayer).activation === 'string';
+}
+
+/**
+ * The Keras model API shared by Sequential and functional models: compile,
+ * fit, evaluate, predict, trainOnBatch, summary, weights and saving.
+ */
+export abstract class Model extends LayerBase implements TrainingModel {
+  stopTraining = false;
+  optimizer: Optimizer<any> | null = null;
+  private compiled: Compiled | null = null;
+
+  /** The layers in execution order (no InputLayer). */
+  abstract get layers(): Layer[];
+  /** The model's output shape (batch dimension null); builds the model first if needed. */
+  abstract get outputShape(): Shape;
+  /** Runs the model, returning the output and, when `logitsFor` names the output activation, the values before it. */
+  protected abstract run(x: Tensor, logitsFor: string | null): { output: Tensor; logits: Tensor | null };
+  /** Rows of summary(). */
+  protected abstract summaryRows(): SummaryRow[];
+
+  override forward(x: Tensor): Tensor {
+    return this.run(x, null).output;
+  }
+
+  /** The last layer, if its activation can be folded into the loss. */
+  protected outputLayer(): (Layer & LogitsLayer) | null {
+    const last = this.layers[this.layers.length - 1];
+    return last && hasLogits(last) ? last : null;
+  }
+
+  // ---- compile -------------------------------------------------------------------------
+
+  compile(args: CompileArgs): void {
+    if (!args || args.loss === undefined || args.optimizer === undefined) {
+      throw new ArgumentError(`${this.name}: compile needs an optimizer and a loss`);
+    }
+    const loss = resolveLoss(args.loss);
+    const optimizerSpec = resolveOptimizer(args.optimizer);
+    const metricArgs = args.metrics ?? [];
+    this.compiled = { loss, lossArg: args.loss, metricArgs, metrics: [], optimizerSpec };
+    this.optimizer = null;
+    if (this.built) this.resolveMetrics();
+  }
+
+  private resolveMetrics(): void {
+    const c = this.requireCompiled('compile');
+    c.metrics = c.metricArgs.map((m) => resolveMetric(m, c.loss.name, this.outputShape));
+  }
+
+  private requireCompiled(op: string): Compiled {
+    if (!this.compiled) throw new ArgumentError(`${this.name}: call compile({ optimizer, loss }) before ${op}`);
+    return this.compiled;
+  }
+
+  /** The compile arguments as JSON (for save), or null. */
+  compileConfig(): Record<string, unknown> | null {
+    const c = this.compiled;
+    if (!c) return null;
+    return {
+      loss: typeof c.lossArg === 'string' ? c.lossArg : null,
+      metrics: c.metricArgs,
+      optimizer: { className: c.optimizerSpec.className, config: { ...c.optimizerSpec.getConfig(), ...(this.optimizer ? { learningRate: this.optimizer.lr } : {}) } },
+    };
+  }
+
+  /** The optimizer, made on first use from the compiled description and the trainable weights. */
+  protected ensureOptimizer(): Optimizer<any> {
+    const c = this.requireCompiled('training');
+    if (!this.optimizer) this.optimizer = c.optimizerSpec.create(this.parameters());
+    return this.optimizer;
+  }
+
+  get learningRate(): number {
+    if (this.optimizer) return this.optimizer.lr;
+    return this.requireCompiled('learningRate').optimizerSpec.config.learningRate as number;
+  }
+
+  set learningRate(lr: number) {
+    if (this.optimizer) this.optimizer.lr = lr;
+    else this.requireCompiled('learningRate').optimizerSpec.config.learningRate = lr;
+  }
+
+  // ---- shapes -------------------------------------------------------------------------------
+
+  private checkSamples(op: string, x: Tensor, y?: Tensor): void {
+    if (x.rank === 0) throw new ShapeError(`${this.name}.${op}: inputs need a batch dimension, got a scalar`);
+    if (y && y.shape[0] !== x.shape[0]) {
+      throw new ShapeError(`${this.name}.${op}: inputs ${fmtShape(x.shape)} and targets ${fmtShape(y.shape)} have different numbers of samples (${x.shape[0]} vs ${y.shape[0]})`);
+    }
+    this.ensureBuilt([null, ...x.shape.slice(1)]);
+    if (this.compiled && this.compiled.metrics.length !== this.compiled.metricArgs.length) this.resolveMetrics();
+  }
+
+  // ---- one step ---------------------------------------------------------------------------
+
+  /** Forward, loss, backward and an optimizer step on one batch; returns the loss and metric sums (caller disposes). */
+  private step(xb: Tensor, yb: Tensor): { loss: Tensor; metricSums: Tensor[] } {
+    const c = this.requireCompiled('fit');
+    const optimizer = this.ensureOptimizer();
+    return tidy(() => {
+      const fused = c.loss.fromLogits && this.outputLayer()?.activation === c.loss.fromLogits.activation ? c.loss.fromLogits : null;
+      const { output, logits } = this.run(xb, fused ? fused.activation : null);
+      const loss = fused ? fused.fn(yb, logits as Tensor) : c.loss.fn(yb, output);
+      backward(loss);
+      optimizer.step();
+      optimizer.zeroGrad();
+      const metricSums = noGrad(() => c.metrics.map((m) => m.sum(yb, fused ? (logits as Tensor) : output, fused !== null)));
+      return { loss: loss.detach(), metricSums };
+    });
+  }
+
+  /** Trains on one batch and returns its loss and metrics (Keras' train_on_batch). */
+  async trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
+    this.checkSamples('trainOnBatch', x, y);
+    this.train();
+    const { loss, metricSums } = this.step(x, y);
+    const logs: Logs = { loss: (await loss.data())[0] };
+    const c = this.requireCompiled('trainOnBatch');
+    for (let i = 0; i < metricSums.length; i++) logs[c.metrics[i].name] = (await metricSums[i].data())[0] / x.shape[0];
+    dispose([loss, metricSums]);
+    return logs;
+  }
+
+  // ---- fit -----------------------------------------------------------------------------------
+
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    const c = this.requireCompiled('fit');
+    this.checkSamples('fit', x, y);
+    const epochs = args.epochs ?? 1;
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ArgumentError(`${this.name}.fit: batchSize must be a positive integer, got ${batchSize}`);
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new ArgumentError(`${this.name}.fit: validationSplit must be in [0, 1), got ${split}`);
+    const n = x.shape[0];
+    const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
+    const xTrain = nTrain === n ? x : x.slice([0], [nTrain]);
+    const yTrain = nTrain === n ? y : y.slice([0], [nTrain]);
+    const val: [Tensor, Tensor] | null = args.validationData ?? (nTrain < n ? [x.slice([nTrain]), y.slice([nTrain])] : null);
+    const steps = Math.ceil(nTrain / batchSize);
+    const callbacks = args.callbacks ?? [];
+    const progress = progressFor(args.verbose ?? 1);
+    // Batch logs cost a device read: take them only for callbacks that use them,
+    // and for a live progress bar at most every 100 ms.
+    const callbacksWantBatchLogs = callbacks.some((cb) => cb.onBatchEnd !== Callback.prototype.onBatchEnd);
+    let lastRead = 0;
+    const history = new History();
+    this.ensureOptimizer();
+    this.stopTraining = false;
+    for (const cb of callbacks) cb.setModel(this);
+    for (const cb of callbacks) await cb.onTrainBegin();
+    try {
+      for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin(epoch);
+        await progress?.epochBegin(epoch, epochs, steps);
+        this.train();
+        const order = args.shuffle === false ? null : permutation(nTrain, (args.seed ?? 0) + epoch);
+        // Running sums live on the device; they are read only when a log is needed.
+        const sums = [zeros([]).keep(), ...c.metrics.map(() => zeros([]).keep())];
+        let seen = 0;
+        const read = async (): Promise<Logs> => {
+          const logs: Logs = { loss: (await sums[0].data())[0] / seen };
+          for (let i = 0; i < c.metrics.length; i++) logs[c.metrics[i].name] = (await sums[i + 1].data())[0] / seen;
+          return logs;
+        };
+        for (let s = 0; s < steps && !this.stopTraining; s++) {
+          for (const cb of callbacks) await cb.onBatchBegin(s);
+          const start = s * batchSize;
+          const end = Math.min(start + batchSize, nTrain);
+          const xb = takeRows(xTrain, start, end, order);
+          const yb = takeRows(yTrain, start, end, order);
+          const { loss, metricSums } = this.step(xb, yb);
+          const m = end - start;
+          noGrad(() => {
+            sums[0].assign(tidy(() => sums[0].add(loss.mul(m))));
+            metricSums.forEach((t, i) => sums[i + 1].assign(tidy(() => sums[i + 1].add(t))));
+          });
+          dispose([xb, yb, loss, metricSums]);
+          seen += m;
+          const now = performance.now();
+          if (callbacksWantBatchLogs || (progress?.wantsBatchLogs && (now - lastRead > 100 || s === steps - 1))) {
+            lastRead = now;
+            const logs = await read();
+            progress?.batchEnd(s, logs);
+            for (const cb of callbacks) await cb.onBatchEnd(s, logs);
+          }
+        }
+        const logs = await read();
+        dispose(sums);
+        if (val) {
+          const v = await this.evaluate(val[0], val[1], { batchSize, verbose: 0 });
+          for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+        }
+        history.record(epoch, logs);
+        progress?.epochEnd(logs);
+        for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+      }
+    } finally {
+      if (xTrain !== x) dispose([xTrain, yTrain]);
+      if (val && !args.validationData) dispose(val);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd();
+    return history;
+  }
+
+  // ---- evaluate / predict -----------------------------------------------------------------
+
+  /** Loss and metrics over a dataset, in inference mode: { loss, accuracy, … }. */
+  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: 0 | 1 } = {}): Promise<Logs> {
+    const c = this.requireCompiled('evaluate');
+    this.checkSamples('evaluate', x, y);
+    const batchSize = args.batchSize ?? 32;
+    const n = x.shape[0];
+    const wasTraining = this.training;
+    this.eval();
+    let lossSum = 0;
+    const metricSums = c.metrics.map(() => 0);
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const end = Math.min(start + batchSize, n);
+        const [l, ms] = noGrad(() =>
+          tidy(() => {
+            const xb = x.slice([start], [end]);
+            const yb = y.slice([start], [end]);
+            const out = this.run(xb, null).output;
+            return [c.loss.fn(yb, out).mul(end - start), c.metrics.map((m) => m.sum(yb, out, false))] as [Tensor, Tensor[]];
+          }),
+        );
+        lossSum += (await l.data())[0];
+        for (let i = 0; i < ms.length; i++) metricSums[i] += (await ms[i].data())[0];
+        dispose([l, ms]);
+      }
+    } finally {
+      this.train(wasTraining);
+    }
+    const logs: Logs = { loss: lossSum / n };
+    c.metrics.forEach((m, i) => (logs[m.name] = metricSums[i] / n));
+    return logs;
+  }
+
+  /** Outputs for every sample, computed in batches in inference mode. */
+  predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+    this.checkSamples('predict', x);
+    const batchSize = args.batchSize ?? 32;
+    const n = x.shape[0];
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return noGrad(() =>
+        tidy(() => {
+          const parts: Tensor[] = [];
+          for (let start = 0; start < n; start += batchSize) parts.push(this.run(x.slice([start], [Math.min(start + batchSize, n)]), null).output);
+          return parts.length === 1 ? parts[0] : concat(parts, 0);
+        }),
+      );
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  // ---- weights -----------------------------------------------------------------------------
+
+  /** Every layer's weights with Keras-style names ('dense/kernel'), in layer order. */
+  namedModelWeights(): [string, Tensor][] {
+    return this.layers.flatMap((l) => l.namedWeights().map(([k, w]) => [`${l.name}/${k}`, w] as [string, Tensor]));
+  }
+
+  getWeights(): Tensor[] {
+    return this.namedModelWeights().map(([, w]) => w.clone());
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    const own = this.namedModelWeights();
+    if (weights.length !== own.length) {
+      throw new ArgumentError(`${this.name}.setWeights: got ${weights.length} tensors for ${own.length} weights`);
+    }
+    own.forEach(([name, w], i) => {
+      if (weights[i].shape.join() !== w.shape.join()) {
+        throw new ShapeError(`${this.name}.setWeights: '${name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(weights[i].shape)}`);
+      }
+    });
+    own.forEach(([, w], i) => w.assign(weights[i]));
+  }
+
+  /** The Keras-style summary table (also printed unless `print` is false). */
+  summary(print: ((line: string) => void) | false = console.log): string {
+    const text = formatSummary(this.name, this.summaryRows());
+    if (print) print(text);
+    return text;
+  }
+
+  // Saving is implemented in io/save.ts; models delegate there to keep this file about training.
+  abstract save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
+}
