@@ -1,7 +1,7 @@
 import type { DType } from '../dtype';
 import { arithmeticType, assertDType, promoteTypes, scalarType } from '../dtype';
 import { dispatch, view } from '../engine';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, BackendError, ShapeError, fmtShape } from '../errors';
 import type { BinaryOp, Expr, UnaryOp } from '../expr';
 import { E } from '../expr';
 import { broadcastShapes, isContiguous, shapesEqual } from '../shape';
@@ -183,7 +183,7 @@ export function assign(target: Tensor, value: Tensor): void {
     throw new ShapeError(`assign: value of shape ${fmtShape(value.shape)} cannot replace a tensor of shape ${fmtShape(target.shape)}`);
   }
   if (value.backend !== target.backend) {
-    throw new DTypeError(`assign: value is on backend '${value.backend.name}' but the target is on '${target.backend.name}'`);
+    throw new BackendError(`assign: value is on backend '${value.backend.name}' but the target is on '${target.backend.name}'`);
   }
   // Tensors are immutable, so a dense value of the right dtype can simply be shared.
   const shareable =

@@ -32,8 +32,11 @@ export function keyOf(exprs: readonly Expr[], tag: string): string {
 }
 
 /**
- * Runs elementwise expressions on a backend and wraps the outputs. `tag`
- * names the expression list for key memoisation; pass '' to key it afresh.
+ * Runs elementwise expressions on a backend and wraps the outputs (one tensor
+ * per expression, all of `shape`). `tag` names the expression list so its
+ * cache key is built once: a tag must always stand for the same expressions
+ * (prefix tags outside this package, e.g. '@tsdl/optim:adam'). Pass '' to
+ * build the key from the expressions on every call.
  */
 export function runElementwise(
   backend: Backend,

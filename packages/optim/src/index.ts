@@ -1,0 +1,31 @@
+/**
+ * @tsdl/optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate
+ * schedules and gradient clipping, with PyTorch's semantics. Each parameter
+ * update is one fused elementwise kernel, run without recording gradients.
+ */
+export { Optimizer } from './optimizer';
+export type {
+  Hyper,
+  HyperValue,
+  ParamGroup,
+  ParamGroupInput,
+  ParamsInput,
+  ParamState,
+  ParamStateDict,
+  OptimizerStateDict,
+} from './types';
+export { SGD, type SGDHyper, type SGDOptions } from './optimizers/sgd';
+export { Adam, AdamBase, type AdamHyper, type AdamOptions } from './optimizers/adam';
+export { AdamW } from './optimizers/adamw';
+export { RMSprop, type RMSpropHyper, type RMSpropOptions } from './optimizers/rmsprop';
+export { Adagrad, type AdagradHyper, type AdagradOptions } from './optimizers/adagrad';
+export { LRScheduler, type SchedulableOptimizer, type SchedulerStateDict } from './schedules/scheduler';
+export { StepLR } from './schedules/step-lr';
+export { ExponentialLR } from './schedules/exponential-lr';
+export { CosineAnnealingLR, type CosineAnnealingOptions } from './schedules/cosine-annealing-lr';
+export {
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  type ReduceLROnPlateauStateDict,
+} from './schedules/reduce-lr-on-plateau';
+export { clipGradNorm, clipGradNormAsync, clipGradValue, type ClipGradNormOptions } from './clip';

@@ -1,0 +1,282 @@
+import { noGrad } from '@tsdl/autograd';
+import {
+  BackendError,
+  DTypeError,
+  ShapeError,
+  Tensor,
+  cast,
+  detach,
+  fmtShape,
+  full,
+  runElementwise,
+  shapesEqual,
+  tidy,
+  toBackend,
+  type Expr,
+} from '@tsdl/tensor';
+import type { Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
+import { argumentError, nonNegative } from './validate';
+
+function copyValue(v: HyperValue): HyperValue {
+  return Array.isArray(v) ? [...v] : v;
+}
+
+/**
+ * The base of every optimizer (PyTorch's torch.optim.Optimizer).
+ *
+ * Parameters are leaf float32 tensors (nn's parameters are exactly that).
+ * `step()` updates every parameter that has a `.grad` and skips the others;
+ * the update runs under `noGrad` as one fused elementwise kernel per parameter
+ * that computes the new value and the new state together. New values replace
+ * old ones with `assign` (which shares the new storage), state tensors are
+ * kept (exempt from `tidy`) and the previous state is disposed, so a training
+ * loop's memory stays flat.
+ *
+ * Subclasses give their defaults, validate a full hyper-parameter set and
+ * implement `update` for one parameter.
+ */
+export abstract class Optimizer<H extends Hyper = Hyper> {
+  /** The optimizer's name, used in error messages and checked by loadStateDict. */
+  readonly name: string;
+  /** Hyper-parameters used for groups that do not set their own. */
+  readonly defaults: Readonly<H>;
+  /** The parameter groups; each holds its parameters and full hyper-parameters. */
+  readonly paramGroups: ParamGroup<H>[] = [];
+  /** How many times step() ran. */
+  stepCount = 0;
+  /** Names of the state tensors this optimizer may hold per parameter. */
+  protected abstract readonly stateNames: readonly string[];
+  private readonly state = new Map<Tensor, ParamState>();
+  private readonly known = new Set<Tensor>();
+
+  protected constructor(name: string, params: ParamsInput<H>, defaults: H, options: Partial<H> = {}) {
+    this.name = name;
+    this.defaults = this.merge(defaults, options, 'options');
+    this.checkHyper(this.defaults);
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      argumentError(name, `params must be an iterable of tensors or of parameter groups, got ${params instanceof Tensor ? 'a single Tensor (wrap it in an array)' : typeof params}`);
+    }
+    const list = [...(params as Iterable<Tensor | ParamGroupInput<H>>)];
+    if (list.length === 0) argumentError(name, 'got an empty parameter list');
+    if (list.every((x) => x instanceof Tensor)) {
+      this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupInput<H>);
+    } else if (list.every((x) => !(x instanceof Tensor) && x !== null && typeof x === 'object')) {
+      for (const g of list as ParamGroupInput<H>[]) this.addParamGroup(g);
+    } else {
+      argumentError(name, 'params must be all tensors or all parameter groups ({ params, lr?, ... }), not a mix');
+    }
+  }
+
+  /** Throws an ArgumentError naming the optimizer for an invalid hyper-parameter. */
+  protected abstract checkHyper(h: H): void;
+
+  /** Updates one parameter from its gradient; runs under noGrad and tidy. */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
+
+  /** Adds a parameter group (PyTorch's add_param_group); unset hyper-parameters come from the defaults. */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    if (group === null || typeof group !== 'object' || !('params' in group)) {
+      argumentError(this.name, 'a parameter group must be an object with a params field');
+    }
+    const { params, ...rest } = group;
+    const ps = params instanceof Tensor ? [params] : [...params];
+    const seen = new Set<Tensor>();
+    for (const p of ps) {
+      if (!(p instanceof Tensor)) argumentError(this.name, `parameters must be Tensors, got ${typeof p}`);
+      p.assertAlive(this.name);
+      if (p.dtype !== 'float32') throw new DTypeError(`${this.name}: parameters must be float32, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
+      if (!p.isLeaf) argumentError(this.name, `cannot optimize a non-leaf tensor (shape ${fmtShape(p.shape)}, made by '${p.gradFn?.op}'); detach it first`);
+      if (this.known.has(p) || seen.has(p)) argumentError(this.name, `a parameter (shape ${fmtShape(p.shape)}) appears more than once in the parameter groups`);
+      seen.add(p);
+    }
+    const hyper = this.merge(this.defaults, rest as unknown as Partial<H>, 'a parameter group');
+    this.checkHyper(hyper);
+    for (const p of ps) this.known.add(p);
+    this.paramGroups.push({ ...hyper, params: ps } as ParamGroup<H>);
+  }
+
+  /** Every parameter, in group order (the indices of the state dict). */
+  get params(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /** The learning rate of the first group; setting it sets every group's. */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  set lr(value: number) {
+    nonNegative(this.name, 'lr', value);
+    for (const g of this.paramGroups) g.lr = value;
+  }
+
+  /** Updates every parameter that has a gradient. */
+  step(): void {
+    noGrad(() =>
+      tidy(() => {
+        for (const group of this.paramGroups) {
+          for (const p of group.params) {
+            const g = p.grad;
+            if (g === null) continue;
+            p.assertAlive(`${this.name}.step`);
+            g.assertAlive(`${this.name}.step (the gradient)`);
+            if (!shapesEqual(g.shape, p.shape)) {
+              throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(g.shape)} for a parameter of shape ${fmtShape(p.shape)}`);
+            }
+            if (g.backend !== p.backend) {
+              throw new BackendError(`${this.name}.step: the gradient is on backend '${g.backend.name}' but the parameter is on '${p.backend.name}'`);
+            }
+            let st = this.state.get(p);
+            if (!st) {
+              st = { step: 0, tensors: {} };
+              this.state.set(p, st);
+            }
+            st.step++;
+            this.update(p, g, st, group);
+          }
+        }
+      }),
+    );
+    this.stepCount++;
+  }
+
+  /** Clears every parameter's gradient (disposes it and sets `.grad` to null, as PyTorch's set_to_none). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.zeroGrad();
+  }
+
+  /** The state tensors of one parameter (read-only; undefined before its first update). */
+  getState(param: Tensor): { readonly step: number; readonly tensors: Readonly<Record<string, Tensor>> } | undefined {
+    return this.state.get(param);
+  }
+
+  /** A snapshot of the hyper-parameters, step counts and state; the caller owns its tensors. */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    this.params.forEach((p, i) => index.set(p, i));
+    const state: OptimizerStateDict['state'] = {};
+    for (const [p, st] of this.state) {
+      const tensors: Record<string, Tensor> = {};
+      // State tensors are replaced, never written in place, so a view is a snapshot.
+      for (const [k, t] of Object.entries(st.tensors)) tensors[k] = detach(t);
+      state[String(index.get(p))] = { step: st.step, tensors };
+    }
+    const groups = this.paramGroups.map((g) => {
+      const hyper: Record<string, HyperValue> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') hyper[k] = copyValue(v as HyperValue);
+      return { params: g.params.map((p) => index.get(p) as number), hyper };
+    });
+    return { optimizer: this.name, stepCount: this.stepCount, groups, state };
+  }
+
+  /**
+   * Restores a snapshot from stateDict() into an optimizer of the same kind
+   * over parameters of the same shapes in the same groups. The caller keeps
+   * ownership of the dict's tensors.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const owner = `${this.name}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.groups) || typeof sd.state !== 'object') {
+      argumentError(owner, 'expected an object from stateDict() with optimizer, stepCount, groups and state');
+    }
+    if (sd.optimizer !== this.name) argumentError(owner, `the state dict is from '${sd.optimizer}', not '${this.name}'`);
+    if (sd.groups.length !== this.paramGroups.length) {
+      argumentError(owner, `the state dict has ${sd.groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+    }
+    const hypers = sd.groups.map((g, i) => {
+      if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
+        argumentError(owner, `group ${i} has ${g.params?.length} parameters in the state dict but ${this.paramGroups[i].params.length} here`);
+      }
+      const h = this.merge(this.defaults, g.hyper as Partial<H>, `group ${i} of the state dict`);
+      this.checkHyper(h);
+      return h;
+    });
+    const params = this.params;
+    const loaded = new Map<Tensor, ParamState>();
+    try {
+      noGrad(() =>
+        tidy(() => {
+          for (const [key, entry] of Object.entries(sd.state)) {
+            const i = Number(key);
+            if (!Number.isInteger(i) || i < 0 || i >= params.length) argumentError(owner, `state for parameter index ${key}, but there are ${params.length} parameters`);
+            const p = params[i];
+            if (!Number.isInteger(entry.step) || entry.step < 0) argumentError(owner, `parameter ${i} has step ${entry.step}, expected an integer >= 0`);
+            const tensors: Record<string, Tensor> = {};
+            loaded.set(p, { step: entry.step, tensors });
+            for (const [name, t] of Object.entries(entry.tensors)) {
+              if (!this.stateNames.includes(name)) argumentError(owner, `unknown state '${name}' for parameter ${i} (${this.name} keeps ${this.stateNames.join(', ')})`);
+              if (!(t instanceof Tensor)) argumentError(owner, `state '${name}' of parameter ${i} is not a Tensor`);
+              if (!shapesEqual(t.shape, p.shape)) {
+                throw new ShapeError(`${owner}: state '${name}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter has shape ${fmtShape(p.shape)}`);
+              }
+              const moved = toBackend(t, p.backend);
+              tensors[name] = (moved.dtype === 'float32' ? moved : cast(moved, 'float32')).keep();
+            }
+          }
+        }),
+      );
+    } catch (e) {
+      for (const st of loaded.values()) for (const t of Object.values(st.tensors)) t.dispose();
+      throw e;
+    }
+    this.disposeState();
+    for (const [p, st] of loaded) this.state.set(p, st);
+    hypers.forEach((h, i) => Object.assign(this.paramGroups[i], h));
+    this.stepCount = Number.isInteger(sd.stepCount) ? sd.stepCount : 0;
+  }
+
+  /** Frees all state tensors; the optimizer starts afresh (parameters are untouched). */
+  dispose(): void {
+    this.disposeState();
+  }
+
+  // ---- helpers for subclasses ----------------------------------------------------
+
+  /** A state tensor, created (filled with `init`, kept) on first use. */
+  protected stateTensor(param: Tensor, state: ParamState, name: string, init = 0): Tensor {
+    let t = state.tensors[name];
+    if (!t) {
+      t = full(param.shape, init, 'float32', { backend: param.backend }).keep();
+      state.tensors[name] = t;
+    }
+    return t;
+  }
+
+  /**
+   * Runs one fused elementwise kernel over `inputs` (broadcast to the
+   * parameter's shape) with run-time `scalars`; one float32 output per
+   * expression. `tag` must name this exact expression list.
+   */
+  protected fused(param: Tensor, tag: string, exprs: readonly Expr[], inputs: readonly Tensor[], scalars: readonly number[]): Tensor[] {
+    return runElementwise(param.backend, exprs, inputs, scalars, param.shape, exprs.map(() => 'float32' as const), `@tsdl/optim:${tag}`);
+  }
+
+  /** Installs a parameter's new value (shared, not copied) and new state tensors (kept), disposing the old ones. */
+  protected commit(param: Tensor, newValue: Tensor, state: ParamState, next: Record<string, Tensor>): void {
+    param.assign(newValue);
+    newValue.dispose();
+    for (const [k, t] of Object.entries(next)) {
+      const old = state.tensors[k];
+      state.tensors[k] = t.keep();
+      if (old && old !== t) old.dispose();
+    }
+  }
+
+  private disposeState(): void {
+    for (const st of this.state.values()) for (const t of Object.values(st.tensors)) t.dispose();
+    this.state.clear();
+  }
+
+  /** `base` overridden by the defined entries of `over`, rejecting unknown names. */
+  private merge(base: H, over: Partial<H>, where: string): H {
+    const out: Record<string, HyperValue> = {};
+    for (const [k, v] of Object.entries(base)) out[k] = copyValue(v as HyperValue);
+    if (over === null || typeof over !== 'object') argumentError(this.name, `${where} must be an object, got ${over === null ? 'null' : typeof over}`);
+    for (const [k, v] of Object.entries(over)) {
+      if (v === undefined) continue;
+      if (!(k in base)) argumentError(this.name, `unknown option '${k}' in ${where} (known: ${Object.keys(base).join(', ')})`);
+      out[k] = copyValue(v as HyperValue);
+    }
+    return out as H;
+  }
+}

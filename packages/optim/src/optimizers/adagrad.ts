@@ -1,0 +1,56 @@
+import { E, type Expr, type Tensor } from '@tsdl/tensor';
+import { Optimizer } from '../optimizer';
+import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import { nonNegative } from '../validate';
+
+export type AdagradHyper = {
+  /** Learning rate (default 1e-2). */
+  lr: number;
+  /** Learning-rate decay: step t uses lr / (1 + (t − 1)·lrDecay) (default 0). */
+  lrDecay: number;
+  /** L2 penalty λ added to the gradient (default 0). */
+  weightDecay: number;
+  /** Starting value of the squared-gradient sum (default 0). */
+  initialAccumulatorValue: number;
+  /** ε added to the denominator (default 1e-10). */
+  eps: number;
+};
+
+export type AdagradOptions = Partial<AdagradHyper>;
+
+// inputs: 0 θ, 1 g, 2 s (sum of squares); scalars: 0 the step's lr, 1 λ, 2 ε
+const P = E.in(0);
+const G = E.add(E.in(1), E.mul(E.s(1), P));
+const SUM = E.add(E.in(2), E.mul(G, G));
+const ADAGRAD: Expr[] = [E.sub(P, E.mul(E.s(0), E.div(G, E.add(E.u('sqrt', SUM), E.s(2))))), SUM];
+
+/**
+ * Adagrad (Duchi et al., 2011), as torch.optim.Adagrad:
+ *
+ *     lr_t = lr / (1 + (t − 1)·lrDecay)
+ *     g ← g + λθ
+ *     s ← s + g²                    (s starts at initialAccumulatorValue)
+ *     θ ← θ − lr_t·g / (√s + ε)
+ */
+export class Adagrad extends Optimizer<AdagradHyper> {
+  protected readonly stateNames = ['sum'] as const;
+
+  constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
+    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 }, options);
+  }
+
+  protected checkHyper(h: AdagradHyper): void {
+    nonNegative(this.name, 'lr', h.lr);
+    nonNegative(this.name, 'lrDecay', h.lrDecay);
+    nonNegative(this.name, 'weightDecay', h.weightDecay);
+    nonNegative(this.name, 'initialAccumulatorValue', h.initialAccumulatorValue);
+    nonNegative(this.name, 'eps', h.eps);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdagradHyper>): void {
+    const sum = this.stateTensor(p, state, 'sum', h.initialAccumulatorValue);
+    const clr = h.lr / (1 + (state.step - 1) * h.lrDecay);
+    const [next, nextSum] = this.fused(p, 'adagrad', ADAGRAD, [p, g, sum], [clr, h.weightDecay, h.eps]);
+    this.commit(p, next, state, { sum: nextSum });
+  }
+}

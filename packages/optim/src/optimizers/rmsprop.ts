@@ -1,0 +1,103 @@
+import { E, type Expr, type Tensor } from '@tsdl/tensor';
+import { Optimizer } from '../optimizer';
+import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import { boolean, nonNegative, unitInterval } from '../validate';
+
+export type RMSpropHyper = {
+  /** Learning rate (default 1e-2, as PyTorch). */
+  lr: number;
+  /** Smoothing constant α of the squared-gradient average (default 0.99). */
+  alpha: number;
+  /** ε added to the denominator (default 1e-8). */
+  eps: number;
+  /** L2 penalty λ added to the gradient (default 0). */
+  weightDecay: number;
+  /** Momentum factor μ (default 0). */
+  momentum: number;
+  /** Normalise by the estimated variance instead of the raw second moment (default false). */
+  centered: boolean;
+};
+
+export type RMSpropOptions = Partial<RMSpropHyper>;
+
+/**
+ * inputs:  0 θ, 1 g, 2 v (square average), then the gradient average (centered) and the momentum buffer (momentum > 0)
+ * scalars: 0 lr, 1 α, 2 1 − α, 3 ε, 4 λ, 5 μ
+ * outputs: θ', v', then the gradient average and the buffer, in input order
+ */
+function rmspropExprs(centered: boolean, momentum: boolean): Expr[] {
+  const p = E.in(0);
+  const g = E.add(E.in(1), E.mul(E.s(4), p));
+  const v = E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), E.mul(g, g)));
+  let next = 3;
+  const outs: Expr[] = [v];
+  let variance = v;
+  if (centered) {
+    const ga = E.add(E.mul(E.s(1), E.in(next++)), E.mul(E.s(2), g));
+    outs.push(ga);
+    // Clamped at 0 so float rounding cannot give sqrt of a tiny negative number.
+    variance = E.b('max', E.sub(v, E.mul(ga, ga)), E.c(0));
+  }
+  const avg = E.add(E.u('sqrt', variance), E.s(3));
+  let param: Expr;
+  if (momentum) {
+    const buf = E.add(E.mul(E.s(5), E.in(next++)), E.div(g, avg));
+    outs.push(buf);
+    param = E.sub(p, E.mul(E.s(0), buf));
+  } else {
+    param = E.sub(p, E.mul(E.s(0), E.div(g, avg)));
+  }
+  return [param, ...outs];
+}
+
+const KERNELS = new Map<string, Expr[]>();
+
+function kernel(centered: boolean, momentum: boolean): { tag: string; exprs: Expr[] } {
+  const tag = `rmsprop${centered ? '-centered' : ''}${momentum ? '-momentum' : ''}`;
+  let exprs = KERNELS.get(tag);
+  if (!exprs) {
+    exprs = rmspropExprs(centered, momentum);
+    KERNELS.set(tag, exprs);
+  }
+  return { tag, exprs };
+}
+
+/**
+ * RMSprop (Hinton), as torch.optim.RMSprop:
+ *
+ *     g ← g + λθ
+ *     v ← αv + (1 − α)g²
+ *     centered: ḡ ← αḡ + (1 − α)g,  ṽ = v − ḡ²   (else ṽ = v)
+ *     momentum: b ← μb + g / (√ṽ + ε),  θ ← θ − lr·b
+ *     else:     θ ← θ − lr·g / (√ṽ + ε)
+ */
+export class RMSprop extends Optimizer<RMSpropHyper> {
+  protected readonly stateNames = ['squareAvg', 'gradAvg', 'momentumBuffer'] as const;
+
+  constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options);
+  }
+
+  protected checkHyper(h: RMSpropHyper): void {
+    nonNegative(this.name, 'lr', h.lr);
+    unitInterval(this.name, 'alpha', h.alpha);
+    nonNegative(this.name, 'eps', h.eps);
+    nonNegative(this.name, 'weightDecay', h.weightDecay);
+    nonNegative(this.name, 'momentum', h.momentum);
+    boolean(this.name, 'centered', h.centered);
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<RMSpropHyper>): void {
+    const useMomentum = h.momentum > 0;
+    const inputs = [p, g, this.stateTensor(p, state, 'squareAvg')];
+    if (h.centered) inputs.push(this.stateTensor(p, state, 'gradAvg'));
+    if (useMomentum) inputs.push(this.stateTensor(p, state, 'momentumBuffer'));
+    const { tag, exprs } = kernel(h.centered, useMomentum);
+    const outs = this.fused(p, tag, exprs, inputs, [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum]);
+    let k = 1;
+    const next: Record<string, Tensor> = { squareAvg: outs[k++] };
+    if (h.centered) next.gradAvg = outs[k++];
+    if (useMomentum) next.momentumBuffer = outs[k++];
+    this.commit(p, outs[0], state, next);
+  }
+}

@@ -1,0 +1,72 @@
+import { E, type Expr, type Tensor } from '@tsdl/tensor';
+import { Optimizer } from '../optimizer';
+import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import { argumentError, boolean, closedUnit, nonNegative } from '../validate';
+
+export type SGDHyper = {
+  lr: number;
+  /** Momentum factor μ (default 0: plain SGD). */
+  momentum: number;
+  /** Dampening τ of the momentum (default 0). */
+  dampening: number;
+  /** L2 penalty λ added to the gradient (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+};
+
+export type SGDOptions = Partial<SGDHyper>;
+
+// inputs: 0 param, 1 grad, 2 momentum buffer
+// scalars: 0 lr, 1 weightDecay, 2 momentum μ, 3 buffer coefficient (μ, or 0 on the first step), 4 gradient coefficient (1 − τ, or 1 on the first step)
+const P = E.in(0);
+const G = E.add(E.in(1), E.mul(E.s(1), P)); // g + λθ
+const LR = E.s(0);
+const BUF = E.add(E.mul(E.s(3), E.in(2)), E.mul(E.s(4), G)); // μb + (1 − τ)g
+
+const PLAIN: Expr[] = [E.sub(P, E.mul(LR, G))];
+const MOMENTUM: Expr[] = [E.sub(P, E.mul(LR, BUF)), BUF];
+const NESTEROV: Expr[] = [E.sub(P, E.mul(LR, E.add(G, E.mul(E.s(2), BUF)))), BUF];
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov
+ * momentum and L2 weight decay, as torch.optim.SGD:
+ *
+ *     g ← g + λθ
+ *     b ← g on the first step, else μb + (1 − τ)g
+ *     g ← g + μb (Nesterov) or b
+ *     θ ← θ − lr·g
+ */
+export class SGD extends Optimizer<SGDHyper> {
+  protected readonly stateNames = ['momentumBuffer'] as const;
+
+  constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
+    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }, options);
+  }
+
+  protected checkHyper(h: SGDHyper): void {
+    nonNegative(this.name, 'lr', h.lr);
+    nonNegative(this.name, 'momentum', h.momentum);
+    closedUnit(this.name, 'dampening', h.dampening);
+    nonNegative(this.name, 'weightDecay', h.weightDecay);
+    boolean(this.name, 'nesterov', h.nesterov);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      argumentError(this.name, `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${h.momentum} and dampening ${h.dampening}`);
+    }
+  }
+
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<SGDHyper>): void {
+    if (h.momentum === 0) {
+      const [next] = this.fused(p, 'sgd', PLAIN, [p, g], [h.lr, h.weightDecay]);
+      this.commit(p, next, state, {});
+      return;
+    }
+    const first = state.tensors.momentumBuffer === undefined;
+    const buf = this.stateTensor(p, state, 'momentumBuffer');
+    const scalars = [h.lr, h.weightDecay, h.momentum, first ? 0 : h.momentum, first ? 1 : 1 - h.dampening];
+    const [next, nextBuf] = h.nesterov
+      ? this.fused(p, 'sgd-nesterov', NESTEROV, [p, g, buf], scalars)
+      : this.fused(p, 'sgd-momentum', MOMENTUM, [p, g, buf], scalars);
+    this.commit(p, next, state, { momentumBuffer: nextBuf });
+  }
+}

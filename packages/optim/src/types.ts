@@ -1,0 +1,41 @@
+import type { Tensor } from '@tsdl/tensor';
+
+/** A hyper-parameter value: a number (lr, eps …), a flag (nesterov …) or a pair (Adam's betas). */
+export type HyperValue = number | boolean | number[];
+
+/** The hyper-parameters of a parameter group; every optimizer has a learning rate. */
+export type Hyper = { lr: number } & { [key: string]: HyperValue };
+
+/** A parameter group as an optimizer holds it: its parameters and its full set of hyper-parameters. */
+export type ParamGroup<H extends Hyper> = H & { params: Tensor[] };
+
+/** A parameter group as the user gives it (PyTorch style): parameters, and any hyper-parameters that differ from the defaults. */
+export type ParamGroupInput<H extends Hyper> = { params: Iterable<Tensor> } & Partial<H>;
+
+/** What an optimizer accepts: parameters, or parameter groups. */
+export type ParamsInput<H extends Hyper> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
+
+/** One parameter's optimizer state: its update count and named state tensors (Adam's m and v …). */
+export interface ParamState {
+  step: number;
+  tensors: Record<string, Tensor>;
+}
+
+/** One parameter's entry in a state dict. */
+export type ParamStateDict = { step: number; tensors: { [name: string]: Tensor } };
+
+/**
+ * A snapshot of an optimizer (PyTorch's `optimizer.state_dict()`): hyper-parameters
+ * per group, parameters by index (in group order), and per-parameter state.
+ * The tensors are handles the caller owns (views of immutable values, so later
+ * steps do not change them); free them with `dispose(stateDict)` from @tsdl/tensor.
+ */
+export type OptimizerStateDict = {
+  /** The optimizer's name ('Adam', 'SGD' …); loadStateDict checks it. */
+  optimizer: string;
+  /** How many times step() ran. */
+  stepCount: number;
+  groups: { params: number[]; hyper: { [key: string]: HyperValue } }[];
+  /** State by parameter index; parameters that were never updated have none. */
+  state: { [index: string]: ParamStateDict };
+};
