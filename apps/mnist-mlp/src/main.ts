@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The Keras MNIST example on tsdl: trains on the real MNIST data and prints the test accuracy.
+import { parseAppArgs } from './args';
+import { useBackend } from './backend';
+import { trainMnistMlp } from './train';
+
+const args = parseAppArgs(process.argv.slice(2), { epochs: 5, batchSize: 32 });
+const backend = await useBackend(args.backend);
+console.log(`tsdl MNIST MLP on the ${backend.name} backend: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
+const { test, epochSeconds } = await trainMnistMlp(args);
+console.log(`epoch times: ${epochSeconds.map((s) => `${s.toFixed(1)}s`).join(', ')}`);
+console.log(`test loss: ${test.loss.toFixed(4)}`);
+console.log(`test accuracy: ${(test.accuracy * 100).toFixed(2)}%`);

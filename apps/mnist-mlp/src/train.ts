@@ -1,0 +1,44 @@
+import { loadMnist } from '@tsdl/data-mnist';
+import { Dense, Dropout, Flatten, type History, LambdaCallback, Sequential } from '@tsdl/keras';
+import { seed as seedAll, dispose } from '@tsdl/tensor';
+
+export interface MlpOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Train on the first N training samples only (the test set is always whole). */
+  limit?: number;
+  verbose?: 0 | 1 | 2;
+}
+
+/** The classic Keras MNIST model, trained on the real data; returns the history and the test metrics. */
+export async function trainMnistMlp(o: MlpOptions): Promise<{ history: History; test: Record<string, number>; epochSeconds: number[] }> {
+  seedAll(o.seed);
+  const { train, test } = await loadMnist({ limit: o.limit === undefined ? undefined : { train: o.limit } });
+  const model = new Sequential([
+    new Flatten({ inputShape: [28, 28] }),
+    new Dense({ units: 128, activation: 'relu' }),
+    new Dropout({ rate: 0.2 }),
+    new Dense({ units: 10, activation: 'softmax' }),
+  ]);
+  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  if (o.verbose !== 0) model.summary();
+  const epochSeconds: number[] = [];
+  let t0 = 0;
+  const history = await model.fit(train.images, train.labels, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    verbose: o.verbose ?? 1,
+    callbacks: [
+      new LambdaCallback({
+        onEpochBegin: () => void (t0 = performance.now()),
+        onEpochEnd: () => void epochSeconds.push((performance.now() - t0) / 1000),
+      }),
+    ],
+  });
+  const result = await model.evaluate(test.images, test.labels, { batchSize: 256 });
+  dispose([train.images, train.labels, test.images, test.labels]);
+  model.dispose();
+  return { history, test: result, epochSeconds };
+}
