@@ -1,0 +1,25 @@
+/**
+ * @tsdl/nn: modules, layers, activations, losses and initializers, with
+ * PyTorch's semantics and defaults (every default can be overridden).
+ */
+export {
+  Module,
+  parameter,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type RegisterBufferOptions,
+} from './module';
+export { Sequential, ModuleList } from './containers';
+export { Linear, type LinearOptions, defaultWeightInit, defaultBiasInit } from './layers/linear';
+export { Conv2d, type Conv2dOptions, type Pair } from './layers/conv';
+export { MaxPool2d, AvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './layers/pooling';
+export { Flatten, Identity } from './layers/flatten';
+export { Dropout, type DropoutOptions } from './layers/dropout';
+export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm';
+export { LayerNorm, type LayerNormOptions } from './layers/layernorm';
+export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
+export * from './losses/index';
+/** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
+export * as init from './init/index';
+export type { Initializer, InitOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

@@ -1,0 +1,5 @@
+export * from './reduction';
+export * from './regression';
+export * from './binary';
+export * from './classification';
+export * from './modules';
