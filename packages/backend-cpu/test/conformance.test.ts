@@ -1,0 +1,4 @@
+import { runConformance } from '@tsdl/conformance';
+import { cpu } from '../src/index';
+
+runConformance('cpu', () => cpu(), () => cpu({ name: 'cpu-second' }));

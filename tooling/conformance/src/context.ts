@@ -1,0 +1,13 @@
+import type { Backend } from '@tsdl/tensor';
+
+/**
+ * What every group of conformance tests receives. `factory` makes a fresh
+ * backend instance; `runConformance` has already made one and set it active
+ * before any test runs. `second` makes another instance under a different
+ * name, for the tests that move tensors between backends or mix them.
+ */
+export interface ConformanceContext {
+  name: string;
+  factory: () => Backend;
+  second: () => Backend;
+}

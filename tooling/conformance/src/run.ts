@@ -1,0 +1,31 @@
+import '@tsdl/autograd';
+import { type Backend, setBackend } from '@tsdl/tensor';
+import { beforeAll, describe } from 'vitest';
+import type { ConformanceContext } from './context';
+import { registerForward } from './forward/index';
+import { registerGradients } from './gradients/index';
+import { registerTensorContract } from './tensor/index';
+
+/**
+ * Registers the whole conformance matrix for one backend: every op forward
+ * against float64 references (dtypes, scalars, size-0 dimensions, broadcast
+ * rank pairs up to 4-D, negative axes, non-contiguous views), every gradient
+ * rule against finite differences, the bad-call error table and the memory
+ * checks. Call it at the top level of a test file:
+ *
+ *   runConformance('cpu', () => cpu());
+ *
+ * `second` defaults to the factory with a different name passed through
+ * when the backend accepts `{ name }`; pass it for backends that do not.
+ */
+export function runConformance(name: string, factory: () => Backend, second?: () => Backend): void {
+  const ctx: ConformanceContext = { name, factory, second: second ?? factory };
+  describe(`conformance: ${name}`, () => {
+    beforeAll(() => {
+      setBackend(factory());
+    });
+    registerForward(ctx);
+    registerGradients(ctx);
+    registerTensorContract(ctx);
+  });
+}
