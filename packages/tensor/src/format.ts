@@ -7,21 +7,20 @@ import type { DType, TypedArray } from './dtype';
 const THRESHOLD = 1000;
 const EDGE = 3;
 
-function fmtValue(v: number, dtype: DType, floatDigits: boolean): string {
+function fmtValue(v: number, dtype: DType): string {
   if (dtype === 'bool') return v ? 'true' : 'false';
   if (dtype === 'int32') return String(v);
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (!floatDigits && Number.isInteger(v)) return `${v}.`;
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return `${v}.`;
   const s = Number(v.toPrecision(4));
   return Math.abs(s) >= 1e6 || (s !== 0 && Math.abs(s) < 1e-4) ? s.toExponential(3) : String(s);
 }
 
 export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType): string {
   const summarize = values.length > THRESHOLD;
-  const floatDigits = dtype === 'float32' && Array.prototype.some.call(values, (v: number) => !Number.isInteger(v));
   const cells: string[] = [];
-  const strs = (i: number): string => fmtValue(values[i], dtype, floatDigits);
+  const strs = (i: number): string => fmtValue(values[i], dtype);
   // Collect the printed cells first so that every column has the same width.
   const visit = (axis: number, offset: number, stride: number[]): void => {
     if (axis === shape.length) {
@@ -33,6 +32,7 @@ export function formatTensor(values: TypedArray, shape: readonly number[], dtype
   };
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   visit(0, 0, strides);
+  if (dtype === 'float32') alignDecimalPoints(cells);
   const width = cells.reduce((w, c) => Math.max(w, c.length), 0);
   let k = 0;
   const render = (axis: number, indent: string): string => {
@@ -48,6 +48,20 @@ export function formatTensor(values: TypedArray, shape: readonly number[], dtype
   };
   const body = shape.length === 0 ? cells[0] : render(0, '');
   return `Tensor(${body}, shape=[${shape.join(',')}], dtype=${dtype})`;
+}
+
+/** Pads float cells so their decimal points line up, as NumPy prints `[ 7.5, 12. ]`. */
+function alignDecimalPoints(cells: string[]): void {
+  if (cells.some((c) => c.includes('e'))) return;
+  const split = cells.map((c) => {
+    const dot = c.indexOf('.');
+    return dot < 0 ? [c, ''] : [c.slice(0, dot), c.slice(dot)];
+  });
+  const left = split.reduce((w, [l]) => Math.max(w, l.length), 0);
+  const right = split.reduce((w, [, r]) => Math.max(w, r.length), 0);
+  split.forEach(([l, r], i) => {
+    cells[i] = l.padStart(left) + r.padEnd(right);
+  });
 }
 
 function indices(n: number, summarize: boolean): number[] {
