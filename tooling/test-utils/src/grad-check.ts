@@ -27,7 +27,8 @@ export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
   const wrt = opts.wrt ?? inputs.flatMap((t, i) => (t.dtype === 'float32' ? [i] : []));
   if (wrt.length === 0) throw new Error('gradCheck: no float32 input to differentiate');
 
-  const outShape = noGradScope(() => tidy(() => f(...inputs).shape));
+  // A mutable copy: tidy accepts only mutable arrays of tidyable values.
+  const outShape: number[] = noGradScope(() => tidy(() => [...f(...inputs).shape]));
   const w = seededNumbers(outShape.reduce((a, b) => a * b, 1), opts.seed ?? 7);
   const loss = (...xs: Tensor[]) => sum(mul(f(...xs), tensor(w, outShape)));
 
