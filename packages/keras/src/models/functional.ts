@@ -82,8 +82,12 @@ export class Functional extends Model {
       : null;
   }
 
+  /**
+   * One row per node, the input included. Every layer here has one input, so the
+   * graph is a chain, which Keras prints like a Sequential model (no 'Connected to').
+   */
   protected summaryRows(): SummaryRow[] {
-    return this.nodes.map((n) => ({ layer: n.layer, outputShape: n.shape, connectedTo: n.inputs.map((i) => i.layer.name) }));
+    return this.nodes.map((n) => ({ layer: n.layer, outputShape: n.shape }));
   }
 
   override getConfig(): Record<string, unknown> {

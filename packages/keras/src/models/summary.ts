@@ -19,8 +19,10 @@ const fmtInt = (n: number): string => n.toLocaleString('en-US');
  *    dense (Dense)               (None, 128)               100480
  *   ...
  */
-export function formatSummary(modelName: string, rows: SummaryRow[], lineLength = 65): string {
+export function formatSummary(modelName: string, rows: SummaryRow[], width?: number): string {
   const functional = rows.some((r) => r.connectedTo !== undefined);
+  // Keras' widths: 65 columns for a chain of layers, 98 with a 'Connected to' column.
+  const lineLength = width ?? (functional ? 98 : 65);
   const cols = functional ? [0.33, 0.55, 0.67, 1] : [0.45, 0.85, 1];
   const stops = cols.map((c) => Math.floor(c * lineLength));
   const headers = functional ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
@@ -32,7 +34,7 @@ export function formatSummary(modelName: string, rows: SummaryRow[], lineLength 
     });
     return out.trimEnd();
   };
-  const lines = [`Model: "${modelName}"`, '_'.repeat(lineLength), line(headers.map((h) => ` ${h}`)), '='.repeat(lineLength)];
+  const lines = [`Model: "${modelName}"`, '_'.repeat(lineLength), line(headers.map((h, i) => (i === 0 ? ` ${h}` : h))), '='.repeat(lineLength)];
   let trainable = 0;
   let nonTrainable = 0;
   rows.forEach((r, i) => {
@@ -42,8 +44,9 @@ export function formatSummary(modelName: string, rows: SummaryRow[], lineLength 
       if (w.requiresGrad) trainable += w.size;
       else nonTrainable += w.size;
     }
-    const cells = [` ${r.layer.name} (${r.layer.className})`, ` ${fmtKerasShape(r.outputShape)}`, ` ${params}`];
-    if (functional) cells.push(` ${(r.connectedTo ?? []).join(', ')}`);
+    // As Keras: only the first column is indented by a space; the others start at their column stop.
+    const cells = [` ${r.layer.name} (${r.layer.className})`, fmtKerasShape(r.outputShape), String(params)];
+    if (functional) cells.push((r.connectedTo ?? []).join(', '));
     lines.push(line(cells));
     lines.push(i === rows.length - 1 ? '='.repeat(lineLength) : '');
   });
