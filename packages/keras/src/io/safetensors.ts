@@ -35,13 +35,24 @@ function bytesOf(t: StTensor): Uint8Array {
   return out;
 }
 
-/** Serialises named tensors (in the order given) and optional string metadata. */
+/** The reference writer's dtype order (increasing alignment); it lays tensors out by descending rank here. */
+const DTYPE_RANK: Record<StTensor['dtype'], number> = { BOOL: 0, I32: 1, F32: 2 };
+
+/** Byte order of UTF-8 names, as Rust compares strings (UTF-16 order differs only outside the BMP). */
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Serialises named tensors and optional string metadata. Tensors are laid out
+ * as the reference writer does, by descending dtype alignment then by name, so
+ * the same weights always give the same bytes.
+ */
 export function encodeSafetensors(tensors: Record<string, StTensor>, metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   const chunks: Uint8Array[] = [];
-  for (const [name, t] of Object.entries(tensors)) {
+  const entries = Object.entries(tensors).sort(([an, at], [bn, bt]) => DTYPE_RANK[bt.dtype] - DTYPE_RANK[at.dtype] || byName(an, bn));
+  for (const [name, t] of entries) {
     if (name === '__metadata__') throw new DataFormatError('safetensors: "__metadata__" cannot be a tensor name');
     const expected = t.shape.reduce((a, b) => a * b, 1);
     if (expected !== t.data.length) {
