@@ -1,5 +1,6 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
+import { camelCaseKeys } from './config-keys';
 
 /**
  * Keras optimizers: a description (class name and config with Keras'
@@ -86,14 +87,14 @@ export function resolveOptimizer(spec: string | KerasOptimizer | { className: st
   const name = typeof spec === 'string' ? spec : spec?.className;
   const Ctor = typeof name === 'string' ? BY_NAME[name.toLowerCase()] : undefined;
   if (!Ctor) throw new ArgumentError(`compile: unknown optimizer ${JSON.stringify(name)} (known: ${Object.keys(BY_NAME).join(', ')})`);
-  return new Ctor(typeof spec === 'string' ? {} : spec.config ?? {});
+  return new Ctor(typeof spec === 'string' ? {} : camelCaseKeys(spec.config ?? {}));
 }
 
-/** Keras-style constructors: `optimizers.Adam({ learningRate: 1e-3 })`. */
+/** Keras-style constructors: `optimizers.Adam({ learningRate: 1e-3 })` (Keras' `learning_rate`, `beta_1` … work too). */
 export const optimizers = {
-  Adam: (c: Cfg = {}) => new AdamOptimizer(c),
-  AdamW: (c: Cfg = {}) => new AdamWOptimizer(c),
-  SGD: (c: Cfg = {}) => new SGDOptimizer(c),
-  RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(c),
-  Adagrad: (c: Cfg = {}) => new AdagradOptimizer(c),
+  Adam: (c: Cfg = {}) => new AdamOptimizer(camelCaseKeys(c)),
+  AdamW: (c: Cfg = {}) => new AdamWOptimizer(camelCaseKeys(c)),
+  SGD: (c: Cfg = {}) => new SGDOptimizer(camelCaseKeys(c)),
+  RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(camelCaseKeys(c)),
+  Adagrad: (c: Cfg = {}) => new AdagradOptimizer(camelCaseKeys(c)),
 };

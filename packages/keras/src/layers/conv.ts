@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys } from '../config-keys';
 
 export type IntPair = number | [number, number];
 
@@ -45,7 +46,8 @@ export class Conv2D extends Layer {
   kernel!: Tensor;
   bias: Tensor | null = null;
 
-  constructor(args: Conv2DArgs) {
+  constructor(config: Conv2DArgs) {
+    const args = camelCaseKeys(config);
     super(args);
     if (!Number.isInteger(args.filters) || args.filters <= 0) throw new ArgumentError(`Conv2D: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;

@@ -1,6 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, dropout, matmul, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { type LayerArgs, Layer, type Shape, SymbolicTensor } from './layer';
+import { camelCaseKeys } from '../config-keys';
 
 /** The entry point of a functional model; holds the shape of one sample. */
 export class InputLayer extends Layer {
@@ -52,7 +53,7 @@ export class Dense extends Layer {
   bias: Tensor | null = null;
 
   constructor(args: DenseArgs | number) {
-    const a: DenseArgs = typeof args === 'number' ? { units: args } : args;
+    const a: DenseArgs = typeof args === 'number' ? { units: args } : camelCaseKeys(args);
     super(a);
     if (!Number.isInteger(a.units) || a.units <= 0) throw new ArgumentError(`Dense: units must be a positive integer, got ${a.units}`);
     this.units = a.units;
@@ -114,7 +115,7 @@ export class Dense extends Layer {
 /** Flattens every axis but the batch axis. */
 export class Flatten extends Layer {
   constructor(args: LayerArgs = {}) {
-    super(args);
+    super(camelCaseKeys(args));
     this.built = true;
   }
   override get className(): string {
@@ -140,7 +141,7 @@ export class Dropout extends Layer {
   private nextSeed: number | undefined;
   private readonly seedArg: number | undefined;
   constructor(args: DropoutArgs | number) {
-    const a: DropoutArgs = typeof args === 'number' ? { rate: args } : args;
+    const a: DropoutArgs = typeof args === 'number' ? { rate: args } : camelCaseKeys(args);
     super(a);
     if (!(a.rate >= 0 && a.rate < 1)) throw new ArgumentError(`Dropout: rate must be in [0, 1), got ${a.rate}`);
     this.rate = a.rate;
@@ -166,7 +167,7 @@ export class Dropout extends Layer {
 export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: (LayerArgs & { activation: string }) | string) {
-    const a = typeof args === 'string' ? { activation: args } : args;
+    const a = typeof args === 'string' ? { activation: args } : camelCaseKeys(args);
     super(a);
     this.activation = activationName(a.activation);
     this.built = true;
@@ -190,7 +191,7 @@ export class Activation extends Layer {
 export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: (LayerArgs & { targetShape: number[] }) | number[]) {
-    const a = Array.isArray(args) ? { targetShape: args } : args;
+    const a = Array.isArray(args) ? { targetShape: args } : camelCaseKeys(args);
     super(a);
     this.targetShape = a.targetShape;
     this.built = true;

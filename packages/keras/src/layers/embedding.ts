@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError, type Tensor, cast, gather } from '@tsdl/tensor';
 import { type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys } from '../config-keys';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -16,7 +17,8 @@ export class Embedding extends Layer {
   private readonly seed: number | undefined;
   embeddings!: Tensor;
 
-  constructor(args: EmbeddingArgs) {
+  constructor(config: EmbeddingArgs) {
+    const args = camelCaseKeys(config);
     super(args);
     for (const k of ['inputDim', 'outputDim'] as const) {
       if (!Number.isInteger(args[k]) || args[k] <= 0) throw new ArgumentError(`Embedding: ${k} must be a positive integer, got ${args[k]}`);

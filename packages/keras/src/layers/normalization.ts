@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
 import { noGrad } from '@tsdl/autograd';
 import { type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys } from '../config-keys';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis (default -1, channels last). */
@@ -28,7 +29,8 @@ export class BatchNormalization extends Layer {
   movingVariance!: Tensor;
   private featureAxis = -1;
 
-  constructor(args: BatchNormalizationArgs = {}) {
+  constructor(config: BatchNormalizationArgs = {}) {
+    const args = camelCaseKeys(config);
     super(args);
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;

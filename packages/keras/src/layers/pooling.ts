@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor, avgPool2d, maxPool2d } from '@tsdl/tensor';
 import { type IntPair, convLength, pairOf } from './conv';
 import { type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys } from '../config-keys';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: IntPair;
@@ -14,7 +15,8 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
 
-  constructor(args: Pooling2DArgs = {}) {
+  constructor(config: Pooling2DArgs = {}) {
+    const args = camelCaseKeys(config);
     super(args);
     this.poolSize = pairOf(this.className, 'poolSize', args.poolSize, 2);
     this.strides = pairOf(this.className, 'strides', args.strides ?? this.poolSize, 1);
