@@ -1,4 +1,4 @@
-import { type Tensor, broadcastTo, cast, div, eq, mul, reshape, sum } from '@tsdl/tensor';
+import { type Tensor, broadcastTo, cast, div, eq, mul, prod, reshape, sum, where } from '@tsdl/tensor';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of the reductions (mean, variance, logSumExp … are compositions of these). */
@@ -23,10 +23,17 @@ export const reduceRules: RuleTable = {
     inputs: false,
     output: false,
   }),
-  // d/dx_i prod(x) = prod(x) / x_i (inputs containing zeros get NaN/inf there, as a plain quotient would).
+  // d/dx_i prod(x) = the product of the other elements: prod(x) / x_i where x_i != 0. At a zero the
+  // quotient is 0/0, so there it is the product of the non-zero elements when x_i is its slice's only
+  // zero, else 0 (as PyTorch).
   prod: rule((dy, { inputs: [x], output, attrs, inputShapes }) => {
     const shape = inputShapes[0];
-    return [div(mul(expand(dy, shape, attrs.axes, attrs.keepDims), expand(output, shape, attrs.axes, attrs.keepDims)), x)];
+    const xt = x as Tensor;
+    const isZero = eq(xt, 0);
+    const nonZeroProd = prod(where(isZero, 1, xt), attrs.axes, true);
+    const onlyZero = eq(sum(cast(isZero, 'float32'), attrs.axes, true), 1);
+    const others = where(isZero, where(onlyZero, nonZeroProd, 0), div(expand(output, shape, attrs.axes, attrs.keepDims), where(isZero, 1, xt)));
+    return [mul(expand(dy, shape, attrs.axes, attrs.keepDims), others)];
   }),
   max: extremeRule,
   min: extremeRule,
