@@ -1,4 +1,123 @@
+import { NON_DIFFERENTIABLE, differentiableOps, grad } from '@tsdl/autograd';
+import { type Backend, GradientError, add, cast, liveTensorCount, rand, sum, tensor, tidy } from '@tsdl/tensor';
+import { compareClose, gradCheck } from '@tsdl/test-utils';
+import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
+import { compositeCases } from './cases-composite';
+import { elementwiseCases } from './cases-elementwise';
+import { linalgCases } from './cases-linalg';
+import { nnCases } from './cases-nn';
+import { reduceCases } from './cases-reduce';
+import { shapeCases } from './cases-shape';
+import { registerConventions } from './conventions';
+import { nonDifferentiableCalls } from './non-differentiable';
+import { recordedOps } from './recorded-ops';
+import type { CaseEnv, GradCase, GradTable } from './types';
 
-/** Placeholder: filled in by the gradients group. */
-export function registerGradients(_ctx: ConformanceContext): void {}
+/** Every primitive with a gradient rule → its finite-difference cases (keys are recorded op names). */
+export const primitiveGradCases: GradTable = {
+  ...elementwiseCases,
+  ...reduceCases,
+  ...linalgCases,
+  ...shapeCases,
+  ...nnCases,
+};
+
+/**
+ * Runs one case: gradCheck against central differences, proof that the case
+ * records `op` (when given), and that nothing outlives it.
+ */
+function runCase(c: GradCase, env: CaseEnv, op?: string): void {
+  const before = liveTensorCount();
+  let seen = new Set<string>();
+  tidy(() => {
+    const { inputs, f, opts } = c.build(env);
+    seen = recordedOps(() => gradCheck(f, inputs, opts));
+  });
+  if (op !== undefined) expect([...seen], `ops recorded by the case`).toContain(op);
+  expect(liveTensorCount(), 'live tensors after the case').toBe(before);
+}
+
+/**
+ * The gradient group: every rule in autograd's registry against finite
+ * differences (broadcast, negative axes, keepDims, non-contiguous views,
+ * 0-d tensors), the composite ops, the non-differentiable ops' documented
+ * behaviour, and the conventions at kinks and ties.
+ */
+export function registerGradients(ctx: ConformanceContext): void {
+  let second: Backend | null = null;
+  const env: CaseEnv = { second: () => (second ??= ctx.second()) };
+
+  describe('gradients', () => {
+    describe('coverage', () => {
+      it('every op with a registered rule has finite-difference cases', () => {
+        const missing = differentiableOps().filter((op) => !(op in primitiveGradCases) || primitiveGradCases[op].length === 0);
+        expect(missing, 'ops with a gradient rule but no case in the gradient table').toEqual([]);
+      });
+      it('every case is filed under an op that has a rule', () => {
+        const rules = new Set(differentiableOps());
+        expect(Object.keys(primitiveGradCases).filter((op) => !rules.has(op))).toEqual([]);
+      });
+      it('every NON_DIFFERENTIABLE op has a behaviour case, and none also has a rule', () => {
+        expect([...NON_DIFFERENTIABLE].filter((op) => !(op in nonDifferentiableCalls))).toEqual([]);
+        expect(Object.keys(nonDifferentiableCalls).filter((op) => !NON_DIFFERENTIABLE.has(op))).toEqual([]);
+        expect(differentiableOps().filter((op) => NON_DIFFERENTIABLE.has(op))).toEqual([]);
+      });
+    });
+
+    describe('rules against finite differences', () => {
+      for (const [op, cases] of Object.entries(primitiveGradCases)) {
+        for (const c of cases) it(`${op}: ${c.name}`, () => runCase(c, env, op));
+      }
+    });
+
+    describe('composite ops against finite differences', () => {
+      for (const [name, cases] of Object.entries(compositeCases)) {
+        for (const c of cases) it(`${name}: ${c.name}`, () => runCase(c, env));
+      }
+    });
+
+    describe('non-differentiable ops', () => {
+      const input = () => {
+        const x = tensor([0.2, -1.5, 0.7, 2.5, 0, -0.2, 1.2, 0.4, -2.6], [1, 3, 3, 1]);
+        x.requiresGrad = true;
+        return x;
+      };
+      for (const [op, call] of Object.entries(nonDifferentiableCalls)) {
+        it(`${op}: output does not require grad and acts as a constant`, () => {
+          tidy(() => {
+            const x = input();
+            let out: ReturnType<typeof call> | undefined;
+            const seen = recordedOps(() => (out = call(x)));
+            expect([...seen]).toContain(op);
+            expect(out!.requiresGrad).toBe(false);
+            expect(out!.isLeaf).toBe(true);
+            // x + op(x): only the identity path contributes, so the gradient is all ones.
+            const g = grad((t) => add(sum(t), sum(cast(call(t), 'float32'))))(x);
+            expect(compareClose(g as never, new Array<number>(9).fill(1), { atol: 0, rtol: 0 })).toBeNull();
+            // A loss made only of the op has nothing to differentiate.
+            expect(() => sum(cast(call(x), 'float32')).backward()).toThrow(GradientError);
+            expect(() => sum(cast(call(x), 'float32')).backward()).toThrow(/does not require grad/);
+            expect(x.grad).toBeNull();
+          });
+        });
+      }
+      it('casts to int32 and bool leave the graph; grad through them is zero', () => {
+        tidy(() => {
+          const x = input();
+          expect(cast(x, 'int32').requiresGrad).toBe(false);
+          expect(cast(x, 'bool').requiresGrad).toBe(false);
+          const g = grad((t) => sum(cast(cast(t, 'int32'), 'float32')))(x);
+          expect(compareClose(g as never, new Array<number>(9).fill(0), { atol: 0, rtol: 0 })).toBeNull();
+        });
+      });
+      it('random draws do not require grad', () => {
+        tidy(() => expect(rand([3], { seed: 1 }).requiresGrad).toBe(false));
+      });
+    });
+
+    describe('conventions at kinks, ties and zeros', () => {
+      registerConventions();
+    });
+  });
+}

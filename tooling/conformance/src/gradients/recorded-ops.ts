@@ -1,0 +1,26 @@
+import { type AutogradHooks, autogradHooks, setAutogradHooks } from '@tsdl/tensor';
+
+/**
+ * Runs `fn` and returns the names of the ops autograd recorded meanwhile, by
+ * wrapping the installed hook. Lets a case prove it exercises the op it is
+ * filed under (a case that never reaches the rule would pass vacuously).
+ */
+export function recordedOps(fn: () => void): Set<string> {
+  const inner = autogradHooks();
+  if (!inner) throw new Error('recordedOps: autograd is not installed (import @tsdl/autograd)');
+  const seen = new Set<string>();
+  const spy: AutogradHooks = {
+    record: (op, inputs, attrs, outputs) => {
+      seen.add(op);
+      inner.record(op, inputs, attrs, outputs);
+    },
+    backward: inner.backward,
+  };
+  setAutogradHooks(spy);
+  try {
+    fn();
+  } finally {
+    setAutogradHooks(inner);
+  }
+  return seen;
+}
