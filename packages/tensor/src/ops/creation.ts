@@ -55,10 +55,10 @@ export function tensor(
       `tensor: ${flat.length} values cannot fill shape ${fmtShape(finalShape)} (${sizeOf(finalShape)} elements)`,
     );
   }
+  // bool storage holds exactly 0 or 1 (kernels compare bools as numbers), so a
+  // Uint8Array given as bool data is normalised by toTypedArray, never shared.
   const typed =
-    (dtype === 'float32' && flat instanceof Float32Array) ||
-    (dtype === 'int32' && flat instanceof Int32Array) ||
-    (dtype === 'bool' && flat instanceof Uint8Array)
+    (dtype === 'float32' && flat instanceof Float32Array) || (dtype === 'int32' && flat instanceof Int32Array)
       ? (flat as TypedArray)
       : toTypedArray(flat, dtype);
   return fromTyped(typed, finalShape, dtype, options.backend);
@@ -71,28 +71,33 @@ export function scalar(value: number | boolean, dtype?: DType, options: CreateOp
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number | boolean, dtype?: DType, options: CreateOptions = {}): Tensor {
-  const s = checkShape('full', shape);
+  return fill('full', shape, value, dtype, options);
+}
+
+/** full() under the caller's op name, so errors from zeros/ones name zeros/ones. */
+function fill(op: string, shape: readonly number[], value: number | boolean, dtype: DType | undefined, options: CreateOptions): Tensor {
+  const s = checkShape(op, shape);
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  assertDType('full', dt);
+  assertDType(op, dt);
   const a = makeTypedArray(dt, sizeOf(s));
   a.fill(dt === 'bool' ? (value ? 1 : 0) : Number(value));
   return fromTyped(a, s, dt, options.backend);
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32', options: CreateOptions = {}): Tensor {
-  return full(shape, 0, dtype, options);
+  return fill('zeros', shape, 0, dtype, options);
 }
 
 export function ones(shape: readonly number[], dtype: DType = 'float32', options: CreateOptions = {}): Tensor {
-  return full(shape, 1, dtype, options);
+  return fill('ones', shape, 1, dtype, options);
 }
 
 export function zerosLike(t: Tensor, dtype: DType = t.dtype): Tensor {
-  return full(t.shape, 0, dtype, { backend: t.backend });
+  return fill('zerosLike', t.shape, 0, dtype, { backend: t.backend });
 }
 
 export function onesLike(t: Tensor, dtype: DType = t.dtype): Tensor {
-  return full(t.shape, 1, dtype, { backend: t.backend });
+  return fill('onesLike', t.shape, 1, dtype, { backend: t.backend });
 }
 
 /**
@@ -105,6 +110,10 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType, op
     start = 0;
   }
   if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new ArgumentError(`arange: start and stop must be finite numbers, got start=${start}, stop=${stop}`);
+  }
+  if (dtype !== undefined) assertDType('arange', dtype);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dt = dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
   const a = makeTypedArray(dt, n);
@@ -125,6 +134,7 @@ export function linspace(start: number, stop: number, num: number, options: Crea
 /** An n×m matrix with ones on the diagonal. */
 export function eye(n: number, m: number = n, dtype: DType = 'float32', options: CreateOptions = {}): Tensor {
   checkShape('eye', [n, m]);
+  assertDType('eye', dtype);
   const a = makeTypedArray(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
   return fromTyped(a, [n, m], dtype, options.backend);

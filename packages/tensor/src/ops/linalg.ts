@@ -56,7 +56,15 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
   if (K !== K2) {
     throw new ShapeError(`matmul: shapes ${fmtShape(origA)} and ${fmtShape(origB)} cannot be multiplied (${K} != ${K2})`);
   }
-  const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    // Name the operands' full shapes, not just their batch parts.
+    throw new ShapeError(
+      `matmul: batch dimensions of shapes ${fmtShape(origA)} and ${fmtShape(origB)} cannot be broadcast together (${fmtShape(a.shape.slice(0, -2))} vs ${fmtShape(b.shape.slice(0, -2))})`,
+    );
+  }
   const outShape = [...batch, M, N];
   return dispatch('matmul', [a, b], undefined, (backend) => {
     const av = batchView(a, batch);

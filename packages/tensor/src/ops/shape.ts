@@ -16,7 +16,9 @@ import { broadcastView, copyContiguous } from './internal';
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const out = shape.slice();
   const neg = out.indexOf(-1);
-  if (neg !== out.lastIndexOf(-1)) throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
+  if (neg !== out.lastIndexOf(-1)) {
+    throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)} for a tensor of shape ${fmtShape(x.shape)}`);
+  }
   if (neg >= 0) {
     const rest = sizeOf(out.filter((_, i) => i !== neg));
     if (rest === 0 || x.size % rest !== 0) {
@@ -71,6 +73,12 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  // The new axis may go at any of rank + 1 positions; say so rather than quoting rank + 1 as the tensor's rank.
+  if (!Number.isInteger(axis) || axis < -(x.rank + 1) || axis > x.rank) {
+    throw new AxisError(
+      `unsqueeze: axis ${axis} is out of range for inserting into a tensor of shape ${fmtShape(x.shape)} (expected ${-(x.rank + 1)} to ${x.rank})`,
+    );
+  }
   const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
@@ -184,11 +192,14 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
   let parts: number[];
   if (typeof sizes === 'number') {
     if (!Number.isInteger(sizes) || sizes <= 0 || d % sizes !== 0) {
-      throw new ShapeError(`split: axis ${a} of size ${d} cannot be split into ${sizes} equal parts`);
+      throw new ShapeError(`split: axis ${a} of shape ${fmtShape(x.shape)} (size ${d}) cannot be split into ${sizes} equal parts`);
     }
     parts = new Array<number>(sizes).fill(d / sizes);
   } else {
     parts = sizes.slice();
+    if (!parts.every((p) => Number.isInteger(p) && p >= 0)) {
+      throw new ArgumentError(`split: sizes must be integers >= 0, got ${JSON.stringify(sizes)}`);
+    }
     if (parts.reduce((s, v) => s + v, 0) !== d) {
       throw new ShapeError(`split: sizes ${JSON.stringify(sizes)} do not add up to ${d}, the size of axis ${a}`);
     }
@@ -209,7 +220,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 /** Pads each axis with [before, after] cells of a constant value. */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
   if (pads.length !== x.rank) {
-    throw new ShapeError(`pad: got ${pads.length} [before, after] pairs for a tensor of rank ${x.rank}`);
+    throw new ShapeError(`pad: got ${pads.length} [before, after] pairs for a tensor of shape ${fmtShape(x.shape)} (expected ${x.rank})`);
   }
   for (const p of pads) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
