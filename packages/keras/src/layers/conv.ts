@@ -1,5 +1,6 @@
 import { ArgumentError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
+import { initializerName } from '../initializers';
 import { type LayerArgs, Layer, type Shape } from './layer';
 import { camelCaseKeys } from '../config-keys';
 
@@ -60,6 +61,8 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInit = args.kernelInitializer ?? 'glorot_uniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
+    initializerName(this.kernelInit);
+    initializerName(this.biasInit);
     this.seed = args.seed;
     if (args.inputShape) this.build([null, ...args.inputShape]);
   }

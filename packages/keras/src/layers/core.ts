@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, dropout, matmul, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
+import { initializerName } from '../initializers';
 import { type LayerArgs, Layer, type Shape, SymbolicTensor } from './layer';
 import { camelCaseKeys } from '../config-keys';
 
@@ -61,6 +62,9 @@ export class Dense extends Layer {
     this.useBias = a.useBias ?? true;
     this.kernelInit = a.kernelInitializer ?? 'glorot_uniform';
     this.biasInit = a.biasInitializer ?? 'zeros';
+    // Unknown names fail here, as in Keras, not at the first call.
+    initializerName(this.kernelInit);
+    initializerName(this.biasInit);
     this.seed = a.seed;
     if (a.inputShape) this.build([null, ...a.inputShape]);
   }

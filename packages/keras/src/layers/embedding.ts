@@ -1,4 +1,5 @@
 import { ArgumentError, DTypeError, type Tensor, cast, gather } from '@tsdl/tensor';
+import { initializerName } from '../initializers';
 import { type LayerArgs, Layer, type Shape } from './layer';
 import { camelCaseKeys } from '../config-keys';
 
@@ -27,6 +28,7 @@ export class Embedding extends Layer {
     this.outputDim = args.outputDim;
     // Keras' default for embeddings is uniform(-0.05, 0.05).
     this.init = args.embeddingsInitializer ?? 'random_uniform';
+    initializerName(this.init);
     this.seed = args.seed;
     if (args.inputShape) this.build([null, ...args.inputShape]);
   }

@@ -37,8 +37,12 @@ export function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
+/** Keras' to_snake_case: 'MaxPooling2D' → 'max_pooling2d', 'BatchNormalization' → 'batch_normalization'. */
 function snake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /**
@@ -108,6 +112,13 @@ export abstract class Layer extends Module {
     if (!this.built) this.build(inputShape);
   }
 
+  /** Runs the layer on a tensor, building its weights from the input's shape on first use. */
+  override call(...inputs: Parameters<this['forward']>): Tensor {
+    const x: unknown = inputs[0];
+    if (x instanceof TensorClass) this.ensureBuilt([null, ...x.shape.slice(1)]);
+    return super.call(...inputs);
+  }
+
   /**
    * Applies the layer: to a real tensor it computes, to a SymbolicTensor it
    * records a node of a functional model. (Given a function, it is nn's
@@ -119,10 +130,7 @@ export abstract class Layer extends Module {
       this.ensureBuilt(x.shape);
       return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x]);
     }
-    if (x instanceof TensorClass) {
-      this.ensureBuilt([null, ...x.shape.slice(1)]);
-      return (this.call as unknown as (t: Tensor) => Tensor)(x);
-    }
+    if (x instanceof TensorClass) return (this.call as unknown as (t: Tensor) => Tensor)(x);
     throw new ArgumentError(`${this.name}: apply expects a Tensor or a SymbolicTensor`);
   }
 
