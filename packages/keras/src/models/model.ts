@@ -229,10 +229,13 @@ export abstract class Model extends LayerBase implements TrainingModel {
           const yb = takeRows(yTrain, start, end, order);
           const { loss, metricSums } = this.step(xb, yb);
           const m = end - start;
-          noGrad(() => {
-            sums[0].assign(tidy(() => sums[0].add(loss.mul(m))));
-            metricSums.forEach((t, i) => sums[i + 1].assign(tidy(() => sums[i + 1].add(t))));
-          });
+          // assign shares the new value's storage; the tidy frees the temporary handles (the sums are kept).
+          noGrad(() =>
+            tidy(() => {
+              sums[0].assign(sums[0].add(loss.mul(m)));
+              metricSums.forEach((t, i) => sums[i + 1].assign(sums[i + 1].add(t)));
+            }),
+          );
           dispose([xb, yb, loss, metricSums]);
           seen += m;
           const now = performance.now();
