@@ -1,4 +1,17 @@
 import type { ConformanceContext } from '../context';
+import { describe } from 'vitest';
+import { registerElementwise } from './elementwise';
+import { registerElementwiseSpecial } from './elementwise-special';
 
-/** Placeholder: filled in by the forward group. */
-export function registerForward(_ctx: ConformanceContext): void {}
+/**
+ * The forward half of the conformance suite: every op of @tsdl/tensor on the
+ * active backend against float64 references or hand-computed values. The
+ * matrices are tables (op × dtype × shape × layout) expanded into one test
+ * per case, so a failure names exactly what broke.
+ */
+export function registerForward(_ctx: ConformanceContext): void {
+  describe('forward', () => {
+    registerElementwise();
+    registerElementwiseSpecial();
+  });
+}
