@@ -15,7 +15,7 @@ import { SavedTensor } from './saved';
 import { unbroadcast } from './unbroadcast';
 
 export interface BackwardOptions {
-  /** Keep saved tensors so backward can run through this graph again. */
+  /** Keep saved tensors so backward can run through this graph again (default: createGraph, as PyTorch). */
   retainGraph?: boolean;
   /** Record the backward pass itself, for higher-order gradients. */
   createGraph?: boolean;
@@ -69,17 +69,22 @@ export function runBackward(
   if (seed !== undefined && !shapesEqual(seed.shape, root.shape)) {
     throw new ShapeError(`backward: seed shape ${fmtShape(seed.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
   }
-  const prev = setGradEnabled(options.createGraph ?? false);
+  const createGraph = options.createGraph ?? false;
+  // A recorded backward pass refers back to this graph's saved tensors, so it is kept by default.
+  const retainGraph = options.retainGraph ?? createGraph;
+  const prev = setGradEnabled(createGraph);
   const leafGrads = new Map<Tensor, Tensor>();
   let results: Tensor[];
   try {
     // Everything made here is freed on exit except the leaf gradients, which
     // tidy hands to the caller's scope.
     results = tidy(() => {
-      const s = seed ?? onesLike(root);
+      // A copy of the caller's seed: a pass-through rule (add, cast …) would otherwise hand the
+      // seed itself to a leaf as its .grad, and disposing one would dispose the other.
+      const s = seed !== undefined ? clone(seed) : onesLike(root);
       const rootNode = root.gradFn;
       if (!(rootNode instanceof GraphNode)) {
-        leafGrads.set(root, s === seed ? clone(s) : s);
+        leafGrads.set(root, s);
         return [...leafGrads.values()];
       }
       const grads = new Map<GraphNode, Tensor>([[rootNode, s]]);
@@ -87,7 +92,7 @@ export function runBackward(
         const dy = grads.get(node);
         if (!dy) continue;
         grads.delete(node);
-        for (const [edge, g] of applyRule(node, dy)) {
+        for (const [edge, g] of applyRule(node, dy, createGraph)) {
           if ('node' in edge) {
             const acc = grads.get(edge.node);
             grads.set(edge.node, acc ? add(acc, g) : g);
@@ -96,7 +101,7 @@ export function runBackward(
             leafGrads.set(edge.leaf, acc ? add(acc, g) : g);
           }
         }
-        if (!options.retainGraph) node.freeSaved();
+        if (!retainGraph) node.freeSaved();
       }
       return [...leafGrads.values()];
     });
@@ -108,15 +113,15 @@ export function runBackward(
 }
 
 /** Runs one node's rule and returns each input's gradient, summed back to the input's shape. */
-function applyRule(node: GraphNode, dy: Tensor): [NonNullable<GraphNode['edges'][number]>, Tensor][] {
+function applyRule(node: GraphNode, dy: Tensor, createGraph: boolean): [NonNullable<GraphNode['edges'][number]>, Tensor][] {
   if (node.isFreed) {
     throw new GradientError(
       `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,
     );
   }
   if (!node.entry) throw new GradientError(`backward: no gradient rule is registered for op '${node.op}'`);
-  const inputs = node.savedInputs.map((s) => (s instanceof SavedTensor ? s.materialize() : s));
-  const output = node.savedOutput?.materialize();
+  const inputs = node.savedInputs.map((s) => (s instanceof SavedTensor ? s.materialize(createGraph) : s));
+  const output = node.savedOutput?.materialize(createGraph);
   const inGrads = node.entry.rule(dy, {
     inputs: inputs as (Tensor | number)[],
     output: output as Tensor,

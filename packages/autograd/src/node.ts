@@ -28,8 +28,10 @@ export class GraphNode implements GradNode {
     readonly backends: readonly (Backend | null)[],
   ) {
     const saves = entry?.saves ?? { inputs: false, output: false };
-    this.savedInputs = inputs.map((x) => (typeof x === 'number' ? x : saves.inputs ? new SavedTensor(x) : null));
-    this.savedOutput = saves.output ? new SavedTensor(output) : null;
+    this.savedInputs = inputs.map((x) =>
+      typeof x === 'number' ? x : saves.inputs ? new SavedTensor(x, x.gradFn instanceof GraphNode ? x.gradFn : null) : null,
+    );
+    this.savedOutput = saves.output ? new SavedTensor(output, this) : null;
     for (const e of edges) if (e && 'node' in e) e.node.retain();
   }
 
