@@ -2,6 +2,7 @@ import type { ConformanceContext } from '../context';
 import { describe } from 'vitest';
 import { registerElementwise } from './elementwise';
 import { registerElementwiseSpecial } from './elementwise-special';
+import { registerReductions } from './reductions';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -13,5 +14,6 @@ export function registerForward(_ctx: ConformanceContext): void {
   describe('forward', () => {
     registerElementwise();
     registerElementwiseSpecial();
+    registerReductions();
   });
 }
