@@ -53,14 +53,17 @@ export function formatTensor(values: TypedArray, shape: readonly number[], dtype
 /** Pads float cells so their decimal points line up, as NumPy prints `[ 7.5, 12. ]`. */
 function alignDecimalPoints(cells: string[]): void {
   if (cells.some((c) => c.includes('e'))) return;
+  // nan and ±inf have no decimal point: NumPy right-aligns them to the column
+  // width (`[ nan, -inf,  0.5]`), which the caller's padStart already does.
+  const finite = (c: string): boolean => c !== 'nan' && !c.endsWith('inf');
   const split = cells.map((c) => {
     const dot = c.indexOf('.');
     return dot < 0 ? [c, ''] : [c.slice(0, dot), c.slice(dot)];
   });
-  const left = split.reduce((w, [l]) => Math.max(w, l.length), 0);
-  const right = split.reduce((w, [, r]) => Math.max(w, r.length), 0);
+  const left = split.reduce((w, [l], i) => (finite(cells[i]) ? Math.max(w, l.length) : w), 0);
+  const right = split.reduce((w, [, r], i) => (finite(cells[i]) ? Math.max(w, r.length) : w), 0);
   split.forEach(([l, r], i) => {
-    cells[i] = l.padStart(left) + r.padEnd(right);
+    if (finite(cells[i])) cells[i] = l.padStart(left) + r.padEnd(right);
   });
 }
 
