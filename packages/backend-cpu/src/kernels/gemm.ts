@@ -15,6 +15,8 @@ export function gemm(
   N: number,
 ): void {
   const KB = 256;
+  // Skipping zero entries of A is exact only when B is finite: 0 · Infinity and 0 · NaN are NaN.
+  const skipZeros = allFinite(B, bOff, K * N);
   for (let k0 = 0; k0 < K; k0 += KB) {
     const k1 = Math.min(K, k0 + KB);
     let i = 0;
@@ -29,7 +31,7 @@ export function gemm(
         const x1 = A[a0 + K + k];
         const x2 = A[a0 + 2 * K + k];
         const x3 = A[a0 + 3 * K + k];
-        if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
+        if (skipZeros && x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue;
         const b = bOff + k * N;
         for (let j = 0; j < N; j++) {
           const y = B[b + j];
@@ -45,12 +47,18 @@ export function gemm(
       const a0 = aOff + i * K;
       for (let k = k0; k < k1; k++) {
         const x0 = A[a0 + k];
-        if (x0 === 0) continue;
+        if (skipZeros && x0 === 0) continue;
         const b = bOff + k * N;
         for (let j = 0; j < N; j++) C[c0 + j] += x0 * B[b + j];
       }
     }
   }
+}
+
+/** True when the n values from `off` are all finite (v - v is NaN for NaN and ±Infinity). */
+function allFinite(a: ArrayLike<number>, off: number, n: number): boolean {
+  for (let i = off; i < off + n; i++) if (a[i] - a[i] !== 0) return false;
+  return true;
 }
 
 /** Dense row-major [rows×cols] copy of a strided 2-D block (used to pack transposed operands). */
