@@ -3,6 +3,7 @@ import { describe } from 'vitest';
 import { registerElementwise } from './elementwise';
 import { registerElementwiseSpecial } from './elementwise-special';
 import { registerReductions } from './reductions';
+import { registerLinalg } from './linalg';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -15,5 +16,6 @@ export function registerForward(_ctx: ConformanceContext): void {
     registerElementwise();
     registerElementwiseSpecial();
     registerReductions();
+    registerLinalg();
   });
 }
