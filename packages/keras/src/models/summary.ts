@@ -10,6 +10,34 @@ export interface SummaryRow {
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
 /**
+ * One table row as Keras' print_row lays it out: the first column indented by
+ * a space, each cell cut to its column (less 2 spaces of gap) and the rest
+ * wrapped onto continuation lines, breaking early after '),' and the like.
+ */
+function rowLines(cells: string[], stops: number[]): string[] {
+  const left = [...cells];
+  const out: string[] = [];
+  while (left.some((c) => c.length > 0)) {
+    let line = '';
+    left.forEach((cell, col) => {
+      const space = col !== stops.length - 1 ? 2 : 0;
+      let cutoff = stops[col] - (col > 0 ? stops[col - 1] : 0) - space;
+      let fit = cell.slice(0, cutoff);
+      const breaks = ['),', '},', '],', "',"].filter((b) => fit.includes(b)).map((b) => fit.indexOf(b) + b.length);
+      if (breaks.length > 0) {
+        cutoff = Math.min(...breaks);
+        fit = fit.slice(0, cutoff);
+      }
+      line += `${col === 0 ? ' ' : ''}${fit}${' '.repeat(space)}`;
+      left[col] = cell.slice(cutoff);
+      line = line.padEnd(stops[col]);
+    });
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+/**
  * A Keras-style summary table:
  *
  *   Model: "sequential"
@@ -26,15 +54,7 @@ export function formatSummary(modelName: string, rows: SummaryRow[], width?: num
   const cols = functional ? [0.33, 0.55, 0.67, 1] : [0.45, 0.85, 1];
   const stops = cols.map((c) => Math.floor(c * lineLength));
   const headers = functional ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
-  const line = (cells: string[]): string => {
-    let out = '';
-    cells.forEach((c, i) => {
-      out = `${out}${c}`.slice(0, stops[i] - 1);
-      out = out.padEnd(stops[i]);
-    });
-    return out.trimEnd();
-  };
-  const lines = [`Model: "${modelName}"`, '_'.repeat(lineLength), line(headers.map((h, i) => (i === 0 ? ` ${h}` : h))), '='.repeat(lineLength)];
+  const lines = [`Model: "${modelName}"`, '_'.repeat(lineLength), ...rowLines(headers, stops), '='.repeat(lineLength)];
   let trainable = 0;
   let nonTrainable = 0;
   rows.forEach((r, i) => {
@@ -44,10 +64,9 @@ export function formatSummary(modelName: string, rows: SummaryRow[], width?: num
       if (w.requiresGrad) trainable += w.size;
       else nonTrainable += w.size;
     }
-    // As Keras: only the first column is indented by a space; the others start at their column stop.
-    const cells = [` ${r.layer.name} (${r.layer.className})`, fmtKerasShape(r.outputShape), String(params)];
+    const cells = [`${r.layer.name} (${r.layer.className})`, fmtKerasShape(r.outputShape), String(params)];
     if (functional) cells.push((r.connectedTo ?? []).join(', '));
-    lines.push(line(cells));
+    lines.push(...rowLines(cells, stops));
     lines.push(i === rows.length - 1 ? '='.repeat(lineLength) : '');
   });
   if (rows.length === 0) lines.push('='.repeat(lineLength));
