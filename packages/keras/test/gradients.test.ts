@@ -28,7 +28,7 @@ function asFunction<L extends Layer>(layer: L, fields: (keyof L & string)[]): (x
     const saved = fields.map((f) => layer[f]);
     fields.forEach((f, i) => ((layer as Record<string, unknown>)[f] = ws[i]));
     try {
-      return layer.call(x);
+      return (layer as Layer).apply(x) as Tensor;
     } finally {
       fields.forEach((f, i) => ((layer as Record<string, unknown>)[f] = saved[i]));
     }
