@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// A hand-written training loop (nn + optim + autograd) on the real MNIST data.
+import { parseAppArgs, usage } from './args';
+import { useBackend } from './backend';
+import { trainCustomLoop } from './train';
+
+const DEFAULTS = { epochs: 3, batchSize: 32, limit: true };
+
+async function main(): Promise<void> {
+  const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
+  if (args.help) return console.log(usage('node apps/custom-loop/dist/main.js', DEFAULTS));
+  const backend = await useBackend(args.backend);
+  const data = args.limit === undefined ? 'all 60,000 training images' : `the first ${args.limit} training images`;
+  console.log(`tsdl custom training loop, 784-128-64-10 MLP, Adam, on the ${backend.name} backend: ${args.epochs} epoch(s), batch ${args.batchSize}, seed ${args.seed}, ${data}`);
+  const { tensorsAfterStep } = await trainCustomLoop({
+    ...args,
+    onEpoch: (e) =>
+      console.log(`epoch ${e.epoch}/${args.epochs}: loss ${e.loss.toFixed(4)}, ${e.seconds.toFixed(1)}s, test accuracy ${(e.testAccuracy * 100).toFixed(2)}%`),
+  });
+  const lo = Math.min(...tensorsAfterStep);
+  const hi = Math.max(...tensorsAfterStep);
+  console.log(`live tensors after each of ${tensorsAfterStep.length} steps: ${lo === hi ? `${lo} every step` : `between ${lo} and ${hi}`}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`custom-loop: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
