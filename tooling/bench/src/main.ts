@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The benchmark harness: tsdl beside TensorFlow.js (cpu, wasm) and jax-js (wasm) on the same work, in one process run.
+import { USAGE, parseBenchArgs } from './args';
+import { machineLines } from './machine';
+import { makePlan } from './plan';
+import { formatReport } from './report';
+import { progress } from './run/outcome';
+import type { Check, Item, ItemResult, Row } from './types';
+import { cnnItem } from './work/cnn/item';
+import { matmulItem } from './work/matmul/item';
+import { mlpItem } from './work/mlp/item';
+
+const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem };
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const plan = makePlan(args);
+  const header = machineLines();
+  progress(header.join('\n'));
+  const t0 = performance.now();
+  const rows: Row[] = [];
+  const checks: Check[] = [];
+  for (const item of args.items) {
+    const result: ItemResult = await ITEM_RUNNERS[item](plan, args.frameworks);
+    rows.push(...result.rows);
+    checks.push(...result.checks);
+  }
+  progress(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  console.log(formatReport(header, plan, rows, checks, args.frameworks));
+  if (checks.some((c) => !c.ok)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,62 @@
+import type { BenchArgs } from './args';
+
+/** How long to repeat a measurement: a first untimed call, then timed calls within limits. */
+export interface RepeatPolicy {
+  minRuns: number;
+  maxRuns: number;
+  /** Stop after this many seconds of timed calls once minRuns are done. */
+  budgetSeconds: number;
+  /** A warm-up call longer than this is taken as the only sample (a slow peer is not run twice); undefined: never. */
+  soloSeconds?: number;
+}
+
+export interface MlpPlan {
+  batchSizes: number[];
+  /** Batches trained (and timed) before the measured run; their mean loss is the cross-framework check. */
+  warmupBatches: number;
+  /** Forced number of measured batches (--batches); otherwise the rule below. */
+  batches?: number;
+  /** A framework whose warm-up predicts an epoch longer than this is timed for about `slowBudgetSeconds` and extrapolated. */
+  maxEpochSeconds: number;
+  slowBudgetSeconds: number;
+  /** Train on the first N samples only (quick mode); undefined: all 60,000. */
+  samples?: number;
+}
+
+export interface CnnPlan {
+  batchSize: number;
+  steps: RepeatPolicy;
+}
+
+export interface Plan {
+  quick: boolean;
+  matmulSizes: number[];
+  matmul: RepeatPolicy;
+  mlp: MlpPlan;
+  cnn: CnnPlan;
+}
+
+/** The sizes and limits of a run, from the command line. Defaults aim at a full run in under 10 minutes. */
+export function makePlan(args: BenchArgs): Plan {
+  if (args.quick) {
+    return {
+      quick: true,
+      matmulSizes: [64, 128],
+      matmul: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 },
+      mlp: { batchSizes: [32, 128], warmupBatches: 2, batches: args.batches ?? 3, maxEpochSeconds: 0, slowBudgetSeconds: 0, samples: 1024 },
+      cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
+    };
+  }
+  return {
+    quick: false,
+    matmulSizes: [128, 256, 512, 1024, 2048],
+    matmul: { minRuns: 5, maxRuns: 50, budgetSeconds: 3, soloSeconds: 3 },
+    mlp: { batchSizes: [32, 128], warmupBatches: 20, batches: args.batches, maxEpochSeconds: 60, slowBudgetSeconds: 15 },
+    cnn: { batchSize: 64, steps: fixedSteps(args.batches, { minRuns: 3, maxRuns: 20, budgetSeconds: 10, soloSeconds: 10 }) },
+  };
+}
+
+/** --batches N for the CNN: exactly N timed steps, whatever they cost. */
+function fixedSteps(batches: number | undefined, dflt: RepeatPolicy): RepeatPolicy {
+  return batches === undefined ? dflt : { minRuns: batches, maxRuns: batches, budgetSeconds: 0 };
+}

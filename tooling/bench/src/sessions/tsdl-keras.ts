@@ -1,0 +1,38 @@
+import type { Sequential } from '@tsdl/keras';
+import { type Tensor, dispose, tensor } from '@tsdl/tensor';
+import type { TrainData } from '../data';
+import { useTsdl } from '../frameworks/tsdl';
+import { ADAM, type TrainSession, type Weight } from '../run/session';
+
+/**
+ * A tsdl Keras model trained with model.fit (no shuffling, so every
+ * framework sees the same batches in the same order), from the shared weights.
+ */
+export function tsdlKerasSession(build: () => Sequential, data: TrainData, sampleShape: number[], batchSize: number, weights: readonly Weight[]): TrainSession {
+  useTsdl();
+  const model = build();
+  model.compile({ optimizer: { className: 'Adam', config: { ...ADAM } }, loss: 'sparse_categorical_crossentropy' });
+  const initial = weights.map((w) => tensor(w.values, w.shape, 'float32'));
+  model.setWeights(initial);
+  dispose(initial);
+  const x = tensor(data.images, [data.samples, ...sampleShape], 'float32');
+  const y = tensor(data.labels, [data.samples], 'int32');
+  return {
+    async train(batches) {
+      const n = Math.min(batches * batchSize, data.samples);
+      // Row slices are views: no copy, nothing to exclude from the time.
+      const xs: Tensor = x.slice([0], [n]);
+      const ys: Tensor = y.slice([0], [n]);
+      const t0 = performance.now();
+      // fit reads its loss sum at the end of the epoch, so it returns synced.
+      const history = await model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+      const seconds = (performance.now() - t0) / 1000;
+      dispose([xs, ys]);
+      return { seconds, loss: history.history.loss[0] };
+    },
+    dispose() {
+      model.dispose();
+      dispose([x, y]);
+    },
+  };
+}

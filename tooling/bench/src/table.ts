@@ -1,0 +1,74 @@
+import type { Cell, Check, Framework, Row } from './types';
+
+/** Three significant digits, without exponent notation for the sizes a benchmark meets. */
+export function fmtNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  if (a === 0) return '0';
+  return x.toPrecision(3);
+}
+
+export function fmtTime(seconds: number, unit: 's' | 'ms'): string {
+  return unit === 's' ? `${fmtNumber(seconds)} s` : `${fmtNumber(seconds * 1000)} ms`;
+}
+
+/** peer / tsdl: above 1 means tsdl is faster. Empty when either side has no time. */
+export function ratio(peer: Cell | undefined, ours: Cell | undefined): string {
+  if (peer?.kind !== 'time' || ours?.kind !== 'time' || ours.seconds <= 0) return '—';
+  return fmtNumber(peer.seconds / ours.seconds);
+}
+
+/** Numbers footnotes by their text, so one note shared by many cells is printed once. */
+class Footnotes {
+  readonly texts: string[] = [];
+  mark(text: string): string {
+    let i = this.texts.indexOf(text);
+    if (i < 0) i = this.texts.push(text) - 1;
+    return `[${i + 1}]`;
+  }
+}
+
+function cellText(cell: Cell | undefined, unit: 's' | 'ms', notes: Footnotes, fw: Framework): string {
+  if (cell === undefined) return '—';
+  if (cell.kind === 'unsupported') return `unsupported ${notes.mark(`${fw}: ${cell.reason}`)}`;
+  if (cell.kind === 'failed') return `failed ${notes.mark(`${fw} failed: ${cell.reason}`)}`;
+  let s = fmtTime(cell.seconds, unit);
+  if (cell.gflops !== undefined) s += ` (${fmtNumber(cell.gflops)} GFLOP/s)`;
+  if (cell.note) s += ` ${notes.mark(cell.note)}`;
+  return s;
+}
+
+/**
+ * The results as one Markdown table (columns padded so it also reads as plain
+ * text), footnotes after it: work | each framework | each peer / tsdl.
+ */
+export function formatTable(rows: readonly Row[], frameworks: readonly Framework[]): string {
+  const notes = new Footnotes();
+  const peers = frameworks.filter((f) => f !== 'tsdl');
+  const withRatios = frameworks.includes('tsdl') && peers.length > 0;
+  const header = ['work', ...frameworks, ...(withRatios ? peers.map((p) => `${p} / tsdl`) : [])];
+  const body = rows.map((r) => [
+    r.work,
+    ...frameworks.map((f) => cellText(r.cells[f], r.unit, notes, f)),
+    ...(withRatios ? peers.map((p) => ratio(r.cells[p], r.cells.tsdl)) : []),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((line) => line[c].length)));
+  const line = (cells: string[]): string => `| ${cells.map((s, c) => s.padEnd(widths[c])).join(' | ')} |`;
+  const out = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
+  if (notes.texts.length > 0) out.push('', ...notes.texts.map((t, i) => `[${i + 1}] ${t}`));
+  return out.join('\n');
+}
+
+/** The correctness lines: what each framework computed on the same inputs. */
+export function formatChecks(checks: readonly Check[], frameworks: readonly Framework[]): string {
+  return checks
+    .map((c) => {
+      // Five significant digits: checks compare values that should agree closely.
+      const values = frameworks.filter((f) => c.values[f] !== undefined).map((f) => `${f} ${(c.values[f] as number).toPrecision(5)}`);
+      return `${c.ok ? 'ok      ' : 'MISMATCH'} ${c.what}: ${values.join(', ')} (${c.detail})`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,56 @@
+import { atMost } from '../../checks';
+import type { Plan } from '../../plan';
+import { errorCell, errorLine, progress } from '../../run/outcome';
+import { repeat, timeOnce } from '../../run/repeat';
+import { uniform } from '../../seeded';
+import { gflops, relativeError } from '../../stats';
+import { fmtNumber } from '../../table';
+import type { Check, Framework, ItemResult, Row } from '../../types';
+import { jaxMatmul } from './jax';
+import { matmulProbe, probeValues } from './reference';
+import type { MatmulFactory } from './runner';
+import { tfjsMatmul } from './tfjs';
+import { tsdlMatmul } from './tsdl';
+
+const FACTORIES: Record<Framework, MatmulFactory> = {
+  tsdl: tsdlMatmul,
+  'tfjs-cpu': tfjsMatmul('cpu'),
+  'tfjs-wasm': tfjsMatmul('wasm'),
+  'jax-js': jaxMatmul,
+};
+
+/** Float32 square matmuls: the median time of several synced runs after a warm-up, and GFLOP/s = 2n³ / t. */
+export async function matmulItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
+  const rows: Row[] = [];
+  const errors: Partial<Record<Framework, number>>[] = [];
+  for (const n of plan.matmulSizes) {
+    const a = uniform(n * n, 100 + n);
+    const b = uniform(n * n, 200 + n);
+    const probe = matmulProbe(a, b, n);
+    const row: Row = { work: `f32 matmul n=${n} (median)`, unit: 'ms', cells: {} };
+    const err: Partial<Record<Framework, number>> = {};
+    for (const fw of frameworks) {
+      let runner;
+      try {
+        runner = await FACTORIES[fw](a, b, n);
+        let last: ArrayLike<number> = [];
+        const samples = await repeat(() => timeOnce(async () => (last = await runner!.run())), plan.matmul);
+        err[fw] = relativeError(probeValues(last, n, probe), probe.values);
+        const note = samples.warmupOnly ? `one run: the first took over ${plan.matmul.soloSeconds} s, so it was not repeated` : undefined;
+        row.cells[fw] = { kind: 'time', seconds: samples.median, gflops: gflops(n, samples.median), note };
+        progress(`matmul n=${n} ${fw}: ${fmtNumber(samples.median * 1000)} ms (${samples.seconds.length} runs), ${fmtNumber(gflops(n, samples.median))} GFLOP/s`);
+      } catch (e) {
+        row.cells[fw] = errorCell(e);
+        progress(errorLine(`matmul n=${n} ${fw}`, e));
+      } finally {
+        runner?.dispose();
+      }
+    }
+    rows.push(row);
+    errors.push(err);
+  }
+  const checks: Check[] = plan.matmulSizes.map((n, i) =>
+    atMost(`matmul n=${n}: max error / max |value| at 64 sampled entries vs float64`, errors[i], 1e-4, 'same A and B for every framework'),
+  );
+  return { rows, checks };
+}

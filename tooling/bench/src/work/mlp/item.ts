@@ -1,0 +1,85 @@
+import { agreement } from '../../checks';
+import { type TrainData, firstSamples, mnistTrain } from '../../data';
+import type { MlpPlan, Plan } from '../../plan';
+import { errorCell, errorLine, progress } from '../../run/outcome';
+import type { SessionFactory, TrainSession } from '../../run/session';
+import { extrapolate, stepsPerEpoch } from '../../stats';
+import { fmtNumber } from '../../table';
+import type { Cell, Check, Framework, ItemResult, Row } from '../../types';
+import { jaxMlp } from './jax';
+import { tfjsMlp } from './tfjs';
+import { tsdlMlp } from './tsdl';
+import { mlpWeights } from './weights';
+
+const FACTORIES: Record<Framework, SessionFactory> = {
+  tsdl: tsdlMlp,
+  'tfjs-cpu': tfjsMlp('cpu'),
+  'tfjs-wasm': tfjsMlp('wasm'),
+  'jax-js': jaxMlp,
+};
+
+/**
+ * How many batches to time after a warm-up of `warmupBatches` that took
+ * `warmupSeconds`: --batches if given, else the whole epoch, unless the
+ * warm-up predicts an epoch over maxEpochSeconds; then about slowBudgetSeconds' worth.
+ */
+export function batchesToTime(plan: MlpPlan, total: number, warmupSeconds: number): number {
+  if (plan.batches !== undefined) return Math.min(plan.batches, total);
+  const perBatch = warmupSeconds / plan.warmupBatches;
+  if (perBatch * total <= plan.maxEpochSeconds) return total;
+  const n = Math.round(plan.slowBudgetSeconds / perBatch);
+  return Math.min(total, Math.max(plan.warmupBatches, n));
+}
+
+/** One framework's epoch at one batch size: the cell, and the mean loss of the warm-up batches. */
+async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string): Promise<{ cell: Cell; warmupLoss?: number }> {
+  let session: TrainSession | undefined;
+  try {
+    session = await factory(data, batchSize, mlpWeights());
+    const total = stepsPerEpoch(data.samples, batchSize);
+    const warm = await session.train(plan.warmupBatches);
+    const batches = batchesToTime(plan, total, warm.seconds);
+    progress(`${label}: warm-up ${plan.warmupBatches} batches ${fmtNumber(warm.seconds)} s (loss ${fmtNumber(warm.loss)}); timing ${batches} of ${total} batches`);
+    const run = await session.train(batches);
+    const seconds = batches === total ? run.seconds : extrapolate(run.seconds, batches, total);
+    const note = batches === total ? undefined : `extrapolated to a full epoch from ${batches} of ${total} batches`;
+    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches → epoch ${fmtNumber(seconds)} s`);
+    return { cell: { kind: 'time', seconds, note }, warmupLoss: warm.loss };
+  } catch (e) {
+    progress(errorLine(label, e));
+    return { cell: errorCell(e) };
+  } finally {
+    session?.dispose();
+  }
+}
+
+/**
+ * One epoch of the Keras MNIST MLP (Flatten → Dense 128 relu → Dropout 0.2 →
+ * Dense 10 softmax, Adam 1e-3, sparse categorical cross-entropy) on the real
+ * training set, unshuffled, from the same initial weights on every framework.
+ */
+export async function mlpItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
+  const all = await mnistTrain();
+  const data = plan.mlp.samples === undefined ? all : firstSamples(all, plan.mlp.samples);
+  const rows: Row[] = [];
+  const checks: Check[] = [];
+  for (const batchSize of plan.mlp.batchSizes) {
+    const row: Row = { work: `MNIST MLP epoch, batch ${batchSize}${data.samples < all.samples ? ` (${data.samples} samples)` : ''}`, unit: 's', cells: {} };
+    const losses: Partial<Record<Framework, number>> = {};
+    for (const fw of frameworks) {
+      const { cell, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`);
+      row.cells[fw] = cell;
+      if (warmupLoss !== undefined) losses[fw] = warmupLoss;
+    }
+    rows.push(row);
+    checks.push(
+      agreement(
+        `MLP batch ${batchSize}: mean loss over the first ${plan.mlp.warmupBatches} batches`,
+        losses,
+        { abs: 0.05, rel: 0.1 },
+        'same initial weights and batches; dropout masks differ',
+      ),
+    );
+  }
+  return { rows, checks };
+}

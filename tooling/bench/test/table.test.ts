@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { fmtNumber, fmtTime, formatChecks, formatTable, ratio } from '../src/table';
+import type { Row } from '../src/types';
+
+describe('number formatting', () => {
+  it('three significant digits', () => {
+    expect(fmtNumber(170.4)).toBe('170');
+    expect(fmtNumber(23.06)).toBe('23.1');
+    expect(fmtNumber(6.914)).toBe('6.91');
+    expect(fmtNumber(0.04567)).toBe('0.0457');
+    expect(fmtNumber(0)).toBe('0');
+    expect(fmtTime(0.0123, 'ms')).toBe('12.3 ms');
+    expect(fmtTime(12.34, 's')).toBe('12.3 s');
+  });
+
+  it('ratio is peer time over tsdl time, blank without two times', () => {
+    expect(ratio({ kind: 'time', seconds: 30 }, { kind: 'time', seconds: 10 })).toBe('3.00');
+    expect(ratio({ kind: 'unsupported', reason: 'r' }, { kind: 'time', seconds: 10 })).toBe('—');
+    expect(ratio(undefined, { kind: 'time', seconds: 10 })).toBe('—');
+  });
+});
+
+describe('formatTable', () => {
+  const rows: Row[] = [
+    {
+      work: 'MLP epoch, batch 32',
+      unit: 's',
+      cells: {
+        tsdl: { kind: 'time', seconds: 10 },
+        'tfjs-cpu': { kind: 'time', seconds: 170, note: 'extrapolated from 150 of 1875 batches' },
+        'tfjs-wasm': { kind: 'time', seconds: 23 },
+        'jax-js': { kind: 'time', seconds: 5 },
+      },
+    },
+    {
+      work: 'matmul n=1024',
+      unit: 'ms',
+      cells: {
+        tsdl: { kind: 'time', seconds: 0.1, gflops: 21.5 },
+        'tfjs-wasm': { kind: 'unsupported', reason: "Kernel 'X' not registered" },
+        'jax-js': { kind: 'failed', reason: 'out of memory' },
+      },
+    },
+  ];
+
+  it('prints one row per work item with times, footnotes and peer / tsdl ratios', () => {
+    const lines = formatTable(rows, ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js']).split('\n');
+    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
+    expect(cells(lines[0])).toEqual(['work', 'tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'tfjs-cpu / tsdl', 'tfjs-wasm / tsdl', 'jax-js / tsdl']);
+    expect(lines[1]).toMatch(/^\|-+\|-+\|/);
+    expect(cells(lines[2])).toEqual(['MLP epoch, batch 32', '10.0 s', '170 s [1]', '23.0 s', '5.00 s', '17.0', '2.30', '0.500']);
+    expect(cells(lines[3])).toEqual(['matmul n=1024', '100 ms (21.5 GFLOP/s)', '—', 'unsupported [2]', 'failed [3]', '—', '—', '—']);
+    expect(lines.slice(5)).toEqual([
+      '[1] extrapolated from 150 of 1875 batches',
+      "[2] tfjs-wasm: Kernel 'X' not registered",
+      '[3] jax-js failed: out of memory',
+    ]);
+    // Columns are padded to one width per column.
+    expect(new Set(lines.slice(0, 4).map((l) => l.length)).size).toBe(1);
+  });
+
+  it('drops ratio columns when tsdl is not run', () => {
+    const header = formatTable(rows, ['tfjs-cpu', 'jax-js']).split('\n')[0];
+    expect(header).not.toContain('/ tsdl');
+  });
+
+  it('prints checks with their verdict', () => {
+    const text = formatChecks([{ what: 'loss', values: { tsdl: 2.302585, 'jax-js': 2.302591 }, ok: true, detail: 'd' }], ['tsdl', 'jax-js']);
+    expect(text).toBe('ok       loss: tsdl 2.3026, jax-js 2.3026 (d)');
+  });
+});
