@@ -4,6 +4,8 @@ import { registerElementwise } from './elementwise';
 import { registerElementwiseSpecial } from './elementwise-special';
 import { registerReductions } from './reductions';
 import { registerLinalg } from './linalg';
+import { registerShape } from './shape';
+import { registerMovement } from './movement';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -17,5 +19,7 @@ export function registerForward(_ctx: ConformanceContext): void {
     registerElementwiseSpecial();
     registerReductions();
     registerLinalg();
+    registerShape();
+    registerMovement();
   });
 }
