@@ -149,6 +149,22 @@ export interface ModelCheckpointOptions {
   includeOptimizer?: boolean;
 }
 
+/**
+ * One `{name:spec}` field of a checkpoint path, formatted as Python's
+ * str.format does for the specs Keras users write: `02d`, `3d`, `.2f`, `.3e`,
+ * or none (the plain number).
+ */
+function formatField(value: number, spec: string | undefined): string {
+  const int = /^(0?)(\d*)d$/.exec(spec ?? '');
+  if (int) return String(Math.trunc(value)).padStart(Number(int[2] || 0), int[1] === '0' ? '0' : ' ');
+  const fixed = /^\.(\d+)f$/.exec(spec ?? '');
+  if (fixed) return value.toFixed(Number(fixed[1]));
+  const exp = /^\.(\d+)e$/.exec(spec ?? '');
+  // Python writes at least two exponent digits: 1.235e-04.
+  if (exp) return value.toExponential(Number(exp[1])).replace(/e([+-])(\d)$/, (_m, sign: string, d: string) => `e${sign}0${d}`);
+  return String(value);
+}
+
 /** Saves the model after each epoch (`{epoch}` and log names are filled into the path), or only the best. */
 export class ModelCheckpoint extends Callback {
   private best: number;
@@ -170,8 +186,9 @@ export class ModelCheckpoint extends Callback {
       if (current === undefined || !this.isBetter(current, this.best)) return;
       this.best = current;
     }
-    const path = this.path.replace(/\{(\w+)(?::[^}]*)?\}/g, (m, key: string) =>
-      key === 'epoch' ? String(epoch + 1).padStart(2, '0') : key in logs ? logs[key].toFixed(4) : m,
+    // Keras numbers epochs from 1 in paths: 'model-{epoch:02d}' → 'model-01'.
+    const path = this.path.replace(/\{(\w+)(?::([^}]*))?\}/g, (m, key: string, spec: string | undefined) =>
+      key === 'epoch' ? formatField(epoch + 1, spec) : key in logs ? formatField(logs[key], spec) : m,
     );
     await this.model.save(path, { includeOptimizer: this.options.includeOptimizer });
     this.saved.push(path);
