@@ -6,6 +6,7 @@ import { registerReductions } from './reductions';
 import { registerLinalg } from './linalg';
 import { registerShape } from './shape';
 import { registerMovement } from './movement';
+import { registerNetwork } from './network';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -21,5 +22,6 @@ export function registerForward(_ctx: ConformanceContext): void {
     registerLinalg();
     registerShape();
     registerMovement();
+    registerNetwork();
   });
 }
