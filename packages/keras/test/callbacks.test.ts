@@ -177,10 +177,11 @@ describe('ModelCheckpoint', () => {
   it('without saveBestOnly saves every epoch, filling log values into the path', async () => {
     const { x, y } = data();
     const dir = join(tempDir(), 'every');
-    const cp = new ModelCheckpoint(join(dir, 'e{epoch}-s{score:.2f}'));
-    await classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new Script([0.5, 0.25]), cp] });
-    expect(cp.saved).toEqual([join(dir, 'e01-s0.5000'), join(dir, 'e02-s0.2500')]);
-    expect(existsSync(join(dir, 'e02-s0.2500', 'model.safetensors'))).toBe(true);
+    // Python format specs, as Keras users write them; no spec gives the plain number.
+    const cp = new ModelCheckpoint(join(dir, 'e{epoch}-{epoch:03d}-s{score:.2f}-{score:.1e}-{score}-{missing}'));
+    await classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new Script([0.5, 0.000125]), cp] });
+    expect(cp.saved).toEqual([join(dir, 'e1-001-s0.50-5.0e-01-0.5-{missing}'), join(dir, 'e2-002-s0.00-1.3e-04-0.000125-{missing}')]);
+    expect(existsSync(join(cp.saved[1], 'model.safetensors'))).toBe(true);
   });
 });
 

@@ -24,6 +24,23 @@ describe('safetensors', () => {
     expect([...bytes.subarray(8 + headerLen)]).toEqual([0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0]);
   });
 
+  it('lays tensors out as the reference writer: by descending dtype alignment, then by name', () => {
+    const bytes = encodeSafetensors({
+      flag: { dtype: 'BOOL', shape: [1], data: new Uint8Array([1]) },
+      b: { dtype: 'F32', shape: [1], data: new Float32Array([2]) },
+      count: { dtype: 'I32', shape: [1], data: new Int32Array([3]) },
+      a: { dtype: 'F32', shape: [2], data: new Float32Array([0, 1]) },
+    });
+    const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    expect(Object.keys(header)).toEqual(['a', 'b', 'count', 'flag']);
+    expect(Object.values(header).map((h) => (h as { data_offsets: number[] }).data_offsets)).toEqual([[0, 8], [8, 12], [12, 16], [16, 17]]);
+    // The header is padded with spaces (not NULs) to a multiple of 8 bytes.
+    const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLen));
+    expect(headerLen % 8).toBe(0);
+    expect(text.slice(text.lastIndexOf('}') + 1)).toMatch(/^ {1,7}$/);
+  });
+
   it('round-trips float32, int32 and bool tensors with metadata', () => {
     const input = {
       a: { dtype: 'F32' as const, shape: [2, 3], data: new Float32Array([0.5, 1, 2, 3, 4, -5.25]) },
