@@ -7,6 +7,8 @@ import { registerLinalg } from './linalg';
 import { registerShape } from './shape';
 import { registerMovement } from './movement';
 import { registerNetwork } from './network';
+import { registerCreation } from './creation';
+import { registerReading } from './reading';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -23,5 +25,7 @@ export function registerForward(_ctx: ConformanceContext): void {
     registerShape();
     registerMovement();
     registerNetwork();
+    registerCreation();
+    registerReading();
   });
 }
