@@ -1,0 +1,86 @@
+import type { DataId, DType } from '@tsdl/tensor';
+import { BYTES_PER_ELEMENT } from '@tsdl/tensor';
+import { BufferUsage } from './usage';
+
+/**
+ * Storage on the GPU. Every dtype occupies 4 bytes per element: float32 as
+ * WGSL `f32`, int32 as `i32`, and bool as `i32` 0/1, because WGSL storage
+ * buffers have no 8-bit type; the host converts bool on write and read.
+ *
+ * Buffers are pooled by size class (four classes per power of two, so at most
+ * 25% slack): freeing a storage returns its buffer to the pool and the next
+ * storage of that class reuses it, so a training loop allocates nothing after
+ * its first step.
+ */
+export class GpuStorage {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly dtype: DType,
+    /** Elements. */
+    readonly size: number,
+  ) {}
+
+  /** Bytes the frontend accounts for (bool counts 1 byte per element, as on every backend). */
+  get logicalBytes(): number {
+    return this.size * BYTES_PER_ELEMENT[this.dtype];
+  }
+}
+
+export function storageOf(id: DataId): GpuStorage {
+  return id as GpuStorage;
+}
+
+/** Storage buffers are read and written by kernels and copied for reads and uploads. */
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** The pooled size of a request: at least 256 bytes, then four steps per power of two. */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(bytes, 256);
+  const step = 2 ** Math.floor(Math.log2(b)) / 4;
+  return Math.ceil(b / step) * step;
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  /** Buffers and bytes waiting in the pool. */
+  pooledBuffers = 0;
+  pooledBytes = 0;
+
+  constructor(
+    private readonly create: (bytes: number) => GPUBuffer,
+    /** Above this many pooled bytes, released buffers are not kept. */
+    private readonly maxPooledBytes: number,
+  ) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const cls = sizeClass(bytes);
+    const list = this.free.get(cls);
+    const hit = list?.pop();
+    if (hit) {
+      this.pooledBuffers--;
+      this.pooledBytes -= cls;
+      return hit;
+    }
+    return this.create(cls);
+  }
+
+  /** Keeps a buffer for reuse; false when the pool is full (the caller destroys it). */
+  release(buffer: GPUBuffer): boolean {
+    const cls = buffer.size;
+    if (this.pooledBytes + cls > this.maxPooledBytes) return false;
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    list.push(buffer);
+    this.pooledBuffers++;
+    this.pooledBytes += cls;
+    return true;
+  }
+
+  /** Destroys every pooled buffer (live storages are untouched). */
+  clear(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooledBuffers = 0;
+    this.pooledBytes = 0;
+  }
+}

@@ -1,0 +1,268 @@
+import { BackendError } from '@tsdl/tensor';
+import { GpuStorage } from './buffers';
+import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError } from './errors';
+import { BufferUsage, MapMode, ShaderStage } from './usage';
+import { MATH, PRELUDE } from './wgsl';
+
+/**
+ * The runtime of one GPUDevice: compiled pipelines, and the batch of commands
+ * being recorded. Kernels are recorded into one command encoder and one
+ * compute pass and submitted together (when a read needs them, when a batch
+ * fills, or at the next microtask), so an op costs a bind group and a
+ * dispatch, not a submit. Every dispatch's parameters go into one uniform
+ * "arena" buffer uploaded with the batch. Backends on the same device share
+ * one runtime, so their commands stay in one order.
+ */
+
+export type BindingKind = 'read' | 'write';
+
+/** A compute kernel: WGSL plus the binding list its layout is made from. */
+export interface KernelDef {
+  /** Cache key: equal keys must give identical WGSL. */
+  readonly key: string;
+  /** Storage bindings 0..n-1 in order; the params uniform is binding n. */
+  readonly bindings: readonly BindingKind[];
+  /** Number of u32 parameter words (fixed per key). */
+  readonly paramWords: number;
+  /** The kernel's WGSL without binding-independent helpers (PRELUDE and `P` are prepended). */
+  code(): string;
+}
+
+export interface Kernel {
+  readonly key: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  readonly nStorage: number;
+  readonly paramBytes: number;
+}
+
+/** Byte alignment of each dispatch's parameters in the arena (WebGPU's minUniformBufferOffsetAlignment is at most 256). */
+const PARAM_ALIGN = 256;
+/** The arena holds this many bytes of parameters; a full arena submits the batch. */
+const ARENA_BYTES = 1 << 18;
+/** A batch is submitted after this many dispatches even if nothing reads, to keep the GPU fed. */
+const MAX_BATCH = 256;
+
+const runtimes = new WeakMap<GPUDevice, Runtime>();
+
+export class Runtime {
+  static of(device: GPUDevice): Runtime {
+    let r = runtimes.get(device);
+    if (!r) runtimes.set(device, (r = new Runtime(device)));
+    return r;
+  }
+
+  readonly limits: GPUSupportedLimits;
+  /** Increments when a batch is submitted; a buffer whose lastBatch equals it is used by unsubmitted commands. */
+  batchId = 1;
+  /** Set when the device is lost: every later call throws it. */
+  lost: DeviceLostError | null = null;
+  /** An asynchronous error waiting to be thrown by the next call. */
+  private pending: BackendError | null = null;
+  private destroying = false;
+
+  private readonly kernels = new Map<string, Kernel>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private readonly arena: GPUBuffer;
+  private readonly host = new Uint32Array(ARENA_BYTES / 4);
+  private arenaUsed = 0;
+  private readonly afterSubmit: GPUBuffer[] = [];
+  private flushScheduled = false;
+  /** The batch that last used each buffer: a pooled buffer outlives the storage that used it. */
+  private readonly lastUse = new WeakMap<GPUBuffer, number>();
+  /** The op whose commands are being recorded, for error messages. */
+  currentOp = '';
+
+  private constructor(readonly device: GPUDevice) {
+    this.limits = device.limits;
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    void device.lost.then((info) => {
+      const why = this.destroying ? 'the backend was disposed' : `${info.reason}: ${info.message || 'no message'}`;
+      this.lost = new DeviceLostError(`webgpu: the GPU device was lost (${why}); create a new backend with await webgpu()`);
+    });
+    device.addEventListener('uncapturederror', (ev) => {
+      this.record((ev as GPUUncapturedErrorEvent).error, this.currentOp);
+    });
+  }
+
+  /** Throws the device loss, or an error a previous batch reported. */
+  check(op: string): void {
+    if (this.lost) throw this.lost;
+    const e = this.pending;
+    if (e) {
+      this.pending = null;
+      e.message = `${e.message} (reported while running ${op})`;
+      throw e;
+    }
+  }
+
+  /** Keeps an asynchronous failure for the next call to throw (the first one wins). */
+  report(e: BackendError): void {
+    if (!this.pending && !this.lost) this.pending = e;
+  }
+
+  private record(err: GPUError, op: string): void {
+    if (this.pending || this.lost) return;
+    const where = op ? `${op}: ` : '';
+    if (err.constructor?.name === 'GPUOutOfMemoryError') {
+      this.pending = new GpuOutOfMemoryError(`webgpu: ${where}the GPU is out of memory (${err.message})`);
+    } else {
+      this.pending = new GpuValidationError(`webgpu: ${where}WebGPU rejected a command: ${err.message}`);
+    }
+  }
+
+  kernel(def: KernelDef): Kernel {
+    const hit = this.kernels.get(def.key);
+    if (hit) return hit;
+    const n = def.bindings.length;
+    const paramVec4 = Math.max(1, Math.ceil(def.paramWords / 4));
+    const code =
+      PRELUDE +
+      MATH +
+      `@group(0) @binding(${n}) var<uniform> params: array<vec4<u32>, ${paramVec4}>;\n` +
+      'fn P(i: u32) -> u32 { return params[i / 4u][i % 4u]; }\n' +
+      def.code();
+    const entries: GPUBindGroupLayoutEntry[] = def.bindings.map((kind, binding) => ({
+      binding,
+      visibility: ShaderStage.COMPUTE,
+      buffer: { type: kind === 'read' ? 'read-only-storage' : 'storage' },
+    }));
+    entries.push({ binding: n, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    this.device.pushErrorScope('validation');
+    const layout = this.device.createBindGroupLayout({ entries });
+    const module = this.device.createShaderModule({ code, label: def.key });
+    const pipeline = this.device.createComputePipeline({
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+      label: def.key,
+    });
+    const op = this.currentOp;
+    void this.device.popErrorScope().then((err) => {
+      if (err) this.record(err, `${op} (kernel ${def.key.slice(0, 120)})`);
+    });
+    const k: Kernel = { key: def.key, pipeline, layout, nStorage: n, paramBytes: paramVec4 * 16 };
+    this.kernels.set(def.key, k);
+    return k;
+  }
+
+  private begin(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder();
+      if (!this.flushScheduled) {
+        // Work recorded in one synchronous stretch of JavaScript is submitted together.
+        this.flushScheduled = true;
+        queueMicrotask(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    }
+    return this.encoder;
+  }
+
+  /** Records one dispatch. `storages` follow the kernel's bindings; `params` are u32 words (negative ints wrap). */
+  dispatch(k: Kernel, storages: readonly GpuStorage[], params: ArrayLike<number>, groups: readonly [number, number, number]): void {
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    if (this.arenaUsed + k.paramBytes > ARENA_BYTES) this.flush();
+    const enc = this.begin();
+    const offset = this.arenaUsed;
+    this.host.fill(0, offset / 4, (offset + k.paramBytes) / 4);
+    for (let i = 0; i < params.length; i++) this.host[offset / 4 + i] = params[i];
+    this.arenaUsed += Math.ceil(k.paramBytes / PARAM_ALIGN) * PARAM_ALIGN;
+    const entries: GPUBindGroupEntry[] = storages.map((s, binding) => ({ binding, resource: { buffer: s.buffer } }));
+    entries.push({ binding: k.nStorage, resource: { buffer: this.arena, offset, size: k.paramBytes } });
+    for (const s of storages) this.lastUse.set(s.buffer, this.batchId);
+    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    if (!this.pass) this.pass = enc.beginComputePass();
+    this.pass.setPipeline(k.pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    if (++this.dispatches >= MAX_BATCH) this.flush();
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.host.buffer, 0, this.arenaUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.arenaUsed = 0;
+    this.dispatches = 0;
+    this.batchId++;
+    for (const b of this.afterSubmit) b.destroy();
+    this.afterSubmit.length = 0;
+  }
+
+  /** Whether commands recorded but not yet submitted use the buffer. */
+  private inPendingBatch(buffer: GPUBuffer): boolean {
+    return this.encoder !== null && this.lastUse.get(buffer) === this.batchId;
+  }
+
+  /** Destroys a buffer once no unsubmitted command uses it. */
+  destroyLater(buffer: GPUBuffer): void {
+    if (this.inPendingBatch(buffer)) this.afterSubmit.push(buffer);
+    else buffer.destroy();
+  }
+
+  /** Uploads host data; submits first if unsubmitted commands still use the (reused) buffer. */
+  upload(s: GpuStorage, data: ArrayBufferView): void {
+    if (this.inPendingBatch(s.buffer)) this.flush();
+    if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Copies `bytes` of a storage back to the host (submits the batch). */
+  async download(s: GpuStorage, bytes: number, op: string): Promise<ArrayBuffer> {
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const enc = this.begin();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.lastUse.set(s.buffer, this.batchId);
+    this.flush();
+    try {
+      await staging.mapAsync(MapMode.READ);
+    } catch (e) {
+      staging.destroy();
+      if (this.lost) throw this.lost;
+      // Let a queued uncapturederror arrive, so the read reports the cause rather than the symptom.
+      await new Promise((r) => setTimeout(r, 0));
+      this.check(op);
+      throw new BackendError(`webgpu: ${op}: reading a buffer back failed (${(e as Error).message})`);
+    }
+    const out = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    this.check(op);
+    return out;
+  }
+
+  /** Waits until the GPU has finished everything submitted so far. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    if (this.lost) throw this.lost;
+  }
+
+  destroy(): void {
+    this.flush();
+    this.destroying = true;
+    this.arena.destroy();
+    this.device.destroy();
+  }
+}
+
+/** Splits `n` workgroups over x and y so neither exceeds the per-dimension limit. */
+export function grid(n: number, limit = 65535): [number, number, number] {
+  if (n <= limit) return [n, 1, 1];
+  const y = Math.ceil(n / limit);
+  return [Math.ceil(n / y), y, 1];
+}
