@@ -9,6 +9,7 @@ import { registerMovement } from './movement';
 import { registerNetwork } from './network';
 import { registerCreation } from './creation';
 import { registerReading } from './reading';
+import { registerExpressions } from './expressions';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -20,6 +21,7 @@ export function registerForward(_ctx: ConformanceContext): void {
   describe('forward', () => {
     registerElementwise();
     registerElementwiseSpecial();
+    registerExpressions();
     registerReductions();
     registerLinalg();
     registerShape();
