@@ -55,8 +55,12 @@ function pair(op: string, name: string, v: number | readonly [number, number] | 
   return p;
 }
 
-/** Output size and leading pad of one spatial axis. */
-function axisGeometry(op: string, padding: Padding2d, axis: 0 | 1, size: number, k: number, stride: number, dilation: number): [number, number] {
+/**
+ * Output size and leading pad of one spatial axis. Pools pass `pool`: a pad
+ * as large as the window would make a window of padding only (max of
+ * nothing, mean over zero elements), so it is refused as PyTorch does.
+ */
+function axisGeometry(op: string, padding: Padding2d, axis: 0 | 1, size: number, k: number, stride: number, dilation: number, pool = false): [number, number] {
   const eff = (k - 1) * dilation + 1;
   if (padding === 'same') {
     const out = Math.ceil(size / stride);
@@ -78,6 +82,9 @@ function axisGeometry(op: string, padding: Padding2d, axis: 0 | 1, size: number,
   }
   if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
     throw new ArgumentError(`${op}: padding must be integers >= 0, got ${JSON.stringify(padding)}`);
+  }
+  if (pool && (before >= k || after >= k)) {
+    throw new ArgumentError(`${op}: padding ${before}+${after} must be smaller than the window ${k} on axis ${axis === 0 ? 'H' : 'W'}, or some windows would hold padding only`);
   }
   const out = Math.floor((size + before + after - eff) / stride) + 1;
   if (out <= 0) {
@@ -140,8 +147,8 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: Pool2dOptions): Tensor {
   const [kH, kW] = pair(op, 'kernelSize', options.kernelSize, 1);
   const [strideH, strideW] = pair(op, 'strides', options.strides ?? options.kernelSize, 1);
   const padding = options.padding ?? 'valid';
-  const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, 1);
-  const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, 1);
+  const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, 1, true);
+  const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, 1, true);
   const params: Pool2dParams = { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft };
   return dispatch(op, [x], { params }, (backend) =>
     wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32'),
