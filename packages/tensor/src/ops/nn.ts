@@ -104,6 +104,10 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   if (fmt === 'NCHW') {
     check4d('conv2d', x, 'input');
     check4d('conv2d', w, 'filter');
+    // Checked here so the message shows the NCHW / OIHW shapes the caller passed.
+    if (x.shape[1] !== w.shape[1]) {
+      throw new ShapeError(`conv2d: NCHW input ${fmtShape(x.shape)} has ${x.shape[1]} channels but OIHW filter ${fmtShape(w.shape)} expects ${w.shape[1]}`);
+    }
     return tidy(() =>
       transpose(conv2d(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), { ...options, dataFormat: 'NHWC' }), [0, 3, 1, 2]),
     );

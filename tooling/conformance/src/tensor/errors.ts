@@ -161,6 +161,7 @@ const TABLE: BadCall[] = [
   { name: 'conv2d with an unknown data format', call: () => conv2d(f([1, 5, 5, 1]), f([3, 3, 1, 1]), { dataFormat: asAny('NWHC') }), error: ArgumentError, message: /^conv2d: dataFormat must be 'NHWC' or 'NCHW', got "NWHC"/ },
   { name: 'maxPool2d window larger than a valid input', call: () => maxPool2d(f([1, 3, 3, 1]), { kernelSize: 5 }), error: ShapeError, message: /^maxPool2d: a window of 5 \(kernel 5, dilation 1\) does not fit an input of 3 with padding 0\+0/ },
   { name: 'maxPool2d of a 2-D input', call: () => maxPool2d(f([3, 3]), { kernelSize: 2 }), error: ShapeError, message: /^maxPool2d: input must be 4-D, got shape \[3,3\]/ },
+  { name: 'conv2d NCHW channel mismatch names the caller\'s shapes', call: () => conv2d(f([1, 3, 5, 5]), f([4, 2, 3, 3]), { dataFormat: 'NCHW' }), error: ShapeError, message: /^conv2d: NCHW input \[1,3,5,5\] has 3 channels but OIHW filter \[4,2,3,3\] expects 2/ },
   { name: 'avgPool2d padding as large as the window', call: () => avgPool2d(f([1, 3, 3, 1]), { kernelSize: 2, strides: 1, padding: [[2, 0], [0, 0]] }), error: ArgumentError, message: /^avgPool2d: padding 2\+0 must be smaller than the window 2 on axis H/ },
   { name: 'avgPool2d with kernel size 0', call: () => avgPool2d(f([1, 3, 3, 1]), { kernelSize: 0 }), error: ArgumentError, message: /^avgPool2d: kernelSize must be positive integers, got 0/ },
   { name: 'dropout with a rate above 1', call: () => dropout(f([2]), 1.5), error: ArgumentError, message: /^dropout: rate must be in \[0, 1\], got 1.5/ },
