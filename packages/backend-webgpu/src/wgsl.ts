@@ -80,6 +80,24 @@ fn erf_(x: f32) -> f32 {
   return select(y, -y, x < 0.0);
 }
 fn signbit_(x: f32) -> bool { return (bitcast<u32>(x) & 0x80000000u) != 0u; }
+// sin and cos by Cody-Waite reduction to [-pi/4, pi/4] and Taylor polynomials: GPU builtins are
+// accurate only in absolute terms (SwiftShader's sin(1e-3) is off by 2e-4 relative).
+fn sincos_(x: f32) -> vec2<f32> {
+  let q = round(x * 0.63661975);
+  var r = x - q * 1.5703125;
+  r = r - q * 4.8375129699707031e-4;
+  r = r - q * 7.5497899548918821e-8;
+  let z = r * r;
+  let s = r + r * z * (-0.16666667 + z * (0.0083333333 + z * (-0.00019841270 + z * 0.0000027557319)));
+  let c = 1.0 + z * (-0.5 + z * (0.041666667 + z * (-0.0013888889 + z * (0.000024801587 - z * 0.00000027557319))));
+  let k = i32(q - 4.0 * floor(q * 0.25));
+  if (k == 0) { return vec2<f32>(s, c); }
+  if (k == 1) { return vec2<f32>(c, -s); }
+  if (k == 2) { return vec2<f32>(-s, -c); }
+  return vec2<f32>(-c, s);
+}
+fn sin_(x: f32) -> f32 { if (isnan_(x) || isinf_(x)) { return nan_(); } return sincos_(x).x; }
+fn cos_(x: f32) -> f32 { if (isnan_(x) || isinf_(x)) { return nan_(); } return sincos_(x).y; }
 // Math.pow: integer exponents up to 64 by squaring (exact for small results), else exp(y log|x|).
 fn pow_(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
@@ -97,12 +115,15 @@ fn pow_(x: f32, y: f32) -> f32 {
     }
     return select(r, 1.0 / r, y < 0.0);
   }
-  if (x < 0.0 && !yint) { return nan_(); }
   let ax = abs(x);
-  if (ax == 1.0 && isinf_(y)) { return nan_(); }
+  if (isinf_(y)) {
+    if (ax == 1.0) { return nan_(); }
+    return select(0.0, inf_(), (ax > 1.0) == (y > 0.0));
+  }
   var r: f32;
   if (ax == 0.0) { r = select(0.0, inf_(), y < 0.0); }
   else if (isinf_(ax)) { r = select(inf_(), 0.0, y < 0.0); }
+  else if (x < 0.0 && !yint) { return nan_(); }
   else { r = exp_(y * log_(ax)); }
   let odd = yint && abs(y) < 16777216.0 && trunc(y * 0.5) != y * 0.5;
   if (odd && signbit_(x)) { r = -r; }
