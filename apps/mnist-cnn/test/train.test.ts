@@ -16,7 +16,7 @@ describe('mnist-cnn', () => {
   it('reaches at least 80% on the real 10,000-image test set after 1 epoch on 2,000 training images', async () => {
     await useBackend('cpu');
     const before = memory().numTensors;
-    // seed 0 gives 86.75%; other seeds land within a few points of it.
+    // Seeds 0, 1 and 2 give 86.75%, 89.43% and 88.94%.
     const { history, test, epochSeconds, trainImages } = await trainMnistCnn({ epochs: 1, batchSize: 32, seed: 0, limit: 2000, verbose: 0 });
     expect(trainImages).toBe(2000);
     expect(epochSeconds).toHaveLength(1);
