@@ -98,9 +98,14 @@ export class Runtime {
     }
   }
 
-  /** Keeps an asynchronous failure for the next call to throw (the first one wins). */
-  report(e: BackendError): void {
-    if (!this.pending && !this.lost) this.pending = e;
+  /**
+   * Keeps an asynchronous failure for the next call to throw. The first one
+   * wins, except that a cause (`override`: a kernel that failed to compile)
+   * replaces its symptoms (commands rejected because the kernel is invalid).
+   */
+  report(e: BackendError, override = false): void {
+    if (this.lost) return;
+    if (!this.pending || override) this.pending = e;
   }
 
   private record(err: GPUError, op: string): void {
@@ -140,7 +145,7 @@ export class Runtime {
     });
     const op = this.currentOp;
     void this.device.popErrorScope().then((err) => {
-      if (err) this.record(err, `${op} (kernel ${def.key.slice(0, 120)})`);
+      if (err) this.report(new GpuValidationError(`webgpu: ${op}: kernel ${def.key.slice(0, 160)} failed to compile: ${err.message}`), true);
     });
     const k: Kernel = { key: def.key, pipeline, layout, nStorage: n, paramBytes: paramVec4 * 16 };
     this.kernels.set(def.key, k);

@@ -85,7 +85,10 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
       const base = [-Infinity, -2.5, -2, -1, -0.5, -0, 0, 0.5, 1, 2, 3, 2.5, Infinity, NaN];
       const a: number[] = [];
       const b: number[] = [];
-      for (const x of base) for (const y of base) a.push(x), b.push(y);
+      for (const x of base) for (const y of base) {
+        a.push(x);
+        b.push(y);
+      }
       await expectMatches(g, E.b(op, E.in(0), E.in(1)), [{ values: a, dtype: 'float32' }, { values: b, dtype: 'float32' }], 'float32', {
         atol: 1e-6,
         rtol: 1e-5,

@@ -6,8 +6,8 @@ import { ENTRY_ARGS, WG_INDEX } from '../wgsl';
 /**
  * Counter-based random numbers, the formulas of @tsdl/tensor's random.ts
  * (mix32 = Wellons' lowbias32; u32 multiplication wraps as Math.imul), so a
- * seed gives the same uniforms on every backend and normals equal to float32
- * rounding of the GPU's log, sqrt and cos.
+ * seed gives the same uniforms on every backend, and normals equal up to
+ * float32 rounding (cos_ and log_ are the accurate versions from MATH).
  */
 
 const WG = 256;
@@ -33,8 +33,7 @@ export function random(dev: Device, dist: 'uniform' | 'normal', size: number, ke
       ? 'out[i] = f32(bits(key, i) >> 8u) * 5.960464477539063e-8;'
       : `let u1 = f32((bits(key, 2u * i) >> 8u) + 1u) * 5.960464477539063e-8;
   let u2 = f32(bits(key, 2u * i + 1u) >> 8u) * 5.960464477539063e-8;
-  // cos(2 pi u2) = -cos(2 pi u2 - pi): the argument stays in [-pi, pi), where GPU cos is accurate.
-  out[i] = sqrt(-2.0 * log_(u1)) * -cos(6.283185307179586 * u2 - 3.141592653589793);`;
+  out[i] = sqrt(-2.0 * log_(u1)) * cos_(6.283185307179586 * u2);`;
   const k = dev.kernel({
     key: `random|${dist}`,
     bindings: ['write'],

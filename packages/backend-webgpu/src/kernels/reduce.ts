@@ -46,7 +46,17 @@ function isArg(op: ReduceOp): boolean {
 }
 
 /** WGSL for one op over values of type T: init, fold (acc, v) and the comparison of arg pairs. */
-function opCode(op: ReduceOp, T: 'f32' | 'i32'): { acc: string; init: string; fold: (acc: string, v: string) => string } {
+interface OpCode {
+  /** The accumulator's WGSL type. */
+  acc: string;
+  init: string;
+  /** Folds an input value (of type T) into the accumulator. */
+  fold: (acc: string, v: string) => string;
+  /** Combines two accumulators (the tree step). */
+  combine?: (a: string, b: string) => string;
+}
+
+function opCode(op: ReduceOp, T: 'f32' | 'i32'): OpCode {
   const nz = (v: string): string => (T === 'f32' ? `nz_(${v})` : `(${v} != 0)`);
   switch (op) {
     case 'sum':
@@ -58,9 +68,9 @@ function opCode(op: ReduceOp, T: 'f32' | 'i32'): { acc: string; init: string; fo
     case 'min':
       return { acc: T, init: T === 'f32' ? 'inf_()' : '2147483647', fold: (a, v) => (T === 'f32' ? `fmin_(${a}, ${v})` : `min(${a}, ${v})`) };
     case 'any':
-      return { acc: 'i32', init: '0', fold: (a, v) => `${a} | select(0, 1, ${nz(v)})` };
+      return { acc: 'i32', init: '0', fold: (a, v) => `${a} | select(0, 1, ${nz(v)})`, combine: (a, b) => `${a} | ${b}` };
     case 'all':
-      return { acc: 'i32', init: '1', fold: (a, v) => `${a} & select(0, 1, ${nz(v)})` };
+      return { acc: 'i32', init: '1', fold: (a, v) => `${a} & select(0, 1, ${nz(v)})`, combine: (a, b) => `${a} & ${b}` };
     default:
       throw new Error(`no fold for ${op}`);
   }
@@ -179,7 +189,7 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
   if (lid == 0u) { out[o] = select(i32(si[0]), 0, si[0] == 0xffffffffu); }
 }\n`;
   } else {
-    const { acc, init, fold } = opCode(op, T);
+    const { acc, init, fold, combine = fold } = opCode(op, T);
     const kahan = op === 'sum' && T === 'f32';
     const loop = (start: string, step: string): string =>
       kahan
@@ -208,7 +218,7 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
   sa[lid] = a;
   workgroupBarrier();
   for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { let v = sa[lid + s]; let a0 = sa[lid]; sa[lid] = ${fold('a0', 'v')}; }
+    if (lid < s) { let v = sa[lid + s]; let a0 = sa[lid]; sa[lid] = ${combine('a0', 'v')}; }
     workgroupBarrier();
   }
   if (lid == 0u) { let r = sa[0]; out[o] = ${convert('r', acc, resultDtype, op)}; }
