@@ -1,6 +1,6 @@
 import '@tsdl/autograd';
 import { grad } from '@tsdl/autograd';
-import { BackendError, E, exprKey, matmul, relu, setBackend, sum, tensor, tidy } from '@tsdl/tensor';
+import { BackendError, E, exprKey, matmul, relu, setBackend, sum, type Tensor, tensor, tidy } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, noAdapterMessage, webgpu, type WebGpuBackend } from '../src/index';
 import { acquireTestGpu, gpuAvailable } from './gpu';
@@ -110,7 +110,7 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
       const y = tidy(() => sum(relu(matmul(x, w))));
       // x·w = [[2.5, -3], [-2.5, 11]]: relu keeps 2.5 and 11.
       expect(Array.from(await y.data())).toEqual([13.5]);
-      const dw = grad((w2) => sum(relu(matmul(x, w2))))(w);
+      const dw = grad((w2: Tensor) => sum(relu(matmul(x, w2))))(w) as Tensor;
       // d/dw sum(relu(x·w)) = xᵀ · (x·w > 0) = [[1,3],[-2,4]] · [[1,0],[0,1]].
       expect(Array.from(await dw.data())).toEqual([1, 3, -2, 4]);
       expect(() => y.dataSync()).toThrow(BackendError);
