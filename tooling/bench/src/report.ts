@@ -9,7 +9,7 @@ export function methodLines(plan: Plan): string[] {
     `MLP: Flatten → Dense 128 relu → Dropout 0.2 → Dense 10 softmax, Adam (lr 1e-3, eps 1e-7), sparse categorical cross-entropy, real MNIST training set, unshuffled; tsdl and TF.js via their Keras model.fit, jax-js via a jit-compiled step with a hand-written Adam. A warm-up of ${plan.mlp.warmupBatches} batches precedes the timed run; ${
       plan.mlp.batches !== undefined
         ? `${plan.mlp.batches} batches are timed per framework and extrapolated to an epoch (--batches).`
-        : `a framework whose warm-up predicts an epoch over ${plan.mlp.maxEpochSeconds} s is timed for about ${plan.mlp.slowBudgetSeconds} s of batches and extrapolated (footnoted).`
+        : `a framework whose second (warm) ${plan.mlp.warmupBatches} batches predict an epoch over ${plan.mlp.maxEpochSeconds} s is timed for about ${plan.mlp.slowBudgetSeconds} s of batches and extrapolated (footnoted).`
     }`,
     `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t.`,
     `CNN: the apps/mnist-cnn convnet (Conv2D 32 3×3 relu, MaxPool 2, Conv2D 64 3×3 relu, MaxPool 2, Flatten, Dense 128 relu, Dense 10 softmax), one Adam step per call, median over steps after a warm-up step.`,

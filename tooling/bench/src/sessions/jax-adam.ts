@@ -69,18 +69,18 @@ export async function jaxAdamSession(model: JaxModel, data: TrainData, batchSize
     async train(batches) {
       const n = Math.min(batches * batchSize, data.samples);
       const t0 = performance.now();
-      let lossSum = np.zeros([]);
+      let total = 0;
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(start + batchSize, n);
         let loss: JaxArray;
         t += 1;
         [p, m, v, loss, key] = step(p, m, v, np.array(t), x.ref.slice([start, end]), y.ref.slice([start, end]), key);
-        // jax-js is lazy: the running sum keeps the loss on the device until the one read below.
-        lossSum = lossSum.add(loss.mul(end - start));
+        // Read every step's loss: jax-js is lazy, and left unread, thousands of queued steps
+        // run about 20× slower per step (measured: 4.4 vs 99 ms at batch 32) than synced ones.
+        total += (await loss.data())[0] * (end - start);
       }
       // Sync on the updated parameters too, so the last optimizer update is inside the time.
       await jax.blockUntilReady(p);
-      const total = (await lossSum.data())[0];
       const seconds = (performance.now() - t0) / 1000;
       return { seconds, loss: total / n };
     },
