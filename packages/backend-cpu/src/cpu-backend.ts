@@ -11,7 +11,7 @@ import type {
   View,
 } from '@tsdl/tensor';
 import { randomNormal, randomUniform } from '@tsdl/tensor';
-import { Accounting, arr } from './data';
+import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
 import { matmul } from './kernels/matmul';
@@ -19,23 +19,52 @@ import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { pool2d, pool2dGrad } from './kernels/pool';
 import { reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
+import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
 
 export interface CpuBackendOptions {
   /** The name the backend registers under (default 'cpu'); give a second instance another name. */
   name?: string;
+  /**
+   * Use the WebAssembly SIMD kernels (default: when the runtime supports
+   * them). `false` selects the plain-JavaScript kernels, the reference
+   * implementation and the fallback where wasm SIMD is missing.
+   */
+  simd?: boolean;
+  /**
+   * Keep tensor storage inside a shared WebAssembly.Memory so SIMD kernels
+   * read it in place (default: when SharedArrayBuffer exists). `false` keeps
+   * storage in ordinary arrays and copies matmul operands into wasm memory:
+   * what a page without cross-origin isolation gets.
+   */
+  sharedMemory?: boolean;
 }
 
-/** The Backend contract on TypedArrays, in plain JavaScript (the reference every other backend matches). */
+/**
+ * The Backend contract on TypedArrays. Matmul and convolution run as
+ * WebAssembly SIMD kernels where available, with storage inside the wasm
+ * memory so they read tensors in place; everything else (and everything with
+ * `simd: false`) is generated or hand-written JavaScript over the same arrays.
+ */
 export class CpuBackend implements Backend {
   readonly name: string;
+  /** Whether the SIMD kernels are in use. */
+  readonly simd: boolean;
   private readonly acct = new Accounting();
+  private readonly wasm: WasmRuntime | null;
+  private readonly alloc: Alloc;
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? 'cpu';
+    this.wasm = options.simd === false ? null : wasmRuntime(options.sharedMemory);
+    this.simd = this.wasm !== null;
+    const heap = this.wasm?.heap;
+    this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
   }
 
-  write(values: TypedArray, _dtype: DType): DataId {
-    return this.acct.wrap(values.slice());
+  write(values: TypedArray, dtype: DType): DataId {
+    const a = this.alloc(dtype, values.length, false);
+    a.set(values);
+    return this.acct.wrap(a);
   }
 
   async read(data: DataId): Promise<TypedArray> {
@@ -48,6 +77,7 @@ export class CpuBackend implements Backend {
 
   free(data: DataId): void {
     this.acct.free(data);
+    this.wasm?.heap.free(arr(data));
   }
 
   memory(): BackendMemory {
@@ -55,59 +85,59 @@ export class CpuBackend implements Backend {
   }
 
   elementwise(spec: ElementwiseSpec): DataId[] {
-    return elementwise(spec).map((a) => this.acct.wrap(a));
+    return elementwise(spec, this.alloc).map((a) => this.acct.wrap(a));
   }
 
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {
-    return this.acct.wrap(reduce(op, x, axes, outDtype));
+    return this.acct.wrap(reduce(op, x, axes, outDtype, this.alloc));
   }
 
   concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId {
-    return this.acct.wrap(concat(xs, axis, outShape));
+    return this.acct.wrap(concat(xs, axis, outShape, this.alloc));
   }
 
   pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId {
-    return this.acct.wrap(pad(x, pads, value));
+    return this.acct.wrap(pad(x, pads, value, this.alloc));
   }
 
   gather(x: View, indices: View, axis: number): DataId {
-    return this.acct.wrap(gather(x, indices, axis));
+    return this.acct.wrap(gather(x, indices, axis, this.alloc));
   }
 
   scatterAdd(updates: View, indices: View, axis: number, outShape: readonly number[]): DataId {
-    return this.acct.wrap(scatterAdd(updates, indices, axis, outShape));
+    return this.acct.wrap(scatterAdd(updates, indices, axis, outShape, this.alloc));
   }
 
   matmul(a: View, b: View): DataId {
-    return this.acct.wrap(matmul(a, b));
+    return this.acct.wrap(matmul(a, b, this.alloc, this.wasm?.gemm ?? null));
   }
 
   conv2d(x: View, w: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2d(x, w, p));
+    return this.acct.wrap(conv2d(x, w, p, this.alloc));
   }
 
   conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2dGradInput(dy, w, p));
+    return this.acct.wrap(conv2dGradInput(dy, w, p, this.alloc));
   }
 
   conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2dGradFilter(x, dy, p));
+    return this.acct.wrap(conv2dGradFilter(x, dy, p, this.alloc));
   }
 
   pool2d(x: View, p: Pool2dParams): DataId {
-    return this.acct.wrap(pool2d(x, p));
+    return this.acct.wrap(pool2d(x, p, this.alloc));
   }
 
   pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId {
-    return this.acct.wrap(pool2dGrad(x, dy, p));
+    return this.acct.wrap(pool2dGrad(x, dy, p, this.alloc));
   }
 
   softmax(x: View, log: boolean): DataId {
-    return this.acct.wrap(softmax(x, log));
+    return this.acct.wrap(softmax(x, log, this.alloc));
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {
-    const out = new Float32Array(size);
+    const out = this.alloc('float32', size, false) as Float32Array;
     const f = dist === 'uniform' ? randomUniform : randomNormal;
     for (let i = 0; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);

@@ -1,6 +1,16 @@
 import type { DataId, DType, TypedArray, View } from '@tsdl/tensor';
 import { makeTypedArray } from '@tsdl/tensor';
 
+/**
+ * Makes a zero-filled storage array for a kernel's output: a plain array, or
+ * a view into the wasm heap when the backend keeps storage there. `zero:
+ * false` lets a kernel that writes every element skip the fill.
+ */
+export type Alloc = (dtype: DType, n: number, zero?: boolean) => TypedArray;
+
+/** Storage in ordinary JavaScript memory. */
+export const jsAlloc: Alloc = makeTypedArray;
+
 /** A CPU storage: a typed array the backend owns. */
 export interface CpuData {
   readonly a: TypedArray;

@@ -1,5 +1,5 @@
 import type { Conv2dParams, View } from '@tsdl/tensor';
-import { dense } from '../data';
+import { type Alloc, dense, jsAlloc } from '../data';
 import { gemm, pack2d } from './gemm';
 
 /**
@@ -53,12 +53,12 @@ function col2im(cols: Float32Array, n: number, p: Conv2dParams, dx: Float32Array
   }
 }
 
-export function conv2d(xv: View, wv: View, p: Conv2dParams): Float32Array {
+export function conv2d(xv: View, wv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const x = dense(xv);
   const w = dense(wv);
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
-  const out = new Float32Array(p.batch * rows * p.outC);
+  const out = alloc('float32', p.batch * rows * p.outC) as Float32Array;
   const cols = new Float32Array(rows * depth);
   for (let n = 0; n < p.batch; n++) {
     im2col(x, n, p, cols);
@@ -67,14 +67,14 @@ export function conv2d(xv: View, wv: View, p: Conv2dParams): Float32Array {
   return out;
 }
 
-export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams): Float32Array {
+export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const dy = dense(dyv);
   const w = dense(wv);
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
   // wT: [O, depth], so dcols = dy [rows, O] · wT.
   const wT = pack2d(w, 0, p.outC, depth, 1, p.outC, new Float32Array(p.outC * depth));
-  const dx = new Float32Array(p.batch * p.inH * p.inW * p.inC);
+  const dx = alloc('float32', p.batch * p.inH * p.inW * p.inC) as Float32Array;
   const dcols = new Float32Array(rows * depth);
   for (let n = 0; n < p.batch; n++) {
     dcols.fill(0);
@@ -84,12 +84,12 @@ export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams): Float32Ar
   return dx;
 }
 
-export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams): Float32Array {
+export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const x = dense(xv);
   const dy = dense(dyv);
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
-  const dw = new Float32Array(depth * p.outC);
+  const dw = alloc('float32', depth * p.outC) as Float32Array;
   const cols = new Float32Array(rows * depth);
   const colsT = new Float32Array(depth * rows);
   for (let n = 0; n < p.batch; n++) {

@@ -1,6 +1,6 @@
 import type { DType, ElementwiseSpec, Expr, TypedArray } from '@tsdl/tensor';
-import { erfScalar, makeTypedArray, roundHalfEven } from '@tsdl/tensor';
-import { arr, sizeOfShape } from '../data';
+import { erfScalar, roundHalfEven } from '@tsdl/tensor';
+import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
 
 /**
  * Elementwise kernels generated as JavaScript, one per expression list, output
@@ -156,9 +156,9 @@ function denseStrides(shape: readonly number[], strides: readonly number[]): boo
 }
 
 /** Runs an elementwise spec; returns one new array per expression. */
-export function elementwise(spec: ElementwiseSpec): TypedArray[] {
+export function elementwise(spec: ElementwiseSpec, alloc: Alloc = jsAlloc): TypedArray[] {
   const n = sizeOfShape(spec.shape);
-  const outs = spec.dtypes.map((d) => makeTypedArray(d, n));
+  const outs = spec.dtypes.map((d) => alloc(d, n));
   if (n === 0) return outs;
   const constant = spec.inputs.map((v) => v.strides.every((s, i) => s === 0 || v.shape[i] === 1));
   const flat = spec.inputs.every((v, k) => constant[k] || denseStrides(v.shape, v.strides));

@@ -1,11 +1,10 @@
 import type { TypedArray, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
-import { dense, sizeOfShape } from '../data';
+import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 
 /** Concat, pad, gather and scatter-add: copies organised as outer × (axis) × inner blocks. */
 
-export function concat(xs: readonly View[], axis: number, outShape: readonly number[]): TypedArray {
-  const out = makeTypedArray(xs[0].dtype, sizeOfShape(outShape));
+export function concat(xs: readonly View[], axis: number, outShape: readonly number[], alloc: Alloc = jsAlloc): TypedArray {
+  const out = alloc(xs[0].dtype, sizeOfShape(outShape));
   const outer = sizeOfShape(outShape.slice(0, axis));
   const inner = sizeOfShape(outShape.slice(axis + 1));
   const rowOut = outShape[axis] * inner;
@@ -19,9 +18,9 @@ export function concat(xs: readonly View[], axis: number, outShape: readonly num
   return out;
 }
 
-export function pad(v: View, pads: readonly (readonly [number, number])[], value: number): TypedArray {
+export function pad(v: View, pads: readonly (readonly [number, number])[], value: number, alloc: Alloc = jsAlloc): TypedArray {
   const outShape = v.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
-  const out = makeTypedArray(v.dtype, sizeOfShape(outShape));
+  const out = alloc(v.dtype, sizeOfShape(outShape));
   if (value !== 0) out.fill(value);
   const n = sizeOfShape(v.shape);
   if (n === 0) return out;
@@ -47,13 +46,13 @@ export function pad(v: View, pads: readonly (readonly [number, number])[], value
   return out;
 }
 
-export function gather(xv: View, iv: View, axis: number): TypedArray {
+export function gather(xv: View, iv: View, axis: number, alloc: Alloc = jsAlloc): TypedArray {
   const x = dense(xv);
   const ind = dense(iv);
   const outer = sizeOfShape(xv.shape.slice(0, axis));
   const inner = sizeOfShape(xv.shape.slice(axis + 1));
   const d = xv.shape[axis];
-  const out = makeTypedArray(xv.dtype, outer * ind.length * inner);
+  const out = alloc(xv.dtype, outer * ind.length * inner);
   let p = 0;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < ind.length; k++) {
@@ -68,13 +67,13 @@ export function gather(xv: View, iv: View, axis: number): TypedArray {
   return out;
 }
 
-export function scatterAdd(uv: View, iv: View, axis: number, outShape: readonly number[]): TypedArray {
+export function scatterAdd(uv: View, iv: View, axis: number, outShape: readonly number[], alloc: Alloc = jsAlloc): TypedArray {
   const u = dense(uv);
   const ind = dense(iv);
   const outer = sizeOfShape(outShape.slice(0, axis));
   const inner = sizeOfShape(outShape.slice(axis + 1));
   const d = outShape[axis];
-  const out = makeTypedArray(uv.dtype, sizeOfShape(outShape));
+  const out = alloc(uv.dtype, sizeOfShape(outShape));
   let p = 0;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < ind.length; k++) {

@@ -1,5 +1,5 @@
 import type { Pool2dParams, View } from '@tsdl/tensor';
-import { dense } from '../data';
+import { type Alloc, dense, jsAlloc } from '../data';
 
 /**
  * Max and average pooling over NHWC windows. Cells in the padding never win a
@@ -13,10 +13,10 @@ function window(p: Pool2dParams, oy: number, ox: number): [number, number, numbe
   return [Math.max(y0, 0), Math.min(y0 + p.kH, p.inH), Math.max(x0, 0), Math.min(x0 + p.kW, p.inW)];
 }
 
-export function pool2d(xv: View, p: Pool2dParams): Float32Array {
+export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const x = dense(xv);
   const C = p.channels;
-  const out = new Float32Array(p.batch * p.outH * p.outW * C);
+  const out = alloc('float32', p.batch * p.outH * p.outW * C) as Float32Array;
   const acc = new Float64Array(C);
   let q = 0;
   for (let n = 0; n < p.batch; n++) {
@@ -46,10 +46,10 @@ export function pool2d(xv: View, p: Pool2dParams): Float32Array {
   return out;
 }
 
-export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams): Float32Array {
+export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const dy = dense(dyv);
   const C = p.channels;
-  const dx = new Float32Array(p.batch * p.inH * p.inW * C);
+  const dx = alloc('float32', p.batch * p.inH * p.inW * C) as Float32Array;
   const x = p.kind === 'max' ? dense(xv) : null;
   let q = 0;
   for (let n = 0; n < p.batch; n++) {

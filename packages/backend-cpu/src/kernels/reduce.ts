@@ -1,6 +1,5 @@
 import type { DType, ReduceOp, TypedArray, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
-import { arr, dense, sizeOfShape } from '../data';
+import { type Alloc, arr, dense, jsAlloc, sizeOfShape } from '../data';
 
 /**
  * Reductions over the trailing `inner` elements of a view. Row reductions
@@ -103,11 +102,11 @@ function columnLayout(v: View, split: number, outer: number): boolean {
   return true;
 }
 
-export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType): TypedArray {
+export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, alloc: Alloc = jsAlloc): TypedArray {
   const split = v.shape.length - axes;
   const outer = sizeOfShape(v.shape.slice(0, split));
   const inner = sizeOfShape(v.shape.slice(split));
-  const out = makeTypedArray(outDtype, outer);
+  const out = alloc(outDtype, outer);
   if (outer === 0) return out;
   if (inner === 0) {
     out.fill(op === 'argmax' || op === 'argmin' ? 0 : init(op));

@@ -1,12 +1,12 @@
 import type { View } from '@tsdl/tensor';
-import { dense, sizeOfShape } from '../data';
+import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 
 /** Softmax or log-softmax over the last axis, subtracting each row's max (sums in float64). */
-export function softmax(v: View, log: boolean): Float32Array {
+export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc): Float32Array {
   const x = dense(v);
   const n = sizeOfShape(v.shape);
   const c = v.shape[v.shape.length - 1];
-  const out = new Float32Array(n);
+  const out = alloc('float32', n) as Float32Array;
   if (c === 0) return out;
   for (let base = 0; base < n; base += c) {
     let m = -Infinity;

@@ -1,0 +1,263 @@
+import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
+
+/**
+ * Generates the SIMD matmul module: a register-blocked micro-kernel, the loop
+ * over one packed block (the "macro-kernel"), and the two packing routines,
+ * in the BLIS arrangement:
+ *
+ *   packed A block: panels of MR rows, each [kc][MR] (the MR values of one k adjacent)
+ *   packed B block: panels of NR columns, each [kc][NR]
+ *   micro-kernel:   C[MR×NR] (+)= Apanel · Bpanel, MR·NV f32x4 accumulators in registers
+ *
+ * Per k the micro-kernel loads NV vectors of B, splats MR values of A and
+ * does MR·NV multiplies and adds: no FMA in wasm SIMD 1.0, but Zen-class
+ * cores issue two adds and two multiplies per cycle, so mul + add reaches the
+ * same peak. Packing handles every stride pattern (a transposed operand is
+ * just cs ≠ 1), so all transpose combinations run the same inner loop, and
+ * pads edge panels with zeros, so the micro-kernel is always full-size and
+ * edge tiles go through a small scratch tile. Nothing skips zeros, so
+ * 0·Inf and NaN propagate as in IEEE arithmetic.
+ *
+ * All pointers are byte addresses in the imported memory; strides passed to
+ * the packers are in elements.
+ */
+
+export interface GemmShape {
+  /** Rows of the micro-tile. */
+  mr: number;
+  /** f32x4 vectors per row of the micro-tile (NR = 4·NV columns). */
+  nv: number;
+  /** k-loop unroll factor of the micro-kernel. */
+  unroll: number;
+}
+
+export const DEFAULT_GEMM_SHAPE: GemmShape = { mr: 4, nv: 2, unroll: 4 };
+
+export interface GemmExports {
+  /** Packs A[mc×kc] (element strides rs, cs from byte address src) into dst. */
+  packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
+  /** Packs B[kc×nc] into dst. */
+  packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
+  /** C[mc×nc] (+)= packedA · packedB over kc; ldc in bytes; acc 0 overwrites C, 1 adds to it; tile: MR·NR floats of scratch. */
+  macro(mc: number, nc: number, kc: number, a: number, b: number, c: number, ldc: number, acc: number, tile: number): void;
+}
+
+/** i32 min(a, b) of two locals onto the stack. */
+function min(c: Code, a: Local, b: Local): Code {
+  return c.get(a).get(b).get(a).get(b).op(OP.i32_lt_s).op(OP.select);
+}
+
+function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
+  const nr = 4 * nv;
+  return m.func(undefined, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, kc, a, b, cp, ldc, acc) => {
+    const accs: Local[][] = [];
+    for (let r = 0; r < mr; r++) accs.push(Array.from({ length: nv }, () => c.local(T.v128)));
+    const bv = Array.from({ length: nv }, () => c.local(T.v128));
+    const av = c.local(T.v128);
+    const row = c.local(T.i32);
+    const k = c.local(T.i32);
+
+    // Accumulators start from C (acc = 1) or from zero.
+    c.get(acc).if(
+      () => {
+        c.get(cp).set(row);
+        for (let r = 0; r < mr; r++) {
+          for (let v = 0; v < nv; v++) c.get(row).v128Load(v * 16).set(accs[r][v]);
+          if (r < mr - 1) c.addLocal(row, ldc);
+        }
+      },
+      () => {
+        for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) c.f32x4Const(0).set(accs[r][v]);
+      },
+    );
+
+    // One k step at constant offsets from the a and b pointers.
+    const step = (u: number) => {
+      for (let v = 0; v < nv; v++) c.get(b).v128Load((u * nr + v * 4) * 4).set(bv[v]);
+      for (let r = 0; r < mr; r++) {
+        c.get(a).simdMem(SIMD.v128_load32_splat, 2, (u * mr + r) * 4).set(av);
+        for (let v = 0; v < nv; v++) {
+          c.get(accs[r][v]).get(av).get(bv[v]).simd(SIMD.f32x4_mul).simd(SIMD.f32x4_add).set(accs[r][v]);
+        }
+      }
+    };
+
+    c.get(kc).set(k);
+    // Unrolled main loop while k >= unroll.
+    c.block(() => {
+      c.loop(() => {
+        c.get(k).i32(unroll).op(OP.i32_lt_s).brIf(1);
+        for (let u = 0; u < unroll; u++) step(u);
+        c.addTo(a, unroll * mr * 4).addTo(b, unroll * nr * 4).addTo(k, -unroll).br(0);
+      });
+    });
+    // Remainder, one k at a time.
+    c.block(() => {
+      c.loop(() => {
+        c.get(k).i32(1).op(OP.i32_lt_s).brIf(1);
+        step(0);
+        c.addTo(a, mr * 4).addTo(b, nr * 4).addTo(k, -1).br(0);
+      });
+    });
+
+    c.get(cp).set(row);
+    for (let r = 0; r < mr; r++) {
+      for (let v = 0; v < nv; v++) c.get(row).get(accs[r][v]).v128Store(v * 16);
+      if (r < mr - 1) c.addLocal(row, ldc);
+    }
+  });
+}
+
+function emitMacro(m: ModuleBuilder, shape: GemmShape, micro: number): void {
+  const { mr, nv } = shape;
+  const nr = 4 * nv;
+  m.func('macro', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, mc, nc, kc, a, b, cp, ldc, acc, tile) => {
+    const jr = c.local(T.i32);
+    const ir = c.local(T.i32);
+    const nrem = c.local(T.i32);
+    const mrem = c.local(T.i32);
+    const bp = c.local(T.i32);
+    const ap = c.local(T.i32);
+    const ct = c.local(T.i32);
+    const i = c.local(T.i32);
+    const j = c.local(T.i32);
+    const dst = c.local(T.i32);
+    const src = c.local(T.i32);
+    const NR = c.local(T.i32);
+    const MR = c.local(T.i32);
+    c.i32(nr).set(NR).i32(mr).set(MR);
+    c.for(jr, 0, nc, nr, () => {
+      // nrem = min(NR, nc - jr); bp = b + jr·kc·4
+      c.get(nc).get(jr).op(OP.i32_sub).set(nrem);
+      min(c, NR, nrem).set(nrem);
+      c.get(b).get(jr).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(bp);
+      c.for(ir, 0, mc, mr, () => {
+        c.get(mc).get(ir).op(OP.i32_sub).set(mrem);
+        min(c, MR, mrem).set(mrem);
+        c.get(a).get(ir).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ap);
+        // ct = cp + ir·ldc + jr·4
+        c.get(cp).get(ir).get(ldc).op(OP.i32_mul).op(OP.i32_add).get(jr).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ct);
+        c.get(mrem).i32(mr).op(OP.i32_eq).get(nrem).i32(nr).op(OP.i32_eq).op(OP.i32_and);
+        c.if(
+          () => {
+            c.get(kc).get(ap).get(bp).get(ct).get(ldc).get(acc).call(micro);
+          },
+          () => {
+            // Edge tile: compute the full tile into scratch, then copy (or add) its valid part.
+            c.get(kc).get(ap).get(bp).get(tile).i32(nr * 4).i32(0).call(micro);
+            const copy = (add: boolean) =>
+              c.for(i, 0, mrem, 1, () => {
+                c.get(ct).get(i).get(ldc).op(OP.i32_mul).op(OP.i32_add).set(dst);
+                c.get(tile).get(i).i32(nr * 4).op(OP.i32_mul).op(OP.i32_add).set(src);
+                c.for(j, 0, nrem, 1, () => {
+                  c.get(dst).get(src).f32Load();
+                  if (add) c.get(dst).f32Load().op(OP.f32_add);
+                  c.f32Store();
+                  c.addTo(dst, 4).addTo(src, 4);
+                });
+              });
+            c.get(acc).if(
+              () => copy(true),
+              () => copy(false),
+            );
+          },
+        );
+      });
+    });
+  });
+}
+
+/**
+ * Emits pack(src, rs, cs, outer, kc, dst) for one operand: panels of `w`
+ * lines across `outer` (rows of A, columns of B), each panel [kc][w].
+ * `lineStride`/`kStride` name which of rs/cs steps across lines and along k.
+ * A full panel whose lines are adjacent in memory (lineStride 1) copies
+ * f32x4 at a time; other full panels gather scalars; the last, partial
+ * panel is zeroed then filled.
+ */
+function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean): void {
+  m.func(exportName, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, src, rs, cs, p3, p4, dst) => {
+    // A: (mc, kc) with lines = rows (stride rs), k along cs. B: (kc, nc) with lines = columns (stride cs), k along rs.
+    const outer = isA ? p3 : p4;
+    const kc = isA ? p4 : p3;
+    const lineStride = isA ? rs : cs;
+    const kStride = isA ? cs : rs;
+    const ls4 = c.local(T.i32);
+    const ks4 = c.local(T.i32);
+    const l0 = c.local(T.i32);
+    const rem = c.local(T.i32);
+    const k = c.local(T.i32);
+    const pk = c.local(T.i32);
+    const q = c.local(T.i32);
+    const r = c.local(T.i32);
+    const z = c.local(T.i32);
+    const zend = c.local(T.i32);
+    c.get(lineStride).i32(2).op(OP.i32_shl).set(ls4);
+    c.get(kStride).i32(2).op(OP.i32_shl).set(ks4);
+    c.for(l0, 0, outer, w, () => {
+      c.get(outer).get(l0).op(OP.i32_sub).set(rem);
+      // pk = src + l0·lineStride·4: the first line of this panel at k = 0.
+      c.get(src).get(l0).get(ls4).op(OP.i32_mul).op(OP.i32_add).set(pk);
+      c.get(rem).i32(w).op(OP.i32_ge_s);
+      c.if(
+        () => {
+          c.get(lineStride).i32(1).op(OP.i32_eq);
+          c.if(
+            () => {
+              // Lines adjacent: the w values of one k are contiguous.
+              c.for(k, 0, kc, 1, () => {
+                let o = 0;
+                for (; o + 4 <= w; o += 4) c.get(dst).get(pk).v128Load(o * 4).v128Store(o * 4);
+                for (; o < w; o++) c.get(dst).get(pk).f32Load(o * 4).f32Store(o * 4);
+                c.addTo(dst, w * 4).addLocal(pk, ks4);
+              });
+            },
+            () => {
+              c.for(k, 0, kc, 1, () => {
+                c.get(pk).set(q);
+                for (let o = 0; o < w; o++) {
+                  c.get(dst).get(q).f32Load().f32Store(o * 4);
+                  if (o < w - 1) c.addLocal(q, ls4);
+                }
+                c.addTo(dst, w * 4).addLocal(pk, ks4);
+              });
+            },
+          );
+        },
+        () => {
+          // Partial panel: zero kc·w floats, then copy the rem valid lines.
+          c.get(dst).get(kc).i32(w * 4).op(OP.i32_mul).op(OP.i32_add).set(zend);
+          c.get(dst).set(z);
+          c.block(() => {
+            c.loop(() => {
+              c.get(z).get(zend).op(OP.i32_ge_u).brIf(1);
+              c.get(z).f32(0).f32Store();
+              c.addTo(z, 4).br(0);
+            });
+          });
+          c.for(r, 0, rem, 1, () => {
+            // q walks line r along k; z walks its slot in the panel.
+            c.get(pk).get(r).get(ls4).op(OP.i32_mul).op(OP.i32_add).set(q);
+            c.get(dst).get(r).i32(4).op(OP.i32_mul).op(OP.i32_add).set(z);
+            c.for(k, 0, kc, 1, () => {
+              c.get(z).get(q).f32Load().f32Store();
+              c.addTo(z, w * 4).addLocal(q, ks4);
+            });
+          });
+          c.get(zend).set(dst);
+        },
+      );
+    });
+  });
+}
+
+/** The module's bytes for a memory imported as env.memory. */
+export function gemmModuleBytes(shape: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory', 0, 65536, shared);
+  const micro = emitMicro(m, shape);
+  emitMacro(m, shape, micro);
+  emitPack(m, 'packA', shape.mr, true);
+  emitPack(m, 'packB', shape.nv * 4, false);
+  return m.bytes();
+}

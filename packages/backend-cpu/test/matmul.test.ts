@@ -1,0 +1,151 @@
+import type { View } from '@tsdl/tensor';
+import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
+import { describe, expect, it } from 'vitest';
+import { cpu, type CpuBackend } from '../src/index';
+
+/**
+ * backend.matmul over odd sizes (not multiples of the 4×8 micro-tile, the
+ * 128-row A block, the 256-deep K block or the 2048-wide B block), every
+ * transpose combination, batches with broadcast operands and offset views,
+ * against a float64 reference, on every code path: SIMD over shared wasm
+ * storage, SIMD with operands copied in, and plain JavaScript.
+ */
+
+const backends: [string, () => CpuBackend][] = [
+  ['simd', () => cpu({ name: 'mm-simd' })],
+  ['simd-unshared', () => cpu({ name: 'mm-unshared', sharedMemory: false })],
+  ['js', () => cpu({ name: 'mm-js', simd: false })],
+];
+
+/** A 2-D [rows, cols] view of `data` (stored as [cols, rows] when transposed) at an element offset. */
+function view2(be: CpuBackend, data: Float32Array, rows: number, cols: number, transposed: boolean, offset = 0): View {
+  return {
+    data: be.write(data, 'float32'),
+    dtype: 'float32',
+    shape: [rows, cols],
+    strides: transposed ? [1, rows] : [cols, 1],
+    offset,
+  };
+}
+
+/** Float64 reference of one product: element (i, k) of A at a[aAt(i, k)]. */
+function reference(M: number, K: number, N: number, aAt: (i: number, k: number) => number, bAt: (k: number, j: number) => number): number[] {
+  const out = new Array<number>(M * N).fill(0);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += aAt(i, k) * bAt(k, j);
+      out[i * N + j] = s;
+    }
+  return out;
+}
+
+function readF32(be: CpuBackend, id: object): Float32Array {
+  return be.readSync(id) as Float32Array;
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 1],
+  [3, 5, 7],
+  [4, 8, 8],
+  [5, 9, 9],
+  [9, 17, 15],
+  [33, 64, 31],
+  [37, 300, 23],
+  [131, 257, 70],
+  [7, 513, 2051],
+];
+
+describe.each(backends)('matmul on %s', (_, make) => {
+  const be = make();
+
+  describe.each(SIZES)('M=%i K=%i N=%i', (M, K, N) => {
+    it.each([
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ])('transposeA=%s transposeB=%s matches float64', (ta, tb) => {
+      const a = Float32Array.from(seededNumbers(M * K, M * 1000 + K));
+      const b = Float32Array.from(seededNumbers(K * N, K * 1000 + N));
+      const av = view2(be, a, M, K, ta);
+      const bv = view2(be, b, K, N, tb);
+      const ref = reference(
+        M,
+        K,
+        N,
+        (i, k) => a[ta ? k * M + i : i * K + k],
+        (k, j) => b[tb ? j * K + k : k * N + j],
+      );
+      const out = be.matmul(av, bv);
+      // Sums of K products of values in [-1, 1]: float32 rounding grows like sqrt(K).
+      expectAllClose(readF32(be, out), ref, { atol: 1e-5 * Math.sqrt(K) + 1e-6, rtol: 1e-4 });
+      for (const id of [out, av.data, bv.data]) be.free(id);
+    });
+  });
+
+  it('batched, with a broadcast B (stride 0), offset views and a transposed A', () => {
+    const [B, M, K, N] = [3, 6, 11, 10];
+    // A is stored [B, K, M] after 5 unused elements and read transposed; B is one [K, N] block shared by the batch.
+    const a = Float32Array.from(seededNumbers(5 + B * K * M, 7));
+    const b = Float32Array.from(seededNumbers(K * N, 8));
+    const av: View = { data: be.write(a, 'float32'), dtype: 'float32', shape: [B, M, K], strides: [K * M, 1, M], offset: 5 };
+    const bv: View = { data: be.write(b, 'float32'), dtype: 'float32', shape: [B, K, N], strides: [0, N, 1], offset: 0 };
+    const out = readF32(be, be.matmul(av, bv));
+    for (let t = 0; t < B; t++) {
+      const ref = reference(
+        M,
+        K,
+        N,
+        (i, k) => a[5 + t * K * M + k * M + i],
+        (k, j) => b[k * N + j],
+      );
+      expectAllClose(out.subarray(t * M * N, (t + 1) * M * N), ref, { atol: 1e-5, rtol: 1e-4 });
+    }
+  });
+
+  it('propagates NaN and Infinity in full and edge tiles (0 · Infinity is NaN)', () => {
+    const [M, K, N] = [9, 300, 13];
+    const a = Float32Array.from(seededNumbers(M * K, 3));
+    const b = Float32Array.from(seededNumbers(K * N, 4));
+    // Row 0 of A is all zero, so 0 · Inf at B[270][2] makes C[0][2] NaN; Inf at A[8][10] (edge tile row) with
+    // B[10][12] (edge column) finite gives ±Inf or NaN; a NaN in A[5][299] (the K remainder) poisons row 5.
+    for (let k = 0; k < K; k++) a[k] = 0;
+    b[270 * N + 2] = Infinity;
+    a[8 * K + 10] = Infinity;
+    a[5 * K + 299] = NaN;
+    const ref = reference(
+      M,
+      K,
+      N,
+      (i, k) => a[i * K + k],
+      (k, j) => b[k * N + j],
+    );
+    for (const [ta, tb] of [
+      [false, false],
+      [true, true],
+    ] as const) {
+      const aData = ta ? transpose(a, M, K) : a;
+      const bData = tb ? transpose(b, K, N) : b;
+      const out = readF32(be, be.matmul(view2(be, aData, M, K, ta), view2(be, bData, K, N, tb)));
+      expect(Number.isNaN(out[2])).toBe(true);
+      for (let j = 0; j < N; j++) expect(Number.isNaN(out[5 * N + j])).toBe(true);
+      expectAllClose(out, ref, { atol: 1e-4, rtol: 1e-4 });
+    }
+  });
+
+  it('K = 0 gives zeros even where the output block held other values', () => {
+    // Fill and free a block first so a pooled allocator would hand the same bytes back.
+    be.free(be.write(new Float32Array(12).fill(7), 'float32'));
+    const out = readF32(be, be.matmul(view2(be, new Float32Array(0), 3, 0, false), view2(be, new Float32Array(0), 0, 4, false)));
+    expect(Array.from(out)).toEqual(new Array(12).fill(0));
+  });
+});
+
+/** The [cols, rows] row-major copy of a [rows, cols] row-major array. */
+function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
+}
