@@ -10,6 +10,9 @@ fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000
 fn nan_() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
 fn inf_() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
 fn ninf_() -> f32 { var b = 0xff800000u; return bitcast<f32>(b); }
+// -0 made from a parameter word, so the compiler cannot see a constant: drivers that ignore the
+// sign of zero (Vulkan allows it; SwiftShader does) fold x * -0.0 to a zero of either sign.
+fn nzero_() -> f32 { return bitcast<f32>((P(0u) | 0x80000000u) & 0x80000000u); }
 // Nonzero, as JavaScript's x !== 0: NaN counts as nonzero.
 fn nz_(x: f32) -> bool { return !(x == 0.0); }
 // JavaScript's ToInt32 (what storing a number into an Int32Array does):

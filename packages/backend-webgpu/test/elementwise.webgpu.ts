@@ -114,6 +114,11 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     expect(Array.from(f)).toEqual([3, -4, 0, 0, 0, -3]);
   });
 
+  it('keeps the sign of a baked -0 constant: 1 / (x * -0)', async () => {
+    const [r] = await runGpu(g, [E.div(E.c(1), E.mul(E.in(0), E.c(-0)))], [{ values: [1, -1, 2.5], dtype: 'float32' }], ['float32']);
+    expect(Array.from(r)).toEqual([-Infinity, Infinity, -Infinity]);
+  });
+
   it('rounds half to even', async () => {
     const [r] = await runGpu(g, [E.u('round', E.in(0))], [{ values: [0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999998, 2.5000002], dtype: 'float32' }], ['float32']);
     expect(Array.from(r)).toEqual([0, 2, 2, 4, -0, -2, -2, 2, 3]);

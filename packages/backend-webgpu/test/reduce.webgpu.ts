@@ -74,6 +74,20 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu reduce', () => {
     expect(got[0][0]).toBe(700);
   });
 
+  it('sums rows holding infinities and NaN to Infinity / NaN in every kernel layout', async () => {
+    for (const inner of [4, 300]) {
+      const x = data(3 * inner, 14);
+      x[1] = Infinity;
+      x[inner + 2] = -Infinity;
+      x[2 * inner] = Infinity;
+      x[2 * inner + 1] = -Infinity;
+      const [s] = await diff.check((b, put) => b.reduce('sum', put({ data: x, shape: [3, inner] }), 1, 'float32'));
+      expect(Array.from(s)).toEqual([Infinity, -Infinity, NaN]);
+      // The column kernel: the same matrix reduced over its leading axis.
+      await diff.check((b, put) => b.reduce('sum', put({ data: x, shape: [inner, 3], strides: [1, inner] }), 1, 'float32'));
+    }
+  });
+
   it('reduces strided views (a transposed block, several reduced axes, an offset)', async () => {
     const x = data(2 * 3 * 40, 11);
     await diff.check((b, put) => b.reduce('sum', put({ data: x, shape: [40, 2, 3], strides: [1, 120, 40] }), 2, 'float32'));

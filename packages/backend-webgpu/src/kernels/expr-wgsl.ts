@@ -24,6 +24,7 @@ function f32Literal(v: number): string {
   if (Number.isNaN(v)) return 'nan_()';
   if (v === Infinity) return 'inf_()';
   if (v === -Infinity) return 'ninf_()';
+  if (Object.is(v, -0)) return 'nzero_()';
   const f = Math.fround(v);
   if (f === Infinity) return 'inf_()';
   if (f === -Infinity) return 'ninf_()';

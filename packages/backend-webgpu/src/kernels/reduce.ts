@@ -16,7 +16,8 @@ import { ENTRY_ARGS, WG_INDEX, wgslType } from '../wgsl';
  *   bias gradient of a Dense layer): one thread per output, reading
  *   consecutive addresses across threads, with no transpose.
  *
- * Float sums in the sequential loops are compensated (Kahan). max/min
+ * Float sums in the sequential loops are compensated (Kahan; a plain sum
+ * alongside takes over when it is not finite, since Kahan turns ∞ into NaN). max/min
  * propagate NaN; argmax/argmin return the first extreme, a NaN counting as the
  * extreme, as the CPU backend.
  */
@@ -127,9 +128,9 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
     const { acc, init, fold } = opCode(op, T);
     const kahan = op === 'sum' && T === 'f32';
     const body = kahan
-      ? `var s: f32 = 0.0; var c: f32 = 0.0;
-  for (var r = 0u; r < inner; r++) { let y = x[base + r * outer] - c; let t = s + y; c = (t - s) - y; s = t; }
-  let a = s;`
+      ? `var s: f32 = 0.0; var c: f32 = 0.0; var plain: f32 = 0.0;
+  for (var r = 0u; r < inner; r++) { let v = x[base + r * outer]; plain = plain + v; let y = v - c; let t = s + y; c = (t - s) - y; s = t; }
+  let a = select(s, plain, isnan_(plain) || isinf_(plain));`
       : `var a: ${acc} = ${init};
   for (var r = 0u; r < inner; r++) { let v = x[base + r * outer]; a = ${fold('a', 'v')}; }`;
     const k = dev.kernel({
@@ -193,8 +194,9 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
     const kahan = op === 'sum' && T === 'f32';
     const loop = (start: string, step: string): string =>
       kahan
-        ? `var a: f32 = 0.0; var c: f32 = 0.0;
-  for (var j = ${start}; j < inner; j += ${step}) { let y = x[base + j] - c; let t = a + y; c = (t - a) - y; a = t; }`
+        ? `var a: f32 = 0.0; var c: f32 = 0.0; var plain: f32 = 0.0;
+  for (var j = ${start}; j < inner; j += ${step}) { let v = x[base + j]; plain = plain + v; let y = v - c; let t = a + y; c = (t - a) - y; a = t; }
+  a = select(a, plain, isnan_(plain) || isinf_(plain));`
         : `var a: ${acc} = ${init};
   for (var j = ${start}; j < inner; j += ${step}) { let v = x[base + j]; a = ${fold('a', 'v')}; }`;
     code = perThread
