@@ -1,0 +1,83 @@
+import type { SavedModel } from './protocol';
+
+/**
+ * Keeping a model: in this browser's IndexedDB, or as the two files of the
+ * Keras-like API's format (config.json + model.safetensors), which
+ * `loadModel(dir)` from @tsdl/keras reads in Node, and back.
+ */
+
+const DB = 'tsdl-playground';
+const STORE = 'models';
+const KEY = 'latest';
+
+function openDb(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(new Error(`IndexedDB could not be opened (${req.error?.message ?? 'unknown error'})`));
+  });
+}
+
+async function run<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await openDb();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const req = fn(db.transaction(STORE, mode).objectStore(STORE));
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(new Error(`IndexedDB: ${req.error?.message ?? 'the request failed'}`));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export interface StoredModel extends SavedModel {
+  savedAt: string;
+  description: string;
+}
+
+export async function saveToBrowser(model: SavedModel, description: string): Promise<StoredModel> {
+  const stored: StoredModel = { ...model, savedAt: new Date().toISOString(), description };
+  await run('readwrite', (s) => s.put(stored, KEY));
+  return stored;
+}
+
+export async function loadFromBrowser(): Promise<StoredModel | null> {
+  return (await run<StoredModel | undefined>('readonly', (s) => s.get(KEY))) ?? null;
+}
+
+/** Starts downloads of config.json and model.safetensors. */
+export function downloadFiles(model: SavedModel): void {
+  const files: [string, BlobPart, string][] = [
+    ['config.json', JSON.stringify(model.config, null, 2) + '\n', 'application/json'],
+    ['model.safetensors', model.weights as Uint8Array<ArrayBuffer>, 'application/octet-stream'],
+  ];
+  for (const [name, body, type] of files) {
+    const url = URL.createObjectURL(new Blob([body], { type }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
+/** Reads a config .json and a .safetensors file chosen by the user. */
+export async function readModelFiles(files: FileList | File[]): Promise<SavedModel> {
+  const list = Array.from(files);
+  const json = list.find((f) => f.name.endsWith('.json'));
+  const weights = list.find((f) => f.name.endsWith('.safetensors'));
+  if (!json || !weights) {
+    throw new Error(`choose both files of a saved model, config.json and model.safetensors (got: ${list.map((f) => f.name).join(', ') || 'nothing'})`);
+  }
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(await json.text());
+  } catch (e) {
+    throw new Error(`${json.name} is not valid JSON (${(e as Error).message})`);
+  }
+  return { config, weights: new Uint8Array(await weights.arrayBuffer()) };
+}

@@ -1,0 +1,41 @@
+import { cpu } from '@tsdl/backend-cpu';
+import type { Backend } from '@tsdl/tensor';
+import type { BackendChoice } from '../protocol';
+
+export interface SelectedBackend {
+  backend: Backend;
+  name: 'webgpu' | 'cpu';
+  /** What runs, in words: the GPU adapter, or the CPU. */
+  detail: string;
+  /** Why WebGPU is not used although it was asked for (or, for 'auto', why it is not there). */
+  fallback?: string;
+}
+
+function describeAdapter(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [info?.vendor, info?.architecture, info?.description].filter((s) => s && s.length > 0);
+  return parts.length ? `WebGPU on ${parts.join(' ')}` : 'WebGPU';
+}
+
+/**
+ * WebGPU when the browser gives an adapter and the backend starts, else the
+ * CPU backend. The WebGPU backend is imported on demand, so a browser where it
+ * cannot even load still trains on the CPU, with the reason in plain words.
+ */
+export async function selectBackend(choice: BackendChoice): Promise<SelectedBackend> {
+  let fallback: string | undefined;
+  if (choice !== 'cpu') {
+    try {
+      const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+      if (!gpu) throw new Error('this browser does not offer WebGPU here (navigator.gpu is missing; it needs a recent Chrome, Edge, Safari or Firefox, over https or on localhost)');
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) throw new Error('the browser offers WebGPU but found no GPU adapter (WebGPU may be switched off, or the GPU is on its block list)');
+      const { webgpu } = await import('@tsdl/backend-webgpu');
+      const backend = await webgpu({ adapter });
+      return { backend, name: 'webgpu', detail: describeAdapter(adapter) };
+    } catch (e) {
+      fallback = `WebGPU is not available: ${(e as Error).message}. Training runs on the CPU instead.`;
+    }
+  }
+  return { backend: cpu(), name: 'cpu', detail: 'the CPU backend (JavaScript, in a Web Worker)', fallback };
+}

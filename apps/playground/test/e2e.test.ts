@@ -1,0 +1,304 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from './static-server';
+
+/**
+ * The playground in a real browser: Debian's Chromium (never a downloaded
+ * one) driven by playwright-core, the built app served from a local static
+ * server. It trains on the CPU and (where Chromium offers WebGPU, as it does
+ * on SwiftShader) on WebGPU, draws digits with a mouse and a finger, saves and
+ * loads the model, and leaves a screenshot in artifacts/ (git-ignored).
+ *
+ * PLAYGROUND_DOCS_SCREENSHOT=1 trains longer (10,000 images, 3 epochs) and
+ * also writes the screenshot the README shows, docs/playground.png.
+ */
+
+const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(APP, 'dist');
+const ARTIFACTS = join(APP, 'artifacts');
+const DOCS_SHOT = resolve(APP, '../../docs/playground.png');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FOR_DOCS = process.env.PLAYGROUND_DOCS_SCREENSHOT === '1';
+// Chromium's own WebGPU, on SwiftShader (its CPU Vulkan driver) where the machine has no GPU.
+const CHROMIUM_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader'];
+
+let server: Awaited<ReturnType<typeof serveStatic>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html'))) {
+    // The root test command builds first (turbo run build); a lone run builds here.
+    const built = spawnSync(process.execPath, [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: APP, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await serveStatic(DIST);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/** Opens the app and waits until MNIST is downloaded; records every text the download line showed. */
+async function openApp(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript(() => {
+    const seen: string[] = ((window as unknown as { __downloadTexts: string[] }).__downloadTexts = []);
+    document.addEventListener('DOMContentLoaded', () => {
+      const el = document.getElementById('download-text')!;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('#status[data-state=ready]', { timeout: 30_000 });
+  expect(problems).toEqual([]);
+  return page;
+}
+
+async function chooseBackend(page: Page, choice: 'cpu' | 'webgpu'): Promise<string> {
+  await page.selectOption('#backend', choice);
+  // The pill follows the worker's answer; for webgpu it may be a fallback to cpu.
+  if (choice === 'cpu') await page.waitForSelector('#backend-status[data-backend=cpu]');
+  else await page.waitForFunction(() => document.getElementById('status')!.textContent !== 'Switching backends…');
+  return (await page.getAttribute('#backend-status', 'data-backend')) ?? '';
+}
+
+async function train(page: Page, s: { images: number; epochs: number; batch: number; validation: number }): Promise<{ loss: number; valLoss: number; valAccuracy: number }[]> {
+  await page.fill('#train-images', String(s.images));
+  await page.fill('#epochs', String(s.epochs));
+  await page.fill('#batch-size', String(s.batch));
+  await page.fill('#validation-images', String(s.validation));
+  await page.click('#train');
+  await page.waitForSelector('#status[data-state=done], #status[data-state=error]', { timeout: 90_000 });
+  expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#error-text')) ?? '').toBe('done');
+  return page.$$eval('#epochs-table tbody tr', (rows) =>
+    rows.map((r) => ({ loss: Number(r.dataset.loss), valLoss: Number(r.dataset.valLoss), valAccuracy: Number(r.dataset.valAccuracy) })),
+  );
+}
+
+/** Strokes in pad coordinates (0..1), drawn with the mouse. */
+async function drawWithMouse(page: Page, strokes: [number, number][][]): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+    await page.mouse.up();
+  }
+}
+
+/** One stroke drawn with a finger (touch events through the DevTools protocol). */
+async function drawWithFinger(page: Page, stroke: [number, number][]): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const cdp = await page.context().newCDPSession(page);
+  const point = ([x, y]: [number, number]) => ({ x: box.x + x * box.width, y: box.y + y * box.height });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point(stroke[0])] });
+  for (let i = 1; i < stroke.length; i++) {
+    for (let k = 1; k <= 8; k++) {
+      const [x0, y0] = stroke[i - 1];
+      const [x1, y1] = stroke[i];
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point([x0 + ((x1 - x0) * k) / 8, y0 + ((y1 - y0) * k) / 8])] });
+    }
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+}
+
+const updates = async (page: Page) => Number(await page.getAttribute('#probabilities', 'data-updates'));
+
+/** Waits for the bars to change after `before` updates and settle; returns the ten probabilities. */
+async function settledProbabilities(page: Page, before: number): Promise<number[]> {
+  await page.waitForFunction((n) => {
+    const el = document.getElementById('probabilities')!;
+    return Number(el.dataset.updates) > n && el.dataset.pending === '0';
+  }, before);
+  return page.$$eval('#probabilities .prob-row', (rows) => rows.map((r) => Number(r.dataset.p)));
+}
+
+/** The sum of the 28×28 preview's grey levels: what the model is shown. */
+const previewInk = (page: Page) =>
+  page.$eval('#preview', (c) => {
+    const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    let s = 0;
+    for (let i = 0; i < d.length; i += 4) s += d[i];
+    return s;
+  });
+
+const SEVEN: [number, number][][] = [
+  [
+    [0.28, 0.22],
+    [0.72, 0.22],
+    [0.45, 0.82],
+  ],
+];
+
+// ---- the tests --------------------------------------------------------------------------------
+
+describe('playground in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let drawnSeven: number[];
+
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, hasTouch: true, acceptDownloads: true });
+  });
+  afterAll(async () => context?.close());
+
+  it('downloads MNIST with progress and says which backend runs', async () => {
+    page = await openApp(context);
+    expect(await page.textContent('#download-text')).toBe('MNIST ready: 60,000 training and 10,000 test images');
+    expect(await page.$eval('#download-progress', (p) => (p as HTMLProgressElement).value)).toBe(1);
+    const texts = await page.evaluate(() => (window as unknown as { __downloadTexts: string[] }).__downloadTexts);
+    // Each of the four files reported its progress against a known total.
+    for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+      expect(texts.some((t) => t.startsWith(`Downloading MNIST: ${f}`) && / \/ \d+\.\d MB$/.test(t)), f).toBe(true);
+    }
+    expect(await page.textContent('#backend-status')).toMatch(/^Running on (WebGPU|the CPU backend)/);
+  });
+
+  it('explains a bad setting in plain words instead of training', async () => {
+    await page.fill('#epochs', '0');
+    await page.click('#train');
+    expect(await page.isVisible('#error')).toBe(true);
+    expect(await page.textContent('#error-text')).toBe('Epochs must be a whole number from 1 to 100 (got "0")');
+    await page.click('#error-close');
+  });
+
+  it('trains the MLP on the CPU: the loss falls and the mistakes are shown', async () => {
+    expect(await chooseBackend(page, 'cpu')).toBe('cpu');
+    const epochs = await train(page, FOR_DOCS ? { images: 10_000, epochs: 3, batch: 32, validation: 2000 } : { images: 512, epochs: 2, batch: 32, validation: 500 });
+    expect(epochs.length).toBe(FOR_DOCS ? 3 : 2);
+    const [first, last] = [epochs[0], epochs[epochs.length - 1]];
+    // From chance (ln 10 = 2.303) down: each epoch's mean loss and the validation loss fall.
+    expect(first.loss).toBeLessThan(Math.log(10));
+    expect(last.loss).toBeLessThan(first.loss * 0.8);
+    expect(last.valLoss).toBeLessThan(first.valLoss);
+    expect(last.valAccuracy).toBeGreaterThan(0.6);
+    expect(await page.$eval('#train-progress', (p) => (p as HTMLProgressElement).value)).toBe(1);
+    // The grid shows up to 60 validation images it got wrong, each with a wrong guess.
+    const cells = await page.$$eval('#mistakes .mistake', (els) => els.map((e) => [Number(e.dataset.predicted), Number(e.dataset.label)]));
+    const wrong = Math.round((1 - last.valAccuracy) * (FOR_DOCS ? 2000 : 500));
+    expect(cells.length).toBe(Math.min(60, wrong));
+    for (const [p, l] of cells) expect(p).not.toBe(l);
+    expect(await page.textContent('#mistakes-summary')).toContain(`${wrong} of`);
+  });
+
+  it('classifies a digit drawn with the mouse and with a finger, live', async () => {
+    let before = await updates(page);
+    await drawWithMouse(page, SEVEN);
+    drawnSeven = await settledProbabilities(page, before);
+    expect(drawnSeven.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    const best = drawnSeven.indexOf(Math.max(...drawnSeven));
+    expect(await page.getAttribute('#guess', 'data-class')).toBe(String(best));
+    expect(await page.getAttribute(`.prob-row[data-digit="${best}"]`, 'class')).toContain('best');
+    const inkSeven = await previewInk(page);
+    expect(inkSeven).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+    if (FOR_DOCS) copyFileSync(join(ARTIFACTS, 'playground.png'), DOCS_SHOT);
+
+    // A finger adds a crossbar: the model sees more ink and answers again.
+    before = await updates(page);
+    await drawWithFinger(page, [
+      [0.4, 0.52],
+      [0.68, 0.52],
+    ]);
+    await settledProbabilities(page, before);
+    expect(await previewInk(page)).not.toBe(inkSeven);
+
+    await page.click('#clear');
+    await page.waitForFunction(() => document.getElementById('guess')!.textContent === '–');
+    expect(await previewInk(page)).toBe(0);
+  });
+
+  it('saves to IndexedDB and as files, and both load back with the same predictions', async () => {
+    await page.click('#save-idb');
+    await page.waitForSelector('#model-status[data-saved]');
+    const downloads = new Map<string, string>();
+    const got = new Promise<void>((done) => {
+      page.on('download', async (d) => {
+        const path = join(ARTIFACTS, d.suggestedFilename());
+        await d.saveAs(path);
+        downloads.set(d.suggestedFilename(), path);
+        if (downloads.size === 2) done();
+      });
+    });
+    await page.click('#download');
+    await got;
+    // The Keras-like API's format: config.json and a safetensors file (u64 header length, JSON header, data).
+    const config = JSON.parse(readFileSync(downloads.get('config.json')!, 'utf8'));
+    expect(config).toMatchObject({ format: 'tsdl-keras', className: 'Sequential' });
+    const st = readFileSync(downloads.get('model.safetensors')!);
+    const header = JSON.parse(st.subarray(8, 8 + Number(st.readBigUInt64LE(0))).toString('utf8'));
+    const kernels = Object.entries(header).filter(([k]) => k.endsWith('/kernel')).map(([, v]) => (v as { shape: number[] }).shape);
+    expect(kernels).toEqual([
+      [784, 128],
+      [128, 10],
+    ]);
+    expect(st.length).toBe(8 + Number(st.readBigUInt64LE(0)) + 101_770 * 4);
+
+    // A fresh page: the model comes back from IndexedDB and gives the same answer to the same drawing.
+    await page.reload();
+    await page.waitForSelector('#status[data-state=ready]', { timeout: 30_000 });
+    expect(await chooseBackend(page, 'cpu')).toBe('cpu');
+    expect(await page.textContent('#model-status')).toBe('No model yet.');
+    await page.click('#load-idb');
+    await page.waitForSelector('#model-status[data-loaded]');
+    expect(await page.textContent('#model-status')).toBe('Loaded MLP (101,770 weights).');
+    let before = await updates(page);
+    await drawWithMouse(page, SEVEN);
+    const fromDb = await settledProbabilities(page, before);
+    fromDb.forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
+
+    // A damaged file is refused in plain words …
+    const bad = join(ARTIFACTS, 'broken.safetensors');
+    writeFileSync(bad, 'not a safetensors file');
+    await page.setInputFiles('#load-files', [downloads.get('config.json')!, bad]);
+    await page.waitForSelector('#status[data-state=error]');
+    expect(await page.textContent('#error-text')).toMatch(/^Something went wrong while loading the model: The file could not be read: .*model\.safetensors: /);
+    await page.click('#error-close');
+
+    // … and the downloaded files load back.
+    await page.click('#clear');
+    await page.setInputFiles('#load-files', [downloads.get('config.json')!, downloads.get('model.safetensors')!]);
+    await page.waitForSelector('#status[data-state=done]');
+    before = await updates(page);
+    await drawWithMouse(page, SEVEN);
+    const fromFiles = await settledProbabilities(page, before);
+    fromFiles.forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
+  });
+
+  it('trains on WebGPU when Chromium offers it, and otherwise says why it fell back to the CPU', async () => {
+    const gpuPage = await openApp(context);
+    const backend = await chooseBackend(gpuPage, 'webgpu');
+    if (backend !== 'webgpu') {
+      const why = (await gpuPage.textContent('#notice')) ?? '';
+      console.warn(`WebGPU training not run: ${why}`);
+      expect(why).toMatch(/^WebGPU is not available: .+\. Training runs on the CPU instead\.$/);
+      expect(await gpuPage.textContent('#backend-status')).toBe('Running on the CPU backend (JavaScript, in a Web Worker)');
+      // Under CI the browser must offer WebGPU (SwiftShader), as for the backend's own tests.
+      expect(process.env.CI ? 'no WebGPU under CI' : 'ok').toBe('ok');
+      return;
+    }
+    console.log(`WebGPU training on: ${await gpuPage.textContent('#backend-status')}`);
+    const epochs = await train(gpuPage, { images: 256, epochs: 2, batch: 64, validation: 200 });
+    expect(epochs[1].loss).toBeLessThan(epochs[0].loss);
+    expect(epochs[1].valLoss).toBeLessThan(epochs[0].valLoss);
+    const before = await updates(gpuPage);
+    await drawWithMouse(gpuPage, SEVEN);
+    const p = await settledProbabilities(gpuPage, before);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    await gpuPage.close();
+  });
+});
