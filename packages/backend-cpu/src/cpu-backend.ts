@@ -14,6 +14,7 @@ import { randomNormal, randomUniform } from '@tsdl/tensor';
 import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
+import { type GemmContext, jsGemmContext } from './kernels/gemm';
 import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { pool2d, pool2dGrad } from './kernels/pool';
@@ -52,6 +53,7 @@ export class CpuBackend implements Backend {
   private readonly acct = new Accounting();
   private readonly wasm: WasmRuntime | null;
   private readonly alloc: Alloc;
+  private readonly gemmCtx: GemmContext;
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? 'cpu';
@@ -59,6 +61,7 @@ export class CpuBackend implements Backend {
     this.simd = this.wasm !== null;
     const heap = this.wasm?.heap;
     this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
+    this.gemmCtx = this.wasm?.ctx ?? jsGemmContext;
   }
 
   write(values: TypedArray, dtype: DType): DataId {
@@ -113,15 +116,15 @@ export class CpuBackend implements Backend {
   }
 
   conv2d(x: View, w: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2d(x, w, p, this.alloc));
+    return this.acct.wrap(conv2d(x, w, p, this.gemmCtx));
   }
 
   conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2dGradInput(dy, w, p, this.alloc));
+    return this.acct.wrap(conv2dGradInput(dy, w, p, this.gemmCtx));
   }
 
   conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId {
-    return this.acct.wrap(conv2dGradFilter(x, dy, p, this.alloc));
+    return this.acct.wrap(conv2dGradFilter(x, dy, p, this.gemmCtx));
   }
 
   pool2d(x: View, p: Pool2dParams): DataId {

@@ -1,18 +1,20 @@
 import type { Conv2dParams, View } from '@tsdl/tensor';
-import { type Alloc, dense, jsAlloc } from '../data';
-import { gemm, pack2d } from './gemm';
+import { dense } from '../data';
+import { type GemmContext, jsGemmContext } from './gemm';
 
 /**
  * Convolution by im2col: each image's receptive fields become rows of a
- * [outH·outW, kH·kW·C] matrix in a scratch buffer reused across the batch,
- * multiplied by the [kH·kW·C, O] filter. The gradients are the same products
- * transposed, with col2im scattering back into the input's shape.
+ * [outH·outW, kH·kW·C] matrix in a scratch buffer, several images per chunk
+ * so one product has many rows, multiplied by the [kH·kW·C, O] filter. The
+ * gradients are the same products with an operand read transposed (strides,
+ * no copies), with col2im scattering back into the input's shape. The
+ * products go through the context's gemm: the SIMD one or plain JS.
  */
 
-function im2col(x: ArrayLike<number>, n: number, p: Conv2dParams, cols: Float32Array): void {
+function im2col(x: ArrayLike<number>, n: number, p: Conv2dParams, cols: Float32Array, colsOff: number): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = p;
   const img = n * inH * inW * inC;
-  let q = 0;
+  let q = colsOff;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       for (let ky = 0; ky < kH; ky++) {
@@ -31,10 +33,10 @@ function im2col(x: ArrayLike<number>, n: number, p: Conv2dParams, cols: Float32A
   }
 }
 
-function col2im(cols: Float32Array, n: number, p: Conv2dParams, dx: Float32Array): void {
+function col2im(cols: Float32Array, colsOff: number, n: number, p: Conv2dParams, dx: Float32Array): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = p;
   const img = n * inH * inW * inC;
-  let q = 0;
+  let q = colsOff;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       for (let ky = 0; ky < kH; ky++) {
@@ -53,49 +55,64 @@ function col2im(cols: Float32Array, n: number, p: Conv2dParams, dx: Float32Array
   }
 }
 
-export function conv2d(xv: View, wv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
-  const x = dense(xv);
-  const w = dense(wv);
+/** Images per im2col chunk: enough rows to make one large product, at most about 4 MiB of columns. */
+function chunkImages(p: Conv2dParams, depth: number): number {
+  return Math.max(1, Math.min(p.batch, Math.floor((1 << 20) / Math.max(1, p.outH * p.outW * depth))));
+}
+
+export function conv2d(xv: View, wv: View, p: Conv2dParams, ctx: GemmContext = jsGemmContext): Float32Array {
+  const x = dense(xv) as Float32Array;
+  const w = dense(wv) as Float32Array;
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
-  const out = alloc('float32', p.batch * rows * p.outC) as Float32Array;
-  const cols = new Float32Array(rows * depth);
-  for (let n = 0; n < p.batch; n++) {
-    im2col(x, n, p, cols);
-    gemm(cols, 0, w, 0, out, n * rows * p.outC, rows, depth, p.outC);
+  const O = p.outC;
+  const out = ctx.alloc('float32', p.batch * rows * O, false) as Float32Array;
+  const chunk = chunkImages(p, depth);
+  const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
+  for (let n0 = 0; n0 < p.batch; n0 += chunk) {
+    const cn = Math.min(chunk, p.batch - n0);
+    for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
+    // out[n0…] = cols [cn·rows, depth] · w [depth, O]
+    ctx.gemm(cols, 0, depth, 1, w, 0, O, 1, out, n0 * rows * O, cn * rows, depth, O, false);
   }
+  ctx.release(cols);
   return out;
 }
 
-export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
-  const dy = dense(dyv);
-  const w = dense(wv);
+export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams, ctx: GemmContext = jsGemmContext): Float32Array {
+  const dy = dense(dyv) as Float32Array;
+  const w = dense(wv) as Float32Array;
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
-  // wT: [O, depth], so dcols = dy [rows, O] · wT.
-  const wT = pack2d(w, 0, p.outC, depth, 1, p.outC, new Float32Array(p.outC * depth));
-  const dx = alloc('float32', p.batch * p.inH * p.inW * p.inC) as Float32Array;
-  const dcols = new Float32Array(rows * depth);
-  for (let n = 0; n < p.batch; n++) {
-    dcols.fill(0);
-    gemm(dy, n * rows * p.outC, wT, 0, dcols, 0, rows, p.outC, depth);
-    col2im(dcols, n, p, dx);
+  const O = p.outC;
+  const dx = ctx.alloc('float32', p.batch * p.inH * p.inW * p.inC) as Float32Array;
+  const chunk = chunkImages(p, depth);
+  const dcols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
+  for (let n0 = 0; n0 < p.batch; n0 += chunk) {
+    const cn = Math.min(chunk, p.batch - n0);
+    // dcols [cn·rows, depth] = dy [cn·rows, O] · wᵀ, wᵀ read in place from w [depth, O] (row stride 1, column stride O).
+    ctx.gemm(dy, n0 * rows * O, O, 1, w, 0, 1, O, dcols, 0, cn * rows, O, depth, false);
+    for (let n = 0; n < cn; n++) col2im(dcols, n * rows * depth, n0 + n, p, dx);
   }
+  ctx.release(dcols);
   return dx;
 }
 
-export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, alloc: Alloc = jsAlloc): Float32Array {
-  const x = dense(xv);
-  const dy = dense(dyv);
+export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, ctx: GemmContext = jsGemmContext): Float32Array {
+  const x = dense(xv) as Float32Array;
+  const dy = dense(dyv) as Float32Array;
   const rows = p.outH * p.outW;
   const depth = p.kH * p.kW * p.inC;
-  const dw = alloc('float32', depth * p.outC) as Float32Array;
-  const cols = new Float32Array(rows * depth);
-  const colsT = new Float32Array(depth * rows);
-  for (let n = 0; n < p.batch; n++) {
-    im2col(x, n, p, cols);
-    pack2d(cols, 0, depth, rows, 1, depth, colsT);
-    gemm(colsT, 0, dy, n * rows * p.outC, dw, 0, depth, rows, p.outC);
+  const O = p.outC;
+  const dw = ctx.alloc('float32', depth * O) as Float32Array;
+  const chunk = chunkImages(p, depth);
+  const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
+  for (let n0 = 0; n0 < p.batch; n0 += chunk) {
+    const cn = Math.min(chunk, p.batch - n0);
+    for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
+    // dw [depth, O] += colsᵀ · dy, colsᵀ read in place (row stride 1, column stride depth).
+    ctx.gemm(cols, 0, 1, depth, dy, n0 * rows * O, O, 1, dw, 0, depth, cn * rows, O, true);
   }
+  ctx.release(cols);
   return dw;
 }

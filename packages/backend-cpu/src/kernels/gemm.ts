@@ -1,3 +1,6 @@
+import type { TypedArray } from '@tsdl/tensor';
+import { type Alloc, jsAlloc } from '../data';
+
 /**
  * C[M×N] += A[M×K] · B[K×N] on dense row-major arrays with offsets. Four rows
  * of A share each loaded row of B, and blocks of K keep B's rows in cache; no
@@ -86,3 +89,52 @@ export function pack2d(
   }
   return out;
 }
+
+/**
+ * C[cOff…] (+)= A·B for M×K times K×N operands read with element offsets and
+ * (row, column) strides; C is dense [M, N]. Overwrites C unless `accumulate`.
+ */
+export type StridedGemm = (
+  A: Float32Array,
+  aOff: number,
+  ars: number,
+  acs: number,
+  B: Float32Array,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  C: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+  accumulate: boolean,
+) => void;
+
+/** What kernels built on products need: output and scratch allocation, and a gemm. */
+export interface GemmContext {
+  alloc: Alloc;
+  /** Returns scratch from `alloc` (a no-op for plain arrays). */
+  release(a: TypedArray): void;
+  gemm: StridedGemm;
+}
+
+/** The plain-JS strided gemm: packs non-row-major operands into dense scratch, then {@link gemm}. */
+export const jsGemm: StridedGemm = (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) => {
+  if (!accumulate) C.fill(0, cOff, cOff + M * N);
+  let Ad: Float32Array = A;
+  let ao = aOff;
+  if (!(acs === 1 && (ars === K || M === 1))) {
+    Ad = pack2d(A, aOff, M, K, ars, acs, new Float32Array(M * K));
+    ao = 0;
+  }
+  let Bd: Float32Array = B;
+  let bo = bOff;
+  if (!(bcs === 1 && (brs === N || K === 1))) {
+    Bd = pack2d(B, bOff, K, N, brs, bcs, new Float32Array(K * N));
+    bo = 0;
+  }
+  gemm(Ad, ao, Bd, bo, C, cOff, M, K, N);
+};
+
+export const jsGemmContext: GemmContext = { alloc: jsAlloc, release: () => {}, gemm: jsGemm };

@@ -50,7 +50,7 @@ export function matmul(a: View, b: View, alloc: Alloc = jsAlloc, simd: SimdGemm 
   const bRow = b.strides[r - 2];
   const bCol = b.strides[r - 1];
   if (simd) {
-    simd.gemm({ data: A, rs: aRow, cs: aCol }, { data: B, rs: bRow, cs: bCol }, out, M, K, N, aOffs, bOffs);
+    simd.gemm({ data: A, rs: aRow, cs: aCol }, { data: B, rs: bRow, cs: bCol }, out, 0, M, K, N, aOffs, bOffs);
     return out;
   }
   const aDense = aCol === 1 && (aRow === K || M === 1);

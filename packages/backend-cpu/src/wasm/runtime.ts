@@ -1,3 +1,4 @@
+import type { GemmContext } from '../kernels/gemm';
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
 import { SimdGemm } from './simd-gemm';
 
@@ -10,6 +11,8 @@ import { SimdGemm } from './simd-gemm';
 export interface WasmRuntime {
   heap: WasmHeap;
   gemm: SimdGemm;
+  /** Heap allocation and the SIMD gemm, for kernels built on products (convolution). */
+  ctx: GemmContext;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -26,7 +29,14 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
   let rt = runtimes.get(mode);
   if (rt === undefined) {
     const heap = new WasmHeap(mode);
-    rt = { heap, gemm: new SimdGemm(heap) };
+    const gemm = new SimdGemm(heap);
+    const ctx: GemmContext = {
+      alloc: (dtype, n, zero) => heap.alloc(dtype, n, zero),
+      release: (a) => heap.free(a),
+      gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
+        gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate),
+    };
+    rt = { heap, gemm, ctx };
     runtimes.set(mode, rt);
   }
   return rt;

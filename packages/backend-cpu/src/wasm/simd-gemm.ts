@@ -59,31 +59,45 @@ export class SimdGemm {
   }
 
   /**
-   * out[t] = a[t] · b[t] for each of `batch` products, M×K times K×N, where
-   * batch item t starts at aOffs[t] / bOffs[t] (elements). `out` is dense
-   * [batch, M, N] and need not be zeroed.
+   * C[t] (+)= A[t] · B[t] for each of `batch` products, M×K times K×N, where
+   * item t of A and B starts at aOffs[t] / bOffs[t] (elements) and C is dense
+   * [batch, M, N] from element `cOff` of `c`. Without `accumulate` C is
+   * overwritten and need not be zeroed.
    */
-  gemm(a: Operand, b: Operand, out: Float32Array, M: number, K: number, N: number, aOffs: readonly number[], bOffs: readonly number[]): void {
+  gemm(
+    a: Operand,
+    b: Operand,
+    c: Float32Array,
+    cOff: number,
+    M: number,
+    K: number,
+    N: number,
+    aOffs: readonly number[],
+    bOffs: readonly number[],
+    accumulate = false,
+  ): void {
     const batch = aOffs.length;
+    const cLen = batch * M * N;
     if (K === 0) {
-      out.fill(0);
+      if (!accumulate) c.fill(0, cOff, cOff + cLen);
       return;
     }
     // Arrays outside the heap get one scratch region, reserved before anything is copied into it.
     const heap = this.heap;
     const aIn = heap.contains(a.data);
     const bIn = heap.contains(b.data);
-    const cIn = heap.contains(out);
+    const cIn = heap.contains(c);
     const round = (n: number) => Math.ceil(n / 64) * 64;
     const aBytes = aIn ? 0 : round(a.data.byteLength);
     const bBytes = bIn ? 0 : round(b.data.byteLength);
-    const cBytes = cIn ? 0 : round(out.byteLength);
+    const cBytes = cIn ? 0 : round(cLen * 4);
     const scratch = aBytes + bBytes + cBytes > 0 ? this.scratch(aBytes + bBytes + cBytes) : 0;
     const aBase = aIn ? a.data.byteOffset : scratch;
     const bBase = bIn ? b.data.byteOffset : scratch + aBytes;
-    const cBase = cIn ? out.byteOffset : scratch + aBytes + bBytes;
+    const cBase = cIn ? c.byteOffset + cOff * 4 : scratch + aBytes + bBytes;
     if (!aIn) heap.f32(aBase, a.data.length).set(a.data as Float32Array);
     if (!bIn) heap.f32(bBase, b.data.length).set(b.data as Float32Array);
+    if (!cIn && accumulate) heap.f32(cBase, cLen).set(c.subarray(cOff, cOff + cLen));
     const { MC, KC, NC } = this;
     const k = this.k;
     let packedB = -1;
@@ -101,15 +115,15 @@ export class SimdGemm {
             k.packB(bSrc, b.rs, b.cs, kc, nc, this.bPack);
             packedB = nc === N && kc === K ? bSrc : -1;
           }
+          const acc = accumulate || pc > 0 ? 1 : 0;
           for (let ic = 0; ic < M; ic += MC) {
             const mc = Math.min(MC, M - ic);
             k.packA(aT + (ic * a.rs + pc * a.cs) * 4, a.rs, a.cs, mc, kc, this.aPack);
-            k.macro(mc, nc, kc, this.aPack, this.bPack, cT + (ic * N + jc) * 4, N * 4, pc > 0 ? 1 : 0, this.tile);
+            k.macro(mc, nc, kc, this.aPack, this.bPack, cT + (ic * N + jc) * 4, N * 4, acc, this.tile);
           }
         }
       }
     }
-    if (!cIn) out.set(heap.f32(cBase, out.length));
+    if (!cIn) c.set(heap.f32(cBase, cLen), cOff);
   }
-
 }
