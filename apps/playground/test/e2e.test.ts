@@ -279,6 +279,19 @@ describe('playground in Chromium', () => {
     fromFiles.forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
   });
 
+  it('stops a long training run after the current batch', async () => {
+    await page.fill('#train-images', '60000');
+    await page.fill('#epochs', '5');
+    await page.fill('#batch-size', '64');
+    await page.click('#train');
+    // Stop once the first batches have been charted.
+    await page.waitForFunction(() => /^Epoch 1\/5 · batch \d+\/938$/.test(document.getElementById('train-text')!.textContent ?? ''));
+    await page.click('#stop');
+    await page.waitForSelector('#status[data-state=done]', { timeout: 30_000 });
+    expect(await page.textContent('#train-text')).toBe('Stopped');
+    expect(await page.$eval('#train-progress', (p) => (p as HTMLProgressElement).value)).toBeLessThan(0.2);
+  });
+
   it('trains on WebGPU when Chromium offers it, and otherwise says why it fell back to the CPU', async () => {
     const gpuPage = await openApp(context);
     const backend = await chooseBackend(gpuPage, 'webgpu');
