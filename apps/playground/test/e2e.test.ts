@@ -146,7 +146,8 @@ const SEVEN: [number, number][][] = [
 
 // ---- the tests --------------------------------------------------------------------------------
 
-describe('playground in Chromium', () => {
+// Generous limits: the root test run shares two cores among every project's tests.
+describe('playground in Chromium', { timeout: 120_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let drawnSeven: number[];
@@ -166,6 +167,10 @@ describe('playground in Chromium', () => {
       expect(texts.some((t) => t.startsWith(`Downloading MNIST: ${f}`) && / \/ \d+\.\d MB$/.test(t)), f).toBe(true);
     }
     expect(await page.textContent('#backend-status')).toMatch(/^Running on (WebGPU|the CPU backend)/);
+    // Auto never picks a software WebGPU adapter (SwiftShader here): the CPU backend is faster.
+    if ((await page.getAttribute('#backend-status', 'data-backend')) === 'cpu' && (await page.isVisible('#notice'))) {
+      expect(await page.textContent('#notice')).toMatch(/^(WebGPU is not available: |The only WebGPU adapter here is a software one)/);
+    }
   });
 
   it('explains a bad setting in plain words instead of training', async () => {

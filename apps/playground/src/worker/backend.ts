@@ -11,10 +11,18 @@ export interface SelectedBackend {
   fallback?: string;
 }
 
-function describeAdapter(adapter: GPUAdapter): string {
+const CPU_DETAIL = 'the CPU backend (JavaScript, in a Web Worker)';
+
+/** SwiftShader and other CPU-emulated adapters: real WebGPU, but slower than the CPU backend itself. */
+function isSoftware(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(`${info?.architecture} ${info?.description} ${info?.device}`);
+}
+
+/** "google swiftshader", "nvidia ampere …": what the browser tells of the adapter. */
+function adapterName(adapter: GPUAdapter): string {
   const info = adapter.info;
-  const parts = [info?.vendor, info?.architecture, info?.description].filter((s) => s && s.length > 0);
-  return parts.length ? `WebGPU on ${parts.join(' ')}` : 'WebGPU';
+  return [info?.vendor, info?.architecture, info?.description].filter((s) => s && s.length > 0).join(' ') || 'an unnamed adapter';
 }
 
 /**
@@ -30,12 +38,21 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
       if (!gpu) throw new Error('this browser does not offer WebGPU here (navigator.gpu is missing; it needs a recent Chrome, Edge, Safari or Firefox, over https or on localhost)');
       const adapter = await gpu.requestAdapter();
       if (!adapter) throw new Error('the browser offers WebGPU but found no GPU adapter (WebGPU may be switched off, or the GPU is on its block list)');
+      if (choice === 'auto' && isSoftware(adapter)) {
+        const cpuBackend = cpu();
+        return {
+          backend: cpuBackend,
+          name: 'cpu',
+          detail: CPU_DETAIL,
+          fallback: `The only WebGPU adapter here is a software one (${adapterName(adapter)}), slower than the CPU backend, so Auto picked the CPU; choose WebGPU to use it anyway.`,
+        };
+      }
       const { webgpu } = await import('@tsdl/backend-webgpu');
       const backend = await webgpu({ adapter });
-      return { backend, name: 'webgpu', detail: describeAdapter(adapter) };
+      return { backend, name: 'webgpu', detail: `WebGPU on ${adapterName(adapter)}` };
     } catch (e) {
       fallback = `WebGPU is not available: ${(e as Error).message}. Training runs on the CPU instead.`;
     }
   }
-  return { backend: cpu(), name: 'cpu', detail: 'the CPU backend (JavaScript, in a Web Worker)', fallback };
+  return { backend: cpu(), name: 'cpu', detail: CPU_DETAIL, fallback };
 }
