@@ -88,7 +88,8 @@ export class CpuBackend implements Backend {
   }
 
   elementwise(spec: ElementwiseSpec): DataId[] {
-    return elementwise(spec, this.alloc).map((a) => this.acct.wrap(a));
+    const outs = this.wasm?.elementwise.run(spec, (dtype, n) => this.alloc(dtype, n, false)) ?? elementwise(spec, this.alloc);
+    return outs.map((a) => this.acct.wrap(a));
   }
 
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {

@@ -116,6 +116,12 @@ export class Code {
     return this.mem(OP.f32_store, 2, offset);
   }
 
+  /** `v128.const` with four i32 lanes. */
+  i32x4Const(a: number, b = a, c = a, d = a): this {
+    const bytes = new Uint8Array(new Int32Array([a, b, c, d]).buffer);
+    return this.simd(SIMD.v128_const, ...bytes);
+  }
+
   /** `v128.const` with four f32 lanes. */
   f32x4Const(a: number, b = a, c = a, d = a): this {
     const bytes = new Uint8Array(new Float32Array([a, b, c, d]).buffer);

@@ -21,11 +21,24 @@ import { makeTypedArray } from '@tsdl/tensor';
  */
 
 const PAGE = 65536;
+/**
+ * Bytes kept addressable past the last block: SIMD kernels may read a vector
+ * that starts inside a block and ends up to 12 bytes past it.
+ */
+const SLACK = 64;
 /** 4 GiB: the wasm32 limit. A shared memory must declare a maximum; it reserves address space, not memory. */
 const MAX_PAGES = 65536;
 
-/** The byte size of the class serving a request of `bytes`. */
-export function sizeClass(bytes: number): number {
+/**
+ * Every block extends at least this far past its request, so a SIMD kernel may
+ * write a whole vector that starts at the last element (rows not a multiple
+ * of four lanes) without touching the next block.
+ */
+export const OVERRUN = 16;
+
+/** The byte size of the class serving a request of `bytes` (including the overrun room). */
+export function sizeClass(request: number): number {
+  const bytes = request + OVERRUN;
   if (bytes <= 256) return Math.max(64, Math.ceil(bytes / 64) * 64);
   const quarter = 2 ** Math.floor(Math.log2(bytes)) / 4;
   return Math.ceil(bytes / quarter) * quarter;
@@ -76,15 +89,15 @@ export class WasmHeap {
     const ptr = this.top;
     const end = ptr + size;
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
+    if (end + SLACK > have) {
       // Grow by at least a quarter of the current size so a growing model does not grow page by page.
-      const pages = Math.max(Math.ceil((end - have) / PAGE), Math.ceil(have / PAGE / 4));
+      const pages = Math.max(Math.ceil((end + SLACK - have) / PAGE), Math.ceil(have / PAGE / 4));
       try {
         this.memory.grow(Math.min(pages, MAX_PAGES - have / PAGE));
       } catch (e) {
         throw new RangeError(`cpu backend: cannot grow WebAssembly memory to ${end} bytes (${(e as Error).message})`);
       }
-      if (this.memory.buffer.byteLength < end) throw new RangeError(`cpu backend: WebAssembly memory exhausted allocating ${bytes} bytes`);
+      if (this.memory.buffer.byteLength < end + SLACK) throw new RangeError(`cpu backend: WebAssembly memory exhausted allocating ${bytes} bytes`);
     }
     this.top = end;
     return ptr;

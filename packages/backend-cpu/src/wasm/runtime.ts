@@ -1,5 +1,6 @@
 import type { GemmContext } from '../kernels/gemm';
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
+import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
 
 /**
@@ -11,6 +12,7 @@ import { SimdGemm } from './simd-gemm';
 export interface WasmRuntime {
   heap: WasmHeap;
   gemm: SimdGemm;
+  elementwise: SimdElementwise;
   /** Heap allocation and the SIMD gemm, for kernels built on products (convolution). */
   ctx: GemmContext;
 }
@@ -36,7 +38,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
       gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
         gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate),
     };
-    rt = { heap, gemm, ctx };
+    rt = { heap, gemm, ctx, elementwise: new SimdElementwise(heap) };
     runtimes.set(mode, rt);
   }
   return rt;
