@@ -21,6 +21,7 @@ import { pool2d, pool2dGrad } from './kernels/pool';
 import { reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
+import { hardwareThreads } from './wasm/worker-pool';
 
 export interface CpuBackendOptions {
   /** The name the backend registers under (default 'cpu'); give a second instance another name. */
@@ -38,6 +39,13 @@ export interface CpuBackendOptions {
    * what a page without cross-origin isolation gets.
    */
   sharedMemory?: boolean;
+  /**
+   * Threads for large products (matmul, convolution): this one plus worker
+   * threads sharing the wasm memory. Default: the machine's hardware threads;
+   * 1 keeps everything on the calling thread. Needs shared memory: without
+   * SharedArrayBuffer the backend says so once and runs single-threaded.
+   */
+  threads?: number;
 }
 
 /**
@@ -54,6 +62,8 @@ export class CpuBackend implements Backend {
   private readonly wasm: WasmRuntime | null;
   private readonly alloc: Alloc;
   private readonly gemmCtx: GemmContext;
+  /** Threads this backend's products may use. */
+  readonly threads: number;
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? 'cpu';
@@ -61,7 +71,28 @@ export class CpuBackend implements Backend {
     this.simd = this.wasm !== null;
     const heap = this.wasm?.heap;
     this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
-    this.gemmCtx = this.wasm?.ctx ?? jsGemmContext;
+    this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
+    const rt = this.wasm;
+    this.gemmCtx =
+      rt === null
+        ? jsGemmContext
+        : {
+            alloc: this.alloc,
+            release: (a) => rt.heap.free(a),
+            gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
+              rt.gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate, this.threads),
+          };
+  }
+
+  /**
+   * Resolves once the worker threads have started (true), or at once with
+   * false when this backend runs on one thread. Kernels never wait for
+   * workers; this is for benchmarks and tests that want the threaded path.
+   */
+  async whenThreadsReady(): Promise<boolean> {
+    if (this.wasm === null || this.threads <= 1) return false;
+    const pool = this.wasm.gemm.workers(this.threads);
+    return pool !== null && (await pool.whenReady());
   }
 
   write(values: TypedArray, dtype: DType): DataId {
@@ -113,7 +144,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: View, b: View): DataId {
-    return this.acct.wrap(matmul(a, b, this.alloc, this.wasm?.gemm ?? null));
+    return this.acct.wrap(matmul(a, b, this.alloc, this.wasm?.gemm ?? null, this.threads));
   }
 
   conv2d(x: View, w: View, p: Conv2dParams): DataId {

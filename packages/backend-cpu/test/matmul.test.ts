@@ -1,7 +1,8 @@
 import type { View } from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
+import { wasmRuntime } from '../src/wasm/runtime';
 
 /**
  * backend.matmul over odd sizes (not multiples of the 4×8 micro-tile, the
@@ -149,3 +150,58 @@ function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
   return out;
 }
+
+describe('matmul split over worker threads', () => {
+  const be = cpu({ name: 'mm-threads', threads: 2 });
+  const pool = () => wasmRuntime()?.gemm.workers(2);
+
+  beforeAll(async () => {
+    expect(await be.whenThreadsReady()).toBe(true);
+  });
+
+  // Above the 2^20 multiply-add threshold: one splits along M (more row tiles), one along N.
+  describe.each([
+    [130, 100, 90],
+    [20, 300, 201],
+  ])('M=%i K=%i N=%i', (M, K, N) => {
+    it.each([
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ])('transposeA=%s transposeB=%s matches float64 and ran on a worker', (ta, tb) => {
+      const jobs = pool()?.jobs ?? 0;
+      const a = Float32Array.from(seededNumbers(M * K, 21));
+      const b = Float32Array.from(seededNumbers(K * N, 22));
+      const out = be.matmul(view2(be, a, M, K, ta), view2(be, b, K, N, tb));
+      const ref = reference(
+        M,
+        K,
+        N,
+        (i, k) => a[ta ? k * M + i : i * K + k],
+        (k, j) => b[tb ? j * K + k : k * N + j],
+      );
+      expectAllClose(readF32(be, out), ref, { atol: 1e-4, rtol: 1e-4 });
+      expect(pool()?.jobs).toBeGreaterThan(jobs);
+    });
+  });
+
+  it('conv2d gradients through the threaded gemm match the single-threaded backend', () => {
+    const one = cpu({ name: 'mm-one-thread', threads: 1 });
+    const p = { batch: 4, inH: 20, inW: 20, inC: 16, outH: 20, outW: 20, outC: 33, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 };
+    const x = Float32Array.from(seededNumbers(4 * 20 * 20 * 16, 23));
+    const dy = Float32Array.from(seededNumbers(4 * 20 * 20 * 33, 24));
+    const mk = (bk: CpuBackend, v: Float32Array, shape: number[]): View => ({
+      data: bk.write(v, 'float32'),
+      dtype: 'float32',
+      shape,
+      strides: shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1)),
+      offset: 0,
+    });
+    const jobs = pool()?.jobs ?? 0;
+    const threaded = be.readSync(be.conv2dGradFilter(mk(be, x, [4, 20, 20, 16]), mk(be, dy, [4, 20, 20, 33]), p));
+    const single = one.readSync(one.conv2dGradFilter(mk(one, x, [4, 20, 20, 16]), mk(one, dy, [4, 20, 20, 33]), p));
+    expect(pool()?.jobs).toBeGreaterThan(jobs);
+    expectAllClose(threaded, single, { atol: 1e-4, rtol: 1e-5 });
+  });
+});

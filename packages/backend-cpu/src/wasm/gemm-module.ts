@@ -33,7 +33,45 @@ export interface GemmShape {
 
 export const DEFAULT_GEMM_SHAPE: GemmShape = { mr: 4, nv: 2, unroll: 4 };
 
+/**
+ * Block sizes of the driver: a packed A block (MC×KC, 128 KiB) stays in L2, a
+ * B micro-panel (KC×NR, 8 KiB) in L1, a packed B block (KC×NC) in L3.
+ */
+export function blocking(shape: GemmShape): { MC: number; KC: number; NC: number } {
+  const nr = 4 * shape.nv;
+  return { MC: Math.floor(128 / shape.mr) * shape.mr, KC: 256, NC: Math.floor(2048 / nr) * nr };
+}
+
+/** Scratch bytes one thread needs for packed blocks and the edge tile. */
+export function scratchBytes(shape: GemmShape): { aPack: number; bPack: number; tile: number } {
+  const { MC, KC, NC } = blocking(shape);
+  const nr = 4 * shape.nv;
+  return { aPack: (MC + shape.mr) * KC * 4, bPack: (NC + nr) * KC * 4, tile: shape.mr * nr * 4 };
+}
+
 export interface GemmExports {
+  /**
+   * C (+)= A·B for M×K times K×N: the whole blocked loop (BLIS order). a, b, c
+   * are byte addresses; ars/acs, brs/bcs and ldc are element strides; acc 1
+   * adds to C; aPack, bPack, tile are this thread's scratch.
+   */
+  gemm(
+    M: number,
+    K: number,
+    N: number,
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    aPack: number,
+    bPack: number,
+    tile: number,
+  ): void;
   /** Packs A[mc×kc] (element strides rs, cs from byte address src) into dst. */
   packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   /** Packs B[kc×nc] into dst. */
@@ -108,10 +146,10 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
   });
 }
 
-function emitMacro(m: ModuleBuilder, shape: GemmShape, micro: number): void {
+function emitMacro(m: ModuleBuilder, shape: GemmShape, micro: number): number {
   const { mr, nv } = shape;
   const nr = 4 * nv;
-  m.func('macro', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, mc, nc, kc, a, b, cp, ldc, acc, tile) => {
+  return m.func('macro', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, mc, nc, kc, a, b, cp, ldc, acc, tile) => {
     const jr = c.local(T.i32);
     const ir = c.local(T.i32);
     const nrem = c.local(T.i32);
@@ -175,8 +213,8 @@ function emitMacro(m: ModuleBuilder, shape: GemmShape, micro: number): void {
  * f32x4 at a time; other full panels gather scalars; the last, partial
  * panel is zeroed then filled.
  */
-function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean): void {
-  m.func(exportName, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, src, rs, cs, p3, p4, dst) => {
+function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean): number {
+  return m.func(exportName, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, src, rs, cs, p3, p4, dst) => {
     // A: (mc, kc) with lines = rows (stride rs), k along cs. B: (kc, nc) with lines = columns (stride cs), k along rs.
     const outer = isA ? p3 : p4;
     const kc = isA ? p4 : p3;
@@ -251,13 +289,57 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
   });
 }
 
+/** The blocked loop over packA / packB / macro (see GemmExports.gemm). */
+function emitDriver(m: ModuleBuilder, shape: GemmShape, packA: number, packB: number, macro: number): void {
+  const { MC, KC, NC } = blocking(shape);
+  const params = new Array(15).fill(T.i32);
+  m.func('gemm', params, [], (c, M, K, N, a, ars, acs, b, brs, bcs, cp, ldc, acc, aPack, bPack, tile) => {
+    const jc = c.local(T.i32);
+    const pc = c.local(T.i32);
+    const ic = c.local(T.i32);
+    const nc = c.local(T.i32);
+    const kc = c.local(T.i32);
+    const mc = c.local(T.i32);
+    const lim = c.local(T.i32);
+    const accNow = c.local(T.i32);
+    /** dst = min(blockSize, total - start) */
+    const remaining = (dst: Local, total: Local, start: Local, blockSize: number) => {
+      c.i32(blockSize).set(lim);
+      c.get(total).get(start).op(OP.i32_sub).set(dst);
+      min(c, lim, dst).set(dst);
+    };
+    /** base + (i·s1 + j·s2)·4 onto the stack */
+    const addr = (base: Local, i: Local, s1: Local, j: Local, s2: Local) =>
+      c.get(base).get(i).get(s1).op(OP.i32_mul).get(j).get(s2).op(OP.i32_mul).op(OP.i32_add).i32(2).op(OP.i32_shl).op(OP.i32_add);
+    c.for(jc, 0, N, NC, () => {
+      remaining(nc, N, jc, NC);
+      c.for(pc, 0, K, KC, () => {
+        remaining(kc, K, pc, KC);
+        addr(b, pc, brs, jc, bcs).get(brs).get(bcs).get(kc).get(nc).get(bPack).call(packB);
+        // Later K blocks add to what the first wrote.
+        c.get(acc).get(pc).i32(0).op(OP.i32_gt_s).op(OP.i32_or).set(accNow);
+        c.for(ic, 0, M, MC, () => {
+          remaining(mc, M, ic, MC);
+          addr(a, ic, ars, pc, acs).get(ars).get(acs).get(mc).get(kc).get(aPack).call(packA);
+          c.get(mc).get(nc).get(kc).get(aPack).get(bPack);
+          // c + (ic·ldc + jc)·4, ldc·4
+          c.get(cp).get(ic).get(ldc).op(OP.i32_mul).get(jc).op(OP.i32_add).i32(2).op(OP.i32_shl).op(OP.i32_add);
+          c.get(ldc).i32(2).op(OP.i32_shl);
+          c.get(accNow).get(tile).call(macro);
+        });
+      });
+    });
+  });
+}
+
 /** The module's bytes for a memory imported as env.memory. */
 export function gemmModuleBytes(shape: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory', 0, 65536, shared);
   const micro = emitMicro(m, shape);
-  emitMacro(m, shape, micro);
-  emitPack(m, 'packA', shape.mr, true);
-  emitPack(m, 'packB', shape.nv * 4, false);
+  const macro = emitMacro(m, shape, micro);
+  const packA = emitPack(m, 'packA', shape.mr, true);
+  const packB = emitPack(m, 'packB', shape.nv * 4, false);
+  emitDriver(m, shape, packA, packB, macro);
   return m.bytes();
 }

@@ -1,4 +1,3 @@
-import type { GemmContext } from '../kernels/gemm';
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
@@ -13,8 +12,6 @@ export interface WasmRuntime {
   heap: WasmHeap;
   gemm: SimdGemm;
   elementwise: SimdElementwise;
-  /** Heap allocation and the SIMD gemm, for kernels built on products (convolution). */
-  ctx: GemmContext;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -31,14 +28,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
   let rt = runtimes.get(mode);
   if (rt === undefined) {
     const heap = new WasmHeap(mode);
-    const gemm = new SimdGemm(heap);
-    const ctx: GemmContext = {
-      alloc: (dtype, n, zero) => heap.alloc(dtype, n, zero),
-      release: (a) => heap.free(a),
-      gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
-        gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate),
-    };
-    rt = { heap, gemm, ctx, elementwise: new SimdElementwise(heap) };
+    rt = { heap, gemm: new SimdGemm(heap), elementwise: new SimdElementwise(heap) };
     runtimes.set(mode, rt);
   }
   return rt;

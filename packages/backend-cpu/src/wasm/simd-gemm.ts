@@ -1,6 +1,10 @@
 import type { TypedArray } from '@tsdl/tensor';
-import { DEFAULT_GEMM_SHAPE, type GemmExports, type GemmShape, gemmModuleBytes } from './gemm-module';
+import { DEFAULT_GEMM_SHAPE, type GemmExports, type GemmShape, gemmModuleBytes, scratchBytes } from './gemm-module';
 import type { WasmHeap } from './heap';
+import { hardwareThreads, WorkerPool } from './worker-pool';
+
+/** Products smaller than this many multiply-adds stay on one thread (a hand-off costs microseconds). */
+const PARALLEL_MIN_MACS = 1 << 20;
 
 /**
  * One strided 2-D float32 operand for {@link SimdGemm.gemm}: `data` is a
@@ -13,40 +17,96 @@ export interface Operand {
 }
 
 /**
- * The blocked loops around the wasm kernels (BLIS order): for each NC-wide
- * column block and KC-deep slice, pack B once; for each MC-tall row block,
- * pack A and run the macro-kernel. Blocks are sized so a packed A block
- * (MC×KC, 128 KiB) stays in L2 and a B micro-panel (KC×NR, 8 KiB) in L1.
- *
- * Operands that are not views into the wasm heap (plain arrays: the
- * non-shared fallback, or scratch built by a caller) are copied in first.
+ * Runs the wasm gemm (its blocked loop lives in the module: gemm-module.ts)
+ * over batches and strided operands. Operands that are not views into the
+ * wasm heap (plain arrays: the non-shared fallback, or scratch built by a
+ * caller) are copied in first.
  */
 export class SimdGemm {
   readonly shape: GemmShape;
+  readonly module: WebAssembly.Module;
   private readonly k: GemmExports;
-  readonly MC: number;
-  readonly KC = 256;
-  readonly NC: number;
-  private aPack = 0;
-  private bPack = 0;
-  private tile = 0;
+  private readonly aPack: number;
+  private readonly bPack: number;
+  private readonly tile: number;
   /** Scratch for operands copied in, grown on demand. */
   private copyPtr = 0;
   private copyBytes = 0;
+  /** Worker threads, started on the first call that asks for more than one thread; null where unavailable. */
+  private pool: WorkerPool | null | undefined;
 
   constructor(
     private readonly heap: WasmHeap,
     shape: GemmShape = DEFAULT_GEMM_SHAPE,
   ) {
     this.shape = shape;
-    const nr = 4 * shape.nv;
-    this.MC = Math.floor(128 / shape.mr) * shape.mr;
-    this.NC = Math.floor(2048 / nr) * nr;
-    const module = new WebAssembly.Module(gemmModuleBytes(shape, heap.shared));
-    this.k = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
-    this.aPack = heap.malloc((this.MC + shape.mr) * this.KC * 4);
-    this.bPack = heap.malloc((this.NC + nr) * this.KC * 4);
-    this.tile = heap.malloc(shape.mr * nr * 4);
+    this.module = new WebAssembly.Module(gemmModuleBytes(shape, heap.shared));
+    this.k = new WebAssembly.Instance(this.module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
+    const bytes = scratchBytes(shape);
+    this.aPack = heap.malloc(bytes.aPack);
+    this.bPack = heap.malloc(bytes.bPack);
+    this.tile = heap.malloc(bytes.tile);
+  }
+
+  /**
+   * The worker pool (started now if not yet: enough workers for `threads` and
+   * for the machine's hardware threads, at most 15), or null where threads are
+   * unavailable.
+   */
+  workers(threads: number): WorkerPool | null {
+    if (this.pool === undefined) {
+      const count = Math.min(Math.max(threads, hardwareThreads()), 16) - 1;
+      this.pool = WorkerPool.start(this.heap, this.module, count, () => {
+        const bytes = scratchBytes(this.shape);
+        return { aPack: this.heap.malloc(bytes.aPack), bPack: this.heap.malloc(bytes.bPack), tile: this.heap.malloc(bytes.tile) };
+      });
+    }
+    return this.pool;
+  }
+
+  /**
+   * One product, split over up to `threads` threads (this one and ready
+   * workers) along whichever of M and N has more micro-tiles.
+   */
+  private product(M: number, K: number, N: number, a: number, a0: Operand, b: number, b0: Operand, c: number, acc: number, threads: number): void {
+    const ready = threads > 1 && M * N * K >= PARALLEL_MIN_MACS ? (this.workers(threads)?.readyWorkers() ?? []) : [];
+    const parts = Math.min(threads, ready.length + 1);
+    if (parts <= 1) {
+      this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
+      return;
+    }
+    const pool = this.pool as WorkerPool;
+    const mr = this.shape.mr;
+    const nr = 4 * this.shape.nv;
+    const tilesM = Math.ceil(M / mr);
+    const tilesN = Math.ceil(N / nr);
+    const byN = tilesN >= tilesM;
+    const tiles = byN ? tilesN : tilesM;
+    const step = byN ? nr : mr;
+    const total = byN ? N : M;
+    let mine: number[] | null = null;
+    const posted: number[] = [];
+    for (let p = 0; p < parts; p++) {
+      const lo = Math.min(total, Math.floor((p * tiles) / parts) * step);
+      const hi = Math.min(total, Math.floor(((p + 1) * tiles) / parts) * step);
+      if (hi <= lo) continue;
+      const args = byN
+        ? [M, K, hi - lo, a, a0.rs, a0.cs, b + lo * b0.cs * 4, b0.rs, b0.cs, c + lo * 4, N, acc]
+        : [hi - lo, K, N, a + lo * a0.rs * 4, a0.rs, a0.cs, b, b0.rs, b0.cs, c + lo * N * 4, N, acc];
+      if (p === 0) {
+        mine = [...args, this.aPack, this.bPack, this.tile];
+      } else {
+        const w = ready[p - 1];
+        const s = pool.scratch[w];
+        pool.post(w, [...args, s.aPack, s.bPack, s.tile]);
+        posted.push(w);
+      }
+    }
+    if (mine) {
+      const [m, k, n, ap, ars, acs, bp, brs, bcs, cp, ldc, ac, x, y, z] = mine;
+      this.k.gemm(m, k, n, ap, ars, acs, bp, brs, bcs, cp, ldc, ac, x, y, z);
+    }
+    for (const w of posted) pool.wait(w);
   }
 
   private scratch(bytes: number): number {
@@ -75,6 +135,7 @@ export class SimdGemm {
     aOffs: readonly number[],
     bOffs: readonly number[],
     accumulate = false,
+    threads = 1,
   ): void {
     const batch = aOffs.length;
     const cLen = batch * M * N;
@@ -98,31 +159,11 @@ export class SimdGemm {
     if (!aIn) heap.f32(aBase, a.data.length).set(a.data as Float32Array);
     if (!bIn) heap.f32(bBase, b.data.length).set(b.data as Float32Array);
     if (!cIn && accumulate) heap.f32(cBase, cLen).set(c.subarray(cOff, cOff + cLen));
-    const { MC, KC, NC } = this;
-    const k = this.k;
-    let packedB = -1;
     for (let t = 0; t < batch; t++) {
       const aT = aBase + aOffs[t] * 4;
       const bT = bBase + bOffs[t] * 4;
       const cT = cBase + t * M * N * 4;
-      for (let jc = 0; jc < N; jc += NC) {
-        const nc = Math.min(NC, N - jc);
-        for (let pc = 0; pc < K; pc += KC) {
-          const kc = Math.min(KC, K - pc);
-          const bSrc = bT + (pc * b.rs + jc * b.cs) * 4;
-          // A batch-broadcast B (the same block every item) that fits one pack is packed once.
-          if (!(bSrc === packedB && nc === N && kc === K)) {
-            k.packB(bSrc, b.rs, b.cs, kc, nc, this.bPack);
-            packedB = nc === N && kc === K ? bSrc : -1;
-          }
-          const acc = accumulate || pc > 0 ? 1 : 0;
-          for (let ic = 0; ic < M; ic += MC) {
-            const mc = Math.min(MC, M - ic);
-            k.packA(aT + (ic * a.rs + pc * a.cs) * 4, a.rs, a.cs, mc, kc, this.aPack);
-            k.macro(mc, nc, kc, this.aPack, this.bPack, cT + (ic * N + jc) * 4, N * 4, acc, this.tile);
-          }
-        }
-      }
+      this.product(M, K, N, aT, a, bT, b, cT, accumulate ? 1 : 0, threads);
     }
     if (!cIn) c.set(heap.f32(cBase, cLen), cOff);
   }
