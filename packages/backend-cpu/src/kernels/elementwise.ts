@@ -1,5 +1,5 @@
 import type { DType, ElementwiseSpec, Expr, TypedArray } from '@tsdl/tensor';
-import { erfScalar, roundHalfEven } from '@tsdl/tensor';
+import { erfScalar, roundHalfEven, scalarValue } from '@tsdl/tensor';
 import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
 
 /**
@@ -171,7 +171,8 @@ export function elementwise(spec: ElementwiseSpec, alloc: Alloc = jsAlloc): Type
     spec.inputs.map((v) => v.offset),
     strides,
     shape,
-    spec.scalars,
+    // JS-number scalars enter as evalExpr says: int32 values exact, others as float32 (eq(t, 0.2) finds float32 0.2).
+    spec.scalars.map(scalarValue),
   );
   return outs;
 }

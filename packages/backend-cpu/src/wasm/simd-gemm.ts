@@ -65,48 +65,27 @@ export class SimdGemm {
   }
 
   /**
-   * One product, split over up to `threads` threads (this one and ready
-   * workers) along whichever of M and N has more micro-tiles.
+   * One product, on this thread or cut into chunks of whole micro-tiles along
+   * whichever of M and N has more of them, shared with the worker threads.
    */
   private product(M: number, K: number, N: number, a: number, a0: Operand, b: number, b0: Operand, c: number, acc: number, threads: number): void {
-    const ready = threads > 1 && M * N * K >= PARALLEL_MIN_MACS ? (this.workers(threads)?.readyWorkers() ?? []) : [];
-    const parts = Math.min(threads, ready.length + 1);
-    if (parts <= 1) {
-      this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
-      return;
-    }
-    const pool = this.pool as WorkerPool;
+    const pool = threads > 1 && M * N * K >= PARALLEL_MIN_MACS ? this.workers(threads) : null;
+    const helpers = pool === null ? 0 : Math.min(threads - 1, pool.ready());
     const mr = this.shape.mr;
     const nr = 4 * this.shape.nv;
     const tilesM = Math.ceil(M / mr);
     const tilesN = Math.ceil(N / nr);
     const byN = tilesN >= tilesM;
     const tiles = byN ? tilesN : tilesM;
-    const step = byN ? nr : mr;
-    const total = byN ? N : M;
-    let mine: number[] | null = null;
-    const posted: number[] = [];
-    for (let p = 0; p < parts; p++) {
-      const lo = Math.min(total, Math.floor((p * tiles) / parts) * step);
-      const hi = Math.min(total, Math.floor(((p + 1) * tiles) / parts) * step);
-      if (hi <= lo) continue;
-      const args = byN
-        ? [M, K, hi - lo, a, a0.rs, a0.cs, b + lo * b0.cs * 4, b0.rs, b0.cs, c + lo * 4, N, acc]
-        : [hi - lo, K, N, a + lo * a0.rs * 4, a0.rs, a0.cs, b, b0.rs, b0.cs, c + lo * N * 4, N, acc];
-      if (p === 0) {
-        mine = [...args, this.aPack, this.bPack, this.tile];
-      } else {
-        const w = ready[p - 1];
-        const s = pool.scratch[w];
-        pool.post(w, [...args, s.aPack, s.bPack, s.tile]);
-        posted.push(w);
-      }
+    // Large products get two chunks per thread, so a thread that starts late leaves less to wait for;
+    // smaller ones one each, since every chunk repacks the operand it shares with the others.
+    const P = Math.min(tiles, (M * N * K >= 8 * PARALLEL_MIN_MACS ? 2 : 1) * (helpers + 1));
+    if (pool === null || helpers === 0 || P < 2) {
+      this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
+      return;
     }
-    if (mine) {
-      const [m, k, n, ap, ars, acs, bp, brs, bcs, cp, ldc, ac, x, y, z] = mine;
-      this.k.gemm(m, k, n, ap, ars, acs, bp, brs, bcs, cp, ldc, ac, x, y, z);
-    }
-    for (const w of posted) pool.wait(w);
+    const job = [byN ? 1 : 0, P, tiles, byN ? nr : mr, byN ? N : M, M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc];
+    pool.run(job, (g) => this.k.gemm(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], this.aPack, this.bPack, this.tile));
   }
 
   private scratch(bytes: number): number {

@@ -1,47 +1,79 @@
 import type { WasmHeap } from './heap';
 
 /**
- * Worker threads that run the wasm gemm on parts of a product, over the same
- * shared WebAssembly.Memory (worker_threads in Node, Web Workers in browsers).
+ * Worker threads that run parts of a wasm gemm over the same shared
+ * WebAssembly.Memory (worker_threads in Node, Web Workers in browsers).
  *
- * Each worker owns a control slot in the heap: [seq, done, state, 15 gemm
- * arguments]. The caller writes the arguments, bumps seq and notifies; the
- * worker runs `gemm(...)`, stores seq into done and notifies back. Both sides
- * spin briefly before sleeping in Atomics.wait, because futex wake-ups cost
- * tens of microseconds and the products worth splitting take only hundreds.
- * Workers start asynchronously; until one reports ready (state 1) kernels run
- * on the calling thread alone, so nothing ever waits for a worker to boot.
- * Workers are unref'd: they never keep a Node process alive.
+ * A product is cut into P chunks (column or row ranges of whole micro-tiles).
+ * The calling thread publishes the job in a control block in the heap, wakes
+ * the workers, and then claims chunks itself from a shared counter, as do the
+ * workers once they wake; it finally waits for the chunks others claimed.
+ * So a worker that wakes late (futex wake-ups take tens of microseconds, more
+ * on a busy machine) costs nothing: the caller has done its chunks already,
+ * and the job is never slower than one thread by more than the bookkeeping.
+ * The counter carries the job's generation in its high bits, so a worker that
+ * read a finished job's arguments cannot claim a chunk of the next one.
+ *
+ * Workers start asynchronously; until one reports ready, products run on the
+ * calling thread alone, so nothing ever waits for a worker to boot. Workers
+ * are unref'd: they never keep a Node process alive.
  */
 
-const SLOT_INTS = 32; // 128 bytes per slot: the slots of two workers never share a cache line
-const ARGS = 15;
-const STATE_READY = 1;
-const STATE_STOP = 2;
+/** Control block layout (i32 indices). */
+const SEQ = 0; // job number; workers sleep on it
+const COUNTER = 16; // (generation << 16) | next chunk: its own cache line
+const FINISHED = 32; // chunks done in this job
+const ARGS_AT = 48; // by_n, P, tiles, step, total, then the 12 gemm arguments before the scratch pointers
+const JOB_INTS = 17;
+const READY_AT = 80; // one flag per worker, 16 ints apart
+const STOP = 0x7fffffff;
 /** Iterations of Atomics.load before sleeping: some tens of microseconds. */
 const SPIN = 20000;
+
+/**
+ * Chunk i of a split product as the first 12 arguments of GemmExports.gemm, or
+ * null when the chunk is empty. Kept in sync with the same code in WORKER_SOURCE.
+ */
+export function chunkArgs(job: readonly number[], i: number): number[] | null {
+  const [byN, P, tiles, step, total, M, K, N, a, ars, acs, b, brs, bcs, c, ldc, acc] = job;
+  const lo = Math.min(total, Math.floor((i * tiles) / P) * step);
+  const hi = Math.min(total, Math.floor(((i + 1) * tiles) / P) * step);
+  if (hi <= lo) return null;
+  return byN
+    ? [M, K, hi - lo, a, ars, acs, b + lo * bcs * 4, brs, bcs, c + lo * 4, ldc, acc]
+    : [hi - lo, K, N, a + lo * ars * 4, ars, acs, b, brs, bcs, c + lo * ldc * 4, ldc, acc];
+}
 
 /** The worker's whole program: plain JavaScript, run as a Node eval worker or a Blob-URL Web Worker. */
 const WORKER_SOURCE = `
 'use strict';
+const chunkArgs = ${chunkArgs.toString()};
 function start(d) {
   const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
   const i32 = new Int32Array(d.memory.buffer);
-  const base = d.base;
-  const p = new Array(${ARGS});
-  let seen = Atomics.load(i32, base);
-  Atomics.store(i32, base + 2, ${STATE_READY});
+  const c = d.control;
+  let seen = Atomics.load(i32, c + ${SEQ});
+  Atomics.store(i32, c + ${READY_AT} + 16 * d.index, 1);
   for (;;) {
     let spins = 0;
-    while (Atomics.load(i32, base) === seen) {
-      if (++spins > ${SPIN}) { Atomics.wait(i32, base, seen); spins = 0; }
+    while (Atomics.load(i32, c + ${SEQ}) === seen) {
+      if (++spins > ${SPIN}) { Atomics.wait(i32, c + ${SEQ}, seen); spins = 0; }
     }
-    seen = Atomics.load(i32, base);
-    if (Atomics.load(i32, base + 2) === ${STATE_STOP}) return;
-    for (let j = 0; j < ${ARGS}; j++) p[j] = i32[base + 3 + j];
-    k.gemm(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
-    Atomics.store(i32, base + 1, seen);
-    Atomics.notify(i32, base + 1);
+    seen = Atomics.load(i32, c + ${SEQ});
+    if (seen === ${STOP}) return;
+    const gen = seen & 0x7fff;
+    const job = [];
+    for (let j = 0; j < ${JOB_INTS}; j++) job.push(i32[c + ${ARGS_AT} + j]);
+    const P = job[1];
+    for (;;) {
+      const v = Atomics.load(i32, c + ${COUNTER});
+      if ((v >>> 16) !== gen || (v & 0xffff) >= P) break;
+      if (Atomics.compareExchange(i32, c + ${COUNTER}, v, v + 1) !== v) continue;
+      const a = chunkArgs(job, v & 0xffff);
+      if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
+      Atomics.add(i32, c + ${FINISHED}, 1);
+      Atomics.notify(i32, c + ${FINISHED});
+    }
   }
 }
 if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
@@ -56,6 +88,7 @@ interface NodeWorker {
 interface WorkerThreads {
   Worker: new (src: string, opts: { eval: boolean }) => NodeWorker;
 }
+type AnyWorker = { postMessage(v: unknown): void; terminate(): unknown };
 
 /** Per-worker scratch: addresses of its packed blocks and edge tile. */
 export interface WorkerScratch {
@@ -87,25 +120,23 @@ export function warnSingleThreaded(reason: string): void {
 
 export class WorkerPool {
   private readonly i32: Int32Array;
-  private readonly bases: number[] = [];
-  private readonly seqs: number[] = [];
-  private readonly handles: { terminate(): unknown }[] = [];
+  private readonly handles: AnyWorker[] = [];
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canBlock: boolean;
-  /** Products handed to workers so far (tests check the pool really ran). */
-  jobs = 0;
+  private seq = 0;
+  /** Chunks that workers (not the caller) ran so far. */
+  workerChunks = 0;
+  /** Whether the calling thread claims chunks too; tests turn it off to send every chunk through the workers. */
+  callerHelps = true;
 
   private constructor(
     heap: WasmHeap,
-    readonly scratch: readonly WorkerScratch[],
-    control: number,
+    private readonly control: number,
+    readonly size: number,
   ) {
     this.i32 = new Int32Array(heap.buffer());
-    for (let w = 0; w < scratch.length; w++) {
-      this.bases.push((control >> 2) + w * SLOT_INTS);
-      this.seqs.push(0);
-    }
-    this.canBlock = nodeProcess()?.versions?.node !== undefined || typeof (globalThis as { document?: unknown }).document === 'undefined';
+    const browserMain = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+    this.canBlock = nodeProcess()?.versions?.node !== undefined || !browserMain;
   }
 
   /**
@@ -118,98 +149,105 @@ export class WorkerPool {
       warnSingleThreaded('SharedArrayBuffer is unavailable (a page needs cross-origin isolation for it)');
       return null;
     }
-    const control = heap.malloc(count * SLOT_INTS * 4);
-    new Int32Array(heap.buffer(), control, count * SLOT_INTS).fill(0);
-    const pool = new WorkerPool(
-      heap,
-      Array.from({ length: count }, () => scratch()),
-      control,
-    );
-    const spawn = pool.spawner();
+    const spawn = spawner();
     if (spawn === null) {
       warnSingleThreaded('no worker threads in this environment');
       return null;
     }
+    const ints = READY_AT + 16 * count;
+    const controlBytes = heap.malloc(ints * 4);
+    new Int32Array(heap.buffer(), controlBytes, ints).fill(0);
+    const pool = new WorkerPool(heap, controlBytes >> 2, count);
     for (let w = 0; w < count; w++) {
+      const s = scratch();
       spawn((worker) => {
         pool.handles.push(worker);
-        worker.postMessage({ memory: heap.memory, module, base: pool.bases[w] });
+        worker.postMessage({ memory: heap.memory, module, control: pool.control, index: w, ...s });
       });
     }
     return pool;
   }
 
-  /** A function that creates one worker (possibly later, once node:worker_threads has loaded), or null. */
-  private spawner(): ((then: (w: { postMessage(v: unknown): void; terminate(): unknown }) => void) => void) | null {
-    const proc = nodeProcess();
-    if (proc?.versions?.node !== undefined) {
-      const make = (wt: WorkerThreads) => {
-        const w = new wt.Worker(WORKER_SOURCE, { eval: true });
-        w.unref();
-        return w;
-      };
-      const sync = proc.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
-      if (sync) return (then) => then(make(sync));
-      // Node before 20.16: load worker_threads asynchronously; kernels stay single-threaded until then.
-      const id = 'node:worker_threads'; // a variable, so browser bundlers do not try to resolve it
-      const pending = import(id) as Promise<WorkerThreads>;
-      return (then) => void pending.then((wt) => then(make(wt)));
-    }
-    const W = (globalThis as { Worker?: new (url: string) => { postMessage(v: unknown): void; terminate(): unknown } }).Worker;
-    if (typeof W !== 'function' || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function') return null;
-    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-    return (then) => then(new W(url));
-  }
-
-  /** Indices of workers that have started and are idle-ready. */
-  readyWorkers(): number[] {
-    const out: number[] = [];
-    for (let w = 0; w < this.bases.length; w++) if (Atomics.load(this.i32, this.bases[w] + 2) === STATE_READY) out.push(w);
-    return out;
+  /** Workers that have started. */
+  ready(): number {
+    let n = 0;
+    for (let w = 0; w < this.size; w++) if (Atomics.load(this.i32, this.control + READY_AT + 16 * w) === 1) n++;
+    return n;
   }
 
   /** Resolves once every worker is ready (polls; for tests and benchmarks). */
   async whenReady(timeoutMs = 10000): Promise<boolean> {
     const t0 = Date.now();
-    while (this.readyWorkers().length < this.bases.length) {
+    while (this.ready() < this.size) {
       if (Date.now() - t0 > timeoutMs) return false;
       await new Promise((r) => setTimeout(r, 5));
     }
     return true;
   }
 
-  /** Hands worker `w` one gemm call (the 15 arguments of GemmExports.gemm). */
-  post(w: number, args: readonly number[]): void {
-    const base = this.bases[w];
-    for (let j = 0; j < ARGS; j++) this.i32[base + 3 + j] = args[j];
-    const seq = ++this.seqs[w];
-    this.jobs++;
-    Atomics.store(this.i32, base, seq);
-    Atomics.notify(this.i32, base, 1);
-  }
-
-  /** Waits until worker `w` has finished its last post. */
-  wait(w: number): void {
-    const base = this.bases[w];
-    const seq = this.seqs[w];
+  /**
+   * Runs a split product: `job` is [byN, P, tiles, step, total, ...12 gemm
+   * arguments] (see chunkArgs); `local(args)` runs a chunk on this thread.
+   * Returns when all P chunks are done.
+   */
+  run(job: readonly number[], local: (args: number[]) => void): void {
+    const i32 = this.i32;
+    const c = this.control;
+    const P = job[1];
+    this.seq = (this.seq + 1) & 0x3fffffff;
+    const gen = this.seq & 0x7fff;
+    for (let j = 0; j < JOB_INTS; j++) i32[c + ARGS_AT + j] = job[j];
+    Atomics.store(i32, c + FINISHED, 0);
+    Atomics.store(i32, c + COUNTER, gen << 16);
+    Atomics.store(i32, c + SEQ, this.seq);
+    Atomics.notify(i32, c + SEQ);
+    let mine = 0;
+    while (this.callerHelps) {
+      const i = Atomics.add(i32, c + COUNTER, 1) & 0xffff;
+      if (i >= P) break;
+      const args = chunkArgs(job, i);
+      if (args) local(args);
+      mine++;
+      Atomics.add(i32, c + FINISHED, 1);
+    }
     let spins = 0;
     for (;;) {
-      const done = Atomics.load(this.i32, base + 1);
-      if (done === seq) return;
+      const done = Atomics.load(i32, c + FINISHED);
+      if (done >= P) break;
       if (this.canBlock && ++spins > SPIN) {
-        Atomics.wait(this.i32, base + 1, done, 1);
+        Atomics.wait(i32, c + FINISHED, done, 1);
         spins = 0;
       }
     }
+    this.workerChunks += P - mine;
   }
 
   /** Stops the workers (they are unref'd, so a process may also just exit). */
   stop(): void {
-    for (let w = 0; w < this.bases.length; w++) {
-      Atomics.store(this.i32, this.bases[w] + 2, STATE_STOP);
-      Atomics.store(this.i32, this.bases[w], ++this.seqs[w]);
-      Atomics.notify(this.i32, this.bases[w]);
-    }
+    Atomics.store(this.i32, this.control + SEQ, STOP);
+    Atomics.notify(this.i32, this.control + SEQ);
     for (const h of this.handles) void h.terminate();
   }
+}
+
+/** A function that creates one worker (possibly later, once node:worker_threads has loaded), or null. */
+function spawner(): ((then: (w: AnyWorker) => void) => void) | null {
+  const proc = nodeProcess();
+  if (proc?.versions?.node !== undefined) {
+    const make = (wt: WorkerThreads) => {
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true });
+      w.unref();
+      return w;
+    };
+    const sync = proc.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+    if (sync) return (then) => then(make(sync));
+    // Node before 20.16: load worker_threads asynchronously; products stay single-threaded until then.
+    const id = 'node:worker_threads'; // a variable, so browser bundlers do not try to resolve it
+    const pending = import(id) as Promise<WorkerThreads>;
+    return (then) => void pending.then((wt) => then(make(wt)));
+  }
+  const W = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
+  if (typeof W !== 'function' || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function') return null;
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return (then) => then(new W(url));
 }
