@@ -6,6 +6,8 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   // The peers are devDependencies, which tsup would inline: keep them as
-  // imports, so each loads its own files (tfjs' wasm binaries sit beside its entry).
-  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@jax-js/jax'],
+  // imports, so each loads its own files (tfjs' wasm binaries sit beside its
+  // entry, Dawn's dawn.node beside webgpu's). tsup.gpu.config.ts makes the
+  // one-file bundle for a GPU machine instead.
+  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'webgpu'],
 });

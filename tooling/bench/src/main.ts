@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The benchmark harness: tsdl beside TensorFlow.js (cpu, wasm) and jax-js (wasm) on the same work, in one process run.
+// The benchmark harness: tsdl beside TensorFlow.js (cpu, wasm, webgpu) and jax-js (wasm, webgpu) on the same work, in one process run.
 import { USAGE, parseBenchArgs } from './args';
-import { machineLines } from './machine';
+import { describeMachine } from './machine';
 import { makePlan } from './plan';
 import { formatReport } from './report';
 import { progress } from './run/outcome';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     return;
   }
   const plan = makePlan(args);
-  const header = machineLines();
+  const header = await describeMachine(args.frameworks);
   progress(header.join('\n'));
   const t0 = performance.now();
   const rows: Row[] = [];

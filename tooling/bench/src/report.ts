@@ -5,13 +5,13 @@ import type { Check, Framework, Row } from './types';
 /** What is measured how: printed under the table so the numbers can be read without the source. */
 export function methodLines(plan: Plan): string[] {
   const lines = [
-    'times: lower is better; "peer / tsdl" is the peer\'s time over tsdl\'s, so above 1 means tsdl is faster.',
-    `MLP: Flatten → Dense 128 relu → Dropout 0.2 → Dense 10 softmax, Adam (lr 1e-3, eps 1e-7), sparse categorical cross-entropy, real MNIST training set, unshuffled; tsdl and TF.js via their Keras model.fit, jax-js via a jit-compiled step with a hand-written Adam. A warm-up of ${plan.mlp.warmupBatches} batches precedes the timed run; ${
+    'times: lower is better; "peer / tsdl" is the peer\'s time over tsdl\'s (CPU peers against tsdl on its CPU backend, WebGPU peers against tsdl-webgpu), so above 1 means tsdl is faster.',
+    `MLP: Flatten → Dense 128 relu → Dropout 0.2 → Dense 10 softmax, Adam (lr 1e-3, eps 1e-7), sparse categorical cross-entropy, real MNIST training set, unshuffled; tsdl and TF.js via their Keras model.fit, jax-js via a jit-compiled step with a hand-written Adam (it reads each step's loss; tsdl's fit reads once an epoch). The step row is the timed run's time over its batches. A warm-up of ${plan.mlp.warmupBatches} batches precedes the timed run; ${
       plan.mlp.batches !== undefined
         ? `${plan.mlp.batches} batches are timed per framework and extrapolated to an epoch (--batches).`
         : `a framework whose second (warm) ${plan.mlp.warmupBatches} batches predict an epoch over ${plan.mlp.maxEpochSeconds} s is timed for about ${plan.mlp.slowBudgetSeconds} s of batches and extrapolated (footnoted).`
     }`,
-    `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t.`,
+    `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t. On WebGPU a run queues ${plan.matmulReps.gpu} independent products and reads the last back, and t is the run's time over ${plan.matmulReps.gpu} (the read-back, 64 MiB at n=4096, is amortised, not left out).`,
     `CNN: the apps/mnist-cnn convnet (Conv2D 32 3×3 relu, MaxPool 2, Conv2D 64 3×3 relu, MaxPool 2, Flatten, Dense 128 relu, Dense 10 softmax), one Adam step per call, median over steps after a warm-up step.`,
   ];
   if (plan.quick) lines.unshift('QUICK RUN (--quick): tiny sizes, a smoke test of the harness; these numbers measure nothing.');

@@ -1,4 +1,4 @@
-import type { Cell, Check, Framework, Row } from './types';
+import { type Cell, type Check, DEVICE_OF, type Framework, OURS, type Row, isOurs } from './types';
 
 /** Three significant digits, without exponent notation for the sizes a benchmark meets. */
 export function fmtNumber(x: number): string {
@@ -15,7 +15,7 @@ export function fmtTime(seconds: number, unit: 's' | 'ms'): string {
   return unit === 's' ? `${fmtNumber(seconds)} s` : `${fmtNumber(seconds * 1000)} ms`;
 }
 
-/** peer / tsdl: above 1 means tsdl is faster. Empty when either side has no time. */
+/** peer / ours: above 1 means tsdl is faster. Empty when either side has no time. */
 export function ratio(peer: Cell | undefined, ours: Cell | undefined): string {
   if (peer?.kind !== 'time' || ours?.kind !== 'time' || ours.seconds <= 0) return '—';
   return fmtNumber(peer.seconds / ours.seconds);
@@ -43,17 +43,18 @@ function cellText(cell: Cell | undefined, unit: 's' | 'ms', notes: Footnotes, fw
 
 /**
  * The results as one Markdown table (columns padded so it also reads as plain
- * text), footnotes after it: work | each framework | each peer / tsdl.
+ * text), footnotes after it: work | each framework | each peer / ours, where
+ * ours is tsdl on the peer's device (tsdl for CPU peers, tsdl-webgpu for GPU
+ * ones); a peer whose tsdl is not in the run gets no ratio column.
  */
 export function formatTable(rows: readonly Row[], frameworks: readonly Framework[]): string {
   const notes = new Footnotes();
-  const peers = frameworks.filter((f) => f !== 'tsdl');
-  const withRatios = frameworks.includes('tsdl') && peers.length > 0;
-  const header = ['work', ...frameworks, ...(withRatios ? peers.map((p) => `${p} / tsdl`) : [])];
+  const compared = frameworks.filter((f) => !isOurs(f) && frameworks.includes(OURS[DEVICE_OF[f]]));
+  const header = ['work', ...frameworks, ...compared.map((p) => `${p} / ${OURS[DEVICE_OF[p]]}`)];
   const body = rows.map((r) => [
     r.work,
     ...frameworks.map((f) => cellText(r.cells[f], r.unit, notes, f)),
-    ...(withRatios ? peers.map((p) => ratio(r.cells[p], r.cells.tsdl)) : []),
+    ...compared.map((p) => ratio(r.cells[p], r.cells[OURS[DEVICE_OF[p]]])),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((line) => line[c].length)));
   const line = (cells: string[]): string => `| ${cells.map((s, c) => s.padEnd(widths[c])).join(' | ')} |`;

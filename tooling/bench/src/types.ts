@@ -1,7 +1,33 @@
-/** The frameworks the harness runs, in table order: ours first, then the peers. */
-export const FRAMEWORKS = ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'] as const;
+/**
+ * The frameworks the harness runs, in table order: ours first, then the peers,
+ * the CPU ones (this machine's cores) before the GPU ones (WebGPU).
+ */
+export const FRAMEWORKS = ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
-export const PEERS = FRAMEWORKS.filter((f) => f !== 'tsdl');
+
+/** Where a framework computes: the CPU (JavaScript or WebAssembly) or the GPU (WebGPU). */
+export type Device = 'cpu' | 'gpu';
+export const DEVICE_OF: Record<Framework, Device> = {
+  tsdl: 'cpu',
+  'tfjs-cpu': 'cpu',
+  'tfjs-wasm': 'cpu',
+  'jax-js': 'cpu',
+  'tsdl-webgpu': 'gpu',
+  'tfjs-webgpu': 'gpu',
+  'jax-js-webgpu': 'gpu',
+};
+
+/** tsdl on each device: the framework every peer on that device is compared with. */
+export const OURS: Record<Device, Framework> = { cpu: 'tsdl', gpu: 'tsdl-webgpu' };
+
+export function isOurs(f: Framework): boolean {
+  return f === OURS[DEVICE_OF[f]];
+}
+
+/** The frameworks that run on `device`, in table order. */
+export function frameworksOn(device: Device): Framework[] {
+  return FRAMEWORKS.filter((f) => DEVICE_OF[f] === device);
+}
 
 /** The work items, by the name given to --only. */
 export const ITEMS = ['mlp', 'matmul', 'cnn'] as const;

@@ -3,41 +3,56 @@ import { parseBenchArgs } from '../src/args';
 import { makePlan } from '../src/plan';
 
 describe('parseBenchArgs', () => {
-  it('defaults to every item and every framework, full measurement', () => {
+  it('defaults to every item and every CPU framework, full measurement', () => {
     expect(parseBenchArgs([])).toEqual({
       help: false,
       quick: false,
       items: ['mlp', 'matmul', 'cnn'],
       frameworks: ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       batches: undefined,
+      dataDir: undefined,
     });
   });
 
-  it('reads --quick, --only, --frameworks and --batches, keeping the canonical order', () => {
-    const a = parseBenchArgs(['--quick', '--only', 'cnn,matmul', '--frameworks', 'jax-js,tsdl', '--batches', '50']);
+  it('reads --quick, --only, --frameworks, --batches and --data, keeping the canonical order', () => {
+    const a = parseBenchArgs(['--quick', '--only', 'cnn,matmul', '--frameworks', 'jax-js,tsdl', '--batches', '50', '--data', '/tmp/mnist']);
     expect(a.quick).toBe(true);
     expect(a.items).toEqual(['matmul', 'cnn']);
     expect(a.frameworks).toEqual(['tsdl', 'jax-js']);
     expect(a.batches).toBe(50);
+    expect(a.dataDir).toBe('/tmp/mnist');
   });
 
-  it('rejects unknown names, bad counts and unknown flags, naming the flag', () => {
+  it('--device picks the frameworks of a device; --frameworks without it may mix devices', () => {
+    expect(parseBenchArgs(['--device', 'gpu']).frameworks).toEqual(['tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']);
+    expect(parseBenchArgs(['--device', 'cpu']).frameworks).toEqual(['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js']);
+    expect(parseBenchArgs(['--device', 'all']).frameworks).toHaveLength(7);
+    expect(parseBenchArgs(['--device', 'gpu', '--frameworks', 'jax-js-webgpu,tsdl-webgpu']).frameworks).toEqual(['tsdl-webgpu', 'jax-js-webgpu']);
+    expect(parseBenchArgs(['--frameworks', 'tfjs-webgpu,tsdl']).frameworks).toEqual(['tsdl', 'tfjs-webgpu']);
+  });
+
+  it('rejects unknown names, bad counts, unknown flags and frameworks off the chosen device, naming the flag', () => {
     expect(() => parseBenchArgs(['--only', 'mlp,rnn'])).toThrow(/--only: unknown name 'rnn'/);
     expect(() => parseBenchArgs(['--frameworks', 'onnx'])).toThrow(/--frameworks: unknown name 'onnx'/);
     expect(() => parseBenchArgs(['--batches', '0'])).toThrow(/--batches must be a positive integer, got '0'/);
     expect(() => parseBenchArgs(['--batches', '2.5'])).toThrow(/--batches/);
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only: expected a comma-separated list/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/--fast/);
+    expect(() => parseBenchArgs(['--device', 'tpu'])).toThrow(/--device: unknown device 'tpu'/);
+    expect(() => parseBenchArgs(['--device', 'gpu', '--frameworks', 'tsdl,tfjs-webgpu'])).toThrow(/--frameworks: 'tsdl' runs on the cpu, not on --device gpu/);
+    expect(() => parseBenchArgs(['--data', ''])).toThrow(/--data/);
   });
 });
 
 describe('makePlan', () => {
   it('measures the sizes the brief names by default', () => {
     const p = makePlan(parseBenchArgs([]));
-    expect(p.matmulSizes).toEqual([128, 256, 512, 1024, 2048]);
+    expect(p.matmulSizes).toEqual({ cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] });
+    expect(p.matmulReps).toEqual({ cpu: 1, gpu: 10 });
     expect(p.mlp.batchSizes).toEqual([32, 128]);
     expect(p.mlp.batches).toBeUndefined();
     expect(p.cnn.batchSize).toBe(64);
+    expect(p.dataDir).toBeUndefined();
   });
 
   it('--batches fixes the MLP batch count and the CNN step count', () => {
@@ -47,9 +62,10 @@ describe('makePlan', () => {
   });
 
   it('--quick shrinks every size', () => {
-    const p = makePlan(parseBenchArgs(['--quick']));
-    expect(Math.max(...p.matmulSizes)).toBeLessThanOrEqual(128);
+    const p = makePlan(parseBenchArgs(['--quick', '--data', 'd']));
+    expect(Math.max(...p.matmulSizes.cpu, ...p.matmulSizes.gpu)).toBeLessThanOrEqual(256);
     expect(p.mlp.samples).toBeLessThanOrEqual(2048);
     expect(p.cnn.batchSize).toBeLessThan(64);
+    expect(p.dataDir).toBe('d');
   });
 });

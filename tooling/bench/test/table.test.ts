@@ -64,6 +64,34 @@ describe('formatTable', () => {
     expect(header).not.toContain('/ tsdl');
   });
 
+  it('compares each WebGPU peer with tsdl-webgpu and each CPU peer with tsdl', () => {
+    const gpuRows: Row[] = [
+      {
+        work: 'matmul n=4096',
+        unit: 'ms',
+        cells: {
+          tsdl: { kind: 'time', seconds: 2 },
+          'jax-js': { kind: 'time', seconds: 1 },
+          'tsdl-webgpu': { kind: 'time', seconds: 0.01 },
+          'tfjs-webgpu': { kind: 'time', seconds: 0.008 },
+          'jax-js-webgpu': { kind: 'time', seconds: 0.02 },
+        },
+      },
+    ];
+    const lines = formatTable(gpuRows, ['tsdl', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']).split('\n');
+    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
+    expect(cells(lines[0])).toEqual([
+      'work', 'tsdl', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu',
+      'jax-js / tsdl', 'tfjs-webgpu / tsdl-webgpu', 'jax-js-webgpu / tsdl-webgpu',
+    ]);
+    expect(cells(lines[2]).slice(6)).toEqual(['0.500', '0.800', '2.00']);
+    // A GPU run alone: ratios against tsdl-webgpu, none against the absent CPU tsdl.
+    const gpuOnly = cells(formatTable(gpuRows, ['tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']).split('\n')[0]);
+    expect(gpuOnly.slice(4)).toEqual(['tfjs-webgpu / tsdl-webgpu', 'jax-js-webgpu / tsdl-webgpu']);
+    // A peer without its tsdl gets no ratio column.
+    expect(formatTable(gpuRows, ['tsdl', 'tfjs-webgpu']).split('\n')[0]).not.toContain('/');
+  });
+
   it('prints checks with their verdict', () => {
     const text = formatChecks([{ what: 'loss', values: { tsdl: 2.302585, 'jax-js': 2.302591 }, ok: true, detail: 'd' }], ['tsdl', 'jax-js']);
     expect(text).toBe('ok       loss: tsdl 2.3026, jax-js 2.3026 (d)');

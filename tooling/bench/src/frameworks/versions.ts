@@ -2,8 +2,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+/**
+ * Versions recorded when the bench is bundled into one file for a GPU machine
+ * (tsup.gpu.config.ts defines it), where the packages are inlined and have no
+ * package.json to read.
+ */
+declare const __BENCH_VERSIONS__: Record<string, string> | undefined;
+
 /** The installed version of a package, read from its package.json (found beside its entry file). */
 export function packageVersion(name: string): string {
+  if (typeof __BENCH_VERSIONS__ !== 'undefined' && __BENCH_VERSIONS__[name]) return __BENCH_VERSIONS__[name];
   const require = createRequire(import.meta.url);
   try {
     let dir = path.dirname(require.resolve(name));

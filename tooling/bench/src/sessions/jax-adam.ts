@@ -1,6 +1,6 @@
 import type { Array as JaxArray } from '@jax-js/jax';
 import type { TrainData } from '../data';
-import { type Jax, useJax } from '../frameworks/jax';
+import { type Jax, type JaxDevice, useJax } from '../frameworks/jax';
 import { ADAM, type TrainSession, type Weight } from '../run/session';
 
 export type Params = Record<string, JaxArray>;
@@ -51,9 +51,16 @@ function makeStep(jax: Jax, model: JaxModel) {
   });
 }
 
-/** A jax-js model trained by a jit-compiled step with a hand-written Adam, from the shared weights. */
-export async function jaxAdamSession(model: JaxModel, data: TrainData, batchSize: number, weights: readonly Weight[], seed = 0): Promise<TrainSession> {
-  const jax = await useJax();
+/** A jax-js model trained by a jit-compiled step with a hand-written Adam, from the shared weights, on `device`. */
+export async function jaxAdamSession(
+  device: JaxDevice,
+  model: JaxModel,
+  data: TrainData,
+  batchSize: number,
+  weights: readonly Weight[],
+  seed = 0,
+): Promise<TrainSession> {
+  const jax = await useJax(device);
   const { numpy: np, random } = jax;
   let p = model.params(jax, weights);
   let m: Params = Object.fromEntries(Object.entries(p).map(([k, a]) => [k, np.zerosLike(a.ref)]));

@@ -1,15 +1,23 @@
 import type { Sequential } from '@tsdl/keras';
 import { type Tensor, dispose, tensor } from '@tsdl/tensor';
 import type { TrainData } from '../data';
-import { useTsdl } from '../frameworks/tsdl';
+import { type TsdlBackend, useTsdl } from '../frameworks/tsdl';
 import { ADAM, type TrainSession, type Weight } from '../run/session';
 
 /**
  * A tsdl Keras model trained with model.fit (no shuffling, so every
- * framework sees the same batches in the same order), from the shared weights.
+ * framework sees the same batches in the same order), from the shared weights,
+ * on the given backend.
  */
-export function tsdlKerasSession(build: () => Sequential, data: TrainData, sampleShape: number[], batchSize: number, weights: readonly Weight[]): TrainSession {
-  useTsdl();
+export async function tsdlKerasSession(
+  backend: TsdlBackend,
+  build: () => Sequential,
+  data: TrainData,
+  sampleShape: number[],
+  batchSize: number,
+  weights: readonly Weight[],
+): Promise<TrainSession> {
+  await useTsdl(backend);
   const model = build();
   model.compile({ optimizer: { className: 'Adam', config: { ...ADAM } }, loss: 'sparse_categorical_crossentropy' });
   const initial = weights.map((w) => tensor(w.values, w.shape, 'float32'));
@@ -24,7 +32,8 @@ export function tsdlKerasSession(build: () => Sequential, data: TrainData, sampl
       const xs: Tensor = x.slice([0], [n]);
       const ys: Tensor = y.slice([0], [n]);
       const t0 = performance.now();
-      // fit reads its loss sum at the end of the epoch, so it returns synced.
+      // fit keeps its loss sum on the device and reads it at the end of the epoch,
+      // so it returns synced (on webgpu the whole run is queued without a read).
       const history = await model.fit(xs, ys, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
       const seconds = (performance.now() - t0) / 1000;
       dispose([xs, ys]);

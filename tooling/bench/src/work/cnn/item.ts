@@ -12,10 +12,13 @@ import { tsdlCnn } from './tsdl';
 import { cnnWeights } from './weights';
 
 const FACTORIES: Record<Framework, SessionFactory> = {
-  tsdl: tsdlCnn,
+  tsdl: tsdlCnn('cpu'),
   'tfjs-cpu': tfjsCnn('cpu'),
   'tfjs-wasm': tfjsCnn('wasm'),
-  'jax-js': jaxCnn,
+  'jax-js': jaxCnn('wasm'),
+  'tsdl-webgpu': tsdlCnn('webgpu'),
+  'tfjs-webgpu': tfjsCnn('webgpu'),
+  'jax-js-webgpu': jaxCnn('webgpu'),
 };
 
 /**
@@ -26,7 +29,7 @@ const FACTORIES: Record<Framework, SessionFactory> = {
  */
 export async function cnnItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
   const { batchSize } = plan.cnn;
-  const data = firstSamples(await mnistTrain(), batchSize);
+  const data = firstSamples(await mnistTrain(plan.dataDir), batchSize);
   const row: Row = { work: `MNIST CNN train step, batch ${batchSize} (median)`, unit: 'ms', cells: {} };
   const firstLoss: Partial<Record<Framework, number>> = {};
   for (const fw of frameworks) {

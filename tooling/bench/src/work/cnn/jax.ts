@@ -1,5 +1,5 @@
 import type { Array as JaxArray } from '@jax-js/jax';
-import type { Jax } from '../../frameworks/jax';
+import type { Jax, JaxDevice } from '../../frameworks/jax';
 import type { SessionFactory } from '../../run/session';
 import { type JaxModel, jaxAdamSession } from '../../sessions/jax-adam';
 import { hwioToOihw, nhwcRowsToNchw } from './layout';
@@ -39,4 +39,7 @@ export const jaxCnnModel: JaxModel = {
   },
 };
 
-export const jaxCnn: SessionFactory = (data, batchSize, weights) => jaxAdamSession(jaxCnnModel, data, batchSize, weights);
+export const jaxCnn =
+  (device: JaxDevice): SessionFactory =>
+  (data, batchSize, weights) =>
+    jaxAdamSession(device, jaxCnnModel, data, batchSize, weights);

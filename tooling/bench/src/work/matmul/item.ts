@@ -5,7 +5,7 @@ import { repeat, timeOnce } from '../../run/repeat';
 import { uniform } from '../../seeded';
 import { gflops, relativeError } from '../../stats';
 import { fmtNumber } from '../../table';
-import type { Check, Framework, ItemResult, Row } from '../../types';
+import { type Check, DEVICE_OF, type Framework, type ItemResult, type Row } from '../../types';
 import { jaxMatmul } from './jax';
 import { matmulProbe, probeValues } from './reference';
 import type { MatmulFactory } from './runner';
@@ -13,28 +13,44 @@ import { tfjsMatmul } from './tfjs';
 import { tsdlMatmul } from './tsdl';
 
 const FACTORIES: Record<Framework, MatmulFactory> = {
-  tsdl: tsdlMatmul,
+  tsdl: tsdlMatmul('cpu'),
   'tfjs-cpu': tfjsMatmul('cpu'),
   'tfjs-wasm': tfjsMatmul('wasm'),
-  'jax-js': jaxMatmul,
+  'jax-js': jaxMatmul('wasm'),
+  'tsdl-webgpu': tsdlMatmul('webgpu'),
+  'tfjs-webgpu': tfjsMatmul('webgpu'),
+  'jax-js-webgpu': jaxMatmul('webgpu'),
 };
 
-/** Float32 square matmuls: the median time of several synced runs after a warm-up, and GFLOP/s = 2n³ / t. */
+/** Every size some selected framework runs, ascending; each framework runs only its device's sizes. */
+function sizesFor(plan: Plan, frameworks: readonly Framework[]): number[] {
+  const sizes = new Set(frameworks.flatMap((f) => plan.matmulSizes[DEVICE_OF[f]]));
+  return [...sizes].sort((x, y) => x - y);
+}
+
+/**
+ * Float32 square matmuls: the median time of several synced runs after a
+ * warm-up, and GFLOP/s = 2n³ / t. On a GPU each run queues several products
+ * and reads the last back, and t is the run's time over the products.
+ */
 export async function matmulItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
   const rows: Row[] = [];
   const errors: Partial<Record<Framework, number>>[] = [];
-  for (const n of plan.matmulSizes) {
+  const sizes = sizesFor(plan, frameworks);
+  for (const n of sizes) {
     const a = uniform(n * n, 100 + n);
     const b = uniform(n * n, 200 + n);
     const probe = matmulProbe(a, b, n);
     const row: Row = { work: `f32 matmul n=${n} (median)`, unit: 'ms', cells: {} };
     const err: Partial<Record<Framework, number>> = {};
-    for (const fw of frameworks) {
+    for (const fw of frameworks.filter((f) => plan.matmulSizes[DEVICE_OF[f]].includes(n))) {
       let runner;
       try {
         runner = await FACTORIES[fw](a, b, n);
         let last: ArrayLike<number> = [];
-        const samples = await repeat(() => timeOnce(async () => (last = await runner!.run())), plan.matmul);
+        const reps = plan.matmulReps[DEVICE_OF[fw]];
+        // Seconds per product: a call computes `reps` of them.
+        const samples = await repeat(async () => (await timeOnce(async () => (last = await runner!.run(reps)))) / reps, plan.matmul);
         err[fw] = relativeError(probeValues(last, n, probe), probe.values);
         const note = samples.warmupOnly ? `one run: the first took over ${plan.matmul.soloSeconds} s, so it was not repeated` : undefined;
         row.cells[fw] = { kind: 'time', seconds: samples.median, gflops: gflops(n, samples.median), note };
@@ -49,7 +65,7 @@ export async function matmulItem(plan: Plan, frameworks: readonly Framework[]): 
     rows.push(row);
     errors.push(err);
   }
-  const checks: Check[] = plan.matmulSizes.map((n, i) =>
+  const checks: Check[] = sizes.map((n, i) =>
     atMost(`matmul n=${n}: max error / max |value| at 64 sampled entries vs float64`, errors[i], 1e-4, 'same A and B for every framework'),
   );
   return { rows, checks };

@@ -12,10 +12,13 @@ import { tsdlMlp } from './tsdl';
 import { mlpWeights } from './weights';
 
 const FACTORIES: Record<Framework, SessionFactory> = {
-  tsdl: tsdlMlp,
+  tsdl: tsdlMlp('cpu'),
   'tfjs-cpu': tfjsMlp('cpu'),
   'tfjs-wasm': tfjsMlp('wasm'),
-  'jax-js': jaxMlp,
+  'jax-js': jaxMlp('wasm'),
+  'tsdl-webgpu': tsdlMlp('webgpu'),
+  'tfjs-webgpu': tfjsMlp('webgpu'),
+  'jax-js-webgpu': jaxMlp('webgpu'),
 };
 
 /**
@@ -31,8 +34,17 @@ export function batchesToTime(plan: MlpPlan, total: number, probeSeconds: number
   return Math.min(total, Math.max(plan.warmupBatches, n));
 }
 
-/** One framework's epoch at one batch size: the cell, and the mean loss of the warm-up batches. */
-async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string): Promise<{ cell: Cell; warmupLoss?: number }> {
+interface Measured {
+  /** The epoch's time (measured, or extrapolated from the batches timed). */
+  epoch: Cell;
+  /** One training step: the timed run's time over its batches. */
+  step: Cell;
+  /** The mean loss of the warm-up batches. */
+  warmupLoss?: number;
+}
+
+/** One framework's epoch at one batch size, and its mean step. */
+async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string): Promise<Measured> {
   let session: TrainSession | undefined;
   try {
     session = await factory(data, batchSize, mlpWeights());
@@ -45,11 +57,12 @@ async function measure(factory: SessionFactory, data: TrainData, batchSize: numb
     const run = await session.train(batches);
     const seconds = batches === total ? run.seconds : extrapolate(run.seconds, batches, total);
     const note = batches === total ? undefined : `extrapolated to a full epoch from ${batches} of ${total} batches`;
-    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches → epoch ${fmtNumber(seconds)} s`);
-    return { cell: { kind: 'time', seconds, note }, warmupLoss: warm.loss };
+    const step = run.seconds / batches;
+    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step) → epoch ${fmtNumber(seconds)} s`);
+    return { epoch: { kind: 'time', seconds, note }, step: { kind: 'time', seconds: step }, warmupLoss: warm.loss };
   } catch (e) {
     progress(errorLine(label, e));
-    return { cell: errorCell(e) };
+    return { epoch: errorCell(e), step: errorCell(e) };
   } finally {
     session?.dispose();
   }
@@ -61,19 +74,21 @@ async function measure(factory: SessionFactory, data: TrainData, batchSize: numb
  * training set, unshuffled, from the same initial weights on every framework.
  */
 export async function mlpItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
-  const all = await mnistTrain();
+  const all = await mnistTrain(plan.dataDir);
   const data = plan.mlp.samples === undefined ? all : firstSamples(all, plan.mlp.samples);
   const rows: Row[] = [];
   const checks: Check[] = [];
   for (const batchSize of plan.mlp.batchSizes) {
     const row: Row = { work: `MNIST MLP epoch, batch ${batchSize}${data.samples < all.samples ? ` (${data.samples} samples)` : ''}`, unit: 's', cells: {} };
+    const stepRow: Row = { work: `MNIST MLP train step, batch ${batchSize} (mean)`, unit: 'ms', cells: {} };
     const losses: Partial<Record<Framework, number>> = {};
     for (const fw of frameworks) {
-      const { cell, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`);
-      row.cells[fw] = cell;
+      const { epoch, step, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`);
+      row.cells[fw] = epoch;
+      stepRow.cells[fw] = step;
       if (warmupLoss !== undefined) losses[fw] = warmupLoss;
     }
-    rows.push(row);
+    rows.push(row, stepRow);
     checks.push(
       agreement(
         `MLP batch ${batchSize}: mean loss over the first ${plan.mlp.warmupBatches} batches`,

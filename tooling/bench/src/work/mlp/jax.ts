@@ -1,3 +1,4 @@
+import type { JaxDevice } from '../../frameworks/jax';
 import type { SessionFactory } from '../../run/session';
 import { type JaxModel, jaxAdamSession } from '../../sessions/jax-adam';
 
@@ -22,4 +23,7 @@ export const jaxMlpModel: JaxModel = {
   },
 };
 
-export const jaxMlp: SessionFactory = (data, batchSize, weights) => jaxAdamSession(jaxMlpModel, data, batchSize, weights);
+export const jaxMlp =
+  (device: JaxDevice): SessionFactory =>
+  (data, batchSize, weights) =>
+    jaxAdamSession(device, jaxMlpModel, data, batchSize, weights);
