@@ -98,7 +98,24 @@ export function exprKey(e: Expr): string {
   }
 }
 
-/** Evaluates an expression for one element; the reference semantics every backend matches. */
+/**
+ * The value a run-time scalar (a JS-number operand) takes in a computation:
+ * an int32 value as is, so integer arithmetic stays exact ("an integer keeps
+ * an int32 tensor int32"), and any other number as float32 ("a fraction makes
+ * it float32"), as PyTorch casts a Python float to the tensor's float32. So
+ * `eq(t, 0.2)` is true where the float32 tensor t holds 0.2, on every backend.
+ * (An integer beyond 2^24 in float32 arithmetic is the one case left exact
+ * here that a GPU rounds.)
+ */
+export function scalarValue(v: number): number {
+  return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : Math.fround(v);
+}
+
+/**
+ * Evaluates an expression for one element; the reference semantics every
+ * backend matches. Arithmetic is float64 (a backend may round intermediates to
+ * float32); scalars enter as {@link scalarValue} says.
+ */
 export function evalExpr(e: Expr, inputs: readonly number[], scalars: readonly number[] = []): number {
   switch (e.kind) {
     case 'input':
@@ -106,7 +123,7 @@ export function evalExpr(e: Expr, inputs: readonly number[], scalars: readonly n
     case 'const':
       return e.value;
     case 'scalar':
-      return scalars[e.index];
+      return scalarValue(scalars[e.index]);
     case 'unary':
       return UNARY_REF[e.op](evalExpr(e.a, inputs, scalars));
     case 'binary':

@@ -58,6 +58,7 @@ export {
   BINARY_OPS,
   exprKey,
   evalExpr,
+  scalarValue,
   UNARY_REF,
   BINARY_REF,
   roundHalfEven,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, BINARY_REF, E, UNARY_OPS, UNARY_REF, erf, evalExpr, exprKey, roundHalfEven, type Expr } from '../src/expr';
+import { BINARY_OPS, BINARY_REF, E, UNARY_OPS, UNARY_REF, erf, evalExpr, exprKey, roundHalfEven, scalarValue, type Expr } from '../src/expr';
 
 describe('exprKey', () => {
   it('is canonical text of the tree', () => {
@@ -35,6 +35,16 @@ describe('evalExpr reference semantics', () => {
     const e = E.add(E.mul(E.in(0), E.s(0)), E.add(E.in(1), E.c(10)));
     expect(evalExpr(e, [3, 4], [2])).toBe(3 * 2 + 4 + 10);
     expect(evalExpr(e, [3, 4], [-1])).toBe(11);
+  });
+  it('takes an int32-valued scalar exactly and any other scalar as float32', () => {
+    const eq = E.b('eq', E.in(0), E.s(0));
+    expect(evalExpr(eq, [Math.fround(0.2)], [0.2])).toBe(1);
+    expect(evalExpr(E.sub(E.in(0), E.s(0)), [Math.fround(0.1)], [0.1])).toBe(0);
+    expect(evalExpr(E.add(E.in(0), E.s(0)), [0], [16777217])).toBe(16777217);
+    expect(evalExpr(E.s(0), [], [2 ** 40 + 1])).toBe(2 ** 40);
+    expect(evalExpr(E.s(0), [], [1e39])).toBe(Infinity);
+    expect(Object.is(evalExpr(E.s(0), [], [-0]), -0)).toBe(true);
+    expect([0.2, 3, -2147483648, 2147483648, NaN].map(scalarValue)).toEqual([Math.fround(0.2), 3, -2147483648, 2147483648, NaN]);
   });
   it('where picks by non-zero condition, evaluating like the math', () => {
     const relu = E.where(E.b('gt', E.in(0), E.c(0)), E.in(0), E.c(0));
