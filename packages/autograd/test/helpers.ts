@@ -18,7 +18,8 @@ export function useCpu(): void {
 /** Asserts a tensor's values are within atol + rtol·|expected| of `expected` (−0 equals 0). */
 export function expectValues(actual: Tensor | null | undefined, expected: readonly number[], atol = 1e-6, rtol = 1e-6): void {
   expect(actual, 'tensor').toBeTruthy();
-  expect(compareClose(actual as Tensor, expected, { atol, rtol })).toBeNull();
+  // These tests run on the CPU backend, so the tensor is read synchronously.
+  expect(compareClose((actual as Tensor).dataSync(), expected, { atol, rtol })).toBeNull();
 }
 
 /** A float32 leaf that requires grad. */

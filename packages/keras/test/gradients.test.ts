@@ -46,61 +46,61 @@ function distinct(shape: number[], seed: number): Tensor {
 }
 
 describe('layer gradients match finite differences', () => {
-  it('Dense (tanh) w.r.t. input, kernel and bias', () => {
+  it('Dense (tanh) w.r.t. input, kernel and bias', async () => {
     const d = new Dense({ units: 3, activation: 'tanh', inputShape: [4], seed: 1 });
-    gradCheck(asFunction(d, ['kernel', 'bias']), [seeded([2, 4], 2), d.kernel, d.bias as Tensor]);
+    await gradCheck(asFunction(d, ['kernel', 'bias']), [seeded([2, 4], 2), d.kernel, d.bias as Tensor]);
   });
 
-  it('Dense (softmax) on a rank-3 input', () => {
+  it('Dense (softmax) on a rank-3 input', async () => {
     const d = new Dense({ units: 3, activation: 'softmax', inputShape: [2, 4], seed: 3 });
-    gradCheck(asFunction(d, ['kernel', 'bias']), [seeded([2, 2, 4], 4), d.kernel, d.bias as Tensor]);
+    await gradCheck(asFunction(d, ['kernel', 'bias']), [seeded([2, 2, 4], 4), d.kernel, d.bias as Tensor]);
   });
 
-  it('Activation layers, inputs kept away from kinks', () => {
+  it('Activation layers, inputs kept away from kinks', async () => {
     for (const name of ['relu', 'sigmoid', 'tanh', 'elu', 'gelu', 'softplus', 'leaky_relu', 'swish', 'softmax', 'log_softmax']) {
       const x = tensor(seededAwayFrom(12, 5, [0], 0.05, -2, 2), [3, 4]);
-      expect(() => gradCheck(asFunction(new Activation(name), []), [x]), name).not.toThrow();
+      await expect(gradCheck(asFunction(new Activation(name), []), [x]), name).resolves.toBeUndefined();
     }
   });
 
-  it('Flatten and Reshape pass gradients through unchanged in position', () => {
-    gradCheck(asFunction(new Flatten(), []), [seeded([2, 3, 2], 6)]);
-    gradCheck(asFunction(new Reshape([-1, 3]), []), [seeded([2, 6], 7)]);
+  it('Flatten and Reshape pass gradients through unchanged in position', async () => {
+    await gradCheck(asFunction(new Flatten(), []), [seeded([2, 3, 2], 6)]);
+    await gradCheck(asFunction(new Reshape([-1, 3]), []), [seeded([2, 6], 7)]);
   });
 
-  it('Dropout scales the gradient of the kept values by 1 / (1 − rate)', () => {
+  it('Dropout scales the gradient of the kept values by 1 / (1 − rate)', async () => {
     // A fresh seeded layer per call gives the same mask every time the function runs.
-    gradCheck((x) => new Dropout({ rate: 0.4, seed: 9 }).call(x), [seeded([4, 5], 8)]);
+    await gradCheck((x) => new Dropout({ rate: 0.4, seed: 9 }).call(x), [seeded([4, 5], 8)]);
   });
 
-  it("Conv2D 'valid' and 'same' (strided) w.r.t. input, kernel and bias", () => {
+  it("Conv2D 'valid' and 'same' (strided) w.r.t. input, kernel and bias", async () => {
     const valid = new Conv2D({ filters: 2, kernelSize: [2, 3], activation: 'tanh', inputShape: [4, 5, 2], seed: 1 });
-    gradCheck(asFunction(valid, ['kernel', 'bias']), [seeded([1, 4, 5, 2], 10), valid.kernel, valid.bias as Tensor]);
+    await gradCheck(asFunction(valid, ['kernel', 'bias']), [seeded([1, 4, 5, 2], 10), valid.kernel, valid.bias as Tensor]);
     const same = new Conv2D({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', inputShape: [5, 4, 1], seed: 2 });
-    gradCheck(asFunction(same, ['kernel', 'bias']), [seeded([2, 5, 4, 1], 11), same.kernel, same.bias as Tensor]);
+    await gradCheck(asFunction(same, ['kernel', 'bias']), [seeded([2, 5, 4, 1], 11), same.kernel, same.bias as Tensor]);
   });
 
-  it('MaxPooling2D and AveragePooling2D w.r.t. input', () => {
-    gradCheck(asFunction(new MaxPooling2D(), []), [distinct([1, 4, 4, 2], 12)]);
-    gradCheck(asFunction(new MaxPooling2D({ poolSize: 2, padding: 'same' }), []), [distinct([1, 3, 3, 1], 13)]);
-    gradCheck(asFunction(new AveragePooling2D({ poolSize: 2, padding: 'same' }), []), [seeded([1, 3, 5, 2], 14)]);
+  it('MaxPooling2D and AveragePooling2D w.r.t. input', async () => {
+    await gradCheck(asFunction(new MaxPooling2D(), []), [distinct([1, 4, 4, 2], 12)]);
+    await gradCheck(asFunction(new MaxPooling2D({ poolSize: 2, padding: 'same' }), []), [distinct([1, 3, 3, 1], 13)]);
+    await gradCheck(asFunction(new AveragePooling2D({ poolSize: 2, padding: 'same' }), []), [seeded([1, 3, 5, 2], 14)]);
   });
 
-  it('BatchNormalization in training (through the batch statistics) and in inference, w.r.t. input, gamma and beta', () => {
+  it('BatchNormalization in training (through the batch statistics) and in inference, w.r.t. input, gamma and beta', async () => {
     const bn = new BatchNormalization({ inputShape: [3] });
     const x = seeded([5, 3], 15, -2, 2);
     const gamma = tensor([1.5, -0.5, 2]);
     const beta = tensor([0.1, 0.2, -0.3]);
-    gradCheck(asFunction(bn, ['gamma', 'beta']), [x, gamma, beta]);
+    await gradCheck(asFunction(bn, ['gamma', 'beta']), [x, gamma, beta]);
     bn.eval();
-    gradCheck(asFunction(bn, ['gamma', 'beta']), [x, gamma, beta]);
+    await gradCheck(asFunction(bn, ['gamma', 'beta']), [x, gamma, beta]);
     const images = new BatchNormalization({ inputShape: [2, 2, 2] });
-    gradCheck(asFunction(images, ['gamma', 'beta']), [seeded([2, 2, 2, 2], 16), tensor([1, 2]), tensor([0, 1])]);
+    await gradCheck(asFunction(images, ['gamma', 'beta']), [seeded([2, 2, 2, 2], 16), tensor([1, 2]), tensor([0, 1])]);
   });
 
-  it('Embedding w.r.t. its table (repeated indices accumulate)', () => {
+  it('Embedding w.r.t. its table (repeated indices accumulate)', async () => {
     const e = new Embedding({ inputDim: 4, outputDim: 3, inputShape: [3], seed: 1 });
     const idx = tensor([[0, 2, 2], [3, 0, 2]], [2, 3], 'int32');
-    gradCheck((table) => asFunction(e, ['embeddings'])(idx, table), [seeded([4, 3], 17)]);
+    await gradCheck((table) => asFunction(e, ['embeddings'])(idx, table), [seeded([4, 3], 17)]);
   });
 });

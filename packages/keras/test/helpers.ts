@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpu } from '@tsdl/backend-cpu';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
-import { type Tensor, setBackend, tensor } from '@tsdl/tensor';
+import { Tensor, setBackend, tensor } from '@tsdl/tensor';
 import { afterAll, beforeAll, vi } from 'vitest';
 
 /** Installs the CPU backend for the test file. */
@@ -14,9 +14,9 @@ export function useCpu(): void {
   });
 }
 
-/** Asserts that a tensor (or list) holds `expected`, float32 against float64 hand-computed values. */
+/** Asserts that a tensor (or list) holds `expected`, float32 against float64 hand-computed values (tensors read synchronously: these tests run on the CPU). */
 export function expectValues(actual: Tensor | ArrayLike<number>, expected: ArrayLike<number>, tol = { atol: 1e-5, rtol: 1e-4 }, what = 'values'): void {
-  expectAllClose(actual, expected, tol, what);
+  expectAllClose(actual instanceof Tensor ? actual.dataSync() : actual, expected, tol, what);
 }
 
 /** A float32 tensor of `shape` filled with seeded numbers in [lo, hi) (independent of the library's generator). */

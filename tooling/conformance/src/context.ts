@@ -5,9 +5,16 @@ import type { Backend } from '@tsdl/tensor';
  * backend instance; `runConformance` has already made one and set it active
  * before any test runs. `second` makes another instance under a different
  * name, for the tests that move tensors between backends or mix them.
+ * `sync` is decided once, at registration, from a factory() instance.
  */
 export interface ConformanceContext {
   name: string;
   factory: () => Backend;
   second: () => Backend;
+  /**
+   * Whether the backend reads synchronously (has readSync). Tests of
+   * dataSync, t.to(), printing values and host-side index checks are
+   * registered only where it does; every other test reads with await.
+   */
+  sync: boolean;
 }

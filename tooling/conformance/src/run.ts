@@ -4,6 +4,7 @@ import { beforeAll, describe } from 'vitest';
 import type { ConformanceContext } from './context';
 import { registerForward } from './forward/index';
 import { registerGradients } from './gradients/index';
+import { readsSync } from './tensor/helpers';
 import { registerTensorContract } from './tensor/index';
 
 /**
@@ -17,9 +18,14 @@ import { registerTensorContract } from './tensor/index';
  *
  * `second` defaults to the factory with a different name passed through
  * when the backend accepts `{ name }`; pass it for backends that do not.
+ *
+ * Every value is read with `await t.data()`, so backends without readSync
+ * (WebGPU) run the same tests; the few about synchronous reads are
+ * registered only where the backend has it (ctx.sync), and a backend
+ * without it is checked to refuse them with the documented error.
  */
 export function runConformance(name: string, factory: () => Backend, second?: () => Backend): void {
-  const ctx: ConformanceContext = { name, factory, second: second ?? factory };
+  const ctx: ConformanceContext = { name, factory, second: second ?? factory, sync: readsSync(factory()) };
   describe(`conformance: ${name}`, () => {
     beforeAll(() => {
       setBackend(factory());

@@ -1,3 +1,3 @@
 // The few tensor and autograd entry points the helpers use, in one place.
-export { type Tensor, mul, sum, tensor, tidy } from '@tsdl/tensor';
+export { type Tensor, dispose, mul, stack, sum, tensor, tidy } from '@tsdl/tensor';
 export { noGrad as noGradScope } from '@tsdl/autograd';

@@ -1,5 +1,5 @@
 import { grad } from '@tsdl/autograd';
-import { type Tensor, mul, noGradScope, sum, tensor, tidy } from './deps';
+import { type Tensor, dispose, mul, noGradScope, stack, sum, tensor, tidy } from './deps';
 import { compareClose, type Tolerance } from './all-close';
 import { seededNumbers } from './random-data';
 
@@ -19,9 +19,14 @@ export interface GradCheckOptions extends Tolerance {
  * L(x) = Σ f(x)·w, so every output element contributes with its own weight
  * and a rule that mixes up output positions fails. For each input element
  * the numeric derivative is (L(x + eps) − L(x − eps)) / 2eps, evaluated
- * with gradients off. Throws with the input index and element on mismatch.
+ * with gradients off. Rejects with the input index and element on mismatch.
+ *
+ * Asynchronous, so it runs on backends that cannot read synchronously: every
+ * perturbed loss is computed first and stacked into one tensor, so the check
+ * costs one read of that tensor and of the analytic gradients (one GPU round
+ * trip), however many elements the inputs have.
  */
-export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradCheckOptions = {}): void {
+export async function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradCheckOptions = {}): Promise<void> {
   const eps = opts.eps ?? 1e-2;
   const tol = { atol: opts.atol ?? 2e-2, rtol: opts.rtol ?? 2e-2 };
   const wrt = opts.wrt ?? inputs.flatMap((t, i) => (t.dtype === 'float32' ? [i] : []));
@@ -34,27 +39,47 @@ export function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
 
   const analytic = tidy(() => {
     const g = grad(loss, wrt)(...inputs);
-    const list = Array.isArray(g) ? g : [g];
-    return list.map((t) => Array.from(t.dataSync() as ArrayLike<number>));
+    return Array.isArray(g) ? g : [g];
   });
+  let losses: Tensor | null = null;
+  let gradValues: Float32Array[];
+  let lossValues: Float32Array;
+  let bases: Float32Array[];
+  try {
+    bases = await Promise.all(wrt.map(async (i) => Float32Array.from(await inputs[i].data())));
+    // Every L(x ± eps·e_j), for every input and element, in that order, as one [2·Σn] tensor.
+    losses = noGradScope(() =>
+      tidy(() => {
+        const all: Tensor[] = [];
+        wrt.forEach((inputIndex, k) => {
+          const base = bases[k];
+          for (let j = 0; j < base.length; j++) {
+            for (const delta of [eps, -eps]) {
+              // Each evaluation's intermediates are freed at once; only its scalar loss is kept for the stack.
+              all.push(
+                tidy(() => {
+                  const moved = base.slice();
+                  moved[j] += delta;
+                  return loss(...inputs.map((t, i) => (i === inputIndex ? tensor(moved, t.shape) : t)));
+                }),
+              );
+            }
+          }
+        });
+        return all.length > 0 ? stack(all) : tensor([]);
+      }),
+    );
+    [lossValues, ...gradValues] = (await Promise.all([losses, ...analytic].map((t) => t.data()))) as Float32Array[];
+  } finally {
+    dispose([...analytic, ...(losses ? [losses] : [])]);
+  }
 
+  let at = 0;
   wrt.forEach((inputIndex, k) => {
-    const x = inputs[inputIndex];
-    const base = Float32Array.from(x.dataSync() as ArrayLike<number>);
-    const numeric = new Array<number>(base.length);
-    for (let j = 0; j < base.length; j++) {
-      const at = (delta: number) =>
-        noGradScope(() =>
-          tidy(() => {
-            const moved = base.slice();
-            moved[j] += delta;
-            const xs = inputs.map((t, i) => (i === inputIndex ? tensor(moved, x.shape) : t));
-            return (loss(...xs).dataSync() as ArrayLike<number>)[0];
-          }),
-        );
-      numeric[j] = (at(eps) - at(-eps)) / (2 * eps);
-    }
-    const msg = compareClose(analytic[k], numeric, tol);
-    if (msg !== null) throw new Error(`gradient of input ${inputIndex} (shape [${x.shape.join(', ')}]) differs from finite differences: ${msg}`);
+    const n = bases[k].length;
+    const numeric = new Array<number>(n);
+    for (let j = 0; j < n; j++, at += 2) numeric[j] = (lossValues[at] - lossValues[at + 1]) / (2 * eps);
+    const msg = compareClose(gradValues[k], numeric, tol);
+    if (msg !== null) throw new Error(`gradient of input ${inputIndex} (shape [${inputs[inputIndex].shape.join(', ')}]) differs from finite differences: ${msg}`);
   });
 }

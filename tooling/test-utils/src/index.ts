@@ -1,8 +1,18 @@
 /**
  * @tsdl/test-utils: helpers every package's tests share: allClose with
- * stated tolerances, a central finite-difference gradient check and seeded
- * test data.
+ * stated tolerances (sync for host arrays, async for tensors), an async
+ * central finite-difference gradient check and seeded test data. Tensors are
+ * read with `await t.data()`, so the helpers work on every backend.
  */
-export { allClose, compareClose, expectAllClose, FLOAT32_TOLERANCE, type Tolerance, type Numbers } from './all-close';
+export {
+  allClose,
+  compareClose,
+  expectAllClose,
+  expectTensorClose,
+  readNumbers,
+  FLOAT32_TOLERANCE,
+  type Tolerance,
+  type Numbers,
+} from './all-close';
 export { gradCheck, type GradCheckOptions } from './grad-check';
 export { seededNumbers, seededAwayFrom } from './random-data';

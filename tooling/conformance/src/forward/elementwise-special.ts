@@ -1,8 +1,8 @@
 import * as T from '@tsdl/tensor';
-import type { DType, Tensor, TensorLike } from '@tsdl/tensor';
+import type { DType, TensorLike } from '@tsdl/tensor';
 import { expect } from 'vitest';
 import { BROADCAST_SHAPES } from './elementwise';
-import { type Case, DTYPE_LIST, type Input, type Layout, expectTensor, fmt, input, registerCases, sharesStorage } from './harness';
+import { type Case, DTYPE_LIST, type Input, type Layout, afterRead, expectTensor, fmt, input, registerCases, sharesStorage } from './harness';
 import { mapBroadcast, toDtype } from './reference';
 
 /**
@@ -121,8 +121,6 @@ function castCases(): Case[] {
 
 // ---- stated semantics on hand-computed values -------------------------------------------
 
-const nums = (t: Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>);
-
 const KNOWN: readonly Case[] = [
   {
     name: 'int32 / int32 is true division in float32 (x / 0 is ±Infinity, 0 / 0 NaN)',
@@ -161,11 +159,12 @@ const KNOWN: readonly Case[] = [
   {
     name: 'sign keeps NaN, -0 and 0',
     run: () => {
-      const out = nums(T.sign(T.tensor([NaN, -0, 0, -3.5, 2])));
-      expect(out[0]).toBeNaN();
-      expect(Object.is(out[1], -0)).toBe(true);
-      expect(Object.is(out[2], 0)).toBe(true);
-      expect(out.slice(3)).toEqual([-1, 1]);
+      afterRead([T.sign(T.tensor([NaN, -0, 0, -3.5, 2]))], ([out]) => {
+        expect(out[0]).toBeNaN();
+        expect(Object.is(out[1], -0)).toBe(true);
+        expect(Object.is(out[2], 0)).toBe(true);
+        expect(out.slice(3)).toEqual([-1, 1]);
+      });
     },
   },
   {
@@ -231,6 +230,31 @@ const KNOWN: readonly Case[] = [
       expectTensor(T.erf(T.tensor([0, 1, -1, Infinity])), [4], 'float32', [0, 0.8427007929, -0.8427007929, 1]);
       expectTensor(T.gelu(T.tensor([0, 1, -1])), [3], 'float32', [0, 0.8413447461, -0.1586552539]);
       expectTensor(T.tanh(T.tensor([Infinity, -Infinity, 0])), [3], 'float32', [1, -1, 0]);
+    },
+  },
+  {
+    name: 'a fractional JS number is float32 in the computation: eq(t, 0.2) is true where float32 t holds 0.2 (as PyTorch)',
+    run: () => {
+      // In float64, fround(0.2) > 0.2 and fround(1/3) > 1/3: each row below would differ.
+      const x = T.tensor([0.2, 0.1, 0.3, 1 / 3, -0.2]);
+      expectTensor(T.eq(x, 0.2), [5], 'bool', [1, 0, 0, 0, 0]);
+      expectTensor(T.eq(0.1, x), [5], 'bool', [0, 1, 0, 0, 0]);
+      expectTensor(T.ne(x, 0.3), [5], 'bool', [1, 1, 0, 1, 1]);
+      expectTensor(T.le(x, 0.2), [5], 'bool', [1, 1, 0, 0, 1]);
+      expectTensor(T.gt(x, 1 / 3), [5], 'bool', [0, 0, 0, 0, 0]);
+      expectTensor(T.ge(x, 1 / 3), [5], 'bool', [0, 0, 0, 1, 0]);
+      expectTensor(T.lt(x, -0.2), [5], 'bool', [0, 0, 0, 0, 0]);
+    },
+  },
+  {
+    name: 'arithmetic takes a fractional JS number as float32 (t − 0.1 is 0 where t holds 0.1) and an integer exactly',
+    run: () => {
+      const f = Math.fround;
+      expectTensor(T.sub(T.tensor([0.1, 0.7, 1e-3]), 0.1), [3], 'float32', [0, f(f(0.7) - f(0.1)), f(f(1e-3) - f(0.1))], { atol: 0, rtol: 0 });
+      expectTensor(T.sub(0.3, T.tensor([0.3])), [1], 'float32', [0], { atol: 0, rtol: 0 });
+      // An integer operand keeps int32 arithmetic exact, beyond float32's 2^24.
+      expectTensor(T.add(T.tensor(new Int32Array([16777216, -2147483647])), 1), [2], 'int32', [16777217, -2147483646]);
+      expectTensor(T.mul(T.tensor(new Int32Array([16777217])), -1), [1], 'int32', [-16777217]);
     },
   },
   {

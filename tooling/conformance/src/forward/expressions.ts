@@ -61,6 +61,20 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    name: 'a run-time scalar that is not an int32 value is float32; an int32 value is exact',
+    run: () => {
+      const x = T.tensor([0.2, 0.1]);
+      const exprs = [E.b('eq', X0, E.s(0)), E.b('lt', E.s(0), X0), E.sub(X0, E.s(1))];
+      const outs = runElementwise(getBackend(), exprs, [x], [0.2, 0.1], [2], ['bool', 'bool', 'float32']);
+      expectTensor(outs[0], [2], 'bool', [1, 0], undefined, 'eq(x, 0.2)');
+      expectTensor(outs[1], [2], 'bool', [0, 0], undefined, 'lt(0.2, x)');
+      expectTensor(outs[2], [2], 'float32', [Math.fround(Math.fround(0.2) - Math.fround(0.1)), 0], { atol: 0, rtol: 0 }, 'x - 0.1');
+      const i = T.tensor(new Int32Array([2147483600]));
+      const [y] = runElementwise(getBackend(), [E.add(X0, E.s(0))], [i], [47], [1], ['int32']);
+      expectTensor(y, [1], 'int32', [2147483647], undefined, 'int32 + 47');
+    },
+  },
+  {
     name: 'one compiled kernel, new scalar values: results follow the scalars, not the first call',
     run: () => {
       const x = T.tensor([1, 2, 3]);

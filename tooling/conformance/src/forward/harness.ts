@@ -1,6 +1,7 @@
-import { type DType, type Tensor, broadcastTo, slice, tensor, tidy, transpose } from '@tsdl/tensor';
+import { type DType, type Tensor, broadcastTo, slice, tensor, transpose } from '@tsdl/tensor';
 import { FLOAT32_TOLERANCE, type Tolerance, expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
+import { afterRead, runDeferred } from '../deferred';
 import { type Ref, sizeOf, toDtype, transpose as refTranspose } from './reference';
 
 /**
@@ -88,13 +89,16 @@ export function tolFor(dtype: DType, tol?: Tolerance): Tolerance {
 }
 
 /**
- * Checks a result's shape, dtype and values. Expected values are float64 and
- * are first converted to the result dtype, as the kernel does when storing.
+ * Checks a result's shape and dtype now, and its values after the case body
+ * (they are read asynchronously: see deferred.ts). Expected values are
+ * float64 and are first converted to the result dtype, as the kernel does
+ * when storing.
  */
 export function expectTensor(t: Tensor, shape: readonly number[], dtype: DType, expected: readonly number[], tol?: Tolerance, what = 'values'): void {
   expect(t.shape, `${what}: shape`).toEqual(shape);
   expect(t.dtype, `${what}: dtype`).toBe(dtype);
-  expectAllClose(t, expected.map((v) => toDtype(v, dtype)), tolFor(dtype, tol), what);
+  const want = expected.map((v) => toDtype(v, dtype));
+  afterRead([t], ([got]) => expectAllClose(got, want, tolFor(dtype, tol), what));
 }
 
 export function expectRef(t: Tensor, ref: Ref, dtype: DType, tol?: Tolerance, what = 'values'): void {
@@ -109,7 +113,11 @@ export function sharesStorage(t: Tensor, base: Tensor): boolean {
 /** The dtypes every elementwise op is run on. */
 export const DTYPE_LIST: readonly DType[] = ['float32', 'int32', 'bool'];
 
-/** One generated test: a name and a synchronous body, run inside tidy() so its tensors are freed. */
+/**
+ * One generated test: a name and a synchronous body, run inside tidy() so its
+ * tensors are freed. The body checks values with expectTensor / afterRead,
+ * which read them after it returns.
+ */
 export interface Case {
   name: string;
   run: () => void;
@@ -118,10 +126,10 @@ export interface Case {
 /** Registers a table of cases as one describe block (the matrix is data; this is the only loop over it). */
 export function registerCases(title: string, cases: readonly Case[]): void {
   describe(title, () => {
-    it.each(cases)('$name', ({ run }) => {
-      tidy(run);
-    });
+    it.each(cases)('$name', ({ run }) => runDeferred(run));
   });
 }
+
+export { afterRead };
 
 export const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;

@@ -17,7 +17,7 @@ import { registerExpressions } from './expressions';
  * matrices are tables (op × dtype × shape × layout) expanded into one test
  * per case, so a failure names exactly what broke.
  */
-export function registerForward(_ctx: ConformanceContext): void {
+export function registerForward(ctx: ConformanceContext): void {
   describe('forward', () => {
     registerElementwise();
     registerElementwiseSpecial();
@@ -25,9 +25,9 @@ export function registerForward(_ctx: ConformanceContext): void {
     registerReductions();
     registerLinalg();
     registerShape();
-    registerMovement();
+    registerMovement(ctx.sync);
     registerNetwork();
     registerCreation();
-    registerReading();
+    registerReading(ctx.sync);
   });
 }

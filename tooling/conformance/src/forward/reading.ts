@@ -7,7 +7,9 @@ import type { Ref } from './reference';
 /**
  * Reading values back: data(), array(), dataSync() and arraySync() agree
  * with each other and with the logical values, on views (offsets, strides,
- * stride 0), 0-d and size-0 tensors, in every dtype.
+ * stride 0), 0-d and size-0 tensors, in every dtype. A backend without
+ * readSync (WebGPU) must refuse the synchronous reads with the documented
+ * BackendError instead.
  */
 
 /** Nested JS arrays of a reference, booleans for bool (what array() returns). */
@@ -40,9 +42,13 @@ const CASES: readonly { shape: readonly number[]; dtype: 'float32' | 'int32' | '
   { shape: [4], dtype: 'float32', layout: 'sliced' },
 ];
 
-export function registerReading(): void {
+/** The error a backend without readSync gives for every synchronous read (tensor.ts, dataSync). */
+const NO_SYNC = /^dataSync: backend '.+' cannot read synchronously; use await t\.data\(\)$/;
+
+/** `sync`: whether the backend under test has readSync (dataSync, arraySync and item work only there). */
+export function registerReading(sync: boolean): void {
   describe('reading values', () => {
-    it.each(CASES)('data, array, dataSync and arraySync agree on $dtype $shape $layout', async ({ shape, dtype, layout }) => {
+    it.each(CASES)(`data${sync ? ', array, dataSync and arraySync agree' : ' and array give the values'} on $dtype $shape $layout`, async ({ shape, dtype, layout }) => {
       // tidy frees the layout's intermediates; x itself outlives the awaits below and is disposed by hand.
       let expected: Ref = { shape: [], data: [] };
       const x = T.tidy(() => {
@@ -51,26 +57,28 @@ export function registerReading(): void {
         return made.t;
       });
       try {
-        const sync = x.dataSync();
-        expect(sync).toBeInstanceOf(ARRAY_TYPE[dtype]);
-        expect(Array.from(sync as ArrayLike<number>)).toEqual(expected.data);
         const async = await x.data();
         expect(async).toBeInstanceOf(ARRAY_TYPE[dtype]);
         expect(Array.from(async as ArrayLike<number>)).toEqual(expected.data);
-        expect(x.arraySync()).toEqual(nested(expected, dtype === 'bool'));
-        expect(await x.array()).toEqual(x.arraySync());
-        if (expected.data.length === 1) expect(x.item()).toBe(expected.data[0]);
+        expect(await x.array()).toEqual(nested(expected, dtype === 'bool'));
+        if (sync) {
+          const values = x.dataSync();
+          expect(values).toBeInstanceOf(ARRAY_TYPE[dtype]);
+          expect(Array.from(values as ArrayLike<number>)).toEqual(expected.data);
+          expect(x.arraySync()).toEqual(nested(expected, dtype === 'bool'));
+          if (expected.data.length === 1) expect(x.item()).toBe(expected.data[0]);
+        }
       } finally {
         x.dispose();
       }
     });
 
-    it('data() and dataSync() return copies: writing to them leaves the tensor unchanged', async () => {
+    it('data() returns a copy: writing to it leaves the tensor unchanged', async () => {
       const x = T.tensor([1, 2, 3]);
       try {
-        (x.dataSync() as Float32Array)[0] = 99;
         (await x.data())[1] = 99;
-        expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);
+        if (sync) (x.dataSync() as Float32Array)[0] = 99;
+        expect(Array.from(await x.data())).toEqual([1, 2, 3]);
       } finally {
         x.dispose();
       }
@@ -84,13 +92,32 @@ export function registerReading(): void {
       await expect(x.data()).rejects.toThrow(T.DisposedError);
     });
 
-    it('a view reads its own elements, not its whole storage', () => {
-      T.tidy(() => {
-        const base = T.tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
-        const v: Tensor = T.slice(base, [1, 1], [3, 3]);
-        expect(Array.from(v.dataSync())).toEqual([5, 6, 9, 10]);
-        expect(v.arraySync()).toEqual([[5, 6], [9, 10]]);
-      });
+    it('a view reads its own elements, not its whole storage', async () => {
+      const base = T.tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+      const v: Tensor = T.slice(base, [1, 1], [3, 3]);
+      try {
+        expect(Array.from(await v.data())).toEqual([5, 6, 9, 10]);
+        expect(await v.array()).toEqual([[5, 6], [9, 10]]);
+        if (sync) {
+          expect(Array.from(v.dataSync())).toEqual([5, 6, 9, 10]);
+          expect(v.arraySync()).toEqual([[5, 6], [9, 10]]);
+        }
+      } finally {
+        T.dispose([base, v]);
+      }
     });
+
+    if (!sync) {
+      it('dataSync, arraySync and item throw a BackendError that says to await t.data()', () => {
+        T.tidy(() => {
+          for (const t of [T.tensor([1.5, 2]), T.scalar(3), T.transpose(T.tensor([[1, 2]]))]) {
+            expect(() => t.dataSync()).toThrow(T.BackendError);
+            expect(() => t.dataSync()).toThrow(NO_SYNC);
+            expect(() => t.arraySync()).toThrow(NO_SYNC);
+            if (t.size === 1) expect(() => t.item()).toThrow(NO_SYNC);
+          }
+        });
+      });
+    }
   });
 }

@@ -174,6 +174,8 @@ export const elementwiseCases: GradTable = {
   to: [
     {
       name: 'round trip through a second backend',
+      // to() copies through a synchronous read of the source.
+      needsSyncRead: true,
       build: (env) => ({
         inputs: [rnd([2, 3], 74)],
         f: (x) => {

@@ -15,12 +15,15 @@ export interface GradSetup {
 }
 
 /**
- * A named gradient case. `build` runs inside tidy() on the active backend, so
- * the inputs it makes are freed after the check.
+ * A named gradient case. `build` runs inside tidy() on the active backend
+ * (its intermediates are freed at once, the inputs it returns after the
+ * check).
  */
 export interface GradCase {
   name: string;
   build: (env: CaseEnv) => GradSetup;
+  /** The case reads synchronously (t.to()), so it runs only on backends with readSync. */
+  needsSyncRead?: boolean;
 }
 
 /** op name → its cases. For primitives the key is the name autograd records (and the registry's rule name). */

@@ -54,7 +54,7 @@ import {
 } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
-import { capture, escapeRe, readsSync } from './helpers';
+import { capture, escapeRe } from './helpers';
 
 type ErrorClass = new (message: string) => TsdlError;
 
@@ -291,7 +291,7 @@ export function registerErrorTable(ctx: ConformanceContext): void {
     beforeAll(() => {
       env = { main: getBackend(), other: ctx.second() };
     });
-    const rows = readsSync(ctx.factory()) ? [...TABLE, ...SYNC_ONLY] : TABLE;
+    const rows = ctx.sync ? [...TABLE, ...SYNC_ONLY] : TABLE;
     it('the table covers at least 30 bad calls', () => {
       expect(rows.length).toBeGreaterThanOrEqual(30);
     });
