@@ -81,6 +81,16 @@ export class CpuBackend implements Backend {
             release: (a) => rt.heap.free(a),
             gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
               rt.gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate, this.threads),
+            im2col: (x, n0, count, p, cols) => {
+              if (!rt.heap.contains(x) || !rt.heap.contains(cols)) return false;
+              rt.im2col.im2col(x.byteOffset + n0 * p.inH * p.inW * p.inC * 4, cols.byteOffset, count, ...convGeometry(p));
+              return true;
+            },
+            col2im: (cols, n0, count, p, dx) => {
+              if (!rt.heap.contains(dx) || !rt.heap.contains(cols)) return false;
+              rt.im2col.col2im(dx.byteOffset + n0 * p.inH * p.inW * p.inC * 4, cols.byteOffset, count, ...convGeometry(p));
+              return true;
+            },
           };
   }
 
@@ -177,6 +187,11 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
+}
+
+/** The geometry arguments of the wasm im2col / col2im, in their order. */
+function convGeometry(p: Conv2dParams): number[] {
+  return [p.inH, p.inW, p.inC, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.dilationH, p.dilationW, p.padTop, p.padLeft];
 }
 
 /** A new CPU backend: `setBackend(cpu())`. */

@@ -71,7 +71,7 @@ export function conv2d(xv: View, wv: View, p: Conv2dParams, ctx: GemmContext = j
   const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
-    for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
+    if (!ctx.im2col?.(x, n0, cn, p, cols)) for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
     // out[n0…] = cols [cn·rows, depth] · w [depth, O]
     ctx.gemm(cols, 0, depth, 1, w, 0, O, 1, out, n0 * rows * O, cn * rows, depth, O, false);
   }
@@ -92,7 +92,7 @@ export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams, ctx: GemmC
     const cn = Math.min(chunk, p.batch - n0);
     // dcols [cn·rows, depth] = dy [cn·rows, O] · wᵀ, wᵀ read in place from w [depth, O] (row stride 1, column stride O).
     ctx.gemm(dy, n0 * rows * O, O, 1, w, 0, 1, O, dcols, 0, cn * rows, O, depth, false);
-    for (let n = 0; n < cn; n++) col2im(dcols, n * rows * depth, n0 + n, p, dx);
+    if (!ctx.col2im?.(dcols, n0, cn, p, dx)) for (let n = 0; n < cn; n++) col2im(dcols, n * rows * depth, n0 + n, p, dx);
   }
   ctx.release(dcols);
   return dx;
@@ -109,7 +109,7 @@ export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, ctx: Gemm
   const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
-    for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
+    if (!ctx.im2col?.(x, n0, cn, p, cols)) for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
     // dw [depth, O] += colsᵀ · dy, colsᵀ read in place (row stride 1, column stride depth).
     ctx.gemm(cols, 0, 1, depth, dy, n0 * rows * O, O, 1, dw, 0, depth, cn * rows, O, true);
   }

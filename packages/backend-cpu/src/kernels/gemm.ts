@@ -1,4 +1,4 @@
-import type { TypedArray } from '@tsdl/tensor';
+import type { Conv2dParams, TypedArray } from '@tsdl/tensor';
 import { type Alloc, jsAlloc } from '../data';
 
 /**
@@ -117,6 +117,13 @@ export interface GemmContext {
   /** Returns scratch from `alloc` (a no-op for plain arrays). */
   release(a: TypedArray): void;
   gemm: StridedGemm;
+  /**
+   * Fast im2col of images [n0, n0 + count) of x into cols (from element 0),
+   * and col2im adding such columns back into dx; each returns false when it
+   * cannot serve the arrays (the caller then runs the JS loops).
+   */
+  im2col?(x: Float32Array, n0: number, count: number, p: Conv2dParams, cols: Float32Array): boolean;
+  col2im?(cols: Float32Array, n0: number, count: number, p: Conv2dParams, dx: Float32Array): boolean;
 }
 
 /** The plain-JS strided gemm: packs non-row-major operands into dense scratch, then {@link gemm}. */

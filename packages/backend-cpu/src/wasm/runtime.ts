@@ -1,4 +1,5 @@
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
+import { type Im2colExports, im2colModuleBytes } from './im2col-module';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
 
@@ -12,6 +13,8 @@ export interface WasmRuntime {
   heap: WasmHeap;
   gemm: SimdGemm;
   elementwise: SimdElementwise;
+  /** NHWC im2col / col2im kernels (operands must be heap views). */
+  im2col: Im2colExports;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -28,7 +31,8 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
   let rt = runtimes.get(mode);
   if (rt === undefined) {
     const heap = new WasmHeap(mode);
-    rt = { heap, gemm: new SimdGemm(heap), elementwise: new SimdElementwise(heap) };
+    const im2col = new WebAssembly.Instance(new WebAssembly.Module(im2colModuleBytes(mode)), { env: { memory: heap.memory } }).exports as unknown as Im2colExports;
+    rt = { heap, gemm: new SimdGemm(heap), elementwise: new SimdElementwise(heap), im2col };
     runtimes.set(mode, rt);
   }
   return rt;
