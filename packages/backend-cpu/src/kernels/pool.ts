@@ -7,39 +7,50 @@ import { type Alloc, dense, jsAlloc } from '../data';
  * count_include_pad=False). The max gradient goes to the first maximum.
  */
 
-function window(p: Pool2dParams, oy: number, ox: number): [number, number, number, number] {
-  const y0 = oy * p.strideH - p.padTop;
-  const x0 = ox * p.strideW - p.padLeft;
-  return [Math.max(y0, 0), Math.min(y0 + p.kH, p.inH), Math.max(x0, 0), Math.min(x0 + p.kW, p.inW)];
-}
+// Loops stream over channels (NHWC keeps them adjacent) with per-channel state in reused arrays, and
+// compute window bounds inline: no allocation or builtin call (fill) per output cell.
 
 export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float32Array {
   const x = dense(xv);
   const C = p.channels;
-  const out = alloc('float32', p.batch * p.outH * p.outW * C) as Float32Array;
+  const out = alloc('float32', p.batch * p.outH * p.outW * C, false) as Float32Array;
+  const isMax = p.kind === 'max';
   const acc = new Float64Array(C);
   let q = 0;
   for (let n = 0; n < p.batch; n++) {
     const img = n * p.inH * p.inW * C;
     for (let oy = 0; oy < p.outH; oy++) {
+      const y0 = oy * p.strideH - p.padTop;
+      const ya = Math.max(y0, 0);
+      const yb = Math.min(y0 + p.kH, p.inH);
       for (let ox = 0; ox < p.outW; ox++) {
-        const [ya, yb, xa, xb] = window(p, oy, ox);
-        acc.fill(p.kind === 'max' ? -Infinity : 0);
-        for (let y = ya; y < yb; y++) {
-          for (let xx = xa; xx < xb; xx++) {
-            const base = img + (y * p.inW + xx) * C;
-            if (p.kind === 'max') {
+        const x0 = ox * p.strideW - p.padLeft;
+        const xa = Math.max(x0, 0);
+        const xb = Math.min(x0 + p.kW, p.inW);
+        if (isMax) {
+          // The running max lives in the float32 output itself: a max of float32 values is exact.
+          for (let c = 0; c < C; c++) out[q + c] = -Infinity;
+          for (let y = ya; y < yb; y++) {
+            for (let xx = xa; xx < xb; xx++) {
+              const base = img + (y * p.inW + xx) * C;
               for (let c = 0; c < C; c++) {
                 const v = x[base + c];
-                if (v > acc[c] || Number.isNaN(v)) acc[c] = v;
+                if (v > out[q + c] || v !== v) out[q + c] = v;
               }
-            } else {
+            }
+          }
+        } else {
+          for (let c = 0; c < C; c++) acc[c] = 0;
+          for (let y = ya; y < yb; y++) {
+            for (let xx = xa; xx < xb; xx++) {
+              const base = img + (y * p.inW + xx) * C;
               for (let c = 0; c < C; c++) acc[c] += x[base + c];
             }
           }
+          const count = (yb - ya) * (xb - xa);
+          for (let c = 0; c < C; c++) out[q + c] = acc[c] / count;
         }
-        const count = (yb - ya) * (xb - xa);
-        for (let c = 0; c < C; c++) out[q++] = p.kind === 'max' ? acc[c] : acc[c] / count;
+        q += C;
       }
     }
   }
@@ -51,27 +62,38 @@ export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams, alloc: Alloc = 
   const C = p.channels;
   const dx = alloc('float32', p.batch * p.inH * p.inW * C) as Float32Array;
   const x = p.kind === 'max' ? dense(xv) : null;
+  const best = new Float64Array(C);
+  const at = new Int32Array(C);
   let q = 0;
   for (let n = 0; n < p.batch; n++) {
     const img = n * p.inH * p.inW * C;
     for (let oy = 0; oy < p.outH; oy++) {
+      const y0 = oy * p.strideH - p.padTop;
+      const ya = Math.max(y0, 0);
+      const yb = Math.min(y0 + p.kH, p.inH);
       for (let ox = 0; ox < p.outW; ox++) {
-        const [ya, yb, xa, xb] = window(p, oy, ox);
+        const x0 = ox * p.strideW - p.padLeft;
+        const xa = Math.max(x0, 0);
+        const xb = Math.min(x0 + p.kW, p.inW);
         if (x) {
+          // Per channel, the first maximum in window order (a NaN only when it comes first) takes the gradient.
           for (let c = 0; c < C; c++) {
-            let best = -Infinity;
-            let at = -1;
-            for (let y = ya; y < yb; y++) {
-              for (let xx = xa; xx < xb; xx++) {
-                const i = img + (y * p.inW + xx) * C + c;
-                if (x[i] > best || (at < 0 && Number.isNaN(x[i]))) {
-                  best = x[i];
-                  at = i;
+            best[c] = -Infinity;
+            at[c] = -1;
+          }
+          for (let y = ya; y < yb; y++) {
+            for (let xx = xa; xx < xb; xx++) {
+              const base = img + (y * p.inW + xx) * C;
+              for (let c = 0; c < C; c++) {
+                const v = x[base + c];
+                if (v > best[c] || (at[c] < 0 && v !== v)) {
+                  best[c] = v;
+                  at[c] = base + c;
                 }
               }
             }
-            if (at >= 0) dx[at] += dy[q + c];
           }
+          for (let c = 0; c < C; c++) if (at[c] >= 0) dx[at[c]] += dy[q + c];
         } else {
           const count = (yb - ya) * (xb - xa);
           for (let y = ya; y < yb; y++) {
