@@ -4,7 +4,8 @@ import { swiftShaderIcd, webgpu, webgpuFromDevice, type WebGpuBackend } from '..
 /**
  * One GPU device for a test file. Tries the machine's own adapter first; on
  * a machine without one, falls back to SwiftShader (Debian's chromium ships
- * it) when VK_ICD_FILENAMES is unset. `reason` says why there is no device.
+ * it) when VK_ICD_FILENAMES is unset, so the default test run finds it with
+ * no setup. `reason` says why there is no device.
  */
 export interface TestGpu {
   device: GPUDevice | null;
@@ -42,10 +43,13 @@ export async function acquireTestGpu(): Promise<TestGpu> {
 }
 
 /**
- * Registers nothing and warns when there is no GPU, except under CI, where a
- * missing adapter is a failing test. Returns whether the GPU tests should run.
+ * The policy of every GPU test file: with a device, returns true and the
+ * file registers its tests. Without one, on a user's machine, it warns with
+ * the reason (which says what to install) and registers one skipped test
+ * naming it, so the run shows the skip; under CI (env CI set) a missing
+ * adapter is a failing test instead.
  */
-export function gpuAvailable(gpu: TestGpu, it: (name: string, fn: () => void) => void): boolean {
+export function gpuAvailable(gpu: TestGpu, it: TestRegistrar): boolean {
   if (gpu.device) return true;
   if (process.env.CI) {
     it('has a WebGPU adapter (required under CI)', () => {
@@ -53,6 +57,13 @@ export function gpuAvailable(gpu: TestGpu, it: (name: string, fn: () => void) =>
     });
   } else {
     console.warn(`skipping the WebGPU tests: ${gpu.reason}`);
+    it.skip(`WebGPU tests (skipped: no adapter; ${gpu.reason})`, () => {});
   }
   return false;
+}
+
+/** vitest's `it`, as far as gpuAvailable uses it. */
+export interface TestRegistrar {
+  (name: string, fn: () => void): void;
+  skip: (name: string, fn: () => void) => void;
 }
