@@ -30,6 +30,13 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const rows: Row[] = [];
   const checks: Check[] = [];
+  // A run cut short (`timeout` on a lent GPU machine sends SIGTERM) still prints the items it finished:
+  // a device run cannot be repeated at will.
+  process.once('SIGTERM', () => {
+    console.log(`INTERRUPTED (SIGTERM) after ${((performance.now() - t0) / 1000).toFixed(0)} s: only the finished items are below\n`);
+    console.log(formatReport(header, plan, rows, checks, args.frameworks));
+    process.exit(124);
+  });
   for (const item of args.items) {
     const result: ItemResult = await ITEM_RUNNERS[item](plan, args.frameworks);
     rows.push(...result.rows);

@@ -10,8 +10,40 @@ let installed: Promise<GPU> | null = null;
 /** Dawn aborts the process if the object create() returned is collected while a device lives: keep it. */
 let keep: GPU | null = null;
 
+/** What every framework asked of the GPU, counted at Dawn's entry points: the cost of a step that is not arithmetic. */
+export interface GpuCounts {
+  /** Compute dispatches (kernel launches). */
+  dispatches: number;
+  /** Queue submissions. */
+  submits: number;
+  /** Buffers mapped for reading (each a round trip to the GPU). */
+  reads: number;
+}
+
+const counts: GpuCounts = { dispatches: 0, submits: 0, reads: 0 };
+
+/** The counts so far (a copy); subtract two to count a span. */
+export function gpuCounts(): GpuCounts {
+  return { ...counts };
+}
+
+/** Wraps a method of a Dawn class so each call bumps a counter (one increment: nothing measurable beside a dispatch). */
+function countCalls(cls: unknown, method: string, key: keyof GpuCounts): void {
+  const proto = (cls as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const f = proto?.[method];
+  if (typeof f !== 'function') return;
+  proto![method] = function (this: unknown, ...args: unknown[]) {
+    counts[key]++;
+    return (f as (...a: unknown[]) => unknown).apply(this, args);
+  };
+}
+
 async function install(): Promise<GPU> {
   const { create, globals } = await import('webgpu');
+  const g = globals as Record<string, unknown>;
+  countCalls(g.GPUComputePassEncoder, 'dispatchWorkgroups', 'dispatches');
+  countCalls(g.GPUQueue, 'submit', 'submits');
+  countCalls(g.GPUBuffer, 'mapAsync', 'reads');
   // GPUBufferUsage, GPUMapMode, ... as globals, as in a browser (tfjs-backend-webgpu reads them).
   Object.assign(globalThis, globals);
   keep = create([]);

@@ -1,11 +1,12 @@
 import { agreement } from '../../checks';
 import { type TrainData, firstSamples, mnistTrain } from '../../data';
+import { type GpuCounts, gpuCounts } from '../../frameworks/gpu';
 import type { MlpPlan, Plan } from '../../plan';
 import { errorCell, errorLine, progress } from '../../run/outcome';
 import type { SessionFactory, TrainSession } from '../../run/session';
 import { extrapolate, stepsPerEpoch } from '../../stats';
 import { fmtNumber } from '../../table';
-import type { Cell, Check, Framework, ItemResult, Row } from '../../types';
+import { type Cell, type Check, DEVICE_OF, type Framework, type ItemResult, type Row } from '../../types';
 import { jaxMlp } from './jax';
 import { tfjsMlp } from './tfjs';
 import { tsdlMlp } from './tsdl';
@@ -43,8 +44,14 @@ interface Measured {
   warmupLoss?: number;
 }
 
+/** GPU calls per step over a span, as a footnote: where a step's time goes when the arithmetic is small. */
+function perStep(before: GpuCounts, after: GpuCounts, steps: number): string {
+  const each = (k: keyof GpuCounts) => fmtNumber((after[k] - before[k]) / steps);
+  return `per step: ${each('dispatches')} GPU dispatches, ${each('submits')} submits, ${each('reads')} read-backs`;
+}
+
 /** One framework's epoch at one batch size, and its mean step. */
-async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string): Promise<Measured> {
+async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string, gpu: boolean): Promise<Measured> {
   let session: TrainSession | undefined;
   try {
     session = await factory(data, batchSize, mlpWeights());
@@ -54,12 +61,14 @@ async function measure(factory: SessionFactory, data: TrainData, batchSize: numb
     const probe = plan.batches === undefined ? await session.train(plan.warmupBatches) : warm;
     const batches = batchesToTime(plan, total, probe.seconds);
     progress(`${label}: warm-up ${plan.warmupBatches} batches ${fmtNumber(warm.seconds)} s then ${fmtNumber(probe.seconds)} s (loss ${fmtNumber(warm.loss)}); timing ${batches} of ${total} batches`);
+    const before = gpuCounts();
     const run = await session.train(batches);
+    const calls = gpu ? perStep(before, gpuCounts(), batches) : undefined;
     const seconds = batches === total ? run.seconds : extrapolate(run.seconds, batches, total);
     const note = batches === total ? undefined : `extrapolated to a full epoch from ${batches} of ${total} batches`;
     const step = run.seconds / batches;
-    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step) → epoch ${fmtNumber(seconds)} s`);
-    return { epoch: { kind: 'time', seconds, note }, step: { kind: 'time', seconds: step }, warmupLoss: warm.loss };
+    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step${calls ? `; ${calls}` : ''}) → epoch ${fmtNumber(seconds)} s`);
+    return { epoch: { kind: 'time', seconds, note }, step: { kind: 'time', seconds: step, note: calls }, warmupLoss: warm.loss };
   } catch (e) {
     progress(errorLine(label, e));
     return { epoch: errorCell(e), step: errorCell(e) };
@@ -83,7 +92,7 @@ export async function mlpItem(plan: Plan, frameworks: readonly Framework[]): Pro
     const stepRow: Row = { work: `MNIST MLP train step, batch ${batchSize} (mean)`, unit: 'ms', cells: {} };
     const losses: Partial<Record<Framework, number>> = {};
     for (const fw of frameworks) {
-      const { epoch, step, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`);
+      const { epoch, step, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`, DEVICE_OF[fw] === 'gpu');
       row.cells[fw] = epoch;
       stepRow.cells[fw] = step;
       if (warmupLoss !== undefined) losses[fw] = warmupLoss;
