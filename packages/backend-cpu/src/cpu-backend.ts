@@ -17,7 +17,7 @@ import { elementwise } from './kernels/elementwise';
 import { type GemmContext, jsGemmContext } from './kernels/gemm';
 import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
-import { pool2d, pool2dGrad } from './kernels/pool';
+import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
 import { reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
@@ -62,6 +62,7 @@ export class CpuBackend implements Backend {
   private readonly wasm: WasmRuntime | null;
   private readonly alloc: Alloc;
   private readonly gemmCtx: GemmContext;
+  private readonly poolAccel: PoolAccel | undefined;
   /** Threads this backend's products may use. */
   readonly threads: number;
 
@@ -72,6 +73,7 @@ export class CpuBackend implements Backend {
     const heap = this.wasm?.heap;
     this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
     this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
+    this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
       rt === null
@@ -170,11 +172,11 @@ export class CpuBackend implements Backend {
   }
 
   pool2d(x: View, p: Pool2dParams): DataId {
-    return this.acct.wrap(pool2d(x, p, this.alloc));
+    return this.acct.wrap(pool2d(x, p, this.alloc, this.poolAccel));
   }
 
   pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId {
-    return this.acct.wrap(pool2dGrad(x, dy, p, this.alloc));
+    return this.acct.wrap(pool2dGrad(x, dy, p, this.alloc, this.poolAccel));
   }
 
   softmax(x: View, log: boolean): DataId {
@@ -187,6 +189,19 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
+}
+
+/** The wasm pooling kernels where the channels are a multiple of 4 and every array is in the heap. */
+function wasmPool(rt: WasmRuntime): PoolAccel {
+  return (kind, p, x, dy, out) => {
+    const arrays = [x, dy, out].filter((a): a is Float32Array => a !== null);
+    if (p.channels % 4 !== 0 || !arrays.every((a) => rt.heap.contains(a))) return false;
+    const g = [p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft];
+    if (kind === 'forward') (p.kind === 'max' ? rt.pool.maxPool : rt.pool.avgPool)((x as Float32Array).byteOffset, out.byteOffset, ...g);
+    else if (p.kind === 'max') rt.pool.maxPoolGrad((x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset, ...g);
+    else rt.pool.avgPoolGrad(out.byteOffset, (dy as Float32Array).byteOffset, ...g);
+    return true;
+  };
 }
 
 /** The geometry arguments of the wasm im2col / col2im, in their order. */

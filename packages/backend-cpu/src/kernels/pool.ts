@@ -2,6 +2,13 @@ import type { Pool2dParams, View } from '@tsdl/tensor';
 import { type Alloc, dense, jsAlloc } from '../data';
 
 /**
+ * A faster implementation of one pooling call (the wasm SIMD kernels): given
+ * dense input arrays and the output array, returns false when it cannot serve
+ * them (the JS loops below then run).
+ */
+export type PoolAccel = (kind: 'forward' | 'grad', p: Pool2dParams, x: Float32Array | null, dy: Float32Array | null, out: Float32Array) => boolean;
+
+/**
  * Max and average pooling over NHWC windows. Cells in the padding never win a
  * max and are not counted by the average (TensorFlow's 'same', PyTorch's
  * count_include_pad=False). The max gradient goes to the first maximum.
@@ -10,10 +17,11 @@ import { type Alloc, dense, jsAlloc } from '../data';
 // Loops stream over channels (NHWC keeps them adjacent) with per-channel state in reused arrays, and
 // compute window bounds inline: no allocation or builtin call (fill) per output cell.
 
-export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float32Array {
-  const x = dense(xv);
+export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc, accel?: PoolAccel): Float32Array {
+  const x = dense(xv) as Float32Array;
   const C = p.channels;
   const out = alloc('float32', p.batch * p.outH * p.outW * C, false) as Float32Array;
+  if (accel?.('forward', p, x, null, out)) return out;
   const isMax = p.kind === 'max';
   const acc = new Float64Array(C);
   let q = 0;
@@ -57,11 +65,12 @@ export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float
   return out;
 }
 
-export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams, alloc: Alloc = jsAlloc): Float32Array {
-  const dy = dense(dyv);
+export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams, alloc: Alloc = jsAlloc, accel?: PoolAccel): Float32Array {
+  const dy = dense(dyv) as Float32Array;
   const C = p.channels;
   const dx = alloc('float32', p.batch * p.inH * p.inW * C) as Float32Array;
-  const x = p.kind === 'max' ? dense(xv) : null;
+  const x = p.kind === 'max' ? (dense(xv) as Float32Array) : null;
+  if (accel?.('grad', p, x, dy, dx)) return dx;
   const best = new Float64Array(C);
   const at = new Int32Array(C);
   let q = 0;

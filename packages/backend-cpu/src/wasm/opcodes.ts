@@ -64,6 +64,7 @@ export const OP = {
   f32_add: 0x92,
   f32_sub: 0x93,
   f32_mul: 0x94,
+  f32_convert_i32_s: 0xb2,
   f32_convert_i32_u: 0xb3,
 } as const;
 
@@ -77,9 +78,12 @@ export const SIMD = {
   v128_store: 0x0b,
   v128_const: 0x0c,
   i8x16_shuffle: 0x0d,
+  i32x4_splat: 0x11,
   f32x4_splat: 0x13,
+  i32x4_extract_lane: 0x1b,
   f32x4_extract_lane: 0x1f,
   f32x4_replace_lane: 0x20,
+  i32x4_lt_s: 0x39,
   f32x4_eq: 0x41,
   f32x4_ne: 0x42,
   f32x4_lt: 0x43,
@@ -103,6 +107,7 @@ export const SIMD = {
   i16x8_narrow_i32x4_u: 0x86,
   i16x8_extend_low_i8x16_u: 0x89,
   i32x4_extend_low_i16x8_u: 0xa9,
+  i32x4_add: 0xae,
   f32x4_abs: 0xe0,
   f32x4_neg: 0xe1,
   f32x4_sqrt: 0xe3,
@@ -112,6 +117,8 @@ export const SIMD = {
   f32x4_div: 0xe7,
   f32x4_min: 0xe8,
   f32x4_max: 0xe9,
+  f32x4_pmin: 0xea,
+  f32x4_pmax: 0xeb,
   f32x4_convert_i32x4_u: 0xfb,
 } as const;
 

@@ -1,5 +1,6 @@
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
 import { type Im2colExports, im2colModuleBytes } from './im2col-module';
+import { type PoolExports, poolModuleBytes } from './pool-module';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
 
@@ -15,6 +16,8 @@ export interface WasmRuntime {
   elementwise: SimdElementwise;
   /** NHWC im2col / col2im kernels (operands must be heap views). */
   im2col: Im2colExports;
+  /** NHWC pooling kernels and gradients (operands must be heap views, channels a multiple of 4). */
+  pool: PoolExports;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -31,8 +34,10 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
   let rt = runtimes.get(mode);
   if (rt === undefined) {
     const heap = new WasmHeap(mode);
-    const im2col = new WebAssembly.Instance(new WebAssembly.Module(im2colModuleBytes(mode)), { env: { memory: heap.memory } }).exports as unknown as Im2colExports;
-    rt = { heap, gemm: new SimdGemm(heap), elementwise: new SimdElementwise(heap), im2col };
+    const instantiate = (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: heap.memory } }).exports;
+    const im2col = instantiate(im2colModuleBytes(mode)) as unknown as Im2colExports;
+    const pool = instantiate(poolModuleBytes(mode)) as unknown as PoolExports;
+    rt = { heap, gemm: new SimdGemm(heap), elementwise: new SimdElementwise(heap), im2col, pool };
     runtimes.set(mode, rt);
   }
   return rt;

@@ -1,0 +1,60 @@
+import type { Pool2dParams, View } from '@tsdl/tensor';
+import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
+import { describe, expect, it } from 'vitest';
+import { cpu, type CpuBackend } from '../src/index';
+
+/**
+ * The wasm SIMD pooling kernels (channels a multiple of 4) against the
+ * plain-JS kernels, which the conformance suite checks against float64
+ * loops: max results and max gradients must agree exactly (same winners,
+ * NaN, the sign of tied zeros), averages to float32 rounding.
+ */
+
+const simd = cpu({ name: 'pool-simd' });
+const js = cpu({ name: 'pool-js', simd: false });
+
+function geometry(kind: 'max' | 'avg', batch: number, inH: number, C: number, k: number, stride: number, pad: number): Pool2dParams {
+  const out = Math.floor((inH + 2 * pad - k) / stride) + 1;
+  return { kind, batch, inH, inW: inH, channels: C, outH: out, outW: out, kH: k, kW: k, strideH: stride, strideW: stride, padTop: pad, padLeft: pad };
+}
+
+/** Values with repeats (ties), ±0, and a few NaN and ±Infinity. */
+function values(n: number, seed: number): Float32Array {
+  const v = seededNumbers(n, seed, -2, 2).map((x) => Math.round(x * 2) / 2);
+  for (let i = 0; i < n; i += 7) v[i] = i % 2 ? -0 : 0;
+  for (let i = 3; i < n; i += 97) v[i] = NaN;
+  for (let i = 5; i < n; i += 89) v[i] = i % 2 ? Infinity : -Infinity;
+  return Float32Array.from(v);
+}
+
+function view(be: CpuBackend, a: Float32Array, shape: number[]): View {
+  return { data: be.write(a, 'float32'), dtype: 'float32', shape, strides: shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1)), offset: 0 };
+}
+
+const CASES: [string, Pool2dParams][] = [
+  ['max 2×2 stride 2, C=32', geometry('max', 2, 8, 32, 2, 2, 0)],
+  ['max 3×3 stride 2 pad 1, C=4', geometry('max', 3, 9, 4, 3, 2, 1)],
+  ['max 3×3 stride 1 pad 1, C=12', geometry('max', 1, 7, 12, 3, 1, 1)],
+  ['avg 2×2 stride 2, C=8', geometry('avg', 2, 8, 8, 2, 2, 0)],
+  ['avg 3×3 stride 2 pad 1, C=4', geometry('avg', 2, 9, 4, 3, 2, 1)],
+];
+
+describe.each(CASES)('pooling %s', (_, p) => {
+  const x = values(p.batch * p.inH * p.inW * p.channels, 31);
+  const dy = Float32Array.from(seededNumbers(p.batch * p.outH * p.outW * p.channels, 32));
+  const xShape = [p.batch, p.inH, p.inW, p.channels];
+  const yShape = [p.batch, p.outH, p.outW, p.channels];
+
+  it('forward agrees with the JS kernel', () => {
+    const a = simd.readSync(simd.pool2d(view(simd, x, xShape), p));
+    const b = js.readSync(js.pool2d(view(js, x, xShape), p));
+    if (p.kind === 'max') expect(Array.from(a).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(Array.from(b).map((v) => Object.is(v, -0) ? '-0' : v));
+    else expectAllClose(a, b, { atol: 1e-6, rtol: 1e-6 });
+  });
+
+  it('gradient agrees with the JS kernel', () => {
+    const a = simd.readSync(simd.pool2dGrad(view(simd, x, xShape), view(simd, dy, yShape), p));
+    const b = js.readSync(js.pool2dGrad(view(js, x, xShape), view(js, dy, yShape), p));
+    expectAllClose(a, b, p.kind === 'max' ? { atol: 0, rtol: 0 } : { atol: 1e-6, rtol: 1e-6 });
+  });
+});
