@@ -39,7 +39,7 @@ const rules = new Map<string, RuleEntry>();
 export const NON_DIFFERENTIABLE = new Set([
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalNot',
   'sign', 'floor', 'ceil', 'round', 'argmax', 'argmin', 'all', 'any',
-  'conv2dGradInput', 'conv2dGradFilter', 'pool2dGrad',
+  'conv2dGradInput', 'conv2dGradFilter', 'pool2dGrad', 'softmaxCrossEntropyGrad',
 ]);
 
 /** A rule with the tensors it reads (both by default). */

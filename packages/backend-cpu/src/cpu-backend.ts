@@ -20,6 +20,7 @@ import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
 import { reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
+import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
 import { hardwareThreads } from './wasm/worker-pool';
 
@@ -181,6 +182,14 @@ export class CpuBackend implements Backend {
 
   softmax(x: View, log: boolean): DataId {
     return this.acct.wrap(softmax(x, log, this.alloc));
+  }
+
+  softmaxCrossEntropy(logits: View, labels: View, sparse: boolean): DataId {
+    return this.acct.wrap(softmaxCrossEntropy(logits, labels, sparse, this.alloc));
+  }
+
+  softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId {
+    return this.acct.wrap(softmaxCrossEntropyGrad(logits, labels, dy, sparse, this.alloc));
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {

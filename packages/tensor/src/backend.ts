@@ -136,6 +136,21 @@ export interface Backend {
   /** Softmax (or log-softmax) over the last axis, numerically stable. */
   softmax(x: View, log: boolean): DataId;
   /**
+   * Optional fused softmax cross-entropy over the rows of `logits` [N, C]
+   * (float32): loss[n] = logSumExp(x[n]) − x[n, labels[n]] when `sparse`
+   * (labels int32 [N]; an index outside [0, C) gives NaN), else
+   * Σ_c labels[n, c]·(logSumExp(x[n]) − x[n, c]) (labels float32 [N, C]).
+   * Returns float32 [N]. Without it the frontend composes logSoftmax and a sum.
+   */
+  softmaxCrossEntropy?(logits: View, labels: View, sparse: boolean): DataId;
+  /**
+   * Optional gradient of softmaxCrossEntropy with respect to the logits:
+   * dx[n, c] = (softmax(x[n])_c · S − t[n, c]) · dy[n], with t the one-hot row
+   * (sparse) or the label row and S = Σ_c t[n, c] (1 when sparse; an index
+   * outside [0, C) gives NaN). dy is float32 [N]. Returns float32 [N, C].
+   */
+  softmaxCrossEntropyGrad?(logits: View, labels: View, dy: View, sparse: boolean): DataId;
+  /**
    * `size` float32 values of a counter-based stream: element i depends only on
    * (key, i), so results are reproducible and identical on every backend that
    * follows `randomUniform` / `randomNormal` in random.ts.

@@ -1,4 +1,19 @@
-import { type Tensor, conv2dGradFilter, conv2dGradInput, exp, mul, pool2dGrad, sub, sum } from '@tsdl/tensor';
+import {
+  type Tensor,
+  conv2dGradFilter,
+  conv2dGradInput,
+  exp,
+  isGradEnabled,
+  logSoftmax,
+  mul,
+  neg,
+  pool2dGrad,
+  softmaxCrossEntropyGrad,
+  softmaxCrossEntropyGradComposed,
+  sub,
+  sum,
+  unsqueeze,
+} from '@tsdl/tensor';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of softmax, convolution and pooling. */
@@ -7,6 +22,22 @@ export const nnRules: RuleTable = {
   softmax: rule((dy, { output }) => [mul(output, sub(dy, sum(mul(dy, output), -1, true)))], { inputs: false }),
   // dx = dy − softmax(x) · Σ dy
   logSoftmax: rule((dy, { output }) => [sub(dy, mul(exp(output), sum(dy, -1, true)))], { inputs: false }),
+  // dx = (softmax(x)·Σt − t)·dy: one fused kernel, or differentiable ops under createGraph
+  // (the fused kernel is not itself differentiable). Probability labels: dt = −logSoftmax(x)·dy.
+  softmaxCrossEntropy: rule(
+    (dy, { inputs: [x, t], attrs, needs }) => {
+      const logits = x as Tensor;
+      const labels = t as Tensor;
+      const dx = !needs[0]
+        ? null
+        : isGradEnabled()
+          ? softmaxCrossEntropyGradComposed(logits, labels, dy, attrs.sparse)
+          : softmaxCrossEntropyGrad(logits, labels, dy);
+      const dt = needs[1] ? mul(neg(logSoftmax(logits, -1)), unsqueeze(dy, -1)) : null;
+      return [dx, dt];
+    },
+    { output: false },
+  ),
   conv2d: rule(
     (dy, { inputs: [x, w], attrs, needs }) => [
       needs[0] ? conv2dGradInput(dy, w as Tensor, attrs.params) : null,

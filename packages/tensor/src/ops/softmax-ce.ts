@@ -1,0 +1,115 @@
+import type { Backend } from '../backend';
+import { dispatch, setGradEnabled, wrap } from '../engine';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { tidy } from '../memory';
+import type { Tensor } from '../tensor';
+import { cast, mul, neg, sub, where } from './elementwise';
+import { logSoftmax, softmax } from './nn';
+import { sum } from './reduce';
+import { oneHot, unsqueeze } from './shape';
+
+/**
+ * Fused softmax cross-entropy: one kernel forward and one backward where the
+ * backend has `softmaxCrossEntropy` / `softmaxCrossEntropyGrad`, else the same
+ * values composed from logSoftmax, a mask and a row sum (still recorded as one
+ * op, so its gradient rule is the fused one either way).
+ */
+
+/** Whether labels are class indices (int32 [N]) or probabilities (float32 [N, C]); throws on anything else. */
+function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
+  if (logits.rank !== 2) throw new ShapeError(`${op}: logits must be 2-D [N, C], got shape ${fmtShape(logits.shape)}`);
+  if (logits.dtype !== 'float32') throw new DTypeError(`${op}: logits must be float32, got ${logits.dtype}`);
+  const [n, c] = logits.shape;
+  if (c === 0) throw new ShapeError(`${op}: logits of shape ${fmtShape(logits.shape)} have no classes`);
+  if (labels.dtype === 'int32') {
+    if (labels.rank !== 1 || labels.shape[0] !== n) {
+      throw new ShapeError(`${op}: int32 class labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape [${n}]`);
+    }
+    return true;
+  }
+  if (labels.dtype === 'float32') {
+    if (labels.rank !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
+      throw new ShapeError(`${op}: float32 probability labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape ${fmtShape(logits.shape)}`);
+    }
+    return false;
+  }
+  throw new DTypeError(`${op}: labels must be int32 class indices [N] or float32 probabilities [N, C], got ${labels.dtype} of shape ${fmtShape(labels.shape)}`);
+}
+
+/** Class indices outside [0, C) throw where reading is synchronous (the CPU); kernels elsewhere give NaN for them. */
+function checkRange(op: string, labels: Tensor, classes: number): void {
+  if (!labels.backend.readSync || labels.size === 0) return;
+  const v = labels.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    if (!(v[i] >= 0 && v[i] < classes)) {
+      throw new ArgumentError(`${op}: label ${v[i]} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`);
+    }
+  }
+}
+
+/** Runs a composed fallback inside a dispatch without recording its parts (the op itself is recorded). */
+function unrecorded(fn: () => Tensor): Tensor {
+  const prev = setGradEnabled(false);
+  try {
+    return tidy(fn);
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+/** The per-class target rows: one-hot for indices (0/1 float32), else the labels themselves. */
+function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
+  return sparse ? oneHot(labels, classes) : labels;
+}
+
+/**
+ * Per-example softmax cross-entropy: logits [N, C] float32, labels int32 [N]
+ * (class indices) or float32 [N, C] (probabilities, e.g. one-hot) → float32 [N].
+ * Computed as logSumExp(x) − x[label] (or Σ_c t_c·(logSumExp(x) − x_c)), so
+ * large logits do not overflow. Index labels outside [0, C) throw on backends
+ * that read synchronously and give NaN on the others.
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  const op = 'softmaxCrossEntropy';
+  const sparse = checkArgs(op, logits, labels);
+  if (sparse) checkRange(op, labels, logits.shape[1]);
+  return dispatch(op, [logits, labels], { sparse }, (backend) => {
+    if (backend.softmaxCrossEntropy) {
+      return wrap(backend, backend.softmaxCrossEntropy(logits.view(), labels.view(), sparse), [logits.shape[0]], 'float32');
+    }
+    return unrecorded(() => {
+      const logp = logSoftmax(logits, -1);
+      // where, not mul: a −Infinity log-probability of a class with zero weight must not make 0·∞ = NaN for index labels.
+      const picked = sparse ? where(cast(oneHot(labels, logits.shape[1]), 'bool'), logp, 0) : mul(labels, logp);
+      return neg(sum(picked, -1));
+    });
+  });
+}
+
+/**
+ * d softmaxCrossEntropy / d logits for the cotangent dy [N]:
+ * (softmax(x)·Σ_c t_c − t)·dy (used by autograd; not itself differentiable).
+ */
+export function softmaxCrossEntropyGrad(logits: Tensor, labels: Tensor, dy: Tensor): Tensor {
+  const op = 'softmaxCrossEntropyGrad';
+  const sparse = checkArgs(op, logits, labels);
+  if (dy.dtype !== 'float32' || dy.rank !== 1 || dy.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${op}: dy must be float32 [${logits.shape[0]}], got ${dy.dtype} of shape ${fmtShape(dy.shape)}`);
+  }
+  return dispatch(op, [logits, labels, dy], { sparse }, (backend: Backend) => {
+    if (backend.softmaxCrossEntropyGrad) {
+      return wrap(backend, backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse), logits.shape, 'float32');
+    }
+    return unrecorded(() => softmaxCrossEntropyGradComposed(logits, labels, dy, sparse));
+  });
+}
+
+/** The gradient from differentiable ops (for the fallback, and for createGraph where it must itself be differentiable). */
+export function softmaxCrossEntropyGradComposed(logits: Tensor, labels: Tensor, dy: Tensor, sparse: boolean): Tensor {
+  return tidy(() => {
+    const t = targetRows(labels, logits.shape[1], sparse);
+    const p = softmax(logits, -1);
+    const scaled = sparse ? p : mul(p, sum(t, -1, true));
+    return mul(sub(scaled, t), unsqueeze(dy, -1));
+  });
+}
