@@ -23,6 +23,7 @@ import { pool2d, pool2dGrad } from './kernels/pool';
 import { random } from './kernels/random';
 import { reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
+import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import type { Kernel, KernelDef } from './runtime';
 import { Runtime } from './runtime';
 
@@ -257,6 +258,16 @@ export class WebGpuBackend implements Backend, Device {
   softmax(x: View, log: boolean): DataId {
     this.enter(log ? 'logSoftmax' : 'softmax');
     return softmax(this, x, log);
+  }
+
+  softmaxCrossEntropy(logits: View, labels: View, sparse: boolean): DataId {
+    this.enter('softmaxCrossEntropy');
+    return softmaxCrossEntropy(this, logits, labels, sparse);
+  }
+
+  softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId {
+    this.enter('softmaxCrossEntropyGrad');
+    return softmaxCrossEntropyGrad(this, logits, labels, dy, sparse);
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {
