@@ -26,8 +26,12 @@ const PAGE = 65536;
  * that starts inside a block and ends up to 12 bytes past it.
  */
 const SLACK = 64;
-/** 4 GiB: the wasm32 limit. A shared memory must declare a maximum; it reserves address space, not memory. */
-const MAX_PAGES = 65536;
+/**
+ * 4 GiB, the wasm32 limit, then smaller: a shared memory must declare a
+ * maximum and reserves address space for it, which a 32-bit or mobile browser
+ * may refuse for 4 GiB.
+ */
+const MAX_PAGES = [65536, 32768, 16384, 8192];
 
 /**
  * Every block extends at least this far past its request, so a SIMD kernel may
@@ -57,11 +61,24 @@ export class WasmHeap {
   /** Every buffer object the memory has exposed: a view belongs to the heap if its buffer is one of them. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private current: ArrayBufferLike;
+  private readonly maxPages: number;
 
   constructor(shared: boolean, initialBytes = 16 << 20) {
     const initial = Math.ceil(initialBytes / PAGE);
     this.shared = shared;
-    this.memory = shared ? new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
+    let memory: WebAssembly.Memory | null = null;
+    let maxPages = 0;
+    for (const maximum of MAX_PAGES) {
+      try {
+        memory = new WebAssembly.Memory({ initial, maximum, shared });
+        maxPages = maximum;
+        break;
+      } catch (e) {
+        if (maximum === MAX_PAGES[MAX_PAGES.length - 1]) throw e;
+      }
+    }
+    this.memory = memory as WebAssembly.Memory;
+    this.maxPages = maxPages;
     this.current = this.memory.buffer;
     this.buffers.add(this.current);
   }
@@ -93,7 +110,7 @@ export class WasmHeap {
       // Grow by at least a quarter of the current size so a growing model does not grow page by page.
       const pages = Math.max(Math.ceil((end + SLACK - have) / PAGE), Math.ceil(have / PAGE / 4));
       try {
-        this.memory.grow(Math.min(pages, MAX_PAGES - have / PAGE));
+        this.memory.grow(Math.min(pages, this.maxPages - have / PAGE));
       } catch (e) {
         throw new RangeError(`cpu backend: cannot grow WebAssembly memory to ${end} bytes (${(e as Error).message})`);
       }
