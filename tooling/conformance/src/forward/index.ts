@@ -10,6 +10,7 @@ import { registerNetwork } from './network';
 import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
+import { registerSoftmaxCrossEntropy } from './softmax-ce';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -27,6 +28,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerShape();
     registerMovement(ctx.sync);
     registerNetwork();
+    registerSoftmaxCrossEntropy(ctx.sync);
     registerCreation();
     registerReading(ctx.sync);
   });

@@ -1,5 +1,5 @@
-import { type Conv2dOptions, type Pool2dOptions, avgPool2d, conv2d, logSoftmax, maxPool2d, mul, softmax } from '@tsdl/tensor';
-import { distinct, rnd, transposed } from './data';
+import { type Conv2dOptions, type Pool2dOptions, avgPool2d, conv2d, logSoftmax, maxPool2d, mul, softmax, softmaxCrossEntropy, sum, tensor } from '@tsdl/tensor';
+import { distinct, ints, positive, rnd, transposed } from './data';
 import { type GradCase, type GradTable, gc } from './types';
 
 /**
@@ -35,7 +35,29 @@ function poolCases(op: typeof maxPool2d, make: typeof rnd): GradCase[] {
   ];
 }
 
+/** Probability rows summing to 1 (positive weights, normalised). */
+const probs = (n: number, c: number, seed: number) => {
+  const w = positive([n, c], seed);
+  return w.div(sum(w, -1, true));
+};
+
+function softmaxCrossEntropyCases(): GradCase[] {
+  return [
+    gc('index labels, [3,4]', () => [rnd([3, 4], 51, { lo: -2, hi: 2 })], (x) => softmaxCrossEntropy(x, ints([2, 0, 3]))),
+    gc('index labels, transposed view [4,3]', () => [transposed([4, 3], 52, { lo: -2, hi: 2 })], (x) => softmaxCrossEntropy(x, ints([1, 2, 0, 1]))),
+    gc('index labels, C = 1', () => [rnd([2, 1], 53)], (x) => softmaxCrossEntropy(x, ints([0, 0]))),
+    gc('index labels, large logits (±50 around 1e3)', () => [rnd([2, 3], 54, { lo: 950, hi: 1050 })], (x) => softmaxCrossEntropy(x, ints([1, 2])), {
+      // float32 spaces values near 1e3 by 6e-5: a larger step keeps the central difference above that rounding.
+      eps: 0.25,
+    }),
+    gc('probability labels, gradient to logits and labels', () => [rnd([3, 4], 55, { lo: -2, hi: 2 }), probs(3, 4, 56)], (x, t) => softmaxCrossEntropy(x, t)),
+    gc('unnormalised probability labels (Σt ≠ 1)', () => [rnd([2, 3], 57, { lo: -2, hi: 2 }), positive([2, 3], 58)], (x, t) => softmaxCrossEntropy(x, t)),
+    gc('composed: weighted mean over rows', () => [rnd([3, 5], 59, { lo: -2, hi: 2 })], (x) => mul(softmaxCrossEntropy(x, ints([4, 0, 2])), tensor([0.5, 2, -1])).sum()),
+  ];
+}
+
 export const nnCases: GradTable = {
+  softmaxCrossEntropy: softmaxCrossEntropyCases(),
   softmax: softmaxCases(softmax),
   logSoftmax: softmaxCases(logSoftmax),
   conv2d: [

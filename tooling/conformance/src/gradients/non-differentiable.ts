@@ -22,6 +22,7 @@ import {
   pool2dGrad,
   round,
   sign,
+  softmaxCrossEntropyGrad,
   tensor,
 } from '@tsdl/tensor';
 
@@ -65,4 +66,5 @@ export const nonDifferentiableCalls: Record<string, (x: Tensor) => Tensor> = {
   conv2dGradInput: (x) => conv2dGradInput(window(x), tensor([0.5, -1, 2, 0.25], [2, 2, 1, 1]), CONV),
   conv2dGradFilter: (x) => conv2dGradFilter(x, tensor([1, -2, 0.5, 3], [1, 2, 2, 1]), CONV),
   pool2dGrad: (x) => pool2dGrad(x, window(x), POOL),
+  softmaxCrossEntropyGrad: (x) => softmaxCrossEntropyGrad(x.reshape([3, 3]), tensor([2, 0, 1], [3], 'int32'), tensor([1, -0.5, 2])),
 };
