@@ -9,8 +9,16 @@ const DEFAULTS = { epochs: 10, batchSize: 32 };
 async function main(): Promise<void> {
   const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
   if (args.help) return console.log(usage('node apps/binary-classification/dist/main.js', DEFAULTS));
-  const backend = await useBackend(args.backend);
-  console.log(`tsdl binary classification on the ${backend.name} backend: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
+  const { description, close } = await useBackend(args.backend);
+  try {
+    await run(args, description);
+  } finally {
+    close();
+  }
+}
+
+async function run(args: ReturnType<typeof parseAppArgs>, description: string): Promise<void> {
+  console.log(`tsdl binary classification on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
   console.log(`data: ${DIM}-d standard Gaussian inputs labelled by a random hyperplane through the origin (10,000 to train, ${TEST_SIZE.toLocaleString('en-US')} held out)`);
   const t0 = performance.now();
   const { test, majorityBaseline, trainAccuracy } = await trainBinary(args);

@@ -5,17 +5,19 @@ import { argmax, eq, tidy } from '@tsdl/tensor';
 import { batchTensors } from './data';
 
 /** The fraction of `split` the model classifies correctly (inference mode, no graph recorded). */
-export function accuracy(model: Module, split: MnistArrays, batchSize = 1000): number {
+export async function accuracy(model: Module, split: MnistArrays, batchSize = 1000): Promise<number> {
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
   for (const idx of batches(split.count, { batchSize })) {
-    correct += noGrad(() =>
+    const batchCorrect = noGrad(() =>
       tidy(() => {
         const { x, y } = batchTensors(split, idx);
-        return eq(argmax(model.call(x), -1), y).cast('int32').sum().item();
+        return eq(argmax(model.call(x), -1), y).cast('int32').sum();
       }),
     );
+    correct += (await batchCorrect.data())[0]; // an async read: a GPU has no synchronous one
+    batchCorrect.dispose();
   }
   model.train(wasTraining);
   return correct / split.count;

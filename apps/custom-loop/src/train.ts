@@ -1,8 +1,8 @@
-import { backward } from '@tsdl/autograd';
+import { backward, noGrad } from '@tsdl/autograd';
 import { batches, readMnistArrays } from '@tsdl/data-mnist';
 import { crossEntropy } from '@tsdl/nn';
 import { Adam } from '@tsdl/optim';
-import { memory, seed as seedAll, tidy } from '@tsdl/tensor';
+import { memory, seed as seedAll, tidy, zeros } from '@tsdl/tensor';
 import { batchTensors } from './data';
 import { accuracy } from './evaluate';
 import { buildMlp } from './model';
@@ -51,21 +51,25 @@ export async function trainCustomLoop(o: LoopOptions): Promise<LoopResult> {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
       model.train();
-      let lossSum = 0;
+      // The epoch's loss is summed on the device and read once at the end: reading
+      // it every step would make a GPU wait for each step before queuing the next.
+      const lossSum = zeros([]).keep();
       for (const idx of batches(train.count, { batchSize: o.batchSize, shuffle: true, seed: o.seed + epoch })) {
-        lossSum += tidy(() => {
+        tidy(() => {
           const { x, y } = batchTensors(train, idx);
           const loss = crossEntropy(model.call(x), y);
           backward(loss);
           optimizer.step();
           optimizer.zeroGrad();
-          // A number leaves the tidy; every tensor made in this step is freed.
-          return loss.item() * idx.length;
+          // assign takes the new sum's storage; every tensor made in this step is freed by the tidy.
+          noGrad(() => lossSum.assign(lossSum.add(loss.mul(idx.length))));
         });
         tensorsAfterStep.push(memory().numTensors);
       }
+      const loss = (await lossSum.data())[0] / train.count;
+      lossSum.dispose();
       const seconds = (performance.now() - t0) / 1000;
-      const result = { epoch: epoch + 1, loss: lossSum / train.count, seconds, testAccuracy: accuracy(model, test) };
+      const result = { epoch: epoch + 1, loss, seconds, testAccuracy: await accuracy(model, test) };
       epochs.push(result);
       o.onEpoch?.(result);
     }

@@ -20,7 +20,7 @@ export interface FitResult {
  * Fits y = w·x + b to noisy samples of a known line by gradient descent on the
  * mean squared error, using autograd for the gradients.
  */
-export function fitLine(options: FitOptions = {}): FitResult {
+export async function fitLine(options: FitOptions = {}): Promise<FitResult> {
   const { trueWeight = 3, trueBias = 2, samples = 256, steps = 200, learningRate = 0.1, seed = 0 } = options;
   seedAll(seed);
   const x = randn([samples, 1]);
@@ -29,22 +29,26 @@ export function fitLine(options: FitOptions = {}): FitResult {
   const b = zeros([1]);
   w.requiresGrad = true;
   b.requiresGrad = true;
-  let loss = NaN;
+  let lastLoss: Tensor | null = null;
   for (let step = 0; step < steps; step++) {
-    tidy(() => {
+    lastLoss?.dispose();
+    // The last step's loss leaves the tidy and is read once at the end (reads are
+    // async: a GPU has none that is synchronous, and one per step would stall it).
+    lastLoss = tidy(() => {
       const pred = x.matmul(w).add(b);
       const l = pred.sub(y).square().mean();
       backward(l);
-      if (step === steps - 1) loss = l.item();
       noGrad(() => {
         w.assign(w.sub((w.grad as Tensor).mul(learningRate)));
         b.assign(b.sub((b.grad as Tensor).mul(learningRate)));
       });
       w.zeroGrad();
       b.zeroGrad();
+      return l.detach();
     });
   }
-  const result = { weight: w.item(), bias: b.item(), loss };
-  for (const t of [x, y, w, b]) t.dispose();
+  const loss = lastLoss ? (await lastLoss.data())[0] : NaN;
+  const result = { weight: (await w.data())[0], bias: (await b.data())[0], loss };
+  for (const t of [x, y, w, b, lastLoss]) t?.dispose();
   return result;
 }

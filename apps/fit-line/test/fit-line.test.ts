@@ -8,9 +8,9 @@ describe('fit-line app', () => {
     setBackend(cpu());
   });
 
-  it('recovers the true weight and bias of a noisy line', () => {
+  it('recovers the true weight and bias of a noisy line', async () => {
     const before = memory().numTensors;
-    const r = fitLine({ trueWeight: -1.5, trueBias: 0.75, steps: 300, seed: 7 });
+    const r = await fitLine({ trueWeight: -1.5, trueBias: 0.75, steps: 300, seed: 7 });
     expect(r.weight).toBeCloseTo(-1.5, 1);
     expect(r.bias).toBeCloseTo(0.75, 1);
     // The noise has std 0.1, so the best achievable MSE is about 0.01.

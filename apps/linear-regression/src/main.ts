@@ -12,11 +12,19 @@ const fmt = (v: number): string => (v >= 0 ? ' ' : '') + v.toFixed(4);
 async function main(): Promise<void> {
   const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
   if (args.help) return console.log(usage('node apps/linear-regression/dist/main.js', DEFAULTS));
-  const backend = await useBackend(args.backend);
-  console.log(`tsdl linear regression on the ${backend.name} backend: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
+  const { description, close } = await useBackend(args.backend);
+  try {
+    await run(args, description);
+  } finally {
+    close();
+  }
+}
+
+async function run(args: ReturnType<typeof parseAppArgs>, description: string): Promise<void> {
+  console.log(`tsdl linear regression on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
   console.log(`data: 1,000 samples of y = x·w_true + b_true + N(0, ${NOISE_STD}²), x ~ N(0, I_${TRUE_WEIGHTS.length})`);
   const t0 = performance.now();
-  const { learned, leastSquares, epochLosses } = trainLinearRegression(args);
+  const { learned, leastSquares, epochLosses } = await trainLinearRegression(args);
   console.log(`trained in ${((performance.now() - t0) / 1000).toFixed(2)}s; final MSE ${epochLosses.at(-1)?.toFixed(5)} (the noise variance is ${(NOISE_STD ** 2).toFixed(5)})`);
   console.log('');
   console.log('             learned   least-sq      true');

@@ -30,7 +30,7 @@ export interface RegressionResult {
  * (each batch's gradient is noisy); annealing the rate to 0 (cosine schedule,
  * stepped per batch) lets it settle on the least-squares solution.
  */
-export function trainLinearRegression(o: RegressionOptions): RegressionResult {
+export async function trainLinearRegression(o: RegressionOptions): Promise<RegressionResult> {
   seedAll(o.seed);
   const n = o.samples ?? 1000;
   const d = TRUE_WEIGHTS.length;
@@ -53,11 +53,14 @@ export function trainLinearRegression(o: RegressionOptions): RegressionResult {
         });
         schedule.step();
       }
-      epochLosses.push(tidy(() => mseLoss(model.call(x), y).item()));
+      // Reads are async (a GPU has no synchronous read); one per epoch.
+      const epochLoss = tidy(() => mseLoss(model.call(x), y));
+      epochLosses.push((await epochLoss.data())[0]);
+      epochLoss.dispose();
     }
-    const w = model.weight.dataSync(); // [1, d], PyTorch's [out, in] layout
-    const learned = { weights: Array.from(w), bias: (model.bias as NonNullable<typeof model.bias>).item() };
-    return { learned, leastSquares: leastSquares(x.dataSync(), y.dataSync(), n, d), epochLosses };
+    const w = await model.weight.data(); // [1, d], PyTorch's [out, in] layout
+    const learned = { weights: Array.from(w), bias: (await (model.bias as NonNullable<typeof model.bias>).data())[0] };
+    return { learned, leastSquares: leastSquares(await x.data(), await y.data(), n, d), epochLosses };
   } finally {
     optimizer.dispose();
     model.dispose();

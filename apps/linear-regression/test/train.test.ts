@@ -8,7 +8,7 @@ describe('linear-regression', () => {
   it('SGD lands within 2.5e-3 of the float64 least-squares solution in 20 epochs', async () => {
     await useBackend('cpu');
     const before = memory().numTensors;
-    const { learned, leastSquares, epochLosses } = trainLinearRegression({ epochs: 20, batchSize: 32, seed: 0 });
+    const { learned, leastSquares, epochLosses } = await trainLinearRegression({ epochs: 20, batchSize: 32, seed: 0 });
     // Seeds 0-4 end 4.8e-4 to 1.4e-3 from least squares; SGD without the annealed rate ends 6e-3 to 1e-2 away.
     TRUE_WEIGHTS.forEach((_, i) => expect(Math.abs(learned.weights[i] - leastSquares.weights[i])).toBeLessThan(2.5e-3));
     expect(Math.abs(learned.bias - leastSquares.bias)).toBeLessThan(2.5e-3);

@@ -22,7 +22,7 @@ export function parseAppArgs(argv: string[], defaults: { epochs: number; batchSi
     },
   });
   if (values.help) {
-    console.log('options: --backend cpu  --epochs N  --batch-size N  --seed N  --limit N (train on the first N samples)');
+    console.log('options: --backend cpu|webgpu  --epochs N  --batch-size N  --seed N  --limit N (train on the first N samples)');
     process.exit(0);
   }
   const int = (name: string, v: string | undefined, d: number): number => {

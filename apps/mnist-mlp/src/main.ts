@@ -4,10 +4,21 @@ import { parseAppArgs } from './args';
 import { useBackend } from './backend';
 import { trainMnistMlp } from './train';
 
-const args = parseAppArgs(process.argv.slice(2), { epochs: 5, batchSize: 32 });
-const backend = await useBackend(args.backend);
-console.log(`tsdl MNIST MLP on the ${backend.name} backend: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
-const { test, epochSeconds } = await trainMnistMlp(args);
-console.log(`epoch times: ${epochSeconds.map((s) => `${s.toFixed(1)}s`).join(', ')}`);
-console.log(`test loss: ${test.loss.toFixed(4)}`);
-console.log(`test accuracy: ${(test.accuracy * 100).toFixed(2)}%`);
+async function main(): Promise<void> {
+  const args = parseAppArgs(process.argv.slice(2), { epochs: 5, batchSize: 32 });
+  const { description, close } = await useBackend(args.backend);
+  try {
+    console.log(`tsdl MNIST MLP on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
+    const { test, epochSeconds } = await trainMnistMlp(args);
+    console.log(`epoch times: ${epochSeconds.map((s) => `${s.toFixed(1)}s`).join(', ')}`);
+    console.log(`test loss: ${test.loss.toFixed(4)}`);
+    console.log(`test accuracy: ${(test.accuracy * 100).toFixed(2)}%`);
+  } finally {
+    close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`mnist-mlp: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,6 +1,6 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
-import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, tidy, zeros } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, tidy } from '@tsdl/tensor';
 import { Callback, type TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import { type LossFn, type LossSpec, resolveLoss } from '../losses';
@@ -8,6 +8,7 @@ import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
 import { permutation, takeRows } from './batches';
+import { RunningSums, readInterval } from './running-sums';
 import { type SummaryRow, formatSummary } from './summary';
 
 export interface CompileArgs {
@@ -29,6 +30,12 @@ export interface FitArgs {
   /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   initialEpoch?: number;
+  /**
+   * Batches between reads of the loss and metrics from the device: default 1
+   * on a backend with synchronous reads (the CPU), 20 otherwise (a GPU). On a
+   * GPU, onBatchEnd runs only at these reads (see the README, "Reads").
+   */
+  readEvery?: number;
 }
 
 /** What fit returns: per-epoch values of the loss, the metrics and their 'val_' counterparts. */
@@ -198,8 +205,13 @@ export abstract class Model extends LayerBase implements TrainingModel {
     const steps = Math.ceil(nTrain / batchSize);
     const callbacks = args.callbacks ?? [];
     const progress = progressFor(args.verbose ?? 1);
-    // Batch logs cost a device read: take them only for callbacks that use them,
-    // and for a live progress bar at most every 100 ms.
+    // Reading the running sums makes the host wait for the device. With
+    // synchronous reads (CPU) that is a copy: batch logs are read every batch
+    // for callbacks that want them, and for a live bar at most every 100 ms.
+    // Otherwise (GPU) they are read every `interval` batches and at the end of
+    // the epoch, wanted or not: the read also keeps the host from queuing an
+    // epoch of work ahead of the device. onBatchEnd runs at those reads.
+    const interval = readInterval(x.backend, args.readEvery, `${this.name}.fit`);
     const callbacksWantBatchLogs = callbacks.some((cb) => cb.onBatchEnd !== Callback.prototype.onBatchEnd);
     let lastRead = 0;
     const history = new History();
@@ -213,14 +225,8 @@ export abstract class Model extends LayerBase implements TrainingModel {
         await progress?.epochBegin(epoch, epochs, steps);
         this.train();
         const order = args.shuffle === false ? null : permutation(nTrain, (args.seed ?? 0) + epoch);
-        // Running sums live on the device; they are read only when a log is needed.
-        const sums = [zeros([]).keep(), ...c.metrics.map(() => zeros([]).keep())];
-        let seen = 0;
-        const read = async (): Promise<Logs> => {
-          const logs: Logs = { loss: (await sums[0].data())[0] / seen };
-          for (let i = 0; i < c.metrics.length; i++) logs[c.metrics[i].name] = (await sums[i + 1].data())[0] / seen;
-          return logs;
-        };
+        const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
+        let logs: Logs | null = null;
         for (let s = 0; s < steps && !this.stopTraining; s++) {
           for (const cb of callbacks) await cb.onBatchBegin(s);
           const start = s * batchSize;
@@ -229,25 +235,29 @@ export abstract class Model extends LayerBase implements TrainingModel {
           const yb = takeRows(yTrain, start, end, order);
           const { loss, metricSums } = this.step(xb, yb);
           const m = end - start;
-          // assign shares the new value's storage; the tidy frees the temporary handles (the sums are kept).
-          noGrad(() =>
-            tidy(() => {
-              sums[0].assign(sums[0].add(loss.mul(m)));
-              metricSums.forEach((t, i) => sums[i + 1].assign(sums[i + 1].add(t)));
-            }),
-          );
-          dispose([xb, yb, loss, metricSums]);
-          seen += m;
-          const now = performance.now();
-          if (callbacksWantBatchLogs || (progress?.wantsBatchLogs && (now - lastRead > 100 || s === steps - 1))) {
-            lastRead = now;
-            const logs = await read();
+          const lossSum = loss.mul(m);
+          sums.add([lossSum, ...metricSums], m);
+          dispose([xb, yb, loss, lossSum, metricSums]);
+          const last = s === steps - 1;
+          let readNow: boolean;
+          if (interval === 1) {
+            const now = performance.now();
+            readNow = callbacksWantBatchLogs || (progress?.wantsBatchLogs === true && (now - lastRead > 100 || last));
+            if (readNow) lastRead = now;
+          } else {
+            readNow = (s + 1) % interval === 0 || last;
+          }
+          if (readNow) {
+            logs = await sums.read();
             progress?.batchEnd(s, logs);
-            for (const cb of callbacks) await cb.onBatchEnd(s, logs);
+            if (interval === 1 || callbacksWantBatchLogs) for (const cb of callbacks) await cb.onBatchEnd(s, logs);
+          } else if (interval > 1) {
+            // Between reads the bar still advances, showing the last values read.
+            progress?.batchEnd(s, logs ?? {});
           }
         }
-        const logs = await read();
-        dispose(sums);
+        logs = await sums.read();
+        sums.dispose();
         if (val) {
           const v = await this.evaluate(val[0], val[1], { batchSize, verbose: 0 });
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
@@ -274,29 +284,30 @@ export abstract class Model extends LayerBase implements TrainingModel {
     const n = x.shape[0];
     const wasTraining = this.training;
     this.eval();
-    let lossSum = 0;
-    const metricSums = c.metrics.map(() => 0);
+    // Summed on the device and read once at the end (a GPU read waits for every queued batch);
+    // on a GPU also every few batches, only so the host does not queue the whole dataset ahead.
+    const interval = readInterval(x.backend, undefined, `${this.name}.evaluate`);
+    const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
     try {
-      for (let start = 0; start < n; start += batchSize) {
+      for (let start = 0, b = 1; start < n; start += batchSize, b++) {
         const end = Math.min(start + batchSize, n);
-        const [l, ms] = noGrad(() =>
+        const values = noGrad(() =>
           tidy(() => {
             const xb = x.slice([start], [end]);
             const yb = y.slice([start], [end]);
             const out = this.run(xb, null).output;
-            return [c.loss.fn(yb, out).mul(end - start), c.metrics.map((m) => m.sum(yb, out, false))] as [Tensor, Tensor[]];
+            return [c.loss.fn(yb, out).mul(end - start), ...c.metrics.map((m) => m.sum(yb, out, false))];
           }),
         );
-        lossSum += (await l.data())[0];
-        for (let i = 0; i < ms.length; i++) metricSums[i] += (await ms[i].data())[0];
-        dispose([l, ms]);
+        sums.add(values, end - start);
+        dispose(values);
+        if (interval > 1 && b % interval === 0) await sums.read();
       }
+      return await sums.read();
     } finally {
+      sums.dispose();
       this.train(wasTraining);
     }
-    const logs: Logs = { loss: lossSum / n };
-    c.metrics.forEach((m, i) => (logs[m.name] = metricSums[i] / n));
-    return logs;
   }
 
   /** Outputs for every sample, computed in batches in inference mode. */
