@@ -8,7 +8,9 @@ import {
   ne,
   oneHot,
   shapesEqual,
+  softmaxCrossEntropy,
   tidy,
+  where,
 } from '@tsdl/tensor';
 import { type Reduction, type ReductionOptions, checkReduction, reduce } from './reduction';
 
@@ -57,7 +59,8 @@ function indexShape(input: Tensor): number[] {
   return input.shape.filter((_, i) => i !== a);
 }
 
-function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number): void {
+/** Checks shape and (where reading is cheap) range; returns whether some target may equal ignoreIndex (true when unread). */
+function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number): boolean {
   const want = indexShape(input);
   if (!shapesEqual(target.shape, want)) {
     throw new ShapeError(
@@ -65,13 +68,32 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
     );
   }
   // Range check where reading is cheap (not on asynchronous devices).
-  if (!target.backend.readSync || target.size === 0) return;
+  if (target.size === 0) return false;
+  if (!target.backend.readSync) return true;
   const v = target.dataSync();
+  let ignored = false;
   for (let i = 0; i < v.length; i++) {
-    if (v[i] !== ignoreIndex && (v[i] < 0 || v[i] >= classes)) {
+    if (v[i] === ignoreIndex) ignored = true;
+    else if (v[i] < 0 || v[i] >= classes) {
       throw new ArgumentError(`${loss}: target ${v[i]} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`);
     }
   }
+  return ignored;
+}
+
+/**
+ * Cross-entropy of [N, C] logits (or [C], as one row) through the fused
+ * softmaxCrossEntropy kernel: one kernel forward, one backward. Index targets
+ * that may hold ignoreIndex are swapped for class 0 and masked out of the sum
+ * and the mean's count, as nllCore does.
+ */
+function fusedCrossEntropy(input: Tensor, target: Tensor, r: Reduction, ignoreIndex: number | null): Tensor {
+  const rows = input.rank === 1 ? input.reshape([1, -1]) : input;
+  const labels = input.rank === 1 ? target.reshape(target.dtype === 'int32' ? [1] : [1, -1]) : target;
+  if (ignoreIndex === null) return reduce(softmaxCrossEntropy(rows, labels), r).reshape(r === 'none' ? target.shape.slice(0, input.rank - 1) : []);
+  const valid = ne(labels, ignoreIndex);
+  const perElement = softmaxCrossEntropy(rows, where(valid, labels, 0)).mul(valid.cast('float32'));
+  return reduceWeighted(perElement, valid.cast('float32'), r).reshape(r === 'none' ? target.shape : []);
 }
 
 /**
@@ -143,6 +165,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
           `expected probabilities of shape ${fmtShape(input.shape)} or int32 class indices of shape ${fmtShape(indexShape(input))}`,
       );
     }
+    if (input.rank <= 2 && !weight) {
+      return tidy(() => fusedCrossEntropy(input, eps > 0 ? target.mul(1 - eps).add(eps / classes) : target, r, null));
+    }
     return tidy(() => {
       const logp = logSoftmax(classLast(input), -1);
       let t = classLast(target);
@@ -158,7 +183,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     throw new DTypeError(`${name}: target must be int32 class indices or float32 probabilities, got ${target.dtype}`);
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
-  checkIndexTarget(name, input, target, classes, ignoreIndex);
+  const mayIgnore = checkIndexTarget(name, input, target, classes, ignoreIndex);
+  if (input.rank <= 2 && !weight && eps === 0) return tidy(() => fusedCrossEntropy(input, target, r, mayIgnore ? ignoreIndex : null));
   return tidy(() => {
     const logp = logSoftmax(classLast(input), -1);
     const { perElement, weights, valid } = nllCore(logp, target, classes, weight, ignoreIndex);
