@@ -1,5 +1,5 @@
 import { loadMnist } from '@tsdl/data-mnist';
-import { Dense, Dropout, Flatten, type History, LambdaCallback, Sequential } from '@tsdl/keras';
+import { type Callback, Dense, Dropout, Flatten, type History, LambdaCallback, Sequential } from '@tsdl/keras';
 import { seed as seedAll, dispose } from '@tsdl/tensor';
 
 export interface MlpOptions {
@@ -8,13 +8,19 @@ export interface MlpOptions {
   seed: number;
   /** Train on the first N training samples only (the test set is always whole). */
   limit?: number;
+  /** Evaluate on the first N test samples only (default: all 10,000). */
+  testLimit?: number;
   verbose?: 0 | 1 | 2;
+  /** More callbacks for fit (the tests record per-batch losses). */
+  callbacks?: Callback[];
+  /** fit's readEvery: batches between reads of the loss from the device. */
+  readEvery?: number;
 }
 
 /** The classic Keras MNIST model, trained on the real data; returns the history and the test metrics. */
 export async function trainMnistMlp(o: MlpOptions): Promise<{ history: History; test: Record<string, number>; epochSeconds: number[] }> {
   seedAll(o.seed);
-  const { train, test } = await loadMnist({ limit: o.limit === undefined ? undefined : { train: o.limit } });
+  const { train, test } = await loadMnist({ limit: { train: o.limit, test: o.testLimit } });
   const model = new Sequential([
     new Flatten({ inputShape: [28, 28] }),
     new Dense({ units: 128, activation: 'relu' }),
@@ -30,7 +36,9 @@ export async function trainMnistMlp(o: MlpOptions): Promise<{ history: History; 
     batchSize: o.batchSize,
     seed: o.seed,
     verbose: o.verbose ?? 1,
+    readEvery: o.readEvery,
     callbacks: [
+      ...(o.callbacks ?? []),
       new LambdaCallback({
         onEpochBegin: () => void (t0 = performance.now()),
         onEpochEnd: () => void epochSeconds.push((performance.now() - t0) / 1000),
