@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, dropout, matmul, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
+import { biasRelu } from './bias-relu';
 import { initializerName } from '../initializers';
 import { type LayerArgs, Layer, type Shape, SymbolicTensor } from './layer';
 import { camelCaseKeys } from '../config-keys';
@@ -89,18 +90,28 @@ export class Dense extends Layer {
 
   /** x · kernel + bias, before the activation (the logits, for a softmax or sigmoid output). */
   preActivation(x: Tensor): Tensor {
-    const inDim = this.kernel.shape[0];
-    if (x.shape[x.rank - 1] !== inDim) {
-      throw new ShapeError(`${this.name} (Dense): expected inputs whose last dimension is ${inDim}, got shape [${x.shape.join(',')}]`);
-    }
+    this.checkInput(x);
     return tidy(() => {
       const y = matmul(x, this.kernel);
       return this.bias ? y.add(this.bias) : y;
     });
   }
 
+  private checkInput(x: Tensor): void {
+    const inDim = this.kernel.shape[0];
+    if (x.shape[x.rank - 1] !== inDim) {
+      throw new ShapeError(`${this.name} (Dense): expected inputs whose last dimension is ${inDim}, got shape [${x.shape.join(',')}]`);
+    }
+  }
+
   override forward(x: Tensor): Tensor {
     if (this.activation === 'linear') return this.preActivation(x);
+    if (this.activation === 'relu' && this.bias && x.dtype === 'float32') {
+      // Bias and relu in one elementwise pass over the matmul's output (see bias-relu.ts).
+      this.checkInput(x);
+      const bias = this.bias;
+      return tidy(() => biasRelu(matmul(x, this.kernel), bias));
+    }
     return tidy(() => getActivation(this.activation)(this.preActivation(x)));
   }
 
