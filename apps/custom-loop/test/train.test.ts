@@ -24,10 +24,11 @@ describe('custom-loop', () => {
     // Untrained, the loss is about ln 10 = 2.30.
     expect(loss).toBeLessThan(0.4);
     expect(testAccuracy).toBeGreaterThanOrEqual(0.945);
-    // One entry per step; the count is identical after every step: the 6 parameters
-    // and Adam's 12 moment tensors (the gradients are cleared each step), nothing else.
+    // One entry per step; the count is identical after every step: the 6 parameters,
+    // Adam's 12 moment tensors (the gradients are cleared each step) and the epoch's
+    // running loss sum (kept on the device, read once per epoch), nothing else.
     expect(tensorsAfterStep).toHaveLength(Math.ceil(60_000 / 32));
-    expect(new Set(tensorsAfterStep)).toEqual(new Set([before + 18]));
+    expect(new Set(tensorsAfterStep)).toEqual(new Set([before + 19]));
     // The model and optimizer state are freed at the end.
     expect(memory().numTensors).toBe(before);
     console.log(`custom-loop: test accuracy ${(testAccuracy * 100).toFixed(2)}% after 1 epoch (loss ${loss.toFixed(4)}, ${seconds.toFixed(1)}s)`);
