@@ -160,7 +160,7 @@ function errorCases(sync: boolean): Case[] {
       name: 'errors: logits not 2-D or not float32, no classes (ShapeError, DTypeError)',
       run: () => {
         expect(() => T.softmaxCrossEntropy(T.zeros([6]), T.tensor([0, 1], [2], 'int32'))).toThrow(/softmaxCrossEntropy: logits must be 2-D \[N, C\], got shape \[6\]/);
-        expect(() => T.softmaxCrossEntropy(T.zeros([2, 3], { dtype: 'int32' }), T.tensor([0, 1], [2], 'int32'))).toThrow(T.DTypeError);
+        expect(() => T.softmaxCrossEntropy(T.zeros([2, 3], 'int32'), T.tensor([0, 1], [2], 'int32'))).toThrow(T.DTypeError);
         expect(() => T.softmaxCrossEntropy(T.zeros([2, 0]), T.tensor([0, 1], [2], 'int32'))).toThrow(/no classes/);
       },
     },
