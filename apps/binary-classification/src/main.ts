@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Binary classification with Keras on data whose best possible accuracy is known (100%).
-import { parseAppArgs, usage } from './args';
-import { useBackend } from './backend';
+import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
 import { DIM, TEST_SIZE, trainBinary } from './train';
 
 const DEFAULTS = { epochs: 10, batchSize: 32 };

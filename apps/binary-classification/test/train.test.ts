@@ -1,6 +1,6 @@
 import { dispose, memory, seed } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../src/backend';
+import { useBackend } from '@tsdl/app-cli';
 import { teacherData } from '../src/data';
 import { trainBinary } from '../src/train';
 

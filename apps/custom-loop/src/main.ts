@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // A hand-written training loop (nn + optim + autograd) on the real MNIST data.
-import { parseAppArgs, usage } from './args';
-import { useBackend } from './backend';
+import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
 import { trainCustomLoop } from './train';
 
 const DEFAULTS = { epochs: 3, batchSize: 32, limit: true };

@@ -1,6 +1,6 @@
 import { memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../src/backend';
+import { useBackend } from '@tsdl/app-cli';
 import { buildMlp } from '../src/model';
 import { trainCustomLoop } from '../src/train';
 

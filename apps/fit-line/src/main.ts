@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fits a line with autograd and prints what it learned (--backend cpu | webgpu).
 import { parseArgs } from 'node:util';
-import { useBackend } from './backend';
+import { useBackend } from '@tsdl/app-cli';
 import { fitLine } from './fit';
 
 async function main(): Promise<void> {

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Linear regression with nn.Linear, MSE and SGD; prints the learned, least-squares and true coefficients.
-import { parseAppArgs, usage } from './args';
-import { useBackend } from './backend';
+import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
 import { NOISE_STD, TRUE_BIAS, TRUE_WEIGHTS } from './data';
 import { trainLinearRegression } from './train';
 

@@ -1,6 +1,6 @@
 import { memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../src/backend';
+import { useBackend } from '@tsdl/app-cli';
 import { NOISE_STD, TRUE_BIAS, TRUE_WEIGHTS } from '../src/data';
 import { trainLinearRegression } from '../src/train';
 

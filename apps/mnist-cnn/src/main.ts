@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The Keras MNIST convnet on tsdl: trains on the real MNIST data and prints epoch times and the test accuracy.
-import { parseAppArgs, usage } from './args';
-import { useBackend } from './backend';
+import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
 import { trainMnistCnn } from './train';
 
 const DEFAULTS = { epochs: 1, batchSize: 128, limit: true };

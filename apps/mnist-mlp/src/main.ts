@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The Keras MNIST example on tsdl: trains on the real MNIST data and prints the test accuracy.
-import { parseAppArgs } from './args';
-import { useBackend } from './backend';
+import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
 import { trainMnistMlp } from './train';
 
+const DEFAULTS = { epochs: 5, batchSize: 32, limit: true };
+
 async function main(): Promise<void> {
-  const args = parseAppArgs(process.argv.slice(2), { epochs: 5, batchSize: 32 });
+  const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
+  if (args.help) return console.log(usage('node apps/mnist-mlp/dist/main.js', DEFAULTS));
   const { description, close } = await useBackend(args.backend);
   try {
     console.log(`tsdl MNIST MLP on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useBackend } from '../src/backend';
+import { useBackend } from '@tsdl/app-cli';
 import { trainMnistMlp } from '../src/train';
 
 describe('mnist-mlp (the README main example)', () => {

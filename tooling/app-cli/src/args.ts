@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 
-/**
- * The flags every example app takes. Each app keeps its own copy of this file
- * (apps never depend on each other), so it can be read on its own.
- */
+/** The flags every example app takes: --backend, --epochs, --batch-size, --seed (and --limit where accepted). */
 export interface AppArgs {
   backend: string;
   epochs: number;

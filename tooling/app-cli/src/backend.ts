@@ -3,9 +3,8 @@ import { cpu } from '@tsdl/backend-cpu';
 import { type Backend, setBackend } from '@tsdl/tensor';
 
 /**
- * Choosing the backend named by --backend. Each app keeps its own copy of this
- * file (apps never depend on each other). The WebGPU backend is imported only
- * when asked for, so `--backend cpu` never loads Dawn's native module.
+ * Choosing the backend named by --backend. The WebGPU backend is imported
+ * only when asked for, so `--backend cpu` never loads Dawn's native module.
  */
 
 /** The backend in use, a line saying what it runs on, and how to let the process exit. */
