@@ -9,8 +9,9 @@ import type { Check, Item, ItemResult, Row } from './types';
 import { cnnItem } from './work/cnn/item';
 import { matmulItem } from './work/matmul/item';
 import { mlpItem } from './work/mlp/item';
+import { smallOpsItem } from './work/small-ops/item';
 
-const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem };
+const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem };
 
 async function main(): Promise<void> {
   let args;

