@@ -13,6 +13,7 @@ export function methodLines(plan: Plan): string[] {
     }`,
     `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t. On WebGPU a run queues ${plan.matmulReps.gpu} independent products and reads the last back, and t is the run's time over ${plan.matmulReps.gpu} (the read-back, 64 MiB at n=4096, is amortised, not left out).`,
     `CNN: the apps/mnist-cnn convnet (Conv2D 32 3×3 relu, MaxPool 2, Conv2D 64 3×3 relu, MaxPool 2, Flatten, Dense 128 relu, Dense 10 softmax), one Adam step per call, median over steps after a warm-up step.`,
+    `small ops: ${plan.smallOps.steps} × x = x.add(1).mul(0.5) on a float32 vector (inside tidy for tsdl and TF.js; jax-js frees as it goes), synced by reading the result; the median chain time over its ${2 * plan.smallOps.steps} ops, of up to ${plan.smallOps.policy.maxRuns} runs after a warm-up: per-op framework overhead. jax-js eager may defer and fuse until the read; its jit row compiles blocks of 50 steps, for reference.`,
   ];
   if (plan.quick) lines.unshift('QUICK RUN (--quick): tiny sizes, a smoke test of the harness; these numbers measure nothing.');
   return lines;
