@@ -11,6 +11,7 @@ describe('number formatting', () => {
     expect(fmtNumber(0)).toBe('0');
     expect(fmtTime(0.0123, 'ms')).toBe('12.3 ms');
     expect(fmtTime(12.34, 's')).toBe('12.3 s');
+    expect(fmtTime(8.79e-7, 'µs')).toBe('0.879 µs');
   });
 
   it('ratio is peer time over tsdl time, blank without two times', () => {
