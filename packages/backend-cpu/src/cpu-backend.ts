@@ -62,6 +62,8 @@ export class CpuBackend implements Backend {
   private readonly acct = new Accounting();
   private readonly wasm: WasmRuntime | null;
   private readonly alloc: Alloc;
+  /** Unfilled output storage for the SIMD elementwise kernels (one closure, not one per op). */
+  private readonly allocOutput = (dtype: 'float32' | 'bool', n: number): TypedArray => this.alloc(dtype, n, false);
   private readonly gemmCtx: GemmContext;
   private readonly poolAccel: PoolAccel | undefined;
   /** Threads this backend's products may use. */
@@ -132,8 +134,10 @@ export class CpuBackend implements Backend {
   }
 
   elementwise(spec: ElementwiseSpec): DataId[] {
-    const outs = this.wasm?.elementwise.run(spec, (dtype, n) => this.alloc(dtype, n, false)) ?? elementwise(spec, this.alloc);
-    return outs.map((a) => this.acct.wrap(a));
+    const outs = this.wasm?.elementwise.run(spec, this.allocOutput) ?? elementwise(spec, this.alloc);
+    const ids: DataId[] = new Array(outs.length);
+    for (let k = 0; k < outs.length; k++) ids[k] = this.acct.wrap(outs[k]);
+    return ids;
   }
 
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {

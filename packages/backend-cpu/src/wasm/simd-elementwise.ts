@@ -8,6 +8,13 @@ type Run = (outer: number, inner: number, scalars: number, ...ptrs: number[]) =>
 /** Rows shorter than this waste most of each 4-lane vector; the JS kernel serves them. */
 const MIN_INNER = 8;
 
+/** The product of shape[from..to) (no slice: this runs on every small op). */
+function product(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let d = from; d < to; d++) p *= shape[d];
+  return p;
+}
+
 /** Whether strides over dims [from, to) are zero wherever the dim is not 1. */
 function zeroOver(v: View, from: number, to: number): boolean {
   for (let d = from; d < to; d++) if (v.shape[d] !== 1 && v.strides[d] !== 0) return false;
@@ -31,7 +38,7 @@ function denseOver(v: View, from: number, to: number, unit: number): boolean {
 export function planLayout(shape: readonly number[], inputs: readonly View[]): { outer: number; inner: number; modes: InputMode[] } | null {
   const r = shape.length;
   for (let d = 0; d < r; d++) {
-    const inner = sizeOfShape(shape.slice(d));
+    const inner = product(shape, d, r);
     if (inner < MIN_INNER) return null;
     const modes: InputMode[] = [];
     for (const v of inputs) {
@@ -45,7 +52,7 @@ export function planLayout(shape: readonly number[], inputs: readonly View[]): {
       if (mode === null) break;
       modes.push(mode);
     }
-    if (modes.length === inputs.length) return { outer: sizeOfShape(shape.slice(0, d)), inner, modes };
+    if (modes.length === inputs.length) return { outer: product(shape, 0, d), inner, modes };
   }
   return null;
 }
@@ -56,35 +63,63 @@ export function planLayout(shape: readonly number[], inputs: readonly View[]): {
  * storage lives in the shared heap and whose expressions have SIMD forms;
  * `run` returns null for anything else and the JS kernels take it.
  */
+const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 3 };
+
+/**
+ * The part of a kernel's cache key past the expression key, as a number:
+ * counts of scalars, inputs and outputs, then each output's dtype and each
+ * input's dtype and mode. A number hashes without building a string per call;
+ * lists too long to pack exactly fall back to a string.
+ */
+function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[]): number | string {
+  let code = (spec.scalars.length * 64 + spec.inputs.length) * 64 + spec.dtypes.length;
+  for (let k = 0; k < spec.dtypes.length; k++) code = code * 2 + (spec.dtypes[k] === 'bool' ? 1 : 0);
+  for (let k = 0; k < spec.inputs.length; k++) code = code * 8 + (spec.inputs[k].dtype === 'bool' ? 4 : 0) + MODE_CODE[modes[k]];
+  if (Number.isSafeInteger(code)) return code;
+  return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k][0]).join('')}`;
+}
+
 export class SimdElementwise {
-  private readonly cache = new Map<string, Run | null>();
+  /** Compiled kernels (null: no SIMD form) by expression key, then by layoutCode. */
+  private readonly cache = new Map<string, Map<number | string, Run | null>>();
   private scalarPtr = 0;
   private scalarCap = 0;
+  private scalarView: Float32Array = new Float32Array(0);
 
   constructor(private readonly heap: WasmHeap) {}
 
+  // Plain loops, no closures or spreads: at 8 or 100 elements this function's overhead is the op's cost.
   run(spec: ElementwiseSpec, alloc: (dtype: 'float32' | 'bool', n: number) => TypedArray): TypedArray[] | null {
     if (!this.heap.shared) return null;
     const n = sizeOfShape(spec.shape);
     if (n < MIN_INNER) return null;
-    if (spec.dtypes.some((d) => d === 'int32') || spec.inputs.some((v) => v.dtype === 'int32')) return null;
-    const plan = planLayout(spec.shape, spec.inputs);
+    const { inputs, dtypes } = spec;
+    for (let k = 0; k < dtypes.length; k++) if (dtypes[k] === 'int32') return null;
+    for (let k = 0; k < inputs.length; k++) if (inputs[k].dtype === 'int32') return null;
+    const plan = planLayout(spec.shape, inputs);
     if (plan === null) return null;
-    const datas = spec.inputs.map((v) => arr(v.data));
-    if (!datas.every((a) => this.heap.contains(a))) return null;
-    const key = `${spec.key}|${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + plan.modes[k][0]).join('')}`;
-    let kernel = this.cache.get(key);
+    for (let k = 0; k < inputs.length; k++) if (!this.heap.contains(arr(inputs[k].data))) return null;
+    let byLayout = this.cache.get(spec.key);
+    if (byLayout === undefined) this.cache.set(spec.key, (byLayout = new Map()));
+    const code = layoutCode(spec, plan.modes);
+    let kernel = byLayout.get(code);
     if (kernel === undefined) {
       kernel = spec.exprs.every(simdExpressible) ? this.compile(spec, plan.modes) : null;
-      this.cache.set(key, kernel);
+      byLayout.set(code, kernel);
     }
     if (kernel === null) return null;
-    const outs = spec.dtypes.map((d) => alloc(d as 'float32' | 'bool', n));
+    const outs: TypedArray[] = new Array(dtypes.length);
+    for (let k = 0; k < dtypes.length; k++) outs[k] = alloc(dtypes[k] as 'float32' | 'bool', n);
     const sp = this.scalars(spec.scalars);
-    const ptrs: number[] = [];
-    spec.inputs.forEach((v, k) => ptrs.push(datas[k].byteOffset + v.offset * datas[k].BYTES_PER_ELEMENT));
-    for (const o of outs) ptrs.push(o.byteOffset);
-    kernel(plan.outer, plan.inner, sp, ...ptrs);
+    const ptrs: number[] = new Array(inputs.length + outs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const data = arr(inputs[k].data);
+      ptrs[k] = data.byteOffset + inputs[k].offset * data.BYTES_PER_ELEMENT;
+    }
+    for (let k = 0; k < outs.length; k++) ptrs[inputs.length + k] = outs[k].byteOffset;
+    if (ptrs.length === 2) kernel(plan.outer, plan.inner, sp, ptrs[0], ptrs[1]);
+    else if (ptrs.length === 3) kernel(plan.outer, plan.inner, sp, ptrs[0], ptrs[1], ptrs[2]);
+    else kernel(plan.outer, plan.inner, sp, ...ptrs);
     return outs;
   }
 
@@ -108,8 +143,10 @@ export class SimdElementwise {
       if (this.scalarCap > 0) this.heap.release(this.scalarPtr, this.scalarCap * 4);
       this.scalarCap = Math.max(16, values.length);
       this.scalarPtr = this.heap.malloc(this.scalarCap * 4);
+      // run() serves shared heaps only, whose views stay valid when the memory grows: one view per block.
+      this.scalarView = this.heap.f32(this.scalarPtr, this.scalarCap);
     }
-    if (values.length > 0) this.heap.f32(this.scalarPtr, values.length).set(values);
+    if (values.length > 0) this.scalarView.set(values);
     return this.scalarPtr;
   }
 }

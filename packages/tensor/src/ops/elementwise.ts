@@ -20,41 +20,54 @@ const ARITH: OutType = arithmeticType;
 const FLOAT: OutType = () => 'float32';
 const BOOL: OutType = () => 'bool';
 
-function binary(op: string, bop: BinaryOp, a: TensorLike, b: TensorLike, outType: OutType): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') a = scalar(a);
-  return dispatch(op, [a, b], undefined, (backend) => {
-    if (typeof b === 'number') {
-      const x = a as Tensor;
-      const dt = outType(x.dtype, scalarType(b, x.dtype));
-      return runElementwise(backend, [E.b(bop, E.in(0), E.s(0))], [x], [b], x.shape, [dt], `${op}:ts`)[0];
-    }
-    if (typeof a === 'number') {
-      const dt = outType(scalarType(a, b.dtype), b.dtype);
-      return runElementwise(backend, [E.b(bop, E.s(0), E.in(0))], [b], [a], b.shape, [dt], `${op}:st`)[0];
-    }
-    const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-    const dt = outType(a.dtype, b.dtype);
-    return runElementwise(backend, [E.b(bop, E.in(0), E.in(1))], [a, b], [], shape, [dt], `${op}:tt`)[0];
-  });
+/**
+ * One binary op's three kernel forms (tensor∘scalar, scalar∘tensor,
+ * tensor∘tensor), their expressions and cache tags built once per op, not per
+ * call: small ops are dominated by per-call overhead.
+ */
+function binary(op: string, bop: BinaryOp, outType: OutType): (a: TensorLike, b: TensorLike) => Tensor {
+  const ts = [E.b(bop, E.in(0), E.s(0))];
+  const st = [E.b(bop, E.s(0), E.in(0))];
+  const tt = [E.b(bop, E.in(0), E.in(1))];
+  const tsTag = `${op}:ts`;
+  const stTag = `${op}:st`;
+  const ttTag = `${op}:tt`;
+  return (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') a = scalar(a);
+    return dispatch(op, [a, b], undefined, (backend) => {
+      if (typeof b === 'number') {
+        const x = a as Tensor;
+        const dt = outType(x.dtype, scalarType(b, x.dtype));
+        return runElementwise(backend, ts, [x], [b], x.shape, [dt], tsTag)[0];
+      }
+      if (typeof a === 'number') {
+        const dt = outType(scalarType(a, b.dtype), b.dtype);
+        return runElementwise(backend, st, [b], [a], b.shape, [dt], stTag)[0];
+      }
+      const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
+      const dt = outType(a.dtype, b.dtype);
+      return runElementwise(backend, tt, [a, b], [], shape, [dt], ttTag)[0];
+    });
+  };
 }
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', 'add', a, b, ARITH);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', 'sub', a, b, ARITH);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', 'mul', a, b, ARITH);
+export const add: (a: TensorLike, b: TensorLike) => Tensor = binary('add', 'add', ARITH);
+export const sub: (a: TensorLike, b: TensorLike) => Tensor = binary('sub', 'sub', ARITH);
+export const mul: (a: TensorLike, b: TensorLike) => Tensor = binary('mul', 'mul', ARITH);
 /** True division: always float32, as Python 3 and PyTorch. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', 'div', a, b, FLOAT);
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', 'pow', a, b, ARITH);
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', 'max', a, b, ARITH);
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', 'min', a, b, ARITH);
-export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', 'eq', a, b, BOOL);
-export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', 'ne', a, b, BOOL);
-export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', 'lt', a, b, BOOL);
-export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a, b, BOOL);
-export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b, BOOL);
-export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b, BOOL);
+export const div: (a: TensorLike, b: TensorLike) => Tensor = binary('div', 'div', FLOAT);
+export const pow: (a: TensorLike, b: TensorLike) => Tensor = binary('pow', 'pow', ARITH);
+export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binary('maximum', 'max', ARITH);
+export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binary('minimum', 'min', ARITH);
+export const eq: (a: TensorLike, b: TensorLike) => Tensor = binary('eq', 'eq', BOOL);
+export const ne: (a: TensorLike, b: TensorLike) => Tensor = binary('ne', 'ne', BOOL);
+export const lt: (a: TensorLike, b: TensorLike) => Tensor = binary('lt', 'lt', BOOL);
+export const le: (a: TensorLike, b: TensorLike) => Tensor = binary('le', 'le', BOOL);
+export const gt: (a: TensorLike, b: TensorLike) => Tensor = binary('gt', 'gt', BOOL);
+export const ge: (a: TensorLike, b: TensorLike) => Tensor = binary('ge', 'ge', BOOL);
 /** Logical ops treat any non-zero value as true. */
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'and', a, b, BOOL);
-export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', 'or', a, b, BOOL);
+export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binary('logicalAnd', 'and', BOOL);
+export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binary('logicalOr', 'or', BOOL);
 
 type UnaryType = (t: DType) => DType;
 const SAME: UnaryType = (t) => t;
