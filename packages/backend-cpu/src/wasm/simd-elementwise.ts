@@ -68,14 +68,18 @@ const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 
 /**
  * The part of a kernel's cache key past the expression key, as a number:
  * counts of scalars, inputs and outputs, then each output's dtype and each
- * input's dtype and mode. A number hashes without building a string per call;
- * lists too long to pack exactly fall back to a string.
+ * input's dtype and mode (int32 never reaches here). A number hashes without
+ * building a string per call; lists too long to pack exactly fall back to a string.
  */
 function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[]): number | string {
+  if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes);
   let code = (spec.scalars.length * 64 + spec.inputs.length) * 64 + spec.dtypes.length;
   for (let k = 0; k < spec.dtypes.length; k++) code = code * 2 + (spec.dtypes[k] === 'bool' ? 1 : 0);
   for (let k = 0; k < spec.inputs.length; k++) code = code * 8 + (spec.inputs[k].dtype === 'bool' ? 4 : 0) + MODE_CODE[modes[k]];
-  if (Number.isSafeInteger(code)) return code;
+  return Number.isSafeInteger(code) ? code : layoutString(spec, modes);
+}
+
+function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[]): string {
   return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k][0]).join('')}`;
 }
 
