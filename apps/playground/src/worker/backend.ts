@@ -11,7 +11,10 @@ export interface SelectedBackend {
   fallback?: string;
 }
 
-const CPU_DETAIL = 'the CPU backend (JavaScript, in a Web Worker)';
+/** The CPU backend's kernels are WebAssembly SIMD where the browser supports it, plain JavaScript otherwise. */
+function cpuDetail(backend: ReturnType<typeof cpu>): string {
+  return `the CPU backend (${backend.simd ? 'WebAssembly SIMD' : 'JavaScript'}, in a Web Worker)`;
+}
 
 /** SwiftShader and other CPU-emulated adapters: real WebGPU, but slower than the CPU backend itself. */
 function isSoftware(adapter: GPUAdapter): boolean {
@@ -43,7 +46,7 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
         return {
           backend: cpuBackend,
           name: 'cpu',
-          detail: CPU_DETAIL,
+          detail: cpuDetail(cpuBackend),
           fallback: `The only WebGPU adapter here is a software one (${adapterName(adapter)}), slower than the CPU backend, so Auto picked the CPU; choose WebGPU to use it anyway.`,
         };
       }
@@ -54,5 +57,6 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
       fallback = `WebGPU is not available: ${(e as Error).message}. Training runs on the CPU instead.`;
     }
   }
-  return { backend: cpu(), name: 'cpu', detail: CPU_DETAIL, fallback };
+  const cpuBackend = cpu();
+  return { backend: cpuBackend, name: 'cpu', detail: cpuDetail(cpuBackend), fallback };
 }
