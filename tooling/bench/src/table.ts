@@ -37,7 +37,10 @@ function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: 
   if (cell.kind === 'unsupported') return `unsupported ${notes.mark(`${fw}: ${cell.reason}`)}`;
   if (cell.kind === 'failed') return `failed ${notes.mark(`${fw} failed: ${cell.reason}`)}`;
   let s = fmtTime(cell.seconds, unit);
-  if (cell.gflops !== undefined) s += ` (${fmtNumber(cell.gflops)} GFLOP/s)`;
+  const extras: string[] = [];
+  if (cell.gflops !== undefined) extras.push(`${fmtNumber(cell.gflops)} GFLOP/s`);
+  if (cell.relative !== undefined) extras.push(`${fmtNumber(cell.relative.value)}× ${cell.relative.to}`);
+  if (extras.length > 0) s += ` (${extras.join(', ')})`;
   if (cell.note) s += ` ${notes.mark(cell.note)}`;
   return s;
 }

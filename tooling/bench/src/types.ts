@@ -30,14 +30,29 @@ export function frameworksOn(device: Device): Framework[] {
 }
 
 /** The work items, by the name given to --only. */
-export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops'] as const;
+export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes'] as const;
 export type Item = (typeof ITEMS)[number];
+
+/**
+ * The items a run without --only measures. matmul-transposes is left out: it
+ * adds about two minutes of n=1024 products to a run that aims at 10, and it
+ * answers one question (do transposed operands cost tsdl's matmul?), so it
+ * runs when named.
+ */
+export const DEFAULT_ITEMS: readonly Item[] = ['mlp', 'matmul', 'cnn', 'small-ops'];
 
 /** One table cell: a time (with optional footnote and throughput), or why there is none. */
 export type Cell =
-  | { kind: 'time'; seconds: number; note?: string; gflops?: number }
+  | { kind: 'time'; seconds: number; note?: string; gflops?: number; relative?: Relative }
   | { kind: 'unsupported'; reason: string }
   | { kind: 'failed'; reason: string };
+
+/** A time over the same framework's time on a baseline row (printed as "1.03× A·B"). */
+export interface Relative {
+  value: number;
+  /** The baseline's name. */
+  to: string;
+}
 
 /** How a row's times print: seconds, milliseconds or microseconds. */
 export type TimeUnit = 's' | 'ms' | 'µs';

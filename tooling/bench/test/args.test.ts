@@ -23,6 +23,11 @@ describe('parseBenchArgs', () => {
     expect(a.dataDir).toBe('/tmp/mnist');
   });
 
+  it('runs matmul-transposes only when --only names it', () => {
+    expect(parseBenchArgs([]).items).not.toContain('matmul-transposes');
+    expect(parseBenchArgs(['--only', 'matmul-transposes,matmul']).items).toEqual(['matmul', 'matmul-transposes']);
+  });
+
   it('--device picks the frameworks of a device; --frameworks without it may mix devices', () => {
     expect(parseBenchArgs(['--device', 'gpu']).frameworks).toEqual(['tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']);
     expect(parseBenchArgs(['--device', 'cpu']).frameworks).toEqual(['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js']);
@@ -53,6 +58,8 @@ describe('makePlan', () => {
     expect(p.mlp.batches).toBeUndefined();
     expect(p.cnn.batchSize).toBe(64);
     expect(p.dataDir).toBeUndefined();
+    expect(p.matmulTransposes.sizes).toEqual([512, 1024]);
+    expect(makePlan(parseBenchArgs(['--quick'])).matmulTransposes.sizes).toEqual([128]);
   });
 
   it('--batches fixes the MLP batch count and the CNN step count', () => {

@@ -60,6 +60,21 @@ describe('formatTable', () => {
     expect(new Set(lines.slice(0, 4).map((l) => l.length)).size).toBe(1);
   });
 
+  it('prints a time relative to a baseline beside its GFLOP/s, or alone', () => {
+    const rel: Row[] = [
+      {
+        work: 'matmul n=1024 Aᵀ·B',
+        unit: 'ms',
+        cells: {
+          tsdl: { kind: 'time', seconds: 0.1, gflops: 21.5, relative: { value: 1.034, to: 'A·B' } },
+          'jax-js': { kind: 'time', seconds: 0.2, relative: { value: 0.5, to: 'A·B' } },
+        },
+      },
+    ];
+    const cells = formatTable(rel, ['tsdl', 'jax-js']).split('\n')[2].split('|').slice(1, -1).map((s) => s.trim());
+    expect(cells).toEqual(['matmul n=1024 Aᵀ·B', '100 ms (21.5 GFLOP/s, 1.03× A·B)', '200 ms (0.500× A·B)', '2.00']);
+  });
+
   it('drops ratio columns when tsdl is not run', () => {
     const header = formatTable(rows, ['tfjs-cpu', 'jax-js']).split('\n')[0];
     expect(header).not.toContain('/ tsdl');
