@@ -87,7 +87,7 @@ export function makePlan(args: BenchArgs): Plan {
     cnn: { batchSize: 64, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 20, budgetSeconds: 10, soloSeconds: 20 }) },
     // Many short chains: the median shrugs off a neighbour's burst on a shared machine.
     smallOps: { sizes: [8, 100], steps: 1000, policy: { minRuns: 20, maxRuns: 200, budgetSeconds: 2 } },
-    // 4 combinations × 3 frameworks × 2 sizes: about 2 s each keeps the item near two minutes.
+    // 4 combinations × 3 frameworks × 2 sizes: about 2 s each: the item takes about a minute on a 2-core machine.
     matmulTransposes: { sizes: [512, 1024], policy: { minRuns: 5, maxRuns: 50, budgetSeconds: 2, soloSeconds: 8 } },
   };
 }

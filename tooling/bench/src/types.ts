@@ -35,7 +35,7 @@ export type Item = (typeof ITEMS)[number];
 
 /**
  * The items a run without --only measures. matmul-transposes is left out: it
- * adds about two minutes of n=1024 products to a run that aims at 10, and it
+ * adds about a minute (jax-js takes ~10 s per n=1024 Aᵀ·Bᵀ) to a run that aims at 10 minutes, and it
  * answers one question (do transposed operands cost tsdl's matmul?), so it
  * runs when named.
  */
