@@ -1,22 +1,11 @@
 #!/usr/bin/env node
 // Binary classification with Keras on data whose best possible accuracy is known (100%).
-import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
+import { type AppArgs, runApp } from '@tsdl/app-cli';
 import { DIM, TEST_SIZE, trainBinary } from './train';
 
 const DEFAULTS = { epochs: 10, batchSize: 32 };
 
-async function main(): Promise<void> {
-  const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
-  if (args.help) return console.log(usage('node apps/binary-classification/dist/main.js', DEFAULTS));
-  const { description, close } = await useBackend(args.backend);
-  try {
-    await run(args, description);
-  } finally {
-    close();
-  }
-}
-
-async function run(args: ReturnType<typeof parseAppArgs>, description: string): Promise<void> {
+async function run(args: AppArgs, description: string): Promise<void> {
   console.log(`tsdl binary classification on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
   console.log(`data: ${DIM}-d standard Gaussian inputs labelled by a random hyperplane through the origin (10,000 to train, ${TEST_SIZE.toLocaleString('en-US')} held out)`);
   const t0 = performance.now();
@@ -29,7 +18,4 @@ async function run(args: ReturnType<typeof parseAppArgs>, description: string): 
   console.log(`majority-class baseline: ${(majorityBaseline * 100).toFixed(2)}%`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`binary-classification: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runApp('binary-classification', DEFAULTS, run);

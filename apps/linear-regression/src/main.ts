@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Linear regression with nn.Linear, MSE and SGD; prints the learned, least-squares and true coefficients.
-import { parseAppArgs, usage, useBackend } from '@tsdl/app-cli';
+import { type AppArgs, runApp } from '@tsdl/app-cli';
 import { NOISE_STD, TRUE_BIAS, TRUE_WEIGHTS } from './data';
 import { trainLinearRegression } from './train';
 
@@ -8,18 +8,7 @@ const DEFAULTS = { epochs: 20, batchSize: 32 };
 
 const fmt = (v: number): string => (v >= 0 ? ' ' : '') + v.toFixed(4);
 
-async function main(): Promise<void> {
-  const args = parseAppArgs(process.argv.slice(2), DEFAULTS);
-  if (args.help) return console.log(usage('node apps/linear-regression/dist/main.js', DEFAULTS));
-  const { description, close } = await useBackend(args.backend);
-  try {
-    await run(args, description);
-  } finally {
-    close();
-  }
-}
-
-async function run(args: ReturnType<typeof parseAppArgs>, description: string): Promise<void> {
+async function run(args: AppArgs, description: string): Promise<void> {
   console.log(`tsdl linear regression on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
   console.log(`data: 1,000 samples of y = x·w_true + b_true + N(0, ${NOISE_STD}²), x ~ N(0, I_${TRUE_WEIGHTS.length})`);
   const t0 = performance.now();
@@ -40,7 +29,4 @@ async function run(args: ReturnType<typeof parseAppArgs>, description: string): 
   console.log(`max |learned − true|:          ${maxVsTrue.toExponential(2)}  (least-squares itself is ${lsVsTrue.toExponential(2)} from the truth: the noise)`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`linear-regression: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runApp('linear-regression', DEFAULTS, run);

@@ -46,6 +46,27 @@ export interface ElementwiseSpec {
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'any' | 'all';
 
+/**
+ * The value a reduction starts from, and gives over an empty block: part of
+ * the contract, so every backend takes it from here (argmax/argmin: index 0).
+ */
+export function reduceIdentity(op: ReduceOp): number {
+  switch (op) {
+    case 'sum':
+    case 'any':
+    case 'argmax':
+    case 'argmin':
+      return 0;
+    case 'prod':
+    case 'all':
+      return 1;
+    case 'max':
+      return -Infinity;
+    case 'min':
+      return Infinity;
+  }
+}
+
 /** Convolution geometry, channels-last (NHWC input, HWIO filter). */
 export interface Conv2dParams {
   readonly batch: number;

@@ -28,6 +28,7 @@ export {
   liveTensorCount,
   type AutogradHooks,
 } from './engine';
+export { reduceIdentity } from './backend';
 export type {
   Backend,
   BackendMemory,

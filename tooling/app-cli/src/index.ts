@@ -4,3 +4,4 @@
  */
 export { parseAppArgs, usage, type AppArgs, type ArgDefaults } from './args';
 export { useBackend, type AppBackend } from './backend';
+export { runApp } from './run-app';

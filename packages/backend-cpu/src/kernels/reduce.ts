@@ -1,4 +1,4 @@
-import type { DType, ReduceOp, TypedArray, View } from '@tsdl/tensor';
+import { type DType, type ReduceOp, type TypedArray, type View, reduceIdentity } from '@tsdl/tensor';
 import { type Alloc, arr, dense, jsAlloc, sizeOfShape } from '../data';
 
 /**
@@ -7,28 +7,11 @@ import { type Alloc, arr, dense, jsAlloc, sizeOfShape } from '../data';
  * axes lead in memory, is reduced column-wise in place without a transpose.
  */
 
-function init(op: ReduceOp): number {
-  switch (op) {
-    case 'sum':
-    case 'any':
-    case 'argmax':
-    case 'argmin':
-      return 0;
-    case 'prod':
-    case 'all':
-      return 1;
-    case 'max':
-      return -Infinity;
-    case 'min':
-      return Infinity;
-  }
-}
-
 /** Reduces each row of a dense [outer, inner] array. */
 function reduceRows(op: ReduceOp, a: TypedArray, outer: number, inner: number, out: TypedArray): void {
   for (let o = 0; o < outer; o++) {
     const base = o * inner;
-    let acc = init(op);
+    let acc = reduceIdentity(op);
     switch (op) {
       case 'sum':
         for (let j = 0; j < inner; j++) acc += a[base + j];
@@ -109,12 +92,12 @@ export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, all
   const out = alloc(outDtype, outer);
   if (outer === 0) return out;
   if (inner === 0) {
-    out.fill(op === 'argmax' || op === 'argmin' ? 0 : init(op));
+    out.fill(reduceIdentity(op));
     return out;
   }
   if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && columnLayout(v, split, outer)) {
     const a = arr(v.data);
-    const acc = new Float64Array(outer).fill(init(op));
+    const acc = new Float64Array(outer).fill(reduceIdentity(op));
     for (let r = 0; r < inner; r++) {
       const base = v.offset + r * outer;
       if (op === 'sum') for (let o = 0; o < outer; o++) acc[o] += a[base + o];

@@ -1,5 +1,5 @@
 import type { DType, ReduceOp, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
+import { makeTypedArray, reduceIdentity } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';
 import type { Device } from '../context';
@@ -24,23 +24,6 @@ import { ENTRY_ARGS, WG_INDEX, wgslType } from '../wgsl';
 
 const WG = 256;
 const ROW_THREAD = 128;
-
-function identity(op: ReduceOp): number {
-  switch (op) {
-    case 'sum':
-    case 'any':
-    case 'argmax':
-    case 'argmin':
-      return 0;
-    case 'prod':
-    case 'all':
-      return 1;
-    case 'max':
-      return -Infinity;
-    case 'min':
-      return Infinity;
-  }
-}
 
 function isArg(op: ReduceOp): boolean {
   return op === 'argmax' || op === 'argmin';
@@ -76,7 +59,6 @@ function opCode(op: ReduceOp, T: 'f32' | 'i32'): OpCode {
       throw new Error(`no fold for ${op}`);
   }
 }
-
 
 /** better(v, i, bv, bi): whether candidate (v, i) beats (bv, bi); NaN is the extreme, ties go to the lower index. */
 function betterFn(op: 'argmax' | 'argmin', T: 'f32' | 'i32'): string {
@@ -114,7 +96,7 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
   if (outer === 0 || inner === 0) {
     // Nothing to reduce: the identity, converted as a typed-array store converts it (so int max of nothing is 0, as on the CPU).
     const host = makeTypedArray(resultDtype, outer);
-    host.fill(identity(op));
+    host.fill(reduceIdentity(op));
     return dev.write(host, resultDtype);
   }
   const T = wgslType(v.dtype);
