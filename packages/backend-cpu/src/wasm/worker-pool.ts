@@ -25,9 +25,21 @@ const COUNTER = 16; // (generation << 16) | next chunk: its own cache line
 const FINISHED = 32; // chunks done in this job
 const ARGS_AT = 48; // by_n, P, tiles, step, total, then the 12 gemm arguments before the scratch pointers
 const JOB_INTS = 17;
+const SLEEPERS = 72; // workers blocked in Atomics.wait on SEQ (after the job arguments, 48..64)
+const CALLER_WAITS = 76; // 1 while the caller is blocked in Atomics.wait on FINISHED
 const READY_AT = 80; // one flag per worker, 16 ints apart
 const STOP = 0x7fffffff;
-/** Iterations of Atomics.load before sleeping: some tens of microseconds. */
+/**
+ * Milliseconds a worker keeps polling for the next job before it sleeps.
+ * Waking a sleeping thread (Atomics.notify, a futex syscall) costs the caller
+ * tens of microseconds, measured 56 µs a job on a 2-core VM: as much as the
+ * half of a product it hands off. A training step issues its products well
+ * within this window, so in a loop the workers never sleep and no one pays
+ * for a wake-up; when the work stops they sleep after this long (as OpenMP
+ * runtimes do, with a longer default).
+ */
+const SPIN_MS = 5;
+/** Iterations of Atomics.load the caller polls for the workers' chunks before it blocks. */
 const SPIN = 20000;
 
 /**
@@ -54,10 +66,19 @@ function start(d) {
   const c = d.control;
   let seen = Atomics.load(i32, c + ${SEQ});
   Atomics.store(i32, c + ${READY_AT} + 16 * d.index, 1);
+  let idleSince = performance.now();
   for (;;) {
     let spins = 0;
     while (Atomics.load(i32, c + ${SEQ}) === seen) {
-      if (++spins > ${SPIN}) { Atomics.wait(i32, c + ${SEQ}, seen); spins = 0; }
+      if ((++spins & 1023) === 0 && performance.now() - idleSince > ${SPIN_MS}) {
+        // Announce the sleep before the wait re-checks SEQ: a caller that published a job
+        // after this add sees the count and notifies; one that published before it makes
+        // the wait return at once.
+        Atomics.add(i32, c + ${SLEEPERS}, 1);
+        Atomics.wait(i32, c + ${SEQ}, seen);
+        Atomics.sub(i32, c + ${SLEEPERS}, 1);
+        idleSince = performance.now();
+      }
     }
     seen = Atomics.load(i32, c + ${SEQ});
     if (seen === ${STOP}) return;
@@ -72,8 +93,9 @@ function start(d) {
       const a = chunkArgs(job, v & 0xffff);
       if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
       Atomics.add(i32, c + ${FINISHED}, 1);
-      Atomics.notify(i32, c + ${FINISHED});
+      if (Atomics.load(i32, c + ${CALLER_WAITS}) !== 0) Atomics.notify(i32, c + ${FINISHED});
     }
+    idleSince = performance.now();
   }
 }
 if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
@@ -200,7 +222,8 @@ export class WorkerPool {
     Atomics.store(i32, c + FINISHED, 0);
     Atomics.store(i32, c + COUNTER, gen << 16);
     Atomics.store(i32, c + SEQ, this.seq);
-    Atomics.notify(i32, c + SEQ);
+    // Only a sleeping worker needs the (costly) wake-up; polling ones see SEQ change.
+    if (Atomics.load(i32, c + SLEEPERS) > 0) Atomics.notify(i32, c + SEQ);
     let mine = 0;
     while (this.callerHelps) {
       const i = Atomics.add(i32, c + COUNTER, 1) & 0xffff;
@@ -215,7 +238,11 @@ export class WorkerPool {
       const done = Atomics.load(i32, c + FINISHED);
       if (done >= P) break;
       if (this.canBlock && ++spins > SPIN) {
+        // Workers notify only while this flag is up; the 1 ms timeout covers a notify
+        // that raced with raising it.
+        Atomics.store(i32, c + CALLER_WAITS, 1);
         Atomics.wait(i32, c + FINISHED, done, 1);
+        Atomics.store(i32, c + CALLER_WAITS, 0);
         spins = 0;
       }
     }
