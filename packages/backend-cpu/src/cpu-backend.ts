@@ -134,7 +134,7 @@ export class CpuBackend implements Backend {
   }
 
   elementwise(spec: ElementwiseSpec): DataId[] {
-    const outs = this.wasm?.elementwise.run(spec, this.allocOutput) ?? elementwise(spec, this.alloc);
+    const outs = this.wasm?.elementwise.run(spec, this.allocOutput, this.threads) ?? elementwise(spec, this.alloc);
     const ids: DataId[] = new Array(outs.length);
     for (let k = 0; k < outs.length; k++) ids[k] = this.acct.wrap(outs[k]);
     return ids;

@@ -1,9 +1,29 @@
 import type { ElementwiseSpec, TypedArray, View } from '@tsdl/tensor';
 import { arr, sizeOfShape } from '../data';
 import { elementwiseModuleBytes, type InputMode, simdExpressible } from './elementwise-module';
+import { elementwiseChunk, JOB_ELEMENTWISE } from './chunks';
 import type { WasmHeap } from './heap';
+import { MAX_JOB_INTS, type WorkerPool } from './worker-pool';
 
 type Run = (outer: number, inner: number, scalars: number, ...ptrs: number[]) => void;
+
+/** A compiled kernel; workers compile their own copy from `bytes` (a heap address) when a job first names `id`. */
+interface Kernel {
+  run: Run;
+  id: number;
+  bytes: number;
+  length: number;
+}
+
+/**
+ * Kernels over at least this many elements are split across the worker
+ * threads. A hand-off to polling workers costs about a microsecond; Adam's
+ * update of a 784×128 weight (100k elements, ~120 µs on one core, bound by
+ * memory and the square root) is what this is for.
+ */
+const PARALLEL_MIN_ELEMENTS = 1 << 15;
+/** Elements per chunk at least: chunks are claimed dynamically, so a worker that starts late takes fewer. */
+const CHUNK_ELEMENTS = 8192;
 
 /** Rows shorter than this waste most of each 4-lane vector; the JS kernel serves them. */
 const MIN_INNER = 8;
@@ -85,15 +105,20 @@ function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[]): strin
 
 export class SimdElementwise {
   /** Compiled kernels (null: no SIMD form) by expression key, then by layoutCode. */
-  private readonly cache = new Map<string, Map<number | string, Run | null>>();
+  private readonly cache = new Map<string, Map<number | string, Kernel | null>>();
   private scalarPtr = 0;
   private scalarCap = 0;
   private scalarView: Float32Array = new Float32Array(0);
+  private kernels = 0;
 
-  constructor(private readonly heap: WasmHeap) {}
+  /** `workers(threads)`: the shared worker pool (started on first use), or null where there are no threads. */
+  constructor(
+    private readonly heap: WasmHeap,
+    private readonly workers: (threads: number) => WorkerPool | null = () => null,
+  ) {}
 
   // Plain loops, no closures or spreads: at 8 or 100 elements this function's overhead is the op's cost.
-  run(spec: ElementwiseSpec, alloc: (dtype: 'float32' | 'bool', n: number) => TypedArray): TypedArray[] | null {
+  run(spec: ElementwiseSpec, alloc: (dtype: 'float32' | 'bool', n: number) => TypedArray, threads = 1): TypedArray[] | null {
     if (!this.heap.shared) return null;
     const n = sizeOfShape(spec.shape);
     if (n < MIN_INNER) return null;
@@ -121,13 +146,50 @@ export class SimdElementwise {
       ptrs[k] = data.byteOffset + inputs[k].offset * data.BYTES_PER_ELEMENT;
     }
     for (let k = 0; k < outs.length; k++) ptrs[inputs.length + k] = outs[k].byteOffset;
-    if (ptrs.length === 2) kernel(plan.outer, plan.inner, sp, ptrs[0], ptrs[1]);
-    else if (ptrs.length === 3) kernel(plan.outer, plan.inner, sp, ptrs[0], ptrs[1], ptrs[2]);
-    else kernel(plan.outer, plan.inner, sp, ...ptrs);
+    if (threads > 1 && n >= PARALLEL_MIN_ELEMENTS && this.split(kernel, spec, plan.modes, plan.outer, outs, ptrs, sp, n, threads)) return outs;
+    const run = kernel.run;
+    if (ptrs.length === 2) run(plan.outer, plan.inner, sp, ptrs[0], ptrs[1]);
+    else if (ptrs.length === 3) run(plan.outer, plan.inner, sp, ptrs[0], ptrs[1], ptrs[2]);
+    else run(plan.outer, plan.inner, sp, ...ptrs);
     return outs;
   }
 
-  private compile(spec: ElementwiseSpec, modes: InputMode[]): Run {
+  /**
+   * Runs the kernel as element ranges shared with the worker threads; false
+   * (nothing run) when no worker is ready or an input is a repeated row or
+   * column of a many-row layout, which a flat range cannot cut. (Over one
+   * row a repeated row is just dense and a per-row value a constant.)
+   */
+  private split(
+    kernel: Kernel,
+    spec: ElementwiseSpec,
+    modes: readonly InputMode[],
+    outer: number,
+    outs: readonly TypedArray[],
+    ptrs: readonly number[],
+    sp: number,
+    n: number,
+    threads: number,
+  ): boolean {
+    if (outer > 1) for (let k = 0; k < modes.length; k++) if (modes[k] === 'row' || modes[k] === 'col') return false;
+    if (7 + 2 * ptrs.length > MAX_JOB_INTS) return false;
+    const pool = this.workers(threads);
+    const helpers = pool === null ? 0 : Math.min(threads - 1, pool.ready());
+    if (pool === null || helpers === 0) return false;
+    const P = Math.min(Math.ceil(n / CHUNK_ELEMENTS), 4 * (helpers + 1));
+    const job = [JOB_ELEMENTWISE, P, kernel.id, kernel.bytes, kernel.length, n, sp];
+    const { inputs } = spec;
+    for (let k = 0; k < inputs.length; k++) job.push(ptrs[k], modes[k] === 'const' || modes[k] === 'col' ? 0 : arr(inputs[k].data).BYTES_PER_ELEMENT);
+    for (let k = 0; k < outs.length; k++) job.push(ptrs[inputs.length + k], outs[k].BYTES_PER_ELEMENT);
+    const run = kernel.run;
+    pool.run(job, (i) => {
+      const a = elementwiseChunk(job, i);
+      if (a) run(...(a as [number, number, number]));
+    });
+    return true;
+  }
+
+  private compile(spec: ElementwiseSpec, modes: InputMode[]): Kernel {
     const bytes = elementwiseModuleBytes(
       {
         exprs: spec.exprs,
@@ -138,7 +200,10 @@ export class SimdElementwise {
       this.heap.shared,
     );
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.heap.memory } });
-    return instance.exports.run as Run;
+    // The bytes stay in the heap for workers to compile from (kernels are cached for the process's life).
+    const at = this.heap.malloc(bytes.length);
+    new Uint8Array(this.heap.buffer(), at, bytes.length).set(bytes);
+    return { run: instance.exports.run as Run, id: this.kernels++, bytes: at, length: bytes.length };
   }
 
   /** Writes the run-time scalars as float32 into a heap block; returns its address. */

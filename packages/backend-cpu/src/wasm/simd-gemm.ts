@@ -1,4 +1,5 @@
 import type { TypedArray } from '@tsdl/tensor';
+import { gemmChunk, JOB_GEMM } from './chunks';
 import { DEFAULT_GEMM_SHAPE, type GemmExports, type GemmShape, gemmModuleBytes, scratchBytes } from './gemm-module';
 import type { WasmHeap } from './heap';
 import { hardwareThreads, WorkerPool } from './worker-pool';
@@ -84,8 +85,11 @@ export class SimdGemm {
       this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
       return;
     }
-    const job = [byN ? 1 : 0, P, tiles, byN ? nr : mr, byN ? N : M, M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc];
-    pool.run(job, (g) => this.k.gemm(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], this.aPack, this.bPack, this.tile));
+    const job = [JOB_GEMM, P, byN ? 1 : 0, tiles, byN ? nr : mr, byN ? N : M, M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc];
+    pool.run(job, (i) => {
+      const g = gemmChunk(job, i);
+      if (g) this.k.gemm(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], this.aPack, this.bPack, this.tile);
+    });
   }
 
   private scratch(bytes: number): number {

@@ -1,10 +1,11 @@
+import { elementwiseChunk, gemmChunk, JOB_GEMM } from './chunks';
 import type { WasmHeap } from './heap';
 
 /**
- * Worker threads that run parts of a wasm gemm over the same shared
- * WebAssembly.Memory (worker_threads in Node, Web Workers in browsers).
+ * Worker threads that run parts of a wasm gemm or elementwise kernel over the
+ * same shared WebAssembly.Memory (worker_threads in Node, Web Workers in browsers).
  *
- * A product is cut into P chunks (column or row ranges of whole micro-tiles).
+ * A job is cut into P chunks (chunks.ts: ranges of micro-tiles or of elements).
  * The calling thread publishes the job in a control block in the heap, wakes
  * the workers, and then claims chunks itself from a shared counter, as do the
  * workers once they wake; it finally waits for the chunks others claimed.
@@ -23,11 +24,13 @@ import type { WasmHeap } from './heap';
 const SEQ = 0; // job number; workers sleep on it
 const COUNTER = 16; // (generation << 16) | next chunk: its own cache line
 const FINISHED = 32; // chunks done in this job
-const ARGS_AT = 48; // by_n, P, tiles, step, total, then the 12 gemm arguments before the scratch pointers
-const JOB_INTS = 17;
-const SLEEPERS = 72; // workers blocked in Atomics.wait on SEQ (after the job arguments, 48..64)
-const CALLER_WAITS = 76; // 1 while the caller is blocked in Atomics.wait on FINISHED
-const READY_AT = 80; // one flag per worker, 16 ints apart
+const JOB_LEN = 48; // the job's length in ints, then the job itself
+const JOB_AT = 49;
+/** The longest job: an elementwise kernel over 40 operands. */
+export const MAX_JOB_INTS = 7 + 2 * 40;
+const SLEEPERS = 144; // workers blocked in Atomics.wait on SEQ (after the job, 48..136)
+const CALLER_WAITS = 148; // 1 while the caller is blocked in Atomics.wait on FINISHED
+const READY_AT = 160; // one flag per worker, 16 ints apart
 const STOP = 0x7fffffff;
 /**
  * Milliseconds a worker keeps polling for the next job before it sleeps.
@@ -43,27 +46,30 @@ const SPIN_MS = 5;
 const SPIN = 20000;
 
 /**
- * Chunk i of a split product as the first 12 arguments of GemmExports.gemm, or
- * null when the chunk is empty. Kept in sync with the same code in WORKER_SOURCE.
+ * The worker's whole program: plain JavaScript, run as a Node eval worker or
+ * a Blob-URL Web Worker. Elementwise kernels are generated at run time, so a
+ * worker compiles each from its bytes, which the caller keeps in the shared
+ * heap, the first time a job names it.
  */
-export function chunkArgs(job: readonly number[], i: number): number[] | null {
-  const [byN, P, tiles, step, total, M, K, N, a, ars, acs, b, brs, bcs, c, ldc, acc] = job;
-  const lo = Math.min(total, Math.floor((i * tiles) / P) * step);
-  const hi = Math.min(total, Math.floor(((i + 1) * tiles) / P) * step);
-  if (hi <= lo) return null;
-  return byN
-    ? [M, K, hi - lo, a, ars, acs, b + lo * bcs * 4, brs, bcs, c + lo * 4, ldc, acc]
-    : [hi - lo, K, N, a + lo * ars * 4, ars, acs, b, brs, bcs, c + lo * ldc * 4, ldc, acc];
-}
-
-/** The worker's whole program: plain JavaScript, run as a Node eval worker or a Blob-URL Web Worker. */
 const WORKER_SOURCE = `
 'use strict';
-const chunkArgs = ${chunkArgs.toString()};
+const gemmChunk = ${gemmChunk.toString()};
+const elementwiseChunk = ${elementwiseChunk.toString()};
 function start(d) {
   const k = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
   const i32 = new Int32Array(d.memory.buffer);
   const c = d.control;
+  const kernels = new Map();
+  const kernel = (id, ptr, len) => {
+    let run = kernels.get(id);
+    if (run === undefined) {
+      // A fresh view: the memory may have grown since start. Modules compile from unshared bytes.
+      const bytes = new Uint8Array(d.memory.buffer, ptr, len).slice();
+      run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: d.memory } }).exports.run;
+      kernels.set(id, run);
+    }
+    return run;
+  };
   let seen = Atomics.load(i32, c + ${SEQ});
   Atomics.store(i32, c + ${READY_AT} + 16 * d.index, 1);
   let idleSince = performance.now();
@@ -83,15 +89,19 @@ function start(d) {
     seen = Atomics.load(i32, c + ${SEQ});
     if (seen === ${STOP}) return;
     const gen = seen & 0x7fff;
-    const job = [];
-    for (let j = 0; j < ${JOB_INTS}; j++) job.push(i32[c + ${ARGS_AT} + j]);
+    const job = i32.slice(c + ${JOB_AT}, c + ${JOB_AT} + i32[c + ${JOB_LEN}]);
     const P = job[1];
     for (;;) {
       const v = Atomics.load(i32, c + ${COUNTER});
       if ((v >>> 16) !== gen || (v & 0xffff) >= P) break;
       if (Atomics.compareExchange(i32, c + ${COUNTER}, v, v + 1) !== v) continue;
-      const a = chunkArgs(job, v & 0xffff);
-      if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
+      if (job[0] === ${JOB_GEMM}) {
+        const a = gemmChunk(job, v & 0xffff);
+        if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
+      } else {
+        const a = elementwiseChunk(job, v & 0xffff);
+        if (a) kernel(job[2], job[3], job[4])(...a);
+      }
       Atomics.add(i32, c + ${FINISHED}, 1);
       if (Atomics.load(i32, c + ${CALLER_WAITS}) !== 0) Atomics.notify(i32, c + ${FINISHED});
     }
@@ -208,17 +218,19 @@ export class WorkerPool {
   }
 
   /**
-   * Runs a split product: `job` is [byN, P, tiles, step, total, ...12 gemm
-   * arguments] (see chunkArgs); `local(args)` runs a chunk on this thread.
-   * Returns when all P chunks are done.
+   * Runs a job laid out as chunks.ts says, its chunks shared between the
+   * workers and this thread; `local(i)` runs chunk i here. Returns when all
+   * P chunks are done.
    */
-  run(job: readonly number[], local: (args: number[]) => void): void {
+  run(job: readonly number[], local: (chunk: number) => void): void {
     const i32 = this.i32;
     const c = this.control;
     const P = job[1];
+    if (job.length > MAX_JOB_INTS) throw new RangeError(`worker pool: a job of ${job.length} ints is longer than ${MAX_JOB_INTS}`);
     this.seq = (this.seq + 1) & 0x3fffffff;
     const gen = this.seq & 0x7fff;
-    for (let j = 0; j < JOB_INTS; j++) i32[c + ARGS_AT + j] = job[j];
+    i32[c + JOB_LEN] = job.length;
+    for (let j = 0; j < job.length; j++) i32[c + JOB_AT + j] = job[j];
     Atomics.store(i32, c + FINISHED, 0);
     Atomics.store(i32, c + COUNTER, gen << 16);
     Atomics.store(i32, c + SEQ, this.seq);
@@ -228,8 +240,7 @@ export class WorkerPool {
     while (this.callerHelps) {
       const i = Atomics.add(i32, c + COUNTER, 1) & 0xffff;
       if (i >= P) break;
-      const args = chunkArgs(job, i);
-      if (args) local(args);
+      local(i);
       mine++;
       Atomics.add(i32, c + FINISHED, 1);
     }
