@@ -42,7 +42,7 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
     const m = this.stateTensor(p, state, 'expAvg');
     const v = this.stateTensor(p, state, 'expAvgSq');
     const inputs = h.amsgrad ? [p, g, m, v, this.stateTensor(p, state, 'maxExpAvgSq')] : [p, g, m, v];
-    const { tag, exprs } = adamKernel(h.amsgrad, this.decoupled);
+    const { tag, exprs } = adamKernel(h.amsgrad, this.decoupled, h.weightDecay !== 0);
     const scalars = adamScalars(h.lr, h.betas[0], h.betas[1], h.eps, h.weightDecay, state.step, this.decoupled);
     const [next, m1, v1, vmax1] = this.fused(p, tag, exprs, inputs, scalars);
     this.commit(p, next, state, h.amsgrad ? { expAvg: m1, expAvgSq: v1, maxExpAvgSq: vmax1 } : { expAvg: m1, expAvgSq: v1 });
