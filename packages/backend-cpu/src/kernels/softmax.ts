@@ -1,5 +1,6 @@
 import type { View } from '@tsdl/tensor';
 import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
+import { rowExp } from './row-exp';
 
 /** Softmax or log-softmax over the last axis, subtracting each row's max (sums in float64). */
 export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc): Float32Array {
@@ -8,17 +9,16 @@ export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc): Float32A
   const c = v.shape[v.shape.length - 1];
   const out = alloc('float32', n) as Float32Array;
   if (c === 0) return out;
+  const row = rowExp(c);
+  const e = row.values;
   for (let base = 0; base < n; base += c) {
-    let m = -Infinity;
-    for (let j = 0; j < c; j++) if (x[base + j] > m) m = x[base + j];
-    if (m === -Infinity) m = 0;
-    let s = 0;
-    for (let j = 0; j < c; j++) s += Math.exp(x[base + j] - m);
+    const m = row.fill(x, base);
     if (log) {
-      const ls = Math.log(s);
+      const ls = Math.log(row.sum);
       for (let j = 0; j < c; j++) out[base + j] = x[base + j] - m - ls;
     } else {
-      for (let j = 0; j < c; j++) out[base + j] = Math.exp(x[base + j] - m) / s;
+      const inv = 1 / row.sum;
+      for (let j = 0; j < c; j++) out[base + j] = e[j] * inv;
     }
   }
   return out;
