@@ -232,6 +232,25 @@ describe('crossEntropy and nllLoss', () => {
     T.dispose();
   });
 
+  it('checks and ignores the values of a sliced target, not the rest of its storage', () => {
+    // The range check bounds a slice by its storage's remembered range and reads the slice
+    // only when that does not settle it: an ignored or out-of-range label outside the slice
+    // must change nothing, one inside it must count.
+    const X = tensor(logits, [3, 4]);
+    const all = tensor([9, 1, -100, 3, -100, 7], [6], 'int32');
+    tidy(() => {
+      for (let k = 0; k < 2; k++) {
+        expectClose(crossEntropy(X, all.slice([1], [4])), [(ce[0] + ce[2]) / 2], 1e-5);
+        expect(() => crossEntropy(X, all.slice([3], [6]))).toThrow(/target 7 is out of range for 4 classes/);
+      }
+      const ok = tensor([0, 1, 0, 3, 2], [5], 'int32');
+      expectClose(crossEntropy(X, ok.slice([1], [4]), { ignoreIndex: 0 }), [(ce[0] + ce[2]) / 2], 1e-5);
+      expectClose(crossEntropy(X, ok.slice([1], [4]), { ignoreIndex: 7 }), [mean(ce)], 1e-5);
+    });
+    X.dispose();
+    all.dispose();
+  });
+
   it('label smoothing (with and without weights), as PyTorch', () => {
     const eps = 0.1;
     const X = tensor(logits, [3, 4]);

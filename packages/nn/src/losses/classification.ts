@@ -10,6 +10,7 @@ import {
   shapesEqual,
   softmaxCrossEntropy,
   tidy,
+  valueBounds,
   where,
 } from '@tsdl/tensor';
 import { type Reduction, type ReductionOptions, checkReduction, reduce } from './reduction';
@@ -70,6 +71,9 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
   // Range check where reading is cheap (not on asynchronous devices).
   if (target.size === 0) return false;
   if (!target.backend.readSync) return true;
+  // Bounds remembered per storage (see valueBounds) usually settle it without reading the target.
+  const [lo, hi] = valueBounds(target) as readonly [number, number];
+  if (lo >= 0 && hi < classes && (ignoreIndex < lo || ignoreIndex > hi)) return false;
   const v = target.dataSync();
   let ignored = false;
   for (let i = 0; i < v.length; i++) {

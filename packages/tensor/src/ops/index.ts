@@ -6,4 +6,5 @@ export * from './shape';
 export * from './nn';
 export * from './softmax-ce';
 export { toNested, type NestedArray } from './nested';
+export { valueBounds, checkIndexRange } from './index-range';
 export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, runElementwise, broadcastView } from './internal';

@@ -6,6 +6,7 @@ import { broadcastShapes, checkShape, contiguousStrides, isContiguous, normalize
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, eq } from './elementwise';
+import { checkIndexRange } from './index-range';
 import { broadcastView, copyContiguous } from './internal';
 
 /**
@@ -261,13 +262,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 
 /** Checks index ranges where the backend can read synchronously (a GPU backend cannot without a stall). */
 function checkIndices(op: string, indices: Tensor, dim: number): void {
-  if (!indices.backend.readSync || indices.size === 0) return;
-  const vals = indices.dataSync();
-  for (let i = 0; i < vals.length; i++) {
-    if (vals[i] < 0 || vals[i] >= dim) {
-      throw new ArgumentError(`${op}: index ${vals[i]} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`);
-    }
-  }
+  checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`));
 }
 
 /** The adjoint of gather: zeros of `shape` with `updates` added at `indices` along `axis`. */

@@ -4,6 +4,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 import { tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { cast, mul, neg, sub, where } from './elementwise';
+import { checkIndexRange } from './index-range';
 import { logSoftmax, softmax } from './nn';
 import { sum } from './reduce';
 import { oneHot, unsqueeze } from './shape';
@@ -38,13 +39,7 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
 
 /** Class indices outside [0, C) throw where reading is synchronous (the CPU); kernels elsewhere give NaN for them. */
 function checkRange(op: string, labels: Tensor, classes: number): void {
-  if (!labels.backend.readSync || labels.size === 0) return;
-  const v = labels.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    if (!(v[i] >= 0 && v[i] < classes)) {
-      throw new ArgumentError(`${op}: label ${v[i]} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`);
-    }
-  }
+  checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`));
 }
 
 /** Runs a composed fallback inside a dispatch without recording its parts (the op itself is recorded). */

@@ -242,6 +242,10 @@ function indexCases(sync: boolean): Case[] {
         expectTensor(T.gather(x, ind), [3, 2], 'float32', [5, 6, 1, 2, 5, 6]);
         expectTensor(T.gather(x, T.tensor(new Int32Array([1, 1])), -1), [3, 2], 'float32', [2, 2, 4, 4, 6, 6]);
         expectTensor(T.scatterAdd(T.tensor([[1, 1], [2, 2], [4, 4]]), ind, 0, [3, 2]), [3, 2], 'float32', [2, 2, 0, 0, 5, 5]);
+        // Indices sliced from a tensor whose other values are out of range are checked on their own values only.
+        const wide = T.tensor(new Int32Array([9, 1, 2, -4]));
+        expectTensor(T.gather(x, T.slice(wide, [1], [3])), [2, 2], 'float32', [3, 4, 5, 6]);
+        expectTensor(T.scatterAdd(T.tensor([[1, 1], [2, 2]]), T.slice(wide, [1], [3]), 0, [3, 2]), [3, 2], 'float32', [0, 0, 1, 1, 2, 2]);
       },
     },
     {

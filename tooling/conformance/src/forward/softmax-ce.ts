@@ -182,6 +182,21 @@ function errorCases(sync: boolean): Case[] {
         expect(() => T.softmaxCrossEntropy(x(), T.tensor([-1, 0], [2], 'int32'))).toThrow(T.ArgumentError);
       },
     });
+    cases.push({
+      // The check bounds a slice by its whole storage's range (remembered per storage) and
+      // reads the slice itself only when that range fails: neither may hide or invent an error.
+      name: 'class index range of slices of one label tensor: bad labels outside the slice do not count, inside it they are named, every time',
+      run: () => {
+        const all = T.tensor([0, 2, 1, 7, 2], [5], 'int32');
+        for (let k = 0; k < 2; k++) {
+          expectTensor(T.softmaxCrossEntropy(x(), T.slice(all, [0], [2])), [2], 'float32', [Math.log(3), Math.log(3)]);
+          expect(() => T.softmaxCrossEntropy(x(), T.slice(all, [2], [4]))).toThrow(/label 7 at row 1 is out of range for 3 classes/);
+        }
+        const good = T.tensor([1, 0, 2, 1], [4], 'int32');
+        for (let k = 0; k < 2; k++) expectTensor(T.softmaxCrossEntropy(x(), T.slice(good, [1], [3])), [2], 'float32', [Math.log(3), Math.log(3)]);
+        expect(() => T.softmaxCrossEntropy(T.zeros([4, 2]), good)).toThrow(/label 2 at row 2 is out of range for 2 classes/);
+      },
+    });
   } else {
     cases.push({
       name: 'a class index out of range gives NaN for its row (no synchronous read to check it)',

@@ -282,6 +282,12 @@ const TABLE: BadCall[] = [
 const SYNC_ONLY: BadCall[] = [
   { name: 'gather index out of range', call: () => gather(f([3, 2]), tensor([0, 3], undefined, 'int32')), error: ArgumentError, message: /^gather: index 3 is out of range for an axis of size 3 \(expected 0 to 2\)/ },
   { name: 'gather negative index', call: () => gather(f([3, 2]), tensor([-1], undefined, 'int32'), 0), error: ArgumentError, message: /^gather: index -1 is out of range for an axis of size 3/ },
+  {
+    name: 'gather index out of range in a slice of a larger index tensor',
+    call: () => gather(f([3, 2]), slice(tensor([0, 1, 2, 4, 9], undefined, 'int32'), [2], [4])),
+    error: ArgumentError,
+    message: /^gather: index 4 is out of range for an axis of size 3/,
+  },
 ];
 
 /** The bad-call table: every row must throw its error class with a message naming the op and what it got. */
