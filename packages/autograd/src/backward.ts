@@ -3,9 +3,9 @@ import {
   ShapeError,
   Tensor,
   add,
-  clone,
   fmtShape,
   onesLike,
+  reshape,
   setGradEnabled,
   shapesEqual,
   tidy,
@@ -79,9 +79,12 @@ export function runBackward(
     // Everything made here is freed on exit except the leaf gradients, which
     // tidy hands to the caller's scope.
     results = tidy(() => {
-      // A copy of the caller's seed: a pass-through rule (add, cast …) would otherwise hand the
-      // seed itself to a leaf as its .grad, and disposing one would dispose the other.
-      const s = seed !== undefined ? clone(seed) : onesLike(root);
+      // A new handle on the caller's seed: a pass-through rule (add, cast …) would otherwise hand
+      // the seed itself to a leaf as its .grad, and disposing one would dispose the other. A
+      // reshape to its own shape is that handle without a copy (tensors are immutable, so
+      // sharing the storage is safe) and, recorded like any op, keeps a seed that requires
+      // grad connected under createGraph.
+      const s = seed !== undefined ? reshape(seed, seed.shape) : onesLike(root);
       const rootNode = root.gradFn;
       if (!(rootNode instanceof GraphNode)) {
         leafGrads.set(root, s);

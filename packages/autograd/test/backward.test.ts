@@ -4,9 +4,14 @@ import {
   DisposedError,
   GradientError,
   ShapeError,
+  type Tensor,
   add,
+  getBackend,
+  maximum,
+  minimum,
   mul,
   ones,
+  sub,
   sum,
   tensor,
   tidy,
@@ -223,6 +228,60 @@ describe('createGraph', () => {
       sum(g).backward();
       expectValues(x.grad, [6, 12, -6], 0, 0);
       g.dispose();
+    });
+  });
+  it('keeps a seed that requires grad in the graph: the gradient is differentiable in the seed too', () => {
+    tidy(() => {
+      const x = leaf(tensor([1, 2, -1]));
+      const v = leaf(tensor([0.5, -1, 2]));
+      backward(mul(x, x), v, { createGraph: true });
+      const g = x.grad!; // 2x ⊙ v
+      expectValues(g, [1, -4, -4], 0, 0);
+      x.grad = null;
+      sum(g).backward();
+      expectValues(v.grad, [2, 4, -2], 0, 0); // d/dv Σ 2x ⊙ v = 2x
+      expectValues(x.grad, [1, -2, 4], 0, 0); // d/dx Σ 2x ⊙ v = 2v
+      g.dispose();
+    });
+  });
+});
+
+describe('rules skip inputs that need no gradient', () => {
+  /** Backend kernel calls (elementwise and reductions) made while `fn` runs. */
+  function kernelsDuring(fn: () => void): number {
+    const b = getBackend();
+    const elementwise = b.elementwise;
+    let calls = 0;
+    b.elementwise = (spec) => {
+      calls++;
+      return elementwise.call(b, spec);
+    };
+    try {
+      fn();
+    } finally {
+      b.elementwise = elementwise;
+    }
+    return calls;
+  }
+  it('mul, sub, maximum and minimum by a constant tensor compute only the gradient of the input that requires it', () => {
+    tidy(() => {
+      const x = leaf(tensor([1, -2, 3]));
+      const c = tensor([2, 0.5, -1]); // a constant: requires no grad
+      const seed = tensor([1, 1, 1]);
+      const cases: [string, () => Tensor, number, number[]][] = [
+        ['mul', () => mul(x, c), 1, [2, 0.5, -1]],
+        ['mul (constant first)', () => mul(c, x), 1, [2, 0.5, -1]],
+        ['sub (constant first)', () => sub(c, x), 1, [-1, -1, -1]],
+        ['sub', () => sub(x, c), 0, [1, 1, 1]],
+        ['maximum', () => maximum(x, c), 3, [0, 0, 1]], // ge, its cast to float32, then the product
+        ['minimum', () => minimum(x, c), 3, [1, 1, 0]],
+      ];
+      for (const [name, f, kernels, grad] of cases) {
+        x.grad = null;
+        const y = f();
+        expect(kernelsDuring(() => y.backward(seed)), name).toBe(kernels);
+        expectValues(x.grad, grad, 0, 0);
+      }
     });
   });
 });

@@ -32,8 +32,10 @@ const f32 = (b: Tensor): Tensor => cast(b, 'float32');
 
 export const elementwiseRules: RuleTable = {
   add: rule((dy) => [dy, dy], { inputs: false, output: false }),
-  sub: rule((dy) => [dy, neg(dy)], { inputs: false, output: false }),
-  mul: rule((dy, { inputs: [a, b] }) => [mul(dy, b), mul(dy, a)], { output: false }),
+  // Only inputs that need a gradient get one: a constant operand (a dropout mask, a
+  // detached tensor) would otherwise cost a kernel each backward pass for nothing.
+  sub: rule((dy, { needs }) => [dy, needs[1] ? neg(dy) : null], { inputs: false, output: false }),
+  mul: rule((dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null], { output: false }),
   div: rule(
     (dy, { inputs: [a, b], needs }) => [div(dy, b), needs[1] ? neg(div(mul(dy, a), mul(b, b))) : null],
     { output: false },
@@ -44,8 +46,14 @@ export const elementwiseRules: RuleTable = {
     needs[1] ? mul(dy, where(gt(a, 0), mul(output, typeof a === 'number' ? Math.log(a) : log(a)), 0)) : null,
   ]),
   // Ties go to the first operand, as TensorFlow.
-  maximum: rule((dy, { inputs: [a, b] }) => [mul(dy, f32(ge(a, b))), mul(dy, f32(lt(a, b)))], { output: false }),
-  minimum: rule((dy, { inputs: [a, b] }) => [mul(dy, f32(le(a, b))), mul(dy, f32(gt(a, b)))], { output: false }),
+  maximum: rule(
+    (dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, f32(ge(a, b))) : null, needs[1] ? mul(dy, f32(lt(a, b))) : null],
+    { output: false },
+  ),
+  minimum: rule(
+    (dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, f32(le(a, b))) : null, needs[1] ? mul(dy, f32(gt(a, b))) : null],
+    { output: false },
+  ),
 
   neg: rule((dy) => [neg(dy)], { inputs: false, output: false }),
   abs: rule((dy, { inputs: [x] }) => [mul(dy, sign(t(x)))], { output: false }),
