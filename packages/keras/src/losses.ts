@@ -10,11 +10,26 @@ import { binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss,
  */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
+/**
+ * The loss summed over the batch rather than averaged (the mean times the batch size), or
+ * null for a batch where that is not a single reduction of the loss's terms: where a sample
+ * has several terms (sequence outputs, several sigmoid or regression outputs per sample)
+ * the mean is over all of them, not over the samples.
+ */
+export type BatchSumFn = (yTrue: Tensor, yPred: Tensor) => Tensor | null;
+
 export interface LossSpec {
   readonly name: string;
   readonly fn: LossFn;
+  /**
+   * The batch sum, where the loss has one. fit differentiates it with a 1/batch seed
+   * instead of differentiating the mean: the same gradient without the mean's division
+   * forward and backward, and the running loss sum needs no multiplication by the batch
+   * size (three small kernels a training step).
+   */
+  readonly batchSum?: BatchSumFn;
   /** The same loss on logits, and the output activation it absorbs. */
-  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn };
+  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn; batchSum?: BatchSumFn };
 }
 
 const EPS = 1e-7;
@@ -44,45 +59,75 @@ function sameShape(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return yTrue.dtype === 'float32' ? yTrue : cast(yTrue, 'float32');
 }
 
+type Reduction = 'mean' | 'sum';
+
+/**
+ * A loss written once for both reductions: `fn` is its mean, `batchSum` its sum where
+ * `oneTermPerSample(yPred)` holds (then the sum over the terms is the sum over samples).
+ */
+function both(
+  loss: (yTrue: Tensor, yPred: Tensor, reduction: Reduction) => Tensor,
+  oneTermPerSample: (yPred: Tensor) => boolean,
+): { fn: LossFn; batchSum: BatchSumFn } {
+  return {
+    fn: (yTrue, yPred) => tidy(() => loss(yTrue, yPred, 'mean')),
+    batchSum: (yTrue, yPred) => (oneTermPerSample(yPred) ? tidy(() => loss(yTrue, yPred, 'sum')) : null),
+  };
+}
+
+/** Class scores [N, C]: one cross-entropy term per sample. */
+const classRows = (yPred: Tensor): boolean => yPred.rank === 2;
+/** One output per sample ([N] or [N, 1]): one term per sample for the elementwise losses. */
+const oneOutput = (yPred: Tensor): boolean => yPred.rank >= 1 && yPred.size === yPred.shape[0];
+
 const LOSSES: Record<string, LossSpec> = {
   sparse_categorical_crossentropy: {
     name: 'sparse_categorical_crossentropy',
-    fn: (yTrue, yPred) =>
-      tidy(() => nllLoss(classesSecond(log(clip(yPred, EPS, 1 - EPS))), classIds('sparse_categorical_crossentropy', yTrue, yPred))),
+    ...both(
+      (yTrue, yPred, reduction) =>
+        nllLoss(classesSecond(log(clip(yPred, EPS, 1 - EPS))), classIds('sparse_categorical_crossentropy', yTrue, yPred), { reduction }),
+      classRows,
+    ),
     fromLogits: {
       activation: 'softmax',
-      fn: (yTrue, logits) => tidy(() => crossEntropy(classesSecond(logits), classIds('sparse_categorical_crossentropy', yTrue, logits))),
+      ...both(
+        (yTrue, logits, reduction) => crossEntropy(classesSecond(logits), classIds('sparse_categorical_crossentropy', yTrue, logits), { reduction }),
+        classRows,
+      ),
     },
   },
   categorical_crossentropy: {
     name: 'categorical_crossentropy',
-    fn: (yTrue, yPred) =>
-      tidy(() => {
-        const y = sameShape('categorical_crossentropy', yTrue, yPred);
-        // Keras renormalises the predictions before clipping.
-        const p = clip(yPred.div(yPred.sum(-1, true)), EPS, 1 - EPS);
-        return y.mul(log(p)).sum(-1).neg().mean();
-      }),
+    ...both((yTrue, yPred, reduction) => {
+      const y = sameShape('categorical_crossentropy', yTrue, yPred);
+      // Keras renormalises the predictions before clipping.
+      const p = clip(yPred.div(yPred.sum(-1, true)), EPS, 1 - EPS);
+      const perSample = y.mul(log(p)).sum(-1).neg();
+      return reduction === 'mean' ? perSample.mean() : perSample.sum();
+    }, classRows),
     fromLogits: {
       activation: 'softmax',
-      fn: (yTrue, logits) => tidy(() => crossEntropy(classesSecond(logits), classesSecond(sameShape('categorical_crossentropy', yTrue, logits)))),
+      ...both(
+        (yTrue, logits, reduction) => crossEntropy(classesSecond(logits), classesSecond(sameShape('categorical_crossentropy', yTrue, logits)), { reduction }),
+        classRows,
+      ),
     },
   },
   binary_crossentropy: {
     name: 'binary_crossentropy',
-    fn: (yTrue, yPred) => tidy(() => binaryCrossEntropy(clip(yPred, EPS, 1 - EPS), sameShape('binary_crossentropy', yTrue, yPred))),
+    ...both((yTrue, yPred, reduction) => binaryCrossEntropy(clip(yPred, EPS, 1 - EPS), sameShape('binary_crossentropy', yTrue, yPred), { reduction }), oneOutput),
     fromLogits: {
       activation: 'sigmoid',
-      fn: (yTrue, logits) => tidy(() => binaryCrossEntropyWithLogits(logits, sameShape('binary_crossentropy', yTrue, logits))),
+      ...both((yTrue, logits, reduction) => binaryCrossEntropyWithLogits(logits, sameShape('binary_crossentropy', yTrue, logits), { reduction }), oneOutput),
     },
   },
   mean_squared_error: {
     name: 'mean_squared_error',
-    fn: (yTrue, yPred) => tidy(() => mseLoss(yPred, sameShape('mean_squared_error', yTrue, yPred))),
+    ...both((yTrue, yPred, reduction) => mseLoss(yPred, sameShape('mean_squared_error', yTrue, yPred), { reduction }), oneOutput),
   },
   mean_absolute_error: {
     name: 'mean_absolute_error',
-    fn: (yTrue, yPred) => tidy(() => l1Loss(yPred, sameShape('mean_absolute_error', yTrue, yPred))),
+    ...both((yTrue, yPred, reduction) => l1Loss(yPred, sameShape('mean_absolute_error', yTrue, yPred), { reduction }), oneOutput),
   },
 };
 

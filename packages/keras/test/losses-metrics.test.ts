@@ -1,6 +1,6 @@
-import { ArgumentError, ShapeError, softmax, sigmoid, tensor } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, softmax, sigmoid, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { resolveLoss, resolveMetric } from '../src/index';
+import { type LossSpec, resolveLoss, resolveMetric } from '../src/index';
 import { expectValues, flat, useCpu } from './helpers';
 
 useCpu();
@@ -67,6 +67,34 @@ describe('losses', () => {
     expectValues(bce.fn(y, sigmoid(z)), [expected]);
     // A confident wrong logit: exact on logits, clipped at −ln 1e-7 on probabilities.
     expectValues(bce.fromLogits!.fn(tensor([[1]]), tensor([[-30]])), [30], { atol: 1e-4, rtol: 1e-6 });
+  });
+
+  it('batchSum is the mean times the batch size where each sample has one loss term, null where it has several', () => {
+    const logits = tensor([[2, 1, 0], [0, -1, 3]]);
+    const sce = resolveLoss('sparse_categorical_crossentropy');
+    const cce = resolveLoss('categorical_crossentropy');
+    const bce = resolveLoss('binary_crossentropy');
+    const pairs: [string, LossSpec['fn'], NonNullable<LossSpec['batchSum']>, Tensor, Tensor][] = [
+      ['sparse', sce.fn, sce.batchSum!, ids(), probs()],
+      ['sparse on logits', sce.fromLogits!.fn, sce.fromLogits!.batchSum!, ids(), logits],
+      ['categorical', cce.fn, cce.batchSum!, oneHot(), probs()],
+      ['categorical on logits', cce.fromLogits!.fn, cce.fromLogits!.batchSum!, oneHot(), logits],
+      ['binary', bce.fn, bce.batchSum!, tensor([[1], [0], [1]]), tensor([[0.9], [0.2], [0.6]])],
+      ['binary on logits', bce.fromLogits!.fn, bce.fromLogits!.batchSum!, tensor([[1], [0]]), tensor([[0.5], [-1]])],
+      ['mse', resolveLoss('mse').fn, resolveLoss('mse').batchSum!, tensor([[1], [3]]), tensor([[1.5], [2]])],
+      ['mae', resolveLoss('mae').fn, resolveLoss('mae').batchSum!, tensor([1, 3, 0]), tensor([1.5, 2, 2])],
+    ];
+    for (const [what, fn, batchSum, yTrue, yPred] of pairs) {
+      const sum = batchSum(yTrue, yPred);
+      expect(sum, what).not.toBeNull();
+      expectValues(sum!, [flat(fn(yTrue, yPred))[0] * yPred.shape[0]], undefined, what);
+    }
+    // Several terms per sample: a sequence of class scores, two sigmoid or regression outputs.
+    expect(sce.fromLogits!.batchSum!(tensor([[0, 1]], [1, 2], 'int32'), tensor([[[1, 2, 3], [0, 0, 1]]]))).toBeNull();
+    expect(bce.batchSum!(tensor([[1, 0]]), tensor([[0.5, 0.25]]))).toBeNull();
+    expect(resolveLoss('mse').batchSum!(tensor([[1, 2]]), tensor([[1.5, 2]]))).toBeNull();
+    // A custom function has none: fit differentiates its mean.
+    expect(resolveLoss((a, b) => a.sub(b).abs()).batchSum).toBeUndefined();
   });
 
   it('custom loss functions are reduced to their mean', () => {

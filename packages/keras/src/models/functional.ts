@@ -1,5 +1,4 @@
 import { ArgumentError, type Tensor, tidy } from '@tsdl/tensor';
-import { getActivation } from '../activations';
 import { InputLayer } from '../layers/core';
 import { type Layer, type Shape, SymbolicTensor } from '../layers/layer';
 import { saveModel } from '../io/save';
@@ -55,22 +54,18 @@ export class Functional extends Model {
     this.built = true;
   }
 
-  protected run(x: Tensor, logitsFor: string | null): { output: Tensor; logits: Tensor | null } {
+  protected run(x: Tensor, logitsFor: string | null): { output: Tensor | null; logits: Tensor | null } {
     return tidy(() => {
       const values = new Map<SymbolicTensor, Tensor>([[this.inputs, x]]);
-      let logits: Tensor | null = null;
       for (const node of this.nodes) {
         if (node === this.inputs) continue;
         const input = values.get(node.inputs[0]) as Tensor;
         const out = node === this.outputs ? this.outputLayer() : null;
-        if (logitsFor !== null && out && node.layer === out && out.activation === logitsFor) {
-          logits = out.preActivation(input);
-          values.set(node, getActivation(out.activation)(logits));
-        } else {
-          values.set(node, node.layer.call(input));
-        }
+        // The output node is last in execution order, so nothing else reads its value.
+        if (logitsFor !== null && out && node.layer === out && out.activation === logitsFor) return { output: null, logits: out.preActivation(input) };
+        values.set(node, node.layer.call(input));
       }
-      return { output: values.get(this.outputs) as Tensor, logits };
+      return { output: values.get(this.outputs) as Tensor, logits: null };
     });
   }
 

@@ -8,6 +8,7 @@ import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
 import { permutation, takeRows } from './batches';
+import { InverseSeeds } from './inverse-seeds';
 import { RunningSums, readInterval } from './running-sums';
 import { type SummaryRow, formatSummary } from './summary';
 
@@ -79,13 +80,18 @@ export abstract class Model extends LayerBase implements TrainingModel {
   abstract get layers(): Layer[];
   /** The model's output shape (batch dimension null); builds the model first if needed. */
   abstract get outputShape(): Shape;
-  /** Runs the model, returning the output and, when `logitsFor` names the output activation, the values before it. */
-  protected abstract run(x: Tensor, logitsFor: string | null): { output: Tensor; logits: Tensor | null };
+  /**
+   * Runs the model. When `logitsFor` names the output layer's activation, returns the
+   * values before it (`logits`) and leaves the activation uncomputed (`output` null): the
+   * caller's fused loss and metrics read the logits, so the activation would be a wasted
+   * kernel every training step. Otherwise returns the output (`logits` null).
+   */
+  protected abstract run(x: Tensor, logitsFor: string | null): { output: Tensor | null; logits: Tensor | null };
   /** Rows of summary(). */
   protected abstract summaryRows(): SummaryRow[];
 
   override forward(x: Tensor): Tensor {
-    return this.run(x, null).output;
+    return this.run(x, null).output as Tensor;
   }
 
   /** The last layer, if its activation can be folded into the loss. */
@@ -159,19 +165,37 @@ export abstract class Model extends LayerBase implements TrainingModel {
 
   // ---- one step ---------------------------------------------------------------------------
 
-  /** Forward, loss, backward and an optimizer step on one batch; returns the loss and metric sums (caller disposes). */
-  private step(xb: Tensor, yb: Tensor): { loss: Tensor; metricSums: Tensor[] } {
+  /**
+   * Forward, loss, backward and an optimizer step on one batch; returns the batch's loss
+   * sum (the mean times the batch size, as RunningSums wants it) and metric sums (caller
+   * disposes).
+   */
+  private step(xb: Tensor, yb: Tensor, seeds: InverseSeeds): { lossSum: Tensor; metricSums: Tensor[] } {
     const c = this.requireCompiled('fit');
     const optimizer = this.ensureOptimizer();
     return tidy(() => {
       const fused = c.loss.fromLogits && this.outputLayer()?.activation === c.loss.fromLogits.activation ? c.loss.fromLogits : null;
+      const loss = fused ?? c.loss;
       const { output, logits } = this.run(xb, fused ? fused.activation : null);
-      const loss = fused ? fused.fn(yb, logits as Tensor) : c.loss.fn(yb, output);
-      backward(loss);
+      // With a fused loss, the loss and the metrics read the logits (run returned no output).
+      const pred = (fused ? logits : output) as Tensor;
+      const m = xb.shape[0];
+      const batchSum = loss.batchSum?.(yb, pred) ?? null;
+      let lossSum: Tensor;
+      if (batchSum) {
+        // The mean's gradient is the sum's scaled by 1/m: seed backward with 1/m instead of
+        // dividing forward and backward, and keep the sum for the running loss.
+        backward(batchSum, seeds.get(m, batchSum.backend));
+        lossSum = batchSum.detach();
+      } else {
+        const mean = loss.fn(yb, pred);
+        backward(mean);
+        lossSum = noGrad(() => mean.mul(m));
+      }
       optimizer.step();
       optimizer.zeroGrad();
-      const metricSums = noGrad(() => c.metrics.map((m) => m.sum(yb, fused ? (logits as Tensor) : output, fused !== null)));
-      return { loss: loss.detach(), metricSums };
+      const metricSums = noGrad(() => c.metrics.map((metric) => metric.sum(yb, pred, fused !== null)));
+      return { lossSum, metricSums };
     });
   }
 
@@ -179,11 +203,19 @@ export abstract class Model extends LayerBase implements TrainingModel {
   async trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
     this.checkSamples('trainOnBatch', x, y);
     this.train();
-    const { loss, metricSums } = this.step(x, y);
-    const logs: Logs = { loss: (await loss.data())[0] };
+    const seeds = new InverseSeeds();
+    let sums: { lossSum: Tensor; metricSums: Tensor[] };
+    try {
+      sums = this.step(x, y, seeds);
+    } finally {
+      seeds.dispose();
+    }
+    const { lossSum, metricSums } = sums;
+    const m = x.shape[0];
+    const logs: Logs = { loss: (await lossSum.data())[0] / m };
     const c = this.requireCompiled('trainOnBatch');
-    for (let i = 0; i < metricSums.length; i++) logs[c.metrics[i].name] = (await metricSums[i].data())[0] / x.shape[0];
-    dispose([loss, metricSums]);
+    for (let i = 0; i < metricSums.length; i++) logs[c.metrics[i].name] = (await metricSums[i].data())[0] / m;
+    dispose([lossSum, metricSums]);
     return logs;
   }
 
@@ -215,6 +247,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
     const callbacksWantBatchLogs = callbacks.some((cb) => cb.onBatchEnd !== Callback.prototype.onBatchEnd);
     let lastRead = 0;
     const history = new History();
+    const seeds = new InverseSeeds();
     this.ensureOptimizer();
     this.stopTraining = false;
     for (const cb of callbacks) cb.setModel(this);
@@ -233,11 +266,9 @@ export abstract class Model extends LayerBase implements TrainingModel {
           const end = Math.min(start + batchSize, nTrain);
           const xb = takeRows(xTrain, start, end, order);
           const yb = takeRows(yTrain, start, end, order);
-          const { loss, metricSums } = this.step(xb, yb);
-          const m = end - start;
-          const lossSum = loss.mul(m);
-          sums.add([lossSum, ...metricSums], m);
-          dispose([xb, yb, loss, lossSum, metricSums]);
+          const { lossSum, metricSums } = this.step(xb, yb, seeds);
+          sums.add([lossSum, ...metricSums], end - start);
+          dispose([xb, yb, lossSum, metricSums]);
           const last = s === steps - 1;
           let readNow: boolean;
           if (interval === 1) {
@@ -267,6 +298,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
         for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
       }
     } finally {
+      seeds.dispose();
       if (xTrain !== x) dispose([xTrain, yTrain]);
       if (val && !args.validationData) dispose(val);
     }
@@ -295,8 +327,9 @@ export abstract class Model extends LayerBase implements TrainingModel {
           tidy(() => {
             const xb = x.slice([start], [end]);
             const yb = y.slice([start], [end]);
-            const out = this.run(xb, null).output;
-            return [c.loss.fn(yb, out).mul(end - start), ...c.metrics.map((m) => m.sum(yb, out, false))];
+            const out = this.run(xb, null).output as Tensor;
+            const lossSum = c.loss.batchSum?.(yb, out) ?? c.loss.fn(yb, out).mul(end - start);
+            return [lossSum, ...c.metrics.map((m) => m.sum(yb, out, false))];
           }),
         );
         sums.add(values, end - start);
@@ -321,7 +354,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
       return noGrad(() =>
         tidy(() => {
           const parts: Tensor[] = [];
-          for (let start = 0; start < n; start += batchSize) parts.push(this.run(x.slice([start], [Math.min(start + batchSize, n)]), null).output);
+          for (let start = 0; start < n; start += batchSize) parts.push(this.run(x.slice([start], [Math.min(start + batchSize, n)]), null).output as Tensor);
           return parts.length === 1 ? parts[0] : concat(parts, 0);
         }),
       );

@@ -32,6 +32,8 @@ export function readInterval(backend: Backend, requested: number | undefined, wh
 export class RunningSums {
   private readonly sums: Tensor[];
   private samples = 0;
+  /** The last values read, while no batch was added since (fit reads again at an epoch's end). */
+  private lastRead: Logs | null = null;
 
   constructor(private readonly names: readonly string[]) {
     this.sums = names.map(() => zeros([]).keep());
@@ -42,16 +44,23 @@ export class RunningSums {
     // assign takes the new sum's storage; the tidy frees the temporary handles (the sums are kept).
     noGrad(() => tidy(() => this.sums.forEach((s, i) => s.assign(s.add(values[i])))));
     this.samples += samples;
+    this.lastRead = null;
   }
 
-  /** The means so far, read from the device in one transfer (one wait for the queued work). */
+  /**
+   * The means so far, read from the device in one transfer (one wait for the queued work),
+   * or without a transfer when nothing was added since the last read. Each call returns a
+   * new object, which the caller may extend (fit adds the validation values).
+   */
   async read(): Promise<Logs> {
+    if (this.lastRead !== null) return { ...this.lastRead };
     const all = tidy(() => concat(this.sums.map((s) => s.reshape([1])), 0));
     const values = await all.data();
     all.dispose();
     const logs: Logs = {};
     this.names.forEach((name, i) => (logs[name] = values[i] / this.samples));
-    return logs;
+    this.lastRead = logs;
+    return { ...logs };
   }
 
   dispose(): void {

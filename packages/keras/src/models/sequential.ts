@@ -1,5 +1,4 @@
 import { ArgumentError, type Tensor, tidy } from '@tsdl/tensor';
-import { getActivation } from '../activations';
 import { type Layer, type Shape } from '../layers/layer';
 import { saveModel } from '../io/save';
 import { Model } from './model';
@@ -59,17 +58,14 @@ export class Sequential extends Model {
     return s[s.length - 1] ?? (this.inputShape as Shape);
   }
 
-  protected run(x: Tensor, logitsFor: string | null): { output: Tensor; logits: Tensor | null } {
+  protected run(x: Tensor, logitsFor: string | null): { output: Tensor | null; logits: Tensor | null } {
     if (this.stack.length === 0) throw new ArgumentError(`${this.name}: the model has no layers`);
     return tidy(() => {
       let h = x;
       const last = this.stack.length - 1;
       for (let i = 0; i < last; i++) h = this.stack[i].call(h);
       const out = this.outputLayer();
-      if (logitsFor !== null && out && out.activation === logitsFor) {
-        const logits = out.preActivation(h);
-        return { output: getActivation(out.activation)(logits), logits };
-      }
+      if (logitsFor !== null && out && out.activation === logitsFor) return { output: null, logits: out.preActivation(h) };
       return { output: this.stack[last].call(h), logits: null };
     });
   }
