@@ -3,7 +3,7 @@ import { dispatch, wrap } from '../engine';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 import { E } from '../expr';
 import { tidy } from '../memory';
-import { normalizeAxis } from '../shape';
+import { broadcastShapes, normalizeAxis, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { rand, type RandomOptions } from './creation';
 import { cast, mul } from './elementwise';
@@ -179,19 +179,25 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   if (!(rate >= 0 && rate <= 1)) throw new ArgumentError(`dropout: rate must be in [0, 1], got ${rate}`);
   if (options.training === false || rate === 0) return reshape(x, x.shape);
   if (rate === 1) return mul(x, 0);
-  return tidy(() => {
-    const u = rand(x.shape, { seed: options.seed, backend: x.backend });
-    const keepScale = runElementwise(
-      x.backend,
-      [E.where(E.b('ge', E.in(0), E.s(0)), E.s(1), E.c(0))],
-      [u],
-      [rate, 1 / (1 - rate)],
-      x.shape,
-      ['float32'],
-      'dropoutMask',
-    )[0];
-    return mul(x, keepScale);
-  });
+  return tidy(() => applyDropout(x, rand(x.shape, { seed: options.seed, backend: x.backend }), rate));
+}
+
+// x · (u ≥ rate ? 1/(1 − rate) : 0): a product with the mask, as x · mask was, so NaN and
+// ±Infinity in dropped elements still give NaN; the mask is never stored.
+const APPLY_DROPOUT = [E.mul(E.in(0), E.where(E.b('ge', E.in(1), E.s(0)), E.s(1), E.c(0)))];
+
+/**
+ * Inverted dropout with given uniform noise in [0, 1): x · 1/(1 − rate) where noise ≥ rate,
+ * else x · 0 (float32; noise broadcasts against x). One kernel forward, and one backward:
+ * its gradient is applyDropout(dy, noise, rate), so dropout never materialises its mask.
+ */
+export function applyDropout(x: Tensor, noise: Tensor, rate: number): Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new ArgumentError(`applyDropout: rate must be in [0, 1), got ${rate}`);
+  if (noise.dtype !== 'float32') throw new DTypeError(`applyDropout: noise must be float32, got ${noise.dtype}`);
+  const shape = shapesEqual(x.shape, noise.shape) ? x.shape : broadcastShapes('applyDropout', x.shape, noise.shape);
+  return dispatch('applyDropout', [x, noise], { rate }, (backend) =>
+    runElementwise(backend, APPLY_DROPOUT, [x, noise], [rate, 1 / (1 - rate)], shape, ['float32'], 'applyDropout')[0],
+  );
 }
 
 /** d(conv2d)/dx for the geometry `params` (used by autograd; NHWC). */

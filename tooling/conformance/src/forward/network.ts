@@ -346,6 +346,19 @@ const DROPOUT: readonly Case[] = [
       for (const p of [-0.1, 1.5, NaN]) expect(() => T.dropout(T.ones([2]), p)).toThrow(T.ArgumentError);
     },
   },
+  {
+    name: 'applyDropout on known noise: kept where noise ≥ rate (float32 compare), scaled by 1/(1 − rate); x · 0 elsewhere (NaN for ±Infinity, NaN)',
+    run: () => {
+      const x = T.tensor([1, -2, 3, 4, Infinity, NaN, Infinity]);
+      const noise = T.tensor([0.1, 0.5, 0.2, 0.19999, 0.05, 0.1, 0.9]);
+      expectTensor(T.applyDropout(x, noise, 0.2), [7], 'float32', [0, -2.5, 3.75, 0, NaN, NaN, Infinity]);
+      // Noise broadcast over rows (one mask per column), an int32 x (the result is float32).
+      expectTensor(T.applyDropout(T.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), T.tensor([[0.9, 0.1]]), 0.5), [2, 2], 'float32', [2, 0, 6, 0]);
+      expect(() => T.applyDropout(x, T.tensor([1, 2], [2], 'int32'), 0.5)).toThrow(T.DTypeError);
+      expect(() => T.applyDropout(x, noise, 1)).toThrow(/applyDropout: rate must be in \[0, 1\), got 1/);
+      expect(() => T.applyDropout(x, T.zeros([3]), 0.5)).toThrow(T.ShapeError);
+    },
+  },
 ];
 
 export function registerNetwork(): void {

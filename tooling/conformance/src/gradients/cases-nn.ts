@@ -1,4 +1,4 @@
-import { type Conv2dOptions, type Pool2dOptions, avgPool2d, conv2d, logSoftmax, maxPool2d, mul, softmax, softmaxCrossEntropy, sum, tensor } from '@tsdl/tensor';
+import { type Conv2dOptions, type Pool2dOptions, applyDropout, avgPool2d, conv2d, logSoftmax, maxPool2d, mul, softmax, softmaxCrossEntropy, sum, tensor } from '@tsdl/tensor';
 import { distinct, ints, positive, rnd, transposed } from './data';
 import { type GradCase, type GradTable, gc } from './types';
 
@@ -56,7 +56,16 @@ function softmaxCrossEntropyCases(): GradCase[] {
   ];
 }
 
+/** Fixed uniform noise for applyDropout: a constant of the case, not an input to differentiate. */
+const noise = (shape: number[], seed: number) => rnd(shape, seed, { lo: 0, hi: 1 });
+
 export const nnCases: GradTable = {
+  applyDropout: [
+    gc('rate 0.5, noise of x\'s shape [4,5]', () => [rnd([4, 5], 61)], (x) => applyDropout(x, noise([4, 5], 62), 0.5)),
+    gc('rate 0.3, noise [1,4] broadcast over rows (the gradient sums nothing: x is [3,4])', () => [rnd([3, 4], 63)], (x) => applyDropout(x, noise([1, 4], 64), 0.3)),
+    gc('rate 0.2 of a transposed view', () => [transposed([3, 4], 65)], (x) => applyDropout(x, noise([3, 4], 66), 0.2)),
+    gc('x [4] broadcast against noise [2,4]: the gradient sums over the rows', () => [rnd([4], 67)], (x) => applyDropout(x, noise([2, 4], 68), 0.4)),
+  ],
   softmaxCrossEntropy: softmaxCrossEntropyCases(),
   softmax: softmaxCases(softmax),
   logSoftmax: softmaxCases(logSoftmax),
