@@ -130,7 +130,7 @@ function applyRule(node: GraphNode, dy: Tensor, createGraph: boolean): [NonNulla
     output: output as Tensor,
     attrs: node.attrs,
     inputShapes: node.inputShapes,
-    needs: node.edges.map((e) => e !== null),
+    needs: node.needs,
     backends: node.backends,
   });
   const out: [NonNullable<GraphNode['edges'][number]>, Tensor][] = [];

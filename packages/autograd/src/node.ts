@@ -16,6 +16,8 @@ export class GraphNode implements GradNode {
   private freed = false;
   readonly savedInputs: (SavedTensor | number | null)[];
   readonly savedOutput: SavedTensor | null;
+  /** Whether each input needs a gradient (has an edge): the rule's `needs`, built once. */
+  readonly needs: readonly boolean[];
 
   constructor(
     readonly op: string,
@@ -32,6 +34,7 @@ export class GraphNode implements GradNode {
       typeof x === 'number' ? x : saves.inputs ? new SavedTensor(x, x.gradFn instanceof GraphNode ? x.gradFn : null) : null,
     );
     this.savedOutput = saves.output ? new SavedTensor(output, this) : null;
+    this.needs = edges.map((e) => e !== null);
     for (const e of edges) if (e && 'node' in e) e.node.retain();
   }
 

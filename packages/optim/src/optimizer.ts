@@ -12,10 +12,17 @@ import {
   shapesEqual,
   tidy,
   toBackend,
+  type DType,
   type Expr,
 } from '@tsdl/tensor';
 import type { Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
 import { argumentError, nonNegative } from './validate';
+
+/** ['float32', …] of each length, built once: the output dtypes of the fused updates. */
+const float32Lists: DType[][] = [];
+function float32s(n: number): readonly DType[] {
+  return (float32Lists[n] ??= new Array<DType>(n).fill('float32'));
+}
 
 function copyValue(v: HyperValue): HyperValue {
   return Array.isArray(v) ? [...v] : v;
@@ -248,14 +255,16 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
    * expression. `tag` must name this exact expression list.
    */
   protected fused(param: Tensor, tag: string, exprs: readonly Expr[], inputs: readonly Tensor[], scalars: readonly number[]): Tensor[] {
-    return runElementwise(param.backend, exprs, inputs, scalars, param.shape, exprs.map(() => 'float32' as const), `@tsdl/optim:${tag}`);
+    return runElementwise(param.backend, exprs, inputs, scalars, param.shape, float32s(exprs.length), `@tsdl/optim:${tag}`);
   }
 
   /** Installs a parameter's new value (shared, not copied) and new state tensors (kept), disposing the old ones. */
   protected commit(param: Tensor, newValue: Tensor, state: ParamState, next: Record<string, Tensor>): void {
     param.assign(newValue);
     newValue.dispose();
-    for (const [k, t] of Object.entries(next)) {
+    // for-in, not Object.entries: this runs for every parameter every step.
+    for (const k in next) {
+      const t = next[k];
       const old = state.tensors[k];
       state.tensors[k] = t.keep();
       if (old && old !== t) old.dispose();

@@ -69,14 +69,19 @@ export function pushScope(): void {
   scopes.push([]);
 }
 
-/** @internal Pops a scope, disposing its tensors except those in `keepSet`, which move to the parent scope. */
-export function popScope(keepSet: Set<Tensor>): void {
+/**
+ * @internal Pops a scope, disposing its tensors except those kept (one tensor, a set of
+ * them, or none), which move to the parent scope.
+ */
+export function popScope(keep: Tensor | ReadonlySet<Tensor> | null): void {
   const scope = scopes.pop();
   if (!scope) return;
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
-  for (const t of scope) {
+  const keepSet = keep instanceof Tensor || keep === null ? null : keep;
+  for (let i = 0; i < scope.length; i++) {
+    const t = scope[i];
     if (t.isDisposed || t.isKept) continue;
-    if (keepSet.has(t)) parent?.push(t);
+    if (t === keep || (keepSet !== null && keepSet.has(t))) parent?.push(t);
     else t.dispose();
   }
 }

@@ -33,16 +33,24 @@ export function tidy<T extends Tidyable>(fn: () => T): T {
   try {
     result = fn();
   } catch (e) {
-    popScope(new Set());
+    popScope(null);
     throw e;
   }
   if (result instanceof Promise) {
-    popScope(new Set());
+    popScope(null);
     throw new ArgumentError('tidy: the function must be synchronous (it returned a Promise)');
   }
-  const keepSet = new Set<Tensor>();
-  collect(result, keepSet);
-  popScope(keepSet);
+  // Most tidies (every composed op, every layer) return one tensor or nothing: only a
+  // composite result needs a set of the tensors it holds. A training step runs dozens.
+  if (result instanceof Tensor) {
+    popScope(result);
+  } else if (result === null || typeof result !== 'object') {
+    popScope(null);
+  } else {
+    const keepSet = new Set<Tensor>();
+    collect(result, keepSet);
+    popScope(keepSet);
+  }
   return result;
 }
 

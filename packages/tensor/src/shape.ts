@@ -66,14 +66,13 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 /** Resolves an axis list (undefined = all axes), sorted and checked for repeats. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : axes;
-  const out = list.map((a) => normalizeAxis(op, a, rank));
-  const seen = new Set<number>();
-  for (const a of out) {
-    if (seen.has(a)) throw new AxisError(`${op}: axis ${a} appears more than once in ${JSON.stringify(list)}`);
-    seen.add(a);
+  if (typeof axes === 'number') return [normalizeAxis(op, axes, rank)];
+  const out = axes.map((a) => normalizeAxis(op, a, rank)).sort((x, y) => x - y);
+  // Sorted, a repeat is a neighbour (no Set: reductions run this on every call).
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) throw new AxisError(`${op}: axis ${out[i]} appears more than once in ${JSON.stringify(axes)}`);
   }
-  return out.sort((x, y) => x - y);
+  return out;
 }
 
 /** Checks that a shape is a list of non-negative integers. */

@@ -4,12 +4,14 @@ import { scalarType } from '../dtype';
 import { backendOf, dispatch, view, wrap } from '../engine';
 import type { Expr } from '../expr';
 import { E, exprKey } from '../expr';
-import { isContiguous } from '../shape';
+import { isContiguous, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 
 /** A view of `t` broadcast to `shape` (leading dims added, size-1 dims given stride 0). */
 export function broadcastView(t: Tensor, shape: readonly number[]): View {
   const rank = shape.length;
+  // The common case, an input of the output's shape, keeps its own strides (no new array).
+  if (t.shape === shape || shapesEqual(t.shape, shape)) return { data: t.storage.data, dtype: t.dtype, shape, strides: t.strides, offset: t.offset };
   const lead = rank - t.rank;
   const strides = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

@@ -18,18 +18,25 @@ export type Axes = number | readonly number[] | undefined;
 function reduceAxes(op: string, kernel: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, outDtype: DType): Tensor {
   const ax = normalizeAxes(op, axes, x.rank);
   return dispatch(op, [x], { axes: ax, keepDims }, (backend) => {
-    const reduced = new Set(ax);
-    const kept: number[] = [];
-    for (let i = 0; i < x.rank; i++) if (!reduced.has(i)) kept.push(i);
-    const perm = [...kept, ...ax];
-    const v: View = {
-      data: x.storage.data,
-      dtype: x.dtype,
-      shape: perm.map((i) => x.shape[i]),
-      strides: perm.map((i) => x.strides[i]),
-      offset: x.offset,
-    };
-    const outShape = keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]);
+    // ax is sorted and distinct: walk it beside the axes instead of building a set.
+    const shape: number[] = [];
+    const strides: number[] = [];
+    const outShape: number[] = [];
+    for (let i = 0, j = 0; i < x.rank; i++) {
+      if (j < ax.length && ax[j] === i) {
+        j++;
+        if (keepDims) outShape.push(1);
+      } else {
+        shape.push(x.shape[i]);
+        strides.push(x.strides[i]);
+        outShape.push(x.shape[i]);
+      }
+    }
+    for (const i of ax) {
+      shape.push(x.shape[i]);
+      strides.push(x.strides[i]);
+    }
+    const v: View = { data: x.storage.data, dtype: x.dtype, shape, strides, offset: x.offset };
     return wrap(backend, backend.reduce(kernel, v, ax.length, outDtype), outShape, outDtype);
   });
 }
