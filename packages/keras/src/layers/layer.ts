@@ -115,7 +115,8 @@ export abstract class Layer extends Module {
   /** Runs the layer on a tensor, building its weights from the input's shape on first use. */
   override call(...inputs: Parameters<this['forward']>): Tensor {
     const x: unknown = inputs[0];
-    if (x instanceof TensorClass) this.ensureBuilt([null, ...x.shape.slice(1)]);
+    // Checked before building the shape: a built layer (every call after the first) allocates nothing here.
+    if (!this.built && x instanceof TensorClass) this.ensureBuilt([null, ...x.shape.slice(1)]);
     return super.call(...inputs);
   }
 

@@ -96,8 +96,14 @@ export abstract class Model extends LayerBase implements TrainingModel {
 
   /** The last layer, if its activation can be folded into the loss. */
   protected outputLayer(): (Layer & LogitsLayer) | null {
-    const last = this.layers[this.layers.length - 1];
+    const last = this.lastLayer();
     return last && hasLogits(last) ? last : null;
+  }
+
+  /** The last layer in execution order (subclasses may find it without copying `layers`: fit asks every step). */
+  protected lastLayer(): Layer | undefined {
+    const layers = this.layers;
+    return layers[layers.length - 1];
   }
 
   // ---- compile -------------------------------------------------------------------------

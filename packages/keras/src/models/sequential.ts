@@ -23,6 +23,10 @@ export class Sequential extends Model {
     return [...this.stack];
   }
 
+  protected override lastLayer(): Layer | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
   /** Appends a layer; the first layer's inputShape (if given) builds the model at once. */
   add(layer: Layer): void {
     if (layer instanceof Model && layer === this) throw new ArgumentError(`${this.name}: a model cannot contain itself`);

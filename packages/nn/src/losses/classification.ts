@@ -94,7 +94,12 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
 function fusedCrossEntropy(input: Tensor, target: Tensor, r: Reduction, ignoreIndex: number | null): Tensor {
   const rows = input.rank === 1 ? input.reshape([1, -1]) : input;
   const labels = input.rank === 1 ? target.reshape(target.dtype === 'int32' ? [1] : [1, -1]) : target;
-  if (ignoreIndex === null) return reduce(softmaxCrossEntropy(rows, labels), r).reshape(r === 'none' ? target.shape.slice(0, input.rank - 1) : []);
+  if (ignoreIndex === null) {
+    const out = reduce(softmaxCrossEntropy(rows, labels), r);
+    const shape = r === 'none' ? target.shape.slice(0, input.rank - 1) : [];
+    // Usually already that shape: no reshape, so no extra recorded op in the training graph.
+    return shapesEqual(out.shape, shape) ? out : out.reshape(shape);
+  }
   const valid = ne(labels, ignoreIndex);
   const perElement = softmaxCrossEntropy(rows, where(valid, labels, 0)).mul(valid.cast('float32'));
   return reduceWeighted(perElement, valid.cast('float32'), r).reshape(r === 'none' ? target.shape : []);
