@@ -56,6 +56,12 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
   if (K !== K2) {
     throw new ShapeError(`matmul: shapes ${fmtShape(origA)} and ${fmtShape(origB)} cannot be multiplied (${K} != ${K2})`);
   }
+  if (a.rank === 2 && b.rank === 2) {
+    // Plain matrices (every Dense layer and its gradients): no batch dims to broadcast,
+    // and the operands' own views are the kernel's.
+    const outShape = [M, N];
+    return dispatch('matmul', [a, b], undefined, (backend) => wrap(backend, backend.matmul(a.view(), b.view()), outShape, 'float32'));
+  }
   let batch: number[];
   try {
     batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
