@@ -1,4 +1,4 @@
-import { type Tensor, reshape, sum } from '@tsdl/tensor';
+import { type Tensor, reshape, shapesEqual, sum } from '@tsdl/tensor';
 
 /**
  * Sums a gradient of a broadcast shape back to the shape its input had. A
@@ -6,7 +6,7 @@ import { type Tensor, reshape, sum } from '@tsdl/tensor';
  * engine reports the rule's wrong shape instead of reshaping it into place.
  */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
-  if (g.rank === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  if (shapesEqual(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
   if (lead < 0) return g;
   const axes: number[] = [];
@@ -14,5 +14,7 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
     else if (g.shape[i] !== shape[i - lead]) return g;
   }
-  return reshape(sum(g, axes, true), shape);
+  // Summing without kept dims usually gives `shape` itself (a bias: [N, C] → [C]); reshape only when not.
+  const summed = sum(g, axes);
+  return shapesEqual(summed.shape, shape) ? summed : reshape(summed, shape);
 }

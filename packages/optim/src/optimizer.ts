@@ -125,8 +125,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
           for (const p of group.params) {
             const g = p.grad;
             if (g === null) continue;
-            p.assertAlive(`${this.name}.step`);
-            g.assertAlive(`${this.name}.step (the gradient)`);
+            // The messages are built only for a disposed tensor: this runs for every parameter every step.
+            if (p.isDisposed) p.assertAlive(`${this.name}.step`);
+            if (g.isDisposed) g.assertAlive(`${this.name}.step (the gradient)`);
             if (!shapesEqual(g.shape, p.shape)) {
               throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(g.shape)} for a parameter of shape ${fmtShape(p.shape)}`);
             }
