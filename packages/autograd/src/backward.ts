@@ -25,20 +25,25 @@ export interface BackwardOptions {
 function topoOrder(root: GraphNode): GraphNode[] {
   const order: GraphNode[] = [];
   const seen = new Set<GraphNode>([root]);
-  // Iterative post-order DFS, so deep graphs (long training unrolls) cannot overflow the stack.
-  const stack: [GraphNode, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [node, i] = top;
+  // Iterative post-order DFS, so deep graphs (long training unrolls) cannot overflow the stack;
+  // nodes and their next edge index on two stacks (no pair allocated per node).
+  const nodes: GraphNode[] = [root];
+  const next: number[] = [0];
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const i = next[top];
     if (i < node.edges.length) {
-      top[1] = i + 1;
+      next[top] = i + 1;
       const e = node.edges[i];
       if (e && 'node' in e && !seen.has(e.node)) {
         seen.add(e.node);
-        stack.push([e.node, 0]);
+        nodes.push(e.node);
+        next.push(0);
       }
     } else {
-      stack.pop();
+      nodes.pop();
+      next.pop();
       order.push(node);
     }
   }

@@ -108,6 +108,14 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   });
 }
 
+/** A slice bound on an axis of size d: negative counts from the end, clamped to [0, d]; absent is `dflt`. */
+function clampIndex(v: number | null | undefined, dflt: number, d: number, axis: number): number {
+  if (v === null || v === undefined) return dflt;
+  if (!Number.isInteger(v)) throw new ArgumentError(`slice: index ${v} on axis ${axis} is not an integer`);
+  const r = v < 0 ? v + d : v;
+  return Math.min(Math.max(r, 0), d);
+}
+
 /**
  * A view of x[begin:end:step] per axis, with Python's rules: negative indices
  * count from the end, bounds are clamped, null means "from the start" or
@@ -130,14 +138,8 @@ export function slice(
     const d = x.shape[i];
     const st = step?.[i] ?? 1;
     if (!Number.isInteger(st) || st <= 0) throw new ArgumentError(`slice: step ${st} on axis ${i} must be a positive integer`);
-    const clampIdx = (v: number | null | undefined, dflt: number): number => {
-      if (v === null || v === undefined) return dflt;
-      if (!Number.isInteger(v)) throw new ArgumentError(`slice: index ${v} on axis ${i} is not an integer`);
-      const r = v < 0 ? v + d : v;
-      return Math.min(Math.max(r, 0), d);
-    };
-    const b = clampIdx(begin[i], 0);
-    const e = clampIdx(end?.[i], d);
+    const b = clampIndex(begin[i], 0, d, i);
+    const e = clampIndex(end?.[i], d, d, i);
     const n = e > b ? Math.ceil((e - b) / st) : 0;
     starts.push(b);
     shape.push(n);
