@@ -1,4 +1,4 @@
-import { type Tensor, gather, slice, tensor } from '@tsdl/tensor';
+import { type Backend, type Tensor, gather, slice, tensor } from '@tsdl/tensor';
 
 /** A seeded Fisher–Yates permutation of 0..n-1 (mulberry32 stream), so shuffles are reproducible. */
 export function permutation(n: number, seed: number): Int32Array {
@@ -21,11 +21,29 @@ export function permutation(n: number, seed: number): Int32Array {
   return order;
 }
 
-/** Rows [start, end) of x: a view when no order is given, else gathered in `order`. */
-export function takeRows(x: Tensor, start: number, end: number, order: Int32Array | null): Tensor {
-  if (order === null) return slice(x, [start], [end]);
-  const idx = tensor(order.subarray(start, end), [end - start], 'int32', { backend: x.backend });
-  const out = gather(x, idx, 0);
-  idx.dispose();
-  return out;
+/**
+ * The batches of one epoch: rows [start, end) of the inputs and targets, as views in
+ * order, or gathered through the epoch's shuffle. The permutation goes to the device
+ * once per epoch, and each batch's indices are a view of it: no write per batch, and the
+ * gathers' index range check reads the permutation once (its bounds are remembered per
+ * storage) instead of reading each batch's indices back.
+ */
+export class EpochBatches {
+  private readonly order: Tensor | null;
+
+  constructor(backend: Backend, order: Int32Array | null) {
+    this.order = order === null ? null : tensor(order, [order.length], 'int32', { backend }).keep();
+  }
+
+  take(x: Tensor, y: Tensor, start: number, end: number): [Tensor, Tensor] {
+    if (this.order === null) return [slice(x, [start], [end]), slice(y, [start], [end])];
+    const idx = slice(this.order, [start], [end]);
+    const rows: [Tensor, Tensor] = [gather(x, idx, 0), gather(y, idx, 0)];
+    idx.dispose();
+    return rows;
+  }
+
+  dispose(): void {
+    this.order?.dispose();
+  }
 }

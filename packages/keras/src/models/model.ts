@@ -7,7 +7,7 @@ import { type LossFn, type LossSpec, resolveLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
-import { permutation, takeRows } from './batches';
+import { EpochBatches, permutation } from './batches';
 import { InverseSeeds } from './inverse-seeds';
 import { RunningSums, readInterval } from './running-sums';
 import { type SummaryRow, formatSummary } from './summary';
@@ -254,6 +254,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
     let lastRead = 0;
     const history = new History();
     const seeds = new InverseSeeds();
+    let batches: EpochBatches | null = null;
     this.ensureOptimizer();
     this.stopTraining = false;
     for (const cb of callbacks) cb.setModel(this);
@@ -263,15 +264,14 @@ export abstract class Model extends LayerBase implements TrainingModel {
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
         await progress?.epochBegin(epoch, epochs, steps);
         this.train();
-        const order = args.shuffle === false ? null : permutation(nTrain, (args.seed ?? 0) + epoch);
+        batches = new EpochBatches(xTrain.backend, args.shuffle === false ? null : permutation(nTrain, (args.seed ?? 0) + epoch));
         const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
         let logs: Logs | null = null;
         for (let s = 0; s < steps && !this.stopTraining; s++) {
           for (const cb of callbacks) await cb.onBatchBegin(s);
           const start = s * batchSize;
           const end = Math.min(start + batchSize, nTrain);
-          const xb = takeRows(xTrain, start, end, order);
-          const yb = takeRows(yTrain, start, end, order);
+          const [xb, yb] = batches.take(xTrain, yTrain, start, end);
           const { lossSum, metricSums } = this.step(xb, yb, seeds);
           sums.add([lossSum, ...metricSums], end - start);
           dispose([xb, yb, lossSum, metricSums]);
@@ -293,6 +293,8 @@ export abstract class Model extends LayerBase implements TrainingModel {
             progress?.batchEnd(s, logs ?? {});
           }
         }
+        batches.dispose();
+        batches = null;
         logs = await sums.read();
         sums.dispose();
         if (val) {
@@ -305,6 +307,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
       }
     } finally {
       seeds.dispose();
+      batches?.dispose();
       if (xTrain !== x) dispose([xTrain, yTrain]);
       if (val && !args.validationData) dispose(val);
     }

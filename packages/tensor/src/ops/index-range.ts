@@ -18,6 +18,18 @@ import type { Tensor } from '../tensor';
 const storageRanges = new WeakMap<Storage, readonly [number, number]>();
 
 /**
+ * Storages made by gathering from another storage: their values are among its values,
+ * so its range bounds theirs. fit's shuffled label batches are gathers from one label
+ * tensor, whose range is then read once rather than each batch's values every step.
+ */
+const gatheredFrom = new WeakMap<Storage, Storage>();
+
+/** Records that `out`'s values were all taken from `source`'s storage (gather). */
+export function noteGatheredFrom(out: Tensor, source: Tensor): void {
+  gatheredFrom.set(out.storage, source.storage);
+}
+
+/**
  * A storage up to this many elements (16 MiB of int32) is read whole, once, to check a
  * slice of it; a slice of a larger one is read on its own, so one check of a few values
  * never reads a huge tensor.
@@ -36,15 +48,28 @@ function minMax(values: ArrayLike<number>, n: number): readonly [number, number]
 }
 
 /**
- * Bounds [min, max] on the values of an int32 tensor `t`: its storage's range (read once per storage)
- * or, for a slice of a storage too large to read whole, its own. Null where the
- * backend cannot read synchronously or `t` is empty (nothing to check).
+ * Bounds [min, max] on the values of an int32 tensor `t`: its storage's range (read once
+ * per storage), or that of the storage it was gathered from; for a slice of a storage too
+ * large to read whole, its own range. Null where the backend cannot read synchronously
+ * or `t` is empty (nothing to check).
  */
 export function valueBounds(t: Tensor): readonly [number, number] | null {
   const st = t.storage;
   const read = st.backend.readSync;
   if (!read || t.size === 0) return null;
   if (st.size > Math.max(t.size, WHOLE_STORAGE_LIMIT)) return minMax(t.dataSync(), t.size);
+  let r = storageRanges.get(st);
+  if (r === undefined) {
+    const source = gatheredFrom.get(st);
+    const bySource = source !== undefined && source.alive && source.backend === st.backend && source.size <= WHOLE_STORAGE_LIMIT;
+    r = storageRange(bySource ? source : st, read);
+    storageRanges.set(st, r);
+  }
+  return r;
+}
+
+/** The remembered range of a whole live storage, read on first use. */
+function storageRange(st: Storage, read: NonNullable<Storage['backend']['readSync']>): readonly [number, number] {
   let r = storageRanges.get(st);
   if (r === undefined) {
     r = minMax(read.call(st.backend, st.data), st.size);

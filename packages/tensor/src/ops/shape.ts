@@ -6,7 +6,7 @@ import { broadcastShapes, checkShape, contiguousStrides, isContiguous, normalize
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, eq } from './elementwise';
-import { checkIndexRange } from './index-range';
+import { checkIndexRange, noteGatheredFrom } from './index-range';
 import { broadcastView, copyContiguous } from './internal';
 
 /**
@@ -257,9 +257,12 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   }
   checkIndices('gather', indices, x.shape[a]);
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
-  return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) =>
-    wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype),
-  );
+  return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) => {
+    const out = wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype);
+    // Gathered indices or labels are bounded by their source's range (see index-range.ts).
+    if (x.dtype === 'int32') noteGatheredFrom(out, x);
+    return out;
+  });
 }
 
 /** Checks index ranges where the backend can read synchronously (a GPU backend cannot without a stall). */

@@ -185,12 +185,18 @@ function errorCases(sync: boolean): Case[] {
     cases.push({
       // The check bounds a slice by its whole storage's range (remembered per storage) and
       // reads the slice itself only when that range fails: neither may hide or invent an error.
-      name: 'class index range of slices of one label tensor: bad labels outside the slice do not count, inside it they are named, every time',
+      name: 'class index range of slices and gathers of one label tensor: bad labels outside the batch do not count, inside it they are named, every time',
       run: () => {
         const all = T.tensor([0, 2, 1, 7, 2], [5], 'int32');
         for (let k = 0; k < 2; k++) {
           expectTensor(T.softmaxCrossEntropy(x(), T.slice(all, [0], [2])), [2], 'float32', [Math.log(3), Math.log(3)]);
           expect(() => T.softmaxCrossEntropy(x(), T.slice(all, [2], [4]))).toThrow(/label 7 at row 1 is out of range for 3 classes/);
+        }
+        // Gathered labels are bounded by their source's range, and read themselves when that fails.
+        const pool = T.tensor([0, 2, 9, 1], [4], 'int32');
+        for (let k = 0; k < 2; k++) {
+          expectTensor(T.softmaxCrossEntropy(x(), T.gather(pool, T.tensor([3, 0], [2], 'int32'))), [2], 'float32', [Math.log(3), Math.log(3)]);
+          expect(() => T.softmaxCrossEntropy(x(), T.gather(pool, T.tensor([1, 2], [2], 'int32')))).toThrow(/label 9 at row 1 is out of range for 3 classes/);
         }
         const good = T.tensor([1, 0, 2, 1], [4], 'int32');
         for (let k = 0; k < 2; k++) expectTensor(T.softmaxCrossEntropy(x(), T.slice(good, [1], [3])), [2], 'float32', [Math.log(3), Math.log(3)]);
