@@ -2,6 +2,7 @@ import { BackendError } from '@tsdl/tensor';
 import { GpuStorage } from './buffers';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError } from './errors';
 import { BufferUsage, MapMode, ShaderStage } from './usage';
+import type { GemmProfile } from './kernels/gemm';
 import { MATH, PRELUDE } from './wgsl';
 
 /**
@@ -53,6 +54,12 @@ export class Runtime {
   }
 
   readonly limits: GPUSupportedLimits;
+  /**
+   * How kernels size their work: 'software' on a CPU Vulkan driver (SwiftShader, lavapipe),
+   * where few fat invocations beat many thin ones. Writable so that tests can run the GPU
+   * choices on SwiftShader.
+   */
+  gemmProfile: GemmProfile;
   /** Increments when a batch is submitted; a buffer whose lastBatch equals it is used by unsubmitted commands. */
   batchId = 1;
   /** Set when the device is lost: every later call throws it. */
@@ -77,6 +84,7 @@ export class Runtime {
 
   private constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
+    this.gemmProfile = isSoftwareAdapter(device.adapterInfo) ? 'software' : 'gpu';
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     void device.lost.then((info) => {
       const why = this.destroying ? 'the backend was disposed' : `${info.reason}: ${info.message || 'no message'}`;
@@ -263,6 +271,13 @@ export class Runtime {
     this.arena.destroy();
     this.device.destroy();
   }
+}
+
+/** Whether the adapter is a CPU implementation of Vulkan/WebGPU rather than a GPU. */
+export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  if (info.isFallbackAdapter) return true;
+  return /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture} ${info.device} ${info.description}`);
 }
 
 /** Splits `n` workgroups over x and y so neither exceeds the per-dimension limit. */

@@ -1,6 +1,7 @@
 import type { Conv2dParams } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
+import { gemmPlan, type GemmProfile, TILES } from '../src/kernels/gemm';
 import { data, Differential } from './harness';
 
 /** matmul (tiled, strided, batched) and conv2d with both gradients, against the CPU backend. */
@@ -86,5 +87,82 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu matmul and conv2d', () => {
     const x = { data: data(120, 7), shape: [2, 5, 4, 3], strides: [60, 4, 1, 20] };
     await diff.check((b, put) => b.conv2d(put(x), put({ data: data(36, 8), shape: [3, 2, 3, 2] }), p), TOL);
     expect(diff.gpu.memory()).toEqual({ buffers: 0, bytes: 0 });
+  });
+});
+
+/**
+ * Every GEMM tile and split-K, whichever profile this adapter gets: the
+ * profile is forced, so SwiftShader also runs the GPU's choices (128×128
+ * tiles, K split over slices) and a GPU the software ones.
+ */
+describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
+  let diff: Differential;
+  beforeAll(() => {
+    diff = new Differential(gpu.backend());
+  });
+
+  /** Runs `f` with the runtime's GEMM profile set to `profile`, restoring it after. */
+  async function withProfile(profile: GemmProfile, f: () => Promise<unknown>): Promise<void> {
+    const rt = diff.gpu.rt;
+    const saved = rt.gemmProfile;
+    rt.gemmProfile = profile;
+    try {
+      await f();
+    } finally {
+      rt.gemmProfile = saved;
+    }
+  }
+
+  // [M, K, N, layout, profile]: which plan each takes is asserted first, so a changed policy cannot silently skip a path.
+  const CASES: [number, number, number, 'ab' | 'aTb' | 'abT', GemmProfile, keyof typeof TILES, number][] = [
+    [1440, 5, 1450, 'ab', 'gpu', 'large', 1],
+    [520, 9, 515, 'aTb', 'gpu', 'medium', 1],
+    [32, 784, 128, 'ab', 'gpu', 'small', 6],
+    [784, 32, 128, 'aTb', 'gpu', 'small', 1],
+    [33, 700, 17, 'abT', 'gpu', 'small', 5],
+    [32, 784, 128, 'ab', 'software', 'small', 1],
+    [784, 32, 128, 'aTb', 'software', 'medium', 1],
+    [70, 300, 65, 'abT', 'software', 'medium', 1],
+  ];
+  for (const [M, K, N, layout, profile, tile, slices] of CASES) {
+    it(`multiplies ${M}x${K} by ${K}x${N} (${layout}) with the ${profile} plan: ${tile} tile, ${slices} K slice(s)`, async () => {
+      const plan = gemmPlan(M, K, N, 1, profile);
+      expect(plan.tile).toBe(TILES[tile]);
+      expect(plan.slices).toBe(slices);
+      // A transposed operand is a [K, M] (or [N, K]) storage viewed through swapped strides.
+      const a = layout === 'aTb' ? { shape: [M, K], strides: [1, M] } : { shape: [M, K] };
+      const b = layout === 'abT' ? { shape: [K, N], strides: [1, K] } : { shape: [K, N] };
+      await withProfile(profile, () =>
+        diff.check((be, put) => be.matmul(put({ data: data(M * K, 11), ...a }), put({ data: data(K * N, 12), ...b })), { atol: 1e-6 * K, rtol: 1e-4 }),
+      );
+    });
+  }
+
+  it('splits K in every matrix of a batch', async () => {
+    const [B, M, K, N] = [3, 20, 600, 24];
+    expect(gemmPlan(M, K, N, B, 'gpu').slices).toBeGreaterThan(1);
+    await withProfile('gpu', () =>
+      diff.check(
+        (be, put) => be.matmul(put({ data: data(B * M * K, 13), shape: [B, M, K] }), put({ data: data(K * N, 14), shape: [B, K, N], strides: [0, N, 1] })),
+        { atol: 1e-6 * K, rtol: 1e-4 },
+      ),
+    );
+    expect(diff.gpu.memory()).toEqual({ buffers: 0, bytes: 0 });
+  });
+
+  it('convolves with the GPU plan (forward, input gradient, filter gradient)', async () => {
+    const p = conv({ batch: 2, inH: 12, inW: 12, inC: 16, outC: 24, kH: 3, kW: 3, padTop: 1, padLeft: 1 });
+    const xs = [p.batch, p.inH, p.inW, p.inC];
+    const ws = [p.kH, p.kW, p.inC, p.outC];
+    const ys = [p.batch, p.outH, p.outW, p.outC];
+    const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+    const tol = { atol: 1e-4, rtol: 1e-4 };
+    await withProfile('gpu', async () => {
+      await diff.check((b, put) => b.conv2d(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
+      await diff.check((b, put) => b.conv2dGradInput(put({ data: data(size(ys), 3), shape: ys }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
+      // K = batch·oH·oW = 288 over a 144×24 output: split over slices.
+      expect(gemmPlan(p.kH * p.kW * p.inC, p.batch * p.outH * p.outW, p.outC, 1, 'gpu').slices).toBeGreaterThan(1);
+      await diff.check((b, put) => b.conv2dGradFilter(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ys), 3), shape: ys }), p), tol);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/buffers';
 import { noAdapterMessage } from '../src/device';
 import { ExprEmitter, isIntValue, storeAs } from '../src/kernels/expr-wgsl';
-import { grid } from '../src/runtime';
+import { grid, isSoftwareAdapter } from '../src/runtime';
 import { f32bits } from '../src/wgsl';
 
 /** The parts of the backend that need no GPU: pooling classes, dispatch grids, WGSL typing, messages. */
@@ -24,6 +24,15 @@ describe('webgpu backend helpers (no GPU needed)', () => {
       expect(c).toBeGreaterThanOrEqual(prev);
       prev = c;
     }
+  });
+
+  it('tells CPU Vulkan drivers from GPUs by their adapter info', () => {
+    const info = (o: Partial<GPUAdapterInfo>) => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...o }) as GPUAdapterInfo;
+    expect(isSoftwareAdapter(info({ isFallbackAdapter: true }))).toBe(true);
+    expect(isSoftwareAdapter(info({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }))).toBe(true);
+    expect(isSoftwareAdapter(info({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe(true);
+    expect(isSoftwareAdapter(info({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' }))).toBe(false);
+    expect(isSoftwareAdapter(undefined)).toBe(false);
   });
 
   it('splits a dispatch over x and y without exceeding the per-dimension limit', () => {

@@ -1,7 +1,7 @@
 import type { Conv2dParams, View } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Device, Dense } from '../context';
-import { runGemm } from './gemm';
+import { GEMM_WORDS, runGemm } from './gemm';
 
 /**
  * conv2d and its two gradients as implicit GEMMs on the shared tiled kernel:
@@ -16,24 +16,25 @@ import { runGemm } from './gemm';
  * Inputs that are not dense are copied first. Layouts: NHWC input, HWIO filter.
  */
 
-/** Parameter accessors (words 4..19) shared by the three loaders. */
+/** Parameter accessors (the 16 words after the GEMM's own) shared by the three loaders. */
+const W = GEMM_WORDS;
 const GEOMETRY = /* wgsl */ `
 fn bases(b: u32) -> vec2<i32> { return vec2<i32>(0, 0); }
-fn inH() -> u32 { return P(4u); }
-fn inW() -> u32 { return P(5u); }
-fn inC() -> u32 { return P(6u); }
-fn outH() -> u32 { return P(7u); }
-fn outW() -> u32 { return P(8u); }
-fn outC() -> u32 { return P(9u); }
-fn kW() -> u32 { return P(11u); }
-fn sH() -> u32 { return P(12u); }
-fn sW() -> u32 { return P(13u); }
-fn dH() -> u32 { return P(14u); }
-fn dW() -> u32 { return P(15u); }
-fn padTop() -> i32 { return bitcast<i32>(P(16u)); }
-fn padLeft() -> i32 { return bitcast<i32>(P(17u)); }
-fn offA() -> u32 { return P(18u); }
-fn offB() -> u32 { return P(19u); }
+fn inH() -> u32 { return P(${W + 0}u); }
+fn inW() -> u32 { return P(${W + 1}u); }
+fn inC() -> u32 { return P(${W + 2}u); }
+fn outH() -> u32 { return P(${W + 3}u); }
+fn outW() -> u32 { return P(${W + 4}u); }
+fn outC() -> u32 { return P(${W + 5}u); }
+fn kW() -> u32 { return P(${W + 7}u); }
+fn sH() -> u32 { return P(${W + 8}u); }
+fn sW() -> u32 { return P(${W + 9}u); }
+fn dH() -> u32 { return P(${W + 10}u); }
+fn dW() -> u32 { return P(${W + 11}u); }
+fn padTop() -> i32 { return bitcast<i32>(P(${W + 12}u)); }
+fn padLeft() -> i32 { return bitcast<i32>(P(${W + 13}u)); }
+fn offA() -> u32 { return P(${W + 14}u); }
+fn offB() -> u32 { return P(${W + 15}u); }
 // The input cell under output (oy, ox) and tap (ky, kx), as signed coordinates.
 fn tapY(oy: u32, ky: u32) -> i32 { return i32(oy * sH() + ky * dH()) - padTop(); }
 fn tapX(ox: u32, kx: u32) -> i32 { return i32(ox * sW() + kx * dW()) - padLeft(); }
@@ -121,7 +122,7 @@ export function conv2dGradInput(dev: Device, dy: View, w: View, p: Conv2dParams)
   if (M * p.inC === 0) return out;
   if (K === 0) return dev.fill(out, 0);
   withDense(dev, [dy, w], ([ddy, dw]) => {
-    runGemm(dev, { key: 'conv2d-dx', inputs: ['DY', 'Wt'], code: GEOMETRY + GRAD_INPUT }, out, [ddy.s, dw.s], { M, K, N: p.inC, batch: 1 }, geometry(p, ddy.offset, dw.offset));
+    runGemm(dev, { key: 'conv2d-dx', inputs: ['DY', 'Wt'], code: GEOMETRY + GRAD_INPUT, bContiguous: 'k' }, out, [ddy.s, dw.s], { M, K, N: p.inC, batch: 1 }, geometry(p, ddy.offset, dw.offset));
   });
   return out;
 }
@@ -151,7 +152,7 @@ export function conv2dGradFilter(dev: Device, x: View, dy: View, p: Conv2dParams
   if (M * p.outC === 0) return out;
   if (K === 0) return dev.fill(out, 0);
   withDense(dev, [x, dy], ([dx, ddy]) => {
-    runGemm(dev, { key: 'conv2d-dw', inputs: ['X', 'DY'], code: GEOMETRY + GRAD_FILTER }, out, [dx.s, ddy.s], { M, K, N: p.outC, batch: 1 }, geometry(p, dx.offset, ddy.offset));
+    runGemm(dev, { key: 'conv2d-dw', inputs: ['X', 'DY'], code: GEOMETRY + GRAD_FILTER, aContiguous: 'm' }, out, [dx.s, ddy.s], { M, K, N: p.outC, batch: 1 }, geometry(p, dx.offset, ddy.offset));
   });
   return out;
 }

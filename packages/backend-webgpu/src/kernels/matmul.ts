@@ -2,7 +2,7 @@ import type { View } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';
 import type { Device } from '../context';
-import { runGemm } from './gemm';
+import { GEMM_WORDS, runGemm } from './gemm';
 
 /**
  * Batched matmul over strided views: a [...B, M, K] @ b [...B, K, N]. Both
@@ -24,30 +24,34 @@ export function matmul(dev: Device, a: View, b: View): GpuStorage {
     return out;
   }
   const R = batchShape.length;
-  // Words from 4: aOff, bOff, aRow, aCol, bRow, bCol, batch shape, a's batch strides, b's batch strides.
+  // Words from GEMM_WORDS (W): aOff, bOff, aRow, aCol, bRow, bCol, batch shape, a's batch strides, b's batch strides.
   const params = [a.offset, b.offset, a.strides[r - 2], a.strides[r - 1], b.strides[r - 2], b.strides[r - 1]];
   params.push(...batchShape, ...a.strides.slice(0, R), ...b.strides.slice(0, R));
+  const W = GEMM_WORDS;
   const decompose: string[] = [];
   for (let d = R - 1; d >= 0; d--) {
     decompose.push(
-      `{ let size = P(${10 + d}u); let c = i32(rem % size); rem = rem / size; ` +
-        `o = o + vec2<i32>(c * bitcast<i32>(P(${10 + R + d}u)), c * bitcast<i32>(P(${10 + 2 * R + d}u))); }`,
+      `{ let size = P(${W + 6 + d}u); let c = i32(rem % size); rem = rem / size; ` +
+        `o = o + vec2<i32>(c * bitcast<i32>(P(${W + 6 + R + d}u)), c * bitcast<i32>(P(${W + 6 + 2 * R + d}u))); }`,
     );
   }
   const code = /* wgsl */ `
 fn bases(b: u32) -> vec2<i32> {
   var rem = b;
-  var o = vec2<i32>(bitcast<i32>(P(4u)), bitcast<i32>(P(5u)));
+  var o = vec2<i32>(bitcast<i32>(P(${W + 0}u)), bitcast<i32>(P(${W + 1}u)));
   ${decompose.join('\n  ')}
   return o;
 }
 fn loadA(base: vec2<i32>, m: u32, k: u32) -> f32 {
-  return A[base.x + i32(m) * bitcast<i32>(P(6u)) + i32(k) * bitcast<i32>(P(7u))];
+  return A[base.x + i32(m) * bitcast<i32>(P(${W + 2}u)) + i32(k) * bitcast<i32>(P(${W + 3}u))];
 }
 fn loadB(base: vec2<i32>, k: u32, n: u32) -> f32 {
-  return B[base.y + i32(k) * bitcast<i32>(P(8u)) + i32(n) * bitcast<i32>(P(9u))];
+  return B[base.y + i32(k) * bitcast<i32>(P(${W + 4}u)) + i32(n) * bitcast<i32>(P(${W + 5}u))];
 }
 `;
-  runGemm(dev, { key: `matmul|${R}`, inputs: ['A', 'B'], code }, out, [storageOf(a.data), storageOf(b.data)], { M, K, N, batch }, params);
+  // Which index walks memory (a transposed operand is m- or k-contiguous), so loads stay coalesced.
+  const aContiguous = a.strides[r - 1] !== 1 && a.strides[r - 2] === 1 ? 'm' : 'k';
+  const bContiguous = b.strides[r - 1] !== 1 && b.strides[r - 2] === 1 ? 'k' : 'n';
+  runGemm(dev, { key: `matmul|${R}`, inputs: ['A', 'B'], code, aContiguous, bContiguous }, out, [storageOf(a.data), storageOf(b.data)], { M, K, N, batch }, params);
   return out;
 }
