@@ -2,7 +2,7 @@ import type { Pool2dParams } from '@tsdl/tensor';
 import { randomNormal, randomUniform } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
-import { data, Differential } from './harness';
+import { data, Differential, ints } from './harness';
 
 /** Pooling and its gradient, softmax / log-softmax and counter-based random, against the CPU backend and random.ts. */
 
@@ -57,6 +57,31 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu pooling, softmax, random', () => {
       await diff.check((b, put) => b.softmax(put({ data: [1000, -1000, 0, -Infinity, -Infinity, -Infinity, 1, 1, 1], shape: [3, 3] }), log));
       // A transposed view: softmax over the first axis of the storage.
       await diff.check((b, put) => b.softmax(put({ data: data(12, 3), shape: [4, 3], strides: [1, 4] }), log), { atol: 1e-6, rtol: 1e-5 });
+    });
+  }
+
+  it('softmax over many short rows (a thread per row, several workgroups)', async () => {
+    await diff.check((b, put) => b.softmax(put({ data: data(150 * 10, 4, -5, 5), shape: [150, 10] }), false), { atol: 1e-6, rtol: 1e-5 });
+  });
+
+  // Short rows (C = 10, a thread per row; 150 rows span three workgroups) and long rows (C = 300, a workgroup per row).
+  for (const [rows, c] of [
+    [150, 10],
+    [5, 300],
+  ] as const) {
+    it(`softmax cross-entropy and its gradient, [${rows}, ${c}], index and probability labels`, async () => {
+      const tol = { atol: 1e-5, rtol: 1e-5 };
+      const logits = { data: data(rows * c, 5, -4, 4), shape: [rows, c] };
+      const labels = { data: ints(rows, 6, 0, c), dtype: 'int32' as const, shape: [rows] };
+      const probs = { data: data(rows * c, 7, 0, 1), shape: [rows, c] };
+      const dy = { data: data(rows, 8, -2, 2), shape: [rows] };
+      for (const [t, sparse] of [
+        [labels, true],
+        [probs, false],
+      ] as const) {
+        await diff.check((b, put) => b.softmaxCrossEntropy!(put(logits), put(t), sparse), tol);
+        await diff.check((b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put(dy), sparse), tol);
+      }
     });
   }
 

@@ -2,16 +2,15 @@ import type { View } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
 import { grid } from '../runtime';
-import { ENTRY_ARGS, WG_INDEX } from '../wgsl';
+import { ENTRY_ARGS } from '../wgsl';
+import { rowCode, WG } from './rows';
 
 /**
- * Softmax or log-softmax over the last axis, one workgroup per row: the row
- * max (NaN ignored, as the CPU's `x > m`), the sum of exp(x - max) by a
- * shared-memory tree, then one pass writing the result. A row of -Infinity
- * uses 0 as its max, as the CPU backend.
+ * Softmax or log-softmax over the last axis: the row max (NaN ignored, as the
+ * CPU's `x > m`), the sum of exp(x - max), then one pass writing the result;
+ * a thread per short row, a workgroup per long row (`rows.ts`). A row of
+ * -Infinity uses 0 as its max, as the CPU backend.
  */
-
-const WG = 64;
 
 export function softmax(dev: Device, x: View, log: boolean): GpuStorage {
   const c = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1];
@@ -20,50 +19,39 @@ export function softmax(dev: Device, x: View, log: boolean): GpuStorage {
   if (n === 0) return out;
   const rows = n / c;
   const d = dev.dense(x);
+  const r = rowCode(c);
   const k = dev.kernel({
-    key: `softmax|${log}`,
+    key: `softmax|${log}|${r.key}`,
     bindings: ['write', 'read'],
     paramWords: 3,
     code: () => /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-var<workgroup> red: array<f32, ${WG}>;
+${r.decls}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
-  let row = ${WG_INDEX};
+  ${r.row}
   if (row >= P(0u)) { return; }
   let c = P(1u);
   let base = P(2u) + row * c;
   let ob = row * c;
   var m = ninf_();
-  for (var j = lid; j < c; j += ${WG}u) { let v = X[base + j]; if (v > m) { m = v; } }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { let v = red[lid + s]; if (v > red[lid]) { red[lid] = v; } }
-    workgroupBarrier();
-  }
-  var mx = red[0];
+  ${r.each} { let v = X[base + j]; if (v > m) { m = v; } }
+  ${r.tree('mx0', 'm', (a, b) => `select(${a}, ${b}, ${b} > ${a})`)}
+  var mx = mx0;
   if (mx == ninf_()) { mx = 0.0; }
-  workgroupBarrier();
   var sum = 0.0;
-  for (var j = lid; j < c; j += ${WG}u) { sum = sum + exp_(X[base + j] - mx); }
-  red[lid] = sum;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
+  ${r.each} { sum = sum + exp_(X[base + j] - mx); }
+  ${r.tree('total', 'sum', (a, b) => `${a} + ${b}`)}
   ${log ? 'let ls = log_(total);' : ''}
-  for (var j = lid; j < c; j += ${WG}u) {
+  ${r.each} {
     let v = X[base + j] - mx;
     ${log ? 'out[ob + j] = v - ls;' : 'out[ob + j] = exp_(v) / total;'}
   }
 }
 `,
   });
-  dev.rt.dispatch(k, [out, d.s], [rows, c, d.offset], grid(rows));
+  dev.rt.dispatch(k, [out, d.s], [rows, c, d.offset], grid(r.groups(rows)));
   if (d.temp) dev.release(d.s);
   return out;
 }
