@@ -31,6 +31,8 @@ export interface KernelDef {
 
 export interface Kernel {
   readonly key: string;
+  /** A small number naming the kernel in bind-group cache keys. */
+  readonly id: number;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly nStorage: number;
@@ -43,6 +45,8 @@ const PARAM_ALIGN = 256;
 const ARENA_BYTES = 1 << 18;
 /** A batch is submitted after this many dispatches even if nothing reads, to keep the GPU fed. */
 const MAX_BATCH = 256;
+/** Cached bind groups kept before the cache is emptied (entries for destroyed buffers are never hit again). */
+const MAX_BIND_GROUPS = 4096;
 
 const runtimes = new WeakMap<GPUDevice, Runtime>();
 
@@ -77,6 +81,15 @@ export class Runtime {
   private arenaUsed = 0;
   private readonly afterSubmit: GPUBuffer[] = [];
   private flushScheduled = false;
+  /**
+   * Bind groups by kernel and storage buffers. The parameters are bound with a dynamic
+   * offset into the arena, so a bind group depends only on the buffers, and a training
+   * loop, whose pooled buffers recur step after step, creates almost none after its first
+   * steps (creating one costs more host time than the rest of a dispatch).
+   */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   /** The batch that last used each buffer: a pooled buffer outlives the storage that used it. */
   private readonly lastUse = new WeakMap<GPUBuffer, number>();
   /** The op whose commands are being recorded, for error messages. */
@@ -142,7 +155,7 @@ export class Runtime {
       visibility: ShaderStage.COMPUTE,
       buffer: { type: kind === 'read' ? 'read-only-storage' : 'storage' },
     }));
-    entries.push({ binding: n, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    entries.push({ binding: n, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
     this.device.pushErrorScope('validation');
     const layout = this.device.createBindGroupLayout({ entries });
     const module = this.device.createShaderModule({ code, label: def.key });
@@ -155,7 +168,7 @@ export class Runtime {
     void this.device.popErrorScope().then((err) => {
       if (err) this.report(new GpuValidationError(`webgpu: ${op}: kernel ${def.key.slice(0, 160)} failed to compile: ${err.message}`), true);
     });
-    const k: Kernel = { key: def.key, pipeline, layout, nStorage: n, paramBytes: paramVec4 * 16 };
+    const k: Kernel = { key: def.key, id: this.kernels.size, pipeline, layout, nStorage: n, paramBytes: paramVec4 * 16 };
     this.kernels.set(def.key, k);
     return k;
   }
@@ -184,15 +197,30 @@ export class Runtime {
     this.host.fill(0, offset / 4, (offset + k.paramBytes) / 4);
     for (let i = 0; i < params.length; i++) this.host[offset / 4 + i] = params[i];
     this.arenaUsed += Math.ceil(k.paramBytes / PARAM_ALIGN) * PARAM_ALIGN;
-    const entries: GPUBindGroupEntry[] = storages.map((s, binding) => ({ binding, resource: { buffer: s.buffer } }));
-    entries.push({ binding: k.nStorage, resource: { buffer: this.arena, offset, size: k.paramBytes } });
-    for (const s of storages) this.lastUse.set(s.buffer, this.batchId);
-    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    let key = `${k.id}`;
+    for (const s of storages) {
+      key += `,${this.bufferId(s.buffer)}`;
+      this.lastUse.set(s.buffer, this.batchId);
+    }
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = storages.map((s, binding) => ({ binding, resource: { buffer: s.buffer } }));
+      entries.push({ binding: k.nStorage, resource: { buffer: this.arena, offset: 0, size: k.paramBytes } });
+      group = this.device.createBindGroup({ layout: k.layout, entries });
+      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+      this.bindGroups.set(key, group);
+    }
     if (!this.pass) this.pass = enc.beginComputePass();
     this.pass.setPipeline(k.pipeline);
-    this.pass.setBindGroup(0, group);
+    this.pass.setBindGroup(0, group, [offset]);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     if (++this.dispatches >= MAX_BATCH) this.flush();
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
   }
 
   /** Submits everything recorded so far. */

@@ -54,6 +54,38 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
     expect(g.memory()).toEqual({ buffers: 0, bytes: 0 });
   });
 
+  it('reuses bind groups: the same kernels over the same pooled buffers create none after the first step, and values stay right', async () => {
+    const e = E.mul(E.add(E.in(0), E.s(0)), E.in(0));
+    const other = E.u('neg', E.in(0));
+    const device = g.device;
+    const create = device.createBindGroup.bind(device);
+    let created = 0;
+    device.createBindGroup = (d: GPUBindGroupDescriptor) => {
+      created++;
+      return create(d);
+    };
+    try {
+      // Each step's parameter (the scalar) differs while its buffers recur: the parameters travel
+      // by dynamic offset, so a cached bind group must still see this step's value.
+      const step = async (i: number) => {
+        const x = g.write(new Float32Array([1, 2, 3]), 'float32');
+        // Another kernel first, so this step's parameters sit past the start of the arena.
+        const [z] = g.elementwise({ exprs: [other], inputs: [view(x, 'float32', [3])], scalars: [], shape: [3], dtypes: ['float32'], key: exprKey(other) });
+        const [y] = g.elementwise({ exprs: [e], inputs: [view(x, 'float32', [3])], scalars: [i], shape: [3], dtypes: ['float32'], key: exprKey(e) });
+        const got = Array.from(await g.read(y));
+        // Freed in reverse order, so the pool (last in, first out) hands each buffer back in its role.
+        for (const d of [y, z, x]) g.free(d);
+        return got;
+      };
+      await step(0);
+      const after = created;
+      for (let i = 1; i <= 5; i++) expect(await step(i)).toEqual([1, 2, 3].map((v) => (v + i) * v));
+      expect(created).toBe(after);
+    } finally {
+      device.createBindGroup = create;
+    }
+  });
+
   it('keeps order when a freed buffer is reused by a write while a pending kernel still reads it', async () => {
     const e = E.mul(E.in(0), E.c(2));
     const a = g.write(new Float32Array([1, 2, 3, 4]), 'float32');
