@@ -120,9 +120,12 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
     [32, 784, 128, 'ab', 'gpu', 'small', 6],
     [784, 32, 128, 'aTb', 'gpu', 'small', 1],
     [33, 700, 17, 'abT', 'gpu', 'small', 5],
-    [32, 784, 128, 'ab', 'software', 'small', 1],
+    [32, 784, 128, 'ab', 'software', 'rows32', 1],
     [784, 32, 128, 'aTb', 'software', 'medium', 1],
-    [70, 300, 65, 'abT', 'software', 'medium', 1],
+    [128, 32, 10, 'aTb', 'software', 'cols32', 1],
+    [70, 300, 65, 'abT', 'software', 'rows32', 1],
+    [20, 30, 12, 'ab', 'software', 'small', 1],
+    [100, 40, 100, 'abT', 'software', 'medium', 1],
   ];
   for (const [M, K, N, layout, profile, tile, slices] of CASES) {
     it(`multiplies ${M}x${K} by ${K}x${N} (${layout}) with the ${profile} plan: ${tile} tile, ${slices} K slice(s)`, async () => {

@@ -35,11 +35,17 @@ export interface GemmTile {
   readonly bk: number;
 }
 
-/** 128×128 (256 threads, 8×8 each), 64×64 (64 threads, 8×8 each) and 32×32 (64 threads, 4×4 each). */
+/**
+ * 128×128 (256 threads, 8×8 each), 64×64 (64 threads, 8×8 each) and 32×32 (64 threads, 4×4
+ * each); and for software adapters 32×64 and 64×32 (32 threads, 8×8 each), which fit
+ * products with a short side of 32 (a batch of 32 rows) without padding.
+ */
 export const TILES = {
   large: { wx: 16, wy: 16, tm: 8, tn: 8, bk: 8 },
   medium: { wx: 8, wy: 8, tm: 8, tn: 8, bk: 8 },
   small: { wx: 8, wy: 8, tm: 4, tn: 4, bk: 8 },
+  rows32: { wx: 8, wy: 4, tm: 8, tn: 8, bk: 8 },
+  cols32: { wx: 4, wy: 8, tm: 8, tn: 8, bk: 8 },
 } as const satisfies Record<string, GemmTile>;
 
 /**
@@ -48,8 +54,9 @@ export const TILES = {
  * 'software' (a CPU Vulkan driver such as SwiftShader, whose adapter reports
  * isFallbackAdapter): a few worker threads run the workgroups one after
  * another, each invocation costs far more than on a GPU and every shared-memory
- * read is a per-lane gather, so fewer invocations doing more each (8×8) win,
- * unless the 64×64 tile would mostly compute padding; no split-K.
+ * read is a per-lane gather, so fewer invocations doing more each (8×8) win:
+ * the tile with the least work, padding included, where a 4×4 tile's output
+ * costs about twice an 8×8 tile's; no split-K.
  */
 export type GemmProfile = 'gpu' | 'software';
 
@@ -59,8 +66,9 @@ const MEDIUM_MIN_GROUPS = 64;
 const SPLIT_TARGET_GROUPS = 32;
 /** The shortest K slice worth a split: shorter slices make the partial sums cost more than they save. */
 const MIN_SLICE = 128;
-/** Software: the 8×8 tile's work per output is about half the 4×4 tile's, so it wins unless it pads this much more. */
-const SOFTWARE_PAD_RATIO = 1.8;
+/** Software: the cost of an output of a 4×4-per-thread tile relative to an 8×8 one (SwiftShader: measured 1.6 to 2.2). */
+const SOFTWARE_SMALL_COST = 1.7;
+const SOFTWARE_TILES: readonly GemmTile[] = [TILES.medium, TILES.rows32, TILES.cols32, TILES.small];
 
 function groupsFor(t: GemmTile, M: number, N: number, batch: number): number {
   return Math.ceil(M / (t.wy * t.tm)) * Math.ceil(N / (t.wx * t.tn)) * batch;
@@ -76,7 +84,10 @@ function paddedArea(t: GemmTile, M: number, N: number): number {
 /** The tile and the number of K slices for an M×K·K×N product over `batch` matrices. */
 export function gemmPlan(M: number, K: number, N: number, batch: number, profile: GemmProfile = 'gpu'): { tile: GemmTile; slices: number } {
   if (profile === 'software') {
-    const tile = paddedArea(TILES.medium, M, N) > SOFTWARE_PAD_RATIO * paddedArea(TILES.small, M, N) ? TILES.small : TILES.medium;
+    const cost = (t: GemmTile) => paddedArea(t, M, N) * (t.tm * t.tn < 64 ? SOFTWARE_SMALL_COST : 1);
+    // A later tile must save a tenth to be taken: near-ties go to the 64-thread 64×64 tile.
+    let tile = SOFTWARE_TILES[0];
+    for (const t of SOFTWARE_TILES) if (cost(t) < 0.9 * cost(tile)) tile = t;
     return { tile, slices: 1 };
   }
   let tile: GemmTile = TILES.small;
