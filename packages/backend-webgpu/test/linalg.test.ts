@@ -113,25 +113,21 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
     }
   }
 
-  // [M, K, N, layout, profile]: which plan each takes is asserted first, so a changed policy cannot silently skip a path.
-  const CASES: [number, number, number, 'ab' | 'aTb' | 'abT', GemmProfile, keyof typeof TILES, number][] = [
-    [1440, 5, 1450, 'ab', 'gpu', 'large', 1],
-    [520, 9, 515, 'aTb', 'gpu', 'medium', 1],
-    [32, 784, 128, 'ab', 'gpu', 'small', 6],
-    [784, 32, 128, 'aTb', 'gpu', 'small', 1],
-    [33, 700, 17, 'abT', 'gpu', 'small', 5],
-    [32, 784, 128, 'ab', 'software', 'rows32', 1],
-    [784, 32, 128, 'aTb', 'software', 'medium', 1],
-    [128, 32, 10, 'aTb', 'software', 'cols32', 1],
-    [70, 300, 65, 'abT', 'software', 'rows32', 1],
-    [20, 30, 12, 'ab', 'software', 'small', 1],
-    [100, 40, 100, 'abT', 'software', 'medium', 1],
+  // [M, K, N, layout, profile, tile, slices, direct]: the plan each takes is asserted first, so a changed policy cannot silently skip a path.
+  const CASES: [number, number, number, 'ab' | 'aTb' | 'abT', GemmProfile, keyof typeof TILES, number, boolean][] = [
+    [1440, 5, 1450, 'ab', 'gpu', 'large', 1, false],
+    [520, 9, 515, 'aTb', 'gpu', 'medium', 1, false],
+    [32, 784, 128, 'ab', 'gpu', 'small', 6, false],
+    [784, 32, 128, 'aTb', 'gpu', 'small', 1, false],
+    [33, 700, 17, 'abT', 'gpu', 'small', 5, false],
+    [32, 784, 128, 'ab', 'software', 'medium', 1, true],
+    [784, 32, 128, 'aTb', 'software', 'medium', 1, true],
+    [70, 300, 65, 'abT', 'software', 'medium', 1, true],
+    [20, 30, 4, 'aTb', 'software', 'small', 1, true],
   ];
-  for (const [M, K, N, layout, profile, tile, slices] of CASES) {
-    it(`multiplies ${M}x${K} by ${K}x${N} (${layout}) with the ${profile} plan: ${tile} tile, ${slices} K slice(s)`, async () => {
-      const plan = gemmPlan(M, K, N, 1, profile);
-      expect(plan.tile).toBe(TILES[tile]);
-      expect(plan.slices).toBe(slices);
+  for (const [M, K, N, layout, profile, tile, slices, direct] of CASES) {
+    it(`multiplies ${M}x${K} by ${K}x${N} (${layout}) with the ${profile} plan: ${direct ? 'direct' : 'tiled'}, ${tile} tile, ${slices} K slice(s)`, async () => {
+      expect(gemmPlan(M, K, N, 1, profile)).toEqual({ tile: TILES[tile], slices, direct });
       // A transposed operand is a [K, M] (or [N, K]) storage viewed through swapped strides.
       const a = layout === 'aTb' ? { shape: [M, K], strides: [1, M] } : { shape: [M, K] };
       const b = layout === 'abT' ? { shape: [K, N], strides: [1, K] } : { shape: [K, N] };
@@ -140,6 +136,20 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
       );
     });
   }
+
+  it('multiplies batches with the software plan, a broadcast operand and an offset view', async () => {
+    const [B1, B2, M, K, N] = [2, 3, 10, 7, 9];
+    await withProfile('software', () =>
+      diff.check(
+        (b, put) =>
+          b.matmul(
+            put({ data: data(B1 * B2 * M * K, 5), shape: [B1, B2, M, K] }),
+            put({ data: data(K * N + 11, 6), shape: [B1, B2, K, N], strides: [0, 0, N, 1], offset: 11 }),
+          ),
+        { atol: 1e-5, rtol: 1e-5 },
+      ),
+    );
+  });
 
   it('splits K in every matrix of a batch', async () => {
     const [B, M, K, N] = [3, 20, 600, 24];
@@ -153,19 +163,21 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
     expect(diff.gpu.memory()).toEqual({ buffers: 0, bytes: 0 });
   });
 
-  it('convolves with the GPU plan (forward, input gradient, filter gradient)', async () => {
-    const p = conv({ batch: 2, inH: 12, inW: 12, inC: 16, outC: 24, kH: 3, kW: 3, padTop: 1, padLeft: 1 });
-    const xs = [p.batch, p.inH, p.inW, p.inC];
-    const ws = [p.kH, p.kW, p.inC, p.outC];
-    const ys = [p.batch, p.outH, p.outW, p.outC];
-    const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
-    const tol = { atol: 1e-4, rtol: 1e-4 };
-    await withProfile('gpu', async () => {
-      await diff.check((b, put) => b.conv2d(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
-      await diff.check((b, put) => b.conv2dGradInput(put({ data: data(size(ys), 3), shape: ys }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
-      // K = batch·oH·oW = 288 over a 144×24 output: split over slices.
-      expect(gemmPlan(p.kH * p.kW * p.inC, p.batch * p.outH * p.outW, p.outC, 1, 'gpu').slices).toBeGreaterThan(1);
-      await diff.check((b, put) => b.conv2dGradFilter(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ys), 3), shape: ys }), p), tol);
+  for (const profile of ['gpu', 'software'] as const) {
+    it(`convolves with the ${profile} plan (forward, input gradient, filter gradient)`, async () => {
+      const p = conv({ batch: 2, inH: 12, inW: 12, inC: 16, outC: 24, kH: 3, kW: 3, padTop: 1, padLeft: 1 });
+      const xs = [p.batch, p.inH, p.inW, p.inC];
+      const ws = [p.kH, p.kW, p.inC, p.outC];
+      const ys = [p.batch, p.outH, p.outW, p.outC];
+      const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+      const tol = { atol: 1e-4, rtol: 1e-4 };
+      await withProfile(profile, async () => {
+        await diff.check((b, put) => b.conv2d(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
+        await diff.check((b, put) => b.conv2dGradInput(put({ data: data(size(ys), 3), shape: ys }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
+        // K = batch·oH·oW = 288 over a 144×24 output: the GPU plan splits it over slices.
+        if (profile === 'gpu') expect(gemmPlan(p.kH * p.kW * p.inC, p.batch * p.outH * p.outW, p.outC, 1, 'gpu').slices).toBeGreaterThan(1);
+        await diff.check((b, put) => b.conv2dGradFilter(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ys), 3), shape: ys }), p), tol);
+      });
     });
-  });
+  }
 });

@@ -2,6 +2,7 @@ import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
 import { grid } from '../runtime';
 import { ENTRY_ARGS, WG_INDEX } from '../wgsl';
+import { gemmDirectShader } from './gemm-direct';
 
 /**
  * Tiled GEMM shaders, C[b] = A[b] · B[b] (M×K times K×N, float32), with
@@ -21,7 +22,8 @@ import { ENTRY_ARGS, WG_INDEX } from '../wgsl';
  * so that small products still spread over many workgroups), and when even
  * small tiles give few workgroups and K is long, K is split over slices whose
  * partial products are summed by a second kernel (split-K), as the MLP's
- * 32×784 · 784×128 needs.
+ * 32×784 · 784×128 needs. On software adapters the products run on a
+ * kernel without shared memory instead (`gemm-direct.ts`).
  */
 
 export interface GemmTile {
@@ -35,30 +37,29 @@ export interface GemmTile {
   readonly bk: number;
 }
 
-/**
- * 128×128 (256 threads, 8×8 each), 64×64 (64 threads, 8×8 each) and 32×32 (64 threads, 4×4
- * each); and for software adapters 32×64 and 64×32 (32 threads, 8×8 each), which fit
- * products with a short side of 32 (a batch of 32 rows) without padding.
- */
+/** 128×128 (256 threads, 8×8 each), 64×64 (64 threads, 8×8 each) and 32×32 (64 threads, 4×4 each). */
 export const TILES = {
   large: { wx: 16, wy: 16, tm: 8, tn: 8, bk: 8 },
   medium: { wx: 8, wy: 8, tm: 8, tn: 8, bk: 8 },
   small: { wx: 8, wy: 8, tm: 4, tn: 4, bk: 8 },
-  rows32: { wx: 8, wy: 4, tm: 8, tn: 8, bk: 8 },
-  cols32: { wx: 4, wy: 8, tm: 8, tn: 8, bk: 8 },
 } as const satisfies Record<string, GemmTile>;
 
 /**
- * How tiles are chosen. 'gpu': enough workgroups to fill a GPU's many cores
- * come first (the biggest tile that still gives that many, then split-K).
- * 'software' (a CPU Vulkan driver such as SwiftShader, whose adapter reports
- * isFallbackAdapter): a few worker threads run the workgroups one after
- * another, each invocation costs far more than on a GPU and every shared-memory
- * read is a per-lane gather, so fewer invocations doing more each (8×8) win:
- * the tile with the least work, padding included, where a 4×4 tile's output
- * costs about twice an 8×8 tile's; no split-K.
+ * How products are planned. 'gpu': shared-memory tiles, with enough workgroups
+ * to fill a GPU's many cores first (the biggest tile that still gives that
+ * many, then split-K). 'software' (a CPU Vulkan driver such as SwiftShader,
+ * whose adapter reports isFallbackAdapter): the direct kernel of
+ * `gemm-direct.ts`, 8×8 outputs per thread (4×4 where that pads much less).
  */
 export type GemmProfile = 'gpu' | 'software';
+
+export interface GemmPlan {
+  readonly tile: GemmTile;
+  /** K slices summed by a second kernel (1: no split). */
+  readonly slices: number;
+  /** The software kernel: no shared memory (tile.bk unused). */
+  readonly direct: boolean;
+}
 
 /** GPU: workgroups a product should have before a bigger tile or a single K slice is used. */
 const LARGE_MIN_GROUPS = 128;
@@ -66,29 +67,19 @@ const MEDIUM_MIN_GROUPS = 64;
 const SPLIT_TARGET_GROUPS = 32;
 /** The shortest K slice worth a split: shorter slices make the partial sums cost more than they save. */
 const MIN_SLICE = 128;
-/** Software: the cost of an output of a 4×4-per-thread tile relative to an 8×8 one (SwiftShader: measured 1.6 to 2.2). */
+/** Software: the cost of an output of a 4×4-per-thread block relative to an 8×8 one (SwiftShader: measured 1.6 to 2.2). */
 const SOFTWARE_SMALL_COST = 1.7;
-const SOFTWARE_TILES: readonly GemmTile[] = [TILES.medium, TILES.rows32, TILES.cols32, TILES.small];
 
 function groupsFor(t: GemmTile, M: number, N: number, batch: number): number {
   return Math.ceil(M / (t.wy * t.tm)) * Math.ceil(N / (t.wx * t.tn)) * batch;
 }
 
-/** Elements of C the tile computes, padding included. */
-function paddedArea(t: GemmTile, M: number, N: number): number {
-  const BM = t.wy * t.tm;
-  const BN = t.wx * t.tn;
-  return Math.ceil(M / BM) * BM * Math.ceil(N / BN) * BN;
-}
-
-/** The tile and the number of K slices for an M×K·K×N product over `batch` matrices. */
-export function gemmPlan(M: number, K: number, N: number, batch: number, profile: GemmProfile = 'gpu'): { tile: GemmTile; slices: number } {
+/** Plans an M×K·K×N product over `batch` matrices. */
+export function gemmPlan(M: number, K: number, N: number, batch: number, profile: GemmProfile = 'gpu'): GemmPlan {
   if (profile === 'software') {
-    const cost = (t: GemmTile) => paddedArea(t, M, N) * (t.tm * t.tn < 64 ? SOFTWARE_SMALL_COST : 1);
-    // A later tile must save a tenth to be taken: near-ties go to the 64-thread 64×64 tile.
-    let tile = SOFTWARE_TILES[0];
-    for (const t of SOFTWARE_TILES) if (cost(t) < 0.9 * cost(tile)) tile = t;
-    return { tile, slices: 1 };
+    // Outputs computed, padding to whole per-thread blocks included, weighted by their cost.
+    const work = (t: GemmTile) => Math.ceil(M / t.tm) * t.tm * Math.ceil(N / t.tn) * t.tn * (t.tm * t.tn < 64 ? SOFTWARE_SMALL_COST : 1);
+    return { tile: work(TILES.small) < work(TILES.medium) ? TILES.small : TILES.medium, slices: 1, direct: true };
   }
   let tile: GemmTile = TILES.small;
   if (groupsFor(TILES.large, M, N, batch) >= LARGE_MIN_GROUPS) tile = TILES.large;
@@ -99,7 +90,7 @@ export function gemmPlan(M: number, K: number, N: number, batch: number, profile
     slices = Math.min(Math.ceil(SPLIT_TARGET_GROUPS / groups), Math.floor(K / MIN_SLICE));
     slices = Math.ceil(K / sliceLength(K, slices, tile.bk));
   }
-  return { tile, slices };
+  return { tile, slices, direct: false };
 }
 
 /** K per slice: a whole number of slabs. */
@@ -138,14 +129,16 @@ export function runGemm(
   extraParams: readonly number[],
 ): void {
   const { M, K, N, batch } = dims;
-  const { tile, slices } = gemmPlan(M, K, N, batch, dev.rt.gemmProfile);
+  const { tile, slices, direct } = gemmPlan(M, K, N, batch, dev.rt.gemmProfile);
   const aC = loaders.aContiguous ?? 'k';
   const bC = loaders.bContiguous ?? 'n';
   const k = dev.kernel({
-    key: `gemm|${tile.wx}x${tile.wy}x${tile.tm}x${tile.tn}x${tile.bk}|${aC}${bC}|${loaders.key}`,
+    key: direct
+      ? `gemm-direct|${tile.wx}x${tile.wy}x${tile.tm}x${tile.tn}|${loaders.key}`
+      : `gemm|${tile.wx}x${tile.wy}x${tile.tm}x${tile.tn}x${tile.bk}|${aC}${bC}|${loaders.key}`,
     bindings: ['write', ...loaders.inputs.map(() => 'read' as const)],
     paramWords: GEMM_WORDS + extraParams.length,
-    code: () => gemmShader(loaders, tile, aC, bC),
+    code: () => (direct ? gemmDirectShader(loaders, tile) : gemmShader(loaders, tile, aC, bC)),
   });
   const total = batch * M * N;
   const kSlice = sliceLength(K, slices, tile.bk);
