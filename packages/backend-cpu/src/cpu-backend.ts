@@ -198,8 +198,13 @@ export class CpuBackend implements Backend {
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {
     const out = this.alloc('float32', size, false) as Float32Array;
+    let from = 0;
+    if (dist === 'uniform' && this.wasm?.heap.contains(out)) {
+      this.wasm.random.uniform(out.byteOffset, size, key);
+      from = size - (size % 4);
+    }
     const f = dist === 'uniform' ? randomUniform : randomNormal;
-    for (let i = 0; i < size; i++) out[i] = f(key, i);
+    for (let i = from; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
 }

@@ -1,6 +1,7 @@
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
 import { type Im2colExports, im2colModuleBytes } from './im2col-module';
 import { type PoolExports, poolModuleBytes } from './pool-module';
+import { type RandomExports, randomModuleBytes } from './random-module';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
 
@@ -18,6 +19,8 @@ export interface WasmRuntime {
   im2col: Im2colExports;
   /** NHWC pooling kernels and gradients (operands must be heap views, channels a multiple of 4). */
   pool: PoolExports;
+  /** Uniform random floats, four at a time (operands must be heap views). */
+  random: RandomExports;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -38,9 +41,10 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
       const instantiate = (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: heap.memory } }).exports;
       const im2col = instantiate(im2colModuleBytes(mode)) as unknown as Im2colExports;
       const pool = instantiate(poolModuleBytes(mode)) as unknown as PoolExports;
+      const random = instantiate(randomModuleBytes(mode)) as unknown as RandomExports;
       const gemm = new SimdGemm(heap);
       // One worker pool serves both: the gemm starts it, elementwise kernels borrow it.
-      rt = { heap, gemm, elementwise: new SimdElementwise(heap, (threads) => gemm.workers(threads)), im2col, pool };
+      rt = { heap, gemm, elementwise: new SimdElementwise(heap, (threads) => gemm.workers(threads)), im2col, pool, random };
     } catch (e) {
       // A runtime that validates SIMD but cannot create the memory or compile: the JS kernels still work.
       console.warn(`@tsdl/backend-cpu: WebAssembly kernels unavailable (${(e as Error).message}); using the JavaScript kernels.`);
