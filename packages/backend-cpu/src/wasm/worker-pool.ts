@@ -6,14 +6,14 @@ import type { WasmHeap } from './heap';
  * same shared WebAssembly.Memory (worker_threads in Node, Web Workers in browsers).
  *
  * A job is cut into P chunks (chunks.ts: ranges of micro-tiles or of elements).
- * The calling thread publishes the job in a control block in the heap, wakes
- * the workers, and then claims chunks itself from a shared counter, as do the
- * workers once they wake; it finally waits for the chunks others claimed.
- * So a worker that wakes late (futex wake-ups take tens of microseconds, more
- * on a busy machine) costs nothing: the caller has done its chunks already,
- * and the job is never slower than one thread by more than the bookkeeping.
- * The counter carries the job's generation in its high bits, so a worker that
- * read a finished job's arguments cannot claim a chunk of the next one.
+ * The calling thread publishes the job in a control block in the heap (under
+ * a seqlock: SEQ is odd while it writes), wakes any sleeping worker, and then
+ * claims chunks itself from a shared counter, as do the workers once they
+ * see the job; it finally waits for the chunks others claimed. So a worker
+ * that comes late mostly costs nothing: the caller has taken its chunks. The
+ * counter carries the job's generation in its high bits, so a worker that
+ * copied a finished job cannot claim a chunk of the next one, and the seqlock
+ * keeps it from copying half of one job and half of the next.
  *
  * Workers start asynchronously; until one reports ready, products run on the
  * calling thread alone, so nothing ever waits for a worker to boot. Workers
