@@ -1,7 +1,8 @@
-import { type DType, E, type ElementwiseSpec, type Expr, exprKey, type View } from '@tsdl/tensor';
+import { BackendError, type DType, E, type ElementwiseSpec, type Expr, exprKey, type View } from '@tsdl/tensor';
 import { seededNumbers } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
+import { JOB_GEMM } from '../src/wasm/chunks';
 import { wasmRuntime } from '../src/wasm/runtime';
 import type { WorkerPool } from '../src/wasm/worker-pool';
 
@@ -86,6 +87,21 @@ describe('elementwise kernels split over worker threads', () => {
       expect(split[0][i]).toBe(mask[i] > 0 ? Math.fround(Math.fround(a[i]) * 0.5) : -1);
       expect(split[1][i]).toBe(Math.fround(a[i]) > 0.5 ? 1 : 0);
     }
+  });
+
+  it('a chunk that traps in a worker makes the job throw, and the pool keeps working', () => {
+    // A gemm job whose operands lie past the end of the memory: the worker's chunk traps.
+    const bad = (wasmRuntime()?.heap.memory.buffer.byteLength ?? 0) - 16;
+    const job = [JOB_GEMM, 1, 1, 1, 8, 8, 8, 8, 8, bad, 8, 1, bad, 8, 1, bad, 8, 0];
+    expect(() => pool().run(job, () => undefined)).toThrow(/cpu backend: a worker thread failed running part of a matrix product/);
+    expect(() => pool().run(job, () => undefined)).toThrow(BackendError);
+    // The worker survived and the next jobs run normally.
+    const chunks = pool().workerChunks;
+    const inputs = (be: CpuBackend) => [dense(be, x(1), [n]), dense(be, x(2), [n]), dense(be, x(3), [n]), dense(be, x(4, 0), [n])];
+    expect(outputs(threaded, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS)).toEqual(
+      outputs(single, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS),
+    );
+    expect(pool().workerChunks).toBeGreaterThan(chunks);
   });
 
   it('a repeated-row input is not cut into flat ranges: it runs on the caller, correctly', () => {

@@ -1,3 +1,4 @@
+import { BackendError } from '@tsdl/tensor';
 import { elementwiseChunk, gemmChunk, JOB_GEMM } from './chunks';
 import type { WasmHeap } from './heap';
 
@@ -30,6 +31,7 @@ const JOB_AT = 49;
 export const MAX_JOB_INTS = 7 + 2 * 40;
 const SLEEPERS = 144; // workers blocked in Atomics.wait on SEQ (after the job, 48..136)
 const CALLER_WAITS = 148; // 1 while the caller is blocked in Atomics.wait on FINISHED
+const FAILED = 152; // 1 once a worker's chunk of this job threw (a trap): the caller throws
 const READY_AT = 160; // one flag per worker, 16 ints apart
 const STOP = 0x7fffffff;
 /**
@@ -114,12 +116,18 @@ function start(d) {
       const v = Atomics.load(i32, c + ${COUNTER});
       if ((v >>> 16) !== gen || (v & 0xffff) >= P) break;
       if (Atomics.compareExchange(i32, c + ${COUNTER}, v, v + 1) !== v) continue;
-      if (job[0] === ${JOB_GEMM}) {
-        const a = gemmChunk(job, v & 0xffff);
-        if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
-      } else {
-        const a = elementwiseChunk(job, v & 0xffff);
-        if (a) kernel(job[2], job[3], job[4])(...a);
+      // A chunk that throws still counts as finished (else the caller would wait forever);
+      // FAILED makes the caller throw instead of returning a wrong result.
+      try {
+        if (job[0] === ${JOB_GEMM}) {
+          const a = gemmChunk(job, v & 0xffff);
+          if (a) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], d.aPack, d.bPack, d.tile);
+        } else {
+          const a = elementwiseChunk(job, v & 0xffff);
+          if (a) kernel(job[2], job[3], job[4])(...a);
+        }
+      } catch {
+        Atomics.store(i32, c + ${FAILED}, 1);
       }
       Atomics.add(i32, c + ${FINISHED}, 1);
       if (Atomics.load(i32, c + ${CALLER_WAITS}) !== 0) Atomics.notify(i32, c + ${FINISHED});
@@ -253,15 +261,25 @@ export class WorkerPool {
     i32[c + JOB_LEN] = job.length;
     for (let j = 0; j < job.length; j++) i32[c + JOB_AT + j] = job[j];
     Atomics.store(i32, c + FINISHED, 0);
+    Atomics.store(i32, c + FAILED, 0);
     Atomics.store(i32, c + COUNTER, gen << 16);
     Atomics.store(i32, c + SEQ, this.seq);
     // Only a sleeping worker needs the (costly) wake-up; polling ones see SEQ change.
     if (Atomics.load(i32, c + SLEEPERS) > 0) Atomics.notify(i32, c + SEQ);
     let mine = 0;
+    // A chunk of ours that throws is remembered, and the rest are claimed but not run, so
+    // that the job is finished, and no worker is still writing, when the error is rethrown.
+    let failure: { error: unknown } | null = null;
     while (this.callerHelps) {
       const i = Atomics.add(i32, c + COUNTER, 1) & 0xffff;
       if (i >= P) break;
-      local(i);
+      if (failure === null) {
+        try {
+          local(i);
+        } catch (error) {
+          failure = { error };
+        }
+      }
       mine++;
       Atomics.add(i32, c + FINISHED, 1);
     }
@@ -279,6 +297,10 @@ export class WorkerPool {
       }
     }
     this.workerChunks += P - mine;
+    if (failure !== null) throw failure.error;
+    if (Atomics.load(i32, c + FAILED) !== 0) {
+      throw new BackendError(`cpu backend: a worker thread failed running part of a ${job[0] === JOB_GEMM ? 'matrix product' : 'elementwise kernel'} (a WebAssembly trap)`);
+    }
   }
 
   /** Stops the workers (they are unref'd, so a process may also just exit). */
