@@ -1,10 +1,9 @@
 import { backward } from '@tsdl/autograd';
 import { Linear, mseLoss } from '@tsdl/nn';
 import { CosineAnnealingLR, SGD } from '@tsdl/optim';
-import { dispose, gather, seed as seedAll, tensor, tidy } from '@tsdl/tensor';
+import { dispose, gather, randomPermutation, seed as seedAll, tensor, tidy } from '@tsdl/tensor';
 import { regressionData, TRUE_WEIGHTS } from './data';
 import { leastSquares } from './least-squares';
-import { permutation } from './shuffle';
 
 export interface RegressionOptions {
   epochs: number;
@@ -42,7 +41,7 @@ export async function trainLinearRegression(o: RegressionOptions): Promise<Regre
   const epochLosses: number[] = [];
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
-      const order = permutation(n, o.seed + epoch);
+      const order = randomPermutation(n, o.seed + epoch);
       for (let start = 0; start < n; start += o.batchSize) {
         tidy(() => {
           const idx = tensor(order.subarray(start, Math.min(start + o.batchSize, n)), undefined, 'int32');

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
+import { gpuTestsEnabled, type TestRegistrar } from '@tsdl/test-utils';
 import { swiftShaderIcd, webgpu, type WebGpuBackend } from '@tsdl/backend-webgpu';
 
 /**
- * The GPU test policy of packages/backend-webgpu/test/gpu.ts (not exported by
- * the package, so copied here): the machine's adapter, else SwiftShader when
- * chromium ships it and VK_ICD_FILENAMES is unset. Without either, a file
- * warns with the reason (which says what to install) and registers one
- * skipped test naming it; under CI (env CI set) it is a failing test instead.
+ * A backend for the GPU tests, as packages/backend-webgpu/test/gpu.ts finds
+ * one: the machine's adapter, else SwiftShader when chromium ships it and
+ * VK_ICD_FILENAMES is unset. What a file does without either is test-utils'
+ * gpuTestsEnabled.
  */
 export interface TestGpu {
   backend: WebGpuBackend | null;
@@ -28,22 +28,7 @@ export async function acquireTestGpu(): Promise<TestGpu> {
   }
 }
 
-/** vitest's `it`, as far as gpuAvailable uses it. */
-export interface TestRegistrar {
-  (name: string, fn: () => void): void;
-  skip: (name: string, fn: () => void) => void;
-}
-
-/** True when there is a GPU; otherwise registers the skip (or, under CI, the failure) and returns false. */
+/** True when there is a GPU; otherwise test-utils' policy registers the skip (or, under CI, the failure). */
 export function gpuAvailable(gpu: TestGpu, it: TestRegistrar): boolean {
-  if (gpu.backend) return true;
-  if (process.env.CI) {
-    it('has a WebGPU adapter (required under CI)', () => {
-      throw new Error(`no WebGPU adapter under CI: ${gpu.reason}`);
-    });
-  } else {
-    console.warn(`skipping the WebGPU tests: ${gpu.reason}`);
-    it.skip(`WebGPU tests (skipped: no adapter; ${gpu.reason})`, () => {});
-  }
-  return false;
+  return gpuTestsEnabled(gpu.backend ? null : gpu.reason, it);
 }

@@ -1,4 +1,5 @@
 import type { Conv2dParams, View } from '@tsdl/tensor';
+import { contiguousStrides } from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
@@ -60,7 +61,7 @@ function forEachTap(p: Conv2dParams, f: (n: number, oy: number, ox: number, ky: 
 }
 
 function dense(be: CpuBackend, values: Float32Array, shape: number[]): View {
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = contiguousStrides(shape);
   return { data: be.write(values, 'float32'), dtype: 'float32', shape, strides, offset: 0 };
 }
 

@@ -1,4 +1,4 @@
-import { type BinaryOp, type DType, E, type ElementwiseSpec, evalExpr, type Expr, exprKey, type UnaryOp, type View } from '@tsdl/tensor';
+import { type BinaryOp, type DType, E, type ElementwiseSpec, evalExpr, type Expr, exprKey, type UnaryOp, type View, contiguousStrides } from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { WasmHeap } from '../src/wasm/heap';
@@ -69,7 +69,7 @@ function run(exprs: Expr[], shape: number[], inputs: Input[], dtypes: DType[], s
 }
 
 const dense = (shape: number[], seed: number, dtype: DType = 'float32'): Input => {
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const strides = contiguousStrides(shape);
   return { dtype, data: values(shape.reduce((a, b) => a * b, 1), seed), strides };
 };
 

@@ -1,4 +1,4 @@
-import { BackendError, type DType, E, type ElementwiseSpec, type Expr, exprKey, type View } from '@tsdl/tensor';
+import { BackendError, type DType, E, type ElementwiseSpec, type Expr, exprKey, type View, contiguousStrides } from '@tsdl/tensor';
 import { seededNumbers } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
@@ -20,7 +20,7 @@ const pool = () => wasmRuntime()?.gemm.workers(2) as WorkerPool;
 
 function dense(be: CpuBackend, values: readonly number[], shape: number[], dtype: DType = 'float32'): View {
   const data = dtype === 'bool' ? Uint8Array.from(values, (v) => (v > 0 ? 1 : 0)) : Float32Array.from(values);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1));
+  const strides = contiguousStrides(shape);
   return { data: be.write(data, dtype), dtype, shape, strides, offset: 0 };
 }
 

@@ -1,4 +1,5 @@
 import type { View } from '@tsdl/tensor';
+import { contiguousStrides } from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
@@ -201,7 +202,7 @@ describe('matmul split over worker threads', () => {
       data: bk.write(v, 'float32'),
       dtype: 'float32',
       shape,
-      strides: shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1)),
+      strides: contiguousStrides(shape),
       offset: 0,
     });
     const chunks = pool()?.workerChunks ?? 0;

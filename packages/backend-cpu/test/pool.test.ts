@@ -1,4 +1,5 @@
 import type { Pool2dParams, View } from '@tsdl/tensor';
+import { contiguousStrides } from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
@@ -28,7 +29,7 @@ function values(n: number, seed: number): Float32Array {
 }
 
 function view(be: CpuBackend, a: Float32Array, shape: number[]): View {
-  return { data: be.write(a, 'float32'), dtype: 'float32', shape, strides: shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1)), offset: 0 };
+  return { data: be.write(a, 'float32'), dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
 }
 
 const CASES: [string, Pool2dParams][] = [

@@ -10,7 +10,7 @@ import type {
   TypedArray,
   View,
 } from '@tsdl/tensor';
-import { BackendError } from '@tsdl/tensor';
+import { BackendError, contiguousStrides } from '@tsdl/tensor';
 import { BufferPool, GpuStorage, STORAGE_USAGE, storageOf } from './buffers';
 import type { Dense, Device } from './context';
 import { findGpu, noAdapterMessage, requestDevice } from './device';
@@ -56,15 +56,6 @@ function isDenseRowMajor(v: View): boolean {
   return true;
 }
 
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /**
  * The Backend contract on WebGPU with WGSL compute shaders. Every op records
@@ -139,7 +130,7 @@ export class WebGpuBackend implements Backend, Device {
     if (isDenseRowMajor(v)) return { s, offset: v.offset, temp: false };
     const n = v.shape.reduce((a, b) => a * b, 1);
     const out = this.alloc(v.dtype, n);
-    copyInto(this, v, out, rowMajorStrides(v.shape), 0);
+    copyInto(this, v, out, contiguousStrides(v.shape), 0);
     return { s: out, offset: 0, temp: true };
   }
 

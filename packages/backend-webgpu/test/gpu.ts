@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { gpuTestsEnabled, type TestRegistrar } from '@tsdl/test-utils';
 import { swiftShaderIcd, webgpu, webgpuFromDevice, type WebGpuBackend } from '../src/index';
 
 /**
@@ -42,28 +43,7 @@ export async function acquireTestGpu(): Promise<TestGpu> {
   };
 }
 
-/**
- * The policy of every GPU test file: with a device, returns true and the
- * file registers its tests. Without one, on a user's machine, it warns with
- * the reason (which says what to install) and registers one skipped test
- * naming it, so the run shows the skip; under CI (env CI set) a missing
- * adapter is a failing test instead.
- */
+/** True when there is a device; otherwise test-utils' policy registers the skip (or, under CI, the failure). */
 export function gpuAvailable(gpu: TestGpu, it: TestRegistrar): boolean {
-  if (gpu.device) return true;
-  if (process.env.CI) {
-    it('has a WebGPU adapter (required under CI)', () => {
-      throw new Error(`no WebGPU adapter under CI: ${gpu.reason}`);
-    });
-  } else {
-    console.warn(`skipping the WebGPU tests: ${gpu.reason}`);
-    it.skip(`WebGPU tests (skipped: no adapter; ${gpu.reason})`, () => {});
-  }
-  return false;
-}
-
-/** vitest's `it`, as far as gpuAvailable uses it. */
-export interface TestRegistrar {
-  (name: string, fn: () => void): void;
-  skip: (name: string, fn: () => void) => void;
+  return gpuTestsEnabled(gpu.device ? null : gpu.reason, it);
 }

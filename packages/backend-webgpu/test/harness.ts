@@ -1,7 +1,7 @@
 import { cpu } from '@tsdl/backend-cpu';
 import type { Backend, DataId, DType, TypedArray, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
-import { compareClose, type Tolerance } from '@tsdl/test-utils';
+import { contiguousStrides, makeTypedArray } from '@tsdl/tensor';
+import { compareClose, seededNumbers, type Tolerance } from '@tsdl/test-utils';
 import type { WebGpuBackend } from '../src/index';
 
 /**
@@ -19,22 +19,13 @@ export interface Host {
   offset?: number;
 }
 
-export function rowMajor(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 export function place(b: Backend, h: Host): View {
   const dtype = h.dtype ?? 'float32';
   const host = makeTypedArray(dtype, h.data.length);
   for (let i = 0; i < host.length; i++) host[i] = dtype === 'bool' ? (h.data[i] !== 0 ? 1 : 0) : h.data[i];
   const data = b.write(host, dtype);
-  return { data, dtype, shape: h.shape, strides: h.strides ?? rowMajor(h.shape), offset: h.offset ?? 0 };
+  return { data, dtype, shape: h.shape, strides: h.strides ?? contiguousStrides(h.shape), offset: h.offset ?? 0 };
 }
 
 export type Put = (h: Host) => View;
@@ -78,16 +69,8 @@ export class Differential {
   }
 }
 
-/** Deterministic test data (an LCG, independent of the library's generator). */
-export function data(n: number, seed = 1, lo = -1, hi = 1): number[] {
-  let s = seed >>> 0 || 1;
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
+/** Deterministic test data (test-utils' LCG, independent of the library's generator). */
+export const data = seededNumbers;
 
 export function ints(n: number, seed: number, lo: number, hi: number): number[] {
   return data(n, seed, lo, hi).map(Math.floor);

@@ -1,6 +1,6 @@
 import '@tsdl/autograd';
 import { grad } from '@tsdl/autograd';
-import { BackendError, E, exprKey, matmul, relu, setBackend, sum, type Tensor, tensor, tidy } from '@tsdl/tensor';
+import { BackendError, E, exprKey, matmul, relu, setBackend, sum, type Tensor, tensor, tidy, contiguousStrides } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, noAdapterMessage, webgpu, type WebGpuBackend } from '../src/index';
 import { acquireTestGpu, gpuAvailable } from './gpu';
@@ -10,7 +10,7 @@ import { data } from './harness';
 
 const gpu = await acquireTestGpu();
 
-const view = (data: object, dtype: 'float32' | 'int32' | 'bool', shape: number[]) => ({ data, dtype, shape, strides: shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1)), offset: 0 });
+const view = (data: object, dtype: 'float32' | 'int32' | 'bool', shape: number[]) => ({ data, dtype, shape, strides: contiguousStrides(shape), offset: 0 });
 
 describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
   let g: WebGpuBackend;

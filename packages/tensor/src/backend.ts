@@ -47,6 +47,27 @@ export interface ElementwiseSpec {
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'any' | 'all';
 
 /**
+ * Whether a reduction view (kept dims leading, `split` of them, `outer`
+ * elements; reduced dims trailing) is a dense [inner, outer] block: the kept
+ * dims dense among themselves with the innermost stride 1, and the reduced
+ * dims stepping over whole kept blocks. Such a reduction sums columns (a bias
+ * gradient over the batch), which backends do without permuting the data.
+ */
+export function isColumnLayout(v: View, split: number, outer: number): boolean {
+  let s = 1;
+  for (let i = split - 1; i >= 0; i--) {
+    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
+    s *= v.shape[i];
+  }
+  if (s !== outer) return false;
+  for (let i = v.shape.length - 1; i >= split; i--) {
+    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
+    s *= v.shape[i];
+  }
+  return true;
+}
+
+/**
  * The value a reduction starts from, and gives over an empty block: part of
  * the contract, so every backend takes it from here (argmax/argmin: index 0).
  */

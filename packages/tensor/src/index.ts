@@ -6,7 +6,7 @@ export { Tensor, type TensorLike, type GradNode } from './tensor';
 export * from './ops/index';
 export type { CreateOptions, RandomOptions } from './ops/creation';
 export { tidy, keep, dispose, memory, type MemoryInfo } from './memory';
-export { seed, nextKey, mix32, randomBits, randomUniform, randomNormal } from './random';
+export { seed, nextKey, mix32, randomBits, randomUniform, randomNormal, randomPermutation } from './random';
 export {
   registerBackend,
   setBackend,
@@ -28,7 +28,7 @@ export {
   liveTensorCount,
   type AutogradHooks,
 } from './engine';
-export { reduceIdentity } from './backend';
+export { isColumnLayout, reduceIdentity } from './backend';
 export type {
   Backend,
   BackendMemory,

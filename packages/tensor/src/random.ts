@@ -47,3 +47,27 @@ export function nextKey(explicitSeed?: number): number {
   state = (state + 0x9e3779b9) >>> 0;
   return mix32(state);
 }
+
+/**
+ * A seeded Fisher–Yates permutation of 0..n-1 on the host (a mulberry32 stream, not the
+ * counter-based generator above: it is drawn in order), so shuffles are reproducible.
+ */
+export function randomPermutation(n: number, seed: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  return order;
+}

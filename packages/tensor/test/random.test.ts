@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mix32, nextKey, randomBits, randomNormal, randomUniform, seed } from '../src/random';
+import { mix32, nextKey, randomBits, randomNormal, randomPermutation, randomUniform, seed } from '../src/random';
 
 // Reference values from an independent Python implementation of lowbias32
 // (x ^= x>>16; x *= 0x7feb352d; x ^= x>>15; x *= 0x846ca68b; x ^= x>>16, mod 2^32).
@@ -89,5 +89,18 @@ describe('seed / nextKey', () => {
     expect(nextKey(99)).toBe(nextKey(99));
     expect(nextKey()).toBe(k1);
     expect(nextKey(99)).not.toBe(nextKey(100));
+  });
+});
+
+describe('randomPermutation', () => {
+  it('is a permutation of 0..n-1, the same for a seed and different for another', () => {
+    const p = randomPermutation(1000, 7);
+    expect(Array.from(p).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(Array.from(randomPermutation(1000, 7))).toEqual(Array.from(p));
+    expect(Array.from(randomPermutation(1000, 8))).not.toEqual(Array.from(p));
+    // Shuffled, not the identity: few elements stay in place.
+    expect(Array.from(p).filter((v, i) => v === i).length).toBeLessThan(10);
+    expect(Array.from(randomPermutation(1, 3))).toEqual([0]);
+    expect(randomPermutation(0, 3).length).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * @tsdl/test-utils: helpers every package's tests share: allClose with
  * stated tolerances (sync for host arrays, async for tensors), an async
- * central finite-difference gradient check and seeded test data. Tensors are
+ * central finite-difference gradient check, seeded test data and the
+ * skip-or-fail policy of GPU test files. Tensors are
  * read with `await t.data()`, so the helpers work on every backend.
  */
 export {
@@ -16,3 +17,4 @@ export {
 } from './all-close';
 export { gradCheck, type GradCheckOptions } from './grad-check';
 export { seededNumbers, seededAwayFrom } from './random-data';
+export { gpuTestsEnabled, type TestRegistrar } from './gpu-policy';

@@ -1,4 +1,4 @@
-import { type DType, type ReduceOp, type TypedArray, type View, reduceIdentity } from '@tsdl/tensor';
+import { type DType, type ReduceOp, type TypedArray, type View, isColumnLayout, reduceIdentity } from '@tsdl/tensor';
 import { type Alloc, arr, dense, jsAlloc, sizeOfShape } from '../data';
 
 /**
@@ -66,25 +66,6 @@ function reduceRows(op: ReduceOp, a: TypedArray, outer: number, inner: number, o
   }
 }
 
-/**
- * If the kept dims (leading in the view) are dense among themselves with the
- * innermost stride 1, and the reduced dims step over whole kept blocks, the
- * data is a dense [inner, outer] block: reduce its columns.
- */
-function columnLayout(v: View, split: number, outer: number): boolean {
-  let s = 1;
-  for (let i = split - 1; i >= 0; i--) {
-    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  if (s !== outer) return false;
-  for (let i = v.shape.length - 1; i >= split; i--) {
-    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  return true;
-}
-
 export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, alloc: Alloc = jsAlloc): TypedArray {
   const split = v.shape.length - axes;
   const outer = sizeOfShape(v.shape.slice(0, split));
@@ -95,7 +76,7 @@ export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, all
     out.fill(reduceIdentity(op));
     return out;
   }
-  if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && columnLayout(v, split, outer)) {
+  if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && isColumnLayout(v, split, outer)) {
     const a = arr(v.data);
     const acc = new Float64Array(outer).fill(reduceIdentity(op));
     for (let r = 0; r < inner; r++) {

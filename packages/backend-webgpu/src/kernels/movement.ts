@@ -1,5 +1,5 @@
 import type { DType, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
+import { contiguousStrides, makeTypedArray, sizeOf } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
 import { grid } from '../runtime';
@@ -15,20 +15,6 @@ import { ENTRY_ARGS, f32bits, WG_INDEX, wgslType } from '../wgsl';
  */
 
 const WG = 256;
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** The params word that stores `value` in a `dtype` storage (converted as a typed-array store converts it). */
 function valueWord(value: number, dtype: DType): number {
@@ -100,7 +86,7 @@ fn main(${ENTRY_ARGS}) {
 
 export function concat(dev: Device, xs: readonly View[], axis: number, outShape: readonly number[]): GpuStorage {
   const out = dev.alloc(xs[0].dtype, sizeOf(outShape));
-  const strides = rowMajorStrides(outShape);
+  const strides = contiguousStrides(outShape);
   let at = 0;
   for (const x of xs) {
     copyInto(dev, x, out, strides, at * strides[axis]);
@@ -113,7 +99,7 @@ export function pad(dev: Device, x: View, pads: readonly (readonly [number, numb
   const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const out = dev.alloc(x.dtype, sizeOf(outShape));
   fill(dev, out, value);
-  const strides = rowMajorStrides(outShape);
+  const strides = contiguousStrides(outShape);
   const offset = pads.reduce((acc, p, i) => acc + p[0] * strides[i], 0);
   copyInto(dev, x, out, strides, offset);
   return out;

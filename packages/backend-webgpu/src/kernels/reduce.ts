@@ -1,5 +1,5 @@
 import type { DType, ReduceOp, View } from '@tsdl/tensor';
-import { makeTypedArray, reduceIdentity } from '@tsdl/tensor';
+import { isColumnLayout, makeTypedArray, reduceIdentity } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';
 import type { Device } from '../context';
@@ -74,20 +74,6 @@ function convert(acc: string, from: string, to: DType, op: ReduceOp): string {
   return from === 'f32' ? `toi32_(${acc})` : acc;
 }
 
-function columnLayout(v: View, split: number, outer: number): boolean {
-  let s = 1;
-  for (let i = split - 1; i >= 0; i--) {
-    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  if (s !== outer) return false;
-  for (let i = v.shape.length - 1; i >= split; i--) {
-    if (v.shape[i] !== 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  return true;
-}
-
 export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtype: DType): GpuStorage {
   const split = v.shape.length - axes;
   const outer = v.shape.slice(0, split).reduce((a, b) => a * b, 1);
@@ -106,7 +92,7 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
     `@group(0) @binding(0) var<storage, read_write> out: array<${OT}>;\n` +
     `@group(0) @binding(1) var<storage, read> x: array<${T}>;\n`;
 
-  if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && columnLayout(v, split, outer)) {
+  if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && isColumnLayout(v, split, outer)) {
     const { acc, init, fold } = opCode(op, T);
     const kahan = op === 'sum' && T === 'f32';
     const body = kahan

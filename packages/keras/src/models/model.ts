@@ -1,13 +1,13 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
-import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, randomPermutation, tidy } from '@tsdl/tensor';
 import { Callback, type TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import { type LossFn, type LossSpec, resolveLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
-import { EpochBatches, permutation } from './batches';
+import { EpochBatches } from './batches';
 import { InverseSeeds } from './inverse-seeds';
 import { RunningSums, readInterval } from './running-sums';
 import { type SummaryRow, formatSummary } from './summary';
@@ -264,7 +264,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
         await progress?.epochBegin(epoch, epochs, steps);
         this.train();
-        batches = new EpochBatches(xTrain.backend, args.shuffle === false ? null : permutation(nTrain, (args.seed ?? 0) + epoch));
+        batches = new EpochBatches(xTrain.backend, args.shuffle === false ? null : randomPermutation(nTrain, (args.seed ?? 0) + epoch));
         const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
         let logs: Logs | null = null;
         for (let s = 0; s < steps && !this.stopTraining; s++) {
