@@ -32,7 +32,11 @@ async function readTrain(dir: string | undefined): Promise<{ pixels: Uint8Array;
     return { pixels: train.images, labels: train.labels, count: train.count, rows: train.rows, cols: train.cols };
   }
   // Only the training files: the bench never reads the test split.
-  const [images, labels] = await Promise.all([readIdxFile(dir, FILES.trainImages), readIdxFile(dir, FILES.trainLabels)]);
+  // Read both at once, but report a failure in file order: with both missing, Promise.all would
+  // reject with whichever read failed first, and the message would change from run to run.
+  const reads = await Promise.allSettled([readIdxFile(dir, FILES.trainImages), readIdxFile(dir, FILES.trainLabels)]);
+  for (const r of reads) if (r.status === 'rejected') throw r.reason;
+  const [images, labels] = reads.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
   const [count, rows, cols] = images.dims;
   if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== count) {
     throw new Error(`--data ${dir}: expected images [n, rows, cols] and labels [n], got [${images.dims.join(', ')}] and [${labels.dims.join(', ')}]`);
