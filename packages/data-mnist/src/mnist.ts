@@ -45,12 +45,16 @@ function pair(images: IdxArray, labels: IdxArray, what: string, limit: number | 
 /** The raw arrays of both splits (no tensors): for tools, tests and custom pipelines. */
 export async function readMnistArrays(options: LoadOptions = {}): Promise<{ train: MnistArrays; test: MnistArrays }> {
   const source = options.source ?? 'package';
-  const [ti, tl, vi, vl] = await Promise.all([
+  // Read all four at once, but report a failure in file order: Promise.all would reject with
+  // whichever read failed first, so with several files missing the error named a random one.
+  const reads = await Promise.allSettled([
     readFile(source, 'trainImages'),
     readFile(source, 'trainLabels'),
     readFile(source, 'testImages'),
     readFile(source, 'testLabels'),
   ]);
+  for (const r of reads) if (r.status === 'rejected') throw r.reason;
+  const [ti, tl, vi, vl] = reads.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
   return { train: pair(ti, tl, 'train', options.limit?.train), test: pair(vi, vl, 'test', options.limit?.test) };
 }
 
