@@ -13,8 +13,8 @@ export interface ConformanceContext {
   second: () => Backend;
   /**
    * Whether the backend reads synchronously (has readSync). Tests of
-   * dataSync, t.to(), printing values and host-side index checks are
-   * registered only where it does; every other test reads with await.
+   * dataSync, t.to() and printing values are registered only where it
+   * does; every other test reads with await.
    */
   sync: boolean;
 }

@@ -4,8 +4,8 @@ import { type Backend, type Tensor, gather, slice, tensor } from '@tsdl/tensor';
  * The batches of one epoch: rows [start, end) of the inputs and targets, as views in
  * order, or gathered through the epoch's shuffle. The permutation goes to the device
  * once per epoch, and each batch's indices are a view of it: no write per batch, and the
- * gathers' index range check reads the permutation once (its bounds are remembered per
- * storage) instead of reading each batch's indices back.
+ * gathers' index range check takes the permutation's range from the host values it was
+ * written from, instead of reading each batch's indices back.
  */
 export class EpochBatches {
   private readonly order: Tensor | null;

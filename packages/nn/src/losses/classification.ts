@@ -1,5 +1,6 @@
 import {
   ArgumentError,
+  checkIndexRange,
   DTypeError,
   ShapeError,
   type Tensor,
@@ -10,7 +11,6 @@ import {
   shapesEqual,
   softmaxCrossEntropy,
   tidy,
-  valueBounds,
   where,
 } from '@tsdl/tensor';
 import { type Reduction, type ReductionOptions, checkReduction, reduce } from './reduction';
@@ -60,7 +60,12 @@ function indexShape(input: Tensor): number[] {
   return input.shape.filter((_, i) => i !== a);
 }
 
-/** Checks shape and (where reading is cheap) range; returns whether some target may equal ignoreIndex (true when unread). */
+/**
+ * Checks shape and range; returns whether some target may equal ignoreIndex (true when
+ * unchecked). The range is checked wherever it is known without waiting for the device
+ * (see tensor's checkIndexRange): always on the CPU, on a GPU for targets made from host
+ * data, slices of them and batches gathered from them.
+ */
 function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number): boolean {
   const want = indexShape(input);
   if (!shapesEqual(target.shape, want)) {
@@ -68,21 +73,13 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
       `${loss}: class-index target of shape ${fmtShape(target.shape)} does not fit input of shape ${fmtShape(input.shape)}; expected target shape ${fmtShape(want)}`,
     );
   }
-  // Range check where reading is cheap (not on asynchronous devices).
-  if (target.size === 0) return false;
-  if (!target.backend.readSync) return true;
-  // Bounds remembered per storage (see valueBounds) usually settle it without reading the target.
-  const [lo, hi] = valueBounds(target) as readonly [number, number];
-  if (lo >= 0 && hi < classes && (ignoreIndex < lo || ignoreIndex > hi)) return false;
-  const v = target.dataSync();
-  let ignored = false;
-  for (let i = 0; i < v.length; i++) {
-    if (v[i] === ignoreIndex) ignored = true;
-    else if (v[i] < 0 || v[i] >= classes) {
-      throw new ArgumentError(`${loss}: target ${v[i]} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`);
-    }
-  }
-  return ignored;
+  const checked = checkIndexRange(
+    target,
+    classes,
+    (v) => new ArgumentError(`${loss}: target ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`),
+    ignoreIndex,
+  );
+  return checked !== 'valid';
 }
 
 /**

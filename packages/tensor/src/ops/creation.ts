@@ -7,6 +7,7 @@ import { nextKey } from '../random';
 import { getBackend } from '../registry';
 import { checkShape, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
+import { noteHostValues } from './index-range';
 import { runElementwise } from './internal';
 import { E } from '../expr';
 import { flattenNested, inferShape, type NestedArray } from './nested';
@@ -16,9 +17,13 @@ export interface CreateOptions {
   backend?: Backend;
 }
 
-function fromTyped(values: TypedArray, shape: readonly number[], dtype: DType, backend?: Backend): Tensor {
+/** `owned`: `values` is a fresh array of our own, not the caller's (so it may be kept without a copy). */
+function fromTyped(values: TypedArray, shape: readonly number[], dtype: DType, backend: Backend | undefined, owned: boolean): Tensor {
   const b = backend ?? getBackend();
-  return wrap(b, b.write(values, dtype), shape, dtype);
+  const t = wrap(b, b.write(values, dtype), shape, dtype);
+  // Index and label checks then know int32 ranges on every backend (index-range.ts).
+  noteHostValues(t, values, owned);
+  return t;
 }
 
 /**
@@ -61,7 +66,7 @@ export function tensor(
     (dtype === 'float32' && flat instanceof Float32Array) || (dtype === 'int32' && flat instanceof Int32Array)
       ? (flat as TypedArray)
       : toTypedArray(flat, dtype);
-  return fromTyped(typed, finalShape, dtype, options.backend);
+  return fromTyped(typed, finalShape, dtype, options.backend, typed !== values);
 }
 
 /** A 0-d tensor. */
@@ -81,7 +86,7 @@ function fill(op: string, shape: readonly number[], value: number | boolean, dty
   assertDType(op, dt);
   const a = makeTypedArray(dt, sizeOf(s));
   a.fill(dt === 'bool' ? (value ? 1 : 0) : Number(value));
-  return fromTyped(a, s, dt, options.backend);
+  return fromTyped(a, s, dt, options.backend, true);
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32', options: CreateOptions = {}): Tensor {
@@ -118,7 +123,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType, op
   const dt = dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
   const a = makeTypedArray(dt, n);
   for (let i = 0; i < n; i++) a[i] = start + i * step;
-  return fromTyped(a, [n], dt, options.backend);
+  return fromTyped(a, [n], dt, options.backend, true);
 }
 
 /** `num` evenly spaced float32 values from start to stop inclusive. */
@@ -128,7 +133,7 @@ export function linspace(start: number, stop: number, num: number, options: Crea
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) a[i] = start + i * step;
   if (num > 1) a[num - 1] = stop;
-  return fromTyped(a, [num], 'float32', options.backend);
+  return fromTyped(a, [num], 'float32', options.backend, true);
 }
 
 /** An n×m matrix with ones on the diagonal. */
@@ -137,7 +142,7 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32', options:
   assertDType('eye', dtype);
   const a = makeTypedArray(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
-  return fromTyped(a, [n, m], dtype, options.backend);
+  return fromTyped(a, [n, m], dtype, options.backend, true);
 }
 
 export interface RandomOptions extends CreateOptions {

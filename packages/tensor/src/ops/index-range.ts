@@ -1,33 +1,28 @@
+import type { TypedArray } from '../dtype';
 import type { Storage } from '../storage';
 import type { Tensor } from '../tensor';
+import { gatherSource, hostValues, noteGather, noteHostCopy, storageView } from './known-values';
 
 /**
- * Range checks of indices and class labels. They read the values to the host, so they
- * run only where the backend reads synchronously (the CPU), and a training loop runs
- * them every step: fit's batches are slices of one label tensor, and a loss checks its
- * labels twice (nn's loss, then the fused kernel). Reading a slice means a copy on the
- * device and a read each time.
+ * Range checks of indices and class labels, so that a bad one throws an error naming it
+ * instead of a kernel giving NaN (or reading 0) for it. A training loop runs them every
+ * step: fit's batches are slices or gathers of one label tensor, and a loss checks its
+ * labels twice (nn's loss, then the fused kernel).
  *
  * Storages never change once written (every op returns new storage; assign swaps a
- * tensor's storage rather than writing into it), so the range of a whole storage is
- * read once and remembered. A slice's values lie within its storage's range, so when
- * that range passes a check the slice does too, without reading it; only when it does
- * not are the slice's own values read, to check them exactly and name the bad one.
+ * tensor's storage rather than writing into it), so a storage's range is found once and
+ * remembered: from the host values it was written from (tensor(), zeros(), arange() …),
+ * by construction (argmax along an axis of size d lies in [0, d)), from the storage it
+ * was gathered from, or, where the backend reads synchronously (the CPU), by reading it.
+ * A view's values lie within its storage's range, so when that range passes a check the
+ * view does too, without a read. Only when it does not are the view's own values looked
+ * at, to check them exactly and name the bad one: read from the device where it reads
+ * synchronously, else recomputed from host copies (known-values.ts). Where neither range
+ * nor values are known without waiting for the device (WebGPU, labels computed on it),
+ * nothing is checked and the kernels' own contract holds.
  */
 
 const storageRanges = new WeakMap<Storage, readonly [number, number]>();
-
-/**
- * Storages made by gathering from another storage: their values are among its values,
- * so its range bounds theirs. fit's shuffled label batches are gathers from one label
- * tensor, whose range is then read once rather than each batch's values every step.
- */
-const gatheredFrom = new WeakMap<Storage, Storage>();
-
-/** Records that `out`'s values were all taken from `source`'s storage (gather). */
-export function noteGatheredFrom(out: Tensor, source: Tensor): void {
-  gatheredFrom.set(out.storage, source.storage);
-}
 
 /**
  * A storage up to this many elements (16 MiB of int32) is read whole, once, to check a
@@ -48,23 +43,59 @@ function minMax(values: ArrayLike<number>, n: number): readonly [number, number]
 }
 
 /**
- * Bounds [min, max] on the values of an int32 tensor `t`: its storage's range (read once
- * per storage), or that of the storage it was gathered from; for a slice of a storage too
- * large to read whole, its own range. Null where the backend cannot read synchronously
- * or `t` is empty (nothing to check).
+ * Records the range of an int32 tensor just written from host `values` (one pass over
+ * data already on the host), and where needed a host copy of them (see noteHostCopy).
+ */
+export function noteHostValues(t: Tensor, values: TypedArray, owned = false): void {
+  if (t.dtype !== 'int32' || values.length === 0) return;
+  storageRanges.set(t.storage, minMax(values, values.length));
+  noteHostCopy(t.storage, values, owned);
+}
+
+/** Records bounds that `t`'s values hold by construction (argmax along an axis: [0, d − 1]). */
+export function noteValueRange(t: Tensor, lo: number, hi: number): void {
+  storageRanges.set(t.storage, [lo, hi]);
+}
+
+/**
+ * Records that `out`'s values were all taken from `source` at `indices` along `axis`
+ * (a gather whose indices were checked in range): its range bounds theirs, and the host
+ * can recompute them where it knows source's and the indices' values. fit's shuffled
+ * label batches are such gathers.
+ */
+export function noteGatheredFrom(out: Tensor, source: Tensor, indices: Tensor, axis: number): void {
+  noteGather(out.storage, storageView(source), storageView(indices), axis);
+}
+
+/**
+ * Bounds [min, max] on the values of an int32 tensor `t`: its storage's remembered range
+ * (from host values, construction, or the storage it was gathered from), else where the
+ * backend reads synchronously its storage's range read once, or for a slice of a storage
+ * too large to read whole, its own range. Null where none is known without a device
+ * read the backend cannot do synchronously, or `t` is empty (nothing to check).
  */
 export function valueBounds(t: Tensor): readonly [number, number] | null {
+  if (t.size === 0) return null;
   const st = t.storage;
+  const known = storageBounds(st);
+  if (known !== null) return known;
   const read = st.backend.readSync;
-  if (!read || t.size === 0) return null;
+  if (!read) return null;
   if (st.size > Math.max(t.size, WHOLE_STORAGE_LIMIT)) return minMax(t.dataSync(), t.size);
+  return storageRange(st, read);
+}
+
+/** A storage's bounds without reading it, or by reading (once) the storage it was gathered from. */
+function storageBounds(st: Storage): readonly [number, number] | null {
   let r = storageRanges.get(st);
-  if (r === undefined) {
-    const source = gatheredFrom.get(st);
-    const bySource = source !== undefined && source.alive && source.backend === st.backend && source.size <= WHOLE_STORAGE_LIMIT;
-    r = storageRange(bySource ? source : st, read);
-    storageRanges.set(st, r);
-  }
+  if (r !== undefined) return r;
+  const source = gatherSource(st);
+  if (source === undefined) return null;
+  const read = source.backend.readSync;
+  const readable = read !== undefined && source.alive && source.size <= WHOLE_STORAGE_LIMIT;
+  r = storageBounds(source) ?? (readable ? storageRange(source, read) : undefined);
+  if (r === undefined) return null;
+  storageRanges.set(st, r);
   return r;
 }
 
@@ -79,13 +110,29 @@ function storageRange(st: Storage, read: NonNullable<Storage['backend']['readSyn
 }
 
 /**
- * Throws `error(value, position)` for the first value of `t` outside [0, size), where
- * the backend reads synchronously. Reads `t` itself only when its bounds do not already
- * prove every value in range.
+ * What a check established: every value lies in range ('valid'), or does apart from
+ * some equal to the allowed `ignore` value ('ignored'), or nothing, since neither a
+ * range nor the values are known without waiting for the device ('unknown').
  */
-export function checkIndexRange(t: Tensor, size: number, error: (value: number, at: number) => Error): void {
+export type IndexCheck = 'valid' | 'ignored' | 'unknown';
+
+/**
+ * Throws `error(value, position)` for the first value of `t` outside [0, size) (other
+ * than `ignore`, where given). Looks at `t`'s own values only when its bounds do not
+ * already prove every value in range: read synchronously where the backend can, else
+ * recomputed on the host where it knows them; else checks nothing ('unknown').
+ */
+export function checkIndexRange(t: Tensor, size: number, error: (value: number, at: number) => Error, ignore?: number): IndexCheck {
   const b = valueBounds(t);
-  if (b === null || (b[0] >= 0 && b[1] < size)) return;
-  const v = t.dataSync();
-  for (let i = 0; i < v.length; i++) if (!(v[i] >= 0 && v[i] < size)) throw error(v[i], i);
+  if (b === null) return t.size === 0 ? 'valid' : 'unknown';
+  const mayIgnore = ignore !== undefined && ignore >= b[0] && ignore <= b[1];
+  if (b[0] >= 0 && b[1] < size && !mayIgnore) return 'valid';
+  const v = t.storage.backend.readSync ? t.dataSync() : hostValues(storageView(t));
+  if (v === null) return 'unknown';
+  let ignored = false;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === ignore) ignored = true;
+    else if (!(v[i] >= 0 && v[i] < size)) throw error(v[i], i);
+  }
+  return ignored ? 'ignored' : 'valid';
 }

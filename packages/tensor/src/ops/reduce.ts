@@ -4,6 +4,7 @@ import { dispatch, wrap } from '../engine';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
 import { add, div, log, exp, sub, mul, sqrt, where, abs, lt } from './elementwise';
+import { noteValueRange } from './index-range';
 import { detach } from './internal';
 import { reshape } from './shape';
 import { tidy } from '../memory';
@@ -83,10 +84,12 @@ export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
-  if (axis === undefined) {
-    return reduceAxes(op, op, x, undefined, keepDims, 'int32');
-  }
-  return reduceAxes(op, op, x, normalizeAxis(op, axis, x.rank), keepDims, 'int32');
+  const a = axis === undefined ? undefined : normalizeAxis(op, axis, x.rank);
+  const out = reduceAxes(op, op, x, a, keepDims, 'int32');
+  // Indices into the reduced block (0 when it is empty): a range index checks use without a read.
+  const d = a === undefined ? x.size : x.shape[a];
+  noteValueRange(out, 0, Math.max(d - 1, 0));
+  return out;
 }
 
 function countOf(x: Tensor, axes: Axes, op: string): number {

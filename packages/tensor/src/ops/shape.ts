@@ -6,7 +6,7 @@ import { broadcastShapes, checkShape, contiguousStrides, isContiguous, normalize
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, eq } from './elementwise';
-import { checkIndexRange, noteGatheredFrom } from './index-range';
+import { type IndexCheck, checkIndexRange, noteGatheredFrom } from './index-range';
 import { broadcastView, copyContiguous } from './internal';
 
 /**
@@ -255,19 +255,23 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   if (indices.dtype !== 'int32') {
     throw new DTypeError(`gather: indices must be int32, got ${indices.dtype}`);
   }
-  checkIndices('gather', indices, x.shape[a]);
+  const checked = checkIndices('gather', indices, x.shape[a]);
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) => {
     const out = wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype);
-    // Gathered indices or labels are bounded by their source's range (see index-range.ts).
-    if (x.dtype === 'int32') noteGatheredFrom(out, x);
+    // Gathered indices or labels are bounded by their source's range (see index-range.ts);
+    // unchecked indices may be out of range, and the kernel reads 0 for those.
+    if (x.dtype === 'int32' && checked === 'valid') noteGatheredFrom(out, x, indices, a);
     return out;
   });
 }
 
-/** Checks index ranges where the backend can read synchronously (a GPU backend cannot without a stall). */
-function checkIndices(op: string, indices: Tensor, dim: number): void {
-  checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`));
+/**
+ * Checks index ranges where they are known without waiting for the device (index-range.ts):
+ * always on the CPU, on a GPU for indices made from host data or from such indices.
+ */
+function checkIndices(op: string, indices: Tensor, dim: number): IndexCheck {
+  return checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`));
 }
 
 /** The adjoint of gather: zeros of `shape` with `updates` added at `indices` along `axis`. */

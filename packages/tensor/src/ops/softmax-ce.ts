@@ -37,7 +37,12 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
   throw new DTypeError(`${op}: labels must be int32 class indices [N] or float32 probabilities [N, C], got ${labels.dtype} of shape ${fmtShape(labels.shape)}`);
 }
 
-/** Class indices outside [0, C) throw where reading is synchronous (the CPU); kernels elsewhere give NaN for them. */
+/**
+ * Class indices outside [0, C) throw wherever they are known without waiting for the
+ * device (index-range.ts): on the CPU always; on a GPU for labels made from host data,
+ * slices of them and batches gathered from them. Labels computed on a GPU go unchecked,
+ * and the kernel gives NaN for a bad one.
+ */
 function checkRange(op: string, labels: Tensor, classes: number): void {
   checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`));
 }
@@ -61,8 +66,9 @@ function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
  * Per-example softmax cross-entropy: logits [N, C] float32, labels int32 [N]
  * (class indices) or float32 [N, C] (probabilities, e.g. one-hot) → float32 [N].
  * Computed as logSumExp(x) − x[label] (or Σ_c t_c·(logSumExp(x) − x_c)), so
- * large logits do not overflow. Index labels outside [0, C) throw on backends
- * that read synchronously and give NaN on the others.
+ * large logits do not overflow. Index labels outside [0, C) throw an
+ * ArgumentError naming the label, except labels computed on a device that
+ * cannot read synchronously (see checkRange): those give NaN.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const op = 'softmaxCrossEntropy';

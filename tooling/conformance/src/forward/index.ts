@@ -26,7 +26,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerReductions();
     registerLinalg();
     registerShape();
-    registerMovement(ctx.sync);
+    registerMovement();
     registerNetwork();
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCreation();

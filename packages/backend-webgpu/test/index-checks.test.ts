@@ -1,0 +1,80 @@
+import '@tsdl/autograd';
+import { cpu } from '@tsdl/backend-cpu';
+import { crossEntropy } from '@tsdl/nn';
+import { ArgumentError, type Backend, type Tensor, argmax, gather, slice, softmaxCrossEntropy, tensor } from '@tsdl/tensor';
+import { expectAllClose } from '@tsdl/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acquireTestGpu, gpuAvailable } from './gpu';
+import { data } from './harness';
+
+/**
+ * Bad labels and indices throw an ArgumentError naming the op and the value on WebGPU too,
+ * where nothing can be read synchronously: the frontend remembers what it wrote from host
+ * data (index-range.ts). Good ones give the CPU backend's values.
+ */
+
+const gpu = await acquireTestGpu();
+
+const N = 6;
+const C = 4;
+const LOGITS = data(N * C, 31, -3, 3);
+const GOOD = [0, 3, 1, 2, 2, 1];
+/** A bad label (7 of 4 classes) at row 3. */
+const BAD = [0, 3, 1, 7, 2, 1];
+/** The order a shuffled epoch visits the rows in: row 3 comes fourth. */
+const ORDER = [5, 1, 0, 3, 2, 4];
+
+const ints = (b: Backend, values: readonly number[]): Tensor => tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
+const logitsOn = (b: Backend, rows = N): Tensor => tensor(Float32Array.from(LOGITS.slice(0, rows * C)), [rows, C], 'float32', { backend: b });
+
+describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
+  let g: Backend;
+  const c = cpu({ name: 'cpu-index-checks' });
+  beforeAll(() => {
+    g = gpu.backend('webgpu-index-checks');
+  });
+
+  it('softmaxCrossEntropy throws an ArgumentError naming a bad label and its row', () => {
+    const call = () => softmaxCrossEntropy(logitsOn(g), ints(g, BAD));
+    expect(call).toThrow(ArgumentError);
+    expect(call).toThrow('softmaxCrossEntropy: label 7 at row 3 is out of range for 4 classes (expected 0 to 3)');
+    expect(() => softmaxCrossEntropy(logitsOn(g), ints(g, [0, 1, 2, 3, -1, 0]))).toThrow('label -1 at row 4');
+  });
+
+  it('gather throws an ArgumentError naming a bad index', () => {
+    const x = tensor(Float32Array.from(data(12, 32)), [4, 3], 'float32', { backend: g });
+    expect(() => gather(x, ints(g, [0, 4]))).toThrow(ArgumentError);
+    expect(() => gather(x, ints(g, [0, 4]))).toThrow('gather: index 4 is out of range for an axis of size 4 (expected 0 to 3)');
+    expect(() => gather(x, ints(g, [-2]), 1)).toThrow('gather: index -2 is out of range for an axis of size 3');
+  });
+
+  it('checks shuffled batches by their own labels: the batch holding the bad one throws, the others run', async () => {
+    const labels = ints(g, BAD);
+    const order = ints(g, ORDER);
+    // The whole epoch in one batch: the bad label sits at row 3 of the batch.
+    expect(() => softmaxCrossEntropy(logitsOn(g), gather(labels, order))).toThrow('label 7 at row 3 is out of range');
+    // Batches of two, as fit takes them (slices of the epoch's order): only the second holds row 3.
+    const batch = (k: number): Tensor => gather(labels, slice(order, [2 * k], [2 * k + 2]));
+    expect(() => softmaxCrossEntropy(logitsOn(g, 2), batch(1))).toThrow('label 7 at row 1 is out of range');
+    for (const k of [0, 2]) {
+      const want = await softmaxCrossEntropy(logitsOn(c, 2), gather(ints(c, BAD), ints(c, ORDER.slice(2 * k, 2 * k + 2)))).data();
+      expectAllClose(await softmaxCrossEntropy(logitsOn(g, 2), batch(k)).data(), want, { atol: 1e-6, rtol: 1e-5 });
+    }
+  });
+
+  it("nn's crossEntropy throws on a bad target and still skips ignoreIndex", async () => {
+    expect(() => crossEntropy(logitsOn(g), gather(ints(g, BAD), ints(g, ORDER)))).toThrow('crossEntropy: target 7 is out of range for 4 classes');
+    const ignoring = [0, 3, -100, 2, 2, 1];
+    const want = await crossEntropy(logitsOn(c), ints(c, ignoring)).data();
+    expectAllClose(await crossEntropy(logitsOn(g), ints(g, ignoring)).data(), want, { atol: 1e-6, rtol: 1e-5 });
+  });
+
+  it('in-range labels and indices give the CPU values', async () => {
+    const tol = { atol: 1e-6, rtol: 1e-5 };
+    expectAllClose(await softmaxCrossEntropy(logitsOn(g), ints(g, GOOD)).data(), await softmaxCrossEntropy(logitsOn(c), ints(c, GOOD)).data(), tol);
+    expectAllClose(await crossEntropy(logitsOn(g), gather(ints(g, GOOD), ints(g, ORDER))).data(), await crossEntropy(logitsOn(c), gather(ints(c, GOOD), ints(c, ORDER))).data(), tol);
+    // Indices made on the device by argmax: in range by construction, so checked without a read.
+    const picked = (b: Backend) => gather(ints(b, GOOD), argmax(logitsOn(b), 1));
+    expect(Array.from(await picked(g).data())).toEqual(Array.from(await picked(c).data()));
+  });
+});
