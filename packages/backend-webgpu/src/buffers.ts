@@ -11,6 +11,12 @@ import { BufferUsage } from './usage';
  * 25% slack): freeing a storage returns its buffer to the pool and the next
  * storage of that class reuses it, so a training loop allocates nothing after
  * its first step.
+ *
+ * A multi-tensor kernel writes all its outputs into one buffer (a
+ * SharedBlock), one aligned slot per storage, so that the next such kernel
+ * binds the whole block once rather than each storage on its own binding
+ * (WebGPU allows as few as 8 storage bindings per kernel). Other kernels bind
+ * a slot at its offset and see an ordinary storage.
  */
 export class GpuStorage {
   constructor(
@@ -18,12 +24,32 @@ export class GpuStorage {
     readonly dtype: DType,
     /** Elements. */
     readonly size: number,
+    /** The shared buffer this storage is a slot of, or null when it has `buffer` to itself. */
+    readonly block: SharedBlock | null = null,
+    /** Where the slot starts in `buffer` (bytes, a multiple of the device's storage offset alignment). */
+    readonly byteOffset = 0,
+    /** The slot's length in bytes (at least 4; bindings cover the slot, not the whole block). */
+    readonly slotBytes = 0,
   ) {}
 
   /** Bytes the frontend accounts for (bool counts 1 byte per element, as on every backend). */
   get logicalBytes(): number {
     return this.size * BYTES_PER_ELEMENT[this.dtype];
   }
+
+  /** What a bind group entry binds: the whole buffer, or the storage's slot of a block. */
+  binding(): GPUBufferBinding {
+    return this.block ? { buffer: this.buffer, offset: this.byteOffset, size: this.slotBytes } : { buffer: this.buffer };
+  }
+}
+
+/** A buffer shared by several storages; it goes back to the pool when the last of them is freed. */
+export class SharedBlock {
+  constructor(
+    readonly buffer: GPUBuffer,
+    /** Storages of the block not yet freed. */
+    public live: number,
+  ) {}
 }
 
 export function storageOf(id: DataId): GpuStorage {

@@ -7,6 +7,8 @@ export interface Device {
   readonly rt: Runtime;
   /** A new storage of `size` elements (contents undefined). */
   alloc(dtype: DType, size: number): GpuStorage;
+  /** New storages of `sizes` elements as aligned slots of one shared buffer (see SharedBlock). */
+  allocBlock(dtype: DType, sizes: readonly number[]): GpuStorage[];
   /** A new storage holding `values`. */
   write(values: TypedArray, dtype: DType): GpuStorage;
   /** Sets every element of `s` to `value`; returns `s`. */

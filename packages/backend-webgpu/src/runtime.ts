@@ -200,11 +200,13 @@ export class Runtime {
     let key = `${k.id}`;
     for (const s of storages) {
       key += `,${this.bufferId(s.buffer)}`;
+      // A slot of a shared block binds a range; a pooled block is reused with other slots.
+      if (s.block) key += `@${s.byteOffset}+${s.slotBytes}`;
       this.lastUse.set(s.buffer, this.batchId);
     }
     let group = this.bindGroups.get(key);
     if (!group) {
-      const entries: GPUBindGroupEntry[] = storages.map((s, binding) => ({ binding, resource: { buffer: s.buffer } }));
+      const entries: GPUBindGroupEntry[] = storages.map((s, binding) => ({ binding, resource: s.binding() }));
       entries.push({ binding: k.nStorage, resource: { buffer: this.arena, offset: 0, size: k.paramBytes } });
       group = this.device.createBindGroup({ layout: k.layout, entries });
       if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
@@ -254,7 +256,7 @@ export class Runtime {
   /** Uploads host data; submits first if unsubmitted commands still use the (reused) buffer. */
   upload(s: GpuStorage, data: ArrayBufferView): void {
     if (this.inPendingBatch(s.buffer)) this.flush();
-    if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, s.byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Copies `bytes` of a storage back to the host (submits the batch). */
@@ -266,7 +268,7 @@ export class Runtime {
       this.pass.end();
       this.pass = null;
     }
-    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    enc.copyBufferToBuffer(s.buffer, s.byteOffset, staging, 0, bytes);
     this.lastUse.set(s.buffer, this.batchId);
     this.flush();
     try {

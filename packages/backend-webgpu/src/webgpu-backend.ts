@@ -5,18 +5,20 @@ import type {
   DataId,
   DType,
   ElementwiseSpec,
+  ElementwiseGroupsSpec,
   Pool2dParams,
   ReduceOp,
   TypedArray,
   View,
 } from '@tsdl/tensor';
 import { BackendError, contiguousStrides } from '@tsdl/tensor';
-import { BufferPool, GpuStorage, STORAGE_USAGE, storageOf } from './buffers';
+import { BufferPool, GpuStorage, SharedBlock, STORAGE_USAGE, storageOf } from './buffers';
 import type { Dense, Device } from './context';
 import { findGpu, noAdapterMessage, requestDevice } from './device';
 import { GpuOutOfMemoryError } from './errors';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
+import { elementwiseGroups } from './kernels/elementwise-groups';
 import { matmul } from './kernels/matmul';
 import { concat, copyInto, fill, gather, pad, scatterAdd } from './kernels/movement';
 import { pool2d, pool2dGrad } from './kernels/pool';
@@ -100,17 +102,37 @@ export class WebGpuBackend implements Backend, Device {
 
   alloc(dtype: DType, size: number): GpuStorage {
     const bytes = size * 4;
-    const max = Math.min(this.rt.limits.maxStorageBufferBindingSize, this.rt.limits.maxBufferSize);
-    if (bytes > max) {
-      throw new GpuOutOfMemoryError(
-        `webgpu: ${this.rt.currentOp}: a ${dtype} tensor of ${size} elements needs ${bytes} bytes, more than this device's ` +
-          `largest storage buffer (${max} bytes)`,
-      );
-    }
+    this.checkBufferSize(bytes, `a ${dtype} tensor of ${size} elements needs`);
     const s = new GpuStorage(this.pool.acquire(bytes), dtype, size);
     this.liveBuffers++;
     this.liveBytes += s.logicalBytes;
     return s;
+  }
+
+  allocBlock(dtype: DType, sizes: readonly number[]): GpuStorage[] {
+    const align = this.rt.limits.minStorageBufferOffsetAlignment;
+    const slots = sizes.map((n) => Math.ceil(Math.max(n * 4, 4) / align) * align);
+    const total = slots.reduce((a, b) => a + b, 0);
+    this.checkBufferSize(total, `${sizes.length} ${dtype} tensors of ${sizes.reduce((a, b) => a + b, 0)} elements in all need`);
+    const block = new SharedBlock(this.pool.acquire(total), sizes.length);
+    let at = 0;
+    return sizes.map((n, i) => {
+      const s = new GpuStorage(block.buffer, dtype, n, block, at, slots[i]);
+      at += slots[i];
+      this.liveBuffers++;
+      this.liveBytes += s.logicalBytes;
+      return s;
+    });
+  }
+
+  /** Throws GpuOutOfMemoryError when `bytes` exceed the largest storage buffer; `what` is the message's subject and verb. */
+  private checkBufferSize(bytes: number, what: string): void {
+    const max = Math.min(this.rt.limits.maxStorageBufferBindingSize, this.rt.limits.maxBufferSize);
+    if (bytes > max) {
+      throw new GpuOutOfMemoryError(
+        `webgpu: ${this.rt.currentOp}: ${what} ${bytes} bytes, more than this device's largest storage buffer (${max} bytes)`,
+      );
+    }
   }
 
   kernel(def: KernelDef): Kernel {
@@ -137,6 +159,8 @@ export class WebGpuBackend implements Backend, Device {
   release(s: GpuStorage): void {
     this.liveBuffers--;
     this.liveBytes -= s.logicalBytes;
+    // A slot of a shared block gives the buffer back only with the block's last storage.
+    if (s.block && --s.block.live > 0) return;
     if (!this.pool.release(s.buffer)) this.rt.destroyLater(s.buffer);
   }
 
@@ -189,6 +213,11 @@ export class WebGpuBackend implements Backend, Device {
   elementwise(spec: ElementwiseSpec): DataId[] {
     this.enter('elementwise');
     return elementwise(this, spec);
+  }
+
+  elementwiseGroups(spec: ElementwiseGroupsSpec): DataId[][] {
+    this.enter('elementwiseGroups');
+    return elementwiseGroups(this, spec);
   }
 
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {

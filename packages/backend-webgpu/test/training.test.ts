@@ -63,6 +63,26 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu training', () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `step ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(1e-4 * want[i] + 1e-6);
   });
 
+  it('updates all four parameters with Adam in one dispatch once the state lives in one block', async () => {
+    const g = gpu.backend('webgpu-optimizer');
+    const run = setup(g);
+    run.step().dispose(); // the first step reads freshly made state: several dispatches
+    let dispatches = 0;
+    const dispatch = g.rt.dispatch.bind(g.rt);
+    g.rt.dispatch = (...args) => {
+      if (args[0].key.startsWith('ewg|')) dispatches++;
+      dispatch(...args);
+    };
+    try {
+      for (let i = 0; i < 3; i++) run.step().dispose();
+    } finally {
+      g.rt.dispatch = dispatch;
+    }
+    expect(dispatches).toBe(3);
+    run.dispose();
+    g.dispose();
+  });
+
   it('keeps tensors, GPU storages and pooled buffers flat over 1,000 training steps', async () => {
     const g = gpu.backend('webgpu-leak');
     const run = setup(g);

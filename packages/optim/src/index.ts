@@ -11,6 +11,7 @@ export type {
   ParamGroupInput,
   ParamsInput,
   ParamState,
+  FusedUpdate,
   ParamStateDict,
   OptimizerStateDict,
 } from './types';

@@ -9,13 +9,15 @@ import {
   fmtShape,
   full,
   runElementwise,
+  runElementwiseGroups,
   shapesEqual,
   tidy,
   toBackend,
   type DType,
   type Expr,
 } from '@tsdl/tensor';
-import type { Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
+import { Batches, type PendingUpdate } from './batches';
+import type { FusedUpdate, Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
 import { argumentError, nonNegative } from './validate';
 
 /** ['float32', …] of each length, built once: the output dtypes of the fused updates. */
@@ -33,14 +35,21 @@ function copyValue(v: HyperValue): HyperValue {
  *
  * Parameters are leaf float32 tensors (nn's parameters are exactly that).
  * `step()` updates every parameter that has a `.grad` and skips the others;
- * the update runs under `noGrad` as one fused elementwise kernel per parameter
- * that computes the new value and the new state together. New values replace
- * old ones with `assign` (which shares the new storage), state tensors are
- * kept (exempt from `tidy`) and the previous state is disposed, so a training
- * loop's memory stays flat.
+ * the update runs under `noGrad` as a fused elementwise kernel that computes
+ * the new value and the new state together. Parameters whose updates use the
+ * same kernel are updated together, in one backend call
+ * (`runElementwiseGroups`): a GPU then launches one kernel for all of them
+ * rather than one per parameter. New values replace old ones with `assign`
+ * (which shares the new storage), state tensors are kept (exempt from `tidy`)
+ * and the previous state is disposed, so a training loop's memory stays
+ * flat. Nothing is installed until every kernel has run, so a step that
+ * throws leaves parameters, state and step counts as they were (except
+ * updates a subclass applied itself).
  *
  * Subclasses give their defaults, validate a full hyper-parameter set and
- * implement `update` for one parameter.
+ * implement `update` for one parameter: it returns the parameter's
+ * FusedUpdate (or applies an update itself with `fused` and `commit` and
+ * returns nothing).
  */
 export abstract class Optimizer<H extends Hyper = Hyper> {
   /** The optimizer's name, used in error messages and checked by loadStateDict. */
@@ -77,8 +86,12 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   /** Throws an ArgumentError naming the optimizer for an invalid hyper-parameter. */
   protected abstract checkHyper(h: H): void;
 
-  /** Updates one parameter from its gradient; runs under noGrad and tidy. */
-  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
+  /**
+   * One parameter's update from its gradient, as a fused kernel for `step` to
+   * run together with the other parameters' (or void when the subclass has
+   * applied it itself). Runs under noGrad and tidy.
+   */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): FusedUpdate | void;
 
   /** Adds a parameter group (PyTorch's add_param_group); unset hyper-parameters come from the defaults. */
   addParamGroup(group: ParamGroupInput<H>): void {
@@ -119,8 +132,22 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
 
   /** Updates every parameter that has a gradient. */
   step(): void {
+    const counted: ParamState[] = [];
+    try {
+      this.runStep(counted);
+    } catch (e) {
+      // Nothing was installed: the step did not happen, so neither did its counts.
+      for (const st of counted) st.step--;
+      throw e;
+    }
+    this.stepCount++;
+  }
+
+  /** step()'s work; `counted` collects the states whose step count it advanced. */
+  private runStep(counted: ParamState[]): void {
     noGrad(() =>
       tidy(() => {
+        const batches = new Batches();
         for (const group of this.paramGroups) {
           for (const p of group.params) {
             const g = p.grad;
@@ -140,12 +167,24 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
               this.state.set(p, st);
             }
             st.step++;
-            this.update(p, g, st, group);
+            counted.push(st);
+            const u = this.update(p, g, st, group);
+            if (u) batches.add(p, st, u);
           }
         }
+        // Every kernel runs before anything is installed, so a step that throws changes nothing.
+        const done = [...batches.all()].map((batch) => {
+          const outs = runElementwiseGroups(
+            batch[0].param.backend,
+            batch[0].update.exprs,
+            batch.map((b) => ({ inputs: b.update.inputs, scalars: b.update.scalars, shape: b.param.shape })),
+            `@tsdl/optim:${batch[0].update.tag}`,
+          );
+          return { batch, outs };
+        });
+        for (const { batch, outs } of done) batch.forEach((b, i) => this.commitOutputs(b, outs[i]));
       }),
     );
-    this.stepCount++;
   }
 
   /** Clears every parameter's gradient (disposes it and sets `.grad` to null, as PyTorch's set_to_none). */
@@ -270,6 +309,13 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       state.tensors[k] = t.keep();
       if (old && old !== t) old.dispose();
     }
+  }
+
+  /** Installs a batched update's outputs: output 0 is the new value, output k the state `update.state[k - 1]`. */
+  private commitOutputs(b: PendingUpdate, outs: readonly Tensor[]): void {
+    const next: Record<string, Tensor> = {};
+    b.update.state.forEach((name, k) => (next[name] = outs[k + 1]));
+    this.commit(b.param, outs[0], b.state, next);
   }
 
   private disposeState(): void {

@@ -1,4 +1,4 @@
-import type { Tensor } from '@tsdl/tensor';
+import type { Expr, Tensor } from '@tsdl/tensor';
 
 /** A hyper-parameter value: a number (lr, eps …), a flag (nesterov …) or a pair (Adam's betas). */
 export type HyperValue = number | boolean | number[];
@@ -39,3 +39,19 @@ export type OptimizerStateDict = {
   /** State by parameter index; parameters that were never updated have none. */
   state: { [index: string]: ParamStateDict };
 };
+
+/**
+ * One parameter's update as one fused elementwise kernel (float32): output 0
+ * is the parameter's new value, output k the new state tensor `state[k - 1]`.
+ * `tag` must name this exact expression list; parameters whose updates share
+ * a tag are updated in one backend call.
+ */
+export interface FusedUpdate {
+  readonly tag: string;
+  readonly exprs: readonly Expr[];
+  /** The kernel's inputs, each of the parameter's shape (or broadcast to it). */
+  readonly inputs: readonly Tensor[];
+  readonly scalars: readonly number[];
+  /** The names of the state tensors outputs 1.. replace. */
+  readonly state: readonly string[];
+}

@@ -44,6 +44,26 @@ export interface ElementwiseSpec {
   readonly key: string;
 }
 
+/**
+ * One elementwise expression list run over several independent groups of
+ * inputs in one call: a multi-tensor update (an optimizer step over every
+ * parameter). Group g's inputs are dense row-major float32 views of
+ * `sizes[g]` elements each (offsets allowed, no broadcast) and its scalar
+ * leaves take `scalars[g]`; every output is float32. `key` is the
+ * expressions' canonical text, as in ElementwiseSpec.
+ */
+export interface ElementwiseGroupsSpec {
+  readonly exprs: readonly Expr[];
+  readonly key: string;
+  readonly groups: readonly ElementwiseGroup[];
+}
+
+export interface ElementwiseGroup {
+  readonly inputs: readonly View[];
+  readonly scalars: readonly number[];
+  readonly size: number;
+}
+
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'any' | 'all';
 
 /**
@@ -142,6 +162,13 @@ export interface Backend {
   // ---- compute ------------------------------------------------------------
   /** Elementwise expressions over broadcast views; one storage per expression. */
   elementwise(spec: ElementwiseSpec): DataId[];
+  /**
+   * Optional: `spec.exprs` over every group at once, returning each group's
+   * outputs (one storage per expression). A backend whose per-kernel cost is
+   * high (a GPU) launches far fewer kernels this way; without it the
+   * frontend runs one elementwise kernel per group.
+   */
+  elementwiseGroups?(spec: ElementwiseGroupsSpec): DataId[][];
   /**
    * Reduces the last `axes` axes of `x` (the frontend permutes the view so the
    * reduced axes trail); the result holds one value per index of the leading

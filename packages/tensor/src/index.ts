@@ -35,6 +35,8 @@ export type {
   DataId,
   View,
   ElementwiseSpec,
+  ElementwiseGroupsSpec,
+  ElementwiseGroup,
   ReduceOp,
   Conv2dParams,
   Pool2dParams,

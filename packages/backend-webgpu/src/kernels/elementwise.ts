@@ -51,7 +51,8 @@ export function elementwise(dev: Device, spec: ElementwiseSpec): GpuStorage[] {
   });
 }
 
-function usedInputs(exprs: ElementwiseSpec['exprs']): number[] {
+/** The inputs the expressions read, ascending. */
+export function usedInputs(exprs: ElementwiseSpec['exprs']): number[] {
   const set = new Set<number>();
   const walk = (e: ElementwiseSpec['exprs'][number]): void => {
     switch (e.kind) {

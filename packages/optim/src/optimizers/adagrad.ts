@@ -1,6 +1,6 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
-import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { nonNegative } from '../validate';
 
 export type AdagradHyper = {
@@ -22,6 +22,7 @@ export type AdagradOptions = Partial<AdagradHyper>;
 const P = E.in(0);
 const G = E.add(E.in(1), E.mul(E.s(1), P));
 const SUM = E.add(E.in(2), E.mul(G, G));
+const SUM_STATE = ['sum'];
 const ADAGRAD: Expr[] = [E.sub(P, E.mul(E.s(0), E.div(G, E.add(E.u('sqrt', SUM), E.s(2))))), SUM];
 
 /**
@@ -47,10 +48,9 @@ export class Adagrad extends Optimizer<AdagradHyper> {
     nonNegative(this.name, 'eps', h.eps);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdagradHyper>): void {
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdagradHyper>): FusedUpdate {
     const sum = this.stateTensor(p, state, 'sum', h.initialAccumulatorValue);
     const clr = h.lr / (1 + (state.step - 1) * h.lrDecay);
-    const [next, nextSum] = this.fused(p, 'adagrad', ADAGRAD, [p, g, sum], [clr, h.weightDecay, h.eps]);
-    this.commit(p, next, state, { sum: nextSum });
+    return { tag: 'adagrad', exprs: ADAGRAD, inputs: [p, g, sum], scalars: [clr, h.weightDecay, h.eps], state: SUM_STATE };
   }
 }

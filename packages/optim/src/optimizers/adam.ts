@@ -1,6 +1,6 @@
 import type { Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
-import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { argumentError, boolean, nonNegative, unitInterval } from '../validate';
 import { adamKernel, adamScalars } from './adam-kernel';
 
@@ -29,6 +29,9 @@ export function checkAdamHyper(name: string, h: AdamHyper): void {
   boolean(name, 'amsgrad', h.amsgrad);
 }
 
+const STATE = ['expAvg', 'expAvgSq'];
+const AMSGRAD_STATE = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
+
 /** Shared by Adam and AdamW: they differ in how weight decay enters. */
 export abstract class AdamBase extends Optimizer<AdamHyper> {
   protected readonly stateNames = ['expAvg', 'expAvgSq', 'maxExpAvgSq'] as const;
@@ -38,14 +41,13 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
     checkAdamHyper(this.name, h);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdamHyper>): void {
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdamHyper>): FusedUpdate {
     const m = this.stateTensor(p, state, 'expAvg');
     const v = this.stateTensor(p, state, 'expAvgSq');
     const inputs = h.amsgrad ? [p, g, m, v, this.stateTensor(p, state, 'maxExpAvgSq')] : [p, g, m, v];
     const { tag, exprs } = adamKernel(h.amsgrad, this.decoupled, h.weightDecay !== 0);
     const scalars = adamScalars(h.lr, h.betas[0], h.betas[1], h.eps, h.weightDecay, state.step, this.decoupled);
-    const [next, m1, v1, vmax1] = this.fused(p, tag, exprs, inputs, scalars);
-    this.commit(p, next, state, h.amsgrad ? { expAvg: m1, expAvgSq: v1, maxExpAvgSq: vmax1 } : { expAvg: m1, expAvgSq: v1 });
+    return { tag, exprs, inputs, scalars, state: h.amsgrad ? AMSGRAD_STATE : STATE };
   }
 }
 

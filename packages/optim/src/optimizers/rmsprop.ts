@@ -1,6 +1,6 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
-import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { boolean, nonNegative, unitInterval } from '../validate';
 
 export type RMSpropHyper = {
@@ -50,16 +50,26 @@ function rmspropExprs(centered: boolean, momentum: boolean): Expr[] {
   return [param, ...outs];
 }
 
-const KERNELS = new Map<string, Expr[]>();
+interface Kernel {
+  tag: string;
+  exprs: Expr[];
+  /** The state names of the outputs after the new value, in rmspropExprs' order. */
+  state: string[];
+}
 
-function kernel(centered: boolean, momentum: boolean): { tag: string; exprs: Expr[] } {
+const KERNELS = new Map<string, Kernel>();
+
+function kernel(centered: boolean, momentum: boolean): Kernel {
   const tag = `rmsprop${centered ? '-centered' : ''}${momentum ? '-momentum' : ''}`;
-  let exprs = KERNELS.get(tag);
-  if (!exprs) {
-    exprs = rmspropExprs(centered, momentum);
-    KERNELS.set(tag, exprs);
+  let k = KERNELS.get(tag);
+  if (!k) {
+    const state = ['squareAvg'];
+    if (centered) state.push('gradAvg');
+    if (momentum) state.push('momentumBuffer');
+    k = { tag, exprs: rmspropExprs(centered, momentum), state };
+    KERNELS.set(tag, k);
   }
-  return { tag, exprs };
+  return k;
 }
 
 /**
@@ -87,17 +97,12 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     boolean(this.name, 'centered', h.centered);
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<RMSpropHyper>): void {
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<RMSpropHyper>): FusedUpdate {
     const useMomentum = h.momentum > 0;
     const inputs = [p, g, this.stateTensor(p, state, 'squareAvg')];
     if (h.centered) inputs.push(this.stateTensor(p, state, 'gradAvg'));
     if (useMomentum) inputs.push(this.stateTensor(p, state, 'momentumBuffer'));
-    const { tag, exprs } = kernel(h.centered, useMomentum);
-    const outs = this.fused(p, tag, exprs, inputs, [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum]);
-    let k = 1;
-    const next: Record<string, Tensor> = { squareAvg: outs[k++] };
-    if (h.centered) next.gradAvg = outs[k++];
-    if (useMomentum) next.momentumBuffer = outs[k++];
-    this.commit(p, outs[0], state, next);
+    const { tag, exprs, state: names } = kernel(h.centered, useMomentum);
+    return { tag, exprs, inputs, scalars: [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum], state: names };
   }
 }

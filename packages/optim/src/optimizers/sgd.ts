@@ -1,6 +1,6 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
-import type { ParamGroup, ParamState, ParamsInput } from '../types';
+import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { argumentError, boolean, closedUnit, nonNegative } from '../validate';
 
 export type SGDHyper = {
@@ -26,6 +26,7 @@ const BUF = E.add(E.mul(E.s(3), E.in(2)), E.mul(E.s(4), G)); // μb + (1 − τ)
 
 const PLAIN: Expr[] = [E.sub(P, E.mul(LR, G))];
 const MOMENTUM: Expr[] = [E.sub(P, E.mul(LR, BUF)), BUF];
+const MOMENTUM_STATE = ['momentumBuffer'];
 const NESTEROV: Expr[] = [E.sub(P, E.mul(LR, E.add(G, E.mul(E.s(2), BUF)))), BUF];
 
 /**
@@ -55,18 +56,13 @@ export class SGD extends Optimizer<SGDHyper> {
     }
   }
 
-  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<SGDHyper>): void {
-    if (h.momentum === 0) {
-      const [next] = this.fused(p, 'sgd', PLAIN, [p, g], [h.lr, h.weightDecay]);
-      this.commit(p, next, state, {});
-      return;
-    }
+  protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<SGDHyper>): FusedUpdate {
+    if (h.momentum === 0) return { tag: 'sgd', exprs: PLAIN, inputs: [p, g], scalars: [h.lr, h.weightDecay], state: [] };
     const first = state.tensors.momentumBuffer === undefined;
     const buf = this.stateTensor(p, state, 'momentumBuffer');
     const scalars = [h.lr, h.weightDecay, h.momentum, first ? 0 : h.momentum, first ? 1 : 1 - h.dampening];
-    const [next, nextBuf] = h.nesterov
-      ? this.fused(p, 'sgd-nesterov', NESTEROV, [p, g, buf], scalars)
-      : this.fused(p, 'sgd-momentum', MOMENTUM, [p, g, buf], scalars);
-    this.commit(p, next, state, { momentumBuffer: nextBuf });
+    return h.nesterov
+      ? { tag: 'sgd-nesterov', exprs: NESTEROV, inputs: [p, g, buf], scalars, state: MOMENTUM_STATE }
+      : { tag: 'sgd-momentum', exprs: MOMENTUM, inputs: [p, g, buf], scalars, state: MOMENTUM_STATE };
   }
 }

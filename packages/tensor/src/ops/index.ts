@@ -8,3 +8,4 @@ export * from './softmax-ce';
 export { toNested, type NestedArray } from './nested';
 export { valueBounds, checkIndexRange } from './index-range';
 export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, runElementwise, broadcastView } from './internal';
+export { runElementwiseGroups, type TensorGroup } from './elementwise-groups';
