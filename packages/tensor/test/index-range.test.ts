@@ -130,6 +130,18 @@ describe('index ranges on a backend without readSync', () => {
   });
 });
 
+describe('index ranges of tensors moved between backends', () => {
+  it('keeps the range and values of a tensor moved with to() or toAsync() to a backend without readSync', async () => {
+    const from = hostBackend('sync-source', true);
+    const to = hostBackend('async-target', false);
+    const labels = tensor(Int32Array.of(0, 5, 1), [3], 'int32', { backend: from });
+    expect(() => checkIndexRange(labels.to(to), 3, err)).toThrow('bad 5 at 1');
+    const moved = await labels.toAsync(to);
+    expect(valueBounds(moved)).toEqual([0, 5]);
+    expect(() => checkIndexRange(slice(moved, [1], [3]), 3, err)).toThrow('bad 5 at 0');
+  });
+});
+
 describe('index ranges on a backend with readSync', () => {
   it('reads a host-written tensor for neither its range nor an in-range check, and reads to name a bad value', () => {
     const backend = hostBackend('sync', true);

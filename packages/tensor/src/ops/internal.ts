@@ -1,10 +1,11 @@
 import type { Backend, View } from '../backend';
-import type { DType } from '../dtype';
+import type { DType, TypedArray } from '../dtype';
 import { scalarType } from '../dtype';
 import { backendOf, dispatch, view, wrap } from '../engine';
 import type { Expr } from '../expr';
 import { E, exprKey } from '../expr';
 import { isContiguous, shapesEqual } from '../shape';
+import { noteHostValues } from './index-range';
 import type { Tensor } from '../tensor';
 
 /** A view of `t` broadcast to `shape` (leading dims added, size-1 dims given stride 0). */
@@ -87,8 +88,7 @@ export function toBackend(t: Tensor, backend: Backend): Tensor {
   t.assertAlive('to');
   if (t.backend === backend) return detach(t);
   return dispatch('to', [t], { backend }, () => {
-    const values = t.dataSync();
-    return wrap(backend, backend.write(values, t.dtype), t.shape, t.dtype);
+    return written(backend, t.dataSync(), t);
   });
 }
 
@@ -96,6 +96,12 @@ export function toBackend(t: Tensor, backend: Backend): Tensor {
 export async function toBackendAsync(t: Tensor, backend: Backend): Promise<Tensor> {
   t.assertAlive('toAsync');
   if (t.backend === backend) return detach(t);
-  const values = await t.data();
-  return wrap(backend, backend.write(values, t.dtype), t.shape, t.dtype);
+  return written(backend, await t.data(), t);
+}
+
+/** `t`'s values, on the host, written to `backend`; their range is recorded on the way, so index checks there need no read (index-range.ts). */
+function written(backend: Backend, values: TypedArray, t: Tensor): Tensor {
+  const out = wrap(backend, backend.write(values, t.dtype), t.shape, t.dtype);
+  noteHostValues(out, values);
+  return out;
 }
