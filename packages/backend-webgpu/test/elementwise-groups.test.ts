@@ -94,9 +94,17 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwiseGroups', () => {
     for (const list of outs) for (const id of list) g.free(id);
   }
 
-  it('computes every group of several sizes (1 to 70,000 elements, and empty) as evalExpr does', async () => {
+  it.each(['software', 'gpu'] as const)('computes every group of several sizes (1 to 70,000 elements, and empty) as evalExpr does (%s profile)', async (profile) => {
     const hosts = [1, 300, 0, 1000, 70_000, 65].map((n, i) => hostGroup(n, 10 * i));
-    const outs = runGroups(hosts);
+    // The profile sets the elements per invocation (16 on a software adapter, 1 on a GPU).
+    const saved = g.rt.gemmProfile;
+    g.rt.gemmProfile = profile;
+    let outs: DataId[][];
+    try {
+      outs = runGroups(hosts);
+    } finally {
+      g.rt.gemmProfile = saved;
+    }
     // Each group brings four uploaded buffers, so a dispatch takes (limit - 1) / 4 groups and
     // writes all their outputs as slots of one shared buffer.
     const perDispatch = Math.floor((g.rt.limits.maxStorageBuffersPerShaderStage - 1) / 4);
