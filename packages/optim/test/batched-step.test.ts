@@ -1,7 +1,7 @@
 import { cpu } from '@tsdl/backend-cpu';
-import { type Backend, type ElementwiseGroupsSpec, type Tensor, setBackend, tensor } from '@tsdl/tensor';
+import { type Backend, E, type ElementwiseGroupsSpec, type Tensor, setBackend, tensor } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Adam, SGD, type Optimizer } from '../src/index';
+import { Adam, Optimizer, type ParamGroup, type ParamState, SGD } from '../src/index';
 import { expectClose, values } from './helpers';
 
 /**
@@ -101,6 +101,29 @@ describe('batched optimizer step', () => {
     const make = (ps: Tensor[]) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true });
     expectSame(train(groupingCpu(calls), make, 4), train(plain, make, 4));
     expect(calls.map((c) => c.groups)).toEqual([4, 4, 4, 4]);
+  });
+
+  it('still runs a subclass that applies its update itself (fused + commit, returning nothing)', () => {
+    // Plain SGD written the old way: θ ← θ − lr·g.
+    class OwnSGD extends Optimizer<{ lr: number }> {
+      protected readonly stateNames = [] as const;
+      constructor(ps: Tensor[]) {
+        super('OwnSGD', ps, { lr: 0.5 });
+      }
+      protected checkHyper(): void {}
+      protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<{ lr: number }>): void {
+        const [next] = this.fused(p, 'own-sgd', [E.sub(E.in(0), E.mul(E.s(0), E.in(1)))], [p, g], [h.lr]);
+        this.commit(p, next, state, {});
+      }
+    }
+    const calls: Call[] = [];
+    const got = train(groupingCpu(calls), (ps) => new OwnSGD(ps), 2);
+    expect(calls).toEqual([]);
+    // Two steps from sin(i + j) with gradients cos(3t + i·j): θ − 0.5·(g₀ + g₁).
+    const want = SHAPES.map((s, i) =>
+      Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, j) => Math.fround(Math.sin(i + j) - 0.5 * Math.cos(i * j) - 0.5 * Math.cos(3 + i * j))),
+    );
+    expectSame(got, want);
   });
 
   it('leaves parameters, state and step counts untouched when the step throws', () => {
