@@ -170,6 +170,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
             counted.push(st);
             const u = this.update(p, g, st, group);
             if (u) batches.add(p, st, u);
+            else counted.pop(); // applied by the subclass: installed, so its count stands
           }
         }
         // Every kernel runs before anything is installed, so a step that throws changes nothing.
