@@ -1,6 +1,7 @@
-import { BackendError } from '@tsdl/tensor';
+import { type ArgumentError, BackendError } from '@tsdl/tensor';
 import { GpuStorage } from './buffers';
 import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError } from './errors';
+import { INDEX_STATUS_BYTES, indexStatusError } from './index-status';
 import { BufferUsage, MapMode, ShaderStage } from './usage';
 import type { GemmProfile } from './kernels/gemm';
 import { MATH, PRELUDE } from './wgsl';
@@ -12,7 +13,9 @@ import { MATH, PRELUDE } from './wgsl';
  * fills, or at the next microtask), so an op costs a bind group and a
  * dispatch, not a submit. Every dispatch's parameters go into one uniform
  * "arena" buffer uploaded with the batch. Backends on the same device share
- * one runtime, so their commands stay in one order.
+ * one runtime, so their commands stay in one order (and one index status:
+ * a bad index met by one backend's kernel is reported by the next read on
+ * the device, whichever backend reads).
  */
 
 export type BindingKind = 'read' | 'write';
@@ -70,6 +73,8 @@ export class Runtime {
   lost: DeviceLostError | null = null;
   /** An asynchronous error waiting to be thrown by the next call. */
   private pending: BackendError | null = null;
+  /** A bad index the device reported, waiting to be thrown by the next read (see index-status.ts). */
+  private pendingIndex: ArgumentError | null = null;
   private destroying = false;
 
   private readonly kernels = new Map<string, Kernel>();
@@ -77,6 +82,10 @@ export class Runtime {
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
   private readonly arena: GPUBuffer;
+  /** Where kernels that take an index record a bad one (index-status.ts), bound as a storage. */
+  private readonly statusStorage: GpuStorage;
+  /** Whether a kernel bound the status since a read last copied it back (else it still holds 0). */
+  private statusUsed = false;
   private readonly host = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
   private readonly afterSubmit: GPUBuffer[] = [];
@@ -99,6 +108,9 @@ export class Runtime {
     this.limits = device.limits;
     this.gemmProfile = isSoftwareAdapter(device.adapterInfo) ? 'software' : 'gpu';
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    // New buffers are zeroed: no bad index recorded.
+    const status = device.createBuffer({ size: INDEX_STATUS_BYTES, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+    this.statusStorage = new GpuStorage(status, 'int32', INDEX_STATUS_BYTES / 4);
     void device.lost.then((info) => {
       const why = this.destroying ? 'the backend was disposed' : `${info.reason}: ${info.message || 'no message'}`;
       this.lost = new DeviceLostError(`webgpu: the GPU device was lost (${why}); create a new backend with await webgpu()`);
@@ -188,6 +200,15 @@ export class Runtime {
     return this.encoder;
   }
 
+  /**
+   * The index status, for a kernel that checks its indices to bind (declared by
+   * `indexStatusWgsl`); the next read copies it back. Never released.
+   */
+  indexStatus(): GpuStorage {
+    this.statusUsed = true;
+    return this.statusStorage;
+  }
+
   /** Records one dispatch. `storages` follow the kernel's bindings; `params` are u32 words (negative ints wrap). */
   dispatch(k: Kernel, storages: readonly GpuStorage[], params: ArrayLike<number>, groups: readonly [number, number, number]): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
@@ -259,10 +280,20 @@ export class Runtime {
     if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, s.byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  /** Copies `bytes` of a storage back to the host (submits the batch). */
+  /**
+   * Copies `bytes` of a storage back to the host (submits the batch). Where a kernel
+   * that checks indices ran since the last read, the index status travels in the same
+   * staging buffer and is cleared in the same submit, so each bad index is reported
+   * once, by the first read after it, which throws it (an ArgumentError naming the
+   * kernel) rather than return data. A read of nothing reads nothing, status included.
+   */
   async download(s: GpuStorage, bytes: number, op: string): Promise<ArrayBuffer> {
     if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const withStatus = this.statusUsed;
+    const staging = this.device.createBuffer({
+      size: bytes + (withStatus ? INDEX_STATUS_BYTES : 0),
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
     const enc = this.begin();
     if (this.pass) {
       this.pass.end();
@@ -270,6 +301,13 @@ export class Runtime {
     }
     enc.copyBufferToBuffer(s.buffer, s.byteOffset, staging, 0, bytes);
     this.lastUse.set(s.buffer, this.batchId);
+    if (withStatus) {
+      // Commands run in submission order: a read submitted after this one sees the
+      // cleared status (or a bad index recorded after it), never this one's again.
+      enc.copyBufferToBuffer(this.statusStorage.buffer, 0, staging, bytes, INDEX_STATUS_BYTES);
+      enc.clearBuffer(this.statusStorage.buffer);
+      this.statusUsed = false;
+    }
     this.flush();
     try {
       await staging.mapAsync(MapMode.READ);
@@ -281,10 +319,19 @@ export class Runtime {
       this.check(op);
       throw new BackendError(`webgpu: ${op}: reading a buffer back failed (${(e as Error).message})`);
     }
-    const out = staging.getMappedRange().slice(0);
+    const mapped = staging.getMappedRange();
+    const out = mapped.slice(0, bytes);
+    const found = withStatus ? indexStatusError(new Uint32Array(mapped, bytes, INDEX_STATUS_BYTES / 4)) : null;
     staging.unmap();
     staging.destroy();
+    this.pendingIndex ??= found;
+    // A device or validation error outranks a bad index, which the next read then reports.
     this.check(op);
+    const bad = this.pendingIndex;
+    if (bad) {
+      this.pendingIndex = null;
+      throw bad;
+    }
     return out;
   }
 
@@ -299,6 +346,7 @@ export class Runtime {
     this.flush();
     this.destroying = true;
     this.arena.destroy();
+    this.statusStorage.buffer.destroy();
     this.device.destroy();
   }
 }

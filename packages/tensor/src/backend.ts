@@ -10,6 +10,18 @@ import type { Expr } from './expr';
  * contiguous copy itself. Every kernel returns new, contiguous, row-major
  * storage of the documented shape. The frontend (`@tsdl/tensor`) has already
  * validated shapes, axes and dtypes, so kernels do no checking of their own.
+ *
+ * Bad indices are the exception. The frontend checks the range of indices and
+ * class labels (gather, scatterAdd, softmaxCrossEntropy's index labels) where
+ * it knows their values without waiting for the device (ops/index-range.ts):
+ * always on a backend with `readSync`, else for values written from the host
+ * and what is gathered from them. So a backend without `readSync` can get an
+ * index out of range, computed on its device (a cast of float labels,
+ * `add(labels, 1)`). Its kernel must not read or write out of bounds, must
+ * write the documented defined value, and the backend must report the index
+ * as an ArgumentError naming the op and the range: either at once, from the
+ * kernel call (as the CPU's frontend check does), or by rejecting the next
+ * `read` (a GPU, which learns it only when the device has run the kernel).
  */
 export type DataId = object;
 
@@ -151,7 +163,12 @@ export interface Backend {
   // ---- storage ----------------------------------------------------------
   /** Creates storage holding a copy of `values` (already of `dtype`'s array type). */
   write(values: TypedArray, dtype: DType): DataId;
-  /** Reads a whole storage back to the host. */
+  /**
+   * Reads a whole storage back to the host. Rejects with an ArgumentError,
+   * returning no values, when a kernel met an index out of range since the
+   * backend last reported one and did not throw at once (see the contract
+   * above): one read reports it, so later reads return values again.
+   */
   read(data: DataId): Promise<TypedArray>;
   /** Synchronous read, where the device allows it (absent on WebGPU). */
   readSync?(data: DataId): TypedArray;
@@ -182,9 +199,17 @@ export interface Backend {
   concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId;
   /** Pads each axis by [before, after] cells of `value`. */
   pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId;
-  /** out[..., i, ...] = x[..., indices[i], ...] along `axis`; indices int32, already in range. */
+  /**
+   * out[..., i, ...] = x[..., indices[i], ...] along `axis`; indices int32, in
+   * range where the frontend could check them. An index outside
+   * [0, x.shape[axis]) gives 0 and is reported (see the contract above).
+   */
   gather(x: View, indices: View, axis: number): DataId;
-  /** The adjoint of gather: a zero tensor of `outShape` with updates added at `indices` along `axis`. */
+  /**
+   * The adjoint of gather: a zero tensor of `outShape` with updates added at
+   * `indices` along `axis`. An update at an index outside [0, outShape[axis])
+   * is skipped and reported (see the contract above).
+   */
   scatterAdd(updates: View, indices: View, axis: number, outShape: readonly number[]): DataId;
   /**
    * Batched matmul, float32: a [...B, M, K] @ b [...B, K, N] -> [...B, M, N].
@@ -207,7 +232,8 @@ export interface Backend {
   /**
    * Optional fused softmax cross-entropy over the rows of `logits` [N, C]
    * (float32): loss[n] = logSumExp(x[n]) − x[n, labels[n]] when `sparse`
-   * (labels int32 [N]; an index outside [0, C) gives NaN), else
+   * (labels int32 [N]; an index outside [0, C) gives NaN for its row and is
+   * reported, see the contract above), else
    * Σ_c labels[n, c]·(logSumExp(x[n]) − x[n, c]) (labels float32 [N, C]).
    * Returns float32 [N]. Without it the frontend composes logSoftmax and a sum.
    */
@@ -216,7 +242,8 @@ export interface Backend {
    * Optional gradient of softmaxCrossEntropy with respect to the logits:
    * dx[n, c] = (softmax(x[n])_c · S − t[n, c]) · dy[n], with t the one-hot row
    * (sparse) or the label row and S = Σ_c t[n, c] (1 when sparse; an index
-   * outside [0, C) gives NaN). dy is float32 [N]. Returns float32 [N, C].
+   * outside [0, C) gives a NaN row and is reported, as in softmaxCrossEntropy).
+   * dy is float32 [N]. Returns float32 [N, C].
    */
   softmaxCrossEntropyGrad?(logits: View, labels: View, dy: View, sparse: boolean): DataId;
   /**

@@ -2,6 +2,7 @@ import type { DType, View } from '@tsdl/tensor';
 import { contiguousStrides, makeTypedArray, sizeOf } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
+import { IndexCheck, indexStatusWgsl } from '../index-status';
 import { grid } from '../runtime';
 import { ENTRY_ARGS, f32bits, WG_INDEX, wgslType } from '../wgsl';
 
@@ -11,7 +12,9 @@ import { ENTRY_ARGS, f32bits, WG_INDEX, wgslType } from '../wgsl';
  * accumulates with atomics (a compare-and-swap loop for float32, which WGSL
  * has no atomic add for), so float sums land in an unspecified order.
  * Indices out of range (which the frontend cannot check without reading the
- * GPU) read 0 in gather and are skipped by scatter-add, never out of bounds.
+ * GPU) read 0 in gather and are skipped by scatter-add, never out of bounds,
+ * and are recorded in the device's index status, which the next read reports
+ * (index-status.ts).
  */
 
 const WG = 256;
@@ -124,12 +127,13 @@ export function gather(dev: Device, x: View, indices: View, axis: number): GpuSt
   const T = wgslType(x.dtype);
   const k = dev.kernel({
     key: `gather|${T}`,
-    bindings: ['write', 'read', 'read'],
+    bindings: ['write', 'read', 'read', 'write'],
     paramWords: 6,
     code: () => /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> out: array<${T}>;
 @group(0) @binding(1) var<storage, read> X: array<${T}>;
 @group(0) @binding(2) var<storage, read> I: array<i32>;
+${indexStatusWgsl(3)}
 ${INDEXING}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
@@ -138,13 +142,17 @@ fn main(${ENTRY_ARGS}) {
   let j = t % inner();
   let q = t / inner();
   let idx = I[P(5u) + q % nIdx()];
-  if (idx < 0 || idx >= axisSize()) { out[t] = ${T}(0); return; }
+  if (idx < 0 || idx >= axisSize()) {
+    out[t] = ${T}(0);
+    if (j == 0u) { badIndex_(${IndexCheck.gather}u, idx, u32(axisSize())); }
+    return;
+  }
   let o = q / nIdx();
   out[t] = X[P(4u) + (o * u32(axisSize()) + u32(idx)) * inner() + j];
 }
 `,
   });
-  dev.rt.dispatch(k, [out, dx.s, di.s], [n, inner, nIdx, x.shape[axis], dx.offset, di.offset], grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(k, [out, dx.s, di.s, dev.rt.indexStatus()], [n, inner, nIdx, x.shape[axis], dx.offset, di.offset], grid(Math.ceil(n / WG)));
   if (dx.temp) dev.release(dx.s);
   if (di.temp) dev.release(di.s);
   return out;
@@ -170,12 +178,13 @@ export function scatterAdd(dev: Device, updates: View, indices: View, axis: numb
     : 'atomicAdd(&out[p], v);';
   const k = dev.kernel({
     key: `scatter-add|${float ? 'f32' : 'i32'}`,
-    bindings: ['write', 'read', 'read'],
+    bindings: ['write', 'read', 'read', 'write'],
     paramWords: 6,
     code: () => /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> out: array<atomic<${float ? 'u32' : 'i32'}>>;
 @group(0) @binding(1) var<storage, read> U: array<${float ? 'f32' : 'i32'}>;
 @group(0) @binding(2) var<storage, read> I: array<i32>;
+${indexStatusWgsl(3)}
 ${INDEXING}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
@@ -184,7 +193,10 @@ fn main(${ENTRY_ARGS}) {
   let j = t % inner();
   let q = t / inner();
   let idx = I[P(5u) + q % nIdx()];
-  if (idx < 0 || idx >= axisSize()) { return; }
+  if (idx < 0 || idx >= axisSize()) {
+    if (j == 0u) { badIndex_(${IndexCheck.scatterAdd}u, idx, u32(axisSize())); }
+    return;
+  }
   let o = q / nIdx();
   let p = (o * u32(axisSize()) + u32(idx)) * inner() + j;
   let v = U[P(4u) + t];
@@ -192,7 +204,7 @@ fn main(${ENTRY_ARGS}) {
 }
 `,
   });
-  dev.rt.dispatch(k, [out, du.s, di.s], [n, inner, nIdx, outShape[axis], du.offset, di.offset], grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(k, [out, du.s, di.s, dev.rt.indexStatus()], [n, inner, nIdx, outShape[axis], du.offset, di.offset], grid(Math.ceil(n / WG)));
   if (du.temp) dev.release(du.s);
   if (di.temp) dev.release(di.s);
   return out;

@@ -1,6 +1,7 @@
 import type { View } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Dense, Device } from '../context';
+import { IndexCheck, indexStatusWgsl } from '../index-status';
 import { grid } from '../runtime';
 import { ENTRY_ARGS } from '../wgsl';
 import { type RowCode, rowCode, WG } from './rows';
@@ -11,7 +12,8 @@ import { type RowCode, rowCode, WG } from './rows';
  * row uses 0 as its max), then the loss (a third sum for probability labels)
  * or the gradient row. Short rows take a thread each, long rows a workgroup
  * each with shared-memory trees (`rows.ts`). An index label outside [0, C)
- * gives NaN.
+ * gives NaN (its row of the gradient too) and is recorded in the device's
+ * index status, which the next read reports (index-status.ts).
  */
 
 const add = (a: string, b: string) => `${a} + ${b}`;
@@ -57,9 +59,9 @@ export function softmaxCrossEntropy(dev: Device, logits: View, labels: View, spa
   const r = rowCode(c);
   const k = dev.kernel({
     key: `softmaxCrossEntropy|${sparse}|${r.key}`,
-    bindings: ['write', 'read', 'read'],
+    bindings: sparse ? ['write', 'read', 'read', 'write'] : ['write', 'read', 'read'],
     paramWords: 4,
-    code: () => /* wgsl */ `${header(r, sparse, '')}
+    code: () => /* wgsl */ `${header(r, sparse, sparse ? indexStatusWgsl(3) : '')}
   let tb = P(3u);
   ${rowStats(r)}
   let ls = log_(total);
@@ -69,6 +71,7 @@ export function softmaxCrossEntropy(dev: Device, logits: View, labels: View, spa
     let y = T[tb + row];
     var loss = nan_();
     if (y >= 0 && u32(y) < c) { loss = ls - (X[base + u32(y)] - mx); }
+    else { badIndex_(${IndexCheck.softmaxCrossEntropy}u, y, c); }
     out[row] = loss;`)
       : `var acc = 0.0;
   ${r.each} { acc = acc + T[tb + row * c + j] * (ls - (X[base + j] - mx)); }
@@ -78,7 +81,8 @@ export function softmaxCrossEntropy(dev: Device, logits: View, labels: View, spa
 }
 `,
   });
-  dev.rt.dispatch(k, [out, x.s, t.s], [rows, c, x.offset, t.offset], grid(r.groups(rows)));
+  const storages = sparse ? [out, x.s, t.s, dev.rt.indexStatus()] : [out, x.s, t.s];
+  dev.rt.dispatch(k, storages, [rows, c, x.offset, t.offset], grid(r.groups(rows)));
   release(dev, x, t);
   return out;
 }
@@ -94,9 +98,9 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
   const r = rowCode(c);
   const k = dev.kernel({
     key: `softmaxCrossEntropyGrad|${sparse}|${r.key}`,
-    bindings: ['write', 'read', 'read', 'read'],
+    bindings: sparse ? ['write', 'read', 'read', 'read', 'write'] : ['write', 'read', 'read', 'read'],
     paramWords: 5,
-    code: () => /* wgsl */ `${header(r, sparse, '@group(0) @binding(3) var<storage, read> DY: array<f32>;')}
+    code: () => /* wgsl */ `${header(r, sparse, `@group(0) @binding(3) var<storage, read> DY: array<f32>;${sparse ? indexStatusWgsl(4) : ''}`)}
   let tb = P(3u);
   let d = DY[P(4u) + row];
   let ob = row * c;
@@ -105,6 +109,7 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
     sparse
       ? `let y = T[tb + row];
   let ok = y >= 0 && u32(y) < c;
+  if (!ok) { ${r.once(`badIndex_(${IndexCheck.softmaxCrossEntropyGrad}u, y, c);`)} }
   ${r.each} {
     let p = exp_(X[base + j] - mx) / total;
     out[ob + j] = select(nan_(), (p - select(0.0, 1.0, i32(j) == y)) * d, ok);
@@ -120,7 +125,8 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
 }
 `,
   });
-  dev.rt.dispatch(k, [out, x.s, t.s, g.s], [rows, c, x.offset, t.offset, g.offset], grid(r.groups(rows)));
+  const storages = sparse ? [out, x.s, t.s, g.s, dev.rt.indexStatus()] : [out, x.s, t.s, g.s];
+  dev.rt.dispatch(k, storages, [rows, c, x.offset, t.offset, g.offset], grid(r.groups(rows)));
   release(dev, x, t, g);
   return out;
 }

@@ -4,8 +4,9 @@ import type { Tensor } from '../tensor';
 import { gatherSource, hostValues, noteGather, noteHostCopy, storageView } from './known-values';
 
 /**
- * Range checks of indices and class labels, so that a bad one throws an error naming it
- * instead of a kernel giving NaN (or reading 0) for it. A training loop runs them every
+ * Range checks of indices and class labels, so that a bad one throws at the call, naming it
+ * and its position, rather than a kernel giving NaN (or reading 0) for it and a backend
+ * without readSync reporting it only at the next read. A training loop runs them every
  * step: fit's batches are slices or gathers of one label tensor, and a loss checks its
  * labels twice (nn's loss, then the fused kernel).
  *
@@ -19,7 +20,8 @@ import { gatherSource, hostValues, noteGather, noteHostCopy, storageView } from 
  * at, to check them exactly and name the bad one: read from the device where it reads
  * synchronously, else recomputed from host copies (known-values.ts). Where neither range
  * nor values are known without waiting for the device (WebGPU, labels computed on it),
- * nothing is checked and the kernels' own contract holds.
+ * nothing is checked here and the Backend contract holds: the kernel writes a defined
+ * value for a bad index and the backend reports it when a result is next read.
  */
 
 const storageRanges = new WeakMap<Storage, readonly [number, number]>();

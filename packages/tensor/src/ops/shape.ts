@@ -260,7 +260,8 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) => {
     const out = wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype);
     // Gathered indices or labels are bounded by their source's range (see index-range.ts);
-    // unchecked indices may be out of range, and the kernel reads 0 for those.
+    // unchecked indices may be out of range, and the kernel reads 0 for those (the backend
+    // reports them at the next read: the Backend contract), so no range is noted.
     if (x.dtype === 'int32' && checked === 'valid') noteGatheredFrom(out, x, indices, a);
     return out;
   });

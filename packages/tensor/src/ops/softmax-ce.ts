@@ -40,8 +40,9 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
 /**
  * Class indices outside [0, C) throw wherever they are known without waiting for the
  * device (index-range.ts): on the CPU always; on a GPU for labels made from host data,
- * slices of them and batches gathered from them. Labels computed on a GPU go unchecked,
- * and the kernel gives NaN for a bad one.
+ * slices of them and batches gathered from them. Labels computed on a GPU reach the
+ * kernel unchecked: it gives NaN for a bad one's row and the backend reports it when a
+ * result is next read (the Backend contract).
  */
 function checkRange(op: string, labels: Tensor, classes: number): void {
   checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`));
@@ -68,7 +69,9 @@ function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
  * Computed as logSumExp(x) − x[label] (or Σ_c t_c·(logSumExp(x) − x_c)), so
  * large logits do not overflow. Index labels outside [0, C) throw an
  * ArgumentError naming the label, except labels computed on a device that
- * cannot read synchronously (see checkRange): those give NaN.
+ * cannot read synchronously (see checkRange): those give NaN for their row,
+ * and the next read from that device rejects with an ArgumentError naming
+ * softmaxCrossEntropy and the range.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const op = 'softmaxCrossEntropy';

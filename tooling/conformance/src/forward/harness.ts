@@ -1,7 +1,7 @@
 import { type DType, type Tensor, broadcastTo, slice, tensor, transpose } from '@tsdl/tensor';
 import { FLOAT32_TOLERANCE, type Tolerance, expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
-import { afterRead, runDeferred } from '../deferred';
+import { afterRead, afterReadRejects, runDeferred } from '../deferred';
 import { type Ref, sizeOf, toDtype, transpose as refTranspose } from './reference';
 
 /**
@@ -130,6 +130,6 @@ export function registerCases(title: string, cases: readonly Case[]): void {
   });
 }
 
-export { afterRead };
+export { afterRead, afterReadRejects };
 
 export const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;

@@ -1,6 +1,6 @@
 import * as T from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, type Layout, expectTensor, fmt, input, registerCases, seededFor } from './harness';
+import { type Case, type Layout, afterReadRejects, expectTensor, fmt, input, registerCases, seededFor } from './harness';
 
 /**
  * softmaxCrossEntropy and its logits gradient kernel against float64 loops:
@@ -205,16 +205,33 @@ function errorCases(sync: boolean): Case[] {
     },
   });
   if (!sync) {
-    cases.push({
-      // Labels computed on the device: their range is unknown to the host, and reading them would
-      // stall, so the kernel's contract holds.
-      name: 'a class index computed on the device out of range gives NaN for its row (no synchronous read to check it)',
-      run: () => {
-        const labels = T.add(T.tensor([0, 1], [2], 'int32'), T.tensor([0, 2], [2], 'int32'));
-        expectTensor(T.softmaxCrossEntropy(x(), labels), [2], 'float32', [Math.log(3), NaN]);
-        expectTensor(T.softmaxCrossEntropyGrad(x(), labels, T.ones([2])), [2, 3], 'float32', [-2 / 3, 1 / 3, 1 / 3, NaN, NaN, NaN]);
+    // Labels computed on the device: their range is unknown to the host, and reading them at
+    // the call would stall, so the backend reports a bad one when a result is read (the
+    // contract in tensor's backend.ts): that read rejects naming the op, and the kernel
+    // still wrote NaN for the row, which a later read returns.
+    const deviceLabels = () => T.add(T.tensor([0, 1], [2], 'int32'), T.tensor([0, 2], [2], 'int32'));
+    const rejectsNaming = (op: string) => (e: unknown) => {
+      expect(e).toBeInstanceOf(T.ArgumentError);
+      expect((e as Error).message).toMatch(new RegExp(`^${op}: .*\\[0, 3\\)`));
+    };
+    cases.push(
+      {
+        name: 'softmaxCrossEntropy, a class index computed on the device out of range: the read rejects with an ArgumentError naming the op; the row is NaN',
+        run: () => {
+          const loss = T.softmaxCrossEntropy(x(), deviceLabels());
+          afterReadRejects(loss, rejectsNaming('softmaxCrossEntropy'));
+          expectTensor(loss, [2], 'float32', [Math.log(3), NaN]);
+        },
       },
-    });
+      {
+        name: 'softmaxCrossEntropyGrad, a class index computed on the device out of range: the read rejects with an ArgumentError naming the op; the row is NaN',
+        run: () => {
+          const dx = T.softmaxCrossEntropyGrad(x(), deviceLabels(), T.ones([2]));
+          afterReadRejects(dx, rejectsNaming('softmaxCrossEntropyGrad'));
+          expectTensor(dx, [2, 3], 'float32', [-2 / 3, 1 / 3, 1 / 3, NaN, NaN, NaN]);
+        },
+      },
+    );
   }
   return cases;
 }

@@ -1,0 +1,74 @@
+import { ArgumentError } from '@tsdl/tensor';
+
+/**
+ * Reporting an index or class label outside its range that only the GPU saw.
+ *
+ * The frontend checks indices and labels whose values it knows without a read
+ * (tensor's ops/index-range.ts); int32 values computed on the GPU (a cast of
+ * float labels, `add(labels, 1)`) reach the kernels unchecked. A kernel that
+ * takes an index writes something defined for a bad one (NaN, 0, nothing) and
+ * records it in a small status buffer of the device: the first bad index since
+ * the status was last read wins and names its kernel, the value and the range.
+ * The runtime copies the status back inside every read it already does (the
+ * same submit and the same mapping, so no extra round trip), clears it in that
+ * submit, and the read throws an ArgumentError instead of returning data.
+ */
+
+/** Words of the status buffer: [kernel code (0: nothing found), the bad value (i32 bits), the range's end]. */
+export const INDEX_STATUS_WORDS = 4;
+export const INDEX_STATUS_BYTES = INDEX_STATUS_WORDS * 4;
+
+/** Which kernel found a bad value, by the code it records; code 0 means none. */
+export const IndexCheck = {
+  softmaxCrossEntropy: 1,
+  softmaxCrossEntropyGrad: 2,
+  gather: 3,
+  scatterAdd: 4,
+} as const;
+
+const FOUND: Record<number, { op: string; what: 'label' | 'index' }> = {
+  [IndexCheck.softmaxCrossEntropy]: { op: 'softmaxCrossEntropy', what: 'label' },
+  [IndexCheck.softmaxCrossEntropyGrad]: { op: 'softmaxCrossEntropyGrad', what: 'label' },
+  [IndexCheck.gather]: { op: 'gather', what: 'index' },
+  [IndexCheck.scatterAdd]: { op: 'scatterAdd', what: 'index' },
+};
+
+/**
+ * WGSL declaring the status buffer at `binding` and `badIndex_(code, value, end)`,
+ * which records value ∉ [0, end) for the kernel `code` unless a bad value is already
+ * recorded. The claim is a compare-and-swap of word 0 from 0, so of any number of
+ * invocations exactly one writes the other words; the load first keeps the cost of
+ * a tensor full of bad indices to one atomic read each.
+ */
+export function indexStatusWgsl(binding: number): string {
+  return /* wgsl */ `
+@group(0) @binding(${binding}) var<storage, read_write> status_: array<atomic<u32>, ${INDEX_STATUS_WORDS}>;
+fn badIndex_(code: u32, value: i32, end: u32) {
+  if (atomicLoad(&status_[0]) != 0u) { return; }
+  loop {
+    // Weak: it may fail spuriously with word 0 still 0, so retry until it or another invocation wins.
+    let r = atomicCompareExchangeWeak(&status_[0], 0u, code);
+    if (r.exchanged) {
+      atomicStore(&status_[1], bitcast<u32>(value));
+      atomicStore(&status_[2], end);
+      return;
+    }
+    if (r.old_value != 0u) { return; }
+  }
+}
+`;
+}
+
+/** The error a status read back from the device reports, or null when it holds none. */
+export function indexStatusError(words: Uint32Array): ArgumentError | null {
+  const code = words[0];
+  if (code === 0) return null;
+  const found = FOUND[code] ?? { op: `kernel ${code}`, what: 'index' };
+  const value = words[1] | 0;
+  const end = words[2];
+  const [article, plural] = found.what === 'label' ? ['a', 'labels'] : ['an', 'indices'];
+  return new ArgumentError(
+    `${found.op}: ${article} ${found.what} outside [0, ${end}) was found on the GPU: ${value} ` +
+      `(${plural} computed on the device are checked when a result is read, so this read reports it)`,
+  );
+}
