@@ -14,12 +14,12 @@ import { ArgumentError } from '@tsdl/tensor';
  * submit, and the read throws an ArgumentError instead of returning data.
  */
 
-/** Words of the status buffer: [kernel code (0: nothing found), the bad value (i32 bits), the range's end]. */
+/** Words of the status buffer: kernel code (0: nothing found), the bad value (i32 bits), the range's end, unused. */
 export const INDEX_STATUS_WORDS = 4;
 export const INDEX_STATUS_BYTES = INDEX_STATUS_WORDS * 4;
 
 /** Which kernel found a bad value, by the code it records; code 0 means none. */
-export const IndexCheck = {
+export const IndexStatusCode = {
   softmaxCrossEntropy: 1,
   softmaxCrossEntropyGrad: 2,
   gather: 3,
@@ -27,10 +27,10 @@ export const IndexCheck = {
 } as const;
 
 const FOUND: Record<number, { op: string; what: 'label' | 'index' }> = {
-  [IndexCheck.softmaxCrossEntropy]: { op: 'softmaxCrossEntropy', what: 'label' },
-  [IndexCheck.softmaxCrossEntropyGrad]: { op: 'softmaxCrossEntropyGrad', what: 'label' },
-  [IndexCheck.gather]: { op: 'gather', what: 'index' },
-  [IndexCheck.scatterAdd]: { op: 'scatterAdd', what: 'index' },
+  [IndexStatusCode.softmaxCrossEntropy]: { op: 'softmaxCrossEntropy', what: 'label' },
+  [IndexStatusCode.softmaxCrossEntropyGrad]: { op: 'softmaxCrossEntropyGrad', what: 'label' },
+  [IndexStatusCode.gather]: { op: 'gather', what: 'index' },
+  [IndexStatusCode.scatterAdd]: { op: 'scatterAdd', what: 'index' },
 };
 
 /**
