@@ -81,6 +81,12 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu pooling, softmax, random', () => {
       ] as const) {
         await diff.check((b, put) => b.softmaxCrossEntropy!(put(logits), put(t), sparse), tol);
         await diff.check((b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put(dy), sparse), tol);
+        // dy read through its stride: a broadcast scalar (fit's 1/m seed, stride 0) and every other value of an offset vector.
+        await diff.check((b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put({ data: [0.25], shape: [rows], strides: [0] }), sparse), tol);
+        await diff.check(
+          (b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put({ data: data(2 * rows + 1, 9, -2, 2), shape: [rows], strides: [2], offset: 1 }), sparse),
+          tol,
+        );
       }
     });
   }

@@ -94,15 +94,17 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
   if (rows === 0) return out;
   const x = dev.dense(logits);
   const t = dev.dense(labels);
-  const g = dev.dense(dy);
+  // dy [N] is read through its stride: a loss seeded with a broadcast scalar (fit's 1/m) has
+  // stride 0, and a dense copy of it would cost a dispatch every step.
+  const g = dev.storage(dy);
   const r = rowCode(c);
   const k = dev.kernel({
     key: `softmaxCrossEntropyGrad|${sparse}|${r.key}`,
     bindings: sparse ? ['write', 'read', 'read', 'read', 'write'] : ['write', 'read', 'read', 'read'],
-    paramWords: 5,
+    paramWords: 6,
     code: () => /* wgsl */ `${header(r, sparse, `@group(0) @binding(3) var<storage, read> DY: array<f32>;${sparse ? indexStatusWgsl(4) : ''}`)}
   let tb = P(3u);
-  let d = DY[P(4u) + row];
+  let d = DY[P(4u) + row * P(5u)];
   let ob = row * c;
   ${rowStats(r)}
   ${
@@ -125,8 +127,8 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
 }
 `,
   });
-  const storages = sparse ? [out, x.s, t.s, g.s, dev.rt.indexStatus()] : [out, x.s, t.s, g.s];
-  dev.rt.dispatch(k, storages, [rows, c, x.offset, t.offset, g.offset], grid(r.groups(rows)));
-  release(dev, x, t, g);
+  const storages = sparse ? [out, x.s, t.s, g, dev.rt.indexStatus()] : [out, x.s, t.s, g];
+  dev.rt.dispatch(k, storages, [rows, c, x.offset, t.offset, dy.offset, dy.strides[0]], grid(r.groups(rows)));
+  release(dev, x, t);
   return out;
 }
