@@ -64,6 +64,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   protected abstract readonly stateNames: readonly string[];
   private readonly state = new Map<Tensor, ParamState>();
   private readonly known = new Set<Tensor>();
+  /** State tensors made during the running step (undone if it throws); null outside step(). */
+  private created: [ParamState, string][] | null = null;
 
   protected constructor(name: string, params: ParamsInput<H>, defaults: H, options: Partial<H> = {}) {
     this.name = name;
@@ -133,12 +135,20 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   /** Updates every parameter that has a gradient. */
   step(): void {
     const counted: ParamState[] = [];
+    this.created = [];
     try {
       this.runStep(counted);
     } catch (e) {
-      // Nothing was installed: the step did not happen, so neither did its counts.
+      // Nothing was installed: the step did not happen, so neither did its counts or its new
+      // state (SGD tells a first step by its missing momentum buffer).
       for (const st of counted) st.step--;
+      for (const [st, name] of this.created) {
+        st.tensors[name].dispose();
+        delete st.tensors[name];
+      }
       throw e;
+    } finally {
+      this.created = null;
     }
     this.stepCount++;
   }
@@ -168,9 +178,15 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
             }
             st.step++;
             counted.push(st);
+            const made = this.created?.length ?? 0;
             const u = this.update(p, g, st, group);
-            if (u) batches.add(p, st, u);
-            else counted.pop(); // applied by the subclass: installed, so its count stands
+            if (u) {
+              batches.add(p, st, u);
+            } else {
+              // Applied by the subclass: installed, so its count and state stand.
+              counted.pop();
+              this.created?.splice(made);
+            }
           }
         }
         // Every kernel runs before anything is installed, so a step that throws changes nothing.
@@ -286,6 +302,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     if (!t) {
       t = full(param.shape, init, 'float32', { backend: param.backend }).keep();
       state.tensors[name] = t;
+      this.created?.push([state, name]);
     }
     return t;
   }

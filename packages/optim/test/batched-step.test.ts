@@ -140,6 +140,8 @@ describe('batched optimizer step', () => {
     expect(values(q)).toEqual([4, 5]);
     expect(opt.stepCount).toBe(0);
     expect(opt.getState(p)?.step ?? 0).toBe(0);
+    // The moments the failed step made are gone, as if it never ran.
+    expect(Object.keys(opt.getState(p)?.tensors ?? {})).toEqual([]);
     opt.dispose();
     for (const x of [p, q]) {
       x.grad?.dispose();
