@@ -16,6 +16,7 @@ import { BufferPool, GpuStorage, SharedBlock, STORAGE_USAGE, storageOf } from '.
 import type { Dense, Device } from './context';
 import { findGpu, noAdapterMessage, requestDevice } from './device';
 import { GpuOutOfMemoryError } from './errors';
+import { checkIndices } from './kernels/check-indices';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
 import { elementwiseGroups } from './kernels/elementwise-groups';
@@ -288,6 +289,11 @@ export class WebGpuBackend implements Backend, Device {
   softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId {
     this.enter('softmaxCrossEntropyGrad');
     return softmaxCrossEntropyGrad(this, logits, labels, dy, sparse);
+  }
+
+  checkIndices(indices: View, size: number, op: string, ignore?: number): void {
+    this.enter(`${op} (index check)`);
+    checkIndices(this, indices, size, op, ignore);
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {

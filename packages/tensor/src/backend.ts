@@ -12,16 +12,21 @@ import type { Expr } from './expr';
  * validated shapes, axes and dtypes, so kernels do no checking of their own.
  *
  * Bad indices are the exception. The frontend checks the range of indices and
- * class labels (gather, scatterAdd, softmaxCrossEntropy's index labels) where
- * it knows their values without waiting for the device (ops/index-range.ts):
- * always on a backend with `readSync`, else for values written from the host
- * and what is gathered from them. So a backend without `readSync` can get an
- * index out of range, computed on its device (a cast of float labels,
- * `add(labels, 1)`). Its kernel must not read or write out of bounds, must
- * write the documented defined value, and the backend must report the index
- * as an ArgumentError naming the op and the range: either at once, from the
- * kernel call (as the CPU's frontend check does), or by rejecting the next
- * `read` (a GPU, which learns it only when the device has run the kernel).
+ * class labels (gather, scatterAdd, softmaxCrossEntropy's index labels,
+ * oneHot, nn's losses) where it knows their values without waiting for the
+ * device (ops/index-range.ts): always on a backend with `readSync`, else for
+ * values written from the host and what is gathered from them. So a backend
+ * without `readSync` can get an index out of range, computed on its device (a
+ * cast of float labels, `add(labels, 1)`). Where a kernel takes the indices
+ * (gather, scatterAdd, softmaxCrossEntropy and its gradient), it must not read
+ * or write out of bounds, must write the documented defined value, and the
+ * backend must report the index as an ArgumentError naming the op and the
+ * range: either at once, from the kernel call (as the CPU's frontend check
+ * does), or by rejecting the next `read` (a GPU, which learns it only when the
+ * device has run the kernel). Where no kernel sees them as indices (oneHot is
+ * an elementwise `eq`, which gives a zero row for a bad one), the frontend asks
+ * the backend to check them (`checkIndices`), and the backend reports a bad
+ * one the same way.
  */
 export type DataId = object;
 
@@ -246,6 +251,17 @@ export interface Backend {
    * dy is float32 [N]. Returns float32 [N, C].
    */
   softmaxCrossEntropyGrad?(logits: View, labels: View, dy: View, sparse: boolean): DataId;
+  /**
+   * Optional, and wanted on a backend without `readSync`: checks that every
+   * value of the int32 view `indices` lies in [0, size) or equals `ignore`
+   * (where given), and reports the first bad one it finds as an ArgumentError
+   * naming `op`, the range and the value, at once or by rejecting the next
+   * `read` (see the contract above); it returns nothing and changes nothing.
+   * The frontend calls it only for indices whose values it cannot know without
+   * a device read, and which no kernel reports itself (oneHot, nn's nllLoss).
+   * Without it those indices go unchecked: a bad one gives a zero one-hot row.
+   */
+  checkIndices?(indices: View, size: number, op: string, ignore?: number): void;
   /**
    * `size` float32 values of a counter-based stream: element i depends only on
    * (key, i), so results are reproducible and identical on every backend that

@@ -2,7 +2,7 @@ import type { DType, View } from '@tsdl/tensor';
 import { contiguousStrides, makeTypedArray, sizeOf } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
-import { IndexStatusCode, indexStatusWgsl } from '../index-status';
+import { indexStatusCode, indexStatusWgsl } from '../index-status';
 import { grid } from '../runtime';
 import { ENTRY_ARGS, f32bits, WG_INDEX, wgslType } from '../wgsl';
 
@@ -144,7 +144,7 @@ fn main(${ENTRY_ARGS}) {
   let idx = I[P(5u) + q % nIdx()];
   if (idx < 0 || idx >= axisSize()) {
     out[t] = ${T}(0);
-    if (j == 0u) { badIndex_(${IndexStatusCode.gather}u, idx, u32(axisSize())); }
+    if (j == 0u) { badIndex_(${indexStatusCode('gather')}u, idx, u32(axisSize())); }
     return;
   }
   let o = q / nIdx();
@@ -194,7 +194,7 @@ fn main(${ENTRY_ARGS}) {
   let q = t / inner();
   let idx = I[P(5u) + q % nIdx()];
   if (idx < 0 || idx >= axisSize()) {
-    if (j == 0u) { badIndex_(${IndexStatusCode.scatterAdd}u, idx, u32(axisSize())); }
+    if (j == 0u) { badIndex_(${indexStatusCode('scatterAdd')}u, idx, u32(axisSize())); }
     return;
   }
   let o = q / nIdx();

@@ -1,7 +1,7 @@
 import type { View } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import type { Dense, Device } from '../context';
-import { IndexStatusCode, indexStatusWgsl } from '../index-status';
+import { indexStatusCode, indexStatusWgsl } from '../index-status';
 import { grid } from '../runtime';
 import { ENTRY_ARGS } from '../wgsl';
 import { type RowCode, rowCode, WG } from './rows';
@@ -71,7 +71,7 @@ export function softmaxCrossEntropy(dev: Device, logits: View, labels: View, spa
     let y = T[tb + row];
     var loss = nan_();
     if (y >= 0 && u32(y) < c) { loss = ls - (X[base + u32(y)] - mx); }
-    else { badIndex_(${IndexStatusCode.softmaxCrossEntropy}u, y, c); }
+    else { badIndex_(${indexStatusCode('softmaxCrossEntropy', 'label')}u, y, c); }
     out[row] = loss;`)
       : `var acc = 0.0;
   ${r.each} { acc = acc + T[tb + row * c + j] * (ls - (X[base + j] - mx)); }
@@ -111,7 +111,7 @@ export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View,
     sparse
       ? `let y = T[tb + row];
   let ok = y >= 0 && u32(y) < c;
-  if (!ok) { ${r.once(`badIndex_(${IndexStatusCode.softmaxCrossEntropyGrad}u, y, c);`)} }
+  if (!ok) { ${r.once(`badIndex_(${indexStatusCode('softmaxCrossEntropyGrad', 'label')}u, y, c);`)} }
   ${r.each} {
     let p = exp_(X[base + j] - mx) / total;
     out[ob + j] = select(nan_(), (p - select(0.0, 1.0, i32(j) == y)) * d, ok);

@@ -7,7 +7,7 @@ import {
   fmtShape,
   logSoftmax,
   ne,
-  oneHot,
+  oneHotUnchecked,
   shapesEqual,
   softmaxCrossEntropy,
   tidy,
@@ -64,9 +64,12 @@ function indexShape(input: Tensor): number[] {
  * Checks shape and range; returns whether some target may equal ignoreIndex (true when
  * unchecked). The range is checked wherever it is known without waiting for the device
  * (see tensor's checkIndexRange): always on the CPU, on a GPU for targets made from host
- * data, slices of them and batches gathered from them.
+ * data, slices of them and batches gathered from them. Targets computed on a GPU are
+ * checked there: by the fused softmaxCrossEntropy kernel where the loss goes through it
+ * (`fused`), else by the backend's checkIndices under the loss's name, since nllCore's
+ * one-hot `eq` would give a bad target a zero term; the next read reports a bad one.
  */
-function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number): boolean {
+function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number, fused: boolean): boolean {
   const want = indexShape(input);
   if (!shapesEqual(target.shape, want)) {
     throw new ShapeError(
@@ -77,7 +80,7 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
     target,
     classes,
     (v) => new ArgumentError(`${loss}: target ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`),
-    ignoreIndex,
+    { ignore: ignoreIndex, deviceCheck: fused ? null : loss },
   );
   return checked !== 'valid';
 }
@@ -106,10 +109,12 @@ function fusedCrossEntropy(input: Tensor, target: Tensor, r: Reduction, ignoreIn
  * Negative log-likelihood of int32 class indices under log-probabilities
  * `logp` ([..., C], class axis last), with PyTorch's weighting and
  * ignoreIndex rules. Returns the reduced loss and the per-element weights.
+ * The target was range-checked (checkIndexTarget), ignoreIndex allowed, so the
+ * one-hot rows are not checked again (ignoreIndex −100 would fail oneHot's check).
  */
 function nllCore(logp: Tensor, target: Tensor, classes: number, weight: Tensor | null | undefined, ignoreIndex: number) {
   const valid = ne(target, ignoreIndex).cast('float32');
-  let sel = oneHot(target, classes).mul(valid.unsqueeze(-1)); // zero rows for ignored targets
+  let sel = oneHotUnchecked(target, classes).mul(valid.unsqueeze(-1)); // zero rows for ignored targets
   if (weight) sel = sel.mul(weight);
   const perElement = sel.mul(logp).sum(-1).neg(); // −w[t]·logp[t]
   const weights = sel.sum(-1); // w[t] (0 where ignored)
@@ -136,7 +141,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   if (target.dtype !== 'int32') {
     throw new DTypeError(`${name}: target must be int32 class indices, got ${target.dtype} of shape ${fmtShape(target.shape)}`);
   }
-  checkIndexTarget(name, input, target, classes, ignoreIndex);
+  checkIndexTarget(name, input, target, classes, ignoreIndex, false);
   return tidy(() => {
     const { perElement, weights } = nllCore(classLast(input), target, classes, options.weight, ignoreIndex);
     return reduceWeighted(perElement, weights, r);
@@ -189,8 +194,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     throw new DTypeError(`${name}: target must be int32 class indices or float32 probabilities, got ${target.dtype}`);
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
-  const mayIgnore = checkIndexTarget(name, input, target, classes, ignoreIndex);
-  if (input.rank <= 2 && !weight && eps === 0) return tidy(() => fusedCrossEntropy(input, target, r, mayIgnore ? ignoreIndex : null));
+  const fused = input.rank <= 2 && !weight && eps === 0;
+  const mayIgnore = checkIndexTarget(name, input, target, classes, ignoreIndex, fused);
+  if (fused) return tidy(() => fusedCrossEntropy(input, target, r, mayIgnore ? ignoreIndex : null));
   return tidy(() => {
     const logp = logSoftmax(classLast(input), -1);
     const { perElement, weights, valid } = nllCore(logp, target, classes, weight, ignoreIndex);

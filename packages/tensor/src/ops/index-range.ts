@@ -20,8 +20,12 @@ import { gatherSource, hostValues, noteGather, noteHostCopy, storageView } from 
  * at, to check them exactly and name the bad one: read from the device where it reads
  * synchronously, else recomputed from host copies (known-values.ts). Where neither range
  * nor values are known without waiting for the device (WebGPU, labels computed on it),
- * nothing is checked here and the Backend contract holds: the kernel writes a defined
- * value for a bad index and the backend reports it when a result is next read.
+ * the device checks them: a kernel that takes the indices (gather, scatterAdd, the fused
+ * softmaxCrossEntropy) does so itself, writing a defined value for a bad one; for any
+ * other op (oneHot, nn's nllLoss) the backend's `checkIndices` runs one small kernel.
+ * Either way the backend reports a bad value when a result is next read (the Backend
+ * contract). Known ranges, the common case (fit's labels come from the host), cost no
+ * kernel at all.
  */
 
 const storageRanges = new WeakMap<Storage, readonly [number, number]>();
@@ -113,28 +117,50 @@ function storageRange(st: Storage, read: NonNullable<Storage['backend']['readSyn
 
 /**
  * What a check established: every value lies in range ('valid'), or does apart from
- * some equal to the allowed `ignore` value ('ignored'), or nothing, since neither a
- * range nor the values are known without waiting for the device ('unknown').
+ * some equal to the allowed `ignore` value ('ignored'), or nothing on the host, since
+ * neither a range nor the values are known without waiting for the device ('unknown';
+ * the device may still check them, see IndexRangeOptions.deviceCheck).
  */
 export type IndexCheck = 'valid' | 'ignored' | 'unknown';
 
+export interface IndexRangeOptions {
+  /** A value allowed besides [0, size) (nn's ignoreIndex). */
+  readonly ignore?: number;
+  /**
+   * Where the host cannot check the values: the op name under which the backend checks
+   * them on its device (Backend.checkIndices, one small kernel) and reports a bad one
+   * at the next read; null where the kernel the indices go to checks and reports them
+   * itself (gather, scatterAdd, the fused softmaxCrossEntropy), so nothing extra runs.
+   */
+  readonly deviceCheck: string | null;
+}
+
 /**
  * Throws `error(value, position)` for the first value of `t` outside [0, size) (other
- * than `ignore`, where given). Looks at `t`'s own values only when its bounds do not
- * already prove every value in range: read synchronously where the backend can, else
- * recomputed on the host where it knows them; else checks nothing ('unknown').
+ * than `options.ignore`, where given). Looks at `t`'s own values only when its bounds do
+ * not already prove every value in range: read synchronously where the backend can, else
+ * recomputed on the host where it knows them; else ('unknown') leaves the check to the
+ * device (`options.deviceCheck`).
  */
-export function checkIndexRange(t: Tensor, size: number, error: (value: number, at: number) => Error, ignore?: number): IndexCheck {
+export function checkIndexRange(t: Tensor, size: number, error: (value: number, at: number) => Error, options: IndexRangeOptions): IndexCheck {
+  const { ignore } = options;
   const b = valueBounds(t);
-  if (b === null) return t.size === 0 ? 'valid' : 'unknown';
+  if (b === null) return t.size === 0 ? 'valid' : checkOnDevice(t, size, options);
   const mayIgnore = ignore !== undefined && ignore >= b[0] && ignore <= b[1];
   if (b[0] >= 0 && b[1] < size && !mayIgnore) return 'valid';
   const v = t.storage.backend.readSync ? t.dataSync() : hostValues(storageView(t));
-  if (v === null) return 'unknown';
+  if (v === null) return checkOnDevice(t, size, options);
   let ignored = false;
   for (let i = 0; i < v.length; i++) {
     if (v[i] === ignore) ignored = true;
     else if (!(v[i] >= 0 && v[i] < size)) throw error(v[i], i);
   }
   return ignored ? 'ignored' : 'valid';
+}
+
+/** Asks the backend to check values the host does not know (see IndexRangeOptions.deviceCheck). */
+function checkOnDevice(t: Tensor, size: number, options: IndexRangeOptions): IndexCheck {
+  const backend = t.storage.backend;
+  if (options.deviceCheck !== null && backend.checkIndices) backend.checkIndices(t.view(), size, options.deviceCheck, options.ignore);
+  return 'unknown';
 }

@@ -6,6 +6,6 @@ export * from './shape';
 export * from './nn';
 export * from './softmax-ce';
 export { toNested, type NestedArray } from './nested';
-export { valueBounds, checkIndexRange } from './index-range';
+export { valueBounds, checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
 export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, runElementwise, broadcastView } from './internal';
 export { runElementwiseGroups, type TensorGroup } from './elementwise-groups';

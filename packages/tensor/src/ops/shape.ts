@@ -269,10 +269,13 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 
 /**
  * Checks index ranges where they are known without waiting for the device (index-range.ts):
- * always on the CPU, on a GPU for indices made from host data or from such indices.
+ * always on the CPU, on a GPU for indices made from host data or from such indices. The
+ * gather and scatterAdd kernels check the others themselves (the Backend contract).
  */
 function checkIndices(op: string, indices: Tensor, dim: number): IndexCheck {
-  return checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`));
+  return checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`), {
+    deviceCheck: null,
+  });
 }
 
 /** The adjoint of gather: zeros of `shape` with `updates` added at `indices` along `axis`. */
@@ -289,9 +292,22 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape
   );
 }
 
-/** One-hot float32 encoding of int32 class indices: shape indices.shape + [depth]. */
+/**
+ * One-hot float32 encoding of int32 class indices: shape indices.shape + [depth]. An index
+ * outside [0, depth) throws an ArgumentError naming it; one computed on a device that cannot
+ * read synchronously is checked there, and the next read from it rejects naming oneHot
+ * (index-range.ts), where the `eq` alone would silently give it a zero row.
+ */
 export function oneHot(indices: Tensor, depth: number): Tensor {
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}`);
   if (!Number.isInteger(depth) || depth <= 0) throw new ArgumentError(`oneHot: depth must be a positive integer, got ${depth}`);
+  checkIndexRange(indices, depth, (v, i) => new ArgumentError(`oneHot: index ${v} at position ${i} is out of range for depth ${depth} (expected 0 to ${depth - 1})`), {
+    deviceCheck: 'oneHot',
+  });
+  return oneHotUnchecked(indices, depth);
+}
+
+/** oneHot without the range check, for callers that checked the indices themselves (a bad one gives a zero row). */
+export function oneHotUnchecked(indices: Tensor, depth: number): Tensor {
   return tidy(() => cast(eq(unsqueeze(indices, -1), arange(0, depth, 1, 'int32', { backend: indices.backend })), 'float32'));
 }

@@ -7,7 +7,7 @@ import { cast, mul, neg, sub, where } from './elementwise';
 import { checkIndexRange } from './index-range';
 import { logSoftmax, softmax } from './nn';
 import { sum } from './reduce';
-import { oneHot, unsqueeze } from './shape';
+import { oneHotUnchecked, unsqueeze } from './shape';
 
 /**
  * Fused softmax cross-entropy: one kernel forward and one backward where the
@@ -40,12 +40,17 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
 /**
  * Class indices outside [0, C) throw wherever they are known without waiting for the
  * device (index-range.ts): on the CPU always; on a GPU for labels made from host data,
- * slices of them and batches gathered from them. Labels computed on a GPU reach the
- * kernel unchecked: it gives NaN for a bad one's row and the backend reports it when a
- * result is next read (the Backend contract).
+ * slices of them and batches gathered from them. Labels computed on a GPU are checked
+ * there: by the fused kernel, which gives NaN for a bad one's row, or, for the composed
+ * fallback (whose one-hot `eq` would give the row a zero loss), by the backend's
+ * checkIndices; the backend reports a bad one when a result is next read (the Backend
+ * contract).
  */
 function checkRange(op: string, labels: Tensor, classes: number): void {
-  checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`));
+  const fused = labels.backend.softmaxCrossEntropy !== undefined;
+  checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`), {
+    deviceCheck: fused ? null : op,
+  });
 }
 
 /** Runs a composed fallback inside a dispatch without recording its parts (the op itself is recorded). */
@@ -58,9 +63,12 @@ function unrecorded(fn: () => Tensor): Tensor {
   }
 }
 
-/** The per-class target rows: one-hot for indices (0/1 float32), else the labels themselves. */
+/**
+ * The per-class target rows: one-hot for indices (0/1 float32), else the labels themselves.
+ * The forward op checked index labels; the gradient does not check them again.
+ */
 function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
-  return sparse ? oneHot(labels, classes) : labels;
+  return sparse ? oneHotUnchecked(labels, classes) : labels;
 }
 
 /**
@@ -69,9 +77,9 @@ function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
  * Computed as logSumExp(x) − x[label] (or Σ_c t_c·(logSumExp(x) − x_c)), so
  * large logits do not overflow. Index labels outside [0, C) throw an
  * ArgumentError naming the label, except labels computed on a device that
- * cannot read synchronously (see checkRange): those give NaN for their row,
- * and the next read from that device rejects with an ArgumentError naming
- * softmaxCrossEntropy and the range.
+ * cannot read synchronously (see checkRange): the next read from that device
+ * rejects with an ArgumentError naming softmaxCrossEntropy and the range
+ * (the fused kernel gives NaN for such a row).
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const op = 'softmaxCrossEntropy';
@@ -84,7 +92,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
     return unrecorded(() => {
       const logp = logSoftmax(logits, -1);
       // where, not mul: a −Infinity log-probability of a class with zero weight must not make 0·∞ = NaN for index labels.
-      const picked = sparse ? where(cast(oneHot(labels, logits.shape[1]), 'bool'), logp, 0) : mul(labels, logp);
+      const picked = sparse ? where(cast(oneHotUnchecked(labels, logits.shape[1]), 'bool'), logp, 0) : mul(labels, logp);
       return neg(sum(picked, -1));
     });
   });

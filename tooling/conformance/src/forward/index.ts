@@ -26,7 +26,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerReductions();
     registerLinalg();
     registerShape();
-    registerMovement();
+    registerMovement(ctx.sync);
     registerNetwork();
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCreation();

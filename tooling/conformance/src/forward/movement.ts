@@ -1,7 +1,7 @@
 import * as T from '@tsdl/tensor';
 import type { DType } from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, type Input, type Layout, expectRef, expectTensor, fmt, input, registerCases, seededFor, sharesStorage } from './harness';
+import { type Case, type Input, type Layout, afterReadRejects, expectRef, expectTensor, fmt, input, registerCases, seededFor, sharesStorage } from './harness';
 import { type Ref, gatherBy, ravel, sizeOf, unravel } from './reference';
 
 /**
@@ -211,7 +211,7 @@ const SCATTER: readonly { shape: readonly number[]; ind: readonly number[]; axis
   { shape: [3, 2], ind: [0], axis: 0 },
 ];
 
-function indexCases(): Case[] {
+function indexCases(sync: boolean): Case[] {
   const cases: Case[] = GATHER.map((c, k) => ({
     name: `gather ${c.dtype ?? 'float32'} ${fmt(c.x)} ${c.lx ?? ''} by int32 ${fmt(c.ind)} ${c.li ?? ''} on axis ${c.axis}`,
     run: () => {
@@ -280,8 +280,27 @@ function indexCases(): Case[] {
       expect(() => T.gather(x, T.tensor(new Int32Array([3])))).toThrow(/gather.*3.*out of range/);
       expect(() => T.gather(x, T.tensor(new Int32Array([-1])))).toThrow(T.ArgumentError);
       expect(() => T.scatterAdd(T.zeros([1, 2]), T.tensor(new Int32Array([5])), 0, [3, 2])).toThrow(T.ArgumentError);
+      expect(() => T.oneHot(T.tensor(new Int32Array([0, 3])), 3)).toThrow(/^oneHot: index 3 at position 1 is out of range for depth 3 \(expected 0 to 2\)/);
+      expect(() => T.oneHot(T.tensor(new Int32Array([-1])), 3)).toThrow(T.ArgumentError);
     },
   });
+  if (!sync) {
+    // oneHot is an elementwise eq, which would give a zero row for a bad index: indices
+    // computed on the device, whose range the host does not know, are checked there
+    // (Backend.checkIndices) and reported by the next read (the contract in backend.ts).
+    cases.push({
+      name: 'oneHot, an index computed on the device out of range: the read rejects with an ArgumentError naming the op; the row is zero',
+      run: () => {
+        const computed = T.add(T.tensor(new Int32Array([0, 1])), T.tensor(new Int32Array([0, 2])));
+        const rows = T.oneHot(computed, 3);
+        afterReadRejects(rows, (e) => {
+          expect(e).toBeInstanceOf(T.ArgumentError);
+          expect((e as Error).message).toMatch(/^oneHot: .*\[0, 3\).*: 3\b/);
+        });
+        expectTensor(rows, [2, 3], 'float32', [1, 0, 0, 0, 0, 0]);
+      },
+    });
+  }
   return cases;
 }
 
@@ -307,9 +326,9 @@ function copyCases(): Case[] {
   return cases;
 }
 
-export function registerMovement(): void {
+export function registerMovement(sync: boolean): void {
   registerCases('concat and stack', concatCases());
   registerCases('pad and tile', padTileCases());
-  registerCases('gather, scatterAdd, oneHot', indexCases());
+  registerCases('gather, scatterAdd, oneHot', indexCases(sync));
   registerCases('contiguous and clone', copyCases());
 }

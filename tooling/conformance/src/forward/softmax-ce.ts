@@ -224,6 +224,22 @@ function errorCases(sync: boolean): Case[] {
         },
       },
       {
+        // The composed fallback picks each row's term with a one-hot eq, which gives a bad
+        // label a zero term and no NaN: the backend checks the labels (Backend.checkIndices).
+        name: 'softmaxCrossEntropy without the fused kernels, a class index computed on the device out of range: the read rejects with an ArgumentError naming the op',
+        run: () => {
+          const b = x().backend as unknown as Record<string, unknown>;
+          b.softmaxCrossEntropy = undefined;
+          try {
+            const loss = T.softmaxCrossEntropy(x(), deviceLabels());
+            afterReadRejects(loss, rejectsNaming('softmaxCrossEntropy'));
+            expectTensor(loss, [2], 'float32', [Math.log(3), 0]);
+          } finally {
+            delete b.softmaxCrossEntropy;
+          }
+        },
+      },
+      {
         name: 'softmaxCrossEntropyGrad, a class index computed on the device out of range: the read rejects with an ArgumentError naming the op; the row is NaN',
         run: () => {
           const dx = T.softmaxCrossEntropyGrad(x(), deviceLabels(), T.ones([2]));
