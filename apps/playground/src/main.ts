@@ -325,6 +325,12 @@ worker.onerror = (e) => {
   setStatus('error', 'The worker stopped.');
 };
 
+// With ?debug in the URL, window.playgroundDebug.loseDevice() makes the worker destroy its GPU
+// device mid-run, to exercise the fallback to the CPU (the end-to-end test uses it).
+if (new URL(location.href).searchParams.has('debug')) {
+  (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug = { loseDevice: () => send({ type: 'lose-device' }) };
+}
+
 send({ type: 'backend', choice: backendChoice() });
 send({ type: 'load-data', baseUrl: new URL('mnist/', location.href).href });
 refreshButtons();

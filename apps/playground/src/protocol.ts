@@ -42,7 +42,9 @@ export type ToWorker =
   | { type: 'stop' }
   | { type: 'predict'; id: number; pixels: Float32Array }
   | { type: 'save' }
-  | { type: 'load-model'; model: SavedModel; validationImages: number };
+  | { type: 'load-model'; model: SavedModel; validationImages: number }
+  /** Destroys the GPU device in use, as a driver reset would: a testing aid, sent only by `playgroundDebug` (?debug). */
+  | { type: 'lose-device' };
 
 export type FromWorker =
   /** Which backend runs, and why it is not the one asked for (`fallback`). */

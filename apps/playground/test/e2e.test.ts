@@ -49,7 +49,7 @@ afterAll(async () => {
 // ---- helpers ----------------------------------------------------------------------------------
 
 /** Opens the app and waits until MNIST is downloaded; records every text the download line showed. */
-async function openApp(context: BrowserContext): Promise<Page> {
+async function openApp(context: BrowserContext, query = ''): Promise<Page> {
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -60,7 +60,7 @@ async function openApp(context: BrowserContext): Promise<Page> {
       new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
     });
   });
-  await page.goto(server.url);
+  await page.goto(server.url + query);
   await page.waitForSelector('#status[data-state=ready]', { timeout: 30_000 });
   expect(problems).toEqual([]);
   return page;
@@ -317,6 +317,28 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await drawWithMouse(gpuPage, SEVEN);
     const p = await settledProbabilities(gpuPage, before);
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    await gpuPage.close();
+  });
+
+  it('switches to the CPU when the GPU device is lost mid-training, says so, and trains there', async () => {
+    const gpuPage = await openApp(context, '?debug');
+    if ((await chooseBackend(gpuPage, 'webgpu')) !== 'webgpu') {
+      console.warn(`device-loss fallback not tested: ${(await gpuPage.textContent('#notice')) ?? ''}`);
+      expect(process.env.CI ? 'no WebGPU under CI' : 'ok').toBe('ok');
+      return;
+    }
+    // A run long enough that the loss lands mid-training, sent once the first batches are in.
+    await gpuPage.fill('#train-images', '4000');
+    await gpuPage.fill('#epochs', '3');
+    await gpuPage.fill('#batch-size', '32');
+    await gpuPage.click('#train');
+    await gpuPage.waitForFunction(() => (document.getElementById('train-progress') as HTMLProgressElement).value > 0, undefined, { timeout: 60_000 });
+    await gpuPage.evaluate(() => (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug.loseDevice());
+    await gpuPage.waitForSelector('#status[data-state=error]', { timeout: 60_000 });
+    expect(await gpuPage.textContent('#error-text')).toMatch(/The GPU stopped working \(its device was lost.*\)\. The playground switched to the CPU; press Train to start again\./);
+    await gpuPage.waitForSelector('#backend-status[data-backend=cpu]', { timeout: 30_000 });
+    const epochs = await train(gpuPage, { images: 256, epochs: 2, batch: 64, validation: 200 });
+    expect(epochs[1].loss).toBeLessThan(epochs[0].loss);
     await gpuPage.close();
   });
 });

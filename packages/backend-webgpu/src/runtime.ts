@@ -48,6 +48,12 @@ const PARAM_ALIGN = 256;
 const ARENA_BYTES = 1 << 18;
 /** A batch is submitted after this many dispatches even if nothing reads, to keep the GPU fed. */
 const MAX_BATCH = 256;
+/**
+ * How long a failed read waits to learn whether the device was lost (only failed reads wait):
+ * in Chromium, `lost` settled 1–194 ms after a destroy() had already failed the read's mapping
+ * (Dawn in Node: 5 ms).
+ */
+const LOSS_WAIT_MS = 1000;
 /** Cached bind groups kept before the cache is emptied (entries for destroyed buffers are never hit again). */
 const MAX_BIND_GROUPS = 4096;
 
@@ -313,9 +319,12 @@ export class Runtime {
       await staging.mapAsync(MapMode.READ);
     } catch (e) {
       staging.destroy();
+      // Wait briefly for the cause, so the read reports it rather than the symptom: a lost device
+      // (a destroyed device fails the mapping before its `lost` promise settles; the handler that
+      // sets this.lost was attached first, so it has run when this race sees the loss) or a queued
+      // uncapturederror.
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, LOSS_WAIT_MS))]);
       if (this.lost) throw this.lost;
-      // Let a queued uncapturederror arrive, so the read reports the cause rather than the symptom.
-      await new Promise((r) => setTimeout(r, 0));
       this.check(op);
       throw new BackendError(`webgpu: ${op}: reading a buffer back failed (${(e as Error).message})`);
     }

@@ -124,6 +124,15 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
     await expect(own.read(x)).rejects.toThrow(/device was lost \(the backend was disposed\)/);
   });
 
+  it('rejects a read in flight when the device is lost with DeviceLostError, not the failed mapping', async () => {
+    const own = await webgpu({ name: 'webgpu-lost-in-flight' });
+    const x = own.write(new Float32Array(1 << 18).fill(1), 'float32');
+    const reading = own.read(x);
+    own.device.destroy(); // as a driver reset would, outside the backend
+    await expect(reading).rejects.toThrow(DeviceLostError);
+    await expect(reading).rejects.toThrow(/device was lost \(destroyed/);
+  });
+
   it('says what to install when there is no adapter', () => {
     const msg = noAdapterMessage();
     expect(msg).toMatch(/apt-get install -y libvulkan1/);

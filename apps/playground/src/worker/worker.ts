@@ -216,5 +216,10 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       return;
     case 'load-model':
       return exclusive('loading the model', () => loadModel(msg.model, msg.validationImages));
+    case 'lose-device':
+      // Not queued: it lands mid-training, where a real device loss would, and the job's own
+      // error handling switches to the CPU.
+      if (backend?.name === 'webgpu') (backend.backend as { device?: GPUDevice }).device?.destroy();
+      return;
   }
 };
