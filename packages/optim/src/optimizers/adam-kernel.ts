@@ -1,4 +1,5 @@
 import { E, type Expr } from '@tsdl/tensor';
+import { flushSubnormal } from './flush';
 
 /**
  * The fused Adam / AdamW update: one kernel computes the new parameter and
@@ -19,8 +20,9 @@ import { E, type Expr } from '@tsdl/tensor';
 export function adamExprs(amsgrad: boolean, decoupled: boolean, decay = true): Expr[] {
   const p = E.in(0);
   const g = decoupled || !decay ? E.in(1) : E.add(E.in(1), E.mul(E.s(8), p));
-  const m = E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), g));
-  const v = E.add(E.mul(E.s(3), E.in(3)), E.mul(E.s(4), E.mul(g, g)));
+  // The moments are stored flushed (flush.ts): they decay through float32's subnormal range.
+  const m = flushSubnormal(E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), g)));
+  const v = flushSubnormal(E.add(E.mul(E.s(3), E.in(3)), E.mul(E.s(4), E.mul(g, g))));
   const vmax = amsgrad ? E.b('max', E.in(4), v) : v;
   const denom = E.add(E.mul(E.u('sqrt', vmax), E.s(7)), E.s(5));
   const p0 = decoupled && decay ? E.mul(p, E.s(8)) : p;

@@ -1,5 +1,6 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
+import { flushSubnormal } from './flush';
 import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { boolean, nonNegative, unitInterval } from '../validate';
 
@@ -28,12 +29,13 @@ export type RMSpropOptions = Partial<RMSpropHyper>;
 function rmspropExprs(centered: boolean, momentum: boolean): Expr[] {
   const p = E.in(0);
   const g = E.add(E.in(1), E.mul(E.s(4), p));
-  const v = E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), E.mul(g, g)));
+  // The running averages are stored flushed (flush.ts): they decay through float32's subnormal range.
+  const v = flushSubnormal(E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), E.mul(g, g))));
   let next = 3;
   const outs: Expr[] = [v];
   let variance = v;
   if (centered) {
-    const ga = E.add(E.mul(E.s(1), E.in(next++)), E.mul(E.s(2), g));
+    const ga = flushSubnormal(E.add(E.mul(E.s(1), E.in(next++)), E.mul(E.s(2), g)));
     outs.push(ga);
     // Clamped at 0 so float rounding cannot give sqrt of a tiny negative number.
     variance = E.b('max', E.sub(v, E.mul(ga, ga)), E.c(0));
@@ -41,7 +43,7 @@ function rmspropExprs(centered: boolean, momentum: boolean): Expr[] {
   const avg = E.add(E.u('sqrt', variance), E.s(3));
   let param: Expr;
   if (momentum) {
-    const buf = E.add(E.mul(E.s(5), E.in(next++)), E.div(g, avg));
+    const buf = flushSubnormal(E.add(E.mul(E.s(5), E.in(next++)), E.div(g, avg)));
     outs.push(buf);
     param = E.sub(p, E.mul(E.s(0), buf));
   } else {

@@ -1,5 +1,6 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
+import { flushSubnormal } from './flush';
 import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { argumentError, boolean, closedUnit, nonNegative } from '../validate';
 
@@ -22,7 +23,8 @@ export type SGDOptions = Partial<SGDHyper>;
 const P = E.in(0);
 const G = E.add(E.in(1), E.mul(E.s(1), P)); // g + λθ
 const LR = E.s(0);
-const BUF = E.add(E.mul(E.s(3), E.in(2)), E.mul(E.s(4), G)); // μb + (1 − τ)g
+// μb + (1 − τ)g, stored flushed (flush.ts): where g is 0 it decays through float32's subnormal range.
+const BUF = flushSubnormal(E.add(E.mul(E.s(3), E.in(2)), E.mul(E.s(4), G)));
 
 const PLAIN: Expr[] = [E.sub(P, E.mul(LR, G))];
 const MOMENTUM: Expr[] = [E.sub(P, E.mul(LR, BUF)), BUF];
