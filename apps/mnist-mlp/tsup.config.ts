@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts'],
+  // model.ts is also an entry: the playground and the bench import the model from it.
+  entry: ['src/main.ts', 'src/model.ts'],
   format: ['esm'],
   clean: true,
   target: 'node20',

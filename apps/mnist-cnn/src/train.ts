@@ -1,6 +1,7 @@
 import { loadMnist } from '@tsdl/data-mnist';
-import { Conv2D, Dense, Flatten, type History, LambdaCallback, MaxPooling2D, Sequential } from '@tsdl/keras';
+import { type History, LambdaCallback } from '@tsdl/keras';
 import { dispose, seed as seedAll } from '@tsdl/tensor';
+import { buildCnn } from './model';
 
 export interface CnnOptions {
   epochs: number;
@@ -18,19 +19,6 @@ export interface CnnResult {
   test: Record<string, number>;
   epochSeconds: number[];
   trainImages: number;
-}
-
-/** The Keras "simple MNIST convnet" layers: two conv/pool stages, then a dense classifier. */
-export function buildCnn(): Sequential {
-  return new Sequential([
-    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Flatten(),
-    new Dense({ units: 128, activation: 'relu' }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ]);
 }
 
 /** Trains the convnet on real MNIST and evaluates it on the test set. */

@@ -1,7 +1,8 @@
 import { memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '@tsdl/app-cli';
-import { buildCnn, trainMnistCnn } from '../src/train';
+import { buildCnn } from '../src/model';
+import { trainMnistCnn } from '../src/train';
 
 describe('mnist-cnn', () => {
   it('builds the Keras convnet: 225,034 parameters, (None, 10) output', async () => {

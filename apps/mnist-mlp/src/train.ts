@@ -1,6 +1,7 @@
 import { loadMnist } from '@tsdl/data-mnist';
-import { type Callback, Dense, Dropout, Flatten, type History, LambdaCallback, Sequential } from '@tsdl/keras';
+import { type Callback, type History, LambdaCallback } from '@tsdl/keras';
 import { seed as seedAll, dispose } from '@tsdl/tensor';
+import { buildMlp } from './model';
 
 export interface MlpOptions {
   epochs: number;
@@ -21,12 +22,7 @@ export interface MlpOptions {
 export async function trainMnistMlp(o: MlpOptions): Promise<{ history: History; test: Record<string, number>; epochSeconds: number[] }> {
   seedAll(o.seed);
   const { train, test } = await loadMnist({ limit: { train: o.limit, test: o.testLimit } });
-  const model = new Sequential([
-    new Flatten({ inputShape: [28, 28] }),
-    new Dense({ units: 128, activation: 'relu' }),
-    new Dropout({ rate: 0.2 }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ]);
+  const model = buildMlp();
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   if (o.verbose !== 0) model.summary();
   const epochSeconds: number[] = [];

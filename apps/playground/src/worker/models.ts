@@ -1,29 +1,15 @@
-import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, type Model, Sequential } from '@tsdl/keras';
+import { buildCnn } from '@tsdl/app-mnist-cnn/model';
+import { buildMlp } from '@tsdl/app-mnist-mlp/model';
+import type { Model, Sequential } from '@tsdl/keras';
 import type { ModelKind } from '../protocol';
 
 /**
- * The two models on offer, the same as the command-line examples: the MNIST
- * MLP of apps/mnist-mlp and the Keras convnet of apps/mnist-cnn. Both take
- * channels-last images [batch, 28, 28, 1], so the page sends one shape.
+ * The two models on offer, built by the command-line examples' own builders:
+ * the MNIST MLP of apps/mnist-mlp and the Keras convnet of apps/mnist-cnn.
+ * Both take channels-last images [batch, 28, 28, 1], so the page sends one shape.
  */
 export function buildModel(kind: ModelKind): Sequential {
-  if (kind === 'cnn') {
-    return new Sequential([
-      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 128, activation: 'relu' }),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ]);
-  }
-  return new Sequential([
-    new Flatten({ inputShape: [28, 28, 1] }),
-    new Dense({ units: 128, activation: 'relu' }),
-    new Dropout({ rate: 0.2 }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ]);
+  return kind === 'cnn' ? buildCnn() : buildMlp([28, 28, 1]);
 }
 
 export function countParameters(model: Model): number {
