@@ -101,6 +101,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
 /**
  * d softmaxCrossEntropy / d logits for the cotangent dy [N]:
  * (softmax(x)·Σ_c t_c − t)·dy (used by autograd; not itself differentiable).
+ * Index labels are range-checked as in softmaxCrossEntropy (through autograd the
+ * forward op has checked them, and the check finds their range remembered).
  */
 export function softmaxCrossEntropyGrad(logits: Tensor, labels: Tensor, dy: Tensor): Tensor {
   const op = 'softmaxCrossEntropyGrad';
@@ -108,6 +110,7 @@ export function softmaxCrossEntropyGrad(logits: Tensor, labels: Tensor, dy: Tens
   if (dy.dtype !== 'float32' || dy.rank !== 1 || dy.shape[0] !== logits.shape[0]) {
     throw new ShapeError(`${op}: dy must be float32 [${logits.shape[0]}], got ${dy.dtype} of shape ${fmtShape(dy.shape)}`);
   }
+  if (sparse) checkRange(op, labels, logits.shape[1]);
   return dispatch(op, [logits, labels, dy], { sparse }, (backend: Backend) => {
     if (backend.softmaxCrossEntropyGrad) {
       return wrap(backend, backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse), logits.shape, 'float32');

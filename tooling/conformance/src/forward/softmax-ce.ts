@@ -181,6 +181,10 @@ function errorCases(sync: boolean): Case[] {
     run: () => {
       expect(() => T.softmaxCrossEntropy(x(), T.tensor([0, 3], [2], 'int32'))).toThrow(/label 3 at row 1 is out of range for 3 classes/);
       expect(() => T.softmaxCrossEntropy(x(), T.tensor([-1, 0], [2], 'int32'))).toThrow(T.ArgumentError);
+      // The gradient called on its own checks too (it used to give the row NaN on the CPU).
+      expect(() => T.softmaxCrossEntropyGrad(x(), T.tensor([0, 3], [2], 'int32'), T.ones([2]))).toThrow(
+        /^softmaxCrossEntropyGrad: label 3 at row 1 is out of range for 3 classes/,
+      );
     },
   });
   cases.push({
