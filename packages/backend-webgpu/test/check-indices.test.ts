@@ -2,11 +2,12 @@ import '@tsdl/autograd';
 import { cpu } from '@tsdl/backend-cpu';
 import { Dense, Sequential, optimizers } from '@tsdl/keras';
 import { crossEntropy, nllLoss } from '@tsdl/nn';
-import { ArgumentError, type Backend, type Tensor, add, cast, gather, logSoftmax, oneHot, setBackend, tensor } from '@tsdl/tensor';
+import { type Backend, type Tensor, gather, logSoftmax, oneHot, setBackend } from '@tsdl/tensor';
 import { expectAllClose } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebGpuBackend } from '../src/index';
 import { acquireTestGpu, gpuAvailable } from './gpu';
+import { C, GOOD, BAD, TOL, floats, ints, logitsOn, castLabels, computedInts, values, expectReadRejects } from './labels';
 import { data } from './harness';
 
 /**
@@ -20,30 +21,7 @@ import { data } from './harness';
 
 const gpu = await acquireTestGpu();
 
-const N = 6;
-const C = 4;
-const LOGITS = data(N * C, 51, -3, 3);
-const GOOD = [0, 3, 1, 2, 2, 1];
-/** GOOD with a 7 (of 4 classes) at row 3. */
-const BAD = [0, 3, 1, 7, 2, 1];
-const TOL = { atol: 1e-6, rtol: 1e-5 };
-
-const floats = (b: Backend, values: readonly number[], shape = [values.length]): Tensor => tensor(Float32Array.from(values), shape, 'float32', { backend: b });
-const ints = (b: Backend, values: readonly number[]): Tensor => tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
-const logProbs = (b: Backend): Tensor => logSoftmax(floats(b, LOGITS, [N, C]), -1);
-/** int32 labels as Keras' fit makes them from float labels: a cast computed on the device, whose range the host does not know. */
-const castLabels = (b: Backend, values: readonly number[]): Tensor => cast(floats(b, values), 'int32');
-/** int32 indices computed on the device: values − 1 + 1. */
-const computedInts = (b: Backend, values: readonly number[]): Tensor => add(ints(b, values.map((v) => v - 1)), ints(b, values.map(() => 1)));
-
-const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data(), Number);
-
-/** The read of `t` rejects with an ArgumentError whose message holds `text`. */
-async function expectReadRejects(t: Tensor, text: string): Promise<void> {
-  const read = t.data();
-  await expect(read).rejects.toThrow(ArgumentError);
-  await expect(read).rejects.toThrow(text);
-}
+const logProbs = (b: Backend): Tensor => logSoftmax(logitsOn(b), -1);
 
 describe.runIf(gpuAvailable(gpu, it))('webgpu checkIndices: oneHot and nllLoss on indices computed on the device', () => {
   let g: WebGpuBackend;
@@ -85,7 +63,7 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu checkIndices: oneHot and nllLoss o
     expect(() => nllLoss(logProbs(c), castLabels(c, BAD))).toThrow('nllLoss: target 7 is out of range for 4 classes');
     // crossEntropy with class weights picks its terms the same way (not through the fused kernel).
     const weight = floats(g, [1, 2, 0.5, 1]);
-    await expectReadRejects(crossEntropy(floats(g, LOGITS, [N, C]), computedInts(g, BAD), { weight }), 'crossEntropy: an index outside [0, 4) other than -100 was found on the GPU: 7');
+    await expectReadRejects(crossEntropy(logitsOn(g), computedInts(g, BAD), { weight }), 'crossEntropy: an index outside [0, 4) other than -100 was found on the GPU: 7');
   });
 
   it('ignoreIndex targets pass and give the CPU values; another value outside the range does not', async () => {
@@ -116,7 +94,7 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu checkIndices: oneHot and nllLoss o
     expect(checkKernels(() => nllLoss(logProbs(g), labels))).toBe(0);
     expect(checkKernels(() => nllLoss(logProbs(g), gather(labels, ints(g, [5, 0, 3, 1, 2, 4]))))).toBe(0);
     // The fused cross-entropy kernel checks its labels itself.
-    expect(checkKernels(() => crossEntropy(floats(g, LOGITS, [N, C]), computed))).toBe(0);
+    expect(checkKernels(() => crossEntropy(logitsOn(g), computed))).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@ import { ArgumentError, type Backend, type Tensor, argmax, gather, slice, softma
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
+import { BAD, GOOD, ints, logitsOn } from './labels';
 import { data } from './harness';
 
 /**
@@ -15,17 +16,8 @@ import { data } from './harness';
 
 const gpu = await acquireTestGpu();
 
-const N = 6;
-const C = 4;
-const LOGITS = data(N * C, 31, -3, 3);
-const GOOD = [0, 3, 1, 2, 2, 1];
-/** A bad label (7 of 4 classes) at row 3. */
-const BAD = [0, 3, 1, 7, 2, 1];
 /** The order a shuffled epoch visits the rows in: row 3 comes fourth. */
 const ORDER = [5, 1, 0, 3, 2, 4];
-
-const ints = (b: Backend, values: readonly number[]): Tensor => tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
-const logitsOn = (b: Backend, rows = N): Tensor => tensor(Float32Array.from(LOGITS.slice(0, rows * C)), [rows, C], 'float32', { backend: b });
 
 describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
   let g: Backend;

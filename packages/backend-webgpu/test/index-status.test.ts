@@ -1,9 +1,10 @@
 import { gradients } from '@tsdl/autograd';
 import { cpu } from '@tsdl/backend-cpu';
-import { ArgumentError, type Backend, type Tensor, add, cast, gather, scatterAdd, softmaxCrossEntropy, sum, tensor } from '@tsdl/tensor';
+import { ArgumentError, type Backend, add, gather, scatterAdd, softmaxCrossEntropy, sum } from '@tsdl/tensor';
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
+import { C, GOOD, BAD, TOL, floats, ints, logitsOn, castLabels, computedInts, values, expectReadRejects } from './labels';
 import { data } from './harness';
 
 /**
@@ -16,31 +17,6 @@ import { data } from './harness';
  */
 
 const gpu = await acquireTestGpu();
-
-const N = 6;
-const C = 4;
-const LOGITS = data(N * C, 41, -3, 3);
-const GOOD = [0, 3, 1, 2, 2, 1];
-/** GOOD with a 7 (of 4 classes) at row 3. */
-const BAD = [0, 3, 1, 7, 2, 1];
-const TOL = { atol: 1e-6, rtol: 1e-5 };
-
-const floats = (b: Backend, values: readonly number[], shape = [values.length]): Tensor => tensor(Float32Array.from(values), shape, 'float32', { backend: b });
-const ints = (b: Backend, values: readonly number[]): Tensor => tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
-const logitsOn = (b: Backend): Tensor => floats(b, LOGITS, [N, C]);
-/** int32 labels as Keras' fit makes them from float labels: a cast computed on the device, whose range the host does not know. */
-const castLabels = (b: Backend, values: readonly number[]): Tensor => cast(floats(b, values), 'int32');
-/** int32 indices computed on the device: values − 1 + 1. */
-const computedInts = (b: Backend, values: readonly number[]): Tensor => add(ints(b, values.map((v) => v - 1)), ints(b, values.map(() => 1)));
-
-const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data(), Number);
-
-/** The read of `t` rejects with an ArgumentError whose message holds `text`. */
-async function expectReadRejects(t: Tensor, text: string): Promise<void> {
-  const read = t.data();
-  await expect(read).rejects.toThrow(ArgumentError);
-  await expect(read).rejects.toThrow(text);
-}
 
 describe.runIf(gpuAvailable(gpu, it))('webgpu index status: bad indices computed on the device', () => {
   let g: Backend;

@@ -8,23 +8,15 @@ import {
   detach,
   fmtShape,
   full,
-  runElementwise,
   runElementwiseGroups,
   shapesEqual,
   tidy,
   toBackend,
-  type DType,
   type Expr,
 } from '@tsdl/tensor';
 import { Batches, type PendingUpdate } from './batches';
 import type { FusedUpdate, Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
 import { argumentError, nonNegative } from './validate';
-
-/** ['float32', …] of each length, built once: the output dtypes of the fused updates. */
-const float32Lists: DType[][] = [];
-function float32s(n: number): readonly DType[] {
-  return (float32Lists[n] ??= new Array<DType>(n).fill('float32'));
-}
 
 function copyValue(v: HyperValue): HyperValue {
   return Array.isArray(v) ? [...v] : v;
@@ -313,7 +305,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
    * expression. `tag` must name this exact expression list.
    */
   protected fused(param: Tensor, tag: string, exprs: readonly Expr[], inputs: readonly Tensor[], scalars: readonly number[]): Tensor[] {
-    return runElementwise(param.backend, exprs, inputs, scalars, param.shape, float32s(exprs.length), `@tsdl/optim:${tag}`);
+    // One group: runElementwiseGroups runs it as one ordinary elementwise kernel.
+    return runElementwiseGroups(param.backend, exprs, [{ inputs, scalars, shape: param.shape }], `@tsdl/optim:${tag}`)[0];
   }
 
   /** Installs a parameter's new value (shared, not copied) and new state tensors (kept), disposing the old ones. */
