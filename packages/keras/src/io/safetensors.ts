@@ -1,4 +1,5 @@
 import { DataFormatError } from '@tsdl/tensor';
+import { type Json, JsonError, parseStrictJson } from './strict-json';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors), so
@@ -47,7 +48,8 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * the same weights always give the same bytes.
  */
 export function encodeSafetensors(tensors: Record<string, StTensor>, metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // No prototype, so a tensor named "__proto__" is a key like any other rather than a prototype assignment.
+  const header: Record<string, unknown> = Object.create(null);
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   const chunks: Uint8Array[] = [];
@@ -100,7 +102,7 @@ function convert(dtype: StDType, bytes: Uint8Array, n: number, name: string, sou
     for (let i = 0; i < n; i++) {
       const v = read(i);
       if (v > 2147483647 || v < -2147483648) {
-        throw new DataFormatError(`${source}: tensor '${name}' (${dtype}) holds ${v}, outside the int32 range tsdl stores`);
+        throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)} (${dtype}) holds ${v} at index ${i}, outside the int32 range tsdl stores`);
       }
       out[i] = v;
     }
@@ -140,8 +142,12 @@ function convert(dtype: StDType, bytes: Uint8Array, n: number, name: string, sou
       return toInt((i) => dv.getInt8(i));
     case 'U8':
       return toInt((i) => dv.getUint8(i));
-    case 'BOOL':
-      return Uint8Array.from(bytes.subarray(0, n), (b) => (b ? 1 : 0));
+    case 'BOOL': {
+      // Only 0 and 1 are booleans; any other byte is corruption, not a value to round to true.
+      const bad = bytes.findIndex((b) => b > 1);
+      if (bad >= 0) throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)} (BOOL) holds ${bytes[bad]} at index ${bad}; booleans are 0 or 1`);
+      return bytes.slice(0, n);
+    }
   }
 }
 
@@ -150,64 +156,134 @@ const STORED_AS: Record<StDType, StTensor['dtype']> = {
   I64: 'I32', I32: 'I32', I16: 'I32', I8: 'I32', U64: 'I32', U32: 'I32', U16: 'I32', U8: 'I32', BOOL: 'BOOL',
 };
 
+/** The reference reader's limit on the header; a larger length field is corruption, not a model. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** A tensor's entry once the header has been checked: nothing is read or allocated until every entry passes. */
+interface Entry {
+  name: string;
+  dtype: StDType;
+  shape: number[];
+  begin: number;
+  end: number;
+  count: number;
+}
+
+const isObject = (v: Json | undefined): v is { [key: string]: Json } => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isIndex = (v: Json | undefined): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** A JSON value for a message, cut short: headers come from outside and can be huge. */
+const show = (v: Json | undefined): string => {
+  const s = v === undefined ? 'missing' : JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+/** Checks one tensor's header entry against the buffer; throws a DataFormatError naming the tensor and the field. */
+function checkEntry(name: string, info: Json, bufferBytes: number, source: string): Entry {
+  const fail = (what: string): never => {
+    throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)}: ${what}`);
+  };
+  if (!isObject(info)) return fail(`its header entry must be an object with dtype, shape and data_offsets, got ${show(info)}`);
+  const { dtype, shape, data_offsets: offs } = info;
+  if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
+    return fail(`unknown dtype ${show(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
+  }
+  if (!Array.isArray(shape)) return fail(`shape must be an array of dimensions, got ${show(shape)}`);
+  shape.forEach((d, k) => {
+    if (!isIndex(d)) fail(`shape[${k}] is ${show(d)}, not a non-negative integer`);
+  });
+  if (!Array.isArray(offs) || offs.length !== 2) return fail(`data_offsets must be [begin, end], got ${show(offs)}`);
+  offs.forEach((o, k) => {
+    if (!isIndex(o)) fail(`data_offsets[${k}] is ${show(o)}, not a non-negative integer byte offset`);
+  });
+  const [begin, end] = offs as number[];
+  if (begin > end || end > bufferBytes) fail(`data_offsets [${begin},${end}] run outside the ${bufferBytes}-byte buffer`);
+  const dims = shape as number[];
+  const size = BYTES[dtype as StDType];
+  // Multiply with an early stop: a shape can claim 2^200 elements, past what a float64 counts exactly.
+  let count = dims.includes(0) ? 0 : 1;
+  for (const d of count ? dims : []) {
+    count *= d;
+    if (count * size > Number.MAX_SAFE_INTEGER) fail(`shape ${show(dims)} (${dtype}) needs more than 2^53 bytes, far more than the ${bufferBytes}-byte buffer`);
+  }
+  if (end - begin !== count * size) {
+    fail(`${dtype} of shape [${dims.join(',')}] needs ${count * size} bytes but its data_offsets [${begin},${end}] span ${end - begin}`);
+  }
+  return { name, dtype: dtype as StDType, shape: dims, begin, end, count };
+}
+
+function parseHeader(bytes: Uint8Array, n: number, source: string): { [key: string]: Json } {
+  let text: string;
+  let header: Json;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch (e) {
+    throw new DataFormatError(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  try {
+    header = parseStrictJson(text);
+  } catch (e) {
+    if (!(e instanceof JsonError)) throw e;
+    const dup = e.duplicate;
+    if (dup && dup.path.length === 0) throw new DataFormatError(`${source}: the header names tensor ${JSON.stringify(dup.key)} twice`);
+    if (dup) throw new DataFormatError(`${source}: the header entry ${JSON.stringify(dup.path[0])} has the key ${JSON.stringify(dup.key)} twice`);
+    throw new DataFormatError(`${source}: header is not valid UTF-8 JSON (${e.message})`);
+  }
+  if (!isObject(header)) throw new DataFormatError(`${source}: header must be a JSON object, got ${show(header)}`);
+  return header;
+}
+
+function readMetadata(info: Json, source: string): Record<string, string> {
+  const metadata: Record<string, string> = Object.create(null);
+  if (info === null) return metadata; // the reference reader's "no metadata"
+  if (!isObject(info)) throw new DataFormatError(`${source}: __metadata__ must be an object of strings, got ${show(info)}`);
+  for (const [k, v] of Object.entries(info)) {
+    if (typeof v !== 'string') throw new DataFormatError(`${source}: __metadata__ ${JSON.stringify(k)} must be a string, got ${show(v)}`);
+    metadata[k] = v;
+  }
+  return metadata;
+}
+
 /**
- * Parses a safetensors file. Every structural rule of the format is checked,
- * and a violation is a DataFormatError that names `source`.
+ * Parses a safetensors file. Every structural rule of the format is checked
+ * (header length, JSON, each entry's dtype, shape and offsets, and that the
+ * tensors tile the buffer) before any tensor is read or allocated, and a
+ * violation is a DataFormatError that names `source`, the tensor and the
+ * field. The returned maps have no prototype, so any name, "__proto__"
+ * included, is an ordinary tensor name.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
   tensors: Record<string, StTensor>;
   metadata: Record<string, string>;
 } {
   if (bytes.length < 8) throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for the 8-byte header length`);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (n > bytes.length - 8) {
-    throw new DataFormatError(`${source}: header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (length > BigInt(bytes.length - 8)) {
+    throw new DataFormatError(`${source}: header length ${length} runs past the end of the file (${bytes.length} bytes)`);
   }
-  let header: Record<string, any>;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    throw new DataFormatError(`${source}: header is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw new DataFormatError(`${source}: header must be a JSON object`);
-  }
+  const n = Number(length);
+  if (n > MAX_HEADER_BYTES) throw new DataFormatError(`${source}: header length ${n} is over the format's ${MAX_HEADER_BYTES}-byte limit`);
+  const header = parseHeader(bytes, n, source);
   const buffer = bytes.subarray(8 + n);
-  const metadata: Record<string, string> = {};
-  const tensors: Record<string, StTensor> = {};
-  const spans: [number, number, string][] = [];
+  let metadata: Record<string, string> = Object.create(null);
+  const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      for (const [k, v] of Object.entries(info ?? {})) {
-        if (typeof v !== 'string') throw new DataFormatError(`${source}: __metadata__.${k} must be a string`);
-        metadata[k] = v;
-      }
-      continue;
-    }
-    const { dtype, shape, data_offsets: offs } = info ?? {};
-    if (!(dtype in BYTES)) throw new DataFormatError(`${source}: tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
-      throw new DataFormatError(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
-    }
-    if (!Array.isArray(offs) || offs.length !== 2 || !(offs[0] <= offs[1]) || offs[1] > buffer.length) {
-      throw new DataFormatError(`${source}: tensor '${name}' has data_offsets ${JSON.stringify(offs)} outside the ${buffer.length}-byte buffer`);
-    }
-    const count = shape.reduce((a: number, b: number) => a * b, 1);
-    const dt = dtype as StDType;
-    if (offs[1] - offs[0] !== count * BYTES[dt]) {
-      throw new DataFormatError(
-        `${source}: tensor '${name}' (${dt}, shape [${shape.join(',')}]) needs ${count * BYTES[dt]} bytes but its offsets span ${offs[1] - offs[0]}`,
-      );
-    }
-    spans.push([offs[0], offs[1], name]);
-    tensors[name] = { dtype: STORED_AS[dt], shape, data: convert(dt, buffer.subarray(offs[0], offs[1]), count, name, source) };
+    if (name === '__metadata__') metadata = readMetadata(info, source);
+    else entries.push(checkEntry(name, info, buffer.length, source));
   }
-  spans.sort((a, b) => a[0] - b[0]);
+  // The tensors must tile the buffer: no holes, no overlaps, nothing left over.
+  const spans = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let end = 0;
-  for (const [b, e, name] of spans) {
-    if (b !== end) throw new DataFormatError(`${source}: tensor '${name}' starts at byte ${b}, leaving a hole or overlap at ${end}`);
-    end = e;
+  for (const e of spans) {
+    if (e.begin !== end) {
+      throw new DataFormatError(`${source}: tensor ${JSON.stringify(e.name)} starts at byte ${e.begin}, leaving a hole or overlap at ${end}`);
+    }
+    end = e.end;
   }
   if (end !== buffer.length) throw new DataFormatError(`${source}: ${buffer.length - end} bytes at the end of the buffer belong to no tensor`);
+  const tensors: Record<string, StTensor> = Object.create(null);
+  for (const e of entries) {
+    const data = convert(e.dtype, buffer.subarray(e.begin, e.end), e.count, e.name, source);
+    tensors[e.name] = { dtype: STORED_AS[e.dtype], shape: e.shape, data };
+  }
   return { tensors, metadata };
 }
