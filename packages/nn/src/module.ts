@@ -48,17 +48,23 @@ export abstract class Module {
   private readonly _modules = new Map<string, Module>();
   private _disposed = false;
 
-  /** The computation; call the module through `call` rather than this directly. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * The computation; call the module through `call` rather than this directly.
+   * Most modules take and return tensors; a recurrent layer, as in PyTorch,
+   * also takes its initial state and returns `[output, state]`, so the base
+   * signature is open and `call` returns what the subclass's forward returns.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...inputs: any[]): any;
 
   /** Runs `forward` (PyTorch's `module(x)`). */
-  call(...inputs: Parameters<this['forward']>): Tensor {
+  call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
     if (this._disposed) throw new DisposedError(`${this.constructor.name}: the module was disposed and cannot be called`);
-    return (this.forward as (...xs: Tensor[]) => Tensor)(...(inputs as Tensor[]));
+    return (this.forward as (...xs: unknown[]) => ReturnType<this['forward']>)(...inputs);
   }
 
   /** The module as a plain function, e.g. to pass to `valueAndGrad` or `Array.map`. */
-  asFunction(): (...inputs: Parameters<this['forward']>) => Tensor {
+  asFunction(): (...inputs: Parameters<this['forward']>) => ReturnType<this['forward']> {
     return (...inputs) => this.call(...inputs);
   }
 

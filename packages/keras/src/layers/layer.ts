@@ -1,9 +1,14 @@
 import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass } from '@tsdl/tensor';
 import { Module } from '@tsdl/nn';
 import { makeWeight } from '../initializers';
+import { quote } from '../names';
+import { checkWeightSize, optionalBool, sampleShape } from './options';
 
 /** A shape with the batch dimension (and any unknown one) as null, as Keras prints `(None, 784)`. */
 export type Shape = (number | null)[];
+
+/** The options every layer takes (beside its own). */
+export const LAYER_OPTIONS = ['name', 'inputShape', 'trainable'] as const;
 
 export interface LayerArgs {
   name?: string;
@@ -61,9 +66,18 @@ export abstract class Layer extends Module {
 
   constructor(args: LayerArgs = {}) {
     super();
-    this.name = args.name ?? uniqueName(snake(this.className));
-    this.inputShapeArg = args.inputShape;
-    this.trainableArg = args.trainable ?? true;
+    const name: unknown = args.name;
+    if (name !== undefined && name !== null && (typeof name !== 'string' || name === '')) {
+      throw new ArgumentError(`${this.className}: name must be a non-empty string, got ${quote(name)}`);
+    }
+    this.name = (name as string | undefined | null) ?? uniqueName(snake(this.className));
+    this.inputShapeArg = args.inputShape === undefined || args.inputShape === null ? undefined : sampleShape(this.className, 'inputShape', args.inputShape);
+    this.trainableArg = optionalBool(this.className, 'trainable', args.trainable, true);
+  }
+
+  /** The layer as error messages name it: 'conv2d_1 (Conv2D)'. */
+  protected get label(): string {
+    return `${this.name} (${this.className})`;
   }
 
   /** The Keras class name ('Dense', 'Conv2D' …), used in names, summaries and saved configs (stable under minification). */
@@ -94,6 +108,7 @@ export abstract class Layer extends Module {
 
   /** Creates a weight with a Keras initializer; non-trainable weights are buffers (no gradient). */
   protected addWeight(name: string, shape: number[], initializer: string, options: { trainable?: boolean; seed?: number } = {}): Tensor {
+    checkWeightSize(this.label, name, shape);
     const w = makeWeight(initializer, shape, options.seed);
     const trainable = (options.trainable ?? true) && this.trainableArg;
     const t = trainable ? this.registerParameter(name, w) : this.registerBuffer(name, w);
@@ -113,7 +128,7 @@ export abstract class Layer extends Module {
   }
 
   /** Runs the layer on a tensor, building its weights from the input's shape on first use. */
-  override call(...inputs: Parameters<this['forward']>): Tensor {
+  override call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
     const x: unknown = inputs[0];
     // Checked before building the shape: a built layer (every call after the first) allocates nothing here.
     if (!this.built && x instanceof TensorClass) this.ensureBuilt([null, ...x.shape.slice(1)]);
