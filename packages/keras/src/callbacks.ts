@@ -1,4 +1,5 @@
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
+import { checkOptions, describeValue } from './models/options';
 import type { Logs } from './progress';
 
 /**
@@ -30,14 +31,29 @@ export abstract class Callback {
   onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /**
+   * Not in Keras: called instead of onTrainEnd when fit ends with an error (a
+   * callback's, a step's, a device read's), so that a callback can free what
+   * it holds (EarlyStopping its copies of the best weights). fit then rethrows
+   * the error; an error from this hook is ignored, as the first one is the one
+   * to report.
+   */
+  onTrainAbort(_error: unknown): void | Promise<void> {}
 }
 
-export type CallbackHooks = Partial<Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd'>>;
+export type CallbackHooks = Partial<
+  Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd' | 'onTrainAbort'>
+>;
 
 /** A callback from plain hook functions: `new LambdaCallback({ onEpochEnd: (e, logs) => … })`. */
 export class LambdaCallback extends Callback {
   constructor(hooks: CallbackHooks) {
     super();
+    // A misspelt hook ('onEpochEnds') would otherwise never run, silently.
+    const names = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTrainAbort'] as const;
+    for (const [name, fn] of Object.entries(checkOptions('LambdaCallback', hooks, names))) {
+      if (fn !== undefined && typeof fn !== 'function') throw new ArgumentError(`LambdaCallback: ${name} must be a function, got ${describeValue(fn)}`);
+    }
     Object.assign(this, hooks);
   }
 }
@@ -86,6 +102,7 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
+    checkOptions('EarlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch']);
     this.options = {
       monitor: options.monitor ?? 'val_loss',
       minDelta: Math.abs(options.minDelta ?? 0),
@@ -127,6 +144,11 @@ export class EarlyStopping extends Callback {
 
   override onTrainEnd(): void {
     if (this.options.restoreBestWeights && this.bestWeights) this.model.setWeights(this.bestWeights);
+    this.clearBest();
+  }
+
+  /** An aborted fit keeps its last weights (Keras restores only at a normal end), and the copies are freed. */
+  override onTrainAbort(): void {
     this.clearBest();
   }
 
@@ -228,6 +250,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
+    checkOptions('ReduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr']);
     this.o = {
       monitor: options.monitor ?? 'val_loss',
       factor: options.factor ?? 0.1,
@@ -280,6 +303,7 @@ export class CSVLogger extends Callback {
 
   constructor(readonly path: string, private readonly options: { separator?: string; append?: boolean } = {}) {
     super();
+    checkOptions('CSVLogger', options, ['separator', 'append']);
   }
 
   override async onTrainBegin(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Backend, type Tensor, gather, slice, tensor } from '@tsdl/tensor';
+import { type Backend, type Tensor, gather, slice, tensor, tidy } from '@tsdl/tensor';
 
 /**
  * The batches of one epoch: rows [start, end) of the inputs and targets, as views in
@@ -15,11 +15,12 @@ export class EpochBatches {
   }
 
   take(x: Tensor, y: Tensor, start: number, end: number): [Tensor, Tensor] {
-    if (this.order === null) return [slice(x, [start], [end]), slice(y, [start], [end])];
-    const idx = slice(this.order, [start], [end]);
-    const rows: [Tensor, Tensor] = [gather(x, idx, 0), gather(y, idx, 0)];
-    idx.dispose();
-    return rows;
+    // tidy: if the second slice or gather throws, the first is freed (and always the indices' view).
+    return tidy(() => {
+      if (this.order === null) return [slice(x, [start], [end]), slice(y, [start], [end])];
+      const idx = slice(this.order, [start], [end]);
+      return [gather(x, idx, 0), gather(y, idx, 0)];
+    }) as [Tensor, Tensor];
   }
 
   dispose(): void {

@@ -1,42 +1,27 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
-import { ArgumentError, ShapeError, type Tensor, concat, dispose, fmtShape, randomPermutation, tidy } from '@tsdl/tensor';
-import { Callback, type TrainingModel } from '../callbacks';
+import { ArgumentError, ShapeError, Tensor, concat, dispose, fmtShape, getBackend, tidy } from '@tsdl/tensor';
+import type { Callback, TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import { type LossFn, type LossSpec, resolveLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
-import { EpochBatches } from './batches';
+import { type TensorLike, dataArg } from './data-args';
+import { EpochRunner } from './fit-epoch';
+import { type EvaluateArgs, type FitArgs, type PredictArgs, evaluateOptions, fitOptions, predictOptions } from './fit-options';
 import { InverseSeeds } from './inverse-seeds';
 import { RunningSums, readInterval } from './running-sums';
 import { type SummaryRow, formatSummary } from './summary';
+import { TrainingLock } from './training-lock';
+
+export type { EvaluateArgs, FitArgs, PredictArgs } from './fit-options';
+export type { TensorLike } from './data-args';
 
 export interface CompileArgs {
   optimizer: string | KerasOptimizer | { className: string; config?: Record<string, number | boolean> };
   loss: string | LossFn;
   metrics?: string[];
-}
-
-export interface FitArgs {
-  epochs?: number;
-  batchSize?: number;
-  /** Fraction of the samples (the last ones, before shuffling, as Keras) held out for validation. */
-  validationSplit?: number;
-  validationData?: [Tensor, Tensor];
-  shuffle?: boolean;
-  /** Seed of the per-epoch shuffles (epoch e uses seed + e). */
-  seed?: number;
-  callbacks?: Callback[];
-  /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
-  verbose?: 0 | 1 | 2;
-  initialEpoch?: number;
-  /**
-   * Batches between reads of the loss and metrics from the device: default 1
-   * on a backend with synchronous reads (the CPU), 20 otherwise (a GPU). On a
-   * GPU, onBatchEnd runs only at these reads (see the README, "Reads").
-   */
-  readEvery?: number;
 }
 
 /** What fit returns: per-epoch values of the loss, the metrics and their 'val_' counterparts. */
@@ -63,6 +48,17 @@ interface LogitsLayer {
   preActivation(x: Tensor): Tensor;
 }
 
+/** Tells each callback that fit failed; their own errors are dropped (the first error is the one to report). */
+async function abortCallbacks(callbacks: readonly Callback[], error: unknown): Promise<void> {
+  for (const cb of callbacks) {
+    try {
+      await cb.onTrainAbort(error);
+    } catch {
+      // Ignored: see above.
+    }
+  }
+}
+
 function hasLogits(l: Layer): l is Layer & LogitsLayer {
   return typeof (l as unknown as LogitsLayer).preActivation === 'function' && typeof (l as unknown as LogitsLayer).activation === 'string';
 }
@@ -75,6 +71,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
   stopTraining = false;
   optimizer: Optimizer<any> | null = null;
   private compiled: Compiled | null = null;
+  private readonly lock = new TrainingLock();
 
   /** The layers in execution order (no InputLayer). */
   abstract get layers(): Layer[];
@@ -158,15 +155,38 @@ export abstract class Model extends LayerBase implements TrainingModel {
     else this.requireCompiled('learningRate').optimizerSpec.config.learningRate = lr;
   }
 
-  // ---- shapes -------------------------------------------------------------------------------
+  // ---- data -------------------------------------------------------------------------------
 
-  private checkSamples(op: string, x: Tensor, y?: Tensor): void {
-    if (x.rank === 0) throw new ShapeError(`${this.name}.${op}: inputs need a batch dimension, got a scalar`);
-    if (y && y.shape[0] !== x.shape[0]) {
-      throw new ShapeError(`${this.name}.${op}: inputs ${fmtShape(x.shape)} and targets ${fmtShape(y.shape)} have different numbers of samples (${x.shape[0]} vs ${y.shape[0]})`);
+  /**
+   * x and y of `op` as tensors (arrays are made on x's backend, or the weights', pushed on
+   * `created` for the caller to dispose), checked: a batch dimension, the same number of
+   * samples, at least one (an empty dataset would give a NaN loss). Builds the model for x.
+   */
+  private samples(op: string, x: unknown, y: unknown, created: Tensor[], what: [string, string] = ['x', 'y']): [Tensor, Tensor | null] {
+    const who = `${this.name}.${op}`;
+    const backend = x instanceof Tensor ? x.backend : (this.parameters()[0]?.backend ?? getBackend());
+    const xs = dataArg(x, who, what[0], backend, created);
+    const ys = y === undefined && op === 'predict' ? null : dataArg(y, who, what[1], xs.backend, created);
+    const label = what[0] === 'x' ? '' : 'validation ';
+    if (xs.rank === 0) throw new ShapeError(`${who}: ${label}inputs need a batch dimension, got a scalar`);
+    if (ys && ys.shape[0] !== xs.shape[0]) {
+      throw new ShapeError(`${who}: ${label}inputs ${fmtShape(xs.shape)} and targets ${fmtShape(ys.shape)} have different numbers of samples (${xs.shape[0]} vs ${ys.shape[0]})`);
     }
-    this.ensureBuilt([null, ...x.shape.slice(1)]);
+    if (xs.shape[0] === 0) throw new ArgumentError(`${who}: ${what[0]} has 0 samples (shape ${fmtShape(xs.shape)}); ${op} needs at least one`);
+    this.ensureBuilt([null, ...xs.shape.slice(1)]);
     if (this.compiled && this.compiled.metrics.length !== this.compiled.metricArgs.length) this.resolveMetrics();
+    return [xs, ys];
+  }
+
+  /** Runs synchronous work in inference mode, then restores the mode: never across an await (see TrainingLock). */
+  private inference<T>(fn: () => T): T {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return fn();
+    } finally {
+      this.train(wasTraining);
+    }
   }
 
   // ---- one step ---------------------------------------------------------------------------
@@ -179,6 +199,16 @@ export abstract class Model extends LayerBase implements TrainingModel {
   private step(xb: Tensor, yb: Tensor, seeds: InverseSeeds): { lossSum: Tensor; metricSums: Tensor[] } {
     const c = this.requireCompiled('fit');
     const optimizer = this.ensureOptimizer();
+    try {
+      return this.stepTidy(c, optimizer, xb, yb, seeds);
+    } catch (e) {
+      // Gradients outlive tidy (as in PyTorch); a step that failed after backward must not keep them.
+      optimizer.zeroGrad();
+      throw e;
+    }
+  }
+
+  private stepTidy(c: Compiled, optimizer: Optimizer<any>, xb: Tensor, yb: Tensor, seeds: InverseSeeds): { lossSum: Tensor; metricSums: Tensor[] } {
     return tidy(() => {
       const fused = c.loss.fromLogits && this.outputLayer()?.activation === c.loss.fromLogits.activation ? c.loss.fromLogits : null;
       const loss = fused ?? c.loss;
@@ -206,169 +236,191 @@ export abstract class Model extends LayerBase implements TrainingModel {
   }
 
   /** Trains on one batch and returns its loss and metrics (Keras' train_on_batch). */
-  async trainOnBatch(x: Tensor, y: Tensor): Promise<Logs> {
-    this.checkSamples('trainOnBatch', x, y);
-    this.train();
-    const seeds = new InverseSeeds();
-    let sums: { lossSum: Tensor; metricSums: Tensor[] };
-    try {
-      sums = this.step(x, y, seeds);
-    } finally {
-      seeds.dispose();
-    }
-    const { lossSum, metricSums } = sums;
-    const m = x.shape[0];
-    const logs: Logs = { loss: (await lossSum.data())[0] / m };
+  async trainOnBatch(x: TensorLike, y: TensorLike): Promise<Logs> {
+    const who = `${this.name}.trainOnBatch`;
+    this.lock.refuseIfTraining(who);
     const c = this.requireCompiled('trainOnBatch');
-    for (let i = 0; i < metricSums.length; i++) logs[c.metrics[i].name] = (await metricSums[i].data())[0] / m;
-    dispose([lossSum, metricSums]);
-    return logs;
+    const created: Tensor[] = [];
+    try {
+      const [xs, ys] = this.samples('trainOnBatch', x, y, created) as [Tensor, Tensor];
+      if (this.lock.busy) {
+        await this.lock.idle();
+        this.lock.refuseIfTraining(who);
+      }
+      this.train();
+      const seeds = new InverseSeeds();
+      let sums: { lossSum: Tensor; metricSums: Tensor[] };
+      try {
+        sums = this.step(xs, ys, seeds);
+      } finally {
+        seeds.dispose();
+      }
+      try {
+        const m = xs.shape[0];
+        const logs: Logs = { loss: (await sums.lossSum.data())[0] / m };
+        for (let i = 0; i < sums.metricSums.length; i++) logs[c.metrics[i].name] = (await sums.metricSums[i].data())[0] / m;
+        return logs;
+      } finally {
+        dispose([sums.lossSum, sums.metricSums]);
+      }
+    } finally {
+      dispose(created);
+    }
   }
 
   // ---- fit -----------------------------------------------------------------------------------
 
-  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains for `epochs` epochs. x and y are tensors, nested arrays or TypedArrays. One
+   * fit at a time per model: a second one (or a trainOnBatch) while it runs is an
+   * ArgumentError; evaluate and predict may run meanwhile (see TrainingLock). On an
+   * error (a callback's included) everything fit allocated is freed, callbacks get
+   * onTrainAbort instead of onTrainEnd, and the error propagates.
+   */
+  async fit(x: TensorLike, y: TensorLike, args?: FitArgs): Promise<History> {
+    const who = `${this.name}.fit`;
+    const o = fitOptions(who, args);
     const c = this.requireCompiled('fit');
-    this.checkSamples('fit', x, y);
-    const epochs = args.epochs ?? 1;
-    const batchSize = args.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ArgumentError(`${this.name}.fit: batchSize must be a positive integer, got ${batchSize}`);
-    const split = args.validationSplit ?? 0;
-    if (!(split >= 0 && split < 1)) throw new ArgumentError(`${this.name}.fit: validationSplit must be in [0, 1), got ${split}`);
-    const n = x.shape[0];
-    const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
-    const xTrain = nTrain === n ? x : x.slice([0], [nTrain]);
-    const yTrain = nTrain === n ? y : y.slice([0], [nTrain]);
-    const val: [Tensor, Tensor] | null = args.validationData ?? (nTrain < n ? [x.slice([nTrain]), y.slice([nTrain])] : null);
-    const steps = Math.ceil(nTrain / batchSize);
-    const callbacks = args.callbacks ?? [];
-    const progress = progressFor(args.verbose ?? 1);
-    // Reading the running sums makes the host wait for the device. With
-    // synchronous reads (CPU) that is a copy: batch logs are read every batch
-    // for callbacks that want them, and for a live bar at most every 100 ms.
-    // Otherwise (GPU) they are read every `interval` batches and at the end of
-    // the epoch, wanted or not: the read also keeps the host from queuing an
-    // epoch of work ahead of the device. onBatchEnd runs at those reads.
-    const interval = readInterval(x.backend, args.readEvery, `${this.name}.fit`);
-    const callbacksWantBatchLogs = callbacks.some((cb) => cb.onBatchEnd !== Callback.prototype.onBatchEnd);
-    let lastRead = 0;
-    const history = new History();
+    const release = this.lock.acquire(who);
+    const created: Tensor[] = [];
     const seeds = new InverseSeeds();
-    let batches: EpochBatches | null = null;
-    this.ensureOptimizer();
-    this.stopTraining = false;
-    for (const cb of callbacks) cb.setModel(this);
-    for (const cb of callbacks) await cb.onTrainBegin();
+    let started = false;
     try {
-      for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
-        for (const cb of callbacks) await cb.onEpochBegin(epoch);
-        await progress?.epochBegin(epoch, epochs, steps);
-        this.train();
-        batches = new EpochBatches(xTrain.backend, args.shuffle === false ? null : randomPermutation(nTrain, (args.seed ?? 0) + epoch));
-        const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
-        let logs: Logs | null = null;
-        for (let s = 0; s < steps && !this.stopTraining; s++) {
-          for (const cb of callbacks) await cb.onBatchBegin(s);
-          const start = s * batchSize;
-          const end = Math.min(start + batchSize, nTrain);
-          const [xb, yb] = batches.take(xTrain, yTrain, start, end);
-          const { lossSum, metricSums } = this.step(xb, yb, seeds);
-          sums.add([lossSum, ...metricSums], end - start);
-          dispose([xb, yb, lossSum, metricSums]);
-          const last = s === steps - 1;
-          let readNow: boolean;
-          if (interval === 1) {
-            const now = performance.now();
-            readNow = callbacksWantBatchLogs || (progress?.wantsBatchLogs === true && (now - lastRead > 100 || last));
-            if (readNow) lastRead = now;
-          } else {
-            readNow = (s + 1) % interval === 0 || last;
-          }
-          if (readNow) {
-            logs = await sums.read();
-            progress?.batchEnd(s, logs);
-            if (interval === 1 || callbacksWantBatchLogs) for (const cb of callbacks) await cb.onBatchEnd(s, logs);
-          } else if (interval > 1) {
-            // Between reads the bar still advances, showing the last values read.
-            progress?.batchEnd(s, logs ?? {});
-          }
+      const [xs, ys] = this.samples('fit', x, y, created) as [Tensor, Tensor];
+      const n = xs.shape[0];
+      let val: [Tensor, Tensor] | null = null;
+      let nTrain = n;
+      if (o.validationData) {
+        val = this.samples('fit', o.validationData[0], o.validationData[1], created, ['validationData[0]', 'validationData[1]']) as [Tensor, Tensor];
+      } else if (o.validationSplit > 0) {
+        // As Keras: the last samples, and both parts non-empty.
+        nTrain = Math.floor(n * (1 - o.validationSplit));
+        if (nTrain === 0 || nTrain === n) {
+          throw new ArgumentError(`${who}: validationSplit ${o.validationSplit} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
         }
-        batches.dispose();
-        batches = null;
-        logs = await sums.read();
-        sums.dispose();
+        val = [xs.slice([nTrain]), ys.slice([nTrain])];
+        created.push(...val);
+      }
+      const xTrain = nTrain === n ? xs : xs.slice([0], [nTrain]);
+      const yTrain = nTrain === n ? ys : ys.slice([0], [nTrain]);
+      if (xTrain !== xs) created.push(xTrain, yTrain);
+      const progress = progressFor(o.verbose);
+      const runner = new EpochRunner({
+        x: xTrain,
+        y: yTrain,
+        batchSize: o.batchSize,
+        seed: o.shuffle ? o.seed : null,
+        interval: readInterval(xs.backend, o.readEvery, who),
+        callbacks: o.callbacks,
+        progress,
+        names: ['loss', ...c.metrics.map((m) => m.name)],
+        step: (xb, yb) => {
+          const { lossSum, metricSums } = this.step(xb, yb, seeds);
+          return [lossSum, ...metricSums];
+        },
+        beforeStep: () => (this.lock.busy ? this.lock.idle() : null),
+        stopped: () => this.stopTraining,
+      });
+      const history = new History();
+      this.ensureOptimizer();
+      this.stopTraining = false;
+      started = true;
+      for (const cb of o.callbacks) cb.setModel(this);
+      for (const cb of o.callbacks) await cb.onTrainBegin();
+      for (let epoch = o.initialEpoch; epoch < o.epochs && !this.stopTraining; epoch++) {
+        for (const cb of o.callbacks) await cb.onEpochBegin(epoch);
+        await progress?.epochBegin(epoch, o.epochs, runner.steps);
+        this.train();
+        const logs = await runner.run(epoch);
         if (val) {
-          const v = await this.evaluate(val[0], val[1], { batchSize, verbose: 0 });
+          const v = await this.evaluate(val[0], val[1], { batchSize: o.batchSize });
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
         }
         history.record(epoch, logs);
         progress?.epochEnd(logs);
-        for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+        for (const cb of o.callbacks) await cb.onEpochEnd(epoch, logs);
       }
+      for (const cb of o.callbacks) await cb.onTrainEnd();
+      return history;
+    } catch (e) {
+      if (started) await abortCallbacks(o.callbacks, e);
+      throw e;
     } finally {
       seeds.dispose();
-      batches?.dispose();
-      if (xTrain !== x) dispose([xTrain, yTrain]);
-      if (val && !args.validationData) dispose(val);
+      dispose(created);
+      release();
     }
-    for (const cb of callbacks) await cb.onTrainEnd();
-    return history;
   }
 
   // ---- evaluate / predict -----------------------------------------------------------------
 
   /** Loss and metrics over a dataset, in inference mode: { loss, accuracy, … }. */
-  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: 0 | 1 } = {}): Promise<Logs> {
+  evaluate(x: TensorLike, y: TensorLike, args?: EvaluateArgs): Promise<Logs> {
+    return this.lock.evaluating(() => this.evaluateNow(x, y, args));
+  }
+
+  private async evaluateNow(x: TensorLike, y: TensorLike, args: EvaluateArgs | undefined): Promise<Logs> {
+    const who = `${this.name}.evaluate`;
+    const { batchSize } = evaluateOptions(who, args);
     const c = this.requireCompiled('evaluate');
-    this.checkSamples('evaluate', x, y);
-    const batchSize = args.batchSize ?? 32;
-    const n = x.shape[0];
-    const wasTraining = this.training;
-    this.eval();
-    // Summed on the device and read once at the end (a GPU read waits for every queued batch);
-    // on a GPU also every few batches, only so the host does not queue the whole dataset ahead.
-    const interval = readInterval(x.backend, undefined, `${this.name}.evaluate`);
-    const sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]);
+    const created: Tensor[] = [];
+    let sums: RunningSums | null = null;
     try {
-      for (let start = 0, b = 1; start < n; start += batchSize, b++) {
-        const end = Math.min(start + batchSize, n);
-        const values = noGrad(() =>
-          tidy(() => {
-            const xb = x.slice([start], [end]);
-            const yb = y.slice([start], [end]);
-            const out = this.run(xb, null).output as Tensor;
-            const lossSum = c.loss.batchSum?.(yb, out) ?? c.loss.fn(yb, out).mul(end - start);
-            return [lossSum, ...c.metrics.map((m) => m.sum(yb, out, false))];
-          }),
-        );
-        sums.add(values, end - start);
-        dispose(values);
-        if (interval > 1 && b % interval === 0) await sums.read();
+      const [xs, ys] = this.samples('evaluate', x, y, created) as [Tensor, Tensor];
+      const n = xs.shape[0];
+      // Summed on the device and read once at the end (a GPU read waits for every queued batch);
+      // on a GPU also every few batches, only so the host does not queue the whole dataset ahead.
+      const interval = readInterval(xs.backend, undefined, who);
+      const chunk = interval > 1 ? interval * batchSize : n;
+      const s = (sums = new RunningSums(['loss', ...c.metrics.map((m) => m.name)]));
+      for (let from = 0; from < n; from += chunk) {
+        this.inference(() => {
+          for (let start = from; start < Math.min(from + chunk, n); start += batchSize) {
+            const end = Math.min(start + batchSize, n);
+            const values = noGrad(() =>
+              tidy(() => {
+                const xb = xs.slice([start], [end]);
+                const yb = ys.slice([start], [end]);
+                const out = this.run(xb, null).output as Tensor;
+                const lossSum = c.loss.batchSum?.(yb, out) ?? c.loss.fn(yb, out).mul(end - start);
+                return [lossSum, ...c.metrics.map((m) => m.sum(yb, out, false))];
+              }),
+            );
+            try {
+              s.add(values, end - start);
+            } finally {
+              dispose(values);
+            }
+          }
+        });
+        if (from + chunk < n) await s.read();
       }
-      return await sums.read();
+      return await s.read();
     } finally {
-      sums.dispose();
-      this.train(wasTraining);
+      sums?.dispose();
+      dispose(created);
     }
   }
 
-  /** Outputs for every sample, computed in batches in inference mode. */
-  predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
-    this.checkSamples('predict', x);
-    const batchSize = args.batchSize ?? 32;
-    const n = x.shape[0];
-    const wasTraining = this.training;
-    this.eval();
+  /** Outputs for every sample, computed in batches in inference mode; x a tensor, nested arrays or a TypedArray. */
+  predict(x: TensorLike, args?: PredictArgs): Tensor {
+    const who = `${this.name}.predict`;
+    const { batchSize } = predictOptions(who, args);
+    const created: Tensor[] = [];
     try {
-      return noGrad(() =>
-        tidy(() => {
-          const parts: Tensor[] = [];
-          for (let start = 0; start < n; start += batchSize) parts.push(this.run(x.slice([start], [Math.min(start + batchSize, n)]), null).output as Tensor);
-          return parts.length === 1 ? parts[0] : concat(parts, 0);
-        }),
+      const [xs] = this.samples('predict', x, undefined, created);
+      const n = xs.shape[0];
+      return this.inference(() =>
+        noGrad(() =>
+          tidy(() => {
+            const parts: Tensor[] = [];
+            for (let start = 0; start < n; start += batchSize) parts.push(this.run(xs.slice([start], [Math.min(start + batchSize, n)]), null).output as Tensor);
+            return parts.length === 1 ? parts[0] : concat(parts, 0);
+          }),
+        ),
       );
     } finally {
-      this.train(wasTraining);
+      dispose(created);
     }
   }
 

@@ -55,8 +55,13 @@ export class RunningSums {
   async read(): Promise<Logs> {
     if (this.lastRead !== null) return { ...this.lastRead };
     const all = tidy(() => concat(this.sums.map((s) => s.reshape([1])), 0));
-    const values = await all.data();
-    all.dispose();
+    let values: ArrayLike<number>;
+    try {
+      values = await all.data();
+    } finally {
+      // Also when the read rejects (a GPU's index status reporting a bad label).
+      all.dispose();
+    }
     const logs: Logs = {};
     this.names.forEach((name, i) => (logs[name] = values[i] / this.samples));
     this.lastRead = logs;
