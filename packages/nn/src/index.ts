@@ -18,6 +18,22 @@ export { Dropout, type DropoutOptions } from './layers/dropout';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm';
 export { LayerNorm, type LayerNormOptions } from './layers/layernorm';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export {
+  RNN,
+  LSTM,
+  GRU,
+  RNNBase,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type LSTMOptions,
+  type GRUOptions,
+  type RecurrentOptions,
+  type RecurrentForwardOptions,
+  type CellOptions,
+  type RNNCellOptions,
+} from './layers/recurrent/index';
 export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
 export * from './losses/index';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
