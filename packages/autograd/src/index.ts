@@ -11,6 +11,7 @@ import { elementwiseRules } from './rules/elementwise';
 import { linalgRules } from './rules/linalg';
 import { nnRules } from './rules/nn';
 import { reduceRules } from './rules/reduce';
+import { sequenceRules } from './rules/sequence';
 import { shapeRules } from './rules/shape';
 
 registerRules(elementwiseRules);
@@ -18,6 +19,7 @@ registerRules(reduceRules);
 registerRules(linalgRules);
 registerRules(shapeRules);
 registerRules(nnRules);
+registerRules(sequenceRules);
 setAutogradHooks({ record, backward });
 
 export { backward, type BackwardOptions } from './backward';

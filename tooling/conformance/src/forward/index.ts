@@ -11,6 +11,12 @@ import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
 import { registerSoftmaxCrossEntropy } from './softmax-ce';
+import { registerCumulative } from './cumulative';
+import { registerFlip } from './flip';
+import { registerTriangular } from './triangular';
+import { registerTopk } from './topk';
+import { registerSampling } from './sampling';
+import { registerSequenceMask } from './sequence-mask';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -29,6 +35,12 @@ export function registerForward(ctx: ConformanceContext): void {
     registerMovement(ctx.sync);
     registerNetwork();
     registerSoftmaxCrossEntropy(ctx.sync);
+    registerCumulative();
+    registerFlip();
+    registerTriangular();
+    registerTopk();
+    registerSampling(ctx.sync);
+    registerSequenceMask(ctx.sync);
     registerCreation();
     registerReading(ctx.sync);
   });

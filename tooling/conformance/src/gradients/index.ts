@@ -8,8 +8,10 @@ import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
 import { nnCases } from './cases-nn';
 import { reduceCases } from './cases-reduce';
+import { sequenceCases, sequenceCompositeCases } from './cases-sequence';
 import { shapeCases } from './cases-shape';
 import { registerConventions } from './conventions';
+import { registerSequenceAnswers } from './sequence-answers';
 import { nonDifferentiableCalls } from './non-differentiable';
 import { recordedOps, recordedOpsAsync } from './recorded-ops';
 import type { CaseEnv, GradCase, GradSetup, GradTable } from './types';
@@ -21,6 +23,7 @@ export const primitiveGradCases: GradTable = {
   ...linalgCases,
   ...shapeCases,
   ...nnCases,
+  ...sequenceCases,
 };
 
 /**
@@ -89,7 +92,7 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries(compositeCases)) {
+      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });
@@ -135,6 +138,7 @@ export function registerGradients(ctx: ConformanceContext): void {
 
     describe('conventions at kinks, ties and zeros', () => {
       registerConventions();
+      registerSequenceAnswers();
     });
   });
 }
