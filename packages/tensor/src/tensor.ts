@@ -305,4 +305,10 @@ export class Tensor {
   clone(): Tensor { return ops.clone(this); }
   softmax(axis?: number): Tensor { return ops.softmax(this, axis); }
   logSoftmax(axis?: number): Tensor { return ops.logSoftmax(this, axis); }
+  cumsum(axis: number, options?: ops.CumulativeOptions): Tensor { return ops.cumsum(this, axis, options); }
+  cumprod(axis: number, options?: ops.CumulativeOptions): Tensor { return ops.cumprod(this, axis, options); }
+  flip(axes?: number | readonly number[]): Tensor { return ops.flip(this, axes); }
+  tril(k?: number): Tensor { return ops.tril(this, k); }
+  triu(k?: number): Tensor { return ops.triu(this, k); }
+  topk(k: number, options?: ops.TopkOptions): ops.TopkResult { return ops.topk(this, k, options); }
 }
