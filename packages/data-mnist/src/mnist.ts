@@ -18,7 +18,13 @@ export interface LoadOptions {
   limit?: { train?: number; test?: number };
 }
 
-async function readFile(source: MnistSource, key: FileKey): Promise<IdxArray> {
+/** MNIST's and Fashion-MNIST's class count: labels run 0..9. */
+export const MNIST_CLASSES = 10;
+
+/** An IDX array and the path it was read from, for errors that name the file. */
+type ReadFile = IdxArray & { path: string };
+
+async function readFile(source: MnistSource, key: FileKey): Promise<ReadFile> {
   const name = FILES[key];
   let got: { bytes: Uint8Array; path: string };
   if (source === 'package') got = await readFromDir(await packageDir(), name);
@@ -27,16 +33,24 @@ async function readFile(source: MnistSource, key: FileKey): Promise<IdxArray> {
     const file = source.gz ? `${name}.gz` : name;
     got = await readFromUrl(source.url, source.cacheDir, file, source.checksums?.[file]);
   }
-  return readIdx(got.bytes, got.path);
+  return { ...(await readIdx(got.bytes, got.path)), path: got.path };
 }
 
-/** Checks an image/label pair of IDX arrays and takes the first `limit` samples. */
-function pair(images: IdxArray, labels: IdxArray, what: string, limit: number | undefined): MnistArrays {
-  if (images.dims.length !== 3) throw new DataFormatError(`${what} images: expected 3 dimensions [n, rows, cols], got [${images.dims.join(', ')}]`);
-  if (labels.dims.length !== 1) throw new DataFormatError(`${what} labels: expected 1 dimension [n], got [${labels.dims.join(', ')}]`);
+/**
+ * Checks an image/label pair of IDX files (shapes, counts, every label a class
+ * id below MNIST_CLASSES: a label of 200 would index past a 10-way softmax)
+ * and takes the first `limit` samples. Errors name the file.
+ */
+function pair(images: ReadFile, labels: ReadFile, what: string, limit: number | undefined): MnistArrays {
+  if (images.dims.length !== 3) throw new DataFormatError(`${images.path}: ${what} images: expected 3 dimensions [n, rows, cols], got [${images.dims.join(', ')}]`);
+  if (labels.dims.length !== 1) throw new DataFormatError(`${labels.path}: ${what} labels: expected 1 dimension [n], got [${labels.dims.join(', ')}]`);
   const [n, rows, cols] = images.dims;
   if (labels.dims[0] !== n) {
-    throw new DataFormatError(`${what}: ${n} images but ${labels.dims[0]} labels; the counts must agree`);
+    throw new DataFormatError(`${what}: ${n} images but ${labels.dims[0]} labels; the counts must agree (${images.path}, ${labels.path})`);
+  }
+  const bad = labels.data.findIndex((l) => l >= MNIST_CLASSES);
+  if (bad >= 0) {
+    throw new DataFormatError(`${labels.path}: the label at index ${bad} is ${labels.data[bad]}, not a class id 0..${MNIST_CLASSES - 1}`);
   }
   const count = limit === undefined ? n : Math.min(n, limit);
   return { images: images.data.subarray(0, count * rows * cols), labels: labels.data.subarray(0, count), count, rows, cols };
@@ -54,7 +68,7 @@ export async function readMnistArrays(options: LoadOptions = {}): Promise<{ trai
     readFile(source, 'testLabels'),
   ]);
   for (const r of reads) if (r.status === 'rejected') throw r.reason;
-  const [ti, tl, vi, vl] = reads.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
+  const [ti, tl, vi, vl] = reads.map((r) => (r as PromiseFulfilledResult<ReadFile>).value);
   return { train: pair(ti, tl, 'train', options.limit?.train), test: pair(vi, vl, 'test', options.limit?.test) };
 }
 
