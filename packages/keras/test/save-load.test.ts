@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFormatError, ShapeError } from '@tsdl/tensor';
+import { DataFormatError } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
@@ -44,6 +44,22 @@ async function trained(): Promise<Sequential> {
   return m;
 }
 
+/** The data files config.json names (the current save's), as paths. */
+async function savedFiles(dir: string): Promise<{ weights: string; optimizer?: string }> {
+  const { files } = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  return { weights: join(dir, files.weights.path), optimizer: files.optimizer && join(dir, files.optimizer.path) };
+}
+
+/** Replaces a data file with `bytes` and records the new size in config.json: a file damaged inside, not truncated. */
+async function replaceFile(dir: string, which: 'weights' | 'optimizer', bytes: Uint8Array): Promise<string> {
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  const path = join(dir, config.files[which].path);
+  await writeFile(path, bytes);
+  config.files[which].bytes = bytes.length;
+  await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+  return path;
+}
+
 /** Parses a safetensors file by hand, following the published layout (not the library's decoder). */
 function parseByHand(bytes: Uint8Array): { headerLength: number; headerText: string; header: Record<string, any>; buffer: Uint8Array } {
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
@@ -56,8 +72,11 @@ describe('save and load', () => {
     const m = await trained();
     const dir = join(tempDir(), 'seq');
     await m.save(dir);
-    expect(existsSync(join(dir, 'config.json'))).toBe(true);
-    expect(existsSync(join(dir, 'optimizer.safetensors'))).toBe(false);
+    // One config naming one weights file, no optimizer file unless asked for.
+    const files = (await readdir(dir)).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('config.json');
+    expect(files[1]).toMatch(/^model\.p\d+-[0-9a-f]{8}\.safetensors$/);
     const loaded = await loadModel(dir);
     expect(loaded).toBeInstanceOf(Sequential);
     expect(loaded.name).toBe('blob_net');
@@ -80,6 +99,8 @@ describe('save and load', () => {
     expect(config.config.layers.map((l: { className: string }) => l.className)).toEqual(['Dense', 'BatchNormalization', 'Dropout', 'Dense']);
     expect(config.config.layers[0].config).toMatchObject({ units: 6, activation: 'relu', useBias: true, kernelInitializer: 'glorot_uniform' });
     expect(config.config.layers[1].config).toMatchObject({ momentum: 0.99, epsilon: 0.001, axis: -1 });
+    const weights = await readFile(join(dir, config.files.weights.path));
+    expect(config.files).toEqual({ weights: { path: expect.stringMatching(/^model\.p\d+-[0-9a-f]{8}\.safetensors$/), bytes: weights.length } });
     expect(config.compileConfig).toEqual({
       loss: 'sparse_categorical_crossentropy',
       metrics: ['accuracy'],
@@ -91,7 +112,7 @@ describe('save and load', () => {
     const m = await trained();
     const dir = join(tempDir(), 'layout');
     await m.save(dir);
-    const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')));
+    const bytes = new Uint8Array(await readFile((await savedFiles(dir)).weights));
     const { headerLength, headerText, header, buffer } = parseByHand(bytes);
     // The header is padded with spaces so the data starts 8-byte aligned.
     expect((8 + headerLength) % 8).toBe(0);
@@ -134,7 +155,10 @@ describe('save and load', () => {
     const without = join(tempDir(), 'opt-no');
     await noDropout.save(withState, { includeOptimizer: true });
     await noDropout.save(without);
-    expect(existsSync(join(withState, 'optimizer.safetensors'))).toBe(true);
+    const stateFile = (await savedFiles(withState)).optimizer!;
+    expect(stateFile).toMatch(/optimizer\.p\d+-[0-9a-f]{8}\.safetensors$/);
+    expect(existsSync(stateFile)).toBe(true);
+    expect((await savedFiles(without)).optimizer).toBeUndefined();
     const resumed = await loadModel(withState);
     const restarted = await loadModel(without);
     await noDropout.trainOnBatch(x, y);
@@ -146,7 +170,8 @@ describe('save and load', () => {
     expect(restarted.getWeights().map(flat)).not.toEqual(expected);
     // Saving again without the optimizer removes the stale state file.
     await noDropout.save(withState);
-    expect(existsSync(join(withState, 'optimizer.safetensors'))).toBe(false);
+    expect(existsSync(stateFile)).toBe(false);
+    expect((await readdir(withState)).filter((f) => f.startsWith('optimizer'))).toEqual([]);
   });
 
   it('round-trips a functional convolutional model', async () => {
@@ -188,22 +213,25 @@ describe('loading a damaged model', () => {
 
   it('a corrupt weights file is a DataFormatError naming the file', async () => {
     const dir = await savedCopy('corrupt');
-    const file = join(dir, 'model.safetensors');
+    const file = (await savedFiles(dir)).weights;
     const bytes = new Uint8Array(await readFile(file));
+    // Truncated: config.json's recorded size catches it before the file is parsed.
     await writeFile(file, bytes.subarray(0, bytes.length - 10));
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toContain(`${dir}/model.safetensors: `);
-    await writeFile(file, new Uint8Array([1, 2, 3]));
-    expect((await thrown(() => loadModel(dir))).message).toBe(`${dir}/model.safetensors: file is 3 bytes, too short for the 8-byte header length`);
+    expect(e.message).toBe(`${file}: the file is ${bytes.length - 10} bytes but ${dir}/config.json says ${bytes.length} (truncated or replaced)`);
+    // Damaged inside: the safetensors decoder names it.
+    await replaceFile(dir, 'weights', new Uint8Array([1, 2, 3]));
+    expect((await thrown(() => loadModel(dir))).message).toBe(`${file}: file is 3 bytes, too short for the 8-byte header length`);
   });
 
   it('missing files are DataFormatErrors naming the directory and the file', async () => {
     const dir = await savedCopy('missing');
-    await rm(join(dir, 'model.safetensors'));
+    const { weights } = await savedFiles(dir);
+    await rm(weights);
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`loadModel: ${dir} has no model.safetensors`);
+    expect(e.message).toBe(`loadModel: ${dir}/config.json names ${weights}, which is missing`);
     const nowhere = join(tempDir(), 'does-not-exist');
     expect((await thrown(() => loadModel(nowhere))).message).toBe(`loadModel: ${nowhere} has no config.json`);
   });
@@ -220,26 +248,28 @@ describe('loading a damaged model', () => {
 
   it('weights that do not fit the architecture name the missing, unexpected or misshapen tensors', async () => {
     const dir = await savedCopy('mismatch');
+    const { weights } = await savedFiles(dir);
     const path = join(dir, 'config.json');
     const config = JSON.parse(await readFile(path, 'utf8'));
     config.config.layers[3].config.name = 'renamed';
     await writeFile(path, JSON.stringify(config));
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`${dir}/model.safetensors: weights do not match the model (missing: renamed/kernel, renamed/bias; unexpected: head/bias, head/kernel)`);
+    expect(e.message).toBe(`${weights}: weights do not match the model (missing: renamed/kernel, renamed/bias; unexpected: head/bias, head/kernel)`);
     config.config.layers[3].config.name = 'head';
     config.config.layers[3].config.units = 3;
     await writeFile(path, JSON.stringify(config));
+    // Checked before the weight is allocated (see load-errors.test.ts), so it names the layer in config.json.
     const shape = await thrown(() => loadModel(dir));
-    expect(shape).toBeInstanceOf(ShapeError);
-    expect(shape.message).toBe(`${dir}/model.safetensors: 'head/kernel' has shape [6,2] but the model expects [6,3]`);
+    expect(shape).toBeInstanceOf(DataFormatError);
+    expect(shape.message).toBe(`${weights}: 'head/kernel' has shape [6,2] but layer 'head' (Dense) in ${dir}/config.json makes it [6,3]`);
   });
 
   it('a corrupt optimizer file is a DataFormatError naming it', async () => {
     const dir = await savedCopy('bad-optimizer');
-    await writeFile(join(dir, 'optimizer.safetensors'), new Uint8Array(16));
+    const file = await replaceFile(dir, 'optimizer', new Uint8Array(16));
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toContain(`${dir}/optimizer.safetensors: `);
+    expect(e.message).toContain(`${file}: `);
   });
 });

@@ -1,74 +1,92 @@
-import { DataFormatError, ShapeError, type Tensor, dispose, tensor } from '@tsdl/tensor';
+import { ArgumentError, BackendError, DataFormatError, DisposedError, type Tensor, dispose, tensor } from '@tsdl/tensor';
 import type { OptimizerStateDict } from '@tsdl/optim';
 import { layerFromConfig } from '../layers/registry';
 import { InputLayer } from '../layers/core';
-import { SymbolicTensor } from '../layers/layer';
+import { type Layer, SymbolicTensor } from '../layers/layer';
 import { Functional } from '../models/functional';
 import type { Model } from '../models/model';
 import { Sequential } from '../models/sequential';
+import { checkModelConfig } from './config-check';
+import { type ModelSources, readModelDir } from './dir-read';
+import { nodeFs } from './model-fs';
 import { FORMAT, type ModelArtifacts } from './save';
 import { type StTensor, decodeSafetensors } from './safetensors';
+import { withWeightPlan } from './weight-plan';
 
 function toTensor(t: StTensor): Tensor {
   return tensor(t.data, t.shape, t.dtype === 'F32' ? 'float32' : t.dtype === 'I32' ? 'int32' : 'bool');
 }
 
-function rebuild(className: string, config: any, source: string): Model {
+/** Makes the layer of config.layers[i], naming the file and the field when its config is refused. */
+function makeLayer(entry: any, i: number, source: string, made: Layer[]): Layer {
+  try {
+    const layer = layerFromConfig(entry);
+    made.push(layer);
+    return layer;
+  } catch (e) {
+    if (e instanceof DataFormatError) throw e;
+    throw new DataFormatError(`${source}: config.layers[${i}] (${entry.className}): ${(e as Error).message}`);
+  }
+}
+
+/** Builds the model a checked config describes; every layer made is pushed to `made` as soon as it exists. */
+function rebuild(className: string, config: any, source: string, made: Layer[]): Model {
   if (className === 'Sequential') {
-    const m = new Sequential({ name: config.name, layers: (config.layers ?? []).map(layerFromConfig) });
+    const layers = (config.layers as unknown[]).map((entry, i) => makeLayer(entry, i, source, made));
+    const m = new Sequential({ name: config.name, layers });
     if (!m.built && config.buildInputShape) m.build([null, ...config.buildInputShape]);
     return m;
   }
-  if (className === 'Functional') {
-    const made = new Map<string, SymbolicTensor>();
-    for (const entry of config.layers ?? []) {
-      if (entry.className === 'InputLayer') {
-        const layer = new InputLayer(entry.config);
-        made.set(layer.name, new SymbolicTensor([null, ...layer.shape], layer, []));
-        continue;
-      }
-      const inputs = (entry.inbound as string[]).map((n) => made.get(n));
-      if (inputs.some((i) => !i)) throw new DataFormatError(`${source}: layer '${entry.config?.name}' is connected to a layer that comes later or does not exist`);
-      const layer = layerFromConfig(entry);
-      made.set(layer.name, layer.apply(inputs[0] as SymbolicTensor));
+  const made_ = new Map<string, SymbolicTensor>();
+  (config.layers as any[]).forEach((entry, i) => {
+    if (entry.className === 'InputLayer') {
+      const layer = new InputLayer(entry.config);
+      made_.set(layer.name, new SymbolicTensor([null, ...layer.shape], layer, []));
+      return;
     }
-    const inputs = made.get(config.inputLayer);
-    const outputs = made.get(config.outputLayer);
-    if (!inputs || !outputs) throw new DataFormatError(`${source}: the input or output layer named in the config is missing`);
-    return new Functional({ inputs, outputs, name: config.name });
-  }
-  throw new DataFormatError(`${source}: unknown model class '${className}'`);
+    const input = made_.get(entry.inbound[0]);
+    if (!input) throw new DataFormatError(`${source}: config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`);
+    const layer = makeLayer(entry, i, source, made);
+    made_.set(layer.name, layer.apply(input));
+  });
+  const inputs = made_.get(config.inputLayer);
+  const outputs = made_.get(config.outputLayer);
+  if (!inputs || !outputs) throw new DataFormatError(`${source}: the input or output layer named in the config is missing`);
+  return new Functional({ inputs, outputs, name: config.name });
 }
 
-/** Rebuilds a model from in-memory files: architecture, weights, compile settings and (if saved) optimizer state. */
-export function modelFromArtifacts(a: ModelArtifacts, source = 'model'): Model {
-  const c = a.config as any;
-  if (c?.format !== FORMAT) throw new DataFormatError(`${source}: config.json is not a ${FORMAT} model (format ${JSON.stringify(c?.format)})`);
-  const model = rebuild(c.className, c.config, source);
-  const { tensors } = decodeSafetensors(a.weights, `${source}/model.safetensors`);
+/** Copies the file's values into the model's weights, after checking that the names, shapes and dtypes agree. */
+function assignWeights(model: Model, stored: Record<string, StTensor>, source: string): void {
   const own = model.namedModelWeights();
-  const missing = own.filter(([k]) => !(k in tensors)).map(([k]) => k);
-  const extra = Object.keys(tensors).filter((k) => !own.some(([n]) => n === k));
+  const missing = own.filter(([k]) => !(k in stored)).map(([k]) => k);
+  const extra = Object.keys(stored).filter((k) => !own.some(([n]) => n === k));
   if (missing.length || extra.length) {
-    throw new DataFormatError(`${source}/model.safetensors: weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
+    throw new DataFormatError(`${source}: weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
   }
   for (const [name, w] of own) {
-    const t = tensors[name];
+    const t = stored[name];
     if (t.shape.join() !== w.shape.join()) {
-      throw new ShapeError(`${source}/model.safetensors: '${name}' has shape [${t.shape.join(',')}] but the model expects [${w.shape.join(',')}]`);
+      throw new DataFormatError(`${source}: '${name}' has shape [${t.shape.join(',')}] but the model expects [${w.shape.join(',')}]`);
     }
-    const v = toTensor(t);
-    w.assign(v);
-    v.dispose();
+    if ((t.dtype === 'F32') !== (w.dtype === 'float32')) throw new DataFormatError(`${source}: '${name}' holds ${t.dtype} values, the model's weight is ${w.dtype}`);
   }
-  if (c.compileConfig?.loss) {
-    model.compile({ loss: c.compileConfig.loss, metrics: c.compileConfig.metrics, optimizer: c.compileConfig.optimizer });
-    if (a.optimizer) loadOptimizer(model, a.optimizer, `${source}/optimizer.safetensors`);
+  for (const [name, w] of own) {
+    const v = toTensor(stored[name]);
+    try {
+      w.assign(v);
+    } finally {
+      v.dispose();
+    }
   }
-  return model;
 }
 
-function loadOptimizer(model: Model, bytes: Uint8Array, source: string): void {
+interface OptimizerFile {
+  meta: { optimizer: string; stepCount: number; groups: OptimizerStateDict['groups']; steps?: Record<string, number> };
+  tensors: Record<string, StTensor>;
+}
+
+/** Parses the optimizer file before any tensor exists, so a damaged one costs nothing. */
+function readOptimizer(bytes: Uint8Array, source: string): OptimizerFile {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   let meta: any;
   try {
@@ -76,39 +94,88 @@ function loadOptimizer(model: Model, bytes: Uint8Array, source: string): void {
   } catch {
     throw new DataFormatError(`${source}: the 'optimizer' metadata is missing or not JSON`);
   }
-  const state: OptimizerStateDict['state'] = {};
-  for (const [key, t] of Object.entries(tensors)) {
-    const [, index, name] = key.split('/');
-    (state[index] ??= { step: meta.steps?.[index] ?? 0, tensors: {} }).tensors[name] = toTensor(t);
+  if (meta === null || typeof meta !== 'object' || typeof meta.optimizer !== 'string' || !Array.isArray(meta.groups)) {
+    throw new DataFormatError(`${source}: the 'optimizer' metadata must name the optimizer and its groups`);
   }
-  const optimizer = (model as unknown as { ensureOptimizer(): { loadStateDict(sd: OptimizerStateDict): void } }).ensureOptimizer();
+  for (const key of Object.keys(tensors)) {
+    if (!/^state\/\d+\/[A-Za-z_]\w*$/.test(key)) throw new DataFormatError(`${source}: tensor '${key}' is not named state/<parameter>/<name>`);
+  }
+  return { meta, tensors };
+}
+
+function loadOptimizer(model: Model, file: OptimizerFile, source: string): void {
+  const { meta, tensors } = file;
+  const state: OptimizerStateDict['state'] = {};
   try {
+    for (const [key, t] of Object.entries(tensors)) {
+      const [, index, name] = key.split('/');
+      (state[index] ??= { step: meta.steps?.[index] ?? 0, tensors: {} }).tensors[name] = toTensor(t);
+    }
+    const optimizer = (model as unknown as { ensureOptimizer(): { loadStateDict(sd: OptimizerStateDict): void } }).ensureOptimizer();
     optimizer.loadStateDict({ optimizer: meta.optimizer, stepCount: meta.stepCount, groups: meta.groups, state });
+  } catch (e) {
+    if (e instanceof DataFormatError) throw e;
+    throw new DataFormatError(`${source}: ${(e as Error).message}`);
   } finally {
     dispose(Object.values(state).flatMap((e) => Object.values(e.tensors)));
   }
 }
 
-/** Loads a model saved with model.save(dir) (Node). */
-export async function loadModel(dir: string): Promise<Model> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const read = async (f: string): Promise<Uint8Array | undefined> => {
-    try {
-      return new Uint8Array(await fs.readFile(path.join(dir, f)));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  };
-  const configBytes = await read('config.json');
-  const weights = await read('model.safetensors');
-  if (!configBytes || !weights) throw new DataFormatError(`loadModel: ${dir} has no ${!configBytes ? 'config.json' : 'model.safetensors'}`);
-  let config: Record<string, unknown>;
+/**
+ * Rebuilds a model from its files, in the order that makes a bad file cheap:
+ * the config's structure and both safetensors files are checked before any
+ * tensor exists, each weight's shape is checked against the file before it is
+ * allocated, and if anything still fails, every tensor made so far is freed.
+ */
+function buildModel(a: ModelArtifacts, src: ModelSources): Model {
+  const c = a.config as Record<string, unknown> | null;
+  if (c?.format !== FORMAT) throw new DataFormatError(`${src.dir}: config.json is not a ${FORMAT} model (format ${JSON.stringify(c?.format)})`);
+  checkModelConfig(c, src.config);
+  const { tensors: stored } = decodeSafetensors(a.weights, src.weights);
+  const compile = c.compileConfig as { loss?: string | null; metrics?: string[]; optimizer: any } | null | undefined;
+  const optimizerFile = compile?.loss && a.optimizer ? readOptimizer(a.optimizer, src.optimizer) : null;
+  const created: Tensor[] = [];
+  const made: Layer[] = [];
+  let model: Model | null = null;
   try {
-    config = JSON.parse(new TextDecoder().decode(configBytes));
+    model = withWeightPlan(stored, { config: src.config, weights: src.weights }, created, () => rebuild(c.className as string, c.config, src.config, made));
+    assignWeights(model, stored, src.weights);
+    if (compile?.loss) {
+      try {
+        model.compile({ loss: compile.loss, metrics: compile.metrics, optimizer: compile.optimizer });
+      } catch (e) {
+        throw new DataFormatError(`${src.config}: compileConfig: ${(e as Error).message}`);
+      }
+      if (optimizerFile) loadOptimizer(model, optimizerFile, src.optimizer);
+    }
+    return model;
   } catch (e) {
-    throw new DataFormatError(`loadModel: ${path.join(dir, 'config.json')} is not valid JSON (${(e as Error).message})`);
+    model?.optimizer?.dispose();
+    model?.dispose();
+    for (const l of made) l.dispose();
+    dispose(created);
+    // What a damaged config provokes (a layer refusing its input shape, a duplicate name, a TypeError
+    // from a value of the wrong kind) names the file too; a missing backend or a disposed tensor is not the file's fault.
+    if (!(e instanceof Error) || e instanceof DataFormatError || e instanceof BackendError || e instanceof DisposedError) throw e;
+    const err = new DataFormatError(`${src.config}: ${e.message}`);
+    (err as { cause?: unknown }).cause = e;
+    throw err;
   }
-  return modelFromArtifacts({ config, weights, optimizer: await read('optimizer.safetensors') }, dir);
+}
+
+/** Rebuilds a model from in-memory files: architecture, weights, compile settings and (if saved) optimizer state. */
+export function modelFromArtifacts(a: ModelArtifacts, source = 'model'): Model {
+  return buildModel(a, {
+    dir: source,
+    config: `${source}/config.json`,
+    weights: `${source}/model.safetensors`,
+    optimizer: `${source}/optimizer.safetensors`,
+  });
+}
+
+/** Loads a model saved with model.save(dir) (Node); directories in the layout before config.json named its files load too. */
+export async function loadModel(dir: string): Promise<Model> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new ArgumentError(`loadModel: the path must be a non-empty string, got ${JSON.stringify(dir)}`);
+  const { artifacts, sources } = await readModelDir(await nodeFs(), dir);
+  return buildModel(artifacts, sources);
 }

@@ -1,12 +1,16 @@
-import { type Tensor, DataFormatError, dispose } from '@tsdl/tensor';
+import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
 import type { Model } from '../models/model';
+import { writeModelDir } from './dir-write';
+import { nodeFs } from './model-fs';
 import { type StTensor, encodeSafetensors } from './safetensors';
+import { checkModelPath } from './save-path';
 
 /**
- * A saved model is a directory:
- *   config.json           { format, version, className, config, compileConfig }
- *   model.safetensors     every weight, named '<layer>/<weight>' ('dense/kernel')
- *   optimizer.safetensors the optimizer's state (optional), its hyper-parameters in the metadata
+ * A saved model is a config (JSON: { format, version, className, config,
+ * compileConfig }), the weights as safetensors (every weight, named
+ * '<layer>/<weight>', 'dense/kernel') and optionally the optimizer's state as
+ * safetensors (its hyper-parameters in the metadata). In memory these are
+ * ModelArtifacts; on disk a directory, laid out as dir-layout.ts describes.
  */
 export const FORMAT = 'tsdl-keras';
 export const VERSION = 1;
@@ -37,34 +41,49 @@ export async function modelToArtifacts(model: Model, options: { includeOptimizer
   const out: ModelArtifacts = { config, weights: encodeSafetensors(weights, { format: FORMAT }) };
   if (options.includeOptimizer && model.optimizer) {
     const sd = model.optimizer.stateDict();
-    const tensors: Record<string, StTensor> = {};
-    for (const [index, entry] of Object.entries(sd.state)) {
-      for (const [k, t] of Object.entries(entry.tensors)) tensors[`state/${index}/${k}`] = await toStored(t);
+    try {
+      const tensors: Record<string, StTensor> = {};
+      for (const [index, entry] of Object.entries(sd.state)) {
+        for (const [k, t] of Object.entries(entry.tensors)) tensors[`state/${index}/${k}`] = await toStored(t);
+      }
+      const meta = {
+        optimizer: sd.optimizer,
+        stepCount: sd.stepCount,
+        groups: sd.groups,
+        steps: Object.fromEntries(Object.entries(sd.state).map(([i, e]) => [i, e.step])),
+      };
+      out.optimizer = encodeSafetensors(tensors, { format: FORMAT, optimizer: JSON.stringify(meta) });
+    } finally {
+      dispose(Object.values(sd.state).flatMap((e) => Object.values(e.tensors)));
     }
-    const meta = {
-      optimizer: sd.optimizer,
-      stepCount: sd.stepCount,
-      groups: sd.groups,
-      steps: Object.fromEntries(Object.entries(sd.state).map(([i, e]) => [i, e.step])),
-    };
-    out.optimizer = encodeSafetensors(tensors, { format: FORMAT, optimizer: JSON.stringify(meta) });
-    dispose(Object.values(sd.state).flatMap((e) => Object.values(e.tensors)));
   }
   return out;
 }
 
-/** Writes the model's directory (Node). */
-export async function saveModel(model: Model, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const a = await modelToArtifacts(model, options);
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(a.config, null, 2) + '\n');
-    await fs.writeFile(path.join(dir, 'model.safetensors'), a.weights);
-    if (a.optimizer) await fs.writeFile(path.join(dir, 'optimizer.safetensors'), a.optimizer);
-    else await fs.rm(path.join(dir, 'optimizer.safetensors'), { force: true });
-  } catch (e) {
-    throw new DataFormatError(`save: could not write the model to ${dir}: ${(e as Error).message}`);
+const SAVE_OPTIONS = new Set(['includeOptimizer']);
+
+/** Checks save's options: unknown names are errors, as everywhere in tsdl. */
+export function checkSaveOptions(options: unknown, op: string): { includeOptimizer?: boolean } {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${JSON.stringify(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!SAVE_OPTIONS.has(k)) throw new ArgumentError(`${op}: unknown option '${k}' (known: ${[...SAVE_OPTIONS].join(', ')})`);
   }
+  const { includeOptimizer } = options as { includeOptimizer?: unknown };
+  if (includeOptimizer !== undefined && typeof includeOptimizer !== 'boolean') {
+    throw new ArgumentError(`${op}: includeOptimizer must be true or false, got ${JSON.stringify(includeOptimizer)}`);
+  }
+  return options as { includeOptimizer?: boolean };
+}
+
+/**
+ * Writes the model's directory (Node). The save is atomic (dir-write.ts): the
+ * directory holds the previous model until the new one is complete on disk,
+ * and a save that fails or is killed leaves the previous model loadable.
+ */
+export async function saveModel(model: Model, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+  checkModelPath(dir, 'save');
+  const opts = checkSaveOptions(options, 'save');
+  const a = await modelToArtifacts(model, opts);
+  await writeModelDir(await nodeFs(), dir, a);
 }

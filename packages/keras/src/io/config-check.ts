@@ -1,0 +1,88 @@
+import { DataFormatError } from '@tsdl/tensor';
+
+/**
+ * Checks the structure of a saved config.json before any layer is made, so a
+ * damaged file (`layers: 5`, `layers[0]: null`, a shape of strings) is one
+ * DataFormatError naming the file and the field, not a TypeError from deep
+ * inside a constructor. Values a layer checks itself (units, activation
+ * names) are left to the layer; weight sizes are checked against the weights
+ * file while the model is built (weight-plan.ts).
+ */
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+class Checker {
+  constructor(readonly source: string) {}
+
+  fail(field: string, expected: string, got: unknown): never {
+    throw new DataFormatError(`${this.source}: ${field} must be ${expected}, got ${show(got)}`);
+  }
+
+  object(v: unknown, field: string): Record<string, unknown> {
+    if (!isObject(v)) this.fail(field, 'an object', v);
+    return v;
+  }
+
+  string(v: unknown, field: string): string {
+    if (typeof v !== 'string') this.fail(field, 'a string', v);
+    return v;
+  }
+
+  optionalString(v: unknown, field: string): void {
+    if (v !== undefined && v !== null) this.string(v, field);
+  }
+
+  shape(v: unknown, field: string): void {
+    if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d > 0)) this.fail(field, 'a list of positive integers', v);
+  }
+
+  layerEntry(v: unknown, field: string): Record<string, unknown> {
+    const entry = this.object(v, field);
+    this.string(entry.className, `${field}.className`);
+    this.object(entry.config, `${field}.config`);
+    return entry;
+  }
+}
+
+/** Throws a DataFormatError naming `source` and the field unless `c` has the shape of a saved model's config.json. */
+export function checkModelConfig(c: Record<string, unknown>, source: string): void {
+  const ck = new Checker(source);
+  const className = ck.string(c.className, 'className');
+  const config = ck.object(c.config, 'config');
+  ck.optionalString(config.name, 'config.name');
+  if (!Array.isArray(config.layers)) ck.fail('config.layers', 'a list of layers', config.layers);
+  const layers = config.layers as unknown[];
+  if (className === 'Sequential') {
+    layers.forEach((l, i) => ck.layerEntry(l, `config.layers[${i}]`));
+    if (config.buildInputShape !== undefined && config.buildInputShape !== null) ck.shape(config.buildInputShape, 'config.buildInputShape');
+  } else if (className === 'Functional') {
+    layers.forEach((l, i) => {
+      const entry = ck.layerEntry(l, `config.layers[${i}]`);
+      if (entry.className === 'InputLayer') {
+        ck.shape((entry.config as Record<string, unknown>).shape, `config.layers[${i}].config.shape`);
+      } else if (!Array.isArray(entry.inbound) || entry.inbound.length !== 1 || typeof entry.inbound[0] !== 'string') {
+        ck.fail(`config.layers[${i}].inbound`, 'a list of one layer name', entry.inbound);
+      }
+    });
+    ck.string(config.inputLayer, 'config.inputLayer');
+    ck.string(config.outputLayer, 'config.outputLayer');
+  } else {
+    throw new DataFormatError(`${source}: unknown model class '${className}' (Sequential or Functional)`);
+  }
+  const compile = c.compileConfig;
+  if (compile === undefined || compile === null) return;
+  ck.object(compile, 'compileConfig');
+  const cc = compile as Record<string, unknown>;
+  ck.optionalString(cc.loss, 'compileConfig.loss');
+  if (cc.metrics !== undefined && cc.metrics !== null && !Array.isArray(cc.metrics)) ck.fail('compileConfig.metrics', 'a list', cc.metrics);
+  if (typeof cc.optimizer !== 'string') {
+    const opt = ck.object(cc.optimizer, 'compileConfig.optimizer');
+    ck.string(opt.className, 'compileConfig.optimizer.className');
+    if (opt.config !== undefined) ck.object(opt.config, 'compileConfig.optimizer.config');
+  }
+}
