@@ -10,7 +10,7 @@ export { MaxPooling2D, AveragePooling2D, type Pooling2DArgs } from './layers/poo
 export { BatchNormalization, type BatchNormalizationArgs } from './layers/normalization';
 export { Embedding, type EmbeddingArgs } from './layers/embedding';
 export { registerLayer } from './layers/registry';
-export { Model, History, type CompileArgs, type FitArgs } from './models/model';
+export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';
 export { Functional, model, type FunctionalArgs } from './models/functional';
 export {

@@ -72,6 +72,17 @@ describe('fit options', () => {
     expect((await m.fit(x, y, { epochs: 3, initialEpoch: 1, verbose: 0 })).epoch).toEqual([1, 2]);
   });
 
+  it('validationData overrides validationSplit (all samples train), as Keras', async () => {
+    const { x, y } = blobs(16, 2);
+    const val = blobs(6, 3);
+    const args = { epochs: 2, batchSize: 4, seed: 1, verbose: 0 as const, validationData: [val.x, val.y] as [Tensor, Tensor] };
+    const plain = await classifier().fit(x, y, args);
+    const both = await classifier().fit(x, y, { ...args, validationSplit: 0.5 });
+    expect(both.history).toEqual(plain.history);
+    const split = await classifier().fit(x, y, { ...args, validationData: undefined, validationSplit: 0.5 });
+    expect(split.history.loss).not.toEqual(plain.history.loss);
+  });
+
   it('unknown option names are errors in fit, evaluate and predict (with a hint for Keras snake_case)', async () => {
     const m = classifier();
     const { x, y } = blobs(8, 1);
