@@ -10,7 +10,7 @@ import type {
   TypedArray,
   View,
 } from '@tsdl/tensor';
-import { randomNormal, randomUniform } from '@tsdl/tensor';
+import { BYTES_PER_ELEMENT, randomNormal, randomUniform } from '@tsdl/tensor';
 import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
@@ -131,6 +131,17 @@ export class CpuBackend implements Backend {
 
   memory(): BackendMemory {
     return { buffers: this.acct.buffers, bytes: this.acct.bytes };
+  }
+
+  /**
+   * One storage's limit: what the shared WebAssembly memory can ever hold in one block (at
+   * most 4 GiB, wasm32's address space), or a JavaScript typed array's (2^32 bytes in V8)
+   * where storage is kept in ordinary arrays.
+   */
+  maxElements(dtype: DType): number {
+    const heap = this.wasm?.heap;
+    const bytes = heap?.shared ? heap.maxRequestBytes() : 2 ** 32;
+    return Math.floor(bytes / BYTES_PER_ELEMENT[dtype]);
   }
 
   elementwise(spec: ElementwiseSpec): DataId[] {

@@ -66,6 +66,12 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(b / step) * step;
 }
 
+/** The largest size class that is at most `max` bytes: the biggest buffer the pool creates within a device limit. */
+export function largestClassAtMost(max: number): number {
+  const step = 2 ** Math.floor(Math.log2(max)) / 4;
+  return Math.floor(max / step) * step;
+}
+
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   /** Buffers and bytes waiting in the pool. */

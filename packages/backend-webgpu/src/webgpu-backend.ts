@@ -12,7 +12,7 @@ import type {
   View,
 } from '@tsdl/tensor';
 import { BackendError, contiguousStrides } from '@tsdl/tensor';
-import { BufferPool, GpuStorage, SharedBlock, STORAGE_USAGE, storageOf } from './buffers';
+import { BufferPool, GpuStorage, SharedBlock, STORAGE_USAGE, largestClassAtMost, storageOf } from './buffers';
 import type { Dense, Device } from './context';
 import { findGpu, noAdapterMessage, requestDevice } from './device';
 import { GpuOutOfMemoryError } from './errors';
@@ -126,9 +126,23 @@ export class WebGpuBackend implements Backend, Device {
     });
   }
 
+  /**
+   * The most bytes one storage may take: a kernel binds it whole (maxStorageBufferBindingSize),
+   * and the pool rounds it up to a size class that must stay within maxBufferSize.
+   */
+  private maxStorageBytes(): number {
+    const { maxStorageBufferBindingSize, maxBufferSize } = this.rt.limits;
+    return Math.min(maxStorageBufferBindingSize, largestClassAtMost(maxBufferSize));
+  }
+
+  /** Every dtype is stored as 4-byte words (bool as u32 0/1). */
+  maxElements(_dtype: DType): number {
+    return Math.floor(this.maxStorageBytes() / 4);
+  }
+
   /** Throws GpuOutOfMemoryError when `bytes` exceed the largest storage buffer; `what` is the message's subject and verb. */
   private checkBufferSize(bytes: number, what: string): void {
-    const max = Math.min(this.rt.limits.maxStorageBufferBindingSize, this.rt.limits.maxBufferSize);
+    const max = this.maxStorageBytes();
     if (bytes > max) {
       throw new GpuOutOfMemoryError(
         `webgpu: ${this.rt.currentOp}: ${what} ${bytes} bytes, more than this device's largest storage buffer (${max} bytes)`,

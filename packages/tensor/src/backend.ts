@@ -180,6 +180,12 @@ export interface Backend {
   /** Releases a storage; the frontend calls it exactly once per storage. */
   free(data: DataId): void;
   memory(): BackendMemory;
+  /**
+   * Optional: the most elements one storage of `dtype` can ever hold (at least 2^24), so the
+   * frontend refuses a larger tensor with a ShapeError before building or allocating
+   * anything. Without it the frontend assumes a JavaScript typed array's limit (2^32 bytes).
+   */
+  maxElements?(dtype: DType): number;
 
   // ---- compute ------------------------------------------------------------
   /** Elementwise expressions over broadcast views; one storage per expression. */

@@ -1,6 +1,6 @@
 import type { Backend, DataId } from './backend';
 import type { DType } from './dtype';
-import { BackendError } from './errors';
+import { ArgumentError, BackendError } from './errors';
 import { getBackend } from './registry';
 import { contiguousStrides, sizeOf } from './shape';
 import { Storage } from './storage';
@@ -91,8 +91,11 @@ export function popScope(keep: Tensor | ReadonlySet<Tensor> | null): void {
 /** The backend that runs an op: the inputs' common backend, or the active one when there are none. */
 export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Backend {
   let backend: Backend | null = null;
-  for (const x of inputs) {
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
     if (typeof x === 'number') continue;
+    // The one place every op's inputs pass: a string or null here would otherwise fail as a TypeError.
+    if (!(x instanceof Tensor)) throw notATensor(op, i, x);
     x.assertAlive(op);
     const b = x.storage.backend;
     if (backend === null) backend = b;
@@ -103,6 +106,11 @@ export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Bac
     }
   }
   return backend ?? getBackend();
+}
+
+function notATensor(op: string, i: number, x: unknown): ArgumentError {
+  const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+  return new ArgumentError(`${op}: input ${i + 1} must be a Tensor or a number, got ${what}`);
 }
 
 /**

@@ -55,9 +55,38 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
-/** Resolves a possibly negative axis against a rank; throws an AxisError naming the op. */
+/** How error messages show a value the caller passed where something else was expected. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'bigint') return `bigint ${v}n`;
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return `an array ${short(v)}`;
+  if (typeof v === 'object') return `${v.constructor?.name ?? 'an object'} ${short(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function short(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/**
+ * Resolves a possibly negative axis against a rank; throws an AxisError naming the op.
+ * A string, NaN or fraction is refused rather than coerced: '1' would otherwise pass the
+ * range test by JavaScript coercion and reach a kernel as a string.
+ */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+  if (!Number.isInteger(axis)) {
+    throw new AxisError(`${op}: axis must be an integer, got ${describeValue(axis)}`);
+  }
+  if (axis < -rank || axis >= rank) {
     throw new AxisError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank} to ${rank - 1})`);
   }
   return axis < 0 ? axis + rank : axis;
@@ -67,6 +96,9 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
   if (typeof axes === 'number') return [normalizeAxis(op, axes, rank)];
+  if (!Array.isArray(axes)) {
+    throw new AxisError(`${op}: axes must be an integer or an array of integers, got ${describeValue(axes)}`);
+  }
   const out = axes.map((a) => normalizeAxis(op, a, rank)).sort((x, y) => x - y);
   // Sorted, a repeat is a neighbour (no Set: reductions run this on every call).
   for (let i = 1; i < out.length; i++) {
@@ -75,13 +107,18 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   return out;
 }
 
-/** Checks that a shape is a list of non-negative integers. */
+/** Checks that a shape is a list of non-negative integers (NaN, Infinity, fractions and strings are refused). */
 export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: shape ${JSON.stringify(shape)} has an invalid dimension ${d}; dimensions are integers >= 0`);
+      throw new ShapeError(`${op}: shape ${fmtDims(shape)} has an invalid dimension ${typeof d === 'string' ? JSON.stringify(d) : String(d)}; dimensions are integers >= 0`);
     }
   }
   return shape.slice();
+}
+
+/** A shape as the caller wrote it; JSON.stringify would print NaN and Infinity as null. */
+function fmtDims(shape: readonly unknown[]): string {
+  return `[${shape.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(',')}]`;
 }

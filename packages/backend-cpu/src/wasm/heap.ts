@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
+import { BackendError, makeTypedArray } from '@tsdl/tensor';
 
 /**
  * Tensor storage inside one growable WebAssembly.Memory, so wasm kernels read
@@ -113,12 +113,28 @@ export class WasmHeap {
       try {
         this.memory.grow(Math.min(pages, this.maxPages - have / PAGE));
       } catch (e) {
-        throw new RangeError(`cpu backend: cannot grow WebAssembly memory to ${end} bytes (${(e as Error).message})`);
+        throw new BackendError(`cpu backend: out of memory: cannot grow the WebAssembly memory to ${end + SLACK} bytes for a block of ${bytes} (${(e as Error).message})`);
       }
-      if (this.memory.buffer.byteLength < end + SLACK) throw new RangeError(`cpu backend: WebAssembly memory exhausted allocating ${bytes} bytes`);
+      if (this.memory.buffer.byteLength < end + SLACK) {
+        throw new BackendError(
+          `cpu backend: out of memory: a block of ${bytes} bytes does not fit the WebAssembly memory (${this.top} bytes of at most ${this.maxPages * PAGE} are already taken); free tensors with dispose() or tidy()`,
+        );
+      }
     }
     this.top = end;
     return ptr;
+  }
+
+  /**
+   * The largest request `malloc` could ever serve: its size class, with the unused first
+   * 64 bytes and the slack, must fit the memory's maximum. A larger one can never succeed,
+   * so the backend refuses it before anything is allocated (Backend.maxElements).
+   */
+  maxRequestBytes(): number {
+    const cap = this.maxPages * PAGE - 64 - SLACK;
+    // Size classes are multiples of a quarter of a power of two (see sizeClass).
+    const quarter = 2 ** Math.floor(Math.log2(cap)) / 4;
+    return Math.floor(cap / quarter) * quarter - OVERRUN;
   }
 
   /** Returns a block from `malloc(bytes)` to its class's free list. */

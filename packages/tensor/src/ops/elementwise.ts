@@ -7,7 +7,7 @@ import { E } from '../expr';
 import { broadcastShapes, isContiguous, shapesEqual } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { scalar } from './creation';
-import { copyContiguous, runElementwise } from './internal';
+import { checkSize, copyContiguous, numberArg, operand, runElementwise, tensorArg } from './internal';
 
 /**
  * Elementwise ops. Each is one recorded op whose kernel is an expression, so
@@ -25,14 +25,16 @@ const BOOL: OutType = () => 'bool';
  * tensor∘tensor), their expressions and cache tags built once per op, not per
  * call: small ops are dominated by per-call overhead.
  */
-function binary(op: string, bop: BinaryOp, outType: OutType): (a: TensorLike, b: TensorLike) => Tensor {
+function binary(op: string, bop: BinaryOp, outType: OutType): (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor {
   const ts = [E.b(bop, E.in(0), E.s(0))];
   const st = [E.b(bop, E.s(0), E.in(0))];
   const tt = [E.b(bop, E.in(0), E.in(1))];
   const tsTag = `${op}:ts`;
   const stTag = `${op}:st`;
   const ttTag = `${op}:tt`;
-  return (a, b) => {
+  return (aIn, bIn) => {
+    let a = operand(op, aIn, 1, 'a');
+    const b = operand(op, bIn, 2, 'b');
     if (typeof a === 'number' && typeof b === 'number') a = scalar(a);
     return dispatch(op, [a, b], undefined, (backend) => {
       if (typeof b === 'number') {
@@ -44,30 +46,35 @@ function binary(op: string, bop: BinaryOp, outType: OutType): (a: TensorLike, b:
         const dt = outType(scalarType(a, b.dtype), b.dtype);
         return runElementwise(backend, st, [b], [a], b.shape, [dt], stTag)[0];
       }
-      const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
       const dt = outType(a.dtype, b.dtype);
+      let shape = a.shape;
+      if (!shapesEqual(a.shape, b.shape)) {
+        shape = broadcastShapes(op, a.shape, b.shape);
+        // Broadcasting is where a small input makes a huge output ([1e5, 1] + [1, 1e5]).
+        checkSize(op, backend, shape, dt);
+      }
       return runElementwise(backend, tt, [a, b], [], shape, [dt], ttTag)[0];
     });
   };
 }
 
-export const add: (a: TensorLike, b: TensorLike) => Tensor = binary('add', 'add', ARITH);
-export const sub: (a: TensorLike, b: TensorLike) => Tensor = binary('sub', 'sub', ARITH);
-export const mul: (a: TensorLike, b: TensorLike) => Tensor = binary('mul', 'mul', ARITH);
+export const add: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('add', 'add', ARITH);
+export const sub: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('sub', 'sub', ARITH);
+export const mul: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('mul', 'mul', ARITH);
 /** True division: always float32, as Python 3 and PyTorch. */
-export const div: (a: TensorLike, b: TensorLike) => Tensor = binary('div', 'div', FLOAT);
-export const pow: (a: TensorLike, b: TensorLike) => Tensor = binary('pow', 'pow', ARITH);
-export const maximum: (a: TensorLike, b: TensorLike) => Tensor = binary('maximum', 'max', ARITH);
-export const minimum: (a: TensorLike, b: TensorLike) => Tensor = binary('minimum', 'min', ARITH);
-export const eq: (a: TensorLike, b: TensorLike) => Tensor = binary('eq', 'eq', BOOL);
-export const ne: (a: TensorLike, b: TensorLike) => Tensor = binary('ne', 'ne', BOOL);
-export const lt: (a: TensorLike, b: TensorLike) => Tensor = binary('lt', 'lt', BOOL);
-export const le: (a: TensorLike, b: TensorLike) => Tensor = binary('le', 'le', BOOL);
-export const gt: (a: TensorLike, b: TensorLike) => Tensor = binary('gt', 'gt', BOOL);
-export const ge: (a: TensorLike, b: TensorLike) => Tensor = binary('ge', 'ge', BOOL);
+export const div: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('div', 'div', FLOAT);
+export const pow: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('pow', 'pow', ARITH);
+export const maximum: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('maximum', 'max', ARITH);
+export const minimum: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('minimum', 'min', ARITH);
+export const eq: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('eq', 'eq', BOOL);
+export const ne: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('ne', 'ne', BOOL);
+export const lt: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('lt', 'lt', BOOL);
+export const le: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('le', 'le', BOOL);
+export const gt: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('gt', 'gt', BOOL);
+export const ge: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('ge', 'ge', BOOL);
 /** Logical ops treat any non-zero value as true. */
-export const logicalAnd: (a: TensorLike, b: TensorLike) => Tensor = binary('logicalAnd', 'and', BOOL);
-export const logicalOr: (a: TensorLike, b: TensorLike) => Tensor = binary('logicalOr', 'or', BOOL);
+export const logicalAnd: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('logicalAnd', 'and', BOOL);
+export const logicalOr: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('logicalOr', 'or', BOOL);
 
 type UnaryType = (t: DType) => DType;
 const SAME: UnaryType = (t) => t;
@@ -77,6 +84,7 @@ const LIFT_BOOL: UnaryType = (t) => (t === 'bool' ? 'int32' : t);
 const X = E.in(0);
 
 function unary(op: string, x: Tensor, expr: Expr, outType: UnaryType, scalars: readonly number[] = [], attrs?: unknown): Tensor {
+  tensorArg(op, x, 1, 'x');
   return dispatch(op, [x], attrs, (backend) =>
     runElementwise(backend, [expr], [x], scalars, x.shape, [outType(x.dtype)], op)[0],
   );
@@ -110,11 +118,13 @@ export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x, u('not')
 
 /** x where x > 0, else alpha·x (PyTorch's default alpha 0.01; Keras' is 0.3). */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+  numberArg('leakyRelu', alpha, 'alpha');
   return unary('leakyRelu', x, E.where(E.b('gt', X, E.c(0)), X, E.mul(X, E.s(0))), TO_FLOAT, [alpha], { alpha });
 }
 
 /** x where x > 0, else alpha·(exp(x) − 1). */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  numberArg('elu', alpha, 'alpha');
   return unary('elu', x, E.where(E.b('gt', X, E.c(0)), X, E.mul(E.s(0), u('expm1'))), TO_FLOAT, [alpha], { alpha });
 }
 
@@ -142,12 +152,17 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
 
 /** Clamps values into [min, max]. */
 export function clip(x: Tensor, min: number, max: number): Tensor {
+  numberArg('clip', min, 'min');
+  numberArg('clip', max, 'max');
   if (!(min <= max)) throw new ArgumentError(`clip: min (${min}) must be <= max (${max})`);
   return unary('clip', x, E.b('min', E.b('max', X, E.s(0)), E.s(1)), SAME, [min, max], { min, max });
 }
 
 /** Elementwise choice: a where cond is true (non-zero), else b. Broadcasts all three. */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export function where(cond: Tensor, aIn: TensorLike | boolean, bIn: TensorLike | boolean): Tensor {
+  tensorArg('where', cond, 1, 'cond');
+  const a = operand('where', aIn, 2, 'a');
+  const b = operand('where', bIn, 3, 'b');
   return dispatch('where', [cond, a, b], undefined, (backend) => {
     const tensors: Tensor[] = [cond];
     const scalars: number[] = [];
@@ -166,12 +181,15 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     const ta = typeof a === 'number' ? scalarType(a, typeof b === 'number' ? 'int32' : b.dtype) : a.dtype;
     const tb = typeof b === 'number' ? scalarType(b, ta) : b.dtype;
     const expr = E.where(E.in(0), ea, eb);
-    return runElementwise(backend, [expr], tensors, scalars, shape, [promoteTypes(ta, tb)])[0];
+    const dt = promoteTypes(ta, tb);
+    checkSize('where', backend, shape, dt);
+    return runElementwise(backend, [expr], tensors, scalars, shape, [dt])[0];
   });
 }
 
 /** Converts to another dtype (float → int truncates toward zero; bool is value != 0). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  tensorArg('cast', x, 1, 'x');
   assertDType('cast', dtype);
   return dispatch('cast', [x], { dtype }, (backend) =>
     dtype === x.dtype ? view(x, x.shape, x.strides, x.offset) : runElementwise(backend, [X], [x], [], x.shape, [dtype], 'identity')[0],
@@ -180,16 +198,20 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 /** A contiguous (row-major, offset 0) copy; the same values, recorded for autograd. */
 export function contiguous(x: Tensor): Tensor {
+  tensorArg('contiguous', x, 1, 'x');
   return dispatch('contiguous', [x], undefined, () => copyContiguous(x));
 }
 
 /** A copy with its own storage. */
 export function clone(x: Tensor): Tensor {
+  tensorArg('clone', x, 1, 'x');
   return dispatch('clone', [x], undefined, () => copyContiguous(x));
 }
 
 /** Replaces target's values with value's (same shape, cast to target's dtype). Not recorded. */
 export function assign(target: Tensor, value: Tensor): void {
+  tensorArg('assign', target, 1, 'target');
+  tensorArg('assign', value, 2, 'value');
   target.assertAlive('assign');
   value.assertAlive('assign');
   if (!shapesEqual(target.shape, value.shape)) {

@@ -1,12 +1,72 @@
 import type { Backend, View } from '../backend';
 import type { DType, TypedArray } from '../dtype';
-import { scalarType } from '../dtype';
+import { BYTES_PER_ELEMENT, scalarType } from '../dtype';
 import { backendOf, dispatch, view, wrap } from '../engine';
+import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import type { Expr } from '../expr';
 import { E, exprKey } from '../expr';
-import { isContiguous, shapesEqual } from '../shape';
+import { describeValue, isContiguous, shapesEqual, sizeOf } from '../shape';
 import { noteHostValues } from './index-range';
-import type { Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+
+/**
+ * An operand of an op that takes tensors or JS scalars (add, where …): a Tensor or a number
+ * as given, a boolean as 1 or 0 (a weak scalar, as PyTorch's `t + True`). Anything else is
+ * an ArgumentError naming the op and the argument: a string, null or an array would
+ * otherwise fail deep inside with a TypeError, or be coerced into a wrong value. Arrays are
+ * refused, as PyTorch's torch.add(t, [1, 2]) refuses them.
+ */
+export function operand(op: string, x: unknown, position: number, name: string): Tensor | number {
+  if (typeof x === 'number' || x instanceof Tensor) return x;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? '; make it a tensor with tensor() first' : '';
+  throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, a number or a boolean, got ${describeValue(x)}${hint}`);
+}
+
+/** A Tensor argument (ops whose input must be a tensor: neg, sum, reshape …); anything else is an ArgumentError naming the op and the argument. */
+export function tensorArg(op: string, x: unknown, position: number, name: string): Tensor {
+  if (x instanceof Tensor) return x;
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) || typeof x === 'number' ? '; make it a tensor with tensor() first' : '';
+  throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, got ${describeValue(x)}${hint}`);
+}
+
+/** A number argument (a scalar option such as clip's bounds or dropout's rate); NaN passes, a string does not. */
+export function numberArg(op: string, x: unknown, name: string): number {
+  if (typeof x === 'number') return x;
+  throw new ArgumentError(`${op}: ${name} must be a number, got ${describeValue(x)}`);
+}
+
+/**
+ * Up to this many elements no backend refuses a storage (WebGPU guarantees a storage
+ * binding of 128 MiB, 2^25 four-byte elements), so the common small op skips the query.
+ * A backend's `maxElements` must be at least this.
+ */
+const ALWAYS_FITS = 1 << 24;
+
+/**
+ * The limit where a backend states none: what a JavaScript engine allows one typed array
+ * (V8's 2^32 bytes), since the frontend builds created tensors on the host first.
+ */
+function hostLimit(dtype: DType): number {
+  return Math.floor(2 ** 32 / BYTES_PER_ELEMENT[dtype]);
+}
+
+/**
+ * Throws a ShapeError, before anything is allocated, when a `dtype` tensor of `shape` is
+ * larger than `backend` can hold in one storage (`Backend.maxElements`). Without it a huge
+ * request spent seconds and gigabytes building a host array, then failed with a RangeError
+ * (zeros([40000, 40000]): 28 s, 6 GB), or never failed where the size overflowed.
+ */
+export function checkSize(op: string, backend: Backend, shape: readonly number[], dtype: DType): void {
+  const n = sizeOf(shape);
+  if (n <= ALWAYS_FITS) return;
+  const max = backend.maxElements?.(dtype) ?? hostLimit(dtype);
+  if (n <= max) return;
+  const gb = (n * BYTES_PER_ELEMENT[dtype]) / 1e9;
+  throw new ShapeError(
+    `${op}: shape ${fmtShape(shape)} has ${n} elements (${gb < 1e6 ? gb.toFixed(1) : gb.toExponential(1)} GB of ${dtype}), more than backend '${backend.name}' can hold in one tensor (at most ${max} ${dtype} elements)`,
+  );
+}
 
 /** A view of `t` broadcast to `shape` (leading dims added, size-1 dims given stride 0). */
 export function broadcastView(t: Tensor, shape: readonly number[]): View {
@@ -51,6 +111,8 @@ export function runElementwise(
   tag = '',
 ): Tensor[] {
   const key = tag === '' ? exprs.map(exprKey).join(';') : keyOf(exprs, tag);
+  // Ops check their own (broadcast) output sizes; this catches a composition that did not.
+  for (const dt of dtypes) checkSize(tag === '' ? 'elementwise' : tag.split(':')[0], backend, shape, dt);
   const views = inputs.map((t) => broadcastView(t, shape));
   const ids = backend.elementwise({ exprs, inputs: views, scalars, shape, dtypes, key });
   return ids.map((id, k) => wrap(backend, id, shape, dtypes[k]));

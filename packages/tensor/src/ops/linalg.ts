@@ -5,6 +5,7 @@ import { tidy } from '../memory';
 import { broadcastShapes } from '../shape';
 import type { Tensor } from '../tensor';
 import { cast, mul } from './elementwise';
+import { checkSize, tensorArg } from './internal';
 import { reshape, squeeze, transpose, unsqueeze } from './shape';
 
 export interface MatmulOptions {
@@ -18,6 +19,8 @@ export interface MatmulOptions {
  * axis is dropped from the result. Computes in float32.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  tensorArg('matmul', a, 1, 'a');
+  tensorArg('matmul', b, 2, 'b');
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(`matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -60,6 +63,8 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
     // Plain matrices (every Dense layer and its gradients): no batch dims to broadcast,
     // and the operands' own views are the kernel's.
     const outShape = [M, N];
+    // [1e5, 1] @ [1, 1e5]: a product's output can be far larger than its operands.
+    checkSize('matmul', a.backend, outShape, 'float32');
     return dispatch('matmul', [a, b], undefined, (backend) => wrap(backend, backend.matmul(a.view(), b.view()), outShape, 'float32'));
   }
   let batch: number[];
@@ -72,6 +77,7 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
     );
   }
   const outShape = [...batch, M, N];
+  checkSize('matmul', a.backend, outShape, 'float32');
   return dispatch('matmul', [a, b], undefined, (backend) => {
     const av = batchView(a, batch);
     const bv = batchView(b, batch);
@@ -98,6 +104,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 /** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
+  tensorArg('outer', a, 1, 'a');
+  tensorArg('outer', b, 2, 'b');
   if (a.rank !== 1 || b.rank !== 1) {
     throw new ShapeError(`outer: expects two 1-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../dtype';
-import { ShapeError } from '../errors';
+import { ArgumentError, ShapeError } from '../errors';
+import { describeValue } from '../shape';
 
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -20,7 +21,7 @@ function checkRegular(v: unknown, shape: number[], depth: number, op: string): v
   if (depth === shape.length) {
     if (Array.isArray(v)) throw new ShapeError(`${op}: nested arrays are ragged (expected a number at depth ${depth})`);
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new ShapeError(`${op}: values must be numbers or booleans, got ${typeof v}`);
+      throw new ArgumentError(`${op}: values must be numbers or booleans, got ${describeValue(v)}`);
     }
     return;
   }

@@ -7,7 +7,7 @@ import { broadcastShapes, normalizeAxis, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { rand, type RandomOptions } from './creation';
 import { cast, mul } from './elementwise';
-import { runElementwise } from './internal';
+import { checkSize, numberArg, runElementwise, tensorArg } from './internal';
 import { reshape, transpose } from './shape';
 
 /** Softmax along an axis (the last by default), numerically stable. */
@@ -21,6 +21,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 function softmaxImpl(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number, log: boolean): Tensor {
+  tensorArg(op, x, 1, 'x');
   if (x.rank === 0) throw new ShapeError(`${op}: needs a tensor of rank >= 1, got a scalar`);
   const a = normalizeAxis(op, axis, x.rank);
   if (x.dtype !== 'float32') return tidy(() => softmaxImpl(op, cast(x, 'float32'), a, log));
@@ -94,6 +95,7 @@ function axisGeometry(op: string, padding: Padding2d, axis: 0 | 1, size: number,
 }
 
 function check4d(op: string, x: Tensor, what: string): void {
+  tensorArg(op, x, what === 'filter' ? 2 : 1, what);
   if (x.rank !== 4) throw new ShapeError(`${op}: ${what} must be 4-D, got shape ${fmtShape(x.shape)}`);
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: ${what} must be float32, got ${x.dtype}`);
 }
@@ -126,6 +128,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const [outH, padTop] = axisGeometry('conv2d', padding, 0, inH, kH, strideH, dilationH);
   const [outW, padLeft] = axisGeometry('conv2d', padding, 1, inW, kW, strideW, dilationW);
   const params: Conv2dParams = { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+  checkSize('conv2d', x.backend, [batch, outH, outW, outC], 'float32');
   return dispatch('conv2d', [x, w], { params }, (backend) =>
     wrap(backend, backend.conv2d(x.view(), w.view(), params), [batch, outH, outW, outC], 'float32'),
   );
@@ -141,6 +144,7 @@ export interface Pool2dOptions {
 
 function pool(kind: 'max' | 'avg', x: Tensor, options: Pool2dOptions): Tensor {
   const op = kind === 'max' ? 'maxPool2d' : 'avgPool2d';
+  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options must be an object with kernelSize, got ${String(options)}`);
   const fmt = options.dataFormat ?? 'NHWC';
   check4d(op, x, 'input');
   if (fmt === 'NCHW') {
@@ -154,6 +158,7 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: Pool2dOptions): Tensor {
   const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, 1, true);
   const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, 1, true);
   const params: Pool2dParams = { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft };
+  checkSize(op, x.backend, [batch, outH, outW, channels], 'float32');
   return dispatch(op, [x], { params }, (backend) =>
     wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32'),
   );
@@ -176,6 +181,8 @@ export interface DropoutOptions extends RandomOptions {
 
 /** Zeroes each element with probability `rate` and scales the rest by 1/(1 − rate) (inverted dropout). */
 export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): Tensor {
+  tensorArg('dropout', x, 1, 'x');
+  numberArg('dropout', rate, 'rate');
   if (!(rate >= 0 && rate <= 1)) throw new ArgumentError(`dropout: rate must be in [0, 1], got ${rate}`);
   if (options.training === false || rate === 0) return reshape(x, x.shape);
   if (rate === 1) return mul(x, 0);
@@ -192,9 +199,13 @@ const APPLY_DROPOUT = [E.mul(E.in(0), E.where(E.b('ge', E.in(1), E.s(0)), E.s(1)
  * its gradient is applyDropout(dy, noise, rate), so dropout never materialises its mask.
  */
 export function applyDropout(x: Tensor, noise: Tensor, rate: number): Tensor {
+  tensorArg('applyDropout', x, 1, 'x');
+  tensorArg('applyDropout', noise, 2, 'noise');
+  numberArg('applyDropout', rate, 'rate');
   if (!(rate >= 0 && rate < 1)) throw new ArgumentError(`applyDropout: rate must be in [0, 1), got ${rate}`);
   if (noise.dtype !== 'float32') throw new DTypeError(`applyDropout: noise must be float32, got ${noise.dtype}`);
   const shape = shapesEqual(x.shape, noise.shape) ? x.shape : broadcastShapes('applyDropout', x.shape, noise.shape);
+  checkSize('applyDropout', x.backend, shape, 'float32');
   return dispatch('applyDropout', [x, noise], { rate }, (backend) =>
     runElementwise(backend, APPLY_DROPOUT, [x, noise], [rate, 1 / (1 - rate)], shape, ['float32'], 'applyDropout')[0],
   );
@@ -202,6 +213,8 @@ export function applyDropout(x: Tensor, noise: Tensor, rate: number): Tensor {
 
 /** d(conv2d)/dx for the geometry `params` (used by autograd; NHWC). */
 export function conv2dGradInput(dy: Tensor, w: Tensor, params: Conv2dParams): Tensor {
+  tensorArg('conv2dGradInput', dy, 1, 'dy');
+  tensorArg('conv2dGradInput', w, 2, 'w');
   const { batch, inH, inW, inC } = params;
   return dispatch('conv2dGradInput', [dy, w], { params }, (backend) =>
     wrap(backend, backend.conv2dGradInput(dy.view(), w.view(), params), [batch, inH, inW, inC], 'float32'),
@@ -210,6 +223,8 @@ export function conv2dGradInput(dy: Tensor, w: Tensor, params: Conv2dParams): Te
 
 /** d(conv2d)/dw for the geometry `params` (used by autograd; HWIO). */
 export function conv2dGradFilter(x: Tensor, dy: Tensor, params: Conv2dParams): Tensor {
+  tensorArg('conv2dGradFilter', x, 1, 'x');
+  tensorArg('conv2dGradFilter', dy, 2, 'dy');
   const { kH, kW, inC, outC } = params;
   return dispatch('conv2dGradFilter', [x, dy], { params }, (backend) =>
     wrap(backend, backend.conv2dGradFilter(x.view(), dy.view(), params), [kH, kW, inC, outC], 'float32'),
@@ -218,6 +233,8 @@ export function conv2dGradFilter(x: Tensor, dy: Tensor, params: Conv2dParams): T
 
 /** The gradient of max or average pooling with respect to its input (used by autograd). */
 export function pool2dGrad(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
+  tensorArg('pool2dGrad', x, 1, 'x');
+  tensorArg('pool2dGrad', dy, 2, 'dy');
   return dispatch('pool2dGrad', [x, dy], { params }, (backend) =>
     wrap(backend, backend.pool2dGrad(x.view(), dy.view(), params), x.shape, 'float32'),
   );

@@ -2,19 +2,24 @@ import { promoteTypes } from '../dtype';
 import { dispatch, view, wrap } from '../engine';
 import { ArgumentError, AxisError, DTypeError, ShapeError, fmtShape } from '../errors';
 import { tidy } from '../memory';
-import { broadcastShapes, checkShape, contiguousStrides, isContiguous, normalizeAxis, shapesEqual, sizeOf } from '../shape';
+import { broadcastShapes, checkShape, contiguousStrides, describeValue, isContiguous, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, eq } from './elementwise';
 import { type IndexCheck, checkIndexRange, noteGatheredFrom } from './index-range';
-import { broadcastView, copyContiguous } from './internal';
+import { broadcastView, checkSize, copyContiguous, tensorArg } from './internal';
 
 /**
  * Shape and movement ops. Reshape, transpose, broadcast and slice are views:
  * new shape/strides/offset over the same storage. Concat, pad and gather copy.
  */
 
+/** Array.isArray without narrowing a readonly parameter's type (a runtime check of what JS callers pass). */
+const isList = (v: unknown): boolean => Array.isArray(v);
+
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  tensorArg(op, x, 1, 'x');
+  if (!isList(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
   const out = shape.slice();
   const neg = out.indexOf(-1);
   if (neg !== out.lastIndexOf(-1)) {
@@ -50,6 +55,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Flattens axes startAxis..endAxis (inclusive) into one; by default everything into 1-D. */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  tensorArg('flatten', x, 1, 'x');
   if (x.rank === 0) return reshape(x, [1]);
   const a = normalizeAxis('flatten', startAxis, x.rank);
   const b = normalizeAxis('flatten', endAxis, x.rank);
@@ -60,11 +66,12 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 
 /** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  tensorArg('squeeze', x, 1, 'x');
   let drop: Set<number>;
   if (axes === undefined) {
     drop = new Set(x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
   } else {
-    drop = new Set((typeof axes === 'number' ? [axes] : axes).map((a) => normalizeAxis('squeeze', a, x.rank)));
+    drop = new Set(normalizeAxes('squeeze', axes, x.rank));
     for (const a of drop) {
       if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`);
     }
@@ -74,6 +81,8 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  tensorArg('unsqueeze', x, 1, 'x');
+  if (!Number.isInteger(axis)) throw new AxisError(`unsqueeze: axis must be an integer, got ${describeValue(axis)}`);
   // The new axis may go at any of rank + 1 positions; say so rather than quoting rank + 1 as the tensor's rank.
   if (!Number.isInteger(axis) || axis < -(x.rank + 1) || axis > x.rank) {
     throw new AxisError(
@@ -86,6 +95,8 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Permutes axes (reverses them by default, as NumPy). A view. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  tensorArg('transpose', x, 1, 'x');
+  if (perm !== undefined && !isList(perm)) throw new AxisError(`transpose: perm must be an array of axes, got ${describeValue(perm)}`);
   const p = perm ? perm.map((a) => normalizeAxis('transpose', a, x.rank)) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
     throw new AxisError(`transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${x.rank} axes of shape ${fmtShape(x.shape)}`);
@@ -97,6 +108,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 
 /** A broadcast view of x with the given shape (NumPy rules). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  tensorArg('broadcastTo', x, 1, 'x');
   const s = checkShape('broadcastTo', shape);
   const b = broadcastShapes('broadcastTo', x.shape, s);
   if (!shapesEqual(b, s)) {
@@ -111,7 +123,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** A slice bound on an axis of size d: negative counts from the end, clamped to [0, d]; absent is `dflt`. */
 function clampIndex(v: number | null | undefined, dflt: number, d: number, axis: number): number {
   if (v === null || v === undefined) return dflt;
-  if (!Number.isInteger(v)) throw new ArgumentError(`slice: index ${v} on axis ${axis} is not an integer`);
+  if (!Number.isInteger(v)) throw new ArgumentError(`slice: index ${typeof v === 'number' ? v : describeValue(v)} on axis ${axis} is not an integer`);
   const r = v < 0 ? v + d : v;
   return Math.min(Math.max(r, 0), d);
 }
@@ -127,6 +139,10 @@ export function slice(
   end?: readonly (number | null)[],
   step?: readonly number[],
 ): Tensor {
+  tensorArg('slice', x, 1, 'x');
+  if (!isList(begin)) throw new ArgumentError(`slice: begin must be an array of indices, got ${describeValue(begin)}`);
+  if (end !== undefined && !isList(end)) throw new ArgumentError(`slice: end must be an array of indices, got ${describeValue(end)}`);
+  if (step !== undefined && !isList(step)) throw new ArgumentError(`slice: step must be an array of integers, got ${describeValue(step)}`);
   if (begin.length > x.rank || (end && end.length > x.rank) || (step && step.length > x.rank)) {
     throw new AxisError(`slice: got ${Math.max(begin.length, end?.length ?? 0, step?.length ?? 0)} axes for a tensor of rank ${x.rank}`);
   }
@@ -151,7 +167,9 @@ export function slice(
 
 /** Joins tensors along an existing axis (dtypes promoted to the widest). */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  if (!isList(xs)) throw new ArgumentError(`concat: xs must be an array of tensors, got ${describeValue(xs)}`);
   if (xs.length === 0) throw new ArgumentError('concat: needs at least one tensor');
+  xs.forEach((t, i) => tensorArg('concat', t, 1, `xs[${i}]`));
   const rank = xs[0].rank;
   if (rank === 0) throw new ShapeError('concat: cannot concatenate 0-d tensors; use stack');
   const a = normalizeAxis('concat', axis, rank);
@@ -171,14 +189,17 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const outShape = xs[0].shape.slice();
   outShape[a] = total;
-  return dispatch('concat', xs, { axis: a, sizes: xs.map((t) => t.shape[a]) }, (backend) =>
-    wrap(backend, backend.concat(xs.map((t) => t.view()), a, outShape), outShape, dtype),
-  );
+  return dispatch('concat', xs, { axis: a, sizes: xs.map((t) => t.shape[a]) }, (backend) => {
+    checkSize('concat', backend, outShape, dtype);
+    return wrap(backend, backend.concat(xs.map((t) => t.view()), a, outShape), outShape, dtype);
+  });
 }
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (!isList(xs)) throw new ArgumentError(`stack: xs must be an array of tensors, got ${describeValue(xs)}`);
   if (xs.length === 0) throw new ArgumentError('stack: needs at least one tensor');
+  xs.forEach((t, i) => tensorArg('stack', t, 1, `xs[${i}]`));
   for (const t of xs) {
     if (!shapesEqual(t.shape, xs[0].shape)) {
       throw new ShapeError(`stack: all shapes must be equal, got ${xs.map((u) => fmtShape(u.shape)).join(', ')}`);
@@ -190,6 +211,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Splits into `count` equal parts, or parts of the given sizes, along an axis. Views. */
 export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
+  tensorArg('split', x, 1, 'x');
   const a = normalizeAxis('split', axis, x.rank);
   const d = x.shape[a];
   let parts: number[];
@@ -199,6 +221,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     }
     parts = new Array<number>(sizes).fill(d / sizes);
   } else {
+    if (!isList(sizes)) throw new ArgumentError(`split: sizes must be a number or an array of integers, got ${describeValue(sizes)}`);
     parts = sizes.slice();
     if (!parts.every((p) => Number.isInteger(p) && p >= 0)) {
       throw new ArgumentError(`split: sizes must be integers >= 0, got ${JSON.stringify(sizes)}`);
@@ -222,6 +245,9 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 
 /** Pads each axis with [before, after] cells of a constant value. */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
+  tensorArg('pad', x, 1, 'x');
+  if (!isList(pads)) throw new ArgumentError(`pad: pads must be an array of [before, after] pairs, got ${describeValue(pads)}`);
+  if (typeof value !== 'number') throw new ArgumentError(`pad: value must be a number, got ${describeValue(value)}`);
   if (pads.length !== x.rank) {
     throw new ShapeError(`pad: got ${pads.length} [before, after] pairs for a tensor of shape ${fmtShape(x.shape)} (expected ${x.rank})`);
   }
@@ -231,17 +257,21 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
     }
   }
   const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
-  return dispatch('pad', [x], { pads }, (backend) =>
-    wrap(backend, backend.pad(x.view(), pads, value), outShape, x.dtype),
-  );
+  return dispatch('pad', [x], { pads }, (backend) => {
+    checkSize('pad', backend, outShape, x.dtype);
+    return wrap(backend, backend.pad(x.view(), pads, value), outShape, x.dtype);
+  });
 }
 
 /** Repeats x reps[i] times along axis i (NumPy's tile). */
 export function tile(x: Tensor, reps: readonly number[]): Tensor {
+  tensorArg('tile', x, 1, 'x');
+  if (!isList(reps)) throw new ArgumentError(`tile: reps must be an array of integers, got ${describeValue(reps)}`);
   for (const r of reps) if (!Number.isInteger(r) || r < 0) throw new ArgumentError(`tile: reps must be integers >= 0, got ${JSON.stringify(reps)}`);
   const rank = Math.max(x.rank, reps.length);
   const shape = [...new Array<number>(rank - x.rank).fill(1), ...x.shape];
   const r = [...new Array<number>(rank - reps.length).fill(1), ...reps];
+  checkSize('tile', x.backend, shape.map((d, i) => d * r[i]), x.dtype);
   return tidy(() => {
     const interleaved = reshape(x, shape.flatMap((d) => [1, d]));
     const b = broadcastTo(interleaved, shape.flatMap((d, i) => [r[i], d]));
@@ -251,6 +281,8 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
 
 /** Picks slices along an axis by int32 indices of any shape: out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
 export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  tensorArg('gather', x, 1, 'x');
+  tensorArg('gather', indices, 2, 'indices');
   const a = normalizeAxis('gather', axis, x.rank);
   if (indices.dtype !== 'int32') {
     throw new DTypeError(`gather: indices must be int32, got ${indices.dtype}`);
@@ -258,6 +290,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const checked = checkIndices('gather', indices, x.shape[a]);
   const outShape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) => {
+    checkSize('gather', backend, outShape, x.dtype);
     const out = wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype);
     // Gathered indices or labels are bounded by their source's range (see index-range.ts);
     // unchecked indices may be out of range, and the kernel reads 0 for those (the backend
@@ -280,6 +313,9 @@ function checkIndices(op: string, indices: Tensor, dim: number): IndexCheck {
 
 /** The adjoint of gather: zeros of `shape` with `updates` added at `indices` along `axis`. */
 export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape: readonly number[]): Tensor {
+  tensorArg('scatterAdd', updates, 1, 'updates');
+  tensorArg('scatterAdd', indices, 2, 'indices');
+  checkShape('scatterAdd', shape);
   const a = normalizeAxis('scatterAdd', axis, shape.length);
   if (indices.dtype !== 'int32') throw new DTypeError(`scatterAdd: indices must be int32, got ${indices.dtype}`);
   const expected = [...shape.slice(0, a), ...indices.shape, ...shape.slice(a + 1)];
@@ -287,9 +323,10 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape
     throw new ShapeError(`scatterAdd: updates of shape ${fmtShape(updates.shape)} do not match ${fmtShape(expected)}`);
   }
   checkIndices('scatterAdd', indices, shape[a]);
-  return dispatch('scatterAdd', [updates, indices], { axis: a }, (backend) =>
-    wrap(backend, backend.scatterAdd(updates.view(), indices.view(), a, shape), shape, updates.dtype),
-  );
+  return dispatch('scatterAdd', [updates, indices], { axis: a }, (backend) => {
+    checkSize('scatterAdd', backend, shape, updates.dtype);
+    return wrap(backend, backend.scatterAdd(updates.view(), indices.view(), a, shape), shape, updates.dtype);
+  });
 }
 
 /**
@@ -299,8 +336,10 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape
  * (index-range.ts), where the `eq` alone would silently give it a zero row.
  */
 export function oneHot(indices: Tensor, depth: number): Tensor {
+  tensorArg('oneHot', indices, 1, 'indices');
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}`);
-  if (!Number.isInteger(depth) || depth <= 0) throw new ArgumentError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth <= 0) throw new ArgumentError(`oneHot: depth must be a positive integer, got ${typeof depth === 'number' ? depth : describeValue(depth)}`);
+  checkSize('oneHot', indices.backend, [...indices.shape, depth], 'float32');
   checkIndexRange(indices, depth, (v, i) => new ArgumentError(`oneHot: index ${v} at position ${i} is out of range for depth ${depth} (expected 0 to ${depth - 1})`), {
     deviceCheck: 'oneHot',
   });
