@@ -1,7 +1,8 @@
 import { cpu } from '@tsdl/backend-cpu';
-import { ArgumentError, type Backend, ShapeError, getBackend, memory, setBackend, tensor } from '@tsdl/tensor';
+import { SGD, type Optimizer } from '@tsdl/optim';
+import { ArgumentError, type Backend, ShapeError, type Tensor, getBackend, memory, setBackend, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { type Callback, type CallbackHooks, Dense, Dropout, EarlyStopping, type FitArgs, LambdaCallback, Sequential, optimizers } from '../src/index';
+import { type Callback, type CallbackHooks, Dense, KerasOptimizer, Dropout, EarlyStopping, type FitArgs, LambdaCallback, Sequential, optimizers } from '../src/index';
 import { blobs, flat, thrown, useCpu } from './helpers';
 
 useCpu();
@@ -132,6 +133,33 @@ describe('fit, evaluate, predict: bad data', () => {
       ['trainOnBatch wide', () => m.trainOnBatch(wide, y)],
     ];
     for (const [what, op] of cases) expect(await failsCleanly(op), what).toBeInstanceOf(ShapeError);
+  });
+});
+
+describe('a failing optimizer step', () => {
+  it('leaves no gradients on the weights (they outlive the step\'s tidy)', async () => {
+    let fail = false;
+    /** SGD whose step throws when armed, after backward has filled every gradient. */
+    class Flaky extends KerasOptimizer {
+      readonly className = 'SGD';
+      create(params: Tensor[]): Optimizer<any> {
+        const sgd = new SGD(params, { lr: 0.1 });
+        const step = sgd.step.bind(sgd);
+        sgd.step = () => {
+          if (fail) throw new Error('step failed');
+          step();
+        };
+        return sgd;
+      }
+    }
+    const m = new Sequential([new Dense({ units: 3, inputShape: [2], seed: 1 }), new Dense({ units: 2, activation: 'softmax', seed: 2 })]);
+    m.compile({ optimizer: new Flaky({}), loss: 'sparse_categorical_crossentropy' });
+    const { x, y } = blobs(8, 1);
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    fail = true;
+    expect((await failsCleanly(() => m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }))).message).toBe('step failed');
+    expect((await failsCleanly(() => m.trainOnBatch(x, y))).message).toBe('step failed');
+    expect(m.parameters().every((p) => p.grad === null)).toBe(true);
   });
 });
 
