@@ -1,4 +1,5 @@
-import { ArgumentError, type Tensor, elu, gelu, leakyRelu, logSoftmax, mul, relu, sigmoid, softmax, softplus, tanh } from '@tsdl/tensor';
+import { type Tensor, elu, gelu, leakyRelu, logSoftmax, mul, relu, sigmoid, softmax, softplus, tanh } from '@tsdl/tensor';
+import { lookupName, nameTable, snakeCase } from './names';
 
 /** Keras activation names and the functions they apply (over the last axis for softmax). */
 export type ActivationName =
@@ -15,7 +16,7 @@ export type ActivationName =
   | 'swish'
   | 'silu';
 
-const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
+const ACTIVATIONS = nameTable<(x: Tensor) => Tensor>({
   linear: (x) => x,
   relu,
   sigmoid,
@@ -29,18 +30,17 @@ const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = {
   leaky_relu: (x) => leakyRelu(x, 0.2),
   swish: (x) => mul(x, sigmoid(x)),
   silu: (x) => mul(x, sigmoid(x)),
-};
+} satisfies Record<ActivationName, (x: Tensor) => Tensor>);
 
-/** Accepts Keras' snake_case names and their camelCase spellings ('logSoftmax', 'leakyRelu'). */
-export function activationName(name: string | undefined | null): ActivationName {
+/**
+ * Accepts Keras' snake_case names and their camelCase spellings ('logSoftmax', 'leakyRelu');
+ * undefined or null is 'linear'. `owner` names the layer in the error for an unknown name.
+ */
+export function activationName(name: unknown, owner = 'activation'): ActivationName {
   if (name === undefined || name === null) return 'linear';
-  const snake = name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-  if (!(snake in ACTIVATIONS)) {
-    throw new ArgumentError(`activation: unknown activation '${name}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
-  }
-  return snake as ActivationName;
+  return lookupName(owner, 'activation', name, ACTIVATIONS, { normalize: snakeCase }).key as ActivationName;
 }
 
 export function getActivation(name: string | undefined | null): (x: Tensor) => Tensor {
-  return ACTIVATIONS[activationName(name)];
+  return ACTIVATIONS.get(activationName(name)) as (x: Tensor) => Tensor;
 }

@@ -1,5 +1,6 @@
-import { ArgumentError, type Tensor } from '@tsdl/tensor';
+import type { Tensor } from '@tsdl/tensor';
 import { init } from '@tsdl/nn';
+import { lookupName, nameTable, snakeCase } from './names';
 
 /**
  * Keras initializer names over @tsdl/nn's initializers, with Keras' weight
@@ -20,7 +21,7 @@ export type InitializerName =
 
 type Make = (shape: readonly number[], seed?: number) => Tensor;
 
-const INITIALIZERS: Record<InitializerName, Make> = {
+const INITIALIZERS = nameTable<Make>({
   zeros: (s) => init.zeros(s),
   ones: (s) => init.ones(s),
   glorot_uniform: (s, seed) => init.glorotUniform(s, { seed, layout: 'inOut' }),
@@ -33,16 +34,13 @@ const INITIALIZERS: Record<InitializerName, Make> = {
   random_normal: (s, seed) => init.normal(s, { seed, mean: 0, std: 0.05 }),
   random_uniform: (s, seed) => init.uniform(s, { seed, a: -0.05, b: 0.05 }),
   orthogonal: (s, seed) => init.orthogonal(s, { seed, layout: 'inOut' }),
-};
+} satisfies Record<InitializerName, Make>);
 
-export function initializerName(name: string): InitializerName {
-  const snake = name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-  if (!(snake in INITIALIZERS)) {
-    throw new ArgumentError(`initializer: unknown initializer '${name}' (known: ${Object.keys(INITIALIZERS).join(', ')})`);
-  }
-  return snake as InitializerName;
+/** The snake_case name for a Keras initializer name or its camelCase spelling; `owner` and `option` name the layer and argument in the error. */
+export function initializerName(name: unknown, owner = 'initializer', option?: string): InitializerName {
+  return lookupName(owner, 'initializer', name, INITIALIZERS, { normalize: snakeCase, option }).key as InitializerName;
 }
 
 export function makeWeight(name: string, shape: readonly number[], seed?: number): Tensor {
-  return INITIALIZERS[initializerName(name)](shape, seed);
+  return (INITIALIZERS.get(initializerName(name)) as Make)(shape, seed);
 }

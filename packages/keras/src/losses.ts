@@ -1,5 +1,6 @@
 import { ArgumentError, DTypeError, ShapeError, type Tensor, cast, clip, fmtShape, log, squeeze, tidy } from '@tsdl/tensor';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss } from '@tsdl/nn';
+import { lookupName, nameTable, snakeCase } from './names';
 
 /**
  * Keras losses by name, over @tsdl/nn's losses. Each returns the mean over the
@@ -80,7 +81,7 @@ const classRows = (yPred: Tensor): boolean => yPred.rank === 2;
 /** One output per sample ([N] or [N, 1]): one term per sample for the elementwise losses. */
 const oneOutput = (yPred: Tensor): boolean => yPred.rank >= 1 && yPred.size === yPred.shape[0];
 
-const LOSSES: Record<string, LossSpec> = {
+const LOSSES = nameTable<LossSpec>({
   sparse_categorical_crossentropy: {
     name: 'sparse_categorical_crossentropy',
     ...both(
@@ -129,9 +130,9 @@ const LOSSES: Record<string, LossSpec> = {
     name: 'mean_absolute_error',
     ...both((yTrue, yPred, reduction) => l1Loss(yPred, sameShape('mean_absolute_error', yTrue, yPred), { reduction }), oneOutput),
   },
-};
+});
 
-const ALIASES: Record<string, string> = { mse: 'mean_squared_error', mae: 'mean_absolute_error' };
+const ALIASES = nameTable({ mse: 'mean_squared_error', mae: 'mean_absolute_error' });
 
 /** snake_case or camelCase loss names, Keras' short aliases (mse, mae), or a function (yTrue, yPred) → scalar. */
 export function resolveLoss(loss: string | LossFn): LossSpec {
@@ -139,9 +140,5 @@ export function resolveLoss(loss: string | LossFn): LossSpec {
     return { name: loss.name || 'loss', fn: (yTrue, yPred) => tidy(() => { const l = loss(yTrue, yPred); return l.size === 1 ? l.reshape([]) : l.mean(); }) };
   }
   if (typeof loss !== 'string') throw new ArgumentError(`compile: loss must be a name or a function, got ${typeof loss}`);
-  const snake = loss.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-  const name = ALIASES[snake] ?? snake;
-  const spec = LOSSES[name];
-  if (!spec) throw new ArgumentError(`compile: unknown loss '${loss}' (known: ${[...Object.keys(LOSSES), ...Object.keys(ALIASES)].join(', ')})`);
-  return spec;
+  return lookupName('compile', 'loss', loss, LOSSES, { normalize: snakeCase, aliases: ALIASES }).value;
 }

@@ -1,4 +1,5 @@
-import { ArgumentError, type Tensor, abs, argmax, cast, eq, gt, squeeze, tidy } from '@tsdl/tensor';
+import { type Tensor, abs, argmax, cast, eq, gt, squeeze, tidy } from '@tsdl/tensor';
+import { lookupName, nameTable, snakeCase } from './names';
 
 /**
  * Keras metrics as batch sums: `sum(yTrue, yPred, fromLogits)` returns a
@@ -15,7 +16,7 @@ const toClassIds = (yTrue: Tensor, yPred: Tensor): Tensor => {
   return y.dtype === 'int32' ? y : cast(y, 'int32');
 };
 
-const METRICS: Record<string, MetricSpec['sum']> = {
+const METRICS = nameTable<MetricSpec['sum']>({
   sparse_categorical_accuracy: (yTrue, yPred) => tidy(() => cast(eq(argmax(yPred, -1), toClassIds(yTrue, yPred)), 'float32').sum()),
   categorical_accuracy: (yTrue, yPred) => tidy(() => cast(eq(argmax(yPred, -1), argmax(yTrue, -1)), 'float32').sum()),
   // A probability above 0.5 (a logit above 0) predicts 1; averaged over the last axis, summed over samples.
@@ -23,23 +24,21 @@ const METRICS: Record<string, MetricSpec['sum']> = {
     tidy(() => cast(eq(gt(yPred, fromLogits ? 0 : 0.5), gt(yTrue, 0.5)), 'float32').mean(-1).sum()),
   mean_squared_error: (yTrue, yPred) => tidy(() => yPred.sub(yTrue).square().mean(-1).sum()),
   mean_absolute_error: (yTrue, yPred) => tidy(() => abs(yPred.sub(yTrue)).mean(-1).sum()),
-};
+});
 
-const ALIASES: Record<string, string> = { mse: 'mean_squared_error', mae: 'mean_absolute_error' };
+const ALIASES = nameTable({ mse: 'mean_squared_error', mae: 'mean_absolute_error' });
 
 /** Resolves a metric name; 'accuracy' ('acc') picks the variant matching the loss, as Keras does. */
 export function resolveMetric(metric: string, lossName: string, outputShape: readonly (number | null)[]): MetricSpec {
-  const snake = metric.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  const snake = typeof metric === 'string' ? snakeCase(metric) : metric;
   if (snake === 'accuracy' || snake === 'acc') {
     let variant: string;
     if (lossName === 'sparse_categorical_crossentropy') variant = 'sparse_categorical_accuracy';
     else if (lossName === 'categorical_crossentropy') variant = 'categorical_accuracy';
     else if (lossName === 'binary_crossentropy' || outputShape[outputShape.length - 1] === 1) variant = 'binary_accuracy';
     else variant = 'categorical_accuracy';
-    return { name: snake, sum: METRICS[variant] };
+    return { name: snake, sum: METRICS.get(variant) as MetricSpec['sum'] };
   }
-  const name = ALIASES[snake] ?? snake;
-  const sum = METRICS[name];
-  if (!sum) throw new ArgumentError(`compile: unknown metric '${metric}' (known: accuracy, ${Object.keys(METRICS).join(', ')}, mse, mae)`);
-  return { name: snake, sum };
+  const { value } = lookupName('compile', 'metric', metric, METRICS, { normalize: snakeCase, aliases: ALIASES, extra: ['accuracy', 'acc'] });
+  return { name: snake as string, sum: value };
 }

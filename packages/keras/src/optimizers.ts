@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys } from './config-keys';
+import { lookupName, nameTable, quote } from './names';
 
 /**
  * Keras optimizers: a description (class name and config with Keras'
@@ -15,13 +16,34 @@ export abstract class KerasOptimizer {
   }
 }
 
-type Cfg = Record<string, number | boolean | undefined>;
-const num = (c: Cfg, k: string, d: number): number => (typeof c[k] === 'number' ? (c[k] as number) : d);
+type Cfg = Record<string, number | boolean | undefined | null>;
+
+/**
+ * `defaults` overridden by the options in `c`: an option that is not in `defaults` or whose
+ * type differs from its default's is an ArgumentError naming the optimizer (a misspelt
+ * `learningRat` or a string learning rate would otherwise train with the default).
+ * undefined and null (JSON's missing value) leave the default. Ranges are checked by
+ * @tsdl/optim when the optimizer is made.
+ */
+function options<D extends Record<string, number | boolean>>(owner: string, c: Cfg, defaults: D): D {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ArgumentError(`${owner}: the config must be an object, got ${quote(c)}`);
+  const out: Record<string, number | boolean> = { ...defaults };
+  for (const [k, v] of Object.entries(c)) {
+    if (!Object.hasOwn(defaults, k)) throw new ArgumentError(`${owner}: unknown option '${k}' (known: ${Object.keys(defaults).join(', ')})`);
+    if (v === undefined || v === null) continue;
+    const want = typeof defaults[k];
+    if (typeof v !== want || (typeof v === 'number' && !Number.isFinite(v))) {
+      throw new ArgumentError(`${owner}: ${k} must be ${want === 'number' ? 'a finite number' : 'a boolean'}, got ${quote(v)}`);
+    }
+    out[k] = v;
+  }
+  return out as D;
+}
 
 export class AdamOptimizer extends KerasOptimizer {
   readonly className = 'Adam';
   constructor(c: Cfg = {}) {
-    super({ learningRate: num(c, 'learningRate', 1e-3), beta1: num(c, 'beta1', 0.9), beta2: num(c, 'beta2', 0.999), epsilon: num(c, 'epsilon', 1e-7), amsgrad: c.amsgrad === true });
+    super(options('Adam', c, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
@@ -32,7 +54,7 @@ export class AdamOptimizer extends KerasOptimizer {
 export class AdamWOptimizer extends KerasOptimizer {
   readonly className = 'AdamW';
   constructor(c: Cfg = {}) {
-    super({ learningRate: num(c, 'learningRate', 1e-3), weightDecay: num(c, 'weightDecay', 0.004), beta1: num(c, 'beta1', 0.9), beta2: num(c, 'beta2', 0.999), epsilon: num(c, 'epsilon', 1e-7) });
+    super(options('AdamW', c, { learningRate: 1e-3, weightDecay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
@@ -43,7 +65,7 @@ export class AdamWOptimizer extends KerasOptimizer {
 export class SGDOptimizer extends KerasOptimizer {
   readonly className = 'SGD';
   constructor(c: Cfg = {}) {
-    super({ learningRate: num(c, 'learningRate', 0.01), momentum: num(c, 'momentum', 0), nesterov: c.nesterov === true });
+    super(options('SGD', c, { learningRate: 0.01, momentum: 0, nesterov: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
@@ -54,7 +76,7 @@ export class SGDOptimizer extends KerasOptimizer {
 export class RMSpropOptimizer extends KerasOptimizer {
   readonly className = 'RMSprop';
   constructor(c: Cfg = {}) {
-    super({ learningRate: num(c, 'learningRate', 1e-3), rho: num(c, 'rho', 0.9), momentum: num(c, 'momentum', 0), epsilon: num(c, 'epsilon', 1e-7), centered: c.centered === true });
+    super(options('RMSprop', c, { learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
@@ -65,7 +87,7 @@ export class RMSpropOptimizer extends KerasOptimizer {
 export class AdagradOptimizer extends KerasOptimizer {
   readonly className = 'Adagrad';
   constructor(c: Cfg = {}) {
-    super({ learningRate: num(c, 'learningRate', 1e-3), initialAccumulatorValue: num(c, 'initialAccumulatorValue', 0.1), epsilon: num(c, 'epsilon', 1e-7) });
+    super(options('Adagrad', c, { learningRate: 1e-3, initialAccumulatorValue: 0.1, epsilon: 1e-7 }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
@@ -73,28 +95,33 @@ export class AdagradOptimizer extends KerasOptimizer {
   }
 }
 
-const BY_NAME: Record<string, new (c?: Cfg) => KerasOptimizer> = {
+const BY_NAME = nameTable<new (c?: Cfg) => KerasOptimizer>({
   adam: AdamOptimizer,
   adamw: AdamWOptimizer,
   sgd: SGDOptimizer,
   rmsprop: RMSpropOptimizer,
   adagrad: AdagradOptimizer,
-};
+});
 
 /** 'adam' | { className, config } | a KerasOptimizer → a KerasOptimizer. */
 export function resolveOptimizer(spec: string | KerasOptimizer | { className: string; config?: Cfg }): KerasOptimizer {
   if (spec instanceof KerasOptimizer) return spec;
-  const name = typeof spec === 'string' ? spec : spec?.className;
-  const Ctor = typeof name === 'string' ? BY_NAME[name.toLowerCase()] : undefined;
-  if (!Ctor) throw new ArgumentError(`compile: unknown optimizer ${JSON.stringify(name)} (known: ${Object.keys(BY_NAME).join(', ')})`);
-  return new Ctor(typeof spec === 'string' ? {} : camelCaseKeys(spec.config ?? {}));
+  const described = spec !== null && typeof spec === 'object';
+  const { value: Ctor } = lookupName('compile', 'optimizer', described ? spec.className : spec, BY_NAME, {
+    normalize: (s) => s.toLowerCase(),
+    show: (v) => JSON.stringify(v),
+    option: described ? 'optimizer.className' : undefined,
+  });
+  if (!described) return new Ctor({});
+  const config = spec.config ?? {};
+  return new Ctor(camelCaseKeys(config, `compile: optimizer ${spec.className}`));
 }
 
 /** Keras-style constructors: `optimizers.Adam({ learningRate: 1e-3 })` (Keras' `learning_rate`, `beta_1` … work too). */
 export const optimizers = {
-  Adam: (c: Cfg = {}) => new AdamOptimizer(camelCaseKeys(c)),
-  AdamW: (c: Cfg = {}) => new AdamWOptimizer(camelCaseKeys(c)),
-  SGD: (c: Cfg = {}) => new SGDOptimizer(camelCaseKeys(c)),
-  RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(camelCaseKeys(c)),
-  Adagrad: (c: Cfg = {}) => new AdagradOptimizer(camelCaseKeys(c)),
+  Adam: (c: Cfg = {}) => new AdamOptimizer(camelCaseKeys(c, 'Adam')),
+  AdamW: (c: Cfg = {}) => new AdamWOptimizer(camelCaseKeys(c, 'AdamW')),
+  SGD: (c: Cfg = {}) => new SGDOptimizer(camelCaseKeys(c, 'SGD')),
+  RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(camelCaseKeys(c, 'RMSprop')),
+  Adagrad: (c: Cfg = {}) => new AdagradOptimizer(camelCaseKeys(c, 'Adagrad')),
 };

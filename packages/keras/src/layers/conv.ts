@@ -1,15 +1,41 @@
-import { ArgumentError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { initializerName } from '../initializers';
-import { type LayerArgs, Layer, type Shape } from './layer';
-import { camelCaseKeys } from '../config-keys';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { quote } from '../names';
+import { optionalBool, optionalSeed, padding, positiveInt } from './options';
 
 export type IntPair = number | [number, number];
 
-export function pairOf(layer: string, name: string, v: IntPair | undefined, dflt: number): [number, number] {
-  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((n) => Number.isInteger(n) && n > 0)) throw new ArgumentError(`${layer}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
-  return p;
+/** A size per spatial axis: one positive integer for both, or a pair. */
+export function pairOf(layer: string, name: string, v: IntPair | undefined | null, dflt: number): [number, number] {
+  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+  if (v === undefined || v === null) return [dflt, dflt];
+  if (ok(v)) return [v, v];
+  if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
+  throw new ArgumentError(`${layer}: ${name} must be a positive integer or a pair of them, got ${quote(v)}`);
+}
+
+/**
+ * The output height and width of a convolution or pooling window over `s`
+ * ([batch, height, width, channels]), or a ShapeError naming the layer and every
+ * setting that made a spatial size < 1 (a window larger than the padded input).
+ */
+export function windowOutput(
+  label: string,
+  s: Shape,
+  w: { kernel: [number, number]; kernelName: string; strides: [number, number]; padding: 'valid' | 'same'; dilation?: [number, number]; channels: number | null },
+): [number | null, number | null] {
+  const d = w.dilation ?? [1, 1];
+  const out: [number | null, number | null] = [convLength(s[1], w.kernel[0], w.strides[0], w.padding, d[0]), convLength(s[2], w.kernel[1], w.strides[1], w.padding, d[1])];
+  if (out.some((n) => n !== null && n < 1)) {
+    throw new ShapeError(
+      `${label}: input shape ${fmtKerasShape(s)} is too small for ${w.kernelName} [${w.kernel.join(', ')}] with strides [${w.strides.join(', ')}], ` +
+        `padding '${w.padding}'${w.dilation ? ` and dilationRate [${d.join(', ')}]` : ''}: the output would be ${fmtKerasShape([s[0], ...out, w.channels])}`,
+    );
+  }
+  return out;
 }
 
 /** Output length of one spatial axis under Keras' 'valid' / 'same' padding. */
@@ -32,6 +58,20 @@ export interface Conv2DArgs extends LayerArgs {
   seed?: number;
 }
 
+const CONV2D_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'seed',
+];
+
 /** 2-D convolution over channels-last images [batch, height, width, channels]; kernel [kH, kW, in, filters]. */
 export class Conv2D extends Layer {
   readonly filters: number;
@@ -48,23 +88,26 @@ export class Conv2D extends Layer {
   bias: Tensor | null = null;
 
   constructor(config: Conv2DArgs) {
-    const args = camelCaseKeys(config);
+    const args = camelCaseKeys(config, 'Conv2D');
+    if (args === null || typeof args !== 'object') throw new ArgumentError(`Conv2D: expected an options object ({ filters, kernelSize, ... }), got ${quote(args)}`);
+    if (new.target === Conv2D) rejectUnknownOptions('Conv2D', args, CONV2D_OPTIONS);
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters <= 0) throw new ArgumentError(`Conv2D: filters must be a positive integer, got ${args.filters}`);
-    this.filters = args.filters;
-    this.kernelSize = pairOf('Conv2D', 'kernelSize', args.kernelSize, 1);
-    this.strides = pairOf('Conv2D', 'strides', args.strides, 1);
-    this.dilationRate = pairOf('Conv2D', 'dilationRate', args.dilationRate, 1);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new ArgumentError(`Conv2D: padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
-    this.activation = activationName(args.activation);
-    this.useBias = args.useBias ?? true;
+    const who = this.label;
+    this.filters = positiveInt(who, 'filters', args.filters);
+    if (args.kernelSize === undefined || args.kernelSize === null) throw new ArgumentError(`${who}: kernelSize is required`);
+    this.kernelSize = pairOf(who, 'kernelSize', args.kernelSize, 1);
+    this.strides = pairOf(who, 'strides', args.strides, 1);
+    this.dilationRate = pairOf(who, 'dilationRate', args.dilationRate, 1);
+    this.padding = padding(who, args.padding);
+    this.activation = activationName(args.activation, who);
+    this.useBias = optionalBool(who, 'useBias', args.useBias, true);
+    // Unknown names fail here, as in Keras, not at build.
     this.kernelInit = args.kernelInitializer ?? 'glorot_uniform';
+    initializerName(this.kernelInit, who, 'kernelInitializer');
     this.biasInit = args.biasInitializer ?? 'zeros';
-    initializerName(this.kernelInit);
-    initializerName(this.biasInit);
-    this.seed = args.seed;
-    if (args.inputShape) this.build([null, ...args.inputShape]);
+    initializerName(this.biasInit, who, 'biasInitializer');
+    this.seed = optionalSeed(who, args.seed);
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {
@@ -72,21 +115,19 @@ export class Conv2D extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    this.expectRank(inputShape, 4, 'images [batch, height, width, channels]');
+    // Checks the rank and the output size before any weight is made.
+    this.computeOutputShape(inputShape);
     const inC = inputShape[3];
-    if (inC === null) throw new ArgumentError(`${this.name} (Conv2D): the channel dimension must be known`);
+    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
     this.kernel = this.addWeight('kernel', [...this.kernelSize, inC, this.filters], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
-    return [
-      s[0],
-      convLength(s[1], this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]),
-      convLength(s[2], this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]),
-      this.filters,
-    ];
+    this.expectRank(s, 4, 'images [batch, height, width, channels]');
+    const [h, w] = windowOutput(this.label, s, { kernel: this.kernelSize, kernelName: 'kernelSize', strides: this.strides, padding: this.padding, dilation: this.dilationRate, channels: this.filters });
+    return [s[0], h, w, this.filters];
   }
 
   /** The convolution plus bias, before the activation. */

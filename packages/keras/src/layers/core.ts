@@ -2,15 +2,27 @@ import { ArgumentError, ShapeError, type Tensor, dropout, matmul, reshape, tidy 
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { biasRelu } from './bias-relu';
 import { initializerName } from '../initializers';
-import { type LayerArgs, Layer, type Shape, SymbolicTensor } from './layer';
-import { camelCaseKeys } from '../config-keys';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from './layer';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { quote } from '../names';
+import { numberIn, optionalBool, optionalSeed, positiveInt, sampleShape } from './options';
+
+/** The options object of a layer constructor (snake_case keys camelCased), or an ArgumentError naming the layer. */
+function optionsObject<T>(layer: string, config: T, expected: string): T {
+  const args = camelCaseKeys(config, layer);
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
+  return args;
+}
 
 /** The entry point of a functional model; holds the shape of one sample. */
 export class InputLayer extends Layer {
   readonly shape: number[];
-  constructor(args: { shape: number[]; name?: string }) {
-    super({ name: args.name, inputShape: args.shape });
-    this.shape = args.shape;
+  constructor(config: { shape: number[]; name?: string }) {
+    const args = optionsObject('InputLayer', config, 'an options object ({ shape, name })');
+    rejectUnknownOptions('InputLayer', args, ['shape', 'name']);
+    const shape = sampleShape('InputLayer', 'shape', args.shape);
+    super({ name: args.name, inputShape: shape });
+    this.shape = shape;
     this.built = true;
   }
   override get className(): string {
@@ -43,6 +55,8 @@ export interface DenseArgs extends LayerArgs {
   seed?: number;
 }
 
+const DENSE_OPTIONS = [...LAYER_OPTIONS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'];
+
 /** y = activation(x · kernel + bias), kernel [in, units] (Keras layout), over the last axis. */
 export class Dense extends Layer {
   readonly units: number;
@@ -55,19 +69,20 @@ export class Dense extends Layer {
   bias: Tensor | null = null;
 
   constructor(args: DenseArgs | number) {
-    const a: DenseArgs = typeof args === 'number' ? { units: args } : camelCaseKeys(args);
+    const a: DenseArgs = typeof args === 'number' ? { units: args } : optionsObject('Dense', args, 'units or an options object ({ units, ... })');
+    if (new.target === Dense) rejectUnknownOptions('Dense', a, DENSE_OPTIONS);
     super(a);
-    if (!Number.isInteger(a.units) || a.units <= 0) throw new ArgumentError(`Dense: units must be a positive integer, got ${a.units}`);
-    this.units = a.units;
-    this.activation = activationName(a.activation);
-    this.useBias = a.useBias ?? true;
-    this.kernelInit = a.kernelInitializer ?? 'glorot_uniform';
-    this.biasInit = a.biasInitializer ?? 'zeros';
+    const who = this.label;
+    this.units = positiveInt(who, 'units', a.units);
+    this.activation = activationName(a.activation, who);
+    this.useBias = optionalBool(who, 'useBias', a.useBias, true);
     // Unknown names fail here, as in Keras, not at the first call.
-    initializerName(this.kernelInit);
-    initializerName(this.biasInit);
-    this.seed = a.seed;
-    if (a.inputShape) this.build([null, ...a.inputShape]);
+    this.kernelInit = a.kernelInitializer ?? 'glorot_uniform';
+    initializerName(this.kernelInit, who, 'kernelInitializer');
+    this.biasInit = a.biasInitializer ?? 'zeros';
+    initializerName(this.biasInit, who, 'biasInitializer');
+    this.seed = optionalSeed(who, a.seed);
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {
@@ -76,8 +91,8 @@ export class Dense extends Layer {
 
   override build(inputShape: Shape): void {
     const inDim = inputShape[inputShape.length - 1];
-    if (inputShape.length < 2 || inDim === null) {
-      throw new ShapeError(`${this.name} (Dense): needs a known last dimension, got input shape (${inputShape.join(', ')})`);
+    if (inputShape.length < 2 || inDim === null || inDim < 1) {
+      throw new ShapeError(`${this.label}: needs a known, positive last dimension, got input shape ${fmtKerasShape(inputShape)}`);
     }
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInit);
@@ -129,8 +144,10 @@ export class Dense extends Layer {
 
 /** Flattens every axis but the batch axis. */
 export class Flatten extends Layer {
-  constructor(args: LayerArgs = {}) {
-    super(camelCaseKeys(args));
+  constructor(config: LayerArgs = {}) {
+    const args = optionsObject('Flatten', config ?? {}, 'an options object');
+    if (new.target === Flatten) rejectUnknownOptions('Flatten', args, LAYER_OPTIONS);
+    super(args);
     this.built = true;
   }
   override get className(): string {
@@ -138,7 +155,9 @@ export class Flatten extends Layer {
   }
   override computeOutputShape(inputShape: Shape): Shape {
     const rest = inputShape.slice(1);
-    return [inputShape[0], rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1)];
+    const n = rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1);
+    if (n !== null && n < 1) throw new ShapeError(`${this.label}: input shape ${fmtKerasShape(inputShape)} has no values per sample to flatten`);
+    return [inputShape[0], n];
   }
   override forward(x: Tensor): Tensor {
     return reshape(x, [x.shape[0], -1]);
@@ -156,12 +175,12 @@ export class Dropout extends Layer {
   private nextSeed: number | undefined;
   private readonly seedArg: number | undefined;
   constructor(args: DropoutArgs | number) {
-    const a: DropoutArgs = typeof args === 'number' ? { rate: args } : camelCaseKeys(args);
+    const a: DropoutArgs = typeof args === 'number' ? { rate: args } : optionsObject('Dropout', args, 'a rate or an options object ({ rate, seed })');
+    if (new.target === Dropout) rejectUnknownOptions('Dropout', a, [...LAYER_OPTIONS, 'rate', 'seed']);
     super(a);
-    if (!(a.rate >= 0 && a.rate < 1)) throw new ArgumentError(`Dropout: rate must be in [0, 1), got ${a.rate}`);
-    this.rate = a.rate;
-    this.seedArg = a.seed;
-    this.nextSeed = a.seed;
+    this.rate = numberIn(this.label, 'rate', a.rate, 0, 1, true);
+    this.seedArg = optionalSeed(this.label, a.seed);
+    this.nextSeed = this.seedArg;
     this.built = true;
   }
   override get className(): string {
@@ -182,9 +201,12 @@ export class Dropout extends Layer {
 export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: (LayerArgs & { activation: string }) | string) {
-    const a = typeof args === 'string' ? { activation: args } : camelCaseKeys(args);
+    const a = typeof args === 'string' ? { activation: args } : optionsObject('Activation', args, 'an activation name or an options object ({ activation })');
+    if (new.target === Activation) rejectUnknownOptions('Activation', a, [...LAYER_OPTIONS, 'activation']);
     super(a);
-    this.activation = activationName(a.activation);
+    // Required, as in Keras: an Activation layer without one is a mistake, not the identity.
+    if (a.activation === undefined || a.activation === null) throw new ArgumentError(`${this.label}: activation is required`);
+    this.activation = activationName(a.activation, this.label);
     this.built = true;
   }
   override get className(): string {
@@ -206,9 +228,14 @@ export class Activation extends Layer {
 export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: (LayerArgs & { targetShape: number[] }) | number[]) {
-    const a = Array.isArray(args) ? { targetShape: args } : camelCaseKeys(args);
+    const a = Array.isArray(args) ? { targetShape: args } : optionsObject('Reshape', args, 'a target shape or an options object ({ targetShape })');
+    if (new.target === Reshape) rejectUnknownOptions('Reshape', a, [...LAYER_OPTIONS, 'targetShape']);
     super(a);
-    this.targetShape = a.targetShape;
+    const t: unknown = a.targetShape;
+    if (!Array.isArray(t) || !t.every((d) => d === -1 || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) || t.filter((d) => d === -1).length > 1) {
+      throw new ArgumentError(`${this.label}: targetShape must be a list of positive integers with at most one -1 (without the batch dimension), got ${quote(t)}`);
+    }
+    this.targetShape = [...t];
     this.built = true;
   }
   override get className(): string {
@@ -219,8 +246,9 @@ export class Reshape extends Layer {
     const total = known.some((d) => d === null) ? null : (known as number[]).reduce((a, b) => a * b, 1);
     const fixed = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const out = this.targetShape.map((d) => (d === -1 ? (total === null ? null : total / fixed) : d));
-    if (total !== null && !this.targetShape.includes(-1) && fixed !== total) {
-      throw new ShapeError(`${this.name} (Reshape): cannot reshape samples of ${total} values into [${this.targetShape.join(',')}]`);
+    // With a -1 the samples must split into whole, non-empty rows of the fixed dimensions.
+    if (total !== null && (this.targetShape.includes(-1) ? total < fixed || total % fixed !== 0 : fixed !== total)) {
+      throw new ShapeError(`${this.label}: cannot reshape samples of ${total} values into [${this.targetShape.join(',')}]`);
     }
     return [inputShape[0], ...out];
   }

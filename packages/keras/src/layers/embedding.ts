@@ -1,7 +1,11 @@
 import { ArgumentError, DTypeError, type Tensor, cast, gather } from '@tsdl/tensor';
 import { initializerName } from '../initializers';
-import { type LayerArgs, Layer, type Shape } from './layer';
-import { camelCaseKeys } from '../config-keys';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { quote } from '../names';
+import { optionalSeed, positiveInt } from './options';
+
+const EMBEDDING_OPTIONS = [...LAYER_OPTIONS, 'inputDim', 'outputDim', 'embeddingsInitializer', 'seed'];
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -19,18 +23,17 @@ export class Embedding extends Layer {
   embeddings!: Tensor;
 
   constructor(config: EmbeddingArgs) {
-    const args = camelCaseKeys(config);
+    const args = camelCaseKeys(config, 'Embedding');
+    if (args === null || typeof args !== 'object') throw new ArgumentError(`Embedding: expected an options object ({ inputDim, outputDim, ... }), got ${quote(args)}`);
+    if (new.target === Embedding) rejectUnknownOptions('Embedding', args, EMBEDDING_OPTIONS);
     super(args);
-    for (const k of ['inputDim', 'outputDim'] as const) {
-      if (!Number.isInteger(args[k]) || args[k] <= 0) throw new ArgumentError(`Embedding: ${k} must be a positive integer, got ${args[k]}`);
-    }
-    this.inputDim = args.inputDim;
-    this.outputDim = args.outputDim;
+    this.inputDim = positiveInt(this.label, 'inputDim', args.inputDim);
+    this.outputDim = positiveInt(this.label, 'outputDim', args.outputDim);
     // Keras' default for embeddings is uniform(-0.05, 0.05).
     this.init = args.embeddingsInitializer ?? 'random_uniform';
-    initializerName(this.init);
-    this.seed = args.seed;
-    if (args.inputShape) this.build([null, ...args.inputShape]);
+    initializerName(this.init, this.label, 'embeddingsInitializer');
+    this.seed = optionalSeed(this.label, args.seed);
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {

@@ -1,7 +1,11 @@
 import { ArgumentError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
 import { noGrad } from '@tsdl/autograd';
-import { type LayerArgs, Layer, type Shape } from './layer';
-import { camelCaseKeys } from '../config-keys';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { quote } from '../names';
+import { finiteNonNegative, numberIn, optionalBool } from './options';
+
+const BATCH_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'axis', 'momentum', 'epsilon', 'center', 'scale'];
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis (default -1, channels last). */
@@ -30,15 +34,20 @@ export class BatchNormalization extends Layer {
   private featureAxis = -1;
 
   constructor(config: BatchNormalizationArgs = {}) {
-    const args = camelCaseKeys(config);
+    const args = camelCaseKeys(config ?? {}, 'BatchNormalization');
+    if (typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`BatchNormalization: expected an options object, got ${quote(args)}`);
+    if (new.target === BatchNormalization) rejectUnknownOptions('BatchNormalization', args, BATCH_NORMALIZATION_OPTIONS);
     super(args);
-    this.axis = args.axis ?? -1;
-    this.momentum = args.momentum ?? 0.99;
-    this.epsilon = args.epsilon ?? 1e-3;
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ArgumentError(`BatchNormalization: momentum must be in [0, 1], got ${this.momentum}`);
-    if (args.inputShape) this.build([null, ...args.inputShape]);
+    const who = this.label;
+    const axis: unknown = args.axis ?? -1;
+    if (typeof axis !== 'number' || !Number.isSafeInteger(axis)) throw new ArgumentError(`${who}: axis must be an integer, got ${quote(axis)}`);
+    this.axis = axis;
+    this.momentum = numberIn(who, 'momentum', args.momentum ?? 0.99, 0, 1);
+    // Added to the variance under the square root: negative, it gives NaN for a constant feature.
+    this.epsilon = finiteNonNegative(who, 'epsilon', args.epsilon ?? 1e-3);
+    this.center = optionalBool(who, 'center', args.center, true);
+    this.scale = optionalBool(who, 'scale', args.scale, true);
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {
@@ -48,8 +57,8 @@ export class BatchNormalization extends Layer {
   override build(inputShape: Shape): void {
     const ax = this.axis < 0 ? this.axis + inputShape.length : this.axis;
     const n = inputShape[ax];
-    if (ax <= 0 || ax >= inputShape.length || n === null) {
-      throw new ArgumentError(`${this.name} (BatchNormalization): axis ${this.axis} is not a known feature axis of shape (${inputShape.join(', ')})`);
+    if (ax <= 0 || ax >= inputShape.length || n === null || n < 1) {
+      throw new ArgumentError(`${this.label}: axis ${this.axis} is not a known feature axis of input shape ${fmtKerasShape(inputShape)}`);
     }
     this.featureAxis = ax;
     if (this.scale) this.gamma = this.addWeight('gamma', [n], 'ones');

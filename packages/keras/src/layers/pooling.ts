@@ -1,7 +1,11 @@
 import { ArgumentError, type Tensor, avgPool2d, maxPool2d } from '@tsdl/tensor';
-import { type IntPair, convLength, pairOf } from './conv';
-import { type LayerArgs, Layer, type Shape } from './layer';
-import { camelCaseKeys } from '../config-keys';
+import { type IntPair, pairOf, windowOutput } from './conv';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { quote } from '../names';
+import { padding } from './options';
+
+const POOLING_OPTIONS = [...LAYER_OPTIONS, 'poolSize', 'strides', 'padding'];
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: IntPair;
@@ -16,24 +20,26 @@ abstract class Pooling2D extends Layer {
   readonly padding: 'valid' | 'same';
 
   constructor(config: Pooling2DArgs = {}) {
-    const args = camelCaseKeys(config);
-    super(args);
-    this.poolSize = pairOf(this.className, 'poolSize', args.poolSize, 2);
-    this.strides = pairOf(this.className, 'strides', args.strides ?? this.poolSize, 1);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') {
-      throw new ArgumentError(`${this.className}: padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
-    }
-    this.built = true;
+    const args = camelCaseKeys(config ?? {}, 'Pooling2D');
+    super(typeof args === 'object' ? args : {});
+    if (typeof args !== 'object') throw new ArgumentError(`${this.className}: expected an options object ({ poolSize, strides, padding }), got ${quote(args)}`);
+    // Only for the built-in classes: a subclass may take options of its own.
+    if (new.target === MaxPooling2D || new.target === AveragePooling2D) rejectUnknownOptions(this.className, args, POOLING_OPTIONS);
+    this.poolSize = pairOf(this.label, 'poolSize', args.poolSize, 2);
+    this.strides = pairOf(this.label, 'strides', args.strides ?? this.poolSize, 1);
+    this.padding = padding(this.label, args.padding);
+    // Not built until the first input: build checks that its windows fit.
   }
 
   override build(inputShape: Shape): void {
-    this.expectRank(inputShape, 4, 'images [batch, height, width, channels]');
+    this.computeOutputShape(inputShape);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
-    return [s[0], convLength(s[1], this.poolSize[0], this.strides[0], this.padding), convLength(s[2], this.poolSize[1], this.strides[1], this.padding), s[3]];
+    this.expectRank(s, 4, 'images [batch, height, width, channels]');
+    const [h, w] = windowOutput(this.label, s, { kernel: this.poolSize, kernelName: 'poolSize', strides: this.strides, padding: this.padding, channels: s[3] });
+    return [s[0], h, w, s[3]];
   }
 
   protected get options() {

@@ -1,33 +1,61 @@
-import { ArgumentError } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, DataFormatError, ShapeError } from '@tsdl/tensor';
 import { Conv2D } from './conv';
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape } from './core';
 import { Embedding } from './embedding';
 import type { Layer } from './layer';
+import { quote } from '../names';
 import { BatchNormalization } from './normalization';
 import { AveragePooling2D, MaxPooling2D } from './pooling';
 
-/** Layer classes by Keras class name, to rebuild saved models. */
-const LAYERS: Record<string, new (config: any) => Layer> = {
-  InputLayer,
-  Dense,
-  Flatten,
-  Dropout,
-  Activation,
-  Reshape,
-  Conv2D,
-  MaxPooling2D,
-  AveragePooling2D,
-  BatchNormalization,
-  Embedding,
-};
+type LayerClass = new (config: any) => Layer;
+
+/** Layer classes by Keras class name, to rebuild saved models (a Map: see names.ts for why not an object). */
+const LAYERS = new Map<string, LayerClass>([
+  ['InputLayer', InputLayer],
+  ['Dense', Dense],
+  ['Flatten', Flatten],
+  ['Dropout', Dropout],
+  ['Activation', Activation],
+  ['Reshape', Reshape],
+  ['Conv2D', Conv2D],
+  ['MaxPooling2D', MaxPooling2D],
+  ['AveragePooling2D', AveragePooling2D],
+  ['BatchNormalization', BatchNormalization],
+  ['Embedding', Embedding],
+]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
-export function registerLayer(className: string, ctor: new (config: any) => Layer): void {
-  LAYERS[className] = ctor;
+export function registerLayer(className: string, ctor: LayerClass): void {
+  if (typeof className !== 'string' || className === '') throw new ArgumentError(`registerLayer: className must be a non-empty string, got ${quote(className)}`);
+  if (typeof ctor !== 'function') throw new ArgumentError(`registerLayer: '${className}' must be registered with a layer class, got ${quote(ctor)}`);
+  LAYERS.set(className, ctor);
 }
 
+/**
+ * Makes a layer from a saved `{ className, config }` entry. The entry comes from a
+ * file, so what is wrong with it is a DataFormatError: an unknown class (listing
+ * the known ones) or a config its constructor rejects (the constructor's message,
+ * and its error as the cause).
+ */
 export function layerFromConfig(entry: { className: string; config: Record<string, unknown> }): Layer {
-  const Ctor = LAYERS[entry.className];
-  if (!Ctor) throw new ArgumentError(`loadModel: unknown layer class '${entry.className}' (register custom layers with registerLayer)`);
-  return new Ctor(entry.config);
+  if (entry === null || typeof entry !== 'object') throw new DataFormatError(`loadModel: a layer entry must be an object { className, config }, got ${quote(entry)}`);
+  const { className, config } = entry;
+  const Ctor = typeof className === 'string' ? LAYERS.get(className) : undefined;
+  if (!Ctor) {
+    throw new DataFormatError(
+      `loadModel: unknown layer class ${quote(className)} (known: ${[...LAYERS.keys()].join(', ')}; register custom layers with registerLayer)`,
+    );
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new DataFormatError(`loadModel: the config of a ${className} layer must be an object, got ${quote(config)}`);
+  }
+  try {
+    return new Ctor(config);
+  } catch (e) {
+    if (!(e instanceof ArgumentError || e instanceof ShapeError || e instanceof DTypeError)) throw e;
+    const name = typeof config.name === 'string' ? ` '${config.name}'` : '';
+    const err = new DataFormatError(`loadModel: the config of ${className} layer${name} is invalid: ${e.message}`);
+    err.cause = e;
+    throw err;
+  }
 }
