@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
 import { checkOptions, describeValue } from './models/options';
 import type { Logs } from './progress';
+import { checkModelPath } from './io/save-path';
 
 /**
  * Keras callbacks. A callback receives the model before training and hooks at
@@ -197,6 +198,8 @@ export class ModelCheckpoint extends Callback {
 
   constructor(readonly path: string, private readonly options: ModelCheckpointOptions = {}) {
     super();
+    // A path the save would refuse ('best.keras') fails here, not after the first epoch.
+    checkModelPath(path, 'ModelCheckpoint');
     this.monitor = options.monitor ?? 'val_loss';
     this.isBetter = better(options.mode ?? 'auto', this.monitor, 0);
     this.best = initialBest(options.mode ?? 'auto', this.monitor);

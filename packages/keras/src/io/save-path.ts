@@ -71,7 +71,8 @@ export async function prepareDir(fs: ModelFs, dir: string, op: string): Promise<
       break;
     } catch (e) {
       if (e instanceof ArgumentError) throw e;
-      if (errnoCode(e) !== 'ENOENT') throw ioError(`${op}: could not look at ${at}`, e);
+      // ENOTDIR: a file further up; the walk reaches it and names it.
+      if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw ioError(`${op}: could not look at ${at}`, e);
       const parent = dirname(at);
       if (parent === at) throw ioError(`${op}: could not find any existing parent of ${dir}`, e);
       missing.unshift(at);

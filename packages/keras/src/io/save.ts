@@ -1,5 +1,6 @@
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
 import type { Model } from '../models/model';
+import { checkOptions, describeValue } from '../models/options';
 import { writeModelDir } from './dir-write';
 import { nodeFs } from './model-fs';
 import { type StTensor, encodeSafetensors } from './safetensors';
@@ -60,20 +61,13 @@ export async function modelToArtifacts(model: Model, options: { includeOptimizer
   return out;
 }
 
-const SAVE_OPTIONS = new Set(['includeOptimizer']);
-
 /** Checks save's options: unknown names are errors, as everywhere in tsdl. */
-export function checkSaveOptions(options: unknown, op: string): { includeOptimizer?: boolean } {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${JSON.stringify(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!SAVE_OPTIONS.has(k)) throw new ArgumentError(`${op}: unknown option '${k}' (known: ${[...SAVE_OPTIONS].join(', ')})`);
+function checkSaveOptions(options: unknown): { includeOptimizer?: boolean } {
+  const o = checkOptions('save', options as { includeOptimizer?: boolean } | undefined, ['includeOptimizer']);
+  if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
+    throw new ArgumentError(`save: includeOptimizer must be true or false, got ${describeValue(o.includeOptimizer)}`);
   }
-  const { includeOptimizer } = options as { includeOptimizer?: unknown };
-  if (includeOptimizer !== undefined && typeof includeOptimizer !== 'boolean') {
-    throw new ArgumentError(`${op}: includeOptimizer must be true or false, got ${JSON.stringify(includeOptimizer)}`);
-  }
-  return options as { includeOptimizer?: boolean };
+  return o;
 }
 
 /**
@@ -83,7 +77,7 @@ export function checkSaveOptions(options: unknown, op: string): { includeOptimiz
  */
 export async function saveModel(model: Model, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   checkModelPath(dir, 'save');
-  const opts = checkSaveOptions(options, 'save');
+  const opts = checkSaveOptions(options);
   const a = await modelToArtifacts(model, opts);
   await writeModelDir(await nodeFs(), dir, a);
 }
