@@ -3,6 +3,7 @@ import type { DType } from './dtype';
 import { ArgumentError, BackendError } from './errors';
 import { getBackend } from './registry';
 import { contiguousStrides, sizeOf } from './shape';
+import { type HandleRefs, countHandle, liveHandles, releaseLost, watch } from './handles';
 import { Storage } from './storage';
 import { Tensor } from './tensor';
 
@@ -46,22 +47,25 @@ export function setGradEnabled(on: boolean): boolean {
 
 // ---- scopes (tidy) and live-tensor accounting -------------------------------
 
+/** Handles made inside each open tidy(); a scope holds them until it disposes them. */
 const scopes: Tensor[][] = [];
-let liveTensors = 0;
 
-/** @internal Called by the Tensor constructor. */
-export function trackTensor(t: Tensor): void {
-  liveTensors++;
+/**
+ * @internal Called by the Tensor constructor: counts the handle, and either puts it in the
+ * open tidy() scope or, with no scope open, under the safety net (handles.ts). Then gives
+ * back what collected handles held, so memory lost to unreachable tensors returns before
+ * more is used.
+ */
+export function trackTensor(t: Tensor, refs: HandleRefs): void {
+  countHandle();
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  else watch(t, refs);
+  releaseLost();
 }
 
-/** @internal Called by Tensor.dispose. */
-export function untrackTensor(): void {
-  liveTensors--;
-}
-
+/** Live tensor handles (memory().numTensors). */
 export function liveTensorCount(): number {
-  return liveTensors;
+  return liveHandles();
 }
 
 /** @internal */
@@ -71,7 +75,8 @@ export function pushScope(): void {
 
 /**
  * @internal Pops a scope, disposing its tensors except those kept (one tensor, a set of
- * them, or none), which move to the parent scope.
+ * them, or none), which move to the parent scope; with no parent scope, or kept with
+ * keep(), no scope holds them any more and the safety net watches them.
  */
 export function popScope(keep: Tensor | ReadonlySet<Tensor> | null): void {
   const scope = scopes.pop();
@@ -80,9 +85,12 @@ export function popScope(keep: Tensor | ReadonlySet<Tensor> | null): void {
   const keepSet = keep instanceof Tensor || keep === null ? null : keep;
   for (let i = 0; i < scope.length; i++) {
     const t = scope[i];
-    if (t.isDisposed || t.isKept) continue;
-    if (t === keep || (keepSet !== null && keepSet.has(t))) parent?.push(t);
-    else t.dispose();
+    if (t.isDisposed) continue;
+    if (t.isKept) t.watch();
+    else if (t === keep || (keepSet !== null && keepSet.has(t))) {
+      if (parent) parent.push(t);
+      else t.watch();
+    } else t.dispose();
   }
 }
 

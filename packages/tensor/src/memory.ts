@@ -1,4 +1,5 @@
 import { liveTensorCount, popScope, pushScope } from './engine';
+import { reclaimStats, releaseLost } from './handles';
 import { ArgumentError } from './errors';
 import { listBackends } from './registry';
 import { Tensor } from './tensor';
@@ -6,7 +7,9 @@ import { Tensor } from './tensor';
 /**
  * Memory management. JavaScript's GC cannot see device memory, so tensors are
  * released explicitly: `dispose()` one, or `tidy(fn)` to release everything
- * `fn` created except what it returns.
+ * `fn` created except what it returns. A handle the GC collects without either
+ * is released later by a safety net (handles.ts); memory().reclaimed counts
+ * those, so a leak shows.
  */
 
 type Tidyable = Tensor | Tidyable[] | { [k: string]: Tidyable } | void | number | string | boolean | null | undefined;
@@ -73,10 +76,20 @@ export interface MemoryInfo {
   numBytes: number;
   /** Storages and bytes per registered backend. */
   backends: Record<string, { buffers: number; bytes: number }>;
+  /**
+   * Tensor handles released by the safety net since start: garbage-collected without
+   * dispose() or tidy(). Growth means a loop leaks handles: memory is given back only as
+   * fast as the GC runs, so fix the leak with tidy() or dispose().
+   */
+  reclaimed: number;
+  /** Bytes the net freed: storages whose last reference such a handle held, or its autograd graph saved. */
+  reclaimedBytes: number;
 }
 
-/** Live tensors, and storages and bytes per backend. */
+/** Live tensors, storages and bytes per backend, and what the GC safety net released. */
 export function memory(): MemoryInfo {
+  // Handles collected since the last allocation are released first, so the counts are current.
+  releaseLost();
   const backends: MemoryInfo['backends'] = {};
   let numBytes = 0;
   for (const b of listBackends()) {
@@ -84,5 +97,6 @@ export function memory(): MemoryInfo {
     backends[b.name] = { buffers: m.buffers, bytes: m.bytes };
     numBytes += m.bytes;
   }
-  return { numTensors: liveTensorCount(), numBytes, backends };
+  const { reclaimed, reclaimedBytes } = reclaimStats();
+  return { numTensors: liveTensorCount(), numBytes, backends, reclaimed, reclaimedBytes };
 }

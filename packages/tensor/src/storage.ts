@@ -1,6 +1,7 @@
 import type { Backend, DataId } from './backend';
 import type { DType } from './dtype';
 import { BYTES_PER_ELEMENT } from './dtype';
+import { countFreed } from './handles';
 
 /**
  * A backend storage with a reference count. Tensors that are views of one
@@ -32,6 +33,9 @@ export class Storage {
 
   release(): void {
     if (this.refs <= 0) return;
-    if (--this.refs === 0) this.backend.free(this.data);
+    if (--this.refs === 0) {
+      this.backend.free(this.data);
+      countFreed(this.bytes);
+    }
   }
 }

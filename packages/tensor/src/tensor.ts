@@ -1,8 +1,9 @@
 import type { Backend, View } from './backend';
 import type { DType, TypedArray } from './dtype';
-import { autogradHooks, trackTensor, untrackTensor } from './engine';
+import { autogradHooks, trackTensor } from './engine';
 import { BackendError, DisposedError, DTypeError, GradientError, ShapeError } from './errors';
 import { formatTensor } from './format';
+import { HandleRefs, releaseHandle, watch } from './handles';
 import * as ops from './ops/index';
 import type { NestedArray } from './ops/nested';
 import { contiguousStrides, sizeOf } from './shape';
@@ -22,7 +23,9 @@ let nextId = 0;
 /**
  * An n-d array on a backend: a strided view (shape, strides, offset) of a
  * reference-counted storage. Views share storage; `dispose()` releases this
- * handle, and the storage is freed with its last handle.
+ * handle, and the storage is freed with its last handle. A handle that becomes
+ * unreachable without dispose() is released after the garbage collector finds it
+ * (handles.ts): a safety net, counted by memory().reclaimed, not a replacement.
  */
 export class Tensor {
   readonly id = nextId++;
@@ -32,24 +35,36 @@ export class Tensor {
   offset: number;
   readonly dtype: DType;
   readonly size: number;
-  /** @internal The storage this view reads. */
-  storage: Storage;
   /** Gradient accumulated by backward(); null until then. */
   grad: Tensor | null = null;
-  /** @internal Set by autograd on tensors produced by recorded ops. */
-  gradFn: GradNode | null = null;
+  /** What this handle owns (its storage reference, its graph node), apart from the handle for the safety net. */
+  private readonly refs: HandleRefs;
   private _requiresGrad = false;
-  private _disposed = false;
   private _kept = false;
 
+  /** `storage`: a reference this handle takes over (retain it first if shared). */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
-    this.storage = storage;
+    this.refs = new HandleRefs(storage, null);
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
     this.size = sizeOf(shape);
-    trackTensor(this);
+    trackTensor(this, this.refs);
+  }
+
+  /** @internal The storage this view reads. */
+  get storage(): Storage {
+    return this.refs.storage;
+  }
+
+  /** @internal Set by autograd on tensors produced by recorded ops; released with this handle. */
+  get gradFn(): GradNode | null {
+    return this.refs.gradFn as GradNode | null;
+  }
+
+  set gradFn(node: GradNode | null) {
+    this.refs.gradFn = node;
   }
 
   get rank(): number {
@@ -61,7 +76,7 @@ export class Tensor {
   }
 
   get isDisposed(): boolean {
-    return this._disposed;
+    return this.refs.released;
   }
 
   /** @internal True once keep() exempted this tensor from tidy. */
@@ -93,21 +108,26 @@ export class Tensor {
 
   /** @internal Throws DisposedError naming the op if this tensor was disposed. */
   assertAlive(op: string): void {
-    if (this._disposed) {
+    if (this.refs.released) {
       throw new DisposedError(`${op}: tensor #${this.id} (shape [${this.shape.join(',')}], ${this.dtype}) was disposed and cannot be used`);
     }
   }
 
   /** Releases this handle (and its storage, if no other view holds it). Safe to call twice. */
   dispose(): void {
-    if (this._disposed) return;
-    this._disposed = true;
-    untrackTensor();
-    this.storage.release();
-    if (this.gradFn) {
-      this.gradFn.release();
-      this.gradFn = null;
+    const refs = this.refs;
+    if (!releaseHandle(refs)) return;
+    refs.storage.release();
+    const node = refs.gradFn;
+    if (node) {
+      refs.gradFn = null;
+      node.release();
     }
+  }
+
+  /** @internal Puts this handle under the safety net once no tidy() scope holds it. */
+  watch(): void {
+    watch(this, this.refs);
   }
 
   /** Exempts this tensor from the enclosing tidy(). */
@@ -163,7 +183,7 @@ export class Tensor {
 
   /** NumPy-style text of the values (elided when large). Needs a synchronous backend. */
   toString(): string {
-    if (this._disposed) return `Tensor(disposed, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    if (this.refs.released) return `Tensor(disposed, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
     if (!this.storage.backend.readSync) return `Tensor(shape=[${this.shape.join(',')}], dtype=${this.dtype}, backend=${this.backend.name})`;
     return formatTensor(this.dataSync(), this.shape, this.dtype);
   }
@@ -209,8 +229,8 @@ export class Tensor {
 
   /** @internal Swaps in new dense storage of the same shape and dtype; used by assign. */
   replaceStorage(next: Storage): void {
-    this.storage.release();
-    this.storage = next;
+    this.refs.storage.release();
+    this.refs.storage = next;
     this.strides = contiguousStrides(this.shape);
     this.offset = 0;
   }

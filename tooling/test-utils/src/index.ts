@@ -18,3 +18,15 @@ export {
 export { gradCheck, type GradCheckOptions } from './grad-check';
 export { seededNumbers, seededAwayFrom } from './random-data';
 export { gpuTestsEnabled, type TestRegistrar } from './gpu-policy';
+export {
+  exposeGc,
+  collect,
+  makeMlp,
+  leakyStep,
+  tidyStep,
+  mlpLoss,
+  disposeMlp,
+  runLeakyTraining,
+  type Mlp,
+  type LeakyRun,
+} from './leaky-training';
