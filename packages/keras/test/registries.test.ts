@@ -1,4 +1,4 @@
-import { ArgumentError, DataFormatError, memory, tensor } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, DataFormatError, arange, cast, eye, memory, tensor, zeros } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   Activation,
@@ -97,6 +97,17 @@ describe.each(INHERITED)('an inherited object key %j is no name in any registry'
     expectUnknown(() => m.compile({ optimizer: 'sgd', loss: bad }), ArgumentError, /compile: unknown loss/, 'known: sparse_categorical_crossentropy');
     expectUnknown(() => resolveLoss(bad), ArgumentError, /unknown loss/, 'mse, mae');
     expectUnknown(() => resolveMetric(bad, 'mean_squared_error', [null, 1]), ArgumentError, /compile: unknown metric/, 'known: accuracy, acc, sparse_categorical_accuracy');
+  });
+
+  it('dtypes: tensor creation and cast (rejected before allocating)', () => {
+    const x = tensor([1, 2]);
+    const before = memory().numTensors;
+    for (const make of [() => tensor([1], [1], bad as never), () => zeros([2], bad as never), () => cast(x, bad as never), () => arange(0, 3, 1, bad as never), () => eye(2, 2, bad as never)]) {
+      const e = caught(make);
+      expect(e, e.message).toBeInstanceOf(DTypeError);
+      expect(e.message).toContain(`unknown dtype "${bad}"; expected one of float32, int32, bool`);
+    }
+    expect(memory().numTensors).toBe(before);
   });
 
   it('layer options: an unknown option, in a constructor or a loaded config', () => {

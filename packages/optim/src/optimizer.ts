@@ -341,7 +341,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     if (over === null || typeof over !== 'object') argumentError(this.name, `${where} must be an object, got ${over === null ? 'null' : typeof over}`);
     for (const [k, v] of Object.entries(over)) {
       if (v === undefined) continue;
-      if (!(k in base)) argumentError(this.name, `unknown option '${k}' in ${where} (known: ${Object.keys(base).join(', ')})`);
+      // Own keys only: `in` would take Object.prototype's 'constructor' or 'toString' as options.
+      if (!Object.hasOwn(base, k)) argumentError(this.name, `unknown option '${k}' in ${where} (known: ${Object.keys(base).join(', ')})`);
       out[k] = copyValue(v as HyperValue);
     }
     return out as H;
