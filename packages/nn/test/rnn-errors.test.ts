@@ -74,6 +74,9 @@ describe('recurrent layers: bad input', () => {
     expectThrow(() => lstm.call(x, null, { lengths: [5, 0] }), ArgumentError, 'LSTM: lengths[1] is 0');
     expectThrow(() => lstm.call(x, null, { lengths: [2.5, 1] }), ArgumentError, 'lengths[0] is 2.5');
     expectThrow(() => lstm.call(x, null, { lengths: 3 as unknown as number[] }), ArgumentError, 'LSTM: lengths must be an array');
+    const lt = tensor([5, 2], [2], 'int32');
+    expectThrow(() => lstm.call(x, null, { lengths: lt as unknown as number[] }), ArgumentError, 'LSTM: lengths must be an array of integers, got a Tensor of shape [2]');
+    lt.dispose();
   });
 
   it('unknown forward options', () => {

@@ -1,5 +1,5 @@
 import { noGrad } from '@tsdl/autograd';
-import { type Tensor, concat, memory, slice, stack, tensor, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, concat, memory, randn, slice, stack, tensor, tidy, zeros } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { GRU, GRUCell, LSTM, LSTMCell, Linear, RNN, RNNCell, mseLoss } from '../src/index';
 import { det, detTensor, expectClose, gradCheck, useCpu } from './helpers';
@@ -8,6 +8,22 @@ import { loadCases } from './rnn-fixtures';
 useCpu();
 
 const read = (t: Tensor): number[] => Array.from(t.dataSync());
+
+describe('recurrent layers: README', () => {
+  it('the LSTM example gives the shapes it states, with zeros at the padded steps', () => {
+    const lstm = new LSTM(3, 8, { numLayers: 2, bidirectional: true, batchFirst: true });
+    tidy(() => {
+      const x = randn([2, 4, 3]);
+      const [output, [hN, cN]] = lstm.call(x, null, { lengths: [4, 2] });
+      expect(output.shape).toEqual([2, 4, 16]);
+      expect(hN.shape).toEqual([4, 2, 8]);
+      expect(cN.shape).toEqual([4, 2, 8]);
+      expect(read(slice(output, [1, 2], [2, 4]))).toEqual(new Array(2 * 16).fill(0));
+      expect(read(slice(output, [0, 2], [1, 4])).every((v) => v !== 0)).toBe(true);
+    });
+    lstm.dispose();
+  });
+});
 
 describe('recurrent layers: parameters', () => {
   it("names, shapes and order match PyTorch's state dict (LSTM, 2 layers, bidirectional, projSize)", () => {

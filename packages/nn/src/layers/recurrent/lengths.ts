@@ -1,4 +1,4 @@
-import { ArgumentError, type Backend, ShapeError, type Tensor, tensor } from '@tsdl/tensor';
+import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, tensor } from '@tsdl/tensor';
 import { unstack } from './unstack';
 
 /**
@@ -11,7 +11,9 @@ import { unstack } from './unstack';
 /** Checks `lengths` against the batch: one integer in [1, seq] per sequence. */
 export function checkLengths(owner: string, lengths: unknown, batch: number, seq: number): number[] {
   if (!Array.isArray(lengths) && !(ArrayBuffer.isView(lengths) && !(lengths instanceof DataView))) {
-    throw new ArgumentError(`${owner}: lengths must be an array of integers, got ${lengths === null ? 'null' : typeof lengths}`);
+    // A Tensor of lengths would need a read from the device before the loop can be planned.
+    const got = lengths instanceof Tensor ? `a Tensor of shape ${fmtShape(lengths.shape)} (pass its values, e.g. Array.from(await t.data()))` : lengths === null ? 'null' : typeof lengths;
+    throw new ArgumentError(`${owner}: lengths must be an array of integers, got ${got}`);
   }
   const list = Array.from(lengths as ArrayLike<number>);
   if (list.length !== batch) {
