@@ -71,4 +71,28 @@ describe('cpu: tensors nobody can reach', () => {
     x.dispose();
     expect(backend.memory()).toEqual({ buffers: 0, bytes: 0 });
   });
+
+  it('a dropped leaf is collected after the graph that holds it', async () => {
+    const backend = setBackend(cpu({ name: 'cpu-leaf' }));
+    const m0 = memory();
+    // In a function of its own, so no local of the test keeps the leaf or the loss.
+    ((): void => {
+      const w = tensor([[1, -2], [3, 4]]);
+      w.requiresGrad = true;
+      sum(relu(matmul(w, w)));
+    })();
+    expect(backend.memory().buffers).toBeGreaterThan(1);
+    // The loss's node holds the leaf handle until the loss's references are released, so
+    // this takes more than one collection.
+    let collections = 0;
+    while (memory().numTensors > m0.numTensors && collections < 5) {
+      await collect(gc);
+      collections++;
+    }
+    expect(collections).toBeGreaterThanOrEqual(2);
+    const m1 = memory();
+    expect(m1.numTensors).toBe(m0.numTensors);
+    expect(m1.reclaimed).toBe(m0.reclaimed + 4);
+    expect(backend.memory()).toEqual({ buffers: 0, bytes: 0 });
+  });
 });
