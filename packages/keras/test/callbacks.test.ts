@@ -181,7 +181,7 @@ describe('ModelCheckpoint', () => {
     const cp = new ModelCheckpoint(join(dir, 'e{epoch}-{epoch:03d}-s{score:.2f}-{score:.1e}-{score}-{missing}'));
     await classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new Script([0.5, 0.000125]), cp] });
     expect(cp.saved).toEqual([join(dir, 'e1-001-s0.50-5.0e-01-0.5-{missing}'), join(dir, 'e2-002-s0.00-1.3e-04-0.000125-{missing}')]);
-    expect(existsSync(join(cp.saved[1], 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(cp.saved[1], 'config.json'))).toBe(true);
   });
 });
 

@@ -11,7 +11,7 @@ import { type ModelSources, readModelDir } from './dir-read';
 import { nodeFs } from './model-fs';
 import { FORMAT, type ModelArtifacts } from './save';
 import { type StTensor, decodeSafetensors } from './safetensors';
-import { withWeightPlan } from './weight-plan';
+import { isPlanError, withWeightPlan } from './weight-plan';
 
 function toTensor(t: StTensor): Tensor {
   return tensor(t.data, t.shape, t.dtype === 'F32' ? 'float32' : t.dtype === 'I32' ? 'int32' : 'bool');
@@ -24,8 +24,11 @@ function makeLayer(entry: any, i: number, source: string, made: Layer[]): Layer 
     made.push(layer);
     return layer;
   } catch (e) {
-    if (e instanceof DataFormatError) throw e;
-    throw new DataFormatError(`${source}: config.layers[${i}] (${entry.className}): ${(e as Error).message}`);
+    if (isPlanError(e) || !(e instanceof Error) || e instanceof BackendError || e instanceof DisposedError) throw e;
+    // The registry's message starts 'loadModel: '; here the file and the field come first.
+    const err = new DataFormatError(`${source}: config.layers[${i}] (${entry.className}): ${e.message.replace(/^loadModel: /, '')}`);
+    (err as { cause?: unknown }).cause = e;
+    throw err;
   }
 }
 

@@ -4,6 +4,17 @@ import type { StTensor } from './safetensors';
 
 type AddWeight = (this: Layer, name: string, shape: number[], initializer: string, options?: { trainable?: boolean; seed?: number }) => Tensor;
 
+/** Errors this module throws: they name both files already, so callers pass them on unchanged. */
+const planned = new WeakSet<object>();
+
+export const isPlanError = (e: unknown): boolean => typeof e === 'object' && e !== null && planned.has(e);
+
+function refuse(message: string): never {
+  const e = new DataFormatError(message);
+  planned.add(e);
+  throw e;
+}
+
 export interface WeightFiles {
   config: string;
   weights: string;
@@ -32,15 +43,15 @@ export function withWeightPlan<T>(stored: Record<string, StTensor>, files: Weigh
     const key = `${this.name}/${name}`;
     const where = `layer '${this.name}' (${this.className}) in ${files.config}`;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new DataFormatError(`${where} makes weight '${key}' with an invalid shape ${JSON.stringify(shape)}`);
+      refuse(`${where} makes weight '${key}' with an invalid shape ${JSON.stringify(shape)}`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
     const have = Object.prototype.hasOwnProperty.call(stored, key) ? stored[key] : undefined;
     if (have && have.shape.join() !== shape.join()) {
-      throw new DataFormatError(`${files.weights}: '${key}' has shape ${fmtShape(have.shape)} but ${where} makes it ${fmtShape(shape)}`);
+      refuse(`${files.weights}: '${key}' has shape ${fmtShape(have.shape)} but ${where} makes it ${fmtShape(shape)}`);
     }
     if (!have && used + size > budget) {
-      throw new DataFormatError(
+      refuse(
         `${where} makes weight '${key}' of shape ${fmtShape(shape)} (${size} values), which ${files.weights} does not hold (it holds ${budget} values in all)`,
       );
     }
