@@ -112,7 +112,7 @@ export function runElementwise(
 ): Tensor[] {
   const key = tag === '' ? exprs.map(exprKey).join(';') : keyOf(exprs, tag);
   // Ops check their own (broadcast) output sizes; this catches a composition that did not.
-  for (const dt of dtypes) checkSize(tag === '' ? 'elementwise' : tag.split(':')[0], backend, shape, dt);
+  if (sizeOf(shape) > ALWAYS_FITS) for (const dt of dtypes) checkSize(tag === '' ? 'elementwise' : tag.split(':')[0], backend, shape, dt);
   const views = inputs.map((t) => broadcastView(t, shape));
   const ids = backend.elementwise({ exprs, inputs: views, scalars, shape, dtypes, key });
   return ids.map((id, k) => wrap(backend, id, shape, dtypes[k]));
