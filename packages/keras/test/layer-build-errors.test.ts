@@ -149,6 +149,11 @@ describe('sizes whose parameter count cannot be represented', () => {
     expect(rejects(ArgumentError, () => new Embedding({ inputDim: 2 ** 40, outputDim: 2 ** 20, inputShape: [1] }))).toMatch(/weight 'embeddings'/);
   });
 
+  it('a weight the backend cannot hold is a ShapeError naming the layer and the weight', () => {
+    // 7.84e11 elements: countable, but more than one CPU tensor holds (the allocator's own check).
+    expect(rejects(ShapeError, () => new Dense({ name: 'wide', units: 1e9, inputShape: [784] }))).toMatch(/^wide \(Dense\): cannot make weight 'kernel' of shape \[784,1000000000\]: /);
+  });
+
   it('a functional model built on a layer that failed leaves nothing allocated', () => {
     const x = Input({ shape: [3, 3, 1] });
     expect(rejects(ShapeError, () => model({ inputs: x, outputs: new Conv2D({ filters: 4, kernelSize: 4 }).apply(x) }))).toMatch(/kernelSize \[4, 4\]/);

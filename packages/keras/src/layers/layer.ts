@@ -109,7 +109,14 @@ export abstract class Layer extends Module {
   /** Creates a weight with a Keras initializer; non-trainable weights are buffers (no gradient). */
   protected addWeight(name: string, shape: number[], initializer: string, options: { trainable?: boolean; seed?: number } = {}): Tensor {
     checkWeightSize(this.label, name, shape);
-    const w = makeWeight(initializer, shape, options.seed);
+    let w: Tensor;
+    try {
+      w = makeWeight(initializer, shape, options.seed);
+    } catch (e) {
+      // A size the backend cannot hold: say which layer and weight asked for it.
+      if (e instanceof ShapeError) throw new ShapeError(`${this.label}: cannot make weight '${name}' of shape [${shape.join(',')}]: ${e.message}`);
+      throw e;
+    }
     const trainable = (options.trainable ?? true) && this.trainableArg;
     const t = trainable ? this.registerParameter(name, w) : this.registerBuffer(name, w);
     this.weightNames.push(name);
