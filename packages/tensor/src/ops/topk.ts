@@ -7,8 +7,8 @@ import { add, mul } from './elementwise';
 import { noteValueRange } from './index-range';
 import { copyContiguous, detach, isContiguousTensor } from './internal';
 import { boolOption, checkOptions } from './options';
-import { gather, reshape, slice, transpose } from './shape';
-import { argsortRows } from './sort-network';
+import { gather, reshape, transpose } from './shape';
+import { topRows } from './bitonic-topk';
 import { unrecorded } from './unrecorded';
 
 export interface TopkOptions {
@@ -32,9 +32,11 @@ export interface TopkResult {
  * larger than every number. `values` is differentiable: its gradient goes back
  * to the positions it was taken from (a gather, whose gradient is scatterAdd).
  *
- * Cost: the axis is sorted whole by a bitonic network (sort-network.ts), about
- * 1.5·log2(n)² kernels over the tensor padded to a power of two along the axis,
- * whatever k is; then one gather picks the values.
+ * Cost: a bitonic top-k network (bitonic-topk.ts) over the axis padded to a
+ * power of two: about n·(log2²K + 3·log2 K)/2 elements per row through its
+ * kernels, K = 2^ceil(log2 k) (a full bitonic sort when k = n); then one gather
+ * picks the values. On the CPU backend [64, 10000] with k = 10 took about a
+ * fifth of the time of a full sort of its rows.
  */
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): TopkResult {
   checkOptions('topk', options, ['axis', 'largest', 'sorted']);
@@ -58,7 +60,7 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): TopkResul
     const idx =
       k === 0 || R === 0
         ? zeros([R, k], 'int32', { backend: x.backend })
-        : unrecorded(() => ownStorage(slice(argsortRows(reshape(detach(xt), [R, n]), largest), [0, 0], [R, k])));
+        : unrecorded(() => ownStorage(topRows(reshape(detach(xt), [R, n]), k, largest)));
     // Bounds by construction, so a later gather or oneHot of the indices needs no range read.
     noteValueRange(idx, 0, Math.max(n - 1, 0));
     // Positions in the flattened rows, so one gather along axis 0 takes each row's own elements.
@@ -70,7 +72,7 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): TopkResul
   });
 }
 
-/** `t` where it is its storage's only content, else a dense copy (a slice of the padded sort also holds padding indices). */
+/** `t` where it is its storage's only content, else a dense copy (a slice of the network's last block may hold padding indices). */
 function ownStorage(t: Tensor): Tensor {
   return t.offset === 0 && t.storage.size === t.size && isContiguousTensor(t) ? t : copyContiguous(t);
 }

@@ -50,6 +50,9 @@ const TOPKS: readonly { shape: readonly number[]; k: number; axis?: number; larg
   { shape: [4, 9], k: 9, dtype: 'int32' },
   { shape: [3, 11], k: 5, dtype: 'int32', largest: false, layout: 'transposed' },
   { shape: [3, 1], k: 1 },
+  { shape: [3, 37], k: 1 },
+  { shape: [2, 100], k: 3, dtype: 'int32' },
+  { shape: [2, 100], k: 5, largest: false, layout: 'sliced' },
   { shape: [2, 4], k: 0 },
   { shape: [0, 4], k: 2 },
 ];
@@ -83,6 +86,22 @@ function topkCases(): Case[] {
         expectTensor(small.indices, [2, 6], 'int32', [5, 1, 4, 0, 2, 3, 3, 0, 1, 5, 2, 4]);
         const all = T.topk(T.tensor([-Infinity, -Infinity, -Infinity]), 3);
         expectTensor(all.indices, [3], 'int32', [0, 1, 2]);
+      },
+    },
+    {
+      name: 'topk over every n from 1 to 24 and k of 1, about n/3 and n (int32, many ties), largest and smallest',
+      run: () => {
+        for (let n = 1; n <= 24; n++) {
+          for (const k of new Set([1, Math.max(1, Math.round(n / 3)), n])) {
+            for (const largest of [true, false]) {
+              const x = input([2, n], 'int32', 3400 + n);
+              const ref = refTopk(x.ref, k, 1, largest);
+              const { values, indices } = T.topk(x.t, k, { largest });
+              expectTensor(values, ref.values.shape, 'int32', ref.values.data, undefined, `values n ${n} k ${k} ${largest}`);
+              expectTensor(indices, ref.indices.shape, 'int32', ref.indices.data, undefined, `indices n ${n} k ${k} ${largest}`);
+            }
+          }
+        }
       },
     },
     {
