@@ -38,3 +38,20 @@ export function dataArg(value: unknown, who: string, what: string, backend: Back
   }
   throw new ArgumentError(`${who}: ${what} must be a Tensor, nested arrays of numbers or a TypedArray, got ${describeValue(value)}`);
 }
+
+/**
+ * fit's training and validation parts of x and y for `validationSplit`: as Keras, the
+ * last samples are held out and both parts must be non-empty. The views are pushed on
+ * `created`; a split of 0 gives x and y themselves and no validation.
+ */
+export function splitValidation(who: string, x: Tensor, y: Tensor, split: number, created: Tensor[]): { xTrain: Tensor; yTrain: Tensor; val: [Tensor, Tensor] | null } {
+  if (split === 0) return { xTrain: x, yTrain: y, val: null };
+  const n = x.shape[0];
+  const nTrain = Math.floor(n * (1 - split));
+  if (nTrain === 0 || nTrain === n) {
+    throw new ArgumentError(`${who}: validationSplit ${split} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
+  }
+  const parts: [Tensor, Tensor, Tensor, Tensor] = [x.slice([0], [nTrain]), y.slice([0], [nTrain]), x.slice([nTrain]), y.slice([nTrain])];
+  created.push(...parts);
+  return { xTrain: parts[0], yTrain: parts[1], val: [parts[2], parts[3]] };
+}

@@ -108,3 +108,14 @@ export class EpochRunner {
     return logs;
   }
 }
+
+/** Tells each callback that fit failed; their own errors are dropped (the first error is the one to report). */
+export async function abortCallbacks(callbacks: readonly Callback[], error: unknown): Promise<void> {
+  for (const cb of callbacks) {
+    try {
+      await cb.onTrainAbort(error);
+    } catch {
+      // Ignored: see above.
+    }
+  }
+}

@@ -1,14 +1,14 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
 import { ArgumentError, ShapeError, Tensor, concat, dispose, fmtShape, getBackend, tidy } from '@tsdl/tensor';
-import type { Callback, TrainingModel } from '../callbacks';
+import type { TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import { type LossFn, type LossSpec, resolveLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
-import { type TensorLike, dataArg } from './data-args';
-import { EpochRunner } from './fit-epoch';
+import { type TensorLike, dataArg, splitValidation } from './data-args';
+import { EpochRunner, abortCallbacks } from './fit-epoch';
 import { type EvaluateArgs, type FitArgs, type PredictArgs, evaluateOptions, fitOptions, predictOptions } from './fit-options';
 import { InverseSeeds } from './inverse-seeds';
 import { RunningSums, readInterval } from './running-sums';
@@ -46,17 +46,6 @@ interface Compiled {
 interface LogitsLayer {
   activation: string;
   preActivation(x: Tensor): Tensor;
-}
-
-/** Tells each callback that fit failed; their own errors are dropped (the first error is the one to report). */
-async function abortCallbacks(callbacks: readonly Callback[], error: unknown): Promise<void> {
-  for (const cb of callbacks) {
-    try {
-      await cb.onTrainAbort(error);
-    } catch {
-      // Ignored: see above.
-    }
-  }
 }
 
 function hasLogits(l: Layer): l is Layer & LogitsLayer {
@@ -287,23 +276,10 @@ export abstract class Model extends LayerBase implements TrainingModel {
     let started = false;
     try {
       const [xs, ys] = this.samples('fit', x, y, created) as [Tensor, Tensor];
-      const n = xs.shape[0];
-      let val: [Tensor, Tensor] | null = null;
-      let nTrain = n;
-      if (o.validationData) {
-        val = this.samples('fit', o.validationData[0], o.validationData[1], created, ['validationData[0]', 'validationData[1]']) as [Tensor, Tensor];
-      } else if (o.validationSplit > 0) {
-        // As Keras: the last samples, and both parts non-empty.
-        nTrain = Math.floor(n * (1 - o.validationSplit));
-        if (nTrain === 0 || nTrain === n) {
-          throw new ArgumentError(`${who}: validationSplit ${o.validationSplit} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
-        }
-        val = [xs.slice([nTrain]), ys.slice([nTrain])];
-        created.push(...val);
-      }
-      const xTrain = nTrain === n ? xs : xs.slice([0], [nTrain]);
-      const yTrain = nTrain === n ? ys : ys.slice([0], [nTrain]);
-      if (xTrain !== xs) created.push(xTrain, yTrain);
+      const given = o.validationData && this.samples('fit', o.validationData[0], o.validationData[1], created, ['validationData[0]', 'validationData[1]']);
+      const { xTrain, yTrain, val } = given
+        ? { xTrain: xs, yTrain: ys, val: given as [Tensor, Tensor] }
+        : splitValidation(who, xs, ys, o.validationSplit, created);
       const progress = progressFor(o.verbose);
       const runner = new EpochRunner({
         x: xTrain,
