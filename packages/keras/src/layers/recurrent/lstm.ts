@@ -1,0 +1,70 @@
+import { type Tensor, concat, matmul, ones, slice, tidy } from '@tsdl/tensor';
+import { type ActivationName, activationName, getActivation } from '../../activations';
+import { optionalBool } from '../options';
+import { cols } from './cols';
+import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
+
+export interface LSTMArgs extends RecurrentArgs {
+  /** The gates' activation (default 'sigmoid'). */
+  recurrentActivation?: string | null;
+  /** Start the forget gate's bias at 1 (Jozefowicz et al.; default true). */
+  unitForgetBias?: boolean;
+}
+
+const LSTM_OPTIONS = [...RECURRENT_OPTIONS, 'recurrentActivation', 'unitForgetBias'];
+
+/**
+ * Keras' LSTM, gates in Keras' order i, f, c, o along the kernels' columns:
+ * z = x_t · kernel + h_{t−1} · recurrent_kernel + bias; i, f, o = recurrentActivation
+ * of their blocks; c_t = f ⊙ c_{t−1} + i ⊙ activation(z_c); h_t = o ⊙ activation(c_t).
+ * kernel [features, 4·units], recurrent_kernel [units, 4·units], bias [4·units].
+ */
+export class LSTM extends RecurrentLayer {
+  readonly recurrentActivation: ActivationName;
+  readonly unitForgetBias: boolean;
+
+  constructor(config: LSTMArgs | number) {
+    const a = recurrentOptions('LSTM', config, LSTM_OPTIONS, new.target === LSTM);
+    super(a);
+    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
+    this.unitForgetBias = optionalBool(this.label, 'unitForgetBias', a.unitForgetBias, true);
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
+  }
+
+  override get className(): string {
+    return 'LSTM';
+  }
+
+  protected get gates(): number {
+    return 4;
+  }
+
+  get stateCount(): number {
+    return 2;
+  }
+
+  protected buildBias(): Tensor {
+    const u = this.units;
+    const b = this.addWeight('bias', [4 * u], this.biasInit);
+    if (this.unitForgetBias) {
+      // Keras: the initializer's values for i, c and o, ones for f.
+      const v = tidy(() => concat([slice(b, [0], [u]), ones([u], 'float32', { backend: b.backend }), slice(b, [2 * u], [4 * u])], 0));
+      b.assign(v);
+      v.dispose();
+    }
+    return b;
+  }
+
+  protected step(xw: Tensor, prev: CellState, hRec: Tensor): CellState {
+    const u = this.units;
+    const z = xw.add(matmul(hRec, this.recurrentKernel));
+    // One recurrentActivation over all four blocks (c's quarter unused) costs less than three kernels.
+    const gate = getActivation(this.recurrentActivation)(z);
+    const c = cols(gate, u, 2 * u).mul(prev.c as Tensor).add(cols(gate, 0, u).mul(this.act(cols(z, 2 * u, 3 * u))));
+    return { h: cols(gate, 3 * u, 4 * u).mul(this.act(c)), c };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
+  }
+}
