@@ -6,6 +6,9 @@ import type { Layer } from './layer';
 import { quote } from '../names';
 import { BatchNormalization } from './normalization';
 import { AveragePooling2D, MaxPooling2D } from './pooling';
+import { Conv1D } from './conv1d';
+import { AveragePooling1D, MaxPooling1D } from './pooling1d';
+import { LayerNormalization } from './layer-normalization';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -22,6 +25,10 @@ const LAYERS = new Map<string, LayerClass>([
   ['AveragePooling2D', AveragePooling2D],
   ['BatchNormalization', BatchNormalization],
   ['Embedding', Embedding],
+  ['Conv1D', Conv1D],
+  ['MaxPooling1D', MaxPooling1D],
+  ['AveragePooling1D', AveragePooling1D],
+  ['LayerNormalization', LayerNormalization],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
