@@ -30,8 +30,17 @@ export class SymbolicTensor {
     readonly layer: Layer,
     /** The symbolic inputs that layer was applied to. */
     readonly inputs: readonly SymbolicTensor[],
+    /** Whether the tensor will carry a padding mask (see Layer.computeMask). */
+    readonly masked = false,
   ) {}
 }
+
+/**
+ * Layers defined without mask code that pass a mask through unchanged, as
+ * Keras' do (supports_masking with the default compute_mask): they work on
+ * each time step alone, so a padded step stays a padded step.
+ */
+const PASSES_MASK = new Set(['Dense', 'Dropout', 'Activation', 'BatchNormalization', 'LayerNormalization']);
 
 const nameCounts = new Map<string, number>();
 
@@ -134,6 +143,56 @@ export abstract class Layer extends Module {
     if (!this.built) this.build(inputShape);
   }
 
+  // ---- masks (Keras' padding masks: [batch, time] bool, true where a step is real) ----
+
+  /** Whether a mask on the input passes through unchanged (Keras' supports_masking). */
+  get supportsMasking(): boolean {
+    return PASSES_MASK.has(this.className);
+  }
+
+  /** Whether `forward` reads the input's mask, given as `{ mask }` in its second argument (recurrent layers, pooling). */
+  get takesMask(): boolean {
+    return false;
+  }
+
+  /** How many tensors the layer returns (more than 1: an LSTM with returnState); models take layers with one. */
+  get outputCount(): number {
+    return 1;
+  }
+
+  /**
+   * The mask of the output for an input carrying `mask` (null: none). By default the
+   * mask passes through a layer that supports masking; any other layer refuses it, as
+   * tf.keras does, rather than let padded steps count as data.
+   */
+  computeMask(_input: Tensor, mask: Tensor | null): Tensor | null {
+    if (mask !== null) this.refuseMask();
+    return mask;
+  }
+
+  /** The symbolic counterpart of computeMask: whether the output carries a mask when the input does. */
+  outputMasked(inputMasked: boolean): boolean {
+    if (inputMasked) this.refuseMask();
+    return inputMasked;
+  }
+
+  private refuseMask(): void {
+    if (this.supportsMasking || this.takesMask) return;
+    throw new ArgumentError(
+      `${this.label} does not support masking, but its input carries a mask (from an Embedding with maskZero or a Masking layer before it); ` +
+        'consume the mask first (a recurrent layer without returnSequences, GlobalAveragePooling1D) or drop maskZero',
+    );
+  }
+
+  /** Runs the layer on `x` whose mask is `mask` (null: none); returns the output and its mask. */
+  callMasked(x: Tensor, mask: Tensor | null): { output: Tensor | Tensor[]; mask: Tensor | null } {
+    // The output mask first: a layer that refuses a mask does so before computing anything.
+    const outMask = this.computeMask(x, mask);
+    const call = this.call as unknown as (x: Tensor, options?: { mask: Tensor }) => Tensor | Tensor[];
+    const output = mask !== null && this.takesMask ? call.call(this, x, { mask }) : call.call(this, x);
+    return { output, mask: outMask };
+  }
+
   /** Runs the layer on a tensor, building its weights from the input's shape on first use. */
   override call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
     const x: unknown = inputs[0];
@@ -150,11 +209,22 @@ export abstract class Layer extends Module {
   override apply(x: any): any {
     if (typeof x === 'function') return super.apply(x);
     if (x instanceof SymbolicTensor) {
+      this.expectOneOutput('a functional model');
       this.ensureBuilt(x.shape);
-      return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x]);
+      return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x], this.outputMasked(x.masked));
     }
     if (x instanceof TensorClass) return (this.call as unknown as (t: Tensor) => Tensor)(x);
     throw new ArgumentError(`${this.name}: apply expects a Tensor or a SymbolicTensor`);
+  }
+
+  /** Throws an ArgumentError naming the layer when it returns several tensors (models here wire one output per layer). */
+  expectOneOutput(where: string): void {
+    const n = this.outputCount;
+    if (n !== 1) {
+      throw new ArgumentError(
+        `${this.label} returns ${n} tensors (returnState, or a Bidirectional mergeMode of null), but ${where} takes layers with one output; call the layer directly`,
+      );
+    }
   }
 
   /** Throws a ShapeError naming the layer when the input's rank is not `rank`. */

@@ -9,6 +9,13 @@ import { AveragePooling2D, MaxPooling2D } from './pooling';
 import { Conv1D } from './conv1d';
 import { AveragePooling1D, MaxPooling1D } from './pooling1d';
 import { LayerNormalization } from './layer-normalization';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d';
+import { Masking } from './masking';
+import { Bidirectional } from './recurrent/bidirectional';
+import { GRU } from './recurrent/gru';
+import { LSTM } from './recurrent/lstm';
+import { SimpleRNN } from './recurrent/simple-rnn';
+import { TimeDistributed } from './time-distributed';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -29,6 +36,14 @@ const LAYERS = new Map<string, LayerClass>([
   ['MaxPooling1D', MaxPooling1D],
   ['AveragePooling1D', AveragePooling1D],
   ['LayerNormalization', LayerNormalization],
+  ['SimpleRNN', SimpleRNN],
+  ['LSTM', LSTM],
+  ['GRU', GRU],
+  ['Bidirectional', Bidirectional],
+  ['TimeDistributed', TimeDistributed],
+  ['Masking', Masking],
+  ['GlobalAveragePooling1D', GlobalAveragePooling1D],
+  ['GlobalMaxPooling1D', GlobalMaxPooling1D],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
@@ -57,6 +72,9 @@ export function layerFromConfig(entry: { className: string; config: Record<strin
     throw new DataFormatError(`loadModel: the config of a ${className} layer must be an object, got ${quote(config)}`);
   }
   try {
+    // Wrappers (Bidirectional, TimeDistributed) hold saved layers in their config and rebuild them through this function.
+    const fromConfig = (Ctor as { fromConfig?: unknown }).fromConfig;
+    if (typeof fromConfig === 'function') return (fromConfig as (c: object, d: typeof layerFromConfig) => Layer).call(Ctor, config, layerFromConfig);
     return new Ctor(config);
   } catch (e) {
     if (!(e instanceof ArgumentError || e instanceof ShapeError || e instanceof DTypeError)) throw e;

@@ -57,13 +57,17 @@ export class Functional extends Model {
   protected run(x: Tensor, logitsFor: string | null): { output: Tensor | null; logits: Tensor | null } {
     return tidy(() => {
       const values = new Map<SymbolicTensor, Tensor>([[this.inputs, x]]);
+      // Padding masks (from an Embedding with maskZero or a Masking layer) by node; absent: none.
+      const masks = new Map<SymbolicTensor, Tensor>();
       for (const node of this.nodes) {
         if (node === this.inputs) continue;
         const input = values.get(node.inputs[0]) as Tensor;
         const out = node === this.outputs ? this.outputLayer() : null;
         // The output node is last in execution order, so nothing else reads its value.
         if (logitsFor !== null && out && node.layer === out && out.activation === logitsFor) return { output: null, logits: out.preActivation(input) };
-        values.set(node, node.layer.call(input));
+        const r = node.layer.callMasked(input, masks.get(node.inputs[0]) ?? null);
+        values.set(node, r.output as Tensor);
+        if (r.mask) masks.set(node, r.mask);
       }
       return { output: values.get(this.outputs) as Tensor, logits: null };
     });

@@ -41,8 +41,12 @@ export class Sequential extends Model {
 
   override build(inputShape: Shape): void {
     let shape = inputShape;
+    let masked = false;
     for (const l of this.stack) {
+      l.expectOneOutput(`Sequential model '${this.name}'`);
       l.ensureBuilt(shape);
+      // A layer that cannot take the mask an earlier one makes fails here, when the model is put together.
+      masked = l.outputMasked(masked);
       shape = l.computeOutputShape(shape);
     }
     this.inputShape = inputShape;
@@ -66,11 +70,14 @@ export class Sequential extends Model {
     if (this.stack.length === 0) throw new ArgumentError(`${this.name}: the model has no layers`);
     return tidy(() => {
       let h = x;
+      // The padding mask an Embedding (maskZero) or Masking layer makes, carried to the layers that read it.
+      let mask: Tensor | null = null;
       const last = this.stack.length - 1;
-      for (let i = 0; i < last; i++) h = this.stack[i].call(h);
+      for (let i = 0; i < last; i++) ({ output: h, mask } = this.stack[i].callMasked(h, mask) as { output: Tensor; mask: Tensor | null });
       const out = this.outputLayer();
+      // The output layer's own mask is not used (Keras would weight the loss by it).
       if (logitsFor !== null && out && out.activation === logitsFor) return { output: null, logits: out.preActivation(h) };
-      return { output: this.stack[last].call(h), logits: null };
+      return { output: this.stack[last].callMasked(h, mask).output as Tensor, logits: null };
     });
   }
 
