@@ -34,7 +34,21 @@ export {
   type CellOptions,
   type RNNCellOptions,
 } from './layers/recurrent/index';
-export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
+export {
+  MultiheadAttention,
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  TransformerDecoderLayer,
+  TransformerDecoder,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionForwardOptions,
+  type TransformerLayerOptions,
+  type TransformerEncoderForwardOptions,
+  type TransformerEncoderOptions,
+  type TransformerDecoderForwardOptions,
+  type TransformerDecoderOptions,
+} from './layers/attention/index';
+export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
 export * from './losses/index';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';

@@ -51,13 +51,31 @@ export class ELU extends Module {
   }
 }
 
-/** x·Φ(x): exact ('none', PyTorch's default) or the tanh approximation ('tanh'; Keras' approximate=True). */
+export interface GELUOptions {
+  /** 'none' (exact, the default) or 'tanh' (the tanh approximation). */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * x·Φ(x): exact ('none', PyTorch's default) or the tanh approximation ('tanh'; Keras' approximate=True).
+ * `new GELU({ approximate: 'tanh' })` as PyTorch's nn.GELU(approximate='tanh'), or `new GELU('tanh')`.
+ */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: 'none' | 'tanh';
+
+  constructor(approximateOrOptions: 'none' | 'tanh' | GELUOptions = 'none') {
     super();
+    let approximate: unknown = approximateOrOptions;
+    if (typeof approximateOrOptions === 'object' && approximateOrOptions !== null) {
+      for (const k of Object.keys(approximateOrOptions)) {
+        if (k !== 'approximate') throw new ArgumentError(`GELU: unknown option '${k}' (known: approximate)`);
+      }
+      approximate = approximateOrOptions.approximate ?? 'none';
+    }
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw new ArgumentError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
     }
+    this.approximate = approximate;
   }
 
   override forward(x: Tensor): Tensor {

@@ -11,6 +11,12 @@ export { tril, triu } from './triangular';
 export { topk, type TopkOptions, type TopkResult } from './topk';
 export { multinomial, categorical, type MultinomialOptions, type CategoricalOptions } from './sampling';
 export { sequenceMask } from './sequence-mask';
+export {
+  scaledDotProductAttention,
+  attentionWeights,
+  type ScaledDotProductAttentionOptions,
+  type AttentionWeightsOptions,
+} from './attention';
 export { toNested, type NestedArray } from './nested';
 export { valueBounds, checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
 export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, runElementwise, broadcastView } from './internal';
