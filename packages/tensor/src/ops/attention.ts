@@ -103,11 +103,11 @@ export function attentionWeights(q: Tensor, k: Tensor, options: AttentionWeights
   tensorArg(op, k, 2, 'key');
   checkOptions(op, options, WEIGHT_OPTIONS);
   checkScores(op, q, k, options);
-  return weights(q, k, options);
+  return weights(op, q, k, options);
 }
 
-function weights(q: Tensor, k: Tensor, options: AttentionWeightsOptions): Tensor {
-  const isCausal = boolOption('attention', 'isCausal', options.isCausal, false);
+function weights(op: string, q: Tensor, k: Tensor, options: AttentionWeightsOptions): Tensor {
+  const isCausal = boolOption(op, 'isCausal', options.isCausal, false);
   const scale = options.scale ?? 1 / Math.sqrt(q.shape[q.rank - 1]);
   const { mask } = options;
   return tidy(() => {
@@ -157,7 +157,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ArgumentError(`${op}: dropout must be a probability in [0, 1], got ${String(rate)}`);
   boolOption(op, 'isCausal', options.isCausal, false);
   return tidy(() => {
-    let p = weights(q, k, options);
+    let p = weights(op, q, k, options);
     if (rate > 0) p = dropoutOp(p, rate, { seed: options.seed });
     return matmul(p, v);
   });

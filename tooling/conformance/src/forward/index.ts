@@ -17,6 +17,7 @@ import { registerTriangular } from './triangular';
 import { registerTopk } from './topk';
 import { registerSampling } from './sampling';
 import { registerSequenceMask } from './sequence-mask';
+import { registerAttention } from './attention';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -41,6 +42,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerTopk();
     registerSampling(ctx.sync);
     registerSequenceMask(ctx.sync);
+    registerAttention();
     registerCreation();
     registerReading(ctx.sync);
   });

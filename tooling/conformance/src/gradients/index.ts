@@ -3,6 +3,7 @@ import { type Backend, GradientError, type Tensor, add, cast, dispose, liveTenso
 import { expectAllClose, gradCheck, readNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
+import { attentionCompositeCases } from './cases-attention';
 import { compositeCases } from './cases-composite';
 import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
@@ -92,7 +93,7 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases })) {
+      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });
