@@ -28,7 +28,7 @@ abstract class GlobalPooling1D extends Layer {
     if (f !== 'channels_last' && f !== 'channels_first') throw new ArgumentError(`${this.label}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(f)}`);
     this.dataFormat = f;
     this.keepdims = optionalBool(this.label, 'keepdims', a.keepdims, false);
-    this.built = true;
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   protected get stepsAxis(): number {

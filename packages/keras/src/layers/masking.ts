@@ -25,7 +25,7 @@ export class Masking extends Layer {
     const v: unknown = a.maskValue ?? 0;
     if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(`${this.label}: maskValue must be a number, got ${quote(v)}`);
     this.maskValue = v;
-    this.built = true;
+    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {
