@@ -18,7 +18,7 @@ import { Dense, Sequential, optimizers } from '../src/index';
 async function main(): Promise<void> {
   const [dir, first, hiddenArg] = process.argv.slice(2);
   const hidden = Number(hiddenArg);
-  setBackend(cpu());
+  setBackend(cpu({ threads: 1 }));
   const m = new Sequential({
     name: 'big',
     layers: [

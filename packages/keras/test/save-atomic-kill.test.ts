@@ -10,7 +10,7 @@ import { useCpu, useTempDir } from './helpers';
 useCpu();
 const tempDir = useTempDir();
 
-const HIDDEN = 1700; // 8·1700 + 1700·1700 + 1700·4 weights and biases: 2.9 M parameters, 11.7 MB (and as much momentum)
+const HIDDEN = 1400; // 8·1400 + 1400·1400 + 1400·4 weights and biases: 1.98 M parameters, 7.9 MB (and as much momentum)
 const KILLS = 50;
 
 /**
