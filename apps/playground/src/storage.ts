@@ -19,13 +19,27 @@ function openDb(): Promise<IDBDatabase> {
   });
 }
 
+/** Why a transaction failed, in words; a full quota is the usual one and is often reported only at commit. */
+function describe(error: DOMException | null | undefined): string {
+  if (error?.name === 'QuotaExceededError') return "this site's storage quota is exceeded";
+  return error ? `${error.name}: ${error.message}` : 'the transaction was aborted';
+}
+
+/**
+ * One request in one transaction. A model is one record (config and weights
+ * together), so a save replaces the whole record or, if the transaction
+ * aborts, nothing: the previous model stays. The result counts only once the
+ * transaction has committed ('complete', with strict durability: flushed),
+ * not when the request succeeds, since the commit itself can still fail.
+ */
 async function run<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await openDb();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const req = fn(db.transaction(STORE, mode).objectStore(STORE));
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(new Error(`IndexedDB: ${req.error?.message ?? 'the request failed'}`));
+      const tx = db.transaction(STORE, mode, { durability: 'strict' });
+      const req = fn(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onabort = () => reject(new Error(`IndexedDB: ${describe(tx.error ?? req.error)}${mode === 'readwrite' ? '; the model saved before is unchanged' : ''}`));
     });
   } finally {
     db.close();
