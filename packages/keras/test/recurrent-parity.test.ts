@@ -94,7 +94,8 @@ describe.each(KINDS)('%s against TF.js', (kind) => {
     const a = ours.call(xt);
     const b = theirs.apply(xtf) as tf.Tensor | tf.Tensor[];
     compareOutputs(a, b, `${kind} ${JSON.stringify(opts)}`);
-    dispose([xt, a, ours]);
+    dispose([xt, a]);
+    ours.dispose();
     tf.dispose([xtf, b as tf.Tensor]);
   });
 
@@ -146,7 +147,7 @@ describe.each(KINDS)('%s against TF.js', (kind) => {
     const cot = nums([B, T, U], 15);
     const ours = makeOurs(kind, { returnSequences: true });
     const xt = tensor(x, [B, T, F]);
-    ours.call(xt).dispose();
+    dispose(ours.call(xt));
     randomWeights(ours, 400);
     const theirs = makeTheirs(kind, { returnSequences: true });
     const xtf = tf.tensor(x, [B, T, F]);
@@ -205,7 +206,7 @@ describe('GRU with resetAfter (no TF.js counterpart): a float64 reference of Ker
     const x = nums([B, T, F], 21);
     const gru = new GRU({ units: U, returnSequences: true, useBias, goBackwards });
     const xt = tensor(x, [B, T, F]);
-    gru.call(xt).dispose();
+    dispose(gru.call(xt));
     const w = randomWeights(gru, 500);
     expect(gru.namedWeights().map(([n, t]) => [n, t.shape])).toEqual([['kernel', [F, 3 * U]], ['recurrent_kernel', [U, 3 * U]], ...(useBias ? [['bias', [2, 3 * U]]] : [])]);
     const y = gru.call(xt) as Tensor;

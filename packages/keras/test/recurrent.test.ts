@@ -18,6 +18,7 @@ import {
   LSTM,
   type Layer,
   Masking,
+  type RecurrentLayer,
   type Model,
   Sequential,
   SimpleRNN,
@@ -223,7 +224,7 @@ describe('gradients: finite differences where TF.js has no counterpart', () => {
     const mask = tensor([true, true, false, true, true, true], [2, 3], 'bool');
     dispose(l.call(x));
     const named = l.namedWeights();
-    const owners = l instanceof Bidirectional ? [l.forwardLayer, l.backwardLayer] : [l];
+    const owners = l instanceof Bidirectional ? [l.forwardLayer, l.backwardLayer] : [l as RecurrentLayer];
     const fields = ['kernel', 'recurrentKernel', 'bias'] as const;
     const f = (xi: Tensor, ...ws: Tensor[]): Tensor => {
       // The weights as inputs of f: put them in the layers' places for the call.
