@@ -24,9 +24,26 @@ export { LRScheduler, type SchedulableOptimizer, type SchedulerStateDict } from 
 export { StepLR } from './schedules/step-lr';
 export { ExponentialLR } from './schedules/exponential-lr';
 export { CosineAnnealingLR, type CosineAnnealingOptions } from './schedules/cosine-annealing-lr';
+export { LinearLR, type LinearLROptions } from './schedules/linear-lr';
+export { ConstantLR, type ConstantLROptions } from './schedules/constant-lr';
+export { MultiStepLR, type MultiStepLROptions } from './schedules/multi-step-lr';
+export { PolynomialLR, type PolynomialLROptions } from './schedules/polynomial-lr';
+export { LambdaLR, type LrLambda } from './schedules/lambda-lr';
+export { CosineAnnealingWarmRestarts, type CosineAnnealingWarmRestartsOptions } from './schedules/cosine-warm-restarts';
+export { OneCycleLR, type OneCycleLROptions } from './schedules/one-cycle-lr';
+export { SequentialLR, type SequentialLROptions, type SequentialLRStateDict } from './schedules/sequential-lr';
 export {
   ReduceLROnPlateau,
   type ReduceLROnPlateauOptions,
   type ReduceLROnPlateauStateDict,
 } from './schedules/reduce-lr-on-plateau';
+export {
+  decayGroups,
+  defaultNoDecay,
+  isEmbedding,
+  type DecayGroup,
+  type DecayGroupsOptions,
+  type NamedModule,
+  type NoDecayRule,
+} from './param-groups';
 export { clipGradNorm, clipGradNormAsync, clipGradValue, type ClipGradNormOptions } from './clip';

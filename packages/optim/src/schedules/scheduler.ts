@@ -1,4 +1,5 @@
 import { argumentError } from '../validate';
+import { initialLrs } from './initial-lrs';
 
 /** What a schedule drives: anything with parameter groups that carry a learning rate (every Optimizer). */
 export interface SchedulableOptimizer {
@@ -25,7 +26,9 @@ export function checkOptimizer(owner: string, optimizer: SchedulableOptimizer): 
  * learning rate is a closed-form function of its initial learning rate and
  * the number of step() calls. The constructor sets the epoch-0 rate;
  * call `step()` once per epoch (or per batch for per-step schedules), after
- * `optimizer.step()`.
+ * `optimizer.step()`. The initial rates are the groups' rates when the first
+ * schedule on the optimizer was made (PyTorch's 'initial_lr'), so schedules
+ * made one after another for SequentialLR share them.
  */
 export abstract class LRScheduler {
   readonly optimizer: SchedulableOptimizer;
@@ -39,16 +42,32 @@ export abstract class LRScheduler {
     checkOptimizer(name, optimizer);
     this.name = name;
     this.optimizer = optimizer;
-    this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
+    this.baseLrs = initialLrs(optimizer.paramGroups);
   }
 
-  /** The learning rate of a group whose initial rate is `baseLr`, after `epoch` steps. */
-  protected abstract lrAt(baseLr: number, epoch: number): number;
+  /** The learning rate of group `group`, whose initial rate is `baseLr`, after `epoch` steps. */
+  protected abstract lrAt(baseLr: number, epoch: number, group: number): number;
 
   /** Advances one epoch and sets the optimizer's learning rates. */
   step(): void {
-    this.lastEpoch++;
-    this.apply();
+    this.stepTo(this.lastEpoch + 1);
+  }
+
+  /**
+   * Jumps to `epoch` and sets the rates for it (PyTorch's `step(epoch)`);
+   * SequentialLR restarts a schedule with stepTo(0). If the rates cannot be
+   * computed, nothing changes.
+   */
+  stepTo(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0) argumentError(`${this.name}.stepTo`, `epoch must be an integer >= 0, got ${epoch}`);
+    const before = this.lastEpoch;
+    this.lastEpoch = epoch;
+    try {
+      this.apply();
+    } catch (e) {
+      this.lastEpoch = before;
+      throw e;
+    }
   }
 
   /** The current learning rate of the first parameter group. */
@@ -75,9 +94,10 @@ export abstract class LRScheduler {
     this.apply();
   }
 
-  /** Sets every group's learning rate for the current epoch. */
+  /** Sets every group's learning rate for the current epoch (all computed before any is set). */
   protected apply(): void {
     const groups = this.optimizer.paramGroups;
-    for (let i = 0; i < groups.length; i++) groups[i].lr = this.lrAt(this.baseLrs[i], this.lastEpoch);
+    const lrs = groups.map((_, i) => this.lrAt(this.baseLrs[i], this.lastEpoch, i));
+    for (let i = 0; i < groups.length; i++) groups[i].lr = lrs[i];
   }
 }
