@@ -83,15 +83,19 @@ export function downloadFiles(model: SavedModel): void {
 export async function readModelFiles(files: FileList | File[]): Promise<SavedModel> {
   const list = Array.from(files);
   const json = list.find((f) => f.name.endsWith('.json'));
-  const weights = list.find((f) => f.name.endsWith('.safetensors'));
-  if (!json || !weights) {
+  const choose = (): never => {
     throw new Error(`choose both files of a saved model, config.json and model.safetensors (got: ${list.map((f) => f.name).join(', ') || 'nothing'})`);
-  }
+  };
+  if (!json) return choose();
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(await json.text());
   } catch (e) {
     throw new Error(`${json.name} is not valid JSON (${(e as Error).message})`);
   }
+  // A directory saved in Node names its weights file (model.<token>.safetensors) in config.json; never take the optimizer's.
+  const named = (config?.files as { weights?: { path?: unknown } } | undefined)?.weights?.path;
+  const weights = list.find((f) => f.name === named) ?? list.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('optimizer'));
+  if (!weights) return choose();
   return { config, weights: new Uint8Array(await weights.arrayBuffer()) };
 }
