@@ -9,6 +9,8 @@ import { AveragePooling2D, MaxPooling2D } from './pooling';
 import { Conv1D } from './conv1d';
 import { AveragePooling1D, MaxPooling1D } from './pooling1d';
 import { LayerNormalization } from './layer-normalization';
+import { StringLookup } from './string-lookup';
+import { TextVectorization } from './text-vectorization';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d';
 import { Masking } from './masking';
 import { Bidirectional } from './recurrent/bidirectional';
@@ -36,6 +38,8 @@ const LAYERS = new Map<string, LayerClass>([
   ['MaxPooling1D', MaxPooling1D],
   ['AveragePooling1D', AveragePooling1D],
   ['LayerNormalization', LayerNormalization],
+  ['TextVectorization', TextVectorization],
+  ['StringLookup', StringLookup],
   ['SimpleRNN', SimpleRNN],
   ['LSTM', LSTM],
   ['GRU', GRU],
