@@ -15,9 +15,9 @@ const flat = (t: Tensor): number[] => Array.from(t.dataSync());
 /** Our layer's output and TF.js' on the same input and weights. */
 function tfOutput(layer: tf.layers.Layer, x: Tensor, weights: Tensor[]): { values: number[]; shape: number[] } {
   return tf.tidy(() => {
-    const tx = tf.tensor(flat(x), x.shape);
+    const tx = tf.tensor(flat(x), [...x.shape]);
     layer.apply(tx); // builds it, so setWeights has weights to set
-    if (weights.length > 0) layer.setWeights(weights.map((w) => tf.tensor(flat(w), w.shape)));
+    if (weights.length > 0) layer.setWeights(weights.map((w) => tf.tensor(flat(w), [...w.shape])));
     const y = layer.apply(tx) as tf.Tensor;
     return { values: Array.from(y.dataSync()), shape: y.shape };
   });

@@ -45,14 +45,14 @@ describe('LayerNormalization', () => {
       const ours = new LayerNormalization(o);
       ours.call(x).dispose();
       // Non-trivial weights, so a swapped or misbroadcast gamma/beta would show.
-      ours.namedWeights().forEach(([, w], i) => w.assign(seeded(w.shape, 10 + i, 0.5, 1.5)));
+      ours.namedWeights().forEach(([, w], i) => w.assign(seeded([...w.shape], 10 + i, 0.5, 1.5)));
       const y = ours.call(x);
       const ref = tf.tidy(() => {
         // Keras 3 sorts the axes (gamma [4, 5] for axis [-1, 1]); TF.js keeps the order given, so it gets them sorted.
         const l = tf.layers.layerNormalization(Array.isArray(o.axis) ? { ...o, axis: o.axis.map((a) => (a + 3) % 3).sort() } : o);
-        const tx = tf.tensor(flat(x), x.shape);
+        const tx = tf.tensor(flat(x), [...x.shape]);
         l.apply(tx);
-        l.setWeights(ours.namedWeights().map(([, w]) => tf.tensor(flat(w), w.shape)));
+        l.setWeights(ours.namedWeights().map(([, w]) => tf.tensor(flat(w), [...w.shape])));
         return Array.from((l.apply(tx) as tf.Tensor).dataSync());
       });
       expectValues(y, ref, { atol: 1e-5, rtol: 1e-5 }, what);
@@ -61,7 +61,7 @@ describe('LayerNormalization', () => {
 
   it('gradients w.r.t. input, gamma and beta match finite differences', async () => {
     const ln = new LayerNormalization({ axis: [1, 2], inputShape: [2, 3] });
-    ln.namedWeights().forEach(([, w], i) => w.assign(seeded(w.shape, 20 + i, 0.5, 1.5)));
+    ln.namedWeights().forEach(([, w], i) => w.assign(seeded([...w.shape], 20 + i, 0.5, 1.5)));
     const f = (x: Tensor, g: Tensor, b: Tensor): Tensor => {
       const saved = [ln.gamma, ln.beta];
       ln.gamma = g;

@@ -1,5 +1,6 @@
 import { ArgumentError, type Backend, DisposedError, Tensor, TsdlError, tensor } from '@tsdl/tensor';
 import { describeValue } from './options';
+import type { StringSamples } from '../layers/string-input';
 
 /** Nested JS arrays of numbers (or booleans), as Keras takes Python lists. */
 export type NestedNumbers = number | boolean | NestedNumbers[];
@@ -9,8 +10,10 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * tensor, nested arrays (`[[1, 2], [3, 4]]`) or a TypedArray, as Keras takes
  * NumPy arrays and lists. Arrays become tensors as `tensor()` makes them
  * (numbers float32, an Int32Array int32), for the duration of the call.
+ * Strings (one per sample, or a list per sample) are inputs of a model whose
+ * first layer reads them (TextVectorization, StringLookup).
  */
-export type TensorLike = Tensor | NestedNumbers[] | ArrayBufferView;
+export type TensorLike = Tensor | NestedNumbers[] | ArrayBufferView | StringSamples;
 
 /**
  * The tensor for data argument `what` of `who`: the tensor itself, or one

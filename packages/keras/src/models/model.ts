@@ -8,6 +8,7 @@ import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import { type Logs, progressFor } from '../progress';
 import { type TensorLike, dataArg, splitValidation } from './data-args';
+import { stringSamplesArg } from './string-samples';
 import { EpochRunner, abortCallbacks } from './fit-epoch';
 import { type EvaluateArgs, type FitArgs, type PredictArgs, evaluateOptions, fitOptions, predictOptions } from './fit-options';
 import { InverseSeeds } from './inverse-seeds';
@@ -154,7 +155,8 @@ export abstract class Model extends LayerBase implements TrainingModel {
   private samples(op: string, x: unknown, y: unknown, created: Tensor[], what: [string, string] = ['x', 'y']): [Tensor, Tensor | null] {
     const who = `${this.name}.${op}`;
     const backend = x instanceof Tensor ? x.backend : (this.parameters()[0]?.backend ?? getBackend());
-    const xs = dataArg(x, who, what[0], backend, created);
+    // Strings for a first layer that reads them (TextVectorization, StringLookup) become its encoding here.
+    const xs = stringSamplesArg(this.layers[0], x, who, what[0], backend, created) ?? dataArg(x, who, what[0], backend, created);
     const ys = y === undefined && op === 'predict' ? null : dataArg(y, who, what[1], xs.backend, created);
     const label = what[0] === 'x' ? '' : 'validation ';
     if (xs.rank === 0) throw new ShapeError(`${who}: ${label}inputs need a batch dimension, got a scalar`);
