@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ArgumentError, DTypeError, ShapeError, type Tensor, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { Dense, Embedding, GlobalAveragePooling1D, Input, Sequential, TextVectorization, loadModel, model, modelFromArtifacts, modelToArtifacts } from '../src/index';
@@ -329,5 +333,25 @@ describe('TextVectorization: saved with the model', () => {
   it('a function for standardize or split cannot be saved: a clear error', async () => {
     const m = new Sequential([new TextVectorization({ standardize: (s) => s.toUpperCase(), vocabulary: ['A'], name: 'tv_fn' }), new Embedding({ inputDim: 3, outputDim: 2 })]);
     await expect(modelToArtifacts(m)).rejects.toThrow(/tv_fn \(TextVectorization\): cannot be saved: its standardize is a function/);
+  });
+});
+
+describe('README', () => {
+  it("the '### Text' example runs and its comments hold", async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n### Text: TextVectorization and StringLookup\n'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(code).toContain('net.fit(texts');
+    // Run as a module next to this file, '@tsdl/keras' pointed at the sources (as readme.test.ts does).
+    const file = join(here, `.readme-text-${process.pid}.ts`);
+    await writeFile(file, `${code.replaceAll("from '@tsdl/keras'", `from '${resolve(here, '../src/index.ts')}'`)}\nexport { vectorize, p };\n`);
+    try {
+      const mod = (await import(/* @vite-ignore */ file)) as { vectorize: TextVectorization; p: Tensor };
+      expect(rows(mod.vectorize.call(['a great plot']))).toEqual([[9, 2, 4, 0]]);
+      expect(mod.p.shape).toEqual([1, 1]);
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 });
