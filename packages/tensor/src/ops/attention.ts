@@ -95,7 +95,10 @@ function checkScores(op: string, q: Tensor, k: Tensor, options: AttentionWeights
  * layer that also returns the weights (nn.MultiheadAttention) uses this.
  *
  * A row whose keys are all masked out is NaN, as PyTorch's reference
- * formula gives (softmax of all −Infinity); its gradient is NaN too.
+ * formula gives (softmax of all −Infinity); NaN then reaches the gradients
+ * (scaledDotProductAttention's value gradient always, through a float mask
+ * the query's and key's too, even where the loss ignores that row), so give
+ * every query at least one key it may attend to.
  */
 export function attentionWeights(q: Tensor, k: Tensor, options: AttentionWeightsOptions = {}): Tensor {
   const op = 'attentionWeights';

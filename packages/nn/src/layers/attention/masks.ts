@@ -1,13 +1,11 @@
-import { DTypeError, ShapeError, Tensor, ArgumentError, fmtShape, logicalNot, logicalOr, add, where, reshape, shapesEqual, ones, triu } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, Tensor, add, fmtShape, logicalNot, logicalOr, ones, reshape, shapesEqual, triu, where } from '@tsdl/tensor';
 
 /**
  * nn.MultiheadAttention's masks, PyTorch's convention: a bool mask is true
  * where attention is NOT allowed (the opposite of scaledDotProductAttention's),
  * a float32 mask is added to the scores. This file checks them and folds them,
- * with the causal mask, into the one mask tensor's attentionWeights takes.
+ * with the causal mask, into the single mask attentionWeights takes.
  */
-
-export type MaskKind = 'attnMask' | 'keyPaddingMask';
 
 /** Throws unless `m` is a bool or float32 Tensor of one of the `allowed` shapes; `names` say what the dimensions are. */
 export function checkMask(owner: string, what: string, m: unknown, allowed: readonly (readonly number[])[], names: readonly string[]): Tensor {
@@ -27,7 +25,7 @@ export function checkMask(owner: string, what: string, m: unknown, allowed: read
  * One mask for attentionWeights over scores [N, H, L, S]: `parts` are masks in
  * MultiheadAttention's convention, each already shaped to broadcast there.
  * All bool: one bool "allowed" mask (not any blocked). Any float: the sum of
- * the float masks and −Infinity where a bool one blocks. null when there are none.
+ * the float masks and −Infinity where a bool one blocks. undefined when there are none.
  * Call inside tidy.
  */
 export function foldMasks(parts: readonly Tensor[]): Tensor | undefined {

@@ -4,6 +4,7 @@ import {
   ShapeError,
   type Tensor,
   attentionWeights,
+  broadcastTo,
   concat,
   dropout,
   fmtShape,
@@ -17,7 +18,6 @@ import {
   tidy,
   transpose,
   unsqueeze,
-  broadcastTo,
   zeros as zerosTensor,
 } from '@tsdl/tensor';
 import { glorotNormal, glorotUniform, zeros } from '../../init/initializers';
@@ -168,8 +168,7 @@ export class MultiheadAttention extends Module {
     const needWeights = boolOption(owner, 'needWeights', options.needWeights, true);
     const average = boolOption(owner, 'averageAttnWeights', options.averageAttnWeights, true);
     const isCausal = boolOption(owner, 'isCausal', options.isCausal, false);
-    const g = this.checkInputs(query, key, value);
-    const { L, S, N, batched } = g;
+    const { L, S, N, batched } = this.checkInputs(query, key, value);
     const H = this.numHeads;
     const attnMask =
       options.attnMask === undefined
@@ -186,7 +185,9 @@ export class MultiheadAttention extends Module {
     return tidy(() => {
       // Batch-first [N, seq, features] inside.
       const toBf = (x: Tensor): Tensor => (!batched ? unsqueeze(x, 0) : this.batchFirst ? x : transpose(x, [1, 0, 2]));
-      let [q, k, v] = this.project(toBf(query), query === key && key === value ? null : toBf(key), toBf(value));
+      const [q, k0, v0] = this.project(toBf(query), query === key && key === value ? null : toBf(key), toBf(value));
+      let k = k0;
+      let v = v0;
       // Masks as MultiheadAttention takes them, shaped to broadcast against the scores [N, H, L, S].
       let masks: Tensor[] = [];
       if (isCausal) masks.push(causalBlocked(L, S, query));
