@@ -4,7 +4,7 @@ import { checkOptions, describeValue } from '../models/options';
 import { writeModelDir } from './dir-write';
 import { nodeFs } from './model-fs';
 import { type StTensor, encodeSafetensors } from './safetensors';
-import { checkModelPath } from './save-path';
+import { checkModelPath, prepareDir } from './save-path';
 
 /**
  * A saved model is a config (JSON: { format, version, className, config,
@@ -78,6 +78,9 @@ function checkSaveOptions(options: unknown): { includeOptimizer?: boolean } {
 export async function saveModel(model: Model, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   checkModelPath(dir, 'save');
   const opts = checkSaveOptions(options);
+  const fs = await nodeFs();
+  // A path that cannot hold a model (/proc, a file in the way) fails before the weights are read.
+  await prepareDir(fs, dir, 'save');
   const a = await modelToArtifacts(model, opts);
-  await writeModelDir(await nodeFs(), dir, a);
+  await writeModelDir(fs, dir, a);
 }
