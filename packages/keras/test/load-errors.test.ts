@@ -164,7 +164,6 @@ describe('a load that fails', () => {
       ok.optimizer?.dispose();
       ok.dispose();
       watch.reset();
-      const before = snapshot();
       const e = await failsCleanly(c.dir);
       expect(e).toBeInstanceOf(DataFormatError);
       expect(e.message).toBe(`${c.weights}: 'hidden/kernel' has shape [2,6] but layer 'hidden' (Dense) in ${c.config} makes it [2,300000000]`);
