@@ -48,8 +48,9 @@ function start(bundle: string, dir: string, first: number): { child: ChildProces
     lines.push(...parts);
   });
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  // 'close', not 'exit': every line the child printed has arrived by then.
   const exited = new Promise<void>((resolve, reject) =>
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited with ${code ?? signal}: ${stderr}`)))),
+    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited with ${code ?? signal}: ${stderr}`)))),
   );
   exited.catch(() => {});
   return { child, lines, exited };
