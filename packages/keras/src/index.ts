@@ -40,7 +40,26 @@ export {
   type CallbackHooks,
   type TrainingModel,
 } from './callbacks';
-export { optimizers, KerasOptimizer } from './optimizers';
+export { optimizers, KerasOptimizer, type OptimizerConfig } from './optimizers';
+export {
+  LearningRateSchedule,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  PolynomialDecay,
+  InverseTimeDecay,
+  CosineDecay,
+  CosineDecayRestarts,
+  serializeSchedule,
+  deserializeSchedule,
+  type SerializedSchedule,
+  type ExponentialDecayArgs,
+  type PiecewiseConstantDecayArgs,
+  type PolynomialDecayArgs,
+  type InverseTimeDecayArgs,
+  type CosineDecayArgs,
+  type CosineDecayRestartsArgs,
+} from './schedules/index';
+export { type GradientClipping } from './gradient-clipping';
 export { resolveLoss, type LossFn, type LossSpec } from './losses';
 export { resolveMetric, type MetricSpec } from './metrics';
 export { saveModel, modelToArtifacts, type ModelArtifacts } from './io/save';

@@ -1,97 +1,190 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys } from './config-keys';
+import { CLIP_OPTIONS, type GradientClipping, NO_CLIPPING, checkOneClipping, clipGradients, clipOption, clips } from './gradient-clipping';
 import { lookupName, nameTable, quote } from './names';
+import { LearningRateSchedule, type SerializedSchedule, deserializeSchedule, schedules, serializeSchedule } from './schedules/index';
+
+/** An optimizer option's value: learningRate may be a schedule. */
+export type OptimizerConfig = Record<string, number | boolean | LearningRateSchedule>;
 
 /**
  * Keras optimizers: a description (class name and config with Keras'
  * defaults) that makes an @tsdl/optim optimizer once the model's weights exist.
+ * `learningRate` is a number or a LearningRateSchedule, evaluated before every
+ * update at the optimizer's step count (Keras' iterations); clipnorm,
+ * clipvalue or globalClipnorm clip the gradients before the update.
  */
 export abstract class KerasOptimizer {
   abstract readonly className: string;
-  constructor(readonly config: Record<string, number | boolean>) {}
+  constructor(
+    readonly config: OptimizerConfig,
+    readonly clipping: Readonly<GradientClipping> = NO_CLIPPING,
+  ) {}
   abstract create(params: Tensor[]): Optimizer<any>;
-  getConfig(): Record<string, number | boolean> {
-    return { ...this.config };
+
+  /** The schedule given as learningRate, or null. */
+  get schedule(): LearningRateSchedule | null {
+    const lr = this.config.learningRate;
+    return lr instanceof LearningRateSchedule ? lr : null;
+  }
+
+  /** The learning rate of the update after `iterations` updates (Keras' optimizer.learning_rate). */
+  learningRateAt(iterations: number): number {
+    const s = this.schedule;
+    if (!s) return this.config.learningRate as number;
+    const lr = s.call(iterations);
+    // A schedule of the user's own could return anything; the update kernel must not get it.
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new ArgumentError(`${this.className}: the learning-rate schedule ${s.className} gave ${quote(lr)} at step ${iterations}; expected a finite number >= 0`);
+    }
+    return lr;
+  }
+
+  /** Sets the learning rate (of `optimizer` once it exists, else of this description); a schedule's cannot be set, as in Keras. */
+  setLearningRate(lr: number, optimizer: Optimizer<any> | null = null): void {
+    const s = this.schedule;
+    if (s) {
+      throw new ArgumentError(
+        `${this.className}: the learning rate is a ${s.className} schedule, so it cannot be set; give the optimizer a number as learningRate to set it (a callback such as ReduceLROnPlateau does)`,
+      );
+    }
+    if (optimizer) optimizer.lr = lr;
+    else this.config.learningRate = lr;
+  }
+
+  /**
+   * The config to save: the options, the schedule serialized as `{ className, config }`
+   * (or the rate of `optimizer`, which callbacks may have changed), and any clipping option set.
+   */
+  getConfig(optimizer: Optimizer<any> | null = null): Record<string, number | boolean | SerializedSchedule> {
+    const out: Record<string, number | boolean | SerializedSchedule> = {};
+    for (const [k, v] of Object.entries(this.config)) out[k] = v instanceof LearningRateSchedule ? serializeSchedule(v) : v;
+    if (optimizer && !this.schedule) out.learningRate = optimizer.lr;
+    for (const k of CLIP_OPTIONS) if (this.clipping[k] !== null) out[k] = this.clipping[k] as number;
+    return out;
+  }
+
+  /**
+   * Makes `opt` evaluate the schedule and clip gradients around each step, as
+   * Keras' optimizer does inside its apply. The model calls optimizer.step(),
+   * so this one optimizer's step is wrapped; without a schedule or clipping it
+   * is returned as it is.
+   */
+  protected equip<O extends Optimizer<any>>(opt: O): O {
+    const schedule = this.schedule;
+    const clipping = this.clipping;
+    if (!schedule && !clips(clipping)) return opt;
+    const step = opt.step.bind(opt);
+    const setRate = (): void => {
+      if (schedule) opt.lr = this.learningRateAt(opt.stepCount);
+    };
+    opt.step = (): void => {
+      // stepCount is Keras' iterations: loadStateDict restores it, so a loaded model resumes the schedule.
+      // A bad rate throws here, before the gradients or parameters change.
+      setRate();
+      if (clips(clipping)) clipGradients(opt.params.flatMap((p) => (p.grad ? [p.grad] : [])), clipping);
+      step();
+      // Between steps, lr reads as the rate of the next update (Keras' learning_rate property). A bad
+      // one is left for the next step to report, so this step, which happened, does not look failed.
+      try {
+        setRate();
+      } catch {
+        // reported by the next step
+      }
+    };
+    return opt;
   }
 }
 
-type Cfg = Record<string, number | boolean | undefined | null>;
+type Cfg = Record<string, number | boolean | undefined | null | LearningRateSchedule | SerializedSchedule>;
 
 /**
  * `defaults` overridden by the options in `c`: an option that is not in `defaults` or whose
  * type differs from its default's is an ArgumentError naming the optimizer (a misspelt
  * `learningRat` or a string learning rate would otherwise train with the default).
- * undefined and null (JSON's missing value) leave the default. Ranges are checked by
- * @tsdl/optim when the optimizer is made.
+ * undefined and null (JSON's missing value) leave the default. learningRate may also be a
+ * schedule (or its serialized form); clipnorm, clipvalue and globalClipnorm are kept apart.
+ * Ranges are checked by @tsdl/optim when the optimizer is made.
  */
-function options<D extends Record<string, number | boolean>>(owner: string, c: Cfg, defaults: D): D {
+function options<D extends Record<string, number | boolean>>(owner: string, c: Cfg, defaults: D): [OptimizerConfig, GradientClipping] {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ArgumentError(`${owner}: the config must be an object, got ${quote(c)}`);
-  const out: Record<string, number | boolean> = { ...defaults };
+  const out: OptimizerConfig = { ...defaults };
+  const clipping: GradientClipping = { ...NO_CLIPPING };
   for (const [k, v] of Object.entries(c)) {
-    if (!Object.hasOwn(defaults, k)) throw new ArgumentError(`${owner}: unknown option '${k}' (known: ${Object.keys(defaults).join(', ')})`);
+    if ((CLIP_OPTIONS as readonly string[]).includes(k)) {
+      clipping[k as keyof GradientClipping] = clipOption(owner, k, v);
+      continue;
+    }
+    if (!Object.hasOwn(defaults, k)) throw new ArgumentError(`${owner}: unknown option '${k}' (known: ${[...Object.keys(defaults), ...CLIP_OPTIONS].join(', ')})`);
     if (v === undefined || v === null) continue;
+    if (k === 'learningRate' && typeof v === 'object' && !Array.isArray(v)) {
+      out[k] = deserializeSchedule(v, `${owner}: learningRate`);
+      continue;
+    }
     const want = typeof defaults[k];
     if (typeof v !== want || (typeof v === 'number' && !Number.isFinite(v))) {
-      throw new ArgumentError(`${owner}: ${k} must be ${want === 'number' ? 'a finite number' : 'a boolean'}, got ${quote(v)}`);
+      const schedule = k === 'learningRate' ? ' (or a learning-rate schedule)' : '';
+      throw new ArgumentError(`${owner}: ${k} must be ${want === 'number' ? 'a finite number' : 'a boolean'}, got ${quote(v)}${schedule}`);
     }
-    out[k] = v;
+    out[k] = v as number | boolean;
   }
-  return out as D;
+  checkOneClipping(owner, clipping);
+  return [out, clipping];
 }
 
 export class AdamOptimizer extends KerasOptimizer {
   readonly className = 'Adam';
   constructor(c: Cfg = {}) {
-    super(options('Adam', c, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }));
+    super(...options('Adam', c, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return new Adam(params, { lr: c.learningRate as number, betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number, amsgrad: c.amsgrad as boolean });
+    return this.equip(new Adam(params, { lr: this.learningRateAt(0), betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number, amsgrad: c.amsgrad as boolean }));
   }
 }
 
 export class AdamWOptimizer extends KerasOptimizer {
   readonly className = 'AdamW';
   constructor(c: Cfg = {}) {
-    super(options('AdamW', c, { learningRate: 1e-3, weightDecay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));
+    super(...options('AdamW', c, { learningRate: 1e-3, weightDecay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return new AdamW(params, { lr: c.learningRate as number, weightDecay: c.weightDecay as number, betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number });
+    return this.equip(new AdamW(params, { lr: this.learningRateAt(0), weightDecay: c.weightDecay as number, betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number }));
   }
 }
 
 export class SGDOptimizer extends KerasOptimizer {
   readonly className = 'SGD';
   constructor(c: Cfg = {}) {
-    super(options('SGD', c, { learningRate: 0.01, momentum: 0, nesterov: false }));
+    super(...options('SGD', c, { learningRate: 0.01, momentum: 0, nesterov: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return new SGD(params, { lr: c.learningRate as number, momentum: c.momentum as number, nesterov: c.nesterov as boolean });
+    return this.equip(new SGD(params, { lr: this.learningRateAt(0), momentum: c.momentum as number, nesterov: c.nesterov as boolean }));
   }
 }
 
 export class RMSpropOptimizer extends KerasOptimizer {
   readonly className = 'RMSprop';
   constructor(c: Cfg = {}) {
-    super(options('RMSprop', c, { learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false }));
+    super(...options('RMSprop', c, { learningRate: 1e-3, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return new RMSprop(params, { lr: c.learningRate as number, alpha: c.rho as number, momentum: c.momentum as number, eps: c.epsilon as number, centered: c.centered as boolean });
+    return this.equip(new RMSprop(params, { lr: this.learningRateAt(0), alpha: c.rho as number, momentum: c.momentum as number, eps: c.epsilon as number, centered: c.centered as boolean }));
   }
 }
 
 export class AdagradOptimizer extends KerasOptimizer {
   readonly className = 'Adagrad';
   constructor(c: Cfg = {}) {
-    super(options('Adagrad', c, { learningRate: 1e-3, initialAccumulatorValue: 0.1, epsilon: 1e-7 }));
+    super(...options('Adagrad', c, { learningRate: 1e-3, initialAccumulatorValue: 0.1, epsilon: 1e-7 }));
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return new Adagrad(params, { lr: c.learningRate as number, initialAccumulatorValue: c.initialAccumulatorValue as number, eps: c.epsilon as number });
+    return this.equip(new Adagrad(params, { lr: this.learningRateAt(0), initialAccumulatorValue: c.initialAccumulatorValue as number, eps: c.epsilon as number }));
   }
 }
 
@@ -117,11 +210,16 @@ export function resolveOptimizer(spec: string | KerasOptimizer | { className: st
   return new Ctor(camelCaseKeys(config, `compile: optimizer ${spec.className}`));
 }
 
-/** Keras-style constructors: `optimizers.Adam({ learningRate: 1e-3 })` (Keras' `learning_rate`, `beta_1` … work too). */
+/**
+ * Keras-style constructors: `optimizers.Adam({ learningRate: 1e-3 })` (Keras' `learning_rate`, `beta_1` … work too),
+ * `optimizers.AdamW({ learningRate: optimizers.schedules.CosineDecay({ … }), globalClipnorm: 1 })`.
+ */
 export const optimizers = {
   Adam: (c: Cfg = {}) => new AdamOptimizer(camelCaseKeys(c, 'Adam')),
   AdamW: (c: Cfg = {}) => new AdamWOptimizer(camelCaseKeys(c, 'AdamW')),
   SGD: (c: Cfg = {}) => new SGDOptimizer(camelCaseKeys(c, 'SGD')),
   RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(camelCaseKeys(c, 'RMSprop')),
   Adagrad: (c: Cfg = {}) => new AdagradOptimizer(camelCaseKeys(c, 'Adagrad')),
+  /** keras.optimizers.schedules: learning-rate schedules to pass as learningRate. */
+  schedules,
 };

@@ -6,6 +6,7 @@ import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import { type LossFn, type LossSpec, resolveLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
+import type { LearningRateSchedule, SerializedSchedule } from '../schedules/index';
 import { type Logs, progressFor } from '../progress';
 import { type TensorLike, dataArg, splitValidation } from './data-args';
 import { stringSamplesArg } from './string-samples';
@@ -20,7 +21,7 @@ export type { EvaluateArgs, FitArgs, PredictArgs } from './fit-options';
 export type { TensorLike } from './data-args';
 
 export interface CompileArgs {
-  optimizer: string | KerasOptimizer | { className: string; config?: Record<string, number | boolean> };
+  optimizer: string | KerasOptimizer | { className: string; config?: Record<string, number | boolean | LearningRateSchedule | SerializedSchedule | null> };
   loss: string | LossFn;
   metrics?: string[];
 }
@@ -124,7 +125,7 @@ export abstract class Model extends LayerBase implements TrainingModel {
     return {
       loss: typeof c.lossArg === 'string' ? c.lossArg : null,
       metrics: c.metricArgs,
-      optimizer: { className: c.optimizerSpec.className, config: { ...c.optimizerSpec.getConfig(), ...(this.optimizer ? { learningRate: this.optimizer.lr } : {}) } },
+      optimizer: { className: c.optimizerSpec.className, config: c.optimizerSpec.getConfig(this.optimizer) },
     };
   }
 
@@ -135,14 +136,14 @@ export abstract class Model extends LayerBase implements TrainingModel {
     return this.optimizer;
   }
 
+  /** The rate of the next update (a schedule's value at the optimizer's step count). */
   get learningRate(): number {
     if (this.optimizer) return this.optimizer.lr;
-    return this.requireCompiled('learningRate').optimizerSpec.config.learningRate as number;
+    return this.requireCompiled('learningRate').optimizerSpec.learningRateAt(0);
   }
 
   set learningRate(lr: number) {
-    if (this.optimizer) this.optimizer.lr = lr;
-    else this.requireCompiled('learningRate').optimizerSpec.config.learningRate = lr;
+    this.requireCompiled('learningRate').optimizerSpec.setLearningRate(lr, this.optimizer);
   }
 
   // ---- data -------------------------------------------------------------------------------

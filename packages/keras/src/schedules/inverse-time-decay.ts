@@ -1,0 +1,43 @@
+import { LearningRateSchedule, bool, finite, nameOption, scheduleOptions } from './learning-rate-schedule';
+
+export interface InverseTimeDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  /** Decay at whole multiples of decaySteps only (default false). */
+  staircase?: boolean;
+  name?: string;
+}
+
+/**
+ * keras.optimizers.schedules.InverseTimeDecay:
+ * lr(step) = initialLearningRate / (1 + decayRate · step / decaySteps), the
+ * quotient floored when `staircase`.
+ */
+export class InverseTimeDecay extends LearningRateSchedule {
+  readonly className = 'InverseTimeDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+  readonly name: string;
+
+  constructor(args: InverseTimeDecayArgs) {
+    super();
+    const o = scheduleOptions('InverseTimeDecay', args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
+    this.initialLearningRate = finite(this.className, 'initialLearningRate', o.initialLearningRate, 0);
+    this.decaySteps = finite(this.className, 'decaySteps', o.decaySteps, 0, true);
+    this.decayRate = finite(this.className, 'decayRate', o.decayRate, 0);
+    this.staircase = bool(this.className, 'staircase', o.staircase ?? false);
+    this.name = nameOption(this.className, o.name, 'InverseTimeDecay');
+  }
+
+  call(step: number): number {
+    const p = step / this.decaySteps;
+    return this.initialLearningRate / (1 + this.decayRate * (this.staircase ? Math.floor(p) : p));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name };
+  }
+}
