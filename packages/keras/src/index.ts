@@ -24,6 +24,9 @@ export { Bidirectional, type BidirectionalArgs, type MergeMode } from './layers/
 export { TimeDistributed, type TimeDistributedArgs } from './layers/time-distributed';
 export { Masking, type MaskingArgs } from './layers/masking';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs, type DataFormat1D } from './layers/global-pooling1d';
+export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './layers/multi-head-attention';
+export { PositionalEmbedding, type PositionalEmbeddingArgs } from './layers/positional-embedding';
+export { TokenAndPositionEmbedding, type TokenAndPositionEmbeddingArgs } from './layers/token-and-position-embedding';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

@@ -65,8 +65,10 @@ export function checkModelConfig(c: Record<string, unknown>, source: string): vo
       const entry = ck.layerEntry(l, `config.layers[${i}]`);
       if (entry.className === 'InputLayer') {
         ck.shape((entry.config as Record<string, unknown>).shape, `config.layers[${i}].config.shape`);
-      } else if (!Array.isArray(entry.inbound) || entry.inbound.length !== 1 || typeof entry.inbound[0] !== 'string') {
-        ck.fail(`config.layers[${i}].inbound`, 'a list of one layer name', entry.inbound);
+      } else if (!Array.isArray(entry.inbound) || entry.inbound.length === 0 || !entry.inbound.every((n) => typeof n === 'string')) {
+        ck.fail(`config.layers[${i}].inbound`, 'a non-empty list of layer names', entry.inbound);
+      } else if (entry.callArgs !== undefined) {
+        ck.object(entry.callArgs, `config.layers[${i}].callArgs`);
       }
     });
     ck.string(config.inputLayer, 'config.inputLayer');

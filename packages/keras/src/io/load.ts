@@ -47,10 +47,10 @@ function rebuild(className: string, config: any, source: string, made: Layer[]):
       made_.set(layer.name, new SymbolicTensor([null, ...layer.shape], layer, []));
       return;
     }
-    const input = made_.get(entry.inbound[0]);
-    if (!input) throw new DataFormatError(`${source}: config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`);
+    const inputs = (entry.inbound as string[]).map((n) => made_.get(n));
+    if (inputs.some((t) => !t)) throw new DataFormatError(`${source}: config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`);
     const layer = makeLayer(entry, i, source, made);
-    made_.set(layer.name, layer.apply(input));
+    made_.set(layer.name, layer.applySymbolic(inputs as SymbolicTensor[], entry.callArgs ?? null));
   });
   const inputs = made_.get(config.inputLayer);
   const outputs = made_.get(config.outputLayer);

@@ -32,6 +32,8 @@ export class SymbolicTensor {
     readonly inputs: readonly SymbolicTensor[],
     /** Whether the tensor will carry a padding mask (see Layer.computeMask). */
     readonly masked = false,
+    /** JSON options of the layer's call at this node (MultiHeadAttention's useCausalMask), saved with the model; null: none. */
+    readonly callArgs: Readonly<Record<string, unknown>> | null = null,
   ) {}
 }
 
@@ -204,17 +206,45 @@ export abstract class Layer extends Module {
   /**
    * Applies the layer: to a real tensor it computes, to a SymbolicTensor it
    * records a node of a functional model. (Given a function, it is nn's
-   * Module.apply: calls it on every sub-module.)
+   * Module.apply: calls it on every sub-module.) A layer with several inputs
+   * (MultiHeadAttention) takes them as further arguments, `apply(query, value)`,
+   * or as a list, `apply([query, value])`, with its call options last.
    */
-  override apply(x: any): any {
+  override apply(x: any, ...rest: any[]): any {
     if (typeof x === 'function') return super.apply(x);
-    if (x instanceof SymbolicTensor) {
-      this.expectOneOutput('a functional model');
-      this.ensureBuilt(x.shape);
-      return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x], this.outputMasked(x.masked));
+    if (x instanceof SymbolicTensor || (Array.isArray(x) && x[0] instanceof SymbolicTensor)) {
+      const inputs: unknown[] = Array.isArray(x) ? [...x] : [x];
+      let i = 0;
+      if (!Array.isArray(x)) while (rest[i] instanceof SymbolicTensor) inputs.push(rest[i++]);
+      const callArgs: unknown = rest[i];
+      if (rest.length > i + 1 || inputs.some((t) => !(t instanceof SymbolicTensor))) {
+        throw new ArgumentError(`${this.label}: apply takes symbolic tensors (from Input() or layer.apply()) and then at most one options object`);
+      }
+      if (callArgs !== undefined && (callArgs === null || typeof callArgs !== 'object' || Array.isArray(callArgs))) {
+        throw new ArgumentError(`${this.label}: the options of apply must be an object, got ${quote(callArgs)}`);
+      }
+      return this.applySymbolic(inputs as SymbolicTensor[], (callArgs as Record<string, unknown> | undefined) ?? null);
     }
-    if (x instanceof TensorClass) return (this.call as unknown as (t: Tensor) => Tensor)(x);
+    if (x instanceof TensorClass) return (this.call as unknown as (t: Tensor, ...r: unknown[]) => Tensor)(x, ...rest);
     throw new ArgumentError(`${this.name}: apply expects a Tensor or a SymbolicTensor`);
+  }
+
+  /**
+   * Records a node of a functional model for `inputs`. Most layers take one input and
+   * no call options; layers with several (MultiHeadAttention) override this and `runNode`.
+   */
+  applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
+    if (inputs.length !== 1) throw new ArgumentError(`${this.label} takes one input, got ${inputs.length} symbolic tensors`);
+    if (callArgs !== null) throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
+    const x = inputs[0];
+    this.expectOneOutput('a functional model');
+    this.ensureBuilt(x.shape);
+    return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x], this.outputMasked(x.masked));
+  }
+
+  /** Runs the layer at a node of a functional model: its inputs' values and masks, and the node's call options. */
+  runNode(inputs: Tensor[], masks: (Tensor | null)[], _callArgs: Readonly<Record<string, unknown>> | null): { output: Tensor | Tensor[]; mask: Tensor | null } {
+    return this.callMasked(inputs[0], masks[0]);
   }
 
   /** Throws an ArgumentError naming the layer when it returns several tensors (models here wire one output per layer). */

@@ -18,6 +18,9 @@ import { GRU } from './recurrent/gru';
 import { LSTM } from './recurrent/lstm';
 import { SimpleRNN } from './recurrent/simple-rnn';
 import { TimeDistributed } from './time-distributed';
+import { MultiHeadAttention } from './multi-head-attention';
+import { PositionalEmbedding } from './positional-embedding';
+import { TokenAndPositionEmbedding } from './token-and-position-embedding';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -48,6 +51,11 @@ const LAYERS = new Map<string, LayerClass>([
   ['Masking', Masking],
   ['GlobalAveragePooling1D', GlobalAveragePooling1D],
   ['GlobalMaxPooling1D', GlobalMaxPooling1D],
+  ['MultiHeadAttention', MultiHeadAttention],
+  ['PositionalEmbedding', PositionalEmbedding],
+  // KerasHub's name for it.
+  ['PositionEmbedding', PositionalEmbedding],
+  ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */

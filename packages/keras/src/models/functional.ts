@@ -65,7 +65,14 @@ export class Functional extends Model {
         const out = node === this.outputs ? this.outputLayer() : null;
         // The output node is last in execution order, so nothing else reads its value.
         if (logitsFor !== null && out && node.layer === out && out.activation === logitsFor) return { output: null, logits: out.preActivation(input) };
-        const r = node.layer.callMasked(input, masks.get(node.inputs[0]) ?? null);
+        const r =
+          node.inputs.length === 1 && node.callArgs === null
+            ? node.layer.callMasked(input, masks.get(node.inputs[0]) ?? null)
+            : node.layer.runNode(
+                node.inputs.map((i) => values.get(i) as Tensor),
+                node.inputs.map((i) => masks.get(i) ?? null),
+                node.callArgs,
+              );
         values.set(node, r.output as Tensor);
         if (r.mask) masks.set(node, r.mask);
       }
@@ -96,6 +103,7 @@ export class Functional extends Model {
         className: n.layer.className,
         config: n.layer.getConfig(),
         inbound: n.inputs.map((i) => i.layer.name),
+        ...(n.callArgs === null ? {} : { callArgs: n.callArgs }),
       })),
       inputLayer: this.inputs.layer.name,
       outputLayer: this.outputs.layer.name,
