@@ -282,6 +282,19 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
   });
 });
 
+it('the README’s AdamW: warm-up to 6e-4 over 100 updates, cosine to 6e-5 over 900, global clipping at 1', () => {
+  const optimizer = optimizers.AdamW({
+    learningRate: optimizers.schedules.CosineDecay({
+      initialLearningRate: 0, warmupTarget: 6e-4, warmupSteps: 100, decaySteps: 900, alpha: 0.1,
+    }),
+    weightDecay: 0.1,
+    globalClipnorm: 1,
+  });
+  expect([0, 50, 100, 550, 1000].map((t) => optimizer.learningRateAt(t))).toEqual([0, 3e-4, 6e-4, expect.closeTo(6e-4 * 0.55, 15), expect.closeTo(6e-5, 15)]);
+  expect(optimizer.clipping.globalClipnorm).toBe(1);
+  expect(optimizer.config.weightDecay).toBe(0.1);
+});
+
 describe('gradient clipping options of Keras optimizers', () => {
   /** Two parameters with gradients [3, 4] and [12] (global norm 13), stepped once by SGD(lr 1) made from `spec`. */
   function stepWith(spec: ReturnType<typeof optimizers.SGD>, g1: number[] = [3, 4], g2: number[] = [12]): number[][] {
