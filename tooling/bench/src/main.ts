@@ -7,12 +7,13 @@ import { formatReport } from './report';
 import { progress } from './run/outcome';
 import type { Check, Item, ItemResult, Row } from './types';
 import { cnnItem } from './work/cnn/item';
+import { lstmItem } from './work/lstm/item';
 import { matmulItem } from './work/matmul/item';
 import { matmulTransposesItem } from './work/matmul-transposes/item';
 import { mlpItem } from './work/mlp/item';
 import { smallOpsItem } from './work/small-ops/item';
 
-const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem, 'matmul-transposes': matmulTransposesItem };
+const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem, 'matmul-transposes': matmulTransposesItem, lstm: lstmItem };
 
 async function main(): Promise<void> {
   let args;

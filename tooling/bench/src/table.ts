@@ -1,4 +1,4 @@
-import { type Cell, type Check, DEVICE_OF, type Framework, OURS, type Row, type TimeUnit, isOurs } from './types';
+import { type Cell, type Check, type Column, DEVICE_OF, type Framework, OURS, REFERENCES, type Row, type TimeUnit, isOurs } from './types';
 
 /** Three significant digits, without exponent notation for the sizes a benchmark meets. */
 export function fmtNumber(x: number): string {
@@ -32,7 +32,7 @@ class Footnotes {
   }
 }
 
-function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: Framework): string {
+function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: Column): string {
   if (cell === undefined) return '—';
   if (cell.kind === 'unsupported') return `unsupported ${notes.mark(`${fw}: ${cell.reason}`)}`;
   if (cell.kind === 'failed') return `failed ${notes.mark(`${fw} failed: ${cell.reason}`)}`;
@@ -45,19 +45,26 @@ function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: 
   return s;
 }
 
+/** The frameworks run, then each reference (PyTorch) that some row has a cell for. */
+function columnsOf(frameworks: readonly Framework[], has: (r: Column) => boolean): Column[] {
+  return [...frameworks, ...REFERENCES.filter(has)];
+}
+
 /**
  * The results as one Markdown table (columns padded so it also reads as plain
  * text), footnotes after it: work | each framework | each peer / ours, where
  * ours is tsdl on the peer's device (tsdl for CPU peers, tsdl-webgpu for GPU
- * ones); a peer whose tsdl is not in the run gets no ratio column.
+ * ones); a peer whose tsdl is not in the run gets no ratio column. A reference (PyTorch) gets
+ * a column only where some row has a cell for it.
  */
 export function formatTable(rows: readonly Row[], frameworks: readonly Framework[]): string {
   const notes = new Footnotes();
-  const compared = frameworks.filter((f) => !isOurs(f) && frameworks.includes(OURS[DEVICE_OF[f]]));
-  const header = ['work', ...frameworks, ...compared.map((p) => `${p} / ${OURS[DEVICE_OF[p]]}`)];
+  const columns = columnsOf(frameworks, (r) => rows.some((row) => row.cells[r] !== undefined));
+  const compared = columns.filter((f) => !isOurs(f) && frameworks.includes(OURS[DEVICE_OF[f]]));
+  const header = ['work', ...columns, ...compared.map((p) => `${p} / ${OURS[DEVICE_OF[p]]}`)];
   const body = rows.map((r) => [
     r.work,
-    ...frameworks.map((f) => cellText(r.cells[f], r.unit, notes, f)),
+    ...columns.map((f) => cellText(r.cells[f], r.unit, notes, f)),
     ...compared.map((p) => ratio(r.cells[p], r.cells[OURS[DEVICE_OF[p]]])),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((line) => line[c].length)));
@@ -72,7 +79,9 @@ export function formatChecks(checks: readonly Check[], frameworks: readonly Fram
   return checks
     .map((c) => {
       // Five significant digits: checks compare values that should agree closely.
-      const values = frameworks.filter((f) => c.values[f] !== undefined).map((f) => `${f} ${(c.values[f] as number).toPrecision(5)}`);
+      const values = columnsOf(frameworks, () => true)
+        .filter((f) => c.values[f] !== undefined)
+        .map((f) => `${f} ${(c.values[f] as number).toPrecision(5)}`);
       return `${c.ok ? 'ok      ' : 'MISMATCH'} ${c.what}: ${values.join(', ')} (${c.detail})`;
     })
     .join('\n');

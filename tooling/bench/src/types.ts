@@ -7,7 +7,18 @@ export type Framework = (typeof FRAMEWORKS)[number];
 
 /** Where a framework computes: the CPU (JavaScript or WebAssembly) or the GPU (WebGPU). */
 export type Device = 'cpu' | 'gpu';
-export const DEVICE_OF: Record<Framework, Device> = {
+
+/**
+ * Reference frameworks outside Node, which an item runs as a subprocess (PyTorch on the CPU for
+ * the LSTM): a column of their own, after the frameworks, where a row has a cell for them; never
+ * named by --frameworks, and compared with tsdl on their device like any peer.
+ */
+export const REFERENCES = ['pytorch-cpu'] as const;
+export type Reference = (typeof REFERENCES)[number];
+/** A table column: a framework run in this process, or a reference run beside it. */
+export type Column = Framework | Reference;
+
+export const DEVICE_OF: Record<Column, Device> = {
   tsdl: 'cpu',
   'tfjs-cpu': 'cpu',
   'tfjs-wasm': 'cpu',
@@ -15,12 +26,13 @@ export const DEVICE_OF: Record<Framework, Device> = {
   'tsdl-webgpu': 'gpu',
   'tfjs-webgpu': 'gpu',
   'jax-js-webgpu': 'gpu',
+  'pytorch-cpu': 'cpu',
 };
 
 /** tsdl on each device: the framework every peer on that device is compared with. */
 export const OURS: Record<Device, Framework> = { cpu: 'tsdl', gpu: 'tsdl-webgpu' };
 
-export function isOurs(f: Framework): boolean {
+export function isOurs(f: Column): boolean {
   return f === OURS[DEVICE_OF[f]];
 }
 
@@ -30,14 +42,14 @@ export function frameworksOn(device: Device): Framework[] {
 }
 
 /** The work items, by the name given to --only. */
-export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes'] as const;
+export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes', 'lstm'] as const;
 export type Item = (typeof ITEMS)[number];
 
 /**
  * The items a run without --only measures. matmul-transposes is left out: it
  * adds about a minute (jax-js takes ~10 s per n=1024 Aᵀ·Bᵀ) to a run that aims at 10 minutes, and it
  * answers one question (do transposed operands cost tsdl's matmul?), so it
- * runs when named.
+ * runs when named. lstm too: TF.js cpu takes seconds a step, and it needs PyTorch beside Node.
  */
 export const DEFAULT_ITEMS: readonly Item[] = ['mlp', 'matmul', 'cnn', 'small-ops'];
 
@@ -62,13 +74,13 @@ export interface Row {
   work: string;
   /** How times in this row are printed. */
   unit: TimeUnit;
-  cells: Partial<Record<Framework, Cell>>;
+  cells: Partial<Record<Column, Cell>>;
 }
 
 /** A line that compares what the frameworks computed (not how fast). */
 export interface Check {
   what: string;
-  values: Partial<Record<Framework, number>>;
+  values: Partial<Record<Column, number>>;
   /** 'ok' when every value is within tolerance of the others (or of the reference). */
   ok: boolean;
   detail: string;

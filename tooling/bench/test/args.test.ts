@@ -11,6 +11,7 @@ describe('parseBenchArgs', () => {
       frameworks: ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       batches: undefined,
       dataDir: undefined,
+      profile: false,
     });
   });
 
@@ -23,8 +24,10 @@ describe('parseBenchArgs', () => {
     expect(a.dataDir).toBe('/tmp/mnist');
   });
 
-  it('runs matmul-transposes only when --only names it', () => {
+  it('runs matmul-transposes and lstm only when --only names them', () => {
     expect(parseBenchArgs([]).items).not.toContain('matmul-transposes');
+    expect(parseBenchArgs([]).items).not.toContain('lstm');
+    expect(parseBenchArgs(['--only', 'lstm', '--profile'])).toMatchObject({ items: ['lstm'], profile: true });
     expect(parseBenchArgs(['--only', 'matmul-transposes,matmul']).items).toEqual(['matmul', 'matmul-transposes']);
   });
 
@@ -59,13 +62,16 @@ describe('makePlan', () => {
     expect(p.cnn.batchSize).toBe(64);
     expect(p.dataDir).toBeUndefined();
     expect(p.matmulTransposes.sizes).toEqual([512, 1024]);
+    // The LSTM: Embedding(10k, 128) → LSTM(128) → Dense(1) at batch 32, sequence 100.
+    expect(p.lstm).toMatchObject({ batchSize: 32, seqLen: 100, vocab: 10000, embed: 128, units: 128, profile: false });
     expect(makePlan(parseBenchArgs(['--quick'])).matmulTransposes.sizes).toEqual([128]);
   });
 
-  it('--batches fixes the MLP batch count and the CNN step count', () => {
+  it('--batches fixes the MLP batch count and the CNN and LSTM step counts', () => {
     const p = makePlan(parseBenchArgs(['--batches', '7']));
     expect(p.mlp.batches).toBe(7);
     expect(p.cnn.steps).toEqual({ minRuns: 7, maxRuns: 7, budgetSeconds: 0 });
+    expect(p.lstm.steps).toEqual({ minRuns: 7, maxRuns: 7, budgetSeconds: 0 });
   });
 
   it('--quick shrinks every size', () => {

@@ -108,6 +108,22 @@ describe('formatTable', () => {
     expect(formatTable(gpuRows, ['tsdl', 'tfjs-webgpu']).split('\n')[0]).not.toContain('/');
   });
 
+  it('gives a reference (PyTorch) a column and a ratio against tsdl only where a row has its cell', () => {
+    const withTorch: Row[] = [
+      { work: 'lstm step', unit: 'ms', cells: { tsdl: { kind: 'time', seconds: 0.02 }, 'tfjs-wasm': { kind: 'time', seconds: 0.2 }, 'pytorch-cpu': { kind: 'time', seconds: 0.01 } } },
+      { work: 'matmul', unit: 'ms', cells: { tsdl: { kind: 'time', seconds: 0.1 } } },
+    ];
+    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
+    const lines = formatTable(withTorch, ['tsdl', 'tfjs-wasm']).split('\n');
+    expect(cells(lines[0])).toEqual(['work', 'tsdl', 'tfjs-wasm', 'pytorch-cpu', 'tfjs-wasm / tsdl', 'pytorch-cpu / tsdl']);
+    expect(cells(lines[2])).toEqual(['lstm step', '20.0 ms', '200 ms', '10.0 ms', '10.0', '0.500']);
+    expect(cells(lines[3])).toEqual(['matmul', '100 ms', '—', '—', '—', '—']);
+    // No row has a PyTorch cell: no column for it.
+    expect(formatTable(withTorch.slice(1), ['tsdl', 'tfjs-wasm']).split('\n')[0]).not.toContain('pytorch');
+    const text = formatChecks([{ what: 'loss', values: { tsdl: 0.693, 'pytorch-cpu': 0.6931 }, ok: true, detail: 'd' }], ['tsdl']);
+    expect(text).toBe('ok       loss: tsdl 0.69300, pytorch-cpu 0.69310 (d)');
+  });
+
   it('prints checks with their verdict', () => {
     const text = formatChecks([{ what: 'loss', values: { tsdl: 2.302585, 'jax-js': 2.302591 }, ok: true, detail: 'd' }], ['tsdl', 'jax-js']);
     expect(text).toBe('ok       loss: tsdl 2.3026, jax-js 2.3026 (d)');
