@@ -235,9 +235,18 @@ export class MultiHeadAttention extends Layer {
     return { output: this.forwardCall(q, v, k, options) as Tensor, mask: masks[0] };
   }
 
+  /** Sequential models and one-input wrappers build and run a layer through these two; attention needs a query and a value. */
+  override ensureBuilt(): never {
+    this.refuseOneInput();
+  }
+
   override callMasked(): never {
+    this.refuseOneInput();
+  }
+
+  private refuseOneInput(): never {
     throw new ArgumentError(
-      `${this.label} takes a query and a value (two inputs), so it cannot run in a Sequential model; use a functional model, with mha.apply(x, x) for self-attention`,
+      `${this.label} takes a query and a value (two inputs), so it cannot run in a Sequential model or a one-input wrapper; use a functional model, with mha.apply(x, x) for self-attention`,
     );
   }
 
@@ -247,8 +256,12 @@ export class MultiHeadAttention extends Layer {
     const [query, value, third] = inputs as unknown[];
     const key = third instanceof Tensor ? third : value;
     // Built from all three shapes (the base class would build from the query's alone).
-    if (!this.built && query instanceof Tensor && value instanceof Tensor && key instanceof Tensor && query.rank === 3 && value.rank === 3 && key.rank === 3) {
-      this.buildFor([null, ...query.shape.slice(1)], [null, ...value.shape.slice(1)], [null, ...key.shape.slice(1)]);
+    if (!this.built) {
+      const ok = [query, value, key].every((t) => t instanceof Tensor && t.rank === 3);
+      // Not buildable: forward's checks say which input is wrong (Layer.call would build from the query alone).
+      if (!ok) return (this.forward as (...a: unknown[]) => ReturnType<this['forward']>)(...inputs);
+      const [q, v, k] = [query, value, key] as Tensor[];
+      this.buildFor([null, ...q.shape.slice(1)], [null, ...v.shape.slice(1)], [null, ...k.shape.slice(1)]);
     }
     return super.call(...inputs);
   }
