@@ -77,6 +77,8 @@ describe('a Transformer block in a functional model', () => {
     const entry = (m.getConfig().layers as { className: string; inbound: string[]; callArgs?: unknown }[]).find((l) => l.className === 'MultiHeadAttention');
     expect(entry?.inbound).toHaveLength(2);
     expect(entry?.callArgs).toEqual({ useCausalMask: true });
+    // Embeddings 8·8 + 6·8, attention 4 × (8·2·4 + 2·4), LayerNormalization 2·8, Dense 8·8 + 8 and 8·2 + 2.
+    expect(m.summary(false)).toMatch(/Total params: 506\b/);
   });
 
   it('padding does not change a sequence\'s prediction (the masks reach the attention)', () => {
