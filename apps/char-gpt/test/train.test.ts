@@ -9,25 +9,16 @@ import { CHECKPOINT_FILE } from '../src/checkpoint';
 import { type Corpus, Rng, loadCorpus, sampleBatch } from '../src/data';
 import { CharGpt } from '../src/model';
 import { progressLine } from '../src/progress';
-import { type Recipe, recipeWith } from '../src/recipe';
+import { recipeWith } from '../src/recipe';
 import { sampleText } from '../src/sample';
 import { runTraining } from '../src/train';
 import { Trainer } from '../src/trainer';
+import { TINY } from './tiny';
 
 /**
  * The app's data rules, model, sampling, checkpoints and a reduced training
  * run on the CPU backend (1 layer, E 32, context 16, batch 8).
  */
-
-export const TINY: Partial<Recipe> = {
-  iters: 30,
-  batchSize: 8,
-  lr: 1e-2,
-  warmupIters: 3,
-  evalInterval: 15,
-  evalIters: 2,
-  model: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 16 },
-};
 
 setBackend(cpu());
 let corpus: Corpus;
