@@ -3,7 +3,7 @@ import type { BackendChoice, ModelKind, TrainSettings } from '../protocol';
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
 
 /** Reads one number field; a value out of range is an error that names the field in words. */
-function field(id: string, label: string, integer: boolean): number {
+export function field(id: string, label: string, integer: boolean): number {
   const el = input(id);
   const v = Number(el.value);
   const min = Number(el.min);
