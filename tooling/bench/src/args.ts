@@ -28,7 +28,7 @@ export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist
   --frameworks NAMES    comma-separated: ${FRAMEWORKS.join(', ')}
                         (default: every framework of --device; with --device, names must run there)
   --batches N           MLP: time N batches per framework and extrapolate to a full epoch;
-                        CNN, LSTM: time N training steps (default: a full epoch, or a time budget
+                        CNN, LSTM, transformer: time N training steps (default: a full epoch, or a time budget
                         for frameworks too slow for one; see the notes under the table)
   --profile             lstm: also split tsdl's step into forward, backward and optimizer,
                         with the kernels each runs (and PyTorch's phases beside them)

@@ -12,8 +12,9 @@ import { matmulItem } from './work/matmul/item';
 import { matmulTransposesItem } from './work/matmul-transposes/item';
 import { mlpItem } from './work/mlp/item';
 import { smallOpsItem } from './work/small-ops/item';
+import { transformerItem } from './work/transformer/item';
 
-const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem, 'matmul-transposes': matmulTransposesItem, lstm: lstmItem };
+const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem, 'matmul-transposes': matmulTransposesItem, lstm: lstmItem, transformer: transformerItem };
 
 async function main(): Promise<void> {
   let args;

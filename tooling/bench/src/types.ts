@@ -42,7 +42,7 @@ export function frameworksOn(device: Device): Framework[] {
 }
 
 /** The work items, by the name given to --only. */
-export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes', 'lstm'] as const;
+export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes', 'lstm', 'transformer'] as const;
 export type Item = (typeof ITEMS)[number];
 
 /**
