@@ -35,6 +35,13 @@ export async function loadNameData(): Promise<NameData> {
   return { vocab, train: names.filter((_, i) => i % 10 !== 9), val: names.filter((_, i) => i % 10 === 9) };
 }
 
+/** n names at even intervals (all of them when n is larger): the first n of the sorted list would all begin with 'a'. */
+export function spreadNames(names: readonly string[], n: number): string[] {
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`spreadNames: n must be a positive integer, got ${n}`);
+  if (n >= names.length) return [...names];
+  return Array.from({ length: n }, (_, i) => names[Math.floor((i * names.length) / n)]);
+}
+
 /**
  * mulberry32: a 32-bit generator (one add, two multiplies, a few shifts)
  * whose every operation is uint32 arithmetic, restated bit for bit in Python.

@@ -2,7 +2,7 @@ import { backward } from '@tsdl/autograd';
 import { crossEntropy } from '@tsdl/nn';
 import { Adam, clipGradNormAsync } from '@tsdl/optim';
 import { type Tensor, getBackend, memory, tensor, tidy } from '@tsdl/tensor';
-import { IGNORE, type NameBatch, type NameData, batchesOf, encodeBatch, mulberry32, shuffledOrder } from './data';
+import { IGNORE, type NameBatch, type NameData, batchesOf, encodeBatch, mulberry32, shuffledOrder, spreadNames } from './data';
 import { validationLoss } from './evaluate';
 import { NameModel } from './model';
 
@@ -13,7 +13,7 @@ export interface TrainOptions {
   seed: number;
   /** Stop after this many optimizer steps, even mid-epoch (default: none). */
   maxSteps?: number;
-  /** Train on the first N training names only (validation is always all of it). */
+  /** Train on N training names only, spread evenly over the sorted list (validation is always all of it). */
   limit?: number;
   /** Adam's learning rate (default 3e-3). */
   lr?: number;
@@ -61,7 +61,7 @@ function batchTensors(b: NameBatch): { x: Tensor; y: Tensor } {
  * every activation; only the loss leaves it, and is disposed once read.
  */
 export async function trainNameGenerator(data: NameData, o: TrainOptions): Promise<TrainResult> {
-  const train = o.limit === undefined ? data.train : data.train.slice(0, o.limit);
+  const train = o.limit === undefined ? data.train : spreadNames(data.train, o.limit);
   const model = new NameModel({ vocabSize: data.vocab.size, embedding: o.embedding, hidden: o.hidden, layers: o.layers, seed: o.seed });
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: o.lr ?? 3e-3 });
