@@ -87,7 +87,8 @@ describe('safetensors headers from outside', () => {
     expect(Object.keys(got.tensors).sort()).toEqual(['__proto__', 'constructor']);
     expect([...got.tensors.__proto__.data]).toEqual([1.5, -2]);
     expect(got.tensors.__proto__.shape).toEqual([2]);
-    expect([...got.tensors.constructor.data]).toEqual([7]);
+    const ctorName: string = 'constructor';
+    expect([...got.tensors[ctorName].data]).toEqual([7]);
     // Names that are Object.prototype members but not in the file are absent.
     expect('toString' in got.tensors).toBe(false);
     expect(Object.getPrototypeOf(got.tensors)).toBe(null);

@@ -159,7 +159,7 @@ const metadata = fc.option(fc.dictionary(fc.string({ maxLength: 5 }).filter((s) 
 
 /** A file in any stored dtype, written by hand (another tool's layout: random order, random padding). */
 const foreignFile = fc
-  .array(fc.tuple(NAMES, fc.constantFrom(...DTYPES), SHAPES), { maxLength: 5, selector: ([n]) => n })
+  .uniqueArray(fc.tuple(NAMES, fc.constantFrom(...DTYPES), SHAPES), { maxLength: 5, selector: ([n]) => n })
   .chain((specs) =>
     fc.tuple(
       fc.constant(specs),
