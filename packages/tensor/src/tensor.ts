@@ -12,7 +12,7 @@ import type { Storage } from './storage';
 /** What autograd attaches to a tensor made by a recorded op. */
 export interface GradNode {
   readonly op: string;
-  /** Called when a tensor holding this node is disposed. */
+  /** Called when a tensor holding this node is disposed, or collected by the GC safety net. */
   release(): void;
 }
 
