@@ -84,13 +84,17 @@ export async function trainNameGenerator(data: NameData, o: TrainOptions): Promi
           backward(l);
           return l;
         });
-        await clipGradNormAsync(params, clip);
-        tidy(() => {
-          optimizer.step();
-          optimizer.zeroGrad();
-        });
-        const value = (await loss.data())[0];
-        loss.dispose();
+        let value: number;
+        try {
+          await clipGradNormAsync(params, clip);
+          tidy(() => {
+            optimizer.step();
+            optimizer.zeroGrad();
+          });
+          value = (await loss.data())[0];
+        } finally {
+          loss.dispose();
+        }
         result.stepLosses.push(value);
         lossSum += value * b.tokens;
         tokens += b.tokens;
