@@ -65,7 +65,7 @@ describe('model', () => {
     expect(names).not.toContain('lm_head.weight');
     // c_proj starts at 0.02/√8; the others at 0.02.
     const std = (n: string) => {
-      const v = m.stateDict()[n].dataSync();
+      const v = Array.from(m.stateDict()[n].dataSync());
       return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
     };
     expect(std('h.0.mlp.c_fc.weight')).toBeCloseTo(0.02, 3);
