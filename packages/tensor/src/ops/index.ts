@@ -7,6 +7,7 @@ export * from './nn';
 export * from './softmax-ce';
 export { cumsum, cumprod, type CumulativeOptions } from './cumulative';
 export { flip } from './flip';
+export { unstack } from './unstack';
 export { tril, triu } from './triangular';
 export { topk, type TopkOptions, type TopkResult } from './topk';
 export { multinomial, categorical, type MultinomialOptions, type CategoricalOptions } from './sampling';

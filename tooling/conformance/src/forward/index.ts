@@ -13,6 +13,7 @@ import { registerExpressions } from './expressions';
 import { registerSoftmaxCrossEntropy } from './softmax-ce';
 import { registerCumulative } from './cumulative';
 import { registerFlip } from './flip';
+import { registerUnstack } from './unstack';
 import { registerTriangular } from './triangular';
 import { registerTopk } from './topk';
 import { registerSampling } from './sampling';
@@ -38,6 +39,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCumulative();
     registerFlip();
+    registerUnstack();
     registerTriangular();
     registerTopk();
     registerSampling(ctx.sync);

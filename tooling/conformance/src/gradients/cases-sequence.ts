@@ -1,4 +1,4 @@
-import { cumprod, cumsum, flip, mul, reshape, tensor, topk, tril, triu } from '@tsdl/tensor';
+import { add, cumprod, cumsum, flip, mul, reshape, tensor, topk, tril, triu, unstack } from '@tsdl/tensor';
 import { distinct, rnd, strided, transposed } from './data';
 import { type GradTable, gc } from './types';
 
@@ -27,6 +27,17 @@ export const sequenceCases: GradTable = {
 
 /** Composed sequence ops (no rule of their own). */
 export const sequenceCompositeCases: GradTable = {
+  unstack: [
+    // Slices reused and combined: each one's gradient lands in its own place of x.
+    gc('[5,3] axis 0', () => [rnd([5, 3], 21)], (x) => {
+      const s = unstack(x);
+      return add(mul(s[0], s[4]), mul(s[2], 3));
+    }),
+    gc('[2,4] axis 1 of a transposed view', () => [transposed([2, 4], 22)], (x) => {
+      const s = unstack(x, 1);
+      return add(mul(s[1], s[3]), s[0]);
+    }),
+  ],
   cumprod: [
     gc('[2,5] axis 1', () => [rnd([2, 5], 11, { lo: 0.5, hi: 1.5 })], (x) => cumprod(x, 1)),
     gc('[7] with a zero in the middle', () => [tensor([0.9, -1.2, 0, 1.1, 0.8, -0.7, 1.3])], (x) => cumprod(x, 0)),

@@ -15,6 +15,7 @@ import {
   unsqueeze,
   where,
   zeros,
+  unstack,
 } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
@@ -23,7 +24,6 @@ import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { checkMask } from '../mask-check';
 import { numberIn, optionalBool, optionalSeed, positiveInt } from '../options';
-import { unstack } from './unstack';
 
 /** Options every Keras recurrent layer takes (Keras' names, camelCased; snake_case is accepted too). */
 export interface RecurrentArgs extends LayerArgs {

@@ -15,13 +15,13 @@ import {
   unsqueeze,
   where,
   zeros,
+  unstack,
 } from '@tsdl/tensor';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
 import { checkLengths, stepMasks } from './lengths';
 import { boolOption, checkOptionNames, positiveInt, seedOption } from './options';
 import { type CellMode, GATES, type StepState, type StepWeights, cellStep, inputProjection } from './steps';
-import { unstack } from './unstack';
 
 /** Options shared by RNN, LSTM and GRU (PyTorch's names, camelCased). */
 export interface RecurrentOptions {

@@ -1,5 +1,4 @@
-import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, tensor } from '@tsdl/tensor';
-import { unstack } from './unstack';
+import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, tensor, unstack } from '@tsdl/tensor';
 
 /**
  * Variable-length batches (PyTorch's pack_padded_sequence). Sequence b is
