@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from './static-server';
@@ -26,8 +27,10 @@ let browser: Browser;
 beforeAll(async () => {
   // A dist/ built before the text page existed lacks text.html: build it then too.
   if (!existsSync(join(DIST, 'text.html')) || !existsSync(join(DIST, 'text/moby-dick.txt'))) {
-    const built = spawnSync(process.execPath, [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: APP, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+    // Asynchronously: a build blocking the test worker for minutes trips vitest's RPC timeout.
+    await promisify(execFile)(process.execPath, [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: APP, maxBuffer: 1 << 24 }).catch((e: { stdout?: string; stderr?: string }) => {
+      throw new Error(`vite build failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    });
   }
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
   mkdirSync(ARTIFACTS, { recursive: true });
