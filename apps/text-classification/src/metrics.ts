@@ -27,9 +27,11 @@ export function confusion(probabilities: ArrayLike<number>, labels: ArrayLike<nu
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (y !== 0 && y !== 1) throw new ArgumentError(`confusion: labels must be 0 or 1, got ${y} at ${i}`);
-    const p = probabilities[i] > threshold;
-    if (p) y === 1 ? c.tp++ : c.fp++;
-    else y === 1 ? c.fn++ : c.tn++;
+    const spam = probabilities[i] > threshold;
+    if (spam && y === 1) c.tp++;
+    else if (spam) c.fp++;
+    else if (y === 1) c.fn++;
+    else c.tn++;
   }
   return c;
 }
