@@ -5,7 +5,7 @@ import { fmtNumber } from '../src/table';
 import { lstmData } from '../src/work/lstm/data';
 import { describeTally, tallyKernels } from '../src/work/lstm/kernel-tally';
 import type { LstmShape } from '../src/work/lstm/session';
-import { registerWasmSegmentSum } from '../src/work/lstm/tfjs-segment-sum';
+import { swapSegmentSum } from '../src/work/lstm/tfjs-segment-sum';
 import { PYTHON, torchLstm } from '../src/work/lstm/torch';
 import { tsdlLstm } from '../src/work/lstm/tsdl';
 import { lstmWeights } from '../src/work/lstm/weights';
@@ -75,22 +75,28 @@ describe('kernel tally', () => {
   });
 });
 
-describe('TF.js wasm UnsortedSegmentSum', () => {
-  it('sums rows into their segments, dropping ids out of range, and trains an embedding', async () => {
-    const tf = await useTfjs('wasm');
-    registerWasmSegmentSum(tf);
-    // Registering twice is a no-op, not TF.js' duplicate-kernel warning.
-    expect(registerWasmSegmentSum(tf)).toBe(false);
-    const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
-    const ids = tf.tensor1d([2, 0, 2, 7], 'int32');
-    const out = tf.unsortedSegmentSum(x, ids, 3);
-    expect(out.shape).toEqual([3, 3]);
-    expect([...(await out.data())]).toEqual([4, 5, 6, 0, 0, 0, 8, 10, 12]);
-    // The gradient of gather (the Embedding's backward) is what needed it.
-    const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-    const g = tf.grad((t: typeof table) => tf.gather(t, tf.tensor1d([2, 2, 0], 'int32')).sum())(table);
-    expect([...(await g.data())]).toEqual([1, 1, 0, 0, 2, 2]);
-    tf.dispose([x, ids, out, table, g]);
+describe('the bench\'s TF.js UnsortedSegmentSum', () => {
+  it.each(['wasm', 'cpu'] as const)('on %s: sums rows into their segments, drops ids out of range, trains an embedding, and is taken back', async (backend) => {
+    const tf = await useTfjs(backend);
+    const before = tf.getKernel('UnsortedSegmentSum', backend);
+    // TF.js 4.22: wasm has none, cpu has its own.
+    expect(before === undefined).toBe(backend === 'wasm');
+    const restore = swapSegmentSum(tf, backend);
+    try {
+      const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
+      const ids = tf.tensor1d([2, 0, 2, 7], 'int32');
+      const out = tf.unsortedSegmentSum(x, ids, 3);
+      expect(out.shape).toEqual([3, 3]);
+      expect([...(await out.data())]).toEqual([4, 5, 6, 0, 0, 0, 8, 10, 12]);
+      // The gradient of gather (the Embedding's backward) is what needs it.
+      const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+      const g = tf.grad((t) => tf.gather(t, tf.tensor1d([2, 2, 0], 'int32')).sum())(table);
+      expect([...(await g.data())]).toEqual([1, 1, 0, 0, 2, 2]);
+      tf.dispose([x, ids, out, table, g]);
+    } finally {
+      restore();
+    }
+    expect(tf.getKernel('UnsortedSegmentSum', backend)).toBe(before);
   });
 });
 

@@ -133,7 +133,7 @@ export async function lstmItem(plan: Plan, frameworks: readonly Framework[]): Pr
       first[fw] = losses[0];
       if (losses.length > 1) second[fw] = losses[1];
       const solo = samples.warmupOnly ? `one step, the first (with its warm-up costs): it took over ${p.steps.soloSeconds} s, so it was not repeated` : undefined;
-      const note = [solo, calls].filter((x) => x !== undefined).join('; ') || undefined;
+      const note = [s.note, solo, calls].filter((x) => x !== undefined).join('; ') || undefined;
       row.cells[fw] = { kind: 'time', seconds: samples.median, note };
       progress(`${label}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps)${calls ? `; ${calls}` : ''}, first loss ${fmtNumber(losses[0])}`);
       if (phaseRows && hasProfile(s)) await profile(s, p.steps.minRuns, fw, phaseRows);

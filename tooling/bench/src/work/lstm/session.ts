@@ -19,6 +19,8 @@ export interface StepRun {
 
 /** A model on one framework that trains one batch per call, cycling through the data's batches. */
 export interface StepSession {
+  /** What the framework's row should say about how it ran (a footnote). */
+  readonly note?: string;
   step(): Promise<StepRun>;
   dispose(): void;
 }
