@@ -45,33 +45,38 @@ class Fake {
   log: string[] = [];
   matmul(n: number): number {
     this.log.push('matmul');
-    return this.copy(n) * 2;
+    return this.write(n) * this.helper(2);
   }
-  copy(n: number): number {
+  write(n: number): number {
+    return n;
+  }
+  helper(n: number): number {
     return n;
   }
   read(): number {
-    return 0;
+    return this.helper(0);
   }
 }
 
 describe('kernel tally', () => {
-  it('counts calls from outside by method, not the nested ones, and takes the wrappers off', () => {
+  it('counts the Backend contract\'s calls from outside by method, not nested ones or helpers, and takes the wrappers off', () => {
     const b = new Fake();
     const tally = tallyKernels(b);
     expect(b.matmul(3)).toBe(6);
     b.matmul(1);
-    b.copy(1);
+    b.write(1);
     b.read();
+    b.helper(1);
     const t = tally.take();
-    expect(Object.fromEntries(t.calls)).toEqual({ matmul: 2, copy: 1 });
+    expect(Object.fromEntries(t.calls)).toEqual({ matmul: 2, write: 1, read: 1 });
     expect(tally.take().calls.size).toBe(0);
     tally.stop();
     expect(Object.keys(b)).toEqual(['log']);
     expect(b.matmul).toBe(Fake.prototype.matmul);
     const text = describeTally(t, 1, false, fmtNumber);
-    expect(text).toMatch(/^3 kernel calls: /);
+    expect(text).toMatch(/^4 backend calls: /);
     expect(text).toContain('matmul 2');
+    expect(describeTally(t, 2, false, fmtNumber)).toMatch(/^2 backend calls: .*matmul 1\b/);
   });
 });
 

@@ -30,7 +30,7 @@ type Values = Partial<Record<Column, number>>;
 
 /** GPU calls of one step, as a footnote: a recurrent step is many small kernels, so their number is much of its time. */
 function perStep(before: GpuCounts, after: GpuCounts): string {
-  const d = (k: keyof GpuCounts) => fmtNumber(after[k] - before[k]);
+  const d = (k: keyof GpuCounts) => String(after[k] - before[k]);
   return `per step: ${d('dispatches')} GPU dispatches, ${d('submits')} submits, ${d('reads')} read-backs`;
 }
 
@@ -97,7 +97,9 @@ async function pytorch(p: LstmPlan, data: LstmData, row: Row, phaseRows: Record<
  * warm-up step, on tsdl and TF.js in this process and PyTorch in a child process
  * (with tsdl on the CPU). Every framework starts from the same weights and trains on
  * the same batches in the same order, so the first step's loss (before any update)
- * must agree to rounding, and the second's (after one Adam step) closely.
+ * must agree to rounding, and so must the second's (after one Adam step): the
+ * gradients and the update agree too (measured at the issue's sizes: spreads of 0
+ * and 1.2e-7 across tsdl, TF.js cpu and wasm and PyTorch).
  */
 export async function lstmItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
   const p = plan.lstm;
@@ -156,8 +158,8 @@ export async function lstmItem(plan: Plan, frameworks: readonly Framework[]): Pr
     agreement(
       `LSTM batch ${p.batchSize}: loss of the second batch, after one Adam step`,
       second,
-      { abs: 1e-3, rel: 1e-3 },
-      'same gradients and Adam: equal up to rounding, which Adam amplifies where a gradient is near 0',
+      { abs: 2e-5, rel: 2e-5 },
+      'same gradients and Adam update: must be equal up to rounding',
     ),
   ];
   return { rows: [row, ...(phaseRows ? PHASES.map((ph) => phaseRows[ph]) : [])], checks };
