@@ -22,7 +22,8 @@ export const USAGE = `usage: node apps/char-gpt/dist/main.js [options]
   --backend NAME       cpu (default) or webgpu
   --iters N            optimizer steps (default 2000, nanoGPT's CPU recipe)
   --eval-interval N    iterations between train/val loss estimates (default 250)
-  --seed N             seeds the initial weights, the batches and the sample (default 0)
+  --seed N             seeds the initial weights, the batches and the sample (default 0;
+                       with --resume, the sample only: the run keeps its own)
   --checkpoint DIR     save DIR/ckpt.safetensors after every evaluation
   --resume             continue the run saved in --checkpoint DIR
   --sample-chars N     characters sampled at the end (default 500)

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   let trainer: Trainer | undefined;
   try {
     const corpus = await loadCorpus();
+    corpus.vocab.encode(args.prompt); // a prompt character outside the text fails now, not after training
     if (args.resume) {
       trainer = await Trainer.resume(args.checkpoint as string);
       console.log(`resuming ${args.checkpoint} at iteration ${trainer.iter} of ${trainer.recipe.iters} (the checkpoint's recipe and seed ${trainer.seed})`);
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
         chars: args.sampleChars,
         temperature: args.temperature,
         topK: args.topK,
-        seed: trainer.seed,
+        seed: args.seed,
       });
       console.log(`${args.sampleChars} characters sampled at temperature ${args.temperature}, top-k ${args.topK}:\n${args.prompt}${text}`);
     }
