@@ -9,6 +9,14 @@ import { sampleText } from './sample';
 import { runTraining } from './train';
 import { Trainer } from './trainer';
 
+/**
+ * The PyTorch reference's final validation loss for the full recipe
+ * (tooling/bench/scripts/char_gpt_torch.py, same model, split, init and
+ * schedule; torch.manual_seed(0)), measured once with Debian's torch 1.13;
+ * see the README.
+ */
+const TORCH_VAL_LOSS = 1.8063;
+
 async function main(): Promise<void> {
   const args = parseCharGptArgs(process.argv.slice(2));
   if (args.help) return console.log(USAGE);
@@ -48,6 +56,8 @@ async function main(): Promise<void> {
     });
     const steps = result.stepLosses.length;
     if (steps > 0) console.log(`${steps} iterations in ${result.trainSeconds.toFixed(1)}s: ${(steps / result.trainSeconds).toFixed(2)} it/s`);
+    const final = result.evals.at(-1);
+    if (final?.iter === 2000 && recipe.iters === 2000) console.log(`final val loss ${final.val.toFixed(4)}; PyTorch, same recipe (seed 0): ${TORCH_VAL_LOSS.toFixed(4)}`);
     if (args.checkpoint) console.log(`checkpoint: ${args.checkpoint}/ckpt.safetensors (iteration ${trainer.iter})`);
     if (args.sampleChars > 0) {
       const text = await sampleText(trainer.model, trainer.vocab, {

@@ -22,6 +22,9 @@ Restates the app's rules (apps/char-gpt/src/data.ts, model.ts, train.ts):
 - evaluation (nanoGPT's estimate_loss): the mean loss of 20 random batches of each split, every
   250 iterations and after the last, drawn from a second generator seeded with --seed + 1.
 Prints one line per evaluation and then JSON {final_train_loss, final_val_loss, seconds, ...}.
+Debian's torch links the reference BLAS; with OpenBLAS's openblas-pthread directory first on
+LD_LIBRARY_PATH it runs several times faster (the README's number was measured that way).
+Seed 0 gave final val loss 1.8063 (torch 1.13, 2 threads).
 """
 import argparse
 import json
