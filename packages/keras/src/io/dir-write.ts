@@ -145,6 +145,22 @@ async function writeNow(fs: ModelFs, dir: string, a: ModelArtifacts, op: string)
   await removeUnnamed(fs, dir, join).catch(() => {});
 }
 
+/**
+ * Saves to one directory as the caller named it, in the order they were
+ * called: the slot is taken synchronously, before a save's first await, so
+ * `save(a); save(b)` leaves b even when a's weights take longer to read.
+ */
+const callOrder = new Map<string, Promise<void>>();
+
+export function inCallOrder(dir: string, work: () => Promise<void>): Promise<void> {
+  const run = (callOrder.get(dir) ?? Promise.resolve()).then(work);
+  const settled = run.catch(() => {});
+  callOrder.set(dir, settled);
+  return run.finally(() => {
+    if (callOrder.get(dir) === settled) callOrder.delete(dir);
+  });
+}
+
 /** The last save queued for each directory in this process: saves to one directory run one after another. */
 const queues = new Map<string, Promise<void>>();
 

@@ -1,7 +1,7 @@
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
 import type { Model } from '../models/model';
 import { checkOptions, describeValue } from '../models/options';
-import { writeModelDir } from './dir-write';
+import { inCallOrder, writeModelDir } from './dir-write';
 import { nodeFs } from './model-fs';
 import { type StTensor, encodeSafetensors } from './safetensors';
 import { checkModelPath, prepareDir } from './save-path';
@@ -78,9 +78,11 @@ function checkSaveOptions(options: unknown): { includeOptimizer?: boolean } {
 export async function saveModel(model: Model, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   checkModelPath(dir, 'save');
   const opts = checkSaveOptions(options);
-  const fs = await nodeFs();
-  // A path that cannot hold a model (/proc, a file in the way) fails before the weights are read.
-  await prepareDir(fs, dir, 'save');
-  const a = await modelToArtifacts(model, opts);
-  await writeModelDir(fs, dir, a);
+  await inCallOrder(dir, async () => {
+    const fs = await nodeFs();
+    // A path that cannot hold a model (/proc, a file in the way) fails before the weights are read.
+    await prepareDir(fs, dir, 'save');
+    const a = await modelToArtifacts(model, opts);
+    await writeModelDir(fs, dir, a);
+  });
 }
