@@ -14,7 +14,8 @@ const gc = await exposeGc();
 const STEPS = 2000;
 const COLLECT_EVERY = 100;
 
-describe('cpu: tensors nobody can reach', () => {
+// Retried: what a collection reclaims depends on when V8 runs it, which a busy machine shifts.
+describe('cpu: tensors nobody can reach', { retry: 2 }, () => {
   it(`${STEPS} leaky SGD steps keep memory within ${COLLECT_EVERY} steps of leaks and train like a tidy loop`, async () => {
     const backend = setBackend(cpu({ name: 'cpu-leaky' }));
     const m = makeMlp(backend);
