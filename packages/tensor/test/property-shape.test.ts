@@ -448,7 +448,15 @@ describe('reductions with keepDims (property tests)', () => {
               expectError(() => f(x, axes, keepDims), TsdlError);
               return;
             }
-            expectRef(f(x, axes, keepDims), R.reduce(a.r, op, list, keepDims), op === 'mean', op === 'mean' ? 'float32' : dtypeOf(a.layout));
+            const ref = R.reduce(a.r, op, list, keepDims);
+            if (op === 'prod' && !a.layout.int) {
+              // A float32 product past 2^24 rounds where the float64 reference does not.
+              const got = f(x, axes, keepDims);
+              expect(got.shape).toEqual(ref.shape);
+              Array.from(got.dataSync()).forEach((v, i) => expect(Math.abs(v - ref.values[i])).toBeLessThanOrEqual(1e-6 * Math.abs(ref.values[i])));
+              return;
+            }
+            expectRef(f(x, axes, keepDims), ref, op === 'mean', op === 'mean' ? 'float32' : dtypeOf(a.layout));
           });
         },
       ),
