@@ -50,6 +50,7 @@ export {
 } from './layers/attention/index';
 export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
 export * from './losses/index';
+export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
 export type { Initializer, InitOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';
