@@ -1,4 +1,4 @@
-import { type Tensor, elu, gelu, leakyRelu, logSoftmax, mul, relu, sigmoid, softmax, softplus, tanh } from '@tsdl/tensor';
+import { type Tensor, abs, add, clip, div, elu, exp, gelu, leakyRelu, logSoftmax, mul, relu, sigmoid, softmax, softplus, tanh } from '@tsdl/tensor';
 import { lookupName, nameTable, snakeCase } from './names';
 
 /** Keras activation names and the functions they apply (over the last axis for softmax). */
@@ -14,7 +14,24 @@ export type ActivationName =
   | 'softplus'
   | 'leaky_relu'
   | 'swish'
-  | 'silu';
+  | 'silu'
+  | 'relu6'
+  | 'selu'
+  | 'softsign'
+  | 'mish'
+  | 'exponential'
+  | 'hard_sigmoid'
+  | 'hard_sigmoid_legacy'
+  | 'hard_silu'
+  | 'hard_swish'
+  | 'gelu_new';
+
+// SELU's constants (Klambauer et al. 2017), as Keras and PyTorch.
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/** Keras 3's hard_sigmoid: relu6(x + 3) / 6. */
+const hardSigmoid = (x: Tensor): Tensor => clip(add(mul(x, 1 / 6), 0.5), 0, 1);
 
 const ACTIVATIONS = nameTable<(x: Tensor) => Tensor>({
   linear: (x) => x,
@@ -30,6 +47,18 @@ const ACTIVATIONS = nameTable<(x: Tensor) => Tensor>({
   leaky_relu: (x) => leakyRelu(x, 0.2),
   swish: (x) => mul(x, sigmoid(x)),
   silu: (x) => mul(x, sigmoid(x)),
+  relu6: (x) => clip(x, 0, 6),
+  selu: (x) => mul(elu(x, SELU_ALPHA), SELU_SCALE),
+  softsign: (x) => div(x, add(abs(x), 1)),
+  mish: (x) => mul(x, tanh(softplus(x))),
+  exponential: (x) => exp(x),
+  hard_sigmoid: hardSigmoid,
+  // Keras 2's and TF.js' hard_sigmoid (their LSTM/GRU default recurrent activation): a steeper line.
+  hard_sigmoid_legacy: (x) => clip(add(mul(x, 0.2), 0.5), 0, 1),
+  hard_silu: (x) => mul(x, hardSigmoid(x)),
+  hard_swish: (x) => mul(x, hardSigmoid(x)),
+  // TF.js' name for GELU's tanh approximation.
+  gelu_new: (x) => gelu(x, 'tanh'),
 } satisfies Record<ActivationName, (x: Tensor) => Tensor>);
 
 /**

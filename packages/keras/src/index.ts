@@ -69,3 +69,7 @@ export { saveModel, modelToArtifacts, type ModelArtifacts } from './io/save';
 export { loadModel, modelFromArtifacts } from './io/load';
 export { encodeSafetensors, decodeSafetensors, type StTensor } from './io/safetensors';
 export { type Logs } from './progress';
+export { loadTfjsModel } from './io/tfjs/tfjs-load';
+export { modelToTfjsArtifacts } from './io/tfjs/tfjs-save';
+export { saveTfjsModel } from './io/tfjs/tfjs-write';
+export { type TfjsArtifacts } from './io/tfjs/tfjs-read';

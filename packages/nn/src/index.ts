@@ -51,6 +51,7 @@ export {
 export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
 export * from './losses/index';
 export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } from './io/safetensors';
+export { type Json, JsonError, parseStrictJson } from './io/strict-json';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
 export type { Initializer, InitOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

@@ -9,7 +9,7 @@ import { prepareDir } from './save-path';
 const CHUNK = 1 << 24;
 
 /** Writes `bytes` to a new file and syncs it; `made` gets its path as soon as it exists. */
-async function writeSynced(fs: ModelFs, path: string, bytes: Uint8Array, made: string[]): Promise<void> {
+export async function writeSynced(fs: ModelFs, path: string, bytes: Uint8Array, made: string[]): Promise<void> {
   const file = await fs.open(path, 'wx');
   made.push(path);
   let ok = false;
@@ -34,7 +34,7 @@ async function writeSynced(fs: ModelFs, path: string, bytes: Uint8Array, made: s
 const NO_DIR_SYNC = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'EBADF', 'ENOTSUP']);
 
 /** Syncs a directory, so the names created in it survive a power cut before a later rename that refers to them. */
-async function syncDir(fs: ModelFs, dir: string): Promise<void> {
+export async function syncDir(fs: ModelFs, dir: string): Promise<void> {
   let handle;
   try {
     handle = await fs.open(dir, 'r');
@@ -52,7 +52,7 @@ async function syncDir(fs: ModelFs, dir: string): Promise<void> {
 }
 
 /** rename, retried briefly on Windows, where a reader holding config.json open blocks replacing it. */
-async function renameOver(fs: ModelFs, from: string, to: string): Promise<void> {
+export async function renameOver(fs: ModelFs, from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fs.rename(from, to);
@@ -105,7 +105,7 @@ async function namesOurs(fs: ModelFs, configPath: string, weights: string): Prom
   }
 }
 
-async function removeQuietly(fs: ModelFs, paths: string[]): Promise<void> {
+export async function removeQuietly(fs: ModelFs, paths: string[]): Promise<void> {
   for (const p of paths) await fs.unlink(p).catch(() => {});
 }
 

@@ -2,10 +2,12 @@ import { ArgumentError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/t
 import { noGrad } from '@tsdl/autograd';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
+import { initializerName } from '../initializers';
 import { quote } from '../names';
 import { finiteNonNegative, numberIn, optionalBool } from './options';
 
-const BATCH_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'axis', 'momentum', 'epsilon', 'center', 'scale'];
+const INITIALIZER_OPTIONS = ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const;
+const BATCH_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'axis', 'momentum', 'epsilon', 'center', 'scale', ...INITIALIZER_OPTIONS];
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis (default -1, channels last). */
@@ -15,6 +17,10 @@ export interface BatchNormalizationArgs extends LayerArgs {
   epsilon?: number;
   center?: boolean;
   scale?: boolean;
+  betaInitializer?: string;
+  gammaInitializer?: string;
+  movingMeanInitializer?: string;
+  movingVarianceInitializer?: string;
 }
 
 /**
@@ -32,6 +38,7 @@ export class BatchNormalization extends Layer {
   movingMean!: Tensor;
   movingVariance!: Tensor;
   private featureAxis = -1;
+  private readonly initializers: Record<(typeof INITIALIZER_OPTIONS)[number], string>;
 
   constructor(config: BatchNormalizationArgs = {}) {
     const args = camelCaseKeys(config ?? {}, 'BatchNormalization');
@@ -47,6 +54,14 @@ export class BatchNormalization extends Layer {
     this.epsilon = finiteNonNegative(who, 'epsilon', args.epsilon ?? 1e-3);
     this.center = optionalBool(who, 'center', args.center, true);
     this.scale = optionalBool(who, 'scale', args.scale, true);
+    const init = (option: (typeof INITIALIZER_OPTIONS)[number], dflt: string): string =>
+      args[option] === undefined || args[option] === null ? dflt : initializerName(args[option], who, option);
+    this.initializers = {
+      betaInitializer: init('betaInitializer', 'zeros'),
+      gammaInitializer: init('gammaInitializer', 'ones'),
+      movingMeanInitializer: init('movingMeanInitializer', 'zeros'),
+      movingVarianceInitializer: init('movingVarianceInitializer', 'ones'),
+    };
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
@@ -61,10 +76,11 @@ export class BatchNormalization extends Layer {
       throw new ArgumentError(`${this.label}: axis ${this.axis} is not a known feature axis of input shape ${fmtKerasShape(inputShape)}`);
     }
     this.featureAxis = ax;
-    if (this.scale) this.gamma = this.addWeight('gamma', [n], 'ones');
-    if (this.center) this.beta = this.addWeight('beta', [n], 'zeros');
-    this.movingMean = this.addWeight('moving_mean', [n], 'zeros', { trainable: false });
-    this.movingVariance = this.addWeight('moving_variance', [n], 'ones', { trainable: false });
+    const i = this.initializers;
+    if (this.scale) this.gamma = this.addWeight('gamma', [n], i.gammaInitializer);
+    if (this.center) this.beta = this.addWeight('beta', [n], i.betaInitializer);
+    this.movingMean = this.addWeight('moving_mean', [n], i.movingMeanInitializer, { trainable: false });
+    this.movingVariance = this.addWeight('moving_variance', [n], i.movingVarianceInitializer, { trainable: false });
     this.built = true;
   }
 
@@ -101,6 +117,6 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale, ...this.initializers };
   }
 }

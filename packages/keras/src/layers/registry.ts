@@ -79,6 +79,11 @@ export function layerFromConfig(entry: { className: string; config: Record<strin
     throw new DataFormatError(
       `loadModel: unknown layer class ${quote(className)} (known: ${[...LAYERS.keys()].join(', ')}; register custom layers with registerLayer)`,
     );
+/** Whether a saved model's layer class can be made (a built-in or a registered layer). */
+export function knownLayerClass(className: string): boolean {
+  return LAYERS.has(className);
+}
+
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new DataFormatError(`loadModel: the config of a ${className} layer must be an object, got ${quote(config)}`);
