@@ -12,8 +12,10 @@ export {
 export { Sequential, ModuleList } from './containers';
 export { Linear, type LinearOptions, defaultWeightInit, defaultBiasInit } from './layers/linear';
 export { Conv2d, type Conv2dOptions, type Pair } from './layers/conv';
+export { Conv1d, type Conv1dOptions, type Single } from './layers/conv1d';
+export type { PaddingMode } from './layers/padding-mode';
 export { MaxPool2d, AvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './layers/pooling';
-export { Flatten, Identity } from './layers/flatten';
+export { Flatten, Unflatten, Identity } from './layers/flatten';
 export { Dropout, type DropoutOptions } from './layers/dropout';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm';
 export { LayerNorm, type LayerNormOptions } from './layers/layernorm';
@@ -54,4 +56,4 @@ export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } fro
 export { type Json, JsonError, parseStrictJson } from './io/strict-json';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
-export type { Initializer, InitOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';
+export type { Initializer, InitOptions, DiracOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

@@ -209,14 +209,28 @@ export abstract class Module {
    * `bn.running_var`). The values are the module's own tensors, not copies:
    * do not dispose them, and clone them to snapshot values that training
    * will later replace.
+   *
+   * A module (or tensor) registered under several names is listed under
+   * every one of them, as PyTorch's state_dict does (`Sequential(l, relu, l)`
+   * has `0.weight` and `2.weight`), so PyTorch's dict of such a model loads
+   * strictly; the names share one tensor.
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [prefix, m] of this.namedModules()) {
-      const p = prefix === '' ? '' : `${prefix}.`;
-      for (const [k, t] of m._parameters) out[p + k] = t;
-      for (const [k, b] of m._buffers) if (b.persistent) out[p + k] = b.tensor;
-    }
+    // Only the modules on the current path: a module reached twice by different
+    // paths is listed twice, but one that contains itself would never end.
+    const path = new Set<Module>();
+    const visit = (m: Module, prefix: string): void => {
+      if (path.has(m)) {
+        throw new ArgumentError(`stateDict: ${m.constructor.name} contains itself (again at '${prefix.slice(0, -1)}')`);
+      }
+      path.add(m);
+      for (const [k, t] of m._parameters) out[prefix + k] = t;
+      for (const [k, b] of m._buffers) if (b.persistent) out[prefix + k] = b.tensor;
+      for (const [k, c] of m._modules) visit(c, `${prefix}${k}.`);
+      path.delete(m);
+    };
+    visit(this, '');
     return out;
   }
 
@@ -225,7 +239,9 @@ export abstract class Module {
    * tensors keep their identity; values are cast to their dtype). Everything
    * is checked before anything is copied: a shape mismatch is a ShapeError
    * naming the key and both shapes; with `strict` (the default) missing and
-   * unexpected keys are an ArgumentError naming them.
+   * unexpected keys are an ArgumentError naming them. A tensor listed under
+   * several names (a shared module) is written once per name, in order, so
+   * the last name's value wins, as in PyTorch.
    */
   loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;

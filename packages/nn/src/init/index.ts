@@ -1,2 +1,3 @@
 export * from './fans';
 export * from './initializers';
+export * from './identity';

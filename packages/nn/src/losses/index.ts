@@ -3,3 +3,4 @@ export * from './regression';
 export * from './binary';
 export * from './classification';
 export * from './modules';
+export * from './kl-div';
