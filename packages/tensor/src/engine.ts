@@ -1,6 +1,7 @@
 import type { Backend, DataId } from './backend';
 import type { DType } from './dtype';
 import { ArgumentError, BackendError } from './errors';
+import { copiesHint, foreignTensorHint } from './copies';
 import { getBackend } from './registry';
 import { contiguousStrides, sizeOf } from './shape';
 import { type HandleRefs, countHandle, liveHandles, releaseLost, watch } from './handles';
@@ -109,7 +110,8 @@ export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Bac
     if (backend === null) backend = b;
     else if (b !== backend) {
       throw new BackendError(
-        `${op}: inputs are on different backends ('${backend.name}' and '${b.name}'); move one with t.to(backend) first`,
+        `${op}: inputs are on different backends ('${backend.name}' and '${b.name}'); move one with t.to(backend) first` +
+          (backend.name === b.name ? ` (two instances of the '${b.name}' backend: create it once and pass that one to setBackend${copiesHint()})` : ''),
       );
     }
   }
@@ -118,7 +120,7 @@ export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Bac
 
 function notATensor(op: string, i: number, x: unknown): ArgumentError {
   const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-  return new ArgumentError(`${op}: input ${i + 1} must be a Tensor or a number, got ${what}`);
+  return new ArgumentError(`${op}: input ${i + 1} must be a Tensor or a number, got ${what}${foreignTensorHint(x)}`);
 }
 
 /**

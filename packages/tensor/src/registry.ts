@@ -1,4 +1,5 @@
 import type { Backend } from './backend';
+import { copiesHint, registerCopy } from './copies';
 import { BackendError } from './errors';
 
 /**
@@ -7,6 +8,7 @@ import { BackendError } from './errors';
  */
 const registry = new Map<string, Backend>();
 let active: Backend | null = null;
+registerCopy(() => active);
 
 /** Adds a backend under its name (replacing one of the same name). */
 export function registerBackend(backend: Backend): void {
@@ -35,7 +37,8 @@ export function setBackend(backend: Backend | string): Backend {
 export function getBackend(): Backend {
   if (active === null) {
     throw new BackendError(
-      'no backend selected: call setBackend(cpu()) with cpu from @tsdl/backend-cpu (or await webgpu() from @tsdl/backend-webgpu) before creating tensors',
+      'no backend selected: call setBackend(cpu()) with cpu from @tsdl/backend-cpu (or await webgpu() from @tsdl/backend-webgpu) before creating tensors' +
+        copiesHint(),
     );
   }
   return active;

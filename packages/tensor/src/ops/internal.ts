@@ -6,6 +6,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import type { Expr } from '../expr';
 import { E, exprKey } from '../expr';
 import { describeValue, isContiguous, shapesEqual, sizeOf } from '../shape';
+import { foreignTensorHint } from '../copies';
 import { noteHostValues } from './index-range';
 import { Tensor } from '../tensor';
 
@@ -19,14 +20,14 @@ import { Tensor } from '../tensor';
 export function operand(op: string, x: unknown, position: number, name: string): Tensor | number {
   if (typeof x === 'number' || x instanceof Tensor) return x;
   if (typeof x === 'boolean') return x ? 1 : 0;
-  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? '; make it a tensor with tensor() first' : '';
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? '; make it a tensor with tensor() first' : foreignTensorHint(x);
   throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, a number or a boolean, got ${describeValue(x)}${hint}`);
 }
 
 /** A Tensor argument (ops whose input must be a tensor: neg, sum, reshape …); anything else is an ArgumentError naming the op and the argument. */
 export function tensorArg(op: string, x: unknown, position: number, name: string): Tensor {
   if (x instanceof Tensor) return x;
-  const hint = Array.isArray(x) || ArrayBuffer.isView(x) || typeof x === 'number' ? '; make it a tensor with tensor() first' : '';
+  const hint = Array.isArray(x) || ArrayBuffer.isView(x) || typeof x === 'number' ? '; make it a tensor with tensor() first' : foreignTensorHint(x);
   throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, got ${describeValue(x)}${hint}`);
 }
 
