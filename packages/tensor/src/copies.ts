@@ -16,10 +16,16 @@ interface LoadedCopy {
   readonly activeBackend: () => Backend | null;
 }
 
+/**
+ * The global list holds each copy weakly: a copy that is unloaded (a test runner
+ * resetting modules) must not stay reachable, with its backends and their memory.
+ */
+type Entry = WeakRef<LoadedCopy>;
+
 const KEY = Symbol.for('@tsdl/tensor loaded copies');
 
-const store = globalThis as unknown as Record<symbol, LoadedCopy[] | undefined>;
-const copies: LoadedCopy[] = (store[KEY] ??= []);
+const store = globalThis as unknown as Record<symbol, Entry[] | undefined>;
+const copies: Entry[] = (store[KEY] ??= []);
 
 /** The first file of a stack trace outside this module: the copy's own path. */
 function loadedFrom(): string {
@@ -35,12 +41,15 @@ let self: LoadedCopy | null = null;
 export function registerCopy(active: () => Backend | null): void {
   if (self) return;
   self = { where: loadedFrom(), activeBackend: active };
-  copies.push(self);
+  copies.push(new WeakRef(self));
 }
 
 /** The other loaded copies of the package (none in a correctly installed app). */
 export function otherCopies(): readonly LoadedCopy[] {
-  return copies.filter((c) => c !== self);
+  const live = copies.map((c) => c.deref()).filter((c): c is LoadedCopy => c !== undefined);
+  // Forget collected copies so the list does not grow with every reload.
+  if (live.length < copies.length) copies.splice(0, copies.length, ...live.map((c) => new WeakRef(c)));
+  return live.filter((c) => c !== self);
 }
 
 /** A sentence for an error message when other copies are loaded, or ''. */
