@@ -54,6 +54,17 @@ export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Soft
 export * from './losses/index';
 export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export { type Json, JsonError, parseStrictJson } from './io/strict-json';
+export {
+  stateDictToSafetensors,
+  loadSafetensorsInto,
+  safetensorsToStateDict,
+  loadTorchCheckpointInto,
+  torchCheckpointToStateDict,
+  type StateDictSource,
+  type LoadFileOptions,
+  type LoadTorchOptions,
+} from './io/state-dict-io';
+export { decodeTorchCheckpoint, type DecodeTorchOptions, type TorchCheckpoint } from './io/torch-checkpoint';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
 export type { Initializer, InitOptions, DiracOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

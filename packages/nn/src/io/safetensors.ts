@@ -14,7 +14,8 @@ import { type Json, JsonError, parseStrictJson } from './strict-json';
 
 export type StDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
-const BYTES: Record<StDType, number> = {
+/** Bytes per element of each file dtype. */
+export const BYTES: Record<StDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
 };
 
@@ -26,7 +27,7 @@ export interface StTensor {
 }
 
 const scratch = new DataView(new ArrayBuffer(4));
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function bytesOf(t: StTensor): Uint8Array {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
@@ -101,8 +102,12 @@ function copyInto<T extends Float32Array | Int32Array>(out: T, bytes: Uint8Array
   return out;
 }
 
-/** Reads one stored tensor into float32 (float types), int32 (integer types) or bool bytes. */
-function convert(dtype: StDType, bytes: Uint8Array, n: number, name: string, source: string): StTensor['data'] {
+/**
+ * Reads `n` little-endian values of `dtype` into float32 (float types), int32
+ * (integer types, range-checked) or bool bytes (0 or 1). Shared with the
+ * PyTorch checkpoint reader, whose storages are the same raw layouts.
+ */
+export function decodeValues(dtype: StDType, bytes: Uint8Array, n: number, name: string, source: string): StTensor['data'] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const toInt = (read: (i: number) => number): Int32Array => {
     const out = new Int32Array(n);
@@ -159,7 +164,8 @@ function convert(dtype: StDType, bytes: Uint8Array, n: number, name: string, sou
   }
 }
 
-const STORED_AS: Record<StDType, StTensor['dtype']> = {
+/** What each file dtype becomes in memory. */
+export const STORED_AS: Record<StDType, StTensor['dtype']> = {
   F64: 'F32', F32: 'F32', F16: 'F32', BF16: 'F32',
   I64: 'I32', I32: 'I32', I16: 'I32', I8: 'I32', U64: 'I32', U32: 'I32', U16: 'I32', U8: 'I32', BOOL: 'BOOL',
 };
@@ -290,7 +296,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
   if (end !== buffer.length) throw new DataFormatError(`${source}: ${buffer.length - end} bytes at the end of the buffer belong to no tensor`);
   const tensors: Record<string, StTensor> = Object.create(null);
   for (const e of entries) {
-    const data = convert(e.dtype, buffer.subarray(e.begin, e.end), e.count, e.name, source);
+    const data = decodeValues(e.dtype, buffer.subarray(e.begin, e.end), e.count, e.name, source);
     tensors[e.name] = { dtype: STORED_AS[e.dtype], shape: e.shape, data };
   }
   return { tensors, metadata };
