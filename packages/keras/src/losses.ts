@@ -19,6 +19,12 @@ export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
  */
 export type BatchSumFn = (yTrue: Tensor, yPred: Tensor) => Tensor | null;
 
+/**
+ * The loss of each sample ([batch]: a sample's terms averaged), which fit weighs by
+ * sampleWeight / classWeight: Keras' weighted loss is sum(weight · loss) / batch size.
+ */
+export type PerSampleFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
 export interface LossSpec {
   readonly name: string;
   readonly fn: LossFn;
@@ -29,8 +35,10 @@ export interface LossSpec {
    * size (three small kernels a training step).
    */
   readonly batchSum?: BatchSumFn;
+  /** The loss per sample, where it has one (sample weights need it). */
+  readonly perSample?: PerSampleFn;
   /** The same loss on logits, and the output activation it absorbs. */
-  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn; batchSum?: BatchSumFn };
+  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn; batchSum?: BatchSumFn; perSample?: PerSampleFn };
 }
 
 const EPS = 1e-7;
@@ -60,7 +68,10 @@ function sameShape(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return yTrue.dtype === 'float32' ? yTrue : cast(yTrue, 'float32');
 }
 
-type Reduction = 'mean' | 'sum';
+type Reduction = 'mean' | 'sum' | 'none';
+
+/** A loss's unreduced terms as one value per sample: the mean over every axis but the batch axis. */
+const sampleMeans = (terms: Tensor): Tensor => (terms.rank <= 1 ? terms : terms.reshape([terms.shape[0], -1]).mean(-1));
 
 /**
  * A loss written once for both reductions: `fn` is its mean, `batchSum` its sum where
@@ -69,10 +80,11 @@ type Reduction = 'mean' | 'sum';
 function both(
   loss: (yTrue: Tensor, yPred: Tensor, reduction: Reduction) => Tensor,
   oneTermPerSample: (yPred: Tensor) => boolean,
-): { fn: LossFn; batchSum: BatchSumFn } {
+): { fn: LossFn; batchSum: BatchSumFn; perSample: PerSampleFn } {
   return {
     fn: (yTrue, yPred) => tidy(() => loss(yTrue, yPred, 'mean')),
     batchSum: (yTrue, yPred) => (oneTermPerSample(yPred) ? tidy(() => loss(yTrue, yPred, 'sum')) : null),
+    perSample: (yTrue, yPred) => tidy(() => sampleMeans(loss(yTrue, yPred, 'none'))),
   };
 }
 
@@ -104,7 +116,7 @@ const LOSSES = nameTable<LossSpec>({
       // Keras renormalises the predictions before clipping.
       const p = clip(yPred.div(yPred.sum(-1, true)), EPS, 1 - EPS);
       const perSample = y.mul(log(p)).sum(-1).neg();
-      return reduction === 'mean' ? perSample.mean() : perSample.sum();
+      return reduction === 'none' ? perSample : reduction === 'mean' ? perSample.mean() : perSample.sum();
     }, classRows),
     fromLogits: {
       activation: 'softmax',
@@ -137,7 +149,19 @@ const ALIASES = nameTable({ mse: 'mean_squared_error', mae: 'mean_absolute_error
 /** snake_case or camelCase loss names, Keras' short aliases (mse, mae), or a function (yTrue, yPred) → scalar. */
 export function resolveLoss(loss: string | LossFn): LossSpec {
   if (typeof loss === 'function') {
-    return { name: loss.name || 'loss', fn: (yTrue, yPred) => tidy(() => { const l = loss(yTrue, yPred); return l.size === 1 ? l.reshape([]) : l.mean(); }) };
+    return {
+      name: loss.name || 'loss',
+      fn: (yTrue, yPred) => tidy(() => { const l = loss(yTrue, yPred); return l.size === 1 ? l.reshape([]) : l.mean(); }),
+      // Sample weights need a value per sample: a function returning its batch's mean cannot be weighted.
+      perSample: (yTrue, yPred) =>
+        tidy(() => {
+          const l = loss(yTrue, yPred);
+          if (l.rank === 0 || l.shape[0] !== yPred.shape[0]) {
+            throw new ShapeError(`loss ${loss.name || '(a function)'}: sample weights need one loss value per sample (shape [${yPred.shape[0]}, …]), but the function returned shape ${fmtShape(l.shape)}`);
+          }
+          return sampleMeans(l);
+        }),
+    };
   }
   if (typeof loss !== 'string') throw new ArgumentError(`compile: loss must be a name or a function, got ${typeof loss}`);
   return lookupName('compile', 'loss', loss, LOSSES, { normalize: snakeCase, aliases: ALIASES }).value;
