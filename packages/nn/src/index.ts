@@ -16,6 +16,7 @@ export { Conv1d, type Conv1dOptions, type Single } from './layers/conv1d';
 export type { PaddingMode } from './layers/padding-mode';
 export { MaxPool2d, AvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './layers/pooling';
 export { Flatten, Unflatten, Identity } from './layers/flatten';
+export { Upsample, type UpsampleOptions, type UpsampleMode } from './layers/upsample';
 export { Dropout, type DropoutOptions } from './layers/dropout';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm';
 export { LayerNorm, type LayerNormOptions } from './layers/layernorm';
