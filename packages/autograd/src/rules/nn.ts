@@ -1,6 +1,7 @@
 import {
   type Tensor,
   applyDropout,
+  conv2d,
   conv2dGradFilter,
   conv2dGradInput,
   exp,
@@ -46,6 +47,15 @@ export const nnRules: RuleTable = {
     (dy, { inputs: [x, w], attrs, needs }) => [
       needs[0] ? conv2dGradInput(dy, w as Tensor, attrs.params) : null,
       needs[1] ? conv2dGradFilter(x as Tensor, dy, attrs.params) : null,
+    ],
+    { output: false },
+  ),
+  // conv2dTranspose is conv2dGradInput of a conv2d from its output's shape: so dx is that conv2d
+  // (recorded, differentiable again), and dw is conv2dGradFilter with the roles of x and dy swapped.
+  conv2dTranspose: rule(
+    (dy, { inputs: [x, w], attrs, needs }) => [
+      needs[0] ? conv2d(dy, w as Tensor, attrs.convOptions) : null,
+      needs[1] ? conv2dGradFilter(dy, x as Tensor, attrs.params) : null,
     ],
     { output: false },
   ),

@@ -7,7 +7,11 @@ import { broadcastShapes, normalizeAxis, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { rand, type RandomOptions } from './creation';
 import { cast, mul } from './elementwise';
+import { type DataFormat, type Padding2d, axisGeometry, check4d, groupsArg, pair } from './conv-geometry';
+import { groupedConv2d } from './conv-grouped';
+import { runConv2d } from './conv-kernel';
 import { checkSize, numberArg, runElementwise, tensorArg } from './internal';
+import { checkOptions } from './options';
 import { reshape, transpose } from './shape';
 
 /** Softmax along an axis (the last by default), numerically stable. */
@@ -35,8 +39,7 @@ function softmaxImpl(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number, log:
   return dispatch(op, [x], undefined, (backend) => wrap(backend, backend.softmax(x.view(), log), x.shape, 'float32'));
 }
 
-export type Padding2d = 'valid' | 'same' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
-export type DataFormat = 'NHWC' | 'NCHW';
+export type { Padding2d, DataFormat } from './conv-geometry';
 
 export interface Conv2dOptions {
   strides?: number | readonly [number, number];
@@ -44,71 +47,33 @@ export interface Conv2dOptions {
   padding?: Padding2d;
   dilations?: number | readonly [number, number];
   /**
-   * 'NHWC' (default; Keras and TensorFlow.js): x [N,H,W,C], filter [kH,kW,C,O].
-   * 'NCHW' (PyTorch): x [N,C,H,W], filter [O,C,kH,kW].
+   * 'NHWC' (default; Keras and TensorFlow.js): x [N,H,W,C], filter [kH,kW,C/groups,O].
+   * 'NCHW' (PyTorch): x [N,C,H,W], filter [O,C/groups,kH,kW].
    */
   dataFormat?: DataFormat;
+  /**
+   * Split the channels into this many groups (default 1), each convolved with
+   * its own O/groups filters (PyTorch's and Keras' `groups`); C and O must be
+   * multiples of it. Runs as a composition (conv-grouped.ts).
+   */
+  groups?: number;
 }
 
-function pair(op: string, name: string, v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
-  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((n) => Number.isInteger(n) && n >= 1)) throw new ArgumentError(`${op}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
-  return p;
-}
+const CONV2D_OPTIONS = ['strides', 'padding', 'dilations', 'dataFormat', 'groups'];
 
-/**
- * Output size and leading pad of one spatial axis. Pools pass `pool`: a pad
- * as large as the window would make a window of padding only (max of
- * nothing, mean over zero elements), so it is refused as PyTorch does.
- */
-function axisGeometry(op: string, padding: Padding2d, axis: 0 | 1, size: number, k: number, stride: number, dilation: number, pool = false): [number, number] {
-  const eff = (k - 1) * dilation + 1;
-  if (padding === 'same') {
-    const out = Math.ceil(size / stride);
-    const total = Math.max((out - 1) * stride + eff - size, 0);
-    return [out, Math.floor(total / 2)];
-  }
-  let before = 0;
-  let after = 0;
-  if (padding === 'valid') {
-    before = after = 0;
-  } else if (typeof padding === 'number') {
-    before = after = padding;
-  } else if (Array.isArray(padding) && typeof padding[0] === 'number') {
-    before = after = (padding as readonly [number, number])[axis];
-  } else if (Array.isArray(padding)) {
-    [before, after] = (padding as readonly (readonly [number, number])[])[axis];
-  } else {
-    throw new ArgumentError(`${op}: padding must be 'valid', 'same', a number or pairs, got ${JSON.stringify(padding)}`);
-  }
-  if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
-    throw new ArgumentError(`${op}: padding must be integers >= 0, got ${JSON.stringify(padding)}`);
-  }
-  if (pool && (before >= k || after >= k)) {
-    throw new ArgumentError(`${op}: padding ${before}+${after} must be smaller than the window ${k} on axis ${axis === 0 ? 'H' : 'W'}, or some windows would hold padding only`);
-  }
-  const out = Math.floor((size + before + after - eff) / stride) + 1;
-  if (out <= 0) {
-    throw new ShapeError(`${op}: a window of ${eff} (kernel ${k}, dilation ${dilation}) does not fit an input of ${size} with padding ${before}+${after}`);
-  }
-  return [out, before];
-}
-
-function check4d(op: string, x: Tensor, what: string): void {
-  tensorArg(op, x, what === 'filter' ? 2 : 1, what);
-  if (x.rank !== 4) throw new ShapeError(`${op}: ${what} must be 4-D, got shape ${fmtShape(x.shape)}`);
-  if (x.dtype !== 'float32') throw new DTypeError(`${op}: ${what} must be float32, got ${x.dtype}`);
-}
-
-/** 2-D convolution (cross-correlation, as every framework), with stride, padding and dilation. */
+/** 2-D convolution (cross-correlation, as every framework), with stride, padding, dilation and groups. */
 export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', options, CONV2D_OPTIONS);
   const fmt = options.dataFormat ?? 'NHWC';
   if (fmt === 'NCHW') {
     check4d('conv2d', x, 'input');
     check4d('conv2d', w, 'filter');
+    const groups = groupsArg('conv2d', options.groups, x.shape[1], w.shape[0], x.shape, w.shape);
     // Checked here so the message shows the NCHW / OIHW shapes the caller passed.
-    if (x.shape[1] !== w.shape[1]) {
-      throw new ShapeError(`conv2d: NCHW input ${fmtShape(x.shape)} has ${x.shape[1]} channels but OIHW filter ${fmtShape(w.shape)} expects ${w.shape[1]}`);
+    if (x.shape[1] !== w.shape[1] * groups) {
+      throw new ShapeError(
+        `conv2d: NCHW input ${fmtShape(x.shape)} has ${x.shape[1]} channels but OIHW filter ${fmtShape(w.shape)} expects ${w.shape[1] * groups}${groups > 1 ? ` (${w.shape[1]} per group × groups ${groups})` : ''}`,
+      );
     }
     return tidy(() =>
       transpose(conv2d(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), { ...options, dataFormat: 'NHWC' }), [0, 3, 1, 2]),
@@ -119,8 +84,11 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   check4d('conv2d', w, 'filter');
   const [batch, inH, inW, inC] = x.shape;
   const [kH, kW, wC, outC] = w.shape;
-  if (wC !== inC) {
-    throw new ShapeError(`conv2d: input ${fmtShape(x.shape)} has ${inC} channels but filter ${fmtShape(w.shape)} expects ${wC}`);
+  const groups = groupsArg('conv2d', options.groups, inC, outC, x.shape, w.shape);
+  if (wC * groups !== inC) {
+    throw new ShapeError(
+      `conv2d: input ${fmtShape(x.shape)} has ${inC} channels but filter ${fmtShape(w.shape)} expects ${wC * groups}${groups > 1 ? ` (${wC} per group × groups ${groups})` : ''}`,
+    );
   }
   const [strideH, strideW] = pair('conv2d', 'strides', options.strides, 1);
   const [dilationH, dilationW] = pair('conv2d', 'dilations', options.dilations, 1);
@@ -128,10 +96,11 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const [outH, padTop] = axisGeometry('conv2d', padding, 0, inH, kH, strideH, dilationH);
   const [outW, padLeft] = axisGeometry('conv2d', padding, 1, inW, kW, strideW, dilationW);
   const params: Conv2dParams = { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
-  checkSize('conv2d', x.backend, [batch, outH, outW, outC], 'float32');
-  return dispatch('conv2d', [x, w], { params }, (backend) =>
-    wrap(backend, backend.conv2d(x.view(), w.view(), params), [batch, outH, outW, outC], 'float32'),
-  );
+  if (groups > 1) {
+    checkSize('conv2d', x.backend, [batch, outH, outW, outC], 'float32');
+    return groupedConv2d(x, w, groups, params);
+  }
+  return runConv2d(x, w, params);
 }
 
 export interface Pool2dOptions {

@@ -7,6 +7,7 @@ import { registerLinalg } from './linalg';
 import { registerShape } from './shape';
 import { registerMovement } from './movement';
 import { registerNetwork } from './network';
+import { registerConvVariants } from './conv-variants';
 import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
@@ -36,6 +37,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerShape();
     registerMovement(ctx.sync);
     registerNetwork();
+    registerConvVariants();
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCumulative();
     registerFlip();

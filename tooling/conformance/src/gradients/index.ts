@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
 import { attentionCompositeCases } from './cases-attention';
 import { compositeCases } from './cases-composite';
+import { convTransposeCases, convVariantCompositeCases } from './cases-conv-variants';
 import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
 import { nnCases } from './cases-nn';
@@ -24,6 +25,7 @@ export const primitiveGradCases: GradTable = {
   ...linalgCases,
   ...shapeCases,
   ...nnCases,
+  ...convTransposeCases,
   ...sequenceCases,
 };
 
@@ -93,7 +95,7 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases })) {
+      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });
