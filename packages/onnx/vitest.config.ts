@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tooling/vitest.shared';
+
+export default packageConfig('onnx');
