@@ -24,3 +24,4 @@ export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, 
 export { runElementwiseGroups, type TensorGroup } from './elementwise-groups';
 export { conv2dTranspose, type Conv2dTransposeOptions } from './conv-transpose';
 export { depthwiseConv2d, type DepthwiseConv2dOptions } from './depthwise-conv';
+export { resizeNearest, resizeBilinear, type ResizeOptions } from './resize';

@@ -8,6 +8,7 @@ import { registerShape } from './shape';
 import { registerMovement } from './movement';
 import { registerNetwork } from './network';
 import { registerConvVariants } from './conv-variants';
+import { registerResize } from './resize';
 import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
@@ -38,6 +39,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerMovement(ctx.sync);
     registerNetwork();
     registerConvVariants();
+    registerResize();
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCumulative();
     registerFlip();

@@ -6,6 +6,7 @@ import type { ConformanceContext } from '../context';
 import { attentionCompositeCases } from './cases-attention';
 import { compositeCases } from './cases-composite';
 import { convTransposeCases, convVariantCompositeCases } from './cases-conv-variants';
+import { resizeCompositeCases } from './cases-resize';
 import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
 import { nnCases } from './cases-nn';
@@ -95,7 +96,7 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases })) {
+      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases, ...resizeCompositeCases })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });
