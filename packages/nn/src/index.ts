@@ -14,6 +14,7 @@ export { Linear, type LinearOptions, defaultWeightInit, defaultBiasInit } from '
 export { Conv2d, type Conv2dOptions, type Pair } from './layers/conv';
 export { Conv1d, type Conv1dOptions, type Single } from './layers/conv1d';
 export type { PaddingMode } from './layers/padding-mode';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose';
 export { MaxPool2d, AvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './layers/pooling';
 export { Flatten, Unflatten, Identity } from './layers/flatten';
 export { Upsample, type UpsampleOptions, type UpsampleMode } from './layers/upsample';

@@ -1,6 +1,6 @@
 import { ArgumentError, AxisError, ShapeError, type Tensor, memory, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv1d, Conv2d, KLDivLoss, Linear, Module, Unflatten, init, klDiv } from '../src/index';
+import { Conv1d, Conv2d, ConvTranspose2d, KLDivLoss, Linear, Module, Unflatten, Upsample, init, klDiv } from '../src/index';
 import { detTensor, useCpu } from './helpers';
 
 useCpu();
@@ -212,6 +212,81 @@ describe('stateDict of shared modules', () => {
     m.registerParameter('p', tensor([1]));
     m.registerModule('self', m);
     expectThrowsClean(() => m.stateDict(), ArgumentError, /stateDict: Loop contains itself \(again at 'self'\)/);
+    m.dispose();
+  });
+});
+
+describe('Upsample', () => {
+  it('nearest 2x repeats each pixel; bilinear with alignCorners keeps the corners', () => {
+    const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+    tidy(() => {
+      const y = new Upsample({ scaleFactor: 2 }).call(x);
+      expect(Array.from(y.dataSync())).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+      const b = new Upsample({ size: [3, 3], mode: 'bilinear', alignCorners: true }).call(x);
+      expect(Array.from(b.dataSync())).toEqual([1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
+    });
+    x.dispose();
+  });
+
+  it('rejects bad options and inputs, naming Upsample', () => {
+    expectThrowsClean(() => new Upsample({ scale_factor: 2 } as never), ArgumentError, /Upsample: unknown option 'scale_factor'/);
+    expectThrowsClean(() => new Upsample({}), ArgumentError, /Upsample: give exactly one of size and scaleFactor, got neither/);
+    expectThrowsClean(() => new Upsample({ size: 4, scaleFactor: 2 }), ArgumentError, /got both/);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 0 }), ArgumentError, /Upsample: scaleFactor must be a positive number/);
+    expectThrowsClean(() => new Upsample({ size: [2, 2.5] }), ArgumentError, /Upsample: size must be a positive integer/);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 2, mode: 'bicubic' as never }), ArgumentError, /Upsample: mode must be 'nearest', 'linear' or 'bilinear'/);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 2, alignCorners: true }), ArgumentError, /Upsample: alignCorners can only be set with the interpolating modes/);
+    const x4 = detTensor([1, 1, 2, 2]);
+    const x3 = detTensor([1, 1, 2]);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 2, mode: 'linear' }).call(x4), ShapeError, /Upsample: mode 'linear' needs input \[N, C, L\], got shape \[1,1,2,2\]/);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 2, mode: 'bilinear' }).call(x3), ShapeError, /Upsample: mode 'bilinear' needs input \[N, C, H, W\]/);
+    expectThrowsClean(() => new Upsample({ size: [2, 3] }).call(x3), ShapeError, /Upsample: size \[2,3\] has 2 values but input \[1,1,2\] has 1 spatial axes/);
+    expectThrowsClean(() => new Upsample({ scaleFactor: 0.1 }).call(x3), ShapeError, /Upsample: scaleFactor 0.1 gives an empty axis/);
+    x4.dispose();
+    x3.dispose();
+  });
+});
+
+describe('ConvTranspose2d', () => {
+  it('stores weight [C, O/groups, kH, kW] with PyTorch-bounded init; outputSize picks the output padding', () => {
+    const m = new ConvTranspose2d(4, 6, 3, { stride: 2, padding: 1, groups: 2, seed: 4 });
+    expect(m.weight.shape).toEqual([4, 3, 3, 3]);
+    const bound = 1 / Math.sqrt(3 * 9); // fanIn = O/groups · kH · kW, as PyTorch
+    const w = Array.from(m.weight.dataSync()).map(Math.abs);
+    expect(Math.max(...w)).toBeLessThanOrEqual(bound);
+    expect(Math.max(...w)).toBeGreaterThan(0.7 * bound);
+    const x = detTensor([1, 4, 3, 3]);
+    tidy(() => {
+      expect(m.call(x).shape).toEqual([1, 6, 5, 5]);
+      const big = m.call(x, [6, 5]);
+      expect(big.shape).toEqual([1, 6, 6, 5]);
+      const m2 = new ConvTranspose2d(4, 6, 3, { stride: 2, padding: 1, groups: 2, outputPadding: [1, 0] });
+      m2.loadStateDict(m.stateDict());
+      const want = m2.call(x);
+      expect(Array.from(big.dataSync())).toEqual(Array.from(want.dataSync()));
+      m2.dispose();
+    });
+    expectThrowsClean(() => m.call(x, [7, 5]), ShapeError, /ConvTranspose2d: outputSize \[7,5\] is not reachable from input \[1,4,3,3\]: axis H must be in \[5, 6\]/);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('rejects bad arguments, naming ConvTranspose2d and the argument', () => {
+    expectThrowsClean(() => new ConvTranspose2d(2, 2, 3, { output_padding: 1 } as never), ArgumentError, /ConvTranspose2d: unknown option 'output_padding'/);
+    expectThrowsClean(
+      () => new ConvTranspose2d(2, 2, 3, { stride: 2, outputPadding: 2 }),
+      ArgumentError,
+      /ConvTranspose2d: outputPadding must be smaller than the stride or the dilation on each axis, got outputPadding \[2,2\] with stride \[2,2\] and dilation \[1,1\]/,
+    );
+    expectThrowsClean(() => new ConvTranspose2d(2, 2, 3, { paddingMode: 'reflect' as never }), ArgumentError, /ConvTranspose2d: only paddingMode 'zeros'/);
+    expectThrowsClean(() => new ConvTranspose2d(3, 2, 3, { groups: 2 }), ArgumentError, /ConvTranspose2d: inChannels \(3\) must be divisible by groups \(2\)/);
+    expectThrowsClean(() => new ConvTranspose2d(2, 2, 3, { padding: 'same' as never }), ArgumentError, /ConvTranspose2d: padding must be an integer or 2 integers >= 0/);
+    const m = new ConvTranspose2d(2, 2, 3, { padding: 2 });
+    const x = detTensor([1, 3, 2, 2]);
+    expectThrowsClean(() => m.call(x), ShapeError, /ConvTranspose2d: expected input \[N, C, H, W\] or \[C, H, W\] with C = 2, got shape \[1,3,2,2\]/);
+    const small = detTensor([1, 2, 1, 1]);
+    expectThrowsClean(() => m.call(small), ShapeError, /ConvTranspose2d: input of shape \[1,2,1,1\] gives an empty output/);
+    for (const t of [x, small]) t.dispose();
     m.dispose();
   });
 });

@@ -1,9 +1,8 @@
-import { ArgumentError, type DataFormat, type Padding2d, ShapeError, type Tensor, fmtShape, tidy } from '@tsdl/tensor';
+import { ArgumentError, type DataFormat, type Padding2d, ShapeError, type Tensor, conv2d, fmtShape, tidy } from '@tsdl/tensor';
 import type { Initializer } from '../init/initializers';
 import { computeFans } from '../init/fans';
 import { Module } from '../module';
 import { boolOption, padding2dOption, resolvePads } from './conv-geometry';
-import { groupedConv2d } from './grouped-conv';
 import { defaultBiasInit, defaultWeightInit } from './linear';
 import { type PaddingMode, padSpatial, paddingModeOption } from './padding-mode';
 import { checkOptionNames } from './recurrent/options';
@@ -121,10 +120,10 @@ export class Conv2d extends Module {
       throw new ShapeError(`Conv2d: expected input ${layout} with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`);
     }
     return tidy(() => {
-      const y = groupedConv2d(this.padded(x), this.weight, {
-        stride: this.stride,
+      const y = conv2d(this.padded(x), this.weight, {
+        strides: this.stride,
         padding: this.paddingMode === 'zeros' ? this.padding : 'valid',
-        dilation: this.dilation,
+        dilations: this.dilation,
         groups: this.groups,
         dataFormat: this.dataFormat,
       });

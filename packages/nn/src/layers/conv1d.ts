@@ -1,10 +1,9 @@
-import { ShapeError, type Tensor, fmtShape, tidy } from '@tsdl/tensor';
+import { ShapeError, type Tensor, conv2d, fmtShape, tidy } from '@tsdl/tensor';
 import { computeFans } from '../init/fans';
 import type { Initializer } from '../init/initializers';
 import { Module } from '../module';
 import { checkGroups } from './conv';
 import { boolOption, positiveIntOption, resolvePads, tupleOption } from './conv-geometry';
-import { groupedConv2d } from './grouped-conv';
 import { defaultBiasInit, defaultWeightInit } from './linear';
 import { type PaddingMode, padSpatial, paddingModeOption } from './padding-mode';
 import { checkOptionNames } from './recurrent/options';
@@ -97,10 +96,10 @@ export class Conv1d extends Module {
     return tidy(() => {
       const zeros = this.paddingMode === 'zeros';
       const xp = zeros ? x : padSpatial('Conv1d', x, [[before, after]], this.paddingMode);
-      const y = groupedConv2d(xp.unsqueeze(2), this.weight.unsqueeze(2), {
-        stride: [1, this.stride[0]],
+      const y = conv2d(xp.unsqueeze(2), this.weight.unsqueeze(2), {
+        strides: [1, this.stride[0]],
         padding: zeros ? [[0, 0], [before, after]] : 'valid',
-        dilation: [1, this.dilation[0]],
+        dilations: [1, this.dilation[0]],
         groups: this.groups,
         dataFormat: 'NCHW',
       }).squeeze(2);
