@@ -69,9 +69,9 @@ export function buildModel(name: ModelName): Module {
 
 /** The model's output on the fixture's input, as host values. */
 export function runModel(model: Module, name: ModelName): { shape: number[]; data: Float32Array } {
-  return tidy(() => {
-    const { input } = fixtures.models[name];
-    const y = model.call(tensor(input.data, input.shape)) as Tensor;
-    return { shape: [...y.shape], data: y.dataSync() as Float32Array };
-  });
+  const { input } = fixtures.models[name];
+  const y = tidy(() => model.call(tensor(input.data, input.shape)) as Tensor);
+  const out = { shape: [...y.shape], data: y.dataSync() as Float32Array };
+  y.dispose();
+  return out;
 }

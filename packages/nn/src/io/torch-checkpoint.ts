@@ -2,7 +2,7 @@ import { DataFormatError } from '@tsdl/tensor';
 import { checkOptionNames } from '../layers/recurrent/options';
 import { BYTES, STORED_AS, type StTensor, decodeValues } from './safetensors';
 import { isLegacyCheckpoint, readLegacyCheckpoint } from './torch-legacy';
-import { PyDict, PyGlobal, PyTuple, type PyValue, STORAGE_DTYPES, StorageRef, TensorRef, pyTypeName, unpickle } from './torch-pickle';
+import { PyDict, PyGlobal, PyTuple, type PyValue, STORAGE_DTYPES, StorageRef, TensorRef, aPyType, unpickle } from './torch-pickle';
 import { isZip, openTorchZip } from './torch-zip';
 
 /**
@@ -35,13 +35,13 @@ function storageLoader(source: string, declared: Map<string, StorageRef>) {
     const fail = (what: string): never => {
       throw new DataFormatError(`${source}: persistent id at byte ${at}: ${what}`);
     };
-    if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') fail(`expected ('storage', type, key, location, size), got a ${pyTypeName(pid)}`);
+    if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') fail(`expected ('storage', type, key, location, size), got ${aPyType(pid)}`);
     const items = (pid as PyTuple).items;
     if (items.length !== 5 && !(items.length === 6 && items[5] === null)) {
       fail(`a storage id has ${items.length} fields; tsdl reads 5 (zip) or 6 with no view (legacy)`);
     }
     const [, type, key, location, numel] = items;
-    if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.name)) fail(`the storage type is a ${pyTypeName(type)}, not a torch storage class`);
+    if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.name)) fail(`the storage type is ${aPyType(type)}, not a torch storage class`);
     if (typeof key !== 'string' || typeof location !== 'string') fail('the storage key and location must be strings');
     if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage ${JSON.stringify(key)}'s size must be a non-negative integer`);
     const { name } = type as PyGlobal;
@@ -62,14 +62,14 @@ function selectStateDict(root: PyValue, key: string | undefined, source: string)
     if (!(inner instanceof PyDict)) throw new DataFormatError(`${source}: key ${JSON.stringify(key)} does not hold a dict in this checkpoint`);
     dict = inner;
   }
-  if (!(dict instanceof PyDict)) throw new DataFormatError(`${source}: the file holds a ${pyTypeName(dict)}, not a state dict`);
+  if (!(dict instanceof PyDict)) throw new DataFormatError(`${source}: the file holds ${aPyType(dict)}, not a state dict`);
   const out: [string, TensorRef][] = [];
   for (const [name, value] of dict.entries) {
     if (typeof name !== 'string') throw new DataFormatError(`${source}: state dict key ${String(name)} is not a string`);
     if (!(value instanceof TensorRef)) {
       const dicts = [...dict.entries].filter(([, v]) => v instanceof PyDict).map(([k]) => JSON.stringify(k));
       const hint = dicts.length > 0 ? `; to read a nested state dict pass { key } (dicts here: ${dicts.join(', ')})` : '';
-      throw new DataFormatError(`${source}: state dict entry ${JSON.stringify(name)} is a ${pyTypeName(value)}, not a tensor${hint}`);
+      throw new DataFormatError(`${source}: state dict entry ${JSON.stringify(name)} is ${aPyType(value)}, not a tensor${hint}`);
     }
     out.push([name, value]);
   }

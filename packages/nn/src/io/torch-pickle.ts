@@ -112,6 +112,12 @@ export function pyTypeName(v: PyValue): string {
   return 'Tensor';
 }
 
+/** "a dict", "an OrderedDict", "an int": the type with its article, for messages. */
+export function aPyType(v: PyValue): string {
+  const name = pyTypeName(v);
+  return `${/^[aeiouAEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 const MARK = Symbol('mark');
 type Slot = PyValue | typeof MARK;
 
@@ -172,12 +178,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
     return fail(`a dict key of type ${pyTypeName(k)}; state dicts use strings and numbers`);
   };
   const setItems = (d: PyValue, items: PyValue[]): void => {
-    if (!(d instanceof PyDict)) fail(`SETITEM(S) on a ${pyTypeName(d)}, not a dict`);
+    if (!(d instanceof PyDict)) fail(`SETITEM(S) on ${aPyType(d)}, not a dict`);
     if (items.length % 2 !== 0) fail('SETITEMS with an odd number of items');
     for (let i = 0; i < items.length; i += 2) (d as PyDict).entries.set(key(items[i]), items[i + 1]);
   };
   const append = (l: PyValue, items: PyValue[]): void => {
-    if (!(l instanceof PyList)) fail(`APPEND(S) on a ${pyTypeName(l)}, not a list`);
+    if (!(l instanceof PyList)) fail(`APPEND(S) on ${aPyType(l)}, not a list`);
     (l as PyList).items.push(...items);
   };
   const global = (module: string, name: string): PyGlobal => {
@@ -374,7 +380,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
         const state = pop();
         const target = top();
         if (!(target instanceof PyDict) || !target.ordered || !(state instanceof PyDict)) {
-          fail(`BUILD on a ${pyTypeName(target)} with a ${pyTypeName(state)}; only an OrderedDict's attributes are read`);
+          fail(`BUILD on ${aPyType(target)} with ${aPyType(state)}; only an OrderedDict's attributes are read`);
         }
         for (const [k, v] of (state as PyDict).entries) {
           if (typeof k !== 'string') fail('BUILD sets an attribute whose name is not a string');
@@ -397,9 +403,9 @@ function indexTuple(v: PyValue, what: string, fail: (w: string) => never): numbe
 
 /** Calls one of the allowed callables with its pickled arguments. */
 function reduce(fn: PyValue, args: PyValue, fail: (w: string) => never): PyValue {
-  if (!(fn instanceof PyGlobal)) return fail(`REDUCE calls a ${pyTypeName(fn)}, which is not callable here`);
+  if (!(fn instanceof PyGlobal)) return fail(`REDUCE calls ${aPyType(fn)}, which is not callable here`);
   if (!ALLOWED_CALLS.has(fn.qualified)) return fail(`REDUCE calls ${fn.qualified}, which a state dict never needs`);
-  if (!(args instanceof PyTuple)) return fail(`REDUCE of ${fn.qualified} with a ${pyTypeName(args)} instead of an argument tuple`);
+  if (!(args instanceof PyTuple)) return fail(`REDUCE of ${fn.qualified} with ${aPyType(args)} instead of an argument tuple`);
   const a = args.items;
   const noHooks = (h: PyValue): boolean => h instanceof PyDict && h.entries.size === 0;
   switch (fn.qualified) {
@@ -409,7 +415,7 @@ function reduce(fn: PyValue, args: PyValue, fail: (w: string) => never): PyValue
     case 'torch._utils._rebuild_tensor_v2': {
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
       if (a.length < 6 || a.length > 7) fail(`_rebuild_tensor_v2 takes 6 or 7 arguments, got ${a.length}`);
-      if (!(a[0] instanceof StorageRef)) fail(`_rebuild_tensor_v2's storage is a ${pyTypeName(a[0])}, not a storage`);
+      if (!(a[0] instanceof StorageRef)) fail(`_rebuild_tensor_v2's storage is ${aPyType(a[0])}, not a storage`);
       if (!isIndex(a[1])) fail('_rebuild_tensor_v2\'s storage_offset must be a non-negative integer');
       const shape = indexTuple(a[2], 'size', fail);
       const strides = indexTuple(a[3], 'stride', fail);

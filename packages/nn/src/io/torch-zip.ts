@@ -87,7 +87,10 @@ function readCentral(bytes: Uint8Array, source: string): Map<string, CentralEntr
     for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength; x += 4 + u16(bytes, x + 2)) {
       if (u16(bytes, x) !== 1) continue;
       let p = x + 4;
-      if (originalSize === 0xffffffff) (originalSize = u64(bytes, p)), (p += 8);
+      if (originalSize === 0xffffffff) {
+        originalSize = u64(bytes, p);
+        p += 8;
+      }
       if (size === 0xffffffff) size = u64(bytes, p);
     }
     if (size > bytes.length) fail(`entry ${JSON.stringify(name)} claims ${size} bytes, more than the ${bytes.length}-byte file`);
