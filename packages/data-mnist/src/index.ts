@@ -9,11 +9,14 @@ export { FILES, MNIST_SHA256, type MnistSource, sha256 } from './sources';
 export {
   loadMnist,
   loadFashionMnist,
+  findFashionMnistDir,
+  FASHION_MNIST_DIRS,
   readMnistArrays,
   toTensors,
   FASHION_CLASSES,
   MNIST_CLASSES,
   type LoadOptions,
+  type FashionMnistOptions,
   type MnistArrays,
   type MnistSplit,
 } from './mnist';

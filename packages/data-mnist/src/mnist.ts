@@ -1,4 +1,4 @@
-import { DataFormatError, type Tensor, tensor } from '@tsdl/tensor';
+import { ArgumentError, DataFormatError, type Tensor, tensor } from '@tsdl/tensor';
 import { type IdxArray, readIdx } from './idx';
 import { FILES, type FileKey, type MnistSource, packageDir, readFromDir, readFromUrl } from './sources';
 
@@ -98,12 +98,70 @@ export async function loadMnist(options: LoadOptions & { normalize?: boolean } =
   return { train: toTensors(train, options.normalize ?? true), test: toTensors(test, options.normalize ?? true) };
 }
 
+/** Where Debian's dataset-fashion-mnist package installs the four files (gzipped): loadFashionMnist's default. */
+export const FASHION_MNIST_DIRS: readonly string[] = ['/usr/share/datasets/fashion-mnist'];
+
+export interface FashionMnistOptions {
+  /** The directory holding the four IDX files (raw or .gz); default: Debian's, FASHION_MNIST_DIRS. */
+  dir?: string;
+  normalize?: boolean;
+  /** Keep only the first N samples of each split. */
+  limit?: { train?: number; test?: number };
+}
+
+const FASHION_OPTIONS = ['dir', 'normalize', 'limit'];
+
+/** How to get Fashion-MNIST, for the error when it is not found. */
+const HOW_TO_GET =
+  "install Debian's package (`apt-get install dataset-fashion-mnist`, which puts the files in /usr/share/datasets/fashion-mnist), " +
+  'or download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz ' +
+  'from https://github.com/zalandoresearch/fashion-mnist (data/fashion) into a directory and pass { dir }';
+
 /**
- * Loads Fashion-MNIST (the same IDX layout, usually gzipped) from a directory,
- * e.g. Debian's dataset-fashion-mnist or the files from Zalando's repository.
+ * The first of `dirs` that holds all four Fashion-MNIST files (raw or .gz). None does: a
+ * DataFormatError naming the directories looked in (and the files missing from one that
+ * holds some) and saying how to get the files.
  */
-export async function loadFashionMnist(options: { dir: string; normalize?: boolean; limit?: { train?: number; test?: number } }): Promise<{ train: MnistSplit; test: MnistSplit }> {
-  return loadMnist({ source: { dir: options.dir }, normalize: options.normalize, limit: options.limit });
+export async function findFashionMnistDir(dirs: readonly string[] = FASHION_MNIST_DIRS): Promise<string> {
+  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const has = async (dir: string, name: string): Promise<boolean> => {
+    for (const f of [name, `${name}.gz`]) {
+      try {
+        if ((await fs.stat(path.join(dir, f))).isFile()) return true;
+      } catch {
+        // absent or unreadable: try the other spelling
+      }
+    }
+    return false;
+  };
+  let partial = '';
+  for (const dir of dirs) {
+    const names = Object.values(FILES);
+    const present = await Promise.all(names.map((n) => has(dir, n)));
+    if (present.every(Boolean)) return dir;
+    if (present.some(Boolean) && partial === '') partial = `; ${dir} lacks ${names.filter((_, i) => !present[i]).join(', ')}`;
+  }
+  throw new DataFormatError(`loadFashionMnist: Fashion-MNIST was not found in ${dirs.join(', ')}${partial}. To get it, ${HOW_TO_GET}`);
+}
+
+/**
+ * Loads Fashion-MNIST (the same IDX layout as MNIST, usually gzipped) from `dir`, or
+ * with no dir from where Debian's dataset-fashion-mnist package installs it
+ * (/usr/share/datasets/fashion-mnist); when the files are in neither, the error says
+ * how to get them. Zalando's files from their repository work too.
+ */
+export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ArgumentError(`loadFashionMnist: options must be an object ({ dir, normalize, limit }), got ${JSON.stringify(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!FASHION_OPTIONS.includes(k)) throw new ArgumentError(`loadFashionMnist: unknown option '${k}' (known: ${FASHION_OPTIONS.join(', ')})`);
+  }
+  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
+    throw new ArgumentError(`loadFashionMnist: dir must be a non-empty string, got ${JSON.stringify(options.dir)}`);
+  }
+  const dir = options.dir ?? (await findFashionMnistDir());
+  return loadMnist({ source: { dir }, normalize: options.normalize, limit: options.limit });
 }
 
 /** Fashion-MNIST's class names, by label. */
