@@ -108,16 +108,7 @@ const conv: OpSpec = {
       const g = geometry(node, x.shape[1], x.shape[2], spatial, kernel);
       // OIHW → HWIO.
       const hwio = spatial === 1 ? T.transpose(T.unsqueeze(w, 2), [2, 3, 1, 0]) : T.transpose(w, [2, 3, 1, 0]);
-      const options = { strides: g.strides, dilations: g.dilations, padding: g.pads };
-      let y: Tensor;
-      if (groups === 1) {
-        y = T.conv2d(x, hwio, options);
-      } else {
-        // Each group convolves its share of the channels with its share of the filters.
-        const xs = T.split(x, groups, 3);
-        const ws = T.split(hwio, groups, 3);
-        y = T.concat(xs.map((xg, i) => T.conv2d(xg, ws[i], options)), 3);
-      }
+      let y = T.conv2d(x, hwio, { strides: g.strides, dilations: g.dilations, padding: g.pads, groups });
       if (b) y = T.add(y, b);
       return fromNhwc(y, spatial);
     });
