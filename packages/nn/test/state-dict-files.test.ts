@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, DataFormatError, DisposedError, memory } from '@tsdl/tensor';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { decodeSafetensors } from '../src/index';
+import { Linear, ReLU, Sequential, decodeSafetensors, loadSafetensorsInto, stateDictToSafetensors } from '../src/index';
 import { loadSafetensors, loadTorchCheckpoint, saveSafetensors } from '../src/node/index';
 import { CHECKPOINTS, buildModel, fixtures, runModel } from './checkpoint-models';
 import { expectClose, useCpu } from './helpers';
@@ -105,6 +105,23 @@ describe('@tsdl/nn/node: state dicts by path', () => {
     await expectReject(saveSafetensors(model, join(dir, 'x.safetensors'), { meta: {} } as never), ArgumentError, /saveSafetensors: unknown option 'meta'/);
     await expectReject(saveSafetensors(model, join(dir, 'x.safetensors'), { metadata: { n: 3 } } as never), ArgumentError, /metadata 'n' must be a string/);
     model.dispose();
+  });
+});
+
+describe('README: Saving and loading weights', () => {
+  it('the example runs as written (paths under a temporary directory)', async () => {
+    const model = new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 3));
+    const path = join(dir, 'mlp.safetensors');
+    await saveSafetensors(model, path);
+    expect(await loadSafetensors(model, path)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    await loadTorchCheckpoint(model, join(CHECKPOINTS, 'mlp.pt'));
+    await loadTorchCheckpoint(model, join(CHECKPOINTS, 'mlp_nested.pt'), { key: 'model' });
+    const bytes = await stateDictToSafetensors(model);
+    const fresh = new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 3)).eval();
+    loadSafetensorsInto(fresh, bytes);
+    expectClose(runModel(fresh, 'mlp').data, fixtures.models.mlp.output.data, 1e-5, 1e-5);
+    model.dispose();
+    fresh.dispose();
   });
 });
 
