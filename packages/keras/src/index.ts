@@ -27,6 +27,11 @@ export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs, t
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './layers/multi-head-attention';
 export { PositionalEmbedding, type PositionalEmbeddingArgs } from './layers/positional-embedding';
 export { TokenAndPositionEmbedding, type TokenAndPositionEmbeddingArgs } from './layers/token-and-position-embedding';
+export { Permute, RepeatVector, UpSampling1D, type PermuteArgs, type RepeatVectorArgs, type UpSampling1DArgs } from './layers/reshaping';
+export { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './layers/zero-padding';
+export { Cropping1D, Cropping2D, type Cropping1DArgs, type Cropping2DArgs } from './layers/cropping';
+export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DArgs } from './layers/global-pooling2d';
+export { type DataFormat } from './layers/layer-config';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

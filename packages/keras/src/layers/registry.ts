@@ -21,6 +21,10 @@ import { TimeDistributed } from './time-distributed';
 import { MultiHeadAttention } from './multi-head-attention';
 import { PositionalEmbedding } from './positional-embedding';
 import { TokenAndPositionEmbedding } from './token-and-position-embedding';
+import { Permute, RepeatVector, UpSampling1D } from './reshaping';
+import { ZeroPadding1D, ZeroPadding2D } from './zero-padding';
+import { Cropping1D, Cropping2D } from './cropping';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling2d';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -56,6 +60,15 @@ const LAYERS = new Map<string, LayerClass>([
   // KerasHub's name for it.
   ['PositionEmbedding', PositionalEmbedding],
   ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
+  ['Permute', Permute],
+  ['RepeatVector', RepeatVector],
+  ['UpSampling1D', UpSampling1D],
+  ['ZeroPadding1D', ZeroPadding1D],
+  ['ZeroPadding2D', ZeroPadding2D],
+  ['Cropping1D', Cropping1D],
+  ['Cropping2D', Cropping2D],
+  ['GlobalAveragePooling2D', GlobalAveragePooling2D],
+  ['GlobalMaxPooling2D', GlobalMaxPooling2D],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
