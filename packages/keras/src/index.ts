@@ -32,6 +32,8 @@ export { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2
 export { Cropping1D, Cropping2D, type Cropping1DArgs, type Cropping2DArgs } from './layers/cropping';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DArgs } from './layers/global-pooling2d';
 export { type DataFormat } from './layers/layer-config';
+export { ReLU, LeakyReLU, ELU, Softmax, ThresholdedReLU, type ReLUArgs, type LeakyReLUArgs, type ELUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './layers/activation-layers';
+export { PReLU, type PReLUArgs } from './layers/prelu';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

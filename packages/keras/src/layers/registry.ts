@@ -25,6 +25,8 @@ import { Permute, RepeatVector, UpSampling1D } from './reshaping';
 import { ZeroPadding1D, ZeroPadding2D } from './zero-padding';
 import { Cropping1D, Cropping2D } from './cropping';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling2d';
+import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU } from './activation-layers';
+import { PReLU } from './prelu';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -69,6 +71,12 @@ const LAYERS = new Map<string, LayerClass>([
   ['Cropping2D', Cropping2D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D],
   ['GlobalMaxPooling2D', GlobalMaxPooling2D],
+  ['ReLU', ReLU],
+  ['LeakyReLU', LeakyReLU],
+  ['PReLU', PReLU],
+  ['ELU', ELU],
+  ['Softmax', Softmax],
+  ['ThresholdedReLU', ThresholdedReLU],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
