@@ -34,6 +34,8 @@ export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DArgs } 
 export { type DataFormat } from './layers/layer-config';
 export { ReLU, LeakyReLU, ELU, Softmax, ThresholdedReLU, type ReLUArgs, type LeakyReLUArgs, type ELUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './layers/activation-layers';
 export { PReLU, type PReLUArgs } from './layers/prelu';
+export { GaussianNoise, GaussianDropout, AlphaDropout, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs } from './layers/noise';
+export { SpatialDropout1D, SpatialDropout2D, type SpatialDropout1DArgs, type SpatialDropout2DArgs } from './layers/spatial-dropout';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

@@ -27,6 +27,8 @@ import { Cropping1D, Cropping2D } from './cropping';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling2d';
 import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU } from './activation-layers';
 import { PReLU } from './prelu';
+import { AlphaDropout, GaussianDropout, GaussianNoise } from './noise';
+import { SpatialDropout1D, SpatialDropout2D } from './spatial-dropout';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -77,6 +79,11 @@ const LAYERS = new Map<string, LayerClass>([
   ['ELU', ELU],
   ['Softmax', Softmax],
   ['ThresholdedReLU', ThresholdedReLU],
+  ['GaussianNoise', GaussianNoise],
+  ['GaussianDropout', GaussianDropout],
+  ['AlphaDropout', AlphaDropout],
+  ['SpatialDropout1D', SpatialDropout1D],
+  ['SpatialDropout2D', SpatialDropout2D],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
