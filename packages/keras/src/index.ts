@@ -36,6 +36,10 @@ export { ReLU, LeakyReLU, ELU, Softmax, ThresholdedReLU, type ReLUArgs, type Lea
 export { PReLU, type PReLUArgs } from './layers/prelu';
 export { GaussianNoise, GaussianDropout, AlphaDropout, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs } from './layers/noise';
 export { SpatialDropout1D, SpatialDropout2D, type SpatialDropout1DArgs, type SpatialDropout2DArgs } from './layers/spatial-dropout';
+export { Rescaling, type RescalingArgs } from './layers/preprocessing/rescaling';
+export { Normalization, type NormalizationArgs, type AdaptData } from './layers/preprocessing/normalization';
+export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
+export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

@@ -29,6 +29,10 @@ import { ELU, LeakyReLU, ReLU, Softmax, ThresholdedReLU } from './activation-lay
 import { PReLU } from './prelu';
 import { AlphaDropout, GaussianDropout, GaussianNoise } from './noise';
 import { SpatialDropout1D, SpatialDropout2D } from './spatial-dropout';
+import { Rescaling } from './preprocessing/rescaling';
+import { Normalization } from './preprocessing/normalization';
+import { CategoryEncoding } from './preprocessing/category-encoding';
+import { CenterCrop } from './preprocessing/center-crop';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -84,6 +88,10 @@ const LAYERS = new Map<string, LayerClass>([
   ['AlphaDropout', AlphaDropout],
   ['SpatialDropout1D', SpatialDropout1D],
   ['SpatialDropout2D', SpatialDropout2D],
+  ['Rescaling', Rescaling],
+  ['Normalization', Normalization],
+  ['CategoryEncoding', CategoryEncoding],
+  ['CenterCrop', CenterCrop],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
