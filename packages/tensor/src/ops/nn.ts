@@ -7,11 +7,12 @@ import { broadcastShapes, normalizeAxis, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { rand, type RandomOptions } from './creation';
 import { cast, mul } from './elementwise';
-import { type DataFormat, type Padding2d, axisGeometry, check4d, groupsArg, pair } from './conv-geometry';
+import { type DataFormat, type Padding2d, axisGeometry, check4d, explicitAxisPads, groupsArg, pair } from './conv-geometry';
 import { groupedConv2d } from './conv-grouped';
 import { runConv2d } from './conv-kernel';
 import { checkSize, numberArg, runElementwise, tensorArg } from './internal';
-import { checkOptions } from './options';
+import { boolOption, checkOptions } from './options';
+import { type PoolAxis, averageFactor, divisorArg, tapPool, windowDivisors } from './pool-options';
 import { reshape, transpose } from './shape';
 
 /** Softmax along an axis (the last by default), numerically stable. */
@@ -109,11 +110,39 @@ export interface Pool2dOptions {
   strides?: number | readonly [number, number];
   padding?: Padding2d;
   dataFormat?: DataFormat;
+  /**
+   * Spacing between a window's cells (default 1; PyTorch's `dilation`,
+   * TensorFlow's `dilation_rate`). Dilated windows run as a composition over
+   * the window's kH·kW cells (pool-options.ts), not as one kernel.
+   */
+  dilations?: number | readonly [number, number];
+  /**
+   * Count windows rounding up (PyTorch's `ceil_mode`; default false): a last,
+   * partial window is kept where it starts inside the input or its leading
+   * padding. Needs 'valid' or explicit padding ('same' already rounds up).
+   */
+  ceilMode?: boolean;
 }
 
-function pool(kind: 'max' | 'avg', x: Tensor, options: Pool2dOptions): Tensor {
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /**
+   * Count padding cells in the divisor (PyTorch's `count_include_pad`, whose
+   * default is true). Default false, as TensorFlow and Keras: a window's
+   * divisor is its cells inside the input, for 'same' and explicit padding
+   * alike. A ceil-mode window's overhang past the padding never counts.
+   */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this positive integer instead (PyTorch's `divisor_override`). */
+  divisorOverride?: number;
+}
+
+const POOL_OPTIONS = ['kernelSize', 'strides', 'padding', 'dataFormat', 'dilations', 'ceilMode'];
+const AVG_POOL_OPTIONS = [...POOL_OPTIONS, 'countIncludePad', 'divisorOverride'];
+
+function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor {
   const op = kind === 'max' ? 'maxPool2d' : 'avgPool2d';
   if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options must be an object with kernelSize, got ${String(options)}`);
+  checkOptions(op, options, kind === 'max' ? POOL_OPTIONS : AVG_POOL_OPTIONS);
   const fmt = options.dataFormat ?? 'NHWC';
   check4d(op, x, 'input');
   if (fmt === 'NCHW') {
@@ -123,14 +152,44 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: Pool2dOptions): Tensor {
   const [batch, inH, inW, channels] = x.shape;
   const [kH, kW] = pair(op, 'kernelSize', options.kernelSize, 1);
   const [strideH, strideW] = pair(op, 'strides', options.strides ?? options.kernelSize, 1);
+  const [dilationH, dilationW] = pair(op, 'dilations', options.dilations, 1);
+  const ceilMode = boolOption(op, 'ceilMode', options.ceilMode, false);
+  const countIncludePad = boolOption(op, 'countIncludePad', options.countIncludePad, false);
+  const divisorOverride = divisorArg(op, options.divisorOverride);
   const padding = options.padding ?? 'valid';
-  const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, 1, true);
-  const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, 1, true);
-  const params: Pool2dParams = { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft };
+  if (ceilMode && padding === 'same') {
+    throw new ArgumentError(`${op}: ceilMode needs 'valid' or explicit padding; 'same' already gives ceil(input / stride) windows`);
+  }
+  const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, dilationH, true, ceilMode);
+  const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, dilationW, true, ceilMode);
   checkSize(op, x.backend, [batch, outH, outW, channels], 'float32');
-  return dispatch(op, [x], { params }, (backend) =>
-    wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32'),
-  );
+  const dilated = (kH > 1 && dilationH > 1) || (kW > 1 && dilationW > 1);
+  const custom = kind === 'avg' && (countIncludePad || divisorOverride !== undefined);
+  if (dilated || custom) {
+    const axis = (a: 0 | 1, size: number, out: number, k: number, stride: number, dilation: number, before: number): PoolAxis => {
+      const after = padding === 'same' ? Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0) - before : explicitAxisPads(op, padding, a)[1];
+      return { size, out, k, stride, dilation, before, after };
+    };
+    const h = axis(0, inH, outH, kH, strideH, dilationH, padTop);
+    const w = axis(1, inW, outW, kW, strideW, dilationW, padLeft);
+    const divisors = windowDivisors(h, w, countIncludePad, divisorOverride);
+    if (dilated) {
+      const g = { outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+      return tapPool(kind, x, g, divisors);
+    }
+    return tidy(() => {
+      const y = poolKernel(op, x, { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft });
+      const factor = averageFactor(h, w, divisors, x);
+      return factor ? mul(y, factor) : y;
+    });
+  }
+  return poolKernel(op, x, { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft });
+}
+
+/** The recorded pool primitive: one backend kernel (padding never wins a max nor counts in an average). */
+function poolKernel(op: string, x: Tensor, params: Pool2dParams): Tensor {
+  const { batch, outH, outW, channels } = params;
+  return dispatch(op, [x], { params }, (backend) => wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32'));
 }
 
 /** Max pooling over windows; padded cells never win. */
@@ -138,8 +197,11 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   return pool('max', x, options);
 }
 
-/** Average pooling; padded cells are not counted in the divisor. */
-export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+/**
+ * Average pooling. By default padded cells are not counted in the divisor
+ * (TensorFlow, Keras); `countIncludePad` and `divisorOverride` give PyTorch's.
+ */
+export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   return pool('avg', x, options);
 }
 

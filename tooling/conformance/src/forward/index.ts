@@ -9,6 +9,7 @@ import { registerMovement } from './movement';
 import { registerNetwork } from './network';
 import { registerConvVariants } from './conv-variants';
 import { registerResize } from './resize';
+import { registerPoolOptions } from './pool-options';
 import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
@@ -40,6 +41,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerNetwork();
     registerConvVariants();
     registerResize();
+    registerPoolOptions();
     registerSoftmaxCrossEntropy(ctx.sync);
     registerCumulative();
     registerFlip();

@@ -7,6 +7,7 @@ import { attentionCompositeCases } from './cases-attention';
 import { compositeCases } from './cases-composite';
 import { convTransposeCases, convVariantCompositeCases } from './cases-conv-variants';
 import { resizeCompositeCases } from './cases-resize';
+import { poolOptionCompositeCases } from './cases-pool-options';
 import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
 import { nnCases } from './cases-nn';
@@ -96,7 +97,7 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases, ...resizeCompositeCases })) {
+      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases, ...resizeCompositeCases, ...poolOptionCompositeCases })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });
