@@ -40,6 +40,7 @@ export { Rescaling, type RescalingArgs } from './layers/preprocessing/rescaling'
 export { Normalization, type NormalizationArgs, type AdaptData } from './layers/preprocessing/normalization';
 export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
 export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
+export { Lambda, type LambdaArgs, type LambdaFunction } from './layers/lambda';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

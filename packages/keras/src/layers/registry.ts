@@ -33,6 +33,7 @@ import { Rescaling } from './preprocessing/rescaling';
 import { Normalization } from './preprocessing/normalization';
 import { CategoryEncoding } from './preprocessing/category-encoding';
 import { CenterCrop } from './preprocessing/center-crop';
+import { Lambda } from './lambda';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -92,6 +93,8 @@ const LAYERS = new Map<string, LayerClass>([
   ['Normalization', Normalization],
   ['CategoryEncoding', CategoryEncoding],
   ['CenterCrop', CenterCrop],
+  // Its fromConfig refuses: a saved Lambda cannot hold its function.
+  ['Lambda', Lambda],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
