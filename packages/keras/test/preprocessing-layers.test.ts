@@ -199,9 +199,40 @@ describe('CenterCrop', () => {
     expect(new CenterCrop({ height: 2, width: 5 }).computeOutputShape([null, 9, 9, 3])).toEqual([null, 2, 5, 3]);
   });
 
-  it('an input smaller than the crop, bad sizes and ranks are errors naming the layer', () => {
-    expect(() => new CenterCrop({ height: 4, width: 4, name: 'cc' }).call(arange([1, 3, 5, 1]))).toThrow(/cc \(CenterCrop\): input of shape \[1,3,5,1\] is smaller than the 4×4 crop/);
+  it("resizes an input smaller than the crop as Keras' smart_resize: central window of the aspect ratio, bilinear, half-pixel", () => {
+    // 3 × 5 to 4 × 4: the window is 3 × 3 (columns 1 … 3), resized to 4 × 4.
+    const x = arange([1, 3, 5, 2], 0.5, -1);
+    const y = new CenterCrop({ height: 4, width: 4 }).call(x);
+    expect(y.shape).toEqual([1, 4, 4, 2]);
+    const v = flat(x);
+    const at = (i: number, j: number, c: number) => v[(i * 5 + j + 1) * 2 + c];
+    // TensorFlow's half-pixel bilinear rule from a 3-pixel axis to 4, in float64.
+    const taps = (o: number): [number, number, number] => {
+      const src = ((o + 0.5) * 3) / 4 - 0.5;
+      const f = Math.floor(src);
+      return [Math.max(f, 0), Math.min(Math.ceil(src), 2), src - f];
+    };
+    const ref: number[] = [];
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++)
+        for (let c = 0; c < 2; c++) {
+          const [t, b, dy] = taps(i);
+          const [l, r, dx] = taps(j);
+          const top = at(t, l, c) + (at(t, r, c) - at(t, l, c)) * dx;
+          const bottom = at(b, l, c) + (at(b, r, c) - at(b, l, c)) * dx;
+          ref.push(top + (bottom - top) * dy);
+        }
+    expectValues(y, ref);
+    // channels_first gives the same pixels.
+    const yf = new CenterCrop({ height: 4, width: 4, dataFormat: 'channels_first' }).call(x.transpose([0, 3, 1, 2]));
+    expectValues(yf.transpose([0, 2, 3, 1]), ref);
+  });
+
+  it('bad sizes and ranks are errors naming the layer', () => {
     expect(() => new CenterCrop({ height: 0, width: 4 })).toThrow(/height must be a positive integer/);
-    expect(() => new CenterCrop({ height: 2, width: 2 }).call(arange([4, 4]))).toThrow(/expects images \[batch, height, width, channels\] or \[height, width, channels\], got shape \(None, 4\)/);
+    expect(() => new CenterCrop({ height: 2, width: 2, name: 'cc' }).call(arange([4, 4]))).toThrow(
+      /cc \(CenterCrop\): expects images \[batch, height, width, channels\] or \[height, width, channels\], got shape \(None, 4\)/,
+    );
+    expect(() => new CenterCrop({ height: 2, width: 2, depth: 1 } as never)).toThrow(/CenterCrop: unknown option 'depth'/);
   });
 });
