@@ -11,7 +11,7 @@ export interface Fixture {
   outputs: Record<string, { shape: number[]; data: number[] }>;
 }
 
-export const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru', 'transformer_dynamic', 'transformer_static'] as const;
+export const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru', 'transformer_dynamic', 'transformer_static', 'ops_opset11', 'ops_opset16', 'rnn_variants', 'packed_rnn'] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
