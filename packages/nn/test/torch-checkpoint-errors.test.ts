@@ -69,7 +69,8 @@ describe('hostile pickles are refused without running anything', () => {
     const memo = Uint8Array.from([...op.proto(), 0x68, 7, ...op.stop()]);
     expectError(() => decodeTorchCheckpoint(torchZip(memo)), DataFormatError, /reads memo 7, which was never stored/);
     const mark = Uint8Array.from([...op.proto(), ...op.mark(), ...op.stop()]);
-    expectError(() => decodeTorchCheckpoint(torchZip(mark)), DataFormatError, /STOP with 1 values/);
+    expectError(() => decodeTorchCheckpoint(torchZip(mark)), DataFormatError, /STOP inside a MARK that was never closed/);
+    expectError(() => decodeTorchCheckpoint(new ArrayBuffer(8) as never), ArgumentError, /decodeTorchCheckpoint: expected the file's bytes as a Uint8Array, got object/);
   });
 });
 
@@ -196,6 +197,7 @@ describe('loading into modules', () => {
     expectError(() => loadTorchCheckpointInto(model, fixtureBytes('mlp.pt'), { strcit: true } as never), ArgumentError, /unknown option 'strcit'/);
     expectError(() => loadSafetensorsInto(model, fixtureBytes('mlp.safetensors'), { strict: 'no' } as never), ArgumentError, /strict must be true or false/);
     expectError(() => loadSafetensorsInto({} as never, fixtureBytes('mlp.safetensors')), ArgumentError, /the first argument must be a Module/);
+    expectError(() => loadSafetensorsInto(model, [1, 2] as never), ArgumentError, /loadSafetensorsInto: expected the file's bytes as a Uint8Array, got object/);
     model.dispose();
   });
 

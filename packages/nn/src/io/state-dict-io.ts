@@ -121,6 +121,10 @@ export function strictOption(op: string, strict: unknown): boolean {
   return strict;
 }
 
+function checkBytes(op: string, bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`${op}: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+}
+
 export function checkModule(op: string, module: unknown): asserts module is Module {
   if (!(module instanceof Module)) throw new ArgumentError(`${op}: the first argument must be a Module`);
 }
@@ -129,6 +133,7 @@ export function checkModule(op: string, module: unknown): asserts module is Modu
 export function loadSafetensorsInto(module: Module, bytes: Uint8Array, options: LoadFileOptions = {}): LoadStateDictResult {
   const op = 'loadSafetensorsInto';
   checkModule(op, module);
+  checkBytes(op, bytes);
   checkOptionNames(op, options, ['strict', 'source']);
   const source = options.source ?? 'safetensors';
   const strict = strictOption(op, options.strict);
@@ -137,6 +142,7 @@ export function loadSafetensorsInto(module: Module, bytes: Uint8Array, options: 
 
 /** safetensors bytes → a new state dict of tensors, which the caller owns (dispose them). */
 export function safetensorsToStateDict(bytes: Uint8Array, options: { source?: string } = {}): Record<string, Tensor> {
+  checkBytes('safetensorsToStateDict', bytes);
   checkOptionNames('safetensorsToStateDict', options, ['source']);
   return storedToTensors(decodeSafetensors(bytes, options.source ?? 'safetensors').tensors);
 }
@@ -150,6 +156,7 @@ export function torchCheckpointToStateDict(bytes: Uint8Array, options: DecodeTor
 export function loadTorchCheckpointInto(module: Module, bytes: Uint8Array, options: LoadTorchOptions = {}): LoadStateDictResult {
   const op = 'loadTorchCheckpointInto';
   checkModule(op, module);
+  checkBytes(op, bytes);
   checkOptionNames(op, options, ['strict', 'source', 'key']);
   const strict = strictOption(op, options.strict);
   const source = options.source ?? 'torch checkpoint';

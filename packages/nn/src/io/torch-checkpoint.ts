@@ -1,4 +1,4 @@
-import { DataFormatError } from '@tsdl/tensor';
+import { ArgumentError, DataFormatError } from '@tsdl/tensor';
 import { checkOptionNames } from '../layers/recurrent/options';
 import { BYTES, STORED_AS, type StTensor, decodeValues } from './safetensors';
 import { isLegacyCheckpoint, readLegacyCheckpoint } from './torch-legacy';
@@ -139,7 +139,7 @@ function materialize(name: string, t: TensorRef, count: number, storage: Uint8Ar
 export function decodeTorchCheckpoint(bytes: Uint8Array, options: DecodeTorchOptions = {}): TorchCheckpoint {
   checkOptionNames('decodeTorchCheckpoint', options, OPTION_NAMES);
   const source = options.source ?? 'torch checkpoint';
-  if (!(bytes instanceof Uint8Array)) throw new DataFormatError(`${source}: expected the file's bytes as a Uint8Array`);
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`decodeTorchCheckpoint: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const declared = new Map<string, StorageRef>();
   const load = storageLoader(source, declared);
   let root: PyValue;

@@ -214,7 +214,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
         need(8);
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1 || marks.length !== 0) fail(`STOP with ${stack.length} values on the stack instead of one`);
+        if (marks.length !== 0) fail('STOP inside a MARK that was never closed');
+        if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack instead of one`);
         return { value: stack[0] as PyValue, end: pos };
       case 0x28: // MARK
         marks.push(stack.length);
