@@ -10,6 +10,11 @@ export { MaxPooling2D, AveragePooling2D, type Pooling2DArgs } from './layers/poo
 export { BatchNormalization, type BatchNormalizationArgs } from './layers/normalization';
 export { Embedding, type EmbeddingArgs } from './layers/embedding';
 export { Conv1D, type Conv1DArgs, type Padding1D } from './layers/conv1d';
+export { Conv2DTranspose, Conv1DTranspose, type Conv2DTransposeArgs, type Conv1DTransposeArgs } from './layers/conv-transpose';
+export { DepthwiseConv2D, type DepthwiseConv2DArgs } from './layers/depthwise-conv';
+export { SeparableConv2D, SeparableConv1D, type SeparableConv2DArgs, type SeparableConv1DArgs } from './layers/separable-conv';
+export { UpSampling2D, type UpSampling2DArgs, type UpSamplingInterpolation } from './layers/up-sampling2d';
+export { Resizing, type ResizingArgs, type ResizingInterpolation } from './layers/resizing';
 export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './layers/pooling1d';
 export { LayerNormalization, type LayerNormalizationArgs } from './layers/layer-normalization';
 export { TextVectorization, type TextVectorizationArgs, type TextOutputMode } from './layers/text-vectorization';

@@ -97,8 +97,8 @@ describe('Conv1D', () => {
   });
 
   it('checks its options: unknown names, bad values, Keras defaults and snake_case', () => {
-    expect(() => new Conv1D({ filters: 2, kernelSize: 3, groups: 2 } as never)).toThrow(ArgumentError);
-    expect(() => new Conv1D({ filters: 2, kernelSize: 3, groups: 2 } as never)).toThrow(/Conv1D: unknown option 'groups'/);
+    expect(() => new Conv1D({ filters: 2, kernelSize: 3, group: 2 } as never)).toThrow(ArgumentError);
+    expect(() => new Conv1D({ filters: 2, kernelSize: 3, group: 2 } as never)).toThrow(/Conv1D: unknown option 'group'/);
     expect(() => new Conv1D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'valid', 'same' or 'causal', got 'full'/);
     expect(() => new Conv1D({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer, got 0/);
     expect(() => new Conv1D({ filters: 2, kernelSize: [3, 3] as never })).toThrow(/kernelSize must be a positive integer \(or a list of one\)/);

@@ -51,6 +51,8 @@ export interface Conv2DArgs extends LayerArgs {
   strides?: IntPair;
   padding?: 'valid' | 'same';
   dilationRate?: IntPair;
+  /** Channel groups (Keras 3): input channels and filters split into `groups` independent convolutions; 1 (default) is a plain convolution. */
+  groups?: number;
   activation?: string;
   useBias?: boolean;
   kernelInitializer?: string;
@@ -65,6 +67,7 @@ const CONV2D_OPTIONS = [
   'strides',
   'padding',
   'dilationRate',
+  'groups',
   'activation',
   'useBias',
   'kernelInitializer',
@@ -72,13 +75,31 @@ const CONV2D_OPTIONS = [
   'seed',
 ];
 
-/** 2-D convolution over channels-last images [batch, height, width, channels]; kernel [kH, kW, in, filters]. */
+/**
+ * The `groups` option of Keras 3's convolutions: a positive integer (default 1) that
+ * divides `filters` (checked at construction, as Keras; the input channels are checked at build).
+ */
+export function groupsOf(layer: string, v: unknown, filters: number): number {
+  const g = v === undefined || v === null ? 1 : positiveInt(layer, 'groups', v);
+  if (filters % g !== 0) throw new ArgumentError(`${layer}: filters (${filters}) must be divisible by groups (${g})`);
+  return g;
+}
+
+/** The input channels must split evenly into the groups: a ShapeError naming the layer and the input shape. */
+export function checkGroupChannels(label: string, inputShape: Shape, channels: number, groups: number): void {
+  if (channels % groups !== 0) {
+    throw new ShapeError(`${label}: the input's ${channels} channels (input shape ${fmtKerasShape(inputShape)}) must be divisible by groups (${groups})`);
+  }
+}
+
+/** 2-D convolution over channels-last images [batch, height, width, channels]; kernel [kH, kW, in / groups, filters]. */
 export class Conv2D extends Layer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
   readonly dilationRate: [number, number];
+  readonly groups: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
   private readonly kernelInit: string;
@@ -98,6 +119,7 @@ export class Conv2D extends Layer {
     this.kernelSize = pairOf(who, 'kernelSize', args.kernelSize, 1);
     this.strides = pairOf(who, 'strides', args.strides, 1);
     this.dilationRate = pairOf(who, 'dilationRate', args.dilationRate, 1);
+    this.groups = groupsOf(who, args.groups, this.filters);
     this.padding = padding(who, args.padding);
     this.activation = activationName(args.activation, who);
     this.useBias = optionalBool(who, 'useBias', args.useBias, true);
@@ -119,7 +141,8 @@ export class Conv2D extends Layer {
     this.computeOutputShape(inputShape);
     const inC = inputShape[3];
     if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC, this.filters], this.kernelInit, { seed: this.seed });
+    checkGroupChannels(this.label, inputShape, inC, this.groups);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
@@ -133,7 +156,8 @@ export class Conv2D extends Layer {
   /** The convolution plus bias, before the activation. */
   preActivation(x: Tensor): Tensor {
     return tidy(() => {
-      const y = conv2d(x, this.kernel, { strides: this.strides, padding: this.padding, dilations: this.dilationRate });
+      // groups only when grouped: a plain convolution keeps conv2d's ungrouped call.
+      const y = conv2d(x, this.kernel, { strides: this.strides, padding: this.padding, dilations: this.dilationRate, ...(this.groups > 1 ? { groups: this.groups } : {}) });
       return this.bias ? y.add(this.bias) : y;
     });
   }
@@ -151,6 +175,7 @@ export class Conv2D extends Layer {
       strides: this.strides,
       padding: this.padding,
       dilationRate: this.dilationRate,
+      groups: this.groups,
       activation: this.activation,
       useBias: this.useBias,
       kernelInitializer: this.kernelInit,

@@ -5,6 +5,7 @@ import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from 
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { optionalBool, optionalSeed, positiveInt } from './options';
+import { checkGroupChannels, groupsOf } from './conv';
 
 /** Keras' 1-D paddings: 'causal' pads the start only, so output[t] never reads input[t + 1:]. */
 export type Padding1D = 'valid' | 'same' | 'causal';
@@ -51,6 +52,8 @@ export interface Conv1DArgs extends LayerArgs {
   strides?: number | [number];
   padding?: Padding1D;
   dilationRate?: number | [number];
+  /** Channel groups (Keras 3); 1 (default) is a plain convolution. */
+  groups?: number;
   activation?: string;
   useBias?: boolean;
   kernelInitializer?: string;
@@ -65,6 +68,7 @@ const CONV1D_OPTIONS = [
   'strides',
   'padding',
   'dilationRate',
+  'groups',
   'activation',
   'useBias',
   'kernelInitializer',
@@ -73,7 +77,7 @@ const CONV1D_OPTIONS = [
 ];
 
 /**
- * 1-D convolution over sequences [batch, steps, channels]; kernel [kernelSize, in, filters]
+ * 1-D convolution over sequences [batch, steps, channels]; kernel [kernelSize, in / groups, filters]
  * (Keras' layout). Runs as conv2d over a [batch, 1, steps, channels] view, so it shares
  * that op's kernels and gradients on every backend.
  */
@@ -83,6 +87,7 @@ export class Conv1D extends Layer {
   readonly strides: number;
   readonly padding: Padding1D;
   readonly dilationRate: number;
+  readonly groups: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
   private readonly kernelInit: string;
@@ -102,6 +107,7 @@ export class Conv1D extends Layer {
     this.kernelSize = single(who, 'kernelSize', args.kernelSize, 1);
     this.strides = single(who, 'strides', args.strides, 1);
     this.dilationRate = single(who, 'dilationRate', args.dilationRate, 1);
+    this.groups = groupsOf(who, args.groups, this.filters);
     this.padding = padding1d(who, args.padding, true);
     this.activation = activationName(args.activation, who);
     this.useBias = optionalBool(who, 'useBias', args.useBias, true);
@@ -122,7 +128,8 @@ export class Conv1D extends Layer {
     this.computeOutputShape(inputShape);
     const inC = inputShape[2];
     if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [this.kernelSize, inC, this.filters], this.kernelInit, { seed: this.seed });
+    checkGroupChannels(this.label, inputShape, inC, this.groups);
+    this.kernel = this.addWeight('kernel', [this.kernelSize, inC / this.groups, this.filters], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
@@ -136,8 +143,9 @@ export class Conv1D extends Layer {
   /** The convolution plus bias, before the activation. */
   preActivation(x: Tensor): Tensor {
     // Checked on the real shape before anything is allocated: conv2d would name itself and a 4-D view.
-    if (x.rank !== 3 || x.shape[2] !== this.kernel.shape[1]) {
-      throw new ShapeError(`${this.label}: expected sequences [batch, steps, ${this.kernel.shape[1]}], got shape [${x.shape.join(',')}]`);
+    const inC = this.kernel.shape[1] * this.groups;
+    if (x.rank !== 3 || x.shape[2] !== inC) {
+      throw new ShapeError(`${this.label}: expected sequences [batch, steps, ${inC}], got shape [${x.shape.join(',')}]`);
     }
     this.computeOutputShape([null, x.shape[1], x.shape[2]]);
     const [b, t, c] = x.shape;
@@ -148,6 +156,7 @@ export class Conv1D extends Layer {
         strides: [1, this.strides],
         padding: pad,
         dilations: [1, this.dilationRate],
+        ...(this.groups > 1 ? { groups: this.groups } : {}),
       });
       const out = reshape(y, [b, y.shape[2], this.filters]);
       return this.bias ? out.add(this.bias) : out;
@@ -167,6 +176,7 @@ export class Conv1D extends Layer {
       strides: [this.strides],
       padding: this.padding,
       dilationRate: [this.dilationRate],
+      groups: this.groups,
       activation: this.activation,
       useBias: this.useBias,
       kernelInitializer: this.kernelInit,

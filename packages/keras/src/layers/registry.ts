@@ -34,6 +34,11 @@ import { Normalization } from './preprocessing/normalization';
 import { CategoryEncoding } from './preprocessing/category-encoding';
 import { CenterCrop } from './preprocessing/center-crop';
 import { Lambda } from './lambda';
+import { Conv1DTranspose, Conv2DTranspose } from './conv-transpose';
+import { DepthwiseConv2D } from './depthwise-conv';
+import { SeparableConv1D, SeparableConv2D } from './separable-conv';
+import { UpSampling2D } from './up-sampling2d';
+import { Resizing } from './resizing';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -95,6 +100,13 @@ const LAYERS = new Map<string, LayerClass>([
   ['CenterCrop', CenterCrop],
   // Its fromConfig refuses: a saved Lambda cannot hold its function.
   ['Lambda', Lambda],
+  ['Conv2DTranspose', Conv2DTranspose],
+  ['Conv1DTranspose', Conv1DTranspose],
+  ['DepthwiseConv2D', DepthwiseConv2D],
+  ['SeparableConv2D', SeparableConv2D],
+  ['SeparableConv1D', SeparableConv1D],
+  ['UpSampling2D', UpSampling2D],
+  ['Resizing', Resizing],
 ]);
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
