@@ -98,6 +98,7 @@ describe('Conv2DTranspose', () => {
     const built = new Conv2DTranspose({ filters: 2, kernelSize: 2, name: 'built_up', inputShape: [3, 3, 4] });
     const x = seeded([1, 3, 3, 2], 1);
     const n = memory().numTensors;
+    expect(() => built.call(x)).toThrow(ShapeError);
     expect(() => built.call(x)).toThrow(/built_up \(Conv2DTranspose\): expected images \[batch, height, width, 4\], got shape \[1,3,3,2\]/);
     expect(memory().numTensors).toBe(n);
     expect(() => new Conv2DTranspose({ filters: 2, kernelSize: 2 }).call(seeded([2, 3], 1))).toThrow(/expects images .* of rank 4/);
