@@ -109,6 +109,11 @@ const LAYERS = new Map<string, LayerClass>([
   ['Resizing', Resizing],
 ]);
 
+/** Whether a saved model's layer class can be made (a built-in or a registered layer). */
+export function knownLayerClass(className: string): boolean {
+  return LAYERS.has(className);
+}
+
 /** Registers a custom layer class so saved models that use it can be loaded. */
 export function registerLayer(className: string, ctor: LayerClass): void {
   if (typeof className !== 'string' || className === '') throw new ArgumentError(`registerLayer: className must be a non-empty string, got ${quote(className)}`);
@@ -130,11 +135,6 @@ export function layerFromConfig(entry: { className: string; config: Record<strin
     throw new DataFormatError(
       `loadModel: unknown layer class ${quote(className)} (known: ${[...LAYERS.keys()].join(', ')}; register custom layers with registerLayer)`,
     );
-/** Whether a saved model's layer class can be made (a built-in or a registered layer). */
-export function knownLayerClass(className: string): boolean {
-  return LAYERS.has(className);
-}
-
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new DataFormatError(`loadModel: the config of a ${className} layer must be an object, got ${quote(config)}`);
