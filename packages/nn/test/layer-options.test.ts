@@ -1,6 +1,6 @@
 import { ArgumentError, AxisError, ShapeError, type Tensor, memory, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv1d, Conv2d, ConvTranspose2d, KLDivLoss, Linear, Module, Unflatten, Upsample, init, klDiv } from '../src/index';
+import { AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, KLDivLoss, Linear, MaxPool1d, MaxPool2d, Module, Unflatten, Upsample, init, klDiv } from '../src/index';
 import { detTensor, useCpu } from './helpers';
 
 useCpu();
@@ -288,5 +288,32 @@ describe('ConvTranspose2d', () => {
     expectThrowsClean(() => m.call(small), ShapeError, /ConvTranspose2d: input of shape \[1,2,1,1\] gives an empty output/);
     for (const t of [x, small]) t.dispose();
     m.dispose();
+  });
+});
+
+describe('pooling options', () => {
+  it('rejects bad options, naming the module and the option', () => {
+    expectThrowsClean(() => new MaxPool2d(2, { ceil_mode: true } as never), ArgumentError, /MaxPool2d: unknown option 'ceil_mode' in options \(known: stride, padding, dilation, ceilMode, dataFormat\)/);
+    expectThrowsClean(() => new MaxPool2d(2, { returnIndices: true } as never), ArgumentError, /MaxPool2d: unknown option 'returnIndices'/);
+    expectThrowsClean(() => new AvgPool2d(2, { dilation: 2 } as never), ArgumentError, /AvgPool2d: unknown option 'dilation'/);
+    expectThrowsClean(() => new AvgPool2d(2, { divisorOverride: 0 }), ArgumentError, /AvgPool2d: divisorOverride must be a positive integer, got 0/);
+    expectThrowsClean(() => new AvgPool2d(2, { ceilMode: 1 as never }), ArgumentError, /AvgPool2d: ceilMode must be a boolean/);
+    expectThrowsClean(() => new MaxPool2d(3, { padding: 2 }), ArgumentError, /MaxPool2d: padding 2 must be at most half the kernel size \[3,3\]/);
+    expectThrowsClean(() => new MaxPool2d(2, { dilation: 0 }), ArgumentError, /MaxPool2d: dilation must be an integer or 2 integers >= 1/);
+    expectThrowsClean(() => new MaxPool1d(2, { padding: 2 }), ArgumentError, /MaxPool1d: padding 2 must be at most half the kernel size 2/);
+    expectThrowsClean(() => new AvgPool1d(2, { divisorOverride: 2 } as never), ArgumentError, /AvgPool1d: unknown option 'divisorOverride'/);
+    const x = detTensor([1, 1, 1, 4]);
+    expectThrowsClean(() => new MaxPool1d(2).call(x), ShapeError, /MaxPool1d: expected input \[N, C, L\] or \[C, L\], got shape \[1,1,1,4\]/);
+    x.dispose();
+  });
+
+  it('ceilMode lengthens the output by the window that hangs over the end', () => {
+    const x = tensor([1, 5, 2, 0, 3], [1, 1, 5]);
+    tidy(() => {
+      expect(Array.from(new MaxPool1d(2).call(x).dataSync())).toEqual([5, 2]);
+      expect(Array.from(new MaxPool1d(2, { ceilMode: true }).call(x).dataSync())).toEqual([5, 2, 3]);
+      expect(Array.from(new AvgPool1d(2, { ceilMode: true }).call(x).dataSync())).toEqual([3, 1, 3]);
+    });
+    x.dispose();
   });
 });

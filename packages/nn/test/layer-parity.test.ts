@@ -13,7 +13,7 @@ useCpu();
  * projection of them with respect to the inputs and every parameter, to 1e-5.
  */
 
-for (const file of ['conv-layers', 'upsample', 'misc-layers'] as const) {
+for (const file of ['conv-layers', 'pool-layers', 'upsample', 'misc-layers'] as const) {
   describe(`PyTorch parity: ${file}.json`, () => {
     for (const c of loadCases(file)) {
       it(c.name, () => {
