@@ -119,7 +119,7 @@ describe('OnnxModel', () => {
     expect(() => loadOnnx('model.onnx' as never)).toThrow(/bytes must be a Uint8Array or an ArrayBuffer/);
     // An ArrayBuffer works as well as a Uint8Array.
     const bytes = fixtureBytes('gru');
-    loadOnnx(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)).dispose();
+    loadOnnx(Uint8Array.from(bytes).buffer).dispose();
   });
 
   it('lists what it supports', () => {
