@@ -118,6 +118,57 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
       }),
     input: [10, 3],
   },
+  convZoo: {
+    make: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.zeroPadding2d({ inputShape: [6, 6, 2], padding: 1 }),
+          tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' }),
+          tf.layers.reLU({ maxValue: 0.6 }),
+          tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 }),
+          tf.layers.leakyReLU({ alpha: 0.1 }),
+          tf.layers.cropping2D({ cropping: [[1, 1], [2, 0]] }),
+          tf.layers.separableConv2d({ filters: 4, kernelSize: 2, depthMultiplier: 2 }),
+          tf.layers.prelu({}),
+          tf.layers.upSampling2d({ size: [2, 1] }),
+          tf.layers.elu({}),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3 }),
+          tf.layers.softmax({}),
+        ],
+      }),
+    input: [6, 6, 2],
+  },
+  shapeZoo: {
+    make: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.permute({ inputShape: [5, 3], dims: [2, 1] }),
+          tf.layers.thresholdedReLU({ theta: 0.1 }),
+          tf.layers.gaussianNoise({ stddev: 0.3 }),
+          tf.layers.spatialDropout1d({ rate: 0.3 }),
+          tf.layers.flatten(),
+          tf.layers.repeatVector({ n: 4 }),
+          tf.layers.alphaDropout({ rate: 0.2 }),
+          tf.layers.gaussianDropout({ rate: 0.2 }),
+          tf.layers.globalMaxPooling1d(),
+          tf.layers.dense({ units: 2, activation: 'softsign' }),
+        ],
+      }),
+    input: [5, 3],
+  },
+  preprocessing: {
+    make: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.rescaling({ inputShape: [6, 7, 1], scale: 0.5, offset: -0.25 }),
+          // TF.js' Resizing and CenterCrop compute wrong output shapes (the next layer sees the input's width), so they are tested in tsdl's own tests.
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 2, activation: 'relu6' }),
+        ],
+      }),
+    input: [6, 7, 1],
+  },
 };
 
 function batchInput(spec: { input: number[]; int?: number }, n: number, seed: number): { x: number[]; shape: number[] } {

@@ -25,6 +25,8 @@ export interface FromTfjsContext {
   source: string;
   /** Whether activations follow TF.js / Keras 2 (hard_sigmoid's older slope). */
   legacyActivations: boolean;
+  /** The shape of a weight in the file ('<layer>/<weight>'), to recover options a writer left out. */
+  weightShape?: (name: string) => readonly number[] | undefined;
 }
 
 function unsupported(ctx: FromTfjsContext, where: string, what: string): never {
@@ -76,6 +78,11 @@ export function layerFromTfjs(className: string, raw: unknown, ctx: FromTfjsCont
   if (className === 'InputLayer') {
     out.shape = out.inputShape;
     delete out.inputShape;
+  }
+  // tfjs-layers (4.22) leaves depth_multiplier out of SeparableConv configs; its depthwise kernel's last dimension is it.
+  if ((className === 'SeparableConv2D' || className === 'SeparableConv1D') && out.depthMultiplier === undefined && typeof out.name === 'string') {
+    const shape = ctx.weightShape?.(`${out.name}/depthwise_kernel`);
+    if (shape && shape.length > 0) out.depthMultiplier = shape[shape.length - 1];
   }
   return { className, config: out };
 }

@@ -190,13 +190,14 @@ export function modelFromTfjsFiles(f: TfjsFiles, isKnown: (className: string) =>
   // tensorflowjs_converter nests the Keras model under model_config; TF.js' own save does not.
   const modelConfig: Obj = isObj(topo.model_config) ? topo.model_config : topo;
   const kerasVersion = typeof topo.keras_version === 'string' ? topo.keras_version : '';
-  const ctx: FromTfjsContext = { source: f.source, legacyActivations: !/^3\./.test(kerasVersion) };
+  let weights: Map<string, DecodedWeight> = new Map();
+  const ctx: FromTfjsContext = { source: f.source, legacyActivations: !/^3\./.test(kerasVersion), weightShape: (name) => weights.get(name)?.shape };
   const className = modelConfig.class_name;
   const config = modelConfig.config;
   const entries: unknown[] = Array.isArray(config) ? config : isObj(config) && Array.isArray(config.layers) ? config.layers : [];
   const unknown = unknownClasses(entries, (c) => c === 'InputLayer' || isKnown(c));
   if (unknown.length) fail(f.source, `tsdl has no layer class for ${unknown.join(', ')} (the model cannot be loaded; see @tsdl/keras' README for the supported layers)`);
-  const weights = decodeTfjsWeights(f.weightSpecs, f.weightData, f.source);
+  weights = decodeTfjsWeights(f.weightSpecs, f.weightData, f.source);
   const stored: Record<string, StTensor> = Object.create(null);
   for (const [k, w] of weights) stored[k] = toStored(w);
   const created: Tensor[] = [];
