@@ -1,7 +1,8 @@
 /**
- * @tsdl/optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate
- * schedules and gradient clipping, with PyTorch's semantics. Each parameter
- * update is one fused elementwise kernel, run without recording gradients.
+ * @tsdl/optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, NAdam, RAdam,
+ * Adamax, Adadelta), learning-rate schedules and gradient clipping, with
+ * PyTorch's semantics. Each parameter update is one fused elementwise kernel,
+ * run without recording gradients.
  */
 export { Optimizer } from './optimizer';
 export type {
@@ -20,6 +21,10 @@ export { Adam, AdamBase, type AdamHyper, type AdamOptions } from './optimizers/a
 export { AdamW } from './optimizers/adamw';
 export { RMSprop, type RMSpropHyper, type RMSpropOptions } from './optimizers/rmsprop';
 export { Adagrad, type AdagradHyper, type AdagradOptions } from './optimizers/adagrad';
+export { NAdam, type NAdamHyper, type NAdamOptions } from './optimizers/nadam';
+export { RAdam, type RAdamHyper, type RAdamOptions } from './optimizers/radam';
+export { Adamax, type AdamaxHyper, type AdamaxOptions } from './optimizers/adamax';
+export { Adadelta, type AdadeltaHyper, type AdadeltaOptions } from './optimizers/adadelta';
 export { LRScheduler, type SchedulableOptimizer, type SchedulerStateDict } from './schedules/scheduler';
 export { StepLR } from './schedules/step-lr';
 export { ExponentialLR } from './schedules/exponential-lr';

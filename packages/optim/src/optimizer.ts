@@ -54,6 +54,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   stepCount = 0;
   /** Names of the state tensors this optimizer may hold per parameter. */
   protected abstract readonly stateNames: readonly string[];
+  /** Names of the numbers this optimizer may hold per parameter (NAdam's muProduct). */
+  protected readonly valueNames: readonly string[] = [];
   private readonly state = new Map<Tensor, ParamState>();
   private readonly known = new Set<Tensor>();
   /** State tensors made during the running step (undone if it throws); null outside step(). */
@@ -202,7 +204,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   }
 
   /** The state tensors of one parameter (read-only; undefined before its first update). */
-  getState(param: Tensor): { readonly step: number; readonly tensors: Readonly<Record<string, Tensor>> } | undefined {
+  getState(
+    param: Tensor,
+  ): { readonly step: number; readonly tensors: Readonly<Record<string, Tensor>>; readonly values?: Readonly<Record<string, number>> } | undefined {
     return this.state.get(param);
   }
 
@@ -215,7 +219,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       const tensors: Record<string, Tensor> = {};
       // State tensors are replaced, never written in place, so a view is a snapshot.
       for (const [k, t] of Object.entries(st.tensors)) tensors[k] = detach(t);
-      state[String(index.get(p))] = { step: st.step, tensors };
+      state[String(index.get(p))] = st.values ? { step: st.step, tensors, values: { ...st.values } } : { step: st.step, tensors };
     }
     const groups = this.paramGroups.map((g) => {
       const hyper: Record<string, HyperValue> = {};
@@ -258,7 +262,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
             const p = params[i];
             if (!Number.isInteger(entry.step) || entry.step < 0) argumentError(owner, `parameter ${i} has step ${entry.step}, expected an integer >= 0`);
             const tensors: Record<string, Tensor> = {};
-            loaded.set(p, { step: entry.step, tensors });
+            const values = this.loadValues(owner, i, entry.values);
+            loaded.set(p, values ? { step: entry.step, tensors, values } : { step: entry.step, tensors });
             for (const [name, t] of Object.entries(entry.tensors)) {
               if (!this.stateNames.includes(name)) argumentError(owner, `unknown state '${name}' for parameter ${i} (${this.name} keeps ${this.stateNames.join(', ')})`);
               if (!(t instanceof Tensor)) argumentError(owner, `state '${name}' of parameter ${i} is not a Tensor`);
@@ -279,6 +284,21 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     for (const [p, st] of loaded) this.state.set(p, st);
     hypers.forEach((h, i) => Object.assign(this.paramGroups[i], h));
     this.stepCount = Number.isInteger(sd.stepCount) ? sd.stepCount : 0;
+  }
+
+  /** A state dict entry's numbers, checked; undefined when it has none (the optimizer then derives them). */
+  private loadValues(owner: string, i: number, values: unknown): Record<string, number> | undefined {
+    if (values === undefined) return undefined;
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) argumentError(owner, `values of parameter ${i} must be an object of numbers`);
+    const out: Record<string, number> = {};
+    for (const [name, v] of Object.entries(values)) {
+      if (!this.valueNames.includes(name)) {
+        argumentError(owner, `unknown value '${name}' for parameter ${i} (${this.name} keeps ${this.valueNames.length ? this.valueNames.join(', ') : 'none'})`);
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v)) argumentError(owner, `value '${name}' of parameter ${i} must be a finite number, got ${String(v)}`);
+      out[name] = v;
+    }
+    return out;
   }
 
   /** Frees all state tensors; the optimizer starts afresh (parameters are untouched). */
@@ -327,6 +347,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     const next: Record<string, Tensor> = {};
     b.update.state.forEach((name, k) => (next[name] = outs[k + 1]));
     this.commit(b.param, outs[0], b.state, next);
+    if (b.update.values) b.state.values = { ...b.state.values, ...b.update.values };
   }
 
   private disposeState(): void {

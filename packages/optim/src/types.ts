@@ -15,14 +15,19 @@ export type ParamGroupInput<H extends Hyper> = { params: Iterable<Tensor> } & Pa
 /** What an optimizer accepts: parameters, or parameter groups. */
 export type ParamsInput<H extends Hyper> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
-/** One parameter's optimizer state: its update count and named state tensors (Adam's m and v …). */
+/**
+ * One parameter's optimizer state: its update count, named state tensors
+ * (Adam's m and v …) and named numbers (NAdam's running product of momentum
+ * factors, a scalar PyTorch keeps per parameter).
+ */
 export interface ParamState {
   step: number;
   tensors: Record<string, Tensor>;
+  values?: Record<string, number>;
 }
 
-/** One parameter's entry in a state dict. */
-export type ParamStateDict = { step: number; tensors: { [name: string]: Tensor } };
+/** One parameter's entry in a state dict (`values` only for optimizers that keep numbers per parameter). */
+export type ParamStateDict = { step: number; tensors: { [name: string]: Tensor }; values?: { [name: string]: number } };
 
 /**
  * A snapshot of an optimizer (PyTorch's `optimizer.state_dict()`): hyper-parameters
@@ -54,4 +59,6 @@ export interface FusedUpdate {
   readonly scalars: readonly number[];
   /** The names of the state tensors outputs 1.. replace. */
   readonly state: readonly string[];
+  /** Numbers to store in the parameter's state with the outputs (installed only if the step succeeds). */
+  readonly values?: Readonly<Record<string, number>>;
 }

@@ -1,5 +1,6 @@
 import { E, type Expr } from '@tsdl/tensor';
 import { flushSubnormal } from './flush';
+import { gradientInput, maximizeTag } from './gradient';
 
 /**
  * The fused Adam / AdamW update: one kernel computes the new parameter and
@@ -15,11 +16,12 @@ import { flushSubnormal } from './flush';
  * one slow unit), so it has one of each: √v̂ is scaled by a multiply with
  * the reciprocal bias correction (within an ulp of PyTorch's division), and
  * without weight decay (`decay` false) the L2 term is left out rather than
- * multiplied by zero.
+ * multiplied by zero. `maximize` negates the gradient first.
  */
-export function adamExprs(amsgrad: boolean, decoupled: boolean, decay = true): Expr[] {
+export function adamExprs(amsgrad: boolean, decoupled: boolean, decay = true, maximize = false): Expr[] {
   const p = E.in(0);
-  const g = decoupled || !decay ? E.in(1) : E.add(E.in(1), E.mul(E.s(8), p));
+  const raw = gradientInput(maximize);
+  const g = decoupled || !decay ? raw : E.add(raw, E.mul(E.s(8), p));
   // The moments are stored flushed (flush.ts): they decay through float32's subnormal range.
   const m = flushSubnormal(E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), g)));
   const v = flushSubnormal(E.add(E.mul(E.s(3), E.in(3)), E.mul(E.s(4), E.mul(g, g))));
@@ -33,11 +35,11 @@ export function adamExprs(amsgrad: boolean, decoupled: boolean, decay = true): E
 const cache = new Map<string, Expr[]>();
 
 /** The expressions and their kernel tag for one variant (built once); `decay` false when λ = 0. */
-export function adamKernel(amsgrad: boolean, decoupled: boolean, decay = true): { tag: string; exprs: Expr[] } {
-  const tag = `${decoupled ? 'adamw' : 'adam'}${amsgrad ? '-amsgrad' : ''}${decay ? '' : '-nodecay'}`;
+export function adamKernel(amsgrad: boolean, decoupled: boolean, decay = true, maximize = false): { tag: string; exprs: Expr[] } {
+  const tag = `${decoupled ? 'adamw' : 'adam'}${amsgrad ? '-amsgrad' : ''}${decay ? '' : '-nodecay'}${maximizeTag(maximize)}`;
   let exprs = cache.get(tag);
   if (!exprs) {
-    exprs = adamExprs(amsgrad, decoupled, decay);
+    exprs = adamExprs(amsgrad, decoupled, decay, maximize);
     cache.set(tag, exprs);
   }
   return { tag, exprs };

@@ -15,6 +15,8 @@ export type AdamHyper = {
   weightDecay: number;
   /** Use the running maximum of the second moment (AMSGrad, default false). */
   amsgrad: boolean;
+  /** Maximize the objective: the gradient is negated first (default false). */
+  maximize: boolean;
 };
 
 export type AdamOptions = Partial<AdamHyper>;
@@ -27,6 +29,7 @@ export function checkAdamHyper(name: string, h: AdamHyper): void {
   nonNegative(name, 'eps', h.eps);
   nonNegative(name, 'weightDecay', h.weightDecay);
   boolean(name, 'amsgrad', h.amsgrad);
+  boolean(name, 'maximize', h.maximize);
 }
 
 const STATE = ['expAvg', 'expAvgSq'];
@@ -45,7 +48,7 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
     const m = this.stateTensor(p, state, 'expAvg');
     const v = this.stateTensor(p, state, 'expAvgSq');
     const inputs = h.amsgrad ? [p, g, m, v, this.stateTensor(p, state, 'maxExpAvgSq')] : [p, g, m, v];
-    const { tag, exprs } = adamKernel(h.amsgrad, this.decoupled, h.weightDecay !== 0);
+    const { tag, exprs } = adamKernel(h.amsgrad, this.decoupled, h.weightDecay !== 0, h.maximize);
     const scalars = adamScalars(h.lr, h.betas[0], h.betas[1], h.eps, h.weightDecay, state.step, this.decoupled);
     return { tag, exprs, inputs, scalars, state: h.amsgrad ? AMSGRAD_STATE : STATE };
   }
@@ -55,6 +58,7 @@ export abstract class AdamBase extends Optimizer<AdamHyper> {
  * Adam (Kingma & Ba, 2015), as torch.optim.Adam, with an L2 penalty folded
  * into the gradient and optional AMSGrad:
  *
+ *     g ← −g (maximize)
  *     g ← g + λθ
  *     m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
  *     m̂ = m / (1 − β1^t)             v̂ = v / (1 − β2^t)   (amsgrad: v̂max ← max(v̂max, v), v̂ = v̂max / (1 − β2^t))
@@ -64,6 +68,6 @@ export class Adam extends AdamBase {
   protected readonly decoupled = false;
 
   constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }, options);
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
   }
 }

@@ -1,6 +1,7 @@
 import { E, type Expr, type Tensor } from '@tsdl/tensor';
 import { Optimizer } from '../optimizer';
 import { flushSubnormal } from './flush';
+import { gradientInput, maximizeTag } from './gradient';
 import type { FusedUpdate, ParamGroup, ParamState, ParamsInput } from '../types';
 import { boolean, nonNegative, unitInterval } from '../validate';
 
@@ -17,6 +18,8 @@ export type RMSpropHyper = {
   momentum: number;
   /** Normalise by the estimated variance instead of the raw second moment (default false). */
   centered: boolean;
+  /** Maximize the objective: the gradient is negated first (default false). */
+  maximize: boolean;
 };
 
 export type RMSpropOptions = Partial<RMSpropHyper>;
@@ -26,9 +29,9 @@ export type RMSpropOptions = Partial<RMSpropHyper>;
  * scalars: 0 lr, 1 α, 2 1 − α, 3 ε, 4 λ, 5 μ
  * outputs: θ', v', then the gradient average and the buffer, in input order
  */
-function rmspropExprs(centered: boolean, momentum: boolean): Expr[] {
+function rmspropExprs(centered: boolean, momentum: boolean, maximize: boolean): Expr[] {
   const p = E.in(0);
-  const g = E.add(E.in(1), E.mul(E.s(4), p));
+  const g = E.add(gradientInput(maximize), E.mul(E.s(4), p));
   // The running averages are stored flushed (flush.ts): they decay through float32's subnormal range.
   const v = flushSubnormal(E.add(E.mul(E.s(1), E.in(2)), E.mul(E.s(2), E.mul(g, g))));
   let next = 3;
@@ -61,14 +64,14 @@ interface Kernel {
 
 const KERNELS = new Map<string, Kernel>();
 
-function kernel(centered: boolean, momentum: boolean): Kernel {
-  const tag = `rmsprop${centered ? '-centered' : ''}${momentum ? '-momentum' : ''}`;
+function kernel(centered: boolean, momentum: boolean, maximize: boolean): Kernel {
+  const tag = `rmsprop${centered ? '-centered' : ''}${momentum ? '-momentum' : ''}${maximizeTag(maximize)}`;
   let k = KERNELS.get(tag);
   if (!k) {
     const state = ['squareAvg'];
     if (centered) state.push('gradAvg');
     if (momentum) state.push('momentumBuffer');
-    k = { tag, exprs: rmspropExprs(centered, momentum), state };
+    k = { tag, exprs: rmspropExprs(centered, momentum, maximize), state };
     KERNELS.set(tag, k);
   }
   return k;
@@ -77,6 +80,7 @@ function kernel(centered: boolean, momentum: boolean): Kernel {
 /**
  * RMSprop (Hinton), as torch.optim.RMSprop:
  *
+ *     g ← −g (maximize)
  *     g ← g + λθ
  *     v ← αv + (1 − α)g²
  *     centered: ḡ ← αḡ + (1 − α)g,  ṽ = v − ḡ²   (else ṽ = v)
@@ -87,7 +91,7 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   protected readonly stateNames = ['squareAvg', 'gradAvg', 'momentumBuffer'] as const;
 
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options);
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
   }
 
   protected checkHyper(h: RMSpropHyper): void {
@@ -97,6 +101,7 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     nonNegative(this.name, 'weightDecay', h.weightDecay);
     nonNegative(this.name, 'momentum', h.momentum);
     boolean(this.name, 'centered', h.centered);
+    boolean(this.name, 'maximize', h.maximize);
   }
 
   protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<RMSpropHyper>): FusedUpdate {
@@ -104,7 +109,7 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     const inputs = [p, g, this.stateTensor(p, state, 'squareAvg')];
     if (h.centered) inputs.push(this.stateTensor(p, state, 'gradAvg'));
     if (useMomentum) inputs.push(this.stateTensor(p, state, 'momentumBuffer'));
-    const { tag, exprs, state: names } = kernel(h.centered, useMomentum);
+    const { tag, exprs, state: names } = kernel(h.centered, useMomentum, h.maximize);
     return { tag, exprs, inputs, scalars: [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum], state: names };
   }
 }
