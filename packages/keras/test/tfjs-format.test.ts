@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError, memory, tensor } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, GRU, type Model, Sequential, loadTfjsModel, modelToTfjsArtifacts, saveTfjsModel } from '../src/index';
+import { Dense, GRU, type Model, Sequential, UpSampling2D, loadTfjsModel, modelToTfjsArtifacts, saveTfjsModel } from '../src/index';
 import { seededNumbers as seededNumbersArray } from '@tsdl/test-utils';
 import { expectValues, thrown, useCpu, useTempDir } from './helpers';
 
@@ -132,6 +132,7 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
           tf.layers.prelu({}),
           tf.layers.upSampling2d({ size: [2, 1] }),
           tf.layers.elu({}),
+          tf.layers.upSampling2d({ size: [1, 2], interpolation: 'bilinear' }),
           tf.layers.globalAveragePooling2d({}),
           tf.layers.dense({ units: 3 }),
           tf.layers.softmax({}),
@@ -307,6 +308,18 @@ describe('saveTfjsModel writes what tf.loadLayersModel reads', () => {
     expect(e.message).toMatch(/resetAfter is true/);
     expect(e.message).toMatch(/TF\.js has no activation 'hard_sigmoid'/);
     m.dispose();
+  });
+
+  it('bilinear UpSampling2D goes to TF.js only with its corner-grid sampling', async () => {
+    const layers = (halfPixelCenters: boolean) => [new UpSampling2D({ inputShape: [3, 4, 1], size: [2, 3], interpolation: 'bilinear', halfPixelCenters })];
+    const keras3 = new Sequential({ layers: layers(true) });
+    expect((await thrown(() => modelToTfjsArtifacts(keras3))).message).toMatch(/half-pixel centres/);
+    const legacy = new Sequential({ layers: layers(false) });
+    const tm = await tf.loadLayersModel(tf.io.fromMemory((await modelToTfjsArtifacts(legacy)) as unknown as Artifacts));
+    const x = seededNumbersArray(12, 4, -1, 1);
+    expectValues(tfPredict(tm, x, [1, 3, 4, 1]), ourPredict(legacy, x, [1, 3, 4, 1]));
+    tm.dispose();
+    for (const m of [keras3, legacy]) m.dispose();
   });
 });
 

@@ -4,6 +4,7 @@ import { rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { type IntPair, pairOf } from './conv';
 import { convOptions } from './conv-args';
+import { optionalBool } from './options';
 
 export type UpSamplingInterpolation = 'nearest' | 'bilinear';
 
@@ -12,9 +13,15 @@ export interface UpSampling2DArgs extends LayerArgs {
   size?: IntPair;
   /** 'nearest' (default: rows and columns repeated) or 'bilinear' (half-pixel centres, as Keras 3 and tf.image.resize). */
   interpolation?: UpSamplingInterpolation;
+  /**
+   * Not Keras: bilinear sampling at half-pixel centres (default true, Keras 3). TF.js and
+   * tf.keras' older resize sample at the corners' grid instead (false); models loaded from
+   * TF.js files get false so they compute what TF.js computes.
+   */
+  halfPixelCenters?: boolean;
 }
 
-const UPSAMPLING_OPTIONS = [...LAYER_OPTIONS, 'size', 'interpolation'];
+const UPSAMPLING_OPTIONS = [...LAYER_OPTIONS, 'size', 'interpolation', 'halfPixelCenters'];
 
 /** Keras' interpolation option of the resizing layers (lower-cased, as Keras), limited to the ones tsdl computes. */
 export function interpolationOf<T extends string>(layer: string, v: unknown, dflt: T, supported: readonly T[]): T {
@@ -31,6 +38,7 @@ export function interpolationOf<T extends string>(layer: string, v: unknown, dfl
 export class UpSampling2D extends Layer {
   readonly size: [number, number];
   readonly interpolation: UpSamplingInterpolation;
+  readonly halfPixelCenters: boolean;
 
   constructor(config: UpSampling2DArgs = {}) {
     const args = convOptions('UpSampling2D', config ?? {}, 'an options object ({ size, interpolation })');
@@ -38,6 +46,7 @@ export class UpSampling2D extends Layer {
     super(args);
     this.size = pairOf(this.label, 'size', args.size, 2);
     this.interpolation = interpolationOf(this.label, args.interpolation, 'nearest', ['nearest', 'bilinear']);
+    this.halfPixelCenters = optionalBool(this.label, 'halfPixelCenters', args.halfPixelCenters, true);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
@@ -59,12 +68,13 @@ export class UpSampling2D extends Layer {
     if (x.rank !== 4) throw new ShapeError(`${this.label}: expected images [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
     const [n, h, w, c] = x.shape;
     const [sh, sw] = this.size;
-    if (this.interpolation === 'bilinear') return resizeBilinear(x, [h * sh, w * sw], { halfPixelCenters: true });
+    if (this.interpolation === 'bilinear') return resizeBilinear(x, [h * sh, w * sw], { halfPixelCenters: this.halfPixelCenters });
     // Nearest with integer factors repeats each row and column, as Keras 3 (ops.repeat): a broadcast, no gather.
     return tidy(() => reshape(broadcastTo(reshape(x, [n, h, 1, w, 1, c]), [n, h, sh, w, sw, c]), [n, h * sh, w * sw, c]));
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), size: this.size, interpolation: this.interpolation };
+    const legacy = this.halfPixelCenters ? {} : { halfPixelCenters: false };
+    return { ...super.getConfig(), size: this.size, interpolation: this.interpolation, ...legacy };
   }
 }

@@ -79,6 +79,8 @@ export function layerFromTfjs(className: string, raw: unknown, ctx: FromTfjsCont
     out.shape = out.inputShape;
     delete out.inputShape;
   }
+  // TF.js (and Keras 2's converter output run by TF.js) resizes at the corners' grid, not at half-pixel centres.
+  if (className === 'UpSampling2D' && ctx.legacyActivations && out.interpolation === 'bilinear') out.halfPixelCenters = false;
   // tfjs-layers (4.22) leaves depth_multiplier out of SeparableConv configs; its depthwise kernel's last dimension is it.
   if ((className === 'SeparableConv2D' || className === 'SeparableConv1D') && out.depthMultiplier === undefined && typeof out.name === 'string') {
     const shape = ctx.weightShape?.(`${out.name}/depthwise_kernel`);
@@ -103,7 +105,7 @@ const TFJS_ACTIVATION: Record<string, string | null> = {
 };
 
 /** Keys of tsdl configs that TF.js has no place for and that do not change what the layer computes. */
-const TSDL_ONLY = new Set(['seed']);
+const TSDL_ONLY = new Set(['seed', 'halfPixelCenters']);
 
 /** TF.js' config for a tsdl layer config; `problems` collects what TF.js cannot express. */
 export function layerToTfjs(className: string, config: Obj, problems: string[], where: string): { class_name: string; config: Obj } {

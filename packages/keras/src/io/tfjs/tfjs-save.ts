@@ -34,6 +34,9 @@ const TFJS_REQUIRES: Record<string, [string, unknown, string][]> = {
 
 function checkLayer(className: string, config: Obj, problems: string[], where: string): void {
   if (!TFJS_CLASSES.has(className)) problems.push(`${where}: TF.js has no ${className} layer`);
+  if (className === 'UpSampling2D' && config.interpolation === 'bilinear' && config.halfPixelCenters !== false) {
+    problems.push(`${where}: TF.js' bilinear UpSampling2D samples at the corners' grid, not at half-pixel centres (halfPixelCenters: false computes what TF.js does)`);
+  }
   for (const [option, needed, why] of TFJS_REQUIRES[className] ?? []) {
     if (config[option] !== needed) problems.push(`${where}: ${option} is ${JSON.stringify(config[option])} (${why})`);
   }
