@@ -46,7 +46,7 @@ export { Normalization, type NormalizationArgs, type AdaptData } from './layers/
 export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
 export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
 export { Lambda, type LambdaArgs, type LambdaFunction } from './layers/lambda';
-export { registerLayer } from './layers/registry';
+export { registerLayer, registeredLayerClasses } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';
 export { Functional, model, type FunctionalArgs } from './models/functional';

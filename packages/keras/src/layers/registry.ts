@@ -109,6 +109,11 @@ const LAYERS = new Map<string, LayerClass>([
   ['Resizing', Resizing],
 ]);
 
+/** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */
+export function registeredLayerClasses(): string[] {
+  return [...LAYERS.keys()];
+}
+
 /** Whether a saved model's layer class can be made (a built-in or a registered layer). */
 export function knownLayerClass(className: string): boolean {
   return LAYERS.has(className);
