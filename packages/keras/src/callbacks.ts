@@ -1,5 +1,6 @@
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
-import { checkOptions, describeValue } from './models/options';
+import type { WithSnakeCase } from './config-keys';
+import { checkOptions, choiceOption, describeValue } from './models/options';
 import type { Logs } from './progress';
 import { checkModelPath } from './io/save-path';
 
@@ -51,15 +52,27 @@ export class LambdaCallback extends Callback {
   constructor(hooks: CallbackHooks) {
     super();
     // A misspelt hook ('onEpochEnds') would otherwise never run, silently.
+    // Keras' on_epoch_end … spellings are the same hooks.
     const names = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTrainAbort'] as const;
-    for (const [name, fn] of Object.entries(checkOptions('LambdaCallback', hooks, names))) {
+    const h = checkOptions('LambdaCallback', hooks, names);
+    for (const [name, fn] of Object.entries(h)) {
       if (fn !== undefined && typeof fn !== 'function') throw new ArgumentError(`LambdaCallback: ${name} must be a function, got ${describeValue(fn)}`);
     }
-    Object.assign(this, hooks);
+    Object.assign(this, h);
   }
 }
 
 type Mode = 'min' | 'max' | 'auto';
+
+/** A callback's verbose option: 0 (silent) or 1 (a line when it acts, as Keras prints). */
+function verboseOption(who: string, v: unknown): 0 | 1 {
+  return choiceOption(who, 'verbose', v, [0, 1] as const, 0);
+}
+
+/** Python's '{:.5f}' as Keras' messages use it (inf for an infinite best). */
+function fmt5(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(5) : v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';
+}
 
 /** 'auto' watches accuracy-like metrics for increases and everything else for decreases, as Keras. */
 function better(mode: Mode, monitor: string, minDelta: number): (current: number, best: number) => boolean {
@@ -79,7 +92,9 @@ function monitored(logs: Logs | undefined, monitor: string, who: string): number
   return v;
 }
 
-export interface EarlyStoppingOptions {
+export type EarlyStoppingOptions = WithSnakeCase<EarlyStoppingArgs>;
+
+export interface EarlyStoppingArgs {
   monitor?: string;
   minDelta?: number;
   patience?: number;
@@ -87,12 +102,14 @@ export interface EarlyStoppingOptions {
   baseline?: number;
   restoreBestWeights?: boolean;
   startFromEpoch?: number;
+  /** 1: say when training stops ('Epoch 7: early stopping') and when the best weights are restored, as Keras. */
+  verbose?: 0 | 1;
 }
 
 /** Stops training when the monitored value stops improving; can restore the best epoch's weights. */
 export class EarlyStopping extends Callback {
   readonly monitor: string;
-  private readonly options: Required<Omit<EarlyStoppingOptions, 'baseline'>> & { baseline?: number };
+  private readonly options: Required<Omit<EarlyStoppingArgs, 'baseline'>> & { baseline?: number };
   private readonly isBetter: (c: number, b: number) => boolean;
   private wait = 0;
   private best = 0;
@@ -103,15 +120,16 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
-    checkOptions('EarlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch']);
+    const o = checkOptions<EarlyStoppingArgs>('EarlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch', 'verbose']);
     this.options = {
-      monitor: options.monitor ?? 'val_loss',
-      minDelta: Math.abs(options.minDelta ?? 0),
-      patience: options.patience ?? 0,
-      mode: options.mode ?? 'auto',
-      baseline: options.baseline,
-      restoreBestWeights: options.restoreBestWeights ?? false,
-      startFromEpoch: options.startFromEpoch ?? 0,
+      monitor: o.monitor ?? 'val_loss',
+      minDelta: Math.abs(o.minDelta ?? 0),
+      patience: o.patience ?? 0,
+      mode: o.mode ?? 'auto',
+      baseline: o.baseline,
+      restoreBestWeights: o.restoreBestWeights ?? false,
+      startFromEpoch: o.startFromEpoch ?? 0,
+      verbose: verboseOption('EarlyStopping', o.verbose),
     };
     this.monitor = this.options.monitor;
     this.isBetter = better(this.options.mode, this.monitor, this.options.minDelta);
@@ -144,7 +162,12 @@ export class EarlyStopping extends Callback {
   }
 
   override onTrainEnd(): void {
-    if (this.options.restoreBestWeights && this.bestWeights) this.model.setWeights(this.bestWeights);
+    // Keras' messages, numbering epochs from 1.
+    if (this.stoppedEpoch > 0 && this.options.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.options.restoreBestWeights && this.bestWeights) {
+      if (this.options.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      this.model.setWeights(this.bestWeights);
+    }
     this.clearBest();
   }
 
@@ -165,11 +188,15 @@ export class EarlyStopping extends Callback {
   }
 }
 
-export interface ModelCheckpointOptions {
+export type ModelCheckpointOptions = WithSnakeCase<ModelCheckpointArgs>;
+
+export interface ModelCheckpointArgs {
   monitor?: string;
   saveBestOnly?: boolean;
   mode?: Mode;
   includeOptimizer?: boolean;
+  /** 1: a line per epoch saying what was saved (or that the monitored value did not improve), as Keras. */
+  verbose?: 0 | 1;
 }
 
 /**
@@ -196,25 +223,37 @@ export class ModelCheckpoint extends Callback {
   /** Paths written, in order. */
   readonly saved: string[] = [];
 
-  constructor(readonly path: string, private readonly options: ModelCheckpointOptions = {}) {
+  private readonly options: ModelCheckpointArgs;
+
+  constructor(readonly path: string, options: ModelCheckpointOptions = {}) {
     super();
     // A path the save would refuse ('best.keras') fails here, not after the first epoch.
     checkModelPath(path, 'ModelCheckpoint');
-    this.monitor = options.monitor ?? 'val_loss';
-    this.isBetter = better(options.mode ?? 'auto', this.monitor, 0);
-    this.best = initialBest(options.mode ?? 'auto', this.monitor);
+    const o = checkOptions<ModelCheckpointArgs>('ModelCheckpoint', options, ['monitor', 'saveBestOnly', 'mode', 'includeOptimizer', 'verbose']);
+    this.options = { ...o, verbose: verboseOption('ModelCheckpoint', o.verbose) };
+    this.monitor = o.monitor ?? 'val_loss';
+    this.isBetter = better(o.mode ?? 'auto', this.monitor, 0);
+    this.best = initialBest(o.mode ?? 'auto', this.monitor);
   }
 
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    if (this.options.saveBestOnly) {
-      const current = monitored(logs, this.monitor, 'ModelCheckpoint');
-      if (current === undefined || !this.isBetter(current, this.best)) return;
-      this.best = current;
-    }
     // Keras numbers epochs from 1 in paths: 'model-{epoch:02d}' → 'model-01'.
     const path = this.path.replace(/\{(\w+)(?::([^}]*))?\}/g, (m, key: string, spec: string | undefined) =>
       key === 'epoch' ? formatField(epoch + 1, spec) : key in logs ? formatField(logs[key], spec) : m,
     );
+    const say = this.options.verbose ? (line: string): void => console.log(`\nEpoch ${epoch + 1}: ${line}`) : null;
+    if (this.options.saveBestOnly) {
+      const current = monitored(logs, this.monitor, 'ModelCheckpoint');
+      if (current === undefined) return;
+      if (!this.isBetter(current, this.best)) {
+        say?.(`${this.monitor} did not improve from ${fmt5(this.best)}`);
+        return;
+      }
+      say?.(`${this.monitor} improved from ${fmt5(this.best)} to ${fmt5(current)}, saving model to ${path}`);
+      this.best = current;
+    } else {
+      say?.(`saving model to ${path}`);
+    }
     await this.model.save(path, { includeOptimizer: this.options.includeOptimizer });
     this.saved.push(path);
   }
@@ -222,18 +261,26 @@ export class ModelCheckpoint extends Callback {
 
 /** Sets the learning rate at each epoch's start from schedule(epoch, currentLr). */
 export class LearningRateScheduler extends Callback {
-  constructor(private readonly schedule: (epoch: number, lr: number) => number) {
+  private readonly verbose: 0 | 1;
+
+  /** `verbose` 1 prints the rate set at each epoch, as Keras: `new LearningRateScheduler(fn, 1)`. */
+  constructor(private readonly schedule: (epoch: number, lr: number) => number, verbose: 0 | 1 = 0) {
     super();
+    if (typeof schedule !== 'function') throw new ArgumentError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describeValue(schedule)}`);
+    this.verbose = verboseOption('LearningRateScheduler', verbose);
   }
 
   override onEpochBegin(epoch: number): void {
     const lr = this.schedule(epoch, this.model.learningRate);
     if (!Number.isFinite(lr) || lr < 0) throw new ArgumentError(`LearningRateScheduler: the schedule returned ${lr} at epoch ${epoch}`);
     this.model.learningRate = lr;
+    if (this.verbose) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
   }
 }
 
-export interface ReduceLROnPlateauOptions {
+export type ReduceLROnPlateauOptions = WithSnakeCase<ReduceLROnPlateauArgs>;
+
+export interface ReduceLROnPlateauArgs {
   monitor?: string;
   factor?: number;
   patience?: number;
@@ -241,6 +288,8 @@ export interface ReduceLROnPlateauOptions {
   minDelta?: number;
   cooldown?: number;
   minLr?: number;
+  /** 1: say when the rate is reduced, as Keras. */
+  verbose?: 0 | 1;
 }
 
 /** Multiplies the learning rate by `factor` after `patience` epochs without improvement. */
@@ -249,26 +298,27 @@ export class ReduceLROnPlateau extends Callback {
   private wait = 0;
   private cooldownLeft = 0;
   private readonly isBetter: (c: number, b: number) => boolean;
-  private readonly o: Required<ReduceLROnPlateauOptions>;
+  private readonly o: Required<ReduceLROnPlateauArgs>;
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
-    checkOptions('ReduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr']);
+    const a = checkOptions<ReduceLROnPlateauArgs>('ReduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr', 'verbose']);
     this.o = {
-      monitor: options.monitor ?? 'val_loss',
-      factor: options.factor ?? 0.1,
-      patience: options.patience ?? 10,
-      mode: options.mode ?? 'auto',
-      minDelta: options.minDelta ?? 1e-4,
-      cooldown: options.cooldown ?? 0,
-      minLr: options.minLr ?? 0,
+      monitor: a.monitor ?? 'val_loss',
+      factor: a.factor ?? 0.1,
+      patience: a.patience ?? 10,
+      mode: a.mode ?? 'auto',
+      minDelta: a.minDelta ?? 1e-4,
+      cooldown: a.cooldown ?? 0,
+      minLr: a.minLr ?? 0,
+      verbose: verboseOption('ReduceLROnPlateau', a.verbose),
     };
     if (!(this.o.factor < 1 && this.o.factor >= 0)) throw new ArgumentError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.o.factor}`);
     this.isBetter = better(this.o.mode, this.o.monitor, this.o.minDelta);
     this.best = initialBest(this.o.mode, this.o.monitor);
   }
 
-  override onEpochEnd(_epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     const current = monitored(logs, this.o.monitor, 'ReduceLROnPlateau');
     if (current === undefined) return;
     if (this.cooldownLeft > 0) {
@@ -282,6 +332,7 @@ export class ReduceLROnPlateau extends Callback {
       const lr = this.model.learningRate;
       if (lr > this.o.minLr) {
         this.model.learningRate = Math.max(lr * this.o.factor, this.o.minLr);
+        if (this.o.verbose) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${this.model.learningRate}.`);
         this.cooldownLeft = this.o.cooldown;
         this.wait = 0;
       }
@@ -303,10 +354,11 @@ export class TerminateOnNaN extends Callback {
 /** Appends one CSV row per epoch (epoch and every log value) to a file (Node only). */
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;
+  private readonly options: { separator?: string; append?: boolean };
 
-  constructor(readonly path: string, private readonly options: { separator?: string; append?: boolean } = {}) {
+  constructor(readonly path: string, options: { separator?: string; append?: boolean } = {}) {
     super();
-    checkOptions('CSVLogger', options, ['separator', 'append']);
+    this.options = checkOptions('CSVLogger', options, ['separator', 'append']);
   }
 
   override async onTrainBegin(): Promise<void> {

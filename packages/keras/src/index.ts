@@ -46,7 +46,7 @@ export { Normalization, type NormalizationArgs, type AdaptData } from './layers/
 export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
 export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
 export { Lambda, type LambdaArgs, type LambdaFunction } from './layers/lambda';
-export { registerLayer, registeredLayerClasses } from './layers/registry';
+export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';
 export { Functional, model, type FunctionalArgs } from './models/functional';
@@ -61,6 +61,9 @@ export {
   CSVLogger,
   type CallbackHooks,
   type TrainingModel,
+  type EarlyStoppingOptions,
+  type ModelCheckpointOptions,
+  type ReduceLROnPlateauOptions,
 } from './callbacks';
 export { optimizers, KerasOptimizer, type OptimizerConfig } from './optimizers';
 export {
@@ -82,8 +85,25 @@ export {
   type CosineDecayRestartsArgs,
 } from './schedules/index';
 export { type GradientClipping } from './gradient-clipping';
-export { resolveLoss, type LossFn, type LossSpec } from './losses';
-export { resolveMetric, type MetricSpec } from './metrics';
+export { resolveLoss, serializeLoss, type LossArgument, type LossFn, type LossSpec } from './losses';
+export {
+  losses,
+  Loss,
+  SparseCategoricalCrossentropy,
+  CategoricalCrossentropy,
+  BinaryCrossentropy,
+  MeanSquaredError,
+  MeanAbsoluteError,
+  Huber,
+  type LossReduction,
+  type LossArgs,
+  type CrossEntropyArgs,
+  type SmoothedCrossEntropyArgs,
+  type HuberArgs,
+} from './loss-objects';
+export { resolveMetric, metrics, Metric, type MetricSpec, type MetricArgs, type BinaryAccuracyArgs } from './metrics';
+export { utils, toCategorical } from './utils';
+export { camelCaseKeys, type WithSnakeCase } from './config-keys';
 export { saveModel, modelToArtifacts, type ModelArtifacts } from './io/save';
 export { loadModel, modelFromArtifacts } from './io/load';
 export { encodeSafetensors, decodeSafetensors, type StTensor } from './io/safetensors';

@@ -1,6 +1,6 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
-import { camelCaseKeys } from './config-keys';
+import { camelCaseKeys, rejectUnknownOptions } from './config-keys';
 import { CLIP_OPTIONS, type GradientClipping, NO_CLIPPING, checkOneClipping, clipGradients, clipOption, clips } from './gradient-clipping';
 import { lookupName, nameTable, quote } from './names';
 import { LearningRateSchedule, type SerializedSchedule, deserializeSchedule, schedules, serializeSchedule } from './schedules/index';
@@ -107,8 +107,11 @@ type Cfg = Record<string, number | boolean | undefined | null | LearningRateSche
  * schedule (or its serialized form); clipnorm, clipvalue and globalClipnorm are kept apart.
  * Ranges are checked by @tsdl/optim when the optimizer is made.
  */
-function options<D extends Record<string, number | boolean>>(owner: string, c: Cfg, defaults: D): [OptimizerConfig, GradientClipping] {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ArgumentError(`${owner}: the config must be an object, got ${quote(c)}`);
+function options<D extends Record<string, number | boolean>>(owner: string, config: Cfg, defaults: D): [OptimizerConfig, GradientClipping] {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError(`${owner}: the config must be an object, got ${quote(config)}`);
+  // Keras' learning_rate, beta_1, global_clipnorm … are the same options.
+  const c = camelCaseKeys(config, owner);
+  rejectUnknownOptions(owner, c, [...Object.keys(defaults), ...CLIP_OPTIONS]);
   const out: OptimizerConfig = { ...defaults };
   const clipping: GradientClipping = { ...NO_CLIPPING };
   for (const [k, v] of Object.entries(c)) {
@@ -116,7 +119,6 @@ function options<D extends Record<string, number | boolean>>(owner: string, c: C
       clipping[k as keyof GradientClipping] = clipOption(owner, k, v);
       continue;
     }
-    if (!Object.hasOwn(defaults, k)) throw new ArgumentError(`${owner}: unknown option '${k}' (known: ${[...Object.keys(defaults), ...CLIP_OPTIONS].join(', ')})`);
     if (v === undefined || v === null) continue;
     if (k === 'learningRate' && typeof v === 'object' && !Array.isArray(v)) {
       out[k] = deserializeSchedule(v, `${owner}: learningRate`);

@@ -343,6 +343,6 @@ describe('gradient clipping options of Keras optimizers', () => {
     expect(optimizers.SGD({}).getConfig()).toEqual({ learningRate: 0.01, momentum: 0, nesterov: false });
     expect(() => optimizers.SGD({ clipnorm: 1, clipvalue: 0.5 })).toThrow(/SGD: only one of clipnorm, clipvalue and globalClipnorm can be set, got clipnorm=1, clipvalue=0.5/);
     expect(() => optimizers.SGD({ clipnorm: -1 })).toThrow(/SGD: clipnorm must be a finite number >= 0 \(or null\), got -1/);
-    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(/SGD: unknown option 'clipNorm' \(known: learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\)/);
+    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(/SGD: unknown option 'clipNorm'; did you mean 'clipnorm'\? \(known: learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\)/);
   });
 });

@@ -111,7 +111,7 @@ describe.each(INHERITED)('an inherited object key %j is no name in any registry'
   });
 
   it('layer options: an unknown option, in a constructor or a loaded config', () => {
-    expectUnknown(() => new Dense(JSON.parse(`{"units": 2, "${bad}": 1}`)), ArgumentError, /Dense: unknown option/, 'known: name, inputShape, trainable, units');
+    expectUnknown(() => new Dense(JSON.parse(`{"units": 2, "${bad}": 1}`)), ArgumentError, /Dense: unknown option/, 'known: name, inputShape, inputDim, trainable, units');
     expectUnknown(
       () => layerFromConfig({ className: 'Conv2D', config: JSON.parse(`{"filters": 1, "kernel_size": 1, "${bad}": 1}`) }),
       DataFormatError,

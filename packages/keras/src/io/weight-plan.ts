@@ -40,7 +40,8 @@ export function withWeightPlan<T>(stored: Record<string, StTensor>, files: Weigh
   for (const t of Object.values(stored)) budget += t.data.length;
   let used = 0;
   proto.addWeight = function (this: Layer, name, shape, _initializer, options = {}) {
-    const key = `${this.name}/${name}`;
+    // A sub-layer's weights are saved under its parent's path ('block/conv1/kernel').
+    const key = this.weightPath(name);
     const where = `layer '${this.name}' (${this.className}) in ${files.config}`;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       refuse(`${where} makes weight '${key}' with an invalid shape ${JSON.stringify(shape)}`);

@@ -96,7 +96,8 @@ export class BatchNormalization extends Layer {
     return tidy(() => {
       let m: Tensor;
       let v: Tensor;
-      if (this.training) {
+      // A frozen BatchNormalization runs in inference mode (Keras 3), so fine-tuning leaves its statistics alone.
+      if (this.training && this.trainable) {
         m = mean(x, axes, true);
         v = variance(x, axes, { keepDims: true });
         const bm = m.reshape([-1]);

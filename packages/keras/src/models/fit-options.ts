@@ -1,9 +1,22 @@
 import { ArgumentError } from '@tsdl/tensor';
 import { Callback } from '../callbacks';
 import type { TensorLike } from './data-args';
+import type { WithSnakeCase } from '../config-keys';
 import { checkOptions, choiceOption, describeValue, intOption } from './options';
 
-export interface FitArgs {
+/**
+ * Options of fit, evaluate and predict. Every name may also be spelt as in
+ * Keras' Python API (`batch_size`, `validation_split`, `initial_epoch` …: see
+ * WithSnakeCase); any other name is an error suggesting the nearest known one.
+ */
+export type FitArgs = WithSnakeCase<FitArgsCamel>;
+export type EvaluateArgs = WithSnakeCase<EvaluateArgsCamel>;
+export type PredictArgs = WithSnakeCase<PredictArgsCamel>;
+
+/** Keras' verbose: 'auto' is 1 (a progress bar), as Keras 3 picks outside a notebook. */
+export type Verbose = 0 | 1 | 2 | 'auto';
+
+export interface FitArgsCamel {
   /** Epochs to train to (a non-negative integer; with initialEpoch, the index of the last epoch + 1, as Keras). */
   epochs?: number;
   batchSize?: number;
@@ -18,8 +31,8 @@ export interface FitArgs {
   /** Seed of the per-epoch shuffles (epoch e uses seed + e). */
   seed?: number;
   callbacks?: Callback[];
-  /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
-  verbose?: 0 | 1 | 2;
+  /** 0 silent, 1 or 'auto' progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
+  verbose?: Verbose;
   initialEpoch?: number;
   /**
    * Batches between reads of the loss and metrics from the device: default 1
@@ -29,14 +42,16 @@ export interface FitArgs {
   readEvery?: number;
 }
 
-export interface EvaluateArgs {
+export interface EvaluateArgsCamel {
   batchSize?: number;
   /** Accepted for Keras code; evaluate prints nothing. */
-  verbose?: 0 | 1;
+  verbose?: Verbose;
 }
 
-export interface PredictArgs {
+export interface PredictArgsCamel {
   batchSize?: number;
+  /** Accepted for Keras code; predict prints nothing. */
+  verbose?: Verbose;
 }
 
 /** FitArgs checked, with the defaults filled in (validationData is converted later: it may allocate). */
@@ -57,7 +72,7 @@ const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 's
 
 /** Checks fit's options (names, types, ranges) before fit allocates anything. */
 export function fitOptions(who: string, args: FitArgs | undefined): FitOptions {
-  const a = checkOptions(who, args, FIT_KEYS);
+  const a = checkOptions<FitArgsCamel>(who, args, FIT_KEYS);
   const split = a.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ArgumentError(`${who}: validationSplit must be in [0, 1), got ${describeValue(split)}`);
   const val = a.validationData;
@@ -79,21 +94,47 @@ export function fitOptions(who: string, args: FitArgs | undefined): FitOptions {
     shuffle: choiceOption(who, 'shuffle', a.shuffle, [true, false], true),
     seed: intOption(who, 'seed', a.seed, Number.MIN_SAFE_INTEGER, 0),
     callbacks,
-    verbose: choiceOption(who, 'verbose', a.verbose, [0, 1, 2] as const, 1),
+    verbose: verboseOption(who, a.verbose, [0, 1, 2] as const),
     initialEpoch: intOption(who, 'initialEpoch', a.initialEpoch, 0, 0),
     readEvery: a.readEvery === undefined ? undefined : intOption(who, 'readEvery', a.readEvery, 1, 1),
   };
 }
 
-/** evaluate's options checked: the batch size. */
+/** verbose checked: one of `allowed` or 'auto' (1); 1 when not given. */
+function verboseOption<V extends number>(who: string, value: unknown, allowed: readonly V[]): V {
+  if (value === 'auto') return 1 as V;
+  return choiceOption(who, 'verbose', value, [...allowed, 'auto'] as V[], 1 as V);
+}
+
+/** evaluate's options checked: the batch size (verbose is accepted and prints nothing). */
 export function evaluateOptions(who: string, args: EvaluateArgs | undefined): { batchSize: number } {
-  const a = checkOptions(who, args, ['batchSize', 'verbose']);
-  choiceOption(who, 'verbose', a.verbose, [0, 1] as const, 0);
+  const a = checkOptions<EvaluateArgsCamel>(who, args, ['batchSize', 'verbose']);
+  verboseOption(who, a.verbose, [0, 1, 2] as const);
   return { batchSize: intOption(who, 'batchSize', a.batchSize, 1, 32) };
 }
 
-/** predict's options checked: the batch size. */
+/** predict's options checked: the batch size (verbose is accepted and prints nothing). */
 export function predictOptions(who: string, args: PredictArgs | undefined): { batchSize: number } {
-  const a = checkOptions(who, args, ['batchSize']);
+  const a = checkOptions<PredictArgsCamel>(who, args, ['batchSize', 'verbose']);
+  verboseOption(who, a.verbose, [0, 1, 2] as const);
   return { batchSize: intOption(who, 'batchSize', a.batchSize, 1, 32) };
+}
+
+/**
+ * compile's option names (beside these, Keras' snake_case spellings: `loss_weights`).
+ * A feature compile gains adds its name here.
+ */
+export const COMPILE_KEYS: string[] = ['optimizer', 'loss', 'metrics', 'lossWeights'];
+
+/**
+ * compile's options object with snake_case names camelCased, checked for unknown names
+ * (suggesting the nearest) and for the two it needs, before compile changes anything.
+ */
+export function compileOptions<T extends object>(who: string, args: T | undefined): T {
+  if (args === undefined || args === null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new ArgumentError(`${who}: compile takes an options object ({ optimizer, loss, metrics }), got ${describeValue(args)}`);
+  }
+  const a = checkOptions(who, args, COMPILE_KEYS as (keyof T & string)[]) as T & { optimizer?: unknown; loss?: unknown };
+  if (a.loss === undefined || a.optimizer === undefined) throw new ArgumentError(`${who}: compile needs an optimizer and a loss`);
+  return a;
 }

@@ -1,4 +1,5 @@
 import { ArgumentError } from '@tsdl/tensor';
+import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 
 /**
  * Checks of the options objects of fit, evaluate and predict. They run before
@@ -17,22 +18,20 @@ export function describeValue(v: unknown): string {
 }
 
 /**
- * The options object, or {} when none was given; throws an ArgumentError for a
- * non-object or an option name not in `known` (a misspelt option would
- * otherwise be silently ignored). Keras' snake_case names get a hint.
+ * The options object with Keras' snake_case names camelCased (`batch_size` is
+ * `batchSize`), or {} when none was given; throws an ArgumentError for a
+ * non-object or an option name not in `known`, suggesting the nearest known
+ * one (a misspelt option would otherwise be silently ignored). Read the
+ * options from the returned object, not the argument.
  */
 export function checkOptions<T extends object>(who: string, options: T | undefined, known: readonly (keyof T & string)[]): Partial<T> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ArgumentError(`${who}: options must be an object, got ${describeValue(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if ((known as readonly string[]).includes(key)) continue;
-    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-    const hint = camel !== key && (known as readonly string[]).includes(camel) ? `; did you mean '${camel}'?` : '';
-    throw new ArgumentError(`${who}: unknown option '${key}'${hint} (known: ${known.join(', ')})`);
-  }
-  return options;
+  const args = camelCaseKeys(options, who);
+  rejectUnknownOptions(who, args, known);
+  return args;
 }
 
 /** An integer option at least `min`, or `fallback` when not given. */
