@@ -1,7 +1,7 @@
 import { noGrad } from '@tsdl/autograd';
 import { ArgumentError, DTypeError, type ElementwiseSpec, getBackend, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '../src/index';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, type Optimizer, RAdam, RMSprop, SGD } from '../src/index';
 import { param, setGrad, useCpu, values } from './helpers';
 
 useCpu();
@@ -34,6 +34,11 @@ const MAKERS: [string, (ps: ReturnType<typeof param>[]) => Optimizer<any>, numbe
   ['AdamW', (ps) => new AdamW(ps, { lr: 0.1 }), 3],
   ['RMSprop centered momentum', (ps) => new RMSprop(ps, { centered: true, momentum: 0.9 }), 4],
   ['Adagrad', (ps) => new Adagrad(ps), 2],
+  ['NAdam', (ps) => new NAdam(ps, { weightDecay: 0.1, decoupledWeightDecay: true }), 3],
+  ['RAdam', (ps) => new RAdam(ps), 3], // steps 2 and 3 both take the un-rectified kernel (ρ_t ≤ 5 until step 6)
+  ['Adamax', (ps) => new Adamax(ps), 3],
+  ['Adadelta maximize', (ps) => new Adadelta(ps, { maximize: true }), 3],
+  ['SGD maximize', (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, maximize: true }), 2],
 ];
 
 describe('Optimizer', () => {

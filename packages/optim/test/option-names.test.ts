@@ -1,6 +1,6 @@
 import { ArgumentError } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Adagrad, Adam, AdamW, ReduceLROnPlateau, RMSprop, SGD } from '../src/index';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, ReduceLROnPlateau, RMSprop, SGD } from '../src/index';
 import { param, useCpu } from './helpers';
 
 useCpu();
@@ -19,6 +19,10 @@ describe.each(INHERITED)('an option named %j', (bad) => {
       (o: object) => new AdamW([param([1])], o),
       (o: object) => new RMSprop([param([1])], o),
       (o: object) => new Adagrad([param([1])], o),
+      (o: object) => new NAdam([param([1])], o),
+      (o: object) => new RAdam([param([1])], o),
+      (o: object) => new Adamax([param([1])], o),
+      (o: object) => new Adadelta([param([1])], o),
     ];
     for (const make of makers) {
       expect(() => make(own(bad, 0.1))).toThrow(ArgumentError);

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, dispose, memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '../src/index';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, type Optimizer, RAdam, RMSprop, SGD } from '../src/index';
 import { GRADS, INIT, param, setGrad, useCpu, values } from './helpers';
 
 useCpu();
@@ -13,6 +13,10 @@ const CONFIGS: [string, Make][] = [
   ['AdamW', (ps, lr) => new AdamW(ps, { lr })],
   ['RMSprop centered momentum', (ps, lr) => new RMSprop(ps, { lr, centered: true, momentum: 0.5 })],
   ['Adagrad', (ps, lr) => new Adagrad(ps, { lr, lrDecay: 0.1, initialAccumulatorValue: 0.1 })],
+  ['NAdam decoupled maximize', (ps, lr) => new NAdam(ps, { lr, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true, momentumDecay: 0.2 })],
+  ['RAdam', (ps, lr) => new RAdam(ps, { lr, betas: [0.5, 0.9], weightDecay: 0.1 })],
+  ['Adamax maximize', (ps, lr) => new Adamax(ps, { lr, weightDecay: 0.1, maximize: true })],
+  ['Adadelta', (ps, lr) => new Adadelta(ps, { lr, rho: 0.5, weightDecay: 0.1 })],
 ];
 
 const SECOND = [[0.25, -0.5], [1, 2]];
