@@ -14,7 +14,8 @@ export interface Site {
  * depends on them, and checked integer lists.
  */
 export class RunContext {
-  private readonly uploads = new Map<HostArray['data'], Tensor>();
+  /** Host values uploaded in this run, by value (a reshaped host value shares its data, not its shape). */
+  private readonly uploads = new Map<Value, Tensor>();
 
   constructor(
     readonly backend: Backend,
@@ -25,7 +26,7 @@ export class RunContext {
   /** The value as a tensor on the model's backend. */
   tensor(v: Value, node: Site, what: string): Tensor {
     if (v.kind === 'device') return v.tensor;
-    const cached = this.uploads.get(v.data);
+    const cached = this.uploads.get(v);
     if (cached && !cached.isDisposed) return cached;
     const info = dataType(v.type);
     if (!info) throw new ArgumentError(`${node.where}: ${what} has type ${dataTypeName(v.type)}, which tsdl cannot hold`);
@@ -45,7 +46,7 @@ export class RunContext {
     } else {
       t = tensor(v.data instanceof Float32Array ? v.data : Float32Array.from(v.data), v.shape, 'float32', { backend: this.backend });
     }
-    this.uploads.set(v.data, t);
+    this.uploads.set(v, t);
     return t;
   }
 
