@@ -46,6 +46,13 @@ export { Normalization, type NormalizationArgs, type AdaptData } from './layers/
 export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
 export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
 export { Lambda, type LambdaArgs, type LambdaFunction } from './layers/lambda';
+export { Identity, type IdentityArgs } from './layers/identity';
+export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions, type AttentionScoreMode } from './layers/attention';
+export { GroupNormalization, type GroupNormalizationArgs } from './layers/group-normalization';
+export { UnitNormalization, type UnitNormalizationArgs } from './layers/unit-normalization';
+export { ActivityRegularization, type ActivityRegularizationArgs } from './layers/activity-regularization';
+export { SpatialDropout3D, type SpatialDropout3DArgs } from './layers/spatial-dropout3d';
+export { DepthwiseConv1D, type DepthwiseConv1DArgs } from './layers/depthwise-conv1d';
 export { registerLayer } from './layers/registry';
 export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
 export { Sequential } from './models/sequential';

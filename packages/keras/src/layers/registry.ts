@@ -39,6 +39,13 @@ import { DepthwiseConv2D } from './depthwise-conv';
 import { SeparableConv1D, SeparableConv2D } from './separable-conv';
 import { UpSampling2D } from './up-sampling2d';
 import { Resizing } from './resizing';
+import { Identity } from './identity';
+import { Attention, AdditiveAttention } from './attention';
+import { GroupNormalization } from './group-normalization';
+import { UnitNormalization } from './unit-normalization';
+import { ActivityRegularization } from './activity-regularization';
+import { SpatialDropout3D } from './spatial-dropout3d';
+import { DepthwiseConv1D } from './depthwise-conv1d';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -107,6 +114,14 @@ const LAYERS = new Map<string, LayerClass>([
   ['SeparableConv1D', SeparableConv1D],
   ['UpSampling2D', UpSampling2D],
   ['Resizing', Resizing],
+  ['Identity', Identity],
+  ['Attention', Attention],
+  ['AdditiveAttention', AdditiveAttention],
+  ['GroupNormalization', GroupNormalization],
+  ['UnitNormalization', UnitNormalization],
+  ['ActivityRegularization', ActivityRegularization],
+  ['SpatialDropout3D', SpatialDropout3D],
+  ['DepthwiseConv1D', DepthwiseConv1D],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */

@@ -9,7 +9,7 @@ import { SeedSequence } from './seed-sequence';
  * channel, shared over the steps or pixels) in training, scaling the rest by
  * 1 / (1 − rate); the identity in inference.
  */
-abstract class SpatialDropout extends Layer {
+export abstract class SpatialDropout extends Layer {
   readonly rate: number;
   protected readonly seeds: SeedSequence;
 
