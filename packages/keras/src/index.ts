@@ -54,7 +54,43 @@ export { ActivityRegularization, type ActivityRegularizationArgs } from './layer
 export { SpatialDropout3D, type SpatialDropout3DArgs } from './layers/spatial-dropout3d';
 export { DepthwiseConv1D, type DepthwiseConv1DArgs } from './layers/depthwise-conv1d';
 export { registerLayer } from './layers/registry';
-export { Model, History, type CompileArgs, type FitArgs, type EvaluateArgs, type PredictArgs, type TensorLike } from './models/model';
+export {
+  Merge,
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  Dot,
+  type ConcatenateArgs,
+  type DotArgs,
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
+  concatenate,
+  dot,
+} from './layers/merge/index';
+export {
+  Model,
+  History,
+  type AnyModel,
+  type CompileArgs,
+  type FitArgs,
+  type EvaluateArgs,
+  type PredictArgs,
+  type TensorLike,
+  type ModelData,
+  type LossesArg,
+  type LossWeightsArg,
+  type MetricsArg,
+  type WeightArgs,
+  type SampleWeightArgs,
+} from './models/model';
 export { Sequential } from './models/sequential';
 export { Functional, model, type FunctionalArgs } from './models/functional';
 export {

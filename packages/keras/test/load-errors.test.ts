@@ -242,11 +242,13 @@ describe('a load that fails', () => {
       // A Conv2D after a Dense: 'h' is built before 'out' refuses its rank-2 input.
       [
         'conv',
-        (k) => (k.config.layers[2] = { className: 'Conv2D', config: { name: 'out', filters: 2, kernelSize: 3 }, inbound: ['h'] }),
+        (k) => (k.config.layers[2] = { className: 'Conv2D', config: { name: 'out', filters: 2, kernelSize: 3 }, inboundNodes: [[['h', 0, 0]]] }),
         `${config}: out (Conv2D): expects * of rank 4 (batch included), got shape (None, 3)`,
       ],
-      ['inbound', (k) => (k.config.layers[2].inbound = ['nowhere']), `${config}: config.layers[2] ('out') is connected to a layer that comes later or does not exist`],
-      ['output', (k) => (k.config.outputLayer = 'gone'), `${config}: the input or output layer named in the config is missing`],
+      ['inbound', (k) => (k.config.layers[2].inboundNodes = [[['nowhere', 0, 0]]]), `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`],
+      ['node index', (k) => (k.config.layers[2].inboundNodes = [[['h', 1, 0]]]), `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`],
+      ['output', (k) => (k.config.outputLayers = [['gone', 0, 0]]), `${config}: config.outputLayers names ["gone",0,0], which the model does not make`],
+      ['no inbound nodes', (k) => delete k.config.layers[1].inboundNodes, `${config}: config.layers[1].inboundNodes must be a non-empty list of nodes, got undefined`],
       ['input shape', (k) => (k.config.layers[0].config.shape = [0]), `${config}: config.layers[0].config.shape must be a list of positive integers, got [0]`],
     ];
     for (const [what, edit, message] of edits) {

@@ -74,9 +74,11 @@ function data(n: number): { x: Tensor; y: Tensor; seqs: number[][] } {
 describe('a Transformer block in a functional model', () => {
   it('records the attention node with both inputs and its call options', () => {
     const m = block();
-    const entry = (m.getConfig().layers as { className: string; inbound: string[]; callArgs?: unknown }[]).find((l) => l.className === 'MultiHeadAttention');
-    expect(entry?.inbound).toHaveLength(2);
-    expect(entry?.callArgs).toEqual({ useCausalMask: true });
+    // One node (Keras' inbound_nodes layout): [layer, node, tensor, call options] for the query and the value.
+    const entry = (m.getConfig().layers as { className: string; inboundNodes: unknown[][][] }[]).find((l) => l.className === 'MultiHeadAttention');
+    expect(entry?.inboundNodes).toHaveLength(1);
+    expect(entry?.inboundNodes[0]).toHaveLength(2);
+    expect(entry?.inboundNodes[0].map((ref) => ref[3])).toEqual([{ useCausalMask: true }, { useCausalMask: true }]);
     // Embeddings 8·8 + 6·8, attention 4 × (8·2·4 + 2·4), LayerNormalization 2·8, Dense 8·8 + 8 and 8·2 + 2.
     expect(m.summary(false)).toMatch(/Total params: 506\b/);
   });

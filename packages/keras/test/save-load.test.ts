@@ -190,7 +190,7 @@ describe('save and load', () => {
     expect(loaded.summary(false)).toBe(f.summary(false));
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     expect(config.compileConfig).toBeNull();
-    expect(config.config.inputLayer).toBe('image');
+    expect(config.config.inputLayers).toEqual([['image', 0, 0]]);
   });
 
   it('round-trips in memory with modelToArtifacts / modelFromArtifacts', async () => {

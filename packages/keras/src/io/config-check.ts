@@ -1,4 +1,5 @@
 import { DataFormatError } from '@tsdl/tensor';
+import { checkFunctionalConfig } from '../models/functional-config';
 
 /**
  * Checks the structure of a saved config.json before any layer is made, so a
@@ -61,18 +62,8 @@ export function checkModelConfig(c: Record<string, unknown>, source: string): vo
     layers.forEach((l, i) => ck.layerEntry(l, `config.layers[${i}]`));
     if (config.buildInputShape !== undefined && config.buildInputShape !== null) ck.shape(config.buildInputShape, 'config.buildInputShape');
   } else if (className === 'Functional') {
-    layers.forEach((l, i) => {
-      const entry = ck.layerEntry(l, `config.layers[${i}]`);
-      if (entry.className === 'InputLayer') {
-        ck.shape((entry.config as Record<string, unknown>).shape, `config.layers[${i}].config.shape`);
-      } else if (!Array.isArray(entry.inbound) || entry.inbound.length === 0 || !entry.inbound.every((n) => typeof n === 'string')) {
-        ck.fail(`config.layers[${i}].inbound`, 'a non-empty list of layer names', entry.inbound);
-      } else if (entry.callArgs !== undefined) {
-        ck.object(entry.callArgs, `config.layers[${i}].callArgs`);
-      }
-    });
-    ck.string(config.inputLayer, 'config.inputLayer');
-    ck.string(config.outputLayer, 'config.outputLayer');
+    // The current layout (inboundNodes, inputLayers, outputLayers) or the one before it (inbound, inputLayer, outputLayer).
+    checkFunctionalConfig(config, source);
   } else {
     throw new DataFormatError(`${source}: unknown model class '${className}' (Sequential or Functional)`);
   }
@@ -80,8 +71,18 @@ export function checkModelConfig(c: Record<string, unknown>, source: string): vo
   if (compile === undefined || compile === null) return;
   ck.object(compile, 'compileConfig');
   const cc = compile as Record<string, unknown>;
-  ck.optionalString(cc.loss, 'compileConfig.loss');
-  if (cc.metrics !== undefined && cc.metrics !== null && !Array.isArray(cc.metrics)) ck.fail('compileConfig.metrics', 'a list', cc.metrics);
+  // A loss (a name, or a loss object as { className, config }), or one per output: a list (null: none) or an object keyed by output name.
+  const oneLoss = (v: unknown): boolean => v === null || typeof v === 'string' || (isObject(v) && typeof v.className === 'string');
+  const loss = cc.loss;
+  if (loss !== undefined && !oneLoss(loss) && !(Array.isArray(loss) && loss.every(oneLoss)) && !(isObject(loss) && Object.values(loss).every(oneLoss))) {
+    ck.fail('compileConfig.loss', 'a loss (a name or { className, config }), or a list or object of them', loss);
+  }
+  const weights = cc.lossWeights;
+  const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  if (weights !== undefined && weights !== null && !(Array.isArray(weights) && weights.every(isNum)) && !(isObject(weights) && Object.values(weights).every(isNum))) {
+    ck.fail('compileConfig.lossWeights', 'a list or object of numbers', weights);
+  }
+  if (cc.metrics !== undefined && cc.metrics !== null && !Array.isArray(cc.metrics) && !isObject(cc.metrics)) ck.fail('compileConfig.metrics', 'a list or an object', cc.metrics);
   if (typeof cc.optimizer !== 'string') {
     const opt = ck.object(cc.optimizer, 'compileConfig.optimizer');
     ck.string(opt.className, 'compileConfig.optimizer.className');

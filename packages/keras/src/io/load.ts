@@ -1,10 +1,9 @@
 import { ArgumentError, BackendError, DataFormatError, DisposedError, type Tensor, dispose, tensor } from '@tsdl/tensor';
 import type { OptimizerStateDict } from '@tsdl/optim';
 import { layerFromConfig } from '../layers/registry';
-import { InputLayer } from '../layers/core';
-import { type Layer, SymbolicTensor } from '../layers/layer';
+import type { Layer } from '../layers/layer';
 import { Functional } from '../models/functional';
-import type { Model } from '../models/model';
+import type { AnyModel, Model } from '../models/model';
 import { Sequential } from '../models/sequential';
 import { checkModelConfig } from './config-check';
 import { type ModelSources, readModelDir } from './dir-read';
@@ -32,34 +31,19 @@ function makeLayer(entry: any, i: number, source: string, made: Layer[]): Layer 
   }
 }
 
-/** Builds the model a checked config describes; every layer made is pushed to `made` as soon as it exists. */
-function rebuild(className: string, config: any, source: string, made: Layer[]): Model {
-  if (className === 'Sequential') {
-    const layers = (config.layers as unknown[]).map((entry, i) => makeLayer(entry, i, source, made));
-    const m = new Sequential({ name: config.name, layers });
-    if (!m.built && config.buildInputShape) m.build([null, ...config.buildInputShape]);
-    return m;
-  }
-  const made_ = new Map<string, SymbolicTensor>();
-  (config.layers as any[]).forEach((entry, i) => {
-    if (entry.className === 'InputLayer') {
-      const layer = new InputLayer(entry.config);
-      made_.set(layer.name, new SymbolicTensor([null, ...layer.shape], layer, []));
-      return;
-    }
-    const inputs = (entry.inbound as string[]).map((n) => made_.get(n));
-    if (inputs.some((t) => !t)) throw new DataFormatError(`${source}: config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`);
-    const layer = makeLayer(entry, i, source, made);
-    made_.set(layer.name, layer.applySymbolic(inputs as SymbolicTensor[], entry.callArgs ?? null));
-  });
-  const inputs = made_.get(config.inputLayer);
-  const outputs = made_.get(config.outputLayer);
-  if (!inputs || !outputs) throw new DataFormatError(`${source}: the input or output layer named in the config is missing`);
-  return new Functional({ inputs, outputs, name: config.name });
+/**
+ * Builds the model a checked config describes; every layer made is pushed to `made` as soon as
+ * it exists. A model nested in it (a Sequential or functional model used as a layer) is
+ * rebuilt by the registry through the same fromConfig.
+ */
+function rebuild(className: string, config: any, source: string, made: Layer[]): AnyModel {
+  const make = (entry: any, i: number): Layer => makeLayer(entry, i, source, made);
+  if (className === 'Sequential') return Sequential.fromConfig(config, make);
+  return Functional.fromConfig(config, make, source);
 }
 
 /** Copies the file's values into the model's weights, after checking that the names, shapes and dtypes agree. */
-function assignWeights(model: Model, stored: Record<string, StTensor>, source: string): void {
+function assignWeights(model: AnyModel, stored: Record<string, StTensor>, source: string): void {
   const own = model.namedModelWeights();
   const missing = own.filter(([k]) => !(k in stored)).map(([k]) => k);
   const extra = Object.keys(stored).filter((k) => !own.some(([n]) => n === k));
@@ -106,7 +90,7 @@ function readOptimizer(bytes: Uint8Array, source: string): OptimizerFile {
   return { meta, tensors };
 }
 
-function loadOptimizer(model: Model, file: OptimizerFile, source: string): void {
+function loadOptimizer(model: AnyModel, file: OptimizerFile, source: string): void {
   const { meta, tensors } = file;
   const state: OptimizerStateDict['state'] = {};
   try {
@@ -130,22 +114,22 @@ function loadOptimizer(model: Model, file: OptimizerFile, source: string): void 
  * tensor exists, each weight's shape is checked against the file before it is
  * allocated, and if anything still fails, every tensor made so far is freed.
  */
-function buildModel(a: ModelArtifacts, src: ModelSources): Model {
+function buildModel(a: ModelArtifacts, src: ModelSources): AnyModel {
   const c = a.config as Record<string, unknown> | null;
   if (c?.format !== FORMAT) throw new DataFormatError(`${src.dir}: config.json is not a ${FORMAT} model (format ${JSON.stringify(c?.format)})`);
   checkModelConfig(c, src.config);
   const { tensors: stored } = decodeSafetensors(a.weights, src.weights);
-  const compile = c.compileConfig as { loss?: string | null; metrics?: string[]; optimizer: any } | null | undefined;
+  const compile = c.compileConfig as { loss?: any; lossWeights?: any; metrics?: any; optimizer: any } | null | undefined;
   const optimizerFile = compile?.loss && a.optimizer ? readOptimizer(a.optimizer, src.optimizer) : null;
   const created: Tensor[] = [];
   const made: Layer[] = [];
-  let model: Model | null = null;
+  let model: AnyModel | null = null;
   try {
     model = withWeightPlan(stored, { config: src.config, weights: src.weights }, created, () => rebuild(c.className as string, c.config, src.config, made));
     assignWeights(model, stored, src.weights);
     if (compile?.loss) {
       try {
-        model.compile({ loss: compile.loss, metrics: compile.metrics, optimizer: compile.optimizer });
+        model.compile({ loss: compile.loss, metrics: compile.metrics, optimizer: compile.optimizer, ...(compile.lossWeights === undefined ? {} : { lossWeights: compile.lossWeights }) });
       } catch (e) {
         throw new DataFormatError(`${src.config}: compileConfig: ${(e as Error).message}`);
       }
@@ -166,19 +150,22 @@ function buildModel(a: ModelArtifacts, src: ModelSources): Model {
   }
 }
 
-/** Rebuilds a model from in-memory files: architecture, weights, compile settings and (if saved) optimizer state. */
-export function modelFromArtifacts(a: ModelArtifacts, source = 'model'): Model {
+/**
+ * Rebuilds a model from in-memory files: architecture, weights, compile settings and (if saved)
+ * optimizer state. `O`: what predict returns (Tensor[] for a model saved with a list of outputs).
+ */
+export function modelFromArtifacts<O extends Tensor | Tensor[] = Tensor>(a: ModelArtifacts, source = 'model'): Model<O> {
   return buildModel(a, {
     dir: source,
     config: `${source}/config.json`,
     weights: `${source}/model.safetensors`,
     optimizer: `${source}/optimizer.safetensors`,
-  });
+  }) as unknown as Model<O>;
 }
 
 /** Loads a model saved with model.save(dir) (Node); directories in the layout before config.json named its files load too. */
-export async function loadModel(dir: string): Promise<Model> {
+export async function loadModel<O extends Tensor | Tensor[] = Tensor>(dir: string): Promise<Model<O>> {
   if (typeof dir !== 'string' || dir.length === 0) throw new ArgumentError(`loadModel: the path must be a non-empty string, got ${JSON.stringify(dir)}`);
   const { artifacts, sources } = await readModelDir(await nodeFs(), dir);
-  return buildModel(artifacts, sources);
+  return buildModel(artifacts, sources) as unknown as Model<O>;
 }

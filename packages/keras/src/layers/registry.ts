@@ -21,6 +21,7 @@ import { TimeDistributed } from './time-distributed';
 import { MultiHeadAttention } from './multi-head-attention';
 import { PositionalEmbedding } from './positional-embedding';
 import { TokenAndPositionEmbedding } from './token-and-position-embedding';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index';
 import { Permute, RepeatVector, UpSampling1D } from './reshaping';
 import { ZeroPadding1D, ZeroPadding2D } from './zero-padding';
 import { Cropping1D, Cropping2D } from './cropping';
@@ -81,6 +82,14 @@ const LAYERS = new Map<string, LayerClass>([
   // KerasHub's name for it.
   ['PositionEmbedding', PositionalEmbedding],
   ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
+  ['Add', Add],
+  ['Subtract', Subtract],
+  ['Multiply', Multiply],
+  ['Average', Average],
+  ['Maximum', Maximum],
+  ['Minimum', Minimum],
+  ['Concatenate', Concatenate],
+  ['Dot', Dot],
   ['Permute', Permute],
   ['RepeatVector', RepeatVector],
   ['UpSampling1D', UpSampling1D],

@@ -43,18 +43,25 @@ export function dataArg(value: unknown, who: string, what: string, backend: Back
 }
 
 /**
- * fit's training and validation parts of x and y for `validationSplit`: as Keras, the
- * last samples are held out and both parts must be non-empty. The views are pushed on
- * `created`; a split of 0 gives x and y themselves and no validation.
+ * fit's training and validation parts of its data (inputs, targets, sample weights: one
+ * list, every tensor with the same samples) for `validationSplit`: as Keras, the last
+ * samples are held out and both parts must be non-empty. The views are pushed on
+ * `created`; a split of 0 gives the data itself and no validation.
  */
-export function splitValidation(who: string, x: Tensor, y: Tensor, split: number, created: Tensor[]): { xTrain: Tensor; yTrain: Tensor; val: [Tensor, Tensor] | null } {
-  if (split === 0) return { xTrain: x, yTrain: y, val: null };
-  const n = x.shape[0];
+export function splitValidation(who: string, data: readonly Tensor[], split: number, created: Tensor[]): { train: Tensor[]; val: Tensor[] | null } {
+  if (split === 0) return { train: [...data], val: null };
+  const n = data[0].shape[0];
   const nTrain = Math.floor(n * (1 - split));
   if (nTrain === 0 || nTrain === n) {
     throw new ArgumentError(`${who}: validationSplit ${split} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
   }
-  const parts: [Tensor, Tensor, Tensor, Tensor] = [x.slice([0], [nTrain]), y.slice([0], [nTrain]), x.slice([nTrain]), y.slice([nTrain])];
-  created.push(...parts);
-  return { xTrain: parts[0], yTrain: parts[1], val: [parts[2], parts[3]] };
+  const train: Tensor[] = [];
+  const val: Tensor[] = [];
+  for (const t of data) {
+    train.push(t.slice([0], [nTrain]));
+    created.push(train[train.length - 1]);
+    val.push(t.slice([nTrain]));
+    created.push(val[val.length - 1]);
+  }
+  return { train, val };
 }

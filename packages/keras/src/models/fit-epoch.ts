@@ -6,8 +6,8 @@ import { RunningSums } from './running-sums';
 
 /** What one epoch of fit needs from the model and fit's options. */
 export interface EpochPlan {
-  x: Tensor;
-  y: Tensor;
+  /** The inputs, targets and sample weights, every one with the same number of samples (the step knows which is which). */
+  data: readonly Tensor[];
   batchSize: number;
   /** null: batches in order; else epoch e is shuffled with seed + e. */
   seed: number | null;
@@ -17,8 +17,8 @@ export interface EpochPlan {
   progress: ProgressSink | null;
   /** 'loss' and the metric names, in the order step returns their sums. */
   names: readonly string[];
-  /** One training step on a batch: the loss and metric sums (the callee disposes them). */
-  step(xb: Tensor, yb: Tensor): Tensor[];
+  /** One training step on a batch (rows of `data`, in its order): the loss and metric sums (the callee disposes them). */
+  step(batch: Tensor[]): Tensor[];
   /** Resolves when a step may run (no evaluation of the model in flight). */
   beforeStep(): Promise<void> | null;
   /** Whether a callback set model.stopTraining. */
@@ -37,7 +37,7 @@ export class EpochRunner {
   private lastRead = 0;
 
   constructor(private readonly plan: EpochPlan) {
-    this.n = plan.x.shape[0];
+    this.n = plan.data[0].shape[0];
     this.steps = Math.ceil(this.n / plan.batchSize);
     this.wantBatchLogs = plan.callbacks.some((cb) => cb.onBatchEnd !== Callback.prototype.onBatchEnd);
   }
@@ -45,7 +45,7 @@ export class EpochRunner {
   /** Trains one epoch; returns its logs (running means over the epoch). */
   async run(epoch: number): Promise<Logs> {
     const p = this.plan;
-    const batches = new EpochBatches(p.x.backend, p.seed === null ? null : randomPermutation(this.n, p.seed + epoch));
+    const batches = new EpochBatches(p.data[0].backend, p.seed === null ? null : randomPermutation(this.n, p.seed + epoch));
     let sums: RunningSums | null = null;
     try {
       sums = new RunningSums(p.names);
@@ -57,12 +57,12 @@ export class EpochRunner {
         if (wait) await wait;
         const start = s * p.batchSize;
         const end = Math.min(start + p.batchSize, this.n);
-        const [xb, yb] = batches.take(p.x, p.y, start, end);
+        const batch = batches.take(p.data, start, end);
         let values: Tensor[];
         try {
-          values = p.step(xb, yb);
+          values = p.step(batch);
         } finally {
-          dispose([xb, yb]);
+          dispose(batch);
         }
         try {
           sums.add(values, end - start);

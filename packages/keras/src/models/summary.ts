@@ -3,7 +3,9 @@ import { type Layer, type Shape, fmtKerasShape } from '../layers/layer';
 /** One row of a summary: a layer, its output shape and its parameter count. */
 export interface SummaryRow {
   layer: Layer;
-  outputShape: Shape;
+  /** 'multiple': a layer applied at several nodes with different output shapes (as Keras prints it). */
+  outputShape: Shape | 'multiple';
+  /** The row's inputs as Keras names them ('dense[0][0]'): present for a model that is not a chain of layers. */
   connectedTo?: string[];
 }
 
@@ -64,8 +66,9 @@ export function formatSummary(modelName: string, rows: SummaryRow[], width?: num
       if (w.requiresGrad) trainable += w.size;
       else nonTrainable += w.size;
     }
-    const cells = [`${r.layer.name} (${r.layer.className})`, fmtKerasShape(r.outputShape), String(params)];
-    if (functional) cells.push((r.connectedTo ?? []).join(', '));
+    const cells = [`${r.layer.name} (${r.layer.className})`, r.outputShape === 'multiple' ? 'multiple' : fmtKerasShape(r.outputShape), String(params)];
+    // Keras 2 prints the list as Python does: ['input_1[0][0]', 'dense[0][0]'] (wrapped after each ',').
+    if (functional) cells.push(`[${(r.connectedTo ?? []).map((c) => `'${c}'`).join(', ')}]`);
     lines.push(...rowLines(cells, stops));
     lines.push(i === rows.length - 1 ? '='.repeat(lineLength) : '');
   });

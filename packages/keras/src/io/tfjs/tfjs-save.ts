@@ -48,7 +48,7 @@ function checkLayer(className: string, config: Obj, problems: string[], where: s
 
 function topology(model: Model, problems: string[]): Obj {
   const c = model.getConfig() as Obj;
-  const layers = c.layers as { className: string; config: Obj; inbound?: string[] }[];
+  const layers = c.layers as { className: string; config: Obj; inboundNodes?: unknown[][][] }[];
   const convert = (l: { className: string; config: Obj }, i: number): { class_name: string; config: Obj } => {
     const where = `layer ${i} '${String(l.config.name)}'`;
     checkLayer(l.className, l.config, problems, where);
@@ -64,10 +64,11 @@ function topology(model: Model, problems: string[]): Obj {
   if (model.className === 'Functional') {
     const out = layers.map((l, i) => {
       const t = convert(l, i);
-      const inbound = (l.inbound ?? []).map((n) => [n, 0, 0, {}]);
-      return { name: l.config.name, class_name: t.class_name, config: t.config, inbound_nodes: inbound.length ? [inbound] : [] };
+      // The functional config already lists Keras' inbound nodes ([layer, node, tensor, kwargs?] per input); TF.js wants the kwargs always.
+      const inbound = (l.inboundNodes ?? []).map((node) => node.map(([name, n, k, kwargs]) => [name, n, k, kwargs ?? {}]));
+      return { name: l.config.name, class_name: t.class_name, config: t.config, inbound_nodes: inbound };
     });
-    return { class_name: 'Model', config: { name: c.name, layers: out, input_layers: [[c.inputLayer, 0, 0]], output_layers: [[c.outputLayer, 0, 0]] } };
+    return { class_name: 'Model', config: { name: c.name, layers: out, input_layers: c.inputLayers, output_layers: c.outputLayers } };
   }
   problems.push(`the model is a ${model.className}; TF.js reads Sequential and functional models`);
   return {};
