@@ -25,7 +25,7 @@ interface Application {
 /**
  * Writes a Keras model (Sequential or functional, of the layers listed by
  * `exportableLayers()`) as an ONNX model: the bytes of a .onnx file that
- * `loadOnnx`, ONNX Runtime and onnx.checker read. The graph takes and returns
+ * `loadOnnx` runs and onnx.checker accepts. The graph takes and returns
  * tensors in Keras' layout (channels last), with the sample's shapes (the
  * batch axis symbolic unless `dynamicBatch: false`). The sample input runs
  * through the model once, which builds it; weights are read asynchronously,
