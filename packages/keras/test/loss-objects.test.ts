@@ -197,4 +197,21 @@ describe('in compile', () => {
     expect(() => new metrics.BinaryAccuracy({ treshold: 0.5 } as never)).toThrow(/BinaryAccuracy: unknown option 'treshold'; did you mean 'threshold'\?/);
     for (const t of [y, p, s, mse]) t.dispose();
   });
+
+  it('metric objects in compile log under their names', async () => {
+    const m = new Sequential([new Dense({ units: 1, activation: 'sigmoid', inputShape: [2], seed: 8 })]);
+    m.compile({ optimizer: 'sgd', loss: 'binary_crossentropy', metrics: [new metrics.BinaryAccuracy({ threshold: 0.7, name: 'acc70' }), 'accuracy'] as never });
+    const { x, labels } = blobs(20, 9);
+    const y = tensor(labels.map((l) => [l]), [20, 1]);
+    const ev = await m.evaluate(x, y);
+    const pred = m.predict(x);
+    const p = flat(pred);
+    pred.dispose();
+    expect(Object.keys(ev).sort()).toEqual(['acc70', 'accuracy', 'loss']);
+    expect(ev.acc70).toBeCloseTo(p.filter((v, i) => (v > 0.7 ? 1 : 0) === labels[i]).length / 20, 6);
+    expect(ev.accuracy).toBeCloseTo(p.filter((v, i) => (v > 0.5 ? 1 : 0) === labels[i]).length / 20, 6);
+    x.dispose();
+    y.dispose();
+    m.dispose();
+  });
 });
