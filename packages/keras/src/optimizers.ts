@@ -1,6 +1,7 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
-import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
+import { Adadelta, Adagrad, Adam, AdamW, NAdam, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys, rejectUnknownOptions } from './config-keys';
+import { KerasAdamax } from './keras-adamax';
 import { CLIP_OPTIONS, type GradientClipping, NO_CLIPPING, checkOneClipping, clipGradients, clipOption, clips } from './gradient-clipping';
 import { lookupName, nameTable, quote } from './names';
 import { LearningRateSchedule, type SerializedSchedule, deserializeSchedule, schedules, serializeSchedule } from './schedules/index';
@@ -190,12 +191,56 @@ export class AdagradOptimizer extends KerasOptimizer {
   }
 }
 
+/**
+ * Keras' Nadam is @tsdl/optim's NAdam (PyTorch's) with momentum decay ψ = 1:
+ * Keras' μ_t = β1·(1 − ½·0.96^t) is PyTorch's β1·(1 − ½·0.96^(t·ψ)), and the
+ * rest of the update (the running product of the μ's, the two Nesterov terms
+ * over √v̂ + ε) is the same.
+ */
+export class NadamOptimizer extends KerasOptimizer {
+  readonly className = 'Nadam';
+  constructor(c: Cfg = {}) {
+    super(...options('Nadam', c, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));
+  }
+  create(params: Tensor[]): Optimizer<any> {
+    const c = this.config;
+    return this.equip(new NAdam(params, { lr: this.learningRateAt(0), betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number, momentumDecay: 1 }));
+  }
+}
+
+/** Keras' Adamax, whose ε differs from PyTorch's: its own update (keras-adamax.ts). */
+export class AdamaxOptimizer extends KerasOptimizer {
+  readonly className = 'Adamax';
+  constructor(c: Cfg = {}) {
+    super(...options('Adamax', c, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));
+  }
+  create(params: Tensor[]): Optimizer<any> {
+    const c = this.config;
+    return this.equip(new KerasAdamax(params, { lr: this.learningRateAt(0), beta1: c.beta1 as number, beta2: c.beta2 as number, epsilon: c.epsilon as number }));
+  }
+}
+
+/** Keras' Adadelta is PyTorch's (ε inside both square roots), with Keras' defaults. */
+export class AdadeltaOptimizer extends KerasOptimizer {
+  readonly className = 'Adadelta';
+  constructor(c: Cfg = {}) {
+    super(...options('Adadelta', c, { learningRate: 1e-3, rho: 0.95, epsilon: 1e-7 }));
+  }
+  create(params: Tensor[]): Optimizer<any> {
+    const c = this.config;
+    return this.equip(new Adadelta(params, { lr: this.learningRateAt(0), rho: c.rho as number, eps: c.epsilon as number }));
+  }
+}
+
 const BY_NAME = nameTable<new (c?: Cfg) => KerasOptimizer>({
   adam: AdamOptimizer,
   adamw: AdamWOptimizer,
   sgd: SGDOptimizer,
   rmsprop: RMSpropOptimizer,
   adagrad: AdagradOptimizer,
+  nadam: NadamOptimizer,
+  adamax: AdamaxOptimizer,
+  adadelta: AdadeltaOptimizer,
 });
 
 /** 'adam' | { className, config } | a KerasOptimizer → a KerasOptimizer. */
@@ -222,6 +267,9 @@ export const optimizers = {
   SGD: (c: Cfg = {}) => new SGDOptimizer(camelCaseKeys(c, 'SGD')),
   RMSprop: (c: Cfg = {}) => new RMSpropOptimizer(camelCaseKeys(c, 'RMSprop')),
   Adagrad: (c: Cfg = {}) => new AdagradOptimizer(camelCaseKeys(c, 'Adagrad')),
+  Nadam: (c: Cfg = {}) => new NadamOptimizer(camelCaseKeys(c, 'Nadam')),
+  Adamax: (c: Cfg = {}) => new AdamaxOptimizer(camelCaseKeys(c, 'Adamax')),
+  Adadelta: (c: Cfg = {}) => new AdadeltaOptimizer(camelCaseKeys(c, 'Adadelta')),
   /** keras.optimizers.schedules: learning-rate schedules to pass as learningRate. */
   schedules,
 };
