@@ -1,5 +1,5 @@
-import { Lambda, type Layer } from '@tsdl/keras';
-import { tanh } from '@tsdl/tensor';
+import { Concatenate, Dense, Input, Lambda, type Layer, model } from '@tsdl/keras';
+import { type Tensor, tanh } from '@tsdl/tensor';
 
 /**
  * The keras layer cases the WebGPU parity test runs on both backends
@@ -28,10 +28,11 @@ export interface LayerCase {
   /** Makes the layer instead, for one a config cannot describe (Lambda's function). */
   make?: () => Layer;
   inputs: InputSpec[];
-  /** Applied to the inputs as one list (`apply([a, b])`, merge layers) rather than as separate arguments. */
-  list?: boolean;
-  /** Options passed after the inputs (MultiHeadAttention's useCausalMask). */
-  callOptions?: Record<string, unknown>;
+  /**
+   * How the layer is applied to the inputs (default `layer.apply(...inputs)`); it may
+   * return nested lists of tensors (a cell's [output, states]).
+   */
+  call?: (layer: Layer, inputs: Tensor[]) => unknown;
   /**
    * Why the training-mode gradient is not compared (forward only); absent: it is,
    * w.r.t. the float inputs and the trainable weights. Random layers take part
@@ -42,7 +43,21 @@ export interface LayerCase {
 
 const f = (...shape: number[]): InputSpec => ({ shape });
 const ints = (lo: number, hi: number, ...shape: number[]): InputSpec => ({ shape, dtype: 'int32', lo, hi });
+/** Merge layers take their inputs as one list. */
+const asList = (l: Layer, xs: Tensor[]) => l.apply(xs);
+/** Attention layers' call options follow the inputs. */
+const causal = (l: Layer, xs: Tensor[]) => l.apply(xs[0], ...xs.slice(1), { useCausalMask: true });
+/** A cell takes one step and its states as a list: `cell(x, [h, c])`. */
+const step = (l: Layer, [x, ...states]: Tensor[]) => l.apply(x, states);
 const saved = (className: string, config: Record<string, unknown>) => ({ className, config });
+
+/** A functional model with two branches from one input, concatenated, then a Dense layer. */
+function twoBranches(): Layer {
+  const x = Input({ shape: [3] });
+  const a = new Dense({ units: 2, activation: 'tanh' }).apply(x);
+  const b = new Dense({ units: 3, activation: 'sigmoid' }).apply(x);
+  return model({ inputs: x, outputs: new Dense({ units: 2 }).apply(new Concatenate().apply([a, b])) });
+}
 
 export const LAYER_CASES: LayerCase[] = [
   // core
@@ -99,9 +114,9 @@ export const LAYER_CASES: LayerCase[] = [
     variant: 'causal mask, key dim differs from value dim',
     config: { numHeads: 2, keyDim: 3, valueDim: 2 },
     inputs: [f(2, 3, 4), f(2, 3, 5)],
-    callOptions: { useCausalMask: true },
+    call: causal,
   },
-  { className: 'Attention', variant: 'dot, useScale, causal', config: { useScale: true }, inputs: [f(2, 3, 4), f(2, 3, 4)], callOptions: { useCausalMask: true } },
+  { className: 'Attention', variant: 'dot, useScale, causal', config: { useScale: true }, inputs: [f(2, 3, 4), f(2, 3, 4)], call: causal },
   { className: 'Attention', variant: 'concat, separate key', config: { scoreMode: 'concat' }, inputs: [f(2, 2, 3), f(2, 4, 3), f(2, 4, 3)] },
   { className: 'AdditiveAttention', config: {}, inputs: [f(2, 3, 4), f(2, 2, 4)] },
   // recurrent
@@ -110,7 +125,27 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'GRU', variant: 'resetAfter (default), goBackwards', config: { units: 3, goBackwards: true }, inputs: [f(2, 4, 2)] },
   { className: 'GRU', variant: 'resetAfter false', config: { units: 2, resetAfter: false, returnSequences: true }, inputs: [f(2, 3, 3)] },
   { className: 'Bidirectional', variant: 'LSTM, concat', config: { layer: saved('LSTM', { units: 2, returnSequences: true }) }, inputs: [f(2, 3, 2)] },
+  { className: 'SimpleRNNCell', variant: 'one step', config: { units: 3 }, inputs: [f(2, 2), f(2, 3)], call: step },
+  { className: 'LSTMCell', variant: 'one step', config: { units: 3 }, inputs: [f(2, 2), f(2, 3), f(2, 3)], call: step },
+  { className: 'GRUCell', variant: 'one step, resetAfter false', config: { units: 2, resetAfter: false }, inputs: [f(2, 3), f(2, 2)], call: step },
+  {
+    className: 'StackedRNNCells',
+    variant: 'SimpleRNNCell then LSTMCell, one step',
+    config: { cells: [saved('SimpleRNNCell', { units: 3 }), saved('LSTMCell', { units: 2 })] },
+    inputs: [f(2, 2), f(2, 3), f(2, 2), f(2, 2)],
+    call: step,
+  },
+  { className: 'RNN', variant: 'GRUCell, returnSequences', config: { cell: saved('GRUCell', { units: 3 }), returnSequences: true }, inputs: [f(2, 4, 2)] },
+  {
+    className: 'RNN',
+    variant: 'stacked cells, returnState',
+    config: { cell: saved('StackedRNNCells', { cells: [saved('LSTMCell', { units: 2 }), saved('SimpleRNNCell', { units: 3 })] }), returnState: true },
+    inputs: [f(2, 3, 2)],
+  },
   { className: 'TimeDistributed', variant: 'Dense', config: { layer: saved('Dense', { units: 2 }) }, inputs: [f(2, 3, 4)] },
+  // models used as layers
+  { className: 'Sequential', variant: 'Dense, BatchNormalization, Dense', config: { layers: [saved('Dense', { units: 3, activation: 'relu' }), saved('BatchNormalization', {}), saved('Dense', { units: 2 })] }, inputs: [f(4, 3)] },
+  { className: 'Functional', variant: 'two branches concatenated', make: twoBranches, inputs: [f(2, 3)] },
   // reshaping
   { className: 'Permute', config: { dims: [2, 1] }, inputs: [f(2, 3, 4)] },
   { className: 'RepeatVector', config: { n: 3 }, inputs: [f(2, 4)] },
@@ -143,14 +178,14 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'CategoryEncoding', variant: 'count', config: { numTokens: 5, outputMode: 'count' }, inputs: [ints(0, 5, 2, 4)], noGrad: 'integer input, no weights' },
   { className: 'CategoryEncoding', variant: 'one_hot', config: { numTokens: 4, outputMode: 'one_hot' }, inputs: [ints(0, 4, 3)], noGrad: 'integer input, no weights' },
   // merge
-  { className: 'Add', variant: '3 inputs', inputs: [f(2, 3), f(2, 3), f(2, 3)], list: true },
-  { className: 'Subtract', inputs: [f(2, 3), f(2, 3)], list: true },
-  { className: 'Multiply', inputs: [f(2, 3), f(2, 3)], list: true },
-  { className: 'Average', inputs: [f(2, 3), f(2, 3)], list: true },
-  { className: 'Maximum', inputs: [f(2, 3), f(2, 3)], list: true },
-  { className: 'Minimum', inputs: [f(2, 3), f(2, 3)], list: true },
-  { className: 'Concatenate', variant: 'axis 1', config: { axis: 1 }, inputs: [f(2, 2, 3), f(2, 1, 3)], list: true },
-  { className: 'Dot', variant: 'axes [2, 2], normalize', config: { axes: [2, 2], normalize: true }, inputs: [f(2, 3, 4), f(2, 2, 4)], list: true },
+  { className: 'Add', variant: '3 inputs', inputs: [f(2, 3), f(2, 3), f(2, 3)], call: asList },
+  { className: 'Subtract', inputs: [f(2, 3), f(2, 3)], call: asList },
+  { className: 'Multiply', inputs: [f(2, 3), f(2, 3)], call: asList },
+  { className: 'Average', inputs: [f(2, 3), f(2, 3)], call: asList },
+  { className: 'Maximum', inputs: [f(2, 3), f(2, 3)], call: asList },
+  { className: 'Minimum', inputs: [f(2, 3), f(2, 3)], call: asList },
+  { className: 'Concatenate', variant: 'axis 1', config: { axis: 1 }, inputs: [f(2, 2, 3), f(2, 1, 3)], call: asList },
+  { className: 'Dot', variant: 'axes [2, 2], normalize', config: { axes: [2, 2], normalize: true }, inputs: [f(2, 3, 4), f(2, 2, 4)], call: asList },
 ];
 
 /**
