@@ -53,6 +53,16 @@ export { UnitNormalization, type UnitNormalizationArgs } from './layers/unit-nor
 export { ActivityRegularization, type ActivityRegularizationArgs } from './layers/activity-regularization';
 export { SpatialDropout3D, type SpatialDropout3DArgs } from './layers/spatial-dropout3d';
 export { DepthwiseConv1D, type DepthwiseConv1DArgs } from './layers/depthwise-conv1d';
+export {
+  RecurrentCell,
+  SimpleRNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellArgs,
+  type LSTMCellArgs,
+  type GRUCellArgs,
+} from './layers/recurrent/cells';
+export { RNN, StackedRNNCells, type RNNArgs, type StackedRNNCellsArgs, type CustomCell } from './layers/recurrent/rnn';
 export { registerLayer } from './layers/registry';
 export {
   Merge,

@@ -47,6 +47,8 @@ import { UnitNormalization } from './unit-normalization';
 import { ActivityRegularization } from './activity-regularization';
 import { SpatialDropout3D } from './spatial-dropout3d';
 import { DepthwiseConv1D } from './depthwise-conv1d';
+import { GRUCell, LSTMCell, SimpleRNNCell } from './recurrent/cells';
+import { RNN, StackedRNNCells } from './recurrent/rnn';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -131,6 +133,11 @@ const LAYERS = new Map<string, LayerClass>([
   ['ActivityRegularization', ActivityRegularization],
   ['SpatialDropout3D', SpatialDropout3D],
   ['DepthwiseConv1D', DepthwiseConv1D],
+  ['SimpleRNNCell', SimpleRNNCell],
+  ['LSTMCell', LSTMCell],
+  ['GRUCell', GRUCell],
+  ['StackedRNNCells', StackedRNNCells],
+  ['RNN', RNN],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */

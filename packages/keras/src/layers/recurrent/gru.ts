@@ -17,6 +17,48 @@ export interface GRUArgs extends RecurrentArgs {
 
 const GRU_OPTIONS = [...RECURRENT_OPTIONS, 'recurrentActivation', 'resetAfter'];
 
+/** Row `r` of a [2, 3·units] bias (resetAfter): a view. */
+export function biasRow(b: Tensor, r: number): Tensor {
+  return reshape(slice(b, [r], [r + 1]), [b.shape[1]]);
+}
+
+/** The bias added to the input's product (resetAfter: the bias' first row). */
+export function gruInputBias(bias: Tensor | null, resetAfter: boolean): Tensor | null {
+  return bias && resetAfter ? biasRow(bias, 0) : bias;
+}
+
+/**
+ * One GRU step (shared by GRU and GRUCell): the new h from xw, the input's share (input
+ * bias included), the previous h, hRec (h as the recurrent product reads it), the
+ * recurrent kernel U and, with resetAfter, the recurrent bias row.
+ */
+export function gruStep(
+  xw: Tensor,
+  h: Tensor,
+  hRec: Tensor,
+  U: Tensor,
+  recBias: Tensor | null,
+  units: number,
+  resetAfter: boolean,
+  act: (t: Tensor) => Tensor,
+  recAct: (t: Tensor) => Tensor,
+): Tensor {
+  const u = units;
+  let hh: Tensor;
+  let zr: Tensor;
+  if (resetAfter) {
+    let inner = matmul(hRec, U);
+    if (recBias) inner = inner.add(recBias);
+    zr = recAct(cols(xw, 0, 2 * u).add(cols(inner, 0, 2 * u)));
+    hh = act(cols(xw, 2 * u, 3 * u).add(cols(zr, u, 2 * u).mul(cols(inner, 2 * u, 3 * u))));
+  } else {
+    zr = recAct(cols(xw, 0, 2 * u).add(matmul(hRec, cols(U, 0, 2 * u))));
+    hh = act(cols(xw, 2 * u, 3 * u).add(matmul(cols(zr, u, 2 * u).mul(hRec), cols(U, 2 * u, 3 * u))));
+  }
+  // z ⊙ h + (1 − z) ⊙ h̃, written with one product fewer.
+  return hh.add(cols(zr, 0, u).mul(h.sub(hh)));
+}
+
 /**
  * Keras' GRU, gates in Keras' order z, r, h along the kernels' columns (PyTorch's
  * is r, z, n): z, r = recurrentActivation(x_t·W + b + h_{t−1}·U (+ b_rec));
@@ -51,33 +93,13 @@ export class GRU extends RecurrentLayer {
     return this.addWeight('bias', this.resetAfter ? [2, 3 * this.units] : [3 * this.units], this.biasInit);
   }
 
-  /** Row `r` of the [2, 3·units] bias (resetAfter): a view. */
-  private biasRow(r: number): Tensor {
-    const b = this.bias as Tensor;
-    return reshape(slice(b, [r], [r + 1]), [b.shape[1]]);
-  }
-
   protected override inputBias(): Tensor | null {
-    return this.bias && this.resetAfter ? this.biasRow(0) : this.bias;
+    return gruInputBias(this.bias, this.resetAfter);
   }
 
   protected step(xw: Tensor, prev: CellState, hRec: Tensor): CellState {
-    const u = this.units;
-    const U = this.recurrentKernel;
-    const recAct = getActivation(this.recurrentActivation);
-    let hh: Tensor;
-    let zr: Tensor;
-    if (this.resetAfter) {
-      let inner = matmul(hRec, U);
-      if (this.bias) inner = inner.add(this.biasRow(1));
-      zr = recAct(cols(xw, 0, 2 * u).add(cols(inner, 0, 2 * u)));
-      hh = this.act(cols(xw, 2 * u, 3 * u).add(cols(zr, u, 2 * u).mul(cols(inner, 2 * u, 3 * u))));
-    } else {
-      zr = recAct(cols(xw, 0, 2 * u).add(matmul(hRec, cols(U, 0, 2 * u))));
-      hh = this.act(cols(xw, 2 * u, 3 * u).add(matmul(cols(zr, u, 2 * u).mul(hRec), cols(U, 2 * u, 3 * u))));
-    }
-    // z ⊙ h + (1 − z) ⊙ h̃, written with one product fewer.
-    return { h: hh.add(cols(zr, 0, u).mul(prev.h.sub(hh))), c: null };
+    const recBias = this.bias && this.resetAfter ? biasRow(this.bias, 1) : null;
+    return { h: gruStep(xw, prev.h, hRec, this.recurrentKernel, recBias, this.units, this.resetAfter, (t) => this.act(t), getActivation(this.recurrentActivation)), c: null };
   }
 
   override getConfig(): Record<string, unknown> {

@@ -13,6 +13,27 @@ export interface LSTMArgs extends RecurrentArgs {
 
 const LSTM_OPTIONS = [...RECURRENT_OPTIONS, 'recurrentActivation', 'unitForgetBias'];
 
+/** Keras' unit_forget_bias: the initializer's values for i, c and o, ones for f (bias [4·units], in place). */
+export function setForgetBias(b: Tensor, units: number): void {
+  const u = units;
+  const v = tidy(() => concat([slice(b, [0], [u]), ones([u], 'float32', { backend: b.backend }), slice(b, [2 * u], [4 * u])], 0));
+  b.assign(v);
+  v.dispose();
+}
+
+/**
+ * One LSTM step (shared by LSTM and LSTMCell): z = xw + hRec · U, with xw the input's share
+ * (bias included); i, f, o = recAct of their blocks; c_t = f ⊙ c + i ⊙ act(z_c); h_t = o ⊙ act(c_t).
+ */
+export function lstmStep(xw: Tensor, c: Tensor, hRec: Tensor, U: Tensor, units: number, act: (t: Tensor) => Tensor, recAct: (t: Tensor) => Tensor): CellState {
+  const u = units;
+  const z = xw.add(matmul(hRec, U));
+  // One recurrentActivation over all four blocks (c's quarter unused) costs less than three kernels.
+  const gate = recAct(z);
+  const cNew = cols(gate, u, 2 * u).mul(c).add(cols(gate, 0, u).mul(act(cols(z, 2 * u, 3 * u))));
+  return { h: cols(gate, 3 * u, 4 * u).mul(act(cNew)), c: cNew };
+}
+
 /**
  * Keras' LSTM, gates in Keras' order i, f, c, o along the kernels' columns:
  * z = x_t · kernel + h_{t−1} · recurrent_kernel + bias; i, f, o = recurrentActivation
@@ -44,24 +65,13 @@ export class LSTM extends RecurrentLayer {
   }
 
   protected buildBias(): Tensor {
-    const u = this.units;
-    const b = this.addWeight('bias', [4 * u], this.biasInit);
-    if (this.unitForgetBias) {
-      // Keras: the initializer's values for i, c and o, ones for f.
-      const v = tidy(() => concat([slice(b, [0], [u]), ones([u], 'float32', { backend: b.backend }), slice(b, [2 * u], [4 * u])], 0));
-      b.assign(v);
-      v.dispose();
-    }
+    const b = this.addWeight('bias', [4 * this.units], this.biasInit);
+    if (this.unitForgetBias) setForgetBias(b, this.units);
     return b;
   }
 
   protected step(xw: Tensor, prev: CellState, hRec: Tensor): CellState {
-    const u = this.units;
-    const z = xw.add(matmul(hRec, this.recurrentKernel));
-    // One recurrentActivation over all four blocks (c's quarter unused) costs less than three kernels.
-    const gate = getActivation(this.recurrentActivation)(z);
-    const c = cols(gate, u, 2 * u).mul(prev.c as Tensor).add(cols(gate, 0, u).mul(this.act(cols(z, 2 * u, 3 * u))));
-    return { h: cols(gate, 3 * u, 4 * u).mul(this.act(c)), c };
+    return lstmStep(xw, prev.c as Tensor, hRec, this.recurrentKernel, this.units, (t) => this.act(t), getActivation(this.recurrentActivation));
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,28 +1,11 @@
-import {
-  ArgumentError,
-  DTypeError,
-  ShapeError,
-  type Tensor,
-  Tensor as TensorClass,
-  applyDropout,
-  fmtShape,
-  matmul,
-  rand,
-  reshape,
-  stack,
-  tidy,
-  transpose,
-  unsqueeze,
-  where,
-  zeros,
-  unstack,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, applyDropout, fmtShape, matmul, rand, reshape, tidy, transpose, unstack, zeros } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { initializerName } from '../../initializers';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { checkMask } from '../mask-check';
+import { checkInitialState, runRecurrence, stepMasksOf } from './rnn-loop';
 import { numberIn, optionalBool, optionalSeed, positiveInt } from '../options';
 
 /** Options every Keras recurrent layer takes (Keras' names, camelCased; snake_case is accepted too). */
@@ -85,6 +68,41 @@ export interface CellState {
   c: Tensor | null;
 }
 
+/** The options a Keras recurrent cell takes, checked (shared by the layers and the cells). */
+export interface CellSettings {
+  units: number;
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInit: string;
+  recurrentInit: string;
+  biasInit: string;
+  dropout: number;
+  recurrentDropout: number;
+  seed: number | undefined;
+}
+
+/** Checks the cell options of `a` (Keras' defaults: tanh, glorot_uniform, orthogonal, zeros, no dropout); errors name `who`. */
+export function cellSettings(who: string, a: Omit<RecurrentArgs, 'returnSequences' | 'returnState' | 'goBackwards' | 'zeroOutputForMask'>): CellSettings {
+  const init = (option: string, v: string | undefined, dflt: string): string => {
+    const name = v ?? dflt;
+    initializerName(name, who, option);
+    return name;
+  };
+  const rate = (option: string, v: number | undefined): number => (v === undefined || v === null ? 0 : numberIn(who, option, v, 0, 1, true));
+  return {
+    units: positiveInt(who, 'units', a.units),
+    // Keras: activation=None is linear, an omitted one tanh.
+    activation: a.activation === undefined ? 'tanh' : activationName(a.activation, who),
+    useBias: optionalBool(who, 'useBias', a.useBias, true),
+    kernelInit: init('kernelInitializer', a.kernelInitializer, 'glorot_uniform'),
+    recurrentInit: init('recurrentInitializer', a.recurrentInitializer, 'orthogonal'),
+    biasInit: init('biasInitializer', a.biasInitializer, 'zeros'),
+    dropout: rate('dropout', a.dropout),
+    recurrentDropout: rate('recurrentDropout', a.recurrentDropout),
+    seed: optionalSeed(who, a.seed),
+  };
+}
+
 /** The options object of a recurrent layer (snake_case keys camelCased, unknown names refused), or an ArgumentError naming the class. */
 export function recurrentOptions<T extends RecurrentArgs>(className: string, config: T | number, known: readonly string[], exact: boolean): T {
   const a = typeof config === 'number' ? ({ units: config } as T) : camelCaseKeys(config, className);
@@ -128,23 +146,20 @@ export abstract class RecurrentLayer extends Layer {
   protected constructor(a: RecurrentArgs) {
     super(a);
     const who = this.label;
-    this.units = positiveInt(who, 'units', a.units);
-    // Keras: activation=None is linear, an omitted one tanh.
-    this.activation = a.activation === undefined ? 'tanh' : activationName(a.activation, who);
-    this.useBias = optionalBool(who, 'useBias', a.useBias, true);
-    this.kernelInit = a.kernelInitializer ?? 'glorot_uniform';
-    initializerName(this.kernelInit, who, 'kernelInitializer');
-    this.recurrentInit = a.recurrentInitializer ?? 'orthogonal';
-    initializerName(this.recurrentInit, who, 'recurrentInitializer');
-    this.biasInit = a.biasInitializer ?? 'zeros';
-    initializerName(this.biasInit, who, 'biasInitializer');
-    this.dropout = a.dropout === undefined || a.dropout === null ? 0 : numberIn(who, 'dropout', a.dropout, 0, 1, true);
-    this.recurrentDropout = a.recurrentDropout === undefined || a.recurrentDropout === null ? 0 : numberIn(who, 'recurrentDropout', a.recurrentDropout, 0, 1, true);
+    const c = cellSettings(who, a);
+    this.units = c.units;
+    this.activation = c.activation;
+    this.useBias = c.useBias;
+    this.kernelInit = c.kernelInit;
+    this.recurrentInit = c.recurrentInit;
+    this.biasInit = c.biasInit;
+    this.dropout = c.dropout;
+    this.recurrentDropout = c.recurrentDropout;
     this.returnSequences = optionalBool(who, 'returnSequences', a.returnSequences, false);
     this.returnState = optionalBool(who, 'returnState', a.returnState, false);
     this.goBackwards = optionalBool(who, 'goBackwards', a.goBackwards, false);
     this.zeroOutputForMask = optionalBool(who, 'zeroOutputForMask', a.zeroOutputForMask, false);
-    this.seed = optionalSeed(who, a.seed);
+    this.seed = c.seed;
   }
 
   /** Gate blocks in the kernels: 1 (SimpleRNN), 4 (LSTM), 3 (GRU). */
@@ -210,12 +225,11 @@ export abstract class RecurrentLayer extends Layer {
     rejectUnknownOptions(`${this.label} call`, o, ['mask', 'initialState']);
     this.checkInput(x);
     const [B, T] = x.shape;
-    const initial = this.initialState(o.initialState, B);
+    const initial = checkInitialState(this.label, o.initialState, B, new Array<number>(this.stateCount).fill(this.units));
     const training = this.training;
     const call = this.calls++;
     return tidy(() => {
       const mask = o.mask === undefined || o.mask === null ? null : checkMask(this.label, o.mask, x);
-      const stepMasks = mask ? unstack(transpose(unsqueeze(mask, -1), [1, 0, 2])) : null;
       const seed = (k: number): number | undefined => (this.seed === undefined ? undefined : this.seed + 2 * call + k);
       let input = x;
       // Keras draws one dropout mask per sequence and uses it at every step.
@@ -225,42 +239,24 @@ export abstract class RecurrentLayer extends Layer {
       let xw = matmul(reshape(input, [B * T, x.shape[2]]), this.kernel);
       const ib = this.inputBias();
       if (ib) xw = xw.add(ib);
-      const steps = unstack(transpose(reshape(xw, [B, T, G]), [1, 0, 2]));
       const zero = (): Tensor => zeros([B, this.units], 'float32', { backend: x.backend });
-      const init: CellState = initial ? { h: initial[0], c: initial[1] ?? null } : { h: zero(), c: this.stateCount === 2 ? zero() : null };
-      const outs: Tensor[] = [];
-      let state = init;
-      // Keras' "previous output" starts as zeros, whatever the initial state.
-      let prevOut: Tensor = initial ? zero() : init.h;
-      // Never freed early: the caller's initial states and the zeros they stand for.
-      const held = new Set<Tensor | null>([init.h, init.c, prevOut]);
-      for (let i = 0; i < T; i++) {
-        const t = this.goBackwards ? T - 1 - i : i;
-        const m = stepMasks?.[t] ?? null;
-        const prev = state;
-        const last = prevOut;
-        const next = tidy(() => {
-          const hRec = recNoise ? applyDropout(prev.h, recNoise, this.recurrentDropout) : prev.h;
-          const s = this.step(steps[t], prev, hRec);
-          if (!m) return { h: s.h, c: s.c, out: s.h };
-          // A masked step keeps the state and repeats the previous output (or outputs zeros).
-          return { h: where(m, s.h, prev.h), c: s.c && where(m, s.c, prev.c as Tensor), out: where(m, s.h, this.zeroOutputForMask ? 0 : last) };
-        });
-        // Free the previous step's handles early (inference memory over long sequences); the
-        // autograd graph keeps what backward reads, and the outputs returnSequences stacks stay.
-        for (const old of new Set([prev.h, prev.c, last])) {
-          if (!old || held.has(old) || old === next.h || old === next.c || old === next.out || (this.returnSequences && old === last)) continue;
-          old.dispose();
-        }
-        if (this.returnSequences) outs.push(next.out);
-        prevOut = next.out;
-        state = { h: next.h, c: next.c };
-      }
-      const output = this.returnSequences ? stack(outs, 1) : prevOut;
-      if (!this.returnState) return output;
-      // Distinct handles, so the caller may dispose each result once.
-      const h = state.h === output ? reshape(state.h, state.h.shape) : state.h;
-      return state.c ? [output, h, state.c] : [output, h];
+      const init = initial ?? Array.from({ length: this.stateCount }, zero);
+      return runRecurrence({
+        inputs: unstack(transpose(reshape(xw, [B, T, G]), [1, 0, 2])),
+        init,
+        // Keras' "previous output" starts as zeros, whatever the initial state.
+        initOut: initial ? zero() : init[0],
+        stepMasks: mask ? stepMasksOf(mask) : null,
+        goBackwards: this.goBackwards,
+        returnSequences: this.returnSequences,
+        returnState: this.returnState,
+        zeroOutputForMask: this.zeroOutputForMask,
+        step: (xt, prev) => {
+          const hRec = recNoise ? applyDropout(prev[0], recNoise, this.recurrentDropout) : prev[0];
+          const s = this.step(xt, { h: prev[0], c: prev[1] ?? null }, hRec);
+          return { out: s.h, states: s.c ? [s.h, s.c] : [s.h] };
+        },
+      });
     });
   }
 
@@ -272,24 +268,6 @@ export abstract class RecurrentLayer extends Layer {
     const features = this.kernel.shape[0];
     if (x.shape[2] !== features) throw new ShapeError(`${this.label}: input has ${x.shape[2]} features but the layer was built for ${features} (input shape ${fmtShape(x.shape)})`);
     if (x.shape[0] === 0 || x.shape[1] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`);
-  }
-
-  /** The checked initial states, or null for zeros. */
-  private initialState(s: RecurrentCallOptions['initialState'], batch: number): Tensor[] | null {
-    if (s === undefined || s === null) return null;
-    const list = s instanceof TensorClass ? [s] : s;
-    const n = this.stateCount;
-    if (!Array.isArray(list) || list.length !== n || !list.every((t) => t instanceof TensorClass)) {
-      throw new ArgumentError(`${this.label}: initialState must be ${n === 2 ? 'a list [h, c] of 2 tensors' : 'a tensor h (or a list [h])'}, got ${quote(s)}`);
-    }
-    list.forEach((t: Tensor, i: number) => {
-      t.assertAlive(this.label);
-      if (t.dtype !== 'float32') throw new DTypeError(`${this.label}: initialState[${i}] must be float32, got ${t.dtype}`);
-      if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== this.units) {
-        throw new ShapeError(`${this.label}: initialState[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape([batch, this.units])} ([batch, units])`);
-      }
-    });
-    return list as Tensor[];
   }
 
   override getConfig(): Record<string, unknown> {

@@ -3,6 +3,11 @@ import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, 
 
 export type SimpleRNNArgs = RecurrentArgs;
 
+/** One SimpleRNN step (shared by SimpleRNN and SimpleRNNCell): act(xw + hRec · U), xw the input's share with the bias. */
+export function simpleStep(xw: Tensor, hRec: Tensor, U: Tensor, act: (t: Tensor) => Tensor): Tensor {
+  return act(xw.add(matmul(hRec, U)));
+}
+
 /**
  * Keras' SimpleRNN: h_t = activation(x_t · kernel + h_{t−1} · recurrent_kernel + bias),
  * kernel [features, units], recurrent_kernel [units, units], bias [units].
@@ -32,6 +37,6 @@ export class SimpleRNN extends RecurrentLayer {
   }
 
   protected step(xw: Tensor, _prev: CellState, hRec: Tensor): CellState {
-    return { h: this.act(xw.add(matmul(hRec, this.recurrentKernel))), c: null };
+    return { h: simpleStep(xw, hRec, this.recurrentKernel, (t) => this.act(t)), c: null };
   }
 }
