@@ -22,6 +22,8 @@ import { MultiHeadAttention } from './multi-head-attention';
 import { PositionalEmbedding } from './positional-embedding';
 import { TokenAndPositionEmbedding } from './token-and-position-embedding';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index';
+import { Sequential } from '../models/sequential';
+import { Functional } from '../models/functional';
 import { Permute, RepeatVector, UpSampling1D } from './reshaping';
 import { ZeroPadding1D, ZeroPadding2D } from './zero-padding';
 import { Cropping1D, Cropping2D } from './cropping';
@@ -92,6 +94,9 @@ const LAYERS = new Map<string, LayerClass>([
   ['Minimum', Minimum],
   ['Concatenate', Concatenate],
   ['Dot', Dot],
+  // A model used as a layer of another model (rebuilt by their fromConfig).
+  ['Sequential', Sequential],
+  ['Functional', Functional],
   ['Permute', Permute],
   ['RepeatVector', RepeatVector],
   ['UpSampling1D', UpSampling1D],

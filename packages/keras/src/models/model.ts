@@ -150,6 +150,13 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     return found;
   }
 
+  /** Keras' input_shape: the input's shape (batch dimension null), a list for several inputs; null while not known (an unbuilt Sequential model). */
+  get inputShape(): Shape | Shape[] | null {
+    const shapes = this.inputShapes();
+    if (shapes.length === 1) return shapes[0];
+    return shapes.every((s) => s !== null) ? (shapes as Shape[]) : null;
+  }
+
   /** The layers getLayer finds by name (a functional model's InputLayers too). */
   protected layersByName(): Layer[] {
     return this.layers;
@@ -260,7 +267,9 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
       checkSampleCounts(who, [[inLabel(0), fitted[0]], ...(ys.map((t, i) => [yLabel(i), t]).filter(([, t]) => t !== null) as [string, Tensor][])]);
       if (data.sampleWeight !== undefined && data.sampleWeight !== null) {
         // One set of weights for a model with several outputs weighs every output's loss (as Keras).
-        const single = outNames.length > 1 && !Array.isArray(data.sampleWeight) && !isPlainObject(data.sampleWeight);
+        const sw = data.sampleWeight;
+        const perOutputList = Array.isArray(sw) && sw.length === outNames.length && sw.every((e) => e === null || e === undefined || typeof e === 'object');
+        const single = outNames.length > 1 && !isPlainObject(sw) && !perOutputList;
         const parts = single ? outNames.map(() => data.sampleWeight) : splitByName(data.sampleWeight, outNames, 'outputs', who, 'sampleWeight', outNames.map(() => false));
         parts.forEach((v, i) => {
           if (v === undefined || v === null) return;

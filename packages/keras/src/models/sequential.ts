@@ -15,7 +15,7 @@ import type { SummaryRow } from './summary';
  */
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
-  private inputShape: Shape | null = null;
+  private builtShape: Shape | null = null;
   /** The name of the Input the model was given (it keys name-keyed data); null: none given. */
   private inputName: string | null = null;
 
@@ -57,8 +57,10 @@ export class Sequential extends Model {
     }
     this.registerModule(layer.name, layer);
     this.stack.push(layer);
-    if (this.stack.length === 1 && !this.inputShape && layer.inputShapeArg) this.build([null, ...layer.inputShapeArg]);
-    else if (this.built && this.inputShape) this.build(this.inputShape);
+    // A first layer with an inputShape, or a model whose input shape is known, builds the model at once.
+    const given = layer.inputShapeArg ? [null, ...layer.inputShapeArg] : layer instanceof Model && layer.inputNames.length === 1 ? (layer.inputShape as Shape | null) : null;
+    if (this.stack.length === 1 && !this.builtShape && given) this.build(given);
+    else if (this.built && this.builtShape) this.build(this.builtShape);
   }
 
   private addInput(input: InputLayer): void {
@@ -79,21 +81,21 @@ export class Sequential extends Model {
       masked = l.outputMasked(masked);
       shape = l.computeOutputShape(shape);
     }
-    this.inputShape = inputShape;
+    this.builtShape = inputShape;
     this.built = true;
   }
 
   private shapes(): Shape[] {
-    if (!this.inputShape) throw new ArgumentError(`${this.name}: the model is not built yet; give the first layer an inputShape or call fit/predict first`);
+    if (!this.builtShape) throw new ArgumentError(`${this.name}: the model is not built yet; give the first layer an inputShape or call fit/predict first`);
     const out: Shape[] = [];
-    let s = this.inputShape;
+    let s = this.builtShape;
     for (const l of this.stack) out.push((s = l.computeOutputShape(s)));
     return out;
   }
 
   get outputShape(): Shape {
     const s = this.shapes();
-    return s[s.length - 1] ?? (this.inputShape as Shape);
+    return s[s.length - 1] ?? (this.builtShape as Shape);
   }
 
   get outputShapes(): Shape[] {
@@ -110,7 +112,7 @@ export class Sequential extends Model {
   }
 
   protected inputShapes(): (Shape | null)[] {
-    return [this.inputShape];
+    return [this.builtShape];
   }
 
   protected get strictInputs(): boolean {
@@ -179,7 +181,7 @@ export class Sequential extends Model {
     return {
       name: this.name,
       ...(this.trainable ? {} : { trainable: false }),
-      buildInputShape: this.inputShape ? this.inputShape.slice(1) : null,
+      buildInputShape: this.builtShape ? this.builtShape.slice(1) : null,
       ...(this.inputName === null ? {} : { inputName: this.inputName }),
       layers: this.stack.map((l) => ({ className: l.className, config: l.getConfig() })),
     };
