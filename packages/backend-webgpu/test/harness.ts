@@ -1,5 +1,5 @@
 import { cpu } from '@tsdl/backend-cpu';
-import type { Backend, DataId, DType, TypedArray, View } from '@tsdl/tensor';
+import type { Accelerations, Backend, DataId, DType, TypedArray, View } from '@tsdl/tensor';
 import { contiguousStrides, makeTypedArray } from '@tsdl/tensor';
 import { compareClose, seededNumbers, type Tolerance } from '@tsdl/test-utils';
 import type { WebGpuBackend } from '../src/index';
@@ -36,6 +36,9 @@ export async function readIds(b: Backend, ids: DataId | DataId[]): Promise<Typed
   return Promise.all(list.map((id) => b.read(id)));
 }
 
+/** A backend with the window, softmax and cross-entropy accelerations, as the CPU and WebGPU backends are. */
+export type KernelBackend = Backend & Omit<Accelerations, 'elementwiseGroups' | 'checkIndices'>;
+
 export class Differential {
   readonly cpu = cpu({ name: 'cpu-reference' });
   constructor(readonly gpu: WebGpuBackend) {}
@@ -44,8 +47,8 @@ export class Differential {
    * Runs `f` on both backends (inputs made with `put`), reads every output and
    * compares them; frees everything it made. Returns the GPU's results.
    */
-  async check(f: (b: Backend, put: Put) => DataId | DataId[], tol: Tolerance = { atol: 1e-5, rtol: 1e-5 }): Promise<TypedArray[]> {
-    const run = async (b: Backend): Promise<TypedArray[]> => {
+  async check(f: (b: KernelBackend, put: Put) => DataId | DataId[], tol: Tolerance = { atol: 1e-5, rtol: 1e-5 }): Promise<TypedArray[]> {
+    const run = async (b: KernelBackend): Promise<TypedArray[]> => {
       const made: View[] = [];
       const ids = f(b, (h) => {
         const v = place(b, h);

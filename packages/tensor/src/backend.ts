@@ -4,29 +4,41 @@ import type { Expr } from './expr';
 /**
  * The Backend contract: the only way work reaches a device.
  *
- * Storage is an opaque handle the backend owns. Every kernel takes strided
- * views (shape + strides + offset over a storage), so reshape, transpose,
- * broadcast and slice never copy; a kernel handles the strides or makes a
- * contiguous copy itself. Every kernel returns new, contiguous, row-major
- * storage of the documented shape. The frontend (`@tsdl/tensor`) has already
- * validated shapes, axes and dtypes, so kernels do no checking of their own.
+ * A backend is a required core (`CoreBackend`: storage, elementwise expressions,
+ * reduce, matmul, the movement copies concat/pad/gather/scatterAdd, counter-based
+ * random) plus any of the optional accelerations (`Accelerations`: convolution and
+ * its gradients, pooling, softmax, fused cross-entropy, grouped elementwise, device
+ * index checks). Every acceleration has a reference lowering on the core in
+ * `lowerings/` that the frontend runs where the backend lacks it, so the core alone
+ * runs every op (tooling/backend-reference is such a backend), and an acceleration
+ * must give its lowering's values.
  *
- * Bad indices are the exception. The frontend checks the range of indices and
- * class labels (gather, scatterAdd, softmaxCrossEntropy's index labels,
- * oneHot, nn's losses) where it knows their values without waiting for the
- * device (ops/index-range.ts): always on a backend with `readSync`, else for
- * values written from the host and what is gathered from them. So a backend
- * without `readSync` can get an index out of range, computed on its device (a
- * cast of float labels, `add(labels, 1)`). Where a kernel takes the indices
- * (gather, scatterAdd, softmaxCrossEntropy and its gradient), it must not read
- * or write out of bounds, must write the documented defined value, and the
- * backend must report the index as an ArgumentError naming the op and the
- * range: either at once, from the kernel call (as the CPU's frontend check
- * does), or by rejecting the next `read` (a GPU, which learns it only when the
- * device has run the kernel). Where no kernel sees them as indices (oneHot is
- * an elementwise `eq`, which gives a zero row for a bad one), the frontend asks
- * the backend to check them (`checkIndices`), and the backend reports a bad
- * one the same way.
+ * Storage is an opaque handle the backend owns. Every kernel takes strided
+ * views (shape + strides + offset over a storage); a kernel handles the strides
+ * or makes a contiguous copy itself. Every kernel returns new, contiguous,
+ * row-major storage of the documented shape. The frontend (`@tsdl/tensor`) has
+ * already validated shapes, axes and dtypes, so kernels do no checking of their
+ * own, with one exception: indices.
+ *
+ * Index ranges (decided here, once). Valid indices are int32 values in [0, size)
+ * (and an op's allowed `ignore` value, nn's ignoreIndex). The frontend checks them at
+ * the call wherever it can without waiting for the device (ops/index-range.ts):
+ * always on a backend with `readSync` (reading them if it must), and elsewhere for
+ * values whose range or values the host knows (written from host data, argmax
+ * results, slices and gathers of those; ops/known-values.ts). A bad one there is an
+ * ArgumentError from the call, naming the op, the value and its position. So a
+ * backend with `readSync` never receives a bad index. A backend without it can,
+ * computed on its device (a cast of float labels, `add(labels, 1)`); then:
+ * - a kernel that takes the indices (gather, scatterAdd, and the accelerations
+ *   softmaxCrossEntropy and its gradient) must not read or write out of bounds,
+ *   must write the documented defined value (gather 0, scatterAdd skips the
+ *   update, cross-entropy a NaN row), and the backend must report the index as an
+ *   ArgumentError naming the op and the range, either at once or by rejecting the
+ *   next `read` (a GPU learns it only when the device has run the kernel);
+ * - where no kernel sees them as indices (oneHot is an elementwise `eq`, which gives
+ *   a bad one a zero row), the frontend calls `checkIndices`: the backend's, or its
+ *   lowering, which checks on the device with core kernels and reports at the next
+ *   `Tensor.data()` read from that backend.
  */
 export type DataId = object;
 
@@ -161,7 +173,12 @@ export interface Pool2dParams {
   readonly padLeft: number;
 }
 
-export interface Backend {
+/**
+ * What every backend implements: storage, elementwise expressions, reductions,
+ * matmul, the movement copies and random. Everything else the frontend lowers
+ * onto these (see Accelerations).
+ */
+export interface CoreBackend {
   /** A short name for messages and memory reports: 'cpu', 'webgpu' … */
   readonly name: string;
 
@@ -175,35 +192,38 @@ export interface Backend {
    * above): one read reports it, so later reads return values again.
    */
   read(data: DataId): Promise<TypedArray>;
-  /** Synchronous read, where the device allows it (absent on WebGPU). */
+  /**
+   * Optional capability: a synchronous read, where the device allows it (absent on
+   * WebGPU). With it, dataSync and printing work, and the frontend checks every index
+   * at the call (see the contract above).
+   */
   readSync?(data: DataId): TypedArray;
   /** Releases a storage; the frontend calls it exactly once per storage. */
   free(data: DataId): void;
   memory(): BackendMemory;
   /**
-   * Optional: the most elements one storage of `dtype` can ever hold (at least 2^24), so the
-   * frontend refuses a larger tensor with a ShapeError before building or allocating
-   * anything. Without it the frontend assumes a JavaScript typed array's limit (2^32 bytes).
+   * Optional capability: the most elements one storage of `dtype` can ever hold (at
+   * least 2^24), so the frontend refuses a larger tensor with a ShapeError before
+   * building or allocating anything. Without it the frontend assumes a JavaScript
+   * typed array's limit (2^32 bytes).
    */
   maxElements?(dtype: DType): number;
 
   // ---- compute ------------------------------------------------------------
-  /** Elementwise expressions over broadcast views; one storage per expression. */
-  elementwise(spec: ElementwiseSpec): DataId[];
   /**
-   * Optional: `spec.exprs` over every group at once, returning each group's
-   * outputs (one storage per expression). A backend whose per-kernel cost is
-   * high (a GPU) launches far fewer kernels this way; without it the
-   * frontend runs one elementwise kernel per group.
+   * Elementwise expressions over broadcast views; one storage per expression, each
+   * element `evalExpr` of the inputs' elements, stored as its dtype (float32 rounds,
+   * int32 truncates toward zero, bool is value != 0).
    */
-  elementwiseGroups?(spec: ElementwiseGroupsSpec): DataId[][];
+  elementwise(spec: ElementwiseSpec): DataId[];
   /**
    * Reduces the last `axes` axes of `x` (the frontend permutes the view so the
    * reduced axes trail); the result holds one value per index of the leading
    * axes, row-major. argmax/argmin return int32 indices into the flattened
-   * reduced block (first occurrence), any/all return bool; the others are
-   * stored as `outDtype`. An empty reduced block gives the op's identity
-   * (sum 0, prod 1, max -Infinity, min Infinity, any false, all true, argmax 0).
+   * reduced block (first occurrence; a NaN wins, the first NaN), any/all return
+   * bool; the others are stored as `outDtype`. max and min propagate NaN. An
+   * empty reduced block gives the op's identity (reduceIdentity: sum 0, prod 1,
+   * max -Infinity, min Infinity, any false, all true, argmax 0).
    */
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId;
   /** Concatenates views along `axis`; all have the output's rank and dtype. */
@@ -211,9 +231,10 @@ export interface Backend {
   /** Pads each axis by [before, after] cells of `value`. */
   pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId;
   /**
-   * out[..., i, ...] = x[..., indices[i], ...] along `axis`; indices int32, in
-   * range where the frontend could check them. An index outside
-   * [0, x.shape[axis]) gives 0 and is reported (see the contract above).
+   * out[..., i, ...] = x[..., indices[i], ...] along `axis`; indices int32 of any
+   * shape (out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]), in range
+   * where the frontend could check them. An index outside [0, x.shape[axis]) gives 0
+   * and is reported (see the contract above).
    */
   gather(x: View, indices: View, axis: number): DataId;
   /**
@@ -228,46 +249,6 @@ export interface Backend {
    * operand arrives as a view with swapped strides: the kernel reads it as is.
    */
   matmul(a: View, b: View): DataId;
-  /** x [N,H,W,C] (*) w [kH,kW,C,O] -> [N,outH,outW,O]. */
-  conv2d(x: View, w: View, p: Conv2dParams): DataId;
-  /** d(conv2d)/dx: dy [N,outH,outW,O], w -> dx [N,H,W,C]. */
-  conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId;
-  /** d(conv2d)/dw: x, dy -> dw [kH,kW,C,O]. */
-  conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId;
-  /** Max or average pooling, NHWC. */
-  pool2d(x: View, p: Pool2dParams): DataId;
-  /** Pooling gradient: dy [N,outH,outW,C] -> dx [N,H,W,C] (x is needed by max). */
-  pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId;
-  /** Softmax (or log-softmax) over the last axis, numerically stable. */
-  softmax(x: View, log: boolean): DataId;
-  /**
-   * Optional fused softmax cross-entropy over the rows of `logits` [N, C]
-   * (float32): loss[n] = logSumExp(x[n]) − x[n, labels[n]] when `sparse`
-   * (labels int32 [N]; an index outside [0, C) gives NaN for its row and is
-   * reported, see the contract above), else
-   * Σ_c labels[n, c]·(logSumExp(x[n]) − x[n, c]) (labels float32 [N, C]).
-   * Returns float32 [N]. Without it the frontend composes logSoftmax and a sum.
-   */
-  softmaxCrossEntropy?(logits: View, labels: View, sparse: boolean): DataId;
-  /**
-   * Optional gradient of softmaxCrossEntropy with respect to the logits:
-   * dx[n, c] = (softmax(x[n])_c · S − t[n, c]) · dy[n], with t the one-hot row
-   * (sparse) or the label row and S = Σ_c t[n, c] (1 when sparse; an index
-   * outside [0, C) gives a NaN row and is reported, as in softmaxCrossEntropy).
-   * dy is float32 [N]. Returns float32 [N, C].
-   */
-  softmaxCrossEntropyGrad?(logits: View, labels: View, dy: View, sparse: boolean): DataId;
-  /**
-   * Optional, and wanted on a backend without `readSync`: checks that every
-   * value of the int32 view `indices` lies in [0, size) or equals `ignore`
-   * (where given), and reports the first bad one it finds as an ArgumentError
-   * naming `op`, the range and the value, at once or by rejecting the next
-   * `read` (see the contract above); it returns nothing and changes nothing.
-   * The frontend calls it only for indices whose values it cannot know without
-   * a device read, and which no kernel reports itself (oneHot, nn's nllLoss).
-   * Without it those indices go unchecked: a bad one gives a zero one-hot row.
-   */
-  checkIndices?(indices: View, size: number, op: string, ignore?: number): void;
   /**
    * `size` float32 values of a counter-based stream: element i depends only on
    * (key, i), so results are reproducible and identical on every backend that
@@ -275,6 +256,97 @@ export interface Backend {
    */
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId;
 
-  /** Releases everything the backend holds (devices, pools). */
+  /** Optional: releases everything the backend holds (devices, pools). */
   dispose?(): void;
 }
+
+/**
+ * Optional kernels: fast paths for work the frontend otherwise lowers onto the core
+ * (`lowerings/`: conv2d and its gradients by im2col + matmul, pooling over im2col
+ * windows, softmax from max/exp/sum, cross-entropy from logSoftmax, one elementwise
+ * kernel per group, a device index check reported at the next read). A backend
+ * implements any of them; each must give its lowering's values (up to float32
+ * rounding), which the conformance suite checks on every backend that has it.
+ */
+export interface Accelerations {
+  /**
+   * `spec.exprs` over every group at once, returning each group's
+   * outputs (one storage per expression). A backend whose per-kernel cost is
+   * high (a GPU) launches far fewer kernels this way; the lowering runs one
+   * elementwise kernel per group.
+   */
+  elementwiseGroups(spec: ElementwiseGroupsSpec): DataId[][];
+  /** x [N,H,W,C] (*) w [kH,kW,C,O] -> [N,outH,outW,O]; cells outside the input read 0. */
+  conv2d(x: View, w: View, p: Conv2dParams): DataId;
+  /** d(conv2d)/dx: dy [N,outH,outW,O], w -> dx [N,H,W,C]. */
+  conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId;
+  /** d(conv2d)/dw: x, dy -> dw [kH,kW,C,O]. */
+  conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId;
+  /**
+   * Max or average pooling, NHWC: padding never wins a max (a window of −Infinity gives
+   * −Infinity; NaN propagates) and is not counted in an average's divisor.
+   */
+  pool2d(x: View, p: Pool2dParams): DataId;
+  /**
+   * Pooling gradient: dy [N,outH,outW,C] -> dx [N,H,W,C] (x is needed by max). A max
+   * window's gradient goes to its first maximum (none for a window of −Infinity; with a
+   * NaN in the window, which cell gets it is unspecified); an average's is spread evenly
+   * over the window's cells inside the input.
+   */
+  pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId;
+  /**
+   * Softmax (or log-softmax) over the last axis, numerically stable: each row shifted
+   * by its max (by 0 for a row of −Infinity, which gives NaN).
+   */
+  softmax(x: View, log: boolean): DataId;
+  /**
+   * Fused softmax cross-entropy over the rows of `logits` [N, C]
+   * (float32): loss[n] = logSumExp(x[n]) − x[n, labels[n]] when `sparse`
+   * (labels int32 [N]; an index outside [0, C) gives NaN for its row and is
+   * reported, see the contract above), else
+   * Σ_c labels[n, c]·(logSumExp(x[n]) − x[n, c]) (labels float32 [N, C]).
+   * Returns float32 [N].
+   */
+  softmaxCrossEntropy(logits: View, labels: View, sparse: boolean): DataId;
+  /**
+   * Gradient of softmaxCrossEntropy with respect to the logits:
+   * dx[n, c] = (softmax(x[n])_c · S − t[n, c]) · dy[n], with t the one-hot row
+   * (sparse) or the label row and S = Σ_c t[n, c] (1 when sparse; an index
+   * outside [0, C) gives a NaN row and is reported, as in softmaxCrossEntropy).
+   * dy is float32 [N]. Returns float32 [N, C].
+   */
+  softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId;
+  /**
+   * Checks that every value of the int32 view `indices` lies in [0, size) or equals
+   * `ignore` (where given), and reports the first bad one it finds as an ArgumentError
+   * naming `op`, the range and the value, at once or by rejecting the next `read`
+   * (see the contract above); it returns nothing and changes nothing. The frontend
+   * calls it only on a backend without `readSync`, for indices whose values it cannot
+   * know without a device read and which no kernel reports itself (oneHot, nn's
+   * nllLoss). Its lowering reports at the next Tensor.data() instead.
+   */
+  checkIndices(indices: View, size: number, op: string, ignore?: number): void;
+}
+
+/** The names of the optional kernels. */
+export type AccelerationName = keyof Accelerations;
+
+// A record, so tsc refuses an acceleration missing from the list.
+const ACCELERATION_SET: Record<AccelerationName, true> = {
+  elementwiseGroups: true,
+  conv2d: true,
+  conv2dGradInput: true,
+  conv2dGradFilter: true,
+  pool2d: true,
+  pool2dGrad: true,
+  softmax: true,
+  softmaxCrossEntropy: true,
+  softmaxCrossEntropyGrad: true,
+  checkIndices: true,
+};
+
+/** Every acceleration's name (the conformance suite walks them). */
+export const ACCELERATIONS: readonly AccelerationName[] = Object.keys(ACCELERATION_SET) as AccelerationName[];
+
+/** A backend: the core, and any of the accelerations. */
+export interface Backend extends CoreBackend, Partial<Accelerations> {}

@@ -28,9 +28,13 @@ export {
   liveTensorCount,
   type AutogradHooks,
 } from './engine';
-export { isColumnLayout, reduceIdentity } from './backend';
+export { isColumnLayout, reduceIdentity, ACCELERATIONS } from './backend';
+export { lowerings } from './lowerings/index';
 export type {
   Backend,
+  CoreBackend,
+  Accelerations,
+  AccelerationName,
   BackendMemory,
   DataId,
   View,

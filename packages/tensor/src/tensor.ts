@@ -4,6 +4,7 @@ import { autogradHooks, trackTensor } from './engine';
 import { BackendError, DisposedError, DTypeError, GradientError, ShapeError } from './errors';
 import { formatTensor } from './format';
 import { HandleRefs, releaseHandle, watch } from './handles';
+import { settleIndexChecks } from './lowerings/index';
 import * as ops from './ops/index';
 import type { NestedArray } from './ops/nested';
 import { contiguousStrides, sizeOf } from './shape';
@@ -143,6 +144,8 @@ export class Tensor {
     this.assertAlive('data');
     const c = this.isPlain() ? this : ops.copyContiguous(this);
     try {
+      // Index checks run on the device by checkIndices' lowering report here (the Backend contract).
+      await settleIndexChecks(c.storage.backend);
       const all = await c.storage.backend.read(c.storage.data);
       return c.size === all.length ? all : all.slice(0, c.size);
     } finally {

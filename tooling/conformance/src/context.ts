@@ -1,4 +1,4 @@
-import type { Backend } from '@tsdl/tensor';
+import type { AccelerationName, Backend } from '@tsdl/tensor';
 
 /**
  * What every group of conformance tests receives. `factory` makes a fresh
@@ -17,4 +17,9 @@ export interface ConformanceContext {
    * does; every other test reads with await.
    */
   sync: boolean;
+  /**
+   * The optional kernels the backend implements (tensor's Accelerations), decided
+   * with `sync`: each is compared with its reference lowering.
+   */
+  accelerations: ReadonlySet<AccelerationName>;
 }

@@ -1,5 +1,5 @@
 import '@tsdl/autograd';
-import { type Backend, setBackend } from '@tsdl/tensor';
+import { ACCELERATIONS, type Backend, setBackend } from '@tsdl/tensor';
 import { beforeAll, describe } from 'vitest';
 import type { ConformanceContext } from './context';
 import { registerForward } from './forward/index';
@@ -11,7 +11,8 @@ import { registerTensorContract } from './tensor/index';
  * Registers the whole conformance matrix for one backend: every op forward
  * against float64 references (dtypes, scalars, size-0 dimensions, broadcast
  * rank pairs up to 4-D, negative axes, non-contiguous views), every gradient
- * rule against finite differences, the bad-call error table and the memory
+ * rule against finite differences, every acceleration the backend implements
+ * against its reference lowering, the bad-call error table and the memory
  * checks. Call it at the top level of a test file:
  *
  *   runConformance('cpu', () => cpu());
@@ -25,7 +26,9 @@ import { registerTensorContract } from './tensor/index';
  * without it is checked to refuse them with the documented error.
  */
 export function runConformance(name: string, factory: () => Backend, second?: () => Backend): void {
-  const ctx: ConformanceContext = { name, factory, second: second ?? factory, sync: readsSync(factory()) };
+  const probe = factory();
+  const accelerations = new Set(ACCELERATIONS.filter((k) => typeof probe[k] === 'function'));
+  const ctx: ConformanceContext = { name, factory, second: second ?? factory, sync: readsSync(probe), accelerations };
   describe(`conformance: ${name}`, () => {
     beforeAll(() => {
       setBackend(factory());

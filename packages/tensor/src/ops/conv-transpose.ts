@@ -7,6 +7,7 @@ import { type DataFormat, type Padding2d, axisGeometry, check4d, groupsArg, pair
 import { checkSize } from './internal';
 import { checkOptions } from './options';
 import { concat, slice, transpose } from './shape';
+import { lowerings } from '../lowerings/index';
 
 export interface Conv2dTransposeOptions {
   strides?: number | readonly [number, number];
@@ -118,6 +119,8 @@ function transposeKernel(x: Tensor, w: Tensor, params: Conv2dParams): Tensor {
   const gradPadding = [[padTop, bottom], [padLeft, right]];
   const attrs = { params, convOptions: { strides: [strideH, strideW], dilations: [dilationH, dilationW], padding: gradPadding } };
   return dispatch('conv2dTranspose', [x, w], attrs, (backend) =>
-    wrap(backend, backend.conv2dGradInput(x.view(), w.view(), params), [batch, inH, inW, inC], 'float32'),
+    backend.conv2dGradInput
+      ? wrap(backend, backend.conv2dGradInput(x.view(), w.view(), params), [batch, inH, inW, inC], 'float32')
+      : lowerings.conv2dGradInput(x, w, params),
   );
 }

@@ -4,14 +4,10 @@ import { wrap } from '../engine';
 import { exprKey, type Expr } from '../expr';
 import { isContiguous, shapesEqual, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
-import { keyOf, runElementwise } from './internal';
+import { lowerings, type TensorGroup } from '../lowerings/index';
+import { keyOf } from './internal';
 
-/** One group of a multi-tensor elementwise run: its inputs (all of `shape`) and its scalars. */
-export interface TensorGroup {
-  readonly inputs: readonly Tensor[];
-  readonly scalars: readonly number[];
-  readonly shape: readonly number[];
-}
+export type { TensorGroup };
 
 /** ['float32', …] of each length, built once. */
 const float32Lists: DType[][] = [];
@@ -31,14 +27,14 @@ function isDenseFloatGroup(g: TensorGroup): boolean {
  * Runs the same float32 expressions over several groups of tensors (an
  * optimizer step over every parameter), not recorded by autograd: one call
  * of the backend's `elementwiseGroups` where it has one and every group is
- * dense float32 of its own shape, else one elementwise kernel per group.
+ * dense float32 of its own shape, else its lowering: one elementwise kernel per group.
  * Returns each group's outputs, one float32 tensor per expression. `tag`
  * names the expression list as in runElementwise.
  */
 export function runElementwiseGroups(backend: Backend, exprs: readonly Expr[], groups: readonly TensorGroup[], tag: string): Tensor[][] {
   const dtypes = float32s(exprs.length);
   if (backend.elementwiseGroups === undefined || groups.length < 2 || !groups.every(isDenseFloatGroup)) {
-    return groups.map((g) => runElementwise(backend, exprs, g.inputs, g.scalars, g.shape, dtypes, tag));
+    return lowerings.elementwiseGroups(backend, exprs, groups, dtypes, tag);
   }
   const specGroups: ElementwiseGroup[] = groups.map((g) => ({
     inputs: g.inputs.map((t) => ({ data: t.storage.data, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset })),

@@ -1,6 +1,7 @@
 import type { TypedArray } from '../dtype';
 import type { Storage } from '../storage';
 import type { Tensor } from '../tensor';
+import { lowerings } from '../lowerings/index';
 import { gatherSource, hostValues, noteGather, noteHostCopy, storageView } from './known-values';
 
 /**
@@ -158,9 +159,14 @@ export function checkIndexRange(t: Tensor, size: number, error: (value: number, 
   return ignored ? 'ignored' : 'valid';
 }
 
-/** Asks the backend to check values the host does not know (see IndexRangeOptions.deviceCheck). */
+/**
+ * Asks the backend to check values the host does not know (see IndexRangeOptions.deviceCheck),
+ * or runs the check's lowering (core kernels, reported at the next Tensor.data()).
+ */
 function checkOnDevice(t: Tensor, size: number, options: IndexRangeOptions): IndexCheck {
   const backend = t.storage.backend;
-  if (options.deviceCheck !== null && backend.checkIndices) backend.checkIndices(t.view(), size, options.deviceCheck, options.ignore);
+  if (options.deviceCheck === null) return 'unknown';
+  if (backend.checkIndices) backend.checkIndices(t.view(), size, options.deviceCheck, options.ignore);
+  else lowerings.checkIndices(t, size, options.deviceCheck, options.ignore);
   return 'unknown';
 }

@@ -14,6 +14,7 @@ import { checkSize, numberArg, runElementwise, tensorArg } from './internal';
 import { boolOption, checkOptions } from './options';
 import { type PoolAxis, averageFactor, divisorArg, tapPool, windowDivisors } from './pool-options';
 import { reshape, transpose } from './shape';
+import { lowerings } from '../lowerings/index';
 
 /** Softmax along an axis (the last by default), numerically stable. */
 export function softmax(x: Tensor, axis = -1): Tensor {
@@ -37,7 +38,9 @@ function softmaxImpl(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number, log:
     perm[x.rank - 1] = a;
     return tidy(() => transpose(softmaxImpl(op, transpose(x, perm), -1, log), perm));
   }
-  return dispatch(op, [x], undefined, (backend) => wrap(backend, backend.softmax(x.view(), log), x.shape, 'float32'));
+  return dispatch(op, [x], undefined, (backend) =>
+    backend.softmax ? wrap(backend, backend.softmax(x.view(), log), x.shape, 'float32') : lowerings.softmax(x, log),
+  );
 }
 
 export type { Padding2d, DataFormat } from './conv-geometry';
@@ -186,10 +189,12 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
   return poolKernel(op, x, { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft });
 }
 
-/** The recorded pool primitive: one backend kernel (padding never wins a max nor counts in an average). */
+/** The recorded pool primitive: the backend's kernel or its lowering (padding never wins a max nor counts in an average). */
 function poolKernel(op: string, x: Tensor, params: Pool2dParams): Tensor {
   const { batch, outH, outW, channels } = params;
-  return dispatch(op, [x], { params }, (backend) => wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32'));
+  return dispatch(op, [x], { params }, (backend) =>
+    backend.pool2d ? wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32') : lowerings.pool2d(x, params),
+  );
 }
 
 /** Max pooling over windows; padded cells never win. */
@@ -248,7 +253,9 @@ export function conv2dGradInput(dy: Tensor, w: Tensor, params: Conv2dParams): Te
   tensorArg('conv2dGradInput', w, 2, 'w');
   const { batch, inH, inW, inC } = params;
   return dispatch('conv2dGradInput', [dy, w], { params }, (backend) =>
-    wrap(backend, backend.conv2dGradInput(dy.view(), w.view(), params), [batch, inH, inW, inC], 'float32'),
+    backend.conv2dGradInput
+      ? wrap(backend, backend.conv2dGradInput(dy.view(), w.view(), params), [batch, inH, inW, inC], 'float32')
+      : lowerings.conv2dGradInput(dy, w, params),
   );
 }
 
@@ -258,7 +265,9 @@ export function conv2dGradFilter(x: Tensor, dy: Tensor, params: Conv2dParams): T
   tensorArg('conv2dGradFilter', dy, 2, 'dy');
   const { kH, kW, inC, outC } = params;
   return dispatch('conv2dGradFilter', [x, dy], { params }, (backend) =>
-    wrap(backend, backend.conv2dGradFilter(x.view(), dy.view(), params), [kH, kW, inC, outC], 'float32'),
+    backend.conv2dGradFilter
+      ? wrap(backend, backend.conv2dGradFilter(x.view(), dy.view(), params), [kH, kW, inC, outC], 'float32')
+      : lowerings.conv2dGradFilter(x, dy, params),
   );
 }
 
@@ -267,6 +276,6 @@ export function pool2dGrad(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor 
   tensorArg('pool2dGrad', x, 1, 'x');
   tensorArg('pool2dGrad', dy, 2, 'dy');
   return dispatch('pool2dGrad', [x, dy], { params }, (backend) =>
-    wrap(backend, backend.pool2dGrad(x.view(), dy.view(), params), x.shape, 'float32'),
+    backend.pool2dGrad ? wrap(backend, backend.pool2dGrad(x.view(), dy.view(), params), x.shape, 'float32') : lowerings.pool2dGrad(x, dy, params),
   );
 }

@@ -1,19 +1,15 @@
 import type { Backend } from '../backend';
-import { dispatch, setGradEnabled, wrap } from '../engine';
+import { dispatch, wrap } from '../engine';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
-import { tidy } from '../memory';
+import { lowerings } from '../lowerings/index';
 import type { Tensor } from '../tensor';
-import { cast, mul, neg, sub, where } from './elementwise';
 import { checkIndexRange } from './index-range';
-import { logSoftmax, softmax } from './nn';
-import { sum } from './reduce';
-import { oneHotUnchecked, unsqueeze } from './shape';
 
 /**
  * Fused softmax cross-entropy: one kernel forward and one backward where the
- * backend has `softmaxCrossEntropy` / `softmaxCrossEntropyGrad`, else the same
- * values composed from logSoftmax, a mask and a row sum (still recorded as one
- * op, so its gradient rule is the fused one either way).
+ * backend has `softmaxCrossEntropy` / `softmaxCrossEntropyGrad`, else their
+ * lowerings (logSoftmax, a mask and a row sum; lowerings/softmax.ts), still
+ * recorded as one op, so its gradient rule is the fused one either way.
  */
 
 /** Whether labels are class indices (int32 [N]) or probabilities (float32 [N, C]); throws on anything else. */
@@ -41,34 +37,16 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
  * Class indices outside [0, C) throw wherever they are known without waiting for the
  * device (index-range.ts): on the CPU always; on a GPU for labels made from host data,
  * slices of them and batches gathered from them. Labels computed on a GPU are checked
- * there: by the fused kernel, which gives NaN for a bad one's row, or, for the composed
- * fallback (whose one-hot `eq` would give the row a zero loss), by the backend's
+ * there: by the fused kernel, which gives NaN for a bad one's row, or, for the lowering
+ * (which gives NaN too, but whose kernels do not see the labels as indices), by
  * checkIndices; the backend reports a bad one when a result is next read (the Backend
  * contract).
  */
-function checkRange(op: string, labels: Tensor, classes: number): void {
-  const fused = labels.backend.softmaxCrossEntropy !== undefined;
+function checkRange(op: 'softmaxCrossEntropy' | 'softmaxCrossEntropyGrad', labels: Tensor, classes: number): void {
+  const fused = labels.backend[op] !== undefined;
   checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`), {
     deviceCheck: fused ? null : op,
   });
-}
-
-/** Runs a composed fallback inside a dispatch without recording its parts (the op itself is recorded). */
-function unrecorded(fn: () => Tensor): Tensor {
-  const prev = setGradEnabled(false);
-  try {
-    return tidy(fn);
-  } finally {
-    setGradEnabled(prev);
-  }
-}
-
-/**
- * The per-class target rows: one-hot for indices (0/1 float32), else the labels themselves.
- * The forward op checked index labels; the gradient does not check them again.
- */
-function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
-  return sparse ? oneHotUnchecked(labels, classes) : labels;
 }
 
 /**
@@ -79,23 +57,17 @@ function targetRows(labels: Tensor, classes: number, sparse: boolean): Tensor {
  * ArgumentError naming the label, except labels computed on a device that
  * cannot read synchronously (see checkRange): the next read from that device
  * rejects with an ArgumentError naming softmaxCrossEntropy and the range
- * (the fused kernel gives NaN for such a row).
+ * (the row is NaN).
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const op = 'softmaxCrossEntropy';
   const sparse = checkArgs(op, logits, labels);
   if (sparse) checkRange(op, labels, logits.shape[1]);
-  return dispatch(op, [logits, labels], { sparse }, (backend) => {
-    if (backend.softmaxCrossEntropy) {
-      return wrap(backend, backend.softmaxCrossEntropy(logits.view(), labels.view(), sparse), [logits.shape[0]], 'float32');
-    }
-    return unrecorded(() => {
-      const logp = logSoftmax(logits, -1);
-      // where, not mul: a −Infinity log-probability of a class with zero weight must not make 0·∞ = NaN for index labels.
-      const picked = sparse ? where(cast(oneHotUnchecked(labels, logits.shape[1]), 'bool'), logp, 0) : mul(labels, logp);
-      return neg(sum(picked, -1));
-    });
-  });
+  return dispatch(op, [logits, labels], { sparse }, (backend) =>
+    backend.softmaxCrossEntropy
+      ? wrap(backend, backend.softmaxCrossEntropy(logits.view(), labels.view(), sparse), [logits.shape[0]], 'float32')
+      : lowerings.softmaxCrossEntropy(logits, labels, sparse),
+  );
 }
 
 /**
@@ -111,20 +83,12 @@ export function softmaxCrossEntropyGrad(logits: Tensor, labels: Tensor, dy: Tens
     throw new ShapeError(`${op}: dy must be float32 [${logits.shape[0]}], got ${dy.dtype} of shape ${fmtShape(dy.shape)}`);
   }
   if (sparse) checkRange(op, labels, logits.shape[1]);
-  return dispatch(op, [logits, labels, dy], { sparse }, (backend: Backend) => {
-    if (backend.softmaxCrossEntropyGrad) {
-      return wrap(backend, backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse), logits.shape, 'float32');
-    }
-    return unrecorded(() => softmaxCrossEntropyGradComposed(logits, labels, dy, sparse));
-  });
+  return dispatch(op, [logits, labels, dy], { sparse }, (backend: Backend) =>
+    backend.softmaxCrossEntropyGrad
+      ? wrap(backend, backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse), logits.shape, 'float32')
+      : lowerings.softmaxCrossEntropyGrad(logits, labels, dy, sparse),
+  );
 }
 
-/** The gradient from differentiable ops (for the fallback, and for createGraph where it must itself be differentiable). */
-export function softmaxCrossEntropyGradComposed(logits: Tensor, labels: Tensor, dy: Tensor, sparse: boolean): Tensor {
-  return tidy(() => {
-    const t = targetRows(labels, logits.shape[1], sparse);
-    const p = softmax(logits, -1);
-    const scaled = sparse ? p : mul(p, sum(t, -1, true));
-    return mul(sub(scaled, t), unsqueeze(dy, -1));
-  });
-}
+/** The gradient from differentiable ops (for createGraph, where it must itself be differentiable). */
+export { softmaxCrossEntropyGradComposed } from '../lowerings/softmax';

@@ -22,6 +22,7 @@ import { registerTopk } from './topk';
 import { registerSampling } from './sampling';
 import { registerSequenceMask } from './sequence-mask';
 import { registerAttention } from './attention';
+import { registerAccelerations } from './accelerations';
 
 /**
  * The forward half of the conformance suite: every op of @tsdl/tensor on the
@@ -53,5 +54,6 @@ export function registerForward(ctx: ConformanceContext): void {
     registerAttention();
     registerCreation();
     registerReading(ctx.sync);
+    registerAccelerations(ctx.accelerations, ctx.sync);
   });
 }
