@@ -63,6 +63,9 @@ export {
   type GRUCellArgs,
 } from './layers/recurrent/cells';
 export { RNN, StackedRNNCells, type RNNArgs, type StackedRNNCellsArgs, type CustomCell } from './layers/recurrent/rnn';
+export { IntegerLookup, type IntegerLookupArgs, type IntegerSamples } from './layers/preprocessing/integer-lookup';
+export { Discretization, type DiscretizationArgs, type DiscretizationMode } from './layers/preprocessing/discretization';
+export { Hashing, type HashingArgs, type HashingMode, type HashSamples } from './layers/preprocessing/hashing';
 export { registerLayer } from './layers/registry';
 export {
   Merge,

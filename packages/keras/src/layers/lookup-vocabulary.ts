@@ -17,6 +17,8 @@ export interface VocabularyOptions {
   padToMaxTokens: boolean;
   /** StringLookup's invert: the OOV token is then reserved in a given vocabulary too. */
   invert?: boolean;
+  /** IntegerLookup's tokens: integers in decimal, whose count ties adapt breaks by value (descending), as Keras sorts them. */
+  numeric?: boolean;
 }
 
 /** The index a token that has no output takes: a mask token outside 'int' mode (Keras drops those). */
@@ -156,7 +158,9 @@ export class LookupVocabulary {
     if (this.o.maskToken !== null) counts.counts.delete(this.o.maskToken);
     counts.counts.delete(this.o.oovToken);
     const limit = this.o.maxTokens === null ? Infinity : this.o.maxTokens - this.tokenStart;
-    const tokens = mostFrequent(counts.counts, limit);
+    const tokens = this.o.numeric
+      ? [...counts.counts].sort((a, b) => b[1] - a[1] || Number(b[0]) - Number(a[0])).slice(0, Math.max(0, limit)).map(([t]) => t)
+      : mostFrequent(counts.counts, limit);
     let weights: Float32Array | null = null;
     if (this.o.outputMode === 'tf_idf') {
       const n = counts.documents;

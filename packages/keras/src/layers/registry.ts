@@ -51,6 +51,9 @@ import { SpatialDropout3D } from './spatial-dropout3d';
 import { DepthwiseConv1D } from './depthwise-conv1d';
 import { GRUCell, LSTMCell, SimpleRNNCell } from './recurrent/cells';
 import { RNN, StackedRNNCells } from './recurrent/rnn';
+import { IntegerLookup } from './preprocessing/integer-lookup';
+import { Discretization } from './preprocessing/discretization';
+import { Hashing } from './preprocessing/hashing';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -143,6 +146,9 @@ const LAYERS = new Map<string, LayerClass>([
   ['GRUCell', GRUCell],
   ['StackedRNNCells', StackedRNNCells],
   ['RNN', RNN],
+  ['IntegerLookup', IntegerLookup],
+  ['Discretization', Discretization],
+  ['Hashing', Hashing],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */

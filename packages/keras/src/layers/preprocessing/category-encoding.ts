@@ -59,21 +59,27 @@ export class CategoryEncoding extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    const n = this.numTokens;
-    return tidy(() => {
-      const ids = this.indices(x);
-      checkIndexRange(ids, n, (v, i) => new ArgumentError(`${this.label}: input value ${v} at position ${i} is outside [0, ${n}) (numTokens ${n})`), { deviceCheck: this.label });
-      const s = ids.shape;
-      if (this.outputMode === 'one_hot') return oneHotUnchecked(s.length > 1 && s[s.length - 1] === 1 ? reshape(ids, s.slice(0, -1)) : ids, n);
-      if (s.length === 0) return bagOfTokens(this.label, reshape(ids, [1, 1]), n, this.outputMode, null).reshape([n]);
-      const last = s.length === 1 ? 1 : s[s.length - 1];
-      const lead = s.length === 1 ? [s[0]] : s.slice(0, -1);
-      const rows = lead.reduce((p, q) => p * q, 1);
-      return bagOfTokens(this.label, reshape(ids, [rows, last]), n, this.outputMode, null).reshape([...lead, n]);
-    });
+    return tidy(() => encodeCategories(this.label, this.indices(x), this.numTokens, this.outputMode));
   }
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), numTokens: this.numTokens, outputMode: this.outputMode, sparse: false };
   }
+}
+
+/**
+ * Integer categories (int32, each in [0, n)) as CategoryEncoding encodes them in `mode`; also
+ * the output modes of Discretization, Hashing and IntegerLookup. Errors name `label`.
+ */
+export function encodeCategories(label: string, ids: Tensor, n: number, mode: CategoryEncodingMode): Tensor {
+  return tidy(() => {
+    checkIndexRange(ids, n, (v, i) => new ArgumentError(`${label}: input value ${v} at position ${i} is outside [0, ${n}) (numTokens ${n})`), { deviceCheck: label });
+    const s = ids.shape;
+    if (mode === 'one_hot') return oneHotUnchecked(s.length > 1 && s[s.length - 1] === 1 ? reshape(ids, s.slice(0, -1)) : ids, n);
+    if (s.length === 0) return bagOfTokens(label, reshape(ids, [1, 1]), n, mode, null).reshape([n]);
+    const last = s.length === 1 ? 1 : s[s.length - 1];
+    const lead = s.length === 1 ? [s[0]] : s.slice(0, -1);
+    const rows = lead.reduce((p, q) => p * q, 1);
+    return bagOfTokens(label, reshape(ids, [rows, last]), n, mode, null).reshape([...lead, n]);
+  });
 }
