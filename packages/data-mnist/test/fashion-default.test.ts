@@ -51,7 +51,7 @@ describe('loadFashionMnist without a directory', () => {
 
   it('says where it looked, what is missing and how to get the files when they are nowhere', async () => {
     const partial = fakeFashion(ALL.slice(0, 3));
-    const e = await findFashionMnistDir(['/nonexistent/fashion', partial]).catch((err: unknown) => err as Error);
+    const e = (await findFashionMnistDir(['/nonexistent/fashion', partial]).catch((err: unknown) => err)) as Error;
     expect(e).toBeInstanceOf(DataFormatError);
     expect(e.message).toContain(`Fashion-MNIST was not found in /nonexistent/fashion, ${partial}; ${partial} lacks t10k-labels-idx1-ubyte.`);
     expect(e.message).toContain('apt-get install dataset-fashion-mnist');
@@ -67,7 +67,7 @@ describe('loadFashionMnist without a directory', () => {
       expect([...test.labels.dataSync()]).toEqual([9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
       for (const t of [train.images, train.labels, test.images, test.labels]) t.dispose();
     } else {
-      const e = await loadFashionMnist().catch((err: unknown) => err as Error);
+      const e = (await loadFashionMnist().catch((err: unknown) => err)) as Error;
       expect(e).toBeInstanceOf(DataFormatError);
       expect(e.message).toMatch(/^loadFashionMnist: Fashion-MNIST was not found in \/usr\/share\/datasets\/fashion-mnist\. To get it, install Debian's package/);
     }

@@ -1,3 +1,4 @@
+import { fsPromises, moduleModule, pathModule } from '#node-only';
 import { DataFormatError } from '@tsdl/tensor';
 
 /**
@@ -8,11 +9,8 @@ import { DataFormatError } from '@tsdl/tensor';
  */
 
 async function nodeModules() {
-  const [fs, path, { createRequire }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:path'),
-    import('node:module'),
-  ]);
+  const what = '@tsdl/data-text';
+  const [fs, path, { createRequire }] = await Promise.all([fsPromises(what), pathModule(what), moduleModule(what)]);
   return { fs, path, createRequire };
 }
 

@@ -1,3 +1,4 @@
+import { fsPromises } from '#node-only';
 import { ArgumentError, type Tensor, dispose } from '@tsdl/tensor';
 import type { WithSnakeCase } from './config-keys';
 import { checkOptions, choiceOption, describeValue } from './models/options';
@@ -362,13 +363,13 @@ export class CSVLogger extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    const fs = await import('node:fs/promises');
+    const fs = await fsPromises('CSVLogger');
     this.keys = null;
     if (!this.options.append) await fs.writeFile(this.path, '');
   }
 
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const fs = await import('node:fs/promises');
+    const fs = await fsPromises('CSVLogger');
     const sep = this.options.separator ?? ',';
     let text = '';
     if (this.keys === null) {

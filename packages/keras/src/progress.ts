@@ -9,6 +9,8 @@
  * prints one line per epoch; at verbose 0 it prints nothing.
  */
 
+import { cliProgress } from '#node-only';
+
 export type Logs = Record<string, number>;
 
 export interface ProgressSink {
@@ -86,7 +88,8 @@ export class TerminalProgress implements ProgressSink {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   async epochBegin(epoch: number, epochs: number, steps: number): Promise<void> {
-    const { SingleBar } = (await import('cli-progress')).default ?? (await import('cli-progress'));
+    // Only made when stdout is a terminal, which a browser never has.
+    const { SingleBar } = (await cliProgress()) as typeof import('cli-progress');
     this.start = performance.now();
     this.steps = steps;
     this.logs = {};

@@ -1,3 +1,4 @@
+import { workerThreadsModule } from '#node-only';
 import { BackendError } from '@tsdl/tensor';
 import { elementwiseChunk, gemmChunk, JOB_GEMM } from './chunks';
 import type { WasmHeap } from './heap';
@@ -323,8 +324,7 @@ function spawner(): ((then: (w: AnyWorker) => void) => void) | null {
     const sync = proc.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
     if (sync) return (then) => then(make(sync));
     // Node before 20.16: load worker_threads asynchronously; products stay single-threaded until then.
-    const id = 'node:worker_threads'; // a variable, so browser bundlers do not try to resolve it
-    const pending = import(id) as Promise<WorkerThreads>;
+    const pending = workerThreadsModule() as Promise<WorkerThreads>;
     return (then) => void pending.then((wt) => then(make(wt)));
   }
   const W = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;

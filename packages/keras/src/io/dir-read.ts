@@ -1,3 +1,4 @@
+import { pathModule } from '#node-only';
 import { DataFormatError } from '@tsdl/tensor';
 import { CONFIG, LEGACY_OPTIMIZER, LEGACY_WEIGHTS, type StoredFile, manifestOf } from './dir-layout';
 import { ioError } from './io-errors';
@@ -57,7 +58,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
 
 /** Reads a model directory in either layout (dir-layout.ts): the config and the data files it names. */
 export async function readModelDir(fs: ModelFs, dir: string): Promise<{ artifacts: ModelArtifacts; sources: ModelSources }> {
-  const { join } = await import('node:path');
+  const { join } = await pathModule('loadModel');
   const configPath = join(dir, CONFIG);
   let configBytes = await read(fs, configPath, dir);
   for (let attempt = 1; ; attempt++) {

@@ -1,3 +1,4 @@
+import { pathModule } from '#node-only';
 import { TsdlError } from '@tsdl/tensor';
 import { CONFIG, LEGACY_OPTIMIZER, LEGACY_WEIGHTS, type Manifest, manifestOf, saveNames, writerPid } from './dir-layout';
 import { ioError } from './io-errors';
@@ -117,7 +118,7 @@ export async function removeQuietly(fs: ModelFs, paths: string[]): Promise<void>
  * the previous model as it was.
  */
 async function writeNow(fs: ModelFs, dir: string, a: ModelArtifacts, op: string): Promise<void> {
-  const { join } = await import('node:path');
+  const { join } = await pathModule(op);
   await prepareDir(fs, dir, op);
   const names = saveNames(process.pid);
   const made: string[] = [];
@@ -165,7 +166,7 @@ export function inCallOrder(dir: string, work: () => Promise<void>): Promise<voi
 const queues = new Map<string, Promise<void>>();
 
 export async function writeModelDir(fs: ModelFs, dir: string, a: ModelArtifacts, op = 'save'): Promise<void> {
-  const { resolve } = await import('node:path');
+  const { resolve } = await pathModule(op);
   const key = resolve(dir);
   const run = (queues.get(key) ?? Promise.resolve()).then(() => writeNow(fs, dir, a, op));
   const settled = run.catch(() => {});

@@ -166,6 +166,6 @@ export function modelFromArtifacts<O extends Tensor | Tensor[] = Tensor>(a: Mode
 /** Loads a model saved with model.save(dir) (Node); directories in the layout before config.json named its files load too. */
 export async function loadModel<O extends Tensor | Tensor[] = Tensor>(dir: string): Promise<Model<O>> {
   if (typeof dir !== 'string' || dir.length === 0) throw new ArgumentError(`loadModel: the path must be a non-empty string, got ${JSON.stringify(dir)}`);
-  const { artifacts, sources } = await readModelDir(await nodeFs(), dir);
+  const { artifacts, sources } = await readModelDir(await nodeFs('loadModel'), dir);
   return buildModel(artifacts, sources) as unknown as Model<O>;
 }

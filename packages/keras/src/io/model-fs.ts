@@ -5,6 +5,8 @@
  * `fs/promises` satisfies it as it is.
  */
 
+import { fsPromises } from '#node-only';
+
 /** An open file: the calls a writer needs (Node's FileHandle has them). */
 export interface ModelFile {
   write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
@@ -27,8 +29,8 @@ export interface ModelFs {
 }
 
 /** Node's fs/promises, loaded on first use so the package still imports in browsers. */
-export async function nodeFs(): Promise<ModelFs> {
-  return (await import('node:fs/promises')) as unknown as ModelFs;
+export async function nodeFs(op = 'save'): Promise<ModelFs> {
+  return (await fsPromises(op)) as unknown as ModelFs;
 }
 
 /** The errno code of a Node file-system error ('ENOENT', 'EROFS' …), or undefined. */

@@ -1,3 +1,4 @@
+import { pathModule } from '#node-only';
 import { ArgumentError } from '@tsdl/tensor';
 import { ioError } from './io-errors';
 import { type ModelFs, errnoCode } from './model-fs';
@@ -61,7 +62,7 @@ async function refusePseudo(fs: ModelFs, existing: string, target: string, op: s
  * ancestor is a directory on a real file system.
  */
 export async function prepareDir(fs: ModelFs, dir: string, op: string): Promise<void> {
-  const { dirname, resolve } = await import('node:path');
+  const { dirname, resolve } = await pathModule(op);
   const missing: string[] = [];
   let at = resolve(dir);
   for (;;) {

@@ -79,7 +79,7 @@ export async function saveModel(model: AnyModel, dir: string, options: { include
   checkModelPath(dir, 'save');
   const opts = checkSaveOptions(options);
   await inCallOrder(dir, async () => {
-    const fs = await nodeFs();
+    const fs = await nodeFs('save');
     // A path that cannot hold a model (/proc, a file in the way) fails before the weights are read.
     await prepareDir(fs, dir, 'save');
     const a = await modelToArtifacts(model, opts);

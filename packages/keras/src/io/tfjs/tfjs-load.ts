@@ -45,8 +45,8 @@ function makeLayer(entry: unknown, ctx: FromTfjsContext, where: string, made: La
   }
 }
 
-/** Class names of every layer entry (wrapped ones included) that tsdl cannot make, to report them all at once. */
-function unknownClasses(entries: unknown[], known: (c: string) => boolean): string[] {
+/** Class names of every layer entry (wrapped ones included) that tsdl cannot make, to report them all at once (also for .keras files). */
+export function unknownClasses(entries: unknown[], known: (c: string) => boolean): string[] {
   const out = new Set<string>();
   const visit = (e: unknown): void => {
     if (!isObj(e) || typeof e.class_name !== 'string') return;
@@ -57,14 +57,15 @@ function unknownClasses(entries: unknown[], known: (c: string) => boolean): stri
   return [...out];
 }
 
-function sequential(config: Obj | unknown[], ctx: FromTfjsContext, made: Layer[]): Model {
+/** Builds a Keras Sequential config (TF.js' or a .keras file's, whose errors name `field`). */
+export function sequential(config: Obj | unknown[], ctx: FromTfjsContext, made: Layer[], field = 'modelTopology'): Model {
   // Keras 2.2 wrote a Sequential's config as its list of layers.
   const c: Obj = Array.isArray(config) ? { layers: config } : config;
   if (!Array.isArray(c.layers)) fail(ctx.source, 'the Sequential config has no list of layers');
   let inputShape: number[] | null = null;
   const layers: Layer[] = [];
   c.layers.forEach((entry: unknown, i: number) => {
-    const where = `modelTopology layers[${i}]`;
+    const where = `${field} layers[${i}]`;
     if (isObj(entry) && entry.class_name === 'InputLayer') {
       // Keras 3 starts a Sequential with its InputLayer: it carries the input shape and nothing else.
       inputShape = layerFromTfjs('InputLayer', entry.config, ctx, where).config.shape as number[];
@@ -106,7 +107,8 @@ function nodeInputs(node: unknown): { refs: [string, number, number][]; kwargs: 
   return null;
 }
 
-function functional(config: Obj, ctx: FromTfjsContext, made: Layer[]): Model {
+/** Builds a Keras functional config (TF.js' or a .keras file's, whose errors name `field`). */
+export function functional(config: Obj, ctx: FromTfjsContext, made: Layer[], field = 'modelTopology'): Model {
   if (!Array.isArray(config.layers) || !Array.isArray(config.input_layers) || !Array.isArray(config.output_layers)) {
     fail(ctx.source, 'a functional model config needs layers, input_layers and output_layers');
   }
@@ -114,7 +116,7 @@ function functional(config: Obj, ctx: FromTfjsContext, made: Layer[]): Model {
   const outputs = new Map<string, SymbolicTensor[]>();
   const pending: { layer: Layer; name: string; nodes: unknown[]; next: number; where: string }[] = [];
   config.layers.forEach((entry: unknown, i: number) => {
-    const where = `modelTopology layers[${i}]`;
+    const where = `${field} layers[${i}]`;
     if (!isObj(entry)) fail(ctx.source, `${where} must be an object`);
     const name = typeof entry.name === 'string' ? entry.name : entry.config?.name;
     if (entry.class_name === 'InputLayer') {

@@ -1,4 +1,5 @@
 import { ArgumentError, DataFormatError } from '@tsdl/tensor';
+import { fsPromises, pathModule } from '#node-only';
 import { ioError } from '../io-errors';
 import { errnoCode } from '../model-fs';
 import { type Json, JsonError, parseStrictJson } from '@tsdl/nn';
@@ -79,8 +80,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 async function fromPath(path: string): Promise<TfjsFiles> {
-  const fs = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
+  const fs = await fsPromises('loadTfjsModel');
+  const { dirname, join } = await pathModule('loadTfjsModel');
   const read = async (p: string, what: string): Promise<Uint8Array> => {
     try {
       const b = await fs.readFile(p);

@@ -3,6 +3,7 @@ import type { Model } from '../../models/model';
 import { saveNames } from '../dir-layout';
 import { inCallOrder, removeQuietly, renameOver, syncDir, writeSynced } from '../dir-write';
 import { ioError } from '../io-errors';
+import { pathModule } from '#node-only';
 import { type ModelFs, nodeFs } from '../model-fs';
 import { checkModelPath, prepareDir } from '../save-path';
 import { modelToTfjsArtifacts } from './tfjs-save';
@@ -32,8 +33,8 @@ async function previousShards(fs: ModelFs, path: string): Promise<string[]> {
 export async function saveTfjsModel(model: Model, dir: string): Promise<void> {
   checkModelPath(dir, 'saveTfjsModel');
   await inCallOrder(dir, async () => {
-    const fs = await nodeFs();
-    const { join } = await import('node:path');
+    const fs = await nodeFs('saveTfjsModel');
+    const { join } = await pathModule('saveTfjsModel');
     await prepareDir(fs, dir, 'saveTfjsModel');
     const a = await modelToTfjsArtifacts(model);
     const { token } = saveNames(process.pid);
