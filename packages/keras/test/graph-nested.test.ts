@@ -114,6 +114,13 @@ describe('a model used as a layer', () => {
     const two = model({ inputs: i, outputs: [new Dense({ units: 1, name: 'o1' }).apply(i), new Dense({ units: 1, name: 'o2' }).apply(i)], name: 'two_out' });
     expect(() => two.apply(Input({ shape: [2] }))).toThrow(/two_out \(Functional\) returns 2 tensors/);
     expect(() => new Sequential([two, new Dense({ units: 1 })])).toThrow(/two_out \(Functional\) returns 2 tensors/);
+    // A list of one output is one output when the model is a layer.
+    const j = Input({ shape: [2] });
+    const listed = model({ inputs: j, outputs: [new Dense({ units: 3, name: 'l3', seed: 1 }).apply(j)], name: 'listed' });
+    const outer = new Sequential([listed, new Dense({ units: 1, name: 'after', seed: 2 })]);
+    const x = seeded([2, 2], 9);
+    expect(outer.predict(x).shape).toEqual([2, 1]);
+    expect(listed.predict(x)).toHaveLength(1);
   });
 });
 

@@ -184,10 +184,12 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     return this.outputs[0].masked;
   }
 
-  override callMasked(x: Tensor, mask: Tensor | null): { output: Tensor | Tensor[]; mask: Tensor | null } {
+  /** Runs the model as a one-input layer (of a Sequential model: one output, a list of one included). */
+  override callMasked(x: Tensor, mask: Tensor | null): { output: Tensor; mask: Tensor | null } {
     this.refuseMaskedInputs([mask !== null]);
+    this.expectOneOutput('a model applied as a layer');
     const r = this.graph.run([x], null);
-    return { output: this.outputsAsList ? (r.outputs as Tensor[]) : (r.outputs[0] as Tensor), mask: r.masks[0] };
+    return { output: r.outputs[0] as Tensor, mask: r.masks[0] };
   }
 
   /** Applied to tensors: `m.apply([a, b])` or `m.apply(a, b)` for several inputs, as Keras' `m([a, b])`. */
