@@ -49,6 +49,8 @@ const asList = (l: Layer, xs: Tensor[]) => l.apply(xs);
 const causal = (l: Layer, xs: Tensor[]) => l.apply(xs[0], ...xs.slice(1), { useCausalMask: true });
 /** A cell takes one step and its states as a list: `cell(x, [h, c])`. */
 const step = (l: Layer, [x, ...states]: Tensor[]) => l.apply(x, states);
+/** Calls the layer on host values (lists), for layers whose lookup runs on the host. */
+const hostInput = (values: unknown[]) => (l: Layer) => (l.call as (x: unknown) => Tensor)(values);
 const saved = (className: string, config: Record<string, unknown>) => ({ className, config });
 
 /** A functional model with two branches from one input, concatenated, then a Dense layer. */
@@ -177,6 +179,15 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'Rescaling', config: { scale: 1 / 127.5, offset: -1 }, inputs: [{ shape: [2, 4], lo: 0, hi: 255 }] },
   { className: 'CategoryEncoding', variant: 'count', config: { numTokens: 5, outputMode: 'count' }, inputs: [ints(0, 5, 2, 4)], noGrad: 'integer input, no weights' },
   { className: 'CategoryEncoding', variant: 'one_hot', config: { numTokens: 4, outputMode: 'one_hot' }, inputs: [ints(0, 4, 3)], noGrad: 'integer input, no weights' },
+  { className: 'Discretization', variant: "'int'", config: { binBoundaries: [-0.5, 0, 0.3] }, inputs: [f(2, 5)], noGrad: 'integer output' },
+  { className: 'Discretization', variant: "'count'", config: { binBoundaries: [-0.5, 0, 0.3], outputMode: 'count' }, inputs: [f(2, 5)], noGrad: 'piecewise constant' },
+  // IntegerLookup and Hashing look values up on the host: they read a tensor input synchronously,
+  // which WebGPU cannot (a BackendError), so these cases give lists; the output tensor and its
+  // encoding are made on the backend under test.
+  { className: 'IntegerLookup', variant: "'int', OOV values", config: { vocabulary: [12, 5, 7, 9] }, inputs: [], call: hostInput([[5, 3, 12, 9], [7, 7, 0, 13]]), noGrad: 'integer input and output' },
+  { className: 'IntegerLookup', variant: "'multi_hot'", config: { vocabulary: [4, 6, 8], outputMode: 'multi_hot' }, inputs: [], call: hostInput([[4, 5, 8], [6, 6, 3]]), noGrad: 'integer input' },
+  { className: 'Hashing', variant: 'Fingerprint64', config: { numBins: 5 }, inputs: [], call: hostInput([[17, 4, 99], [0, 56, 23]]), noGrad: 'integer input and output' },
+  { className: 'Hashing', variant: "SipHash salt, 'one_hot'", config: { numBins: 4, salt: [7, 9], outputMode: 'one_hot' }, inputs: [], call: hostInput([3, 41, 8, 77, 12]), noGrad: 'integer input' },
   // merge
   { className: 'Add', variant: '3 inputs', inputs: [f(2, 3), f(2, 3), f(2, 3)], call: asList },
   { className: 'Subtract', inputs: [f(2, 3), f(2, 3)], call: asList },
