@@ -1,8 +1,8 @@
-import { ArgumentError, ShapeError, type Tensor, dispose, memory, tensor } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, dispose, memory, tensor } from '@tsdl/tensor';
 import { seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { Dense, Input, Sequential, model, optimizers } from '../src/index';
-import { blobs, expectValues, flat, thrown, useCpu } from './helpers';
+import { blobs, flat, thrown, useCpu } from './helpers';
 
 useCpu();
 
