@@ -37,6 +37,18 @@ async function refused(bytes: Uint8Array, name = 'bad.keras'): Promise<string> {
   return e.message;
 }
 
+/** An .h5 file made by `build` with h5wasm, for structures Keras never writes. */
+async function craftedH5(build: (file: InstanceType<typeof import('h5wasm').File>) => void): Promise<Uint8Array> {
+  const h5 = (await import('h5wasm')).default;
+  const { FS } = await h5.ready;
+  const file = new h5.File('/crafted.h5', 'w');
+  build(file);
+  file.close();
+  const bytes = FS.readFile('/crafted.h5');
+  FS.unlink('/crafted.h5');
+  return bytes;
+}
+
 /** The mlp's weights as h5 groups, which a test may change before writing them. */
 const mlpGroups = () => [
   { path: 'layers/dense', name: 'hidden', vars: [{ shape: [4, 8], data: new Float32Array(32) }, { shape: [8], data: new Float32Array(8) }] },
@@ -143,6 +155,31 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
     expect(await refused(zip({ ...e, 'model.weights.h5': noLayers }))).toMatch(/model\.weights\.h5: has no 'layers' group/);
     const h5 = e['model.weights.h5'];
     expect(await refused(zip({ ...e, 'model.weights.h5': h5.slice(0, Math.floor(h5.length * 0.6)) }))).toMatch(/model\.weights\.h5: /);
+  });
+
+  it('links, and a dataset that declares more than the file stores, are refused before any value is read', async () => {
+    const e = await mlpEntries();
+    const layers = (f: Parameters<Parameters<typeof craftedH5>[0]>[0]) => {
+      const v = f.create_group('layers').create_group('dense').create_group('vars');
+      v.create_dataset({ name: '0', data: new Float32Array(32), shape: [4, 8] });
+      return v;
+    };
+    const linked = await craftedH5((f) => {
+      layers(f);
+      f.create_soft_link('/layers/dense/vars/0', 'layers/dense/vars/1');
+    });
+    expect(await refused(zip({ ...e, 'model.weights.h5': linked }))).toMatch(/'layers\/dense\/vars\/1' is a soft link/);
+    const loop = await craftedH5((f) => {
+      layers(f);
+      f.create_soft_link('/layers', 'layers/loop');
+    });
+    expect(await refused(zip({ ...e, 'model.weights.h5': loop }))).toMatch(/'layers\/loop' is a soft link/);
+    const bomb = await craftedH5((f) => {
+      const v = layers(f);
+      v.create_dataset({ name: '1', data: new Float32Array(64), shape: [8, 8], maxshape: [null, null], chunks: [8, 8] });
+      (v.get('1') as InstanceType<typeof import('h5wasm').Dataset>).resize([100_000, 100_000]);
+    });
+    expect(await refused(zip({ ...e, 'model.weights.h5': bomb }))).toMatch(/'layers\/dense\/vars\/1' declares \[100000,100000\] \(40000000000 bytes\), more than the \d+-byte file can store/);
   });
 
   it('a path that cannot be read names it', async () => {

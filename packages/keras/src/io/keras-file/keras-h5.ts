@@ -60,7 +60,7 @@ const H5T_FLOAT = 1;
 
 function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: string, fileBytes: number): { groups: Map<string, H5Var[]>; totalValues: number } {
   const fail = (path: string, what: string): never => {
-    throw new DataFormatError(`${source}: '${path}' ${what}`);
+    throw new DataFormatError(`${source}: '${path.slice(1)}' ${what}`);
   };
   const groups = new Map<string, H5Var[]>();
   let objects = 0;
