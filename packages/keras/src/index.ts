@@ -66,6 +66,21 @@ export { RNN, StackedRNNCells, type RNNArgs, type StackedRNNCellsArgs, type Cust
 export { IntegerLookup, type IntegerLookupArgs, type IntegerSamples } from './layers/preprocessing/integer-lookup';
 export { Discretization, type DiscretizationArgs, type DiscretizationMode } from './layers/preprocessing/discretization';
 export { Hashing, type HashingArgs, type HashingMode, type HashSamples } from './layers/preprocessing/hashing';
+export { RandomImageLayer, type RandomImageArgs } from './layers/preprocessing/random-image';
+export { RandomFlip, type RandomFlipArgs, type FlipMode } from './layers/preprocessing/random-flip';
+export { RandomCrop, type RandomCropArgs } from './layers/preprocessing/random-crop';
+export {
+  RandomTranslation,
+  RandomRotation,
+  RandomZoom,
+  type AffineArgs,
+  type RandomTranslationArgs,
+  type RandomRotationArgs,
+  type RandomZoomArgs,
+} from './layers/preprocessing/random-affine';
+export { type FillMode, type Interpolation as AffineInterpolation } from './layers/preprocessing/affine-sampler';
+export { RandomContrast, RandomBrightness, type RandomContrastArgs, type RandomBrightnessArgs } from './layers/preprocessing/random-color';
+export { RandomWidth, RandomHeight, type RandomSizeArgs } from './layers/preprocessing/random-size';
 export { registerLayer } from './layers/registry';
 export {
   Merge,

@@ -54,6 +54,11 @@ import { RNN, StackedRNNCells } from './recurrent/rnn';
 import { IntegerLookup } from './preprocessing/integer-lookup';
 import { Discretization } from './preprocessing/discretization';
 import { Hashing } from './preprocessing/hashing';
+import { RandomFlip } from './preprocessing/random-flip';
+import { RandomCrop } from './preprocessing/random-crop';
+import { RandomRotation, RandomTranslation, RandomZoom } from './preprocessing/random-affine';
+import { RandomBrightness, RandomContrast } from './preprocessing/random-color';
+import { RandomHeight, RandomWidth } from './preprocessing/random-size';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -149,6 +154,15 @@ const LAYERS = new Map<string, LayerClass>([
   ['IntegerLookup', IntegerLookup],
   ['Discretization', Discretization],
   ['Hashing', Hashing],
+  ['RandomFlip', RandomFlip],
+  ['RandomCrop', RandomCrop],
+  ['RandomTranslation', RandomTranslation],
+  ['RandomRotation', RandomRotation],
+  ['RandomZoom', RandomZoom],
+  ['RandomContrast', RandomContrast],
+  ['RandomBrightness', RandomBrightness],
+  ['RandomWidth', RandomWidth],
+  ['RandomHeight', RandomHeight],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */
