@@ -90,7 +90,7 @@ describe('fit options', () => {
     const fitE = await failsCleanly(() => m.fit(x, y, { epoch: 3 } as FitArgs));
     expect(fitE).toBeInstanceOf(ArgumentError);
     expect(fitE.message).toMatch(/fit: unknown option 'epoch'; did you mean 'epochs'\? \(known: epochs, batchSize, /);
-    expect((await failsCleanly(() => m.evaluate(x, y, { steps: 2 } as object))).message).toMatch(/evaluate: unknown option 'steps' \(known: batchSize, verbose\)/);
+    expect((await failsCleanly(() => m.evaluate(x, y, { steps: 2 } as object))).message).toMatch(/evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/);
     expect((await failsCleanly(() => m.predict(x, { steps: 1 } as object))).message).toMatch(/predict: unknown option 'steps' \(known: batchSize, verbose\)/);
     expect((await failsCleanly(() => m.evaluate(x, y, { batchSize: 0 }))).message).toMatch(/evaluate: batchSize must be a positive integer, got 0/);
     expect((await failsCleanly(() => m.predict(x, { batchSize: 1.5 }))).message).toMatch(/predict: batchSize must be a positive integer, got 1\.5/);

@@ -67,6 +67,8 @@ describe('sample weights and class weights', () => {
       [() => m.fit(x, y, { verbose: 0, sampleWeight: [1, 2] }), ShapeError, /inputs \[6,2\] and sampleWeight \[2\] have different numbers of samples \(6 vs 2\)/],
       [() => m.fit(x, y, { verbose: 0, sampleWeight: [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2]] }), ShapeError, /sampleWeight must hold one weight per sample \(shape \[N\]\), got shape \[6,2\]/],
       [() => m.trainOnBatch(x, y, { sampleWeights: [1] } as never), ArgumentError, /trainOnBatch: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
+      [() => m.fit(x, y, { sampleWeights: [1] } as never), ArgumentError, /fit: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
+      [() => m.evaluate(x, y, { sample_weights: [1] } as never), ArgumentError, /evaluate: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
       [() => m.testOnBatch(x, y, { classWeight: { 0: 1 } } as never), ArgumentError, /testOnBatch: unknown option 'classWeight'/],
     ];
     for (const [fn, kind, message] of cases) {

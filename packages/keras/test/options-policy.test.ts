@@ -163,7 +163,7 @@ describe('fit, evaluate and predict', () => {
       [() => m.fit(x, y, { batchsize: 3 } as FitArgs), /unknown option 'batchsize'; did you mean 'batchSize'\?/],
       [() => m.fit(x, y, { batch_size: 3, batchSize: 4 }), /fit: option 'batchSize' is given twice \(as 'batchSize' and as another spelling\)/],
       [() => m.fit(x, y, { validation_splt: 0.2 } as FitArgs), /unknown option 'validationSplt'; did you mean 'validationSplit'\?/],
-      [() => m.evaluate(x, y, { steps: 2 } as EvaluateArgs), /evaluate: unknown option 'steps' \(known: batchSize, verbose\)/],
+      [() => m.evaluate(x, y, { steps: 2 } as EvaluateArgs), /evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/],
       [() => m.predict(x, { batchSizes: 2 } as PredictArgs), /predict: unknown option 'batchSizes'; did you mean 'batchSize'\?/],
     ];
     for (const [fn, msg] of cases) {

@@ -68,7 +68,7 @@ export interface FitOptions {
   readEvery: number | undefined;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'readEvery'] as const;
+export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'readEvery'] as const;
 
 /** Checks fit's options (names, types, ranges) before fit allocates anything. */
 export function fitOptions(who: string, args: FitArgs | undefined): FitOptions {

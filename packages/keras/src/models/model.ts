@@ -11,7 +11,7 @@ import { type LossesArg, type LossWeightsArg, type MetricsArg, type OutputSpec, 
 import { dataArg, splitValidation } from './data-args';
 import { stringSamplesArg } from './string-samples';
 import { EpochRunner, abortCallbacks } from './fit-epoch';
-import { type EvaluateArgs, type FitArgs, type PredictArgs, compileOptions, evaluateOptions, fitOptions, predictOptions } from './fit-options';
+import { type EvaluateArgs, type FitArgs, FIT_KEYS, type PredictArgs, compileOptions, evaluateOptions, fitOptions, predictOptions } from './fit-options';
 import type { GraphRun, LogitsLayer } from './graph';
 import { InverseSeeds } from './inverse-seeds';
 import { batchSums } from './loss-sums';
@@ -21,7 +21,7 @@ import { classSampleWeights, classWeightOption } from './sample-weights';
 import { type SummaryRow, formatSummary } from './summary';
 import { TrainingLock } from './training-lock';
 import { describeValue } from './options';
-import { type WithSnakeCase, rejectUnknownOptions } from '../config-keys';
+import { type WithSnakeCase, camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 
 export type { EvaluateArgs, FitArgs, PredictArgs } from './fit-options';
 export type { TensorLike } from './data-args';
@@ -478,6 +478,8 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   async fit(x: ModelData, y: ModelData, args?: FitArgs & WeightArgs): Promise<History> {
     const who = `${this.name}.fit`;
     const { weighting, rest } = splitWeighting(who, args, true);
+    // Checked here too so that a misspelt weight option is suggested its name.
+    if (rest && typeof rest === 'object' && !Array.isArray(rest)) rejectUnknownOptions(who, camelCaseKeys(rest, who), [...FIT_KEYS, 'sampleWeight', 'classWeight']);
     const o = fitOptions(who, rest as FitArgs | undefined);
     const c = this.requireCompiled('fit');
     const release = this.lock.acquire(who);
@@ -555,6 +557,7 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   private async evaluateNow(x: ModelData, y: ModelData, args: (EvaluateArgs & SampleWeightArgs) | undefined): Promise<Logs> {
     const who = `${this.name}.evaluate`;
     const { weighting, rest } = splitWeighting(who, args, false);
+    if (rest && typeof rest === 'object' && !Array.isArray(rest)) rejectUnknownOptions(who, camelCaseKeys(rest, who), ['batchSize', 'verbose', 'sampleWeight']);
     const { batchSize } = evaluateOptions(who, rest as EvaluateArgs | undefined);
     const c = this.requireCompiled('evaluate');
     const created: Tensor[] = [];
