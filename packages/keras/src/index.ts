@@ -81,6 +81,17 @@ export {
 export { type FillMode, type Interpolation as AffineInterpolation } from './layers/preprocessing/affine-sampler';
 export { RandomContrast, RandomBrightness, type RandomContrastArgs, type RandomBrightnessArgs } from './layers/preprocessing/random-color';
 export { RandomWidth, RandomHeight, type RandomSizeArgs } from './layers/preprocessing/random-size';
+export { Conv3D, type Conv3DArgs } from './layers/volume/conv3d';
+export {
+  MaxPooling3D,
+  AveragePooling3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  type Pooling3DArgs,
+  type GlobalPooling3DArgs,
+} from './layers/volume/pooling3d';
+export { UpSampling3D, ZeroPadding3D, Cropping3D, type UpSampling3DArgs, type ZeroPadding3DArgs, type Cropping3DArgs } from './layers/volume/volume-reshaping';
+export { type IntTriple } from './layers/volume/volume-args';
 export { registerLayer } from './layers/registry';
 export {
   Merge,

@@ -59,6 +59,9 @@ import { RandomCrop } from './preprocessing/random-crop';
 import { RandomRotation, RandomTranslation, RandomZoom } from './preprocessing/random-affine';
 import { RandomBrightness, RandomContrast } from './preprocessing/random-color';
 import { RandomHeight, RandomWidth } from './preprocessing/random-size';
+import { Conv3D } from './volume/conv3d';
+import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './volume/pooling3d';
+import { Cropping3D, UpSampling3D, ZeroPadding3D } from './volume/volume-reshaping';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -163,6 +166,14 @@ const LAYERS = new Map<string, LayerClass>([
   ['RandomBrightness', RandomBrightness],
   ['RandomWidth', RandomWidth],
   ['RandomHeight', RandomHeight],
+  ['Conv3D', Conv3D],
+  ['MaxPooling3D', MaxPooling3D],
+  ['AveragePooling3D', AveragePooling3D],
+  ['GlobalAveragePooling3D', GlobalAveragePooling3D],
+  ['GlobalMaxPooling3D', GlobalMaxPooling3D],
+  ['UpSampling3D', UpSampling3D],
+  ['ZeroPadding3D', ZeroPadding3D],
+  ['Cropping3D', Cropping3D],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */
