@@ -42,6 +42,8 @@ export interface LayerCase {
 }
 
 const f = (...shape: number[]): InputSpec => ({ shape });
+/** Pixel values in [0, 255), the default valueRange of the colour augmentations. */
+const image = (...shape: number[]): InputSpec => ({ shape, lo: 0, hi: 255 });
 const ints = (lo: number, hi: number, ...shape: number[]): InputSpec => ({ shape, dtype: 'int32', lo, hi });
 /** Merge layers take their inputs as one list. */
 const asList = (l: Layer, xs: Tensor[]) => l.apply(xs);
@@ -175,6 +177,25 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'SpatialDropout1D', config: { rate: 0.5, seed: 8 }, inputs: [f(2, 3, 4)] },
   { className: 'SpatialDropout2D', config: { rate: 0.5, seed: 9 }, inputs: [f(2, 2, 2, 4)] },
   { className: 'SpatialDropout3D', config: { rate: 0.5, seed: 10 }, inputs: [f(2, 2, 1, 2, 4)] },
+  // image augmentation (training only; the host draws from the seeded counter-based generator, the same numbers for both backends)
+  { className: 'RandomFlip', variant: 'horizontal_and_vertical', config: { mode: 'horizontal_and_vertical', seed: 11 }, inputs: [f(3, 3, 4, 2)] },
+  { className: 'RandomCrop', config: { height: 3, width: 2, seed: 12 }, inputs: [f(2, 5, 4, 2)] },
+  { className: 'RandomTranslation', variant: "'reflect'", config: { heightFactor: 0.3, widthFactor: 0.4, seed: 13 }, inputs: [f(2, 5, 6, 2)] },
+  { className: 'RandomRotation', variant: "'constant' fill, nearest", config: { factor: 0.2, fillMode: 'constant', interpolation: 'nearest', seed: 14 }, inputs: [f(2, 5, 5, 2)] },
+  { className: 'RandomZoom', config: { heightFactor: 0.3, widthFactor: [-0.2, 0.1], seed: 15 }, inputs: [f(2, 6, 5, 2)] },
+  { className: 'RandomContrast', config: { factor: 0.4, seed: 16 }, inputs: [image(2, 3, 4, 2)] },
+  { className: 'RandomBrightness', config: { factor: 0.2, seed: 17 }, inputs: [image(2, 3, 4, 2)] },
+  { className: 'RandomWidth', config: { factor: 0.4, seed: 18 }, inputs: [f(2, 3, 4, 2)] },
+  { className: 'RandomHeight', variant: 'nearest', config: { factor: 0.4, interpolation: 'nearest', seed: 19 }, inputs: [f(2, 4, 3, 2)] },
+  // volumes
+  { className: 'Conv3D', variant: "'same', stride 2", config: { filters: 2, kernelSize: 2, strides: 2, padding: 'same' }, inputs: [f(1, 3, 4, 3, 2)] },
+  { className: 'MaxPooling3D', config: { poolSize: 2 }, inputs: [f(1, 4, 4, 3, 2)] },
+  { className: 'AveragePooling3D', variant: "'same'", config: { poolSize: 2, padding: 'same' }, inputs: [f(1, 3, 4, 3, 2)] },
+  { className: 'GlobalAveragePooling3D', inputs: [f(2, 2, 3, 2, 2)] },
+  { className: 'GlobalMaxPooling3D', inputs: [f(2, 2, 3, 2, 2)] },
+  { className: 'UpSampling3D', config: { size: [2, 1, 2] }, inputs: [f(1, 2, 2, 3, 2)] },
+  { className: 'ZeroPadding3D', config: { padding: [1, 0, 2] }, inputs: [f(1, 2, 2, 2, 2)] },
+  { className: 'Cropping3D', config: { cropping: [[1, 0], [0, 1], [1, 1]] }, inputs: [f(1, 3, 3, 4, 2)] },
   // preprocessing
   { className: 'Rescaling', config: { scale: 1 / 127.5, offset: -1 }, inputs: [{ shape: [2, 4], lo: 0, hi: 255 }] },
   { className: 'CategoryEncoding', variant: 'count', config: { numTokens: 5, outputMode: 'count' }, inputs: [ints(0, 5, 2, 4)], noGrad: 'integer input, no weights' },
