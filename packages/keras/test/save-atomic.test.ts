@@ -222,7 +222,7 @@ describe('where a save cannot write', () => {
     expect((await thrown(() => OLD.save(''))).message).toBe('save: the path must be a non-empty string, got ""');
     const e = await thrown(() => OLD.save(join(tempDir(), 'opt'), { includeOptimiser: true } as never));
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toBe("save: unknown option 'includeOptimiser' (known: includeOptimizer)");
+    expect(e.message).toBe("save: unknown option 'includeOptimiser'; did you mean 'includeOptimizer'? (known: includeOptimizer)");
     const file = join(tempDir(), 'a-file');
     await writeFile(file, 'x');
     const f = await thrown(() => OLD.save(join(file, 'model')));
