@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ArgumentError, DataFormatError, memory } from '@tsdl/tensor';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, ThresholdedReLU } from '../src/index';
-import { loadKerasFile, modelFromKerasBytes, saveKerasFile } from '../src/keras-file';
+import { Dense, Input, Sequential, ThresholdedReLU, model } from '../src/index';
+import { loadKerasFile, modelFromKerasBytes, modelToKerasBytes, saveKerasFile } from '../src/keras-file';
 import { writeH5Weights } from '../src/io/keras-file/keras-h5';
 import { thrown, useCpu, useTempDir } from './helpers';
 
@@ -111,6 +111,11 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
     expect(msg).toMatch(/config\.json: config\.layers\[1\] is a custom layer \(Dense from module "my_project\.layers"/);
   });
 
+  it('a nested model', async () => {
+    const msg = await refused(await withConfig((c) => (c.config.layers[1].class_name = 'Sequential')));
+    expect(msg).toMatch(/config\.json: config\.layers\[1\] is a nested model \(Sequential\)/);
+  });
+
   it('an option set to what tsdl cannot compute', async () => {
     const e = await mlpEntries();
     const config = JSON.parse(strFromU8(e['config.json']));
@@ -202,10 +207,15 @@ describe('saveKerasFile refuses what Keras cannot read, before writing anything'
     expect(e.message).toMatch(/layer 0 'gate': activation 'hard_sigmoid_legacy' \(Keras 2's\) has no Keras 3 name\n\s+layer 1 'cut': ThresholdedReLU is not in Keras 3/);
     expect(await readFile(path, 'utf8')).toBe('previous');
     expect(await thrown(() => saveKerasFile(m, join(tempDir(), 'model.h5')))).toBeInstanceOf(ArgumentError);
+    const inner = new Sequential({ layers: [new Dense({ units: 2, inputShape: [3] })] });
+    const x = Input({ shape: [3] });
+    const outer = model({ inputs: x, outputs: new Dense(1).apply(inner.apply(x) as ReturnType<Dense['apply']>) });
+    expect((await thrown(() => modelToKerasBytes(outer))).message).toMatch(/a nested model \(Sequential\) is not written to \.keras files yet/);
     const unbuilt = new Sequential({ layers: [new Dense(2)] });
     expect((await thrown(() => saveKerasFile(unbuilt, join(tempDir(), 'u.keras')))).message).toMatch(/is not built/);
     expect((await readdir(tempDir())).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     m.dispose();
+    outer.dispose();
     unbuilt.dispose();
   });
 });

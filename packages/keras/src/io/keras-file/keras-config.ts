@@ -44,6 +44,9 @@ function settleEntry(entry: unknown, source: string, where: string): unknown {
       `${source}: ${where} is a custom layer (${cls} from module ${JSON.stringify(module)}, registered as ${JSON.stringify(entry.registered_name)}); tsdl loads Keras' own layers only`,
     );
   }
+  if (entry.class_name === 'Sequential' || entry.class_name === 'Functional' || entry.class_name === 'Model') {
+    throw new DataFormatError(`${source}: ${where} is a nested model (${entry.class_name}); tsdl does not read models nested in a .keras file yet`);
+  }
   if (!isObj(entry.config)) return entry;
   const config: Obj = {};
   for (const [key, v] of Object.entries(entry.config)) {
@@ -121,6 +124,7 @@ const policy = (): Obj => ({ module: 'keras', class_name: 'DTypePolicy', config:
 export function layerToKeras(className: string, config: Obj, problems: string[], where: string): Obj {
   const why = NOT_IN_KERAS[className];
   if (why) problems.push(`${where}: ${className} ${why}`);
+  if (className === 'Sequential' || className === 'Functional') problems.push(`${where}: a nested model (${className}) is not written to .keras files yet`);
   const out: Obj = { name: config.name, trainable: config.trainable ?? true, dtype: policy() };
   for (const [key, v] of Object.entries(config)) {
     if (key === 'name' || key === 'trainable' || key === 'inputShape') continue;
