@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ArgumentError, type Tensor, memory } from '@tsdl/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BatchNormalization, Dense, Sequential, loadModel, optimizers } from '../src/index';
 import { blobs, flat, seeded, useCpu, useTempDir } from './helpers';
 
@@ -94,5 +94,25 @@ describe('trainable', () => {
     m.dispose();
     loaded.dispose();
     again.dispose();
+  });
+
+  it('fit of a model with every weight frozen computes the loss, changes nothing and says so', async () => {
+    const { m } = baseAndHead();
+    m.trainable = false;
+    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+    const { x, y } = blobs(16);
+    const before = bytes(m.getWeights());
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const h = await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+      expect(h.history.loss.length).toBe(2);
+      expect(Number.isFinite(h.history.loss[0])).toBe(true);
+      expect(h.history.loss[1]).toBe(h.history.loss[0]);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/fine_tune\.fit: the model has no trainable weights/));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(bytes(m.getWeights())).toEqual(before);
+    m.dispose();
   });
 });

@@ -348,11 +348,12 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
       if (batchSum) {
         // The mean's gradient is the sum's scaled by 1/m: seed backward with 1/m instead of
         // dividing forward and backward, and keep the sum for the running loss.
-        backward(batchSum, seeds.get(m, batchSum.backend));
+        // A model with every weight frozen has nothing to differentiate (fit warned at its start).
+        if (batchSum.requiresGrad) backward(batchSum, seeds.get(m, batchSum.backend));
         lossSum = batchSum.detach();
       } else {
         const mean = loss.fn(yb, pred);
-        backward(mean);
+        if (mean.requiresGrad) backward(mean);
         lossSum = noGrad(() => mean.mul(m));
       }
       optimizer.step();
@@ -374,7 +375,7 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
         const fused = c.outputs.map((o, i) => (o.loss?.fromLogits && this.fusableOutput(i)?.activation === o.loss.fromLogits.activation ? o.loss.fromLogits.activation : null));
         const run = this.runAll(d.xs, fused);
         const sums = batchSums(c.outputs, run, d.ys, d.sws, d.n);
-        backward(sums.total, seeds.get(d.n, sums.total.backend));
+        if (sums.total.requiresGrad) backward(sums.total, seeds.get(d.n, sums.total.backend));
         optimizer.step();
         optimizer.zeroGrad();
         return this.logValues(c, sums.total.detach(), sums.perOutput.map((t) => t.detach()), noGrad(() => sums.metrics.map((t) => t.detach())));
@@ -498,6 +499,8 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
         val = split.val && unflatten(d, split.val);
       }
       const plain = this.isPlain(train);
+      // As Keras: training a model whose every weight is frozen is allowed (it computes the loss and metrics), but said.
+      if (!this.parameters().some((p) => p.requiresGrad)) console.warn(`${who}: the model has no trainable weights (trainable is false everywhere); fit computes the loss and metrics and changes nothing`);
       const progress = progressFor(o.verbose);
       const runner = new EpochRunner({
         data: flatten(train),
