@@ -92,6 +92,7 @@ export {
 } from './layers/volume/pooling3d';
 export { UpSampling3D, ZeroPadding3D, Cropping3D, type UpSampling3DArgs, type ZeroPadding3DArgs, type Cropping3DArgs } from './layers/volume/volume-reshaping';
 export { type IntTriple } from './layers/volume/volume-args';
+export { EinsumDense, type EinsumDenseArgs } from './layers/einsum-dense';
 export { registerLayer } from './layers/registry';
 export {
   Merge,

@@ -62,6 +62,7 @@ import { RandomHeight, RandomWidth } from './preprocessing/random-size';
 import { Conv3D } from './volume/conv3d';
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './volume/pooling3d';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from './volume/volume-reshaping';
+import { EinsumDense } from './einsum-dense';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -174,6 +175,7 @@ const LAYERS = new Map<string, LayerClass>([
   ['UpSampling3D', UpSampling3D],
   ['ZeroPadding3D', ZeroPadding3D],
   ['Cropping3D', Cropping3D],
+  ['EinsumDense', EinsumDense],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */
