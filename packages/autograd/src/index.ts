@@ -7,19 +7,9 @@ import { setAutogradHooks } from '@tsdl/tensor';
 import { backward } from './backward';
 import { record } from './record';
 import { registerRules } from './registry';
-import { elementwiseRules } from './rules/elementwise';
-import { linalgRules } from './rules/linalg';
-import { nnRules } from './rules/nn';
-import { reduceRules } from './rules/reduce';
-import { sequenceRules } from './rules/sequence';
-import { shapeRules } from './rules/shape';
+import { RULES } from './rules/index';
 
-registerRules(elementwiseRules);
-registerRules(reduceRules);
-registerRules(linalgRules);
-registerRules(shapeRules);
-registerRules(nnRules);
-registerRules(sequenceRules);
+registerRules(RULES);
 setAutogradHooks({ record, backward });
 
 export { backward, type BackwardOptions } from './backward';
@@ -31,4 +21,7 @@ export {
   NON_DIFFERENTIABLE,
   type GradRule,
   type GradContext,
+  type RuleTable,
+  type DifferentiableOp,
+  type NonDifferentiableOp,
 } from './registry';

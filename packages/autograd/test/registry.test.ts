@@ -1,12 +1,12 @@
 import { NON_DIFFERENTIABLE, differentiableOps, gradientRule, noGrad, registerGradient } from '@tsdl/autograd';
-import { GradientError, type Tensor, dispatch, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { type ExtensionOpName, GradientError, type Tensor, dispatch, mul, sum, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { expectValues, gradCheck, leaf, seededNumbers, useCpu } from './helpers';
 
 useCpu();
 
-/** A user's own op: one dispatch, computed with gradients off so only 'cube' itself is recorded. */
-const cube = (x: Tensor, op = 'cube'): Tensor => dispatch(op, [x], undefined, () => noGrad(() => mul(mul(x, x), x)));
+/** A user's own op (namespaced, as dispatch requires): one dispatch, computed with gradients off so only 'test:cube' itself is recorded. */
+const cube = (x: Tensor, op: ExtensionOpName = 'test:cube'): Tensor => dispatch(op, [x], undefined, () => noGrad(() => mul(mul(x, x), x)));
 
 describe('the rule registry', () => {
   it('lists the differentiable ops, sorted, disjoint from NON_DIFFERENTIABLE', () => {
@@ -18,8 +18,8 @@ describe('the rule registry', () => {
   });
 
   it("registerGradient adds a user op's rule, and gradients flow through it", async () => {
-    registerGradient('cube', (dy, { inputs: [x] }) => [mul(dy, mul(mul(x as Tensor, x as Tensor), 3))], { output: false });
-    expect(differentiableOps()).toContain('cube');
+    registerGradient('test:cube', (dy, { inputs: [x] }) => [mul(dy, mul(mul(x as Tensor, x as Tensor), 3))], { output: false });
+    expect(differentiableOps()).toContain('test:cube');
     tidy(() => {
       const x = leaf(tensor([1, -2]));
       sum(cube(x)).backward();
@@ -31,25 +31,25 @@ describe('the rule registry', () => {
   it('backward through an op with no rule throws a GradientError naming the op', () => {
     tidy(() => {
       const x = leaf(tensor([1, 2]));
-      const y = sum(cube(x, 'ruleless'));
+      const y = sum(cube(x, 'test:ruleless'));
       expect(y.requiresGrad).toBe(true);
-      expect(() => y.backward()).toThrow(/no gradient rule is registered for op 'ruleless'/);
-      expect(() => sum(cube(x, 'ruleless')).backward()).toThrow(GradientError);
+      expect(() => y.backward()).toThrow(/no gradient rule is registered for op 'test:ruleless'/);
+      expect(() => sum(cube(x, 'test:ruleless')).backward()).toThrow(GradientError);
     });
   });
 
   it('a rule that returns the wrong shape is reported with the op and both shapes', () => {
-    registerGradient('badShape', (dy) => [sum(dy, 0, true)], { inputs: false, output: false });
+    registerGradient('test:badShape', (dy) => [sum(dy, 0, true)], { inputs: false, output: false });
     // Same size, wrong layout: must not be reshaped into place silently.
-    registerGradient('transposedShape', (dy) => [dy.transpose()], { inputs: false, output: false });
+    registerGradient('test:transposedShape', (dy) => [dy.transpose()], { inputs: false, output: false });
     tidy(() => {
       const x = leaf(tensor([[1, 2], [3, 4]]));
-      expect(() => sum(cube(x, 'badShape')).backward()).toThrow(GradientError);
-      expect(() => sum(cube(x, 'badShape')).backward()).toThrow(
-        /rule for 'badShape' gave a gradient of shape \[1,2\] for an input of shape \[2,2\]/,
+      expect(() => sum(cube(x, 'test:badShape')).backward()).toThrow(GradientError);
+      expect(() => sum(cube(x, 'test:badShape')).backward()).toThrow(
+        /rule for 'test:badShape' gave a gradient of shape \[1,2\] for an input of shape \[2,2\]/,
       );
       const r = leaf(tensor([[1, 2, 3]]));
-      expect(() => sum(cube(r, 'transposedShape')).backward()).toThrow(/gave a gradient of shape \[3,1\] for an input of shape \[1,3\]/);
+      expect(() => sum(cube(r, 'test:transposedShape')).backward()).toThrow(/gave a gradient of shape \[3,1\] for an input of shape \[1,3\]/);
     });
   });
 });

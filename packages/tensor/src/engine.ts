@@ -2,6 +2,7 @@ import type { Backend, DataId } from './backend';
 import type { DType } from './dtype';
 import { ArgumentError, BackendError } from './errors';
 import { copiesHint, foreignTensorHint } from './copies';
+import type { ExtensionOpName, OpAttrs, OpName } from './op-names';
 import { getBackend } from './registry';
 import { contiguousStrides, sizeOf } from './shape';
 import { type HandleRefs, countHandle, liveHandles, releaseLost, watch } from './handles';
@@ -126,7 +127,21 @@ function notATensor(op: string, i: number, x: unknown): ArgumentError {
 /**
  * Runs one op: `compute` gets the backend and returns the output tensor(s).
  * Ops are recorded only when grad mode is on and some input requires grad.
+ * A built-in op's name and attributes are typed by OpAttrs (op-names.ts); an op
+ * defined elsewhere is namespaced, 'package:op'.
  */
+export function dispatch<K extends OpName, T extends Tensor | Tensor[]>(
+  op: K,
+  inputs: readonly (Tensor | number)[],
+  attrs: OpAttrs[K],
+  compute: (backend: Backend) => T,
+): T;
+export function dispatch<T extends Tensor | Tensor[]>(
+  op: ExtensionOpName,
+  inputs: readonly (Tensor | number)[],
+  attrs: unknown,
+  compute: (backend: Backend) => T,
+): T;
 export function dispatch<T extends Tensor | Tensor[]>(
   op: string,
   inputs: readonly (Tensor | number)[],

@@ -29,6 +29,7 @@ export {
   type AutogradHooks,
 } from './engine';
 export { isColumnLayout, reduceIdentity, ACCELERATIONS } from './backend';
+export type { OpAttrs, OpName, PlainOpName, ExtensionOpName, ReduceAttrs, ConvGradOptions } from './op-names';
 export { lowerings } from './lowerings/index';
 export type {
   Backend,

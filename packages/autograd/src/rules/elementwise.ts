@@ -30,7 +30,7 @@ import { type RuleTable, rule } from '../registry';
 const t = (x: Tensor | number): Tensor => x as Tensor;
 const f32 = (b: Tensor): Tensor => cast(b, 'float32');
 
-export const elementwiseRules: RuleTable = {
+export const elementwiseRules = {
   add: rule((dy) => [dy, dy], { inputs: false, output: false }),
   // Only inputs that need a gradient get one: a constant operand (a dropout mask, a
   // detached tensor) would otherwise cost a kernel each backward pass for nothing.
@@ -108,4 +108,4 @@ export const elementwiseRules: RuleTable = {
   contiguous: rule((dy) => [dy], { inputs: false, output: false }),
   clone: rule((dy) => [dy], { inputs: false, output: false }),
   to: rule((dy, { backends }) => [dy.to(backends[0]!)], { inputs: false, output: false }),
-};
+} satisfies Partial<RuleTable>;

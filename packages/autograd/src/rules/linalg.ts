@@ -18,7 +18,7 @@ function isColumnMajor(t: Tensor): boolean {
  * then dense, as PyTorch's mm backward arranges it. A dense gradient is what
  * an optimizer's multi-tensor kernel takes (and reads faster).
  */
-export const linalgRules: RuleTable = {
+export const linalgRules = {
   matmul: rule(
     (dy, { inputs, needs }) => {
       const [a, b] = inputs as Tensor[];
@@ -31,4 +31,4 @@ export const linalgRules: RuleTable = {
     },
     { output: false },
   ),
-};
+} satisfies Partial<RuleTable>;

@@ -19,7 +19,7 @@ import {
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of softmax, convolution and pooling. */
-export const nnRules: RuleTable = {
+export const nnRules = {
   // dx = dy masked and scaled as x was: the same one-kernel op on dy (recorded, so differentiable
   // again under createGraph). The noise gets none: the output is a step function of it.
   applyDropout: rule((dy, { inputs: [, noise], attrs }) => [applyDropout(dy, noise as Tensor, attrs.rate), null], { output: false }),
@@ -61,4 +61,4 @@ export const nnRules: RuleTable = {
   ),
   maxPool2d: rule((dy, { inputs: [x], attrs }) => [pool2dGrad(x as Tensor, dy, attrs.params)], { output: false }),
   avgPool2d: rule((dy, { inputs: [x], attrs }) => [pool2dGrad(x as Tensor, dy, attrs.params)], { output: false }),
-};
+} satisfies Partial<RuleTable>;

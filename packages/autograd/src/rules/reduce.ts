@@ -10,7 +10,7 @@ function expand(dy: Tensor, inShape: readonly number[], axes: readonly number[],
 }
 
 /** max and min: the gradient is shared equally among the elements that attain the extreme. */
-const extremeRule = rule((dy, { inputs: [x], output, attrs, inputShapes }) => {
+const extremeRule = rule<'max' | 'min'>((dy, { inputs: [x], output, attrs, inputShapes }) => {
   const shape = inputShapes[0];
   const out = expand(output, shape, attrs.axes, attrs.keepDims);
   const mask = cast(eq(x, out), 'float32');
@@ -18,7 +18,7 @@ const extremeRule = rule((dy, { inputs: [x], output, attrs, inputShapes }) => {
   return [div(mul(expand(dy, shape, attrs.axes, attrs.keepDims), mask), count)];
 });
 
-export const reduceRules: RuleTable = {
+export const reduceRules = {
   sum: rule((dy, { attrs, inputShapes }) => [expand(dy, inputShapes[0], attrs.axes, attrs.keepDims)], {
     inputs: false,
     output: false,
@@ -37,4 +37,4 @@ export const reduceRules: RuleTable = {
   }),
   max: extremeRule,
   min: extremeRule,
-};
+} satisfies Partial<RuleTable>;

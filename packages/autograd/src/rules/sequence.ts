@@ -8,10 +8,10 @@ import { type RuleTable, rule } from '../registry';
  * flip's is the same flip. cumprod has no rule: it is composed from recorded
  * multiplies (exact with zeros); topk's values are a recorded gather.
  */
-export const sequenceRules: RuleTable = {
+export const sequenceRules = {
   cumsum: rule((dy, { attrs }) => [cumsum(dy, attrs.axis, { exclusive: attrs.exclusive, reverse: !attrs.reverse })], {
     inputs: false,
     output: false,
   }),
   flip: rule((dy, { attrs }) => [flip(dy, attrs.axes)], { inputs: false, output: false }),
-};
+} satisfies Partial<RuleTable>;

@@ -29,7 +29,7 @@ function unslice(dy: Tensor, begin: readonly number[], step: readonly number[], 
   return pad(g, pads);
 }
 
-export const shapeRules: RuleTable = {
+export const shapeRules = {
   reshape: rule((dy, { attrs }) => [reshape(dy, attrs.from)], { inputs: false, output: false }),
   transpose: rule(
     (dy, { attrs }) => {
@@ -44,11 +44,11 @@ export const shapeRules: RuleTable = {
   slice: rule((dy, { attrs }) => [unslice(dy, attrs.begin, attrs.step, attrs.from)], { inputs: false, output: false }),
   concat: rule((dy, { attrs }) => split(dy, attrs.sizes, attrs.axis), { inputs: false, output: false }),
   pad: rule(
-    (dy, { attrs }) => [slice(dy, attrs.pads.map((p: [number, number]) => p[0]), attrs.pads.map((p: [number, number], i: number) => dy.shape[i] - p[1]))],
+    (dy, { attrs }) => [slice(dy, attrs.pads.map((p) => p[0]), attrs.pads.map((p, i) => dy.shape[i] - p[1]))],
     { inputs: false, output: false },
   ),
   gather: rule((dy, { inputs: [, indices], attrs }) => [scatterAdd(dy, indices as Tensor, attrs.axis, attrs.from), null], {
     output: false,
   }),
   scatterAdd: rule((dy, { inputs: [, indices], attrs }) => [gather(dy, indices as Tensor, attrs.axis), null], { output: false }),
-};
+} satisfies Partial<RuleTable>;

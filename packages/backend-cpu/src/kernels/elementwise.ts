@@ -1,4 +1,4 @@
-import type { DType, ElementwiseSpec, Expr, TypedArray } from '@tsdl/tensor';
+import type { BinaryOp, DType, ElementwiseSpec, Expr, TypedArray, UnaryOp } from '@tsdl/tensor';
 import { erfScalar, roundHalfEven, scalarValue } from '@tsdl/tensor';
 import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
 
@@ -14,7 +14,8 @@ type Kernel = (outs: TypedArray[], ins: TypedArray[], offs: number[], strides: n
 /** Functions the generated code calls by name. */
 const HELPERS = { erf: erfScalar, rhe: roundHalfEven, sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x) };
 
-const UNARY: Record<string, (a: string) => string> = {
+// Records over every op: an expression op without its JavaScript form fails tsc.
+const UNARY: Record<UnaryOp, (a: string) => string> = {
   neg: (a) => `(-${a})`,
   abs: (a) => `Math.abs(${a})`,
   exp: (a) => `Math.exp(${a})`,
@@ -35,7 +36,7 @@ const UNARY: Record<string, (a: string) => string> = {
   not: (a) => `(${a}===0?1:0)`,
 };
 
-const BINARY: Record<string, (a: string, b: string) => string> = {
+const BINARY: Record<BinaryOp, (a: string, b: string) => string> = {
   add: (a, b) => `(${a}+${b})`,
   sub: (a, b) => `(${a}-${b})`,
   mul: (a, b) => `(${a}*${b})`,

@@ -1,4 +1,4 @@
-import type { Expr } from '@tsdl/tensor';
+import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor';
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
 
 /**
@@ -48,9 +48,10 @@ export function simdExpressible(e: Expr): boolean {
   }
 }
 
-const UNARY_SIMD = new Set(['neg', 'abs', 'sqrt', 'rsqrt', 'floor', 'ceil', 'round', 'sign', 'not']);
+// The ops with a SIMD form (the others run in the JavaScript kernels): partial by design.
+const UNARY_SIMD: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sqrt', 'rsqrt', 'floor', 'ceil', 'round', 'sign', 'not']);
 
-const SIMPLE_UNARY: Record<string, number> = {
+const SIMPLE_UNARY: Partial<Record<UnaryOp, number>> = {
   neg: SIMD.f32x4_neg,
   abs: SIMD.f32x4_abs,
   sqrt: SIMD.f32x4_sqrt,
@@ -59,7 +60,7 @@ const SIMPLE_UNARY: Record<string, number> = {
   round: SIMD.f32x4_nearest, // ties to even, as roundHalfEven
 };
 
-const ARITH: Record<string, number> = {
+const ARITH: Partial<Record<BinaryOp, number>> = {
   add: SIMD.f32x4_add,
   sub: SIMD.f32x4_sub,
   mul: SIMD.f32x4_mul,
@@ -68,7 +69,7 @@ const ARITH: Record<string, number> = {
   min: SIMD.f32x4_min,
 };
 
-const COMPARE: Record<string, number> = {
+const COMPARE: Partial<Record<BinaryOp, number>> = {
   eq: SIMD.f32x4_eq,
   ne: SIMD.f32x4_ne,
   lt: SIMD.f32x4_lt,
@@ -311,9 +312,10 @@ function computeInto(x: EmitCtx, e: Expr): Local {
   };
   if (e.kind === 'unary') {
     const op = e.op;
-    if (op in SIMPLE_UNARY) {
+    const simple = SIMPLE_UNARY[op];
+    if (simple !== undefined) {
       emitExpr(x, e.a);
-      c.simd(SIMPLE_UNARY[op]);
+      c.simd(simple);
     } else if (op === 'rsqrt') {
       c.get(x.one);
       emitExpr(x, e.a);
@@ -333,14 +335,16 @@ function computeInto(x: EmitCtx, e: Expr): Local {
     }
   } else if (e.kind === 'binary') {
     const op = e.op;
-    if (op in ARITH) {
+    const arith = ARITH[op];
+    const compare = COMPARE[op];
+    if (arith !== undefined) {
       emitExpr(x, e.a);
       emitExpr(x, e.b);
-      c.simd(ARITH[op]);
-    } else if (op in COMPARE) {
+      c.simd(arith);
+    } else if (compare !== undefined) {
       emitExpr(x, e.a);
       emitExpr(x, e.b);
-      c.simd(COMPARE[op]);
+      c.simd(compare);
       maskToOne();
     } else if (op === 'and' || op === 'or') {
       truthy(e.a);

@@ -42,6 +42,16 @@ export function isIntValue(v: number): boolean {
 }
 
 const INT_CLOSED_BINARY = new Set<BinaryOp>(['add', 'sub', 'mul', 'max', 'min']);
+
+type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** The binary ops computed as float arithmetic (everything but comparisons and logic). */
+type ArithOp = Exclude<BinaryOp, CompareOp | 'and' | 'or'>;
+// WGSL's operator for each comparison but ne (written as !(==) for NaN).
+const CMP: Record<Exclude<CompareOp, 'ne'>, string> = { eq: '==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+function isCompare(op: BinaryOp): op is CompareOp {
+  return op in CMP || op === 'ne';
+}
 const INT_CLOSED_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
 
 export interface ExprContext {
@@ -140,8 +150,7 @@ export class ExprEmitter {
       return this.bind(`select(0, 1, ${nonzero(a)} ${op === 'and' ? '&&' : '||'} ${nonzero(b)})`, 'i');
     }
     const t: VType = a.t === 'i' && b.t === 'i' ? 'i' : 'f';
-    const CMP: Partial<Record<BinaryOp, string>> = { eq: '==', lt: '<', le: '<=', gt: '>', ge: '>=' };
-    if (op in CMP || op === 'ne') {
+    if (isCompare(op)) {
       const x = asType(a, t).code;
       const y = asType(b, t).code;
       // ne as !(==): with NaN, == is false and so ne is true, as JavaScript's !==.
@@ -149,18 +158,19 @@ export class ExprEmitter {
       return this.bind(`select(0, 1, ${cond})`, 'i');
     }
     if (t === 'i' && INT_CLOSED_BINARY.has(op)) {
-      const I: Record<string, string> = {
+      const I: Partial<Record<ArithOp, string>> = {
         add: `${a.code} + ${b.code}`,
         sub: `${a.code} - ${b.code}`,
         mul: `${a.code} * ${b.code}`,
         max: `max(${a.code}, ${b.code})`,
         min: `min(${a.code}, ${b.code})`,
       };
-      return this.bind(I[op], 'i');
+      return this.bind(I[op] as string, 'i');
     }
     const x = asType(a, 'f').code;
     const y = asType(b, 'f').code;
-    const F: Record<string, string> = {
+    // Every arithmetic op: one without its WGSL form fails tsc.
+    const F: Record<ArithOp, string> = {
       add: `${x} + ${y}`,
       sub: `${x} - ${y}`,
       mul: `${x} * ${y}`,

@@ -8,6 +8,7 @@ import { checkSize } from './internal';
 import { checkOptions } from './options';
 import { concat, slice, transpose } from './shape';
 import { lowerings } from '../lowerings/index';
+import type { OpAttrs } from '../op-names';
 
 export interface Conv2dTransposeOptions {
   strides?: number | readonly [number, number];
@@ -116,8 +117,8 @@ function transposeKernel(x: Tensor, w: Tensor, params: Conv2dParams): Tensor {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = params;
   const bottom = Math.max(0, trailingReach(inH, outH, padTop, kH, strideH, dilationH));
   const right = Math.max(0, trailingReach(inW, outW, padLeft, kW, strideW, dilationW));
-  const gradPadding = [[padTop, bottom], [padLeft, right]];
-  const attrs = { params, convOptions: { strides: [strideH, strideW], dilations: [dilationH, dilationW], padding: gradPadding } };
+  const gradPadding = [[padTop, bottom], [padLeft, right]] as const;
+  const attrs: OpAttrs['conv2dTranspose'] = { params, convOptions: { strides: [strideH, strideW], dilations: [dilationH, dilationW], padding: gradPadding } };
   return dispatch('conv2dTranspose', [x, w], attrs, (backend) =>
     backend.conv2dGradInput
       ? wrap(backend, backend.conv2dGradInput(x.view(), w.view(), params), [batch, inH, inW, inC], 'float32')

@@ -4,6 +4,7 @@ import { dispatch, view } from '../engine';
 import { ArgumentError, BackendError, ShapeError, fmtShape } from '../errors';
 import type { BinaryOp, Expr, UnaryOp } from '../expr';
 import { E } from '../expr';
+import type { OpAttrs, OpName, PlainOpName } from '../op-names';
 import { broadcastShapes, isContiguous, shapesEqual } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { scalar } from './creation';
@@ -25,7 +26,7 @@ const BOOL: OutType = () => 'bool';
  * tensor∘tensor), their expressions and cache tags built once per op, not per
  * call: small ops are dominated by per-call overhead.
  */
-function binary(op: string, bop: BinaryOp, outType: OutType): (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor {
+function binary(op: PlainOpName, bop: BinaryOp, outType: OutType): (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor {
   const ts = [E.b(bop, E.in(0), E.s(0))];
   const st = [E.b(bop, E.s(0), E.in(0))];
   const tt = [E.b(bop, E.in(0), E.in(1))];
@@ -83,9 +84,9 @@ const LIFT_BOOL: UnaryType = (t) => (t === 'bool' ? 'int32' : t);
 
 const X = E.in(0);
 
-function unary(op: string, x: Tensor, expr: Expr, outType: UnaryType, scalars: readonly number[] = [], attrs?: unknown): Tensor {
+function unary<K extends OpName>(op: K, x: Tensor, expr: Expr, outType: UnaryType, scalars: readonly number[] = [], attrs?: OpAttrs[K]): Tensor {
   tensorArg(op, x, 1, 'x');
-  return dispatch(op, [x], attrs, (backend) =>
+  return dispatch(op, [x], attrs as OpAttrs[K], (backend) =>
     runElementwise(backend, [expr], [x], scalars, x.shape, [outType(x.dtype)], op)[0],
   );
 }

@@ -190,7 +190,7 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
 }
 
 /** The recorded pool primitive: the backend's kernel or its lowering (padding never wins a max nor counts in an average). */
-function poolKernel(op: string, x: Tensor, params: Pool2dParams): Tensor {
+function poolKernel(op: 'maxPool2d' | 'avgPool2d', x: Tensor, params: Pool2dParams): Tensor {
   const { batch, outH, outW, channels } = params;
   return dispatch(op, [x], { params }, (backend) =>
     backend.pool2d ? wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32') : lowerings.pool2d(x, params),

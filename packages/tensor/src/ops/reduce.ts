@@ -17,7 +17,7 @@ export type Axes = number | readonly number[] | undefined;
  * kept axes lead and the reduced axes trail, and the backend reduces the
  * trailing block.
  */
-function reduceAxes(op: string, kernel: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, outType: (t: DType) => DType): Tensor {
+function reduceAxes(op: ReduceOp, kernel: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, outType: (t: DType) => DType): Tensor {
   tensorArg(op, x, 1, 'x');
   const outDtype = outType(x.dtype);
   const ax = normalizeAxes(op, axes, x.rank);
