@@ -178,7 +178,7 @@ describe('fit, evaluate and predict', () => {
 
   it('compile takes loss_weights and rejects unknown names with a suggestion', () => {
     const m = net();
-    m.compile({ optimizer: 'sgd', loss: 'mse', loss_weights: [2] } as never);
+    m.compile({ optimizer: 'sgd', loss: 'mse', loss_weights: [2] });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(/compile: unknown option 'metric'; did you mean 'metrics'\? \(known: optimizer, loss, metrics, lossWeights\)/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: true } as never)).toThrow(ArgumentError);
     expect(() => m.compile(null as never)).toThrow(/compile takes an options object/);

@@ -164,7 +164,7 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
 
   // ---- compile -------------------------------------------------------------------------
 
-  compile(compileArgs: CompileArgs): void {
+  compile(compileArgs: WithSnakeCase<CompileArgs>): void {
     // Keras' snake_case names (loss_weights) are accepted; unknown names are errors.
     const args = compileOptions(`${this.name}.compile`, compileArgs);
     const outputs = outputSpecs(`${this.name}.compile`, this.outputNames, args.loss, args.lossWeights, args.metrics);

@@ -15,7 +15,7 @@ import { type Json, JsonError, parseStrictJson } from '@tsdl/nn';
 
 /** TF.js' in-memory ModelArtifacts (the fields tsdl reads). */
 export interface TfjsArtifacts {
-  modelTopology: object;
+  modelTopology?: object;
   weightSpecs?: object[];
   weightData?: ArrayBuffer | ArrayBuffer[] | Uint8Array;
   format?: string;
