@@ -209,11 +209,11 @@ describe('where a save cannot write', () => {
     const e = await thrown(() => OLD.save(join(tempDir(), 'model.keras')));
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.message).toBe(
-      `save: '${join(tempDir(), 'model.keras')}' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as '${join(tempDir(), 'model')}'`,
+      `save: '${join(tempDir(), 'model.keras')}' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as '${join(tempDir(), 'model')}', or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'`,
     );
     expect((await thrown(() => OLD.save('weights.h5'))).message).toMatch(/^save: 'weights\.h5' names a Keras \.h5 file/);
     expect(() => new ModelCheckpoint('ckpt-{epoch:02d}.keras')).toThrow(
-      "ModelCheckpoint: 'ckpt-{epoch:02d}.keras' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as 'ckpt-{epoch:02d}'",
+      "ModelCheckpoint: 'ckpt-{epoch:02d}.keras' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as 'ckpt-{epoch:02d}', or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'",
     );
     expect(await readdir(tempDir())).not.toContain('model.keras');
   });

@@ -26,7 +26,7 @@ async function read(fs: ModelFs, path: string, dir: string): Promise<Uint8Array 
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') return undefined;
-    if (code === 'ENOTDIR') throw new DataFormatError(`loadModel: ${dir} is a file, not a model directory (tsdl reads the directories model.save() writes, not Keras .keras or .h5 files)`);
+    if (code === 'ENOTDIR') throw new DataFormatError(`loadModel: ${dir} is a file, not a model directory (tsdl reads the directories model.save() writes; read a Keras 3 .keras file with loadKerasFile from '@tsdl/keras/keras-file')`);
     throw ioError(`loadModel: could not read ${path}`, e);
   }
 }

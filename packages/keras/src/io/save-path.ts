@@ -16,7 +16,8 @@ export function checkModelPath(path: unknown, op: string): string {
   if (archive) {
     throw new ArgumentError(
       `${op}: '${path}' names a Keras .${archive[1]} file, but tsdl saves a model as a directory (config.json and safetensors weights); ` +
-        `give a directory path such as '${path.slice(0, -archive[0].length) || 'model'}'`,
+        `give a directory path such as '${path.slice(0, -archive[0].length) || 'model'}'` +
+        (archive[1].toLowerCase() === 'keras' ? ", or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'" : ''),
     );
   }
   return path;
