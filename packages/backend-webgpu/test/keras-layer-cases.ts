@@ -68,6 +68,8 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'InputLayer', config: { shape: [3] }, inputs: [f(2, 3)] },
   { className: 'Identity', inputs: [f(2, 3)] },
   { className: 'Dense', variant: 'tanh, rank 3', config: { units: 3, activation: 'tanh' }, inputs: [f(2, 2, 4)] },
+  { className: 'EinsumDense', variant: "'ab,bc->ac', gelu", config: { equation: 'ab,bc->ac', outputShape: 3, biasAxes: 'c', activation: 'gelu' }, inputs: [f(2, 4)] },
+  { className: 'EinsumDense', variant: "'abc,cde->abde', bias over 'de'", config: { equation: 'abc,cde->abde', outputShape: [3, 2, 2], biasAxes: 'de' }, inputs: [f(2, 3, 4)] },
   { className: 'Flatten', inputs: [f(2, 2, 3)] },
   { className: 'Dropout', variant: 'seeded', config: { rate: 0.4, seed: 3 }, inputs: [f(2, 8)] },
   { className: 'Activation', variant: 'gelu', config: { activation: 'gelu' }, inputs: [f(2, 5)] },
