@@ -1,7 +1,7 @@
 import type { Backend, ExtensionOpName, OpAttrs, OpName, Tensor } from '@tsdl/tensor';
 
 /** The attributes op `K` records: typed for a built-in op (tensor's OpAttrs), the op's own for an extension. */
-export type AttrsOf<K extends string> = K extends OpName ? OpAttrs[K] : any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AttrsOf<K extends string> = K extends OpName ? OpAttrs[K] : any;
 
 /** What a gradient rule sees of the op it differentiates. */
 export interface GradContext<K extends string = string> {
