@@ -125,6 +125,8 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'Attention', variant: 'dot, useScale, causal', config: { useScale: true }, inputs: [f(2, 3, 4), f(2, 3, 4)], call: causal },
   { className: 'Attention', variant: 'concat, separate key', config: { scoreMode: 'concat' }, inputs: [f(2, 2, 3), f(2, 4, 3), f(2, 4, 3)] },
   { className: 'AdditiveAttention', config: {}, inputs: [f(2, 3, 4), f(2, 2, 4)] },
+  { className: 'GroupedQueryAttention', variant: '4 query heads on 2 key/value heads, causal', config: { headDim: 2, numQueryHeads: 4, numKeyValueHeads: 2 }, inputs: [f(2, 3, 4), f(2, 3, 5)], call: causal },
+  { className: 'GroupQueryAttention', variant: 'separate key, 1 key/value head', config: { headDim: 3, numQueryHeads: 2, numKeyValueHeads: 1 }, inputs: [f(2, 2, 3), f(2, 4, 2), f(2, 4, 3)] },
   // recurrent
   { className: 'SimpleRNN', variant: 'returnSequences', config: { units: 3, returnSequences: true }, inputs: [f(2, 4, 2)] },
   { className: 'LSTM', variant: 'returnState', config: { units: 3, returnState: true }, inputs: [f(2, 4, 2)] },

@@ -145,7 +145,8 @@ export class MultiHeadAttention extends Layer {
     initializerName(this.biasInit, who, 'biasInitializer');
     this.seedArg = optionalSeed(who, args.seed);
     this.nextSeed = this.seedArg;
-    if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
+    // A subclass builds once its own fields are set (GroupedQueryAttention's head counts).
+    if (this.inputShapeArg && new.target === MultiHeadAttention) this.build([null, ...this.inputShapeArg]);
   }
 
   override get className(): string {
@@ -172,12 +173,18 @@ export class MultiHeadAttention extends Layer {
       bias: this.useBias ? this.addWeight(`${name}/bias`, biasShape, this.biasInit) : null,
     });
     this.query = project('query', [qd, H, this.keyDim], [H, this.keyDim], s(0));
-    this.key = project('key', [kd, H, this.keyDim], [H, this.keyDim], s(1));
-    this.value = project('value', [vd, H, this.valueDim], [H, this.valueDim], s(2));
+    const kvH = this.keyValueHeads;
+    this.key = project('key', [kd, kvH, this.keyDim], [kvH, this.keyDim], s(1));
+    this.value = project('value', [vd, kvH, this.valueDim], [kvH, this.valueDim], s(2));
     const outDim = this.outputDim ?? qd;
     this.output = project('attention_output', [H, this.valueDim, outDim], [outDim], s(3));
     this.dims = dims;
     this.built = true;
+  }
+
+  /** Heads of the key and value projections: numHeads here; fewer in GroupedQueryAttention, each shared by numHeads / keyValueHeads query heads. */
+  protected get keyValueHeads(): number {
+    return this.numHeads;
   }
 
   private lastDim(shape: Shape, what: string): number {
@@ -312,20 +319,26 @@ export class MultiHeadAttention extends Layer {
     return tidy(() => {
       // [B, L, dim] · [dim, H·d] → [B, H, L, d]: EinsumDense 'abc,cde->abde', heads moved before the steps.
       const project = (x: Tensor, p: Projection, d: number): Tensor => {
-        let y = matmul(x, reshape(p.kernel, [x.shape[2], H * d]));
-        if (p.bias) y = add(y, reshape(p.bias, [H * d]));
-        return transpose(reshape(y, [B, x.shape[1], H, d]), [0, 2, 1, 3]);
+        const h = p.kernel.shape[1];
+        let y = matmul(x, reshape(p.kernel, [x.shape[2], h * d]));
+        if (p.bias) y = add(y, reshape(p.bias, [h * d]));
+        return transpose(reshape(y, [B, x.shape[1], h, d]), [0, 2, 1, 3]);
       };
+      // Query heads u·r … u·r + r − 1 share key/value head u (Keras' ops.repeat on the head axis);
+      // folding those r heads into the query steps reads the shared head without copying it.
+      const G = this.keyValueHeads;
+      const r = H / G;
       // Keras scales the query, not the scores.
       const q = mul(project(query, qp, this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = project(key, kp, this.keyDim);
       const v = project(value, vp, this.valueDim);
-      let scores = matmul(q, k, { transposeB: true });
+      let scores = r === 1 ? matmul(q, k, { transposeB: true }) : reshape(matmul(reshape(q, [B, G, r * T, this.keyDim]), k, { transposeB: true }), [B, H, T, S]);
       const mask = this.combinedMask(options, B, T, S, causal, query);
       if (mask) scores = where(reshape(mask, [mask.shape[0], 1, T, S]), scores, LARGE_NEGATIVE);
       const probs = softmax(scores, -1);
       const dropped = rate > 0 ? dropoutOp(probs, rate, { seed }) : probs;
-      const joined = reshape(transpose(matmul(dropped, v), [0, 2, 1, 3]), [B, T, H * this.valueDim]);
+      const heads = r === 1 ? matmul(dropped, v) : reshape(matmul(reshape(dropped, [B, G, r * T, S]), v), [B, H, T, this.valueDim]);
+      const joined = reshape(transpose(heads, [0, 2, 1, 3]), [B, T, H * this.valueDim]);
       const outDim = op.kernel.shape[2];
       let out = matmul(joined, reshape(op.kernel, [H * this.valueDim, outDim]));
       if (op.bias) out = add(out, op.bias);

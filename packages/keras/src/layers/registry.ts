@@ -63,6 +63,7 @@ import { Conv3D } from './volume/conv3d';
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './volume/pooling3d';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from './volume/volume-reshaping';
 import { EinsumDense } from './einsum-dense';
+import { GroupedQueryAttention } from './grouped-query-attention';
 
 type LayerClass = new (config: any) => Layer;
 
@@ -176,6 +177,9 @@ const LAYERS = new Map<string, LayerClass>([
   ['ZeroPadding3D', ZeroPadding3D],
   ['Cropping3D', Cropping3D],
   ['EinsumDense', EinsumDense],
+  ['GroupedQueryAttention', GroupedQueryAttention],
+  // Keras 3 exports the class under both names.
+  ['GroupQueryAttention', GroupedQueryAttention],
 ]);
 
 /** The class names loadModel can rebuild (built-ins, aliases and registered custom layers), in registration order. */
