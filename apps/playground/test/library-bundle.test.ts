@@ -34,7 +34,7 @@ export async function train() {
 }
 `;
 
-let warnings: string[] = [];
+const warnings: string[] = [];
 let output = '';
 
 beforeAll(async () => {

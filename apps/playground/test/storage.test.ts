@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadFromBrowser, readModelFiles, saveToBrowser } from '../src/storage';
+import { loadFromBrowser, saveToBrowser } from '../src/storage';
 
 /**
  * A small in-memory IndexedDB with IndexedDB's order of events: a request
@@ -93,19 +93,5 @@ describe('the browser store', () => {
     expect(Array.from(back!.weights)).toEqual([1, 1, 1]);
     idb.failNextCommit(new DOMException('disk', 'UnknownError'));
     await expect(saveToBrowser(model(3), 'third')).rejects.toThrow('IndexedDB: UnknownError: disk; the model saved before is unchanged');
-  });
-
-  it('reads chosen files: a download pair, or a Node-saved directory whose config.json names its weights file', async () => {
-    const config = (files?: object) => new File([JSON.stringify({ format: 'tsdl-keras', ...(files ? { files } : {}) })], 'config.json');
-    const st = (name: string, byte: number) => new File([new Uint8Array([byte])], name);
-    const pair = await readModelFiles([config(), st('model.safetensors', 1)]);
-    expect(Array.from(pair.weights)).toEqual([1]);
-    const saved = await readModelFiles([
-      st('optimizer.p9-0000abcd.safetensors', 2),
-      config({ weights: { path: 'model.p9-0000abcd.safetensors', bytes: 1 } }),
-      st('model.p9-0000abcd.safetensors', 3),
-    ]);
-    expect(Array.from(saved.weights)).toEqual([3]);
-    await expect(readModelFiles([config(), st('optimizer.safetensors', 2)])).rejects.toThrow('choose both files of a saved model');
   });
 });

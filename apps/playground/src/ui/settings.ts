@@ -1,4 +1,4 @@
-import type { BackendChoice, ModelKind, TrainSettings } from '../protocol';
+import type { BackendChoice, ModelKind, TrainSettings, TrainTarget } from '../protocol';
 
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
 
@@ -16,7 +16,7 @@ export function field(id: string, label: string, integer: boolean): number {
 
 export function readSettings(): TrainSettings {
   return {
-    model: (document.getElementById('model') as HTMLSelectElement).value as ModelKind,
+    model: (document.getElementById('model') as HTMLSelectElement).value as TrainTarget,
     epochs: field('epochs', 'Epochs', true),
     batchSize: field('batch-size', 'Batch size', true),
     learningRate: field('learning-rate', 'Learning rate', false),

@@ -90,11 +90,11 @@ export async function loadMnistFromUrl(baseUrl: string, onProgress: Progress): P
   return { train: split(trainImages, trainLabels, 'train'), test: split(testImages, testLabels, 'test') };
 }
 
-/** The first `n` images as float32 [n, 28, 28, 1] in [0, 1] and their labels as int32 [n]. */
-export function toTensors(a: MnistArrays, n: number): { x: Tensor; y: Tensor } {
+/** The first `n` images as float32 [n, ...sample] (default [n, 28, 28, 1]) in [0, 1] and their labels as int32 [n]. */
+export function toTensors(a: MnistArrays, n: number, sample: readonly number[] = [a.rows, a.cols, 1]): { x: Tensor; y: Tensor } {
   const count = Math.min(n, a.count);
   const size = a.rows * a.cols;
   const x = new Float32Array(count * size);
   for (let i = 0; i < x.length; i++) x[i] = a.images[i] / 255;
-  return { x: tensor(x, [count, a.rows, a.cols, 1], 'float32'), y: tensor(Int32Array.from(a.labels.subarray(0, count)), [count], 'int32') };
+  return { x: tensor(x, [count, ...sample], 'float32'), y: tensor(Int32Array.from(a.labels.subarray(0, count)), [count], 'int32') };
 }

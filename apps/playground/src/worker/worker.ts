@@ -5,13 +5,14 @@
  */
 import '@tsdl/autograd';
 import { type MnistArrays } from '@tsdl/data-mnist';
-import { LambdaCallback, type Model, modelFromArtifacts, modelToArtifacts, optimizers } from '@tsdl/keras';
-import { type Backend, dispose, seed as seedAll, setBackend, tensor } from '@tsdl/tensor';
+import { LambdaCallback, modelFromArtifacts, modelToArtifacts, optimizers } from '@tsdl/keras';
+import { type Backend, dispose, seed as seedAll, setBackend } from '@tsdl/tensor';
 import { explain } from '../explain';
-import type { BackendChoice, FromWorker, Mistake, SavedModel, ToWorker, TrainSettings } from '../protocol';
+import type { BackendChoice, FromWorker, Mistake, ModelFiles, SavedModel, ToWorker, TrainSettings } from '../protocol';
 import { selectBackend } from './backend';
+import { type CurrentModel, classify, describeLoaded, disposeModel, openModel, openOnnx } from './current-model';
 import { loadMnistFromUrl, toTensors } from './data';
-import { buildModel, countParameters, inputShapeOf, recognise } from './models';
+import { buildModel, countParameters, recognise } from './models';
 
 // The DOM and WebWorker libs cannot both be loaded in one program; this is the part of the worker's global scope used here.
 const scope = self as unknown as {
@@ -22,9 +23,8 @@ const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postM
 
 let backend: { backend: Backend; name: 'webgpu' | 'cpu' } | null = null;
 let data: { train: MnistArrays; test: MnistArrays } | null = null;
-let model: Model | null = null;
-/** The per-sample shape the current model takes ([28, 28, 1] for ours). */
-let inputShape: number[] = [28, 28, 1];
+/** The model the page predicts with: built here, or loaded (see ./current-model.ts). */
+let current: CurrentModel | null = null;
 let busy = false;
 
 /** Lets queued messages (stop, predict) run between training steps. */
@@ -32,37 +32,45 @@ const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(r
 
 async function useBackend(choice: BackendChoice): Promise<void> {
   const selected = await selectBackend(choice);
-  // A model built on the old backend moves over through its saved form.
-  const carried = model ? await modelToArtifacts(model) : null;
+  // A keras model on the old backend moves over through its saved form; an ONNX graph is loaded again from its file.
+  const was = current;
+  const carried = was?.kind === 'keras' ? await modelToArtifacts(was.model) : null;
   freeModel();
   const old = backend?.backend;
   setBackend(selected.backend);
   backend = selected;
   if (old && old !== selected.backend) (old as { dispose?: () => void }).dispose?.();
-  if (carried) model = modelFromArtifacts(carried, 'model');
+  if (was?.kind === 'keras' && carried) current = { ...was, model: modelFromArtifacts(carried, 'model') };
+  if (was?.kind === 'onnx') current = await openOnnx(was.bytes, was.name);
   post({ type: 'backend', name: selected.name, detail: selected.detail, fallback: selected.fallback });
 }
 
 function freeModel(): void {
-  if (!model) return;
-  model.optimizer?.dispose();
-  model.dispose();
-  model = null;
+  disposeModel(current);
+  current = null;
 }
 
 async function train(s: TrainSettings): Promise<void> {
   if (!data) throw new Error('the MNIST data has not been downloaded yet');
   if (!backend) await useBackend('auto');
   seedAll(s.seed);
-  freeModel();
-  inputShape = [28, 28, 1];
-  const train = toTensors(data.train, s.trainImages);
-  const val = toTensors(data.test, s.validationImages);
-  const m = buildModel(s.model);
-  model = m;
+  const target = s.model;
+  const continued = target === 'current';
+  if (target === 'current') {
+    if (!current) throw new Error('there is no model to train further yet: train one or load one first');
+    if (current.kind !== 'keras') throw new Error(`${current.name} is an ONNX model: tsdl runs it but cannot train it; choose the MLP or the CNN to train a new model`);
+    // A loaded model comes without an optimizer; one trained here gets a fresh Adam with the chosen rate.
+    current.model.optimizer?.dispose();
+  } else {
+    freeModel();
+    current = { kind: 'keras', model: buildModel(target), source: 'built', name: '', sample: [28, 28, 1] };
+  }
+  const { model: m, sample } = current;
+  const train = toTensors(data.train, s.trainImages, sample);
+  const val = toTensors(data.test, s.validationImages, sample);
   m.compile({ optimizer: optimizers.Adam({ learningRate: s.learningRate }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const stepsPerEpoch = Math.ceil(train.x.shape[0] / s.batchSize);
-  post({ type: 'train-begin', epochs: s.epochs, stepsPerEpoch, parameters: countParameters(m), model: s.model });
+  post({ type: 'train-begin', epochs: s.epochs, stepsPerEpoch, parameters: countParameters(m), model: recognise(m), continued });
   let points: { step: number; loss: number; accuracy: number }[] = [];
   let lastFlush = 0;
   let epochStart = 0;
@@ -110,19 +118,20 @@ async function train(s: TrainSettings): Promise<void> {
       ],
     });
     post({ type: 'train-end', stopped: m.stopTraining });
-    await reportMistakes(val.x, val.y);
   } finally {
     dispose([train.x, train.y, val.x, val.y]);
   }
+  await reportMistakes(s.validationImages);
 }
 
-/** Runs the model over validation images and sends the ones it gets wrong. */
-async function reportMistakes(x: ReturnType<typeof tensor>, y: ReturnType<typeof tensor>, limit = 60): Promise<void> {
-  if (!model || !data) return;
-  const probs = model.predict(x.reshape([x.shape[0], ...inputShape]), { batchSize: 256 });
-  const p = (await probs.data()) as Float32Array;
-  probs.dispose();
-  const labels = (await y.data()) as Int32Array;
+/** Runs the model over the first `count` test images and sends the ones it gets wrong. */
+async function reportMistakes(count: number, limit = 60): Promise<void> {
+  if (!current || !data) return;
+  const n = Math.min(count, data.test.count);
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = data.test.images[i] / 255;
+  const p = await classify(current, pixels, n);
+  const labels = data.test.labels.subarray(0, n);
   const mistakes: Mistake[] = [];
   let wrong = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -138,37 +147,27 @@ async function reportMistakes(x: ReturnType<typeof tensor>, y: ReturnType<typeof
 }
 
 async function predict(id: number, pixels: Float32Array): Promise<void> {
-  if (!model) throw new Error('there is no model yet: train one or load a saved one first');
-  const x = tensor(pixels, [1, ...inputShape], 'float32');
-  const out = model.predict(x);
-  const probabilities = Array.from((await out.data()) as Float32Array);
-  dispose([x, out]);
+  if (!current) throw new Error('there is no model yet: train one or load a saved one first');
+  const probabilities = Array.from(await classify(current, pixels, 1));
   post({ type: 'prediction', id, probabilities });
 }
 
 async function save(): Promise<void> {
-  if (!model) throw new Error('there is no model to save yet: train one first');
-  const a = await modelToArtifacts(model);
+  if (!current) throw new Error('there is no model to save yet: train one first');
+  if (current.kind !== 'keras') throw new Error(`${current.name} is an ONNX model: it cannot be saved in tsdl's format (keep the .onnx file)`);
+  const a = await modelToArtifacts(current.model);
   const saved: SavedModel = { config: a.config, weights: a.weights };
   post({ type: 'saved', model: saved });
 }
 
-async function loadModel(saved: SavedModel, validationImages: number): Promise<void> {
+async function loadModel(files: ModelFiles, validationImages: number): Promise<void> {
   if (!backend) await useBackend('auto');
-  const shape = inputShapeOf(saved.config);
-  const loaded = modelFromArtifacts({ config: saved.config, weights: saved.weights }, 'the saved model');
+  // The old model stays until the new one has loaded and passed the checks.
+  const loaded = await openModel(files);
   freeModel();
-  model = loaded;
-  inputShape = shape;
-  post({ type: 'model-loaded', model: recognise(loaded), parameters: countParameters(loaded) });
-  if (data) {
-    const val = toTensors(data.test, validationImages);
-    try {
-      await reportMistakes(val.x, val.y);
-    } finally {
-      dispose([val.x, val.y]);
-    }
-  }
+  current = loaded;
+  post({ type: 'model-loaded', ...describeLoaded(loaded) });
+  await reportMistakes(validationImages);
 }
 
 /** Runs one exclusive job (training, loading, switching backends); a second one waits its turn. */
@@ -182,7 +181,7 @@ function exclusive(during: string, job: () => Promise<void>): void {
       post({ type: 'error', during, message: explain(e) });
       // A GPU that failed mid-run is replaced by the CPU so the next try works.
       if (backend?.name === 'webgpu' && /DeviceLost|GpuOutOfMemory|GpuValidation/.test((e as Error).name)) {
-        model = null;
+        current = null;
         await useBackend('cpu').catch(() => undefined);
       }
     } finally {
@@ -204,7 +203,7 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'train':
       return exclusive('training', () => train(msg.settings));
     case 'stop':
-      if (model && busy) model.stopTraining = true;
+      if (current?.kind === 'keras' && busy) current.model.stopTraining = true;
       return;
     case 'predict':
       // Not queued: a drawing is classified between training steps too, so it
@@ -215,7 +214,7 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       save().catch((e) => post({ type: 'error', during: 'saving', message: explain(e) }));
       return;
     case 'load-model':
-      return exclusive('loading the model', () => loadModel(msg.model, msg.validationImages));
+      return exclusive('loading the model', () => loadModel(msg.files, msg.validationImages));
     case 'lose-device':
       // Not queued: it lands mid-training, where a real device loss would, and the job's own
       // error handling switches to the CPU.
