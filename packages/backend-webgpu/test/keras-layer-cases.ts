@@ -196,6 +196,7 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'MaxPooling3D', config: { poolSize: 2 }, inputs: [f(1, 4, 4, 3, 2)] },
   { className: 'AveragePooling3D', variant: "'same'", config: { poolSize: 2, padding: 'same' }, inputs: [f(1, 3, 4, 3, 2)] },
   { className: 'GlobalAveragePooling3D', inputs: [f(2, 2, 3, 2, 2)] },
+  { className: 'Conv3DTranspose', variant: "'same', strides [2, 1, 2]", config: { filters: 2, kernelSize: [2, 3, 2], strides: [2, 1, 2], padding: 'same' }, inputs: [f(1, 2, 3, 2, 2)] },
   { className: 'GlobalMaxPooling3D', inputs: [f(2, 2, 3, 2, 2)] },
   { className: 'UpSampling3D', config: { size: [2, 1, 2] }, inputs: [f(1, 2, 2, 3, 2)] },
   { className: 'ZeroPadding3D', config: { padding: [1, 0, 2] }, inputs: [f(1, 2, 2, 2, 2)] },

@@ -63,6 +63,7 @@ import { Conv3D } from './volume/conv3d';
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './volume/pooling3d';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from './volume/volume-reshaping';
 import { EinsumDense } from './einsum-dense';
+import { Conv3DTranspose } from './volume/conv3d-transpose';
 import { GroupedQueryAttention } from './grouped-query-attention';
 
 type LayerClass = new (config: any) => Layer;
@@ -177,6 +178,7 @@ const LAYERS = new Map<string, LayerClass>([
   ['ZeroPadding3D', ZeroPadding3D],
   ['Cropping3D', Cropping3D],
   ['EinsumDense', EinsumDense],
+  ['Conv3DTranspose', Conv3DTranspose],
   ['GroupedQueryAttention', GroupedQueryAttention],
   // Keras 3 exports the class under both names.
   ['GroupQueryAttention', GroupedQueryAttention],
