@@ -65,7 +65,7 @@ function refreshButtons(): void {
   current.textContent = !state.hasModel
     ? 'The current model (train or load one first)'
     : state.onnx
-      ? `The current model: ${state.modelName} (predicts only)`
+      ? 'The current model (ONNX: predicts only)'
       : `The current model, trained further: ${state.modelName}`;
   const cannotTrain = target === 'current' && (!state.hasModel || state.onnx);
   $('train-hint').textContent = cannotTrain && state.onnx ? 'An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.' : '';
