@@ -382,9 +382,9 @@ describe('untrusted files', () => {
 
   it('layers tsdl lacks are all listed', async () => {
     const { dir, json } = await mlpDir('unknown');
-    json.modelTopology.config.layers[1].class_name = 'ConvLSTM2D';
-    json.modelTopology.config.layers[2].class_name = 'SpectralNormalization';
-    await expectRefused(dir, json, /no layer class for ConvLSTM2D, SpectralNormalization/);
+    json.modelTopology.config.layers[1].class_name = 'TFSMLayer';
+    json.modelTopology.config.layers[2].class_name = 'JaxLayer';
+    await expectRefused(dir, json, /no layer class for TFSMLayer, JaxLayer/);
   });
 
   it('a regularizer is refused, not dropped', async () => {
