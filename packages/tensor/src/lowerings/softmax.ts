@@ -27,11 +27,11 @@ const LOG_SOFTMAX = [E.sub(SHIFTED, E.u('log', E.in(2)))];
 export function softmax(x: Tensor, log: boolean): Tensor {
   if (x.size === 0) return zeros(x.shape, 'float32', { backend: x.backend });
   const m = max(x, -1, true);
-  const e = runElementwise(x.backend, EXP_SHIFTED, [x, m], [], x.shape, ['float32'], 'lowering:softmaxExp')[0];
+  const e = runElementwise(x.backend, EXP_SHIFTED, [x, m], [], x.shape, ['float32'], 'softmax:lowered-exp')[0];
   const s = sum(e, -1, true);
   return log
-    ? runElementwise(x.backend, LOG_SOFTMAX, [x, m, s], [], x.shape, ['float32'], 'lowering:logSoftmax')[0]
-    : runElementwise(x.backend, SOFTMAX, [e, s], [], x.shape, ['float32'], 'lowering:softmax')[0];
+    ? runElementwise(x.backend, LOG_SOFTMAX, [x, m, s], [], x.shape, ['float32'], 'logSoftmax:lowered')[0]
+    : runElementwise(x.backend, SOFTMAX, [e, s], [], x.shape, ['float32'], 'softmax:lowered')[0];
 }
 
 /** Whether each index label lies in [0, classes): bool [N]. */
