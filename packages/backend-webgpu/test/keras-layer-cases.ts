@@ -108,6 +108,7 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'LayerNormalization', inputs: [f(2, 3, 4)] },
   { className: 'GroupNormalization', variant: '2 groups', config: { groups: 2 }, inputs: [f(2, 3, 4)] },
   { className: 'UnitNormalization', inputs: [f(2, 3, 4)] },
+  { className: 'SpectralNormalization', variant: 'Dense, 2 power iterations, training', config: { layer: saved('Dense', { units: 3 }), powerIterations: 2 }, inputs: [f(2, 4)] },
   { className: 'Normalization', config: { mean: [0.5, -1, 2], variance: [1, 4, 0.25] }, inputs: [f(2, 3)] },
   // embeddings and attention
   { className: 'Embedding', config: { inputDim: 6, outputDim: 3 }, inputs: [ints(0, 6, 2, 4)] },
