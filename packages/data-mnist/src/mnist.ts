@@ -74,7 +74,7 @@ export async function readMnistArrays(options: LoadOptions = {}): Promise<{ trai
 }
 
 export interface MnistSplit {
-  /** [n, 28, 28]: float32 in [0, 1] when normalized (the default), else int32 0..255. */
+  /** `[n, 28, 28]`: float32 in [0, 1] when normalized (the default), else int32 0..255. */
   images: Tensor;
   /** [n] int32 class ids 0..9. */
   labels: Tensor;

@@ -1,6 +1,6 @@
 /**
  * @tsdl/data-text: real text that installs offline from npm — the SpamAssassin
- * corpus, Moby-Dick, English first names — read from the files the @stdlib
+ * corpus, Moby-Dick, English first names — read from the files the `@stdlib`
  * dataset packages ship, plus the tokenization helpers Keras'
  * TextVectorization uses.
  */

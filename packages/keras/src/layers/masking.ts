@@ -41,7 +41,7 @@ export class Masking extends Layer {
     if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`);
   }
 
-  /** [batch, time]: true where some feature differs from maskValue. */
+  /** `[batch, time]`: true where some feature differs from maskValue. */
   override computeMask(x: Tensor, _mask: Tensor | null): Tensor {
     this.checkInput(x);
     return tidy(() => any(ne(x, this.maskValue), -1));
