@@ -13,7 +13,8 @@ export function apiEntries(root = process.cwd()) {
     if (pkg.private) continue;
     for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
       const source = typeof target === 'object' ? target['@tsdl/source'] : undefined;
-      if (!source) continue;
+      // An `./internal` subpath is for other tsdl packages, not users: no reference pages.
+      if (!source || /(^|\/)internal$/.test(subpath)) continue;
       entries.push({ file: resolve(root, 'packages', dir, source), name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}` });
     }
   }
