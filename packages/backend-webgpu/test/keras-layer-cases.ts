@@ -218,6 +218,7 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'IntegerLookup', variant: "'multi_hot'", config: { vocabulary: [4, 6, 8], outputMode: 'multi_hot' }, inputs: [], call: hostInput([[4, 5, 8], [6, 6, 3]]), noGrad: 'integer input' },
   { className: 'Hashing', variant: 'Fingerprint64', config: { numBins: 5 }, inputs: [], call: hostInput([[17, 4, 99], [0, 56, 23]]), noGrad: 'integer input and output' },
   { className: 'Hashing', variant: "SipHash salt, 'one_hot'", config: { numBins: 4, salt: [7, 9], outputMode: 'one_hot' }, inputs: [], call: hostInput([3, 41, 8, 77, 12]), noGrad: 'integer input' },
+  { className: 'HashedCrossing', variant: "strings × integers, 'one_hot'", config: { numBins: 4, outputMode: 'one_hot' }, inputs: [], call: hostInput([['A', 'B', 'A'], [101, 101, 102]]), noGrad: 'string and integer input' },
   // merge
   { className: 'Add', variant: '3 inputs', inputs: [f(2, 3), f(2, 3), f(2, 3)], call: asList },
   { className: 'Subtract', inputs: [f(2, 3), f(2, 3)], call: asList },
