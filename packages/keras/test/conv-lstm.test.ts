@@ -96,7 +96,7 @@ describe('ConvLSTM2D', () => {
     l.call(x0);
     await gradCheck(
       (x: Tensor, k: Tensor, r: Tensor, b: Tensor) => {
-        const saved = [l.kernel, l.recurrentKernel, l.bias];
+        const saved: [Tensor, Tensor, Tensor | null] = [l.kernel, l.recurrentKernel, l.bias];
         [l.kernel, l.recurrentKernel, l.bias] = [k, r, b];
         try {
           return l.call(x) as Tensor;
