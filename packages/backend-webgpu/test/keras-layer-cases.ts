@@ -207,6 +207,8 @@ export const LAYER_CASES: LayerCase[] = [
   { className: 'Cropping3D', config: { cropping: [[1, 0], [0, 1], [1, 1]] }, inputs: [f(1, 3, 3, 4, 2)] },
   // preprocessing
   { className: 'Rescaling', config: { scale: 1 / 127.5, offset: -1 }, inputs: [{ shape: [2, 4], lo: 0, hi: 255 }] },
+  { className: 'MelSpectrogram', variant: 'decibels', config: { fftLength: 16, sequenceStride: 4, samplingRate: 2000, numMelBins: 4 }, inputs: [f(2, 24)] },
+  { className: 'MelSpectrogram', variant: "magnitude, 'hamming', sequenceLength 12", config: { fftLength: 16, sequenceLength: 12, sequenceStride: 6, window: 'hamming', numMelBins: 3, powerToDb: false, magExp: 1 }, inputs: [f(30)] },
   { className: 'CategoryEncoding', variant: 'count', config: { numTokens: 5, outputMode: 'count' }, inputs: [ints(0, 5, 2, 4)], noGrad: 'integer input, no weights' },
   { className: 'CategoryEncoding', variant: 'one_hot', config: { numTokens: 4, outputMode: 'one_hot' }, inputs: [ints(0, 4, 3)], noGrad: 'integer input, no weights' },
   { className: 'Discretization', variant: "'int'", config: { binBoundaries: [-0.5, 0, 0.3] }, inputs: [f(2, 5)], noGrad: 'integer output' },

@@ -93,6 +93,7 @@ export {
 export { UpSampling3D, ZeroPadding3D, Cropping3D, type UpSampling3DArgs, type ZeroPadding3DArgs, type Cropping3DArgs } from './layers/volume/volume-reshaping';
 export { type IntTriple } from './layers/volume/volume-args';
 export { EinsumDense, type EinsumDenseArgs } from './layers/einsum-dense';
+export { MelSpectrogram, type MelSpectrogramArgs } from './layers/preprocessing/mel-spectrogram';
 export { HashedCrossing, type HashedCrossingArgs, type CrossFeature } from './layers/preprocessing/hashed-crossing';
 export { SpectralNormalization, type SpectralNormalizationArgs } from './layers/spectral-normalization';
 export { ConvLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs, type ConvLSTMCallOptions } from './layers/recurrent/conv-lstm';

@@ -63,6 +63,7 @@ import { Conv3D } from './volume/conv3d';
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './volume/pooling3d';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from './volume/volume-reshaping';
 import { EinsumDense } from './einsum-dense';
+import { MelSpectrogram } from './preprocessing/mel-spectrogram';
 import { HashedCrossing } from './preprocessing/hashed-crossing';
 import { SpectralNormalization } from './spectral-normalization';
 import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D } from './recurrent/conv-lstm';
@@ -181,6 +182,7 @@ const LAYERS = new Map<string, LayerClass>([
   ['ZeroPadding3D', ZeroPadding3D],
   ['Cropping3D', Cropping3D],
   ['EinsumDense', EinsumDense],
+  ['MelSpectrogram', MelSpectrogram],
   ['HashedCrossing', HashedCrossing],
   ['SpectralNormalization', SpectralNormalization],
   ['ConvLSTM1D', ConvLSTM1D],
