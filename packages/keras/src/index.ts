@@ -99,7 +99,7 @@ export { SpectralNormalization, type SpectralNormalizationArgs } from './layers/
 export { ConvLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs, type ConvLSTMCallOptions } from './layers/recurrent/conv-lstm';
 export { Conv3DTranspose, type Conv3DTransposeArgs } from './layers/volume/conv3d-transpose';
 export { GroupedQueryAttention, GroupedQueryAttention as GroupQueryAttention, type GroupedQueryAttentionArgs } from './layers/grouped-query-attention';
-export { registerLayer } from './layers/registry';
+export { registerLayer, registeredLayerClasses } from './layers/registry';
 export {
   Merge,
   Add,
@@ -195,9 +195,9 @@ export { utils, toCategorical } from './utils';
 export { camelCaseKeys, type WithSnakeCase } from './config-keys';
 export { saveModel, modelToArtifacts, type ModelArtifacts } from './io/save';
 export { loadModel, modelFromArtifacts } from './io/load';
-export { encodeSafetensors, decodeSafetensors, type StTensor } from './io/safetensors';
-export { type Logs } from './progress';
 export { loadTfjsModel } from './io/tfjs/tfjs-load';
 export { modelToTfjsArtifacts } from './io/tfjs/tfjs-save';
 export { saveTfjsModel } from './io/tfjs/tfjs-write';
 export { type TfjsArtifacts } from './io/tfjs/tfjs-read';
+export { encodeSafetensors, decodeSafetensors, type StTensor } from './io/safetensors';
+export { type Logs } from './progress';

@@ -56,7 +56,6 @@ export {
 export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
 export * from './losses/index';
 export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } from './io/safetensors';
-export { type Json, JsonError, parseStrictJson } from './io/strict-json';
 export {
   stateDictToSafetensors,
   loadSafetensorsInto,
@@ -68,6 +67,7 @@ export {
   type LoadTorchOptions,
 } from './io/state-dict-io';
 export { decodeTorchCheckpoint, type DecodeTorchOptions, type TorchCheckpoint } from './io/torch-checkpoint';
+export { type Json, JsonError, parseStrictJson } from './io/strict-json';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
 export type { Initializer, InitOptions, DiracOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

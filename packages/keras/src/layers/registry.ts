@@ -21,9 +21,6 @@ import { TimeDistributed } from './time-distributed';
 import { MultiHeadAttention } from './multi-head-attention';
 import { PositionalEmbedding } from './positional-embedding';
 import { TokenAndPositionEmbedding } from './token-and-position-embedding';
-import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index';
-import { Sequential } from '../models/sequential';
-import { Functional } from '../models/functional';
 import { Permute, RepeatVector, UpSampling1D } from './reshaping';
 import { ZeroPadding1D, ZeroPadding2D } from './zero-padding';
 import { Cropping1D, Cropping2D } from './cropping';
@@ -37,6 +34,9 @@ import { Normalization } from './preprocessing/normalization';
 import { CategoryEncoding } from './preprocessing/category-encoding';
 import { CenterCrop } from './preprocessing/center-crop';
 import { Lambda } from './lambda';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge/index';
+import { Sequential } from '../models/sequential';
+import { Functional } from '../models/functional';
 import { Conv1DTranspose, Conv2DTranspose } from './conv-transpose';
 import { DepthwiseConv2D } from './depthwise-conv';
 import { SeparableConv1D, SeparableConv2D } from './separable-conv';
@@ -104,17 +104,6 @@ const LAYERS = new Map<string, LayerClass>([
   // KerasHub's name for it.
   ['PositionEmbedding', PositionalEmbedding],
   ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
-  ['Add', Add],
-  ['Subtract', Subtract],
-  ['Multiply', Multiply],
-  ['Average', Average],
-  ['Maximum', Maximum],
-  ['Minimum', Minimum],
-  ['Concatenate', Concatenate],
-  ['Dot', Dot],
-  // A model used as a layer of another model (rebuilt by their fromConfig).
-  ['Sequential', Sequential],
-  ['Functional', Functional],
   ['Permute', Permute],
   ['RepeatVector', RepeatVector],
   ['UpSampling1D', UpSampling1D],
@@ -141,6 +130,17 @@ const LAYERS = new Map<string, LayerClass>([
   ['CenterCrop', CenterCrop],
   // Its fromConfig refuses: a saved Lambda cannot hold its function.
   ['Lambda', Lambda],
+  ['Add', Add],
+  ['Subtract', Subtract],
+  ['Multiply', Multiply],
+  ['Average', Average],
+  ['Maximum', Maximum],
+  ['Minimum', Minimum],
+  ['Concatenate', Concatenate],
+  ['Dot', Dot],
+  // A model used as a layer of another model (rebuilt by their fromConfig).
+  ['Sequential', Sequential],
+  ['Functional', Functional],
   ['Conv2DTranspose', Conv2DTranspose],
   ['Conv1DTranspose', Conv1DTranspose],
   ['DepthwiseConv2D', DepthwiseConv2D],
