@@ -54,7 +54,6 @@ export abstract class Module {
    * also takes its initial state and returns `[output, state]`, so the base
    * signature is open and `call` returns what the subclass's forward returns.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   abstract forward(...inputs: any[]): any;
 
   /** Runs `forward` (PyTorch's `module(x)`). */

@@ -263,7 +263,7 @@ export class RNN extends Layer {
     if (features !== null && x.shape[2] !== features) throw new ShapeError(`${this.label}: input has ${x.shape[2]} features but the cell was built for ${features} (input shape ${fmtShape(x.shape)})`);
     if (x.shape[0] === 0 || x.shape[1] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`);
     const cell = this.seqCell;
-    const [B, T] = x.shape;
+    const [B] = x.shape;
     const initial = checkInitialState(this.label, o.initialState, B, cell.stateSize);
     const training = this.training;
     return tidy(() => {
