@@ -8,7 +8,8 @@
  * (whitespace ignored), so a README whose output drifts from the code
  * fails. Other comments are prose.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,9 @@ function instrument(code: string): string {
 }
 
 const squash = (s: string) => s.replace(/\s+/g, '');
+
+// Each run writes the examples afresh, so the typecheck below never sees a removed one.
+rmSync(tmp, { recursive: true, force: true });
 
 /** Every ```ts block of a guide that imports an @tsdl package. */
 function allExamples(markdown: string): string[] {
@@ -105,4 +109,16 @@ describe('README examples', () => {
       expect(await runExample(example, name), `${name}`).toEqual([]);
     });
   }
+});
+
+describe('README and guide examples typecheck', () => {
+  // After the runs above wrote them: the examples as users paste them, checked by tsc with the
+  // repository's settings (tsconfig.examples.json), so a README cannot show code that does not compile.
+  it('tsc finds no error in any example', () => {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(here, '..', 'tsconfig.examples.json')], { encoding: 'utf8' });
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.ts')).length).toBeGreaterThan(10);
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
 });
