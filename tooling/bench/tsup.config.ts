@@ -9,5 +9,11 @@ export default defineConfig({
   // imports, so each loads its own files (tfjs' wasm binaries sit beside its
   // entry, Dawn's dawn.node beside webgpu's). tsup.gpu.config.ts makes the
   // one-file bundle for a GPU machine instead.
-  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'webgpu'],
+  external: [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-backend-webgpu',
+    '@jax-js/jax',
+    'webgpu',
+  ],
 });

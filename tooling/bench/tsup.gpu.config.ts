@@ -14,11 +14,15 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 
 /** A package's version, from the package.json its node_modules link points at (the bundle has none to read). */
 function version(name: string): string {
-  return (JSON.parse(readFileSync(path.join(here, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(path.join(here, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+  ).version;
 }
 
 const versions = Object.fromEntries(
-  ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'webgpu'].map((n) => [n, version(n)]),
+  ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax', 'webgpu'].map(
+    (n) => [n, version(n)],
+  ),
 );
 
 export default defineConfig({
@@ -36,7 +40,9 @@ export default defineConfig({
   external: ['webgpu', '@tensorflow/tfjs-backend-wasm'],
   define: { __BENCH_VERSIONS__: JSON.stringify(versions) },
   // tfjs is CommonJS and requires Node built-ins: give the ESM bundle a real require.
-  banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+  },
   esbuildOptions(options) {
     // tsdl from its sources, not whatever dist/ other builds left behind.
     options.conditions = ['@tsdl/source', 'node', 'import', 'module', 'default'];

@@ -70,7 +70,8 @@ export function makeReleaseCopy(root, dest) {
   for (const p of published) {
     const from = join(root, p.dir);
     const to = join(dest, p.dir);
-    if (!existsSync(join(from, 'dist'))) throw new Error(`release copy: ${p.name} is not built (no ${p.dir}/dist); run pnpm build`);
+    if (!existsSync(join(from, 'dist')))
+      throw new Error(`release copy: ${p.name} is not built (no ${p.dir}/dist); run pnpm build`);
     mkdirSync(to, { recursive: true });
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist']) {
       if (existsSync(join(from, f))) cpSync(join(from, f), join(to, f), { recursive: true });

@@ -15,7 +15,10 @@ export function apiEntries(root = process.cwd()) {
       const source = typeof target === 'object' ? target['@tsdl/source'] : undefined;
       // An `./internal` subpath is for other tsdl packages, not users: no reference pages.
       if (!source || /(^|\/)internal$/.test(subpath)) continue;
-      entries.push({ file: resolve(root, 'packages', dir, source), name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}` });
+      entries.push({
+        file: resolve(root, 'packages', dir, source),
+        name: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`,
+      });
     }
   }
   return entries;

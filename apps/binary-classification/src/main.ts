@@ -6,8 +6,12 @@ import { DIM, TEST_SIZE, trainBinary } from './train';
 const DEFAULTS = { epochs: 10, batchSize: 32 };
 
 async function run(args: AppArgs, description: string): Promise<void> {
-  console.log(`tsdl binary classification on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`);
-  console.log(`data: ${DIM}-d standard Gaussian inputs labelled by a random hyperplane through the origin (10,000 to train, ${TEST_SIZE.toLocaleString('en-US')} held out)`);
+  console.log(
+    `tsdl binary classification on ${description}: ${args.epochs} epochs, batch ${args.batchSize}, seed ${args.seed}`,
+  );
+  console.log(
+    `data: ${DIM}-d standard Gaussian inputs labelled by a random hyperplane through the origin (10,000 to train, ${TEST_SIZE.toLocaleString('en-US')} held out)`,
+  );
   const t0 = performance.now();
   const { test, majorityBaseline, trainAccuracy } = await trainBinary(args);
   console.log(`trained and evaluated in ${((performance.now() - t0) / 1000).toFixed(1)}s`);

@@ -42,12 +42,22 @@ export async function trainBinary(o: BinaryOptions): Promise<BinaryResult> {
   model.compile({ optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
   try {
     if (o.verbose !== 0) model.summary();
-    const history = await model.fit(data.xTrain, data.yTrain, { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, verbose: o.verbose ?? 1 });
+    const history = await model.fit(data.xTrain, data.yTrain, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      verbose: o.verbose ?? 1,
+    });
     const test = await model.evaluate(data.xTest, data.yTest, { batchSize: 1000 });
     const positiveCount = tidy(() => data.yTest.sum());
     const positives = (await positiveCount.data())[0] / TEST_SIZE; // an async read: a GPU has no synchronous one
     positiveCount.dispose();
-    return { history, test, majorityBaseline: Math.max(positives, 1 - positives), trainAccuracy: history.history.accuracy.at(-1) as number };
+    return {
+      history,
+      test,
+      majorityBaseline: Math.max(positives, 1 - positives),
+      trainAccuracy: history.history.accuracy.at(-1) as number,
+    };
   } finally {
     dispose(Object.values(data));
     model.optimizer?.dispose();

@@ -30,7 +30,12 @@ describe('binary-classification', () => {
     await useBackend('cpu');
     const before = memory().numTensors;
     // Seeds 0-3 give 96.46%, 96.57%, 96.58% and 96.60%; training accuracy reaches 100%.
-    const { test, majorityBaseline, trainAccuracy, history } = await trainBinary({ epochs: 10, batchSize: 32, seed: 0, verbose: 0 });
+    const { test, majorityBaseline, trainAccuracy, history } = await trainBinary({
+      epochs: 10,
+      batchSize: 32,
+      seed: 0,
+      verbose: 0,
+    });
     const losses = history.history.loss;
     expect(losses).toHaveLength(10);
     expect(losses[9]).toBeLessThan(losses[0] / 10);
@@ -38,6 +43,8 @@ describe('binary-classification', () => {
     expect(test.accuracy).toBeGreaterThanOrEqual(0.955);
     expect(majorityBaseline).toBeLessThan(0.53);
     expect(memory().numTensors).toBe(before);
-    console.log(`binary-classification: held-out accuracy ${(test.accuracy * 100).toFixed(2)}% (majority baseline ${(majorityBaseline * 100).toFixed(2)}%)`);
+    console.log(
+      `binary-classification: held-out accuracy ${(test.accuracy * 100).toFixed(2)}% (majority baseline ${(majorityBaseline * 100).toFixed(2)}%)`,
+    );
   }, 120_000);
 });

@@ -57,8 +57,10 @@ export function parseCharGptArgs(argv: string[]): CharGptArgs {
     return n;
   };
   const temperature = values.temperature === undefined ? 0.8 : Number(values.temperature);
-  if (!(temperature > 0 && temperature < Infinity)) throw new Error(`--temperature must be a number > 0, got ${values.temperature}`);
-  if (values.resume && values.checkpoint === undefined) throw new Error('--resume needs --checkpoint DIR (the run to continue)');
+  if (!(temperature > 0 && temperature < Infinity))
+    throw new Error(`--temperature must be a number > 0, got ${values.temperature}`);
+  if (values.resume && values.checkpoint === undefined)
+    throw new Error('--resume needs --checkpoint DIR (the run to continue)');
   return {
     backend: values.backend as string,
     iters: int('iters', 2000, 1),

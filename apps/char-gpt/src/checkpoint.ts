@@ -48,7 +48,12 @@ async function stTensor(t: Tensor): Promise<StTensor> {
 }
 
 /** Writes the checkpoint atomically; `optimizer` is a stateDict() snapshot (the caller disposes its tensors). */
-export async function saveCheckpoint(dir: string, meta: CheckpointMeta, model: Record<string, Tensor>, optimizer: OptimizerStateDict): Promise<string> {
+export async function saveCheckpoint(
+  dir: string,
+  meta: CheckpointMeta,
+  model: Record<string, Tensor>,
+  optimizer: OptimizerStateDict,
+): Promise<string> {
   const tensors: Record<string, StTensor> = {};
   for (const [k, t] of Object.entries(model)) tensors[`model.${k}`] = await stTensor(t);
   const steps: Record<string, number> = {};
@@ -78,17 +83,24 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   try {
     bytes = new Uint8Array(await readFile(file));
   } catch (e) {
-    throw new DataFormatError(`${file}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new DataFormatError(
+      `${file}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const { tensors, metadata } = decodeSafetensors(bytes, file);
-  let parsed: CheckpointMeta & { format?: number; optim?: Omit<OptimizerStateDict, 'state'> & { steps: Record<string, number> } };
+  let parsed: CheckpointMeta & {
+    format?: number;
+    optim?: Omit<OptimizerStateDict, 'state'> & { steps: Record<string, number> };
+  };
   try {
     parsed = JSON.parse(metadata[META_KEY] ?? 'null');
   } catch (e) {
     throw new DataFormatError(`${file}: metadata '${META_KEY}' is not JSON (${(e as Error).message})`);
   }
   if (parsed === null || typeof parsed !== 'object' || parsed.format !== FORMAT || !parsed.optim) {
-    throw new DataFormatError(`${file}: not a char-gpt checkpoint of format ${FORMAT} (metadata '${META_KEY}' missing or of another format)`);
+    throw new DataFormatError(
+      `${file}: not a char-gpt checkpoint of format ${FORMAT} (metadata '${META_KEY}' missing or of another format)`,
+    );
   }
   const { format: _format, optim, ...meta } = parsed;
   let config: GptConfig;
@@ -98,7 +110,8 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new DataFormatError((e as Error).message);
   }
   const vocab = CharVocabulary.fromJSON({ chars: meta.vocab }, `${file} vocabulary`);
-  if (vocab.size !== config.vocabSize) throw new DataFormatError(`${file}: ${vocab.size} vocabulary characters but vocabSize ${config.vocabSize}`);
+  if (vocab.size !== config.vocabSize)
+    throw new DataFormatError(`${file}: ${vocab.size} vocabulary characters but vocabSize ${config.vocabSize}`);
   const made: Tensor[] = [];
   const make = (t: StTensor, name: string): Tensor => {
     if (t.dtype !== 'F32') throw new DataFormatError(`${file}: tensor '${name}' is ${t.dtype}, expected F32`);
@@ -115,11 +128,17 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       if (m) model[m[1]] = make(t, name);
       else if (o) {
         const step = optim.steps[o[1]];
-        if (!Number.isInteger(step)) throw new DataFormatError(`${file}: no step count for optimizer state of parameter ${o[1]}`);
+        if (!Number.isInteger(step))
+          throw new DataFormatError(`${file}: no step count for optimizer state of parameter ${o[1]}`);
         (state[o[1]] ??= { step, tensors: {} }).tensors[o[2]] = make(t, name);
       } else throw new DataFormatError(`${file}: unexpected tensor '${name}'`);
     }
-    return { meta: { ...meta, config }, vocab, model, optimizer: { optimizer: optim.optimizer, stepCount: optim.stepCount, groups: optim.groups, state } };
+    return {
+      meta: { ...meta, config },
+      vocab,
+      model,
+      optimizer: { optimizer: optim.optimizer, stepCount: optim.stepCount, groups: optim.groups, state },
+    };
   } catch (e) {
     for (const t of made) t.dispose();
     throw e;

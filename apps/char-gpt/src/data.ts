@@ -21,7 +21,8 @@ export async function loadCorpus(): Promise<Corpus> {
  */
 export class Rng {
   constructor(public state: number) {
-    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new ArgumentError(`Rng: state must be a uint32, got ${state}`);
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff)
+      throw new ArgumentError(`Rng: state must be a uint32, got ${state}`);
   }
 
   /** The next uint32. */
@@ -52,7 +53,10 @@ export interface Batch {
  * x the `steps` characters from each, y the characters one further on.
  */
 export function sampleBatch(ids: Int32Array, batch: number, steps: number, rng: Rng): Batch {
-  if (ids.length <= steps) throw new ArgumentError(`sampleBatch: the text has ${ids.length} characters, too few for ${steps}-step windows and their targets`);
+  if (ids.length <= steps)
+    throw new ArgumentError(
+      `sampleBatch: the text has ${ids.length} characters, too few for ${steps}-step windows and their targets`,
+    );
   const x = new Int32Array(batch * steps);
   const y = new Int32Array(batch * steps);
   for (let b = 0; b < batch; b++) {

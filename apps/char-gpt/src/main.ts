@@ -27,9 +27,19 @@ async function main(): Promise<void> {
     corpus.vocab.encode(args.prompt); // a prompt character outside the text fails now, not after training
     if (args.resume) {
       trainer = await Trainer.resume(args.checkpoint as string);
-      console.log(`resuming ${args.checkpoint} at iteration ${trainer.iter} of ${trainer.recipe.iters} (the checkpoint's recipe and seed ${trainer.seed})`);
+      console.log(
+        `resuming ${args.checkpoint} at iteration ${trainer.iter} of ${trainer.recipe.iters} (the checkpoint's recipe and seed ${trainer.seed})`,
+      );
     } else {
-      trainer = Trainer.create(corpus.vocab, recipeWith({ iters: args.iters, evalInterval: args.evalInterval, warmupIters: Math.min(NANO_GPT_RECIPE.warmupIters, args.iters) }), args.seed);
+      trainer = Trainer.create(
+        corpus.vocab,
+        recipeWith({
+          iters: args.iters,
+          evalInterval: args.evalInterval,
+          warmupIters: Math.min(NANO_GPT_RECIPE.warmupIters, args.iters),
+        }),
+        args.seed,
+      );
     }
     const { recipe } = trainer;
     const m = recipe.model;
@@ -50,14 +60,22 @@ async function main(): Promise<void> {
       },
       onEval: (e) => {
         bar.clear();
-        console.log(`iter ${e.iter}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)} (${e.seconds.toFixed(0)}s of training)`);
+        console.log(
+          `iter ${e.iter}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)} (${e.seconds.toFixed(0)}s of training)`,
+        );
         last.t = performance.now(); // the evaluation's time is not a step's
       },
     });
     const steps = result.stepLosses.length;
-    if (steps > 0) console.log(`${steps} iterations in ${result.trainSeconds.toFixed(1)}s: ${(steps / result.trainSeconds).toFixed(2)} it/s`);
+    if (steps > 0)
+      console.log(
+        `${steps} iterations in ${result.trainSeconds.toFixed(1)}s: ${(steps / result.trainSeconds).toFixed(2)} it/s`,
+      );
     const final = result.evals.at(-1);
-    if (final?.iter === 2000 && recipe.iters === 2000) console.log(`final val loss ${final.val.toFixed(4)}; PyTorch, same recipe (seed 0): ${TORCH_VAL_LOSS.toFixed(4)}`);
+    if (final?.iter === 2000 && recipe.iters === 2000)
+      console.log(
+        `final val loss ${final.val.toFixed(4)}; PyTorch, same recipe (seed 0): ${TORCH_VAL_LOSS.toFixed(4)}`,
+      );
     if (args.checkpoint) console.log(`checkpoint: ${args.checkpoint}/ckpt.safetensors (iteration ${trainer.iter})`);
     if (args.sampleChars > 0) {
       const text = await sampleText(trainer.model, trainer.vocab, {
@@ -67,7 +85,9 @@ async function main(): Promise<void> {
         topK: args.topK,
         seed: args.seed,
       });
-      console.log(`${args.sampleChars} characters sampled at temperature ${args.temperature}, top-k ${args.topK}:\n${args.prompt}${text}`);
+      console.log(
+        `${args.sampleChars} characters sampled at temperature ${args.temperature}, top-k ${args.topK}:\n${args.prompt}${text}`,
+      );
     }
   } finally {
     trainer?.dispose();

@@ -1,5 +1,15 @@
 import { Embedding, GELU, LayerNorm, Linear, Module, ModuleList, init } from '@tsdl/nn';
-import { ArgumentError, type Tensor, arange, matmul, reshape, scaledDotProductAttention, split, tidy, transpose } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Tensor,
+  arange,
+  matmul,
+  reshape,
+  scaledDotProductAttention,
+  split,
+  tidy,
+  transpose,
+} from '@tsdl/tensor';
 
 /** The shape of a GPT. nanoGPT's CPU recipe is { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 }. */
 export interface GptConfig {
@@ -21,16 +31,21 @@ const CONFIG_KEYS = ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as co
 /** Checks a config (also one read back from a checkpoint): positive integers, nEmbd a multiple of nHead, no unknown keys. */
 export function checkConfig(c: GptConfig, where = 'CharGpt'): GptConfig {
   if (c === null || typeof c !== 'object') throw new ArgumentError(`${where}: config must be an object`);
-  for (const k of Object.keys(c)) if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new ArgumentError(`${where}: unknown config key '${k}' (known: ${CONFIG_KEYS.join(', ')})`);
+  for (const k of Object.keys(c))
+    if (!(CONFIG_KEYS as readonly string[]).includes(k))
+      throw new ArgumentError(`${where}: unknown config key '${k}' (known: ${CONFIG_KEYS.join(', ')})`);
   for (const k of CONFIG_KEYS) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new ArgumentError(`${where}: ${k} must be a positive integer, got ${String(c[k])}`);
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new ArgumentError(`${where}: ${k} must be a positive integer, got ${String(c[k])}`);
   }
-  if (c.nEmbd % c.nHead !== 0) throw new ArgumentError(`${where}: nEmbd (${c.nEmbd}) must be a multiple of nHead (${c.nHead})`);
+  if (c.nEmbd % c.nHead !== 0)
+    throw new ArgumentError(`${where}: nEmbd (${c.nEmbd}) must be a multiple of nHead (${c.nHead})`);
   return { vocabSize: c.vocabSize, blockSize: c.blockSize, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd };
 }
 
 /** nanoGPT's init: N(0, std) for every Linear and Embedding weight (the seed keeps each tensor's draw reproducible). */
-const normal = (std: number) => (shape: readonly number[], o?: { seed?: number }) => init.normal(shape, { std, seed: o?.seed });
+const normal = (std: number) => (shape: readonly number[], o?: { seed?: number }) =>
+  init.normal(shape, { std, seed: o?.seed });
 
 /** A seed per tensor, so a model is the same for a seed whatever else used the global generator. */
 class Seeds {
@@ -52,9 +67,19 @@ class CausalSelfAttention extends Module {
   ) {
     super();
     // bias=False everywhere, nanoGPT's CPU recipe choice (the PyTorch reference matches it).
-    this.cAttn = this.registerModule('c_attn', new Linear(c.nEmbd, 3 * c.nEmbd, { bias: false, weightInit: normal(0.02), seed: seeds.next() }));
+    this.cAttn = this.registerModule(
+      'c_attn',
+      new Linear(c.nEmbd, 3 * c.nEmbd, { bias: false, weightInit: normal(0.02), seed: seeds.next() }),
+    );
     // The residual projections start smaller, 0.02/√(2·nLayer), as GPT-2 scales them for depth.
-    this.cProj = this.registerModule('c_proj', new Linear(c.nEmbd, c.nEmbd, { bias: false, weightInit: normal(0.02 / Math.sqrt(2 * c.nLayer)), seed: seeds.next() }));
+    this.cProj = this.registerModule(
+      'c_proj',
+      new Linear(c.nEmbd, c.nEmbd, {
+        bias: false,
+        weightInit: normal(0.02 / Math.sqrt(2 * c.nLayer)),
+        seed: seeds.next(),
+      }),
+    );
   }
 
   override forward(x: Tensor): Tensor {
@@ -78,8 +103,18 @@ class Mlp extends Module {
 
   constructor(c: GptConfig, seeds: Seeds) {
     super();
-    this.cFc = this.registerModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: false, weightInit: normal(0.02), seed: seeds.next() }));
-    this.cProj = this.registerModule('c_proj', new Linear(4 * c.nEmbd, c.nEmbd, { bias: false, weightInit: normal(0.02 / Math.sqrt(2 * c.nLayer)), seed: seeds.next() }));
+    this.cFc = this.registerModule(
+      'c_fc',
+      new Linear(c.nEmbd, 4 * c.nEmbd, { bias: false, weightInit: normal(0.02), seed: seeds.next() }),
+    );
+    this.cProj = this.registerModule(
+      'c_proj',
+      new Linear(4 * c.nEmbd, c.nEmbd, {
+        bias: false,
+        weightInit: normal(0.02 / Math.sqrt(2 * c.nLayer)),
+        seed: seeds.next(),
+      }),
+    );
   }
 
   override forward(x: Tensor): Tensor {
@@ -130,8 +165,14 @@ export class CharGpt extends Module {
     this.config = checkConfig(config);
     const c = this.config;
     const seeds = new Seeds(seed);
-    this.wte = this.registerModule('wte', new Embedding(c.vocabSize, c.nEmbd, { weightInit: normal(0.02), seed: seeds.next() }));
-    this.wpe = this.registerModule('wpe', new Embedding(c.blockSize, c.nEmbd, { weightInit: normal(0.02), seed: seeds.next() }));
+    this.wte = this.registerModule(
+      'wte',
+      new Embedding(c.vocabSize, c.nEmbd, { weightInit: normal(0.02), seed: seeds.next() }),
+    );
+    this.wpe = this.registerModule(
+      'wpe',
+      new Embedding(c.blockSize, c.nEmbd, { weightInit: normal(0.02), seed: seeds.next() }),
+    );
     this.h = this.registerModule('h', new ModuleList(Array.from({ length: c.nLayer }, () => new Block(c, seeds))));
     this.lnF = this.registerModule('ln_f', new LayerNorm(c.nEmbd, { bias: false }));
   }
@@ -139,8 +180,10 @@ export class CharGpt extends Module {
   /** ids int32 [B, T] with T ≤ blockSize → logits [B, T, vocabSize]. */
   override forward(ids: Tensor): Tensor {
     const T = ids.shape[ids.rank - 1];
-    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ArgumentError(`CharGpt: ids must be int32 [batch, steps], got ${ids.dtype} [${ids.shape.join(', ')}]`);
-    if (T < 1 || T > this.config.blockSize) throw new ArgumentError(`CharGpt: ${T} steps, but the context holds 1 to ${this.config.blockSize}`);
+    if (ids.rank !== 2 || ids.dtype !== 'int32')
+      throw new ArgumentError(`CharGpt: ids must be int32 [batch, steps], got ${ids.dtype} [${ids.shape.join(', ')}]`);
+    if (T < 1 || T > this.config.blockSize)
+      throw new ArgumentError(`CharGpt: ${T} steps, but the context holds 1 to ${this.config.blockSize}`);
     return tidy(() => {
       const pos = arange(0, T, 1, 'int32', { backend: ids.backend });
       let x = this.wte.call(ids).add(this.wpe.call(pos));

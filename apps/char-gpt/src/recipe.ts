@@ -46,13 +46,18 @@ const KEYS = Object.keys(NANO_GPT_RECIPE);
 
 /** The recipe with `overrides` applied; unknown keys and non-positive counts are errors. */
 export function recipeWith(overrides: Partial<Recipe> = {}): Recipe {
-  for (const k of Object.keys(overrides)) if (!KEYS.includes(k)) throw new ArgumentError(`char-gpt recipe: unknown option '${k}' (known: ${KEYS.join(', ')})`);
+  for (const k of Object.keys(overrides))
+    if (!KEYS.includes(k))
+      throw new ArgumentError(`char-gpt recipe: unknown option '${k}' (known: ${KEYS.join(', ')})`);
   const r: Recipe = { ...NANO_GPT_RECIPE, ...overrides, model: { ...NANO_GPT_RECIPE.model, ...overrides.model } };
   for (const k of ['iters', 'batchSize', 'evalInterval', 'evalIters'] as const) {
-    if (!Number.isInteger(r[k]) || r[k] < 1) throw new ArgumentError(`char-gpt recipe: ${k} must be a positive integer, got ${String(r[k])}`);
+    if (!Number.isInteger(r[k]) || r[k] < 1)
+      throw new ArgumentError(`char-gpt recipe: ${k} must be a positive integer, got ${String(r[k])}`);
   }
   if (!Number.isInteger(r.warmupIters) || r.warmupIters < 0 || r.warmupIters > r.iters) {
-    throw new ArgumentError(`char-gpt recipe: warmupIters must be an integer in [0, iters = ${r.iters}], got ${String(r.warmupIters)}`);
+    throw new ArgumentError(
+      `char-gpt recipe: warmupIters must be an integer in [0, iters = ${r.iters}], got ${String(r.warmupIters)}`,
+    );
   }
   return r;
 }

@@ -19,15 +19,20 @@ export interface SampleOptions {
 const KNOWN = ['prompt', 'chars', 'temperature', 'topK', 'seed'];
 
 function checkOptions(o: SampleOptions): Required<SampleOptions> {
-  for (const k of Object.keys(o)) if (!KNOWN.includes(k)) throw new ArgumentError(`sampleText: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!KNOWN.includes(k)) throw new ArgumentError(`sampleText: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
   const { prompt = '\n', chars = 500, temperature = 0.8, topK = 200, seed = 0 } = o;
-  if (typeof prompt !== 'string' || prompt.length === 0) throw new ArgumentError(`sampleText: prompt must be a non-empty string, got ${JSON.stringify(prompt)}`);
-  if (!Number.isInteger(chars) || chars < 0) throw new ArgumentError(`sampleText: chars must be an integer >= 0, got ${chars}`);
+  if (typeof prompt !== 'string' || prompt.length === 0)
+    throw new ArgumentError(`sampleText: prompt must be a non-empty string, got ${JSON.stringify(prompt)}`);
+  if (!Number.isInteger(chars) || chars < 0)
+    throw new ArgumentError(`sampleText: chars must be an integer >= 0, got ${chars}`);
   if (typeof temperature !== 'number' || !(temperature > 0 && temperature < Infinity)) {
     throw new ArgumentError(`sampleText: temperature must be a finite number > 0, got ${temperature}`);
   }
-  if (!Number.isInteger(topK) || topK < 1) throw new ArgumentError(`sampleText: topK must be an integer >= 1, got ${topK}`);
-  if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`sampleText: seed must be an integer >= 0, got ${seed}`);
+  if (!Number.isInteger(topK) || topK < 1)
+    throw new ArgumentError(`sampleText: topK must be an integer >= 1, got ${topK}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ArgumentError(`sampleText: seed must be an integer >= 0, got ${seed}`);
   return { prompt, chars, temperature, topK, seed };
 }
 
@@ -40,7 +45,10 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
 export async function sampleText(model: CharGpt, vocab: CharVocabulary, options: SampleOptions = {}): Promise<string> {
   const { prompt, chars, temperature, topK, seed } = checkOptions(options);
   const context = Array.from(vocab.encode(prompt)); // an unknown character is an ArgumentError naming it
-  if (vocab.size !== model.config.vocabSize) throw new ArgumentError(`sampleText: the vocabulary has ${vocab.size} characters, the model ${model.config.vocabSize}`);
+  if (vocab.size !== model.config.vocabSize)
+    throw new ArgumentError(
+      `sampleText: the vocabulary has ${vocab.size} characters, the model ${model.config.vocabSize}`,
+    );
   const k = Math.min(topK, vocab.size);
   const drawn: number[] = [];
   model.eval();
@@ -50,7 +58,10 @@ export async function sampleText(model: CharGpt, vocab: CharVocabulary, options:
       const id = noGrad(() =>
         tidy(() => {
           const logits = model.call(tensor(Int32Array.from(window), [1, window.length], 'int32'));
-          const last = reshape(slice(logits, [0, window.length - 1, 0], [1, window.length, vocab.size]), [1, vocab.size]).div(temperature);
+          const last = reshape(slice(logits, [0, window.length - 1, 0], [1, window.length, vocab.size]), [
+            1,
+            vocab.size,
+          ]).div(temperature);
           const kth = slice(topk(last, k).values, [0, k - 1], [1, k]);
           return categorical(where(lt(last, kth), -Infinity, last), 1, { seed: (seed * 100_003 + t) >>> 0 });
         }),

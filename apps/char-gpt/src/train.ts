@@ -40,7 +40,9 @@ export interface RunResult {
 export async function runTraining(trainer: Trainer, corpus: Corpus, o: RunOptions = {}): Promise<RunResult> {
   const { recipe } = trainer;
   if (corpus.vocab.chars.join('') !== trainer.vocab.chars.join('')) {
-    throw new DataFormatError(`char-gpt: the checkpoint's vocabulary (${trainer.vocab.size} characters) is not the text's (${corpus.vocab.size})`);
+    throw new DataFormatError(
+      `char-gpt: the checkpoint's vocabulary (${trainer.vocab.size} characters) is not the text's (${corpus.vocab.size})`,
+    );
   }
   const end = Math.min(o.stopAt ?? recipe.iters, recipe.iters);
   const result: RunResult = { stepLosses: [], evals: [], memoryAfterStep: [], trainSeconds: 0 };

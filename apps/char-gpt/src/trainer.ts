@@ -36,7 +36,8 @@ export class Trainer {
 
   /** A new run: initial weights and both generators from `seed`. */
   static create(vocab: CharVocabulary, recipe: Recipe, seed: number): Trainer {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError(`Trainer: seed must be a uint32, got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new ArgumentError(`Trainer: seed must be a uint32, got ${seed}`);
     const model = new CharGpt({ vocabSize: vocab.size, ...recipe.model }, seed);
     return Trainer.around(model, vocab, recipe, seed, new Rng(seed), new Rng(evalSeed(seed)));
   }
@@ -62,12 +63,23 @@ export class Trainer {
     }
   }
 
-  private static around(model: CharGpt, vocab: CharVocabulary, recipe: Recipe, seed: number, trainRng: Rng, evalRng: Rng): Trainer {
+  private static around(
+    model: CharGpt,
+    vocab: CharVocabulary,
+    recipe: Recipe,
+    seed: number,
+    trainRng: Rng,
+    evalRng: Rng,
+  ): Trainer {
     // nanoGPT's rule: every tensor of rank >= 2 decays (the embeddings too), LayerNorm weights do not.
     const groups = decayGroups(model, { weightDecay: recipe.weightDecay, noDecay: (_name, p) => p.rank < 2 });
     const optimizer = new AdamW(groups, { lr: recipe.lr, betas: recipe.betas, eps: 1e-8 });
     // Iteration t runs at the schedule's epoch t: lr·t/warmup, then cosine to minLr at `iters`.
-    const schedule = new CosineAnnealingLR(optimizer, { totalSteps: recipe.iters, warmupSteps: recipe.warmupIters, minLr: recipe.minLr });
+    const schedule = new CosineAnnealingLR(optimizer, {
+      totalSteps: recipe.iters,
+      warmupSteps: recipe.warmupIters,
+      minLr: recipe.minLr,
+    });
     return new Trainer(model, vocab, recipe, seed, optimizer, schedule, trainRng, evalRng);
   }
 

@@ -59,7 +59,9 @@ describe('model', () => {
   it('has nanoGPT-named parameters, a tied head, and 0.8M parameters in the CPU recipe', () => {
     const m = new CharGpt({ vocabSize: 81, nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64 }, 0);
     // nanoGPT's count for this shape with 65 characters is 0.80M; here 81 characters: 128·16 more.
-    expect(m.numParameters()).toBe(81 * 128 + 64 * 128 + 4 * (2 * 128 + 128 * 384 + 128 * 128 + 128 * 512 + 512 * 128) + 128);
+    expect(m.numParameters()).toBe(
+      81 * 128 + 64 * 128 + 4 * (2 * 128 + 128 * 384 + 128 * 128 + 128 * 512 + 512 * 128) + 128,
+    );
     const names = m.namedParameters().map(([n]) => n);
     expect(names.slice(0, 4)).toEqual(['wte.weight', 'wpe.weight', 'h.0.ln_1.weight', 'h.0.attn.c_attn.weight']);
     expect(names).not.toContain('lm_head.weight');
@@ -71,10 +73,12 @@ describe('model', () => {
     expect(std('h.0.mlp.c_fc.weight')).toBeCloseTo(0.02, 3);
     expect(std('h.0.mlp.c_proj.weight')).toBeCloseTo(0.02 / Math.sqrt(8), 3);
     m.dispose();
-    expect(() => new CharGpt({ vocabSize: 8, nLayer: 1, nHead: 3, nEmbd: 32, blockSize: 4 })).toThrow(/multiple of nHead/);
+    expect(() => new CharGpt({ vocabSize: 8, nLayer: 1, nHead: 3, nEmbd: 32, blockSize: 4 })).toThrow(
+      /multiple of nHead/,
+    );
   });
 
-  it('is causal: changing a later character leaves the earlier positions\' logits unchanged', async () => {
+  it("is causal: changing a later character leaves the earlier positions' logits unchanged", async () => {
     const m = new CharGpt({ vocabSize: 10, nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 6 }, 3);
     const { tensor } = await import('@tsdl/tensor');
     const a = m.call(tensor([[1, 2, 3, 4, 5, 6]], [1, 6], 'int32')).dataSync();
@@ -106,8 +110,12 @@ describe('a reduced training run (1 layer, E 32, context 16)', () => {
     expect([...text].every((c) => t.vocab.has(c))).toBe(true);
     expect(await sampleText(t.model, t.vocab, { chars: 60, seed: 1 })).toBe(text); // a seed gives the same text
     // top-k 1 is greedy: the same for every seed.
-    expect(await sampleText(t.model, t.vocab, { chars: 20, topK: 1, seed: 2 })).toBe(await sampleText(t.model, t.vocab, { chars: 20, topK: 1, seed: 5 }));
-    await expect(sampleText(t.model, t.vocab, { prompt: 'naive ☃' })).rejects.toThrow(/character "☃" at position 6 is not in the vocabulary/);
+    expect(await sampleText(t.model, t.vocab, { chars: 20, topK: 1, seed: 2 })).toBe(
+      await sampleText(t.model, t.vocab, { chars: 20, topK: 1, seed: 5 }),
+    );
+    await expect(sampleText(t.model, t.vocab, { prompt: 'naive ☃' })).rejects.toThrow(
+      /character "☃" at position 6 is not in the vocabulary/,
+    );
     await expect(sampleText(t.model, t.vocab, { temperature: 0 })).rejects.toThrow(ArgumentError);
     await expect(sampleText(t.model, t.vocab, { top_k: 3 } as never)).rejects.toThrow(/unknown option 'top_k'/);
     t.dispose();
@@ -155,14 +163,28 @@ describe('a reduced training run (1 layer, E 32, context 16)', () => {
 
   it('keeps live tensors and backend bytes flat over 1,000 steps (E 8, context 4)', async () => {
     const before = memory();
-    const t = Trainer.create(corpus.vocab, recipeWith({ ...TINY, iters: 1000, batchSize: 2, evalInterval: 1000, evalIters: 1, model: { nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 4 } }), 1);
+    const t = Trainer.create(
+      corpus.vocab,
+      recipeWith({
+        ...TINY,
+        iters: 1000,
+        batchSize: 2,
+        evalInterval: 1000,
+        evalIters: 1,
+        model: { nLayer: 1, nHead: 2, nEmbd: 8, blockSize: 4 },
+      }),
+      1,
+    );
     const r = await runTraining(t, corpus, { recordMemory: true });
     expect(r.memoryAfterStep).toHaveLength(1000);
     const first = r.memoryAfterStep[0];
     // The parameters and AdamW's two moments of each are all that live.
     expect(first.numTensors - before.numTensors).toBe(t.model.parameters().length * 3);
     const drift = r.memoryAfterStep.findIndex((m) => m.numTensors !== first.numTensors || m.bytes !== first.bytes);
-    expect(drift, `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`).toBe(-1);
+    expect(
+      drift,
+      `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`,
+    ).toBe(-1);
     t.dispose();
     expect(memory().numTensors).toBe(before.numTensors);
   }, 60_000);
@@ -176,8 +198,14 @@ describe('progress and vocabulary', () => {
 
   it('samples with a vocabulary that matches the model only', async () => {
     const m = new CharGpt({ vocabSize: 3, nLayer: 1, nHead: 1, nEmbd: 4, blockSize: 4 }, 0);
-    await expect(sampleText(m, new CharVocabulary(['a', 'b']), { prompt: 'a' })).rejects.toThrow(/2 characters, the model 3/);
-    expect([...(await sampleText(m, new CharVocabulary(['a', 'b', 'c']), { prompt: 'abcab', chars: 9 }))].every((c) => 'abc'.includes(c))).toBe(true);
+    await expect(sampleText(m, new CharVocabulary(['a', 'b']), { prompt: 'a' })).rejects.toThrow(
+      /2 characters, the model 3/,
+    );
+    expect(
+      [...(await sampleText(m, new CharVocabulary(['a', 'b', 'c']), { prompt: 'abcab', chars: 9 }))].every((c) =>
+        'abc'.includes(c),
+      ),
+    ).toBe(true);
     m.dispose();
   });
 });

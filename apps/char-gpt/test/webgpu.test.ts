@@ -45,7 +45,8 @@ describe('char-gpt on WebGPU', () => {
     const g = await run(gpu.backend!);
     expect(memory().numTensors).toBe(before);
     expect(g.r.stepLosses).toHaveLength(30);
-    for (let i = 0; i < 30; i++) expect(Math.abs(g.r.stepLosses[i] - c.r.stepLosses[i]), `step ${i + 1}`).toBeLessThan(1e-3);
+    for (let i = 0; i < 30; i++)
+      expect(Math.abs(g.r.stepLosses[i] - c.r.stepLosses[i]), `step ${i + 1}`).toBeLessThan(1e-3);
     expect(g.r.evals.map((e) => e.iter)).toEqual([15, 30]);
     for (let i = 0; i < 2; i++) {
       expect(Math.abs(g.r.evals[i].train - c.r.evals[i].train)).toBeLessThan(1e-3);

@@ -13,7 +13,9 @@ export async function accuracy(model: Module, split: MnistArrays, batchSize = 10
     const batchCorrect = noGrad(() =>
       tidy(() => {
         const { x, y } = batchTensors(split, idx);
-        return eq(argmax(model.call(x), -1), y).cast('int32').sum();
+        return eq(argmax(model.call(x), -1), y)
+          .cast('int32')
+          .sum();
       }),
     );
     correct += (await batchCorrect.data())[0]; // an async read: a GPU has no synchronous one

@@ -31,6 +31,8 @@ describe('custom-loop', () => {
     expect(new Set(tensorsAfterStep)).toEqual(new Set([before + 19]));
     // The model and optimizer state are freed at the end.
     expect(memory().numTensors).toBe(before);
-    console.log(`custom-loop: test accuracy ${(testAccuracy * 100).toFixed(2)}% after 1 epoch (loss ${loss.toFixed(4)}, ${seconds.toFixed(1)}s)`);
+    console.log(
+      `custom-loop: test accuracy ${(testAccuracy * 100).toFixed(2)}% after 1 epoch (loss ${loss.toFixed(4)}, ${seconds.toFixed(1)}s)`,
+    );
   }, 300_000);
 });

@@ -24,7 +24,12 @@ export async function fitLine(options: FitOptions = {}): Promise<FitResult> {
   const { trueWeight = 3, trueBias = 2, samples = 256, steps = 200, learningRate = 0.1, seed = 0 } = options;
   seedAll(seed);
   const x = randn([samples, 1]);
-  const y = tidy(() => x.mul(trueWeight).add(trueBias).add(randn([samples, 1], { std: 0.1 })));
+  const y = tidy(() =>
+    x
+      .mul(trueWeight)
+      .add(trueBias)
+      .add(randn([samples, 1], { std: 0.1 })),
+  );
   const w = zeros([1, 1]);
   const b = zeros([1]);
   w.requiresGrad = true;

@@ -5,7 +5,10 @@ import { useBackend } from '@tsdl/app-cli';
 import { fitLine } from './fit';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { backend: { type: 'string', default: 'cpu' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { backend: { type: 'string', default: 'cpu' } },
+  });
   const { description, close } = await useBackend(values.backend as string);
   try {
     const trueWeight = 3;

@@ -15,7 +15,9 @@ export function regressionData(n: number): { x: Tensor; y: Tensor } {
   return tidy(() => {
     const x = randn([n, d]);
     const w = tensor(TRUE_WEIGHTS, [d, 1]);
-    const y = matmul(x, w).add(TRUE_BIAS).add(randn([n, 1], { std: NOISE_STD }));
+    const y = matmul(x, w)
+      .add(TRUE_BIAS)
+      .add(randn([n, 1], { std: NOISE_STD }));
     return { x, y };
   });
 }

@@ -5,7 +5,12 @@
  * Gaussian elimination and partial pivoting. For a handful of well-scaled
  * features AᵀA is well conditioned, so this is accurate to ~1e-12.
  */
-export function leastSquares(x: ArrayLike<number>, y: ArrayLike<number>, n: number, d: number): { weights: number[]; bias: number } {
+export function leastSquares(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  d: number,
+): { weights: number[]; bias: number } {
   const m = d + 1;
   const ata = Array.from({ length: m }, () => new Float64Array(m));
   const aty = new Float64Array(m);

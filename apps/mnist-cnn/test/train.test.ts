@@ -18,7 +18,13 @@ describe('mnist-cnn', () => {
     await useBackend('cpu');
     const before = memory().numTensors;
     // Seeds 0, 1 and 2 give 86.75%, 89.43% and 88.94%.
-    const { history, test, epochSeconds, trainImages } = await trainMnistCnn({ epochs: 1, batchSize: 32, seed: 0, limit: 2000, verbose: 0 });
+    const { history, test, epochSeconds, trainImages } = await trainMnistCnn({
+      epochs: 1,
+      batchSize: 32,
+      seed: 0,
+      limit: 2000,
+      verbose: 0,
+    });
     expect(trainImages).toBe(2000);
     expect(epochSeconds).toHaveLength(1);
     const [loss] = history.history.loss;
@@ -27,6 +33,8 @@ describe('mnist-cnn', () => {
     expect(test.accuracy).toBeGreaterThanOrEqual(0.8);
     // Data, model and optimizer state are all released.
     expect(memory().numTensors).toBe(before);
-    console.log(`mnist-cnn: test accuracy ${(test.accuracy * 100).toFixed(2)}% after 1 epoch on 2,000 images (train loss ${loss.toFixed(4)}, epoch ${epochSeconds[0].toFixed(1)}s)`);
+    console.log(
+      `mnist-cnn: test accuracy ${(test.accuracy * 100).toFixed(2)}% after 1 epoch on 2,000 images (train loss ${loss.toFixed(4)}, epoch ${epochSeconds[0].toFixed(1)}s)`,
+    );
   }, 300_000);
 });

@@ -19,7 +19,9 @@ export interface MlpOptions {
 }
 
 /** The classic Keras MNIST model, trained on the real data; returns the history and the test metrics. */
-export async function trainMnistMlp(o: MlpOptions): Promise<{ history: History; test: Record<string, number>; epochSeconds: number[] }> {
+export async function trainMnistMlp(
+  o: MlpOptions,
+): Promise<{ history: History; test: Record<string, number>; epochSeconds: number[] }> {
   seedAll(o.seed);
   const { train, test } = await loadMnist({ limit: { train: o.limit, test: o.testLimit } });
   const model = buildMlp();

@@ -11,6 +11,8 @@ describe('mnist-mlp (the README main example)', () => {
     // The training loss falls every epoch.
     for (let e = 1; e < 5; e++) expect(losses[e]).toBeLessThan(losses[e - 1]);
     expect(test.accuracy).toBeGreaterThanOrEqual(0.975);
-    console.log(`mnist-mlp: test accuracy ${(test.accuracy * 100).toFixed(2)}% after 5 epochs (losses ${losses.map((l) => l.toFixed(4)).join(', ')})`);
+    console.log(
+      `mnist-mlp: test accuracy ${(test.accuracy * 100).toFixed(2)}% after 5 epochs (losses ${losses.map((l) => l.toFixed(4)).join(', ')})`,
+    );
   }, 600_000);
 });

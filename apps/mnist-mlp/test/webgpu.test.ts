@@ -40,9 +40,21 @@ async function run(backend: Backend): Promise<Run> {
   });
   const weights = new InitialKernel();
   // readEvery 1: a read every batch on the GPU too, so every batch's loss is seen.
-  const { test } = await trainMnistMlp({ epochs: 1, batchSize: BATCH, seed: 0, limit: LIMIT, testLimit: 500, verbose: 0, readEvery: 1, callbacks: [weights, recorder] });
+  const { test } = await trainMnistMlp({
+    epochs: 1,
+    batchSize: BATCH,
+    seed: 0,
+    limit: LIMIT,
+    testLimit: 500,
+    verbose: 0,
+    readEvery: 1,
+    callbacks: [weights, recorder],
+  });
   const seen = (s: number) => Math.min((s + 1) * BATCH, LIMIT);
-  const batchLosses = runningMeans.map((mean, s) => (mean * seen(s) - (s > 0 ? runningMeans[s - 1] * seen(s - 1) : 0)) / (seen(s) - (s > 0 ? seen(s - 1) : 0)));
+  const batchLosses = runningMeans.map(
+    (mean, s) =>
+      (mean * seen(s) - (s > 0 ? runningMeans[s - 1] * seen(s - 1) : 0)) / (seen(s) - (s > 0 ? seen(s - 1) : 0)),
+  );
   return { initialKernel: weights.values, backend: weights.backend, batchLosses, test };
 }
 
@@ -91,8 +103,14 @@ describe('mnist-mlp on WebGPU', () => {
     expect(c.batchLosses[0]).toBeLessThan(2.7);
     expect(c.batchLosses.at(-1)).toBeLessThan(1.5);
     const worst = Math.max(...c.batchLosses.map((l, s) => Math.abs(g.batchLosses[s] - l) / Math.abs(l)));
-    console.log(`mnist-mlp webgpu vs cpu: worst per-batch relative loss difference ${worst.toExponential(2)} over ${c.batchLosses.length} batches`);
-    c.batchLosses.forEach((l, s) => expect(Math.abs(g.batchLosses[s] - l), `batch ${s}: cpu ${l}, webgpu ${g.batchLosses[s]}`).toBeLessThanOrEqual(REL_TOL * Math.abs(l)));
+    console.log(
+      `mnist-mlp webgpu vs cpu: worst per-batch relative loss difference ${worst.toExponential(2)} over ${c.batchLosses.length} batches`,
+    );
+    c.batchLosses.forEach((l, s) =>
+      expect(Math.abs(g.batchLosses[s] - l), `batch ${s}: cpu ${l}, webgpu ${g.batchLosses[s]}`).toBeLessThanOrEqual(
+        REL_TOL * Math.abs(l),
+      ),
+    );
     expect(Math.abs(g.test.loss - c.test.loss)).toBeLessThanOrEqual(REL_TOL * c.test.loss);
     expect(Math.abs(g.test.accuracy - c.test.accuracy)).toBeLessThanOrEqual(2 / 500); // at most 2 of 500 digits flip
   }, 120_000);

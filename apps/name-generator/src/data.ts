@@ -30,7 +30,8 @@ export interface NameData {
 export async function loadNameData(): Promise<NameData> {
   const names = await loadFirstNames({ lowercase: true });
   const chars = CharVocabulary.fromText(names.join(''));
-  if (chars.has(BOUNDARY)) throw new ArgumentError(`name-generator: a name contains the boundary token ${JSON.stringify(BOUNDARY)}`);
+  if (chars.has(BOUNDARY))
+    throw new ArgumentError(`name-generator: a name contains the boundary token ${JSON.stringify(BOUNDARY)}`);
   const vocab = new CharVocabulary([BOUNDARY, ...chars.chars]);
   return { vocab, train: names.filter((_, i) => i % 10 !== 9), val: names.filter((_, i) => i % 10 === 9) };
 }

@@ -10,7 +10,12 @@ import type { NameModel } from './model';
  * summed over every real target and divided by their count, so the result
  * does not depend on how the names are batched.
  */
-export async function validationLoss(model: NameModel, names: readonly string[], vocab: CharVocabulary, batchSize = 512): Promise<number> {
+export async function validationLoss(
+  model: NameModel,
+  names: readonly string[],
+  vocab: CharVocabulary,
+  batchSize = 512,
+): Promise<number> {
   model.eval();
   let sum = 0;
   let tokens = 0;

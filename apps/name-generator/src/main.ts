@@ -35,12 +35,17 @@ async function run(args: AppArgs, description: string): Promise<void> {
   try {
     const last = epochs[epochs.length - 1];
     console.log(`final: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)} nats/char`);
-    console.log(`baselines on the validation names: unigram ${unigramLoss(data).toFixed(4)}, uniform ln ${data.vocab.size} = ${Math.log(data.vocab.size).toFixed(4)}`);
-    const defaults = args.epochs === DEFAULTS.epochs && args.batchSize === DEFAULTS.batchSize && args.limit === undefined;
-    if (defaults) console.log(`PyTorch 1.13, same model, batches and settings (seed 0): val loss ${TORCH_VAL_LOSS.toFixed(4)}`);
+    console.log(
+      `baselines on the validation names: unigram ${unigramLoss(data).toFixed(4)}, uniform ln ${data.vocab.size} = ${Math.log(data.vocab.size).toFixed(4)}`,
+    );
+    const defaults =
+      args.epochs === DEFAULTS.epochs && args.batchSize === DEFAULTS.batchSize && args.limit === undefined;
+    if (defaults)
+      console.log(`PyTorch 1.13, same model, batches and settings (seed 0): val loss ${TORCH_VAL_LOSS.toFixed(4)}`);
     const counts = memoryAfterStep.map((m) => m.numTensors);
     const bytes = memoryAfterStep.map((m) => m.bytes);
-    const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]} every step` : `between ${Math.min(...v)} and ${Math.max(...v)}`);
+    const range = (v: number[]) =>
+      Math.min(...v) === Math.max(...v) ? `${v[0]} every step` : `between ${Math.min(...v)} and ${Math.max(...v)}`;
     console.log(`live tensors after each of ${counts.length} steps: ${range(counts)}; backend bytes: ${range(bytes)}`);
     const names = await sampleNames(model, data.vocab, { count: 20, temperature: TEMPERATURE, seed: args.seed });
     console.log(`20 names sampled at temperature ${TEMPERATURE} (seed ${args.seed}):`);

@@ -32,7 +32,10 @@ export class NameModel extends Module {
     const at = (k: number) => (seed === undefined ? undefined : seed + 100 * k);
     this.vocabSize = vocabSize;
     this.embed = this.registerModule('embed', new Embedding(vocabSize, embedding, { seed: at(0) }));
-    this.gru = this.registerModule('gru', new GRU(embedding, hidden, { numLayers: layers, batchFirst: true, seed: at(1) }));
+    this.gru = this.registerModule(
+      'gru',
+      new GRU(embedding, hidden, { numLayers: layers, batchFirst: true, seed: at(1) }),
+    );
     this.head = this.registerModule('head', new Linear(hidden, vocabSize, { seed: at(2) }));
   }
 

@@ -17,15 +17,21 @@ export interface SampleOptions {
 const KNOWN = ['count', 'maxLength', 'temperature', 'seed'];
 
 function checkOptions(o: SampleOptions): Required<SampleOptions> {
-  for (const k of Object.keys(o)) if (!KNOWN.includes(k)) throw new ArgumentError(`sampleNames: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!KNOWN.includes(k)) throw new ArgumentError(`sampleNames: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
   const { count = 20, maxLength = 20, temperature = 1, seed = 0 } = o;
-  for (const [k, v] of [['count', count], ['maxLength', maxLength]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 999) throw new ArgumentError(`sampleNames: ${k} must be an integer in [1, 999], got ${v}`);
+  for (const [k, v] of [
+    ['count', count],
+    ['maxLength', maxLength],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 999)
+      throw new ArgumentError(`sampleNames: ${k} must be an integer in [1, 999], got ${v}`);
   }
   if (typeof temperature !== 'number' || !(temperature > 0 && temperature < Infinity)) {
     throw new ArgumentError(`sampleNames: temperature must be a finite number > 0, got ${temperature}`);
   }
-  if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`sampleNames: seed must be an integer >= 0, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ArgumentError(`sampleNames: seed must be an integer >= 0, got ${seed}`);
   return { count, maxLength, temperature, seed };
 }
 
@@ -35,7 +41,11 @@ function checkOptions(o: SampleOptions): Required<SampleOptions> {
  * back in, and a name ends when '.' is drawn or after maxLength characters.
  * All `count` names advance together as one batch.
  */
-export async function sampleNames(model: NameModel, vocab: CharVocabulary, options: SampleOptions = {}): Promise<string[]> {
+export async function sampleNames(
+  model: NameModel,
+  vocab: CharVocabulary,
+  options: SampleOptions = {},
+): Promise<string[]> {
   const { count, maxLength, temperature, seed } = checkOptions(options);
   const names = new Array<string>(count).fill('');
   const done = new Array<boolean>(count).fill(false);

@@ -2,7 +2,16 @@ import { backward } from '@tsdl/autograd';
 import { crossEntropy } from '@tsdl/nn';
 import { Adam, clipGradNormAsync } from '@tsdl/optim';
 import { type Tensor, getBackend, memory, tensor, tidy } from '@tsdl/tensor';
-import { IGNORE, type NameBatch, type NameData, batchesOf, encodeBatch, mulberry32, shuffledOrder, spreadNames } from './data';
+import {
+  IGNORE,
+  type NameBatch,
+  type NameData,
+  batchesOf,
+  encodeBatch,
+  mulberry32,
+  shuffledOrder,
+  spreadNames,
+} from './data';
 import { validationLoss } from './evaluate';
 import { NameModel } from './model';
 
@@ -62,7 +71,13 @@ function batchTensors(b: NameBatch): { x: Tensor; y: Tensor } {
  */
 export async function trainNameGenerator(data: NameData, o: TrainOptions): Promise<TrainResult> {
   const train = o.limit === undefined ? data.train : spreadNames(data.train, o.limit);
-  const model = new NameModel({ vocabSize: data.vocab.size, embedding: o.embedding, hidden: o.hidden, layers: o.layers, seed: o.seed });
+  const model = new NameModel({
+    vocabSize: data.vocab.size,
+    embedding: o.embedding,
+    hidden: o.hidden,
+    layers: o.layers,
+    seed: o.seed,
+  });
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: o.lr ?? 3e-3 });
   const clip = o.clip ?? 1;
@@ -106,7 +121,13 @@ export async function trainNameGenerator(data: NameData, o: TrainOptions): Promi
         if (result.stepLosses.length === o.maxSteps) break;
       }
       const seconds = (performance.now() - t0) / 1000;
-      const e = { epoch: epoch + 1, trainLoss: lossSum / tokens, valLoss: await validationLoss(model, data.val, data.vocab), steps, seconds };
+      const e = {
+        epoch: epoch + 1,
+        trainLoss: lossSum / tokens,
+        valLoss: await validationLoss(model, data.val, data.vocab),
+        steps,
+        seconds,
+      };
       result.epochs.push(e);
       o.onEpoch?.(e);
     }

@@ -2,7 +2,17 @@ import { cpu } from '@tsdl/backend-cpu';
 import { CharVocabulary } from '@tsdl/data-text';
 import { ArgumentError, type Tensor, memory, setBackend, tensor, tidy } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type NameData, IGNORE, batchesOf, encodeBatch, loadNameData, mulberry32, shuffledOrder, spreadNames, unigramLoss } from '../src/data';
+import {
+  type NameData,
+  IGNORE,
+  batchesOf,
+  encodeBatch,
+  loadNameData,
+  mulberry32,
+  shuffledOrder,
+  spreadNames,
+  unigramLoss,
+} from '../src/data';
 import { NameModel } from '../src/model';
 import { sampleNames } from '../src/sample';
 import { trainNameGenerator } from '../src/train';
@@ -33,7 +43,16 @@ describe('data', () => {
     const next = mulberry32(0);
     expect([next(), next(), next()]).toEqual([1144304738, 1416247, 958946056]);
     const order = shuffledOrder(data.train.length, mulberry32(0));
-    expect(order.slice(0, 8).map((k) => data.train[k])).toEqual(['taddeusz', 'toinette', 'rois', 'audry', 'arch', 'bertina', 'rowen', 'jacquelin']);
+    expect(order.slice(0, 8).map((k) => data.train[k])).toEqual([
+      'taddeusz',
+      'toinette',
+      'rois',
+      'audry',
+      'arch',
+      'bertina',
+      'rowen',
+      'jacquelin',
+    ]);
     expect([...order].sort((a, b) => a - b)).toEqual(data.train.map((_, i) => i));
   });
 
@@ -53,7 +72,10 @@ describe('data', () => {
   it('scores the unigram baseline: ln 3 when ".", "a" and "b" are equally frequent', () => {
     const vocab = new CharVocabulary(['.', 'a', 'b']);
     expect(unigramLoss({ vocab, train: ['ab'], val: ['ba', 'ab'] })).toBeCloseTo(Math.log(3), 12);
-    expect(unigramLoss({ vocab, train: ['aab'], val: ['a'] })).toBeCloseTo(-Math.log(2 / 4) / 2 - Math.log(1 / 4) / 2, 12);
+    expect(unigramLoss({ vocab, train: ['aab'], val: ['a'] })).toBeCloseTo(
+      -Math.log(2 / 4) / 2 - Math.log(1 / 4) / 2,
+      12,
+    );
   });
 });
 
@@ -74,7 +96,9 @@ describe('sampling', () => {
     expect(await sampleNames(model, data.vocab, { count: 2, maxLength: 5 })).toEqual(['qqqqq', 'qqqqq']);
     expect(memory().numTensors).toBe(before);
     await expect(sampleNames(model, data.vocab, { temperature: 0 })).rejects.toThrow(ArgumentError);
-    await expect(sampleNames(model, data.vocab, { count: 2, topK: 3 } as never)).rejects.toThrow(/unknown option 'topK'/);
+    await expect(sampleNames(model, data.vocab, { count: 2, topK: 3 } as never)).rejects.toThrow(
+      /unknown option 'topK'/,
+    );
     model.dispose();
   });
 });
@@ -82,7 +106,15 @@ describe('sampling', () => {
 describe('a reduced training run (GRU 32, 40 steps of 32 names)', () => {
   it('brings the loss down from about ln 28, and samples names of the vocabulary', async () => {
     const before = memory();
-    const r = await trainNameGenerator(data, { epochs: 1, batchSize: 32, seed: 0, maxSteps: 40, embedding: 16, hidden: 32, lr: 1e-2 });
+    const r = await trainNameGenerator(data, {
+      epochs: 1,
+      batchSize: 32,
+      seed: 0,
+      maxSteps: 40,
+      embedding: 16,
+      hidden: 32,
+      lr: 1e-2,
+    });
     expect(r.stepLosses).toHaveLength(40);
     expect(r.stepLosses.every(Number.isFinite)).toBe(true);
     // Untrained, the logits are small, so the loss is close to uniform: ln 28 = 3.33.
@@ -99,7 +131,10 @@ describe('a reduced training run (GRU 32, 40 steps of 32 names)', () => {
     expect(names).toHaveLength(20);
     for (const n of names) {
       expect(n.length).toBeLessThanOrEqual(20);
-      expect([...n].every((c) => c !== '.' && data.vocab.has(c)), n).toBe(true);
+      expect(
+        [...n].every((c) => c !== '.' && data.vocab.has(c)),
+        n,
+      ).toBe(true);
     }
     expect(names.filter((n) => n.length > 0 && n.length < 20).length).toBeGreaterThan(10); // most end by drawing '.'
     expect(await sampleNames(r.model, data.vocab, { count: 20, seed: 3 })).toEqual(names); // a seed gives the same names
@@ -111,13 +146,24 @@ describe('a reduced training run (GRU 32, 40 steps of 32 names)', () => {
 
   it('keeps live tensors and backend bytes flat over 1,000 steps (GRU 8, 8 names a step)', async () => {
     const before = memory();
-    const r = await trainNameGenerator(data, { epochs: 2, batchSize: 8, seed: 1, maxSteps: 1000, embedding: 4, hidden: 8, recordMemory: true });
+    const r = await trainNameGenerator(data, {
+      epochs: 2,
+      batchSize: 8,
+      seed: 1,
+      maxSteps: 1000,
+      embedding: 4,
+      hidden: 8,
+      recordMemory: true,
+    });
     expect(r.memoryAfterStep).toHaveLength(1000);
     const first = r.memoryAfterStep[0];
     // The 7 parameters (the embedding, the GRU's 4, the head's 2) and Adam's two moments of each are all that live.
     expect(first.numTensors - before.numTensors).toBe(r.model.parameters().length * 3);
     const drift = r.memoryAfterStep.findIndex((m) => m.numTensors !== first.numTensors || m.bytes !== first.bytes);
-    expect(drift, `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`).toBe(-1);
+    expect(
+      drift,
+      `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`,
+    ).toBe(-1);
     r.model.dispose();
     expect(memory().numTensors).toBe(before.numTensors);
   }, 60_000);

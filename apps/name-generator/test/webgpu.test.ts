@@ -46,10 +46,20 @@ describe('name-generator on WebGPU', () => {
     expect(Math.abs(c.stepLosses[0] - Math.log(28))).toBeLessThan(0.1);
     expect(c.stepLosses.at(-1)).toBeLessThan(c.stepLosses[0] - 0.3);
     const worst = Math.max(...c.stepLosses.map((l, s) => Math.abs(g.stepLosses[s] - l)));
-    console.log(`name-generator webgpu vs cpu: worst per-step loss difference ${worst.toExponential(2)}; val ${g.epochs[0].valLoss} vs ${c.epochs[0].valLoss}`);
-    c.stepLosses.forEach((l, s) => expect(Math.abs(g.stepLosses[s] - l), `step ${s + 1}: cpu ${l}, webgpu ${g.stepLosses[s]}`).toBeLessThanOrEqual(TOL));
+    console.log(
+      `name-generator webgpu vs cpu: worst per-step loss difference ${worst.toExponential(2)}; val ${g.epochs[0].valLoss} vs ${c.epochs[0].valLoss}`,
+    );
+    c.stepLosses.forEach((l, s) =>
+      expect(Math.abs(g.stepLosses[s] - l), `step ${s + 1}: cpu ${l}, webgpu ${g.stepLosses[s]}`).toBeLessThanOrEqual(
+        TOL,
+      ),
+    );
     expect(Math.abs(g.epochs[0].valLoss - c.epochs[0].valLoss)).toBeLessThanOrEqual(TOL);
-    for (const n of g.names) expect([...n].every((ch) => ch !== '.' && data.vocab.has(ch)), n).toBe(true);
+    for (const n of g.names)
+      expect(
+        [...n].every((ch) => ch !== '.' && data.vocab.has(ch)),
+        n,
+      ).toBe(true);
     // The same seed draws the same uniforms on both backends; a name differs only where a
     // draw falls within rounding of a category boundary.
     expect(g.names.filter((n, i) => n === c.names[i]).length).toBeGreaterThanOrEqual(18);
@@ -58,12 +68,23 @@ describe('name-generator on WebGPU', () => {
   it('keeps live tensors and GPU bytes flat over 50 steps (GRU 8, 8 names a step; the CPU test runs 1,000)', async () => {
     setBackend(webgpu);
     const before = memory();
-    const r = await trainNameGenerator(data, { epochs: 1, batchSize: 8, seed: 1, maxSteps: 50, embedding: 4, hidden: 8, recordMemory: true });
+    const r = await trainNameGenerator(data, {
+      epochs: 1,
+      batchSize: 8,
+      seed: 1,
+      maxSteps: 50,
+      embedding: 4,
+      hidden: 8,
+      recordMemory: true,
+    });
     const first = r.memoryAfterStep[0];
     expect(r.memoryAfterStep).toHaveLength(50);
     expect(first.numTensors - before.numTensors).toBe(r.model.parameters().length * 3);
     const drift = r.memoryAfterStep.findIndex((m) => m.numTensors !== first.numTensors || m.bytes !== first.bytes);
-    expect(drift, `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`).toBe(-1);
+    expect(
+      drift,
+      `memory after step ${drift + 1}: ${JSON.stringify(r.memoryAfterStep[drift])}, after step 1: ${JSON.stringify(first)}`,
+    ).toBe(-1);
     r.model.dispose();
     expect(memory().numTensors).toBe(before.numTensors);
   }, 120_000);

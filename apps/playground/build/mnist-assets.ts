@@ -12,7 +12,12 @@ import type { Plugin } from 'vite';
  * 11 MB; the page gunzips them with DecompressionStream. They are sent as
  * plain files (no Content-Encoding), so every static server works.
  */
-export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+export const MNIST_FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+];
 export const MNIST_DIR = 'mnist';
 
 function dataDir(): string {

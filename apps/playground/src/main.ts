@@ -68,7 +68,10 @@ function refreshButtons(): void {
       ? 'The current model (ONNX: predicts only)'
       : `The current model, trained further: ${state.modelName}`;
   const cannotTrain = target === 'current' && (!state.hasModel || state.onnx);
-  $('train-hint').textContent = cannotTrain && state.onnx ? 'An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.' : '';
+  $('train-hint').textContent =
+    cannotTrain && state.onnx
+      ? 'An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.'
+      : '';
   $<HTMLButtonElement>('train').disabled = !state.dataReady || state.training || cannotTrain;
   $<HTMLButtonElement>('stop').disabled = !state.training;
   for (const id of ['backend', 'model']) $<HTMLSelectElement>(id).disabled = state.training;
@@ -191,10 +194,16 @@ function describeLoaded(m: LoadedModelInfo): { name: string; status: string } {
   if (m.model === 'onnx') {
     const name = `the ONNX model ${m.name}`;
     const outputs = m.softmaxed ? ' Its outputs are not probabilities, so the page shows their softmax.' : '';
-    return { name, status: `Loaded ${name} (input ${m.input}; ${m.detail}). It predicts only: tsdl cannot train it or save it in its own format.${outputs}` };
+    return {
+      name,
+      status: `Loaded ${name} (input ${m.input}; ${m.detail}). It predicts only: tsdl cannot train it or save it in its own format.${outputs}`,
+    };
   }
   const name = describeModel(m.model, m.parameters ?? 0);
-  return { name, status: m.source === 'tfjs' ? `Loaded ${name} from TF.js files (${m.name}, input ${m.input}).` : `Loaded ${name}.` };
+  return {
+    name,
+    status: m.source === 'tfjs' ? `Loaded ${name} from TF.js files (${m.name}, input ${m.input}).` : `Loaded ${name}.`,
+  };
 }
 
 $('save-idb').addEventListener('click', () => {
@@ -215,7 +224,8 @@ async function onSaved(model: SavedModel): Promise<void> {
     return;
   }
   const stored = await saveToBrowser(model, state.modelName);
-  $('model-status').textContent = `Saved ${state.modelName} in this browser (${new Date(stored.savedAt).toLocaleTimeString()}).`;
+  $('model-status').textContent =
+    `Saved ${state.modelName} in this browser (${new Date(stored.savedAt).toLocaleTimeString()}).`;
   $('model-status').dataset.saved = stored.savedAt;
 }
 
@@ -223,13 +233,17 @@ function loadModel(files: ModelFiles, from: string): void {
   $('model-status').textContent = `Loading the model from ${from}…`;
   state.training = true; // blocks the buttons until the worker answers
   refreshButtons();
-  send({ type: 'load-model', files, validationImages: Number($<HTMLInputElement>('validation-images').value) || 2000 }, transferables(files));
+  send(
+    { type: 'load-model', files, validationImages: Number($<HTMLInputElement>('validation-images').value) || 2000 },
+    transferables(files),
+  );
 }
 
 $('load-idb').addEventListener('click', async () => {
   try {
     const stored = await loadFromBrowser();
-    if (!stored) return showError('There is no model saved in this browser yet: train one and press "Save in this browser".');
+    if (!stored)
+      return showError('There is no model saved in this browser yet: train one and press "Save in this browser".');
     loadModel({ format: 'tsdl', model: { config: stored.config, weights: stored.weights } }, 'this browser');
   } catch (e) {
     showError(`Loading from this browser failed: ${explain(e)}`);
@@ -261,21 +275,27 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       pill.dataset.backend = m.name;
       pill.textContent = `Running on ${m.detail}`;
       showNotice(m.fallback);
-      if ($('status').textContent === 'Switching backends…') setStatus(state.dataReady ? 'ready' : 'idle', `Backend: ${m.name === 'webgpu' ? 'WebGPU' : 'CPU'}.`);
+      if ($('status').textContent === 'Switching backends…')
+        setStatus(state.dataReady ? 'ready' : 'idle', `Backend: ${m.name === 'webgpu' ? 'WebGPU' : 'CPU'}.`);
       break;
     }
     case 'download': {
       const mb = (n: number) => (n / 1e6).toFixed(1);
       if (m.total && m.loaded >= m.total) downloaded.add(m.file);
       const fraction = m.total ? Math.min(1, m.loaded / m.total) : 0;
-      $<HTMLProgressElement>('download-progress').value = Math.min(1, (downloaded.size + (downloaded.has(m.file) ? 0 : fraction)) / 4);
-      $('download-text').textContent = `Downloading MNIST: ${m.file} ${mb(m.loaded)}${m.total ? ` / ${mb(m.total)}` : ''} MB`;
+      $<HTMLProgressElement>('download-progress').value = Math.min(
+        1,
+        (downloaded.size + (downloaded.has(m.file) ? 0 : fraction)) / 4,
+      );
+      $('download-text').textContent =
+        `Downloading MNIST: ${m.file} ${mb(m.loaded)}${m.total ? ` / ${mb(m.total)}` : ''} MB`;
       break;
     }
     case 'data-ready':
       state.dataReady = true;
       $<HTMLProgressElement>('download-progress').value = 1;
-      $('download-text').textContent = `MNIST ready: ${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images`;
+      $('download-text').textContent =
+        `MNIST ready: ${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images`;
       setStatus('ready', 'Ready to train.');
       refreshButtons();
       break;
@@ -287,7 +307,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.onnx = false;
       if (!m.continued) state.modelName = describeModel(m.model, m.parameters);
       $('model-status').textContent = `Training ${state.modelName}${m.continued ? ' further' : ''}…`;
-      setStatus('training', `Training ${state.modelName}${m.continued ? ' further' : ''} on the ${state.backend === 'webgpu' ? 'GPU' : 'CPU'}…`);
+      setStatus(
+        'training',
+        `Training ${state.modelName}${m.continued ? ' further' : ''} on the ${state.backend === 'webgpu' ? 'GPU' : 'CPU'}…`,
+      );
       break;
     case 'batches':
       for (const p of m.points) charts.addBatch(m.epoch + (p.step + 1) / state.stepsPerEpoch, p.loss, p.accuracy);
@@ -303,7 +326,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       addEpochRow(m);
       break;
     case 'train-end':
-      $('train-text').textContent = m.stopped ? 'Stopped' : `Finished ${state.epochs} epoch${state.epochs > 1 ? 's' : ''}`;
+      $('train-text').textContent = m.stopped
+        ? 'Stopped'
+        : `Finished ${state.epochs} epoch${state.epochs > 1 ? 's' : ''}`;
       $('eta').textContent = `took ${formatDuration((performance.now() - state.trainStart) / 1000)}`;
       setStatus('training', 'Looking for the test images it gets wrong…');
       $('model-status').textContent = `Trained ${state.modelName}.`;
@@ -311,7 +336,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'mistakes': {
       renderMistakes($('mistakes'), m.mistakes);
       const acc = ((1 - m.wrong / m.checked) * 100).toFixed(2);
-      $('mistakes-summary').textContent = `${m.wrong} of ${m.checked.toLocaleString('en')} test images wrong (${acc}% right); the first ${m.mistakes.length} shown as guess (confidence) · true label.`;
+      $('mistakes-summary').textContent =
+        `${m.wrong} of ${m.checked.toLocaleString('en')} test images wrong (${acc}% right); the first ${m.mistakes.length} shown as guess (confidence) · true label.`;
       state.training = false;
       refreshButtons();
       setStatus('done', `Done: ${acc}% of ${m.checked.toLocaleString('en')} test images right. Draw a digit!`);
@@ -365,7 +391,9 @@ worker.onerror = (e) => {
 // With ?debug in the URL, window.playgroundDebug.loseDevice() makes the worker destroy its GPU
 // device mid-run, to exercise the fallback to the CPU (the end-to-end test uses it).
 if (new URL(location.href).searchParams.has('debug')) {
-  (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug = { loseDevice: () => send({ type: 'lose-device' }) };
+  (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug = {
+    loseDevice: () => send({ type: 'lose-device' }),
+  };
 }
 
 send({ type: 'backend', choice: backendChoice() });

@@ -15,7 +15,8 @@ export interface ChosenFile {
   text(): Promise<string>;
 }
 
-const ACCEPTED = 'config.json with model.safetensors (tsdl), model.json with its .bin shards (TF.js), or one .onnx file';
+const ACCEPTED =
+  'config.json with model.safetensors (tsdl), model.json with its .bin shards (TF.js), or one .onnx file';
 const names = (files: readonly ChosenFile[]) => files.map((f) => f.name).join(', ') || 'nothing';
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -44,8 +45,13 @@ export async function readModelFiles(chosen: FileList | readonly ChosenFile[]): 
 async function tsdlFiles(jsonName: string, config: Record<string, unknown>, files: ChosenFile[]): Promise<ModelFiles> {
   // A directory saved in Node names its weights file (model.<token>.safetensors) in config.json; never take the optimizer's.
   const named = (config.files as { weights?: { path?: unknown } } | undefined)?.weights?.path;
-  const weights = files.find((f) => f.name === named) ?? files.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('optimizer'));
-  if (!weights) throw new Error(`${jsonName} is a tsdl config: choose it together with its weights file, model.safetensors (got: ${names(files)})`);
+  const weights =
+    files.find((f) => f.name === named) ??
+    files.find((f) => f.name.endsWith('.safetensors') && !f.name.startsWith('optimizer'));
+  if (!weights)
+    throw new Error(
+      `${jsonName} is a tsdl config: choose it together with its weights file, model.safetensors (got: ${names(files)})`,
+    );
   return { format: 'tsdl', model: { config, weights: new Uint8Array(await weights.arrayBuffer()) } };
 }
 
@@ -61,8 +67,15 @@ async function tfjsFiles(jsonName: string, json: Record<string, unknown>, files:
   const paths: string[] = [];
   const weightSpecs: object[] = [];
   manifest.forEach((group: unknown, g) => {
-    if (!isObj(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights) || !group.paths.every((p) => typeof p === 'string')) {
-      throw new Error(`${jsonName}: weightsManifest[${g}] must be an object { paths, weights } with a list of shard names`);
+    if (
+      !isObj(group) ||
+      !Array.isArray(group.paths) ||
+      !Array.isArray(group.weights) ||
+      !group.paths.every((p) => typeof p === 'string')
+    ) {
+      throw new Error(
+        `${jsonName}: weightsManifest[${g}] must be an object { paths, weights } with a list of shard names`,
+      );
     }
     paths.push(...(group.paths as string[]));
     weightSpecs.push(...(group.weights as object[]));
@@ -70,7 +83,9 @@ async function tfjsFiles(jsonName: string, json: Record<string, unknown>, files:
   const shardName = (p: string) => p.split('/').pop() ?? p;
   const missing = paths.map(shardName).filter((n) => !files.some((f) => f.name === n));
   if (missing.length) {
-    throw new Error(`${jsonName} lists weight shard${missing.length > 1 ? 's' : ''} that ${missing.length > 1 ? 'were' : 'was'} not chosen: ${missing.join(', ')}; choose ${jsonName} together with all its .bin files (got: ${names(files)})`);
+    throw new Error(
+      `${jsonName} lists weight shard${missing.length > 1 ? 's' : ''} that ${missing.length > 1 ? 'were' : 'was'} not chosen: ${missing.join(', ')}; choose ${jsonName} together with all its .bin files (got: ${names(files)})`,
+    );
   }
   const shards = await Promise.all(paths.map((p) => files.find((f) => f.name === shardName(p))!.arrayBuffer()));
   const weightData = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
@@ -79,9 +94,14 @@ async function tfjsFiles(jsonName: string, json: Record<string, unknown>, files:
     weightData.set(new Uint8Array(s), at);
     at += s.byteLength;
   }
-  const artifacts: TfjsModelArtifacts = { modelTopology: json.modelTopology as object, weightSpecs, weightData: weightData.buffer };
+  const artifacts: TfjsModelArtifacts = {
+    modelTopology: json.modelTopology as object,
+    weightSpecs,
+    weightData: weightData.buffer,
+  };
   for (const k of ['format', 'generatedBy'] as const) if (typeof json[k] === 'string') artifacts[k] = json[k] as string;
-  if (typeof json.convertedBy === 'string' || json.convertedBy === null) artifacts.convertedBy = json.convertedBy as string | null;
+  if (typeof json.convertedBy === 'string' || json.convertedBy === null)
+    artifacts.convertedBy = json.convertedBy as string | null;
   return { format: 'tfjs', name: jsonName, artifacts };
 }
 
@@ -89,5 +109,7 @@ async function tfjsFiles(jsonName: string, json: Record<string, unknown>, files:
 export function transferables(files: ModelFiles): ArrayBuffer[] {
   if (files.format === 'tfjs') return [files.artifacts.weightData];
   const bytes = files.format === 'onnx' ? files.bytes : files.model.weights;
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? [bytes.buffer]
+    : [];
 }

@@ -46,7 +46,14 @@ export function inkBounds(ink: Float32Array, width: number, height: number): Bou
  * image of `w`×`h`: each output pixel is the mean of the source area it
  * covers, fractional pixels weighted by their overlap.
  */
-export function resampleArea(ink: Float32Array, width: number, b: Bounds, scale: number, w: number, h: number): Float32Array {
+export function resampleArea(
+  ink: Float32Array,
+  width: number,
+  b: Bounds,
+  scale: number,
+  w: number,
+  h: number,
+): Float32Array {
   const out = new Float32Array(w * h);
   const step = 1 / scale; // source pixels per output pixel
   for (let ty = 0; ty < h; ty++) {

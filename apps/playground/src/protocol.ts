@@ -92,10 +92,25 @@ export type FromWorker =
   | { type: 'backend'; name: 'webgpu' | 'cpu'; detail: string; fallback?: string }
   | { type: 'download'; file: string; loaded: number; total: number }
   | { type: 'data-ready'; train: number; test: number }
-  | { type: 'train-begin'; epochs: number; stepsPerEpoch: number; parameters: number; model: ModelKind | 'custom'; continued: boolean }
+  | {
+      type: 'train-begin';
+      epochs: number;
+      stepsPerEpoch: number;
+      parameters: number;
+      model: ModelKind | 'custom';
+      continued: boolean;
+    }
   /** Batch logs since the last message: running means over the epoch so far, as Keras reports them. */
   | { type: 'batches'; epoch: number; points: { step: number; loss: number; accuracy: number }[] }
-  | { type: 'epoch'; epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; seconds: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      loss: number;
+      accuracy: number;
+      valLoss: number;
+      valAccuracy: number;
+      seconds: number;
+    }
   | { type: 'train-end'; stopped: boolean }
   | { type: 'mistakes'; mistakes: Mistake[]; checked: number; wrong: number }
   | { type: 'prediction'; id: number; probabilities: number[] }

@@ -40,7 +40,12 @@ async function run<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => I
       const tx = db.transaction(STORE, mode, { durability: 'strict' });
       const req = fn(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(req.result);
-      tx.onabort = () => reject(new Error(`IndexedDB: ${describe(tx.error ?? req.error)}${mode === 'readwrite' ? '; the model saved before is unchanged' : ''}`));
+      tx.onabort = () =>
+        reject(
+          new Error(
+            `IndexedDB: ${describe(tx.error ?? req.error)}${mode === 'readwrite' ? '; the model saved before is unchanged' : ''}`,
+          ),
+        );
     });
   } finally {
     db.close();

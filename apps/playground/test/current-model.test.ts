@@ -23,7 +23,11 @@ import { tfjsFiles } from './tfjs-files';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../packages/onnx/test/fixtures');
 const fixtureFile = (name: string) => new File([readFileSync(join(FIXTURES, name))], name);
-const fixtureJson = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as { inputs: Record<string, { data: number[] }>; outputs: Record<string, { data: number[] }> };
+const fixtureJson = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as {
+    inputs: Record<string, { data: number[] }>;
+    outputs: Record<string, { data: number[] }>;
+  };
 
 beforeAll(() => {
   setBackend(cpu());
@@ -76,7 +80,7 @@ async function expectRefused(files: File[], message: string): Promise<void> {
 }
 
 describe("the playground's current model, from chosen files", () => {
-  it("loads a TF.js model.json with its two shards: it predicts as the model it was written from, and can be trained", async () => {
+  it('loads a TF.js model.json with its two shards: it predicts as the model it was written from, and can be trained', async () => {
     seed(3);
     const mlp = buildModel('mlp');
     const files = await tfjsChosen(mlp);
@@ -84,7 +88,14 @@ describe("the playground's current model, from chosen files", () => {
     expect(current).toMatchObject({ kind: 'keras', source: 'tfjs', name: 'model.json', sample: [28, 28, 1] });
     const p = pixels(3);
     expectClose(await classify(current, p, 3), predict(mlp, p, [28, 28, 1]), 6);
-    expect(describeLoaded(current)).toEqual({ source: 'tfjs', name: 'model.json', model: 'mlp', parameters: 101_770, input: '[batch, 28, 28, 1]', trainable: true });
+    expect(describeLoaded(current)).toEqual({
+      source: 'tfjs',
+      name: 'model.json',
+      model: 'mlp',
+      parameters: 101_770,
+      input: '[batch, 28, 28, 1]',
+      trainable: true,
+    });
     // A keras model: one training step moves its weights.
     if (current.kind !== 'keras') throw new Error('not keras');
     current.model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
@@ -101,7 +112,10 @@ describe("the playground's current model, from chosen files", () => {
   it('takes flat [784] and [28, 28] keras inputs too', async () => {
     for (const [layers, sample] of [
       [[new Dense({ units: 10, activation: 'softmax', inputShape: [784] })], [784]],
-      [[new Flatten({ inputShape: [28, 28] }), new Dense({ units: 10, activation: 'softmax' })], [28, 28]],
+      [
+        [new Flatten({ inputShape: [28, 28] }), new Dense({ units: 10, activation: 'softmax' })],
+        [28, 28],
+      ],
     ] as const) {
       const model = new Sequential([...layers]);
       const current = await openModel(await readModelFiles(await tfjsChosen(model, 1)));
@@ -130,10 +144,26 @@ describe("the playground's current model, from chosen files", () => {
 
   it("runs PyTorch's MNIST MLP export (NCHW [batch, 1, 28, 28], softmax outputs) with PyTorch's answers", async () => {
     const current = await openModel(await readModelFiles([fixtureFile('mlp.onnx')]));
-    expect(current).toMatchObject({ kind: 'onnx', name: 'mlp.onnx', sample: [1, 28, 28], batch: null, input: 'image', output: 'probabilities', softmax: false });
+    expect(current).toMatchObject({
+      kind: 'onnx',
+      name: 'mlp.onnx',
+      sample: [1, 28, 28],
+      batch: null,
+      input: 'image',
+      output: 'probabilities',
+      softmax: false,
+    });
     const f = fixtureJson('mlp.json');
     expectClose(await classify(current, Float32Array.from(f.inputs.image.data), 3), f.outputs.probabilities.data, 5);
-    expect(describeLoaded(current)).toMatchObject({ source: 'onnx', name: 'mlp.onnx', model: 'onnx', parameters: null, input: "'image' [batch, 1, 28, 28]", trainable: false, softmaxed: false });
+    expect(describeLoaded(current)).toMatchObject({
+      source: 'onnx',
+      name: 'mlp.onnx',
+      model: 'onnx',
+      parameters: null,
+      input: "'image' [batch, 1, 28, 28]",
+      trainable: false,
+      softmaxed: false,
+    });
     expect(describeLoaded(current).detail).toMatch(/^opset 13, pytorch /);
     disposeModel(current);
   });
@@ -144,7 +174,10 @@ describe("the playground's current model, from chosen files", () => {
       [fixtureFile('cnn.onnx')],
       'cnn.onnx takes input [batch, 1, 16, 16] and gives [batch, 10]; the playground needs one 28×28 grey image per sample ([784], [28, 28], [28, 28, 1], [1, 28, 28], after the batch axis) and 10 outputs, one per digit',
     );
-    await expectRefused([fixtureFile('gru.onnx')], 'gru.onnx has 2 inputs and 2 outputs; the playground needs one image input and one output of 10 scores');
+    await expectRefused(
+      [fixtureFile('gru.onnx')],
+      'gru.onnx has 2 inputs and 2 outputs; the playground needs one image input and one output of 10 scores',
+    );
   });
 
   it('shows the softmax of an ONNX model that gives logits, and runs a fixed batch size in padded chunks', async () => {

@@ -32,7 +32,14 @@ const ONNX_FIXTURES = resolve(APP, '../../packages/onnx/test/fixtures');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FOR_DOCS = process.env.PLAYGROUND_DOCS_SCREENSHOT === '1';
 // Chromium's own WebGPU, on SwiftShader (its CPU Vulkan driver) where the machine has no GPU.
-const CHROMIUM_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+];
 
 let server: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
@@ -40,10 +47,15 @@ let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(join(DIST, 'index.html'))) {
     // The root test command builds first (turbo run build); a lone run builds here.
-    const built = spawnSync(process.execPath, [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: APP, encoding: 'utf8' });
+    const built = spawnSync(
+      process.execPath,
+      [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+      { cwd: APP, encoding: 'utf8' },
+    );
     if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await serveStatic(DIST);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -65,7 +77,11 @@ async function openApp(context: BrowserContext, query = ''): Promise<Page> {
     const seen: string[] = ((window as unknown as { __downloadTexts: string[] }).__downloadTexts = []);
     document.addEventListener('DOMContentLoaded', () => {
       const el = document.getElementById('download-text')!;
-      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
   });
   await page.goto(server.url + query);
@@ -82,7 +98,10 @@ async function chooseBackend(page: Page, choice: 'cpu' | 'webgpu'): Promise<stri
   return (await page.getAttribute('#backend-status', 'data-backend')) ?? '';
 }
 
-async function train(page: Page, s: { images: number; epochs: number; batch: number; validation: number }): Promise<{ loss: number; valLoss: number; valAccuracy: number }[]> {
+async function train(
+  page: Page,
+  s: { images: number; epochs: number; batch: number; validation: number },
+): Promise<{ loss: number; valLoss: number; valAccuracy: number }[]> {
   await page.fill('#train-images', String(s.images));
   await page.fill('#epochs', String(s.epochs));
   await page.fill('#batch-size', String(s.batch));
@@ -91,7 +110,11 @@ async function train(page: Page, s: { images: number; epochs: number; batch: num
   await page.waitForSelector('#status[data-state=done], #status[data-state=error]', { timeout: 90_000 });
   expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#error-text')) ?? '').toBe('done');
   return page.$$eval('#epochs-table tbody tr', (rows) =>
-    rows.map((r) => ({ loss: Number(r.dataset.loss), valLoss: Number(r.dataset.valLoss), valAccuracy: Number(r.dataset.valAccuracy) })),
+    rows.map((r) => ({
+      loss: Number(r.dataset.loss),
+      valLoss: Number(r.dataset.valLoss),
+      valAccuracy: Number(r.dataset.valAccuracy),
+    })),
   );
 }
 
@@ -117,7 +140,10 @@ async function drawWithFinger(page: Page, stroke: [number, number][]): Promise<v
     for (let k = 1; k <= 8; k++) {
       const [x0, y0] = stroke[i - 1];
       const [x1, y1] = stroke[i];
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point([x0 + ((x1 - x0) * k) / 8, y0 + ((y1 - y0) * k) / 8])] });
+      await cdp.send('Input.dispatchTouchEvent', {
+        type: 'touchMove',
+        touchPoints: [point([x0 + ((x1 - x0) * k) / 8, y0 + ((y1 - y0) * k) / 8])],
+      });
     }
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
@@ -166,7 +192,11 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
   let summary: string;
 
   beforeAll(async () => {
-    context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, hasTouch: true, acceptDownloads: true });
+    context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      hasTouch: true,
+      acceptDownloads: true,
+    });
   });
   afterAll(async () => context?.close());
 
@@ -176,13 +206,23 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     expect(await page.$eval('#download-progress', (p) => (p as HTMLProgressElement).value)).toBe(1);
     const texts = await page.evaluate(() => (window as unknown as { __downloadTexts: string[] }).__downloadTexts);
     // Each of the four files reported its progress against a known total.
-    for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
-      expect(texts.some((t) => t.startsWith(`Downloading MNIST: ${f}`) && / \/ \d+\.\d MB$/.test(t)), f).toBe(true);
+    for (const f of [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ]) {
+      expect(
+        texts.some((t) => t.startsWith(`Downloading MNIST: ${f}`) && / \/ \d+\.\d MB$/.test(t)),
+        f,
+      ).toBe(true);
     }
     expect(await page.textContent('#backend-status')).toMatch(/^Running on (WebGPU|the CPU backend)/);
     // Auto never picks a software WebGPU adapter (SwiftShader here): the CPU backend is faster.
     if ((await page.getAttribute('#backend-status', 'data-backend')) === 'cpu' && (await page.isVisible('#notice'))) {
-      expect(await page.textContent('#notice')).toMatch(/^(WebGPU is not available: |The only WebGPU adapter here is a software one)/);
+      expect(await page.textContent('#notice')).toMatch(
+        /^(WebGPU is not available: |The only WebGPU adapter here is a software one)/,
+      );
     }
   });
 
@@ -196,7 +236,12 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
 
   it('trains the MLP on the CPU: the loss falls and the mistakes are shown', async () => {
     expect(await chooseBackend(page, 'cpu')).toBe('cpu');
-    const epochs = await train(page, FOR_DOCS ? { images: 10_000, epochs: 3, batch: 32, validation: 2000 } : { images: 512, epochs: 2, batch: 32, validation: 500 });
+    const epochs = await train(
+      page,
+      FOR_DOCS
+        ? { images: 10_000, epochs: 3, batch: 32, validation: 2000 }
+        : { images: 512, epochs: 2, batch: 32, validation: 500 },
+    );
     trained = epochs;
     expect(epochs.length).toBe(FOR_DOCS ? 3 : 2);
     const [first, last] = [epochs[0], epochs[epochs.length - 1]];
@@ -207,7 +252,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     expect(last.valAccuracy).toBeGreaterThan(0.6);
     expect(await page.$eval('#train-progress', (p) => (p as HTMLProgressElement).value)).toBe(1);
     // The grid shows up to 60 validation images it got wrong, each with a wrong guess.
-    const cells = await page.$$eval('#mistakes .mistake', (els) => els.map((e) => [Number(e.dataset.predicted), Number(e.dataset.label)]));
+    const cells = await page.$$eval('#mistakes .mistake', (els) =>
+      els.map((e) => [Number(e.dataset.predicted), Number(e.dataset.label)]),
+    );
     const wrong = Math.round((1 - last.valAccuracy) * (FOR_DOCS ? 2000 : 500));
     expect(cells.length).toBe(Math.min(60, wrong));
     for (const [p, l] of cells) expect(p).not.toBe(l);
@@ -259,7 +306,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     expect(config).toMatchObject({ format: 'tsdl-keras', className: 'Sequential' });
     const st = readFileSync(downloads.get('model.safetensors')!);
     const header = JSON.parse(st.subarray(8, 8 + Number(st.readBigUInt64LE(0))).toString('utf8'));
-    const kernels = Object.entries(header).filter(([k]) => k.endsWith('/kernel')).map(([, v]) => (v as { shape: number[] }).shape);
+    const kernels = Object.entries(header)
+      .filter(([k]) => k.endsWith('/kernel'))
+      .map(([, v]) => (v as { shape: number[] }).shape);
     expect(kernels).toEqual([
       [784, 128],
       [128, 10],
@@ -284,7 +333,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     writeFileSync(bad, 'not a safetensors file');
     await page.setInputFiles('#load-files', [downloads.get('config.json')!, bad]);
     await page.waitForSelector('#status[data-state=error]');
-    expect(await page.textContent('#error-text')).toMatch(/^Something went wrong while loading the model: The file could not be read: .*model\.safetensors: /);
+    expect(await page.textContent('#error-text')).toMatch(
+      /^Something went wrong while loading the model: The file could not be read: .*model\.safetensors: /,
+    );
     await page.click('#error-close');
 
     // … and the downloaded files load back.
@@ -307,7 +358,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await page.fill('#batch-size', '64');
     await page.click('#train');
     // Stop once the first batches have been charted.
-    await page.waitForFunction(() => /^Epoch 1\/5 · batch \d+\/938$/.test(document.getElementById('train-text')!.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^Epoch 1\/5 · batch \d+\/938$/.test(document.getElementById('train-text')!.textContent ?? ''),
+    );
     await page.click('#stop');
     await page.waitForSelector('#status[data-state=done]', { timeout: 30_000 });
     expect(await page.textContent('#train-text')).toBe('Stopped');
@@ -318,7 +371,10 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     // In Node: the downloaded model written as TF.js files (two shards, as the converter cuts them) and exported to ONNX.
     setBackend(cpu());
     const config = JSON.parse(readFileSync(downloads.get('config.json')!, 'utf8'));
-    const mlp = modelFromArtifacts({ config, weights: new Uint8Array(readFileSync(downloads.get('model.safetensors')!)) });
+    const mlp = modelFromArtifacts({
+      config,
+      weights: new Uint8Array(readFileSync(downloads.get('model.safetensors')!)),
+    });
     const dir = join(ARTIFACTS, 'tfjs');
     mkdirSync(dir, { recursive: true });
     const { json, files } = await tfjsFiles(mlp, 2);
@@ -353,7 +409,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
 
     // The TF.js files: the same model, so the same mistakes and the same answer to the same drawing.
     await load([join(dir, 'model.json'), ...shards], 'tfjs');
-    expect(await page.textContent('#model-status')).toBe('Loaded MLP (101,770 weights) from TF.js files (model.json, input [batch, 28, 28, 1]).');
+    expect(await page.textContent('#model-status')).toBe(
+      'Loaded MLP (101,770 weights) from TF.js files (model.json, input [batch, 28, 28, 1]).',
+    );
     expect(await page.textContent('#mistakes-summary')).toBe(summary);
     (await drawSeven()).forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 6));
     // A keras model: Train now trains it further (its loss starts where the first run ended, not at a new model's), and it can be saved.
@@ -373,11 +431,15 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
 
     // The ONNX export of the downloaded model: the same answers; it predicts, but Train and Save are off.
     await load([onnxPath], 'onnx');
-    expect(await page.textContent('#model-status')).toMatch(/^Loaded the ONNX model digits\.onnx \(input '[\w:]+' \[batch, 28, 28, 1\]; opset 13, tsdl[^)]*\)\. It predicts only: tsdl cannot train it or save it in its own format\.$/);
+    expect(await page.textContent('#model-status')).toMatch(
+      /^Loaded the ONNX model digits\.onnx \(input '[\w:]+' \[batch, 28, 28, 1\]; opset 13, tsdl[^)]*\)\. It predicts only: tsdl cannot train it or save it in its own format\.$/,
+    );
     expect(await page.textContent('#mistakes-summary')).toBe(summary);
     (await drawSeven()).forEach((p, k) => expect(p).toBeCloseTo(drawnSeven[k], 5));
     for (const id of ['#train', '#save-idb', '#download']) expect(await page.isDisabled(id), id).toBe(true);
-    expect(await page.textContent('#train-hint')).toBe('An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.');
+    expect(await page.textContent('#train-hint')).toBe(
+      'An ONNX model cannot be trained here: choose the MLP or the CNN to train a new model.',
+    );
 
     // PyTorch's MLP export takes NCHW [batch, 1, 28, 28]: the page counts the mistakes Node counts with loadOnnx on the same 2,000 images.
     const fixture = join(ONNX_FIXTURES, 'mlp.onnx');
@@ -388,7 +450,10 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     const images = readFileSync(join(mnist, 't10k-images-idx3-ubyte')).subarray(16, 16 + n * 784);
     const labels = readFileSync(join(mnist, 't10k-labels-idx1-ubyte')).subarray(8, 8 + n);
     const graph = loadOnnx(new Uint8Array(readFileSync(fixture)));
-    const x = tensor(Float32Array.from(images, (v) => v / 255), [n, 1, 28, 28]);
+    const x = tensor(
+      Float32Array.from(images, (v) => v / 255),
+      [n, 1, 28, 28],
+    );
     const out = graph.run([x]);
     const p = out.probabilities.dataSync() as Float32Array;
     let wrong = 0;
@@ -411,7 +476,9 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
       const why = (await gpuPage.textContent('#notice')) ?? '';
       console.warn(`WebGPU training not run: ${why}`);
       expect(why).toMatch(/^WebGPU is not available: .+\. Training runs on the CPU instead\.$/);
-      expect(await gpuPage.textContent('#backend-status')).toMatch(/^Running on the CPU backend \((WebAssembly SIMD|JavaScript), in a Web Worker\)$/);
+      expect(await gpuPage.textContent('#backend-status')).toMatch(
+        /^Running on the CPU backend \((WebAssembly SIMD|JavaScript), in a Web Worker\)$/,
+      );
       // Under CI the browser must offer WebGPU (SwiftShader), as for the backend's own tests.
       expect(process.env.CI ? 'no WebGPU under CI' : 'ok').toBe('ok');
       return;
@@ -439,10 +506,18 @@ describe('playground in Chromium', { timeout: 120_000 }, () => {
     await gpuPage.fill('#epochs', '3');
     await gpuPage.fill('#batch-size', '32');
     await gpuPage.click('#train');
-    await gpuPage.waitForFunction(() => (document.getElementById('train-progress') as HTMLProgressElement).value > 0, undefined, { timeout: 60_000 });
-    await gpuPage.evaluate(() => (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug.loseDevice());
+    await gpuPage.waitForFunction(
+      () => (document.getElementById('train-progress') as HTMLProgressElement).value > 0,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await gpuPage.evaluate(() =>
+      (window as unknown as { playgroundDebug: { loseDevice(): void } }).playgroundDebug.loseDevice(),
+    );
     await gpuPage.waitForSelector('#status[data-state=error]', { timeout: 60_000 });
-    expect(await gpuPage.textContent('#error-text')).toMatch(/The GPU stopped working \(its device was lost.*\)\. The playground switched to the CPU; press Train to start again\./);
+    expect(await gpuPage.textContent('#error-text')).toMatch(
+      /The GPU stopped working \(its device was lost.*\)\. The playground switched to the CPU; press Train to start again\./,
+    );
     await gpuPage.waitForSelector('#backend-status[data-backend=cpu]', { timeout: 30_000 });
     const epochs = await train(gpuPage, { images: 256, epochs: 2, batch: 64, validation: 200 });
     expect(epochs[1].loss).toBeLessThan(epochs[0].loss);

@@ -40,7 +40,10 @@ let output = '';
 beforeAll(async () => {
   // The root test command builds first (turbo run build); a lone run builds here.
   if (PACKAGES.some((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))) {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--output-logs=errors-only'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   }
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
@@ -90,6 +93,8 @@ describe('a browser bundle of the Keras stack', () => {
     expect(output.match(/(?:\bimport\s*\(|\bfrom)\s*["'`]node:[a-z_/]+["'`]/g) ?? []).toEqual([]);
     expect(output).not.toMatch(/cli-progress/);
     // For docs/benchmarks.md (sizes are reported, never asserted).
-    console.log(`core + autograd + cpu + nn + optim + keras: ${(output.length / 1024).toFixed(0)} KiB minified, ${(gzipSync(output).length / 1024).toFixed(0)} KiB gzip`);
+    console.log(
+      `core + autograd + cpu + nn + optim + keras: ${(output.length / 1024).toFixed(0)} KiB minified, ${(gzipSync(output).length / 1024).toFixed(0)} KiB gzip`,
+    );
   });
 });

@@ -25,7 +25,10 @@ describe('the playground models', () => {
     const ours = await modelToArtifacts(buildModel('mlp'));
     expect(inputShapeOf(ours.config)).toEqual([28, 28, 1]);
     // The shape apps/mnist-mlp builds: Flatten over [28, 28].
-    const flat = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense({ units: 10, activation: 'softmax' })]);
+    const flat = new Sequential([
+      new Flatten({ inputShape: [28, 28] }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ]);
     const saved = await modelToArtifacts(flat);
     expect(inputShapeOf(saved.config)).toEqual([28, 28]);
     const loaded = modelFromArtifacts(saved);

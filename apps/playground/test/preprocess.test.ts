@@ -5,7 +5,8 @@ import { centreOfMass, inkBounds, resampleArea, toMnist } from '../src/preproces
 /** A width×height page with the rectangle [x0, x1) × [y0, y1) fully inked. */
 function page(width: number, height: number, rects: [number, number, number, number][]): Float32Array {
   const ink = new Float32Array(width * height);
-  for (const [x0, y0, x1, y1] of rects) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) ink[y * width + x] = 1;
+  for (const [x0, y0, x1, y1] of rects)
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) ink[y * width + x] = 1;
   return ink;
 }
 
@@ -21,7 +22,8 @@ describe('toMnist', () => {
     // Scale 20/200 = 0.1 exactly: a block of ones 9 wide (centre 4 → columns 10..18)
     // and 20 tall (centre 9.5, a half-pixel tie rounded down the page → rows 5..24).
     for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) expect(out[y * 28 + x], `(${x}, ${y})`).toBeCloseTo(x >= 10 && x < 19 && y >= 5 && y < 25 ? 1 : 0, 5);
+      for (let x = 0; x < 28; x++)
+        expect(out[y * 28 + x], `(${x}, ${y})`).toBeCloseTo(x >= 10 && x < 19 && y >= 5 && y < 25 ? 1 : 0, 5);
     }
     const c = centreOfMass(out, 28, 28);
     expect(c.x).toBeCloseTo(14, 5);
@@ -58,7 +60,8 @@ describe('toMnist', () => {
     for (let i = 0; i < test.count; i++) {
       const digit = test.images.subarray(i * 784, (i + 1) * 784);
       const big = new Float32Array(280 * 280);
-      for (let y = 0; y < 280; y++) for (let x = 0; x < 280; x++) big[y * 280 + x] = digit[Math.floor(y / 10) * 28 + Math.floor(x / 10)] / 255;
+      for (let y = 0; y < 280; y++)
+        for (let x = 0; x < 280; x++) big[y * 280 + x] = digit[Math.floor(y / 10) * 28 + Math.floor(x / 10)] / 255;
       const c = centreOfMass(Float32Array.from(digit), 28, 28);
       if (Math.abs(c.x - 14) > 0.5 || Math.abs(c.y - 14) > 0.5) offCentre++;
       const out = toMnist(big, 280, 280)!;

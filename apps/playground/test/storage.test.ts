@@ -87,11 +87,15 @@ describe('the browser store', () => {
     await saveToBrowser(model(1), 'first');
     idb.failNextCommit(new DOMException('quota', 'QuotaExceededError'));
     // The put itself succeeds; only the commit fails, so a save that trusted the request would claim success.
-    await expect(saveToBrowser(model(2), 'second')).rejects.toThrow("IndexedDB: this site's storage quota is exceeded; the model saved before is unchanged");
+    await expect(saveToBrowser(model(2), 'second')).rejects.toThrow(
+      "IndexedDB: this site's storage quota is exceeded; the model saved before is unchanged",
+    );
     const back = await loadFromBrowser();
     expect(back?.description).toBe('first');
     expect(Array.from(back!.weights)).toEqual([1, 1, 1]);
     idb.failNextCommit(new DOMException('disk', 'UnknownError'));
-    await expect(saveToBrowser(model(3), 'third')).rejects.toThrow('IndexedDB: UnknownError: disk; the model saved before is unchanged');
+    await expect(saveToBrowser(model(3), 'third')).rejects.toThrow(
+      'IndexedDB: UnknownError: disk; the model saved before is unchanged',
+    );
   });
 });

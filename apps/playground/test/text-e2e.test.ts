@@ -19,7 +19,14 @@ const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(APP, 'dist');
 const ARTIFACTS = join(APP, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+];
 
 let server: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
@@ -28,11 +35,16 @@ beforeAll(async () => {
   // A dist/ built before the text page existed lacks text.html: build it then too.
   if (!existsSync(join(DIST, 'text.html')) || !existsSync(join(DIST, 'text/moby-dick.txt'))) {
     // Asynchronously: a build blocking the test worker for minutes trips vitest's RPC timeout.
-    await promisify(execFile)(process.execPath, [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: APP, maxBuffer: 1 << 24 }).catch((e: { stdout?: string; stderr?: string }) => {
+    await promisify(execFile)(
+      process.execPath,
+      [join(APP, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+      { cwd: APP, maxBuffer: 1 << 24 },
+    ).catch((e: { stdout?: string; stderr?: string }) => {
       throw new Error(`vite build failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
     });
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium libvulkan1 (or set CHROMIUM_PATH)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await serveStatic(DIST);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -51,7 +63,10 @@ async function write(page: Page, prompt: string, chars: number): Promise<{ state
   await page.fill('#chars', String(chars));
   await page.click('#write');
   await page.waitForSelector('#output[data-state=done], #output[data-state=error]', { timeout: 60_000 });
-  return { state: (await page.getAttribute('#output', 'data-state'))!, text: (await page.textContent('#output-text')) ?? '' };
+  return {
+    state: (await page.getAttribute('#output', 'data-state'))!,
+    text: (await page.textContent('#output-text')) ?? '',
+  };
 }
 
 // Generous limits: the root test run shares two cores among every project's tests.
@@ -97,10 +112,14 @@ describe('playground text page in Chromium', { timeout: 120_000 }, () => {
     await page.fill('#batch-size', '16');
     await page.click('#train');
     await page.waitForSelector('#status[data-state=done], #status[data-state=error]', { timeout: 90_000 });
-    expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#error-text')) ?? '').toBe('done');
+    expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#error-text')) ?? '').toBe(
+      'done',
+    );
     const d = await page.$eval('#loss', (el) => ({ ...(el as HTMLElement).dataset }));
     const [iter, first, last, val] = [Number(d.iter), Number(d.firstLoss), Number(d.loss), Number(d.valLoss)];
-    console.log(`text page, 20 CPU iterations: first loss ${first.toFixed(4)}, last ${last.toFixed(4)}, held-out ${val.toFixed(4)}; ${await page.textContent('#status')}`);
+    console.log(
+      `text page, 20 CPU iterations: first loss ${first.toFixed(4)}, last ${last.toFixed(4)}, held-out ${val.toFixed(4)}; ${await page.textContent('#status')}`,
+    );
     expect(iter).toBe(20);
     // Small initial weights give near-uniform predictions: the first loss is about ln V.
     expect(Math.abs(first - Math.log(vocabulary.length))).toBeLessThan(0.3);

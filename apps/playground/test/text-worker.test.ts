@@ -16,7 +16,14 @@ beforeAll(() => {
 const TEXT = 'the whale, the sea, the ship and the men who hunt the whale at sea.\n'.repeat(20);
 const vocab = CharVocabulary.fromText(TEXT);
 const ids = vocab.encode(TEXT);
-const settings = (o: Partial<WriteSettings> = {}): WriteSettings => ({ prompt: 'the ', chars: 12, temperature: 0.8, topK: 5, seed: 3, ...o });
+const settings = (o: Partial<WriteSettings> = {}): WriteSettings => ({
+  prompt: 'the ',
+  chars: 12,
+  temperature: 0.8,
+  topK: 5,
+  seed: 3,
+  ...o,
+});
 
 async function collect(it: AsyncGenerator<string>): Promise<string> {
   let s = '';
@@ -51,7 +58,9 @@ describe('TextTrainer', () => {
       const V = vocab.size;
       const E = PAGE_GPT.nEmbd;
       // wte (tied output) + wpe + per block (2 LayerNorms, c_attn, c_proj, c_fc, c_proj) + ln_f, no biases.
-      expect(t.parameterCount).toBe(V * E + PAGE_GPT.blockSize * E + PAGE_GPT.nLayer * (2 * E + 3 * E * E + E * E + 8 * E * E) + E);
+      expect(t.parameterCount).toBe(
+        V * E + PAGE_GPT.blockSize * E + PAGE_GPT.nLayer * (2 * E + 3 * E * E + E * E + 8 * E * E) + E,
+      );
       const losses: number[] = [];
       for (let i = 0; i < 30; i++) losses.push(await t.step(ids));
       expect(Math.abs(losses[0] - Math.log(V))).toBeLessThan(0.3);
@@ -73,7 +82,9 @@ describe('generate', () => {
       for (const c of a) expect(vocab.has(c)).toBe(true);
       expect(await collect(generate(t.model, vocab, settings()))).toBe(a);
       // A prompt longer than the context keeps only its last blockSize characters.
-      expect([...(await collect(generate(t.model, vocab, settings({ prompt: TEXT.slice(0, 100), chars: 3 }))))].length).toBe(3);
+      expect(
+        [...(await collect(generate(t.model, vocab, settings({ prompt: TEXT.slice(0, 100), chars: 3 }))))].length,
+      ).toBe(3);
       expect(memory().numTensors).toBe(before);
       expect(t.model.training).toBe(true);
     } finally {
@@ -104,8 +115,11 @@ describe('generate', () => {
         [{ topK: 1.5 }, /top-k must be an integer >= 1, got 1.5/],
         [{ seed: -1 }, /seed must be an integer >= 0, got -1/],
       ];
-      for (const [o, message] of bad) await expect(collect(generate(t.model, vocab, settings(o)))).rejects.toThrow(message);
-      await expect(collect(generate(t.model, vocab, { ...settings(), colour: 1 } as WriteSettings))).rejects.toThrow(/unknown setting 'colour'/);
+      for (const [o, message] of bad)
+        await expect(collect(generate(t.model, vocab, settings(o)))).rejects.toThrow(message);
+      await expect(collect(generate(t.model, vocab, { ...settings(), colour: 1 } as WriteSettings))).rejects.toThrow(
+        /unknown setting 'colour'/,
+      );
     } finally {
       t.dispose();
     }

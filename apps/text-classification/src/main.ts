@@ -28,9 +28,13 @@ async function run(args: AppArgs, description: string): Promise<void> {
       `${data.test.texts.length} held out (${spam(data.test.labels)} spam); batch ${args.batchSize}, seed ${args.seed}`,
   );
   const c = RECURRENT_DEFAULTS;
-  console.log(`\nrecurrent: TextVectorization(${c.maxTokens} tokens, ${c.sequenceLength} per email) → Embedding(${c.embeddingDim}, maskZero) → Bidirectional(LSTM ${c.lstmUnits}) → Dense(sigmoid); up to ${args.epochs} epochs`);
+  console.log(
+    `\nrecurrent: TextVectorization(${c.maxTokens} tokens, ${c.sequenceLength} per email) → Embedding(${c.embeddingDim}, maskZero) → Bidirectional(LSTM ${c.lstmUnits}) → Dense(sigmoid); up to ${args.epochs} epochs`,
+  );
   const recurrent = await trainRecurrent(data, { epochs: args.epochs, batchSize: args.batchSize, seed: args.seed });
-  console.log(`\nbag of words: TextVectorization(multi_hot, ${BAG_DEFAULT_TOKENS} tokens) → Dense(sigmoid); up to ${BAG_EPOCHS} epochs`);
+  console.log(
+    `\nbag of words: TextVectorization(multi_hot, ${BAG_DEFAULT_TOKENS} tokens) → Dense(sigmoid); up to ${BAG_EPOCHS} epochs`,
+  );
   const bag = await trainBagOfWords(data, { epochs: BAG_EPOCHS, batchSize: 32, seed: args.seed });
   console.log('\nheld-out results (spam is the positive class):');
   report('bidirectional LSTM', recurrent);

@@ -43,5 +43,11 @@ export function binaryMetrics(c: Confusion): BinaryMetrics {
   const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
   const precision = ratio(c.tp, c.tp + c.fp);
   const recall = ratio(c.tp, c.tp + c.fn);
-  return { ...c, accuracy: (c.tp + c.tn) / n, precision, recall, f1: ratio(2 * precision * recall, precision + recall) };
+  return {
+    ...c,
+    accuracy: (c.tp + c.tn) / n,
+    precision,
+    recall,
+    f1: ratio(2 * precision * recall, precision + recall),
+  };
 }

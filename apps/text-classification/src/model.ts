@@ -10,7 +10,12 @@ export interface RecurrentConfig {
   lstmUnits: number;
 }
 
-export const RECURRENT_DEFAULTS: RecurrentConfig = { maxTokens: 10_000, sequenceLength: 200, embeddingDim: 32, lstmUnits: 32 };
+export const RECURRENT_DEFAULTS: RecurrentConfig = {
+  maxTokens: 10_000,
+  sequenceLength: 200,
+  embeddingDim: 32,
+  lstmUnits: 32,
+};
 
 /** Vocabulary size of the bag-of-words baseline ('[UNK]' included). */
 export const BAG_DEFAULT_TOKENS = 10_000;
@@ -22,14 +27,23 @@ export const BAG_DEFAULT_TOKENS = 10_000;
  * the padding, so a short email's state is not washed out by 0 tokens.
  */
 export function buildRecurrentModel(adaptTexts: string[], c: RecurrentConfig = RECURRENT_DEFAULTS): Sequential {
-  const vectorizer = new TextVectorization({ maxTokens: c.maxTokens, outputSequenceLength: c.sequenceLength, name: 'vectorize' });
+  const vectorizer = new TextVectorization({
+    maxTokens: c.maxTokens,
+    outputSequenceLength: c.sequenceLength,
+    name: 'vectorize',
+  });
   vectorizer.adapt(adaptTexts);
   return new Sequential({
     name: 'recurrent',
     layers: [
       vectorizer,
       // inputDim is the adapted vocabulary's size: a small corpus may have fewer words than maxTokens.
-      new Embedding({ inputDim: vectorizer.vocabularySize(), outputDim: c.embeddingDim, maskZero: true, name: 'embed' }),
+      new Embedding({
+        inputDim: vectorizer.vocabularySize(),
+        outputDim: c.embeddingDim,
+        maskZero: true,
+        name: 'embed',
+      }),
       new Bidirectional({ layer: new LSTM({ units: c.lstmUnits }), name: 'bilstm' }),
       new Dense({ units: 1, activation: 'sigmoid', name: 'spam' }),
     ],
@@ -43,5 +57,8 @@ export function buildRecurrentModel(adaptTexts: string[], c: RecurrentConfig = R
 export function buildBagOfWordsModel(adaptTexts: string[], maxTokens = BAG_DEFAULT_TOKENS): Sequential {
   const vectorizer = new TextVectorization({ maxTokens, outputMode: 'multi_hot', name: 'bag_of_words' });
   vectorizer.adapt(adaptTexts);
-  return new Sequential({ name: 'bag_of_words', layers: [vectorizer, new Dense({ units: 1, activation: 'sigmoid', name: 'spam' })] });
+  return new Sequential({
+    name: 'bag_of_words',
+    layers: [vectorizer, new Dense({ units: 1, activation: 'sigmoid', name: 'spam' })],
+  });
 }

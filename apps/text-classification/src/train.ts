@@ -43,9 +43,20 @@ async function metricsOf(model: Sequential, x: Tensor | string[], labels: Int32A
   }
 }
 
-async function fitAndScore(model: Sequential, x: Tensor | string[], y: Tensor, testX: Tensor | string[], test: Emails, o: TrainOptions): Promise<ModelResult> {
+async function fitAndScore(
+  model: Sequential,
+  x: Tensor | string[],
+  y: Tensor,
+  testX: Tensor | string[],
+  test: Emails,
+  o: TrainOptions,
+): Promise<ModelResult> {
   const t0 = performance.now();
-  model.compile({ optimizer: { className: 'adam', config: { learningRate: o.learningRate ?? 5e-3 } }, loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: { className: 'adam', config: { learningRate: o.learningRate ?? 5e-3 } },
+    loss: 'binary_crossentropy',
+    metrics: ['accuracy'],
+  });
   const stop = earlyStopping(o);
   const history = await model.fit(x, y, {
     epochs: o.epochs,
@@ -56,14 +67,24 @@ async function fitAndScore(model: Sequential, x: Tensor | string[], y: Tensor, t
     verbose: o.verbose ?? 2,
   });
   const scored = await metricsOf(model, testX, test.labels);
-  return { history, test: scored, epochsRun: history.epoch.length, bestEpoch: stop.bestEpoch + 1, seconds: (performance.now() - t0) / 1000 };
+  return {
+    history,
+    test: scored,
+    epochsRun: history.epoch.length,
+    bestEpoch: stop.bestEpoch + 1,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /**
  * Trains TextVectorization → Embedding(maskZero) → Bidirectional(LSTM) → Dense(sigmoid) on
  * the training emails' strings (the model vectorizes them) and scores it on the test emails.
  */
-export async function trainRecurrent(data: SpamData, o: TrainOptions, config: RecurrentConfig = RECURRENT_DEFAULTS): Promise<ModelResult & { vocabularySize: number }> {
+export async function trainRecurrent(
+  data: SpamData,
+  o: TrainOptions,
+  config: RecurrentConfig = RECURRENT_DEFAULTS,
+): Promise<ModelResult & { vocabularySize: number }> {
   seedAll(o.seed);
   const model = buildRecurrentModel(data.train.texts, config);
   const y = labelColumn(data.train.labels);
@@ -98,12 +119,19 @@ export function multiHot(vectorizer: TextVectorization, texts: string[], chunk =
  * sigmoid unit (a logistic regression on binary bag-of-words) trained on the vectorized
  * emails, same split, optimizer and early stopping.
  */
-export async function trainBagOfWords(data: SpamData, o: TrainOptions, maxTokens = BAG_DEFAULT_TOKENS): Promise<ModelResult & { vocabularySize: number }> {
+export async function trainBagOfWords(
+  data: SpamData,
+  o: TrainOptions,
+  maxTokens = BAG_DEFAULT_TOKENS,
+): Promise<ModelResult & { vocabularySize: number }> {
   seedAll(o.seed);
   const vectorizer = new TextVectorization({ maxTokens, outputMode: 'multi_hot', name: 'bag_of_words' });
   vectorizer.adapt(data.train.texts);
   const width = vectorizer.vocabularySize();
-  const model = new Sequential({ name: 'bag_of_words', layers: [new Dense({ units: 1, activation: 'sigmoid', inputShape: [width], name: 'spam' })] });
+  const model = new Sequential({
+    name: 'bag_of_words',
+    layers: [new Dense({ units: 1, activation: 'sigmoid', inputShape: [width], name: 'spam' })],
+  });
   const tensors: Tensor[] = [];
   try {
     const x = multiHot(vectorizer, data.train.texts);

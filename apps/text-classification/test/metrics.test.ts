@@ -24,8 +24,18 @@ describe('held-out metrics (spam positive)', () => {
   });
 
   it('reports 0 (not NaN) where nothing is called spam, or there is no spam', () => {
-    expect(binaryMetrics({ tp: 0, fp: 0, tn: 8, fn: 2 })).toMatchObject({ accuracy: 0.8, precision: 0, recall: 0, f1: 0 });
-    expect(binaryMetrics({ tp: 0, fp: 3, tn: 7, fn: 0 })).toMatchObject({ accuracy: 0.7, precision: 0, recall: 0, f1: 0 });
+    expect(binaryMetrics({ tp: 0, fp: 0, tn: 8, fn: 2 })).toMatchObject({
+      accuracy: 0.8,
+      precision: 0,
+      recall: 0,
+      f1: 0,
+    });
+    expect(binaryMetrics({ tp: 0, fp: 3, tn: 7, fn: 0 })).toMatchObject({
+      accuracy: 0.7,
+      precision: 0,
+      recall: 0,
+      f1: 0,
+    });
   });
 
   it('rejects mismatched lengths, labels other than 0 and 1, and no samples', () => {

@@ -35,7 +35,9 @@ describe('the bag-of-words baseline on the full split (CPU)', () => {
     expect(r.test.f1).toBeGreaterThanOrEqual(0.95);
     expect(r.vocabularySize).toBe(10_000);
     expect(memory().numTensors).toBe(before);
-    console.log(`text-classification bag of words: held-out accuracy ${r.test.accuracy}, F1 ${r.test.f1}; ${r.epochsRun} epochs`);
+    console.log(
+      `text-classification bag of words: held-out accuracy ${r.test.accuracy}, F1 ${r.test.f1}; ${r.epochsRun} epochs`,
+    );
   }, 90_000);
 });
 
@@ -54,7 +56,9 @@ describe('text-classification on the CPU (reduced)', () => {
     expect(t.accuracy).toBeCloseTo((t.tp + t.tn) / 200, 12);
     expect(r.vocabularySize).toBe(REDUCED_CONFIG.maxTokens);
     expect(memory().numTensors).toBe(before);
-    console.log(`text-classification reduced: losses ${loss.map((l) => l.toFixed(4)).join(', ')}; held-out accuracy ${t.accuracy}`);
+    console.log(
+      `text-classification reduced: losses ${loss.map((l) => l.toFixed(4)).join(', ')}; held-out accuracy ${t.accuracy}`,
+    );
   }, 60_000);
 
   it('keeps memory() flat over 1,000 trainOnBatch steps of a tiny BiLSTM (8 emails of 6 tokens, LSTM 4)', async () => {
@@ -74,7 +78,10 @@ describe('text-classification on the CPU (reduced)', () => {
     }
     const first = after[0];
     const drift = after.findIndex((a) => a.numTensors !== first.numTensors || a.numBytes !== first.numBytes);
-    expect(drift, `after step ${drift + 1}: ${JSON.stringify(after[drift])}; after step 1: ${JSON.stringify(first)}`).toBe(-1);
+    expect(
+      drift,
+      `after step ${drift + 1}: ${JSON.stringify(after[drift])}; after step 1: ${JSON.stringify(first)}`,
+    ).toBe(-1);
     // What the first step leaves is the optimizer's state: freeing it and the model gives back every tensor.
     expect(first.numTensors).toBeGreaterThan(before.numTensors);
     // And it learns: eight emails, 1,000 steps at Adam's default rate.

@@ -38,11 +38,15 @@ describe('text-classification on WebGPU', () => {
       const cl = c.history.history[key];
       const gl = g.history.history[key];
       expect(gl).toHaveLength(REDUCED_OPTIONS.epochs);
-      cl.forEach((l, e) => expect(Math.abs(gl[e] - l), `${key} epoch ${e + 1}: cpu ${l}, webgpu ${gl[e]}`).toBeLessThanOrEqual(TOL));
+      cl.forEach((l, e) =>
+        expect(Math.abs(gl[e] - l), `${key} epoch ${e + 1}: cpu ${l}, webgpu ${gl[e]}`).toBeLessThanOrEqual(TOL),
+      );
     }
     expect(c.history.history.loss[1]).toBeLessThan(c.history.history.loss[0]);
     // Held-out decisions agree except where a probability lies within rounding of 0.5.
     expect(Math.abs(g.test.accuracy - c.test.accuracy)).toBeLessThanOrEqual(0.01);
-    console.log(`text-classification webgpu vs cpu: losses ${g.history.history.loss.join(', ')} vs ${c.history.history.loss.join(', ')}; accuracy ${g.test.accuracy} vs ${c.test.accuracy}`);
+    console.log(
+      `text-classification webgpu vs cpu: losses ${g.history.history.loss.join(', ')} vs ${c.history.history.loss.join(', ')}; accuracy ${g.test.accuracy} vs ${c.test.accuracy}`,
+    );
   }, 180_000);
 });

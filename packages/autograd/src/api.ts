@@ -26,7 +26,12 @@ export function enableGrad<T>(fn: () => T): T {
  * returned as new tensors; `.grad` of any tensor is left untouched (as
  * torch.autograd.grad). Leaves not reached get zeros.
  */
-export function gradients(y: Tensor, xs: readonly Tensor[], seed?: Tensor, options: { retainGraph?: boolean } = {}): Tensor[] {
+export function gradients(
+  y: Tensor,
+  xs: readonly Tensor[],
+  seed?: Tensor,
+  options: { retainGraph?: boolean } = {},
+): Tensor[] {
   const wanted = new Set(xs);
   const found = new Map<Tensor, Tensor>();
   runBackward(y, seed, options, (leaf, g) => {
@@ -46,7 +51,9 @@ function checkArgnums(argnums: number | readonly number[], n: number): number[] 
   const list = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const i of list) {
     if (!Number.isInteger(i) || i < 0 || i >= n) {
-      throw new ArgumentError(`grad: argnums ${JSON.stringify(argnums)} is out of range for a call with ${n} arguments`);
+      throw new ArgumentError(
+        `grad: argnums ${JSON.stringify(argnums)} is out of range for a call with ${n} arguments`,
+      );
     }
   }
   return list;
@@ -70,7 +77,8 @@ export function valueAndGrad<F extends Fn>(
         const targets: Tensor[] = [];
         const callArgs = args.map((a, i) => {
           if (!idx.includes(i)) return a;
-          if (!(a instanceof Tensor)) throw new ArgumentError(`grad: argument ${i} must be a Tensor to differentiate with respect to it`);
+          if (!(a instanceof Tensor))
+            throw new ArgumentError(`grad: argument ${i} must be a Tensor to differentiate with respect to it`);
           const leaf = detach(a);
           leaf.requiresGrad = true;
           targets[idx.indexOf(i)] = leaf;
@@ -93,7 +101,10 @@ export function valueAndGrad<F extends Fn>(
 }
 
 /** JAX-style: returns a function computing the gradient of scalar `f` with respect to `argnums`. */
-export function grad<F extends Fn>(f: F, argnums: number | readonly number[] = 0): (...args: Parameters<F>) => Tensor | Tensor[] {
+export function grad<F extends Fn>(
+  f: F,
+  argnums: number | readonly number[] = 0,
+): (...args: Parameters<F>) => Tensor | Tensor[] {
   const vg = valueAndGrad(f, argnums);
   return (...args: Parameters<F>) => {
     const { value, grads } = vg(...args);

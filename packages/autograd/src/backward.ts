@@ -72,7 +72,9 @@ export function runBackward(
     );
   }
   if (seed !== undefined && !shapesEqual(seed.shape, root.shape)) {
-    throw new ShapeError(`backward: seed shape ${fmtShape(seed.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
+    throw new ShapeError(
+      `backward: seed shape ${fmtShape(seed.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`,
+    );
   }
   const createGraph = options.createGraph ?? false;
   // A recorded backward pass refers back to this graph's saved tensors, so it is kept by default.
@@ -121,7 +123,11 @@ export function runBackward(
 }
 
 /** Runs one node's rule and returns each input's gradient, summed back to the input's shape. */
-function applyRule(node: GraphNode, dy: Tensor, createGraph: boolean): [NonNullable<GraphNode['edges'][number]>, Tensor][] {
+function applyRule(
+  node: GraphNode,
+  dy: Tensor,
+  createGraph: boolean,
+): [NonNullable<GraphNode['edges'][number]>, Tensor][] {
   if (node.isFreed) {
     throw new GradientError(
       `backward: the graph through '${node.op}' was already freed by an earlier backward(); pass { retainGraph: true } to the first call`,

@@ -31,7 +31,11 @@ export class GraphNode implements GradNode {
   ) {
     const saves = entry?.saves ?? { inputs: false, output: false };
     this.savedInputs = inputs.map((x) =>
-      typeof x === 'number' ? x : saves.inputs ? new SavedTensor(x, x.gradFn instanceof GraphNode ? x.gradFn : null) : null,
+      typeof x === 'number'
+        ? x
+        : saves.inputs
+          ? new SavedTensor(x, x.gradFn instanceof GraphNode ? x.gradFn : null)
+          : null,
     );
     this.savedOutput = saves.output ? new SavedTensor(output, this) : null;
     this.needs = edges.map((e) => e !== null);

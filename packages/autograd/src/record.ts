@@ -10,7 +10,12 @@ const NO_SHAPE: readonly number[] = [];
  * requiring grad. It links the output to a graph node; non-differentiable ops
  * and non-float outputs are left out of the graph.
  */
-export function record(op: string, inputs: readonly (Tensor | number)[], attrs: unknown, outputs: readonly Tensor[]): void {
+export function record(
+  op: string,
+  inputs: readonly (Tensor | number)[],
+  attrs: unknown,
+  outputs: readonly Tensor[],
+): void {
   if (NON_DIFFERENTIABLE.has(op)) return;
   const output = outputs[0];
   if (outputs.length !== 1 || output.dtype !== 'float32') return;

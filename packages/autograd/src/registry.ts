@@ -38,9 +38,27 @@ export interface RuleEntry<K extends string = string> {
  * logical ops, rounding, argmax, any/all, and the gradient kernels themselves).
  */
 export type NonDifferentiableOp =
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalNot'
-  | 'sign' | 'floor' | 'ceil' | 'round' | 'argmax' | 'argmin' | 'all' | 'any'
-  | 'conv2dGradInput' | 'conv2dGradFilter' | 'pool2dGrad' | 'softmaxCrossEntropyGrad';
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'logicalNot'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'argmax'
+  | 'argmin'
+  | 'all'
+  | 'any'
+  | 'conv2dGradInput'
+  | 'conv2dGradFilter'
+  | 'pool2dGrad'
+  | 'softmaxCrossEntropyGrad';
 
 /** Every other built-in op has a rule: the table below is typed over these. */
 export type DifferentiableOp = Exclude<OpName, NonDifferentiableOp>;
@@ -54,9 +72,27 @@ export type RuleTable = { readonly [K in DifferentiableOp]: RuleEntry<K> };
 
 // A record, so the set holds exactly the NonDifferentiableOp names.
 const NON_DIFFERENTIABLE_OPS: Record<NonDifferentiableOp, true> = {
-  eq: true, ne: true, lt: true, le: true, gt: true, ge: true, logicalAnd: true, logicalOr: true, logicalNot: true,
-  sign: true, floor: true, ceil: true, round: true, argmax: true, argmin: true, all: true, any: true,
-  conv2dGradInput: true, conv2dGradFilter: true, pool2dGrad: true, softmaxCrossEntropyGrad: true,
+  eq: true,
+  ne: true,
+  lt: true,
+  le: true,
+  gt: true,
+  ge: true,
+  logicalAnd: true,
+  logicalOr: true,
+  logicalNot: true,
+  sign: true,
+  floor: true,
+  ceil: true,
+  round: true,
+  argmax: true,
+  argmin: true,
+  all: true,
+  any: true,
+  conv2dGradInput: true,
+  conv2dGradFilter: true,
+  pool2dGrad: true,
+  softmaxCrossEntropyGrad: true,
 };
 
 export const NON_DIFFERENTIABLE: ReadonlySet<string> = new Set(Object.keys(NON_DIFFERENTIABLE_OPS));
@@ -72,7 +108,11 @@ export function rule<K extends string>(fn: GradRule<K>, saves: Partial<RuleEntry
  * Adds or replaces the gradient rule of an op: a built-in one, or a user's own, named
  * 'package:op' as its dispatch is.
  */
-export function registerGradient<K extends OpName | ExtensionOpName>(op: K, fn: GradRule<K>, saves: Partial<RuleEntry['saves']> = {}): void {
+export function registerGradient<K extends OpName | ExtensionOpName>(
+  op: K,
+  fn: GradRule<K>,
+  saves: Partial<RuleEntry['saves']> = {},
+): void {
   rules.set(op, rule(fn, saves) as RuleEntry);
 }
 

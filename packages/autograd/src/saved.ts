@@ -16,7 +16,10 @@ export class SavedTensor {
   private readonly leaf: Tensor | null;
 
   /** `producer` is the graph node that made `t` (null for a leaf or a constant). */
-  constructor(t: Tensor, private readonly producer: GraphNode | null) {
+  constructor(
+    t: Tensor,
+    private readonly producer: GraphNode | null,
+  ) {
     this.storage = t.storage.retain();
     this.leaf = producer === null && t.requiresGrad ? t : null;
     this.shape = t.shape;

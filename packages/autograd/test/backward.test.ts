@@ -182,7 +182,12 @@ describe('graph structure', () => {
   });
   it('sums broadcast inputs back to their shapes', () => {
     tidy(() => {
-      const a = leaf(tensor([[1, 2, 3], [4, 5, 6]]));
+      const a = leaf(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      );
       const b = leaf(tensor([10, 20, 30]));
       const c = leaf(tensor([[2], [3]]));
       const s = leaf(tensor(0.5));
@@ -279,7 +284,10 @@ describe('rules skip inputs that need no gradient', () => {
       for (const [name, f, kernels, grad] of cases) {
         x.grad = null;
         const y = f();
-        expect(kernelsDuring(() => y.backward(seed)), name).toBe(kernels);
+        expect(
+          kernelsDuring(() => y.backward(seed)),
+          name,
+        ).toBe(kernels);
         expectValues(x.grad, grad, 0, 0);
       }
     });

@@ -126,7 +126,10 @@ describe('valueAndGrad', () => {
       // Σ (b + m) · b over a [2,3] matrix m and a [3] vector b: d/db = Σ_rows (2b + m)
       const { grads } = valueAndGrad((b: Tensor, m: Tensor) => sum(mul(add(b, m), b)))(
         tensor([1, 2, 3]),
-        tensor([[1, 0, -1], [2, 2, 2]]),
+        tensor([
+          [1, 0, -1],
+          [2, 2, 2],
+        ]),
       );
       expectValues(grads as Tensor, [7, 10, 13], 0, 0);
     });

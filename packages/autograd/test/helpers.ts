@@ -16,7 +16,12 @@ export function useCpu(): void {
 }
 
 /** Asserts a tensor's values are within atol + rtol·|expected| of `expected` (−0 equals 0). */
-export function expectValues(actual: Tensor | null | undefined, expected: readonly number[], atol = 1e-6, rtol = 1e-6): void {
+export function expectValues(
+  actual: Tensor | null | undefined,
+  expected: readonly number[],
+  atol = 1e-6,
+  rtol = 1e-6,
+): void {
   expect(actual, 'tensor').toBeTruthy();
   // These tests run on the CPU backend, so the tensor is read synchronously.
   expect(compareClose((actual as Tensor).dataSync(), expected, { atol, rtol })).toBeNull();

@@ -24,11 +24,13 @@ describe('matmul gradient layout', () => {
       expect(isContiguousTensor(gw)).toBe(true);
       // dW[o][i] = Σ_n c[n][o]·x[n][i]
       const want: number[] = [];
-      for (let o = 0; o < 2; o++) for (let i = 0; i < 4; i++) want.push([0, 1, 2].reduce((s, n) => s + C[n * 2 + o] * X[n * 4 + i], 0));
+      for (let o = 0; o < 2; o++)
+        for (let i = 0; i < 4; i++) want.push([0, 1, 2].reduce((s, n) => s + C[n * 2 + o] * X[n * 4 + i], 0));
       expectValues(gw, want, 1e-5, 1e-5);
       // dx = c·W, unaffected.
       const wantX: number[] = [];
-      for (let n = 0; n < 3; n++) for (let i = 0; i < 4; i++) wantX.push([0, 1].reduce((s, o) => s + C[n * 2 + o] * W[o * 4 + i], 0));
+      for (let n = 0; n < 3; n++)
+        for (let i = 0; i < 4; i++) wantX.push([0, 1].reduce((s, o) => s + C[n * 2 + o] * W[o * 4 + i], 0));
       expectValues(x.grad, wantX, 1e-5, 1e-5);
     });
   });

@@ -16,8 +16,17 @@ const lossOf = (w: Tensor, x: Tensor) => sum(exp(mul(relu(matmul(x, w)), 0.5)));
 
 describe('memory', () => {
   it('backward inside tidy leaks nothing: only the kept .grad survives, and zeroGrad frees it', () => {
-    const w = leaf(tensor([[0.5, -1], [2, 0.25], [-0.3, 1]]));
-    const x = tensor([[1, 2, 3], [0, -1, 2]]);
+    const w = leaf(
+      tensor([
+        [0.5, -1],
+        [2, 0.25],
+        [-0.3, 1],
+      ]),
+    );
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
     const before = snapshot();
     tidy(() => {
       lossOf(w, x).backward();
@@ -33,8 +42,17 @@ describe('memory', () => {
   });
 
   it('steps of a training loop keep memory flat', () => {
-    const w = leaf(tensor([[0.5, -1], [2, 0.25], [-0.3, 1]]));
-    const x = tensor([[1, 2, 3], [0, -1, 2]]);
+    const w = leaf(
+      tensor([
+        [0.5, -1],
+        [2, 0.25],
+        [-0.3, 1],
+      ]),
+    );
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
     const counts: { tensors: number; buffers: number }[] = [];
     for (let step = 0; step < 5; step++) {
       tidy(() => {
@@ -50,8 +68,17 @@ describe('memory', () => {
   });
 
   it('a graph outlives tidy() through its result and is freed with it', () => {
-    const w = leaf(tensor([[0.5, -1], [2, 0.25], [-0.3, 1]]));
-    const x = tensor([[1, 2, 3], [0, -1, 2]]);
+    const w = leaf(
+      tensor([
+        [0.5, -1],
+        [2, 0.25],
+        [-0.3, 1],
+      ]),
+    );
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
     const before = snapshot();
     const loss = tidy(() => lossOf(w, x)); // intermediates' handles are disposed here …
     expect(snapshot().tensors).toBe(before.tensors + 1);
@@ -63,8 +90,17 @@ describe('memory', () => {
   });
 
   it('backward frees the saved tensors of the graph it ran through', () => {
-    const w = leaf(tensor([[0.5, -1], [2, 0.25], [-0.3, 1]]));
-    const x = tensor([[1, 2, 3], [0, -1, 2]]);
+    const w = leaf(
+      tensor([
+        [0.5, -1],
+        [2, 0.25],
+        [-0.3, 1],
+      ]),
+    );
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
     const before = snapshot();
     const loss = tidy(() => lossOf(w, x));
     loss.backward();
@@ -78,8 +114,15 @@ describe('memory', () => {
   });
 
   it('gradients, grad and valueAndGrad inside tidy leak nothing', () => {
-    const w = tensor([[0.5, -1], [2, 0.25], [-0.3, 1]]);
-    const x = tensor([[1, 2, 3], [0, -1, 2]]);
+    const w = tensor([
+      [0.5, -1],
+      [2, 0.25],
+      [-0.3, 1],
+    ]);
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
     const before = snapshot();
     tidy(() => {
       const wl = leaf(w.detach());

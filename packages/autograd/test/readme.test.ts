@@ -17,7 +17,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 describe('README example', () => {
   it('uses the lines tested here', () => {
     for (const line of [
-      "const w = randn([3, 1], { seed: 0 });",
+      'const w = randn([3, 1], { seed: 0 });',
       'const x = tensor([[1, 2, 3]]);',
       'const loss = x.matmul(w).square().sum();',
       'const df = grad((t) => t.sin().sum());',

@@ -6,7 +6,8 @@ import { expectValues, gradCheck, leaf, seededNumbers, useCpu } from './helpers'
 useCpu();
 
 /** A user's own op (namespaced, as dispatch requires): one dispatch, computed with gradients off so only 'test:cube' itself is recorded. */
-const cube = (x: Tensor, op: ExtensionOpName = 'test:cube'): Tensor => dispatch(op, [x], undefined, () => noGrad(() => mul(mul(x, x), x)));
+const cube = (x: Tensor, op: ExtensionOpName = 'test:cube'): Tensor =>
+  dispatch(op, [x], undefined, () => noGrad(() => mul(mul(x, x), x)));
 
 describe('the rule registry', () => {
   it('lists the differentiable ops, sorted, disjoint from NON_DIFFERENTIABLE', () => {
@@ -18,7 +19,9 @@ describe('the rule registry', () => {
   });
 
   it("registerGradient adds a user op's rule, and gradients flow through it", async () => {
-    registerGradient('test:cube', (dy, { inputs: [x] }) => [mul(dy, mul(mul(x as Tensor, x as Tensor), 3))], { output: false });
+    registerGradient('test:cube', (dy, { inputs: [x] }) => [mul(dy, mul(mul(x as Tensor, x as Tensor), 3))], {
+      output: false,
+    });
     expect(differentiableOps()).toContain('test:cube');
     tidy(() => {
       const x = leaf(tensor([1, -2]));
@@ -43,13 +46,20 @@ describe('the rule registry', () => {
     // Same size, wrong layout: must not be reshaped into place silently.
     registerGradient('test:transposedShape', (dy) => [dy.transpose()], { inputs: false, output: false });
     tidy(() => {
-      const x = leaf(tensor([[1, 2], [3, 4]]));
+      const x = leaf(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      );
       expect(() => sum(cube(x, 'test:badShape')).backward()).toThrow(GradientError);
       expect(() => sum(cube(x, 'test:badShape')).backward()).toThrow(
         /rule for 'test:badShape' gave a gradient of shape \[1,2\] for an input of shape \[2,2\]/,
       );
       const r = leaf(tensor([[1, 2, 3]]));
-      expect(() => sum(cube(r, 'test:transposedShape')).backward()).toThrow(/gave a gradient of shape \[3,1\] for an input of shape \[1,3\]/);
+      expect(() => sum(cube(r, 'test:transposedShape')).backward()).toThrow(
+        /gave a gradient of shape \[3,1\] for an input of shape \[1,3\]/,
+      );
     });
   });
 });

@@ -85,15 +85,37 @@ export class CpuBackend implements Backend {
             alloc: this.alloc,
             release: (a) => rt.heap.free(a),
             gemm: (A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, M, K, N, accumulate) =>
-              rt.gemm.gemm({ data: A, rs: ars, cs: acs }, { data: B, rs: brs, cs: bcs }, C, cOff, M, K, N, [aOff], [bOff], accumulate, this.threads),
+              rt.gemm.gemm(
+                { data: A, rs: ars, cs: acs },
+                { data: B, rs: brs, cs: bcs },
+                C,
+                cOff,
+                M,
+                K,
+                N,
+                [aOff],
+                [bOff],
+                accumulate,
+                this.threads,
+              ),
             im2col: (x, n0, count, p, cols) => {
               if (!rt.heap.contains(x) || !rt.heap.contains(cols)) return false;
-              rt.im2col.im2col(x.byteOffset + n0 * p.inH * p.inW * p.inC * 4, cols.byteOffset, count, ...convGeometry(p));
+              rt.im2col.im2col(
+                x.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
+                cols.byteOffset,
+                count,
+                ...convGeometry(p),
+              );
               return true;
             },
             col2im: (cols, n0, count, p, dx) => {
               if (!rt.heap.contains(dx) || !rt.heap.contains(cols)) return false;
-              rt.im2col.col2im(dx.byteOffset + n0 * p.inH * p.inW * p.inC * 4, cols.byteOffset, count, ...convGeometry(p));
+              rt.im2col.col2im(
+                dx.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
+                cols.byteOffset,
+                count,
+                ...convGeometry(p),
+              );
               return true;
             },
           };
@@ -225,9 +247,24 @@ function wasmPool(rt: WasmRuntime): PoolAccel {
   return (kind, p, x, dy, out) => {
     const arrays = [x, dy, out].filter((a): a is Float32Array => a !== null);
     if (p.channels % 4 !== 0 || !arrays.every((a) => rt.heap.contains(a))) return false;
-    const g = [p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft];
-    if (kind === 'forward') (p.kind === 'max' ? rt.pool.maxPool : rt.pool.avgPool)((x as Float32Array).byteOffset, out.byteOffset, ...g);
-    else if (p.kind === 'max') rt.pool.maxPoolGrad((x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset, ...g);
+    const g = [
+      p.batch,
+      p.inH,
+      p.inW,
+      p.channels,
+      p.outH,
+      p.outW,
+      p.kH,
+      p.kW,
+      p.strideH,
+      p.strideW,
+      p.padTop,
+      p.padLeft,
+    ];
+    if (kind === 'forward')
+      (p.kind === 'max' ? rt.pool.maxPool : rt.pool.avgPool)((x as Float32Array).byteOffset, out.byteOffset, ...g);
+    else if (p.kind === 'max')
+      rt.pool.maxPoolGrad((x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset, ...g);
     else rt.pool.avgPoolGrad(out.byteOffset, (dy as Float32Array).byteOffset, ...g);
     return true;
   };
@@ -235,7 +272,21 @@ function wasmPool(rt: WasmRuntime): PoolAccel {
 
 /** The geometry arguments of the wasm im2col / col2im, in their order. */
 function convGeometry(p: Conv2dParams): number[] {
-  return [p.inH, p.inW, p.inC, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.dilationH, p.dilationW, p.padTop, p.padLeft];
+  return [
+    p.inH,
+    p.inW,
+    p.inC,
+    p.outH,
+    p.outW,
+    p.kH,
+    p.kW,
+    p.strideH,
+    p.strideW,
+    p.dilationH,
+    p.dilationW,
+    p.padTop,
+    p.padLeft,
+  ];
 }
 
 /** A new CPU backend: `setBackend(cpu())`. */

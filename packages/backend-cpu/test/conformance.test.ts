@@ -1,4 +1,8 @@
 import { runConformance } from '@tsdl/conformance';
 import { cpu } from '../src/index';
 
-runConformance('cpu', () => cpu(), () => cpu({ name: 'cpu-second' }));
+runConformance(
+  'cpu',
+  () => cpu(),
+  () => cpu({ name: 'cpu-second' }),
+);

@@ -16,7 +16,16 @@ const backends: [string, () => CpuBackend][] = [
   ['js', () => cpu({ name: 'conv-js', simd: false })],
 ];
 
-function geometry(batch: number, inH: number, inC: number, outC: number, k: number, stride: number, dilation: number, pad: number): Conv2dParams {
+function geometry(
+  batch: number,
+  inH: number,
+  inC: number,
+  outC: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  pad: number,
+): Conv2dParams {
   const out = Math.floor((inH + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
   return {
     batch,
@@ -45,7 +54,10 @@ const CASES: [string, Conv2dParams][] = [
 ];
 
 /** Calls f(n, oy, ox, ky, kx, xIndex) for every tap that lands inside the image (padding contributes nothing). */
-function forEachTap(p: Conv2dParams, f: (n: number, oy: number, ox: number, ky: number, kx: number, xBase: number) => void): void {
+function forEachTap(
+  p: Conv2dParams,
+  f: (n: number, oy: number, ox: number, ky: number, kx: number, xBase: number) => void,
+): void {
   for (let n = 0; n < p.batch; n++)
     for (let oy = 0; oy < p.outH; oy++)
       for (let ox = 0; ox < p.outW; ox++)

@@ -1,4 +1,15 @@
-import { type BinaryOp, type DType, E, type ElementwiseSpec, evalExpr, type Expr, exprKey, type UnaryOp, type View, contiguousStrides } from '@tsdl/tensor';
+import {
+  type BinaryOp,
+  type DType,
+  E,
+  type ElementwiseSpec,
+  evalExpr,
+  type Expr,
+  exprKey,
+  type UnaryOp,
+  type View,
+  contiguousStrides,
+} from '@tsdl/tensor';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { WasmHeap } from '../src/wasm/heap';
@@ -40,7 +51,13 @@ interface Input {
 }
 
 function run(exprs: Expr[], shape: number[], inputs: Input[], dtypes: DType[], scalars: number[] = []): void {
-  const views: View[] = inputs.map((x) => ({ data: store(x.dtype, x.data), dtype: x.dtype, shape, strides: x.strides, offset: 0 }));
+  const views: View[] = inputs.map((x) => ({
+    data: store(x.dtype, x.data),
+    dtype: x.dtype,
+    shape,
+    strides: x.strides,
+    offset: 0,
+  }));
   const spec: ElementwiseSpec = { exprs, inputs: views, scalars, shape, dtypes, key: exprs.map(exprKey).join(';') };
   const outs = simd.run(spec, alloc);
   expect(outs, 'the SIMD path served this spec').not.toBeNull();
@@ -65,12 +82,26 @@ function run(exprs: Expr[], shape: number[], inputs: Input[], dtypes: DType[], s
       idx[d] = 0;
     }
   }
-  exprs.forEach((e, k) => expectAllClose((outs as ArrayLike<number>[])[k], expected[k], { atol: 1e-6, rtol: 2e-6 }, `${exprKey(e)} (${dtypes[k]})`));
+  exprs.forEach((e, k) =>
+    expectAllClose(
+      (outs as ArrayLike<number>[])[k],
+      expected[k],
+      { atol: 1e-6, rtol: 2e-6 },
+      `${exprKey(e)} (${dtypes[k]})`,
+    ),
+  );
 }
 
 const dense = (shape: number[], seed: number, dtype: DType = 'float32'): Input => {
   const strides = contiguousStrides(shape);
-  return { dtype, data: values(shape.reduce((a, b) => a * b, 1), seed), strides };
+  return {
+    dtype,
+    data: values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    strides,
+  };
 };
 
 const UNARY: UnaryOp[] = ['neg', 'abs', 'sqrt', 'rsqrt', 'floor', 'ceil', 'round', 'sign', 'not'];
@@ -95,18 +126,29 @@ describe('wasm SIMD elementwise', () => {
     const col: Input = { dtype: 'float32', data: values(5, 9), strides: [1, 0, 0] };
     const one: Input = { dtype: 'float32', data: [1.5], strides: [0, 0, 0] };
     const e = E.add(E.mul(E.sub(E.in(0), E.in(2)), E.in(3)), E.mul(E.in(1), E.s(0)));
-    expect(planLayout(shape, [dense(shape, 1), row, col, one].map((x) => ({ data: {}, dtype: x.dtype, shape, strides: x.strides, offset: 0 })))?.modes).toEqual([
-      'dense',
-      'row',
-      'col',
-      'const',
-    ]);
+    expect(
+      planLayout(
+        shape,
+        [dense(shape, 1), row, col, one].map((x) => ({
+          data: {},
+          dtype: x.dtype,
+          shape,
+          strides: x.strides,
+          offset: 0,
+        })),
+      )?.modes,
+    ).toEqual(['dense', 'row', 'col', 'const']);
     run([e], shape, [dense(shape, 10), row, col, one], ['float32'], [0.25]);
   });
 
   it('bool inputs and outputs (relu mask: gt(x, 0) as bool; dy · mask as float32)', () => {
     run([E.b('gt', E.in(0), E.c(0))], [2, 19], [dense([2, 19], 11)], ['bool']);
-    run([E.mul(E.in(0), E.in(1)), E.b('or', E.in(1), E.in(0))], [23], [dense([23], 12), dense([23], 13, 'bool')], ['float32', 'bool']);
+    run(
+      [E.mul(E.in(0), E.in(1)), E.b('or', E.in(1), E.in(0))],
+      [23],
+      [dense([23], 12), dense([23], 13, 'bool')],
+      ['float32', 'bool'],
+    );
     const colMask: Input = { dtype: 'bool', data: [1, 0, 1, 1], strides: [1, 0] };
     run([E.where(E.in(1), E.in(0), E.c(-7))], [4, 10], [dense([4, 10], 14), colMask], ['float32']);
   });
@@ -119,8 +161,18 @@ describe('wasm SIMD elementwise', () => {
     const next = E.sub(p, E.mul(E.s(6), E.div(m, E.add(E.div(E.u('sqrt', v), E.s(7)), E.s(5)))));
     // Realistic magnitudes: float32 intermediates (unlike the JS kernels' float64) overflow for |g| near 1e19.
     const n = 131;
-    const x = (seed: number, lo = -3): Input => ({ dtype: 'float32', data: seededNumbers(n, seed, lo, 3), strides: [1] });
-    run([next, m, v], [n], [x(15), x(16), x(17), x(18, 0)], ['float32', 'float32', 'float32'], [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.01, 0.03, 0]);
+    const x = (seed: number, lo = -3): Input => ({
+      dtype: 'float32',
+      data: seededNumbers(n, seed, lo, 3),
+      strides: [1],
+    });
+    run(
+      [next, m, v],
+      [n],
+      [x(15), x(16), x(17), x(18, 0)],
+      ['float32', 'float32', 'float32'],
+      [1e-3, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.01, 0.03, 0],
+    );
   });
 
   it('writes nothing past its outputs: rows of 10 leave the next block intact', () => {
@@ -132,14 +184,21 @@ describe('wasm SIMD elementwise', () => {
     heap.free(x);
     heap.free(a);
     // A bias row makes the kernel walk rows of 10 (a flat layout would be one row of 80).
-    run([E.add(E.in(0), E.in(1))], [8, 10], [dense([8, 10], 19), { dtype: 'float32', data: values(10, 20), strides: [0, 1] }], ['float32']);
+    run(
+      [E.add(E.in(0), E.in(1))],
+      [8, 10],
+      [dense([8, 10], 19), { dtype: 'float32', data: values(10, 20), strides: [0, 1] }],
+      ['float32'],
+    );
     expect(Array.from(b)).toEqual(new Array(80).fill(7));
   });
 
   it('declines what it cannot do: exp, int32, short rows, transposed inputs', () => {
     const spec = (exprs: Expr[], shape: number[], strides: number[], dtype: DType = 'float32'): ElementwiseSpec => ({
       exprs,
-      inputs: [{ data: store(dtype, new Array(shape.reduce((a, b) => a * b, 1)).fill(1)), dtype, shape, strides, offset: 0 }],
+      inputs: [
+        { data: store(dtype, new Array(shape.reduce((a, b) => a * b, 1)).fill(1)), dtype, shape, strides, offset: 0 },
+      ],
       scalars: [],
       shape,
       dtypes: [dtype],

@@ -1,4 +1,13 @@
-import { BackendError, type DType, E, type ElementwiseSpec, type Expr, exprKey, type View, contiguousStrides } from '@tsdl/tensor';
+import {
+  BackendError,
+  type DType,
+  E,
+  type ElementwiseSpec,
+  type Expr,
+  exprKey,
+  type View,
+  contiguousStrides,
+} from '@tsdl/tensor';
 import { seededNumbers } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
@@ -25,8 +34,22 @@ function dense(be: CpuBackend, values: readonly number[], shape: number[], dtype
 }
 
 /** Outputs of one spec on a backend, read back. */
-function outputs(be: CpuBackend, exprs: Expr[], inputs: (be: CpuBackend) => View[], shape: number[], dtypes: DType[], scalars: number[]) {
-  const spec: ElementwiseSpec = { exprs, inputs: inputs(be), scalars, shape, dtypes, key: exprs.map(exprKey).join(';') };
+function outputs(
+  be: CpuBackend,
+  exprs: Expr[],
+  inputs: (be: CpuBackend) => View[],
+  shape: number[],
+  dtypes: DType[],
+  scalars: number[],
+) {
+  const spec: ElementwiseSpec = {
+    exprs,
+    inputs: inputs(be),
+    scalars,
+    shape,
+    dtypes,
+    key: exprs.map(exprKey).join(';'),
+  };
   return be.elementwise(spec).map((id) => {
     const values = Array.from(be.readSync(id));
     be.free(id);
@@ -59,7 +82,12 @@ describe('elementwise kernels split over worker threads', () => {
 
   it("Adam's three outputs equal a one-thread run bit for bit, and workers ran them", () => {
     const chunks = pool().workerChunks;
-    const inputs = (be: CpuBackend) => [dense(be, x(1), [n]), dense(be, x(2), [n]), dense(be, x(3), [n]), dense(be, x(4, 0), [n])];
+    const inputs = (be: CpuBackend) => [
+      dense(be, x(1), [n]),
+      dense(be, x(2), [n]),
+      dense(be, x(3), [n]),
+      dense(be, x(4, 0), [n]),
+    ];
     const split = outputs(threaded, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS);
     const one = outputs(single, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS);
     expect(pool().workerChunks).toBeGreaterThan(chunks);
@@ -93,11 +121,18 @@ describe('elementwise kernels split over worker threads', () => {
     // A gemm job whose operands lie past the end of the memory: the worker's chunk traps.
     const bad = (wasmRuntime()?.heap.memory.buffer.byteLength ?? 0) - 16;
     const job = [JOB_GEMM, 1, 1, 1, 8, 8, 8, 8, 8, bad, 8, 1, bad, 8, 1, bad, 8, 0];
-    expect(() => pool().run(job, () => undefined)).toThrow(/cpu backend: a worker thread failed running part of a matrix product/);
+    expect(() => pool().run(job, () => undefined)).toThrow(
+      /cpu backend: a worker thread failed running part of a matrix product/,
+    );
     expect(() => pool().run(job, () => undefined)).toThrow(BackendError);
     // The worker survived and the next jobs run normally.
     const chunks = pool().workerChunks;
-    const inputs = (be: CpuBackend) => [dense(be, x(1), [n]), dense(be, x(2), [n]), dense(be, x(3), [n]), dense(be, x(4, 0), [n])];
+    const inputs = (be: CpuBackend) => [
+      dense(be, x(1), [n]),
+      dense(be, x(2), [n]),
+      dense(be, x(3), [n]),
+      dense(be, x(4, 0), [n]),
+    ];
     expect(outputs(threaded, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS)).toEqual(
       outputs(single, adam(), inputs, [n], ['float32', 'float32', 'float32'], ADAM_SCALARS),
     );
@@ -107,13 +142,17 @@ describe('elementwise kernels split over worker threads', () => {
   it('a repeated-row input is not cut into flat ranges: it runs on the caller, correctly', () => {
     const shape = [400, 256];
     const m = shape[0] * shape[1];
-    const inputs = (be: CpuBackend): View[] => [dense(be, seededNumbers(m, 7), shape), { ...dense(be, seededNumbers(256, 8), [256]), shape, strides: [0, 1] }];
+    const inputs = (be: CpuBackend): View[] => [
+      dense(be, seededNumbers(m, 7), shape),
+      { ...dense(be, seededNumbers(256, 8), [256]), shape, strides: [0, 1] },
+    ];
     const chunks = pool().workerChunks;
     const [sum] = outputs(threaded, [E.add(E.in(0), E.in(1))], inputs, shape, ['float32'], []);
     expect(pool().workerChunks).toBe(chunks);
     const a = seededNumbers(m, 7);
     const row = seededNumbers(256, 8);
-    for (const i of [0, 255, 256, m - 1]) expect(sum[i]).toBe(Math.fround(Math.fround(a[i]) + Math.fround(row[i % 256])));
+    for (const i of [0, 255, 256, m - 1])
+      expect(sum[i]).toBe(Math.fround(Math.fround(a[i]) + Math.fround(row[i % 256])));
   });
 });
 
@@ -138,7 +177,15 @@ describe('back-to-back jobs with the caller helping', () => {
       return values;
     };
     const x = dense(threaded, e, [e.length]);
-    const scaled = (be: CpuBackend) => outputs(be, [E.add(E.mul(E.in(0), E.s(0)), E.c(1))], (bk) => [bk === threaded ? x : dense(bk, e, [e.length])], [e.length], ['float32'], [0.5])[0];
+    const scaled = (be: CpuBackend) =>
+      outputs(
+        be,
+        [E.add(E.mul(E.in(0), E.s(0)), E.c(1))],
+        (bk) => [bk === threaded ? x : dense(bk, e, [e.length])],
+        [e.length],
+        ['float32'],
+        [0.5],
+      )[0];
     const wantProduct = product(single);
     const wantScaled = scaled(single);
     let wrong = 0;

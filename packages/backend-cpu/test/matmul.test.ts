@@ -32,7 +32,13 @@ function view2(be: CpuBackend, data: Float32Array, rows: number, cols: number, t
 }
 
 /** Float64 reference of one product: element (i, k) of A at a[aAt(i, k)]. */
-function reference(M: number, K: number, N: number, aAt: (i: number, k: number) => number, bAt: (k: number, j: number) => number): number[] {
+function reference(
+  M: number,
+  K: number,
+  N: number,
+  aAt: (i: number, k: number) => number,
+  bAt: (k: number, j: number) => number,
+): number[] {
   const out = new Array<number>(M * N).fill(0);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
@@ -93,8 +99,20 @@ describe.each(backends)('matmul on %s', (_, make) => {
     // A is stored [B, K, M] after 5 unused elements and read transposed; B is one [K, N] block shared by the batch.
     const a = Float32Array.from(seededNumbers(5 + B * K * M, 7));
     const b = Float32Array.from(seededNumbers(K * N, 8));
-    const av: View = { data: be.write(a, 'float32'), dtype: 'float32', shape: [B, M, K], strides: [K * M, 1, M], offset: 5 };
-    const bv: View = { data: be.write(b, 'float32'), dtype: 'float32', shape: [B, K, N], strides: [0, N, 1], offset: 0 };
+    const av: View = {
+      data: be.write(a, 'float32'),
+      dtype: 'float32',
+      shape: [B, M, K],
+      strides: [K * M, 1, M],
+      offset: 5,
+    };
+    const bv: View = {
+      data: be.write(b, 'float32'),
+      dtype: 'float32',
+      shape: [B, K, N],
+      strides: [0, N, 1],
+      offset: 0,
+    };
     const out = readF32(be, be.matmul(av, bv));
     for (let t = 0; t < B; t++) {
       const ref = reference(
@@ -141,7 +159,10 @@ describe.each(backends)('matmul on %s', (_, make) => {
   it('K = 0 gives zeros even where the output block held other values', () => {
     // Fill and free a block first so a pooled allocator would hand the same bytes back.
     be.free(be.write(new Float32Array(12).fill(7), 'float32'));
-    const out = readF32(be, be.matmul(view2(be, new Float32Array(0), 3, 0, false), view2(be, new Float32Array(0), 0, 4, false)));
+    const out = readF32(
+      be,
+      be.matmul(view2(be, new Float32Array(0), 3, 0, false), view2(be, new Float32Array(0), 0, 4, false)),
+    );
     expect(Array.from(out)).toEqual(new Array(12).fill(0));
   });
 });
@@ -195,7 +216,23 @@ describe('matmul split over worker threads', () => {
 
   it('conv2d gradients through the threaded gemm match the single-threaded backend', () => {
     const one = cpu({ name: 'mm-one-thread', threads: 1 });
-    const p = { batch: 4, inH: 20, inW: 20, inC: 16, outH: 20, outW: 20, outC: 33, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 };
+    const p = {
+      batch: 4,
+      inH: 20,
+      inW: 20,
+      inC: 16,
+      outH: 20,
+      outW: 20,
+      outC: 33,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+    };
     const x = Float32Array.from(seededNumbers(4 * 20 * 20 * 16, 23));
     const dy = Float32Array.from(seededNumbers(4 * 20 * 20 * 33, 24));
     const mk = (bk: CpuBackend, v: Float32Array, shape: number[]): View => ({

@@ -21,7 +21,7 @@ describe('cpu backend: the largest tensor it can hold', () => {
     expect(max).toBe(3.5 * 2 ** 30 - 16);
   });
 
-  it('maxElements counts elements of each dtype, and storage in plain arrays gets a typed array\'s 2^32 bytes', () => {
+  it("maxElements counts elements of each dtype, and storage in plain arrays gets a typed array's 2^32 bytes", () => {
     const b = cpu({ name: 'cpu-limits' });
     expect(b.maxElements('float32')).toBe(Math.floor((3.5 * 2 ** 30 - 16) / 4));
     expect(b.maxElements('int32')).toBe(Math.floor((3.5 * 2 ** 30 - 16) / 4));
@@ -40,7 +40,9 @@ describe('cpu backend: the largest tensor it can hold', () => {
       /^zeros: shape \[40000,40000\] has 1600000000 elements \(6\.4 GB of float32\), more than backend 'cpu' can hold in one tensor \(at most 939524092 float32 elements\)$/,
     );
     expect(() => arange(0, 1e10)).toThrow(/^arange: shape \[10000000000\] has 10000000000 elements/);
-    expect(() => tidy(() => add(zeros([40000, 1]), zeros([1, 40000])))).toThrow(/^add: shape \[40000,40000\] has 1600000000 elements/);
+    expect(() => tidy(() => add(zeros([40000, 1]), zeros([1, 40000])))).toThrow(
+      /^add: shape \[40000,40000\] has 1600000000 elements/,
+    );
     expect(memory().numTensors).toBe(before.numTensors);
     expect(b.memory()).toEqual(before.backends.cpu);
   });

@@ -14,9 +14,31 @@ import { cpu, type CpuBackend } from '../src/index';
 const simd = cpu({ name: 'pool-simd' });
 const js = cpu({ name: 'pool-js', simd: false });
 
-function geometry(kind: 'max' | 'avg', batch: number, inH: number, C: number, k: number, stride: number, pad: number): Pool2dParams {
+function geometry(
+  kind: 'max' | 'avg',
+  batch: number,
+  inH: number,
+  C: number,
+  k: number,
+  stride: number,
+  pad: number,
+): Pool2dParams {
   const out = Math.floor((inH + 2 * pad - k) / stride) + 1;
-  return { kind, batch, inH, inW: inH, channels: C, outH: out, outW: out, kH: k, kW: k, strideH: stride, strideW: stride, padTop: pad, padLeft: pad };
+  return {
+    kind,
+    batch,
+    inH,
+    inW: inH,
+    channels: C,
+    outH: out,
+    outW: out,
+    kH: k,
+    kW: k,
+    strideH: stride,
+    strideW: stride,
+    padTop: pad,
+    padLeft: pad,
+  };
 }
 
 /** Values with repeats (ties), ±0, and a few NaN and ±Infinity. */
@@ -49,7 +71,10 @@ describe.each(CASES)('pooling %s', (_, p) => {
   it('forward agrees with the JS kernel', () => {
     const a = simd.readSync(simd.pool2d(view(simd, x, xShape), p));
     const b = js.readSync(js.pool2d(view(js, x, xShape), p));
-    if (p.kind === 'max') expect(Array.from(a).map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(Array.from(b).map((v) => Object.is(v, -0) ? '-0' : v));
+    if (p.kind === 'max')
+      expect(Array.from(a).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(
+        Array.from(b).map((v) => (Object.is(v, -0) ? '-0' : v)),
+      );
     else expectAllClose(a, b, { atol: 1e-6, rtol: 1e-6 });
   });
 

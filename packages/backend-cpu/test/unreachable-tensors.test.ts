@@ -47,9 +47,15 @@ describe('cpu: tensors nobody can reach', { retry: 2 }, () => {
 
   it('a dropped graph (forward without backward) gives back the tensors its nodes saved', async () => {
     const backend = setBackend(cpu({ name: 'cpu-graph' }));
-    const w = tensor([[0.5, -1], [2, 0.25]]);
+    const w = tensor([
+      [0.5, -1],
+      [2, 0.25],
+    ]);
     w.requiresGrad = true;
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const forward = (): void => {
       // relu saves its input, matmul both operands: the nodes retain storages no handle owns.
       sum(relu(matmul(relu(matmul(x, w)), w)));
@@ -78,7 +84,10 @@ describe('cpu: tensors nobody can reach', { retry: 2 }, () => {
     const m0 = memory();
     // In a function of its own, so no local of the test keeps the leaf or the loss.
     ((): void => {
-      const w = tensor([[1, -2], [3, 4]]);
+      const w = tensor([
+        [1, -2],
+        [3, 4],
+      ]);
       w.requiresGrad = true;
       sum(relu(matmul(w, w)));
     })();

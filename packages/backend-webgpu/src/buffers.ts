@@ -39,7 +39,9 @@ export class GpuStorage {
 
   /** What a bind group entry binds: the whole buffer, or the storage's slot of a block. */
   binding(): GPUBufferBinding {
-    return this.block ? { buffer: this.buffer, offset: this.byteOffset, size: this.slotBytes } : { buffer: this.buffer };
+    return this.block
+      ? { buffer: this.buffer, offset: this.byteOffset, size: this.slotBytes }
+      : { buffer: this.buffer };
   }
 }
 

@@ -55,9 +55,9 @@ export function noAdapterMessage(): string {
   const icd = env.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES is ${env.VK_ICD_FILENAMES})` : '';
   return (
     `webgpu: Dawn found no GPU adapter${icd}. On Linux it needs the Vulkan loader and a Vulkan driver: ` +
-      `apt-get install -y libvulkan1 and your GPU's Vulkan driver. Without a GPU, use the SwiftShader CPU driver: ` +
-      `apt-get install -y libvulkan1 chromium, then run with VK_ICD_FILENAMES=${SWIFTSHADER_ICD} ` +
-      `(slow; for tests). Or use cpu() from @tsdl/backend-cpu.`
+    `apt-get install -y libvulkan1 and your GPU's Vulkan driver. Without a GPU, use the SwiftShader CPU driver: ` +
+    `apt-get install -y libvulkan1 chromium, then run with VK_ICD_FILENAMES=${SWIFTSHADER_ICD} ` +
+    `(slow; for tests). Or use cpu() from @tsdl/backend-cpu.`
   );
 }
 

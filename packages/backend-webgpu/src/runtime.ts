@@ -115,11 +115,16 @@ export class Runtime {
     this.gemmProfile = isSoftwareAdapter(device.adapterInfo) ? 'software' : 'gpu';
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     // New buffers are zeroed: no bad index recorded.
-    const status = device.createBuffer({ size: INDEX_STATUS_BYTES, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+    const status = device.createBuffer({
+      size: INDEX_STATUS_BYTES,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    });
     this.statusStorage = new GpuStorage(status, 'int32', INDEX_STATUS_BYTES / 4);
     void device.lost.then((info) => {
       const why = this.destroying ? 'the backend was disposed' : `${info.reason}: ${info.message || 'no message'}`;
-      this.lost = new DeviceLostError(`webgpu: the GPU device was lost (${why}); create a new backend with await webgpu()`);
+      this.lost = new DeviceLostError(
+        `webgpu: the GPU device was lost (${why}); create a new backend with await webgpu()`,
+      );
     });
     device.addEventListener('uncapturederror', (ev) => {
       this.record((ev as GPUUncapturedErrorEvent).error, this.currentOp);
@@ -184,9 +189,20 @@ export class Runtime {
     });
     const op = this.currentOp;
     void this.device.popErrorScope().then((err) => {
-      if (err) this.report(new GpuValidationError(`webgpu: ${op}: kernel ${def.key.slice(0, 160)} failed to compile: ${err.message}`), true);
+      if (err)
+        this.report(
+          new GpuValidationError(`webgpu: ${op}: kernel ${def.key.slice(0, 160)} failed to compile: ${err.message}`),
+          true,
+        );
     });
-    const k: Kernel = { key: def.key, id: this.kernels.size, pipeline, layout, nStorage: n, paramBytes: paramVec4 * 16 };
+    const k: Kernel = {
+      key: def.key,
+      id: this.kernels.size,
+      pipeline,
+      layout,
+      nStorage: n,
+      paramBytes: paramVec4 * 16,
+    };
     this.kernels.set(def.key, k);
     return k;
   }
@@ -216,7 +232,12 @@ export class Runtime {
   }
 
   /** Records one dispatch. `storages` follow the kernel's bindings; `params` are u32 words (negative ints wrap). */
-  dispatch(k: Kernel, storages: readonly GpuStorage[], params: ArrayLike<number>, groups: readonly [number, number, number]): void {
+  dispatch(
+    k: Kernel,
+    storages: readonly GpuStorage[],
+    params: ArrayLike<number>,
+    groups: readonly [number, number, number],
+  ): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     if (this.arenaUsed + k.paramBytes > ARENA_BYTES) this.flush();
     const enc = this.begin();
@@ -283,7 +304,8 @@ export class Runtime {
   /** Uploads host data; submits first if unsubmitted commands still use the (reused) buffer. */
   upload(s: GpuStorage, data: ArrayBufferView): void {
     if (this.inPendingBatch(s.buffer)) this.flush();
-    if (data.byteLength > 0) this.device.queue.writeBuffer(s.buffer, s.byteOffset, data.buffer, data.byteOffset, data.byteLength);
+    if (data.byteLength > 0)
+      this.device.queue.writeBuffer(s.buffer, s.byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /**

@@ -59,7 +59,6 @@ function isDenseRowMajor(v: View): boolean {
   return true;
 }
 
-
 /**
  * The Backend contract on WebGPU with WGSL compute shaders. Every op records
  * its kernels into the device's current batch and returns at once; data comes
@@ -89,7 +88,10 @@ export class WebGpuBackend implements Backend, Device {
     this.device.pushErrorScope('out-of-memory');
     const b = this.device.createBuffer({ size: bytes, usage: STORAGE_USAGE });
     void this.device.popErrorScope().then((err) => {
-      if (err) this.rt.report(new GpuOutOfMemoryError(`webgpu: ${op}: the GPU is out of memory allocating ${bytes} bytes (${err.message})`));
+      if (err)
+        this.rt.report(
+          new GpuOutOfMemoryError(`webgpu: ${op}: the GPU is out of memory allocating ${bytes} bytes (${err.message})`),
+        );
     });
     return b;
   }
@@ -114,7 +116,10 @@ export class WebGpuBackend implements Backend, Device {
     const align = this.rt.limits.minStorageBufferOffsetAlignment;
     const slots = sizes.map((n) => Math.ceil(Math.max(n * 4, 4) / align) * align);
     const total = slots.reduce((a, b) => a + b, 0);
-    this.checkBufferSize(total, `${sizes.length} ${dtype} tensors of ${sizes.reduce((a, b) => a + b, 0)} elements in all need`);
+    this.checkBufferSize(
+      total,
+      `${sizes.length} ${dtype} tensors of ${sizes.reduce((a, b) => a + b, 0)} elements in all need`,
+    );
     const block = new SharedBlock(this.pool.acquire(total), sizes.length);
     let at = 0;
     return sizes.map((n, i) => {
@@ -332,7 +337,9 @@ export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend
   let adapter = options.adapter ?? null;
   if (!adapter) {
     const gpu = await findGpu();
-    adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+    adapter = await gpu.requestAdapter(
+      options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+    );
     if (!adapter) throw new BackendError(noAdapterMessage());
   }
   const device = await requestDevice(adapter);
@@ -340,6 +347,9 @@ export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend
 }
 
 /** A backend on a device the caller made (shared with other WebGPU code; dispose() leaves it alive). */
-export function webgpuFromDevice(device: GPUDevice, options: Omit<WebGpuDeviceOptions, 'ownsDevice'> = {}): WebGpuBackend {
+export function webgpuFromDevice(
+  device: GPUDevice,
+  options: Omit<WebGpuDeviceOptions, 'ownsDevice'> = {},
+): WebGpuBackend {
   return new WebGpuBackend(device, options);
 }

@@ -1,6 +1,17 @@
 import { cpu } from '@tsdl/backend-cpu';
 import { runConformance } from '@tsdl/conformance';
-import type { Backend, BackendMemory, Conv2dParams, DataId, DType, ElementwiseSpec, Pool2dParams, ReduceOp, TypedArray, View } from '@tsdl/tensor';
+import type {
+  Backend,
+  BackendMemory,
+  Conv2dParams,
+  DataId,
+  DType,
+  ElementwiseSpec,
+  Pool2dParams,
+  ReduceOp,
+  TypedArray,
+  View,
+} from '@tsdl/tensor';
 import { compareClose } from '@tsdl/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebGpuBackend } from '../src/index';
@@ -39,7 +50,13 @@ class Mirror implements Backend {
    * uploads of the same input values, so each kernel is checked on its own
    * and a difference never propagates; compares in the background.
    */
-  private both(op: string, args: string, views: readonly View[], fg: (vs: View[]) => DataId | DataId[], fc: () => DataId | DataId[]): DataId[] {
+  private both(
+    op: string,
+    args: string,
+    views: readonly View[],
+    fg: (vs: View[]) => DataId | DataId[],
+    fc: () => DataId | DataId[],
+  ): DataId[] {
     this.calls++;
     const cs = [fc()].flat();
     const uploads = new Map<DataId, DataId>();
@@ -64,7 +81,10 @@ class Mirror implements Backend {
       this.checks.push(
         read.then(
           (got) => {
-            const msg = got.constructor !== want.constructor ? `array type ${got.constructor.name} vs ${want.constructor.name}` : compareClose(got, want, TOL);
+            const msg =
+              got.constructor !== want.constructor
+                ? `array type ${got.constructor.name} vs ${want.constructor.name}`
+                : compareClose(got, want, TOL);
             if (msg) this.mismatches.push(`${op} ${args} output ${k}: ${msg.split('\n')[0]}`);
           },
           (e: Error) => {
@@ -97,46 +117,130 @@ class Mirror implements Backend {
 
   elementwise(spec: ElementwiseSpec): DataId[] {
     const d = `${spec.key} [${spec.shape}] ${spec.dtypes} ins ${spec.inputs.map((v) => `${v.dtype}[${v.shape}]/[${v.strides}]+${v.offset}`).join(' ')} scalars ${spec.scalars}`;
-    return this.both('elementwise', d, spec.inputs, (vs) => this.g.elementwise({ ...spec, inputs: vs }), () => this.c.elementwise(spec));
+    return this.both(
+      'elementwise',
+      d,
+      spec.inputs,
+      (vs) => this.g.elementwise({ ...spec, inputs: vs }),
+      () => this.c.elementwise(spec),
+    );
   }
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {
-    return this.both(op, `${x.dtype}[${x.shape}]/[${x.strides}] axes ${axes} -> ${outDtype}`, [x], ([v]) => this.g.reduce(op, v, axes, outDtype), () => this.c.reduce(op, x, axes, outDtype))[0];
+    return this.both(
+      op,
+      `${x.dtype}[${x.shape}]/[${x.strides}] axes ${axes} -> ${outDtype}`,
+      [x],
+      ([v]) => this.g.reduce(op, v, axes, outDtype),
+      () => this.c.reduce(op, x, axes, outDtype),
+    )[0];
   }
   concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId {
-    return this.both('concat', `axis ${axis} -> [${outShape}]`, xs, (vs) => this.g.concat(vs, axis, outShape), () => this.c.concat(xs, axis, outShape))[0];
+    return this.both(
+      'concat',
+      `axis ${axis} -> [${outShape}]`,
+      xs,
+      (vs) => this.g.concat(vs, axis, outShape),
+      () => this.c.concat(xs, axis, outShape),
+    )[0];
   }
   pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId {
-    return this.both('pad', `[${x.shape}] ${JSON.stringify(pads)} ${value}`, [x], ([v]) => this.g.pad(v, pads, value), () => this.c.pad(x, pads, value))[0];
+    return this.both(
+      'pad',
+      `[${x.shape}] ${JSON.stringify(pads)} ${value}`,
+      [x],
+      ([v]) => this.g.pad(v, pads, value),
+      () => this.c.pad(x, pads, value),
+    )[0];
   }
   gather(x: View, indices: View, axis: number): DataId {
-    return this.both('gather', `[${x.shape}] idx [${indices.shape}] axis ${axis}`, [x, indices], ([v, i]) => this.g.gather(v, i, axis), () => this.c.gather(x, indices, axis))[0];
+    return this.both(
+      'gather',
+      `[${x.shape}] idx [${indices.shape}] axis ${axis}`,
+      [x, indices],
+      ([v, i]) => this.g.gather(v, i, axis),
+      () => this.c.gather(x, indices, axis),
+    )[0];
   }
   scatterAdd(updates: View, indices: View, axis: number, outShape: readonly number[]): DataId {
-    return this.both('scatterAdd', `[${updates.shape}] -> [${outShape}] axis ${axis}`, [updates, indices], ([u, i]) => this.g.scatterAdd(u, i, axis, outShape), () => this.c.scatterAdd(updates, indices, axis, outShape))[0];
+    return this.both(
+      'scatterAdd',
+      `[${updates.shape}] -> [${outShape}] axis ${axis}`,
+      [updates, indices],
+      ([u, i]) => this.g.scatterAdd(u, i, axis, outShape),
+      () => this.c.scatterAdd(updates, indices, axis, outShape),
+    )[0];
   }
   matmul(a: View, b: View): DataId {
-    return this.both('matmul', `[${a.shape}]/[${a.strides}] @ [${b.shape}]/[${b.strides}]`, [a, b], ([x, y]) => this.g.matmul(x, y), () => this.c.matmul(a, b))[0];
+    return this.both(
+      'matmul',
+      `[${a.shape}]/[${a.strides}] @ [${b.shape}]/[${b.strides}]`,
+      [a, b],
+      ([x, y]) => this.g.matmul(x, y),
+      () => this.c.matmul(a, b),
+    )[0];
   }
   conv2d(x: View, w: View, p: Conv2dParams): DataId {
-    return this.both('conv2d', JSON.stringify(p), [x, w], ([a, b]) => this.g.conv2d(a, b, p), () => this.c.conv2d(x, w, p))[0];
+    return this.both(
+      'conv2d',
+      JSON.stringify(p),
+      [x, w],
+      ([a, b]) => this.g.conv2d(a, b, p),
+      () => this.c.conv2d(x, w, p),
+    )[0];
   }
   conv2dGradInput(dy: View, w: View, p: Conv2dParams): DataId {
-    return this.both('conv2dGradInput', JSON.stringify(p), [dy, w], ([a, b]) => this.g.conv2dGradInput(a, b, p), () => this.c.conv2dGradInput(dy, w, p))[0];
+    return this.both(
+      'conv2dGradInput',
+      JSON.stringify(p),
+      [dy, w],
+      ([a, b]) => this.g.conv2dGradInput(a, b, p),
+      () => this.c.conv2dGradInput(dy, w, p),
+    )[0];
   }
   conv2dGradFilter(x: View, dy: View, p: Conv2dParams): DataId {
-    return this.both('conv2dGradFilter', JSON.stringify(p), [x, dy], ([a, b]) => this.g.conv2dGradFilter(a, b, p), () => this.c.conv2dGradFilter(x, dy, p))[0];
+    return this.both(
+      'conv2dGradFilter',
+      JSON.stringify(p),
+      [x, dy],
+      ([a, b]) => this.g.conv2dGradFilter(a, b, p),
+      () => this.c.conv2dGradFilter(x, dy, p),
+    )[0];
   }
   pool2d(x: View, p: Pool2dParams): DataId {
-    return this.both('pool2d', JSON.stringify(p), [x], ([a]) => this.g.pool2d(a, p), () => this.c.pool2d(x, p))[0];
+    return this.both(
+      'pool2d',
+      JSON.stringify(p),
+      [x],
+      ([a]) => this.g.pool2d(a, p),
+      () => this.c.pool2d(x, p),
+    )[0];
   }
   pool2dGrad(x: View, dy: View, p: Pool2dParams): DataId {
-    return this.both('pool2dGrad', JSON.stringify(p), [x, dy], ([a, b]) => this.g.pool2dGrad(a, b, p), () => this.c.pool2dGrad(x, dy, p))[0];
+    return this.both(
+      'pool2dGrad',
+      JSON.stringify(p),
+      [x, dy],
+      ([a, b]) => this.g.pool2dGrad(a, b, p),
+      () => this.c.pool2dGrad(x, dy, p),
+    )[0];
   }
   softmax(x: View, log: boolean): DataId {
-    return this.both(log ? 'logSoftmax' : 'softmax', `[${x.shape}]/[${x.strides}]`, [x], ([a]) => this.g.softmax(a, log), () => this.c.softmax(x, log))[0];
+    return this.both(
+      log ? 'logSoftmax' : 'softmax',
+      `[${x.shape}]/[${x.strides}]`,
+      [x],
+      ([a]) => this.g.softmax(a, log),
+      () => this.c.softmax(x, log),
+    )[0];
   }
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {
-    return this.both(`random ${dist}`, `${size}`, [], () => this.g.random(dist, size, key), () => this.c.random(dist, size, key))[0];
+    return this.both(
+      `random ${dist}`,
+      `${size}`,
+      [],
+      () => this.g.random(dist, size, key),
+      () => this.c.random(dist, size, key),
+    )[0];
   }
 }
 

@@ -12,5 +12,9 @@ const gpu = await acquireTestGpu();
 
 if (gpuAvailable(gpu, it)) {
   // Backends are made synchronously on one shared device, as the suite's factories must be.
-  runConformance('webgpu', () => gpu.backend('webgpu'), () => gpu.backend('webgpu-second'));
+  runConformance(
+    'webgpu',
+    () => gpu.backend('webgpu'),
+    () => gpu.backend('webgpu-second'),
+  );
 }

@@ -48,7 +48,12 @@ function reference(exprs: Expr[], g: HostGroup): Float32Array[] {
   const n = g.inputs[0].length;
   return exprs.map((e) => {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = evalExpr(e, g.inputs.map((x) => x[i]), g.scalars);
+    for (let i = 0; i < n; i++)
+      out[i] = evalExpr(
+        e,
+        g.inputs.map((x) => x[i]),
+        g.scalars,
+      );
     return out;
   });
 }
@@ -94,23 +99,28 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwiseGroups', () => {
     for (const list of outs) for (const id of list) g.free(id);
   }
 
-  it.each(['software', 'gpu'] as const)('computes every group of several sizes (1 to 70,000 elements, and empty) as evalExpr does (%s profile)', async (profile) => {
-    const hosts = [1, 300, 0, 1000, 70_000, 65].map((n, i) => hostGroup(n, 10 * i));
-    // The profile sets the elements per invocation (16 on a software adapter, 1 on a GPU).
-    const saved = g.rt.gemmProfile;
-    g.rt.gemmProfile = profile;
-    let outs: DataId[][];
-    try {
-      outs = runGroups(hosts);
-    } finally {
-      g.rt.gemmProfile = saved;
-    }
-    // Each group brings four uploaded buffers, so a dispatch takes (limit - 1) / 4 groups and
-    // writes all their outputs as slots of one shared buffer.
-    const perDispatch = Math.floor((g.rt.limits.maxStorageBuffersPerShaderStage - 1) / 4);
-    expect(new Set(outs.flat().map((id) => storageOf(id).buffer)).size).toBe(Math.ceil(hosts.length / Math.min(perDispatch, 32)));
-    await checkAndFree(hosts, outs);
-  });
+  it.each(['software', 'gpu'] as const)(
+    'computes every group of several sizes (1 to 70,000 elements, and empty) as evalExpr does (%s profile)',
+    async (profile) => {
+      const hosts = [1, 300, 0, 1000, 70_000, 65].map((n, i) => hostGroup(n, 10 * i));
+      // The profile sets the elements per invocation (16 on a software adapter, 1 on a GPU).
+      const saved = g.rt.gemmProfile;
+      g.rt.gemmProfile = profile;
+      let outs: DataId[][];
+      try {
+        outs = runGroups(hosts);
+      } finally {
+        g.rt.gemmProfile = saved;
+      }
+      // Each group brings four uploaded buffers, so a dispatch takes (limit - 1) / 4 groups and
+      // writes all their outputs as slots of one shared buffer.
+      const perDispatch = Math.floor((g.rt.limits.maxStorageBuffersPerShaderStage - 1) / 4);
+      expect(new Set(outs.flat().map((id) => storageOf(id).buffer)).size).toBe(
+        Math.ceil(hosts.length / Math.min(perDispatch, 32)),
+      );
+      await checkAndFree(hosts, outs);
+    },
+  );
 
   it('splits 40 groups over dispatches by the binding limit and the group cap, with the same results', async () => {
     const hosts = Array.from({ length: 40 }, (_, i) => hostGroup(50 + 37 * i, 100 + i));
@@ -136,7 +146,10 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwiseGroups', () => {
       const next: HostGroup[] = [];
       for (let i = 0; i < sizes.length; i++) {
         const [p, m, v] = reference(EXPRS, state[i]);
-        next.push({ inputs: [p, Float32Array.from(data(sizes[i], 300 + 10 * step + i, -1, 1)), m, v], scalars: SCALARS });
+        next.push({
+          inputs: [p, Float32Array.from(data(sizes[i], 300 + 10 * step + i, -1, 1)), m, v],
+          scalars: SCALARS,
+        });
       }
       const groups: ElementwiseGroup[] = sizes.map((n, i) => ({
         inputs: [view(ids[i][0], n), view(grads[i], n), view(ids[i][1], n), view(ids[i][2], n)],
@@ -165,12 +178,29 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwiseGroups', () => {
       { data: outs[1][2], dtype: 'float32', shape: [3, 4], strides: [4, 1], offset: 0 },
     );
     const want = new Float32Array(8);
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 3; k++) want[i * 4 + j] += a[i * 3 + k] * b[k * 4 + j];
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 4; j++) for (let k = 0; k < 3; k++) want[i * 4 + j] += a[i * 3 + k] * b[k * 4 + j];
     expectClose(await g.read(prod), want, 'matmul of two slots');
-    const sum = g.reduce('sum', { data: outs[1][2], dtype: 'float32', shape: [12], strides: [1], offset: 0 }, 1, 'float32');
+    const sum = g.reduce(
+      'sum',
+      { data: outs[1][2], dtype: 'float32', shape: [12], strides: [1], offset: 0 },
+      1,
+      'float32',
+    );
     expectClose(await g.read(sum), Float32Array.of(b.reduce((s, x) => s + x, 0)), 'sum of a slot');
-    const doubled = g.elementwise({ exprs: [E.mul(E.in(0), E.c(2))], inputs: [view(outs[0][0], 6)], scalars: [], shape: [6], dtypes: ['float32'], key: 'double' })[0];
-    expectClose(await g.read(doubled), a.map((x) => 2 * x), 'elementwise over a slot');
+    const doubled = g.elementwise({
+      exprs: [E.mul(E.in(0), E.c(2))],
+      inputs: [view(outs[0][0], 6)],
+      scalars: [],
+      shape: [6],
+      dtypes: ['float32'],
+      key: 'double',
+    })[0];
+    expectClose(
+      await g.read(doubled),
+      a.map((x) => 2 * x),
+      'elementwise over a slot',
+    );
     for (const id of [prod, sum, doubled]) g.free(id);
     for (const list of outs) for (const id of list) g.free(id);
   });

@@ -21,7 +21,13 @@ interface In {
 }
 
 /** Runs exprs on the GPU over dense 1-D inputs; returns the outputs. */
-async function runGpu(g: WebGpuBackend, exprs: Expr[], inputs: In[], dtypes: DType[], scalars: number[] = []): Promise<TypedArray[]> {
+async function runGpu(
+  g: WebGpuBackend,
+  exprs: Expr[],
+  inputs: In[],
+  dtypes: DType[],
+  scalars: number[] = [],
+): Promise<TypedArray[]> {
   const n = inputs[0].values.length;
   const views = inputs.map((x) => place(g, { data: x.values, dtype: x.dtype, shape: [n] }));
   const ids = g.elementwise({ exprs, inputs: views, scalars, shape: [n], dtypes, key: exprs.map(exprKey).join(';') });
@@ -36,21 +42,61 @@ function expected(e: Expr, inputs: In[], dtype: DType, scalars: number[] = []): 
   const n = inputs[0].values.length;
   const out = makeTypedArray(dtype, n);
   for (let i = 0; i < n; i++) {
-    const v = evalExpr(e, inputs.map((x) => (x.dtype === 'float32' ? Math.fround(x.values[i]) : x.values[i])), scalars);
+    const v = evalExpr(
+      e,
+      inputs.map((x) => (x.dtype === 'float32' ? Math.fround(x.values[i]) : x.values[i])),
+      scalars,
+    );
     out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
   }
   return out;
 }
 
-async function expectMatches(g: WebGpuBackend, e: Expr, inputs: In[], dtype: DType, tol = { atol: 1e-6, rtol: 2e-6 }, scalars: number[] = []): Promise<void> {
+async function expectMatches(
+  g: WebGpuBackend,
+  e: Expr,
+  inputs: In[],
+  dtype: DType,
+  tol = { atol: 1e-6, rtol: 2e-6 },
+  scalars: number[] = [],
+): Promise<void> {
   const [got] = await runGpu(g, [e], inputs, [dtype], scalars);
   const msg = compareClose(got, expected(e, inputs, dtype, scalars), tol);
   if (msg) throw new Error(`${exprKey(e)}: ${msg}`);
 }
 
 const SPECIAL = [
-  -Infinity, -100, -50, -10, -3.7, -2.5, -1.5, -1, -0.75, -0.5, -1e-3, -1e-8, -0, 0, 1e-8, 1e-3, 0.3, 0.5, 0.75, 0.9999, 1,
-  1.0001, 1.5, 2.5, 3.7, 10, 50, 88, 100, Infinity, NaN,
+  -Infinity,
+  -100,
+  -50,
+  -10,
+  -3.7,
+  -2.5,
+  -1.5,
+  -1,
+  -0.75,
+  -0.5,
+  -1e-3,
+  -1e-8,
+  -0,
+  0,
+  1e-8,
+  1e-3,
+  0.3,
+  0.5,
+  0.75,
+  0.9999,
+  1,
+  1.0001,
+  1.5,
+  2.5,
+  3.7,
+  10,
+  50,
+  88,
+  100,
+  Infinity,
+  NaN,
 ];
 
 /** Ops whose GPU builtins are accurate only in absolute terms or on small arguments. */
@@ -75,7 +121,8 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
   for (const op of UNARY_OPS) {
     it(`unary ${op} over special values matches evalExpr`, async () => {
       // sin and cos are compared up to |x| = 100: beyond, float32 arguments are too sparse for the comparison to mean much.
-      const values = op === 'sin' || op === 'cos' ? SPECIAL.filter((v) => !Number.isFinite(v) || Math.abs(v) <= 100) : SPECIAL;
+      const values =
+        op === 'sin' || op === 'cos' ? SPECIAL.filter((v) => !Number.isFinite(v) || Math.abs(v) <= 100) : SPECIAL;
       await expectMatches(g, E.u(op, E.in(0)), [{ values, dtype: 'float32' }], 'float32', UNARY_TOL[op]);
     });
   }
@@ -85,14 +132,24 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
       const base = [-Infinity, -2.5, -2, -1, -0.5, -0, 0, 0.5, 1, 2, 3, 2.5, Infinity, NaN];
       const a: number[] = [];
       const b: number[] = [];
-      for (const x of base) for (const y of base) {
-        a.push(x);
-        b.push(y);
-      }
-      await expectMatches(g, E.b(op, E.in(0), E.in(1)), [{ values: a, dtype: 'float32' }, { values: b, dtype: 'float32' }], 'float32', {
-        atol: 1e-6,
-        rtol: 1e-5,
-      });
+      for (const x of base)
+        for (const y of base) {
+          a.push(x);
+          b.push(y);
+        }
+      await expectMatches(
+        g,
+        E.b(op, E.in(0), E.in(1)),
+        [
+          { values: a, dtype: 'float32' },
+          { values: b, dtype: 'float32' },
+        ],
+        'float32',
+        {
+          atol: 1e-6,
+          rtol: 1e-5,
+        },
+      );
     });
   }
 
@@ -101,7 +158,11 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     const b = { values: [0, 600, -1, 987654321, 3, 46341], dtype: 'int32' as const };
     for (const op of ['add', 'sub', 'mul', 'max', 'min'] as const) {
       const [got] = await runGpu(g, [E.b(op, E.in(0), E.in(1))], [a, b], ['int32']);
-      const want = new Int32Array(a.values.map((x, i) => (op === 'mul' ? Math.imul(x, b.values[i]) : evalExpr(E.b(op, E.in(0), E.in(1)), [x, b.values[i]]))));
+      const want = new Int32Array(
+        a.values.map((x, i) =>
+          op === 'mul' ? Math.imul(x, b.values[i]) : evalExpr(E.b(op, E.in(0), E.in(1)), [x, b.values[i]]),
+        ),
+      );
       expect(Array.from(got), op).toEqual(Array.from(want));
     }
   });
@@ -109,18 +170,33 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
   it('divides integers to float32 (Infinity and NaN for zero divisors) and floors like floor(a / b)', async () => {
     const a = { values: [7, -7, 1, 0, -1, 9], dtype: 'int32' as const };
     const b = { values: [2, 2, 0, 0, 0, -4], dtype: 'int32' as const };
-    const [q, f] = await runGpu(g, [E.div(E.in(0), E.in(1)), E.u('floor', E.div(E.in(0), E.in(1)))], [a, b], ['float32', 'int32']);
+    const [q, f] = await runGpu(
+      g,
+      [E.div(E.in(0), E.in(1)), E.u('floor', E.div(E.in(0), E.in(1)))],
+      [a, b],
+      ['float32', 'int32'],
+    );
     expect(Array.from(q)).toEqual([3.5, -3.5, Infinity, NaN, -Infinity, -2.25]);
     expect(Array.from(f)).toEqual([3, -4, 0, 0, 0, -3]);
   });
 
   it('keeps the sign of a baked -0 constant: 1 / (x * -0)', async () => {
-    const [r] = await runGpu(g, [E.div(E.c(1), E.mul(E.in(0), E.c(-0)))], [{ values: [1, -1, 2.5], dtype: 'float32' }], ['float32']);
+    const [r] = await runGpu(
+      g,
+      [E.div(E.c(1), E.mul(E.in(0), E.c(-0)))],
+      [{ values: [1, -1, 2.5], dtype: 'float32' }],
+      ['float32'],
+    );
     expect(Array.from(r)).toEqual([-Infinity, Infinity, -Infinity]);
   });
 
   it('rounds half to even', async () => {
-    const [r] = await runGpu(g, [E.u('round', E.in(0))], [{ values: [0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999998, 2.5000002], dtype: 'float32' }], ['float32']);
+    const [r] = await runGpu(
+      g,
+      [E.u('round', E.in(0))],
+      [{ values: [0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999998, 2.5000002], dtype: 'float32' }],
+      ['float32'],
+    );
     expect(Array.from(r)).toEqual([0, 2, 2, 4, -0, -2, -2, 2, 3]);
   });
 
@@ -135,11 +211,28 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
   it('computes pow like Math.pow, exactly for small integer exponents', async () => {
     const a = [-2, -2, 0, 0, 2, 3, 2, 1.0001, -0, 10, 4, -8, 1, 0.5];
     const b = [3, 0.5, -1, 0, 10, 2, 0.5, 10000, -3, -2, 0.5, 1 / 3, Infinity, -Infinity];
-    await expectMatches(g, E.b('pow', E.in(0), E.in(1)), [{ values: a, dtype: 'float32' }, { values: b, dtype: 'float32' }], 'float32', {
-      atol: 0,
-      rtol: 2e-6,
-    });
-    const [p] = await runGpu(g, [E.b('pow', E.in(0), E.in(1))], [{ values: [3, 7, -3, 2], dtype: 'int32' }, { values: [2, 3, 3, 30], dtype: 'int32' }], ['int32']);
+    await expectMatches(
+      g,
+      E.b('pow', E.in(0), E.in(1)),
+      [
+        { values: a, dtype: 'float32' },
+        { values: b, dtype: 'float32' },
+      ],
+      'float32',
+      {
+        atol: 0,
+        rtol: 2e-6,
+      },
+    );
+    const [p] = await runGpu(
+      g,
+      [E.b('pow', E.in(0), E.in(1))],
+      [
+        { values: [3, 7, -3, 2], dtype: 'int32' },
+        { values: [2, 3, 3, 30], dtype: 'int32' },
+      ],
+      ['int32'],
+    );
     expect(Array.from(p)).toEqual([9, 343, -27, 1073741824]);
   });
 
@@ -148,7 +241,13 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     const y = { values: [1, NaN, NaN, 2], dtype: 'float32' as const };
     const [mx, mn, ne, w, and] = await runGpu(
       g,
-      [E.b('max', E.in(0), E.in(1)), E.b('min', E.in(0), E.in(1)), E.b('ne', E.in(0), E.in(1)), E.where(E.in(0), E.c(5), E.c(6)), E.b('and', E.in(0), E.in(1))],
+      [
+        E.b('max', E.in(0), E.in(1)),
+        E.b('min', E.in(0), E.in(1)),
+        E.b('ne', E.in(0), E.in(1)),
+        E.where(E.in(0), E.c(5), E.c(6)),
+        E.b('and', E.in(0), E.in(1)),
+      ],
       [x, y],
       ['float32', 'float32', 'bool', 'float32', 'bool'],
     );
@@ -162,7 +261,12 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
   it('reads bool inputs as 0/1 (true + true = 2) and writes bool outputs', async () => {
     const a = { values: [1, 1, 0, 0], dtype: 'bool' as const };
     const b = { values: [1, 0, 1, 0], dtype: 'bool' as const };
-    const [s, o, n] = await runGpu(g, [E.add(E.in(0), E.in(1)), E.b('or', E.in(0), E.in(1)), E.u('not', E.in(0))], [a, b], ['int32', 'bool', 'bool']);
+    const [s, o, n] = await runGpu(
+      g,
+      [E.add(E.in(0), E.in(1)), E.b('or', E.in(0), E.in(1)), E.u('not', E.in(0))],
+      [a, b],
+      ['int32', 'bool', 'bool'],
+    );
     expect(Array.from(s)).toEqual([2, 1, 1, 0]);
     expect(Array.from(o)).toEqual([1, 1, 1, 0]);
     expect(Array.from(n)).toEqual([0, 0, 1, 1]);
@@ -217,7 +321,14 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
       const a = put({ data: data(25, 1), shape: [2, 5, 4], strides: [0, 1, 5], offset: 5 });
       const c = put({ data: data(4, 2), shape: [2, 5, 4], strides: [0, 0, 1] });
       const d = put({ data: data(10, 3), shape: [2, 5, 4], strides: [5, 1, 0] });
-      return b.elementwise({ exprs: [e], inputs: [a, c, d], scalars: [], shape: [2, 5, 4], dtypes: ['float32'], key: exprKey(e) });
+      return b.elementwise({
+        exprs: [e],
+        inputs: [a, c, d],
+        scalars: [],
+        shape: [2, 5, 4],
+        dtypes: ['float32'],
+        key: exprKey(e),
+      });
     });
   });
 
@@ -226,16 +337,37 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     await diff.check((b, put) => {
       const x = put({ data: [3], shape: [] });
       const y = put({ data: [-2], shape: [] });
-      return b.elementwise({ exprs: [e], inputs: [x, y], scalars: [], shape: [], dtypes: ['float32'], key: exprKey(e) });
+      return b.elementwise({
+        exprs: [e],
+        inputs: [x, y],
+        scalars: [],
+        shape: [],
+        dtypes: ['float32'],
+        key: exprKey(e),
+      });
     });
     await diff.check((b, put) => {
       const x = put({ data: data(6, 1), shape: [2, 3] });
       const y = put({ data: [4], shape: [2, 3], strides: [0, 0] });
-      return b.elementwise({ exprs: [e], inputs: [x, y], scalars: [], shape: [2, 3], dtypes: ['float32'], key: exprKey(e) });
+      return b.elementwise({
+        exprs: [e],
+        inputs: [x, y],
+        scalars: [],
+        shape: [2, 3],
+        dtypes: ['float32'],
+        key: exprKey(e),
+      });
     });
     await diff.check((b, put) => {
       const x = put({ data: [], shape: [0, 3] });
-      return b.elementwise({ exprs: [e], inputs: [x, x], scalars: [], shape: [0, 3], dtypes: ['float32'], key: exprKey(e) });
+      return b.elementwise({
+        exprs: [e],
+        inputs: [x, x],
+        scalars: [],
+        shape: [0, 3],
+        dtypes: ['float32'],
+        key: exprKey(e),
+      });
     });
   });
 
@@ -244,12 +376,23 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     const n = 256 * 70000;
     const e = E.add(E.in(0), E.c(1));
     const x = place(g, { data: new Int32Array(n).map((_, i) => i), dtype: 'int32', shape: [n] });
-    const [id] = g.elementwise({ exprs: [e], inputs: [x], scalars: [], shape: [n], dtypes: ['int32'], key: exprKey(e) });
+    const [id] = g.elementwise({
+      exprs: [e],
+      inputs: [x],
+      scalars: [],
+      shape: [n],
+      dtypes: ['int32'],
+      key: exprKey(e),
+    });
     const out = (await g.read(id)) as Int32Array;
     g.free(x.data);
     g.free(id);
     let bad = -1;
-    for (let i = 0; i < n; i++) if (out[i] !== i + 1) { bad = i; break; }
+    for (let i = 0; i < n; i++)
+      if (out[i] !== i + 1) {
+        bad = i;
+        break;
+      }
     expect(bad).toBe(-1);
   });
 
@@ -260,7 +403,14 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu elementwise', () => {
     await diff.check(
       (b, put) => {
         const v = put({ data: x, shape: [512] });
-        return b.elementwise({ exprs: [gelu, softplus], inputs: [v], scalars: [], shape: [512], dtypes: ['float32', 'float32'], key: `${exprKey(gelu)};${exprKey(softplus)}` });
+        return b.elementwise({
+          exprs: [gelu, softplus],
+          inputs: [v],
+          scalars: [],
+          shape: [512],
+          dtypes: ['float32', 'float32'],
+          key: `${exprKey(gelu)};${exprKey(softplus)}`,
+        });
       },
       { atol: 1e-6, rtol: 1e-5 },
     );

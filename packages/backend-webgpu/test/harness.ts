@@ -19,7 +19,6 @@ export interface Host {
   offset?: number;
 }
 
-
 export function place(b: Backend, h: Host): View {
   const dtype = h.dtype ?? 'float32';
   const host = makeTypedArray(dtype, h.data.length);
@@ -47,7 +46,10 @@ export class Differential {
    * Runs `f` on both backends (inputs made with `put`), reads every output and
    * compares them; frees everything it made. Returns the GPU's results.
    */
-  async check(f: (b: KernelBackend, put: Put) => DataId | DataId[], tol: Tolerance = { atol: 1e-5, rtol: 1e-5 }): Promise<TypedArray[]> {
+  async check(
+    f: (b: KernelBackend, put: Put) => DataId | DataId[],
+    tol: Tolerance = { atol: 1e-5, rtol: 1e-5 },
+  ): Promise<TypedArray[]> {
     const run = async (b: KernelBackend): Promise<TypedArray[]> => {
       const made: View[] = [];
       const ids = f(b, (h) => {
@@ -64,7 +66,8 @@ export class Differential {
     const got = await run(this.gpu);
     if (got.length !== want.length) throw new Error(`got ${got.length} outputs, expected ${want.length}`);
     got.forEach((g, i) => {
-      if (g.constructor !== want[i].constructor) throw new Error(`output ${i}: got ${g.constructor.name}, expected ${want[i].constructor.name}`);
+      if (g.constructor !== want[i].constructor)
+        throw new Error(`output ${i}: got ${g.constructor.name}, expected ${want[i].constructor.name}`);
       const msg = compareClose(g, want[i], tol);
       if (msg) throw new Error(`output ${i}: ${msg}`);
     });

@@ -1,7 +1,16 @@
 import '@tsdl/autograd';
 import { cpu } from '@tsdl/backend-cpu';
 import { crossEntropy } from '@tsdl/nn';
-import { ArgumentError, type Backend, type Tensor, argmax, gather, slice, softmaxCrossEntropy, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  type Tensor,
+  argmax,
+  gather,
+  slice,
+  softmaxCrossEntropy,
+  tensor,
+} from '@tsdl/tensor';
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
@@ -36,7 +45,9 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
   it('gather throws an ArgumentError naming a bad index', () => {
     const x = tensor(Float32Array.from(data(12, 32)), [4, 3], 'float32', { backend: g });
     expect(() => gather(x, ints(g, [0, 4]))).toThrow(ArgumentError);
-    expect(() => gather(x, ints(g, [0, 4]))).toThrow('gather: index 4 is out of range for an axis of size 4 (expected 0 to 3)');
+    expect(() => gather(x, ints(g, [0, 4]))).toThrow(
+      'gather: index 4 is out of range for an axis of size 4 (expected 0 to 3)',
+    );
     expect(() => gather(x, ints(g, [-2]), 1)).toThrow('gather: index -2 is out of range for an axis of size 3');
   });
 
@@ -49,13 +60,18 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
     const batch = (k: number): Tensor => gather(labels, slice(order, [2 * k], [2 * k + 2]));
     expect(() => softmaxCrossEntropy(logitsOn(g, 2), batch(1))).toThrow('label 7 at row 1 is out of range');
     for (const k of [0, 2]) {
-      const want = await softmaxCrossEntropy(logitsOn(c, 2), gather(ints(c, BAD), ints(c, ORDER.slice(2 * k, 2 * k + 2)))).data();
+      const want = await softmaxCrossEntropy(
+        logitsOn(c, 2),
+        gather(ints(c, BAD), ints(c, ORDER.slice(2 * k, 2 * k + 2))),
+      ).data();
       expectAllClose(await softmaxCrossEntropy(logitsOn(g, 2), batch(k)).data(), want, { atol: 1e-6, rtol: 1e-5 });
     }
   });
 
   it("nn's crossEntropy throws on a bad target and still skips ignoreIndex", async () => {
-    expect(() => crossEntropy(logitsOn(g), gather(ints(g, BAD), ints(g, ORDER)))).toThrow('crossEntropy: target 7 is out of range for 4 classes');
+    expect(() => crossEntropy(logitsOn(g), gather(ints(g, BAD), ints(g, ORDER)))).toThrow(
+      'crossEntropy: target 7 is out of range for 4 classes',
+    );
     const ignoring = [0, 3, -100, 2, 2, 1];
     const want = await crossEntropy(logitsOn(c), ints(c, ignoring)).data();
     expectAllClose(await crossEntropy(logitsOn(g), ints(g, ignoring)).data(), want, { atol: 1e-6, rtol: 1e-5 });
@@ -63,8 +79,16 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
 
   it('in-range labels and indices give the CPU values', async () => {
     const tol = { atol: 1e-6, rtol: 1e-5 };
-    expectAllClose(await softmaxCrossEntropy(logitsOn(g), ints(g, GOOD)).data(), await softmaxCrossEntropy(logitsOn(c), ints(c, GOOD)).data(), tol);
-    expectAllClose(await crossEntropy(logitsOn(g), gather(ints(g, GOOD), ints(g, ORDER))).data(), await crossEntropy(logitsOn(c), gather(ints(c, GOOD), ints(c, ORDER))).data(), tol);
+    expectAllClose(
+      await softmaxCrossEntropy(logitsOn(g), ints(g, GOOD)).data(),
+      await softmaxCrossEntropy(logitsOn(c), ints(c, GOOD)).data(),
+      tol,
+    );
+    expectAllClose(
+      await crossEntropy(logitsOn(g), gather(ints(g, GOOD), ints(g, ORDER))).data(),
+      await crossEntropy(logitsOn(c), gather(ints(c, GOOD), ints(c, ORDER))).data(),
+      tol,
+    );
     // Indices made on the device by argmax: in range by construction, so checked without a read.
     const picked = (b: Backend) => gather(ints(b, GOOD), argmax(logitsOn(b), 1));
     expect(Array.from(await picked(g).data())).toEqual(Array.from(await picked(c).data()));

@@ -4,7 +4,19 @@ import { ArgumentError, type Backend, add, gather, scatterAdd, softmaxCrossEntro
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
-import { C, GOOD, BAD, TOL, floats, ints, logitsOn, castLabels, computedInts, values, expectReadRejects } from './labels';
+import {
+  C,
+  GOOD,
+  BAD,
+  TOL,
+  floats,
+  ints,
+  logitsOn,
+  castLabels,
+  computedInts,
+  values,
+  expectReadRejects,
+} from './labels';
 import { data } from './harness';
 
 /**
@@ -27,12 +39,18 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index status: bad indices computed
 
   it('softmaxCrossEntropy: the read throws naming the op, the range and the label; the next read gives NaN for its row', async () => {
     const loss = softmaxCrossEntropy(logitsOn(g), castLabels(g, BAD));
-    await expectReadRejects(loss, 'softmaxCrossEntropy: a label outside [0, 4) was found on the GPU: 7 (labels computed on the device are checked when a result is read');
+    await expectReadRejects(
+      loss,
+      'softmaxCrossEntropy: a label outside [0, 4) was found on the GPU: 7 (labels computed on the device are checked when a result is read',
+    );
     const want = await values(softmaxCrossEntropy(logitsOn(c), ints(c, GOOD)));
     want[3] = NaN;
     expectAllClose(await values(loss), want, TOL);
     // A negative label, in the composed nn way (labels − 1 + 1).
-    await expectReadRejects(softmaxCrossEntropy(logitsOn(g), computedInts(g, [0, 1, 2, 3, -1, 0])), 'a label outside [0, 4) was found on the GPU: -1');
+    await expectReadRejects(
+      softmaxCrossEntropy(logitsOn(g), computedInts(g, [0, 1, 2, 3, -1, 0])),
+      'a label outside [0, 4) was found on the GPU: -1',
+    );
   });
 
   it('softmaxCrossEntropyGrad through autograd: the gradient read names the gradient kernel; good rows keep their values', async () => {
@@ -53,16 +71,25 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index status: bad indices computed
   it('gather: the read throws naming the op, the axis range and the index; the next read gives 0 for it', async () => {
     const x = floats(g, data(12, 42), [4, 3]);
     const out = gather(x, computedInts(g, [2, 4, 0]));
-    await expectReadRejects(out, 'gather: an index outside [0, 4) was found on the GPU: 4 (indices computed on the device are checked when a result is read');
+    await expectReadRejects(
+      out,
+      'gather: an index outside [0, 4) was found on the GPU: 4 (indices computed on the device are checked when a result is read',
+    );
     const rows = data(12, 42).map(Math.fround);
     expect(await values(out)).toEqual([...rows.slice(6, 9), 0, 0, 0, ...rows.slice(0, 3)]);
-    await expectReadRejects(gather(x, computedInts(g, [-2, 1]), 1), 'gather: an index outside [0, 3) was found on the GPU: -2');
+    await expectReadRejects(
+      gather(x, computedInts(g, [-2, 1]), 1),
+      'gather: an index outside [0, 3) was found on the GPU: -2',
+    );
   });
 
   it('scatterAdd: the read throws naming the op, the range and the index; the next read has the update skipped', async () => {
     const u = floats(g, [1, 2, 3, 4, 5, 6], [3, 2]);
     const out = scatterAdd(u, computedInts(g, [1, 5, 1]), 0, [3, 2]);
-    await expectReadRejects(out, 'scatterAdd: an index outside [0, 3) was found on the GPU: 5 (indices computed on the device are checked when a result is read');
+    await expectReadRejects(
+      out,
+      'scatterAdd: an index outside [0, 3) was found on the GPU: 5 (indices computed on the device are checked when a result is read',
+    );
     expect(await values(out)).toEqual([0, 0, 6, 8, 0, 0]);
   });
 
@@ -88,7 +115,8 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index status: bad indices computed
     expectAllClose(await grad(g), await grad(c), TOL);
     const gathered = (b: Backend) => gather(floats(b, data(12, 43), [3, 4]), computedInts(b, [3, 0, 3]), 1);
     expect(await values(gathered(g))).toEqual(await values(gathered(c)));
-    const scattered = (b: Backend) => scatterAdd(floats(b, data(8, 44), [4, 2]), computedInts(b, [2, 0, 2, 1]), 0, [3, 2]);
+    const scattered = (b: Backend) =>
+      scatterAdd(floats(b, data(8, 44), [4, 2]), computedInts(b, [2, 0, 2, 1]), 0, [3, 2]);
     expectAllClose(await values(scattered(g)), await values(scattered(c)), TOL);
   });
 });

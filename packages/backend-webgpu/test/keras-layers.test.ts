@@ -29,7 +29,10 @@ describe('keras layer parity table', () => {
     expect(registered.length).toBeGreaterThan(0);
     const missing = registered.filter((n) => !covered.has(n) && !EXCLUDED.has(n));
     expect(missing, 'registered layer classes with no parity case (add one to keras-layer-cases.ts)').toEqual([]);
-    expect([...EXCLUDED.keys()].filter((n) => covered.has(n)), 'classes both with a case and excluded').toEqual([]);
+    expect(
+      [...EXCLUDED.keys()].filter((n) => covered.has(n)),
+      'classes both with a case and excluded',
+    ).toEqual([]);
   });
 });
 

@@ -20,13 +20,24 @@ export const TOL = { atol: 1e-6, rtol: 1e-5 };
 export const floats = (b: Backend, values: readonly number[], shape = [values.length]): Tensor =>
   tensor(Float32Array.from(values), shape, 'float32', { backend: b });
 /** int32 written from host data: the frontend knows its range. */
-export const ints = (b: Backend, values: readonly number[]): Tensor => tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
+export const ints = (b: Backend, values: readonly number[]): Tensor =>
+  tensor(Int32Array.from(values), [values.length], 'int32', { backend: b });
 /** The first `rows` rows of LOGITS. */
 export const logitsOn = (b: Backend, rows = N): Tensor => floats(b, LOGITS.slice(0, rows * C), [rows, C]);
 /** int32 labels as Keras' fit makes them from float labels: a cast computed on the device, whose range the host does not know. */
 export const castLabels = (b: Backend, values: readonly number[]): Tensor => cast(floats(b, values), 'int32');
 /** int32 indices computed on the device: values − 1 + 1. */
-export const computedInts = (b: Backend, values: readonly number[]): Tensor => add(ints(b, values.map((v) => v - 1)), ints(b, values.map(() => 1)));
+export const computedInts = (b: Backend, values: readonly number[]): Tensor =>
+  add(
+    ints(
+      b,
+      values.map((v) => v - 1),
+    ),
+    ints(
+      b,
+      values.map(() => 1),
+    ),
+  );
 
 export const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data(), Number);
 

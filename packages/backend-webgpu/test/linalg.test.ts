@@ -9,7 +9,9 @@ import { data, Differential } from './harness';
 const gpu = await acquireTestGpu();
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 
-function conv(o: Partial<Conv2dParams> & Pick<Conv2dParams, 'batch' | 'inH' | 'inW' | 'inC' | 'outC' | 'kH' | 'kW'>): Conv2dParams {
+function conv(
+  o: Partial<Conv2dParams> & Pick<Conv2dParams, 'batch' | 'inH' | 'inW' | 'inC' | 'outC' | 'kH' | 'kW'>,
+): Conv2dParams {
   const p = { strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, ...o };
   const outH = o.outH ?? Math.floor((p.inH + 2 * p.padTop - p.dilationH * (p.kH - 1) - 1) / p.strideH) + 1;
   const outW = o.outW ?? Math.floor((p.inW + 2 * p.padLeft - p.dilationW * (p.kW - 1) - 1) / p.strideW) + 1;
@@ -31,14 +33,25 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu matmul and conv2d', () => {
     [1, 300, 7],
   ] as const) {
     it(`multiplies ${M}x${K} by ${K}x${N}`, async () => {
-      await diff.check((b, put) => b.matmul(put({ data: data(M * K, 1), shape: [M, K] }), put({ data: data(K * N, 2), shape: [K, N] })), TOL);
+      await diff.check(
+        (b, put) =>
+          b.matmul(put({ data: data(M * K, 1), shape: [M, K] }), put({ data: data(K * N, 2), shape: [K, N] })),
+        TOL,
+      );
     });
   }
 
   it('reads transposed operands through their strides', async () => {
     const [M, K, N] = [33, 20, 45];
     // aᵀ: a [K, M] storage viewed as [M, K]; bᵀ likewise.
-    await diff.check((b, put) => b.matmul(put({ data: data(M * K, 3), shape: [M, K], strides: [1, M] }), put({ data: data(K * N, 4), shape: [K, N], strides: [1, K] })), TOL);
+    await diff.check(
+      (b, put) =>
+        b.matmul(
+          put({ data: data(M * K, 3), shape: [M, K], strides: [1, M] }),
+          put({ data: data(K * N, 4), shape: [K, N], strides: [1, K] }),
+        ),
+      TOL,
+    );
   });
 
   it('multiplies batches, with a broadcast operand (stride 0) and an offset view', async () => {
@@ -55,7 +68,9 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu matmul and conv2d', () => {
   });
 
   it('gives zeros when K is 0 and nothing when M is 0', async () => {
-    const [z] = await diff.check((b, put) => b.matmul(put({ data: [], shape: [3, 0] }), put({ data: [], shape: [0, 4] })));
+    const [z] = await diff.check((b, put) =>
+      b.matmul(put({ data: [], shape: [3, 0] }), put({ data: [], shape: [0, 4] })),
+    );
     expect(Array.from(z)).toEqual(new Array(12).fill(0));
     await diff.check((b, put) => b.matmul(put({ data: [], shape: [0, 5] }), put({ data: data(20, 1), shape: [5, 4] })));
   });
@@ -63,10 +78,31 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu matmul and conv2d', () => {
   const CONVS: [string, Conv2dParams][] = [
     ['3x3, stride 1, no padding', conv({ batch: 2, inH: 6, inW: 5, inC: 3, outC: 4, kH: 3, kW: 3 })],
     ['3x3, padding 1 (same)', conv({ batch: 1, inH: 5, inW: 5, inC: 2, outC: 3, kH: 3, kW: 3, padTop: 1, padLeft: 1 })],
-    ['2x3, stride 2x1, padding', conv({ batch: 2, inH: 7, inW: 6, inC: 3, outC: 5, kH: 2, kW: 3, strideH: 2, padTop: 1, padLeft: 1 })],
-    ['3x3, dilation 2, stride 2', conv({ batch: 1, inH: 9, inW: 8, inC: 2, outC: 2, kH: 3, kW: 3, dilationH: 2, dilationW: 2, strideH: 2, strideW: 2 })],
+    [
+      '2x3, stride 2x1, padding',
+      conv({ batch: 2, inH: 7, inW: 6, inC: 3, outC: 5, kH: 2, kW: 3, strideH: 2, padTop: 1, padLeft: 1 }),
+    ],
+    [
+      '3x3, dilation 2, stride 2',
+      conv({
+        batch: 1,
+        inH: 9,
+        inW: 8,
+        inC: 2,
+        outC: 2,
+        kH: 3,
+        kW: 3,
+        dilationH: 2,
+        dilationW: 2,
+        strideH: 2,
+        strideW: 2,
+      }),
+    ],
     ['1x1, many channels', conv({ batch: 3, inH: 4, inW: 4, inC: 70, outC: 66, kH: 1, kW: 1 })],
-    ['5x5 over 28x28 (MNIST-like)', conv({ batch: 2, inH: 28, inW: 28, inC: 1, outC: 8, kH: 5, kW: 5, padTop: 2, padLeft: 2 })],
+    [
+      '5x5 over 28x28 (MNIST-like)',
+      conv({ batch: 2, inH: 28, inW: 28, inC: 1, outC: 8, kH: 5, kW: 5, padTop: 2, padLeft: 2 }),
+    ],
   ];
 
   for (const [name, p] of CONVS) {
@@ -75,9 +111,33 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu matmul and conv2d', () => {
     const yShape = [p.batch, p.outH, p.outW, p.outC];
     const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
     it(`conv2d ${name}: forward, input gradient and filter gradient`, async () => {
-      await diff.check((b, put) => b.conv2d(put({ data: data(size(xShape), 1), shape: xShape }), put({ data: data(size(wShape), 2), shape: wShape }), p), TOL);
-      await diff.check((b, put) => b.conv2dGradInput(put({ data: data(size(yShape), 3), shape: yShape }), put({ data: data(size(wShape), 2), shape: wShape }), p), TOL);
-      await diff.check((b, put) => b.conv2dGradFilter(put({ data: data(size(xShape), 1), shape: xShape }), put({ data: data(size(yShape), 3), shape: yShape }), p), TOL);
+      await diff.check(
+        (b, put) =>
+          b.conv2d(
+            put({ data: data(size(xShape), 1), shape: xShape }),
+            put({ data: data(size(wShape), 2), shape: wShape }),
+            p,
+          ),
+        TOL,
+      );
+      await diff.check(
+        (b, put) =>
+          b.conv2dGradInput(
+            put({ data: data(size(yShape), 3), shape: yShape }),
+            put({ data: data(size(wShape), 2), shape: wShape }),
+            p,
+          ),
+        TOL,
+      );
+      await diff.check(
+        (b, put) =>
+          b.conv2dGradFilter(
+            put({ data: data(size(xShape), 1), shape: xShape }),
+            put({ data: data(size(yShape), 3), shape: yShape }),
+            p,
+          ),
+        TOL,
+      );
     });
   }
 
@@ -132,7 +192,10 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
       const a = layout === 'aTb' ? { shape: [M, K], strides: [1, M] } : { shape: [M, K] };
       const b = layout === 'abT' ? { shape: [K, N], strides: [1, K] } : { shape: [K, N] };
       await withProfile(profile, () =>
-        diff.check((be, put) => be.matmul(put({ data: data(M * K, 11), ...a }), put({ data: data(K * N, 12), ...b })), { atol: 1e-6 * K, rtol: 1e-4 }),
+        diff.check((be, put) => be.matmul(put({ data: data(M * K, 11), ...a }), put({ data: data(K * N, 12), ...b })), {
+          atol: 1e-6 * K,
+          rtol: 1e-4,
+        }),
       );
     });
   }
@@ -156,7 +219,11 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
     expect(gemmPlan(M, K, N, B, 'gpu').slices).toBeGreaterThan(1);
     await withProfile('gpu', () =>
       diff.check(
-        (be, put) => be.matmul(put({ data: data(B * M * K, 13), shape: [B, M, K] }), put({ data: data(K * N, 14), shape: [B, K, N], strides: [0, N, 1] })),
+        (be, put) =>
+          be.matmul(
+            put({ data: data(B * M * K, 13), shape: [B, M, K] }),
+            put({ data: data(K * N, 14), shape: [B, K, N], strides: [0, N, 1] }),
+          ),
         { atol: 1e-6 * K, rtol: 1e-4 },
       ),
     );
@@ -172,11 +239,32 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu GEMM tiles and split-K', () => {
       const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
       const tol = { atol: 1e-4, rtol: 1e-4 };
       await withProfile(profile, async () => {
-        await diff.check((b, put) => b.conv2d(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
-        await diff.check((b, put) => b.conv2dGradInput(put({ data: data(size(ys), 3), shape: ys }), put({ data: data(size(ws), 2), shape: ws }), p), tol);
+        await diff.check(
+          (b, put) =>
+            b.conv2d(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ws), 2), shape: ws }), p),
+          tol,
+        );
+        await diff.check(
+          (b, put) =>
+            b.conv2dGradInput(
+              put({ data: data(size(ys), 3), shape: ys }),
+              put({ data: data(size(ws), 2), shape: ws }),
+              p,
+            ),
+          tol,
+        );
         // K = batch·oH·oW = 288 over a 144×24 output: the GPU plan splits it over slices.
-        if (profile === 'gpu') expect(gemmPlan(p.kH * p.kW * p.inC, p.batch * p.outH * p.outW, p.outC, 1, 'gpu').slices).toBeGreaterThan(1);
-        await diff.check((b, put) => b.conv2dGradFilter(put({ data: data(size(xs), 1), shape: xs }), put({ data: data(size(ys), 3), shape: ys }), p), tol);
+        if (profile === 'gpu')
+          expect(gemmPlan(p.kH * p.kW * p.inC, p.batch * p.outH * p.outW, p.outC, 1, 'gpu').slices).toBeGreaterThan(1);
+        await diff.check(
+          (b, put) =>
+            b.conv2dGradFilter(
+              put({ data: data(size(xs), 1), shape: xs }),
+              put({ data: data(size(ys), 3), shape: ys }),
+              p,
+            ),
+          tol,
+        );
       });
     });
   }

@@ -3,7 +3,15 @@ import { memory, setBackend } from '@tsdl/tensor';
 import { compareClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 // The cases and their runners live with @tsdl/nn's own parity test (fixtures written by PyTorch).
-import { type CaseResult, loadFixtures, runDecoder, runEncoder, runMha, runSdpa, values } from '../../nn/test/attention-fixtures';
+import {
+  type CaseResult,
+  loadFixtures,
+  runDecoder,
+  runEncoder,
+  runMha,
+  runSdpa,
+  values,
+} from '../../nn/test/attention-fixtures';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 
 /**

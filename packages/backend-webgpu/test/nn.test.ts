@@ -21,9 +21,18 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu pooling, softmax, random', () => {
   });
 
   const GEOMS = [
-    ['2x2 stride 2', { batch: 2, inH: 6, inW: 6, channels: 3, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }],
-    ['3x3 stride 1 padding 1', { batch: 1, inH: 5, inW: 4, channels: 2, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 }],
-    ['3x2 stride 2x1, overlapping, odd sizes', { batch: 2, inH: 7, inW: 5, channels: 4, kH: 3, kW: 2, strideH: 2, strideW: 1, padTop: 1, padLeft: 0 }],
+    [
+      '2x2 stride 2',
+      { batch: 2, inH: 6, inW: 6, channels: 3, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
+    ],
+    [
+      '3x3 stride 1 padding 1',
+      { batch: 1, inH: 5, inW: 4, channels: 2, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1 },
+    ],
+    [
+      '3x2 stride 2x1, overlapping, odd sizes',
+      { batch: 2, inH: 7, inW: 5, channels: 4, kH: 3, kW: 2, strideH: 2, strideW: 1, padTop: 1, padLeft: 0 },
+    ],
   ] as const;
 
   for (const kind of ['max', 'avg'] as const) {
@@ -33,35 +42,73 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu pooling, softmax, random', () => {
         const xShape = [p.batch, p.inH, p.inW, p.channels];
         const yShape = [p.batch, p.outH, p.outW, p.channels];
         // Rounded values make ties, so "the gradient goes to the first maximum" is exercised.
-        const x = data(xShape.reduce((a, b) => a * b, 1), 4, -3, 3).map(Math.round);
-        const dy = data(yShape.reduce((a, b) => a * b, 1), 5);
+        const x = data(
+          xShape.reduce((a, b) => a * b, 1),
+          4,
+          -3,
+          3,
+        ).map(Math.round);
+        const dy = data(
+          yShape.reduce((a, b) => a * b, 1),
+          5,
+        );
         await diff.check((b, put) => b.pool2d(put({ data: x, shape: xShape }), p));
-        await diff.check((b, put) => b.pool2dGrad(put({ data: x, shape: xShape }), put({ data: dy, shape: yShape }), p), { atol: 1e-6, rtol: 1e-6 });
+        await diff.check(
+          (b, put) => b.pool2dGrad(put({ data: x, shape: xShape }), put({ data: dy, shape: yShape }), p),
+          { atol: 1e-6, rtol: 1e-6 },
+        );
       });
     }
   }
 
   it('max pooling propagates NaN forward; the gradient follows the CPU scan (a NaN wins only as the first cell)', async () => {
-    const p = pool('max', { batch: 1, inH: 2, inW: 4, channels: 1, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 });
+    const p = pool('max', {
+      batch: 1,
+      inH: 2,
+      inW: 4,
+      channels: 1,
+      kH: 2,
+      kW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+    });
     const x = [1, NaN, 5, 2, NaN, 3, 2, 5];
     const [y] = await diff.check((b, put) => b.pool2d(put({ data: x, shape: [1, 2, 4, 1] }), p));
     expect(Array.from(y)).toEqual([NaN, 5]);
-    const [dx] = await diff.check((b, put) => b.pool2dGrad(put({ data: x, shape: [1, 2, 4, 1] }), put({ data: [10, 20], shape: [1, 1, 2, 1] }), p));
+    const [dx] = await diff.check((b, put) =>
+      b.pool2dGrad(put({ data: x, shape: [1, 2, 4, 1] }), put({ data: [10, 20], shape: [1, 1, 2, 1] }), p),
+    );
     expect(Array.from(dx)).toEqual([0, 0, 20, 0, 0, 10, 0, 0]);
   });
 
   for (const log of [false, true]) {
     it(`${log ? 'log-softmax' : 'softmax'} over short and long rows, extreme values and -Infinity rows`, async () => {
-      await diff.check((b, put) => b.softmax(put({ data: data(40, 1, -5, 5), shape: [4, 10] }), log), { atol: 1e-6, rtol: 1e-5 });
-      await diff.check((b, put) => b.softmax(put({ data: data(3 * 1000, 2, -20, 20), shape: [3, 1000] }), log), { atol: 1e-6, rtol: 1e-5 });
-      await diff.check((b, put) => b.softmax(put({ data: [1000, -1000, 0, -Infinity, -Infinity, -Infinity, 1, 1, 1], shape: [3, 3] }), log));
+      await diff.check((b, put) => b.softmax(put({ data: data(40, 1, -5, 5), shape: [4, 10] }), log), {
+        atol: 1e-6,
+        rtol: 1e-5,
+      });
+      await diff.check((b, put) => b.softmax(put({ data: data(3 * 1000, 2, -20, 20), shape: [3, 1000] }), log), {
+        atol: 1e-6,
+        rtol: 1e-5,
+      });
+      await diff.check((b, put) =>
+        b.softmax(put({ data: [1000, -1000, 0, -Infinity, -Infinity, -Infinity, 1, 1, 1], shape: [3, 3] }), log),
+      );
       // A transposed view: softmax over the first axis of the storage.
-      await diff.check((b, put) => b.softmax(put({ data: data(12, 3), shape: [4, 3], strides: [1, 4] }), log), { atol: 1e-6, rtol: 1e-5 });
+      await diff.check((b, put) => b.softmax(put({ data: data(12, 3), shape: [4, 3], strides: [1, 4] }), log), {
+        atol: 1e-6,
+        rtol: 1e-5,
+      });
     });
   }
 
   it('softmax over many short rows (a thread per row, several workgroups)', async () => {
-    await diff.check((b, put) => b.softmax(put({ data: data(150 * 10, 4, -5, 5), shape: [150, 10] }), false), { atol: 1e-6, rtol: 1e-5 });
+    await diff.check((b, put) => b.softmax(put({ data: data(150 * 10, 4, -5, 5), shape: [150, 10] }), false), {
+      atol: 1e-6,
+      rtol: 1e-5,
+    });
   });
 
   // Short rows (C = 10, a thread per row; 150 rows span three workgroups) and long rows (C = 300, a workgroup per row).
@@ -82,9 +129,19 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu pooling, softmax, random', () => {
         await diff.check((b, put) => b.softmaxCrossEntropy!(put(logits), put(t), sparse), tol);
         await diff.check((b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put(dy), sparse), tol);
         // dy read through its stride: a broadcast scalar (fit's 1/m seed, stride 0) and every other value of an offset vector.
-        await diff.check((b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put({ data: [0.25], shape: [rows], strides: [0] }), sparse), tol);
         await diff.check(
-          (b, put) => b.softmaxCrossEntropyGrad!(put(logits), put(t), put({ data: data(2 * rows + 1, 9, -2, 2), shape: [rows], strides: [2], offset: 1 }), sparse),
+          (b, put) =>
+            b.softmaxCrossEntropyGrad!(put(logits), put(t), put({ data: [0.25], shape: [rows], strides: [0] }), sparse),
+          tol,
+        );
+        await diff.check(
+          (b, put) =>
+            b.softmaxCrossEntropyGrad!(
+              put(logits),
+              put(t),
+              put({ data: data(2 * rows + 1, 9, -2, 2), shape: [rows], strides: [2], offset: 1 }),
+              sparse,
+            ),
           tol,
         );
       }

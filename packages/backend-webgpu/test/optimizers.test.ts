@@ -4,7 +4,12 @@ import { NAdam, RAdam, type NAdamOptions } from '@tsdl/optim';
 import { memory, setBackend } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The fixtures, their runner and the PyTorch 2.x references live with @tsdl/optim's own parity test.
-import { compareTrajectory, loadOptimizerFixtures, makeCaseOptimizer, runTrajectory } from '../../optim/test/optimizer-fixtures';
+import {
+  compareTrajectory,
+  loadOptimizerFixtures,
+  makeCaseOptimizer,
+  runTrajectory,
+} from '../../optim/test/optimizer-fixtures';
 import { caseOptions, nadamReference, radamReference } from '../../optim/test/torch2-reference';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 
@@ -38,7 +43,13 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu: optimizers against PyTorch', () =
     expect(memory().numTensors).toBe(before);
   });
 
-  const decoupled: NAdamOptions = { lr: 0.05, betas: [0.8, 0.9], weightDecay: 0.2, decoupledWeightDecay: true, maximize: true };
+  const decoupled: NAdamOptions = {
+    lr: 0.05,
+    betas: [0.8, 0.9],
+    weightDecay: 0.2,
+    decoupledWeightDecay: true,
+    maximize: true,
+  };
   it('NAdam with decoupled weight decay and maximize', async () => {
     const got = await runTrajectory(fx, (ps) => new NAdam(ps, { ...decoupled, momentumDecay: 0.1 }));
     expect(compareTrajectory(got, nadamReference(fx, { ...decoupled, momentumDecay: 0.1 }), RTOL, ATOL)).toBeNull();

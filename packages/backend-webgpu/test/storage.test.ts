@@ -1,8 +1,27 @@
 import '@tsdl/autograd';
 import { grad } from '@tsdl/autograd';
-import { BackendError, E, exprKey, matmul, relu, setBackend, sum, type Tensor, tensor, tidy, contiguousStrides } from '@tsdl/tensor';
+import {
+  BackendError,
+  E,
+  exprKey,
+  matmul,
+  relu,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+  tidy,
+  contiguousStrides,
+} from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceLostError, GpuOutOfMemoryError, GpuValidationError, noAdapterMessage, webgpu, type WebGpuBackend } from '../src/index';
+import {
+  DeviceLostError,
+  GpuOutOfMemoryError,
+  GpuValidationError,
+  noAdapterMessage,
+  webgpu,
+  type WebGpuBackend,
+} from '../src/index';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 import { data } from './harness';
 
@@ -10,7 +29,13 @@ import { data } from './harness';
 
 const gpu = await acquireTestGpu();
 
-const view = (data: object, dtype: 'float32' | 'int32' | 'bool', shape: number[]) => ({ data, dtype, shape, strides: contiguousStrides(shape), offset: 0 });
+const view = (data: object, dtype: 'float32' | 'int32' | 'bool', shape: number[]) => ({
+  data,
+  dtype,
+  shape,
+  strides: contiguousStrides(shape),
+  offset: 0,
+});
 
 describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
   let g: WebGpuBackend;
@@ -43,7 +68,14 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
     const e = E.mul(E.add(E.in(0), E.c(1)), E.in(0));
     const step = () => {
       const x = g.write(new Float32Array(data(1000, 1)), 'float32');
-      const [y] = g.elementwise({ exprs: [e], inputs: [view(x, 'float32', [1000])], scalars: [], shape: [1000], dtypes: ['float32'], key: exprKey(e) });
+      const [y] = g.elementwise({
+        exprs: [e],
+        inputs: [view(x, 'float32', [1000])],
+        scalars: [],
+        shape: [1000],
+        dtypes: ['float32'],
+        key: exprKey(e),
+      });
       const s = g.reduce('sum', view(y, 'float32', [1000]), 1, 'float32');
       for (const d of [x, y, s]) g.free(d);
     };
@@ -70,8 +102,22 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
       const step = async (i: number) => {
         const x = g.write(new Float32Array([1, 2, 3]), 'float32');
         // Another kernel first, so this step's parameters sit past the start of the arena.
-        const [z] = g.elementwise({ exprs: [other], inputs: [view(x, 'float32', [3])], scalars: [], shape: [3], dtypes: ['float32'], key: exprKey(other) });
-        const [y] = g.elementwise({ exprs: [e], inputs: [view(x, 'float32', [3])], scalars: [i], shape: [3], dtypes: ['float32'], key: exprKey(e) });
+        const [z] = g.elementwise({
+          exprs: [other],
+          inputs: [view(x, 'float32', [3])],
+          scalars: [],
+          shape: [3],
+          dtypes: ['float32'],
+          key: exprKey(other),
+        });
+        const [y] = g.elementwise({
+          exprs: [e],
+          inputs: [view(x, 'float32', [3])],
+          scalars: [i],
+          shape: [3],
+          dtypes: ['float32'],
+          key: exprKey(e),
+        });
         const got = Array.from(await g.read(y));
         // Freed in reverse order, so the pool (last in, first out) hands each buffer back in its role.
         for (const d of [y, z, x]) g.free(d);
@@ -89,7 +135,14 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
   it('keeps order when a freed buffer is reused by a write while a pending kernel still reads it', async () => {
     const e = E.mul(E.in(0), E.c(2));
     const a = g.write(new Float32Array([1, 2, 3, 4]), 'float32');
-    const [y] = g.elementwise({ exprs: [e], inputs: [view(a, 'float32', [4])], scalars: [], shape: [4], dtypes: ['float32'], key: exprKey(e) });
+    const [y] = g.elementwise({
+      exprs: [e],
+      inputs: [view(a, 'float32', [4])],
+      scalars: [],
+      shape: [4],
+      dtypes: ['float32'],
+      key: exprKey(e),
+    });
     g.free(a);
     // Same size class: the pool hands a's buffer to b, and the write must not overtake the kernel.
     const b = g.write(new Float32Array([100, 100, 100, 100]), 'float32');
@@ -102,11 +155,18 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
   it('throws GpuOutOfMemoryError at once for a tensor larger than the largest storage buffer', () => {
     const max = g.rt.limits.maxStorageBufferBindingSize;
     expect(() => g.random('uniform', max / 4 + 1, 1)).toThrow(GpuOutOfMemoryError);
-    expect(() => g.random('uniform', max / 4 + 1, 1)).toThrow(/random uniform: a float32 tensor of \d+ elements needs \d+ bytes/);
+    expect(() => g.random('uniform', max / 4 + 1, 1)).toThrow(
+      /random uniform: a float32 tensor of \d+ elements needs \d+ bytes/,
+    );
   });
 
   it('reports a kernel that fails to compile as a GpuValidationError on the next call, naming the kernel', async () => {
-    const k = g.kernel({ key: 'broken-on-purpose', bindings: ['write'], paramWords: 1, code: () => 'this is not WGSL' });
+    const k = g.kernel({
+      key: 'broken-on-purpose',
+      bindings: ['write'],
+      paramWords: 1,
+      code: () => 'this is not WGSL',
+    });
     const out = g.write(new Float32Array(4), 'float32');
     g.rt.dispatch(k, [out as never], [4], [1, 1, 1]);
     await expect(g.read(out)).rejects.toThrow(GpuValidationError);
@@ -146,8 +206,14 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu storage and errors', () => {
 
     it('runs ops and gradients through @tsdl/tensor and reads results with await data()', async () => {
       setBackend(g);
-      const x = tensor([[1, -2], [3, 4]]);
-      const w = tensor([[0.5, 1], [-1, 2]]);
+      const x = tensor([
+        [1, -2],
+        [3, 4],
+      ]);
+      const w = tensor([
+        [0.5, 1],
+        [-1, 2],
+      ]);
       const y = tidy(() => sum(relu(matmul(x, w))));
       // x·w = [[2.5, -3], [-2.5, 11]]: relu keeps 2.5 and 11.
       expect(Array.from(await y.data())).toEqual([13.5]);

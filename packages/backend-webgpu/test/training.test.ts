@@ -60,7 +60,8 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu training', () => {
     const want = await losses(cpu({ name: 'cpu-training' }), 40);
     const got = await losses(gpu.backend('webgpu-training'), 40);
     expect(want[39]).toBeLessThan(want[0] * 0.5); // it learns
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `step ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(1e-4 * want[i] + 1e-6);
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(got[i] - want[i]), `step ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(1e-4 * want[i] + 1e-6);
   });
 
   it('updates all four parameters with Adam in one dispatch once the state lives in one block', async () => {

@@ -27,11 +27,18 @@ describe('webgpu backend helpers (no GPU needed)', () => {
   });
 
   it('tells CPU Vulkan drivers from GPUs by their adapter info', () => {
-    const info = (o: Partial<GPUAdapterInfo>) => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...o }) as GPUAdapterInfo;
+    const info = (o: Partial<GPUAdapterInfo>) =>
+      ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...o }) as GPUAdapterInfo;
     expect(isSoftwareAdapter(info({ isFallbackAdapter: true }))).toBe(true);
-    expect(isSoftwareAdapter(info({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }))).toBe(true);
+    expect(
+      isSoftwareAdapter(
+        info({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }),
+      ),
+    ).toBe(true);
     expect(isSoftwareAdapter(info({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe(true);
-    expect(isSoftwareAdapter(info({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' }))).toBe(false);
+    expect(
+      isSoftwareAdapter(info({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' })),
+    ).toBe(false);
     expect(isSoftwareAdapter(undefined)).toBe(false);
   });
 
@@ -46,7 +53,12 @@ describe('webgpu backend helpers (no GPU needed)', () => {
   });
 
   it('types expressions: integer arithmetic stays i32, division and float functions go to f32', () => {
-    const emitter = new ExprEmitter({ input: (k) => `x${k}`, inputType: () => 'i', scalar: (k) => `s${k}`, scalarType: () => 'f' });
+    const emitter = new ExprEmitter({
+      input: (k) => `x${k}`,
+      inputType: () => 'i',
+      scalar: (k) => `s${k}`,
+      scalarType: () => 'f',
+    });
     expect(emitter.emit(E.add(E.in(0), E.c(3))).t).toBe('i');
     expect(emitter.emit(E.div(E.in(0), E.in(1))).t).toBe('f');
     expect(emitter.emit(E.u('exp', E.in(0))).t).toBe('f');
@@ -55,7 +67,12 @@ describe('webgpu backend helpers (no GPU needed)', () => {
   });
 
   it('computes a shared subexpression once', () => {
-    const emitter = new ExprEmitter({ input: (k) => `x${k}`, inputType: () => 'f', scalar: (k) => `s${k}`, scalarType: () => 'f' });
+    const emitter = new ExprEmitter({
+      input: (k) => `x${k}`,
+      inputType: () => 'f',
+      scalar: (k) => `s${k}`,
+      scalarType: () => 'f',
+    });
     const shared = E.u('exp', E.in(0));
     emitter.emit(E.add(shared, E.mul(shared, shared)));
     expect(emitter.lines.filter((l) => l.includes('exp_(')).length).toBe(1);

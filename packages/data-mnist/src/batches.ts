@@ -37,7 +37,8 @@ export interface BatchOptions {
 /** Index batches over n samples: every index once per pass, in seeded random order when shuffling. */
 export function* batches(n: number, options: BatchOptions): Generator<Int32Array> {
   const { batchSize, shuffle = false, seed = 0, dropLast = false } = options;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ArgumentError(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new ArgumentError(`batches: batchSize must be a positive integer, got ${batchSize}`);
   const order = shuffle ? shuffledIndices(n, seed) : Int32Array.from({ length: n }, (_, i) => i);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
@@ -47,8 +48,13 @@ export function* batches(n: number, options: BatchOptions): Generator<Int32Array
 }
 
 /** Copies the samples at `indices` (each `sampleSize` values long) into a new array of the same type. */
-export function takeSamples<T extends Uint8Array | Float32Array | Int32Array>(data: T, sampleSize: number, indices: Int32Array): T {
+export function takeSamples<T extends Uint8Array | Float32Array | Int32Array>(
+  data: T,
+  sampleSize: number,
+  indices: Int32Array,
+): T {
   const out = new (data.constructor as new (n: number) => T)(indices.length * sampleSize);
-  for (let k = 0; k < indices.length; k++) out.set(data.subarray(indices[k] * sampleSize, (indices[k] + 1) * sampleSize), k * sampleSize);
+  for (let k = 0; k < indices.length; k++)
+    out.set(data.subarray(indices[k] * sampleSize, (indices[k] + 1) * sampleSize), k * sampleSize);
   return out;
 }

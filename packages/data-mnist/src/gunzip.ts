@@ -14,7 +14,11 @@ export function isGzip(bytes: Uint8Array): boolean {
  * A corrupt or truncated stream is a DataFormatError naming `source`; what
  * `take` throws is passed on unchanged.
  */
-export async function inflateChunks(bytes: Uint8Array, source: string, take: (chunk: Uint8Array) => void): Promise<void> {
+export async function inflateChunks(
+  bytes: Uint8Array,
+  source: string,
+  take: (chunk: Uint8Array) => void,
+): Promise<void> {
   let stopped: { error: unknown } | undefined;
   const hand = (chunk: Uint8Array): boolean => {
     try {
@@ -41,7 +45,10 @@ export async function inflateChunks(bytes: Uint8Array, source: string, take: (ch
         g.end(bytes);
       });
     } else {
-      const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+      const reader = new Blob([bytes as Uint8Array<ArrayBuffer>])
+        .stream()
+        .pipeThrough(new DecompressionStream('gzip'))
+        .getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;

@@ -11,7 +11,14 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-const TYPE_NAMES: Record<number, string> = { 0x08: 'uint8', 0x09: 'int8', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64' };
+const TYPE_NAMES: Record<number, string> = {
+  0x08: 'uint8',
+  0x09: 'int8',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
 
 /**
  * The largest file this reader builds in memory: 2 GiB - 1, the largest typed
@@ -35,11 +42,15 @@ function readHeader(bytes: Uint8Array, source: string): IdxHeader | null {
   if (bytes.length < 4) return null;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new DataFormatError(`${source}: wrong magic number ${magic}; an IDX file starts with 00 00 <type> <rank> (MNIST: 00 00 08 01 or 00 00 08 03)`);
+    throw new DataFormatError(
+      `${source}: wrong magic number ${magic}; an IDX file starts with 00 00 <type> <rank> (MNIST: 00 00 08 01 or 00 00 08 03)`,
+    );
   }
   const type = bytes[2];
   if (type !== 0x08) {
-    throw new DataFormatError(`${source}: IDX type 0x${type.toString(16).padStart(2, '0')} (${TYPE_NAMES[type] ?? 'unknown'}) is not supported; MNIST files hold uint8 (0x08)`);
+    throw new DataFormatError(
+      `${source}: IDX type 0x${type.toString(16).padStart(2, '0')} (${TYPE_NAMES[type] ?? 'unknown'}) is not supported; MNIST files hold uint8 (0x08)`,
+    );
   }
   const rank = bytes[3];
   const headerBytes = 4 + 4 * rank;
@@ -54,19 +65,26 @@ function readHeader(bytes: Uint8Array, source: string): IdxHeader | null {
 
 /** Parses raw (not gzipped) IDX bytes; `source` names the file in errors. */
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
-  if (bytes.length < 4) throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for an IDX header`);
+  if (bytes.length < 4)
+    throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for an IDX header`);
   const header = readHeader(bytes, source);
   if (!header) {
     const rank = bytes[3];
-    throw new DataFormatError(`${source}: truncated header (${rank} dimensions need ${4 + 4 * rank} bytes, the file has ${bytes.length})`);
+    throw new DataFormatError(
+      `${source}: truncated header (${rank} dimensions need ${4 + 4 * rank} bytes, the file has ${bytes.length})`,
+    );
   }
   const { dims, headerBytes, payloadBytes: expected } = header;
   const got = bytes.length - headerBytes;
   if (got < expected) {
-    throw new DataFormatError(`${source}: truncated file: dimensions [${dims.join(', ')}] need ${expected} payload bytes, got ${got}`);
+    throw new DataFormatError(
+      `${source}: truncated file: dimensions [${dims.join(', ')}] need ${expected} payload bytes, got ${got}`,
+    );
   }
   if (got > expected) {
-    throw new DataFormatError(`${source}: ${got - expected} unexpected bytes after the ${expected}-byte payload of dimensions [${dims.join(', ')}]`);
+    throw new DataFormatError(
+      `${source}: ${got - expected} unexpected bytes after the ${expected}-byte payload of dimensions [${dims.join(', ')}]`,
+    );
   }
   return { dims, data: bytes.subarray(headerBytes) };
 }
@@ -89,7 +107,9 @@ async function inflateIdx(bytes: Uint8Array, source: string): Promise<Uint8Array
     if (!header) return;
     const declared = header.headerBytes + header.payloadBytes;
     if (declared > MAX_IDX_BYTES) {
-      throw new DataFormatError(`${source}: dimensions [${header.dims.join(', ')}] declare ${declared} bytes, more than the ${MAX_IDX_BYTES} this reader holds in memory`);
+      throw new DataFormatError(
+        `${source}: dimensions [${header.dims.join(', ')}] declare ${declared} bytes, more than the ${MAX_IDX_BYTES} this reader holds in memory`,
+      );
     }
     if (total > declared) {
       throw new DataFormatError(

@@ -43,18 +43,34 @@ async function readFile(source: MnistSource, key: FileKey): Promise<ReadFile> {
  * and takes the first `limit` samples. Errors name the file.
  */
 function pair(images: ReadFile, labels: ReadFile, what: string, limit: number | undefined): MnistArrays {
-  if (images.dims.length !== 3) throw new DataFormatError(`${images.path}: ${what} images: expected 3 dimensions [n, rows, cols], got [${images.dims.join(', ')}]`);
-  if (labels.dims.length !== 1) throw new DataFormatError(`${labels.path}: ${what} labels: expected 1 dimension [n], got [${labels.dims.join(', ')}]`);
+  if (images.dims.length !== 3)
+    throw new DataFormatError(
+      `${images.path}: ${what} images: expected 3 dimensions [n, rows, cols], got [${images.dims.join(', ')}]`,
+    );
+  if (labels.dims.length !== 1)
+    throw new DataFormatError(
+      `${labels.path}: ${what} labels: expected 1 dimension [n], got [${labels.dims.join(', ')}]`,
+    );
   const [n, rows, cols] = images.dims;
   if (labels.dims[0] !== n) {
-    throw new DataFormatError(`${what}: ${n} images but ${labels.dims[0]} labels; the counts must agree (${images.path}, ${labels.path})`);
+    throw new DataFormatError(
+      `${what}: ${n} images but ${labels.dims[0]} labels; the counts must agree (${images.path}, ${labels.path})`,
+    );
   }
   const bad = labels.data.findIndex((l) => l >= MNIST_CLASSES);
   if (bad >= 0) {
-    throw new DataFormatError(`${labels.path}: the label at index ${bad} is ${labels.data[bad]}, not a class id 0..${MNIST_CLASSES - 1}`);
+    throw new DataFormatError(
+      `${labels.path}: the label at index ${bad} is ${labels.data[bad]}, not a class id 0..${MNIST_CLASSES - 1}`,
+    );
   }
   const count = limit === undefined ? n : Math.min(n, limit);
-  return { images: images.data.subarray(0, count * rows * cols), labels: labels.data.subarray(0, count), count, rows, cols };
+  return {
+    images: images.data.subarray(0, count * rows * cols),
+    labels: labels.data.subarray(0, count),
+    count,
+    rows,
+    cols,
+  };
 }
 
 /** The raw arrays of both splits (no tensors): for tools, tests and custom pipelines. */
@@ -94,7 +110,9 @@ export function toTensors(a: MnistArrays, normalize = true): MnistSplit {
 }
 
 /** Loads MNIST (60,000 training and 10,000 test digits) as tensors. */
-export async function loadMnist(options: LoadOptions & { normalize?: boolean } = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+export async function loadMnist(
+  options: LoadOptions & { normalize?: boolean } = {},
+): Promise<{ train: MnistSplit; test: MnistSplit }> {
   const { train, test } = await readMnistArrays(options);
   return { train: toTensors(train, options.normalize ?? true), test: toTensors(test, options.normalize ?? true) };
 }
@@ -140,9 +158,12 @@ export async function findFashionMnistDir(dirs: readonly string[] = FASHION_MNIS
     const names = Object.values(FILES);
     const present = await Promise.all(names.map((n) => has(dir, n)));
     if (present.every(Boolean)) return dir;
-    if (present.some(Boolean) && partial === '') partial = `; ${dir} lacks ${names.filter((_, i) => !present[i]).join(', ')}`;
+    if (present.some(Boolean) && partial === '')
+      partial = `; ${dir} lacks ${names.filter((_, i) => !present[i]).join(', ')}`;
   }
-  throw new DataFormatError(`loadFashionMnist: Fashion-MNIST was not found in ${dirs.join(', ')}${partial}. To get it, ${HOW_TO_GET}`);
+  throw new DataFormatError(
+    `loadFashionMnist: Fashion-MNIST was not found in ${dirs.join(', ')}${partial}. To get it, ${HOW_TO_GET}`,
+  );
 }
 
 /**
@@ -151,12 +172,17 @@ export async function findFashionMnistDir(dirs: readonly string[] = FASHION_MNIS
  * (/usr/share/datasets/fashion-mnist); when the files are in neither, the error says
  * how to get them. Zalando's files from their repository work too.
  */
-export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+export async function loadFashionMnist(
+  options: FashionMnistOptions = {},
+): Promise<{ train: MnistSplit; test: MnistSplit }> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ArgumentError(`loadFashionMnist: options must be an object ({ dir, normalize, limit }), got ${JSON.stringify(options)}`);
+    throw new ArgumentError(
+      `loadFashionMnist: options must be an object ({ dir, normalize, limit }), got ${JSON.stringify(options)}`,
+    );
   }
   for (const k of Object.keys(options)) {
-    if (!FASHION_OPTIONS.includes(k)) throw new ArgumentError(`loadFashionMnist: unknown option '${k}' (known: ${FASHION_OPTIONS.join(', ')})`);
+    if (!FASHION_OPTIONS.includes(k))
+      throw new ArgumentError(`loadFashionMnist: unknown option '${k}' (known: ${FASHION_OPTIONS.join(', ')})`);
   }
   if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
     throw new ArgumentError(`loadFashionMnist: dir must be a non-empty string, got ${JSON.stringify(options.dir)}`);
@@ -166,4 +192,15 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
 }
 
 /** Fashion-MNIST's class names, by label. */
-export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;

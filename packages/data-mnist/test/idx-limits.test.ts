@@ -35,7 +35,9 @@ describe('gzipped IDX files are inflated no further than their header declares',
     let inflated = 0;
     const e = await failure(readIdx(gz, 'bomb/train-labels-idx1-ubyte.gz'));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe('bomb/train-labels-idx1-ubyte.gz: inflates to more than the 10 bytes its header declares (dimensions [2]); stopped there');
+    expect(e.message).toBe(
+      'bomb/train-labels-idx1-ubyte.gz: inflates to more than the 10 bytes its header declares (dimensions [2]); stopped there',
+    );
     // The same check through the chunk stream: the reader saw one chunk (at most 64 KiB), not 3 GiB.
     await failure(
       inflateChunks(gz, 'bomb.gz', (c) => {
@@ -51,14 +53,19 @@ describe('gzipped IDX files are inflated no further than their header declares',
     const head = idx([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
     const e = await failure(readIdx(bomb(head, 64), 'x/images.gz'));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toMatch(/^x\/images\.gz: inflates to more than the 24 bytes its header declares \(dimensions \[2, 2, 2\]\)/);
+    expect(e.message).toMatch(
+      /^x\/images\.gz: inflates to more than the 24 bytes its header declares \(dimensions \[2, 2, 2\]\)/,
+    );
     const ok = await readIdx(gzipSync(head), 'x/images.gz');
     expect(ok.dims).toEqual([2, 2, 2]);
     expect([...ok.data]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('reads a header split across gzip members and chunks', async () => {
-    const file = idx([3, 70000], new Array(210000).fill(0).map((_, i) => (i * 7) % 256));
+    const file = idx(
+      [3, 70000],
+      new Array(210000).fill(0).map((_, i) => (i * 7) % 256),
+    );
     // Three members: 3 bytes, 6 bytes, the rest (the header is 12 bytes).
     const parts = [file.subarray(0, 3), file.subarray(3, 9), file.subarray(9)].map((p) => gzipSync(p));
     const gz = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
@@ -77,7 +84,9 @@ describe('gzipped IDX files are inflated no further than their header declares',
     const head = new Uint8Array([0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     const e = await failure(readIdx(gzipSync(head), 'huge.gz'));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`huge.gz: dimensions [4294967295, 4294967295] declare ${12 + 4294967295 ** 2} bytes, more than the ${MAX_IDX_BYTES} this reader holds in memory`);
+    expect(e.message).toBe(
+      `huge.gz: dimensions [4294967295, 4294967295] declare ${12 + 4294967295 ** 2} bytes, more than the ${MAX_IDX_BYTES} this reader holds in memory`,
+    );
   });
 
   it('reports a truncated gzip stream and a wrong magic number in the first inflated bytes', async () => {

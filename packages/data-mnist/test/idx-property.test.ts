@@ -24,7 +24,8 @@ function reference(b: Uint8Array): { dims: number[]; data: number[] } | 'invalid
   const rank = b[3];
   if (b.length < 4 + 4 * rank) return 'invalid';
   const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(((b[4 + 4 * i] << 24) >>> 0) + (b[5 + 4 * i] << 16) + (b[6 + 4 * i] << 8) + b[7 + 4 * i]);
+  for (let i = 0; i < rank; i++)
+    dims.push(((b[4 + 4 * i] << 24) >>> 0) + (b[5 + 4 * i] << 16) + (b[6 + 4 * i] << 8) + b[7 + 4 * i]);
   let size = 1;
   for (const d of dims) size *= d;
   return size === b.length - 4 - 4 * rank ? { dims, data: [...b.subarray(4 + 4 * rank)] } : 'invalid';
@@ -42,7 +43,10 @@ function referenceGz(gz: Uint8Array): ReturnType<typeof reference> {
 }
 
 /** Compares an outcome with the reference: the same array, or a DataFormatError naming the file where the reference refuses. */
-function agree(outcome: { ok: { dims: number[]; data: Uint8Array } } | { error: unknown }, want: ReturnType<typeof reference>): void {
+function agree(
+  outcome: { ok: { dims: number[]; data: Uint8Array } } | { error: unknown },
+  want: ReturnType<typeof reference>,
+): void {
   if ('error' in outcome) {
     const e = outcome.error;
     if (!(e instanceof DataFormatError)) throw new Error(`not a DataFormatError: ${(e as Error)?.stack ?? e}`);
@@ -82,37 +86,62 @@ const idxFile = fc
 
 type Mutation = (b: Uint8Array) => Uint8Array;
 const damage: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }).map((flips): Mutation => (b) => {
-    const out = b.slice();
-    for (const [at, x] of flips) if (out.length) out[at % out.length] ^= x;
-    return out;
-  }),
-  fc.nat().map((cut): Mutation => (b) => b.subarray(0, cut % (b.length + 1))),
-  fc.uint8Array({ minLength: 1, maxLength: 40 }).map((extra): Mutation => (b) => {
-    const out = new Uint8Array(b.length + extra.length);
-    out.set(b);
-    out.set(extra, b.length);
-    return out;
-  }),
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }).map(
+    (flips): Mutation =>
+      (b) => {
+        const out = b.slice();
+        for (const [at, x] of flips) if (out.length) out[at % out.length] ^= x;
+        return out;
+      },
+  ),
+  fc.nat().map(
+    (cut): Mutation =>
+      (b) =>
+        b.subarray(0, cut % (b.length + 1)),
+  ),
+  fc.uint8Array({ minLength: 1, maxLength: 40 }).map(
+    (extra): Mutation =>
+      (b) => {
+        const out = new Uint8Array(b.length + extra.length);
+        out.set(b);
+        out.set(extra, b.length);
+        return out;
+      },
+  ),
 );
 /** Edits of the header fields: one dimension set to any uint32 (small or huge), the rank byte, the type byte. */
 const headerEdit: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constantFrom(0xffffffff, 0x80000000, 65536), fc.nat())).map(([k, v]): Mutation => (b) => {
-    const out = b.slice();
-    const rank = out[3];
-    if (rank > 0 && out.length >= 4 + 4 * rank) new DataView(out.buffer).setUint32(4 + 4 * (k % rank), v >>> 0, false);
-    return out;
-  }),
-  fc.integer({ min: 0, max: 255 }).map((rank): Mutation => (b) => {
-    const out = b.slice();
-    if (out.length > 3) out[3] = rank;
-    return out;
-  }),
-  fc.constantFrom(0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x00, 0xff).map((type): Mutation => (b) => {
-    const out = b.slice();
-    if (out.length > 2) out[2] = type;
-    return out;
-  }),
+  fc
+    .tuple(
+      fc.nat(),
+      fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constantFrom(0xffffffff, 0x80000000, 65536), fc.nat()),
+    )
+    .map(
+      ([k, v]): Mutation =>
+        (b) => {
+          const out = b.slice();
+          const rank = out[3];
+          if (rank > 0 && out.length >= 4 + 4 * rank)
+            new DataView(out.buffer).setUint32(4 + 4 * (k % rank), v >>> 0, false);
+          return out;
+        },
+    ),
+  fc.integer({ min: 0, max: 255 }).map(
+    (rank): Mutation =>
+      (b) => {
+        const out = b.slice();
+        if (out.length > 3) out[3] = rank;
+        return out;
+      },
+  ),
+  fc.constantFrom(0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x00, 0xff).map(
+    (type): Mutation =>
+      (b) => {
+        const out = b.slice();
+        if (out.length > 2) out[2] = type;
+        return out;
+      },
+  ),
 );
 const mutations = fc.array(fc.oneof(damage, headerEdit), { minLength: 1, maxLength: 3 });
 const apply = (b: Uint8Array, ms: Mutation[]) => ms.reduce((x, m) => m(x), b);
@@ -121,7 +150,11 @@ describe('IDX reader (property tests)', () => {
   it('reads any IDX file exactly, raw and gzipped', async () => {
     await fc.assert(
       fc.asyncProperty(idxFile, async ({ dims, payload, bytes }) => {
-        for (const got of [parseIdx(bytes, SOURCE), await readIdx(bytes, SOURCE), await readIdx(gzipSync(bytes), SOURCE)]) {
+        for (const got of [
+          parseIdx(bytes, SOURCE),
+          await readIdx(bytes, SOURCE),
+          await readIdx(gzipSync(bytes), SOURCE),
+        ]) {
           expect(got.dims).toEqual(dims);
           expect([...got.data]).toEqual([...payload]);
         }
@@ -134,7 +167,10 @@ describe('IDX reader (property tests)', () => {
     await fc.assert(
       fc.asyncProperty(idxFile, mutations, async ({ bytes }, ms) => {
         const b = apply(bytes, ms);
-        agree(run(() => parseIdx(b, SOURCE)), reference(b));
+        agree(
+          run(() => parseIdx(b, SOURCE)),
+          reference(b),
+        );
         agree(await runAsync(() => readIdx(b, SOURCE)), reference(b));
       }),
       { numRuns: 600 },
@@ -143,13 +179,18 @@ describe('IDX reader (property tests)', () => {
 
   it('loads a gzipped damaged file, or damaged gzip data, exactly or throws a DataFormatError naming it', async () => {
     await fc.assert(
-      fc.asyncProperty(idxFile, mutations, fc.option(fc.array(damage, { minLength: 1, maxLength: 2 }), { nil: undefined }), async ({ bytes }, ms, gzDamage) => {
-        const gz = new Uint8Array(gzipSync(apply(bytes, ms)));
-        // Damage to the gzip data itself stays a gzip file (its magic kept) so the gzip path is what is tested.
-        const b = gzDamage ? apply(gz, gzDamage) : gz;
-        if (b.length >= 2) b.set([0x1f, 0x8b]);
-        agree(await runAsync(() => readIdx(b, SOURCE)), referenceGz(b));
-      }),
+      fc.asyncProperty(
+        idxFile,
+        mutations,
+        fc.option(fc.array(damage, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+        async ({ bytes }, ms, gzDamage) => {
+          const gz = new Uint8Array(gzipSync(apply(bytes, ms)));
+          // Damage to the gzip data itself stays a gzip file (its magic kept) so the gzip path is what is tested.
+          const b = gzDamage ? apply(gz, gzDamage) : gz;
+          if (b.length >= 2) b.set([0x1f, 0x8b]);
+          agree(await runAsync(() => readIdx(b, SOURCE)), referenceGz(b));
+        },
+      ),
       { numRuns: 600 },
     );
   });
@@ -162,7 +203,9 @@ describe('IDX reader (property tests)', () => {
         const e = (await runAsync(() => readIdx(gzipSync(padded), SOURCE))) as { error?: Error };
         expect(e.error).toBeInstanceOf(DataFormatError);
         // Stopped by the cap as soon as a chunk passes the declared size, not after inflating the rest.
-        expect(e.error!.message).toMatch(new RegExp(`^${SOURCE}: inflates to more than the ${bytes.length} bytes its header declares`));
+        expect(e.error!.message).toMatch(
+          new RegExp(`^${SOURCE}: inflates to more than the ${bytes.length} bytes its header declares`),
+        );
       }),
       { numRuns: 200 },
     );
@@ -176,28 +219,33 @@ describe('MNIST labels (property test)', () => {
   it('load when every label is 0..9, else fail naming the file, the first bad index and its value', async () => {
     let k = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }), async (labels) => {
-        const dir = join(root, String(k++));
-        mkdirSync(dir);
-        const n = labels.length;
-        writeFileSync(join(dir, 'train-images-idx3-ubyte'), idxBytes([n, 1, 1], new Array(n).fill(0)));
-        writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idxBytes([n], labels));
-        writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idxBytes([0, 1, 1], []));
-        writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idxBytes([0], []));
-        const bad = labels.findIndex((l) => l > 9);
-        const got = await runAsync(async () => {
-          const { train } = await readMnistArrays({ source: { dir } });
-          return { dims: [train.count], data: train.labels };
-        });
-        if (bad < 0) {
-          expect('ok' in got).toBe(true);
-          expect([...(got as { ok: { data: Uint8Array } }).ok.data]).toEqual(labels);
-        } else {
-          const e = (got as { error: Error }).error;
-          expect(e).toBeInstanceOf(DataFormatError);
-          expect(e.message).toBe(`${join(dir, 'train-labels-idx1-ubyte')}: the label at index ${bad} is ${labels[bad]}, not a class id 0..9`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }),
+        async (labels) => {
+          const dir = join(root, String(k++));
+          mkdirSync(dir);
+          const n = labels.length;
+          writeFileSync(join(dir, 'train-images-idx3-ubyte'), idxBytes([n, 1, 1], new Array(n).fill(0)));
+          writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idxBytes([n], labels));
+          writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idxBytes([0, 1, 1], []));
+          writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idxBytes([0], []));
+          const bad = labels.findIndex((l) => l > 9);
+          const got = await runAsync(async () => {
+            const { train } = await readMnistArrays({ source: { dir } });
+            return { dims: [train.count], data: train.labels };
+          });
+          if (bad < 0) {
+            expect('ok' in got).toBe(true);
+            expect([...(got as { ok: { data: Uint8Array } }).ok.data]).toEqual(labels);
+          } else {
+            const e = (got as { error: Error }).error;
+            expect(e).toBeInstanceOf(DataFormatError);
+            expect(e.message).toBe(
+              `${join(dir, 'train-labels-idx1-ubyte')}: the label at index ${bad} is ${labels[bad]}, not a class id 0..9`,
+            );
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -38,9 +38,21 @@ describe('IDX reader', () => {
   });
 
   const cases: [string, () => unknown, RegExp][] = [
-    ['a wrong magic number', () => parseIdx(new Uint8Array([0x1f, 0x00, 0x08, 0x01, 0, 0, 0, 0]), 'bad/train.idx'), /wrong magic number 1f 00 08 01/],
-    ['an unsupported type', () => parseIdx(new Uint8Array([0, 0, 0x0d, 0x01, 0, 0, 0, 0]), 'bad/train.idx'), /type 0x0d \(float32\)/],
-    ['a truncated payload', () => parseIdx(idx([2, 2], [1, 2, 3]), 'bad/train.idx'), /truncated file: dimensions \[2, 2\] need 4 payload bytes, got 3/],
+    [
+      'a wrong magic number',
+      () => parseIdx(new Uint8Array([0x1f, 0x00, 0x08, 0x01, 0, 0, 0, 0]), 'bad/train.idx'),
+      /wrong magic number 1f 00 08 01/,
+    ],
+    [
+      'an unsupported type',
+      () => parseIdx(new Uint8Array([0, 0, 0x0d, 0x01, 0, 0, 0, 0]), 'bad/train.idx'),
+      /type 0x0d \(float32\)/,
+    ],
+    [
+      'a truncated payload',
+      () => parseIdx(idx([2, 2], [1, 2, 3]), 'bad/train.idx'),
+      /truncated file: dimensions \[2, 2\] need 4 payload bytes, got 3/,
+    ],
     ['a truncated header', () => parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0]), 'bad/train.idx'), /truncated header/],
     ['trailing bytes', () => parseIdx(idx([1], [1, 2]), 'bad/train.idx'), /1 unexpected bytes/],
   ];

@@ -13,7 +13,10 @@ afterEach(() => {
 });
 
 /** A directory with the four files: `n` 2x2 images per split and the given training labels. */
-function dataset(trainLabels: number[], options: { testCount?: number; gz?: boolean; trainImages?: number } = {}): string {
+function dataset(
+  trainLabels: number[],
+  options: { testCount?: number; gz?: boolean; trainImages?: number } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'mnist-labels-'));
   dirs.push(dir);
   const nTest = options.testCount ?? 2;
@@ -62,14 +65,18 @@ describe('labels are class ids of the dataset', () => {
     const dir = dataset([1, 2, 3, 10], { gz: true });
     const e = await failure(loadFashionMnist({ dir, limit: { train: 2 } }));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`${join(dir, 'train-labels-idx1-ubyte.gz')}: the label at index 3 is 10, not a class id 0..9`);
+    expect(e.message).toBe(
+      `${join(dir, 'train-labels-idx1-ubyte.gz')}: the label at index 3 is 10, not a class id 0..9`,
+    );
   });
 
   it('rejects image and label counts that disagree, naming both files', async () => {
     const dir = dataset([1, 2, 3], { trainImages: 4 });
     const e = await failure(readMnistArrays({ source: { dir } }));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`train: 4 images but 3 labels; the counts must agree (${join(dir, 'train-images-idx3-ubyte')}, ${join(dir, 'train-labels-idx1-ubyte')})`);
+    expect(e.message).toBe(
+      `train: 4 images but 3 labels; the counts must agree (${join(dir, 'train-images-idx3-ubyte')}, ${join(dir, 'train-labels-idx1-ubyte')})`,
+    );
   });
 
   it('names the file whose rank is wrong', async () => {

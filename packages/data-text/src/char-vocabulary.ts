@@ -55,7 +55,9 @@ export class CharVocabulary {
     for (let i = 0; i < chars.length; i++) {
       const id = this.ids.get(chars[i]);
       if (id === undefined) {
-        throw new ArgumentError(`CharVocabulary.encode: character ${JSON.stringify(chars[i])} at position ${i} is not in the vocabulary of ${this.size} characters`);
+        throw new ArgumentError(
+          `CharVocabulary.encode: character ${JSON.stringify(chars[i])} at position ${i} is not in the vocabulary of ${this.size} characters`,
+        );
       }
       out[i] = id;
     }
@@ -67,7 +69,8 @@ export class CharVocabulary {
     let out = '';
     for (let i = 0; i < ids.length; i++) {
       const c = Number.isInteger(ids[i]) ? this.chars[ids[i]] : undefined;
-      if (c === undefined) throw new ArgumentError(`CharVocabulary.decode: id ${ids[i]} at position ${i} is outside [0, ${this.size})`);
+      if (c === undefined)
+        throw new ArgumentError(`CharVocabulary.decode: id ${ids[i]} at position ${i} is outside [0, ${this.size})`);
       out += c;
     }
     return out;

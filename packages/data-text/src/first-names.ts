@@ -33,7 +33,9 @@ export async function loadFirstNames(options: FirstNamesOptions = {}): Promise<s
   if (sex !== 'female' && sex !== 'male' && sex !== 'all') {
     throw new ArgumentError(`loadFirstNames: sex must be 'female', 'male' or 'all', got ${JSON.stringify(sex)}`);
   }
-  const lists = await Promise.all((sex === 'all' ? (['female', 'male'] as const) : [sex]).map((s) => readNames(PACKAGES[s])));
+  const lists = await Promise.all(
+    (sex === 'all' ? (['female', 'male'] as const) : [sex]).map((s) => readNames(PACKAGES[s])),
+  );
   const names = lists.flat().map((n) => (lowercase ? n.toLowerCase() : n));
   return [...new Set(names)].sort();
 }

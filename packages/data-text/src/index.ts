@@ -4,7 +4,14 @@
  * dataset packages ship, plus the tokenization helpers Keras'
  * TextVectorization uses.
  */
-export { loadSpamAssassin, SPAM_GROUPS, type SpamGroup, type SpamAssassin, type SpamAssassinOptions, type TextSplit } from './spam-assassin';
+export {
+  loadSpamAssassin,
+  SPAM_GROUPS,
+  type SpamGroup,
+  type SpamAssassin,
+  type SpamAssassinOptions,
+  type TextSplit,
+} from './spam-assassin';
 export { loadMobyDick, splitByPosition, type MobyDick, type MobyDickOptions, type Chapter } from './moby-dick';
 export { loadFirstNames, type FirstNamesOptions } from './first-names';
 export { CharVocabulary } from './char-vocabulary';

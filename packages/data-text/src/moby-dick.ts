@@ -55,7 +55,10 @@ export async function loadMobyDick(options: MobyDickOptions = {}): Promise<MobyD
  * (validation), as nanoGPT splits its corpus: by position, not at random, so
  * validation is text the model has never seen a piece of.
  */
-export function splitByPosition<T extends { length: number; subarray(a: number, b?: number): T }>(ids: T, trainFraction = 0.9): { train: T; val: T } {
+export function splitByPosition<T extends { length: number; subarray(a: number, b?: number): T }>(
+  ids: T,
+  trainFraction = 0.9,
+): { train: T; val: T } {
   const n = Math.floor(ids.length * trainFraction);
   return { train: ids.subarray(0, n), val: ids.subarray(n) };
 }

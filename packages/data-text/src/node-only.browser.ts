@@ -2,7 +2,9 @@ import { ArgumentError } from '@tsdl/tensor';
 
 /** node-only.ts for browser bundles (package.json maps '#node-only' here under the 'browser' condition). */
 function refuse(what: string): never {
-  throw new ArgumentError(`${what}: reading files needs Node's file system, which a browser does not have; in a browser load the data from a URL`);
+  throw new ArgumentError(
+    `${what}: reading files needs Node's file system, which a browser does not have; in a browser load the data from a URL`,
+  );
 }
 
 export async function fsPromises(what: string): Promise<never> {

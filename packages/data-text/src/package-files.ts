@@ -21,7 +21,9 @@ export async function packageDataDir(pkg: string): Promise<string> {
   try {
     return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'data');
   } catch {
-    throw new DataFormatError(`${pkg}: the package is not installed (it is a dependency of @tsdl/data-text; reinstall, or pass { dir } pointing at a copy of its data/ folder)`);
+    throw new DataFormatError(
+      `${pkg}: the package is not installed (it is a dependency of @tsdl/data-text; reinstall, or pass { dir } pointing at a copy of its data/ folder)`,
+    );
   }
 }
 
@@ -45,9 +47,10 @@ export async function readJson(dir: string, name: string): Promise<unknown> {
 
 /** The value of a string field of a parsed record, or a DataFormatError naming the file and field. */
 export function stringField(record: unknown, field: string, where: string): string {
-  const value = record !== null && typeof record === 'object' && Object.hasOwn(record, field)
-    ? (record as Record<string, unknown>)[field]
-    : undefined;
+  const value =
+    record !== null && typeof record === 'object' && Object.hasOwn(record, field)
+      ? (record as Record<string, unknown>)[field]
+      : undefined;
   if (typeof value !== 'string') throw new DataFormatError(`${where}: field '${field}' is missing or not a string`);
   return value;
 }
@@ -62,7 +65,11 @@ export async function readFileList(dir: string): Promise<string[]> {
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight, keeping order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -7,7 +7,11 @@ import { ArgumentError, randomPermutation } from '@tsdl/tensor';
  * round(testFraction · n_class) go to test; both lists come back sorted, so
  * the data keeps its original order within a split.
  */
-export function stratifiedSplit(labels: ArrayLike<number>, testFraction: number, seed: number): { train: number[]; test: number[] } {
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  testFraction: number,
+  seed: number,
+): { train: number[]; test: number[] } {
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new ArgumentError(`stratifiedSplit: testFraction must be in (0, 1), got ${testFraction}`);
   }

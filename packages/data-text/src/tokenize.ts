@@ -5,7 +5,12 @@ import { ArgumentError } from '@tsdl/tensor';
  * @tsdl/keras's TextVectorization and anything that prepares text by hand.
  */
 
-export type StandardizeMode = 'lower_and_strip_punctuation' | 'lower' | 'strip_punctuation' | null | ((text: string) => string);
+export type StandardizeMode =
+  | 'lower_and_strip_punctuation'
+  | 'lower'
+  | 'strip_punctuation'
+  | null
+  | ((text: string) => string);
 export type SplitMode = 'whitespace' | 'character' | null | ((text: string) => string[]);
 
 /** Keras' DEFAULT_STRIP_REGEX: ASCII punctuation. */
@@ -23,7 +28,9 @@ export function standardizeText(text: string, mode: StandardizeMode = 'lower_and
     case 'strip_punctuation':
       return text.replace(PUNCTUATION, '');
     default:
-      throw new ArgumentError(`standardize: unknown mode ${JSON.stringify(mode)} (known: lower_and_strip_punctuation, lower, strip_punctuation, null, or a function)`);
+      throw new ArgumentError(
+        `standardize: unknown mode ${JSON.stringify(mode)} (known: lower_and_strip_punctuation, lower, strip_punctuation, null, or a function)`,
+      );
   }
 }
 
@@ -36,7 +43,9 @@ export function splitText(text: string, mode: SplitMode = 'whitespace'): string[
     case 'character':
       return [...text];
     default:
-      throw new ArgumentError(`split: unknown mode ${JSON.stringify(mode)} (known: whitespace, character, null, or a function)`);
+      throw new ArgumentError(
+        `split: unknown mode ${JSON.stringify(mode)} (known: whitespace, character, null, or a function)`,
+      );
   }
 }
 
@@ -46,7 +55,8 @@ export function splitText(text: string, mode: SplitMode = 'whitespace'): string[
  */
 export function withNgrams(tokens: readonly string[], ngrams: number | readonly number[] | null = null): string[] {
   if (ngrams === null) return [...tokens];
-  const sizes = typeof ngrams === 'number' ? Array.from({ length: Math.max(0, Math.floor(ngrams)) }, (_, i) => i + 1) : [...ngrams];
+  const sizes =
+    typeof ngrams === 'number' ? Array.from({ length: Math.max(0, Math.floor(ngrams)) }, (_, i) => i + 1) : [...ngrams];
   const valid = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;
   if ((typeof ngrams === 'number' && !valid(ngrams)) || sizes.length === 0 || !sizes.every(valid)) {
     throw new ArgumentError(`ngrams: expected a positive integer or a list of them, got ${JSON.stringify(ngrams)}`);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError, DataFormatError } from '@tsdl/tensor';
-import { CharVocabulary, countTokens, emailBody, mostFrequent, splitText, standardizeText, stratifiedSplit, withNgrams } from '../src/index';
+import {
+  CharVocabulary,
+  countTokens,
+  emailBody,
+  mostFrequent,
+  splitText,
+  standardizeText,
+  stratifiedSplit,
+  withNgrams,
+} from '../src/index';
 
 describe('CharVocabulary', () => {
   it('sorts characters by code point and round-trips text, astral characters included', () => {
@@ -48,7 +57,10 @@ describe('tokenization (Keras TextVectorization semantics)', () => {
   });
 
   it('orders a vocabulary by count, ties by descending token', () => {
-    const c = countTokens([['b', 'a', 'c'], ['c', 'a', 'd', 'a']]);
+    const c = countTokens([
+      ['b', 'a', 'c'],
+      ['c', 'a', 'd', 'a'],
+    ]);
     expect(c.documents).toBe(2);
     expect(c.documentCounts.get('a')).toBe(2);
     expect(mostFrequent(c.counts)).toEqual(['a', 'c', 'd', 'b']);
@@ -64,16 +76,20 @@ describe('emailBody and stratifiedSplit', () => {
 
   it('keeps each class share and covers every index once', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 0, max: 1000 }), (labels, seed) => {
-        const { train, test } = stratifiedSplit(labels, 0.25, seed);
-        const all = [...train, ...test].sort((a, b) => a - b);
-        if (all.join() !== labels.map((_, i) => i).join()) return false;
-        for (const cls of [0, 1, 2]) {
-          const n = labels.filter((l) => l === cls).length;
-          if (test.filter((i) => labels[i] === cls).length !== Math.round(0.25 * n)) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (labels, seed) => {
+          const { train, test } = stratifiedSplit(labels, 0.25, seed);
+          const all = [...train, ...test].sort((a, b) => a - b);
+          if (all.join() !== labels.map((_, i) => i).join()) return false;
+          for (const cls of [0, 1, 2]) {
+            const n = labels.filter((l) => l === cls).length;
+            if (test.filter((i) => labels[i] === cls).length !== Math.round(0.25 * n)) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 });

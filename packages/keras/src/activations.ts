@@ -1,4 +1,21 @@
-import { type Tensor, abs, add, clip, div, elu, exp, gelu, leakyRelu, logSoftmax, mul, relu, sigmoid, softmax, softplus, tanh } from '@tsdl/tensor';
+import {
+  type Tensor,
+  abs,
+  add,
+  clip,
+  div,
+  elu,
+  exp,
+  gelu,
+  leakyRelu,
+  logSoftmax,
+  mul,
+  relu,
+  sigmoid,
+  softmax,
+  softplus,
+  tanh,
+} from '@tsdl/tensor';
 import { lookupName, nameTable, snakeCase } from './names';
 
 /** Keras activation names and the functions they apply (over the last axis for softmax). */

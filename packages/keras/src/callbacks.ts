@@ -45,7 +45,10 @@ export abstract class Callback {
 }
 
 export type CallbackHooks = Partial<
-  Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd' | 'onTrainAbort'>
+  Pick<
+    Callback,
+    'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd' | 'onTrainAbort'
+  >
 >;
 
 /** A callback from plain hook functions: `new LambdaCallback({ onEpochEnd: (e, logs) => … })`. */
@@ -54,10 +57,19 @@ export class LambdaCallback extends Callback {
     super();
     // A misspelt hook ('onEpochEnds') would otherwise never run, silently.
     // Keras' on_epoch_end … spellings are the same hooks.
-    const names = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTrainAbort'] as const;
+    const names = [
+      'onTrainBegin',
+      'onTrainEnd',
+      'onEpochBegin',
+      'onEpochEnd',
+      'onBatchBegin',
+      'onBatchEnd',
+      'onTrainAbort',
+    ] as const;
     const h = checkOptions('LambdaCallback', hooks, names);
     for (const [name, fn] of Object.entries(h)) {
-      if (fn !== undefined && typeof fn !== 'function') throw new ArgumentError(`LambdaCallback: ${name} must be a function, got ${describeValue(fn)}`);
+      if (fn !== undefined && typeof fn !== 'function')
+        throw new ArgumentError(`LambdaCallback: ${name} must be a function, got ${describeValue(fn)}`);
     }
     Object.assign(this, h);
   }
@@ -88,7 +100,9 @@ function initialBest(mode: Mode, monitor: string): number {
 function monitored(logs: Logs | undefined, monitor: string, who: string): number | undefined {
   const v = logs?.[monitor];
   if (v === undefined) {
-    console.warn(`${who}: metric '${monitor}' is not in the logs (available: ${Object.keys(logs ?? {}).join(', ')}); skipping`);
+    console.warn(
+      `${who}: metric '${monitor}' is not in the logs (available: ${Object.keys(logs ?? {}).join(', ')}); skipping`,
+    );
   }
   return v;
 }
@@ -121,7 +135,16 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
-    const o = checkOptions<EarlyStoppingArgs>('EarlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch', 'verbose']);
+    const o = checkOptions<EarlyStoppingArgs>('EarlyStopping', options, [
+      'monitor',
+      'minDelta',
+      'patience',
+      'mode',
+      'baseline',
+      'restoreBestWeights',
+      'startFromEpoch',
+      'verbose',
+    ]);
     this.options = {
       monitor: o.monitor ?? 'val_loss',
       minDelta: Math.abs(o.minDelta ?? 0),
@@ -164,9 +187,11 @@ export class EarlyStopping extends Callback {
 
   override onTrainEnd(): void {
     // Keras' messages, numbering epochs from 1.
-    if (this.stoppedEpoch > 0 && this.options.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.stoppedEpoch > 0 && this.options.verbose > 0)
+      console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.options.restoreBestWeights && this.bestWeights) {
-      if (this.options.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.options.verbose > 0)
+        console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       this.model.setWeights(this.bestWeights);
     }
     this.clearBest();
@@ -212,7 +237,10 @@ function formatField(value: number, spec: string | undefined): string {
   if (fixed) return value.toFixed(Number(fixed[1]));
   const exp = /^\.(\d+)e$/.exec(spec ?? '');
   // Python writes at least two exponent digits: 1.235e-04.
-  if (exp) return value.toExponential(Number(exp[1])).replace(/e([+-])(\d)$/, (_m, sign: string, d: string) => `e${sign}0${d}`);
+  if (exp)
+    return value
+      .toExponential(Number(exp[1]))
+      .replace(/e([+-])(\d)$/, (_m, sign: string, d: string) => `e${sign}0${d}`);
   return String(value);
 }
 
@@ -226,11 +254,20 @@ export class ModelCheckpoint extends Callback {
 
   private readonly options: ModelCheckpointArgs;
 
-  constructor(readonly path: string, options: ModelCheckpointOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: ModelCheckpointOptions = {},
+  ) {
     super();
     // A path the save would refuse ('best.keras') fails here, not after the first epoch.
     checkModelPath(path, 'ModelCheckpoint');
-    const o = checkOptions<ModelCheckpointArgs>('ModelCheckpoint', options, ['monitor', 'saveBestOnly', 'mode', 'includeOptimizer', 'verbose']);
+    const o = checkOptions<ModelCheckpointArgs>('ModelCheckpoint', options, [
+      'monitor',
+      'saveBestOnly',
+      'mode',
+      'includeOptimizer',
+      'verbose',
+    ]);
     this.options = { ...o, verbose: verboseOption('ModelCheckpoint', o.verbose) };
     this.monitor = o.monitor ?? 'val_loss';
     this.isBetter = better(o.mode ?? 'auto', this.monitor, 0);
@@ -265,15 +302,22 @@ export class LearningRateScheduler extends Callback {
   private readonly verbose: 0 | 1;
 
   /** `verbose` 1 prints the rate set at each epoch, as Keras: `new LearningRateScheduler(fn, 1)`. */
-  constructor(private readonly schedule: (epoch: number, lr: number) => number, verbose: 0 | 1 = 0) {
+  constructor(
+    private readonly schedule: (epoch: number, lr: number) => number,
+    verbose: 0 | 1 = 0,
+  ) {
     super();
-    if (typeof schedule !== 'function') throw new ArgumentError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describeValue(schedule)}`);
+    if (typeof schedule !== 'function')
+      throw new ArgumentError(
+        `LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describeValue(schedule)}`,
+      );
     this.verbose = verboseOption('LearningRateScheduler', verbose);
   }
 
   override onEpochBegin(epoch: number): void {
     const lr = this.schedule(epoch, this.model.learningRate);
-    if (!Number.isFinite(lr) || lr < 0) throw new ArgumentError(`LearningRateScheduler: the schedule returned ${lr} at epoch ${epoch}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new ArgumentError(`LearningRateScheduler: the schedule returned ${lr} at epoch ${epoch}`);
     this.model.learningRate = lr;
     if (this.verbose) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
   }
@@ -303,7 +347,16 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
-    const a = checkOptions<ReduceLROnPlateauArgs>('ReduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr', 'verbose']);
+    const a = checkOptions<ReduceLROnPlateauArgs>('ReduceLROnPlateau', options, [
+      'monitor',
+      'factor',
+      'patience',
+      'mode',
+      'minDelta',
+      'cooldown',
+      'minLr',
+      'verbose',
+    ]);
     this.o = {
       monitor: a.monitor ?? 'val_loss',
       factor: a.factor ?? 0.1,
@@ -314,7 +367,8 @@ export class ReduceLROnPlateau extends Callback {
       minLr: a.minLr ?? 0,
       verbose: verboseOption('ReduceLROnPlateau', a.verbose),
     };
-    if (!(this.o.factor < 1 && this.o.factor >= 0)) throw new ArgumentError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.o.factor}`);
+    if (!(this.o.factor < 1 && this.o.factor >= 0))
+      throw new ArgumentError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.o.factor}`);
     this.isBetter = better(this.o.mode, this.o.monitor, this.o.minDelta);
     this.best = initialBest(this.o.mode, this.o.monitor);
   }
@@ -333,7 +387,8 @@ export class ReduceLROnPlateau extends Callback {
       const lr = this.model.learningRate;
       if (lr > this.o.minLr) {
         this.model.learningRate = Math.max(lr * this.o.factor, this.o.minLr);
-        if (this.o.verbose) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${this.model.learningRate}.`);
+        if (this.o.verbose)
+          console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${this.model.learningRate}.`);
         this.cooldownLeft = this.o.cooldown;
         this.wait = 0;
       }
@@ -357,7 +412,10 @@ export class CSVLogger extends Callback {
   private keys: string[] | null = null;
   private readonly options: { separator?: string; append?: boolean };
 
-  constructor(readonly path: string, options: { separator?: string; append?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    options: { separator?: string; append?: boolean } = {},
+  ) {
     super();
     this.options = checkOptions('CSVLogger', options, ['separator', 'append']);
   }

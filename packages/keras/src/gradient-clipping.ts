@@ -14,19 +14,27 @@ export interface GradientClipping {
 
 export const CLIP_OPTIONS = ['clipnorm', 'clipvalue', 'globalClipnorm'] as const;
 
-export const NO_CLIPPING: Readonly<GradientClipping> = Object.freeze({ clipnorm: null, clipvalue: null, globalClipnorm: null });
+export const NO_CLIPPING: Readonly<GradientClipping> = Object.freeze({
+  clipnorm: null,
+  clipvalue: null,
+  globalClipnorm: null,
+});
 
 /** A clipping option's value: a finite number >= 0, or null / undefined for unset. */
 export function clipOption(owner: string, name: string, v: unknown): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ArgumentError(`${owner}: ${name} must be a finite number >= 0 (or null), got ${quote(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ArgumentError(`${owner}: ${name} must be a finite number >= 0 (or null), got ${quote(v)}`);
   return v;
 }
 
 /** Keras refuses more than one clipping option (even one set to 0). */
 export function checkOneClipping(owner: string, c: GradientClipping): void {
   const set = CLIP_OPTIONS.filter((k) => c[k] !== null);
-  if (set.length > 1) throw new ArgumentError(`${owner}: only one of clipnorm, clipvalue and globalClipnorm can be set, got ${set.map((k) => `${k}=${c[k]}`).join(', ')}`);
+  if (set.length > 1)
+    throw new ArgumentError(
+      `${owner}: only one of clipnorm, clipvalue and globalClipnorm can be set, got ${set.map((k) => `${k}=${c[k]}`).join(', ')}`,
+    );
 }
 
 /** Whether `c` changes any gradient (Keras treats 0 as off). */

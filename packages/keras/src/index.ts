@@ -4,21 +4,46 @@
  * summary, and save / load (JSON config + safetensors weights).
  */
 export { Layer, SymbolicTensor, type LayerArgs, type Shape, fmtKerasShape } from './layers/layer';
-export { Input, InputLayer, Dense, Flatten, Dropout, Activation, Reshape, type DenseArgs, type DropoutArgs } from './layers/core';
+export {
+  Input,
+  InputLayer,
+  Dense,
+  Flatten,
+  Dropout,
+  Activation,
+  Reshape,
+  type DenseArgs,
+  type DropoutArgs,
+} from './layers/core';
 export { Conv2D, type Conv2DArgs } from './layers/conv';
 export { MaxPooling2D, AveragePooling2D, type Pooling2DArgs } from './layers/pooling';
 export { BatchNormalization, type BatchNormalizationArgs } from './layers/normalization';
 export { Embedding, type EmbeddingArgs } from './layers/embedding';
 export { Conv1D, type Conv1DArgs, type Padding1D } from './layers/conv1d';
-export { Conv2DTranspose, Conv1DTranspose, type Conv2DTransposeArgs, type Conv1DTransposeArgs } from './layers/conv-transpose';
+export {
+  Conv2DTranspose,
+  Conv1DTranspose,
+  type Conv2DTransposeArgs,
+  type Conv1DTransposeArgs,
+} from './layers/conv-transpose';
 export { DepthwiseConv2D, type DepthwiseConv2DArgs } from './layers/depthwise-conv';
-export { SeparableConv2D, SeparableConv1D, type SeparableConv2DArgs, type SeparableConv1DArgs } from './layers/separable-conv';
+export {
+  SeparableConv2D,
+  SeparableConv1D,
+  type SeparableConv2DArgs,
+  type SeparableConv1DArgs,
+} from './layers/separable-conv';
 export { UpSampling2D, type UpSampling2DArgs, type UpSamplingInterpolation } from './layers/up-sampling2d';
 export { Resizing, type ResizingArgs, type ResizingInterpolation } from './layers/resizing';
 export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './layers/pooling1d';
 export { LayerNormalization, type LayerNormalizationArgs } from './layers/layer-normalization';
 export { TextVectorization, type TextVectorizationArgs, type TextOutputMode } from './layers/text-vectorization';
-export { StringLookup, type StringLookupArgs, type StringLookupOutput, type IndexSamples } from './layers/string-lookup';
+export {
+  StringLookup,
+  type StringLookupArgs,
+  type StringLookupOutput,
+  type IndexSamples,
+} from './layers/string-lookup';
 export { type OutputMode as LookupOutputMode } from './layers/lookup-vocabulary';
 export { type StringSamples, type ReadsStrings } from './layers/string-input';
 export { SimpleRNN, type SimpleRNNArgs } from './layers/recurrent/simple-rnn';
@@ -28,26 +53,76 @@ export { RecurrentLayer, type RecurrentArgs, type RecurrentCallOptions } from '.
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from './layers/recurrent/bidirectional';
 export { TimeDistributed, type TimeDistributedArgs } from './layers/time-distributed';
 export { Masking, type MaskingArgs } from './layers/masking';
-export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs, type DataFormat1D } from './layers/global-pooling1d';
-export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './layers/multi-head-attention';
+export {
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  type GlobalPooling1DArgs,
+  type DataFormat1D,
+} from './layers/global-pooling1d';
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionArgs,
+  type MultiHeadAttentionCallOptions,
+} from './layers/multi-head-attention';
 export { PositionalEmbedding, type PositionalEmbeddingArgs } from './layers/positional-embedding';
 export { TokenAndPositionEmbedding, type TokenAndPositionEmbeddingArgs } from './layers/token-and-position-embedding';
-export { Permute, RepeatVector, UpSampling1D, type PermuteArgs, type RepeatVectorArgs, type UpSampling1DArgs } from './layers/reshaping';
+export {
+  Permute,
+  RepeatVector,
+  UpSampling1D,
+  type PermuteArgs,
+  type RepeatVectorArgs,
+  type UpSampling1DArgs,
+} from './layers/reshaping';
 export { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './layers/zero-padding';
 export { Cropping1D, Cropping2D, type Cropping1DArgs, type Cropping2DArgs } from './layers/cropping';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DArgs } from './layers/global-pooling2d';
 export { type DataFormat } from './layers/layer-config';
-export { ReLU, LeakyReLU, ELU, Softmax, ThresholdedReLU, type ReLUArgs, type LeakyReLUArgs, type ELUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './layers/activation-layers';
+export {
+  ReLU,
+  LeakyReLU,
+  ELU,
+  Softmax,
+  ThresholdedReLU,
+  type ReLUArgs,
+  type LeakyReLUArgs,
+  type ELUArgs,
+  type SoftmaxArgs,
+  type ThresholdedReLUArgs,
+} from './layers/activation-layers';
 export { PReLU, type PReLUArgs } from './layers/prelu';
-export { GaussianNoise, GaussianDropout, AlphaDropout, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs } from './layers/noise';
-export { SpatialDropout1D, SpatialDropout2D, type SpatialDropout1DArgs, type SpatialDropout2DArgs } from './layers/spatial-dropout';
+export {
+  GaussianNoise,
+  GaussianDropout,
+  AlphaDropout,
+  type GaussianNoiseArgs,
+  type GaussianDropoutArgs,
+  type AlphaDropoutArgs,
+} from './layers/noise';
+export {
+  SpatialDropout1D,
+  SpatialDropout2D,
+  type SpatialDropout1DArgs,
+  type SpatialDropout2DArgs,
+} from './layers/spatial-dropout';
 export { Rescaling, type RescalingArgs } from './layers/preprocessing/rescaling';
 export { Normalization, type NormalizationArgs, type AdaptData } from './layers/preprocessing/normalization';
-export { CategoryEncoding, type CategoryEncodingArgs, type CategoryEncodingMode } from './layers/preprocessing/category-encoding';
+export {
+  CategoryEncoding,
+  type CategoryEncodingArgs,
+  type CategoryEncodingMode,
+} from './layers/preprocessing/category-encoding';
 export { CenterCrop, type CenterCropArgs } from './layers/preprocessing/center-crop';
 export { Lambda, type LambdaArgs, type LambdaFunction } from './layers/lambda';
 export { Identity, type IdentityArgs } from './layers/identity';
-export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions, type AttentionScoreMode } from './layers/attention';
+export {
+  Attention,
+  AdditiveAttention,
+  type AttentionArgs,
+  type AdditiveAttentionArgs,
+  type AttentionCallOptions,
+  type AttentionScoreMode,
+} from './layers/attention';
 export { GroupNormalization, type GroupNormalizationArgs } from './layers/group-normalization';
 export { UnitNormalization, type UnitNormalizationArgs } from './layers/unit-normalization';
 export { ActivityRegularization, type ActivityRegularizationArgs } from './layers/activity-regularization';
@@ -64,7 +139,11 @@ export {
 } from './layers/recurrent/cells';
 export { RNN, StackedRNNCells, type RNNArgs, type StackedRNNCellsArgs, type CustomCell } from './layers/recurrent/rnn';
 export { IntegerLookup, type IntegerLookupArgs, type IntegerSamples } from './layers/preprocessing/integer-lookup';
-export { Discretization, type DiscretizationArgs, type DiscretizationMode } from './layers/preprocessing/discretization';
+export {
+  Discretization,
+  type DiscretizationArgs,
+  type DiscretizationMode,
+} from './layers/preprocessing/discretization';
 export { Hashing, type HashingArgs, type HashingMode, type HashSamples } from './layers/preprocessing/hashing';
 export { RandomImageLayer, type RandomImageArgs } from './layers/preprocessing/random-image';
 export { RandomFlip, type RandomFlipArgs, type FlipMode } from './layers/preprocessing/random-flip';
@@ -79,7 +158,12 @@ export {
   type RandomZoomArgs,
 } from './layers/preprocessing/random-affine';
 export { type FillMode, type Interpolation as AffineInterpolation } from './layers/preprocessing/affine-sampler';
-export { RandomContrast, RandomBrightness, type RandomContrastArgs, type RandomBrightnessArgs } from './layers/preprocessing/random-color';
+export {
+  RandomContrast,
+  RandomBrightness,
+  type RandomContrastArgs,
+  type RandomBrightnessArgs,
+} from './layers/preprocessing/random-color';
 export { RandomWidth, RandomHeight, type RandomSizeArgs } from './layers/preprocessing/random-size';
 export { Conv3D, type Conv3DArgs } from './layers/volume/conv3d';
 export {
@@ -90,15 +174,33 @@ export {
   type Pooling3DArgs,
   type GlobalPooling3DArgs,
 } from './layers/volume/pooling3d';
-export { UpSampling3D, ZeroPadding3D, Cropping3D, type UpSampling3DArgs, type ZeroPadding3DArgs, type Cropping3DArgs } from './layers/volume/volume-reshaping';
+export {
+  UpSampling3D,
+  ZeroPadding3D,
+  Cropping3D,
+  type UpSampling3DArgs,
+  type ZeroPadding3DArgs,
+  type Cropping3DArgs,
+} from './layers/volume/volume-reshaping';
 export { type IntTriple } from './layers/volume/volume-args';
 export { EinsumDense, type EinsumDenseArgs } from './layers/einsum-dense';
 export { MelSpectrogram, type MelSpectrogramArgs } from './layers/preprocessing/mel-spectrogram';
 export { HashedCrossing, type HashedCrossingArgs, type CrossFeature } from './layers/preprocessing/hashed-crossing';
 export { SpectralNormalization, type SpectralNormalizationArgs } from './layers/spectral-normalization';
-export { ConvLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs, type ConvLSTMCallOptions } from './layers/recurrent/conv-lstm';
+export {
+  ConvLSTM,
+  ConvLSTM1D,
+  ConvLSTM2D,
+  ConvLSTM3D,
+  type ConvLSTMArgs,
+  type ConvLSTMCallOptions,
+} from './layers/recurrent/conv-lstm';
 export { Conv3DTranspose, type Conv3DTransposeArgs } from './layers/volume/conv3d-transpose';
-export { GroupedQueryAttention, GroupedQueryAttention as GroupQueryAttention, type GroupedQueryAttentionArgs } from './layers/grouped-query-attention';
+export {
+  GroupedQueryAttention,
+  GroupedQueryAttention as GroupQueryAttention,
+  type GroupedQueryAttentionArgs,
+} from './layers/grouped-query-attention';
 export { registerLayer, registeredLayerClasses } from './layers/registry';
 export {
   Merge,

@@ -23,11 +23,13 @@ const EXPRS: Expr[] = [E.sub(E.in(0), E.mul(E.s(4), E.div(M, E.add(U, E.s(3)))))
 const STATE = ['m', 'u'];
 
 function unit(name: string, v: number): void {
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new ArgumentError(`Adamax: ${name} must be a number in [0, 1), got ${String(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v < 1))
+    throw new ArgumentError(`Adamax: ${name} must be a number in [0, 1), got ${String(v)}`);
 }
 
 function nonNegative(name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ArgumentError(`Adamax: ${name} must be a finite number >= 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ArgumentError(`Adamax: ${name} must be a finite number >= 0, got ${String(v)}`);
 }
 
 /**
@@ -58,6 +60,12 @@ export class KerasAdamax extends Optimizer<KerasAdamaxHyper> {
 
   protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<KerasAdamaxHyper>): FusedUpdate {
     const scalars = [h.beta1, 1 - h.beta1, h.beta2, h.epsilon, h.lr / (1 - h.beta1 ** state.step)];
-    return { tag: 'keras-adamax', exprs: EXPRS, inputs: [p, g, this.stateTensor(p, state, 'm'), this.stateTensor(p, state, 'u')], scalars, state: STATE };
+    return {
+      tag: 'keras-adamax',
+      exprs: EXPRS,
+      inputs: [p, g, this.stateTensor(p, state, 'm'), this.stateTensor(p, state, 'u')],
+      scalars,
+      state: STATE,
+    };
   }
 }

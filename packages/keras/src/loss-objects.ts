@@ -58,16 +58,26 @@ export abstract class Loss {
   readonly spec: LossSpec;
   protected readonly options: Record<string, unknown>;
 
-  protected constructor(className: string, defaultName: string, args: unknown, known: readonly string[], makeSpec: (o: Record<string, unknown>) => LossSpec) {
+  protected constructor(
+    className: string,
+    defaultName: string,
+    args: unknown,
+    known: readonly string[],
+    makeSpec: (o: Record<string, unknown>) => LossSpec,
+  ) {
     if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
       throw new ArgumentError(`${className}: expected an options object, got ${describeValue(args)}`);
     }
     const a = camelCaseKeys((args ?? {}) as Record<string, unknown>, className);
     rejectUnknownOptions(className, a, ['name', 'reduction', ...known]);
     const name = a.name ?? defaultName;
-    if (typeof name !== 'string' || name === '') throw new ArgumentError(`${className}: name must be a non-empty string, got ${quote(name)}`);
+    if (typeof name !== 'string' || name === '')
+      throw new ArgumentError(`${className}: name must be a non-empty string, got ${quote(name)}`);
     const reduction = a.reduction ?? 'sum_over_batch_size';
-    if (!REDUCTIONS.includes(reduction as LossReduction)) throw new ArgumentError(`${className}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${quote(reduction)}`);
+    if (!REDUCTIONS.includes(reduction as LossReduction))
+      throw new ArgumentError(
+        `${className}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${quote(reduction)}`,
+      );
     this.name = name;
     this.reduction = reduction as LossReduction;
     const { name: _n, reduction: _r, ...options } = a;
@@ -98,7 +108,8 @@ function bool(owner: string, option: string, v: unknown): boolean {
 
 function unitInterval(owner: string, option: string, v: unknown): number {
   if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ArgumentError(`${owner}: ${option} must be a number in [0, 1], got ${quote(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new ArgumentError(`${owner}: ${option} must be a number in [0, 1], got ${quote(v)}`);
   return v;
 }
 
@@ -119,7 +130,10 @@ export class CategoricalCrossentropy extends Loss {
   constructor(args: WithSnakeCase<SmoothedCrossEntropyArgs> = {}) {
     const who = 'CategoricalCrossentropy';
     super(who, 'categorical_crossentropy', args, ['fromLogits', 'labelSmoothing'], (o) =>
-      categoricalCrossentropy(who, { fromLogits: bool(who, 'fromLogits', o.fromLogits), labelSmoothing: unitInterval(who, 'labelSmoothing', o.labelSmoothing) }),
+      categoricalCrossentropy(who, {
+        fromLogits: bool(who, 'fromLogits', o.fromLogits),
+        labelSmoothing: unitInterval(who, 'labelSmoothing', o.labelSmoothing),
+      }),
     );
   }
 }
@@ -130,7 +144,10 @@ export class BinaryCrossentropy extends Loss {
   constructor(args: WithSnakeCase<SmoothedCrossEntropyArgs> = {}) {
     const who = 'BinaryCrossentropy';
     super(who, 'binary_crossentropy', args, ['fromLogits', 'labelSmoothing'], (o) =>
-      binaryCrossentropy(who, { fromLogits: bool(who, 'fromLogits', o.fromLogits), labelSmoothing: unitInterval(who, 'labelSmoothing', o.labelSmoothing) }),
+      binaryCrossentropy(who, {
+        fromLogits: bool(who, 'fromLogits', o.fromLogits),
+        labelSmoothing: unitInterval(who, 'labelSmoothing', o.labelSmoothing),
+      }),
     );
   }
 }
@@ -155,7 +172,8 @@ export class Huber extends Loss {
     const who = 'Huber';
     super(who, 'huber', args, ['delta'], (o) => {
       const d = o.delta ?? 1;
-      if (typeof d !== 'number' || !(d > 0) || !Number.isFinite(d)) throw new ArgumentError(`Huber: delta must be a finite number > 0, got ${quote(d)}`);
+      if (typeof d !== 'number' || !(d > 0) || !Number.isFinite(d))
+        throw new ArgumentError(`Huber: delta must be a finite number > 0, got ${quote(d)}`);
       return huber(who, d);
     });
   }

@@ -1,5 +1,13 @@
 import { DTypeError, ShapeError, type Tensor, TsdlError, cast, clip, fmtShape, log, squeeze, tidy } from '@tsdl/tensor';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss } from '@tsdl/nn';
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  huberLoss,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+} from '@tsdl/nn';
 
 /**
  * Keras' losses over @tsdl/nn's, as the specs compile and the loss objects use.
@@ -40,7 +48,12 @@ export interface LossSpec {
   /** The loss per sample, where it has one (sample weights need it). */
   readonly perSample?: PerSampleFn;
   /** The same loss on logits, and the output activation it absorbs. */
-  readonly fromLogits?: { activation: 'softmax' | 'sigmoid'; fn: LossFn; batchSum?: BatchSumFn; perSample?: PerSampleFn };
+  readonly fromLogits?: {
+    activation: 'softmax' | 'sigmoid';
+    fn: LossFn;
+    batchSum?: BatchSumFn;
+    perSample?: PerSampleFn;
+  };
   /** The loss reads the model's outputs as logits (fromLogits: true): metrics such as binary accuracy threshold them at 0. */
   readonly logitsOutput?: boolean;
   /** Keras' per-sample values ('none' reduction of a loss object): cross-entropies per position, elementwise losses averaged over the last axis. */
@@ -94,7 +107,9 @@ function classIds(who: string, yTrue: Tensor, yPred: Tensor): Tensor {
   let y = yTrue;
   if (y.rank === yPred.rank && y.shape[y.rank - 1] === 1) y = squeeze(y, -1);
   if (y.rank !== yPred.rank - 1 || y.shape.some((d, i) => d !== yPred.shape[i])) {
-    throw new ShapeError(`${who}: labels of shape ${fmtShape(yTrue.shape)} do not fit predictions of shape ${fmtShape(yPred.shape)}; expected class ids of shape ${fmtShape(yPred.shape.slice(0, -1))}`);
+    throw new ShapeError(
+      `${who}: labels of shape ${fmtShape(yTrue.shape)} do not fit predictions of shape ${fmtShape(yPred.shape)}; expected class ids of shape ${fmtShape(yPred.shape.slice(0, -1))}`,
+    );
   }
   if (y.dtype === 'bool') throw new DTypeError(`${who}: labels must be class ids, got bool`);
   return y.dtype === 'int32' ? y : cast(y, 'int32');
@@ -117,7 +132,9 @@ function sameShape(who: string, yTrue: Tensor, yPred: Tensor): Tensor {
   if (y.rank === yPred.rank - 1 && lastIsOne(yPred)) y = y.reshape(yPred.shape);
   else if (y.rank === yPred.rank + 1 && lastIsOne(y)) y = squeeze(y, -1);
   if (y.rank !== yPred.rank || y.shape.some((d, i) => d !== yPred.shape[i])) {
-    throw new ShapeError(`${who}: labels of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`);
+    throw new ShapeError(
+      `${who}: labels of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`,
+    );
   }
   return y.dtype === 'float32' ? y : cast(y, 'float32');
 }
@@ -157,7 +174,14 @@ const classRows = (yPred: Tensor): boolean => yPred.rank === 2;
 const oneOutput = (yPred: Tensor): boolean => yPred.rank >= 1 && yPred.size === yPred.shape[0];
 
 /** Both forms of a cross-entropy: on probabilities (with the fused form for a softmax/sigmoid output), or on logits. */
-function crossEntropySpec(name: string, o: CrossEntropyOptions, probs: Impl, logits: Impl, activation: 'softmax' | 'sigmoid', rows: (p: Tensor) => boolean): LossSpec {
+function crossEntropySpec(
+  name: string,
+  o: CrossEntropyOptions,
+  probs: Impl,
+  logits: Impl,
+  activation: 'softmax' | 'sigmoid',
+  rows: (p: Tensor) => boolean,
+): LossSpec {
   const onLogits = both(logits, rows);
   if (o.fromLogits) {
     // The outputs are the logits already: nothing to fuse, and no activation is assumed.
@@ -173,8 +197,12 @@ export function sparseCategoricalCrossentropy(who: string, o: CrossEntropyOption
   return crossEntropySpec(
     name,
     o,
-    named(who, (yTrue, yPred, reduction) => nllLoss(classesSecond(log(clip(yPred, EPS, 1 - EPS))), classIds(who, yTrue, yPred), { reduction })),
-    named(who, (yTrue, logits, reduction) => crossEntropy(classesSecond(logits), classIds(who, yTrue, logits), { reduction })),
+    named(who, (yTrue, yPred, reduction) =>
+      nllLoss(classesSecond(log(clip(yPred, EPS, 1 - EPS))), classIds(who, yTrue, yPred), { reduction }),
+    ),
+    named(who, (yTrue, logits, reduction) =>
+      crossEntropy(classesSecond(logits), classIds(who, yTrue, logits), { reduction }),
+    ),
     'softmax',
     classRows,
   );
@@ -183,7 +211,8 @@ export function sparseCategoricalCrossentropy(who: string, o: CrossEntropyOption
 /** Keras' categorical_crossentropy: one-hot (or probability) labels. */
 export function categoricalCrossentropy(who: string, o: CrossEntropyOptions = {}): LossSpec {
   const eps = o.labelSmoothing ?? 0;
-  const labels = (yTrue: Tensor, yPred: Tensor): Tensor => smooth(sameShape(who, yTrue, yPred), eps, yPred.shape[yPred.rank - 1]);
+  const labels = (yTrue: Tensor, yPred: Tensor): Tensor =>
+    smooth(sameShape(who, yTrue, yPred), eps, yPred.shape[yPred.rank - 1]);
   return crossEntropySpec(
     'categorical_crossentropy',
     o,
@@ -194,7 +223,9 @@ export function categoricalCrossentropy(who: string, o: CrossEntropyOptions = {}
       const perSample = y.mul(log(p)).sum(-1).neg();
       return reduction === 'none' ? perSample : reduction === 'mean' ? perSample.mean() : perSample.sum();
     }),
-    named(who, (yTrue, logits, reduction) => crossEntropy(classesSecond(logits), classesSecond(labels(yTrue, logits)), { reduction })),
+    named(who, (yTrue, logits, reduction) =>
+      crossEntropy(classesSecond(logits), classesSecond(labels(yTrue, logits)), { reduction }),
+    ),
     'softmax',
     classRows,
   );
@@ -206,7 +237,9 @@ export function binaryCrossentropy(who: string, o: CrossEntropyOptions = {}): Lo
   const labels = (yTrue: Tensor, yPred: Tensor): Tensor => smooth(sameShape(who, yTrue, yPred), eps, 2);
   const name = 'binary_crossentropy';
   const probs = both(
-    named(who, (yTrue, yPred, reduction) => binaryCrossEntropy(clip(yPred, EPS, 1 - EPS), labels(yTrue, yPred), { reduction })),
+    named(who, (yTrue, yPred, reduction) =>
+      binaryCrossEntropy(clip(yPred, EPS, 1 - EPS), labels(yTrue, yPred), { reduction }),
+    ),
     oneOutput,
     lastAxisMeans,
   );
@@ -221,17 +254,35 @@ export function binaryCrossentropy(who: string, o: CrossEntropyOptions = {}): Lo
 }
 
 export function meanSquaredError(who: string): LossSpec {
-  return { name: 'mean_squared_error', ...both(named(who, (yTrue, yPred, reduction) => mseLoss(yPred, sameShape(who, yTrue, yPred), { reduction })), oneOutput, lastAxisMeans) };
+  return {
+    name: 'mean_squared_error',
+    ...both(
+      named(who, (yTrue, yPred, reduction) => mseLoss(yPred, sameShape(who, yTrue, yPred), { reduction })),
+      oneOutput,
+      lastAxisMeans,
+    ),
+  };
 }
 
 export function meanAbsoluteError(who: string): LossSpec {
-  return { name: 'mean_absolute_error', ...both(named(who, (yTrue, yPred, reduction) => l1Loss(yPred, sameShape(who, yTrue, yPred), { reduction })), oneOutput, lastAxisMeans) };
+  return {
+    name: 'mean_absolute_error',
+    ...both(
+      named(who, (yTrue, yPred, reduction) => l1Loss(yPred, sameShape(who, yTrue, yPred), { reduction })),
+      oneOutput,
+      lastAxisMeans,
+    ),
+  };
 }
 
 /** Keras' Huber: ½d² where |d| ≤ delta, else delta·(|d| − ½delta). */
 export function huber(who: string, delta = 1): LossSpec {
   return {
     name: 'huber',
-    ...both(named(who, (yTrue, yPred, reduction) => huberLoss(yPred, sameShape(who, yTrue, yPred), { reduction, delta })), oneOutput, lastAxisMeans),
+    ...both(
+      named(who, (yTrue, yPred, reduction) => huberLoss(yPred, sameShape(who, yTrue, yPred), { reduction, delta })),
+      oneOutput,
+      lastAxisMeans,
+    ),
   };
 }

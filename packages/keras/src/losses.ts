@@ -37,9 +37,13 @@ const ALIASES = nameTable({ mse: 'mean_squared_error', mae: 'mean_absolute_error
 /** A loss object from a saved `{ className, config }` (compileConfig of a model compiled with one). */
 function lossFromConfig(spec: { className?: unknown; config?: unknown }): Loss {
   const Ctor = typeof spec.className === 'string' ? LOSS_CLASSES.get(spec.className) : undefined;
-  if (!Ctor) throw new ArgumentError(`compile: unknown loss class ${quote(spec.className)} (known: ${[...LOSS_CLASSES.keys()].join(', ')})`);
+  if (!Ctor)
+    throw new ArgumentError(
+      `compile: unknown loss class ${quote(spec.className)} (known: ${[...LOSS_CLASSES.keys()].join(', ')})`,
+    );
   const config = spec.config ?? {};
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError(`compile: the config of loss ${spec.className} must be an object, got ${quote(config)}`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new ArgumentError(`compile: the config of loss ${spec.className} must be an object, got ${quote(config)}`);
   return new Ctor(config as Record<string, unknown>);
 }
 
@@ -57,21 +61,31 @@ export function resolveLoss(loss: LossArgument): LossSpec {
     const values = (yTrue: Parameters<LossFn>[0], yPred: Parameters<LossFn>[1]) => tidy(() => loss(yTrue, yPred));
     return {
       name: loss.name || 'loss',
-      fn: (yTrue, yPred) => tidy(() => { const l = loss(yTrue, yPred); return l.size === 1 ? l.reshape([]) : l.mean(); }),
+      fn: (yTrue, yPred) =>
+        tidy(() => {
+          const l = loss(yTrue, yPred);
+          return l.size === 1 ? l.reshape([]) : l.mean();
+        }),
       // Sample weights need a value per sample: a function returning its batch's mean cannot be weighted.
       perSample: (yTrue, yPred) =>
         tidy(() => {
           const l = loss(yTrue, yPred);
           if (l.rank === 0 || l.shape[0] !== yPred.shape[0]) {
-            throw new ShapeError(`loss ${loss.name || '(a function)'}: sample weights need one loss value per sample (shape [${yPred.shape[0]}, …]), but the function returned shape ${fmtShape(l.shape)}`);
+            throw new ShapeError(
+              `loss ${loss.name || '(a function)'}: sample weights need one loss value per sample (shape [${yPred.shape[0]}, …]), but the function returned shape ${fmtShape(l.shape)}`,
+            );
           }
           return l.rank <= 1 ? l : l.reshape([l.shape[0], -1]).mean(-1);
         }),
       values,
     };
   }
-  if (loss !== null && typeof loss === 'object' && !Array.isArray(loss) && 'className' in loss) return resolveLoss(lossFromConfig(loss));
-  if (typeof loss !== 'string') throw new ArgumentError(`compile: loss must be a name, a loss object (losses.SparseCategoricalCrossentropy …) or a function, got ${quote(loss)}`);
+  if (loss !== null && typeof loss === 'object' && !Array.isArray(loss) && 'className' in loss)
+    return resolveLoss(lossFromConfig(loss));
+  if (typeof loss !== 'string')
+    throw new ArgumentError(
+      `compile: loss must be a name, a loss object (losses.SparseCategoricalCrossentropy …) or a function, got ${quote(loss)}`,
+    );
   const { value } = lookupName('compile', 'loss', loss, LOSSES, { normalize: snakeCase, aliases: ALIASES });
   return value(loss);
 }
@@ -80,6 +94,7 @@ export function resolveLoss(loss: LossArgument): LossSpec {
 export function serializeLoss(loss: unknown): string | { className: string; config: Record<string, unknown> } | null {
   if (typeof loss === 'string') return loss;
   if (loss instanceof Loss) return { className: loss.className, config: loss.getConfig() };
-  if (loss !== null && typeof loss === 'object' && 'className' in loss) return loss as { className: string; config: Record<string, unknown> };
+  if (loss !== null && typeof loss === 'object' && 'className' in loss)
+    return loss as { className: string; config: Record<string, unknown> };
   return null;
 }

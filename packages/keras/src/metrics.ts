@@ -36,11 +36,20 @@ const binaryAccuracy =
     });
 
 const METRICS = nameTable<MetricSpec['sum']>({
-  sparse_categorical_accuracy: (yTrue, yPred) => tidy(() => cast(eq(argmax(yPred, -1), toClassIds(yTrue, yPred)), 'float32').sum()),
+  sparse_categorical_accuracy: (yTrue, yPred) =>
+    tidy(() => cast(eq(argmax(yPred, -1), toClassIds(yTrue, yPred)), 'float32').sum()),
   categorical_accuracy: (yTrue, yPred) => tidy(() => cast(eq(argmax(yPred, -1), argmax(yTrue, -1)), 'float32').sum()),
   binary_accuracy: binaryAccuracy(0.5),
-  mean_squared_error: (yTrue, yPred) => tidy(() => { const d = yPred.sub(aligned(yTrue, yPred)).square(); return (d.rank > 1 ? d.mean(-1) : d).sum(); }),
-  mean_absolute_error: (yTrue, yPred) => tidy(() => { const d = abs(yPred.sub(aligned(yTrue, yPred))); return (d.rank > 1 ? d.mean(-1) : d).sum(); }),
+  mean_squared_error: (yTrue, yPred) =>
+    tidy(() => {
+      const d = yPred.sub(aligned(yTrue, yPred)).square();
+      return (d.rank > 1 ? d.mean(-1) : d).sum();
+    }),
+  mean_absolute_error: (yTrue, yPred) =>
+    tidy(() => {
+      const d = abs(yPred.sub(aligned(yTrue, yPred)));
+      return (d.rank > 1 ? d.mean(-1) : d).sum();
+    }),
 });
 
 const ALIASES = nameTable({ mse: 'mean_squared_error', mae: 'mean_absolute_error' });
@@ -71,7 +80,8 @@ export abstract class Metric {
     const a = camelCaseKeys((args ?? {}) as Record<string, unknown>, className);
     rejectUnknownOptions(className, a, ['name', ...known]);
     const name = a.name ?? defaultName;
-    if (typeof name !== 'string' || name === '') throw new ArgumentError(`${className}: name must be a non-empty string, got ${quote(name)}`);
+    if (typeof name !== 'string' || name === '')
+      throw new ArgumentError(`${className}: name must be a non-empty string, got ${quote(name)}`);
     this.name = name;
   }
   /** The batch sum compile uses. */
@@ -80,7 +90,11 @@ export abstract class Metric {
 
 /** A metric object computing one of the named metrics. */
 abstract class NamedMetric extends Metric {
-  protected constructor(className: string, private readonly key: string, args: unknown) {
+  protected constructor(
+    className: string,
+    private readonly key: string,
+    args: unknown,
+  ) {
     super(className, key, args, []);
   }
   get spec(): MetricSpec {
@@ -122,7 +136,8 @@ export class BinaryAccuracy extends Metric {
   constructor(args: WithSnakeCase<BinaryAccuracyArgs> = {}) {
     super('BinaryAccuracy', 'binary_accuracy', args, ['threshold']);
     const t = (camelCaseKeys(args ?? {}, 'BinaryAccuracy') as BinaryAccuracyArgs).threshold ?? 0.5;
-    if (typeof t !== 'number' || !(t > 0 && t < 1)) throw new ArgumentError(`BinaryAccuracy: threshold must be a number in (0, 1), got ${quote(t)}`);
+    if (typeof t !== 'number' || !(t > 0 && t < 1))
+      throw new ArgumentError(`BinaryAccuracy: threshold must be a number in (0, 1), got ${quote(t)}`);
     this.threshold = t;
   }
   get spec(): MetricSpec {
@@ -145,20 +160,30 @@ export const metrics = {
  * as Keras does. `loss` is the compiled loss (or its name): with a loss on logits
  * (fromLogits: true) binary accuracy thresholds the logits, where Keras would compare them with 0.5.
  */
-export function resolveMetric(metric: string | Metric, loss: string | LossSpec, outputShape: readonly (number | null)[]): MetricSpec {
+export function resolveMetric(
+  metric: string | Metric,
+  loss: string | LossSpec,
+  outputShape: readonly (number | null)[],
+): MetricSpec {
   const lossName = typeof loss === 'string' ? loss : loss.name;
   const logits = typeof loss !== 'string' && loss.logitsOutput === true;
-  const onLogits = (spec: MetricSpec): MetricSpec => (logits ? { name: spec.name, sum: (t, p) => spec.sum(t, p, true) } : spec);
+  const onLogits = (spec: MetricSpec): MetricSpec =>
+    logits ? { name: spec.name, sum: (t, p) => spec.sum(t, p, true) } : spec;
   if (metric instanceof Metric) return onLogits(metric.spec);
   const snake = typeof metric === 'string' ? snakeCase(metric) : metric;
   if (snake === 'accuracy' || snake === 'acc') {
     let variant: string;
     if (lossName === 'sparse_categorical_crossentropy') variant = 'sparse_categorical_accuracy';
     else if (lossName === 'categorical_crossentropy') variant = 'categorical_accuracy';
-    else if (lossName === 'binary_crossentropy' || outputShape[outputShape.length - 1] === 1) variant = 'binary_accuracy';
+    else if (lossName === 'binary_crossentropy' || outputShape[outputShape.length - 1] === 1)
+      variant = 'binary_accuracy';
     else variant = 'categorical_accuracy';
     return onLogits({ name: snake, sum: METRICS.get(variant) as MetricSpec['sum'] });
   }
-  const { value } = lookupName('compile', 'metric', metric, METRICS, { normalize: snakeCase, aliases: ALIASES, extra: ['accuracy', 'acc'] });
+  const { value } = lookupName('compile', 'metric', metric, METRICS, {
+    normalize: snakeCase,
+    aliases: ALIASES,
+    extra: ['accuracy', 'acc'],
+  });
   return onLogits({ name: snake as string, sum: value });
 }

@@ -50,11 +50,16 @@ export function lookupName<T>(
 ): { key: string; value: T } {
   const show = options.show ?? quote;
   const where = options.option ? ` for ${options.option}` : '';
-  const known = (): string => [...(options.extra ?? []), ...table.keys(), ...(options.aliases?.keys() ?? [])].join(', ');
-  if (typeof name !== 'string') throw new ArgumentError(`${owner}: ${options.option ?? kind} must be a name, got ${quote(name)} (known: ${known()})`);
+  const known = (): string =>
+    [...(options.extra ?? []), ...table.keys(), ...(options.aliases?.keys() ?? [])].join(', ');
+  if (typeof name !== 'string')
+    throw new ArgumentError(
+      `${owner}: ${options.option ?? kind} must be a name, got ${quote(name)} (known: ${known()})`,
+    );
   const normal = options.normalize ? options.normalize(name) : name;
   const key = options.aliases?.get(normal) ?? normal;
   const value = table.get(key);
-  if (value === undefined) throw new ArgumentError(`${owner}: unknown ${kind} ${show(name)}${where} (known: ${known()})`);
+  if (value === undefined)
+    throw new ArgumentError(`${owner}: unknown ${kind} ${show(name)}${where} (known: ${known()})`);
   return { key, value };
 }

@@ -2,9 +2,23 @@ import { ArgumentError, type Tensor } from '@tsdl/tensor';
 import { Adadelta, Adagrad, Adam, AdamW, NAdam, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys, rejectUnknownOptions } from './config-keys';
 import { KerasAdamax } from './keras-adamax';
-import { CLIP_OPTIONS, type GradientClipping, NO_CLIPPING, checkOneClipping, clipGradients, clipOption, clips } from './gradient-clipping';
+import {
+  CLIP_OPTIONS,
+  type GradientClipping,
+  NO_CLIPPING,
+  checkOneClipping,
+  clipGradients,
+  clipOption,
+  clips,
+} from './gradient-clipping';
 import { lookupName, nameTable, quote } from './names';
-import { LearningRateSchedule, type SerializedSchedule, deserializeSchedule, schedules, serializeSchedule } from './schedules/index';
+import {
+  LearningRateSchedule,
+  type SerializedSchedule,
+  deserializeSchedule,
+  schedules,
+  serializeSchedule,
+} from './schedules/index';
 
 /** An optimizer option's value: learningRate may be a schedule. */
 export type OptimizerConfig = Record<string, number | boolean | LearningRateSchedule>;
@@ -37,7 +51,9 @@ export abstract class KerasOptimizer {
     const lr = s.call(iterations);
     // A schedule of the user's own could return anything; the update kernel must not get it.
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new ArgumentError(`${this.className}: the learning-rate schedule ${s.className} gave ${quote(lr)} at step ${iterations}; expected a finite number >= 0`);
+      throw new ArgumentError(
+        `${this.className}: the learning-rate schedule ${s.className} gave ${quote(lr)} at step ${iterations}; expected a finite number >= 0`,
+      );
     }
     return lr;
   }
@@ -60,7 +76,8 @@ export abstract class KerasOptimizer {
    */
   getConfig(optimizer: Optimizer<any> | null = null): Record<string, number | boolean | SerializedSchedule> {
     const out: Record<string, number | boolean | SerializedSchedule> = {};
-    for (const [k, v] of Object.entries(this.config)) out[k] = v instanceof LearningRateSchedule ? serializeSchedule(v) : v;
+    for (const [k, v] of Object.entries(this.config))
+      out[k] = v instanceof LearningRateSchedule ? serializeSchedule(v) : v;
     if (optimizer && !this.schedule) out.learningRate = optimizer.lr;
     for (const k of CLIP_OPTIONS) if (this.clipping[k] !== null) out[k] = this.clipping[k] as number;
     return out;
@@ -84,7 +101,11 @@ export abstract class KerasOptimizer {
       // stepCount is Keras' iterations: loadStateDict restores it, so a loaded model resumes the schedule.
       // A bad rate throws here, before the gradients or parameters change.
       setRate();
-      if (clips(clipping)) clipGradients(opt.params.flatMap((p) => (p.grad ? [p.grad] : [])), clipping);
+      if (clips(clipping))
+        clipGradients(
+          opt.params.flatMap((p) => (p.grad ? [p.grad] : [])),
+          clipping,
+        );
       step();
       // Between steps, lr reads as the rate of the next update (Keras' learning_rate property). A bad
       // one is left for the next step to report, so this step, which happened, does not look failed.
@@ -108,8 +129,13 @@ type Cfg = Record<string, number | boolean | undefined | null | LearningRateSche
  * schedule (or its serialized form); clipnorm, clipvalue and globalClipnorm are kept apart.
  * Ranges are checked by @tsdl/optim when the optimizer is made.
  */
-function options<D extends Record<string, number | boolean>>(owner: string, config: Cfg, defaults: D): [OptimizerConfig, GradientClipping] {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ArgumentError(`${owner}: the config must be an object, got ${quote(config)}`);
+function options<D extends Record<string, number | boolean>>(
+  owner: string,
+  config: Cfg,
+  defaults: D,
+): [OptimizerConfig, GradientClipping] {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new ArgumentError(`${owner}: the config must be an object, got ${quote(config)}`);
   // Keras' learning_rate, beta_1, global_clipnorm … are the same options.
   const c = camelCaseKeys(config, owner);
   rejectUnknownOptions(owner, c, [...Object.keys(defaults), ...CLIP_OPTIONS]);
@@ -128,7 +154,9 @@ function options<D extends Record<string, number | boolean>>(owner: string, conf
     const want = typeof defaults[k];
     if (typeof v !== want || (typeof v === 'number' && !Number.isFinite(v))) {
       const schedule = k === 'learningRate' ? ' (or a learning-rate schedule)' : '';
-      throw new ArgumentError(`${owner}: ${k} must be ${want === 'number' ? 'a finite number' : 'a boolean'}, got ${quote(v)}${schedule}`);
+      throw new ArgumentError(
+        `${owner}: ${k} must be ${want === 'number' ? 'a finite number' : 'a boolean'}, got ${quote(v)}${schedule}`,
+      );
     }
     out[k] = v as number | boolean;
   }
@@ -143,7 +171,14 @@ export class AdamOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new Adam(params, { lr: this.learningRateAt(0), betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number, amsgrad: c.amsgrad as boolean }));
+    return this.equip(
+      new Adam(params, {
+        lr: this.learningRateAt(0),
+        betas: [c.beta1 as number, c.beta2 as number],
+        eps: c.epsilon as number,
+        amsgrad: c.amsgrad as boolean,
+      }),
+    );
   }
 }
 
@@ -154,7 +189,14 @@ export class AdamWOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new AdamW(params, { lr: this.learningRateAt(0), weightDecay: c.weightDecay as number, betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number }));
+    return this.equip(
+      new AdamW(params, {
+        lr: this.learningRateAt(0),
+        weightDecay: c.weightDecay as number,
+        betas: [c.beta1 as number, c.beta2 as number],
+        eps: c.epsilon as number,
+      }),
+    );
   }
 }
 
@@ -165,7 +207,9 @@ export class SGDOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new SGD(params, { lr: this.learningRateAt(0), momentum: c.momentum as number, nesterov: c.nesterov as boolean }));
+    return this.equip(
+      new SGD(params, { lr: this.learningRateAt(0), momentum: c.momentum as number, nesterov: c.nesterov as boolean }),
+    );
   }
 }
 
@@ -176,7 +220,15 @@ export class RMSpropOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new RMSprop(params, { lr: this.learningRateAt(0), alpha: c.rho as number, momentum: c.momentum as number, eps: c.epsilon as number, centered: c.centered as boolean }));
+    return this.equip(
+      new RMSprop(params, {
+        lr: this.learningRateAt(0),
+        alpha: c.rho as number,
+        momentum: c.momentum as number,
+        eps: c.epsilon as number,
+        centered: c.centered as boolean,
+      }),
+    );
   }
 }
 
@@ -187,7 +239,13 @@ export class AdagradOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new Adagrad(params, { lr: this.learningRateAt(0), initialAccumulatorValue: c.initialAccumulatorValue as number, eps: c.epsilon as number }));
+    return this.equip(
+      new Adagrad(params, {
+        lr: this.learningRateAt(0),
+        initialAccumulatorValue: c.initialAccumulatorValue as number,
+        eps: c.epsilon as number,
+      }),
+    );
   }
 }
 
@@ -204,7 +262,14 @@ export class NadamOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new NAdam(params, { lr: this.learningRateAt(0), betas: [c.beta1 as number, c.beta2 as number], eps: c.epsilon as number, momentumDecay: 1 }));
+    return this.equip(
+      new NAdam(params, {
+        lr: this.learningRateAt(0),
+        betas: [c.beta1 as number, c.beta2 as number],
+        eps: c.epsilon as number,
+        momentumDecay: 1,
+      }),
+    );
   }
 }
 
@@ -216,7 +281,14 @@ export class AdamaxOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new KerasAdamax(params, { lr: this.learningRateAt(0), beta1: c.beta1 as number, beta2: c.beta2 as number, epsilon: c.epsilon as number }));
+    return this.equip(
+      new KerasAdamax(params, {
+        lr: this.learningRateAt(0),
+        beta1: c.beta1 as number,
+        beta2: c.beta2 as number,
+        epsilon: c.epsilon as number,
+      }),
+    );
   }
 }
 
@@ -228,7 +300,9 @@ export class AdadeltaOptimizer extends KerasOptimizer {
   }
   create(params: Tensor[]): Optimizer<any> {
     const c = this.config;
-    return this.equip(new Adadelta(params, { lr: this.learningRateAt(0), rho: c.rho as number, eps: c.epsilon as number }));
+    return this.equip(
+      new Adadelta(params, { lr: this.learningRateAt(0), rho: c.rho as number, eps: c.epsilon as number }),
+    );
   }
 }
 

@@ -26,7 +26,11 @@ function renamed(e: unknown): unknown {
  * tensor the caller disposes.
  */
 export function toCategorical(y: Tensor | NestedNumbers[] | ArrayBufferView, numClasses?: number): Tensor {
-  if (numClasses !== undefined && numClasses !== null && (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses <= 0)) {
+  if (
+    numClasses !== undefined &&
+    numClasses !== null &&
+    (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses <= 0)
+  ) {
     throw new ArgumentError(`${WHO}: numClasses must be a positive integer, got ${describeValue(numClasses)}`);
   }
   let t: Tensor;
@@ -42,7 +46,9 @@ export function toCategorical(y: Tensor | NestedNumbers[] | ArrayBufferView, num
     }
     made = true;
   } else {
-    throw new ArgumentError(`${WHO}: y must be class ids (a tensor, nested arrays or a TypedArray), got ${describeValue(y)}`);
+    throw new ArgumentError(
+      `${WHO}: y must be class ids (a tensor, nested arrays or a TypedArray), got ${describeValue(y)}`,
+    );
   }
   try {
     if (t.dtype === 'bool') throw new DTypeError(`${WHO}: y must be integer class ids, got a bool tensor`);
@@ -55,7 +61,10 @@ export function toCategorical(y: Tensor | NestedNumbers[] | ArrayBufferView, num
     }
     let depth = numClasses;
     if (depth === undefined || depth === null) {
-      if (!readable) throw new ArgumentError(`${WHO}: give numClasses for a tensor on backend '${t.backend.name}' (finding the largest id would wait for the device)`);
+      if (!readable)
+        throw new ArgumentError(
+          `${WHO}: give numClasses for a tensor on backend '${t.backend.name}' (finding the largest id would wait for the device)`,
+        );
       if (t.size === 0) throw new ArgumentError(`${WHO}: y has no class ids, so numClasses must be given`);
       depth = tidy(() => max(t).dataSync()[0]) + 1;
       if (depth <= 0) throw new ArgumentError(`${WHO}: class ids must be >= 0, got ${depth - 1}`);

@@ -24,8 +24,14 @@ describe('ReLU', () => {
 
   it('combines maxValue, negativeSlope and threshold as keras.activations.relu', () => {
     const xs = [-2, -0.5, 0, 0.5, 0.7, 3, 7];
-    expectValues(new ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }).call(tensor(xs)), [-0.25, -0.1, -0.05, 0, 0.7, 3, 6]);
-    expectValues(new ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }).call(tensor(xs)), refRelu(xs, 6, 0.1, 0.5));
+    expectValues(
+      new ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }).call(tensor(xs)),
+      [-0.25, -0.1, -0.05, 0, 0.7, 3, 6],
+    );
+    expectValues(
+      new ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }).call(tensor(xs)),
+      refRelu(xs, 6, 0.1, 0.5),
+    );
     expectValues(new ReLU({ negativeSlope: 0.2 }).call(tensor(xs)), refRelu(xs, null, 0.2, 0));
     expectValues(new ReLU({ maxValue: 0.6 }).call(tensor(xs)), refRelu(xs, 0.6, 0, 0));
   });
@@ -38,7 +44,9 @@ describe('ReLU', () => {
   it('accepts snake_case names and rejects bad and unknown options, naming the layer', async () => {
     const r = new ReLU({ max_value: 6, negative_slope: 0.1 } as never);
     expect(r.getConfig()).toMatchObject({ maxValue: 6, negativeSlope: 0.1, threshold: 0 });
-    expect(() => new ReLU({ maxValue: -1, name: 'r1' })).toThrow(/r1 \(ReLU\): maxValue must be a finite number >= 0, got -1/);
+    expect(() => new ReLU({ maxValue: -1, name: 'r1' })).toThrow(
+      /r1 \(ReLU\): maxValue must be a finite number >= 0, got -1/,
+    );
     expect(() => new ReLU({ negativeSlope: -0.1 })).toThrow(/negativeSlope must be a finite number >= 0/);
     expect(() => new ReLU({ threshold: Number.NaN })).toThrow(/threshold must be/);
     const e = await thrown(() => new ReLU({ maxvalue: 6 } as never));
@@ -56,8 +64,12 @@ describe('LeakyReLU', () => {
     // Saved under the Keras 3 name only.
     expect(old.getConfig()).toMatchObject({ negativeSlope: 0.05 });
     expect(old.getConfig()).not.toHaveProperty('alpha');
-    expect(() => new LeakyReLU({ alpha: 0.1, negativeSlope: 0.2 })).toThrow(/give negativeSlope or its older name alpha, not both/);
-    expect(() => new LeakyReLU({ negative_slope: -1 } as never)).toThrow(/negativeSlope must be a finite number >= 0, got -1/);
+    expect(() => new LeakyReLU({ alpha: 0.1, negativeSlope: 0.2 })).toThrow(
+      /give negativeSlope or its older name alpha, not both/,
+    );
+    expect(() => new LeakyReLU({ negative_slope: -1 } as never)).toThrow(
+      /negativeSlope must be a finite number >= 0, got -1/,
+    );
   });
 });
 
@@ -115,7 +127,10 @@ describe('Softmax', () => {
     const y = s.call(tensor(rows), { mask });
     expectValues(y, [...softmaxRef([1, 2]), 0, 0, 0, 0]);
     // A numeric mask is true above 0.5; a [3] mask broadcasts over the rows.
-    expectValues(s.call(tensor(rows), { mask: tensor([1, 0, 1]) }), [...[softmaxRef([1, 3])].flatMap(([a, b]) => [a, 0, b]), ...[softmaxRef([0, 4])].flatMap(([a, b]) => [a, 0, b])]);
+    expectValues(s.call(tensor(rows), { mask: tensor([1, 0, 1]) }), [
+      ...[softmaxRef([1, 3])].flatMap(([a, b]) => [a, 0, b]),
+      ...[softmaxRef([0, 4])].flatMap(([a, b]) => [a, 0, b]),
+    ]);
   });
 
   it('a mask that does not broadcast, or an axis out of range, is a ShapeError naming the layer and shapes, with nothing leaked', async () => {
@@ -125,10 +140,14 @@ describe('Softmax', () => {
     const before = memory().numTensors;
     const e = await thrown(() => s.call(x, { mask }));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toMatch(/sm \(Softmax\): the mask of shape \[1,2\] does not broadcast against the input of shape \[2,3\]/);
+    expect(e.message).toMatch(
+      /sm \(Softmax\): the mask of shape \[1,2\] does not broadcast against the input of shape \[2,3\]/,
+    );
     expect(() => new Softmax({ axis: 2 }).call(x)).toThrow(/axis 2 is out of range for input of shape \[2,3\]/);
     expect(memory().numTensors).toBe(before);
-    expect(() => new Softmax({ axis: [1, 1] })).toThrow(/axis must be an integer or a non-empty list of distinct integers/);
+    expect(() => new Softmax({ axis: [1, 1] })).toThrow(
+      /axis must be an integer or a non-empty list of distinct integers/,
+    );
     expect(() => new Softmax({ axis: 0.5 })).toThrow(/axis must be an integer, got 0.5/);
   });
 });
@@ -142,7 +161,9 @@ describe('masks', () => {
       expect(out).toBe(mask);
       expect(l.outputMasked(true)).toBe(true);
     }
-    expect(() => new Permute({ dims: [2, 1], name: 'perm' }).outputMasked(true)).toThrow(/perm \(Permute\) does not support masking/);
+    expect(() => new Permute({ dims: [2, 1], name: 'perm' }).outputMasked(true)).toThrow(
+      /perm \(Permute\) does not support masking/,
+    );
   });
 });
 
@@ -160,7 +181,10 @@ describe('PReLU', () => {
     tidy(() => p.alpha.assign(tensor([0.1, 0.2, 0.3], [1, 1, 3])));
     const xs = [-1, -2, 3, 4, -5, -6, -7, 8, -9, 10, 11, -12];
     const alpha = [0.1, 0.2, 0.3];
-    expectValues(p.call(tensor(xs, [1, 2, 2, 3])), xs.map((v, i) => (v > 0 ? v : alpha[i % 3] * v)));
+    expectValues(
+      p.call(tensor(xs, [1, 2, 2, 3])),
+      xs.map((v, i) => (v > 0 ? v : alpha[i % 3] * v)),
+    );
     // A single shared axis may be given as a number.
     expect(new PReLU({ shared_axes: 1, inputShape: [4, 2] } as never).alpha.shape).toEqual([1, 2]);
   });
@@ -168,25 +192,37 @@ describe('PReLU', () => {
   it('gradients w.r.t. the input and alpha match finite differences', async () => {
     const p = new PReLU({ alphaInitializer: 'random_uniform', inputShape: [2, 3], sharedAxes: [1] });
     const x = tensor(seededAwayFrom(12, 9, [0], 0.05, -2, 2), [2, 2, 3]);
-    await gradCheck((t: Tensor, a: Tensor) => {
-      const saved = p.alpha;
-      p.alpha = a;
-      try {
-        return p.call(t);
-      } finally {
-        p.alpha = saved;
-      }
-    }, [x, p.alpha]);
+    await gradCheck(
+      (t: Tensor, a: Tensor) => {
+        const saved = p.alpha;
+        p.alpha = a;
+        try {
+          return p.call(t);
+        } finally {
+          p.alpha = saved;
+        }
+      },
+      [x, p.alpha],
+    );
   });
 
   it('bad sharedAxes and unknown sizes are errors naming the layer and the shape', () => {
     expect(() => new PReLU({ sharedAxes: 0 })).toThrow(/sharedAxes must be an axis or a list of axes >= 1/);
-    expect(() => new PReLU({ sharedAxes: [3], inputShape: [4, 2], name: 'p3' })).toThrow(/p3 \(PReLU\): sharedAxes \[3\] names axis 3, but the input shape \(None, 4, 2\) has axes 1 to 2/);
-    expect(() => new PReLU({ name: 'pu' }).build([null, null, 3])).toThrow(/pu \(PReLU\): axis 1 of input shape \(None, None, 3\) is unknown/);
+    expect(() => new PReLU({ sharedAxes: [3], inputShape: [4, 2], name: 'p3' })).toThrow(
+      /p3 \(PReLU\): sharedAxes \[3\] names axis 3, but the input shape \(None, 4, 2\) has axes 1 to 2/,
+    );
+    expect(() => new PReLU({ name: 'pu' }).build([null, null, 3])).toThrow(
+      /pu \(PReLU\): axis 1 of input shape \(None, None, 3\) is unknown/,
+    );
     expect(() => new PReLU({ alphaInitializer: 'nope' })).toThrow(/unknown initializer 'nope'/);
     const p = new PReLU({ inputShape: [3], name: 'p4' });
-    expect(() => p.call(tensor([[1, 2]]))).toThrow(/p4 \(PReLU\): built for samples of shape \[3\] \(1 on shared axes\), got input of shape \[1,2\]/);
-    expect(new PReLU({ alpha_initializer: 'Zeros' } as never).getConfig()).toMatchObject({ alphaInitializer: 'zeros', sharedAxes: null });
+    expect(() => p.call(tensor([[1, 2]]))).toThrow(
+      /p4 \(PReLU\): built for samples of shape \[3\] \(1 on shared axes\), got input of shape \[1,2\]/,
+    );
+    expect(new PReLU({ alpha_initializer: 'Zeros' } as never).getConfig()).toMatchObject({
+      alphaInitializer: 'zeros',
+      sharedAxes: null,
+    });
   });
 });
 

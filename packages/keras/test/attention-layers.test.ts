@@ -1,7 +1,19 @@
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, DTypeError, ShapeError, type Tensor, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { AdditiveAttention, Attention, Dense, Embedding, GlobalAveragePooling1D, Input, Sequential, loadModel, model, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  AdditiveAttention,
+  Attention,
+  Dense,
+  Embedding,
+  GlobalAveragePooling1D,
+  Input,
+  Sequential,
+  loadModel,
+  model,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { expectValues, flat, seeded, thrown, useCpu, useTempDir } from './helpers';
 
 useCpu();
@@ -15,7 +27,11 @@ describe('Attention', () => {
     const v = tensor([5, -6], [1, 1, 2]);
     expectValues(att.call(q, v) as Tensor, [5, -6, 5, -6]);
     // Two steps: query [1, 0] scores [1, 0] against keys [1, 0], [0, 1].
-    const y = att.call(tensor([1, 0], [1, 1, 2]), tensor([10, 0, 0, 10], [1, 2, 2]), tensor([1, 0, 0, 1], [1, 2, 2])) as Tensor;
+    const y = att.call(
+      tensor([1, 0], [1, 1, 2]),
+      tensor([10, 0, 0, 10], [1, 2, 2]),
+      tensor([1, 0, 0, 1], [1, 2, 2]),
+    ) as Tensor;
     const p = Math.exp(1) / (Math.exp(1) + 1);
     expectValues(y, [10 * p, 10 * (1 - p)]);
   });
@@ -37,7 +53,7 @@ describe('Attention', () => {
     expect(c.getConfig()).toMatchObject({ useScale: true, dropout: 0, seed: 3 });
   });
 
-  it('accepts Keras\' mask list, and returnAttentionScores gives the distribution (rows sum to 1, masked steps 0)', () => {
+  it("accepts Keras' mask list, and returnAttentionScores gives the distribution (rows sum to 1, masked steps 0)", () => {
     const a = new Attention();
     const q = seeded([2, 3, 4]);
     const v = seeded([2, 5, 4], 2);
@@ -73,7 +89,11 @@ describe('Attention', () => {
     const q = seeded([1, 2, 3], 5);
     const v = seeded([1, 3, 3], 6);
     const k = seeded([1, 3, 3], 7);
-    for (const layer of [new Attention({ useScale: true }), new Attention({ useScale: true, scoreMode: 'concat' }), new AdditiveAttention({ seed: 1 })]) {
+    for (const layer of [
+      new Attention({ useScale: true }),
+      new Attention({ useScale: true, scoreMode: 'concat' }),
+      new AdditiveAttention({ seed: 1 }),
+    ]) {
       layer.call(q, v, k);
       const weights = layer.namedWeights().map(([, w]) => w);
       const names = layer.namedWeights().map(([n]) => (n === 'concat_score_weight' ? 'concatScoreWeight' : n));
@@ -94,12 +114,22 @@ describe('Attention', () => {
 
   it('errors name the layer and the shapes, and free what they made', async () => {
     const a = new Attention({ name: 'att' });
-    const [q, v, v6, k4, q2] = [seeded([2, 3, 4]), seeded([2, 5, 4], 2), seeded([2, 5, 6], 2), seeded([2, 4, 4], 3), seeded([2, 3])];
+    const [q, v, v6, k4, q2] = [
+      seeded([2, 3, 4]),
+      seeded([2, 5, 4], 2),
+      seeded([2, 5, 6], 2),
+      seeded([2, 4, 4], 3),
+      seeded([2, 3]),
+    ];
     const [badMask, floatMask] = [tensor([1, 0], [1, 2], 'bool'), tensor([1, 0], [1, 2])];
     a.call(q, v);
     const cases: [() => unknown, typeof ShapeError, RegExp][] = [
       [() => a.call(q, v6), ShapeError, /att \(Attention\).*same number of features/],
-      [() => a.call(q2, v), ShapeError, /att \(Attention\): query must have shape \[batch, time, features\], got \[2,3\]/],
+      [
+        () => a.call(q2, v),
+        ShapeError,
+        /att \(Attention\): query must have shape \[batch, time, features\], got \[2,3\]/,
+      ],
       [() => a.call(q, v, k4), ShapeError, /value \(2, 5, 4\) and key \(2, 4, 4\)/],
       [() => a.call(q, v, { valueMask: badMask }), ShapeError, /valueMask of shape \[1,2\].*expected \[2,5\]/],
       [() => a.call(q, v, { valueMask: floatMask }), DTypeError, /valueMask must be bool/],
@@ -114,7 +144,9 @@ describe('Attention', () => {
     }
     expect(() => new Attention({ scoreMode: 'general' as never })).toThrow(/scoreMode must be 'dot' or 'concat'/);
     expect(() => new Attention({ dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
-    expect(() => new AdditiveAttention({ useScal: true } as never)).toThrow(/unknown option 'useScal'; did you mean 'useScale'/);
+    expect(() => new AdditiveAttention({ useScal: true } as never)).toThrow(
+      /unknown option 'useScal'; did you mean 'useScale'/,
+    );
     expect(() => new Sequential([new Attention()]).build([null, 3, 4])).toThrow(/takes a query and a value/);
   });
 });
@@ -130,7 +162,7 @@ describe('attention in a functional model', () => {
   }
   const tokens = (): Tensor => tensor([1, 4, 2, 0, 0, 3, 3, 8, 7, 0, 5, 0, 0, 0, 0], [3, 5], 'int32');
 
-  it('padding does not change a sequence\'s prediction (the masks reach the layer)', () => {
+  it("padding does not change a sequence's prediction (the masks reach the layer)", () => {
     for (const L of [Attention, AdditiveAttention]) {
       const m = build(L, false);
       const y = flat(m.predict(tokens()));
@@ -159,7 +191,9 @@ describe('attention in a functional model', () => {
 
   it('refuses returnAttentionScores as a node option (two outputs)', () => {
     const inp = Input({ shape: [5, 4] });
-    expect(() => new Attention().apply([inp, inp], { returnAttentionScores: true })).toThrow(/not supported in a functional model/);
+    expect(() => new Attention().apply([inp, inp], { returnAttentionScores: true })).toThrow(
+      /not supported in a functional model/,
+    );
     expect(() => new Attention().apply([inp])).toThrow(/takes \[query, value\]/);
   });
 });

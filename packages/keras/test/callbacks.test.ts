@@ -23,7 +23,9 @@ import { blobs, captureConsole, flat, useCpu, useTempDir } from './helpers';
 useCpu();
 const tempDir = useTempDir();
 
-function classifier(optimizer: Parameters<Sequential['compile']>[0]['optimizer'] = optimizers.Adam({ learningRate: 0.02 })): Sequential {
+function classifier(
+  optimizer: Parameters<Sequential['compile']>[0]['optimizer'] = optimizers.Adam({ learningRate: 0.02 }),
+): Sequential {
   const m = new Sequential([
     new Dense({ units: 4, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
@@ -86,7 +88,14 @@ describe('custom callbacks', () => {
       verbose: 0,
       callbacks: [new Recorder(), new LambdaCallback({ onEpochEnd: (e) => void lambdaEpochs.push(e) })],
     });
-    const epoch = (e: number) => [`epochBegin ${e}`, 'batchBegin 0', 'batchEnd 0', 'batchBegin 1', 'batchEnd 1', `epochEnd ${e}`];
+    const epoch = (e: number) => [
+      `epochBegin ${e}`,
+      'batchBegin 0',
+      'batchEnd 0',
+      'batchBegin 1',
+      'batchEnd 1',
+      `epochEnd ${e}`,
+    ];
     expect(events).toEqual(['trainBegin', ...epoch(0), ...epoch(1), 'trainEnd']);
     expect(keys.batch).toEqual(['loss', 'accuracy']);
     expect(keys.epoch).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
@@ -109,7 +118,11 @@ describe('EarlyStopping', () => {
     const { x, y } = data();
     // Best at epoch 2; epochs 3 and 4 do not improve → stop at epoch 4.
     const es = new EarlyStopping({ monitor: 'score', patience: 2 });
-    const h = await classifier().fit(x, y, { epochs: 20, verbose: 0, callbacks: [new Script([5, 4, 3, 3.5, 3.2, 1, 1]), es] });
+    const h = await classifier().fit(x, y, {
+      epochs: 20,
+      verbose: 0,
+      callbacks: [new Script([5, 4, 3, 3.5, 3.2, 1, 1]), es],
+    });
     expect(h.epoch).toEqual([0, 1, 2, 3, 4]);
     expect(es.stoppedEpoch).toBe(4);
     expect(es.bestEpoch).toBe(2);
@@ -119,16 +132,22 @@ describe('EarlyStopping', () => {
     const { x, y } = data();
     // Improvements smaller than minDelta do not count: best stays at epoch 0, stop at 1 with patience 1.
     const small = new EarlyStopping({ monitor: 'score', patience: 1, minDelta: 0.5 });
-    expect((await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [new Script([3, 2.9, 2.8]), small] })).epoch).toEqual([0, 1]);
+    expect(
+      (await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [new Script([3, 2.9, 2.8]), small] })).epoch,
+    ).toEqual([0, 1]);
     const max = new EarlyStopping({ monitor: 'score', patience: 1, mode: 'max' });
-    expect((await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [new Script([1, 2, 3, 2, 5]), max] })).epoch).toEqual([0, 1, 2, 3]);
+    expect(
+      (await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [new Script([1, 2, 3, 2, 5]), max] })).epoch,
+    ).toEqual([0, 1, 2, 3]);
     // 'auto' on a name containing 'acc' watches for increases.
     const accLike = new Script([0.5, 0.6, 0.55]);
     accLike.onEpochEnd = function (epoch: number, logs: Logs = {}) {
       logs.my_acc = [0.5, 0.6, 0.55][epoch];
     };
     const auto = new EarlyStopping({ monitor: 'my_acc', patience: 1 });
-    expect((await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [accLike, auto] })).epoch).toEqual([0, 1, 2]);
+    expect((await classifier().fit(x, y, { epochs: 10, verbose: 0, callbacks: [accLike, auto] })).epoch).toEqual([
+      0, 1, 2,
+    ]);
   });
 
   it('restoreBestWeights puts back the weights of the best epoch', async () => {
@@ -147,13 +166,19 @@ describe('EarlyStopping', () => {
     const { x, y } = data();
     const script = new Script([3, 1, 2, 2.5, 2.6]);
     const m = classifier();
-    await m.fit(x, y, { epochs: 10, verbose: 0, callbacks: [script, new EarlyStopping({ monitor: 'score', patience: 2 })] });
+    await m.fit(x, y, {
+      epochs: 10,
+      verbose: 0,
+      callbacks: [script, new EarlyStopping({ monitor: 'score', patience: 2 })],
+    });
     expect(m.getWeights().map(flat)).toEqual(script.weights[3]);
   });
 
   it('warns and carries on when the monitored value is missing', async () => {
     const { x, y } = data();
-    const { result, warn } = await captureConsole(() => classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new EarlyStopping({ patience: 0 })] }));
+    const { result, warn } = await captureConsole(() =>
+      classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new EarlyStopping({ patience: 0 })] }),
+    );
     expect(result.epoch).toEqual([0, 1]);
     expect(warn[0]).toMatch(/EarlyStopping: metric 'val_loss' is not in the logs \(available: loss, accuracy\)/);
   });
@@ -180,7 +205,10 @@ describe('ModelCheckpoint', () => {
     // Python format specs, as Keras users write them; no spec gives the plain number.
     const cp = new ModelCheckpoint(join(dir, 'e{epoch}-{epoch:03d}-s{score:.2f}-{score:.1e}-{score}-{missing}'));
     await classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new Script([0.5, 0.000125]), cp] });
-    expect(cp.saved).toEqual([join(dir, 'e1-001-s0.50-5.0e-01-0.5-{missing}'), join(dir, 'e2-002-s0.00-1.3e-04-0.000125-{missing}')]);
+    expect(cp.saved).toEqual([
+      join(dir, 'e1-001-s0.50-5.0e-01-0.5-{missing}'),
+      join(dir, 'e2-002-s0.00-1.3e-04-0.000125-{missing}'),
+    ]);
     expect(existsSync(join(cp.saved[1], 'config.json'))).toBe(true);
   });
 });
@@ -193,7 +221,11 @@ describe('learning-rate callbacks', () => {
     const record = new LambdaCallback({ onEpochBegin: () => void seen.push([m.learningRate, m.optimizer!.lr]) });
     const schedule = new LearningRateScheduler((epoch, lr) => (epoch === 0 ? lr : lr * 0.5));
     await m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [schedule, record] });
-    expect(seen).toEqual([[0.1, 0.1], [0.05, 0.05], [0.025, 0.025]]);
+    expect(seen).toEqual([
+      [0.1, 0.1],
+      [0.05, 0.05],
+      [0.025, 0.025],
+    ]);
   });
 
   it('a scheduled learning rate of 0 freezes the weights', async () => {
@@ -202,7 +234,9 @@ describe('learning-rate callbacks', () => {
     const before = m.getWeights().map(flat);
     await m.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new LearningRateScheduler(() => 0)] });
     expect(m.getWeights().map(flat)).toEqual(before);
-    await expect(m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new LearningRateScheduler(() => -1)] })).rejects.toThrow(/the schedule returned -1 at epoch 0/);
+    await expect(
+      m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new LearningRateScheduler(() => -1)] }),
+    ).rejects.toThrow(/the schedule returned -1 at epoch 0/);
   });
 
   it('ReduceLROnPlateau multiplies the rate by factor after patience epochs without improvement', async () => {
@@ -211,7 +245,11 @@ describe('learning-rate callbacks', () => {
     const lrs: number[] = [];
     const reduce = new ReduceLROnPlateau({ monitor: 'score', patience: 2, factor: 0.5 });
     const record = new LambdaCallback({ onEpochEnd: () => void lrs.push(m.learningRate) });
-    await m.fit(x, y, { epochs: 7, verbose: 0, callbacks: [new Script([1, 1, 1, 0.5, 0.5, 0.5, 0.5]), reduce, record] });
+    await m.fit(x, y, {
+      epochs: 7,
+      verbose: 0,
+      callbacks: [new Script([1, 1, 1, 0.5, 0.5, 0.5, 0.5]), reduce, record],
+    });
     expect(lrs).toEqual([0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025]);
   });
 
@@ -230,7 +268,16 @@ describe('learning-rate callbacks', () => {
 
 describe('TerminateOnNaN', () => {
   it('stops at the first batch whose loss is NaN', async () => {
-    const x = tensor([[1, 1], [2, 2], [3, 3], [4, 4], [5, Number.NaN], [6, 6], [7, 7], [8, 8]]);
+    const x = tensor([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, Number.NaN],
+      [6, 6],
+      [7, 7],
+      [8, 8],
+    ]);
     const y = tensor([0, 1, 0, 1, 0, 1, 0, 1], [8], 'int32');
     const batches: number[] = [];
     const { result, warn } = await captureConsole(() =>
@@ -255,11 +302,20 @@ describe('CSVLogger', () => {
     const path = join(tempDir(), 'log.csv');
     const m = classifier();
     const h = await m.fit(x, y, { epochs: 3, verbose: 0, validationSplit: 0.25, callbacks: [new CSVLogger(path)] });
-    const rows = (await readFile(path, 'utf8')).trimEnd().split('\n').map((r) => r.split(','));
+    const rows = (await readFile(path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((r) => r.split(','));
     expect(rows[0]).toEqual(['epoch', 'accuracy', 'loss', 'val_accuracy', 'val_loss']);
     expect(rows).toHaveLength(4);
     rows.slice(1).forEach((row, e) => {
-      expect(row.map(Number)).toEqual([e, h.history.accuracy[e], h.history.loss[e], h.history.val_accuracy[e], h.history.val_loss[e]]);
+      expect(row.map(Number)).toEqual([
+        e,
+        h.history.accuracy[e],
+        h.history.loss[e],
+        h.history.val_accuracy[e],
+        h.history.val_loss[e],
+      ]);
     });
   });
 
@@ -268,7 +324,11 @@ describe('CSVLogger', () => {
     const path = join(tempDir(), 'append.csv');
     await writeFile(path, 'stale\n');
     await classifier().fit(x, y, { epochs: 1, verbose: 0, callbacks: [new CSVLogger(path, { separator: ';' })] });
-    await classifier().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new CSVLogger(path, { separator: ';', append: true })] });
+    await classifier().fit(x, y, {
+      epochs: 2,
+      verbose: 0,
+      callbacks: [new CSVLogger(path, { separator: ';', append: true })],
+    });
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines.map((l) => l.split(';')[0])).toEqual(['epoch', '0', '0', '1']);
     expect(lines[0]).toBe('epoch;accuracy;loss');

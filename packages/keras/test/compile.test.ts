@@ -14,7 +14,10 @@ function linearUnit(): Sequential {
 
 describe('compile', () => {
   it('accepts loss, metric and optimizer names in snake_case, camelCase and Keras class spelling', async () => {
-    const x = tensor([[1, 0], [0, 1]]);
+    const x = tensor([
+      [1, 0],
+      [0, 1],
+    ]);
     const y = tensor([0, 1], [2], 'int32');
     const spellings: [string, string, string][] = [
       ['adam', 'sparse_categorical_crossentropy', 'accuracy'],
@@ -28,7 +31,10 @@ describe('compile', () => {
       const m = new Sequential([new Dense({ units: 2, activation: 'softmax', inputShape: [2] })]);
       m.compile({ optimizer, loss, metrics: [metric] });
       const logs = await m.evaluate(x, y);
-      expect(Object.keys(logs), `${optimizer} ${loss} ${metric}`).toEqual(['loss', metric.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()]);
+      expect(Object.keys(logs), `${optimizer} ${loss} ${metric}`).toEqual([
+        'loss',
+        metric.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase(),
+      ]);
       expect(m.optimizer).toBeNull();
       await m.trainOnBatch(x, y);
       expect(m.optimizer?.constructor.name.toLowerCase()).toBe(optimizer.toLowerCase());
@@ -48,7 +54,11 @@ describe('compile', () => {
     expect(lr(optimizers.Adam({ learning_rate: 0.02 }))).toBe(0.02);
     expect(lr({ className: 'SGD', config: { learning_rate: 0.5, momentum: 0.9 } })).toBe(0.5);
     expect(lr({ className: 'adam', config: { learningRate: 0.3 } })).toBe(0.3);
-    expect(optimizers.Adam({ beta_1: 0.8, epsilon: 1e-8 }).config).toMatchObject({ beta1: 0.8, beta2: 0.999, epsilon: 1e-8 });
+    expect(optimizers.Adam({ beta_1: 0.8, epsilon: 1e-8 }).config).toMatchObject({
+      beta1: 0.8,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    });
     expect(optimizers.SGD()).toBeInstanceOf(KerasOptimizer);
   });
 
@@ -64,7 +74,9 @@ describe('compile', () => {
   it('rejects unknown names, missing arguments, and training before compile', async () => {
     const m = linearUnit();
     expect(() => m.compile({ optimizer: 'adam', loss: 'nope' })).toThrow(/compile: unknown loss 'nope'/);
-    expect(() => m.compile({ optimizer: 'lion', loss: 'mse' })).toThrow(/compile: unknown optimizer "lion" \(known: adam, adamw, sgd, rmsprop, adagrad, nadam, adamax, adadelta\)/);
+    expect(() => m.compile({ optimizer: 'lion', loss: 'mse' })).toThrow(
+      /compile: unknown optimizer "lion" \(known: adam, adamw, sgd, rmsprop, adagrad, nadam, adamax, adadelta\)/,
+    );
     expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f2'] })).toThrow(/unknown metric 'f2'/);
     expect(() => m.compile({ optimizer: 'adam' } as never)).toThrow(ArgumentError);
     const fresh = linearUnit();
@@ -74,7 +86,9 @@ describe('compile', () => {
     // An unbuilt model checks metric names when it is built by the first fit.
     const lazy = new Sequential([new Dense({ units: 1 })]);
     lazy.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['nope'] });
-    expect((await thrown(() => lazy.fit(tensor([[1, 1]]), tensor([[0]]), { verbose: 0 }))).message).toMatch(/unknown metric 'nope'/);
+    expect((await thrown(() => lazy.fit(tensor([[1, 1]]), tensor([[0]]), { verbose: 0 }))).message).toMatch(
+      /unknown metric 'nope'/,
+    );
   });
 
   it('recompiling replaces the optimizer (and its state) and the metrics', async () => {

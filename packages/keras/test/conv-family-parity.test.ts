@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, DepthwiseConv2D, type Layer, Resizing, SeparableConv1D, SeparableConv2D, UpSampling2D } from '../src/index';
+import {
+  Conv1D,
+  Conv1DTranspose,
+  Conv2D,
+  Conv2DTranspose,
+  DepthwiseConv2D,
+  type Layer,
+  Resizing,
+  SeparableConv1D,
+  SeparableConv2D,
+  UpSampling2D,
+} from '../src/index';
 import { expectValues, useCpu } from './helpers';
 
 /**
@@ -25,7 +36,9 @@ interface Case {
   output: Encoded;
 }
 
-const CASES = (JSON.parse(readFileSync(new URL('./fixtures/conv-family.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+const CASES = (
+  JSON.parse(readFileSync(new URL('./fixtures/conv-family.json', import.meta.url), 'utf8')) as { cases: Case[] }
+).cases;
 
 const LAYERS: Record<string, new (config: never) => Layer> = {
   Conv2D,

@@ -1,7 +1,17 @@
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, ShapeError, type Tensor, memory, reshape, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv1D, Conv2D, DepthwiseConv2D, Flatten, Dense, type Layer, Sequential, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Conv1D,
+  Conv2D,
+  DepthwiseConv2D,
+  Flatten,
+  Dense,
+  type Layer,
+  Sequential,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { expectValues, flat, seeded, useCpu } from './helpers';
 
 useCpu();
@@ -16,8 +26,20 @@ describe('Conv2D groups', () => {
   });
 
   it('groups = channels is a depthwise convolution', () => {
-    const grouped = new Conv2D({ filters: 6, kernelSize: [3, 2], groups: 3, padding: 'same', seed: 1, inputShape: [5, 4, 3] });
-    const depthwise = new DepthwiseConv2D({ kernelSize: [3, 2], depthMultiplier: 2, padding: 'same', inputShape: [5, 4, 3] });
+    const grouped = new Conv2D({
+      filters: 6,
+      kernelSize: [3, 2],
+      groups: 3,
+      padding: 'same',
+      seed: 1,
+      inputShape: [5, 4, 3],
+    });
+    const depthwise = new DepthwiseConv2D({
+      kernelSize: [3, 2],
+      depthMultiplier: 2,
+      padding: 'same',
+      inputShape: [5, 4, 3],
+    });
     // The same memory: [kH, kW, 1, C·m] is [kH, kW, C, m].
     depthwise.depthwiseKernel.assign(reshape(grouped.kernel, [3, 2, 3, 2]));
     const x = seeded([2, 5, 4, 3], 2);
@@ -25,9 +47,22 @@ describe('Conv2D groups', () => {
   });
 
   it('gradients w.r.t. input, kernel and bias match finite differences (grouped, strided)', async () => {
-    const layer = new Conv2D({ filters: 4, kernelSize: 2, groups: 2, strides: [2, 1], padding: 'same', activation: 'tanh', seed: 3, inputShape: [3, 3, 4] });
+    const layer = new Conv2D({
+      filters: 4,
+      kernelSize: 2,
+      groups: 2,
+      strides: [2, 1],
+      padding: 'same',
+      activation: 'tanh',
+      seed: 3,
+      inputShape: [3, 3, 4],
+    });
     layer.bias?.assign(seeded([4], 4));
-    await gradCheck(asFunction(layer, ['kernel', 'bias']), [seeded([1, 3, 3, 4], 5), layer.kernel, layer.bias as Tensor]);
+    await gradCheck(asFunction(layer, ['kernel', 'bias']), [
+      seeded([1, 3, 3, 4], 5),
+      layer.kernel,
+      layer.bias as Tensor,
+    ]);
   });
 
   it('config: groups saved (default 1), snake_case accepted', () => {
@@ -39,11 +74,19 @@ describe('Conv2D groups', () => {
 
   it('errors name the layer: filters or channels not divisible by groups, bad groups', () => {
     expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 4, name: 'g4' })).toThrow(ArgumentError);
-    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 4, name: 'g4' })).toThrow(/g4 \(Conv2D\): filters \(6\) must be divisible by groups \(4\)/);
-    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 0 })).toThrow(/groups must be a positive integer, got 0/);
-    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 1.5 })).toThrow(/groups must be a positive integer, got 1.5/);
+    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 4, name: 'g4' })).toThrow(
+      /g4 \(Conv2D\): filters \(6\) must be divisible by groups \(4\)/,
+    );
+    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 0 })).toThrow(
+      /groups must be a positive integer, got 0/,
+    );
+    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 1.5 })).toThrow(
+      /groups must be a positive integer, got 1.5/,
+    );
     const before = memory().numTensors;
-    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 3, name: 'g3', inputShape: [5, 5, 4] })).toThrow(ShapeError);
+    expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 3, name: 'g3', inputShape: [5, 5, 4] })).toThrow(
+      ShapeError,
+    );
     expect(() => new Conv2D({ filters: 6, kernelSize: 3, groups: 3, name: 'g3', inputShape: [5, 5, 4] })).toThrow(
       /g3 \(Conv2D\): the input's 4 channels \(input shape \(None, 5, 5, 4\)\) must be divisible by groups \(3\)/,
     );
@@ -51,7 +94,9 @@ describe('Conv2D groups', () => {
     const lazy = new Conv2D({ filters: 6, kernelSize: 1, groups: 2, name: 'lazy' });
     const x = seeded([1, 2, 2, 3], 1);
     const n = memory().numTensors;
-    expect(() => lazy.call(x)).toThrow(/lazy \(Conv2D\): the input's 3 channels \(input shape \(None, 2, 2, 3\)\) must be divisible by groups \(2\)/);
+    expect(() => lazy.call(x)).toThrow(
+      /lazy \(Conv2D\): the input's 3 channels \(input shape \(None, 2, 2, 3\)\) must be divisible by groups \(2\)/,
+    );
     expect(memory().numTensors).toBe(n);
     expect(n).toBe(before + 1);
   });
@@ -59,7 +104,14 @@ describe('Conv2D groups', () => {
 
 describe('Conv1D groups', () => {
   it('kernel [kernelSize, in / groups, filters]; groups read their own channels; causal padding kept', () => {
-    const layer = new Conv1D({ filters: 2, kernelSize: 2, groups: 2, padding: 'causal', useBias: false, inputShape: [3, 2] });
+    const layer = new Conv1D({
+      filters: 2,
+      kernelSize: 2,
+      groups: 2,
+      padding: 'causal',
+      useBias: false,
+      inputShape: [3, 2],
+    });
     expect(layer.kernel.shape).toEqual([2, 1, 2]);
     // Filter 0 on channel 0: x[t−1] + 10·x[t]; filter 1 on channel 1: 100·x[t−1] + 1000·x[t].
     layer.kernel.assign(tensor([1, 100, 10, 1000], [2, 1, 2]));
@@ -72,10 +124,16 @@ describe('Conv1D groups', () => {
     const layer = new Conv1D({ filters: 4, kernelSize: 3, groups: 2, padding: 'same', seed: 2, inputShape: [4, 2] });
     layer.bias?.assign(seeded([4], 3));
     await gradCheck(asFunction(layer, ['kernel', 'bias']), [seeded([2, 4, 2], 4), layer.kernel, layer.bias as Tensor]);
-    expect(() => new Conv1D({ filters: 3, kernelSize: 3, groups: 2, name: 'c1' })).toThrow(/c1 \(Conv1D\): filters \(3\) must be divisible by groups \(2\)/);
-    expect(() => new Conv1D({ filters: 4, kernelSize: 3, groups: 2, name: 'c2', inputShape: [5, 3] })).toThrow(/c2 \(Conv1D\): the input's 3 channels \(input shape \(None, 5, 3\)\) must be divisible by groups \(2\)/);
+    expect(() => new Conv1D({ filters: 3, kernelSize: 3, groups: 2, name: 'c1' })).toThrow(
+      /c1 \(Conv1D\): filters \(3\) must be divisible by groups \(2\)/,
+    );
+    expect(() => new Conv1D({ filters: 4, kernelSize: 3, groups: 2, name: 'c2', inputShape: [5, 3] })).toThrow(
+      /c2 \(Conv1D\): the input's 3 channels \(input shape \(None, 5, 3\)\) must be divisible by groups \(2\)/,
+    );
     const built = new Conv1D({ filters: 4, kernelSize: 2, groups: 2, name: 'c3', inputShape: [5, 4] });
-    expect(() => built.call(seeded([1, 5, 2], 1))).toThrow(/c3 \(Conv1D\): expected sequences \[batch, steps, 4\], got shape \[1,5,2\]/);
+    expect(() => built.call(seeded([1, 5, 2], 1))).toThrow(
+      /c3 \(Conv1D\): expected sequences \[batch, steps, 4\], got shape \[1,5,2\]/,
+    );
   });
 });
 

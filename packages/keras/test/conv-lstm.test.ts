@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, ShapeError, type Tensor, memory, slice, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type Layer, Sequential, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  ConvLSTM1D,
+  ConvLSTM2D,
+  ConvLSTM3D,
+  type Layer,
+  Sequential,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { layerFromConfig } from '../src/layers/registry';
 import { expectValues, flat, seeded, thrown, useCpu } from './helpers';
 
@@ -19,7 +27,15 @@ interface Arr {
   data: number[];
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'conv-lstm.json'), 'utf8')) as {
-  cases: { layer: string; config: Record<string, unknown>; input: Arr; weights: Record<string, Arr>; output: Arr; h: Arr; c: Arr }[];
+  cases: {
+    layer: string;
+    config: Record<string, unknown>;
+    input: Arr;
+    weights: Record<string, Arr>;
+    output: Arr;
+    h: Arr;
+    c: Arr;
+  }[];
 };
 const MAKE: Record<string, (c: Record<string, unknown>) => Layer> = {
   ConvLSTM1D: (c) => new ConvLSTM1D(c as never),
@@ -52,7 +68,13 @@ describe('ConvLSTM: known values (numpy loop, fixtures/conv_lstm.py)', () => {
 
 describe('ConvLSTM2D', () => {
   it('a masked last step keeps the state: the output is that of the shorter sequence', () => {
-    const l = new ConvLSTM2D({ filters: 2, kernelSize: 2, padding: 'same', biasInitializer: 'random_uniform', seed: 3 });
+    const l = new ConvLSTM2D({
+      filters: 2,
+      kernelSize: 2,
+      padding: 'same',
+      biasInitializer: 'random_uniform',
+      seed: 3,
+    });
     const x = seeded([2, 3, 3, 3, 2], 4);
     const y = l.call(x, { mask: tensor([true, true, false, true, true, false], [2, 3], 'bool') }) as Tensor;
     const short = l.call(slice(x, [0, 0, 0, 0, 0], [null, 2, null, null, null])) as Tensor;
@@ -60,7 +82,14 @@ describe('ConvLSTM2D', () => {
   });
 
   it('initialState [h, c] starts the loop; channels_first agrees with channels_last', () => {
-    const cfg = { filters: 2, kernelSize: [2, 3] as number[], padding: 'same' as const, returnState: true, seed: 1, biasInitializer: 'random_uniform' };
+    const cfg = {
+      filters: 2,
+      kernelSize: [2, 3] as number[],
+      padding: 'same' as const,
+      returnState: true,
+      seed: 1,
+      biasInitializer: 'random_uniform',
+    };
     const a = new ConvLSTM2D(cfg);
     const b = new ConvLSTM2D({ ...cfg, dataFormat: 'channels_first' });
     const x = seeded([2, 3, 3, 4, 2], 2);
@@ -69,7 +98,9 @@ describe('ConvLSTM2D', () => {
     const [ya, ha, ca] = a.call(x, { initialState: [h0, c0] }) as Tensor[];
     b.call(x.transpose([0, 1, 4, 2, 3]));
     b.setWeights(a.getWeights());
-    const [yb, hb, cb] = b.call(x.transpose([0, 1, 4, 2, 3]), { initialState: [h0.transpose([0, 3, 1, 2]), c0.transpose([0, 3, 1, 2])] }) as Tensor[];
+    const [yb, hb, cb] = b.call(x.transpose([0, 1, 4, 2, 3]), {
+      initialState: [h0.transpose([0, 3, 1, 2]), c0.transpose([0, 3, 1, 2])],
+    }) as Tensor[];
     expect(yb.shape).toEqual([2, 2, 3, 4]);
     expectValues(yb.transpose([0, 2, 3, 1]), flat(ya));
     expectValues(hb.transpose([0, 2, 3, 1]), flat(ha));
@@ -91,7 +122,15 @@ describe('ConvLSTM2D', () => {
   });
 
   it('gradients w.r.t. the input and every weight match finite differences', async () => {
-    const l = new ConvLSTM2D({ filters: 1, kernelSize: 2, padding: 'same', returnSequences: true, goBackwards: true, biasInitializer: 'random_uniform', seed: 5 });
+    const l = new ConvLSTM2D({
+      filters: 1,
+      kernelSize: 2,
+      padding: 'same',
+      returnSequences: true,
+      goBackwards: true,
+      biasInitializer: 'random_uniform',
+      seed: 5,
+    });
     const x0 = seeded([1, 2, 2, 3, 1], 7);
     l.call(x0);
     await gradCheck(
@@ -110,7 +149,14 @@ describe('ConvLSTM2D', () => {
   });
 
   it('getConfig round-trips with Keras keys (snake_case accepted, through the registry); a saved model predicts the same', async () => {
-    const l = new ConvLSTM2D({ filters: 3, kernel_size: [3, 2], padding: 'same', return_sequences: true, unit_forget_bias: false, recurrent_activation: 'hard_sigmoid' } as never);
+    const l = new ConvLSTM2D({
+      filters: 3,
+      kernel_size: [3, 2],
+      padding: 'same',
+      return_sequences: true,
+      unit_forget_bias: false,
+      recurrent_activation: 'hard_sigmoid',
+    } as never);
     const c = l.getConfig();
     expect(c).toMatchObject({
       filters: 3,
@@ -138,7 +184,10 @@ describe('ConvLSTM2D', () => {
       expect(back.className).toBe(name);
       expect(layerFromConfig({ className: name, config: back.getConfig() }).getConfig()).toEqual(back.getConfig());
     }
-    const m = new Sequential([new ConvLSTM2D({ filters: 2, kernelSize: 2, inputShape: [3, 3, 3, 1], returnSequences: true, seed: 2 }), new ConvLSTM2D({ filters: 1, kernelSize: 1, goBackwards: true, seed: 3 })]);
+    const m = new Sequential([
+      new ConvLSTM2D({ filters: 2, kernelSize: 2, inputShape: [3, 3, 3, 1], returnSequences: true, seed: 2 }),
+      new ConvLSTM2D({ filters: 1, kernelSize: 1, goBackwards: true, seed: 3 }),
+    ]);
     const x = seeded([2, 3, 3, 3, 1], 8);
     const back = await modelFromArtifacts(await modelToArtifacts(m));
     expect(back.layers.map((z) => z.getConfig())).toEqual(m.layers.map((z) => z.getConfig()));
@@ -146,10 +195,18 @@ describe('ConvLSTM2D', () => {
   });
 
   it('errors name the layer, the option or the shapes; memory unchanged', async () => {
-    expect(await thrown(() => new ConvLSTM2D({ filters: 2, kernelSize: 2, units: 3 } as never))).toBeInstanceOf(ArgumentError);
-    expect((await thrown(() => new ConvLSTM2D({ filters: 0, kernelSize: 2 }))).message).toMatch(/ConvLSTM2D.*filters must be a positive integer, got 0/);
-    expect((await thrown(() => new ConvLSTM3D({ filters: 1, kernelSize: [2, 2] }))).message).toMatch(/ConvLSTM3D.*kernelSize must be a positive integer or a list of 3/);
-    expect((await thrown(() => new ConvLSTM1D({ filters: 1, kernelSize: 2, strides: 2, dilationRate: 2 }))).message).toMatch(/ConvLSTM1D.*strides/);
+    expect(await thrown(() => new ConvLSTM2D({ filters: 2, kernelSize: 2, units: 3 } as never))).toBeInstanceOf(
+      ArgumentError,
+    );
+    expect((await thrown(() => new ConvLSTM2D({ filters: 0, kernelSize: 2 }))).message).toMatch(
+      /ConvLSTM2D.*filters must be a positive integer, got 0/,
+    );
+    expect((await thrown(() => new ConvLSTM3D({ filters: 1, kernelSize: [2, 2] }))).message).toMatch(
+      /ConvLSTM3D.*kernelSize must be a positive integer or a list of 3/,
+    );
+    expect(
+      (await thrown(() => new ConvLSTM1D({ filters: 1, kernelSize: 2, strides: 2, dilationRate: 2 }))).message,
+    ).toMatch(/ConvLSTM1D.*strides/);
     const l = new ConvLSTM2D({ filters: 2, kernelSize: 3 });
     const x = seeded([1, 2, 4, 4, 1]);
     (l.call(x) as Tensor).dispose();
@@ -158,11 +215,15 @@ describe('ConvLSTM2D', () => {
     const badMask = tensor([true, true, true], [1, 3], 'bool');
     const badState = [seeded([1, 3, 3, 2]), seeded([1, 2, 2, 2])];
     const n = memory().numTensors;
-    expect(() => l.call(badC)).toThrow(/ConvLSTM2D.*expected input \[batch, time, dim1, dim2, 1\], got shape \[1,2,4,4,2\]/);
+    expect(() => l.call(badC)).toThrow(
+      /ConvLSTM2D.*expected input \[batch, time, dim1, dim2, 1\], got shape \[1,2,4,4,2\]/,
+    );
     expect(() => l.call(small)).toThrow(ShapeError);
     expect(() => l.call(small)).toThrow(/too small for kernelSize \[3, 3\]/);
     expect(() => l.call(x, { mask: badMask })).toThrow(/mask of shape \[1,3\] does not match/);
-    expect(() => l.call(x, { initialState: badState })).toThrow(/initialState\[0\] has shape \[1,3,3,2\] but expected \[1,2,2,2\]/);
+    expect(() => l.call(x, { initialState: badState })).toThrow(
+      /initialState\[0\] has shape \[1,3,3,2\] but expected \[1,2,2,2\]/,
+    );
     expect(() => l.call(x, { initial_state: badState } as never)).toThrow(ArgumentError);
     expect(memory().numTensors).toBe(n);
   });

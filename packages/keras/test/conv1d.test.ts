@@ -2,7 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, ShapeError, type Tensor, memory, pad, tensor } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AveragePooling1D, Conv1D, Dense, Flatten, type Layer, MaxPooling1D, Sequential, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  AveragePooling1D,
+  Conv1D,
+  Dense,
+  Flatten,
+  type Layer,
+  MaxPooling1D,
+  Sequential,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { expectValues, seeded, useCpu } from './helpers';
 
 useCpu();
@@ -58,8 +68,24 @@ describe('Conv1D', () => {
       const y2 = ours.call(x);
       // TF.js has no 'causal' conv1d: Keras' definition of it is 'valid' over the input with dilation·(k − 1) zeros in front.
       const causal = o.padding === 'causal';
-      const xRef = causal ? pad(x, [[0, 0], [o.dilationRate * 2, 0], [0, 0]]) : x;
-      const ref = tfOutput(tf.layers.conv1d({ filters: 4, kernelSize: 3, activation: 'tanh', ...o, padding: causal ? 'valid' : o.padding }), xRef, [ours.kernel, ours.bias as Tensor]);
+      const xRef = causal
+        ? pad(x, [
+            [0, 0],
+            [o.dilationRate * 2, 0],
+            [0, 0],
+          ])
+        : x;
+      const ref = tfOutput(
+        tf.layers.conv1d({
+          filters: 4,
+          kernelSize: 3,
+          activation: 'tanh',
+          ...o,
+          padding: causal ? 'valid' : o.padding,
+        }),
+        xRef,
+        [ours.kernel, ours.bias as Tensor],
+      );
       expect(y2.shape, what).toEqual(ref.shape);
       expect(ours.computeOutputShape([null, 9, 3]), what).toEqual([null, ...ref.shape.slice(1)]);
       expectValues(y2, ref.values, { atol: 1e-5, rtol: 1e-5 }, what);
@@ -69,7 +95,15 @@ describe('Conv1D', () => {
   });
 
   it('gradients w.r.t. input, kernel and bias match finite differences (causal, dilated)', async () => {
-    const c = new Conv1D({ filters: 2, kernelSize: 2, padding: 'causal', dilationRate: 2, activation: 'tanh', seed: 1, inputShape: [5, 3] });
+    const c = new Conv1D({
+      filters: 2,
+      kernelSize: 2,
+      padding: 'causal',
+      dilationRate: 2,
+      activation: 'tanh',
+      seed: 1,
+      inputShape: [5, 3],
+    });
     await gradCheck(asFunction(c, ['kernel', 'bias']), [seeded([2, 5, 3], 2), c.kernel, c.bias as Tensor]);
   });
 
@@ -82,7 +116,9 @@ describe('Conv1D', () => {
     const c = new Conv1D({ filters: 2, kernelSize: 4, dilationRate: 2, name: 'short_conv' });
     const before = memory().numTensors;
     expect(() => c.computeOutputShape([null, 6, 3])).toThrow(ShapeError);
-    expect(() => new Conv1D({ filters: 2, kernelSize: 4, dilationRate: 2, name: 'c_short', inputShape: [6, 3] })).toThrow(
+    expect(
+      () => new Conv1D({ filters: 2, kernelSize: 4, dilationRate: 2, name: 'c_short', inputShape: [6, 3] }),
+    ).toThrow(
       /c_short \(Conv1D\): input shape \(None, 6, 3\) is too small for kernelSize 4 with strides 1, padding 'valid' and dilationRate 2: the output would be \(None, 0, 2\)/,
     );
     expect(memory().numTensors).toBe(before);
@@ -90,22 +126,42 @@ describe('Conv1D', () => {
     const built = new Conv1D({ filters: 1, kernelSize: 3, name: 'built_conv', inputShape: [8, 1] });
     const x = tensor([1, 2], [1, 2, 1]);
     const n = memory().numTensors;
-    expect(() => built.call(x)).toThrow(/built_conv \(Conv1D\): input shape \(None, 2, 1\) is too small for kernelSize 3/);
-    expect(() => built.call(tensor([1, 2, 3, 4], [1, 2, 2]))).toThrow(/built_conv \(Conv1D\): expected sequences \[batch, steps, 1\], got shape \[1,2,2\]/);
+    expect(() => built.call(x)).toThrow(
+      /built_conv \(Conv1D\): input shape \(None, 2, 1\) is too small for kernelSize 3/,
+    );
+    expect(() => built.call(tensor([1, 2, 3, 4], [1, 2, 2]))).toThrow(
+      /built_conv \(Conv1D\): expected sequences \[batch, steps, 1\], got shape \[1,2,2\]/,
+    );
     expect(memory().numTensors).toBe(n + 1);
-    expect(() => new Conv1D({ filters: 2, kernelSize: 2 }).call(tensor([[1, 2]]))).toThrow(/expects sequences .* of rank 3/);
+    expect(() => new Conv1D({ filters: 2, kernelSize: 2 }).call(tensor([[1, 2]]))).toThrow(
+      /expects sequences .* of rank 3/,
+    );
   });
 
   it('checks its options: unknown names, bad values, Keras defaults and snake_case', () => {
     expect(() => new Conv1D({ filters: 2, kernelSize: 3, group: 2 } as never)).toThrow(ArgumentError);
-    expect(() => new Conv1D({ filters: 2, kernelSize: 3, group: 2 } as never)).toThrow(/Conv1D: unknown option 'group'/);
-    expect(() => new Conv1D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'valid', 'same' or 'causal', got 'full'/);
+    expect(() => new Conv1D({ filters: 2, kernelSize: 3, group: 2 } as never)).toThrow(
+      /Conv1D: unknown option 'group'/,
+    );
+    expect(() => new Conv1D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(
+      /padding must be 'valid', 'same' or 'causal', got 'full'/,
+    );
     expect(() => new Conv1D({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer, got 0/);
-    expect(() => new Conv1D({ filters: 2, kernelSize: [3, 3] as never })).toThrow(/kernelSize must be a positive integer \(or a list of one\)/);
+    expect(() => new Conv1D({ filters: 2, kernelSize: [3, 3] as never })).toThrow(
+      /kernelSize must be a positive integer \(or a list of one\)/,
+    );
     expect(() => new Conv1D({ filters: 2 } as never)).toThrow(/kernelSize is required/);
     const c = new Conv1D({ filters: 8, kernel_size: [5], input_shape: [10, 4], seed: 1 } as never);
     expect(c.kernel.shape).toEqual([5, 4, 8]);
-    expect(c.getConfig()).toMatchObject({ kernelSize: [5], strides: [1], padding: 'valid', dilationRate: [1], activation: 'linear', useBias: true, kernelInitializer: 'glorot_uniform' });
+    expect(c.getConfig()).toMatchObject({
+      kernelSize: [5],
+      strides: [1],
+      padding: 'valid',
+      dilationRate: [1],
+      activation: 'linear',
+      useBias: true,
+      kernelInitializer: 'glorot_uniform',
+    });
     // Glorot's fans for a 1-D kernel: kernelSize × in and kernelSize × filters.
     const limit = Math.sqrt(6 / (5 * 4 + 5 * 8));
     const w = flat(c.kernel).map(Math.abs);
@@ -137,7 +193,10 @@ describe('MaxPooling1D and AveragePooling1D', () => {
         const what = `${padding} pool ${poolSize} strides ${strides}`;
         for (const [ours, theirs] of [
           [new MaxPooling1D({ poolSize, strides, padding }), tf.layers.maxPooling1d({ poolSize, strides, padding })],
-          [new AveragePooling1D({ poolSize, strides, padding }), tf.layers.averagePooling1d({ poolSize, strides, padding })],
+          [
+            new AveragePooling1D({ poolSize, strides, padding }),
+            tf.layers.averagePooling1d({ poolSize, strides, padding }),
+          ],
         ] as const) {
           const y = ours.call(x);
           const ref = tfOutput(theirs, x, []);
@@ -161,7 +220,9 @@ describe('MaxPooling1D and AveragePooling1D', () => {
       /mp_short \(MaxPooling1D\): input shape \(None, 3, 2\) is too small for poolSize 4 with strides 4, padding 'valid'/,
     );
     expect(() => new AveragePooling1D({ poolSize: 0 })).toThrow(/poolSize must be a positive integer/);
-    expect(() => new MaxPooling1D({ padding: 'causal' as never })).toThrow(/padding must be 'valid' or 'same', got 'causal'/);
+    expect(() => new MaxPooling1D({ padding: 'causal' as never })).toThrow(
+      /padding must be 'valid' or 'same', got 'causal'/,
+    );
     expect(() => new MaxPooling1D({ pool: 2 } as never)).toThrow(/MaxPooling1D: unknown option 'pool'/);
     expect(() => new MaxPooling1D().call(tensor([1, 2, 3, 4], [2, 2]))).toThrow(ShapeError);
   });
@@ -184,7 +245,14 @@ describe('1-D layers in a model', () => {
     const h = await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, shuffle: false });
     expect(h.history.loss[2]).toBeLessThan(h.history.loss[0]);
     const loaded = await modelFromArtifacts(await modelToArtifacts(m));
-    expect(loaded.layers.map((l) => l.className)).toEqual(['Conv1D', 'MaxPooling1D', 'Conv1D', 'AveragePooling1D', 'Flatten', 'Dense']);
+    expect(loaded.layers.map((l) => l.className)).toEqual([
+      'Conv1D',
+      'MaxPooling1D',
+      'Conv1D',
+      'AveragePooling1D',
+      'Flatten',
+      'Dense',
+    ]);
     expect(flat(loaded.predict(x))).toEqual(flat(m.predict(x)));
   });
 });

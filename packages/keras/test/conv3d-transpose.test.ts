@@ -44,7 +44,14 @@ describe('Conv3DTranspose: known values (PyTorch, fixtures/conv3d_transpose.py)'
 
 describe('Conv3DTranspose', () => {
   it('channels_first agrees with channels_last; gradients by finite differences', async () => {
-    const cfg = { filters: 2, kernelSize: [2, 2, 1] as [number, number, number], padding: 'same' as const, strides: [2, 1, 2] as [number, number, number], seed: 1, biasInitializer: 'random_uniform' };
+    const cfg = {
+      filters: 2,
+      kernelSize: [2, 2, 1] as [number, number, number],
+      padding: 'same' as const,
+      strides: [2, 1, 2] as [number, number, number],
+      seed: 1,
+      biasInitializer: 'random_uniform',
+    };
     const a = new Conv3DTranspose(cfg);
     const b = new Conv3DTranspose({ ...cfg, dataFormat: 'channels_first' });
     const x = seeded([1, 2, 3, 2, 2], 2);
@@ -68,11 +75,38 @@ describe('Conv3DTranspose', () => {
   });
 
   it('getConfig round-trips (snake_case accepted, through the registry) and a saved model predicts the same', async () => {
-    const l = new Conv3DTranspose({ filters: 2, kernel_size: 3, strides: 2, padding: 'same', output_padding: 1, activation: 'relu', seed: 4 } as never);
+    const l = new Conv3DTranspose({
+      filters: 2,
+      kernel_size: 3,
+      strides: 2,
+      padding: 'same',
+      output_padding: 1,
+      activation: 'relu',
+      seed: 4,
+    } as never);
     const c = l.getConfig();
-    expect(c).toMatchObject({ filters: 2, kernelSize: [3, 3, 3], strides: [2, 2, 2], padding: 'same', outputPadding: [1, 1, 1], dataFormat: 'channels_last', dilationRate: [1, 1, 1], activation: 'relu', useBias: true });
+    expect(c).toMatchObject({
+      filters: 2,
+      kernelSize: [3, 3, 3],
+      strides: [2, 2, 2],
+      padding: 'same',
+      outputPadding: [1, 1, 1],
+      dataFormat: 'channels_last',
+      dilationRate: [1, 1, 1],
+      activation: 'relu',
+      useBias: true,
+    });
     expect(layerFromConfig({ className: 'Conv3DTranspose', config: c }).getConfig()).toEqual(c);
-    const m = new Sequential([new Conv3DTranspose({ filters: 2, kernelSize: 2, strides: [1, 2, 1], inputShape: [2, 2, 3, 1], biasInitializer: 'random_uniform', seed: 3 })]);
+    const m = new Sequential([
+      new Conv3DTranspose({
+        filters: 2,
+        kernelSize: 2,
+        strides: [1, 2, 1],
+        inputShape: [2, 2, 3, 1],
+        biasInitializer: 'random_uniform',
+        seed: 3,
+      }),
+    ]);
     const x = seeded([2, 2, 2, 3, 1], 5);
     const back = await modelFromArtifacts(await modelToArtifacts(m));
     expect(back.layers[0].getConfig()).toEqual(m.layers[0].getConfig());
@@ -80,9 +114,15 @@ describe('Conv3DTranspose', () => {
   });
 
   it('errors name the layer, the option or the shapes; memory unchanged', async () => {
-    expect(await thrown(() => new Conv3DTranspose({ filters: 2, kernelSize: 2, strides: 2, outputPadding: 2 }))).toBeInstanceOf(ArgumentError);
-    expect((await thrown(() => new Conv3DTranspose({ filters: 2, kernelSize: 2, groups: 2 } as never))).message).toMatch(/Conv3DTranspose.*groups/);
-    expect((await thrown(() => new Conv3DTranspose({ filters: 2 } as never))).message).toMatch(/Conv3DTranspose.*kernelSize is required/);
+    expect(
+      await thrown(() => new Conv3DTranspose({ filters: 2, kernelSize: 2, strides: 2, outputPadding: 2 })),
+    ).toBeInstanceOf(ArgumentError);
+    expect(
+      (await thrown(() => new Conv3DTranspose({ filters: 2, kernelSize: 2, groups: 2 } as never))).message,
+    ).toMatch(/Conv3DTranspose.*groups/);
+    expect((await thrown(() => new Conv3DTranspose({ filters: 2 } as never))).message).toMatch(
+      /Conv3DTranspose.*kernelSize is required/,
+    );
     const l = new Conv3DTranspose({ filters: 2, kernelSize: 2 });
     const x = seeded([1, 2, 2, 2, 3]);
     (l.call(x) as Tensor).dispose();
@@ -90,7 +130,9 @@ describe('Conv3DTranspose', () => {
     const flatX = seeded([2, 2, 3]);
     const n = memory().numTensors;
     expect(() => l.call(bad)).toThrow(ShapeError);
-    expect(() => l.call(bad)).toThrow(/Conv3DTranspose.*volumes \[batch, dim1, dim2, dim3, 3\], got shape \[1,2,2,2,4\]/);
+    expect(() => l.call(bad)).toThrow(
+      /Conv3DTranspose.*volumes \[batch, dim1, dim2, dim3, 3\], got shape \[1,2,2,2,4\]/,
+    );
     expect(() => l.call(flatX)).toThrow(ShapeError);
     expect(memory().numTensors).toBe(n);
   });

@@ -1,5 +1,17 @@
 import { backward, grad } from '@tsdl/autograd';
-import { type AutogradHooks, type Tensor, add, autogradHooks, matmul, mul, relu, setAutogradHooks, sum, tensor, tidy } from '@tsdl/tensor';
+import {
+  type AutogradHooks,
+  type Tensor,
+  add,
+  autogradHooks,
+  matmul,
+  mul,
+  relu,
+  setAutogradHooks,
+  sum,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
 import { gradCheck } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { Dense } from '../src/index';
@@ -43,7 +55,10 @@ describe('Dense with bias and relu: one fused elementwise kernel after the matmu
     tidy(() => {
       const d = new Dense({ units: 5, activation: 'relu', inputShape: [4], seed: 1 });
       d.bias = seeded([5], 9, -0.5, 0.5);
-      for (const shape of [[3, 4], [2, 3, 4]]) {
+      for (const shape of [
+        [3, 4],
+        [2, 3, 4],
+      ]) {
         const x = seeded(shape, 2);
         x.requiresGrad = true;
         let y: Tensor | undefined;
@@ -59,8 +74,16 @@ describe('Dense with bias and relu: one fused elementwise kernel after the matmu
       const x = seeded([6, 4], 4);
       const b = seeded([5], 5, -0.5, 0.5);
       const w = seeded([6, 5], 6); // a cotangent, so the bias gradient is not just a count of positives
-      const fused = grad((xi: Tensor, k: Tensor, bi: Tensor) => sum(mul(dense(d)(xi, k, bi), w)), [0, 1, 2])(x, d.kernel, b) as Tensor[];
-      const plain = grad((xi: Tensor, k: Tensor, bi: Tensor) => sum(mul(relu(add(matmul(xi, k), bi)), w)), [0, 1, 2])(x, d.kernel, b) as Tensor[];
+      const fused = grad((xi: Tensor, k: Tensor, bi: Tensor) => sum(mul(dense(d)(xi, k, bi), w)), [0, 1, 2])(
+        x,
+        d.kernel,
+        b,
+      ) as Tensor[];
+      const plain = grad((xi: Tensor, k: Tensor, bi: Tensor) => sum(mul(relu(add(matmul(xi, k), bi)), w)), [0, 1, 2])(
+        x,
+        d.kernel,
+        b,
+      ) as Tensor[];
       fused.forEach((g, i) => expectValues(g, plain[i].dataSync(), { atol: 1e-6, rtol: 1e-6 }, `gradient ${i}`));
     });
   });
@@ -68,8 +91,14 @@ describe('Dense with bias and relu: one fused elementwise kernel after the matmu
   it('gradients match finite differences (pre-activations kept away from the kink)', async () => {
     const d = new Dense({ units: 3, activation: 'relu', inputShape: [2], seed: 1 });
     // x·W + b = [[1.3, -0.7, 0.6], [-1.1, 0.9, 0.45]]: every |z| >= 0.45, far beyond the 1e-2 step.
-    const x = tensor([[1, 0], [0, 1]]);
-    const k = tensor([[1, -1, 0.5], [-1.4, 0.6, 0.35]]);
+    const x = tensor([
+      [1, 0],
+      [0, 1],
+    ]);
+    const k = tensor([
+      [1, -1, 0.5],
+      [-1.4, 0.6, 0.35],
+    ]);
     const b = tensor([0.3, 0.3, 0.1]);
     await gradCheck(dense(d), [x, k, b]);
   });

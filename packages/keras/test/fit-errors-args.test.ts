@@ -1,6 +1,24 @@
-import { ArgumentError, DisposedError, ShapeError, type Tensor, TsdlError, dispose, memory, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DisposedError,
+  ShapeError,
+  type Tensor,
+  TsdlError,
+  dispose,
+  memory,
+  tensor,
+} from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { CSVLogger, Dense, EarlyStopping, type FitArgs, LambdaCallback, ReduceLROnPlateau, Sequential, optimizers } from '../src/index';
+import {
+  CSVLogger,
+  Dense,
+  EarlyStopping,
+  type FitArgs,
+  LambdaCallback,
+  ReduceLROnPlateau,
+  Sequential,
+  optimizers,
+} from '../src/index';
 import { blobs, flat, thrown, useCpu } from './helpers';
 
 useCpu();
@@ -11,7 +29,11 @@ function classifier(): Sequential {
     new Dense({ units: 4, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
   ]);
-  m.compile({ optimizer: optimizers.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.SGD({ learningRate: 0.1 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -48,9 +70,15 @@ describe('fit options', () => {
       [{ validationSplit: 1 }, /validationSplit must be in \[0, 1\), got 1/],
       [{ validationSplit: -0.1 }, /validationSplit must be in \[0, 1\), got -0\.1/],
       [{ validationSplit: Number.NaN }, /validationSplit must be in \[0, 1\), got NaN/],
-      [{ validationData: [x] as unknown as [typeof x, typeof x] }, /validationData must be \[x, y\], got an array of length 1/],
+      [
+        { validationData: [x] as unknown as [typeof x, typeof x] },
+        /validationData must be \[x, y\], got an array of length 1/,
+      ],
       [{ callbacks: {} as unknown as [] }, /callbacks must be an array of Callback, got an object/],
-      [{ callbacks: [{ onEpochEnd() {} }] as unknown as [] }, /callbacks\[0\] must be a Callback \(for plain functions: new LambdaCallback/],
+      [
+        { callbacks: [{ onEpochEnd() {} }] as unknown as [] },
+        /callbacks\[0\] must be a Callback \(for plain functions: new LambdaCallback/,
+      ],
     ];
     for (const [args, message] of bad) {
       const e = await failsCleanly(() => m.fit(x, y, { verbose: 0, ...args }));
@@ -75,7 +103,13 @@ describe('fit options', () => {
   it('validationData overrides validationSplit (all samples train), as Keras', async () => {
     const { x, y } = blobs(16, 2);
     const val = blobs(6, 3);
-    const args = { epochs: 2, batchSize: 4, seed: 1, verbose: 0 as const, validationData: [val.x, val.y] as [Tensor, Tensor] };
+    const args = {
+      epochs: 2,
+      batchSize: 4,
+      seed: 1,
+      verbose: 0 as const,
+      validationData: [val.x, val.y] as [Tensor, Tensor],
+    };
     const plain = await classifier().fit(x, y, args);
     const both = await classifier().fit(x, y, { ...args, validationSplit: 0.5 });
     expect(both.history).toEqual(plain.history);
@@ -90,21 +124,35 @@ describe('fit options', () => {
     const fitE = await failsCleanly(() => m.fit(x, y, { epoch: 3 } as FitArgs));
     expect(fitE).toBeInstanceOf(ArgumentError);
     expect(fitE.message).toMatch(/fit: unknown option 'epoch'; did you mean 'epochs'\? \(known: epochs, batchSize, /);
-    expect((await failsCleanly(() => m.evaluate(x, y, { steps: 2 } as object))).message).toMatch(/evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/);
-    expect((await failsCleanly(() => m.predict(x, { steps: 1 } as object))).message).toMatch(/predict: unknown option 'steps' \(known: batchSize, verbose\)/);
-    expect((await failsCleanly(() => m.evaluate(x, y, { batchSize: 0 }))).message).toMatch(/evaluate: batchSize must be a positive integer, got 0/);
-    expect((await failsCleanly(() => m.predict(x, { batchSize: 1.5 }))).message).toMatch(/predict: batchSize must be a positive integer, got 1\.5/);
-    expect((await failsCleanly(() => m.fit(x, y, 5 as FitArgs))).message).toMatch(/fit: options must be an object, got 5/);
+    expect((await failsCleanly(() => m.evaluate(x, y, { steps: 2 } as object))).message).toMatch(
+      /evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/,
+    );
+    expect((await failsCleanly(() => m.predict(x, { steps: 1 } as object))).message).toMatch(
+      /predict: unknown option 'steps' \(known: batchSize, verbose\)/,
+    );
+    expect((await failsCleanly(() => m.evaluate(x, y, { batchSize: 0 }))).message).toMatch(
+      /evaluate: batchSize must be a positive integer, got 0/,
+    );
+    expect((await failsCleanly(() => m.predict(x, { batchSize: 1.5 }))).message).toMatch(
+      /predict: batchSize must be a positive integer, got 1\.5/,
+    );
+    expect((await failsCleanly(() => m.fit(x, y, 5 as FitArgs))).message).toMatch(
+      /fit: options must be an object, got 5/,
+    );
     // An option given as undefined counts as not given (callers forward optional settings).
     expect((await m.fit(x, y, { epochs: 1, verbose: 0, readEvery: undefined })).epoch).toEqual([0]);
   });
 
   it('callback constructors reject unknown option names and misspelt hooks', () => {
     expect(() => new EarlyStopping({ patiense: 2 } as object)).toThrow(/EarlyStopping: unknown option 'patiense'/);
-    expect(() => new ReduceLROnPlateau({ minLR: 0.1 } as object)).toThrow(/ReduceLROnPlateau: unknown option 'minLR'; did you mean 'minLr'\?/);
+    expect(() => new ReduceLROnPlateau({ minLR: 0.1 } as object)).toThrow(
+      /ReduceLROnPlateau: unknown option 'minLR'; did you mean 'minLr'\?/,
+    );
     expect(() => new CSVLogger('/tmp/x.csv', { sep: ';' } as object)).toThrow(/CSVLogger: unknown option 'sep'/);
     expect(() => new LambdaCallback({ onEpochEnds: () => {} } as object)).toThrow(ArgumentError);
-    expect(() => new LambdaCallback({ onEpochEnd: 3 } as object)).toThrow(/LambdaCallback: onEpochEnd must be a function, got 3/);
+    expect(() => new LambdaCallback({ onEpochEnd: 3 } as object)).toThrow(
+      /LambdaCallback: onEpochEnd must be a function, got 3/,
+    );
   });
 });
 
@@ -121,7 +169,9 @@ describe('empty datasets', () => {
     ] as const) {
       const e = await failsCleanly(fn);
       expect(e).toBeInstanceOf(ArgumentError);
-      expect(e.message).toMatch(new RegExp(`\\.${op}: x has 0 samples \\(shape \\[0,2\\]\\); ${op} needs at least one`));
+      expect(e.message).toMatch(
+        new RegExp(`\\.${op}: x has 0 samples \\(shape \\[0,2\\]\\); ${op} needs at least one`),
+      );
     }
     expect((await failsCleanly(() => m.fit([], [], { verbose: 0 }))).message).toMatch(/x has 0 samples/);
   });
@@ -133,8 +183,12 @@ describe('empty datasets', () => {
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.message).toMatch(/validationSplit 0\.5 of 1 samples leaves no training samples/);
     const four = blobs(4, 1);
-    expect((await failsCleanly(() => m.fit(four.x, four.y, { validationSplit: 0.9, verbose: 0 }))).message).toMatch(/leaves no training samples/);
-    expect((await failsCleanly(() => m.fit(four.x, four.y, { validationSplit: 1e-20, verbose: 0 }))).message).toMatch(/leaves no validation samples/);
+    expect((await failsCleanly(() => m.fit(four.x, four.y, { validationSplit: 0.9, verbose: 0 }))).message).toMatch(
+      /leaves no training samples/,
+    );
+    expect((await failsCleanly(() => m.fit(four.x, four.y, { validationSplit: 1e-20, verbose: 0 }))).message).toMatch(
+      /leaves no validation samples/,
+    );
   });
 
   it('empty or mismatched validationData is reported before any training', async () => {
@@ -170,7 +224,11 @@ describe('data given as JS arrays and TypedArrays (as Keras takes NumPy arrays a
     expect(weights[0].map(flat)).toEqual(weights[1].map(flat));
     dispose(weights);
     // Labels as an Int32Array, validationData as arrays.
-    const c = await viaArrays.fit(xs, Int32Array.from(labels), { epochs: 1, verbose: 0, validationData: [xs.slice(0, 4), labels.slice(0, 4)] });
+    const c = await viaArrays.fit(xs, Int32Array.from(labels), {
+      epochs: 1,
+      verbose: 0,
+      validationData: [xs.slice(0, 4), labels.slice(0, 4)],
+    });
     expect(Object.keys(c.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
     const e1 = await viaArrays.evaluate(x, y);
     expect(await viaArrays.evaluate(xs, labels)).toEqual(e1);
@@ -183,9 +241,16 @@ describe('data given as JS arrays and TypedArrays (as Keras takes NumPy arrays a
     expect(snapshot()).toEqual(before);
   });
 
-  it('the issue\'s example: fit([[1, 2], [3, 4]], [0, 1]) trains', async () => {
+  it("the issue's example: fit([[1, 2], [3, 4]], [0, 1]) trains", async () => {
     const m = classifier();
-    const h = await m.fit([[1, 2], [3, 4]], [0, 1], { epochs: 2, verbose: 0 });
+    const h = await m.fit(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [0, 1],
+      { epochs: 2, verbose: 0 },
+    );
     expect(h.history.loss).toHaveLength(2);
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
     expect(h.history.loss[1]).toBeLessThan(h.history.loss[0]);
@@ -195,17 +260,45 @@ describe('data given as JS arrays and TypedArrays (as Keras takes NumPy arrays a
     const m = classifier();
     const { x, y } = blobs(4, 1);
     const cases: [() => unknown, RegExp, new (...a: never[]) => Error][] = [
-      [() => m.fit(null as never, y, { verbose: 0 }), /fit: x must be a Tensor, nested arrays of numbers or a TypedArray, got null/, ArgumentError],
-      [() => m.fit(x, undefined as never, { verbose: 0 }), /fit: y must be a Tensor, nested arrays of numbers or a TypedArray, got undefined/, ArgumentError],
+      [
+        () => m.fit(null as never, y, { verbose: 0 }),
+        /fit: x must be a Tensor, nested arrays of numbers or a TypedArray, got null/,
+        ArgumentError,
+      ],
+      [
+        () => m.fit(x, undefined as never, { verbose: 0 }),
+        /fit: y must be a Tensor, nested arrays of numbers or a TypedArray, got undefined/,
+        ArgumentError,
+      ],
       [() => m.fit('abc' as never, y, { verbose: 0 }), /fit: x must be .*, got a string \('abc'\)/, ArgumentError],
       [() => m.evaluate(x, { labels: [0, 1] } as never), /evaluate: y must be .*, got an object/, ArgumentError],
       [() => m.predict(new Map() as never), /predict: x must be .*, got a Map/, ArgumentError],
       [() => m.predict(5 as never), /predict: x must be .*, got 5/, ArgumentError],
       [() => m.fit([[1, 2], [3]], [0, 1], { verbose: 0 }), /fit: x: nested arrays are ragged/, ShapeError],
       // tensor()'s own error class, with the argument named.
-      [() => m.fit([[1, 2], [3, 4]], ['a', 'b'] as never, { verbose: 0 }), /fit: y: values must be numbers or booleans, got string/, TsdlError],
-      [() => m.fit(x, y, { verbose: 0, validationData: [x, null as never] }), /fit: validationData\[1\] must be .*, got null/, ArgumentError],
-      [() => m.trainOnBatch(x, new DataView(new ArrayBuffer(4)) as never), /trainOnBatch: y must be .*, got a DataView/, ArgumentError],
+      [
+        () =>
+          m.fit(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            ['a', 'b'] as never,
+            { verbose: 0 },
+          ),
+        /fit: y: values must be numbers or booleans, got string/,
+        TsdlError,
+      ],
+      [
+        () => m.fit(x, y, { verbose: 0, validationData: [x, null as never] }),
+        /fit: validationData\[1\] must be .*, got null/,
+        ArgumentError,
+      ],
+      [
+        () => m.trainOnBatch(x, new DataView(new ArrayBuffer(4)) as never),
+        /trainOnBatch: y must be .*, got a DataView/,
+        ArgumentError,
+      ],
     ];
     for (const [fn, message, kind] of cases) {
       const e = await failsCleanly(fn);

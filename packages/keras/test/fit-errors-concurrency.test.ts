@@ -18,7 +18,11 @@ function classifier(dropout = false): Sequential {
     ...(dropout ? [new Dropout({ rate: 0.5, seed: 3 })] : []),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
   ]);
-  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.05 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.05 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -46,7 +50,9 @@ describe('one training loop at a time', () => {
     const first = m.fit(x, y, args);
     const e = await thrown(() => m.fit(x, y, args));
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toMatch(/sequential\w*\.fit: the model is already being trained by sequential\w*\.fit; a model trains in one loop at a time/);
+    expect(e.message).toMatch(
+      /sequential\w*\.fit: the model is already being trained by sequential\w*\.fit; a model trains in one loop at a time/,
+    );
     expect((await first).history).toEqual(alone.history);
     // Released at the end: the next fit runs.
     expect((await m.fit(x, y, { ...args, epochs: 1 })).epoch).toEqual([0]);
@@ -78,7 +84,19 @@ describe('one training loop at a time', () => {
     const m = classifier();
     await thrown(() => m.fit(x, y, { epochs: 1, verbose: 0, batchSize: 0 }));
     await thrown(() => m.fit(x, y.slice([0], [4]), { verbose: 0 }));
-    await thrown(() => m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new LambdaCallback({ onTrainBegin: () => { throw new Error('no'); } })] }));
+    await thrown(() =>
+      m.fit(x, y, {
+        epochs: 1,
+        verbose: 0,
+        callbacks: [
+          new LambdaCallback({
+            onTrainBegin: () => {
+              throw new Error('no');
+            },
+          }),
+        ],
+      }),
+    );
     expect((await m.fit(x, y, { epochs: 1, verbose: 0 })).epoch).toEqual([0]);
   });
 });

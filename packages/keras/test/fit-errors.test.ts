@@ -1,8 +1,28 @@
 import { cpu } from '@tsdl/backend-cpu';
 import { SGD, type Optimizer } from '@tsdl/optim';
-import { ArgumentError, type Backend, ShapeError, type Tensor, getBackend, memory, setBackend, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  ShapeError,
+  type Tensor,
+  getBackend,
+  memory,
+  setBackend,
+  tensor,
+} from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { type Callback, type CallbackHooks, Dense, KerasOptimizer, Dropout, EarlyStopping, type FitArgs, LambdaCallback, Sequential, optimizers } from '../src/index';
+import {
+  type Callback,
+  type CallbackHooks,
+  Dense,
+  KerasOptimizer,
+  Dropout,
+  EarlyStopping,
+  type FitArgs,
+  LambdaCallback,
+  Sequential,
+  optimizers,
+} from '../src/index';
 import { blobs, flat, thrown, useCpu } from './helpers';
 
 useCpu();
@@ -19,7 +39,11 @@ async function trained(): Promise<Sequential> {
     new Dense({ units: 4, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
   ]);
-  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.02 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.02 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   const { x, y } = blobs(8, 9);
   await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
   return m;
@@ -44,7 +68,10 @@ const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'on
 function throwing(hook: (typeof HOOKS)[number], error: Error): Callback {
   let epoch = 0;
   const when = (a?: number): boolean =>
-    hook === 'onTrainBegin' || hook === 'onTrainEnd' || ((hook === 'onEpochBegin' || hook === 'onEpochEnd') && a === 1) || (epoch === 1 && a === 1);
+    hook === 'onTrainBegin' ||
+    hook === 'onTrainEnd' ||
+    ((hook === 'onEpochBegin' || hook === 'onEpochEnd') && a === 1) ||
+    (epoch === 1 && a === 1);
   const hooks: CallbackHooks = {
     onEpochBegin: (e) => {
       epoch = e;
@@ -66,7 +93,18 @@ describe('fit: an error in a callback', () => {
     ['in order', () => ({ shuffle: false })],
     ['shuffled', () => ({ seed: 4 })],
     ['with validationSplit', () => ({ validationSplit: 0.25, seed: 4 })],
-    ['with validationData', () => ({ validationData: [tensor([[1, 1], [-1, -1]]), tensor([1, 0], [2], 'int32')] })],
+    [
+      'with validationData',
+      () => ({
+        validationData: [
+          tensor([
+            [1, 1],
+            [-1, -1],
+          ]),
+          tensor([1, 0], [2], 'int32'),
+        ],
+      }),
+    ],
   ];
   for (const hook of HOOKS) {
     for (const [what, args] of settings) {
@@ -75,7 +113,9 @@ describe('fit: an error in a callback', () => {
         const { x, y } = blobs(16, 1);
         const boom = new Error(`boom in ${hook}`);
         const extra = args();
-        const e = await failsCleanly(() => m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, ...extra, callbacks: [throwing(hook, boom)] }));
+        const e = await failsCleanly(() =>
+          m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, ...extra, callbacks: [throwing(hook, boom)] }),
+        );
         expect(e).toBe(boom);
         // Not left in inference mode or locked: the next fit runs and trains.
         expect(m.training).toBe(true);
@@ -92,7 +132,9 @@ describe('fit: an error in a callback', () => {
     const es = new EarlyStopping({ monitor: 'loss', patience: 5, restoreBestWeights: true });
     const boom = new Error('boom');
     const before = m.getWeights().map(flat);
-    const e = await failsCleanly(() => m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: [es, throwing('onEpochEnd', boom)] }));
+    const e = await failsCleanly(() =>
+      m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: [es, throwing('onEpochEnd', boom)] }),
+    );
     expect(e).toBe(boom);
     // The weights are those of the aborted fit's last step, not restored (Keras restores only at a normal end).
     expect(m.getWeights().map(flat)).not.toEqual(before);
@@ -110,7 +152,9 @@ describe('fit, evaluate, predict: bad data', () => {
       expect(e).toBeInstanceOf(ArgumentError);
       expect(e.message).toMatch(/7/);
     }
-    expect(await failsCleanly(() => m.fit(x, good, { epochs: 2, batchSize: 4, verbose: 0, validationData: [x, bad] }))).toBeInstanceOf(ArgumentError);
+    expect(
+      await failsCleanly(() => m.fit(x, good, { epochs: 2, batchSize: 4, verbose: 0, validationData: [x, bad] })),
+    ).toBeInstanceOf(ArgumentError);
     expect(await failsCleanly(() => m.evaluate(x, bad, { batchSize: 3 }))).toBeInstanceOf(ArgumentError);
     expect(await failsCleanly(() => m.trainOnBatch(x, bad))).toBeInstanceOf(ArgumentError);
   });
@@ -118,7 +162,10 @@ describe('fit, evaluate, predict: bad data', () => {
   it('targets of the wrong shape and inputs of the wrong width are ShapeErrors that free everything', async () => {
     const m = await trained();
     const x = tensor(new Array(16).fill(0.5), [8, 2]);
-    const oneHot = tensor(new Array(16).fill(0).map((_, i) => (i % 2 === 0 ? 1 : 0)), [8, 2]);
+    const oneHot = tensor(
+      new Array(16).fill(0).map((_, i) => (i % 2 === 0 ? 1 : 0)),
+      [8, 2],
+    );
     const wide = tensor(new Array(24).fill(0.5), [8, 3]);
     const y = tensor([0, 1, 0, 1, 0, 1, 0, 1], [8], 'int32');
     const short = tensor([0, 1, 0], [3], 'int32');
@@ -137,7 +184,7 @@ describe('fit, evaluate, predict: bad data', () => {
 });
 
 describe('a failing optimizer step', () => {
-  it('leaves no gradients on the weights (they outlive the step\'s tidy)', async () => {
+  it("leaves no gradients on the weights (they outlive the step's tidy)", async () => {
     let fail = false;
     /** SGD whose step throws when armed, after backward has filled every gradient. */
     class Flaky extends KerasOptimizer {
@@ -152,12 +199,17 @@ describe('a failing optimizer step', () => {
         return sgd;
       }
     }
-    const m = new Sequential([new Dense({ units: 3, inputShape: [2], seed: 1 }), new Dense({ units: 2, activation: 'softmax', seed: 2 })]);
+    const m = new Sequential([
+      new Dense({ units: 3, inputShape: [2], seed: 1 }),
+      new Dense({ units: 2, activation: 'softmax', seed: 2 }),
+    ]);
     m.compile({ optimizer: new Flaky({}), loss: 'sparse_categorical_crossentropy' });
     const { x, y } = blobs(8, 1);
     await m.fit(x, y, { epochs: 1, verbose: 0 });
     fail = true;
-    expect((await failsCleanly(() => m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }))).message).toBe('step failed');
+    expect((await failsCleanly(() => m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }))).message).toBe(
+      'step failed',
+    );
     expect((await failsCleanly(() => m.trainOnBatch(x, y))).message).toBe('step failed');
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
   });
@@ -193,7 +245,9 @@ describe('a read that rejects (a GPU reporting a bad label)', () => {
       const { x, y } = blobs(48, 3);
       for (const afterReads of [0, 1, 2]) {
         fake.arm(afterReads);
-        const e = await failsCleanly(() => m.fit(x, y, { epochs: 3, batchSize: 4, readEvery: 5, verbose: 0, validationSplit: 0.25 }));
+        const e = await failsCleanly(() =>
+          m.fit(x, y, { epochs: 3, batchSize: 4, readEvery: 5, verbose: 0, validationSplit: 0.25 }),
+        );
         expect(e.message).toMatch(/label 7/);
         fake.arm(afterReads);
         expect((await failsCleanly(() => m.evaluate(x, y, { batchSize: 1 }))).message).toMatch(/label 7/);
@@ -210,7 +264,11 @@ describe('a read that rejects (a GPU reporting a bad label)', () => {
 
 describe('evaluate and predict restore the training mode', () => {
   it('after an error, and when two evaluations overlap', async () => {
-    const m = new Sequential([new Dense({ units: 4, inputShape: [2], seed: 1 }), new Dropout(0.5), new Dense({ units: 2, activation: 'softmax', seed: 2 })]);
+    const m = new Sequential([
+      new Dense({ units: 4, inputShape: [2], seed: 1 }),
+      new Dropout(0.5),
+      new Dense({ units: 2, activation: 'softmax', seed: 2 }),
+    ]);
     m.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
     const { x, y } = blobs(8, 2);
     await thrown(() => m.evaluate(x, tensor([0, 9, 0, 0, 0, 0, 0, 0], [8], 'int32')));

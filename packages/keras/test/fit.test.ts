@@ -11,7 +11,11 @@ function classifier(lr = 0.02): Sequential {
     new Dense({ units: 8, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
   ]);
-  m.compile({ optimizer: optimizers.Adam({ learningRate: lr }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: lr }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -69,7 +73,8 @@ describe('fit', () => {
 
   it('is reproducible: same weights, data and seed give the same history; shuffle false differs from shuffled', async () => {
     const { x, y } = blobs(64, 6);
-    const run = async (args: { seed?: number; shuffle?: boolean }) => (await classifier().fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, ...args })).history.loss;
+    const run = async (args: { seed?: number; shuffle?: boolean }) =>
+      (await classifier().fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, ...args })).history.loss;
     expect(await run({ seed: 1 })).toEqual(await run({ seed: 1 }));
     expect(await run({ seed: 1 })).not.toEqual(await run({ seed: 2 }));
     expect(await run({ shuffle: false })).toEqual(await run({ shuffle: false }));
@@ -85,10 +90,21 @@ describe('fit', () => {
 describe('evaluate, predict, trainOnBatch', () => {
   it('evaluate computes the loss and metrics of known weights exactly', async () => {
     // Logits = x itself (identity kernel, zero bias) → softmax probabilities of x.
-    const m = new Sequential([new Dense({ units: 2, activation: 'softmax', kernelInitializer: 'zeros', inputShape: [2] })]);
-    m.layers[0].namedWeights()[0][1].assign(tensor([[1, 0], [0, 1]]));
+    const m = new Sequential([
+      new Dense({ units: 2, activation: 'softmax', kernelInitializer: 'zeros', inputShape: [2] }),
+    ]);
+    m.layers[0].namedWeights()[0][1].assign(
+      tensor([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     m.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-    const x = tensor([[2, 0], [0, 1], [1, 3]]);
+    const x = tensor([
+      [2, 0],
+      [0, 1],
+      [1, 3],
+    ]);
     const y = tensor([0, 0, 1], [3], 'int32');
     const nll = (a: number, b: number) => Math.log(Math.exp(a) + Math.exp(b)) - a;
     const expected = (nll(2, 0) + nll(0, 1) + nll(3, 1)) / 3;
@@ -105,7 +121,10 @@ describe('evaluate, predict, trainOnBatch', () => {
       new Dropout(0.5),
       new Dense({ units: 2, seed: 2 }),
     ]);
-    const x = tensor(Array.from({ length: 30 }, (_, i) => Math.sin(i)), [10, 3]);
+    const x = tensor(
+      Array.from({ length: 30 }, (_, i) => Math.sin(i)),
+      [10, 3],
+    );
     const whole = m.predict(x, { batchSize: 100 });
     expect(whole.shape).toEqual([10, 2]);
     expect(flat(m.predict(x, { batchSize: 3 }))).toEqual(flat(whole));
@@ -163,13 +182,17 @@ describe('bad input', () => {
     const { x, y } = blobs(8, 1);
     const m = classifier();
     expect(await thrown(() => m.fit(x, y, { batchSize: 0, verbose: 0 }))).toBeInstanceOf(ArgumentError);
-    expect((await thrown(() => m.fit(x, y, { validationSplit: 1, verbose: 0 }))).message).toMatch(/validationSplit must be in \[0, 1\)/);
+    expect((await thrown(() => m.fit(x, y, { validationSplit: 1, verbose: 0 }))).message).toMatch(
+      /validationSplit must be in \[0, 1\)/,
+    );
   });
 
   it('wrong targets for the loss are reported with their shapes', async () => {
     const m = classifier();
     const x = tensor(new Array(8).fill(0), [4, 2]);
-    const e = await thrown(() => m.fit(x, concat([tensor([[0, 1]]), tensor([[1, 0]]), tensor([[0, 1]]), tensor([[1, 0]])], 0), { verbose: 0 }));
+    const e = await thrown(() =>
+      m.fit(x, concat([tensor([[0, 1]]), tensor([[1, 0]]), tensor([[0, 1]]), tensor([[1, 0]])], 0), { verbose: 0 }),
+    );
     expect(e).toBeInstanceOf(ShapeError);
     expect(e.message).toMatch(/labels of shape \[4,2\]/);
   });

@@ -28,7 +28,11 @@ describe('functional models', () => {
     const test = blobs(100, 12);
     const m = mlp();
     expect(m.layers.map((l) => l.className)).toEqual(['Dense', 'Dropout', 'Dense']);
-    m.compile({ optimizer: optimizers.Adam({ learningRate: 0.02 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.Adam({ learningRate: 0.02 }),
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    });
     const h = await m.fit(train.x, train.y, { epochs: 6, batchSize: 16, verbose: 0, validationSplit: 0.2 });
     expect(Object.keys(h.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
     expect((await m.evaluate(test.x, test.y)).accuracy).toBeGreaterThanOrEqual(0.95);
@@ -47,7 +51,11 @@ describe('functional models', () => {
       new Dense({ units: 2, activation: 'softmax' }),
     ]);
     s.setWeights(f.getWeights());
-    const x = tensor([[0.5, -1], [2, 0.25], [-3, 1]]);
+    const x = tensor([
+      [0.5, -1],
+      [2, 0.25],
+      [-3, 1],
+    ]);
     expectValues(f.predict(x), flat(s.predict(x)));
     // And the model called directly in inference mode.
     f.eval();

@@ -57,7 +57,18 @@ describe('layer gradients match finite differences', () => {
   });
 
   it('Activation layers, inputs kept away from kinks', async () => {
-    for (const name of ['relu', 'sigmoid', 'tanh', 'elu', 'gelu', 'softplus', 'leaky_relu', 'swish', 'softmax', 'log_softmax']) {
+    for (const name of [
+      'relu',
+      'sigmoid',
+      'tanh',
+      'elu',
+      'gelu',
+      'softplus',
+      'leaky_relu',
+      'swish',
+      'softmax',
+      'log_softmax',
+    ]) {
       const x = tensor(seededAwayFrom(12, 5, [0], 0.05, -2, 2), [3, 4]);
       await expect(gradCheck(asFunction(new Activation(name), []), [x]), name).resolves.toBeUndefined();
     }
@@ -75,7 +86,11 @@ describe('layer gradients match finite differences', () => {
 
   it("Conv2D 'valid' and 'same' (strided) w.r.t. input, kernel and bias", async () => {
     const valid = new Conv2D({ filters: 2, kernelSize: [2, 3], activation: 'tanh', inputShape: [4, 5, 2], seed: 1 });
-    await gradCheck(asFunction(valid, ['kernel', 'bias']), [seeded([1, 4, 5, 2], 10), valid.kernel, valid.bias as Tensor]);
+    await gradCheck(asFunction(valid, ['kernel', 'bias']), [
+      seeded([1, 4, 5, 2], 10),
+      valid.kernel,
+      valid.bias as Tensor,
+    ]);
     const same = new Conv2D({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', inputShape: [5, 4, 1], seed: 2 });
     await gradCheck(asFunction(same, ['kernel', 'bias']), [seeded([2, 5, 4, 1], 11), same.kernel, same.bias as Tensor]);
   });
@@ -100,7 +115,14 @@ describe('layer gradients match finite differences', () => {
 
   it('Embedding w.r.t. its table (repeated indices accumulate)', async () => {
     const e = new Embedding({ inputDim: 4, outputDim: 3, inputShape: [3], seed: 1 });
-    const idx = tensor([[0, 2, 2], [3, 0, 2]], [2, 3], 'int32');
+    const idx = tensor(
+      [
+        [0, 2, 2],
+        [3, 0, 2],
+      ],
+      [2, 3],
+      'int32',
+    );
     await gradCheck((table) => asFunction(e, ['embeddings'])(idx, table), [seeded([4, 3], 17)]);
   });
 });

@@ -16,7 +16,10 @@ function linear(): Sequential {
 }
 
 const classifier = (): Sequential =>
-  new Sequential([new Dense({ units: 6, activation: 'relu', inputShape: [2], seed: 1 }), new Dense({ units: 2, activation: 'softmax', seed: 2 })]);
+  new Sequential([
+    new Dense({ units: 6, activation: 'relu', inputShape: [2], seed: 1 }),
+    new Dense({ units: 2, activation: 'softmax', seed: 2 }),
+  ]);
 
 describe('sample weights and class weights', () => {
   it('evaluate weighs each sample’s loss: sum(w · loss) / N, as Keras', async () => {
@@ -42,17 +45,33 @@ describe('sample weights and class weights', () => {
     const a = classifier();
     const b = classifier();
     b.setWeights(a.getWeights());
-    a.compile({ optimizer: optimizers.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-    b.compile({ optimizer: optimizers.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    a.compile({
+      optimizer: optimizers.SGD({ learningRate: 0.1 }),
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    });
+    b.compile({
+      optimizer: optimizers.SGD({ learningRate: 0.1 }),
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    });
     const ha = await a.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, classWeight: { 0: 1, 1: 3 } });
-    const hb = await b.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, sampleWeight: labels.map((c) => (c === 1 ? 3 : 1)) });
+    const hb = await b.fit(x, y, {
+      epochs: 3,
+      batchSize: 8,
+      verbose: 0,
+      sampleWeight: labels.map((c) => (c === 1 ? 3 : 1)),
+    });
     expect(ha.history).toEqual(hb.history);
     expect(a.getWeights().map(flat)).toEqual(b.getWeights().map(flat));
     // Weights of one everywhere give the unweighted loss.
     const c = classifier();
     c.setWeights(a.getWeights());
     c.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
-    expect((await c.evaluate(x, y, { sampleWeight: labels.map(() => 1) })).loss).toBeCloseTo((await c.evaluate(x, y)).loss, 5);
+    expect((await c.evaluate(x, y, { sampleWeight: labels.map(() => 1) })).loss).toBeCloseTo(
+      (await c.evaluate(x, y)).loss,
+      5,
+    );
   });
 
   it('bad weights are errors before anything trains', async () => {
@@ -62,14 +81,57 @@ describe('sample weights and class weights', () => {
     const weights = m.getWeights().map(flat);
     const before = memory();
     const cases: [() => unknown, new (...args: never[]) => Error, RegExp][] = [
-      [() => m.fit(x, y, { verbose: 0, classWeight: { a: 1 } as never }), ArgumentError, /classWeight keys must be class ids \(integers >= 0\), got 'a'/],
-      [() => m.fit(x, y, { verbose: 0, classWeight: { 0: -1 } }), ArgumentError, /classWeight\[0\] must be a finite number >= 0, got -1/],
-      [() => m.fit(x, y, { verbose: 0, sampleWeight: [1, 2] }), ShapeError, /inputs \[6,2\] and sampleWeight \[2\] have different numbers of samples \(6 vs 2\)/],
-      [() => m.fit(x, y, { verbose: 0, sampleWeight: [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2]] }), ShapeError, /sampleWeight must hold one weight per sample \(shape \[N\]\), got shape \[6,2\]/],
-      [() => m.trainOnBatch(x, y, { sampleWeights: [1] } as never), ArgumentError, /trainOnBatch: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
-      [() => m.fit(x, y, { sampleWeights: [1] } as never), ArgumentError, /fit: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
-      [() => m.evaluate(x, y, { sample_weights: [1] } as never), ArgumentError, /evaluate: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/],
-      [() => m.testOnBatch(x, y, { classWeight: { 0: 1 } } as never), ArgumentError, /testOnBatch: unknown option 'classWeight'/],
+      [
+        () => m.fit(x, y, { verbose: 0, classWeight: { a: 1 } as never }),
+        ArgumentError,
+        /classWeight keys must be class ids \(integers >= 0\), got 'a'/,
+      ],
+      [
+        () => m.fit(x, y, { verbose: 0, classWeight: { 0: -1 } }),
+        ArgumentError,
+        /classWeight\[0\] must be a finite number >= 0, got -1/,
+      ],
+      [
+        () => m.fit(x, y, { verbose: 0, sampleWeight: [1, 2] }),
+        ShapeError,
+        /inputs \[6,2\] and sampleWeight \[2\] have different numbers of samples \(6 vs 2\)/,
+      ],
+      [
+        () =>
+          m.fit(x, y, {
+            verbose: 0,
+            sampleWeight: [
+              [1, 2],
+              [1, 2],
+              [1, 2],
+              [1, 2],
+              [1, 2],
+              [1, 2],
+            ],
+          }),
+        ShapeError,
+        /sampleWeight must hold one weight per sample \(shape \[N\]\), got shape \[6,2\]/,
+      ],
+      [
+        () => m.trainOnBatch(x, y, { sampleWeights: [1] } as never),
+        ArgumentError,
+        /trainOnBatch: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/,
+      ],
+      [
+        () => m.fit(x, y, { sampleWeights: [1] } as never),
+        ArgumentError,
+        /fit: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/,
+      ],
+      [
+        () => m.evaluate(x, y, { sample_weights: [1] } as never),
+        ArgumentError,
+        /evaluate: unknown option 'sampleWeights'; did you mean 'sampleWeight'\?/,
+      ],
+      [
+        () => m.testOnBatch(x, y, { classWeight: { 0: 1 } } as never),
+        ArgumentError,
+        /testOnBatch: unknown option 'classWeight'/,
+      ],
     ];
     for (const [fn, kind, message] of cases) {
       const e = await thrown(fn);
@@ -84,7 +146,11 @@ describe('sample weights and class weights', () => {
 describe('conveniences', () => {
   it('labels of shape [N] fit an output of shape [N, 1] (loss and metrics), as Keras', async () => {
     const m = new Sequential([new Dense({ units: 1, activation: 'sigmoid', inputShape: [2], seed: 3 })]);
-    m.compile({ optimizer: optimizers.Adam({ learningRate: 0.05 }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.Adam({ learningRate: 0.05 }),
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+    });
     const { x, labels } = blobs(40, 5);
     const h = await m.fit(x, labels, { epochs: 5, batchSize: 8, verbose: 0 });
     expect(h.history.loss[4]).toBeLessThan(h.history.loss[0]);
@@ -100,10 +166,26 @@ describe('conveniences', () => {
     const seq = linear();
     const e = await thrown(() => seq.predict(tensor([1, 2, 3])));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toBe('sequential.predict: x has shape [3], one sample without the batch axis; the model expects (None, 3): add the batch axis (shape [1,3])'.replace('sequential', seq.name));
+    expect(e.message).toBe(
+      'sequential.predict: x has shape [3], one sample without the batch axis; the model expects (None, 3): add the batch axis (shape [1,3])'.replace(
+        'sequential',
+        seq.name,
+      ),
+    );
     const x = Input({ shape: [2, 3] });
     const f = model({ inputs: x, outputs: new Dense({ units: 1 }).apply(x), name: 'f' });
-    expect((await thrown(() => f.predict([[1, 2, 3], [4, 5, 6]]))).message).toMatch(/f\.predict: x has shape \[2,3\], one sample without the batch axis; the model expects \(None, 2, 3\): add the batch axis \(shape \[1,2,3\]\)/);
+    expect(
+      (
+        await thrown(() =>
+          f.predict([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+        )
+      ).message,
+    ).toMatch(
+      /f\.predict: x has shape \[2,3\], one sample without the batch axis; the model expects \(None, 2, 3\): add the batch axis \(shape \[1,2,3\]\)/,
+    );
     // An input of shape [1] takes [N] as [N, 1], as Keras 3 does.
     const one = Input({ shape: [1] });
     const g = model({ inputs: one, outputs: new Dense({ units: 1 }).apply(one) });
@@ -129,14 +211,22 @@ describe('conveniences', () => {
     const b = Input({ shape: [2], name: 'in_b' });
     const h = new Dense({ units: 4, activation: 'relu', name: 'h', seed: 1 }).apply(a);
     const out1 = new Dense({ units: 2, activation: 'softmax', name: 'p', seed: 2 }).apply(h);
-    const out2 = new Dense({ units: 1, name: 'q', seed: 3 }).apply(new Dense({ units: 4, name: 'g', seed: 4 }).apply(b));
+    const out2 = new Dense({ units: 1, name: 'q', seed: 3 }).apply(
+      new Dense({ units: 4, name: 'g', seed: 4 }).apply(b),
+    );
     const m = model({ inputs: [a, b], outputs: [out1, out2] });
     m.compile({ optimizer: 'adam', loss: ['sparse_categorical_crossentropy', 'mse'], metrics: [['accuracy'], []] });
     const { x, y } = blobs(16, 8);
     const r = tensor(seededNumbers(16, 9, -1, 1), [16, 1]);
     await m.trainOnBatch([x, x], [y, r]);
     const before = memory();
-    await m.fit([x, x], [y, r], { epochs: 2, batchSize: 5, verbose: 0, validationSplit: 0.25, sampleWeight: seededNumbers(16, 10, 0, 1) });
+    await m.fit([x, x], [y, r], {
+      epochs: 2,
+      batchSize: 5,
+      verbose: 0,
+      validationSplit: 0.25,
+      sampleWeight: seededNumbers(16, 10, 0, 1),
+    });
     await m.evaluate({ in_a: x, in_b: x }, { p: y, q: r });
     dispose(m.predict([x, x], { batchSize: 3 }));
     expect(memory()).toEqual(before);

@@ -59,7 +59,12 @@ describe('a model with two inputs joined by Concatenate', () => {
     const bv = flat(b);
     expectValues(
       byList,
-      Array.from({ length: 10 }, (_, i) => [av[2 * i], av[2 * i + 1], bv[3 * i], bv[3 * i + 1], bv[3 * i + 2]].reduce((s, v, j) => s + v * k[j], flat(bias)[0])),
+      Array.from({ length: 10 }, (_, i) =>
+        [av[2 * i], av[2 * i + 1], bv[3 * i], bv[3 * i + 1], bv[3 * i + 2]].reduce(
+          (s, v, j) => s + v * k[j],
+          flat(bias)[0],
+        ),
+      ),
     );
     const e1 = await m.evaluate([a, b], y);
     const e2 = await m.evaluate({ a_in: a, b_in: b }, y, { batchSize: 3 });
@@ -74,7 +79,7 @@ describe('a model with two inputs joined by Concatenate', () => {
     expect(() => m.getLayer(5)).toThrow(/index 5 is out of range; the model has 2 layers/);
   });
 
-  it("summary shows each input and what the merge is connected to", () => {
+  it('summary shows each input and what the merge is connected to', () => {
     const text = twoInputs().summary(false);
     const rows = text.split('\n').filter((l) => /^ \w+ \(/.test(l) && !l.startsWith(' Layer'));
     expect(rows).toEqual([
@@ -95,15 +100,43 @@ describe('a model with two inputs joined by Concatenate', () => {
     const rank3 = tensor(new Array(24).fill(0), [4, 2, 3]);
     const before = memory();
     const cases: [() => unknown, new (...args: never[]) => Error, RegExp][] = [
-      [() => m.predict(a), ArgumentError, /two_inputs\.predict: the model has 2 inputs \('a_in', 'b_in'\); x must be a list of 2 or an object keyed by name, got a Tensor/],
-      [() => m.predict([a]), ArgumentError, /x must be a list of 2 \(one per input\) or an object keyed by name, got a list of 1/],
+      [
+        () => m.predict(a),
+        ArgumentError,
+        /two_inputs\.predict: the model has 2 inputs \('a_in', 'b_in'\); x must be a list of 2 or an object keyed by name, got a Tensor/,
+      ],
+      [
+        () => m.predict([a]),
+        ArgumentError,
+        /x must be a list of 2 \(one per input\) or an object keyed by name, got a list of 1/,
+      ],
       [() => m.predict({ a_in: a }), ArgumentError, /x for 'b_in' is missing/],
-      [() => m.predict({ a_in: a, b_in: b, c_in: b }), ArgumentError, /keyed by the model's inputs \('a_in', 'b_in'\), got an object whose entry 'c_in' names none of them/],
-      [() => m.predict([a, [[1, 2, 3]]]), ShapeError, /x\['a_in'\] \[4,2\] and x\['b_in'\] \[1,3\] have different numbers of samples \(4 vs 1\)/],
-      [() => m.predict([a, oneSample]), ShapeError, /x\['b_in'\] has shape \[3\], one sample without the batch axis; the model expects \(None, 3\): add the batch axis \(shape \[1,3\]\)/],
+      [
+        () => m.predict({ a_in: a, b_in: b, c_in: b }),
+        ArgumentError,
+        /keyed by the model's inputs \('a_in', 'b_in'\), got an object whose entry 'c_in' names none of them/,
+      ],
+      [
+        () => m.predict([a, [[1, 2, 3]]]),
+        ShapeError,
+        /x\['a_in'\] \[4,2\] and x\['b_in'\] \[1,3\] have different numbers of samples \(4 vs 1\)/,
+      ],
+      [
+        () => m.predict([a, oneSample]),
+        ShapeError,
+        /x\['b_in'\] has shape \[3\], one sample without the batch axis; the model expects \(None, 3\): add the batch axis \(shape \[1,3\]\)/,
+      ],
       [() => m.predict([a, rank3]), ShapeError, /x\['b_in'\] has shape \[4,2,3\], but the model expects \(None, 3\)/],
-      [() => m.fit([a, b], [[1], [2]], { verbose: 0 }), ShapeError, /fit: x\['a_in'\] \[4,2\] and targets \[2,1\] have different numbers of samples/],
-      [() => m.evaluate({ a_in: a, b_in: b }, { out: y, other: y }), ArgumentError, /y must be .* keyed by the model's outputs \('out'\), got an object whose entry 'other'/],
+      [
+        () => m.fit([a, b], [[1], [2]], { verbose: 0 }),
+        ShapeError,
+        /fit: x\['a_in'\] \[4,2\] and targets \[2,1\] have different numbers of samples/,
+      ],
+      [
+        () => m.evaluate({ a_in: a, b_in: b }, { out: y, other: y }),
+        ArgumentError,
+        /y must be .* keyed by the model's outputs \('out'\), got an object whose entry 'other'/,
+      ],
     ];
     for (const [fn, kind, message] of cases) {
       const e = await thrown(fn);

@@ -16,7 +16,10 @@ function twoHeads(): Functional<Tensor[]> {
 }
 
 /** The class is the largest of the first three features; the number is their sum plus the fourth. */
-function data(n: number, seed: number): { x: Tensor; cls: Tensor; reg: Tensor; xs: number[]; labels: number[]; sums: number[] } {
+function data(
+  n: number,
+  seed: number,
+): { x: Tensor; cls: Tensor; reg: Tensor; xs: number[]; labels: number[]; sums: number[] } {
   const xs = seededNumbers(4 * n, seed, -1, 1);
   const labels: number[] = [];
   const sums: number[] = [];
@@ -37,7 +40,13 @@ const compileArgs = {
 };
 
 /** Mean cross-entropy of probabilities `p` ([N, 3]) for `labels`, and mean squared error of `r` against `sums`, in float64. */
-function reference(p: number[], r: number[], labels: number[], sums: number[], weights: number[] = labels.map(() => 1)): { ce: number; mse: number } {
+function reference(
+  p: number[],
+  r: number[],
+  labels: number[],
+  sums: number[],
+  weights: number[] = labels.map(() => 1),
+): { ce: number; mse: number } {
   let ce = 0;
   let mse = 0;
   labels.forEach((c, i) => {
@@ -54,14 +63,29 @@ describe('a model with two heads (classification and regression)', () => {
     const m = twoHeads();
     m.compile(compileArgs);
     const d = data(60, 1);
-    const h = await m.fit(d.x, { cls: d.cls, reg: d.reg }, { epochs: 8, batchSize: 10, verbose: 0, validationSplit: 0.25, seed: 3 });
-    expect(Object.keys(h.history)).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_mae', 'val_loss', 'val_cls_loss', 'val_reg_loss', 'val_cls_accuracy', 'val_reg_mae']);
+    const h = await m.fit(
+      d.x,
+      { cls: d.cls, reg: d.reg },
+      { epochs: 8, batchSize: 10, verbose: 0, validationSplit: 0.25, seed: 3 },
+    );
+    expect(Object.keys(h.history)).toEqual([
+      'loss',
+      'cls_loss',
+      'reg_loss',
+      'cls_accuracy',
+      'reg_mae',
+      'val_loss',
+      'val_cls_loss',
+      'val_reg_loss',
+      'val_cls_accuracy',
+      'val_reg_mae',
+    ]);
     expect(h.history.cls_loss[7]).toBeLessThan(h.history.cls_loss[0]);
     expect(h.history.reg_loss[7]).toBeLessThan(h.history.reg_loss[0]);
     for (let e = 0; e < 8; e++) expect(h.history.loss[e]).toBeCloseTo(h.history.cls_loss[e] + h.history.reg_loss[e], 5);
   });
 
-  it('evaluate: the total equals the weighted sum of the heads\' losses, computed independently', async () => {
+  it("evaluate: the total equals the weighted sum of the heads' losses, computed independently", async () => {
     const m = twoHeads();
     m.compile(compileArgs);
     const d = data(20, 2);
@@ -75,7 +99,9 @@ describe('a model with two heads (classification and regression)', () => {
     expect(logs.reg_loss).toBeCloseTo(0.5 * mse, 4);
     expect(logs.loss).toBeCloseTo(ce + 0.5 * mse, 4);
     const predicted = flat(p);
-    const hits = d.labels.filter((c, i) => predicted.slice(3 * i, 3 * i + 3).indexOf(Math.max(...predicted.slice(3 * i, 3 * i + 3))) === c).length;
+    const hits = d.labels.filter(
+      (c, i) => predicted.slice(3 * i, 3 * i + 3).indexOf(Math.max(...predicted.slice(3 * i, 3 * i + 3))) === c,
+    ).length;
     expect(logs.cls_accuracy).toBeCloseTo(hits / 20, 6);
     const rv = flat(r);
     expect(logs.reg_mae).toBeCloseTo(d.sums.reduce((s, v, i) => s + Math.abs(rv[i] - v), 0) / 20, 4);
@@ -96,7 +122,12 @@ describe('a model with two heads (classification and regression)', () => {
     const b = twoHeads();
     b.setWeights(a.getWeights());
     a.compile({ ...compileArgs, optimizer: optimizers.SGD({ learningRate: 0.1 }) });
-    b.compile({ optimizer: optimizers.SGD({ learningRate: 0.1 }), loss: ['sparse_categorical_crossentropy', 'mse'], lossWeights: [1, 0.5], metrics: [['accuracy'], ['mae']] });
+    b.compile({
+      optimizer: optimizers.SGD({ learningRate: 0.1 }),
+      loss: ['sparse_categorical_crossentropy', 'mse'],
+      lossWeights: [1, 0.5],
+      metrics: [['accuracy'], ['mae']],
+    });
     const ha = await a.fit(d.x, { reg: d.reg, cls: d.cls }, { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
     const hb = await b.fit(d.x, [d.cls, d.reg], { epochs: 3, batchSize: 8, verbose: 0, seed: 1 });
     expect(hb.history).toEqual(ha.history);
@@ -119,11 +150,23 @@ describe('a model with two heads (classification and regression)', () => {
     const m = twoHeads();
     const d = data(6, 6);
     const cases: [() => unknown, RegExp][] = [
-      [() => m.compile({ optimizer: 'sgd', loss: { cls: 'mse', rgr: 'mse' } }), /compile: loss has an entry 'rgr', but the model's outputs are 'cls', 'reg'/],
-      [() => m.compile({ optimizer: 'sgd', loss: ['mse'] }), /compile: loss lists 1 entries, but the model has 2 output\(s\) \(cls, reg\)/],
+      [
+        () => m.compile({ optimizer: 'sgd', loss: { cls: 'mse', rgr: 'mse' } }),
+        /compile: loss has an entry 'rgr', but the model's outputs are 'cls', 'reg'/,
+      ],
+      [
+        () => m.compile({ optimizer: 'sgd', loss: ['mse'] }),
+        /compile: loss lists 1 entries, but the model has 2 output\(s\) \(cls, reg\)/,
+      ],
       [() => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [1] }), /lossWeights lists 1 entries/],
-      [() => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: { reg: 'x' as never } }), /lossWeights for 'reg' must be a finite number, got a string/],
-      [() => m.compile({ optimizer: 'sgd', loss: { cls: null, reg: null } }), /compile needs a loss for at least one output/],
+      [
+        () => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: { reg: 'x' as never } }),
+        /lossWeights for 'reg' must be a finite number, got a string/,
+      ],
+      [
+        () => m.compile({ optimizer: 'sgd', loss: { cls: null, reg: null } }),
+        /compile needs a loss for at least one output/,
+      ],
     ];
     for (const [fn, message] of cases) {
       const e = await thrown(fn);
@@ -133,10 +176,19 @@ describe('a model with two heads (classification and regression)', () => {
     m.compile(compileArgs);
     const before = memory();
     const fitCases: [() => unknown, RegExp][] = [
-      [() => m.fit(d.x, d.cls, { verbose: 0 }), /the model has 2 outputs \('cls', 'reg'\); y must be a list of 2 or an object keyed by name, got a Tensor/],
+      [
+        () => m.fit(d.x, d.cls, { verbose: 0 }),
+        /the model has 2 outputs \('cls', 'reg'\); y must be a list of 2 or an object keyed by name, got a Tensor/,
+      ],
       [() => m.fit(d.x, { cls: d.cls }, { verbose: 0 }), /y for 'reg' is missing/],
-      [() => m.fit(d.x, [d.cls, d.reg], { verbose: 0, classWeight: { 0: 2 } }), /classWeight is only supported for models with one output \(this one has 2\); use sampleWeight/],
-      [() => m.fit(d.x, [d.cls, d.reg], { verbose: 0, sampleWeight: { cls: [1, 2] } }), /inputs \[6,4\] and sampleWeight\['cls'\] \[2\] have different numbers of samples \(6 vs 2\)/],
+      [
+        () => m.fit(d.x, [d.cls, d.reg], { verbose: 0, classWeight: { 0: 2 } }),
+        /classWeight is only supported for models with one output \(this one has 2\); use sampleWeight/,
+      ],
+      [
+        () => m.fit(d.x, [d.cls, d.reg], { verbose: 0, sampleWeight: { cls: [1, 2] } }),
+        /inputs \[6,4\] and sampleWeight\['cls'\] \[2\] have different numbers of samples \(6 vs 2\)/,
+      ],
     ];
     for (const [fn, message] of fitCases) {
       const e = await thrown(fn);

@@ -1,6 +1,16 @@
 import { ArgumentError, ShapeError, type Tensor, dispose, memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Concatenate, Dense, Functional, Input, InputLayer, Sequential, loadModel, model, optimizers } from '../src/index';
+import {
+  Concatenate,
+  Dense,
+  Functional,
+  Input,
+  InputLayer,
+  Sequential,
+  loadModel,
+  model,
+  optimizers,
+} from '../src/index';
 import { expectValues, flat, seeded, thrown, useCpu, useTempDir } from './helpers';
 
 useCpu();
@@ -9,7 +19,10 @@ useCpu();
 const encoder = (name = 'encoder'): Sequential =>
   new Sequential({
     name,
-    layers: [new Dense({ units: 4, activation: 'relu', inputShape: [3], name: `${name}_h`, seed: 1 }), new Dense({ units: 2, name: `${name}_out`, seed: 2 })],
+    layers: [
+      new Dense({ units: 4, activation: 'relu', inputShape: [3], name: `${name}_h`, seed: 1 }),
+      new Dense({ units: 2, name: `${name}_out`, seed: 2 }),
+    ],
   });
 
 /** The same encoder as a functional model. */
@@ -27,7 +40,14 @@ describe('a model used as a layer', () => {
     const outer = new Sequential({ name: 'outer', layers: [inner, new Dense({ units: 1, name: 'head', seed: 3 })] });
     // Built at once: the inner model knows its input shape.
     expect(outer.outputShape).toEqual([null, 1]);
-    expect(outer.namedModelWeights().map(([k]) => k)).toEqual(['encoder/encoder_h/kernel', 'encoder/encoder_h/bias', 'encoder/encoder_out/kernel', 'encoder/encoder_out/bias', 'head/kernel', 'head/bias']);
+    expect(outer.namedModelWeights().map(([k]) => k)).toEqual([
+      'encoder/encoder_h/kernel',
+      'encoder/encoder_h/bias',
+      'encoder/encoder_out/kernel',
+      'encoder/encoder_out/bias',
+      'head/kernel',
+      'head/bias',
+    ]);
     const x = seeded([5, 3], 1);
     const z = inner.predict(x);
     const head = outer.getLayer('head');
@@ -42,7 +62,11 @@ describe('a model used as a layer', () => {
     const a = Input({ shape: [3], name: 'a' });
     const b = Input({ shape: [3], name: 'b' });
     const joined = new Concatenate({ name: 'joined' }).apply([inner.apply(a), inner.apply(b)]);
-    const outer = model({ inputs: [a, b], outputs: new Dense({ units: 1, name: 'score', seed: 4 }).apply(joined), name: 'pair' });
+    const outer = model({
+      inputs: [a, b],
+      outputs: new Dense({ units: 1, name: 'score', seed: 4 }).apply(joined),
+      name: 'pair',
+    });
     expect(outer.layers.map((l) => l.name)).toEqual(['fenc', 'joined', 'score']);
     expect(outer.getWeights()).toHaveLength(6);
     const xa = seeded([4, 3], 2);
@@ -52,7 +76,9 @@ describe('a model used as a layer', () => {
     const [k, bias] = outer.getLayer('score').getWeights().map(flat);
     expectValues(
       outer.predict([xa, xb]),
-      [0, 1, 2, 3].map((i) => za[2 * i] * k[0] + za[2 * i + 1] * k[1] + zb[2 * i] * k[2] + zb[2 * i + 1] * k[3] + bias[0]),
+      [0, 1, 2, 3].map(
+        (i) => za[2 * i] * k[0] + za[2 * i + 1] * k[1] + zb[2 * i] * k[2] + zb[2 * i + 1] * k[3] + bias[0],
+      ),
     );
     // summary: the shared model's row lists both of its nodes' inputs.
     const text = outer.summary(false);
@@ -77,7 +103,10 @@ describe('a model used as a layer', () => {
     dispose(after);
     // A frozen inner model keeps its weights (and the head still trains).
     const frozen = encoder('enc3');
-    const outer3 = new Sequential({ name: 'outer3', layers: [frozen, new Dense({ units: 1, name: 'head3', seed: 3 })] });
+    const outer3 = new Sequential({
+      name: 'outer3',
+      layers: [frozen, new Dense({ units: 1, name: 'head3', seed: 3 })],
+    });
     frozen.trainable = false;
     outer3.compile({ optimizer: optimizers.SGD({ learningRate: 0.05 }), loss: 'mse' });
     const kept = frozen.getWeights().map(flat);
@@ -92,7 +121,11 @@ describe('a model used as a layer', () => {
     const x = Input({ shape: [3], name: 'x' });
     const fInner = functionalEncoder('f_enc');
     const both = new Concatenate({ name: 'both' }).apply([seqInner.apply(x), fInner.apply(x)]);
-    const m = model({ inputs: x, outputs: new Dense({ units: 2, activation: 'softmax', name: 'probs', seed: 5 }).apply(both), name: 'nested' });
+    const m = model({
+      inputs: x,
+      outputs: new Dense({ units: 2, activation: 'softmax', name: 'probs', seed: 5 }).apply(both),
+      name: 'nested',
+    });
     m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
     const xs = seeded([12, 3], 6);
     await m.fit(xs, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], { epochs: 2, verbose: 0 });
@@ -108,15 +141,27 @@ describe('a model used as a layer', () => {
   it('shapes that do not fit the inner model are errors naming it', () => {
     const inner = functionalEncoder('strict');
     expect(() => inner.apply(Input({ shape: [4] }))).toThrow(ShapeError);
-    expect(() => inner.apply(Input({ shape: [4] }))).toThrow(/model 'strict': input 'strict_x' expects shape \(None, 3\), got \(None, 4\)/);
-    expect(() => inner.apply([Input({ shape: [3] }), Input({ shape: [3] })])).toThrow(/model 'strict' takes 1 inputs \(strict_x\), got 2/);
+    expect(() => inner.apply(Input({ shape: [4] }))).toThrow(
+      /model 'strict': input 'strict_x' expects shape \(None, 3\), got \(None, 4\)/,
+    );
+    expect(() => inner.apply([Input({ shape: [3] }), Input({ shape: [3] })])).toThrow(
+      /model 'strict' takes 1 inputs \(strict_x\), got 2/,
+    );
     const i = Input({ shape: [2] });
-    const two = model({ inputs: i, outputs: [new Dense({ units: 1, name: 'o1' }).apply(i), new Dense({ units: 1, name: 'o2' }).apply(i)], name: 'two_out' });
+    const two = model({
+      inputs: i,
+      outputs: [new Dense({ units: 1, name: 'o1' }).apply(i), new Dense({ units: 1, name: 'o2' }).apply(i)],
+      name: 'two_out',
+    });
     expect(() => two.apply(Input({ shape: [2] }))).toThrow(/two_out \(Functional\) returns 2 tensors/);
     expect(() => new Sequential([two, new Dense({ units: 1 })])).toThrow(/two_out \(Functional\) returns 2 tensors/);
     // A list of one output is one output when the model is a layer.
     const j = Input({ shape: [2] });
-    const listed = model({ inputs: j, outputs: [new Dense({ units: 3, name: 'l3', seed: 1 }).apply(j)], name: 'listed' });
+    const listed = model({
+      inputs: j,
+      outputs: [new Dense({ units: 3, name: 'l3', seed: 1 }).apply(j)],
+      name: 'listed',
+    });
     const outer = new Sequential([listed, new Dense({ units: 1, name: 'after', seed: 2 })]);
     const x = seeded([2, 2], 9);
     expect(outer.predict(x).shape).toEqual([2, 1]);
@@ -146,7 +191,9 @@ describe('Sequential models with an Input first, as the Keras docs write them', 
     const m = new Sequential([new Dense({ units: 2, inputShape: [3] })]);
     expect(() => m.add(Input({ shape: [3] }))).toThrow(/an Input \('input_layer\w*'\) can only come first/);
     expect(() => new Sequential([Input({ shape: [3] }), Input({ shape: [3] })])).toThrow(ArgumentError);
-    expect(() => new Sequential([new Dense({ units: 2 }).apply(Input({ shape: [3] })) as never])).toThrow(/a symbolic tensor can only be added as the model's Input/);
+    expect(() => new Sequential([new Dense({ units: 2 }).apply(Input({ shape: [3] })) as never])).toThrow(
+      /a symbolic tensor can only be added as the model's Input/,
+    );
   });
 
   it('keeps the Input name through save and load, and data keyed by it', async () => {

@@ -1,7 +1,20 @@
 import { type Tensor, dispose, memory, tensor } from '@tsdl/tensor';
 import { seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
-import { Activation, Add, BatchNormalization, Conv2D, Dense, Flatten, type Functional, Input, type SymbolicTensor, loadModel, model, optimizers } from '../src/index';
+import {
+  Activation,
+  Add,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Flatten,
+  type Functional,
+  Input,
+  type SymbolicTensor,
+  loadModel,
+  model,
+  optimizers,
+} from '../src/index';
 import { expectValues, flat, useCpu, useTempDir } from './helpers';
 
 useCpu();
@@ -12,13 +25,22 @@ useCpu();
  */
 function resnet(): { m: Functional; skip: SymbolicTensor; residual: SymbolicTensor; block: SymbolicTensor } {
   const x = Input({ shape: [6, 6, 1], name: 'image' });
-  const skip = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_in', seed: 1 }).apply(x);
+  const skip = new Conv2D({
+    filters: 3,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'relu',
+    name: 'conv_in',
+    seed: 1,
+  }).apply(x);
   let h = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', name: 'conv_a', seed: 2 }).apply(skip);
   h = new BatchNormalization({ name: 'bn_a' }).apply(h);
   h = new Activation({ activation: 'relu', name: 'relu_a' }).apply(h);
   const residual = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', name: 'conv_b', seed: 3 }).apply(h);
   const block = new Add({ name: 'skip_add' }).apply([residual, skip]);
-  const out = new Dense({ units: 2, activation: 'softmax', name: 'head', seed: 4 }).apply(new Flatten({ name: 'flat' }).apply(new Activation({ activation: 'relu', name: 'relu_out' }).apply(block)));
+  const out = new Dense({ units: 2, activation: 'softmax', name: 'head', seed: 4 }).apply(
+    new Flatten({ name: 'flat' }).apply(new Activation({ activation: 'relu', name: 'relu_out' }).apply(block)),
+  );
   return { m: model({ inputs: x, outputs: out, name: 'resnet_block' }), skip, residual, block };
 }
 
@@ -34,7 +56,7 @@ function images(n: number, seed: number): { x: Tensor; y: Tensor } {
       for (let col = 0; col < 6; col++) {
         const k = i * 36 + r * 6 + col;
         // Brighten one half so the classes are separable.
-        if ((col < 3) === (c === 1)) v[k] += 0.6;
+        if (col < 3 === (c === 1)) v[k] += 0.6;
         if (col < 3) left += v[k];
         else right += v[k];
       }
@@ -51,12 +73,19 @@ describe('a ResNet-style block with Add', () => {
     const { m, skip, residual, block } = resnet();
     const { x } = images(4, 1);
     m.eval();
-    const parts = [model({ inputs: m.inputs, outputs: skip }), model({ inputs: m.inputs, outputs: residual }), model({ inputs: m.inputs, outputs: block })];
+    const parts = [
+      model({ inputs: m.inputs, outputs: skip }),
+      model({ inputs: m.inputs, outputs: residual }),
+      model({ inputs: m.inputs, outputs: block }),
+    ];
     const [s, r, sum] = parts.map((p) => p.predict(x));
     expect(sum.shape).toEqual([4, 6, 6, 3]);
     const sv = flat(s);
     const rv = flat(r);
-    expectValues(sum, sv.map((v, i) => v + rv[i]));
+    expectValues(
+      sum,
+      sv.map((v, i) => v + rv[i]),
+    );
     dispose([x, s, r, sum]);
   });
 
@@ -80,7 +109,11 @@ describe('a ResNet-style block with Add', () => {
     const { m } = resnet();
     const train = images(96, 2);
     const test = images(48, 3);
-    m.compile({ optimizer: optimizers.Adam({ learningRate: 0.02 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.Adam({ learningRate: 0.02 }),
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    });
     const before = m.getWeights();
     const baseline = memory().numTensors;
     await m.fit(train.x, train.y, { epochs: 12, batchSize: 16, verbose: 0, seed: 1 });

@@ -25,7 +25,14 @@ function siamese(shared = true): Functional {
 function pairs(n: number, seed: number): { a: Tensor; b: Tensor; y: Tensor } {
   const a = seededNumbers(4 * n, seed, -1, 1);
   const b = a.map((v, i) => (Math.floor(i / 4) % 2 === 0 ? v + 0.1 * Math.sin(i) : -v));
-  return { a: tensor(a, [n, 4]), b: tensor(b, [n, 4]), y: tensor(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)), [n, 1]) };
+  return {
+    a: tensor(a, [n, 4]),
+    b: tensor(b, [n, 4]),
+    y: tensor(
+      Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0)),
+      [n, 1],
+    ),
+  };
 }
 
 /** One SGD step with rate 1: the gradient of each weight is its value before minus after. */
@@ -48,8 +55,14 @@ describe('a siamese pair: one layer applied to two inputs', () => {
     expect(m.namedModelWeights().map(([k]) => k)).toEqual(['embed/kernel', 'embed/bias', 'match/kernel', 'match/bias']);
     const text = m.summary(false);
     expect(text.match(/ embed \(Dense\)/g)).toHaveLength(1);
-    expect(text).toContain(" embed (Dense)                  (None, 3)            15          ['a[0][0]',\n" + ' '.repeat(65) + " 'b[0][0]']");
-    expect(text).toContain(" diff (Subtract)                (None, 3)            0           ['embed[0][0]',\n" + ' '.repeat(65) + " 'embed[1][0]']");
+    expect(text).toContain(
+      " embed (Dense)                  (None, 3)            15          ['a[0][0]',\n" + ' '.repeat(65) + " 'b[0][0]']",
+    );
+    expect(text).toContain(
+      " diff (Subtract)                (None, 3)            0           ['embed[0][0]',\n" +
+        ' '.repeat(65) +
+        " 'embed[1][0]']",
+    );
     expect(text).toContain('Total params: 19\n');
   });
 
@@ -59,10 +72,24 @@ describe('a siamese pair: one layer applied to two inputs', () => {
     const g = await gradients(shared, d);
     // The same network with two separate (equal) embedding layers: one gradient per branch.
     const towers = siamese(false);
-    towers.setWeights([...shared.getLayer('embed').getWeights(), ...shared.getLayer('embed').getWeights(), ...shared.getLayer('match').getWeights()]);
+    towers.setWeights([
+      ...shared.getLayer('embed').getWeights(),
+      ...shared.getLayer('embed').getWeights(),
+      ...shared.getLayer('match').getWeights(),
+    ]);
     const [gaK, gaB, gbK, gbB] = await gradients(towers, d);
-    expectValues(g[0], gaK.map((v, i) => v + gbK[i]), { atol: 1e-5, rtol: 1e-4 }, 'kernel');
-    expectValues(g[1], gaB.map((v, i) => v + gbB[i]), { atol: 1e-5, rtol: 1e-4 }, 'bias');
+    expectValues(
+      g[0],
+      gaK.map((v, i) => v + gbK[i]),
+      { atol: 1e-5, rtol: 1e-4 },
+      'kernel',
+    );
+    expectValues(
+      g[1],
+      gaB.map((v, i) => v + gbB[i]),
+      { atol: 1e-5, rtol: 1e-4 },
+      'bias',
+    );
     // Both branches contribute: neither alone is the gradient.
     expect(gaK.some((v, i) => Math.abs(v - g[0][i]) > 1e-3)).toBe(true);
     expect(gbK.some((v, i) => Math.abs(v - g[0][i]) > 1e-3)).toBe(true);
@@ -95,7 +122,11 @@ describe('a siamese pair: one layer applied to two inputs', () => {
 
   it('trains, keeps memory flat, and reloads sharing the layer', async () => {
     const m = siamese();
-    m.compile({ optimizer: optimizers.Adam({ learningRate: 0.05 }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.Adam({ learningRate: 0.05 }),
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+    });
     const d = pairs(32, 5);
     await m.trainOnBatch([d.a, d.b], d.y);
     const tensors = memory().numTensors;
@@ -105,9 +136,18 @@ describe('a siamese pair: one layer applied to two inputs', () => {
     expect(memory().numTensors).toBe(tensors);
     await m.save(dir());
     const loaded = await loadModel(dir());
-    expect(loaded.namedModelWeights().map(([k]) => k)).toEqual(['embed/kernel', 'embed/bias', 'match/kernel', 'match/bias']);
+    expect(loaded.namedModelWeights().map(([k]) => k)).toEqual([
+      'embed/kernel',
+      'embed/bias',
+      'match/kernel',
+      'match/bias',
+    ]);
     expectValues(loaded.predict([d.a, d.b]), flat(m.predict([d.a, d.b])), { atol: 0, rtol: 0 });
     // Still one layer at two nodes: moving its weights moves both branches.
-    expect((loaded.getConfig().layers as { config: { name: string }; inboundNodes: unknown[] }[]).find((l) => l.config.name === 'embed')?.inboundNodes).toEqual([[['a', 0, 0]], [['b', 0, 0]]]);
+    expect(
+      (loaded.getConfig().layers as { config: { name: string }; inboundNodes: unknown[] }[]).find(
+        (l) => l.config.name === 'embed',
+      )?.inboundNodes,
+    ).toEqual([[['a', 0, 0]], [['b', 0, 0]]]);
   });
 });

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, ShapeError, type Tensor, concat, memory, reshape, slice, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { GroupQueryAttention, GroupedQueryAttention, Input, MultiHeadAttention, modelFromArtifacts, model as makeModel, modelToArtifacts } from '../src/index';
+import {
+  GroupQueryAttention,
+  GroupedQueryAttention,
+  Input,
+  MultiHeadAttention,
+  modelFromArtifacts,
+  model as makeModel,
+  modelToArtifacts,
+} from '../src/index';
 import { layerFromConfig as deserializeLayer } from '../src/layers/registry';
 import { expectValues, flat, seeded, thrown, useCpu } from './helpers';
 
@@ -19,7 +27,15 @@ interface Arr {
   data: number[];
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'grouped-query-attention.json'), 'utf8')) as {
-  cases: { config: Record<string, number>; useCausalMask: boolean; query: Arr; value: Arr; key?: Arr; weights: Record<string, Arr>; output: Arr }[];
+  cases: {
+    config: Record<string, number>;
+    useCausalMask: boolean;
+    query: Arr;
+    value: Arr;
+    key?: Arr;
+    weights: Record<string, Arr>;
+    output: Arr;
+  }[];
 };
 const t = (a: Arr): Tensor => tensor(a.data, a.shape);
 
@@ -40,7 +56,13 @@ describe('GroupedQueryAttention: known values (numpy, fixtures/grouped_query_att
   });
 
   it('equals MultiHeadAttention whose key/value heads are the shared ones repeated', () => {
-    const g = new GroupedQueryAttention({ headDim: 2, numQueryHeads: 4, numKeyValueHeads: 2, biasInitializer: 'random_normal', seed: 3 });
+    const g = new GroupedQueryAttention({
+      headDim: 2,
+      numQueryHeads: 4,
+      numKeyValueHeads: 2,
+      biasInitializer: 'random_normal',
+      seed: 3,
+    });
     const m = new MultiHeadAttention({ numHeads: 4, keyDim: 2 });
     const [q, v] = [seeded([2, 3, 5], 1), seeded([2, 4, 3], 2)];
     g.call(q, v);
@@ -61,12 +83,20 @@ describe('GroupedQueryAttention: known values (numpy, fixtures/grouped_query_att
       const src = gw.get(n) as Tensor;
       w.assign(n.startsWith('key/') || n.startsWith('value/') ? rep(src, n.endsWith('kernel') ? 1 : 0) : src);
     }
-    expectValues(m.call(q, v, { useCausalMask: true }) as Tensor, flat(g.call(q, v, { useCausalMask: true }) as Tensor));
+    expectValues(
+      m.call(q, v, { useCausalMask: true }) as Tensor,
+      flat(g.call(q, v, { useCausalMask: true }) as Tensor),
+    );
   });
 
   it('GroupQueryAttention is the same class; the output has the query features', () => {
     expect(GroupQueryAttention).toBe(GroupedQueryAttention);
-    const l = new GroupedQueryAttention({ head_dim: 3, num_query_heads: 2, num_key_value_heads: 1, use_bias: false } as never);
+    const l = new GroupedQueryAttention({
+      head_dim: 3,
+      num_query_heads: 2,
+      num_key_value_heads: 1,
+      use_bias: false,
+    } as never);
     const y = l.call(seeded([1, 2, 6]), seeded([1, 3, 4])) as Tensor;
     expect(y.shape).toEqual([1, 2, 6]);
     expect(l.computeOutputShape([null, 2, 6])).toEqual([null, 2, 6]);
@@ -81,7 +111,13 @@ describe('GroupedQueryAttention: known values (numpy, fixtures/grouped_query_att
 
 describe('GroupedQueryAttention gradients match finite differences', () => {
   it('w.r.t. the query, the value and every projection kernel and bias (causal)', async () => {
-    const m = new GroupedQueryAttention({ headDim: 2, numQueryHeads: 4, numKeyValueHeads: 2, biasInitializer: 'random_normal', seed: 7 });
+    const m = new GroupedQueryAttention({
+      headDim: 2,
+      numQueryHeads: 4,
+      numKeyValueHeads: 2,
+      biasInitializer: 'random_normal',
+      seed: 7,
+    });
     const q0 = seeded([1, 3, 3], 14);
     const v0 = seeded([1, 2, 4], 15);
     m.call(q0, v0);
@@ -104,7 +140,15 @@ describe('GroupedQueryAttention gradients match finite differences', () => {
 
 describe('GroupedQueryAttention config, save and load', () => {
   it('getConfig has Keras 3 keys and makes the same layer back (through the registry too)', () => {
-    const l = new GroupedQueryAttention({ headDim: 4, numQueryHeads: 6, numKeyValueHeads: 2, dropout: 0.1, useBias: false, seed: 5, name: 'gqa' });
+    const l = new GroupedQueryAttention({
+      headDim: 4,
+      numQueryHeads: 6,
+      numKeyValueHeads: 2,
+      dropout: 0.1,
+      useBias: false,
+      seed: 5,
+      name: 'gqa',
+    });
     const c = l.getConfig();
     expect(c).toEqual({
       name: 'gqa',
@@ -129,7 +173,13 @@ describe('GroupedQueryAttention config, save and load', () => {
   it('a functional model with it saves and loads with equal predictions', async () => {
     const q = Input({ shape: [3, 4] });
     const v = Input({ shape: [5, 2] });
-    const y = new GroupedQueryAttention({ headDim: 2, numQueryHeads: 4, numKeyValueHeads: 2, biasInitializer: 'random_uniform', seed: 2 }).apply(q, v, { useCausalMask: true });
+    const y = new GroupedQueryAttention({
+      headDim: 2,
+      numQueryHeads: 4,
+      numKeyValueHeads: 2,
+      biasInitializer: 'random_uniform',
+      seed: 2,
+    }).apply(q, v, { useCausalMask: true });
     const m = makeModel({ inputs: [q, v], outputs: y });
     const xs = [seeded([2, 3, 4], 3), seeded([2, 5, 2], 4)];
     const back = await modelFromArtifacts(await modelToArtifacts(m));
@@ -142,8 +192,12 @@ describe('GroupedQueryAttention errors', () => {
   it('bad options name the layer and the option', async () => {
     const e1 = await thrown(() => new GroupedQueryAttention({ headDim: 2, numQueryHeads: 6, numKeyValueHeads: 4 }));
     expect(e1).toBeInstanceOf(ArgumentError);
-    expect(e1.message).toMatch(/GroupedQueryAttention: numQueryHeads \(6\) must be a multiple of numKeyValueHeads \(4\)/);
-    const e2 = await thrown(() => new GroupedQueryAttention({ headDim: 2, numQueryHeads: 2, numKeyValueHeads: 1, numHeads: 2 } as never));
+    expect(e1.message).toMatch(
+      /GroupedQueryAttention: numQueryHeads \(6\) must be a multiple of numKeyValueHeads \(4\)/,
+    );
+    const e2 = await thrown(
+      () => new GroupedQueryAttention({ headDim: 2, numQueryHeads: 2, numKeyValueHeads: 1, numHeads: 2 } as never),
+    );
     expect(e2).toBeInstanceOf(ArgumentError);
     expect(e2.message).toMatch(/GroupedQueryAttention.*numHeads/);
     const e3 = await thrown(() => new GroupedQueryAttention({ headDim: 0, numQueryHeads: 2, numKeyValueHeads: 1 }));
@@ -160,7 +214,9 @@ describe('GroupedQueryAttention errors', () => {
     const n = memory().numTensors;
     expect(() => l.call(q, bad)).toThrow(ShapeError);
     expect(() => l.call(q, bad)).toThrow(/built for a value with 3 features, got value of shape \[1,4,5\]/);
-    expect(() => l.call(q, v, wrongKey)).toThrow(/value \[1,4,3\] and key \[1,3,3\] must have the same number of steps/);
+    expect(() => l.call(q, v, wrongKey)).toThrow(
+      /value \[1,4,3\] and key \[1,3,3\] must have the same number of steps/,
+    );
     expect(() => l.call(rank2 as never, v)).toThrow(ShapeError);
     expect(memory().numTensors).toBe(n);
   });

@@ -15,7 +15,7 @@ const FEAT1 = ['A', 'B', 'A', 'B', 'A'];
 const FEAT2 = [101, 101, 101, 102, 102];
 
 describe('HashedCrossing: known values (Keras docstring examples)', () => {
-  it("crosses two scalar features: numBins 5 gives [1, 4, 1, 1, 3]", () => {
+  it('crosses two scalar features: numBins 5 gives [1, 4, 1, 1, 3]', () => {
     const l = new HashedCrossing({ numBins: 5 });
     const y = l.call([FEAT1, tensor(FEAT2, [5], 'int32')]);
     expect(y.dtype).toBe('int32');
@@ -49,7 +49,12 @@ describe('HashedCrossing', () => {
     const l = new HashedCrossing({ numBins: 7, outputMode: 'one_hot', name: 'cross' });
     const c = l.getConfig();
     expect(c).toEqual({ name: 'cross', trainable: true, numBins: 7, outputMode: 'one_hot', sparse: false });
-    expect(layerFromConfig({ className: 'HashedCrossing', config: { num_bins: 7, output_mode: 'one_hot', sparse: false, name: 'cross' } }).getConfig()).toEqual(c);
+    expect(
+      layerFromConfig({
+        className: 'HashedCrossing',
+        config: { num_bins: 7, output_mode: 'one_hot', sparse: false, name: 'cross' },
+      }).getConfig(),
+    ).toEqual(c);
     expect(l.computeOutputShape([null, 1])).toEqual([null, 7]);
     expect(l.computeOutputShape([null])).toEqual([null, 7]);
     expect(new HashedCrossing(3).computeOutputShape([null, 1])).toEqual([null, 1]);
@@ -67,8 +72,12 @@ describe('HashedCrossing', () => {
   });
 
   it('errors name the layer, the feature and the shapes; memory unchanged', async () => {
-    expect((await thrown(() => new HashedCrossing({ numBins: 4, outputMode: 'count' } as never))).message).toMatch(/HashedCrossing.*outputMode must be 'int' or 'one_hot', got 'count'/);
-    expect((await thrown(() => new HashedCrossing({} as never))).message).toMatch(/HashedCrossing.*numBins is required/);
+    expect((await thrown(() => new HashedCrossing({ numBins: 4, outputMode: 'count' } as never))).message).toMatch(
+      /HashedCrossing.*outputMode must be 'int' or 'one_hot', got 'count'/,
+    );
+    expect((await thrown(() => new HashedCrossing({} as never))).message).toMatch(
+      /HashedCrossing.*numBins is required/,
+    );
     expect(await thrown(() => new HashedCrossing({ numBins: 4, salt: 3 } as never))).toBeInstanceOf(ArgumentError);
     const l = new HashedCrossing(4);
     const two = tensor([[1, 2]], [1, 2], 'int32');
@@ -79,7 +88,12 @@ describe('HashedCrossing', () => {
     expect(() => l.call([FEAT1, [1, 2]])).toThrow(/feature 0 is \[5\], feature 1 is \[2\]/);
     expect(() => l.call([two, two])).toThrow(/feature 0 of shape \(None|feature 0 of shape/);
     expect(() => l.call([bools, bools])).toThrow(DTypeError);
-    expect(() => l.call([['a', null], ['b', 'c']] as never)).toThrow(/feature 0 must hold strings or numbers/);
+    expect(() =>
+      l.call([
+        ['a', null],
+        ['b', 'c'],
+      ] as never),
+    ).toThrow(/feature 0 must hold strings or numbers/);
     expect(memory().numTensors).toBe(n);
   });
 });

@@ -15,19 +15,35 @@ export function useCpu(): void {
 }
 
 /** Asserts that a tensor (or list) holds `expected`, float32 against float64 hand-computed values (tensors read synchronously: these tests run on the CPU). */
-export function expectValues(actual: Tensor | ArrayLike<number>, expected: ArrayLike<number>, tol = { atol: 1e-5, rtol: 1e-4 }, what = 'values'): void {
+export function expectValues(
+  actual: Tensor | ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol = { atol: 1e-5, rtol: 1e-4 },
+  what = 'values',
+): void {
   expectAllClose(actual instanceof Tensor ? actual.dataSync() : actual, expected, tol, what);
 }
 
 /** A float32 tensor of `shape` filled with seeded numbers in [lo, hi) (independent of the library's generator). */
 export function seeded(shape: number[], seed = 1, lo = -1, hi = 1): Tensor {
-  return tensor(seededNumbers(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+  return tensor(
+    seededNumbers(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+  );
 }
 
 /** A float32 tensor holding 0, 1, 2, … in `shape`. */
 export function arange(shape: number[], scale = 1, offset = 0): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Array.from({ length: n }, (_, i) => offset + i * scale), shape);
+  return tensor(
+    Array.from({ length: n }, (_, i) => offset + i * scale),
+    shape,
+  );
 }
 
 /**
@@ -66,7 +82,9 @@ export function useTempDir(): () => string {
 }
 
 /** Runs `fn` with console.log/warn captured; returns what was printed, one entry per call. */
-export async function captureConsole<T>(fn: () => Promise<T> | T): Promise<{ result: T; log: string[]; warn: string[] }> {
+export async function captureConsole<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ result: T; log: string[]; warn: string[] }> {
   const log: string[] = [];
   const warn: string[] = [];
   const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void log.push(a.join(' ')));

@@ -30,10 +30,14 @@ const rowsOf = (t: Tensor): number[][] => {
   return Array.from({ length: t.shape[0] }, (_, b) => v.slice(b * W, (b + 1) * W));
 };
 
-describe('the affine sampler (TensorFlow\'s projective transform)', () => {
+describe("the affine sampler (TensorFlow's projective transform)", () => {
   const row = (): Tensor => tensor([0, 1, 2, 3], [1, 1, 4, 1]);
-  const shift = (dx: number, fillMode: FillMode, interpolation: 'nearest' | 'bilinear' = 'nearest', fillValue = 9): number[] =>
-    flat(affineTransform(row(), [1, 0, -dx, 0, 1, 0, 0, 0], { interpolation, fillMode, fillValue }));
+  const shift = (
+    dx: number,
+    fillMode: FillMode,
+    interpolation: 'nearest' | 'bilinear' = 'nearest',
+    fillValue = 9,
+  ): number[] => flat(affineTransform(row(), [1, 0, -dx, 0, 1, 0, 0, 0], { interpolation, fillMode, fillValue }));
 
   it('fill modes on integer shifts (reflect, wrap, constant, nearest)', () => {
     expect([shift(1, 'reflect'), shift(1, 'wrap'), shift(1, 'constant'), shift(1, 'nearest')]).toEqual([
@@ -48,7 +52,8 @@ describe('the affine sampler (TensorFlow\'s projective transform)', () => {
       [2, 3, 9, 9],
       [2, 3, 3, 3],
     ]);
-    for (const mode of ['reflect', 'wrap', 'constant', 'nearest'] as const) expect(shift(0, mode, 'bilinear')).toEqual([0, 1, 2, 3]);
+    for (const mode of ['reflect', 'wrap', 'constant', 'nearest'] as const)
+      expect(shift(0, mode, 'bilinear')).toEqual([0, 1, 2, 3]);
   });
 
   it('bilinear weights, and the fill value read by the corners outside', () => {
@@ -57,9 +62,12 @@ describe('the affine sampler (TensorFlow\'s projective transform)', () => {
     expectValues(shift(-0.25, 'constant', 'bilinear', 4), [0.25, 1.25, 2.25, 3.25]);
   });
 
-  it('has the image\'s gradient (finite differences)', async () => {
+  it("has the image's gradient (finite differences)", async () => {
     const t = [Math.cos(0.3), -Math.sin(0.3), 0.4, Math.sin(0.3), Math.cos(0.3), -0.2, 0, 0];
-    await gradCheck((x) => affineTransform(x, [...t, ...t], { interpolation: 'bilinear', fillMode: 'constant', fillValue: 0.5 }), [seeded([2, 3, 4, 2], 3)]);
+    await gradCheck(
+      (x) => affineTransform(x, [...t, ...t], { interpolation: 'bilinear', fillMode: 'constant', fillValue: 0.5 }),
+      [seeded([2, 3, 4, 2], 3)],
+    );
   });
 });
 
@@ -71,19 +79,36 @@ describe('random image layers: training transforms', () => {
     let flipped = 0;
     for (let b = 0; b < 400; b++) {
       const o = y.slice(4 * b, 4 * b + 4).map((v) => v - 4 * b);
-      expect([[0, 1, 2, 3], [3, 2, 1, 0]]).toContainEqual(o);
+      expect([
+        [0, 1, 2, 3],
+        [3, 2, 1, 0],
+      ]).toContainEqual(o);
       if (o[0] === 3) flipped++;
     }
     expect(flipped).toBeGreaterThan(160);
     expect(flipped).toBeLessThan(240);
     const h = rowsOf(new RandomFlip({ mode: 'horizontal', seed: 2 }).call(arange([50, 1, 3, 1])));
-    h.forEach((r, b) => expect([[0, 1, 2], [2, 1, 0]]).toContainEqual(r.map((v) => v - 3 * b)));
+    h.forEach((r, b) =>
+      expect([
+        [0, 1, 2],
+        [2, 1, 0],
+      ]).toContainEqual(r.map((v) => v - 3 * b)),
+    );
   });
 
   it('RandomTranslation shifts each image by whole pixels within the factor (nearest, constant fill)', () => {
     const W = 50;
-    const x = arange([200, 1, W, 1]).mul(0).add(arange([1, 1, W, 1]));
-    const l = new RandomTranslation({ heightFactor: 0, widthFactor: 0.2, fillMode: 'constant', fillValue: -1, interpolation: 'nearest', seed: 3 });
+    const x = arange([200, 1, W, 1])
+      .mul(0)
+      .add(arange([1, 1, W, 1]));
+    const l = new RandomTranslation({
+      heightFactor: 0,
+      widthFactor: 0.2,
+      fillMode: 'constant',
+      fillValue: -1,
+      interpolation: 'nearest',
+      seed: 3,
+    });
     const shifts = rowsOf(l.call(x)).map((r) => {
       const s = r.findIndex((v) => v === 0) >= 0 ? r.findIndex((v) => v === 0) : -r[0];
       r.forEach((v, i) => expect(v).toBe(i - s >= 0 && i - s < W ? i - s : -1));
@@ -108,7 +133,7 @@ describe('random image layers: training transforms', () => {
     expect(flat(l.call(tensor([10, 11, 12, 13, 14], [1, 1, 5, 1])))).toEqual([-1, 10, 12, 14, -1]);
   });
 
-  it('RandomContrast keeps each image\'s mean and scales deviations by a factor in range', () => {
+  it("RandomContrast keeps each image's mean and scales deviations by a factor in range", () => {
     const x = seeded([30, 4, 4, 1], 5, 100, 150);
     const y = flat(new RandomContrast({ factor: 0.3, seed: 6 }).call(x));
     const xs = flat(x);
@@ -133,7 +158,9 @@ describe('random image layers: training transforms', () => {
       expect(Math.abs(d)).toBeLessThanOrEqual(0.2 + 1e-6);
       for (let i = 1; i < 12; i++) expect(y[12 * b + i] - xs[12 * b + i]).toBeCloseTo(d, 5);
     }
-    expect(flat(new RandomBrightness({ factor: [1, 1] }).call(tensor([0, 100, 200], [1, 1, 3, 1])))).toEqual([255, 255, 255]);
+    expect(flat(new RandomBrightness({ factor: [1, 1] }).call(tensor([0, 100, 200], [1, 1, 3, 1])))).toEqual([
+      255, 255, 255,
+    ]);
   });
 
   it('RandomCrop takes a random window per batch; smaller inputs and inference get smart_resize', () => {
@@ -144,7 +171,9 @@ describe('random image layers: training transforms', () => {
       const y = flat(l.call(x));
       const top = Math.floor(y[0] / 5);
       const left = y[0] % 5;
-      expect(y).toEqual([0, 1].flatMap((b) => [0, 1, 2].flatMap((i) => [0, 1].map((j) => 30 * b + 5 * (top + i) + left + j))));
+      expect(y).toEqual(
+        [0, 1].flatMap((b) => [0, 1, 2].flatMap((i) => [0, 1].map((j) => 30 * b + 5 * (top + i) + left + j))),
+      );
       seen.add(`${top},${left}`);
     }
     expect(seen.size).toBeGreaterThan(5);
@@ -206,11 +235,23 @@ describe('random image layers: inference, seeds, formats', () => {
   }
 
   it('in a model: active in fit, the identity in predict; save and load keep the configs', async () => {
-    const aug = [new RandomFlip({ seed: 1 }), new RandomRotation({ factor: 0.1, seed: 2 }), new RandomZoom({ heightFactor: 0.1, seed: 3 }), new RandomTranslation({ heightFactor: 0.1, widthFactor: 0.1, seed: 4 }), new RandomContrast({ factor: 0.1, seed: 5 }), new RandomBrightness({ factor: 0.1, seed: 6 }), new RandomCrop({ height: 4, width: 4, seed: 7 })];
+    const aug = [
+      new RandomFlip({ seed: 1 }),
+      new RandomRotation({ factor: 0.1, seed: 2 }),
+      new RandomZoom({ heightFactor: 0.1, seed: 3 }),
+      new RandomTranslation({ heightFactor: 0.1, widthFactor: 0.1, seed: 4 }),
+      new RandomContrast({ factor: 0.1, seed: 5 }),
+      new RandomBrightness({ factor: 0.1, seed: 6 }),
+      new RandomCrop({ height: 4, width: 4, seed: 7 }),
+    ];
     const m = new Sequential([...aug, new Flatten(), new Dense({ units: 2, seed: 8 })]);
     m.build([null, 6, 6, 1]);
     const x = seeded([4, 6, 6, 1], 9, 0, 255);
-    const plain = new Sequential([new RandomCrop({ height: 4, width: 4 }), new Flatten(), new Dense({ units: 2, seed: 8 })]);
+    const plain = new Sequential([
+      new RandomCrop({ height: 4, width: 4 }),
+      new Flatten(),
+      new Dense({ units: 2, seed: 8 }),
+    ]);
     plain.build([null, 6, 6, 1]);
     expect(flat(m.predict(x))).toEqual(flat(plain.predict(x)));
     m.compile({ optimizer: 'sgd', loss: 'mse' });
@@ -222,19 +263,33 @@ describe('random image layers: inference, seeds, formats', () => {
   });
 
   it('errors name the layer, the option or the shape; nothing leaks', async () => {
-    expect(() => new RandomTranslation({ heightFactor: 1.5, widthFactor: 0 })).toThrow(/random_translation.*heightFactor 1.5 must lie within \[-1, 1\]/);
+    expect(() => new RandomTranslation({ heightFactor: 1.5, widthFactor: 0 })).toThrow(
+      /random_translation.*heightFactor 1.5 must lie within \[-1, 1\]/,
+    );
     expect(() => new RandomTranslation({ heightFactor: [0.3, 0.1], widthFactor: 0 })).toThrow(/lower 0.3 > upper 0.1/);
     expect(() => new RandomZoom({ heightFactor: [-1.5, 0] })).toThrow(/must lie within \[-1, Infinity\]/);
-    expect(() => new RandomRotation({ factor: 0.1, fillMode: 'mirror' as never })).toThrow(/fillMode must be one of 'reflect', 'wrap', 'constant', 'nearest'/);
+    expect(() => new RandomRotation({ factor: 0.1, fillMode: 'mirror' as never })).toThrow(
+      /fillMode must be one of 'reflect', 'wrap', 'constant', 'nearest'/,
+    );
     expect(() => new RandomContrast({ factor: [1.5, 2] })).toThrow(/lower bound 1.5 must be at most 1/);
     expect(() => new RandomFlip({ mode: 'diagonal' as never })).toThrow(/mode must be/);
-    expect(() => new RandomBrightness({ factor: 0.1, value_range: [1, 0] } as never)).toThrow(/valueRange must be a pair/);
-    expect(() => new RandomWidth({ factor: 0.1, interpolation: 'bicubic' as never })).toThrow(/tsdl does not compute yet/);
-    expect(() => new RandomCrop({ height: 2, widht: 2 } as never)).toThrow(/unknown option 'widht'; did you mean 'width'/);
+    expect(() => new RandomBrightness({ factor: 0.1, value_range: [1, 0] } as never)).toThrow(
+      /valueRange must be a pair/,
+    );
+    expect(() => new RandomWidth({ factor: 0.1, interpolation: 'bicubic' as never })).toThrow(
+      /tsdl does not compute yet/,
+    );
+    expect(() => new RandomCrop({ height: 2, widht: 2 } as never)).toThrow(
+      /unknown option 'widht'; did you mean 'width'/,
+    );
     const l = new RandomRotation({ factor: 0.1, name: 'rot' });
     const [flatX, intX] = [seeded([2, 3]), tensor([1, 2, 3, 4], [1, 2, 2, 1], 'int32')];
     for (const [x, cls, re] of [
-      [flatX, ShapeError, /rot \(RandomRotation\): expects images \[batch, height, width, channels\].*got shape \[2,3\]/],
+      [
+        flatX,
+        ShapeError,
+        /rot \(RandomRotation\): expects images \[batch, height, width, channels\].*got shape \[2,3\]/,
+      ],
       [intX, DTypeError, /rot \(RandomRotation\): expects float32 images, got int32/],
     ] as const) {
       const before = memory().numTensors;

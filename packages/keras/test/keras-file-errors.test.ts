@@ -51,8 +51,22 @@ async function craftedH5(build: (file: InstanceType<typeof import('h5wasm').File
 
 /** The mlp's weights as h5 groups, which a test may change before writing them. */
 const mlpGroups = () => [
-  { path: 'layers/dense', name: 'hidden', vars: [{ shape: [4, 8], data: new Float32Array(32) }, { shape: [8], data: new Float32Array(8) }] },
-  { path: 'layers/dense_1', name: 'probs', vars: [{ shape: [8, 3], data: new Float32Array(24) }, { shape: [3], data: new Float32Array(3) }] },
+  {
+    path: 'layers/dense',
+    name: 'hidden',
+    vars: [
+      { shape: [4, 8], data: new Float32Array(32) },
+      { shape: [8], data: new Float32Array(8) },
+    ],
+  },
+  {
+    path: 'layers/dense_1',
+    name: 'probs',
+    vars: [
+      { shape: [8, 3], data: new Float32Array(24) },
+      { shape: [3], data: new Float32Array(3) },
+    ],
+  },
 ];
 
 describe('untrusted .keras files: DataFormatError naming the file and the entry, nothing left allocated', () => {
@@ -82,13 +96,19 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
       expect(await refused(zip(rest))).toContain(`has no ${missing}`);
     }
     const { 'model.weights.h5': h5, ...rest } = e;
-    expect(await refused(zip({ ...rest, 'model.weights.npz': h5 }))).toMatch(/model\.weights\.npz .*weights_format='npz'/);
+    expect(await refused(zip({ ...rest, 'model.weights.npz': h5 }))).toMatch(
+      /model\.weights\.npz .*weights_format='npz'/,
+    );
   });
 
   it('config.json that is not JSON, or not a Sequential / Functional model', async () => {
     const e = await mlpEntries();
-    expect(await refused(zip({ ...e, 'config.json': strToU8('{"class_name": ') }))).toMatch(/config\.json: not valid JSON/);
-    expect(await refused(await withConfig((c) => (c.class_name = 'MyModel')))).toMatch(/config\.json: class_name is "MyModel"/);
+    expect(await refused(zip({ ...e, 'config.json': strToU8('{"class_name": ') }))).toMatch(
+      /config\.json: not valid JSON/,
+    );
+    expect(await refused(await withConfig((c) => (c.class_name = 'MyModel')))).toMatch(
+      /config\.json: class_name is "MyModel"/,
+    );
   });
 
   it('an unknown layer class, listed with every other one', async () => {
@@ -120,12 +140,16 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
     const e = await mlpEntries();
     const config = JSON.parse(strFromU8(e['config.json']));
     config.config.layers[1].config.quantization_config = { mode: 'int8' };
-    expect(await refused(zip({ ...e, 'config.json': strToU8(JSON.stringify(config)) }))).toMatch(/layers\[1\] \(Dense\): quantization_config is \{"mode":"int8"\}/);
+    expect(await refused(zip({ ...e, 'config.json': strToU8(JSON.stringify(config)) }))).toMatch(
+      /layers\[1\] \(Dense\): quantization_config is \{"mode":"int8"\}/,
+    );
   });
 
   it('a dataset whose shape disagrees with the config', async () => {
     const msg = await refused(await withConfig((c) => (c.config.layers[1].config.units = 7)));
-    expect(msg).toMatch(/model\.weights\.h5: 'layers\/dense\/vars\/0' has shape \[4,8\], but layer 'hidden' \(Dense\) makes 'hidden\/kernel' \[4,7\]/);
+    expect(msg).toMatch(
+      /model\.weights\.h5: 'layers\/dense\/vars\/0' has shape \[4,8\], but layer 'hidden' \(Dense\) makes 'hidden\/kernel' \[4,7\]/,
+    );
   });
 
   it('a config that asks for far more values than the file holds is refused before allocating them', async () => {
@@ -135,31 +159,50 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
 
   it('variables missing, one too many, or held by no layer', async () => {
     const e = await mlpEntries();
-    const withWeights = async (groups: ReturnType<typeof mlpGroups>): Promise<Uint8Array> => zip({ ...e, 'model.weights.h5': await writeH5Weights('mlp', groups) });
+    const withWeights = async (groups: ReturnType<typeof mlpGroups>): Promise<Uint8Array> =>
+      zip({ ...e, 'model.weights.h5': await writeH5Weights('mlp', groups) });
     const short = mlpGroups();
     short[1].vars.pop();
     // Fewer values than the config makes: refused while the layers are made, before their weights are allocated.
-    expect(await refused(await withWeights(short))).toMatch(/makes weight 'probs\/bias' of shape \[3\].*model\.weights\.h5 does not hold/);
+    expect(await refused(await withWeights(short))).toMatch(
+      /makes weight 'probs\/bias' of shape \[3\].*model\.weights\.h5 does not hold/,
+    );
     // As many values, in the wrong groups.
-    const moved = [...short, { path: 'layers/dense_2', name: 'ghost', vars: [{ shape: [3], data: new Float32Array(3) }] }];
-    expect(await refused(await withWeights(moved))).toMatch(/'layers\/dense_1\/vars' holds 1 variables, but layer 'probs' \(Dense\) has 2 there \(probs\/kernel, probs\/bias\)/);
+    const moved = [
+      ...short,
+      { path: 'layers/dense_2', name: 'ghost', vars: [{ shape: [3], data: new Float32Array(3) }] },
+    ];
+    expect(await refused(await withWeights(moved))).toMatch(
+      /'layers\/dense_1\/vars' holds 1 variables, but layer 'probs' \(Dense\) has 2 there \(probs\/kernel, probs\/bias\)/,
+    );
     const long = mlpGroups();
     long[0].vars.push({ shape: [1], data: new Float32Array(1) });
     expect(await refused(await withWeights(long))).toMatch(/'layers\/dense\/vars' holds 3 variables/);
     const renamed = mlpGroups();
     renamed[1].path = 'layers/output';
     expect(await refused(await withWeights(renamed))).toMatch(/'layers\/dense_1\/vars' holds no variables/);
-    const extra = [...mlpGroups(), { path: 'layers/dense_2', name: 'ghost', vars: [{ shape: [2], data: new Float32Array(2) }] }];
-    expect(await refused(await withWeights(extra))).toMatch(/holds variables no layer of the model has: layers\/dense_2\/vars/);
+    const extra = [
+      ...mlpGroups(),
+      { path: 'layers/dense_2', name: 'ghost', vars: [{ shape: [2], data: new Float32Array(2) }] },
+    ];
+    expect(await refused(await withWeights(extra))).toMatch(
+      /holds variables no layer of the model has: layers\/dense_2\/vars/,
+    );
   });
 
   it('model.weights.h5 that is not HDF5, or not a Keras weights file', async () => {
     const e = await mlpEntries();
-    expect(await refused(zip({ ...e, 'model.weights.h5': strToU8('not hdf5 at all, not even close') }))).toMatch(/model\.weights\.h5: not a readable HDF5 file/);
+    expect(await refused(zip({ ...e, 'model.weights.h5': strToU8('not hdf5 at all, not even close') }))).toMatch(
+      /model\.weights\.h5: not a readable HDF5 file/,
+    );
     const noLayers = await writeH5Weights('mlp', [{ path: 'elsewhere', name: 'x', vars: [] }]);
-    expect(await refused(zip({ ...e, 'model.weights.h5': noLayers }))).toMatch(/model\.weights\.h5: has no 'layers' group/);
+    expect(await refused(zip({ ...e, 'model.weights.h5': noLayers }))).toMatch(
+      /model\.weights\.h5: has no 'layers' group/,
+    );
     const h5 = e['model.weights.h5'];
-    expect(await refused(zip({ ...e, 'model.weights.h5': h5.slice(0, Math.floor(h5.length * 0.6)) }))).toMatch(/model\.weights\.h5: /);
+    expect(await refused(zip({ ...e, 'model.weights.h5': h5.slice(0, Math.floor(h5.length * 0.6)) }))).toMatch(
+      /model\.weights\.h5: /,
+    );
   });
 
   it('links, and a dataset that declares more than the file stores, are refused before any value is read', async () => {
@@ -181,10 +224,18 @@ describe('untrusted .keras files: DataFormatError naming the file and the entry,
     expect(await refused(zip({ ...e, 'model.weights.h5': loop }))).toMatch(/'layers\/loop' is a soft link/);
     const bomb = await craftedH5((f) => {
       const v = layers(f);
-      v.create_dataset({ name: '1', data: new Float32Array(64), shape: [8, 8], maxshape: [null, null], chunks: [8, 8] });
+      v.create_dataset({
+        name: '1',
+        data: new Float32Array(64),
+        shape: [8, 8],
+        maxshape: [null, null],
+        chunks: [8, 8],
+      });
       (v.get('1') as InstanceType<typeof import('h5wasm').Dataset>).resize([100_000, 100_000]);
     });
-    expect(await refused(zip({ ...e, 'model.weights.h5': bomb }))).toMatch(/'layers\/dense\/vars\/1' declares \[100000,100000\] \(40000000000 bytes\), more than the \d+-byte file can store/);
+    expect(await refused(zip({ ...e, 'model.weights.h5': bomb }))).toMatch(
+      /'layers\/dense\/vars\/1' declares \[100000,100000\] \(40000000000 bytes\), more than the \d+-byte file can store/,
+    );
   });
 
   it('a path that cannot be read names it', async () => {
@@ -200,17 +251,24 @@ describe('saveKerasFile refuses what Keras cannot read, before writing anything'
     const path = join(tempDir(), 'keep.keras');
     await writeFile(path, 'previous');
     const m = new Sequential({
-      layers: [new Dense({ units: 2, inputShape: [3], activation: 'hard_sigmoid_legacy', name: 'gate' }), new ThresholdedReLU({ theta: 0.5, name: 'cut' })],
+      layers: [
+        new Dense({ units: 2, inputShape: [3], activation: 'hard_sigmoid_legacy', name: 'gate' }),
+        new ThresholdedReLU({ theta: 0.5, name: 'cut' }),
+      ],
     });
     const e = await thrown(() => saveKerasFile(m, path));
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toMatch(/layer 0 'gate': activation 'hard_sigmoid_legacy' \(Keras 2's\) has no Keras 3 name\n\s+layer 1 'cut': ThresholdedReLU is not in Keras 3/);
+    expect(e.message).toMatch(
+      /layer 0 'gate': activation 'hard_sigmoid_legacy' \(Keras 2's\) has no Keras 3 name\n\s+layer 1 'cut': ThresholdedReLU is not in Keras 3/,
+    );
     expect(await readFile(path, 'utf8')).toBe('previous');
     expect(await thrown(() => saveKerasFile(m, join(tempDir(), 'model.h5')))).toBeInstanceOf(ArgumentError);
     const inner = new Sequential({ layers: [new Dense({ units: 2, inputShape: [3] })] });
     const x = Input({ shape: [3] });
     const outer = model({ inputs: x, outputs: new Dense(1).apply(inner.apply(x) as ReturnType<Dense['apply']>) });
-    expect((await thrown(() => modelToKerasBytes(outer))).message).toMatch(/a nested model \(Sequential\) is not written to \.keras files yet/);
+    expect((await thrown(() => modelToKerasBytes(outer))).message).toMatch(
+      /a nested model \(Sequential\) is not written to \.keras files yet/,
+    );
     const unbuilt = new Sequential({ layers: [new Dense(2)] });
     expect((await thrown(() => saveKerasFile(unbuilt, join(tempDir(), 'u.keras')))).message).toMatch(/is not built/);
     expect((await readdir(tempDir())).filter((n) => n.endsWith('.tmp'))).toEqual([]);

@@ -34,10 +34,12 @@ interface Case {
   inputs: { shape: number[]; data: number[] }[];
   outputs: { shape: number[]; data: number[] }[];
 }
-const expected = async (): Promise<Record<string, Case>> => JSON.parse(await readFile(join(FIXTURES, 'keras-files.json'), 'utf8'));
+const expected = async (): Promise<Record<string, Case>> =>
+  JSON.parse(await readFile(join(FIXTURES, 'keras-files.json'), 'utf8'));
 
 /** Inputs of a fixture as tensors (the LSTM model's are token ids). */
-const inputsOf = (name: string, c: Case): Tensor[] => c.inputs.map((x) => tensor(x.data, x.shape, name === 'lstm' ? 'int32' : 'float32'));
+const inputsOf = (name: string, c: Case): Tensor[] =>
+  c.inputs.map((x) => tensor(x.data, x.shape, name === 'lstm' ? 'int32' : 'float32'));
 
 function predict(m: Model, xs: Tensor[]): Float32Array {
   const y = m.predict(xs.length === 1 ? xs[0] : xs) as Tensor;
@@ -140,11 +142,13 @@ describe('writing .keras files', () => {
     ];
     for (const [m, input] of cases) {
       // Weights that are not their initial values, so a swapped pair cannot pass.
-      m.setWeights(m.getWeights().map((w, i) => {
-        const s = seeded([...w.shape], 100 + i, 0.1, 0.9);
-        w.dispose();
-        return s;
-      }));
+      m.setWeights(
+        m.getWeights().map((w, i) => {
+          const s = seeded([...w.shape], 100 + i, 0.1, 0.9);
+          w.dispose();
+          return s;
+        }),
+      );
       const path = join(tempDir(), `${m.name}.keras`);
       await saveKerasFile(m, path);
       const back = await loadKerasFile(path);
@@ -174,10 +178,32 @@ describe('writing .keras files', () => {
 
 describe("Keras' layout of a layer's variables", () => {
   it('names groups by snake_case class name and a counter, as Keras', () => {
-    expect(['Conv2D', 'BatchNormalization', 'MultiHeadAttention', 'LSTM', 'PReLU', 'Conv2DTranspose', 'GlobalAveragePooling1D'].map(kerasSnakeCase)).toEqual([
-      'conv2d', 'batch_normalization', 'multi_head_attention', 'lstm', 'p_re_lu', 'conv2d_transpose', 'global_average_pooling1d',
+    expect(
+      [
+        'Conv2D',
+        'BatchNormalization',
+        'MultiHeadAttention',
+        'LSTM',
+        'PReLU',
+        'Conv2DTranspose',
+        'GlobalAveragePooling1D',
+      ].map(kerasSnakeCase),
+    ).toEqual([
+      'conv2d',
+      'batch_normalization',
+      'multi_head_attention',
+      'lstm',
+      'p_re_lu',
+      'conv2d_transpose',
+      'global_average_pooling1d',
     ]);
-    expect(kerasLayerKeys(['InputLayer', 'Dense', 'Dropout', 'Dense', 'Dense'])).toEqual(['input_layer', 'dense', 'dropout', 'dense_1', 'dense_2']);
+    expect(kerasLayerKeys(['InputLayer', 'Dense', 'Dropout', 'Dense', 'Dense'])).toEqual([
+      'input_layer',
+      'dense',
+      'dropout',
+      'dense_1',
+      'dense_2',
+    ]);
   });
 
   it('puts trainable variables first, then the others, and sub-layers under their attributes', () => {
@@ -186,7 +212,8 @@ describe("Keras' layout of a layer's variables", () => {
     const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 2, inputShape: [4, 3] });
     const bi = new Bidirectional(new GRU({ units: 2 }), { inputShape: [4, 3] });
     bi.ensureBuilt([null, 4, 3]);
-    const shape = (g: ReturnType<typeof kerasVarGroups>): [string, string, string[]][] => g.map((x) => [x.path, x.owner, x.weights.map(([n]) => n.split('/').slice(1).join('/'))]);
+    const shape = (g: ReturnType<typeof kerasVarGroups>): [string, string, string[]][] =>
+      g.map((x) => [x.path, x.owner, x.weights.map(([n]) => n.split('/').slice(1).join('/'))]);
     expect(shape(kerasVarGroups(bn))).toEqual([['', bn.name, ['gamma', 'moving_mean', 'moving_variance']]]);
     expect(shape(kerasVarGroups(lstm))).toEqual([['cell', 'lstm_cell', ['kernel', 'recurrent_kernel', 'bias']]]);
     expect(shape(kerasVarGroups(mha))).toEqual([

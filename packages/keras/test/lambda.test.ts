@@ -11,7 +11,10 @@ const tempDir = useTempDir();
 
 describe('Lambda', () => {
   it('applies a JavaScript function in a Sequential and a functional model', () => {
-    const x = tensor([[1, -2], [3, 4]]);
+    const x = tensor([
+      [1, -2],
+      [3, 4],
+    ]);
     const seq = new Sequential([new Lambda({ function: (t) => t.mul(2), inputShape: [2] })]);
     expectValues(seq.predict(x), [2, -4, 6, 8]);
     const inp = Input({ shape: [2] });
@@ -27,8 +30,15 @@ describe('Lambda', () => {
     expect(total.computeOutputShape([null, 5])).toEqual([null, 1]);
     expect(new Lambda((t) => t.reshape([t.shape[0], 2, -1])).computeOutputShape([null, 6])).toEqual([null, 2, 3]);
     expect(new Lambda({ function: (t) => t, outputShape: [7] }).computeOutputShape([null, 7])).toEqual([null, 7]);
-    expect(new Lambda({ function: (t: Tensor) => t, output_shape: (s: (number | null)[]) => [s[0], 9] } as never).computeOutputShape([null, 3])).toEqual([null, 9]);
-    expect(() => new Lambda({ function: (t) => t, name: 'lam' }).computeOutputShape([null, null, 3])).toThrow(/lam \(Lambda\): cannot infer the output shape for input shape \(None, None, 3\)/);
+    expect(
+      new Lambda({
+        function: (t: Tensor) => t,
+        output_shape: (s: (number | null)[]) => [s[0], 9],
+      } as never).computeOutputShape([null, 3]),
+    ).toEqual([null, 9]);
+    expect(() => new Lambda({ function: (t) => t, name: 'lam' }).computeOutputShape([null, null, 3])).toThrow(
+      /lam \(Lambda\): cannot infer the output shape for input shape \(None, None, 3\)/,
+    );
   });
 
   it('trains: gradients flow through the function to the layers before it', async () => {
@@ -45,32 +55,51 @@ describe('Lambda', () => {
   });
 
   it('cannot be saved: an ArgumentError naming the layer says why and what to do, and nothing is written', async () => {
-    const m = new Sequential([new Dense({ units: 2, inputShape: [2] }), new Lambda({ function: (t) => t.mul(2), name: 'double' })]);
+    const m = new Sequential([
+      new Dense({ units: 2, inputShape: [2] }),
+      new Lambda({ function: (t) => t.mul(2), name: 'double' }),
+    ]);
     const dir = join(tempDir(), 'lambda');
     const e = await thrown(() => m.save(dir));
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toMatch(/double \(Lambda\): a Lambda layer holds a JavaScript function, which cannot be serialized.*Layer subclass.*registerLayer/);
+    expect(e.message).toMatch(
+      /double \(Lambda\): a Lambda layer holds a JavaScript function, which cannot be serialized.*Layer subclass.*registerLayer/,
+    );
     // save may have made the (empty) directory before asking for the config; no file is in it.
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
     await expect(modelToArtifacts(m)).rejects.toThrow(/cannot be serialized/);
   });
 
   it('a saved Lambda entry cannot be loaded: a DataFormatError says so', () => {
-    expect(() => layerFromConfig({ className: 'Lambda', config: { name: 'lam', function: { class_name: '__lambda__' } } })).toThrow(DataFormatError);
-    expect(() => layerFromConfig({ className: 'Lambda', config: { name: 'lam' } })).toThrow(/Lambda layer 'lam' cannot be loaded: its function .* cannot run here/);
+    expect(() =>
+      layerFromConfig({ className: 'Lambda', config: { name: 'lam', function: { class_name: '__lambda__' } } }),
+    ).toThrow(DataFormatError);
+    expect(() => layerFromConfig({ className: 'Lambda', config: { name: 'lam' } })).toThrow(
+      /Lambda layer 'lam' cannot be loaded: its function .* cannot run here/,
+    );
   });
 
   it('bad arguments, a non-tensor result and a masked input are errors naming the layer', () => {
     expect(() => new Lambda({} as never)).toThrow(/function must be a JavaScript function of a tensor/);
-    expect(() => new Lambda({ function: (t: Tensor) => t, outputShape: 'x' as never })).toThrow(/outputShape must be a list of sizes/);
-    expect(() => new Lambda({ function: (t: Tensor) => t, mask: () => null } as never)).toThrow(/Lambda: unknown option 'mask'/);
-    expect(() => new Lambda({ function: (t: Tensor) => t, arguments: [1] as never })).toThrow(/arguments must be an object/);
+    expect(() => new Lambda({ function: (t: Tensor) => t, outputShape: 'x' as never })).toThrow(
+      /outputShape must be a list of sizes/,
+    );
+    expect(() => new Lambda({ function: (t: Tensor) => t, mask: () => null } as never)).toThrow(
+      /Lambda: unknown option 'mask'/,
+    );
+    expect(() => new Lambda({ function: (t: Tensor) => t, arguments: [1] as never })).toThrow(
+      /arguments must be an object/,
+    );
     const bad = new Lambda({ function: (() => 3) as never, name: 'three' });
     expect(() => bad.call(tensor([1]))).toThrow(/three \(Lambda\): the function must return a Tensor, got 3/);
     expect(() => bad.computeOutputShape([null, 2])).toThrow(ArgumentError);
-    expect(() => new Sequential([new Embedding({ inputDim: 5, outputDim: 2, maskZero: true, inputShape: [3] }), new Lambda({ function: (t) => t, name: 'lm' })])).toThrow(
-      /lm \(Lambda\) does not support masking/,
-    );
+    expect(
+      () =>
+        new Sequential([
+          new Embedding({ inputDim: 5, outputDim: 2, maskZero: true, inputShape: [3] }),
+          new Lambda({ function: (t) => t, name: 'lm' }),
+        ]),
+    ).toThrow(/lm \(Lambda\) does not support masking/);
   });
 });
 

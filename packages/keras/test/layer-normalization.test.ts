@@ -49,7 +49,9 @@ describe('LayerNormalization', () => {
       const y = ours.call(x);
       const ref = tf.tidy(() => {
         // Keras 3 sorts the axes (gamma [4, 5] for axis [-1, 1]); TF.js keeps the order given, so it gets them sorted.
-        const l = tf.layers.layerNormalization(Array.isArray(o.axis) ? { ...o, axis: o.axis.map((a) => (a + 3) % 3).sort() } : o);
+        const l = tf.layers.layerNormalization(
+          Array.isArray(o.axis) ? { ...o, axis: o.axis.map((a) => (a + 3) % 3).sort() } : o,
+        );
         const tx = tf.tensor(flat(x), [...x.shape]);
         l.apply(tx);
         l.setWeights(ours.namedWeights().map(([, w]) => tf.tensor(flat(w), [...w.shape])));
@@ -86,12 +88,18 @@ describe('LayerNormalization', () => {
   });
 
   it('bad options and inputs give errors naming the layer; nothing is left allocated', () => {
-    expect(() => new LayerNormalization({ momentum: 0.9 } as never)).toThrow(/LayerNormalization: unknown option 'momentum'/);
+    expect(() => new LayerNormalization({ momentum: 0.9 } as never)).toThrow(
+      /LayerNormalization: unknown option 'momentum'/,
+    );
     expect(() => new LayerNormalization({ epsilon: -1 })).toThrow(/epsilon must be a finite number >= 0, got -1/);
-    expect(() => new LayerNormalization({ axis: 'last' as never })).toThrow(/axis must be an integer or a non-empty list of integers, got 'last'/);
+    expect(() => new LayerNormalization({ axis: 'last' as never })).toThrow(
+      /axis must be an integer or a non-empty list of integers, got 'last'/,
+    );
     expect(() => new LayerNormalization({ gammaInitializer: 'nope' })).toThrow(ArgumentError);
     const before = memory().numTensors;
-    expect(() => new LayerNormalization({ axis: 0, name: 'ln_batch', inputShape: [4] })).toThrow(/ln_batch \(LayerNormalization\): axis 0 is not a known feature axis of input shape \(None, 4\)/);
+    expect(() => new LayerNormalization({ axis: 0, name: 'ln_batch', inputShape: [4] })).toThrow(
+      /ln_batch \(LayerNormalization\): axis 0 is not a known feature axis of input shape \(None, 4\)/,
+    );
     expect(() => new LayerNormalization({ axis: [1, -1], inputShape: [4] })).toThrow(/names an axis twice/);
     expect(() => new LayerNormalization({ axis: 3, inputShape: [4] })).toThrow(/axis 3 is not a known feature axis/);
     expect(memory().numTensors).toBe(before);
@@ -99,15 +107,27 @@ describe('LayerNormalization', () => {
     const x = tensor([1, 2, 3], [1, 3]);
     const n = memory().numTensors;
     expect(() => ln.call(x)).toThrow(ShapeError);
-    expect(() => ln.call(x)).toThrow(/ln_built \(LayerNormalization\): built for inputs of rank 2 with sizes \[4\] on axes \[1\], got shape \[1,3\]/);
+    expect(() => ln.call(x)).toThrow(
+      /ln_built \(LayerNormalization\): built for inputs of rank 2 with sizes \[4\] on axes \[1\], got shape \[1,3\]/,
+    );
     expect(memory().numTensors).toBe(n);
   });
 
   it('saves and loads in a model with its config (snake_case accepted) and weights', async () => {
-    const m = new Sequential([new Dense({ units: 6, inputShape: [3], seed: 1 }), new LayerNormalization({ epsilon: 1e-5, center: false, gamma_initializer: 'random_normal' } as never), new Dense({ units: 2, seed: 2 })]);
+    const m = new Sequential([
+      new Dense({ units: 6, inputShape: [3], seed: 1 }),
+      new LayerNormalization({ epsilon: 1e-5, center: false, gamma_initializer: 'random_normal' } as never),
+      new Dense({ units: 2, seed: 2 }),
+    ]);
     const loaded = await modelFromArtifacts(await modelToArtifacts(m));
     const l = loaded.layers[1] as LayerNormalization;
-    expect(l.getConfig()).toMatchObject({ axis: -1, epsilon: 1e-5, center: false, scale: true, gammaInitializer: 'random_normal' });
+    expect(l.getConfig()).toMatchObject({
+      axis: -1,
+      epsilon: 1e-5,
+      center: false,
+      scale: true,
+      gammaInitializer: 'random_normal',
+    });
     expect(l.beta).toBeNull();
     const x = seeded([4, 3], 7);
     expect(flat(loaded.predict(x))).toEqual(flat(m.predict(x)));

@@ -29,9 +29,13 @@ function setValues(w: Tensor, values: number[]): void {
  * puts the odd padding cell after (bottom / right).
  */
 function refConv2d(
-  x: number[], [n, h, w, c]: number[],
-  k: number[], [kh, kw, , f]: number[],
-  stride: number, padding: 'valid' | 'same', dil = 1,
+  x: number[],
+  [n, h, w, c]: number[],
+  k: number[],
+  [kh, kw, , f]: number[],
+  stride: number,
+  padding: 'valid' | 'same',
+  dil = 1,
 ): { out: number[]; shape: number[] } {
   const span = (kSize: number) => (kSize - 1) * dil + 1;
   const geo = (size: number, kSize: number): [number, number] => {
@@ -53,7 +57,8 @@ function refConv2d(
               const yi = i * stride + di * dil - pt;
               const xj = j * stride + dj * dil - pl;
               if (yi < 0 || yi >= h || xj < 0 || xj >= w) continue;
-              for (let ci = 0; ci < c; ci++) s += x[((b * h + yi) * w + xj) * c + ci] * k[((di * kw + dj) * c + ci) * f + o];
+              for (let ci = 0; ci < c; ci++)
+                s += x[((b * h + yi) * w + xj) * c + ci] * k[((di * kw + dj) * c + ci) * f + o];
             }
           out.push(s);
         }
@@ -67,7 +72,12 @@ describe('Dense', () => {
     setValues(d.kernel, [1, 2, 3, 4, 5, 6]);
     setValues(d.bias as Tensor, [0.5, -1]);
     // [1, 0, -1]·K = [1 − 5, 2 − 6] = [−4, −4]; [2, 1, 0]·K = [2 + 3, 4 + 4] = [5, 8]; plus the bias.
-    const y = d.call(tensor([[1, 0, -1], [2, 1, 0]]));
+    const y = d.call(
+      tensor([
+        [1, 0, -1],
+        [2, 1, 0],
+      ]),
+    );
     expect(y.shape).toEqual([2, 2]);
     expectValues(y, [-3.5, -5, 5.5, 7]);
     expect(d.computeOutputShape([null, 3])).toEqual([null, 2]);
@@ -75,7 +85,15 @@ describe('Dense', () => {
     const r = new Dense({ units: 2, activation: 'relu', inputShape: [3] });
     setValues(r.kernel, [1, 2, 3, 4, 5, 6]);
     setValues(r.bias as Tensor, [0.5, -1]);
-    expectValues(r.call(tensor([[1, 0, -1], [2, 1, 0]])), [0, 0, 5.5, 7]);
+    expectValues(
+      r.call(
+        tensor([
+          [1, 0, -1],
+          [2, 1, 0],
+        ]),
+      ),
+      [0, 0, 5.5, 7],
+    );
   });
 
   it('applies to the last axis of higher-rank inputs and builds lazily from the first input', () => {
@@ -94,7 +112,14 @@ describe('Dense', () => {
   it('has Keras defaults: glorot_uniform kernel, zero bias, use_bias true, linear activation', () => {
     const d = new Dense({ units: 300, inputShape: [200], seed: 3 });
     const cfg = d.getConfig();
-    expect(cfg).toMatchObject({ units: 300, activation: 'linear', useBias: true, kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros', trainable: true });
+    expect(cfg).toMatchObject({
+      units: 300,
+      activation: 'linear',
+      useBias: true,
+      kernelInitializer: 'glorot_uniform',
+      biasInitializer: 'zeros',
+      trainable: true,
+    });
     const w = flat(d.kernel);
     // Glorot uniform: U(−l, l) with l = sqrt(6 / (fan_in + fan_out)), variance l² / 3.
     const limit = Math.sqrt(6 / (200 + 300));
@@ -117,7 +142,13 @@ describe('Dense', () => {
   });
 
   it('accepts Keras snake_case config names as well as camelCase', () => {
-    const snake = new Dense({ units: 2, use_bias: false, kernel_initializer: 'ones', input_shape: [3], activation: 'relu' } as never);
+    const snake = new Dense({
+      units: 2,
+      use_bias: false,
+      kernel_initializer: 'ones',
+      input_shape: [3],
+      activation: 'relu',
+    } as never);
     expect(snake.built).toBe(true);
     expect(snake.bias).toBeNull();
     expect(flat(snake.kernel)).toEqual([1, 1, 1, 1, 1, 1]);
@@ -125,7 +156,13 @@ describe('Dense', () => {
     expect(camel.bias).toBeNull();
     expect(flat(camel.kernel)).toEqual([1, 1, 1, 1, 1, 1]);
     // Initializer and activation names in either spelling.
-    const mixed = new Dense({ units: 2, kernelInitializer: 'glorotUniform', biasInitializer: 'Ones', activation: 'leakyRelu', inputShape: [2] });
+    const mixed = new Dense({
+      units: 2,
+      kernelInitializer: 'glorotUniform',
+      biasInitializer: 'Ones',
+      activation: 'leakyRelu',
+      inputShape: [2],
+    });
     expect(mixed.getConfig()).toMatchObject({ kernelInitializer: 'glorotUniform', activation: 'leaky_relu' });
     expect(flat(mixed.bias as Tensor)).toEqual([1, 1]);
   });
@@ -161,7 +198,9 @@ describe('Flatten, Reshape, Activation', () => {
     expect(inferred.call(arange([2, 6])).shape).toEqual([2, 3, 2]);
     expect(inferred.computeOutputShape([null, 2, 3])).toEqual([null, 3, 2]);
     expect(new Reshape({ target_shape: [2, 3] } as never).targetShape).toEqual([2, 3]);
-    expect(() => new Reshape({ targetShape: [4, 2], name: 'rs' }).computeOutputShape([null, 6])).toThrow(/rs \(Reshape\): cannot reshape samples of 6 values into \[4,2\]/);
+    expect(() => new Reshape({ targetShape: [4, 2], name: 'rs' }).computeOutputShape([null, 6])).toThrow(
+      /rs \(Reshape\): cannot reshape samples of 6 values into \[4,2\]/,
+    );
   });
 
   it('Activation applies Keras activations elementwise (softmax over the last axis)', () => {
@@ -169,7 +208,9 @@ describe('Flatten, Reshape, Activation', () => {
     const x = tensor(xs, [1, 5]);
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
     // Exact (erf) GELU, Keras' default (approximate=False): values from x·Φ(x).
-    const gelu = [-0.04550026389635842, -0.15426876936299344, 0.34573123063700656, 0.8413447460685429, 2.99595030590511];
+    const gelu = [
+      -0.04550026389635842, -0.15426876936299344, 0.34573123063700656, 0.8413447460685429, 2.99595030590511,
+    ];
     const cases: [string, number[]][] = [
       ['linear', xs],
       ['relu', xs.map((v) => Math.max(v, 0))],
@@ -239,7 +280,10 @@ describe('Conv2D', () => {
     setValues(c.bias as Tensor, [0.5]);
     const y = c.call(image());
     expect(y.shape).toEqual([1, 3, 3, 1]);
-    expectValues(y, [37, 47, 21, 67, 77, 33, 23, 26, 9].map((v) => v + 0.5));
+    expectValues(
+      y,
+      [37, 47, 21, 67, 77, 33, 23, 26, 9].map((v) => v + 0.5),
+    );
   });
 
   it('matches a float64 reference with channels, filters, strides and dilation', () => {
@@ -253,7 +297,15 @@ describe('Conv2D', () => {
       { strides: 1, padding: 'same', dil: 2 },
     ];
     for (const { strides, padding, dil } of cases) {
-      const c = new Conv2D({ filters: 4, kernelSize: [3, 2], strides, padding, dilationRate: dil, useBias: false, inputShape: [7, 6, 3] });
+      const c = new Conv2D({
+        filters: 4,
+        kernelSize: [3, 2],
+        strides,
+        padding,
+        dilationRate: dil,
+        useBias: false,
+        inputShape: [7, 6, 3],
+      });
       const k = flat(seeded(kShape, 22));
       setValues(c.kernel, k);
       const ref = refConv2d(flat(x), xShape, k, kShape, strides, padding, dil);
@@ -267,15 +319,26 @@ describe('Conv2D', () => {
   it('has Keras defaults and accepts snake_case names', () => {
     const c = new Conv2D({ filters: 8, kernel_size: 3, input_shape: [5, 5, 4], seed: 1 } as never);
     expect(c.kernelSize).toEqual([3, 3]);
-    expect(c.getConfig()).toMatchObject({ strides: [1, 1], padding: 'valid', dilationRate: [1, 1], useBias: true, activation: 'linear', kernelInitializer: 'glorot_uniform' });
+    expect(c.getConfig()).toMatchObject({
+      strides: [1, 1],
+      padding: 'valid',
+      dilationRate: [1, 1],
+      useBias: true,
+      activation: 'linear',
+      kernelInitializer: 'glorot_uniform',
+    });
     // Glorot fans of a conv kernel: receptive field × in and × out channels.
     const limit = Math.sqrt(6 / (9 * 4 + 9 * 8));
     const w = flat(c.kernel).map(Math.abs);
     expect(Math.max(...w)).toBeLessThanOrEqual(limit);
     expect(Math.max(...w)).toBeGreaterThan(0.9 * limit);
     expect(flat(c.bias as Tensor)).toEqual(new Array(8).fill(0));
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same'/);
-    expect(() => new Conv2D({ filters: 2, kernelSize: 3 }).call(tensor([[1, 2]]))).toThrow(/expects images .* of rank 4/);
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(
+      /padding must be 'valid' or 'same'/,
+    );
+    expect(() => new Conv2D({ filters: 2, kernelSize: 3 }).call(tensor([[1, 2]]))).toThrow(
+      /expects images .* of rank 4/,
+    );
   });
 });
 
@@ -311,7 +374,13 @@ describe('pooling', () => {
 
 describe('BatchNormalization', () => {
   // Two features over a batch of 4: means 2.5 and 5, biased variances 1.25 and 5.
-  const batch = () => tensor([[1, 2], [2, 4], [3, 6], [4, 8]]);
+  const batch = () =>
+    tensor([
+      [1, 2],
+      [2, 4],
+      [3, 6],
+      [4, 8],
+    ]);
 
   it('normalises with the batch statistics in training and updates the moving ones with momentum 0.99', () => {
     const bn = new BatchNormalization();
@@ -319,7 +388,12 @@ describe('BatchNormalization', () => {
     expect(bn.epsilon).toBe(1e-3);
     const y = bn.call(batch());
     expect(y.shape).toEqual([4, 2]);
-    const expected = [[1, 2], [2, 4], [3, 6], [4, 8]].flatMap(([a, b]) => [(a - 2.5) / Math.sqrt(1.25 + 1e-3), (b - 5) / Math.sqrt(5 + 1e-3)]);
+    const expected = [
+      [1, 2],
+      [2, 4],
+      [3, 6],
+      [4, 8],
+    ].flatMap(([a, b]) => [(a - 2.5) / Math.sqrt(1.25 + 1e-3), (b - 5) / Math.sqrt(5 + 1e-3)]);
     expectValues(y, expected);
     // moving = 0.99 · moving + 0.01 · batch, from mean 0 and variance 1.
     expectValues(bn.movingMean, [0.025, 0.05]);
@@ -332,12 +406,18 @@ describe('BatchNormalization', () => {
     setValues(bn.beta as Tensor, [1, -1]);
     bn.call(batch()); // one training step: moving mean [0.025, 0.05], variance [1.0025, 1.04]
     bn.eval();
-    const x = tensor([[1, 1], [-1, 3]]);
+    const x = tensor([
+      [1, 1],
+      [-1, 3],
+    ]);
     const mm = [0.025, 0.05];
     const mv = [1.0025, 1.04];
     const g = [2, 0.5];
     const b = [1, -1];
-    const expected = [[1, 1], [-1, 3]].flatMap((row) => row.map((v, j) => ((v - mm[j]) / Math.sqrt(mv[j] + 1e-3)) * g[j] + b[j]));
+    const expected = [
+      [1, 1],
+      [-1, 3],
+    ].flatMap((row) => row.map((v, j) => ((v - mm[j]) / Math.sqrt(mv[j] + 1e-3)) * g[j] + b[j]));
     expectValues(bn.call(x), expected);
     // Inference leaves the moving statistics alone.
     expectValues(bn.movingMean, mm);
@@ -351,23 +431,43 @@ describe('BatchNormalization', () => {
     const ch = [0, 1].map((c) => v.filter((_, i) => i % 2 === c));
     const means = ch.map((a) => a.reduce((s, t) => s + t, 0) / a.length);
     const vars = ch.map((a, c) => a.reduce((s, t) => s + (t - means[c]) ** 2, 0) / a.length);
-    expectValues(bn.movingMean, means.map((m) => 0.1 * m));
-    expectValues(bn.movingVariance, vars.map((s) => 0.9 + 0.1 * s));
+    expectValues(
+      bn.movingMean,
+      means.map((m) => 0.1 * m),
+    );
+    expectValues(
+      bn.movingVariance,
+      vars.map((s) => 0.9 + 0.1 * s),
+    );
     expect(bn.namedWeights().map(([n, w]) => [n, w.requiresGrad])).toEqual([
       ['gamma', true],
       ['beta', true],
       ['moving_mean', false],
       ['moving_variance', false],
     ]);
-    expect(new BatchNormalization({ center: false, scale: false, inputShape: [3] }).namedWeights().map(([n]) => n)).toEqual(['moving_mean', 'moving_variance']);
+    expect(
+      new BatchNormalization({ center: false, scale: false, inputShape: [3] }).namedWeights().map(([n]) => n),
+    ).toEqual(['moving_mean', 'moving_variance']);
   });
 });
 
 describe('Embedding', () => {
   it('looks up rows for int32 (or float) indices and appends outputDim to the shape', () => {
     const e = new Embedding({ inputDim: 5, outputDim: 3, inputShape: [2] });
-    setValues(e.embeddings, Array.from({ length: 15 }, (_, i) => i));
-    const y = e.call(tensor([[0, 4], [2, 2]], [2, 2], 'int32'));
+    setValues(
+      e.embeddings,
+      Array.from({ length: 15 }, (_, i) => i),
+    );
+    const y = e.call(
+      tensor(
+        [
+          [0, 4],
+          [2, 2],
+        ],
+        [2, 2],
+        'int32',
+      ),
+    );
     expect(y.shape).toEqual([2, 2, 3]);
     expect(flat(y)).toEqual([0, 1, 2, 12, 13, 14, 6, 7, 8, 6, 7, 8]);
     expect(flat(e.call(tensor([[1, 3]])))).toEqual([3, 4, 5, 9, 10, 11]);

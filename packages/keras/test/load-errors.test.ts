@@ -29,7 +29,8 @@ function peakBytes(b: Backend): { peak(): number; reset(): void; stop(): void } 
   let peak = b.memory().bytes;
   const names = new Set<string>();
   for (let o: object | null = b; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && k !== 'memory' && typeof target[k] === 'function') names.add(k);
+    for (const k of Object.getOwnPropertyNames(o))
+      if (k !== 'constructor' && k !== 'memory' && typeof target[k] === 'function') names.add(k);
   }
   const own = new Map([...names].map((k) => [k, Object.getOwnPropertyDescriptor(b, k)]));
   for (const k of names) {
@@ -64,7 +65,11 @@ beforeAll(async () => {
       new Dense({ units: 2, activation: 'softmax', seed: 2, name: 'head' }),
     ],
   });
-  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.01 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   const { x, y } = blobs(16, 3);
   await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
   x.dispose();
@@ -86,7 +91,12 @@ async function copy(): Promise<Copy> {
   const dir = join(tempDir(), `copy${count++}`);
   await cp(base, dir, { recursive: true });
   const { files } = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-  return { dir, config: join(dir, 'config.json'), weights: join(dir, files.weights.path), optimizer: join(dir, files.optimizer.path) };
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    weights: join(dir, files.weights.path),
+    optimizer: join(dir, files.optimizer.path),
+  };
 }
 
 async function editConfig(c: Copy, edit: (config: any) => void): Promise<void> {
@@ -96,7 +106,11 @@ async function editConfig(c: Copy, edit: (config: any) => void): Promise<void> {
 }
 
 /** Rewrites a data file's tensors (and its size in config.json, so only its content is wrong). */
-async function editTensors(c: Copy, which: 'weights' | 'optimizer', edit: (t: Record<string, StTensor>) => void): Promise<void> {
+async function editTensors(
+  c: Copy,
+  which: 'weights' | 'optimizer',
+  edit: (t: Record<string, StTensor>) => void,
+): Promise<void> {
   const { tensors, metadata } = decodeSafetensors(new Uint8Array(await readFile(c[which])));
   edit(tensors);
   const bytes = encodeSafetensors({ ...tensors }, { ...metadata });
@@ -126,21 +140,60 @@ describe('a load that fails', () => {
   it('rejects broken configs with a DataFormatError naming the file and the field', async () => {
     const cases: [string, (config: any) => void, (c: Copy) => string][] = [
       ['layers: 5', (k) => (k.config.layers = 5), (c) => `${c.config}: config.layers must be a list of layers, got 5`],
-      ['layers[0]: null', (k) => (k.config.layers[0] = null), (c) => `${c.config}: config.layers[0] must be an object, got null`],
-      ['no className', (k) => delete k.config.layers[1].className, (c) => `${c.config}: config.layers[1].className must be a string, got undefined`],
-      ['config: "x"', (k) => (k.config.layers[2].config = 'x'), (c) => `${c.config}: config.layers[2].config must be an object, got "x"`],
-      ['buildInputShape', (k) => (k.config.buildInputShape = ['2']), (c) => `${c.config}: config.buildInputShape must be a list of positive integers, got ["2"]`],
+      [
+        'layers[0]: null',
+        (k) => (k.config.layers[0] = null),
+        (c) => `${c.config}: config.layers[0] must be an object, got null`,
+      ],
+      [
+        'no className',
+        (k) => delete k.config.layers[1].className,
+        (c) => `${c.config}: config.layers[1].className must be a string, got undefined`,
+      ],
+      [
+        'config: "x"',
+        (k) => (k.config.layers[2].config = 'x'),
+        (c) => `${c.config}: config.layers[2].config must be an object, got "x"`,
+      ],
+      [
+        'buildInputShape',
+        (k) => (k.config.buildInputShape = ['2']),
+        (c) => `${c.config}: config.buildInputShape must be a list of positive integers, got ["2"]`,
+      ],
       ['model config', (k) => (k.config = null), (c) => `${c.config}: config must be an object, got null`],
-      ['model class', (k) => (k.className = 'Graph'), (c) => `${c.config}: unknown model class 'Graph' (Sequential or Functional)`],
-      ['units: -1', (k) => (k.config.layers[0].config.units = -1), (c) => expect.stringMatching(new RegExp(`^${c.config}: config\\.layers\\[0\\] \\(Dense\\): .*units must be a positive integer, got -1$`)) as unknown as string],
+      [
+        'model class',
+        (k) => (k.className = 'Graph'),
+        (c) => `${c.config}: unknown model class 'Graph' (Sequential or Functional)`,
+      ],
+      [
+        'units: -1',
+        (k) => (k.config.layers[0].config.units = -1),
+        (c) =>
+          expect.stringMatching(
+            new RegExp(`^${c.config}: config\\.layers\\[0\\] \\(Dense\\): .*units must be a positive integer, got -1$`),
+          ) as unknown as string,
+      ],
       [
         'unknown layer',
         (k) => (k.config.layers[1].className = 'Nope'),
-        (c) => expect.stringMatching(new RegExp(`^${c.config}: config\\.layers\\[1\\] \\(Nope\\): unknown layer class .*Nope.*registerLayer`)) as unknown as string,
+        (c) =>
+          expect.stringMatching(
+            new RegExp(`^${c.config}: config\\.layers\\[1\\] \\(Nope\\): unknown layer class .*Nope.*registerLayer`),
+          ) as unknown as string,
       ],
       ['compileConfig', (k) => (k.compileConfig = 3), (c) => `${c.config}: compileConfig must be an object, got 3`],
-      ['loss', (k) => (k.compileConfig.loss = 'nope'), (c) => expect.stringMatching(new RegExp(`^${c.config}: compileConfig: .*nope`)) as unknown as string],
-      ['files', (k) => (k.files.weights = { path: '../x', bytes: 1 }), (c) => `${c.config}: files.weights must be { path: a file name in the model directory, bytes: a size }, got {"path":"../x","bytes":1}`],
+      [
+        'loss',
+        (k) => (k.compileConfig.loss = 'nope'),
+        (c) => expect.stringMatching(new RegExp(`^${c.config}: compileConfig: .*nope`)) as unknown as string,
+      ],
+      [
+        'files',
+        (k) => (k.files.weights = { path: '../x', bytes: 1 }),
+        (c) =>
+          `${c.config}: files.weights must be { path: a file name in the model directory, bytes: a size }, got {"path":"../x","bytes":1}`,
+      ],
     ];
     for (const [what, edit, message] of cases) {
       const c = await copy();
@@ -166,7 +219,9 @@ describe('a load that fails', () => {
       watch.reset();
       const e = await failsCleanly(c.dir);
       expect(e).toBeInstanceOf(DataFormatError);
-      expect(e.message).toBe(`${c.weights}: 'hidden/kernel' has shape [2,6] but layer 'hidden' (Dense) in ${c.config} makes it [2,300000000]`);
+      expect(e.message).toBe(
+        `${c.weights}: 'hidden/kernel' has shape [2,6] but layer 'hidden' (Dense) in ${c.config} makes it [2,300000000]`,
+      );
       // Nothing near the 2.4 GB such a kernel takes was ever held: at most the file's own 56 float32 values.
       expect(watch.peak() - getBackend().memory().bytes).toBeLessThanOrEqual(56 * 4);
     } finally {
@@ -175,15 +230,23 @@ describe('a load that fails', () => {
     // A layer the file has no weights for at all may not take more values than the file holds.
     await editConfig(c, (k) => (k.config.layers[0].config.name = 'other'));
     const e = await failsCleanly(c.dir);
-    expect(e.message).toBe(`layer 'other' (Dense) in ${c.config} makes weight 'other/kernel' of shape [2,300000000] (600000000 values), which ${c.weights} does not hold (it holds 56 values in all)`);
+    expect(e.message).toBe(
+      `layer 'other' (Dense) in ${c.config} makes weight 'other/kernel' of shape [2,300000000] (600000000 values), which ${c.weights} does not hold (it holds 56 values in all)`,
+    );
   });
 
   it('frees the weights of a layer that failed half-way through building', async () => {
     // 'hidden' builds in its constructor (inputShape): its kernel fits the file, its bias does not.
     const c = await copy();
-    await editTensors(c, 'weights', (t) => (t['hidden/bias'] = { dtype: 'F32', shape: [7], data: new Float32Array(7) }));
+    await editTensors(
+      c,
+      'weights',
+      (t) => (t['hidden/bias'] = { dtype: 'F32', shape: [7], data: new Float32Array(7) }),
+    );
     const e = await failsCleanly(c.dir);
-    expect(e.message).toBe(`${c.weights}: 'hidden/bias' has shape [7] but layer 'hidden' (Dense) in ${c.config} makes it [6]`);
+    expect(e.message).toBe(
+      `${c.weights}: 'hidden/bias' has shape [7] but layer 'hidden' (Dense) in ${c.config} makes it [6]`,
+    );
   });
 
   it('frees a model whose weights do not match by name or dtype', async () => {
@@ -194,7 +257,9 @@ describe('a load that fails', () => {
     );
     const ints = await copy();
     await editTensors(ints, 'weights', (t) => (t['head/bias'] = { dtype: 'I32', shape: [2], data: new Int32Array(2) }));
-    expect((await failsCleanly(ints.dir)).message).toBe(`${ints.weights}: 'head/bias' holds I32 values, the model's weight is float32`);
+    expect((await failsCleanly(ints.dir)).message).toBe(
+      `${ints.weights}: 'head/bias' holds I32 values, the model's weight is float32`,
+    );
   });
 
   it('frees the model and the optimizer when the optimizer state does not fit', async () => {
@@ -205,10 +270,16 @@ describe('a load that fails', () => {
     });
     const e = await failsCleanly(c.dir);
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toMatch(new RegExp(`^${c.optimizer}: Adam\\.loadStateDict: state '\\w+' of parameter 0 has shape \\[3\\], the parameter has shape \\[2,6\\]$`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^${c.optimizer}: Adam\\.loadStateDict: state '\\w+' of parameter 0 has shape \\[3\\], the parameter has shape \\[2,6\\]$`,
+      ),
+    );
     const junk = await copy();
     await editTensors(junk, 'optimizer', (t) => (t['weird'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }));
-    expect((await failsCleanly(junk.dir)).message).toBe(`${junk.optimizer}: tensor 'weird' is not named state/<parameter>/<name>`);
+    expect((await failsCleanly(junk.dir)).message).toBe(
+      `${junk.optimizer}: tensor 'weird' is not named state/<parameter>/<name>`,
+    );
   });
 
   it('fails on damaged files before building anything, and a repeated failure costs nothing either', async () => {
@@ -226,7 +297,9 @@ describe('a load that fails', () => {
     expect((await failsCleanly(opt.dir)).message).toMatch(new RegExp(`^${opt.optimizer}: `));
     const gone = await copy();
     await rm(gone.weights);
-    expect((await failsCleanly(gone.dir)).message).toBe(`loadModel: ${gone.config} names ${gone.weights}, which is missing`);
+    expect((await failsCleanly(gone.dir)).message).toBe(
+      `loadModel: ${gone.config} names ${gone.weights}, which is missing`,
+    );
   });
 
   it('frees the layers of a functional model that failed while being wired', async () => {
@@ -242,14 +315,39 @@ describe('a load that fails', () => {
       // A Conv2D after a Dense: 'h' is built before 'out' refuses its rank-2 input.
       [
         'conv',
-        (k) => (k.config.layers[2] = { className: 'Conv2D', config: { name: 'out', filters: 2, kernelSize: 3 }, inboundNodes: [[['h', 0, 0]]] }),
+        (k) =>
+          (k.config.layers[2] = {
+            className: 'Conv2D',
+            config: { name: 'out', filters: 2, kernelSize: 3 },
+            inboundNodes: [[['h', 0, 0]]],
+          }),
         `${config}: out (Conv2D): expects * of rank 4 (batch included), got shape (None, 3)`,
       ],
-      ['inbound', (k) => (k.config.layers[2].inboundNodes = [[['nowhere', 0, 0]]]), `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`],
-      ['node index', (k) => (k.config.layers[2].inboundNodes = [[['h', 1, 0]]]), `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`],
-      ['output', (k) => (k.config.outputLayers = [['gone', 0, 0]]), `${config}: config.outputLayers names ["gone",0,0], which the model does not make`],
-      ['no inbound nodes', (k) => delete k.config.layers[1].inboundNodes, `${config}: config.layers[1].inboundNodes must be a non-empty list of nodes, got undefined`],
-      ['input shape', (k) => (k.config.layers[0].config.shape = [0]), `${config}: config.layers[0].config.shape must be a list of positive integers, got [0]`],
+      [
+        'inbound',
+        (k) => (k.config.layers[2].inboundNodes = [[['nowhere', 0, 0]]]),
+        `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`,
+      ],
+      [
+        'node index',
+        (k) => (k.config.layers[2].inboundNodes = [[['h', 1, 0]]]),
+        `${config}: config.layers[2] ('out') inboundNodes[0] reads a node that no layer of the model makes`,
+      ],
+      [
+        'output',
+        (k) => (k.config.outputLayers = [['gone', 0, 0]]),
+        `${config}: config.outputLayers names ["gone",0,0], which the model does not make`,
+      ],
+      [
+        'no inbound nodes',
+        (k) => delete k.config.layers[1].inboundNodes,
+        `${config}: config.layers[1].inboundNodes must be a non-empty list of nodes, got undefined`,
+      ],
+      [
+        'input shape',
+        (k) => (k.config.layers[0].config.shape = [0]),
+        `${config}: config.layers[0].config.shape must be a list of positive integers, got [0]`,
+      ],
     ];
     for (const [what, edit, message] of edits) {
       const k = JSON.parse(original);

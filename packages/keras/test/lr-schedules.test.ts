@@ -27,7 +27,8 @@ const { schedules } = optimizers;
 function expectRates(s: LearningRateSchedule, pairs: [number, number][]): void {
   for (const [step, want] of pairs) {
     const got = s.call(step);
-    if (!(Math.abs(got - want) <= 1e-12 * Math.abs(want) + 1e-18)) throw new Error(`${s.className} at step ${step}: got ${got}, expected ${want}`);
+    if (!(Math.abs(got - want) <= 1e-12 * Math.abs(want) + 1e-18))
+      throw new Error(`${s.className} at step ${step}: got ${got}, expected ${want}`);
   }
 }
 
@@ -100,7 +101,13 @@ describe('keras.optimizers.schedules: known answers from Keras’ formulas', () 
 
   it('CosineDecay with warm-up (Keras 3): linear from initial to warmupTarget, then cosine from warmupTarget', () => {
     // nanoGPT-like: 100 warm-up steps to 1e-3, then 900 steps of cosine down to 0.1 · 1e-3.
-    const s = schedules.CosineDecay({ initialLearningRate: 0, decaySteps: 900, alpha: 0.1, warmupTarget: 1e-3, warmupSteps: 100 });
+    const s = schedules.CosineDecay({
+      initialLearningRate: 0,
+      decaySteps: 900,
+      alpha: 0.1,
+      warmupTarget: 1e-3,
+      warmupSteps: 100,
+    });
     expectRates(s, [
       [0, 0],
       [1, 1e-5],
@@ -143,14 +150,30 @@ describe('keras.optimizers.schedules: known answers from Keras’ formulas', () 
   });
 
   it('unknown and bad options are ArgumentErrors naming the schedule and option', () => {
-    expect(() => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmup: 5 } as never)).toThrow(/CosineDecay: unknown option 'warmup' \(known: initialLearningRate, decaySteps, alpha, name, warmupTarget, warmupSteps\)/);
-    expect(() => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 0 })).toThrow(/CosineDecay: decaySteps must be a finite number > 0, got 0/);
-    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10 } as never)).toThrow(/ExponentialDecay: decayRate must be a finite number >= 0, got undefined/);
-    expect(() => new PiecewiseConstantDecay({ boundaries: [10, 5], values: [1, 2, 3] })).toThrow(/boundaries must increase strictly/);
-    expect(() => new PiecewiseConstantDecay({ boundaries: [10], values: [1] })).toThrow(/values must have one more entry than boundaries \(2\)/);
-    expect(() => new InverseTimeDecay({ initialLearningRate: -1, decaySteps: 1, decayRate: 1 })).toThrow(/initialLearningRate must be a finite number >= 0, got -1/);
-    expect(() => new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 10, tMul: 0.5 })).toThrow(/tMul must be a finite number >= 1, got 0.5/);
-    expect(() => new PolynomialDecay({ initialLearningRate: 1, decaySteps: 4, cycle: 'yes' } as never)).toThrow(/PolynomialDecay: cycle must be a boolean, got 'yes'/);
+    expect(() => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmup: 5 } as never)).toThrow(
+      /CosineDecay: unknown option 'warmup' \(known: initialLearningRate, decaySteps, alpha, name, warmupTarget, warmupSteps\)/,
+    );
+    expect(() => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 0 })).toThrow(
+      /CosineDecay: decaySteps must be a finite number > 0, got 0/,
+    );
+    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10 } as never)).toThrow(
+      /ExponentialDecay: decayRate must be a finite number >= 0, got undefined/,
+    );
+    expect(() => new PiecewiseConstantDecay({ boundaries: [10, 5], values: [1, 2, 3] })).toThrow(
+      /boundaries must increase strictly/,
+    );
+    expect(() => new PiecewiseConstantDecay({ boundaries: [10], values: [1] })).toThrow(
+      /values must have one more entry than boundaries \(2\)/,
+    );
+    expect(() => new InverseTimeDecay({ initialLearningRate: -1, decaySteps: 1, decayRate: 1 })).toThrow(
+      /initialLearningRate must be a finite number >= 0, got -1/,
+    );
+    expect(() => new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 10, tMul: 0.5 })).toThrow(
+      /tMul must be a finite number >= 1, got 0.5/,
+    );
+    expect(() => new PolynomialDecay({ initialLearningRate: 1, decaySteps: 4, cycle: 'yes' } as never)).toThrow(
+      /PolynomialDecay: cycle must be a boolean, got 'yes'/,
+    );
     expect(() => new CosineDecay(null as never)).toThrow(/CosineDecay: the options must be an object/);
   });
 });
@@ -174,14 +197,25 @@ describe('serialize / deserialize', () => {
     const keras = {
       module: 'keras.optimizers.schedules',
       class_name: 'CosineDecay',
-      config: { initial_learning_rate: 0.1, decay_steps: 100, alpha: 0.0, name: 'CosineDecay', warmup_target: null, warmup_steps: 0 },
+      config: {
+        initial_learning_rate: 0.1,
+        decay_steps: 100,
+        alpha: 0.0,
+        name: 'CosineDecay',
+        warmup_target: null,
+        warmup_steps: 0,
+      },
       registered_name: null,
     };
     const s = schedules.deserialize(keras);
     expect(s).toBeInstanceOf(CosineDecay);
     expect(s.call(50)).toBeCloseTo(0.05, 15);
-    expect(() => deserializeSchedule({ className: 'StepDecay', config: {} })).toThrow(/unknown learning-rate schedule 'StepDecay' for className \(known: ExponentialDecay, /);
-    expect(() => deserializeSchedule({ className: 'CosineDecay', config: {}, extra: 1 })).toThrow(/unknown key 'extra'/);
+    expect(() => deserializeSchedule({ className: 'StepDecay', config: {} })).toThrow(
+      /unknown learning-rate schedule 'StepDecay' for className \(known: ExponentialDecay, /,
+    );
+    expect(() => deserializeSchedule({ className: 'CosineDecay', config: {}, extra: 1 })).toThrow(
+      /unknown key 'extra'/,
+    );
   });
 });
 
@@ -196,7 +230,11 @@ const weight = (m: Model): number => (m.parameters()[0] as Tensor).dataSync()[0]
 
 describe('a schedule as a Keras optimizer’s learningRate', () => {
   it('is evaluated at every update at the optimizer’s step count (Keras’ iterations)', async () => {
-    const m = unit(optimizers.SGD({ learningRate: schedules.PiecewiseConstantDecay({ boundaries: [0, 1], values: [0.1, 0.2, 0.05] }) }));
+    const m = unit(
+      optimizers.SGD({
+        learningRate: schedules.PiecewiseConstantDecay({ boundaries: [0, 1], values: [0.1, 0.2, 0.05] }),
+      }),
+    );
     expect(m.learningRate).toBe(0.1); // the rate of the first update, before the optimizer exists
     const x = tensor([[1]]);
     const y = tensor([[0]]);
@@ -209,7 +247,9 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
     expect(weight(m)).toBeCloseTo(0.8 * 0.6 * 0.9, 6);
     // Between updates the rate reads as the next update's.
     expect(rates).toEqual([0.2, 0.05, 0.05]);
-    expect(() => (m.learningRate = 0.5)).toThrow(/SGD: the learning rate is a PiecewiseConstantDecay schedule, so it cannot be set/);
+    expect(() => (m.learningRate = 0.5)).toThrow(
+      /SGD: the learning rate is a PiecewiseConstantDecay schedule, so it cannot be set/,
+    );
     x.dispose();
     y.dispose();
     m.optimizer?.dispose();
@@ -227,7 +267,20 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
     const saved = (art.config as { compileConfig: { optimizer: unknown } }).compileConfig.optimizer;
     expect(saved).toEqual({
       className: 'SGD',
-      config: { learningRate: { className: 'ExponentialDecay', config: { initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5, staircase: false, name: 'ExponentialDecay' } }, momentum: 0, nesterov: false },
+      config: {
+        learningRate: {
+          className: 'ExponentialDecay',
+          config: {
+            initialLearningRate: 0.1,
+            decaySteps: 1,
+            decayRate: 0.5,
+            staircase: false,
+            name: 'ExponentialDecay',
+          },
+        },
+        momentum: 0,
+        nesterov: false,
+      },
     });
     const loaded = modelFromArtifacts({ ...art, config: JSON.parse(JSON.stringify(art.config)) });
     // Two updates done: the next uses 0.1 · 0.5² on both models.
@@ -249,10 +302,23 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
 
   it('a config naming a schedule compiles, and a bad one is refused', () => {
     const m = new Sequential([new Dense({ units: 1, inputShape: [1] })]);
-    m.compile({ optimizer: { className: 'adam', config: { learning_rate: { className: 'CosineDecay', config: { initialLearningRate: 0.01, decaySteps: 10 } } } }, loss: 'mse' });
+    m.compile({
+      optimizer: {
+        className: 'adam',
+        config: { learning_rate: { className: 'CosineDecay', config: { initialLearningRate: 0.01, decaySteps: 10 } } },
+      },
+      loss: 'mse',
+    });
     expect(m.learningRate).toBe(0.01);
-    expect(() => m.compile({ optimizer: { className: 'adam', config: { learningRate: { className: 'Cosine', config: {} } } }, loss: 'mse' })).toThrow(/Adam: learningRate: unknown learning-rate schedule 'Cosine'/);
-    expect(() => optimizers.Adam({ learningRate: '0.1' as never })).toThrow(/Adam: learningRate must be a finite number, got '0.1' \(or a learning-rate schedule\)/);
+    expect(() =>
+      m.compile({
+        optimizer: { className: 'adam', config: { learningRate: { className: 'Cosine', config: {} } } },
+        loss: 'mse',
+      }),
+    ).toThrow(/Adam: learningRate: unknown learning-rate schedule 'Cosine'/);
+    expect(() => optimizers.Adam({ learningRate: '0.1' as never })).toThrow(
+      /Adam: learningRate must be a finite number, got '0.1' \(or a learning-rate schedule\)/,
+    );
     m.dispose();
   });
 
@@ -271,7 +337,9 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
     const y = tensor([[0]]);
     await m.trainOnBatch(x, y); // rate 0.1: w = 0.8
     // The second update's rate is -1: refused before anything changes.
-    await expect(m.trainOnBatch(x, y)).rejects.toThrow(/SGD: the learning-rate schedule Bad gave -1 at step 1; expected a finite number >= 0/);
+    await expect(m.trainOnBatch(x, y)).rejects.toThrow(
+      /SGD: the learning-rate schedule Bad gave -1 at step 1; expected a finite number >= 0/,
+    );
     expect(weight(m)).toBeCloseTo(0.8, 6);
     expect(m.optimizer!.stepCount).toBe(1);
     expect(m.parameters()[0].grad).toBeNull();
@@ -285,12 +353,22 @@ describe('a schedule as a Keras optimizer’s learningRate', () => {
 it('the README’s AdamW: warm-up to 6e-4 over 100 updates, cosine to 6e-5 over 900, global clipping at 1', () => {
   const optimizer = optimizers.AdamW({
     learningRate: optimizers.schedules.CosineDecay({
-      initialLearningRate: 0, warmupTarget: 6e-4, warmupSteps: 100, decaySteps: 900, alpha: 0.1,
+      initialLearningRate: 0,
+      warmupTarget: 6e-4,
+      warmupSteps: 100,
+      decaySteps: 900,
+      alpha: 0.1,
     }),
     weightDecay: 0.1,
     globalClipnorm: 1,
   });
-  expect([0, 50, 100, 550, 1000].map((t) => optimizer.learningRateAt(t))).toEqual([0, 3e-4, 6e-4, expect.closeTo(6e-4 * 0.55, 15), expect.closeTo(6e-5, 15)]);
+  expect([0, 50, 100, 550, 1000].map((t) => optimizer.learningRateAt(t))).toEqual([
+    0,
+    3e-4,
+    6e-4,
+    expect.closeTo(6e-4 * 0.55, 15),
+    expect.closeTo(6e-5, 15),
+  ]);
   expect(optimizer.clipping.globalClipnorm).toBe(1);
   expect(optimizer.config.weightDecay).toBe(0.1);
 });
@@ -316,7 +394,8 @@ describe('gradient clipping options of Keras optimizers', () => {
     return out;
   }
 
-  const close = (got: number[][], want: number[][]) => got.flat().forEach((v, i) => expect(v).toBeCloseTo(want.flat()[i], 6));
+  const close = (got: number[][], want: number[][]) =>
+    got.flat().forEach((v, i) => expect(v).toBeCloseTo(want.flat()[i], 6));
 
   it('globalClipnorm scales all gradients by c / ‖G‖ when ‖G‖ > c', () => {
     close(stepWith(optimizers.SGD({ learningRate: 1, globalClipnorm: 1 })), [[-3 / 13, -4 / 13], [-12 / 13]]);
@@ -335,14 +414,23 @@ describe('gradient clipping options of Keras optimizers', () => {
   });
 
   it('is saved when set, with the schedule, and checked', () => {
-    const spec = optimizers.AdamW({ learningRate: schedules.CosineDecay({ initialLearningRate: 1e-3, decaySteps: 10 }), globalClipnorm: 1 });
+    const spec = optimizers.AdamW({
+      learningRate: schedules.CosineDecay({ initialLearningRate: 1e-3, decaySteps: 10 }),
+      globalClipnorm: 1,
+    });
     expect(spec.clipping).toEqual({ clipnorm: null, clipvalue: null, globalClipnorm: 1 });
     const config = spec.getConfig();
     expect(config.globalClipnorm).toBe(1);
     expect('clipnorm' in config).toBe(false);
     expect(optimizers.SGD({}).getConfig()).toEqual({ learningRate: 0.01, momentum: 0, nesterov: false });
-    expect(() => optimizers.SGD({ clipnorm: 1, clipvalue: 0.5 })).toThrow(/SGD: only one of clipnorm, clipvalue and globalClipnorm can be set, got clipnorm=1, clipvalue=0.5/);
-    expect(() => optimizers.SGD({ clipnorm: -1 })).toThrow(/SGD: clipnorm must be a finite number >= 0 \(or null\), got -1/);
-    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(/SGD: unknown option 'clipNorm'; did you mean 'clipnorm'\? \(known: learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\)/);
+    expect(() => optimizers.SGD({ clipnorm: 1, clipvalue: 0.5 })).toThrow(
+      /SGD: only one of clipnorm, clipvalue and globalClipnorm can be set, got clipnorm=1, clipvalue=0.5/,
+    );
+    expect(() => optimizers.SGD({ clipnorm: -1 })).toThrow(
+      /SGD: clipnorm must be a finite number >= 0 \(or null\), got -1/,
+    );
+    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(
+      /SGD: unknown option 'clipNorm'; did you mean 'clipnorm'\? \(known: learningRate, momentum, nesterov, clipnorm, clipvalue, globalClipnorm\)/,
+    );
   });
 });

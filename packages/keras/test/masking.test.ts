@@ -37,13 +37,20 @@ const LEN = 6;
 const SEQS = [[3, 1, 4], [1, 5, 2, 6, 5, 3], [5], [8, 7, 2, 2]];
 const padded = (seqs: number[][], left = false): Tensor =>
   tensor(
-    seqs.flatMap((s) => (left ? [...new Array<number>(LEN - s.length).fill(0), ...s] : [...s, ...new Array<number>(LEN - s.length).fill(0)])),
+    seqs.flatMap((s) =>
+      left
+        ? [...new Array<number>(LEN - s.length).fill(0), ...s]
+        : [...s, ...new Array<number>(LEN - s.length).fill(0)],
+    ),
     [seqs.length, LEN],
     'int32',
   );
 
 function embedded(layer: Layer, seed = 1): Sequential {
-  return new Sequential([new Embedding({ inputDim: VOCAB, outputDim: DIM, maskZero: true, seed, inputShape: [LEN] }), layer]);
+  return new Sequential([
+    new Embedding({ inputDim: VOCAB, outputDim: DIM, maskZero: true, seed, inputShape: [LEN] }),
+    layer,
+  ]);
 }
 
 /** The model's output for one unpadded sequence (its own length, no mask needed: no 0 in it). */
@@ -74,7 +81,14 @@ describe('a padded batch gives every sequence its unpadded result', () => {
       const y = m.predict(x);
       const rows = flat(y);
       const width = y.shape[1];
-      SEQS.forEach((s, b) => expectValues(rows.slice(b * width, (b + 1) * width), alone(m, s), TOL, `sequence ${b} (${left ? 'left' : 'right'} padded)`));
+      SEQS.forEach((s, b) =>
+        expectValues(
+          rows.slice(b * width, (b + 1) * width),
+          alone(m, s),
+          TOL,
+          `sequence ${b} (${left ? 'left' : 'right'} padded)`,
+        ),
+      );
       dispose([x, y]);
     }
   });
@@ -83,20 +97,23 @@ describe('a padded batch gives every sequence its unpadded result', () => {
     ['SimpleRNN', () => new SimpleRNN({ units: 3, seed: 2, returnSequences: true })],
     ['LSTM', () => new LSTM({ units: 3, seed: 2, returnSequences: true })],
     ['GRU', () => new GRU({ units: 3, seed: 2, returnSequences: true })],
-  ] as [string, () => Layer][])('%s with returnSequences: real steps as alone; a padded step repeats the last real output', (_n, make) => {
-    const m = embedded(make());
-    const x = padded(SEQS);
-    const y = flat(m.predict(x));
-    const U = 3;
-    SEQS.forEach((s, b) => {
-      const own = alone(m, s);
-      for (let t = 0; t < LEN; t++) {
-        const got = y.slice((b * LEN + t) * U, (b * LEN + t + 1) * U);
-        const want = own.slice(Math.min(t, s.length - 1) * U, (Math.min(t, s.length - 1) + 1) * U);
-        expectValues(got, want, TOL, `sequence ${b} step ${t}`);
-      }
-    });
-  });
+  ] as [string, () => Layer][])(
+    '%s with returnSequences: real steps as alone; a padded step repeats the last real output',
+    (_n, make) => {
+      const m = embedded(make());
+      const x = padded(SEQS);
+      const y = flat(m.predict(x));
+      const U = 3;
+      SEQS.forEach((s, b) => {
+        const own = alone(m, s);
+        for (let t = 0; t < LEN; t++) {
+          const got = y.slice((b * LEN + t) * U, (b * LEN + t + 1) * U);
+          const want = own.slice(Math.min(t, s.length - 1) * U, (Math.min(t, s.length - 1) + 1) * U);
+          expectValues(got, want, TOL, `sequence ${b} step ${t}`);
+        }
+      });
+    },
+  );
 
   it('Bidirectional with returnSequences: real steps as alone (backward part in time order), padded steps zero', () => {
     const m = embedded(new Bidirectional(new LSTM({ units: 2, seed: 3, returnSequences: true })));
@@ -116,7 +133,10 @@ describe('a padded batch gives every sequence its unpadded result', () => {
     const y = flat(m.predict(padded(SEQS)));
     SEQS.forEach((s, b) => expectValues(y.slice(b * DIM, (b + 1) * DIM), alone(m, s), TOL, `sequence ${b}`));
     // Without the mask the zeros' embeddings would count: index 0's vector is not zero.
-    const unmasked = new Sequential([new Embedding({ inputDim: VOCAB, outputDim: DIM, seed: 1, inputShape: [LEN] }), new GlobalAveragePooling1D()]);
+    const unmasked = new Sequential([
+      new Embedding({ inputDim: VOCAB, outputDim: DIM, seed: 1, inputShape: [LEN] }),
+      new GlobalAveragePooling1D(),
+    ]);
     const u = flat(unmasked.predict(padded(SEQS)));
     expect(Math.max(...u.slice(0, DIM).map((v, i) => Math.abs(v - y[i])))).toBeGreaterThan(1e-4);
   });
@@ -175,7 +195,10 @@ describe('Masking', () => {
     const data = seeded([2, 5, 2], 9);
     const v = flat(data);
     // Sequence 0: steps 0..2 real (then padding); sequence 1: steps 2..4 real (padding first).
-    const xs = tensor(v.map((a, i) => ((i < 10 && i >= 6) || (i >= 10 && i < 14) ? 0 : a)), [2, 5, 2]);
+    const xs = tensor(
+      v.map((a, i) => ((i < 10 && i >= 6) || (i >= 10 && i < 14) ? 0 : a)),
+      [2, 5, 2],
+    );
     const y = flat(m.predict(xs));
     const s0 = tensor(v.slice(0, 6), [1, 3, 2]);
     const s1 = tensor(v.slice(14, 20), [1, 3, 2]);
@@ -222,9 +245,14 @@ describe('where masks pass, end and are refused', () => {
     }
     const inp = Input({ shape: [LEN] });
     const h = new Embedding({ inputDim: VOCAB, outputDim: DIM, maskZero: true }).apply(inp);
-    expect(() => new GlobalMaxPooling1D({ name: 'gmp' }).apply(h)).toThrow(/gmp \(GlobalMaxPooling1D\) does not support masking/);
+    expect(() => new GlobalMaxPooling1D({ name: 'gmp' }).apply(h)).toThrow(
+      /gmp \(GlobalMaxPooling1D\) does not support masking/,
+    );
     // Without maskZero there is no mask, and GlobalMaxPooling1D is fine.
-    const ok = new Sequential([new Embedding({ inputDim: VOCAB, outputDim: DIM, inputShape: [LEN] }), new GlobalMaxPooling1D()]);
+    const ok = new Sequential([
+      new Embedding({ inputDim: VOCAB, outputDim: DIM, inputShape: [LEN] }),
+      new GlobalMaxPooling1D(),
+    ]);
     expect(ok.outputShape).toEqual([null, DIM]);
   });
 
@@ -237,14 +265,18 @@ describe('where masks pass, end and are refused', () => {
     const before = memory().numTensors;
     let e = await thrown(() => lstm.call(x, { mask: bad }));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toBe('enc (LSTM): mask of shape [2,2] does not match the input of shape [2,3,4] (expected [2,3]: [batch, time])');
+    expect(e.message).toBe(
+      'enc (LSTM): mask of shape [2,2] does not match the input of shape [2,3,4] (expected [2,3]: [batch, time])',
+    );
     e = await thrown(() => lstm.call(x, { mask: [[1, 1, 1]] as unknown as Tensor }));
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.message).toMatch(/enc \(LSTM\): mask must be a Tensor/);
     e = await thrown(() => bi.call(x, { mask: bad }));
     expect(e.message).toMatch(/forward_gru.*\(GRU\): mask of shape \[2,2\]/);
     e = await thrown(() => new GlobalAveragePooling1D({ name: 'gap' }).call(x, { mask: bad }));
-    expect(e.message).toMatch(/^gap \(GlobalAveragePooling1D\): mask of shape \[2,2\] does not match the input of shape \[2,3,4\]/);
+    expect(e.message).toMatch(
+      /^gap \(GlobalAveragePooling1D\): mask of shape \[2,2\] does not match the input of shape \[2,3,4\]/,
+    );
     expect(memory().numTensors).toBe(before);
   });
 
@@ -263,7 +295,9 @@ describe('where masks pass, end and are refused', () => {
       const x = tensor([1, 2, bad, 0, 0, 0], [1, LEN], 'int32');
       const e = await thrown(() => m.predict(x));
       expect(e).toBeInstanceOf(ArgumentError);
-      expect(e.message).toContain(`${emb.name} (Embedding): an index of the input of shape [1,6] is outside the vocabulary [0, 9)`);
+      expect(e.message).toContain(
+        `${emb.name} (Embedding): an index of the input of shape [1,6] is outside the vocabulary [0, 9)`,
+      );
       expect(e.message).toContain(`index ${bad}`);
     }
     expect(() => m.predict(tensor([true, false, true, true, true, true], [1, LEN], 'bool'))).toThrow(DTypeError);

@@ -28,7 +28,9 @@ describe('MelSpectrogram: known values (numpy, fixtures/mel_spectrogram.py)', ()
       const l = new MelSpectrogram(c.config as never);
       const y = l.call(tensor(c.input.data, c.input.shape)) as Tensor;
       expect(y.shape).toEqual(c.output.shape);
-      expect(l.computeOutputShape(c.input.shape.length === 2 ? [null, c.input.shape[1]] : [c.input.shape[0]])).toEqual(c.input.shape.length === 2 ? [null, ...c.output.shape.slice(1)] : c.output.shape);
+      expect(l.computeOutputShape(c.input.shape.length === 2 ? [null, c.input.shape[1]] : [c.input.shape[0]])).toEqual(
+        c.input.shape.length === 2 ? [null, ...c.output.shape.slice(1)] : c.output.shape,
+      );
       expectValues(y, c.output.data, { atol: 2e-3, rtol: 5e-4 });
     });
   });
@@ -52,19 +54,36 @@ describe('MelSpectrogram', () => {
       minPower: 1e-10,
       refPower: 1,
     });
-    const l = new MelSpectrogram({ fft_length: 32, sequence_stride: 8, num_mel_bins: 5, window: null, power_to_db: false } as never);
+    const l = new MelSpectrogram({
+      fft_length: 32,
+      sequence_stride: 8,
+      num_mel_bins: 5,
+      window: null,
+      power_to_db: false,
+    } as never);
     const c = l.getConfig();
     expect(layerFromConfig({ className: 'MelSpectrogram', config: c }).getConfig()).toEqual(c);
     expect(l.computeOutputShape([null, 100])).toEqual([null, 5, 13]);
   });
 
   it('gradients w.r.t. the audio match finite differences', async () => {
-    const l = new MelSpectrogram({ fftLength: 8, sequenceStride: 4, samplingRate: 800, numMelBins: 3, powerToDb: false, magExp: 1 });
+    const l = new MelSpectrogram({
+      fftLength: 8,
+      sequenceStride: 4,
+      samplingRate: 800,
+      numMelBins: 3,
+      powerToDb: false,
+      magExp: 1,
+    });
     await gradCheck((x: Tensor) => l.call(x) as Tensor, [seeded([2, 12], 3)], { eps: 1e-2 });
   });
 
   it('a model with it saves and loads with equal predictions', async () => {
-    const m = new Sequential([new MelSpectrogram({ fftLength: 16, sequenceStride: 8, samplingRate: 2000, numMelBins: 4, inputShape: [40] }), new Flatten(), new Dense({ units: 2, seed: 1 })]);
+    const m = new Sequential([
+      new MelSpectrogram({ fftLength: 16, sequenceStride: 8, samplingRate: 2000, numMelBins: 4, inputShape: [40] }),
+      new Flatten(),
+      new Dense({ units: 2, seed: 1 }),
+    ]);
     const x = seeded([3, 40], 2);
     const back = await modelFromArtifacts(await modelToArtifacts(m));
     expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
@@ -72,9 +91,15 @@ describe('MelSpectrogram', () => {
   });
 
   it('errors name the layer, the option or the shapes; memory unchanged', async () => {
-    expect((await thrown(() => new MelSpectrogram({ fftLength: 16, sequenceLength: 32 }))).message).toMatch(/MelSpectrogram.*sequenceLength \(32\) must be <= fftLength \(16\)/);
-    expect((await thrown(() => new MelSpectrogram({ window: 'blackman' } as never))).message).toMatch(/MelSpectrogram.*window must be 'hann', 'hamming' or null/);
-    expect((await thrown(() => new MelSpectrogram({ minFreq: 9000 }))).message).toMatch(/MelSpectrogram.*minFreq \(9000\) must be >= 0 and below maxFreq \(8000\)/);
+    expect((await thrown(() => new MelSpectrogram({ fftLength: 16, sequenceLength: 32 }))).message).toMatch(
+      /MelSpectrogram.*sequenceLength \(32\) must be <= fftLength \(16\)/,
+    );
+    expect((await thrown(() => new MelSpectrogram({ window: 'blackman' } as never))).message).toMatch(
+      /MelSpectrogram.*window must be 'hann', 'hamming' or null/,
+    );
+    expect((await thrown(() => new MelSpectrogram({ minFreq: 9000 }))).message).toMatch(
+      /MelSpectrogram.*minFreq \(9000\) must be >= 0 and below maxFreq \(8000\)/,
+    );
     expect(await thrown(() => new MelSpectrogram({ nFft: 3 } as never))).toBeInstanceOf(ArgumentError);
     const l = new MelSpectrogram({ fftLength: 16, sequenceStride: 4, numMelBins: 3 });
     (l.call(seeded([1, 20])) as Tensor).dispose();

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { AdditiveAttention, Attention, DepthwiseConv1D, GroupNormalization, type Layer, UnitNormalization } from '../src/index';
+import {
+  AdditiveAttention,
+  Attention,
+  DepthwiseConv1D,
+  GroupNormalization,
+  type Layer,
+  UnitNormalization,
+} from '../src/index';
 import { expectValues, useCpu } from './helpers';
 
 useCpu();
@@ -42,7 +49,9 @@ describe('known values from PyTorch (fixtures/more_layers.py)', () => {
       const attention = c.layer.endsWith('Attention');
       if (c.scores) options.returnAttentionScores = true;
       // Built on a first call, then given the fixture's weights by name.
-      const first = attention ? layer.call(...([...inputs, options] as never[])) : layer.call(...([inputs[0]] as never[]));
+      const first = attention
+        ? layer.call(...([...inputs, options] as never[]))
+        : layer.call(...([inputs[0]] as never[]));
       const named = new Map(layer.namedWeights());
       expect([...named.keys()].sort()).toEqual(Object.keys(c.weights).sort());
       for (const [k, w] of Object.entries(c.weights)) {

@@ -48,8 +48,18 @@ const VOCAB = 8;
 
 function block(causal = true) {
   const inp = Input({ shape: [T] });
-  const e = new TokenAndPositionEmbedding({ vocabularySize: VOCAB, sequenceLength: T, embeddingDim: 8, maskZero: true, seed: 1 }).apply(inp);
-  const a = new MultiHeadAttention({ numHeads: 2, keyDim: 4, seed: 2 }).apply(e, e, causal ? { useCausalMask: true } : undefined);
+  const e = new TokenAndPositionEmbedding({
+    vocabularySize: VOCAB,
+    sequenceLength: T,
+    embeddingDim: 8,
+    maskZero: true,
+    seed: 1,
+  }).apply(inp);
+  const a = new MultiHeadAttention({ numHeads: 2, keyDim: 4, seed: 2 }).apply(
+    e,
+    e,
+    causal ? { useCausalMask: true } : undefined,
+  );
   let h = new TestResidual().apply(e, a);
   h = new LayerNormalization().apply(h);
   h = new Dense({ units: 8, activation: 'relu', seed: 3 }).apply(h);
@@ -67,7 +77,11 @@ function data(n: number): { x: Tensor; y: Tensor; seqs: number[][] } {
     seqs.push(s);
     labels.push(s[0] > 4 ? 1 : 0);
   }
-  const x = tensor(seqs.flatMap((s) => [...s, ...new Array(T - s.length).fill(0)]), [n, T], 'int32');
+  const x = tensor(
+    seqs.flatMap((s) => [...s, ...new Array(T - s.length).fill(0)]),
+    [n, T],
+    'int32',
+  );
   return { x, y: tensor(labels, [n], 'int32'), seqs };
 }
 
@@ -75,7 +89,9 @@ describe('a Transformer block in a functional model', () => {
   it('records the attention node with both inputs and its call options', () => {
     const m = block();
     // One node (Keras' inbound_nodes layout): [layer, node, tensor, call options] for the query and the value.
-    const entry = (m.getConfig().layers as { className: string; inboundNodes: unknown[][][] }[]).find((l) => l.className === 'MultiHeadAttention');
+    const entry = (m.getConfig().layers as { className: string; inboundNodes: unknown[][][] }[]).find(
+      (l) => l.className === 'MultiHeadAttention',
+    );
     expect(entry?.inboundNodes).toHaveLength(1);
     expect(entry?.inboundNodes[0]).toHaveLength(2);
     expect(entry?.inboundNodes[0].map((ref) => ref[3])).toEqual([{ useCausalMask: true }, { useCausalMask: true }]);
@@ -83,18 +99,29 @@ describe('a Transformer block in a functional model', () => {
     expect(m.summary(false)).toMatch(/Total params: 506\b/);
   });
 
-  it('padding does not change a sequence\'s prediction (the masks reach the attention)', () => {
+  it("padding does not change a sequence's prediction (the masks reach the attention)", () => {
     // Without the causal mask, so that only the padding masks keep the real steps from attending to the padding.
     const m = block(false);
     const { x, seqs } = data(6);
     const y = flat(m.predict(x));
     m.eval();
-    seqs.forEach((s, b) => expectValues(y.slice(2 * b, 2 * b + 2), flat(m.call(tensor(s, [1, s.length], 'int32')) as Tensor), { atol: 1e-5, rtol: 1e-4 }, `sequence ${b}`));
+    seqs.forEach((s, b) =>
+      expectValues(
+        y.slice(2 * b, 2 * b + 2),
+        flat(m.call(tensor(s, [1, s.length], 'int32')) as Tensor),
+        { atol: 1e-5, rtol: 1e-4 },
+        `sequence ${b}`,
+      ),
+    );
   });
 
   it('trains with fit (the loss falls), and save/load gives identical predictions', async () => {
     const m = block();
-    m.compile({ optimizer: { className: 'adam', config: { learningRate: 0.01 } }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: { className: 'adam', config: { learningRate: 0.01 } },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    });
     const { x, y } = data(64);
     const h = await m.fit(x, y, { epochs: 12, batchSize: 16, verbose: 0, seed: 5 });
     const loss = h.history.loss;

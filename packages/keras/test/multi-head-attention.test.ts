@@ -62,7 +62,14 @@ function reference(
   const qx = q.dataSync();
   const vx = v.dataSync();
   const kx = k.dataSync();
-  const proj = (x: ArrayLike<number>, L: number, D: number, ker: Float32Array, bias: Float32Array | null, d: number) => {
+  const proj = (
+    x: ArrayLike<number>,
+    L: number,
+    D: number,
+    ker: Float32Array,
+    bias: Float32Array | null,
+    d: number,
+  ) => {
     const y = new Float64Array(B * L * H * d);
     for (let b = 0; b < B; b++)
       for (let l = 0; l < L; l++)
@@ -104,7 +111,8 @@ function reference(
     for (let t = 0; t < T; t++)
       for (let o = 0; o < O; o++) {
         let acc = w.ob ? w.ob[o] : 0;
-        for (let h = 0; h < H; h++) for (let e = 0; e < vd; e++) acc += att[((b * T + t) * H + h) * vd + e] * w.ok[(h * vd + e) * O + o];
+        for (let h = 0; h < H; h++)
+          for (let e = 0; e < vd; e++) acc += att[((b * T + t) * H + h) * vd + e] * w.ok[(h * vd + e) * O + o];
         out.push(acc);
       }
   return { out, scores };
@@ -132,7 +140,14 @@ describe('MultiHeadAttention: Keras weights and the einsum reference', () => {
   });
 
   it('cross-attention with separate key, valueDim and outputShape matches the reference (non-zero biases)', () => {
-    const m = new MultiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 4, outputShape: 5, biasInitializer: 'random_normal', seed: 2 });
+    const m = new MultiHeadAttention({
+      numHeads: 2,
+      keyDim: 3,
+      valueDim: 4,
+      outputShape: 5,
+      biasInitializer: 'random_normal',
+      seed: 2,
+    });
     const q = seeded([2, 3, 6], 4);
     const v = seeded([2, 4, 7], 5);
     const k = seeded([2, 4, 8], 6);
@@ -148,7 +163,12 @@ describe('MultiHeadAttention: Keras weights and the einsum reference', () => {
     const m = new MultiHeadAttention({ numHeads: 3, keyDim: 2, useBias: false, seed: 3 });
     const x = seeded([2, 4, 5], 7);
     const y = m.call(x, x) as Tensor;
-    expect(m.namedWeights().map(([n]) => n)).toEqual(['query/kernel', 'key/kernel', 'value/kernel', 'attention_output/kernel']);
+    expect(m.namedWeights().map(([n]) => n)).toEqual([
+      'query/kernel',
+      'key/kernel',
+      'value/kernel',
+      'attention_output/kernel',
+    ]);
     expectValues(y, reference(x, x, x, weightsOf(m), 3, 2, 2, 5).out, TOL);
   });
 
@@ -161,11 +181,18 @@ describe('MultiHeadAttention: Keras weights and the einsum reference', () => {
     const valueMask = tensor([1, 1, 1, 0, 1, 1, 1, 1], [2, 4], 'int32');
     const queryMask = tensor([true, true, false, true, true, true], [2, 3], 'bool');
     const y = m.call(q, v, { attentionMask, useCausalMask: true, valueMask, queryMask }) as Tensor;
-    const ok = (b: number, t: number, s: number) => am[(b * 3 + t) * 4 + s] === 1 && s <= t && (b === 1 || s !== 3) && !(b === 0 && t === 2);
+    const ok = (b: number, t: number, s: number) =>
+      am[(b * 3 + t) * 4 + s] === 1 && s <= t && (b === 1 || s !== 3) && !(b === 0 && t === 2);
     const ref = reference(q, v, v, weightsOf(m), 2, 3, 3, 4, ok);
     expectValues(y, ref.out, TOL);
     // Query 2 of sequence 0 is padding: every key is masked, so (as Keras' −1e9) it attends evenly, not NaN.
-    const [, s] = m.call(q, v, { attentionMask, useCausalMask: true, valueMask, queryMask, returnAttentionScores: true }) as [Tensor, Tensor];
+    const [, s] = m.call(q, v, {
+      attentionMask,
+      useCausalMask: true,
+      valueMask,
+      queryMask,
+      returnAttentionScores: true,
+    }) as [Tensor, Tensor];
     expectValues((s.dataSync() as Float32Array).slice(8, 12), [0.25, 0.25, 0.25, 0.25], TOL, 'fully masked row');
   });
 
@@ -188,8 +215,12 @@ describe('MultiHeadAttention against PyTorch nn.MultiheadAttention (weights conv
     const t = new MultiheadAttention(E, H, { batchFirst: true });
     const w = Object.fromEntries(m.namedWeights());
     const asLinear = (k: Tensor, rows: number) => transpose(reshape(k, [k.shape[0], rows]), [1, 0]);
-    t.inProjWeight?.assign(concat([asLinear(w['query/kernel'], E), asLinear(w['key/kernel'], E), asLinear(w['value/kernel'], E)], 0));
-    t.inProjBias?.assign(concat([reshape(w['query/bias'], [E]), reshape(w['key/bias'], [E]), reshape(w['value/bias'], [E])], 0));
+    t.inProjWeight?.assign(
+      concat([asLinear(w['query/kernel'], E), asLinear(w['key/kernel'], E), asLinear(w['value/kernel'], E)], 0),
+    );
+    t.inProjBias?.assign(
+      concat([reshape(w['query/bias'], [E]), reshape(w['key/bias'], [E]), reshape(w['value/bias'], [E])], 0),
+    );
     t.outProj.weight.assign(transpose(reshape(w['attention_output/kernel'], [E, E]), [1, 0]));
     t.outProj.bias?.assign(w['attention_output/bias']);
     return t;
@@ -219,7 +250,14 @@ describe('MultiHeadAttention against PyTorch nn.MultiheadAttention (weights conv
 
 describe('MultiHeadAttention gradients match finite differences', () => {
   it('w.r.t. the query, the value and every projection kernel and bias', async () => {
-    const m = new MultiHeadAttention({ numHeads: 2, keyDim: 2, valueDim: 3, outputShape: 2, biasInitializer: 'random_normal', seed: 7 });
+    const m = new MultiHeadAttention({
+      numHeads: 2,
+      keyDim: 2,
+      valueDim: 3,
+      outputShape: 2,
+      biasInitializer: 'random_normal',
+      seed: 7,
+    });
     const q0 = seeded([1, 3, 3], 14);
     const v0 = seeded([1, 2, 4], 15);
     m.call(q0, v0);

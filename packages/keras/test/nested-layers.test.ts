@@ -75,7 +75,14 @@ class Projection extends Layer {
 }
 
 function convNet(): Sequential {
-  return new Sequential({ name: 'res_net', layers: [new ResBlock({ inputShape: [4, 4, 2], name: 'block' }), new Flatten({ name: 'flat' }), new Dense({ units: 3, seed: 4, name: 'out' })] });
+  return new Sequential({
+    name: 'res_net',
+    layers: [
+      new ResBlock({ inputShape: [4, 4, 2], name: 'block' }),
+      new Flatten({ name: 'flat' }),
+      new Dense({ units: 3, seed: 4, name: 'out' }),
+    ],
+  });
 }
 
 describe('layers held in properties', () => {
@@ -133,7 +140,14 @@ describe('layers held in properties', () => {
     await m.save(dir);
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     const { tensors } = decodeSafetensors(new Uint8Array(await readFile(join(dir, config.files.weights.path))));
-    expect(Object.keys(tensors).sort()).toEqual(['block/conv1/bias', 'block/conv1/kernel', 'block/conv2/bias', 'block/conv2/kernel', 'out/bias', 'out/kernel']);
+    expect(Object.keys(tensors).sort()).toEqual([
+      'block/conv1/bias',
+      'block/conv1/kernel',
+      'block/conv2/bias',
+      'block/conv2/kernel',
+      'out/bias',
+      'out/kernel',
+    ]);
     const loaded = await loadModel(dir);
     const y1 = m.predict(x);
     const y2 = loaded.predict(x);
@@ -144,8 +158,17 @@ describe('layers held in properties', () => {
   });
 
   it('arrays of layers are tracked as <property>_<index>; a sub-layer named like a top-level layer still loads', async () => {
-    const m = new Sequential({ layers: [new Mlp({ inputShape: [5], name: 'mlp' }), new Dense({ units: 2, seed: 7, name: 'head' })] });
-    expect(m.namedModelWeights().map(([k]) => k)).toEqual(['mlp/stack_0/kernel', 'mlp/stack_0/bias', 'mlp/stack_1/kernel', 'mlp/stack_1/bias', 'head/kernel', 'head/bias']);
+    const m = new Sequential({
+      layers: [new Mlp({ inputShape: [5], name: 'mlp' }), new Dense({ units: 2, seed: 7, name: 'head' })],
+    });
+    expect(m.namedModelWeights().map(([k]) => k)).toEqual([
+      'mlp/stack_0/kernel',
+      'mlp/stack_0/bias',
+      'mlp/stack_1/kernel',
+      'mlp/stack_1/bias',
+      'head/kernel',
+      'head/bias',
+    ]);
     expect(m.summary(false)).toContain('Total params: 47'); // 5·4+4 + 4·3+3 + 3·2+2
     const dir = join(tempDir(), 'mlp');
     await m.save(dir);

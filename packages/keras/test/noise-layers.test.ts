@@ -1,6 +1,13 @@
 import { ArgumentError, ShapeError, type Tensor, randn, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { AlphaDropout, GaussianDropout, GaussianNoise, Sequential, SpatialDropout1D, SpatialDropout2D } from '../src/index';
+import {
+  AlphaDropout,
+  GaussianDropout,
+  GaussianNoise,
+  Sequential,
+  SpatialDropout1D,
+  SpatialDropout2D,
+} from '../src/index';
 import { flat, seeded, useCpu } from './helpers';
 
 useCpu();
@@ -11,7 +18,8 @@ function stats(v: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(variance) };
 }
 
-const full = (shape: number[], value: number): Tensor => tensor(new Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
+const full = (shape: number[], value: number): Tensor =>
+  tensor(new Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
 
 describe('GaussianNoise', () => {
   it('adds N(0, stddev²) noise in training: mean 0, standard deviation stddev', () => {
@@ -41,8 +49,10 @@ describe('GaussianNoise', () => {
     expect(flat(a.call(x))).not.toEqual(first);
   });
 
-  it("checks stddev in [0, 1] as Keras 3, and names unknown options", () => {
-    expect(() => new GaussianNoise({ stddev: 1.5, name: 'gn' })).toThrow(/gn \(GaussianNoise\): stddev must be in \[0, 1\], got 1.5/);
+  it('checks stddev in [0, 1] as Keras 3, and names unknown options', () => {
+    expect(() => new GaussianNoise({ stddev: 1.5, name: 'gn' })).toThrow(
+      /gn \(GaussianNoise\): stddev must be in \[0, 1\], got 1.5/,
+    );
     expect(() => new GaussianNoise({ stddev: 0.1, std: 1 } as never)).toThrow(/GaussianNoise: unknown option 'std'/);
     expect(() => new GaussianNoise({ stddev: 0.1, seed: 1.5 })).toThrow(/seed must be an integer/);
   });
@@ -115,7 +125,9 @@ describe('AlphaDropout', () => {
     expect(() => new AlphaDropout({ rate: 0.5, noiseShape: [null, 3], name: 'ad' }).call(x)).toThrow(
       /ad \(AlphaDropout\): noiseShape \[null,3\] does not broadcast against the input of shape \[400,6\]/,
     );
-    expect(() => new AlphaDropout({ rate: 0.1, noise_shape: [0] } as never)).toThrow(/noiseShape must be a list of positive integers or nulls/);
+    expect(() => new AlphaDropout({ rate: 0.1, noise_shape: [0] } as never)).toThrow(
+      /noiseShape must be a list of positive integers or nulls/,
+    );
   });
 });
 
@@ -157,15 +169,24 @@ describe('SpatialDropout1D and SpatialDropout2D', () => {
     s.eval();
     expect(flat(s.call(x))).toEqual(flat(x));
     expect(() => new SpatialDropout1D({ rate: 0.5, name: 'sd1' }).call(seeded([2, 3], 1))).toThrow(ShapeError);
-    expect(() => new SpatialDropout2D({ rate: 0.5, name: 'sd2', inputShape: [4, 4] })).toThrow(/sd2 \(SpatialDropout2D\): expects images \[batch, height, width, channels\] of rank 4/);
-    expect(() => new SpatialDropout2D({ rate: 0.5, dataFormat: 'nhwc' as never })).toThrow(/dataFormat must be 'channels_last' or 'channels_first'/);
+    expect(() => new SpatialDropout2D({ rate: 0.5, name: 'sd2', inputShape: [4, 4] })).toThrow(
+      /sd2 \(SpatialDropout2D\): expects images \[batch, height, width, channels\] of rank 4/,
+    );
+    expect(() => new SpatialDropout2D({ rate: 0.5, dataFormat: 'nhwc' as never })).toThrow(
+      /dataFormat must be 'channels_last' or 'channels_first'/,
+    );
     expect(() => new SpatialDropout1D(1)).toThrow(/rate must be in \[0, 1\)/);
   });
 });
 
 it('noise and spatial dropout layers pass a padding mask through', () => {
   const mask = tensor([[true, false]]);
-  for (const l of [new GaussianNoise(0.1), new GaussianDropout(0.1), new AlphaDropout(0.1), new SpatialDropout1D(0.1)]) {
+  for (const l of [
+    new GaussianNoise(0.1),
+    new GaussianDropout(0.1),
+    new AlphaDropout(0.1),
+    new SpatialDropout1D(0.1),
+  ]) {
     expect(l.callMasked(seeded([1, 2, 3], 1), mask).mask).toBe(mask);
   }
 });

@@ -17,7 +17,9 @@ const STEPS = 25;
 const INIT = [1.0, -2.0, 0.5, 0.0];
 /** Gradients that change size and sign; float32 values, as the optimizer reads them. */
 const GRADS = Array.from({ length: STEPS }, (_, k) =>
-  INIT.map((_, i) => Math.fround((k < 3 ? 2 : k < 12 ? 0.5 : 0.05) * Math.sin(1.3 * k + 0.7 * i) + (i === 3 && k % 5 === 0 ? 0 : 0.01))),
+  INIT.map((_, i) =>
+    Math.fround((k < 3 ? 2 : k < 12 ? 0.5 : 0.05) * Math.sin(1.3 * k + 0.7 * i) + (i === 3 && k % 5 === 0 ? 0 : 0.01)),
+  ),
 );
 
 type Update = (theta: number[], g: number[], t: number) => void;
@@ -105,7 +107,8 @@ function expectTrajectory(got: number[][], want: number[][], atol = 2e-6, rtol =
   got.forEach((row, t) =>
     row.forEach((a, i) => {
       const e = want[t][i];
-      if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) throw new Error(`step ${t + 1}, element ${i}: got ${a}, expected ${e}`);
+      if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e)))
+        throw new Error(`step ${t + 1}, element ${i}: got ${a}, expected ${e}`);
     }),
   );
 }
@@ -113,9 +116,17 @@ function expectTrajectory(got: number[][], want: number[][], atol = 2e-6, rtol =
 describe("Keras' update rules", () => {
   it.each([
     ['Nadam defaults', optimizers.Nadam(), kerasNadam(1e-3, 0.9, 0.999, 1e-7)],
-    ['Nadam', optimizers.Nadam({ learning_rate: 0.05, beta_1: 0.8, beta_2: 0.9, epsilon: 1e-3 }), kerasNadam(0.05, 0.8, 0.9, 1e-3)],
+    [
+      'Nadam',
+      optimizers.Nadam({ learning_rate: 0.05, beta_1: 0.8, beta_2: 0.9, epsilon: 1e-3 }),
+      kerasNadam(0.05, 0.8, 0.9, 1e-3),
+    ],
     ['Adamax defaults', optimizers.Adamax(), kerasAdamax(1e-3, 0.9, 0.999, 1e-7)],
-    ['Adamax', optimizers.Adamax({ learningRate: 0.05, beta1: 0.7, beta2: 0.8, epsilon: 0.05 }), kerasAdamax(0.05, 0.7, 0.8, 0.05)],
+    [
+      'Adamax',
+      optimizers.Adamax({ learningRate: 0.05, beta1: 0.7, beta2: 0.8, epsilon: 0.05 }),
+      kerasAdamax(0.05, 0.7, 0.8, 0.05),
+    ],
     ['Adadelta', optimizers.Adadelta({ learning_rate: 1.0, rho: 0.8, epsilon: 1e-4 }), kerasAdadelta(1.0, 0.8, 1e-4)],
   ] as [string, KerasOptimizer, Update][])('%s', (_name, spec, update) => {
     const before = memory().numTensors;
@@ -152,7 +163,12 @@ describe("Keras' update rules", () => {
     expect(optimizers.Nadam().getConfig()).toEqual({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
     expect(optimizers.Adamax().getConfig()).toEqual({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
     expect(optimizers.Adadelta().getConfig()).toEqual({ learningRate: 1e-3, rho: 0.95, epsilon: 1e-7 });
-    expect(optimizers.Adadelta({ rho: 0.9, clipnorm: 1 }).getConfig()).toEqual({ learningRate: 1e-3, rho: 0.9, epsilon: 1e-7, clipnorm: 1 });
+    expect(optimizers.Adadelta({ rho: 0.9, clipnorm: 1 }).getConfig()).toEqual({
+      learningRate: 1e-3,
+      rho: 0.9,
+      epsilon: 1e-7,
+      clipnorm: 1,
+    });
   });
 });
 
@@ -163,7 +179,10 @@ describe('options', () => {
     [() => optimizers.Adamax({ amsgrad: true } as never), /Adamax: unknown option 'amsgrad'/],
     [() => optimizers.Adadelta({ beta_1: 0.9 } as never), /Adadelta: unknown option 'beta1'/],
     [() => optimizers.Adadelta({ rho: '0.9' } as never), /Adadelta: rho must be a finite number, got '0.9'/],
-    [() => optimizers.Adamax({ learning_rate: 0.1, learningRate: 0.2 }), /Adamax: option 'learningRate' is given twice/],
+    [
+      () => optimizers.Adamax({ learning_rate: 0.1, learningRate: 0.2 }),
+      /Adamax: option 'learningRate' is given twice/,
+    ],
   ])('%#: rejected', (make, msg) => {
     expect(make).toThrow(ArgumentError);
     expect(make).toThrow(msg);
@@ -186,7 +205,10 @@ describe('options', () => {
 
 describe('in models', () => {
   function net(): Sequential {
-    return new Sequential([new Dense({ units: 8, activation: 'relu', inputShape: [2], seed: 1 }), new Dense({ units: 2, activation: 'softmax', seed: 2 })]);
+    return new Sequential([
+      new Dense({ units: 8, activation: 'relu', inputShape: [2], seed: 1 }),
+      new Dense({ units: 2, activation: 'softmax', seed: 2 }),
+    ]);
   }
 
   it.each(['nadam', 'adamax', 'adadelta', 'Nadam', 'Adamax', 'Adadelta'])('compile by name %j trains', async (name) => {
@@ -207,28 +229,31 @@ describe('in models', () => {
     ['Nadam', () => optimizers.Nadam({ learningRate: 0.01 })],
     ['Adamax', () => optimizers.Adamax({ learningRate: 0.01, beta_2: 0.9 })],
     ['Adadelta', () => optimizers.Adadelta({ learningRate: 0.5, rho: 0.9 })],
-  ] as [string, () => KerasOptimizer][])('%s: the optimizer state saves and loads with the model, and training resumes exactly', async (name, make) => {
-    const { x, y } = blobs(32, 7);
-    const m = net();
-    m.compile({ optimizer: make(), loss: 'sparse_categorical_crossentropy' });
-    for (let i = 0; i < 3; i++) await m.trainOnBatch(x, y);
-    const withState = join(tempDir(), `opt-${name}`);
-    const without = join(tempDir(), `no-opt-${name}`);
-    await m.save(withState, { includeOptimizer: true });
-    await m.save(without);
-    const resumed = await loadModel(withState);
-    const restarted = await loadModel(without);
-    expect(resumed.compileConfig()?.optimizer).toEqual(m.compileConfig()?.optimizer);
-    for (let i = 0; i < 2; i++) {
-      for (const model of [m, resumed, restarted]) await model.trainOnBatch(x, y);
-    }
-    const flat = (ws: Tensor[]) => ws.map((w) => Array.from(w.dataSync()));
-    expect(flat(resumed.getWeights())).toEqual(flat(m.getWeights()));
-    // Without its state the optimizer starts afresh and takes other steps.
-    expect(flat(restarted.getWeights())).not.toEqual(flat(m.getWeights()));
-    expect(resumed.optimizer?.stepCount).toBe(5);
-    const sd = resumed.optimizer!.stateDict();
-    expect(Object.keys(sd.state['0'].tensors)).toHaveLength(2);
-    for (const e of Object.values(sd.state)) for (const t of Object.values(e.tensors)) t.dispose();
-  });
+  ] as [string, () => KerasOptimizer][])(
+    '%s: the optimizer state saves and loads with the model, and training resumes exactly',
+    async (name, make) => {
+      const { x, y } = blobs(32, 7);
+      const m = net();
+      m.compile({ optimizer: make(), loss: 'sparse_categorical_crossentropy' });
+      for (let i = 0; i < 3; i++) await m.trainOnBatch(x, y);
+      const withState = join(tempDir(), `opt-${name}`);
+      const without = join(tempDir(), `no-opt-${name}`);
+      await m.save(withState, { includeOptimizer: true });
+      await m.save(without);
+      const resumed = await loadModel(withState);
+      const restarted = await loadModel(without);
+      expect(resumed.compileConfig()?.optimizer).toEqual(m.compileConfig()?.optimizer);
+      for (let i = 0; i < 2; i++) {
+        for (const model of [m, resumed, restarted]) await model.trainOnBatch(x, y);
+      }
+      const flat = (ws: Tensor[]) => ws.map((w) => Array.from(w.dataSync()));
+      expect(flat(resumed.getWeights())).toEqual(flat(m.getWeights()));
+      // Without its state the optimizer starts afresh and takes other steps.
+      expect(flat(restarted.getWeights())).not.toEqual(flat(m.getWeights()));
+      expect(resumed.optimizer?.stepCount).toBe(5);
+      const sd = resumed.optimizer!.stateDict();
+      expect(Object.keys(sd.state['0'].tensors)).toHaveLength(2);
+      for (const e of Object.values(sd.state)) for (const t of Object.values(e.tensors)) t.dispose();
+    },
+  );
 });

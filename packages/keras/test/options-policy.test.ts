@@ -34,7 +34,12 @@ async function batchesOf(args: FitArgs): Promise<number> {
   const m = net();
   const { x, y } = blobs(20, 4);
   let n = 0;
-  await m.fit(x, y, { epochs: 1, verbose: 0, ...args, callbacks: [new LambdaCallback({ onBatchEnd: () => void n++ })] });
+  await m.fit(x, y, {
+    epochs: 1,
+    verbose: 0,
+    ...args,
+    callbacks: [new LambdaCallback({ onBatchEnd: () => void n++ })],
+  });
   m.dispose();
   x.dispose();
   y.dispose();
@@ -71,8 +76,12 @@ describe('edit-distance suggestions', () => {
   });
 
   it('rejectUnknownOptions names the owner, the option, the suggestion and the known names', () => {
-    expect(() => rejectUnknownOptions('Thing', { colour: 1 }, ['color', 'size'])).toThrow("Thing: unknown option 'colour'; did you mean 'color'? (known: color, size)");
-    expect(() => rejectUnknownOptions('Thing', { weight: 1 }, ['color', 'size'])).toThrow("Thing: unknown option 'weight' (known: color, size)");
+    expect(() => rejectUnknownOptions('Thing', { colour: 1 }, ['color', 'size'])).toThrow(
+      "Thing: unknown option 'colour'; did you mean 'color'? (known: color, size)",
+    );
+    expect(() => rejectUnknownOptions('Thing', { weight: 1 }, ['color', 'size'])).toThrow(
+      "Thing: unknown option 'weight' (known: color, size)",
+    );
   });
 });
 
@@ -87,7 +96,9 @@ describe('layers', () => {
       throw new Error('no error');
     })();
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toMatch(/^Dense: unknown option 'activaton'; did you mean 'activation'\? \(known: name, inputShape, inputDim, trainable, units, /);
+    expect(e.message).toMatch(
+      /^Dense: unknown option 'activaton'; did you mean 'activation'\? \(known: name, inputShape, inputDim, trainable, units, /,
+    );
   });
 
   it('inputDim / input_dim is inputShape [inputDim], as Keras', () => {
@@ -109,7 +120,9 @@ describe('layers', () => {
     const c = new Conv2D({ filters: 2, kernelSize: 1, inputShape: [3, 3, 4] });
     expect(c.kernel.shape).toEqual([1, 1, 4, 2]);
     c.dispose();
-    expect(() => new Dense({ units: 3, inputDim: 4, inputShape: [5] })).toThrow(/Dense: inputDim 4 and inputShape \[5\] disagree/);
+    expect(() => new Dense({ units: 3, inputDim: 4, inputShape: [5] })).toThrow(
+      /Dense: inputDim 4 and inputShape \[5\] disagree/,
+    );
     expect(() => new Dense({ units: 3, inputDim: 0 })).toThrow(/Dense: inputDim must be a positive integer, got 0/);
     const same = new Dense({ units: 3, inputDim: 4, inputShape: [4] });
     expect(same.kernel.shape).toEqual([4, 3]);
@@ -159,12 +172,27 @@ describe('fit, evaluate and predict', () => {
     const { x, y } = blobs(8, 4);
     const before = memory().numTensors;
     const cases: [() => Promise<unknown> | unknown, RegExp][] = [
-      [() => m.fit(x, y, { epoch: 3 } as FitArgs), /fit: unknown option 'epoch'; did you mean 'epochs'\? \(known: epochs, batchSize, /],
+      [
+        () => m.fit(x, y, { epoch: 3 } as FitArgs),
+        /fit: unknown option 'epoch'; did you mean 'epochs'\? \(known: epochs, batchSize, /,
+      ],
       [() => m.fit(x, y, { batchsize: 3 } as FitArgs), /unknown option 'batchsize'; did you mean 'batchSize'\?/],
-      [() => m.fit(x, y, { batch_size: 3, batchSize: 4 }), /fit: option 'batchSize' is given twice \(as 'batchSize' and as another spelling\)/],
-      [() => m.fit(x, y, { validation_splt: 0.2 } as FitArgs), /unknown option 'validationSplt'; did you mean 'validationSplit'\?/],
-      [() => m.evaluate(x, y, { steps: 2 } as EvaluateArgs), /evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/],
-      [() => m.predict(x, { batchSizes: 2 } as PredictArgs), /predict: unknown option 'batchSizes'; did you mean 'batchSize'\?/],
+      [
+        () => m.fit(x, y, { batch_size: 3, batchSize: 4 }),
+        /fit: option 'batchSize' is given twice \(as 'batchSize' and as another spelling\)/,
+      ],
+      [
+        () => m.fit(x, y, { validation_splt: 0.2 } as FitArgs),
+        /unknown option 'validationSplt'; did you mean 'validationSplit'\?/,
+      ],
+      [
+        () => m.evaluate(x, y, { steps: 2 } as EvaluateArgs),
+        /evaluate: unknown option 'steps' \(known: batchSize, verbose, sampleWeight\)/,
+      ],
+      [
+        () => m.predict(x, { batchSizes: 2 } as PredictArgs),
+        /predict: unknown option 'batchSizes'; did you mean 'batchSize'\?/,
+      ],
     ];
     for (const [fn, msg] of cases) {
       const e = await thrown(fn);
@@ -179,7 +207,9 @@ describe('fit, evaluate and predict', () => {
   it('compile takes loss_weights and rejects unknown names with a suggestion', () => {
     const m = net();
     m.compile({ optimizer: 'sgd', loss: 'mse', loss_weights: [2] });
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(/compile: unknown option 'metric'; did you mean 'metrics'\? \(known: optimizer, loss, metrics, lossWeights\)/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(
+      /compile: unknown option 'metric'; did you mean 'metrics'\? \(known: optimizer, loss, metrics, lossWeights\)/,
+    );
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: true } as never)).toThrow(ArgumentError);
     expect(() => m.compile(null as never)).toThrow(/compile takes an options object/);
     m.dispose();
@@ -200,9 +230,13 @@ describe('callbacks', () => {
     expect(run({})).toBe(0); // improves every epoch: never stops
     expect(run({ min_delta: 0.5 })).toBe(1);
     expect(run({ minDelta: 0.5 })).toBe(1);
-    expect(() => new EarlyStopping({ min_delt: 0.5 } as never)).toThrow(/EarlyStopping: unknown option 'minDelt'; did you mean 'minDelta'\?/);
+    expect(() => new EarlyStopping({ min_delt: 0.5 } as never)).toThrow(
+      /EarlyStopping: unknown option 'minDelt'; did you mean 'minDelta'\?/,
+    );
     expect(() => new EarlyStopping({ patiense: 2 } as never)).toThrow(/did you mean 'patience'\?/);
-    expect(() => new EarlyStopping({ verbose: 3 } as never)).toThrow(/EarlyStopping: verbose must be one of 0, 1, got 3/);
+    expect(() => new EarlyStopping({ verbose: 3 } as never)).toThrow(
+      /EarlyStopping: verbose must be one of 0, 1, got 3/,
+    );
   });
 
   it('EarlyStopping restore_best_weights restores the best epoch', async () => {
@@ -220,7 +254,13 @@ describe('callbacks', () => {
     });
     // Learning rate 5 overshoots, so the loss goes up and down; patience 2 stops after two worse epochs.
     m.compile({ optimizer: optimizers.SGD({ learning_rate: 5 }), loss: 'sparse_categorical_crossentropy' });
-    await m.fit(x, y, { epochs: 6, verbose: 0, batch_size: 4, shuffle: false, callbacks: [spy, new EarlyStopping({ monitor: 'loss', restore_best_weights: true, patience: 6 })] });
+    await m.fit(x, y, {
+      epochs: 6,
+      verbose: 0,
+      batch_size: 4,
+      shuffle: false,
+      callbacks: [spy, new EarlyStopping({ monitor: 'loss', restore_best_weights: true, patience: 6 })],
+    });
     const w = m.getWeights();
     expect(flat(w[0])).toEqual(best);
     for (const t of [...w, x, y]) t.dispose();
@@ -241,13 +281,17 @@ describe('callbacks', () => {
     await ck.onEpochEnd(1, { loss: 2 });
     await ck.onEpochEnd(2, { loss: 0.5 });
     expect(cm.saves).toEqual(['/tmp/tsdl-never-written-1', '/tmp/tsdl-never-written-3']);
-    expect(() => new ModelCheckpoint('/tmp/x-{epoch}', { save_best_onl: true } as never)).toThrow(/ModelCheckpoint: unknown option 'saveBestOnl'; did you mean 'saveBestOnly'\?/);
+    expect(() => new ModelCheckpoint('/tmp/x-{epoch}', { save_best_onl: true } as never)).toThrow(
+      /ModelCheckpoint: unknown option 'saveBestOnl'; did you mean 'saveBestOnly'\?/,
+    );
 
     const seen: number[] = [];
     const lc = new LambdaCallback({ on_epoch_end: (e: number) => void seen.push(e) } as never);
     lc.onEpochEnd(4);
     expect(seen).toEqual([4]);
-    expect(() => new CSVLogger('/tmp/x.csv', { seperator: ';' } as never)).toThrow(/CSVLogger: unknown option 'seperator'; did you mean 'separator'\?/);
+    expect(() => new CSVLogger('/tmp/x.csv', { seperator: ';' } as never)).toThrow(
+      /CSVLogger: unknown option 'seperator'; did you mean 'separator'\?/,
+    );
   });
 });
 
@@ -255,14 +299,24 @@ describe('optimizers and loss objects', () => {
   it("take Keras' learning_rate, beta_1, global_clipnorm and suggest the nearest name", () => {
     const adam = optimizers.Adam({ learning_rate: 0.01, beta_1: 0.8, global_clipnorm: 1 } as never);
     expect(adam.getConfig()).toMatchObject({ learningRate: 0.01, beta1: 0.8, globalClipnorm: 1 });
-    expect(() => optimizers.Adam({ learnig_rate: 0.1 } as never)).toThrow(/Adam: unknown option 'learnigRate'; did you mean 'learningRate'\?/);
-    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(/SGD: unknown option 'clipNorm'; did you mean 'clipnorm'\?/);
+    expect(() => optimizers.Adam({ learnig_rate: 0.1 } as never)).toThrow(
+      /Adam: unknown option 'learnigRate'; did you mean 'learningRate'\?/,
+    );
+    expect(() => optimizers.SGD({ clipNorm: 1 } as never)).toThrow(
+      /SGD: unknown option 'clipNorm'; did you mean 'clipnorm'\?/,
+    );
   });
 
   it('loss objects take from_logits and reject misspellings', () => {
     const l = new SparseCategoricalCrossentropy({ from_logits: true });
-    expect(l.getConfig()).toEqual({ name: 'sparse_categorical_crossentropy', reduction: 'sum_over_batch_size', fromLogits: true });
-    expect(() => new SparseCategoricalCrossentropy({ from_logit: true } as never)).toThrow(/SparseCategoricalCrossentropy: unknown option 'fromLogit'; did you mean 'fromLogits'\?/);
+    expect(l.getConfig()).toEqual({
+      name: 'sparse_categorical_crossentropy',
+      reduction: 'sum_over_batch_size',
+      fromLogits: true,
+    });
+    expect(() => new SparseCategoricalCrossentropy({ from_logit: true } as never)).toThrow(
+      /SparseCategoricalCrossentropy: unknown option 'fromLogit'; did you mean 'fromLogits'\?/,
+    );
     const y = tensor([1], [1], 'int32');
     const z = tensor([[0, 0]]);
     expect(l.call(y, z).item()).toBeCloseTo(Math.log(2), 6);

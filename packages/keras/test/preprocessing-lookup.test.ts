@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, DTypeError, type Tensor, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Dense, Discretization, Flatten, Hashing, IntegerLookup, type Layer, Sequential, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Dense,
+  Discretization,
+  Flatten,
+  Hashing,
+  IntegerLookup,
+  type Layer,
+  Sequential,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { fingerprint64 } from '../src/layers/preprocessing/fingerprint64';
 import { siphash24 } from '../src/layers/preprocessing/siphash';
 import { flat, useCpu } from './helpers';
@@ -12,21 +22,26 @@ const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(__dirname, 
 const ints = (a: number[], shape = [a.length]): Tensor => tensor(a, shape, 'int32');
 
 describe('IntegerLookup', () => {
-  it('maps values to Keras\' indices: mask 0, OOV 1, then the vocabulary', () => {
+  it("maps values to Keras' indices: mask 0, OOV 1, then the vocabulary", () => {
     const l = new IntegerLookup({ vocabulary: [12, 36, 1138, 42], maskToken: 0 });
     expect(flat(l.call(ints([12, 1138, 42, 0, 7, 36], [2, 3])))).toEqual([2, 4, 5, 0, 1, 3]);
     expect(l.getVocabulary()).toEqual([0, -1, 12, 36, 1138, 42]);
     expect(l.vocabularySize()).toEqual(6);
     // Keras' own example: no mask token, OOV at 0.
-    expect(flat(new IntegerLookup({ vocabulary: [12, 36, 1138, 42] }).call(ints([12, 1138, 42, 42, 1000, 36], [2, 3])))).toEqual([1, 3, 4, 4, 0, 2]);
+    expect(
+      flat(new IntegerLookup({ vocabulary: [12, 36, 1138, 42] }).call(ints([12, 1138, 42, 42, 1000, 36], [2, 3]))),
+    ).toEqual([1, 3, 4, 4, 0, 2]);
   });
 
-  it('adapt orders by frequency, ties by value descending (Keras\' sort)', () => {
+  it("adapt orders by frequency, ties by value descending (Keras' sort)", () => {
     const l = new IntegerLookup();
     l.adapt(ints([5, 3, 9, 3, 5, 3, 7, 10, 2]));
     expect(l.getVocabulary()).toEqual([-1, 3, 5, 10, 9, 7, 2]);
     const m = new IntegerLookup({ maxTokens: 3 });
-    m.adapt([[5, 3], [9, 3]]);
+    m.adapt([
+      [5, 3],
+      [9, 3],
+    ]);
     expect(m.getVocabulary()).toEqual([-1, 3, 9]);
   });
 
@@ -43,9 +58,15 @@ describe('IntegerLookup', () => {
 
   it('output modes encode rows as StringLookup does (mask dropped, tf-idf weights)', () => {
     const v = [12, 36, 1138, 42];
-    expect(flat(new IntegerLookup({ vocabulary: v, outputMode: 'multi_hot' }).call(ints([12, 1138, 12, 9], [2, 2])))).toEqual([0, 1, 0, 1, 0, 1, 1, 0, 0, 0]);
-    expect(flat(new IntegerLookup({ vocabulary: v, outputMode: 'count', maskToken: 0 }).call(ints([12, 12, 0, 9], [1, 4])))).toEqual([1, 2, 0, 0, 0]);
-    expect(flat(new IntegerLookup({ vocabulary: v, outputMode: 'one_hot' }).call(ints([36, 7])))).toEqual([0, 0, 1, 0, 0, 1, 0, 0, 0, 0]);
+    expect(
+      flat(new IntegerLookup({ vocabulary: v, outputMode: 'multi_hot' }).call(ints([12, 1138, 12, 9], [2, 2]))),
+    ).toEqual([0, 1, 0, 1, 0, 1, 1, 0, 0, 0]);
+    expect(
+      flat(new IntegerLookup({ vocabulary: v, outputMode: 'count', maskToken: 0 }).call(ints([12, 12, 0, 9], [1, 4]))),
+    ).toEqual([1, 2, 0, 0, 0]);
+    expect(flat(new IntegerLookup({ vocabulary: v, outputMode: 'one_hot' }).call(ints([36, 7])))).toEqual([
+      0, 0, 1, 0, 0, 1, 0, 0, 0, 0,
+    ]);
     const idf = new IntegerLookup({ vocabulary: v, outputMode: 'tf_idf', idfWeights: [0.25, 0.75, 0.6, 0.4] });
     expect(flat(idf.call(ints([12, 12, 36, 9], [1, 4])))).toEqual([Math.fround(0.5), 0.5, Math.fround(0.75), 0, 0]);
   });
@@ -60,7 +81,9 @@ describe('IntegerLookup', () => {
     expect(() => new IntegerLookup({ vocabulary: [1, 1] })).toThrow(/repeats '1'/);
     expect(() => new IntegerLookup({ vocabulary: [1, 2.5] })).toThrow(/must hold integers, got 2.5 at index 1/);
     expect(() => new IntegerLookup().call(ints([1]))).toThrow(/has no vocabulary/);
-    expect(() => new IntegerLookup({ oov_tokn: 3 } as never)).toThrow(/unknown option 'oovTokn'; did you mean 'oovToken'/);
+    expect(() => new IntegerLookup({ oov_tokn: 3 } as never)).toThrow(
+      /unknown option 'oovTokn'; did you mean 'oovToken'/,
+    );
   });
 });
 
@@ -68,12 +91,18 @@ describe('Discretization', () => {
   it('buckets as numpy.digitize: bin i holds b[i−1] <= x < b[i]', () => {
     const l = new Discretization({ binBoundaries: [0, 1, 2] });
     expect(flat(l.call(tensor([-1.5, 1, 3, 0.5, 0, 2, 1.999, 7], [2, 4])))).toEqual([0, 2, 3, 1, 1, 3, 2, 3]);
-    expect(flat(new Discretization({ binBoundaries: [0, 1, 2], outputMode: 'one_hot' }).call(tensor([-1, 1.5])))).toEqual([1, 0, 0, 0, 0, 0, 1, 0]);
-    expect(flat(new Discretization({ binBoundaries: [0, 1], outputMode: 'count' }).call(tensor([-1, 0.5, 0.7, 4], [1, 4])))).toEqual([1, 2, 1]);
+    expect(
+      flat(new Discretization({ binBoundaries: [0, 1, 2], outputMode: 'one_hot' }).call(tensor([-1, 1.5]))),
+    ).toEqual([1, 0, 0, 0, 0, 0, 1, 0]);
+    expect(
+      flat(new Discretization({ binBoundaries: [0, 1], outputMode: 'count' }).call(tensor([-1, 0.5, 0.7, 4], [1, 4]))),
+    ).toEqual([1, 2, 1]);
   });
 
-  it('adapt learns Keras\' boundaries (fixtures/discretization_quantiles.py)', () => {
-    for (const c of fixture<{ cases: { data: number[]; numBins: number; epsilon: number; boundaries: number[] }[] }>('discretization-quantiles.json').cases) {
+  it("adapt learns Keras' boundaries (fixtures/discretization_quantiles.py)", () => {
+    for (const c of fixture<{ cases: { data: number[]; numBins: number; epsilon: number; boundaries: number[] }[] }>(
+      'discretization-quantiles.json',
+    ).cases) {
       const l = new Discretization({ numBins: c.numBins, epsilon: c.epsilon });
       l.adapt(tensor(c.data));
       expect(l.binBoundaries).toEqual(c.boundaries);
@@ -83,23 +112,32 @@ describe('Discretization', () => {
   it('errors and config checks', () => {
     expect(() => new Discretization()).toThrow(/give binBoundaries, or numBins/);
     expect(() => new Discretization({ binBoundaries: [1, 0] })).toThrow(/sorted in increasing order, got 1 before 0/);
-    expect(() => new Discretization({ binBoundaries: [0, 1], numBins: 4 })).toThrow(/has 2 edges but numBins 4 needs 3/);
+    expect(() => new Discretization({ binBoundaries: [0, 1], numBins: 4 })).toThrow(
+      /has 2 edges but numBins 4 needs 3/,
+    );
     expect(() => new Discretization({ binBoundaries: [0] }).adapt([1, 2])).toThrow(/cannot adapt/);
-    expect(() => new Discretization({ numBins: 3, name: 'd' }).call(tensor([1]))).toThrow(/d \(Discretization\): has no bin boundaries/);
+    expect(() => new Discretization({ numBins: 3, name: 'd' }).call(tensor([1]))).toThrow(
+      /d \(Discretization\): has no bin boundaries/,
+    );
   });
 });
 
 describe('Hashing', () => {
-  it('reproduces Keras\' documented outputs (FarmHash64, mask, SipHash64 with a salt)', () => {
+  it("reproduces Keras' documented outputs (FarmHash64, mask, SipHash64 with a salt)", () => {
     const col = (a: string[]): string[][] => a.map((s) => [s]);
     expect(flat(new Hashing({ numBins: 3 }).call(col(['A', 'B', 'C', 'D', 'E'])))).toEqual([1, 0, 1, 1, 2]);
-    expect(flat(new Hashing({ numBins: 3, maskValue: '' }).call(col(['A', 'B', '', 'C', 'D'])))).toEqual([1, 1, 0, 2, 2]);
-    expect(flat(new Hashing({ numBins: 3, salt: [133, 137] }).call(col(['A', 'B', 'C', 'D', 'E'])))).toEqual([1, 2, 1, 0, 2]);
+    expect(flat(new Hashing({ numBins: 3, maskValue: '' }).call(col(['A', 'B', '', 'C', 'D'])))).toEqual([
+      1, 1, 0, 2, 2,
+    ]);
+    expect(flat(new Hashing({ numBins: 3, salt: [133, 137] }).call(col(['A', 'B', 'C', 'D', 'E'])))).toEqual([
+      1, 2, 1, 0, 2,
+    ]);
   });
 
   it('Fingerprint64 equals FarmHash on strings of every length (fixtures/hash_vectors.mjs)', () => {
     const enc = new TextEncoder();
-    for (const [s, h] of fixture<{ fingerprint64: [string, string][] }>('hash-vectors.json').fingerprint64) expect(fingerprint64(enc.encode(s)).toString()).toBe(h);
+    for (const [s, h] of fixture<{ fingerprint64: [string, string][] }>('hash-vectors.json').fingerprint64)
+      expect(fingerprint64(enc.encode(s)).toString()).toBe(h);
   });
 
   it('SipHash-2-4 gives the reference test vectors', () => {
@@ -108,7 +146,13 @@ describe('Hashing', () => {
     const [k0, k1] = [dv.getBigUint64(0, true), dv.getBigUint64(8, true)];
     expect(siphash24(k0, k1, new Uint8Array(0)).toString(16)).toBe('726fdb47dd0e0e31');
     expect(siphash24(k0, k1, Uint8Array.of(0)).toString(16)).toBe('74f839c593dc67fd');
-    expect(siphash24(k0, k1, Uint8Array.from({ length: 15 }, (_, i) => i)).toString(16)).toBe('a129ca6149be45e5');
+    expect(
+      siphash24(
+        k0,
+        k1,
+        Uint8Array.from({ length: 15 }, (_, i) => i),
+      ).toString(16),
+    ).toBe('a129ca6149be45e5');
   });
 
   it('hashes integers as their decimal strings, floats truncated first; output modes', () => {
@@ -133,17 +177,26 @@ describe('save and load', () => {
     return d;
   };
   const CASES: Record<string, { make: () => Layer; x: () => Tensor }> = {
-    IntegerLookup: { make: () => new IntegerLookup({ vocabulary: [3, 9, 27], maskToken: 0, numOovIndices: 2 }), x: () => ints([3, 27, 0, 5, 9, 4], [2, 3]) },
+    IntegerLookup: {
+      make: () => new IntegerLookup({ vocabulary: [3, 9, 27], maskToken: 0, numOovIndices: 2 }),
+      x: () => ints([3, 27, 0, 5, 9, 4], [2, 3]),
+    },
     'IntegerLookup (adapted, count)': {
       make: () => {
         const l = new IntegerLookup({ outputMode: 'count' });
-        l.adapt([[1, 2], [2, 3]]);
+        l.adapt([
+          [1, 2],
+          [2, 3],
+        ]);
         return l;
       },
       x: () => ints([1, 2, 2, 8], [2, 2]),
     },
     Discretization: { make: fitted, x: () => tensor([0, 1, 2, 3, 4, 5], [2, 3]) },
-    Hashing: { make: () => new Hashing({ numBins: 5, salt: 9, maskValue: 3 }), x: () => ints([1, 3, 5, 7, 9, 11], [2, 3]) },
+    Hashing: {
+      make: () => new Hashing({ numBins: 5, salt: 9, maskValue: 3 }),
+      x: () => ints([1, 3, 5, 7, 9, 11], [2, 3]),
+    },
   };
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: config and predictions survive a round trip`, async () => {

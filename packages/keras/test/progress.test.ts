@@ -19,7 +19,10 @@ afterEach(() => {
 });
 
 /** Everything fit prints: console.log lines and raw stdout writes. */
-async function capture(verbose: 0 | 1 | 2, epochs = 2): Promise<{ log: string[]; raw: string[]; history: Record<string, number[]> }> {
+async function capture(
+  verbose: 0 | 1 | 2,
+  epochs = 2,
+): Promise<{ log: string[]; raw: string[]; history: Record<string, number[]> }> {
   const { x, y } = blobs(20, 1);
   const m = new Sequential([new Dense({ units: 2, activation: 'softmax', inputShape: [2], seed: 1 })]);
   m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
@@ -81,7 +84,10 @@ describe('progress output', () => {
     expect(text).toContain('Epoch 2/2\n');
     // The bar's own redraws, then the final line replacing it (cursor up, clear line).
     expect(text).toMatch(/[12]\/2 \[[=>.]{30}\] - ETA: \d+s/);
-    const finals = text.split('\x1b[1A\x1b[2K\r').slice(1).map((s) => s.split('\n')[0]);
+    const finals = text
+      .split('\x1b[1A\x1b[2K\r')
+      .slice(1)
+      .map((s) => s.split('\n')[0]);
     expect(finals).toHaveLength(2);
     finals.forEach((line, e) => expect(line).toMatch(lineFor(history, e)));
   });
@@ -92,7 +98,9 @@ describe('progress formatting', () => {
     expect(drawBar(0, 10)).toBe(`[${'.'.repeat(30)}]`);
     expect(drawBar(5, 10)).toBe(`[${'='.repeat(14)}>${'.'.repeat(15)}]`);
     expect(drawBar(10, 10)).toBe(`[${'='.repeat(30)}]`);
-    expect(fmtLogs({ loss: 0.29617, accuracy: 0.91432, lr: 0.0001 })).toBe(' - loss: 0.2962 - accuracy: 0.9143 - lr: 1.0000e-4');
+    expect(fmtLogs({ loss: 0.29617, accuracy: 0.91432, lr: 0.0001 })).toBe(
+      ' - loss: 0.2962 - accuracy: 0.9143 - lr: 1.0000e-4',
+    );
     expect(epochLine(1875, 9, { loss: 0.2962 })).toBe(`1875/1875 [${'='.repeat(30)}] - 9s 5ms/step - loss: 0.2962`);
     expect(epochLine(3, 90, {})).toBe(`3/3 [${'='.repeat(30)}] - 1:30 30s/step`);
   });

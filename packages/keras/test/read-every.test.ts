@@ -17,12 +17,19 @@ function classifier(): Sequential {
     new Dense({ units: 4, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation: 'softmax', seed: 2 }),
   ]);
-  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.02 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.02 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
 /** Fits 2 epochs of `n` samples in batches of 4 and records onBatchEnd's batches and logs. */
-async function record(n: number, readEvery?: number): Promise<{ batches: number[]; logs: Logs[]; epochLoss: number[] }> {
+async function record(
+  n: number,
+  readEvery?: number,
+): Promise<{ batches: number[]; logs: Logs[]; epochLoss: number[] }> {
   const { x, y } = blobs(n, 3);
   const batches: number[] = [];
   const logs: Logs[] = [];

@@ -11,25 +11,104 @@ import { registeredLayerClasses } from '../src/layers/registry';
 const KERAS_LAYERS: Record<string, string[]> = {
   Core: ['Dense', 'EinsumDense', 'Embedding', 'Identity', 'InputLayer', 'Lambda', 'Masking'],
   Activations: ['Activation', 'ELU', 'LeakyReLU', 'PReLU', 'ReLU', 'Softmax'],
-  Convolution: ['Conv1D', 'Conv1DTranspose', 'Conv2D', 'Conv2DTranspose', 'Conv3D', 'Conv3DTranspose', 'DepthwiseConv1D', 'DepthwiseConv2D', 'SeparableConv1D', 'SeparableConv2D'],
-  Pooling: [
-    'AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D', 'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D',
-    'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalAveragePooling3D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'GlobalMaxPooling3D',
+  Convolution: [
+    'Conv1D',
+    'Conv1DTranspose',
+    'Conv2D',
+    'Conv2DTranspose',
+    'Conv3D',
+    'Conv3DTranspose',
+    'DepthwiseConv1D',
+    'DepthwiseConv2D',
+    'SeparableConv1D',
+    'SeparableConv2D',
   ],
-  Recurrent: ['SimpleRNN', 'LSTM', 'GRU', 'SimpleRNNCell', 'LSTMCell', 'GRUCell', 'RNN', 'StackedRNNCells', 'Bidirectional', 'TimeDistributed', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D'],
+  Pooling: [
+    'AveragePooling1D',
+    'AveragePooling2D',
+    'AveragePooling3D',
+    'MaxPooling1D',
+    'MaxPooling2D',
+    'MaxPooling3D',
+    'GlobalAveragePooling1D',
+    'GlobalAveragePooling2D',
+    'GlobalAveragePooling3D',
+    'GlobalMaxPooling1D',
+    'GlobalMaxPooling2D',
+    'GlobalMaxPooling3D',
+  ],
+  Recurrent: [
+    'SimpleRNN',
+    'LSTM',
+    'GRU',
+    'SimpleRNNCell',
+    'LSTMCell',
+    'GRUCell',
+    'RNN',
+    'StackedRNNCells',
+    'Bidirectional',
+    'TimeDistributed',
+    'ConvLSTM1D',
+    'ConvLSTM2D',
+    'ConvLSTM3D',
+  ],
   Attention: ['Attention', 'AdditiveAttention', 'MultiHeadAttention', 'GroupQueryAttention'],
-  Normalization: ['BatchNormalization', 'GroupNormalization', 'LayerNormalization', 'UnitNormalization', 'SpectralNormalization'],
-  Regularization: ['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'ActivityRegularization'],
+  Normalization: [
+    'BatchNormalization',
+    'GroupNormalization',
+    'LayerNormalization',
+    'UnitNormalization',
+    'SpectralNormalization',
+  ],
+  Regularization: [
+    'Dropout',
+    'AlphaDropout',
+    'GaussianDropout',
+    'GaussianNoise',
+    'SpatialDropout1D',
+    'SpatialDropout2D',
+    'SpatialDropout3D',
+    'ActivityRegularization',
+  ],
   Reshaping: [
-    'Flatten', 'Reshape', 'Permute', 'RepeatVector', 'Cropping1D', 'Cropping2D', 'Cropping3D',
-    'UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D',
+    'Flatten',
+    'Reshape',
+    'Permute',
+    'RepeatVector',
+    'Cropping1D',
+    'Cropping2D',
+    'Cropping3D',
+    'UpSampling1D',
+    'UpSampling2D',
+    'UpSampling3D',
+    'ZeroPadding1D',
+    'ZeroPadding2D',
+    'ZeroPadding3D',
   ],
   Merging: ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot'],
   Preprocessing: [
-    'TextVectorization', 'StringLookup', 'IntegerLookup', 'Hashing', 'HashedCrossing', 'Discretization',
-    'CategoryEncoding', 'Normalization', 'Rescaling', 'Resizing', 'CenterCrop', 'MelSpectrogram',
+    'TextVectorization',
+    'StringLookup',
+    'IntegerLookup',
+    'Hashing',
+    'HashedCrossing',
+    'Discretization',
+    'CategoryEncoding',
+    'Normalization',
+    'Rescaling',
+    'Resizing',
+    'CenterCrop',
+    'MelSpectrogram',
   ],
-  Augmentation: ['RandomFlip', 'RandomCrop', 'RandomTranslation', 'RandomRotation', 'RandomZoom', 'RandomContrast', 'RandomBrightness'],
+  Augmentation: [
+    'RandomFlip',
+    'RandomCrop',
+    'RandomTranslation',
+    'RandomRotation',
+    'RandomZoom',
+    'RandomContrast',
+    'RandomBrightness',
+  ],
   'Other frameworks': ['TFSMLayer', 'JaxLayer', 'FlaxLayer', 'TorchModuleWrapper'],
 };
 
@@ -44,7 +123,8 @@ const NOT_APPLICABLE = new Set(KERAS_LAYERS['Other frameworks']);
 
 function expectedTable(registered: string[]): string {
   const has = new Set(registered);
-  const mark = (n: string): string => (has.has(n) ? `\`${n}\`` : NOT_APPLICABLE.has(n) ? `~~${n}~~ (n/a)` : `${n} (not yet)`);
+  const mark = (n: string): string =>
+    has.has(n) ? `\`${n}\`` : NOT_APPLICABLE.has(n) ? `~~${n}~~ (n/a)` : `${n} (not yet)`;
   const lines = ['| group | layers |', '|---|---|'];
   for (const [group, names] of Object.entries(KERAS_LAYERS)) lines.push(`| ${group} | ${names.map(mark).join(', ')} |`);
   const keras = new Set(Object.values(KERAS_LAYERS).flat());
@@ -61,7 +141,11 @@ describe("the README's table of Keras layers", () => {
     const m = markers.exec(readme);
     expect(m, 'the README has the layer-table markers').not.toBeNull();
     const table = expectedTable(registeredLayerClasses());
-    if (process.env.UPDATE_README_TABLE) writeFileSync(path, readme.replace(markers, (_all, a: string, _old: string, b: string) => a + table + b));
+    if (process.env.UPDATE_README_TABLE)
+      writeFileSync(
+        path,
+        readme.replace(markers, (_all, a: string, _old: string, b: string) => a + table + b),
+      );
     else expect((m as RegExpExecArray)[2]).toBe(table);
   });
 });

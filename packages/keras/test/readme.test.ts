@@ -45,7 +45,12 @@ describe('README', () => {
     expect(printed).toContain('Total params: 114\nTrainable params: 114\nNon-trainable params: 0');
     const accuracy = Number(/accuracy (\d\.\d{4})/.exec(printed)?.[1]);
     expect(accuracy).toBeGreaterThanOrEqual(0.9);
-    const valAccuracy = log.find((l) => l.startsWith('val_accuracy by epoch:'))!.split(' ').pop()!.split(',').map(Number);
+    const valAccuracy = log
+      .find((l) => l.startsWith('val_accuracy by epoch:'))!
+      .split(' ')
+      .pop()!
+      .split(',')
+      .map(Number);
     expect(valAccuracy).toHaveLength(20);
     expect(valAccuracy[19]).toBeGreaterThanOrEqual(0.9);
     const probabilities = log.find((l) => l.startsWith('probabilities:'))!.replace('probabilities:', '');
@@ -54,7 +59,10 @@ describe('README', () => {
     expect(restored).toBe(probabilities);
 
     // The functional fragment, with the imports it leaves out.
-    const mod = await runModule(`import { Dense, Input, model } from '@tsdl/keras';\n${functional}\nexport { net };\n`, 'functional');
+    const mod = await runModule(
+      `import { Dense, Input, model } from '@tsdl/keras';\n${functional}\nexport { net };\n`,
+      'functional',
+    );
     const net = mod.net as { predict(x: unknown): { shape: number[] }; layers: unknown[] };
     const { randn } = await import('@tsdl/tensor');
     expect(net.layers).toHaveLength(2);

@@ -27,7 +27,10 @@ const PAIRS: Record<Kind, { layer: (o: object) => Layer; cell: (o: object) => La
   SimpleRNN: { layer: (o) => new SimpleRNN({ units: 3, ...o }), cell: (o) => new SimpleRNNCell({ units: 3, ...o }) },
   LSTM: { layer: (o) => new LSTM({ units: 3, ...o }), cell: (o) => new LSTMCell({ units: 3, ...o }) },
   GRU: { layer: (o) => new GRU({ units: 3, ...o }), cell: (o) => new GRUCell({ units: 3, ...o }) },
-  'GRU (resetAfter false)': { layer: (o) => new GRU({ units: 3, resetAfter: false, ...o }), cell: (o) => new GRUCell({ units: 3, resetAfter: false, ...o }) },
+  'GRU (resetAfter false)': {
+    layer: (o) => new GRU({ units: 3, resetAfter: false, ...o }),
+    cell: (o) => new GRUCell({ units: 3, resetAfter: false, ...o }),
+  },
 };
 const outs = (y: Tensor | Tensor[]): number[][] => (Array.isArray(y) ? y : [y]).map(flat);
 
@@ -47,12 +50,16 @@ describe('RNN(cell) computes what the recurrent layer computes', () => {
         rnn.eval();
         const a = layer.call(x, { mask }) as Tensor | Tensor[];
         const b = rnn.call(x, { mask }) as Tensor | Tensor[];
-        expect(rnn.namedWeights().map(([n, w]) => [n, flat(w)])).toEqual(layer.namedWeights().map(([n, w]) => [`cell/${n}`, flat(w)]));
+        expect(rnn.namedWeights().map(([n, w]) => [n, flat(w)])).toEqual(
+          layer.namedWeights().map(([n, w]) => [`cell/${n}`, flat(w)]),
+        );
         expect(outs(b)).toEqual(outs(a));
         const states = (Array.isArray(a) ? a.slice(1) : []) as Tensor[];
         if (states.length > 0) {
           const init = states.map((s) => s.mul(0.5));
-          expect(outs(rnn.call(x, { initialState: init }) as Tensor[])).toEqual(outs(layer.call(x, { initialState: init }) as Tensor[]));
+          expect(outs(rnn.call(x, { initialState: init }) as Tensor[])).toEqual(
+            outs(layer.call(x, { initialState: init }) as Tensor[]),
+          );
         }
       }
     });
@@ -92,7 +99,9 @@ describe('StackedRNNCells', () => {
     const x = seeded([2, 5, 3], 4);
     const l1 = new GRU({ units: 4, returnSequences: true, seed: 1 });
     const l2 = new LSTM({ units: 2, returnState: true, seed: 3 });
-    const rnn = new RNN([new GRUCell({ units: 4, seed: 1 }), new LSTMCell({ units: 2, seed: 3 })], { returnState: true });
+    const rnn = new RNN([new GRUCell({ units: 4, seed: 1 }), new LSTMCell({ units: 2, seed: 3 })], {
+      returnState: true,
+    });
     for (const l of [l1, l2, rnn]) l.eval();
     const [y, h, c] = l2.call(l1.call(x) as Tensor) as Tensor[];
     const r = rnn.call(x) as Tensor[];
@@ -162,7 +171,9 @@ describe('a custom cell', () => {
         return x;
       }
     }
-    expect(() => new RNN(new Bad({ name: 'bad' })).call(seeded([1, 2, 2]))).toThrow(/bad \(Bad\): a cell's call must return \[output, newStates\]/);
+    expect(() => new RNN(new Bad({ name: 'bad' })).call(seeded([1, 2, 2]))).toThrow(
+      /bad \(Bad\): a cell's call must return \[output, newStates\]/,
+    );
   });
 });
 
@@ -189,7 +200,13 @@ describe('training, gradients, save and load', () => {
   it('Embedding(maskZero) → RNN(LSTMCell) → Dense saves and loads with equal predictions', async () => {
     const m = new Sequential([
       new Embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [4], seed: 1 }),
-      new RNN(new StackedRNNCells([new LSTMCell({ units: 4, seed: 2 }), new SimpleRNNCell({ units: 2, activation: 'relu', seed: 3 })]), { goBackwards: true }),
+      new RNN(
+        new StackedRNNCells([
+          new LSTMCell({ units: 4, seed: 2 }),
+          new SimpleRNNCell({ units: 2, activation: 'relu', seed: 3 }),
+        ]),
+        { goBackwards: true },
+      ),
       new Dense({ units: 1, seed: 4 }),
     ]);
     const x = tensor([1, 2, 0, 0, 3, 4, 5, 1], [2, 4], 'int32');
@@ -205,10 +222,30 @@ describe('training, gradients, save and load', () => {
 
   it('configs: Keras defaults, snake_case accepted, unknown options and stateful refused', () => {
     const c = new LSTMCell({ units: 2, recurrent_activation: 'hard_sigmoid' } as never);
-    expect(c.getConfig()).toMatchObject({ units: 2, activation: 'tanh', recurrentActivation: 'hard_sigmoid', useBias: true, unitForgetBias: true, kernelInitializer: 'glorot_uniform', recurrentInitializer: 'orthogonal', biasInitializer: 'zeros', dropout: 0, recurrentDropout: 0 });
+    expect(c.getConfig()).toMatchObject({
+      units: 2,
+      activation: 'tanh',
+      recurrentActivation: 'hard_sigmoid',
+      useBias: true,
+      unitForgetBias: true,
+      kernelInitializer: 'glorot_uniform',
+      recurrentInitializer: 'orthogonal',
+      biasInitializer: 'zeros',
+      dropout: 0,
+      recurrentDropout: 0,
+    });
     expect(new GRUCell(3).getConfig()).toMatchObject({ units: 3, resetAfter: true });
-    expect(new RNN(new SimpleRNNCell(2)).getConfig()).toMatchObject({ cell: { className: 'SimpleRNNCell' }, returnSequences: false, returnState: false, goBackwards: false, stateful: false, unroll: false });
-    expect(() => new GRUCell({ units: 3, returnSequences: true } as never)).toThrow(/GRUCell: unknown option 'returnSequences'/);
+    expect(new RNN(new SimpleRNNCell(2)).getConfig()).toMatchObject({
+      cell: { className: 'SimpleRNNCell' },
+      returnSequences: false,
+      returnState: false,
+      goBackwards: false,
+      stateful: false,
+      unroll: false,
+    });
+    expect(() => new GRUCell({ units: 3, returnSequences: true } as never)).toThrow(
+      /GRUCell: unknown option 'returnSequences'/,
+    );
     expect(() => new RNN(new GRUCell(3), { stateful: true })).toThrow(/stateful RNNs are not supported/);
     expect(() => new RNN({ cell: 3 } as never)).toThrow(/cell must be a recurrent cell/);
     expect(() => new SimpleRNNCell({ units: 0 })).toThrow(/units must be a positive integer/);
@@ -221,8 +258,14 @@ describe('training, gradients, save and load', () => {
     const cases: [() => unknown, RegExp][] = [
       [() => rnn.call(x3), /r \(RNN\): input has 3 features but the cell was built for 2/],
       [() => rnn.call(x2), /r \(RNN\): expects input of rank 3/],
-      [() => rnn.call(seeded([2, 4, 2]), { initialState: [h, h] }), /r \(RNN\): initialState\[0\] has shape \[2,5\] but expected \[2,3\]/],
-      [() => rnn.call(seeded([2, 4, 2]), { initialState: h }), /r \(RNN\): initialState must be a list \[h, c\] of 2 tensors/],
+      [
+        () => rnn.call(seeded([2, 4, 2]), { initialState: [h, h] }),
+        /r \(RNN\): initialState\[0\] has shape \[2,5\] but expected \[2,3\]/,
+      ],
+      [
+        () => rnn.call(seeded([2, 4, 2]), { initialState: h }),
+        /r \(RNN\): initialState must be a list \[h, c\] of 2 tensors/,
+      ],
       [() => (rnn.cell as LSTMCell).call(x2.reshape([4, 2]), [h]), /lstm_cell.*states must be a list of 2 tensors/],
     ];
     for (const [fn, re] of cases) {

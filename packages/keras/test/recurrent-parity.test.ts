@@ -9,7 +9,16 @@ import { gradients } from '@tsdl/autograd';
 import { seededNumbers } from '@tsdl/test-utils';
 import { type Tensor, dispose, memory, mul, sum, tensor, tidy } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Bidirectional, Embedding, GRU, LSTM, type Layer, type RecurrentLayer, Sequential, SimpleRNN } from '../src/index';
+import {
+  Bidirectional,
+  Embedding,
+  GRU,
+  LSTM,
+  type Layer,
+  type RecurrentLayer,
+  Sequential,
+  SimpleRNN,
+} from '../src/index';
 import { expectValues, useCpu } from './helpers';
 
 useCpu();
@@ -23,7 +32,13 @@ const T = 5;
 const F = 4;
 const U = 3;
 
-const nums = (shape: number[], seed: number, scale = 1): number[] => seededNumbers(shape.reduce((a, b) => a * b, 1), seed, -scale, scale);
+const nums = (shape: number[], seed: number, scale = 1): number[] =>
+  seededNumbers(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    -scale,
+    scale,
+  );
 
 /** Random weights of a Keras layer's shapes, set on ours; returned as host arrays for TF.js. */
 function randomWeights(layer: Layer, seed: number): { shape: number[]; values: number[] }[] {
@@ -59,7 +74,11 @@ type Kind = 'SimpleRNN' | 'LSTM' | 'GRU';
 
 function makeOurs(kind: Kind, o: Record<string, unknown>): RecurrentLayer {
   const args = { units: U, ...o };
-  return kind === 'SimpleRNN' ? new SimpleRNN(args) : kind === 'LSTM' ? new LSTM(args) : new GRU({ resetAfter: false, ...args });
+  return kind === 'SimpleRNN'
+    ? new SimpleRNN(args)
+    : kind === 'LSTM'
+      ? new LSTM(args)
+      : new GRU({ resetAfter: false, ...args });
 }
 
 function makeTheirs(kind: Kind, o: Record<string, unknown>): tf.layers.Layer {
@@ -82,22 +101,25 @@ const VARIANTS: Record<string, unknown>[] = [
 ];
 
 describe.each(KINDS)('%s against TF.js', (kind) => {
-  it.each(VARIANTS.map((v) => [JSON.stringify(v), v] as const))('options %s: same outputs from the same weights', (_n, opts) => {
-    const x = nums([B, T, F], 11);
-    const ours = makeOurs(kind, opts);
-    const xt = tensor(x, [B, T, F]);
-    ours.call(xt);
-    randomWeights(ours, 100);
-    const theirs = makeTheirs(kind, opts);
-    const xtf = tf.tensor(x, [B, T, F]);
-    copyToTf(ours, theirs, xtf);
-    const a = ours.call(xt);
-    const b = theirs.apply(xtf) as tf.Tensor | tf.Tensor[];
-    compareOutputs(a, b, `${kind} ${JSON.stringify(opts)}`);
-    dispose([xt, a]);
-    ours.dispose();
-    tf.dispose([xtf, b as tf.Tensor]);
-  });
+  it.each(VARIANTS.map((v) => [JSON.stringify(v), v] as const))(
+    'options %s: same outputs from the same weights',
+    (_n, opts) => {
+      const x = nums([B, T, F], 11);
+      const ours = makeOurs(kind, opts);
+      const xt = tensor(x, [B, T, F]);
+      ours.call(xt);
+      randomWeights(ours, 100);
+      const theirs = makeTheirs(kind, opts);
+      const xtf = tf.tensor(x, [B, T, F]);
+      copyToTf(ours, theirs, xtf);
+      const a = ours.call(xt);
+      const b = theirs.apply(xtf) as tf.Tensor | tf.Tensor[];
+      compareOutputs(a, b, `${kind} ${JSON.stringify(opts)}`);
+      dispose([xt, a]);
+      ours.dispose();
+      tf.dispose([xtf, b as tf.Tensor]);
+    },
+  );
 
   it('an initial state is used as TF.js uses it', () => {
     const x = nums([B, T, F], 12);
@@ -123,7 +145,12 @@ describe.each(KINDS)('%s against TF.js', (kind) => {
       [1, 1, 1, 1, 1],
       [0, 1, 1, 1, 0],
     ];
-    const theirs = makeTheirs(kind, { returnSequences: true, returnState: true, kernelInitializer: 'glorotUniform', biasInitializer: 'randomUniform' });
+    const theirs = makeTheirs(kind, {
+      returnSequences: true,
+      returnState: true,
+      kernelInitializer: 'glorotUniform',
+      biasInitializer: 'randomUniform',
+    });
     const xtf = tf.tensor(x, [B, T, F]);
     tf.tidy(() => void theirs.apply(xtf));
     const ours = makeOurs(kind, { returnSequences: true, returnState: true });
@@ -155,10 +182,18 @@ describe.each(KINDS)('%s against TF.js', (kind) => {
     const weights = ours.namedWeights().map(([, w]) => w);
     const grads = tidy(() => gradients(sum(mul(ours.call(xt) as Tensor, tensor(cot, [B, T, U]))), weights));
     const vars = theirs.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const { grads: tg } = tf.variableGrads(() => tf.sum(tf.mul(theirs.apply(xtf) as tf.Tensor, tf.tensor(cot, [B, T, U]))) as tf.Scalar, vars);
+    const { grads: tg } = tf.variableGrads(
+      () => tf.sum(tf.mul(theirs.apply(xtf) as tf.Tensor, tf.tensor(cot, [B, T, U]))) as tf.Scalar,
+      vars,
+    );
     vars.forEach((v, i) => {
       expect(grads[i].shape).toEqual(v.shape);
-      expectValues(grads[i], Array.from(tg[v.name].dataSync()), { atol: 1e-4, rtol: 1e-4 }, `${kind} d/d${ours.namedWeights()[i][0]}`);
+      expectValues(
+        grads[i],
+        Array.from(tg[v.name].dataSync()),
+        { atol: 1e-4, rtol: 1e-4 },
+        `${kind} d/d${ours.namedWeights()[i][0]}`,
+      );
     });
     dispose(grads);
   });
@@ -208,29 +243,46 @@ describe('GRU with resetAfter (no TF.js counterpart): a float64 reference of Ker
     const xt = tensor(x, [B, T, F]);
     dispose(gru.call(xt));
     const w = randomWeights(gru, 500);
-    expect(gru.namedWeights().map(([n, t]) => [n, t.shape])).toEqual([['kernel', [F, 3 * U]], ['recurrent_kernel', [U, 3 * U]], ...(useBias ? [['bias', [2, 3 * U]]] : [])]);
+    expect(gru.namedWeights().map(([n, t]) => [n, t.shape])).toEqual([
+      ['kernel', [F, 3 * U]],
+      ['recurrent_kernel', [U, 3 * U]],
+      ...(useBias ? [['bias', [2, 3 * U]]] : []),
+    ]);
     const y = gru.call(xt) as Tensor;
-    expectValues(y, reference(x, w[0].values, w[1].values, useBias ? w[2].values : null, goBackwards), TOL, 'GRU resetAfter');
+    expectValues(
+      y,
+      reference(x, w[0].values, w[1].values, useBias ? w[2].values : null, goBackwards),
+      TOL,
+      'GRU resetAfter',
+    );
   });
 });
 
 describe('Bidirectional against TF.js', () => {
-  it.each(['concat', 'sum', 'mul', 'ave', null] as const)('mergeMode %s, returnSequences: same outputs from the same weights', (mergeMode) => {
-    const x = nums([B, T, F], 31);
-    const ours = new Bidirectional(new LSTM({ units: U, returnSequences: true }), { mergeMode });
-    const xt = tensor(x, [B, T, F]);
-    dispose(ours.call(xt));
-    randomWeights(ours, 600);
-    const [f, bk] = [ours.forwardLayer.name, ours.backwardLayer.name];
-    expect(f).toMatch(/^forward_lstm/);
-    expect(bk).toBe(`backward_${f.slice(8)}`);
-    expect(ours.namedWeights().map(([n]) => n)).toEqual([f, bk].flatMap((l) => [`${l}/kernel`, `${l}/recurrent_kernel`, `${l}/bias`]));
-    const theirs = tf.layers.bidirectional({ layer: makeTheirs('LSTM', { returnSequences: true }) as any, mergeMode: mergeMode ?? undefined });
-    if (mergeMode === null) (theirs as unknown as { mergeMode: null }).mergeMode = null;
-    const xtf = tf.tensor(x, [B, T, F]);
-    copyToTf(ours, theirs, xtf);
-    compareOutputs(ours.call(xt), theirs.apply(xtf) as tf.Tensor, `Bidirectional ${mergeMode}`);
-  });
+  it.each(['concat', 'sum', 'mul', 'ave', null] as const)(
+    'mergeMode %s, returnSequences: same outputs from the same weights',
+    (mergeMode) => {
+      const x = nums([B, T, F], 31);
+      const ours = new Bidirectional(new LSTM({ units: U, returnSequences: true }), { mergeMode });
+      const xt = tensor(x, [B, T, F]);
+      dispose(ours.call(xt));
+      randomWeights(ours, 600);
+      const [f, bk] = [ours.forwardLayer.name, ours.backwardLayer.name];
+      expect(f).toMatch(/^forward_lstm/);
+      expect(bk).toBe(`backward_${f.slice(8)}`);
+      expect(ours.namedWeights().map(([n]) => n)).toEqual(
+        [f, bk].flatMap((l) => [`${l}/kernel`, `${l}/recurrent_kernel`, `${l}/bias`]),
+      );
+      const theirs = tf.layers.bidirectional({
+        layer: makeTheirs('LSTM', { returnSequences: true }) as any,
+        mergeMode: mergeMode ?? undefined,
+      });
+      if (mergeMode === null) (theirs as unknown as { mergeMode: null }).mergeMode = null;
+      const xtf = tf.tensor(x, [B, T, F]);
+      copyToTf(ours, theirs, xtf);
+      compareOutputs(ours.call(xt), theirs.apply(xtf) as tf.Tensor, `Bidirectional ${mergeMode}`);
+    },
+  );
 
   it('returnState: [merged, forward h, c, backward h, c] as TF.js', () => {
     const x = nums([B, T, F], 32);
@@ -238,7 +290,10 @@ describe('Bidirectional against TF.js', () => {
     const xt = tensor(x, [B, T, F]);
     dispose(ours.call(xt));
     randomWeights(ours, 700);
-    const theirs = tf.layers.bidirectional({ layer: makeTheirs('GRU', { returnState: true }) as any, mergeMode: 'sum' });
+    const theirs = tf.layers.bidirectional({
+      layer: makeTheirs('GRU', { returnState: true }) as any,
+      mergeMode: 'sum',
+    });
     const xtf = tf.tensor(x, [B, T, F]);
     copyToTf(ours, theirs, xtf);
     const a = ours.call(xt) as Tensor[];
@@ -247,7 +302,13 @@ describe('Bidirectional against TF.js', () => {
     const ls = new Bidirectional(new LSTM({ units: U, returnState: true }));
     expect(ls.outputCount).toBe(5);
     const r = ls.call(xt) as Tensor[];
-    expect(r.map((t) => t.shape)).toEqual([[B, 2 * U], [B, U], [B, U], [B, U], [B, U]]);
+    expect(r.map((t) => t.shape)).toEqual([
+      [B, 2 * U],
+      [B, U],
+      [B, U],
+      [B, U],
+      [B, U],
+    ]);
   });
 
   it('with a mask, real steps agree with TF.js and padded steps output zeros (Keras forces zeroOutputForMask)', () => {
@@ -286,9 +347,15 @@ describe('masking through a model: Embedding(maskZero) → LSTM as in TF.js', ()
       [0, 0, 2, 7, 1, 8],
       [5, 0, 6, 2, 0, 9],
     ];
-    const ours = new Sequential([new Embedding({ inputDim: 10, outputDim: F, maskZero: true, inputShape: [6] }), new LSTM({ units: U, returnSequences: true })]);
+    const ours = new Sequential([
+      new Embedding({ inputDim: 10, outputDim: F, maskZero: true, inputShape: [6] }),
+      new LSTM({ units: U, returnSequences: true }),
+    ]);
     const theirs = tf.sequential({
-      layers: [tf.layers.embedding({ inputDim: 10, outputDim: F, maskZero: true, inputLength: 6 }), makeTheirs('LSTM', { returnSequences: true })],
+      layers: [
+        tf.layers.embedding({ inputDim: 10, outputDim: F, maskZero: true, inputLength: 6 }),
+        makeTheirs('LSTM', { returnSequences: true }),
+      ],
     });
     // TF.js initialises; its weights go to ours through setWeights, in Keras' order.
     ours.setWeights(theirs.getWeights().map((w) => tensor(Array.from(w.dataSync()), w.shape)));

@@ -34,14 +34,18 @@ describe('UnitNormalization', () => {
   it('makes unit L2 norms, leaves zeros zero and has a finite gradient there', async () => {
     const y = new UnitNormalization().call(tensor([3, 4, 0, 0], [2, 2]));
     expectValues(y, [0.6, 0.8, 0, 0]);
-    const g = grad((x: Tensor) => sum(new UnitNormalization().call(x).mul(tensor([1, 2], [1, 2]))))(tensor([0, 0], [1, 2])) as Tensor;
+    const g = grad((x: Tensor) => sum(new UnitNormalization().call(x).mul(tensor([1, 2], [1, 2]))))(
+      tensor([0, 0], [1, 2]),
+    ) as Tensor;
     expect(flat(g).every(Number.isFinite)).toBe(true);
     await gradCheck((x) => new UnitNormalization({ axis: [1, 2] }).call(x), [seeded([2, 2, 3], 3)]);
   });
 
   it('refuses the batch axis, naming the layer and the shape', () => {
     const l = new UnitNormalization({ axis: 0, name: 'un' });
-    expect(() => l.call(seeded([2, 3]))).toThrow(/un \(UnitNormalization\): axis 0 is not a feature axis of an input of shape \(None, 3\)/);
+    expect(() => l.call(seeded([2, 3]))).toThrow(
+      /un \(UnitNormalization\): axis 0 is not a feature axis of an input of shape \(None, 3\)/,
+    );
     expect(() => new UnitNormalization({ axis: 'x' as never })).toThrow(ArgumentError);
   });
 });
@@ -49,7 +53,15 @@ describe('UnitNormalization', () => {
 describe('GroupNormalization', () => {
   it('defaults as Keras (32 groups, epsilon 1e-3, gamma then beta per channel)', () => {
     const l = new GroupNormalization();
-    expect(l.getConfig()).toMatchObject({ groups: 32, axis: -1, epsilon: 1e-3, center: true, scale: true, betaInitializer: 'zeros', gammaInitializer: 'ones' });
+    expect(l.getConfig()).toMatchObject({
+      groups: 32,
+      axis: -1,
+      epsilon: 1e-3,
+      center: true,
+      scale: true,
+      betaInitializer: 'zeros',
+      gammaInitializer: 'ones',
+    });
     l.call(seeded([2, 4, 64]));
     expect(l.namedWeights().map(([n, w]) => [n, [...w.shape]])).toEqual([
       ['gamma', [64]],
@@ -89,8 +101,12 @@ describe('GroupNormalization', () => {
   });
 
   it('errors name the layer, the groups and the shape; nothing leaks', async () => {
-    expect(() => new GroupNormalization({ groups: 4, inputShape: [3, 6] })).toThrow(/groups \(4\) must divide the number of channels \(6\) of input shape \(None, 3, 6\)/);
-    expect(() => new GroupNormalization({ groups: 8, inputShape: [6] })).toThrow(/groups \(8\) cannot exceed the number of channels \(6\)/);
+    expect(() => new GroupNormalization({ groups: 4, inputShape: [3, 6] })).toThrow(
+      /groups \(4\) must divide the number of channels \(6\) of input shape \(None, 3, 6\)/,
+    );
+    expect(() => new GroupNormalization({ groups: 8, inputShape: [6] })).toThrow(
+      /groups \(8\) cannot exceed the number of channels \(6\)/,
+    );
     expect(() => new GroupNormalization({ groups: 0 })).toThrow(/groups must be a positive integer or -1/);
     const l = new GroupNormalization({ groups: 2, name: 'gn' });
     l.call(seeded([2, 4]));
@@ -98,7 +114,9 @@ describe('GroupNormalization', () => {
     const before = memory().numTensors;
     const e = await thrown(() => l.call(x));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toMatch(/gn \(GroupNormalization\): was built for 4 channels on axis -1, got input of shape \[2,6\]/);
+    expect(e.message).toMatch(
+      /gn \(GroupNormalization\): was built for 4 channels on axis -1, got input of shape \[2,6\]/,
+    );
     expect(memory().numTensors).toBe(before);
   });
 });
@@ -126,7 +144,11 @@ describe('ActivityRegularization', () => {
 
   it('trains: a Dense after it learns smaller activations than without it', async () => {
     const run = async (reg: boolean): Promise<number> => {
-      const m = new Sequential([new Dense({ units: 4, seed: 1, inputShape: [3] }), ...(reg ? [new ActivityRegularization({ l2: 1 })] : []), new Dense({ units: 1, seed: 2 })]);
+      const m = new Sequential([
+        new Dense({ units: 4, seed: 1, inputShape: [3] }),
+        ...(reg ? [new ActivityRegularization({ l2: 1 })] : []),
+        new Dense({ units: 1, seed: 2 }),
+      ]);
       m.compile({ optimizer: 'sgd', loss: 'mse' });
       const x = seeded([16, 3], 3);
       const y = seeded([16, 1], 4);
@@ -164,7 +186,9 @@ describe('SpatialDropout3D', () => {
     // 32 Bernoulli(0.5) draws.
     expect(dropped).toBeGreaterThan(5);
     expect(dropped).toBeLessThan(27);
-    expect(() => l.call(ones([2, 3, 3, 3]))).toThrow(/SpatialDropout3D\): expects volumes \[batch, dim1, dim2, dim3, channels\] of rank 5/);
+    expect(() => l.call(ones([2, 3, 3, 3]))).toThrow(
+      /SpatialDropout3D\): expects volumes \[batch, dim1, dim2, dim3, channels\] of rank 5/,
+    );
   });
 });
 
@@ -177,7 +201,9 @@ describe('DepthwiseConv1D', () => {
       ['bias', [6]],
     ]);
     expect(l.computeOutputShape([null, 6, 3])).toEqual([null, 4, 6]);
-    expect(new DepthwiseConv1D({ kernelSize: 2, padding: 'same', strides: 2 }).computeOutputShape([null, 7, 3])).toEqual([null, 4, 3]);
+    expect(
+      new DepthwiseConv1D({ kernelSize: 2, padding: 'same', strides: 2 }).computeOutputShape([null, 7, 3]),
+    ).toEqual([null, 4, 3]);
   });
 
   it('gradients by finite differences (input, kernel, bias)', async () => {
@@ -200,8 +226,12 @@ describe('DepthwiseConv1D', () => {
   });
 
   it('errors name the layer and the shapes; nothing leaks', async () => {
-    expect(() => new DepthwiseConv1D({ kernelSize: 5, inputShape: [3, 2] })).toThrow(/input shape \(None, 3, 2\) is too small for kernelSize 5/);
-    expect(() => new DepthwiseConv1D({ kernelSize: 2, padding: 'causal' as never })).toThrow(/padding must be 'valid' or 'same'/);
+    expect(() => new DepthwiseConv1D({ kernelSize: 5, inputShape: [3, 2] })).toThrow(
+      /input shape \(None, 3, 2\) is too small for kernelSize 5/,
+    );
+    expect(() => new DepthwiseConv1D({ kernelSize: 2, padding: 'causal' as never })).toThrow(
+      /padding must be 'valid' or 'same'/,
+    );
     const l = new DepthwiseConv1D({ kernelSize: 2, name: 'dw' });
     l.call(seeded([1, 4, 3]));
     const x = seeded([1, 4, 2]);
@@ -216,10 +246,33 @@ describe('save and load', () => {
   const CASES: Record<string, { make: () => Layer; shape: number[] }> = {
     Identity: { make: () => new Identity(), shape: [4, 3] },
     UnitNormalization: { make: () => new UnitNormalization({ axis: [1, 2] }), shape: [4, 3] },
-    GroupNormalization: { make: () => new GroupNormalization({ groups: 3, epsilon: 1e-4, gammaInitializer: 'random_uniform', betaInitializer: 'random_normal' }), shape: [4, 6] },
+    GroupNormalization: {
+      make: () =>
+        new GroupNormalization({
+          groups: 3,
+          epsilon: 1e-4,
+          gammaInitializer: 'random_uniform',
+          betaInitializer: 'random_normal',
+        }),
+      shape: [4, 6],
+    },
     ActivityRegularization: { make: () => new ActivityRegularization({ l1: 0.01, l2: 0.02 }), shape: [4, 3] },
-    SpatialDropout3D: { make: () => new SpatialDropout3D({ rate: 0.3, dataFormat: 'channels_first', seed: 5 }), shape: [2, 2, 2, 2] },
-    DepthwiseConv1D: { make: () => new DepthwiseConv1D({ kernelSize: 2, depthMultiplier: 2, padding: 'same', activation: 'relu', biasInitializer: 'random_uniform', seed: 6 }), shape: [4, 3] },
+    SpatialDropout3D: {
+      make: () => new SpatialDropout3D({ rate: 0.3, dataFormat: 'channels_first', seed: 5 }),
+      shape: [2, 2, 2, 2],
+    },
+    DepthwiseConv1D: {
+      make: () =>
+        new DepthwiseConv1D({
+          kernelSize: 2,
+          depthMultiplier: 2,
+          padding: 'same',
+          activation: 'relu',
+          biasInitializer: 'random_uniform',
+          seed: 6,
+        }),
+      shape: [4, 3],
+    },
   };
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: config, weights and predictions survive a round trip`, async () => {
@@ -231,7 +284,9 @@ describe('save and load', () => {
       const [orig, back] = [m.layers[0], loaded.layers[0]];
       expect(back.className).toBe(name);
       expect(back.getConfig()).toEqual(orig.getConfig());
-      expect(back.namedWeights().map(([k, w]) => [k, flat(w)])).toEqual(orig.namedWeights().map(([k, w]) => [k, flat(w)]));
+      expect(back.namedWeights().map(([k, w]) => [k, flat(w)])).toEqual(
+        orig.namedWeights().map(([k, w]) => [k, flat(w)]),
+      );
       expect(flat(loaded.predict(x))).toEqual(before);
     });
   }

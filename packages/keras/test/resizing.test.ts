@@ -1,7 +1,15 @@
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, DTypeError, ShapeError, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv2D, Flatten, Resizing, Sequential, UpSampling2D, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Conv2D,
+  Flatten,
+  Resizing,
+  Sequential,
+  UpSampling2D,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { arange, expectValues, flat, seeded, useCpu } from './helpers';
 
 useCpu();
@@ -12,7 +20,10 @@ describe('UpSampling2D', () => {
     const y = new UpSampling2D({ size: [1, 2] }).call(arange([2, 2, 1, 3]));
     expect(y.shape).toEqual([2, 2, 2, 3]);
     expectValues(y, [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 6, 7, 8, 6, 7, 8, 9, 10, 11, 9, 10, 11]);
-    expectValues(new UpSampling2D().call(tensor([1, 2, 3, 4], [1, 2, 2, 1])), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    expectValues(
+      new UpSampling2D().call(tensor([1, 2, 3, 4], [1, 2, 2, 1])),
+      [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+    );
   });
 
   it('bilinear uses half-pixel centres (Keras 3, tf.image.resize), edges clamped', () => {
@@ -40,7 +51,9 @@ describe('UpSampling2D', () => {
       /u \(UpSampling2D\): interpolation must be 'nearest' or 'bilinear', got 'bicubic' \('bicubic' is a Keras option tsdl does not compute yet\)/,
     );
     expect(() => new UpSampling2D({ size: [2, 0] })).toThrow(/size must be a positive integer or a pair of them/);
-    expect(() => new UpSampling2D({ name: 'u3' }).call(seeded([2, 3, 4], 1))).toThrow(/u3 \(UpSampling2D\): expects images .* of rank 4/);
+    expect(() => new UpSampling2D({ name: 'u3' }).call(seeded([2, 3, 4], 1))).toThrow(
+      /u3 \(UpSampling2D\): expects images .* of rank 4/,
+    );
   });
 });
 
@@ -48,7 +61,10 @@ describe('Resizing', () => {
   it('resizing to the same size is the identity; the defaults are those of Keras 3', () => {
     const x = seeded([2, 3, 5, 2], 1);
     expectValues(new Resizing({ height: 3, width: 5 }).call(x), flat(x), { atol: 1e-6, rtol: 0 });
-    expectValues(new Resizing({ height: 3, width: 5, interpolation: 'nearest' }).call(x), flat(x), { atol: 0, rtol: 0 });
+    expectValues(new Resizing({ height: 3, width: 5, interpolation: 'nearest' }).call(x), flat(x), {
+      atol: 0,
+      rtol: 0,
+    });
     expect(new Resizing({ height: 2, width: 2, name: 'r' }).getConfig()).toEqual({
       name: 'r',
       trainable: true,
@@ -86,25 +102,42 @@ describe('Resizing', () => {
 
   it('gradients match finite differences (bilinear, with a crop)', async () => {
     await gradCheck((t) => new Resizing({ height: 3, width: 5 }).call(t), [seeded([1, 2, 3, 2], 2)]);
-    await gradCheck((t) => new Resizing({ height: 2, width: 3, cropToAspectRatio: true }).call(t), [seeded([1, 3, 5, 1], 3)]);
+    await gradCheck(
+      (t) => new Resizing({ height: 2, width: 3, cropToAspectRatio: true }).call(t),
+      [seeded([1, 3, 5, 1], 3)],
+    );
   });
 
   it('errors name the layer: options, rank, dtype', () => {
-    expect(() => new Resizing({ height: 2 } as never)).toThrow(/Resizing\): width must be a positive integer, got undefined/);
-    expect(() => new Resizing({ height: 2, width: 2, crop_to_aspect: true } as never)).toThrow(/Resizing: unknown option 'cropToAspect'/);
-    expect(() => new Resizing({ height: 2, width: 2, interpolation: 'lanczos3' as never })).toThrow(/'lanczos3' is a Keras option tsdl does not compute yet/);
-    expect(() => new Resizing({ height: 2, width: 2, interpolation: 'cubic' as never })).toThrow(/interpolation must be 'bilinear' or 'nearest', got 'cubic'$/);
-    expect(() => new Resizing({ height: 2, width: 2, cropToAspectRatio: true, padToAspectRatio: true, name: 'rz' })).toThrow(
-      /rz \(Resizing\): only one of cropToAspectRatio and padToAspectRatio can be true/,
+    expect(() => new Resizing({ height: 2 } as never)).toThrow(
+      /Resizing\): width must be a positive integer, got undefined/,
     );
-    expect(() => new Resizing({ height: 2, width: 2, fillMode: 'reflect' as never })).toThrow(/fillMode must be 'constant'/);
-    expect(() => new Resizing({ height: 2, width: 2, fillValue: Number.NaN })).toThrow(/fillValue must be a finite number/);
+    expect(() => new Resizing({ height: 2, width: 2, crop_to_aspect: true } as never)).toThrow(
+      /Resizing: unknown option 'cropToAspect'/,
+    );
+    expect(() => new Resizing({ height: 2, width: 2, interpolation: 'lanczos3' as never })).toThrow(
+      /'lanczos3' is a Keras option tsdl does not compute yet/,
+    );
+    expect(() => new Resizing({ height: 2, width: 2, interpolation: 'cubic' as never })).toThrow(
+      /interpolation must be 'bilinear' or 'nearest', got 'cubic'$/,
+    );
+    expect(
+      () => new Resizing({ height: 2, width: 2, cropToAspectRatio: true, padToAspectRatio: true, name: 'rz' }),
+    ).toThrow(/rz \(Resizing\): only one of cropToAspectRatio and padToAspectRatio can be true/);
+    expect(() => new Resizing({ height: 2, width: 2, fillMode: 'reflect' as never })).toThrow(
+      /fillMode must be 'constant'/,
+    );
+    expect(() => new Resizing({ height: 2, width: 2, fillValue: Number.NaN })).toThrow(
+      /fillValue must be a finite number/,
+    );
     expect(() => new Resizing({ height: 2, width: 2, fillValue: '0' as never })).toThrow(ArgumentError);
     const layer = new Resizing({ height: 2, width: 2, name: 'rz2' });
     const n = memory().numTensors;
     expect(() => layer.call(seeded([3, 4, 2], 1))).toThrow(ShapeError);
     expect(() => layer.call(tensor([1, 2, 3, 4], [1, 2, 2, 1], 'int32'))).toThrow(DTypeError);
-    expect(() => layer.call(tensor([1, 2, 3, 4], [1, 2, 2, 1], 'int32'))).toThrow(/rz2 \(Resizing\): expected float32 images, got int32/);
+    expect(() => layer.call(tensor([1, 2, 3, 4], [1, 2, 2, 1], 'int32'))).toThrow(
+      /rz2 \(Resizing\): expected float32 images, got int32/,
+    );
     expect(memory().numTensors).toBe(n + 3);
   });
 });

@@ -26,39 +26,142 @@ function failure(bytes: Uint8Array): Error {
 describe('safetensors headers from outside', () => {
   // Each case: the file, then what the message must say (the file name is checked for all).
   const cases: [string, Uint8Array, RegExp][] = [
-    ['negative offsets', withHeader({ w: entry('F32', [4], [-16, 0]) }, new Array(16).fill(0)), /tensor "w": data_offsets\[0\] is -16, not a non-negative integer/],
-    ['offsets as strings', withHeader({ w: entry('U8', [1], ['0', '1']) }, [0]), /tensor "w": data_offsets\[0\] is "0"/],
-    ['fractional offsets', withHeader({ w: entry('U8', [1], [0, 1.5]) }, [0, 0]), /tensor "w": data_offsets\[1\] is 1\.5/],
-    ['offsets past 2^53', file('{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,18446744073709551616]}}', [0]), /tensor "w": data_offsets\[1\] is 18446744073709552000/],
-    ['one offset', withHeader({ w: entry('U8', [1], [0]) }, [0]), /tensor "w": data_offsets must be \[begin, end\], got \[0\]/],
-    ['offsets out of the file', withHeader({ w: entry('U8', [2], [0, 2]) }, [0]), /tensor "w": data_offsets \[0,2\] run outside the 1-byte buffer/],
-    ['reversed offsets', withHeader({ w: entry('U8', [0], [1, 0]) }, [0]), /tensor "w": data_offsets \[1,0\] run outside/],
-    ['overlapping tensors', withHeader({ a: entry('U8', [2], [0, 2]), b: entry('U8', [2], [1, 3]) }, [0, 0, 0]), /tensor "b" starts at byte 1, leaving a hole or overlap at 2/],
-    ['a hole', withHeader({ a: entry('U8', [1], [0, 1]), b: entry('U8', [1], [2, 3]) }, [0, 0, 0]), /tensor "b" starts at byte 2, leaving a hole or overlap at 1/],
-    ['size disagreeing with dtype x shape', withHeader({ w: entry('F32', [2, 3], [0, 12]) }, new Array(12).fill(0)), /tensor "w": F32 of shape \[2,3\] needs 24 bytes but its data_offsets \[0,12\] span 12/],
-    ['a huge shape', withHeader({ w: entry('F32', [2 ** 40, 2 ** 40, 2 ** 40], [0, 4]) }, [0, 0, 0, 0]), /tensor "w": shape \[1099511627776,1099511627776,1099511627776\] \(F32\) needs more than 2\^53 bytes/],
-    ['a negative dimension', withHeader({ w: entry('U8', [-1], [0, 0]) }), /tensor "w": shape\[0\] is -1, not a non-negative integer/],
+    [
+      'negative offsets',
+      withHeader({ w: entry('F32', [4], [-16, 0]) }, new Array(16).fill(0)),
+      /tensor "w": data_offsets\[0\] is -16, not a non-negative integer/,
+    ],
+    [
+      'offsets as strings',
+      withHeader({ w: entry('U8', [1], ['0', '1']) }, [0]),
+      /tensor "w": data_offsets\[0\] is "0"/,
+    ],
+    [
+      'fractional offsets',
+      withHeader({ w: entry('U8', [1], [0, 1.5]) }, [0, 0]),
+      /tensor "w": data_offsets\[1\] is 1\.5/,
+    ],
+    [
+      'offsets past 2^53',
+      file('{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,18446744073709551616]}}', [0]),
+      /tensor "w": data_offsets\[1\] is 18446744073709552000/,
+    ],
+    [
+      'one offset',
+      withHeader({ w: entry('U8', [1], [0]) }, [0]),
+      /tensor "w": data_offsets must be \[begin, end\], got \[0\]/,
+    ],
+    [
+      'offsets out of the file',
+      withHeader({ w: entry('U8', [2], [0, 2]) }, [0]),
+      /tensor "w": data_offsets \[0,2\] run outside the 1-byte buffer/,
+    ],
+    [
+      'reversed offsets',
+      withHeader({ w: entry('U8', [0], [1, 0]) }, [0]),
+      /tensor "w": data_offsets \[1,0\] run outside/,
+    ],
+    [
+      'overlapping tensors',
+      withHeader({ a: entry('U8', [2], [0, 2]), b: entry('U8', [2], [1, 3]) }, [0, 0, 0]),
+      /tensor "b" starts at byte 1, leaving a hole or overlap at 2/,
+    ],
+    [
+      'a hole',
+      withHeader({ a: entry('U8', [1], [0, 1]), b: entry('U8', [1], [2, 3]) }, [0, 0, 0]),
+      /tensor "b" starts at byte 2, leaving a hole or overlap at 1/,
+    ],
+    [
+      'size disagreeing with dtype x shape',
+      withHeader({ w: entry('F32', [2, 3], [0, 12]) }, new Array(12).fill(0)),
+      /tensor "w": F32 of shape \[2,3\] needs 24 bytes but its data_offsets \[0,12\] span 12/,
+    ],
+    [
+      'a huge shape',
+      withHeader({ w: entry('F32', [2 ** 40, 2 ** 40, 2 ** 40], [0, 4]) }, [0, 0, 0, 0]),
+      /tensor "w": shape \[1099511627776,1099511627776,1099511627776\] \(F32\) needs more than 2\^53 bytes/,
+    ],
+    [
+      'a negative dimension',
+      withHeader({ w: entry('U8', [-1], [0, 0]) }),
+      /tensor "w": shape\[0\] is -1, not a non-negative integer/,
+    ],
     ['a string dimension', withHeader({ w: entry('U8', ['2'], [0, 2]) }, [0, 0]), /tensor "w": shape\[0\] is "2"/],
-    ['a shape that is no array', withHeader({ w: entry('U8', 2, [0, 2]) }, [0, 0]), /tensor "w": shape must be an array of dimensions, got 2/],
+    [
+      'a shape that is no array',
+      withHeader({ w: entry('U8', 2, [0, 2]) }, [0, 0]),
+      /tensor "w": shape must be an array of dimensions, got 2/,
+    ],
     ['an unknown dtype', withHeader({ w: entry('Q4', [1], [0, 1]) }, [0]), /tensor "w": unknown dtype "Q4"/],
-    ['a dtype naming an Object.prototype member', withHeader({ w: entry('toString', [1], [0, 1]) }, [0]), /tensor "w": unknown dtype "toString"/],
-    ['a dtype in an array', withHeader({ w: entry(['F32'], [1], [0, 4]) }, [0, 0, 0, 0]), /tensor "w": unknown dtype \["F32"\]/],
-    ['a missing dtype', withHeader({ w: { shape: [1], data_offsets: [0, 1] } }, [0]), /tensor "w": unknown dtype missing/],
+    [
+      'a dtype naming an Object.prototype member',
+      withHeader({ w: entry('toString', [1], [0, 1]) }, [0]),
+      /tensor "w": unknown dtype "toString"/,
+    ],
+    [
+      'a dtype in an array',
+      withHeader({ w: entry(['F32'], [1], [0, 4]) }, [0, 0, 0, 0]),
+      /tensor "w": unknown dtype \["F32"\]/,
+    ],
+    [
+      'a missing dtype',
+      withHeader({ w: { shape: [1], data_offsets: [0, 1] } }, [0]),
+      /tensor "w": unknown dtype missing/,
+    ],
     ['an entry that is no object', withHeader({ w: [1, 2] }), /tensor "w": its header entry must be an object/],
-    ['a tensor named twice', file('{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', [0, 0]), /the header names tensor "w" twice/],
-    ['a field given twice', file('{"w":{"dtype":"U8","dtype":"F32","shape":[1],"data_offsets":[0,1]}}', [0]), /the header entry "w" has the key "dtype" twice/],
-    ['a header length past the file', file('{}', [], 2n ** 64n - 1n), /header length 18446744073709551615 runs past the end of the file \(10 bytes\)/],
+    [
+      'a tensor named twice',
+      file(
+        '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}',
+        [0, 0],
+      ),
+      /the header names tensor "w" twice/,
+    ],
+    [
+      'a field given twice',
+      file('{"w":{"dtype":"U8","dtype":"F32","shape":[1],"data_offsets":[0,1]}}', [0]),
+      /the header entry "w" has the key "dtype" twice/,
+    ],
+    [
+      'a header length past the file',
+      file('{}', [], 2n ** 64n - 1n),
+      /header length 18446744073709551615 runs past the end of the file \(10 bytes\)/,
+    ],
     ['a header that is an array', file('[]'), /header must be a JSON object, got \[\]/],
     ['a header that is a number', file('7'), /header must be a JSON object, got 7/],
     ['a header that is null', file('null'), /header must be a JSON object, got null/],
     ['a header that is not JSON', file('{"w":'), /header is not valid UTF-8 JSON \(unexpected token at character 5/],
-    ['a header with trailing text', file('{} x'), /header is not valid UTF-8 JSON \(unexpected text after the JSON value/],
+    [
+      'a header with trailing text',
+      file('{} x'),
+      /header is not valid UTF-8 JSON \(unexpected text after the JSON value/,
+    ],
     ['a header that is not UTF-8', file('{}').map((b, i) => (i === 8 ? 0xff : b)), /header is not valid UTF-8 JSON/],
-    ['a header nested a million deep', file('{"a":' + '['.repeat(1e6) + ']'.repeat(1e6) + '}'), /nesting deeper than 64 levels/],
-    ['metadata that is no object', withHeader({ __metadata__: ['x'] }), /__metadata__ must be an object of strings, got \["x"\]/],
-    ['a metadata value that is no string', withHeader({ __metadata__: { epoch: 3 } }), /__metadata__ "epoch" must be a string, got 3/],
-    ['a BOOL byte of 2', withHeader({ flag: entry('BOOL', [2], [0, 2]) }, [1, 2]), /tensor "flag" \(BOOL\) holds 2 at index 1; booleans are 0 or 1/],
-    ['a U32 past int32', withHeader({ n: entry('U32', [1], [0, 4]) }, [0xff, 0xff, 0xff, 0xff]), /tensor "n" \(U32\) holds 4294967295 at index 0, outside the int32 range/],
+    [
+      'a header nested a million deep',
+      file('{"a":' + '['.repeat(1e6) + ']'.repeat(1e6) + '}'),
+      /nesting deeper than 64 levels/,
+    ],
+    [
+      'metadata that is no object',
+      withHeader({ __metadata__: ['x'] }),
+      /__metadata__ must be an object of strings, got \["x"\]/,
+    ],
+    [
+      'a metadata value that is no string',
+      withHeader({ __metadata__: { epoch: 3 } }),
+      /__metadata__ "epoch" must be a string, got 3/,
+    ],
+    [
+      'a BOOL byte of 2',
+      withHeader({ flag: entry('BOOL', [2], [0, 2]) }, [1, 2]),
+      /tensor "flag" \(BOOL\) holds 2 at index 1; booleans are 0 or 1/,
+    ],
+    [
+      'a U32 past int32',
+      withHeader({ n: entry('U32', [1], [0, 4]) }, [0xff, 0xff, 0xff, 0xff]),
+      /tensor "n" \(U32\) holds 4294967295 at index 0, outside the int32 range/,
+    ],
   ];
   for (const [what, bytes, message] of cases) {
     it(`rejects ${what} with a DataFormatError naming the file and the field`, () => {
@@ -95,7 +198,10 @@ describe('safetensors headers from outside', () => {
   });
 
   it('reads a hand-written "__proto__" entry and "__proto__" metadata', () => {
-    const bytes = file('{"__metadata__":{"__proto__":"m"},"__proto__":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}', [3, 4]);
+    const bytes = file(
+      '{"__metadata__":{"__proto__":"m"},"__proto__":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}',
+      [3, 4],
+    );
     const { tensors, metadata } = decodeSafetensors(bytes, 'x');
     expect(Object.keys(tensors)).toEqual(['__proto__']);
     expect([...tensors.__proto__.data]).toEqual([3, 4]);
@@ -104,7 +210,10 @@ describe('safetensors headers from outside', () => {
   });
 
   it('accepts what the format allows: null metadata, zero-size tensors, escapes in names, padding', () => {
-    const bytes = file('{"__metadata__":null,"e\\u0301":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},"b":{"dtype":"U8","shape":[],"data_offsets":[0,1]}}   ', [9]);
+    const bytes = file(
+      '{"__metadata__":null,"e\\u0301":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},"b":{"dtype":"U8","shape":[],"data_offsets":[0,1]}}   ',
+      [9],
+    );
     const { tensors, metadata } = decodeSafetensors(bytes, 'x');
     expect(Object.keys(metadata)).toEqual([]);
     expect(tensors['e\u0301'].shape).toEqual([0, 3]);

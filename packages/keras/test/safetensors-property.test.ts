@@ -14,7 +14,21 @@ import { type StTensor, decodeSafetensors, encodeSafetensors } from '../src/io/s
 const SOURCE = 'prop/model.safetensors';
 const DTYPES = ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL'] as const;
 type Dt = (typeof DTYPES)[number];
-const SIZE: Record<Dt, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1 };
+const SIZE: Record<Dt, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+};
 
 // ---------------------------------------------------------------------------
 // The reference reader.
@@ -35,19 +49,32 @@ function readValue(dt: Dt, b: Uint8Array): number | 'invalid' {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const int = (x: number | bigint): number | 'invalid' => (x >= -(2 ** 31) && x <= 2 ** 31 - 1 ? Number(x) : 'invalid');
   switch (dt) {
-    case 'F64': return Math.fround(v.getFloat64(0, true));
-    case 'F32': return v.getFloat32(0, true);
-    case 'F16': return Math.fround(half(v.getUint16(0, true)));
-    case 'BF16': return new Float32Array(new Uint8Array([0, 0, b[0], b[1]]).buffer)[0];
-    case 'I64': return int(v.getBigInt64(0, true));
-    case 'U64': return int(v.getBigUint64(0, true));
-    case 'I32': return v.getInt32(0, true);
-    case 'U32': return int(v.getUint32(0, true));
-    case 'I16': return v.getInt16(0, true);
-    case 'U16': return v.getUint16(0, true);
-    case 'I8': return v.getInt8(0);
-    case 'U8': return v.getUint8(0);
-    case 'BOOL': return b[0] <= 1 ? b[0] : 'invalid';
+    case 'F64':
+      return Math.fround(v.getFloat64(0, true));
+    case 'F32':
+      return v.getFloat32(0, true);
+    case 'F16':
+      return Math.fround(half(v.getUint16(0, true)));
+    case 'BF16':
+      return new Float32Array(new Uint8Array([0, 0, b[0], b[1]]).buffer)[0];
+    case 'I64':
+      return int(v.getBigInt64(0, true));
+    case 'U64':
+      return int(v.getBigUint64(0, true));
+    case 'I32':
+      return v.getInt32(0, true);
+    case 'U32':
+      return int(v.getUint32(0, true));
+    case 'I16':
+      return v.getInt16(0, true);
+    case 'U16':
+      return v.getUint16(0, true);
+    case 'I8':
+      return v.getInt8(0);
+    case 'U8':
+      return v.getUint8(0);
+    case 'BOOL':
+      return b[0] <= 1 ? b[0] : 'invalid';
   }
 }
 
@@ -72,7 +99,11 @@ function reference(bytes: Uint8Array): Record<string, Expected> | 'invalid' {
   const spans: [number, number][] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (info !== null && (typeof info !== 'object' || Array.isArray(info) || Object.values(info).some((s) => typeof s !== 'string'))) return 'invalid';
+      if (
+        info !== null &&
+        (typeof info !== 'object' || Array.isArray(info) || Object.values(info).some((s) => typeof s !== 'string'))
+      )
+        return 'invalid';
       continue;
     }
     if (typeof info !== 'object' || info === null || Array.isArray(info)) return 'invalid';
@@ -92,7 +123,11 @@ function reference(bytes: Uint8Array): Record<string, Expected> | 'invalid' {
       if (x === 'invalid') return 'invalid';
       values.push(x);
     }
-    out[name] = { dtype: dt === 'BOOL' ? 'BOOL' : dt.startsWith('F') || dt === 'BF16' ? 'F32' : 'I32', shape: shape as number[], values };
+    out[name] = {
+      dtype: dt === 'BOOL' ? 'BOOL' : dt.startsWith('F') || dt === 'BF16' ? 'F32' : 'I32',
+      shape: shape as number[],
+      values,
+    };
   }
   spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let end = 0;
@@ -117,7 +152,8 @@ function check(bytes: Uint8Array, mustLoad = false): void {
     if (!(e instanceof DataFormatError)) throw new Error(`not a DataFormatError: ${(e as Error)?.stack ?? e}`);
     expect((e as Error).message.startsWith(`${SOURCE}: `)).toBe(true);
     // A file the reference reads in full must load, unless its header repeats a key (JSON.parse hides that).
-    if (want !== 'invalid' && !/twice/.test((e as Error).message)) throw new Error(`rejected a valid file: ${(e as Error).message}`);
+    if (want !== 'invalid' && !/twice/.test((e as Error).message))
+      throw new Error(`rejected a valid file: ${(e as Error).message}`);
     expect(mustLoad).toBe(false);
     return;
   }
@@ -136,26 +172,49 @@ function check(bytes: Uint8Array, mustLoad = false): void {
 // ---------------------------------------------------------------------------
 // Random files.
 
-const NAMES = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'dense/kernel', '0', 'é', '\u{1F600}', '"q"', '\\'),
-  fc.string({ maxLength: 6 }),
-  fc.string({ unit: 'binary', maxLength: 4 }),
-).filter((s) => s !== '__metadata__');
+const NAMES = fc
+  .oneof(
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '',
+      'dense/kernel',
+      '0',
+      'é',
+      '\u{1F600}',
+      '"q"',
+      '\\',
+    ),
+    fc.string({ maxLength: 6 }),
+    fc.string({ unit: 'binary', maxLength: 4 }),
+  )
+  .filter((s) => s !== '__metadata__');
 const SHAPES = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 });
 
 /** A tsdl-side tensor (F32 / I32 / BOOL) with values that survive the round trip exactly. */
-const stTensor: fc.Arbitrary<StTensor> = fc.tuple(fc.constantFrom('F32', 'I32', 'BOOL' as const), SHAPES).chain(([dtype, shape]) => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data =
-    dtype === 'F32'
-      ? fc.float32Array({ minLength: n, maxLength: n, noDefaultInfinity: false })
-      : dtype === 'I32'
-        ? fc.int32Array({ minLength: n, maxLength: n })
-        : fc.uint8Array({ min: 0, max: 1, minLength: n, maxLength: n });
-  return data.map((d) => ({ dtype, shape, data: d }) as StTensor);
-});
+const stTensor: fc.Arbitrary<StTensor> = fc
+  .tuple(fc.constantFrom('F32', 'I32', 'BOOL' as const), SHAPES)
+  .chain(([dtype, shape]) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data =
+      dtype === 'F32'
+        ? fc.float32Array({ minLength: n, maxLength: n, noDefaultInfinity: false })
+        : dtype === 'I32'
+          ? fc.int32Array({ minLength: n, maxLength: n })
+          : fc.uint8Array({ min: 0, max: 1, minLength: n, maxLength: n });
+    return data.map((d) => ({ dtype, shape, data: d }) as StTensor);
+  });
 const tensorSets = fc.dictionary(NAMES, stTensor, { maxKeys: 5, noNullPrototype: false });
-const metadata = fc.option(fc.dictionary(fc.string({ maxLength: 5 }).filter((s) => s !== ''), fc.string({ maxLength: 8 }), { maxKeys: 3 }), { nil: undefined });
+const metadata = fc.option(
+  fc.dictionary(
+    fc.string({ maxLength: 5 }).filter((s) => s !== ''),
+    fc.string({ maxLength: 8 }),
+    { maxKeys: 3 },
+  ),
+  { nil: undefined },
+);
 
 /** A file in any stored dtype, written by hand (another tool's layout: random order, random padding). */
 const foreignFile = fc
@@ -163,7 +222,14 @@ const foreignFile = fc
   .chain((specs) =>
     fc.tuple(
       fc.constant(specs),
-      fc.tuple(...specs.map(([, dt, shape]) => fc.uint8Array({ minLength: shape.reduce((a, b) => a * b, 1) * SIZE[dt], maxLength: shape.reduce((a, b) => a * b, 1) * SIZE[dt] }))),
+      fc.tuple(
+        ...specs.map(([, dt, shape]) =>
+          fc.uint8Array({
+            minLength: shape.reduce((a, b) => a * b, 1) * SIZE[dt],
+            maxLength: shape.reduce((a, b) => a * b, 1) * SIZE[dt],
+          }),
+        ),
+      ),
       fc.shuffledSubarray([...specs.keys()], { minLength: specs.length, maxLength: specs.length }),
       fc.nat(9),
     ),
@@ -215,7 +281,34 @@ function withHeader(bytes: Uint8Array, edit: (h: Record<string, any>) => string,
 
 /** Values a malicious or broken header puts where numbers, strings or arrays belong. */
 const WEIRD = fc.oneof(
-  fc.constantFrom(-16, -1, 0, 1, 3, 7, 1.5, 2 ** 31, 2 ** 53, 2 ** 64, 1e300, '0', '4', null, true, [], [0], [0, 1, 2], {}, 'F32', 'toString', '__proto__', 'Q4', [-16, 0], ['0', '4'], [2 ** 40, 2 ** 40, 2 ** 40]),
+  fc.constantFrom(
+    -16,
+    -1,
+    0,
+    1,
+    3,
+    7,
+    1.5,
+    2 ** 31,
+    2 ** 53,
+    2 ** 64,
+    1e300,
+    '0',
+    '4',
+    null,
+    true,
+    [],
+    [0],
+    [0, 1, 2],
+    {},
+    'F32',
+    'toString',
+    '__proto__',
+    'Q4',
+    [-16, 0],
+    ['0', '4'],
+    [2 ** 40, 2 ** 40, 2 ** 40],
+  ),
   fc.integer({ min: -4, max: 64 }),
   fc.array(fc.integer({ min: -2, max: 40 }), { maxLength: 3 }),
   fc.jsonValue({ maxDepth: 2 }),
@@ -224,64 +317,91 @@ const WEIRD = fc.oneof(
 type Mutation = (b: Uint8Array) => Uint8Array;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // byte flips anywhere: length field, header, data
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips): Mutation => (b) => {
-    const out = b.slice();
-    for (const [at, x] of flips) if (out.length) out[at % out.length] ^= x;
-    return out;
-  }),
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map(
+    (flips): Mutation =>
+      (b) => {
+        const out = b.slice();
+        for (const [at, x] of flips) if (out.length) out[at % out.length] ^= x;
+        return out;
+      },
+  ),
   // truncation and extension
-  fc.nat().map((cut): Mutation => (b) => b.subarray(0, cut % (b.length + 1))),
-  fc.uint8Array({ minLength: 1, maxLength: 9 }).map((extra): Mutation => (b) => {
-    const out = new Uint8Array(b.length + extra.length);
-    out.set(b);
-    out.set(extra, b.length);
-    return out;
-  }),
+  fc.nat().map(
+    (cut): Mutation =>
+      (b) =>
+        b.subarray(0, cut % (b.length + 1)),
+  ),
+  fc.uint8Array({ minLength: 1, maxLength: 9 }).map(
+    (extra): Mutation =>
+      (b) => {
+        const out = new Uint8Array(b.length + extra.length);
+        out.set(b);
+        out.set(extra, b.length);
+        return out;
+      },
+  ),
   // the length field: small shifts, and any 64-bit value
-  fc.oneof(fc.integer({ min: -9, max: 9 }).map(BigInt), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map((v): Mutation => (b) => {
-    const out = b.slice();
-    const dv = new DataView(out.buffer);
-    const shifted = v >= -9n && v <= 9n ? dv.getBigUint64(0, true) + v : v;
-    dv.setBigUint64(0, BigInt.asUintN(64, shifted), true);
-    return out;
-  }),
+  fc.oneof(fc.integer({ min: -9, max: 9 }).map(BigInt), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(
+    (v): Mutation =>
+      (b) => {
+        const out = b.slice();
+        const dv = new DataView(out.buffer);
+        const shifted = v >= -9n && v <= 9n ? dv.getBigUint64(0, true) + v : v;
+        dv.setBigUint64(0, BigInt.asUintN(64, shifted), true);
+        return out;
+      },
+  ),
   // header edits: one field of one tensor set to a weird value (the length field kept right, or not)
-  fc.tuple(fc.nat(), fc.constantFrom('dtype', 'shape', 'data_offsets', 'extra'), WEIRD, fc.boolean()).map(([k, field, value, keep]): Mutation => (b) =>
-    withHeader(b, (h) => {
-      const names = Object.keys(h).filter((n) => n !== '__metadata__');
-      if (names.length) h[names[k % names.length]][field] = value;
-      return JSON.stringify(h);
-    }, keep),
+  fc.tuple(fc.nat(), fc.constantFrom('dtype', 'shape', 'data_offsets', 'extra'), WEIRD, fc.boolean()).map(
+    ([k, field, value, keep]): Mutation =>
+      (b) =>
+        withHeader(
+          b,
+          (h) => {
+            const names = Object.keys(h).filter((n) => n !== '__metadata__');
+            if (names.length) h[names[k % names.length]][field] = value;
+            return JSON.stringify(h);
+          },
+          keep,
+        ),
   ),
   // one offset nudged: holes, overlaps, sizes that disagree with dtype x shape
-  fc.tuple(fc.nat(), fc.nat(1), fc.integer({ min: -5, max: 5 })).map(([k, which, d]): Mutation => (b) =>
-    withHeader(b, (h) => {
-      const names = Object.keys(h).filter((n) => n !== '__metadata__');
-      if (names.length) h[names[k % names.length]].data_offsets[which] += d;
-      return JSON.stringify(h);
-    }),
+  fc.tuple(fc.nat(), fc.nat(1), fc.integer({ min: -5, max: 5 })).map(
+    ([k, which, d]): Mutation =>
+      (b) =>
+        withHeader(b, (h) => {
+          const names = Object.keys(h).filter((n) => n !== '__metadata__');
+          if (names.length) h[names[k % names.length]].data_offsets[which] += d;
+          return JSON.stringify(h);
+        }),
   ),
   // a whole entry or the metadata replaced, a tensor renamed, a tensor given twice in the text
-  fc.tuple(fc.nat(), WEIRD, fc.constantFrom('replace', 'metadata', 'rename', 'duplicate', 'drop')).map(([k, value, how]): Mutation => (b) =>
-    withHeader(b, (h) => {
-      const names = Object.keys(h).filter((n) => n !== '__metadata__');
-      const name = names[k % Math.max(names.length, 1)];
-      if (how === 'metadata') h.__metadata__ = value;
-      else if (name === undefined) return JSON.stringify(value);
-      else if (how === 'replace') h[name] = value;
-      else if (how === 'drop') delete h[name];
-      else if (how === 'rename') {
-        const text = JSON.stringify(h);
-        return text.replace(JSON.stringify(name) + ':', '"__proto__":');
-      } else {
-        const text = JSON.stringify(h);
-        return `{${JSON.stringify(name)}:${JSON.stringify(h[name])},${text.slice(1)}`;
-      }
-      return JSON.stringify(h);
-    }),
+  fc.tuple(fc.nat(), WEIRD, fc.constantFrom('replace', 'metadata', 'rename', 'duplicate', 'drop')).map(
+    ([k, value, how]): Mutation =>
+      (b) =>
+        withHeader(b, (h) => {
+          const names = Object.keys(h).filter((n) => n !== '__metadata__');
+          const name = names[k % Math.max(names.length, 1)];
+          if (how === 'metadata') h.__metadata__ = value;
+          else if (name === undefined) return JSON.stringify(value);
+          else if (how === 'replace') h[name] = value;
+          else if (how === 'drop') delete h[name];
+          else if (how === 'rename') {
+            const text = JSON.stringify(h);
+            return text.replace(JSON.stringify(name) + ':', '"__proto__":');
+          } else {
+            const text = JSON.stringify(h);
+            return `{${JSON.stringify(name)}:${JSON.stringify(h[name])},${text.slice(1)}`;
+          }
+          return JSON.stringify(h);
+        }),
   ),
   // the whole header replaced by any JSON value
-  fc.jsonValue({ maxDepth: 3 }).map((v): Mutation => (b) => withHeader(b, () => JSON.stringify(v) ?? 'null')),
+  fc.jsonValue({ maxDepth: 3 }).map(
+    (v): Mutation =>
+      (b) =>
+        withHeader(b, () => JSON.stringify(v) ?? 'null'),
+  ),
 );
 
 const RUNS = 400;
@@ -306,7 +426,10 @@ describe('safetensors (property tests)', () => {
   });
 
   it("reads other tools' files in every dtype exactly as the reference reader does", () => {
-    fc.assert(fc.property(foreignFile, (bytes) => check(bytes)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(foreignFile, (bytes) => check(bytes)),
+      { numRuns: RUNS },
+    );
   });
 
   it('loads a damaged file exactly or throws a DataFormatError naming it, nothing else', () => {

@@ -15,7 +15,10 @@ function handMade(header: object, buffer: number[]): Uint8Array {
 
 describe('safetensors', () => {
   it('writes the published layout byte for byte', () => {
-    const bytes = encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1, -2]) } }, { format: 'pt' });
+    const bytes = encodeSafetensors(
+      { w: { dtype: 'F32', shape: [2], data: new Float32Array([1, -2]) } },
+      { format: 'pt' },
+    );
     const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(headerLen % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
@@ -34,7 +37,12 @@ describe('safetensors', () => {
     const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
     expect(Object.keys(header)).toEqual(['a', 'b', 'count', 'flag']);
-    expect(Object.values(header).map((h) => (h as { data_offsets: number[] }).data_offsets)).toEqual([[0, 8], [8, 12], [12, 16], [16, 17]]);
+    expect(Object.values(header).map((h) => (h as { data_offsets: number[] }).data_offsets)).toEqual([
+      [0, 8],
+      [8, 12],
+      [12, 16],
+      [16, 17],
+    ]);
     // The header is padded with spaces (not NULs) to a multiple of 8 bytes.
     const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLen));
     expect(headerLen % 8).toBe(0);
@@ -59,10 +67,28 @@ describe('safetensors', () => {
 
   it('reads a file written by another tool, with F16, BF16, F64 and I64 tensors', () => {
     const buf = [
-      0x00, 0x3c, 0x00, 0xc0, // F16 [1, -2]
-      0x80, 0x3f, // BF16 [1]
-      0, 0, 0, 0, 0, 0, 0xf8, 0x3f, // F64 [1.5]
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // I64 [-1]
+      0x00,
+      0x3c,
+      0x00,
+      0xc0, // F16 [1, -2]
+      0x80,
+      0x3f, // BF16 [1]
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0xf8,
+      0x3f, // F64 [1.5]
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff, // I64 [-1]
     ];
     const file = handMade(
       {
@@ -83,13 +109,33 @@ describe('safetensors', () => {
 
   const bad: [string, Uint8Array, RegExp][] = [
     ['too short', new Uint8Array(4), /too short/],
-    ['header past the end', (() => { const b = new Uint8Array(16); b[0] = 200; return b; })(), /runs past the end/],
+    [
+      'header past the end',
+      (() => {
+        const b = new Uint8Array(16);
+        b[0] = 200;
+        return b;
+      })(),
+      /runs past the end/,
+    ],
     ['header not JSON', handMade({}, []).map((v, i) => (i === 8 ? 0x7a : v)), /not valid UTF-8 JSON/],
     ['unknown dtype', handMade({ x: { dtype: 'Q4', shape: [1], data_offsets: [0, 1] } }, [0]), /unknown dtype "Q4"/],
-    ['size mismatch', handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /needs 8 bytes/],
+    [
+      'size mismatch',
+      handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]),
+      /needs 8 bytes/,
+    ],
     ['hole', handMade({ x: { dtype: 'U8', shape: [1], data_offsets: [1, 2] } }, [0, 0]), /hole or overlap/],
-    ['trailing bytes', handMade({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, [0, 0]), /belong to no tensor/],
-    ['offsets outside', handMade({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 9] } }, [0]), /outside the 1-byte buffer/],
+    [
+      'trailing bytes',
+      handMade({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, [0, 0]),
+      /belong to no tensor/,
+    ],
+    [
+      'offsets outside',
+      handMade({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 9] } }, [0]),
+      /outside the 1-byte buffer/,
+    ],
   ];
   for (const [what, bytes, message] of bad) {
     it(`rejects a corrupt file: ${what}`, () => {

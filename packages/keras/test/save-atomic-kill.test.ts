@@ -21,7 +21,9 @@ const KILLS = 50;
  */
 async function bundleChild(outDir: string): Promise<string> {
   const require = createRequire(import.meta.url);
-  const esbuild = createRequire(require.resolve('tsup'))('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
+  const esbuild = createRequire(require.resolve('tsup'))('esbuild') as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
   const outfile = join(outDir, 'child.cjs');
   await esbuild.build({
     entryPoints: [fileURLToPath(new URL('./save-atomic-child.ts', import.meta.url))],
@@ -37,8 +39,14 @@ async function bundleChild(outDir: string): Promise<string> {
 }
 
 /** A child saving versions from `first` on; `lines` collects what it printed. */
-function start(bundle: string, dir: string, first: number): { child: ChildProcess; lines: string[]; exited: Promise<void> } {
-  const child = spawn(process.execPath, [bundle, dir, String(first), String(HIDDEN)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  bundle: string,
+  dir: string,
+  first: number,
+): { child: ChildProcess; lines: string[]; exited: Promise<void> } {
+  const child = spawn(process.execPath, [bundle, dir, String(first), String(HIDDEN)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
@@ -50,7 +58,9 @@ function start(bundle: string, dir: string, first: number): { child: ChildProces
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   // 'close', not 'exit': every line the child printed has arrived by then.
   const exited = new Promise<void>((resolve, reject) =>
-    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited with ${code ?? signal}: ${stderr}`)))),
+    child.on('close', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited with ${code ?? signal}: ${stderr}`)),
+    ),
   );
   exited.catch(() => {});
   return { child, lines, exited };
@@ -83,7 +93,8 @@ async function survivor(dir: string): Promise<number> {
         throw new Error(`'${name}' holds ${values[0]}…${values[values.length - 1]}, the config says version ${v}`);
       }
     }
-    if (m.optimizer?.lr !== v) throw new Error(`the optimizer state is from version ${m.optimizer?.lr}, the config from ${v}`);
+    if (m.optimizer?.lr !== v)
+      throw new Error(`the optimizer state is from version ${m.optimizer?.lr}, the config from ${v}`);
     return v;
   } finally {
     m.dispose();
@@ -126,7 +137,9 @@ describe('a save killed at a random point', () => {
       try {
         const v = await survivor(dir);
         if (v < committed || (v !== committed && (v < first || v >= first + begun()))) {
-          losses.push(`kill ${k}: the survivor is version ${v}; the last complete save was ${committed}, this child began ${first}..${first + begun() - 1}`);
+          losses.push(
+            `kill ${k}: the survivor is version ${v}; the last complete save was ${committed}, this child began ${first}..${first + begun() - 1}`,
+          );
         }
         committed = v;
       } catch (e) {

@@ -3,7 +3,16 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentError, DataFormatError, TsdlError, tensor } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dense, type Model, ModelCheckpoint, Sequential, loadModel, modelFromArtifacts, modelToArtifacts, optimizers } from '../src/index';
+import {
+  Dense,
+  type Model,
+  ModelCheckpoint,
+  Sequential,
+  loadModel,
+  modelFromArtifacts,
+  modelToArtifacts,
+  optimizers,
+} from '../src/index';
 import { readModelDir } from '../src/io/dir-read';
 import { writeModelDir } from '../src/io/dir-write';
 import type { ModelArtifacts } from '../src/io/save';
@@ -15,7 +24,10 @@ const tempDir = useTempDir();
 
 /** A small trained model whose first kernel value tells which of two saves a directory holds. */
 async function net(seed: number): Promise<Sequential> {
-  const m = new Sequential([new Dense({ units: 4, inputShape: [3], seed, activation: 'relu' }), new Dense({ units: 2, seed: seed + 1 })]);
+  const m = new Sequential([
+    new Dense({ units: 4, inputShape: [3], seed, activation: 'relu' }),
+    new Dense({ units: 2, seed: seed + 1 }),
+  ]);
   m.compile({ optimizer: optimizers.Adam({ learningRate: 0.01 }), loss: 'mse' });
   await m.trainOnBatch(tensor([[1, 2, 3]]), tensor([[1, 0]]));
   return m;
@@ -69,7 +81,8 @@ async function callsOfOneSave(): Promise<string[]> {
 }
 
 /** Calls whose failure a save rides over: statfs only decides whether to refuse /proc, and a directory's close after its sync. */
-const harmless = (op: string, path: string, dir: string): boolean => op === 'statfs' || (op === 'close' && path === dir);
+const harmless = (op: string, path: string, dir: string): boolean =>
+  op === 'statfs' || (op === 'close' && path === dir);
 
 describe('a save that fails', () => {
   it('at any one file-system call leaves the old model (or, after the commit, the new one) and no stray files', async () => {
@@ -117,13 +130,23 @@ describe('a save that fails', () => {
 
   it('on a full disk (ENOSPC after any number of bytes) keeps the old model and removes its partial files', async () => {
     const total = NEW_ARTIFACTS.weights.length + NEW_ARTIFACTS.optimizer!.length;
-    for (const free of [0, 1, 100, NEW_ARTIFACTS.weights.length - 1, NEW_ARTIFACTS.weights.length + 50, total, total + 100]) {
+    for (const free of [
+      0,
+      1,
+      100,
+      NEW_ARTIFACTS.weights.length - 1,
+      NEW_ARTIFACTS.weights.length + 50,
+      total,
+      total + 100,
+    ]) {
       const dir = await oldModelDir();
       const before = await list(dir);
       const oldConfig = await readFile(join(dir, 'config.json'), 'utf8');
       const e = await thrown(() => writeModelDir(faultyFs({ freeBytes: free }).fs, dir, NEW_ARTIFACTS));
       expect(e).toBeInstanceOf(DataFormatError);
-      expect(e.message).toBe(`save: could not write the model to ${dir} (a model saved there before is unchanged): no space left on the device (ENOSPC)`);
+      expect(e.message).toBe(
+        `save: could not write the model to ${dir} (a model saved there before is unchanged): no space left on the device (ENOSPC)`,
+      );
       expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe(oldConfig);
       expect(await holds(dir)).toBe('old');
       expect(await list(dir)).toEqual(before);
@@ -161,13 +184,19 @@ describe('where a save cannot write', () => {
     const ro = faultyFs({ failOps: { 'open wx': 'EROFS', mkdir: 'EROFS' } }).fs;
     const e = await thrown(() => writeModelDir(ro, dir, NEW_ARTIFACTS));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`save: could not write the model to ${dir} (a model saved there before is unchanged): the file system is read-only (EROFS)`);
+    expect(e.message).toBe(
+      `save: could not write the model to ${dir} (a model saved there before is unchanged): the file system is read-only (EROFS)`,
+    );
     expect(await holds(dir)).toBe('old');
     const sub = join(dir, 'new', 'deeper');
     const e2 = await thrown(() => writeModelDir(ro, sub, NEW_ARTIFACTS));
-    expect(e2.message).toBe(`save: could not create the directory ${join(dir, 'new')}: the file system is read-only (EROFS)`);
+    expect(e2.message).toBe(
+      `save: could not create the directory ${join(dir, 'new')}: the file system is read-only (EROFS)`,
+    );
     const denied = faultyFs({ failOps: { 'open wx': 'EACCES' } }).fs;
-    expect((await thrown(() => writeModelDir(denied, dir, NEW_ARTIFACTS))).message).toMatch(/: permission denied \(EACCES\)$/);
+    expect((await thrown(() => writeModelDir(denied, dir, NEW_ARTIFACTS))).message).toMatch(
+      /: permission denied \(EACCES\)$/,
+    );
   });
 
   it('a real read-only mount gives the same error (where this process may mount a tmpfs)', async (ctx) => {
@@ -181,7 +210,9 @@ describe('where a save cannot write', () => {
     try {
       const e = await thrown(() => OLD.save(join(mnt, 'model')));
       expect(e).toBeInstanceOf(DataFormatError);
-      expect(e.message).toBe(`save: could not create the directory ${join(mnt, 'model')}: the file system is read-only (EROFS)`);
+      expect(e.message).toBe(
+        `save: could not create the directory ${join(mnt, 'model')}: the file system is read-only (EROFS)`,
+      );
     } finally {
       execFileSync('umount', [mnt]);
     }
@@ -195,14 +226,20 @@ describe('where a save cannot write', () => {
     ]) {
       const e = await thrown(() => OLD.save(path));
       expect(e, path).toBeInstanceOf(ArgumentError);
-      expect(e.message, path).toMatch(new RegExp(`^save: ${path} is on the ${fsName} pseudo file system \\(.+\\), which cannot hold model files; choose a directory on a disk$`));
+      expect(e.message, path).toMatch(
+        new RegExp(
+          `^save: ${path} is on the ${fsName} pseudo file system \\(.+\\), which cannot hold model files; choose a directory on a disk$`,
+        ),
+      );
     }
     // Without statfs to recognise /proc, the refused mkdir is still a clear error, not a loop.
     const { fs } = faultyFs();
     delete fs.statfs;
     const e = await thrown(() => writeModelDir(fs, '/proc/self/x', NEW_ARTIFACTS));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe('save: could not create the directory /proc/self/x: the file system refused it although /proc/self exists: no such file or directory (ENOENT)');
+    expect(e.message).toBe(
+      'save: could not create the directory /proc/self/x: the file system refused it although /proc/self exists: no such file or directory (ENOENT)',
+    );
   });
 
   it("save('x.keras') says that tsdl writes a directory; so does a ModelCheckpoint path, when it is made", async () => {
@@ -211,7 +248,9 @@ describe('where a save cannot write', () => {
     expect(e.message).toBe(
       `save: '${join(tempDir(), 'model.keras')}' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as '${join(tempDir(), 'model')}', or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'`,
     );
-    expect((await thrown(() => OLD.save('weights.h5'))).message).toMatch(/^save: 'weights\.h5' names a Keras \.h5 file/);
+    expect((await thrown(() => OLD.save('weights.h5'))).message).toMatch(
+      /^save: 'weights\.h5' names a Keras \.h5 file/,
+    );
     expect(() => new ModelCheckpoint('ckpt-{epoch:02d}.keras')).toThrow(
       "ModelCheckpoint: 'ckpt-{epoch:02d}.keras' names a Keras .keras file, but tsdl saves a model as a directory (config.json and safetensors weights); give a directory path such as 'ckpt-{epoch:02d}', or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'",
     );
@@ -222,7 +261,9 @@ describe('where a save cannot write', () => {
     expect((await thrown(() => OLD.save(''))).message).toBe('save: the path must be a non-empty string, got ""');
     const e = await thrown(() => OLD.save(join(tempDir(), 'opt'), { includeOptimiser: true } as never));
     expect(e).toBeInstanceOf(ArgumentError);
-    expect(e.message).toBe("save: unknown option 'includeOptimiser'; did you mean 'includeOptimizer'? (known: includeOptimizer)");
+    expect(e.message).toBe(
+      "save: unknown option 'includeOptimiser'; did you mean 'includeOptimizer'? (known: includeOptimizer)",
+    );
     const file = join(tempDir(), 'a-file');
     await writeFile(file, 'x');
     const f = await thrown(() => OLD.save(join(file, 'model')));
@@ -248,7 +289,11 @@ describe('the directory over time', () => {
 
   it("ignores a killed save's leftovers when loading and removes them at the next save, keeping a live writer's and other files", async () => {
     const dir = await oldModelDir();
-    const dead = ['model.p99999999-deadbeef.safetensors', 'optimizer.p99999999-deadbeef.safetensors', 'config.p99999999-deadbeef.tmp'];
+    const dead = [
+      'model.p99999999-deadbeef.safetensors',
+      'optimizer.p99999999-deadbeef.safetensors',
+      'config.p99999999-deadbeef.tmp',
+    ];
     for (const f of dead) await writeFile(join(dir, f), '{"trunc');
     // pid 1 is alive in every container: its file may be about to be committed.
     const live = 'model.p1-0000abcd.safetensors';
@@ -262,7 +307,12 @@ describe('the directory over time', () => {
 
   it('saves to one directory from one process run one after another, the last one winning', async () => {
     const dir = join(tempDir(), 'queued');
-    await Promise.all([OLD.save(dir, { includeOptimizer: true }), NEW.save(dir, { includeOptimizer: true }), OLD.save(dir, { includeOptimizer: true }), NEW.save(dir, { includeOptimizer: true })]);
+    await Promise.all([
+      OLD.save(dir, { includeOptimizer: true }),
+      NEW.save(dir, { includeOptimizer: true }),
+      OLD.save(dir, { includeOptimizer: true }),
+      NEW.save(dir, { includeOptimizer: true }),
+    ]);
     expect(await holds(dir)).toBe('new');
     expect(await list(dir)).toEqual(await named(dir));
   });

@@ -38,7 +38,11 @@ function trainedShape(): Sequential {
 
 async function trained(): Promise<Sequential> {
   const m = trainedShape();
-  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.01 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.01 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   const { x, y } = blobs(48, 21);
   await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
   return m;
@@ -61,7 +65,12 @@ async function replaceFile(dir: string, which: 'weights' | 'optimizer', bytes: U
 }
 
 /** Parses a safetensors file by hand, following the published layout (not the library's decoder). */
-function parseByHand(bytes: Uint8Array): { headerLength: number; headerText: string; header: Record<string, any>; buffer: Uint8Array } {
+function parseByHand(bytes: Uint8Array): {
+  headerLength: number;
+  headerText: string;
+  header: Record<string, any>;
+  buffer: Uint8Array;
+} {
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   const headerText = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
   return { headerLength, headerText, header: JSON.parse(headerText), buffer: bytes.subarray(8 + headerLength) };
@@ -96,15 +105,30 @@ describe('save and load', () => {
     expect(config).toMatchObject({ format: 'tsdl-keras', version: 1, className: 'Sequential' });
     expect(config.config.name).toBe('blob_net');
     expect(config.config.buildInputShape).toEqual([2]);
-    expect(config.config.layers.map((l: { className: string }) => l.className)).toEqual(['Dense', 'BatchNormalization', 'Dropout', 'Dense']);
-    expect(config.config.layers[0].config).toMatchObject({ units: 6, activation: 'relu', useBias: true, kernelInitializer: 'glorot_uniform' });
+    expect(config.config.layers.map((l: { className: string }) => l.className)).toEqual([
+      'Dense',
+      'BatchNormalization',
+      'Dropout',
+      'Dense',
+    ]);
+    expect(config.config.layers[0].config).toMatchObject({
+      units: 6,
+      activation: 'relu',
+      useBias: true,
+      kernelInitializer: 'glorot_uniform',
+    });
     expect(config.config.layers[1].config).toMatchObject({ momentum: 0.99, epsilon: 0.001, axis: -1 });
     const weights = await readFile(join(dir, config.files.weights.path));
-    expect(config.files).toEqual({ weights: { path: expect.stringMatching(/^model\.p\d+-[0-9a-f]{8}\.safetensors$/), bytes: weights.length } });
+    expect(config.files).toEqual({
+      weights: { path: expect.stringMatching(/^model\.p\d+-[0-9a-f]{8}\.safetensors$/), bytes: weights.length },
+    });
     expect(config.compileConfig).toEqual({
       loss: 'sparse_categorical_crossentropy',
       metrics: ['accuracy'],
-      optimizer: { className: 'Adam', config: { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false } },
+      optimizer: {
+        className: 'Adam',
+        config: { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false },
+      },
     });
   });
 
@@ -126,10 +150,23 @@ describe('save and load', () => {
     expect(header.__metadata__).toEqual({ format: 'tsdl-keras' });
     // Every weight, '<layer>/<weight>', sorted by name (all F32) as the reference writer lays them out.
     expect(names).toEqual([...weights.keys()].sort());
-    expect(names).toEqual(['bn/beta', 'bn/gamma', 'bn/moving_mean', 'bn/moving_variance', 'head/bias', 'head/kernel', 'hidden/bias', 'hidden/kernel']);
+    expect(names).toEqual([
+      'bn/beta',
+      'bn/gamma',
+      'bn/moving_mean',
+      'bn/moving_variance',
+      'head/bias',
+      'head/kernel',
+      'hidden/bias',
+      'hidden/kernel',
+    ]);
     let offset = 0;
     for (const name of names) {
-      const { dtype, shape, data_offsets: [begin, end] } = header[name];
+      const {
+        dtype,
+        shape,
+        data_offsets: [begin, end],
+      } = header[name];
       const w = weights.get(name)!;
       expect(dtype).toBe('F32');
       expect(shape).toEqual(w.shape);
@@ -219,10 +256,14 @@ describe('loading a damaged model', () => {
     await writeFile(file, bytes.subarray(0, bytes.length - 10));
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`${file}: the file is ${bytes.length - 10} bytes but ${dir}/config.json says ${bytes.length} (truncated or replaced)`);
+    expect(e.message).toBe(
+      `${file}: the file is ${bytes.length - 10} bytes but ${dir}/config.json says ${bytes.length} (truncated or replaced)`,
+    );
     // Damaged inside: the safetensors decoder names it.
     await replaceFile(dir, 'weights', new Uint8Array([1, 2, 3]));
-    expect((await thrown(() => loadModel(dir))).message).toBe(`${file}: file is 3 bytes, too short for the 8-byte header length`);
+    expect((await thrown(() => loadModel(dir))).message).toBe(
+      `${file}: file is 3 bytes, too short for the 8-byte header length`,
+    );
   });
 
   it('missing files are DataFormatErrors naming the directory and the file', async () => {
@@ -243,7 +284,9 @@ describe('loading a damaged model', () => {
     expect(e).toBeInstanceOf(DataFormatError);
     expect(e.message).toContain(`loadModel: ${join(dir, 'config.json')} is not valid JSON`);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ format: 'h5' }));
-    expect((await thrown(() => loadModel(dir))).message).toBe(`${dir}: config.json is not a tsdl-keras model (format "h5")`);
+    expect((await thrown(() => loadModel(dir))).message).toBe(
+      `${dir}: config.json is not a tsdl-keras model (format "h5")`,
+    );
   });
 
   it('weights that do not fit the architecture name the missing, unexpected or misshapen tensors', async () => {
@@ -255,14 +298,18 @@ describe('loading a damaged model', () => {
     await writeFile(path, JSON.stringify(config));
     const e = await thrown(() => loadModel(dir));
     expect(e).toBeInstanceOf(DataFormatError);
-    expect(e.message).toBe(`${weights}: weights do not match the model (missing: renamed/kernel, renamed/bias; unexpected: head/bias, head/kernel)`);
+    expect(e.message).toBe(
+      `${weights}: weights do not match the model (missing: renamed/kernel, renamed/bias; unexpected: head/bias, head/kernel)`,
+    );
     config.config.layers[3].config.name = 'head';
     config.config.layers[3].config.units = 3;
     await writeFile(path, JSON.stringify(config));
     // Checked before the weight is allocated (see load-errors.test.ts), so it names the layer in config.json.
     const shape = await thrown(() => loadModel(dir));
     expect(shape).toBeInstanceOf(DataFormatError);
-    expect(shape.message).toBe(`${weights}: 'head/kernel' has shape [6,2] but layer 'head' (Dense) in ${dir}/config.json makes it [6,3]`);
+    expect(shape.message).toBe(
+      `${weights}: 'head/kernel' has shape [6,2] but layer 'head' (Dense) in ${dir}/config.json makes it [6,3]`,
+    );
   });
 
   it('a corrupt optimizer file is a DataFormatError naming it', async () => {

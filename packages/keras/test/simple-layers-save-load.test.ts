@@ -68,18 +68,43 @@ const CASES: Record<string, Case> = {
   RepeatVector: { make: () => new RepeatVector(2), shape: [3] },
   UpSampling1D: { make: () => new UpSampling1D(3), shape: [4, 3] },
   ZeroPadding1D: { make: () => new ZeroPadding1D([1, 2]), shape: [4, 3] },
-  ZeroPadding2D: { make: () => new ZeroPadding2D({ padding: [[1, 0], [2, 1]] }), shape: [3, 3, 2] },
+  ZeroPadding2D: {
+    make: () =>
+      new ZeroPadding2D({
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+      }),
+    shape: [3, 3, 2],
+  },
   Cropping1D: { make: () => new Cropping1D([1, 2]), shape: [4, 3] },
-  Cropping2D: { make: () => new Cropping2D({ cropping: [[1, 0], [0, 1]], dataFormat: 'channels_first' }), shape: [2, 3, 3] },
+  Cropping2D: {
+    make: () =>
+      new Cropping2D({
+        cropping: [
+          [1, 0],
+          [0, 1],
+        ],
+        dataFormat: 'channels_first',
+      }),
+    shape: [2, 3, 3],
+  },
   GlobalAveragePooling2D: { make: () => new GlobalAveragePooling2D({ keepdims: true }), shape: [3, 3, 2] },
   GlobalMaxPooling2D: { make: () => new GlobalMaxPooling2D({ dataFormat: 'channels_first' }), shape: [2, 3, 3] },
   Rescaling: { make: () => new Rescaling({ scale: [1, 2, 3], offset: 0.5 }), shape: [4, 3] },
   Normalization: { make: adapted, shape: [4, 3] },
-  'Normalization (given)': { make: () => new Normalization({ axis: [1, 2], mean: [1, 2, 3], variance: [1, 4, 9], invert: true }), shape: [4, 3] },
-  CategoryEncoding: { make: () => new CategoryEncoding({ numTokens: 5, outputMode: 'count' }), shape: [3], input: () => randint(0, 5, [6, 3], { seed: 4 }) },
+  'Normalization (given)': {
+    make: () => new Normalization({ axis: [1, 2], mean: [1, 2, 3], variance: [1, 4, 9], invert: true }),
+    shape: [4, 3],
+  },
+  CategoryEncoding: {
+    make: () => new CategoryEncoding({ numTokens: 5, outputMode: 'count' }),
+    shape: [3],
+    input: () => randint(0, 5, [6, 3], { seed: 4 }),
+  },
   CenterCrop: { make: () => new CenterCrop({ height: 2, width: 1 }), shape: [3, 3, 2] },
 };
-
 
 describe('save and load of every simple layer', () => {
   for (const [name, c] of Object.entries(CASES)) {
@@ -92,7 +117,9 @@ describe('save and load of every simple layer', () => {
       const [orig, back] = [m.layers[0], loaded.layers[0]];
       expect(back.className).toBe(orig.className);
       expect(back.getConfig()).toEqual(orig.getConfig());
-      expect(back.namedWeights().map(([k, w]) => [k, flat(w)])).toEqual(orig.namedWeights().map(([k, w]) => [k, flat(w)]));
+      expect(back.namedWeights().map(([k, w]) => [k, flat(w)])).toEqual(
+        orig.namedWeights().map(([k, w]) => [k, flat(w)]),
+      );
       expect(flat(loaded.predict(x))).toEqual(before);
     });
   }

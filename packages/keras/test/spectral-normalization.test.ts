@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { gradCheck } from '@tsdl/test-utils';
 import { ArgumentError, type Tensor, memory, tensor, zeros } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Conv2D, Dense, Dropout, Embedding, Sequential, SpectralNormalization, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Conv2D,
+  Dense,
+  Dropout,
+  Embedding,
+  Sequential,
+  SpectralNormalization,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { layerFromConfig } from '../src/layers/registry';
 import { expectValues, flat, seeded, thrown, useCpu } from './helpers';
 
@@ -19,7 +28,14 @@ interface Arr {
   data: number[];
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'spectral-normalization.json'), 'utf8')) as {
-  cases: { kernel: Arr; u0: Arr; powerIterations: number; x?: Arr; steps: { kernel: Arr; u: Arr; output?: Arr }[]; sigmaMax: number }[];
+  cases: {
+    kernel: Arr;
+    u0: Arr;
+    powerIterations: number;
+    x?: Arr;
+    steps: { kernel: Arr; u: Arr; output?: Arr }[];
+    sigmaMax: number;
+  }[];
 };
 const t = (a: Arr): Tensor => tensor(a.data, a.shape);
 const TOL = { atol: 1e-5, rtol: 1e-4 };
@@ -28,7 +44,9 @@ describe('SpectralNormalization: known values (numpy, fixtures/spectral_normaliz
   fixture.cases.forEach((c, i) => {
     it(`kernel [${c.kernel.shape.join(', ')}], powerIterations ${c.powerIterations}, ${c.steps.length} training calls #${i}`, () => {
       const conv = c.kernel.shape.length === 4;
-      const inner = conv ? new Conv2D({ filters: c.kernel.shape[3], kernelSize: 2, useBias: false }) : new Dense({ units: c.kernel.shape[1], useBias: false });
+      const inner = conv
+        ? new Conv2D({ filters: c.kernel.shape[3], kernelSize: 2, useBias: false })
+        : new Dense({ units: c.kernel.shape[1], useBias: false });
       const sn = new SpectralNormalization(inner, { powerIterations: c.powerIterations });
       const x = conv ? seeded([1, 3, 3, c.kernel.shape[2]]) : t(c.x as Arr);
       sn.call(x);
@@ -100,9 +118,16 @@ describe('SpectralNormalization', () => {
   it('getConfig round-trips (through the registry); a saved model predicts the same', async () => {
     const sn = new SpectralNormalization({ layer: new Dense({ units: 3 }), power_iterations: 2, name: 'sn' } as never);
     const c = sn.getConfig();
-    expect(c).toMatchObject({ name: 'sn', powerIterations: 2, layer: { className: 'Dense', config: expect.objectContaining({ units: 3 }) } });
+    expect(c).toMatchObject({
+      name: 'sn',
+      powerIterations: 2,
+      layer: { className: 'Dense', config: expect.objectContaining({ units: 3 }) },
+    });
     expect(layerFromConfig({ className: 'SpectralNormalization', config: c }).getConfig()).toEqual(c);
-    const m = new Sequential([new SpectralNormalization(new Dense({ units: 3, seed: 1, inputShape: [4] })), new Dense({ units: 2, seed: 2 })]);
+    const m = new Sequential([
+      new SpectralNormalization(new Dense({ units: 3, seed: 1, inputShape: [4] })),
+      new Dense({ units: 2, seed: 2 }),
+    ]);
     const x = seeded([2, 4], 5);
     m.layers[0].train();
     m.layers[0].call(x);
@@ -110,17 +135,27 @@ describe('SpectralNormalization', () => {
     const back = await modelFromArtifacts(await modelToArtifacts(m));
     expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
     expect(flat(back.predict(x) as Tensor)).toEqual(flat(m.predict(x) as Tensor));
-    expect(flat((back.layers[0] as SpectralNormalization).vectorU as Tensor)).toEqual(flat((m.layers[0] as SpectralNormalization).vectorU as Tensor));
+    expect(flat((back.layers[0] as SpectralNormalization).vectorU as Tensor)).toEqual(
+      flat((m.layers[0] as SpectralNormalization).vectorU as Tensor),
+    );
   });
 
   it('errors name the layer and the option; memory unchanged', async () => {
-    expect((await thrown(() => new SpectralNormalization(new Dense({ units: 2 }), { powerIterations: 0 }))).message).toMatch(/SpectralNormalization: powerIterations must be a positive integer, got 0/);
-    expect((await thrown(() => new SpectralNormalization({ layer: 3 } as never))).message).toMatch(/SpectralNormalization: layer must be a Layer, got 3/);
-    expect(await thrown(() => new SpectralNormalization({ layer: new Dense({ units: 2 }), iterations: 2 } as never))).toBeInstanceOf(ArgumentError);
+    expect(
+      (await thrown(() => new SpectralNormalization(new Dense({ units: 2 }), { powerIterations: 0 }))).message,
+    ).toMatch(/SpectralNormalization: powerIterations must be a positive integer, got 0/);
+    expect((await thrown(() => new SpectralNormalization({ layer: 3 } as never))).message).toMatch(
+      /SpectralNormalization: layer must be a Layer, got 3/,
+    );
+    expect(
+      await thrown(() => new SpectralNormalization({ layer: new Dense({ units: 2 }), iterations: 2 } as never)),
+    ).toBeInstanceOf(ArgumentError);
     const sn = new SpectralNormalization(new Dropout({ rate: 0.5 }));
     const x = zeros([2, 3]);
     const n = memory().numTensors;
-    expect(() => sn.call(x)).toThrow(/SpectralNormalization\): the wrapped Dropout has no 'kernel' nor 'embeddings' weight to normalize/);
+    expect(() => sn.call(x)).toThrow(
+      /SpectralNormalization\): the wrapped Dropout has no 'kernel' nor 'embeddings' weight to normalize/,
+    );
     expect(memory().numTensors).toBe(n);
   });
 });

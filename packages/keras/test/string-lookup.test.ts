@@ -1,6 +1,14 @@
 import { ArgumentError, DTypeError, ShapeError, type Tensor, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Dense, Embedding, Flatten, Sequential, StringLookup, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Dense,
+  Embedding,
+  Flatten,
+  Sequential,
+  StringLookup,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { expectValues, useCpu } from './helpers';
 
 useCpu();
@@ -57,15 +65,24 @@ describe('StringLookup: Keras known answers (its docstring examples)', () => {
     expect(values(y)).toEqual([0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
     // A last axis of 1 is replaced by the depth; a longer one gets a depth axis.
     expect(oneHot.call([['a'], ['z']]).shape).toEqual([2, 5]);
-    expect(oneHot.call([['a', 'b'], ['z', 'c']]).shape).toEqual([2, 2, 5]);
+    expect(
+      oneHot.call([
+        ['a', 'b'],
+        ['z', 'c'],
+      ]).shape,
+    ).toEqual([2, 2, 5]);
     expect(oneHot.computeOutputShape([null, 1])).toEqual([null, 5]);
     expect(oneHot.computeOutputShape([null, 3])).toEqual([null, 3, 5]);
     const data = [
       ['a', 'c', 'd', 'd'],
       ['d', 'z', 'b', 'z'],
     ];
-    expect(values(new StringLookup({ vocabulary: vocab, outputMode: 'multi_hot' }).call(data))).toEqual([0, 1, 0, 1, 1, 1, 0, 1, 0, 1]);
-    expect(values(new StringLookup({ vocabulary: vocab, outputMode: 'count' }).call(data))).toEqual([0, 1, 0, 1, 2, 2, 0, 1, 0, 1]);
+    expect(values(new StringLookup({ vocabulary: vocab, outputMode: 'multi_hot' }).call(data))).toEqual([
+      0, 1, 0, 1, 1, 1, 0, 1, 0, 1,
+    ]);
+    expect(values(new StringLookup({ vocabulary: vocab, outputMode: 'count' }).call(data))).toEqual([
+      0, 1, 0, 1, 2, 2, 0, 1, 0, 1,
+    ]);
   });
 
   it('tf_idf with and without the OOV weight given', () => {
@@ -133,12 +150,22 @@ describe('StringLookup: Keras known answers (its docstring examples)', () => {
 
   it('a mask token: index 0 in int mode, dropped by the bag modes, never learned', () => {
     const l = new StringLookup({ maskToken: '<pad>' });
-    l.adapt([['x', '<pad>', '<pad>', '<pad>'], ['y', 'x']]);
+    l.adapt([
+      ['x', '<pad>', '<pad>', '<pad>'],
+      ['y', 'x'],
+    ]);
     expect(l.getVocabulary()).toEqual(['<pad>', '[UNK]', 'x', 'y']);
     expect(values(l.call(['y', '<pad>', 'q']))).toEqual([3, 0, 1]);
     const bag = new StringLookup({ maskToken: '<pad>', vocabulary: ['x', 'y'], outputMode: 'count' });
     expect(bag.getVocabulary()).toEqual(['[UNK]', 'x', 'y']);
-    expect(values(bag.call([['x', '<pad>', 'x'], ['q', 'y', '<pad>']]))).toEqual([0, 2, 0, 1, 0, 1]);
+    expect(
+      values(
+        bag.call([
+          ['x', '<pad>', 'x'],
+          ['q', 'y', '<pad>'],
+        ]),
+      ),
+    ).toEqual([0, 2, 0, 1, 0, 1]);
     // Ragged rows are fine in the bag modes.
     expect(values(bag.call([['x'], ['y', 'y', 'q']]))).toEqual([0, 1, 0, 1, 0, 2]);
   });
@@ -147,41 +174,72 @@ describe('StringLookup: Keras known answers (its docstring examples)', () => {
     const l = new StringLookup({ vocabulary: vocab, numOovIndices: 0, name: 'strict' });
     expect(l.getVocabulary()).toEqual(vocab);
     expect(values(l.call(['d', 'a']))).toEqual([3, 0]);
-    expect(errorOf(() => l.call(['a', 'zz'])).message).toMatch(/strict \(StringLookup\): token 'zz' is not in the vocabulary, and numOovIndices is 0/);
+    expect(errorOf(() => l.call(['a', 'zz'])).message).toMatch(
+      /strict \(StringLookup\): token 'zz' is not in the vocabulary, and numOovIndices is 0/,
+    );
   });
 });
 
 describe('StringLookup: errors name the layer and leave memory as it was', () => {
   it('bad options', () => {
     expect(() => new StringLookup({ num_oov: 1 } as never)).toThrow(/StringLookup: unknown option 'numOov'/);
-    expect(() => new StringLookup({ numOovIndices: 2 })).toThrow(/numOovIndices must be 0 or 1, got 2 \(Keras hashes unknown tokens into several OOV indices with TensorFlow's FarmHash/);
-    expect(() => new StringLookup({ name: 'sl_small', maxTokens: 1 })).toThrow(/sl_small \(StringLookup\): maxTokens 1 leaves no room for a learned token: the first 1 index is reserved \('\[UNK\]'\); give at least 2/);
-    expect(() => new StringLookup({ maxTokens: 2, maskToken: '' })).toThrow(/the first 2 indices are reserved \('', '\[UNK\]'\)/);
-    expect(() => new StringLookup({ invert: true, outputMode: 'count' })).toThrow(/invert needs outputMode 'int', got 'count'/);
-    expect(() => new StringLookup({ outputMode: 'bag' as never })).toThrow(/outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got 'bag'/);
+    expect(() => new StringLookup({ numOovIndices: 2 })).toThrow(
+      /numOovIndices must be 0 or 1, got 2 \(Keras hashes unknown tokens into several OOV indices with TensorFlow's FarmHash/,
+    );
+    expect(() => new StringLookup({ name: 'sl_small', maxTokens: 1 })).toThrow(
+      /sl_small \(StringLookup\): maxTokens 1 leaves no room for a learned token: the first 1 index is reserved \('\[UNK\]'\); give at least 2/,
+    );
+    expect(() => new StringLookup({ maxTokens: 2, maskToken: '' })).toThrow(
+      /the first 2 indices are reserved \('', '\[UNK\]'\)/,
+    );
+    expect(() => new StringLookup({ invert: true, outputMode: 'count' })).toThrow(
+      /invert needs outputMode 'int', got 'count'/,
+    );
+    expect(() => new StringLookup({ outputMode: 'bag' as never })).toThrow(
+      /outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got 'bag'/,
+    );
     expect(() => new StringLookup({ maskToken: 'x', oovToken: 'x' })).toThrow(/maskToken and oovToken must differ/);
     expect(() => new StringLookup({ maskToken: 0 as never })).toThrow(/maskToken must be a string or null, got 0/);
     expect(() => new StringLookup({ vocabulary: ['a', 'b', 'b'] })).toThrow(/vocabulary repeats 'b'/);
-    expect(() => new StringLookup({ vocabulary: ['a', '[UNK]'], invert: true })).toThrow(/holds the reserved token '\[UNK\]' at index 1/);
-    expect(() => new StringLookup({ vocabulary: vocab, maxTokens: 4 })).toThrow(/a vocabulary of 5 entries .* is larger than maxTokens 4/);
+    expect(() => new StringLookup({ vocabulary: ['a', '[UNK]'], invert: true })).toThrow(
+      /holds the reserved token '\[UNK\]' at index 1/,
+    );
+    expect(() => new StringLookup({ vocabulary: vocab, maxTokens: 4 })).toThrow(
+      /a vocabulary of 5 entries .* is larger than maxTokens 4/,
+    );
   });
 
   it('bad inputs', () => {
     const fresh = new StringLookup({ name: 'sl_fresh' });
-    expect(errorOf(() => fresh.call(['a'])).message).toMatch(/sl_fresh \(StringLookup\): has no vocabulary; call adapt\(tokens\) or give a vocabulary first/);
+    expect(errorOf(() => fresh.call(['a'])).message).toMatch(
+      /sl_fresh \(StringLookup\): has no vocabulary; call adapt\(tokens\) or give a vocabulary first/,
+    );
     const l = new StringLookup({ vocabulary: vocab, name: 'sl' });
-    const e = errorOf(() => l.call([['a', 'b'], ['c', 4 as never]]));
+    const e = errorOf(() =>
+      l.call([
+        ['a', 'b'],
+        ['c', 4 as never],
+      ]),
+    );
     expect(e).toBeInstanceOf(DTypeError);
     expect(e.message).toMatch(/sl \(StringLookup\): expects strings, got 4 \(number\) at \[1\]\[1\]/);
-    expect(errorOf(() => l.call([['a', 'b'], ['c']])).message).toMatch(/sl \(StringLookup\): rows of different lengths .* need a bag outputMode/);
+    expect(errorOf(() => l.call([['a', 'b'], ['c']])).message).toMatch(
+      /sl \(StringLookup\): rows of different lengths .* need a bag outputMode/,
+    );
     expect(errorOf(() => l.call([['a'], 'b' as never])).message).toMatch(/sample 1 is 'b', but sample 0 is a list/);
     expect(() => l.adapt([])).toThrow(/adapt needs at least one token/);
     const inv = new StringLookup({ vocabulary: vocab, invert: true, name: 'sl_inv' });
-    expect(() => inv.call(['a'] as never)).toThrow(/sl_inv \(StringLookup\): with invert it expects integer indices, got 'a' at position 0/);
+    expect(() => inv.call(['a'] as never)).toThrow(
+      /sl_inv \(StringLookup\): with invert it expects integer indices, got 'a' at position 0/,
+    );
     expect(() => inv.call([[1, 2], [3]])).toThrow(ShapeError);
     const floats = tensor([1, 2]);
-    expect(errorOf(() => inv.call(floats)).message).toMatch(/with invert it expects int32 indices, got a float32 tensor/);
-    expect(() => inv.encodeStrings(['a'])).toThrow(/with invert it maps indices to tokens; give it indices, not strings/);
+    expect(errorOf(() => inv.call(floats)).message).toMatch(
+      /with invert it expects int32 indices, got a float32 tensor/,
+    );
+    expect(() => inv.encodeStrings(['a'])).toThrow(
+      /with invert it maps indices to tokens; give it indices, not strings/,
+    );
     expect(inv.readsStrings).toBe(false);
   });
 });
@@ -199,8 +257,17 @@ describe('StringLookup as a model input layer', () => {
     }
     const lookup = new StringLookup();
     lookup.adapt(x);
-    const m = new Sequential([lookup, new Embedding({ inputDim: lookup.vocabularySize(), outputDim: 4, seed: 1 }), new Flatten(), new Dense({ units: 1, activation: 'sigmoid', seed: 2 })]);
-    m.compile({ optimizer: { className: 'adam', config: { learningRate: 0.1 } }, loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    const m = new Sequential([
+      lookup,
+      new Embedding({ inputDim: lookup.vocabularySize(), outputDim: 4, seed: 1 }),
+      new Flatten(),
+      new Dense({ units: 1, activation: 'sigmoid', seed: 2 }),
+    ]);
+    m.compile({
+      optimizer: { className: 'adam', config: { learningRate: 0.1 } },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+    });
     const h = await m.fit(x, y, { epochs: 25, batchSize: 8, verbose: 0, seed: 1 });
     expect(h.history.accuracy[24]).toBe(1);
     const probe = [
@@ -228,7 +295,13 @@ describe('StringLookup as a model input layer', () => {
   });
 
   it('config round trip keeps the mask token, OOV token, invert and tf-idf weights', () => {
-    const l = new StringLookup({ maskToken: '', oovToken: '[OOV]', outputMode: 'tf_idf', maxTokens: 9, padToMaxTokens: true });
+    const l = new StringLookup({
+      maskToken: '',
+      oovToken: '[OOV]',
+      outputMode: 'tf_idf',
+      maxTokens: 9,
+      padToMaxTokens: true,
+    });
     l.adapt([['p', 'q'], ['p']]);
     const copy = new StringLookup(JSON.parse(JSON.stringify({ ...l.getConfig(), name: 'copy' })));
     expect(copy.getVocabulary()).toEqual(l.getVocabulary());
@@ -243,7 +316,20 @@ describe('StringLookup as a model input layer', () => {
 describe('StringLookup: bag outputs for indices given as a tensor', () => {
   it('multi_hot from an int32 tensor of indices, -1 for no token', () => {
     const l = new StringLookup({ vocabulary: ['a', 'b'], outputMode: 'multi_hot', name: 'sl_ids' });
-    expect(values(l.call(tensor([[1, -1, 1], [2, 0, -1]], undefined, 'int32')))).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(
+      values(
+        l.call(
+          tensor(
+            [
+              [1, -1, 1],
+              [2, 0, -1],
+            ],
+            undefined,
+            'int32',
+          ),
+        ),
+      ),
+    ).toEqual([0, 1, 0, 1, 0, 1]);
     const bad = tensor([[3]], undefined, 'int32');
     expect(errorOf(() => l.call(bad))).toBeInstanceOf(ArgumentError);
   });

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, Sequential, model } from '../src/index';
+import {
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  Input,
+  MaxPooling2D,
+  Sequential,
+  model,
+} from '../src/index';
 import { useCpu } from './helpers';
 
 useCpu();
 
 describe('summary', () => {
-  it("prints the Keras table for the MNIST MLP: 101,770 parameters", () => {
+  it('prints the Keras table for the MNIST MLP: 101,770 parameters', () => {
     const m = new Sequential({
       name: 'sequential',
       layers: [
@@ -62,7 +72,10 @@ describe('summary', () => {
       new Flatten({ name: 'flat' }),
       new Dense({ units: 10, name: 'out' }),
     ]);
-    const rows = m.summary(false).split('\n').filter((l) => /^ \w+ \(/.test(l) && !l.startsWith(' Layer'));
+    const rows = m
+      .summary(false)
+      .split('\n')
+      .filter((l) => /^ \w+ \(/.test(l) && !l.startsWith(' Layer'));
     expect(rows).toEqual([
       ' conv (Conv2D)               (None, 26, 26, 8)         80',
       ' pool (MaxPooling2D)         (None, 13, 13, 8)         0',
@@ -91,6 +104,8 @@ describe('summary', () => {
   });
 
   it('an unbuilt model says how to build it', () => {
-    expect(() => new Sequential([new Dense({ units: 2 })]).summary(false)).toThrow(/not built yet; give the first layer an inputShape/);
+    expect(() => new Sequential([new Dense({ units: 2 })]).summary(false)).toThrow(
+      /not built yet; give the first layer an inputShape/,
+    );
   });
 });

@@ -4,7 +4,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, DTypeError, ShapeError, type Tensor, memory, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { Dense, Embedding, GlobalAveragePooling1D, Input, Sequential, TextVectorization, loadModel, model, modelFromArtifacts, modelToArtifacts } from '../src/index';
+import {
+  Dense,
+  Embedding,
+  GlobalAveragePooling1D,
+  Input,
+  Sequential,
+  TextVectorization,
+  loadModel,
+  model,
+  modelFromArtifacts,
+  modelToArtifacts,
+} from '../src/index';
 import { expectValues, useCpu, useTempDir } from './helpers';
 
 useCpu();
@@ -47,7 +58,11 @@ describe('TextVectorization: Keras known answers (Keras docs and tests)', () => 
   });
 
   it('a given vocabulary gets the padding and OOV tokens in front', () => {
-    const v = new TextVectorization({ maxTokens: 5000, outputSequenceLength: 4, vocabulary: ['earth', 'wind', 'and', 'fire'] });
+    const v = new TextVectorization({
+      maxTokens: 5000,
+      outputSequenceLength: 4,
+      vocabulary: ['earth', 'wind', 'and', 'fire'],
+    });
     expect(v.getVocabulary()).toEqual(['', '[UNK]', 'earth', 'wind', 'and', 'fire']);
     // setVocabulary, as Keras' set_vocabulary, and the same result as the adapted layer above.
     const w = new TextVectorization({ outputSequenceLength: 4 });
@@ -79,7 +94,11 @@ describe('TextVectorization: Keras known answers (Keras docs and tests)', () => 
       [0, 2, 0, 1],
       [2, 1, 0, 0],
     ]);
-    const tfidf = new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['foo', 'bar', 'baz'], idfWeights: [0.3, 0.5, 0.2] });
+    const tfidf = new TextVectorization({
+      outputMode: 'tf_idf',
+      vocabulary: ['foo', 'bar', 'baz'],
+      idfWeights: [0.3, 0.5, 0.2],
+    });
     const y = tfidf.call(['foo bar', 'baz foo foo']);
     expect(y.dtype).toBe('float32');
     // '[UNK]' (not given) gets the mean weight, 1/3.
@@ -90,17 +109,53 @@ describe('TextVectorization: Keras known answers (Keras docs and tests)', () => 
   it('standardize and split modes, and functions for them', () => {
     const text = ['Hello, World!. This is just a nice test!'];
     const vocab = ['hello', 'world', 'this', 'is', 'nice', 'test'];
-    expect(rows(new TextVectorization({ standardize: 'lower_and_strip_punctuation', vocabulary: vocab }).call(text))).toEqual([[2, 3, 4, 5, 1, 1, 6, 7]]);
-    expect(rows(new TextVectorization({ standardize: 'lower', vocabulary: ['hello,', ...vocab] }).call(text))).toEqual([[2, 1, 5, 6, 1, 1, 7, 1]]);
-    expect(rows(new TextVectorization({ standardize: 'strip_punctuation', vocabulary: ['Hello', 'World', 'Test'] }).call(['Hello, World! Test.']))).toEqual([[2, 3, 4]]);
-    expect(rows(new TextVectorization({ standardize: null, vocabulary: ['Hello', 'world'] }).call(['Hello hello']))).toEqual([[2, 1]]);
-    expect(rows(new TextVectorization({ split: 'character', vocabulary: [...'abcde'] }).call(['abcf']))).toEqual([[2, 3, 4, 1]]);
+    expect(
+      rows(new TextVectorization({ standardize: 'lower_and_strip_punctuation', vocabulary: vocab }).call(text)),
+    ).toEqual([[2, 3, 4, 5, 1, 1, 6, 7]]);
+    expect(rows(new TextVectorization({ standardize: 'lower', vocabulary: ['hello,', ...vocab] }).call(text))).toEqual([
+      [2, 1, 5, 6, 1, 1, 7, 1],
+    ]);
+    expect(
+      rows(
+        new TextVectorization({ standardize: 'strip_punctuation', vocabulary: ['Hello', 'World', 'Test'] }).call([
+          'Hello, World! Test.',
+        ]),
+      ),
+    ).toEqual([[2, 3, 4]]);
+    expect(
+      rows(new TextVectorization({ standardize: null, vocabulary: ['Hello', 'world'] }).call(['Hello hello'])),
+    ).toEqual([[2, 1]]);
+    expect(rows(new TextVectorization({ split: 'character', vocabulary: [...'abcde'] }).call(['abcf']))).toEqual([
+      [2, 3, 4, 1],
+    ]);
     // As in Keras' test: the default standardize strips '|' before the split sees it.
-    expect(rows(new TextVectorization({ split: (s) => s.split('|'), vocabulary: ['foo', 'bar', 'foobar'] }).call(['foo|bar']))).toEqual([[4]]);
-    expect(rows(new TextVectorization({ standardize: 'lower', split: (s) => s.split('|'), vocabulary: ['foo', 'bar', 'foobar'] }).call(['Foo|bar']))).toEqual([[2, 3]]);
-    expect(rows(new TextVectorization({ standardize: (s) => s.replace(/-/g, ' '), vocabulary: ['foo', 'bar'] }).call(['foo-bar']))).toEqual([[2, 3]]);
+    expect(
+      rows(
+        new TextVectorization({ split: (s) => s.split('|'), vocabulary: ['foo', 'bar', 'foobar'] }).call(['foo|bar']),
+      ),
+    ).toEqual([[4]]);
+    expect(
+      rows(
+        new TextVectorization({
+          standardize: 'lower',
+          split: (s) => s.split('|'),
+          vocabulary: ['foo', 'bar', 'foobar'],
+        }).call(['Foo|bar']),
+      ),
+    ).toEqual([[2, 3]]);
+    expect(
+      rows(
+        new TextVectorization({ standardize: (s) => s.replace(/-/g, ' '), vocabulary: ['foo', 'bar'] }).call([
+          'foo-bar',
+        ]),
+      ),
+    ).toEqual([[2, 3]]);
     // split null: the whole (standardized) text is one token.
-    expect(rows(new TextVectorization({ split: null, vocabulary: ['new york', 'paris'] }).call(['New York', 'Paris!', 'Rome']))).toEqual([[2], [3], [1]]);
+    expect(
+      rows(
+        new TextVectorization({ split: null, vocabulary: ['new york', 'paris'] }).call(['New York', 'Paris!', 'Rome']),
+      ),
+    ).toEqual([[2], [3], [1]]);
   });
 
   it('ngrams: up to n, or the sizes listed', () => {
@@ -139,51 +194,92 @@ describe('TextVectorization: Keras known answers (Keras docs and tests)', () => 
     expect(bag.computeOutputShape([null, 1])).toEqual([null, 6]);
     const [ix, iy] = [2, 1].map((df) => Math.log(1 + 2 / (1 + df)));
     expectValues(bag.call(['y x q']), [(ix + iy) / 2, ix, iy, 0, 0, 0], { atol: 1e-6, rtol: 1e-6 });
-    const mh = new TextVectorization({ maxTokens: 5, outputMode: 'multi_hot', padToMaxTokens: true, vocabulary: ['p'] });
+    const mh = new TextVectorization({
+      maxTokens: 5,
+      outputMode: 'multi_hot',
+      padToMaxTokens: true,
+      vocabulary: ['p'],
+    });
     expect(rows(mh.call(['p p r']))).toEqual([[1, 1, 0, 0, 0]]);
   });
 
   it('output shapes: [batch, outputSequenceLength] (null without it), [batch, depth] in the bag modes', () => {
     expect(new TextVectorization({ outputSequenceLength: 9 }).computeOutputShape([null, 1])).toEqual([null, 9]);
     expect(new TextVectorization().computeOutputShape([null])).toEqual([null, null]);
-    expect(new TextVectorization({ outputMode: 'count', vocabulary: ['a', 'b'] }).computeOutputShape([null, 1])).toEqual([null, 3]);
+    expect(
+      new TextVectorization({ outputMode: 'count', vocabulary: ['a', 'b'] }).computeOutputShape([null, 1]),
+    ).toEqual([null, 3]);
   });
 });
 
 describe('TextVectorization: errors name the layer and leave memory as it was', () => {
   it('bad options', () => {
-    expect(() => new TextVectorization({ max_tokens: 10, outputmode: 'int' } as never)).toThrow(/TextVectorization: unknown option 'outputmode'/);
+    expect(() => new TextVectorization({ max_tokens: 10, outputmode: 'int' } as never)).toThrow(
+      /TextVectorization: unknown option 'outputmode'/,
+    );
     expect(() => new TextVectorization({ sparse: true } as never)).toThrow(ArgumentError);
     expect(() => new TextVectorization({ name: 'tv_small', maxTokens: 2 })).toThrow(
       /tv_small \(TextVectorization\): maxTokens 2 leaves no room for a learned token: the first 2 indices are reserved \('', '\[UNK\]'\); give at least 3/,
     );
-    expect(() => new TextVectorization({ maxTokens: 1, outputMode: 'multi_hot' })).toThrow(/maxTokens 1 leaves no room .* \('\[UNK\]'\); give at least 2/);
-    expect(() => new TextVectorization({ maxTokens: 3, vocabulary: ['a', 'b'] })).toThrow(/a vocabulary of 4 entries \(reserved tokens included\) is larger than maxTokens 3/);
-    expect(() => new TextVectorization({ outputMode: 'multi_hot', outputSequenceLength: 5 })).toThrow(/outputSequenceLength is only used in 'int' mode/);
-    expect(() => new TextVectorization({ outputMode: 'one_hot' as never })).toThrow(/outputMode must be 'int', 'multi_hot', 'count' or 'tf_idf', got 'one_hot'/);
-    expect(() => new TextVectorization({ standardize: 'upper' as never })).toThrow(/standardize must be 'lower_and_strip_punctuation', 'lower', 'strip_punctuation', null or a function, got 'upper'/);
-    expect(() => new TextVectorization({ split: 'word' as never })).toThrow(/split must be 'whitespace', 'character', null or a function/);
-    expect(() => new TextVectorization({ ngrams: 0 })).toThrow(/ngrams must be a positive integer or a non-empty list of them, got 0/);
-    expect(() => new TextVectorization({ padToMaxTokens: true, outputMode: 'count' })).toThrow(/padToMaxTokens needs maxTokens/);
-    expect(() => new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a'] })).toThrow(/in 'tf_idf' mode a given vocabulary needs idfWeights/);
-    expect(() => new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a', 'b'], idfWeights: [1] })).toThrow(/idfWeights has 1 entries for a vocabulary of 2/);
-    expect(() => new TextVectorization({ vocabulary: ['a'], idfWeights: [1] })).toThrow(/idfWeights is only used in 'tf_idf' mode/);
-    expect(() => new TextVectorization({ vocabulary: ['a', 'b', 'a'] })).toThrow(/vocabulary repeats 'a' \(at index 2\)/);
-    expect(() => new TextVectorization({ vocabulary: ['a', ''] })).toThrow(/holds the reserved token '' at index 1; leave the reserved tokens out, or put them first in this order: \['', '\[UNK\]'\]/);
+    expect(() => new TextVectorization({ maxTokens: 1, outputMode: 'multi_hot' })).toThrow(
+      /maxTokens 1 leaves no room .* \('\[UNK\]'\); give at least 2/,
+    );
+    expect(() => new TextVectorization({ maxTokens: 3, vocabulary: ['a', 'b'] })).toThrow(
+      /a vocabulary of 4 entries \(reserved tokens included\) is larger than maxTokens 3/,
+    );
+    expect(() => new TextVectorization({ outputMode: 'multi_hot', outputSequenceLength: 5 })).toThrow(
+      /outputSequenceLength is only used in 'int' mode/,
+    );
+    expect(() => new TextVectorization({ outputMode: 'one_hot' as never })).toThrow(
+      /outputMode must be 'int', 'multi_hot', 'count' or 'tf_idf', got 'one_hot'/,
+    );
+    expect(() => new TextVectorization({ standardize: 'upper' as never })).toThrow(
+      /standardize must be 'lower_and_strip_punctuation', 'lower', 'strip_punctuation', null or a function, got 'upper'/,
+    );
+    expect(() => new TextVectorization({ split: 'word' as never })).toThrow(
+      /split must be 'whitespace', 'character', null or a function/,
+    );
+    expect(() => new TextVectorization({ ngrams: 0 })).toThrow(
+      /ngrams must be a positive integer or a non-empty list of them, got 0/,
+    );
+    expect(() => new TextVectorization({ padToMaxTokens: true, outputMode: 'count' })).toThrow(
+      /padToMaxTokens needs maxTokens/,
+    );
+    expect(() => new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a'] })).toThrow(
+      /in 'tf_idf' mode a given vocabulary needs idfWeights/,
+    );
+    expect(() => new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a', 'b'], idfWeights: [1] })).toThrow(
+      /idfWeights has 1 entries for a vocabulary of 2/,
+    );
+    expect(() => new TextVectorization({ vocabulary: ['a'], idfWeights: [1] })).toThrow(
+      /idfWeights is only used in 'tf_idf' mode/,
+    );
+    expect(() => new TextVectorization({ vocabulary: ['a', 'b', 'a'] })).toThrow(
+      /vocabulary repeats 'a' \(at index 2\)/,
+    );
+    expect(() => new TextVectorization({ vocabulary: ['a', ''] })).toThrow(
+      /holds the reserved token '' at index 1; leave the reserved tokens out, or put them first in this order: \['', '\[UNK\]'\]/,
+    );
     expect(() => new TextVectorization({ vocabulary: [] })).toThrow(/vocabulary must be a non-empty list of strings/);
-    expect(() => new TextVectorization({ vocabulary: ['a', 3] as never })).toThrow(/vocabulary must be a list of strings, got 3 at index 1/);
+    expect(() => new TextVectorization({ vocabulary: ['a', 3] as never })).toThrow(
+      /vocabulary must be a list of strings, got 3 at index 1/,
+    );
   });
 
   it('calling before adapt, non-string entries, several strings per sample', () => {
     const v = new TextVectorization({ name: 'tv_new' });
-    expect(errorOf(() => v.call(['a b'])).message).toMatch(/tv_new \(TextVectorization\): has no vocabulary; call adapt\(texts\) or give a vocabulary first/);
+    expect(errorOf(() => v.call(['a b'])).message).toMatch(
+      /tv_new \(TextVectorization\): has no vocabulary; call adapt\(texts\) or give a vocabulary first/,
+    );
     v.adapt(['a b']);
     const e = errorOf(() => v.call(['a', 7 as never]));
     expect(e).toBeInstanceOf(DTypeError);
     expect(e.message).toMatch(/tv_new \(TextVectorization\): expects strings, got 7 \(number\) at \[1\]/);
     expect(errorOf(() => v.call([['a'], [null as never]])).message).toMatch(/got null \(object\) at \[1\]\[0\]/);
     expect(errorOf(() => v.call([['a', 'b']])).message).toMatch(/expects 1 string per sample, got 2 in sample 0/);
-    expect(errorOf(() => v.call('a b' as never)).message).toMatch(/expected a list of strings \(or of lists of strings\), got 'a b'/);
+    expect(errorOf(() => v.call('a b' as never)).message).toMatch(
+      /expected a list of strings \(or of lists of strings\), got 'a b'/,
+    );
     expect(() => v.adapt([])).toThrow(/adapt needs at least one text/);
     expect(() => v.adapt([3] as never)).toThrow(DTypeError);
     const bag = new TextVectorization({ outputMode: 'count', name: 'tv_bag' });
@@ -196,19 +292,27 @@ describe('TextVectorization: errors name the layer and leave memory as it was', 
   it('a tensor must be an encoding from encodeStrings', () => {
     const v = new TextVectorization({ vocabulary: ['a'], outputSequenceLength: 3, name: 'tv_t' });
     const [flat, floats, short] = [tensor([1, 2], [2]), tensor([[1, 2]]), tensor([[1, 2]], undefined, 'int32')];
-    expect(errorOf(() => v.call(flat)).message).toMatch(/tv_t \(TextVectorization\): expects strings, or their encoding \[samples, tokens\]/);
+    expect(errorOf(() => v.call(flat)).message).toMatch(
+      /tv_t \(TextVectorization\): expects strings, or their encoding \[samples, tokens\]/,
+    );
     expect(errorOf(() => v.call(floats)).message).toMatch(/int32 encoding from encodeStrings; got a float32 tensor/);
-    expect(errorOf(() => v.call(short)).message).toMatch(/an encoding of 2 tokens per sample does not match outputSequenceLength 3/);
+    expect(errorOf(() => v.call(short)).message).toMatch(
+      /an encoding of 2 tokens per sample does not match outputSequenceLength 3/,
+    );
     const bag = new TextVectorization({ vocabulary: ['a'], outputMode: 'count', name: 'tv_ids' });
     const ids = tensor([[1, 5]], undefined, 'int32');
-    expect(errorOf(() => bag.call(ids)).message).toMatch(/tv_ids \(TextVectorization\): token index 5 at position 1 is outside \[0, 2\)/);
+    expect(errorOf(() => bag.call(ids)).message).toMatch(
+      /tv_ids \(TextVectorization\): token index 5 at position 1 is outside \[0, 2\)/,
+    );
   });
 
-  it("a bag layer in a model keeps its width: a vocabulary of another size is refused", () => {
+  it('a bag layer in a model keeps its width: a vocabulary of another size is refused', () => {
     const v = new TextVectorization({ outputMode: 'multi_hot', vocabulary: ['a', 'b'] });
     const m = new Sequential([v, new Dense({ units: 1 })]);
     m.predict(['a']);
-    expect(() => v.adapt(['x y z'])).toThrow(/the new vocabulary would make the output 4 wide, but the layer was built 3 wide/);
+    expect(() => v.adapt(['x y z'])).toThrow(
+      /the new vocabulary would make the output 4 wide, but the layer was built 3 wide/,
+    );
     v.adapt(['x y']);
     expect(v.getVocabulary()).toEqual(['[UNK]', 'y', 'x']);
   });
@@ -223,7 +327,12 @@ function sentiment(n: number): { texts: string[]; labels: number[] } {
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
     const pos = i % 2 === 0;
-    const words = [filler[i % 7], (pos ? good : bad)[(i * 3) % 5], filler[(i + 3) % 7], (pos ? good : bad)[(i * 7 + 1) % 5]];
+    const words = [
+      filler[i % 7],
+      (pos ? good : bad)[(i * 3) % 5],
+      filler[(i + 3) % 7],
+      (pos ? good : bad)[(i * 7 + 1) % 5],
+    ];
     texts.push(words.slice(0, 2 + (i % 3)).join(' ') + (i % 4 === 0 ? '!' : '.'));
     labels.push(pos ? 1 : 0);
   }
@@ -235,9 +344,24 @@ describe('TextVectorization as a model input layer (fit / evaluate / predict on 
     const { texts, labels } = sentiment(64);
     const v = new TextVectorization({ maxTokens: 40, outputSequenceLength: 6, name: 'tv' });
     v.adapt(texts);
-    const m = new Sequential([v, new Embedding({ inputDim: 40, outputDim: 8, seed: 1 }), new GlobalAveragePooling1D(), new Dense({ units: 1, activation: 'sigmoid', seed: 2 })]);
-    m.compile({ optimizer: { className: 'adam', config: { learningRate: 0.05 } }, loss: 'binary_crossentropy', metrics: ['accuracy'] });
-    const h = await m.fit(texts, col(labels), { epochs: 30, batchSize: 16, verbose: 0, seed: 3, validationSplit: 0.25 });
+    const m = new Sequential([
+      v,
+      new Embedding({ inputDim: 40, outputDim: 8, seed: 1 }),
+      new GlobalAveragePooling1D(),
+      new Dense({ units: 1, activation: 'sigmoid', seed: 2 }),
+    ]);
+    m.compile({
+      optimizer: { className: 'adam', config: { learningRate: 0.05 } },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+    });
+    const h = await m.fit(texts, col(labels), {
+      epochs: 30,
+      batchSize: 16,
+      verbose: 0,
+      seed: 3,
+      validationSplit: 0.25,
+    });
     // The encoded strings are freed with the call (the optimizer's state, made by the first fit, stays).
     const before = memory().numTensors;
     await m.fit(texts, col(labels), { epochs: 1, verbose: 0 });
@@ -254,7 +378,9 @@ describe('TextVectorization as a model input layer (fit / evaluate / predict on 
     expect(pos).toBeGreaterThan(0.5);
     expect(neg).toBeLessThan(0.5);
     // The model on strings is the model on their encoding.
-    expect(Array.from(m.predict(test.texts).dataSync())).toEqual(Array.from(m.predict(v.encodeStrings(test.texts)).dataSync()));
+    expect(Array.from(m.predict(test.texts).dataSync())).toEqual(
+      Array.from(m.predict(v.encodeStrings(test.texts)).dataSync()),
+    );
     expect(m.summary(false)).toMatch(/ tv \(TextVectorization\)\s+\(None, 6\)\s+0\n/);
   });
 
@@ -263,9 +389,19 @@ describe('TextVectorization as a model input layer (fit / evaluate / predict on 
     const v = new TextVectorization({ outputMode: 'multi_hot' });
     v.adapt(texts);
     const m = new Sequential([v, new Dense({ units: 1, activation: 'sigmoid', seed: 4 })]);
-    m.compile({ optimizer: { className: 'sgd', config: { learningRate: 0.5 } }, loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: { className: 'sgd', config: { learningRate: 0.5 } },
+      loss: 'binary_crossentropy',
+      metrics: ['accuracy'],
+    });
     const val = sentiment(12);
-    const h = await m.fit(texts, col(labels), { epochs: 20, batchSize: 8, verbose: 0, seed: 1, validationData: [val.texts, col(val.labels)] });
+    const h = await m.fit(texts, col(labels), {
+      epochs: 20,
+      batchSize: 8,
+      verbose: 0,
+      seed: 1,
+      validationData: [val.texts, col(val.labels)],
+    });
     expect(h.history.val_accuracy[19]).toBe(1);
     const logs = await m.trainOnBatch(['good superb'], [[1]]);
     expect(logs.loss).toBeLessThan(0.5);
@@ -276,7 +412,9 @@ describe('TextVectorization as a model input layer (fit / evaluate / predict on 
   it('a functional model from Input({ shape: [1] }) takes strings too', async () => {
     const v = new TextVectorization({ vocabulary: ['good', 'bad'], outputSequenceLength: 3 });
     const x = Input({ shape: [1] });
-    const y = new Dense({ units: 1, seed: 5 }).apply(new GlobalAveragePooling1D().apply(new Embedding({ inputDim: 4, outputDim: 2, seed: 6 }).apply(v.apply(x))));
+    const y = new Dense({ units: 1, seed: 5 }).apply(
+      new GlobalAveragePooling1D().apply(new Embedding({ inputDim: 4, outputDim: 2, seed: 6 }).apply(v.apply(x))),
+    );
     const f = model({ inputs: x, outputs: y });
     expect(f.outputShape).toEqual([null, 1]);
     f.compile({ optimizer: 'sgd', loss: 'mse' });
@@ -292,10 +430,17 @@ describe('TextVectorization as a model input layer (fit / evaluate / predict on 
     );
     expect(() => m.predict([['a']])).toThrow(ArgumentError);
     const v = new TextVectorization({ vocabulary: ['a'] });
-    const t = new Sequential([v, new Embedding({ inputDim: 3, outputDim: 2 }), new GlobalAveragePooling1D(), new Dense({ units: 1 })]);
+    const t = new Sequential([
+      v,
+      new Embedding({ inputDim: 3, outputDim: 2 }),
+      new GlobalAveragePooling1D(),
+      new Dense({ units: 1 }),
+    ]);
     t.compile({ optimizer: 'sgd', loss: 'mse' });
     const before = memory();
-    await expect(t.fit(['a', 'b'], ['x', 'y'] as never, { verbose: 0 })).rejects.toThrow(/fit: y: values must be numbers or booleans, got string "x"/);
+    await expect(t.fit(['a', 'b'], ['x', 'y'] as never, { verbose: 0 })).rejects.toThrow(
+      /fit: y: values must be numbers or booleans, got string "x"/,
+    );
     await expect(t.fit(['a', 5] as never, [1, 2], { verbose: 0 })).rejects.toThrow(DTypeError);
     await expect(t.fit(['a', 'b'], [1, 2, 3], { verbose: 0 })).rejects.toThrow(ShapeError);
     expect(memory()).toEqual(before);
@@ -308,9 +453,22 @@ describe('TextVectorization: saved with the model', () => {
   it('the vocabulary and idf weights go in the config; the loaded model vectorizes and predicts identically', async () => {
     const { texts, labels } = sentiment(32);
     for (const outputMode of ['int', 'tf_idf'] as const) {
-      const v = new TextVectorization({ maxTokens: 30, outputMode, ngrams: 2, ...(outputMode === 'int' ? { outputSequenceLength: 5 } : {}) });
+      const v = new TextVectorization({
+        maxTokens: 30,
+        outputMode,
+        ngrams: 2,
+        ...(outputMode === 'int' ? { outputSequenceLength: 5 } : {}),
+      });
       v.adapt(texts);
-      const layers = outputMode === 'int' ? [v, new Embedding({ inputDim: 30, outputDim: 4, seed: 1 }), new GlobalAveragePooling1D(), new Dense({ units: 1, seed: 2 })] : [v, new Dense({ units: 1, seed: 2 })];
+      const layers =
+        outputMode === 'int'
+          ? [
+              v,
+              new Embedding({ inputDim: 30, outputDim: 4, seed: 1 }),
+              new GlobalAveragePooling1D(),
+              new Dense({ units: 1, seed: 2 }),
+            ]
+          : [v, new Dense({ units: 1, seed: 2 })];
       const m = new Sequential(layers);
       m.compile({ optimizer: 'adam', loss: 'mse' });
       await m.fit(texts, col(labels), { epochs: 2, verbose: 0 });
@@ -331,8 +489,13 @@ describe('TextVectorization: saved with the model', () => {
   });
 
   it('a function for standardize or split cannot be saved: a clear error', async () => {
-    const m = new Sequential([new TextVectorization({ standardize: (s) => s.toUpperCase(), vocabulary: ['A'], name: 'tv_fn' }), new Embedding({ inputDim: 3, outputDim: 2 })]);
-    await expect(modelToArtifacts(m)).rejects.toThrow(/tv_fn \(TextVectorization\): cannot be saved: its standardize is a function/);
+    const m = new Sequential([
+      new TextVectorization({ standardize: (s) => s.toUpperCase(), vocabulary: ['A'], name: 'tv_fn' }),
+      new Embedding({ inputDim: 3, outputDim: 2 }),
+    ]);
+    await expect(modelToArtifacts(m)).rejects.toThrow(
+      /tv_fn \(TextVectorization\): cannot be saved: its standardize is a function/,
+    );
   });
 });
 
@@ -345,7 +508,10 @@ describe('README', () => {
     expect(code).toContain('net.fit(texts');
     // Run as a module next to this file, '@tsdl/keras' pointed at the sources (as readme.test.ts does).
     const file = join(here, `.readme-text-${process.pid}.ts`);
-    await writeFile(file, `${code.replaceAll("from '@tsdl/keras'", `from '${resolve(here, '../src/index.ts')}'`)}\nexport { vectorize, p };\n`);
+    await writeFile(
+      file,
+      `${code.replaceAll("from '@tsdl/keras'", `from '${resolve(here, '../src/index.ts')}'`)}\nexport { vectorize, p };\n`,
+    );
     try {
       const mod = (await import(/* @vite-ignore */ file)) as { vectorize: TextVectorization; p: Tensor };
       expect(rows(mod.vectorize.call(['a great plot']))).toEqual([[9, 2, 4, 0]]);

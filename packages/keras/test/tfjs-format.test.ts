@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError, memory, tensor } from '@tsdl/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, GRU, type Model, Sequential, UpSampling2D, loadTfjsModel, modelToTfjsArtifacts, saveTfjsModel } from '../src/index';
+import {
+  Dense,
+  GRU,
+  type Model,
+  Sequential,
+  UpSampling2D,
+  loadTfjsModel,
+  modelToTfjsArtifacts,
+  saveTfjsModel,
+} from '../src/index';
 import { seededNumbers as seededNumbersArray } from '@tsdl/test-utils';
 import { expectValues, thrown, useCpu, useTempDir } from './helpers';
 
@@ -31,9 +40,19 @@ async function artifactsOf(m: tf.LayersModel): Promise<Artifacts> {
 }
 
 /** Writes artifacts as tfjs-node's file:// handler does: model.json and one weights.bin. */
-async function writeTfjsDir(dir: string, a: Artifacts, specs = a.weightSpecs, data = a.weightData as ArrayBuffer): Promise<string> {
+async function writeTfjsDir(
+  dir: string,
+  a: Artifacts,
+  specs = a.weightSpecs,
+  data = a.weightData as ArrayBuffer,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const json = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+  const json = {
+    modelTopology: a.modelTopology,
+    format: a.format,
+    generatedBy: a.generatedBy,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+  };
   await writeFile(join(dir, 'model.json'), JSON.stringify(json));
   await writeFile(join(dir, 'weights.bin'), new Uint8Array(data));
   return join(dir, 'model.json');
@@ -62,7 +81,11 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
   mlp: {
     make: () =>
       tf.sequential({
-        layers: [tf.layers.dense({ inputShape: [12], units: 16, activation: 'relu' }), tf.layers.dropout({ rate: 0.2 }), tf.layers.dense({ units: 5, activation: 'softmax' })],
+        layers: [
+          tf.layers.dense({ inputShape: [12], units: 16, activation: 'relu' }),
+          tf.layers.dropout({ rate: 0.2 }),
+          tf.layers.dense({ units: 5, activation: 'softmax' }),
+        ],
       }),
     input: [12],
   },
@@ -98,7 +121,10 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
     make: () =>
       tf.sequential({
         layers: [
-          tf.layers.bidirectional({ layer: tf.layers.gru({ units: 4, returnSequences: true }) as tf.RNN, inputShape: [6, 3] }),
+          tf.layers.bidirectional({
+            layer: tf.layers.gru({ units: 4, returnSequences: true }) as tf.RNN,
+            inputShape: [6, 3],
+          }),
           tf.layers.simpleRNN({ units: 3 }),
           tf.layers.dense({ units: 2, activation: 'tanh' }),
         ],
@@ -127,7 +153,12 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
           tf.layers.reLU({ maxValue: 0.6 }),
           tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 }),
           tf.layers.leakyReLU({ alpha: 0.1 }),
-          tf.layers.cropping2D({ cropping: [[1, 1], [2, 0]] }),
+          tf.layers.cropping2D({
+            cropping: [
+              [1, 1],
+              [2, 0],
+            ],
+          }),
           tf.layers.separableConv2d({ filters: 4, kernelSize: 2, depthMultiplier: 2 }),
           tf.layers.prelu({}),
           tf.layers.upSampling2d({ size: [2, 1] }),
@@ -172,9 +203,15 @@ const MODELS: Record<string, { make: () => tf.LayersModel; input: number[]; int?
   },
 };
 
-function batchInput(spec: { input: number[]; int?: number }, n: number, seed: number): { x: number[]; shape: number[] } {
+function batchInput(
+  spec: { input: number[]; int?: number },
+  n: number,
+  seed: number,
+): { x: number[]; shape: number[] } {
   const size = spec.input.reduce((a, b) => a * b, 1) * n;
-  const x = spec.int ? seededNumbersArray(size, seed, 0, spec.int).map(Math.floor) : seededNumbersArray(size, seed, -1, 1);
+  const x = spec.int
+    ? seededNumbersArray(size, seed, 0, spec.int).map(Math.floor)
+    : seededNumbersArray(size, seed, -1, 1);
   return { x, shape: [n, ...spec.input] };
 }
 
@@ -197,7 +234,9 @@ describe('loadTfjsModel reads TF.js Layers models', () => {
   it('a functional model with two inputs and a Concatenate', async () => {
     const a = tf.input({ shape: [4], name: 'left' });
     const b = tf.input({ shape: [3], name: 'right' });
-    const h = tf.layers.concatenate().apply([tf.layers.dense({ units: 5, activation: 'relu' }).apply(a) as tf.SymbolicTensor, b]) as tf.SymbolicTensor;
+    const h = tf.layers
+      .concatenate()
+      .apply([tf.layers.dense({ units: 5, activation: 'relu' }).apply(a) as tf.SymbolicTensor, b]) as tf.SymbolicTensor;
     const tm = tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: 2 }).apply(h) as tf.SymbolicTensor });
     randomize(tm, 3);
     const m = await loadTfjsModel(await artifactsOf(tm));
@@ -249,7 +288,12 @@ describe('loadTfjsModel reads TF.js Layers models', () => {
     const ours = new Map(m.namedModelWeights());
     for (const s of a.weightSpecs as tf.io.WeightsManifestEntry[]) {
       // TF.js names the layers dense_Dense1 …; tsdl keeps the file's names.
-      expectValues((ours.get(s.name) as { dataSync(): Float32Array }).dataSync(), reference[s.name].dataSync() as Float32Array, { atol: 0, rtol: 0 }, s.name);
+      expectValues(
+        (ours.get(s.name) as { dataSync(): Float32Array }).dataSync(),
+        reference[s.name].dataSync() as Float32Array,
+        { atol: 0, rtol: 0 },
+        s.name,
+      );
     }
     m.dispose();
   });
@@ -264,7 +308,10 @@ describe('loadTfjsModel reads TF.js Layers models', () => {
     const cut = 100;
     await writeFile(join(dir, 'group1-shard1of2.bin'), bytes.subarray(0, cut));
     await writeFile(join(dir, 'group1-shard2of2.bin'), bytes.subarray(cut));
-    const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: a.weightSpecs }] };
+    const json = {
+      modelTopology: a.modelTopology,
+      weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: a.weightSpecs }],
+    };
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
     await withServer(dir, async (url) => {
       const m = await loadTfjsModel(`${url}/model.json`);
@@ -278,7 +325,10 @@ describe('loadTfjsModel reads TF.js Layers models', () => {
 describe('saveTfjsModel writes what tf.loadLayersModel reads', () => {
   function ours(): Sequential {
     return new Sequential({
-      layers: [new Dense({ units: 6, activation: 'relu', inputShape: [4], seed: 1 }), new Dense({ units: 3, activation: 'softmax', seed: 2 })],
+      layers: [
+        new Dense({ units: 6, activation: 'relu', inputShape: [4], seed: 1 }),
+        new Dense({ units: 3, activation: 'softmax', seed: 2 }),
+      ],
     });
   }
 
@@ -323,7 +373,9 @@ describe('saveTfjsModel writes what tf.loadLayersModel reads', () => {
   });
 
   it('refuses what TF.js cannot run, listing every problem', async () => {
-    const m = new Sequential({ layers: [new GRU({ units: 2, inputShape: [3, 2] }), new Dense({ units: 1, activation: 'hard_sigmoid' })] });
+    const m = new Sequential({
+      layers: [new GRU({ units: 2, inputShape: [3, 2] }), new Dense({ units: 1, activation: 'hard_sigmoid' })],
+    });
     const e = await thrown(() => modelToTfjsArtifacts(m));
     expect(e.message).toMatch(/resetAfter is true/);
     expect(e.message).toMatch(/TF\.js has no activation 'hard_sigmoid'/);
@@ -331,7 +383,9 @@ describe('saveTfjsModel writes what tf.loadLayersModel reads', () => {
   });
 
   it('bilinear UpSampling2D goes to TF.js only with its corner-grid sampling', async () => {
-    const layers = (halfPixelCenters: boolean) => [new UpSampling2D({ inputShape: [3, 4, 1], size: [2, 3], interpolation: 'bilinear', halfPixelCenters })];
+    const layers = (halfPixelCenters: boolean) => [
+      new UpSampling2D({ inputShape: [3, 4, 1], size: [2, 3], interpolation: 'bilinear', halfPixelCenters }),
+    ];
     const keras3 = new Sequential({ layers: layers(true) });
     expect((await thrown(() => modelToTfjsArtifacts(keras3))).message).toMatch(/half-pixel centres/);
     const legacy = new Sequential({ layers: layers(false) });

@@ -10,7 +10,11 @@ useCpu();
  * A 2 → 8 → 2 classifier with seeded weights, ending in `activation`. Plain SGD by default:
  * its step is proportional to the gradient, where Adam's hardly changes with its scale.
  */
-function classifier(activation: 'softmax' | 'linear', loss: Parameters<Sequential['compile']>[0]['loss'], adam = false): Sequential {
+function classifier(
+  activation: 'softmax' | 'linear',
+  loss: Parameters<Sequential['compile']>[0]['loss'],
+  adam = false,
+): Sequential {
   const m = new Sequential([
     new Dense({ units: 8, activation: 'relu', inputShape: [2], seed: 1 }),
     new Dense({ units: 2, activation, seed: 2 }),
@@ -65,7 +69,9 @@ describe('the training step', () => {
     const m = classifier('softmax', 'sparse_categorical_crossentropy', true);
     await m.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
     const before = memory();
-    const calls = await callsDuring(['softmax', 'readSync'], () => m.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 }));
+    const calls = await callsDuring(['softmax', 'readSync'], () =>
+      m.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 }),
+    );
     // The loss and the accuracy read the logits; the softmax would be a wasted kernel.
     expect(calls.softmax).toBe(0);
     // The labels' range is read once per label storage (already read by the first fit), not per batch.
@@ -74,7 +80,7 @@ describe('the training step', () => {
     expect(memory().backends[getBackend().name]).toEqual(before.backends[getBackend().name]);
   });
 
-  it('a shuffled fit writes each epoch\'s permutation once and reads nothing back per batch', async () => {
+  it("a shuffled fit writes each epoch's permutation once and reads nothing back per batch", async () => {
     const { x, y } = blobs(64, 6);
     const m = classifier('softmax', 'sparse_categorical_crossentropy', true);
     await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });

@@ -16,7 +16,8 @@ function baseAndHead(): { m: Sequential; base: [Dense, BatchNormalization]; head
 }
 
 /** The bytes of every weight of `layers`, to compare bit for bit. */
-const bytes = (ws: Tensor[]): number[][] => ws.map((w) => Array.from(new Uint8Array((w.dataSync() as Float32Array).slice().buffer)));
+const bytes = (ws: Tensor[]): number[][] =>
+  ws.map((w) => Array.from(new Uint8Array((w.dataSync() as Float32Array).slice().buffer)));
 
 describe('trainable', () => {
   it('freezing a built layer moves its weights to non-trainable; summary counts them', () => {

@@ -23,7 +23,13 @@ describe('utils.toCategorical', () => {
     expect(flat(c)).toEqual([0, 0, 1, 1, 0, 0]);
     expect(ids.isDisposed).toBe(false);
     // Sequences of ids: [N, T] → [N, T, C].
-    const d = toCategorical([[0, 1], [1, 1]], 2);
+    const d = toCategorical(
+      [
+        [0, 1],
+        [1, 1],
+      ],
+      2,
+    );
     expect(d.shape).toEqual([2, 2, 2]);
     expect(flat(d)).toEqual([1, 0, 0, 1, 0, 1, 0, 1]);
     for (const t of [a, b, c, d, ids]) t.dispose();
@@ -33,13 +39,25 @@ describe('utils.toCategorical', () => {
   it('errors name the bad id and its position, and free what they made', () => {
     const before = memory().numTensors;
     const cases: [() => unknown, new (...a: never[]) => Error, RegExp][] = [
-      [() => toCategorical([0, 3, 1], 3), ArgumentError, /^utils\.toCategorical: label 3 at position 1 is out of range for numClasses 3 \(expected 0 to 2\)/],
+      [
+        () => toCategorical([0, 3, 1], 3),
+        ArgumentError,
+        /^utils\.toCategorical: label 3 at position 1 is out of range for numClasses 3 \(expected 0 to 2\)/,
+      ],
       [() => toCategorical([0, -1], 3), ArgumentError, /label -1 at position 1 is out of range/],
-      [() => toCategorical([0, 2.5], 3), ArgumentError, /utils\.toCategorical: class ids must be integers, got 2\.5 at position 1/],
+      [
+        () => toCategorical([0, 2.5], 3),
+        ArgumentError,
+        /utils\.toCategorical: class ids must be integers, got 2\.5 at position 1/,
+      ],
       [() => toCategorical([0, 1], 0), ArgumentError, /numClasses must be a positive integer, got 0/],
       [() => toCategorical([0, 1], 1.5), ArgumentError, /numClasses must be a positive integer, got 1\.5/],
       [() => toCategorical([], undefined), ArgumentError, /y has no class ids, so numClasses must be given/],
-      [() => toCategorical('0,1' as never, 2), ArgumentError, /y must be class ids \(a tensor, nested arrays or a TypedArray\), got a string/],
+      [
+        () => toCategorical('0,1' as never, 2),
+        ArgumentError,
+        /y must be class ids \(a tensor, nested arrays or a TypedArray\), got a string/,
+      ],
       [() => toCategorical([[0, 1], [2]] as never, 3), ShapeError, /^utils\.toCategorical: nested arrays/],
     ];
     for (const [fn, Kind, msg] of cases) {
@@ -70,9 +88,13 @@ describe('EarlyStopping verbose', () => {
     expect(result.epoch).toEqual([0, 1]);
     expect(es.stoppedEpoch).toBe(1);
     expect(log).toEqual(['Epoch 2: early stopping', 'Restoring model weights from the end of the best epoch: 1.']);
-    const quiet = await captureConsole(() => m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [new EarlyStopping({ monitor: 'loss', patience: 1 })] }));
+    const quiet = await captureConsole(() =>
+      m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [new EarlyStopping({ monitor: 'loss', patience: 1 })] }),
+    );
     expect(quiet.log).toEqual([]);
-    const e = await thrown(() => m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new EarlyStopping({ verbose: 2 } as never)] }));
+    const e = await thrown(() =>
+      m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new EarlyStopping({ verbose: 2 } as never)] }),
+    );
     expect(e.message).toMatch(/EarlyStopping: verbose must be one of 0, 1, got 2/);
     x.dispose();
     y.dispose();

@@ -15,8 +15,20 @@ export { Conv2d, type Conv2dOptions, type Pair } from './layers/conv';
 export { Conv1d, type Conv1dOptions, type Single } from './layers/conv1d';
 export type { PaddingMode } from './layers/padding-mode';
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose';
-export { MaxPool2d, AvgPool2d, type Pool2dOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './layers/pooling';
-export { MaxPool1d, AvgPool1d, type Pool1dOptions, type MaxPool1dOptions, type AvgPool1dOptions } from './layers/pooling1d';
+export {
+  MaxPool2d,
+  AvgPool2d,
+  type Pool2dOptions,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+} from './layers/pooling';
+export {
+  MaxPool1d,
+  AvgPool1d,
+  type Pool1dOptions,
+  type MaxPool1dOptions,
+  type AvgPool1dOptions,
+} from './layers/pooling1d';
 export { Flatten, Unflatten, Identity } from './layers/flatten';
 export { Upsample, type UpsampleOptions, type UpsampleMode } from './layers/upsample';
 export { Dropout, type DropoutOptions } from './layers/dropout';
@@ -53,7 +65,19 @@ export {
   type TransformerDecoderForwardOptions,
   type TransformerDecoderOptions,
 } from './layers/attention/index';
-export { ReLU, LeakyReLU, ELU, GELU, type GELUOptions, Sigmoid, Tanh, SiLU, Softplus, Softmax, LogSoftmax } from './layers/activations';
+export {
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  type GELUOptions,
+  Sigmoid,
+  Tanh,
+  SiLU,
+  Softplus,
+  Softmax,
+  LogSoftmax,
+} from './layers/activations';
 export * from './losses/index';
 export { type StTensor, type StDType, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export {

@@ -1,4 +1,13 @@
-import { ArgumentError, DTypeError, DisposedError, ShapeError, Tensor, detach, fmtShape, shapesEqual } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  DisposedError,
+  ShapeError,
+  Tensor,
+  detach,
+  fmtShape,
+  shapesEqual,
+} from '@tsdl/tensor';
 
 /**
  * Makes `t` a parameter: a float32 leaf tensor with `requiresGrad = true`,
@@ -7,7 +16,8 @@ import { ArgumentError, DTypeError, DisposedError, ShapeError, Tensor, detach, f
  * detached handle shares its storage and the caller still owns `t`.
  */
 export function parameter(t: Tensor): Tensor {
-  if (t.dtype !== 'float32') throw new DTypeError(`parameter: parameters must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'float32')
+    throw new DTypeError(`parameter: parameters must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
   const p = t.isLeaf ? t : detach(t);
   p.requiresGrad = true;
   return p.keep();
@@ -58,7 +68,8 @@ export abstract class Module {
 
   /** Runs `forward` (PyTorch's `module(x)`). */
   call(...inputs: Parameters<this['forward']>): ReturnType<this['forward']> {
-    if (this._disposed) throw new DisposedError(`${this.constructor.name}: the module was disposed and cannot be called`);
+    if (this._disposed)
+      throw new DisposedError(`${this.constructor.name}: the module was disposed and cannot be called`);
     return (this.forward as (...xs: unknown[]) => ReturnType<this['forward']>)(...inputs);
   }
 
@@ -251,7 +262,9 @@ export abstract class Module {
       const parts: string[] = [];
       if (missingKeys.length > 0) parts.push(`missing keys: ${missingKeys.map((k) => `'${k}'`).join(', ')}`);
       if (unexpectedKeys.length > 0) parts.push(`unexpected keys: ${unexpectedKeys.map((k) => `'${k}'`).join(', ')}`);
-      throw new ArgumentError(`loadStateDict: the state dict does not match ${this.constructor.name} (${parts.join('; ')})`);
+      throw new ArgumentError(
+        `loadStateDict: the state dict does not match ${this.constructor.name} (${parts.join('; ')})`,
+      );
     }
     const pairs: [Tensor, Tensor][] = [];
     for (const [k, target] of Object.entries(own)) {

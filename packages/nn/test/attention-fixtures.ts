@@ -46,7 +46,13 @@ export interface MhaCase {
   query: Encoded;
   key: Encoded | null;
   value: Encoded | null;
-  forward: { attnMask: Encoded | null; keyPaddingMask: Encoded | null; isCausal: boolean; needWeights: boolean; averageAttnWeights: boolean };
+  forward: {
+    attnMask: Encoded | null;
+    keyPaddingMask: Encoded | null;
+    isCausal: boolean;
+    needWeights: boolean;
+    averageAttnWeights: boolean;
+  };
   dOut: Encoded;
   dWeights: Encoded | null;
   out: Encoded;
@@ -172,7 +178,12 @@ export function runSdpa(c: SdpaCase): CaseResult {
     return o;
   });
   const pairs: Pair[] = [['output', out, c.out]];
-  if (c.grads) pairs.push(['grad query', q.grad as Tensor, c.grads.query], ['grad key', k.grad as Tensor, c.grads.key], ['grad value', v.grad as Tensor, c.grads.value]);
+  if (c.grads)
+    pairs.push(
+      ['grad query', q.grad as Tensor, c.grads.query],
+      ['grad key', k.grad as Tensor, c.grads.key],
+      ['grad value', v.grad as Tensor, c.grads.value],
+    );
   return result(mask ? [out, mask] : [out], [q, k, v], pairs);
 }
 
@@ -202,7 +213,11 @@ export function runMha(c: MhaCase): CaseResult {
   const pairs: Pair[] = [['output', out, c.out]];
   if (c.weights) pairs.push(['weights', w as Tensor, c.weights]);
   pairs.push(['grad query', q.grad as Tensor, c.grads.query]);
-  if (!c.selfAttention) pairs.push(['grad key', k.grad as Tensor, c.grads.key as Encoded], ['grad value', v.grad as Tensor, c.grads.value as Encoded]);
+  if (!c.selfAttention)
+    pairs.push(
+      ['grad key', k.grad as Tensor, c.grads.key as Encoded],
+      ['grad value', v.grad as Tensor, c.grads.value as Encoded],
+    );
   pairs.push(...paramPairs(m, c.grads.params));
   const kept = [out, ...(w ? [w] : []), ...(attnMask ? [attnMask] : []), ...(keyPaddingMask ? [keyPaddingMask] : [])];
   return result(kept, c.selfAttention ? [q] : [q, k, v], pairs, m);
@@ -214,7 +229,9 @@ function finalNorm(c: { finalNorm: boolean; options: Record<string, unknown> }):
 
 export function makeEncoder(c: EncoderCase): Module {
   const layer = new TransformerEncoderLayer({ ...(c.options as object), seed: 1 } as never);
-  return c.module === 'TransformerEncoderLayer' ? layer : new TransformerEncoder(layer, c.numLayers as number, { norm: finalNorm(c) });
+  return c.module === 'TransformerEncoderLayer'
+    ? layer
+    : new TransformerEncoder(layer, c.numLayers as number, { norm: finalNorm(c) });
 }
 
 export function runEncoder(c: EncoderCase): CaseResult {
@@ -230,13 +247,19 @@ export function runEncoder(c: EncoderCase): CaseResult {
     o.mul(make(c.dOut)).sum().backward();
     return o;
   });
-  const pairs: Pair[] = [['output', out, c.out], ['grad src', src.grad as Tensor, c.grads.src], ...paramPairs(m, c.grads.params)];
+  const pairs: Pair[] = [
+    ['output', out, c.out],
+    ['grad src', src.grad as Tensor, c.grads.src],
+    ...paramPairs(m, c.grads.params),
+  ];
   return result([out, ...(mask ? [mask] : []), ...(kpm ? [kpm] : [])], [src], pairs, m);
 }
 
 export function makeDecoder(c: DecoderCase): Module {
   const layer = new TransformerDecoderLayer({ ...(c.options as object), seed: 1 } as never);
-  return c.module === 'TransformerDecoderLayer' ? layer : new TransformerDecoder(layer, c.numLayers as number, { norm: finalNorm(c) });
+  return c.module === 'TransformerDecoderLayer'
+    ? layer
+    : new TransformerDecoder(layer, c.numLayers as number, { norm: finalNorm(c) });
 }
 
 export function runDecoder(c: DecoderCase): CaseResult {

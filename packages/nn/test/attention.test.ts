@@ -30,7 +30,7 @@ function expectThrow(f: () => unknown, type: new (...a: never[]) => Error, ...pa
 }
 
 describe('MultiheadAttention: parameters', () => {
-  it('state-dict names, order and shapes are PyTorch\'s (every fixture case)', () => {
+  it("state-dict names, order and shapes are PyTorch's (every fixture case)", () => {
     for (const c of loadFixtures().mha) {
       const m = new MultiheadAttention(c.options as never);
       const dict = m.stateDict();
@@ -48,8 +48,8 @@ describe('MultiheadAttention: parameters', () => {
     expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
     // Uniform on ±bound: the mean square is bound²/3 (768 draws: within 15%).
     const ms = w.reduce((a, v) => a + v * v, 0) / w.length;
-    expect(ms / (bound * bound / 3)).toBeGreaterThan(0.85);
-    expect(ms / (bound * bound / 3)).toBeLessThan(1.15);
+    expect(ms / ((bound * bound) / 3)).toBeGreaterThan(0.85);
+    expect(ms / ((bound * bound) / 3)).toBeLessThan(1.15);
     expect(Array.from(m.inProjBias!.dataSync()).every((v) => v === 0)).toBe(true);
     expect(Array.from(m.outProj.bias!.dataSync()).every((v) => v === 0)).toBe(true);
     // out_proj keeps Linear's default, U(±1/√E).
@@ -72,7 +72,9 @@ describe('MultiheadAttention: parameters', () => {
       ['v_proj_weight', [8, 3]],
       ['out_proj.weight', [8, 8]],
     ]);
-    expect(m.toString()).toContain('MultiheadAttention(embedDim=8, numHeads=2, dropout=0, batchFirst=false, kdim=5, vdim=3');
+    expect(m.toString()).toContain(
+      'MultiheadAttention(embedDim=8, numHeads=2, dropout=0, batchFirst=false, kdim=5, vdim=3',
+    );
     m.dispose();
   });
 });
@@ -126,7 +128,8 @@ describe('MultiheadAttention: forward', () => {
       expectClose(c, b.dataSync(), 1e-6, 1e-6);
       // Nothing above the diagonal.
       const w = wa!.dataSync();
-      for (let n = 0; n < 2; n++) for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) expect(w[n * 16 + i * 4 + j]).toBe(0);
+      for (let n = 0; n < 2; n++)
+        for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) expect(w[n * 16 + i * 4 + j]).toBe(0);
     });
   });
 
@@ -205,12 +208,36 @@ describe('MultiheadAttention: bad input', () => {
   });
 
   it('constructor options', () => {
-    expectThrow(() => new MultiheadAttention(10, 3), ArgumentError, 'MultiheadAttention: embedDim 10 must be divisible by numHeads 3');
-    expectThrow(() => new MultiheadAttention(8, 2, { batch_first: true } as never), ArgumentError, "MultiheadAttention: unknown option 'batch_first'");
-    expectThrow(() => new MultiheadAttention({ embedDim: 8 } as never), ArgumentError, 'MultiheadAttention: numHeads must be a positive integer');
-    expectThrow(() => new MultiheadAttention(8, 2, { dropout: 2 }), ArgumentError, 'MultiheadAttention: dropout must be a probability');
-    expectThrow(() => new MultiheadAttention(8, 2, { kdim: 0 }), ArgumentError, 'MultiheadAttention: kdim must be a positive integer');
-    expectThrow(() => new MultiheadAttention(8, 2, { batchFirst: 'yes' } as never), ArgumentError, 'MultiheadAttention: batchFirst must be a boolean');
+    expectThrow(
+      () => new MultiheadAttention(10, 3),
+      ArgumentError,
+      'MultiheadAttention: embedDim 10 must be divisible by numHeads 3',
+    );
+    expectThrow(
+      () => new MultiheadAttention(8, 2, { batch_first: true } as never),
+      ArgumentError,
+      "MultiheadAttention: unknown option 'batch_first'",
+    );
+    expectThrow(
+      () => new MultiheadAttention({ embedDim: 8 } as never),
+      ArgumentError,
+      'MultiheadAttention: numHeads must be a positive integer',
+    );
+    expectThrow(
+      () => new MultiheadAttention(8, 2, { dropout: 2 }),
+      ArgumentError,
+      'MultiheadAttention: dropout must be a probability',
+    );
+    expectThrow(
+      () => new MultiheadAttention(8, 2, { kdim: 0 }),
+      ArgumentError,
+      'MultiheadAttention: kdim must be a positive integer',
+    );
+    expectThrow(
+      () => new MultiheadAttention(8, 2, { batchFirst: 'yes' } as never),
+      ArgumentError,
+      'MultiheadAttention: batchFirst must be a boolean',
+    );
   });
 
   it('inputs of the wrong rank, size or dtype', () => {
@@ -222,11 +249,30 @@ describe('MultiheadAttention: bad input', () => {
     const qi = zeros([3, 2, 8], 'int32');
     const k8 = detTensor([2, 4, 8]);
     const v6 = detTensor([2, 4, 6]);
-    expectThrow(() => m.call(q7, kv, kv), ShapeError, 'MultiheadAttention: query must end in embedDim = 8', 'query [3,2,7]');
-    expectThrow(() => m.call(q, kv3, kv3), ShapeError, 'MultiheadAttention: query, key and value must have the same batch size', 'key [4,3,8]');
-    expectThrow(() => m.call(q, kv, v5), ShapeError, 'MultiheadAttention: key and value must have the same sequence length', 'value [5,2,8]');
+    expectThrow(
+      () => m.call(q7, kv, kv),
+      ShapeError,
+      'MultiheadAttention: query must end in embedDim = 8',
+      'query [3,2,7]',
+    );
+    expectThrow(
+      () => m.call(q, kv3, kv3),
+      ShapeError,
+      'MultiheadAttention: query, key and value must have the same batch size',
+      'key [4,3,8]',
+    );
+    expectThrow(
+      () => m.call(q, kv, v5),
+      ShapeError,
+      'MultiheadAttention: key and value must have the same sequence length',
+      'value [5,2,8]',
+    );
     expectThrow(() => m.call(q4, kv, kv), ShapeError, 'MultiheadAttention: query must be 3-D [L, N, E] or 2-D [L, E]');
-    expectThrow(() => m.call(q2, kv, kv), ShapeError, 'MultiheadAttention: query, key and value must have the same rank');
+    expectThrow(
+      () => m.call(q2, kv, kv),
+      ShapeError,
+      'MultiheadAttention: query, key and value must have the same rank',
+    );
     expectThrow(() => m.call(qi, kv, kv), DTypeError, 'MultiheadAttention: query must be float32, got int32');
     // kdim 5: a key of 8 features is refused, naming kdim.
     const qb = detTensor([2, 3, 8]);
@@ -240,14 +286,39 @@ describe('MultiheadAttention: bad input', () => {
     const mInt = zeros([3, 4], 'int32');
     const kpm3 = zeros([2, 3], 'bool');
     const kpmT = zeros([4, 2], 'bool');
-    expectThrow(() => m.call(q, kv, kv, { attnMask: m44 }), ShapeError, 'MultiheadAttention: attnMask has shape [4,4], expected [3,4] (L, S) or [4,3,4] (N·numHeads, L, S)');
+    expectThrow(
+      () => m.call(q, kv, kv, { attnMask: m44 }),
+      ShapeError,
+      'MultiheadAttention: attnMask has shape [4,4], expected [3,4] (L, S) or [4,3,4] (N·numHeads, L, S)',
+    );
     expectThrow(() => m.call(q, kv, kv, { attnMask: m334 }), ShapeError, 'attnMask has shape [3,3,4]');
-    expectThrow(() => m.call(q, kv, kv, { attnMask: mInt }), DTypeError, 'MultiheadAttention: attnMask must be bool (true = not allowed) or float32', 'got int32');
-    expectThrow(() => m.call(q, kv, kv, { keyPaddingMask: kpm3 }), ShapeError, 'MultiheadAttention: keyPaddingMask has shape [2,3], expected [2,4] (N, S)');
+    expectThrow(
+      () => m.call(q, kv, kv, { attnMask: mInt }),
+      DTypeError,
+      'MultiheadAttention: attnMask must be bool (true = not allowed) or float32',
+      'got int32',
+    );
+    expectThrow(
+      () => m.call(q, kv, kv, { keyPaddingMask: kpm3 }),
+      ShapeError,
+      'MultiheadAttention: keyPaddingMask has shape [2,3], expected [2,4] (N, S)',
+    );
     expectThrow(() => m.call(q, kv, kv, { keyPaddingMask: kpmT }), ShapeError, 'keyPaddingMask has shape [4,2]');
-    expectThrow(() => m.call(q, kv, kv, { key_padding_mask: kpm3 } as never), ArgumentError, "MultiheadAttention: unknown option 'key_padding_mask' in forward options");
-    expectThrow(() => m.call(q, kv, kv, { needWeights: 1 } as never), ArgumentError, 'MultiheadAttention: needWeights must be a boolean');
-    expectThrow(() => m.call(q, kv, kv, { attnMask: [[true]] } as never), ArgumentError, 'MultiheadAttention: attnMask must be a Tensor');
+    expectThrow(
+      () => m.call(q, kv, kv, { key_padding_mask: kpm3 } as never),
+      ArgumentError,
+      "MultiheadAttention: unknown option 'key_padding_mask' in forward options",
+    );
+    expectThrow(
+      () => m.call(q, kv, kv, { needWeights: 1 } as never),
+      ArgumentError,
+      'MultiheadAttention: needWeights must be a boolean',
+    );
+    expectThrow(
+      () => m.call(q, kv, kv, { attnMask: [[true]] } as never),
+      ArgumentError,
+      'MultiheadAttention: attnMask must be a Tensor',
+    );
     for (const t of [m44, m334, mInt, kpm3, kpmT]) t.dispose();
   });
 });
@@ -273,7 +344,11 @@ describe('GELU', () => {
 
   it('refuses unknown options and values', () => {
     expectThrow(() => new GELU({ approx: 'tanh' } as never), ArgumentError, "GELU: unknown option 'approx'");
-    expectThrow(() => new GELU({ approximate: 'erf' } as never), ArgumentError, `GELU: approximate must be 'none' or 'tanh', got "erf"`);
+    expectThrow(
+      () => new GELU({ approximate: 'erf' } as never),
+      ArgumentError,
+      `GELU: approximate must be 'none' or 'tanh', got "erf"`,
+    );
     expectThrow(() => new GELU('exact' as never), ArgumentError, 'GELU: approximate must be');
   });
 });

@@ -26,8 +26,19 @@ const TORCH = {
   mean: 25.505992889404297,
   meanGradP: [0, 124999999488, 0, -124999999488, 0.09999999403953552, -0.5, 0.9722220301628113, 0.1388888955116272],
   weightedMean: 38.01778030395508,
-  weightedMeanGradP: [0, 249999998976, 0, -124999999488, 0.29999998211860657, -0.5, 0.24305550754070282, 0.2777777910232544],
-  weightedMeanGradY: [Infinity, -Infinity, -Infinity, Infinity, 0, 0.13732653856277466, -0.06866326183080673, 0.5493061542510986],
+  weightedMeanGradP: [
+    0, 249999998976, 0, -124999999488, 0.29999998211860657, -0.5, 0.24305550754070282, 0.2777777910232544,
+  ],
+  weightedMeanGradY: [
+    Infinity,
+    -Infinity,
+    -Infinity,
+    Infinity,
+    0,
+    0.13732653856277466,
+    -0.06866326183080673,
+    0.5493061542510986,
+  ],
 };
 
 /** Float32 rounding of one operation order against another: a few ulps. */
@@ -40,7 +51,12 @@ function expectClose(actual: Tensor, expected: readonly number[], atol: number, 
     if (!Number.isFinite(e)) expect(a[i], `element ${i}`).toBe(e);
   });
   const finite = expected.map((e, i) => (Number.isFinite(e) ? i : -1)).filter((i) => i >= 0);
-  closeFinite(finite.map((i) => a[i]), finite.map((i) => expected[i]), atol, rtol);
+  closeFinite(
+    finite.map((i) => a[i]),
+    finite.map((i) => expected[i]),
+    atol,
+    rtol,
+  );
 }
 
 function leaves(): [Tensor, Tensor] {
@@ -107,10 +123,25 @@ describe('binaryCrossEntropy matches PyTorch', () => {
 
 describe('binaryCrossEntropy refuses values outside [0, 1], as PyTorch ("all elements of input should be between 0 and 1")', () => {
   const cases: [string, number[], number[], RegExp][] = [
-    ['NaN (it gave 100)', [0.5, NaN], [0, 1], /^binaryCrossEntropy: every input value must lie in \[0, 1\], got NaN at index 1 \(probabilities: apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores\)/],
-    ['1.5 (it gave a negative loss)', [1.5], [0], /^binaryCrossEntropy: every input value must lie in \[0, 1\], got 1.5 at index 0/],
+    [
+      'NaN (it gave 100)',
+      [0.5, NaN],
+      [0, 1],
+      /^binaryCrossEntropy: every input value must lie in \[0, 1\], got NaN at index 1 \(probabilities: apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores\)/,
+    ],
+    [
+      '1.5 (it gave a negative loss)',
+      [1.5],
+      [0],
+      /^binaryCrossEntropy: every input value must lie in \[0, 1\], got 1.5 at index 0/,
+    ],
     ['-0.5', [0.2, 0.3, -0.5], [0, 0, 0], /got -0.5 at index 2/],
-    ['a target of 1.5', [0.5, 0.5], [1, 1.5], /^binaryCrossEntropy: every target value must lie in \[0, 1\], got 1.5 at index 1$/],
+    [
+      'a target of 1.5',
+      [0.5, 0.5],
+      [1, 1.5],
+      /^binaryCrossEntropy: every target value must lie in \[0, 1\], got 1.5 at index 1$/,
+    ],
     ['a NaN target', [0.5], [NaN], /^binaryCrossEntropy: every target value must lie in \[0, 1\], got NaN at index 0/],
   ];
   for (const [what, p, y, message] of cases) {
@@ -128,10 +159,19 @@ describe('binaryCrossEntropy refuses values outside [0, 1], as PyTorch ("all ele
   }
 
   it('names the position in a matrix, and accepts the bounds 0 and 1 themselves', () => {
-    const p = tensor([[0, 1], [0.5, 2]]);
-    const y = tensor([[0, 1], [1, 0]]);
+    const p = tensor([
+      [0, 1],
+      [0.5, 2],
+    ]);
+    const y = tensor([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(() => binaryCrossEntropy(p, y)).toThrow(/got 2 at index 3 \[1,1\]/);
-    const ok = tensor([[0, 1], [0, 1]]);
+    const ok = tensor([
+      [0, 1],
+      [0, 1],
+    ]);
     tidy(() => expectClose(binaryCrossEntropy(ok, y, { reduction: 'none' }), [0, 0, 100, 100], 0, 0));
     dispose(p, y, ok);
   });

@@ -57,7 +57,14 @@ export function buildModel(name: ModelName): Module {
     case 'mlp':
       return new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 3)).eval();
     case 'cnn':
-      return new Sequential(new Conv2d(2, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(36, 5)).eval();
+      return new Sequential(
+        new Conv2d(2, 4, 3, { padding: 1 }),
+        new BatchNorm2d(4),
+        new ReLU(),
+        new MaxPool2d(2),
+        new Flatten(),
+        new Linear(36, 5),
+      ).eval();
     case 'lstm':
       return new LSTMClassifier().eval();
     case 'transformer': {

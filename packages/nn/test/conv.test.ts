@@ -42,8 +42,18 @@ function nchwToNhwc(t: Tensor): Tensor {
 
 describe('Conv2d', () => {
   const cases: { name: string; k: [number, number]; opts: ConstructorParameters<typeof Conv2d>[3]; geo: Geo }[] = [
-    { name: '3x3, padding 1', k: [3, 3], opts: { padding: 1 }, geo: { stride: [1, 1], dilation: [1, 1], pad: [1, 1], outH: 5, outW: 6 } },
-    { name: '2x3, stride 2, valid', k: [2, 3], opts: { stride: 2 }, geo: { stride: [2, 2], dilation: [1, 1], pad: [0, 0], outH: 2, outW: 2 } },
+    {
+      name: '3x3, padding 1',
+      k: [3, 3],
+      opts: { padding: 1 },
+      geo: { stride: [1, 1], dilation: [1, 1], pad: [1, 1], outH: 5, outW: 6 },
+    },
+    {
+      name: '2x3, stride 2, valid',
+      k: [2, 3],
+      opts: { stride: 2 },
+      geo: { stride: [2, 2], dilation: [1, 1], pad: [0, 0], outH: 2, outW: 2 },
+    },
     {
       name: '3x3, same, dilation 2',
       k: [3, 3],
@@ -135,7 +145,10 @@ describe('Conv2d', () => {
       conv.dispose();
     }
     const layouts: unknown[] = [];
-    const c = new Conv2d(1, 1, 1, { dataFormat: 'NHWC', weightInit: (s, o) => (layouts.push(o.layout), init.zeros(s)) });
+    const c = new Conv2d(1, 1, 1, {
+      dataFormat: 'NHWC',
+      weightInit: (s, o) => (layouts.push(o.layout), init.zeros(s)),
+    });
     expect(layouts).toEqual(['inOut']);
     c.dispose();
   });

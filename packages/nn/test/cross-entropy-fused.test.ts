@@ -38,11 +38,13 @@ describe('crossEntropy through the fused softmaxCrossEntropy kernel', () => {
 
   it('[N, C] logits with index or probability targets record the fused op and the mean (sum, div) only', () => {
     for (const t of [idx, probs]) {
-      const ops = recorded(() => tidy(() => {
-        const x = tensor(X, [3, 4]);
-        x.requiresGrad = true;
-        crossEntropy(x, t());
-      }));
+      const ops = recorded(() =>
+        tidy(() => {
+          const x = tensor(X, [3, 4]);
+          x.requiresGrad = true;
+          crossEntropy(x, t());
+        }),
+      );
       expect(ops.filter((op) => op !== 'reshape')).toEqual(['softmaxCrossEntropy', 'sum', 'div']);
     }
   });
@@ -52,10 +54,19 @@ describe('crossEntropy through the fused softmaxCrossEntropy kernel', () => {
   const cases: [string, (x: Tensor, o?: object) => Tensor][] = [
     ['index targets, mean', (x, o) => crossEntropy(x, idx(), { ...o })],
     ['index targets, none', (x, o) => crossEntropy(x, idx(), { ...o, reduction: 'none' })],
-    ['index targets with an ignored one, mean', (x, o) => crossEntropy(x, tensor([2, -100, 3], [3], 'int32'), { ...o })],
-    ['index targets with an ignored one, none', (x, o) => crossEntropy(x, tensor([2, -100, 3], [3], 'int32'), { ...o, reduction: 'none' })],
+    [
+      'index targets with an ignored one, mean',
+      (x, o) => crossEntropy(x, tensor([2, -100, 3], [3], 'int32'), { ...o }),
+    ],
+    [
+      'index targets with an ignored one, none',
+      (x, o) => crossEntropy(x, tensor([2, -100, 3], [3], 'int32'), { ...o, reduction: 'none' }),
+    ],
     ['probability targets, sum', (x, o) => crossEntropy(x, probs(), { ...o, reduction: 'sum' })],
-    ['probability targets with label smoothing 0.2, none', (x, o) => crossEntropy(x, probs(), { ...o, labelSmoothing: 0.2, reduction: 'none' })],
+    [
+      'probability targets with label smoothing 0.2, none',
+      (x, o) => crossEntropy(x, probs(), { ...o, labelSmoothing: 0.2, reduction: 'none' }),
+    ],
   ];
   for (const [name, f] of cases) {
     it(`${name}: equals the composed path in value and gradient`, () => {

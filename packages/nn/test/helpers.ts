@@ -12,14 +12,21 @@ export function useCpu(): void {
 }
 
 /** Asserts elementwise |a − e| <= atol + rtol·|e| with a helpful message. */
-export function expectClose(actual: ArrayLike<number> | Tensor, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-5): void {
+export function expectClose(
+  actual: ArrayLike<number> | Tensor,
+  expected: ArrayLike<number>,
+  atol = 1e-5,
+  rtol = 1e-5,
+): void {
   const a = 'dataSync' in actual ? Array.from(actual.dataSync()) : Array.from(actual);
   const e = Array.from(expected);
   expect(a.length, 'length').toBe(e.length);
   for (let i = 0; i < e.length; i++) {
     const ok = Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]) || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
     if (!ok) {
-      throw new Error(`element ${i}: got ${a[i]}, expected ${e[i]} (atol ${atol}, rtol ${rtol})\n got ${a.join(', ')}\nwant ${e.join(', ')}`);
+      throw new Error(
+        `element ${i}: got ${a[i]}, expected ${e[i]} (atol ${atol}, rtol ${rtol})\n got ${a.join(', ')}\nwant ${e.join(', ')}`,
+      );
     }
   }
 }
@@ -41,7 +48,10 @@ export function prod(shape: readonly number[]): number {
 
 /** A float32 tensor of `shape` with deterministic values in [-scale, scale). */
 export function detTensor(shape: number[], seed = 1, scale = 1): Tensor {
-  return tensor(det(prod(shape), seed).map((v) => v * scale), shape);
+  return tensor(
+    det(prod(shape), seed).map((v) => v * scale),
+    shape,
+  );
 }
 
 export interface GradCheckOptions {

@@ -59,50 +59,75 @@ describe('initializers', () => {
   const shape = [400, 250];
   const fanIn = 250;
   const fanOut = 400;
-  const cases: { name: string; make: (s: number | undefined) => Tensor; std: number; bound?: number; mean?: number }[] = [
-    { name: 'uniform(-2, 3)', make: (s) => init.uniform(shape, { a: -2, b: 3, seed: s }), std: 5 / Math.sqrt(12), bound: 3, mean: 0.5 },
-    { name: 'normal(1, 0.5)', make: (s) => init.normal(shape, { mean: 1, std: 0.5, seed: s }), std: 0.5, mean: 1 },
-    {
-      name: 'glorotUniform',
-      make: (s) => init.glorotUniform(shape, { seed: s }),
-      std: Math.sqrt(2 / (fanIn + fanOut)),
-      bound: Math.sqrt(6 / (fanIn + fanOut)),
-    },
-    { name: 'glorotNormal (gain 2)', make: (s) => init.glorotNormal(shape, { seed: s, gain: 2 }), std: 2 * Math.sqrt(2 / (fanIn + fanOut)) },
-    { name: 'heUniform', make: (s) => init.heUniform(shape, { seed: s }), std: Math.sqrt(2 / fanIn), bound: Math.sqrt(6 / fanIn) },
-    { name: 'heNormal fanOut', make: (s) => init.heNormal(shape, { seed: s, mode: 'fanOut' }), std: Math.sqrt(2 / fanOut) },
-    {
-      name: 'heNormal tanh',
-      make: (s) => init.kaimingNormal(shape, { seed: s, nonlinearity: 'tanh' }),
-      std: 5 / 3 / Math.sqrt(fanIn),
-    },
-    {
-      name: 'heUniform a=√5 (PyTorch Linear default)',
-      make: (s) => init.heUniform(shape, { seed: s, a: Math.sqrt(5) }),
-      std: 1 / Math.sqrt(3 * fanIn),
-      bound: 1 / Math.sqrt(fanIn),
-    },
-    { name: 'lecunUniform', make: (s) => init.lecunUniform(shape, { seed: s }), std: Math.sqrt(1 / fanIn), bound: Math.sqrt(3 / fanIn) },
-    { name: 'lecunNormal', make: (s) => init.lecunNormal(shape, { seed: s }), std: Math.sqrt(1 / fanIn) },
-    {
-      name: 'varianceScaling truncatedNormal (Keras he_normal)',
-      make: (s) => init.varianceScaling(shape, { seed: s, scale: 2 }),
-      std: Math.sqrt(2 / fanIn),
-      bound: (2 * Math.sqrt(2 / fanIn)) / 0.8796256610342398,
-    },
-    {
-      name: 'varianceScaling uniform fanAvg (Keras glorot_uniform)',
-      make: (s) => init.varianceScaling(shape, { seed: s, mode: 'fanAvg', distribution: 'uniform' }),
-      std: Math.sqrt(2 / (fanIn + fanOut)),
-      bound: Math.sqrt(6 / (fanIn + fanOut)),
-    },
-    {
-      name: 'truncatedNormal(0, 1, [-2, 2])',
-      make: (s) => init.truncatedNormal(shape, { seed: s }),
-      std: 0.8796256610342398,
-      bound: 2,
-    },
-  ];
+  const cases: { name: string; make: (s: number | undefined) => Tensor; std: number; bound?: number; mean?: number }[] =
+    [
+      {
+        name: 'uniform(-2, 3)',
+        make: (s) => init.uniform(shape, { a: -2, b: 3, seed: s }),
+        std: 5 / Math.sqrt(12),
+        bound: 3,
+        mean: 0.5,
+      },
+      { name: 'normal(1, 0.5)', make: (s) => init.normal(shape, { mean: 1, std: 0.5, seed: s }), std: 0.5, mean: 1 },
+      {
+        name: 'glorotUniform',
+        make: (s) => init.glorotUniform(shape, { seed: s }),
+        std: Math.sqrt(2 / (fanIn + fanOut)),
+        bound: Math.sqrt(6 / (fanIn + fanOut)),
+      },
+      {
+        name: 'glorotNormal (gain 2)',
+        make: (s) => init.glorotNormal(shape, { seed: s, gain: 2 }),
+        std: 2 * Math.sqrt(2 / (fanIn + fanOut)),
+      },
+      {
+        name: 'heUniform',
+        make: (s) => init.heUniform(shape, { seed: s }),
+        std: Math.sqrt(2 / fanIn),
+        bound: Math.sqrt(6 / fanIn),
+      },
+      {
+        name: 'heNormal fanOut',
+        make: (s) => init.heNormal(shape, { seed: s, mode: 'fanOut' }),
+        std: Math.sqrt(2 / fanOut),
+      },
+      {
+        name: 'heNormal tanh',
+        make: (s) => init.kaimingNormal(shape, { seed: s, nonlinearity: 'tanh' }),
+        std: 5 / 3 / Math.sqrt(fanIn),
+      },
+      {
+        name: 'heUniform a=√5 (PyTorch Linear default)',
+        make: (s) => init.heUniform(shape, { seed: s, a: Math.sqrt(5) }),
+        std: 1 / Math.sqrt(3 * fanIn),
+        bound: 1 / Math.sqrt(fanIn),
+      },
+      {
+        name: 'lecunUniform',
+        make: (s) => init.lecunUniform(shape, { seed: s }),
+        std: Math.sqrt(1 / fanIn),
+        bound: Math.sqrt(3 / fanIn),
+      },
+      { name: 'lecunNormal', make: (s) => init.lecunNormal(shape, { seed: s }), std: Math.sqrt(1 / fanIn) },
+      {
+        name: 'varianceScaling truncatedNormal (Keras he_normal)',
+        make: (s) => init.varianceScaling(shape, { seed: s, scale: 2 }),
+        std: Math.sqrt(2 / fanIn),
+        bound: (2 * Math.sqrt(2 / fanIn)) / 0.8796256610342398,
+      },
+      {
+        name: 'varianceScaling uniform fanAvg (Keras glorot_uniform)',
+        make: (s) => init.varianceScaling(shape, { seed: s, mode: 'fanAvg', distribution: 'uniform' }),
+        std: Math.sqrt(2 / (fanIn + fanOut)),
+        bound: Math.sqrt(6 / (fanIn + fanOut)),
+      },
+      {
+        name: 'truncatedNormal(0, 1, [-2, 2])',
+        make: (s) => init.truncatedNormal(shape, { seed: s }),
+        std: 0.8796256610342398,
+        bound: 2,
+      },
+    ];
 
   for (const c of cases) {
     it(`${c.name}: shape, seeded reproducibility, std/bounds from the formula`, () => {

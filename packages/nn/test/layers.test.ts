@@ -151,7 +151,10 @@ describe('Embedding', () => {
     const idx = tensor([4, 0, 2, 2, 1, 4], [2, 3], 'int32');
     const y = e.call(idx);
     expect(y.shape).toEqual([2, 3, 3]);
-    expectClose(y, [4, 0, 2, 2, 1, 4].flatMap((i) => W.slice(i * 3, i * 3 + 3)));
+    expectClose(
+      y,
+      [4, 0, 2, 2, 1, 4].flatMap((i) => W.slice(i * 3, i * 3 + 3)),
+    );
     y.dispose();
     idx.dispose();
     e.dispose();

@@ -15,7 +15,12 @@ describe('Linear', () => {
     const l = new Linear(3, 2, { weightInit: fixed([1, 2, 3, -1, 0, 1]), biasInit: fixed([0.5, -0.5]) });
     expect(l.weight.shape).toEqual([2, 3]);
     expect(l.bias?.shape).toEqual([2]);
-    const y = l.call(tensor([[1, 1, 1], [2, 0, -1]]));
+    const y = l.call(
+      tensor([
+        [1, 1, 1],
+        [2, 0, -1],
+      ]),
+    );
     // row 0: [1+2+3+0.5, -1+0+1-0.5] ; row 1: [2-3+0.5, -2-1-0.5]
     expectClose(y, [6.5, -0.5, -0.5, -3.5]);
     expect(y.shape).toEqual([2, 2]);
@@ -66,7 +71,7 @@ describe('Linear', () => {
     l.dispose();
   });
 
-  it('default init is PyTorch\'s U(±1/√in) for weight and bias, seeded', () => {
+  it("default init is PyTorch's U(±1/√in) for weight and bias, seeded", () => {
     const l = new Linear(64, 256, { seed: 1 });
     const bound = 1 / 8;
     const w = Array.from(l.weight.dataSync());
@@ -74,8 +79,8 @@ describe('Linear', () => {
     expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(bound * 0.95);
     // Var of U(−b, b) = b²/3
     const varW = w.reduce((s, v) => s + v * v, 0) / w.length;
-    expect(varW).toBeGreaterThan((bound * bound) / 3 * 0.9);
-    expect(varW).toBeLessThan((bound * bound) / 3 * 1.1);
+    expect(varW).toBeGreaterThan(((bound * bound) / 3) * 0.9);
+    expect(varW).toBeLessThan(((bound * bound) / 3) * 1.1);
     const b = Array.from((l.bias as Tensor).dataSync());
     expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bound);
     const again = new Linear(64, 256, { seed: 1 });

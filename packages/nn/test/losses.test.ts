@@ -37,7 +37,12 @@ function logSoftmaxRows(v: number[], C: number): number[][] {
 }
 
 /** Checks a loss function for all three reductions against per-element references. */
-function checkReductions(fn: (r: 'mean' | 'sum' | 'none') => Tensor, perElement: number[], meanValue = mean(perElement), tol = 1e-5): void {
+function checkReductions(
+  fn: (r: 'mean' | 'sum' | 'none') => Tensor,
+  perElement: number[],
+  meanValue = mean(perElement),
+  tol = 1e-5,
+): void {
   tidy(() => {
     expectClose(fn('none'), perElement, tol, tol);
     expectClose(fn('sum'), [sum(perElement)], tol, tol);
@@ -54,9 +59,13 @@ describe('regression losses', () => {
   it('mseLoss, l1Loss, huberLoss, smoothL1Loss: every reduction', () => {
     const x = tensor(p, [2, 3]);
     const y = tensor(t, [2, 3]);
-    checkReductions((reduction) => mseLoss(x, y, { reduction }), d.map((v) => v * v));
+    checkReductions(
+      (reduction) => mseLoss(x, y, { reduction }),
+      d.map((v) => v * v),
+    );
     checkReductions((reduction) => l1Loss(x, y, { reduction }), d.map(Math.abs));
-    const huber = (delta: number) => d.map((v) => (Math.abs(v) < delta ? 0.5 * v * v : delta * (Math.abs(v) - 0.5 * delta)));
+    const huber = (delta: number) =>
+      d.map((v) => (Math.abs(v) < delta ? 0.5 * v * v : delta * (Math.abs(v) - 0.5 * delta)));
     checkReductions((reduction) => huberLoss(x, y, { reduction }), huber(1));
     checkReductions((reduction) => huberLoss(x, y, { reduction, delta: 2 }), huber(2));
     const sl1 = (beta: number) => d.map((v) => (Math.abs(v) < beta ? (0.5 * v * v) / beta : Math.abs(v) - 0.5 * beta));
@@ -109,7 +118,12 @@ describe('binary cross-entropy', () => {
     checkReductions((reduction) => binaryCrossEntropy(P, Y, { reduction }), ref, mean(ref), 1e-4);
     const w = tensor([1, 2, 0.5], [3]);
     const wv = [1, 2, 0.5, 1, 2, 0.5];
-    checkReductions((reduction) => binaryCrossEntropy(P, Y, { reduction, weight: w }), ref.map((v, i) => v * wv[i]), undefined, 1e-4);
+    checkReductions(
+      (reduction) => binaryCrossEntropy(P, Y, { reduction, weight: w }),
+      ref.map((v, i) => v * wv[i]),
+      undefined,
+      1e-4,
+    );
     tidy(() => {
       expectClose(new BCELoss({ weight: w }).call(P, Y), [mean(ref.map((v, i) => v * wv[i]))], 1e-4);
     });
@@ -150,7 +164,11 @@ describe('binary cross-entropy', () => {
     });
     // d/dx = sigmoid(x) − y
     const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-    expectClose(X.grad as Tensor, x.map((v, i) => sig(v) - y[i]), 1e-6);
+    expectClose(
+      X.grad as Tensor,
+      x.map((v, i) => sig(v) - y[i]),
+      1e-6,
+    );
     X.zeroGrad();
     const small = tensor([-2, -0.5, 0.3, 1.5, 2.5, -1, 0.7, 0.1], [2, 4]);
     small.requiresGrad = true;
@@ -208,13 +226,17 @@ describe('crossEntropy and nllLoss', () => {
     T.dispose();
   });
 
-  it('class weights: the mean divides by the targets\' total weight', () => {
+  it("class weights: the mean divides by the targets' total weight", () => {
     const w = [1, 2, 0.5, 3];
     const X = tensor(logits, [3, 4]);
     const T = tensor(targets, [3], 'int32');
     const W = tensor(w);
     const per = targets.map((t, i) => w[t] * ce[i]);
-    checkReductions((reduction) => crossEntropy(X, T, { reduction, weight: W }), per, sum(per) / sum(targets.map((t) => w[t])));
+    checkReductions(
+      (reduction) => crossEntropy(X, T, { reduction, weight: W }),
+      per,
+      sum(per) / sum(targets.map((t) => w[t])),
+    );
     for (const t of [X, T, W]) t.dispose();
   });
 
@@ -265,9 +287,17 @@ describe('crossEntropy and nllLoss', () => {
     const nllW = targets.map((t, i) => w[t] * ce[i]);
     const smoothW = lsm.map((r) => -sum(r.map((v, c) => v * w[c])));
     const perW = nllW.map((v, i) => (1 - eps) * v + (eps / C) * smoothW[i]);
-    checkReductions((reduction) => crossEntropy(X, T, { reduction, labelSmoothing: eps, weight: W }), perW, ((1 - eps) * sum(nllW)) / wsum + ((eps / C) * sum(smoothW)) / wsum);
+    checkReductions(
+      (reduction) => crossEntropy(X, T, { reduction, labelSmoothing: eps, weight: W }),
+      perW,
+      ((1 - eps) * sum(nllW)) / wsum + ((eps / C) * sum(smoothW)) / wsum,
+    );
     tidy(() => {
-      expectClose(new CrossEntropyLoss({ labelSmoothing: eps, weight: W }).call(X, T), [((1 - eps) * sum(nllW) + (eps / C) * sum(smoothW)) / wsum], 1e-5);
+      expectClose(
+        new CrossEntropyLoss({ labelSmoothing: eps, weight: W }).call(X, T),
+        [((1 - eps) * sum(nllW) + (eps / C) * sum(smoothW)) / wsum],
+        1e-5,
+      );
     });
     for (const t of [X, T, W]) t.dispose();
   });
@@ -292,7 +322,11 @@ describe('crossEntropy and nllLoss', () => {
     const T = tensor(targets, [3], 'int32');
     tidy(() => {
       expectClose(crossEntropy(X, oh), Array.from(crossEntropy(X, T).dataSync()), 1e-6);
-      expectClose(crossEntropy(X, oh, { labelSmoothing: 0.1 }), Array.from(crossEntropy(X, T, { labelSmoothing: 0.1 }).dataSync()), 1e-6);
+      expectClose(
+        crossEntropy(X, oh, { labelSmoothing: 0.1 }),
+        Array.from(crossEntropy(X, T, { labelSmoothing: 0.1 }).dataSync()),
+        1e-6,
+      );
     });
     for (const t of [X, P, W, oh, T]) t.dispose();
   });
@@ -313,10 +347,7 @@ describe('crossEntropy and nllLoss', () => {
     checkReductions((reduction) => crossEntropy(X, T, { reduction }), per);
     tidy(() => expect(crossEntropy(X, T, { reduction: 'none' }).shape).toEqual([2, 2]));
     // Probabilities of the input's shape work with the class on axis 1 too.
-    const oh = tensor(
-      [0, 1, 0, 0, 1, 0, /* n=1 */ 0, 0, 1, 1, 0, 0],
-      [2, 3, 2],
-    );
+    const oh = tensor([0, 1, 0, 0, 1, 0, /* n=1 */ 0, 0, 1, 1, 0, 0], [2, 3, 2]);
     tidy(() => expectClose(crossEntropy(X, oh, { reduction: 'none' }), per, 1e-5));
     const x1 = tensor([0.5, 1.5, -1]);
     const t1 = tensor(2, [], 'int32');
@@ -332,7 +363,11 @@ describe('crossEntropy and nllLoss', () => {
     const w = [0.5, 1, 1, 2];
     const W = tensor(w);
     const per = targets.map((t, i) => w[t] * ce[i]);
-    checkReductions((reduction) => nllLoss(X, T, { reduction, weight: W }), per, sum(per) / sum(targets.map((t) => w[t])));
+    checkReductions(
+      (reduction) => nllLoss(X, T, { reduction, weight: W }),
+      per,
+      sum(per) / sum(targets.map((t) => w[t])),
+    );
     tidy(() => expectClose(new NLLLoss({ weight: W }).call(X, T), [sum(per) / sum(targets.map((t) => w[t]))], 1e-5));
     const F = tensor(targets, [3]);
     expect(() => nllLoss(X, F)).toThrow(DTypeError);
@@ -373,9 +408,13 @@ describe('crossEntropy and nllLoss', () => {
     const X = tensor(logits, [3, 4]);
     const T = tensor([1, 0], [2], 'int32');
     expect(() => crossEntropy(X, T)).toThrow(ShapeError);
-    expect(() => crossEntropy(X, T)).toThrow(/crossEntropy: class-index target of shape \[2\] does not fit input of shape \[3,4\]; expected target shape \[3\]/);
+    expect(() => crossEntropy(X, T)).toThrow(
+      /crossEntropy: class-index target of shape \[2\] does not fit input of shape \[3,4\]; expected target shape \[3\]/,
+    );
     const F = tensor([1, 0, 2], [3]);
-    expect(() => crossEntropy(X, F)).toThrow(/crossEntropy: target of shape \[3\] \(float32\) does not fit input of shape \[3,4\]/);
+    expect(() => crossEntropy(X, F)).toThrow(
+      /crossEntropy: target of shape \[3\] \(float32\) does not fit input of shape \[3,4\]/,
+    );
     const out = tensor([1, 4, 0], [3], 'int32');
     expect(() => crossEntropy(X, out)).toThrow(/target 4 is out of range for 4 classes/);
     const W = tensor([1, 2]);

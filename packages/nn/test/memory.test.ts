@@ -1,7 +1,19 @@
 import { noGrad } from '@tsdl/autograd';
 import { type Tensor, memory, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { BatchNorm1d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, crossEntropy, mseLoss } from '../src/index';
+import {
+  BatchNorm1d,
+  Conv2d,
+  CrossEntropyLoss,
+  Dropout,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  crossEntropy,
+  mseLoss,
+} from '../src/index';
 import { det, detTensor, useCpu } from './helpers';
 
 useCpu();
@@ -17,7 +29,13 @@ function sgdStep(params: Tensor[], lr: number): void {
 
 describe('memory', () => {
   it('a tidy forward + backward + update loop on an MLP leaves numTensors flat, and the loss falls', () => {
-    const model = new Sequential(new Linear(4, 16, { seed: 1 }), new ReLU(), new Dropout(0.1, { seed: 3 }), new BatchNorm1d(16), new Linear(16, 3, { seed: 2 }));
+    const model = new Sequential(
+      new Linear(4, 16, { seed: 1 }),
+      new ReLU(),
+      new Dropout(0.1, { seed: 3 }),
+      new BatchNorm1d(16),
+      new Linear(16, 3, { seed: 2 }),
+    );
     const x = detTensor([8, 4], 5);
     const y = tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'int32');
     const lossFn = new CrossEntropyLoss();
@@ -52,7 +70,13 @@ describe('memory', () => {
   });
 
   it('a small CNN step leaves numTensors flat', () => {
-    const model = new Sequential(new Conv2d(1, 4, 3, { padding: 1, seed: 1 }), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(4 * 3 * 3, 2, { seed: 2 }));
+    const model = new Sequential(
+      new Conv2d(1, 4, 3, { padding: 1, seed: 1 }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Linear(4 * 3 * 3, 2, { seed: 2 }),
+    );
     const x = tensor(det(2 * 36, 3), [2, 1, 6, 6]);
     const y = tensor([1, 0], [2], 'int32');
     const counts: number[] = [];
@@ -70,7 +94,12 @@ describe('memory', () => {
   });
 
   it('layers and losses called outside tidy leave exactly one live tensor: their output', () => {
-    const model = new Sequential(new Linear(3, 5, { seed: 0 }), new BatchNorm1d(5), new ReLU(), new Linear(5, 2, { seed: 1 }));
+    const model = new Sequential(
+      new Linear(3, 5, { seed: 0 }),
+      new BatchNorm1d(5),
+      new ReLU(),
+      new Linear(5, 2, { seed: 1 }),
+    );
     const x = detTensor([4, 3]);
     x.requiresGrad = true;
     const t = detTensor([4, 2], 2);

@@ -1,15 +1,6 @@
 import { ArgumentError, DisposedError, ShapeError, type Tensor, memory, tensor, tidy, zeros } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import {
-  BatchNorm1d,
-  Dropout,
-  Linear,
-  Module,
-  ModuleList,
-  ReLU,
-  Sequential,
-  parameter,
-} from '../src/index';
+import { BatchNorm1d, Dropout, Linear, Module, ModuleList, ReLU, Sequential, parameter } from '../src/index';
 import { expectClose, gradCheck, useCpu } from './helpers';
 
 useCpu();
@@ -59,7 +50,10 @@ describe('Module', () => {
     expect(seq.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(seq.length).toBe(3);
     expect(seq.at(-1)).toBeInstanceOf(Linear);
-    const x = tensor([[1, 2], [3, -4]]);
+    const x = tensor([
+      [1, 2],
+      [3, -4],
+    ]);
     const y = seq.call(x);
     const l0 = seq.at(0) as Linear;
     const l2 = seq.at(2) as Linear;
@@ -67,13 +61,24 @@ describe('Module', () => {
     expectClose(y, Array.from(ref.dataSync()));
     expect(y.shape).toEqual([2, 1]);
     // Gradients flow through the chain (Sequential frees intermediate handles; the graph keeps what it needs).
-    const xg = tensor([[1, 2], [3, -4], [0.5, 0.25]]);
+    const xg = tensor([
+      [1, 2],
+      [3, -4],
+      [0.5, 0.25],
+    ]);
     xg.requiresGrad = true;
     gradCheck(() => seq.call(xg), [xg, ...seq.parameters()]);
     xg.dispose();
     // Nested Sequential names
     const outer = new Sequential(seq, new Linear(1, 1, { seed: 3 }));
-    expect(outer.namedParameters().map(([k]) => k)).toEqual(['0.0.weight', '0.0.bias', '0.2.weight', '0.2.bias', '1.weight', '1.bias']);
+    expect(outer.namedParameters().map(([k]) => k)).toEqual([
+      '0.0.weight',
+      '0.0.bias',
+      '0.2.weight',
+      '0.2.bias',
+      '1.weight',
+      '1.bias',
+    ]);
     outer.dispose();
     for (const t of [x, y, ref]) t.dispose();
   });
@@ -112,10 +117,24 @@ describe('Module', () => {
   it('stateDict holds parameters and buffers; loadStateDict round-trips', () => {
     const a = new Sequential(new Linear(3, 2, { seed: 1 }), new BatchNorm1d(2));
     const sd = a.stateDict();
-    expect(Object.keys(sd)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+    expect(Object.keys(sd)).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+    ]);
     // Change a's batch-norm statistics by a training step so buffers are non-trivial.
     tidy(() => {
-      a.call(tensor([[1, 2, 3], [0, -1, 4], [2, 2, 2]]));
+      a.call(
+        tensor([
+          [1, 2, 3],
+          [0, -1, 4],
+          [2, 2, 2],
+        ]),
+      );
     });
     const b = new Sequential(new Linear(3, 2, { seed: 99 }), new BatchNorm1d(2));
     const bWeight = b.at(0).parameters()[0];
@@ -130,7 +149,12 @@ describe('Module', () => {
     // Later updates of a do not leak into b (storage is shared only until replaced).
     const before = Array.from(b.stateDict()['1.running_mean'].dataSync());
     tidy(() => {
-      a.call(tensor([[5, 5, 5], [1, 1, 1]]));
+      a.call(
+        tensor([
+          [5, 5, 5],
+          [1, 1, 1],
+        ]),
+      );
     });
     expect(Array.from(b.stateDict()['1.running_mean'].dataSync())).toEqual(before);
     a.dispose();

@@ -6,7 +6,11 @@ import { det, detTensor, expectClose, gradCheck, useCpu } from './helpers';
 useCpu();
 
 /** Per-channel statistics of x (shape dims, channel axis ch) in float64. */
-function channelStats(x: number[], shape: number[], ch: number): { mean: number[]; varB: number[]; varU: number[]; n: number } {
+function channelStats(
+  x: number[],
+  shape: number[],
+  ch: number,
+): { mean: number[]; varB: number[]; varU: number[]; n: number } {
   const C = shape[ch];
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const groups: number[][] = Array.from({ length: C }, () => []);
@@ -17,7 +21,16 @@ function channelStats(x: number[], shape: number[], ch: number): { mean: number[
   return { mean, varB: ss.map((s) => s / n), varU: ss.map((s) => s / (n - 1)), n };
 }
 
-function normalizeRef(x: number[], shape: number[], ch: number, mean: number[], vr: number[], w: number[], b: number[], eps: number): number[] {
+function normalizeRef(
+  x: number[],
+  shape: number[],
+  ch: number,
+  mean: number[],
+  vr: number[],
+  w: number[],
+  b: number[],
+  eps: number,
+): number[] {
   const C = shape[ch];
   const stride = shape.slice(ch + 1).reduce((a, c) => a * c, 1);
   return x.map((v, i) => {
@@ -107,7 +120,12 @@ describe('BatchNorm', () => {
     const y = bn.call(x);
     const s = channelStats(xv, shape, 1);
     expectClose(y, normalizeRef(xv, shape, 1, s.mean, s.varB, [1, 1, 1], [0, 0, 0], 1e-5), 1e-5, 1e-4);
-    expectClose(bn.runningMean as Tensor, s.mean.map((m) => 0.1 * m), 1e-6, 1e-5);
+    expectClose(
+      bn.runningMean as Tensor,
+      s.mean.map((m) => 0.1 * m),
+      1e-6,
+      1e-5,
+    );
 
     const last = new BatchNorm2d(3, { channelAxis: -1, eps: 1e-3 });
     const xh = x.transpose([0, 2, 3, 1]).contiguous();

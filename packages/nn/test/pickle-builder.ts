@@ -34,11 +34,21 @@ export const op = {
 };
 
 /** `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`. */
-export function tensorOps(type: string, key: string, numel: number, offset: number, size: number[], stride: number[]): number[] {
+export function tensorOps(
+  type: string,
+  key: string,
+  numel: number,
+  offset: number,
+  size: number[],
+  stride: number[],
+): number[] {
   return [
     ...op.global('torch._utils', '_rebuild_tensor_v2'),
     ...op.tupleOf(
-      [...op.tupleOf(op.str('storage'), op.global('torch', type), op.str(key), op.str('cpu'), op.int(numel)), ...op.persid()],
+      [
+        ...op.tupleOf(op.str('storage'), op.global('torch', type), op.str(key), op.str('cpu'), op.int(numel)),
+        ...op.persid(),
+      ],
       op.int(offset),
       op.tupleOf(...size.map(op.int)),
       op.tupleOf(...stride.map(op.int)),
@@ -64,7 +74,11 @@ export function stateDictPickle(entries: [string, number[]][]): Uint8Array {
 }
 
 /** A torch.save-style archive (stored entries) under `prefix`. */
-export function torchZip(pickle: Uint8Array, storages: Record<string, Uint8Array> = {}, options: { prefix?: string; byteorder?: string } = {}): Uint8Array {
+export function torchZip(
+  pickle: Uint8Array,
+  storages: Record<string, Uint8Array> = {},
+  options: { prefix?: string; byteorder?: string } = {},
+): Uint8Array {
   const prefix = options.prefix ?? 'archive';
   const files: Record<string, Uint8Array> = { [`${prefix}/data.pkl`]: pickle };
   for (const [k, v] of Object.entries(storages)) files[`${prefix}/data/${k}`] = v;

@@ -10,7 +10,10 @@ describe('README examples', () => {
   it('the MLP training loop runs, learns and keeps memory flat', () => {
     const model = new Sequential(new Linear(4, 16, { seed: 0 }), new ReLU(), new Linear(16, 3, { seed: 1 }));
     const lossFn = new CrossEntropyLoss({ labelSmoothing: 0.1 });
-    const x = tensor([[0.1, 0.2, 0.3, 0.4], [1, 0, -1, 0.5]]);
+    const x = tensor([
+      [0.1, 0.2, 0.3, 0.4],
+      [1, 0, -1, 0.5],
+    ]);
     const y = tensor([2, 0], [2], 'int32');
     const losses: number[] = [];
     const counts: number[] = [];

@@ -54,9 +54,18 @@ describe('recurrent layers: bad input', () => {
     const c = zeros([4, 2, 3]);
     const hBad = zeros([2, 2, 3]);
     const cBad = zeros([4, 3, 3]);
-    expectThrow(() => lstm.call(x, [hBad, c]), ShapeError, 'LSTM: h0 has shape [2,2,3] but expected [4,2,3]', 'numLayers·numDirections');
+    expectThrow(
+      () => lstm.call(x, [hBad, c]),
+      ShapeError,
+      'LSTM: h0 has shape [2,2,3] but expected [4,2,3]',
+      'numLayers·numDirections',
+    );
     expectThrow(() => lstm.call(x, [h, cBad]), ShapeError, 'LSTM: c0 has shape [4,3,3] but expected [4,2,3]');
-    expectThrow(() => lstm.call(x, h as unknown as [Tensor, Tensor]), ArgumentError, 'LSTM: the initial state must be a pair [h0, c0]');
+    expectThrow(
+      () => lstm.call(x, h as unknown as [Tensor, Tensor]),
+      ArgumentError,
+      'LSTM: the initial state must be a pair [h0, c0]',
+    );
     // GRU is batch-first, but its state is [layers·directions, batch, hidden] as in PyTorch.
     const g = zeros([2, 1, 3]);
     const xb = detTensor([2, 5, 4]);
@@ -69,18 +78,35 @@ describe('recurrent layers: bad input', () => {
   });
 
   it('lengths of the wrong count, too long, < 1 or not integers', () => {
-    expectThrow(() => lstm.call(x, null, { lengths: [5, 2, 3] }), ShapeError, 'LSTM: got 3 lengths for a batch of 2 sequences');
+    expectThrow(
+      () => lstm.call(x, null, { lengths: [5, 2, 3] }),
+      ShapeError,
+      'LSTM: got 3 lengths for a batch of 2 sequences',
+    );
     expectThrow(() => lstm.call(x, null, { lengths: [6, 2] }), ArgumentError, 'LSTM: lengths[0] is 6', 'in [1, 5]');
     expectThrow(() => lstm.call(x, null, { lengths: [5, 0] }), ArgumentError, 'LSTM: lengths[1] is 0');
     expectThrow(() => lstm.call(x, null, { lengths: [2.5, 1] }), ArgumentError, 'lengths[0] is 2.5');
-    expectThrow(() => lstm.call(x, null, { lengths: 3 as unknown as number[] }), ArgumentError, 'LSTM: lengths must be an array');
+    expectThrow(
+      () => lstm.call(x, null, { lengths: 3 as unknown as number[] }),
+      ArgumentError,
+      'LSTM: lengths must be an array',
+    );
     const lt = tensor([5, 2], [2], 'int32');
-    expectThrow(() => lstm.call(x, null, { lengths: lt as unknown as number[] }), ArgumentError, 'LSTM: lengths must be an array of integers, got a Tensor of shape [2]');
+    expectThrow(
+      () => lstm.call(x, null, { lengths: lt as unknown as number[] }),
+      ArgumentError,
+      'LSTM: lengths must be an array of integers, got a Tensor of shape [2]',
+    );
     lt.dispose();
   });
 
   it('unknown forward options', () => {
-    expectThrow(() => lstm.call(x, null, { length: [5, 5] } as never), ArgumentError, "LSTM: unknown option 'length' in forward options", 'lengths');
+    expectThrow(
+      () => lstm.call(x, null, { length: [5, 5] } as never),
+      ArgumentError,
+      "LSTM: unknown option 'length' in forward options",
+      'lengths',
+    );
   });
 
   it('a disposed layer', () => {
@@ -94,7 +120,12 @@ describe('recurrent layers: bad input', () => {
 
 describe('recurrent layers: bad options', () => {
   it('unknown names, bad sizes and values', () => {
-    expectThrow(() => new LSTM(4, 3, { batch_first: true } as never), ArgumentError, "LSTM: unknown option 'batch_first'", 'batchFirst');
+    expectThrow(
+      () => new LSTM(4, 3, { batch_first: true } as never),
+      ArgumentError,
+      "LSTM: unknown option 'batch_first'",
+      'batchFirst',
+    );
     expectThrow(() => new GRU(4, 3, { projSize: 2 } as never), ArgumentError, "GRU: unknown option 'projSize'");
     expectThrow(() => new LSTM(4, 3, { projSize: 3 }), ArgumentError, 'LSTM: projSize must be smaller than hiddenSize');
     expectThrow(() => new LSTM(4, 3, { projSize: -1 }), ArgumentError, 'LSTM: projSize must be a positive integer');
@@ -102,11 +133,31 @@ describe('recurrent layers: bad options', () => {
     expectThrow(() => new RNN(2.5, 3), ArgumentError, 'RNN: inputSize must be a positive integer, got 2.5');
     expectThrow(() => new RNN(4, 3, { numLayers: 0 }), ArgumentError, 'RNN: numLayers must be a positive integer');
     expectThrow(() => new RNN(4, 3, { dropout: 1.5 }), ArgumentError, 'RNN: dropout must be a number in [0, 1]');
-    expectThrow(() => new RNN(4, 3, { nonlinearity: 'sigmoid' as never }), ArgumentError, "RNN: nonlinearity must be 'tanh' or 'relu'");
-    expectThrow(() => new RNN(4, 3, { bidirectional: 1 as never }), ArgumentError, 'RNN: bidirectional must be a boolean');
-    expectThrow(() => new GRU({ inputSize: 4 } as never), ArgumentError, 'GRU: hiddenSize must be a positive integer, got undefined');
-    expectThrow(() => new (GRU as unknown as new (...a: unknown[]) => GRU)({ inputSize: 4, hiddenSize: 3 }, 3), ArgumentError, 'GRU: pass either');
-    expectThrow(() => new GRUCell(3, 2, { numLayers: 2 } as never), ArgumentError, "GRUCell: unknown option 'numLayers'");
+    expectThrow(
+      () => new RNN(4, 3, { nonlinearity: 'sigmoid' as never }),
+      ArgumentError,
+      "RNN: nonlinearity must be 'tanh' or 'relu'",
+    );
+    expectThrow(
+      () => new RNN(4, 3, { bidirectional: 1 as never }),
+      ArgumentError,
+      'RNN: bidirectional must be a boolean',
+    );
+    expectThrow(
+      () => new GRU({ inputSize: 4 } as never),
+      ArgumentError,
+      'GRU: hiddenSize must be a positive integer, got undefined',
+    );
+    expectThrow(
+      () => new (GRU as unknown as new (...a: unknown[]) => GRU)({ inputSize: 4, hiddenSize: 3 }, 3),
+      ArgumentError,
+      'GRU: pass either',
+    );
+    expectThrow(
+      () => new GRUCell(3, 2, { numLayers: 2 } as never),
+      ArgumentError,
+      "GRUCell: unknown option 'numLayers'",
+    );
   });
 });
 

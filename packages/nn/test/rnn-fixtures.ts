@@ -79,7 +79,10 @@ export function runCase(c: RnnCase): CaseResult {
       if (isLstm) [h, cell] = r as [Tensor, Tensor];
       else h = r as Tensor;
     } else {
-      const r = call.call(m, x, hx, c.lengths ? { lengths: c.lengths } : undefined) as [Tensor, Tensor | [Tensor, Tensor]];
+      const r = call.call(m, x, hx, c.lengths ? { lengths: c.lengths } : undefined) as [
+        Tensor,
+        Tensor | [Tensor, Tensor],
+      ];
       out = r[0];
       if (isLstm) [h, cell] = r[1] as [Tensor, Tensor];
       else h = r[1] as Tensor;

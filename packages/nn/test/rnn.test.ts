@@ -149,7 +149,12 @@ describe('recurrent layers: behaviour', () => {
     ] as const;
     for (const [layer, cell] of pairs) {
       const sd = layer.stateDict();
-      cell.loadStateDict({ weight_ih: sd.weight_ih_l0, weight_hh: sd.weight_hh_l0, bias_ih: sd.bias_ih_l0, bias_hh: sd.bias_hh_l0 });
+      cell.loadStateDict({
+        weight_ih: sd.weight_ih_l0,
+        weight_hh: sd.weight_hh_l0,
+        bias_ih: sd.bias_ih_l0,
+        bias_hh: sd.bias_hh_l0,
+      });
       tidy(() => {
         const outs: Tensor[] = [];
         let h: Tensor | null = null;
@@ -193,7 +198,12 @@ describe('recurrent layers: behaviour', () => {
     const m = new GRU(3, 4, { numLayers: 2, dropout: 1, seed: 2 });
     const top = new GRU(4, 4);
     const sd = m.stateDict();
-    top.loadStateDict({ weight_ih_l0: sd.weight_ih_l1, weight_hh_l0: sd.weight_hh_l1, bias_ih_l0: sd.bias_ih_l1, bias_hh_l0: sd.bias_hh_l1 });
+    top.loadStateDict({
+      weight_ih_l0: sd.weight_ih_l1,
+      weight_hh_l0: sd.weight_hh_l1,
+      bias_ih_l0: sd.bias_ih_l1,
+      bias_hh_l0: sd.bias_hh_l1,
+    });
     const plain = new GRU(3, 4, { numLayers: 2, seed: 2 });
     tidy(() => {
       const x = detTensor([3, 2, 3], 6);
@@ -210,7 +220,14 @@ describe('recurrent layers: behaviour', () => {
   });
 
   it('a forward + backward under tidy leaves memory() unchanged; inference under noGrad too', () => {
-    const m = new LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2, dropout: 0.3, batchFirst: true, seed: 1 });
+    const m = new LSTM(3, 4, {
+      numLayers: 2,
+      bidirectional: true,
+      projSize: 2,
+      dropout: 0.3,
+      batchFirst: true,
+      seed: 1,
+    });
     const x = detTensor([3, 5, 3], 2);
     const h0 = detTensor([4, 3, 2], 3);
     const c0 = detTensor([4, 3, 4], 4);

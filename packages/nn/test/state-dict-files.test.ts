@@ -22,7 +22,10 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     const sync = async () => {
       throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     };
-    return new Proxy(fh, { get: (t, p) => (p === 'sync' ? sync : typeof (t as any)[p] === 'function' ? (t as any)[p].bind(t) : (t as any)[p]) });
+    return new Proxy(fh, {
+      get: (t, p) =>
+        p === 'sync' ? sync : typeof (t as any)[p] === 'function' ? (t as any)[p].bind(t) : (t as any)[p],
+    });
   };
   return { ...fs, default: { ...fs, open }, open };
 });
@@ -72,7 +75,11 @@ describe('@tsdl/nn/node: state dicts by path', () => {
     const before = readFileSync(path);
     const other = buildModel('mlp');
     failSync.next = true;
-    await expectReject(saveSafetensors(other, path), DataFormatError, /saveSafetensors: cannot write .*keep\.safetensors \(ENOSPC/);
+    await expectReject(
+      saveSafetensors(other, path),
+      DataFormatError,
+      /saveSafetensors: cannot write .*keep\.safetensors \(ENOSPC/,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // A disposed tensor fails before anything is written.
@@ -89,10 +96,22 @@ describe('@tsdl/nn/node: state dicts by path', () => {
     mkdirSync(sub);
     await expectReject(saveSafetensors(model, sub), DataFormatError, /cannot write .*a-directory \(EISDIR/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    await expectReject(saveSafetensors(model, join(dir, 'no', 'such', 'x.safetensors')), DataFormatError, /cannot write .*x\.safetensors \(ENOENT/);
+    await expectReject(
+      saveSafetensors(model, join(dir, 'no', 'such', 'x.safetensors')),
+      DataFormatError,
+      /cannot write .*x\.safetensors \(ENOENT/,
+    );
     const before = memory().numTensors;
-    await expectReject(loadSafetensors(model, join(dir, 'missing.safetensors')), DataFormatError, /loadSafetensors: cannot read .*missing\.safetensors \(ENOENT/);
-    await expectReject(loadTorchCheckpoint(model, join(CHECKPOINTS, 'evil_system.pt')), DataFormatError, /evil_system\.pt.*refuses the global posix\.system/);
+    await expectReject(
+      loadSafetensors(model, join(dir, 'missing.safetensors')),
+      DataFormatError,
+      /loadSafetensors: cannot read .*missing\.safetensors \(ENOENT/,
+    );
+    await expectReject(
+      loadTorchCheckpoint(model, join(CHECKPOINTS, 'evil_system.pt')),
+      DataFormatError,
+      /evil_system\.pt.*refuses the global posix\.system/,
+    );
     expect(memory().numTensors).toBe(before);
     model.dispose();
   });
@@ -101,9 +120,21 @@ describe('@tsdl/nn/node: state dicts by path', () => {
     const model = buildModel('mlp');
     await loadTorchCheckpoint(model, join(CHECKPOINTS, 'mlp_nested.pt'), { key: 'model' });
     expectClose(runModel(model, 'mlp').data, fixtures.models.mlp.output.data, 1e-5, 1e-5);
-    await expectReject(loadTorchCheckpoint(model, '' as string), ArgumentError, /loadTorchCheckpoint: the path must be a non-empty string/);
-    await expectReject(saveSafetensors(model, join(dir, 'x.safetensors'), { meta: {} } as never), ArgumentError, /saveSafetensors: unknown option 'meta'/);
-    await expectReject(saveSafetensors(model, join(dir, 'x.safetensors'), { metadata: { n: 3 } } as never), ArgumentError, /metadata 'n' must be a string/);
+    await expectReject(
+      loadTorchCheckpoint(model, '' as string),
+      ArgumentError,
+      /loadTorchCheckpoint: the path must be a non-empty string/,
+    );
+    await expectReject(
+      saveSafetensors(model, join(dir, 'x.safetensors'), { meta: {} } as never),
+      ArgumentError,
+      /saveSafetensors: unknown option 'meta'/,
+    );
+    await expectReject(
+      saveSafetensors(model, join(dir, 'x.safetensors'), { metadata: { n: 3 } } as never),
+      ArgumentError,
+      /metadata 'n' must be a string/,
+    );
     model.dispose();
   });
 });
@@ -125,7 +156,7 @@ describe('README: Saving and loading weights', () => {
   });
 });
 
-describe("the main entry stays browser-safe", () => {
+describe('the main entry stays browser-safe', () => {
   it('no file that src/index.ts can reach imports node: modules (only src/node does)', () => {
     const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
     const files: string[] = [];
@@ -138,7 +169,9 @@ describe("the main entry stays browser-safe", () => {
     };
     walk(src);
     expect(files.length).toBeGreaterThan(20);
-    const offenders = files.filter((f) => /from 'node:|import\('node:|require\('node:|from 'fs'|from 'path'/.test(readFileSync(f, 'utf8')));
+    const offenders = files.filter((f) =>
+      /from 'node:|import\('node:|require\('node:|from 'fs'|from 'path'/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -2,7 +2,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, dispose, memory } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { decodeSafetensors, decodeTorchCheckpoint, loadSafetensorsInto, loadTorchCheckpointInto, stateDictToSafetensors, torchCheckpointToStateDict } from '../src/index';
+import {
+  decodeSafetensors,
+  decodeTorchCheckpoint,
+  loadSafetensorsInto,
+  loadTorchCheckpointInto,
+  stateDictToSafetensors,
+  torchCheckpointToStateDict,
+} from '../src/index';
 import { CHECKPOINTS, MODEL_NAMES, buildModel, fixtureBytes, fixtures, runModel } from './checkpoint-models';
 import { expectClose, useCpu } from './helpers';
 
@@ -70,7 +77,8 @@ describe('PyTorch checkpoints load into tsdl modules and give PyTorch outputs', 
 describe('strided views and storage types', () => {
   const views = fixtures.views;
   /** Float values as float32 rounds them; integers and bools exactly. */
-  const expected = (k: string, dtype: string): number[] => (dtype === 'F32' ? Array.from(Float32Array.from(views[k].data)) : views[k].data);
+  const expected = (k: string, dtype: string): number[] =>
+    dtype === 'F32' ? Array.from(Float32Array.from(views[k].data)) : views[k].data;
 
   it('views.pt: transposed, offset and stepped views are copied dense; int64, int32, bool, float64, float16, bfloat16 converted', () => {
     const { tensors } = decodeTorchCheckpoint(fixtureBytes('views.pt'), { source: 'views.pt' });

@@ -1,6 +1,13 @@
 import { ArgumentError, ShapeError, type Tensor, gelu, memory, tensor, tidy, zeros } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { GELU, LayerNorm, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer } from '../src/index';
+import {
+  GELU,
+  LayerNorm,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+} from '../src/index';
 import { loadFixtures, makeDecoder, makeEncoder } from './attention-fixtures';
 import { detTensor, expectClose, useCpu } from './helpers';
 
@@ -31,18 +38,30 @@ function expectThrow(f: () => unknown, type: new (...a: never[]) => Error, ...pa
 describe('Transformer layers: parameters', () => {
   it("state-dict names, order and shapes are PyTorch's (every encoder and decoder fixture)", () => {
     const fx = loadFixtures();
-    for (const c of [...fx.encoder.map((e) => [e, makeEncoder(e)] as const), ...fx.decoder.map((d) => [d, makeDecoder(d)] as const)]) {
+    for (const c of [
+      ...fx.encoder.map((e) => [e, makeEncoder(e)] as const),
+      ...fx.decoder.map((d) => [d, makeDecoder(d)] as const),
+    ]) {
       const [fixture, m] = c;
       const dict = m.stateDict();
       expect(Object.keys(dict), fixture.name).toEqual(Object.keys(fixture.stateDict));
-      for (const [k, v] of Object.entries(fixture.stateDict)) expect(dict[k].shape, `${fixture.name}: ${k}`).toEqual(v.shape);
+      for (const [k, v] of Object.entries(fixture.stateDict))
+        expect(dict[k].shape, `${fixture.name}: ${k}`).toEqual(v.shape);
       m.dispose();
     }
   });
 
   it('defaults: dimFeedforward 2048, dropout 0.1, relu, eps 1e-5, post-norm, seq-first', () => {
     const layer = new TransformerEncoderLayer(8, 2);
-    expect(layer.config).toMatchObject({ dimFeedforward: 2048, dropout: 0.1, activation: 'relu', layerNormEps: 1e-5, normFirst: false, batchFirst: false, bias: true });
+    expect(layer.config).toMatchObject({
+      dimFeedforward: 2048,
+      dropout: 0.1,
+      activation: 'relu',
+      layerNormEps: 1e-5,
+      normFirst: false,
+      batchFirst: false,
+      bias: true,
+    });
     expect(layer.linear1.weight.shape).toEqual([2048, 8]);
     expect(layer.dropout.p).toBe(0.1);
     expect(layer.selfAttn.dropout).toBe(0.1);
@@ -94,7 +113,11 @@ describe('Transformer layers: parameters', () => {
     tidy(() => {
       const act = new GELU({ approximate: 'tanh' });
       const a = new TransformerEncoderLayer(8, 2, { dimFeedforward: 8, activation: act, seed: 1 }).eval();
-      const b = new TransformerEncoderLayer(8, 2, { dimFeedforward: 8, activation: (x) => gelu(x, 'tanh'), seed: 1 }).eval();
+      const b = new TransformerEncoderLayer(8, 2, {
+        dimFeedforward: 8,
+        activation: (x) => gelu(x, 'tanh'),
+        seed: 1,
+      }).eval();
       const c = new TransformerEncoderLayer(8, 2, { dimFeedforward: 8, activation: 'gelu', seed: 1 }).eval();
       expect(a.namedChildren().map(([k]) => k)).toContain('activation');
       expect(b.namedChildren().map(([k]) => k)).not.toContain('activation');
@@ -157,8 +180,15 @@ describe('Transformer layers: forward', () => {
   });
 
   it('forward + backward under tidy leaves memory unchanged (encoder and decoder, training, masks)', () => {
-    const enc = new TransformerEncoder(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true, seed: 1 }), 2, { norm: new LayerNorm(8) });
-    const dec = new TransformerDecoder(new TransformerDecoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', seed: 2 }), 2);
+    const enc = new TransformerEncoder(
+      new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true, seed: 1 }),
+      2,
+      { norm: new LayerNorm(8) },
+    );
+    const dec = new TransformerDecoder(
+      new TransformerDecoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', seed: 2 }),
+      2,
+    );
     const src = detTensor([5, 2, 8], 26);
     src.requiresGrad = true;
     const tgt = detTensor([4, 2, 8], 27);
@@ -185,18 +215,54 @@ describe('Transformer layers: forward', () => {
 
 describe('Transformer layers: bad input', () => {
   it('constructor options', () => {
-    expectThrow(() => new TransformerEncoderLayer(10, 4), ArgumentError, 'TransformerEncoderLayer: dModel 10 must be divisible by nhead 4');
-    expectThrow(() => new TransformerEncoderLayer(8, 2, { dim_feedforward: 4 } as never), ArgumentError, "TransformerEncoderLayer: unknown option 'dim_feedforward'");
-    expectThrow(() => new TransformerDecoderLayer(8, 2, { activation: 'tanh' } as never), ArgumentError, "TransformerDecoderLayer: activation must be 'relu', 'gelu', a function or a Module");
-    expectThrow(() => new TransformerDecoderLayer(8, 2, { dropout: -0.1 }), ArgumentError, 'TransformerDecoderLayer: dropout must be a probability');
-    expectThrow(() => new TransformerEncoderLayer(8, 2, { layerNormEps: 0 }), ArgumentError, 'TransformerEncoderLayer: layerNormEps must be a number > 0');
+    expectThrow(
+      () => new TransformerEncoderLayer(10, 4),
+      ArgumentError,
+      'TransformerEncoderLayer: dModel 10 must be divisible by nhead 4',
+    );
+    expectThrow(
+      () => new TransformerEncoderLayer(8, 2, { dim_feedforward: 4 } as never),
+      ArgumentError,
+      "TransformerEncoderLayer: unknown option 'dim_feedforward'",
+    );
+    expectThrow(
+      () => new TransformerDecoderLayer(8, 2, { activation: 'tanh' } as never),
+      ArgumentError,
+      "TransformerDecoderLayer: activation must be 'relu', 'gelu', a function or a Module",
+    );
+    expectThrow(
+      () => new TransformerDecoderLayer(8, 2, { dropout: -0.1 }),
+      ArgumentError,
+      'TransformerDecoderLayer: dropout must be a probability',
+    );
+    expectThrow(
+      () => new TransformerEncoderLayer(8, 2, { layerNormEps: 0 }),
+      ArgumentError,
+      'TransformerEncoderLayer: layerNormEps must be a number > 0',
+    );
     const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 4 });
-    expectThrow(() => new TransformerEncoder(layer, 0), ArgumentError, 'TransformerEncoder: numLayers must be a positive integer');
+    expectThrow(
+      () => new TransformerEncoder(layer, 0),
+      ArgumentError,
+      'TransformerEncoder: numLayers must be a positive integer',
+    );
     const norm = new LayerNorm(8);
-    expectThrow(() => new TransformerEncoder(layer, 2, { nrom: norm } as never), ArgumentError, "TransformerEncoder: unknown option 'nrom'");
-    expectThrow(() => new TransformerEncoder(layer, 2, { norm: 'layer' } as never), ArgumentError, 'TransformerEncoder: norm must be a Module');
+    expectThrow(
+      () => new TransformerEncoder(layer, 2, { nrom: norm } as never),
+      ArgumentError,
+      "TransformerEncoder: unknown option 'nrom'",
+    );
+    expectThrow(
+      () => new TransformerEncoder(layer, 2, { norm: 'layer' } as never),
+      ArgumentError,
+      'TransformerEncoder: norm must be a Module',
+    );
     norm.dispose();
-    expectThrow(() => new TransformerDecoder(layer as never, 2), ArgumentError, 'TransformerDecoder: decoderLayer must be a TransformerDecoderLayer');
+    expectThrow(
+      () => new TransformerDecoder(layer as never, 2),
+      ArgumentError,
+      'TransformerDecoder: decoderLayer must be a TransformerDecoderLayer',
+    );
     layer.dispose();
   });
 
@@ -209,13 +275,42 @@ describe('Transformer layers: bad input', () => {
     const m44 = zeros([4, 4], 'bool');
     const kpm = zeros([3, 3], 'bool');
     const mem5 = detTensor([2, 4, 5]);
-    expectThrow(() => enc.call(x6), ShapeError, 'TransformerEncoderLayer: src must be [S, N, 8] or unbatched [S, 8] (dModel = 8), got [3,2,6]');
-    expectThrow(() => enc.call(x, { mask: m44 }), ShapeError, 'MultiheadAttention: attnMask has shape [4,4], expected [3,3] (L, S)');
-    expectThrow(() => enc.call(x, { srcKeyPaddingMask: kpm }), ShapeError, 'MultiheadAttention: keyPaddingMask has shape [3,3], expected [2,3] (N, S)');
-    expectThrow(() => enc.call(x, { mask: m, srcMask: m }), ArgumentError, 'TransformerEncoderLayer: pass mask or srcMask, not both');
-    expectThrow(() => enc.call(x, { src_mask: m } as never), ArgumentError, "TransformerEncoderLayer: unknown option 'src_mask' in forward options");
-    expectThrow(() => dec.call(x, mem5), ShapeError, 'TransformerDecoderLayer: memory must be [N, S, 8]', 'got [2,4,5]');
-    expectThrow(() => dec.call(x, x, { tgtIsCausal: 'yes' } as never), ArgumentError, 'TransformerDecoderLayer: tgtIsCausal must be a boolean');
+    expectThrow(
+      () => enc.call(x6),
+      ShapeError,
+      'TransformerEncoderLayer: src must be [S, N, 8] or unbatched [S, 8] (dModel = 8), got [3,2,6]',
+    );
+    expectThrow(
+      () => enc.call(x, { mask: m44 }),
+      ShapeError,
+      'MultiheadAttention: attnMask has shape [4,4], expected [3,3] (L, S)',
+    );
+    expectThrow(
+      () => enc.call(x, { srcKeyPaddingMask: kpm }),
+      ShapeError,
+      'MultiheadAttention: keyPaddingMask has shape [3,3], expected [2,3] (N, S)',
+    );
+    expectThrow(
+      () => enc.call(x, { mask: m, srcMask: m }),
+      ArgumentError,
+      'TransformerEncoderLayer: pass mask or srcMask, not both',
+    );
+    expectThrow(
+      () => enc.call(x, { src_mask: m } as never),
+      ArgumentError,
+      "TransformerEncoderLayer: unknown option 'src_mask' in forward options",
+    );
+    expectThrow(
+      () => dec.call(x, mem5),
+      ShapeError,
+      'TransformerDecoderLayer: memory must be [N, S, 8]',
+      'got [2,4,5]',
+    );
+    expectThrow(
+      () => dec.call(x, x, { tgtIsCausal: 'yes' } as never),
+      ArgumentError,
+      'TransformerDecoderLayer: tgtIsCausal must be a boolean',
+    );
     for (const t of [x6, x, m, m44, kpm, mem5] as Tensor[]) t.dispose();
     enc.dispose();
     dec.dispose();

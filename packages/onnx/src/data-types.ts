@@ -32,7 +32,13 @@ export interface DataTypeInfo {
   read(view: DataView, i: number): number;
 }
 
-const info = (name: string, dtype: DType, bytes: number, field: DataTypeInfo['field'], read: DataTypeInfo['read']): DataTypeInfo => ({
+const info = (
+  name: string,
+  dtype: DType,
+  bytes: number,
+  field: DataTypeInfo['field'],
+  read: DataTypeInfo['read'],
+): DataTypeInfo => ({
   name,
   dtype,
   bytes,

@@ -20,9 +20,17 @@ export class OnnxUnsupportedError extends DataFormatError {
     readonly unsupported: UnsupportedUse[],
   ) {
     const list = unsupported
-      .map((u) => `${u.what} (${u.nodes.length} node${u.nodes.length === 1 ? '' : 's'}: ${u.nodes.slice(0, 3).map((n) => `'${n}'`).join(', ')}${u.nodes.length > 3 ? ', …' : ''})`)
+      .map(
+        (u) =>
+          `${u.what} (${u.nodes.length} node${u.nodes.length === 1 ? '' : 's'}: ${u.nodes
+            .slice(0, 3)
+            .map((n) => `'${n}'`)
+            .join(', ')}${u.nodes.length > 3 ? ', …' : ''})`,
+      )
       .join('; ');
-    super(`loadOnnx: ${source} uses ${unsupported.length} operator${unsupported.length === 1 ? '' : 's'} or feature${unsupported.length === 1 ? '' : 's'} tsdl does not support: ${list}`);
+    super(
+      `loadOnnx: ${source} uses ${unsupported.length} operator${unsupported.length === 1 ? '' : 's'} or feature${unsupported.length === 1 ? '' : 's'} tsdl does not support: ${list}`,
+    );
   }
 
   /** The unsupported operators and features, without the node names. */

@@ -15,6 +15,9 @@ export function int64(v: Int64 | null | undefined): number {
 /** An int64 that must be an exact integer in JS's safe range: a size, a count, an axis. */
 export function safeInt(v: Int64 | null | undefined, where: string): number {
   const n = int64(v);
-  if (!Number.isSafeInteger(n)) throw new DataFormatError(`${where}: ${typeof v === 'object' && v ? v.toString() : String(n)} is beyond the integers tsdl handles exactly (|n| < 2^53)`);
+  if (!Number.isSafeInteger(n))
+    throw new DataFormatError(
+      `${where}: ${typeof v === 'object' && v ? v.toString() : String(n)} is beyond the integers tsdl handles exactly (|n| < 2^53)`,
+    );
   return n;
 }

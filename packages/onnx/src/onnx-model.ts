@@ -1,4 +1,13 @@
-import { ArgumentError, type Backend, DataFormatError, type DType, DisposedError, type Tensor, getBackend, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  DataFormatError,
+  type DType,
+  DisposedError,
+  type Tensor,
+  getBackend,
+  tensor,
+} from '@tsdl/tensor';
 import { dataType, dataTypeName } from './data-types';
 import { type LoadedGraph, type TensorInfo, loadGraph } from './graph/load-graph';
 import { RunContext } from './runtime/context';
@@ -83,7 +92,12 @@ export class OnnxModel {
 }
 
 function describe(t: TensorInfo): OnnxTensorInfo {
-  return { name: t.name, type: dataTypeName(t.type), dtype: dataType(t.type)!.dtype, shape: t.shape ? [...t.shape] : null };
+  return {
+    name: t.name,
+    type: dataTypeName(t.type),
+    dtype: dataType(t.type)!.dtype,
+    shape: t.shape ? [...t.shape] : null,
+  };
 }
 
 /**
@@ -95,12 +109,19 @@ function describe(t: TensorInfo): OnnxTensorInfo {
  * weights stored outside the file are refused. Nothing in the file executes.
  */
 export function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): OnnxModel {
-  if (options === null || typeof options !== 'object') throw new ArgumentError(`loadOnnx: options must be an object, got ${String(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError(`loadOnnx: options must be an object, got ${String(options)}`);
   const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.includes(k));
-  if (unknown.length > 0) throw new ArgumentError(`loadOnnx: unknown option ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${KNOWN_OPTIONS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ArgumentError(
+      `loadOnnx: unknown option ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${KNOWN_OPTIONS.join(', ')}`,
+    );
   const source = options.name ?? 'model.onnx';
   const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
-  if (!(data instanceof Uint8Array)) throw new ArgumentError(`loadOnnx: bytes must be a Uint8Array or an ArrayBuffer (a file's contents), got ${describeValue(bytes)}`);
+  if (!(data instanceof Uint8Array))
+    throw new ArgumentError(
+      `loadOnnx: bytes must be a Uint8Array or an ArrayBuffer (a file's contents), got ${describeValue(bytes)}`,
+    );
   const backend = options.backend ?? getBackend();
   const graph = loadGraph(data, source);
   const constants = new Map<string, Value>();
@@ -130,7 +151,9 @@ function place(a: HostArray, name: string, source: string, backend: Backend): Va
   for (let i = 0; i < a.data.length; i++) {
     const v = a.data[i];
     if (v > 2147483647 || v < -2147483648) {
-      throw new DataFormatError(`loadOnnx: ${source}: '${name}' holds ${v} at index ${i}, outside int32, the widest integer tsdl tensors hold`);
+      throw new DataFormatError(
+        `loadOnnx: ${source}: '${name}' holds ${v} at index ${i}, outside int32, the widest integer tsdl tensors hold`,
+      );
     }
     ints[i] = v;
   }

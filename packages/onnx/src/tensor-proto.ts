@@ -23,9 +23,11 @@ export function checkDims(dims: readonly number[], where: string): number {
   let count = 1;
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i];
-    if (!Number.isSafeInteger(d) || d < 0) throw new DataFormatError(`${where}: dims[${i}] is ${d}, not a size (an integer >= 0)`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new DataFormatError(`${where}: dims[${i}] is ${d}, not a size (an integer >= 0)`);
     count *= d;
-    if (count > MAX_ELEMENTS) throw new DataFormatError(`${where}: dims [${dims.join(', ')}] hold more than ${MAX_ELEMENTS} elements`);
+    if (count > MAX_ELEMENTS)
+      throw new DataFormatError(`${where}: dims [${dims.join(', ')}] hold more than ${MAX_ELEMENTS} elements`);
   }
   return count;
 }
@@ -44,13 +46,20 @@ export function decodeTensorProto(t: TensorProto, where: string): HostArray {
       `${where}: data_location is EXTERNAL${location ? ` (file '${location}')` : ''}; tsdl reads models whose weights are inside the .onnx file only (save with onnx.save_model(model, path, save_as_external_data=False))`,
     );
   }
-  if (t.segment) throw new DataFormatError(`${where}: segment is set (a tensor split across messages), which tsdl does not read`);
+  if (t.segment)
+    throw new DataFormatError(`${where}: segment is set (a tensor split across messages), which tsdl does not read`);
   const code = t.dataType ?? 0;
   const info = dataType(code);
-  if (!info) throw new DataFormatError(`${where}: data_type ${code} (${dataTypeName(code)}) is not a numeric type tsdl can hold`);
+  if (!info)
+    throw new DataFormatError(
+      `${where}: data_type ${code} (${dataTypeName(code)}) is not a numeric type tsdl can hold`,
+    );
   const shape = (t.dims ?? []).map((d, i) => {
     const n = int64(d);
-    if (!Number.isSafeInteger(n) || n < 0) throw new DataFormatError(`${where}: dims[${i}] is ${typeof d === 'object' ? d.toString() : n}, not a size (an integer >= 0)`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new DataFormatError(
+        `${where}: dims[${i}] is ${typeof d === 'object' ? d.toString() : n}, not a size (an integer >= 0)`,
+      );
     return n;
   });
   const count = checkDims(shape, where);
@@ -58,7 +67,10 @@ export function decodeTensorProto(t: TensorProto, where: string): HostArray {
   const raw = t.rawData;
   const fieldValues = (t[info.field] ?? []) as ArrayLike<unknown>;
   if (raw && raw.length > 0) {
-    if (fieldValues.length > 0) throw new DataFormatError(`${where}: both raw_data and ${snake(info.field)} hold values; a tensor has one or the other`);
+    if (fieldValues.length > 0)
+      throw new DataFormatError(
+        `${where}: both raw_data and ${snake(info.field)} hold values; a tensor has one or the other`,
+      );
     const want = count * info.bytes;
     if (raw.length !== want) {
       throw new DataFormatError(
@@ -94,11 +106,17 @@ export function decodeTensorProto(t: TensorProto, where: string): HostArray {
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const snake = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/(\d+)_data/, '$1_data');
+const snake = (field: string): string =>
+  field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/(\d+)_data/, '$1_data');
 
 /** How a typed-field value becomes the element (ONNX stores narrow types widened, float16 as its bits). */
 function fromField(code: number): (v: unknown) => number {
-  const num = (v: unknown): number => (typeof v === 'number' ? v : v && typeof v === 'object' && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : NaN);
+  const num = (v: unknown): number =>
+    typeof v === 'number'
+      ? v
+      : v && typeof v === 'object' && 'toNumber' in v
+        ? (v as { toNumber(): number }).toNumber()
+        : NaN;
   switch (code) {
     case ONNX.FLOAT16:
       return (v) => halfBits(num(v));
@@ -122,4 +140,3 @@ function bfloatBits(bits: number): number {
   dv.setUint16(0, bits & 0xffff, true);
   return dataType(ONNX.BFLOAT16)!.read(dv, 0);
 }
-

@@ -40,15 +40,32 @@ beforeAll(() => setBackend(cpu({ name: 'onnx-export-cpu' })));
 const outDir = process.env.ONNX_EXPORT_DIR;
 
 function floats(shape: number[], seed: number): Tensor {
-  return tensor(Float32Array.from(seededNumbers(shape.reduce((a, b) => a * b, 1), seed, -1, 1)), shape, 'float32');
+  return tensor(
+    Float32Array.from(
+      seededNumbers(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        -1,
+        1,
+      ),
+    ),
+    shape,
+    'float32',
+  );
 }
 
 /** Moves BatchNormalization's statistics off their initial 0 and 1, so the test sees them used. */
 async function perturbBatchNorm(m: Model<Tensor | Tensor[]>): Promise<void> {
-  for (const layer of (m as unknown as { layers: { className: string; namedWeights(): [string, Tensor][] }[] }).layers) {
+  for (const layer of (m as unknown as { layers: { className: string; namedWeights(): [string, Tensor][] }[] })
+    .layers) {
     if (layer.className !== 'BatchNormalization') continue;
     layer.namedWeights().forEach(([name, w], i) => {
-      const values = seededNumbers(w.size, 50 + i, name === 'moving_variance' ? 0.5 : -0.5, name === 'moving_variance' ? 2 : 0.5);
+      const values = seededNumbers(
+        w.size,
+        50 + i,
+        name === 'moving_variance' ? 0.5 : -0.5,
+        name === 'moving_variance' ? 2 : 0.5,
+      );
       const t = tensor(Float32Array.from(values), w.shape, 'float32');
       w.assign(t);
       t.dispose();
@@ -56,7 +73,12 @@ async function perturbBatchNorm(m: Model<Tensor | Tensor[]>): Promise<void> {
   }
 }
 
-async function roundTrip(name: string, m: Model<Tensor | Tensor[]>, sample: Tensor, opset = 13): Promise<{ bytes: Uint8Array; max: number }> {
+async function roundTrip(
+  name: string,
+  m: Model<Tensor | Tensor[]>,
+  sample: Tensor,
+  opset = 13,
+): Promise<{ bytes: Uint8Array; max: number }> {
   const bytes = await exportOnnx(m, sample, { opset });
   if (outDir) {
     mkdirSync(outDir, { recursive: true });
@@ -78,11 +100,25 @@ async function roundTrip(name: string, m: Model<Tensor | Tensor[]>, sample: Tens
 
 describe('exportOnnx: Keras models through ONNX and back', () => {
   it('the MNIST MLP (Flatten, Dense relu, Dropout, Dense softmax); any batch size runs', async () => {
-    const m = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense({ units: 32, activation: 'relu' }), new Dropout({ rate: 0.2 }), new Dense({ units: 10, activation: 'softmax' })]);
+    const m = new Sequential([
+      new Flatten({ inputShape: [28, 28] }),
+      new Dense({ units: 32, activation: 'relu' }),
+      new Dropout({ rate: 0.2 }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ]);
     const sample = floats([3, 28, 28], 1);
     const { bytes } = await roundTrip('keras_mlp', m, sample);
     const proto = decodeModelProto(bytes, 'keras_mlp.onnx');
-    expect(proto.graph?.node?.map((n) => n.opType)).toEqual(['Flatten', 'MatMul', 'Add', 'Relu', 'MatMul', 'Add', 'Softmax', 'Identity']);
+    expect(proto.graph?.node?.map((n) => n.opType)).toEqual([
+      'Flatten',
+      'MatMul',
+      'Add',
+      'Relu',
+      'MatMul',
+      'Add',
+      'Softmax',
+      'Identity',
+    ]);
     // The batch axis is symbolic: a batch of 5 runs too.
     const onnx = loadOnnx(bytes);
     const x5 = floats([5, 28, 28], 2);
@@ -123,7 +159,18 @@ describe('exportOnnx: Keras models through ONNX and back', () => {
   });
 
   it('Conv1D with causal padding', async () => {
-    const m = new Sequential([new Conv1D({ filters: 4, kernelSize: 3, padding: 'causal', dilationRate: 2, inputShape: [10, 3], activation: 'elu' }), new Flatten(), new Dense({ units: 2 })]);
+    const m = new Sequential([
+      new Conv1D({
+        filters: 4,
+        kernelSize: 3,
+        padding: 'causal',
+        dilationRate: 2,
+        inputShape: [10, 3],
+        activation: 'elu',
+      }),
+      new Flatten(),
+      new Dense({ units: 2 }),
+    ]);
     const sample = floats([2, 10, 3], 4);
     await roundTrip('keras_conv1d', m, sample);
     m.dispose();
@@ -171,31 +218,37 @@ describe('exportOnnx: Keras models through ONNX and back', () => {
   });
 
   // The merge layers arrive with keras' multi-input functional models; until then this test is skipped.
-  const merges = keras as unknown as Record<string, (new (args?: object) => { apply(x: unknown): SymbolicTensor }) | undefined>;
-  it.runIf(merges.Add !== undefined && merges.Concatenate !== undefined)('a two-input functional model with Add, Concatenate and two outputs', async () => {
-    const a = Input({ shape: [4] });
-    const c = Input({ shape: [4] });
-    const ha = new Dense({ units: 6, activation: 'tanh' }).apply(a);
-    const hc = new Dense({ units: 6, activation: 'relu' }).apply(c);
-    const sum = new merges.Add!().apply([ha, hc]);
-    const cat = new merges.Concatenate!({ axis: -1 }).apply([sum, a]);
-    const y1 = new Dense({ units: 2, name: 'first' }).apply(cat);
-    const y2 = new Dense({ units: 3, activation: 'softmax', name: 'second' }).apply(sum);
-    const m = (functional as unknown as (args: object) => Model<Tensor[]>)({ inputs: [a, c], outputs: [y1, y2] });
-    const xa = floats([2, 4], 11);
-    const xc = floats([2, 4], 12);
-    const bytes = await exportOnnx(m, [xa, xc]);
-    const onnx = loadOnnx(bytes, { name: 'keras_merge.onnx' });
-    if (outDir) writeFileSync(join(outDir, 'keras_merge.onnx'), bytes);
-    expect(onnx.outputNames).toEqual(['first', 'second']);
-    const got = onnx.run([xa, xc]);
-    const want = m.predict([xa, xc]) as Tensor[];
-    expectAllClose(await got.first.data(), await want[0].data(), { atol: 1e-5, rtol: 1e-5 });
-    expectAllClose(await got.second.data(), await want[1].data(), { atol: 1e-5, rtol: 1e-5 });
-    dispose([got, want, xa, xc]);
-    onnx.dispose();
-    m.dispose();
-  });
+  const merges = keras as unknown as Record<
+    string,
+    (new (args?: object) => { apply(x: unknown): SymbolicTensor }) | undefined
+  >;
+  it.runIf(merges.Add !== undefined && merges.Concatenate !== undefined)(
+    'a two-input functional model with Add, Concatenate and two outputs',
+    async () => {
+      const a = Input({ shape: [4] });
+      const c = Input({ shape: [4] });
+      const ha = new Dense({ units: 6, activation: 'tanh' }).apply(a);
+      const hc = new Dense({ units: 6, activation: 'relu' }).apply(c);
+      const sum = new merges.Add!().apply([ha, hc]);
+      const cat = new merges.Concatenate!({ axis: -1 }).apply([sum, a]);
+      const y1 = new Dense({ units: 2, name: 'first' }).apply(cat);
+      const y2 = new Dense({ units: 3, activation: 'softmax', name: 'second' }).apply(sum);
+      const m = (functional as unknown as (args: object) => Model<Tensor[]>)({ inputs: [a, c], outputs: [y1, y2] });
+      const xa = floats([2, 4], 11);
+      const xc = floats([2, 4], 12);
+      const bytes = await exportOnnx(m, [xa, xc]);
+      const onnx = loadOnnx(bytes, { name: 'keras_merge.onnx' });
+      if (outDir) writeFileSync(join(outDir, 'keras_merge.onnx'), bytes);
+      expect(onnx.outputNames).toEqual(['first', 'second']);
+      const got = onnx.run([xa, xc]);
+      const want = m.predict([xa, xc]) as Tensor[];
+      expectAllClose(await got.first.data(), await want[0].data(), { atol: 1e-5, rtol: 1e-5 });
+      expectAllClose(await got.second.data(), await want[1].data(), { atol: 1e-5, rtol: 1e-5 });
+      dispose([got, want, xa, xc]);
+      onnx.dispose();
+      m.dispose();
+    },
+  );
 
   it('refuses layers it cannot convert, naming them and listing the ones it can; memory unchanged', async () => {
     const m = new Sequential([new Embedding({ inputDim: 4, outputDim: 2, maskZero: true, inputShape: [3] })]);
@@ -203,7 +256,9 @@ describe('exportOnnx: Keras models through ONNX and back', () => {
     m.predict(sample);
     const before = memory().numTensors;
     await expect(exportOnnx(m, sample)).rejects.toThrow(/layer 'embedding.*' \(Embedding\) has maskZero/);
-    await expect(exportOnnx(m, sample, { opset: 12 })).rejects.toThrow(/opset must be an integer from 13 to 17, got 12/);
+    await expect(exportOnnx(m, sample, { opset: 12 })).rejects.toThrow(
+      /opset must be an integer from 13 to 17, got 12/,
+    );
     await expect(exportOnnx(m, sample, { opsets: 13 } as never)).rejects.toThrow(/unknown option 'opsets'/);
     expect(memory().numTensors).toBe(before);
     expect(exportableLayers()).toContain('Conv2D');

@@ -11,7 +11,18 @@ export interface Fixture {
   outputs: Record<string, { shape: number[]; data: number[] }>;
 }
 
-export const FIXTURES = ['mlp', 'cnn', 'lstm', 'gru', 'transformer_dynamic', 'transformer_static', 'ops_opset11', 'ops_opset16', 'rnn_variants', 'packed_rnn'] as const;
+export const FIXTURES = [
+  'mlp',
+  'cnn',
+  'lstm',
+  'gru',
+  'transformer_dynamic',
+  'transformer_static',
+  'ops_opset11',
+  'ops_opset16',
+  'rnn_variants',
+  'packed_rnn',
+] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -27,6 +38,11 @@ export function fixture(name: FixtureName): Fixture {
 /** The fixture's inputs as tensors on the active backend (int64 as int32). */
 export function fixtureInputs(f: Fixture): Record<string, Tensor> {
   return Object.fromEntries(
-    Object.entries(f.inputs).map(([name, v]) => [name, v.dtype === 'int64' ? tensor(Int32Array.from(v.data), v.shape, 'int32') : tensor(Float32Array.from(v.data), v.shape, 'float32')]),
+    Object.entries(f.inputs).map(([name, v]) => [
+      name,
+      v.dtype === 'int64'
+        ? tensor(Int32Array.from(v.data), v.shape, 'int32')
+        : tensor(Float32Array.from(v.data), v.shape, 'float32'),
+    ]),
   );
 }

@@ -1,5 +1,17 @@
 import { cpu } from '@tsdl/backend-cpu';
-import { ArgumentError, BackendError, DTypeError, DisposedError, ShapeError, dispose, memory, ones, setBackend, tensor, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  BackendError,
+  DTypeError,
+  DisposedError,
+  ShapeError,
+  dispose,
+  memory,
+  ones,
+  setBackend,
+  tensor,
+  zeros,
+} from '@tsdl/tensor';
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/export/graph-builder';
@@ -48,11 +60,17 @@ describe('OnnxModel', () => {
     expect(() => model.run({ x })).toThrow(/run \(gru\.onnx\): missing input 'h0'/);
     expect(() => model.run({ x, h0, h1: h0 })).toThrow(/unknown input 'h1'; the model's inputs are x, h0/);
     expect(() => model.run([x])).toThrow(/got 1 inputs; the model takes 2 \(x, h0\)/);
-    expect(() => model.run(x as never)).toThrow(/inputs must be an object of tensors by name or an array of tensors, got a Tensor/);
+    expect(() => model.run(x as never)).toThrow(
+      /inputs must be an object of tensors by name or an array of tensors, got a Tensor/,
+    );
     expect(() => model.run({ x: xi, h0 })).toThrow(DTypeError);
-    expect(() => model.run({ x: xi, h0 })).toThrow(/input 'x' is float in the model, so it takes a float32 tensor; got int32/);
+    expect(() => model.run({ x: xi, h0 })).toThrow(
+      /input 'x' is float in the model, so it takes a float32 tensor; got int32/,
+    );
     expect(() => model.run({ x: wrong, h0 })).toThrow(ShapeError);
-    expect(() => model.run({ x: wrong, h0 })).toThrow(/input 'x' has shape \[5,2,7\]; the model declares \[5,2,6\] \(dim 2 must be 6\)/);
+    expect(() => model.run({ x: wrong, h0 })).toThrow(
+      /input 'x' has shape \[5,2,7\]; the model declares \[5,2,6\] \(dim 2 must be 6\)/,
+    );
     expect(memory().numTensors).toBe(before.numTensors);
     dispose([x, h0, xi, wrong]);
     model.dispose();
@@ -81,7 +99,7 @@ describe('OnnxModel', () => {
     model.dispose();
   });
 
-  it('outputs are the caller\'s: an output that is an input or a weight comes back as a new handle', async () => {
+  it("outputs are the caller's: an output that is an input or a weight comes back as a new handle", async () => {
     const b = new GraphBuilder();
     const x = b.input('x', 1, [2]);
     const w = b.constant('w', [5, 6], [2]);
@@ -115,7 +133,9 @@ describe('OnnxModel', () => {
   });
 
   it('loadOnnx checks its arguments', () => {
-    expect(() => loadOnnx(fixtureBytes('gru'), { nmae: 'x' } as never)).toThrow(/loadOnnx: unknown option 'nmae'; known: name, backend/);
+    expect(() => loadOnnx(fixtureBytes('gru'), { nmae: 'x' } as never)).toThrow(
+      /loadOnnx: unknown option 'nmae'; known: name, backend/,
+    );
     expect(() => loadOnnx('model.onnx' as never)).toThrow(/bytes must be a Uint8Array or an ArrayBuffer/);
     // An ArrayBuffer works as well as a Uint8Array.
     const bytes = fixtureBytes('gru');
@@ -124,7 +144,8 @@ describe('OnnxModel', () => {
 
   it('lists what it supports', () => {
     const ops = supportedOperators();
-    for (const op of ['Conv', 'LSTM', 'GRU', 'LayerNormalization', 'Gather', 'Slice', 'Where', 'Erf']) expect(ops).toContain(op);
+    for (const op of ['Conv', 'LSTM', 'GRU', 'LayerNormalization', 'Gather', 'Slice', 'Where', 'Erf'])
+      expect(ops).toContain(op);
     expect(OPSET_RANGE).toEqual([7, 18]);
   });
 });

@@ -72,7 +72,10 @@ describe('damaged files', () => {
 describe('initializers that lie about their size', () => {
   it('raw_data shorter than the dims say', () => {
     const b = edited((m) => (initializer(m, 'conv1.weight').dims = [8, 1, 3, 4]));
-    refuses(b, /initializer 'conv1\.weight': raw_data has 288 bytes but dims \[8, 1, 3, 4\] of float need 384 \(96 × 4\)/);
+    refuses(
+      b,
+      /initializer 'conv1\.weight': raw_data has 288 bytes but dims \[8, 1, 3, 4\] of float need 384 \(96 × 4\)/,
+    );
   });
 
   it('raw_data longer than the dims say', () => {
@@ -117,19 +120,33 @@ describe('initializers that lie about their size', () => {
       t.dataLocation = 1;
       t.externalData = [{ key: 'location', value: 'weights.bin' }];
     });
-    refuses(b, /initializer 'head\.weight': data_location is EXTERNAL \(file 'weights\.bin'\).*save_as_external_data=False/);
+    refuses(
+      b,
+      /initializer 'head\.weight': data_location is EXTERNAL \(file 'weights\.bin'\).*save_as_external_data=False/,
+    );
   });
 
   it('a string initializer, and an unknown data type', () => {
-    refuses(edited((m) => (initializer(m, 'head.bias').dataType = 8)), /initializer 'head\.bias': data_type 8 \(string\) is not a numeric type/);
-    refuses(edited((m) => (initializer(m, 'head.bias').dataType = 99)), /initializer 'head\.bias': data_type 99 \(type 99\)/);
+    refuses(
+      edited((m) => (initializer(m, 'head.bias').dataType = 8)),
+      /initializer 'head\.bias': data_type 8 \(string\) is not a numeric type/,
+    );
+    refuses(
+      edited((m) => (initializer(m, 'head.bias').dataType = 99)),
+      /initializer 'head\.bias': data_type 99 \(type 99\)/,
+    );
   });
 
   it('a large int64 initializer outside int32, after float weights were placed: those are freed again', () => {
     const b = edited((m) => {
       const values = new BigInt64Array(5000).fill(1n);
       values[4321] = 1n << 40n;
-      m.graph!.initializer!.push({ name: 'big_ids', dataType: 7, dims: [5000], rawData: new Uint8Array(values.buffer) });
+      m.graph!.initializer!.push({
+        name: 'big_ids',
+        dataType: 7,
+        dims: [5000],
+        rawData: new Uint8Array(values.buffer),
+      });
     });
     refuses(b, /'big_ids' holds 1099511627776 at index 4321, outside int32/);
   });
@@ -138,7 +155,10 @@ describe('initializers that lie about their size', () => {
 describe('graphs that are not well formed', () => {
   it('a node reading a value nothing produced names the node and the value', () => {
     const b = edited((m) => (m.graph!.node![1].input = ['/nowhere']));
-    refuses(b, /bad\.onnx: Relu node '\/Relu': input '\/nowhere' is not a graph input, an initializer or an output of an earlier node/);
+    refuses(
+      b,
+      /bad\.onnx: Relu node '\/Relu': input '\/nowhere' is not a graph input, an initializer or an output of an earlier node/,
+    );
   });
 
   it('a value produced twice', () => {
@@ -160,8 +180,14 @@ describe('graphs that are not well formed', () => {
   });
 
   it('no default-domain opset, and a missing graph', () => {
-    refuses(edited((m) => (m.opsetImport = [{ domain: 'com.example', version: 1 }])), /opset_import has no entry for the default ONNX domain/);
-    refuses(edited((m) => (m.graph = null)), /bad\.onnx: has no graph/);
+    refuses(
+      edited((m) => (m.opsetImport = [{ domain: 'com.example', version: 1 }])),
+      /opset_import has no entry for the default ONNX domain/,
+    );
+    refuses(
+      edited((m) => (m.graph = null)),
+      /bad\.onnx: has no graph/,
+    );
   });
 });
 
@@ -180,9 +206,18 @@ describe('unsupported operators', () => {
     const bytes = b.encode({ opset: 13, producer: 'test', graphName: 'g' });
     const proto = decodeModelProto(bytes, 'g');
     proto.graph!.node!.find((n) => n.opType === 'FusedMatMul')!.domain = 'com.microsoft';
-    const e1 = refuses(encodeModelProto(proto), /uses 5 operators or features tsdl does not support/) as OnnxUnsupportedError;
+    const e1 = refuses(
+      encodeModelProto(proto),
+      /uses 5 operators or features tsdl does not support/,
+    ) as OnnxUnsupportedError;
     expect(e1).toBeInstanceOf(OnnxUnsupportedError);
-    expect(e1.operators).toEqual(['NonZero', 'TopK', 'com.microsoft.FusedMatMul', 'MaxPool with dilations', "Relu with attribute 'unknown_flag'"]);
+    expect(e1.operators).toEqual([
+      'NonZero',
+      'TopK',
+      'com.microsoft.FusedMatMul',
+      'MaxPool with dilations',
+      "Relu with attribute 'unknown_flag'",
+    ]);
     expect(e1.unsupported[0].nodes).toEqual(['nz', 'nz2']);
     expect(e1.message).toMatch(/NonZero \(2 nodes: 'nz', 'nz2'\); TopK \(1 node: 'topk'\)/);
   });

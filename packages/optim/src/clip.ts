@@ -66,7 +66,9 @@ function totalNorm(grads: readonly Tensor[], normType: number): Tensor {
 /** Multiplies every gradient by maxNorm / (total + 1e-6) when that is below 1 (or NaN), in place via assign. */
 function rescale(grads: readonly Tensor[], total: number, maxNorm: number, options: ClipGradNormOptions): void {
   if (options.errorIfNonfinite && !Number.isFinite(total)) {
-    throw new GradientError(`clipGradNorm: the total gradient norm is ${total}; pass { errorIfNonfinite: false } to clip anyway`);
+    throw new GradientError(
+      `clipGradNorm: the total gradient norm is ${total}; pass { errorIfNonfinite: false } to clip anyway`,
+    );
   }
   const coef = maxNorm / (total + 1e-6);
   if (coef >= 1) return; // PyTorch clamps the coefficient at 1: nothing to do
@@ -85,7 +87,12 @@ function rescale(grads: readonly Tensor[], total: number, maxNorm: number, optio
  * so `.grad` handles stay valid. Reads the norm synchronously; use
  * clipGradNormAsync on a backend that cannot.
  */
-export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+export function clipGradNorm(
+  params: Iterable<Tensor> | Tensor,
+  maxNorm: number,
+  normType = 2,
+  options: ClipGradNormOptions = {},
+): number {
   checkNormArgs(maxNorm, normType);
   const grads = gradsOf('clipGradNorm', params);
   if (grads.length === 0) return 0;

@@ -15,7 +15,16 @@ import {
   type Expr,
 } from '@tsdl/tensor';
 import { Batches, type PendingUpdate } from './batches';
-import type { FusedUpdate, Hyper, HyperValue, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, ParamsInput } from './types';
+import type {
+  FusedUpdate,
+  Hyper,
+  HyperValue,
+  OptimizerStateDict,
+  ParamGroup,
+  ParamGroupInput,
+  ParamState,
+  ParamsInput,
+} from './types';
 import { argumentError, nonNegative } from './validate';
 
 function copyValue(v: HyperValue): HyperValue {
@@ -65,8 +74,15 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     this.name = name;
     this.defaults = this.merge(defaults, options, 'options');
     this.checkHyper(this.defaults);
-    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      argumentError(name, `params must be an iterable of tensors or of parameter groups, got ${params instanceof Tensor ? 'a single Tensor (wrap it in an array)' : typeof params}`);
+    if (
+      params === null ||
+      typeof params !== 'object' ||
+      typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
+    ) {
+      argumentError(
+        name,
+        `params must be an iterable of tensors or of parameter groups, got ${params instanceof Tensor ? 'a single Tensor (wrap it in an array)' : typeof params}`,
+      );
     }
     const list = [...(params as Iterable<Tensor | ParamGroupInput<H>>)];
     if (list.length === 0) argumentError(name, 'got an empty parameter list');
@@ -100,9 +116,18 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     for (const p of ps) {
       if (!(p instanceof Tensor)) argumentError(this.name, `parameters must be Tensors, got ${typeof p}`);
       p.assertAlive(this.name);
-      if (p.dtype !== 'float32') throw new DTypeError(`${this.name}: parameters must be float32, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
-      if (!p.isLeaf) argumentError(this.name, `cannot optimize a non-leaf tensor (shape ${fmtShape(p.shape)}, made by '${p.gradFn?.op}'); detach it first`);
-      if (this.known.has(p) || seen.has(p)) argumentError(this.name, `a parameter (shape ${fmtShape(p.shape)}) appears more than once in the parameter groups`);
+      if (p.dtype !== 'float32')
+        throw new DTypeError(`${this.name}: parameters must be float32, got ${p.dtype} of shape ${fmtShape(p.shape)}`);
+      if (!p.isLeaf)
+        argumentError(
+          this.name,
+          `cannot optimize a non-leaf tensor (shape ${fmtShape(p.shape)}, made by '${p.gradFn?.op}'); detach it first`,
+        );
+      if (this.known.has(p) || seen.has(p))
+        argumentError(
+          this.name,
+          `a parameter (shape ${fmtShape(p.shape)}) appears more than once in the parameter groups`,
+        );
       seen.add(p);
     }
     const hyper = this.merge(this.defaults, rest as unknown as Partial<H>, 'a parameter group');
@@ -160,10 +185,14 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
             if (p.isDisposed) p.assertAlive(`${this.name}.step`);
             if (g.isDisposed) g.assertAlive(`${this.name}.step (the gradient)`);
             if (!shapesEqual(g.shape, p.shape)) {
-              throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(g.shape)} for a parameter of shape ${fmtShape(p.shape)}`);
+              throw new ShapeError(
+                `${this.name}.step: gradient of shape ${fmtShape(g.shape)} for a parameter of shape ${fmtShape(p.shape)}`,
+              );
             }
             if (g.backend !== p.backend) {
-              throw new BackendError(`${this.name}.step: the gradient is on backend '${g.backend.name}' but the parameter is on '${p.backend.name}'`);
+              throw new BackendError(
+                `${this.name}.step: the gradient is on backend '${g.backend.name}' but the parameter is on '${p.backend.name}'`,
+              );
             }
             let st = this.state.get(p);
             if (!st) {
@@ -204,9 +233,13 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   }
 
   /** The state tensors of one parameter (read-only; undefined before its first update). */
-  getState(
-    param: Tensor,
-  ): { readonly step: number; readonly tensors: Readonly<Record<string, Tensor>>; readonly values?: Readonly<Record<string, number>> } | undefined {
+  getState(param: Tensor):
+    | {
+        readonly step: number;
+        readonly tensors: Readonly<Record<string, Tensor>>;
+        readonly values?: Readonly<Record<string, number>>;
+      }
+    | undefined {
     return this.state.get(param);
   }
 
@@ -219,7 +252,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       const tensors: Record<string, Tensor> = {};
       // State tensors are replaced, never written in place, so a view is a snapshot.
       for (const [k, t] of Object.entries(st.tensors)) tensors[k] = detach(t);
-      state[String(index.get(p))] = st.values ? { step: st.step, tensors, values: { ...st.values } } : { step: st.step, tensors };
+      state[String(index.get(p))] = st.values
+        ? { step: st.step, tensors, values: { ...st.values } }
+        : { step: st.step, tensors };
     }
     const groups = this.paramGroups.map((g) => {
       const hyper: Record<string, HyperValue> = {};
@@ -239,13 +274,20 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.groups) || typeof sd.state !== 'object') {
       argumentError(owner, 'expected an object from stateDict() with optimizer, stepCount, groups and state');
     }
-    if (sd.optimizer !== this.name) argumentError(owner, `the state dict is from '${sd.optimizer}', not '${this.name}'`);
+    if (sd.optimizer !== this.name)
+      argumentError(owner, `the state dict is from '${sd.optimizer}', not '${this.name}'`);
     if (sd.groups.length !== this.paramGroups.length) {
-      argumentError(owner, `the state dict has ${sd.groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      argumentError(
+        owner,
+        `the state dict has ${sd.groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const hypers = sd.groups.map((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
-        argumentError(owner, `group ${i} has ${g.params?.length} parameters in the state dict but ${this.paramGroups[i].params.length} here`);
+        argumentError(
+          owner,
+          `group ${i} has ${g.params?.length} parameters in the state dict but ${this.paramGroups[i].params.length} here`,
+        );
       }
       const h = this.merge(this.defaults, g.hyper as Partial<H>, `group ${i} of the state dict`);
       this.checkHyper(h);
@@ -258,17 +300,25 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
         tidy(() => {
           for (const [key, entry] of Object.entries(sd.state)) {
             const i = Number(key);
-            if (!Number.isInteger(i) || i < 0 || i >= params.length) argumentError(owner, `state for parameter index ${key}, but there are ${params.length} parameters`);
+            if (!Number.isInteger(i) || i < 0 || i >= params.length)
+              argumentError(owner, `state for parameter index ${key}, but there are ${params.length} parameters`);
             const p = params[i];
-            if (!Number.isInteger(entry.step) || entry.step < 0) argumentError(owner, `parameter ${i} has step ${entry.step}, expected an integer >= 0`);
+            if (!Number.isInteger(entry.step) || entry.step < 0)
+              argumentError(owner, `parameter ${i} has step ${entry.step}, expected an integer >= 0`);
             const tensors: Record<string, Tensor> = {};
             const values = this.loadValues(owner, i, entry.values);
             loaded.set(p, values ? { step: entry.step, tensors, values } : { step: entry.step, tensors });
             for (const [name, t] of Object.entries(entry.tensors)) {
-              if (!this.stateNames.includes(name)) argumentError(owner, `unknown state '${name}' for parameter ${i} (${this.name} keeps ${this.stateNames.join(', ')})`);
+              if (!this.stateNames.includes(name))
+                argumentError(
+                  owner,
+                  `unknown state '${name}' for parameter ${i} (${this.name} keeps ${this.stateNames.join(', ')})`,
+                );
               if (!(t instanceof Tensor)) argumentError(owner, `state '${name}' of parameter ${i} is not a Tensor`);
               if (!shapesEqual(t.shape, p.shape)) {
-                throw new ShapeError(`${owner}: state '${name}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter has shape ${fmtShape(p.shape)}`);
+                throw new ShapeError(
+                  `${owner}: state '${name}' of parameter ${i} has shape ${fmtShape(t.shape)}, the parameter has shape ${fmtShape(p.shape)}`,
+                );
               }
               const moved = toBackend(t, p.backend);
               tensors[name] = (moved.dtype === 'float32' ? moved : cast(moved, 'float32')).keep();
@@ -289,13 +339,18 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   /** A state dict entry's numbers, checked; undefined when it has none (the optimizer then derives them). */
   private loadValues(owner: string, i: number, values: unknown): Record<string, number> | undefined {
     if (values === undefined) return undefined;
-    if (values === null || typeof values !== 'object' || Array.isArray(values)) argumentError(owner, `values of parameter ${i} must be an object of numbers`);
+    if (values === null || typeof values !== 'object' || Array.isArray(values))
+      argumentError(owner, `values of parameter ${i} must be an object of numbers`);
     const out: Record<string, number> = {};
     for (const [name, v] of Object.entries(values)) {
       if (!this.valueNames.includes(name)) {
-        argumentError(owner, `unknown value '${name}' for parameter ${i} (${this.name} keeps ${this.valueNames.length ? this.valueNames.join(', ') : 'none'})`);
+        argumentError(
+          owner,
+          `unknown value '${name}' for parameter ${i} (${this.name} keeps ${this.valueNames.length ? this.valueNames.join(', ') : 'none'})`,
+        );
       }
-      if (typeof v !== 'number' || !Number.isFinite(v)) argumentError(owner, `value '${name}' of parameter ${i} must be a finite number, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        argumentError(owner, `value '${name}' of parameter ${i} must be a finite number, got ${String(v)}`);
       out[name] = v;
     }
     return out;
@@ -324,9 +379,20 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
    * parameter's shape) with run-time `scalars`; one float32 output per
    * expression. `tag` must name this exact expression list.
    */
-  protected fused(param: Tensor, tag: string, exprs: readonly Expr[], inputs: readonly Tensor[], scalars: readonly number[]): Tensor[] {
+  protected fused(
+    param: Tensor,
+    tag: string,
+    exprs: readonly Expr[],
+    inputs: readonly Tensor[],
+    scalars: readonly number[],
+  ): Tensor[] {
     // One group: runElementwiseGroups runs it as one ordinary elementwise kernel.
-    return runElementwiseGroups(param.backend, exprs, [{ inputs, scalars, shape: param.shape }], `@tsdl/optim:${tag}`)[0];
+    return runElementwiseGroups(
+      param.backend,
+      exprs,
+      [{ inputs, scalars, shape: param.shape }],
+      `@tsdl/optim:${tag}`,
+    )[0];
   }
 
   /** Installs a parameter's new value (shared, not copied) and new state tensors (kept), disposing the old ones. */
@@ -359,11 +425,13 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   private merge(base: H, over: Partial<H>, where: string): H {
     const out: Record<string, HyperValue> = {};
     for (const [k, v] of Object.entries(base)) out[k] = copyValue(v as HyperValue);
-    if (over === null || typeof over !== 'object') argumentError(this.name, `${where} must be an object, got ${over === null ? 'null' : typeof over}`);
+    if (over === null || typeof over !== 'object')
+      argumentError(this.name, `${where} must be an object, got ${over === null ? 'null' : typeof over}`);
     for (const [k, v] of Object.entries(over)) {
       if (v === undefined) continue;
       // Own keys only: `in` would take Object.prototype's 'constructor' or 'toString' as options.
-      if (!Object.hasOwn(base, k)) argumentError(this.name, `unknown option '${k}' in ${where} (known: ${Object.keys(base).join(', ')})`);
+      if (!Object.hasOwn(base, k))
+        argumentError(this.name, `unknown option '${k}' in ${where} (known: ${Object.keys(base).join(', ')})`);
       out[k] = copyValue(v as HyperValue);
     }
     return out as H;

@@ -52,7 +52,12 @@ export function isEmbedding(m: object | null): boolean {
 export const defaultNoDecay: NoDecayRule = (_name, param, owner) => param.rank < 2 || isEmbedding(owner);
 
 function isNamedModule(x: unknown): x is NamedModule {
-  return x !== null && typeof x === 'object' && typeof (x as NamedModule).namedModules === 'function' && typeof (x as NamedModule).namedParameters === 'function';
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as NamedModule).namedModules === 'function' &&
+    typeof (x as NamedModule).namedParameters === 'function'
+  );
 }
 
 /**
@@ -68,25 +73,38 @@ function isNamedModule(x: unknown): x is NamedModule {
  * Parameters with requiresGrad = false (frozen) are left out. Both groups
  * are always returned, in this order, even when one is empty.
  */
-export function decayGroups(source: NamedModule | Iterable<[string, Tensor]>, options: DecayGroupsOptions): [DecayGroup, DecayGroup] {
+export function decayGroups(
+  source: NamedModule | Iterable<[string, Tensor]>,
+  options: DecayGroupsOptions,
+): [DecayGroup, DecayGroup] {
   const owner = 'decayGroups';
-  if (options === null || typeof options !== 'object') argumentError(owner, 'options { weightDecay, noDecay? } are required');
+  if (options === null || typeof options !== 'object')
+    argumentError(owner, 'options { weightDecay, noDecay? } are required');
   for (const k of Object.keys(options)) {
-    if (k !== 'weightDecay' && k !== 'noDecay') argumentError(owner, `unknown option '${k}' (known: weightDecay, noDecay)`);
+    if (k !== 'weightDecay' && k !== 'noDecay')
+      argumentError(owner, `unknown option '${k}' (known: weightDecay, noDecay)`);
   }
   const weightDecay = nonNegative(owner, 'weightDecay', options.weightDecay);
   const rule = options.noDecay ?? defaultNoDecay;
-  if (typeof rule !== 'function') argumentError(owner, `noDecay must be a function (name, param, owner) => boolean, got ${typeof rule}`);
+  if (typeof rule !== 'function')
+    argumentError(owner, `noDecay must be a function (name, param, owner) => boolean, got ${typeof rule}`);
 
   let named: [string, Tensor][];
   const owners = new Map<string, object>();
   if (isNamedModule(source)) {
     named = source.namedParameters();
     for (const [prefix, m] of source.namedModules()) owners.set(prefix, m);
-  } else if (source !== null && typeof source === 'object' && typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function') {
+  } else if (
+    source !== null &&
+    typeof source === 'object' &&
+    typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function'
+  ) {
     named = [...(source as Iterable<[string, Tensor]>)];
   } else {
-    argumentError(owner, `source must be a module (with namedModules and namedParameters) or its named parameters, got ${source === null ? 'null' : typeof source}`);
+    argumentError(
+      owner,
+      `source must be a module (with namedModules and namedParameters) or its named parameters, got ${source === null ? 'null' : typeof source}`,
+    );
   }
 
   const decay: Tensor[] = [];
@@ -103,7 +121,8 @@ export function decayGroups(source: NamedModule | Iterable<[string, Tensor]>, op
     const dot = name.lastIndexOf('.');
     const module = owners.get(dot < 0 ? '' : name.slice(0, dot)) ?? null;
     const exempt = rule(name, p, module);
-    if (typeof exempt !== 'boolean') argumentError(owner, `noDecay must return a boolean, got ${typeof exempt} for '${name}'`);
+    if (typeof exempt !== 'boolean')
+      argumentError(owner, `noDecay must return a boolean, got ${typeof exempt} for '${name}'`);
     (exempt ? keep : decay).push(p);
   }
   return [

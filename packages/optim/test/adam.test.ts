@@ -69,7 +69,10 @@ const CASES: AdamRef[] = [
 describe('Adam', () => {
   for (const c of CASES) {
     it(`matches PyTorch's algorithm for ${JSON.stringify(c)}`, () => {
-      expectTrajectory(trajectory((ps) => new Adam(ps, c)), adamRef(c, false));
+      expectTrajectory(
+        trajectory((ps) => new Adam(ps, c)),
+        adamRef(c, false),
+      );
     });
   }
 
@@ -82,16 +85,29 @@ describe('Adam', () => {
   it('has PyTorch defaults', () => {
     const p = param([1]);
     const opt = new Adam([p]);
-    expect(opt.paramGroups[0]).toMatchObject({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false });
+    expect(opt.paramGroups[0]).toMatchObject({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+    });
     opt.dispose();
     p.dispose();
   });
 });
 
 describe('AdamW', () => {
-  for (const c of [{ lr: 0.1 }, { lr: 0.1, weightDecay: 0.2 }, { lr: 0.05, weightDecay: 0.1, amsgrad: true, betas: [0.5, 0.6] as [number, number] }]) {
+  for (const c of [
+    { lr: 0.1 },
+    { lr: 0.1, weightDecay: 0.2 },
+    { lr: 0.05, weightDecay: 0.1, amsgrad: true, betas: [0.5, 0.6] as [number, number] },
+  ]) {
     it(`matches PyTorch's algorithm for ${JSON.stringify(c)}`, () => {
-      expectTrajectory(trajectory((ps) => new AdamW(ps, c)), adamRef(c, true));
+      expectTrajectory(
+        trajectory((ps) => new AdamW(ps, c)),
+        adamRef(c, true),
+      );
     });
   }
 

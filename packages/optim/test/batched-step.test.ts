@@ -24,7 +24,14 @@ function groupingCpu(calls: Call[], fail = false): Backend {
     if (fail) throw new Error('elementwiseGroups failed on purpose');
     calls.push({ key: spec.key, groups: spec.groups.length });
     return spec.groups.map((g) =>
-      inner.elementwise({ exprs: spec.exprs, inputs: g.inputs, scalars: g.scalars, shape: [g.size], dtypes: spec.exprs.map(() => 'float32'), key: spec.key }),
+      inner.elementwise({
+        exprs: spec.exprs,
+        inputs: g.inputs,
+        scalars: g.scalars,
+        shape: [g.size],
+        dtypes: spec.exprs.map(() => 'float32'),
+        key: spec.key,
+      }),
     );
   };
   return b;
@@ -33,11 +40,18 @@ function groupingCpu(calls: Call[], fail = false): Backend {
 const SHAPES = [[3, 4], [4], [4, 2], [2]];
 
 /** Four parameters and their gradients for `steps` steps, made on `backend`; returns the final values. */
-function train(backend: Backend, make: (ps: Tensor[]) => Pick<Optimizer, 'step' | 'dispose'>, steps: number): number[][] {
+function train(
+  backend: Backend,
+  make: (ps: Tensor[]) => Pick<Optimizer, 'step' | 'dispose'>,
+  steps: number,
+): number[][] {
   setBackend(backend);
   const ps = SHAPES.map((s, i) => {
     const n = s.reduce((a, b) => a * b, 1);
-    const p = tensor(Array.from({ length: n }, (_, j) => Math.sin(i + j)), s).keep();
+    const p = tensor(
+      Array.from({ length: n }, (_, j) => Math.sin(i + j)),
+      s,
+    ).keep();
     p.requiresGrad = true;
     return p;
   });
@@ -45,7 +59,10 @@ function train(backend: Backend, make: (ps: Tensor[]) => Pick<Optimizer, 'step' 
   for (let t = 0; t < steps; t++) {
     ps.forEach((p, i) => {
       p.grad?.dispose();
-      p.grad = tensor(Array.from({ length: p.size }, (_, j) => Math.cos(3 * t + i * j)), p.shape).keep();
+      p.grad = tensor(
+        Array.from({ length: p.size }, (_, j) => Math.cos(3 * t + i * j)),
+        p.shape,
+      ).keep();
     });
     opt.step();
   }
@@ -89,7 +106,9 @@ describe('batched optimizer step', () => {
     // Groups 1 and 2 differ in lr only (the same kernel, other scalars); group 3 has weight decay: another
     // kernel, for one parameter, so an ordinary elementwise kernel rather than a grouped call.
     const make = (ps: Tensor[]) =>
-      new Adam([{ params: [ps[0], ps[1]] }, { params: [ps[2]], lr: 0.2 }, { params: [ps[3]], weightDecay: 0.1 }], { lr: 0.05 });
+      new Adam([{ params: [ps[0], ps[1]] }, { params: [ps[2]], lr: 0.2 }, { params: [ps[3]], weightDecay: 0.1 }], {
+        lr: 0.05,
+      });
     const want = train(plain, make, 3);
     const got = train(groupingCpu(calls), make, 3);
     expectSame(got, want);
@@ -121,7 +140,9 @@ describe('batched optimizer step', () => {
     expect(calls).toEqual([]);
     // Two steps from sin(i + j) with gradients cos(3t + i·j): θ − 0.5·(g₀ + g₁).
     const want = SHAPES.map((s, i) =>
-      Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, j) => Math.fround(Math.sin(i + j) - 0.5 * Math.cos(i * j) - 0.5 * Math.cos(3 + i * j))),
+      Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, j) =>
+        Math.fround(Math.sin(i + j) - 0.5 * Math.cos(i * j) - 0.5 * Math.cos(3 + i * j)),
+      ),
     );
     expectSame(got, want);
   });

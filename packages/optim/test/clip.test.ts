@@ -83,7 +83,10 @@ describe('clipGradNorm', () => {
 
 describe('clipGradValue', () => {
   it('clamps every gradient element into [-clipValue, clipValue]', () => {
-    const w = withGrads([[-3, 0.2, 5], [0.5, -0.05]]);
+    const w = withGrads([
+      [-3, 0.2, 5],
+      [0.5, -0.05],
+    ]);
     clipGradValue(w.ps, 0.5);
     expect(w.grads()[0]).toEqual([-0.5, Math.fround(0.2), 0.5]);
     expect(w.grads()[1]).toEqual([0.5, Math.fround(-0.05)]);

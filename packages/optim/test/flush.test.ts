@@ -41,14 +41,27 @@ describe('optimizer state below float32 normal range', () => {
 
   it('is stored as 0 in SGD momentum and RMSprop averages', () => {
     const cases = [
-      { make: (p: ReturnType<typeof param>) => new SGD([p], { lr: 0.1, momentum: 0.9 }), name: 'SGD', state: 'momentumBuffer' },
-      { make: (p: ReturnType<typeof param>) => new RMSprop([p], { lr: 0.1, alpha: 0.9 }), name: 'RMSprop', state: 'squareAvg' },
+      {
+        make: (p: ReturnType<typeof param>) => new SGD([p], { lr: 0.1, momentum: 0.9 }),
+        name: 'SGD',
+        state: 'momentumBuffer',
+      },
+      {
+        make: (p: ReturnType<typeof param>) => new RMSprop([p], { lr: 0.1, alpha: 0.9 }),
+        name: 'RMSprop',
+        state: 'squareAvg',
+      },
     ];
     for (const c of cases) {
       const p = param([1, 1, 1]);
       const opt = c.make(p);
       const s = tensor(BEFORE).keep();
-      opt.loadStateDict({ optimizer: c.name, stepCount: 5, groups: [{ params: [0], hyper: {} }], state: { 0: { step: 5, tensors: { [c.state]: s } } } });
+      opt.loadStateDict({
+        optimizer: c.name,
+        stepCount: 5,
+        groups: [{ params: [0], hyper: {} }],
+        state: { 0: { step: 5, tensors: { [c.state]: s } } },
+      });
       setGrad(p, [0, 0, 0]);
       opt.step();
       const got = values(opt.getState(p)!.tensors[c.state]);

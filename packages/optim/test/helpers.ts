@@ -28,14 +28,21 @@ export function values(t: Tensor): number[] {
 }
 
 /** Asserts elementwise |a − e| <= atol + rtol·|e| with a helpful message. */
-export function expectClose(actual: ArrayLike<number> | Tensor, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-7): void {
+export function expectClose(
+  actual: ArrayLike<number> | Tensor,
+  expected: ArrayLike<number>,
+  rtol = 1e-5,
+  atol = 1e-7,
+): void {
   const a = 'dataSync' in actual ? Array.from(actual.dataSync()) : Array.from(actual);
   const e = Array.from(expected);
   expect(a.length, 'length').toBe(e.length);
   for (let i = 0; i < e.length; i++) {
     const ok = Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]) || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
     if (!ok) {
-      throw new Error(`element ${i}: got ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol})\n got ${a.join(', ')}\nwant ${e.join(', ')}`);
+      throw new Error(
+        `element ${i}: got ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol})\n got ${a.join(', ')}\nwant ${e.join(', ')}`,
+      );
     }
   }
 }
@@ -55,7 +62,11 @@ export const INIT = [1.0, -2.0, 0.5];
  * Runs `opt` over one parameter initialised to INIT with the GRADS sequence
  * and returns the parameter's values after each step.
  */
-export function trajectory(make: (params: Tensor[]) => { step(): void; dispose(): void }, grads = GRADS, init = INIT): number[][] {
+export function trajectory(
+  make: (params: Tensor[]) => { step(): void; dispose(): void },
+  grads = GRADS,
+  init = INIT,
+): number[][] {
   const p = param(init);
   const opt = make([p]);
   const out: number[][] = [];

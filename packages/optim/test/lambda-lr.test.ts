@@ -22,11 +22,17 @@ describe('LambdaLR', () => {
 
   it('rejects a wrong number of functions, a non-function, and a bad multiplier without advancing', () => {
     const opt = sgd([0.1, 0.3]);
-    expect(() => new LambdaLR(opt, [(t) => t])).toThrow(/LambdaLR: expected 2 lrLambda functions \(one per parameter group\), got 1/);
-    expect(() => new LambdaLR(opt, [(t) => t, 3 as never])).toThrow(/LambdaLR: lrLambda\[1\] must be a function of the epoch, got number/);
+    expect(() => new LambdaLR(opt, [(t) => t])).toThrow(
+      /LambdaLR: expected 2 lrLambda functions \(one per parameter group\), got 1/,
+    );
+    expect(() => new LambdaLR(opt, [(t) => t, 3 as never])).toThrow(
+      /LambdaLR: lrLambda\[1\] must be a function of the epoch, got number/,
+    );
     const s = new LambdaLR(opt, (t) => (t === 2 ? -1 : 1));
     s.step();
-    expect(() => s.step()).toThrow(/LambdaLR: lrLambda returned -1 at epoch 2 for parameter group 0; expected a finite number >= 0/);
+    expect(() => s.step()).toThrow(
+      /LambdaLR: lrLambda returned -1 at epoch 2 for parameter group 0; expected a finite number >= 0/,
+    );
     // The failed step changed neither the epoch nor any group's rate.
     expect(s.lastEpoch).toBe(1);
     expect(s.getLrs()).toEqual([0.1, 0.3]);

@@ -19,9 +19,17 @@ describe('LinearLR', () => {
 
   it('scales every group from its own initial rate, and decays as well as warms up (PyTorch)', () => {
     const two = sgd([0.1, 0.2]);
-    expectSequences(lrSequence(two, new LinearLR(two, { startFactor: 0.25, endFactor: 0.75, totalIters: 4 }), 8), torch.linear_two_groups.lrs, 'two groups');
+    expectSequences(
+      lrSequence(two, new LinearLR(two, { startFactor: 0.25, endFactor: 0.75, totalIters: 4 }), 8),
+      torch.linear_two_groups.lrs,
+      'two groups',
+    );
     const one = sgd([0.3]);
-    expectSequences(lrSequence(one, new LinearLR(one, { startFactor: 1, endFactor: 0.1, totalIters: 6 }), 9), torch.linear_decay.lrs, 'decay');
+    expectSequences(
+      lrSequence(one, new LinearLR(one, { startFactor: 1, endFactor: 0.1, totalIters: 6 }), 9),
+      torch.linear_decay.lrs,
+      'decay',
+    );
     release(two);
     release(one);
   });
@@ -29,7 +37,9 @@ describe('LinearLR', () => {
   it('known answers by hand: 0.05 · (0.5 + 0.5·t/4), a start factor of 0, and state dicts', () => {
     const opt = sgd([0.05]);
     const s = new LinearLR(opt, { startFactor: 0.5, totalIters: 4 });
-    lrSequence(opt, s, 5)[0].forEach((lr, t) => expect(lr, `epoch ${t}`).toBeCloseTo([0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05][t], 15));
+    lrSequence(opt, s, 5)[0].forEach((lr, t) =>
+      expect(lr, `epoch ${t}`).toBeCloseTo([0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05][t], 15),
+    );
     const sd = s.stateDict();
     expect(sd).toEqual({ lastEpoch: 5, baseLrs: [0.05] });
     const other = sgd([0.05]);
@@ -37,16 +47,24 @@ describe('LinearLR', () => {
     restored.loadStateDict({ lastEpoch: 2, baseLrs: [0.05] });
     expect(restored.getLr()).toBeCloseTo(0.0375, 15);
     const zero = sgd([1]);
-    expect(lrSequence(zero, new LinearLR(zero, { startFactor: 0, totalIters: 4 }), 4)[0]).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(lrSequence(zero, new LinearLR(zero, { startFactor: 0, totalIters: 4 }), 4)[0]).toEqual([
+      0, 0.25, 0.5, 0.75, 1,
+    ]);
     [opt, other, zero].forEach(release);
   });
 
   it('rejects bad and unknown options, naming them', () => {
     const opt = sgd([0.1]);
-    expect(() => new LinearLR(opt, { startFactor: 1.5 })).toThrow(/LinearLR: startFactor must be a number in \[0, 1\], got 1.5/);
-    expect(() => new LinearLR(opt, { endFactor: -0.1 })).toThrow(/LinearLR: endFactor must be a number in \[0, 1\], got -0.1/);
+    expect(() => new LinearLR(opt, { startFactor: 1.5 })).toThrow(
+      /LinearLR: startFactor must be a number in \[0, 1\], got 1.5/,
+    );
+    expect(() => new LinearLR(opt, { endFactor: -0.1 })).toThrow(
+      /LinearLR: endFactor must be a number in \[0, 1\], got -0.1/,
+    );
     expect(() => new LinearLR(opt, { totalIters: 0 })).toThrow(/LinearLR: totalIters must be an integer >= 1, got 0/);
-    expect(() => new LinearLR(opt, { totalIter: 3 } as never)).toThrow(/LinearLR: unknown option 'totalIter' \(known: startFactor, endFactor, totalIters\)/);
+    expect(() => new LinearLR(opt, { totalIter: 3 } as never)).toThrow(
+      /LinearLR: unknown option 'totalIter' \(known: startFactor, endFactor, totalIters\)/,
+    );
     expect(() => new LinearLR(opt, JSON.parse('{"__proto__": 1}'))).toThrow(ArgumentError);
     expect(() => new LinearLR(opt, 0.5 as never)).toThrow(/LinearLR: options .* must be an object, got number/);
     expect(() => new LinearLR({ paramGroups: [] } as never)).toThrow(/LinearLR: expected an optimizer/);
@@ -67,7 +85,11 @@ describe('LinearLR', () => {
 describe('ConstantLR, MultiStepLR, PolynomialLR match PyTorch', () => {
   it('ConstantLR(factor 0.5, totalIters 3)', () => {
     const opt = sgd([0.2]);
-    expectSequences(lrSequence(opt, new ConstantLR(opt, { factor: 0.5, totalIters: 3 }), 6), torch.constant.lrs, 'ConstantLR');
+    expectSequences(
+      lrSequence(opt, new ConstantLR(opt, { factor: 0.5, totalIters: 3 }), 6),
+      torch.constant.lrs,
+      'ConstantLR',
+    );
     expect(() => new ConstantLR(opt, { factor: 2 })).toThrow(/ConstantLR: factor must be a number in \[0, 1\], got 2/);
     release(opt);
   });
@@ -79,7 +101,9 @@ describe('ConstantLR, MultiStepLR, PolynomialLR match PyTorch', () => {
     const seq = lrSequence(opt, s, 10);
     expectSequences(seq, torch.multistep.lrs, 'MultiStepLR');
     expect(seq[0]).toEqual([1, 1, 0.5, 0.5, 0.5, 0.125, 0.125, 0.125, 0.0625, 0.0625, 0.0625]);
-    expect(() => new MultiStepLR(opt, { milestones: [1.5] })).toThrow(/MultiStepLR: milestones\[0\] must be an integer >= 0, got 1.5/);
+    expect(() => new MultiStepLR(opt, { milestones: [1.5] })).toThrow(
+      /MultiStepLR: milestones\[0\] must be an integer >= 0, got 1.5/,
+    );
     expect(() => new MultiStepLR(opt, { milestones: 3 } as never)).toThrow(/MultiStepLR: milestones must be an array/);
     expect(() => new MultiStepLR(opt, undefined as never)).toThrow(/MultiStepLR: options .* must be an object/);
     release(opt);
@@ -87,7 +111,11 @@ describe('ConstantLR, MultiStepLR, PolynomialLR match PyTorch', () => {
 
   it('PolynomialLR(totalIters 6, power 2)', () => {
     const opt = sgd([0.4]);
-    expectSequences(lrSequence(opt, new PolynomialLR(opt, { totalIters: 6, power: 2 }), 8), torch.polynomial.lrs, 'PolynomialLR');
+    expectSequences(
+      lrSequence(opt, new PolynomialLR(opt, { totalIters: 6, power: 2 }), 8),
+      torch.polynomial.lrs,
+      'PolynomialLR',
+    );
     release(opt);
   });
 });

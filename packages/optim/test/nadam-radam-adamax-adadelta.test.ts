@@ -9,8 +9,24 @@ const p = () => param([1, 2]);
 
 describe('defaults (PyTorch 2.x)', () => {
   it.each([
-    ['NAdam', () => new NAdam([p()]), { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false }],
-    ['RAdam', () => new RAdam([p()]), { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false }],
+    [
+      'NAdam',
+      () => new NAdam([p()]),
+      {
+        lr: 2e-3,
+        betas: [0.9, 0.999],
+        eps: 1e-8,
+        weightDecay: 0,
+        momentumDecay: 4e-3,
+        decoupledWeightDecay: false,
+        maximize: false,
+      },
+    ],
+    [
+      'RAdam',
+      () => new RAdam([p()]),
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false },
+    ],
     ['Adamax', () => new Adamax([p()]), { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }],
     ['Adadelta', () => new Adadelta([p()]), { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }],
   ] as const)('%s', (_name, make, want) => {
@@ -21,7 +37,9 @@ describe('defaults (PyTorch 2.x)', () => {
   });
 
   it('maximize is false by default on every optimizer', () => {
-    for (const make of [SGD, Adam, AdamW, RMSprop, Adagrad, NAdam, RAdam, Adamax, Adadelta] as (new (ps: unknown) => Optimizer<any>)[]) {
+    for (const make of [SGD, Adam, AdamW, RMSprop, Adagrad, NAdam, RAdam, Adamax, Adadelta] as (new (
+      ps: unknown,
+    ) => Optimizer<any>)[]) {
       const opt = new make([p()]);
       expect(opt.paramGroups[0].maximize, opt.name).toBe(false);
       opt.params[0].dispose();
@@ -31,19 +49,63 @@ describe('defaults (PyTorch 2.x)', () => {
 
 describe('option errors', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['NAdam negative momentumDecay', () => new NAdam([p()], { momentumDecay: -1 }), /NAdam: momentumDecay must be a finite number >= 0, got -1/],
-    ['NAdam decoupledWeightDecay not a boolean', () => new NAdam([p()], { decoupledWeightDecay: 1 as never }), /NAdam: decoupledWeightDecay must be a boolean, got 1/],
-    ['NAdam snake_case option', () => new NAdam([p()], { momentum_decay: 0.1 } as never), /NAdam: unknown option 'momentum_decay' in options \(known: lr, betas, eps, weightDecay, momentumDecay, decoupledWeightDecay, maximize\)/],
-    ['RAdam beta2 = 1', () => new RAdam([p()], { betas: [0.9, 1] }), /RAdam: betas\[1\] must be a number in \[0, 1\), got 1/],
+    [
+      'NAdam negative momentumDecay',
+      () => new NAdam([p()], { momentumDecay: -1 }),
+      /NAdam: momentumDecay must be a finite number >= 0, got -1/,
+    ],
+    [
+      'NAdam decoupledWeightDecay not a boolean',
+      () => new NAdam([p()], { decoupledWeightDecay: 1 as never }),
+      /NAdam: decoupledWeightDecay must be a boolean, got 1/,
+    ],
+    [
+      'NAdam snake_case option',
+      () => new NAdam([p()], { momentum_decay: 0.1 } as never),
+      /NAdam: unknown option 'momentum_decay' in options \(known: lr, betas, eps, weightDecay, momentumDecay, decoupledWeightDecay, maximize\)/,
+    ],
+    [
+      'RAdam beta2 = 1',
+      () => new RAdam([p()], { betas: [0.9, 1] }),
+      /RAdam: betas\[1\] must be a number in \[0, 1\), got 1/,
+    ],
     ['RAdam betas not a pair', () => new RAdam([p()], { betas: 0.9 as never }), /RAdam: betas must be a pair/],
-    ['RAdam unknown option in a group', () => new RAdam([{ params: [p()], amsgrad: true } as never]), /RAdam: unknown option 'amsgrad' in a parameter group/],
+    [
+      'RAdam unknown option in a group',
+      () => new RAdam([{ params: [p()], amsgrad: true } as never]),
+      /RAdam: unknown option 'amsgrad' in a parameter group/,
+    ],
     ['Adamax negative eps', () => new Adamax([p()], { eps: -1 }), /Adamax: eps must be a finite number >= 0, got -1/],
-    ['Adamax beta1 = 1', () => new Adamax([p()], { betas: [1, 0.999] }), /Adamax: betas\[0\] must be a number in \[0, 1\), got 1/],
-    ['Adadelta rho > 1', () => new Adadelta([p()], { rho: 1.5 }), /Adadelta: rho must be a number in \[0, 1\], got 1.5/],
-    ['Adadelta negative weightDecay', () => new Adadelta([p()], { weightDecay: -0.1 }), /Adadelta: weightDecay must be a finite number >= 0, got -0.1/],
-    ['SGD maximize not a boolean', () => new SGD([p()], { maximize: 'yes' as never }), /SGD: maximize must be a boolean, got "yes"/],
-    ['Adam maximize not a boolean', () => new Adam([p()], { maximize: 1 as never }), /Adam: maximize must be a boolean, got 1/],
-    ['Adagrad maximize in a group', () => new Adagrad([{ params: [p()], maximize: null as never }]), /Adagrad: maximize must be a boolean, got null/],
+    [
+      'Adamax beta1 = 1',
+      () => new Adamax([p()], { betas: [1, 0.999] }),
+      /Adamax: betas\[0\] must be a number in \[0, 1\), got 1/,
+    ],
+    [
+      'Adadelta rho > 1',
+      () => new Adadelta([p()], { rho: 1.5 }),
+      /Adadelta: rho must be a number in \[0, 1\], got 1.5/,
+    ],
+    [
+      'Adadelta negative weightDecay',
+      () => new Adadelta([p()], { weightDecay: -0.1 }),
+      /Adadelta: weightDecay must be a finite number >= 0, got -0.1/,
+    ],
+    [
+      'SGD maximize not a boolean',
+      () => new SGD([p()], { maximize: 'yes' as never }),
+      /SGD: maximize must be a boolean, got "yes"/,
+    ],
+    [
+      'Adam maximize not a boolean',
+      () => new Adam([p()], { maximize: 1 as never }),
+      /Adam: maximize must be a boolean, got 1/,
+    ],
+    [
+      'Adagrad maximize in a group',
+      () => new Adagrad([{ params: [p()], maximize: null as never }]),
+      /Adagrad: maximize must be a boolean, got null/,
+    ],
   ];
   it.each(cases)('%s', (_name, fn, msg) => {
     expect(fn).toThrow(ArgumentError);
@@ -132,14 +194,20 @@ describe("NAdam's momentum product", () => {
     opt.step();
     const sd = opt.stateDict();
     const withValues = (v: unknown) => ({ ...sd, state: { '0': { ...sd.state['0'], values: v } } }) as never;
-    expect(() => opt.loadStateDict(withValues({ mu: 1 }))).toThrow(/NAdam.loadStateDict: unknown value 'mu' for parameter 0 \(NAdam keeps muProduct\)/);
-    expect(() => opt.loadStateDict(withValues({ muProduct: NaN }))).toThrow(/value 'muProduct' of parameter 0 must be a finite number, got NaN/);
+    expect(() => opt.loadStateDict(withValues({ mu: 1 }))).toThrow(
+      /NAdam.loadStateDict: unknown value 'mu' for parameter 0 \(NAdam keeps muProduct\)/,
+    );
+    expect(() => opt.loadStateDict(withValues({ muProduct: NaN }))).toThrow(
+      /value 'muProduct' of parameter 0 must be a finite number, got NaN/,
+    );
     expect(() => opt.loadStateDict(withValues([1]))).toThrow(/values of parameter 0 must be an object of numbers/);
     const b = param([1, 2]);
     const adam = new Adam([b]);
     const adamSd = adam.stateDict();
     const tampered = { ...adamSd, state: { '0': { step: 1, tensors: {}, values: { muProduct: 0.5 } } } };
-    expect(() => adam.loadStateDict(tampered)).toThrow(/Adam.loadStateDict: unknown value 'muProduct' for parameter 0 \(Adam keeps none\)/);
+    expect(() => adam.loadStateDict(tampered)).toThrow(
+      /Adam.loadStateDict: unknown value 'muProduct' for parameter 0 \(Adam keeps none\)/,
+    );
     b.dispose();
     expect(opt.getState(a)?.values?.muProduct).toBeCloseTo(mu(0.9, 4e-3, 1), 15);
     dispose(sd);

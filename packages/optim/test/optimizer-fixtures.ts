@@ -53,7 +53,11 @@ export function makeCaseOptimizer(c: OptimizerCase, params: Tensor[]): Optimizer
  * values and gradients (none for parameter 1 at skipStep) and returns the
  * trajectory in the fixtures' layout. Frees everything it made.
  */
-export async function runTrajectory(fx: OptimizerFixtures, make: (params: Tensor[]) => Optimizer<any>, steps = fx.steps): Promise<number[][][]> {
+export async function runTrajectory(
+  fx: OptimizerFixtures,
+  make: (params: Tensor[]) => Optimizer<any>,
+  steps = fx.steps,
+): Promise<number[][][]> {
   const params = fx.init.map((v) => {
     const p = tensor(v).keep();
     p.requiresGrad = true;
@@ -94,7 +98,8 @@ export function compareTrajectory(got: number[][][], want: number[][][], rtol: n
       for (let k = 0; k < want[t][i].length; k++) {
         const a = got[t][i][k];
         const e = want[t][i][k];
-        if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) return `step ${t + 1}, parameter ${i}, element ${k}: got ${a}, expected ${e}`;
+        if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e)))
+          return `step ${t + 1}, parameter ${i}, element ${k}: got ${a}, expected ${e}`;
       }
     }
   }

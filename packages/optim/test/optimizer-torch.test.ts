@@ -30,17 +30,23 @@ describe(`optimizers match PyTorch ${fx.torch}`, () => {
     expect(memory().numTensors).toBe(before);
   });
 
-  it.each(names.filter((n) => fx.cases[n].optimizer === 'NAdam'))('%s (PyTorch 2.x: 1.13 with its momentum-product bug fixed)', async (name) => {
-    const c = fx.cases[name];
-    const options = caseOptions(c);
-    // The reference is PyTorch's algorithm: with 1.13's bug it gives 1.13's numbers.
-    const as113 = nadamReference(fx, options.map((o) => ({ ...o, torch113MuBug: true })));
-    expect(compareTrajectory(as113, c.trajectory, 1e-12, 1e-14)).toBeNull();
-    const fixed = nadamReference(fx, options);
-    expect(compareTrajectory(fixed, c.trajectory, 1e-6, 0)).not.toBeNull(); // the fix matters here
-    const got = await runTrajectory(fx, (ps) => makeCaseOptimizer(c, ps));
-    expect(compareTrajectory(got, fixed, RTOL, ATOL)).toBeNull();
-  });
+  it.each(names.filter((n) => fx.cases[n].optimizer === 'NAdam'))(
+    '%s (PyTorch 2.x: 1.13 with its momentum-product bug fixed)',
+    async (name) => {
+      const c = fx.cases[name];
+      const options = caseOptions(c);
+      // The reference is PyTorch's algorithm: with 1.13's bug it gives 1.13's numbers.
+      const as113 = nadamReference(
+        fx,
+        options.map((o) => ({ ...o, torch113MuBug: true })),
+      );
+      expect(compareTrajectory(as113, c.trajectory, 1e-12, 1e-14)).toBeNull();
+      const fixed = nadamReference(fx, options);
+      expect(compareTrajectory(fixed, c.trajectory, 1e-6, 0)).not.toBeNull(); // the fix matters here
+      const got = await runTrajectory(fx, (ps) => makeCaseOptimizer(c, ps));
+      expect(compareTrajectory(got, fixed, RTOL, ATOL)).toBeNull();
+    },
+  );
 
   it('the cases exercise what they name: parameters move, maximize and weight decay change the path', () => {
     const last = (name: string) => fx.cases[name].trajectory[fx.steps - 1][0];
@@ -58,7 +64,8 @@ describe(`optimizers match PyTorch ${fx.torch}`, () => {
 /** The 2.x options PyTorch 1.13 lacks, against float64 references of the 2.x algorithm. */
 describe('NAdam and RAdam: PyTorch 2.x options', () => {
   it('the RAdam reference reproduces PyTorch 1.13 where the options overlap (NAdam: above)', () => {
-    const tight = (got: number[][][], name: string) => expect(compareTrajectory(got, fx.cases[name].trajectory, 1e-12, 1e-14)).toBeNull();
+    const tight = (got: number[][][], name: string) =>
+      expect(compareTrajectory(got, fx.cases[name].trajectory, 1e-12, 1e-14)).toBeNull();
     tight(radamReference(fx, {}), 'radam_default');
     tight(radamReference(fx, { lr: 0.05, betas: [0.8, 0.9], weightDecay: 0.1 }), 'radam_decay');
     tight(radamReference(fx, caseOptions(fx.cases.radam_groups)), 'radam_groups');

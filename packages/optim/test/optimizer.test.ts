@@ -45,10 +45,16 @@ describe('Optimizer', () => {
   for (const [name, make, outputs] of MAKERS) {
     it(`${name}: one fused kernel per parameter, keyed independently of lr`, () => {
       const a = param([1, 2, 3]);
-      const b = param([[1, 2], [3, 4]]);
+      const b = param([
+        [1, 2],
+        [3, 4],
+      ]);
       const opt = make([a, b]);
       setGrad(a, [0.1, 0.2, 0.3]);
-      setGrad(b, [[0.5, -0.5], [1, -1]]);
+      setGrad(b, [
+        [0.5, -0.5],
+        [1, -1],
+      ]);
       opt.step(); // creates the state
       const first = spyKernels(() => opt.step());
       expect(first.length).toBe(2);
@@ -139,21 +145,52 @@ describe('Optimizer', () => {
     const cases: [string, () => unknown, RegExp][] = [
       ['negative lr', () => new Adam([p()], { lr: -1 }), /Adam: lr must be a finite number >= 0, got -1/],
       ['NaN lr', () => new SGD([p()], { lr: NaN }), /SGD: lr must be a finite number >= 0, got NaN/],
-      ['beta1 = 1', () => new Adam([p()], { betas: [1, 0.999] }), /Adam: betas\[0\] must be a number in \[0, 1\), got 1/],
-      ['beta2 < 0', () => new AdamW([p()], { betas: [0.9, -0.1] }), /AdamW: betas\[1\] must be a number in \[0, 1\), got -0.1/],
-      ['betas not a pair', () => new Adam([p()], { betas: [0.9] as unknown as [number, number] }), /Adam: betas must be a pair/],
+      [
+        'beta1 = 1',
+        () => new Adam([p()], { betas: [1, 0.999] }),
+        /Adam: betas\[0\] must be a number in \[0, 1\), got 1/,
+      ],
+      [
+        'beta2 < 0',
+        () => new AdamW([p()], { betas: [0.9, -0.1] }),
+        /AdamW: betas\[1\] must be a number in \[0, 1\), got -0.1/,
+      ],
+      [
+        'betas not a pair',
+        () => new Adam([p()], { betas: [0.9] as unknown as [number, number] }),
+        /Adam: betas must be a pair/,
+      ],
       ['negative eps', () => new Adam([p()], { eps: -1e-8 }), /Adam: eps must be .* got -1e-8/],
       ['negative weight decay', () => new SGD([p()], { weightDecay: -0.1 }), /SGD: weightDecay must be .* got -0.1/],
       ['negative momentum', () => new SGD([p()], { momentum: -0.5 }), /SGD: momentum must be .* got -0.5/],
-      ['dampening > 1', () => new SGD([p()], { momentum: 0.9, dampening: 2 }), /SGD: dampening must be a number in \[0, 1\], got 2/],
-      ['nesterov without momentum', () => new SGD([p()], { nesterov: true }), /SGD: nesterov momentum needs momentum > 0 and dampening 0/],
-      ['RMSprop alpha', () => new RMSprop([p()], { alpha: 1.5 }), /RMSprop: alpha must be a number in \[0, 1\), got 1.5/],
+      [
+        'dampening > 1',
+        () => new SGD([p()], { momentum: 0.9, dampening: 2 }),
+        /SGD: dampening must be a number in \[0, 1\], got 2/,
+      ],
+      [
+        'nesterov without momentum',
+        () => new SGD([p()], { nesterov: true }),
+        /SGD: nesterov momentum needs momentum > 0 and dampening 0/,
+      ],
+      [
+        'RMSprop alpha',
+        () => new RMSprop([p()], { alpha: 1.5 }),
+        /RMSprop: alpha must be a number in \[0, 1\), got 1.5/,
+      ],
       ['Adagrad lrDecay', () => new Adagrad([p()], { lrDecay: -1 }), /Adagrad: lrDecay must be .* got -1/],
       ['unknown option', () => new Adam([p()], { learningRate: 0.1 } as never), /Adam: unknown option 'learningRate'/],
       ['bad group option', () => new Adam([{ params: [p()], lr: -2 }]), /Adam: lr must be .* got -2/],
       ['empty parameter list', () => new Adam([]), /Adam: got an empty parameter list/],
       ['a single tensor', () => new SGD(p() as never), /SGD: params must be an iterable.*single Tensor/],
-      ['a duplicated parameter', () => { const x = p(); return new SGD([x, x]); }, /SGD: a parameter .* appears more than once/],
+      [
+        'a duplicated parameter',
+        () => {
+          const x = p();
+          return new SGD([x, x]);
+        },
+        /SGD: a parameter .* appears more than once/,
+      ],
     ];
     for (const [name, fn, msg] of cases) {
       it(name, () => {

@@ -9,7 +9,8 @@ useCpu();
 const INHERITED = ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf'];
 
 /** `{ [key]: value }` as JSON.parse makes it: an own key, even for '__proto__'. */
-const own = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`);
+const own = (key: string, value: unknown): Record<string, unknown> =>
+  JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`);
 
 describe.each(INHERITED)('an option named %j', (bad) => {
   it('is unknown to every optimizer, in the options and in a parameter group', () => {
@@ -40,12 +41,16 @@ describe.each(INHERITED)('an option named %j', (bad) => {
     const adam = new Adam([p], { lr: 0.1 });
     const sd = adam.stateDict();
     const tampered = { ...sd, groups: [{ ...sd.groups[0], hyper: { ...sd.groups[0].hyper, ...own(bad, 1) } }] };
-    expect(() => adam.loadStateDict(tampered as never)).toThrow(new RegExp(`unknown option '${bad}' in group 0 of the state dict`));
+    expect(() => adam.loadStateDict(tampered as never)).toThrow(
+      new RegExp(`unknown option '${bad}' in group 0 of the state dict`),
+    );
     expect(adam.paramGroups[0].lr).toBe(0.1);
   });
 
   it('is no mode of ReduceLROnPlateau', () => {
     const opt = new SGD([param([1])], { lr: 0.1 });
-    expect(() => new ReduceLROnPlateau(opt, { mode: bad as never })).toThrow(/ReduceLROnPlateau: mode must be one of 'min', 'max'/);
+    expect(() => new ReduceLROnPlateau(opt, { mode: bad as never })).toThrow(
+      /ReduceLROnPlateau: mode must be one of 'min', 'max'/,
+    );
   });
 });

@@ -11,7 +11,10 @@ useCpu();
 class TinyLM extends Module {
   readonly wte = this.registerModule('wte', new Embedding(10, 4, { seed: 1 }));
   readonly wpe = this.registerModule('wpe', new Embedding(6, 4, { seed: 2 }));
-  readonly block = this.registerModule('block', new Sequential(new LayerNorm(4), new Linear(4, 8, { seed: 3 }), new Linear(8, 4, { seed: 4 })));
+  readonly block = this.registerModule(
+    'block',
+    new Sequential(new LayerNorm(4), new Linear(4, 8, { seed: 3 }), new Linear(8, 4, { seed: 4 })),
+  );
   readonly lnF = this.registerModule('lnF', new LayerNorm(4));
   readonly head = this.registerModule('head', new Linear(4, 10, { bias: false, seed: 5 }));
   forward(x: Tensor): Tensor {
@@ -31,7 +34,16 @@ describe('decayGroups', () => {
     expect(decay.weightDecay).toBe(0.1);
     expect(keep.weightDecay).toBe(0);
     expect(namesOf(model, decay.params)).toEqual(['block.1.weight', 'block.2.weight', 'head.weight']);
-    expect(namesOf(model, keep.params)).toEqual(['wte.weight', 'wpe.weight', 'block.0.weight', 'block.0.bias', 'block.1.bias', 'block.2.bias', 'lnF.weight', 'lnF.bias']);
+    expect(namesOf(model, keep.params)).toEqual([
+      'wte.weight',
+      'wpe.weight',
+      'block.0.weight',
+      'block.0.bias',
+      'block.1.bias',
+      'block.2.bias',
+      'lnF.weight',
+      'lnF.bias',
+    ]);
     expect(decay.params.length + keep.params.length).toBe(model.parameters().length);
     model.dispose();
   });
@@ -53,7 +65,12 @@ describe('decayGroups', () => {
     for (const [n, p] of named) {
       const rate = decayed.has(n) ? lr * wd : 0;
       // AdamW: θ ← θ·(1 − lr·λ) − lr·m̂/(√v̂ + ε)
-      expectClose(values(p), before.get(n)!.map((t) => t * (1 - rate) - adam), 1e-6, 1e-7);
+      expectClose(
+        values(p),
+        before.get(n)!.map((t) => t * (1 - rate) - adam),
+        1e-6,
+        1e-7,
+      );
     }
     // The decay is visible: an embedding row moved by the Adam step alone, a matrix by more.
     const w = before.get('head.weight')!;
@@ -67,13 +84,28 @@ describe('decayGroups', () => {
     const model = new TinyLM();
     // nanoGPT's own rule: rank >= 2 decays, so the embeddings are decayed too.
     const [nanoDecay] = decayGroups(model, { weightDecay: 0.1, noDecay: (_n, p) => p.rank < 2 });
-    expect(namesOf(model, nanoDecay.params)).toEqual(['wte.weight', 'wpe.weight', 'block.1.weight', 'block.2.weight', 'head.weight']);
+    expect(namesOf(model, nanoDecay.params)).toEqual([
+      'wte.weight',
+      'wpe.weight',
+      'block.1.weight',
+      'block.2.weight',
+      'head.weight',
+    ]);
     // The default plus the head.
-    const [extended] = decayGroups(model, { weightDecay: 0.1, noDecay: (n, p, m) => defaultNoDecay(n, p, m) || n.startsWith('head.') });
+    const [extended] = decayGroups(model, {
+      weightDecay: 0.1,
+      noDecay: (n, p, m) => defaultNoDecay(n, p, m) || n.startsWith('head.'),
+    });
     expect(namesOf(model, extended.params)).toEqual(['block.1.weight', 'block.2.weight']);
     // Named parameters carry no owners, so only the rank rule applies.
     const [bare] = decayGroups(model.namedParameters(), { weightDecay: 0.1 });
-    expect(namesOf(model, bare.params)).toEqual(['wte.weight', 'wpe.weight', 'block.1.weight', 'block.2.weight', 'head.weight']);
+    expect(namesOf(model, bare.params)).toEqual([
+      'wte.weight',
+      'wpe.weight',
+      'block.1.weight',
+      'block.2.weight',
+      'head.weight',
+    ]);
     expect(isEmbedding(model.wte)).toBe(true);
     expect(isEmbedding(model.head)).toBe(false);
     class TokenEmbedding {}
@@ -93,12 +125,24 @@ describe('decayGroups', () => {
 
   it('rejects bad options and sources, naming them', () => {
     const model = new TinyLM();
-    expect(() => decayGroups(model, { weightDecay: -1 })).toThrow(/decayGroups: weightDecay must be a finite number >= 0, got -1/);
-    expect(() => decayGroups(model, { weightDecay: 0.1, noDecayNames: [] } as never)).toThrow(/decayGroups: unknown option 'noDecayNames' \(known: weightDecay, noDecay\)/);
-    expect(() => decayGroups(model, undefined as never)).toThrow(/decayGroups: options \{ weightDecay, noDecay\? \} are required/);
-    expect(() => decayGroups(model, { weightDecay: 0.1, noDecay: () => 1 as never })).toThrow(/decayGroups: noDecay must return a boolean, got number for 'wte.weight'/);
-    expect(() => decayGroups(42 as never, { weightDecay: 0.1 })).toThrow(/decayGroups: source must be a module .* got number/);
-    expect(() => decayGroups([['w', 3]] as never, { weightDecay: 0.1 })).toThrow(/named parameters must be \[name, Tensor\] pairs/);
+    expect(() => decayGroups(model, { weightDecay: -1 })).toThrow(
+      /decayGroups: weightDecay must be a finite number >= 0, got -1/,
+    );
+    expect(() => decayGroups(model, { weightDecay: 0.1, noDecayNames: [] } as never)).toThrow(
+      /decayGroups: unknown option 'noDecayNames' \(known: weightDecay, noDecay\)/,
+    );
+    expect(() => decayGroups(model, undefined as never)).toThrow(
+      /decayGroups: options \{ weightDecay, noDecay\? \} are required/,
+    );
+    expect(() => decayGroups(model, { weightDecay: 0.1, noDecay: () => 1 as never })).toThrow(
+      /decayGroups: noDecay must return a boolean, got number for 'wte.weight'/,
+    );
+    expect(() => decayGroups(42 as never, { weightDecay: 0.1 })).toThrow(
+      /decayGroups: source must be a module .* got number/,
+    );
+    expect(() => decayGroups([['w', 3]] as never, { weightDecay: 0.1 })).toThrow(
+      /named parameters must be \[name, Tensor\] pairs/,
+    );
     model.dispose();
   });
 });

@@ -99,14 +99,24 @@ describe('RMSprop', () => {
   ];
   for (const c of cases) {
     it(`matches PyTorch's algorithm for ${JSON.stringify(c)}`, () => {
-      expectTrajectory(trajectory((ps) => new RMSprop(ps, c)), rmspropRef(c));
+      expectTrajectory(
+        trajectory((ps) => new RMSprop(ps, c)),
+        rmspropRef(c),
+      );
     });
   }
 
   it('has PyTorch defaults', () => {
     const p = param([1]);
     const opt = new RMSprop([p]);
-    expect(opt.paramGroups[0]).toMatchObject({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
+    expect(opt.paramGroups[0]).toMatchObject({
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+    });
     opt.dispose();
     p.dispose();
   });
@@ -122,14 +132,23 @@ describe('Adagrad', () => {
   ];
   for (const c of cases) {
     it(`matches PyTorch's algorithm for ${JSON.stringify(c)}`, () => {
-      expectTrajectory(trajectory((ps) => new Adagrad(ps, c)), adagradRef(c));
+      expectTrajectory(
+        trajectory((ps) => new Adagrad(ps, c)),
+        adagradRef(c),
+      );
     });
   }
 
   it('has PyTorch defaults', () => {
     const p = param([1]);
     const opt = new Adagrad([p]);
-    expect(opt.paramGroups[0]).toMatchObject({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
+    expect(opt.paramGroups[0]).toMatchObject({
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+    });
     opt.dispose();
     p.dispose();
   });

@@ -9,7 +9,13 @@ import { param } from './helpers';
 export interface Fixtures {
   torch: string;
   schedules: Record<string, { lrs: number[][]; momentum?: number[][] }>;
-  clipGradNorm: { normType: number; maxNorm: number; total: number | string; grads: (number | string)[][]; nonfinite?: boolean }[];
+  clipGradNorm: {
+    normType: number;
+    maxNorm: number;
+    total: number | string;
+    grads: (number | string)[][];
+    nonfinite?: boolean;
+  }[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,7 +37,12 @@ export function release(opt: { params: { dispose(): void }[] }): void {
 }
 
 /** Every group's rate at construction, then after each of `steps` steps: the layout of the fixture file. */
-export function lrSequence(opt: { paramGroups: readonly { lr: number }[] }, schedule: { step(): void }, steps: number, read: (g: Record<string, unknown>) => number = (g) => g.lr as number): number[][] {
+export function lrSequence(
+  opt: { paramGroups: readonly { lr: number }[] },
+  schedule: { step(): void },
+  steps: number,
+  read: (g: Record<string, unknown>) => number = (g) => g.lr as number,
+): number[][] {
   const groups = opt.paramGroups as unknown as Record<string, unknown>[];
   const out = groups.map((g) => [read(g)]);
   for (let i = 0; i < steps; i++) {
@@ -48,7 +59,8 @@ export function expectSequences(actual: number[][], expected: number[][], what: 
     expect(seq.length, `${what}: group ${g} length`).toBe(expected[g].length);
     seq.forEach((v, t) => {
       const e = expected[g][t];
-      if (!(Math.abs(v - e) <= 1e-9 * Math.abs(e) + 1e-15)) throw new Error(`${what}: group ${g}, epoch ${t}: got ${v}, PyTorch ${e}`);
+      if (!(Math.abs(v - e) <= 1e-9 * Math.abs(e) + 1e-15))
+        throw new Error(`${what}: group ${g}, epoch ${t}: got ${v}, PyTorch ${e}`);
     });
   });
 }

@@ -85,7 +85,9 @@ describe('CosineAnnealingLR', () => {
 
   it('rejects warmupSteps > totalSteps and bad values', () => {
     const opt = sgd();
-    expect(() => new CosineAnnealingLR(opt, { totalSteps: 3, warmupSteps: 4 })).toThrow(/warmupSteps \(4\) must not exceed totalSteps \(3\)/);
+    expect(() => new CosineAnnealingLR(opt, { totalSteps: 3, warmupSteps: 4 })).toThrow(
+      /warmupSteps \(4\) must not exceed totalSteps \(3\)/,
+    );
     expect(() => new CosineAnnealingLR(opt, { totalSteps: 0 })).toThrow(ArgumentError);
     expect(() => new CosineAnnealingLR(opt, { totalSteps: 5, minLr: -1 })).toThrow(/minLr must be .* got -1/);
     release(opt);
@@ -138,7 +140,13 @@ describe('ReduceLROnPlateau', () => {
 
   it('mode max with an absolute threshold, and tensor metrics', () => {
     const opt = sgd(1);
-    const s = new ReduceLROnPlateau(opt, { mode: 'max', patience: 1, threshold: 0.1, thresholdMode: 'abs', factor: 0.5 });
+    const s = new ReduceLROnPlateau(opt, {
+      mode: 'max',
+      patience: 1,
+      threshold: 0.1,
+      thresholdMode: 'abs',
+      factor: 0.5,
+    });
     const acc = [0.5, 0.55, 0.58, 0.7, 0.75];
     const lrs: number[] = [];
     for (const a of acc) {
@@ -170,8 +178,12 @@ describe('ReduceLROnPlateau', () => {
     expect(s.getLrs()).toEqual([0.5, 1.5]);
     s.step(1);
     expect(s.getLrs()).toEqual([0.4, 1.5]);
-    expect(() => new ReduceLROnPlateau(opt, { factor: 1 })).toThrow(/ReduceLROnPlateau: factor must be in \(0, 1\), got 1/);
-    expect(() => new ReduceLROnPlateau(opt, { mode: 'up' as never })).toThrow(/mode must be one of 'min', 'max', got "up"/);
+    expect(() => new ReduceLROnPlateau(opt, { factor: 1 })).toThrow(
+      /ReduceLROnPlateau: factor must be in \(0, 1\), got 1/,
+    );
+    expect(() => new ReduceLROnPlateau(opt, { mode: 'up' as never })).toThrow(
+      /mode must be one of 'min', 'max', got "up"/,
+    );
     expect(() => new ReduceLROnPlateau(opt, { minLr: [0.1] })).toThrow(/minLr has 1 entries but the optimizer has 2/);
     release(opt);
   });

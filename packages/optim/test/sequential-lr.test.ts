@@ -1,6 +1,15 @@
 import { ArgumentError } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
-import { AdamW, ConstantLR, CosineAnnealingLR, ExponentialLR, LinearLR, ReduceLROnPlateau, SequentialLR, StepLR } from '../src/index';
+import {
+  AdamW,
+  ConstantLR,
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearLR,
+  ReduceLROnPlateau,
+  SequentialLR,
+  StepLR,
+} from '../src/index';
 import { param, useCpu } from './helpers';
 import { expectSequences, fixtures, lrSequence, release, sgd } from './schedule-fixtures';
 
@@ -35,11 +44,19 @@ describe('SequentialLR', () => {
     const a = new ConstantLR(opt, { factor: 0.1, totalIters: 2 });
     const b = new ExponentialLR(opt, 0.9);
     const c = new StepLR(opt, 3, 0.5);
-    expectSequences(lrSequence(opt, new SequentialLR(opt, { schedulers: [a, b, c], milestones: [2, 6] }), 12), torch.sequential_three.lrs, 'three');
+    expectSequences(
+      lrSequence(opt, new SequentialLR(opt, { schedulers: [a, b, c], milestones: [2, 6] }), 12),
+      torch.sequential_three.lrs,
+      'three',
+    );
     const two = sgd([0.1, 0.4]);
     const warm = new LinearLR(two, { startFactor: 0.5, totalIters: 3 });
     const exp = new ExponentialLR(two, 0.8);
-    expectSequences(lrSequence(two, new SequentialLR(two, { schedulers: [warm, exp], milestones: [3] }), 7), torch.sequential_two_groups.lrs, 'two groups');
+    expectSequences(
+      lrSequence(two, new SequentialLR(two, { schedulers: [warm, exp], milestones: [3] }), 7),
+      torch.sequential_two_groups.lrs,
+      'two groups',
+    );
     release(opt);
     release(two);
   });
@@ -61,7 +78,14 @@ describe('SequentialLR', () => {
     const run = nanoGpt();
     for (let i = 0; i < 250; i++) run.schedule.step();
     const sd = run.schedule.stateDict();
-    expect(sd).toEqual({ lastEpoch: 250, milestones: [100], schedulers: [{ lastEpoch: 99, baseLrs: [1e-3] }, { lastEpoch: 150, baseLrs: [1e-3] }] });
+    expect(sd).toEqual({
+      lastEpoch: 250,
+      milestones: [100],
+      schedulers: [
+        { lastEpoch: 99, baseLrs: [1e-3] },
+        { lastEpoch: 150, baseLrs: [1e-3] },
+      ],
+    });
     const fresh = nanoGpt();
     fresh.schedule.loadStateDict(JSON.parse(JSON.stringify(sd)));
     expect(fresh.schedule.getLr()).toBe(run.schedule.getLr());
@@ -71,8 +95,12 @@ describe('SequentialLR', () => {
       expect(fresh.schedule.getLr()).toBe(run.schedule.getLr());
     }
     expect(fresh.schedule.getLr()).toBeCloseTo(torch.sequential_nanogpt.lrs[0][260], 15);
-    expect(() => fresh.schedule.loadStateDict({ ...sd, milestones: [50] })).toThrow(/SequentialLR.loadStateDict: the state dict's milestones \[50\] differ from \[100\]/);
-    expect(() => fresh.schedule.loadStateDict({ ...sd, schedulers: [sd.schedulers[0]] })).toThrow(/the state dict has 1 schedules, this SequentialLR has 2/);
+    expect(() => fresh.schedule.loadStateDict({ ...sd, milestones: [50] })).toThrow(
+      /SequentialLR.loadStateDict: the state dict's milestones \[50\] differ from \[100\]/,
+    );
+    expect(() => fresh.schedule.loadStateDict({ ...sd, schedulers: [sd.schedulers[0]] })).toThrow(
+      /the state dict has 1 schedules, this SequentialLR has 2/,
+    );
     release(run.opt);
     release(fresh.opt);
   });
@@ -82,12 +110,24 @@ describe('SequentialLR', () => {
     const other = sgd([1]);
     const a = new ConstantLR(opt);
     const b = new ExponentialLR(opt, 0.9);
-    expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [] })).toThrow(/SequentialLR: expected 1 milestones \(one fewer than the 2 schedulers\), got \[\]/);
-    expect(() => new SequentialLR(opt, { schedulers: [a, b, new StepLR(opt, 2)], milestones: [4, 4] })).toThrow(/SequentialLR: milestones must increase, got \[4,4\]/);
-    expect(() => new SequentialLR(opt, { schedulers: [a, new ExponentialLR(other, 0.5)], milestones: [2] })).toThrow(/schedulers\[1\] \(ExponentialLR\) drives another optimizer/);
-    expect(() => new SequentialLR(opt, { schedulers: [a, new ReduceLROnPlateau(opt) as never], milestones: [2] })).toThrow(/schedulers\[1\] must be an epoch schedule .* got ReduceLROnPlateau/);
-    expect(() => new SequentialLR(opt, { schedulers: [], milestones: [] })).toThrow(/schedulers must be a non-empty array/);
-    expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [2], lastEpoch: 3 } as never)).toThrow(/SequentialLR: unknown option 'lastEpoch' \(known: schedulers, milestones\)/);
+    expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [] })).toThrow(
+      /SequentialLR: expected 1 milestones \(one fewer than the 2 schedulers\), got \[\]/,
+    );
+    expect(() => new SequentialLR(opt, { schedulers: [a, b, new StepLR(opt, 2)], milestones: [4, 4] })).toThrow(
+      /SequentialLR: milestones must increase, got \[4,4\]/,
+    );
+    expect(() => new SequentialLR(opt, { schedulers: [a, new ExponentialLR(other, 0.5)], milestones: [2] })).toThrow(
+      /schedulers\[1\] \(ExponentialLR\) drives another optimizer/,
+    );
+    expect(
+      () => new SequentialLR(opt, { schedulers: [a, new ReduceLROnPlateau(opt) as never], milestones: [2] }),
+    ).toThrow(/schedulers\[1\] must be an epoch schedule .* got ReduceLROnPlateau/);
+    expect(() => new SequentialLR(opt, { schedulers: [], milestones: [] })).toThrow(
+      /schedulers must be a non-empty array/,
+    );
+    expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [2], lastEpoch: 3 } as never)).toThrow(
+      /SequentialLR: unknown option 'lastEpoch' \(known: schedulers, milestones\)/,
+    );
     expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [0] })).toThrow(ArgumentError);
     release(opt);
     release(other);

@@ -52,7 +52,10 @@ describe('SGD', () => {
   ];
   for (const c of cases) {
     it(`matches PyTorch's algorithm for ${JSON.stringify(c)}`, () => {
-      expectTrajectory(trajectory((ps) => new SGD(ps, c)), sgdRef(c));
+      expectTrajectory(
+        trajectory((ps) => new SGD(ps, c)),
+        sgdRef(c),
+      );
     });
   }
 
@@ -69,13 +72,30 @@ describe('SGD', () => {
     const a = param([1, 2]);
     const b = param([1, 2]);
     const opt = new SGD([{ params: [a] }, { params: [b], lr: 0.5, momentum: 0.9 }], { lr: 0.1 });
-    for (const g of [[1, -1], [2, 0.5]]) {
+    for (const g of [
+      [1, -1],
+      [2, 0.5],
+    ]) {
       setGrad(a, g);
       setGrad(b, g);
       opt.step();
     }
-    const refA = sgdRef({ lr: 0.1 }, [[1, -1], [2, 0.5]], [1, 2]);
-    const refB = sgdRef({ lr: 0.5, momentum: 0.9 }, [[1, -1], [2, 0.5]], [1, 2]);
+    const refA = sgdRef(
+      { lr: 0.1 },
+      [
+        [1, -1],
+        [2, 0.5],
+      ],
+      [1, 2],
+    );
+    const refB = sgdRef(
+      { lr: 0.5, momentum: 0.9 },
+      [
+        [1, -1],
+        [2, 0.5],
+      ],
+      [1, 2],
+    );
     expectTrajectory([values(a)], [refA[1]]);
     expectTrajectory([values(b)], [refB[1]]);
     opt.dispose();

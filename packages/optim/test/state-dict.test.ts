@@ -13,13 +13,19 @@ const CONFIGS: [string, Make][] = [
   ['AdamW', (ps, lr) => new AdamW(ps, { lr })],
   ['RMSprop centered momentum', (ps, lr) => new RMSprop(ps, { lr, centered: true, momentum: 0.5 })],
   ['Adagrad', (ps, lr) => new Adagrad(ps, { lr, lrDecay: 0.1, initialAccumulatorValue: 0.1 })],
-  ['NAdam decoupled maximize', (ps, lr) => new NAdam(ps, { lr, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true, momentumDecay: 0.2 })],
+  [
+    'NAdam decoupled maximize',
+    (ps, lr) => new NAdam(ps, { lr, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true, momentumDecay: 0.2 }),
+  ],
   ['RAdam', (ps, lr) => new RAdam(ps, { lr, betas: [0.5, 0.9], weightDecay: 0.1 })],
   ['Adamax maximize', (ps, lr) => new Adamax(ps, { lr, weightDecay: 0.1, maximize: true })],
   ['Adadelta', (ps, lr) => new Adadelta(ps, { lr, rho: 0.5, weightDecay: 0.1 })],
 ];
 
-const SECOND = [[0.25, -0.5], [1, 2]];
+const SECOND = [
+  [0.25, -0.5],
+  [1, 2],
+];
 
 describe('stateDict / loadStateDict', () => {
   for (const [name, make] of CONFIGS) {
@@ -51,7 +57,10 @@ describe('stateDict / loadStateDict', () => {
       expect(opt2.stepCount).toBe(3);
 
       for (let t = 3; t < 5; t++) {
-        for (const [p, q] of [[p1, q1], [p2, q2]]) {
+        for (const [p, q] of [
+          [p1, q1],
+          [p2, q2],
+        ]) {
           setGrad(p, GRADS[t]);
           setGrad(q, SECOND[t - 3]);
         }
@@ -80,9 +89,13 @@ describe('stateDict / loadStateDict', () => {
     setGrad(p, [1, 1]);
     adam.step();
     const sd = adam.stateDict();
-    expect(() => new SGD([param([1, 2])]).loadStateDict(sd)).toThrow(/SGD.loadStateDict: the state dict is from 'Adam', not 'SGD'/);
+    expect(() => new SGD([param([1, 2])]).loadStateDict(sd)).toThrow(
+      /SGD.loadStateDict: the state dict is from 'Adam', not 'SGD'/,
+    );
     expect(() => new Adam([param([1, 2, 3])]).loadStateDict(sd)).toThrow(ShapeError);
-    expect(() => new Adam([param([1]), param([2])]).loadStateDict(sd)).toThrow(/group 0 has 1 parameters in the state dict but 2 here/);
+    expect(() => new Adam([param([1]), param([2])]).loadStateDict(sd)).toThrow(
+      /group 0 has 1 parameters in the state dict but 2 here/,
+    );
     const bad = { ...sd, groups: [{ ...sd.groups[0], hyper: { ...sd.groups[0].hyper, lr: -1 } }] };
     expect(() => new Adam([param([1, 2])]).loadStateDict(bad)).toThrow(ArgumentError);
     dispose(sd);

@@ -60,7 +60,7 @@ const nadamStep: Update = (theta, grad, s, o) => {
     s.m[k] = b1 * s.m[k] + (1 - b1) * g[k];
     s.v[k] = b2 * s.v[k] + (1 - b2) * g[k] * g[k];
     const denom = Math.sqrt(s.v[k] / bc2) + o.eps;
-    theta[k] += (-o.lr * (1 - mu)) / (1 - s.muProduct) * (g[k] / denom);
+    theta[k] += ((-o.lr * (1 - mu)) / (1 - s.muProduct)) * (g[k] / denom);
     theta[k] += ((-o.lr * muNext) / (1 - muProductNext)) * (s.m[k] / denom);
   }
 };
@@ -106,7 +106,15 @@ function trajectory(fx: OptimizerFixtures, update: Update, o: Torch2Options[]): 
   return out;
 }
 
-const NADAM_DEFAULTS: Torch2Options = { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false, momentumDecay: 4e-3 };
+const NADAM_DEFAULTS: Torch2Options = {
+  lr: 2e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0,
+  decoupledWeightDecay: false,
+  maximize: false,
+  momentumDecay: 4e-3,
+};
 const RADAM_DEFAULTS: Torch2Options = { ...NADAM_DEFAULTS, lr: 1e-3 };
 
 /** Options for every parameter, or one set per parameter (their groups'). */

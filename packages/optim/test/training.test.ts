@@ -60,7 +60,12 @@ describe('minimising ‖Ax − b‖² with autograd', () => {
     ['Adam', (x) => new Adam([x], { lr: 0.05 }), 1500],
     ['Adam amsgrad', (x) => new Adam([x], { lr: 0.05, amsgrad: true }), 1500],
     ['AdamW without decay', (x) => new AdamW([x], { lr: 0.05, weightDecay: 0 }), 1500],
-    ['RMSprop centered + momentum, cosine-annealed', (x) => new RMSprop([x], { lr: 0.005, centered: true, momentum: 0.9 }), 1500, true],
+    [
+      'RMSprop centered + momentum, cosine-annealed',
+      (x) => new RMSprop([x], { lr: 0.005, centered: true, momentum: 0.9 }),
+      1500,
+      true,
+    ],
     ['RMSprop, cosine-annealed', (x) => new RMSprop([x], { lr: 0.01 }), 1500, true],
     ['Adagrad', (x) => new Adagrad([x], { lr: 0.5 }), 1500],
   ];

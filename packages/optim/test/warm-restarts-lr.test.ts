@@ -31,9 +31,15 @@ describe('CosineAnnealingWarmRestarts', () => {
 
   it('rejects bad and unknown options', () => {
     const opt = sgd([0.5]);
-    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 0 })).toThrow(/CosineAnnealingWarmRestarts: T0 must be an integer >= 1, got 0/);
-    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 2, TMult: 1.5 })).toThrow(/TMult must be an integer >= 1, got 1.5/);
-    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 2, T_mult: 2 } as never)).toThrow(/unknown option 'T_mult' \(known: T0, TMult, etaMin\)/);
+    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 0 })).toThrow(
+      /CosineAnnealingWarmRestarts: T0 must be an integer >= 1, got 0/,
+    );
+    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 2, TMult: 1.5 })).toThrow(
+      /TMult must be an integer >= 1, got 1.5/,
+    );
+    expect(() => new CosineAnnealingWarmRestarts(opt, { T0: 2, T_mult: 2 } as never)).toThrow(
+      /unknown option 'T_mult' \(known: T0, TMult, etaMin\)/,
+    );
     release(opt);
   });
 });

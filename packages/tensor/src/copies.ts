@@ -68,5 +68,7 @@ export function copiesHint(): string {
 /** For a value that fails `instanceof Tensor`: a hint when it is a Tensor of another loaded copy, else ''. */
 export function foreignTensorHint(x: unknown): string {
   const hint = copiesHint();
-  return hint && (x as { constructor?: { name?: string } } | null)?.constructor?.name === 'Tensor' ? ` (a Tensor of another copy of @tsdl/tensor${hint})` : '';
+  return hint && (x as { constructor?: { name?: string } } | null)?.constructor?.name === 'Tensor'
+    ? ` (a Tensor of another copy of @tsdl/tensor${hint})`
+    : '';
 }

@@ -112,7 +112,9 @@ export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Bac
     else if (b !== backend) {
       throw new BackendError(
         `${op}: inputs are on different backends ('${backend.name}' and '${b.name}'); move one with t.to(backend) first` +
-          (backend.name === b.name ? ` (two instances of the '${b.name}' backend: create it once and pass that one to setBackend${copiesHint()})` : ''),
+          (backend.name === b.name
+            ? ` (two instances of the '${b.name}' backend: create it once and pass that one to setBackend${copiesHint()})`
+            : ''),
       );
     }
   }

@@ -87,7 +87,9 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
     throw new AxisError(`${op}: axis must be an integer, got ${describeValue(axis)}`);
   }
   if (axis < -rank || axis >= rank) {
-    throw new AxisError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank} to ${rank - 1})`);
+    throw new AxisError(
+      `${op}: axis ${axis} is out of range for a tensor of rank ${rank} (expected ${-rank} to ${rank - 1})`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -102,17 +104,21 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   const out = axes.map((a) => normalizeAxis(op, a, rank)).sort((x, y) => x - y);
   // Sorted, a repeat is a neighbour (no Set: reductions run this on every call).
   for (let i = 1; i < out.length; i++) {
-    if (out[i] === out[i - 1]) throw new AxisError(`${op}: axis ${out[i]} appears more than once in ${JSON.stringify(axes)}`);
+    if (out[i] === out[i - 1])
+      throw new AxisError(`${op}: axis ${out[i]} appears more than once in ${JSON.stringify(axes)}`);
   }
   return out;
 }
 
 /** Checks that a shape is a list of non-negative integers (NaN, Infinity, fractions and strings are refused). */
 export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ShapeError(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: shape ${fmtDims(shape)} has an invalid dimension ${typeof d === 'string' ? JSON.stringify(d) : String(d)}; dimensions are integers >= 0`);
+      throw new ShapeError(
+        `${op}: shape ${fmtDims(shape)} has an invalid dimension ${typeof d === 'string' ? JSON.stringify(d) : String(d)}; dimensions are integers >= 0`,
+      );
     }
   }
   return shape.slice();

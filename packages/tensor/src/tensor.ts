@@ -104,13 +104,21 @@ export class Tensor {
 
   /** @internal The strided view kernels receive. */
   view(): View {
-    return { data: this.storage.data, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset };
+    return {
+      data: this.storage.data,
+      dtype: this.dtype,
+      shape: this.shape,
+      strides: this.strides,
+      offset: this.offset,
+    };
   }
 
   /** @internal Throws DisposedError naming the op if this tensor was disposed. */
   assertAlive(op: string): void {
     if (this.refs.released) {
-      throw new DisposedError(`${op}: tensor #${this.id} (shape [${this.shape.join(',')}], ${this.dtype}) was disposed and cannot be used`);
+      throw new DisposedError(
+        `${op}: tensor #${this.id} (shape [${this.shape.join(',')}], ${this.dtype}) was disposed and cannot be used`,
+      );
     }
   }
 
@@ -187,7 +195,8 @@ export class Tensor {
   /** NumPy-style text of the values (elided when large). Needs a synchronous backend. */
   toString(): string {
     if (this.refs.released) return `Tensor(disposed, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
-    if (!this.storage.backend.readSync) return `Tensor(shape=[${this.shape.join(',')}], dtype=${this.dtype}, backend=${this.backend.name})`;
+    if (!this.storage.backend.readSync)
+      return `Tensor(shape=[${this.shape.join(',')}], dtype=${this.dtype}, backend=${this.backend.name})`;
     return formatTensor(this.dataSync(), this.shape, this.dtype);
   }
 
@@ -251,87 +260,245 @@ export class Tensor {
   }
 
   // ---- op methods ----------------------------------------------------------------
-  add(b: TensorLike): Tensor { return ops.add(this, b); }
-  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
-  div(b: TensorLike): Tensor { return ops.div(this, b); }
-  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
-  eq(b: TensorLike): Tensor { return ops.eq(this, b); }
-  ne(b: TensorLike): Tensor { return ops.ne(this, b); }
-  lt(b: TensorLike): Tensor { return ops.lt(this, b); }
-  le(b: TensorLike): Tensor { return ops.le(this, b); }
-  gt(b: TensorLike): Tensor { return ops.gt(this, b); }
-  ge(b: TensorLike): Tensor { return ops.ge(this, b); }
-  logicalAnd(b: TensorLike): Tensor { return ops.logicalAnd(this, b); }
-  logicalOr(b: TensorLike): Tensor { return ops.logicalOr(this, b); }
-  logicalNot(): Tensor { return ops.logicalNot(this); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  exp(): Tensor { return ops.exp(this); }
-  expm1(): Tensor { return ops.expm1(this); }
-  log(): Tensor { return ops.log(this); }
-  log1p(): Tensor { return ops.log1p(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  leakyRelu(alpha?: number): Tensor { return ops.leakyRelu(this, alpha); }
-  elu(alpha?: number): Tensor { return ops.elu(this, alpha); }
-  gelu(approximate?: 'none' | 'tanh'): Tensor { return ops.gelu(this, approximate); }
-  softplus(): Tensor { return ops.softplus(this); }
-  erf(): Tensor { return ops.erf(this); }
-  sign(): Tensor { return ops.sign(this); }
-  floor(): Tensor { return ops.floor(this); }
-  ceil(): Tensor { return ops.ceil(this); }
-  round(): Tensor { return ops.round(this); }
-  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  add(b: TensorLike): Tensor {
+    return ops.add(this, b);
+  }
+  sub(b: TensorLike): Tensor {
+    return ops.sub(this, b);
+  }
+  mul(b: TensorLike): Tensor {
+    return ops.mul(this, b);
+  }
+  div(b: TensorLike): Tensor {
+    return ops.div(this, b);
+  }
+  pow(b: TensorLike): Tensor {
+    return ops.pow(this, b);
+  }
+  maximum(b: TensorLike): Tensor {
+    return ops.maximum(this, b);
+  }
+  minimum(b: TensorLike): Tensor {
+    return ops.minimum(this, b);
+  }
+  eq(b: TensorLike): Tensor {
+    return ops.eq(this, b);
+  }
+  ne(b: TensorLike): Tensor {
+    return ops.ne(this, b);
+  }
+  lt(b: TensorLike): Tensor {
+    return ops.lt(this, b);
+  }
+  le(b: TensorLike): Tensor {
+    return ops.le(this, b);
+  }
+  gt(b: TensorLike): Tensor {
+    return ops.gt(this, b);
+  }
+  ge(b: TensorLike): Tensor {
+    return ops.ge(this, b);
+  }
+  logicalAnd(b: TensorLike): Tensor {
+    return ops.logicalAnd(this, b);
+  }
+  logicalOr(b: TensorLike): Tensor {
+    return ops.logicalOr(this, b);
+  }
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  leakyRelu(alpha?: number): Tensor {
+    return ops.leakyRelu(this, alpha);
+  }
+  elu(alpha?: number): Tensor {
+    return ops.elu(this, alpha);
+  }
+  gelu(approximate?: 'none' | 'tanh'): Tensor {
+    return ops.gelu(this, approximate);
+  }
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  round(): Tensor {
+    return ops.round(this);
+  }
+  clip(min: number, max: number): Tensor {
+    return ops.clip(this, min, max);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
 
-  sum(axes?: number | number[], keepDims?: boolean): Tensor { return ops.sum(this, axes, keepDims); }
-  mean(axes?: number | number[], keepDims?: boolean): Tensor { return ops.mean(this, axes, keepDims); }
-  max(axes?: number | number[], keepDims?: boolean): Tensor { return ops.max(this, axes, keepDims); }
-  min(axes?: number | number[], keepDims?: boolean): Tensor { return ops.min(this, axes, keepDims); }
-  prod(axes?: number | number[], keepDims?: boolean): Tensor { return ops.prod(this, axes, keepDims); }
-  argmax(axis?: number, keepDims?: boolean): Tensor { return ops.argmax(this, axis, keepDims); }
-  argmin(axis?: number, keepDims?: boolean): Tensor { return ops.argmin(this, axis, keepDims); }
-  variance(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor { return ops.variance(this, axes, { keepDims, correction }); }
-  std(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor { return ops.std(this, axes, { keepDims, correction }); }
-  logSumExp(axes?: number | number[], keepDims?: boolean): Tensor { return ops.logSumExp(this, axes, keepDims); }
-  all(axes?: number | number[], keepDims?: boolean): Tensor { return ops.all(this, axes, keepDims); }
-  any(axes?: number | number[], keepDims?: boolean): Tensor { return ops.any(this, axes, keepDims); }
+  sum(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.sum(this, axes, keepDims);
+  }
+  mean(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.mean(this, axes, keepDims);
+  }
+  max(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.max(this, axes, keepDims);
+  }
+  min(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.min(this, axes, keepDims);
+  }
+  prod(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.prod(this, axes, keepDims);
+  }
+  argmax(axis?: number, keepDims?: boolean): Tensor {
+    return ops.argmax(this, axis, keepDims);
+  }
+  argmin(axis?: number, keepDims?: boolean): Tensor {
+    return ops.argmin(this, axis, keepDims);
+  }
+  variance(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor {
+    return ops.variance(this, axes, { keepDims, correction });
+  }
+  std(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor {
+    return ops.std(this, axes, { keepDims, correction });
+  }
+  logSumExp(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.logSumExp(this, axes, keepDims);
+  }
+  all(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.all(this, axes, keepDims);
+  }
+  any(axes?: number | number[], keepDims?: boolean): Tensor {
+    return ops.any(this, axes, keepDims);
+  }
 
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
-  dot(b: Tensor): Tensor { return ops.dot(this, b); }
+  matmul(b: Tensor): Tensor {
+    return ops.matmul(this, b);
+  }
+  dot(b: Tensor): Tensor {
+    return ops.dot(this, b);
+  }
 
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startAxis?: number, endAxis?: number): Tensor { return ops.flatten(this, startAxis, endAxis); }
-  squeeze(axes?: number | number[]): Tensor { return ops.squeeze(this, axes); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  permute(perm: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  flatten(startAxis?: number, endAxis?: number): Tensor {
+    return ops.flatten(this, startAxis, endAxis);
+  }
+  squeeze(axes?: number | number[]): Tensor {
+    return ops.squeeze(this, axes);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  transpose(perm?: readonly number[]): Tensor {
+    return ops.transpose(this, perm);
+  }
+  permute(perm: readonly number[]): Tensor {
+    return ops.transpose(this, perm);
+  }
   /** All axes reversed, as NumPy's .T (the matrix transpose for 2-D). */
-  get T(): Tensor { return ops.transpose(this); }
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  slice(begin: readonly (number | null)[], end?: readonly (number | null)[], step?: readonly number[]): Tensor { return ops.slice(this, begin, end, step); }
-  pad(pads: readonly (readonly [number, number])[], value?: number): Tensor { return ops.pad(this, pads, value); }
-  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
-  gather(indices: Tensor, axis?: number): Tensor { return ops.gather(this, indices, axis); }
-  split(sizes: number | readonly number[], axis?: number): Tensor[] { return ops.split(this, sizes, axis); }
-  contiguous(): Tensor { return ops.contiguous(this); }
-  clone(): Tensor { return ops.clone(this); }
-  softmax(axis?: number): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis?: number): Tensor { return ops.logSoftmax(this, axis); }
-  cumsum(axis: number, options?: ops.CumulativeOptions): Tensor { return ops.cumsum(this, axis, options); }
-  cumprod(axis: number, options?: ops.CumulativeOptions): Tensor { return ops.cumprod(this, axis, options); }
-  flip(axes?: number | readonly number[]): Tensor { return ops.flip(this, axes); }
-  tril(k?: number): Tensor { return ops.tril(this, k); }
-  triu(k?: number): Tensor { return ops.triu(this, k); }
-  topk(k: number, options?: ops.TopkOptions): ops.TopkResult { return ops.topk(this, k, options); }
+  get T(): Tensor {
+    return ops.transpose(this);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
+  slice(begin: readonly (number | null)[], end?: readonly (number | null)[], step?: readonly number[]): Tensor {
+    return ops.slice(this, begin, end, step);
+  }
+  pad(pads: readonly (readonly [number, number])[], value?: number): Tensor {
+    return ops.pad(this, pads, value);
+  }
+  tile(reps: readonly number[]): Tensor {
+    return ops.tile(this, reps);
+  }
+  gather(indices: Tensor, axis?: number): Tensor {
+    return ops.gather(this, indices, axis);
+  }
+  split(sizes: number | readonly number[], axis?: number): Tensor[] {
+    return ops.split(this, sizes, axis);
+  }
+  contiguous(): Tensor {
+    return ops.contiguous(this);
+  }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+  softmax(axis?: number): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis?: number): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  cumsum(axis: number, options?: ops.CumulativeOptions): Tensor {
+    return ops.cumsum(this, axis, options);
+  }
+  cumprod(axis: number, options?: ops.CumulativeOptions): Tensor {
+    return ops.cumprod(this, axis, options);
+  }
+  flip(axes?: number | readonly number[]): Tensor {
+    return ops.flip(this, axes);
+  }
+  tril(k?: number): Tensor {
+    return ops.tril(this, k);
+  }
+  triu(k?: number): Tensor {
+    return ops.triu(this, k);
+  }
+  topk(k: number, options?: ops.TopkOptions): ops.TopkResult {
+    return ops.topk(this, k, options);
+  }
 }

@@ -36,6 +36,8 @@ describe('a second loaded copy of @tsdl/tensor is named in the errors it causes'
       error = e;
     }
     expect(error).toBeInstanceOf(ArgumentError);
-    expect((error as Error).message).toMatch(/add: argument 1 \(a\) must be a Tensor.*\(a Tensor of another copy of @tsdl\/tensor — 2 copies/);
+    expect((error as Error).message).toMatch(
+      /add: argument 1 \(a\) must be a Tensor.*\(a Tensor of another copy of @tsdl\/tensor — 2 copies/,
+    );
   });
 });

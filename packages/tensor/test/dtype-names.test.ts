@@ -11,7 +11,9 @@ describe.each(['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueO
   it('is no dtype', () => {
     expect(isDType(bad)).toBe(false);
     expect(() => assertDType('cast', bad)).toThrow(DTypeError);
-    expect(() => assertDType('cast', bad)).toThrow(`cast: unknown dtype "${bad}"; expected one of float32, int32, bool`);
+    expect(() => assertDType('cast', bad)).toThrow(
+      `cast: unknown dtype "${bad}"; expected one of float32, int32, bool`,
+    );
   });
 });
 

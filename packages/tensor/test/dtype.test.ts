@@ -70,7 +70,9 @@ describe('dtype helpers', () => {
       expect(isDType(bad)).toBe(false);
       expect(() => assertDType('myop', bad)).toThrow(DTypeError);
     }
-    expect(() => assertDType('cast', 'float64')).toThrow(/cast: unknown dtype "float64"; expected one of float32, int32, bool/);
+    expect(() => assertDType('cast', 'float64')).toThrow(
+      /cast: unknown dtype "float64"; expected one of float32, int32, bool/,
+    );
   });
 
   it('bytes per element and typed array kinds', () => {
@@ -83,7 +85,15 @@ describe('dtype helpers', () => {
   it('dtypeOfArray: integer arrays (uint8 included) store as int32, floats and plain arrays as float32', () => {
     expect(dtypeOfArray(new Float32Array(1))).toBe('float32');
     expect(dtypeOfArray(new Float64Array(1))).toBe('float32');
-    for (const a of [new Int32Array(1), new Uint8Array(1), new Uint8ClampedArray(1), new Int8Array(1), new Int16Array(1), new Uint16Array(1), new Uint32Array(1)]) {
+    for (const a of [
+      new Int32Array(1),
+      new Uint8Array(1),
+      new Uint8ClampedArray(1),
+      new Int8Array(1),
+      new Int16Array(1),
+      new Uint16Array(1),
+      new Uint32Array(1),
+    ]) {
       expect(dtypeOfArray(a)).toBe('int32');
     }
     expect(dtypeOfArray([1, 2])).toBe('float32');

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, BINARY_REF, E, UNARY_OPS, UNARY_REF, erf, evalExpr, exprKey, roundHalfEven, scalarValue, type Expr } from '../src/expr';
+import {
+  BINARY_OPS,
+  BINARY_REF,
+  E,
+  UNARY_OPS,
+  UNARY_REF,
+  erf,
+  evalExpr,
+  exprKey,
+  roundHalfEven,
+  scalarValue,
+  type Expr,
+} from '../src/expr';
 
 describe('exprKey', () => {
   it('is canonical text of the tree', () => {
@@ -44,7 +56,13 @@ describe('evalExpr reference semantics', () => {
     expect(evalExpr(E.s(0), [], [2 ** 40 + 1])).toBe(2 ** 40);
     expect(evalExpr(E.s(0), [], [1e39])).toBe(Infinity);
     expect(Object.is(evalExpr(E.s(0), [], [-0]), -0)).toBe(true);
-    expect([0.2, 3, -2147483648, 2147483648, NaN].map(scalarValue)).toEqual([Math.fround(0.2), 3, -2147483648, 2147483648, NaN]);
+    expect([0.2, 3, -2147483648, 2147483648, NaN].map(scalarValue)).toEqual([
+      Math.fround(0.2),
+      3,
+      -2147483648,
+      2147483648,
+      NaN,
+    ]);
   });
   it('where picks by non-zero condition, evaluating like the math', () => {
     const relu = E.where(E.b('gt', E.in(0), E.c(0)), E.in(0), E.c(0));
@@ -121,7 +139,8 @@ describe('evalExpr reference semantics', () => {
   it('max and min propagate NaN (torch.maximum), comparisons with NaN are false except ne', () => {
     expect(evalExpr(E.b('max', E.in(0), E.in(1)), [NaN, 1])).toBeNaN();
     expect(evalExpr(E.b('min', E.in(0), E.in(1)), [1, NaN])).toBeNaN();
-    for (const op of ['eq', 'lt', 'le', 'gt', 'ge'] as const) expect(evalExpr(E.b(op, E.in(0), E.in(1)), [NaN, NaN])).toBe(0);
+    for (const op of ['eq', 'lt', 'le', 'gt', 'ge'] as const)
+      expect(evalExpr(E.b(op, E.in(0), E.in(1)), [NaN, NaN])).toBe(0);
     expect(evalExpr(E.b('ne', E.in(0), E.in(1)), [NaN, NaN])).toBe(1);
   });
   it('every listed op has a reference implementation', () => {

@@ -3,7 +3,17 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, DataId } from '../src/backend';
 import type { TypedArray } from '../src/dtype';
-import { type Tensor, dispose, keep, memory, registerBackend, removeBackend, reshape, tensor, tidy } from '../src/index';
+import {
+  type Tensor,
+  dispose,
+  keep,
+  memory,
+  registerBackend,
+  removeBackend,
+  reshape,
+  tensor,
+  tidy,
+} from '../src/index';
 
 /**
  * The GC safety net (handles.ts) on a host-array backend that logs every free: a handle
@@ -53,7 +63,10 @@ function loggingBackend(name: string): LoggingBackend {
       b.frees.push(id);
       b.live.delete(id);
     },
-    memory: () => ({ buffers: b.live.size, bytes: [...b.live].reduce((s, id) => s + (store.get(id) as TypedArray).byteLength, 0) }),
+    memory: () => ({
+      buffers: b.live.size,
+      bytes: [...b.live].reduce((s, id) => s + (store.get(id) as TypedArray).byteLength, 0),
+    }),
   };
   return b as unknown as LoggingBackend;
 }
@@ -122,7 +135,7 @@ describe('tensors nobody can reach', () => {
     expect(backend.frees.at(-1)).toBe(base.storage.data);
   });
 
-  it("a dropped handle given new storage by assign() frees the new storage, not the old one again", async () => {
+  it('a dropped handle given new storage by assign() frees the new storage, not the old one again', async () => {
     const value = tensor([7, 8], [2], 'float32', opts);
     const m0 = memory();
     const [oldId, newId] = made(() => {

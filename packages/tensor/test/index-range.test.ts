@@ -90,7 +90,19 @@ describe('index ranges on a backend without readSync', () => {
 
   it('remembers the range of int32 tensors written from host values, and not of float32 or device-made ones', () => {
     expect(valueBounds(int([3, -1, 7, 2]))).toEqual([-1, 7]);
-    expect(valueBounds(tensor([[4, 9], [5, 6]], undefined, 'int32', { backend }))).toEqual([4, 9]);
+    expect(
+      valueBounds(
+        tensor(
+          [
+            [4, 9],
+            [5, 6],
+          ],
+          undefined,
+          'int32',
+          { backend },
+        ),
+      ),
+    ).toEqual([4, 9]);
     expect(valueBounds(arange(2, 12, 3, undefined, { backend }))).toEqual([2, 11]);
     // Fractions given as int32 are truncated before the range is taken.
     expect(valueBounds(tensor([0.5, 2.9], [2], 'int32', { backend }))).toEqual([0, 2]);
@@ -104,14 +116,20 @@ describe('index ranges on a backend without readSync', () => {
     expect(() => checkIndexRange(slice(labels, [3], [5]), 3, err, HOST_ONLY)).toThrow('bad -3 at 1');
     // A slice of the bad tensor holding only good values passes: its own values are checked.
     expect(checkIndexRange(slice(labels, [0], [2]), 3, err, HOST_ONLY)).toBe('valid');
-    expect(checkIndexRange(labels.reshape([5, 1]).transpose([1, 0]), 6, err, { ignore: -3, deviceCheck: null })).toBe('ignored');
+    expect(checkIndexRange(labels.reshape([5, 1]).transpose([1, 0]), 6, err, { ignore: -3, deviceCheck: null })).toBe(
+      'ignored',
+    );
   });
 
   it('softmaxCrossEntropy and gather throw ArgumentError naming the op and the value', () => {
     const logits = tensor(new Float32Array(12), [4, 3], 'float32', { backend });
     expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(ArgumentError);
-    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow('softmaxCrossEntropy: label 3 at row 2 is out of range for 3 classes');
-    expect(() => gather(int([5, 6, 7]), int([0, -1]))).toThrow('gather: index -1 is out of range for an axis of size 3');
+    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(
+      'softmaxCrossEntropy: label 3 at row 2 is out of range for 3 classes',
+    );
+    expect(() => gather(int([5, 6, 7]), int([0, -1]))).toThrow(
+      'gather: index -1 is out of range for an axis of size 3',
+    );
   });
 
   it('checks a batch gathered through a permutation by its own values, computed on the host', () => {
@@ -154,7 +172,8 @@ describe('checks on the device, where the host knows neither range nor values', 
   const backend = hostBackend('async-checks', false);
   const int = (values: number[]) => tensor(Int32Array.from(values), [values.length], 'int32', { backend });
   /** int32 values the host has no record of, as if computed on the device. */
-  const computed = (values: number[]) => wrap(backend, backend.write(Int32Array.from(values), 'int32'), [values.length], 'int32');
+  const computed = (values: number[]) =>
+    wrap(backend, backend.write(Int32Array.from(values), 'int32'), [values.length], 'int32');
   const checksAfter = (fn: () => unknown): DeviceCheck[] => {
     backend.checks.length = 0;
     fn();
@@ -164,14 +183,18 @@ describe('checks on the device, where the host knows neither range nor values', 
   it('asks the backend to check the view under the op name given, with the ignored value', () => {
     const c = computed([9, 1, -100, 2]);
     let result: string | undefined;
-    expect(checksAfter(() => (result = checkIndexRange(slice(c, [1], [4]), 3, err, { ignore: -100, deviceCheck: 'nllLoss' })))).toEqual([
-      { values: [1, -100, 2], size: 3, op: 'nllLoss', ignore: -100 },
-    ]);
+    expect(
+      checksAfter(
+        () => (result = checkIndexRange(slice(c, [1], [4]), 3, err, { ignore: -100, deviceCheck: 'nllLoss' })),
+      ),
+    ).toEqual([{ values: [1, -100, 2], size: 3, op: 'nllLoss', ignore: -100 }]);
     // The host still knows nothing: an ignored value may be among them, so callers mask.
     expect(result).toBe('unknown');
     // Known bounds that fail without known values (argmax over 5 classes, checked against 3) are checked there too.
     const am = argmax(tensor(new Float32Array(10), [2, 5], 'float32', { backend }), 1);
-    expect(checksAfter(() => checkIndexRange(am, 3, err, { deviceCheck: 'oneHot' }))).toEqual([{ values: [0, 0], size: 3, op: 'oneHot' }]);
+    expect(checksAfter(() => checkIndexRange(am, 3, err, { deviceCheck: 'oneHot' }))).toEqual([
+      { values: [0, 0], size: 3, op: 'oneHot' },
+    ]);
   });
 
   it('runs nothing on the device where the kernel checks itself, where the host knows the values, or for no values', () => {
@@ -179,24 +202,40 @@ describe('checks on the device, where the host knows neither range nor values', 
     expect(checksAfter(() => gather(int([1, 2, 3]), computed([0, 2])))).toEqual([]);
     const labels = int([0, 2, 1, 2]);
     expect(checksAfter(() => checkIndexRange(labels, 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
-    expect(checksAfter(() => checkIndexRange(gather(labels, int([3, 0])), 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
-    expect(checksAfter(() => expect(() => checkIndexRange(labels, 2, err, { deviceCheck: 'nllLoss' })).toThrow('bad 2 at 1'))).toEqual([]);
+    expect(checksAfter(() => checkIndexRange(gather(labels, int([3, 0])), 3, err, { deviceCheck: 'nllLoss' }))).toEqual(
+      [],
+    );
+    expect(
+      checksAfter(() =>
+        expect(() => checkIndexRange(labels, 2, err, { deviceCheck: 'nllLoss' })).toThrow('bad 2 at 1'),
+      ),
+    ).toEqual([]);
     expect(checksAfter(() => checkIndexRange(computed([]), 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
   });
 
   it('oneHot checks its indices: on the host where it knows them, else on the device under its name', () => {
-    expect(checksAfter(() => expect(() => oneHot(int([0, 3]), 3)).toThrow('oneHot: index 3 at position 1 is out of range for depth 3 (expected 0 to 2)'))).toEqual([]);
+    expect(
+      checksAfter(() =>
+        expect(() => oneHot(int([0, 3]), 3)).toThrow(
+          'oneHot: index 3 at position 1 is out of range for depth 3 (expected 0 to 2)',
+        ),
+      ),
+    ).toEqual([]);
     expect(() => oneHot(int([-1]), 3)).toThrow(ArgumentError);
-    expect(checksAfter(() => expect(() => oneHot(computed([1, 4]), 3)).toThrow('oneHot: device check found 4'))).toEqual([
-      { values: [1, 4], size: 3, op: 'oneHot' },
-    ]);
+    expect(
+      checksAfter(() => expect(() => oneHot(computed([1, 4]), 3)).toThrow('oneHot: device check found 4')),
+    ).toEqual([{ values: [1, 4], size: 3, op: 'oneHot' }]);
   });
 
   it('softmaxCrossEntropy asks for a device check only where the backend has no fused kernel to check the labels', () => {
     const logits = tensor(new Float32Array(6), [2, 3], 'float32', { backend });
-    expect(checksAfter(() => expect(() => softmaxCrossEntropy(logits, computed([0, 5]))).toThrow('softmaxCrossEntropy: device check found 5'))).toEqual([
-      { values: [0, 5], size: 3, op: 'softmaxCrossEntropy' },
-    ]);
+    expect(
+      checksAfter(() =>
+        expect(() => softmaxCrossEntropy(logits, computed([0, 5]))).toThrow(
+          'softmaxCrossEntropy: device check found 5',
+        ),
+      ),
+    ).toEqual([{ values: [0, 5], size: 3, op: 'softmaxCrossEntropy' }]);
     const fused = backend as unknown as Record<string, unknown>;
     fused.softmaxCrossEntropy = (x: View) => backend.write(new Float32Array(x.shape[0]), 'float32');
     try {

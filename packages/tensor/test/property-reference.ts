@@ -61,7 +61,10 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
 /** Reads r at an index of a broadcast result shape. */
 export function atBroadcast(r: Ref, idx: readonly number[]): number {
   const off = idx.length - r.shape.length;
-  return at(r, r.shape.map((d, i) => (d === 1 ? 0 : idx[off + i])));
+  return at(
+    r,
+    r.shape.map((d, i) => (d === 1 ? 0 : idx[off + i])),
+  );
 }
 
 export function binary(a: Ref, b: Ref, f: (x: number, y: number) => number): Ref | null {
@@ -85,15 +88,25 @@ export function slice(r: Ref, begin: (number | null)[], end: (number | null)[], 
     for (let k = starts[i]; k < stops[i]; k += steps[i]) out.push(k);
     return out;
   });
-  return build(taken.map((t) => t.length), (idx) => at(r, idx.map((k, i) => taken[i][k])));
+  return build(
+    taken.map((t) => t.length),
+    (idx) =>
+      at(
+        r,
+        idx.map((k, i) => taken[i][k]),
+      ),
+  );
 }
 
 export function transpose(r: Ref, perm: readonly number[]): Ref {
-  return build(perm.map((p) => r.shape[p]), (idx) => {
-    const src = new Array<number>(r.shape.length);
-    perm.forEach((p, i) => (src[p] = idx[i]));
-    return at(r, src);
-  });
+  return build(
+    perm.map((p) => r.shape[p]),
+    (idx) => {
+      const src = new Array<number>(r.shape.length);
+      perm.forEach((p, i) => (src[p] = idx[i]));
+      return at(r, src);
+    },
+  );
 }
 
 export function concat(rs: readonly Ref[], axis: number): Ref {
@@ -102,7 +115,11 @@ export function concat(rs: readonly Ref[], axis: number): Ref {
   return build(shape, (idx) => {
     let k = idx[axis];
     for (const r of rs) {
-      if (k < r.shape[axis]) return at(r, idx.map((v, i) => (i === axis ? k : v)));
+      if (k < r.shape[axis])
+        return at(
+          r,
+          idx.map((v, i) => (i === axis ? k : v)),
+        );
       k -= r.shape[axis];
     }
     throw new Error('unreachable');
@@ -111,7 +128,12 @@ export function concat(rs: readonly Ref[], axis: number): Ref {
 
 export function stack(rs: readonly Ref[], axis: number): Ref {
   const shape = [...rs[0].shape.slice(0, axis), rs.length, ...rs[0].shape.slice(axis)];
-  return build(shape, (idx) => at(rs[idx[axis]], idx.filter((_, i) => i !== axis)));
+  return build(shape, (idx) =>
+    at(
+      rs[idx[axis]],
+      idx.filter((_, i) => i !== axis),
+    ),
+  );
 }
 
 export function split(r: Ref, sizes: readonly number[], axis: number): Ref[] {
@@ -121,7 +143,12 @@ export function split(r: Ref, sizes: readonly number[], axis: number): Ref[] {
     start += n;
     const shape = r.shape.slice();
     shape[axis] = n;
-    return build(shape, (idx) => at(r, idx.map((v, i) => (i === axis ? v + s : v))));
+    return build(shape, (idx) =>
+      at(
+        r,
+        idx.map((v, i) => (i === axis ? v + s : v)),
+      ),
+    );
   });
 }
 

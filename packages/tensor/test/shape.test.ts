@@ -30,11 +30,23 @@ describe('broadcastShapes', () => {
     [[], [3], [3]],
     [[2, 3], [], [2, 3]],
     [[2, 3], [3], [2, 3]],
-    [[2, 1], [1, 3], [2, 3]],
-    [[5, 1, 4], [3, 1], [5, 3, 4]],
+    [
+      [2, 1],
+      [1, 3],
+      [2, 3],
+    ],
+    [
+      [5, 1, 4],
+      [3, 1],
+      [5, 3, 4],
+    ],
     [[1], [0], [0]],
     [[2, 0], [1], [2, 0]],
-    [[8, 1, 6, 1], [7, 1, 5], [8, 7, 6, 5]],
+    [
+      [8, 1, 6, 1],
+      [7, 1, 5],
+      [8, 7, 6, 5],
+    ],
   ];
   for (const [a, b, want] of valid) {
     it(`[${a}] with [${b}] is [${want}] (both orders)`, () => {
@@ -45,9 +57,17 @@ describe('broadcastShapes', () => {
 
   const invalid: [number[], number[], RegExp][] = [
     [[2, 3], [4], /mul: shapes \[2,3\] and \[4\] cannot be broadcast together \(dimension 1 of the result: 3 vs 4\)/],
-    [[2, 3], [3, 2], /mul: shapes \[2,3\] and \[3,2\] cannot be broadcast together \(dimension 0 of the result: 2 vs 3\)/],
+    [
+      [2, 3],
+      [3, 2],
+      /mul: shapes \[2,3\] and \[3,2\] cannot be broadcast together \(dimension 0 of the result: 2 vs 3\)/,
+    ],
     [[2], [0], /mul: shapes \[2\] and \[0\] cannot be broadcast together \(dimension 0 of the result: 2 vs 0\)/],
-    [[4, 2, 3], [5, 1, 3], /mul: shapes \[4,2,3\] and \[5,1,3\] cannot be broadcast together \(dimension 0 of the result: 4 vs 5\)/],
+    [
+      [4, 2, 3],
+      [5, 1, 3],
+      /mul: shapes \[4,2,3\] and \[5,1,3\] cannot be broadcast together \(dimension 0 of the result: 4 vs 5\)/,
+    ],
   ];
   for (const [a, b, msg] of invalid) {
     it(`[${a}] with [${b}] throws a ShapeError naming the op and shapes`, () => {
@@ -65,7 +85,9 @@ describe('normalizeAxis / normalizeAxes', () => {
   });
   it('rejects out-of-range and non-integer axes with the op, the axis and the range', () => {
     expect(() => normalizeAxis('sum', 3, 3)).toThrow(AxisError);
-    expect(() => normalizeAxis('sum', 3, 3)).toThrow(/sum: axis 3 is out of range for a tensor of rank 3 \(expected -3 to 2\)/);
+    expect(() => normalizeAxis('sum', 3, 3)).toThrow(
+      /sum: axis 3 is out of range for a tensor of rank 3 \(expected -3 to 2\)/,
+    );
     expect(() => normalizeAxis('softmax', -4, 3)).toThrow(/softmax: axis -4 is out of range for a tensor of rank 3/);
     expect(() => normalizeAxis('sum', 0.5, 3)).toThrow(AxisError);
     expect(() => normalizeAxis('sum', 0, 0)).toThrow(/sum: axis 0 is out of range for a tensor of rank 0/);

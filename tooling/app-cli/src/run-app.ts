@@ -6,7 +6,11 @@ import { useBackend } from './backend';
  * backend, run, free the backend (Dawn keeps the process alive while a device
  * exists), and turn any error into one line on stderr and exit code 1.
  */
-export function runApp(name: string, defaults: ArgDefaults, run: (args: AppArgs, backendDescription: string) => Promise<void>): void {
+export function runApp(
+  name: string,
+  defaults: ArgDefaults,
+  run: (args: AppArgs, backendDescription: string) => Promise<void>,
+): void {
   const main = async (): Promise<void> => {
     const args = parseAppArgs(process.argv.slice(2), defaults);
     if (args.help) return console.log(usage(`node apps/${name}/dist/main.js`, defaults));

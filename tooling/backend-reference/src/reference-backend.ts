@@ -136,7 +136,11 @@ export class ReferenceBackend implements CoreBackend {
   pad(x: View, pads: readonly (readonly [number, number])[], value: number): DataId {
     const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
     const out = makeTypedArray(x.dtype, sizeOf(outShape)).fill(value);
-    const at = placement(x.shape, outShape, pads.map((p) => p[0]));
+    const at = placement(
+      x.shape,
+      outShape,
+      pads.map((p) => p[0]),
+    );
     const src = this.dense(x);
     for (let i = 0; i < src.length; i++) out[at[i]] = src[i];
     return this.store(out);
@@ -146,7 +150,9 @@ export class ReferenceBackend implements CoreBackend {
   private index(op: string, indices: TypedArray, k: number, d: number): number {
     const i = indices[k];
     if (i >= 0 && i < d) return i;
-    this.badIndex ??= new ArgumentError(`${op}: an index outside [0, ${d}) was found on the device: ${i} (reported by this read)`);
+    this.badIndex ??= new ArgumentError(
+      `${op}: an index outside [0, ${d}) was found on the device: ${i} (reported by this read)`,
+    );
     return -1;
   }
 

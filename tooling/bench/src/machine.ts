@@ -26,7 +26,9 @@ export function machineLines(frameworks: readonly Framework[], now = new Date())
     versionLine(frameworks),
   ];
   if (frameworks.some((f) => DEVICE_OF[f] === 'cpu')) {
-    lines.push(`threads: tsdl cpu: WebAssembly SIMD, large matrix products and elementwise kernels split over ${cpus.length} threads by its worker pool; tfjs wasm: SIMD on one thread (threads off in Node); tfjs cpu: plain JS, one thread; jax-js wasm: one thread (no global Worker in Node)`);
+    lines.push(
+      `threads: tsdl cpu: WebAssembly SIMD, large matrix products and elementwise kernels split over ${cpus.length} threads by its worker pool; tfjs wasm: SIMD on one thread (threads off in Node); tfjs cpu: plain JS, one thread; jax-js wasm: one thread (no global Worker in Node)`,
+    );
   }
   return lines;
 }

@@ -14,7 +14,15 @@ import { mlpItem } from './work/mlp/item';
 import { smallOpsItem } from './work/small-ops/item';
 import { transformerItem } from './work/transformer/item';
 
-const ITEM_RUNNERS: Record<Item, typeof mlpItem> = { mlp: mlpItem, matmul: matmulItem, cnn: cnnItem, 'small-ops': smallOpsItem, 'matmul-transposes': matmulTransposesItem, lstm: lstmItem, transformer: transformerItem };
+const ITEM_RUNNERS: Record<Item, typeof mlpItem> = {
+  mlp: mlpItem,
+  matmul: matmulItem,
+  cnn: cnnItem,
+  'small-ops': smallOpsItem,
+  'matmul-transposes': matmulTransposesItem,
+  lstm: lstmItem,
+  transformer: transformerItem,
+};
 
 async function main(): Promise<void> {
   let args;
@@ -37,7 +45,9 @@ async function main(): Promise<void> {
   // A run cut short (`timeout` on a lent GPU machine sends SIGTERM) still prints the items it finished:
   // a device run cannot be repeated at will.
   process.once('SIGTERM', () => {
-    console.log(`INTERRUPTED (SIGTERM) after ${((performance.now() - t0) / 1000).toFixed(0)} s: only the finished items are below\n`);
+    console.log(
+      `INTERRUPTED (SIGTERM) after ${((performance.now() - t0) / 1000).toFixed(0)} s: only the finished items are below\n`,
+    );
     console.log(formatReport(header, plan, rows, checks, args.frameworks));
     process.exit(124);
   });

@@ -98,14 +98,42 @@ export function makePlan(args: BenchArgs): Plan {
       matmulSizes: { cpu: [64, 128], gpu: [100, 256] },
       matmulReps: { cpu: 1, gpu: 2 },
       matmul: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 },
-      mlp: { batchSizes: [32, 128], warmupBatches: 2, batches: args.batches ?? 3, maxEpochSeconds: 0, slowBudgetSeconds: 0, samples: 1024 },
-      cnn: { batchSize: 2, steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }) },
+      mlp: {
+        batchSizes: [32, 128],
+        warmupBatches: 2,
+        batches: args.batches ?? 3,
+        maxEpochSeconds: 0,
+        slowBudgetSeconds: 0,
+        samples: 1024,
+      },
+      cnn: {
+        batchSize: 2,
+        steps: fixedSteps(args.batches, { minRuns: 1, maxRuns: 2, budgetSeconds: 0.5, soloSeconds: 2 }),
+      },
       smallOps: { sizes: [8, 100], steps: 50, policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.1 } },
       matmulTransposes: { sizes: [128], policy: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 } },
       // Units not a multiple of 4 and embed ≠ units: a layout slip between frameworks shows in the loss check.
-      lstm: { batchSize: 4, seqLen: 6, vocab: 50, embed: 12, units: 10, batches: 2, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }), profile: args.profile },
+      lstm: {
+        batchSize: 4,
+        seqLen: 6,
+        vocab: 50,
+        embed: 12,
+        units: 10,
+        batches: 2,
+        steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }),
+        profile: args.profile,
+      },
       // Heads of width 8 and a vocabulary that is no power of two: a layout slip shows in the loss check.
-      transformer: { batchSize: 2, blockSize: 8, vocab: 13, nLayer: 2, nHead: 2, nEmbd: 16, batches: 2, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }) },
+      transformer: {
+        batchSize: 2,
+        blockSize: 8,
+        vocab: 13,
+        nLayer: 2,
+        nHead: 2,
+        nEmbd: 16,
+        batches: 2,
+        steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 }),
+      },
     };
   }
   return {
@@ -115,18 +143,45 @@ export function makePlan(args: BenchArgs): Plan {
     matmulReps: { cpu: 1, gpu: 10 },
     // A first call over 8 s is taken as the only run: TF.js cpu at n=2048 takes over 30 s a call.
     matmul: { minRuns: 3, maxRuns: 50, budgetSeconds: 3, soloSeconds: 8 },
-    mlp: { batchSizes: [32, 128], warmupBatches: 20, batches: args.batches, maxEpochSeconds: 60, slowBudgetSeconds: 15 },
+    mlp: {
+      batchSizes: [32, 128],
+      warmupBatches: 20,
+      batches: args.batches,
+      maxEpochSeconds: 60,
+      slowBudgetSeconds: 15,
+    },
     // TF.js cpu takes tens of seconds a CNN step and runs once; jax-js' first step compiles for
     // over 10 s, so the solo limit sits above that and its later steps are timed.
-    cnn: { batchSize: 64, steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 20, budgetSeconds: 10, soloSeconds: 20 }) },
+    cnn: {
+      batchSize: 64,
+      steps: fixedSteps(args.batches, { minRuns: 2, maxRuns: 20, budgetSeconds: 10, soloSeconds: 20 }),
+    },
     // Many short chains: the median shrugs off a neighbour's burst on a shared machine.
     smallOps: { sizes: [8, 100], steps: 1000, policy: { minRuns: 20, maxRuns: 200, budgetSeconds: 2 } },
     // 4 combinations × 3 frameworks × 2 sizes: about 2 s each: the item takes about a minute on a 2-core machine.
     matmulTransposes: { sizes: [512, 1024], policy: { minRuns: 5, maxRuns: 50, budgetSeconds: 2, soloSeconds: 8 } },
     // The issue's shapes. TF.js cpu takes seconds a step: a warm-up over 20 s is its only sample.
-    lstm: { batchSize: 32, seqLen: 100, vocab: 10000, embed: 128, units: 128, batches: 4, steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }), profile: args.profile },
+    lstm: {
+      batchSize: 32,
+      seqLen: 100,
+      vocab: 10000,
+      embed: 128,
+      units: 128,
+      batches: 4,
+      steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }),
+      profile: args.profile,
+    },
     // The char-gpt app's model and batch (nanoGPT's CPU recipe), with a Moby-Dick-sized vocabulary of 80 characters.
-    transformer: { batchSize: 12, blockSize: 64, vocab: 80, nLayer: 4, nHead: 4, nEmbd: 128, batches: 4, steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }) },
+    transformer: {
+      batchSize: 12,
+      blockSize: 64,
+      vocab: 80,
+      nLayer: 4,
+      nHead: 4,
+      nEmbd: 128,
+      batches: 4,
+      steps: fixedSteps(args.batches, { minRuns: 5, maxRuns: 30, budgetSeconds: 8, soloSeconds: 20 }),
+    },
   };
 }
 

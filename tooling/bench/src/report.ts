@@ -14,15 +14,22 @@ export function methodLines(plan: Plan): string[] {
     `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t. On WebGPU a run queues ${plan.matmulReps.gpu} independent products and reads the last back, and t is the run's time over ${plan.matmulReps.gpu} (the read-back, 64 MiB at n=4096, is amortised, not left out).`,
     `matmul transposes: float32 n×n A·B, Aᵀ·B, A·Bᵀ, Aᵀ·Bᵀ on the same A and B (tsdl: matmul of .transpose() views on the CPU backend; TF.js: matMul's transposeA/transposeB flags; jax-js: .transpose() then matmul); median of up to ${plan.matmulTransposes.policy.maxRuns} synced runs after a warm-up; "1.03× A·B" is a combination's time over the same framework's plain A·B (issue 5 asks tsdl for at most 1.15).`,
     `CNN: the apps/mnist-cnn convnet (Conv2D 32 3×3 relu, MaxPool 2, Conv2D 64 3×3 relu, MaxPool 2, Flatten, Dense 128 relu, Dense 10 softmax), one Adam step per call, median over steps after a warm-up step.`,
-    `LSTM: Embedding(${plan.lstm.vocab}, ${plan.lstm.embed}) → LSTM(${plan.lstm.units}) → Dense(1, sigmoid), binary cross-entropy, Adam (lr 1e-3, eps 1e-7), batch ${plan.lstm.batchSize} of ${plan.lstm.seqLen} seeded random tokens with random 0/1 targets, the same initial weights everywhere; tsdl via @tsdl/keras (Sequential with its LSTM layer) and TF.js via tfjs-layers (gates set to sigmoid, as Keras 2), one model.trainOnBatch a step (it reads the loss back), PyTorch via nn.Embedding/nn.LSTM/nn.Linear with BCEWithLogitsLoss in a child process (scripts/lstm_torch.py; zero_grad, forward, backward, step, loss.item()); median over steps after a warm-up step.${plan.lstm.profile ? ' --profile: tsdl\'s step again, as trainOnBatch runs it but split into forward + loss, backward and optimizer, each synced by a one-number read, with its calls into the backend per step by method (kernels, uploads, reads; their time on the CPU); PyTorch\'s phases likewise.' : ''}`,
+    `LSTM: Embedding(${plan.lstm.vocab}, ${plan.lstm.embed}) → LSTM(${plan.lstm.units}) → Dense(1, sigmoid), binary cross-entropy, Adam (lr 1e-3, eps 1e-7), batch ${plan.lstm.batchSize} of ${plan.lstm.seqLen} seeded random tokens with random 0/1 targets, the same initial weights everywhere; tsdl via @tsdl/keras (Sequential with its LSTM layer) and TF.js via tfjs-layers (gates set to sigmoid, as Keras 2), one model.trainOnBatch a step (it reads the loss back), PyTorch via nn.Embedding/nn.LSTM/nn.Linear with BCEWithLogitsLoss in a child process (scripts/lstm_torch.py; zero_grad, forward, backward, step, loss.item()); median over steps after a warm-up step.${plan.lstm.profile ? " --profile: tsdl's step again, as trainOnBatch runs it but split into forward + loss, backward and optimizer, each synced by a one-number read, with its calls into the backend per step by method (kernels, uploads, reads; their time on the CPU); PyTorch's phases likewise." : ''}`,
     `transformer: the apps/char-gpt GPT (${plan.transformer.nLayer} pre-norm blocks, ${plan.transformer.nHead} heads, embedding ${plan.transformer.nEmbd}, context ${plan.transformer.blockSize}, no biases, logits tied to the token embedding, exact GELU), mean cross-entropy on batch ${plan.transformer.batchSize} of seeded random tokens (vocab ${plan.transformer.vocab}), gradient norm clipped to 1, AdamW (lr 1e-3, betas 0.9/0.99, eps 1e-8, weight decay 0.1 on rank ≥ 2) at a constant lr; the same seeded initial weights everywhere. tsdl: the app's model builder, clipGradNormAsync (reads the norm back) and AdamW over two groups; TF.js: the same GPT in tf ops with tf.variableGrads, clipping and AdamW by hand; PyTorch in a child process (scripts/transformer_torch.py) with tsdl's CPU thread count. One step ends with the loss read back; median over steps after a warm-up step.`,
     `small ops: ${plan.smallOps.steps} × x = x.add(1).mul(0.5) on a float32 vector (inside tidy for tsdl and TF.js; jax-js frees as it goes), synced by reading the result; the median chain time over its ${2 * plan.smallOps.steps} ops, of up to ${plan.smallOps.policy.maxRuns} runs after a warm-up: per-op framework overhead. jax-js eager may defer and fuse until the read; its jit row compiles blocks of 50 steps, for reference.`,
   ];
-  if (plan.quick) lines.unshift('QUICK RUN (--quick): tiny sizes, a smoke test of the harness; these numbers measure nothing.');
+  if (plan.quick)
+    lines.unshift('QUICK RUN (--quick): tiny sizes, a smoke test of the harness; these numbers measure nothing.');
   return lines;
 }
 
-export function formatReport(header: string[], plan: Plan, rows: Row[], checks: Check[], frameworks: readonly Framework[]): string {
+export function formatReport(
+  header: string[],
+  plan: Plan,
+  rows: Row[],
+  checks: Check[],
+  frameworks: readonly Framework[],
+): string {
   return [
     ...header,
     '',

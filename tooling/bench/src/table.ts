@@ -1,4 +1,15 @@
-import { type Cell, type Check, type Column, DEVICE_OF, type Framework, OURS, REFERENCES, type Row, type TimeUnit, isOurs } from './types';
+import {
+  type Cell,
+  type Check,
+  type Column,
+  DEVICE_OF,
+  type Framework,
+  OURS,
+  REFERENCES,
+  type Row,
+  type TimeUnit,
+  isOurs,
+} from './types';
 
 /** Three significant digits, without exponent notation for the sizes a benchmark meets. */
 export function fmtNumber(x: number): string {

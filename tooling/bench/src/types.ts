@@ -2,7 +2,15 @@
  * The frameworks the harness runs, in table order: ours first, then the peers,
  * the CPU ones (this machine's cores) before the GPU ones (WebGPU).
  */
-export const FRAMEWORKS = ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu'] as const;
+export const FRAMEWORKS = [
+  'tsdl',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'jax-js',
+  'tsdl-webgpu',
+  'tfjs-webgpu',
+  'jax-js-webgpu',
+] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** Where a framework computes: the CPU (JavaScript or WebAssembly) or the GPU (WebGPU). */

@@ -16,7 +16,17 @@ describe('parseBenchArgs', () => {
   });
 
   it('reads --quick, --only, --frameworks, --batches and --data, keeping the canonical order', () => {
-    const a = parseBenchArgs(['--quick', '--only', 'cnn,matmul', '--frameworks', 'jax-js,tsdl', '--batches', '50', '--data', '/tmp/mnist']);
+    const a = parseBenchArgs([
+      '--quick',
+      '--only',
+      'cnn,matmul',
+      '--frameworks',
+      'jax-js,tsdl',
+      '--batches',
+      '50',
+      '--data',
+      '/tmp/mnist',
+    ]);
     expect(a.quick).toBe(true);
     expect(a.items).toEqual(['matmul', 'cnn']);
     expect(a.frameworks).toEqual(['tsdl', 'jax-js']);
@@ -35,7 +45,10 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--device', 'gpu']).frameworks).toEqual(['tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']);
     expect(parseBenchArgs(['--device', 'cpu']).frameworks).toEqual(['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js']);
     expect(parseBenchArgs(['--device', 'all']).frameworks).toHaveLength(7);
-    expect(parseBenchArgs(['--device', 'gpu', '--frameworks', 'jax-js-webgpu,tsdl-webgpu']).frameworks).toEqual(['tsdl-webgpu', 'jax-js-webgpu']);
+    expect(parseBenchArgs(['--device', 'gpu', '--frameworks', 'jax-js-webgpu,tsdl-webgpu']).frameworks).toEqual([
+      'tsdl-webgpu',
+      'jax-js-webgpu',
+    ]);
     expect(parseBenchArgs(['--frameworks', 'tfjs-webgpu,tsdl']).frameworks).toEqual(['tsdl', 'tfjs-webgpu']);
   });
 
@@ -47,7 +60,9 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only: expected a comma-separated list/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/--fast/);
     expect(() => parseBenchArgs(['--device', 'tpu'])).toThrow(/--device: unknown device 'tpu'/);
-    expect(() => parseBenchArgs(['--device', 'gpu', '--frameworks', 'tsdl,tfjs-webgpu'])).toThrow(/--frameworks: 'tsdl' runs on the cpu, not on --device gpu/);
+    expect(() => parseBenchArgs(['--device', 'gpu', '--frameworks', 'tsdl,tfjs-webgpu'])).toThrow(
+      /--frameworks: 'tsdl' runs on the cpu, not on --device gpu/,
+    );
     expect(() => parseBenchArgs(['--data', ''])).toThrow(/--data/);
   });
 });

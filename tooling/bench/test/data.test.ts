@@ -18,7 +18,10 @@ describe('mnistTrain from a --data directory', () => {
   it('reads gzipped training files and scales pixels to [0, 1]', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-data-'));
     // Two 2×3 images and their labels; only the images are gzipped, as gpu-bundle.sh ships them.
-    writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idx([2, 2, 3], [0, 51, 102, 153, 204, 255, 255, 0, 0, 0, 0, 1])));
+    writeFileSync(
+      path.join(dir, 'train-images-idx3-ubyte.gz'),
+      gzipSync(idx([2, 2, 3], [0, 51, 102, 153, 204, 255, 255, 0, 0, 0, 0, 1])),
+    );
     writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx([2], [7, 3]));
     const d = await mnistTrain(dir);
     expect([d.samples, d.rows, d.cols]).toEqual([2, 2, 3]);
@@ -29,13 +32,17 @@ describe('mnistTrain from a --data directory', () => {
 
   it('names the directory and the missing file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-empty-'));
-    await expect(mnistTrain(dir)).rejects.toThrow(`--data ${dir}: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is there`);
+    await expect(mnistTrain(dir)).rejects.toThrow(
+      `--data ${dir}: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz is there`,
+    );
   });
 
   it('rejects images and labels whose counts differ', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-bad-'));
     writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), idx([2, 1, 1], [1, 2]));
     writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx([3], [1, 2, 3]));
-    await expect(mnistTrain(dir)).rejects.toThrow(/expected images \[n, rows, cols\] and labels \[n\], got \[2, 1, 1\] and \[3\]/);
+    await expect(mnistTrain(dir)).rejects.toThrow(
+      /expected images \[n, rows, cols\] and labels \[n\], got \[2, 1, 1\] and \[3\]/,
+    );
   });
 });

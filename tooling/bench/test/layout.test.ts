@@ -12,7 +12,8 @@ describe('weight layouts for jax-js', () => {
     for (let y = 0; y < kh; y++)
       for (let x = 0; x < kw; x++)
         for (let i = 0; i < cin; i++)
-          for (let o = 0; o < cout; o++) expect(out[((o * cin + i) * kh + y) * kw + x]).toBe(w[((y * kw + x) * cin + i) * cout + o]);
+          for (let o = 0; o < cout; o++)
+            expect(out[((o * cin + i) * kh + y) * kw + x]).toBe(w[((y * kw + x) * cin + i) * cout + o]);
   });
 
   it('nhwcRowsToNchw makes an NCHW-flattened input meet the same dense weights', () => {
@@ -21,7 +22,9 @@ describe('weight layouts for jax-js', () => {
     const kernel = Float32Array.from({ length: h * w * c * units }, (_, n) => Math.cos(n));
     const nhwc = map; // element (y, x, ch) at (y·w + x)·c + ch
     const nchw = new Float32Array(map.length);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = nhwc[(y * w + x) * c + ch];
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let ch = 0; ch < c; ch++) nchw[ch * h * w + y * w + x] = nhwc[(y * w + x) * c + ch];
     const moved = nhwcRowsToNchw(kernel, h, w, c, units);
     for (let u = 0; u < units; u++) {
       let a = 0;

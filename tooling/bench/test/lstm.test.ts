@@ -59,7 +59,7 @@ class Fake {
 }
 
 describe('kernel tally', () => {
-  it('counts the Backend contract\'s calls from outside by method, not nested ones or helpers, and takes the wrappers off', () => {
+  it("counts the Backend contract's calls from outside by method, not nested ones or helpers, and takes the wrappers off", () => {
     const b = new Fake();
     const tally = tallyKernels(b);
     expect(b.matmul(3)).toBe(6);
@@ -80,29 +80,32 @@ describe('kernel tally', () => {
   });
 });
 
-describe('the bench\'s TF.js UnsortedSegmentSum', () => {
-  it.each(['wasm', 'cpu'] as const)('on %s: sums rows into their segments, drops ids out of range, trains an embedding, and is taken back', async (backend) => {
-    const tf = await useTfjs(backend);
-    const before = tf.getKernel('UnsortedSegmentSum', backend);
-    // TF.js 4.22: wasm has none, cpu has its own.
-    expect(before === undefined).toBe(backend === 'wasm');
-    const restore = swapSegmentSum(tf, backend);
-    try {
-      const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
-      const ids = tf.tensor1d([2, 0, 2, 7], 'int32');
-      const out = tf.unsortedSegmentSum(x, ids, 3);
-      expect(out.shape).toEqual([3, 3]);
-      expect([...(await out.data())]).toEqual([4, 5, 6, 0, 0, 0, 8, 10, 12]);
-      // The gradient of gather (the Embedding's backward) is what needs it.
-      const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-      const g = tf.grad((t) => tf.gather(t, tf.tensor1d([2, 2, 0], 'int32')).sum())(table);
-      expect([...(await g.data())]).toEqual([1, 1, 0, 0, 2, 2]);
-      tf.dispose([x, ids, out, table, g]);
-    } finally {
-      restore();
-    }
-    expect(tf.getKernel('UnsortedSegmentSum', backend)).toBe(before);
-  });
+describe("the bench's TF.js UnsortedSegmentSum", () => {
+  it.each(['wasm', 'cpu'] as const)(
+    'on %s: sums rows into their segments, drops ids out of range, trains an embedding, and is taken back',
+    async (backend) => {
+      const tf = await useTfjs(backend);
+      const before = tf.getKernel('UnsortedSegmentSum', backend);
+      // TF.js 4.22: wasm has none, cpu has its own.
+      expect(before === undefined).toBe(backend === 'wasm');
+      const restore = swapSegmentSum(tf, backend);
+      try {
+        const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
+        const ids = tf.tensor1d([2, 0, 2, 7], 'int32');
+        const out = tf.unsortedSegmentSum(x, ids, 3);
+        expect(out.shape).toEqual([3, 3]);
+        expect([...(await out.data())]).toEqual([4, 5, 6, 0, 0, 0, 8, 10, 12]);
+        // The gradient of gather (the Embedding's backward) is what needs it.
+        const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+        const g = tf.grad((t) => tf.gather(t, tf.tensor1d([2, 2, 0], 'int32')).sum())(table);
+        expect([...(await g.data())]).toEqual([1, 1, 0, 0, 2, 2]);
+        tf.dispose([x, ids, out, table, g]);
+      } finally {
+        restore();
+      }
+      expect(tf.getKernel('UnsortedSegmentSum', backend)).toBe(before);
+    },
+  );
 });
 
 /** Debian's python3-torch, if this machine has it. */

@@ -46,11 +46,42 @@ describe('formatTable', () => {
 
   it('prints one row per work item with times, footnotes and peer / tsdl ratios', () => {
     const lines = formatTable(rows, ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js']).split('\n');
-    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
-    expect(cells(lines[0])).toEqual(['work', 'tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'tfjs-cpu / tsdl', 'tfjs-wasm / tsdl', 'jax-js / tsdl']);
+    const cells = (l: string) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((s) => s.trim());
+    expect(cells(lines[0])).toEqual([
+      'work',
+      'tsdl',
+      'tfjs-cpu',
+      'tfjs-wasm',
+      'jax-js',
+      'tfjs-cpu / tsdl',
+      'tfjs-wasm / tsdl',
+      'jax-js / tsdl',
+    ]);
     expect(lines[1]).toMatch(/^\|-+\|-+\|/);
-    expect(cells(lines[2])).toEqual(['MLP epoch, batch 32', '10.0 s', '170 s [1]', '23.0 s', '5.00 s', '17.0', '2.30', '0.500']);
-    expect(cells(lines[3])).toEqual(['matmul n=1024', '100 ms (21.5 GFLOP/s)', '—', 'unsupported [2]', 'failed [3]', '—', '—', '—']);
+    expect(cells(lines[2])).toEqual([
+      'MLP epoch, batch 32',
+      '10.0 s',
+      '170 s [1]',
+      '23.0 s',
+      '5.00 s',
+      '17.0',
+      '2.30',
+      '0.500',
+    ]);
+    expect(cells(lines[3])).toEqual([
+      'matmul n=1024',
+      '100 ms (21.5 GFLOP/s)',
+      '—',
+      'unsupported [2]',
+      'failed [3]',
+      '—',
+      '—',
+      '—',
+    ]);
     expect(lines.slice(5)).toEqual([
       '[1] extrapolated from 150 of 1875 batches',
       "[2] tfjs-wasm: Kernel 'X' not registered",
@@ -71,7 +102,11 @@ describe('formatTable', () => {
         },
       },
     ];
-    const cells = formatTable(rel, ['tsdl', 'jax-js']).split('\n')[2].split('|').slice(1, -1).map((s) => s.trim());
+    const cells = formatTable(rel, ['tsdl', 'jax-js'])
+      .split('\n')[2]
+      .split('|')
+      .slice(1, -1)
+      .map((s) => s.trim());
     expect(cells).toEqual(['matmul n=1024 Aᵀ·B', '100 ms (21.5 GFLOP/s, 1.03× A·B)', '200 ms (0.500× A·B)', '2.00']);
   });
 
@@ -95,10 +130,21 @@ describe('formatTable', () => {
       },
     ];
     const lines = formatTable(gpuRows, ['tsdl', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu']).split('\n');
-    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
+    const cells = (l: string) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((s) => s.trim());
     expect(cells(lines[0])).toEqual([
-      'work', 'tsdl', 'jax-js', 'tsdl-webgpu', 'tfjs-webgpu', 'jax-js-webgpu',
-      'jax-js / tsdl', 'tfjs-webgpu / tsdl-webgpu', 'jax-js-webgpu / tsdl-webgpu',
+      'work',
+      'tsdl',
+      'jax-js',
+      'tsdl-webgpu',
+      'tfjs-webgpu',
+      'jax-js-webgpu',
+      'jax-js / tsdl',
+      'tfjs-webgpu / tsdl-webgpu',
+      'jax-js-webgpu / tsdl-webgpu',
     ]);
     expect(cells(lines[2]).slice(6)).toEqual(['0.500', '0.800', '2.00']);
     // A GPU run alone: ratios against tsdl-webgpu, none against the absent CPU tsdl.
@@ -110,22 +156,47 @@ describe('formatTable', () => {
 
   it('gives a reference (PyTorch) a column and a ratio against tsdl only where a row has its cell', () => {
     const withTorch: Row[] = [
-      { work: 'lstm step', unit: 'ms', cells: { tsdl: { kind: 'time', seconds: 0.02 }, 'tfjs-wasm': { kind: 'time', seconds: 0.2 }, 'pytorch-cpu': { kind: 'time', seconds: 0.01 } } },
+      {
+        work: 'lstm step',
+        unit: 'ms',
+        cells: {
+          tsdl: { kind: 'time', seconds: 0.02 },
+          'tfjs-wasm': { kind: 'time', seconds: 0.2 },
+          'pytorch-cpu': { kind: 'time', seconds: 0.01 },
+        },
+      },
       { work: 'matmul', unit: 'ms', cells: { tsdl: { kind: 'time', seconds: 0.1 } } },
     ];
-    const cells = (l: string) => l.split('|').slice(1, -1).map((s) => s.trim());
+    const cells = (l: string) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((s) => s.trim());
     const lines = formatTable(withTorch, ['tsdl', 'tfjs-wasm']).split('\n');
-    expect(cells(lines[0])).toEqual(['work', 'tsdl', 'tfjs-wasm', 'pytorch-cpu', 'tfjs-wasm / tsdl', 'pytorch-cpu / tsdl']);
+    expect(cells(lines[0])).toEqual([
+      'work',
+      'tsdl',
+      'tfjs-wasm',
+      'pytorch-cpu',
+      'tfjs-wasm / tsdl',
+      'pytorch-cpu / tsdl',
+    ]);
     expect(cells(lines[2])).toEqual(['lstm step', '20.0 ms', '200 ms', '10.0 ms', '10.0', '0.500']);
     expect(cells(lines[3])).toEqual(['matmul', '100 ms', '—', '—', '—', '—']);
     // No row has a PyTorch cell: no column for it.
     expect(formatTable(withTorch.slice(1), ['tsdl', 'tfjs-wasm']).split('\n')[0]).not.toContain('pytorch');
-    const text = formatChecks([{ what: 'loss', values: { tsdl: 0.693, 'pytorch-cpu': 0.6931 }, ok: true, detail: 'd' }], ['tsdl']);
+    const text = formatChecks(
+      [{ what: 'loss', values: { tsdl: 0.693, 'pytorch-cpu': 0.6931 }, ok: true, detail: 'd' }],
+      ['tsdl'],
+    );
     expect(text).toBe('ok       loss: tsdl 0.69300, pytorch-cpu 0.69310 (d)');
   });
 
   it('prints checks with their verdict', () => {
-    const text = formatChecks([{ what: 'loss', values: { tsdl: 2.302585, 'jax-js': 2.302591 }, ok: true, detail: 'd' }], ['tsdl', 'jax-js']);
+    const text = formatChecks(
+      [{ what: 'loss', values: { tsdl: 2.302585, 'jax-js': 2.302591 }, ok: true, detail: 'd' }],
+      ['tsdl', 'jax-js'],
+    );
     expect(text).toBe('ok       loss: tsdl 2.3026, jax-js 2.3026 (d)');
   });
 });

@@ -47,7 +47,10 @@ export function afterReadRejects(t: Tensor, check: (error: unknown) => void): vo
 async function settle(p: Pending): Promise<Outcome> {
   const read = Promise.all(p.handles.map(async (h) => Array.from(await h.data(), Number)));
   if (!p.checkError) return { values: await read };
-  return read.then((values) => ({ values }), (error: unknown) => ({ error }));
+  return read.then(
+    (values) => ({ values }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** Runs a synchronous case body inside tidy(), then reads what it recorded and runs its checks. */
@@ -68,7 +71,10 @@ export async function runDeferred(body: () => void): Promise<void> {
     pending.forEach((p, i) => {
       const o = outcomes[i];
       if ('error' in o) p.checkError?.(o.error);
-      else if (p.checkError) throw new Error(`expected reading a tensor of shape [${p.handles[0].shape.join(',')}] to reject, but it gave values`);
+      else if (p.checkError)
+        throw new Error(
+          `expected reading a tensor of shape [${p.handles[0].shape.join(',')}] to reject, but it gave values`,
+        );
       else p.check(o.values);
     });
   } finally {

@@ -18,11 +18,15 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 it('builds without warnings, one module per published entry, named as users import it', () => {
   let log = '';
   try {
-    log = execFileSync(join(root, 'node_modules', '.bin', 'typedoc'), ['--out', join(out, 'html'), '--json', join(out, 'api.json')], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
+    log = execFileSync(
+      join(root, 'node_modules', '.bin', 'typedoc'),
+      ['--out', join(out, 'html'), '--json', join(out, 'api.json')],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      },
+    );
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`typedoc failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
@@ -34,6 +38,8 @@ it('builds without warnings, one module per published entry, named as users impo
   const project = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8'));
   expect(project.children.map((c: { name: string }) => c.name).sort()).toEqual(expected.sort());
   const tensor = project.children.find((c: { name: string }) => c.name === '@tsdl/tensor');
-  expect(tensor.children.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['Tensor', 'tensor', 'setBackend', 'tidy']));
+  expect(tensor.children.map((c: { name: string }) => c.name)).toEqual(
+    expect.arrayContaining(['Tensor', 'tensor', 'setBackend', 'tidy']),
+  );
   expect(existsSync(join(out, 'html', 'index.html'))).toBe(true);
 }, 300_000);

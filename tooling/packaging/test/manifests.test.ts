@@ -39,7 +39,9 @@ describe('changesets', () => {
     for (const { name, bump } of releases) {
       expect(names.has(name), `${file}: ${name} is not a published package (${[...names].join(', ')})`).toBe(true);
       // Before 1.0 a breaking change is a minor bump; a major would publish 1.0.0.
-      expect(major === 0 ? ['patch', 'minor'] : ['patch', 'minor', 'major'], `${file}: ${name}: ${bump}`).toContain(bump);
+      expect(major === 0 ? ['patch', 'minor'] : ['patch', 'minor', 'major'], `${file}: ${name}: ${bump}`).toContain(
+        bump,
+      );
     }
   });
 
@@ -47,7 +49,7 @@ describe('changesets', () => {
     expect(() => parseChangeset('"@tsdl/nn": patch\n', 'a.md')).toThrow(/front matter/);
     expect(() => parseChangeset('---\n"@tsdl/nn" patch\n---\n\nx\n', 'b.md')).toThrow(/is not "package": bump/);
     expect(() => parseChangeset('---\n"@tsdl/nn": patch\n---\n\n', 'c.md')).toThrow(/no description/);
-    expect(parseChangeset("---\n'@tsdl/nn': minor\n\"@tsdl/optim\": patch\n---\n\nWhy.\n", 'd.md')).toEqual([
+    expect(parseChangeset('---\n\'@tsdl/nn\': minor\n"@tsdl/optim": patch\n---\n\nWhy.\n', 'd.md')).toEqual([
       { name: '@tsdl/nn', bump: 'minor' },
       { name: '@tsdl/optim', bump: 'patch' },
     ]);
@@ -62,7 +64,11 @@ describe('changesets', () => {
 
 describe('published manifests', () => {
   // One copy per app of the packages whose module state or classes others share.
-  const peers: Record<string, string[]> = { '@tsdl/nn': ['@tsdl/autograd'], '@tsdl/optim': ['@tsdl/autograd'], '@tsdl/keras': ['@tsdl/autograd', '@tsdl/nn'] };
+  const peers: Record<string, string[]> = {
+    '@tsdl/nn': ['@tsdl/autograd'],
+    '@tsdl/optim': ['@tsdl/autograd'],
+    '@tsdl/keras': ['@tsdl/autograd', '@tsdl/nn'],
+  };
 
   it.each(packages.filter((p) => p.name !== '@tsdl/tensor'))('$name takes the shared packages as peers', (p) => {
     const m = manifest(p.dir);
@@ -74,7 +80,13 @@ describe('published manifests', () => {
   });
 
   const strip = (v: unknown): unknown =>
-    v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== '@tsdl/source').map(([k, x]) => [k, strip(x)])) : v;
+    v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([k]) => k !== '@tsdl/source')
+            .map(([k, x]) => [k, strip(x)]),
+        )
+      : v;
 
   it.each(packages)('$name publishes its exports and imports without the @tsdl/source condition', (p) => {
     const m = manifest(p.dir);

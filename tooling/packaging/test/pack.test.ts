@@ -29,10 +29,14 @@ const packed = new Map<string, { manifest: Record<string, any>; files: Set<strin
 beforeAll(async () => {
   // The root test command builds first; build here too when run on its own (turbo caches it).
   if (packages.some((p) => !existsSync(join(root, p.dir, 'dist', 'index.cjs')))) {
-    execFileSync(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--filter=@tsdl/packaging-test^...', '--output-logs=errors-only'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      join(root, 'node_modules', '.bin', 'turbo'),
+      ['run', 'build', '--filter=@tsdl/packaging-test^...', '--output-logs=errors-only'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
   }
   work = mkdtempSync(join(tmpdir(), 'tsdl-pack-'));
   const copy = join(work, 'release');
@@ -42,7 +46,9 @@ beforeAll(async () => {
   makeReleaseCopy(root, copy);
   versionCopy(root, copy);
   const pnpm = pnpmBin();
-  await Promise.all(packages.map((p) => exec(pnpm, ['pack', '--pack-destination', tarballs], { cwd: join(copy, p.dir) })));
+  await Promise.all(
+    packages.map((p) => exec(pnpm, ['pack', '--pack-destination', tarballs], { cwd: join(copy, p.dir) })),
+  );
 
   const deps: Record<string, string> = {};
   // A tarball's dependency on another (keras on optim) must resolve to that tarball, not the
@@ -51,16 +57,28 @@ beforeAll(async () => {
   for (const t of readdirSync(tarballs)) {
     const file = join(tarballs, t);
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', file, 'package/package.json'], { encoding: 'utf8' }));
-    const files = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const files = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
     packed.set(manifest.name, { manifest, files: new Set(files) });
     deps[manifest.name] = `file:${file}`;
   }
   for (const { manifest } of packed.values()) {
     for (const d of Object.keys(manifest.dependencies ?? {})) if (deps[d]) overrides[d] = deps[d];
   }
-  const consumerManifest = { name: 'consumer', version: '1.0.0', private: true, dependencies: deps, pnpm: { overrides } };
+  const consumerManifest = {
+    name: 'consumer',
+    version: '1.0.0',
+    private: true,
+    dependencies: deps,
+    pnpm: { overrides },
+  };
   writeFileSync(join(consumer, 'package.json'), JSON.stringify(consumerManifest));
-  const install = await exec(pnpm, ['install', '--prefer-offline', '--reporter=append-only'], { cwd: consumer, maxBuffer: 1 << 26 });
+  const install = await exec(pnpm, ['install', '--prefer-offline', '--reporter=append-only'], {
+    cwd: consumer,
+    maxBuffer: 1 << 26,
+  });
   installLog = install.stdout + install.stderr;
 }, 300_000);
 
@@ -113,8 +131,12 @@ describe('a release of every package', () => {
       const named = namedFiles(manifest);
       expect(named.length, name).toBeGreaterThan(4);
       for (const f of named) expect(files.has(f), `${name} names ${f}`).toBe(true);
-      expect([...files].filter((f) => f.startsWith('src/')), `${name} ships no sources`).toEqual([]);
-      for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) expect(files.has(`dist/${f}`), `${name} dist/${f}`).toBe(true);
+      expect(
+        [...files].filter((f) => f.startsWith('src/')),
+        `${name} ships no sources`,
+      ).toEqual([]);
+      for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'])
+        expect(files.has(`dist/${f}`), `${name} dist/${f}`).toBe(true);
     }
   });
 
@@ -125,7 +147,11 @@ describe('a release of every package', () => {
       expect(manifest.dependencies?.['@tsdl/tensor'], name).toBeUndefined();
       expect(manifest.peerDependencies?.['@tsdl/tensor'], name).toBe(`${version.split('.')[0]}.x`);
     }
-    expect(Object.keys(packed.get('@tsdl/keras')!.manifest.peerDependencies).sort()).toEqual(['@tsdl/autograd', '@tsdl/nn', '@tsdl/tensor']);
+    expect(Object.keys(packed.get('@tsdl/keras')!.manifest.peerDependencies).sort()).toEqual([
+      '@tsdl/autograd',
+      '@tsdl/nn',
+      '@tsdl/tensor',
+    ]);
     // pnpm lists unmet or mismatched peers after an install; none may be listed.
     expect(installLog).not.toMatch(/peer dependenc/i);
   });
@@ -168,7 +194,15 @@ model.fit(tensor([[1, 2]]), tensor([[0]]), { epochs: 1, batchSize: 1, verbose: 0
   const after = model.predict(tensor([[1, 2]])).arraySync()[0][0];
   console.log(JSON.stringify({ value: value.item(), grad: grads.arraySync(), backend: getBackend().name, after: Math.round(after * 1e4) / 1e4 }));
 });`;
-  const expected = { value: 30, grad: [[2, 4], [6, 8]], backend: 'cpu', after: -0.6 };
+  const expected = {
+    value: 30,
+    grad: [
+      [2, 4],
+      [6, 8],
+    ],
+    backend: 'cpu',
+    after: -0.6,
+  };
 
   it('train from an ES module (import)', () => {
     const out = runProgram(

@@ -9,7 +9,16 @@
  * fails. Other comments are prose.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  existsSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,14 +68,20 @@ function allExamples(markdown: string): string[] {
 
 function guides(): string[] {
   const dir = join(root, 'docs', 'guides');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')).map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join(dir, f))
+    : [];
 }
 
 /** Runs one example as a module; returns what its `// =>` lines printed differently. */
 async function runExample(code: string, name: string): Promise<string[]> {
   const mismatches: string[] = [];
   (globalThis as any).__readmePrint = (expected: string | null, ...args: unknown[]) => {
-    const printed = args.map((a) => (typeof a === 'string' ? a : Array.isArray(a) ? JSON.stringify(a) : String(a))).join(' ');
+    const printed = args
+      .map((a) => (typeof a === 'string' ? a : Array.isArray(a) ? JSON.stringify(a) : String(a)))
+      .join(' ');
     if (expected !== null && !squash(printed).includes(squash(expected))) {
       mismatches.push(`printed ${JSON.stringify(printed)}, the README says ${JSON.stringify(expected)}`);
     }
@@ -85,7 +100,11 @@ describe('guide examples', () => {
     allExamples(readFileSync(file, 'utf8')).forEach((code, i) => {
       it(`${name} example ${i + 1} runs and prints what it says`, async () => {
         const cwd = mkdtempSync(join(tmpdir(), 'tsdl-guide-'));
-        const files = /^\/\/ files: (.+)$/m.exec(code)?.[1].split(',').map((f) => f.trim()) ?? [];
+        const files =
+          /^\/\/ files: (.+)$/m
+            .exec(code)?.[1]
+            .split(',')
+            .map((f) => f.trim()) ?? [];
         for (const f of files) copyFileSync(join(root, f), join(cwd, basename(f)));
         const before = process.cwd();
         process.chdir(cwd);
@@ -116,7 +135,9 @@ describe('README and guide examples typecheck', () => {
   // repository's settings (tsconfig.examples.json), so a README cannot show code that does not compile.
   it('tsc finds no error in any example', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(here, '..', 'tsconfig.examples.json')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tsc, '-p', join(here, '..', 'tsconfig.examples.json')], {
+      encoding: 'utf8',
+    });
     expect(readdirSync(tmp).filter((f) => f.endsWith('.ts')).length).toBeGreaterThan(10);
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
     expect(r.status).toBe(0);

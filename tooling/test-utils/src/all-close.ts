@@ -37,7 +37,10 @@ export function compareClose(actual: Numbers, expected: Numbers, tol: Tolerance 
   for (let i = 0; i < e.length; i++) {
     const x = a[i];
     const y = e[i];
-    if (Number.isNaN(y) ? Number.isNaN(x) : !Number.isFinite(y) ? x === y : Math.abs(x - y) <= atol + rtol * Math.abs(y)) continue;
+    if (
+      Number.isNaN(y) ? Number.isNaN(x) : !Number.isFinite(y) ? x === y : Math.abs(x - y) <= atol + rtol * Math.abs(y)
+    )
+      continue;
     const show = (v: number[]) => (v.length > 24 ? `${v.slice(0, 24).join(', ')}, …` : v.join(', '));
     return `element ${i}: got ${x}, expected ${y} (atol ${atol}, rtol ${rtol})\n  got:      [${show(a)}]\n  expected: [${show(e)}]`;
   }
@@ -61,6 +64,11 @@ export async function readNumbers(t: Tensor): Promise<number[]> {
 }
 
 /** {@link expectAllClose} for a tensor: reads it with `await t.data()`, then compares. */
-export async function expectTensorClose(actual: Tensor, expected: Numbers, tol?: Tolerance, what = 'values'): Promise<void> {
+export async function expectTensorClose(
+  actual: Tensor,
+  expected: Numbers,
+  tol?: Tolerance,
+  what = 'values',
+): Promise<void> {
   expectAllClose(await readNumbers(actual), expected, tol, what);
 }

@@ -26,7 +26,11 @@ export interface GradCheckOptions extends Tolerance {
  * costs one read of that tensor and of the analytic gradients (one GPU round
  * trip), however many elements the inputs have.
  */
-export async function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradCheckOptions = {}): Promise<void> {
+export async function gradCheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradCheckOptions = {},
+): Promise<void> {
   const eps = opts.eps ?? 1e-2;
   const tol = { atol: opts.atol ?? 2e-2, rtol: opts.rtol ?? 2e-2 };
   const wrt = opts.wrt ?? inputs.flatMap((t, i) => (t.dtype === 'float32' ? [i] : []));
@@ -34,7 +38,10 @@ export async function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly
 
   // A mutable copy: tidy accepts only mutable arrays of tidyable values.
   const outShape: number[] = noGradScope(() => tidy(() => [...f(...inputs).shape]));
-  const w = seededNumbers(outShape.reduce((a, b) => a * b, 1), opts.seed ?? 7);
+  const w = seededNumbers(
+    outShape.reduce((a, b) => a * b, 1),
+    opts.seed ?? 7,
+  );
   const loss = (...xs: Tensor[]) => sum(mul(f(...xs), tensor(w, outShape)));
 
   const analytic = tidy(() => {
@@ -80,6 +87,9 @@ export async function gradCheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly
     const numeric = new Array<number>(n);
     for (let j = 0; j < n; j++, at += 2) numeric[j] = (lossValues[at] - lossValues[at + 1]) / (2 * eps);
     const msg = compareClose(gradValues[k], numeric, tol);
-    if (msg !== null) throw new Error(`gradient of input ${inputIndex} (shape [${inputs[inputIndex].shape.join(', ')}]) differs from finite differences: ${msg}`);
+    if (msg !== null)
+      throw new Error(
+        `gradient of input ${inputIndex} (shape [${inputs[inputIndex].shape.join(', ')}]) differs from finite differences: ${msg}`,
+      );
   });
 }

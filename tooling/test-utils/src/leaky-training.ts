@@ -126,7 +126,13 @@ export interface LeakyRun {
  * Runs `steps` leaky steps on `backend`, collecting garbage every `collectEvery` steps,
  * and measures the backend's memory around each collection.
  */
-export async function runLeakyTraining(m: Mlp, backend: Backend, gc: () => void, steps: number, collectEvery: number): Promise<LeakyRun> {
+export async function runLeakyTraining(
+  m: Mlp,
+  backend: Backend,
+  gc: () => void,
+  steps: number,
+  collectEvery: number,
+): Promise<LeakyRun> {
   // memory() first: it releases what collected handles held, then the backend's count is current.
   const bytes = () => (memory(), backend.memory().bytes);
   const firstLoss = await mlpLoss(m);

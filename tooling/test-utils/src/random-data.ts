@@ -13,7 +13,14 @@ export function seededNumbers(n: number, seed = 1, lo = -1, hi = 1): number[] {
 }
 
 /** Seeded numbers kept at least `gap` away from every point in `avoid` (for kinks like relu at 0, abs at 0). */
-export function seededAwayFrom(n: number, seed: number, avoid: readonly number[], gap = 0.05, lo = -1, hi = 1): number[] {
+export function seededAwayFrom(
+  n: number,
+  seed: number,
+  avoid: readonly number[],
+  gap = 0.05,
+  lo = -1,
+  hi = 1,
+): number[] {
   return seededNumbers(n, seed, lo, hi).map((v) => {
     for (const p of avoid) if (Math.abs(v - p) < gap) return v < p ? p - gap - 0.01 : p + gap + 0.01;
     return v;

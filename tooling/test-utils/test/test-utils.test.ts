@@ -4,7 +4,15 @@ import '@tsdl/autograd';
 import { cpu } from '../../../packages/backend-cpu/src/index';
 import { type Tensor, add, detach, dispose, exp, memory, mul, setBackend, sum, tensor } from '@tsdl/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allClose, compareClose, expectAllClose, expectTensorClose, gradCheck, seededAwayFrom, seededNumbers } from '../src/index';
+import {
+  allClose,
+  compareClose,
+  expectAllClose,
+  expectTensorClose,
+  gradCheck,
+  seededAwayFrom,
+  seededNumbers,
+} from '../src/index';
 
 beforeAll(() => setBackend(cpu()));
 
@@ -29,9 +37,14 @@ describe('allClose', () => {
     t.dispose();
   });
   it('expectTensorClose reads a tensor asynchronously (a view, in logical order)', async () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     await expectTensorClose(t.transpose(), [1, 4, 2, 5, 3, 6], { atol: 0, rtol: 0 });
-    await expect(expectTensorClose(t, [1, 2, 3, 4, 5, 7], undefined, 'row')).rejects.toThrow(/row differ: element 5: got 6, expected 7/);
+    await expect(expectTensorClose(t, [1, 2, 3, 4, 5, 7], undefined, 'row')).rejects.toThrow(
+      /row differ: element 5: got 6, expected 7/,
+    );
     t.dispose();
   });
 });
@@ -46,7 +59,9 @@ describe('gradCheck', () => {
   });
   it('rejects a wrong gradient (a detached factor halves d(x²)/dx)', async () => {
     const x = tensor(seededAwayFrom(5, 2, [0]), [5]);
-    await expect(gradCheck((v) => mul(v, detach(v)), [x])).rejects.toThrow(/gradient of input 0 \(shape \[5\]\) differs from finite differences/);
+    await expect(gradCheck((v) => mul(v, detach(v)), [x])).rejects.toThrow(
+      /gradient of input 0 \(shape \[5\]\) differs from finite differences/,
+    );
     x.dispose();
   });
   it('checks only the inputs in wrt, each element of each (a wrong rule in the second input is found)', async () => {

@@ -106,7 +106,8 @@ function showLoss(iter: number, loss: number): void {
   if (Number.isNaN(state.firstLoss)) state.firstLoss = loss;
   Object.assign($('loss').dataset, { iter: String(iter), loss: String(loss), firstLoss: String(state.firstLoss) });
   const vocab = Number($('loss').dataset.vocab);
-  $('loss').textContent = `Iteration ${iter}: loss ${loss.toFixed(4)} (first ${state.firstLoss.toFixed(4)}; a uniform guess over the ${vocab} characters scores ln ${vocab} = ${Math.log(vocab).toFixed(4)}).`;
+  $('loss').textContent =
+    `Iteration ${iter}: loss ${loss.toFixed(4)} (first ${state.firstLoss.toFixed(4)}; a uniform guess over the ${vocab} characters scores ln ${vocab} = ${Math.log(vocab).toFixed(4)}).`;
   $('train-text').textContent = `Iteration ${iter} of ${state.iterations}`;
   $<HTMLProgressElement>('train-progress').value = iter / state.iterations;
 }
@@ -116,23 +117,29 @@ worker.onmessage = (ev: MessageEvent<FromTextWorker>) => {
   switch (m.type) {
     case 'backend':
       $('backend-status').dataset.backend = m.name;
-      $('backend-status').textContent = m.name === 'webgpu' ? `WebGPU · ${m.detail.replace(/^WebGPU on /, '')}` : 'CPU backend';
+      $('backend-status').textContent =
+        m.name === 'webgpu' ? `WebGPU · ${m.detail.replace(/^WebGPU on /, '')}` : 'CPU backend';
       $('backend-status').title = m.detail;
       $('notice').textContent = m.fallback ?? '';
       $('notice').hidden = !m.fallback;
-      if ($('status').dataset.state === 'switching') setStatus(state.textReady ? 'ready' : 'idle', `Backend: ${m.name === 'webgpu' ? 'WebGPU' : 'CPU'}.`);
+      if ($('status').dataset.state === 'switching')
+        setStatus(state.textReady ? 'ready' : 'idle', `Backend: ${m.name === 'webgpu' ? 'WebGPU' : 'CPU'}.`);
       refreshButtons();
       return;
     case 'text-ready':
       state.textReady = true;
       $('loss').dataset.vocab = String(m.vocabulary.length);
-      $('text-info').textContent = `The first 20 chapters of Moby-Dick: ${m.characters.toLocaleString('en')} characters, ${m.vocabulary.length} different ones. The first 90% trains the model; the rest measures it.`;
+      $('text-info').textContent =
+        `The first 20 chapters of Moby-Dick: ${m.characters.toLocaleString('en')} characters, ${m.vocabulary.length} different ones. The first 90% trains the model; the rest measures it.`;
       $('text-info').dataset.vocabulary = m.vocabulary.join('');
       setStatus('ready', 'Ready to train.');
       refreshButtons();
       return;
     case 'train-begin':
-      setStatus('training', `Training a GPT of ${m.parameters.toLocaleString('en')} weights for ${m.iterations} iterations…`);
+      setStatus(
+        'training',
+        `Training a GPT of ${m.parameters.toLocaleString('en')} weights for ${m.iterations} iterations…`,
+      );
       return;
     case 'losses':
       for (const p of m.points) chart.add(p.iter, p.loss);
@@ -142,7 +149,10 @@ worker.onmessage = (ev: MessageEvent<FromTextWorker>) => {
       state.training = false;
       state.hasModel = true;
       $('loss').dataset.valLoss = String(m.valLoss);
-      setStatus('done', `${m.stopped ? 'Stopped' : 'Trained'} after ${m.iterations} iterations in ${m.seconds.toFixed(1)} s; loss on held-out text ${m.valLoss.toFixed(4)}. Type a prompt and press Write.`);
+      setStatus(
+        'done',
+        `${m.stopped ? 'Stopped' : 'Trained'} after ${m.iterations} iterations in ${m.seconds.toFixed(1)} s; loss on held-out text ${m.valLoss.toFixed(4)}. Type a prompt and press Write.`,
+      );
       refreshButtons();
       return;
     case 'chars':

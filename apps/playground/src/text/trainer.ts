@@ -20,8 +20,16 @@ export function rng(seed: number): () => number {
 }
 
 /** `batch` random windows of `steps` ids and, for each, the ids one further on (next-character targets). */
-export function sampleWindows(ids: Int32Array, batch: number, steps: number, next: () => number): { x: Int32Array; y: Int32Array } {
-  if (ids.length <= steps) throw new ArgumentError(`sampleWindows: the text has ${ids.length} characters, too few for ${steps}-character windows and their targets`);
+export function sampleWindows(
+  ids: Int32Array,
+  batch: number,
+  steps: number,
+  next: () => number,
+): { x: Int32Array; y: Int32Array } {
+  if (ids.length <= steps)
+    throw new ArgumentError(
+      `sampleWindows: the text has ${ids.length} characters, too few for ${steps}-character windows and their targets`,
+    );
   const x = new Int32Array(batch * steps);
   const y = new Int32Array(batch * steps);
   for (let b = 0; b < batch; b++) {

@@ -78,7 +78,13 @@ async function train(s: TextTrainSettings): Promise<void> {
   }
   if (points.length) post({ type: 'losses', points });
   const seconds = (performance.now() - start) / 1000;
-  post({ type: 'train-end', stopped: iter < s.iterations, iterations: iter, valLoss: await t.meanLoss(corpus.val, 4), seconds });
+  post({
+    type: 'train-end',
+    stopped: iter < s.iterations,
+    iterations: iter,
+    valLoss: await t.meanLoss(corpus.val, 4),
+    seconds,
+  });
 }
 
 async function write(s: WriteSettings): Promise<void> {

@@ -27,7 +27,11 @@ export class TrainingCharts {
     this.loss = this.make(lossEl, 'Loss (cross-entropy)', 'loss', null);
     this.accuracy = this.make(accuracyEl, 'Accuracy', 'accuracy', [0, 1]);
     new ResizeObserver(() => {
-      for (const [c, el] of [[this.loss, lossEl], [this.accuracy, accuracyEl]] as const) c.plot.setSize({ width: el.clientWidth, height: 210 });
+      for (const [c, el] of [
+        [this.loss, lossEl],
+        [this.accuracy, accuracyEl],
+      ] as const)
+        c.plot.setSize({ width: el.clientWidth, height: 210 });
     }).observe(lossEl);
   }
 
@@ -42,7 +46,14 @@ export class TrainingCharts {
       series: [
         { label: 'epoch', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) },
         { label: `train ${what}`, stroke: TRAIN, width: 1.5, value: (_u, v) => (v == null ? '–' : v.toFixed(4)) },
-        { label: `val ${what}`, stroke: VAL, width: 2, spanGaps: true, points: { show: true, size: 7, fill: VAL }, value: (_u, v) => (v == null ? '–' : v.toFixed(4)) },
+        {
+          label: `val ${what}`,
+          stroke: VAL,
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 7, fill: VAL },
+          value: (_u, v) => (v == null ? '–' : v.toFixed(4)),
+        },
       ],
       axes: [{ label: 'epoch' }, {}],
       legend: { live: true },

@@ -29,7 +29,10 @@ export class DrawPad {
   /** The pointer's position in canvas pixels (the canvas is shown scaled by CSS). */
   private point(e: PointerEvent): { x: number; y: number } {
     const r = this.canvas.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) / r.width) * this.canvas.width, y: ((e.clientY - r.top) / r.height) * this.canvas.height };
+    return {
+      x: ((e.clientX - r.left) / r.width) * this.canvas.width,
+      y: ((e.clientY - r.top) / r.height) * this.canvas.height,
+    };
   }
 
   private down(e: PointerEvent): void {

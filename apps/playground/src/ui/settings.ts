@@ -9,7 +9,9 @@ export function field(id: string, label: string, integer: boolean): number {
   const min = Number(el.min);
   const max = Number(el.max);
   if (el.value.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    throw new Error(`${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got "${el.value}")`);
+    throw new Error(
+      `${label} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got "${el.value}")`,
+    );
   }
   return v;
 }

@@ -19,13 +19,19 @@ function cpuDetail(backend: ReturnType<typeof cpu>): string {
 /** SwiftShader and other CPU-emulated adapters: real WebGPU, but slower than the CPU backend itself. */
 function isSoftware(adapter: GPUAdapter): boolean {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(`${info?.architecture} ${info?.description} ${info?.device}`);
+  return (
+    info?.isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|lavapipe/i.test(`${info?.architecture} ${info?.description} ${info?.device}`)
+  );
 }
 
 /** "google swiftshader", "nvidia ampere …": what the browser tells of the adapter. */
 function adapterName(adapter: GPUAdapter): string {
   const info = adapter.info;
-  return [info?.vendor, info?.architecture, info?.description].filter((s) => s && s.length > 0).join(' ') || 'an unnamed adapter';
+  return (
+    [info?.vendor, info?.architecture, info?.description].filter((s) => s && s.length > 0).join(' ') ||
+    'an unnamed adapter'
+  );
 }
 
 /**
@@ -38,9 +44,15 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
   if (choice !== 'cpu') {
     try {
       const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-      if (!gpu) throw new Error('this browser does not offer WebGPU here (navigator.gpu is missing; it needs a recent Chrome, Edge, Safari or Firefox, over https or on localhost)');
+      if (!gpu)
+        throw new Error(
+          'this browser does not offer WebGPU here (navigator.gpu is missing; it needs a recent Chrome, Edge, Safari or Firefox, over https or on localhost)',
+        );
       const adapter = await gpu.requestAdapter();
-      if (!adapter) throw new Error('the browser offers WebGPU but found no GPU adapter (WebGPU may be switched off, or the GPU is on its block list)');
+      if (!adapter)
+        throw new Error(
+          'the browser offers WebGPU but found no GPU adapter (WebGPU may be switched off, or the GPU is on its block list)',
+        );
       if (choice === 'auto' && isSoftware(adapter)) {
         const cpuBackend = cpu();
         return {

@@ -37,7 +37,12 @@ function kerasLayout(model: Model, what: string): number[] {
   singleInOut(what, model.inputNames.length, model.outputNames.length);
   // Keras leaves the batch axis unknown (null); it is shown as 'batch', as ONNX names it.
   const named = (shape: readonly Dim[] | null) => shape && shape.map((d, i) => (i === 0 && d === null ? 'batch' : d));
-  return mnistLayout(what, named(model.inputShape as readonly Dim[] | null), named(model.outputShape as readonly Dim[]), KERAS_LAYOUTS);
+  return mnistLayout(
+    what,
+    named(model.inputShape as readonly Dim[] | null),
+    named(model.outputShape as readonly Dim[]),
+    KERAS_LAYOUTS,
+  );
 }
 
 /** Loads an ONNX file and checks it takes MNIST images; frees the graph if it does not. */
@@ -48,9 +53,20 @@ export async function openOnnx(bytes: Uint8Array, name: string): Promise<Current
     const [input] = model.inputs;
     const [output] = model.outputs;
     const sample = mnistLayout(name, input.shape, output.shape, ONNX_LAYOUTS);
-    if (input.dtype !== 'float32') throw new DTypeError(`${name}: its input '${input.name}' is ${input.type}; the playground sends float pixels`);
+    if (input.dtype !== 'float32')
+      throw new DTypeError(`${name}: its input '${input.name}' is ${input.type}; the playground sends float pixels`);
     const first = input.shape![0];
-    const current = { kind: 'onnx' as const, model, name, sample, batch: typeof first === 'number' ? first : null, input: input.name, output: output.name, softmax: false, bytes };
+    const current = {
+      kind: 'onnx' as const,
+      model,
+      name,
+      sample,
+      batch: typeof first === 'number' ? first : null,
+      input: input.name,
+      output: output.name,
+      softmax: false,
+      bytes,
+    };
     // One blank image shows whether the graph ends in a softmax: if not, the page shows the softmax of its outputs.
     current.softmax = !isProbabilities(await runOnnx(current, new Float32Array(784), 1), 1);
     return current;
@@ -108,7 +124,10 @@ export async function openModel(files: ModelFiles): Promise<CurrentModel> {
   const what = files.format === 'tfjs' ? files.name : 'the saved model';
   // tsdl's config names its input shape before anything is made; TF.js' is read from the model.
   const known = files.format === 'tsdl' ? inputShapeOf(files.model.config) : null;
-  const model = files.format === 'tsdl' ? modelFromArtifacts({ config: files.model.config, weights: files.model.weights }, what) : await loadTfjsModel(files.artifacts);
+  const model =
+    files.format === 'tsdl'
+      ? modelFromArtifacts({ config: files.model.config, weights: files.model.weights }, what)
+      : await loadTfjsModel(files.artifacts);
   try {
     const sample = known ?? kerasLayout(model, what);
     return { kind: 'keras', model, source: files.format, name: files.format === 'tfjs' ? files.name : '', sample };

@@ -28,7 +28,11 @@ export type Progress = (file: string, loaded: number, total: number) => void;
  * server sends no length. `unpackedSize` is the total to report when the
  * server has the browser unpack the file (Content-Encoding).
  */
-export async function fetchWithProgress(url: string, onProgress: (loaded: number, total: number) => void, unpackedSize = 0): Promise<Uint8Array> {
+export async function fetchWithProgress(
+  url: string,
+  onProgress: (loaded: number, total: number) => void,
+  unpackedSize = 0,
+): Promise<Uint8Array> {
   let res: Response;
   try {
     res = await fetch(url);
@@ -62,23 +66,39 @@ export async function fetchWithProgress(url: string, onProgress: (loaded: number
   return out;
 }
 
-function split(images: { dims: number[]; data: Uint8Array }, labels: { dims: number[]; data: Uint8Array }, what: string): MnistArrays {
+function split(
+  images: { dims: number[]; data: Uint8Array },
+  labels: { dims: number[]; data: Uint8Array },
+  what: string,
+): MnistArrays {
   const [count, rows, cols] = images.dims;
   if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== count) {
-    throw new DataFormatError(`${what}: images [${images.dims.join(', ')}] and labels [${labels.dims.join(', ')}] do not pair up`);
+    throw new DataFormatError(
+      `${what}: images [${images.dims.join(', ')}] and labels [${labels.dims.join(', ')}] do not pair up`,
+    );
   }
   return { images: images.data, labels: labels.data, count, rows, cols };
 }
 
 /** Downloads and parses the four gzipped IDX files under `baseUrl`. */
-export async function loadMnistFromUrl(baseUrl: string, onProgress: Progress): Promise<{ train: MnistArrays; test: MnistArrays }> {
+export async function loadMnistFromUrl(
+  baseUrl: string,
+  onProgress: Progress,
+): Promise<{ train: MnistArrays; test: MnistArrays }> {
   const base = baseUrl.replace(/\/?$/, '/');
   const read = async (name: string) => {
     const file = `${name}.gz`;
-    const got = await fetchWithProgress(base + file, (loaded, total) => onProgress(file, loaded, total), RAW_BYTES[name]);
+    const got = await fetchWithProgress(
+      base + file,
+      (loaded, total) => onProgress(file, loaded, total),
+      RAW_BYTES[name],
+    );
     const raw = isGzip(got) ? await gunzip(got, file) : got;
     const sum = await sha256(raw);
-    if (sum !== MNIST_SHA256[name]) throw new DataFormatError(`${file}: SHA-256 ${sum} is not MNIST's ${MNIST_SHA256[name]}; the file is damaged or not MNIST`);
+    if (sum !== MNIST_SHA256[name])
+      throw new DataFormatError(
+        `${file}: SHA-256 ${sum} is not MNIST's ${MNIST_SHA256[name]}; the file is damaged or not MNIST`,
+      );
     return parseIdx(raw, file);
   };
   // One after another: the progress bar then shows one file at a time, and the
@@ -91,10 +111,17 @@ export async function loadMnistFromUrl(baseUrl: string, onProgress: Progress): P
 }
 
 /** The first `n` images as float32 [n, ...sample] (default [n, 28, 28, 1]) in [0, 1] and their labels as int32 [n]. */
-export function toTensors(a: MnistArrays, n: number, sample: readonly number[] = [a.rows, a.cols, 1]): { x: Tensor; y: Tensor } {
+export function toTensors(
+  a: MnistArrays,
+  n: number,
+  sample: readonly number[] = [a.rows, a.cols, 1],
+): { x: Tensor; y: Tensor } {
   const count = Math.min(n, a.count);
   const size = a.rows * a.cols;
   const x = new Float32Array(count * size);
   for (let i = 0; i < x.length; i++) x[i] = a.images[i] / 255;
-  return { x: tensor(x, [count, ...sample], 'float32'), y: tensor(Int32Array.from(a.labels.subarray(0, count)), [count], 'int32') };
+  return {
+    x: tensor(x, [count, ...sample], 'float32'),
+    y: tensor(Int32Array.from(a.labels.subarray(0, count)), [count], 'int32'),
+  };
 }

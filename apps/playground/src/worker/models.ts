@@ -30,7 +30,14 @@ export function recognise(model: Model): ModelKind | 'custom' {
  * ([28, 28, 1]); anything that is not 784 values per sample is refused.
  */
 export function inputShapeOf(config: Record<string, unknown>): number[] {
-  const c = (config as { config?: { buildInputShape?: number[]; layers?: { className: string; config: { shape?: number[]; batchInputShape?: number[] } }[] } }).config;
+  const c = (
+    config as {
+      config?: {
+        buildInputShape?: number[];
+        layers?: { className: string; config: { shape?: number[]; batchInputShape?: number[] } }[];
+      };
+    }
+  ).config;
   let shape = c?.buildInputShape ?? undefined;
   const input = c?.layers?.find((l) => l.className === 'InputLayer');
   if (!shape && input) shape = input.config.shape ?? input.config.batchInputShape?.slice(1);

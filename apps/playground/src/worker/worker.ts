@@ -58,7 +58,10 @@ async function train(s: TrainSettings): Promise<void> {
   const continued = target === 'current';
   if (target === 'current') {
     if (!current) throw new Error('there is no model to train further yet: train one or load one first');
-    if (current.kind !== 'keras') throw new Error(`${current.name} is an ONNX model: tsdl runs it but cannot train it; choose the MLP or the CNN to train a new model`);
+    if (current.kind !== 'keras')
+      throw new Error(
+        `${current.name} is an ONNX model: tsdl runs it but cannot train it; choose the MLP or the CNN to train a new model`,
+      );
     // A loaded model comes without an optimizer; one trained here gets a fresh Adam with the chosen rate.
     current.model.optimizer?.dispose();
   } else {
@@ -68,9 +71,20 @@ async function train(s: TrainSettings): Promise<void> {
   const { model: m, sample } = current;
   const train = toTensors(data.train, s.trainImages, sample);
   const val = toTensors(data.test, s.validationImages, sample);
-  m.compile({ optimizer: optimizers.Adam({ learningRate: s.learningRate }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: s.learningRate }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   const stepsPerEpoch = Math.ceil(train.x.shape[0] / s.batchSize);
-  post({ type: 'train-begin', epochs: s.epochs, stepsPerEpoch, parameters: countParameters(m), model: recognise(m), continued });
+  post({
+    type: 'train-begin',
+    epochs: s.epochs,
+    stepsPerEpoch,
+    parameters: countParameters(m),
+    model: recognise(m),
+    continued,
+  });
   let points: { step: number; loss: number; accuracy: number }[] = [];
   let lastFlush = 0;
   let epochStart = 0;
@@ -140,10 +154,18 @@ async function reportMistakes(count: number, limit = 60): Promise<void> {
     if (best === labels[i]) continue;
     wrong++;
     if (mistakes.length < limit) {
-      mistakes.push({ pixels: data.test.images.slice(i * 784, (i + 1) * 784), predicted: best, label: labels[i], confidence: p[i * 10 + best] });
+      mistakes.push({
+        pixels: data.test.images.slice(i * 784, (i + 1) * 784),
+        predicted: best,
+        label: labels[i],
+        confidence: p[i * 10 + best],
+      });
     }
   }
-  post({ type: 'mistakes', mistakes, checked: labels.length, wrong }, mistakes.map((m) => m.pixels.buffer));
+  post(
+    { type: 'mistakes', mistakes, checked: labels.length, wrong },
+    mistakes.map((m) => m.pixels.buffer),
+  );
 }
 
 async function predict(id: number, pixels: Float32Array): Promise<void> {
@@ -154,7 +176,8 @@ async function predict(id: number, pixels: Float32Array): Promise<void> {
 
 async function save(): Promise<void> {
   if (!current) throw new Error('there is no model to save yet: train one first');
-  if (current.kind !== 'keras') throw new Error(`${current.name} is an ONNX model: it cannot be saved in tsdl's format (keep the .onnx file)`);
+  if (current.kind !== 'keras')
+    throw new Error(`${current.name} is an ONNX model: it cannot be saved in tsdl's format (keep the .onnx file)`);
   const a = await modelToArtifacts(current.model);
   const saved: SavedModel = { config: a.config, weights: a.weights };
   post({ type: 'saved', model: saved });
@@ -197,7 +220,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       return exclusive('switching backends', () => useBackend(msg.choice));
     case 'load-data':
       return exclusive('downloading MNIST', async () => {
-        data = await loadMnistFromUrl(msg.baseUrl, (file, loaded, total) => post({ type: 'download', file, loaded, total }));
+        data = await loadMnistFromUrl(msg.baseUrl, (file, loaded, total) =>
+          post({ type: 'download', file, loaded, total }),
+        );
         post({ type: 'data-ready', train: data.train.count, test: data.test.count });
       });
     case 'train':

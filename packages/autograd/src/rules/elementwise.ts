@@ -35,11 +35,12 @@ export const elementwiseRules = {
   // Only inputs that need a gradient get one: a constant operand (a dropout mask, a
   // detached tensor) would otherwise cost a kernel each backward pass for nothing.
   sub: rule((dy, { needs }) => [dy, needs[1] ? neg(dy) : null], { inputs: false, output: false }),
-  mul: rule((dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null], { output: false }),
-  div: rule(
-    (dy, { inputs: [a, b], needs }) => [div(dy, b), needs[1] ? neg(div(mul(dy, a), mul(b, b))) : null],
-    { output: false },
-  ),
+  mul: rule((dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null], {
+    output: false,
+  }),
+  div: rule((dy, { inputs: [a, b], needs }) => [div(dy, b), needs[1] ? neg(div(mul(dy, a), mul(b, b))) : null], {
+    output: false,
+  }),
   pow: rule((dy, { inputs: [a, b], output, needs }) => [
     // d/da a^b = b a^(b-1);  d/db a^b = a^b log a (0 where a <= 0, as PyTorch does at a = 0)
     needs[0] ? mul(dy, mul(b, pow(a, sub(b, 1)))) : null,
@@ -47,11 +48,17 @@ export const elementwiseRules = {
   ]),
   // Ties go to the first operand, as TensorFlow.
   maximum: rule(
-    (dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, f32(ge(a, b))) : null, needs[1] ? mul(dy, f32(lt(a, b))) : null],
+    (dy, { inputs: [a, b], needs }) => [
+      needs[0] ? mul(dy, f32(ge(a, b))) : null,
+      needs[1] ? mul(dy, f32(lt(a, b))) : null,
+    ],
     { output: false },
   ),
   minimum: rule(
-    (dy, { inputs: [a, b], needs }) => [needs[0] ? mul(dy, f32(le(a, b))) : null, needs[1] ? mul(dy, f32(gt(a, b))) : null],
+    (dy, { inputs: [a, b], needs }) => [
+      needs[0] ? mul(dy, f32(le(a, b))) : null,
+      needs[1] ? mul(dy, f32(gt(a, b))) : null,
+    ],
     { output: false },
   ),
 
@@ -96,12 +103,15 @@ export const elementwiseRules = {
     },
     { output: false },
   ),
-  clip: rule(
-    (dy, { inputs: [x], attrs }) => [mul(dy, f32(logicalAnd(ge(x, attrs.min), le(x, attrs.max))))],
-    { output: false },
-  ),
+  clip: rule((dy, { inputs: [x], attrs }) => [mul(dy, f32(logicalAnd(ge(x, attrs.min), le(x, attrs.max))))], {
+    output: false,
+  }),
   where: rule(
-    (dy, { inputs: [c, , ], needs }) => [null, needs[1] ? where(t(c), dy, 0) : null, needs[2] ? where(t(c), 0, dy) : null],
+    (dy, { inputs: [c, ,], needs }) => [
+      null,
+      needs[1] ? where(t(c), dy, 0) : null,
+      needs[2] ? where(t(c), 0, dy) : null,
+    ],
     { output: false },
   ),
   cast: rule((dy) => [dy], { inputs: false, output: false }),

@@ -25,8 +25,16 @@ export const linalgRules = {
       // Only plain matrix products: a batched one's gradient is summed over broadcast dims by the engine.
       const matrices = a.rank === 2 && b.rank === 2;
       return [
-        needs[0] ? (matrices && isColumnMajor(a) ? transpose(matmul(b, dy, { transposeB: true })) : matmul(dy, b, { transposeB: true })) : null,
-        needs[1] ? (matrices && isColumnMajor(b) ? transpose(matmul(dy, a, { transposeA: true })) : matmul(a, dy, { transposeA: true })) : null,
+        needs[0]
+          ? matrices && isColumnMajor(a)
+            ? transpose(matmul(b, dy, { transposeB: true }))
+            : matmul(dy, b, { transposeB: true })
+          : null,
+        needs[1]
+          ? matrices && isColumnMajor(b)
+            ? transpose(matmul(dy, a, { transposeA: true }))
+            : matmul(a, dy, { transposeA: true })
+          : null,
       ];
     },
     { output: false },

@@ -22,7 +22,9 @@ import { type RuleTable, rule } from '../registry';
 export const nnRules = {
   // dx = dy masked and scaled as x was: the same one-kernel op on dy (recorded, so differentiable
   // again under createGraph). The noise gets none: the output is a step function of it.
-  applyDropout: rule((dy, { inputs: [, noise], attrs }) => [applyDropout(dy, noise as Tensor, attrs.rate), null], { output: false }),
+  applyDropout: rule((dy, { inputs: [, noise], attrs }) => [applyDropout(dy, noise as Tensor, attrs.rate), null], {
+    output: false,
+  }),
   // dx = y ⊙ (dy − Σ dy ⊙ y)
   softmax: rule((dy, { output }) => [mul(output, sub(dy, sum(mul(dy, output), -1, true)))], { inputs: false }),
   // dx = dy − softmax(x) · Σ dy

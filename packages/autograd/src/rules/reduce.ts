@@ -5,7 +5,12 @@ import { type RuleTable, rule } from '../registry';
 
 /** dy reshaped to keep the reduced axes as size 1, then broadcast to the input's shape. */
 function expand(dy: Tensor, inShape: readonly number[], axes: readonly number[], keepDims: boolean): Tensor {
-  const kept = keepDims ? dy : reshape(dy, inShape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  const kept = keepDims
+    ? dy
+    : reshape(
+        dy,
+        inShape.map((d, i) => (axes.includes(i) ? 1 : d)),
+      );
   return broadcastTo(kept, inShape);
 }
 
@@ -32,7 +37,11 @@ export const reduceRules = {
     const isZero = eq(xt, 0);
     const nonZeroProd = prod(where(isZero, 1, xt), attrs.axes, true);
     const onlyZero = eq(sum(cast(isZero, 'float32'), attrs.axes, true), 1);
-    const others = where(isZero, where(onlyZero, nonZeroProd, 0), div(expand(output, shape, attrs.axes, attrs.keepDims), where(isZero, 1, xt)));
+    const others = where(
+      isZero,
+      where(onlyZero, nonZeroProd, 0),
+      div(expand(output, shape, attrs.axes, attrs.keepDims), where(isZero, 1, xt)),
+    );
     return [mul(expand(dy, shape, attrs.axes, attrs.keepDims), others)];
   }),
   max: extremeRule,

@@ -25,7 +25,9 @@ function unslice(dy: Tensor, begin: readonly number[], step: readonly number[], 
       g = slice(g, b, e);
     }
   }
-  const pads = from.map((d, i): [number, number] => (sizeOf(from) === 0 ? [0, 0] : [begin[i], d - begin[i] - g.shape[i]]));
+  const pads = from.map((d, i): [number, number] =>
+    sizeOf(from) === 0 ? [0, 0] : [begin[i], d - begin[i] - g.shape[i]],
+  );
   return pad(g, pads);
 }
 
@@ -44,11 +46,22 @@ export const shapeRules = {
   slice: rule((dy, { attrs }) => [unslice(dy, attrs.begin, attrs.step, attrs.from)], { inputs: false, output: false }),
   concat: rule((dy, { attrs }) => split(dy, attrs.sizes, attrs.axis), { inputs: false, output: false }),
   pad: rule(
-    (dy, { attrs }) => [slice(dy, attrs.pads.map((p) => p[0]), attrs.pads.map((p, i) => dy.shape[i] - p[1]))],
+    (dy, { attrs }) => [
+      slice(
+        dy,
+        attrs.pads.map((p) => p[0]),
+        attrs.pads.map((p, i) => dy.shape[i] - p[1]),
+      ),
+    ],
     { inputs: false, output: false },
   ),
-  gather: rule((dy, { inputs: [, indices], attrs }) => [scatterAdd(dy, indices as Tensor, attrs.axis, attrs.from), null], {
+  gather: rule(
+    (dy, { inputs: [, indices], attrs }) => [scatterAdd(dy, indices as Tensor, attrs.axis, attrs.from), null],
+    {
+      output: false,
+    },
+  ),
+  scatterAdd: rule((dy, { inputs: [, indices], attrs }) => [gather(dy, indices as Tensor, attrs.axis), null], {
     output: false,
   }),
-  scatterAdd: rule((dy, { inputs: [, indices], attrs }) => [gather(dy, indices as Tensor, attrs.axis), null], { output: false }),
 } satisfies Partial<RuleTable>;

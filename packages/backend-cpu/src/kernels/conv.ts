@@ -92,7 +92,8 @@ export function conv2dGradInput(dyv: View, wv: View, p: Conv2dParams, ctx: GemmC
     const cn = Math.min(chunk, p.batch - n0);
     // dcols [cn·rows, depth] = dy [cn·rows, O] · wᵀ, wᵀ read in place from w [depth, O] (row stride 1, column stride O).
     ctx.gemm(dy, n0 * rows * O, O, 1, w, 0, 1, O, dcols, 0, cn * rows, O, depth, false);
-    if (!ctx.col2im?.(dcols, n0, cn, p, dx)) for (let n = 0; n < cn; n++) col2im(dcols, n * rows * depth, n0 + n, p, dx);
+    if (!ctx.col2im?.(dcols, n0, cn, p, dx))
+      for (let n = 0; n < cn; n++) col2im(dcols, n * rows * depth, n0 + n, p, dx);
   }
   ctx.release(dcols);
   return dx;

@@ -9,7 +9,14 @@ import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
  * Adam's is one pass over memory with no calls or allocation per element.
  */
 
-type Kernel = (outs: TypedArray[], ins: TypedArray[], offs: number[], strides: number[][], shape: readonly number[], s: readonly number[]) => void;
+type Kernel = (
+  outs: TypedArray[],
+  ins: TypedArray[],
+  offs: number[],
+  strides: number[][],
+  shape: readonly number[],
+  s: readonly number[],
+) => void;
 
 /** Functions the generated code calls by name. */
 const HELPERS = { erf: erfScalar, rhe: roundHalfEven, sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x) };
@@ -109,7 +116,8 @@ function stridedSource(bodies: string[], used: Set<number>, nIn: number): string
     'const inner = shape[rank - 1];',
     'const idx = new Array(rank).fill(0);',
   ];
-  for (const k of ks) lines.push(`const a${k} = ins[${k}], st${k} = strides[${k}], is${k} = st${k}[rank - 1]; let b${k} = offs[${k}];`);
+  for (const k of ks)
+    lines.push(`const a${k} = ins[${k}], st${k} = strides[${k}], is${k} = st${k}[rank - 1]; let b${k} = offs[${k}];`);
   bodies.forEach((_, k) => lines.push(`const out${k} = outs[${k}];`));
   lines.push('let p = 0;');
   lines.push('for (;;) {');
@@ -139,8 +147,13 @@ function compile(spec: ElementwiseSpec, layout: string, constant: boolean[]): Ke
   if (!k) {
     const used = new Set<number>();
     const bodies = spec.exprs.map((e, i) => store(spec.dtypes[i], emit(e, used)));
-    const src = layout === 'strided' ? stridedSource(bodies, used, spec.inputs.length) : flatSource(bodies, used, constant, spec.inputs.length);
-    k = new Function('H', `return function kernel(outs, ins, offs, strides, shape, s) {\n${src}\n};`)(HELPERS) as Kernel;
+    const src =
+      layout === 'strided'
+        ? stridedSource(bodies, used, spec.inputs.length)
+        : flatSource(bodies, used, constant, spec.inputs.length);
+    k = new Function('H', `return function kernel(outs, ins, offs, strides, shape, s) {\n${src}\n};`)(
+      HELPERS,
+    ) as Kernel;
     cache.set(key, k);
   }
   return k;

@@ -34,7 +34,13 @@ function batchOffsets(a: View, b: View): { aOffs: number[]; bOffs: number[] } {
  * otherwise the plain-JS path uses each operand's 2-D block in place when it
  * is row-major and packs it into a dense scratch block when not.
  */
-export function matmul(a: View, b: View, alloc: Alloc = jsAlloc, simd: SimdGemm | null = null, threads = 1): Float32Array {
+export function matmul(
+  a: View,
+  b: View,
+  alloc: Alloc = jsAlloc,
+  simd: SimdGemm | null = null,
+  threads = 1,
+): Float32Array {
   const r = a.shape.length;
   const M = a.shape[r - 2];
   const K = a.shape[r - 1];
@@ -50,7 +56,19 @@ export function matmul(a: View, b: View, alloc: Alloc = jsAlloc, simd: SimdGemm 
   const bRow = b.strides[r - 2];
   const bCol = b.strides[r - 1];
   if (simd) {
-    simd.gemm({ data: A, rs: aRow, cs: aCol }, { data: B, rs: bRow, cs: bCol }, out, 0, M, K, N, aOffs, bOffs, false, threads);
+    simd.gemm(
+      { data: A, rs: aRow, cs: aCol },
+      { data: B, rs: bRow, cs: bCol },
+      out,
+      0,
+      M,
+      K,
+      N,
+      aOffs,
+      bOffs,
+      false,
+      threads,
+    );
     return out;
   }
   const aDense = aCol === 1 && (aRow === K || M === 1);

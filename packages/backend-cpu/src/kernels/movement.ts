@@ -3,7 +3,12 @@ import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 
 /** Concat, pad, gather and scatter-add: copies organised as outer × (axis) × inner blocks. */
 
-export function concat(xs: readonly View[], axis: number, outShape: readonly number[], alloc: Alloc = jsAlloc): TypedArray {
+export function concat(
+  xs: readonly View[],
+  axis: number,
+  outShape: readonly number[],
+  alloc: Alloc = jsAlloc,
+): TypedArray {
   const out = alloc(xs[0].dtype, sizeOfShape(outShape));
   const outer = sizeOfShape(outShape.slice(0, axis));
   const inner = sizeOfShape(outShape.slice(axis + 1));
@@ -18,7 +23,12 @@ export function concat(xs: readonly View[], axis: number, outShape: readonly num
   return out;
 }
 
-export function pad(v: View, pads: readonly (readonly [number, number])[], value: number, alloc: Alloc = jsAlloc): TypedArray {
+export function pad(
+  v: View,
+  pads: readonly (readonly [number, number])[],
+  value: number,
+  alloc: Alloc = jsAlloc,
+): TypedArray {
   const outShape = v.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const out = alloc(v.dtype, sizeOfShape(outShape));
   if (value !== 0) out.fill(value);
@@ -67,7 +77,13 @@ export function gather(xv: View, iv: View, axis: number, alloc: Alloc = jsAlloc)
   return out;
 }
 
-export function scatterAdd(uv: View, iv: View, axis: number, outShape: readonly number[], alloc: Alloc = jsAlloc): TypedArray {
+export function scatterAdd(
+  uv: View,
+  iv: View,
+  axis: number,
+  outShape: readonly number[],
+  alloc: Alloc = jsAlloc,
+): TypedArray {
   const u = dense(uv);
   const ind = dense(iv);
   const outer = sizeOfShape(outShape.slice(0, axis));

@@ -6,7 +6,13 @@ import { type Alloc, dense, jsAlloc } from '../data';
  * dense input arrays and the output array, returns false when it cannot serve
  * them (the JS loops below then run).
  */
-export type PoolAccel = (kind: 'forward' | 'grad', p: Pool2dParams, x: Float32Array | null, dy: Float32Array | null, out: Float32Array) => boolean;
+export type PoolAccel = (
+  kind: 'forward' | 'grad',
+  p: Pool2dParams,
+  x: Float32Array | null,
+  dy: Float32Array | null,
+  out: Float32Array,
+) => boolean;
 
 /**
  * Max and average pooling over NHWC windows. Cells in the padding never win a
@@ -65,7 +71,13 @@ export function pool2d(xv: View, p: Pool2dParams, alloc: Alloc = jsAlloc, accel?
   return out;
 }
 
-export function pool2dGrad(xv: View, dyv: View, p: Pool2dParams, alloc: Alloc = jsAlloc, accel?: PoolAccel): Float32Array {
+export function pool2dGrad(
+  xv: View,
+  dyv: View,
+  p: Pool2dParams,
+  alloc: Alloc = jsAlloc,
+  accel?: PoolAccel,
+): Float32Array {
   const dy = dense(dyv) as Float32Array;
   const C = p.channels;
   const dx = alloc('float32', p.batch * p.inH * p.inW * C) as Float32Array;

@@ -34,7 +34,13 @@ export function softmaxCrossEntropy(logits: View, labels: View, sparse: boolean,
 }
 
 /** dx[n, c] = (softmax(x[n])_c · Σt − t[n, c]) · dy[n]; Σt is 1 for index labels. */
-export function softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean, alloc: Alloc = jsAlloc): Float32Array {
+export function softmaxCrossEntropyGrad(
+  logits: View,
+  labels: View,
+  dy: View,
+  sparse: boolean,
+  alloc: Alloc = jsAlloc,
+): Float32Array {
   const [n, c] = logits.shape;
   const x = dense(logits);
   const t = dense(labels);

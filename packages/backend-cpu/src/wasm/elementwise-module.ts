@@ -49,7 +49,17 @@ export function simdExpressible(e: Expr): boolean {
 }
 
 // The ops with a SIMD form (the others run in the JavaScript kernels): partial by design.
-const UNARY_SIMD: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sqrt', 'rsqrt', 'floor', 'ceil', 'round', 'sign', 'not']);
+const UNARY_SIMD: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
+  'neg',
+  'abs',
+  'sqrt',
+  'rsqrt',
+  'floor',
+  'ceil',
+  'round',
+  'sign',
+  'not',
+]);
 
 const SIMPLE_UNARY: Partial<Record<UnaryOp, number>> = {
   neg: SIMD.f32x4_neg,
@@ -126,7 +136,8 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
       // Row starts: dense operands at o·inner, row inputs at their base, col inputs splat their o-th value.
       for (const k of used) {
         const mode = spec.inputs[k].mode;
-        if (mode === 'dense') c.get(inPtr[k]).get(o).get(inner).op(OP.i32_mul).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add).set(cur[k]);
+        if (mode === 'dense')
+          c.get(inPtr[k]).get(o).get(inner).op(OP.i32_mul).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add).set(cur[k]);
         else if (mode === 'row') c.get(inPtr[k]).set(cur[k]);
         else if (mode === 'col') {
           c.get(inPtr[k]).get(o).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add);
@@ -134,7 +145,8 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
           c.set(value[k]);
         }
       }
-      for (let j = 0; j < nOut; j++) c.get(outPtr[j]).get(o).get(inner).op(OP.i32_mul).i32(outSize[j]).op(OP.i32_mul).op(OP.i32_add).set(dst[j]);
+      for (let j = 0; j < nOut; j++)
+        c.get(outPtr[j]).get(o).get(inner).op(OP.i32_mul).i32(outSize[j]).op(OP.i32_mul).op(OP.i32_add).set(dst[j]);
 
       c.for(i, 0, inner, 4, () => {
         for (const k of used) {

@@ -246,7 +246,12 @@ export class ModuleBuilder {
    * (0..params.length-1). Returns the function index for `call`. Functions may
    * call only functions added before them unless the index is reserved first.
    */
-  func(exportName: string | undefined, params: readonly ValType[], results: readonly ValType[], build: (c: Code, ...p: Local[]) => void): number {
+  func(
+    exportName: string | undefined,
+    params: readonly ValType[],
+    results: readonly ValType[],
+    build: (c: Code, ...p: Local[]) => void,
+  ): number {
     const code = new Code(params.length);
     const index = this.funcs.length;
     this.funcs.push({ type: this.type(params, results), code, exportName });

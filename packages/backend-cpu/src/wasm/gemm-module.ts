@@ -77,7 +77,17 @@ export interface GemmExports {
   /** Packs B[kc×nc] into dst. */
   packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
   /** C[mc×nc] (+)= packedA · packedB over kc; ldc in bytes; acc 0 overwrites C, 1 adds to it; tile: MR·NR floats of scratch. */
-  macro(mc: number, nc: number, kc: number, a: number, b: number, c: number, ldc: number, acc: number, tile: number): void;
+  macro(
+    mc: number,
+    nc: number,
+    kc: number,
+    a: number,
+    b: number,
+    c: number,
+    ldc: number,
+    acc: number,
+    tile: number,
+  ): void;
 }
 
 /** i32 min(a, b) of two locals onto the stack. */
@@ -100,7 +110,10 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
       () => {
         c.get(cp).set(row);
         for (let r = 0; r < mr; r++) {
-          for (let v = 0; v < nv; v++) c.get(row).v128Load(v * 16).set(accs[r][v]);
+          for (let v = 0; v < nv; v++)
+            c.get(row)
+              .v128Load(v * 16)
+              .set(accs[r][v]);
           if (r < mr - 1) c.addLocal(row, ldc);
         }
       },
@@ -111,9 +124,14 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
 
     // One k step at constant offsets from the a and b pointers.
     const step = (u: number) => {
-      for (let v = 0; v < nv; v++) c.get(b).v128Load((u * nr + v * 4) * 4).set(bv[v]);
+      for (let v = 0; v < nv; v++)
+        c.get(b)
+          .v128Load((u * nr + v * 4) * 4)
+          .set(bv[v]);
       for (let r = 0; r < mr; r++) {
-        c.get(a).simdMem(SIMD.v128_load32_splat, 2, (u * mr + r) * 4).set(av);
+        c.get(a)
+          .simdMem(SIMD.v128_load32_splat, 2, (u * mr + r) * 4)
+          .set(av);
         for (let v = 0; v < nv; v++) {
           c.get(accs[r][v]).get(av).get(bv[v]).simd(SIMD.f32x4_mul).simd(SIMD.f32x4_add).set(accs[r][v]);
         }
@@ -126,7 +144,10 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
       c.loop(() => {
         c.get(k).i32(unroll).op(OP.i32_lt_s).brIf(1);
         for (let u = 0; u < unroll; u++) step(u);
-        c.addTo(a, unroll * mr * 4).addTo(b, unroll * nr * 4).addTo(k, -unroll).br(0);
+        c.addTo(a, unroll * mr * 4)
+          .addTo(b, unroll * nr * 4)
+          .addTo(k, -unroll)
+          .br(0);
       });
     });
     // Remainder, one k at a time.
@@ -134,13 +155,19 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
       c.loop(() => {
         c.get(k).i32(1).op(OP.i32_lt_s).brIf(1);
         step(0);
-        c.addTo(a, mr * 4).addTo(b, nr * 4).addTo(k, -1).br(0);
+        c.addTo(a, mr * 4)
+          .addTo(b, nr * 4)
+          .addTo(k, -1)
+          .br(0);
       });
     });
 
     c.get(cp).set(row);
     for (let r = 0; r < mr; r++) {
-      for (let v = 0; v < nv; v++) c.get(row).get(accs[r][v]).v128Store(v * 16);
+      for (let v = 0; v < nv; v++)
+        c.get(row)
+          .get(accs[r][v])
+          .v128Store(v * 16);
       if (r < mr - 1) c.addLocal(row, ldc);
     }
   });
@@ -149,60 +176,76 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
 function emitMacro(m: ModuleBuilder, shape: GemmShape, micro: number): number {
   const { mr, nv } = shape;
   const nr = 4 * nv;
-  return m.func('macro', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, mc, nc, kc, a, b, cp, ldc, acc, tile) => {
-    const jr = c.local(T.i32);
-    const ir = c.local(T.i32);
-    const nrem = c.local(T.i32);
-    const mrem = c.local(T.i32);
-    const bp = c.local(T.i32);
-    const ap = c.local(T.i32);
-    const ct = c.local(T.i32);
-    const i = c.local(T.i32);
-    const j = c.local(T.i32);
-    const dst = c.local(T.i32);
-    const src = c.local(T.i32);
-    const NR = c.local(T.i32);
-    const MR = c.local(T.i32);
-    c.i32(nr).set(NR).i32(mr).set(MR);
-    c.for(jr, 0, nc, nr, () => {
-      // nrem = min(NR, nc - jr); bp = b + jr·kc·4
-      c.get(nc).get(jr).op(OP.i32_sub).set(nrem);
-      min(c, NR, nrem).set(nrem);
-      c.get(b).get(jr).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(bp);
-      c.for(ir, 0, mc, mr, () => {
-        c.get(mc).get(ir).op(OP.i32_sub).set(mrem);
-        min(c, MR, mrem).set(mrem);
-        c.get(a).get(ir).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ap);
-        // ct = cp + ir·ldc + jr·4
-        c.get(cp).get(ir).get(ldc).op(OP.i32_mul).op(OP.i32_add).get(jr).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ct);
-        c.get(mrem).i32(mr).op(OP.i32_eq).get(nrem).i32(nr).op(OP.i32_eq).op(OP.i32_and);
-        c.if(
-          () => {
-            c.get(kc).get(ap).get(bp).get(ct).get(ldc).get(acc).call(micro);
-          },
-          () => {
-            // Edge tile: compute the full tile into scratch, then copy (or add) its valid part.
-            c.get(kc).get(ap).get(bp).get(tile).i32(nr * 4).i32(0).call(micro);
-            const copy = (add: boolean) =>
-              c.for(i, 0, mrem, 1, () => {
-                c.get(ct).get(i).get(ldc).op(OP.i32_mul).op(OP.i32_add).set(dst);
-                c.get(tile).get(i).i32(nr * 4).op(OP.i32_mul).op(OP.i32_add).set(src);
-                c.for(j, 0, nrem, 1, () => {
-                  c.get(dst).get(src).f32Load();
-                  if (add) c.get(dst).f32Load().op(OP.f32_add);
-                  c.f32Store();
-                  c.addTo(dst, 4).addTo(src, 4);
+  return m.func(
+    'macro',
+    [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32],
+    [],
+    (c, mc, nc, kc, a, b, cp, ldc, acc, tile) => {
+      const jr = c.local(T.i32);
+      const ir = c.local(T.i32);
+      const nrem = c.local(T.i32);
+      const mrem = c.local(T.i32);
+      const bp = c.local(T.i32);
+      const ap = c.local(T.i32);
+      const ct = c.local(T.i32);
+      const i = c.local(T.i32);
+      const j = c.local(T.i32);
+      const dst = c.local(T.i32);
+      const src = c.local(T.i32);
+      const NR = c.local(T.i32);
+      const MR = c.local(T.i32);
+      c.i32(nr).set(NR).i32(mr).set(MR);
+      c.for(jr, 0, nc, nr, () => {
+        // nrem = min(NR, nc - jr); bp = b + jr·kc·4
+        c.get(nc).get(jr).op(OP.i32_sub).set(nrem);
+        min(c, NR, nrem).set(nrem);
+        c.get(b).get(jr).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(bp);
+        c.for(ir, 0, mc, mr, () => {
+          c.get(mc).get(ir).op(OP.i32_sub).set(mrem);
+          min(c, MR, mrem).set(mrem);
+          c.get(a).get(ir).get(kc).op(OP.i32_mul).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ap);
+          // ct = cp + ir·ldc + jr·4
+          c.get(cp).get(ir).get(ldc).op(OP.i32_mul).op(OP.i32_add).get(jr).i32(4).op(OP.i32_mul).op(OP.i32_add).set(ct);
+          c.get(mrem).i32(mr).op(OP.i32_eq).get(nrem).i32(nr).op(OP.i32_eq).op(OP.i32_and);
+          c.if(
+            () => {
+              c.get(kc).get(ap).get(bp).get(ct).get(ldc).get(acc).call(micro);
+            },
+            () => {
+              // Edge tile: compute the full tile into scratch, then copy (or add) its valid part.
+              c.get(kc)
+                .get(ap)
+                .get(bp)
+                .get(tile)
+                .i32(nr * 4)
+                .i32(0)
+                .call(micro);
+              const copy = (add: boolean) =>
+                c.for(i, 0, mrem, 1, () => {
+                  c.get(ct).get(i).get(ldc).op(OP.i32_mul).op(OP.i32_add).set(dst);
+                  c.get(tile)
+                    .get(i)
+                    .i32(nr * 4)
+                    .op(OP.i32_mul)
+                    .op(OP.i32_add)
+                    .set(src);
+                  c.for(j, 0, nrem, 1, () => {
+                    c.get(dst).get(src).f32Load();
+                    if (add) c.get(dst).f32Load().op(OP.f32_add);
+                    c.f32Store();
+                    c.addTo(dst, 4).addTo(src, 4);
+                  });
                 });
-              });
-            c.get(acc).if(
-              () => copy(true),
-              () => copy(false),
-            );
-          },
-        );
+              c.get(acc).if(
+                () => copy(true),
+                () => copy(false),
+              );
+            },
+          );
+        });
       });
-    });
-  });
+    },
+  );
 }
 
 /**
@@ -245,8 +288,16 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
               // Lines adjacent: the w values of one k are contiguous.
               c.for(k, 0, kc, 1, () => {
                 let o = 0;
-                for (; o + 4 <= w; o += 4) c.get(dst).get(pk).v128Load(o * 4).v128Store(o * 4);
-                for (; o < w; o++) c.get(dst).get(pk).f32Load(o * 4).f32Store(o * 4);
+                for (; o + 4 <= w; o += 4)
+                  c.get(dst)
+                    .get(pk)
+                    .v128Load(o * 4)
+                    .v128Store(o * 4);
+                for (; o < w; o++)
+                  c.get(dst)
+                    .get(pk)
+                    .f32Load(o * 4)
+                    .f32Store(o * 4);
                 c.addTo(dst, w * 4).addLocal(pk, ks4);
               });
             },
@@ -254,7 +305,10 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
               c.for(k, 0, kc, 1, () => {
                 c.get(pk).set(q);
                 for (let o = 0; o < w; o++) {
-                  c.get(dst).get(q).f32Load().f32Store(o * 4);
+                  c.get(dst)
+                    .get(q)
+                    .f32Load()
+                    .f32Store(o * 4);
                   if (o < w - 1) c.addLocal(q, ls4);
                 }
                 c.addTo(dst, w * 4).addLocal(pk, ks4);
@@ -264,7 +318,12 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
         },
         () => {
           // Partial panel: zero kc·w floats, then copy the rem valid lines.
-          c.get(dst).get(kc).i32(w * 4).op(OP.i32_mul).op(OP.i32_add).set(zend);
+          c.get(dst)
+            .get(kc)
+            .i32(w * 4)
+            .op(OP.i32_mul)
+            .op(OP.i32_add)
+            .set(zend);
           c.get(dst).set(z);
           c.block(() => {
             c.loop(() => {
@@ -310,7 +369,18 @@ function emitDriver(m: ModuleBuilder, shape: GemmShape, packA: number, packB: nu
     };
     /** base + (i·s1 + j·s2)·4 onto the stack */
     const addr = (base: Local, i: Local, s1: Local, j: Local, s2: Local) =>
-      c.get(base).get(i).get(s1).op(OP.i32_mul).get(j).get(s2).op(OP.i32_mul).op(OP.i32_add).i32(2).op(OP.i32_shl).op(OP.i32_add);
+      c
+        .get(base)
+        .get(i)
+        .get(s1)
+        .op(OP.i32_mul)
+        .get(j)
+        .get(s2)
+        .op(OP.i32_mul)
+        .op(OP.i32_add)
+        .i32(2)
+        .op(OP.i32_shl)
+        .op(OP.i32_add);
     c.for(jc, 0, N, NC, () => {
       remaining(nc, N, jc, NC);
       c.for(pc, 0, K, KC, () => {

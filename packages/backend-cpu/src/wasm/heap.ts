@@ -49,7 +49,10 @@ export function sizeClass(request: number): number {
   return Math.ceil(bytes / quarter) * quarter;
 }
 
-function ctor(dtype: DType): { new (buf: ArrayBufferLike, off: number, n: number): TypedArray; BYTES_PER_ELEMENT: number } {
+function ctor(dtype: DType): {
+  new (buf: ArrayBufferLike, off: number, n: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+} {
   return dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
 }
 
@@ -113,7 +116,9 @@ export class WasmHeap {
       try {
         this.memory.grow(Math.min(pages, this.maxPages - have / PAGE));
       } catch (e) {
-        throw new BackendError(`cpu backend: out of memory: cannot grow the WebAssembly memory to ${end + SLACK} bytes for a block of ${bytes} (${(e as Error).message})`);
+        throw new BackendError(
+          `cpu backend: out of memory: cannot grow the WebAssembly memory to ${end + SLACK} bytes for a block of ${bytes} (${(e as Error).message})`,
+        );
       }
       if (this.memory.buffer.byteLength < end + SLACK) {
         throw new BackendError(
@@ -173,7 +178,9 @@ export class WasmHeap {
 export function simdSupported(): boolean {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return false;
   // (module (func (result v128) i32.const 0 i32x4.splat))
-  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11]);
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11,
+  ]);
   try {
     return WebAssembly.validate(probe);
   } catch {

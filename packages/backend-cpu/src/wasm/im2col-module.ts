@@ -45,15 +45,44 @@ function emit(m: ModuleBuilder, name: 'im2col' | 'col2im'): void {
         c.for(ox, 0, outW, 1, () => {
           c.for(ky, 0, kH, 1, () => {
             // iy = oy·sH − pT + ky·dH
-            c.get(oy).get(sH).op(OP.i32_mul).get(pT).op(OP.i32_sub).get(ky).get(dH).op(OP.i32_mul).op(OP.i32_add).set(iy);
+            c.get(oy)
+              .get(sH)
+              .op(OP.i32_mul)
+              .get(pT)
+              .op(OP.i32_sub)
+              .get(ky)
+              .get(dH)
+              .op(OP.i32_mul)
+              .op(OP.i32_add)
+              .set(iy);
             c.for(kx, 0, kW, 1, () => {
-              c.get(ox).get(sW).op(OP.i32_mul).get(pL).op(OP.i32_sub).get(kx).get(dW).op(OP.i32_mul).op(OP.i32_add).set(ix);
+              c.get(ox)
+                .get(sW)
+                .op(OP.i32_mul)
+                .get(pL)
+                .op(OP.i32_sub)
+                .get(kx)
+                .get(dW)
+                .op(OP.i32_mul)
+                .op(OP.i32_add)
+                .set(ix);
               // Inside the image when 0 <= iy < inH and 0 <= ix < inW (unsigned compares catch negatives).
               c.get(iy).get(inH).op(OP.i32_lt_u).get(ix).get(inW).op(OP.i32_lt_u).op(OP.i32_and);
               c.if(
                 () => {
                   // src = img + ((iy·inW + ix)·inC)·4
-                  c.get(img).get(iy).get(inW).op(OP.i32_mul).get(ix).op(OP.i32_add).get(inC).op(OP.i32_mul).i32(2).op(OP.i32_shl).op(OP.i32_add).set(src);
+                  c.get(img)
+                    .get(iy)
+                    .get(inW)
+                    .op(OP.i32_mul)
+                    .get(ix)
+                    .op(OP.i32_add)
+                    .get(inC)
+                    .op(OP.i32_mul)
+                    .i32(2)
+                    .op(OP.i32_shl)
+                    .op(OP.i32_add)
+                    .set(src);
                   copyRun(c, name, src, q, ch, vecEnd, inC);
                 },
                 name === 'im2col'

@@ -80,7 +80,20 @@ function emit(m: ModuleBuilder, kind: Kind): void {
             c.loop(() => {
               c.get(xx).get(xb).op(OP.i32_ge_s).brIf(1);
               // cell = img + ((yy·inW + xx)·C + ch)·4
-              c.get(img).get(yy).get(inW).op(OP.i32_mul).get(xx).op(OP.i32_add).get(C).op(OP.i32_mul).get(ch).op(OP.i32_add).i32(2).op(OP.i32_shl).op(OP.i32_add).set(cell);
+              c.get(img)
+                .get(yy)
+                .get(inW)
+                .op(OP.i32_mul)
+                .get(xx)
+                .op(OP.i32_add)
+                .get(C)
+                .op(OP.i32_mul)
+                .get(ch)
+                .op(OP.i32_add)
+                .i32(2)
+                .op(OP.i32_shl)
+                .op(OP.i32_add)
+                .set(cell);
               body();
               c.addTo(xx, 1).br(0);
             }),
@@ -102,7 +115,15 @@ function emit(m: ModuleBuilder, kind: Kind): void {
               cells(() => {
                 c.get(cell).v128Load().set(v);
                 // acc = v is NaN ? v : pmax(acc, v)
-                c.get(v).get(acc).get(v).simd(SIMD.f32x4_pmax).get(v).get(v).simd(SIMD.f32x4_ne).simd(SIMD.v128_bitselect).set(acc);
+                c.get(v)
+                  .get(acc)
+                  .get(v)
+                  .simd(SIMD.f32x4_pmax)
+                  .get(v)
+                  .get(v)
+                  .simd(SIMD.f32x4_ne)
+                  .simd(SIMD.v128_bitselect)
+                  .set(acc);
               });
               c.get(q).get(acc).v128Store();
             } else if (kind === 'avgPool') {
@@ -112,12 +133,28 @@ function emit(m: ModuleBuilder, kind: Kind): void {
               });
               // acc / count (a division, as the JS kernel), not acc · (1 / count)
               c.get(q).get(acc);
-              c.get(yb).get(ya).op(OP.i32_sub).get(xb).get(xa).op(OP.i32_sub).op(OP.i32_mul).op(OP.f32_convert_i32_s).simd(SIMD.f32x4_splat);
+              c.get(yb)
+                .get(ya)
+                .op(OP.i32_sub)
+                .get(xb)
+                .get(xa)
+                .op(OP.i32_sub)
+                .op(OP.i32_mul)
+                .op(OP.f32_convert_i32_s)
+                .simd(SIMD.f32x4_splat);
               c.simd(SIMD.f32x4_div).v128Store();
             } else if (kind === 'avgPoolGrad') {
               // dx[cell] += dy / count
               c.get(q).v128Load();
-              c.get(yb).get(ya).op(OP.i32_sub).get(xb).get(xa).op(OP.i32_sub).op(OP.i32_mul).op(OP.f32_convert_i32_s).simd(SIMD.f32x4_splat);
+              c.get(yb)
+                .get(ya)
+                .op(OP.i32_sub)
+                .get(xb)
+                .get(xa)
+                .op(OP.i32_sub)
+                .op(OP.i32_mul)
+                .op(OP.f32_convert_i32_s)
+                .simd(SIMD.f32x4_splat);
               c.simd(SIMD.f32x4_div).set(v);
               cells(() => {
                 c.get(cell).get(cell).v128Load().get(v).simd(SIMD.f32x4_add).v128Store();
@@ -137,7 +174,19 @@ function emit(m: ModuleBuilder, kind: Kind): void {
 /** Tracks, per lane, the first maximum's byte offset from x; then adds dy into dx at it. */
 function maxGrad(
   c: Code,
-  l: { acc: Local; v: Local; idx: Local; lanes: Local; mask: Local; cell: Local; at: Local; x: Local; dx: Local; q: Local; cells: (body: () => void) => void },
+  l: {
+    acc: Local;
+    v: Local;
+    idx: Local;
+    lanes: Local;
+    mask: Local;
+    cell: Local;
+    at: Local;
+    x: Local;
+    dx: Local;
+    q: Local;
+    cells: (body: () => void) => void;
+  },
 ): void {
   c.f32x4Const(-Infinity).set(l.acc);
   c.i32x4Const(-1).set(l.idx);
@@ -158,7 +207,13 @@ function maxGrad(
     c.if(() => {
       // dx[at] += dy[q + lane]
       c.get(l.dx).get(l.at).op(OP.i32_add).set(l.at);
-      c.get(l.at).get(l.at).f32Load().get(l.q).f32Load(lane * 4).op(OP.f32_add).f32Store();
+      c.get(l.at)
+        .get(l.at)
+        .f32Load()
+        .get(l.q)
+        .f32Load(lane * 4)
+        .op(OP.f32_add)
+        .f32Store();
     });
   }
 }

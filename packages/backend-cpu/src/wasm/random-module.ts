@@ -23,7 +23,10 @@ function mix(c: Code, x: Local): void {
   xorShift(c, x, 16);
   c.get(x).i32x4Const(0x7feb352d).simd(SIMD.i32x4_mul).set(x);
   xorShift(c, x, 15);
-  c.get(x).i32x4Const(0x846ca68b | 0).simd(SIMD.i32x4_mul).set(x);
+  c.get(x)
+    .i32x4Const(0x846ca68b | 0)
+    .simd(SIMD.i32x4_mul)
+    .set(x);
   xorShift(c, x, 16);
 }
 
@@ -47,7 +50,12 @@ export function randomModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
         c.get(x).get(k).simd(SIMD.i32x4_add).set(x);
         mix(c, x);
         c.get(out);
-        c.get(x).i32(8).simd(SIMD.i32x4_shr_u).simd(SIMD.f32x4_convert_i32x4_u).f32x4Const(5.960464477539063e-8).simd(SIMD.f32x4_mul);
+        c.get(x)
+          .i32(8)
+          .simd(SIMD.i32x4_shr_u)
+          .simd(SIMD.f32x4_convert_i32x4_u)
+          .f32x4Const(5.960464477539063e-8)
+          .simd(SIMD.f32x4_mul);
         c.v128Store();
         c.get(ctr).i32x4Const(4).simd(SIMD.i32x4_add).set(ctr);
         c.addTo(out, 16).br(0);

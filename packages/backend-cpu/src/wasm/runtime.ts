@@ -38,16 +38,26 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
   if (rt === undefined) {
     try {
       const heap = new WasmHeap(mode);
-      const instantiate = (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: heap.memory } }).exports;
+      const instantiate = (bytes: Uint8Array<ArrayBuffer>) =>
+        new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: heap.memory } }).exports;
       const im2col = instantiate(im2colModuleBytes(mode)) as unknown as Im2colExports;
       const pool = instantiate(poolModuleBytes(mode)) as unknown as PoolExports;
       const random = instantiate(randomModuleBytes(mode)) as unknown as RandomExports;
       const gemm = new SimdGemm(heap);
       // One worker pool serves both: the gemm starts it, elementwise kernels borrow it.
-      rt = { heap, gemm, elementwise: new SimdElementwise(heap, (threads) => gemm.workers(threads)), im2col, pool, random };
+      rt = {
+        heap,
+        gemm,
+        elementwise: new SimdElementwise(heap, (threads) => gemm.workers(threads)),
+        im2col,
+        pool,
+        random,
+      };
     } catch (e) {
       // A runtime that validates SIMD but cannot create the memory or compile: the JS kernels still work.
-      console.warn(`@tsdl/backend-cpu: WebAssembly kernels unavailable (${(e as Error).message}); using the JavaScript kernels.`);
+      console.warn(
+        `@tsdl/backend-cpu: WebAssembly kernels unavailable (${(e as Error).message}); using the JavaScript kernels.`,
+      );
       return null;
     }
     runtimes.set(mode, rt);

@@ -55,7 +55,10 @@ function denseOver(v: View, from: number, to: number, unit: number): boolean {
  * Splits the output into [outer, inner] at the first dim where every input is
  * dense, a repeated row, a per-row value or a constant; null when none fits.
  */
-export function planLayout(shape: readonly number[], inputs: readonly View[]): { outer: number; inner: number; modes: InputMode[] } | null {
+export function planLayout(
+  shape: readonly number[],
+  inputs: readonly View[],
+): { outer: number; inner: number; modes: InputMode[] } | null {
   const r = shape.length;
   for (let d = 0; d < r; d++) {
     const inner = product(shape, d, r);
@@ -95,7 +98,8 @@ function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[]): number 
   if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes);
   let code = (spec.scalars.length * 64 + spec.inputs.length) * 64 + spec.dtypes.length;
   for (let k = 0; k < spec.dtypes.length; k++) code = code * 2 + (spec.dtypes[k] === 'bool' ? 1 : 0);
-  for (let k = 0; k < spec.inputs.length; k++) code = code * 8 + (spec.inputs[k].dtype === 'bool' ? 4 : 0) + MODE_CODE[modes[k]];
+  for (let k = 0; k < spec.inputs.length; k++)
+    code = code * 8 + (spec.inputs[k].dtype === 'bool' ? 4 : 0) + MODE_CODE[modes[k]];
   return Number.isSafeInteger(code) ? code : layoutString(spec, modes);
 }
 
@@ -118,7 +122,11 @@ export class SimdElementwise {
   ) {}
 
   // Plain loops, no closures or spreads: at 8 or 100 elements this function's overhead is the op's cost.
-  run(spec: ElementwiseSpec, alloc: (dtype: 'float32' | 'bool', n: number) => TypedArray, threads = 1): TypedArray[] | null {
+  run(
+    spec: ElementwiseSpec,
+    alloc: (dtype: 'float32' | 'bool', n: number) => TypedArray,
+    threads = 1,
+  ): TypedArray[] | null {
     if (!this.heap.shared) return null;
     const n = sizeOfShape(spec.shape);
     if (n < MIN_INNER) return null;
@@ -146,7 +154,12 @@ export class SimdElementwise {
       ptrs[k] = data.byteOffset + inputs[k].offset * data.BYTES_PER_ELEMENT;
     }
     for (let k = 0; k < outs.length; k++) ptrs[inputs.length + k] = outs[k].byteOffset;
-    if (threads > 1 && n >= PARALLEL_MIN_ELEMENTS && this.split(kernel, spec, plan.modes, plan.outer, outs, ptrs, sp, n, threads)) return outs;
+    if (
+      threads > 1 &&
+      n >= PARALLEL_MIN_ELEMENTS &&
+      this.split(kernel, spec, plan.modes, plan.outer, outs, ptrs, sp, n, threads)
+    )
+      return outs;
     const run = kernel.run;
     if (ptrs.length === 2) run(plan.outer, plan.inner, sp, ptrs[0], ptrs[1]);
     else if (ptrs.length === 3) run(plan.outer, plan.inner, sp, ptrs[0], ptrs[1], ptrs[2]);
@@ -179,7 +192,8 @@ export class SimdElementwise {
     const P = Math.min(Math.ceil(n / CHUNK_ELEMENTS), 4 * (helpers + 1));
     const job = [JOB_ELEMENTWISE, P, kernel.id, kernel.bytes, kernel.length, n, sp];
     const { inputs } = spec;
-    for (let k = 0; k < inputs.length; k++) job.push(ptrs[k], modes[k] === 'const' || modes[k] === 'col' ? 0 : arr(inputs[k].data).BYTES_PER_ELEMENT);
+    for (let k = 0; k < inputs.length; k++)
+      job.push(ptrs[k], modes[k] === 'const' || modes[k] === 'col' ? 0 : arr(inputs[k].data).BYTES_PER_ELEMENT);
     for (let k = 0; k < outs.length; k++) job.push(ptrs[inputs.length + k], outs[k].BYTES_PER_ELEMENT);
     const run = kernel.run;
     pool.run(job, (i) => {

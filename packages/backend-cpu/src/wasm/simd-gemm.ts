@@ -59,7 +59,11 @@ export class SimdGemm {
       const count = Math.min(Math.max(threads, hardwareThreads()), 16) - 1;
       this.pool = WorkerPool.start(this.heap, this.module, count, () => {
         const bytes = scratchBytes(this.shape);
-        return { aPack: this.heap.malloc(bytes.aPack), bPack: this.heap.malloc(bytes.bPack), tile: this.heap.malloc(bytes.tile) };
+        return {
+          aPack: this.heap.malloc(bytes.aPack),
+          bPack: this.heap.malloc(bytes.bPack),
+          tile: this.heap.malloc(bytes.tile),
+        };
       });
     }
     return this.pool;
@@ -69,7 +73,18 @@ export class SimdGemm {
    * One product, on this thread or cut into chunks of whole micro-tiles along
    * whichever of M and N has more of them, shared with the worker threads.
    */
-  private product(M: number, K: number, N: number, a: number, a0: Operand, b: number, b0: Operand, c: number, acc: number, threads: number): void {
+  private product(
+    M: number,
+    K: number,
+    N: number,
+    a: number,
+    a0: Operand,
+    b: number,
+    b0: Operand,
+    c: number,
+    acc: number,
+    threads: number,
+  ): void {
     const pool = threads > 1 && M * N * K >= PARALLEL_MIN_MACS ? this.workers(threads) : null;
     const helpers = pool === null ? 0 : Math.min(threads - 1, pool.ready());
     const mr = this.shape.mr;
@@ -85,10 +100,46 @@ export class SimdGemm {
       this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
       return;
     }
-    const job = [JOB_GEMM, P, byN ? 1 : 0, tiles, byN ? nr : mr, byN ? N : M, M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc];
+    const job = [
+      JOB_GEMM,
+      P,
+      byN ? 1 : 0,
+      tiles,
+      byN ? nr : mr,
+      byN ? N : M,
+      M,
+      K,
+      N,
+      a,
+      a0.rs,
+      a0.cs,
+      b,
+      b0.rs,
+      b0.cs,
+      c,
+      N,
+      acc,
+    ];
     pool.run(job, (i) => {
       const g = gemmChunk(job, i);
-      if (g) this.k.gemm(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], this.aPack, this.bPack, this.tile);
+      if (g)
+        this.k.gemm(
+          g[0],
+          g[1],
+          g[2],
+          g[3],
+          g[4],
+          g[5],
+          g[6],
+          g[7],
+          g[8],
+          g[9],
+          g[10],
+          g[11],
+          this.aPack,
+          this.bPack,
+          this.tile,
+        );
     });
   }
 

@@ -164,7 +164,9 @@ function nodeProcess(): { versions?: { node?: string }; getBuiltinModule?: (id: 
 
 /** Hardware threads of this machine (Node: os.availableParallelism; browsers: navigator.hardwareConcurrency). */
 export function hardwareThreads(): number {
-  const os = nodeProcess()?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
+  const os = nodeProcess()?.getBuiltinModule?.('node:os') as
+    | { availableParallelism?: () => number; cpus(): unknown[] }
+    | undefined;
   if (os) return os.availableParallelism?.() ?? os.cpus().length;
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return nav?.hardwareConcurrency ?? 1;
@@ -203,7 +205,12 @@ export class WorkerPool {
    * Starts `count` workers on `module` over the heap's memory; null (with a
    * one-time warning) where shared memory or workers are unavailable.
    */
-  static start(heap: WasmHeap, module: WebAssembly.Module, count: number, scratch: () => WorkerScratch): WorkerPool | null {
+  static start(
+    heap: WasmHeap,
+    module: WebAssembly.Module,
+    count: number,
+    scratch: () => WorkerScratch,
+  ): WorkerPool | null {
     if (count < 1) return null;
     if (!heap.shared) {
       warnSingleThreaded('SharedArrayBuffer is unavailable (a page needs cross-origin isolation for it)');
@@ -254,7 +261,8 @@ export class WorkerPool {
     const i32 = this.i32;
     const c = this.control;
     const P = job[1];
-    if (job.length > MAX_JOB_INTS) throw new RangeError(`worker pool: a job of ${job.length} ints is longer than ${MAX_JOB_INTS}`);
+    if (job.length > MAX_JOB_INTS)
+      throw new RangeError(`worker pool: a job of ${job.length} ints is longer than ${MAX_JOB_INTS}`);
     // Odd while writing, the next even number once published (see the worker's copy).
     Atomics.store(i32, c + SEQ, this.seq + 1);
     this.seq = (this.seq + 2) & 0x3ffffffe;
@@ -300,7 +308,9 @@ export class WorkerPool {
     this.workerChunks += P - mine;
     if (failure !== null) throw failure.error;
     if (Atomics.load(i32, c + FAILED) !== 0) {
-      throw new BackendError(`cpu backend: a worker thread failed running part of a ${job[0] === JOB_GEMM ? 'matrix product' : 'elementwise kernel'} (a WebAssembly trap)`);
+      throw new BackendError(
+        `cpu backend: a worker thread failed running part of a ${job[0] === JOB_GEMM ? 'matrix product' : 'elementwise kernel'} (a WebAssembly trap)`,
+      );
     }
   }
 

@@ -27,7 +27,9 @@ export function checkIndices(dev: Device, indices: View, size: number, op: strin
   // Words: n, size, ignore (i32 bits), whether ignore is given, status code, offset, shape[R], strides[R].
   const steps: string[] = [];
   for (let d = R - 1; d >= 0; d--) {
-    steps.push(`{ let c = i32(rem % P(${6 + d}u)); rem = rem / P(${6 + d}u); s = s + c * bitcast<i32>(P(${6 + R + d}u)); }`);
+    steps.push(
+      `{ let c = i32(rem % P(${6 + d}u)); rem = rem / P(${6 + d}u); s = s + c * bitcast<i32>(P(${6 + R + d}u)); }`,
+    );
   }
   const k = dev.kernel({
     key: `checkIndices|${R}`,

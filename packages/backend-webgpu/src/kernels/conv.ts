@@ -42,7 +42,24 @@ fn inside(iy: i32, ix: i32) -> bool { return iy >= 0 && ix >= 0 && iy < i32(inH(
 `;
 
 function geometry(p: Conv2dParams, offA: number, offB: number): number[] {
-  return [p.inH, p.inW, p.inC, p.outH, p.outW, p.outC, p.kH, p.kW, p.strideH, p.strideW, p.dilationH, p.dilationW, p.padTop, p.padLeft, offA, offB];
+  return [
+    p.inH,
+    p.inW,
+    p.inC,
+    p.outH,
+    p.outW,
+    p.outC,
+    p.kH,
+    p.kW,
+    p.strideH,
+    p.strideW,
+    p.dilationH,
+    p.dilationW,
+    p.padTop,
+    p.padLeft,
+    offA,
+    offB,
+  ];
 }
 
 function withDense<T>(dev: Device, views: View[], f: (d: Dense[]) => T): T {
@@ -79,7 +96,14 @@ export function conv2d(dev: Device, x: View, w: View, p: Conv2dParams): GpuStora
   if (M * p.outC === 0) return out;
   if (K === 0) return dev.fill(out, 0);
   withDense(dev, [x, w], ([dx, dw]) => {
-    runGemm(dev, { key: 'conv2d', inputs: ['X', 'Wt'], code: GEOMETRY + FORWARD }, out, [dx.s, dw.s], { M, K, N: p.outC, batch: 1 }, geometry(p, dx.offset, dw.offset));
+    runGemm(
+      dev,
+      { key: 'conv2d', inputs: ['X', 'Wt'], code: GEOMETRY + FORWARD },
+      out,
+      [dx.s, dw.s],
+      { M, K, N: p.outC, batch: 1 },
+      geometry(p, dx.offset, dw.offset),
+    );
   });
   return out;
 }
@@ -122,7 +146,14 @@ export function conv2dGradInput(dev: Device, dy: View, w: View, p: Conv2dParams)
   if (M * p.inC === 0) return out;
   if (K === 0) return dev.fill(out, 0);
   withDense(dev, [dy, w], ([ddy, dw]) => {
-    runGemm(dev, { key: 'conv2d-dx', inputs: ['DY', 'Wt'], code: GEOMETRY + GRAD_INPUT, bContiguous: 'k' }, out, [ddy.s, dw.s], { M, K, N: p.inC, batch: 1 }, geometry(p, ddy.offset, dw.offset));
+    runGemm(
+      dev,
+      { key: 'conv2d-dx', inputs: ['DY', 'Wt'], code: GEOMETRY + GRAD_INPUT, bContiguous: 'k' },
+      out,
+      [ddy.s, dw.s],
+      { M, K, N: p.inC, batch: 1 },
+      geometry(p, ddy.offset, dw.offset),
+    );
   });
   return out;
 }
@@ -152,7 +183,14 @@ export function conv2dGradFilter(dev: Device, x: View, dy: View, p: Conv2dParams
   if (M * p.outC === 0) return out;
   if (K === 0) return dev.fill(out, 0);
   withDense(dev, [x, dy], ([dx, ddy]) => {
-    runGemm(dev, { key: 'conv2d-dw', inputs: ['X', 'DY'], code: GEOMETRY + GRAD_FILTER, aContiguous: 'm' }, out, [dx.s, ddy.s], { M, K, N: p.outC, batch: 1 }, geometry(p, dx.offset, ddy.offset));
+    runGemm(
+      dev,
+      { key: 'conv2d-dw', inputs: ['X', 'DY'], code: GEOMETRY + GRAD_FILTER, aContiguous: 'm' },
+      out,
+      [dx.s, ddy.s],
+      { M, K, N: p.outC, batch: 1 },
+      geometry(p, dx.offset, ddy.offset),
+    );
   });
   return out;
 }

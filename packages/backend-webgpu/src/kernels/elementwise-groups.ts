@@ -88,7 +88,10 @@ export function elementwiseGroups(dev: Device, spec: ElementwiseGroupsSpec): Gpu
     const own = new Set(used.map((j) => storageOf(g.inputs[j].data).buffer));
     let fresh = 0;
     for (const b of own) if (!buffers.has(b)) fresh++;
-    if (chunk.length > 0 && (k !== kinds || chunk.length >= MAX_GROUPS || buffers.size + fresh + 1 > limit || bytes + groupBytes > maxBytes)) {
+    if (
+      chunk.length > 0 &&
+      (k !== kinds || chunk.length >= MAX_GROUPS || buffers.size + fresh + 1 > limit || bytes + groupBytes > maxBytes)
+    ) {
       flush();
     }
     kinds = k;
@@ -112,7 +115,14 @@ function alone(dev: Device, spec: ElementwiseGroupsSpec, g: ElementwiseGroup): G
   });
 }
 
-function run(dev: Device, spec: ElementwiseGroupsSpec, used: readonly number[], chunk: readonly number[], buffers: readonly GPUBuffer[], result: GpuStorage[][]): void {
+function run(
+  dev: Device,
+  spec: ElementwiseGroupsSpec,
+  used: readonly number[],
+  chunk: readonly number[],
+  buffers: readonly GPUBuffer[],
+  result: GpuStorage[][],
+): void {
   const groups = chunk.map((gi) => spec.groups[gi]);
   const G = groups.length;
   const nOut = spec.exprs.length;
@@ -174,7 +184,11 @@ function run(dev: Device, spec: ElementwiseGroupsSpec, used: readonly number[], 
       for (let k = 0; k < nOut; k++) head.push(`let o${k} = P(base + ${1 + k}u);`);
       used.forEach((k, j) => head.push(`let at${k} = P(base + ${1 + nOut + j}u);`));
       for (let q = 0; q < nScalars; q++) {
-        head.push(kinds[q] === 'i' ? `let s${q} = bitcast<i32>(P(base + ${scalarAt + q}u));` : `let s${q} = bitcast<f32>(P(base + ${scalarAt + q}u));`);
+        head.push(
+          kinds[q] === 'i'
+            ? `let s${q} = bitcast<i32>(P(base + ${scalarAt + q}u));`
+            : `let s${q} = bitcast<f32>(P(base + ${scalarAt + q}u));`,
+        );
       }
       // One case per group, each with its inputs' bindings fixed; a workgroup runs one group, so the
       // switch does not diverge.

@@ -38,7 +38,14 @@ function isDenseRowMajor(shape: readonly number[], strides: readonly number[]): 
 export function elementwise(dev: Device, spec: ElementwiseSpec): GpuStorage[] {
   const limit = dev.rt.limits.maxStorageBuffersPerShaderStage;
   const used = usedInputs(spec.exprs);
-  if (spec.exprs.length + used.length <= limit) return [...run(dev, spec, spec.exprs.map((_, i) => i))];
+  if (spec.exprs.length + used.length <= limit)
+    return [
+      ...run(
+        dev,
+        spec,
+        spec.exprs.map((_, i) => i),
+      ),
+    ];
   // Too many buffers for one shader: one kernel per output.
   return spec.exprs.map((e, i) => {
     if (1 + usedInputs([e]).length > limit) {
@@ -123,9 +130,13 @@ function run(dev: Device, spec: ElementwiseSpec, which: number[]): GpuStorage[] 
         scalarType: (s) => (scalarInt[s] ? 'i' : 'f'),
       });
       const decls: string[] = [];
-      outs.forEach((_, j) => decls.push(`@group(0) @binding(${j}) var<storage, read_write> out${j}: array<${wgslType(dtypes[j])}>;`));
+      outs.forEach((_, j) =>
+        decls.push(`@group(0) @binding(${j}) var<storage, read_write> out${j}: array<${wgslType(dtypes[j])}>;`),
+      );
       used.forEach((k, j) =>
-        decls.push(`@group(0) @binding(${outs.length + j}) var<storage, read> in${k}: array<${wgslType(spec.inputs[k].dtype)}>;`),
+        decls.push(
+          `@group(0) @binding(${outs.length + j}) var<storage, read> in${k}: array<${wgslType(spec.inputs[k].dtype)}>;`,
+        ),
       );
       const body: string[] = [];
       if (flat) {
@@ -155,6 +166,11 @@ function run(dev: Device, spec: ElementwiseSpec, which: number[]): GpuStorage[] 
     },
   };
   const kernel = dev.kernel(def);
-  dev.rt.dispatch(kernel, [...outs, ...used.map((k) => storageOf(spec.inputs[k].data))], params, grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(
+    kernel,
+    [...outs, ...used.map((k) => storageOf(spec.inputs[k].data))],
+    params,
+    grid(Math.ceil(n / WG)),
+  );
   return outs;
 }

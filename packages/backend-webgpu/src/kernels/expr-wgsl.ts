@@ -19,7 +19,6 @@ export interface Val {
   readonly t: VType;
 }
 
-
 function f32Literal(v: number): string {
   if (Number.isNaN(v)) return 'nan_()';
   if (v === Infinity) return 'inf_()';

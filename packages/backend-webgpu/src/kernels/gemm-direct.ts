@@ -16,7 +16,9 @@ import type { GemmLoaders, GemmTile } from './gemm';
  */
 export function gemmDirectShader(l: GemmLoaders, t: GemmTile): string {
   const { wx, wy, tm, tn } = t;
-  const decls = l.inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`).join('\n');
+  const decls = l.inputs
+    .map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`)
+    .join('\n');
   const lane = ['x', 'y', 'z', 'w'];
   const setup: string[] = [];
   for (let i = 0; i < tm; i++) setup.push(`let r${i} = min(m0 + ${i}u, M - 1u);`);
@@ -32,7 +34,8 @@ export function gemmDirectShader(l: GemmLoaders, t: GemmTile): string {
   const store: string[] = [];
   for (let i = 0; i < tm; i++) {
     const cols: string[] = [];
-    for (let j = 0; j < tn; j++) cols.push(`if (n0 + ${j}u < N) { out[row + n0 + ${j}u] = c${i}_${j >> 2}.${lane[j & 3]}; }`);
+    for (let j = 0; j < tn; j++)
+      cols.push(`if (n0 + ${j}u < N) { out[row + n0 + ${j}u] = c${i}_${j >> 2}.${lane[j & 3]}; }`);
     store.push(`if (m0 + ${i}u < M) { let row = cb + (m0 + ${i}u) * N; ${cols.join(' ')} }`);
   }
   return /* wgsl */ `

@@ -78,7 +78,8 @@ function groupsFor(t: GemmTile, M: number, N: number, batch: number): number {
 export function gemmPlan(M: number, K: number, N: number, batch: number, profile: GemmProfile = 'gpu'): GemmPlan {
   if (profile === 'software') {
     // Outputs computed, padding to whole per-thread blocks included, weighted by their cost.
-    const work = (t: GemmTile) => Math.ceil(M / t.tm) * t.tm * Math.ceil(N / t.tn) * t.tn * (t.tm * t.tn < 64 ? SOFTWARE_SMALL_COST : 1);
+    const work = (t: GemmTile) =>
+      Math.ceil(M / t.tm) * t.tm * Math.ceil(N / t.tn) * t.tn * (t.tm * t.tn < 64 ? SOFTWARE_SMALL_COST : 1);
     return { tile: work(TILES.small) < work(TILES.medium) ? TILES.small : TILES.medium, slices: 1, direct: true };
   }
   let tile: GemmTile = TILES.small;
@@ -198,7 +199,9 @@ function gemmShader(l: GemmLoaders, t: GemmTile, aC: 'm' | 'k', bC: 'k' | 'n'): 
   if (aSlots % threads !== 0 || bSlots % threads !== 0 || tm % 4 !== 0 || tn % 4 !== 0) {
     throw new Error(`gemm: tile ${JSON.stringify(t)} does not divide its slabs among its threads`);
   }
-  const decls = l.inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`).join('\n');
+  const decls = l.inputs
+    .map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`)
+    .join('\n');
 
   // Slab loads: each slot is a vec4 of 4 rows of A at one k (or 4 columns of B at one k);
   // consecutive threads take consecutive slots along the operand's contiguous index. These
@@ -235,7 +238,11 @@ function gemmShader(l: GemmLoaders, t: GemmTile, aC: 'm' | 'k', bC: 'k' | 'n'): 
     const cols: string[] = [];
     for (let j = 0; j < tn / 4; j++) {
       const n = `n0 + (tx + ${j * wx}u) * 4u`;
-      cols.push(`{ let n = ${n}; ` + [0, 1, 2, 3].map((c) => `if (n + ${c}u < N) { out[row + n + ${c}u] = c${i}_${j}.${LANE[c]}; }`).join(' ') + ' }');
+      cols.push(
+        `{ let n = ${n}; ` +
+          [0, 1, 2, 3].map((c) => `if (n + ${c}u < N) { out[row + n + ${c}u] = c${i}_${j}.${LANE[c]}; }`).join(' ') +
+          ' }',
+      );
     }
     store.push(`{ let m = m0 + ty * ${tm}u + ${i}u; if (m < M) { let row = cb + m * N; ${cols.join(' ')} } }`);
   }

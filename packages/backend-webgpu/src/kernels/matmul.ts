@@ -52,6 +52,13 @@ fn loadB(base: vec2<i32>, k: u32, n: u32) -> f32 {
   // Which index walks memory (a transposed operand is m- or k-contiguous), so loads stay coalesced.
   const aContiguous = a.strides[r - 1] !== 1 && a.strides[r - 2] === 1 ? 'm' : 'k';
   const bContiguous = b.strides[r - 1] !== 1 && b.strides[r - 2] === 1 ? 'k' : 'n';
-  runGemm(dev, { key: `matmul|${R}`, inputs: ['A', 'B'], code, aContiguous, bContiguous }, out, [storageOf(a.data), storageOf(b.data)], { M, K, N, batch }, params);
+  runGemm(
+    dev,
+    { key: `matmul|${R}`, inputs: ['A', 'B'], code, aContiguous, bContiguous },
+    out,
+    [storageOf(a.data), storageOf(b.data)],
+    { M, K, N, batch },
+    params,
+  );
   return out;
 }

@@ -49,7 +49,13 @@ fn main(${ENTRY_ARGS}) {
 }
 
 /** dst[dstOffset + Σ c_d · dstStrides_d] = src[c] for every index c of src's shape. */
-export function copyInto(dev: Device, src: View, dst: GpuStorage, dstStrides: readonly number[], dstOffset: number): void {
+export function copyInto(
+  dev: Device,
+  src: View,
+  dst: GpuStorage,
+  dstStrides: readonly number[],
+  dstOffset: number,
+): void {
   const n = sizeOf(src.shape);
   if (n === 0) return;
   const shape = src.shape.length === 0 ? [1] : src.shape;
@@ -84,7 +90,12 @@ fn main(${ENTRY_ARGS}) {
 }
 `,
   });
-  dev.rt.dispatch(k, [dst, dev.storage(src)], [n, src.offset, dstOffset, ...shape, ...srcStrides, ...dstS], grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(
+    k,
+    [dst, dev.storage(src)],
+    [n, src.offset, dstOffset, ...shape, ...srcStrides, ...dstS],
+    grid(Math.ceil(n / WG)),
+  );
 }
 
 export function concat(dev: Device, xs: readonly View[], axis: number, outShape: readonly number[]): GpuStorage {
@@ -152,13 +163,24 @@ fn main(${ENTRY_ARGS}) {
 }
 `,
   });
-  dev.rt.dispatch(k, [out, dx.s, di.s, dev.rt.indexStatus()], [n, inner, nIdx, x.shape[axis], dx.offset, di.offset], grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(
+    k,
+    [out, dx.s, di.s, dev.rt.indexStatus()],
+    [n, inner, nIdx, x.shape[axis], dx.offset, di.offset],
+    grid(Math.ceil(n / WG)),
+  );
   if (dx.temp) dev.release(dx.s);
   if (di.temp) dev.release(di.s);
   return out;
 }
 
-export function scatterAdd(dev: Device, updates: View, indices: View, axis: number, outShape: readonly number[]): GpuStorage {
+export function scatterAdd(
+  dev: Device,
+  updates: View,
+  indices: View,
+  axis: number,
+  outShape: readonly number[],
+): GpuStorage {
   const out = dev.alloc(updates.dtype, sizeOf(outShape));
   fill(dev, out, 0);
   const n = sizeOf(updates.shape);
@@ -204,7 +226,12 @@ fn main(${ENTRY_ARGS}) {
 }
 `,
   });
-  dev.rt.dispatch(k, [out, du.s, di.s, dev.rt.indexStatus()], [n, inner, nIdx, outShape[axis], du.offset, di.offset], grid(Math.ceil(n / WG)));
+  dev.rt.dispatch(
+    k,
+    [out, du.s, di.s, dev.rt.indexStatus()],
+    [n, inner, nIdx, outShape[axis], du.offset, di.offset],
+    grid(Math.ceil(n / WG)),
+  );
   if (du.temp) dev.release(du.s);
   if (di.temp) dev.release(di.s);
   return out;

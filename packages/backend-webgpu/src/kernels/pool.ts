@@ -51,7 +51,22 @@ fn argmaxIn(img: u32, c: u32, w: vec4<i32>) -> i32 {
 `;
 
 function params(p: Pool2dParams, n: number, xOff: number, dyOff: number): number[] {
-  return [n, p.inH, p.inW, p.channels, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft, xOff, dyOff];
+  return [
+    n,
+    p.inH,
+    p.inW,
+    p.channels,
+    p.outH,
+    p.outW,
+    p.kH,
+    p.kW,
+    p.strideH,
+    p.strideW,
+    p.padTop,
+    p.padLeft,
+    xOff,
+    dyOff,
+  ];
 }
 
 export function pool2d(dev: Device, x: View, p: Pool2dParams): GpuStorage {

@@ -48,13 +48,31 @@ function opCode(op: ReduceOp, T: 'f32' | 'i32'): OpCode {
     case 'prod':
       return { acc: T, init: `${T}(1)`, fold: (a, v) => `${a} * ${v}` };
     case 'max':
-      return { acc: T, init: T === 'f32' ? 'ninf_()' : 'bitcast<i32>(0x80000000u)', fold: (a, v) => (T === 'f32' ? `fmax_(${a}, ${v})` : `max(${a}, ${v})`) };
+      return {
+        acc: T,
+        init: T === 'f32' ? 'ninf_()' : 'bitcast<i32>(0x80000000u)',
+        fold: (a, v) => (T === 'f32' ? `fmax_(${a}, ${v})` : `max(${a}, ${v})`),
+      };
     case 'min':
-      return { acc: T, init: T === 'f32' ? 'inf_()' : '2147483647', fold: (a, v) => (T === 'f32' ? `fmin_(${a}, ${v})` : `min(${a}, ${v})`) };
+      return {
+        acc: T,
+        init: T === 'f32' ? 'inf_()' : '2147483647',
+        fold: (a, v) => (T === 'f32' ? `fmin_(${a}, ${v})` : `min(${a}, ${v})`),
+      };
     case 'any':
-      return { acc: 'i32', init: '0', fold: (a, v) => `${a} | select(0, 1, ${nz(v)})`, combine: (a, b) => `${a} | ${b}` };
+      return {
+        acc: 'i32',
+        init: '0',
+        fold: (a, v) => `${a} | select(0, 1, ${nz(v)})`,
+        combine: (a, b) => `${a} | ${b}`,
+      };
     case 'all':
-      return { acc: 'i32', init: '1', fold: (a, v) => `${a} & select(0, 1, ${nz(v)})`, combine: (a, b) => `${a} & ${b}` };
+      return {
+        acc: 'i32',
+        init: '1',
+        fold: (a, v) => `${a} & select(0, 1, ${nz(v)})`,
+        combine: (a, b) => `${a} & ${b}`,
+      };
     default:
       throw new Error(`no fold for ${op}`);
   }
@@ -63,7 +81,10 @@ function opCode(op: ReduceOp, T: 'f32' | 'i32'): OpCode {
 /** better(v, i, bv, bi): whether candidate (v, i) beats (bv, bi); NaN is the extreme, ties go to the lower index. */
 function betterFn(op: 'argmax' | 'argmin', T: 'f32' | 'i32'): string {
   const cmp = op === 'argmax' ? '>' : '<';
-  const nanPart = T === 'f32' ? 'let vn = isnan_(v); let bn = isnan_(bv); if (vn || bn) { if (vn && bn) { return i < bi; } return vn; }' : '';
+  const nanPart =
+    T === 'f32'
+      ? 'let vn = isnan_(v); let bn = isnan_(bv); if (vn || bn) { if (vn && bn) { return i < bi; } return vn; }'
+      : '';
   return `fn better(v: ${T}, i: u32, bv: ${T}, bi: u32) -> bool { ${nanPart} if (v == bv) { return i < bi; } return v ${cmp} bv; }\n`;
 }
 
@@ -126,7 +147,8 @@ export function reduce(dev: Device, op: ReduceOp, v: View, axes: number, outDtyp
   let code: string;
   if (arg) {
     const better = betterFn(op as 'argmax' | 'argmin', T);
-    const init = op === 'argmax' ? (T === 'f32' ? 'ninf_()' : 'bitcast<i32>(0x80000000u)') : T === 'f32' ? 'inf_()' : '2147483647';
+    const init =
+      op === 'argmax' ? (T === 'f32' ? 'ninf_()' : 'bitcast<i32>(0x80000000u)') : T === 'f32' ? 'inf_()' : '2147483647';
     code = perThread
       ? head +
         better +

@@ -88,7 +88,13 @@ export function softmaxCrossEntropy(dev: Device, logits: View, labels: View, spa
 }
 
 /** dx [N, C] = (softmax(x)·Σt − t)·dy[n]; Σt is 1 for index labels. */
-export function softmaxCrossEntropyGrad(dev: Device, logits: View, labels: View, dy: View, sparse: boolean): GpuStorage {
+export function softmaxCrossEntropyGrad(
+  dev: Device,
+  logits: View,
+  labels: View,
+  dy: View,
+  sparse: boolean,
+): GpuStorage {
   const [rows, c] = logits.shape;
   const out = dev.alloc('float32', rows * c);
   if (rows === 0) return out;

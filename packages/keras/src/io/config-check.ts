@@ -39,7 +39,8 @@ class Checker {
   }
 
   shape(v: unknown, field: string): void {
-    if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d > 0)) this.fail(field, 'a list of positive integers', v);
+    if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d > 0))
+      this.fail(field, 'a list of positive integers', v);
   }
 
   layerEntry(v: unknown, field: string): Record<string, unknown> {
@@ -60,7 +61,8 @@ export function checkModelConfig(c: Record<string, unknown>, source: string): vo
   const layers = config.layers as unknown[];
   if (className === 'Sequential') {
     layers.forEach((l, i) => ck.layerEntry(l, `config.layers[${i}]`));
-    if (config.buildInputShape !== undefined && config.buildInputShape !== null) ck.shape(config.buildInputShape, 'config.buildInputShape');
+    if (config.buildInputShape !== undefined && config.buildInputShape !== null)
+      ck.shape(config.buildInputShape, 'config.buildInputShape');
   } else if (className === 'Functional') {
     // The current layout (inboundNodes, inputLayers, outputLayers) or the one before it (inbound, inputLayer, outputLayer).
     checkFunctionalConfig(config, source);
@@ -72,17 +74,29 @@ export function checkModelConfig(c: Record<string, unknown>, source: string): vo
   ck.object(compile, 'compileConfig');
   const cc = compile as Record<string, unknown>;
   // A loss (a name, or a loss object as { className, config }), or one per output: a list (null: none) or an object keyed by output name.
-  const oneLoss = (v: unknown): boolean => v === null || typeof v === 'string' || (isObject(v) && typeof v.className === 'string');
+  const oneLoss = (v: unknown): boolean =>
+    v === null || typeof v === 'string' || (isObject(v) && typeof v.className === 'string');
   const loss = cc.loss;
-  if (loss !== undefined && !oneLoss(loss) && !(Array.isArray(loss) && loss.every(oneLoss)) && !(isObject(loss) && Object.values(loss).every(oneLoss))) {
+  if (
+    loss !== undefined &&
+    !oneLoss(loss) &&
+    !(Array.isArray(loss) && loss.every(oneLoss)) &&
+    !(isObject(loss) && Object.values(loss).every(oneLoss))
+  ) {
     ck.fail('compileConfig.loss', 'a loss (a name or { className, config }), or a list or object of them', loss);
   }
   const weights = cc.lossWeights;
   const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-  if (weights !== undefined && weights !== null && !(Array.isArray(weights) && weights.every(isNum)) && !(isObject(weights) && Object.values(weights).every(isNum))) {
+  if (
+    weights !== undefined &&
+    weights !== null &&
+    !(Array.isArray(weights) && weights.every(isNum)) &&
+    !(isObject(weights) && Object.values(weights).every(isNum))
+  ) {
     ck.fail('compileConfig.lossWeights', 'a list or object of numbers', weights);
   }
-  if (cc.metrics !== undefined && cc.metrics !== null && !Array.isArray(cc.metrics) && !isObject(cc.metrics)) ck.fail('compileConfig.metrics', 'a list or an object', cc.metrics);
+  if (cc.metrics !== undefined && cc.metrics !== null && !Array.isArray(cc.metrics) && !isObject(cc.metrics))
+    ck.fail('compileConfig.metrics', 'a list or an object', cc.metrics);
   if (typeof cc.optimizer !== 'string') {
     const opt = ck.object(cc.optimizer, 'compileConfig.optimizer');
     ck.string(opt.className, 'compileConfig.optimizer.className');

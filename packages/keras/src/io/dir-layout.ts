@@ -46,7 +46,12 @@ export interface SaveNames {
 export function saveNames(pid: number): SaveNames {
   const bits = globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
   const token = `p${pid}-${bits.toString(16).padStart(8, '0')}`;
-  return { token, weights: `model.${token}.safetensors`, optimizer: `optimizer.${token}.safetensors`, config: `config.${token}.tmp` };
+  return {
+    token,
+    weights: `model.${token}.safetensors`,
+    optimizer: `optimizer.${token}.safetensors`,
+    config: `config.${token}.tmp`,
+  };
 }
 
 const WRITTEN = /^(?:model|optimizer|config)\.p(\d+)-[0-9a-f]{8}\.(?:safetensors|tmp)$/;
@@ -64,8 +69,16 @@ function plainName(v: unknown): v is string {
 
 function storedFile(v: unknown, field: string, source: string): StoredFile {
   const f = v as Partial<StoredFile> | null;
-  if (f === null || typeof f !== 'object' || !plainName(f.path) || !Number.isSafeInteger(f.bytes) || (f.bytes as number) < 0) {
-    throw new DataFormatError(`${source}: files.${field} must be { path: a file name in the model directory, bytes: a size }, got ${JSON.stringify(v)}`);
+  if (
+    f === null ||
+    typeof f !== 'object' ||
+    !plainName(f.path) ||
+    !Number.isSafeInteger(f.bytes) ||
+    (f.bytes as number) < 0
+  ) {
+    throw new DataFormatError(
+      `${source}: files.${field} must be { path: a file name in the model directory, bytes: a size }, got ${JSON.stringify(v)}`,
+    );
   }
   return { path: f.path, bytes: f.bytes as number };
 }
@@ -75,10 +88,13 @@ export function manifestOf(config: Record<string, unknown>, source: string): Man
   const files = config.files as Record<string, unknown> | undefined;
   if (files === undefined) return null;
   if (files === null || typeof files !== 'object' || Array.isArray(files)) {
-    throw new DataFormatError(`${source}: "files" must be an object naming the weights (and optimizer) files, got ${JSON.stringify(files)}`);
+    throw new DataFormatError(
+      `${source}: "files" must be an object naming the weights (and optimizer) files, got ${JSON.stringify(files)}`,
+    );
   }
   for (const k of Object.keys(files)) {
-    if (k !== 'weights' && k !== 'optimizer') throw new DataFormatError(`${source}: files.${k} is not a known entry (weights, optimizer)`);
+    if (k !== 'weights' && k !== 'optimizer')
+      throw new DataFormatError(`${source}: files.${k} is not a known entry (weights, optimizer)`);
   }
   const m: Manifest = { weights: storedFile(files.weights, 'weights', source) };
   if (files.optimizer !== undefined) m.optimizer = storedFile(files.optimizer, 'optimizer', source);

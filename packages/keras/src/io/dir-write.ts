@@ -1,6 +1,14 @@
 import { pathModule } from '#node-only';
 import { TsdlError } from '@tsdl/tensor';
-import { CONFIG, LEGACY_OPTIMIZER, LEGACY_WEIGHTS, type Manifest, manifestOf, saveNames, writerPid } from './dir-layout';
+import {
+  CONFIG,
+  LEGACY_OPTIMIZER,
+  LEGACY_WEIGHTS,
+  type Manifest,
+  manifestOf,
+  saveNames,
+  writerPid,
+} from './dir-layout';
 import { ioError } from './io-errors';
 import { type ModelFs, errnoCode } from './model-fs';
 import type { ModelArtifacts } from './save';
@@ -86,7 +94,9 @@ async function removeUnnamed(fs: ModelFs, dir: string, join: (...p: string[]) =>
   const names = await fs.readdir(dir);
   const config = JSON.parse(new TextDecoder().decode(await fs.readFile(join(dir, CONFIG))));
   const manifest = manifestOf(config, CONFIG);
-  const named = new Set(manifest ? [manifest.weights.path, manifest.optimizer?.path] : [LEGACY_WEIGHTS, LEGACY_OPTIMIZER]);
+  const named = new Set(
+    manifest ? [manifest.weights.path, manifest.optimizer?.path] : [LEGACY_WEIGHTS, LEGACY_OPTIMIZER],
+  );
   for (const name of names) {
     if (named.has(name)) continue;
     const pid = writerPid(name);

@@ -1,4 +1,12 @@
-import { ArgumentError, BackendError, DataFormatError, DisposedError, type Tensor, dispose, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  BackendError,
+  DataFormatError,
+  DisposedError,
+  type Tensor,
+  dispose,
+  tensor,
+} from '@tsdl/tensor';
 import type { OptimizerStateDict } from '@tsdl/optim';
 import { layerFromConfig } from '../layers/registry';
 import type { Layer } from '../layers/layer';
@@ -25,7 +33,9 @@ function makeLayer(entry: any, i: number, source: string, made: Layer[]): Layer 
   } catch (e) {
     if (isPlanError(e) || !(e instanceof Error) || e instanceof BackendError || e instanceof DisposedError) throw e;
     // The registry's message starts 'loadModel: '; here the file and the field come first.
-    const err = new DataFormatError(`${source}: config.layers[${i}] (${entry.className}): ${e.message.replace(/^loadModel: /, '')}`);
+    const err = new DataFormatError(
+      `${source}: config.layers[${i}] (${entry.className}): ${e.message.replace(/^loadModel: /, '')}`,
+    );
     (err as { cause?: unknown }).cause = e;
     throw err;
   }
@@ -48,14 +58,19 @@ function assignWeights(model: AnyModel, stored: Record<string, StTensor>, source
   const missing = own.filter(([k]) => !(k in stored)).map(([k]) => k);
   const extra = Object.keys(stored).filter((k) => !own.some(([n]) => n === k));
   if (missing.length || extra.length) {
-    throw new DataFormatError(`${source}: weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
+    throw new DataFormatError(
+      `${source}: weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`,
+    );
   }
   for (const [name, w] of own) {
     const t = stored[name];
     if (t.shape.join() !== w.shape.join()) {
-      throw new DataFormatError(`${source}: '${name}' has shape [${t.shape.join(',')}] but the model expects [${w.shape.join(',')}]`);
+      throw new DataFormatError(
+        `${source}: '${name}' has shape [${t.shape.join(',')}] but the model expects [${w.shape.join(',')}]`,
+      );
     }
-    if ((t.dtype === 'F32') !== (w.dtype === 'float32')) throw new DataFormatError(`${source}: '${name}' holds ${t.dtype} values, the model's weight is ${w.dtype}`);
+    if ((t.dtype === 'F32') !== (w.dtype === 'float32'))
+      throw new DataFormatError(`${source}: '${name}' holds ${t.dtype} values, the model's weight is ${w.dtype}`);
   }
   for (const [name, w] of own) {
     const v = toTensor(stored[name]);
@@ -85,7 +100,8 @@ function readOptimizer(bytes: Uint8Array, source: string): OptimizerFile {
     throw new DataFormatError(`${source}: the 'optimizer' metadata must name the optimizer and its groups`);
   }
   for (const key of Object.keys(tensors)) {
-    if (!/^state\/\d+\/[A-Za-z_]\w*$/.test(key)) throw new DataFormatError(`${source}: tensor '${key}' is not named state/<parameter>/<name>`);
+    if (!/^state\/\d+\/[A-Za-z_]\w*$/.test(key))
+      throw new DataFormatError(`${source}: tensor '${key}' is not named state/<parameter>/<name>`);
   }
   return { meta, tensors };
 }
@@ -98,7 +114,9 @@ function loadOptimizer(model: AnyModel, file: OptimizerFile, source: string): vo
       const [, index, name] = key.split('/');
       (state[index] ??= { step: meta.steps?.[index] ?? 0, tensors: {} }).tensors[name] = toTensor(t);
     }
-    const optimizer = (model as unknown as { ensureOptimizer(): { loadStateDict(sd: OptimizerStateDict): void } }).ensureOptimizer();
+    const optimizer = (
+      model as unknown as { ensureOptimizer(): { loadStateDict(sd: OptimizerStateDict): void } }
+    ).ensureOptimizer();
     optimizer.loadStateDict({ optimizer: meta.optimizer, stepCount: meta.stepCount, groups: meta.groups, state });
   } catch (e) {
     if (e instanceof DataFormatError) throw e;
@@ -116,20 +134,31 @@ function loadOptimizer(model: AnyModel, file: OptimizerFile, source: string): vo
  */
 function buildModel(a: ModelArtifacts, src: ModelSources): AnyModel {
   const c = a.config as Record<string, unknown> | null;
-  if (c?.format !== FORMAT) throw new DataFormatError(`${src.dir}: config.json is not a ${FORMAT} model (format ${JSON.stringify(c?.format)})`);
+  if (c?.format !== FORMAT)
+    throw new DataFormatError(`${src.dir}: config.json is not a ${FORMAT} model (format ${JSON.stringify(c?.format)})`);
   checkModelConfig(c, src.config);
   const { tensors: stored } = decodeSafetensors(a.weights, src.weights);
-  const compile = c.compileConfig as { loss?: any; lossWeights?: any; metrics?: any; optimizer: any } | null | undefined;
+  const compile = c.compileConfig as
+    | { loss?: any; lossWeights?: any; metrics?: any; optimizer: any }
+    | null
+    | undefined;
   const optimizerFile = compile?.loss && a.optimizer ? readOptimizer(a.optimizer, src.optimizer) : null;
   const created: Tensor[] = [];
   const made: Layer[] = [];
   let model: AnyModel | null = null;
   try {
-    model = withWeightPlan(stored, { config: src.config, weights: src.weights }, created, () => rebuild(c.className as string, c.config, src.config, made));
+    model = withWeightPlan(stored, { config: src.config, weights: src.weights }, created, () =>
+      rebuild(c.className as string, c.config, src.config, made),
+    );
     assignWeights(model, stored, src.weights);
     if (compile?.loss) {
       try {
-        model.compile({ loss: compile.loss, metrics: compile.metrics, optimizer: compile.optimizer, ...(compile.lossWeights === undefined ? {} : { lossWeights: compile.lossWeights }) });
+        model.compile({
+          loss: compile.loss,
+          metrics: compile.metrics,
+          optimizer: compile.optimizer,
+          ...(compile.lossWeights === undefined ? {} : { lossWeights: compile.lossWeights }),
+        });
       } catch (e) {
         throw new DataFormatError(`${src.config}: compileConfig: ${(e as Error).message}`);
       }
@@ -143,7 +172,13 @@ function buildModel(a: ModelArtifacts, src: ModelSources): AnyModel {
     dispose(created);
     // What a damaged config provokes (a layer refusing its input shape, a duplicate name, a TypeError
     // from a value of the wrong kind) names the file too; a missing backend or a disposed tensor is not the file's fault.
-    if (!(e instanceof Error) || e instanceof DataFormatError || e instanceof BackendError || e instanceof DisposedError) throw e;
+    if (
+      !(e instanceof Error) ||
+      e instanceof DataFormatError ||
+      e instanceof BackendError ||
+      e instanceof DisposedError
+    )
+      throw e;
     const err = new DataFormatError(`${src.config}: ${e.message}`);
     (err as { cause?: unknown }).cause = e;
     throw err;
@@ -154,7 +189,10 @@ function buildModel(a: ModelArtifacts, src: ModelSources): AnyModel {
  * Rebuilds a model from in-memory files: architecture, weights, compile settings and (if saved)
  * optimizer state. `O`: what predict returns (Tensor[] for a model saved with a list of outputs).
  */
-export function modelFromArtifacts<O extends Tensor | Tensor[] = Tensor>(a: ModelArtifacts, source = 'model'): Model<O> {
+export function modelFromArtifacts<O extends Tensor | Tensor[] = Tensor>(
+  a: ModelArtifacts,
+  source = 'model',
+): Model<O> {
   return buildModel(a, {
     dir: source,
     config: `${source}/config.json`,
@@ -165,7 +203,8 @@ export function modelFromArtifacts<O extends Tensor | Tensor[] = Tensor>(a: Mode
 
 /** Loads a model saved with model.save(dir) (Node); directories in the layout before config.json named its files load too. */
 export async function loadModel<O extends Tensor | Tensor[] = Tensor>(dir: string): Promise<Model<O>> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new ArgumentError(`loadModel: the path must be a non-empty string, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new ArgumentError(`loadModel: the path must be a non-empty string, got ${JSON.stringify(dir)}`);
   const { artifacts, sources } = await readModelDir(await nodeFs('loadModel'), dir);
   return buildModel(artifacts, sources) as unknown as Model<O>;
 }

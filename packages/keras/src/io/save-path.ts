@@ -10,14 +10,17 @@ import { type ModelFs, errnoCode } from './model-fs';
  * silently becoming a directory called `model.keras`.
  */
 export function checkModelPath(path: unknown, op: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw new ArgumentError(`${op}: the path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new ArgumentError(`${op}: the path must be a non-empty string, got ${JSON.stringify(path)}`);
   if (path.includes('\0')) throw new ArgumentError(`${op}: the path ${JSON.stringify(path)} contains a NUL character`);
   const archive = /\.(keras|h5|hdf5)$/i.exec(path);
   if (archive) {
     throw new ArgumentError(
       `${op}: '${path}' names a Keras .${archive[1]} file, but tsdl saves a model as a directory (config.json and safetensors weights); ` +
         `give a directory path such as '${path.slice(0, -archive[0].length) || 'model'}'` +
-        (archive[1].toLowerCase() === 'keras' ? ", or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'" : ''),
+        (archive[1].toLowerCase() === 'keras'
+          ? ", or write a Keras 3 file with saveKerasFile(model, path) from '@tsdl/keras/keras-file'"
+          : ''),
     );
   }
   return path;
@@ -53,7 +56,9 @@ async function refusePseudo(fs: ModelFs, existing: string, target: string, op: s
     return; // No answer is not a reason to refuse; the writes will report what goes wrong.
   }
   if (type in PSEUDO) {
-    throw new ArgumentError(`${op}: ${target} is on the ${PSEUDO[type]} pseudo file system (${existing}), which cannot hold model files; choose a directory on a disk`);
+    throw new ArgumentError(
+      `${op}: ${target} is on the ${PSEUDO[type]} pseudo file system (${existing}), which cannot hold model files; choose a directory on a disk`,
+    );
   }
 }
 
@@ -89,7 +94,10 @@ export async function prepareDir(fs: ModelFs, dir: string, op: string): Promise<
       const code = errnoCode(e);
       if (code === 'EEXIST') continue; // made by a concurrent save
       if (code === 'ENOENT') {
-        throw ioError(`${op}: could not create the directory ${m}: the file system refused it although ${dirname(m)} exists`, e);
+        throw ioError(
+          `${op}: could not create the directory ${m}: the file system refused it although ${dirname(m)} exists`,
+          e,
+        );
       }
       throw ioError(`${op}: could not create the directory ${m}`, e);
     }

@@ -29,7 +29,10 @@ async function toStored(t: Tensor): Promise<StTensor> {
 }
 
 /** The model as in-memory files (works in browsers too). */
-export async function modelToArtifacts(model: AnyModel, options: { includeOptimizer?: boolean } = {}): Promise<ModelArtifacts> {
+export async function modelToArtifacts(
+  model: AnyModel,
+  options: { includeOptimizer?: boolean } = {},
+): Promise<ModelArtifacts> {
   const weights: Record<string, StTensor> = {};
   for (const [name, w] of model.namedModelWeights()) weights[name] = await toStored(w);
   const config = {
@@ -75,7 +78,11 @@ function checkSaveOptions(options: unknown): { includeOptimizer?: boolean } {
  * directory holds the previous model until the new one is complete on disk,
  * and a save that fails or is killed leaves the previous model loadable.
  */
-export async function saveModel(model: AnyModel, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+export async function saveModel(
+  model: AnyModel,
+  dir: string,
+  options: { includeOptimizer?: boolean } = {},
+): Promise<void> {
   checkModelPath(dir, 'save');
   const opts = checkSaveOptions(options);
   await inCallOrder(dir, async () => {

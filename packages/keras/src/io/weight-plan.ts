@@ -2,7 +2,13 @@ import { DataFormatError, type Tensor, fmtShape } from '@tsdl/tensor';
 import { Layer } from '../layers/layer';
 import type { StTensor } from './safetensors';
 
-type AddWeight = (this: Layer, name: string, shape: number[], initializer: string, options?: { trainable?: boolean; seed?: number }) => Tensor;
+type AddWeight = (
+  this: Layer,
+  name: string,
+  shape: number[],
+  initializer: string,
+  options?: { trainable?: boolean; seed?: number },
+) => Tensor;
 
 /** Errors this module throws: they name both files already, so callers pass them on unchanged. */
 const planned = new WeakSet<object>();
@@ -33,7 +39,12 @@ export interface WeightFiles {
  * Layer.addWeight is the one place layers make weights; it is swapped for the
  * synchronous `build` and restored after, so nothing else sees the change.
  */
-export function withWeightPlan<T>(stored: Record<string, StTensor>, files: WeightFiles, created: Tensor[], build: () => T): T {
+export function withWeightPlan<T>(
+  stored: Record<string, StTensor>,
+  files: WeightFiles,
+  created: Tensor[],
+  build: () => T,
+): T {
   const proto = Layer.prototype as unknown as { addWeight: AddWeight };
   const original = proto.addWeight;
   let budget = 0;

@@ -1,4 +1,19 @@
-import { ArgumentError, ShapeError, type Tensor, elu, exp, fmtShape, gt, leakyRelu, logSumExp, minimum, relu, softmax, tidy, where } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  type Tensor,
+  elu,
+  exp,
+  fmtShape,
+  gt,
+  leakyRelu,
+  logSumExp,
+  minimum,
+  relu,
+  softmax,
+  tidy,
+  where,
+} from '@tsdl/tensor';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer } from './layer';
 import { finiteNumber, integer, layerOptions, nonNegative } from './layer-config';
@@ -38,9 +53,16 @@ export class ReLU extends ElementwiseActivation {
   readonly threshold: number;
 
   constructor(config: ReLUArgs = {}) {
-    const a = layerOptions('ReLU', config, 'an options object ({ maxValue, negativeSlope, threshold })', [...LAYER_OPTIONS, 'maxValue', 'negativeSlope', 'threshold'], new.target === ReLU);
+    const a = layerOptions(
+      'ReLU',
+      config,
+      'an options object ({ maxValue, negativeSlope, threshold })',
+      [...LAYER_OPTIONS, 'maxValue', 'negativeSlope', 'threshold'],
+      new.target === ReLU,
+    );
     super(a);
-    this.maxValue = a.maxValue === undefined || a.maxValue === null ? null : nonNegative(this.label, 'maxValue', a.maxValue);
+    this.maxValue =
+      a.maxValue === undefined || a.maxValue === null ? null : nonNegative(this.label, 'maxValue', a.maxValue);
     this.negativeSlope = nonNegative(this.label, 'negativeSlope', a.negativeSlope ?? 0);
     this.threshold = nonNegative(this.label, 'threshold', a.threshold ?? 0);
   }
@@ -60,7 +82,12 @@ export class ReLU extends ElementwiseActivation {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
+    return {
+      ...super.getConfig(),
+      maxValue: this.maxValue,
+      negativeSlope: this.negativeSlope,
+      threshold: this.threshold,
+    };
   }
 }
 
@@ -76,12 +103,22 @@ export class LeakyReLU extends ElementwiseActivation {
   readonly negativeSlope: number;
 
   constructor(config: LeakyReLUArgs = {}) {
-    const a = layerOptions('LeakyReLU', config, 'an options object ({ negativeSlope })', [...LAYER_OPTIONS, 'negativeSlope', 'alpha'], new.target === LeakyReLU);
+    const a = layerOptions(
+      'LeakyReLU',
+      config,
+      'an options object ({ negativeSlope })',
+      [...LAYER_OPTIONS, 'negativeSlope', 'alpha'],
+      new.target === LeakyReLU,
+    );
     super(a);
     if (a.alpha !== undefined && a.negativeSlope !== undefined) {
       throw new ArgumentError(`${this.label}: give negativeSlope or its older name alpha, not both`);
     }
-    this.negativeSlope = nonNegative(this.label, a.alpha !== undefined ? 'alpha' : 'negativeSlope', a.alpha ?? a.negativeSlope ?? 0.3);
+    this.negativeSlope = nonNegative(
+      this.label,
+      a.alpha !== undefined ? 'alpha' : 'negativeSlope',
+      a.alpha ?? a.negativeSlope ?? 0.3,
+    );
   }
 
   override get className(): string {
@@ -107,7 +144,13 @@ export class ELU extends ElementwiseActivation {
   readonly alpha: number;
 
   constructor(config: ELUArgs = {}) {
-    const a = layerOptions('ELU', config, 'an options object ({ alpha })', [...LAYER_OPTIONS, 'alpha'], new.target === ELU);
+    const a = layerOptions(
+      'ELU',
+      config,
+      'an options object ({ alpha })',
+      [...LAYER_OPTIONS, 'alpha'],
+      new.target === ELU,
+    );
     super(a);
     this.alpha = finiteNumber(this.label, 'alpha', a.alpha ?? 1);
   }
@@ -136,7 +179,13 @@ export class ThresholdedReLU extends ElementwiseActivation {
   readonly theta: number;
 
   constructor(config: ThresholdedReLUArgs = {}) {
-    const a = layerOptions('ThresholdedReLU', config, 'an options object ({ theta })', [...LAYER_OPTIONS, 'theta'], new.target === ThresholdedReLU);
+    const a = layerOptions(
+      'ThresholdedReLU',
+      config,
+      'an options object ({ theta })',
+      [...LAYER_OPTIONS, 'theta'],
+      new.target === ThresholdedReLU,
+    );
     super(a);
     this.theta = nonNegative(this.label, 'theta', a.theta ?? 1);
   }
@@ -173,11 +222,20 @@ export class Softmax extends ElementwiseActivation {
   readonly axis: number | number[];
 
   constructor(config: SoftmaxArgs = {}) {
-    const a = layerOptions('Softmax', config, 'an options object ({ axis })', [...LAYER_OPTIONS, 'axis'], new.target === Softmax);
+    const a = layerOptions(
+      'Softmax',
+      config,
+      'an options object ({ axis })',
+      [...LAYER_OPTIONS, 'axis'],
+      new.target === Softmax,
+    );
     super(a);
     const axis: unknown = a.axis ?? -1;
     if (Array.isArray(axis)) {
-      if (axis.length === 0 || new Set(axis).size !== axis.length) throw new ArgumentError(`${this.label}: axis must be an integer or a non-empty list of distinct integers, got ${quote(axis)}`);
+      if (axis.length === 0 || new Set(axis).size !== axis.length)
+        throw new ArgumentError(
+          `${this.label}: axis must be an integer or a non-empty list of distinct integers, got ${quote(axis)}`,
+        );
       this.axis = axis.map((v) => integer(this.label, 'axis', v));
     } else this.axis = integer(this.label, 'axis', axis);
   }
@@ -193,7 +251,8 @@ export class Softmax extends ElementwiseActivation {
   private axes(x: Tensor): number[] {
     const list = Array.isArray(this.axis) ? this.axis : [this.axis];
     return list.map((ax) => {
-      if (ax < -x.rank || ax >= x.rank) throw new ShapeError(`${this.label}: axis ${ax} is out of range for input of shape ${fmtShape(x.shape)}`);
+      if (ax < -x.rank || ax >= x.rank)
+        throw new ShapeError(`${this.label}: axis ${ax} is out of range for input of shape ${fmtShape(x.shape)}`);
       return ax < 0 ? ax + x.rank : ax;
     });
   }
@@ -218,7 +277,7 @@ export class Softmax extends ElementwiseActivation {
     if (!fits) {
       throw new ShapeError(
         `${this.label}: the mask of shape ${fmtShape(mask.shape)} does not broadcast against the input of shape ${fmtShape(x.shape)} ` +
-          '(aligned from the last axis, each mask dimension must be 1 or equal the input\'s, as in Keras)',
+          "(aligned from the last axis, each mask dimension must be 1 or equal the input's, as in Keras)",
       );
     }
   }

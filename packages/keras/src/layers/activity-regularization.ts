@@ -48,7 +48,13 @@ export class ActivityRegularization extends Layer {
   readonly l2: number;
 
   constructor(config: ActivityRegularizationArgs = {}) {
-    const a = layerOptions('ActivityRegularization', config, 'an options object ({ l1, l2 })', [...LAYER_OPTIONS, 'l1', 'l2'], new.target === ActivityRegularization);
+    const a = layerOptions(
+      'ActivityRegularization',
+      config,
+      'an options object ({ l1, l2 })',
+      [...LAYER_OPTIONS, 'l1', 'l2'],
+      new.target === ActivityRegularization,
+    );
     super(a);
     this.l1 = finiteNonNegative(this.label, 'l1', a.l1 ?? 0);
     this.l2 = finiteNonNegative(this.label, 'l2', a.l2 ?? 0);
@@ -65,7 +71,11 @@ export class ActivityRegularization extends Layer {
 
   /** The penalty l1 · Σ|x| + l2 · Σx² for an input x (a scalar tensor), as Keras adds it to the loss. */
   penalty(x: Tensor): Tensor {
-    return tidy(() => sum(abs(x)).mul(this.l1).add(sum(square(x)).mul(this.l2)));
+    return tidy(() =>
+      sum(abs(x))
+        .mul(this.l1)
+        .add(sum(square(x)).mul(this.l2)),
+    );
   }
 
   override forward(x: Tensor): Tensor {

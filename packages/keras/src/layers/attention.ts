@@ -81,7 +81,10 @@ abstract class DenseAttention extends Layer {
   /** Builds from the query's and value's (and key's) shapes: all [batch, time, dim] with one dim. */
   protected buildShapes(shapes: Shape[]): void {
     const dim = this.checkShapes(shapes);
-    if (this.built && dim !== this.dim) throw new ShapeError(`${this.label}: was built for ${this.dim} features, got inputs ${shapes.map(fmtKerasShape).join(', ')}`);
+    if (this.built && dim !== this.dim)
+      throw new ShapeError(
+        `${this.label}: was built for ${this.dim} features, got inputs ${shapes.map(fmtKerasShape).join(', ')}`,
+      );
     if (!this.built) {
       this.buildFor(dim);
       this.dim = dim;
@@ -92,14 +95,25 @@ abstract class DenseAttention extends Layer {
   private checkShapes(shapes: Shape[]): number {
     const names = ['query', 'value', 'key'];
     shapes.forEach((s, i) => {
-      if (s.length !== 3 || s[2] === null) throw new ShapeError(`${this.label}: the ${names[i]} must have shape [batch, time, features] with known features, got ${fmtKerasShape(s)}`);
+      if (s.length !== 3 || s[2] === null)
+        throw new ShapeError(
+          `${this.label}: the ${names[i]} must have shape [batch, time, features] with known features, got ${fmtKerasShape(s)}`,
+        );
     });
     const [q, v, k = v] = shapes;
     if (q[2] !== v[2] || k[2] !== v[2]) {
-      throw new ShapeError(`${this.label}: query ${fmtKerasShape(q)}, value ${fmtKerasShape(v)} and key ${fmtKerasShape(k)} must have the same number of features`);
+      throw new ShapeError(
+        `${this.label}: query ${fmtKerasShape(q)}, value ${fmtKerasShape(v)} and key ${fmtKerasShape(k)} must have the same number of features`,
+      );
     }
-    if (k[1] !== null && v[1] !== null && k[1] !== v[1]) throw new ShapeError(`${this.label}: value ${fmtKerasShape(v)} and key ${fmtKerasShape(k)} must have the same number of steps`);
-    if (q[0] !== null && v[0] !== null && q[0] !== v[0]) throw new ShapeError(`${this.label}: query ${fmtKerasShape(q)} and value ${fmtKerasShape(v)} have different batch sizes`);
+    if (k[1] !== null && v[1] !== null && k[1] !== v[1])
+      throw new ShapeError(
+        `${this.label}: value ${fmtKerasShape(v)} and key ${fmtKerasShape(k)} must have the same number of steps`,
+      );
+    if (q[0] !== null && v[0] !== null && q[0] !== v[0])
+      throw new ShapeError(
+        `${this.label}: query ${fmtKerasShape(q)} and value ${fmtKerasShape(v)} have different batch sizes`,
+      );
     return q[2] as number;
   }
 
@@ -111,13 +125,19 @@ abstract class DenseAttention extends Layer {
 
   override applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
     if (inputs.length < 2 || inputs.length > 3) {
-      throw new ArgumentError(`${this.label} takes [query, value] or [query, value, key], got ${inputs.length} symbolic tensor(s); for self-attention apply it as layer.apply([x, x])`);
+      throw new ArgumentError(
+        `${this.label} takes [query, value] or [query, value, key], got ${inputs.length} symbolic tensor(s); for self-attention apply it as layer.apply([x, x])`,
+      );
     }
     const args = camelCaseKeys(callArgs ?? {}, this.label) as Record<string, unknown>;
     for (const k of Object.keys(args)) {
       if (!NODE_OPTIONS.includes(k)) {
-        const why = CALL_OPTIONS.includes(k) ? ' in a functional model (masks come from the inputs; a node has one output)' : '';
-        throw new ArgumentError(`${this.label}: option '${k}' is not supported${why} (functional options: ${NODE_OPTIONS.join(', ')})`);
+        const why = CALL_OPTIONS.includes(k)
+          ? ' in a functional model (masks come from the inputs; a node has one output)'
+          : '';
+        throw new ArgumentError(
+          `${this.label}: option '${k}' is not supported${why} (functional options: ${NODE_OPTIONS.join(', ')})`,
+        );
       }
     }
     optionalBool(this.label, 'useCausalMask', args.useCausalMask, false);
@@ -126,9 +146,17 @@ abstract class DenseAttention extends Layer {
     return new SymbolicTensor(this.computeOutputShape(inputs[0].shape), this, inputs, inputs[0].masked, stored);
   }
 
-  override runNode(inputs: Tensor[], masks: (Tensor | null)[], callArgs: Readonly<Record<string, unknown>> | null): { output: Tensor; mask: Tensor | null } {
+  override runNode(
+    inputs: Tensor[],
+    masks: (Tensor | null)[],
+    callArgs: Readonly<Record<string, unknown>> | null,
+  ): { output: Tensor; mask: Tensor | null } {
     const [q, v, k = v] = inputs;
-    const options: AttentionCallOptions = { ...(camelCaseKeys(callArgs ?? {}, this.label) as AttentionCallOptions), queryMask: masks[0], valueMask: masks[1] };
+    const options: AttentionCallOptions = {
+      ...(camelCaseKeys(callArgs ?? {}, this.label) as AttentionCallOptions),
+      queryMask: masks[0],
+      valueMask: masks[1],
+    };
     const output = (this.call as unknown as (...a: unknown[]) => Tensor)(q, v, k, options);
     return { output, mask: masks[0] };
   }
@@ -150,11 +178,18 @@ abstract class DenseAttention extends Layer {
   // ---- computing ------------------------------------------------------------------------
 
   /** `forward(query, value, key?, options?)`: [batch, Tq, dim], or with returnAttentionScores [output, scores [batch, Tq, Tv]]. */
-  override forward(query: Tensor, value: Tensor, keyOrOptions?: Tensor | AttentionCallOptions, maybeOptions?: AttentionCallOptions): Tensor | [Tensor, Tensor] {
+  override forward(
+    query: Tensor,
+    value: Tensor,
+    keyOrOptions?: Tensor | AttentionCallOptions,
+    maybeOptions?: AttentionCallOptions,
+  ): Tensor | [Tensor, Tensor] {
     const who = this.label;
     const key = keyOrOptions instanceof Tensor ? keyOrOptions : value;
-    const raw: unknown = keyOrOptions instanceof Tensor || keyOrOptions === undefined ? (maybeOptions ?? {}) : keyOrOptions;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ArgumentError(`${who}: call options must be an object, got ${quote(raw)}`);
+    const raw: unknown =
+      keyOrOptions instanceof Tensor || keyOrOptions === undefined ? (maybeOptions ?? {}) : keyOrOptions;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ArgumentError(`${who}: call options must be an object, got ${quote(raw)}`);
     const o = camelCaseKeys(raw, who) as AttentionCallOptions;
     rejectUnknownOptions(`${who} call`, o, CALL_OPTIONS);
     const names = ['query', 'value', 'key'];
@@ -164,8 +199,10 @@ abstract class DenseAttention extends Layer {
     const Tv = value.shape[1];
     let { queryMask, valueMask } = o;
     if (o.mask !== undefined && o.mask !== null) {
-      if (!Array.isArray(o.mask) || o.mask.length !== 2) throw new ArgumentError(`${who}: mask must be a list [queryMask, valueMask], got ${quote(o.mask)}`);
-      if ((queryMask ?? null) !== null || (valueMask ?? null) !== null) throw new ArgumentError(`${who}: give mask or queryMask/valueMask, not both`);
+      if (!Array.isArray(o.mask) || o.mask.length !== 2)
+        throw new ArgumentError(`${who}: mask must be a list [queryMask, valueMask], got ${quote(o.mask)}`);
+      if ((queryMask ?? null) !== null || (valueMask ?? null) !== null)
+        throw new ArgumentError(`${who}: give mask or queryMask/valueMask, not both`);
       [queryMask, valueMask] = o.mask;
     }
     if (queryMask !== undefined && queryMask !== null) this.checkMask(queryMask, [B, Tq], 'queryMask');
@@ -195,21 +232,32 @@ abstract class DenseAttention extends Layer {
   private checkInput(x: unknown, what: string): asserts x is Tensor {
     if (!(x instanceof Tensor)) throw new ArgumentError(`${this.label}: ${what} must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: ${what} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: ${what} must have shape [batch, time, features], got ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: ${what} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(`${this.label}: ${what} must have shape [batch, time, features], got ${fmtShape(x.shape)}`);
   }
 
   private checkMask(m: unknown, shape: number[], name: string): void {
     if (!(m instanceof Tensor)) throw new ArgumentError(`${this.label}: ${name} must be a Tensor, got ${quote(m)}`);
     m.assertAlive(this.label);
-    if (m.dtype !== 'bool' && m.dtype !== 'int32') throw new DTypeError(`${this.label}: ${name} must be bool (true = real step) or int32 (non-zero = real step), got ${m.dtype}`);
+    if (m.dtype !== 'bool' && m.dtype !== 'int32')
+      throw new DTypeError(
+        `${this.label}: ${name} must be bool (true = real step) or int32 (non-zero = real step), got ${m.dtype}`,
+      );
     if (m.rank !== 2 || m.shape[0] !== shape[0] || m.shape[1] !== shape[1]) {
-      throw new ShapeError(`${this.label}: ${name} of shape ${fmtShape(m.shape)} does not match the inputs: expected ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${this.label}: ${name} of shape ${fmtShape(m.shape)} does not match the inputs: expected ${fmtShape(shape)}`,
+      );
     }
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), dropout: this.dropout, ...(this.seeds.seed === undefined ? {} : { seed: this.seeds.seed }) };
+    return {
+      ...super.getConfig(),
+      dropout: this.dropout,
+      ...(this.seeds.seed === undefined ? {} : { seed: this.seeds.seed }),
+    };
   }
 }
 
@@ -238,11 +286,18 @@ export class Attention extends DenseAttention {
   concatScoreWeight: Tensor | null = null;
 
   constructor(config: AttentionArgs = {}) {
-    const a = layerOptions('Attention', config, 'an options object ({ useScale, scoreMode, dropout })', [...LAYER_OPTIONS, 'useScale', 'scoreMode', 'dropout', 'seed'], new.target === Attention);
+    const a = layerOptions(
+      'Attention',
+      config,
+      'an options object ({ useScale, scoreMode, dropout })',
+      [...LAYER_OPTIONS, 'useScale', 'scoreMode', 'dropout', 'seed'],
+      new.target === Attention,
+    );
     super(a);
     this.useScale = optionalBool(this.label, 'useScale', a.useScale, false);
     const mode: unknown = a.scoreMode ?? 'dot';
-    if (mode !== 'dot' && mode !== 'concat') throw new ArgumentError(`${this.label}: scoreMode must be 'dot' or 'concat', got ${quote(mode)}`);
+    if (mode !== 'dot' && mode !== 'concat')
+      throw new ArgumentError(`${this.label}: scoreMode must be 'dot' or 'concat', got ${quote(mode)}`);
     this.scoreMode = mode;
   }
 
@@ -286,7 +341,13 @@ export class AdditiveAttention extends DenseAttention {
   scale: Tensor | null = null;
 
   constructor(config: AdditiveAttentionArgs = {}) {
-    const a = layerOptions('AdditiveAttention', config, 'an options object ({ useScale, dropout })', [...LAYER_OPTIONS, 'useScale', 'dropout', 'seed'], new.target === AdditiveAttention);
+    const a = layerOptions(
+      'AdditiveAttention',
+      config,
+      'an options object ({ useScale, dropout })',
+      [...LAYER_OPTIONS, 'useScale', 'dropout', 'seed'],
+      new.target === AdditiveAttention,
+    );
     super(a);
     this.useScale = optionalBool(this.label, 'useScale', a.useScale, true);
   }

@@ -33,5 +33,10 @@ function ensureRule(): void {
 /** max(y + bias, 0); y float32 [..., units], bias float32 [units] (the caller has checked the shapes). */
 export function biasRelu(y: Tensor, bias: Tensor): Tensor {
   ensureRule();
-  return dispatch(OP, [y, bias], undefined, (backend) => runElementwise(backend, FORWARD, [y, bias], [], y.shape, ['float32'], OP)[0]);
+  return dispatch(
+    OP,
+    [y, bias],
+    undefined,
+    (backend) => runElementwise(backend, FORWARD, [y, bias], [], y.shape, ['float32'], OP)[0],
+  );
 }

@@ -1,4 +1,21 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, add, arange, checkIndexRange, lt, minimum, ones, reshape, scatterAdd, tensor, tidy, where, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  add,
+  arange,
+  checkIndexRange,
+  lt,
+  minimum,
+  ones,
+  reshape,
+  scatterAdd,
+  tensor,
+  tidy,
+  where,
+  zeros,
+} from '@tsdl/tensor';
 import { NO_TOKEN } from './lookup-vocabulary';
 
 /** The bag-of-tokens output modes (one vector per sample). */
@@ -7,10 +24,18 @@ export type BagMode = 'multi_hot' | 'count' | 'tf_idf';
 /** Checks token indices (int32, NO_TOKEN allowed) against the output depth, naming the layer. */
 export function checkIds(label: string, ids: Tensor, depth: number): void {
   if (ids.dtype !== 'int32') throw new DTypeError(`${label}: token indices must be int32, got ${ids.dtype}`);
-  checkIndexRange(ids, depth, (v, i) => new ArgumentError(`${label}: token index ${v} at position ${i} is outside [0, ${depth}) (or ${NO_TOKEN} for no token)`), {
-    ignore: NO_TOKEN,
-    deviceCheck: label,
-  });
+  checkIndexRange(
+    ids,
+    depth,
+    (v, i) =>
+      new ArgumentError(
+        `${label}: token index ${v} at position ${i} is outside [0, ${depth}) (or ${NO_TOKEN} for no token)`,
+      ),
+    {
+      ignore: NO_TOKEN,
+      deviceCheck: label,
+    },
+  );
 }
 
 /**
@@ -20,8 +45,15 @@ export function checkIds(label: string, ids: Tensor, depth: number): void {
  * [batch, depth + 1] table whose spare last column takes NO_TOKEN entries and is dropped,
  * so memory is the output's, not a one-hot [batch, tokens, depth] intermediate.
  */
-export function bagOfTokens(label: string, ids: Tensor, depth: number, mode: BagMode, idf: Float32Array | null): Tensor {
-  if (ids.rank !== 2) throw new ShapeError(`${label}: token indices must be [batch, tokens], got shape [${ids.shape.join(',')}]`);
+export function bagOfTokens(
+  label: string,
+  ids: Tensor,
+  depth: number,
+  mode: BagMode,
+  idf: Float32Array | null,
+): Tensor {
+  if (ids.rank !== 2)
+    throw new ShapeError(`${label}: token indices must be [batch, tokens], got shape [${ids.shape.join(',')}]`);
   checkIds(label, ids, depth);
   const [b, n] = ids.shape;
   const backend = ids.backend;

@@ -12,7 +12,8 @@ import { quote } from '../names';
 /** The options object of a layer constructor (snake_case keys camelCased), or an ArgumentError naming the layer. */
 export function convOptions<T>(layer: string, config: T, expected: string): T {
   const args = camelCaseKeys(config, layer);
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
   return args;
 }
 
@@ -35,10 +36,14 @@ export function outputPaddingOf(layer: string, v: unknown, strides: readonly num
   if (ok(v)) p = new Array<number>(n).fill(v);
   else if (Array.isArray(v) && v.length === n && v.every(ok)) p = [...v];
   if (p === null) {
-    throw new ArgumentError(`${layer}: outputPadding must be null, an integer >= 0 or a list of ${n} of them, got ${quote(v)}`);
+    throw new ArgumentError(
+      `${layer}: outputPadding must be null, an integer >= 0 or a list of ${n} of them, got ${quote(v)}`,
+    );
   }
   if (p.some((d, i) => d >= strides[i])) {
-    throw new ArgumentError(`${layer}: outputPadding [${p.join(', ')}] must be smaller than strides [${strides.join(', ')}] on every axis`);
+    throw new ArgumentError(
+      `${layer}: outputPadding [${p.join(', ')}] must be smaller than strides [${strides.join(', ')}] on every axis`,
+    );
   }
   return p;
 }

@@ -13,7 +13,14 @@ import { optionalBool, optionalSeed, padding, positiveInt } from './options';
  * n·s; with it, (n − 1)·s + k − 2·⌊k/2⌋ ('same') or (n − 1)·s + k ('valid'), plus the
  * outputPadding; k is the dilated kernel (k − 1)·d + 1.
  */
-export function transposeLength(size: number | null, k: number, stride: number, pad: 'valid' | 'same', outputPadding: number | null, dilation = 1): number | null {
+export function transposeLength(
+  size: number | null,
+  k: number,
+  stride: number,
+  pad: 'valid' | 'same',
+  outputPadding: number | null,
+  dilation = 1,
+): number | null {
   if (size === null) return null;
   const eff = (k - 1) * dilation + 1;
   if (pad === 'valid') return (size - 1) * stride + eff + (outputPadding ?? Math.max(eff, stride) - eff);
@@ -28,7 +35,13 @@ export function transposeLength(size: number | null, k: number, stride: number, 
  * the end. Explicit, so an even kernel with 'same' works where TensorFlow refuses it
  * (Keras 3 on JAX gives these values).
  */
-export function transposePads(size: number, length: number, k: number, stride: number, dilation: number): [number, number] {
+export function transposePads(
+  size: number,
+  length: number,
+  k: number,
+  stride: number,
+  dilation: number,
+): [number, number] {
   const full = (size - 1) * stride + (k - 1) * dilation + 1;
   const total = Math.max(full - length, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
@@ -43,8 +56,16 @@ interface TransposeGeometry {
 }
 
 /** The spatial output sizes, or a ShapeError naming the layer when one is < 1 (an even kernel, 'same' and a 1-long input). */
-function transposeOutput(label: string, s: Shape, spatial: (number | null)[], g: TransposeGeometry, filters: number): (number | null)[] {
-  const out = spatial.map((n, i) => transposeLength(n, g.kernel[i], g.strides[i], g.padding, g.outputPadding?.[i] ?? null, g.dilation[i]));
+function transposeOutput(
+  label: string,
+  s: Shape,
+  spatial: (number | null)[],
+  g: TransposeGeometry,
+  filters: number,
+): (number | null)[] {
+  const out = spatial.map((n, i) =>
+    transposeLength(n, g.kernel[i], g.strides[i], g.padding, g.outputPadding?.[i] ?? null, g.dilation[i]),
+  );
   if (out.some((n) => n !== null && n < 1)) {
     throw new ShapeError(
       `${label}: input shape ${fmtKerasShape(s)} with kernelSize [${g.kernel.join(', ')}], strides [${g.strides.join(', ')}], padding '${g.padding}'` +
@@ -117,7 +138,10 @@ abstract class ConvTranspose extends Layer {
   /** Kernel and bias for `inC` input channels (the output shape is checked first, so a bad input makes no weight). */
   protected makeWeights(inputShape: Shape, inC: number | null): void {
     this.computeOutputShape(inputShape);
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     this.kernel = this.addWeight('kernel', [...this.window, this.filters, inC], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
@@ -182,19 +206,32 @@ export class Conv2DTranspose extends ConvTranspose {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
-    const g = { kernel: this.kernelSize, strides: this.strides, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilationRate };
+    const g = {
+      kernel: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilationRate,
+    };
     return [s[0], ...transposeOutput(this.label, s, [s[1], s[2]], g, this.filters), this.filters];
   }
 
   protected override transposed(x: Tensor): Tensor {
     const inC = this.kernel.shape[3];
-    if (x.rank !== 4 || x.shape[3] !== inC) throw new ShapeError(`${this.label}: expected images [batch, height, width, ${inC}], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 4 || x.shape[3] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected images [batch, height, width, ${inC}], got shape [${x.shape.join(',')}]`,
+      );
     const [, h, w] = this.computeOutputShape([null, x.shape[1], x.shape[2], inC]) as number[];
     const pads: [[number, number], [number, number]] = [
       transposePads(x.shape[1], h, this.kernelSize[0], this.strides[0], this.dilationRate[0]),
       transposePads(x.shape[2], w, this.kernelSize[1], this.strides[1], this.dilationRate[1]),
     ];
-    return conv2dTranspose(x, this.kernel, [x.shape[0], h, w, this.filters], { strides: this.strides, padding: pads, dilations: this.dilationRate });
+    return conv2dTranspose(x, this.kernel, [x.shape[0], h, w, this.filters], {
+      strides: this.strides,
+      padding: pads,
+      dilations: this.dilationRate,
+    });
   }
 
   override getConfig(): Record<string, unknown> {
@@ -260,20 +297,34 @@ export class Conv1DTranspose extends ConvTranspose {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
-    const g = { kernel: [this.kernelSize], strides: [this.strides], padding: this.padding, outputPadding: this.outputPadding === null ? null : [this.outputPadding], dilation: [this.dilationRate] };
+    const g = {
+      kernel: [this.kernelSize],
+      strides: [this.strides],
+      padding: this.padding,
+      outputPadding: this.outputPadding === null ? null : [this.outputPadding],
+      dilation: [this.dilationRate],
+    };
     return [s[0], ...transposeOutput(this.label, s, [s[1]], g, this.filters), this.filters];
   }
 
   protected override transposed(x: Tensor): Tensor {
     const inC = this.kernel.shape[2];
-    if (x.rank !== 3 || x.shape[2] !== inC) throw new ShapeError(`${this.label}: expected sequences [batch, steps, ${inC}], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 3 || x.shape[2] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected sequences [batch, steps, ${inC}], got shape [${x.shape.join(',')}]`,
+      );
     const [b, t] = x.shape;
     const [, n] = this.computeOutputShape([null, t, inC]) as number[];
-    const y = conv2dTranspose(reshape(x, [b, 1, t, inC]), reshape(this.kernel, [1, ...this.kernel.shape]), [b, 1, n, this.filters], {
-      strides: [1, this.strides],
-      padding: [[0, 0], transposePads(t, n, this.kernelSize, this.strides, this.dilationRate)],
-      dilations: [1, this.dilationRate],
-    });
+    const y = conv2dTranspose(
+      reshape(x, [b, 1, t, inC]),
+      reshape(this.kernel, [1, ...this.kernel.shape]),
+      [b, 1, n, this.filters],
+      {
+        strides: [1, this.strides],
+        padding: [[0, 0], transposePads(t, n, this.kernelSize, this.strides, this.dilationRate)],
+        dilations: [1, this.dilationRate],
+      },
+    );
     return reshape(y, [b, n, this.filters]);
   }
 

@@ -25,10 +25,20 @@ export function pairOf(layer: string, name: string, v: IntPair | undefined | nul
 export function windowOutput(
   label: string,
   s: Shape,
-  w: { kernel: [number, number]; kernelName: string; strides: [number, number]; padding: 'valid' | 'same'; dilation?: [number, number]; channels: number | null },
+  w: {
+    kernel: [number, number];
+    kernelName: string;
+    strides: [number, number];
+    padding: 'valid' | 'same';
+    dilation?: [number, number];
+    channels: number | null;
+  },
 ): [number | null, number | null] {
   const d = w.dilation ?? [1, 1];
-  const out: [number | null, number | null] = [convLength(s[1], w.kernel[0], w.strides[0], w.padding, d[0]), convLength(s[2], w.kernel[1], w.strides[1], w.padding, d[1])];
+  const out: [number | null, number | null] = [
+    convLength(s[1], w.kernel[0], w.strides[0], w.padding, d[0]),
+    convLength(s[2], w.kernel[1], w.strides[1], w.padding, d[1]),
+  ];
   if (out.some((n) => n !== null && n < 1)) {
     throw new ShapeError(
       `${label}: input shape ${fmtKerasShape(s)} is too small for ${w.kernelName} [${w.kernel.join(', ')}] with strides [${w.strides.join(', ')}], ` +
@@ -39,7 +49,13 @@ export function windowOutput(
 }
 
 /** Output length of one spatial axis under Keras' 'valid' / 'same' padding. */
-export function convLength(size: number | null, k: number, stride: number, padding: 'valid' | 'same', dilation = 1): number | null {
+export function convLength(
+  size: number | null,
+  k: number,
+  stride: number,
+  padding: 'valid' | 'same',
+  dilation = 1,
+): number | null {
   if (size === null) return null;
   if (padding === 'same') return Math.ceil(size / stride);
   return Math.floor((size - (k - 1) * dilation - 1) / stride) + 1;
@@ -88,7 +104,9 @@ export function groupsOf(layer: string, v: unknown, filters: number): number {
 /** The input channels must split evenly into the groups: a ShapeError naming the layer and the input shape. */
 export function checkGroupChannels(label: string, inputShape: Shape, channels: number, groups: number): void {
   if (channels % groups !== 0) {
-    throw new ShapeError(`${label}: the input's ${channels} channels (input shape ${fmtKerasShape(inputShape)}) must be divisible by groups (${groups})`);
+    throw new ShapeError(
+      `${label}: the input's ${channels} channels (input shape ${fmtKerasShape(inputShape)}) must be divisible by groups (${groups})`,
+    );
   }
 }
 
@@ -110,12 +128,14 @@ export class Conv2D extends Layer {
 
   constructor(config: Conv2DArgs) {
     const args = camelCaseKeys(config, 'Conv2D');
-    if (args === null || typeof args !== 'object') throw new ArgumentError(`Conv2D: expected an options object ({ filters, kernelSize, ... }), got ${quote(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new ArgumentError(`Conv2D: expected an options object ({ filters, kernelSize, ... }), got ${quote(args)}`);
     if (new.target === Conv2D) rejectUnknownOptions('Conv2D', args, CONV2D_OPTIONS);
     super(args);
     const who = this.label;
     this.filters = positiveInt(who, 'filters', args.filters);
-    if (args.kernelSize === undefined || args.kernelSize === null) throw new ArgumentError(`${who}: kernelSize is required`);
+    if (args.kernelSize === undefined || args.kernelSize === null)
+      throw new ArgumentError(`${who}: kernelSize is required`);
     this.kernelSize = pairOf(who, 'kernelSize', args.kernelSize, 1);
     this.strides = pairOf(who, 'strides', args.strides, 1);
     this.dilationRate = pairOf(who, 'dilationRate', args.dilationRate, 1);
@@ -140,16 +160,28 @@ export class Conv2D extends Layer {
     // Checks the rank and the output size before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[3];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     checkGroupChannels(this.label, inputShape, inC, this.groups);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit, { seed: this.seed });
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit, {
+      seed: this.seed,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
-    const [h, w] = windowOutput(this.label, s, { kernel: this.kernelSize, kernelName: 'kernelSize', strides: this.strides, padding: this.padding, dilation: this.dilationRate, channels: this.filters });
+    const [h, w] = windowOutput(this.label, s, {
+      kernel: this.kernelSize,
+      kernelName: 'kernelSize',
+      strides: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels: this.filters,
+    });
     return [s[0], h, w, this.filters];
   }
 
@@ -157,7 +189,12 @@ export class Conv2D extends Layer {
   preActivation(x: Tensor): Tensor {
     return tidy(() => {
       // groups only when grouped: a plain convolution keeps conv2d's ungrouped call.
-      const y = conv2d(x, this.kernel, { strides: this.strides, padding: this.padding, dilations: this.dilationRate, ...(this.groups > 1 ? { groups: this.groups } : {}) });
+      const y = conv2d(x, this.kernel, {
+        strides: this.strides,
+        padding: this.padding,
+        dilations: this.dilationRate,
+        ...(this.groups > 1 ? { groups: this.groups } : {}),
+      });
       return this.bias ? y.add(this.bias) : y;
     });
   }

@@ -14,28 +14,41 @@ export type Padding1D = 'valid' | 'same' | 'causal';
 export function single(layer: string, name: string, v: unknown, dflt: number): number {
   if (v === undefined || v === null) return dflt;
   const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new ArgumentError(`${layer}: ${name} must be a positive integer (or a list of one), got ${quote(v)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+    throw new ArgumentError(`${layer}: ${name} must be a positive integer (or a list of one), got ${quote(v)}`);
   return n;
 }
 
 export function padding1d(layer: string, v: unknown, causal: boolean): Padding1D {
   if (v === undefined || v === null) return 'valid';
   if (v === 'valid' || v === 'same' || (causal && v === 'causal')) return v;
-  throw new ArgumentError(`${layer}: padding must be ${causal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}, got ${quote(v)}`);
+  throw new ArgumentError(
+    `${layer}: padding must be ${causal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}, got ${quote(v)}`,
+  );
 }
 
 /**
  * The output length of a 1-D window over `steps` (null: unknown), as Keras computes it:
  * 'same' and 'causal' give ceil(steps / stride), 'valid' the windows that fit.
  */
-export function length1d(steps: number | null, k: number, stride: number, padding: Padding1D, dilation = 1): number | null {
+export function length1d(
+  steps: number | null,
+  k: number,
+  stride: number,
+  padding: Padding1D,
+  dilation = 1,
+): number | null {
   if (steps === null) return null;
   if (padding !== 'valid') return Math.ceil(steps / stride);
   return Math.floor((steps - (k - 1) * dilation - 1) / stride) + 1;
 }
 
 /** The output length, or a ShapeError naming the layer when the window does not fit the input. */
-export function checkedLength1d(label: string, s: Shape, w: { k: number; kName: string; stride: number; padding: Padding1D; dilation?: number; channels: number | null }): number | null {
+export function checkedLength1d(
+  label: string,
+  s: Shape,
+  w: { k: number; kName: string; stride: number; padding: Padding1D; dilation?: number; channels: number | null },
+): number | null {
   const n = length1d(s[1], w.k, w.stride, w.padding, w.dilation ?? 1);
   if (n !== null && n < 1) {
     throw new ShapeError(
@@ -98,12 +111,14 @@ export class Conv1D extends Layer {
 
   constructor(config: Conv1DArgs) {
     const args = camelCaseKeys(config, 'Conv1D');
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`Conv1D: expected an options object ({ filters, kernelSize, ... }), got ${quote(args)}`);
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`Conv1D: expected an options object ({ filters, kernelSize, ... }), got ${quote(args)}`);
     if (new.target === Conv1D) rejectUnknownOptions('Conv1D', args, CONV1D_OPTIONS);
     super(args);
     const who = this.label;
     this.filters = positiveInt(who, 'filters', args.filters);
-    if (args.kernelSize === undefined || args.kernelSize === null) throw new ArgumentError(`${who}: kernelSize is required`);
+    if (args.kernelSize === undefined || args.kernelSize === null)
+      throw new ArgumentError(`${who}: kernelSize is required`);
     this.kernelSize = single(who, 'kernelSize', args.kernelSize, 1);
     this.strides = single(who, 'strides', args.strides, 1);
     this.dilationRate = single(who, 'dilationRate', args.dilationRate, 1);
@@ -127,16 +142,28 @@ export class Conv1D extends Layer {
     // The rank and the output length are checked before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[2];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     checkGroupChannels(this.label, inputShape, inC, this.groups);
-    this.kernel = this.addWeight('kernel', [this.kernelSize, inC / this.groups, this.filters], this.kernelInit, { seed: this.seed });
+    this.kernel = this.addWeight('kernel', [this.kernelSize, inC / this.groups, this.filters], this.kernelInit, {
+      seed: this.seed,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
-    const n = checkedLength1d(this.label, s, { k: this.kernelSize, kName: 'kernelSize', stride: this.strides, padding: this.padding, dilation: this.dilationRate, channels: this.filters });
+    const n = checkedLength1d(this.label, s, {
+      k: this.kernelSize,
+      kName: 'kernelSize',
+      stride: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels: this.filters,
+    });
     return [s[0], n, this.filters];
   }
 
@@ -145,13 +172,21 @@ export class Conv1D extends Layer {
     // Checked on the real shape before anything is allocated: conv2d would name itself and a 4-D view.
     const inC = this.kernel.shape[1] * this.groups;
     if (x.rank !== 3 || x.shape[2] !== inC) {
-      throw new ShapeError(`${this.label}: expected sequences [batch, steps, ${inC}], got shape [${x.shape.join(',')}]`);
+      throw new ShapeError(
+        `${this.label}: expected sequences [batch, steps, ${inC}], got shape [${x.shape.join(',')}]`,
+      );
     }
     this.computeOutputShape([null, x.shape[1], x.shape[2]]);
     const [b, t, c] = x.shape;
     return tidy(() => {
       // Causal: the dilated window's reach in front of each step, as zeros (Keras pads, then convolves 'valid').
-      const pad: Padding2d = this.padding === 'causal' ? [[0, 0], [this.dilationRate * (this.kernelSize - 1), 0]] : this.padding;
+      const pad: Padding2d =
+        this.padding === 'causal'
+          ? [
+              [0, 0],
+              [this.dilationRate * (this.kernelSize - 1), 0],
+            ]
+          : this.padding;
       const y = conv2d(reshape(x, [b, 1, t, c]), reshape(this.kernel, [1, ...this.kernel.shape]), {
         strides: [1, this.strides],
         padding: pad,

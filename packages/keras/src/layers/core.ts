@@ -10,7 +10,8 @@ import { numberIn, optionalBool, optionalSeed, positiveInt, sampleShape } from '
 /** The options object of a layer constructor (snake_case keys camelCased), or an ArgumentError naming the layer. */
 function optionsObject<T>(layer: string, config: T, expected: string): T {
   const args = camelCaseKeys(config, layer);
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
   return args;
 }
 
@@ -39,7 +40,9 @@ export class InputLayer extends Layer {
 /** A symbolic input of a functional model: `Input({ shape: [784] })` (shape without the batch dimension). */
 export function Input(args: { shape: number[]; name?: string }): SymbolicTensor {
   if (!Array.isArray(args?.shape) || !args.shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ArgumentError(`Input: shape must be a list of positive integers (without the batch dimension), got ${JSON.stringify(args?.shape)}`);
+    throw new ArgumentError(
+      `Input: shape must be a list of positive integers (without the batch dimension), got ${JSON.stringify(args?.shape)}`,
+    );
   }
   const layer = new InputLayer(args);
   return new SymbolicTensor([null, ...args.shape], layer, []);
@@ -55,7 +58,15 @@ export interface DenseArgs extends LayerArgs {
   seed?: number;
 }
 
-const DENSE_OPTIONS = [...LAYER_OPTIONS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'];
+const DENSE_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'seed',
+];
 
 /** y = activation(x · kernel + bias), kernel [in, units] (Keras layout), over the last axis. */
 export class Dense extends Layer {
@@ -69,7 +80,10 @@ export class Dense extends Layer {
   bias: Tensor | null = null;
 
   constructor(args: DenseArgs | number) {
-    const a: DenseArgs = typeof args === 'number' ? { units: args } : optionsObject('Dense', args, 'units or an options object ({ units, ... })');
+    const a: DenseArgs =
+      typeof args === 'number'
+        ? { units: args }
+        : optionsObject('Dense', args, 'units or an options object ({ units, ... })');
     if (new.target === Dense) rejectUnknownOptions('Dense', a, DENSE_OPTIONS);
     super(a);
     const who = this.label;
@@ -92,7 +106,9 @@ export class Dense extends Layer {
   override build(inputShape: Shape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || inDim === null || inDim < 1) {
-      throw new ShapeError(`${this.label}: needs a known, positive last dimension, got input shape ${fmtKerasShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label}: needs a known, positive last dimension, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     }
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInit, { seed: this.seed });
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInit);
@@ -115,7 +131,9 @@ export class Dense extends Layer {
   private checkInput(x: Tensor): void {
     const inDim = this.kernel.shape[0];
     if (x.shape[x.rank - 1] !== inDim) {
-      throw new ShapeError(`${this.name} (Dense): expected inputs whose last dimension is ${inDim}, got shape [${x.shape.join(',')}]`);
+      throw new ShapeError(
+        `${this.name} (Dense): expected inputs whose last dimension is ${inDim}, got shape [${x.shape.join(',')}]`,
+      );
     }
   }
 
@@ -156,7 +174,10 @@ export class Flatten extends Layer {
   override computeOutputShape(inputShape: Shape): Shape {
     const rest = inputShape.slice(1);
     const n = rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1);
-    if (n !== null && n < 1) throw new ShapeError(`${this.label}: input shape ${fmtKerasShape(inputShape)} has no values per sample to flatten`);
+    if (n !== null && n < 1)
+      throw new ShapeError(
+        `${this.label}: input shape ${fmtKerasShape(inputShape)} has no values per sample to flatten`,
+      );
     return [inputShape[0], n];
   }
   override forward(x: Tensor): Tensor {
@@ -175,7 +196,10 @@ export class Dropout extends Layer {
   private nextSeed: number | undefined;
   private readonly seedArg: number | undefined;
   constructor(args: DropoutArgs | number) {
-    const a: DropoutArgs = typeof args === 'number' ? { rate: args } : optionsObject('Dropout', args, 'a rate or an options object ({ rate, seed })');
+    const a: DropoutArgs =
+      typeof args === 'number'
+        ? { rate: args }
+        : optionsObject('Dropout', args, 'a rate or an options object ({ rate, seed })');
     if (new.target === Dropout) rejectUnknownOptions('Dropout', a, [...LAYER_OPTIONS, 'rate', 'seed']);
     super(a);
     this.rate = numberIn(this.label, 'rate', a.rate, 0, 1, true);
@@ -201,11 +225,15 @@ export class Dropout extends Layer {
 export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: (LayerArgs & { activation: string }) | string) {
-    const a = typeof args === 'string' ? { activation: args } : optionsObject('Activation', args, 'an activation name or an options object ({ activation })');
+    const a =
+      typeof args === 'string'
+        ? { activation: args }
+        : optionsObject('Activation', args, 'an activation name or an options object ({ activation })');
     if (new.target === Activation) rejectUnknownOptions('Activation', a, [...LAYER_OPTIONS, 'activation']);
     super(a);
     // Required, as in Keras: an Activation layer without one is a mistake, not the identity.
-    if (a.activation === undefined || a.activation === null) throw new ArgumentError(`${this.label}: activation is required`);
+    if (a.activation === undefined || a.activation === null)
+      throw new ArgumentError(`${this.label}: activation is required`);
     this.activation = activationName(a.activation, this.label);
     this.built = true;
   }
@@ -228,12 +256,20 @@ export class Activation extends Layer {
 export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: (LayerArgs & { targetShape: number[] }) | number[]) {
-    const a = Array.isArray(args) ? { targetShape: args } : optionsObject('Reshape', args, 'a target shape or an options object ({ targetShape })');
+    const a = Array.isArray(args)
+      ? { targetShape: args }
+      : optionsObject('Reshape', args, 'a target shape or an options object ({ targetShape })');
     if (new.target === Reshape) rejectUnknownOptions('Reshape', a, [...LAYER_OPTIONS, 'targetShape']);
     super(a);
     const t: unknown = a.targetShape;
-    if (!Array.isArray(t) || !t.every((d) => d === -1 || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) || t.filter((d) => d === -1).length > 1) {
-      throw new ArgumentError(`${this.label}: targetShape must be a list of positive integers with at most one -1 (without the batch dimension), got ${quote(t)}`);
+    if (
+      !Array.isArray(t) ||
+      !t.every((d) => d === -1 || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) ||
+      t.filter((d) => d === -1).length > 1
+    ) {
+      throw new ArgumentError(
+        `${this.label}: targetShape must be a list of positive integers with at most one -1 (without the batch dimension), got ${quote(t)}`,
+      );
     }
     this.targetShape = [...t];
     this.built = true;
@@ -248,7 +284,9 @@ export class Reshape extends Layer {
     const out = this.targetShape.map((d) => (d === -1 ? (total === null ? null : total / fixed) : d));
     // With a -1 the samples must split into whole, non-empty rows of the fixed dimensions.
     if (total !== null && (this.targetShape.includes(-1) ? total < fixed || total % fixed !== 0 : fixed !== total)) {
-      throw new ShapeError(`${this.label}: cannot reshape samples of ${total} values into [${this.targetShape.join(',')}]`);
+      throw new ShapeError(
+        `${this.label}: cannot reshape samples of ${total} values into [${this.targetShape.join(',')}]`,
+      );
     }
     return [inputShape[0], ...out];
   }

@@ -3,11 +3,18 @@ import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from 
 import { type DataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
 
 /** The size left after cropping [before, after] off `n`, or a ShapeError naming the layer: Keras needs at least one left. */
-function cropped(label: string, n: number | null, crop: readonly [number, number], shape: Shape | readonly number[]): number | null {
+function cropped(
+  label: string,
+  n: number | null,
+  crop: readonly [number, number],
+  shape: Shape | readonly number[],
+): number | null {
   if (n === null) return null;
   const left = n - crop[0] - crop[1];
   if (left <= 0) {
-    throw new ShapeError(`${label}: cropping [${crop.join(', ')}] leaves nothing of an axis of size ${n} (input shape ${fmtKerasShape([...shape])}); the cropping must be smaller than the input`);
+    throw new ShapeError(
+      `${label}: cropping [${crop.join(', ')}] leaves nothing of an axis of size ${n} (input shape ${fmtKerasShape([...shape])}); the cropping must be smaller than the input`,
+    );
   }
   return left;
 }
@@ -22,7 +29,16 @@ export class Cropping1D extends Layer {
   readonly cropping: [number, number];
 
   constructor(config: Cropping1DArgs | number | [number, number] = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { cropping: config } : layerOptions('Cropping1D', config, 'cropping or an options object ({ cropping })', [...LAYER_OPTIONS, 'cropping'], new.target === Cropping1D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { cropping: config }
+        : layerOptions(
+            'Cropping1D',
+            config,
+            'cropping or an options object ({ cropping })',
+            [...LAYER_OPTIONS, 'cropping'],
+            new.target === Cropping1D,
+          );
     super(a);
     this.cropping = intPair(this.label, 'cropping', a.cropping ?? 1);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -43,7 +59,10 @@ export class Cropping1D extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input [batch, steps, features] of rank 3, got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expects input [batch, steps, features] of rank 3, got shape ${fmtShape(x.shape)}`,
+      );
     const n = cropped(this.label, x.shape[1], this.cropping, x.shape) as number;
     return slice(x, [0, this.cropping[0], 0], [null, this.cropping[0] + n, null]);
   }
@@ -66,7 +85,16 @@ export class Cropping2D extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(config: Cropping2DArgs | NonNullable<Cropping2DArgs['cropping']> = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { cropping: config } : layerOptions('Cropping2D', config, 'cropping or an options object ({ cropping, dataFormat })', [...LAYER_OPTIONS, 'cropping', 'dataFormat'], new.target === Cropping2D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { cropping: config }
+        : layerOptions(
+            'Cropping2D',
+            config,
+            'cropping or an options object ({ cropping, dataFormat })',
+            [...LAYER_OPTIONS, 'cropping', 'dataFormat'],
+            new.target === Cropping2D,
+          );
     super(a);
     this.cropping = intPairs2d(this.label, 'cropping', a.cropping ?? 0);
     this.dataFormat = dataFormat(this.label, (a as Cropping2DArgs).dataFormat);
@@ -82,19 +110,32 @@ export class Cropping2D extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    this.expectRank(inputShape, 4, this.dataFormat === 'channels_last' ? 'images [batch, height, width, channels]' : 'images [batch, channels, height, width]');
+    this.expectRank(
+      inputShape,
+      4,
+      this.dataFormat === 'channels_last'
+        ? 'images [batch, height, width, channels]'
+        : 'images [batch, channels, height, width]',
+    );
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
     const out = [...s];
-    for (let i = 0; i < 2; i++) out[this.firstSpatialAxis + i] = cropped(this.label, s[this.firstSpatialAxis + i], this.cropping[i], s);
+    for (let i = 0; i < 2; i++)
+      out[this.firstSpatialAxis + i] = cropped(this.label, s[this.firstSpatialAxis + i], this.cropping[i], s);
     return out;
   }
 
   override forward(x: Tensor): Tensor {
-    this.expectRank([...x.shape], 4, this.dataFormat === 'channels_last' ? 'images [batch, height, width, channels]' : 'images [batch, channels, height, width]');
+    this.expectRank(
+      [...x.shape],
+      4,
+      this.dataFormat === 'channels_last'
+        ? 'images [batch, height, width, channels]'
+        : 'images [batch, channels, height, width]',
+    );
     const out = this.computeOutputShape([...x.shape]) as number[];
     const begin = [0, 0, 0, 0];
     const end = [...x.shape];

@@ -58,11 +58,15 @@ export class DepthwiseConv2D extends Layer {
     if (new.target === DepthwiseConv2D) rejectUnknownOptions('DepthwiseConv2D', args, DEPTHWISE_OPTIONS);
     super(args);
     const who = this.label;
-    if (args.kernelSize === undefined || args.kernelSize === null) throw new ArgumentError(`${who}: kernelSize is required`);
+    if (args.kernelSize === undefined || args.kernelSize === null)
+      throw new ArgumentError(`${who}: kernelSize is required`);
     this.kernelSize = pairOf(who, 'kernelSize', args.kernelSize, 1);
     this.strides = pairOf(who, 'strides', args.strides, 1);
     this.padding = padding(who, args.padding);
-    this.depthMultiplier = args.depthMultiplier === undefined || args.depthMultiplier === null ? 1 : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
+    this.depthMultiplier =
+      args.depthMultiplier === undefined || args.depthMultiplier === null
+        ? 1
+        : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
     this.dilationRate = pairOf(who, 'dilationRate', args.dilationRate, 1);
     this.activation = activationName(args.activation, who);
     this.useBias = optionalBool(who, 'useBias', args.useBias, true);
@@ -79,8 +83,16 @@ export class DepthwiseConv2D extends Layer {
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
     const inC = inputShape[3];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, inC, this.depthMultiplier], this.depthwiseInit, { seed: this.seed });
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      [...this.kernelSize, inC, this.depthMultiplier],
+      this.depthwiseInit,
+      { seed: this.seed },
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [inC * this.depthMultiplier], this.biasInit);
     this.built = true;
   }
@@ -88,16 +100,30 @@ export class DepthwiseConv2D extends Layer {
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const channels = s[3] === null ? null : s[3] * this.depthMultiplier;
-    const [h, w] = windowOutput(this.label, s, { kernel: this.kernelSize, kernelName: 'kernelSize', strides: this.strides, padding: this.padding, dilation: this.dilationRate, channels });
+    const [h, w] = windowOutput(this.label, s, {
+      kernel: this.kernelSize,
+      kernelName: 'kernelSize',
+      strides: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels,
+    });
     return [s[0], h, w, channels];
   }
 
   override forward(x: Tensor): Tensor {
     const inC = this.depthwiseKernel.shape[2];
-    if (x.rank !== 4 || x.shape[3] !== inC) throw new ShapeError(`${this.label}: expected images [batch, height, width, ${inC}], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 4 || x.shape[3] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected images [batch, height, width, ${inC}], got shape [${x.shape.join(',')}]`,
+      );
     this.computeOutputShape([null, x.shape[1], x.shape[2], inC]);
     return tidy(() => {
-      const y = depthwiseConv2d(x, this.depthwiseKernel, { strides: this.strides, padding: this.padding, dilations: this.dilationRate });
+      const y = depthwiseConv2d(x, this.depthwiseKernel, {
+        strides: this.strides,
+        padding: this.padding,
+        dilations: this.dilationRate,
+      });
       const z = this.bias ? y.add(this.bias) : y;
       return this.activation === 'linear' ? z : getActivation(this.activation)(z);
     });

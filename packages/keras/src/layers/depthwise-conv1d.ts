@@ -65,11 +65,15 @@ export class DepthwiseConv1D extends Layer {
     if (new.target === DepthwiseConv1D) rejectUnknownOptions('DepthwiseConv1D', args, OPTIONS);
     super(args);
     const who = this.label;
-    if (args.kernelSize === undefined || args.kernelSize === null) throw new ArgumentError(`${who}: kernelSize is required`);
+    if (args.kernelSize === undefined || args.kernelSize === null)
+      throw new ArgumentError(`${who}: kernelSize is required`);
     this.kernelSize = single(who, 'kernelSize', args.kernelSize, 1);
     this.strides = single(who, 'strides', args.strides, 1);
     this.padding = padding(who, args.padding);
-    this.depthMultiplier = args.depthMultiplier === undefined || args.depthMultiplier === null ? 1 : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
+    this.depthMultiplier =
+      args.depthMultiplier === undefined || args.depthMultiplier === null
+        ? 1
+        : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
     this.dataFormat = dataFormat(who, args.dataFormat);
     this.dilationRate = single(who, 'dilationRate', args.dilationRate, 1);
     this.activation = activationName(args.activation, who);
@@ -92,17 +96,36 @@ export class DepthwiseConv1D extends Layer {
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
     const inC = this.lastFormat(inputShape)[2];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize, inC, this.depthMultiplier], this.depthwiseInit, { seed: this.seed });
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      [this.kernelSize, inC, this.depthMultiplier],
+      this.depthwiseInit,
+      { seed: this.seed },
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [inC * this.depthMultiplier], this.biasInit);
     this.built = true;
   }
 
   override computeOutputShape(s: Shape): Shape {
-    this.expectRank(s, 3, this.dataFormat === 'channels_last' ? 'sequences [batch, steps, channels]' : 'sequences [batch, channels, steps]');
+    this.expectRank(
+      s,
+      3,
+      this.dataFormat === 'channels_last' ? 'sequences [batch, steps, channels]' : 'sequences [batch, channels, steps]',
+    );
     const last = this.lastFormat(s);
     const channels = last[2] === null ? null : last[2] * this.depthMultiplier;
-    const n = checkedLength1d(this.label, last, { k: this.kernelSize, kName: 'kernelSize', stride: this.strides, padding: this.padding, dilation: this.dilationRate, channels });
+    const n = checkedLength1d(this.label, last, {
+      k: this.kernelSize,
+      kName: 'kernelSize',
+      stride: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels,
+    });
     return this.dataFormat === 'channels_last' ? [s[0], n, channels] : [s[0], channels, n];
   }
 
@@ -117,11 +140,15 @@ export class DepthwiseConv1D extends Layer {
     return tidy(() => {
       const seq = this.dataFormat === 'channels_last' ? x : transpose(x, [0, 2, 1]);
       const [b, t] = seq.shape;
-      const y = depthwiseConv2d(reshape(seq, [b, 1, t, inC]), reshape(this.depthwiseKernel, [1, ...this.depthwiseKernel.shape]), {
-        strides: [1, this.strides],
-        padding: this.padding,
-        dilations: [1, this.dilationRate],
-      });
+      const y = depthwiseConv2d(
+        reshape(seq, [b, 1, t, inC]),
+        reshape(this.depthwiseKernel, [1, ...this.depthwiseKernel.shape]),
+        {
+          strides: [1, this.strides],
+          padding: this.padding,
+          dilations: [1, this.dilationRate],
+        },
+      );
       let out = reshape(y, [b, y.shape[2], y.shape[3]]);
       if (this.bias) out = out.add(this.bias);
       if (this.activation !== 'linear') out = getActivation(this.activation)(out);

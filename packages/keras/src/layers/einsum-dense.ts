@@ -20,7 +20,16 @@ export interface EinsumDenseArgs extends LayerArgs {
   seed?: number;
 }
 
-const OPTIONS = [...LAYER_OPTIONS, 'equation', 'outputShape', 'activation', 'biasAxes', 'kernelInitializer', 'biasInitializer', 'seed'];
+const OPTIONS = [
+  ...LAYER_OPTIONS,
+  'equation',
+  'outputShape',
+  'activation',
+  'biasAxes',
+  'kernelInitializer',
+  'biasInitializer',
+  'seed',
+];
 
 interface Parsed {
   input: string;
@@ -31,7 +40,8 @@ interface Parsed {
 }
 
 function parse(label: string, eq: unknown): Parsed {
-  if (typeof eq !== 'string') throw new ArgumentError(`${label}: equation must be a string such as 'ab,bc->ac', got ${quote(eq)}`);
+  if (typeof eq !== 'string')
+    throw new ArgumentError(`${label}: equation must be a string such as 'ab,bc->ac', got ${quote(eq)}`);
   const e = eq.replace(/\s/g, '');
   let m = /^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$/.exec(e);
   if (m) return { input: m[1], kernel: m[2], output: m[3], elided: 'none' };
@@ -39,7 +49,9 @@ function parse(label: string, eq: unknown): Parsed {
   if (m) return { input: m[1], kernel: m[2], output: m[3], elided: 'left' };
   m = /^([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]{2,})\.\.\.$/.exec(e);
   if (m) return { input: m[1], kernel: m[2], output: m[3], elided: 'right' };
-  throw new ArgumentError(`${label}: equation ${quote(eq)} is not of a form EinsumDense takes: 'ab,bc->ac', '...b,bc->...c' or 'ab...,bc->ac...'`);
+  throw new ArgumentError(
+    `${label}: equation ${quote(eq)} is not of a form EinsumDense takes: 'ab,bc->ac', '...b,bc->...c' or 'ab...,bc->ac...'`,
+  );
 }
 
 /**
@@ -64,22 +76,34 @@ export class EinsumDense extends Layer {
   private fullOutputShape: Shape = [];
 
   constructor(config: EinsumDenseArgs) {
-    const a = layerOptions('EinsumDense', config, "an options object ({ equation, outputShape, biasAxes, ... })", OPTIONS, new.target === EinsumDense);
+    const a = layerOptions(
+      'EinsumDense',
+      config,
+      'an options object ({ equation, outputShape, biasAxes, ... })',
+      OPTIONS,
+      new.target === EinsumDense,
+    );
     super(a);
     const who = this.label;
     this.spec = parse(who, a.equation);
     this.equation = a.equation;
     const os: unknown = a.outputShape;
-    const dim = (d: unknown): d is number | null => d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0);
+    const dim = (d: unknown): d is number | null =>
+      d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0);
     if (typeof os === 'number' && dim(os)) this.partialOutputShape = [os];
     else if (Array.isArray(os) && os.every(dim)) this.partialOutputShape = [...os];
-    else throw new ArgumentError(`${who}: outputShape must be a positive integer or a list of positive integers and nulls (without the batch axis), got ${quote(os)}`);
+    else
+      throw new ArgumentError(
+        `${who}: outputShape must be a positive integer or a list of positive integers and nulls (without the batch axis), got ${quote(os)}`,
+      );
     this.activation = activationName(a.activation, who);
     const bias: unknown = a.biasAxes ?? null;
-    if (bias !== null && (typeof bias !== 'string' || !/^[a-zA-Z]+$/.test(bias))) throw new ArgumentError(`${who}: biasAxes must be a string of output letters or null, got ${quote(bias)}`);
+    if (bias !== null && (typeof bias !== 'string' || !/^[a-zA-Z]+$/.test(bias)))
+      throw new ArgumentError(`${who}: biasAxes must be a string of output letters or null, got ${quote(bias)}`);
     if (typeof bias === 'string') {
       const stray = [...bias].find((c) => !this.spec.output.includes(c));
-      if (stray) throw new ArgumentError(`${who}: bias axis '${stray}' is not part of the output spec '${this.spec.output}'`);
+      if (stray)
+        throw new ArgumentError(`${who}: bias axis '${stray}' is not part of the output spec '${this.spec.output}'`);
     }
     this.biasAxes = bias;
     this.kernelInit = initializerOption(who, 'kernelInitializer', a.kernelInitializer, 'glorot_uniform');
@@ -98,7 +122,9 @@ export class EinsumDense extends Layer {
     const shape = fmtKerasShape(s);
     const elided = s.length - input.length;
     if (elided < 0 || (side === 'none' && elided !== 0)) {
-      throw new ShapeError(`${this.label}: input shape ${shape} has ${s.length} axes, but the equation's input '${input}' names ${input.length}${side === 'none' ? '' : ' (at least)'}`);
+      throw new ShapeError(
+        `${this.label}: input shape ${shape} has ${s.length} axes, but the equation's input '${input}' names ${input.length}${side === 'none' ? '' : ' (at least)'}`,
+      );
     }
     const out: Shape = [s[0], ...this.partialOutputShape];
     if (elided > 0 && side === 'left') for (let i = 1; i < elided; i++) out.splice(i, 0, s[i]);
@@ -106,28 +132,46 @@ export class EinsumDense extends Layer {
     const inAt = new Map([...input].map((c, i) => [c, side === 'left' ? i + elided : i]));
     const outAt = new Map([...output].map((c, i) => [c, side === 'left' ? i + elided : i]));
     if (out.length !== output.length + elided) {
-      throw new ShapeError(`${this.label}: outputShape [${this.partialOutputShape.join(', ')}] gives ${out.length - 1 - elided} axes but the equation's output '${output}' names ${output.length - 1} beside the batch`);
+      throw new ShapeError(
+        `${this.label}: outputShape [${this.partialOutputShape.join(', ')}] gives ${out.length - 1 - elided} axes but the equation's output '${output}' names ${output.length - 1} beside the batch`,
+      );
     }
     for (const c of input) {
       const o = outAt.get(c);
       if (o === undefined) continue;
       const [want, got] = [out[o], s[inAt.get(c) as number]];
       if (want === null) out[o] = got;
-      else if (got !== null && want !== got) throw new ShapeError(`${this.label}: output axis '${c}' has size ${want} in outputShape but ${got} in input shape ${shape}`);
+      else if (got !== null && want !== got)
+        throw new ShapeError(
+          `${this.label}: output axis '${c}' has size ${want} in outputShape but ${got} in input shape ${shape}`,
+        );
     }
-    for (const c of output) if (!input.includes(c) && !kernel.includes(c)) throw new ArgumentError(`${this.label}: output axis '${c}' is in neither the input spec '${input}' nor the kernel spec '${kernel}'`);
+    for (const c of output)
+      if (!input.includes(c) && !kernel.includes(c))
+        throw new ArgumentError(
+          `${this.label}: output axis '${c}' is in neither the input spec '${input}' nor the kernel spec '${kernel}'`,
+        );
     const k = [...kernel].map((c) => {
       const d = inAt.has(c) ? s[inAt.get(c) as number] : outAt.has(c) ? out[outAt.get(c) as number] : undefined;
-      if (d === undefined) throw new ArgumentError(`${this.label}: kernel axis '${c}' is in neither the input spec '${input}' nor the output spec '${output}'; the kernel must be fully specified`);
-      if (d === null) throw new ShapeError(`${this.label}: kernel axis '${c}' needs a known size, got input shape ${shape} and outputShape [${this.partialOutputShape.join(', ')}]`);
+      if (d === undefined)
+        throw new ArgumentError(
+          `${this.label}: kernel axis '${c}' is in neither the input spec '${input}' nor the output spec '${output}'; the kernel must be fully specified`,
+        );
+      if (d === null)
+        throw new ShapeError(
+          `${this.label}: kernel axis '${c}' needs a known size, got input shape ${shape} and outputShape [${this.partialOutputShape.join(', ')}]`,
+        );
       return d;
     });
     let bias: number[] | null = null;
     if (this.biasAxes !== null) {
       const first = Math.min(...[...this.biasAxes].map((c) => output.indexOf(c)));
-      bias = [...output.slice(first)].map((c) => (this.biasAxes?.includes(c) ? (out[outAt.get(c) as number] as number) : 1));
+      bias = [...output.slice(first)].map((c) =>
+        this.biasAxes?.includes(c) ? (out[outAt.get(c) as number] as number) : 1,
+      );
       if (side === 'right') for (let i = 0; i < elided; i++) bias.push(1);
-      if (bias.some((d) => d === null)) throw new ShapeError(`${this.label}: the bias needs known sizes on axes '${this.biasAxes}'`);
+      if (bias.some((d) => d === null))
+        throw new ShapeError(`${this.label}: the bias needs known sizes on axes '${this.biasAxes}'`);
     }
     return { kernel: k, bias, output: out };
   }
@@ -149,14 +193,21 @@ export class EinsumDense extends Layer {
     const { input, kernel, output, elided } = this.spec;
     if (elided === 'none') return `${input},${kernel}->${output}`;
     const used = new Set(input + kernel + output);
-    const spare = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((c) => !used.has(c)).slice(0, rank - input.length).join('');
-    return elided === 'left' ? `${spare}${input},${kernel}->${spare}${output}` : `${input}${spare},${kernel}->${output}${spare}`;
+    const spare = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ']
+      .filter((c) => !used.has(c))
+      .slice(0, rank - input.length)
+      .join('');
+    return elided === 'left'
+      ? `${spare}${input},${kernel}->${spare}${output}`
+      : `${input}${spare},${kernel}->${output}${spare}`;
   }
 
   override forward(x: Tensor): Tensor {
     const { kernel } = this.analyze([null, ...x.shape.slice(1)]);
     if (kernel.join() !== this.kernel.shape.join()) {
-      throw new ShapeError(`${this.label}: was built for a kernel of shape ${fmtShape(this.kernel.shape)}, but an input of shape ${fmtShape(x.shape)} needs ${fmtShape(kernel)}`);
+      throw new ShapeError(
+        `${this.label}: was built for a kernel of shape ${fmtShape(this.kernel.shape)}, but an input of shape ${fmtShape(x.shape)} needs ${fmtShape(kernel)}`,
+      );
     }
     return tidy(() => {
       let y = einsum2(this.label, this.expanded(x.rank), x, this.kernel);

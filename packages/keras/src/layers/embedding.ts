@@ -31,7 +31,10 @@ export class Embedding extends Layer {
 
   constructor(config: EmbeddingArgs) {
     const args = camelCaseKeys(config, 'Embedding');
-    if (args === null || typeof args !== 'object') throw new ArgumentError(`Embedding: expected an options object ({ inputDim, outputDim, ... }), got ${quote(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new ArgumentError(
+        `Embedding: expected an options object ({ inputDim, outputDim, ... }), got ${quote(args)}`,
+      );
     if (new.target === Embedding) rejectUnknownOptions('Embedding', args, EMBEDDING_OPTIONS);
     super(args);
     this.inputDim = positiveInt(this.label, 'inputDim', args.inputDim);
@@ -64,7 +67,10 @@ export class Embedding extends Layer {
       return gather(this.embeddings, idx, 0);
     } catch (e) {
       // gather names itself; the user called this layer, with indices of this shape.
-      if (e instanceof ArgumentError) throw new ArgumentError(`${this.label}: an index of the input of shape ${fmtShape(x.shape)} is outside the vocabulary [0, ${this.inputDim}) (${e.message})`);
+      if (e instanceof ArgumentError)
+        throw new ArgumentError(
+          `${this.label}: an index of the input of shape ${fmtShape(x.shape)} is outside the vocabulary [0, ${this.inputDim}) (${e.message})`,
+        );
       throw e;
     } finally {
       if (idx !== x) idx.dispose();
@@ -81,6 +87,12 @@ export class Embedding extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.init, maskZero: this.maskZero };
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: this.init,
+      maskZero: this.maskZero,
+    };
   }
 }

@@ -1,4 +1,16 @@
-import { ArgumentError, ShapeError, type Tensor, cast, fmtShape, max, mean, sum, tidy, unsqueeze, where } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  type Tensor,
+  cast,
+  fmtShape,
+  max,
+  mean,
+  sum,
+  tidy,
+  unsqueeze,
+  where,
+} from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
@@ -21,11 +33,13 @@ abstract class GlobalPooling1D extends Layer {
 
   protected constructor(className: string, config: GlobalPooling1DArgs, exact: boolean) {
     const a = camelCaseKeys(config ?? {}, className);
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ArgumentError(`${className}: expected an options object ({ dataFormat, keepdims }), got ${quote(a)}`);
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      throw new ArgumentError(`${className}: expected an options object ({ dataFormat, keepdims }), got ${quote(a)}`);
     if (exact) rejectUnknownOptions(className, a, [...LAYER_OPTIONS, 'dataFormat', 'keepdims']);
     super(a);
     const f: unknown = a.dataFormat ?? 'channels_last';
-    if (f !== 'channels_last' && f !== 'channels_first') throw new ArgumentError(`${this.label}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(f)}`);
+    if (f !== 'channels_last' && f !== 'channels_first')
+      throw new ArgumentError(`${this.label}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(f)}`);
     this.dataFormat = f;
     this.keepdims = optionalBool(this.label, 'keepdims', a.keepdims, false);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -36,7 +50,11 @@ abstract class GlobalPooling1D extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    this.expectRank(inputShape, 3, this.dataFormat === 'channels_last' ? 'input [batch, steps, features]' : 'input [batch, features, steps]');
+    this.expectRank(
+      inputShape,
+      3,
+      this.dataFormat === 'channels_last' ? 'input [batch, steps, features]' : 'input [batch, features, steps]',
+    );
     this.built = true;
   }
 
@@ -48,7 +66,8 @@ abstract class GlobalPooling1D extends Layer {
 
   protected checkInput(x: Tensor): void {
     if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input of rank 3, got shape ${fmtShape(x.shape)}`);
-    if (x.shape[this.stepsAxis] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no steps to pool`);
+    if (x.shape[this.stepsAxis] === 0)
+      throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no steps to pool`);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -16,7 +16,13 @@ abstract class GlobalPooling2D extends Layer {
   readonly keepdims: boolean;
 
   protected constructor(className: string, config: GlobalPooling2DArgs, exact: boolean) {
-    const a = layerOptions(className, config, 'an options object ({ dataFormat, keepdims })', [...LAYER_OPTIONS, 'dataFormat', 'keepdims'], exact);
+    const a = layerOptions(
+      className,
+      config,
+      'an options object ({ dataFormat, keepdims })',
+      [...LAYER_OPTIONS, 'dataFormat', 'keepdims'],
+      exact,
+    );
     super(a);
     this.dataFormat = dataFormat(this.label, a.dataFormat);
     this.keepdims = optionalBool(this.label, 'keepdims', a.keepdims, false);
@@ -28,7 +34,9 @@ abstract class GlobalPooling2D extends Layer {
   }
 
   private get what(): string {
-    return this.dataFormat === 'channels_last' ? 'images [batch, height, width, channels]' : 'images [batch, channels, height, width]';
+    return this.dataFormat === 'channels_last'
+      ? 'images [batch, height, width, channels]'
+      : 'images [batch, channels, height, width]';
   }
 
   override build(inputShape: Shape): void {
@@ -44,7 +52,8 @@ abstract class GlobalPooling2D extends Layer {
   protected checkInput(x: Tensor): void {
     this.expectRank([...x.shape], 4, this.what);
     const [h, w] = this.spatialAxes;
-    if (x.shape[h] === 0 || x.shape[w] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no pixels to pool`);
+    if (x.shape[h] === 0 || x.shape[w] === 0)
+      throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no pixels to pool`);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -19,7 +19,16 @@ export interface GroupNormalizationArgs extends LayerArgs {
   gammaInitializer?: string;
 }
 
-const GROUP_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'groups', 'axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'];
+const GROUP_NORMALIZATION_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'groups',
+  'axis',
+  'epsilon',
+  'center',
+  'scale',
+  'betaInitializer',
+  'gammaInitializer',
+];
 
 /**
  * Keras 3's GroupNormalization (Wu & He, 2018): the channels on `axis` are split into
@@ -42,11 +51,18 @@ export class GroupNormalization extends Layer {
   private channels = 0;
 
   constructor(config: GroupNormalizationArgs = {}) {
-    const a = layerOptions('GroupNormalization', config, 'an options object ({ groups, axis, epsilon, ... })', GROUP_NORMALIZATION_OPTIONS, new.target === GroupNormalization);
+    const a = layerOptions(
+      'GroupNormalization',
+      config,
+      'an options object ({ groups, axis, epsilon, ... })',
+      GROUP_NORMALIZATION_OPTIONS,
+      new.target === GroupNormalization,
+    );
     super(a);
     const who = this.label;
     const groups = integer(who, 'groups', a.groups ?? 32);
-    if (groups < 1 && groups !== -1) throw new ArgumentError(`${who}: groups must be a positive integer or -1 (one group per channel), got ${groups}`);
+    if (groups < 1 && groups !== -1)
+      throw new ArgumentError(`${who}: groups must be a positive integer or -1 (one group per channel), got ${groups}`);
     this.groups = groups;
     this.axis = integer(who, 'axis', a.axis ?? -1);
     this.epsilon = finiteNonNegative(who, 'epsilon', a.epsilon ?? 1e-3);
@@ -64,12 +80,22 @@ export class GroupNormalization extends Layer {
   /** The channel axis of `s` (non-negative) and its size with the group count, or an error naming the layer and the shape. */
   private geometry(s: readonly (number | null)[], shape: string): { axis: number; channels: number; groups: number } {
     const axis = this.axis < 0 ? this.axis + s.length : this.axis;
-    if (axis < 1 || axis >= s.length) throw new ShapeError(`${this.label}: axis ${this.axis} is not a feature axis of an input of shape ${shape}`);
+    if (axis < 1 || axis >= s.length)
+      throw new ShapeError(`${this.label}: axis ${this.axis} is not a feature axis of an input of shape ${shape}`);
     const channels = s[axis];
-    if (channels === null) throw new ShapeError(`${this.label}: the channel axis ${this.axis} must have a known size, got input shape ${shape}`);
+    if (channels === null)
+      throw new ShapeError(
+        `${this.label}: the channel axis ${this.axis} must have a known size, got input shape ${shape}`,
+      );
     const groups = this.groups === -1 ? channels : this.groups;
-    if (groups > channels) throw new ShapeError(`${this.label}: groups (${groups}) cannot exceed the number of channels (${channels}) of input shape ${shape}`);
-    if (channels % groups !== 0) throw new ShapeError(`${this.label}: groups (${groups}) must divide the number of channels (${channels}) of input shape ${shape}`);
+    if (groups > channels)
+      throw new ShapeError(
+        `${this.label}: groups (${groups}) cannot exceed the number of channels (${channels}) of input shape ${shape}`,
+      );
+    if (channels % groups !== 0)
+      throw new ShapeError(
+        `${this.label}: groups (${groups}) must divide the number of channels (${channels}) of input shape ${shape}`,
+      );
     return { axis, channels, groups };
   }
 
@@ -92,7 +118,10 @@ export class GroupNormalization extends Layer {
 
   override forward(x: Tensor): Tensor {
     const { axis, channels, groups } = this.geometry(x.shape, fmtShape(x.shape));
-    if (channels !== this.channels) throw new ShapeError(`${this.label}: was built for ${this.channels} channels on axis ${this.axis}, got input of shape ${fmtShape(x.shape)}`);
+    if (channels !== this.channels)
+      throw new ShapeError(
+        `${this.label}: was built for ${this.channels} channels on axis ${this.axis}, got input of shape ${fmtShape(x.shape)}`,
+      );
     const before = x.shape.slice(1, axis).reduce((p, d) => p * d, 1);
     const after = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
     // [batch, before, groups, channels/groups, after]: each group's statistics over axes 1, 3, 4.

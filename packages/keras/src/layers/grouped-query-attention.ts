@@ -54,15 +54,24 @@ export class GroupedQueryAttention extends MultiHeadAttention {
 
   constructor(config: GroupedQueryAttentionArgs) {
     const who = 'GroupedQueryAttention';
-    const a = layerOptions(who, config, 'an options object ({ headDim, numQueryHeads, numKeyValueHeads, ... })', OPTIONS, new.target === GroupedQueryAttention);
+    const a = layerOptions(
+      who,
+      config,
+      'an options object ({ headDim, numQueryHeads, numKeyValueHeads, ... })',
+      OPTIONS,
+      new.target === GroupedQueryAttention,
+    );
     const headDim = positiveInt(who, 'headDim', a.headDim);
     const numQueryHeads = positiveInt(who, 'numQueryHeads', a.numQueryHeads);
     const numKeyValueHeads = positiveInt(who, 'numKeyValueHeads', a.numKeyValueHeads);
     if (numQueryHeads % numKeyValueHeads !== 0) {
-      throw new ArgumentError(`${who}: numQueryHeads (${numQueryHeads}) must be a multiple of numKeyValueHeads (${numKeyValueHeads})`);
+      throw new ArgumentError(
+        `${who}: numQueryHeads (${numQueryHeads}) must be a multiple of numKeyValueHeads (${numKeyValueHeads})`,
+      );
     }
     const fa: unknown = a.flashAttention;
-    if (fa !== undefined && fa !== null && typeof fa !== 'boolean') throw new ArgumentError(`${who}: flashAttention must be a boolean or null, got ${quote(fa)}`);
+    if (fa !== undefined && fa !== null && typeof fa !== 'boolean')
+      throw new ArgumentError(`${who}: flashAttention must be a boolean or null, got ${quote(fa)}`);
     const { headDim: _h, numQueryHeads: _q, numKeyValueHeads: _k, flashAttention: _f, ...rest } = a;
     super({ ...rest, numHeads: numQueryHeads, keyDim: headDim });
     this.headDim = headDim;

@@ -31,17 +31,38 @@ export class Lambda extends Layer {
   readonly arguments: Record<string, unknown>;
 
   constructor(config: LambdaArgs | LambdaFunction) {
-    const a = typeof config === 'function' ? { function: config } : layerOptions('Lambda', config, 'a function or an options object ({ function, outputShape, arguments })', [...LAYER_OPTIONS, 'function', 'outputShape', 'arguments'], new.target === Lambda);
+    const a =
+      typeof config === 'function'
+        ? { function: config }
+        : layerOptions(
+            'Lambda',
+            config,
+            'a function or an options object ({ function, outputShape, arguments })',
+            [...LAYER_OPTIONS, 'function', 'outputShape', 'arguments'],
+            new.target === Lambda,
+          );
     super(a);
-    if (typeof a.function !== 'function') throw new ArgumentError(`${this.label}: function must be a JavaScript function of a tensor, got ${quote(a.function)}`);
+    if (typeof a.function !== 'function')
+      throw new ArgumentError(
+        `${this.label}: function must be a JavaScript function of a tensor, got ${quote(a.function)}`,
+      );
     this.fn = a.function;
     const os: unknown = (a as LambdaArgs).outputShape ?? null;
-    if (os !== null && typeof os !== 'function' && !(Array.isArray(os) && os.every((d) => d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)))) {
-      throw new ArgumentError(`${this.label}: outputShape must be a list of sizes (nulls for unknown ones; batch axis excluded) or a function of the input shape, got ${quote(os)}`);
+    if (
+      os !== null &&
+      typeof os !== 'function' &&
+      !(
+        Array.isArray(os) && os.every((d) => d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0))
+      )
+    ) {
+      throw new ArgumentError(
+        `${this.label}: outputShape must be a list of sizes (nulls for unknown ones; batch axis excluded) or a function of the input shape, got ${quote(os)}`,
+      );
     }
     this.outputShapeArg = (os ?? null) as (number | null)[] | ((inputShape: Shape) => Shape) | null;
     const args: unknown = (a as LambdaArgs).arguments ?? {};
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${this.label}: arguments must be an object, got ${quote(args)}`);
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`${this.label}: arguments must be an object, got ${quote(args)}`);
     this.arguments = args as Record<string, unknown>;
     this.built = true;
   }
@@ -60,7 +81,9 @@ export class Lambda extends Layer {
   /** Runs the function once on zeros (batch TRIAL_BATCH, no gradient) and reads the shape of its result. */
   private inferOutputShape(inputShape: Shape): Shape {
     if (inputShape.slice(1).some((d) => d === null)) {
-      throw new ShapeError(`${this.label}: cannot infer the output shape for input shape ${fmtKerasShape(inputShape)} (an axis besides the batch is unknown); give outputShape`);
+      throw new ShapeError(
+        `${this.label}: cannot infer the output shape for input shape ${fmtKerasShape(inputShape)} (an axis besides the batch is unknown); give outputShape`,
+      );
     }
     const trial = [TRIAL_BATCH, ...(inputShape.slice(1) as number[])];
     const out: unknown = tidy(() => noGrad(() => this.apply(zeros(trial)) as Tensor));
@@ -72,7 +95,9 @@ export class Lambda extends Layer {
   }
 
   private notATensor(v: unknown): ArgumentError {
-    return new ArgumentError(`${this.label}: the function must return a Tensor, got ${v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : quote(v)}`);
+    return new ArgumentError(
+      `${this.label}: the function must return a Tensor, got ${v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : quote(v)}`,
+    );
   }
 
   override forward(x: Tensor): Tensor {

@@ -8,28 +8,38 @@ import { quote } from '../names';
  * `known` is checked only when `exact` (the class itself is being made, not a
  * subclass that adds options of its own).
  */
-export function layerOptions<T extends object>(layer: string, config: T | undefined | null, expected: string, known: readonly string[], exact: boolean): T {
+export function layerOptions<T extends object>(
+  layer: string,
+  config: T | undefined | null,
+  expected: string,
+  known: readonly string[],
+  exact: boolean,
+): T {
   const args = camelCaseKeys(config ?? ({} as T), layer);
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new ArgumentError(`${layer}: expected ${expected}, got ${quote(args)}`);
   if (exact) rejectUnknownOptions(layer, args, known);
   return args;
 }
 
 /** A finite number (any sign), or an ArgumentError naming the layer and option. */
 export function finiteNumber(layer: string, option: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${layer}: ${option} must be a finite number, got ${quote(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ArgumentError(`${layer}: ${option} must be a finite number, got ${quote(v)}`);
   return v;
 }
 
 /** A finite number >= 0 (Keras raises for a negative slope, threshold or theta). */
 export function nonNegative(layer: string, option: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ArgumentError(`${layer}: ${option} must be a finite number >= 0, got ${quote(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ArgumentError(`${layer}: ${option} must be a finite number >= 0, got ${quote(v)}`);
   return v;
 }
 
 /** An integer, or an ArgumentError. */
 export function integer(layer: string, option: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ArgumentError(`${layer}: ${option} must be an integer, got ${quote(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new ArgumentError(`${layer}: ${option} must be an integer, got ${quote(v)}`);
   return v;
 }
 
@@ -38,7 +48,8 @@ export type DataFormat = 'channels_last' | 'channels_first';
 /** Keras' data_format (default 'channels_last', Keras' image_data_format default). */
 export function dataFormat(layer: string, v: unknown): DataFormat {
   if (v === undefined || v === null) return 'channels_last';
-  if (v !== 'channels_last' && v !== 'channels_first') throw new ArgumentError(`${layer}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(v)}`);
+  if (v !== 'channels_last' && v !== 'channels_first')
+    throw new ArgumentError(`${layer}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(v)}`);
   return v;
 }
 
@@ -50,7 +61,9 @@ export function intPair(layer: string, option: string, v: unknown): [number, num
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
   if (ok(v)) return [v, v];
   if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
-  throw new ArgumentError(`${layer}: ${option} must be an integer >= 0 or a list of two integers >= 0, got ${quote(v)}`);
+  throw new ArgumentError(
+    `${layer}: ${option} must be an integer >= 0 or a list of two integers >= 0, got ${quote(v)}`,
+  );
 }
 
 /**
@@ -62,7 +75,8 @@ export function intPairs2d(layer: string, option: string, v: unknown): [[number,
     const p = intPair(layer, option, v);
     return [p, [...p]];
   }
-  if (Array.isArray(v) && v.length === 2) return [intPair(layer, `${option}[0]`, v[0]), intPair(layer, `${option}[1]`, v[1])];
+  if (Array.isArray(v) && v.length === 2)
+    return [intPair(layer, `${option}[0]`, v[0]), intPair(layer, `${option}[1]`, v[1])];
   throw new ArgumentError(
     `${layer}: ${option} must be an integer, a list of two integers [symmetricHeight, symmetricWidth] or a list of two pairs [[top, bottom], [left, right]], got ${quote(v)}`,
   );
@@ -76,7 +90,9 @@ export interface NumericArray {
 
 export function numericArray(layer: string, option: string, v: unknown): NumericArray {
   const bad = (): never => {
-    throw new ArgumentError(`${layer}: ${option} must be a finite number or a rectangular (nested) list of finite numbers, got ${quote(v)}`);
+    throw new ArgumentError(
+      `${layer}: ${option} must be a finite number or a rectangular (nested) list of finite numbers, got ${quote(v)}`,
+    );
   };
   const shape: number[] = [];
   for (let level: unknown = v; Array.isArray(level); level = level[0]) {

@@ -5,7 +5,15 @@ import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { finiteNonNegative, optionalBool } from './options';
 
-const LAYER_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'];
+const LAYER_NORMALIZATION_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'axis',
+  'epsilon',
+  'center',
+  'scale',
+  'betaInitializer',
+  'gammaInitializer',
+];
 
 export interface LayerNormalizationArgs extends LayerArgs {
   /** The axis or axes normalised over, per sample (default -1, the features). */
@@ -41,8 +49,10 @@ export class LayerNormalization extends Layer {
 
   constructor(config: LayerNormalizationArgs = {}) {
     const args = camelCaseKeys(config ?? {}, 'LayerNormalization');
-    if (typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`LayerNormalization: expected an options object, got ${quote(args)}`);
-    if (new.target === LayerNormalization) rejectUnknownOptions('LayerNormalization', args, LAYER_NORMALIZATION_OPTIONS);
+    if (typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`LayerNormalization: expected an options object, got ${quote(args)}`);
+    if (new.target === LayerNormalization)
+      rejectUnknownOptions('LayerNormalization', args, LAYER_NORMALIZATION_OPTIONS);
     super(args);
     const who = this.label;
     const axis: unknown = args.axis ?? -1;
@@ -72,9 +82,12 @@ export class LayerNormalization extends Layer {
     const axes = list.map((a) => (a < 0 ? a + s.length : a));
     const bad = axes.findIndex((a) => a <= 0 || a >= s.length || s[a] === null);
     if (bad >= 0) {
-      throw new ArgumentError(`${this.label}: axis ${list[bad]} is not a known feature axis of input shape ${fmtKerasShape(s)} (the batch axis cannot be normalised over)`);
+      throw new ArgumentError(
+        `${this.label}: axis ${list[bad]} is not a known feature axis of input shape ${fmtKerasShape(s)} (the batch axis cannot be normalised over)`,
+      );
     }
-    if (new Set(axes).size !== axes.length) throw new ArgumentError(`${this.label}: axis ${quote(this.axis)} names an axis twice`);
+    if (new Set(axes).size !== axes.length)
+      throw new ArgumentError(`${this.label}: axis ${quote(this.axis)} names an axis twice`);
     return axes.sort((a, b) => a - b);
   }
 

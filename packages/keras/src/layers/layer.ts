@@ -26,11 +26,16 @@ const OWN_INPUT_DIM = new Set(['Embedding']);
 
 /** The input shape `args` gives: inputShape, or Keras' inputDim as [inputDim]. */
 function inputShapeOf(layer: string, args: LayerArgs): number[] | undefined {
-  const shape = args.inputShape === undefined || args.inputShape === null ? undefined : sampleShape(layer, 'inputShape', args.inputShape);
+  const shape =
+    args.inputShape === undefined || args.inputShape === null
+      ? undefined
+      : sampleShape(layer, 'inputShape', args.inputShape);
   if (args.inputDim === undefined || args.inputDim === null || OWN_INPUT_DIM.has(layer)) return shape;
   const dim = positiveInt(layer, 'inputDim', args.inputDim);
   if (shape && (shape.length !== 1 || shape[0] !== dim)) {
-    throw new ArgumentError(`${layer}: inputDim ${dim} and inputShape [${shape.join(', ')}] disagree; give one of them (inputDim: n is inputShape: [n])`);
+    throw new ArgumentError(
+      `${layer}: inputDim ${dim} and inputShape [${shape.join(', ')}] disagree; give one of them (inputDim: n is inputShape: [n])`,
+    );
   }
   return [dim];
 }
@@ -164,7 +169,8 @@ export abstract class Layer extends Module {
    * BatchNormalization runs in inference mode. Takes effect at the next training step.
    */
   set trainable(on: boolean) {
-    if (typeof on !== 'boolean') throw new ArgumentError(`${this.label}: trainable must be true or false, got ${quote(on)}`);
+    if (typeof on !== 'boolean')
+      throw new ArgumentError(`${this.label}: trainable must be true or false, got ${quote(on)}`);
     const seen = new Set<Layer>();
     const visit = (l: Layer): void => {
       if (seen.has(l)) return;
@@ -177,14 +183,20 @@ export abstract class Layer extends Module {
   }
 
   /** Creates a weight with a Keras initializer; `trainable: false` makes a buffer (no gradient, ever: moving statistics). */
-  protected addWeight(name: string, shape: number[], initializer: string, options: { trainable?: boolean; seed?: number } = {}): Tensor {
+  protected addWeight(
+    name: string,
+    shape: number[],
+    initializer: string,
+    options: { trainable?: boolean; seed?: number } = {},
+  ): Tensor {
     checkWeightSize(this.label, name, shape);
     let w: Tensor;
     try {
       w = makeWeight(initializer, shape, options.seed);
     } catch (e) {
       // A size the backend cannot hold: say which layer and weight asked for it.
-      if (e instanceof ShapeError) throw new ShapeError(`${this.label}: cannot make weight '${name}' of shape [${shape.join(',')}]: ${e.message}`);
+      if (e instanceof ShapeError)
+        throw new ShapeError(`${this.label}: cannot make weight '${name}' of shape [${shape.join(',')}]: ${e.message}`);
       throw e;
     }
     const trains = options.trainable ?? true;
@@ -241,12 +253,18 @@ export abstract class Layer extends Module {
   setWeights(weights: readonly Tensor[]): void {
     const own = this.namedWeights();
     if (!Array.isArray(weights) || weights.length !== own.length) {
-      throw new ArgumentError(`${this.label}.setWeights: got ${Array.isArray(weights) ? weights.length : quote(weights)} tensors for ${own.length} weights`);
+      throw new ArgumentError(
+        `${this.label}.setWeights: got ${Array.isArray(weights) ? weights.length : quote(weights)} tensors for ${own.length} weights`,
+      );
     }
     own.forEach(([name, w], i) => {
       const v: unknown = weights[i];
-      if (!(v instanceof TensorClass)) throw new ArgumentError(`${this.label}.setWeights: weight ${i} ('${name}') must be a Tensor, got ${quote(v)}`);
-      if (v.shape.join() !== w.shape.join()) throw new ShapeError(`${this.label}.setWeights: '${name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(v.shape)}`);
+      if (!(v instanceof TensorClass))
+        throw new ArgumentError(`${this.label}.setWeights: weight ${i} ('${name}') must be a Tensor, got ${quote(v)}`);
+      if (v.shape.join() !== w.shape.join())
+        throw new ShapeError(
+          `${this.label}.setWeights: '${name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(v.shape)}`,
+        );
     });
     own.forEach(([, w], i) => w.assign(weights[i]));
   }
@@ -340,7 +358,8 @@ export abstract class Layer extends Module {
     for (const key of Object.keys(this)) {
       const v: unknown = (this as Record<string, unknown>)[key];
       if (v instanceof Layer) adopt(key, v);
-      else if (Array.isArray(v) && v.length > 0 && v.every((e) => e instanceof Layer)) v.forEach((l: Layer, i) => adopt(`${key}_${i}`, l));
+      else if (Array.isArray(v) && v.length > 0 && v.every((e) => e instanceof Layer))
+        v.forEach((l: Layer, i) => adopt(`${key}_${i}`, l));
     }
     for (const c of registered) if (c instanceof Layer) c.trackSublayers(seen);
   }
@@ -353,7 +372,12 @@ export abstract class Layer extends Module {
   /** The sub-layers found in this layer's properties, with their registered names. */
   private trackedEntries(): [string, Layer][] {
     this.trackSublayers();
-    return super.namedChildren().filter((e): e is [string, Layer] => e[1] instanceof Layer && e[1].#tracked?.parent === this && e[1].#tracked.key === e[0]);
+    return super
+      .namedChildren()
+      .filter(
+        (e): e is [string, Layer] =>
+          e[1] instanceof Layer && e[1].#tracked?.parent === this && e[1].#tracked.key === e[0],
+      );
   }
 
   private trackedChildren(): Layer[] {
@@ -461,7 +485,9 @@ export abstract class Layer extends Module {
       if (!Array.isArray(x)) while (rest[i] instanceof SymbolicTensor) inputs.push(rest[i++]);
       const callArgs: unknown = rest[i];
       if (rest.length > i + 1 || inputs.some((t) => !(t instanceof SymbolicTensor))) {
-        throw new ArgumentError(`${this.label}: apply takes symbolic tensors (from Input() or layer.apply()) and then at most one options object`);
+        throw new ArgumentError(
+          `${this.label}: apply takes symbolic tensors (from Input() or layer.apply()) and then at most one options object`,
+        );
       }
       if (callArgs !== undefined && (callArgs === null || typeof callArgs !== 'object' || Array.isArray(callArgs))) {
         throw new ArgumentError(`${this.label}: the options of apply must be an object, got ${quote(callArgs)}`);
@@ -469,17 +495,22 @@ export abstract class Layer extends Module {
       return this.applySymbolic(inputs as SymbolicTensor[], (callArgs as Record<string, unknown> | undefined) ?? null);
     }
     // A list of tensors is the inputs as separate arguments ([query, value] → apply(query, value)).
-    if (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof TensorClass)) return this.apply(x[0], ...x.slice(1), ...rest);
+    if (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof TensorClass))
+      return this.apply(x[0], ...x.slice(1), ...rest);
     if (x instanceof TensorClass) {
       // Only a layer with several inputs (one that overrides applySymbolic: MultiHeadAttention) takes
       // more tensors; a one-input layer would silently drop them (Dense's apply(x, y) ignoring y).
       const more = rest.filter((r) => r instanceof TensorClass).length;
       if (more > 0 && this.applySymbolic === Layer.prototype.applySymbolic) {
-        throw new ArgumentError(`${this.label} takes one input, got ${1 + more} tensors; to combine tensors use a merge layer (new Add().apply([a, b]), Concatenate …)`);
+        throw new ArgumentError(
+          `${this.label} takes one input, got ${1 + more} tensors; to combine tensors use a merge layer (new Add().apply([a, b]), Concatenate …)`,
+        );
       }
       return (this.call as unknown as (t: Tensor, ...r: unknown[]) => Tensor)(x, ...rest);
     }
-    throw new ArgumentError(`${this.label}: apply expects a Tensor, a SymbolicTensor or a list of them, got ${quote(x)}`);
+    throw new ArgumentError(
+      `${this.label}: apply expects a Tensor, a SymbolicTensor or a list of them, got ${quote(x)}`,
+    );
   }
 
   /**
@@ -487,8 +518,10 @@ export abstract class Layer extends Module {
    * no call options; layers with several (MultiHeadAttention) override this and `runNode`.
    */
   applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
-    if (inputs.length !== 1) throw new ArgumentError(`${this.label} takes one input, got ${inputs.length} symbolic tensors`);
-    if (callArgs !== null) throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
+    if (inputs.length !== 1)
+      throw new ArgumentError(`${this.label} takes one input, got ${inputs.length} symbolic tensors`);
+    if (callArgs !== null)
+      throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
     const x = inputs[0];
     this.expectOneOutput('a functional model');
     this.ensureBuilt(x.shape);
@@ -496,7 +529,11 @@ export abstract class Layer extends Module {
   }
 
   /** Runs the layer at a node of a functional model: its inputs' values and masks, and the node's call options. */
-  runNode(inputs: Tensor[], masks: (Tensor | null)[], _callArgs: Readonly<Record<string, unknown>> | null): { output: Tensor | Tensor[]; mask: Tensor | null } {
+  runNode(
+    inputs: Tensor[],
+    masks: (Tensor | null)[],
+    _callArgs: Readonly<Record<string, unknown>> | null,
+  ): { output: Tensor | Tensor[]; mask: Tensor | null } {
     return this.callMasked(inputs[0], masks[0]);
   }
 

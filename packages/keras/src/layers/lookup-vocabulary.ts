@@ -62,7 +62,10 @@ export class LookupVocabulary {
 
   /** The reserved tokens in index order (as a saved vocabulary starts). */
   get specialTokens(): string[] {
-    return [...(this.oovStart === 1 ? [this.o.maskToken as string] : []), ...new Array<string>(this.o.numOovIndices).fill(this.o.oovToken)];
+    return [
+      ...(this.oovStart === 1 ? [this.o.maskToken as string] : []),
+      ...new Array<string>(this.o.numOovIndices).fill(this.o.oovToken),
+    ];
   }
 
   /** Keras' vocabulary_size(): the learned or given tokens plus the reserved indices. */
@@ -82,7 +85,8 @@ export class LookupVocabulary {
 
   /** The tf-idf weights by index (OOV first), padded with zeros to the depth. */
   idfWeights(): Float32Array {
-    if (!this.idf) throw new ArgumentError(`${this.o.label}: has no tf-idf weights; adapt it or give vocabulary and idfWeights`);
+    if (!this.idf)
+      throw new ArgumentError(`${this.o.label}: has no tf-idf weights; adapt it or give vocabulary and idfWeights`);
     const out = new Float32Array(this.depth);
     out.set(this.idf.subarray(0, out.length));
     return out;
@@ -99,7 +103,9 @@ export class LookupVocabulary {
     const i = this.index.get(token);
     if (i !== undefined) return i;
     if (this.o.numOovIndices === 0) {
-      throw new ArgumentError(`${this.o.label}: token ${quote(token)} is not in the vocabulary, and numOovIndices is 0 (set it to 1 to map unknown tokens to an OOV index)`);
+      throw new ArgumentError(
+        `${this.o.label}: token ${quote(token)} is not in the vocabulary, and numOovIndices is 0 (set it to 1 to map unknown tokens to an OOV index)`,
+      );
     }
     return this.oovStart;
   }
@@ -118,16 +124,21 @@ export class LookupVocabulary {
    */
   set(vocabulary: unknown, idf: unknown): void {
     const who = this.o.label;
-    if (!Array.isArray(vocabulary) || vocabulary.length === 0) throw new ArgumentError(`${who}: vocabulary must be a non-empty list of strings, got ${quote(vocabulary)}`);
+    if (!Array.isArray(vocabulary) || vocabulary.length === 0)
+      throw new ArgumentError(`${who}: vocabulary must be a non-empty list of strings, got ${quote(vocabulary)}`);
     const bad = vocabulary.findIndex((t) => typeof t !== 'string');
-    if (bad >= 0) throw new ArgumentError(`${who}: vocabulary must be a list of strings, got ${quote(vocabulary[bad])} at index ${bad}`);
+    if (bad >= 0)
+      throw new ArgumentError(
+        `${who}: vocabulary must be a list of strings, got ${quote(vocabulary[bad])} at index ${bad}`,
+      );
     const special = this.specialTokens;
     const withSpecial = special.every((t, i) => vocabulary[i] === t);
     const tokens = (withSpecial ? vocabulary.slice(special.length) : vocabulary) as string[];
     const seen = new Set<string>();
     for (const [i, t] of tokens.entries()) {
       const at = i + (withSpecial ? special.length : 0);
-      if (seen.has(t)) throw new ArgumentError(`${who}: vocabulary repeats ${quote(t)} (at index ${at}); its tokens must be unique`);
+      if (seen.has(t))
+        throw new ArgumentError(`${who}: vocabulary repeats ${quote(t)} (at index ${at}); its tokens must be unique`);
       seen.add(t);
       if (t === this.o.maskToken || (t === this.o.oovToken && this.o.invert)) {
         throw new ArgumentError(
@@ -137,16 +148,25 @@ export class LookupVocabulary {
     }
     const size = this.tokenStart + tokens.length;
     if (this.o.maxTokens !== null && size > this.o.maxTokens) {
-      throw new ArgumentError(`${who}: a vocabulary of ${size} entries (reserved tokens included) is larger than maxTokens ${this.o.maxTokens}`);
+      throw new ArgumentError(
+        `${who}: a vocabulary of ${size} entries (reserved tokens included) is larger than maxTokens ${this.o.maxTokens}`,
+      );
     }
     let weights: Float32Array | null = null;
     if (this.o.outputMode === 'tf_idf') {
-      if (idf === undefined || idf === null) throw new ArgumentError(`${who}: in 'tf_idf' mode a given vocabulary needs idfWeights (one per entry)`);
-      if (!Array.isArray(idf) || !idf.every((w) => typeof w === 'number' && Number.isFinite(w))) throw new ArgumentError(`${who}: idfWeights must be a list of finite numbers, got ${quote(idf)}`);
-      if (idf.length !== vocabulary.length) throw new ArgumentError(`${who}: idfWeights has ${idf.length} entries for a vocabulary of ${vocabulary.length}; give one per entry`);
+      if (idf === undefined || idf === null)
+        throw new ArgumentError(`${who}: in 'tf_idf' mode a given vocabulary needs idfWeights (one per entry)`);
+      if (!Array.isArray(idf) || !idf.every((w) => typeof w === 'number' && Number.isFinite(w)))
+        throw new ArgumentError(`${who}: idfWeights must be a list of finite numbers, got ${quote(idf)}`);
+      if (idf.length !== vocabulary.length)
+        throw new ArgumentError(
+          `${who}: idfWeights has ${idf.length} entries for a vocabulary of ${vocabulary.length}; give one per entry`,
+        );
       weights = withSpecial ? Float32Array.from(idf) : withFront(Float32Array.from(idf), this.tokenStart);
     } else if (idf !== undefined && idf !== null) {
-      throw new ArgumentError(`${who}: idfWeights is only used in 'tf_idf' mode (outputMode is '${this.o.outputMode}')`);
+      throw new ArgumentError(
+        `${who}: idfWeights is only used in 'tf_idf' mode (outputMode is '${this.o.outputMode}')`,
+      );
     }
     this.replace(tokens, weights);
   }
@@ -159,7 +179,10 @@ export class LookupVocabulary {
     counts.counts.delete(this.o.oovToken);
     const limit = this.o.maxTokens === null ? Infinity : this.o.maxTokens - this.tokenStart;
     const tokens = this.o.numeric
-      ? [...counts.counts].sort((a, b) => b[1] - a[1] || Number(b[0]) - Number(a[0])).slice(0, Math.max(0, limit)).map(([t]) => t)
+      ? [...counts.counts]
+          .sort((a, b) => b[1] - a[1] || Number(b[0]) - Number(a[0]))
+          .slice(0, Math.max(0, limit))
+          .map(([t]) => t)
       : mostFrequent(counts.counts, limit);
     let weights: Float32Array | null = null;
     if (this.o.outputMode === 'tf_idf') {

@@ -19,11 +19,13 @@ export class Masking extends Layer {
 
   constructor(config: MaskingArgs | number = {}) {
     const a = typeof config === 'number' ? { maskValue: config } : camelCaseKeys(config ?? {}, 'Masking');
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ArgumentError(`Masking: expected a mask value or an options object ({ maskValue }), got ${quote(a)}`);
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      throw new ArgumentError(`Masking: expected a mask value or an options object ({ maskValue }), got ${quote(a)}`);
     if (new.target === Masking) rejectUnknownOptions('Masking', a, [...LAYER_OPTIONS, 'maskValue']);
     super(a);
     const v: unknown = a.maskValue ?? 0;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(`${this.label}: maskValue must be a number, got ${quote(v)}`);
+    if (typeof v !== 'number' || Number.isNaN(v))
+      throw new ArgumentError(`${this.label}: maskValue must be a number, got ${quote(v)}`);
     this.maskValue = v;
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -38,7 +40,10 @@ export class Masking extends Layer {
   }
 
   private checkInput(x: Tensor): void {
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`,
+      );
   }
 
   /** `[batch, time]`: true where some feature differs from maskValue. */

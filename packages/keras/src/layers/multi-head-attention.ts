@@ -37,7 +37,15 @@ const MHA_OPTIONS = [
   'biasInitializer',
   'seed',
 ];
-const CALL_OPTIONS = ['attentionMask', 'useCausalMask', 'returnAttentionScores', 'training', 'queryMask', 'valueMask', 'keyMask'];
+const CALL_OPTIONS = [
+  'attentionMask',
+  'useCausalMask',
+  'returnAttentionScores',
+  'training',
+  'queryMask',
+  'valueMask',
+  'keyMask',
+];
 /** The call options a functional node can record (JSON, saved with the model). */
 const NODE_OPTIONS = ['useCausalMask', 'returnAttentionScores'];
 
@@ -119,25 +127,40 @@ export class MultiHeadAttention extends Layer {
   constructor(config: MultiHeadAttentionArgs) {
     const args = camelCaseKeys(config, 'MultiHeadAttention');
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      throw new ArgumentError(`MultiHeadAttention: expected an options object ({ numHeads, keyDim, ... }), got ${quote(args)}`);
+      throw new ArgumentError(
+        `MultiHeadAttention: expected an options object ({ numHeads, keyDim, ... }), got ${quote(args)}`,
+      );
     }
     if (new.target === MultiHeadAttention) rejectUnknownOptions('MultiHeadAttention', args, MHA_OPTIONS);
     super(args);
     const who = this.label;
     this.numHeads = positiveInt(who, 'numHeads', args.numHeads);
     this.keyDim = positiveInt(who, 'keyDim', args.keyDim);
-    this.valueDim = args.valueDim === undefined || args.valueDim === null ? this.keyDim : positiveInt(who, 'valueDim', args.valueDim);
+    this.valueDim =
+      args.valueDim === undefined || args.valueDim === null ? this.keyDim : positiveInt(who, 'valueDim', args.valueDim);
     this.dropout = numberIn(who, 'dropout', args.dropout ?? 0, 0, 1, true);
     this.useBias = optionalBool(who, 'useBias', args.useBias, true);
     const out: unknown = args.outputShape;
     if (out === undefined || out === null) this.outputDim = null;
     else if (Array.isArray(out) && out.length === 1) this.outputDim = positiveInt(who, 'outputShape', out[0]);
     else if (typeof out === 'number') this.outputDim = positiveInt(who, 'outputShape', out);
-    else throw new ArgumentError(`${who}: outputShape must be a positive integer (the output's features), got ${quote(out)}; multi-dimensional outputs are not supported`);
+    else
+      throw new ArgumentError(
+        `${who}: outputShape must be a positive integer (the output's features), got ${quote(out)}; multi-dimensional outputs are not supported`,
+      );
     const axes: unknown = args.attentionAxes;
     // On [batch, time, features] inputs Keras' default attends over axis 1, so that spelling is the default too.
-    if (!(axes === undefined || axes === null || axes === 1 || (Array.isArray(axes) && axes.length === 1 && axes[0] === 1))) {
-      throw new ArgumentError(`${who}: attentionAxes ${quote(axes)} is not supported; only the default (attention over the time axis of [batch, time, features] inputs) is`);
+    if (
+      !(
+        axes === undefined ||
+        axes === null ||
+        axes === 1 ||
+        (Array.isArray(axes) && axes.length === 1 && axes[0] === 1)
+      )
+    ) {
+      throw new ArgumentError(
+        `${who}: attentionAxes ${quote(axes)} is not supported; only the default (attention over the time axis of [batch, time, features] inputs) is`,
+      );
     }
     this.kernelInit = args.kernelInitializer ?? 'glorot_uniform';
     initializerName(this.kernelInit, who, 'kernelInitializer');
@@ -189,7 +212,9 @@ export class MultiHeadAttention extends Layer {
 
   private lastDim(shape: Shape, what: string): number {
     if (shape.length !== 3 || shape[2] === null) {
-      throw new ShapeError(`${this.label}: expects a ${what} of shape [batch, time, features] with known features, got ${fmtKerasShape(shape)}`);
+      throw new ShapeError(
+        `${this.label}: expects a ${what} of shape [batch, time, features] with known features, got ${fmtKerasShape(shape)}`,
+      );
     }
     return shape[2];
   }
@@ -209,30 +234,52 @@ export class MultiHeadAttention extends Layer {
     const args = camelCaseKeys(callArgs ?? {}, this.label) as Record<string, unknown>;
     for (const k of Object.keys(args)) {
       if (!NODE_OPTIONS.includes(k)) {
-        const why = CALL_OPTIONS.includes(k) ? ' in a functional model (tensors cannot be saved in its config; padding masks come from the inputs)' : '';
-        throw new ArgumentError(`${this.label}: option '${k}' is not supported${why} (functional options: ${NODE_OPTIONS.join(', ')})`);
+        const why = CALL_OPTIONS.includes(k)
+          ? ' in a functional model (tensors cannot be saved in its config; padding masks come from the inputs)'
+          : '';
+        throw new ArgumentError(
+          `${this.label}: option '${k}' is not supported${why} (functional options: ${NODE_OPTIONS.join(', ')})`,
+        );
       }
     }
     optionalBool(this.label, 'useCausalMask', args.useCausalMask, false);
     if (optionalBool(this.label, 'returnAttentionScores', args.returnAttentionScores, false)) {
-      throw new ArgumentError(`${this.label}: returnAttentionScores gives two tensors, but a functional model takes layers with one output; call the layer directly`);
+      throw new ArgumentError(
+        `${this.label}: returnAttentionScores gives two tensors, but a functional model takes layers with one output; call the layer directly`,
+      );
     }
     const [q, v, k = v] = inputs;
     if (!this.built) this.buildFor(q.shape, v.shape, k.shape);
-    else this.checkDims(q.shape[2] ?? null, v.shape[2] ?? null, k.shape[2] ?? null, [q.shape, v.shape, k.shape].map(fmtKerasShape));
+    else
+      this.checkDims(
+        q.shape[2] ?? null,
+        v.shape[2] ?? null,
+        k.shape[2] ?? null,
+        [q.shape, v.shape, k.shape].map(fmtKerasShape),
+      );
     if (q.shape[0] !== null && v.shape[0] !== null && q.shape[0] !== v.shape[0]) {
-      throw new ShapeError(`${this.label}: query ${fmtKerasShape(q.shape)} and value ${fmtKerasShape(v.shape)} have different batch sizes`);
+      throw new ShapeError(
+        `${this.label}: query ${fmtKerasShape(q.shape)} and value ${fmtKerasShape(v.shape)} have different batch sizes`,
+      );
     }
     if (v.shape[1] !== null && k.shape[1] !== null && v.shape[1] !== k.shape[1]) {
-      throw new ShapeError(`${this.label}: value ${fmtKerasShape(v.shape)} and key ${fmtKerasShape(k.shape)} must have the same number of steps`);
+      throw new ShapeError(
+        `${this.label}: value ${fmtKerasShape(v.shape)} and key ${fmtKerasShape(k.shape)} must have the same number of steps`,
+      );
     }
     const stored = Object.keys(args).length === 0 ? null : { ...args };
     return new SymbolicTensor(this.computeOutputShape(q.shape), this, inputs, q.masked, stored);
   }
 
-  override runNode(inputs: Tensor[], masks: (Tensor | null)[], callArgs: Readonly<Record<string, unknown>> | null): { output: Tensor; mask: Tensor | null } {
+  override runNode(
+    inputs: Tensor[],
+    masks: (Tensor | null)[],
+    callArgs: Readonly<Record<string, unknown>> | null,
+  ): { output: Tensor; mask: Tensor | null } {
     const [q, v, k = v] = inputs;
-    const options: MultiHeadAttentionCallOptions = { ...(camelCaseKeys(callArgs ?? {}, this.label) as MultiHeadAttentionCallOptions) };
+    const options: MultiHeadAttentionCallOptions = {
+      ...(camelCaseKeys(callArgs ?? {}, this.label) as MultiHeadAttentionCallOptions),
+    };
     if (masks[0]) options.queryMask = masks[0];
     if (masks[1]) options.valueMask = masks[1];
     // Keras reads the key's own mask, which for key = value is the value's.
@@ -273,7 +320,12 @@ export class MultiHeadAttention extends Layer {
     return super.call(...inputs);
   }
 
-  private forwardCall(q: Tensor, v: Tensor, k: Tensor, options: MultiHeadAttentionCallOptions): Tensor | [Tensor, Tensor] {
+  private forwardCall(
+    q: Tensor,
+    v: Tensor,
+    k: Tensor,
+    options: MultiHeadAttentionCallOptions,
+  ): Tensor | [Tensor, Tensor] {
     return (this.call as unknown as (...a: unknown[]) => Tensor | [Tensor, Tensor])(q, v, k, options);
   }
 
@@ -286,8 +338,10 @@ export class MultiHeadAttention extends Layer {
   ): Tensor | [Tensor, Tensor] {
     const who = this.label;
     const key = keyOrOptions instanceof Tensor ? keyOrOptions : value;
-    const rawOptions: unknown = keyOrOptions instanceof Tensor || keyOrOptions === undefined ? (maybeOptions ?? {}) : keyOrOptions;
-    if (rawOptions === null || typeof rawOptions !== 'object' || Array.isArray(rawOptions)) throw new ArgumentError(`${who}: call options must be an object, got ${quote(rawOptions)}`);
+    const rawOptions: unknown =
+      keyOrOptions instanceof Tensor || keyOrOptions === undefined ? (maybeOptions ?? {}) : keyOrOptions;
+    if (rawOptions === null || typeof rawOptions !== 'object' || Array.isArray(rawOptions))
+      throw new ArgumentError(`${who}: call options must be an object, got ${quote(rawOptions)}`);
     const options = camelCaseKeys(rawOptions, who) as MultiHeadAttentionCallOptions;
     rejectUnknownOptions(who, options, CALL_OPTIONS);
     this.checkInput(query, 'query');
@@ -296,10 +350,20 @@ export class MultiHeadAttention extends Layer {
     const [B, T] = query.shape;
     const S = value.shape[1];
     if (value.shape[0] !== B || key.shape[0] !== B) {
-      throw new ShapeError(`${who}: query ${fmtShape(query.shape)}, value ${fmtShape(value.shape)} and key ${fmtShape(key.shape)} must have the same batch size`);
+      throw new ShapeError(
+        `${who}: query ${fmtShape(query.shape)}, value ${fmtShape(value.shape)} and key ${fmtShape(key.shape)} must have the same batch size`,
+      );
     }
-    if (key.shape[1] !== S) throw new ShapeError(`${who}: value ${fmtShape(value.shape)} and key ${fmtShape(key.shape)} must have the same number of steps`);
-    this.checkDims(query.shape[2], value.shape[2], key.shape[2], [query, value, key].map((t) => fmtShape(t.shape)));
+    if (key.shape[1] !== S)
+      throw new ShapeError(
+        `${who}: value ${fmtShape(value.shape)} and key ${fmtShape(key.shape)} must have the same number of steps`,
+      );
+    this.checkDims(
+      query.shape[2],
+      value.shape[2],
+      key.shape[2],
+      [query, value, key].map((t) => fmtShape(t.shape)),
+    );
     const causal = optionalBool(who, 'useCausalMask', options.useCausalMask, false);
     const returnScores = optionalBool(who, 'returnAttentionScores', options.returnAttentionScores, false);
     const training = optionalBool(who, 'training', options.training, this.training);
@@ -332,12 +396,16 @@ export class MultiHeadAttention extends Layer {
       const q = mul(project(query, qp, this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = project(key, kp, this.keyDim);
       const v = project(value, vp, this.valueDim);
-      let scores = r === 1 ? matmul(q, k, { transposeB: true }) : reshape(matmul(reshape(q, [B, G, r * T, this.keyDim]), k, { transposeB: true }), [B, H, T, S]);
+      let scores =
+        r === 1
+          ? matmul(q, k, { transposeB: true })
+          : reshape(matmul(reshape(q, [B, G, r * T, this.keyDim]), k, { transposeB: true }), [B, H, T, S]);
       const mask = this.combinedMask(options, B, T, S, causal, query);
       if (mask) scores = where(reshape(mask, [mask.shape[0], 1, T, S]), scores, LARGE_NEGATIVE);
       const probs = softmax(scores, -1);
       const dropped = rate > 0 ? dropoutOp(probs, rate, { seed }) : probs;
-      const heads = r === 1 ? matmul(dropped, v) : reshape(matmul(reshape(dropped, [B, G, r * T, S]), v), [B, H, T, this.valueDim]);
+      const heads =
+        r === 1 ? matmul(dropped, v) : reshape(matmul(reshape(dropped, [B, G, r * T, S]), v), [B, H, T, this.valueDim]);
       const joined = reshape(transpose(heads, [0, 2, 1, 3]), [B, T, H * this.valueDim]);
       const outDim = op.kernel.shape[2];
       let out = matmul(joined, reshape(op.kernel, [H * this.valueDim, outDim]));
@@ -350,7 +418,14 @@ export class MultiHeadAttention extends Layer {
    * Keras' _compute_attention_mask: the query mask [B, T, 1], the value and key masks
    * [B, 1, S], the causal mask [T, S] and attentionMask [B, T, S], all and-ed; null when none.
    */
-  private combinedMask(o: MultiHeadAttentionCallOptions, B: number, T: number, S: number, causal: boolean, like: Tensor): Tensor | null {
+  private combinedMask(
+    o: MultiHeadAttentionCallOptions,
+    B: number,
+    T: number,
+    S: number,
+    causal: boolean,
+    like: Tensor,
+  ): Tensor | null {
     const asBool = (m: Tensor): Tensor => (m.dtype === 'bool' ? m : ne(m, 0));
     const parts: Tensor[] = [];
     if (o.queryMask) parts.push(reshape(asBool(o.queryMask), [B, T, 1]));
@@ -368,8 +443,10 @@ export class MultiHeadAttention extends Layer {
   private checkInput(x: unknown, what: string): asserts x is Tensor {
     if (!(x instanceof Tensor)) throw new ArgumentError(`${this.label}: ${what} must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: ${what} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: ${what} must have shape [batch, time, features], got ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: ${what} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(`${this.label}: ${what} must have shape [batch, time, features], got ${fmtShape(x.shape)}`);
   }
 
   /** The inputs' feature sizes against those the weights were built for. */
@@ -390,10 +467,14 @@ export class MultiHeadAttention extends Layer {
     m.assertAlive(who);
     // A float mask is refused: PyTorch's float masks are added to the scores, Keras' are cast to bool; either reading could be meant.
     if (m.dtype !== 'bool' && m.dtype !== 'int32') {
-      throw new DTypeError(`${who}: ${name} must be bool (true = attend) or int32 (non-zero = attend), got ${m.dtype} of shape ${fmtShape(m.shape)}`);
+      throw new DTypeError(
+        `${who}: ${name} must be bool (true = attend) or int32 (non-zero = attend), got ${m.dtype} of shape ${fmtShape(m.shape)}`,
+      );
     }
     if (m.rank !== shape.length || m.shape.some((d, i) => d !== shape[i])) {
-      throw new ShapeError(`${who}: ${name} of shape ${fmtShape(m.shape)} does not match the inputs: expected ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${who}: ${name} of shape ${fmtShape(m.shape)} does not match the inputs: expected ${fmtShape(shape)}`,
+      );
     }
   }
 

@@ -36,7 +36,16 @@ export class GaussianNoise extends NoiseLayer {
   readonly stddev: number;
 
   constructor(config: GaussianNoiseArgs | number) {
-    const a = typeof config === 'number' ? { stddev: config } : layerOptions('GaussianNoise', config, 'stddev or an options object ({ stddev, seed })', [...LAYER_OPTIONS, 'stddev', 'seed'], new.target === GaussianNoise);
+    const a =
+      typeof config === 'number'
+        ? { stddev: config }
+        : layerOptions(
+            'GaussianNoise',
+            config,
+            'stddev or an options object ({ stddev, seed })',
+            [...LAYER_OPTIONS, 'stddev', 'seed'],
+            new.target === GaussianNoise,
+          );
     super(a);
     this.stddev = numberIn(this.label, 'stddev', a.stddev, 0, 1);
   }
@@ -67,7 +76,16 @@ export class GaussianDropout extends NoiseLayer {
   readonly rate: number;
 
   constructor(config: GaussianDropoutArgs | number) {
-    const a = typeof config === 'number' ? { rate: config } : layerOptions('GaussianDropout', config, 'a rate or an options object ({ rate, seed })', [...LAYER_OPTIONS, 'rate', 'seed'], new.target === GaussianDropout);
+    const a =
+      typeof config === 'number'
+        ? { rate: config }
+        : layerOptions(
+            'GaussianDropout',
+            config,
+            'a rate or an options object ({ rate, seed })',
+            [...LAYER_OPTIONS, 'rate', 'seed'],
+            new.target === GaussianDropout,
+          );
     super(a);
     // Keras accepts 1 and then divides by zero at the first training call.
     this.rate = numberIn(this.label, 'rate', a.rate, 0, 1, true);
@@ -111,12 +129,27 @@ export class AlphaDropout extends NoiseLayer {
   readonly noiseShape: (number | null)[] | null;
 
   constructor(config: AlphaDropoutArgs | number) {
-    const a = typeof config === 'number' ? { rate: config } : layerOptions('AlphaDropout', config, 'a rate or an options object ({ rate, noiseShape, seed })', [...LAYER_OPTIONS, 'rate', 'noiseShape', 'seed'], new.target === AlphaDropout);
+    const a =
+      typeof config === 'number'
+        ? { rate: config }
+        : layerOptions(
+            'AlphaDropout',
+            config,
+            'a rate or an options object ({ rate, noiseShape, seed })',
+            [...LAYER_OPTIONS, 'rate', 'noiseShape', 'seed'],
+            new.target === AlphaDropout,
+          );
     super(a);
     this.rate = numberIn(this.label, 'rate', a.rate, 0, 1, true);
     const ns: unknown = (a as AlphaDropoutArgs).noiseShape ?? null;
-    if (ns !== null && (!Array.isArray(ns) || !ns.every((d) => d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0)))) {
-      throw new ArgumentError(`${this.label}: noiseShape must be a list of positive integers or nulls (batch included), got ${quote(ns)}`);
+    if (
+      ns !== null &&
+      (!Array.isArray(ns) ||
+        !ns.every((d) => d === null || (typeof d === 'number' && Number.isSafeInteger(d) && d > 0)))
+    ) {
+      throw new ArgumentError(
+        `${this.label}: noiseShape must be a list of positive integers or nulls (batch included), got ${quote(ns)}`,
+      );
     }
     this.noiseShape = ns === null ? null : [...ns];
   }
@@ -129,7 +162,9 @@ export class AlphaDropout extends NoiseLayer {
     if (this.noiseShape === null) return [...x.shape];
     const s = this.noiseShape.map((d, i) => d ?? x.shape[i]);
     if (s.length !== x.rank || s.some((d, i) => d !== 1 && d !== x.shape[i])) {
-      throw new ShapeError(`${this.label}: noiseShape ${quote(this.noiseShape)} does not broadcast against the input of shape ${fmtShape(x.shape)} (each entry must be 1, null or the input's size)`);
+      throw new ShapeError(
+        `${this.label}: noiseShape ${quote(this.noiseShape)} does not broadcast against the input of shape ${fmtShape(x.shape)} (each entry must be 1, null or the input's size)`,
+      );
     }
     return s;
   }

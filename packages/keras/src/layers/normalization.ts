@@ -6,8 +6,21 @@ import { initializerName } from '../initializers';
 import { quote } from '../names';
 import { finiteNonNegative, numberIn, optionalBool } from './options';
 
-const INITIALIZER_OPTIONS = ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const;
-const BATCH_NORMALIZATION_OPTIONS = [...LAYER_OPTIONS, 'axis', 'momentum', 'epsilon', 'center', 'scale', ...INITIALIZER_OPTIONS];
+const INITIALIZER_OPTIONS = [
+  'betaInitializer',
+  'gammaInitializer',
+  'movingMeanInitializer',
+  'movingVarianceInitializer',
+] as const;
+const BATCH_NORMALIZATION_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'axis',
+  'momentum',
+  'epsilon',
+  'center',
+  'scale',
+  ...INITIALIZER_OPTIONS,
+];
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis (default -1, channels last). */
@@ -42,12 +55,15 @@ export class BatchNormalization extends Layer {
 
   constructor(config: BatchNormalizationArgs = {}) {
     const args = camelCaseKeys(config ?? {}, 'BatchNormalization');
-    if (typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`BatchNormalization: expected an options object, got ${quote(args)}`);
-    if (new.target === BatchNormalization) rejectUnknownOptions('BatchNormalization', args, BATCH_NORMALIZATION_OPTIONS);
+    if (typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`BatchNormalization: expected an options object, got ${quote(args)}`);
+    if (new.target === BatchNormalization)
+      rejectUnknownOptions('BatchNormalization', args, BATCH_NORMALIZATION_OPTIONS);
     super(args);
     const who = this.label;
     const axis: unknown = args.axis ?? -1;
-    if (typeof axis !== 'number' || !Number.isSafeInteger(axis)) throw new ArgumentError(`${who}: axis must be an integer, got ${quote(axis)}`);
+    if (typeof axis !== 'number' || !Number.isSafeInteger(axis))
+      throw new ArgumentError(`${who}: axis must be an integer, got ${quote(axis)}`);
     this.axis = axis;
     this.momentum = numberIn(who, 'momentum', args.momentum ?? 0.99, 0, 1);
     // Added to the variance under the square root: negative, it gives NaN for a constant feature.
@@ -73,7 +89,9 @@ export class BatchNormalization extends Layer {
     const ax = this.axis < 0 ? this.axis + inputShape.length : this.axis;
     const n = inputShape[ax];
     if (ax <= 0 || ax >= inputShape.length || n === null || n < 1) {
-      throw new ArgumentError(`${this.label}: axis ${this.axis} is not a known feature axis of input shape ${fmtKerasShape(inputShape)}`);
+      throw new ArgumentError(
+        `${this.label}: axis ${this.axis} is not a known feature axis of input shape ${fmtKerasShape(inputShape)}`,
+      );
     }
     this.featureAxis = ax;
     const i = this.initializers;
@@ -118,6 +136,14 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale, ...this.initializers };
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      ...this.initializers,
+    };
   }
 }

@@ -62,6 +62,8 @@ export function finiteNonNegative(layer: string, option: string, v: unknown): nu
 export function checkWeightSize(layer: string, weight: string, shape: readonly number[]): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(n)) {
-    throw new ArgumentError(`${layer}: weight '${weight}' of shape [${shape.join(',')}] would have ${n.toExponential(3)} elements, more than 2^53 − 1; use smaller sizes`);
+    throw new ArgumentError(
+      `${layer}: weight '${weight}' of shape [${shape.join(',')}] would have ${n.toExponential(3)} elements, more than 2^53 − 1; use smaller sizes`,
+    );
   }
 }

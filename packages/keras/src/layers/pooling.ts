@@ -22,9 +22,13 @@ abstract class Pooling2D extends Layer {
   constructor(config: Pooling2DArgs = {}) {
     const args = camelCaseKeys(config ?? {}, 'Pooling2D');
     super(typeof args === 'object' ? args : {});
-    if (typeof args !== 'object') throw new ArgumentError(`${this.className}: expected an options object ({ poolSize, strides, padding }), got ${quote(args)}`);
+    if (typeof args !== 'object')
+      throw new ArgumentError(
+        `${this.className}: expected an options object ({ poolSize, strides, padding }), got ${quote(args)}`,
+      );
     // Only for the built-in classes: a subclass may take options of its own.
-    if (new.target === MaxPooling2D || new.target === AveragePooling2D) rejectUnknownOptions(this.className, args, POOLING_OPTIONS);
+    if (new.target === MaxPooling2D || new.target === AveragePooling2D)
+      rejectUnknownOptions(this.className, args, POOLING_OPTIONS);
     this.poolSize = pairOf(this.label, 'poolSize', args.poolSize, 2);
     this.strides = pairOf(this.label, 'strides', args.strides ?? this.poolSize, 1);
     this.padding = padding(this.label, args.padding);
@@ -38,7 +42,13 @@ abstract class Pooling2D extends Layer {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
-    const [h, w] = windowOutput(this.label, s, { kernel: this.poolSize, kernelName: 'poolSize', strides: this.strides, padding: this.padding, channels: s[3] });
+    const [h, w] = windowOutput(this.label, s, {
+      kernel: this.poolSize,
+      kernelName: 'poolSize',
+      strides: this.strides,
+      padding: this.padding,
+      channels: s[3],
+    });
     return [s[0], h, w, s[3]];
   }
 

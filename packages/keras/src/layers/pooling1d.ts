@@ -24,9 +24,13 @@ abstract class Pooling1D extends Layer {
     const args = camelCaseKeys(config ?? {}, 'Pooling1D');
     const isObject = typeof args === 'object' && !Array.isArray(args);
     super(isObject ? args : {});
-    if (!isObject) throw new ArgumentError(`${this.className}: expected an options object ({ poolSize, strides, padding }), got ${quote(args)}`);
+    if (!isObject)
+      throw new ArgumentError(
+        `${this.className}: expected an options object ({ poolSize, strides, padding }), got ${quote(args)}`,
+      );
     // Only for the built-in classes: a subclass may take options of its own.
-    if (new.target === MaxPooling1D || new.target === AveragePooling1D) rejectUnknownOptions(this.className, args, POOLING1D_OPTIONS);
+    if (new.target === MaxPooling1D || new.target === AveragePooling1D)
+      rejectUnknownOptions(this.className, args, POOLING1D_OPTIONS);
     this.poolSize = single(this.label, 'poolSize', args.poolSize, 2);
     this.strides = single(this.label, 'strides', args.strides, this.poolSize);
     this.padding = padding1d(this.label, args.padding, false) as 'valid' | 'same';
@@ -40,15 +44,32 @@ abstract class Pooling1D extends Layer {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
-    return [s[0], checkedLength1d(this.label, s, { k: this.poolSize, kName: 'poolSize', stride: this.strides, padding: this.padding, channels: s[2] }), s[2]];
+    return [
+      s[0],
+      checkedLength1d(this.label, s, {
+        k: this.poolSize,
+        kName: 'poolSize',
+        stride: this.strides,
+        padding: this.padding,
+        channels: s[2],
+      }),
+      s[2],
+    ];
   }
 
   protected pool(x: Tensor, op: typeof maxPool2d): Tensor {
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expected sequences [batch, steps, channels], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expected sequences [batch, steps, channels], got shape [${x.shape.join(',')}]`,
+      );
     this.computeOutputShape([null, x.shape[1], x.shape[2]]);
     const [b, t, c] = x.shape;
     return tidy(() => {
-      const y = op(reshape(x, [b, 1, t, c]), { kernelSize: [1, this.poolSize], strides: [1, this.strides], padding: this.padding });
+      const y = op(reshape(x, [b, 1, t, c]), {
+        kernelSize: [1, this.poolSize],
+        strides: [1, this.strides],
+        padding: this.padding,
+      });
       return reshape(y, [b, y.shape[2], c]);
     });
   }

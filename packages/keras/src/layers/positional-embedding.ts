@@ -18,7 +18,9 @@ export interface PositionalEmbeddingArgs extends LayerArgs {
 /** Throws a ShapeError naming the layer when an input of `steps` steps is longer than the layer's table. */
 export function checkSequenceLength(label: string, steps: number | null, sequenceLength: number, shape: string): void {
   if (steps !== null && steps > sequenceLength) {
-    throw new ShapeError(`${label}: the input of shape ${shape} has ${steps} steps, more than sequenceLength ${sequenceLength}`);
+    throw new ShapeError(
+      `${label}: the input of shape ${shape} has ${steps} steps, more than sequenceLength ${sequenceLength}`,
+    );
   }
 }
 
@@ -38,7 +40,9 @@ export class PositionalEmbedding extends Layer {
   constructor(config: PositionalEmbeddingArgs) {
     const args = camelCaseKeys(config, 'PositionalEmbedding');
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      throw new ArgumentError(`PositionalEmbedding: expected an options object ({ sequenceLength, ... }), got ${quote(args)}`);
+      throw new ArgumentError(
+        `PositionalEmbedding: expected an options object ({ sequenceLength, ... }), got ${quote(args)}`,
+      );
     }
     if (new.target === PositionalEmbedding) rejectUnknownOptions('PositionalEmbedding', args, POSITIONAL_OPTIONS);
     super(args);
@@ -60,7 +64,8 @@ export class PositionalEmbedding extends Layer {
   override build(inputShape: Shape): void {
     this.expectRank(inputShape, 3, 'inputs [batch, time, features]');
     const features = inputShape[2];
-    if (features === null) throw new ShapeError(`${this.label}: the features of input ${fmtKerasShape(inputShape)} must be known`);
+    if (features === null)
+      throw new ShapeError(`${this.label}: the features of input ${fmtKerasShape(inputShape)} must be known`);
     checkSequenceLength(this.label, inputShape[1], this.sequenceLength, fmtKerasShape(inputShape));
     this.embeddings = this.addWeight('embeddings', [this.sequenceLength, features], this.init, { seed: this.seed });
     this.built = true;
@@ -74,16 +79,26 @@ export class PositionalEmbedding extends Layer {
 
   override forward(x: Tensor): Tensor {
     const e = this.embeddings as Tensor;
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: the input must be float32 [batch, time, features], got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(
+        `${this.label}: the input must be float32 [batch, time, features], got ${x.dtype} of shape ${fmtShape(x.shape)}`,
+      );
     if (x.rank !== 3 || x.shape[2] !== e.shape[1]) {
-      throw new ShapeError(`${this.label}: expects inputs [batch, time, ${e.shape[1]}], got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.label}: expects inputs [batch, time, ${e.shape[1]}], got shape ${fmtShape(x.shape)}`,
+      );
     }
     checkSequenceLength(this.label, x.shape[1], this.sequenceLength, fmtShape(x.shape));
     return positions(e, x.shape[0], x.shape[1]);
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), sequenceLength: this.sequenceLength, initializer: this.init, ...(this.seed === undefined ? {} : { seed: this.seed }) };
+    return {
+      ...super.getConfig(),
+      sequenceLength: this.sequenceLength,
+      initializer: this.init,
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+    };
   }
 }
 

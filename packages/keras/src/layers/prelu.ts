@@ -21,13 +21,21 @@ export class PReLU extends Layer {
   alpha!: Tensor;
 
   constructor(config: PReLUArgs = {}) {
-    const a = layerOptions('PReLU', config, 'an options object ({ alphaInitializer, sharedAxes })', [...LAYER_OPTIONS, 'alphaInitializer', 'sharedAxes'], new.target === PReLU);
+    const a = layerOptions(
+      'PReLU',
+      config,
+      'an options object ({ alphaInitializer, sharedAxes })',
+      [...LAYER_OPTIONS, 'alphaInitializer', 'sharedAxes'],
+      new.target === PReLU,
+    );
     super(a);
     this.alphaInitializer = initializerName(a.alphaInitializer ?? 'zeros', this.label, 'alphaInitializer');
     const s: unknown = a.sharedAxes;
     const list = s === undefined || s === null ? null : Array.isArray(s) ? s : [s];
     if (list !== null && !list.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) {
-      throw new ArgumentError(`${this.label}: sharedAxes must be an axis or a list of axes >= 1 (the batch axis is 0), got ${quote(s)}`);
+      throw new ArgumentError(
+        `${this.label}: sharedAxes must be an axis or a list of axes >= 1 (the batch axis is 0), got ${quote(s)}`,
+      );
     }
     this.sharedAxes = list as number[] | null;
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -42,14 +50,23 @@ export class PReLU extends Layer {
   }
 
   override build(inputShape: Shape): void {
-    if (inputShape.length < 2) throw new ShapeError(`${this.label}: expects input with a batch axis and at least one more, got shape ${fmtKerasShape(inputShape)}`);
+    if (inputShape.length < 2)
+      throw new ShapeError(
+        `${this.label}: expects input with a batch axis and at least one more, got shape ${fmtKerasShape(inputShape)}`,
+      );
     const shared = new Set(this.sharedAxes ?? []);
     for (const ax of shared) {
-      if (ax >= inputShape.length) throw new ShapeError(`${this.label}: sharedAxes ${quote(this.sharedAxes)} names axis ${ax}, but the input shape ${fmtKerasShape(inputShape)} has axes 1 to ${inputShape.length - 1}`);
+      if (ax >= inputShape.length)
+        throw new ShapeError(
+          `${this.label}: sharedAxes ${quote(this.sharedAxes)} names axis ${ax}, but the input shape ${fmtKerasShape(inputShape)} has axes 1 to ${inputShape.length - 1}`,
+        );
     }
     const shape = inputShape.slice(1).map((d, i) => {
       if (shared.has(i + 1)) return 1;
-      if (d === null) throw new ShapeError(`${this.label}: axis ${i + 1} of input shape ${fmtKerasShape(inputShape)} is unknown; give it a size or list it in sharedAxes`);
+      if (d === null)
+        throw new ShapeError(
+          `${this.label}: axis ${i + 1} of input shape ${fmtKerasShape(inputShape)} is unknown; give it a size or list it in sharedAxes`,
+        );
       return d;
     });
     this.alpha = this.addWeight('alpha', shape, this.alphaInitializer);
@@ -59,7 +76,9 @@ export class PReLU extends Layer {
   override forward(x: Tensor): Tensor {
     const want = this.alpha.shape;
     if (x.rank !== want.length + 1 || want.some((d, i) => d !== 1 && d !== x.shape[i + 1])) {
-      throw new ShapeError(`${this.label}: built for samples of shape ${fmtShape(want)} (1 on shared axes), got input of shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.label}: built for samples of shape ${fmtShape(want)} (1 on shared axes), got input of shape ${fmtShape(x.shape)}`,
+      );
     }
     // relu(x) − alpha · relu(−x), as Keras: the gradient reaches alpha only through negative inputs.
     return tidy(() => relu(x).sub(this.alpha.mul(relu(neg(x)))));

@@ -206,8 +206,10 @@ export function knownLayerClass(className: string): boolean {
 
 /** Registers a custom layer class so saved models that use it can be loaded. */
 export function registerLayer(className: string, ctor: LayerClass): void {
-  if (typeof className !== 'string' || className === '') throw new ArgumentError(`registerLayer: className must be a non-empty string, got ${quote(className)}`);
-  if (typeof ctor !== 'function') throw new ArgumentError(`registerLayer: '${className}' must be registered with a layer class, got ${quote(ctor)}`);
+  if (typeof className !== 'string' || className === '')
+    throw new ArgumentError(`registerLayer: className must be a non-empty string, got ${quote(className)}`);
+  if (typeof ctor !== 'function')
+    throw new ArgumentError(`registerLayer: '${className}' must be registered with a layer class, got ${quote(ctor)}`);
   LAYERS.set(className, ctor);
 }
 
@@ -218,7 +220,8 @@ export function registerLayer(className: string, ctor: LayerClass): void {
  * and its error as the cause).
  */
 export function layerFromConfig(entry: { className: string; config: Record<string, unknown> }): Layer {
-  if (entry === null || typeof entry !== 'object') throw new DataFormatError(`loadModel: a layer entry must be an object { className, config }, got ${quote(entry)}`);
+  if (entry === null || typeof entry !== 'object')
+    throw new DataFormatError(`loadModel: a layer entry must be an object { className, config }, got ${quote(entry)}`);
   const { className, config } = entry;
   const Ctor = typeof className === 'string' ? LAYERS.get(className) : undefined;
   if (!Ctor) {
@@ -232,7 +235,8 @@ export function layerFromConfig(entry: { className: string; config: Record<strin
   try {
     // Wrappers (Bidirectional, TimeDistributed) hold saved layers in their config and rebuild them through this function.
     const fromConfig = (Ctor as { fromConfig?: unknown }).fromConfig;
-    if (typeof fromConfig === 'function') return (fromConfig as (c: object, d: typeof layerFromConfig) => Layer).call(Ctor, config, layerFromConfig);
+    if (typeof fromConfig === 'function')
+      return (fromConfig as (c: object, d: typeof layerFromConfig) => Layer).call(Ctor, config, layerFromConfig);
     return new Ctor(config);
   } catch (e) {
     if (!(e instanceof ArgumentError || e instanceof ShapeError || e instanceof DTypeError)) throw e;

@@ -14,11 +14,22 @@ export class Permute extends Layer {
   readonly dims: number[];
 
   constructor(config: PermuteArgs | number[]) {
-    const a = Array.isArray(config) ? { dims: config } : layerOptions('Permute', config, 'dims or an options object ({ dims })', [...LAYER_OPTIONS, 'dims'], new.target === Permute);
+    const a = Array.isArray(config)
+      ? { dims: config }
+      : layerOptions(
+          'Permute',
+          config,
+          'dims or an options object ({ dims })',
+          [...LAYER_OPTIONS, 'dims'],
+          new.target === Permute,
+        );
     super(a);
     const d: unknown = a.dims;
     const ok = Array.isArray(d) && d.length > 0 && [...d].sort((p, q) => p - q).every((v, i) => v === i + 1);
-    if (!ok) throw new ArgumentError(`${this.label}: dims must hold each of 1 … n once (1-based axes, the batch axis excluded, as Keras), got ${quote(d)}`);
+    if (!ok)
+      throw new ArgumentError(
+        `${this.label}: dims must hold each of 1 … n once (1-based axes, the batch axis excluded, as Keras), got ${quote(d)}`,
+      );
     this.dims = [...(d as number[])];
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -56,7 +67,16 @@ export class RepeatVector extends Layer {
   readonly n: number;
 
   constructor(config: RepeatVectorArgs | number) {
-    const a = typeof config === 'number' ? { n: config } : layerOptions('RepeatVector', config, 'n or an options object ({ n })', [...LAYER_OPTIONS, 'n'], new.target === RepeatVector);
+    const a =
+      typeof config === 'number'
+        ? { n: config }
+        : layerOptions(
+            'RepeatVector',
+            config,
+            'n or an options object ({ n })',
+            [...LAYER_OPTIONS, 'n'],
+            new.target === RepeatVector,
+          );
     super(a);
     this.n = positiveInt(this.label, 'n', a.n);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -97,7 +117,16 @@ export class UpSampling1D extends Layer {
   readonly size: number;
 
   constructor(config: UpSampling1DArgs | number = {}) {
-    const a = typeof config === 'number' ? { size: config } : layerOptions('UpSampling1D', config, 'a size or an options object ({ size })', [...LAYER_OPTIONS, 'size'], new.target === UpSampling1D);
+    const a =
+      typeof config === 'number'
+        ? { size: config }
+        : layerOptions(
+            'UpSampling1D',
+            config,
+            'a size or an options object ({ size })',
+            [...LAYER_OPTIONS, 'size'],
+            new.target === UpSampling1D,
+          );
     super(a);
     this.size = positiveInt(this.label, 'size', a.size ?? 2);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -117,7 +146,10 @@ export class UpSampling1D extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input [batch, steps, features] of rank 3, got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expects input [batch, steps, features] of rank 3, got shape ${fmtShape(x.shape)}`,
+      );
     const [b, s, f] = x.shape;
     // Each step repeated in place (numpy.repeat on axis 1): [b, s, 1, f] broadcast to [b, s, size, f].
     return reshape(broadcastTo(reshape(x, [b, s, 1, f]), [b, s, this.size, f]), [b, s * this.size, f]);

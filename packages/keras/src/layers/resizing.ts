@@ -1,4 +1,14 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, pad, resizeBilinear, resizeNearest, slice, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  pad,
+  resizeBilinear,
+  resizeNearest,
+  slice,
+  tidy,
+} from '@tsdl/tensor';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
@@ -23,7 +33,16 @@ export interface ResizingArgs extends LayerArgs {
   fillValue?: number;
 }
 
-const RESIZING_OPTIONS = [...LAYER_OPTIONS, 'height', 'width', 'interpolation', 'cropToAspectRatio', 'padToAspectRatio', 'fillMode', 'fillValue'];
+const RESIZING_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'height',
+  'width',
+  'interpolation',
+  'cropToAspectRatio',
+  'padToAspectRatio',
+  'fillMode',
+  'fillValue',
+];
 
 /** Keras' int(float32(a) / b): the crop and pad sizes are computed in float32 and truncated. */
 const ratioSize = (a: number, b: number): number => Math.trunc(Math.fround(Math.fround(a) / b));
@@ -51,12 +70,16 @@ export class Resizing extends Layer {
     this.interpolation = interpolationOf(who, args.interpolation, 'bilinear', ['bilinear', 'nearest']);
     this.cropToAspectRatio = optionalBool(who, 'cropToAspectRatio', args.cropToAspectRatio, false);
     this.padToAspectRatio = optionalBool(who, 'padToAspectRatio', args.padToAspectRatio, false);
-    if (this.cropToAspectRatio && this.padToAspectRatio) throw new ArgumentError(`${who}: only one of cropToAspectRatio and padToAspectRatio can be true`);
+    if (this.cropToAspectRatio && this.padToAspectRatio)
+      throw new ArgumentError(`${who}: only one of cropToAspectRatio and padToAspectRatio can be true`);
     if (args.fillMode !== undefined && args.fillMode !== null && args.fillMode !== 'constant') {
-      throw new ArgumentError(`${who}: fillMode must be 'constant' (the only one Keras supports), got ${quote(args.fillMode)}`);
+      throw new ArgumentError(
+        `${who}: fillMode must be 'constant' (the only one Keras supports), got ${quote(args.fillMode)}`,
+      );
     }
     const fill: unknown = args.fillValue ?? 0;
-    if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new ArgumentError(`${who}: fillValue must be a finite number, got ${quote(fill)}`);
+    if (typeof fill !== 'number' || !Number.isFinite(fill))
+      throw new ArgumentError(`${who}: fillValue must be a finite number, got ${quote(fill)}`);
     this.fillValue = fill;
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -76,13 +99,18 @@ export class Resizing extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 4) throw new ShapeError(`${this.label}: expected images [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 4)
+      throw new ShapeError(
+        `${this.label}: expected images [batch, height, width, channels], got shape [${x.shape.join(',')}]`,
+      );
     if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: expected float32 images, got ${x.dtype}`);
     const size: [number, number] = [this.height, this.width];
     const options = { halfPixelCenters: true };
     return tidy(() => {
       const framed = this.toAspectRatio(x);
-      return this.interpolation === 'bilinear' ? resizeBilinear(framed, size, options) : resizeNearest(framed, size, options);
+      return this.interpolation === 'bilinear'
+        ? resizeBilinear(framed, size, options)
+        : resizeNearest(framed, size, options);
     });
   }
 
@@ -103,7 +131,16 @@ export class Resizing extends Layer {
       const top = Math.trunc((ph - h) / 2);
       const left = Math.trunc((pw - w) / 2);
       if (top === 0 && left === 0) return x;
-      return pad(x, [[0, 0], [top, top], [left, left], [0, 0]], this.fillValue);
+      return pad(
+        x,
+        [
+          [0, 0],
+          [top, top],
+          [left, left],
+          [0, 0],
+        ],
+        this.fillValue,
+      );
     }
     return x;
   }

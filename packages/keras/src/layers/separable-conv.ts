@@ -74,11 +74,17 @@ abstract class SeparableConv extends Layer {
     super(args);
     const who = this.label;
     this.filters = positiveInt(who, 'filters', args.filters);
-    if ((args as { kernelSize?: unknown }).kernelSize === undefined || (args as { kernelSize?: unknown }).kernelSize === null) {
+    if (
+      (args as { kernelSize?: unknown }).kernelSize === undefined ||
+      (args as { kernelSize?: unknown }).kernelSize === null
+    ) {
       throw new ArgumentError(`${who}: kernelSize is required`);
     }
     this.padding = padding(who, args.padding);
-    this.depthMultiplier = args.depthMultiplier === undefined || args.depthMultiplier === null ? 1 : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
+    this.depthMultiplier =
+      args.depthMultiplier === undefined || args.depthMultiplier === null
+        ? 1
+        : positiveInt(who, 'depthMultiplier', args.depthMultiplier);
     this.activation = activationName(args.activation, who);
     this.useBias = optionalBool(who, 'useBias', args.useBias, true);
     this.depthwiseInit = initializerOption(who, 'depthwiseInitializer', args.depthwiseInitializer, 'glorot_uniform');
@@ -97,12 +103,26 @@ abstract class SeparableConv extends Layer {
     // The output shape (rank and window fit) is checked before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[this.rank - 1];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     const ones = this.window.map(() => 1);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.window, inC, this.depthMultiplier], this.depthwiseInit, { seed: this.seed });
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [...ones, inC * this.depthMultiplier, this.filters], this.pointwiseInit, {
-      seed: this.seed === undefined ? undefined : this.seed === Number.MAX_SAFE_INTEGER ? this.seed - 1 : this.seed + 1,
-    });
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      [...this.window, inC, this.depthMultiplier],
+      this.depthwiseInit,
+      { seed: this.seed },
+    );
+    this.pointwiseKernel = this.addWeight(
+      'pointwise_kernel',
+      [...ones, inC * this.depthMultiplier, this.filters],
+      this.pointwiseInit,
+      {
+        seed:
+          this.seed === undefined ? undefined : this.seed === Number.MAX_SAFE_INTEGER ? this.seed - 1 : this.seed + 1,
+      },
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
@@ -112,7 +132,11 @@ abstract class SeparableConv extends Layer {
     const [kh, kw] = this.window.length === 2 ? this.window : [1, this.window[0]];
     const inC = this.depthwiseKernel.shape[this.window.length];
     return tidy(() => {
-      const d = depthwiseConv2d(x4, reshape(this.depthwiseKernel, [kh, kw, inC, this.depthMultiplier]), { strides, padding: this.padding, dilations });
+      const d = depthwiseConv2d(x4, reshape(this.depthwiseKernel, [kh, kw, inC, this.depthMultiplier]), {
+        strides,
+        padding: this.padding,
+        dilations,
+      });
       const y = conv2d(d, reshape(this.pointwiseKernel, [1, 1, inC * this.depthMultiplier, this.filters]));
       const z = this.bias ? y.add(this.bias) : y;
       return this.activation === 'linear' ? z : getActivation(this.activation)(z);
@@ -122,7 +146,10 @@ abstract class SeparableConv extends Layer {
   /** The input checked against the built kernels: its rank and channel count, then its spatial size. */
   protected checkInput(x: Tensor, what: string): void {
     const inC = this.depthwiseKernel.shape[this.window.length];
-    if (x.rank !== this.rank || x.shape[this.rank - 1] !== inC) throw new ShapeError(`${this.label}: expected ${what.replace('channels', String(inC))}, got shape [${x.shape.join(',')}]`);
+    if (x.rank !== this.rank || x.shape[this.rank - 1] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected ${what.replace('channels', String(inC))}, got shape [${x.shape.join(',')}]`,
+      );
     this.computeOutputShape([null, ...x.shape.slice(1)]);
   }
 
@@ -171,7 +198,14 @@ export class SeparableConv2D extends SeparableConv {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
-    const [h, w] = windowOutput(this.label, s, { kernel: this.kernelSize, kernelName: 'kernelSize', strides: this.strides, padding: this.padding, dilation: this.dilationRate, channels: this.filters });
+    const [h, w] = windowOutput(this.label, s, {
+      kernel: this.kernelSize,
+      kernelName: 'kernelSize',
+      strides: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels: this.filters,
+    });
     return [s[0], h, w, this.filters];
   }
 
@@ -181,7 +215,13 @@ export class SeparableConv2D extends SeparableConv {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), ...this.commonConfig(), kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate };
+    return {
+      ...super.getConfig(),
+      ...this.commonConfig(),
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+    };
   }
 }
 
@@ -216,7 +256,14 @@ export class SeparableConv1D extends SeparableConv {
 
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
-    const n = checkedLength1d(this.label, s, { k: this.kernelSize, kName: 'kernelSize', stride: this.strides, padding: this.padding, dilation: this.dilationRate, channels: this.filters });
+    const n = checkedLength1d(this.label, s, {
+      k: this.kernelSize,
+      kName: 'kernelSize',
+      stride: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+      channels: this.filters,
+    });
     return [s[0], n, this.filters];
   }
 
@@ -230,6 +277,12 @@ export class SeparableConv1D extends SeparableConv {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), ...this.commonConfig(), kernelSize: [this.kernelSize], strides: [this.strides], dilationRate: [this.dilationRate] };
+    return {
+      ...super.getConfig(),
+      ...this.commonConfig(),
+      kernelSize: [this.kernelSize],
+      strides: [this.strides],
+      dilationRate: [this.dilationRate],
+    };
   }
 }

@@ -54,7 +54,16 @@ export interface SpatialDropout1DArgs extends LayerArgs {
 /** Drops whole channels of [batch, steps, channels] input. */
 export class SpatialDropout1D extends SpatialDropout {
   constructor(config: SpatialDropout1DArgs | number) {
-    const a = typeof config === 'number' ? { rate: config } : layerOptions('SpatialDropout1D', config, 'a rate or an options object ({ rate, seed })', [...LAYER_OPTIONS, 'rate', 'seed'], new.target === SpatialDropout1D);
+    const a =
+      typeof config === 'number'
+        ? { rate: config }
+        : layerOptions(
+            'SpatialDropout1D',
+            config,
+            'a rate or an options object ({ rate, seed })',
+            [...LAYER_OPTIONS, 'rate', 'seed'],
+            new.target === SpatialDropout1D,
+          );
     super(a);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -82,7 +91,16 @@ export interface SpatialDropout2DArgs extends LayerArgs {
 export class SpatialDropout2D extends SpatialDropout {
   readonly dataFormat: DataFormat;
   constructor(config: SpatialDropout2DArgs | number) {
-    const a = typeof config === 'number' ? { rate: config } : layerOptions('SpatialDropout2D', config, 'a rate or an options object ({ rate, dataFormat, seed })', [...LAYER_OPTIONS, 'rate', 'dataFormat', 'seed'], new.target === SpatialDropout2D);
+    const a =
+      typeof config === 'number'
+        ? { rate: config }
+        : layerOptions(
+            'SpatialDropout2D',
+            config,
+            'a rate or an options object ({ rate, dataFormat, seed })',
+            [...LAYER_OPTIONS, 'rate', 'dataFormat', 'seed'],
+            new.target === SpatialDropout2D,
+          );
     super(a);
     this.dataFormat = dataFormat(this.label, (a as SpatialDropout2DArgs).dataFormat);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -94,7 +112,9 @@ export class SpatialDropout2D extends SpatialDropout {
     return 4;
   }
   protected get what(): string {
-    return this.dataFormat === 'channels_last' ? 'images [batch, height, width, channels]' : 'images [batch, channels, height, width]';
+    return this.dataFormat === 'channels_last'
+      ? 'images [batch, height, width, channels]'
+      : 'images [batch, channels, height, width]';
   }
   protected noiseShape(s: readonly number[]): number[] {
     return this.dataFormat === 'channels_last' ? [s[0], 1, 1, s[3]] : [s[0], s[1], 1, 1];

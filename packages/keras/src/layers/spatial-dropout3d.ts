@@ -19,7 +19,13 @@ export class SpatialDropout3D extends SpatialDropout {
     const a =
       typeof config === 'number'
         ? { rate: config }
-        : layerOptions('SpatialDropout3D', config, 'a rate or an options object ({ rate, dataFormat, seed })', [...LAYER_OPTIONS, 'rate', 'dataFormat', 'seed'], new.target === SpatialDropout3D);
+        : layerOptions(
+            'SpatialDropout3D',
+            config,
+            'a rate or an options object ({ rate, dataFormat, seed })',
+            [...LAYER_OPTIONS, 'rate', 'dataFormat', 'seed'],
+            new.target === SpatialDropout3D,
+          );
     super(a);
     this.dataFormat = dataFormat(this.label, (a as SpatialDropout3DArgs).dataFormat);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -31,7 +37,9 @@ export class SpatialDropout3D extends SpatialDropout {
     return 5;
   }
   protected get what(): string {
-    return this.dataFormat === 'channels_last' ? 'volumes [batch, dim1, dim2, dim3, channels]' : 'volumes [batch, channels, dim1, dim2, dim3]';
+    return this.dataFormat === 'channels_last'
+      ? 'volumes [batch, dim1, dim2, dim3, channels]'
+      : 'volumes [batch, channels, dim1, dim2, dim3]';
   }
   protected noiseShape(s: readonly number[]): number[] {
     return this.dataFormat === 'channels_last' ? [s[0], 1, 1, 1, s[4]] : [s[0], s[1], 1, 1, 1];

@@ -1,5 +1,21 @@
 import { noGrad } from '@tsdl/autograd';
-import { ArgumentError, type Tensor, Tensor as TensorClass, abs, div, gt, matmul, max, minimum, mul, reshape, rsqrt, sum, tidy, where } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Tensor,
+  Tensor as TensorClass,
+  abs,
+  div,
+  gt,
+  matmul,
+  max,
+  minimum,
+  mul,
+  reshape,
+  rsqrt,
+  sum,
+  tidy,
+  where,
+} from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
@@ -40,12 +56,20 @@ export class SpectralNormalization extends Layer {
 
   constructor(layer: Layer | SpectralNormalizationArgs, options: Omit<SpectralNormalizationArgs, 'layer'> = {}) {
     const who = 'SpectralNormalization';
-    const a = (layer instanceof Layer ? { ...camelCaseKeys(options ?? {}, who), layer } : camelCaseKeys(layer, who)) as SpectralNormalizationArgs;
-    if (a === null || typeof a !== 'object') throw new ArgumentError(`${who}: expected a layer or an options object ({ layer, powerIterations }), got ${quote(a)}`);
+    const a = (
+      layer instanceof Layer ? { ...camelCaseKeys(options ?? {}, who), layer } : camelCaseKeys(layer, who)
+    ) as SpectralNormalizationArgs;
+    if (a === null || typeof a !== 'object')
+      throw new ArgumentError(
+        `${who}: expected a layer or an options object ({ layer, powerIterations }), got ${quote(a)}`,
+      );
     if (new.target === SpectralNormalization) rejectUnknownOptions(who, a, OPTIONS);
     const inner: unknown = a.layer;
     if (!(inner instanceof Layer)) throw new ArgumentError(`${who}: layer must be a Layer, got ${quote(inner)}`);
-    const iterations = a.powerIterations === undefined || a.powerIterations === null ? 1 : positiveInt(who, 'powerIterations', a.powerIterations);
+    const iterations =
+      a.powerIterations === undefined || a.powerIterations === null
+        ? 1
+        : positiveInt(who, 'powerIterations', a.powerIterations);
     // The wrapped layer's input shape builds the wrapper too (as Bidirectional), so a model that starts with it is built when made.
     super({ ...a, inputShape: a.inputShape ?? inner.inputShapeArg });
     inner.expectOneOutput(this.label);
@@ -59,10 +83,21 @@ export class SpectralNormalization extends Layer {
   static fromConfig(config: Record<string, unknown>, deserialize: Deserialize): SpectralNormalization {
     const c = camelCaseKeys(config, 'SpectralNormalization');
     const e = c.layer as { className?: unknown; config?: unknown } | null;
-    if (e === null || typeof e !== 'object' || typeof e.className !== 'string' || e.config === null || typeof e.config !== 'object') {
-      throw new ArgumentError(`SpectralNormalization: layer must be a saved layer { className, config }, got ${quote(c.layer)}`);
+    if (
+      e === null ||
+      typeof e !== 'object' ||
+      typeof e.className !== 'string' ||
+      e.config === null ||
+      typeof e.config !== 'object'
+    ) {
+      throw new ArgumentError(
+        `SpectralNormalization: layer must be a saved layer { className, config }, got ${quote(c.layer)}`,
+      );
     }
-    return new SpectralNormalization({ ...(c as object), layer: deserialize(e as { className: string; config: Record<string, unknown> }) } as SpectralNormalizationArgs);
+    return new SpectralNormalization({
+      ...(c as object),
+      layer: deserialize(e as { className: string; config: Record<string, unknown> }),
+    } as SpectralNormalizationArgs);
   }
 
   override get className(): string {
@@ -73,7 +108,10 @@ export class SpectralNormalization extends Layer {
   private kernel(): Tensor {
     const l = this.layer as unknown as { kernel?: unknown; embeddings?: unknown };
     const k = l.kernel instanceof TensorClass ? l.kernel : l.embeddings instanceof TensorClass ? l.embeddings : null;
-    if (k === null) throw new ArgumentError(`${this.label}: the wrapped ${this.layer.className} has no 'kernel' nor 'embeddings' weight to normalize`);
+    if (k === null)
+      throw new ArgumentError(
+        `${this.label}: the wrapped ${this.layer.className} has no 'kernel' nor 'embeddings' weight to normalize`,
+      );
     return k;
   }
 
@@ -129,11 +167,18 @@ export class SpectralNormalization extends Layer {
   override forward(x: Tensor): Tensor {
     if (this.training) this.normalize();
     const y = this.layer.call(x) as unknown;
-    if (Array.isArray(y)) throw new ArgumentError(`${this.label}: the wrapped layer returned ${y.length} tensors; SpectralNormalization takes a layer with one output`);
+    if (Array.isArray(y))
+      throw new ArgumentError(
+        `${this.label}: the wrapped layer returned ${y.length} tensors; SpectralNormalization takes a layer with one output`,
+      );
     return y as Tensor;
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), layer: { className: this.layer.className, config: this.layer.getConfig() }, powerIterations: this.powerIterations };
+    return {
+      ...super.getConfig(),
+      layer: { className: this.layer.className, config: this.layer.getConfig() },
+      powerIterations: this.powerIterations,
+    };
   }
 }

@@ -35,17 +35,26 @@ export function isStringSamples(v: unknown): v is StringSamples {
  * entry a string. A flat list is one string per row. Errors name the layer and the entry.
  */
 export function stringRows(label: string, samples: unknown, rowLength?: number): string[][] {
-  if (!Array.isArray(samples)) throw new ArgumentError(`${label}: expected a list of strings (or of lists of strings), got ${quote(samples)}`);
+  if (!Array.isArray(samples))
+    throw new ArgumentError(`${label}: expected a list of strings (or of lists of strings), got ${quote(samples)}`);
   const flat = samples.length > 0 && !Array.isArray(samples[0]);
   const rows: string[][] = [];
   for (let i = 0; i < samples.length; i++) {
     const row: unknown = flat ? [samples[i]] : samples[i];
-    if (!Array.isArray(row)) throw new ArgumentError(`${label}: sample ${i} is ${quote(row)}, but sample 0 is a list; give every sample as a string or every one as a list`);
+    if (!Array.isArray(row))
+      throw new ArgumentError(
+        `${label}: sample ${i} is ${quote(row)}, but sample 0 is a list; give every sample as a string or every one as a list`,
+      );
     for (let j = 0; j < row.length; j++) {
-      if (typeof row[j] !== 'string') throw new DTypeError(`${label}: expects strings, got ${quote(row[j])} (${typeof row[j]}) at ${flat ? `[${i}]` : `[${i}][${j}]`}`);
+      if (typeof row[j] !== 'string')
+        throw new DTypeError(
+          `${label}: expects strings, got ${quote(row[j])} (${typeof row[j]}) at ${flat ? `[${i}]` : `[${i}][${j}]`}`,
+        );
     }
     if (rowLength !== undefined && row.length !== rowLength) {
-      throw new ArgumentError(`${label}: expects ${rowLength} string${rowLength === 1 ? '' : 's'} per sample, got ${row.length} in sample ${i}`);
+      throw new ArgumentError(
+        `${label}: expects ${rowLength} string${rowLength === 1 ? '' : 's'} per sample, got ${row.length} in sample ${i}`,
+      );
     }
     rows.push(row as string[]);
   }

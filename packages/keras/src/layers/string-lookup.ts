@@ -1,4 +1,16 @@
-import { ArgumentError, type Backend, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, getBackend, oneHotUnchecked, reshape, tensor, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  getBackend,
+  oneHotUnchecked,
+  reshape,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
@@ -25,7 +37,18 @@ export interface StringLookupArgs<I extends boolean = boolean> extends LayerArgs
   padToMaxTokens?: boolean;
 }
 
-const STRING_LOOKUP_OPTIONS = [...LAYER_OPTIONS, 'maxTokens', 'numOovIndices', 'maskToken', 'oovToken', 'vocabulary', 'idfWeights', 'invert', 'outputMode', 'padToMaxTokens'];
+const STRING_LOOKUP_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'maxTokens',
+  'numOovIndices',
+  'maskToken',
+  'oovToken',
+  'vocabulary',
+  'idfWeights',
+  'invert',
+  'outputMode',
+  'padToMaxTokens',
+];
 
 /** What the layer returns: indices or encodings as a tensor, or with invert the tokens. */
 export type StringLookupOutput<I extends boolean> = I extends true ? string[] | string[][] : Tensor;
@@ -59,36 +82,47 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
 
   constructor(config: StringLookupArgs<I> = {}) {
     const args = camelCaseKeys(config ?? {}, 'StringLookup');
-    if (typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`StringLookup: expected an options object, got ${quote(args)}`);
+    if (typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`StringLookup: expected an options object, got ${quote(args)}`);
     if (new.target === StringLookup) rejectUnknownOptions('StringLookup', args, STRING_LOOKUP_OPTIONS);
     super(args);
     const who = this.label;
-    this.maxTokens = args.maxTokens === undefined || args.maxTokens === null ? null : positiveInt(who, 'maxTokens', args.maxTokens);
+    this.maxTokens =
+      args.maxTokens === undefined || args.maxTokens === null ? null : positiveInt(who, 'maxTokens', args.maxTokens);
     const oov: unknown = args.numOovIndices ?? 1;
     if (oov !== 0 && oov !== 1) {
       throw new ArgumentError(
-        `${who}: numOovIndices must be 0 or 1, got ${quote(oov)}` + (typeof oov === 'number' && oov > 1 ? " (Keras hashes unknown tokens into several OOV indices with TensorFlow's FarmHash, which tsdl does not have)" : ''),
+        `${who}: numOovIndices must be 0 or 1, got ${quote(oov)}` +
+          (typeof oov === 'number' && oov > 1
+            ? " (Keras hashes unknown tokens into several OOV indices with TensorFlow's FarmHash, which tsdl does not have)"
+            : ''),
       );
     }
     this.numOovIndices = oov;
     const mask: unknown = args.maskToken ?? null;
-    if (mask !== null && typeof mask !== 'string') throw new ArgumentError(`${who}: maskToken must be a string or null, got ${quote(mask)}`);
+    if (mask !== null && typeof mask !== 'string')
+      throw new ArgumentError(`${who}: maskToken must be a string or null, got ${quote(mask)}`);
     this.maskToken = mask;
     const oovToken: unknown = args.oovToken ?? '[UNK]';
-    if (typeof oovToken !== 'string') throw new ArgumentError(`${who}: oovToken must be a string, got ${quote(oovToken)}`);
-    if (oovToken === mask) throw new ArgumentError(`${who}: maskToken and oovToken must differ, both are ${quote(mask)}`);
+    if (typeof oovToken !== 'string')
+      throw new ArgumentError(`${who}: oovToken must be a string, got ${quote(oovToken)}`);
+    if (oovToken === mask)
+      throw new ArgumentError(`${who}: maskToken and oovToken must differ, both are ${quote(mask)}`);
     this.oovToken = oovToken;
     this.invert = optionalBool(who, 'invert', args.invert, false);
     const mode: unknown = MODE_ALIASES.get(args.outputMode) ?? args.outputMode ?? 'int';
     if (!['int', 'one_hot', 'multi_hot', 'count', 'tf_idf'].includes(mode as string)) {
-      throw new ArgumentError(`${who}: outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got ${quote(args.outputMode)}`);
+      throw new ArgumentError(
+        `${who}: outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got ${quote(args.outputMode)}`,
+      );
     }
     this.outputMode = mode as OutputMode;
     if (this.invert && mode !== 'int') throw new ArgumentError(`${who}: invert needs outputMode 'int', got '${mode}'`);
     this.padToMaxTokens = optionalBool(who, 'padToMaxTokens', args.padToMaxTokens, false);
     this.vocab = this.emptyVocabulary();
     if (args.vocabulary !== undefined && args.vocabulary !== null) this.vocab.set(args.vocabulary, args.idfWeights);
-    else if (args.idfWeights !== undefined && args.idfWeights !== null) throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
+    else if (args.idfWeights !== undefined && args.idfWeights !== null)
+      throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
@@ -153,24 +187,34 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
   }
 
   private requireVocabulary(): void {
-    if (!this.vocab.known) throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(tokens) or give a vocabulary first`);
+    if (!this.vocab.known)
+      throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(tokens) or give a vocabulary first`);
   }
 
   // ---- encoding --------------------------------------------------------------------------
 
   /** Token indices of string samples: int32 [n] for a flat list, [n, m] for rows (ragged rows, padded with -1, only in the bag modes). */
   private indices(samples: StringSamples, backend: Backend): Tensor {
-    if (this.invert) throw new ArgumentError(`${this.label}: with invert it maps indices to tokens; give it indices, not strings`);
+    if (this.invert)
+      throw new ArgumentError(`${this.label}: with invert it maps indices to tokens; give it indices, not strings`);
     const rows = stringRows(this.label, samples);
     this.requireVocabulary();
     const flat = rows.length > 0 && !Array.isArray(samples[0]);
-    if (flat) return tensor(Int32Array.from(rows, (r) => this.vocab.lookup(r[0])), [rows.length], 'int32', { backend });
+    if (flat)
+      return tensor(
+        Int32Array.from(rows, (r) => this.vocab.lookup(r[0])),
+        [rows.length],
+        'int32',
+        { backend },
+      );
     let width = 0;
     for (const r of rows) width = Math.max(width, r.length);
     const bag = this.outputMode !== 'int' && this.outputMode !== 'one_hot';
     const ragged = rows.findIndex((r) => r.length !== width);
     if (ragged >= 0 && !bag) {
-      throw new ShapeError(`${this.label}: rows of different lengths (${rows[ragged].length} in sample ${ragged}, ${width} in another) need a bag outputMode; pad them (with the mask token) for '${this.outputMode}'`);
+      throw new ShapeError(
+        `${this.label}: rows of different lengths (${rows[ragged].length} in sample ${ragged}, ${width} in another) need a bag outputMode; pad them (with the mask token) for '${this.outputMode}'`,
+      );
     }
     const out = new Int32Array(rows.length * width).fill(NO_TOKEN);
     rows.forEach((r, i) => r.forEach((t, j) => (out[i * width + j] = this.vocab.lookup(t))));
@@ -201,7 +245,8 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
     if (this.outputMode === 'int') return s;
     if (!this.padToMaxTokens) this.requireVocabulary();
     const depth = this.vocab.depth;
-    if (this.outputMode === 'one_hot') return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), depth] : [...s, depth];
+    if (this.outputMode === 'one_hot')
+      return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), depth] : [...s, depth];
     return [...s.slice(0, -1), depth];
   }
 
@@ -220,7 +265,10 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
 
   /** Indices to this mode's output. */
   private encode(ids: Tensor): Tensor {
-    if (ids.dtype !== 'int32') throw new DTypeError(`${this.label}: expects strings, or their int32 indices from encodeStrings; got a ${ids.dtype} tensor`);
+    if (ids.dtype !== 'int32')
+      throw new DTypeError(
+        `${this.label}: expects strings, or their int32 indices from encodeStrings; got a ${ids.dtype} tensor`,
+      );
     if (this.outputMode === 'int') return ids;
     if (!this.padToMaxTokens) this.requireVocabulary();
     const depth = this.vocab.depth;
@@ -231,11 +279,15 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
         return oneHotUnchecked(squeezed, depth);
       });
     }
-    if (ids.rank !== 1 && ids.rank !== 2) throw new ShapeError(`${this.label}: '${this.outputMode}' encodes rows of indices; got shape [${ids.shape.join(',')}]`);
+    if (ids.rank !== 1 && ids.rank !== 2)
+      throw new ShapeError(
+        `${this.label}: '${this.outputMode}' encodes rows of indices; got shape [${ids.shape.join(',')}]`,
+      );
     const mode = this.outputMode as BagMode;
     const idf = mode === 'tf_idf' ? this.vocab.idfWeights() : null;
     // A flat list is one sample (Keras' bincount over a rank-1 input).
-    if (ids.rank === 1) return tidy(() => reshape(bagOfTokens(this.label, reshape(ids, [1, ids.shape[0]]), depth, mode, idf), [depth]));
+    if (ids.rank === 1)
+      return tidy(() => reshape(bagOfTokens(this.label, reshape(ids, [1, ids.shape[0]]), depth, mode, idf), [depth]));
     return bagOfTokens(this.label, ids, depth, mode, idf);
   }
 
@@ -245,7 +297,8 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
     let values: ArrayLike<number>;
     let shape: readonly number[];
     if (x instanceof TensorClass) {
-      if (x.dtype !== 'int32') throw new DTypeError(`${this.label}: with invert it expects int32 indices, got a ${x.dtype} tensor`);
+      if (x.dtype !== 'int32')
+        throw new DTypeError(`${this.label}: with invert it expects int32 indices, got a ${x.dtype} tensor`);
       values = x.dataSync();
       shape = x.shape;
     } else if (Array.isArray(x) && (x.length === 0 || !Array.isArray(x[0]))) {
@@ -255,15 +308,27 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
       const rows = x as unknown[];
       const m = (rows[0] as unknown[]).length;
       const bad = rows.findIndex((r) => !Array.isArray(r) || r.length !== m);
-      if (bad >= 0) throw new ShapeError(`${this.label}: with invert it expects rows of equal length, got ${quote(rows[bad])} in row ${bad} (row 0 has ${m})`);
+      if (bad >= 0)
+        throw new ShapeError(
+          `${this.label}: with invert it expects rows of equal length, got ${quote(rows[bad])} in row ${bad} (row 0 has ${m})`,
+        );
       values = (rows as number[][]).flat();
       shape = [rows.length, m];
-    } else throw new ArgumentError(`${this.label}: with invert it expects indices (an int32 tensor or a list of integers), got ${quote(x)}`);
-    if (shape.length !== 1 && shape.length !== 2) throw new ShapeError(`${this.label}: with invert it expects indices of rank 1 or 2, got shape [${shape.join(',')}]`);
+    } else
+      throw new ArgumentError(
+        `${this.label}: with invert it expects indices (an int32 tensor or a list of integers), got ${quote(x)}`,
+      );
+    if (shape.length !== 1 && shape.length !== 2)
+      throw new ShapeError(
+        `${this.label}: with invert it expects indices of rank 1 or 2, got shape [${shape.join(',')}]`,
+      );
     const tokens: string[] = [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (!Number.isSafeInteger(v)) throw new ArgumentError(`${this.label}: with invert it expects integer indices, got ${quote(v)} at position ${i}`);
+      if (!Number.isSafeInteger(v))
+        throw new ArgumentError(
+          `${this.label}: with invert it expects integer indices, got ${quote(v)} at position ${i}`,
+        );
       tokens.push(this.vocab.token(v));
     }
     if (shape.length === 1) return tokens;

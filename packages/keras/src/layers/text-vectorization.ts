@@ -1,5 +1,14 @@
 import { type SplitMode, type StandardizeMode, splitText, standardizeText, withNgrams } from '@tsdl/data-text';
-import { ArgumentError, type Backend, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, getBackend, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  getBackend,
+  tensor,
+} from '@tsdl/tensor';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
@@ -74,27 +83,46 @@ export class TextVectorization extends Layer implements ReadsStrings {
 
   constructor(config: TextVectorizationArgs = {}) {
     const args = camelCaseKeys(config ?? {}, 'TextVectorization');
-    if (typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`TextVectorization: expected an options object, got ${quote(args)}`);
+    if (typeof args !== 'object' || Array.isArray(args))
+      throw new ArgumentError(`TextVectorization: expected an options object, got ${quote(args)}`);
     if (new.target === TextVectorization) rejectUnknownOptions('TextVectorization', args, TEXT_VECTORIZATION_OPTIONS);
     super(args);
     const who = this.label;
-    this.maxTokens = args.maxTokens === undefined || args.maxTokens === null ? null : positiveInt(who, 'maxTokens', args.maxTokens);
-    this.standardize = choice(who, 'standardize', args.standardize, 'lower_and_strip_punctuation', ['lower_and_strip_punctuation', 'lower', 'strip_punctuation']);
+    this.maxTokens =
+      args.maxTokens === undefined || args.maxTokens === null ? null : positiveInt(who, 'maxTokens', args.maxTokens);
+    this.standardize = choice(who, 'standardize', args.standardize, 'lower_and_strip_punctuation', [
+      'lower_and_strip_punctuation',
+      'lower',
+      'strip_punctuation',
+    ]);
     this.split = choice(who, 'split', args.split, 'whitespace', ['whitespace', 'character']);
     this.ngrams = ngramsOption(who, args.ngrams);
     const mode: unknown = MODE_ALIASES.get(args.outputMode) ?? args.outputMode ?? 'int';
     if (mode !== 'int' && mode !== 'multi_hot' && mode !== 'count' && mode !== 'tf_idf') {
-      throw new ArgumentError(`${who}: outputMode must be 'int', 'multi_hot', 'count' or 'tf_idf', got ${quote(args.outputMode)}`);
+      throw new ArgumentError(
+        `${who}: outputMode must be 'int', 'multi_hot', 'count' or 'tf_idf', got ${quote(args.outputMode)}`,
+      );
     }
     this.outputMode = mode;
     const len = args.outputSequenceLength;
-    this.outputSequenceLength = len === undefined || len === null ? null : positiveInt(who, 'outputSequenceLength', len);
-    if (this.outputSequenceLength !== null && mode !== 'int') throw new ArgumentError(`${who}: outputSequenceLength is only used in 'int' mode (outputMode is '${mode}')`);
+    this.outputSequenceLength =
+      len === undefined || len === null ? null : positiveInt(who, 'outputSequenceLength', len);
+    if (this.outputSequenceLength !== null && mode !== 'int')
+      throw new ArgumentError(`${who}: outputSequenceLength is only used in 'int' mode (outputMode is '${mode}')`);
     this.padToMaxTokens = optionalBool(who, 'padToMaxTokens', args.padToMaxTokens, false);
     // Keras' TextVectorization is a StringLookup with '' as the mask (padding) token.
-    this.vocab = new LookupVocabulary({ label: who, maxTokens: this.maxTokens, numOovIndices: 1, maskToken: '', oovToken: '[UNK]', outputMode: mode, padToMaxTokens: this.padToMaxTokens });
+    this.vocab = new LookupVocabulary({
+      label: who,
+      maxTokens: this.maxTokens,
+      numOovIndices: 1,
+      maskToken: '',
+      oovToken: '[UNK]',
+      outputMode: mode,
+      padToMaxTokens: this.padToMaxTokens,
+    });
     if (args.vocabulary !== undefined && args.vocabulary !== null) this.vocab.set(args.vocabulary, args.idfWeights);
-    else if (args.idfWeights !== undefined && args.idfWeights !== null) throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
+    else if (args.idfWeights !== undefined && args.idfWeights !== null)
+      throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
@@ -150,14 +178,17 @@ export class TextVectorization extends Layer implements ReadsStrings {
   /** The tokens of one text: standardized, split and n-grammed as configured. */
   tokens(text: string): string[] {
     const s = standardizeText(text, this.standardize);
-    if (typeof s !== 'string') throw new DTypeError(`${this.label}: the standardize function must return a string, got ${quote(s)}`);
+    if (typeof s !== 'string')
+      throw new DTypeError(`${this.label}: the standardize function must return a string, got ${quote(s)}`);
     const parts = splitText(s, this.split);
-    if (!Array.isArray(parts) || !parts.every((p) => typeof p === 'string')) throw new DTypeError(`${this.label}: the split function must return a list of strings, got ${quote(parts)}`);
+    if (!Array.isArray(parts) || !parts.every((p) => typeof p === 'string'))
+      throw new DTypeError(`${this.label}: the split function must return a list of strings, got ${quote(parts)}`);
     return this.ngrams === null ? parts : withNgrams(parts, this.ngrams);
   }
 
   private requireVocabulary(): void {
-    if (!this.vocab.known) throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(texts) or give a vocabulary first`);
+    if (!this.vocab.known)
+      throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(texts) or give a vocabulary first`);
   }
 
   // ---- encoding --------------------------------------------------------------------------
@@ -211,15 +242,23 @@ export class TextVectorization extends Layer implements ReadsStrings {
   }
 
   private fromIds(ids: Tensor): Tensor {
-    if (ids.rank !== 2) throw new ShapeError(`${this.label}: expects strings, or their encoding [samples, tokens] from encodeStrings; got a tensor of shape [${ids.shape.join(',')}]`);
+    if (ids.rank !== 2)
+      throw new ShapeError(
+        `${this.label}: expects strings, or their encoding [samples, tokens] from encodeStrings; got a tensor of shape [${ids.shape.join(',')}]`,
+      );
     if (this.outputMode !== 'int') {
       if (!this.padToMaxTokens) this.requireVocabulary();
       const mode = this.outputMode as BagMode;
       return bagOfTokens(this.label, ids, this.vocab.depth, mode, mode === 'tf_idf' ? this.vocab.idfWeights() : null);
     }
-    if (ids.dtype !== 'int32') throw new DTypeError(`${this.label}: expects strings, or their int32 encoding from encodeStrings; got a ${ids.dtype} tensor`);
+    if (ids.dtype !== 'int32')
+      throw new DTypeError(
+        `${this.label}: expects strings, or their int32 encoding from encodeStrings; got a ${ids.dtype} tensor`,
+      );
     if (this.outputSequenceLength !== null && ids.shape[1] !== this.outputSequenceLength) {
-      throw new ShapeError(`${this.label}: an encoding of ${ids.shape[1]} tokens per sample does not match outputSequenceLength ${this.outputSequenceLength}`);
+      throw new ShapeError(
+        `${this.label}: an encoding of ${ids.shape[1]} tokens per sample does not match outputSequenceLength ${this.outputSequenceLength}`,
+      );
     }
     // In 'int' mode the encoding is the output.
     return ids;
@@ -230,7 +269,10 @@ export class TextVectorization extends Layer implements ReadsStrings {
       ['standardize', this.standardize],
       ['split', this.split],
     ] as const) {
-      if (typeof v === 'function') throw new ArgumentError(`${this.label}: cannot be saved: its ${option} is a function (only the named modes can be written to a config)`);
+      if (typeof v === 'function')
+        throw new ArgumentError(
+          `${this.label}: cannot be saved: its ${option} is a function (only the named modes can be written to a config)`,
+        );
     }
     return {
       ...super.getConfig(),
@@ -251,7 +293,9 @@ export class TextVectorization extends Layer implements ReadsStrings {
 function choice<T>(label: string, option: string, v: unknown, dflt: T, names: readonly string[]): T {
   if (v === undefined) return dflt;
   if (v === null || typeof v === 'function' || names.includes(v as string)) return v as T;
-  throw new ArgumentError(`${label}: ${option} must be ${names.map((n) => `'${n}'`).join(', ')}, null or a function, got ${quote(v)}`);
+  throw new ArgumentError(
+    `${label}: ${option} must be ${names.map((n) => `'${n}'`).join(', ')}, null or a function, got ${quote(v)}`,
+  );
 }
 
 function ngramsOption(label: string, v: unknown): number | number[] | null {

@@ -20,11 +20,17 @@ export class TimeDistributed extends Layer {
   readonly layer: Layer;
 
   constructor(layer: Layer | TimeDistributedArgs, options: LayerArgs = {}) {
-    const a = (layer instanceof Layer ? { ...camelCaseKeys(options ?? {}, 'TimeDistributed'), layer } : camelCaseKeys(layer, 'TimeDistributed')) as TimeDistributedArgs;
-    if (a === null || typeof a !== 'object') throw new ArgumentError(`TimeDistributed: expected a layer or an options object ({ layer }), got ${quote(a)}`);
+    const a = (
+      layer instanceof Layer
+        ? { ...camelCaseKeys(options ?? {}, 'TimeDistributed'), layer }
+        : camelCaseKeys(layer, 'TimeDistributed')
+    ) as TimeDistributedArgs;
+    if (a === null || typeof a !== 'object')
+      throw new ArgumentError(`TimeDistributed: expected a layer or an options object ({ layer }), got ${quote(a)}`);
     if (new.target === TimeDistributed) rejectUnknownOptions('TimeDistributed', a, [...LAYER_OPTIONS, 'layer']);
     const inner: unknown = a.layer;
-    if (!(inner instanceof Layer)) throw new ArgumentError(`TimeDistributed: layer must be a Layer, got ${quote(inner)}`);
+    if (!(inner instanceof Layer))
+      throw new ArgumentError(`TimeDistributed: layer must be a Layer, got ${quote(inner)}`);
     super(a);
     inner.expectOneOutput(`${this.label}`);
     this.layer = inner;
@@ -36,10 +42,21 @@ export class TimeDistributed extends Layer {
   static fromConfig(config: Record<string, unknown>, deserialize: Deserialize): TimeDistributed {
     const c = camelCaseKeys(config, 'TimeDistributed');
     const e = c.layer as { className?: unknown; config?: unknown } | null;
-    if (e === null || typeof e !== 'object' || typeof e.className !== 'string' || e.config === null || typeof e.config !== 'object') {
-      throw new ArgumentError(`TimeDistributed: layer must be a saved layer { className, config }, got ${quote(c.layer)}`);
+    if (
+      e === null ||
+      typeof e !== 'object' ||
+      typeof e.className !== 'string' ||
+      e.config === null ||
+      typeof e.config !== 'object'
+    ) {
+      throw new ArgumentError(
+        `TimeDistributed: layer must be a saved layer { className, config }, got ${quote(c.layer)}`,
+      );
     }
-    return new TimeDistributed({ ...(c as object), layer: deserialize(e as { className: string; config: Record<string, unknown> }) } as TimeDistributedArgs);
+    return new TimeDistributed({
+      ...(c as object),
+      layer: deserialize(e as { className: string; config: Record<string, unknown> }),
+    } as TimeDistributedArgs);
   }
 
   override get className(): string {
@@ -53,7 +70,9 @@ export class TimeDistributed extends Layer {
   /** The shape one step has: [batch, ...the rest] without the time axis. */
   private stepShape(inputShape: Shape): Shape {
     if (inputShape.length < 3) {
-      throw new ShapeError(`${this.label}: expects input of rank 3 or more [batch, time, ...], got shape ${fmtKerasShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label}: expects input of rank 3 or more [batch, time, ...], got shape ${fmtKerasShape(inputShape)}`,
+      );
     }
     return [null, ...inputShape.slice(2)];
   }
@@ -74,11 +93,17 @@ export class TimeDistributed extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank < 3) throw new ShapeError(`${this.label}: expects input of rank 3 or more [batch, time, ...], got shape ${fmtShape(x.shape)}`);
+    if (x.rank < 3)
+      throw new ShapeError(
+        `${this.label}: expects input of rank 3 or more [batch, time, ...], got shape ${fmtShape(x.shape)}`,
+      );
     const [B, T, ...rest] = x.shape;
     return tidy(() => {
       const y = this.layer.call(reshape(x, [B * T, ...rest])) as unknown;
-      if (Array.isArray(y)) throw new ArgumentError(`${this.label}: the wrapped layer returned ${y.length} tensors; TimeDistributed takes a layer with one output`);
+      if (Array.isArray(y))
+        throw new ArgumentError(
+          `${this.label}: the wrapped layer returned ${y.length} tensors; TimeDistributed takes a layer with one output`,
+        );
       const out = y as Tensor;
       return reshape(out, [B, T, ...out.shape.slice(1)]);
     });

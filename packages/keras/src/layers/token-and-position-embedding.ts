@@ -1,4 +1,15 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, add, cast, fmtShape, gather, ne, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  add,
+  cast,
+  fmtShape,
+  gather,
+  ne,
+  tidy,
+} from '@tsdl/tensor';
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
@@ -51,9 +62,12 @@ export class TokenAndPositionEmbedding extends Layer {
   constructor(config: TokenAndPositionEmbeddingArgs) {
     const args = camelCaseKeys(config, 'TokenAndPositionEmbedding');
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      throw new ArgumentError(`TokenAndPositionEmbedding: expected an options object ({ vocabularySize, sequenceLength, embeddingDim, ... }), got ${quote(args)}`);
+      throw new ArgumentError(
+        `TokenAndPositionEmbedding: expected an options object ({ vocabularySize, sequenceLength, embeddingDim, ... }), got ${quote(args)}`,
+      );
     }
-    if (new.target === TokenAndPositionEmbedding) rejectUnknownOptions('TokenAndPositionEmbedding', args, TOKEN_AND_POSITION_OPTIONS);
+    if (new.target === TokenAndPositionEmbedding)
+      rejectUnknownOptions('TokenAndPositionEmbedding', args, TOKEN_AND_POSITION_OPTIONS);
     super(args);
     const who = this.label;
     this.vocabularySize = positiveInt(who, 'vocabularySize', args.vocabularySize);
@@ -75,10 +89,20 @@ export class TokenAndPositionEmbedding extends Layer {
     this.expectRank(inputShape, 2, 'token ids [batch, time]');
     checkSequenceLength(this.label, inputShape[1], this.sequenceLength, fmtKerasShape(inputShape));
     const s = this.seed;
-    this.tokenEmbeddings = this.addWeight('token_embedding/embeddings', [this.vocabularySize, this.embeddingDim], this.init, { seed: s });
-    this.positionEmbeddings = this.addWeight('position_embedding/embeddings', [this.sequenceLength, this.embeddingDim], this.init, {
-      seed: s === undefined ? undefined : s + 1,
-    });
+    this.tokenEmbeddings = this.addWeight(
+      'token_embedding/embeddings',
+      [this.vocabularySize, this.embeddingDim],
+      this.init,
+      { seed: s },
+    );
+    this.positionEmbeddings = this.addWeight(
+      'position_embedding/embeddings',
+      [this.sequenceLength, this.embeddingDim],
+      this.init,
+      {
+        seed: s === undefined ? undefined : s + 1,
+      },
+    );
     this.built = true;
   }
 
@@ -89,8 +113,10 @@ export class TokenAndPositionEmbedding extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.dtype === 'bool') throw new DTypeError(`${this.label}: token ids must be integers, got bool of shape ${fmtShape(x.shape)}`);
-    if (x.rank !== 2) throw new ShapeError(`${this.label}: expects token ids [batch, time], got shape ${fmtShape(x.shape)}`);
+    if (x.dtype === 'bool')
+      throw new DTypeError(`${this.label}: token ids must be integers, got bool of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 2)
+      throw new ShapeError(`${this.label}: expects token ids [batch, time], got shape ${fmtShape(x.shape)}`);
     checkSequenceLength(this.label, x.shape[1], this.sequenceLength, fmtShape(x.shape));
     const idx = x.dtype === 'int32' ? x : cast(x, 'int32');
     try {
@@ -100,7 +126,9 @@ export class TokenAndPositionEmbedding extends Layer {
           tokens = gather(this.tokenEmbeddings as Tensor, idx, 0);
         } catch (e) {
           if (e instanceof ArgumentError) {
-            throw new ArgumentError(`${this.label}: a token id of the input of shape ${fmtShape(x.shape)} is outside the vocabulary [0, ${this.vocabularySize}) (${e.message})`);
+            throw new ArgumentError(
+              `${this.label}: a token id of the input of shape ${fmtShape(x.shape)} is outside the vocabulary [0, ${this.vocabularySize}) (${e.message})`,
+            );
           }
           throw e;
         }

@@ -18,12 +18,20 @@ export class UnitNormalization extends Layer {
   readonly axis: number | number[];
 
   constructor(config: UnitNormalizationArgs = {}) {
-    const a = layerOptions('UnitNormalization', config, 'an options object ({ axis })', [...LAYER_OPTIONS, 'axis'], new.target === UnitNormalization);
+    const a = layerOptions(
+      'UnitNormalization',
+      config,
+      'an options object ({ axis })',
+      [...LAYER_OPTIONS, 'axis'],
+      new.target === UnitNormalization,
+    );
     super(a);
     const axis: unknown = a.axis ?? -1;
     const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
     if (!(isInt(axis) || (Array.isArray(axis) && axis.length > 0 && axis.every(isInt)))) {
-      throw new ArgumentError(`${this.label}: axis must be an integer or a non-empty list of integers, got ${quote(axis)}`);
+      throw new ArgumentError(
+        `${this.label}: axis must be an integer or a non-empty list of integers, got ${quote(axis)}`,
+      );
     }
     this.axis = Array.isArray(axis) ? [...axis] : axis;
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -42,8 +50,12 @@ export class UnitNormalization extends Layer {
     const list = Array.isArray(this.axis) ? this.axis : [this.axis];
     const axes = list.map((x) => (x < 0 ? x + rank : x));
     const bad = axes.findIndex((x) => x < 1 || x >= rank);
-    if (bad >= 0) throw new ShapeError(`${this.label}: axis ${list[bad]} is not a feature axis of an input of shape ${shape} (the batch axis cannot be normalised over)`);
-    if (new Set(axes).size !== axes.length) throw new ArgumentError(`${this.label}: axis ${quote(this.axis)} names an axis twice`);
+    if (bad >= 0)
+      throw new ShapeError(
+        `${this.label}: axis ${list[bad]} is not a feature axis of an input of shape ${shape} (the batch axis cannot be normalised over)`,
+      );
+    if (new Set(axes).size !== axes.length)
+      throw new ArgumentError(`${this.label}: axis ${quote(this.axis)} names an axis twice`);
     return axes;
   }
 

@@ -28,8 +28,12 @@ export function interpolationOf<T extends string>(layer: string, v: unknown, dfl
   if (v === undefined || v === null) return dflt;
   const name = typeof v === 'string' ? v.toLowerCase() : v;
   if (!supported.includes(name as T)) {
-    const later = ['bicubic', 'lanczos3', 'lanczos5', 'area'].includes(name as string) ? ` ('${name as string}' is a Keras option tsdl does not compute yet)` : '';
-    throw new ArgumentError(`${layer}: interpolation must be ${supported.map((s) => `'${s}'`).join(' or ')}, got ${quote(v)}${later}`);
+    const later = ['bicubic', 'lanczos3', 'lanczos5', 'area'].includes(name as string)
+      ? ` ('${name as string}' is a Keras option tsdl does not compute yet)`
+      : '';
+    throw new ArgumentError(
+      `${layer}: interpolation must be ${supported.map((s) => `'${s}'`).join(' or ')}, got ${quote(v)}${later}`,
+    );
   }
   return name as T;
 }
@@ -65,12 +69,18 @@ export class UpSampling2D extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 4) throw new ShapeError(`${this.label}: expected images [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
+    if (x.rank !== 4)
+      throw new ShapeError(
+        `${this.label}: expected images [batch, height, width, channels], got shape [${x.shape.join(',')}]`,
+      );
     const [n, h, w, c] = x.shape;
     const [sh, sw] = this.size;
-    if (this.interpolation === 'bilinear') return resizeBilinear(x, [h * sh, w * sw], { halfPixelCenters: this.halfPixelCenters });
+    if (this.interpolation === 'bilinear')
+      return resizeBilinear(x, [h * sh, w * sw], { halfPixelCenters: this.halfPixelCenters });
     // Nearest with integer factors repeats each row and column, as Keras 3 (ops.repeat): a broadcast, no gather.
-    return tidy(() => reshape(broadcastTo(reshape(x, [n, h, 1, w, 1, c]), [n, h, sh, w, sw, c]), [n, h * sh, w * sw, c]));
+    return tidy(() =>
+      reshape(broadcastTo(reshape(x, [n, h, 1, w, 1, c]), [n, h, sh, w, sw, c]), [n, h * sh, w * sw, c]),
+    );
   }
 
   override getConfig(): Record<string, unknown> {

@@ -15,7 +15,16 @@ export class ZeroPadding1D extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(config: ZeroPadding1DArgs | number | [number, number] = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { padding: config } : layerOptions('ZeroPadding1D', config, 'padding or an options object ({ padding, dataFormat })', [...LAYER_OPTIONS, 'padding', 'dataFormat'], new.target === ZeroPadding1D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { padding: config }
+        : layerOptions(
+            'ZeroPadding1D',
+            config,
+            'padding or an options object ({ padding, dataFormat })',
+            [...LAYER_OPTIONS, 'padding', 'dataFormat'],
+            new.target === ZeroPadding1D,
+          );
     super(a);
     this.padding = intPair(this.label, 'padding', a.padding ?? 1);
     this.dataFormat = dataFormat(this.label, (a as ZeroPadding1DArgs).dataFormat);
@@ -48,7 +57,11 @@ export class ZeroPadding1D extends Layer {
 
   override forward(x: Tensor): Tensor {
     this.expectRank([...x.shape], 3, this.what);
-    const pads: [number, number][] = [[0, 0], [0, 0], [0, 0]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[this.stepsAxis] = this.padding;
     return pad(x, pads);
   }
@@ -71,7 +84,16 @@ export class ZeroPadding2D extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(config: ZeroPadding2DArgs | NonNullable<ZeroPadding2DArgs['padding']> = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { padding: config } : layerOptions('ZeroPadding2D', config, 'padding or an options object ({ padding, dataFormat })', [...LAYER_OPTIONS, 'padding', 'dataFormat'], new.target === ZeroPadding2D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { padding: config }
+        : layerOptions(
+            'ZeroPadding2D',
+            config,
+            'padding or an options object ({ padding, dataFormat })',
+            [...LAYER_OPTIONS, 'padding', 'dataFormat'],
+            new.target === ZeroPadding2D,
+          );
     super(a);
     this.padding = intPairs2d(this.label, 'padding', a.padding ?? 1);
     this.dataFormat = dataFormat(this.label, (a as ZeroPadding2DArgs).dataFormat);
@@ -87,7 +109,9 @@ export class ZeroPadding2D extends Layer {
   }
 
   private get what(): string {
-    return this.dataFormat === 'channels_last' ? 'images [batch, height, width, channels]' : 'images [batch, channels, height, width]';
+    return this.dataFormat === 'channels_last'
+      ? 'images [batch, height, width, channels]'
+      : 'images [batch, channels, height, width]';
   }
 
   override build(inputShape: Shape): void {
@@ -107,7 +131,12 @@ export class ZeroPadding2D extends Layer {
 
   override forward(x: Tensor): Tensor {
     this.expectRank([...x.shape], 4, this.what);
-    const pads: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[this.firstSpatialAxis] = this.padding[0];
     pads[this.firstSpatialAxis + 1] = this.padding[1];
     return pad(x, pads);

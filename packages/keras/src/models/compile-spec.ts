@@ -9,7 +9,10 @@ export type LossArg = Parameters<typeof resolveLoss>[0];
 /** compile's loss: one for every output, or one per output (a list in output order, or an object keyed by output name; null: no loss). */
 export type LossesArg = LossArg | readonly (LossArg | null)[] | { readonly [output: string]: LossArg | null };
 /** compile's metrics: a list for every output, or per output (a list of lists, or an object keyed by output name). */
-export type MetricsArg = readonly string[] | readonly (string | readonly string[] | null)[] | { readonly [output: string]: string | readonly string[] };
+export type MetricsArg =
+  | readonly string[]
+  | readonly (string | readonly string[] | null)[]
+  | { readonly [output: string]: string | readonly string[] };
 /** compile's lossWeights: the factor of each output's loss in the total (a list in output order, or an object keyed by output name; default 1). */
 export type LossWeightsArg = readonly number[] | { readonly [output: string]: number };
 
@@ -33,16 +36,28 @@ const isByName = (v: unknown): v is Record<string, unknown> => {
 };
 
 /** `value` spread over the outputs `names`: an object by name (missing: `missing`), a list in order, or one value for all. */
-function perOutput<T>(who: string, option: string, value: unknown, names: readonly string[], missing: T | undefined, isList: (v: unknown[]) => boolean): unknown[] {
+function perOutput<T>(
+  who: string,
+  option: string,
+  value: unknown,
+  names: readonly string[],
+  missing: T | undefined,
+  isList: (v: unknown[]) => boolean,
+): unknown[] {
   if (isByName(value)) {
     for (const k of Object.keys(value)) {
-      if (!names.includes(k)) throw new ArgumentError(`${who}: ${option} has an entry '${k}', but the model's outputs are ${names.map((n) => `'${n}'`).join(', ')}`);
+      if (!names.includes(k))
+        throw new ArgumentError(
+          `${who}: ${option} has an entry '${k}', but the model's outputs are ${names.map((n) => `'${n}'`).join(', ')}`,
+        );
     }
     return names.map((n) => (n in value ? value[n] : missing));
   }
   if (Array.isArray(value) && isList(value)) {
     if (value.length !== names.length) {
-      throw new ArgumentError(`${who}: ${option} lists ${value.length} entries, but the model has ${names.length} output(s) (${names.join(', ')}); give one per output or an object keyed by output name`);
+      throw new ArgumentError(
+        `${who}: ${option} lists ${value.length} entries, but the model has ${names.length} output(s) (${names.join(', ')}); give one per output or an object keyed by output name`,
+      );
     }
     return [...value];
   }
@@ -54,28 +69,54 @@ function perOutput<T>(who: string, option: string, value: unknown, names: readon
  * are no output and lists of the wrong length are ArgumentErrors naming the option. As Keras,
  * one loss or one flat list of metrics applies to every output.
  */
-export function outputSpecs(who: string, names: readonly string[], loss: unknown, lossWeights: unknown, metrics: unknown): OutputSpec[] {
+export function outputSpecs(
+  who: string,
+  names: readonly string[],
+  loss: unknown,
+  lossWeights: unknown,
+  metrics: unknown,
+): OutputSpec[] {
   // A saved loss object ({ className, config }) is one loss, not an object keyed by output name.
-  const losses = isSavedLoss(loss, names) ? names.map(() => loss) : perOutput(who, 'loss', loss, names, null, () => true);
-  const weights = lossWeights === undefined || lossWeights === null ? names.map(() => 1) : perOutput(who, 'lossWeights', lossWeights, names, 1, () => true);
+  const losses = isSavedLoss(loss, names)
+    ? names.map(() => loss)
+    : perOutput(who, 'loss', loss, names, null, () => true);
+  const weights =
+    lossWeights === undefined || lossWeights === null
+      ? names.map(() => 1)
+      : perOutput(who, 'lossWeights', lossWeights, names, 1, () => true);
   if (lossWeights !== undefined && lossWeights !== null && !isByName(lossWeights) && !Array.isArray(lossWeights)) {
-    throw new ArgumentError(`${who}: lossWeights must be a list of numbers (one per output) or an object keyed by output name, got ${describeValue(lossWeights)}`);
+    throw new ArgumentError(
+      `${who}: lossWeights must be a list of numbers (one per output) or an object keyed by output name, got ${describeValue(lossWeights)}`,
+    );
   }
   // A list of metrics is per output when it holds lists (or nulls); otherwise every output gets all of them.
   const perOutputList = (v: unknown[]): boolean => v.some((m) => Array.isArray(m) || m === null);
-  const metricLists = metrics === undefined || metrics === null ? names.map(() => []) : perOutput(who, 'metrics', metrics, names, [], perOutputList);
+  const metricLists =
+    metrics === undefined || metrics === null
+      ? names.map(() => [])
+      : perOutput(who, 'metrics', metrics, names, [], perOutputList);
   if (metrics !== undefined && metrics !== null && !Array.isArray(metrics) && !isByName(metrics)) {
-    throw new ArgumentError(`${who}: metrics must be a list (of names, or of lists per output) or an object keyed by output name, got ${describeValue(metrics)}`);
+    throw new ArgumentError(
+      `${who}: metrics must be a list (of names, or of lists per output) or an object keyed by output name, got ${describeValue(metrics)}`,
+    );
   }
   const specs = names.map((name, i): OutputSpec => {
     const w = weights[i];
-    if (typeof w !== 'number' || !Number.isFinite(w)) throw new ArgumentError(`${who}: lossWeights for '${name}' must be a finite number, got ${describeValue(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w))
+      throw new ArgumentError(`${who}: lossWeights for '${name}' must be a finite number, got ${describeValue(w)}`);
     const l = losses[i];
     const m = metricLists[i];
     const list = m === null || m === undefined ? [] : Array.isArray(m) ? [...m] : [m];
-    return { name, loss: l === null || l === undefined ? null : resolveLoss(l as LossArg), weight: w, metricArgs: list as string[], metrics: [] };
+    return {
+      name,
+      loss: l === null || l === undefined ? null : resolveLoss(l as LossArg),
+      weight: w,
+      metricArgs: list as string[],
+      metrics: [],
+    };
   });
-  if (specs.every((s) => s.loss === null)) throw new ArgumentError(`${who}: compile needs a loss for at least one output`);
+  if (specs.every((s) => s.loss === null))
+    throw new ArgumentError(`${who}: compile needs a loss for at least one output`);
   return specs;
 }
 
@@ -101,7 +142,8 @@ export function logNames(specs: readonly OutputSpec[]): string[] {
 }
 
 /** A loss as saved ({ className, config }), unless 'className' is an output's name. */
-const isSavedLoss = (v: unknown, names: readonly string[]): boolean => isByName(v) && typeof v.className === 'string' && !names.includes('className');
+const isSavedLoss = (v: unknown, names: readonly string[]): boolean =>
+  isByName(v) && typeof v.className === 'string' && !names.includes('className');
 
 /**
  * compile's loss as JSON for a saved model's compileConfig (names, loss objects as

@@ -39,7 +39,9 @@ export function dataArg(value: unknown, who: string, what: string, backend: Back
     created.push(t);
     return t;
   }
-  throw new ArgumentError(`${who}: ${what} must be a Tensor, nested arrays of numbers or a TypedArray, got ${describeValue(value)}`);
+  throw new ArgumentError(
+    `${who}: ${what} must be a Tensor, nested arrays of numbers or a TypedArray, got ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -48,12 +50,19 @@ export function dataArg(value: unknown, who: string, what: string, backend: Back
  * samples are held out and both parts must be non-empty. The views are pushed on
  * `created`; a split of 0 gives the data itself and no validation.
  */
-export function splitValidation(who: string, data: readonly Tensor[], split: number, created: Tensor[]): { train: Tensor[]; val: Tensor[] | null } {
+export function splitValidation(
+  who: string,
+  data: readonly Tensor[],
+  split: number,
+  created: Tensor[],
+): { train: Tensor[]; val: Tensor[] | null } {
   if (split === 0) return { train: [...data], val: null };
   const n = data[0].shape[0];
   const nTrain = Math.floor(n * (1 - split));
   if (nTrain === 0 || nTrain === n) {
-    throw new ArgumentError(`${who}: validationSplit ${split} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`);
+    throw new ArgumentError(
+      `${who}: validationSplit ${split} of ${n} samples leaves ${nTrain === 0 ? 'no training' : 'no validation'} samples`,
+    );
   }
   const train: Tensor[] = [];
   const val: Tensor[] = [];

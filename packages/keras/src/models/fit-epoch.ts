@@ -45,7 +45,10 @@ export class EpochRunner {
   /** Trains one epoch; returns its logs (running means over the epoch). */
   async run(epoch: number): Promise<Logs> {
     const p = this.plan;
-    const batches = new EpochBatches(p.data[0].backend, p.seed === null ? null : randomPermutation(this.n, p.seed + epoch));
+    const batches = new EpochBatches(
+      p.data[0].backend,
+      p.seed === null ? null : randomPermutation(this.n, p.seed + epoch),
+    );
     let sums: RunningSums | null = null;
     try {
       sums = new RunningSums(p.names);

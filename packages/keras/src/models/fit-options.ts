@@ -68,22 +68,37 @@ export interface FitOptions {
   readEvery: number | undefined;
 }
 
-export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'readEvery'] as const;
+export const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'validationSplit',
+  'validationData',
+  'shuffle',
+  'seed',
+  'callbacks',
+  'verbose',
+  'initialEpoch',
+  'readEvery',
+] as const;
 
 /** Checks fit's options (names, types, ranges) before fit allocates anything. */
 export function fitOptions(who: string, args: FitArgs | undefined): FitOptions {
   const a = checkOptions<FitArgsCamel>(who, args, FIT_KEYS);
   const split = a.validationSplit ?? 0;
-  if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ArgumentError(`${who}: validationSplit must be in [0, 1), got ${describeValue(split)}`);
+  if (typeof split !== 'number' || !(split >= 0 && split < 1))
+    throw new ArgumentError(`${who}: validationSplit must be in [0, 1), got ${describeValue(split)}`);
   const val = a.validationData;
   if (val !== undefined && (!Array.isArray(val) || val.length !== 2)) {
     throw new ArgumentError(`${who}: validationData must be [x, y], got ${describeValue(val)}`);
   }
   const callbacks = a.callbacks ?? [];
-  if (!Array.isArray(callbacks)) throw new ArgumentError(`${who}: callbacks must be an array of Callback, got ${describeValue(callbacks)}`);
+  if (!Array.isArray(callbacks))
+    throw new ArgumentError(`${who}: callbacks must be an array of Callback, got ${describeValue(callbacks)}`);
   callbacks.forEach((cb, i) => {
     if (!(cb instanceof Callback)) {
-      throw new ArgumentError(`${who}: callbacks[${i}] must be a Callback (for plain functions: new LambdaCallback({ … })), got ${describeValue(cb)}`);
+      throw new ArgumentError(
+        `${who}: callbacks[${i}] must be a Callback (for plain functions: new LambdaCallback({ … })), got ${describeValue(cb)}`,
+      );
     }
   });
   return {
@@ -132,9 +147,15 @@ export const COMPILE_KEYS: string[] = ['optimizer', 'loss', 'metrics', 'lossWeig
  */
 export function compileOptions<T extends object>(who: string, args: T | undefined): T {
   if (args === undefined || args === null || typeof args !== 'object' || Array.isArray(args)) {
-    throw new ArgumentError(`${who}: compile takes an options object ({ optimizer, loss, metrics }), got ${describeValue(args)}`);
+    throw new ArgumentError(
+      `${who}: compile takes an options object ({ optimizer, loss, metrics }), got ${describeValue(args)}`,
+    );
   }
-  const a = checkOptions(who, args, COMPILE_KEYS as (keyof T & string)[]) as T & { optimizer?: unknown; loss?: unknown };
-  if (a.loss === undefined || a.optimizer === undefined) throw new ArgumentError(`${who}: compile needs an optimizer and a loss`);
+  const a = checkOptions(who, args, COMPILE_KEYS as (keyof T & string)[]) as T & {
+    optimizer?: unknown;
+    loss?: unknown;
+  };
+  if (a.loss === undefined || a.optimizer === undefined)
+    throw new ArgumentError(`${who}: compile needs an optimizer and a loss`);
   return a;
 }

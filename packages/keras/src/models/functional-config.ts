@@ -15,7 +15,12 @@ export type MakeLayer = (entry: { className: string; config: Record<string, unkn
  * outputLayers name the model's inputs and outputs; outputsAsList records that the outputs
  * were a list (predict returns a list).
  */
-export function functionalConfig(name: string, trainable: boolean, graph: Graph, listOutputs: boolean): Record<string, unknown> {
+export function functionalConfig(
+  name: string,
+  trainable: boolean,
+  graph: Graph,
+  listOutputs: boolean,
+): Record<string, unknown> {
   const ref = (t: SymbolicTensor): [string, number, number] => [t.layer.name, graph.nodeIndex(t), 0];
   return {
     name,
@@ -42,7 +47,16 @@ const show = (v: unknown): string => {
 
 /** A reference [layer, node, tensor] (the tensor index always 0: layers here have one output). */
 function isRef(v: unknown): v is [string, number, number, ...unknown[]] {
-  return Array.isArray(v) && v.length >= 3 && v.length <= 4 && typeof v[0] === 'string' && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0 && v[2] === 0 && (v.length === 3 || isObject(v[3]));
+  return (
+    Array.isArray(v) &&
+    v.length >= 3 &&
+    v.length <= 4 &&
+    typeof v[0] === 'string' &&
+    Number.isSafeInteger(v[1]) &&
+    (v[1] as number) >= 0 &&
+    v[2] === 0 &&
+    (v.length === 3 || isObject(v[3]))
+  );
 }
 
 /**
@@ -65,14 +79,21 @@ export function checkFunctionalConfig(config: Record<string, unknown>, source: s
     if (!isObject(entry.config)) fail(`layers[${i}].config`, 'an object', entry.config);
     const c = entry.config as Record<string, unknown>;
     if (entry.className === 'InputLayer') {
-      if (!Array.isArray(c.shape) || !c.shape.every((d) => Number.isSafeInteger(d) && d > 0)) fail(`layers[${i}].config.shape`, 'a list of positive integers', c.shape);
+      if (!Array.isArray(c.shape) || !c.shape.every((d) => Number.isSafeInteger(d) && d > 0))
+        fail(`layers[${i}].config.shape`, 'a list of positive integers', c.shape);
     } else if (current) {
       const nodes = entry.inboundNodes;
-      if (!Array.isArray(nodes) || nodes.length === 0) fail(`layers[${i}].inboundNodes`, 'a non-empty list of nodes', nodes);
+      if (!Array.isArray(nodes) || nodes.length === 0)
+        fail(`layers[${i}].inboundNodes`, 'a non-empty list of nodes', nodes);
       (nodes as unknown[]).forEach((n, j) => {
-        if (!Array.isArray(n) || n.length === 0 || !n.every(isRef)) fail(`layers[${i}].inboundNodes[${j}]`, 'a non-empty list of [layer, node, 0] references', n);
+        if (!Array.isArray(n) || n.length === 0 || !n.every(isRef))
+          fail(`layers[${i}].inboundNodes[${j}]`, 'a non-empty list of [layer, node, 0] references', n);
       });
-    } else if (!Array.isArray(entry.inbound) || entry.inbound.length === 0 || !entry.inbound.every((n) => typeof n === 'string')) {
+    } else if (
+      !Array.isArray(entry.inbound) ||
+      entry.inbound.length === 0 ||
+      !entry.inbound.every((n) => typeof n === 'string')
+    ) {
       fail(`layers[${i}].inbound`, 'a non-empty list of layer names', entry.inbound);
     } else if (entry.callArgs !== undefined && !isObject(entry.callArgs)) {
       fail(`layers[${i}].callArgs`, 'an object', entry.callArgs);
@@ -81,7 +102,8 @@ export function checkFunctionalConfig(config: Record<string, unknown>, source: s
   if (current) {
     for (const key of ['inputLayers', 'outputLayers']) {
       const v = config[key];
-      if (!Array.isArray(v) || v.length === 0 || !v.every(isRef)) fail(key, 'a non-empty list of [layer, node, 0] references', v);
+      if (!Array.isArray(v) || v.length === 0 || !v.every(isRef))
+        fail(key, 'a non-empty list of [layer, node, 0] references', v);
     }
   } else {
     if (typeof config.inputLayer !== 'string') fail('inputLayer', 'a string', config.inputLayer);
@@ -101,7 +123,13 @@ export function functionalFromConfig(
   source: string,
 ): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; listOutputs: boolean } {
   checkFunctionalConfig(config, source);
-  const entries = config.layers as { className: string; config: Record<string, unknown>; inboundNodes?: unknown[][]; inbound?: string[]; callArgs?: Record<string, unknown> }[];
+  const entries = config.layers as {
+    className: string;
+    config: Record<string, unknown>;
+    inboundNodes?: unknown[][];
+    inbound?: string[];
+    callArgs?: Record<string, unknown>;
+  }[];
   // The nodes made so far, by layer name, in node order.
   const made = new Map<string, SymbolicTensor[]>();
   const fail = (message: string): never => {
@@ -118,7 +146,10 @@ export function functionalFromConfig(
     entries.forEach((entry, i) => {
       if (entry.className === 'InputLayer') return makeInput(entry, i);
       const inputs = (entry.inbound as string[]).map((n) => made.get(n)?.[0]);
-      if (inputs.some((t) => !t)) fail(`config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`);
+      if (inputs.some((t) => !t))
+        fail(
+          `config.layers[${i}] ('${entry.config?.name}') is connected to a layer that comes later or does not exist`,
+        );
       const layer = makeLayer(entry, i);
       made.set(layer.name, [layer.applySymbolic(inputs as SymbolicTensor[], entry.callArgs ?? null)]);
     });
@@ -151,7 +182,10 @@ export function functionalFromConfig(
     }
   }
   const stuck = pending.find((p) => p.next < p.nodes.length);
-  if (stuck) fail(`config.layers[${stuck.index}] ('${stuck.layer.name}') inboundNodes[${stuck.next}] reads a node that no layer of the model makes`);
+  if (stuck)
+    fail(
+      `config.layers[${stuck.index}] ('${stuck.layer.name}') inboundNodes[${stuck.next}] reads a node that no layer of the model makes`,
+    );
   const pick = (key: string): SymbolicTensor[] =>
     (config[key] as unknown[][]).map((r) => {
       const t = lookup(r);

@@ -18,7 +18,8 @@ export interface FunctionalArgs {
 }
 
 /** Whether two shapes agree where both are known (same rank; a null size matches any). */
-const compatible = (expected: Shape, got: Shape): boolean => expected.length === got.length && expected.every((d, i) => i === 0 || d === null || got[i] === null || d === got[i]);
+const compatible = (expected: Shape, got: Shape): boolean =>
+  expected.length === got.length && expected.every((d, i) => i === 0 || d === null || got[i] === null || d === got[i]);
 
 /**
  * A model defined by wiring layers: `const x = Input({ shape: [784] });
@@ -36,12 +37,15 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
 
   constructor(args: FunctionalArgs) {
     const a = camelCaseKeys(args, 'model');
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ArgumentError(`model: expected an options object ({ inputs, outputs, name }), got ${quote(a)}`);
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      throw new ArgumentError(`model: expected an options object ({ inputs, outputs, name }), got ${quote(a)}`);
     rejectUnknownOptions('model', a, ['inputs', 'outputs', 'name', 'trainable']);
     const list = (v: unknown, what: string): SymbolicTensor[] => {
       const l = Array.isArray(v) ? v : [v];
       if (!l.every((t) => t instanceof SymbolicTensor)) {
-        throw new ArgumentError(`model: ${what} must be symbolic tensors (from Input() and layer.apply()), or a list of them; got ${quote(v)}`);
+        throw new ArgumentError(
+          `model: ${what} must be symbolic tensors (from Input() and layer.apply()), or a list of them; got ${quote(v)}`,
+        );
       }
       return l as SymbolicTensor[];
     };
@@ -56,18 +60,22 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     outputs.forEach((o, i) => {
       const j = names.get(o.layer.name);
       if (j !== undefined) {
-        throw new ArgumentError(`model '${this.name}': outputs[${j}] and outputs[${i}] both come from layer '${o.layer.name}'; each output needs its own layer (its name keys targets, losses and logs)`);
+        throw new ArgumentError(
+          `model '${this.name}': outputs[${j}] and outputs[${i}] both come from layer '${o.layer.name}'; each output needs its own layer (its name keys targets, losses and logs)`,
+        );
       }
       names.set(o.layer.name, i);
     });
     for (const l of this.graph.layers) {
-      if (l === (this as unknown as Layer)) throw new ArgumentError(`model '${this.name}': a model cannot contain itself`);
+      if (l === (this as unknown as Layer))
+        throw new ArgumentError(`model '${this.name}': a model cannot contain itself`);
       this.registerModule(l.name, l);
     }
     this.built = true;
     // As Keras: a frozen model freezes every layer in it.
     if (a.trainable !== undefined && a.trainable !== null) {
-      if (typeof a.trainable !== 'boolean') throw new ArgumentError(`model: trainable must be true or false, got ${quote(a.trainable)}`);
+      if (typeof a.trainable !== 'boolean')
+        throw new ArgumentError(`model: trainable must be true or false, got ${quote(a.trainable)}`);
       if (!a.trainable) this.trainable = false;
     }
   }
@@ -85,7 +93,8 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
   }
 
   get outputShape(): Shape {
-    if (this.outputs.length !== 1) throw new ArgumentError(`model '${this.name}' has ${this.outputs.length} outputs; see outputShapes`);
+    if (this.outputs.length !== 1)
+      throw new ArgumentError(`model '${this.name}' has ${this.outputs.length} outputs; see outputShapes`);
     return this.outputs[0].shape;
   }
 
@@ -130,7 +139,10 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
   }
 
   protected runAll(xs: Tensor[], logitsFor: readonly (string | null)[] | null): GraphRun {
-    if (xs.length !== this.inputs.length) throw new ArgumentError(`model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${xs.length} tensors`);
+    if (xs.length !== this.inputs.length)
+      throw new ArgumentError(
+        `model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${xs.length} tensors`,
+      );
     return this.graph.run(xs, logitsFor);
   }
 
@@ -144,22 +156,30 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
   /** Throws a ShapeError naming the model unless `shapes` fit its inputs. */
   private checkInputShapes(shapes: readonly Shape[]): void {
     if (shapes.length !== this.inputs.length) {
-      throw new ArgumentError(`model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${shapes.length}`);
+      throw new ArgumentError(
+        `model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${shapes.length}`,
+      );
     }
     shapes.forEach((s, i) => {
       const want = this.inputs[i].shape;
-      if (!compatible(want, s)) throw new ShapeError(`model '${this.name}': input '${this.inputNames[i]}' expects shape ${fmtKerasShape(want)}, got ${fmtKerasShape(s)}`);
+      if (!compatible(want, s))
+        throw new ShapeError(
+          `model '${this.name}': input '${this.inputNames[i]}' expects shape ${fmtKerasShape(want)}, got ${fmtKerasShape(s)}`,
+        );
     });
   }
 
   private refuseMaskedInputs(masked: boolean[]): void {
     if (masked.some((m) => m)) {
-      throw new ArgumentError(`model '${this.name}' used as a layer does not take padding masks, but an input carries one; consume the mask first or put the masking layers inside the model`);
+      throw new ArgumentError(
+        `model '${this.name}' used as a layer does not take padding masks, but an input carries one; consume the mask first or put the masking layers inside the model`,
+      );
     }
   }
 
   override applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
-    if (callArgs !== null) throw new ArgumentError(`model '${this.name}': apply takes no call options, got ${quote(callArgs)}`);
+    if (callArgs !== null)
+      throw new ArgumentError(`model '${this.name}': apply takes no call options, got ${quote(callArgs)}`);
     this.expectOneOutput('a model applied as a layer');
     this.checkInputShapes(inputs.map((t) => t.shape));
     this.refuseMaskedInputs(inputs.map((t) => t.masked));
@@ -194,7 +214,8 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
 
   /** Applied to tensors: `m.apply([a, b])` or `m.apply(a, b)` for several inputs, as Keras' `m([a, b])`. */
   override apply(x: any, ...rest: any[]): any {
-    if (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof TensorClass)) return (this.call as unknown as (...xs: Tensor[]) => unknown)(...(x as Tensor[]));
+    if (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof TensorClass))
+      return (this.call as unknown as (...xs: Tensor[]) => unknown)(...(x as Tensor[]));
     return super.apply(x, ...rest);
   }
 
@@ -205,7 +226,11 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
    */
   protected summaryRows(): SummaryRow[] {
     if (this.graph.isChain) return this.graph.nodes.map((n) => ({ layer: n.layer, outputShape: n.shape }));
-    return this.graph.allLayers.map((l) => ({ layer: l, outputShape: this.graph.layerShape(l), connectedTo: this.graph.connections(l) }));
+    return this.graph.allLayers.map((l) => ({
+      layer: l,
+      outputShape: this.graph.layerShape(l),
+      connectedTo: this.graph.connections(l),
+    }));
   }
 
   override getConfig(): Record<string, unknown> {
@@ -213,9 +238,17 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
   }
 
   /** Rebuilds a saved functional model (also one nested in another model's config); `source` names the file in errors. */
-  static fromConfig(config: Record<string, unknown>, makeLayer: MakeLayer, source?: string): Functional<Tensor | Tensor[]> {
+  static fromConfig(
+    config: Record<string, unknown>,
+    makeLayer: MakeLayer,
+    source?: string,
+  ): Functional<Tensor | Tensor[]> {
     const { inputs, outputs, listOutputs } = functionalFromConfig(config, makeLayer, source ?? 'Functional config');
-    const m = new Functional<Tensor | Tensor[]>({ inputs, outputs: listOutputs ? outputs : outputs[0], name: config.name as string | undefined });
+    const m = new Functional<Tensor | Tensor[]>({
+      inputs,
+      outputs: listOutputs ? outputs : outputs[0],
+      name: config.name as string | undefined,
+    });
     if (config.trainable === false) m.trainable = false;
     return m;
   }
@@ -229,8 +262,18 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
  * Keras' functional constructor: `model({ inputs, outputs })`. With a list of outputs,
  * predict returns a list of tensors.
  */
-export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor; name?: string; trainable?: boolean }): Functional<Tensor>;
-export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor[]; name?: string; trainable?: boolean }): Functional<Tensor[]>;
+export function model(args: {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor;
+  name?: string;
+  trainable?: boolean;
+}): Functional<Tensor>;
+export function model(args: {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor[];
+  name?: string;
+  trainable?: boolean;
+}): Functional<Tensor[]>;
 export function model(args: FunctionalArgs): Functional<Tensor | Tensor[]>;
 export function model(args: FunctionalArgs): Functional<Tensor | Tensor[]> {
   return new Functional<Tensor | Tensor[]>(args);

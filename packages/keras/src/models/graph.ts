@@ -9,7 +9,10 @@ export interface LogitsLayer {
 }
 
 export function hasLogits(l: Layer): l is Layer & LogitsLayer {
-  return typeof (l as unknown as LogitsLayer).preActivation === 'function' && typeof (l as unknown as LogitsLayer).activation === 'string';
+  return (
+    typeof (l as unknown as LogitsLayer).preActivation === 'function' &&
+    typeof (l as unknown as LogitsLayer).activation === 'string'
+  );
 }
 
 /** What running the graph gives: each output's value, or its logits where those were asked for (then the value is null), and masks. */
@@ -46,9 +49,13 @@ export class Graph {
     if (inputs.length === 0) throw new ArgumentError(`${who}: inputs must not be empty`);
     if (outputs.length === 0) throw new ArgumentError(`${who}: outputs must not be empty`);
     inputs.forEach((t, i) => {
-      if (!isInputNode(t)) throw new ArgumentError(`${who}: inputs must come from Input(); inputs[${i}] is the output of ${t.layer.name} (${t.layer.className})`);
+      if (!isInputNode(t))
+        throw new ArgumentError(
+          `${who}: inputs must come from Input(); inputs[${i}] is the output of ${t.layer.name} (${t.layer.className})`,
+        );
       const j = inputs.indexOf(t);
-      if (j !== i) throw new ArgumentError(`${who}: inputs[${j}] and inputs[${i}] are the same Input ('${t.layer.name}')`);
+      if (j !== i)
+        throw new ArgumentError(`${who}: inputs[${j}] and inputs[${i}] are the same Input ('${t.layer.name}')`);
     });
     const order: SymbolicTensor[] = [...inputs];
     const seen = new Set<SymbolicTensor>(inputs);
@@ -69,7 +76,9 @@ export class Graph {
         }
         stack.pop();
         if (isInputNode(t)) {
-          throw new ArgumentError(`${who}: the outputs are not computed from the given inputs: they read Input '${t.layer.name}', which is not one of the model's inputs`);
+          throw new ArgumentError(
+            `${who}: the outputs are not computed from the given inputs: they read Input '${t.layer.name}', which is not one of the model's inputs`,
+          );
         }
         seen.add(t);
         order.push(t);
@@ -82,7 +91,10 @@ export class Graph {
       if (list) list.push(n);
       else {
         const other = byName.get(n.layer.name);
-        if (other) throw new ArgumentError(`${who}: two different layers are named '${n.layer.name}' (${other.className} and ${n.layer.className}); layer names in a model must be unique`);
+        if (other)
+          throw new ArgumentError(
+            `${who}: two different layers are named '${n.layer.name}' (${other.className} and ${n.layer.className}); layer names in a model must be unique`,
+          );
         byName.set(n.layer.name, n.layer);
         this.nodesOf.set(n.layer, [n]);
       }
@@ -112,7 +124,12 @@ export class Graph {
    * layer applied once to one input (a chain). Anything else gets a 'Connected to' column.
    */
   get isChain(): boolean {
-    return this.inputs.length === 1 && this.outputs.length === 1 && this.nodes.every((n) => n.inputs.length <= 1) && [...this.nodesOf.values()].every((l) => l.length === 1);
+    return (
+      this.inputs.length === 1 &&
+      this.outputs.length === 1 &&
+      this.nodes.every((n) => n.inputs.length <= 1) &&
+      [...this.nodesOf.values()].every((l) => l.length === 1)
+    );
   }
 
   /** Whether output `i`'s value is read only as an output (so its activation may be left to a fused loss). */
@@ -127,7 +144,11 @@ export class Graph {
    * layer's pre-activation values are returned as `logits[i]` and the activation is not
    * computed (`outputs[i]` null): fit's fused loss reads the logits.
    */
-  run(xs: readonly Tensor[], logitsFor: readonly (string | null)[] | null, inputMasks: readonly (Tensor | null)[] | null = null): GraphRun {
+  run(
+    xs: readonly Tensor[],
+    logitsFor: readonly (string | null)[] | null,
+    inputMasks: readonly (Tensor | null)[] | null = null,
+  ): GraphRun {
     return tidy(() => {
       const values = new Map<SymbolicTensor, Tensor>();
       // Padding masks (from an Embedding with maskZero or a Masking layer) by node; absent: none.
@@ -142,7 +163,14 @@ export class Graph {
       if (logitsFor) {
         this.outputs.forEach((o, i) => {
           const want = logitsFor[i];
-          if (want === null || want === undefined || !this.outputOnlyRead(i) || o.inputs.length !== 1 || o.callArgs !== null) return;
+          if (
+            want === null ||
+            want === undefined ||
+            !this.outputOnlyRead(i) ||
+            o.inputs.length !== 1 ||
+            o.callArgs !== null
+          )
+            return;
           if (!hasLogits(o.layer) || o.layer.activation !== want) return;
           fused.add(o);
         });
@@ -150,7 +178,9 @@ export class Graph {
       for (const node of this.nodes) {
         if (values.has(node)) continue;
         if (fused.has(node)) {
-          logits[this.outputs.indexOf(node)] = (node.layer as Layer & LogitsLayer).preActivation(values.get(node.inputs[0]) as Tensor);
+          logits[this.outputs.indexOf(node)] = (node.layer as Layer & LogitsLayer).preActivation(
+            values.get(node.inputs[0]) as Tensor,
+          );
           continue;
         }
         const r =

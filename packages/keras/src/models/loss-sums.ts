@@ -20,7 +20,13 @@ export interface BatchSums {
  * sum is sum(weight · per-sample loss), Keras' sum_over_batch_size times the batch size.
  * Call inside tidy.
  */
-export function batchSums(specs: readonly OutputSpec[], run: GraphRun, ys: readonly (Tensor | null)[], sws: readonly (Tensor | null)[], m: number): BatchSums {
+export function batchSums(
+  specs: readonly OutputSpec[],
+  run: GraphRun,
+  ys: readonly (Tensor | null)[],
+  sws: readonly (Tensor | null)[],
+  m: number,
+): BatchSums {
   let total: Tensor | null = null;
   const perOutput: Tensor[] = [];
   const metrics: Tensor[] = [];
@@ -33,7 +39,10 @@ export function batchSums(specs: readonly OutputSpec[], run: GraphRun, ys: reado
       const sw = sws[i];
       let s: Tensor;
       if (sw) {
-        if (!spec.perSample) throw new ArgumentError(`loss '${o.loss.name}' of output '${o.name}' has no per-sample values, so it cannot weigh samples (sampleWeight, classWeight)`);
+        if (!spec.perSample)
+          throw new ArgumentError(
+            `loss '${o.loss.name}' of output '${o.name}' has no per-sample values, so it cannot weigh samples (sampleWeight, classWeight)`,
+          );
         s = spec.perSample(y, pred).mul(sw).sum();
       } else {
         s = spec.batchSum?.(y, pred) ?? spec.fn(y, pred).mul(m);

@@ -25,7 +25,14 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> => {
  * value has none for that name; `need[i]` says whether entry i must be given (a target of
  * an output without a loss need not).
  */
-export function splitByName(value: unknown, names: readonly string[], kind: 'inputs' | 'outputs', who: string, what: string, need: readonly boolean[]): unknown[] {
+export function splitByName(
+  value: unknown,
+  names: readonly string[],
+  kind: 'inputs' | 'outputs',
+  who: string,
+  what: string,
+  need: readonly boolean[],
+): unknown[] {
   const listing = names.map((n) => `'${n}'`).join(', ');
   let parts: unknown[];
   if (isPlainObject(value)) {
@@ -43,23 +50,29 @@ export function splitByName(value: unknown, names: readonly string[], kind: 'inp
   } else if (Array.isArray(value) && !isStringSamples(value)) {
     const list = value as unknown[];
     if (list.length !== names.length) {
-      throw new ArgumentError(`${who}: the model has ${names.length} ${kind} (${listing}); ${what} must be a list of ${names.length} (one per ${kind.slice(0, -1)}) or an object keyed by name, got a list of ${list.length}`);
+      throw new ArgumentError(
+        `${who}: the model has ${names.length} ${kind} (${listing}); ${what} must be a list of ${names.length} (one per ${kind.slice(0, -1)}) or an object keyed by name, got a list of ${list.length}`,
+      );
     }
     parts = [...list];
   } else {
-    throw new ArgumentError(`${who}: the model has ${names.length} ${kind} (${listing}); ${what} must be a list of ${names.length} or an object keyed by name, got ${describeValue(value)}`);
+    throw new ArgumentError(
+      `${who}: the model has ${names.length} ${kind} (${listing}); ${what} must be a list of ${names.length} or an object keyed by name, got ${describeValue(value)}`,
+    );
   }
   // One name: what is not data gets dataArg's message ('y must be a Tensor …, got undefined').
   if (names.length > 1) {
     parts.forEach((p, i) => {
-      if ((p === undefined || p === null) && need[i]) throw new ArgumentError(`${who}: ${what} for '${names[i]}' is missing`);
+      if ((p === undefined || p === null) && need[i])
+        throw new ArgumentError(`${who}: ${what} for '${names[i]}' is missing`);
     });
   }
   return parts;
 }
 
 /** The label of entry i of `what` in errors: 'x' for a one-input model, "x['image']" otherwise. */
-export const entryLabel = (what: string, names: readonly string[], i: number): string => (names.length === 1 ? what : `${what}['${names[i]}']`);
+export const entryLabel = (what: string, names: readonly string[], i: number): string =>
+  names.length === 1 ? what : `${what}['${names[i]}']`;
 
 /**
  * An input tensor fitted to the model's input shape as Keras 3 does (`_adjust_input_rank`):
@@ -68,7 +81,14 @@ export const entryLabel = (what: string, names: readonly string[], i: number): s
  * `strict`, any other difference in rank is a ShapeError (a functional model's inputs);
  * otherwise left to the layers (a Sequential model built from its first data).
  */
-export function fitInputRank(t: Tensor, expected: Shape | null, who: string, label: string, strict: boolean, created: Tensor[]): Tensor {
+export function fitInputRank(
+  t: Tensor,
+  expected: Shape | null,
+  who: string,
+  label: string,
+  strict: boolean,
+  created: Tensor[],
+): Tensor {
   if (expected === null || t.rank === expected.length) return t;
   const sample = expected.slice(1);
   if (t.rank === sample.length && sample.every((d, i) => d === null || d === t.shape[i])) {
@@ -83,7 +103,10 @@ export function fitInputRank(t: Tensor, expected: Shape | null, who: string, lab
     created.push(out);
     return out;
   }
-  if (strict) throw new ShapeError(`${who}: ${label} has shape ${fmtShape(t.shape)}, but the model expects ${fmtKerasShape(expected)}`);
+  if (strict)
+    throw new ShapeError(
+      `${who}: ${label} has shape ${fmtShape(t.shape)}, but the model expects ${fmtKerasShape(expected)}`,
+    );
   return t;
 }
 
@@ -96,13 +119,22 @@ export function fitTargetRank(t: Tensor, output: Shape | null, created: Tensor[]
 }
 
 /** Sample weights for one output: one number per sample ([N] or [N, 1]), as float32. */
-export function sampleWeightTensor(value: unknown, who: string, label: string, backend: Backend, created: Tensor[]): Tensor {
+export function sampleWeightTensor(
+  value: unknown,
+  who: string,
+  label: string,
+  backend: Backend,
+  created: Tensor[],
+): Tensor {
   let t = dataArg(value, who, label, backend, created);
   if (t.rank === 2 && t.shape[1] === 1) {
     t = squeeze(t, -1);
     created.push(t);
   }
-  if (t.rank !== 1) throw new ShapeError(`${who}: ${label} must hold one weight per sample (shape [N]), got shape ${fmtShape(t.shape)}`);
+  if (t.rank !== 1)
+    throw new ShapeError(
+      `${who}: ${label} must hold one weight per sample (shape [N]), got shape ${fmtShape(t.shape)}`,
+    );
   if (t.dtype !== 'float32') {
     t = t.cast('float32');
     created.push(t);

@@ -1,21 +1,58 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
-import { ArgumentError, type Backend, ShapeError, Tensor, concat, dispose, fmtShape, getBackend, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type Backend,
+  ShapeError,
+  Tensor,
+  concat,
+  dispose,
+  fmtShape,
+  getBackend,
+  tidy,
+} from '@tsdl/tensor';
 import type { TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
 import type { LossSpec } from '../losses';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import type { LearningRateSchedule, SerializedSchedule } from '../schedules/index';
 import { type Logs, progressFor } from '../progress';
-import { type LossesArg, type LossWeightsArg, type MetricsArg, type OutputSpec, logNames, lossesJson, outputSpecs, resolveOutputMetrics } from './compile-spec';
+import {
+  type LossesArg,
+  type LossWeightsArg,
+  type MetricsArg,
+  type OutputSpec,
+  logNames,
+  lossesJson,
+  outputSpecs,
+  resolveOutputMetrics,
+} from './compile-spec';
 import { dataArg, splitValidation } from './data-args';
 import { stringSamplesArg } from './string-samples';
 import { EpochRunner, abortCallbacks } from './fit-epoch';
-import { type EvaluateArgs, type FitArgs, FIT_KEYS, type PredictArgs, compileOptions, evaluateOptions, fitOptions, predictOptions } from './fit-options';
+import {
+  type EvaluateArgs,
+  type FitArgs,
+  FIT_KEYS,
+  type PredictArgs,
+  compileOptions,
+  evaluateOptions,
+  fitOptions,
+  predictOptions,
+} from './fit-options';
 import type { GraphRun, LogitsLayer } from './graph';
 import { InverseSeeds } from './inverse-seeds';
 import { batchSums } from './loss-sums';
-import { type ModelData, checkSampleCounts, isPlainObject, entryLabel, fitInputRank, fitTargetRank, sampleWeightTensor, splitByName } from './model-data';
+import {
+  type ModelData,
+  checkSampleCounts,
+  isPlainObject,
+  entryLabel,
+  fitInputRank,
+  fitTargetRank,
+  sampleWeightTensor,
+  splitByName,
+} from './model-data';
 import { RunningSums, readInterval } from './running-sums';
 import { classSampleWeights, classWeightOption } from './sample-weights';
 import { type SummaryRow, formatSummary } from './summary';
@@ -29,7 +66,13 @@ export type { ModelData } from './model-data';
 export type { LossesArg, LossWeightsArg, MetricsArg } from './compile-spec';
 
 export interface CompileArgs {
-  optimizer: string | KerasOptimizer | { className: string; config?: Record<string, number | boolean | LearningRateSchedule | SerializedSchedule | null> };
+  optimizer:
+    | string
+    | KerasOptimizer
+    | {
+        className: string;
+        config?: Record<string, number | boolean | LearningRateSchedule | SerializedSchedule | null>;
+      };
   /** One loss for every output, or one per output: a list in output order or an object keyed by output name. */
   loss: LossesArg;
   /** Metric names for every output, or per output (a list of lists, or an object keyed by output name). */
@@ -140,13 +183,23 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     const layers = this.layers;
     if (typeof nameOrIndex === 'number') {
       if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= layers.length) {
-        throw new ArgumentError(`${this.name}.getLayer: index ${nameOrIndex} is out of range; the model has ${layers.length} layers`);
+        throw new ArgumentError(
+          `${this.name}.getLayer: index ${nameOrIndex} is out of range; the model has ${layers.length} layers`,
+        );
       }
       return layers[nameOrIndex];
     }
-    if (typeof nameOrIndex !== 'string') throw new ArgumentError(`${this.name}.getLayer: expected a layer name or index, got ${describeValue(nameOrIndex)}`);
+    if (typeof nameOrIndex !== 'string')
+      throw new ArgumentError(
+        `${this.name}.getLayer: expected a layer name or index, got ${describeValue(nameOrIndex)}`,
+      );
     const found = this.layersByName().find((l) => l.name === nameOrIndex);
-    if (!found) throw new ArgumentError(`${this.name}.getLayer: no layer named '${nameOrIndex}' (layers: ${this.layersByName().map((l) => l.name).join(', ')})`);
+    if (!found)
+      throw new ArgumentError(
+        `${this.name}.getLayer: no layer named '${nameOrIndex}' (layers: ${this.layersByName()
+          .map((l) => l.name)
+          .join(', ')})`,
+      );
     return found;
   }
 
@@ -169,7 +222,12 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     const args = compileOptions(`${this.name}.compile`, compileArgs);
     const outputs = outputSpecs(`${this.name}.compile`, this.outputNames, args.loss, args.lossWeights, args.metrics);
     const optimizerSpec = resolveOptimizer(args.optimizer);
-    this.compiled = { outputs, given: { loss: args.loss, lossWeights: args.lossWeights, metrics: args.metrics }, resolved: false, optimizerSpec };
+    this.compiled = {
+      outputs,
+      given: { loss: args.loss, lossWeights: args.lossWeights, metrics: args.metrics },
+      resolved: false,
+      optimizerSpec,
+    };
     this.optimizer = null;
     if (this.built) this.resolveMetrics();
   }
@@ -235,21 +293,37 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     const label = prefix ? 'validation ' : '';
     const inNames = this.inputNames;
     const outNames = this.outputNames;
-    const xParts = splitByName(data.x, inNames, 'inputs', who, xWhat, inNames.map(() => true));
+    const xParts = splitByName(
+      data.x,
+      inNames,
+      'inputs',
+      who,
+      xWhat,
+      inNames.map(() => true),
+    );
     const first = xParts[0];
     const backend: Backend = first instanceof Tensor ? first.backend : (this.parameters()[0]?.backend ?? getBackend());
     const xs = xParts.map((v, i) => {
       const what = entryLabel(xWhat, inNames, i);
       // Strings for a first layer that reads them (TextVectorization, StringLookup) become its encoding here.
-      const t = (inNames.length === 1 ? stringSamplesArg(this.layers[0], v, who, what, backend, created) : null) ?? dataArg(v, who, what, backend, created);
+      const t =
+        (inNames.length === 1 ? stringSamplesArg(this.layers[0], v, who, what, backend, created) : null) ??
+        dataArg(v, who, what, backend, created);
       if (t.rank === 0) throw new ShapeError(`${who}: ${label}inputs need a batch dimension, got a scalar`);
-      if (t.shape[0] === 0) throw new ArgumentError(`${who}: ${what} has 0 samples (shape ${fmtShape(t.shape)}); ${op} needs at least one`);
+      if (t.shape[0] === 0)
+        throw new ArgumentError(`${who}: ${what} has 0 samples (shape ${fmtShape(t.shape)}); ${op} needs at least one`);
       return t;
     });
     const shapes = this.inputShapes();
-    const fitted = xs.map((t, i) => fitInputRank(t, shapes[i], who, entryLabel(xWhat, inNames, i), this.strictInputs, created));
-    const inLabel = (i: number): string => (inNames.length === 1 ? `${label}inputs` : `${label}${xWhat}['${inNames[i]}']`);
-    checkSampleCounts(who, fitted.map((t, i) => [inLabel(i), t]));
+    const fitted = xs.map((t, i) =>
+      fitInputRank(t, shapes[i], who, entryLabel(xWhat, inNames, i), this.strictInputs, created),
+    );
+    const inLabel = (i: number): string =>
+      inNames.length === 1 ? `${label}inputs` : `${label}${xWhat}['${inNames[i]}']`;
+    checkSampleCounts(
+      who,
+      fitted.map((t, i) => [inLabel(i), t]),
+    );
     const c = this.compiled;
     const n = fitted[0].shape[0];
     const ys: (Tensor | null)[] = outNames.map(() => null);
@@ -264,21 +338,44 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
         ys[i] = dataArg(v, who, entryLabel(yWhat, outNames, i), backend, created);
       });
       const yLabel = (i: number): string => (outNames.length === 1 ? 'targets' : `${label}${yWhat}['${outNames[i]}']`);
-      checkSampleCounts(who, [[inLabel(0), fitted[0]], ...(ys.map((t, i) => [yLabel(i), t]).filter(([, t]) => t !== null) as [string, Tensor][])]);
+      checkSampleCounts(who, [
+        [inLabel(0), fitted[0]],
+        ...(ys.map((t, i) => [yLabel(i), t]).filter(([, t]) => t !== null) as [string, Tensor][]),
+      ]);
       if (data.sampleWeight !== undefined && data.sampleWeight !== null) {
         // One set of weights for a model with several outputs weighs every output's loss (as Keras).
         const sw = data.sampleWeight;
-        const perOutputList = Array.isArray(sw) && sw.length === outNames.length && sw.every((e) => e === null || e === undefined || typeof e === 'object');
+        const perOutputList =
+          Array.isArray(sw) &&
+          sw.length === outNames.length &&
+          sw.every((e) => e === null || e === undefined || typeof e === 'object');
         const single = outNames.length > 1 && !isPlainObject(sw) && !perOutputList;
-        const parts = single ? outNames.map(() => data.sampleWeight) : splitByName(data.sampleWeight, outNames, 'outputs', who, 'sampleWeight', outNames.map(() => false));
+        const parts = single
+          ? outNames.map(() => data.sampleWeight)
+          : splitByName(
+              data.sampleWeight,
+              outNames,
+              'outputs',
+              who,
+              'sampleWeight',
+              outNames.map(() => false),
+            );
         parts.forEach((v, i) => {
           if (v === undefined || v === null) return;
           sws[i] = sampleWeightTensor(v, who, entryLabel('sampleWeight', outNames, i), backend, created);
         });
-        checkSampleCounts(who, [[inLabel(0), fitted[0]], ...(sws.map((t, i) => [entryLabel('sampleWeight', outNames, i), t]).filter(([, t]) => t !== null) as [string, Tensor][])]);
+        checkSampleCounts(who, [
+          [inLabel(0), fitted[0]],
+          ...(sws.map((t, i) => [entryLabel('sampleWeight', outNames, i), t]).filter(([, t]) => t !== null) as [
+            string,
+            Tensor,
+          ][]),
+        ]);
       }
       if (data.classWeight && outNames.length !== 1) {
-        throw new ArgumentError(`${who}: classWeight is only supported for models with one output (this one has ${outNames.length}); use sampleWeight`);
+        throw new ArgumentError(
+          `${who}: classWeight is only supported for models with one output (this one has ${outNames.length}); use sampleWeight`,
+        );
       }
     }
     if (fitted.length === 1) this.ensureBuilt([null, ...fitted[0].shape.slice(1)]);
@@ -334,10 +431,17 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     }
   }
 
-  private stepTidy(c: OutputSpec, optimizer: Optimizer<any>, xb: Tensor, yb: Tensor, seeds: InverseSeeds): { lossSum: Tensor; metricSums: Tensor[] } {
+  private stepTidy(
+    c: OutputSpec,
+    optimizer: Optimizer<any>,
+    xb: Tensor,
+    yb: Tensor,
+    seeds: InverseSeeds,
+  ): { lossSum: Tensor; metricSums: Tensor[] } {
     return tidy(() => {
       const spec = c.loss as LossSpec;
-      const fused = spec.fromLogits && this.outputLayer()?.activation === spec.fromLogits.activation ? spec.fromLogits : null;
+      const fused =
+        spec.fromLogits && this.outputLayer()?.activation === spec.fromLogits.activation ? spec.fromLogits : null;
       const loss = fused ?? spec;
       const { output, logits } = this.run(xb, fused ? fused.activation : null);
       // With a fused loss, the loss and the metrics read the logits (run returned no output).
@@ -372,13 +476,22 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     const optimizer = this.ensureOptimizer();
     try {
       return tidy(() => {
-        const fused = c.outputs.map((o, i) => (o.loss?.fromLogits && this.fusableOutput(i)?.activation === o.loss.fromLogits.activation ? o.loss.fromLogits.activation : null));
+        const fused = c.outputs.map((o, i) =>
+          o.loss?.fromLogits && this.fusableOutput(i)?.activation === o.loss.fromLogits.activation
+            ? o.loss.fromLogits.activation
+            : null,
+        );
         const run = this.runAll(d.xs, fused);
         const sums = batchSums(c.outputs, run, d.ys, d.sws, d.n);
         if (sums.total.requiresGrad) backward(sums.total, seeds.get(d.n, sums.total.backend));
         optimizer.step();
         optimizer.zeroGrad();
-        return this.logValues(c, sums.total.detach(), sums.perOutput.map((t) => t.detach()), noGrad(() => sums.metrics.map((t) => t.detach())));
+        return this.logValues(
+          c,
+          sums.total.detach(),
+          sums.perOutput.map((t) => t.detach()),
+          noGrad(() => sums.metrics.map((t) => t.detach())),
+        );
       });
     } catch (e) {
       optimizer.zeroGrad();
@@ -480,7 +593,8 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     const who = `${this.name}.fit`;
     const { weighting, rest } = splitWeighting(who, args, true);
     // Checked here too so that a misspelt weight option is suggested its name.
-    if (rest && typeof rest === 'object' && !Array.isArray(rest)) rejectUnknownOptions(who, camelCaseKeys(rest, who), [...FIT_KEYS, 'sampleWeight', 'classWeight']);
+    if (rest && typeof rest === 'object' && !Array.isArray(rest))
+      rejectUnknownOptions(who, camelCaseKeys(rest, who), [...FIT_KEYS, 'sampleWeight', 'classWeight']);
     const o = fitOptions(who, rest as FitArgs | undefined);
     const c = this.requireCompiled('fit');
     const release = this.lock.acquire(who);
@@ -489,7 +603,9 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     let started = false;
     try {
       const d = this.prepare('fit', { x, y, ...weighting }, created);
-      const given = o.validationData && this.prepare('fit', { x: o.validationData[0], y: o.validationData[1] }, created, 'validationData');
+      const given =
+        o.validationData &&
+        this.prepare('fit', { x: o.validationData[0], y: o.validationData[1] }, created, 'validationData');
       let train = d;
       let val: Prepared | null = given || null;
       if (!given) {
@@ -500,7 +616,10 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
       }
       const plain = this.isPlain(train);
       // As Keras: training a model whose every weight is frozen is allowed (it computes the loss and metrics), but said.
-      if (!this.parameters().some((p) => p.requiresGrad)) console.warn(`${who}: the model has no trainable weights (trainable is false everywhere); fit computes the loss and metrics and changes nothing`);
+      if (!this.parameters().some((p) => p.requiresGrad))
+        console.warn(
+          `${who}: the model has no trainable weights (trainable is false everywhere); fit computes the loss and metrics and changes nothing`,
+        );
       const progress = progressFor(o.verbose);
       const runner = new EpochRunner({
         data: flatten(train),
@@ -557,10 +676,15 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     return this.lock.evaluating(() => this.evaluateNow(x, y, args));
   }
 
-  private async evaluateNow(x: ModelData, y: ModelData, args: (EvaluateArgs & SampleWeightArgs) | undefined): Promise<Logs> {
+  private async evaluateNow(
+    x: ModelData,
+    y: ModelData,
+    args: (EvaluateArgs & SampleWeightArgs) | undefined,
+  ): Promise<Logs> {
     const who = `${this.name}.evaluate`;
     const { weighting, rest } = splitWeighting(who, args, false);
-    if (rest && typeof rest === 'object' && !Array.isArray(rest)) rejectUnknownOptions(who, camelCaseKeys(rest, who), ['batchSize', 'verbose', 'sampleWeight']);
+    if (rest && typeof rest === 'object' && !Array.isArray(rest))
+      rejectUnknownOptions(who, camelCaseKeys(rest, who), ['batchSize', 'verbose', 'sampleWeight']);
     const { batchSize } = evaluateOptions(who, rest as EvaluateArgs | undefined);
     const c = this.requireCompiled('evaluate');
     const created: Tensor[] = [];
@@ -634,7 +758,8 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
           tidy(() => {
             if (d.xs.length === 1 && this.outputNames.length === 1) {
               const parts: Tensor[] = [];
-              for (let start = 0; start < n; start += batchSize) parts.push(this.run(d.xs[0].slice([start], [Math.min(start + batchSize, n)]), null).output as Tensor);
+              for (let start = 0; start < n; start += batchSize)
+                parts.push(this.run(d.xs[0].slice([start], [Math.min(start + batchSize, n)]), null).output as Tensor);
               return [parts.length === 1 ? parts[0] : concat(parts, 0)];
             }
             const parts: Tensor[][] = this.outputNames.map(() => []);
@@ -693,25 +818,39 @@ export type WeightArgs = SampleWeightArgs &
   }>;
 
 /** Takes sampleWeight (and classWeight where `training`) out of an options object; the rest goes to the options' own check. */
-function splitWeighting(who: string, args: object | undefined, training: boolean): { weighting: { sampleWeight: unknown; classWeight: Map<number, number> | null }; rest: object | undefined } {
-  if (args === undefined || args === null || typeof args !== 'object' || Array.isArray(args)) return { weighting: { sampleWeight: undefined, classWeight: null }, rest: args };
+function splitWeighting(
+  who: string,
+  args: object | undefined,
+  training: boolean,
+): { weighting: { sampleWeight: unknown; classWeight: Map<number, number> | null }; rest: object | undefined } {
+  if (args === undefined || args === null || typeof args !== 'object' || Array.isArray(args))
+    return { weighting: { sampleWeight: undefined, classWeight: null }, rest: args };
   const rest: Record<string, unknown> = { ...(args as Record<string, unknown>) };
   const take = (name: string, snake: string): unknown => {
     const a = rest[name];
     const b = rest[snake];
-    if (a !== undefined && b !== undefined) throw new ArgumentError(`${who}: option '${name}' is given twice (as '${name}' and as '${snake}')`);
+    if (a !== undefined && b !== undefined)
+      throw new ArgumentError(`${who}: option '${name}' is given twice (as '${name}' and as '${snake}')`);
     delete rest[name];
     delete rest[snake];
     return a ?? b;
   };
   const sampleWeight = take('sampleWeight', 'sample_weight');
   if (!training) return { weighting: { sampleWeight, classWeight: null }, rest };
-  return { weighting: { sampleWeight, classWeight: classWeightOption(who, take('classWeight', 'class_weight')) }, rest };
+  return {
+    weighting: { sampleWeight, classWeight: classWeightOption(who, take('classWeight', 'class_weight')) },
+    rest,
+  };
 }
 
 /** trainOnBatch's and testOnBatch's options: sampleWeight (and for training classWeight); nothing else. */
-function batchOptions(who: string, args: object | undefined, training: boolean): { sampleWeight: unknown; classWeight: Map<number, number> | null } {
-  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) throw new ArgumentError(`${who}: options must be an object, got ${describeValue(args)}`);
+function batchOptions(
+  who: string,
+  args: object | undefined,
+  training: boolean,
+): { sampleWeight: unknown; classWeight: Map<number, number> | null } {
+  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args)))
+    throw new ArgumentError(`${who}: options must be an object, got ${describeValue(args)}`);
   const { weighting, rest } = splitWeighting(who, args, training);
   const known = training ? ['sampleWeight', 'classWeight'] : ['sampleWeight'];
   rejectUnknownOptions(who, rest ?? {}, known);

@@ -24,7 +24,11 @@ export function describeValue(v: unknown): string {
  * one (a misspelt option would otherwise be silently ignored). Read the
  * options from the returned object, not the argument.
  */
-export function checkOptions<T extends object>(who: string, options: T | undefined, known: readonly (keyof T & string)[]): Partial<T> {
+export function checkOptions<T extends object>(
+  who: string,
+  options: T | undefined,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ArgumentError(`${who}: options must be an object, got ${describeValue(options)}`);
@@ -47,6 +51,7 @@ export function intOption(who: string, name: string, value: unknown, min: number
 /** One of `allowed`, or `fallback` when not given. */
 export function choiceOption<T>(who: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new ArgumentError(`${who}: ${name} must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
+  if (!allowed.includes(value as T))
+    throw new ArgumentError(`${who}: ${name} must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
   return value as T;
 }

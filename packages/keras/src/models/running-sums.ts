@@ -18,7 +18,8 @@ export const DEVICE_READ_INTERVAL = 20;
  */
 export function readInterval(backend: Backend, requested: number | undefined, who: string): number {
   if (requested !== undefined) {
-    if (!Number.isInteger(requested) || requested <= 0) throw new ArgumentError(`${who}: readEvery must be a positive integer, got ${requested}`);
+    if (!Number.isInteger(requested) || requested <= 0)
+      throw new ArgumentError(`${who}: readEvery must be a positive integer, got ${requested}`);
     return requested;
   }
   return backend.readSync ? 1 : DEVICE_READ_INTERVAL;
@@ -54,7 +55,12 @@ export class RunningSums {
    */
   async read(): Promise<Logs> {
     if (this.lastRead !== null) return { ...this.lastRead };
-    const all = tidy(() => concat(this.sums.map((s) => s.reshape([1])), 0));
+    const all = tidy(() =>
+      concat(
+        this.sums.map((s) => s.reshape([1])),
+        0,
+      ),
+    );
     let values: ArrayLike<number>;
     try {
       values = await all.data();

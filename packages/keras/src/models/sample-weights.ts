@@ -1,4 +1,16 @@
-import { ArgumentError, ShapeError, type Tensor, argmax, cast, fmtShape, gather, round, squeeze, tensor, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  type Tensor,
+  argmax,
+  cast,
+  fmtShape,
+  gather,
+  round,
+  squeeze,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
 import type { Shape } from '../layers/layer';
 import { describeValue } from './options';
 
@@ -11,8 +23,10 @@ export function classWeightOption(who: string, value: unknown): Map<number, numb
   const out = new Map<number, number>();
   for (const [k, w] of Object.entries(value)) {
     const id = Number(k);
-    if (!Number.isSafeInteger(id) || id < 0 || String(id) !== k) throw new ArgumentError(`${who}: classWeight keys must be class ids (integers >= 0), got '${k}'`);
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ArgumentError(`${who}: classWeight[${k}] must be a finite number >= 0, got ${describeValue(w)}`);
+    if (!Number.isSafeInteger(id) || id < 0 || String(id) !== k)
+      throw new ArgumentError(`${who}: classWeight keys must be class ids (integers >= 0), got '${k}'`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new ArgumentError(`${who}: classWeight[${k}] must be a finite number >= 0, got ${describeValue(w)}`);
     out.set(id, w);
   }
   if (out.size === 0) throw new ArgumentError(`${who}: classWeight is empty`);
@@ -25,13 +39,19 @@ export function classWeightOption(who: string, value: unknown): Map<number, numb
  * the object does not name weigh 1. Targets with more axes (sequences) are refused, as Keras.
  */
 export function classSampleWeights(who: string, classWeight: Map<number, number>, y: Tensor, output: Shape): Tensor {
-  if (y.rank > 2) throw new ShapeError(`${who}: classWeight needs targets of one label per sample ([N], [N, 1] or one-hot [N, C]), got shape ${fmtShape(y.shape)}`);
+  if (y.rank > 2)
+    throw new ShapeError(
+      `${who}: classWeight needs targets of one label per sample ([N], [N, 1] or one-hot [N, C]), got shape ${fmtShape(y.shape)}`,
+    );
   const outClasses = output[output.length - 1];
   const classes = Math.max(...classWeight.keys()) + 1;
   const size = Math.max(classes, typeof outClasses === 'number' && outClasses > 1 ? outClasses : 2);
   const table = Array.from({ length: size }, (_, c) => classWeight.get(c) ?? 1);
   return tidy(() => {
-    const ids = y.rank === 2 && y.shape[1] > 1 ? argmax(y, -1) : cast(round(cast(y.rank === 2 ? squeeze(y, -1) : y, 'float32')), 'int32');
+    const ids =
+      y.rank === 2 && y.shape[1] > 1
+        ? argmax(y, -1)
+        : cast(round(cast(y.rank === 2 ? squeeze(y, -1) : y, 'float32')), 'int32');
     return gather(tensor(table, [size], 'float32', { backend: y.backend }), ids, 0);
   });
 }

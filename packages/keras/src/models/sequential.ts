@@ -8,7 +8,6 @@ import { type GraphRun, type LogitsLayer, hasLogits } from './graph';
 import { Model } from './model';
 import type { SummaryRow } from './summary';
 
-
 /**
  * A linear stack of layers: `new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense({ units: 10 })])`,
  * or with an Input first, as Keras' docs write it: `new Sequential([Input({ shape: [784] }), new Dense({ units: 10 })])`.
@@ -41,7 +40,9 @@ export class Sequential extends Model {
   add(layer: Layer | SymbolicTensor): void {
     if (layer instanceof SymbolicTensor) {
       if (!(layer.layer instanceof InputLayer) || layer.inputs.length > 0) {
-        throw new ArgumentError(`${this.name}.add: a symbolic tensor can only be added as the model's Input (from Input()); got the output of ${layer.layer.name} (${layer.layer.className})`);
+        throw new ArgumentError(
+          `${this.name}.add: a symbolic tensor can only be added as the model's Input (from Input()); got the output of ${layer.layer.name} (${layer.layer.className})`,
+        );
       }
       this.addInput(layer.layer);
       return;
@@ -50,22 +51,31 @@ export class Sequential extends Model {
       this.addInput(layer);
       return;
     }
-    if (!(layer instanceof Layer)) throw new ArgumentError(`${this.name}.add: expected a layer or an Input, got ${quote(layer)}`);
+    if (!(layer instanceof Layer))
+      throw new ArgumentError(`${this.name}.add: expected a layer or an Input, got ${quote(layer)}`);
     if (layer === (this as Layer)) throw new ArgumentError(`${this.name}: a model cannot contain itself`);
     if (this.stack.some((l) => l.name === layer.name)) {
-      throw new ArgumentError(`${this.name}: a layer named '${layer.name}' is already in the model; layer names must be unique`);
+      throw new ArgumentError(
+        `${this.name}: a layer named '${layer.name}' is already in the model; layer names must be unique`,
+      );
     }
     this.registerModule(layer.name, layer);
     this.stack.push(layer);
     // A first layer with an inputShape, or a model whose input shape is known, builds the model at once.
-    const given = layer.inputShapeArg ? [null, ...layer.inputShapeArg] : layer instanceof Model && layer.inputNames.length === 1 ? (layer.inputShape as Shape | null) : null;
+    const given = layer.inputShapeArg
+      ? [null, ...layer.inputShapeArg]
+      : layer instanceof Model && layer.inputNames.length === 1
+        ? (layer.inputShape as Shape | null)
+        : null;
     if (this.stack.length === 1 && !this.builtShape && given) this.build(given);
     else if (this.built && this.builtShape) this.build(this.builtShape);
   }
 
   private addInput(input: InputLayer): void {
     if (this.stack.length > 0 || this.inputName !== null) {
-      throw new ArgumentError(`${this.name}.add: an Input ('${input.name}') can only come first, before any layer, and only once`);
+      throw new ArgumentError(
+        `${this.name}.add: an Input ('${input.name}') can only come first, before any layer, and only once`,
+      );
     }
     this.inputName = input.name;
     this.build([null, ...input.shape]);
@@ -86,7 +96,10 @@ export class Sequential extends Model {
   }
 
   private shapes(): Shape[] {
-    if (!this.builtShape) throw new ArgumentError(`${this.name}: the model is not built yet; give the first layer an inputShape or call fit/predict first`);
+    if (!this.builtShape)
+      throw new ArgumentError(
+        `${this.name}: the model is not built yet; give the first layer an inputShape or call fit/predict first`,
+      );
     const out: Shape[] = [];
     let s = this.builtShape;
     for (const l of this.stack) out.push((s = l.computeOutputShape(s)));
@@ -133,24 +146,31 @@ export class Sequential extends Model {
   }
 
   /** run, starting from the input's padding mask (a Sequential model used as a layer), returning the output's. */
-  private runFrom(x: Tensor, inputMask: Tensor | null, logitsFor: string | null): { output: Tensor | null; logits: Tensor | null; mask: Tensor | null } {
+  private runFrom(
+    x: Tensor,
+    inputMask: Tensor | null,
+    logitsFor: string | null,
+  ): { output: Tensor | null; logits: Tensor | null; mask: Tensor | null } {
     if (this.stack.length === 0) throw new ArgumentError(`${this.name}: the model has no layers`);
     return tidy(() => {
       let h = x;
       // The padding mask an Embedding (maskZero) or Masking layer makes, carried to the layers that read it.
       let mask: Tensor | null = inputMask;
       const last = this.stack.length - 1;
-      for (let i = 0; i < last; i++) ({ output: h, mask } = this.stack[i].callMasked(h, mask) as { output: Tensor; mask: Tensor | null });
+      for (let i = 0; i < last; i++)
+        ({ output: h, mask } = this.stack[i].callMasked(h, mask) as { output: Tensor; mask: Tensor | null });
       const out = this.outputLayer();
       // The output layer's own mask is not used by fit (Keras would weight the loss by it).
-      if (logitsFor !== null && out && out.activation === logitsFor) return { output: null, logits: out.preActivation(h), mask: null };
+      if (logitsFor !== null && out && out.activation === logitsFor)
+        return { output: null, logits: out.preActivation(h), mask: null };
       const r = this.stack[last].callMasked(h, mask);
       return { output: r.output as Tensor, logits: null, mask: r.mask };
     });
   }
 
   protected runAll(xs: Tensor[], logitsFor: readonly (string | null)[] | null): GraphRun {
-    if (xs.length !== 1) throw new ArgumentError(`${this.name}: a Sequential model takes one input, got ${xs.length} tensors`);
+    if (xs.length !== 1)
+      throw new ArgumentError(`${this.name}: a Sequential model takes one input, got ${xs.length} tensors`);
     const r = this.runFrom(xs[0], null, logitsFor?.[0] ?? null);
     return { outputs: [r.output], logits: [r.logits], masks: [r.mask] };
   }
@@ -189,11 +209,15 @@ export class Sequential extends Model {
 
   /** Rebuilds a saved Sequential model (also one nested in another model's config). */
   static fromConfig(config: Record<string, unknown>, makeLayer: MakeLayer): Sequential {
-    if (!Array.isArray(config.layers)) throw new DataFormatError(`Sequential config: layers must be a list, got ${quote(config.layers)}`);
+    if (!Array.isArray(config.layers))
+      throw new DataFormatError(`Sequential config: layers must be a list, got ${quote(config.layers)}`);
     const m = new Sequential({ name: config.name as string | undefined });
     const shape = config.buildInputShape;
-    if (typeof config.inputName === 'string') m.add(new InputLayer({ shape: shape as number[], name: config.inputName }));
-    (config.layers as { className: string; config: Record<string, unknown> }[]).forEach((entry, i) => m.add(makeLayer(entry, i)));
+    if (typeof config.inputName === 'string')
+      m.add(new InputLayer({ shape: shape as number[], name: config.inputName }));
+    (config.layers as { className: string; config: Record<string, unknown> }[]).forEach((entry, i) =>
+      m.add(makeLayer(entry, i)),
+    );
     if (!m.built && Array.isArray(shape)) m.build([null, ...(shape as number[])]);
     if (config.trainable === false) m.trainable = false;
     return m;

@@ -10,7 +10,14 @@ import { isStringSamples, readsStrings } from '../layers/string-input';
  * the strings are tokenized once per call, not once per epoch. Strings for a model that
  * starts with another layer are an ArgumentError saying what to do instead.
  */
-export function stringSamplesArg(first: Layer | undefined, value: unknown, who: string, what: string, backend: Backend, created: Tensor[]): Tensor | null {
+export function stringSamplesArg(
+  first: Layer | undefined,
+  value: unknown,
+  who: string,
+  what: string,
+  backend: Backend,
+  created: Tensor[],
+): Tensor | null {
   if (!isStringSamples(value)) return null;
   if (!readsStrings(first) || !first.readsStrings) {
     const name = first ? `${first.name} (${first.className})` : 'none';

@@ -55,7 +55,9 @@ export function formatSummary(modelName: string, rows: SummaryRow[], width?: num
   const lineLength = width ?? (functional ? 98 : 65);
   const cols = functional ? [0.33, 0.55, 0.67, 1] : [0.45, 0.85, 1];
   const stops = cols.map((c) => Math.floor(c * lineLength));
-  const headers = functional ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
+  const headers = functional
+    ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to']
+    : ['Layer (type)', 'Output Shape', 'Param #'];
   const lines = [`Model: "${modelName}"`, '_'.repeat(lineLength), ...rowLines(headers, stops), '='.repeat(lineLength)];
   let trainable = 0;
   let nonTrainable = 0;
@@ -66,7 +68,11 @@ export function formatSummary(modelName: string, rows: SummaryRow[], width?: num
       if (w.requiresGrad) trainable += w.size;
       else nonTrainable += w.size;
     }
-    const cells = [`${r.layer.name} (${r.layer.className})`, r.outputShape === 'multiple' ? 'multiple' : fmtKerasShape(r.outputShape), String(params)];
+    const cells = [
+      `${r.layer.name} (${r.layer.className})`,
+      r.outputShape === 'multiple' ? 'multiple' : fmtKerasShape(r.outputShape),
+      String(params),
+    ];
     // Keras 2 prints the list as Python does: ['input_1[0][0]', 'dense[0][0]'] (wrapped after each ',').
     if (functional) cells.push(`[${(r.connectedTo ?? []).map((c) => `'${c}'`).join(', ')}]`);
     lines.push(...rowLines(cells, stops));

@@ -34,7 +34,14 @@ export class CosineDecayRestarts extends LearningRateSchedule {
 
   constructor(args: CosineDecayRestartsArgs) {
     super();
-    const o = scheduleOptions('CosineDecayRestarts', args, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha', 'name']);
+    const o = scheduleOptions('CosineDecayRestarts', args, [
+      'initialLearningRate',
+      'firstDecaySteps',
+      'tMul',
+      'mMul',
+      'alpha',
+      'name',
+    ]);
     this.initialLearningRate = finite(this.className, 'initialLearningRate', o.initialLearningRate, 0);
     this.firstDecaySteps = finite(this.className, 'firstDecaySteps', o.firstDecaySteps, 0, true);
     this.tMul = finite(this.className, 'tMul', o.tMul ?? 2, 1);

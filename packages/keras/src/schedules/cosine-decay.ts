@@ -35,12 +35,22 @@ export class CosineDecay extends LearningRateSchedule {
 
   constructor(args: CosineDecayArgs) {
     super();
-    const o = scheduleOptions('CosineDecay', args, ['initialLearningRate', 'decaySteps', 'alpha', 'name', 'warmupTarget', 'warmupSteps']);
+    const o = scheduleOptions('CosineDecay', args, [
+      'initialLearningRate',
+      'decaySteps',
+      'alpha',
+      'name',
+      'warmupTarget',
+      'warmupSteps',
+    ]);
     this.initialLearningRate = finite(this.className, 'initialLearningRate', o.initialLearningRate, 0);
     this.decaySteps = finite(this.className, 'decaySteps', o.decaySteps, 0, true);
     this.alpha = finite(this.className, 'alpha', o.alpha ?? 0, 0);
     this.name = nameOption(this.className, o.name, 'CosineDecay');
-    this.warmupTarget = o.warmupTarget === undefined || o.warmupTarget === null ? null : finite(this.className, 'warmupTarget', o.warmupTarget, 0);
+    this.warmupTarget =
+      o.warmupTarget === undefined || o.warmupTarget === null
+        ? null
+        : finite(this.className, 'warmupTarget', o.warmupTarget, 0);
     this.warmupSteps = finite(this.className, 'warmupSteps', o.warmupSteps ?? 0, 0);
   }
 
@@ -52,7 +62,8 @@ export class CosineDecay extends LearningRateSchedule {
   call(step: number): number {
     if (this.warmupTarget === null) return this.decay(Math.min(step, this.decaySteps), this.initialLearningRate);
     const s = Math.min(step, this.decaySteps + this.warmupSteps);
-    if (s < this.warmupSteps) return (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate;
+    if (s < this.warmupSteps)
+      return (this.warmupTarget - this.initialLearningRate) * (s / this.warmupSteps) + this.initialLearningRate;
     return this.decay(s - this.warmupSteps, this.warmupTarget);
   }
 

@@ -24,7 +24,13 @@ export class ExponentialDecay extends LearningRateSchedule {
 
   constructor(args: ExponentialDecayArgs) {
     super();
-    const o = scheduleOptions('ExponentialDecay', args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
+    const o = scheduleOptions('ExponentialDecay', args, [
+      'initialLearningRate',
+      'decaySteps',
+      'decayRate',
+      'staircase',
+      'name',
+    ]);
     this.initialLearningRate = finite(this.className, 'initialLearningRate', o.initialLearningRate, 0);
     this.decaySteps = finite(this.className, 'decaySteps', o.decaySteps, 0, true);
     this.decayRate = finite(this.className, 'decayRate', o.decayRate, 0);
@@ -38,6 +44,12 @@ export class ExponentialDecay extends LearningRateSchedule {
   }
 
   getConfig(): Record<string, unknown> {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name };
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      decayRate: this.decayRate,
+      staircase: this.staircase,
+      name: this.name,
+    };
   }
 }

@@ -9,8 +9,23 @@ import { LearningRateSchedule } from './learning-rate-schedule';
 import { PiecewiseConstantDecay, type PiecewiseConstantDecayArgs } from './piecewise-constant-decay';
 import { PolynomialDecay, type PolynomialDecayArgs } from './polynomial-decay';
 
-export { LearningRateSchedule, CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay };
-export type { CosineDecayArgs, CosineDecayRestartsArgs, ExponentialDecayArgs, InverseTimeDecayArgs, PiecewiseConstantDecayArgs, PolynomialDecayArgs };
+export {
+  LearningRateSchedule,
+  CosineDecay,
+  CosineDecayRestarts,
+  ExponentialDecay,
+  InverseTimeDecay,
+  PiecewiseConstantDecay,
+  PolynomialDecay,
+};
+export type {
+  CosineDecayArgs,
+  CosineDecayRestartsArgs,
+  ExponentialDecayArgs,
+  InverseTimeDecayArgs,
+  PiecewiseConstantDecayArgs,
+  PolynomialDecayArgs,
+};
 
 /** A schedule as a config stores it (Keras' serialize without its module and registered_name). */
 export interface SerializedSchedule {
@@ -38,10 +53,12 @@ export function serializeSchedule(s: LearningRateSchedule): SerializedSchedule {
  */
 export function deserializeSchedule(spec: unknown, owner = 'deserializeSchedule'): LearningRateSchedule {
   if (spec instanceof LearningRateSchedule) return spec;
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ArgumentError(`${owner}: a learning-rate schedule must be { className, config }, got ${quote(spec)}`);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new ArgumentError(`${owner}: a learning-rate schedule must be { className, config }, got ${quote(spec)}`);
   const s = camelCaseKeys(spec as Record<string, unknown>, owner);
   for (const k of Object.keys(s)) {
-    if (!['className', 'config', 'module', 'registeredName'].includes(k)) throw new ArgumentError(`${owner}: unknown key '${k}' in a learning-rate schedule (known: className, config)`);
+    if (!['className', 'config', 'module', 'registeredName'].includes(k))
+      throw new ArgumentError(`${owner}: unknown key '${k}' in a learning-rate schedule (known: className, config)`);
   }
   const { value: Ctor } = lookupName(owner, 'learning-rate schedule', s.className, BY_NAME, { option: 'className' });
   return new Ctor((s.config ?? {}) as never);

@@ -20,7 +20,8 @@ export abstract class LearningRateSchedule {
 
 /** A schedule's constructor options: camelCase (or Keras' snake_case) keys, all known. */
 export function scheduleOptions(owner: string, c: unknown, known: readonly string[]): Record<string, unknown> {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ArgumentError(`${owner}: the options must be an object { ${known.join(', ')} }, got ${quote(c)}`);
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw new ArgumentError(`${owner}: the options must be an object { ${known.join(', ')} }, got ${quote(c)}`);
   const o = camelCaseKeys(c as Record<string, unknown>, owner);
   rejectUnknownOptions(owner, o, known);
   return o;
@@ -32,8 +33,10 @@ function fail(owner: string, name: string, expected: string, v: unknown): never 
 
 /** A finite number (when `min` is given, >= min; with `above`, > min). */
 export function finite(owner: string, name: string, v: unknown, min?: number, above = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(owner, name, min === undefined ? 'a finite number' : `a finite number ${above ? '>' : '>='} ${min}`, v);
-  if (min !== undefined && (above ? !(v > min) : !(v >= min))) fail(owner, name, `a finite number ${above ? '>' : '>='} ${min}`, v);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(owner, name, min === undefined ? 'a finite number' : `a finite number ${above ? '>' : '>='} ${min}`, v);
+  if (min !== undefined && (above ? !(v > min) : !(v >= min)))
+    fail(owner, name, `a finite number ${above ? '>' : '>='} ${min}`, v);
   return v;
 }
 

@@ -25,13 +25,19 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     super();
     const owner = this.className;
     const o = scheduleOptions(owner, args, ['boundaries', 'values', 'name']);
-    if (!Array.isArray(o.boundaries) || o.boundaries.length === 0) throw new ArgumentError(`${owner}: boundaries must be a non-empty list of step counts, got ${quote(o.boundaries)}`);
+    if (!Array.isArray(o.boundaries) || o.boundaries.length === 0)
+      throw new ArgumentError(
+        `${owner}: boundaries must be a non-empty list of step counts, got ${quote(o.boundaries)}`,
+      );
     if (!Array.isArray(o.values) || o.values.length !== o.boundaries.length + 1) {
-      throw new ArgumentError(`${owner}: values must have one more entry than boundaries (${o.boundaries.length + 1}), got ${quote(o.values)}`);
+      throw new ArgumentError(
+        `${owner}: values must have one more entry than boundaries (${o.boundaries.length + 1}), got ${quote(o.values)}`,
+      );
     }
     this.boundaries = o.boundaries.map((b, i) => finite(owner, `boundaries[${i}]`, b));
     this.boundaries.forEach((b, i) => {
-      if (i > 0 && !(b > this.boundaries[i - 1])) throw new ArgumentError(`${owner}: boundaries must increase strictly, got ${quote(o.boundaries)}`);
+      if (i > 0 && !(b > this.boundaries[i - 1]))
+        throw new ArgumentError(`${owner}: boundaries must increase strictly, got ${quote(o.boundaries)}`);
     });
     this.values = o.values.map((v, i) => finite(owner, `values[${i}]`, v, 0));
     this.name = nameOption(owner, o.name, 'PiecewiseConstant');

@@ -29,7 +29,14 @@ export class PolynomialDecay extends LearningRateSchedule {
 
   constructor(args: PolynomialDecayArgs) {
     super();
-    const o = scheduleOptions('PolynomialDecay', args, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle', 'name']);
+    const o = scheduleOptions('PolynomialDecay', args, [
+      'initialLearningRate',
+      'decaySteps',
+      'endLearningRate',
+      'power',
+      'cycle',
+      'name',
+    ]);
     this.initialLearningRate = finite(this.className, 'initialLearningRate', o.initialLearningRate, 0);
     this.decaySteps = finite(this.className, 'decaySteps', o.decaySteps, 0, true);
     this.endLearningRate = finite(this.className, 'endLearningRate', o.endLearningRate ?? 1e-4, 0);

@@ -68,7 +68,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return Math.SQRT2;
     case 'leakyRelu': {
       const slope = param ?? 0.01;
-      if (!Number.isFinite(slope)) throw new ArgumentError(`calculateGain: negative slope must be a finite number, got ${slope}`);
+      if (!Number.isFinite(slope))
+        throw new ArgumentError(`calculateGain: negative slope must be a finite number, got ${slope}`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':

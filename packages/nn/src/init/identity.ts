@@ -17,7 +17,8 @@ function checkShape(op: string, shape: readonly number[]): void {
 /** The identity matrix of a 2-D shape [rows, cols] (ones on the main diagonal, zeros elsewhere). */
 export function eye(shape: readonly number[], options: InitOptions = {}): Tensor {
   checkShape('init.eye', shape);
-  if (shape.length !== 2) throw new ArgumentError(`init.eye: only 2-D shapes are supported, got ${JSON.stringify(shape)}`);
+  if (shape.length !== 2)
+    throw new ArgumentError(`init.eye: only 2-D shapes are supported, got ${JSON.stringify(shape)}`);
   const [rows, cols] = shape;
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = 1;
@@ -43,12 +44,15 @@ export function dirac(shape: readonly number[], options: DiracOptions = {}): Ten
   }
   const groups = options.groups ?? 1;
   const layout = options.layout ?? 'outIn';
-  if (layout !== 'outIn' && layout !== 'inOut') throw new ArgumentError(`init.dirac: layout must be 'outIn' or 'inOut', got ${JSON.stringify(layout)}`);
+  if (layout !== 'outIn' && layout !== 'inOut')
+    throw new ArgumentError(`init.dirac: layout must be 'outIn' or 'inOut', got ${JSON.stringify(layout)}`);
   const r = shape.length;
   const [outC, inC] = layout === 'outIn' ? [shape[0], shape[1]] : [shape[r - 1], shape[r - 2]];
   const kernel = layout === 'outIn' ? shape.slice(2) : shape.slice(0, r - 2);
   if (!Number.isInteger(groups) || groups <= 0 || outC % groups !== 0) {
-    throw new ArgumentError(`init.dirac: groups must be a positive integer dividing the ${outC} output channels, got ${String(groups)}`);
+    throw new ArgumentError(
+      `init.dirac: groups must be a positive integer dividing the ${outC} output channels, got ${String(groups)}`,
+    );
   }
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -67,7 +71,8 @@ export function dirac(shape: readonly number[], options: DiracOptions = {}): Ten
 function fillInPlace(op: string, t: Tensor, make: () => Tensor): Tensor {
   if (!(t instanceof TensorClass)) throw new ArgumentError(`${op}: expected a Tensor, got ${String(t)}`);
   t.assertAlive(op);
-  if (t.dtype !== 'float32') throw new ArgumentError(`${op}: the tensor must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'float32')
+    throw new ArgumentError(`${op}: the tensor must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
   tidy(() => {
     t.assign(make());
   });

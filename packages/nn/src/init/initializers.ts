@@ -51,7 +51,8 @@ function fanOf(op: string, shape: readonly number[], mode: FanMode, layout: Weig
   else if (mode === 'fanOut') n = fanOut;
   else if (mode === 'fanAvg') n = (fanIn + fanOut) / 2;
   else throw new ArgumentError(`${op}: mode must be 'fanIn', 'fanOut' or 'fanAvg', got ${JSON.stringify(mode)}`);
-  if (n === 0) throw new ArgumentError(`${op}: cannot initialize a tensor of shape ${JSON.stringify(shape)} (its fan is 0)`);
+  if (n === 0)
+    throw new ArgumentError(`${op}: cannot initialize a tensor of shape ${JSON.stringify(shape)} (its fan is 0)`);
   return n;
 }
 
@@ -218,7 +219,8 @@ export interface HeOptions extends InitOptions {
 
 function heStd(op: string, shape: readonly number[], options: HeOptions): number {
   const mode = options.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ArgumentError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+  if (mode !== 'fanIn' && mode !== 'fanOut')
+    throw new ArgumentError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
   const n = fanOf(op, shape, mode, options.layout);
   const gain = calculateGain(options.nonlinearity ?? 'leakyRelu', options.a ?? 0);
   return gain / Math.sqrt(n);
@@ -265,7 +267,8 @@ export interface OrthogonalOptions extends InitOptions {
  */
 export function orthogonal(shape: readonly number[], options: OrthogonalOptions = {}): Tensor {
   checkShape('init.orthogonal', shape);
-  if (shape.length < 2) throw new ArgumentError(`init.orthogonal: needs at least 2 dimensions, got shape ${JSON.stringify(shape)}`);
+  if (shape.length < 2)
+    throw new ArgumentError(`init.orthogonal: needs at least 2 dimensions, got shape ${JSON.stringify(shape)}`);
   const size = shape.reduce((a, b) => a * b, 1);
   const rows = (options.layout ?? 'outIn') === 'outIn' ? shape[0] : size / shape[shape.length - 1];
   const cols = size / rows;
@@ -301,4 +304,9 @@ export function orthogonal(shape: readonly number[], options: OrthogonalOptions 
 }
 
 // PyTorch names.
-export { glorotUniform as xavierUniform, glorotNormal as xavierNormal, heUniform as kaimingUniform, heNormal as kaimingNormal };
+export {
+  glorotUniform as xavierUniform,
+  glorotNormal as xavierNormal,
+  heUniform as kaimingUniform,
+  heNormal as kaimingNormal,
+};

@@ -12,11 +12,36 @@ import { type Json, JsonError, parseStrictJson } from './strict-json';
  *             row-major little-endian, and together they cover it with no holes
  */
 
-export type StDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
+export type StDType =
+  | 'F64'
+  | 'F32'
+  | 'F16'
+  | 'BF16'
+  | 'I64'
+  | 'I32'
+  | 'I16'
+  | 'I8'
+  | 'U64'
+  | 'U32'
+  | 'U16'
+  | 'U8'
+  | 'BOOL';
 
 /** Bytes per element of each file dtype. */
 export const BYTES: Record<StDType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 /** A tensor as stored: float32 values, int32 values or bool bytes. */
@@ -54,12 +79,16 @@ export function encodeSafetensors(tensors: Record<string, StTensor>, metadata?: 
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   const chunks: Uint8Array[] = [];
-  const entries = Object.entries(tensors).sort(([an, at], [bn, bt]) => DTYPE_RANK[bt.dtype] - DTYPE_RANK[at.dtype] || byName(an, bn));
+  const entries = Object.entries(tensors).sort(
+    ([an, at], [bn, bt]) => DTYPE_RANK[bt.dtype] - DTYPE_RANK[at.dtype] || byName(an, bn),
+  );
   for (const [name, t] of entries) {
     if (name === '__metadata__') throw new DataFormatError('safetensors: "__metadata__" cannot be a tensor name');
     const expected = t.shape.reduce((a, b) => a * b, 1);
     if (expected !== t.data.length) {
-      throw new DataFormatError(`safetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`);
+      throw new DataFormatError(
+        `safetensors: tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(',')}]`,
+      );
     }
     const bytes = bytesOf(t);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
@@ -95,7 +124,6 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-
 /** Copies raw little-endian bytes into a typed array of the same element size. */
 function copyInto<T extends Float32Array | Int32Array>(out: T, bytes: Uint8Array): T {
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(0, out.byteLength));
@@ -107,14 +135,22 @@ function copyInto<T extends Float32Array | Int32Array>(out: T, bytes: Uint8Array
  * (integer types, range-checked) or bool bytes (0 or 1). Shared with the
  * PyTorch checkpoint reader, whose storages are the same raw layouts.
  */
-export function decodeValues(dtype: StDType, bytes: Uint8Array, n: number, name: string, source: string): StTensor['data'] {
+export function decodeValues(
+  dtype: StDType,
+  bytes: Uint8Array,
+  n: number,
+  name: string,
+  source: string,
+): StTensor['data'] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const toInt = (read: (i: number) => number): Int32Array => {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = read(i);
       if (v > 2147483647 || v < -2147483648) {
-        throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)} (${dtype}) holds ${v} at index ${i}, outside the int32 range tsdl stores`);
+        throw new DataFormatError(
+          `${source}: tensor ${JSON.stringify(name)} (${dtype}) holds ${v} at index ${i}, outside the int32 range tsdl stores`,
+        );
       }
       out[i] = v;
     }
@@ -158,7 +194,10 @@ export function decodeValues(dtype: StDType, bytes: Uint8Array, n: number, name:
     case 'BOOL': {
       // Only 0 and 1 are booleans; any other byte is corruption, not a value to round to true.
       const bad = bytes.findIndex((b) => b > 1);
-      if (bad >= 0) throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)} (BOOL) holds ${bytes[bad]} at index ${bad}; booleans are 0 or 1`);
+      if (bad >= 0)
+        throw new DataFormatError(
+          `${source}: tensor ${JSON.stringify(name)} (BOOL) holds ${bytes[bad]} at index ${bad}; booleans are 0 or 1`,
+        );
       return bytes.slice(0, n);
     }
   }
@@ -166,8 +205,19 @@ export function decodeValues(dtype: StDType, bytes: Uint8Array, n: number, name:
 
 /** What each file dtype becomes in memory. */
 export const STORED_AS: Record<StDType, StTensor['dtype']> = {
-  F64: 'F32', F32: 'F32', F16: 'F32', BF16: 'F32',
-  I64: 'I32', I32: 'I32', I16: 'I32', I8: 'I32', U64: 'I32', U32: 'I32', U16: 'I32', U8: 'I32', BOOL: 'BOOL',
+  F64: 'F32',
+  F32: 'F32',
+  F16: 'F32',
+  BF16: 'F32',
+  I64: 'I32',
+  I32: 'I32',
+  I16: 'I32',
+  I8: 'I32',
+  U64: 'I32',
+  U32: 'I32',
+  U16: 'I32',
+  U8: 'I32',
+  BOOL: 'BOOL',
 };
 
 /** The reference reader's limit on the header; a larger length field is corruption, not a model. */
@@ -183,7 +233,8 @@ interface Entry {
   count: number;
 }
 
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject = (v: Json | undefined): v is { [key: string]: Json } =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 const isIndex = (v: Json | undefined): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 /** A JSON value for a message, cut short: headers come from outside and can be huge. */
 const show = (v: Json | undefined): string => {
@@ -196,7 +247,8 @@ function checkEntry(name: string, info: Json, bufferBytes: number, source: strin
   const fail = (what: string): never => {
     throw new DataFormatError(`${source}: tensor ${JSON.stringify(name)}: ${what}`);
   };
-  if (!isObject(info)) return fail(`its header entry must be an object with dtype, shape and data_offsets, got ${show(info)}`);
+  if (!isObject(info))
+    return fail(`its header entry must be an object with dtype, shape and data_offsets, got ${show(info)}`);
   const { dtype, shape, data_offsets: offs } = info;
   if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) {
     return fail(`unknown dtype ${show(dtype)} (known: ${Object.keys(BYTES).join(', ')})`);
@@ -210,17 +262,21 @@ function checkEntry(name: string, info: Json, bufferBytes: number, source: strin
     if (!isIndex(o)) fail(`data_offsets[${k}] is ${show(o)}, not a non-negative integer byte offset`);
   });
   const [begin, end] = offs as number[];
-  if (begin > end || end > bufferBytes) fail(`data_offsets [${begin},${end}] run outside the ${bufferBytes}-byte buffer`);
+  if (begin > end || end > bufferBytes)
+    fail(`data_offsets [${begin},${end}] run outside the ${bufferBytes}-byte buffer`);
   const dims = shape as number[];
   const size = BYTES[dtype as StDType];
   // Multiply with an early stop: a shape can claim 2^200 elements, past what a float64 counts exactly.
   let count = dims.includes(0) ? 0 : 1;
   for (const d of count ? dims : []) {
     count *= d;
-    if (count * size > Number.MAX_SAFE_INTEGER) fail(`shape ${show(dims)} (${dtype}) needs more than 2^53 bytes, far more than the ${bufferBytes}-byte buffer`);
+    if (count * size > Number.MAX_SAFE_INTEGER)
+      fail(`shape ${show(dims)} (${dtype}) needs more than 2^53 bytes, far more than the ${bufferBytes}-byte buffer`);
   }
   if (end - begin !== count * size) {
-    fail(`${dtype} of shape [${dims.join(',')}] needs ${count * size} bytes but its data_offsets [${begin},${end}] span ${end - begin}`);
+    fail(
+      `${dtype} of shape [${dims.join(',')}] needs ${count * size} bytes but its data_offsets [${begin},${end}] span ${end - begin}`,
+    );
   }
   return { name, dtype: dtype as StDType, shape: dims, begin, end, count };
 }
@@ -238,8 +294,12 @@ function parseHeader(bytes: Uint8Array, n: number, source: string): { [key: stri
   } catch (e) {
     if (!(e instanceof JsonError)) throw e;
     const dup = e.duplicate;
-    if (dup && dup.path.length === 0) throw new DataFormatError(`${source}: the header names tensor ${JSON.stringify(dup.key)} twice`);
-    if (dup) throw new DataFormatError(`${source}: the header entry ${JSON.stringify(dup.path[0])} has the key ${JSON.stringify(dup.key)} twice`);
+    if (dup && dup.path.length === 0)
+      throw new DataFormatError(`${source}: the header names tensor ${JSON.stringify(dup.key)} twice`);
+    if (dup)
+      throw new DataFormatError(
+        `${source}: the header entry ${JSON.stringify(dup.path[0])} has the key ${JSON.stringify(dup.key)} twice`,
+      );
     throw new DataFormatError(`${source}: header is not valid UTF-8 JSON (${e.message})`);
   }
   if (!isObject(header)) throw new DataFormatError(`${source}: header must be a JSON object, got ${show(header)}`);
@@ -249,9 +309,11 @@ function parseHeader(bytes: Uint8Array, n: number, source: string): { [key: stri
 function readMetadata(info: Json, source: string): Record<string, string> {
   const metadata: Record<string, string> = Object.create(null);
   if (info === null) return metadata; // the reference reader's "no metadata"
-  if (!isObject(info)) throw new DataFormatError(`${source}: __metadata__ must be an object of strings, got ${show(info)}`);
+  if (!isObject(info))
+    throw new DataFormatError(`${source}: __metadata__ must be an object of strings, got ${show(info)}`);
   for (const [k, v] of Object.entries(info)) {
-    if (typeof v !== 'string') throw new DataFormatError(`${source}: __metadata__ ${JSON.stringify(k)} must be a string, got ${show(v)}`);
+    if (typeof v !== 'string')
+      throw new DataFormatError(`${source}: __metadata__ ${JSON.stringify(k)} must be a string, got ${show(v)}`);
     metadata[k] = v;
   }
   return metadata;
@@ -265,17 +327,24 @@ function readMetadata(info: Json, source: string): Record<string, string> {
  * field. The returned maps have no prototype, so any name, "__proto__"
  * included, is an ordinary tensor name.
  */
-export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors',
+): {
   tensors: Record<string, StTensor>;
   metadata: Record<string, string>;
 } {
-  if (bytes.length < 8) throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new DataFormatError(`${source}: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (length > BigInt(bytes.length - 8)) {
-    throw new DataFormatError(`${source}: header length ${length} runs past the end of the file (${bytes.length} bytes)`);
+    throw new DataFormatError(
+      `${source}: header length ${length} runs past the end of the file (${bytes.length} bytes)`,
+    );
   }
   const n = Number(length);
-  if (n > MAX_HEADER_BYTES) throw new DataFormatError(`${source}: header length ${n} is over the format's ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > MAX_HEADER_BYTES)
+    throw new DataFormatError(`${source}: header length ${n} is over the format's ${MAX_HEADER_BYTES}-byte limit`);
   const header = parseHeader(bytes, n, source);
   const buffer = bytes.subarray(8 + n);
   let metadata: Record<string, string> = Object.create(null);
@@ -289,11 +358,14 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
   let end = 0;
   for (const e of spans) {
     if (e.begin !== end) {
-      throw new DataFormatError(`${source}: tensor ${JSON.stringify(e.name)} starts at byte ${e.begin}, leaving a hole or overlap at ${end}`);
+      throw new DataFormatError(
+        `${source}: tensor ${JSON.stringify(e.name)} starts at byte ${e.begin}, leaving a hole or overlap at ${end}`,
+      );
     }
     end = e.end;
   }
-  if (end !== buffer.length) throw new DataFormatError(`${source}: ${buffer.length - end} bytes at the end of the buffer belong to no tensor`);
+  if (end !== buffer.length)
+    throw new DataFormatError(`${source}: ${buffer.length - end} bytes at the end of the buffer belong to no tensor`);
   const tensors: Record<string, StTensor> = Object.create(null);
   for (const e of entries) {
     const data = decodeValues(e.dtype, buffer.subarray(e.begin, e.end), e.count, e.name, source);

@@ -35,7 +35,9 @@ async function toStored(t: Tensor): Promise<StTensor> {
 function stateDictOf(op: string, from: StateDictSource): Record<string, Tensor> {
   if (from instanceof Module) return from.stateDict();
   if (from === null || typeof from !== 'object' || Array.isArray(from)) {
-    throw new ArgumentError(`${op}: expected a Module or a state dict (name → Tensor), got ${from === null ? 'null' : Array.isArray(from) ? 'an array' : typeof from}`);
+    throw new ArgumentError(
+      `${op}: expected a Module or a state dict (name → Tensor), got ${from === null ? 'null' : Array.isArray(from) ? 'an array' : typeof from}`,
+    );
   }
   for (const [k, t] of Object.entries(from)) {
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: the value of '${k}' is not a Tensor`);
@@ -45,7 +47,8 @@ function stateDictOf(op: string, from: StateDictSource): Record<string, Tensor> 
 
 function checkMetadata(op: string, metadata: unknown): Record<string, string> {
   if (metadata === undefined) return {};
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new ArgumentError(`${op}: metadata must be an object of strings`);
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new ArgumentError(`${op}: metadata must be an object of strings`);
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new ArgumentError(`${op}: metadata '${k}' must be a string, got ${typeof v}`);
   }
@@ -58,7 +61,10 @@ function checkMetadata(op: string, metadata: unknown): Record<string, string> {
  * metadata gets `format: "pt"` unless given, which Hugging Face's loaders
  * look for.
  */
-export async function stateDictToSafetensors(from: StateDictSource, metadata?: Record<string, string>): Promise<Uint8Array> {
+export async function stateDictToSafetensors(
+  from: StateDictSource,
+  metadata?: Record<string, string>,
+): Promise<Uint8Array> {
   const op = 'stateDictToSafetensors';
   const dict = stateDictOf(op, from);
   const meta = checkMetadata(op, metadata);
@@ -69,7 +75,10 @@ export async function stateDictToSafetensors(from: StateDictSource, metadata?: R
 }
 
 /** Host values → tensors; on failure every tensor made so far is freed. */
-export function storedToTensors(stored: Record<string, StTensor>, names: readonly string[] = Object.keys(stored)): Record<string, Tensor> {
+export function storedToTensors(
+  stored: Record<string, StTensor>,
+  names: readonly string[] = Object.keys(stored),
+): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
   try {
     for (const k of names) {
@@ -88,7 +97,13 @@ export function storedToTensors(stored: Record<string, StTensor>, names: readonl
  * module before any tensor is made, then the values are assigned in place
  * (the module's tensors keep their identity) and the temporaries freed.
  */
-export function loadStoredInto(module: Module, stored: Record<string, StTensor>, strict: boolean, op: string, source: string): LoadStateDictResult {
+export function loadStoredInto(
+  module: Module,
+  stored: Record<string, StTensor>,
+  strict: boolean,
+  op: string,
+  source: string,
+): LoadStateDictResult {
   const own = module.stateDict();
   const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(stored, k));
   const unexpectedKeys = Object.keys(stored).filter((k) => !Object.hasOwn(own, k));
@@ -102,7 +117,9 @@ export function loadStoredInto(module: Module, stored: Record<string, StTensor>,
   const shared = Object.keys(own).filter((k) => Object.hasOwn(stored, k));
   for (const k of shared) {
     if (!shapesEqual(stored[k].shape, own[k].shape)) {
-      throw new ShapeError(`${op}: ${source}: '${k}' has shape ${fmtShape(stored[k].shape)} in the file but ${fmtShape(own[k].shape)} in ${owner}`);
+      throw new ShapeError(
+        `${op}: ${source}: '${k}' has shape ${fmtShape(stored[k].shape)} in the file but ${fmtShape(own[k].shape)} in ${owner}`,
+      );
     }
   }
   const made = storedToTensors(stored, shared);
@@ -117,12 +134,16 @@ export function loadStoredInto(module: Module, stored: Record<string, StTensor>,
 /** `strict` as given (default true); anything but a boolean is an error rather than truthy. */
 export function strictOption(op: string, strict: unknown): boolean {
   if (strict === undefined) return true;
-  if (typeof strict !== 'boolean') throw new ArgumentError(`${op}: strict must be true or false, got ${String(strict)}`);
+  if (typeof strict !== 'boolean')
+    throw new ArgumentError(`${op}: strict must be true or false, got ${String(strict)}`);
   return strict;
 }
 
 function checkBytes(op: string, bytes: unknown): asserts bytes is Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`${op}: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ArgumentError(
+      `${op}: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`,
+    );
 }
 
 export function checkModule(op: string, module: unknown): asserts module is Module {
@@ -130,7 +151,11 @@ export function checkModule(op: string, module: unknown): asserts module is Modu
 }
 
 /** Reads safetensors bytes into `module`'s parameters and buffers (see loadStoredInto). */
-export function loadSafetensorsInto(module: Module, bytes: Uint8Array, options: LoadFileOptions = {}): LoadStateDictResult {
+export function loadSafetensorsInto(
+  module: Module,
+  bytes: Uint8Array,
+  options: LoadFileOptions = {},
+): LoadStateDictResult {
   const op = 'loadSafetensorsInto';
   checkModule(op, module);
   checkBytes(op, bytes);
@@ -148,12 +173,19 @@ export function safetensorsToStateDict(bytes: Uint8Array, options: { source?: st
 }
 
 /** A `torch.save(state_dict)` file's bytes → a new state dict of tensors, which the caller owns. */
-export function torchCheckpointToStateDict(bytes: Uint8Array, options: DecodeTorchOptions = {}): Record<string, Tensor> {
+export function torchCheckpointToStateDict(
+  bytes: Uint8Array,
+  options: DecodeTorchOptions = {},
+): Record<string, Tensor> {
   return storedToTensors(decodeTorchCheckpoint(bytes, options).tensors);
 }
 
 /** Reads a `torch.save(model.state_dict())` file's bytes into `module` (see loadStoredInto). */
-export function loadTorchCheckpointInto(module: Module, bytes: Uint8Array, options: LoadTorchOptions = {}): LoadStateDictResult {
+export function loadTorchCheckpointInto(
+  module: Module,
+  bytes: Uint8Array,
+  options: LoadTorchOptions = {},
+): LoadStateDictResult {
   const op = 'loadTorchCheckpointInto';
   checkModule(op, module);
   checkBytes(op, bytes);

@@ -2,7 +2,17 @@ import { ArgumentError, DataFormatError } from '@tsdl/tensor';
 import { checkOptionNames } from '../layers/recurrent/options';
 import { BYTES, STORED_AS, type StTensor, decodeValues } from './safetensors';
 import { isLegacyCheckpoint, readLegacyCheckpoint } from './torch-legacy';
-import { PyDict, PyGlobal, PyTuple, type PyValue, STORAGE_DTYPES, StorageRef, TensorRef, aPyType, unpickle } from './torch-pickle';
+import {
+  PyDict,
+  PyGlobal,
+  PyTuple,
+  type PyValue,
+  STORAGE_DTYPES,
+  StorageRef,
+  TensorRef,
+  aPyType,
+  unpickle,
+} from './torch-pickle';
 import { isZip, openTorchZip } from './torch-zip';
 
 /**
@@ -35,19 +45,23 @@ function storageLoader(source: string, declared: Map<string, StorageRef>) {
     const fail = (what: string): never => {
       throw new DataFormatError(`${source}: persistent id at byte ${at}: ${what}`);
     };
-    if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') fail(`expected ('storage', type, key, location, size), got ${aPyType(pid)}`);
+    if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage')
+      fail(`expected ('storage', type, key, location, size), got ${aPyType(pid)}`);
     const items = (pid as PyTuple).items;
     if (items.length !== 5 && !(items.length === 6 && items[5] === null)) {
       fail(`a storage id has ${items.length} fields; tsdl reads 5 (zip) or 6 with no view (legacy)`);
     }
     const [, type, key, location, numel] = items;
-    if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.name)) fail(`the storage type is ${aPyType(type)}, not a torch storage class`);
+    if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.name))
+      fail(`the storage type is ${aPyType(type)}, not a torch storage class`);
     if (typeof key !== 'string' || typeof location !== 'string') fail('the storage key and location must be strings');
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage ${JSON.stringify(key)}'s size must be a non-negative integer`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+      fail(`storage ${JSON.stringify(key)}'s size must be a non-negative integer`);
     const { name } = type as PyGlobal;
     const dtype = STORAGE_DTYPES[name];
     const known = declared.get(key as string);
-    if (known && (known.dtype !== dtype || known.numel !== numel)) fail(`storage ${JSON.stringify(key)} is declared twice, with different types or sizes`);
+    if (known && (known.dtype !== dtype || known.numel !== numel))
+      fail(`storage ${JSON.stringify(key)} is declared twice, with different types or sizes`);
     const ref = known ?? new StorageRef(key as string, dtype, numel as number, name);
     declared.set(key as string, ref);
     return ref;
@@ -59,17 +73,23 @@ function selectStateDict(root: PyValue, key: string | undefined, source: string)
   let dict = root;
   if (key !== undefined) {
     const inner = root instanceof PyDict ? root.entries.get(key) : undefined;
-    if (!(inner instanceof PyDict)) throw new DataFormatError(`${source}: key ${JSON.stringify(key)} does not hold a dict in this checkpoint`);
+    if (!(inner instanceof PyDict))
+      throw new DataFormatError(`${source}: key ${JSON.stringify(key)} does not hold a dict in this checkpoint`);
     dict = inner;
   }
-  if (!(dict instanceof PyDict)) throw new DataFormatError(`${source}: the file holds ${aPyType(dict)}, not a state dict`);
+  if (!(dict instanceof PyDict))
+    throw new DataFormatError(`${source}: the file holds ${aPyType(dict)}, not a state dict`);
   const out: [string, TensorRef][] = [];
   for (const [name, value] of dict.entries) {
-    if (typeof name !== 'string') throw new DataFormatError(`${source}: state dict key ${String(name)} is not a string`);
+    if (typeof name !== 'string')
+      throw new DataFormatError(`${source}: state dict key ${String(name)} is not a string`);
     if (!(value instanceof TensorRef)) {
       const dicts = [...dict.entries].filter(([, v]) => v instanceof PyDict).map(([k]) => JSON.stringify(k));
-      const hint = dicts.length > 0 ? `; to read a nested state dict pass { key } (dicts here: ${dicts.join(', ')})` : '';
-      throw new DataFormatError(`${source}: state dict entry ${JSON.stringify(name)} is ${aPyType(value)}, not a tensor${hint}`);
+      const hint =
+        dicts.length > 0 ? `; to read a nested state dict pass { key } (dicts here: ${dicts.join(', ')})` : '';
+      throw new DataFormatError(
+        `${source}: state dict entry ${JSON.stringify(name)} is ${aPyType(value)}, not a tensor${hint}`,
+      );
     }
     out.push([name, value]);
   }
@@ -89,9 +109,14 @@ function checkView(name: string, t: TensorRef, source: string): number {
   });
   if (count === 0) return 0;
   if (!Number.isSafeInteger(last) || last >= t.storage.numel) {
-    fail(`its view (offset ${t.offset}, size [${t.shape.join(',')}], stride [${t.strides.join(',')}]) reaches element ${last} of a ${t.storage.numel}-element storage`);
+    fail(
+      `its view (offset ${t.offset}, size [${t.shape.join(',')}], stride [${t.strides.join(',')}]) reaches element ${last} of a ${t.storage.numel}-element storage`,
+    );
   }
-  if (count > t.storage.numel) fail(`its view holds ${count} elements of a ${t.storage.numel}-element storage (an expanded view); tsdl reads dense tensors`);
+  if (count > t.storage.numel)
+    fail(
+      `its view holds ${count} elements of a ${t.storage.numel}-element storage (an expanded view); tsdl reads dense tensors`,
+    );
   return count;
 }
 
@@ -139,7 +164,10 @@ function materialize(name: string, t: TensorRef, count: number, storage: Uint8Ar
 export function decodeTorchCheckpoint(bytes: Uint8Array, options: DecodeTorchOptions = {}): TorchCheckpoint {
   checkOptionNames('decodeTorchCheckpoint', options, OPTION_NAMES);
   const source = options.source ?? 'torch checkpoint';
-  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`decodeTorchCheckpoint: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ArgumentError(
+      `decodeTorchCheckpoint: expected the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`,
+    );
   const declared = new Map<string, StorageRef>();
   const load = storageLoader(source, declared);
   let root: PyValue;
@@ -151,8 +179,14 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, options: DecodeTorchOpt
     for (const ref of declared.values()) {
       const have = zip.storageBytes(ref.key);
       const want = ref.numel * BYTES[ref.dtype];
-      if (have === undefined) throw new DataFormatError(`${source}: storage ${JSON.stringify(ref.key)} has no entry ${zip.prefix}/data/${ref.key}`);
-      if (have !== want) throw new DataFormatError(`${source}: storage ${JSON.stringify(ref.key)} (${ref.numel} × ${ref.typeName}) needs ${want} bytes, its entry holds ${have}`);
+      if (have === undefined)
+        throw new DataFormatError(
+          `${source}: storage ${JSON.stringify(ref.key)} has no entry ${zip.prefix}/data/${ref.key}`,
+        );
+      if (have !== want)
+        throw new DataFormatError(
+          `${source}: storage ${JSON.stringify(ref.key)} (${ref.numel} × ${ref.typeName}) needs ${want} bytes, its entry holds ${have}`,
+        );
     }
     read = (keys) => zip.readStorages(keys);
     format = 'zip';
@@ -162,7 +196,9 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, options: DecodeTorchOpt
     read = () => legacy.storages;
     format = 'legacy';
   } else {
-    throw new DataFormatError(`${source}: not a PyTorch checkpoint (neither a zip archive nor the legacy pickle format)`);
+    throw new DataFormatError(
+      `${source}: not a PyTorch checkpoint (neither a zip archive nor the legacy pickle format)`,
+    );
   }
   const entries = selectStateDict(root, options.key, source);
   const counts = entries.map(([name, t]) => checkView(name, t, source));

@@ -48,22 +48,29 @@ export function readLegacyCheckpoint(
   }
   const root = next('object', persistentLoad);
   const keys = next('storage keys');
-  if (!(keys instanceof PyList) || !keys.items.every((k) => typeof k === 'string')) fail('the storage key list is not a list of strings');
+  if (!(keys instanceof PyList) || !keys.items.every((k) => typeof k === 'string'))
+    fail('the storage key list is not a list of strings');
   const storages = new Map<string, Uint8Array>();
   for (const key of (keys as PyList).items as string[]) {
     const ref = declared.get(key);
     if (ref === undefined) fail(`storage ${JSON.stringify(key)} is listed but no tensor names it`);
     if (storages.has(key)) fail(`storage ${JSON.stringify(key)} is listed twice`);
     const { numel, dtype } = ref as StorageRef;
-    if (pos + 8 > bytes.length) fail(`storage ${JSON.stringify(key)}'s element count runs past the end of the file (truncated)`);
+    if (pos + 8 > bytes.length)
+      fail(`storage ${JSON.stringify(key)}'s element count runs past the end of the file (truncated)`);
     const count = new DataView(bytes.buffer, bytes.byteOffset + pos, 8).getBigInt64(0, true);
-    if (count !== BigInt(numel)) fail(`storage ${JSON.stringify(key)} holds ${count} elements where the object says ${numel}`);
+    if (count !== BigInt(numel))
+      fail(`storage ${JSON.stringify(key)} holds ${count} elements where the object says ${numel}`);
     pos += 8;
     const size = numel * BYTES[dtype];
-    if (pos + size > bytes.length) fail(`storage ${JSON.stringify(key)} needs ${size} bytes at byte ${pos}, past the end of the ${bytes.length}-byte file (truncated)`);
+    if (pos + size > bytes.length)
+      fail(
+        `storage ${JSON.stringify(key)} needs ${size} bytes at byte ${pos}, past the end of the ${bytes.length}-byte file (truncated)`,
+      );
     storages.set(key, bytes.subarray(pos, pos + size));
     pos += size;
   }
-  for (const key of declared.keys()) if (!storages.has(key)) fail(`storage ${JSON.stringify(key)} is named by a tensor but not stored`);
+  for (const key of declared.keys())
+    if (!storages.has(key)) fail(`storage ${JSON.stringify(key)} is named by a tensor but not stored`);
   return { root, storages };
 }

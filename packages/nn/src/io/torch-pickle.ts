@@ -79,7 +79,11 @@ export const STORAGE_DTYPES: Record<string, StDType> = {
   UntypedStorage: 'U8',
 };
 
-const ALLOWED_CALLS = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter']);
+const ALLOWED_CALLS = new Set([
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+]);
 
 /** Whether `module.name` is one of the globals a state dict needs; storage types under torch, torch.cuda (old GPU saves) and torch.storage. */
 function allowedGlobal(module: string, name: string): boolean {
@@ -137,13 +141,15 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
     throw new DataFormatError(`${source}: pickle opcode at byte ${op}: ${what}`);
   };
   const need = (n: number): number => {
-    if (n < 0 || pos + n > bytes.length) fail(`needs ${n} more bytes but the data ends at byte ${bytes.length} (truncated)`);
+    if (n < 0 || pos + n > bytes.length)
+      fail(`needs ${n} more bytes but the data ends at byte ${bytes.length} (truncated)`);
     const at = pos;
     pos += n;
     return at;
   };
   const pop = (): PyValue => {
-    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) fail('pops an empty stack');
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]))
+      fail('pops an empty stack');
     const v = stack.pop() as Slot;
     if (v === MARK) fail('pops a mark');
     return v as PyValue;
@@ -390,7 +396,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
         break;
       }
       default:
-        fail(`unsupported opcode 0x${code.toString(16).padStart(2, '0')} (${JSON.stringify(String.fromCharCode(code))}); a state dict needs only plain data, OrderedDicts and tensors`);
+        fail(
+          `unsupported opcode 0x${code.toString(16).padStart(2, '0')} (${JSON.stringify(String.fromCharCode(code))}); a state dict needs only plain data, OrderedDicts and tensors`,
+        );
     }
   }
 }
@@ -398,7 +406,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
 const isIndex = (v: PyValue): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function indexTuple(v: PyValue, what: string, fail: (w: string) => never): number[] {
-  if (!(v instanceof PyTuple) || !v.items.every(isIndex)) fail(`_rebuild_tensor_v2's ${what} must be a tuple of non-negative integers, got ${pyTypeName(v)}`);
+  if (!(v instanceof PyTuple) || !v.items.every(isIndex))
+    fail(`_rebuild_tensor_v2's ${what} must be a tuple of non-negative integers, got ${pyTypeName(v)}`);
   return (v as PyTuple).items as number[];
 }
 
@@ -406,7 +415,8 @@ function indexTuple(v: PyValue, what: string, fail: (w: string) => never): numbe
 function reduce(fn: PyValue, args: PyValue, fail: (w: string) => never): PyValue {
   if (!(fn instanceof PyGlobal)) return fail(`REDUCE calls ${aPyType(fn)}, which is not callable here`);
   if (!ALLOWED_CALLS.has(fn.qualified)) return fail(`REDUCE calls ${fn.qualified}, which a state dict never needs`);
-  if (!(args instanceof PyTuple)) return fail(`REDUCE of ${fn.qualified} with ${aPyType(args)} instead of an argument tuple`);
+  if (!(args instanceof PyTuple))
+    return fail(`REDUCE of ${fn.qualified} with ${aPyType(args)} instead of an argument tuple`);
   const a = args.items;
   const noHooks = (h: PyValue): boolean => h instanceof PyDict && h.entries.size === 0;
   switch (fn.qualified) {
@@ -417,13 +427,15 @@ function reduce(fn: PyValue, args: PyValue, fail: (w: string) => never): PyValue
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
       if (a.length < 6 || a.length > 7) fail(`_rebuild_tensor_v2 takes 6 or 7 arguments, got ${a.length}`);
       if (!(a[0] instanceof StorageRef)) fail(`_rebuild_tensor_v2's storage is ${aPyType(a[0])}, not a storage`);
-      if (!isIndex(a[1])) fail('_rebuild_tensor_v2\'s storage_offset must be a non-negative integer');
+      if (!isIndex(a[1])) fail("_rebuild_tensor_v2's storage_offset must be a non-negative integer");
       const shape = indexTuple(a[2], 'size', fail);
       const strides = indexTuple(a[3], 'stride', fail);
-      if (shape.length !== strides.length) fail(`_rebuild_tensor_v2: size has ${shape.length} dimensions but stride ${strides.length}`);
-      if (typeof a[4] !== 'boolean') fail('_rebuild_tensor_v2\'s requires_grad must be a bool');
+      if (shape.length !== strides.length)
+        fail(`_rebuild_tensor_v2: size has ${shape.length} dimensions but stride ${strides.length}`);
+      if (typeof a[4] !== 'boolean') fail("_rebuild_tensor_v2's requires_grad must be a bool");
       if (!noHooks(a[5])) fail('_rebuild_tensor_v2 has backward hooks, which a state dict never holds');
-      if (a.length === 7 && a[6] !== null && !(a[6] instanceof PyDict)) fail('_rebuild_tensor_v2\'s metadata must be None or a dict');
+      if (a.length === 7 && a[6] !== null && !(a[6] instanceof PyDict))
+        fail("_rebuild_tensor_v2's metadata must be None or a dict");
       return new TensorRef(a[0] as StorageRef, a[1] as number, shape, strides);
     }
     case 'torch._utils._rebuild_parameter':

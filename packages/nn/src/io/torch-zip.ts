@@ -69,13 +69,15 @@ function readCentral(bytes: Uint8Array, source: string): Map<string, CentralEntr
   let at = u32(bytes, end + 16);
   if (end >= 20 && u32(bytes, end - 20) === END64_LOCATOR) {
     const z = u64(bytes, end - 12);
-    if (z + 56 > end || u32(bytes, z) !== END64) fail(`the zip64 end record at byte ${z} is missing or runs past the end record`);
+    if (z + 56 > end || u32(bytes, z) !== END64)
+      fail(`the zip64 end record at byte ${z} is missing or runs past the end record`);
     count = u64(bytes, z + 32);
     at = u64(bytes, z + 48);
   }
   const entries = new Map<string, CentralEntry>();
   for (let i = 0; i < count; i++) {
-    if (at + 46 > end || u32(bytes, at) !== CENTRAL) fail(`central directory entry ${i} at byte ${at} is missing or damaged`);
+    if (at + 46 > end || u32(bytes, at) !== CENTRAL)
+      fail(`central directory entry ${i} at byte ${at} is missing or damaged`);
     const nameLength = u16(bytes, at + 28);
     const extraLength = u16(bytes, at + 30);
     const next = at + 46 + nameLength + extraLength + u16(bytes, at + 32);
@@ -93,7 +95,8 @@ function readCentral(bytes: Uint8Array, source: string): Map<string, CentralEntr
       }
       if (size === 0xffffffff) size = u64(bytes, p);
     }
-    if (size > bytes.length) fail(`entry ${JSON.stringify(name)} claims ${size} bytes, more than the ${bytes.length}-byte file`);
+    if (size > bytes.length)
+      fail(`entry ${JSON.stringify(name)} claims ${size} bytes, more than the ${bytes.length}-byte file`);
     entries.set(name, { compression: u16(bytes, at + 10), crc: u32(bytes, at + 16), size, originalSize });
     at = next;
   }
@@ -101,15 +104,24 @@ function readCentral(bytes: Uint8Array, source: string): Map<string, CentralEntr
 }
 
 /** Extracts the named entries with fflate, after checking their methods and sizes, and checks each against its CRC. */
-function extract(bytes: Uint8Array, central: Map<string, CentralEntry>, names: Set<string>, source: string): Map<string, Uint8Array> {
+function extract(
+  bytes: Uint8Array,
+  central: Map<string, CentralEntry>,
+  names: Set<string>,
+  source: string,
+): Map<string, Uint8Array> {
   for (const name of names) {
     const e = central.get(name) as CentralEntry;
     if (e.compression !== 0 && e.compression !== 8) {
-      throw new DataFormatError(`${source}: zip entry ${JSON.stringify(name)} uses compression method ${e.compression}; only stored (0) and deflate (8) are read`);
+      throw new DataFormatError(
+        `${source}: zip entry ${JSON.stringify(name)} uses compression method ${e.compression}; only stored (0) and deflate (8) are read`,
+      );
     }
     const limit = e.compression === 0 ? e.size : Math.min(e.size * MAX_DEFLATE_RATIO + 1024, 2 ** 31 - 1);
     if (e.originalSize > limit) {
-      throw new DataFormatError(`${source}: zip entry ${JSON.stringify(name)} claims ${e.originalSize} bytes from ${e.size} stored, which its compression cannot give`);
+      throw new DataFormatError(
+        `${source}: zip entry ${JSON.stringify(name)} claims ${e.originalSize} bytes from ${e.size} stored, which its compression cannot give`,
+      );
     }
   }
   let files: Record<string, Uint8Array>;
@@ -123,9 +135,14 @@ function extract(bytes: Uint8Array, central: Map<string, CentralEntry>, names: S
     const data = files[name];
     const e = central.get(name) as CentralEntry;
     if (data === undefined || data.length !== e.originalSize) {
-      throw new DataFormatError(`${source}: zip entry ${JSON.stringify(name)} gave ${data?.length ?? 0} bytes where the directory lists ${e.originalSize}: the archive is damaged`);
+      throw new DataFormatError(
+        `${source}: zip entry ${JSON.stringify(name)} gave ${data?.length ?? 0} bytes where the directory lists ${e.originalSize}: the archive is damaged`,
+      );
     }
-    if (crc32(data) !== e.crc) throw new DataFormatError(`${source}: zip entry ${JSON.stringify(name)} fails its CRC-32 check: the archive is damaged`);
+    if (crc32(data) !== e.crc)
+      throw new DataFormatError(
+        `${source}: zip entry ${JSON.stringify(name)} fails its CRC-32 check: the archive is damaged`,
+      );
     out.set(name, data);
   }
   return out;
@@ -149,7 +166,9 @@ export function openTorchZip(bytes: Uint8Array, source: string): TorchZip {
   if (order !== undefined) {
     const text = new TextDecoder().decode(order).trim();
     if (text !== 'little') {
-      throw new DataFormatError(`${source}: byteorder says ${JSON.stringify(text.slice(0, 20))}; tsdl reads little-endian checkpoints (save it on a little-endian machine)`);
+      throw new DataFormatError(
+        `${source}: byteorder says ${JSON.stringify(text.slice(0, 20))}; tsdl reads little-endian checkpoints (save it on a little-endian machine)`,
+      );
     }
   }
   const storageName = (key: string): string => `${prefix}/data/${key}`;

@@ -1,5 +1,15 @@
 import { noGrad } from '@tsdl/autograd';
-import { ArgumentError, ShapeError, type Tensor, fmtShape, full, normalizeAxis, rsqrt, scalar, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  type Tensor,
+  fmtShape,
+  full,
+  normalizeAxis,
+  rsqrt,
+  scalar,
+  tidy,
+} from '@tsdl/tensor';
 import { type Initializer, ones, zeros } from '../init/initializers';
 import { Module } from '../module';
 
@@ -98,14 +108,18 @@ export class BatchNorm extends Module {
     }
     const ch = normalizeAxis(name, this.channelAxis, x.rank);
     if (x.shape[ch] !== this.numFeatures) {
-      throw new ShapeError(`${name}: input of shape ${fmtShape(x.shape)} has ${x.shape[ch]} channels on axis ${ch}, expected ${this.numFeatures}`);
+      throw new ShapeError(
+        `${name}: input of shape ${fmtShape(x.shape)} has ${x.shape[ch]} channels on axis ${ch}, expected ${this.numFeatures}`,
+      );
     }
     const axes = x.shape.map((_, i) => i).filter((i) => i !== ch);
     const bshape = x.shape.map((d, i) => (i === ch ? d : 1));
     const count = x.size / this.numFeatures;
     const useBatch = this.training || !this.trackRunningStats;
     if (useBatch && this.training && count <= 1) {
-      throw new ShapeError(`${name}: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${name}: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`,
+      );
     }
     return tidy(() => {
       let mean: Tensor;

@@ -16,7 +16,8 @@ export function tupleOption(owner: string, name: string, v: unknown, rank: numbe
 }
 
 export function positiveIntOption(owner: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ArgumentError(`${owner}: ${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new ArgumentError(`${owner}: ${name} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
@@ -54,9 +55,17 @@ export function padding2dOption(owner: string, v: unknown): 'valid' | 'same' | [
   if (v === undefined || v === 'valid') return 'valid';
   if (v === 'same') return 'same';
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  if (ok(v)) return [[v, v], [v, v]];
+  if (ok(v))
+    return [
+      [v, v],
+      [v, v],
+    ];
   if (Array.isArray(v) && v.length === 2) {
-    if (ok(v[0]) && ok(v[1])) return [[v[0], v[0]], [v[1], v[1]]];
+    if (ok(v[0]) && ok(v[1]))
+      return [
+        [v[0], v[0]],
+        [v[1], v[1]],
+      ];
     const pairs = v as unknown[];
     if (pairs.every((p) => Array.isArray(p) && p.length === 2 && ok(p[0]) && ok(p[1]))) {
       return (pairs as [number, number][]).map(([b, a]) => [b, a]);

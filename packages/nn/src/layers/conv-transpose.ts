@@ -31,7 +31,18 @@ export interface ConvTranspose2dOptions {
   seed?: number;
 }
 
-const OPTIONS = ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'paddingMode', 'weightInit', 'biasInit', 'seed'] as const;
+const OPTIONS = [
+  'stride',
+  'padding',
+  'outputPadding',
+  'groups',
+  'bias',
+  'dilation',
+  'paddingMode',
+  'weightInit',
+  'biasInit',
+  'seed',
+] as const;
 
 /**
  * Transposed 2-D convolution (PyTorch's nn.ConvTranspose2d, "deconvolution"):
@@ -65,7 +76,9 @@ export class ConvTranspose2d extends Module {
     this.dilation = tupleOption(owner, 'dilation', options.dilation ?? 1, 2) as [number, number];
     this.groups = checkGroups(owner, inChannels, outChannels, options.groups ?? 1);
     if (options.paddingMode !== undefined && options.paddingMode !== 'zeros') {
-      throw new ArgumentError(`${owner}: only paddingMode 'zeros' is supported (as PyTorch), got ${JSON.stringify(options.paddingMode)}`);
+      throw new ArgumentError(
+        `${owner}: only paddingMode 'zeros' is supported (as PyTorch), got ${JSON.stringify(options.paddingMode)}`,
+      );
     }
     for (let i = 0; i < 2; i++) {
       if (this.outputPadding[i] >= this.stride[i] && this.outputPadding[i] >= this.dilation[i]) {
@@ -78,10 +91,16 @@ export class ConvTranspose2d extends Module {
     const [kH, kW] = this.kernelSize;
     const shape = [inChannels, outChannels / this.groups, kH, kW];
     const seed = options.seed;
-    this.weight = this.registerParameter('weight', (options.weightInit ?? defaultWeightInit)(shape, { layout: 'outIn', seed }));
+    this.weight = this.registerParameter(
+      'weight',
+      (options.weightInit ?? defaultWeightInit)(shape, { layout: 'outIn', seed }),
+    );
     if (useBias) {
       const init = options.biasInit ?? defaultBiasInit(computeFans(shape, 'outIn').fanIn);
-      this.bias = this.registerParameter('bias', init([outChannels], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }));
+      this.bias = this.registerParameter(
+        'bias',
+        init([outChannels], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }),
+      );
     } else {
       this.bias = null;
     }
@@ -95,7 +114,9 @@ export class ConvTranspose2d extends Module {
   override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     if (x.rank === 3) return tidy(() => this.forward(x.unsqueeze(0), outputSize).squeeze(0));
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
-      throw new ShapeError(`ConvTranspose2d: expected input [N, C, H, W] or [C, H, W] with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `ConvTranspose2d: expected input [N, C, H, W] or [C, H, W] with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`,
+      );
     }
     const extra = this.outputPaddingFor(x, outputSize);
     const sizes = [0, 1].map((i) => {
@@ -103,7 +124,9 @@ export class ConvTranspose2d extends Module {
       return (x.shape[2 + i] - 1) * this.stride[i] - 2 * this.padding[i] + eff + extra[i];
     });
     if (sizes.some((s) => s < 1)) {
-      throw new ShapeError(`ConvTranspose2d: input of shape ${fmtShape(x.shape)} gives an empty output ${sizes.join('×')} with padding [${this.padding}]`);
+      throw new ShapeError(
+        `ConvTranspose2d: input of shape ${fmtShape(x.shape)} gives an empty output ${sizes.join('×')} with padding [${this.padding}]`,
+      );
     }
     return tidy(() => {
       const y = this.transposed(x, sizes, extra);
@@ -115,14 +138,18 @@ export class ConvTranspose2d extends Module {
     if (outputSize === undefined) return [...this.outputPadding];
     const size = Array.isArray(outputSize) ? outputSize.slice(-2) : [];
     if (size.length !== 2 || !size.every((s) => Number.isInteger(s) && s >= 1)) {
-      throw new ArgumentError(`ConvTranspose2d: outputSize must be [H, W] (or a full shape ending in them), got ${JSON.stringify(outputSize)}`);
+      throw new ArgumentError(
+        `ConvTranspose2d: outputSize must be [H, W] (or a full shape ending in them), got ${JSON.stringify(outputSize)}`,
+      );
     }
     return [0, 1].map((i) => {
       const eff = (this.kernelSize[i] - 1) * this.dilation[i] + 1;
       const min = (x.shape[2 + i] - 1) * this.stride[i] - 2 * this.padding[i] + eff;
       const max = min + this.stride[i] - 1;
       if (size[i] < min || size[i] > max) {
-        throw new ShapeError(`ConvTranspose2d: outputSize [${size}] is not reachable from input ${fmtShape(x.shape)}: axis ${i === 0 ? 'H' : 'W'} must be in [${min}, ${max}]`);
+        throw new ShapeError(
+          `ConvTranspose2d: outputSize [${size}] is not reachable from input ${fmtShape(x.shape)}: axis ${i === 0 ? 'H' : 'W'} must be in [${min}, ${max}]`,
+        );
       }
       return size[i] - min;
     });
@@ -146,9 +173,13 @@ export class ConvTranspose2d extends Module {
       ];
       return conv2dTranspose(x, this.weight, [n, this.outChannels, sizes[0], sizes[1]], { ...opts, padding });
     }
-    const reach = [h, w].map((d, i) => (d - 1) * this.stride[i] + (this.kernelSize[i] - 1) * this.dilation[i] + 1 - this.padding[i]);
+    const reach = [h, w].map(
+      (d, i) => (d - 1) * this.stride[i] + (this.kernelSize[i] - 1) * this.dilation[i] + 1 - this.padding[i],
+    );
     if (reach.some((r) => r < 1)) {
-      throw new ArgumentError(`ConvTranspose2d: padding [${this.padding}] removes every row the kernel reaches for input ${fmtShape(x.shape)}`);
+      throw new ArgumentError(
+        `ConvTranspose2d: padding [${this.padding}] removes every row the kernel reaches for input ${fmtShape(x.shape)}`,
+      );
     }
     const full = conv2dTranspose(x, this.weight, [n, this.outChannels, reach[0], reach[1]], {
       ...opts,

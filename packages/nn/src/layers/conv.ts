@@ -1,4 +1,13 @@
-import { ArgumentError, type DataFormat, type Padding2d, ShapeError, type Tensor, conv2d, fmtShape, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type DataFormat,
+  type Padding2d,
+  ShapeError,
+  type Tensor,
+  conv2d,
+  fmtShape,
+  tidy,
+} from '@tsdl/tensor';
 import type { Initializer } from '../init/initializers';
 import { computeFans } from '../init/fans';
 import { Module } from '../module';
@@ -43,10 +52,22 @@ export interface Conv2dOptions {
   seed?: number;
 }
 
-const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'paddingMode', 'bias', 'dataFormat', 'weightInit', 'biasInit', 'seed'] as const;
+const CONV2D_OPTIONS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'paddingMode',
+  'bias',
+  'dataFormat',
+  'weightInit',
+  'biasInit',
+  'seed',
+] as const;
 
 function pair(name: string, v: Pair): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
+  const p: [number, number] =
+    typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
   if (!p.every((n) => Number.isInteger(n) && n >= 1)) {
     throw new ArgumentError(`Conv2d: ${name} must be a positive integer or two of them, got ${JSON.stringify(v)}`);
   }
@@ -58,8 +79,10 @@ export function checkGroups(owner: string, inChannels: number, outChannels: numb
   if (typeof groups !== 'number' || !Number.isInteger(groups) || groups <= 0) {
     throw new ArgumentError(`${owner}: groups must be a positive integer, got ${String(groups)}`);
   }
-  if (inChannels % groups !== 0) throw new ArgumentError(`${owner}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
-  if (outChannels % groups !== 0) throw new ArgumentError(`${owner}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+  if (inChannels % groups !== 0)
+    throw new ArgumentError(`${owner}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+  if (outChannels % groups !== 0)
+    throw new ArgumentError(`${owner}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
   return groups;
 }
 
@@ -80,11 +103,15 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super();
     checkOptionNames('Conv2d', options, CONV2D_OPTIONS);
-    for (const [k, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    for (const [k, v] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ArgumentError(`Conv2d: ${k} must be a positive integer, got ${v}`);
     }
     const fmt = options.dataFormat ?? 'NCHW';
-    if (fmt !== 'NCHW' && fmt !== 'NHWC') throw new ArgumentError(`Conv2d: dataFormat must be 'NCHW' or 'NHWC', got ${JSON.stringify(fmt)}`);
+    if (fmt !== 'NCHW' && fmt !== 'NHWC')
+      throw new ArgumentError(`Conv2d: dataFormat must be 'NCHW' or 'NHWC', got ${JSON.stringify(fmt)}`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = pair('kernelSize', kernelSize);
@@ -105,7 +132,10 @@ export class Conv2d extends Module {
     this.weight = this.registerParameter('weight', (options.weightInit ?? defaultWeightInit)(shape, { layout, seed }));
     if (useBias) {
       const init = options.biasInit ?? defaultBiasInit(computeFans(shape, layout).fanIn);
-      this.bias = this.registerParameter('bias', init([outChannels], { layout, seed: seed === undefined ? undefined : seed + 1 }));
+      this.bias = this.registerParameter(
+        'bias',
+        init([outChannels], { layout, seed: seed === undefined ? undefined : seed + 1 }),
+      );
     } else {
       this.bias = null;
     }
@@ -117,7 +147,9 @@ export class Conv2d extends Module {
     const chAxis = this.dataFormat === 'NCHW' ? 1 : 3;
     if (x.rank !== 4 || x.shape[chAxis] !== this.inChannels) {
       const layout = this.dataFormat === 'NCHW' ? '[N, C, H, W]' : '[N, H, W, C]';
-      throw new ShapeError(`Conv2d: expected input ${layout} with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `Conv2d: expected input ${layout} with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`,
+      );
     }
     return tidy(() => {
       const y = conv2d(this.padded(x), this.weight, {
@@ -142,7 +174,9 @@ export class Conv2d extends Module {
   }
 
   override extraRepr(): string {
-    const extra = (this.groups !== 1 ? `, groups=${this.groups}` : '') + (this.paddingMode !== 'zeros' ? `, paddingMode=${this.paddingMode}` : '');
+    const extra =
+      (this.groups !== 1 ? `, groups=${this.groups}` : '') +
+      (this.paddingMode !== 'zeros' ? `, paddingMode=${this.paddingMode}` : '');
     return (
       `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], stride=[${this.stride}], ` +
       `padding=${JSON.stringify(this.padding)}, dilation=[${this.dilation}]${extra}, bias=${this.bias !== null}, dataFormat=${this.dataFormat}`

@@ -35,7 +35,17 @@ export interface Conv1dOptions {
   seed?: number;
 }
 
-const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'paddingMode', 'bias', 'weightInit', 'biasInit', 'seed'] as const;
+const CONV1D_OPTIONS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'paddingMode',
+  'bias',
+  'weightInit',
+  'biasInit',
+  'seed',
+] as const;
 
 /**
  * 1-D convolution (cross-correlation) over a batch of sequences [N, C, L]
@@ -70,10 +80,16 @@ export class Conv1d extends Module {
     const seed = options.seed;
     // Every option is checked before a parameter exists, so a bad one leaks nothing.
     const useBias = boolOption('Conv1d', 'bias', options.bias, true);
-    this.weight = this.registerParameter('weight', (options.weightInit ?? defaultWeightInit)(shape, { layout: 'outIn', seed }));
+    this.weight = this.registerParameter(
+      'weight',
+      (options.weightInit ?? defaultWeightInit)(shape, { layout: 'outIn', seed }),
+    );
     if (useBias) {
       const init = options.biasInit ?? defaultBiasInit(computeFans(shape, 'outIn').fanIn);
-      this.bias = this.registerParameter('bias', init([outChannels], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }));
+      this.bias = this.registerParameter(
+        'bias',
+        init([outChannels], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }),
+      );
     } else {
       this.bias = null;
     }
@@ -83,10 +99,18 @@ export class Conv1d extends Module {
   override forward(x: Tensor): Tensor {
     if (x.rank === 2) return tidy(() => this.forward(x.unsqueeze(0)).squeeze(0));
     if (x.rank !== 3 || x.shape[1] !== this.inChannels) {
-      throw new ShapeError(`Conv1d: expected input [N, C, L] or [C, L] with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `Conv1d: expected input [N, C, L] or [C, L] with C = ${this.inChannels}, got shape ${fmtShape(x.shape)}`,
+      );
     }
     const p = this.padding;
-    const [[before, after]] = resolvePads(typeof p === 'string' ? p : [[p[0], p[0]]], [x.shape[2]], this.kernelSize, this.stride, this.dilation);
+    const [[before, after]] = resolvePads(
+      typeof p === 'string' ? p : [[p[0], p[0]]],
+      [x.shape[2]],
+      this.kernelSize,
+      this.stride,
+      this.dilation,
+    );
     const eff = (this.kernelSize[0] - 1) * this.dilation[0] + 1;
     if (x.shape[2] + before + after < eff) {
       throw new ShapeError(
@@ -98,7 +122,12 @@ export class Conv1d extends Module {
       const xp = zeros ? x : padSpatial('Conv1d', x, [[before, after]], this.paddingMode);
       const y = conv2d(xp.unsqueeze(2), this.weight.unsqueeze(2), {
         strides: [1, this.stride[0]],
-        padding: zeros ? [[0, 0], [before, after]] : 'valid',
+        padding: zeros
+          ? [
+              [0, 0],
+              [before, after],
+            ]
+          : 'valid',
         dilations: [1, this.dilation[0]],
         groups: this.groups,
         dataFormat: 'NCHW',
@@ -108,7 +137,9 @@ export class Conv1d extends Module {
   }
 
   override extraRepr(): string {
-    const extra = (this.groups !== 1 ? `, groups=${this.groups}` : '') + (this.paddingMode !== 'zeros' ? `, paddingMode=${this.paddingMode}` : '');
+    const extra =
+      (this.groups !== 1 ? `, groups=${this.groups}` : '') +
+      (this.paddingMode !== 'zeros' ? `, paddingMode=${this.paddingMode}` : '');
     return (
       `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], stride=[${this.stride}], ` +
       `padding=${JSON.stringify(this.padding)}, dilation=[${this.dilation}]${extra}, bias=${this.bias !== null}`

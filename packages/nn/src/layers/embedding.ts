@@ -22,8 +22,12 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
-    for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ArgumentError(`Embedding: ${k} must be a positive integer, got ${v}`);
+    for (const [k, v] of [
+      ['numEmbeddings', numEmbeddings],
+      ['embeddingDim', embeddingDim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ArgumentError(`Embedding: ${k} must be a positive integer, got ${v}`);
     }
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
@@ -31,7 +35,9 @@ export class Embedding extends Module {
     if (options.paddingIdx !== undefined) {
       pad = options.paddingIdx < 0 ? options.paddingIdx + numEmbeddings : options.paddingIdx;
       if (!Number.isInteger(pad) || pad < 0 || pad >= numEmbeddings) {
-        throw new ArgumentError(`Embedding: paddingIdx ${options.paddingIdx} is out of range for ${numEmbeddings} embeddings`);
+        throw new ArgumentError(
+          `Embedding: paddingIdx ${options.paddingIdx} is out of range for ${numEmbeddings} embeddings`,
+        );
       }
     }
     this.paddingIdx = pad;
@@ -40,7 +46,13 @@ export class Embedding extends Module {
     if (pad !== null) {
       const raw = w;
       const p = pad;
-      w = tidy(() => raw.mul(ne(arange(0, numEmbeddings, 1, 'int32', { backend: raw.backend }), p).cast('float32').unsqueeze(-1)));
+      w = tidy(() =>
+        raw.mul(
+          ne(arange(0, numEmbeddings, 1, 'int32', { backend: raw.backend }), p)
+            .cast('float32')
+            .unsqueeze(-1),
+        ),
+      );
       raw.dispose();
     }
     this.weight = this.registerParameter('weight', w);

@@ -37,10 +37,13 @@ export class Unflatten extends Module {
 
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
-    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(`Unflatten: dim must be an integer, got ${String(dim)}`);
+    if (typeof dim !== 'number' || !Number.isInteger(dim))
+      throw new ArgumentError(`Unflatten: dim must be an integer, got ${String(dim)}`);
     const sizes = Array.isArray(unflattenedSize) ? unflattenedSize : null;
     if (sizes === null || sizes.length === 0 || !sizes.every((s) => Number.isInteger(s) && (s >= 0 || s === -1))) {
-      throw new ArgumentError(`Unflatten: unflattenedSize must be a non-empty array of integers >= 0 (one may be -1), got ${JSON.stringify(unflattenedSize)}`);
+      throw new ArgumentError(
+        `Unflatten: unflattenedSize must be a non-empty array of integers >= 0 (one may be -1), got ${JSON.stringify(unflattenedSize)}`,
+      );
     }
     if (sizes.filter((s) => s === -1).length > 1) {
       throw new ArgumentError(`Unflatten: only one size may be -1, got ${JSON.stringify(unflattenedSize)}`);
@@ -52,7 +55,9 @@ export class Unflatten extends Module {
   override forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.rank : this.dim;
     if (d < 0 || d >= x.rank) {
-      throw new AxisError(`Unflatten: dim ${this.dim} is out of range for input of shape ${fmtShape(x.shape)} (rank ${x.rank})`);
+      throw new AxisError(
+        `Unflatten: dim ${this.dim} is out of range for input of shape ${fmtShape(x.shape)} (rank ${x.rank})`,
+      );
     }
     const n = x.shape[d];
     const known = this.unflattenedSize.filter((s) => s !== -1).reduce((a, b) => a * b, 1);

@@ -24,20 +24,25 @@ export class LayerNorm extends Module {
     super();
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ArgumentError(`LayerNorm: normalizedShape must be positive integers, got ${JSON.stringify(normalizedShape)}`);
+      throw new ArgumentError(
+        `LayerNorm: normalizedShape must be positive integers, got ${JSON.stringify(normalizedShape)}`,
+      );
     }
     this.normalizedShape = shape;
     this.eps = options.eps ?? 1e-5;
     const affine = options.elementwiseAffine ?? true;
     this.weight = affine ? this.registerParameter('weight', (options.weightInit ?? ones)(shape, {})) : null;
-    this.bias = affine && (options.bias ?? true) ? this.registerParameter('bias', (options.biasInit ?? zeros)(shape, {})) : null;
+    this.bias =
+      affine && (options.bias ?? true) ? this.registerParameter('bias', (options.biasInit ?? zeros)(shape, {})) : null;
   }
 
   override forward(x: Tensor): Tensor {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.rank - k);
     if (x.rank < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new ShapeError(`LayerNorm: input of shape ${fmtShape(x.shape)} does not end in normalizedShape ${fmtShape(this.normalizedShape)}`);
+      throw new ShapeError(
+        `LayerNorm: input of shape ${fmtShape(x.shape)} does not end in normalizedShape ${fmtShape(this.normalizedShape)}`,
+      );
     }
     const axes = this.normalizedShape.map((_, i) => x.rank - k + i);
     return tidy(() => {

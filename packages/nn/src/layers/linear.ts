@@ -30,7 +30,10 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [k, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ArgumentError(`Linear: ${k} must be a positive integer, got ${v}`);
     }
     this.inFeatures = inFeatures;
@@ -42,7 +45,10 @@ export class Linear extends Module {
     if (options.bias ?? true) {
       const fanIn = computeFans(shape, 'outIn').fanIn;
       const init = options.biasInit ?? defaultBiasInit(fanIn);
-      this.bias = this.registerParameter('bias', init([outFeatures], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }));
+      this.bias = this.registerParameter(
+        'bias',
+        init([outFeatures], { layout: 'outIn', seed: seed === undefined ? undefined : seed + 1 }),
+      );
     } else {
       this.bias = null;
     }
@@ -50,7 +56,9 @@ export class Linear extends Module {
 
   override forward(x: Tensor): Tensor {
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear: input of shape ${fmtShape(x.shape)} does not end in inFeatures = ${this.inFeatures}`);
+      throw new ShapeError(
+        `Linear: input of shape ${fmtShape(x.shape)} does not end in inFeatures = ${this.inFeatures}`,
+      );
     }
     return tidy(() => {
       const y = matmul(x, this.weight, { transposeB: true });
@@ -64,7 +72,8 @@ export class Linear extends Module {
 }
 
 /** PyTorch's default weight init for Linear and Conv: kaiming_uniform(a = √5), i.e. U(±1/√fanIn). */
-export const defaultWeightInit: Initializer = (shape, options) => kaimingUniform(shape, { ...options, a: Math.sqrt(5) });
+export const defaultWeightInit: Initializer = (shape, options) =>
+  kaimingUniform(shape, { ...options, a: Math.sqrt(5) });
 
 /** PyTorch's default bias init for Linear and Conv: U(±1/√fanIn) of the weight. */
 export function defaultBiasInit(fanIn: number): Initializer {

@@ -13,7 +13,9 @@ const MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circula
 export function paddingModeOption(owner: string, v: unknown): PaddingMode {
   if (v === undefined) return 'zeros';
   if (!MODES.includes(v as PaddingMode)) {
-    throw new ArgumentError(`${owner}: paddingMode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    throw new ArgumentError(
+      `${owner}: paddingMode must be one of ${MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(v)}`,
+    );
   }
   return v as PaddingMode;
 }
@@ -36,7 +38,12 @@ function sourceIndices(mode: Exclude<PaddingMode, 'zeros'>, n: number, before: n
  * scatter-add) sums what each input cell contributed to every copy of it. Sizes are
  * checked as PyTorch does: reflect needs pads < the axis, circular pads <= the axis.
  */
-export function padSpatial(owner: string, x: Tensor, pads: readonly (readonly [number, number])[], mode: PaddingMode): Tensor {
+export function padSpatial(
+  owner: string,
+  x: Tensor,
+  pads: readonly (readonly [number, number])[],
+  mode: PaddingMode,
+): Tensor {
   const lead = x.rank - pads.length;
   if (mode === 'zeros') {
     if (pads.every(([b, a]) => b === 0 && a === 0)) return x.reshape(x.shape);

@@ -1,4 +1,14 @@
-import { ArgumentError, type DataFormat, type Padding2d, ShapeError, type Tensor, avgPool2d, fmtShape, maxPool2d, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  type DataFormat,
+  type Padding2d,
+  ShapeError,
+  type Tensor,
+  avgPool2d,
+  fmtShape,
+  maxPool2d,
+  tidy,
+} from '@tsdl/tensor';
 import { Module } from '../module';
 import type { Pair } from './conv';
 import { boolOption, padding2dOption, tupleOption } from './conv-geometry';
@@ -47,7 +57,9 @@ abstract class Pool2d extends Module {
     if (Array.isArray(pads)) {
       pads.forEach(([b, a], i) => {
         if (b > Math.floor(k[i] / 2) || a > Math.floor(k[i] / 2)) {
-          throw new ArgumentError(`${owner}: padding ${JSON.stringify(options.padding)} must be at most half the kernel size [${k}] (as PyTorch)`);
+          throw new ArgumentError(
+            `${owner}: padding ${JSON.stringify(options.padding)} must be at most half the kernel size [${k}] (as PyTorch)`,
+          );
         }
       });
     }
@@ -64,7 +76,9 @@ abstract class Pool2d extends Module {
   override forward(x: Tensor): Tensor {
     if (x.rank === 3) return tidy(() => this.forward(x.unsqueeze(0)).squeeze(0));
     if (x.rank !== 4) {
-      throw new ShapeError(`${this.constructor.name}: expected a 4-D input (${this.dataFormat}), got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.constructor.name}: expected a 4-D input (${this.dataFormat}), got shape ${fmtShape(x.shape)}`,
+      );
     }
     return this.pool(x);
   }

@@ -41,7 +41,9 @@ abstract class Pool1d extends Module {
     [this.stride] = tupleOption(owner, 'stride', options.stride ?? this.kernelSize, 1);
     [this.padding] = tupleOption(owner, 'padding', options.padding ?? 0, 1, 0);
     if (this.padding > Math.floor(this.kernelSize / 2)) {
-      throw new ArgumentError(`${owner}: padding ${this.padding} must be at most half the kernel size ${this.kernelSize} (as PyTorch)`);
+      throw new ArgumentError(
+        `${owner}: padding ${this.padding} must be at most half the kernel size ${this.kernelSize} (as PyTorch)`,
+      );
     }
     this.ceilMode = boolOption(owner, 'ceilMode', options.ceilMode, false);
   }
@@ -50,7 +52,10 @@ abstract class Pool1d extends Module {
 
   override forward(x: Tensor): Tensor {
     if (x.rank === 2) return tidy(() => this.forward(x.unsqueeze(0)).squeeze(0));
-    if (x.rank !== 3) throw new ShapeError(`${this.constructor.name}: expected input [N, C, L] or [C, L], got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.constructor.name}: expected input [N, C, L] or [C, L], got shape ${fmtShape(x.shape)}`,
+      );
     return tidy(() => this.pool(x.unsqueeze(2)).squeeze(2));
   }
 

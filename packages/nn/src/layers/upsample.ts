@@ -44,29 +44,44 @@ export class Upsample extends Module {
     checkOptionNames('Upsample', options, OPTIONS);
     const { size, scaleFactor } = options;
     if ((size === undefined) === (scaleFactor === undefined)) {
-      throw new ArgumentError(`Upsample: give exactly one of size and scaleFactor, got ${size === undefined ? 'neither' : 'both'}`);
+      throw new ArgumentError(
+        `Upsample: give exactly one of size and scaleFactor, got ${size === undefined ? 'neither' : 'both'}`,
+      );
     }
     const list = (name: string, v: number | readonly number[], ok: (n: number) => boolean, what: string): number[] => {
       const l = typeof v === 'number' ? [v] : Array.isArray(v) ? [...v] : [];
       if (l.length === 0 || l.length > 2 || !l.every((n) => typeof n === 'number' && ok(n))) {
-        throw new ArgumentError(`Upsample: ${name} must be ${what} or a list of one or two of them, got ${JSON.stringify(v)}`);
+        throw new ArgumentError(
+          `Upsample: ${name} must be ${what} or a list of one or two of them, got ${JSON.stringify(v)}`,
+        );
       }
       return l;
     };
-    this.size = size === undefined ? null : list('size', size, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-    this.scaleFactor = scaleFactor === undefined ? null : list('scaleFactor', scaleFactor, (n) => Number.isFinite(n) && n > 0, 'a positive number');
+    this.size =
+      size === undefined ? null : list('size', size, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+    this.scaleFactor =
+      scaleFactor === undefined
+        ? null
+        : list('scaleFactor', scaleFactor, (n) => Number.isFinite(n) && n > 0, 'a positive number');
     const mode = options.mode ?? 'nearest';
     if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') {
-      throw new ArgumentError(`Upsample: mode must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(options.mode)}`);
+      throw new ArgumentError(
+        `Upsample: mode must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(options.mode)}`,
+      );
     }
     this.mode = mode;
     if (options.alignCorners !== undefined) {
-      if (typeof options.alignCorners !== 'boolean') throw new ArgumentError(`Upsample: alignCorners must be a boolean, got ${String(options.alignCorners)}`);
-      if (mode === 'nearest') throw new ArgumentError("Upsample: alignCorners can only be set with the interpolating modes 'linear' and 'bilinear' (as PyTorch)");
+      if (typeof options.alignCorners !== 'boolean')
+        throw new ArgumentError(`Upsample: alignCorners must be a boolean, got ${String(options.alignCorners)}`);
+      if (mode === 'nearest')
+        throw new ArgumentError(
+          "Upsample: alignCorners can only be set with the interpolating modes 'linear' and 'bilinear' (as PyTorch)",
+        );
     }
     this.alignCorners = mode === 'nearest' ? null : (options.alignCorners ?? false);
     const recompute = options.recomputeScaleFactor ?? false;
-    if (typeof recompute !== 'boolean') throw new ArgumentError(`Upsample: recomputeScaleFactor must be a boolean, got ${String(recompute)}`);
+    if (typeof recompute !== 'boolean')
+      throw new ArgumentError(`Upsample: recomputeScaleFactor must be a boolean, got ${String(recompute)}`);
     this.recomputeScaleFactor = recompute;
   }
 
@@ -81,13 +96,16 @@ export class Upsample extends Module {
     const given = this.size ?? this.scaleFactor ?? [];
     if (given.length !== 1 && given.length !== spatial) {
       const name = this.size ? 'size' : 'scaleFactor';
-      throw new ShapeError(`Upsample: ${name} [${given}] has ${given.length} values but input ${fmtShape(x.shape)} has ${spatial} spatial axes`);
+      throw new ShapeError(
+        `Upsample: ${name} [${given}] has ${given.length} values but input ${fmtShape(x.shape)} has ${spatial} spatial axes`,
+      );
     }
     const per = (i: number): number => given[given.length === 1 ? 0 : i];
     const axes = Array.from({ length: spatial }, (_, i) => {
       const n = x.shape[2 + i];
       const out = this.size ? per(i) : Math.floor(n * per(i));
-      if (out < 1) throw new ShapeError(`Upsample: scaleFactor ${per(i)} gives an empty axis for input ${fmtShape(x.shape)}`);
+      if (out < 1)
+        throw new ShapeError(`Upsample: scaleFactor ${per(i)} gives an empty axis for input ${fmtShape(x.shape)}`);
       // PyTorch maps by 1/scaleFactor when it was given (and not recomputed), else by in/out.
       const scale = this.scaleFactor && !this.recomputeScaleFactor ? f32(1 / per(i)) : f32(n / out);
       return { axis: 2 + i, n, out, scale };
@@ -105,7 +123,8 @@ export class Upsample extends Module {
   private nearest(x: Tensor, a: { axis: number; n: number; out: number; scale: number }): Tensor {
     const idx = new Int32Array(a.out);
     // PyTorch's nearest_idx: exact doubling is o >> 1 whatever the scale factor said.
-    for (let o = 0; o < a.out; o++) idx[o] = a.out === 2 * a.n ? o >> 1 : Math.min(Math.floor(f32(o * a.scale)), a.n - 1);
+    for (let o = 0; o < a.out; o++)
+      idx[o] = a.out === 2 * a.n ? o >> 1 : Math.min(Math.floor(f32(o * a.scale)), a.n - 1);
     return gather(x, tensor(idx, [a.out], 'int32', { backend: x.backend }), a.axis);
   }
 

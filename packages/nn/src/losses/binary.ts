@@ -36,7 +36,9 @@ function checkWeight(loss: string, name: string, w: Tensor | null | undefined, i
   if (!w) return;
   const b = broadcastShapes(loss, w.shape, input.shape);
   if (!shapesEqual(b, input.shape)) {
-    throw new ShapeError(`${loss}: ${name} of shape ${fmtShape(w.shape)} does not broadcast to input of shape ${fmtShape(input.shape)}`);
+    throw new ShapeError(
+      `${loss}: ${name} of shape ${fmtShape(w.shape)} does not broadcast to input of shape ${fmtShape(input.shape)}`,
+    );
   }
 }
 
@@ -65,9 +67,17 @@ const inUnit = (v: Expr): Expr => E.b('and', E.b('ge', v, E.c(0)), E.b('le', v, 
 const VALID = E.b('and', inUnit(P), inUnit(Y));
 const clampedLog = (v: Expr): Expr => E.b('max', v, E.c(-100));
 const LOSS = [
-  E.where(VALID, E.sub(E.mul(E.sub(Y, E.c(1)), clampedLog(E.u('log1p', E.u('neg', P)))), E.mul(Y, clampedLog(E.u('log', P)))), NAN),
+  E.where(
+    VALID,
+    E.sub(E.mul(E.sub(Y, E.c(1)), clampedLog(E.u('log1p', E.u('neg', P)))), E.mul(Y, clampedLog(E.u('log', P)))),
+    NAN,
+  ),
 ];
-const GRAD_INPUT = E.where(VALID, E.div(E.mul(DY, E.sub(P, Y)), E.b('max', E.mul(E.sub(E.c(1), P), P), E.c(1e-12))), NAN);
+const GRAD_INPUT = E.where(
+  VALID,
+  E.div(E.mul(DY, E.sub(P, Y)), E.b('max', E.mul(E.sub(E.c(1), P), P), E.c(1e-12))),
+  NAN,
+);
 const GRAD_TARGET = E.where(VALID, E.mul(DY, E.sub(E.u('log1p', E.u('neg', P)), E.u('log', P))), NAN);
 
 /** Registered on first use rather than at import, so no bundler can drop it as a side effect. */
@@ -80,13 +90,23 @@ function ensureRule(): void {
       // Under createGraph the gradient must itself be differentiable: recorded ops there.
       if (isGradEnabled()) {
         const valid = logicalAnd(logicalAnd(ge(p, 0), le(p, 1)), logicalAnd(ge(y, 0), le(y, 1)));
-        const dp = needs[0] ? where(valid, div(mul(dy, sub(p, y)), maximum(mul(sub(1, p), p), 1e-12)), Number.NaN) : null;
+        const dp = needs[0]
+          ? where(valid, div(mul(dy, sub(p, y)), maximum(mul(sub(1, p), p), 1e-12)), Number.NaN)
+          : null;
         const dt = needs[1] ? where(valid, mul(dy, sub(log1p(neg(p)), log(p))), Number.NaN) : null;
         return [dp, dt];
       }
       const exprs = [needs[0] ? GRAD_INPUT : null, needs[1] ? GRAD_TARGET : null].filter((e): e is Expr => e !== null);
       const tag = `${OP}:grad:${needs[0] ? 'p' : ''}${needs[1] ? 'y' : ''}`;
-      const out = runElementwise(dy.backend, exprs, [p, y, dy], [], p.shape, exprs.map(() => 'float32'), tag);
+      const out = runElementwise(
+        dy.backend,
+        exprs,
+        [p, y, dy],
+        [],
+        p.shape,
+        exprs.map(() => 'float32'),
+        tag,
+      );
       return [needs[0] ? out[0] : null, needs[1] ? out[out.length - 1] : null];
     },
     { output: false },
@@ -102,7 +122,9 @@ function checkUnit(t: Tensor, what: string, hint: string): void {
   const v = t.dataSync();
   for (let i = 0; i < v.length; i++) {
     if (!(v[i] >= 0 && v[i] <= 1)) {
-      throw new ArgumentError(`binaryCrossEntropy: every ${what} value must lie in [0, 1], got ${v[i]} at index ${i}${at(i, t.shape)}${hint}`);
+      throw new ArgumentError(
+        `binaryCrossEntropy: every ${what} value must lie in [0, 1], got ${v[i]} at index ${i}${at(i, t.shape)}${hint}`,
+      );
     }
   }
 }
@@ -133,10 +155,19 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
   checkWeight(name, 'weight', options.weight, input);
   return tidy(() => {
     const y = sameShapeTarget(name, input, target);
-    checkUnit(input, 'input', ' (probabilities: apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)');
+    checkUnit(
+      input,
+      'input',
+      ' (probabilities: apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)',
+    );
     checkUnit(y, 'target', '');
     ensureRule();
-    let loss = dispatch(OP, [input, y], undefined, (backend) => runElementwise(backend, LOSS, [input, y], [], input.shape, ['float32'], OP)[0]);
+    let loss = dispatch(
+      OP,
+      [input, y],
+      undefined,
+      (backend) => runElementwise(backend, LOSS, [input, y], [], input.shape, ['float32'], OP)[0],
+    );
     if (options.weight) loss = loss.mul(options.weight);
     return reduce(loss, r);
   });
@@ -152,7 +183,11 @@ export interface BCEWithLogitsOptions extends BCEOptions {
  * max(x, 0) − x·y + log(1 + exp(−|x|)) (= softplus(x) − x·y); with posWeight p,
  * (1 − y)·x + (1 + (p − 1)·y)·softplus(−x).
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BCEWithLogitsOptions = {},
+): Tensor {
   const name = 'binaryCrossEntropyWithLogits';
   const r = checkReduction(name, options.reduction);
   checkWeight(name, 'weight', options.weight, input);
@@ -162,7 +197,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     let loss: Tensor;
     if (options.posWeight) {
       const coef = options.posWeight.sub(1).mul(y).add(1);
-      loss = y.neg().add(1).mul(input).add(coef.mul(softplus(input.neg())));
+      loss = y
+        .neg()
+        .add(1)
+        .mul(input)
+        .add(coef.mul(softplus(input.neg())));
     } else {
       loss = softplus(input).sub(input.mul(y));
     }

@@ -50,7 +50,9 @@ function checkInput(loss: string, input: Tensor): number {
 function checkClassWeight(loss: string, weight: Tensor | null | undefined, classes: number): void {
   if (!weight) return;
   if (weight.rank !== 1 || weight.shape[0] !== classes) {
-    throw new ShapeError(`${loss}: weight must be 1-D with one value per class (${classes}), got shape ${fmtShape(weight.shape)}`);
+    throw new ShapeError(
+      `${loss}: weight must be 1-D with one value per class (${classes}), got shape ${fmtShape(weight.shape)}`,
+    );
   }
 }
 
@@ -69,7 +71,14 @@ function indexShape(input: Tensor): number[] {
  * (`fused`), else by the backend's checkIndices under the loss's name, since nllCore's
  * one-hot `eq` would give a bad target a zero term; the next read reports a bad one.
  */
-function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number, fused: boolean): boolean {
+function checkIndexTarget(
+  loss: string,
+  input: Tensor,
+  target: Tensor,
+  classes: number,
+  ignoreIndex: number,
+  fused: boolean,
+): boolean {
   const want = indexShape(input);
   if (!shapesEqual(target.shape, want)) {
     throw new ShapeError(
@@ -79,7 +88,10 @@ function checkIndexTarget(loss: string, input: Tensor, target: Tensor, classes: 
   const checked = checkIndexRange(
     target,
     classes,
-    (v) => new ArgumentError(`${loss}: target ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`),
+    (v) =>
+      new ArgumentError(
+        `${loss}: target ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
+      ),
     { ignore: ignoreIndex, deviceCheck: fused ? null : loss },
   );
   return checked !== 'valid';
@@ -112,7 +124,13 @@ function fusedCrossEntropy(input: Tensor, target: Tensor, r: Reduction, ignoreIn
  * The target was range-checked (checkIndexTarget), ignoreIndex allowed, so the
  * one-hot rows are not checked again (ignoreIndex −100 would fail oneHot's check).
  */
-function nllCore(logp: Tensor, target: Tensor, classes: number, weight: Tensor | null | undefined, ignoreIndex: number) {
+function nllCore(
+  logp: Tensor,
+  target: Tensor,
+  classes: number,
+  weight: Tensor | null | undefined,
+  ignoreIndex: number,
+) {
   const valid = ne(target, ignoreIndex).cast('float32');
   let sel = oneHotUnchecked(target, classes).mul(valid.unsqueeze(-1)); // zero rows for ignored targets
   if (weight) sel = sel.mul(weight);
@@ -139,7 +157,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   const ignoreIndex = options.ignoreIndex ?? -100;
   checkClassWeight(name, options.weight, classes);
   if (target.dtype !== 'int32') {
-    throw new DTypeError(`${name}: target must be int32 class indices, got ${target.dtype} of shape ${fmtShape(target.shape)}`);
+    throw new DTypeError(
+      `${name}: target must be int32 class indices, got ${target.dtype} of shape ${fmtShape(target.shape)}`,
+    );
   }
   checkIndexTarget(name, input, target, classes, ignoreIndex, false);
   return tidy(() => {

@@ -19,10 +19,13 @@ function checkOptions(owner: string, options: KLDivOptions): { reduction: KLDivR
   checkOptionNames(owner, options, KNOWN);
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'batchmean' && r !== 'sum' && r !== 'none') {
-    throw new ArgumentError(`${owner}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got ${JSON.stringify(options.reduction)}`);
+    throw new ArgumentError(
+      `${owner}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got ${JSON.stringify(options.reduction)}`,
+    );
   }
   const logTarget = options.logTarget ?? false;
-  if (typeof logTarget !== 'boolean') throw new ArgumentError(`${owner}: logTarget must be a boolean, got ${String(logTarget)}`);
+  if (typeof logTarget !== 'boolean')
+    throw new ArgumentError(`${owner}: logTarget must be a boolean, got ${String(logTarget)}`);
   return { reduction: r, logTarget };
 }
 

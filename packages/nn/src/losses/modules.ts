@@ -80,7 +80,11 @@ export class BCEWithLogitsLoss extends Loss {
     this.posWeight = this.optionalBuffer('pos_weight', options.posWeight);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+    return binaryCrossEntropyWithLogits(input, target, {
+      reduction: this.reduction,
+      weight: this.weight,
+      posWeight: this.posWeight,
+    });
   }
 }
 

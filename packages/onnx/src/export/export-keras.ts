@@ -32,17 +32,30 @@ interface Application {
  * so this works on every backend. Inference only: Dropout and noise layers are
  * the identity, BatchNormalization uses its moving statistics.
  */
-export async function exportOnnx(model: Model<Tensor | Tensor[]>, sampleInput: Tensor | readonly Tensor[], options: ExportOnnxOptions = {}): Promise<Uint8Array> {
-  if (options === null || typeof options !== 'object') throw new ArgumentError(`exportOnnx: options must be an object, got ${String(options)}`);
+export async function exportOnnx(
+  model: Model<Tensor | Tensor[]>,
+  sampleInput: Tensor | readonly Tensor[],
+  options: ExportOnnxOptions = {},
+): Promise<Uint8Array> {
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError(`exportOnnx: options must be an object, got ${String(options)}`);
   const unknown = Object.keys(options).filter((k) => !KNOWN.includes(k));
-  if (unknown.length > 0) throw new ArgumentError(`exportOnnx: unknown option ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${KNOWN.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ArgumentError(
+      `exportOnnx: unknown option ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${KNOWN.join(', ')}`,
+    );
   const opset = options.opset ?? 13;
-  if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new ArgumentError(`exportOnnx: opset must be an integer from 13 to 17, got ${String(opset)}`);
+  if (!Number.isInteger(opset) || opset < 13 || opset > 17)
+    throw new ArgumentError(`exportOnnx: opset must be an integer from 13 to 17, got ${String(opset)}`);
   const samples = sampleInput instanceof TensorClass ? [sampleInput] : [...(sampleInput as readonly Tensor[])];
-  if (samples.length === 0 || !samples.every((s) => s instanceof TensorClass)) throw new ArgumentError('exportOnnx: sampleInput must be a tensor (or a list of tensors, one per model input)');
+  if (samples.length === 0 || !samples.every((s) => s instanceof TensorClass))
+    throw new ArgumentError('exportOnnx: sampleInput must be a tensor (or a list of tensors, one per model input)');
   if (samples.some((s) => s.rank < 1)) throw new ArgumentError('exportOnnx: a sample input needs a batch axis');
   const className = (model as { className?: string }).className;
-  if (className !== 'Sequential' && className !== 'Functional') throw new ArgumentError(`exportOnnx: model must be a Keras Sequential or functional model, got ${className ?? typeof model}`);
+  if (className !== 'Sequential' && className !== 'Functional')
+    throw new ArgumentError(
+      `exportOnnx: model must be a Keras Sequential or functional model, got ${className ?? typeof model}`,
+    );
 
   // One pass builds every layer and gives the output shapes.
   const predicted = model.predict(samples.length === 1 ? samples[0] : samples);
@@ -52,8 +65,10 @@ export async function exportOnnx(model: Model<Tensor | Tensor[]>, sampleInput: T
   dispose(outputs);
 
   const b = new GraphBuilder();
-  const dims = (shape: readonly number[]): Dim[] => shape.map((d, i) => (i === 0 && options.dynamicBatch !== false ? 'batch' : d));
-  const plan = className === 'Sequential' ? sequentialPlan(model, samples[0], b, dims) : functionalPlan(model, samples, b, dims);
+  const dims = (shape: readonly number[]): Dim[] =>
+    shape.map((d, i) => (i === 0 && options.dynamicBatch !== false ? 'batch' : d));
+  const plan =
+    className === 'Sequential' ? sequentialPlan(model, samples[0], b, dims) : functionalPlan(model, samples, b, dims);
   const ctx = { b, opset };
   const values = new Map<Application, string>();
   const problems = plan.applications.map((a) => a.layer).filter((l) => !converterFor(l.className));
@@ -68,15 +83,29 @@ export async function exportOnnx(model: Model<Tensor | Tensor[]>, sampleInput: T
     let weights = weightCache.get(layer);
     if (!weights) {
       weights = new Map();
-      for (const [name, t] of layer.namedWeights()) weights.set(name, { data: Float32Array.from(await t.data()), shape: [...t.shape] });
+      for (const [name, t] of layer.namedWeights())
+        weights.set(name, { data: Float32Array.from(await t.data()), shape: [...t.shape] });
       weightCache.set(layer, weights);
     }
-    const exported: LayerExport = { className: layer.className, name: layer.name, config: layer.getConfig(), weights, outShape: app.outShape };
+    const exported: LayerExport = {
+      className: layer.className,
+      name: layer.name,
+      config: layer.getConfig(),
+      weights,
+      outShape: app.outShape,
+    };
     const inputs = app.inputs.map((s) => ({ name: plan.resolve(s, values), shape: s.shape }));
     values.set(app, converterFor(layer.className)!(exported, inputs, ctx));
   }
-  plan.outputs.forEach((o, i) => b.output(plan.resolve(o, values), plan.outputNames[i], outTypes[i], dims(outShapes[i])));
-  return b.encode({ opset, producer: 'tsdl', graphName: options.graphName ?? model.name, docString: `Exported by @tsdl/onnx from Keras model '${model.name}'` });
+  plan.outputs.forEach((o, i) =>
+    b.output(plan.resolve(o, values), plan.outputNames[i], outTypes[i], dims(outShapes[i])),
+  );
+  return b.encode({
+    opset,
+    producer: 'tsdl',
+    graphName: options.graphName ?? model.name,
+    docString: `Exported by @tsdl/onnx from Keras model '${model.name}'`,
+  });
 }
 
 interface Plan {
@@ -89,7 +118,12 @@ interface Plan {
 }
 
 /** Sequential: the layers one after another, shapes from computeOutputShape. */
-function sequentialPlan(model: Model<Tensor | Tensor[]>, sample: Tensor, b: GraphBuilder, dims: (s: readonly number[]) => Dim[]): Plan {
+function sequentialPlan(
+  model: Model<Tensor | Tensor[]>,
+  sample: Tensor,
+  b: GraphBuilder,
+  dims: (s: readonly number[]) => Dim[],
+): Plan {
   const layers = (model as unknown as { layers: Layer[] }).layers.filter((l) => l.className !== 'InputLayer');
   const input = b.input('input', onnxTypeOf(sample.dtype), dims(sample.shape));
   let shape: (number | null)[] = [null, ...sample.shape.slice(1)];
@@ -112,19 +146,33 @@ function sequentialPlan(model: Model<Tensor | Tensor[]>, sample: Tensor, b: Grap
 }
 
 /** Functional: the layer graph from the outputs back to the inputs, in an order that runs. */
-function functionalPlan(model: Model<Tensor | Tensor[]>, samples: Tensor[], b: GraphBuilder, dims: (s: readonly number[]) => Dim[]): Plan {
-  const m = model as unknown as { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[] };
+function functionalPlan(
+  model: Model<Tensor | Tensor[]>,
+  samples: Tensor[],
+  b: GraphBuilder,
+  dims: (s: readonly number[]) => Dim[],
+): Plan {
+  const m = model as unknown as {
+    inputs: SymbolicTensor | SymbolicTensor[];
+    outputs: SymbolicTensor | SymbolicTensor[];
+  };
   const ins = Array.isArray(m.inputs) ? m.inputs : [m.inputs];
   const outs = Array.isArray(m.outputs) ? m.outputs : [m.outputs];
-  if (ins.length !== samples.length) throw new ArgumentError(`exportOnnx: the model has ${ins.length} inputs but ${samples.length} sample tensors were given`);
+  if (ins.length !== samples.length)
+    throw new ArgumentError(
+      `exportOnnx: the model has ${ins.length} inputs but ${samples.length} sample tensors were given`,
+    );
   const syms = new Map<SymbolicTensor, Sym>();
   const apps: Application[] = [];
   const refs = new Map<Sym, Application>();
-  ins.forEach((t, i) => syms.set(t, { name: b.input(t.layer.name, onnxTypeOf(samples[i].dtype), dims(samples[i].shape)), shape: t.shape }));
+  ins.forEach((t, i) =>
+    syms.set(t, { name: b.input(t.layer.name, onnxTypeOf(samples[i].dtype), dims(samples[i].shape)), shape: t.shape }),
+  );
   const visit = (t: SymbolicTensor): Sym => {
     const known = syms.get(t);
     if (known) return known;
-    if (t.inputs.length === 0) throw new ArgumentError(`exportOnnx: input layer '${t.layer.name}' is not among the model's inputs`);
+    if (t.inputs.length === 0)
+      throw new ArgumentError(`exportOnnx: input layer '${t.layer.name}' is not among the model's inputs`);
     const inputs = t.inputs.map(visit);
     const app: Application = { layer: t.layer, inputs, outShape: t.shape };
     apps.push(app);

@@ -3,7 +3,13 @@ import { encodeModelProto } from '../proto/codec';
 import type { AttributeProto, NodeProto, TensorProto, ValueInfoProto } from '../proto/types';
 
 /** An attribute value with its ONNX kind stated (ONNX tells 1 from 1.0). */
-export type AttrInput = { i: number } | { f: number } | { s: string } | { ints: number[] } | { floats: number[] } | { strings: string[] };
+export type AttrInput =
+  | { i: number }
+  | { f: number }
+  | { s: string }
+  | { ints: number[] }
+  | { floats: number[] }
+  | { strings: string[] };
 
 /** A dim of a graph input or output: a size, or a symbolic name ('batch'). */
 export type Dim = number | string;
@@ -35,7 +41,12 @@ function rawData(type: number, values: ArrayLike<number>): Uint8Array {
 function valueInfo(name: string, type: number, dims: readonly Dim[]): ValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: type,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -85,12 +96,24 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output; returns the output's name. */
-  node(opType: string, inputs: readonly string[], output: string, attrs: Record<string, AttrInput> = {}, name?: string): string {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    output: string,
+    attrs: Record<string, AttrInput> = {},
+    name?: string,
+  ): string {
     return this.nodeN(opType, inputs, [output], attrs, name)[0];
   }
 
   /** Adds a node with several outputs (names from `outputs` as bases; '' skips an output). */
-  nodeN(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, AttrInput> = {}, name?: string): string[] {
+  nodeN(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs: Record<string, AttrInput> = {},
+    name?: string,
+  ): string[] {
     const outs = outputs.map((o) => (o === '' ? '' : this.name(o)));
     this.nodes.push({
       opType,
@@ -105,7 +128,8 @@ export class GraphBuilder {
   /** Drops Transpose pairs whose perms compose to the identity, where the first feeds only the second. */
   private foldTransposes(): NodeProto[] {
     const nodes = [...this.nodes];
-    const readers = (name: string) => nodes.filter((n) => n.input?.includes(name)).length + (this.outputs.some((o) => o.name === name) ? 1 : 0);
+    const readers = (name: string) =>
+      nodes.filter((n) => n.input?.includes(name)).length + (this.outputs.some((o) => o.name === name) ? 1 : 0);
     const permOf = (n: NodeProto) => (n.attribute?.find((a) => a.name === 'perm')?.ints ?? []) as number[];
     for (let changed = true; changed; ) {
       changed = false;
@@ -120,7 +144,13 @@ export class GraphBuilder {
         const source = first.input![0];
         const alias = second.output![0];
         nodes.splice(nodes.indexOf(first), 1);
-        nodes[nodes.indexOf(second)] = { opType: 'Identity', name: second.name, input: [source], output: [alias], attribute: [] };
+        nodes[nodes.indexOf(second)] = {
+          opType: 'Identity',
+          name: second.name,
+          input: [source],
+          output: [alias],
+          attribute: [],
+        };
         changed = true;
         break;
       }
@@ -137,7 +167,13 @@ export class GraphBuilder {
       producerName: options.producer,
       producerVersion: '0.1.0',
       docString: options.docString ?? '',
-      graph: { name: options.graphName, node: this.foldTransposes(), initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: options.graphName,
+        node: this.foldTransposes(),
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     });
   }
 }

@@ -48,7 +48,14 @@ function weight(layer: LayerExport, name: string): HostWeight {
 }
 
 /** A weight as an initializer named after the layer. */
-function init(ctx: ExportContext, layer: LayerExport, w: HostWeight, what: string, data = w.data, shape = w.shape): string {
+function init(
+  ctx: ExportContext,
+  layer: LayerExport,
+  w: HostWeight,
+  what: string,
+  data = w.data,
+  shape = w.shape,
+): string {
   return ctx.b.constant(`${layer.name}.${what}`, data, shape);
 }
 
@@ -77,7 +84,10 @@ export function activation(ctx: ExportContext, x: string, name: string, base: st
   };
   const geluTanh = (): string => {
     const c = (v: number, what: string) => b.constant(`${base}/${what}`, [v], []);
-    const inner = n('Mul', [c(Math.sqrt(2 / Math.PI), 'k'), n('Add', [x, n('Mul', [c(0.044715, 'a'), n('Mul', [x, n('Mul', [x, x])])])])]);
+    const inner = n('Mul', [
+      c(Math.sqrt(2 / Math.PI), 'k'),
+      n('Add', [x, n('Mul', [c(0.044715, 'a'), n('Mul', [x, n('Mul', [x, x])])])]),
+    ]);
     return n('Mul', [n('Mul', [c(0.5, 'half'), x]), n('Add', [c(1, 'one'), n('Tanh', [inner])])]);
   };
   switch (name) {
@@ -131,7 +141,12 @@ export function activation(ctx: ExportContext, x: string, name: string, base: st
 const pairOf = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v as number, v as number]);
 
 /** ONNX's pads or auto_pad for a Keras padding over `spatial` axes. */
-function padAttrs(layer: LayerExport, padding: unknown, kernel: number[], dilations: number[]): Record<string, { s: string } | { ints: number[] }> {
+function padAttrs(
+  layer: LayerExport,
+  padding: unknown,
+  kernel: number[],
+  dilations: number[],
+): Record<string, { s: string } | { ints: number[] }> {
   if (padding === 'valid') return { pads: { ints: kernel.flatMap(() => [0, 0]) } };
   if (padding === 'same') return { auto_pad: { s: 'SAME_UPPER' } };
   if (padding === 'causal' && kernel.length === 1) return { pads: { ints: [(kernel[0] - 1) * dilations[0], 0] } };
@@ -152,7 +167,8 @@ const dense: Converter = (layer, inputs, ctx) => {
   const x = one(layer, inputs);
   const k = weight(layer, 'kernel');
   let y = ctx.b.node('MatMul', [x.name, init(ctx, layer, k, 'kernel')], `${layer.name}/MatMul`);
-  if (layer.config.useBias !== false) y = ctx.b.node('Add', [y, init(ctx, layer, weight(layer, 'bias'), 'bias')], `${layer.name}/BiasAdd`);
+  if (layer.config.useBias !== false)
+    y = ctx.b.node('Add', [y, init(ctx, layer, weight(layer, 'bias'), 'bias')], `${layer.name}/BiasAdd`);
   return activation(ctx, y, String(layer.config.activation ?? 'linear'), layer.name);
 };
 
@@ -168,9 +184,14 @@ function conv(spatial: 1 | 2): Converter {
     const taps = window.reduce((p, d) => p * d, 1);
     // [taps, in, out] → [out, in, taps].
     const oihw = new Float32Array(k.data.length);
-    for (let t = 0; t < taps; t++) for (let i = 0; i < inPerGroup; i++) for (let o = 0; o < outC; o++) oihw[(o * inPerGroup + i) * taps + t] = k.data[(t * inPerGroup + i) * outC + o];
+    for (let t = 0; t < taps; t++)
+      for (let i = 0; i < inPerGroup; i++)
+        for (let o = 0; o < outC; o++) oihw[(o * inPerGroup + i) * taps + t] = k.data[(t * inPerGroup + i) * outC + o];
     const strides = (Array.isArray(c.strides) ? c.strides : [c.strides]).slice(0, spatial) as number[];
-    const dilations = (Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate ?? 1]).slice(0, spatial) as number[];
+    const dilations = (Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate ?? 1]).slice(
+      0,
+      spatial,
+    ) as number[];
     const groups = (c.groups as number | undefined) ?? 1;
     const ins = [init(ctx, layer, k, 'kernel', oihw, [outC, inPerGroup, ...window])];
     if (c.useBias !== false) ins.push(init(ctx, layer, weight(layer, 'bias'), 'bias'));
@@ -196,7 +217,16 @@ function pool(op: 'MaxPool' | 'AveragePool', spatial: 1 | 2): Converter {
     const st = (Array.isArray(c.strides) ? c.strides : [c.strides ?? size[0]]) as number[];
     const strides = spatial === 2 ? pairOf(st.length === 1 ? st[0] : st) : [st[0]];
     return channelsFirst(ctx, x, layer.name, (nchw) =>
-      ctx.b.node(op, [nchw], `${layer.name}/${op}`, { kernel_shape: { ints: kernel }, strides: { ints: strides }, ...padAttrs(layer, c.padding ?? 'valid', kernel, kernel.map(() => 1)) }),
+      ctx.b.node(op, [nchw], `${layer.name}/${op}`, {
+        kernel_shape: { ints: kernel },
+        strides: { ints: strides },
+        ...padAttrs(
+          layer,
+          c.padding ?? 'valid',
+          kernel,
+          kernel.map(() => 1),
+        ),
+      }),
     );
   };
 }
@@ -207,24 +237,43 @@ function globalPool(op: 'ReduceMean' | 'ReduceMax'): Converter {
     const x = one(layer, inputs);
     if (layer.config.dataFormat === 'channels_first') unsupported(layer, 'is channels_first');
     const axes = Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1);
-    return ctx.b.node(op, [x.name], `${layer.name}/${op}`, { axes: { ints: axes }, keepdims: { i: layer.config.keepdims === true ? 1 : 0 } });
+    return ctx.b.node(op, [x.name], `${layer.name}/${op}`, {
+      axes: { ints: axes },
+      keepdims: { i: layer.config.keepdims === true ? 1 : 0 },
+    });
   };
 }
 
-const flatten: Converter = (layer, inputs, ctx) => ctx.b.node('Flatten', [one(layer, inputs).name], `${layer.name}/Flatten`, { axis: { i: 1 } });
+const flatten: Converter = (layer, inputs, ctx) =>
+  ctx.b.node('Flatten', [one(layer, inputs).name], `${layer.name}/Flatten`, { axis: { i: 1 } });
 
 const identity: Converter = (layer, inputs) => one(layer, inputs).name;
 
-const activationLayer: Converter = (layer, inputs, ctx) => activation(ctx, one(layer, inputs).name, String(layer.config.activation), layer.name);
+const activationLayer: Converter = (layer, inputs, ctx) =>
+  activation(ctx, one(layer, inputs).name, String(layer.config.activation), layer.name);
 
 const reshape: Converter = (layer, inputs, ctx) => {
   const x = one(layer, inputs);
   const target = layer.config.targetShape as number[];
-  if (!target.includes(-1)) return ctx.b.node('Reshape', [x.name, ctx.b.int64s(`${layer.name}/shape`, [-1, ...target])], `${layer.name}/Reshape`);
+  if (!target.includes(-1))
+    return ctx.b.node(
+      'Reshape',
+      [x.name, ctx.b.int64s(`${layer.name}/shape`, [-1, ...target])],
+      `${layer.name}/Reshape`,
+    );
   // -1 in the target: the batch size comes from the input's shape.
   const shape = ctx.b.node('Shape', [x.name], `${layer.name}/Shape`);
-  const batch = ctx.b.node('Slice', [shape, ctx.b.int64s(`${layer.name}/zero`, [0]), ctx.b.int64s(`${layer.name}/one`, [1])], `${layer.name}/batch`);
-  const full = ctx.b.node('Concat', [batch, ctx.b.int64s(`${layer.name}/target`, target)], `${layer.name}/target_shape`, { axis: { i: 0 } });
+  const batch = ctx.b.node(
+    'Slice',
+    [shape, ctx.b.int64s(`${layer.name}/zero`, [0]), ctx.b.int64s(`${layer.name}/one`, [1])],
+    `${layer.name}/batch`,
+  );
+  const full = ctx.b.node(
+    'Concat',
+    [batch, ctx.b.int64s(`${layer.name}/target`, target)],
+    `${layer.name}/target_shape`,
+    { axis: { i: 0 } },
+  );
   return ctx.b.node('Reshape', [x.name, full], `${layer.name}/Reshape`);
 };
 
@@ -233,13 +282,22 @@ const batchNorm: Converter = (layer, inputs, ctx) => {
   const x = one(layer, inputs);
   const r = x.shape.length;
   const axis = layer.config.axis as number;
-  if (axis !== -1 && axis !== r - 1) unsupported(layer, `normalizes axis ${axis}; the exporter handles the last axis (channels last)`);
+  if (axis !== -1 && axis !== r - 1)
+    unsupported(layer, `normalizes axis ${axis}; the exporter handles the last axis (channels last)`);
   const mean = weight(layer, 'moving_mean');
   const n = mean.data.length;
   const gamma = layer.weights.get('gamma') ?? { data: new Float32Array(n).fill(1), shape: [n] };
   const beta = layer.weights.get('beta') ?? { data: new Float32Array(n), shape: [n] };
-  const params = [init(ctx, layer, gamma, 'gamma'), init(ctx, layer, beta, 'beta'), init(ctx, layer, mean, 'moving_mean'), init(ctx, layer, weight(layer, 'moving_variance'), 'moving_variance')];
-  const bn = (v: string) => ctx.b.node('BatchNormalization', [v, ...params], `${layer.name}/BatchNormalization`, { epsilon: { f: layer.config.epsilon as number } });
+  const params = [
+    init(ctx, layer, gamma, 'gamma'),
+    init(ctx, layer, beta, 'beta'),
+    init(ctx, layer, mean, 'moving_mean'),
+    init(ctx, layer, weight(layer, 'moving_variance'), 'moving_variance'),
+  ];
+  const bn = (v: string) =>
+    ctx.b.node('BatchNormalization', [v, ...params], `${layer.name}/BatchNormalization`, {
+      epsilon: { f: layer.config.epsilon as number },
+    });
   return r === 2 ? bn(x.name) : channelsFirst(ctx, x, layer.name, bn);
 };
 
@@ -248,25 +306,51 @@ const layerNorm: Converter = (layer, inputs, ctx) => {
   const x = one(layer, inputs);
   const r = x.shape.length;
   const axes = (Array.isArray(layer.config.axis) ? layer.config.axis : [layer.config.axis]) as number[];
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== r - 1)) unsupported(layer, `normalizes axes [${axes.join(', ')}]; the exporter handles the last axis`);
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== r - 1))
+    unsupported(layer, `normalizes axes [${axes.join(', ')}]; the exporter handles the last axis`);
   const n = x.shape[r - 1] as number;
-  const gamma = init(ctx, layer, layer.weights.get('gamma') ?? { data: new Float32Array(n).fill(1), shape: [n] }, 'gamma');
+  const gamma = init(
+    ctx,
+    layer,
+    layer.weights.get('gamma') ?? { data: new Float32Array(n).fill(1), shape: [n] },
+    'gamma',
+  );
   const beta = init(ctx, layer, layer.weights.get('beta') ?? { data: new Float32Array(n), shape: [n] }, 'beta');
   const eps = layer.config.epsilon as number;
   const b = ctx.b;
   const base = layer.name;
-  if (ctx.opset >= 17) return b.node('LayerNormalization', [x.name, gamma, beta], `${base}/LayerNormalization`, { axis: { i: -1 }, epsilon: { f: eps } });
+  if (ctx.opset >= 17)
+    return b.node('LayerNormalization', [x.name, gamma, beta], `${base}/LayerNormalization`, {
+      axis: { i: -1 },
+      epsilon: { f: eps },
+    });
   const mean = b.node('ReduceMean', [x.name], `${base}/mean`, { axes: { ints: [-1] }, keepdims: { i: 1 } });
   const d = b.node('Sub', [x.name, mean], `${base}/centered`);
-  const v = b.node('ReduceMean', [b.node('Mul', [d, d], `${base}/squared`)], `${base}/variance`, { axes: { ints: [-1] }, keepdims: { i: 1 } });
-  const s = b.node('Sqrt', [b.node('Add', [v, b.constant(`${base}/epsilon`, [eps], [])], `${base}/variance_eps`)], `${base}/std`);
-  return b.node('Add', [b.node('Mul', [b.node('Div', [d, s], `${base}/normalized`), gamma], `${base}/scaled`), beta], `${base}/LayerNorm`);
+  const v = b.node('ReduceMean', [b.node('Mul', [d, d], `${base}/squared`)], `${base}/variance`, {
+    axes: { ints: [-1] },
+    keepdims: { i: 1 },
+  });
+  const s = b.node(
+    'Sqrt',
+    [b.node('Add', [v, b.constant(`${base}/epsilon`, [eps], [])], `${base}/variance_eps`)],
+    `${base}/std`,
+  );
+  return b.node(
+    'Add',
+    [b.node('Mul', [b.node('Div', [d, s], `${base}/normalized`), gamma], `${base}/scaled`), beta],
+    `${base}/LayerNorm`,
+  );
 };
 
 const embedding: Converter = (layer, inputs, ctx) => {
   const x = one(layer, inputs);
   if (layer.config.maskZero) unsupported(layer, 'has maskZero (masks have no ONNX form here)');
-  return ctx.b.node('Gather', [init(ctx, layer, weight(layer, 'embeddings'), 'embeddings'), x.name], `${layer.name}/Gather`, { axis: { i: 0 } });
+  return ctx.b.node(
+    'Gather',
+    [init(ctx, layer, weight(layer, 'embeddings'), 'embeddings'), x.name],
+    `${layer.name}/Gather`,
+    { axis: { i: 0 } },
+  );
 };
 
 const ONNX_ACT: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu' };
@@ -283,22 +367,37 @@ function recurrent(kind: 'LSTM' | 'GRU'): Converter {
     const x = one(layer, inputs);
     const c = layer.config;
     for (const flag of ['returnState', 'stateful']) if (c[flag]) unsupported(layer, `has ${flag}`);
-    if (c.goBackwards && c.returnSequences) unsupported(layer, 'has goBackwards with returnSequences (Keras returns that sequence reversed)');
+    if (c.goBackwards && c.returnSequences)
+      unsupported(layer, 'has goBackwards with returnSequences (Keras returns that sequence reversed)');
     const units = c.units as number;
-    const acts = [c.recurrentActivation ?? 'sigmoid', c.activation ?? 'tanh'].map((a) => ONNX_ACT[String(a)] ?? unsupported(layer, `has activation '${String(a)}', which ONNX's ${kind} node cannot express here`));
+    const acts = [c.recurrentActivation ?? 'sigmoid', c.activation ?? 'tanh'].map(
+      (a) =>
+        ONNX_ACT[String(a)] ??
+        unsupported(layer, `has activation '${String(a)}', which ONNX's ${kind} node cannot express here`),
+    );
     const gates = kind === 'LSTM' ? 4 : 3;
     // Keras gate blocks in ONNX's order.
     const order = kind === 'LSTM' ? [0, 3, 1, 2] : [0, 1, 2];
     const reorderRows = (m: Float32Array, cols: number): Float32Array => {
       const out = new Float32Array(m.length);
-      order.forEach((src, dst) => out.set(m.subarray(src * units * cols, (src + 1) * units * cols), dst * units * cols));
+      order.forEach((src, dst) =>
+        out.set(m.subarray(src * units * cols, (src + 1) * units * cols), dst * units * cols),
+      );
       return out;
     };
     const k = weight(layer, 'kernel');
     const rk = weight(layer, 'recurrent_kernel');
     const inSize = k.shape[0];
-    const w = init(ctx, layer, k, 'W', reorderRows(transposed(k.data, inSize, gates * units), inSize), [1, gates * units, inSize]);
-    const r = init(ctx, layer, rk, 'R', reorderRows(transposed(rk.data, units, gates * units), units), [1, gates * units, units]);
+    const w = init(ctx, layer, k, 'W', reorderRows(transposed(k.data, inSize, gates * units), inSize), [
+      1,
+      gates * units,
+      inSize,
+    ]);
+    const r = init(ctx, layer, rk, 'R', reorderRows(transposed(rk.data, units, gates * units), units), [
+      1,
+      gates * units,
+      units,
+    ]);
     const ins = [w, r];
     let lbr = 0;
     if (c.useBias !== false) {
@@ -322,7 +421,8 @@ function recurrent(kind: 'LSTM' | 'GRU'): Converter {
       ...(kind === 'GRU' ? { linear_before_reset: { i: lbr } } : {}),
     };
     const [y, yh] = ctx.b.nodeN(kind, [seqFirst, ...ins], [`${layer.name}/Y`, `${layer.name}/Y_h`], attrs);
-    if (!c.returnSequences) return ctx.b.node('Squeeze', [yh, ctx.b.int64s(`${layer.name}/axis0`, [0])], `${layer.name}/last`);
+    if (!c.returnSequences)
+      return ctx.b.node('Squeeze', [yh, ctx.b.int64s(`${layer.name}/axis0`, [0])], `${layer.name}/last`);
     const seq = ctx.b.node('Squeeze', [y, ctx.b.int64s(`${layer.name}/axis1`, [1])], `${layer.name}/sequence`);
     return ctx.b.node('Transpose', [seq], `${layer.name}/batch_major`, { perm: { ints: [1, 0, 2] } });
   };
@@ -332,15 +432,33 @@ function merge(op: string): Converter {
   return (layer, inputs, ctx) => {
     if (inputs.length < 1) unsupported(layer, 'has no inputs');
     if (op === 'Average') {
-      const sum = ctx.b.node('Sum', inputs.map((i) => i.name), `${layer.name}/Sum`);
-      return ctx.b.node('Div', [sum, ctx.b.constant(`${layer.name}/count`, [inputs.length], [])], `${layer.name}/Average`);
+      const sum = ctx.b.node(
+        'Sum',
+        inputs.map((i) => i.name),
+        `${layer.name}/Sum`,
+      );
+      return ctx.b.node(
+        'Div',
+        [sum, ctx.b.constant(`${layer.name}/count`, [inputs.length], [])],
+        `${layer.name}/Average`,
+      );
     }
-    if (op === 'Concat') return ctx.b.node('Concat', inputs.map((i) => i.name), `${layer.name}/Concat`, { axis: { i: (layer.config.axis as number | undefined) ?? -1 } });
+    if (op === 'Concat')
+      return ctx.b.node(
+        'Concat',
+        inputs.map((i) => i.name),
+        `${layer.name}/Concat`,
+        { axis: { i: (layer.config.axis as number | undefined) ?? -1 } },
+      );
     if (op === 'Sub') {
       if (inputs.length !== 2) unsupported(layer, `has ${inputs.length} inputs; Subtract takes two`);
       return ctx.b.node('Sub', [inputs[0].name, inputs[1].name], `${layer.name}/Sub`);
     }
-    return ctx.b.node(op, inputs.map((i) => i.name), `${layer.name}/${op}`);
+    return ctx.b.node(
+      op,
+      inputs.map((i) => i.name),
+      `${layer.name}/${op}`,
+    );
   };
 }
 
@@ -350,7 +468,9 @@ const rescaling: Converter = (layer, inputs, ctx) => {
   const offset = (layer.config.offset as number | undefined) ?? 0;
   if (typeof scale !== 'number' || typeof offset !== 'number') unsupported(layer, 'has per-channel scale or offset');
   const y = ctx.b.node('Mul', [x.name, ctx.b.constant(`${layer.name}/scale`, [scale], [])], `${layer.name}/scale`);
-  return offset === 0 ? y : ctx.b.node('Add', [y, ctx.b.constant(`${layer.name}/offset`, [offset], [])], `${layer.name}/offset`);
+  return offset === 0
+    ? y
+    : ctx.b.node('Add', [y, ctx.b.constant(`${layer.name}/offset`, [offset], [])], `${layer.name}/offset`);
 };
 
 const CONVERTERS: Record<string, Converter> = {
@@ -397,4 +517,3 @@ export function exportableLayers(): string[] {
 export function converterFor(className: string): Converter | undefined {
   return CONVERTERS[className];
 }
-

@@ -16,7 +16,22 @@ export type AttrValue =
   | { kind: 'graph' | 'other'; value: null };
 
 // AttributeProto.AttributeType
-const KINDS: Record<number, AttrKind> = { 1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 6: 'floats', 7: 'ints', 8: 'strings', 9: 'other', 10: 'graph', 11: 'other', 12: 'other', 13: 'other', 14: 'other' };
+const KINDS: Record<number, AttrKind> = {
+  1: 'float',
+  2: 'int',
+  3: 'string',
+  4: 'tensor',
+  5: 'graph',
+  6: 'floats',
+  7: 'ints',
+  8: 'strings',
+  9: 'other',
+  10: 'graph',
+  11: 'other',
+  12: 'other',
+  13: 'other',
+  14: 'other',
+};
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -42,9 +57,15 @@ export function decodeAttributes(list: readonly AttributeProto[], where: string)
     const name = a.name ?? '';
     if (!name) throw new DataFormatError(`${where}: an attribute has no name`);
     if (out.has(name)) throw new DataFormatError(`${where}: attribute '${name}' is given twice`);
-    if (a.refAttrName) throw new DataFormatError(`${where}: attribute '${name}' refers to a function attribute ('${a.refAttrName}'), which only functions may do`);
+    if (a.refAttrName)
+      throw new DataFormatError(
+        `${where}: attribute '${name}' refers to a function attribute ('${a.refAttrName}'), which only functions may do`,
+      );
     const kind = kindOf(a);
-    if (!kind) throw new DataFormatError(`${where}: attribute '${name}' has type ${a.type ?? 'unset'}, not an ONNX attribute type`);
+    if (!kind)
+      throw new DataFormatError(
+        `${where}: attribute '${name}' has type ${a.type ?? 'unset'}, not an ONNX attribute type`,
+      );
     const at = `${where}: attribute '${name}'`;
     switch (kind) {
       case 'float':

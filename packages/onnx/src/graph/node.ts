@@ -81,7 +81,8 @@ export class GraphNode {
   /** An integer attribute that must be one of `allowed` (0/1 flags, enums). */
   intIn(name: string, dflt: number, allowed: readonly number[]): number {
     const v = this.int(name, dflt);
-    if (!allowed.includes(v)) throw new DataFormatError(`${this.where}: attribute '${name}' is ${v}; expected ${allowed.join(' or ')}`);
+    if (!allowed.includes(v))
+      throw new DataFormatError(`${this.where}: attribute '${name}' is ${v}; expected ${allowed.join(' or ')}`);
     return v;
   }
 

@@ -38,7 +38,8 @@ export function broadcastShape(op: string, a: readonly number[], b: readonly num
   for (let i = 0; i < rank; i++) {
     const x = a[a.length - rank + i] ?? 1;
     const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`);
+    if (x !== y && x !== 1 && y !== 1)
+      throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`);
     out[i] = x === 1 ? y : x;
   }
   return out;
@@ -67,7 +68,13 @@ export function mapUnary(a: HostArray, type: number, fn: (x: number) => number):
   return hostArray(type, a.shape, Array.from(a.data, fn));
 }
 
-export function mapBinary(op: string, a: HostArray, b: HostArray, type: number, fn: (x: number, y: number) => number): HostArray {
+export function mapBinary(
+  op: string,
+  a: HostArray,
+  b: HostArray,
+  type: number,
+  fn: (x: number, y: number) => number,
+): HostArray {
   const shape = broadcastShape(op, a.shape, b.shape);
   const ia = broadcastIndex(a.shape, shape);
   const ib = broadcastIndex(b.shape, shape);
@@ -91,7 +98,11 @@ export function where(cond: HostArray, a: HostArray, b: HostArray): HostArray {
 export function expand(a: HostArray, shape: readonly number[]): HostArray {
   const out = broadcastShape('Expand', a.shape, shape);
   const ia = broadcastIndex(a.shape, out);
-  return hostArray(a.type, out, Array.from({ length: sizeOfShape(out) }, (_, i) => a.data[ia(i)]));
+  return hostArray(
+    a.type,
+    out,
+    Array.from({ length: sizeOfShape(out) }, (_, i) => a.data[ia(i)]),
+  );
 }
 
 export function transpose(a: HostArray, perm: readonly number[]): HostArray {
@@ -109,7 +120,12 @@ export function transpose(a: HostArray, perm: readonly number[]): HostArray {
 }
 
 /** Elements start + k·step of each axis (normalized: in range, any sign of step), `counts[k]` of them. */
-export function strided(a: HostArray, starts: readonly number[], steps: readonly number[], counts: readonly number[]): HostArray {
+export function strided(
+  a: HostArray,
+  starts: readonly number[],
+  steps: readonly number[],
+  counts: readonly number[],
+): HostArray {
   const is = stridesOf(a.shape);
   const os = stridesOf(counts);
   const n = sizeOfShape(counts);
@@ -142,7 +158,9 @@ export function concat(parts: readonly HostArray[], axis: number): HostArray {
   const first = parts[0];
   for (const p of parts) {
     if (p.shape.length !== first.shape.length || p.shape.some((d, k) => k !== axis && d !== first.shape[k])) {
-      throw new ShapeError(`Concat: shapes ${parts.map((q) => fmtShape(q.shape)).join(', ')} differ on an axis other than ${axis}`);
+      throw new ShapeError(
+        `Concat: shapes ${parts.map((q) => fmtShape(q.shape)).join(', ')} differ on an axis other than ${axis}`,
+      );
     }
   }
   const outer = sizeOfShape(first.shape.slice(0, axis));
@@ -173,7 +191,15 @@ export function tile(a: HostArray, reps: readonly number[]): HostArray {
 }
 
 /** Reduces over `axes` (sorted, distinct) with an associative fold from `init`. */
-export function reduce(a: HostArray, axes: readonly number[], keepDims: boolean, type: number, init: number, fold: (acc: number, x: number) => number, finish: (acc: number, n: number) => number = (x) => x): HostArray {
+export function reduce(
+  a: HostArray,
+  axes: readonly number[],
+  keepDims: boolean,
+  type: number,
+  init: number,
+  fold: (acc: number, x: number) => number,
+  finish: (acc: number, n: number) => number = (x) => x,
+): HostArray {
   const keptShape = a.shape.map((d, k) => (axes.includes(k) ? 1 : d));
   const acc = new Array<number>(sizeOfShape(keptShape)).fill(init);
   const is = stridesOf(a.shape);
@@ -187,5 +213,9 @@ export function reduce(a: HostArray, axes: readonly number[], keepDims: boolean,
   }
   const n = sizeOfShape(axes.map((k) => a.shape[k]));
   const shape = keepDims ? keptShape : a.shape.filter((_, k) => !axes.includes(k));
-  return hostArray(type, shape, acc.map((v) => finish(v, n)));
+  return hostArray(
+    type,
+    shape,
+    acc.map((v) => finish(v, n)),
+  );
 }

@@ -12,7 +12,10 @@ import { type OpSpec, req } from './spec';
 /** A Constant node's value (the loader turns Constant nodes into constants once, at load). */
 export function constantValue(node: GraphNode): HostArray {
   const set = [...node.attrs.keys()];
-  if (set.length !== 1) throw new DataFormatError(`${node.where}: needs exactly one value attribute, got ${set.length ? set.join(', ') : 'none'}`);
+  if (set.length !== 1)
+    throw new DataFormatError(
+      `${node.where}: needs exactly one value attribute, got ${set.length ? set.join(', ') : 'none'}`,
+    );
   const t = node.tensor('value');
   if (t) return t;
   if (node.has('value_float')) return H.hostArray(ONNX.FLOAT, [], [node.float('value_float')]);
@@ -29,7 +32,16 @@ export function constantValue(node: GraphNode): HostArray {
 }
 
 const constant: OpSpec = {
-  attrs: { value: 'tensor', value_float: 'float', value_floats: 'floats', value_int: 'int', value_ints: 'ints', value_string: 'string', value_strings: 'strings', sparse_value: 'other' },
+  attrs: {
+    value: 'tensor',
+    value_float: 'float',
+    value_floats: 'floats',
+    value_int: 'int',
+    value_ints: 'ints',
+    value_string: 'string',
+    value_strings: 'strings',
+    sparse_value: 'other',
+  },
   inputs: [0, 0],
   check: (node) => {
     for (const a of ['value_string', 'value_strings', 'sparse_value']) if (node.has(a)) return [`Constant with ${a}`];
@@ -43,9 +55,11 @@ const constantOfShape: OpSpec = {
   inputs: [1, 1],
   run: (node, inputs, ctx) => {
     const shape = ctx.ints(req(inputs, 0), node, 'input shape');
-    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ArgumentError(`${node.where}: shape [${shape.join(', ')}] must be sizes >= 0`);
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw new ArgumentError(`${node.where}: shape [${shape.join(', ')}] must be sizes >= 0`);
     const v = node.tensor('value') ?? H.hostArray(ONNX.FLOAT, [1], [0]);
-    if (v.data.length !== 1) throw new DataFormatError(`${node.where}: attribute 'value' must hold one element, got ${v.data.length}`);
+    if (v.data.length !== 1)
+      throw new DataFormatError(`${node.where}: attribute 'value' must hold one element, got ${v.data.length}`);
     const n = H.sizeOfShape(shape);
     if (n <= HOST_LIMIT) return [host(H.hostArray(v.type, shape, new Array<number>(n).fill(v.data[0])))];
     const dtype = dataType(v.type)!.dtype;
@@ -57,12 +71,24 @@ const range: OpSpec = {
   attrs: {},
   inputs: [3, 3],
   run: (node, inputs, ctx) => {
-    const [start, limit, delta] = [0, 1, 2].map((i) => ctx.scalar(req(inputs, i), node, ['input start', 'input limit', 'input delta'][i]));
+    const [start, limit, delta] = [0, 1, 2].map((i) =>
+      ctx.scalar(req(inputs, i), node, ['input start', 'input limit', 'input delta'][i]),
+    );
     if (delta === 0) throw new ArgumentError(`${node.where}: delta is 0`);
     const type = req(inputs, 0).type;
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
-    if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1) throw new ArgumentError(`${node.where}: range(${start}, ${limit}, ${delta}) has too many elements`);
-    if (n <= HOST_LIMIT) return [host(H.hostArray(type, [n], Array.from({ length: n }, (_, i) => start + i * delta)))];
+    if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1)
+      throw new ArgumentError(`${node.where}: range(${start}, ${limit}, ${delta}) has too many elements`);
+    if (n <= HOST_LIMIT)
+      return [
+        host(
+          H.hostArray(
+            type,
+            [n],
+            Array.from({ length: n }, (_, i) => start + i * delta),
+          ),
+        ),
+      ];
     const dtype = isFloatType(type) ? 'float32' : 'int32';
     return [device(T.add(T.mul(T.arange(0, n, 1, dtype, { backend: ctx.backend }), delta), start), type)];
   },

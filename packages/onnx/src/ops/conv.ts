@@ -22,7 +22,8 @@ interface Geometry {
 }
 
 function pair(node: GraphNode, name: string, v: number[], spatial: number): [number, number] {
-  if (v.length !== spatial || v.some((n) => !Number.isInteger(n))) throw new ArgumentError(`${node.where}: ${name} [${v.join(', ')}] must have ${spatial} integers`);
+  if (v.length !== spatial || v.some((n) => !Number.isInteger(n)))
+    throw new ArgumentError(`${node.where}: ${name} [${v.join(', ')}] must have ${spatial} integers`);
   return spatial === 1 ? [1, v[0]] : [v[0], v[1]];
 }
 
@@ -32,10 +33,18 @@ function pair(node: GraphNode, name: string, v: number[], spatial: number): [num
  * `ceil_mode` for pools (the last window may hang over the end, as long as it
  * starts inside the input or its leading padding, PyTorch's rule).
  */
-function geometry(node: GraphNode, inH: number, inW: number, spatial: number, kernel: [number, number], ceil = false): Geometry {
+function geometry(
+  node: GraphNode,
+  inH: number,
+  inW: number,
+  spatial: number,
+  kernel: [number, number],
+  ceil = false,
+): Geometry {
   const strides = pair(node, 'strides', node.ints('strides', new Array<number>(spatial).fill(1)), spatial);
   const dilations = pair(node, 'dilations', node.ints('dilations', new Array<number>(spatial).fill(1)), spatial);
-  if ([...strides, ...dilations, ...kernel].some((n) => n < 1)) throw new ArgumentError(`${node.where}: kernel, strides and dilations must be >= 1`);
+  if ([...strides, ...dilations, ...kernel].some((n) => n < 1))
+    throw new ArgumentError(`${node.where}: kernel, strides and dilations must be >= 1`);
   const autoPad = node.string('auto_pad', 'NOTSET');
   const size = [inH, inW];
   const pads: [[number, number], [number, number]] = [
@@ -60,10 +69,15 @@ function geometry(node: GraphNode, inH: number, inW: number, spatial: number, ke
       const k = spatial === 1 ? 0 : a;
       pads[a] = [explicit[k], explicit[k + spatial]];
     } else if (autoPad !== 'NOTSET' && autoPad !== 'VALID') {
-      throw new ArgumentError(`${node.where}: auto_pad is '${autoPad}'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER`);
+      throw new ArgumentError(
+        `${node.where}: auto_pad is '${autoPad}'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER`,
+      );
     }
     const span = size[a] + pads[a][0] + pads[a][1] - eff;
-    if (span < 0) throw new ShapeError(`${node.where}: a window of ${eff} does not fit an input of ${size[a]} with padding ${pads[a][0]}+${pads[a][1]}`);
+    if (span < 0)
+      throw new ShapeError(
+        `${node.where}: a window of ${eff} does not fit an input of ${size[a]} with padding ${pads[a][0]}+${pads[a][1]}`,
+      );
     out[a] = (ceil ? Math.ceil(span / strides[a]) : Math.floor(span / strides[a])) + 1;
     if (ceil && (out[a] - 1) * strides[a] >= size[a] + pads[a][0]) out[a]--;
   }
@@ -74,7 +88,9 @@ function geometry(node: GraphNode, inH: number, inW: number, spatial: number, ke
 function toNhwc(node: GraphNode, x: Tensor): { x: Tensor; spatial: number } {
   if (x.rank === 3) return { x: T.transpose(T.unsqueeze(x, 2), [0, 2, 3, 1]), spatial: 1 };
   if (x.rank === 4) return { x: T.transpose(x, [0, 2, 3, 1]), spatial: 2 };
-  throw new ShapeError(`${node.where}: tsdl runs 1-D and 2-D ${node.opType} (inputs N×C×L or N×C×H×W), got shape ${fmtShape(x.shape)}`);
+  throw new ShapeError(
+    `${node.where}: tsdl runs 1-D and 2-D ${node.opType} (inputs N×C×L or N×C×H×W), got shape ${fmtShape(x.shape)}`,
+  );
 }
 
 function fromNhwc(y: Tensor, spatial: number): Tensor {
@@ -85,7 +101,10 @@ function fromNhwc(y: Tensor, spatial: number): Tensor {
 const conv: OpSpec = {
   attrs: { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints' },
   inputs: [2, 3],
-  check: (node) => (node.has('kernel_shape') && node.ints('kernel_shape').length > 2 ? [`Conv with ${node.ints('kernel_shape').length}-D kernels`] : []),
+  check: (node) =>
+    node.has('kernel_shape') && node.ints('kernel_shape').length > 2
+      ? [`Conv with ${node.ints('kernel_shape').length}-D kernels`]
+      : [],
   run: (node, inputs, ctx) => {
     const xIn = ctx.tensor(req(inputs, 0), node, 'input X');
     const w = ctx.tensor(req(inputs, 1), node, 'input W');
@@ -93,17 +112,30 @@ const conv: OpSpec = {
     const groups = node.int('group', 1);
     const out = T.tidy(() => {
       const { x, spatial } = toNhwc(node, xIn);
-      if (w.rank !== xIn.rank) throw new ShapeError(`${node.where}: W ${fmtShape(w.shape)} and X ${fmtShape(xIn.shape)} differ in rank`);
+      if (w.rank !== xIn.rank)
+        throw new ShapeError(`${node.where}: W ${fmtShape(w.shape)} and X ${fmtShape(xIn.shape)} differ in rank`);
       const [outC, perGroup] = w.shape;
       const inC = xIn.shape[1];
-      if (!Number.isInteger(groups) || groups < 1 || inC % groups !== 0 || outC % groups !== 0 || perGroup * groups !== inC) {
-        throw new ShapeError(`${node.where}: X has ${inC} channels and W ${fmtShape(w.shape)}, which do not make ${groups} groups`);
+      if (
+        !Number.isInteger(groups) ||
+        groups < 1 ||
+        inC % groups !== 0 ||
+        outC % groups !== 0 ||
+        perGroup * groups !== inC
+      ) {
+        throw new ShapeError(
+          `${node.where}: X has ${inC} channels and W ${fmtShape(w.shape)}, which do not make ${groups} groups`,
+        );
       }
-      if (b && (b.rank !== 1 || b.size !== outC)) throw new ShapeError(`${node.where}: B ${fmtShape(b.shape)} does not match ${outC} output channels`);
+      if (b && (b.rank !== 1 || b.size !== outC))
+        throw new ShapeError(`${node.where}: B ${fmtShape(b.shape)} does not match ${outC} output channels`);
       const kernel: [number, number] = spatial === 1 ? [1, w.shape[2]] : [w.shape[2], w.shape[3]];
       if (node.has('kernel_shape')) {
         const k = pair(node, 'kernel_shape', node.ints('kernel_shape'), spatial);
-        if (k[0] !== kernel[0] || k[1] !== kernel[1]) throw new ShapeError(`${node.where}: kernel_shape [${node.ints('kernel_shape').join(', ')}] does not match W ${fmtShape(w.shape)}`);
+        if (k[0] !== kernel[0] || k[1] !== kernel[1])
+          throw new ShapeError(
+            `${node.where}: kernel_shape [${node.ints('kernel_shape').join(', ')}] does not match W ${fmtShape(w.shape)}`,
+          );
       }
       const g = geometry(node, x.shape[1], x.shape[2], spatial, kernel);
       // OIHW → HWIO.
@@ -119,8 +151,24 @@ const conv: OpSpec = {
 function poolSpec(kind: 'max' | 'avg'): OpSpec {
   const attrs: OpSpec['attrs'] =
     kind === 'max'
-      ? { auto_pad: 'string', ceil_mode: 'int', dilations: 'ints', kernel_shape: 'ints', pads: 'ints', storage_order: 'int', strides: 'ints' }
-      : { auto_pad: 'string', ceil_mode: 'int', count_include_pad: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints', dilations: 'ints' };
+      ? {
+          auto_pad: 'string',
+          ceil_mode: 'int',
+          dilations: 'ints',
+          kernel_shape: 'ints',
+          pads: 'ints',
+          storage_order: 'int',
+          strides: 'ints',
+        }
+      : {
+          auto_pad: 'string',
+          ceil_mode: 'int',
+          count_include_pad: 'int',
+          kernel_shape: 'ints',
+          pads: 'ints',
+          strides: 'ints',
+          dilations: 'ints',
+        };
   return {
     attrs,
     inputs: [1, 1],
@@ -130,8 +178,10 @@ function poolSpec(kind: 'max' | 'avg'): OpSpec {
       const op = node.opType;
       if (node.ints('dilations', []).some((d) => d !== 1)) problems.push(`${op} with dilations`);
       if (node.outputs.length > 1 && node.outputs[1] !== '') problems.push(`${op} with its Indices output`);
-      if (node.ints('kernel_shape').length > 2) problems.push(`${op} with ${node.ints('kernel_shape').length}-D windows`);
-      if (kind === 'avg' && node.int('count_include_pad', 0) === 1 && node.int('ceil_mode', 0) === 1) problems.push('AveragePool with ceil_mode and count_include_pad');
+      if (node.ints('kernel_shape').length > 2)
+        problems.push(`${op} with ${node.ints('kernel_shape').length}-D windows`);
+      if (kind === 'avg' && node.int('count_include_pad', 0) === 1 && node.int('ceil_mode', 0) === 1)
+        problems.push('AveragePool with ceil_mode and count_include_pad');
       return problems;
     },
     run: (node, inputs, ctx) => {
@@ -155,7 +205,10 @@ function poolSpec(kind: 'max' | 'avg'): OpSpec {
         }
         // A ceil-mode window that hangs over the end: padding that max never picks and mean never counts.
         const inSize = [x.shape[1], x.shape[2]];
-        const padding = pads.map((p, a) => [p[0], Math.max(p[1], (g.out[a] - 1) * g.strides[a] + kernel[a] - inSize[a] - p[0])]) as [[number, number], [number, number]];
+        const padding = pads.map((p, a) => [
+          p[0],
+          Math.max(p[1], (g.out[a] - 1) * g.strides[a] + kernel[a] - inSize[a] - p[0]),
+        ]) as [[number, number], [number, number]];
         const options = { kernelSize: kernel, strides: g.strides, padding };
         const y = kind === 'max' ? T.maxPool2d(x, options) : T.avgPool2d(x, options);
         return fromNhwc(y, spatial);

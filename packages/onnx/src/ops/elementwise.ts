@@ -21,7 +21,12 @@ type Operand = Tensor | number;
  * enters as a JS number (a run-time scalar, nothing uploaded); others are uploaded.
  */
 function operand(v: Value, other: Value, node: GraphNode, what: string, ctx: RunContext): Operand {
-  if (v.kind === 'host' && v.data.length === 1 && v.shape.length <= (other.kind === 'host' ? other.shape : other.tensor.shape).length) return v.data[0];
+  if (
+    v.kind === 'host' &&
+    v.data.length === 1 &&
+    v.shape.length <= (other.kind === 'host' ? other.shape : other.tensor.shape).length
+  )
+    return v.data[0];
   return ctx.tensor(v, node, what);
 }
 
@@ -72,7 +77,12 @@ function binarySpec(name: string, def: BinaryDef): OpSpec {
       const y = operand(b, a, node, 'input B', ctx);
       // tsdl ops take a JS number on either side, but not on both.
       if (typeof x === 'number' && typeof y === 'number') x = ctx.tensor(a, node, 'input A');
-      return [device(T.tidy(() => def.device(x, y, a.type)), outType(a))];
+      return [
+        device(
+          T.tidy(() => def.device(x, y, a.type)),
+          outType(a),
+        ),
+      ];
     },
   };
 }
@@ -107,7 +117,8 @@ const UNARY: Record<string, UnaryDef> = {
   LeakyRelu: { device: (x, n) => T.leakyRelu(x, n.float('alpha', 0.01)), attrs: { alpha: 'float' } },
   Elu: { device: (x, n) => T.elu(x, n.float('alpha', 1)), attrs: { alpha: 'float' } },
   Selu: {
-    device: (x, n) => T.mul(T.elu(x, n.float('alpha', 1.67326319217681884765625)), n.float('gamma', 1.05070102214813232421875)),
+    device: (x, n) =>
+      T.mul(T.elu(x, n.float('alpha', 1.67326319217681884765625)), n.float('gamma', 1.05070102214813232421875)),
     attrs: { alpha: 'float', gamma: 'float' },
   },
   HardSigmoid: {
@@ -118,7 +129,8 @@ const UNARY: Record<string, UnaryDef> = {
   Gelu: {
     device: (x, n) => {
       const approx = n.string('approximate', 'none');
-      if (approx !== 'none' && approx !== 'tanh') throw new DataFormatError(`${n.where}: attribute 'approximate' is '${approx}'; expected 'none' or 'tanh'`);
+      if (approx !== 'none' && approx !== 'tanh')
+        throw new DataFormatError(`${n.where}: attribute 'approximate' is '${approx}'; expected 'none' or 'tanh'`);
       return T.gelu(x, approx);
     },
     attrs: { approximate: 'string' },
@@ -138,13 +150,23 @@ function unarySpec(name: string, def: UnaryDef): OpSpec {
       : undefined,
     run: (node, inputs, ctx) => {
       const a = req(inputs, 0);
-      return [device(T.tidy(() => def.device(ctx.tensor(a, node, 'input X'), node)), def.bool ? ONNX.BOOL : a.type)];
+      return [
+        device(
+          T.tidy(() => def.device(ctx.tensor(a, node, 'input X'), node)),
+          def.bool ? ONNX.BOOL : a.type,
+        ),
+      ];
     },
   };
 }
 
 /** Sum, Mean, Max, Min: one or more inputs, broadcast together. */
-function variadicSpec(name: string, fold: (a: Tensor, b: Tensor) => Tensor, hostFold: (x: number, y: number) => number, mean = false): OpSpec {
+function variadicSpec(
+  name: string,
+  fold: (a: Tensor, b: Tensor) => Tensor,
+  hostFold: (x: number, y: number) => number,
+  mean = false,
+): OpSpec {
   return {
     attrs: {},
     inputs: [1, 2147483647],
@@ -190,4 +212,3 @@ export const ELEMENTWISE_OPS: Record<string, OpSpec> = {
   Min: variadicSpec('Min', T.minimum, Math.min),
   Clip: clip,
 };
-

@@ -15,11 +15,15 @@ const gemm: OpSpec = {
   run: (node, inputs, ctx) => {
     const a = ctx.tensor(req(inputs, 0), node, 'input A');
     const b = ctx.tensor(req(inputs, 1), node, 'input B');
-    if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`${node.where}: A and B must be 2-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    if (a.rank !== 2 || b.rank !== 2)
+      throw new ShapeError(`${node.where}: A and B must be 2-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
     const alpha = node.float('alpha', 1);
     const beta = node.float('beta', 1);
     const out = T.tidy(() => {
-      let y = T.matmul(a, b, { transposeA: node.intIn('transA', 0, [0, 1]) === 1, transposeB: node.intIn('transB', 0, [0, 1]) === 1 });
+      let y = T.matmul(a, b, {
+        transposeA: node.intIn('transA', 0, [0, 1]) === 1,
+        transposeB: node.intIn('transB', 0, [0, 1]) === 1,
+      });
       if (alpha !== 1) y = T.mul(y, alpha);
       if (inputs[2]) {
         const c = ctx.tensor(inputs[2], node, 'input C');
@@ -34,7 +38,12 @@ const gemm: OpSpec = {
 const matmul: OpSpec = {
   attrs: {},
   inputs: [2, 2],
-  run: (node, inputs, ctx) => [device(T.matmul(ctx.tensor(req(inputs, 0), node, 'input A'), ctx.tensor(req(inputs, 1), node, 'input B')), ONNX.FLOAT)],
+  run: (node, inputs, ctx) => [
+    device(
+      T.matmul(ctx.tensor(req(inputs, 0), node, 'input A'), ctx.tensor(req(inputs, 1), node, 'input B')),
+      ONNX.FLOAT,
+    ),
+  ],
 };
 
 /**
@@ -51,7 +60,12 @@ function softmaxSpec(log: boolean): OpSpec {
       if (ctx.opset >= 13) return [device(f(x, normAxis(node, node.int('axis', -1), x.rank)), ONNX.FLOAT)];
       const axis = normAxis(node, node.int('axis', 1), x.rank);
       const rows = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
-      return [device(T.tidy(() => T.reshape(f(T.reshape(x, [rows, -1]), -1), x.shape)), ONNX.FLOAT)];
+      return [
+        device(
+          T.tidy(() => T.reshape(f(T.reshape(x, [rows, -1]), -1), x.shape)),
+          ONNX.FLOAT,
+        ),
+      ];
     },
   };
 }
@@ -62,21 +76,34 @@ function perChannel(t: Tensor, rank: number): Tensor {
 }
 
 const batchNormalization: OpSpec = {
-  attrs: { epsilon: 'float', momentum: 'float', training_mode: 'int', spatial: 'int', is_test: 'int', consumed_inputs: 'ints' },
+  attrs: {
+    epsilon: 'float',
+    momentum: 'float',
+    training_mode: 'int',
+    spatial: 'int',
+    is_test: 'int',
+    consumed_inputs: 'ints',
+  },
   inputs: [5, 5],
   outputs: [1, 5],
   check: (node) => {
     const problems: string[] = [];
-    if (node.int('training_mode', 0) !== 0 || node.outputs.slice(1).some((o) => o !== '')) problems.push('BatchNormalization in training mode');
+    if (node.int('training_mode', 0) !== 0 || node.outputs.slice(1).some((o) => o !== ''))
+      problems.push('BatchNormalization in training mode');
     if (node.int('spatial', 1) !== 1) problems.push('BatchNormalization with spatial=0');
     return problems;
   },
   run: (node, inputs, ctx) => {
     const x = ctx.tensor(req(inputs, 0), node, 'input X');
     if (x.rank < 2) throw new ShapeError(`${node.where}: X must have a channel axis, got shape ${fmtShape(x.shape)}`);
-    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.tensor(req(inputs, i), node, ['scale', 'B', 'input_mean', 'input_var'][i - 1]));
+    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) =>
+      ctx.tensor(req(inputs, i), node, ['scale', 'B', 'input_mean', 'input_var'][i - 1]),
+    );
     for (const p of [scale, bias, mean, variance]) {
-      if (p.size !== x.shape[1]) throw new ShapeError(`${node.where}: parameters of shape ${fmtShape(p.shape)} do not match ${x.shape[1]} channels of X ${fmtShape(x.shape)}`);
+      if (p.size !== x.shape[1])
+        throw new ShapeError(
+          `${node.where}: parameters of shape ${fmtShape(p.shape)} do not match ${x.shape[1]} channels of X ${fmtShape(x.shape)}`,
+        );
     }
     const eps = node.float('epsilon', 1e-5);
     const out = T.tidy(() => {

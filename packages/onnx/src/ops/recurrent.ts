@@ -37,7 +37,8 @@ function check(kind: Kind) {
     const acts = node.strings('activations', []);
     const unknown = acts.filter((a) => !(a in ACTIVATIONS));
     if (unknown.length > 0) problems.push(`${kind} with activations ${unknown.join(', ')}`);
-    if (node.floats('activation_alpha', []).length > 0 || node.floats('activation_beta', []).length > 0) problems.push(`${kind} with activation_alpha/beta`);
+    if (node.floats('activation_alpha', []).length > 0 || node.floats('activation_beta', []).length > 0)
+      problems.push(`${kind} with activation_alpha/beta`);
     if (kind === 'LSTM' && node.int('input_forget', 0) !== 0) problems.push('LSTM with input_forget');
     return problems;
   };
@@ -54,7 +55,14 @@ interface Parts {
   p: Tensor | null; // [dirs, 3H]
 }
 
-function parts(kind: Kind, node: GraphNode, inputs: Inputs, ctx: RunContext, dirs: number, layout: number): Parts & { hidden: number } {
+function parts(
+  kind: Kind,
+  node: GraphNode,
+  inputs: Inputs,
+  ctx: RunContext,
+  dirs: number,
+  layout: number,
+): Parts & { hidden: number } {
   const opt = (i: number, what: string) => (inputs[i] ? ctx.tensor(inputs[i] as Value, node, what) : null);
   let x = ctx.tensor(req(inputs, 0), node, 'input X');
   if (x.rank !== 3) throw new ShapeError(`${node.where}: X must be 3-D, got ${fmtShape(x.shape)}`);
@@ -66,7 +74,9 @@ function parts(kind: Kind, node: GraphNode, inputs: Inputs, ctx: RunContext, dir
   const hidden = node.int('hidden_size', r.shape[2]);
   const expect = (t: Tensor | null, shape: number[], what: string) => {
     if (t && (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-      throw new ShapeError(`${node.where}: ${what} has shape ${fmtShape(t.shape)}; expected ${fmtShape(shape)} (${dirs} direction${dirs > 1 ? 's' : ''}, hidden_size ${hidden}, batch ${batch}, input ${inSize})`);
+      throw new ShapeError(
+        `${node.where}: ${what} has shape ${fmtShape(t.shape)}; expected ${fmtShape(shape)} (${dirs} direction${dirs > 1 ? 's' : ''}, hidden_size ${hidden}, batch ${batch}, input ${inSize})`,
+      );
     }
   };
   expect(w, [dirs, g * hidden, inSize], 'W');
@@ -113,7 +123,14 @@ interface Direction {
 }
 
 /** Runs one direction over x [seq, batch, in]; returns every step's h [seq, batch, H] and the last h (and c). */
-function runDirection(kind: Kind, node: GraphNode, x: Tensor, d: Direction, hidden: number, masks: Tensor[] | null): [Tensor, Tensor, Tensor | null] {
+function runDirection(
+  kind: Kind,
+  node: GraphNode,
+  x: Tensor,
+  d: Direction,
+  hidden: number,
+  masks: Tensor[] | null,
+): [Tensor, Tensor, Tensor | null] {
   const [seq, batch, inSize] = x.shape;
   const H = hidden;
   const clip = node.has('clip') ? node.float('clip') : null;
@@ -125,13 +142,15 @@ function runDirection(kind: Kind, node: GraphNode, x: Tensor, d: Direction, hidd
   let xw = T.matmul(T.reshape(x, [seq * batch, inSize]), d.w, { transposeB: true });
   if (d.wb) xw = T.add(xw, d.wb);
   if (d.rb && kind === 'LSTM') xw = T.add(xw, d.rb);
-  if (d.rb && kind === 'GRU') xw = T.add(xw, T.concat([T.slice(d.rb, [0], [2 * H]), T.zeros([H], 'float32', { backend: x.backend })]));
+  if (d.rb && kind === 'GRU')
+    xw = T.add(xw, T.concat([T.slice(d.rb, [0], [2 * H]), T.zeros([H], 'float32', { backend: x.backend })]));
   const steps = seq === 0 ? [] : T.unstack(T.reshape(xw, [seq, batch, -1]), 0);
   let hPrev = d.h0;
   let cPrev = d.c0;
   const ys: Tensor[] = [];
   const rbH = kind === 'GRU' && d.rb ? T.slice(d.rb, [2 * H], [3 * H]) : null;
-  const [rZR, rH] = kind === 'GRU' ? [T.slice(d.r, [0, 0], [2 * H, H]), T.slice(d.r, [2 * H, 0], [3 * H, H])] : [d.r, d.r];
+  const [rZR, rH] =
+    kind === 'GRU' ? [T.slice(d.r, [0, 0], [2 * H, H]), T.slice(d.r, [2 * H, 0], [3 * H, H])] : [d.r, d.r];
   for (let t = 0; t < seq; t++) {
     const [hNext, cNext, y] = T.tidy(() => {
       const xt = steps[t];
@@ -210,14 +229,18 @@ function recurrentSpec(kind: Kind): OpSpec {
       const names = node.strings('activations', []);
       const per = DEFAULTS[kind].length;
       if (names.length !== 0 && names.length !== per * dirs) {
-        throw new ShapeError(`${node.where}: activations lists ${names.length} functions; ${kind} needs ${per} per direction (${per * dirs})`);
+        throw new ShapeError(
+          `${node.where}: activations lists ${names.length} functions; ${kind} needs ${per} per direction (${per * dirs})`,
+        );
       }
       const results = T.tidy(() => {
         const pr = parts(kind, node, inputs, ctx, dirs, layout);
         const [seq, batch] = pr.x.shape;
         const H = pr.hidden;
         const G = GATES[kind];
-        const masks = pr.lens ? T.unstack(T.lt(T.reshape(T.arange(0, seq, 1, 'int32', { backend: pr.x.backend }), [seq, 1]), pr.lens), 0) : null;
+        const masks = pr.lens
+          ? T.unstack(T.lt(T.reshape(T.arange(0, seq, 1, 'int32', { backend: pr.x.backend }), [seq, 1]), pr.lens), 0)
+          : null;
         const zeros = () => T.zeros([batch, H], 'float32', { backend: pr.x.backend });
         const outs = dirNames.map((name, k) => {
           const pick = (t: Tensor | null) => (t ? T.squeeze(T.slice(t, [k], [k + 1]), 0) : null);
@@ -236,9 +259,21 @@ function recurrentSpec(kind: Kind): OpSpec {
           const [Y, hLast, cLast] = runDirection(kind, node, xs, d, H, masks);
           return [name === 'reverse' ? reverseSteps(Y, pr.lens) : Y, hLast, cLast] as const;
         });
-        let Y = T.stack(outs.map((o) => o[0]), 1); // [seq, dirs, batch, H]
-        let Yh = T.stack(outs.map((o) => o[1]), 0); // [dirs, batch, H]
-        let Yc = kind === 'LSTM' ? T.stack(outs.map((o) => o[2]!), 0) : null;
+        let Y = T.stack(
+          outs.map((o) => o[0]),
+          1,
+        ); // [seq, dirs, batch, H]
+        let Yh = T.stack(
+          outs.map((o) => o[1]),
+          0,
+        ); // [dirs, batch, H]
+        let Yc =
+          kind === 'LSTM'
+            ? T.stack(
+                outs.map((o) => o[2]!),
+                0,
+              )
+            : null;
         if (layout === 1) {
           Y = T.transpose(Y, [2, 0, 1, 3]);
           Yh = T.transpose(Yh, [1, 0, 2]);

@@ -13,7 +13,8 @@ import { type HostInputs, type Inputs, type OpSpec, req, reqHost } from './spec'
 /** The axes to reduce: the input (ReduceSum from opset 13, all from 18) or attribute; none means all, or nothing with noop_with_empty_axes. */
 function reduceAxes(node: GraphNode, inputs: Inputs | HostInputs, rank: number, ctx: RunContext): number[] | null {
   const given = inputs[1] ? ctx.ints(inputs[1], node, 'input axes') : node.has('axes') ? node.ints('axes') : [];
-  if (given.length === 0) return node.intIn('noop_with_empty_axes', 0, [0, 1]) === 1 ? null : Array.from({ length: rank }, (_, i) => i);
+  if (given.length === 0)
+    return node.intIn('noop_with_empty_axes', 0, [0, 1]) === 1 ? null : Array.from({ length: rank }, (_, i) => i);
   return normAxes(node, given, rank);
 }
 
@@ -44,7 +45,8 @@ function reduceSpec(def: ReduceDef): OpSpec {
           const x = reqHost(inputs, 0);
           const axes = reduceAxes(node, inputs, x.shape.length, ctx);
           if (axes === null) return [x];
-          const finish = h.finish && !isFloatType(x.type) ? (a: number, n: number) => Math.trunc(h.finish!(a, n)) : h.finish;
+          const finish =
+            h.finish && !isFloatType(x.type) ? (a: number, n: number) => Math.trunc(h.finish!(a, n)) : h.finish;
           return [host(H.reduce(x, axes, node.intIn('keepdims', 1, [0, 1]) === 1, x.type, h.init, h.fold, finish))];
         }
       : undefined,
@@ -68,7 +70,8 @@ function argSpec(which: 'max' | 'min'): OpSpec {
   return {
     attrs: { axis: 'int', keepdims: 'int', select_last_index: 'int' },
     inputs: [1, 1],
-    check: (node) => (node.int('select_last_index', 0) !== 0 ? [`Arg${which === 'max' ? 'Max' : 'Min'} with select_last_index`] : []),
+    check: (node) =>
+      node.int('select_last_index', 0) !== 0 ? [`Arg${which === 'max' ? 'Max' : 'Min'} with select_last_index`] : [],
     run: (node, inputs, ctx) => {
       const x = ctx.tensor(req(inputs, 0), node, 'input data');
       const axis = normAxis(node, node.int('axis', 0), x.rank);
@@ -89,16 +92,29 @@ const pad: OpSpec = {
     const rank = s.length;
     const pads = inputs[1] ? ctx.ints(inputs[1], node, 'input pads') : node.ints('pads');
     const value = inputs[2] ? ctx.scalar(inputs[2], node, 'input constant_value') : node.float('value', 0);
-    const axes = inputs[3] ? normAxes(node, ctx.ints(inputs[3], node, 'input axes'), rank) : Array.from({ length: rank }, (_, i) => i);
-    if (pads.length !== 2 * axes.length) throw new ArgumentError(`${node.where}: pads [${pads.join(', ')}] must have ${2 * axes.length} entries (begins, then ends)`);
+    const axes = inputs[3]
+      ? normAxes(node, ctx.ints(inputs[3], node, 'input axes'), rank)
+      : Array.from({ length: rank }, (_, i) => i);
+    if (pads.length !== 2 * axes.length)
+      throw new ArgumentError(
+        `${node.where}: pads [${pads.join(', ')}] must have ${2 * axes.length} entries (begins, then ends)`,
+      );
     const pairs: [number, number][] = s.map(() => [0, 0]);
     axes.forEach((a, i) => (pairs[a] = [pads[i], pads[i + axes.length]]));
     const x = ctx.tensor(v, node, 'input data');
     const out = T.tidy(() => {
       const cropped = pairs.some(([b, e]) => b < 0 || e < 0)
-        ? T.slice(x, pairs.map(([b]) => Math.max(-b, 0)), pairs.map(([, e], i) => s[i] - Math.max(-e, 0)))
+        ? T.slice(
+            x,
+            pairs.map(([b]) => Math.max(-b, 0)),
+            pairs.map(([, e], i) => s[i] - Math.max(-e, 0)),
+          )
         : x;
-      return T.pad(cropped, pairs.map(([b, e]) => [Math.max(b, 0), Math.max(e, 0)] as [number, number]), value);
+      return T.pad(
+        cropped,
+        pairs.map(([b, e]) => [Math.max(b, 0), Math.max(e, 0)] as [number, number]),
+        value,
+      );
     });
     return [device(out, v.type)];
   },
@@ -110,4 +126,3 @@ export const REDUCE_OPS: Record<string, OpSpec> = {
   ArgMin: argSpec('min'),
   Pad: pad,
 };
-

@@ -10,7 +10,16 @@ import type { OpSpec } from './spec';
 
 /** Every operator of ONNX's default domain that tsdl runs, by op_type. */
 export const OPERATORS: ReadonlyMap<string, OpSpec> = new Map(
-  Object.entries({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...CONSTANT_OPS, ...LINALG_OPS, ...CONV_OPS, ...REDUCE_OPS, ...RECURRENT_OPS, ...RESIZE_OPS }),
+  Object.entries({
+    ...ELEMENTWISE_OPS,
+    ...SHAPE_OPS,
+    ...CONSTANT_OPS,
+    ...LINALG_OPS,
+    ...CONV_OPS,
+    ...REDUCE_OPS,
+    ...RECURRENT_OPS,
+    ...RESIZE_OPS,
+  }),
 );
 
 /** The operators tsdl runs, sorted: what `loadOnnx` accepts. */

@@ -21,15 +21,20 @@ function plan(node: GraphNode, opset: number): Plan | string {
   // Opset 10's Resize and Upsample had no coordinate attributes: their rule is asymmetric with floor.
   const ctm = opset >= 11 ? node.string('coordinate_transformation_mode', 'half_pixel') : 'asymmetric';
   const nearestMode = opset >= 11 ? node.string('nearest_mode', 'round_prefer_floor') : 'floor';
-  if (node.float('extrapolation_value', 0) !== 0 || node.int('exclude_outside', 0) !== 0) return `${node.opType} with exclude_outside or extrapolation_value`;
+  if (node.float('extrapolation_value', 0) !== 0 || node.int('exclude_outside', 0) !== 0)
+    return `${node.opType} with exclude_outside or extrapolation_value`;
   if (mode === 'nearest') {
-    if (ctm === 'asymmetric' && nearestMode === 'floor') return { kind: 'nearest', alignCorners: false, halfPixelCenters: false };
-    if (ctm === 'tf_half_pixel_for_nn' && nearestMode === 'floor') return { kind: 'nearest', alignCorners: false, halfPixelCenters: true };
-    if (ctm === 'align_corners' && nearestMode === 'round_prefer_ceil') return { kind: 'nearest', alignCorners: true, halfPixelCenters: false };
+    if (ctm === 'asymmetric' && nearestMode === 'floor')
+      return { kind: 'nearest', alignCorners: false, halfPixelCenters: false };
+    if (ctm === 'tf_half_pixel_for_nn' && nearestMode === 'floor')
+      return { kind: 'nearest', alignCorners: false, halfPixelCenters: true };
+    if (ctm === 'align_corners' && nearestMode === 'round_prefer_ceil')
+      return { kind: 'nearest', alignCorners: true, halfPixelCenters: false };
     return `${node.opType} nearest with coordinate_transformation_mode '${ctm}' and nearest_mode '${nearestMode}'`;
   }
   if (mode === 'linear' || mode === 'bilinear') {
-    if (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') return { kind: 'linear', alignCorners: false, halfPixelCenters: true };
+    if (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')
+      return { kind: 'linear', alignCorners: false, halfPixelCenters: true };
     if (ctm === 'align_corners') return { kind: 'linear', alignCorners: true, halfPixelCenters: false };
     if (ctm === 'asymmetric') return { kind: 'linear', alignCorners: false, halfPixelCenters: false };
     return `${node.opType} linear with coordinate_transformation_mode '${ctm}'`;
@@ -57,25 +62,36 @@ function resizeSpec(upsample: boolean): OpSpec {
       const p = plan(node, opset);
       const problems = typeof p === 'string' ? [p] : [];
       if (node.int('antialias', 0) !== 0) problems.push(`${node.opType} with antialias`);
-      if (node.has('axes') || node.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') problems.push(`${node.opType} with axes or keep_aspect_ratio_policy`);
+      if (node.has('axes') || node.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch')
+        problems.push(`${node.opType} with axes or keep_aspect_ratio_policy`);
       return problems;
     },
     run: (node, inputs, ctx) => {
       const p = plan(node, ctx.opset) as Plan;
       const x = ctx.tensor(req(inputs, 0), node, 'input X');
-      if (x.rank !== 4) throw new ShapeError(`${node.where}: tsdl resizes N×C×H×W images, got shape ${fmtShape(x.shape)}`);
+      if (x.rank !== 4)
+        throw new ShapeError(`${node.where}: tsdl resizes N×C×H×W images, got shape ${fmtShape(x.shape)}`);
       const [, , inH, inW] = x.shape;
       let size: [number, number];
       // Inputs: Upsample (X, scales); Resize 10 (X, scales); Resize 11+ (X, roi, scales, sizes).
       const scalesAt = upsample || ctx.opset < 11 ? 1 : 2;
       const sizes = !upsample && ctx.opset >= 11 && inputs[3] ? ctx.ints(inputs[3], node, 'input sizes') : null;
       const scalesValue = inputs[scalesAt] ? ctx.host(inputs[scalesAt]!, node, 'input scales') : null;
-      const scales = scalesValue && scalesValue.data.length > 0 ? Array.from(scalesValue.data) : upsample && node.has('scales') ? node.floats('scales') : null;
+      const scales =
+        scalesValue && scalesValue.data.length > 0
+          ? Array.from(scalesValue.data)
+          : upsample && node.has('scales')
+            ? node.floats('scales')
+            : null;
       if (sizes) {
-        if (sizes.length !== 4 || sizes[0] !== x.shape[0] || sizes[1] !== x.shape[1]) throw new ArgumentError(`${node.where}: sizes [${sizes.join(', ')}] must keep N and C of ${fmtShape(x.shape)}`);
+        if (sizes.length !== 4 || sizes[0] !== x.shape[0] || sizes[1] !== x.shape[1])
+          throw new ArgumentError(
+            `${node.where}: sizes [${sizes.join(', ')}] must keep N and C of ${fmtShape(x.shape)}`,
+          );
         size = [sizes[2], sizes[3]];
       } else if (scales) {
-        if (scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1) throw new ArgumentError(`${node.where}: scales [${scales.join(', ')}] must be [1, 1, h, w]`);
+        if (scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1)
+          throw new ArgumentError(`${node.where}: scales [${scales.join(', ')}] must be [1, 1, h, w]`);
         size = [Math.floor(inH * scales[2]), Math.floor(inW * scales[3])];
       } else {
         throw new ArgumentError(`${node.where}: needs scales or sizes`);

@@ -15,7 +15,8 @@ import { type HostInputs, type Inputs, type OpSpec, req, reqHost } from './spec'
  * are tsdl views (reshape, transpose, slice, broadcast) or one op.
  */
 
-const int64 = (shape: readonly number[], values: readonly number[]): HostArray => H.hostArray(ONNX.INT64, shape, values);
+const int64 = (shape: readonly number[], values: readonly number[]): HostArray =>
+  H.hostArray(ONNX.INT64, shape, values);
 
 /** A value with a new shape: host data is shared, a tensor becomes a view. */
 function reshaped(v: Value, shape: number[]): Value {
@@ -52,7 +53,12 @@ const reshape: OpSpec = {
   inputs: [2, 2],
   run: (node, inputs, ctx) => {
     const x = req(inputs, 0);
-    const target = reshapeTarget(node, shapeOf(x), ctx.ints(req(inputs, 1), node, 'input shape'), node.intIn('allowzero', 0, [0, 1]) === 1);
+    const target = reshapeTarget(
+      node,
+      shapeOf(x),
+      ctx.ints(req(inputs, 1), node, 'input shape'),
+      node.intIn('allowzero', 0, [0, 1]) === 1,
+    );
     return [reshaped(x, target)];
   },
 };
@@ -64,7 +70,8 @@ const flatten: OpSpec = {
     const x = req(inputs, 0);
     const s = shapeOf(x);
     let axis = node.int('axis', 1);
-    if (axis < -s.length || axis > s.length) throw new ShapeError(`${node.where}: axis ${axis} is out of range for rank ${s.length}`);
+    if (axis < -s.length || axis > s.length)
+      throw new ShapeError(`${node.where}: axis ${axis} is out of range for rank ${s.length}`);
     if (axis < 0) axis += s.length;
     return [reshaped(x, [H.sizeOfShape(s.slice(0, axis)), H.sizeOfShape(s.slice(axis))])];
   },
@@ -78,8 +85,14 @@ const squeeze: OpSpec = {
     const s = shapeOf(x);
     const given = axesOf(node, inputs, 1, ctx);
     const axes = given ? normAxes(node, given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
-    for (const a of axes) if (s[a] !== 1) throw new ShapeError(`${node.where}: axis ${a} of shape ${fmtShape(s)} has size ${s[a]}, not 1`);
-    return [reshaped(x, s.filter((_, i) => !axes.includes(i)))];
+    for (const a of axes)
+      if (s[a] !== 1) throw new ShapeError(`${node.where}: axis ${a} of shape ${fmtShape(s)} has size ${s[a]}, not 1`);
+    return [
+      reshaped(
+        x,
+        s.filter((_, i) => !axes.includes(i)),
+      ),
+    ];
   },
 };
 
@@ -114,9 +127,13 @@ const transpose: OpSpec = {
 };
 
 function permOf(node: GraphNode, rank: number): number[] {
-  const perm = node.ints('perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  const perm = node.ints(
+    'perm',
+    Array.from({ length: rank }, (_, i) => rank - 1 - i),
+  );
   const p = perm.map((a) => normAxis(node, a, rank, 'perm'));
-  if (p.length !== rank || new Set(p).size !== rank) throw new ShapeError(`${node.where}: perm [${perm.join(', ')}] is not a permutation of ${rank} axes`);
+  if (p.length !== rank || new Set(p).size !== rank)
+    throw new ShapeError(`${node.where}: perm [${perm.join(', ')}] is not a permutation of ${rank} axes`);
   return p;
 }
 
@@ -155,7 +172,8 @@ const tile: OpSpec = {
 
 function repeatsOf(node: GraphNode, rank: number, v: Value, ctx: RunContext): number[] {
   const reps = ctx.ints(v, node, 'input repeats');
-  if (reps.length !== rank || reps.some((r) => r < 0)) throw new ShapeError(`${node.where}: repeats [${reps.join(', ')}] must be ${rank} integers >= 0`);
+  if (reps.length !== rank || reps.some((r) => r < 0))
+    throw new ShapeError(`${node.where}: repeats [${reps.join(', ')}] must be ${rank} integers >= 0`);
   return reps;
 }
 
@@ -180,10 +198,17 @@ function slicePlan(node: GraphNode, s: readonly number[], inputs: Inputs, ctx: R
   const fromInputs = ctx.opset >= 10;
   const starts = fromInputs ? ctx.ints(req(inputs, 1), node, 'input starts') : node.ints('starts');
   const ends = fromInputs ? ctx.ints(req(inputs, 2), node, 'input ends') : node.ints('ends');
-  const axes = (fromInputs ? inputs[3] && ctx.ints(inputs[3], node, 'input axes') : node.has('axes') ? node.ints('axes') : undefined) || starts.map((_, i) => i);
+  const axes =
+    (fromInputs
+      ? inputs[3] && ctx.ints(inputs[3], node, 'input axes')
+      : node.has('axes')
+        ? node.ints('axes')
+        : undefined) || starts.map((_, i) => i);
   const steps = (fromInputs && inputs[4] && ctx.ints(inputs[4], node, 'input steps')) || starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
-    throw new ShapeError(`${node.where}: starts, ends, axes and steps have ${starts.length}, ${ends.length}, ${axes.length} and ${steps.length} entries; they must match`);
+    throw new ShapeError(
+      `${node.where}: starts, ends, axes and steps have ${starts.length}, ${ends.length}, ${axes.length} and ${steps.length} entries; they must match`,
+    );
   }
   const plan = s.map((d) => ({ start: 0, step: 1, count: d }));
   const seen = new Set<number>();
@@ -202,7 +227,16 @@ const slice: OpSpec = {
   host: (node, inputs, ctx) => {
     const x = reqHost(inputs, 0);
     const plan = slicePlan(node, x.shape, inputs, ctx);
-    return [host(H.strided(x, plan.map((p) => p.start), plan.map((p) => p.step), plan.map((p) => p.count)))];
+    return [
+      host(
+        H.strided(
+          x,
+          plan.map((p) => p.start),
+          plan.map((p) => p.step),
+          plan.map((p) => p.count),
+        ),
+      ),
+    ];
   },
   run: (node, inputs, ctx) => {
     const x = req(inputs, 0);
@@ -229,7 +263,8 @@ const slice: OpSpec = {
 /** Gather's indices may be negative (counted from the end); on the host they are checked and wrapped. */
 function hostIndices(node: GraphNode, idx: HostArray, dim: number): HostArray {
   const data = Array.from(idx.data, (v, i) => {
-    if (!Number.isInteger(v) || v < -dim || v >= dim) throw new ArgumentError(`${node.where}: index ${v} at position ${i} is out of range for an axis of size ${dim}`);
+    if (!Number.isInteger(v) || v < -dim || v >= dim)
+      throw new ArgumentError(`${node.where}: index ${v} at position ${i} is out of range for an axis of size ${dim}`);
     return v < 0 ? v + dim : v;
   });
   return H.hostArray(ONNX.INT64, idx.shape, data);
@@ -242,7 +277,7 @@ const gather: OpSpec = {
     const x = reqHost(inputs, 0);
     const idx = reqHost(inputs, 1);
     const axis = normAxis(node, node.int('axis', 0), x.shape.length);
-    const count = H.sizeOfShape(x.shape) / Math.max(x.shape[axis], 1) * idx.data.length;
+    const count = (H.sizeOfShape(x.shape) / Math.max(x.shape[axis], 1)) * idx.data.length;
     if (count > HOST_LIMIT) return null;
     return [host(H.gather(x, hostIndices(node, idx, x.shape[axis]), axis))];
   },
@@ -259,7 +294,8 @@ const gather: OpSpec = {
       } else {
         // Negative indices wrap, as ONNX says; tsdl's gather checks the rest of the range.
         i = T.where(T.lt(idx.tensor, 0), T.add(idx.tensor, dim), idx.tensor);
-        if (i.dtype !== 'int32') throw new ArgumentError(`${node.where}: indices must be integers, got ${idx.tensor.dtype}`);
+        if (i.dtype !== 'int32')
+          throw new ArgumentError(`${node.where}: indices must be integers, got ${idx.tensor.dtype}`);
       }
       return T.gather(t, i, axis);
     });
@@ -269,7 +305,11 @@ const gather: OpSpec = {
 
 /** Split's sizes: the `split` input (opset 13+) or attribute, else equal parts (num_outputs in opset 18). */
 function splitSizes(node: GraphNode, dim: number, inputs: Inputs, ctx: RunContext): number[] {
-  const given = inputs[1] ? ctx.ints(inputs[1], node, 'input split') : node.has('split') ? node.ints('split') : undefined;
+  const given = inputs[1]
+    ? ctx.ints(inputs[1], node, 'input split')
+    : node.has('split')
+      ? node.ints('split')
+      : undefined;
   const parts = node.outputs.length;
   if (given) {
     if (given.length !== parts || given.some((g) => g < 0) || given.reduce((a, b) => a + b, 0) !== dim) {
@@ -297,7 +337,14 @@ const split: OpSpec = {
         const starts = s.map((_, i) => (i === axis ? at : 0));
         const counts = s.map((d, i) => (i === axis ? n : d));
         at += n;
-        return host(H.strided(x, starts, s.map(() => 1), counts));
+        return host(
+          H.strided(
+            x,
+            starts,
+            s.map(() => 1),
+            counts,
+          ),
+        );
       });
     }
     return T.split(x.tensor, sizes, axis).map((t) => device(t, x.type));

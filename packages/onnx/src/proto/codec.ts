@@ -24,7 +24,9 @@ export function decodeModelProto(bytes: Uint8Array, source: string): ModelProto 
     // protobufjs throws RangeError for data that ends inside a field and Error for a bad wire
     // type; deep nesting can overflow the stack. Each means the bytes are not a ModelProto.
     const why = e instanceof Error ? e.message : String(e);
-    throw new DataFormatError(`loadOnnx: ${source} is not a valid ONNX protobuf (${why}); the file may be truncated or not an ONNX model`);
+    throw new DataFormatError(
+      `loadOnnx: ${source} is not a valid ONNX protobuf (${why}); the file may be truncated or not an ONNX model`,
+    );
   }
 }
 

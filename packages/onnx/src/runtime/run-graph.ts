@@ -14,7 +14,12 @@ import type { HostValue, Value } from './value';
  * caller owns (host values uploaded; an output that is a weight or an input is
  * a new view of it).
  */
-export function runGraph(graph: LoadedGraph, persistent: ReadonlyMap<string, Value>, inputs: ReadonlyMap<string, Value>, ctx: RunContext): Record<string, Tensor> {
+export function runGraph(
+  graph: LoadedGraph,
+  persistent: ReadonlyMap<string, Value>,
+  inputs: ReadonlyMap<string, Value>,
+  ctx: RunContext,
+): Record<string, Tensor> {
   return T.tidy(() => {
     const env = new Map<string, Value>([...persistent, ...inputs]);
     const external = new Set<Tensor>();
@@ -36,7 +41,8 @@ export function runGraph(graph: LoadedGraph, persistent: ReadonlyMap<string, Val
       const spec = OPERATORS.get(node.opType) as OpSpec;
       const ins = node.inputs.map((n) => (n === '' ? undefined : (env.get(n) as Value)));
       let outs: Value[] | null = null;
-      if (spec.host && ins.every((v) => v === undefined || v.kind === 'host')) outs = spec.host(node, ins as (HostValue | undefined)[], ctx);
+      if (spec.host && ins.every((v) => v === undefined || v.kind === 'host'))
+        outs = spec.host(node, ins as (HostValue | undefined)[], ctx);
       outs ??= spec.run(node, ins, ctx);
       node.outputs.forEach((name, i) => {
         const v = outs![i];
@@ -46,7 +52,14 @@ export function runGraph(graph: LoadedGraph, persistent: ReadonlyMap<string, Val
       });
       // Unread outputs and inputs read for the last time.
       for (const name of [...node.inputs, ...node.outputs]) {
-        if (name !== '' && !outputNames.has(name) && (graph.lastUse.get(name) ?? -1) <= index && !persistent.has(name) && !inputs.has(name)) release(name);
+        if (
+          name !== '' &&
+          !outputNames.has(name) &&
+          (graph.lastUse.get(name) ?? -1) <= index &&
+          !persistent.has(name) &&
+          !inputs.has(name)
+        )
+          release(name);
       }
     });
     const result: Record<string, Tensor> = {};

@@ -65,6 +65,11 @@ export class Adadelta extends Optimizer<AdadeltaHyper> {
 
   protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdadeltaHyper>): FusedUpdate {
     const inputs = [p, g, this.stateTensor(p, state, 'squareAvg'), this.stateTensor(p, state, 'accDelta')];
-    return { ...KERNELS[h.maximize ? 1 : 0], inputs, scalars: [h.lr, h.rho, 1 - h.rho, h.eps, h.weightDecay], state: STATE };
+    return {
+      ...KERNELS[h.maximize ? 1 : 0],
+      inputs,
+      scalars: [h.lr, h.rho, 1 - h.rho, h.eps, h.weightDecay],
+      state: STATE,
+    };
   }
 }

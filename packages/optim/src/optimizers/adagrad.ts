@@ -26,7 +26,10 @@ function adagradKernel(maximize: boolean): { tag: string; exprs: Expr[] } {
   const p = E.in(0);
   const g = E.add(gradientInput(maximize), E.mul(E.s(1), p));
   const sum = E.add(E.in(2), E.mul(g, g));
-  return { tag: `adagrad${maximizeTag(maximize)}`, exprs: [E.sub(p, E.mul(E.s(0), E.div(g, E.add(E.u('sqrt', sum), E.s(2))))), sum] };
+  return {
+    tag: `adagrad${maximizeTag(maximize)}`,
+    exprs: [E.sub(p, E.mul(E.s(0), E.div(g, E.add(E.u('sqrt', sum), E.s(2))))), sum],
+  };
 }
 
 const KERNELS = [adagradKernel(false), adagradKernel(true)];
@@ -45,7 +48,12 @@ export class Adagrad extends Optimizer<AdagradHyper> {
   protected readonly stateNames = ['sum'] as const;
 
   constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
-    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
+    super(
+      'Adagrad',
+      params,
+      { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+      options,
+    );
   }
 
   protected checkHyper(h: AdagradHyper): void {
@@ -60,6 +68,11 @@ export class Adagrad extends Optimizer<AdagradHyper> {
   protected update(p: Tensor, g: Tensor, state: ParamState, h: ParamGroup<AdagradHyper>): FusedUpdate {
     const sum = this.stateTensor(p, state, 'sum', h.initialAccumulatorValue);
     const clr = h.lr / (1 + (state.step - 1) * h.lrDecay);
-    return { ...KERNELS[h.maximize ? 1 : 0], inputs: [p, g, sum], scalars: [clr, h.weightDecay, h.eps], state: SUM_STATE };
+    return {
+      ...KERNELS[h.maximize ? 1 : 0],
+      inputs: [p, g, sum],
+      scalars: [clr, h.weightDecay, h.eps],
+      state: SUM_STATE,
+    };
   }
 }

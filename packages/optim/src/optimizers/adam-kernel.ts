@@ -35,7 +35,12 @@ export function adamExprs(amsgrad: boolean, decoupled: boolean, decay = true, ma
 const cache = new Map<string, Expr[]>();
 
 /** The expressions and their kernel tag for one variant (built once); `decay` false when λ = 0. */
-export function adamKernel(amsgrad: boolean, decoupled: boolean, decay = true, maximize = false): { tag: string; exprs: Expr[] } {
+export function adamKernel(
+  amsgrad: boolean,
+  decoupled: boolean,
+  decay = true,
+  maximize = false,
+): { tag: string; exprs: Expr[] } {
   const tag = `${decoupled ? 'adamw' : 'adam'}${amsgrad ? '-amsgrad' : ''}${decay ? '' : '-nodecay'}${maximizeTag(maximize)}`;
   let exprs = cache.get(tag);
   if (!exprs) {
@@ -46,8 +51,26 @@ export function adamKernel(amsgrad: boolean, decoupled: boolean, decay = true, m
 }
 
 /** The run-time scalars of step `t` (1-based). */
-export function adamScalars(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number, decoupled: boolean): number[] {
+export function adamScalars(
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  t: number,
+  decoupled: boolean,
+): number[] {
   const bc1 = 1 - beta1 ** t;
   const bc2 = 1 - beta2 ** t;
-  return [lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, lr / bc1, 1 / Math.sqrt(bc2), decoupled ? 1 - lr * weightDecay : weightDecay];
+  return [
+    lr,
+    beta1,
+    1 - beta1,
+    beta2,
+    1 - beta2,
+    eps,
+    lr / bc1,
+    1 / Math.sqrt(bc2),
+    decoupled ? 1 - lr * weightDecay : weightDecay,
+  ];
 }

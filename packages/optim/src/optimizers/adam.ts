@@ -23,7 +23,8 @@ export type AdamOptions = Partial<AdamHyper>;
 
 export function checkAdamHyper(name: string, h: AdamHyper): void {
   nonNegative(name, 'lr', h.lr);
-  if (!Array.isArray(h.betas) || h.betas.length !== 2) argumentError(name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+  if (!Array.isArray(h.betas) || h.betas.length !== 2)
+    argumentError(name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
   unitInterval(name, 'betas[0]', h.betas[0]);
   unitInterval(name, 'betas[1]', h.betas[1]);
   nonNegative(name, 'eps', h.eps);
@@ -68,6 +69,11 @@ export class Adam extends AdamBase {
   protected readonly decoupled = false;
 
   constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
+    super(
+      'Adam',
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+      options,
+    );
   }
 }

@@ -56,7 +56,8 @@ export class Adamax extends Optimizer<AdamaxHyper> {
 
   protected checkHyper(h: AdamaxHyper): void {
     nonNegative(this.name, 'lr', h.lr);
-    if (!Array.isArray(h.betas) || h.betas.length !== 2) argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+    if (!Array.isArray(h.betas) || h.betas.length !== 2)
+      argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
     unitInterval(this.name, 'betas[0]', h.betas[0]);
     unitInterval(this.name, 'betas[1]', h.betas[1]);
     nonNegative(this.name, 'eps', h.eps);

@@ -86,14 +86,23 @@ export class NAdam extends Optimizer<NAdamHyper> {
     super(
       'NAdam',
       params,
-      { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, decoupledWeightDecay: false, maximize: false },
+      {
+        lr: 2e-3,
+        betas: [0.9, 0.999],
+        eps: 1e-8,
+        weightDecay: 0,
+        momentumDecay: 4e-3,
+        decoupledWeightDecay: false,
+        maximize: false,
+      },
       options,
     );
   }
 
   protected checkHyper(h: NAdamHyper): void {
     nonNegative(this.name, 'lr', h.lr);
-    if (!Array.isArray(h.betas) || h.betas.length !== 2) argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+    if (!Array.isArray(h.betas) || h.betas.length !== 2)
+      argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
     unitInterval(this.name, 'betas[0]', h.betas[0]);
     unitInterval(this.name, 'betas[1]', h.betas[1]);
     nonNegative(this.name, 'eps', h.eps);

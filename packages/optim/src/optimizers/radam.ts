@@ -86,12 +86,18 @@ export class RAdam extends Optimizer<RAdamHyper> {
   protected readonly stateNames = ['expAvg', 'expAvgSq'] as const;
 
   constructor(params: ParamsInput<RAdamHyper>, options: RAdamOptions = {}) {
-    super('RAdam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false }, options);
+    super(
+      'RAdam',
+      params,
+      { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false },
+      options,
+    );
   }
 
   protected checkHyper(h: RAdamHyper): void {
     nonNegative(this.name, 'lr', h.lr);
-    if (!Array.isArray(h.betas) || h.betas.length !== 2) argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+    if (!Array.isArray(h.betas) || h.betas.length !== 2)
+      argumentError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
     unitInterval(this.name, 'betas[0]', h.betas[0]);
     unitInterval(this.name, 'betas[1]', h.betas[1]);
     nonNegative(this.name, 'eps', h.eps);
@@ -107,7 +113,15 @@ export class RAdam extends Optimizer<RAdamHyper> {
     const bc1 = 1 - beta1 ** t;
     const coefficient = rect === null ? h.lr / bc1 : (h.lr * rect * Math.sqrt(1 - beta2 ** t)) / bc1;
     const decay = h.weightDecay === 0 ? 'none' : h.decoupledWeightDecay ? 'decoupled' : 'l2';
-    const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, h.eps, coefficient, decay === 'decoupled' ? 1 - h.lr * h.weightDecay : h.weightDecay];
+    const scalars = [
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      h.eps,
+      coefficient,
+      decay === 'decoupled' ? 1 - h.lr * h.weightDecay : h.weightDecay,
+    ];
     const inputs = [p, g, this.stateTensor(p, state, 'expAvg'), this.stateTensor(p, state, 'expAvgSq')];
     return { ...kernel(rect !== null, decay, h.maximize), inputs, scalars, state: STATE };
   }

@@ -91,7 +91,12 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   protected readonly stateNames = ['squareAvg', 'gradAvg', 'momentumBuffer'] as const;
 
   constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
+    super(
+      'RMSprop',
+      params,
+      { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
+      options,
+    );
   }
 
   protected checkHyper(h: RMSpropHyper): void {
@@ -110,6 +115,12 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
     if (h.centered) inputs.push(this.stateTensor(p, state, 'gradAvg'));
     if (useMomentum) inputs.push(this.stateTensor(p, state, 'momentumBuffer'));
     const { tag, exprs, state: names } = kernel(h.centered, useMomentum, h.maximize);
-    return { tag, exprs, inputs, scalars: [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum], state: names };
+    return {
+      tag,
+      exprs,
+      inputs,
+      scalars: [h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum],
+      state: names,
+    };
   }
 }

@@ -62,7 +62,12 @@ export class SGD extends Optimizer<SGDHyper> {
   protected readonly stateNames = ['momentumBuffer'] as const;
 
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
-    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+    super(
+      'SGD',
+      params,
+      { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      options,
+    );
   }
 
   protected checkHyper(h: SGDHyper): void {
@@ -73,7 +78,10 @@ export class SGD extends Optimizer<SGDHyper> {
     boolean(this.name, 'nesterov', h.nesterov);
     boolean(this.name, 'maximize', h.maximize);
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-      argumentError(this.name, `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${h.momentum} and dampening ${h.dampening}`);
+      argumentError(
+        this.name,
+        `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${h.momentum} and dampening ${h.dampening}`,
+      );
     }
   }
 

@@ -26,7 +26,8 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingOptions) {
     super('CosineAnnealingLR', optimizer);
-    if (options === null || typeof options !== 'object') argumentError(this.name, 'options { totalSteps, warmupSteps?, minLr? } are required');
+    if (options === null || typeof options !== 'object')
+      argumentError(this.name, 'options { totalSteps, warmupSteps?, minLr? } are required');
     this.totalSteps = integer(this.name, 'totalSteps', options.totalSteps, 1);
     this.warmupSteps = integer(this.name, 'warmupSteps', options.warmupSteps ?? 0, 0);
     this.minLr = nonNegative(this.name, 'minLr', options.minLr ?? 0);

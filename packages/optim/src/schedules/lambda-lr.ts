@@ -17,13 +17,21 @@ export class LambdaLR extends LRScheduler {
     super('LambdaLR', optimizer);
     const groups = optimizer.paramGroups.length;
     if (Array.isArray(lrLambda)) {
-      if (lrLambda.length !== groups) argumentError(this.name, `expected ${groups} lrLambda functions (one per parameter group), got ${lrLambda.length}`);
+      if (lrLambda.length !== groups)
+        argumentError(
+          this.name,
+          `expected ${groups} lrLambda functions (one per parameter group), got ${lrLambda.length}`,
+        );
       this.lrLambdas = [...(lrLambda as readonly LrLambda[])];
     } else {
       this.lrLambdas = new Array<LrLambda>(groups).fill(lrLambda as LrLambda);
     }
     this.lrLambdas.forEach((f, i) => {
-      if (typeof f !== 'function') argumentError(this.name, `lrLambda${groups > 1 ? `[${i}]` : ''} must be a function of the epoch, got ${typeof f}`);
+      if (typeof f !== 'function')
+        argumentError(
+          this.name,
+          `lrLambda${groups > 1 ? `[${i}]` : ''} must be a function of the epoch, got ${typeof f}`,
+        );
     });
     this.apply();
   }
@@ -32,7 +40,10 @@ export class LambdaLR extends LRScheduler {
     const f = this.lrLambdas[group](epoch);
     // A negative or NaN rate would reach the update kernel unchecked (schedules set group.lr directly).
     if (typeof f !== 'number' || !Number.isFinite(f) || f < 0) {
-      argumentError(this.name, `lrLambda returned ${typeof f === 'number' ? f : typeof f} at epoch ${epoch} for parameter group ${group}; expected a finite number >= 0`);
+      argumentError(
+        this.name,
+        `lrLambda returned ${typeof f === 'number' ? f : typeof f} at epoch ${epoch} for parameter group ${group}; expected a finite number >= 0`,
+      );
     }
     return baseLr * f;
   }

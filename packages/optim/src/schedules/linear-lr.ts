@@ -36,6 +36,9 @@ export class LinearLR extends LRScheduler {
   }
 
   protected lrAt(baseLr: number, epoch: number): number {
-    return baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(this.totalIters, epoch)) / this.totalIters);
+    return (
+      baseLr *
+      (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(this.totalIters, epoch)) / this.totalIters)
+    );
   }
 }

@@ -30,7 +30,11 @@ export class MultiStepLR extends LRScheduler {
   constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
     super('MultiStepLR', optimizer);
     const o = checkOptions(this.name, options, ['milestones', 'gamma'], true);
-    if (!Array.isArray(o.milestones)) argumentError(this.name, `milestones must be an array of epochs, got ${JSON.stringify(o.milestones) ?? typeof o.milestones}`);
+    if (!Array.isArray(o.milestones))
+      argumentError(
+        this.name,
+        `milestones must be an array of epochs, got ${JSON.stringify(o.milestones) ?? typeof o.milestones}`,
+      );
     this.milestones = o.milestones.map((m, i) => integer(this.name, `milestones[${i}]`, m, 0)).sort((a, b) => a - b);
     this.gamma = positive(this.name, 'gamma', o.gamma ?? 0.1);
     this.apply();

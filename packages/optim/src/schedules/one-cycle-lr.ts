@@ -36,7 +36,20 @@ interface Phase {
   momentum: [Momentum, Momentum];
 }
 
-const KNOWN = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase'];
+const KNOWN = [
+  'maxLr',
+  'totalSteps',
+  'epochs',
+  'stepsPerEpoch',
+  'pctStart',
+  'annealStrategy',
+  'cycleMomentum',
+  'baseMomentum',
+  'maxMomentum',
+  'divFactor',
+  'finalDivFactor',
+  'threePhase',
+];
 
 /**
  * The 1cycle policy (torch.optim.lr_scheduler.OneCycleLR): the rate rises
@@ -66,21 +79,31 @@ export class OneCycleLR extends LRScheduler {
     if (o.totalSteps !== undefined) {
       this.totalSteps = integer(this.name, 'totalSteps', o.totalSteps, 1);
     } else if (o.epochs !== undefined || o.stepsPerEpoch !== undefined) {
-      this.totalSteps = integer(this.name, 'epochs', o.epochs, 1) * integer(this.name, 'stepsPerEpoch', o.stepsPerEpoch, 1);
+      this.totalSteps =
+        integer(this.name, 'epochs', o.epochs, 1) * integer(this.name, 'stepsPerEpoch', o.stepsPerEpoch, 1);
     } else {
       argumentError(this.name, 'give totalSteps, or epochs and stepsPerEpoch');
     }
     const pct = o.pctStart ?? 0.3;
-    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1)) argumentError(this.name, `pctStart must be a number in [0, 1], got ${pct}`);
+    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1))
+      argumentError(this.name, `pctStart must be a number in [0, 1], got ${pct}`);
     this.annealStrategy = oneOf(this.name, 'annealStrategy', o.annealStrategy ?? 'cos', ['cos', 'linear'] as const);
     this.cycleMomentum = boolean(this.name, 'cycleMomentum', o.cycleMomentum ?? true);
     const divFactor = positive(this.name, 'divFactor', o.divFactor ?? 25);
     const finalDivFactor = positive(this.name, 'finalDivFactor', o.finalDivFactor ?? 1e4);
     const threePhase = boolean(this.name, 'threePhase', o.threePhase ?? false);
 
-    const perGroup = (name: string, v: unknown, check: (owner: string, name: string, v: unknown) => number): number[] => {
+    const perGroup = (
+      name: string,
+      v: unknown,
+      check: (owner: string, name: string, v: unknown) => number,
+    ): number[] => {
       if (Array.isArray(v)) {
-        if (v.length !== groups.length) argumentError(this.name, `${name} has ${v.length} entries but the optimizer has ${groups.length} parameter groups`);
+        if (v.length !== groups.length)
+          argumentError(
+            this.name,
+            `${name} has ${v.length} entries but the optimizer has ${groups.length} parameter groups`,
+          );
         return v.map((x, i) => check(this.name, `${name}[${i}]`, x));
       }
       return new Array<number>(groups.length).fill(check(this.name, name, v));
@@ -110,7 +133,10 @@ export class OneCycleLR extends LRScheduler {
     let start = 0;
     for (const [i, p] of this.phases.entries()) {
       if (!(p.end > start)) {
-        argumentError(this.name, `phase ${i + 1} of ${this.phases.length} would end at step ${p.end}, not after its start (${start}); raise totalSteps (${T}) or change pctStart (${pct})`);
+        argumentError(
+          this.name,
+          `phase ${i + 1} of ${this.phases.length} would end at step ${p.end}, not after its start (${start}); raise totalSteps (${T}) or change pctStart (${pct})`,
+        );
       }
       start = p.end;
     }
@@ -146,7 +172,10 @@ export class OneCycleLR extends LRScheduler {
 
   protected override apply(): void {
     if (this.lastEpoch > this.totalSteps) {
-      argumentError(`${this.name}.step`, `tried to step ${this.lastEpoch + 1} times; the cycle has totalSteps = ${this.totalSteps}`);
+      argumentError(
+        `${this.name}.step`,
+        `tried to step ${this.lastEpoch + 1} times; the cycle has totalSteps = ${this.totalSteps}`,
+      );
     }
     const groups = this.optimizer.paramGroups as unknown as Record<string, unknown>[];
     const values = groups.map((_, i) => this.at(i, this.lastEpoch));

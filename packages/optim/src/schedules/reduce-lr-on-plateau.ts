@@ -59,7 +59,8 @@ export class ReduceLROnPlateau {
     this.optimizer = optimizer;
     this.mode = oneOf(this.name, 'mode', options.mode ?? 'min', ['min', 'max'] as const);
     const factor = options.factor ?? 0.1;
-    if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) argumentError(this.name, `factor must be in (0, 1), got ${factor}`);
+    if (typeof factor !== 'number' || !(factor > 0 && factor < 1))
+      argumentError(this.name, `factor must be in (0, 1), got ${factor}`);
     this.factor = factor;
     this.patience = integer(this.name, 'patience', options.patience ?? 10, 0);
     this.threshold = nonNegative(this.name, 'threshold', options.threshold ?? 1e-4);
@@ -69,7 +70,8 @@ export class ReduceLROnPlateau {
     const groups = optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
     if (Array.isArray(minLr)) {
-      if (minLr.length !== groups) argumentError(this.name, `minLr has ${minLr.length} entries but the optimizer has ${groups} parameter groups`);
+      if (minLr.length !== groups)
+        argumentError(this.name, `minLr has ${minLr.length} entries but the optimizer has ${groups} parameter groups`);
       this.minLrs = minLr.map((v, i) => nonNegative(this.name, `minLr[${i}]`, v));
     } else {
       this.minLrs = new Array<number>(groups).fill(nonNegative(this.name, 'minLr', minLr));
@@ -80,7 +82,8 @@ export class ReduceLROnPlateau {
   /** Records one epoch's metric (a number or a one-element tensor) and reduces the rate on a plateau. */
   step(metric: number | Tensor): void {
     const current = metric instanceof Tensor ? metric.item() : metric;
-    if (typeof current !== 'number') argumentError(this.name, `step: metric must be a number or a one-element Tensor, got ${typeof current}`);
+    if (typeof current !== 'number')
+      argumentError(this.name, `step: metric must be a number or a one-element Tensor, got ${typeof current}`);
     this.lastEpoch++;
     if (this.isBetter(current)) {
       this.best = current;
@@ -115,7 +118,12 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): ReduceLROnPlateauStateDict {
-    return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
+    return {
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+      lastEpoch: this.lastEpoch,
+    };
   }
 
   loadStateDict(sd: ReduceLROnPlateauStateDict): void {
@@ -129,7 +137,8 @@ export class ReduceLROnPlateau {
 
   private isBetter(a: number): boolean {
     const best = this.best;
-    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - this.threshold) : a < best - this.threshold;
+    if (this.mode === 'min')
+      return this.thresholdMode === 'rel' ? a < best * (1 - this.threshold) : a < best - this.threshold;
     return this.thresholdMode === 'rel' ? a > best * (1 + this.threshold) : a > best + this.threshold;
   }
 

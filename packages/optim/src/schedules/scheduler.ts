@@ -59,7 +59,8 @@ export abstract class LRScheduler {
    * computed, nothing changes.
    */
   stepTo(epoch: number): void {
-    if (!Number.isInteger(epoch) || epoch < 0) argumentError(`${this.name}.stepTo`, `epoch must be an integer >= 0, got ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0)
+      argumentError(`${this.name}.stepTo`, `epoch must be an integer >= 0, got ${epoch}`);
     const before = this.lastEpoch;
     this.lastEpoch = epoch;
     try {
@@ -85,9 +86,13 @@ export abstract class LRScheduler {
   }
 
   loadStateDict(sd: SchedulerStateDict): void {
-    if (!Number.isInteger(sd?.lastEpoch) || sd.lastEpoch < 0) argumentError(`${this.name}.loadStateDict`, `lastEpoch must be an integer >= 0, got ${sd?.lastEpoch}`);
+    if (!Number.isInteger(sd?.lastEpoch) || sd.lastEpoch < 0)
+      argumentError(`${this.name}.loadStateDict`, `lastEpoch must be an integer >= 0, got ${sd?.lastEpoch}`);
     if (!Array.isArray(sd.baseLrs) || sd.baseLrs.length !== this.baseLrs.length) {
-      argumentError(`${this.name}.loadStateDict`, `expected ${this.baseLrs.length} base learning rates, got ${JSON.stringify(sd.baseLrs)}`);
+      argumentError(
+        `${this.name}.loadStateDict`,
+        `expected ${this.baseLrs.length} base learning rates, got ${JSON.stringify(sd.baseLrs)}`,
+      );
     }
     this.lastEpoch = sd.lastEpoch;
     this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);

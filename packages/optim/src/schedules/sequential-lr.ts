@@ -44,19 +44,28 @@ export class SequentialLR {
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
     checkOptimizer(this.name, optimizer);
     const o = checkOptions(this.name, options, ['schedulers', 'milestones'], true);
-    if (!Array.isArray(o.schedulers) || o.schedulers.length === 0) argumentError(this.name, 'schedulers must be a non-empty array of schedules');
+    if (!Array.isArray(o.schedulers) || o.schedulers.length === 0)
+      argumentError(this.name, 'schedulers must be a non-empty array of schedules');
     o.schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) {
-        argumentError(this.name, `schedulers[${i}] must be an epoch schedule (LinearLR, CosineAnnealingLR …), got ${(s as object)?.constructor?.name ?? typeof s}`);
+        argumentError(
+          this.name,
+          `schedulers[${i}] must be an epoch schedule (LinearLR, CosineAnnealingLR …), got ${(s as object)?.constructor?.name ?? typeof s}`,
+        );
       }
-      if (s.optimizer !== optimizer) argumentError(this.name, `schedulers[${i}] (${s.name}) drives another optimizer than the one given`);
+      if (s.optimizer !== optimizer)
+        argumentError(this.name, `schedulers[${i}] (${s.name}) drives another optimizer than the one given`);
     });
     if (!Array.isArray(o.milestones) || o.milestones.length !== o.schedulers.length - 1) {
-      argumentError(this.name, `expected ${o.schedulers.length - 1} milestones (one fewer than the ${o.schedulers.length} schedulers), got ${JSON.stringify(o.milestones) ?? typeof o.milestones}`);
+      argumentError(
+        this.name,
+        `expected ${o.schedulers.length - 1} milestones (one fewer than the ${o.schedulers.length} schedulers), got ${JSON.stringify(o.milestones) ?? typeof o.milestones}`,
+      );
     }
     const milestones = o.milestones.map((m, i) => integer(this.name, `milestones[${i}]`, m, 1));
     milestones.forEach((m, i) => {
-      if (i > 0 && m <= milestones[i - 1]) argumentError(this.name, `milestones must increase, got ${JSON.stringify(milestones)}`);
+      if (i > 0 && m <= milestones[i - 1])
+        argumentError(this.name, `milestones must increase, got ${JSON.stringify(milestones)}`);
     });
     this.optimizer = optimizer;
     this.schedulers = [...o.schedulers];
@@ -94,17 +103,33 @@ export class SequentialLR {
   }
 
   stateDict(): SequentialLRStateDict {
-    return { lastEpoch: this.lastEpoch, milestones: [...this.milestones], schedulers: this.schedulers.map((s) => s.stateDict()) };
+    return {
+      lastEpoch: this.lastEpoch,
+      milestones: [...this.milestones],
+      schedulers: this.schedulers.map((s) => s.stateDict()),
+    };
   }
 
   /** Restores a stateDict() into a SequentialLR over the same kinds of schedules and milestones, and sets the rates for it. */
   loadStateDict(sd: SequentialLRStateDict): void {
     const owner = `${this.name}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.schedulers)) argumentError(owner, 'expected an object from stateDict() with lastEpoch, milestones and schedulers');
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.schedulers))
+      argumentError(owner, 'expected an object from stateDict() with lastEpoch, milestones and schedulers');
     const lastEpoch = integer(owner, 'lastEpoch', sd.lastEpoch, 0);
-    if (sd.schedulers.length !== this.schedulers.length) argumentError(owner, `the state dict has ${sd.schedulers.length} schedules, this SequentialLR has ${this.schedulers.length}`);
-    if (!Array.isArray(sd.milestones) || sd.milestones.length !== this.milestones.length || sd.milestones.some((m, i) => m !== this.milestones[i])) {
-      argumentError(owner, `the state dict's milestones ${JSON.stringify(sd.milestones)} differ from ${JSON.stringify(this.milestones)}`);
+    if (sd.schedulers.length !== this.schedulers.length)
+      argumentError(
+        owner,
+        `the state dict has ${sd.schedulers.length} schedules, this SequentialLR has ${this.schedulers.length}`,
+      );
+    if (
+      !Array.isArray(sd.milestones) ||
+      sd.milestones.length !== this.milestones.length ||
+      sd.milestones.some((m, i) => m !== this.milestones[i])
+    ) {
+      argumentError(
+        owner,
+        `the state dict's milestones ${JSON.stringify(sd.milestones)} differ from ${JSON.stringify(this.milestones)}`,
+      );
     }
     // Each child sets the rates for its own epoch as it loads; the one in charge sets them last.
     this.schedulers.forEach((s, i) => s.loadStateDict(sd.schedulers[i]));

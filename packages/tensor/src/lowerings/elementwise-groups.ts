@@ -16,6 +16,12 @@ export interface TensorGroup {
  * with that group's inputs and scalars, every output float32. `tag` names the expression
  * list as in runElementwise.
  */
-export function elementwiseGroups(backend: Backend, exprs: readonly Expr[], groups: readonly TensorGroup[], dtypes: readonly DType[], tag: string): Tensor[][] {
+export function elementwiseGroups(
+  backend: Backend,
+  exprs: readonly Expr[],
+  groups: readonly TensorGroup[],
+  dtypes: readonly DType[],
+  tag: string,
+): Tensor[][] {
   return groups.map((g) => runElementwise(backend, exprs, g.inputs, g.scalars, g.shape, dtypes, tag));
 }

@@ -22,11 +22,13 @@ import * as sm from './softmax';
 export const lowerings = {
   conv2d: (x: Tensor, w: Tensor, p: Conv2dParams): Tensor => unrecorded(() => conv.conv2d(x, w, p)),
   conv2dGradInput: (dy: Tensor, w: Tensor, p: Conv2dParams): Tensor => unrecorded(() => conv.conv2dGradInput(dy, w, p)),
-  conv2dGradFilter: (x: Tensor, dy: Tensor, p: Conv2dParams): Tensor => unrecorded(() => conv.conv2dGradFilter(x, dy, p)),
+  conv2dGradFilter: (x: Tensor, dy: Tensor, p: Conv2dParams): Tensor =>
+    unrecorded(() => conv.conv2dGradFilter(x, dy, p)),
   pool2d: (x: Tensor, p: Pool2dParams): Tensor => unrecorded(() => pool.pool2d(x, p)),
   pool2dGrad: (x: Tensor, dy: Tensor, p: Pool2dParams): Tensor => unrecorded(() => pool.pool2dGrad(x, dy, p)),
   softmax: (x: Tensor, log: boolean): Tensor => unrecorded(() => sm.softmax(x, log)),
-  softmaxCrossEntropy: (logits: Tensor, labels: Tensor, sparse: boolean): Tensor => unrecorded(() => sm.softmaxCrossEntropy(logits, labels, sparse)),
+  softmaxCrossEntropy: (logits: Tensor, labels: Tensor, sparse: boolean): Tensor =>
+    unrecorded(() => sm.softmaxCrossEntropy(logits, labels, sparse)),
   softmaxCrossEntropyGrad: (logits: Tensor, labels: Tensor, dy: Tensor, sparse: boolean): Tensor =>
     unrecorded(() => sm.softmaxCrossEntropyGrad(logits, labels, dy, sparse)),
   elementwiseGroups,

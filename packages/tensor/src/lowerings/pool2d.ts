@@ -32,7 +32,9 @@ function counts(p: Pool2dParams, like: Tensor): Tensor {
     return Math.max(0, Math.min(start + k, size) - Math.max(start, 0));
   };
   for (let oy = 0; oy < p.outH; oy++) {
-    for (let ox = 0; ox < p.outW; ox++) c[oy * p.outW + ox] = inside(oy, p.strideH, p.padTop, p.kH, p.inH) * inside(ox, p.strideW, p.padLeft, p.kW, p.inW);
+    for (let ox = 0; ox < p.outW; ox++)
+      c[oy * p.outW + ox] =
+        inside(oy, p.strideH, p.padTop, p.kH, p.inH) * inside(ox, p.strideW, p.padLeft, p.kW, p.inW);
   }
   return tensor(c, [c.length, 1, 1], 'float32', { backend: like.backend });
 }

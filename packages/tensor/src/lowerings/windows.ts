@@ -47,7 +47,19 @@ function positions(g: WindowGeometry, p: Plane, like: Tensor): Tensor {
 export function im2col(x: Tensor, g: WindowGeometry, padValue: number): Tensor {
   const [n, inH, inW, c] = x.shape;
   const p = plane(inH, inW, g);
-  const padded = g.padTop || p.bottom || g.padLeft || p.right ? pad(x, [[0, 0], [g.padTop, p.bottom], [g.padLeft, p.right], [0, 0]], padValue) : x;
+  const padded =
+    g.padTop || p.bottom || g.padLeft || p.right
+      ? pad(
+          x,
+          [
+            [0, 0],
+            [g.padTop, p.bottom],
+            [g.padLeft, p.right],
+            [0, 0],
+          ],
+          padValue,
+        )
+      : x;
   return gather(reshape(padded, [n, p.h * p.w, c]), positions(g, p, x), 1);
 }
 

@@ -37,8 +37,10 @@ const SDPA_OPTIONS = [...WEIGHT_OPTIONS, 'dropout', 'seed'] as const;
 
 function checkFloat(op: string, t: Tensor, name: string): void {
   t.assertAlive(op);
-  if (t.dtype !== 'float32') throw new DTypeError(`${op}: ${name} must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
-  if (t.rank < 2) throw new ShapeError(`${op}: ${name} must have rank >= 2 ([..., seq, features]), got shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'float32')
+    throw new DTypeError(`${op}: ${name} must be float32, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
+  if (t.rank < 2)
+    throw new ShapeError(`${op}: ${name} must have rank >= 2 ([..., seq, features]), got shape ${fmtShape(t.shape)}`);
 }
 
 /**
@@ -50,13 +52,17 @@ function checkScores(op: string, q: Tensor, k: Tensor, options: AttentionWeights
   checkFloat(op, k, 'key');
   const e = q.shape[q.rank - 1];
   if (k.shape[k.rank - 1] !== e) {
-    throw new ShapeError(`${op}: query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} must end in the same embedding size (${e} vs ${k.shape[k.rank - 1]})`);
+    throw new ShapeError(
+      `${op}: query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} must end in the same embedding size (${e} vs ${k.shape[k.rank - 1]})`,
+    );
   }
   let batch: number[];
   try {
     batch = broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2));
   } catch {
-    throw new ShapeError(`${op}: the batch dimensions of query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} cannot be broadcast together`);
+    throw new ShapeError(
+      `${op}: the batch dimensions of query ${fmtShape(q.shape)} and key ${fmtShape(k.shape)} cannot be broadcast together`,
+    );
   }
   const scores = [...batch, q.shape[q.rank - 2], k.shape[k.rank - 2]];
   const { mask } = options;
@@ -65,10 +71,13 @@ function checkScores(op: string, q: Tensor, k: Tensor, options: AttentionWeights
     throw new ArgumentError(`${op}: pass either mask or isCausal, not both (fold the causal mask into mask)`);
   }
   if (mask !== undefined) {
-    if (!(mask instanceof Tensor)) throw new ArgumentError(`${op}: mask must be a Tensor, got ${mask === null ? 'null' : typeof mask}`);
+    if (!(mask instanceof Tensor))
+      throw new ArgumentError(`${op}: mask must be a Tensor, got ${mask === null ? 'null' : typeof mask}`);
     mask.assertAlive(op);
     if (mask.dtype !== 'bool' && mask.dtype !== 'float32') {
-      throw new DTypeError(`${op}: mask must be bool (true = attend) or float32 (added to the scores), got ${mask.dtype} of shape ${fmtShape(mask.shape)}`);
+      throw new DTypeError(
+        `${op}: mask must be bool (true = attend) or float32 (added to the scores), got ${mask.dtype} of shape ${fmtShape(mask.shape)}`,
+      );
     }
     let joint: number[] | null = null;
     try {
@@ -140,7 +149,12 @@ function weights(op: string, q: Tensor, k: Tensor, options: AttentionWeightsOpti
  * the weights, applied whenever > 0, with `seed`), `scale` (default 1/√E).
  * A query whose keys are all masked gives NaN, as PyTorch's reference does.
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): Tensor {
   const op = 'scaledDotProductAttention';
   tensorArg(op, q, 1, 'query');
   tensorArg(op, k, 2, 'key');
@@ -149,15 +163,20 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const scores = checkScores(op, q, k, options);
   checkFloat(op, v, 'value');
   if (v.shape[v.rank - 2] !== k.shape[k.rank - 2]) {
-    throw new ShapeError(`${op}: key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same sequence length (${k.shape[k.rank - 2]} vs ${v.shape[v.rank - 2]})`);
+    throw new ShapeError(
+      `${op}: key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same sequence length (${k.shape[k.rank - 2]} vs ${v.shape[v.rank - 2]})`,
+    );
   }
   try {
     broadcastShapes(op, scores.slice(0, -2), v.shape.slice(0, -2));
   } catch {
-    throw new ShapeError(`${op}: the batch dimensions of query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} cannot be broadcast together`);
+    throw new ShapeError(
+      `${op}: the batch dimensions of query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} cannot be broadcast together`,
+    );
   }
   const rate = options.dropout ?? 0;
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ArgumentError(`${op}: dropout must be a probability in [0, 1], got ${String(rate)}`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
+    throw new ArgumentError(`${op}: dropout must be a probability in [0, 1], got ${String(rate)}`);
   boolOption(op, 'isCausal', options.isCausal, false);
   return tidy(() => {
     let p = weights(op, q, k, options);

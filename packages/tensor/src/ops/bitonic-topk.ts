@@ -46,7 +46,9 @@ const or = (a: Expr, b: Expr): Expr => E.b('or', a, b);
  * (PyTorch's sort and topk), and equal values (NaNs among themselves) go by index.
  */
 function before(largest: boolean, a: Expr, ia: Expr, b: Expr, ib: Expr): Expr {
-  const strictly = largest ? or(E.b('gt', a, b), and(isNaN(a), E.u('not', isNaN(b)))) : or(E.b('lt', a, b), and(isNaN(b), E.u('not', isNaN(a))));
+  const strictly = largest
+    ? or(E.b('gt', a, b), and(isNaN(a), E.u('not', isNaN(b))))
+    : or(E.b('lt', a, b), and(isNaN(b), E.u('not', isNaN(a))));
   const same = or(E.b('eq', a, b), and(isNaN(a), isNaN(b)));
   return or(strictly, and(same, E.b('lt', ia, ib)));
 }
@@ -107,8 +109,22 @@ export function topRows(rows: Tensor, k: number, largest: boolean): Tensor {
   const pos = arange(0, P, 1, 'float32', { backend });
   const ctx = { rows, R, pos, largest, dtypes: [rows.dtype, 'int32'] as DType[], backend };
   // One row of indices to start with, broadcast over the rows by the first kernel.
-  let state: Rows = { v: P === n ? rows : pad(rows, [[0, 0], [0, P - n]], fill), idx: reshape(arange(0, P, 1, 'int32', { backend }), [1, P]) };
-  for (let size = 2; size <= K; size *= 2) for (let j = size / 2; j >= 1; j /= 2) state = step(ctx, state, P, size, j, false);
+  let state: Rows = {
+    v:
+      P === n
+        ? rows
+        : pad(
+            rows,
+            [
+              [0, 0],
+              [0, P - n],
+            ],
+            fill,
+          ),
+    idx: reshape(arange(0, P, 1, 'int32', { backend }), [1, P]),
+  };
+  for (let size = 2; size <= K; size *= 2)
+    for (let j = size / 2; j >= 1; j /= 2) state = step(ctx, state, P, size, j, false);
   for (let L = P; L > K; L /= 2) {
     state = step(ctx, state, L, K, K, true);
     for (let j = K / 2; j >= 1; j /= 2) state = step(ctx, state, L / 2, K, j, false);
@@ -140,12 +156,28 @@ function step(c: StepContext, s: Rows, L: number, size: number, j: number, merge
   const extra: Tensor[] = [];
   let outs: Tensor[];
   if (merge) {
-    outs = runElementwise(c.backend, c.largest ? MERGES.largest : MERGES.smallest, [lo, hi, loI, hiI], [], [c.R, L / (2 * j), 1, j], c.dtypes, c.largest ? 'bitonicMerge:largest' : 'bitonicMerge:smallest');
+    outs = runElementwise(
+      c.backend,
+      c.largest ? MERGES.largest : MERGES.smallest,
+      [lo, hi, loI, hiI],
+      [],
+      [c.R, L / (2 * j), 1, j],
+      c.dtypes,
+      c.largest ? 'bitonicMerge:largest' : 'bitonicMerge:smallest',
+    );
   } else {
     const p = reshape(slice(c.pos, [0], [L]), shape.slice(1));
     extra.push(p);
     const scalars = [1 / size, 1 / (2 * size), 1 / j, 1 / (2 * j)];
-    outs = runElementwise(c.backend, c.largest ? STAGES.largest : STAGES.smallest, [lo, hi, loI, hiI, p], scalars, shape, c.dtypes, c.largest ? 'bitonicStage:largest' : 'bitonicStage:smallest');
+    outs = runElementwise(
+      c.backend,
+      c.largest ? STAGES.largest : STAGES.smallest,
+      [lo, hi, loI, hiI, p],
+      scalars,
+      shape,
+      c.dtypes,
+      c.largest ? 'bitonicStage:largest' : 'bitonicStage:smallest',
+    );
   }
   // Free each step's inputs at once: the network holds about two [R, L] tensors at a time.
   for (const t of [lo, hi, loI, hiI, ...extra]) t.dispose();

@@ -7,13 +7,31 @@ import { tensorArg } from './internal';
  * specs and the output size and leading pad of one spatial axis.
  */
 
-export type Padding2d = 'valid' | 'same' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+export type Padding2d =
+  | 'valid'
+  | 'same'
+  | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]];
 export type DataFormat = 'NHWC' | 'NCHW';
 
 /** A [h, w] option given as one number or a pair; every entry a positive integer. */
-export function pair(op: string, name: string, v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
-  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
-  if (!p.every((n) => Number.isInteger(n) && n >= 1)) throw new ArgumentError(`${op}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
+export function pair(
+  op: string,
+  name: string,
+  v: number | readonly [number, number] | undefined,
+  dflt: number,
+): [number, number] {
+  const p: [number, number] =
+    v === undefined
+      ? [dflt, dflt]
+      : typeof v === 'number'
+        ? [v, v]
+        : Array.isArray(v) && v.length === 2
+          ? [v[0], v[1]]
+          : [NaN, NaN];
+  if (!p.every((n) => Number.isInteger(n) && n >= 1))
+    throw new ArgumentError(`${op}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
   return p;
 }
 
@@ -43,11 +61,15 @@ export function axisGeometry(
   }
   const [before, after] = explicitAxisPads(op, padding, axis);
   if (pool && (before >= k || after >= k)) {
-    throw new ArgumentError(`${op}: padding ${before}+${after} must be smaller than the window ${k} on axis ${axis === 0 ? 'H' : 'W'}, or some windows would hold padding only`);
+    throw new ArgumentError(
+      `${op}: padding ${before}+${after} must be smaller than the window ${k} on axis ${axis === 0 ? 'H' : 'W'}, or some windows would hold padding only`,
+    );
   }
   const span = size + before + after - eff;
   if (span < 0) {
-    throw new ShapeError(`${op}: a window of ${eff} (kernel ${k}, dilation ${dilation}) does not fit an input of ${size} with padding ${before}+${after}`);
+    throw new ShapeError(
+      `${op}: a window of ${eff} (kernel ${k}, dilation ${dilation}) does not fit an input of ${size} with padding ${before}+${after}`,
+    );
   }
   let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   if (ceilMode && (out - 1) * stride >= size + before) out--;
@@ -64,10 +86,16 @@ export function explicitAxisPads(op: string, padding: Padding2d, axis: 0 | 1): [
     before = after = padding;
   } else if (Array.isArray(padding) && padding.length === 2 && typeof padding[0] === 'number') {
     before = after = (padding as readonly [number, number])[axis];
-  } else if (Array.isArray(padding) && padding.length === 2 && padding.every((p) => Array.isArray(p) && p.length === 2)) {
+  } else if (
+    Array.isArray(padding) &&
+    padding.length === 2 &&
+    padding.every((p) => Array.isArray(p) && p.length === 2)
+  ) {
     [before, after] = (padding as readonly (readonly [number, number])[])[axis];
   } else {
-    throw new ArgumentError(`${op}: padding must be 'valid', 'same', a number or pairs, got ${JSON.stringify(padding)}`);
+    throw new ArgumentError(
+      `${op}: padding must be 'valid', 'same', a number or pairs, got ${JSON.stringify(padding)}`,
+    );
   }
   if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
     throw new ArgumentError(`${op}: padding must be integers >= 0, got ${JSON.stringify(padding)}`);
@@ -80,7 +108,14 @@ export function explicitAxisPads(op: string, padding: Padding2d, axis: 0 | 1): [
  * for trailing padding (or a ceil-mode window's overhang), negative where the
  * input's last cells are read by no window.
  */
-export function trailingReach(size: number, out: number, before: number, k: number, stride: number, dilation: number): number {
+export function trailingReach(
+  size: number,
+  out: number,
+  before: number,
+  k: number,
+  stride: number,
+  dilation: number,
+): number {
   return (out - 1) * stride + (k - 1) * dilation + 1 - size - before;
 }
 
@@ -92,7 +127,14 @@ export function check4d(op: string, x: Tensor, what: string, position = what ===
 }
 
 /** The `groups` option: a positive integer dividing both channel counts. */
-export function groupsArg(op: string, groups: unknown, inC: number, outC: number, xShape: readonly number[], wShape: readonly number[]): number {
+export function groupsArg(
+  op: string,
+  groups: unknown,
+  inC: number,
+  outC: number,
+  xShape: readonly number[],
+  wShape: readonly number[],
+): number {
   if (groups === undefined) return 1;
   if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
     throw new ArgumentError(`${op}: groups must be a positive integer, got ${JSON.stringify(groups)}`);

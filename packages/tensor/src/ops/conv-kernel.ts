@@ -14,6 +14,8 @@ export function runConv2d(x: Tensor, w: Tensor, params: Conv2dParams): Tensor {
   const shape = [params.batch, params.outH, params.outW, params.outC];
   checkSize('conv2d', x.backend, shape, 'float32');
   return dispatch('conv2d', [x, w], { params }, (backend) =>
-    backend.conv2d ? wrap(backend, backend.conv2d(x.view(), w.view(), params), shape, 'float32') : lowerings.conv2d(x, w, params),
+    backend.conv2d
+      ? wrap(backend, backend.conv2d(x.view(), w.view(), params), shape, 'float32')
+      : lowerings.conv2d(x, w, params),
   );
 }

@@ -3,7 +3,15 @@ import { dispatch, wrap } from '../engine';
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { tidy } from '../memory';
 import type { Tensor } from '../tensor';
-import { type DataFormat, type Padding2d, axisGeometry, check4d, groupsArg, pair, trailingReach } from './conv-geometry';
+import {
+  type DataFormat,
+  type Padding2d,
+  axisGeometry,
+  check4d,
+  groupsArg,
+  pair,
+  trailingReach,
+} from './conv-geometry';
 import { checkSize } from './internal';
 import { checkOptions } from './options';
 import { concat, slice, transpose } from './shape';
@@ -40,13 +48,24 @@ const OPTIONS = ['strides', 'padding', 'dilations', 'dataFormat', 'groups'];
  * strided forward convolution would round away (PyTorch's output_padding):
  * the conv2d of that shape must give x's height and width, or it is a ShapeError.
  */
-export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly number[], options: Conv2dTransposeOptions = {}): Tensor {
+export function conv2dTranspose(
+  x: Tensor,
+  w: Tensor,
+  outputShape: readonly number[],
+  options: Conv2dTransposeOptions = {},
+): Tensor {
   const op = 'conv2dTranspose';
   checkOptions(op, options, OPTIONS);
   check4d(op, x, 'input');
   check4d(op, w, 'filter');
-  if (!Array.isArray(outputShape) || outputShape.length !== 4 || !outputShape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(`${op}: outputShape must be 4 positive integers [N,H,W,O] (NCHW: [N,O,H,W]), got ${JSON.stringify(outputShape)}`);
+  if (
+    !Array.isArray(outputShape) ||
+    outputShape.length !== 4 ||
+    !outputShape.every((d) => Number.isInteger(d) && d >= 1)
+  ) {
+    throw new ArgumentError(
+      `${op}: outputShape must be 4 positive integers [N,H,W,O] (NCHW: [N,O,H,W]), got ${JSON.stringify(outputShape)}`,
+    );
   }
   const fmt = options.dataFormat ?? 'NHWC';
   if (fmt === 'NCHW') {
@@ -60,7 +79,10 @@ export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly numb
     }
     return tidy(() =>
       transpose(
-        conv2dTranspose(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), [n, h, ww, o], { ...options, dataFormat: 'NHWC' }),
+        conv2dTranspose(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), [n, h, ww, o], {
+          ...options,
+          dataFormat: 'NHWC',
+        }),
         [0, 3, 1, 2],
       ),
     );
@@ -71,7 +93,9 @@ export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly numb
   const [outN, outH, outW, outC] = outputShape;
   const groups = groupsArg(op, options.groups, inC, outC, x.shape, w.shape);
   if (wIn !== inC) {
-    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has ${inC} channels but filter ${fmtShape(w.shape)} [kH,kW,O,C] expects ${wIn}`);
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} has ${inC} channels but filter ${fmtShape(w.shape)} [kH,kW,O,C] expects ${wIn}`,
+    );
   }
   if (wOut * groups !== outC || outN !== batch) {
     throw new ShapeError(
@@ -91,8 +115,21 @@ export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly numb
   checkSize(op, x.backend, outputShape, 'float32');
   // The forward convolution's geometry: its input is this op's output.
   const params: Conv2dParams = {
-    batch, inH: outH, inW: outW, inC: outC / groups, outH: h, outW: wd, outC: inC / groups,
-    kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft,
+    batch,
+    inH: outH,
+    inW: outW,
+    inC: outC / groups,
+    outH: h,
+    outW: wd,
+    outC: inC / groups,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
   };
   if (groups === 1) return transposeKernel(x, w, params);
   const perIn = inC / groups;
@@ -117,8 +154,14 @@ function transposeKernel(x: Tensor, w: Tensor, params: Conv2dParams): Tensor {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = params;
   const bottom = Math.max(0, trailingReach(inH, outH, padTop, kH, strideH, dilationH));
   const right = Math.max(0, trailingReach(inW, outW, padLeft, kW, strideW, dilationW));
-  const gradPadding = [[padTop, bottom], [padLeft, right]] as const;
-  const attrs: OpAttrs['conv2dTranspose'] = { params, convOptions: { strides: [strideH, strideW], dilations: [dilationH, dilationW], padding: gradPadding } };
+  const gradPadding = [
+    [padTop, bottom],
+    [padLeft, right],
+  ] as const;
+  const attrs: OpAttrs['conv2dTranspose'] = {
+    params,
+    convOptions: { strides: [strideH, strideW], dilations: [dilationH, dilationW], padding: gradPadding },
+  };
   return dispatch('conv2dTranspose', [x, w], attrs, (backend) =>
     backend.conv2dGradInput
       ? wrap(backend, backend.conv2dGradInput(x.view(), w.view(), params), [batch, inH, inW, inC], 'float32')

@@ -61,7 +61,12 @@ function boolOf(v: number | boolean): number {
  * (see int32Error), as PyTorch's torch.tensor([3e9], dtype=int32) raises; fractions are
  * truncated toward zero, as there.
  */
-function hostArray(op: string, values: ArrayLike<number | boolean>, dtype: DType, shape: readonly number[]): TypedArray {
+function hostArray(
+  op: string,
+  values: ArrayLike<number | boolean>,
+  dtype: DType,
+  shape: readonly number[],
+): TypedArray {
   const n = values.length;
   const out = makeTypedArray(dtype, n);
   if (dtype === 'bool') {
@@ -136,7 +141,9 @@ function create(
     flat = flattenNested(values as NestedArray);
     dtype ??= allBooleans(flat) ? 'bool' : 'float32';
   } else {
-    throw new ArgumentError(`${op}: values must be an array, a TypedArray, a number or a boolean, got ${describeValue(values)}`);
+    throw new ArgumentError(
+      `${op}: values must be an array, a TypedArray, a number or a boolean, got ${describeValue(values)}`,
+    );
   }
   const finalShape = shape ? checkShape(op, shape) : inferred;
   if (sizeOf(finalShape) !== flat.length) {
@@ -170,12 +177,23 @@ export function scalar(value: number | boolean, dtype?: DType, options: CreateOp
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, dtype?: DType, options: CreateOptions = {}): Tensor {
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  dtype?: DType,
+  options: CreateOptions = {},
+): Tensor {
   return fill('full', shape, value, dtype, options);
 }
 
 /** full() under the caller's op name, so errors from zeros/ones name zeros/ones. */
-function fill(op: string, shape: readonly number[], value: number | boolean, dtype: DType | undefined, options: CreateOptions | undefined): Tensor {
+function fill(
+  op: string,
+  shape: readonly number[],
+  value: number | boolean,
+  dtype: DType | undefined,
+  options: CreateOptions | undefined,
+): Tensor {
   const s = checkShape(op, shape);
   if (typeof value !== 'number' && typeof value !== 'boolean') {
     throw new ArgumentError(`${op}: value must be a number or a boolean, got ${describeValue(value)}`);
@@ -220,14 +238,19 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType, op
     start = 0;
   }
   if (typeof step !== 'number' || step === 0 || !Number.isFinite(step)) {
-    throw new ArgumentError(`arange: step must be a finite non-zero number, got ${typeof step === 'number' ? step : describeValue(step)}`);
+    throw new ArgumentError(
+      `arange: step must be a finite non-zero number, got ${typeof step === 'number' ? step : describeValue(step)}`,
+    );
   }
   if (typeof start !== 'number' || typeof stop !== 'number' || !Number.isFinite(start) || !Number.isFinite(stop)) {
-    throw new ArgumentError(`arange: start and stop must be finite numbers, got start=${String(start)}, stop=${String(stop)}`);
+    throw new ArgumentError(
+      `arange: start and stop must be finite numbers, got start=${String(start)}, stop=${String(stop)}`,
+    );
   }
   if (dtype !== undefined) assertDType('arange', dtype);
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const dt = dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
+  const dt =
+    dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
   const b = backendOf(options);
   checkSize('arange', b, [n], dt);
   const a = makeTypedArray(dt, n);
@@ -243,7 +266,8 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType, op
 export function linspace(start: number, stop: number, num: number, options: CreateOptions = {}): Tensor {
   numberArg('linspace', start, 'start');
   numberArg('linspace', stop, 'stop');
-  if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be an integer >= 0, got ${String(num)}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new ArgumentError(`linspace: num must be an integer >= 0, got ${String(num)}`);
   const b = backendOf(options);
   checkSize('linspace', b, [num], 'float32');
   const a = new Float32Array(num);
@@ -278,7 +302,15 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
   const low = numberArg('rand', options.low ?? 0, 'low');
   const high = numberArg('rand', options.high ?? 1, 'high');
   if (low === 0 && high === 1) return u;
-  const out = runElementwise(b, [E.add(E.mul(E.in(0), E.s(0)), E.s(1))], [u], [high - low, low], s, ['float32'], 'affine')[0];
+  const out = runElementwise(
+    b,
+    [E.add(E.mul(E.in(0), E.s(0)), E.s(1))],
+    [u],
+    [high - low, low],
+    s,
+    ['float32'],
+    'affine',
+  )[0];
   u.dispose();
   return out;
 }
@@ -304,7 +336,9 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   }
   // Values lie in [low, high − 1], which int32 must hold.
   if (!fitsInt32(low) || !fitsInt32(high - 1)) {
-    throw new ArgumentError(`randint: low=${low} and high=${high} must give values within int32's range -2147483648 to 2147483647`);
+    throw new ArgumentError(
+      `randint: low=${low} and high=${high} must give values within int32's range -2147483648 to 2147483647`,
+    );
   }
   const s = checkShape('randint', shape);
   const b = backendOf(options);

@@ -27,7 +27,9 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options: DepthwiseConv2dOp
   check4d('depthwiseConv2d', w, 'filter');
   const [kH, kW, c, m] = w.shape;
   if (c !== x.shape[3]) {
-    throw new ShapeError(`depthwiseConv2d: input ${fmtShape(x.shape)} has ${x.shape[3]} channels but filter ${fmtShape(w.shape)} [kH,kW,C,multiplier] expects ${c}`);
+    throw new ShapeError(
+      `depthwiseConv2d: input ${fmtShape(x.shape)} has ${x.shape[3]} channels but filter ${fmtShape(w.shape)} [kH,kW,C,multiplier] expects ${c}`,
+    );
   }
   if (m === 0 || c === 0) throw new ShapeError(`depthwiseConv2d: filter ${fmtShape(w.shape)} has no channels`);
   // The geometry is checked under this op's name before conv2d sees it.

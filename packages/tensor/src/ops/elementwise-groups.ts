@@ -31,16 +31,31 @@ function isDenseFloatGroup(g: TensorGroup): boolean {
  * Returns each group's outputs, one float32 tensor per expression. `tag`
  * names the expression list as in runElementwise.
  */
-export function runElementwiseGroups(backend: Backend, exprs: readonly Expr[], groups: readonly TensorGroup[], tag: string): Tensor[][] {
+export function runElementwiseGroups(
+  backend: Backend,
+  exprs: readonly Expr[],
+  groups: readonly TensorGroup[],
+  tag: string,
+): Tensor[][] {
   const dtypes = float32s(exprs.length);
   if (backend.elementwiseGroups === undefined || groups.length < 2 || !groups.every(isDenseFloatGroup)) {
     return lowerings.elementwiseGroups(backend, exprs, groups, dtypes, tag);
   }
   const specGroups: ElementwiseGroup[] = groups.map((g) => ({
-    inputs: g.inputs.map((t) => ({ data: t.storage.data, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset })),
+    inputs: g.inputs.map((t) => ({
+      data: t.storage.data,
+      dtype: t.dtype,
+      shape: t.shape,
+      strides: t.strides,
+      offset: t.offset,
+    })),
     scalars: g.scalars,
     size: sizeOf(g.shape),
   }));
-  const ids = backend.elementwiseGroups({ exprs, key: tag === '' ? exprs.map(exprKey).join(';') : keyOf(exprs, tag), groups: specGroups });
+  const ids = backend.elementwiseGroups({
+    exprs,
+    key: tag === '' ? exprs.map(exprKey).join(';') : keyOf(exprs, tag),
+    groups: specGroups,
+  });
   return ids.map((outs, i) => outs.map((id) => wrap(backend, id, groups[i].shape, 'float32')));
 }

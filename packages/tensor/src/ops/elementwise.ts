@@ -26,7 +26,11 @@ const BOOL: OutType = () => 'bool';
  * tensor∘tensor), their expressions and cache tags built once per op, not per
  * call: small ops are dominated by per-call overhead.
  */
-function binary(op: PlainOpName, bop: BinaryOp, outType: OutType): (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor {
+function binary(
+  op: PlainOpName,
+  bop: BinaryOp,
+  outType: OutType,
+): (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor {
   const ts = [E.b(bop, E.in(0), E.s(0))];
   const st = [E.b(bop, E.s(0), E.in(0))];
   const tt = [E.b(bop, E.in(0), E.in(1))];
@@ -74,7 +78,11 @@ export const le: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = 
 export const gt: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('gt', 'gt', BOOL);
 export const ge: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('ge', 'ge', BOOL);
 /** Logical ops treat any non-zero value as true. */
-export const logicalAnd: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('logicalAnd', 'and', BOOL);
+export const logicalAnd: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary(
+  'logicalAnd',
+  'and',
+  BOOL,
+);
 export const logicalOr: (a: TensorLike | boolean, b: TensorLike | boolean) => Tensor = binary('logicalOr', 'or', BOOL);
 
 type UnaryType = (t: DType) => DType;
@@ -84,10 +92,20 @@ const LIFT_BOOL: UnaryType = (t) => (t === 'bool' ? 'int32' : t);
 
 const X = E.in(0);
 
-function unary<K extends OpName>(op: K, x: Tensor, expr: Expr, outType: UnaryType, scalars: readonly number[] = [], attrs?: OpAttrs[K]): Tensor {
+function unary<K extends OpName>(
+  op: K,
+  x: Tensor,
+  expr: Expr,
+  outType: UnaryType,
+  scalars: readonly number[] = [],
+  attrs?: OpAttrs[K],
+): Tensor {
   tensorArg(op, x, 1, 'x');
-  return dispatch(op, [x], attrs as OpAttrs[K], (backend) =>
-    runElementwise(backend, [expr], [x], scalars, x.shape, [outType(x.dtype)], op)[0],
+  return dispatch(
+    op,
+    [x],
+    attrs as OpAttrs[K],
+    (backend) => runElementwise(backend, [expr], [x], scalars, x.shape, [outType(x.dtype)], op)[0],
   );
 }
 
@@ -146,7 +164,10 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
       ? E.mul(half, E.add(E.c(1), u('erf', E.mul(X, E.c(Math.SQRT1_2)))))
       : E.mul(
           half,
-          E.add(E.c(1), u('tanh', E.mul(E.c(Math.sqrt(2 / Math.PI)), E.add(X, E.mul(E.c(0.044715), E.mul(X, E.mul(X, X))))))),
+          E.add(
+            E.c(1),
+            u('tanh', E.mul(E.c(Math.sqrt(2 / Math.PI)), E.add(X, E.mul(E.c(0.044715), E.mul(X, E.mul(X, X)))))),
+          ),
         );
   return unary(approximate === 'none' ? 'gelu' : 'geluTanh', x, expr, TO_FLOAT);
 }
@@ -193,7 +214,9 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   tensorArg('cast', x, 1, 'x');
   assertDType('cast', dtype);
   return dispatch('cast', [x], { dtype }, (backend) =>
-    dtype === x.dtype ? view(x, x.shape, x.strides, x.offset) : runElementwise(backend, [X], [x], [], x.shape, [dtype], 'identity')[0],
+    dtype === x.dtype
+      ? view(x, x.shape, x.strides, x.offset)
+      : runElementwise(backend, [X], [x], [], x.shape, [dtype], 'identity')[0],
   );
 }
 
@@ -216,14 +239,21 @@ export function assign(target: Tensor, value: Tensor): void {
   target.assertAlive('assign');
   value.assertAlive('assign');
   if (!shapesEqual(target.shape, value.shape)) {
-    throw new ShapeError(`assign: value of shape ${fmtShape(value.shape)} cannot replace a tensor of shape ${fmtShape(target.shape)}`);
+    throw new ShapeError(
+      `assign: value of shape ${fmtShape(value.shape)} cannot replace a tensor of shape ${fmtShape(target.shape)}`,
+    );
   }
   if (value.backend !== target.backend) {
-    throw new BackendError(`assign: value is on backend '${value.backend.name}' but the target is on '${target.backend.name}'`);
+    throw new BackendError(
+      `assign: value is on backend '${value.backend.name}' but the target is on '${target.backend.name}'`,
+    );
   }
   // Tensors are immutable, so a dense value of the right dtype can simply be shared.
   const shareable =
-    value.dtype === target.dtype && value.offset === 0 && value.storage.size === value.size && isContiguous(value.shape, value.strides);
+    value.dtype === target.dtype &&
+    value.offset === 0 &&
+    value.storage.size === value.size &&
+    isContiguous(value.shape, value.strides);
   const src = shareable ? value : copyContiguous(value, target.dtype);
   const storage = src.storage.retain();
   if (src !== value) src.dispose();

@@ -143,7 +143,12 @@ export interface IndexRangeOptions {
  * recomputed on the host where it knows them; else ('unknown') leaves the check to the
  * device (`options.deviceCheck`).
  */
-export function checkIndexRange(t: Tensor, size: number, error: (value: number, at: number) => Error, options: IndexRangeOptions): IndexCheck {
+export function checkIndexRange(
+  t: Tensor,
+  size: number,
+  error: (value: number, at: number) => Error,
+  options: IndexRangeOptions,
+): IndexCheck {
   const { ignore } = options;
   const b = valueBounds(t);
   if (b === null) return t.size === 0 ? 'valid' : checkOnDevice(t, size, options);

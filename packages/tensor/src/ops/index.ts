@@ -20,7 +20,15 @@ export {
 } from './attention';
 export { toNested, type NestedArray } from './nested';
 export { valueBounds, checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
-export { detach, toBackend, toBackendAsync, isContiguousTensor, copyContiguous, runElementwise, broadcastView } from './internal';
+export {
+  detach,
+  toBackend,
+  toBackendAsync,
+  isContiguousTensor,
+  copyContiguous,
+  runElementwise,
+  broadcastView,
+} from './internal';
 export { runElementwiseGroups, type TensorGroup } from './elementwise-groups';
 export { conv2dTranspose, type Conv2dTransposeOptions } from './conv-transpose';
 export { depthwiseConv2d, type DepthwiseConv2dOptions } from './depthwise-conv';

@@ -20,14 +20,20 @@ import { Tensor } from '../tensor';
 export function operand(op: string, x: unknown, position: number, name: string): Tensor | number {
   if (typeof x === 'number' || x instanceof Tensor) return x;
   if (typeof x === 'boolean') return x ? 1 : 0;
-  const hint = Array.isArray(x) || ArrayBuffer.isView(x) ? '; make it a tensor with tensor() first' : foreignTensorHint(x);
-  throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, a number or a boolean, got ${describeValue(x)}${hint}`);
+  const hint =
+    Array.isArray(x) || ArrayBuffer.isView(x) ? '; make it a tensor with tensor() first' : foreignTensorHint(x);
+  throw new ArgumentError(
+    `${op}: argument ${position} (${name}) must be a Tensor, a number or a boolean, got ${describeValue(x)}${hint}`,
+  );
 }
 
 /** A Tensor argument (ops whose input must be a tensor: neg, sum, reshape …); anything else is an ArgumentError naming the op and the argument. */
 export function tensorArg(op: string, x: unknown, position: number, name: string): Tensor {
   if (x instanceof Tensor) return x;
-  const hint = Array.isArray(x) || ArrayBuffer.isView(x) || typeof x === 'number' ? '; make it a tensor with tensor() first' : foreignTensorHint(x);
+  const hint =
+    Array.isArray(x) || ArrayBuffer.isView(x) || typeof x === 'number'
+      ? '; make it a tensor with tensor() first'
+      : foreignTensorHint(x);
   throw new ArgumentError(`${op}: argument ${position} (${name}) must be a Tensor, got ${describeValue(x)}${hint}`);
 }
 
@@ -73,7 +79,8 @@ export function checkSize(op: string, backend: Backend, shape: readonly number[]
 export function broadcastView(t: Tensor, shape: readonly number[]): View {
   const rank = shape.length;
   // The common case, an input of the output's shape, keeps its own strides (no new array).
-  if (t.shape === shape || shapesEqual(t.shape, shape)) return { data: t.storage.data, dtype: t.dtype, shape, strides: t.strides, offset: t.offset };
+  if (t.shape === shape || shapesEqual(t.shape, shape))
+    return { data: t.storage.data, dtype: t.dtype, shape, strides: t.strides, offset: t.offset };
   const lead = rank - t.rank;
   const strides = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
@@ -113,7 +120,8 @@ export function runElementwise(
 ): Tensor[] {
   const key = tag === '' ? exprs.map(exprKey).join(';') : keyOf(exprs, tag);
   // Ops check their own (broadcast) output sizes; this catches a composition that did not.
-  if (sizeOf(shape) > ALWAYS_FITS) for (const dt of dtypes) checkSize(tag === '' ? 'elementwise' : tag.split(':')[0], backend, shape, dt);
+  if (sizeOf(shape) > ALWAYS_FITS)
+    for (const dt of dtypes) checkSize(tag === '' ? 'elementwise' : tag.split(':')[0], backend, shape, dt);
   const views = inputs.map((t) => broadcastView(t, shape));
   const ids = backend.elementwise({ exprs, inputs: views, scalars, shape, dtypes, key });
   return ids.map((id, k) => wrap(backend, id, shape, dtypes[k]));

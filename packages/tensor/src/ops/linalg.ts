@@ -22,7 +22,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   tensorArg('matmul', a, 1, 'a');
   tensorArg('matmul', b, 2, 'b');
   if (a.rank === 0 || b.rank === 0) {
-    throw new ShapeError(`matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: operands must be at least 1-D, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     return tidy(() => matmul(cast(a, 'float32'), cast(b, 'float32'), options));
@@ -57,7 +59,9 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
   const K2 = b.shape[b.rank - 2];
   const N = b.shape[b.rank - 1];
   if (K !== K2) {
-    throw new ShapeError(`matmul: shapes ${fmtShape(origA)} and ${fmtShape(origB)} cannot be multiplied (${K} != ${K2})`);
+    throw new ShapeError(
+      `matmul: shapes ${fmtShape(origA)} and ${fmtShape(origB)} cannot be multiplied (${K} != ${K2})`,
+    );
   }
   if (a.rank === 2 && b.rank === 2) {
     // Plain matrices (every Dense layer and its gradients): no batch dims to broadcast,
@@ -65,7 +69,9 @@ function matmul2(a: Tensor, b: Tensor, origA: readonly number[], origB: readonly
     const outShape = [M, N];
     // [1e5, 1] @ [1, 1e5]: a product's output can be far larger than its operands.
     checkSize('matmul', a.backend, outShape, 'float32');
-    return dispatch('matmul', [a, b], undefined, (backend) => wrap(backend, backend.matmul(a.view(), b.view()), outShape, 'float32'));
+    return dispatch('matmul', [a, b], undefined, (backend) =>
+      wrap(backend, backend.matmul(a.view(), b.view()), outShape, 'float32'),
+    );
   }
   let batch: number[];
   try {

@@ -7,7 +7,15 @@ import { broadcastShapes, normalizeAxis, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { rand, type RandomOptions } from './creation';
 import { cast, mul } from './elementwise';
-import { type DataFormat, type Padding2d, axisGeometry, check4d, explicitAxisPads, groupsArg, pair } from './conv-geometry';
+import {
+  type DataFormat,
+  type Padding2d,
+  axisGeometry,
+  check4d,
+  explicitAxisPads,
+  groupsArg,
+  pair,
+} from './conv-geometry';
 import { groupedConv2d } from './conv-grouped';
 import { runConv2d } from './conv-kernel';
 import { checkSize, numberArg, runElementwise, tensorArg } from './internal';
@@ -80,10 +88,14 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
       );
     }
     return tidy(() =>
-      transpose(conv2d(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), { ...options, dataFormat: 'NHWC' }), [0, 3, 1, 2]),
+      transpose(
+        conv2d(transpose(x, [0, 2, 3, 1]), transpose(w, [2, 3, 1, 0]), { ...options, dataFormat: 'NHWC' }),
+        [0, 3, 1, 2],
+      ),
     );
   }
-  if (fmt !== 'NHWC') throw new ArgumentError(`conv2d: dataFormat must be 'NHWC' or 'NCHW', got ${JSON.stringify(fmt)}`);
+  if (fmt !== 'NHWC')
+    throw new ArgumentError(`conv2d: dataFormat must be 'NHWC' or 'NCHW', got ${JSON.stringify(fmt)}`);
   check4d('conv2d', x, 'input');
   check4d('conv2d', w, 'filter');
   const [batch, inH, inW, inC] = x.shape;
@@ -99,7 +111,23 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
   const padding = options.padding ?? 'valid';
   const [outH, padTop] = axisGeometry('conv2d', padding, 0, inH, kH, strideH, dilationH);
   const [outW, padLeft] = axisGeometry('conv2d', padding, 1, inW, kW, strideW, dilationW);
-  const params: Conv2dParams = { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+  const params: Conv2dParams = {
+    batch,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    outC,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+  };
   if (groups > 1) {
     checkSize('conv2d', x.backend, [batch, outH, outW, outC], 'float32');
     return groupedConv2d(x, w, groups, params);
@@ -144,12 +172,15 @@ const AVG_POOL_OPTIONS = [...POOL_OPTIONS, 'countIncludePad', 'divisorOverride']
 
 function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor {
   const op = kind === 'max' ? 'maxPool2d' : 'avgPool2d';
-  if (options === null || typeof options !== 'object') throw new ArgumentError(`${op}: options must be an object with kernelSize, got ${String(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError(`${op}: options must be an object with kernelSize, got ${String(options)}`);
   checkOptions(op, options, kind === 'max' ? POOL_OPTIONS : AVG_POOL_OPTIONS);
   const fmt = options.dataFormat ?? 'NHWC';
   check4d(op, x, 'input');
   if (fmt === 'NCHW') {
-    return tidy(() => transpose(pool(kind, transpose(x, [0, 2, 3, 1]), { ...options, dataFormat: 'NHWC' }), [0, 3, 1, 2]));
+    return tidy(() =>
+      transpose(pool(kind, transpose(x, [0, 2, 3, 1]), { ...options, dataFormat: 'NHWC' }), [0, 3, 1, 2]),
+    );
   }
   if (fmt !== 'NHWC') throw new ArgumentError(`${op}: dataFormat must be 'NHWC' or 'NCHW', got ${JSON.stringify(fmt)}`);
   const [batch, inH, inW, channels] = x.shape;
@@ -161,7 +192,9 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
   const divisorOverride = divisorArg(op, options.divisorOverride);
   const padding = options.padding ?? 'valid';
   if (ceilMode && padding === 'same') {
-    throw new ArgumentError(`${op}: ceilMode needs 'valid' or explicit padding; 'same' already gives ceil(input / stride) windows`);
+    throw new ArgumentError(
+      `${op}: ceilMode needs 'valid' or explicit padding; 'same' already gives ceil(input / stride) windows`,
+    );
   }
   const [outH, padTop] = axisGeometry(op, padding, 0, inH, kH, strideH, dilationH, true, ceilMode);
   const [outW, padLeft] = axisGeometry(op, padding, 1, inW, kW, strideW, dilationW, true, ceilMode);
@@ -169,8 +202,19 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
   const dilated = (kH > 1 && dilationH > 1) || (kW > 1 && dilationW > 1);
   const custom = kind === 'avg' && (countIncludePad || divisorOverride !== undefined);
   if (dilated || custom) {
-    const axis = (a: 0 | 1, size: number, out: number, k: number, stride: number, dilation: number, before: number): PoolAxis => {
-      const after = padding === 'same' ? Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0) - before : explicitAxisPads(op, padding, a)[1];
+    const axis = (
+      a: 0 | 1,
+      size: number,
+      out: number,
+      k: number,
+      stride: number,
+      dilation: number,
+      before: number,
+    ): PoolAxis => {
+      const after =
+        padding === 'same'
+          ? Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0) - before
+          : explicitAxisPads(op, padding, a)[1];
       return { size, out, k, stride, dilation, before, after };
     };
     const h = axis(0, inH, outH, kH, strideH, dilationH, padTop);
@@ -181,7 +225,21 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
       return tapPool(kind, x, g, divisors);
     }
     return tidy(() => {
-      const y = poolKernel(op, x, { kind, batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft });
+      const y = poolKernel(op, x, {
+        kind,
+        batch,
+        inH,
+        inW,
+        channels,
+        outH,
+        outW,
+        kH,
+        kW,
+        strideH,
+        strideW,
+        padTop,
+        padLeft,
+      });
       const factor = averageFactor(h, w, divisors, x);
       return factor ? mul(y, factor) : y;
     });
@@ -193,7 +251,9 @@ function pool(kind: 'max' | 'avg', x: Tensor, options: AvgPool2dOptions): Tensor
 function poolKernel(op: 'maxPool2d' | 'avgPool2d', x: Tensor, params: Pool2dParams): Tensor {
   const { batch, outH, outW, channels } = params;
   return dispatch(op, [x], { params }, (backend) =>
-    backend.pool2d ? wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32') : lowerings.pool2d(x, params),
+    backend.pool2d
+      ? wrap(backend, backend.pool2d(x.view(), params), [batch, outH, outW, channels], 'float32')
+      : lowerings.pool2d(x, params),
   );
 }
 
@@ -242,8 +302,12 @@ export function applyDropout(x: Tensor, noise: Tensor, rate: number): Tensor {
   if (noise.dtype !== 'float32') throw new DTypeError(`applyDropout: noise must be float32, got ${noise.dtype}`);
   const shape = shapesEqual(x.shape, noise.shape) ? x.shape : broadcastShapes('applyDropout', x.shape, noise.shape);
   checkSize('applyDropout', x.backend, shape, 'float32');
-  return dispatch('applyDropout', [x, noise], { rate }, (backend) =>
-    runElementwise(backend, APPLY_DROPOUT, [x, noise], [rate, 1 / (1 - rate)], shape, ['float32'], 'applyDropout')[0],
+  return dispatch(
+    'applyDropout',
+    [x, noise],
+    { rate },
+    (backend) =>
+      runElementwise(backend, APPLY_DROPOUT, [x, noise], [rate, 1 / (1 - rate)], shape, ['float32'], 'applyDropout')[0],
   );
 }
 
@@ -276,6 +340,8 @@ export function pool2dGrad(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor 
   tensorArg('pool2dGrad', x, 1, 'x');
   tensorArg('pool2dGrad', dy, 2, 'dy');
   return dispatch('pool2dGrad', [x, dy], { params }, (backend) =>
-    backend.pool2dGrad ? wrap(backend, backend.pool2dGrad(x.view(), dy.view(), params), x.shape, 'float32') : lowerings.pool2dGrad(x, dy, params),
+    backend.pool2dGrad
+      ? wrap(backend, backend.pool2dGrad(x.view(), dy.view(), params), x.shape, 'float32')
+      : lowerings.pool2dGrad(x, dy, params),
   );
 }

@@ -18,6 +18,7 @@ export function checkOptions(op: string, options: object | undefined, known: rea
 /** The value of a boolean option, `dflt` where it is absent. */
 export function boolOption(op: string, name: string, value: unknown, dflt: boolean): boolean {
   if (value === undefined) return dflt;
-  if (typeof value !== 'boolean') throw new ArgumentError(`${op}: option '${name}' must be a boolean, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${op}: option '${name}' must be a boolean, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -28,7 +28,8 @@ export interface PoolAxis {
 /** The `divisorOverride` option of avgPool2d: a positive integer (PyTorch takes an int ≠ 0). */
 export function divisorArg(op: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgumentError(`${op}: divisorOverride must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ArgumentError(`${op}: divisorOverride must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -51,7 +52,12 @@ function tapsWithin(a: PoolAxis, lo: number, hi: number): number[] {
  * padded input (countIncludePad, PyTorch's rule: padding counts, a ceil-mode
  * overhang does not), or inside the input itself (the kernels' default).
  */
-export function windowDivisors(h: PoolAxis, w: PoolAxis, countIncludePad: boolean, override: number | undefined): Float32Array {
+export function windowDivisors(
+  h: PoolAxis,
+  w: PoolAxis,
+  countIncludePad: boolean,
+  override: number | undefined,
+): Float32Array {
   const d = new Float32Array(h.out * w.out);
   if (override !== undefined) return d.fill(override);
   const ch = countIncludePad ? tapsWithin(h, -h.before, h.size + h.after) : tapsWithin(h, 0, h.size);

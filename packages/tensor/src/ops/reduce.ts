@@ -17,7 +17,14 @@ export type Axes = number | readonly number[] | undefined;
  * kept axes lead and the reduced axes trail, and the backend reduces the
  * trailing block.
  */
-function reduceAxes(op: ReduceOp, kernel: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, outType: (t: DType) => DType): Tensor {
+function reduceAxes(
+  op: ReduceOp,
+  kernel: ReduceOp,
+  x: Tensor,
+  axes: Axes,
+  keepDims: boolean,
+  outType: (t: DType) => DType,
+): Tensor {
   tensorArg(op, x, 1, 'x');
   const outDtype = outType(x.dtype);
   const ax = normalizeAxes(op, axes, x.rank);
@@ -162,6 +169,11 @@ export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
     // An all -inf (or inf) slice would give inf - inf = NaN; shift by 0 there instead.
     const shift = where(lt(abs(m), Infinity), m, 0);
     const out = add(log(sum(exp(sub(x, shift)), ax, true)), shift);
-    return keepDims ? out : reshape(out, x.shape.filter((_, i) => !ax.includes(i)));
+    return keepDims
+      ? out
+      : reshape(
+          out,
+          x.shape.filter((_, i) => !ax.includes(i)),
+        );
   });
 }

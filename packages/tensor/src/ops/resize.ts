@@ -63,13 +63,20 @@ export function resizeBilinear(x: Tensor, size: readonly [number, number], optio
   });
 }
 
-function checkResize(op: string, x: Tensor, size: readonly [number, number], options: ResizeOptions): [number, number, number, number, boolean, boolean] {
+function checkResize(
+  op: string,
+  x: Tensor,
+  size: readonly [number, number],
+  options: ResizeOptions,
+): [number, number, number, number, boolean, boolean] {
   tensorArg(op, x, 1, 'x');
   checkOptions(op, options, OPTIONS);
   const ac = boolOption(op, 'alignCorners', options.alignCorners, false);
   const hp = boolOption(op, 'halfPixelCenters', options.halfPixelCenters, false);
-  if (ac && hp) throw new ArgumentError(`${op}: alignCorners and halfPixelCenters cannot both be true (TensorFlow refuses it too)`);
-  if (x.rank !== 4 && x.rank !== 3) throw new ShapeError(`${op}: x must be NHWC [N,H,W,C] or HWC [H,W,C], got shape ${fmtShape(x.shape)}`);
+  if (ac && hp)
+    throw new ArgumentError(`${op}: alignCorners and halfPixelCenters cannot both be true (TensorFlow refuses it too)`);
+  if (x.rank !== 4 && x.rank !== 3)
+    throw new ShapeError(`${op}: x must be NHWC [N,H,W,C] or HWC [H,W,C], got shape ${fmtShape(x.shape)}`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new ArgumentError(`${op}: size must be [height, width], two positive integers, got ${JSON.stringify(size)}`);
   }

@@ -42,9 +42,12 @@ export interface CategoricalOptions {
 function checkArgs(op: string, x: Tensor, numSamples: number, what: string): void {
   x.assertAlive(op);
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: ${what} must be float32, got ${x.dtype}`);
-  if (x.rank !== 1 && x.rank !== 2) throw new ShapeError(`${op}: ${what} must be 1-D [C] or 2-D [N, C], got shape ${fmtShape(x.shape)}`);
-  if (x.shape[x.rank - 1] === 0) throw new ShapeError(`${op}: ${what} of shape ${fmtShape(x.shape)} have no categories`);
-  if (!Number.isInteger(numSamples) || numSamples < 1) throw new ArgumentError(`${op}: numSamples must be a positive integer, got ${numSamples}`);
+  if (x.rank !== 1 && x.rank !== 2)
+    throw new ShapeError(`${op}: ${what} must be 1-D [C] or 2-D [N, C], got shape ${fmtShape(x.shape)}`);
+  if (x.shape[x.rank - 1] === 0)
+    throw new ShapeError(`${op}: ${what} of shape ${fmtShape(x.shape)} have no categories`);
+  if (!Number.isInteger(numSamples) || numSamples < 1)
+    throw new ArgumentError(`${op}: numSamples must be a positive integer, got ${numSamples}`);
 }
 
 /**
@@ -63,13 +66,21 @@ function checkRows(op: string, probs: Tensor, numSamples: number, replacement: b
     let positive = 0;
     for (let c = 0; c < C; c++) {
       const p = v[r * C + c];
-      if (!(p >= 0 && p < Infinity)) throw new ArgumentError(`${op}: row ${r} of the ${what} has ${p} at category ${c}; expected finite values >= 0`);
+      if (!(p >= 0 && p < Infinity))
+        throw new ArgumentError(
+          `${op}: row ${r} of the ${what} has ${p} at category ${c}; expected finite values >= 0`,
+        );
       total += p;
       if (p > 0) positive++;
     }
-    if (!(total > 0)) throw new ArgumentError(`${op}: row ${r} of the ${what} sums to 0; a row needs a category with non-zero probability`);
+    if (!(total > 0))
+      throw new ArgumentError(
+        `${op}: row ${r} of the ${what} sums to 0; a row needs a category with non-zero probability`,
+      );
     if (!replacement && positive < numSamples) {
-      throw new ArgumentError(`${op}: cannot draw ${numSamples} samples without replacement from row ${r}, which has ${positive} categories of non-zero probability`);
+      throw new ArgumentError(
+        `${op}: cannot draw ${numSamples} samples without replacement from row ${r}, which has ${positive} categories of non-zero probability`,
+      );
     }
   }
 }
@@ -81,11 +92,7 @@ function checkRows(op: string, probs: Tensor, numSamples: number, replacement: b
  * category wins); a zero one scores −1.
  */
 const SCORE = [
-  E.where(
-    E.b('gt', E.in(2), E.c(0)),
-    E.where(E.b('gt', E.in(0), E.in(1)), E.sub(E.s(0), E.in(3)), E.in(3)),
-    E.c(-1),
-  ),
+  E.where(E.b('gt', E.in(2), E.c(0)), E.where(E.b('gt', E.in(0), E.in(1)), E.sub(E.s(0), E.in(3)), E.in(3)), E.c(-1)),
 ];
 
 /** One sample per draw: p [N, C], u [N, S] → int32 [N, S]. */

@@ -31,13 +31,17 @@ export function sequenceMask(lengths: Tensor, maxLen?: number, dtype: DType = 'b
     }
     len = Math.max(bounds?.[1] ?? 0, 0);
   } else {
-    if (!Number.isInteger(maxLen) || maxLen < 0) throw new ArgumentError(`sequenceMask: maxLen must be an integer >= 0, got ${maxLen}`);
+    if (!Number.isInteger(maxLen) || maxLen < 0)
+      throw new ArgumentError(`sequenceMask: maxLen must be an integer >= 0, got ${maxLen}`);
     len = maxLen;
   }
   checkIndexRange(
     lengths,
     len + 1,
-    (v, i) => new ArgumentError(`sequenceMask: length ${v} at position ${i} of lengths ${fmtShape(lengths.shape)} is outside [0, ${len}] (maxLen ${len})`),
+    (v, i) =>
+      new ArgumentError(
+        `sequenceMask: length ${v} at position ${i} of lengths ${fmtShape(lengths.shape)} is outside [0, ${len}] (maxLen ${len})`,
+      ),
     { deviceCheck: 'sequenceMask' },
   );
   return tidy(() => {

@@ -2,7 +2,17 @@ import { promoteTypes } from '../dtype';
 import { dispatch, view, wrap } from '../engine';
 import { ArgumentError, AxisError, DTypeError, ShapeError, fmtShape } from '../errors';
 import { tidy } from '../memory';
-import { broadcastShapes, checkShape, contiguousStrides, describeValue, isContiguous, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape';
+import {
+  broadcastShapes,
+  checkShape,
+  contiguousStrides,
+  describeValue,
+  isContiguous,
+  normalizeAxes,
+  normalizeAxis,
+  shapesEqual,
+  sizeOf,
+} from '../shape';
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, eq } from './elementwise';
@@ -23,12 +33,16 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
   const out = shape.slice();
   const neg = out.indexOf(-1);
   if (neg !== out.lastIndexOf(-1)) {
-    throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)} for a tensor of shape ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: only one dimension can be -1, got ${fmtShape(shape)} for a tensor of shape ${fmtShape(x.shape)}`,
+    );
   }
   if (neg >= 0) {
     const rest = sizeOf(out.filter((_, i) => i !== neg));
     if (rest === 0 || x.size % rest !== 0) {
-      throw new ShapeError(`${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`,
+      );
     }
     out[neg] = x.size / rest;
   }
@@ -73,10 +87,14 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   } else {
     drop = new Set(normalizeAxes('squeeze', axes, x.rank));
     for (const a of drop) {
-      if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`);
+      if (x.shape[a] !== 1)
+        throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`);
     }
   }
-  return reshape(x, x.shape.filter((_, i) => !drop.has(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !drop.has(i)),
+  );
 }
 
 /** Inserts a size-1 axis at `axis` (-1 appends). */
@@ -96,13 +114,21 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 /** Permutes axes (reverses them by default, as NumPy). A view. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   tensorArg('transpose', x, 1, 'x');
-  if (perm !== undefined && !isList(perm)) throw new AxisError(`transpose: perm must be an array of axes, got ${describeValue(perm)}`);
+  if (perm !== undefined && !isList(perm))
+    throw new AxisError(`transpose: perm must be an array of axes, got ${describeValue(perm)}`);
   const p = perm ? perm.map((a) => normalizeAxis('transpose', a, x.rank)) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
-    throw new AxisError(`transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${x.rank} axes of shape ${fmtShape(x.shape)}`);
+    throw new AxisError(
+      `transpose: perm ${JSON.stringify(perm)} is not a permutation of the ${x.rank} axes of shape ${fmtShape(x.shape)}`,
+    );
   }
   return dispatch('transpose', [x], { perm: p }, () =>
-    view(x, p.map((i) => x.shape[i]), p.map((i) => x.strides[i]), x.offset),
+    view(
+      x,
+      p.map((i) => x.shape[i]),
+      p.map((i) => x.strides[i]),
+      x.offset,
+    ),
   );
 }
 
@@ -123,7 +149,10 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** A slice bound on an axis of size d: negative counts from the end, clamped to [0, d]; absent is `dflt`. */
 function clampIndex(v: number | null | undefined, dflt: number, d: number, axis: number): number {
   if (v === null || v === undefined) return dflt;
-  if (!Number.isInteger(v)) throw new ArgumentError(`slice: index ${typeof v === 'number' ? v : describeValue(v)} on axis ${axis} is not an integer`);
+  if (!Number.isInteger(v))
+    throw new ArgumentError(
+      `slice: index ${typeof v === 'number' ? v : describeValue(v)} on axis ${axis} is not an integer`,
+    );
   const r = v < 0 ? v + d : v;
   return Math.min(Math.max(r, 0), d);
 }
@@ -141,10 +170,14 @@ export function slice(
 ): Tensor {
   tensorArg('slice', x, 1, 'x');
   if (!isList(begin)) throw new ArgumentError(`slice: begin must be an array of indices, got ${describeValue(begin)}`);
-  if (end !== undefined && !isList(end)) throw new ArgumentError(`slice: end must be an array of indices, got ${describeValue(end)}`);
-  if (step !== undefined && !isList(step)) throw new ArgumentError(`slice: step must be an array of integers, got ${describeValue(step)}`);
+  if (end !== undefined && !isList(end))
+    throw new ArgumentError(`slice: end must be an array of indices, got ${describeValue(end)}`);
+  if (step !== undefined && !isList(step))
+    throw new ArgumentError(`slice: step must be an array of integers, got ${describeValue(step)}`);
   if (begin.length > x.rank || (end && end.length > x.rank) || (step && step.length > x.rank)) {
-    throw new AxisError(`slice: got ${Math.max(begin.length, end?.length ?? 0, step?.length ?? 0)} axes for a tensor of rank ${x.rank}`);
+    throw new AxisError(
+      `slice: got ${Math.max(begin.length, end?.length ?? 0, step?.length ?? 0)} axes for a tensor of rank ${x.rank}`,
+    );
   }
   const starts: number[] = [];
   const shape: number[] = [];
@@ -153,7 +186,8 @@ export function slice(
   for (let i = 0; i < x.rank; i++) {
     const d = x.shape[i];
     const st = step?.[i] ?? 1;
-    if (!Number.isInteger(st) || st <= 0) throw new ArgumentError(`slice: step ${st} on axis ${i} must be a positive integer`);
+    if (!Number.isInteger(st) || st <= 0)
+      throw new ArgumentError(`slice: step ${st} on axis ${i} must be a positive integer`);
     const b = clampIndex(begin[i], 0, d, i);
     const e = clampIndex(end?.[i], d, d, i);
     const n = e > b ? Math.ceil((e - b) / st) : 0;
@@ -162,7 +196,9 @@ export function slice(
     strides.push(x.strides[i] * st);
     if (n > 0) offset += b * x.strides[i];
   }
-  return dispatch('slice', [x], { begin: starts, step: step ?? [], from: x.shape }, () => view(x, shape, strides, offset));
+  return dispatch('slice', [x], { begin: starts, step: step ?? [], from: x.shape }, () =>
+    view(x, shape, strides, offset),
+  );
 }
 
 /** Joins tensors along an existing axis (dtypes promoted to the widest). */
@@ -185,13 +221,27 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     total += t.shape[a];
   }
   if (xs.some((t) => t.dtype !== dtype)) {
-    return tidy(() => concat(xs.map((t) => cast(t, dtype)), a));
+    return tidy(() =>
+      concat(
+        xs.map((t) => cast(t, dtype)),
+        a,
+      ),
+    );
   }
   const outShape = xs[0].shape.slice();
   outShape[a] = total;
   return dispatch('concat', xs, { axis: a, sizes: xs.map((t) => t.shape[a]) }, (backend) => {
     checkSize('concat', backend, outShape, dtype);
-    return wrap(backend, backend.concat(xs.map((t) => t.view()), a, outShape), outShape, dtype);
+    return wrap(
+      backend,
+      backend.concat(
+        xs.map((t) => t.view()),
+        a,
+        outShape,
+      ),
+      outShape,
+      dtype,
+    );
   });
 }
 
@@ -206,7 +256,12 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     }
   }
   const a = normalizeAxis('stack', axis, xs[0].rank + 1);
-  return tidy(() => concat(xs.map((t) => unsqueeze(t, a)), a));
+  return tidy(() =>
+    concat(
+      xs.map((t) => unsqueeze(t, a)),
+      a,
+    ),
+  );
 }
 
 /** Splits into `count` equal parts, or parts of the given sizes, along an axis. Views. */
@@ -217,11 +272,14 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
   let parts: number[];
   if (typeof sizes === 'number') {
     if (!Number.isInteger(sizes) || sizes <= 0 || d % sizes !== 0) {
-      throw new ShapeError(`split: axis ${a} of shape ${fmtShape(x.shape)} (size ${d}) cannot be split into ${sizes} equal parts`);
+      throw new ShapeError(
+        `split: axis ${a} of shape ${fmtShape(x.shape)} (size ${d}) cannot be split into ${sizes} equal parts`,
+      );
     }
     parts = new Array<number>(sizes).fill(d / sizes);
   } else {
-    if (!isList(sizes)) throw new ArgumentError(`split: sizes must be a number or an array of integers, got ${describeValue(sizes)}`);
+    if (!isList(sizes))
+      throw new ArgumentError(`split: sizes must be a number or an array of integers, got ${describeValue(sizes)}`);
     parts = sizes.slice();
     if (!parts.every((p) => Number.isInteger(p) && p >= 0)) {
       throw new ArgumentError(`split: sizes must be integers >= 0, got ${JSON.stringify(sizes)}`);
@@ -246,10 +304,13 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 /** Pads each axis with [before, after] cells of a constant value. */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
   tensorArg('pad', x, 1, 'x');
-  if (!isList(pads)) throw new ArgumentError(`pad: pads must be an array of [before, after] pairs, got ${describeValue(pads)}`);
+  if (!isList(pads))
+    throw new ArgumentError(`pad: pads must be an array of [before, after] pairs, got ${describeValue(pads)}`);
   if (typeof value !== 'number') throw new ArgumentError(`pad: value must be a number, got ${describeValue(value)}`);
   if (pads.length !== x.rank) {
-    throw new ShapeError(`pad: got ${pads.length} [before, after] pairs for a tensor of shape ${fmtShape(x.shape)} (expected ${x.rank})`);
+    throw new ShapeError(
+      `pad: got ${pads.length} [before, after] pairs for a tensor of shape ${fmtShape(x.shape)} (expected ${x.rank})`,
+    );
   }
   for (const p of pads) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
@@ -267,15 +328,31 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
 export function tile(x: Tensor, reps: readonly number[]): Tensor {
   tensorArg('tile', x, 1, 'x');
   if (!isList(reps)) throw new ArgumentError(`tile: reps must be an array of integers, got ${describeValue(reps)}`);
-  for (const r of reps) if (!Number.isInteger(r) || r < 0) throw new ArgumentError(`tile: reps must be integers >= 0, got ${JSON.stringify(reps)}`);
+  for (const r of reps)
+    if (!Number.isInteger(r) || r < 0)
+      throw new ArgumentError(`tile: reps must be integers >= 0, got ${JSON.stringify(reps)}`);
   const rank = Math.max(x.rank, reps.length);
   const shape = [...new Array<number>(rank - x.rank).fill(1), ...x.shape];
   const r = [...new Array<number>(rank - reps.length).fill(1), ...reps];
-  checkSize('tile', x.backend, shape.map((d, i) => d * r[i]), x.dtype);
+  checkSize(
+    'tile',
+    x.backend,
+    shape.map((d, i) => d * r[i]),
+    x.dtype,
+  );
   return tidy(() => {
-    const interleaved = reshape(x, shape.flatMap((d) => [1, d]));
-    const b = broadcastTo(interleaved, shape.flatMap((d, i) => [r[i], d]));
-    return reshape(b, shape.map((d, i) => d * r[i]));
+    const interleaved = reshape(
+      x,
+      shape.flatMap((d) => [1, d]),
+    );
+    const b = broadcastTo(
+      interleaved,
+      shape.flatMap((d, i) => [r[i], d]),
+    );
+    return reshape(
+      b,
+      shape.map((d, i) => d * r[i]),
+    );
   });
 }
 
@@ -306,9 +383,14 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
  * gather and scatterAdd kernels check the others themselves (the Backend contract).
  */
 function checkIndices(op: string, indices: Tensor, dim: number): IndexCheck {
-  return checkIndexRange(indices, dim, (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`), {
-    deviceCheck: null,
-  });
+  return checkIndexRange(
+    indices,
+    dim,
+    (v) => new ArgumentError(`${op}: index ${v} is out of range for an axis of size ${dim} (expected 0 to ${dim - 1})`),
+    {
+      deviceCheck: null,
+    },
+  );
 }
 
 /** The adjoint of gather: zeros of `shape` with `updates` added at `indices` along `axis`. */
@@ -338,15 +420,28 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape
 export function oneHot(indices: Tensor, depth: number): Tensor {
   tensorArg('oneHot', indices, 1, 'indices');
   if (indices.dtype !== 'int32') throw new DTypeError(`oneHot: indices must be int32, got ${indices.dtype}`);
-  if (!Number.isInteger(depth) || depth <= 0) throw new ArgumentError(`oneHot: depth must be a positive integer, got ${typeof depth === 'number' ? depth : describeValue(depth)}`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new ArgumentError(
+      `oneHot: depth must be a positive integer, got ${typeof depth === 'number' ? depth : describeValue(depth)}`,
+    );
   checkSize('oneHot', indices.backend, [...indices.shape, depth], 'float32');
-  checkIndexRange(indices, depth, (v, i) => new ArgumentError(`oneHot: index ${v} at position ${i} is out of range for depth ${depth} (expected 0 to ${depth - 1})`), {
-    deviceCheck: 'oneHot',
-  });
+  checkIndexRange(
+    indices,
+    depth,
+    (v, i) =>
+      new ArgumentError(
+        `oneHot: index ${v} at position ${i} is out of range for depth ${depth} (expected 0 to ${depth - 1})`,
+      ),
+    {
+      deviceCheck: 'oneHot',
+    },
+  );
   return oneHotUnchecked(indices, depth);
 }
 
 /** oneHot without the range check, for callers that checked the indices themselves (a bad one gives a zero row). */
 export function oneHotUnchecked(indices: Tensor, depth: number): Tensor {
-  return tidy(() => cast(eq(unsqueeze(indices, -1), arange(0, depth, 1, 'int32', { backend: indices.backend })), 'float32'));
+  return tidy(() =>
+    cast(eq(unsqueeze(indices, -1), arange(0, depth, 1, 'int32', { backend: indices.backend })), 'float32'),
+  );
 }

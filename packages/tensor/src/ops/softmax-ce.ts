@@ -20,17 +20,23 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
   if (c === 0) throw new ShapeError(`${op}: logits of shape ${fmtShape(logits.shape)} have no classes`);
   if (labels.dtype === 'int32') {
     if (labels.rank !== 1 || labels.shape[0] !== n) {
-      throw new ShapeError(`${op}: int32 class labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape [${n}]`);
+      throw new ShapeError(
+        `${op}: int32 class labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape [${n}]`,
+      );
     }
     return true;
   }
   if (labels.dtype === 'float32') {
     if (labels.rank !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
-      throw new ShapeError(`${op}: float32 probability labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape ${fmtShape(logits.shape)}`);
+      throw new ShapeError(
+        `${op}: float32 probability labels of shape ${fmtShape(labels.shape)} do not fit logits ${fmtShape(logits.shape)}; expected shape ${fmtShape(logits.shape)}`,
+      );
     }
     return false;
   }
-  throw new DTypeError(`${op}: labels must be int32 class indices [N] or float32 probabilities [N, C], got ${labels.dtype} of shape ${fmtShape(labels.shape)}`);
+  throw new DTypeError(
+    `${op}: labels must be int32 class indices [N] or float32 probabilities [N, C], got ${labels.dtype} of shape ${fmtShape(labels.shape)}`,
+  );
 }
 
 /**
@@ -44,9 +50,17 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
  */
 function checkRange(op: 'softmaxCrossEntropy' | 'softmaxCrossEntropyGrad', labels: Tensor, classes: number): void {
   const fused = labels.backend[op] !== undefined;
-  checkIndexRange(labels, classes, (v, i) => new ArgumentError(`${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`), {
-    deviceCheck: fused ? null : op,
-  });
+  checkIndexRange(
+    labels,
+    classes,
+    (v, i) =>
+      new ArgumentError(
+        `${op}: label ${v} at row ${i} is out of range for ${classes} classes (expected 0 to ${classes - 1})`,
+      ),
+    {
+      deviceCheck: fused ? null : op,
+    },
+  );
 }
 
 /**
@@ -80,12 +94,19 @@ export function softmaxCrossEntropyGrad(logits: Tensor, labels: Tensor, dy: Tens
   const op = 'softmaxCrossEntropyGrad';
   const sparse = checkArgs(op, logits, labels);
   if (dy.dtype !== 'float32' || dy.rank !== 1 || dy.shape[0] !== logits.shape[0]) {
-    throw new ShapeError(`${op}: dy must be float32 [${logits.shape[0]}], got ${dy.dtype} of shape ${fmtShape(dy.shape)}`);
+    throw new ShapeError(
+      `${op}: dy must be float32 [${logits.shape[0]}], got ${dy.dtype} of shape ${fmtShape(dy.shape)}`,
+    );
   }
   if (sparse) checkRange(op, labels, logits.shape[1]);
   return dispatch(op, [logits, labels, dy], { sparse }, (backend: Backend) =>
     backend.softmaxCrossEntropyGrad
-      ? wrap(backend, backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse), logits.shape, 'float32')
+      ? wrap(
+          backend,
+          backend.softmaxCrossEntropyGrad(logits.view(), labels.view(), dy.view(), sparse),
+          logits.shape,
+          'float32',
+        )
       : lowerings.softmaxCrossEntropyGrad(logits, labels, dy, sparse),
   );
 }

@@ -48,7 +48,9 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): TopkResul
   const a = normalizeAxis('topk', options.axis ?? -1, x.rank);
   const n = x.shape[a];
   if (!Number.isInteger(k) || k < 0 || k > n) {
-    throw new ArgumentError(`topk: k must be an integer from 0 to ${n} (the size of axis ${a} of shape ${fmtShape(x.shape)}), got ${k}`);
+    throw new ArgumentError(
+      `topk: k must be an integer from 0 to ${n} (the size of axis ${a} of shape ${fmtShape(x.shape)}), got ${k}`,
+    );
   }
   const last = x.rank - 1;
   // Swapping the axis with the last one is its own inverse, so one permutation serves both ways.
@@ -64,7 +66,9 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): TopkResul
     // Bounds by construction, so a later gather or oneHot of the indices needs no range read.
     noteValueRange(idx, 0, Math.max(n - 1, 0));
     // Positions in the flattened rows, so one gather along axis 0 takes each row's own elements.
-    const flatIdx = unrecorded(() => add(idx, mul(reshape(arange(0, R, 1, 'int32', { backend: x.backend }), [R, 1]), n)));
+    const flatIdx = unrecorded(() =>
+      add(idx, mul(reshape(arange(0, R, 1, 'int32', { backend: x.backend }), [R, 1]), n)),
+    );
     noteValueRange(flatIdx, 0, Math.max(R * n - 1, 0));
     const values = reshape(gather(reshape(xt, [R * n]), flatIdx, 0), outShape);
     const indices = reshape(idx, outShape);

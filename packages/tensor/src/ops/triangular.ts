@@ -14,7 +14,10 @@ import { reshape } from './shape';
  */
 
 function triangle(op: 'tril' | 'triu', x: Tensor, k: number): Tensor {
-  if (x.rank < 2) throw new ShapeError(`${op}: needs a tensor of rank >= 2 (a matrix or a batch of them), got shape ${fmtShape(x.shape)}`);
+  if (x.rank < 2)
+    throw new ShapeError(
+      `${op}: needs a tensor of rank >= 2 (a matrix or a batch of them), got shape ${fmtShape(x.shape)}`,
+    );
   if (!Number.isInteger(k)) throw new ArgumentError(`${op}: diagonal k must be an integer, got ${k}`);
   const m = x.shape[x.rank - 2];
   const n = x.shape[x.rank - 1];

@@ -30,14 +30,31 @@ export function windowTaps(x: Tensor, g: WindowGeometry, padValue: number): Tens
   const [, inH, inW] = x.shape;
   const bottom = Math.max(0, trailingReach(inH, g.outH, g.padTop, g.kH, g.strideH, g.dilationH));
   const right = Math.max(0, trailingReach(inW, g.outW, g.padLeft, g.kW, g.strideW, g.dilationW));
-  const padded = g.padTop || bottom || g.padLeft || right ? pad(x, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]], padValue) : x;
+  const padded =
+    g.padTop || bottom || g.padLeft || right
+      ? pad(
+          x,
+          [
+            [0, 0],
+            [g.padTop, bottom],
+            [g.padLeft, right],
+            [0, 0],
+          ],
+          padValue,
+        )
+      : x;
   const taps: Tensor[] = [];
   for (let ky = 0; ky < g.kH; ky++) {
     for (let kx = 0; kx < g.kW; kx++) {
       const y0 = ky * g.dilationH;
       const x0 = kx * g.dilationW;
       taps.push(
-        slice(padded, [0, y0, x0, 0], [null, y0 + (g.outH - 1) * g.strideH + 1, x0 + (g.outW - 1) * g.strideW + 1, null], [1, g.strideH, g.strideW, 1]),
+        slice(
+          padded,
+          [0, y0, x0, 0],
+          [null, y0 + (g.outH - 1) * g.strideH + 1, x0 + (g.outW - 1) * g.strideW + 1, null],
+          [1, g.strideH, g.strideW, 1],
+        ),
       );
     }
   }

@@ -47,7 +47,11 @@ async function install(): Promise<GPU> {
   // GPUBufferUsage, GPUMapMode, ... as globals, as in a browser (tfjs-backend-webgpu reads them).
   Object.assign(globalThis, globals);
   keep = create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: keep, userAgent: `node/${process.version}` }, writable: true, configurable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu: keep, userAgent: `node/${process.version}` },
+    writable: true,
+    configurable: true,
+  });
   return keep;
 }
 
@@ -66,7 +70,9 @@ export async function adapterLine(): Promise<string> {
     // console.log(adapter.info) prints nothing in Dawn: read the fields one by one.
     const { vendor, architecture, device, description } = adapter.info;
     const parts = [vendor, architecture, device, description].filter((s) => s !== undefined && s !== '');
-    const soft = /swiftshader/i.test(parts.join(' ')) ? ' — SwiftShader, a CPU emulation of a GPU: times here measure nothing' : '';
+    const soft = /swiftshader/i.test(parts.join(' '))
+      ? ' — SwiftShader, a CPU emulation of a GPU: times here measure nothing'
+      : '';
     return `gpu: ${parts.join(', ')} (WebGPU through Dawn)${soft}`;
   } catch (e) {
     return `gpu: WebGPU could not start (${(e as Error).message.split('\n')[0]})`;

@@ -12,7 +12,8 @@ async function start(jax: Jax, device: JaxDevice): Promise<void> {
   // Worker (Node has none) the wasm backend runs on one thread.
   if (device === 'webgpu') await useNavigatorGpu();
   const ok = await jax.init(device);
-  if (!ok.includes(device)) throw new Error(`jax-js: device '${device}' failed to initialise (available: ${ok.join(', ') || 'none'})`);
+  if (!ok.includes(device))
+    throw new Error(`jax-js: device '${device}' failed to initialise (available: ${ok.join(', ') || 'none'})`);
 }
 
 /**

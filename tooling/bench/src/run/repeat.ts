@@ -24,7 +24,8 @@ export async function timeOnce(call: () => Promise<unknown>): Promise<number> {
  */
 export async function repeat(call: () => Promise<number>, policy: RepeatPolicy): Promise<Samples> {
   const warm = await call();
-  if (policy.soloSeconds !== undefined && warm > policy.soloSeconds) return { seconds: [warm], median: warm, warmupOnly: true };
+  if (policy.soloSeconds !== undefined && warm > policy.soloSeconds)
+    return { seconds: [warm], median: warm, warmupOnly: true };
   const seconds: number[] = [];
   let spent = 0;
   while (seconds.length < policy.maxRuns && (seconds.length < policy.minRuns || spent < policy.budgetSeconds)) {

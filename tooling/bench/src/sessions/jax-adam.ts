@@ -30,7 +30,9 @@ function makeStep(jax: Jax, model: JaxModel) {
     const keys = random.split(key, 2);
     const dropKey = keys.ref.slice(0);
     const nextKey = keys.slice(1);
-    const [loss, g] = jax.valueAndGrad((q: Params, xb: JaxArray, yb: JaxArray, k: JaxArray) => model.loss(jax, q, xb, yb, k))(jax.tree.ref(p), x, y, dropKey);
+    const [loss, g] = jax.valueAndGrad((q: Params, xb: JaxArray, yb: JaxArray, k: JaxArray) =>
+      model.loss(jax, q, xb, yb, k),
+    )(jax.tree.ref(p), x, y, dropKey);
     // Bias corrections 1 − β^t, from the step count t (an array, so the step is traced once).
     const bc1 = np.subtract(1, np.power(b1, t.ref));
     const bc2 = np.subtract(1, np.power(b2, t));
@@ -41,7 +43,12 @@ function makeStep(jax: Jax, model: JaxModel) {
       const gi = (g as Params)[name];
       const mi = m[name].mul(b1).add(gi.ref.mul(1 - b1));
       const vi = v[name].mul(b2).add(gi.ref.mul(gi).mul(1 - b2));
-      nextP[name] = p[name].sub(mi.ref.div(bc1.ref).mul(lr).div(np.sqrt(vi.ref.div(bc2.ref)).add(eps)));
+      nextP[name] = p[name].sub(
+        mi.ref
+          .div(bc1.ref)
+          .mul(lr)
+          .div(np.sqrt(vi.ref.div(bc2.ref)).add(eps)),
+      );
       nextM[name] = mi;
       nextV[name] = vi;
     }

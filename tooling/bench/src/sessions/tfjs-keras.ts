@@ -21,7 +21,10 @@ export async function tfjsKerasSession(
 ): Promise<TrainSession> {
   const tf = await useTfjs(backend);
   const model = tf.sequential({ layers: layers(tf) });
-  model.compile({ optimizer: tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon), loss: 'sparseCategoricalCrossentropy' });
+  model.compile({
+    optimizer: tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
+    loss: 'sparseCategoricalCrossentropy',
+  });
   const initial = weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
   model.setWeights(initial);
   tf.dispose(initial);

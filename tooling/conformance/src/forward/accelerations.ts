@@ -22,7 +22,16 @@ function same(got: Tensor, want: Tensor, what: string, tol = TOL): void {
 }
 
 function values(shape: readonly number[], seed: number, lo = -1, hi = 1): Tensor {
-  return T.tensor(seededFor('float32', shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+  return T.tensor(
+    seededFor(
+      'float32',
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+  );
 }
 
 /** An NCHW storage viewed as NHWC: a non-contiguous input. */
@@ -47,10 +56,26 @@ interface ConvSpec {
 function convGeometry(s: ConvSpec): Conv2dParams {
   const [strideH, strideW] = s.stride ?? [1, 1];
   const [dilationH, dilationW] = s.dilation ?? [1, 1];
-  const [[padTop, bottom], [padLeft, right]] = s.pads ?? [[0, 0], [0, 0]];
-  const out = (size: number, k: number, d: number, st: number, before: number, after: number) => Math.floor((size + before + after - ((k - 1) * d + 1)) / st) + 1;
+  const [[padTop, bottom], [padLeft, right]] = s.pads ?? [
+    [0, 0],
+    [0, 0],
+  ];
+  const out = (size: number, k: number, d: number, st: number, before: number, after: number) =>
+    Math.floor((size + before + after - ((k - 1) * d + 1)) / st) + 1;
   return {
-    batch: s.batch, inH: s.inH, inW: s.inW, inC: s.inC, outC: s.outC, kH: s.kH, kW: s.kW, strideH, strideW, dilationH, dilationW, padTop, padLeft,
+    batch: s.batch,
+    inH: s.inH,
+    inW: s.inW,
+    inC: s.inC,
+    outC: s.outC,
+    kH: s.kH,
+    kW: s.kW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
     outH: out(s.inH, s.kH, dilationH, strideH, padTop, bottom),
     outW: out(s.inW, s.kW, dilationW, strideW, padLeft, right),
   };
@@ -58,9 +83,43 @@ function convGeometry(s: ConvSpec): Conv2dParams {
 
 const CONVS: [string, ConvSpec][] = [
   ['3x3', { batch: 2, inH: 6, inW: 5, inC: 3, outC: 4, kH: 3, kW: 3 }],
-  ['3x3 padding 1', { batch: 1, inH: 5, inW: 5, inC: 2, outC: 3, kH: 3, kW: 3, pads: [[1, 1], [1, 1]] }],
-  ['2x3 stride 2x1, uneven padding', { batch: 2, inH: 7, inW: 6, inC: 3, outC: 5, kH: 2, kW: 3, stride: [2, 1], pads: [[1, 0], [1, 2]] }],
-  ['3x3 dilation 2 stride 2, rows no window reads', { batch: 1, inH: 10, inW: 8, inC: 2, outC: 2, kH: 3, kW: 3, dilation: [2, 2], stride: [2, 2] }],
+  [
+    '3x3 padding 1',
+    {
+      batch: 1,
+      inH: 5,
+      inW: 5,
+      inC: 2,
+      outC: 3,
+      kH: 3,
+      kW: 3,
+      pads: [
+        [1, 1],
+        [1, 1],
+      ],
+    },
+  ],
+  [
+    '2x3 stride 2x1, uneven padding',
+    {
+      batch: 2,
+      inH: 7,
+      inW: 6,
+      inC: 3,
+      outC: 5,
+      kH: 2,
+      kW: 3,
+      stride: [2, 1],
+      pads: [
+        [1, 0],
+        [1, 2],
+      ],
+    },
+  ],
+  [
+    '3x3 dilation 2 stride 2, rows no window reads',
+    { batch: 1, inH: 10, inW: 8, inC: 2, outC: 2, kH: 3, kW: 3, dilation: [2, 2], stride: [2, 2] },
+  ],
   ['1x1, many channels', { batch: 3, inH: 4, inW: 4, inC: 17, outC: 6, kH: 1, kW: 1 }],
 ];
 
@@ -79,7 +138,11 @@ function convCases(has: ReadonlySet<AccelerationName>): Case[] {
           run: () => {
             const xt = x();
             const w = values(wShape, 2);
-            const options = { strides: [p.strideH, p.strideW] as [number, number], dilations: [p.dilationH, p.dilationW] as [number, number], padding: spec.pads ?? ('valid' as const) };
+            const options = {
+              strides: [p.strideH, p.strideW] as [number, number],
+              dilations: [p.dilationH, p.dilationW] as [number, number],
+              padding: spec.pads ?? ('valid' as const),
+            };
             same(T.conv2d(xt, w, options), T.lowerings.conv2d(xt, w, p), 'conv2d');
           },
         });
@@ -109,18 +172,84 @@ function convCases(has: ReadonlySet<AccelerationName>): Case[] {
   return cases;
 }
 
-function poolGeometry(kind: 'max' | 'avg', batch: number, inH: number, inW: number, channels: number, k: [number, number], stride: [number, number], pads: [[number, number], [number, number]]): Pool2dParams {
-  const out = (size: number, kk: number, st: number, [b, a]: [number, number]) => Math.floor((size + b + a - kk) / st) + 1;
+function poolGeometry(
+  kind: 'max' | 'avg',
+  batch: number,
+  inH: number,
+  inW: number,
+  channels: number,
+  k: [number, number],
+  stride: [number, number],
+  pads: [[number, number], [number, number]],
+): Pool2dParams {
+  const out = (size: number, kk: number, st: number, [b, a]: [number, number]) =>
+    Math.floor((size + b + a - kk) / st) + 1;
   return {
-    kind, batch, inH, inW, channels, kH: k[0], kW: k[1], strideH: stride[0], strideW: stride[1], padTop: pads[0][0], padLeft: pads[1][0],
-    outH: out(inH, k[0], stride[0], pads[0]), outW: out(inW, k[1], stride[1], pads[1]),
+    kind,
+    batch,
+    inH,
+    inW,
+    channels,
+    kH: k[0],
+    kW: k[1],
+    strideH: stride[0],
+    strideW: stride[1],
+    padTop: pads[0][0],
+    padLeft: pads[1][0],
+    outH: out(inH, k[0], stride[0], pads[0]),
+    outW: out(inW, k[1], stride[1], pads[1]),
   };
 }
 
-const POOLS: [string, number, number, number, number, [number, number], [number, number], [[number, number], [number, number]]][] = [
-  ['2x2 stride 2', 2, 6, 6, 3, [2, 2], [2, 2], [[0, 0], [0, 0]]],
-  ['3x3 stride 1 padding 1', 1, 5, 4, 2, [3, 3], [1, 1], [[1, 1], [1, 1]]],
-  ['3x2 stride 2x1, overlapping, uneven padding', 2, 7, 5, 4, [3, 2], [2, 1], [[1, 2], [0, 1]]],
+const POOLS: [
+  string,
+  number,
+  number,
+  number,
+  number,
+  [number, number],
+  [number, number],
+  [[number, number], [number, number]],
+][] = [
+  [
+    '2x2 stride 2',
+    2,
+    6,
+    6,
+    3,
+    [2, 2],
+    [2, 2],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+  ],
+  [
+    '3x3 stride 1 padding 1',
+    1,
+    5,
+    4,
+    2,
+    [3, 3],
+    [1, 1],
+    [
+      [1, 1],
+      [1, 1],
+    ],
+  ],
+  [
+    '3x2 stride 2x1, overlapping, uneven padding',
+    2,
+    7,
+    5,
+    4,
+    [3, 2],
+    [2, 1],
+    [
+      [1, 2],
+      [0, 1],
+    ],
+  ],
 ];
 
 function poolCases(has: ReadonlySet<AccelerationName>): Case[] {
@@ -138,7 +267,11 @@ function poolCases(has: ReadonlySet<AccelerationName>): Case[] {
           name: `pool2d ${kind} ${name}`,
           run: () => {
             const xt = x();
-            same(kind === 'max' ? T.maxPool2d(xt, options) : T.avgPool2d(xt, options), T.lowerings.pool2d(xt, p), 'pool2d');
+            same(
+              kind === 'max' ? T.maxPool2d(xt, options) : T.avgPool2d(xt, options),
+              T.lowerings.pool2d(xt, p),
+              'pool2d',
+            );
           },
         });
       }
@@ -155,9 +288,38 @@ function poolCases(has: ReadonlySet<AccelerationName>): Case[] {
     }
   }
   // NaN and −Infinity in max windows: NaN propagates forward; the gradient goes where a scan in window order keeps it.
-  const p = poolGeometry('max', 1, 2, 8, 1, [2, 2], [2, 2], [[0, 0], [0, 0]]);
+  const p = poolGeometry(
+    'max',
+    1,
+    2,
+    8,
+    1,
+    [2, 2],
+    [2, 2],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+  );
   // Windows: a NaN after a kept 1 (3 wins), −Infinity only (no gradient), a NaN before 7 (the NaN wins), a NaN first.
-  const special = [1, NaN, -Infinity, -Infinity, -Infinity, NaN, NaN, 3, NaN, 3, -Infinity, -Infinity, -Infinity, 7, 1, NaN];
+  const special = [
+    1,
+    NaN,
+    -Infinity,
+    -Infinity,
+    -Infinity,
+    NaN,
+    NaN,
+    3,
+    NaN,
+    3,
+    -Infinity,
+    -Infinity,
+    -Infinity,
+    7,
+    1,
+    NaN,
+  ];
   if (has.has('pool2d')) {
     cases.push({
       name: 'pool2d max, NaN and −Infinity windows',
@@ -184,7 +346,10 @@ function softmaxCases(): Case[] {
   const rows: [string, () => Tensor][] = [
     ['[4,10]', () => values([4, 10], 6, -5, 5)],
     ['[3,1000] of ±20', () => values([3, 1000], 7, -20, 20)],
-    ['±1000, −Infinity, +Infinity and NaN rows', () => T.tensor([1000, -1000, 0, -Infinity, -Infinity, -Infinity, 1, Infinity, 1, 2, NaN, 0], [4, 3])],
+    [
+      '±1000, −Infinity, +Infinity and NaN rows',
+      () => T.tensor([1000, -1000, 0, -Infinity, -Infinity, -Infinity, 1, Infinity, 1, 2, NaN, 0], [4, 3]),
+    ],
     ['a transposed view [4,3]', () => T.transpose(values([3, 4], 8))],
     ['[2,0]', () => T.zeros([2, 0])],
   ];
@@ -202,7 +367,12 @@ function softmaxCases(): Case[] {
 function crossEntropyCases(has: ReadonlySet<AccelerationName>): Case[] {
   const cases: Case[] = [];
   for (const sparse of [true, false]) {
-    for (const [n, c, scale] of [[5, 7, 1], [5, 7, 3333], [3, 130, 1], [0, 4, 1]] as const) {
+    for (const [n, c, scale] of [
+      [5, 7, 1],
+      [5, 7, 3333],
+      [3, 130, 1],
+      [0, 4, 1],
+    ] as const) {
       const setup = () => {
         const x = T.mul(values([n, c], 9, -3, 3), scale);
         const ids = seededFor('float32', n, 10, 0, c).map((v) => Math.min(c - 1, Math.floor(v)));
@@ -215,7 +385,10 @@ function crossEntropyCases(has: ReadonlySet<AccelerationName>): Case[] {
           name: `softmaxCrossEntropy ${what}`,
           run: () => {
             const { x, y } = setup();
-            same(T.softmaxCrossEntropy(x, y), T.lowerings.softmaxCrossEntropy(x, y, sparse), 'loss', { atol: 1e-3 * scale, rtol: 1e-4 });
+            same(T.softmaxCrossEntropy(x, y), T.lowerings.softmaxCrossEntropy(x, y, sparse), 'loss', {
+              atol: 1e-3 * scale,
+              rtol: 1e-4,
+            });
           },
         });
       }
@@ -224,7 +397,12 @@ function crossEntropyCases(has: ReadonlySet<AccelerationName>): Case[] {
           name: `softmaxCrossEntropyGrad ${what}`,
           run: () => {
             const { x, y, dy } = setup();
-            same(T.softmaxCrossEntropyGrad(x, y, dy), T.lowerings.softmaxCrossEntropyGrad(x, y, dy, sparse), 'gradient', { atol: 1e-6, rtol: 1e-4 });
+            same(
+              T.softmaxCrossEntropyGrad(x, y, dy),
+              T.lowerings.softmaxCrossEntropyGrad(x, y, dy, sparse),
+              'gradient',
+              { atol: 1e-6, rtol: 1e-4 },
+            );
           },
         });
       }
@@ -242,11 +420,17 @@ function groupsCases(): Case[] {
       name: 'elementwiseGroups over groups of several shapes',
       run: () => {
         const shapes = [[3, 4], [7], [2, 2, 5]];
-        const groups = shapes.map((s, i) => ({ inputs: [values(s, 20 + i), values(s, 30 + i)], scalars: [0.1 * (i + 1), 0.9 - 0.1 * i], shape: s }));
+        const groups = shapes.map((s, i) => ({
+          inputs: [values(s, 20 + i), values(s, 30 + i)],
+          scalars: [0.1 * (i + 1), 0.9 - 0.1 * i],
+          shape: s,
+        }));
         const b = T.getBackend();
         const got = T.runElementwiseGroups(b, exprs, groups, '');
         const want = T.lowerings.elementwiseGroups(b, exprs, groups, ['float32', 'float32'], '');
-        got.forEach((outs, g) => outs.forEach((t, k) => same(t, want[g][k], `group ${g} output ${k}`, { atol: 1e-6, rtol: 1e-6 })));
+        got.forEach((outs, g) =>
+          outs.forEach((t, k) => same(t, want[g][k], `group ${g} output ${k}`, { atol: 1e-6, rtol: 1e-6 })),
+        );
       },
     },
   ];
@@ -261,7 +445,9 @@ function checkIndicesCases(): Case[] {
   // Computed on the device, so the host knows neither their range nor their values.
   const device = (v: number[]) => T.add(T.tensor(v, [v.length], 'int32'), T.zeros([v.length], 'int32'));
   const check = (lowered: boolean, indices: Tensor, size: number, op: string, ignore?: number) =>
-    lowered ? T.lowerings.checkIndices(indices, size, op, ignore) : T.getBackend().checkIndices?.(indices.view(), size, op, ignore);
+    lowered
+      ? T.lowerings.checkIndices(indices, size, op, ignore)
+      : T.getBackend().checkIndices?.(indices.view(), size, op, ignore);
   return [
     ...[false, true].map((lowered) => ({
       name: `checkIndices${lowered ? ', lowered' : ''}: a bad index is reported by the next read, naming the op and the range, once`,

@@ -1,7 +1,18 @@
 import * as T from '@tsdl/tensor';
 import { expect } from 'vitest';
 import { footprint } from '../tensor/helpers';
-import { type Case, type Input, type Layout, afterRead, expectRef, expectTensor, fmt, input, registerCases, seededFor } from './harness';
+import {
+  type Case,
+  type Input,
+  type Layout,
+  afterRead,
+  expectRef,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  seededFor,
+} from './harness';
 import { type Ref, broadcastShape, ravel, sizeOf, unravel } from './reference';
 
 /**
@@ -16,7 +27,12 @@ import { type Ref, broadcastShape, ravel, sizeOf, unravel } from './reference';
 /** The value at `idx` (right-aligned, size-1 axes broadcast) of `r`. */
 function at(r: Ref, idx: readonly number[]): number {
   const lead = idx.length - r.shape.length;
-  return r.data[ravel(r.shape.map((d, i) => (d === 1 ? 0 : idx[lead + i])), r.shape)];
+  return r.data[
+    ravel(
+      r.shape.map((d, i) => (d === 1 ? 0 : idx[lead + i])),
+      r.shape,
+    )
+  ];
 }
 
 interface RefOptions {
@@ -89,15 +105,47 @@ interface Setup {
 
 const SETUPS: readonly (Setup & { name: string })[] = [
   { name: 'no mask', q: [2, 3, 4], k: [2, 5, 4], v: [2, 5, 3] },
-  { name: 'bool mask [3,5] broadcast', q: [2, 2, 3, 4], k: [2, 2, 5, 4], v: [2, 2, 5, 6], mask: { shape: [3, 5], dtype: 'bool' } },
-  { name: 'bool mask [2,1,1,5] (key padding)', q: [2, 2, 3, 4], k: [2, 2, 5, 4], v: [2, 2, 5, 2], mask: { shape: [2, 1, 1, 5], dtype: 'bool' } },
-  { name: 'float mask [2,3,5]', q: [2, 3, 4], k: [2, 5, 4], v: [2, 5, 3], mask: { shape: [2, 3, 5], dtype: 'float32' } },
+  {
+    name: 'bool mask [3,5] broadcast',
+    q: [2, 2, 3, 4],
+    k: [2, 2, 5, 4],
+    v: [2, 2, 5, 6],
+    mask: { shape: [3, 5], dtype: 'bool' },
+  },
+  {
+    name: 'bool mask [2,1,1,5] (key padding)',
+    q: [2, 2, 3, 4],
+    k: [2, 2, 5, 4],
+    v: [2, 2, 5, 2],
+    mask: { shape: [2, 1, 1, 5], dtype: 'bool' },
+  },
+  {
+    name: 'float mask [2,3,5]',
+    q: [2, 3, 4],
+    k: [2, 5, 4],
+    v: [2, 5, 3],
+    mask: { shape: [2, 3, 5], dtype: 'float32' },
+  },
   { name: 'causal L = S = 4', q: [2, 4, 4], k: [2, 4, 4], v: [2, 4, 4], isCausal: true },
   { name: 'causal L 4 > S 3', q: [4, 2], k: [3, 2], v: [3, 5], isCausal: true },
   { name: 'scale 0.25', q: [3, 8], k: [6, 8], v: [6, 2], scale: 0.25 },
   { name: 'key and value batch [1,2] broadcast', q: [3, 2, 2, 4], k: [1, 2, 3, 4], v: [1, 2, 3, 4] },
-  { name: 'transposed inputs', q: [2, 3, 4], k: [2, 5, 4], v: [2, 5, 3], layout: 'transposed', mask: { shape: [3, 5], dtype: 'float32' } },
-  { name: 'sliced inputs, bool mask', q: [2, 3, 4], k: [2, 4, 4], v: [2, 4, 2], layout: 'sliced', mask: { shape: [2, 3, 4], dtype: 'bool' } },
+  {
+    name: 'transposed inputs',
+    q: [2, 3, 4],
+    k: [2, 5, 4],
+    v: [2, 5, 3],
+    layout: 'transposed',
+    mask: { shape: [3, 5], dtype: 'float32' },
+  },
+  {
+    name: 'sliced inputs, bool mask',
+    q: [2, 3, 4],
+    k: [2, 4, 4],
+    v: [2, 4, 2],
+    layout: 'sliced',
+    mask: { shape: [2, 3, 4], dtype: 'bool' },
+  },
 ];
 
 /** A mask whose every row keeps its first key (bool) or is finite there (float), so no row is fully masked. */
@@ -124,10 +172,26 @@ function forwardCases(): Case[] {
         const v = input(s.v, 'float32', 4300 + n, s.layout);
         const m = s.mask ? makeMask(s.mask.shape, s.mask.dtype, 4400 + n) : undefined;
         const options = { mask: m?.t, isCausal: s.isCausal, scale: s.scale };
-        const refOptions: RefOptions = { mask: m ? { ...m.ref, bool: s.mask?.dtype === 'bool' } : undefined, isCausal: s.isCausal, scale: s.scale };
+        const refOptions: RefOptions = {
+          mask: m ? { ...m.ref, bool: s.mask?.dtype === 'bool' } : undefined,
+          isCausal: s.isCausal,
+          scale: s.scale,
+        };
         const tol = { atol: 1e-5, rtol: 1e-4 };
-        expectRef(T.scaledDotProductAttention(q.t, k.t, v.t, options), refAttention(q.ref, k.ref, v.ref, refOptions), 'float32', tol, 'output');
-        expectRef(T.attentionWeights(q.t, k.t, options), refWeights(q.ref, k.ref, refOptions), 'float32', tol, 'weights');
+        expectRef(
+          T.scaledDotProductAttention(q.t, k.t, v.t, options),
+          refAttention(q.ref, k.ref, v.ref, refOptions),
+          'float32',
+          tol,
+          'output',
+        );
+        expectRef(
+          T.attentionWeights(q.t, k.t, options),
+          refWeights(q.ref, k.ref, refOptions),
+          'float32',
+          tol,
+          'weights',
+        );
       },
     });
   });
@@ -140,9 +204,19 @@ function forwardCases(): Case[] {
         const mask = T.tensor([true, true, true, true, false, true], [2, 3]);
         // Row 0 scores (scale 1): 1, 1, 0; row 1: 0, 0, 1 with key 1 blocked.
         const e = Math.E;
-        expectTensor(T.attentionWeights(q, k, { mask, scale: 1 }), [2, 3], 'float32', [e / (2 * e + 1), e / (2 * e + 1), 1 / (2 * e + 1), 1 / (1 + e), 0, e / (1 + e)]);
+        expectTensor(T.attentionWeights(q, k, { mask, scale: 1 }), [2, 3], 'float32', [
+          e / (2 * e + 1),
+          e / (2 * e + 1),
+          1 / (2 * e + 1),
+          1 / (1 + e),
+          0,
+          e / (1 + e),
+        ]);
         const v = T.tensor([1, 2, 3], [3, 1]);
-        expectTensor(T.scaledDotProductAttention(q, k, v, { mask, scale: 1 }), [2, 1], 'float32', [(3 * e + 3) / (2 * e + 1), (1 + 3 * e) / (1 + e)]);
+        expectTensor(T.scaledDotProductAttention(q, k, v, { mask, scale: 1 }), [2, 1], 'float32', [
+          (3 * e + 3) / (2 * e + 1),
+          (1 + 3 * e) / (1 + e),
+        ]);
       },
     },
     {
@@ -157,9 +231,16 @@ function forwardCases(): Case[] {
           expect(Array.from(o.slice(2)).every(Number.isFinite)).toBe(true);
         });
         const blocked = T.tensor([0, 0, 0, 0, -Infinity, 0, 0, 0], [2, 4]);
-        afterRead([T.attentionWeights(T.tensor([1, 2], [1, 2]), T.tensor([1, 0, 0, 1], [2, 2]), { mask: T.tensor([-Infinity, -Infinity], [2]) })], ([w]) => {
-          expect(Array.from(w).every(Number.isNaN)).toBe(true);
-        });
+        afterRead(
+          [
+            T.attentionWeights(T.tensor([1, 2], [1, 2]), T.tensor([1, 0, 0, 1], [2, 2]), {
+              mask: T.tensor([-Infinity, -Infinity], [2]),
+            }),
+          ],
+          ([w]) => {
+            expect(Array.from(w).every(Number.isNaN)).toBe(true);
+          },
+        );
         afterRead([T.attentionWeights(q, k, { mask: blocked })], ([w]) => {
           expect(Array.from(w).every(Number.isFinite)).toBe(true);
           expect(w[4]).toBe(0);
@@ -176,10 +257,18 @@ function forwardCases(): Case[] {
         afterRead([T.scaledDotProductAttention(q, k, v, { dropout: 0.5, seed: 77 }), want], ([got, w]) => {
           expect(Array.from(got)).toEqual(Array.from(w));
         });
-        afterRead([T.scaledDotProductAttention(q, k, v, { dropout: 0 }), T.scaledDotProductAttention(q, k, v)], ([a, b]) => {
-          expect(Array.from(a)).toEqual(Array.from(b));
-        });
-        expectTensor(T.scaledDotProductAttention(q, k, v, { dropout: 1 }), [2, 3, 3], 'float32', new Array<number>(18).fill(0));
+        afterRead(
+          [T.scaledDotProductAttention(q, k, v, { dropout: 0 }), T.scaledDotProductAttention(q, k, v)],
+          ([a, b]) => {
+            expect(Array.from(a)).toEqual(Array.from(b));
+          },
+        );
+        expectTensor(
+          T.scaledDotProductAttention(q, k, v, { dropout: 1 }),
+          [2, 3, 3],
+          'float32',
+          new Array<number>(18).fill(0),
+        );
       },
     },
     {
@@ -200,22 +289,46 @@ function forwardCases(): Case[] {
         const m35 = T.zeros([3, 5], 'bool');
         const before = footprint();
         const sdpa = T.scaledDotProductAttention;
-        expect(() => sdpa(q, k3, v)).toThrow(/^scaledDotProductAttention: query \[2,3,4\] and key \[2,5,3\] must end in the same embedding size/);
-        expect(() => sdpa(q, k, v4)).toThrow(/^scaledDotProductAttention: key \[2,5,4\] and value \[2,4,6\] must have the same sequence length/);
-        expect(() => sdpa(q, kb, vb)).toThrow(/^scaledDotProductAttention: the batch dimensions of query \[2,3,4\] and key \[3,5,4\] cannot be broadcast/);
+        expect(() => sdpa(q, k3, v)).toThrow(
+          /^scaledDotProductAttention: query \[2,3,4\] and key \[2,5,3\] must end in the same embedding size/,
+        );
+        expect(() => sdpa(q, k, v4)).toThrow(
+          /^scaledDotProductAttention: key \[2,5,4\] and value \[2,4,6\] must have the same sequence length/,
+        );
+        expect(() => sdpa(q, kb, vb)).toThrow(
+          /^scaledDotProductAttention: the batch dimensions of query \[2,3,4\] and key \[3,5,4\] cannot be broadcast/,
+        );
         expect(() => sdpa(q, k, vb)).toThrow(T.ShapeError);
         expect(() => sdpa(q1, k, v)).toThrow(/^scaledDotProductAttention: query must have rank >= 2/);
         expect(() => sdpa(qi, k, v)).toThrow(T.DTypeError);
-        expect(() => sdpa(q, k, v, { mask: m34 })).toThrow(/^scaledDotProductAttention: mask of shape \[3,4\] does not broadcast to the attention scores \[2,3,5\]/);
+        expect(() => sdpa(q, k, v, { mask: m34 })).toThrow(
+          /^scaledDotProductAttention: mask of shape \[3,4\] does not broadcast to the attention scores \[2,3,5\]/,
+        );
         expect(() => sdpa(q, k, v, { mask: m435 })).toThrow(T.ShapeError);
-        expect(() => sdpa(q, k, v, { mask: mInt })).toThrow(/^scaledDotProductAttention: mask must be bool .* or float32 .*, got int32/);
-        expect(() => sdpa(q, k, v, { mask: m35, isCausal: true })).toThrow(/^scaledDotProductAttention: pass either mask or isCausal/);
-        expect(() => sdpa(q, k, v, { dropout: 1.5 })).toThrow(/^scaledDotProductAttention: dropout must be a probability/);
-        expect(() => sdpa(q, k, v, { scale: Number.NaN })).toThrow(/^scaledDotProductAttention: scale must be a finite number/);
-        expect(() => sdpa(q, k, v, { causal: true } as never)).toThrow(/^scaledDotProductAttention: unknown option 'causal'/);
-        expect(() => sdpa(q, k, v, { isCausal: 1 } as never)).toThrow(/^scaledDotProductAttention: option 'isCausal' must be a boolean/);
-        expect(() => sdpa(q, k, 'v' as never)).toThrow(/^scaledDotProductAttention: argument 3 \(value\) must be a Tensor/);
-        expect(() => T.attentionWeights(q, k, { dropout: 0.1 } as never)).toThrow(/^attentionWeights: unknown option 'dropout'/);
+        expect(() => sdpa(q, k, v, { mask: mInt })).toThrow(
+          /^scaledDotProductAttention: mask must be bool .* or float32 .*, got int32/,
+        );
+        expect(() => sdpa(q, k, v, { mask: m35, isCausal: true })).toThrow(
+          /^scaledDotProductAttention: pass either mask or isCausal/,
+        );
+        expect(() => sdpa(q, k, v, { dropout: 1.5 })).toThrow(
+          /^scaledDotProductAttention: dropout must be a probability/,
+        );
+        expect(() => sdpa(q, k, v, { scale: Number.NaN })).toThrow(
+          /^scaledDotProductAttention: scale must be a finite number/,
+        );
+        expect(() => sdpa(q, k, v, { causal: true } as never)).toThrow(
+          /^scaledDotProductAttention: unknown option 'causal'/,
+        );
+        expect(() => sdpa(q, k, v, { isCausal: 1 } as never)).toThrow(
+          /^scaledDotProductAttention: option 'isCausal' must be a boolean/,
+        );
+        expect(() => sdpa(q, k, 'v' as never)).toThrow(
+          /^scaledDotProductAttention: argument 3 \(value\) must be a Tensor/,
+        );
+        expect(() => T.attentionWeights(q, k, { dropout: 0.1 } as never)).toThrow(
+          /^attentionWeights: unknown option 'dropout'/,
+        );
         expect(() => T.attentionWeights(q, k, { isCausal: 'yes' } as never)).toThrow(T.ArgumentError);
         expect(footprint()).toEqual(before);
       },

@@ -20,22 +20,39 @@ interface Geom extends ref.ConvGeom {
   groups: number;
 }
 
-const pairOf = (v: number | readonly number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+const pairOf = (v: number | readonly number[] | undefined): [number, number] =>
+  v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
 function padsOf(p: Pad | undefined): ['same' | 'valid' | [number, number], 'same' | 'valid' | [number, number]] {
   if (p === undefined || p === 'valid') return ['valid', 'valid'];
   if (p === 'same') return ['same', 'same'];
-  if (typeof p === 'number') return [[p, p], [p, p]];
+  if (typeof p === 'number')
+    return [
+      [p, p],
+      [p, p],
+    ];
   if (typeof p[0] === 'number') {
     const [h, w] = p as readonly [number, number];
-    return [[h, h], [w, w]];
+    return [
+      [h, h],
+      [w, w],
+    ];
   }
   const [h, w] = p as readonly [readonly [number, number], readonly [number, number]];
-  return [[h[0], h[1]], [w[0], w[1]]];
+  return [
+    [h[0], h[1]],
+    [w[0], w[1]],
+  ];
 }
 
 /** The geometry of a conv2d of x [N,H,W,C] to O channels. */
-function geom(x: readonly number[], k: readonly number[], O: number, groups: number, o: { strides?: number | readonly number[]; padding?: Pad; dilations?: number | readonly number[] }): Geom {
+function geom(
+  x: readonly number[],
+  k: readonly number[],
+  O: number,
+  groups: number,
+  o: { strides?: number | readonly number[]; padding?: Pad; dilations?: number | readonly number[] },
+): Geom {
   const [N, H, W, C] = x;
   const [kH, kW] = k;
   const [sH, sW] = pairOf(o.strides);
@@ -47,7 +64,10 @@ function geom(x: readonly number[], k: readonly number[], O: number, groups: num
 }
 
 /** Calls visit for every (output cell, tap, in-image input cell) of the geometry. */
-function forEachTap(g: Geom, visit: (n: number, oy: number, ox: number, ky: number, kx: number, iy: number, ix: number) => void): void {
+function forEachTap(
+  g: Geom,
+  visit: (n: number, oy: number, ox: number, ky: number, kx: number, iy: number, ix: number) => void,
+): void {
   for (let n = 0; n < g.N; n++)
     for (let oy = 0; oy < g.outH; oy++)
       for (let ox = 0; ox < g.outW; ox++)
@@ -68,7 +88,8 @@ function groupedConv(x: readonly number[], w: readonly number[], g: Geom): numbe
     for (let o = 0; o < g.O; o++) {
       const grp = Math.floor(o / Og);
       for (let ci = 0; ci < Cg; ci++) {
-        y[((n * g.outH + oy) * g.outW + ox) * g.O + o] += x[((n * g.H + iy) * g.W + ix) * g.C + grp * Cg + ci] * w[((ky * g.kW + kx) * Cg + ci) * g.O + o];
+        y[((n * g.outH + oy) * g.outW + ox) * g.O + o] +=
+          x[((n * g.H + iy) * g.W + ix) * g.C + grp * Cg + ci] * w[((ky * g.kW + kx) * Cg + ci) * g.O + o];
       }
     }
   });
@@ -88,7 +109,8 @@ function transposedConv(x: readonly number[], w: readonly number[], g: Geom): nu
     for (let c = 0; c < g.O; c++) {
       const grp = Math.floor(c / Cg);
       for (let oc = 0; oc < Og; oc++) {
-        y[((n * g.H + iy) * g.W + ix) * g.C + grp * Og + oc] += x[((n * g.outH + oy) * g.outW + ox) * g.O + c] * w[((ky * g.kW + kx) * Og + oc) * g.O + c];
+        y[((n * g.H + iy) * g.W + ix) * g.C + grp * Og + oc] +=
+          x[((n * g.outH + oy) * g.outW + ox) * g.O + c] * w[((ky * g.kW + kx) * Og + oc) * g.O + c];
       }
     }
   });
@@ -116,7 +138,17 @@ const GROUPED: readonly GroupedCase[] = [
   { x: [1, 7, 7, 4], k: [3, 3], O: 8, groups: 4, dilations: 2 },
   // Many one-channel groups: the sum over taps (conv-grouped.ts), multiplier 1 and 2.
   { x: [1, 5, 6, 20], k: [3, 3], O: 20, groups: 20, padding: 'same' },
-  { x: [2, 6, 7, 19], k: [2, 2], O: 38, groups: 19, strides: [2, 3], padding: [[1, 0], [0, 1]] },
+  {
+    x: [2, 6, 7, 19],
+    k: [2, 2],
+    O: 38,
+    groups: 19,
+    strides: [2, 3],
+    padding: [
+      [1, 0],
+      [0, 1],
+    ],
+  },
   { x: [1, 6, 6, 20], k: [3, 2], O: 20, groups: 20, dilations: [2, 1], padding: 'same', strides: 2 },
   { x: [1, 3, 3, 4], k: [1, 1], O: 4, groups: 4 },
 ];
@@ -127,13 +159,21 @@ function groupedCases(): Case[] {
     const opts = { strides: c.strides, padding: c.padding, dilations: c.dilations, groups: c.groups };
     const g = geom(c.x, c.k, c.O, c.groups, opts);
     const wShape = [c.k[0], c.k[1], c.x[3] / c.groups, c.O];
-    for (const [lx, lw] of [['contiguous', 'contiguous'], ['sliced', 'transposed']] as [Layout, Layout][]) {
+    for (const [lx, lw] of [
+      ['contiguous', 'contiguous'],
+      ['sliced', 'transposed'],
+    ] as [Layout, Layout][]) {
       cases.push({
         name: `conv2d groups ${c.groups} NHWC x ${fmt(c.x)} k ${fmt(c.k)}→${c.O} ${describeOpts(opts)} (${lx} x, ${lw} filter)`,
         run: () => {
           const x = input(c.x, 'float32', 2000 + i, lx);
           const w = input(wShape, 'float32', 2050 + i, lw);
-          expectTensor(T.conv2d(x.t, w.t, opts), [g.N, g.outH, g.outW, g.O], 'float32', groupedConv(x.ref.data, w.ref.data, g));
+          expectTensor(
+            T.conv2d(x.t, w.t, opts),
+            [g.N, g.outH, g.outW, g.O],
+            'float32',
+            groupedConv(x.ref.data, w.ref.data, g),
+          );
         },
       });
     }
@@ -154,7 +194,13 @@ function groupedCases(): Case[] {
     cases.push({
       name: `conv2d groups ${c.groups} NCHW against PyTorch: x ${fmt(c.x)} w ${fmt(c.w)} stride ${c.stride} padding ${c.padding} dilation ${c.dilation} (case ${i})`,
       run: () => {
-        const y = T.conv2d(T.tensor(c.xv, c.x), T.tensor(c.wv, c.w), { strides: c.stride, padding: c.padding, dilations: c.dilation, groups: c.groups, dataFormat: 'NCHW' });
+        const y = T.conv2d(T.tensor(c.xv, c.x), T.tensor(c.wv, c.w), {
+          strides: c.stride,
+          padding: c.padding,
+          dilations: c.dilation,
+          groups: c.groups,
+          dataFormat: 'NCHW',
+        });
         expectTensor(y, c.yShape, 'float32', c.y, { atol: 1e-4, rtol: 1e-4 });
       },
     });
@@ -185,7 +231,10 @@ function depthwiseCases(): Case[] {
         run: () => {
           const x = input(c.x, 'float32', 0, layout, c.xv);
           const g = geom(c.x, c.w, c.w[2] * c.w[3], c.w[2], opts);
-          expectTensor(T.depthwiseConv2d(x.t, T.tensor(c.wv, c.w), opts), [g.N, g.outH, g.outW, g.O], 'float32', c.y, { atol: 1e-4, rtol: 1e-4 });
+          expectTensor(T.depthwiseConv2d(x.t, T.tensor(c.wv, c.w), opts), [g.N, g.outH, g.outW, g.O], 'float32', c.y, {
+            atol: 1e-4,
+            rtol: 1e-4,
+          });
         },
       });
     }
@@ -199,7 +248,12 @@ function depthwiseCases(): Case[] {
       expectTensor(T.depthwiseConv2d(x, ones), [1, 1, 1, 2], 'float32', [10, 50]);
       // Multiplier 2: channel 0 → outputs 0 (×1) and 1 (×−1); channel 1 → outputs 2 (×0) and 3 (×2), at one tap.
       const w = T.tensor([1, -1, 0, 2], [1, 1, 2, 2]);
-      expectTensor(T.depthwiseConv2d(x, w), [1, 2, 2, 4], 'float32', [1, -1, 0, 20, 2, -2, 0, 40, 3, -3, 0, 60, 4, -4, 0, 80]);
+      expectTensor(
+        T.depthwiseConv2d(x, w),
+        [1, 2, 2, 4],
+        'float32',
+        [1, -1, 0, 20, 2, -2, 0, 40, 3, -3, 0, 60, 4, -4, 0, 80],
+      );
     },
   });
   return cases;
@@ -223,7 +277,17 @@ const TRANSPOSE: readonly TransposeCase[] = [
   // Output one row and column past the minimum: the rows no window reads get zero.
   { x: [1, 3, 3, 1], k: [3, 3], out: [1, 8, 8, 2], strides: 2 },
   { x: [1, 4, 4, 2], k: [3, 3], out: [1, 4, 4, 2], dilations: 2, padding: 'same' },
-  { x: [1, 3, 2, 4], k: [2, 3], out: [1, 5, 5, 6], strides: [2, 3], padding: [[0, 1], [1, 1]], groups: 2 },
+  {
+    x: [1, 3, 2, 4],
+    k: [2, 3],
+    out: [1, 5, 5, 6],
+    strides: [2, 3],
+    padding: [
+      [0, 1],
+      [1, 1],
+    ],
+    groups: 2,
+  },
   { x: [1, 2, 2, 4], k: [3, 3], out: [1, 4, 4, 4], strides: 2, padding: 'same', groups: 4 },
 ];
 
@@ -235,14 +299,22 @@ function transposeCases(): Case[] {
     // The forward conv2d maps the output's O channels to x's C.
     const g = geom(c.out, c.k, c.x[3], groups, opts);
     const wShape = [c.k[0], c.k[1], c.out[3] / groups, c.x[3]];
-    for (const [lx, lw] of [['contiguous', 'contiguous'], ['sliced', 'transposed']] as [Layout, Layout][]) {
+    for (const [lx, lw] of [
+      ['contiguous', 'contiguous'],
+      ['sliced', 'transposed'],
+    ] as [Layout, Layout][]) {
       cases.push({
         name: `conv2dTranspose x ${fmt(c.x)} k ${fmt(c.k)} → ${fmt(c.out)} ${describeOpts(opts)} (${lx} x, ${lw} filter)`,
         run: () => {
           expect([g.outH, g.outW]).toEqual([c.x[1], c.x[2]]);
           const x = input(c.x, 'float32', 2100 + i, lx);
           const w = input(wShape, 'float32', 2150 + i, lw);
-          expectTensor(T.conv2dTranspose(x.t, w.t, c.out, opts), c.out, 'float32', transposedConv(x.ref.data, w.ref.data, g));
+          expectTensor(
+            T.conv2dTranspose(x.t, w.t, c.out, opts),
+            c.out,
+            'float32',
+            transposedConv(x.ref.data, w.ref.data, g),
+          );
         },
       });
     }
@@ -251,7 +323,10 @@ function transposeCases(): Case[] {
     cases.push({
       name: `conv2dTranspose against TF.js: x ${fmt(c.x)} w ${fmt(c.w)} → ${fmt(c.outputShape)} strides ${JSON.stringify(c.strides)} padding ${JSON.stringify(c.padding)} (case ${i})`,
       run: () => {
-        const y = T.conv2dTranspose(T.tensor(c.xv, c.x), T.tensor(c.wv, c.w), c.outputShape, { strides: c.strides as number | [number, number], padding: c.padding as Pad });
+        const y = T.conv2dTranspose(T.tensor(c.xv, c.x), T.tensor(c.wv, c.w), c.outputShape, {
+          strides: c.strides as number | [number, number],
+          padding: c.padding as Pad,
+        });
         expectTensor(y, c.outputShape, 'float32', c.y, { atol: 1e-4, rtol: 1e-4 });
       },
     });
@@ -275,9 +350,19 @@ function transposeCases(): Case[] {
     name: 'conv2dTranspose on known values: stride 2 spreads each input cell over its own 2×2 block',
     run: () => {
       const x = T.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
-      expectTensor(T.conv2dTranspose(x, T.ones([2, 2, 1, 1]), [1, 4, 4, 1], { strides: 2 }), [1, 4, 4, 1], 'float32', [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+      expectTensor(
+        T.conv2dTranspose(x, T.ones([2, 2, 1, 1]), [1, 4, 4, 1], { strides: 2 }),
+        [1, 4, 4, 1],
+        'float32',
+        [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+      );
       // Stride 1, 'valid': a full correlation's adjoint, each cell the sum of the inputs whose window covers it.
-      expectTensor(T.conv2dTranspose(x, T.ones([2, 2, 1, 1]), [1, 3, 3, 1]), [1, 3, 3, 1], 'float32', [1, 3, 2, 4, 10, 6, 3, 7, 4]);
+      expectTensor(
+        T.conv2dTranspose(x, T.ones([2, 2, 1, 1]), [1, 3, 3, 1]),
+        [1, 3, 3, 1],
+        'float32',
+        [1, 3, 2, 4, 10, 6, 3, 7, 4],
+      );
     },
   });
   return cases;
@@ -297,23 +382,131 @@ interface BadCall {
 const f = (shape: number[]) => T.zeros(shape);
 
 const BAD: readonly BadCall[] = [
-  { name: 'conv2d groups not dividing the channels', make: () => [f([1, 5, 5, 4]), f([3, 3, 2, 6])], call: ([x, w]) => T.conv2d(x, w, { groups: 3 }), error: T.ShapeError, message: /^conv2d: groups 3 must divide the input channels 4 and the output channels 6 \(input \[1,5,5,4\], filter \[3,3,2,6\]\)/ },
-  { name: 'conv2d groups with a filter of the wrong depth', make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])], call: ([x, w]) => T.conv2d(x, w, { groups: 2 }), error: T.ShapeError, message: /^conv2d: input \[1,5,5,4\] has 4 channels but filter \[3,3,4,6\] expects 8 \(4 per group × groups 2\)/ },
-  { name: 'conv2d NCHW groups with a filter of the wrong depth', make: () => [f([1, 4, 5, 5]), f([6, 4, 3, 3])], call: ([x, w]) => T.conv2d(x, w, { groups: 2, dataFormat: 'NCHW' }), error: T.ShapeError, message: /^conv2d: NCHW input \[1,4,5,5\] has 4 channels but OIHW filter \[6,4,3,3\] expects 8/ },
-  { name: 'conv2d groups 0', make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])], call: ([x, w]) => T.conv2d(x, w, { groups: 0 }), error: T.ArgumentError, message: /^conv2d: groups must be a positive integer, got 0/ },
-  { name: 'conv2d groups 1.5', make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])], call: ([x, w]) => T.conv2d(x, w, { groups: 1.5 }), error: T.ArgumentError, message: /^conv2d: groups must be a positive integer, got 1.5/ },
-  { name: 'conv2d unknown option', make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])], call: ([x, w]) => T.conv2d(x, w, { group: 2 } as T.Conv2dOptions), error: T.ArgumentError, message: /^conv2d: unknown option 'group' \(known: strides, padding, dilations, dataFormat, groups\)/ },
-  { name: 'depthwiseConv2d channel mismatch', make: () => [f([1, 5, 5, 3]), f([3, 3, 2, 1])], call: ([x, w]) => T.depthwiseConv2d(x, w), error: T.ShapeError, message: /^depthwiseConv2d: input \[1,5,5,3\] has 3 channels but filter \[3,3,2,1\] \[kH,kW,C,multiplier\] expects 2/ },
-  { name: 'depthwiseConv2d window larger than the input', make: () => [f([1, 2, 2, 3]), f([3, 3, 3, 1])], call: ([x, w]) => T.depthwiseConv2d(x, w), error: T.ShapeError, message: /^depthwiseConv2d: a window of 3 \(kernel 3, dilation 1\) does not fit an input of 2/ },
-  { name: 'depthwiseConv2d of a 3-D filter', make: () => [f([1, 5, 5, 3]), f([3, 3, 3])], call: ([x, w]) => T.depthwiseConv2d(x, w), error: T.ShapeError, message: /^depthwiseConv2d: filter must be 4-D, got shape \[3,3,3\]/ },
-  { name: 'depthwiseConv2d unknown option', make: () => [f([1, 5, 5, 3]), f([3, 3, 3, 1])], call: ([x, w]) => T.depthwiseConv2d(x, w, { dataFormat: 'NCHW' } as T.DepthwiseConv2dOptions), error: T.ArgumentError, message: /^depthwiseConv2d: unknown option 'dataFormat'/ },
-  { name: 'conv2dTranspose outputShape that the conv2d does not map to x', make: () => [f([1, 3, 3, 1]), f([3, 3, 1, 1])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 9, 9, 1], { strides: 2 }), error: T.ShapeError, message: /^conv2dTranspose: a conv2d of outputShape \[1,9,9,1\] \(strides 2,2, padding "valid", dilations 1,1\) gives 4×4, but input \[1,3,3,1\] is 3×3/ },
-  { name: 'conv2dTranspose filter of the wrong input depth', make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 3])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 7, 7, 1], { strides: 2 }), error: T.ShapeError, message: /^conv2dTranspose: input \[1,3,3,2\] has 2 channels but filter \[3,3,1,3\] \[kH,kW,O,C\] expects 3/ },
-  { name: 'conv2dTranspose outputShape of the wrong depth', make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 2])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 7, 7, 4], { strides: 2 }), error: T.ShapeError, message: /^conv2dTranspose: outputShape \[1,7,7,4\] must be \[1,H,W,1\] for input \[1,3,3,2\] and filter \[3,3,1,2\]/ },
-  { name: 'conv2dTranspose outputShape of 3 numbers', make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 2])], call: ([x, w]) => T.conv2dTranspose(x, w, [7, 7, 1]), error: T.ArgumentError, message: /^conv2dTranspose: outputShape must be 4 positive integers \[N,H,W,O\] \(NCHW: \[N,O,H,W\]\), got \[7,7,1\]/ },
-  { name: 'conv2dTranspose NCHW channel mismatch', make: () => [f([1, 2, 3, 3]), f([3, 1, 3, 3])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 1, 7, 7], { strides: 2, dataFormat: 'NCHW' }), error: T.ShapeError, message: /^conv2dTranspose: NCHW input \[1,2,3,3\], filter \[3,1,3,3\] \[C,O\/groups,kH,kW\] and outputShape \[1,1,7,7\] \[N,O,H,W\] disagree: expected C = 3/ },
-  { name: 'conv2dTranspose of an int32 input', make: () => [T.zeros([1, 3, 3, 1], 'int32'), f([3, 3, 1, 1])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 5, 5, 1]), error: T.DTypeError, message: /^conv2dTranspose: input must be float32, got int32/ },
-  { name: 'conv2dTranspose unknown option', make: () => [f([1, 3, 3, 1]), f([3, 3, 1, 1])], call: ([x, w]) => T.conv2dTranspose(x, w, [1, 5, 5, 1], { stride: 1 } as T.Conv2dTransposeOptions), error: T.ArgumentError, message: /^conv2dTranspose: unknown option 'stride'/ },
+  {
+    name: 'conv2d groups not dividing the channels',
+    make: () => [f([1, 5, 5, 4]), f([3, 3, 2, 6])],
+    call: ([x, w]) => T.conv2d(x, w, { groups: 3 }),
+    error: T.ShapeError,
+    message:
+      /^conv2d: groups 3 must divide the input channels 4 and the output channels 6 \(input \[1,5,5,4\], filter \[3,3,2,6\]\)/,
+  },
+  {
+    name: 'conv2d groups with a filter of the wrong depth',
+    make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])],
+    call: ([x, w]) => T.conv2d(x, w, { groups: 2 }),
+    error: T.ShapeError,
+    message: /^conv2d: input \[1,5,5,4\] has 4 channels but filter \[3,3,4,6\] expects 8 \(4 per group × groups 2\)/,
+  },
+  {
+    name: 'conv2d NCHW groups with a filter of the wrong depth',
+    make: () => [f([1, 4, 5, 5]), f([6, 4, 3, 3])],
+    call: ([x, w]) => T.conv2d(x, w, { groups: 2, dataFormat: 'NCHW' }),
+    error: T.ShapeError,
+    message: /^conv2d: NCHW input \[1,4,5,5\] has 4 channels but OIHW filter \[6,4,3,3\] expects 8/,
+  },
+  {
+    name: 'conv2d groups 0',
+    make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])],
+    call: ([x, w]) => T.conv2d(x, w, { groups: 0 }),
+    error: T.ArgumentError,
+    message: /^conv2d: groups must be a positive integer, got 0/,
+  },
+  {
+    name: 'conv2d groups 1.5',
+    make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])],
+    call: ([x, w]) => T.conv2d(x, w, { groups: 1.5 }),
+    error: T.ArgumentError,
+    message: /^conv2d: groups must be a positive integer, got 1.5/,
+  },
+  {
+    name: 'conv2d unknown option',
+    make: () => [f([1, 5, 5, 4]), f([3, 3, 4, 6])],
+    call: ([x, w]) => T.conv2d(x, w, { group: 2 } as T.Conv2dOptions),
+    error: T.ArgumentError,
+    message: /^conv2d: unknown option 'group' \(known: strides, padding, dilations, dataFormat, groups\)/,
+  },
+  {
+    name: 'depthwiseConv2d channel mismatch',
+    make: () => [f([1, 5, 5, 3]), f([3, 3, 2, 1])],
+    call: ([x, w]) => T.depthwiseConv2d(x, w),
+    error: T.ShapeError,
+    message:
+      /^depthwiseConv2d: input \[1,5,5,3\] has 3 channels but filter \[3,3,2,1\] \[kH,kW,C,multiplier\] expects 2/,
+  },
+  {
+    name: 'depthwiseConv2d window larger than the input',
+    make: () => [f([1, 2, 2, 3]), f([3, 3, 3, 1])],
+    call: ([x, w]) => T.depthwiseConv2d(x, w),
+    error: T.ShapeError,
+    message: /^depthwiseConv2d: a window of 3 \(kernel 3, dilation 1\) does not fit an input of 2/,
+  },
+  {
+    name: 'depthwiseConv2d of a 3-D filter',
+    make: () => [f([1, 5, 5, 3]), f([3, 3, 3])],
+    call: ([x, w]) => T.depthwiseConv2d(x, w),
+    error: T.ShapeError,
+    message: /^depthwiseConv2d: filter must be 4-D, got shape \[3,3,3\]/,
+  },
+  {
+    name: 'depthwiseConv2d unknown option',
+    make: () => [f([1, 5, 5, 3]), f([3, 3, 3, 1])],
+    call: ([x, w]) => T.depthwiseConv2d(x, w, { dataFormat: 'NCHW' } as T.DepthwiseConv2dOptions),
+    error: T.ArgumentError,
+    message: /^depthwiseConv2d: unknown option 'dataFormat'/,
+  },
+  {
+    name: 'conv2dTranspose outputShape that the conv2d does not map to x',
+    make: () => [f([1, 3, 3, 1]), f([3, 3, 1, 1])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 9, 9, 1], { strides: 2 }),
+    error: T.ShapeError,
+    message:
+      /^conv2dTranspose: a conv2d of outputShape \[1,9,9,1\] \(strides 2,2, padding "valid", dilations 1,1\) gives 4×4, but input \[1,3,3,1\] is 3×3/,
+  },
+  {
+    name: 'conv2dTranspose filter of the wrong input depth',
+    make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 3])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 7, 7, 1], { strides: 2 }),
+    error: T.ShapeError,
+    message: /^conv2dTranspose: input \[1,3,3,2\] has 2 channels but filter \[3,3,1,3\] \[kH,kW,O,C\] expects 3/,
+  },
+  {
+    name: 'conv2dTranspose outputShape of the wrong depth',
+    make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 2])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 7, 7, 4], { strides: 2 }),
+    error: T.ShapeError,
+    message:
+      /^conv2dTranspose: outputShape \[1,7,7,4\] must be \[1,H,W,1\] for input \[1,3,3,2\] and filter \[3,3,1,2\]/,
+  },
+  {
+    name: 'conv2dTranspose outputShape of 3 numbers',
+    make: () => [f([1, 3, 3, 2]), f([3, 3, 1, 2])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [7, 7, 1]),
+    error: T.ArgumentError,
+    message:
+      /^conv2dTranspose: outputShape must be 4 positive integers \[N,H,W,O\] \(NCHW: \[N,O,H,W\]\), got \[7,7,1\]/,
+  },
+  {
+    name: 'conv2dTranspose NCHW channel mismatch',
+    make: () => [f([1, 2, 3, 3]), f([3, 1, 3, 3])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 1, 7, 7], { strides: 2, dataFormat: 'NCHW' }),
+    error: T.ShapeError,
+    message:
+      /^conv2dTranspose: NCHW input \[1,2,3,3\], filter \[3,1,3,3\] \[C,O\/groups,kH,kW\] and outputShape \[1,1,7,7\] \[N,O,H,W\] disagree: expected C = 3/,
+  },
+  {
+    name: 'conv2dTranspose of an int32 input',
+    make: () => [T.zeros([1, 3, 3, 1], 'int32'), f([3, 3, 1, 1])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 5, 5, 1]),
+    error: T.DTypeError,
+    message: /^conv2dTranspose: input must be float32, got int32/,
+  },
+  {
+    name: 'conv2dTranspose unknown option',
+    make: () => [f([1, 3, 3, 1]), f([3, 3, 1, 1])],
+    call: ([x, w]) => T.conv2dTranspose(x, w, [1, 5, 5, 1], { stride: 1 } as T.Conv2dTransposeOptions),
+    error: T.ArgumentError,
+    message: /^conv2dTranspose: unknown option 'stride'/,
+  },
 ];
 
 function badCases(): Case[] {

@@ -18,9 +18,33 @@ const TENSOR: readonly Case[] = [
   {
     name: 'tensor from nested arrays infers the shape; numbers give float32, booleans bool',
     run: () => {
-      expectTensor(T.tensor([[1, 2, 3], [4, 5, 6]]), [2, 3], 'float32', [1, 2, 3, 4, 5, 6]);
-      expectTensor(T.tensor([[[1], [2]], [[3], [4]]]), [2, 2, 1], 'float32', [1, 2, 3, 4]);
-      expectTensor(T.tensor([[true, false], [false, true]]), [2, 2], 'bool', [1, 0, 0, 1]);
+      expectTensor(
+        T.tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        [2, 3],
+        'float32',
+        [1, 2, 3, 4, 5, 6],
+      );
+      expectTensor(
+        T.tensor([
+          [[1], [2]],
+          [[3], [4]],
+        ]),
+        [2, 2, 1],
+        'float32',
+        [1, 2, 3, 4],
+      );
+      expectTensor(
+        T.tensor([
+          [true, false],
+          [false, true],
+        ]),
+        [2, 2],
+        'bool',
+        [1, 0, 0, 1],
+      );
       expectTensor(T.tensor([0.1, -2.5]), [2], 'float32', [Math.fround(0.1), -2.5], exact);
     },
   },
@@ -53,10 +77,12 @@ const TENSOR: readonly Case[] = [
       ['Uint16Array', new Uint16Array([3, 65535]), 'int32'],
       ['Uint32Array', new Uint32Array([3, 7]), 'int32'],
     ] as const
-  ).map(([name, arr, dtype]): Case => ({
-    name: `tensor from a ${name} is ${dtype}`,
-    run: () => expectTensor(T.tensor(arr), [2], dtype, Array.from(arr as ArrayLike<number>)),
-  })),
+  ).map(
+    ([name, arr, dtype]): Case => ({
+      name: `tensor from a ${name} is ${dtype}`,
+      run: () => expectTensor(T.tensor(arr), [2], dtype, Array.from(arr as ArrayLike<number>)),
+    }),
+  ),
   {
     name: 'tensor copies its input: changing the source array afterwards changes nothing',
     run: () => {
@@ -138,16 +164,18 @@ const ARANGE: readonly [readonly [number, number?, number?, DType?], DType][] = 
 ];
 
 const RANGES: readonly Case[] = [
-  ...ARANGE.map(([args, dtype]): Case => ({
-    name: `arange(${args.filter((a) => a !== undefined).join(', ')}) is ${dtype}`,
-    run: () => {
-      const step = args[2] ?? 1;
-      const [start, stop] = args[1] === undefined ? [0, args[0]] : [args[0], args[1]];
-      const n = Math.max(0, Math.ceil((stop - start) / step));
-      const expected = Array.from({ length: n }, (_, i) => start + i * step);
-      expectTensor(T.arange(args[0], args[1], args[2], args[3]), [n], dtype, expected, exact);
-    },
-  })),
+  ...ARANGE.map(
+    ([args, dtype]): Case => ({
+      name: `arange(${args.filter((a) => a !== undefined).join(', ')}) is ${dtype}`,
+      run: () => {
+        const step = args[2] ?? 1;
+        const [start, stop] = args[1] === undefined ? [0, args[0]] : [args[0], args[1]];
+        const n = Math.max(0, Math.ceil((stop - start) / step));
+        const expected = Array.from({ length: n }, (_, i) => start + i * step);
+        expectTensor(T.arange(args[0], args[1], args[2], args[3]), [n], dtype, expected, exact);
+      },
+    }),
+  ),
   {
     name: 'linspace includes both ends exactly; num 1 gives start, num 0 nothing',
     run: () => {
@@ -155,7 +183,10 @@ const RANGES: readonly Case[] = [
       expectTensor(T.linspace(2, -1, 4), [4], 'float32', [2, 1, 0, -1], exact);
       afterRead([T.linspace(0, 0.3, 7)], ([l]) => {
         expect(l[6]).toBe(Math.fround(0.3));
-        expectAll(l, Array.from({ length: 7 }, (_, i) => i * 0.05));
+        expectAll(
+          l,
+          Array.from({ length: 7 }, (_, i) => i * 0.05),
+        );
       });
       expectTensor(T.linspace(3, 9, 1), [1], 'float32', [3]);
       expectTensor(T.linspace(3, 9, 0), [0], 'float32', []);
@@ -228,7 +259,12 @@ const RANDOM: readonly Case[] = [
         u.forEach((v, i) => expect(v).toBe(Math.fround(T.randomUniform(key, i))));
         // Normal values pass through log, sqrt and cos, which a GPU evaluates in float32 (the host
         // formula in float64): equal up to float32 rounding, a few ulps, not bit for bit.
-        expectAllClose(z, z.map((_, i) => Math.fround(T.randomNormal(key, i))), { atol: 1e-6, rtol: 1e-6 }, 'randn');
+        expectAllClose(
+          z,
+          z.map((_, i) => Math.fround(T.randomNormal(key, i))),
+          { atol: 1e-6, rtol: 1e-6 },
+          'randn',
+        );
       });
     },
   },

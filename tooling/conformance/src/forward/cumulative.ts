@@ -22,7 +22,15 @@ function refScan(x: Ref, axis: number, kind: 'sum' | 'prod', exclusive: boolean,
     for (let j = 0; j < n; j++) {
       const included = reverse ? (exclusive ? j > at : j >= at) : exclusive ? j < at : j <= at;
       if (!included) continue;
-      const v = x.shape.length === 0 ? x.data[0] : x.data[ravel(idx.map((p, d) => (d === axis ? j : p)), x.shape)];
+      const v =
+        x.shape.length === 0
+          ? x.data[0]
+          : x.data[
+              ravel(
+                idx.map((p, d) => (d === axis ? j : p)),
+                x.shape,
+              )
+            ];
       acc = kind === 'sum' ? acc + v : acc * v;
     }
     data[i] = acc;
@@ -60,9 +68,15 @@ const INT_SCANS: readonly ScanCase[] = [
   { shape: [4, 3], axis: 0, dtype: 'bool', layout: 'sliced' },
 ];
 
-const FLAGS: readonly T.CumulativeOptions[] = [{}, { exclusive: true }, { reverse: true }, { exclusive: true, reverse: true }];
+const FLAGS: readonly T.CumulativeOptions[] = [
+  {},
+  { exclusive: true },
+  { reverse: true },
+  { exclusive: true, reverse: true },
+];
 
-const flagText = (o: T.CumulativeOptions): string => (Object.keys(o).length === 0 ? 'inclusive' : Object.keys(o).join('+'));
+const flagText = (o: T.CumulativeOptions): string =>
+  Object.keys(o).length === 0 ? 'inclusive' : Object.keys(o).join('+');
 
 function scanCases(): Case[] {
   const cases: Case[] = [];
@@ -101,7 +115,10 @@ function scanCases(): Case[] {
     {
       name: 'cumsum of 1000 ones along a row is exact (1..1000), and a 0-d tensor is its own cumsum',
       run: () => {
-        expectTensor(T.cumsum(T.ones([2, 1000]), 1), [2, 1000], 'float32', [...Array.from({ length: 1000 }, (_, i) => i + 1), ...Array.from({ length: 1000 }, (_, i) => i + 1)]);
+        expectTensor(T.cumsum(T.ones([2, 1000]), 1), [2, 1000], 'float32', [
+          ...Array.from({ length: 1000 }, (_, i) => i + 1),
+          ...Array.from({ length: 1000 }, (_, i) => i + 1),
+        ]);
         expectTensor(T.cumsum(T.scalar(4), 0), [], 'float32', [4]);
         expectTensor(T.cumsum(T.scalar(4), 0, { exclusive: true }), [], 'float32', [0]);
       },
@@ -117,7 +134,9 @@ function scanCases(): Case[] {
         expect(() => T.cumprod(x, -3)).toThrow(/^cumprod: axis -3/);
         expect(() => T.cumsum(x, 1.5)).toThrow(T.AxisError);
         expect(() => T.cumsum(s, 1)).toThrow(T.AxisError);
-        expect(() => T.cumsum(x, 0, { revers: true } as T.CumulativeOptions)).toThrow(/^cumsum: unknown option 'revers'/);
+        expect(() => T.cumsum(x, 0, { revers: true } as T.CumulativeOptions)).toThrow(
+          /^cumsum: unknown option 'revers'/,
+        );
         expect(() => T.cumprod(x, 0, { exclusive: 1 } as unknown as T.CumulativeOptions)).toThrow(T.ArgumentError);
         expect(footprint(), 'tensors and bytes after the errors').toEqual(before);
       },

@@ -2,7 +2,18 @@ import * as T from '@tsdl/tensor';
 import type { DType, TensorLike } from '@tsdl/tensor';
 import { expect } from 'vitest';
 import { BROADCAST_SHAPES } from './elementwise';
-import { type Case, DTYPE_LIST, type Input, type Layout, afterRead, expectTensor, fmt, input, registerCases, sharesStorage } from './harness';
+import {
+  type Case,
+  DTYPE_LIST,
+  type Input,
+  type Layout,
+  afterRead,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  sharesStorage,
+} from './harness';
 import { mapBroadcast, toDtype } from './reference';
 
 /**
@@ -49,7 +60,14 @@ function whereCases(): Case[] {
     for (const sa of BROADCAST_SHAPES) {
       cases.push({
         name: `where broadcast cond ${fmt(sc)}, a ${fmt(sa)}, b [1,3]`,
-        run: () => checkWhere(condition(sc, 'bool', 5), input(sa, 'float32', 6), input([1, 3], 'float32', 7), 'float32', 'where'),
+        run: () =>
+          checkWhere(
+            condition(sc, 'bool', 5),
+            input(sa, 'float32', 6),
+            input([1, 3], 'float32', 7),
+            'float32',
+            'where',
+          ),
       });
     }
   }
@@ -58,13 +76,21 @@ function whereCases(): Case[] {
       for (const db of DTYPE_LIST) {
         cases.push({
           name: `where cond ${dc}, a ${da}, b ${db}`,
-          run: () => checkWhere(condition([2, 3], dc, 8), input([2, 3], da, 9), input([2, 3], db, 10), promote(da, db), 'where dtypes'),
+          run: () =>
+            checkWhere(
+              condition([2, 3], dc, 8),
+              input([2, 3], da, 9),
+              input([2, 3], db, 10),
+              promote(da, db),
+              'where dtypes',
+            ),
         });
       }
     }
   }
   for (const [a, b, dtype] of WHERE_NUMBERS) {
-    const leaf = (v: number | DType, seed: number): Input | number => (typeof v === 'string' ? input([2, 3], v, seed) : v);
+    const leaf = (v: number | DType, seed: number): Input | number =>
+      typeof v === 'string' ? input([2, 3], v, seed) : v;
     cases.push({
       name: `where(cond, ${String(a)}, ${String(b)}) is ${dtype}`,
       run: () => checkWhere(condition([2, 3], 'bool', 11), leaf(a, 12), leaf(b, 13), dtype, 'where numbers'),
@@ -73,11 +99,25 @@ function whereCases(): Case[] {
   cases.push(
     {
       name: 'where non-contiguous cond, a and b',
-      run: () => checkWhere(condition([3, 4, 2], 'float32', 14, 'sliced'), input([3, 4, 2], 'float32', 15, 'transposed'), input([3, 4, 2], 'int32', 16, 'broadcast'), 'float32', 'where views'),
+      run: () =>
+        checkWhere(
+          condition([3, 4, 2], 'float32', 14, 'sliced'),
+          input([3, 4, 2], 'float32', 15, 'transposed'),
+          input([3, 4, 2], 'int32', 16, 'broadcast'),
+          'float32',
+          'where views',
+        ),
     },
     {
       name: 'where size-0 cond [0,3] with a [3] and b []',
-      run: () => checkWhere(condition([0, 3], 'bool', 17), input([3], 'float32', 18), input([], 'float32', 19), 'float32', 'where size-0'),
+      run: () =>
+        checkWhere(
+          condition([0, 3], 'bool', 17),
+          input([3], 'float32', 18),
+          input([], 'float32', 19),
+          'float32',
+          'where size-0',
+        ),
     },
     {
       name: 'where treats NaN and any non-zero condition as true',
@@ -96,12 +136,25 @@ function castCases(): Case[] {
   const cases: Case[] = [];
   for (const from of DTYPE_LIST) {
     for (const to of DTYPE_LIST) {
-      for (const [shape, layout] of [[[3, 4, 2], 'contiguous'], [[3, 4, 2], 'transposed'], [[3, 4, 2], 'sliced'], [[], 'contiguous'], [[0, 2], 'contiguous']] as const) {
+      for (const [shape, layout] of [
+        [[3, 4, 2], 'contiguous'],
+        [[3, 4, 2], 'transposed'],
+        [[3, 4, 2], 'sliced'],
+        [[], 'contiguous'],
+        [[0, 2], 'contiguous'],
+      ] as const) {
         cases.push({
           name: `cast ${from} → ${to} ${fmt(shape)} ${layout}`,
           run: () => {
             const x = input(shape, from, 21, layout);
-            expectTensor(T.cast(x.t, to), shape, to, x.ref.data.map((v) => toDtype(v, to)), undefined, `cast ${from}→${to}`);
+            expectTensor(
+              T.cast(x.t, to),
+              shape,
+              to,
+              x.ref.data.map((v) => toDtype(v, to)),
+              undefined,
+              `cast ${from}→${to}`,
+            );
           },
         });
       }
@@ -250,7 +303,13 @@ const KNOWN: readonly Case[] = [
     name: 'arithmetic takes a fractional JS number as float32 (t − 0.1 is 0 where t holds 0.1) and an integer exactly',
     run: () => {
       const f = Math.fround;
-      expectTensor(T.sub(T.tensor([0.1, 0.7, 1e-3]), 0.1), [3], 'float32', [0, f(f(0.7) - f(0.1)), f(f(1e-3) - f(0.1))], { atol: 0, rtol: 0 });
+      expectTensor(
+        T.sub(T.tensor([0.1, 0.7, 1e-3]), 0.1),
+        [3],
+        'float32',
+        [0, f(f(0.7) - f(0.1)), f(f(1e-3) - f(0.1))],
+        { atol: 0, rtol: 0 },
+      );
       expectTensor(T.sub(0.3, T.tensor([0.3])), [1], 'float32', [0], { atol: 0, rtol: 0 });
       // An integer operand keeps int32 arithmetic exact, beyond float32's 2^24.
       expectTensor(T.add(T.tensor(new Int32Array([16777216, -2147483647])), 1), [2], 'int32', [16777217, -2147483646]);
@@ -261,7 +320,14 @@ const KNOWN: readonly Case[] = [
     name: 'comparisons of NaN are false except ne',
     run: () => {
       const a = T.tensor([NaN]);
-      for (const [f, v] of [[T.eq, 0], [T.lt, 0], [T.le, 0], [T.gt, 0], [T.ge, 0], [T.ne, 1]] as const) {
+      for (const [f, v] of [
+        [T.eq, 0],
+        [T.lt, 0],
+        [T.le, 0],
+        [T.gt, 0],
+        [T.ge, 0],
+        [T.ne, 1],
+      ] as const) {
         expectTensor(f(a, a), [1], 'bool', [v]);
       }
     },

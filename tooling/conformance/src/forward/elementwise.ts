@@ -67,8 +67,18 @@ const UNARY: readonly UnarySpec[] = [
   { name: 'floor', run: T.floor, ref: Math.floor, out: SAME },
   { name: 'ceil', run: T.ceil, ref: Math.ceil, out: SAME },
   { name: 'round', run: T.round, ref: roundHalfEven, out: SAME },
-  { name: 'clip(-1, 2)', run: (x) => T.clip(x, -1, 2), ref: (x) => (Number.isNaN(x) ? NaN : Math.min(Math.max(x, -1), 2)), out: SAME },
-  { name: 'clip(-0.5, 0.5)', run: (x) => T.clip(x, -0.5, 0.5), ref: (x) => (Number.isNaN(x) ? NaN : Math.min(Math.max(x, -0.5), 0.5)), out: SAME },
+  {
+    name: 'clip(-1, 2)',
+    run: (x) => T.clip(x, -1, 2),
+    ref: (x) => (Number.isNaN(x) ? NaN : Math.min(Math.max(x, -1), 2)),
+    out: SAME,
+  },
+  {
+    name: 'clip(-0.5, 0.5)',
+    run: (x) => T.clip(x, -0.5, 0.5),
+    ref: (x) => (Number.isNaN(x) ? NaN : Math.min(Math.max(x, -0.5), 0.5)),
+    out: SAME,
+  },
   { name: 'logicalNot', run: T.logicalNot, ref: (x) => (x === 0 ? 1 : 0), out: BOOL },
 ];
 
@@ -77,11 +87,36 @@ const UNARY_SHAPES: readonly (readonly number[])[] = [[], [0], [7], [2, 3], [2, 
 const VIEW_LAYOUTS: readonly Layout[] = ['transposed', 'sliced', 'broadcast'];
 
 /** Values where IEEE behaviour shows: NaN, ±Infinity, ±0, halves (rounding), tiny and large magnitudes. */
-export const EDGE_VALUES: readonly number[] = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 1e-7, 88, -88, 100, -100];
+export const EDGE_VALUES: readonly number[] = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  1.5,
+  2.5,
+  -2.5,
+  1e-7,
+  88,
+  -88,
+  100,
+  -100,
+];
 
 function checkUnary(op: UnarySpec, dtype: DType, shape: readonly number[], layout: Layout, seed: number): void {
   const x = input(shape, dtype, seed, layout, seededFor(dtype, sizeOf(shape), seed, op.lo, op.hi));
-  expectTensor(op.run(x.t), shape, op.out(dtype), x.ref.data.map(op.ref), op.tol, `${op.name}(${dtype} ${fmt(shape)} ${layout})`);
+  expectTensor(
+    op.run(x.t),
+    shape,
+    op.out(dtype),
+    x.ref.data.map(op.ref),
+    op.tol,
+    `${op.name}(${dtype} ${fmt(shape)} ${layout})`,
+  );
 }
 
 function unaryCases(): Case[] {
@@ -89,10 +124,16 @@ function unaryCases(): Case[] {
   UNARY.forEach((op, k) => {
     for (const dtype of DTYPE_LIST) {
       for (const shape of UNARY_SHAPES) {
-        cases.push({ name: `${op.name} ${dtype} ${fmt(shape)}`, run: () => checkUnary(op, dtype, shape, 'contiguous', 11 + k) });
+        cases.push({
+          name: `${op.name} ${dtype} ${fmt(shape)}`,
+          run: () => checkUnary(op, dtype, shape, 'contiguous', 11 + k),
+        });
       }
       for (const layout of VIEW_LAYOUTS) {
-        cases.push({ name: `${op.name} ${dtype} [3,4,2] ${layout}`, run: () => checkUnary(op, dtype, [3, 4, 2], layout, 31 + k) });
+        cases.push({
+          name: `${op.name} ${dtype} [3,4,2] ${layout}`,
+          run: () => checkUnary(op, dtype, [3, 4, 2], layout, 31 + k),
+        });
       }
     }
     const edges = EDGE_VALUES.filter((v) => !(op.skipEdges ?? []).some((s) => Object.is(s, v)));
@@ -100,7 +141,14 @@ function unaryCases(): Case[] {
       name: `${op.name} float32 edge values (NaN, ±Infinity, ±0, halves)`,
       run: () => {
         const x = T.tensor(edges, [edges.length]);
-        expectTensor(op.run(x), [edges.length], op.out('float32'), edges.map((v) => op.ref(Math.fround(v))), op.tol, `${op.name} edges`);
+        expectTensor(
+          op.run(x),
+          [edges.length],
+          op.out('float32'),
+          edges.map((v) => op.ref(Math.fround(v))),
+          op.tol,
+          `${op.name} edges`,
+        );
       },
     });
   });
@@ -136,7 +184,8 @@ const BINARY: readonly BinarySpec[] = [
     out: ARITH,
     // Positive float bases (negative ones with fractional exponents are NaN); int32 exponents 0..3.
     aValues: (dt, n, seed) => seededFor(dt, n, seed, 0.2, 3),
-    bValues: (dt, n, seed) => (dt === 'int32' ? seededFor('float32', n, seed, 0, 4).map(Math.floor) : seededFor(dt, n, seed, -2, 2)),
+    bValues: (dt, n, seed) =>
+      dt === 'int32' ? seededFor('float32', n, seed, 0, 4).map(Math.floor) : seededFor(dt, n, seed, -2, 2),
   },
   { name: 'maximum', run: T.maximum, ref: nanMax, out: ARITH },
   { name: 'minimum', run: T.minimum, ref: nanMin, out: ARITH },
@@ -156,8 +205,14 @@ export const BROADCAST_SHAPES: readonly (readonly number[])[] = [[], [3], [2, 1]
 /** Pairs with a size-0 dimension (alone or broadcast against 1). */
 const EMPTY_PAIRS: readonly (readonly [readonly number[], readonly number[]])[] = [
   [[0], []],
-  [[2, 0], [2, 1]],
-  [[1, 3], [0, 3]],
+  [
+    [2, 0],
+    [2, 1],
+  ],
+  [
+    [1, 3],
+    [0, 3],
+  ],
   [[2, 0, 3], [3]],
 ];
 
@@ -172,12 +227,28 @@ const LAYOUT_PAIRS: readonly (readonly [Layout, Layout, readonly number[]])[] = 
   ['broadcast', 'sliced', [2]],
 ];
 
-function operand(op: BinarySpec, which: 'a' | 'b', shape: readonly number[], dtype: DType, seed: number, layout: Layout = 'contiguous') {
+function operand(
+  op: BinarySpec,
+  which: 'a' | 'b',
+  shape: readonly number[],
+  dtype: DType,
+  seed: number,
+  layout: Layout = 'contiguous',
+) {
   const gen = which === 'a' ? op.aValues : op.bValues;
   return input(shape, dtype, seed, layout, gen ? gen(dtype, sizeOf(shape), seed) : undefined);
 }
 
-function checkBinary(op: BinarySpec, sa: readonly number[], sb: readonly number[], da: DType, db: DType, la: Layout, lb: Layout, seed: number): void {
+function checkBinary(
+  op: BinarySpec,
+  sa: readonly number[],
+  sb: readonly number[],
+  da: DType,
+  db: DType,
+  la: Layout,
+  lb: Layout,
+  seed: number,
+): void {
   const a = operand(op, 'a', sa, da, seed, la);
   const b = operand(op, 'b', sb, db, seed + 1000, lb);
   const expected = mapBroadcast([a.ref, b.ref], op.ref);
@@ -201,16 +272,25 @@ function binaryCases(): Case[] {
     const seed = 101 + 7 * k;
     for (const da of DTYPE_LIST) {
       for (const db of DTYPE_LIST) {
-        cases.push({ name: `${op.name} ${da} ∘ ${db}`, run: () => checkBinary(op, [2, 3], [2, 3], da, db, 'contiguous', 'contiguous', seed) });
+        cases.push({
+          name: `${op.name} ${da} ∘ ${db}`,
+          run: () => checkBinary(op, [2, 3], [2, 3], da, db, 'contiguous', 'contiguous', seed),
+        });
       }
     }
     for (const sa of BROADCAST_SHAPES) {
       for (const sb of BROADCAST_SHAPES) {
-        cases.push({ name: `${op.name} broadcast ${fmt(sa)} ∘ ${fmt(sb)}`, run: () => checkBinary(op, sa, sb, 'float32', 'float32', 'contiguous', 'contiguous', seed) });
+        cases.push({
+          name: `${op.name} broadcast ${fmt(sa)} ∘ ${fmt(sb)}`,
+          run: () => checkBinary(op, sa, sb, 'float32', 'float32', 'contiguous', 'contiguous', seed),
+        });
       }
     }
     for (const [sa, sb] of EMPTY_PAIRS) {
-      cases.push({ name: `${op.name} size-0 ${fmt(sa)} ∘ ${fmt(sb)}`, run: () => checkBinary(op, sa, sb, 'float32', 'int32', 'contiguous', 'contiguous', seed) });
+      cases.push({
+        name: `${op.name} size-0 ${fmt(sa)} ∘ ${fmt(sb)}`,
+        run: () => checkBinary(op, sa, sb, 'float32', 'int32', 'contiguous', 'contiguous', seed),
+      });
     }
     for (const [la, lb, sb] of LAYOUT_PAIRS) {
       for (const dtype of ['float32', 'int32'] as const) {
@@ -226,7 +306,14 @@ function binaryCases(): Case[] {
         run: () => {
           const a = operand(op, 'a', [2, 3], dtype, seed);
           const out = op.out(dtype, numberType(value, dtype));
-          expectTensor(op.run(a.t, value), [2, 3], out, a.ref.data.map((v) => op.ref(v, value)), undefined, `${op.name}(t, ${value})`);
+          expectTensor(
+            op.run(a.t, value),
+            [2, 3],
+            out,
+            a.ref.data.map((v) => op.ref(v, value)),
+            undefined,
+            `${op.name}(t, ${value})`,
+          );
         },
       });
       cases.push({
@@ -234,7 +321,14 @@ function binaryCases(): Case[] {
         run: () => {
           const b = operand(op, 'b', [3], dtype, seed);
           const out = op.out(numberType(value, dtype), dtype);
-          expectTensor(op.run(value, b.t), [3], out, b.ref.data.map((v) => op.ref(value, v)), undefined, `${op.name}(${value}, t)`);
+          expectTensor(
+            op.run(value, b.t),
+            [3],
+            out,
+            b.ref.data.map((v) => op.ref(value, v)),
+            undefined,
+            `${op.name}(${value}, t)`,
+          );
         },
       });
     }
@@ -248,8 +342,21 @@ function binaryCases(): Case[] {
         const ev = EDGE_VALUES.map(Math.fround);
         const a = T.tensor(ev, [ev.length, 1]);
         const b = T.tensor(ev, [1, ev.length]);
-        const expected = mapBroadcast([{ shape: [ev.length, 1], data: ev }, { shape: [1, ev.length], data: ev }], op.ref);
-        expectTensor(op.run(a, b), expected.shape, op.out('float32', 'float32'), expected.data, undefined, `${op.name} edges`);
+        const expected = mapBroadcast(
+          [
+            { shape: [ev.length, 1], data: ev },
+            { shape: [1, ev.length], data: ev },
+          ],
+          op.ref,
+        );
+        expectTensor(
+          op.run(a, b),
+          expected.shape,
+          op.out('float32', 'float32'),
+          expected.data,
+          undefined,
+          `${op.name} edges`,
+        );
       },
     });
   });

@@ -29,11 +29,22 @@ const CASES: readonly Case[] = [
       const b = input([4], 'float32', 2001);
       const shape = [3, 4];
       const scalars = [0.25, -2];
-      const outs = runElementwise(getBackend(), VOCABULARY, [a.t, b.t], scalars, shape, VOCABULARY.map(() => 'float32'));
+      const outs = runElementwise(
+        getBackend(),
+        VOCABULARY,
+        [a.t, b.t],
+        scalars,
+        shape,
+        VOCABULARY.map(() => 'float32'),
+      );
       VOCABULARY.forEach((e, k) => {
         const expected = Array.from({ length: sizeOf(shape) }, (_, i) => {
           const idx = unravel(i, shape);
-          return evalExpr(e, [a.ref.data[broadcastIndex(idx, a.ref.shape)], b.ref.data[broadcastIndex(idx, b.ref.shape)]], scalars);
+          return evalExpr(
+            e,
+            [a.ref.data[broadcastIndex(idx, a.ref.shape)], b.ref.data[broadcastIndex(idx, b.ref.shape)]],
+            scalars,
+          );
         });
         expectTensor(outs[k], shape, 'float32', expected, undefined, `output ${k} (${T.exprKey(e)})`);
       });
@@ -54,9 +65,28 @@ const CASES: readonly Case[] = [
     name: 'baked constants NaN, ±Infinity and -0 survive code generation',
     run: () => {
       const x = T.tensor([1, -1]);
-      const exprs = [E.add(X0, E.c(NaN)), E.mul(X0, E.c(Infinity)), E.add(X0, E.c(-Infinity)), E.div(E.c(1), E.mul(X0, E.c(-0))), E.sub(E.c(-3), X0)];
-      const outs = runElementwise(getBackend(), exprs, [x], [], [2], exprs.map(() => 'float32'));
-      const expected = [[NaN, NaN], [Infinity, -Infinity], [-Infinity, -Infinity], [-Infinity, Infinity], [-4, -2]];
+      const exprs = [
+        E.add(X0, E.c(NaN)),
+        E.mul(X0, E.c(Infinity)),
+        E.add(X0, E.c(-Infinity)),
+        E.div(E.c(1), E.mul(X0, E.c(-0))),
+        E.sub(E.c(-3), X0),
+      ];
+      const outs = runElementwise(
+        getBackend(),
+        exprs,
+        [x],
+        [],
+        [2],
+        exprs.map(() => 'float32'),
+      );
+      const expected = [
+        [NaN, NaN],
+        [Infinity, -Infinity],
+        [-Infinity, -Infinity],
+        [-Infinity, Infinity],
+        [-4, -2],
+      ];
       outs.forEach((o, k) => expectTensor(o, [2], 'float32', expected[k], undefined, T.exprKey(exprs[k])));
     },
   },
@@ -68,7 +98,14 @@ const CASES: readonly Case[] = [
       const outs = runElementwise(getBackend(), exprs, [x], [0.2, 0.1], [2], ['bool', 'bool', 'float32']);
       expectTensor(outs[0], [2], 'bool', [1, 0], undefined, 'eq(x, 0.2)');
       expectTensor(outs[1], [2], 'bool', [0, 0], undefined, 'lt(0.2, x)');
-      expectTensor(outs[2], [2], 'float32', [Math.fround(Math.fround(0.2) - Math.fround(0.1)), 0], { atol: 0, rtol: 0 }, 'x - 0.1');
+      expectTensor(
+        outs[2],
+        [2],
+        'float32',
+        [Math.fround(Math.fround(0.2) - Math.fround(0.1)), 0],
+        { atol: 0, rtol: 0 },
+        'x - 0.1',
+      );
       const i = T.tensor(new Int32Array([2147483600]));
       const [y] = runElementwise(getBackend(), [E.add(X0, E.s(0))], [i], [47], [1], ['int32']);
       expectTensor(y, [1], 'int32', [2147483647], undefined, 'int32 + 47');
@@ -79,9 +116,18 @@ const CASES: readonly Case[] = [
     run: () => {
       const x = T.tensor([1, 2, 3]);
       const e = [E.add(E.mul(X0, E.s(0)), E.s(1))];
-      for (const [s0, s1] of [[2, 1], [-1, 0.5], [0, 7]]) {
+      for (const [s0, s1] of [
+        [2, 1],
+        [-1, 0.5],
+        [0, 7],
+      ]) {
         const [y] = runElementwise(getBackend(), e, [x], [s0, s1], [3], ['float32'], 'conformance:affine');
-        expectTensor(y, [3], 'float32', [1, 2, 3].map((v) => v * s0 + s1));
+        expectTensor(
+          y,
+          [3],
+          'float32',
+          [1, 2, 3].map((v) => v * s0 + s1),
+        );
       }
     },
   },

@@ -10,7 +10,12 @@ function refFlip(x: Ref, axes: readonly number[]): Ref {
   return gatherBy(x, x.shape, (o) => o.map((v, d) => (axes.includes(d) ? x.shape[d] - 1 - v : v)));
 }
 
-const FLIPS: readonly { shape: readonly number[]; axes?: number | readonly number[]; layout?: Layout; dtype?: DType }[] = [
+const FLIPS: readonly {
+  shape: readonly number[];
+  axes?: number | readonly number[];
+  layout?: Layout;
+  dtype?: DType;
+}[] = [
   { shape: [5], axes: 0 },
   { shape: [2, 3], axes: [1] },
   { shape: [2, 3], axes: [0, 1] },
@@ -32,7 +37,10 @@ function flipCases(): Case[] {
     run: () => {
       const x = input(c.shape, c.dtype ?? 'float32', 3100 + k, c.layout);
       const r = c.shape.length;
-      const axes = c.axes === undefined ? c.shape.map((_, i) => i) : (typeof c.axes === 'number' ? [c.axes] : c.axes).map((a) => (a < 0 ? a + r : a));
+      const axes =
+        c.axes === undefined
+          ? c.shape.map((_, i) => i)
+          : (typeof c.axes === 'number' ? [c.axes] : c.axes).map((a) => (a < 0 ? a + r : a));
       expectRef(T.flip(x.t, c.axes), refFlip(x.ref, axes), c.dtype ?? 'float32');
     },
   }));
@@ -40,7 +48,10 @@ function flipCases(): Case[] {
     {
       name: 'flip known answer: [[1,2,3],[4,5,6]] on axis 1 and on both axes; the input is unchanged',
       run: () => {
-        const x = T.tensor([[1, 2, 3], [4, 5, 6]]);
+        const x = T.tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]);
         expectTensor(T.flip(x, 1), [2, 3], 'float32', [3, 2, 1, 6, 5, 4]);
         expectTensor(T.flip(x), [2, 3], 'float32', [6, 5, 4, 3, 2, 1]);
         expectTensor(x, [2, 3], 'float32', [1, 2, 3, 4, 5, 6]);

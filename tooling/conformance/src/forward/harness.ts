@@ -45,12 +45,21 @@ export function fromRef(ref: Ref, dtype: DType = 'float32'): Input {
  * `layout`. In the broadcast layout the values of the first axis repeat, so
  * the reference is built from the size-1 source.
  */
-export function input(shape: readonly number[], dtype: DType, seed: number, layout: Layout = 'contiguous', values?: readonly number[]): Input {
+export function input(
+  shape: readonly number[],
+  dtype: DType,
+  seed: number,
+  layout: Layout = 'contiguous',
+  values?: readonly number[],
+): Input {
   const n = sizeOf(shape);
   const rank = shape.length;
   if (layout === 'broadcast' && rank > 0) {
     const src = [1, ...shape.slice(1)];
-    const base = fromRef({ shape: src, data: values ? values.slice(0, sizeOf(src)) : seededFor(dtype, sizeOf(src), seed) }, dtype);
+    const base = fromRef(
+      { shape: src, data: values ? values.slice(0, sizeOf(src)) : seededFor(dtype, sizeOf(src), seed) },
+      dtype,
+    );
     const data: number[] = [];
     for (let i = 0; i < shape[0]; i++) data.push(...base.ref.data);
     return { t: broadcastTo(base.t, shape), ref: { shape: shape.slice(), data } };
@@ -78,7 +87,15 @@ export function input(shape: readonly number[], dtype: DType, seed: number, layo
       data[p] = ref.data[i];
     }
     const bigT = fromRef({ shape: big, data }, dtype).t;
-    return { t: slice(bigT, big.map((d) => 1 - d), big.map(() => -1), big.map(() => 2)), ref };
+    return {
+      t: slice(
+        bigT,
+        big.map((d) => 1 - d),
+        big.map(() => -1),
+        big.map(() => 2),
+      ),
+      ref,
+    };
   }
   return { t: fromRef(ref, dtype).t, ref };
 }
@@ -94,7 +111,14 @@ export function tolFor(dtype: DType, tol?: Tolerance): Tolerance {
  * float64 and are first converted to the result dtype, as the kernel does
  * when storing.
  */
-export function expectTensor(t: Tensor, shape: readonly number[], dtype: DType, expected: readonly number[], tol?: Tolerance, what = 'values'): void {
+export function expectTensor(
+  t: Tensor,
+  shape: readonly number[],
+  dtype: DType,
+  expected: readonly number[],
+  tol?: Tolerance,
+  what = 'values',
+): void {
   expect(t.shape, `${what}: shape`).toEqual(shape);
   expect(t.dtype, `${what}: dtype`).toBe(dtype);
   const want = expected.map((v) => toDtype(v, dtype));

@@ -67,7 +67,8 @@ function swapLast(r: Ref): Ref {
 
 function matmulCases(): Case[] {
   return MATMUL.map((c, k) => {
-    const opts = c.transposeA || c.transposeB ? ` {${c.transposeA ? 'transposeA' : ''}${c.transposeB ? ' transposeB' : ''}}` : '';
+    const opts =
+      c.transposeA || c.transposeB ? ` {${c.transposeA ? 'transposeA' : ''}${c.transposeB ? ' transposeB' : ''}}` : '';
     const desc = (s: readonly number[], l?: Layout, d?: DType) => `${d ?? ''} ${fmt(s)}${l ? ` ${l}` : ''}`.trim();
     return {
       name: `matmul ${desc(c.a, c.la, c.da)} · ${desc(c.b, c.lb, c.db)}${opts}`,
@@ -88,8 +89,14 @@ const KNOWN: readonly Case[] = [
   {
     name: 'matmul on hand-computed values',
     run: () => {
-      const a = T.tensor([[1, 2], [3, 4]]);
-      const b = T.tensor([[5, 6], [7, 8]]);
+      const a = T.tensor([
+        [1, 2],
+        [3, 4],
+      ]);
+      const b = T.tensor([
+        [5, 6],
+        [7, 8],
+      ]);
       expectTensor(T.matmul(a, b), [2, 2], 'float32', [19, 22, 43, 50]);
       expectTensor(T.matmul(a, b, { transposeA: true }), [2, 2], 'float32', [26, 30, 38, 44]);
       expectTensor(T.matmul(a.T, b), [2, 2], 'float32', [26, 30, 38, 44]);
@@ -98,12 +105,45 @@ const KNOWN: readonly Case[] = [
   {
     name: 'matmul propagates NaN and Infinity as IEEE arithmetic does (0 · Infinity is NaN)',
     run: () => {
-      const a = T.tensor([[0, 1], [1, 1], [0, 0], [2, 0], [NaN, 0]]);
-      const b = T.tensor([[Infinity, 1], [1, NaN]]);
+      const a = T.tensor([
+        [0, 1],
+        [1, 1],
+        [0, 0],
+        [2, 0],
+        [NaN, 0],
+      ]);
+      const b = T.tensor([
+        [Infinity, 1],
+        [1, NaN],
+      ]);
       expectTensor(T.matmul(a, b), [5, 2], 'float32', [NaN, NaN, Infinity, NaN, NaN, NaN, Infinity, NaN, NaN, NaN]);
       // A zero in a: 0 · Infinity and 0 · NaN still poison the sum (a kernel must not skip zero terms).
-      expectTensor(T.matmul(T.tensor([[1, 0]]), T.tensor([[1, 1], [Infinity, NaN]])), [1, 2], 'float32', [NaN, NaN]);
-      expectTensor(T.matmul(T.tensor([[0, 1], [0, 1], [0, 1], [0, 1]]), T.tensor([[Infinity], [1]])), [4, 1], 'float32', [NaN, NaN, NaN, NaN]);
+      expectTensor(
+        T.matmul(
+          T.tensor([[1, 0]]),
+          T.tensor([
+            [1, 1],
+            [Infinity, NaN],
+          ]),
+        ),
+        [1, 2],
+        'float32',
+        [NaN, NaN],
+      );
+      expectTensor(
+        T.matmul(
+          T.tensor([
+            [0, 1],
+            [0, 1],
+            [0, 1],
+            [0, 1],
+          ]),
+          T.tensor([[Infinity], [1]]),
+        ),
+        [4, 1],
+        'float32',
+        [NaN, NaN, NaN, NaN],
+      );
     },
   },
   {
@@ -120,7 +160,12 @@ const KNOWN: readonly Case[] = [
     name: 'outer of [n] and [m] is [n,m]; dtypes follow arithmetic promotion',
     run: () => {
       expectTensor(T.outer(T.tensor([1, 2, 3]), T.tensor([4, 5])), [3, 2], 'float32', [4, 5, 8, 10, 12, 15]);
-      expectTensor(T.outer(T.tensor(new Int32Array([1, -2])), T.tensor(new Int32Array([3, 4]))), [2, 2], 'int32', [3, 4, -6, -8]);
+      expectTensor(
+        T.outer(T.tensor(new Int32Array([1, -2])), T.tensor(new Int32Array([3, 4]))),
+        [2, 2],
+        'int32',
+        [3, 4, -6, -8],
+      );
       expectTensor(T.outer(T.tensor([true, false]), T.tensor([true])), [2, 1], 'int32', [1, 0]);
       const a = input([4], 'float32', 703, 'sliced');
       const b = input([0], 'float32', 704);

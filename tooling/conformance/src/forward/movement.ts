@@ -1,7 +1,19 @@
 import * as T from '@tsdl/tensor';
 import type { DType } from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, type Input, type Layout, afterReadRejects, expectRef, expectTensor, fmt, input, registerCases, seededFor, sharesStorage } from './harness';
+import {
+  type Case,
+  type Input,
+  type Layout,
+  afterReadRejects,
+  expectRef,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  seededFor,
+  sharesStorage,
+} from './harness';
 import { type Ref, gatherBy, ravel, sizeOf, unravel } from './reference';
 
 /**
@@ -40,13 +52,21 @@ function refTile(x: Ref, reps: readonly number[]): Ref {
   const xs = [...new Array<number>(rank - x.shape.length).fill(1), ...x.shape];
   const r = [...new Array<number>(rank - reps.length).fill(1), ...reps];
   const src = { shape: xs, data: x.data };
-  return gatherBy(src, xs.map((d, i) => d * r[i]), (o) => o.map((v, i) => v % xs[i]));
+  return gatherBy(
+    src,
+    xs.map((d, i) => d * r[i]),
+    (o) => o.map((v, i) => v % xs[i]),
+  );
 }
 
 function refGather(x: Ref, ind: Ref, axis: number): Ref {
   const r = ind.shape.length;
   const shape = [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)];
-  return gatherBy(x, shape, (o) => [...o.slice(0, axis), ind.data[ravel(o.slice(axis, axis + r), ind.shape)], ...o.slice(axis + r)]);
+  return gatherBy(x, shape, (o) => [
+    ...o.slice(0, axis),
+    ind.data[ravel(o.slice(axis, axis + r), ind.shape)],
+    ...o.slice(axis + r),
+  ]);
 }
 
 function refScatterAdd(u: Ref, ind: Ref, axis: number, shape: readonly number[]): Ref {
@@ -76,17 +96,83 @@ interface ConcatCase {
 }
 
 const CONCAT: readonly ConcatCase[] = [
-  { shapes: [[2, 3], [1, 3]], axis: 0 },
-  { shapes: [[2, 3], [2, 1], [2, 2]], axis: 1 },
-  { shapes: [[2, 3, 2], [2, 1, 2]], axis: -2 },
-  { shapes: [[2, 2, 1], [2, 2, 3]], axis: -1 },
+  {
+    shapes: [
+      [2, 3],
+      [1, 3],
+    ],
+    axis: 0,
+  },
+  {
+    shapes: [
+      [2, 3],
+      [2, 1],
+      [2, 2],
+    ],
+    axis: 1,
+  },
+  {
+    shapes: [
+      [2, 3, 2],
+      [2, 1, 2],
+    ],
+    axis: -2,
+  },
+  {
+    shapes: [
+      [2, 2, 1],
+      [2, 2, 3],
+    ],
+    axis: -1,
+  },
   { shapes: [[4]], axis: 0 },
-  { shapes: [[2, 3], [0, 3], [1, 3]], axis: 0 },
-  { shapes: [[0, 3], [0, 2]], axis: 1 },
-  { shapes: [[2, 3], [2, 3]], axis: 1, layouts: ['transposed', 'sliced'] },
-  { shapes: [[3, 2, 2], [3, 2, 2]], axis: 0, layouts: ['broadcast', 'transposed'] },
-  { shapes: [[2, 2], [1, 2]], axis: 0, dtypes: ['int32', 'float32'] },
-  { shapes: [[2, 2], [2, 1]], axis: 1, dtypes: ['bool', 'int32'] },
+  {
+    shapes: [
+      [2, 3],
+      [0, 3],
+      [1, 3],
+    ],
+    axis: 0,
+  },
+  {
+    shapes: [
+      [0, 3],
+      [0, 2],
+    ],
+    axis: 1,
+  },
+  {
+    shapes: [
+      [2, 3],
+      [2, 3],
+    ],
+    axis: 1,
+    layouts: ['transposed', 'sliced'],
+  },
+  {
+    shapes: [
+      [3, 2, 2],
+      [3, 2, 2],
+    ],
+    axis: 0,
+    layouts: ['broadcast', 'transposed'],
+  },
+  {
+    shapes: [
+      [2, 2],
+      [1, 2],
+    ],
+    axis: 0,
+    dtypes: ['int32', 'float32'],
+  },
+  {
+    shapes: [
+      [2, 2],
+      [2, 1],
+    ],
+    axis: 1,
+    dtypes: ['bool', 'int32'],
+  },
   { shapes: [[2], [3]], axis: 0, dtypes: ['bool', 'bool'] },
   { shapes: [[2], [1], [2]], axis: 0, dtypes: ['bool', 'int32', 'float32'] },
 ];
@@ -103,7 +189,17 @@ function concatCases(): Case[] {
         const parts = c.shapes.map((s, i) => input(s, dtypes[i], 900 + 10 * k + i, c.layouts?.[i]));
         const rank = c.shapes[0].length;
         const axis = c.axis < 0 ? c.axis + rank : c.axis;
-        expectRef(T.concat(parts.map((p) => p.t), c.axis), refConcat(parts.map((p) => p.ref), axis), widest(dtypes));
+        expectRef(
+          T.concat(
+            parts.map((p) => p.t),
+            c.axis,
+          ),
+          refConcat(
+            parts.map((p) => p.ref),
+            axis,
+          ),
+          widest(dtypes),
+        );
       },
     };
   });
@@ -111,10 +207,22 @@ function concatCases(): Case[] {
     cases.push({
       name: `stack three [2,3] tensors (one transposed, one sliced) on axis ${axis}`,
       run: () => {
-        const parts = (['contiguous', 'transposed', 'sliced'] as const).map((l, i) => input([2, 3], 'float32', 950 + i, l));
+        const parts = (['contiguous', 'transposed', 'sliced'] as const).map((l, i) =>
+          input([2, 3], 'float32', 950 + i, l),
+        );
         const a = axis < 0 ? axis + 3 : axis;
-        const expanded = parts.map((p) => ({ shape: [...p.ref.shape.slice(0, a), 1, ...p.ref.shape.slice(a)], data: p.ref.data }));
-        expectRef(T.stack(parts.map((p) => p.t), axis), refConcat(expanded, a), 'float32');
+        const expanded = parts.map((p) => ({
+          shape: [...p.ref.shape.slice(0, a), 1, ...p.ref.shape.slice(a)],
+          data: p.ref.data,
+        }));
+        expectRef(
+          T.stack(
+            parts.map((p) => p.t),
+            axis,
+          ),
+          refConcat(expanded, a),
+          'float32',
+        );
       },
     });
   }
@@ -139,15 +247,71 @@ function concatCases(): Case[] {
 
 // ---- pad and tile ----------------------------------------------------------------------
 
-const PAD: readonly { shape: readonly number[]; pads: readonly (readonly [number, number])[]; value?: number; dtype?: DType; layout?: Layout }[] = [
-  { shape: [2, 3], pads: [[1, 0], [2, 1]] },
-  { shape: [2, 3], pads: [[0, 0], [0, 0]] },
-  { shape: [2, 3], pads: [[1, 1], [1, 1]], value: -1.5 },
+const PAD: readonly {
+  shape: readonly number[];
+  pads: readonly (readonly [number, number])[];
+  value?: number;
+  dtype?: DType;
+  layout?: Layout;
+}[] = [
+  {
+    shape: [2, 3],
+    pads: [
+      [1, 0],
+      [2, 1],
+    ],
+  },
+  {
+    shape: [2, 3],
+    pads: [
+      [0, 0],
+      [0, 0],
+    ],
+  },
+  {
+    shape: [2, 3],
+    pads: [
+      [1, 1],
+      [1, 1],
+    ],
+    value: -1.5,
+  },
   { shape: [3], pads: [[0, 4]], value: 7, dtype: 'int32' },
-  { shape: [2, 2, 2], pads: [[1, 0], [0, 1], [1, 1]], layout: 'transposed' },
-  { shape: [2, 3], pads: [[2, 0], [0, 2]], layout: 'sliced', value: 3 },
-  { shape: [2, 3], pads: [[0, 1], [1, 0]], layout: 'broadcast', dtype: 'int32' },
-  { shape: [0, 2], pads: [[1, 1], [0, 0]], value: 5 },
+  {
+    shape: [2, 2, 2],
+    pads: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    layout: 'transposed',
+  },
+  {
+    shape: [2, 3],
+    pads: [
+      [2, 0],
+      [0, 2],
+    ],
+    layout: 'sliced',
+    value: 3,
+  },
+  {
+    shape: [2, 3],
+    pads: [
+      [0, 1],
+      [1, 0],
+    ],
+    layout: 'broadcast',
+    dtype: 'int32',
+  },
+  {
+    shape: [0, 2],
+    pads: [
+      [1, 1],
+      [0, 0],
+    ],
+    value: 5,
+  },
   { shape: [], pads: [] },
 ];
 
@@ -184,7 +348,12 @@ function padTileCases(): Case[] {
     run: () => {
       const x = T.zeros([2, 2]);
       expect(() => T.pad(x, [[1, 1]])).toThrow(T.ShapeError);
-      expect(() => T.pad(x, [[1, 1], [-1, 0]])).toThrow(T.ArgumentError);
+      expect(() =>
+        T.pad(x, [
+          [1, 1],
+          [-1, 0],
+        ]),
+      ).toThrow(T.ArgumentError);
       expect(() => T.tile(x, [-1, 1])).toThrow(T.ArgumentError);
     },
   });
@@ -193,7 +362,14 @@ function padTileCases(): Case[] {
 
 // ---- gather, scatterAdd, oneHot ----------------------------------------------------------------
 
-const GATHER: readonly { x: readonly number[]; ind: readonly number[]; axis: number; lx?: Layout; li?: Layout; dtype?: DType }[] = [
+const GATHER: readonly {
+  x: readonly number[];
+  ind: readonly number[];
+  axis: number;
+  lx?: Layout;
+  li?: Layout;
+  dtype?: DType;
+}[] = [
   { x: [5, 3], ind: [4], axis: 0 },
   { x: [5, 3], ind: [2, 3], axis: 1 },
   { x: [2, 4, 3], ind: [6], axis: -2 },
@@ -237,15 +413,46 @@ function indexCases(sync: boolean): Case[] {
     {
       name: 'gather and scatterAdd on known values: repeated indices are read twice and summed twice',
       run: () => {
-        const x = T.tensor([[1, 2], [3, 4], [5, 6]]);
+        const x = T.tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]);
         const ind = T.tensor(new Int32Array([2, 0, 2]));
         expectTensor(T.gather(x, ind), [3, 2], 'float32', [5, 6, 1, 2, 5, 6]);
         expectTensor(T.gather(x, T.tensor(new Int32Array([1, 1])), -1), [3, 2], 'float32', [2, 2, 4, 4, 6, 6]);
-        expectTensor(T.scatterAdd(T.tensor([[1, 1], [2, 2], [4, 4]]), ind, 0, [3, 2]), [3, 2], 'float32', [2, 2, 0, 0, 5, 5]);
+        expectTensor(
+          T.scatterAdd(
+            T.tensor([
+              [1, 1],
+              [2, 2],
+              [4, 4],
+            ]),
+            ind,
+            0,
+            [3, 2],
+          ),
+          [3, 2],
+          'float32',
+          [2, 2, 0, 0, 5, 5],
+        );
         // Indices sliced from a tensor whose other values are out of range are checked on their own values only.
         const wide = T.tensor(new Int32Array([9, 1, 2, -4]));
         expectTensor(T.gather(x, T.slice(wide, [1], [3])), [2, 2], 'float32', [3, 4, 5, 6]);
-        expectTensor(T.scatterAdd(T.tensor([[1, 1], [2, 2]]), T.slice(wide, [1], [3]), 0, [3, 2]), [3, 2], 'float32', [0, 0, 1, 1, 2, 2]);
+        expectTensor(
+          T.scatterAdd(
+            T.tensor([
+              [1, 1],
+              [2, 2],
+            ]),
+            T.slice(wide, [1], [3]),
+            0,
+            [3, 2],
+          ),
+          [3, 2],
+          'float32',
+          [0, 0, 1, 1, 2, 2],
+        );
       },
     },
     {
@@ -280,7 +487,9 @@ function indexCases(sync: boolean): Case[] {
       expect(() => T.gather(x, T.tensor(new Int32Array([3])))).toThrow(/gather.*3.*out of range/);
       expect(() => T.gather(x, T.tensor(new Int32Array([-1])))).toThrow(T.ArgumentError);
       expect(() => T.scatterAdd(T.zeros([1, 2]), T.tensor(new Int32Array([5])), 0, [3, 2])).toThrow(T.ArgumentError);
-      expect(() => T.oneHot(T.tensor(new Int32Array([0, 3])), 3)).toThrow(/^oneHot: index 3 at position 1 is out of range for depth 3 \(expected 0 to 2\)/);
+      expect(() => T.oneHot(T.tensor(new Int32Array([0, 3])), 3)).toThrow(
+        /^oneHot: index 3 at position 1 is out of range for depth 3 \(expected 0 to 2\)/,
+      );
       expect(() => T.oneHot(T.tensor(new Int32Array([-1])), 3)).toThrow(T.ArgumentError);
     },
   });
@@ -309,7 +518,10 @@ function indexCases(sync: boolean): Case[] {
 function copyCases(): Case[] {
   const cases: Case[] = [];
   for (const layout of ['contiguous', 'transposed', 'sliced', 'broadcast'] as const) {
-    for (const [name, f] of [['contiguous', T.contiguous], ['clone', T.clone]] as const) {
+    for (const [name, f] of [
+      ['contiguous', T.contiguous],
+      ['clone', T.clone],
+    ] as const) {
       cases.push({
         name: `${name} of a ${layout} int32 [3,4,2] is a dense row-major copy with its own storage`,
         run: () => {

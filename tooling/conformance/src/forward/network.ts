@@ -1,7 +1,17 @@
 import * as T from '@tsdl/tensor';
 import type { Conv2dParams, Pool2dParams } from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, type Layout, afterRead, expectRef, expectTensor, fmt, input, registerCases, seededFor } from './harness';
+import {
+  type Case,
+  type Layout,
+  afterRead,
+  expectRef,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  seededFor,
+} from './harness';
 import * as ref from './reference';
 
 /**
@@ -15,10 +25,16 @@ import * as ref from './reference';
 
 function softmaxCases(): Case[] {
   const cases: Case[] = [];
-  for (const [name, f, log] of [['softmax', T.softmax, false], ['logSoftmax', T.logSoftmax, true]] as const) {
+  for (const [name, f, log] of [
+    ['softmax', T.softmax, false],
+    ['logSoftmax', T.logSoftmax, true],
+  ] as const) {
     for (const axis of [0, 1, 2, -1, -2]) {
       for (const layout of ['contiguous', 'transposed', 'sliced'] as const) {
-        for (const [scale, label] of [[1, ''], [400, ' large (±1200)']] as const) {
+        for (const [scale, label] of [
+          [1, ''],
+          [400, ' large (±1200)'],
+        ] as const) {
           cases.push({
             name: `${name} [2,3,4] ${layout} axis ${axis}${label}`,
             run: () => {
@@ -52,9 +68,19 @@ function softmaxCases(): Case[] {
     {
       name: 'softmax rows sum to 1; -Infinity entries get probability 0 (log: -Infinity)',
       run: () => {
-        const x = T.tensor([[-Infinity, 0, 0], [1000, 1000, -1000]]);
+        const x = T.tensor([
+          [-Infinity, 0, 0],
+          [1000, 1000, -1000],
+        ]);
         expectTensor(T.softmax(x), [2, 3], 'float32', [0, 0.5, 0.5, 0.5, 0.5, 0]);
-        expectTensor(T.logSoftmax(x), [2, 3], 'float32', [-Infinity, -Math.LN2, -Math.LN2, -Math.LN2, -Math.LN2, -2000 - Math.LN2]);
+        expectTensor(T.logSoftmax(x), [2, 3], 'float32', [
+          -Infinity,
+          -Math.LN2,
+          -Math.LN2,
+          -Math.LN2,
+          -Math.LN2,
+          -2000 - Math.LN2,
+        ]);
         expectTensor(T.sum(T.softmax(input([4, 7], 'float32', 47).t, 1), 1), [4], 'float32', [1, 1, 1, 1]);
       },
     },
@@ -71,7 +97,12 @@ function softmaxCases(): Case[] {
 
 // ---- conv2d ----------------------------------------------------------------------
 
-type Pad = 'valid' | 'same' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+type Pad =
+  | 'valid'
+  | 'same'
+  | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]];
 
 interface ConvCase {
   x: readonly [number, number, number, number]; // NHWC
@@ -92,25 +123,45 @@ const CONV: readonly ConvCase[] = [
   { x: [1, 7, 7, 2], k: [3, 2], O: 3, dilations: [2, 1], padding: 'same' },
   { x: [1, 5, 5, 2], k: [3, 3], O: 2, padding: 1 },
   { x: [1, 5, 6, 2], k: [2, 3], O: 2, padding: [1, 2] },
-  { x: [1, 4, 5, 1], k: [3, 3], O: 2, strides: 2, padding: [[1, 0], [0, 2]] },
+  {
+    x: [1, 4, 5, 1],
+    k: [3, 3],
+    O: 2,
+    strides: 2,
+    padding: [
+      [1, 0],
+      [0, 2],
+    ],
+  },
   { x: [3, 4, 4, 3], k: [1, 1], O: 5 },
   { x: [1, 3, 3, 2], k: [3, 3], O: 2 },
   { x: [2, 9, 9, 3], k: [5, 5], O: 4, strides: 3, padding: 'same' },
 ];
 
-const pairOf = (v: number | readonly [number, number] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+const pairOf = (v: number | readonly [number, number] | undefined): [number, number] =>
+  v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
 /** Per-axis padding in the reference's terms. */
 function padsOf(p: Pad | undefined): ['same' | 'valid' | [number, number], 'same' | 'valid' | [number, number]] {
   if (p === undefined || p === 'valid') return ['valid', 'valid'];
   if (p === 'same') return ['same', 'same'];
-  if (typeof p === 'number') return [[p, p], [p, p]];
+  if (typeof p === 'number')
+    return [
+      [p, p],
+      [p, p],
+    ];
   if (typeof p[0] === 'number') {
     const [h, w] = p as readonly [number, number];
-    return [[h, h], [w, w]];
+    return [
+      [h, h],
+      [w, w],
+    ];
   }
   const [h, w] = p as readonly [readonly [number, number], readonly [number, number]];
-  return [[h[0], h[1]], [w[0], w[1]]];
+  return [
+    [h[0], h[1]],
+    [w[0], w[1]],
+  ];
 }
 
 function convGeom(c: ConvCase): ref.ConvGeom {
@@ -126,8 +177,21 @@ function convGeom(c: ConvCase): ref.ConvGeom {
 
 function convParams(g: ref.ConvGeom): Conv2dParams {
   return {
-    batch: g.N, inH: g.H, inW: g.W, inC: g.C, outH: g.outH, outW: g.outW, outC: g.O,
-    kH: g.kH, kW: g.kW, strideH: g.sH, strideW: g.sW, dilationH: g.dH, dilationW: g.dW, padTop: g.padTop, padLeft: g.padLeft,
+    batch: g.N,
+    inH: g.H,
+    inW: g.W,
+    inC: g.C,
+    outH: g.outH,
+    outW: g.outW,
+    outC: g.O,
+    kH: g.kH,
+    kW: g.kW,
+    strideH: g.sH,
+    strideW: g.sW,
+    dilationH: g.dH,
+    dilationW: g.dW,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
   };
 }
 
@@ -143,7 +207,10 @@ function convCases(): Case[] {
     const g = convGeom(c);
     const opts = { strides: c.strides, padding: c.padding, dilations: c.dilations };
     const outShape = [g.N, g.outH, g.outW, g.O];
-    for (const [lx, lw] of [['contiguous', 'contiguous'], ['sliced', 'transposed']] as const) {
+    for (const [lx, lw] of [
+      ['contiguous', 'contiguous'],
+      ['sliced', 'transposed'],
+    ] as const) {
       cases.push({
         name: `conv2d NHWC ${describeConv(c)}${lx === 'contiguous' ? '' : ` (${lx} x, ${lw} filter)`}`,
         run: () => {
@@ -169,7 +236,12 @@ function convCases(): Case[] {
       run: () => {
         const dy = input(outShape, 'float32', 1700 + k, 'sliced');
         const w = input([g.kH, g.kW, g.C, g.O], 'float32', 1650 + k);
-        expectTensor(T.conv2dGradInput(dy.t, w.t, convParams(g)), [g.N, g.H, g.W, g.C], 'float32', ref.conv2dGradInput(dy.ref.data, w.ref.data, g));
+        expectTensor(
+          T.conv2dGradInput(dy.t, w.t, convParams(g)),
+          [g.N, g.H, g.W, g.C],
+          'float32',
+          ref.conv2dGradInput(dy.ref.data, w.ref.data, g),
+        );
       },
     });
     cases.push({
@@ -177,7 +249,13 @@ function convCases(): Case[] {
       run: () => {
         const x = input(c.x, 'float32', 1600 + k, 'transposed');
         const dy = input(outShape, 'float32', 1700 + k);
-        expectTensor(T.conv2dGradFilter(x.t, dy.t, convParams(g)), [g.kH, g.kW, g.C, g.O], 'float32', ref.conv2dGradFilter(x.ref.data, dy.ref.data, g), { atol: 1e-4, rtol: 1e-4 });
+        expectTensor(
+          T.conv2dGradFilter(x.t, dy.t, convParams(g)),
+          [g.kH, g.kW, g.C, g.O],
+          'float32',
+          ref.conv2dGradFilter(x.ref.data, dy.ref.data, g),
+          { atol: 1e-4, rtol: 1e-4 },
+        );
       },
     });
   });
@@ -188,7 +266,12 @@ function convCases(): Case[] {
         const x = T.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
         const w = T.ones([2, 2, 1, 1]);
         expectTensor(T.conv2d(x, w), [1, 2, 2, 1], 'float32', [12, 16, 24, 28]);
-        expectTensor(T.conv2d(T.reshape(x, [1, 1, 3, 3]), T.ones([1, 1, 2, 2]), { dataFormat: 'NCHW' }), [1, 1, 2, 2], 'float32', [12, 16, 24, 28]);
+        expectTensor(
+          T.conv2d(T.reshape(x, [1, 1, 3, 3]), T.ones([1, 1, 2, 2]), { dataFormat: 'NCHW' }),
+          [1, 1, 2, 2],
+          'float32',
+          [12, 16, 24, 28],
+        );
         expectTensor(T.conv2d(x, w, { padding: 'same' }), [1, 3, 3, 1], 'float32', [12, 16, 9, 24, 28, 15, 15, 17, 9]);
       },
     },
@@ -225,7 +308,15 @@ const POOL: readonly PoolCase[] = [
   { x: [2, 6, 6, 2], k: 3, strides: 2, padding: 'same' },
   { x: [1, 5, 5, 1], k: 3, strides: 1, padding: 1 },
   { x: [1, 4, 4, 2], k: [2, 2], strides: 1, layout: 'sliced' },
-  { x: [1, 5, 4, 2], k: 2, padding: [[1, 0], [0, 1]], layout: 'transposed' },
+  {
+    x: [1, 5, 4, 2],
+    k: 2,
+    padding: [
+      [1, 0],
+      [0, 1],
+    ],
+    layout: 'transposed',
+  },
 ];
 
 function poolGeom(c: PoolCase): ref.PoolGeom {
@@ -269,10 +360,26 @@ function poolCases(): Case[] {
           const x = input(c.x, 'float32', 1800 + k, c.layout);
           const dy = input(outShape, 'float32', 1850 + k, 'transposed');
           const params: Pool2dParams = {
-            kind, batch: g.N, inH: g.H, inW: g.W, channels: g.C, outH: g.outH, outW: g.outW,
-            kH: g.kH, kW: g.kW, strideH: g.sH, strideW: g.sW, padTop: g.padTop, padLeft: g.padLeft,
+            kind,
+            batch: g.N,
+            inH: g.H,
+            inW: g.W,
+            channels: g.C,
+            outH: g.outH,
+            outW: g.outW,
+            kH: g.kH,
+            kW: g.kW,
+            strideH: g.sH,
+            strideW: g.sW,
+            padTop: g.padTop,
+            padLeft: g.padLeft,
           };
-          expectTensor(T.pool2dGrad(x.t, dy.t, params), c.x, 'float32', ref.pool2dGrad(kind, x.ref.data, dy.ref.data, g));
+          expectTensor(
+            T.pool2dGrad(x.t, dy.t, params),
+            c.x,
+            'float32',
+            ref.pool2dGrad(kind, x.ref.data, dy.ref.data, g),
+          );
         },
       });
     }
@@ -323,7 +430,12 @@ const DROPOUT: readonly Case[] = [
     name: 'dropout with a seed: the same seed gives the same mask (also on another shape of the same size), another seed another',
     run: () => {
       const x = T.ones([40, 50]);
-      const masks = [T.dropout(x, 0.5, { seed: 11 }), T.dropout(x, 0.5, { seed: 11 }), T.dropout(T.ones([2000]), 0.5, { seed: 11 }), T.dropout(x, 0.5, { seed: 12 })];
+      const masks = [
+        T.dropout(x, 0.5, { seed: 11 }),
+        T.dropout(x, 0.5, { seed: 11 }),
+        T.dropout(T.ones([2000]), 0.5, { seed: 11 }),
+        T.dropout(x, 0.5, { seed: 12 }),
+      ];
       afterRead(masks, ([a, again, otherShape, b]) => {
         expect(again).toEqual(a);
         expect(otherShape).toEqual(a);
@@ -353,7 +465,23 @@ const DROPOUT: readonly Case[] = [
       const noise = T.tensor([0.1, 0.5, 0.2, 0.19999, 0.05, 0.1, 0.9]);
       expectTensor(T.applyDropout(x, noise, 0.2), [7], 'float32', [0, -2.5, 3.75, 0, NaN, NaN, Infinity]);
       // Noise broadcast over rows (one mask per column), an int32 x (the result is float32).
-      expectTensor(T.applyDropout(T.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), T.tensor([[0.9, 0.1]]), 0.5), [2, 2], 'float32', [2, 0, 6, 0]);
+      expectTensor(
+        T.applyDropout(
+          T.tensor(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            [2, 2],
+            'int32',
+          ),
+          T.tensor([[0.9, 0.1]]),
+          0.5,
+        ),
+        [2, 2],
+        'float32',
+        [2, 0, 6, 0],
+      );
       expect(() => T.applyDropout(x, T.tensor([1, 2], [2], 'int32'), 0.5)).toThrow(T.DTypeError);
       expect(() => T.applyDropout(x, noise, 1)).toThrow(/applyDropout: rate must be in \[0, 1\), got 1/);
       expect(() => T.applyDropout(x, T.zeros([3]), 0.5)).toThrow(T.ShapeError);

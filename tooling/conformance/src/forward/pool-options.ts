@@ -14,7 +14,8 @@ import * as ref from './reference';
  */
 
 type Pad = T.Padding2d;
-const pairOf = (v: number | readonly number[] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+const pairOf = (v: number | readonly number[] | undefined, d: number): [number, number] =>
+  v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
 interface PoolCase {
   kind: 'max' | 'avg';
@@ -39,7 +40,15 @@ interface Axis {
 }
 
 /** One axis, from the definitions (TensorFlow's 'same'; PyTorch's ceil-mode rule). */
-function axisOf(size: number, k: number, s: number, d: number, padding: Pad | undefined, axis: 0 | 1, ceil: boolean): Axis {
+function axisOf(
+  size: number,
+  k: number,
+  s: number,
+  d: number,
+  padding: Pad | undefined,
+  axis: 0 | 1,
+  ceil: boolean,
+): Axis {
   const eff = (k - 1) * d + 1;
   if (padding === 'same') {
     const out = Math.ceil(size / s);
@@ -49,7 +58,8 @@ function axisOf(size: number, k: number, s: number, d: number, padding: Pad | un
   let before = 0;
   let after = 0;
   if (typeof padding === 'number') before = after = padding;
-  else if (Array.isArray(padding) && typeof padding[0] === 'number') before = after = (padding as readonly number[])[axis];
+  else if (Array.isArray(padding) && typeof padding[0] === 'number')
+    before = after = (padding as readonly number[])[axis];
   else if (Array.isArray(padding)) [before, after] = (padding as readonly (readonly [number, number])[])[axis];
   const span = size + before + after - eff;
   let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
@@ -96,7 +106,13 @@ function poolRef(c: PoolCase, x: readonly number[]): { shape: number[]; data: nu
 }
 
 const optsOf = (c: PoolCase): T.AvgPool2dOptions => {
-  const o: T.AvgPool2dOptions = { kernelSize: c.k, strides: c.strides, padding: c.padding, dilations: c.dilations, ceilMode: c.ceilMode };
+  const o: T.AvgPool2dOptions = {
+    kernelSize: c.k,
+    strides: c.strides,
+    padding: c.padding,
+    dilations: c.dilations,
+    ceilMode: c.ceilMode,
+  };
   if (c.kind === 'avg') Object.assign(o, { countIncludePad: c.countIncludePad, divisorOverride: c.divisorOverride });
   return o;
 };
@@ -109,11 +125,34 @@ const CASES: readonly PoolCase[] = [
   { kind: 'max', x: [2, 6, 7, 1], k: [2, 3], strides: [1, 2], padding: 1, dilations: [2, 1], ceilMode: true },
   { kind: 'avg', x: [1, 6, 6, 2], k: 2, strides: 2, padding: 'same', dilations: 2 },
   { kind: 'avg', x: [1, 5, 5, 1], k: 2, strides: 1, padding: 1, dilations: 2, countIncludePad: true },
-  { kind: 'avg', x: [1, 7, 6, 2], k: 3, strides: 2, padding: [[1, 0], [2, 1]], dilations: [1, 2], ceilMode: true, divisorOverride: 5 },
+  {
+    kind: 'avg',
+    x: [1, 7, 6, 2],
+    k: 3,
+    strides: 2,
+    padding: [
+      [1, 0],
+      [2, 1],
+    ],
+    dilations: [1, 2],
+    ceilMode: true,
+    divisorOverride: 5,
+  },
   // ceilMode on the kernels, and the divisor as a factor on the kernel's average.
   { kind: 'max', x: [1, 5, 5, 3], k: 2, strides: 2, ceilMode: true },
   { kind: 'avg', x: [1, 6, 6, 1], k: 3, strides: 2, ceilMode: true },
-  { kind: 'avg', x: [1, 6, 5, 2], k: 2, strides: 2, padding: [[1, 0], [0, 1]], ceilMode: true, countIncludePad: true },
+  {
+    kind: 'avg',
+    x: [1, 6, 5, 2],
+    k: 2,
+    strides: 2,
+    padding: [
+      [1, 0],
+      [0, 1],
+    ],
+    ceilMode: true,
+    countIncludePad: true,
+  },
   { kind: 'avg', x: [1, 5, 5, 1], k: 3, strides: 2, padding: 'same', divisorOverride: 3 },
   { kind: 'avg', x: [1, 5, 6, 2], k: 3, strides: 2, padding: 'same', countIncludePad: true },
   { kind: 'avg', x: [2, 4, 4, 1], k: 2, strides: 2, countIncludePad: true },
@@ -159,12 +198,20 @@ function torchCases(): Case[] {
         ceilMode: c.ceilMode,
         dataFormat: 'NCHW',
       };
-      if (c.kind === 'avg') Object.assign(opts, { countIncludePad: c.countIncludePad, divisorOverride: c.divisorOverride ?? undefined });
+      if (c.kind === 'avg')
+        Object.assign(opts, { countIncludePad: c.countIncludePad, divisorOverride: c.divisorOverride ?? undefined });
       const f = (t: T.Tensor) => poolOf(c.kind as 'max' | 'avg')(t, opts);
       const x = T.tensor(c.xv, c.x);
       expectTensor(f(x), c.yShape, 'float32', c.y);
       const dy = T.tensor(c.dyv, c.yShape);
-      expectTensor(grad((t: T.Tensor) => T.sum(T.mul(f(t), dy)))(x) as T.Tensor, c.x, 'float32', c.dx, undefined, 'input gradient');
+      expectTensor(
+        grad((t: T.Tensor) => T.sum(T.mul(f(t), dy)))(x) as T.Tensor,
+        c.x,
+        'float32',
+        c.dx,
+        undefined,
+        'input gradient',
+      );
     },
   }));
 }
@@ -189,7 +236,12 @@ const KNOWN: readonly Case[] = [
       expectTensor(T.avgPool2d(small, { ...o, divisorOverride: 2 }), [1, 2, 2, 1], 'float32', [0.5, 1, 1.5, 2]);
       // ceilMode drops a last window that would start in the trailing padding (PyTorch's rule):
       // 5 cells, padding 1, kernel 2, stride 2: windows start at −1, 1, 3 (5 would be padding only).
-      expectTensor(T.maxPool2d(T.tensor([1, 2, 3, 4, 5], [1, 1, 5, 1]), { kernelSize: [1, 2], padding: [0, 1], ceilMode: true }), [1, 1, 3, 1], 'float32', [1, 3, 5]);
+      expectTensor(
+        T.maxPool2d(T.tensor([1, 2, 3, 4, 5], [1, 1, 5, 1]), { kernelSize: [1, 2], padding: [0, 1], ceilMode: true }),
+        [1, 1, 3, 1],
+        'float32',
+        [1, 3, 5],
+      );
     },
   },
 ];
@@ -202,13 +254,50 @@ interface BadCall {
 }
 
 const BAD: readonly BadCall[] = [
-  { name: "ceilMode with 'same' padding", call: (x) => T.maxPool2d(x, { kernelSize: 2, padding: 'same', ceilMode: true }), error: T.ArgumentError, message: /^maxPool2d: ceilMode needs 'valid' or explicit padding; 'same' already gives ceil\(input \/ stride\) windows/ },
-  { name: 'divisorOverride 0', call: (x) => T.avgPool2d(x, { kernelSize: 2, divisorOverride: 0 }), error: T.ArgumentError, message: /^avgPool2d: divisorOverride must be a positive integer, got 0/ },
-  { name: 'divisorOverride on maxPool2d', call: (x) => T.maxPool2d(x, { kernelSize: 2, divisorOverride: 2 } as T.Pool2dOptions), error: T.ArgumentError, message: /^maxPool2d: unknown option 'divisorOverride' \(known: kernelSize, strides, padding, dataFormat, dilations, ceilMode\)/ },
-  { name: 'countIncludePad not a boolean', call: (x) => T.avgPool2d(x, { kernelSize: 2, countIncludePad: 'yes' as unknown as boolean }), error: T.ArgumentError, message: /^avgPool2d: option 'countIncludePad' must be a boolean, got "yes"/ },
-  { name: 'dilations 0', call: (x) => T.maxPool2d(x, { kernelSize: 2, dilations: 0 }), error: T.ArgumentError, message: /^maxPool2d: dilations must be positive integers, got 0/ },
-  { name: 'a dilated window larger than the input', call: (x) => T.avgPool2d(x, { kernelSize: 3, dilations: 3 }), error: T.ShapeError, message: /^avgPool2d: a window of 7 \(kernel 3, dilation 3\) does not fit an input of 4 with padding 0\+0/ },
-  { name: 'an unknown option', call: (x) => T.avgPool2d(x, { kernelSize: 2, count_include_pad: true } as T.AvgPool2dOptions), error: T.ArgumentError, message: /^avgPool2d: unknown option 'count_include_pad'/ },
+  {
+    name: "ceilMode with 'same' padding",
+    call: (x) => T.maxPool2d(x, { kernelSize: 2, padding: 'same', ceilMode: true }),
+    error: T.ArgumentError,
+    message:
+      /^maxPool2d: ceilMode needs 'valid' or explicit padding; 'same' already gives ceil\(input \/ stride\) windows/,
+  },
+  {
+    name: 'divisorOverride 0',
+    call: (x) => T.avgPool2d(x, { kernelSize: 2, divisorOverride: 0 }),
+    error: T.ArgumentError,
+    message: /^avgPool2d: divisorOverride must be a positive integer, got 0/,
+  },
+  {
+    name: 'divisorOverride on maxPool2d',
+    call: (x) => T.maxPool2d(x, { kernelSize: 2, divisorOverride: 2 } as T.Pool2dOptions),
+    error: T.ArgumentError,
+    message:
+      /^maxPool2d: unknown option 'divisorOverride' \(known: kernelSize, strides, padding, dataFormat, dilations, ceilMode\)/,
+  },
+  {
+    name: 'countIncludePad not a boolean',
+    call: (x) => T.avgPool2d(x, { kernelSize: 2, countIncludePad: 'yes' as unknown as boolean }),
+    error: T.ArgumentError,
+    message: /^avgPool2d: option 'countIncludePad' must be a boolean, got "yes"/,
+  },
+  {
+    name: 'dilations 0',
+    call: (x) => T.maxPool2d(x, { kernelSize: 2, dilations: 0 }),
+    error: T.ArgumentError,
+    message: /^maxPool2d: dilations must be positive integers, got 0/,
+  },
+  {
+    name: 'a dilated window larger than the input',
+    call: (x) => T.avgPool2d(x, { kernelSize: 3, dilations: 3 }),
+    error: T.ShapeError,
+    message: /^avgPool2d: a window of 7 \(kernel 3, dilation 3\) does not fit an input of 4 with padding 0\+0/,
+  },
+  {
+    name: 'an unknown option',
+    call: (x) => T.avgPool2d(x, { kernelSize: 2, count_include_pad: true } as T.AvgPool2dOptions),
+    error: T.ArgumentError,
+    message: /^avgPool2d: unknown option 'count_include_pad'/,
+  },
 ];
 
 function badCases(): Case[] {

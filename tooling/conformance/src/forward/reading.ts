@@ -48,30 +48,33 @@ const NO_SYNC = /^dataSync: backend '.+' cannot read synchronously; use await t\
 /** `sync`: whether the backend under test has readSync (dataSync, arraySync and item work only there). */
 export function registerReading(sync: boolean): void {
   describe('reading values', () => {
-    it.each(CASES)(`data${sync ? ', array, dataSync and arraySync agree' : ' and array give the values'} on $dtype $shape $layout`, async ({ shape, dtype, layout }) => {
-      // tidy frees the layout's intermediates; x itself outlives the awaits below and is disposed by hand.
-      let expected: Ref = { shape: [], data: [] };
-      const x = T.tidy(() => {
-        const made = input(shape, dtype, 1900, layout);
-        expected = made.ref;
-        return made.t;
-      });
-      try {
-        const async = await x.data();
-        expect(async).toBeInstanceOf(ARRAY_TYPE[dtype]);
-        expect(Array.from(async as ArrayLike<number>)).toEqual(expected.data);
-        expect(await x.array()).toEqual(nested(expected, dtype === 'bool'));
-        if (sync) {
-          const values = x.dataSync();
-          expect(values).toBeInstanceOf(ARRAY_TYPE[dtype]);
-          expect(Array.from(values as ArrayLike<number>)).toEqual(expected.data);
-          expect(x.arraySync()).toEqual(nested(expected, dtype === 'bool'));
-          if (expected.data.length === 1) expect(x.item()).toBe(expected.data[0]);
+    it.each(CASES)(
+      `data${sync ? ', array, dataSync and arraySync agree' : ' and array give the values'} on $dtype $shape $layout`,
+      async ({ shape, dtype, layout }) => {
+        // tidy frees the layout's intermediates; x itself outlives the awaits below and is disposed by hand.
+        let expected: Ref = { shape: [], data: [] };
+        const x = T.tidy(() => {
+          const made = input(shape, dtype, 1900, layout);
+          expected = made.ref;
+          return made.t;
+        });
+        try {
+          const async = await x.data();
+          expect(async).toBeInstanceOf(ARRAY_TYPE[dtype]);
+          expect(Array.from(async as ArrayLike<number>)).toEqual(expected.data);
+          expect(await x.array()).toEqual(nested(expected, dtype === 'bool'));
+          if (sync) {
+            const values = x.dataSync();
+            expect(values).toBeInstanceOf(ARRAY_TYPE[dtype]);
+            expect(Array.from(values as ArrayLike<number>)).toEqual(expected.data);
+            expect(x.arraySync()).toEqual(nested(expected, dtype === 'bool'));
+            if (expected.data.length === 1) expect(x.item()).toBe(expected.data[0]);
+          }
+        } finally {
+          x.dispose();
         }
-      } finally {
-        x.dispose();
-      }
-    });
+      },
+    );
 
     it('data() returns a copy: writing to it leaves the tensor unchanged', async () => {
       const x = T.tensor([1, 2, 3]);
@@ -93,14 +96,23 @@ export function registerReading(sync: boolean): void {
     });
 
     it('a view reads its own elements, not its whole storage', async () => {
-      const base = T.tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+      const base = T.tensor(
+        Array.from({ length: 12 }, (_, i) => i),
+        [3, 4],
+      );
       const v: Tensor = T.slice(base, [1, 1], [3, 3]);
       try {
         expect(Array.from(await v.data())).toEqual([5, 6, 9, 10]);
-        expect(await v.array()).toEqual([[5, 6], [9, 10]]);
+        expect(await v.array()).toEqual([
+          [5, 6],
+          [9, 10],
+        ]);
         if (sync) {
           expect(Array.from(v.dataSync())).toEqual([5, 6, 9, 10]);
-          expect(v.arraySync()).toEqual([[5, 6], [9, 10]]);
+          expect(v.arraySync()).toEqual([
+            [5, 6],
+            [9, 10],
+          ]);
         }
       } finally {
         T.dispose([base, v]);

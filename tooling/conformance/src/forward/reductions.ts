@@ -1,7 +1,17 @@
 import * as T from '@tsdl/tensor';
 import type { DType, Tensor } from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, DTYPE_LIST, type Layout, expectRef, expectTensor, fmt, input, registerCases, seededFor } from './harness';
+import {
+  type Case,
+  DTYPE_LIST,
+  type Layout,
+  expectRef,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  seededFor,
+} from './harness';
 import { R, reduce, sizeOf } from './reference';
 
 /**
@@ -42,14 +52,41 @@ const SPECS: readonly ReduceSpec[] = [
     ref: R.prod,
     out: SUM_TYPE,
     // Small magnitudes, so a product of 24 values stays exact in int32 and finite in float32.
-    values: (dt, n, seed) => (dt === 'int32' ? seededFor('float32', n, seed, -2, 3).map(Math.floor) : seededFor(dt, n, seed, 0.5, 1.5)),
+    values: (dt, n, seed) =>
+      dt === 'int32' ? seededFor('float32', n, seed, -2, 3).map(Math.floor) : seededFor(dt, n, seed, 0.5, 1.5),
   },
-  { name: 'argmax', run: (x, a, k) => T.argmax(x, a as number | undefined, k), ref: R.argmax, out: () => 'int32', single: true, emptyBlockThrows: true },
-  { name: 'argmin', run: (x, a, k) => T.argmin(x, a as number | undefined, k), ref: R.argmin, out: () => 'int32', single: true, emptyBlockThrows: true },
+  {
+    name: 'argmax',
+    run: (x, a, k) => T.argmax(x, a as number | undefined, k),
+    ref: R.argmax,
+    out: () => 'int32',
+    single: true,
+    emptyBlockThrows: true,
+  },
+  {
+    name: 'argmin',
+    run: (x, a, k) => T.argmin(x, a as number | undefined, k),
+    ref: R.argmin,
+    out: () => 'int32',
+    single: true,
+    emptyBlockThrows: true,
+  },
   { name: 'variance', run: (x, a, k) => T.variance(x, a, { keepDims: k }), ref: (v) => R.variance(v), out: F32 },
-  { name: 'variance(correction 1)', run: (x, a, k) => T.variance(x, a, { keepDims: k, correction: 1 }), ref: (v) => R.variance(v, 1), out: F32, emptyDtypes: [] },
+  {
+    name: 'variance(correction 1)',
+    run: (x, a, k) => T.variance(x, a, { keepDims: k, correction: 1 }),
+    ref: (v) => R.variance(v, 1),
+    out: F32,
+    emptyDtypes: [],
+  },
   { name: 'std', run: (x, a, k) => T.std(x, a, { keepDims: k }), ref: (v) => Math.sqrt(R.variance(v)), out: F32 },
-  { name: 'std(correction 1)', run: (x, a, k) => T.std(x, a, { keepDims: k, correction: 1 }), ref: (v) => Math.sqrt(R.variance(v, 1)), out: F32, emptyDtypes: [] },
+  {
+    name: 'std(correction 1)',
+    run: (x, a, k) => T.std(x, a, { keepDims: k, correction: 1 }),
+    ref: (v) => Math.sqrt(R.variance(v, 1)),
+    out: F32,
+    emptyDtypes: [],
+  },
   { name: 'logSumExp', run: T.logSumExp, ref: R.logSumExp, out: F32 },
   { name: 'all', run: T.all, ref: R.all, out: () => 'bool' },
   { name: 'any', run: T.any, ref: R.any, out: () => 'bool' },
@@ -64,17 +101,34 @@ function normalize(axes: Axes, rank: number): number[] {
   return (typeof axes === 'number' ? [axes] : axes).map((a) => (a < 0 ? a + rank : a));
 }
 
-function check(spec: ReduceSpec, shape: readonly number[], dtype: DType, axes: Axes, keepDims: boolean, layout: Layout, seed: number): void {
+function check(
+  spec: ReduceSpec,
+  shape: readonly number[],
+  dtype: DType,
+  axes: Axes,
+  keepDims: boolean,
+  layout: Layout,
+  seed: number,
+): void {
   const x = input(shape, dtype, seed, layout, spec.values?.(dtype, sizeOf(shape), seed));
   const expected = reduce(x.ref, normalize(axes, shape.length), keepDims, spec.ref);
-  expectRef(spec.run(x.t, axes, keepDims), expected, spec.out(dtype), { atol: 1e-5, rtol: 1e-4 }, `${spec.name}(${dtype} ${fmt(shape)} ${layout}, axes ${JSON.stringify(axes)}, keepDims ${keepDims})`);
+  expectRef(
+    spec.run(x.t, axes, keepDims),
+    expected,
+    spec.out(dtype),
+    { atol: 1e-5, rtol: 1e-4 },
+    `${spec.name}(${dtype} ${fmt(shape)} ${layout}, axes ${JSON.stringify(axes)}, keepDims ${keepDims})`,
+  );
 }
 
 /** Shapes with a size-0 dimension, with axes that reduce it (identities) or keep it (empty results). */
 const EMPTY: readonly [readonly number[], Axes][] = [
   [[0], undefined],
   [[2, 0, 3], 1],
-  [[2, 0, 3], [1, 2]],
+  [
+    [2, 0, 3],
+    [1, 2],
+  ],
   [[2, 0, 3], 0],
   [[2, 0, 3], -1],
 ];
@@ -141,7 +195,11 @@ const KNOWN: readonly Case[] = [
   {
     name: 'max and min propagate NaN, on rows and on columns',
     run: () => {
-      const x = T.tensor([[1, 2], [NaN, 3], [0, 1]]);
+      const x = T.tensor([
+        [1, 2],
+        [NaN, 3],
+        [0, 1],
+      ]);
       expectTensor(T.max(x, 0), [2], 'float32', [NaN, 3]);
       expectTensor(T.min(x, 0), [2], 'float32', [NaN, 1]);
       expectTensor(T.max(x, 1), [3], 'float32', [2, NaN, 1]);
@@ -153,8 +211,29 @@ const KNOWN: readonly Case[] = [
     name: 'argmax and argmin return the first occurrence of a tie',
     run: () => {
       expectTensor(T.argmax(T.tensor([1, 3, 3, 2])), [], 'int32', [1]);
-      expectTensor(T.argmin(T.tensor([[2, 1, 1], [0, 0, 5]]), 1), [2], 'int32', [1, 0]);
-      expectTensor(T.argmax(T.tensor([[2, 1], [7, 7]])), [], 'int32', [2]);
+      expectTensor(
+        T.argmin(
+          T.tensor([
+            [2, 1, 1],
+            [0, 0, 5],
+          ]),
+          1,
+        ),
+        [2],
+        'int32',
+        [1, 0],
+      );
+      expectTensor(
+        T.argmax(
+          T.tensor([
+            [2, 1],
+            [7, 7],
+          ]),
+        ),
+        [],
+        'int32',
+        [2],
+      );
     },
   },
   {
@@ -162,8 +241,32 @@ const KNOWN: readonly Case[] = [
     run: () => {
       expectTensor(T.logSumExp(T.tensor([1000, 1000])), [], 'float32', [1000 + Math.LN2]);
       expectTensor(T.logSumExp(T.tensor([-1000, -1000, -1000])), [], 'float32', [-1000 + Math.log(3)]);
-      expectTensor(T.logSumExp(T.tensor([[-Infinity, -Infinity], [Infinity, 1], [0, -Infinity]]), 1), [3], 'float32', [-Infinity, Infinity, 0]);
-      expectTensor(T.logSumExp(T.tensor([[1, 2], [3, 4]]), 0, true), [1, 2], 'float32', [3 + Math.log1p(Math.exp(-2)), 4 + Math.log1p(Math.exp(-2))]);
+      expectTensor(
+        T.logSumExp(
+          T.tensor([
+            [-Infinity, -Infinity],
+            [Infinity, 1],
+            [0, -Infinity],
+          ]),
+          1,
+        ),
+        [3],
+        'float32',
+        [-Infinity, Infinity, 0],
+      );
+      expectTensor(
+        T.logSumExp(
+          T.tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          0,
+          true,
+        ),
+        [1, 2],
+        'float32',
+        [3 + Math.log1p(Math.exp(-2)), 4 + Math.log1p(Math.exp(-2))],
+      );
     },
   },
   {

@@ -73,7 +73,8 @@ export function broadcastIndex(outIdx: readonly number[], inShape: readonly numb
 /** Applies `f` elementwise over broadcast inputs. */
 export function mapBroadcast(inputs: readonly Ref[], f: (...xs: number[]) => number): Ref {
   const shape = broadcastShape(...inputs.map((r) => r.shape));
-  if (shape === null) throw new Error(`reference: shapes ${inputs.map((r) => JSON.stringify(r.shape)).join(' ')} do not broadcast`);
+  if (shape === null)
+    throw new Error(`reference: shapes ${inputs.map((r) => JSON.stringify(r.shape)).join(' ')} do not broadcast`);
   const n = sizeOf(shape);
   const data = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -117,9 +118,18 @@ export function pyRange(d: number, begin: number | null, end: number | null, ste
   return out;
 }
 
-export function slice(x: Ref, begin: readonly (number | null)[], end: readonly (number | null)[] = [], step: readonly number[] = []): Ref {
+export function slice(
+  x: Ref,
+  begin: readonly (number | null)[],
+  end: readonly (number | null)[] = [],
+  step: readonly number[] = [],
+): Ref {
   const picks = x.shape.map((d, i) => pyRange(d, begin[i] ?? null, end[i] ?? null, step[i] ?? 1));
-  return gatherBy(x, picks.map((p) => p.length), (o) => o.map((v, i) => picks[i][v]));
+  return gatherBy(
+    x,
+    picks.map((p) => p.length),
+    (o) => o.map((v, i) => picks[i][v]),
+  );
 }
 
 // ---- reductions ---------------------------------------------------------------
@@ -130,7 +140,10 @@ export function reduce(x: Ref, axes: readonly number[], keepDims: boolean, f: (v
   const keptAxes = x.shape.map((_, i) => i).filter((i) => !red.has(i));
   const outShape = keepDims ? x.shape.map((d, i) => (red.has(i) ? 1 : d)) : keptAxes.map((i) => x.shape[i]);
   const keptShape = keptAxes.map((i) => x.shape[i]);
-  const redShape = axes.slice().sort((a, b) => a - b).map((i) => x.shape[i]);
+  const redShape = axes
+    .slice()
+    .sort((a, b) => a - b)
+    .map((i) => x.shape[i]);
   const redAxes = axes.slice().sort((a, b) => a - b);
   const nOut = sizeOf(keptShape);
   const nRed = sizeOf(redShape);
@@ -206,7 +219,8 @@ export function roundHalfEven(x: number): number {
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 export const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
-export const geluTanh = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+export const geluTanh = (x: number): number =>
+  0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 
 // ---- linear algebra ---------------------------------------------------------------
 
@@ -248,7 +262,13 @@ export interface Geometry {
 }
 
 /** Output size and leading pad of one axis: TensorFlow's 'same' (out = ceil(in / stride)), 'valid', or explicit cells. */
-export function axisGeometry(size: number, k: number, stride: number, dilation: number, pad: 'same' | 'valid' | [number, number]): [number, number] {
+export function axisGeometry(
+  size: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  pad: 'same' | 'valid' | [number, number],
+): [number, number] {
   const eff = (k - 1) * dilation + 1;
   if (pad === 'same') {
     const out = Math.ceil(size / stride);
@@ -277,7 +297,10 @@ export interface ConvGeom {
 }
 
 /** Visits every (output cell, filter tap) pair whose input cell lies inside the image. */
-function forEachTap(g: ConvGeom, visit: (n: number, oy: number, ox: number, ky: number, kx: number, iy: number, ix: number) => void): void {
+function forEachTap(
+  g: ConvGeom,
+  visit: (n: number, oy: number, ox: number, ky: number, kx: number, iy: number, ix: number) => void,
+): void {
   for (let n = 0; n < g.N; n++)
     for (let oy = 0; oy < g.outH; oy++)
       for (let ox = 0; ox < g.outW; ox++)
@@ -295,7 +318,8 @@ export function conv2d(x: number[], w: number[], g: ConvGeom): number[] {
   forEachTap(g, (n, oy, ox, ky, kx, iy, ix) => {
     for (let c = 0; c < g.C; c++)
       for (let o = 0; o < g.O; o++)
-        y[((n * g.outH + oy) * g.outW + ox) * g.O + o] += x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[((ky * g.kW + kx) * g.C + c) * g.O + o];
+        y[((n * g.outH + oy) * g.outW + ox) * g.O + o] +=
+          x[((n * g.H + iy) * g.W + ix) * g.C + c] * w[((ky * g.kW + kx) * g.C + c) * g.O + o];
   });
   return y;
 }
@@ -306,7 +330,8 @@ export function conv2dGradInput(dy: number[], w: number[], g: ConvGeom): number[
   forEachTap(g, (n, oy, ox, ky, kx, iy, ix) => {
     for (let c = 0; c < g.C; c++)
       for (let o = 0; o < g.O; o++)
-        dx[((n * g.H + iy) * g.W + ix) * g.C + c] += dy[((n * g.outH + oy) * g.outW + ox) * g.O + o] * w[((ky * g.kW + kx) * g.C + c) * g.O + o];
+        dx[((n * g.H + iy) * g.W + ix) * g.C + c] +=
+          dy[((n * g.outH + oy) * g.outW + ox) * g.O + o] * w[((ky * g.kW + kx) * g.C + c) * g.O + o];
   });
   return dx;
 }
@@ -317,7 +342,8 @@ export function conv2dGradFilter(x: number[], dy: number[], g: ConvGeom): number
   forEachTap(g, (n, oy, ox, ky, kx, iy, ix) => {
     for (let c = 0; c < g.C; c++)
       for (let o = 0; o < g.O; o++)
-        dw[((ky * g.kW + kx) * g.C + c) * g.O + o] += x[((n * g.H + iy) * g.W + ix) * g.C + c] * dy[((n * g.outH + oy) * g.outW + ox) * g.O + o];
+        dw[((ky * g.kW + kx) * g.C + c) * g.O + o] +=
+          x[((n * g.H + iy) * g.W + ix) * g.C + c] * dy[((n * g.outH + oy) * g.outW + ox) * g.O + o];
   });
   return dw;
 }

@@ -15,11 +15,20 @@ import { type Case, expectTensor, fmt, input, registerCases } from './harness';
 
 const RESIZE_TOL = { atol: 1e-5, rtol: 1e-5 };
 
-type Fixture = { method: string; x: number[]; size: number[]; alignCorners: boolean; halfPixelCenters: boolean; xv: number[]; y: number[] };
+type Fixture = {
+  method: string;
+  x: number[];
+  size: number[];
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+  xv: number[];
+  y: number[];
+};
 
 const resizeOf = (c: Fixture) => (c.method === 'nearest' ? T.resizeNearest : T.resizeBilinear);
 const outShapeOf = (c: Fixture) => [c.x[0], c.size[0], c.size[1], c.x[3]];
-const flagsOf = (c: Fixture) => `${c.alignCorners ? ' alignCorners' : ''}${c.halfPixelCenters ? ' halfPixelCenters' : ''}`;
+const flagsOf = (c: Fixture) =>
+  `${c.alignCorners ? ' alignCorners' : ''}${c.halfPixelCenters ? ' halfPixelCenters' : ''}`;
 
 function fixtureCases(): Case[] {
   const cases: Case[] = [];
@@ -29,7 +38,10 @@ function fixtureCases(): Case[] {
       name: `resize ${c.method} against TF.js: ${fmt(c.x)} → ${fmt(c.size)}${flagsOf(c)} (${layout}, case ${i})`,
       run: () => {
         const x = input(c.x, 'float32', 0, layout, c.xv);
-        const y = resizeOf(c)(x.t, c.size as [number, number], { alignCorners: c.alignCorners, halfPixelCenters: c.halfPixelCenters });
+        const y = resizeOf(c)(x.t, c.size as [number, number], {
+          alignCorners: c.alignCorners,
+          halfPixelCenters: c.halfPixelCenters,
+        });
         expectTensor(y, outShapeOf(c), 'float32', c.y, RESIZE_TOL);
       },
     });
@@ -38,7 +50,11 @@ function fixtureCases(): Case[] {
     cases.push({
       name: `resize ${c.method} against PyTorch's interpolate, value and input gradient: ${fmt(c.x)} → ${fmt(c.size)}${flagsOf(c)} (case ${i})`,
       run: () => {
-        const f = (t: T.Tensor) => resizeOf(c)(t, c.size as [number, number], { alignCorners: c.alignCorners, halfPixelCenters: c.halfPixelCenters });
+        const f = (t: T.Tensor) =>
+          resizeOf(c)(t, c.size as [number, number], {
+            alignCorners: c.alignCorners,
+            halfPixelCenters: c.halfPixelCenters,
+          });
         const x = T.tensor(c.xv, c.x);
         expectTensor(f(x), outShapeOf(c), 'float32', c.y, RESIZE_TOL);
         const dy = T.tensor(c.dyv, outShapeOf(c));
@@ -55,13 +71,23 @@ const KNOWN: readonly Case[] = [
     name: 'resizeNearest on known values: 2×2 → 4×4 repeats each pixel; alignCorners and halfPixelCenters pick by their rules',
     run: () => {
       const x = T.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
-      expectTensor(T.resizeNearest(x, [4, 4]), [1, 4, 4, 1], 'float32', [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+      expectTensor(
+        T.resizeNearest(x, [4, 4]),
+        [1, 4, 4, 1],
+        'float32',
+        [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+      );
       // 1×3 → 1×5: legacy floor(o·3/5) = 0,0,1,1,2; alignCorners round(o·2/4) = 0,1,1,2,2 (0.5 rounds up);
       // halfPixelCenters floor((o+0.5)·3/5) = 0,0,1,2,2.
       const row = T.tensor([10, 20, 30], [1, 3, 1]);
       expectTensor(T.resizeNearest(row, [1, 5]), [1, 5, 1], 'float32', [10, 10, 20, 20, 30]);
       expectTensor(T.resizeNearest(row, [1, 5], { alignCorners: true }), [1, 5, 1], 'float32', [10, 20, 20, 30, 30]);
-      expectTensor(T.resizeNearest(row, [1, 5], { halfPixelCenters: true }), [1, 5, 1], 'float32', [10, 10, 20, 30, 30]);
+      expectTensor(
+        T.resizeNearest(row, [1, 5], { halfPixelCenters: true }),
+        [1, 5, 1],
+        'float32',
+        [10, 10, 20, 30, 30],
+      );
       // int32 stays int32.
       expectTensor(T.resizeNearest(T.tensor([1, 2], [1, 2, 1], 'int32'), [1, 4]), [1, 4, 1], 'int32', [1, 1, 2, 2]);
     },
@@ -74,9 +100,19 @@ const KNOWN: readonly Case[] = [
       expectTensor(T.resizeBilinear(x, [1, 4]), [1, 1, 4, 1], 'float32', [0, 0.5, 1, 1]);
       expectTensor(T.resizeBilinear(x, [1, 4], { alignCorners: true }), [1, 1, 4, 1], 'float32', [0, 1 / 3, 2 / 3, 1]);
       // Half-pixel: sources −0.25, 0.25, 0.75, 1.25, clamped at both ends.
-      expectTensor(T.resizeBilinear(x, [1, 4], { halfPixelCenters: true }), [1, 1, 4, 1], 'float32', [0, 0.25, 0.75, 1]);
+      expectTensor(
+        T.resizeBilinear(x, [1, 4], { halfPixelCenters: true }),
+        [1, 1, 4, 1],
+        'float32',
+        [0, 0.25, 0.75, 1],
+      );
       const xi = T.tensor([0, 4, 8, 12], [2, 2, 1], 'int32');
-      expectTensor(T.resizeBilinear(xi, [3, 3], { alignCorners: true }), [3, 3, 1], 'float32', [0, 2, 4, 4, 6, 8, 8, 10, 12]);
+      expectTensor(
+        T.resizeBilinear(xi, [3, 3], { alignCorners: true }),
+        [3, 3, 1],
+        'float32',
+        [0, 2, 4, 4, 6, 8, 8, 10, 12],
+      );
     },
   },
   {
@@ -100,14 +136,56 @@ interface BadCall {
 }
 
 const BAD: readonly BadCall[] = [
-  { name: 'both alignCorners and halfPixelCenters', call: (x) => T.resizeBilinear(x, [4, 4], { alignCorners: true, halfPixelCenters: true }), error: T.ArgumentError, message: /^resizeBilinear: alignCorners and halfPixelCenters cannot both be true/ },
-  { name: 'a size of one number', call: (x) => T.resizeNearest(x, [4] as unknown as [number, number]), error: T.ArgumentError, message: /^resizeNearest: size must be \[height, width\], two positive integers, got \[4\]/ },
-  { name: 'a size of 0', call: (x) => T.resizeBilinear(x, [0, 3]), error: T.ArgumentError, message: /^resizeBilinear: size must be \[height, width\], two positive integers, got \[0,3\]/ },
-  { name: 'a 2-D input', call: (x) => T.resizeNearest(x, [4, 4]), error: T.ShapeError, message: /^resizeNearest: x must be NHWC \[N,H,W,C\] or HWC \[H,W,C\], got shape \[2,2\]/, shape: [2, 2] },
-  { name: 'an input without pixels', call: (x) => T.resizeBilinear(x, [4, 4]), error: T.ShapeError, message: /^resizeBilinear: x \[1,0,2,1\] has no pixels to resize from/, shape: [1, 0, 2, 1] },
-  { name: 'an unknown option', call: (x) => T.resizeBilinear(x, [4, 4], { align_corners: true } as T.ResizeOptions), error: T.ArgumentError, message: /^resizeBilinear: unknown option 'align_corners' \(known: alignCorners, halfPixelCenters\)/ },
-  { name: 'a non-boolean flag', call: (x) => T.resizeNearest(x, [4, 4], { alignCorners: 1 as unknown as boolean }), error: T.ArgumentError, message: /^resizeNearest: option 'alignCorners' must be a boolean, got 1/ },
-  { name: 'a non-tensor input', call: () => T.resizeNearest([[1]] as unknown as T.Tensor, [2, 2]), error: T.ArgumentError, message: /^resizeNearest: argument 1 \(x\) must be a Tensor/ },
+  {
+    name: 'both alignCorners and halfPixelCenters',
+    call: (x) => T.resizeBilinear(x, [4, 4], { alignCorners: true, halfPixelCenters: true }),
+    error: T.ArgumentError,
+    message: /^resizeBilinear: alignCorners and halfPixelCenters cannot both be true/,
+  },
+  {
+    name: 'a size of one number',
+    call: (x) => T.resizeNearest(x, [4] as unknown as [number, number]),
+    error: T.ArgumentError,
+    message: /^resizeNearest: size must be \[height, width\], two positive integers, got \[4\]/,
+  },
+  {
+    name: 'a size of 0',
+    call: (x) => T.resizeBilinear(x, [0, 3]),
+    error: T.ArgumentError,
+    message: /^resizeBilinear: size must be \[height, width\], two positive integers, got \[0,3\]/,
+  },
+  {
+    name: 'a 2-D input',
+    call: (x) => T.resizeNearest(x, [4, 4]),
+    error: T.ShapeError,
+    message: /^resizeNearest: x must be NHWC \[N,H,W,C\] or HWC \[H,W,C\], got shape \[2,2\]/,
+    shape: [2, 2],
+  },
+  {
+    name: 'an input without pixels',
+    call: (x) => T.resizeBilinear(x, [4, 4]),
+    error: T.ShapeError,
+    message: /^resizeBilinear: x \[1,0,2,1\] has no pixels to resize from/,
+    shape: [1, 0, 2, 1],
+  },
+  {
+    name: 'an unknown option',
+    call: (x) => T.resizeBilinear(x, [4, 4], { align_corners: true } as T.ResizeOptions),
+    error: T.ArgumentError,
+    message: /^resizeBilinear: unknown option 'align_corners' \(known: alignCorners, halfPixelCenters\)/,
+  },
+  {
+    name: 'a non-boolean flag',
+    call: (x) => T.resizeNearest(x, [4, 4], { alignCorners: 1 as unknown as boolean }),
+    error: T.ArgumentError,
+    message: /^resizeNearest: option 'alignCorners' must be a boolean, got 1/,
+  },
+  {
+    name: 'a non-tensor input',
+    call: () => T.resizeNearest([[1]] as unknown as T.Tensor, [2, 2]),
+    error: T.ArgumentError,
+    message: /^resizeNearest: argument 1 \(x\) must be a Tensor/,
+  },
 ];
 
 function badCases(): Case[] {

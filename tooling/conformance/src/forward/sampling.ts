@@ -48,7 +48,10 @@ const counts = (values: readonly number[], classes: number): number[] => {
 function expectFrequencies(got: readonly number[], p: readonly number[], n: number, what: string): void {
   got.forEach((c, i) => {
     const sd = Math.sqrt(n * p[i] * (1 - p[i]));
-    expect(Math.abs(c - n * p[i]), `${what}: count of category ${i} is ${c}, expected ${n * p[i]} ± ${5 * sd}`).toBeLessThanOrEqual(5 * sd + 1e-9);
+    expect(
+      Math.abs(c - n * p[i]),
+      `${what}: count of category ${i} is ${c}, expected ${n * p[i]} ± ${5 * sd}`,
+    ).toBeLessThanOrEqual(5 * sd + 1e-9);
   });
 }
 
@@ -70,7 +73,10 @@ function samplingCases(sync: boolean): Case[] {
     {
       name: 'multinomial without replacement draws exactly the samples its seed gives on the host; rows are distinct',
       run: () => {
-        const probs = [[0.25, 0.125, 0.125, 0.5], [0.5, 0.25, 0, 0.25]];
+        const probs = [
+          [0.25, 0.125, 0.125, 0.5],
+          [0.5, 0.25, 0, 0.25],
+        ];
         const out = T.multinomial(T.tensor(probs), 3, { seed: 12 });
         expectTensor(out, [2, 3], 'int32', hostDraws(probs, 3, false, 12));
         afterRead([out], ([v]) => {
@@ -102,7 +108,14 @@ function samplingCases(sync: boolean): Case[] {
     {
       name: 'unnormalised probabilities are normalised per row: rows [1, 3] and [2, 2, 4] weights',
       run: () => {
-        const out = T.multinomial(T.tensor([[1, 3, 0], [2, 2, 4]]), 8000, { replacement: true, seed: 15 });
+        const out = T.multinomial(
+          T.tensor([
+            [1, 3, 0],
+            [2, 2, 4],
+          ]),
+          8000,
+          { replacement: true, seed: 15 },
+        );
         afterRead([out], ([v]) => {
           expectFrequencies(counts(v.slice(0, 8000), 3), [0.25, 0.75, 0], 8000, 'row 0');
           expectFrequencies(counts(v.slice(8000), 3), [0.25, 0.25, 0.5], 8000, 'row 1');
@@ -168,8 +181,12 @@ function samplingCases(sync: boolean): Case[] {
         expect(() => T.categorical(empty, 1)).toThrow(T.ShapeError);
         expect(() => T.multinomial(p, 0)).toThrow(/^multinomial: numSamples must be a positive integer, got 0/);
         expect(() => T.categorical(p, 1.5)).toThrow(T.ArgumentError);
-        expect(() => T.multinomial(p, 3)).toThrow(/^multinomial: cannot draw 3 samples without replacement from 2 categories/);
-        expect(() => T.multinomial(p, 1, { replace: true } as T.MultinomialOptions)).toThrow(/^multinomial: unknown option 'replace'/);
+        expect(() => T.multinomial(p, 3)).toThrow(
+          /^multinomial: cannot draw 3 samples without replacement from 2 categories/,
+        );
+        expect(() => T.multinomial(p, 1, { replace: true } as T.MultinomialOptions)).toThrow(
+          /^multinomial: unknown option 'replace'/,
+        );
         expect(() => T.categorical(p, 1, { replacement: true } as T.CategoricalOptions)).toThrow(T.ArgumentError);
         expect(footprint(), 'tensors and bytes after the errors').toEqual(before);
       },
@@ -180,19 +197,26 @@ function samplingCases(sync: boolean): Case[] {
     cases.push({
       name: 'multinomial checks the rows: negative, NaN, infinite, all-zero, too few non-zero without replacement; nothing leaked',
       run: () => {
-        const negative = T.tensor([[0.5, 0.5], [0.5, -0.5]]);
+        const negative = T.tensor([
+          [0.5, 0.5],
+          [0.5, -0.5],
+        ]);
         const nan = T.tensor([NaN, 1]);
         const inf = T.tensor([Infinity, 1]);
         const zero = T.tensor([0, 0]);
         const one = T.tensor([0, 1, 0]);
         const noLogits = T.tensor([-Infinity, -Infinity]);
         const before = footprint();
-        expect(() => T.multinomial(negative, 1)).toThrow(/^multinomial: row 1 of the probabilities has -0\.5 at category 1/);
+        expect(() => T.multinomial(negative, 1)).toThrow(
+          /^multinomial: row 1 of the probabilities has -0\.5 at category 1/,
+        );
         expect(() => T.multinomial(nan, 1)).toThrow(T.ArgumentError);
         expect(() => T.multinomial(inf, 1)).toThrow(T.ArgumentError);
         expect(() => T.multinomial(zero, 1, { replacement: true })).toThrow(/row 0 of the probabilities sums to 0/);
         expect(() => T.multinomial(one, 2)).toThrow(/which has 1 categories of non-zero probability/);
-        expect(() => T.categorical(noLogits, 1)).toThrow(/^categorical: row 0 of the probabilities softmax\(logits\) has NaN/);
+        expect(() => T.categorical(noLogits, 1)).toThrow(
+          /^categorical: row 0 of the probabilities softmax\(logits\) has NaN/,
+        );
         expect(footprint(), 'tensors and bytes after the errors').toEqual(before);
       },
     });

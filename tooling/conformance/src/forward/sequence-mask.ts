@@ -10,7 +10,8 @@ import { type Case, afterReadRejects, expectTensor, registerCases } from './harn
  * synchronously, make the next read reject) naming the op.
  */
 
-const ints = (v: readonly number[], shape: readonly number[] = [v.length]): T.Tensor => T.tensor(new Int32Array(v), shape, 'int32');
+const ints = (v: readonly number[], shape: readonly number[] = [v.length]): T.Tensor =>
+  T.tensor(new Int32Array(v), shape, 'int32');
 
 function maskCases(sync: boolean): Case[] {
   const cases: Case[] = [
@@ -24,7 +25,12 @@ function maskCases(sync: boolean): Case[] {
       name: 'sequenceMask with maxLen 5, 2-D lengths, float32 and int32 masks',
       run: () => {
         expectTensor(T.sequenceMask(ints([2, 5]), 5), [2, 5], 'bool', [1, 1, 0, 0, 0, 1, 1, 1, 1, 1]);
-        expectTensor(T.sequenceMask(ints([1, 0, 2, 2], [2, 2]), 3, 'float32'), [2, 2, 3], 'float32', [1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0]);
+        expectTensor(
+          T.sequenceMask(ints([1, 0, 2, 2], [2, 2]), 3, 'float32'),
+          [2, 2, 3],
+          'float32',
+          [1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0],
+        );
         expectTensor(T.sequenceMask(ints([0, 1]), 2, 'int32'), [2, 2], 'int32', [0, 0, 1, 0]);
         expectTensor(T.sequenceMask(ints([3, 1]), 3), [2, 3], 'bool', [1, 1, 1, 1, 0, 0]);
       },

@@ -1,7 +1,17 @@
 import * as T from '@tsdl/tensor';
 import type { Tensor } from '@tsdl/tensor';
 import { expect } from 'vitest';
-import { type Case, type Input, LAYOUTS, expectRef, expectTensor, fmt, input, registerCases, sharesStorage } from './harness';
+import {
+  type Case,
+  type Input,
+  LAYOUTS,
+  expectRef,
+  expectTensor,
+  fmt,
+  input,
+  registerCases,
+  sharesStorage,
+} from './harness';
 import { type Ref, broadcastTo, sizeOf, slice, transpose } from './reference';
 
 /**
@@ -23,11 +33,26 @@ interface ViewCase {
 const VIEW_CASES: readonly ViewCase[] = [
   { name: 'reshape [6,-1]', shape: [2, 3, 4], run: (x) => T.reshape(x, [6, -1]), ref: (x) => withShape(x, [6, 4]) },
   { name: 'reshape [-1]', shape: [2, 3, 4], run: (x) => T.reshape(x, [-1]), ref: (x) => withShape(x, [24]) },
-  { name: 'reshape [4,-1,2]', shape: [2, 3, 4], run: (x) => T.reshape(x, [4, -1, 2]), ref: (x) => withShape(x, [4, 3, 2]) },
-  { name: 'reshape [1,24,1]', shape: [2, 3, 4], run: (x) => T.reshape(x, [1, 24, 1]), ref: (x) => withShape(x, [1, 24, 1]) },
+  {
+    name: 'reshape [4,-1,2]',
+    shape: [2, 3, 4],
+    run: (x) => T.reshape(x, [4, -1, 2]),
+    ref: (x) => withShape(x, [4, 3, 2]),
+  },
+  {
+    name: 'reshape [1,24,1]',
+    shape: [2, 3, 4],
+    run: (x) => T.reshape(x, [1, 24, 1]),
+    ref: (x) => withShape(x, [1, 24, 1]),
+  },
   { name: 'reshape [1] → []', shape: [1], run: (x) => T.reshape(x, []), ref: (x) => withShape(x, []) },
   { name: 'reshape [] → [1,1]', shape: [], run: (x) => T.reshape(x, [1, 1]), ref: (x) => withShape(x, [1, 1]) },
-  { name: 'reshape size-0 [-1,3]', shape: [2, 0, 3], run: (x) => T.reshape(x, [-1, 3]), ref: (x) => withShape(x, [0, 3]) },
+  {
+    name: 'reshape size-0 [-1,3]',
+    shape: [2, 0, 3],
+    run: (x) => T.reshape(x, [-1, 3]),
+    ref: (x) => withShape(x, [0, 3]),
+  },
   { name: 'flatten', shape: [2, 3, 4], run: (x) => T.flatten(x), ref: (x) => withShape(x, [24]) },
   { name: 'flatten(1)', shape: [2, 3, 4], run: (x) => T.flatten(x, 1), ref: (x) => withShape(x, [2, 12]) },
   { name: 'flatten(0, 1)', shape: [2, 3, 4], run: (x) => T.flatten(x, 0, 1), ref: (x) => withShape(x, [6, 4]) },
@@ -35,37 +60,132 @@ const VIEW_CASES: readonly ViewCase[] = [
   { name: 'flatten 0-d', shape: [], run: (x) => T.flatten(x), ref: (x) => withShape(x, [1]) },
   { name: 'squeeze', shape: [1, 3, 1, 2], run: (x) => T.squeeze(x), ref: (x) => withShape(x, [3, 2]) },
   { name: 'squeeze(0)', shape: [1, 3, 1, 2], run: (x) => T.squeeze(x, 0), ref: (x) => withShape(x, [3, 1, 2]) },
-  { name: 'squeeze([-2, 0])', shape: [1, 3, 1, 2], run: (x) => T.squeeze(x, [-2, 0]), ref: (x) => withShape(x, [3, 2]) },
+  {
+    name: 'squeeze([-2, 0])',
+    shape: [1, 3, 1, 2],
+    run: (x) => T.squeeze(x, [-2, 0]),
+    ref: (x) => withShape(x, [3, 2]),
+  },
   { name: 'squeeze [1] to 0-d', shape: [1], run: (x) => T.squeeze(x), ref: (x) => withShape(x, []) },
   { name: 'unsqueeze(0)', shape: [3, 2], run: (x) => T.unsqueeze(x, 0), ref: (x) => withShape(x, [1, 3, 2]) },
   { name: 'unsqueeze(1)', shape: [3, 2], run: (x) => T.unsqueeze(x, 1), ref: (x) => withShape(x, [3, 1, 2]) },
   { name: 'unsqueeze(-1)', shape: [3, 2], run: (x) => T.unsqueeze(x, -1), ref: (x) => withShape(x, [3, 2, 1]) },
   { name: 'unsqueeze 0-d', shape: [], run: (x) => T.unsqueeze(x, 0), ref: (x) => withShape(x, [1]) },
   { name: 'transpose (reverse)', shape: [2, 3, 4], run: (x) => T.transpose(x), ref: (x) => transpose(x, [2, 1, 0]) },
-  { name: 'transpose [1,0,2]', shape: [2, 3, 4], run: (x) => T.transpose(x, [1, 0, 2]), ref: (x) => transpose(x, [1, 0, 2]) },
-  { name: 'transpose [-1,0,1]', shape: [2, 3, 4], run: (x) => T.transpose(x, [-1, 0, 1]), ref: (x) => transpose(x, [2, 0, 1]) },
-  { name: 'permute [0,2,3,1]', shape: [2, 1, 3, 2], run: (x) => x.permute([0, 2, 3, 1]), ref: (x) => transpose(x, [0, 2, 3, 1]) },
+  {
+    name: 'transpose [1,0,2]',
+    shape: [2, 3, 4],
+    run: (x) => T.transpose(x, [1, 0, 2]),
+    ref: (x) => transpose(x, [1, 0, 2]),
+  },
+  {
+    name: 'transpose [-1,0,1]',
+    shape: [2, 3, 4],
+    run: (x) => T.transpose(x, [-1, 0, 1]),
+    ref: (x) => transpose(x, [2, 0, 1]),
+  },
+  {
+    name: 'permute [0,2,3,1]',
+    shape: [2, 1, 3, 2],
+    run: (x) => x.permute([0, 2, 3, 1]),
+    ref: (x) => transpose(x, [0, 2, 3, 1]),
+  },
   { name: '.T of 2-D', shape: [3, 4], run: (x) => x.T, ref: (x) => transpose(x, [1, 0]) },
   { name: 'transpose 0-d', shape: [], run: (x) => T.transpose(x), ref: (x) => x },
-  { name: 'broadcastTo [3] → [2,3]', shape: [3], run: (x) => T.broadcastTo(x, [2, 3]), ref: (x) => broadcastTo(x, [2, 3]) },
-  { name: 'broadcastTo [2,1] → [2,4]', shape: [2, 1], run: (x) => T.broadcastTo(x, [2, 4]), ref: (x) => broadcastTo(x, [2, 4]) },
-  { name: 'broadcastTo [] → [2,2]', shape: [], run: (x) => T.broadcastTo(x, [2, 2]), ref: (x) => broadcastTo(x, [2, 2]) },
-  { name: 'broadcastTo [2,1,3] → [2,2,4,3]', shape: [2, 1, 3], run: (x) => T.broadcastTo(x, [2, 2, 4, 3]), ref: (x) => broadcastTo(x, [2, 2, 4, 3]) },
-  { name: 'broadcastTo [1,3] → [0,3]', shape: [1, 3], run: (x) => T.broadcastTo(x, [0, 3]), ref: (x) => broadcastTo(x, [0, 3]) },
+  {
+    name: 'broadcastTo [3] → [2,3]',
+    shape: [3],
+    run: (x) => T.broadcastTo(x, [2, 3]),
+    ref: (x) => broadcastTo(x, [2, 3]),
+  },
+  {
+    name: 'broadcastTo [2,1] → [2,4]',
+    shape: [2, 1],
+    run: (x) => T.broadcastTo(x, [2, 4]),
+    ref: (x) => broadcastTo(x, [2, 4]),
+  },
+  {
+    name: 'broadcastTo [] → [2,2]',
+    shape: [],
+    run: (x) => T.broadcastTo(x, [2, 2]),
+    ref: (x) => broadcastTo(x, [2, 2]),
+  },
+  {
+    name: 'broadcastTo [2,1,3] → [2,2,4,3]',
+    shape: [2, 1, 3],
+    run: (x) => T.broadcastTo(x, [2, 2, 4, 3]),
+    ref: (x) => broadcastTo(x, [2, 2, 4, 3]),
+  },
+  {
+    name: 'broadcastTo [1,3] → [0,3]',
+    shape: [1, 3],
+    run: (x) => T.broadcastTo(x, [0, 3]),
+    ref: (x) => broadcastTo(x, [0, 3]),
+  },
   { name: 'slice [1:4]', shape: [6], run: (x) => T.slice(x, [1], [4]), ref: (x) => slice(x, [1], [4]) },
   { name: 'slice [-3:]', shape: [6], run: (x) => T.slice(x, [-3]), ref: (x) => slice(x, [-3]) },
   { name: 'slice [:-1]', shape: [6], run: (x) => T.slice(x, [null], [-1]), ref: (x) => slice(x, [null], [-1]) },
-  { name: 'slice [::2]', shape: [7], run: (x) => T.slice(x, [null], [null], [2]), ref: (x) => slice(x, [null], [null], [2]) },
-  { name: 'slice [-8:-1:3]', shape: [10], run: (x) => T.slice(x, [-8], [-1], [3]), ref: (x) => slice(x, [-8], [-1], [3]) },
-  { name: 'slice clamps [-100:100]', shape: [5], run: (x) => T.slice(x, [-100], [100]), ref: (x) => slice(x, [-100], [100]) },
+  {
+    name: 'slice [::2]',
+    shape: [7],
+    run: (x) => T.slice(x, [null], [null], [2]),
+    ref: (x) => slice(x, [null], [null], [2]),
+  },
+  {
+    name: 'slice [-8:-1:3]',
+    shape: [10],
+    run: (x) => T.slice(x, [-8], [-1], [3]),
+    ref: (x) => slice(x, [-8], [-1], [3]),
+  },
+  {
+    name: 'slice clamps [-100:100]',
+    shape: [5],
+    run: (x) => T.slice(x, [-100], [100]),
+    ref: (x) => slice(x, [-100], [100]),
+  },
   { name: 'slice empty [4:2]', shape: [5], run: (x) => T.slice(x, [4], [2]), ref: (x) => slice(x, [4], [2]) },
-  { name: 'slice [1:3, -2::2]', shape: [4, 5], run: (x) => T.slice(x, [1, -2], [3, null], [1, 2]), ref: (x) => slice(x, [1, -2], [3, null], [1, 2]) },
-  { name: 'slice [::2, 1:] (fewer axes than rank)', shape: [4, 3, 2], run: (x) => T.slice(x, [null, 1], [null, null], [2]), ref: (x) => slice(x, [null, 1], [null, null], [2]) },
-  { name: 'slice of a slice', shape: [6, 5], run: (x) => T.slice(T.slice(x, [1, 1], [null, null], [2, 1]), [1, -3], [null, null], [1, 2]), ref: (x) => slice(slice(x, [1, 1], [null, null], [2, 1]), [1, -3], [null, null], [1, 2]) },
-  { name: 'slice to size-0 then [2,0,3]', shape: [2, 4, 3], run: (x) => T.slice(x, [0, 3], [null, 3]), ref: (x) => slice(x, [0, 3], [null, 3]) },
-  { name: 'split(3, 1)[1]', shape: [2, 6, 2], run: (x) => T.split(x, 3, 1)[1], ref: (x) => slice(x, [0, 2], [null, 4]) },
-  { name: 'split([1,0,3], -1)[2]', shape: [2, 4], run: (x) => T.split(x, [1, 0, 3], -1)[2], ref: (x) => slice(x, [0, 1]) },
-  { name: 'split([1,0,3], -1)[1] (empty)', shape: [2, 4], run: (x) => T.split(x, [1, 0, 3], -1)[1], ref: (x) => slice(x, [0, 1], [null, 1]) },
+  {
+    name: 'slice [1:3, -2::2]',
+    shape: [4, 5],
+    run: (x) => T.slice(x, [1, -2], [3, null], [1, 2]),
+    ref: (x) => slice(x, [1, -2], [3, null], [1, 2]),
+  },
+  {
+    name: 'slice [::2, 1:] (fewer axes than rank)',
+    shape: [4, 3, 2],
+    run: (x) => T.slice(x, [null, 1], [null, null], [2]),
+    ref: (x) => slice(x, [null, 1], [null, null], [2]),
+  },
+  {
+    name: 'slice of a slice',
+    shape: [6, 5],
+    run: (x) => T.slice(T.slice(x, [1, 1], [null, null], [2, 1]), [1, -3], [null, null], [1, 2]),
+    ref: (x) => slice(slice(x, [1, 1], [null, null], [2, 1]), [1, -3], [null, null], [1, 2]),
+  },
+  {
+    name: 'slice to size-0 then [2,0,3]',
+    shape: [2, 4, 3],
+    run: (x) => T.slice(x, [0, 3], [null, 3]),
+    ref: (x) => slice(x, [0, 3], [null, 3]),
+  },
+  {
+    name: 'split(3, 1)[1]',
+    shape: [2, 6, 2],
+    run: (x) => T.split(x, 3, 1)[1],
+    ref: (x) => slice(x, [0, 2], [null, 4]),
+  },
+  {
+    name: 'split([1,0,3], -1)[2]',
+    shape: [2, 4],
+    run: (x) => T.split(x, [1, 0, 3], -1)[2],
+    ref: (x) => slice(x, [0, 1]),
+  },
+  {
+    name: 'split([1,0,3], -1)[1] (empty)',
+    shape: [2, 4],
+    run: (x) => T.split(x, [1, 0, 3], -1)[1],
+    ref: (x) => slice(x, [0, 1], [null, 1]),
+  },
 ];
 
 function viewCases(): Case[] {
@@ -105,7 +225,10 @@ const STORAGE: Case[] = [
   ...VIEWS.map(([name, f]) => ({
     name: `${name} is a view: it shares its input's storage`,
     run: () => {
-      const x = T.tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+      const x = T.tensor(
+        Array.from({ length: 24 }, (_, i) => i),
+        [2, 3, 4],
+      );
       expect(sharesStorage(f(x), x)).toBe(true);
     },
   })),
@@ -114,7 +237,10 @@ const STORAGE: Case[] = [
     run: () => {
       const x = T.tensor([1, 2, 3], [3, 1]);
       expect(T.broadcastTo(x, [2, 3, 4]).strides).toEqual([0, 1, 0]);
-      const y = T.tensor(Array.from({ length: 20 }, (_, i) => i), [4, 5]);
+      const y = T.tensor(
+        Array.from({ length: 20 }, (_, i) => i),
+        [4, 5],
+      );
       const s = T.slice(y, [1, -4], [null, null], [2, 3]);
       expect(s.offset).toBe(6);
       expect(s.strides).toEqual([10, 3]);
@@ -124,7 +250,10 @@ const STORAGE: Case[] = [
   {
     name: 'reshape of a non-contiguous tensor copies (its own storage, values in logical order)',
     run: () => {
-      const x = T.tensor([[1, 2, 3], [4, 5, 6]]);
+      const x = T.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const r = T.reshape(x.T, [6]);
       expect(sharesStorage(r, x)).toBe(false);
       expectTensor(r, [6], 'float32', [1, 4, 2, 5, 3, 6]);
@@ -180,7 +309,11 @@ const SPLIT: Case[] = [
     run: () => {
       const x = input([2, 6], 'float32', 851, 'transposed');
       const parts = T.split(x.t, [2, 1, 3], -1);
-      expect(parts.map((p) => p.shape)).toEqual([[2, 2], [2, 1], [2, 3]]);
+      expect(parts.map((p) => p.shape)).toEqual([
+        [2, 2],
+        [2, 1],
+        [2, 3],
+      ]);
       parts.forEach((p, i) => expectRef(p, slice(x.ref, [0, [0, 2, 3][i]], [null, [2, 3, 6][i]]), 'float32'));
       const eq = T.split(x.t, 2, 0);
       expect(eq.length).toBe(2);

@@ -28,7 +28,13 @@ function refTopk(x: Ref, k: number, axis: number, largest: boolean): { values: R
   for (let i = 0; i < size; i++) {
     const idx = unravel(i, shape);
     const row = Array.from({ length: x.shape[axis] }, (_, j) => j);
-    const at = (j: number): number => x.data[ravel(idx.map((p, d) => (d === axis ? j : p)), x.shape)];
+    const at = (j: number): number =>
+      x.data[
+        ravel(
+          idx.map((p, d) => (d === axis ? j : p)),
+          x.shape,
+        )
+      ];
     row.sort((a, b) => cmp(at(a), at(b), largest) || a - b);
     indices[i] = row[idx[axis]];
     values[i] = at(indices[i]);
@@ -36,7 +42,14 @@ function refTopk(x: Ref, k: number, axis: number, largest: boolean): { values: R
   return { values: { shape, data: values }, indices: { shape, data: indices } };
 }
 
-const TOPKS: readonly { shape: readonly number[]; k: number; axis?: number; largest?: boolean; layout?: Layout; dtype?: DType }[] = [
+const TOPKS: readonly {
+  shape: readonly number[];
+  k: number;
+  axis?: number;
+  largest?: boolean;
+  layout?: Layout;
+  dtype?: DType;
+}[] = [
   { shape: [7], k: 3 },
   { shape: [2, 5], k: 5 },
   { shape: [2, 5], k: 2, largest: false },
@@ -77,12 +90,18 @@ function topkCases(): Case[] {
     {
       name: 'topk known answers: ties lower index first, NaN first when largest and last when smallest, -Infinity kept',
       run: () => {
-        const x = T.tensor([[3, 1, 3, NaN, 2, -Infinity], [0, 0, 1, -1, 5, 0]]);
+        const x = T.tensor([
+          [3, 1, 3, NaN, 2, -Infinity],
+          [0, 0, 1, -1, 5, 0],
+        ]);
         const big = T.topk(x, 4);
         expectTensor(big.values, [2, 4], 'float32', [NaN, 3, 3, 2, 5, 1, 0, 0], { atol: 0, rtol: 0 });
         expectTensor(big.indices, [2, 4], 'int32', [3, 0, 2, 4, 4, 2, 0, 1]);
         const small = T.topk(x, 6, { largest: false });
-        expectTensor(small.values, [2, 6], 'float32', [-Infinity, 1, 2, 3, 3, NaN, -1, 0, 0, 0, 1, 5], { atol: 0, rtol: 0 });
+        expectTensor(small.values, [2, 6], 'float32', [-Infinity, 1, 2, 3, 3, NaN, -1, 0, 0, 0, 1, 5], {
+          atol: 0,
+          rtol: 0,
+        });
         expectTensor(small.indices, [2, 6], 'int32', [5, 1, 4, 0, 2, 3, 3, 0, 1, 5, 2, 4]);
         const all = T.topk(T.tensor([-Infinity, -Infinity, -Infinity]), 3);
         expectTensor(all.indices, [3], 'int32', [0, 1, 2]);
@@ -97,8 +116,22 @@ function topkCases(): Case[] {
               const x = input([2, n], 'int32', 3400 + n);
               const ref = refTopk(x.ref, k, 1, largest);
               const { values, indices } = T.topk(x.t, k, { largest });
-              expectTensor(values, ref.values.shape, 'int32', ref.values.data, undefined, `values n ${n} k ${k} ${largest}`);
-              expectTensor(indices, ref.indices.shape, 'int32', ref.indices.data, undefined, `indices n ${n} k ${k} ${largest}`);
+              expectTensor(
+                values,
+                ref.values.shape,
+                'int32',
+                ref.values.data,
+                undefined,
+                `values n ${n} k ${k} ${largest}`,
+              );
+              expectTensor(
+                indices,
+                ref.indices.shape,
+                'int32',
+                ref.indices.data,
+                undefined,
+                `indices n ${n} k ${k} ${largest}`,
+              );
             }
           }
         }

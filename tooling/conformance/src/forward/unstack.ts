@@ -9,7 +9,10 @@ function unstackCases(): Case[] {
     {
       name: 'unstack known answer: [[1,2,3],[4,5,6]] on axis 0, 1 and -1',
       run: () => {
-        const x = T.tensor([[1, 2, 3], [4, 5, 6]]);
+        const x = T.tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]);
         const rows = T.unstack(x);
         expect(rows.length).toBe(2);
         expectTensor(rows[0], [3], 'float32', [1, 2, 3]);
@@ -23,7 +26,17 @@ function unstackCases(): Case[] {
     {
       name: 'unstack of a transposed int32 view and of a [1,...] and [0,...] axis',
       run: () => {
-        const x = T.transpose(T.tensor([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'));
+        const x = T.transpose(
+          T.tensor(
+            [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ],
+            [3, 2],
+            'int32',
+          ),
+        );
         const parts = T.unstack(x, 0);
         expectTensor(parts[0], [3], 'int32', [1, 3, 5]);
         expectTensor(parts[1], [3], 'int32', [2, 4, 6]);

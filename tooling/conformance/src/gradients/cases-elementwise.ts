@@ -56,18 +56,56 @@ function binaryCases(
   numberLeft: number | null,
 ): GradCase[] {
   const cases: GradCase[] = [
-    gc('same shape [2,3]', () => [a([2, 3], 1), b([2, 3], 2)], (x, y) => op(x, y)),
-    gc('broadcast [2,3] with [3]', () => [a([2, 3], 3), b([3], 4)], (x, y) => op(x, y)),
-    gc('broadcast [3] with [2,3]', () => [a([3], 5), b([2, 3], 6)], (x, y) => op(x, y)),
-    gc('broadcast [2,1] with [1,3]', () => [a([2, 1], 7), b([1, 3], 8)], (x, y) => op(x, y)),
-    gc('broadcast [2,1,3] with [4,1]', () => [a([2, 1, 3], 9), b([4, 1], 10)], (x, y) => op(x, y)),
-    gc('0-d tensor with [2,3]', () => [a([], 11), b([2, 3], 12)], (x, y) => op(x, y)),
-    gc('[2,3] with a 0-d tensor', () => [a([2, 3], 13), b([], 14)], (x, y) => op(x, y)),
-    gc(`JS number on the right (${numberRight})`, () => [a([2, 3], 15)], (x) => op(x, numberRight)),
+    gc(
+      'same shape [2,3]',
+      () => [a([2, 3], 1), b([2, 3], 2)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      'broadcast [2,3] with [3]',
+      () => [a([2, 3], 3), b([3], 4)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      'broadcast [3] with [2,3]',
+      () => [a([3], 5), b([2, 3], 6)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      'broadcast [2,1] with [1,3]',
+      () => [a([2, 1], 7), b([1, 3], 8)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      'broadcast [2,1,3] with [4,1]',
+      () => [a([2, 1, 3], 9), b([4, 1], 10)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      '0-d tensor with [2,3]',
+      () => [a([], 11), b([2, 3], 12)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      '[2,3] with a 0-d tensor',
+      () => [a([2, 3], 13), b([], 14)],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      `JS number on the right (${numberRight})`,
+      () => [a([2, 3], 15)],
+      (x) => op(x, numberRight),
+    ),
   ];
   if (numberLeft !== null) {
     const opR = op as unknown as BinaryR;
-    cases.push(gc(`JS number on the left (${numberLeft})`, () => [b([2, 3], 16)], (y) => opR(numberLeft, y)));
+    cases.push(
+      gc(
+        `JS number on the left (${numberLeft})`,
+        () => [b([2, 3], 16)],
+        (y) => opR(numberLeft, y),
+      ),
+    );
   }
   return cases;
 }
@@ -76,7 +114,11 @@ const any = (shape: number[], seed: number) => rnd(shape, seed);
 
 /** Non-contiguous operands: a transposed view and a strided, offset slice. */
 function viewCase(op: Binary, range: Parameters<typeof rnd>[2] = {}): GradCase {
-  return gc('non-contiguous operands (transposed and strided views)', () => [transposed([2, 3], 21, range), strided([2, 3], 22, range)], (x, y) => op(x, y));
+  return gc(
+    'non-contiguous operands (transposed and strided views)',
+    () => [transposed([2, 3], 21, range), strided([2, 3], 22, range)],
+    (x, y) => op(x, y),
+  );
 }
 
 /**
@@ -85,8 +127,16 @@ function viewCase(op: Binary, range: Parameters<typeof rnd>[2] = {}): GradCase {
  */
 function extremeCases(op: Binary): GradCase[] {
   const pair = (aShape: number[], bShape: number[], seed: number) => () => {
-    const b = values(bShape.reduce((p, q) => p * q, 1), seed, { lo: -0.5, hi: 0.5 });
-    const d = values(aShape.reduce((p, q) => p * q, 1), seed + 1, { avoid: [0], gap: 0.1 });
+    const b = values(
+      bShape.reduce((p, q) => p * q, 1),
+      seed,
+      { lo: -0.5, hi: 0.5 },
+    );
+    const d = values(
+      aShape.reduce((p, q) => p * q, 1),
+      seed + 1,
+      { avoid: [0], gap: 0.1 },
+    );
     const a = d.map((v, i) => v + b[i % b.length]);
     return [tensor(a, aShape), tensor(b, bShape)];
   };
@@ -94,9 +144,21 @@ function extremeCases(op: Binary): GradCase[] {
     gc('same shape [2,3]', pair([2, 3], [2, 3], 1), (x, y) => op(x, y)),
     gc('broadcast [2,3] with [3]', pair([2, 3], [3], 3), (x, y) => op(x, y)),
     // Every a[i] - b[j] is at least 0.3 from 0.
-    gc('broadcast [2,1] with [1,3]', () => [tensor([[-0.9], [0.95]]), tensor([[-0.4, 0.2, 0.6]])], (x, y) => op(x, y)),
-    gc('0-d tensor with [2,3]', () => [tensor([0.05], []), tensor(values(6, 5, { avoid: [0.05], gap: 0.1 }), [2, 3])], (x, y) => op(x, y)),
-    gc('JS number on the right', () => [rnd([2, 3], 7, { avoid: [0.25], gap: 0.05 })], (x) => op(x, 0.25)),
+    gc(
+      'broadcast [2,1] with [1,3]',
+      () => [tensor([[-0.9], [0.95]]), tensor([[-0.4, 0.2, 0.6]])],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      '0-d tensor with [2,3]',
+      () => [tensor([0.05], []), tensor(values(6, 5, { avoid: [0.05], gap: 0.1 }), [2, 3])],
+      (x, y) => op(x, y),
+    ),
+    gc(
+      'JS number on the right',
+      () => [rnd([2, 3], 7, { avoid: [0.25], gap: 0.05 })],
+      (x) => op(x, 0.25),
+    ),
   ];
 }
 
@@ -115,14 +177,30 @@ const KINK0 = { avoid: [0], gap: 0.05 };
 export const elementwiseCases: GradTable = {
   add: [...binaryCases(add, any, any, 2.5, -1.5), viewCase(add)],
   sub: [...binaryCases(sub, any, any, 2.5, -1.5), viewCase(sub)],
-  mul: [...binaryCases(mul, any, any, 2.5, -1.5), viewCase(mul), gc('x·x (one tensor in both operands)', () => [rnd([5], 41)], (x) => mul(x, x))],
+  mul: [
+    ...binaryCases(mul, any, any, 2.5, -1.5),
+    viewCase(mul),
+    gc(
+      'x·x (one tensor in both operands)',
+      () => [rnd([5], 41)],
+      (x) => mul(x, x),
+    ),
+  ],
   div: [...binaryCases(div, any, awayFromZero, 2.5, -1.5), viewCase(div, { avoid: [0], gap: 0.5 })],
   pow: [
     ...binaryCases(pow, positive, any, 3, 1.7),
     viewCase(pow, POS),
     // A negative base with a whole-number exponent is defined; only the base is differentiated.
-    gc('negative base, JS exponent 3', () => [rnd([2, 3], 42, { lo: -2, hi: -0.3 })], (x) => pow(x, 3)),
-    gc('fractional JS exponent 0.5', () => [positive([2, 3], 43)], (x) => pow(x, 0.5)),
+    gc(
+      'negative base, JS exponent 3',
+      () => [rnd([2, 3], 42, { lo: -2, hi: -0.3 })],
+      (x) => pow(x, 3),
+    ),
+    gc(
+      'fractional JS exponent 0.5',
+      () => [positive([2, 3], 43)],
+      (x) => pow(x, 0.5),
+    ),
   ],
   maximum: extremeCases(maximum),
   minimum: extremeCases(minimum),
@@ -145,32 +223,83 @@ export const elementwiseCases: GradTable = {
   relu: unaryCases(relu, KINK0),
   leakyRelu: [
     ...unaryCases((x) => leakyRelu(x), KINK0),
-    gc('alpha 0.3 (Keras default)', () => [rnd([2, 3], 51, KINK0)], (x) => leakyRelu(x, 0.3)),
+    gc(
+      'alpha 0.3 (Keras default)',
+      () => [rnd([2, 3], 51, KINK0)],
+      (x) => leakyRelu(x, 0.3),
+    ),
   ],
   elu: [
     ...unaryCases((x) => elu(mul(x, 2)), KINK0),
-    gc('alpha 0.5', () => [rnd([2, 3], 52, KINK0)], (x) => elu(x, 0.5)),
+    gc(
+      'alpha 0.5',
+      () => [rnd([2, 3], 52, KINK0)],
+      (x) => elu(x, 0.5),
+    ),
   ],
-  softplus: [...unaryCases(softplus), gc('large |x| (stable branches)', () => [tensor([-30, -8, 0.3, 8, 30])], softplus)],
+  softplus: [
+    ...unaryCases(softplus),
+    gc('large |x| (stable branches)', () => [tensor([-30, -8, 0.3, 8, 30])], softplus),
+  ],
   gelu: unaryCases((x) => gelu(mul(x, 2))),
   geluTanh: unaryCases((x) => gelu(mul(x, 2), 'tanh')),
   clip: [
     ...unaryCases((x) => clip(x, -0.4, 0.5), { avoid: [-0.4, 0.5], gap: 0.05 }),
-    gc('degenerate range min = max', () => [rnd([2, 3], 53, { avoid: [0.2], gap: 0.05 })], (x) => clip(x, 0.2, 0.2)),
+    gc(
+      'degenerate range min = max',
+      () => [rnd([2, 3], 53, { avoid: [0.2], gap: 0.05 })],
+      (x) => clip(x, 0.2, 0.2),
+    ),
   ],
   where: [
-    gc('same shapes', () => [mask([1, 0, 0, 1, 1, 0], [2, 3]), rnd([2, 3], 61), rnd([2, 3], 62)], (c, a, b) => where(c, a, b)),
-    gc('broadcast branches [2,3] and [3]', () => [mask([1, 0, 1, 0, 0, 1], [2, 3]), rnd([2, 3], 63), rnd([3], 64)], (c, a, b) => where(c, a, b)),
-    gc('broadcast condition [3] and branch [2,1]', () => [mask([0, 1, 1], [3]), rnd([2, 1], 65), rnd([2, 3], 66)], (c, a, b) => where(c, a, b)),
-    gc('JS number branch', () => [mask([1, 0, 1, 1, 0, 0], [2, 3]), rnd([2, 3], 67)], (c, a) => where(c, a, 0.5)),
-    gc('non-contiguous branches', () => [mask([1, 0, 0, 1, 1, 0], [2, 3]), transposed([2, 3], 68), strided([2, 3], 69)], (c, a, b) =>
-      where(c, a, b),
+    gc(
+      'same shapes',
+      () => [mask([1, 0, 0, 1, 1, 0], [2, 3]), rnd([2, 3], 61), rnd([2, 3], 62)],
+      (c, a, b) => where(c, a, b),
+    ),
+    gc(
+      'broadcast branches [2,3] and [3]',
+      () => [mask([1, 0, 1, 0, 0, 1], [2, 3]), rnd([2, 3], 63), rnd([3], 64)],
+      (c, a, b) => where(c, a, b),
+    ),
+    gc(
+      'broadcast condition [3] and branch [2,1]',
+      () => [mask([0, 1, 1], [3]), rnd([2, 1], 65), rnd([2, 3], 66)],
+      (c, a, b) => where(c, a, b),
+    ),
+    gc(
+      'JS number branch',
+      () => [mask([1, 0, 1, 1, 0, 0], [2, 3]), rnd([2, 3], 67)],
+      (c, a) => where(c, a, 0.5),
+    ),
+    gc(
+      'non-contiguous branches',
+      () => [mask([1, 0, 0, 1, 1, 0], [2, 3]), transposed([2, 3], 68), strided([2, 3], 69)],
+      (c, a, b) => where(c, a, b),
     ),
   ],
   // float32 → float32 is the only cast autograd records (other targets are not float).
-  cast: [gc('float32 to float32', () => [rnd([2, 3], 71)], (x) => mul(cast(x, 'float32'), x))],
-  contiguous: [gc('of a transposed view', () => [transposed([3, 4], 72)], (x) => mul(contiguous(x), 2))],
-  clone: [gc('of a strided view', () => [strided([2, 3], 73)], (x) => mul(clone(x), x))],
+  cast: [
+    gc(
+      'float32 to float32',
+      () => [rnd([2, 3], 71)],
+      (x) => mul(cast(x, 'float32'), x),
+    ),
+  ],
+  contiguous: [
+    gc(
+      'of a transposed view',
+      () => [transposed([3, 4], 72)],
+      (x) => mul(contiguous(x), 2),
+    ),
+  ],
+  clone: [
+    gc(
+      'of a strided view',
+      () => [strided([2, 3], 73)],
+      (x) => mul(clone(x), x),
+    ),
+  ],
   to: [
     {
       name: 'round trip through a second backend',

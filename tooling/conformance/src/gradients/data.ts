@@ -31,7 +31,8 @@ export function rnd(shape: readonly number[], seed: number, r: Range = {}): Tens
 export const positive = (shape: readonly number[], seed: number): Tensor => rnd(shape, seed, { lo: 0.3, hi: 2 });
 
 /** Values with |v| >= 0.5, for divisors and products. */
-export const awayFromZero = (shape: readonly number[], seed: number): Tensor => rnd(shape, seed, { avoid: [0], gap: 0.5 });
+export const awayFromZero = (shape: readonly number[], seed: number): Tensor =>
+  rnd(shape, seed, { avoid: [0], gap: 0.5 });
 
 /**
  * Distinct values at least 0.1 apart (a seeded permutation of a grid), so a
@@ -68,7 +69,12 @@ export function strided(shape: readonly number[], seed: number, r: Range = {}): 
 }
 
 /** A bool tensor from a list of truthy numbers. */
-export const mask = (bits: readonly number[], shape: readonly number[]): Tensor => tensor(bits.map((b) => b !== 0), shape, 'bool');
+export const mask = (bits: readonly number[], shape: readonly number[]): Tensor =>
+  tensor(
+    bits.map((b) => b !== 0),
+    shape,
+    'bool',
+  );
 
 /** An int32 index tensor. */
 export const ints = (v: readonly number[], shape: readonly number[] = [v.length]): Tensor => tensor(v, shape, 'int32');

@@ -1,5 +1,17 @@
 import { NON_DIFFERENTIABLE, differentiableOps, grad } from '@tsdl/autograd';
-import { type Backend, GradientError, type Tensor, add, cast, dispose, liveTensorCount, rand, sum, tensor, tidy } from '@tsdl/tensor';
+import {
+  type Backend,
+  GradientError,
+  type Tensor,
+  add,
+  cast,
+  dispose,
+  liveTensorCount,
+  rand,
+  sum,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
 import { expectAllClose, gradCheck, readNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
@@ -76,7 +88,9 @@ export function registerGradients(ctx: ConformanceContext): void {
   describe('gradients', () => {
     describe('coverage', () => {
       it('every op with a registered rule has finite-difference cases', () => {
-        const missing = differentiableOps().filter((op) => !(op in primitiveGradCases) || primitiveGradCases[op].length === 0);
+        const missing = differentiableOps().filter(
+          (op) => !(op in primitiveGradCases) || primitiveGradCases[op].length === 0,
+        );
         expect(missing, 'ops with a gradient rule but no case in the gradient table').toEqual([]);
       });
       it('every case is filed under an op that has a rule', () => {
@@ -97,7 +111,14 @@ export function registerGradients(ctx: ConformanceContext): void {
     });
 
     describe('composite ops against finite differences', () => {
-      for (const [name, cases] of Object.entries({ ...compositeCases, ...sequenceCompositeCases, ...attentionCompositeCases, ...convVariantCompositeCases, ...resizeCompositeCases, ...poolOptionCompositeCases })) {
+      for (const [name, cases] of Object.entries({
+        ...compositeCases,
+        ...sequenceCompositeCases,
+        ...attentionCompositeCases,
+        ...convVariantCompositeCases,
+        ...resizeCompositeCases,
+        ...poolOptionCompositeCases,
+      })) {
         for (const c of cases) if (ctx.sync || !c.needsSyncRead) it(`${name}: ${c.name}`, () => runCase(c, env));
       }
     });

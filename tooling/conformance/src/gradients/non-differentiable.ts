@@ -35,11 +35,36 @@ import {
 
 // A 2x2 valid convolution of a 3x3 single-channel image, and 2x2 max pooling with stride 1.
 const CONV: Conv2dParams = {
-  batch: 1, inH: 3, inW: 3, inC: 1, outH: 2, outW: 2, outC: 1,
-  kH: 2, kW: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0,
+  batch: 1,
+  inH: 3,
+  inW: 3,
+  inC: 1,
+  outH: 2,
+  outW: 2,
+  outC: 1,
+  kH: 2,
+  kW: 2,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 0,
+  padLeft: 0,
 };
 const POOL: Pool2dParams = {
-  kind: 'max', batch: 1, inH: 3, inW: 3, channels: 1, outH: 2, outW: 2, kH: 2, kW: 2, strideH: 1, strideW: 1, padTop: 0, padLeft: 0,
+  kind: 'max',
+  batch: 1,
+  inH: 3,
+  inW: 3,
+  channels: 1,
+  outH: 2,
+  outW: 2,
+  kH: 2,
+  kW: 2,
+  strideH: 1,
+  strideW: 1,
+  padTop: 0,
+  padLeft: 0,
 };
 
 const window = (x: Tensor) => x.slice([0, 0, 0, 0], [1, 2, 2, 1]);
@@ -66,5 +91,6 @@ export const nonDifferentiableCalls: Record<string, (x: Tensor) => Tensor> = {
   conv2dGradInput: (x) => conv2dGradInput(window(x), tensor([0.5, -1, 2, 0.25], [2, 2, 1, 1]), CONV),
   conv2dGradFilter: (x) => conv2dGradFilter(x, tensor([1, -2, 0.5, 3], [1, 2, 2, 1]), CONV),
   pool2dGrad: (x) => pool2dGrad(x, window(x), POOL),
-  softmaxCrossEntropyGrad: (x) => softmaxCrossEntropyGrad(x.reshape([3, 3]), tensor([2, 0, 1], [3], 'int32'), tensor([1, -0.5, 2])),
+  softmaxCrossEntropyGrad: (x) =>
+    softmaxCrossEntropyGrad(x.reshape([3, 3]), tensor([2, 0, 1], [3], 'int32'), tensor([1, -0.5, 2])),
 };

@@ -31,7 +31,11 @@ export function registerSequenceAnswers(): void {
   });
   it('topk at ties: the picked positions (lower index first) get their cotangents, the rest zero', async () => {
     await expectGrad((x) => sum(mul(topk(x, 2).values, tensor([10, 1]))), [1, 3, 3, 2], [0, 10, 1, 0]);
-    await expectGrad((x) => sum(mul(topk(x, 2, { largest: false }).values, tensor([10, 1]))), [1, 3, 1, 2], [10, 0, 1, 0]);
+    await expectGrad(
+      (x) => sum(mul(topk(x, 2, { largest: false }).values, tensor([10, 1]))),
+      [1, 3, 1, 2],
+      [10, 0, 1, 0],
+    );
   });
   it('flip sends each cotangent back to the mirrored position', async () => {
     await expectGrad((x) => sum(mul(flip(x), tensor([1, 2, 3]))), [5, 6, 7], [3, 2, 1]);

@@ -109,9 +109,27 @@ function registerContractTests(ctx: ConformanceContext): void {
 
   describe('moving tensors between backends', () => {
     const samples: [DType, number[][]][] = [
-      ['float32', [[1.5, -2, NaN], [Infinity, -Infinity, -0.375]]],
-      ['int32', [[1, -2, 2147483647], [-2147483648, 0, 7]]],
-      ['bool', [[1, 0, 1], [0, 0, 1]]],
+      [
+        'float32',
+        [
+          [1.5, -2, NaN],
+          [Infinity, -Infinity, -0.375],
+        ],
+      ],
+      [
+        'int32',
+        [
+          [1, -2, 2147483647],
+          [-2147483648, 0, 7],
+        ],
+      ],
+      [
+        'bool',
+        [
+          [1, 0, 1],
+          [0, 0, 1],
+        ],
+      ],
     ];
 
     for (const [dtype, data] of samples) {
@@ -133,7 +151,10 @@ function registerContractTests(ctx: ConformanceContext): void {
     }
 
     it('toAsync of a non-contiguous view copies the logical values', async () => {
-      const t = tensor([[1, 2, 3], [4, 5, 6]]);
+      const t = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const v = transpose(t);
       const there = await v.toAsync(other);
       expect(there.shape).toEqual([3, 2]);
@@ -157,7 +178,10 @@ function registerContractTests(ctx: ConformanceContext): void {
 
       it('to(other) accounts the copy on the other backend; to(same) shares storage', () => {
         registerBackend(other);
-        const t = tensor([[1, 2], [3, 4]]);
+        const t = tensor([
+          [1, 2],
+          [3, 4],
+        ]);
         const m0 = footprint(other);
         const there = transpose(t).to(other);
         expect(footprint(other).bytes - m0.bytes).toBe(16);
@@ -176,7 +200,10 @@ function registerContractTests(ctx: ConformanceContext): void {
     it('replaces values in place and keeps identity, shape and dtype', async () => {
       const m0 = footprint();
       const a = zeros([2, 2]);
-      const v = tensor([[1, 2], [3, 4]]);
+      const v = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(a.assign(v)).toBe(a);
       expect(a.dtype).toBe('float32');
       expect(a.shape).toEqual([2, 2]);
@@ -202,7 +229,10 @@ function registerContractTests(ctx: ConformanceContext): void {
 
     it('takes the logical values of a non-contiguous view', async () => {
       const a = zeros([3, 2]);
-      const base = tensor([[1, 2, 3], [4, 5, 6]]);
+      const base = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       a.assign(transpose(base));
       base.dispose();
       expect(await values(a)).toEqual([1, 4, 2, 5, 3, 6]);
@@ -212,7 +242,12 @@ function registerContractTests(ctx: ConformanceContext): void {
     it('assigning to a view leaves the tensor it viewed unchanged (tensors are immutable)', async () => {
       const base = tensor([1, 2, 3, 4]);
       const r = reshape(base, [2, 2]);
-      r.assign(tensor([[9, 9], [9, 9]]));
+      r.assign(
+        tensor([
+          [9, 9],
+          [9, 9],
+        ]),
+      );
       expect(await values(r)).toEqual([9, 9, 9, 9]);
       expect(await values(base)).toEqual([1, 2, 3, 4]);
       base.dispose();

@@ -85,7 +85,10 @@ const STEPS: Step[] = [
     split(x, 2, 0);
     concat([x, x], 1);
     stack([x, x], 0);
-    pad(x, [[1, 0], [0, 2]]);
+    pad(x, [
+      [1, 0],
+      [0, 2],
+    ]);
   },
   // movement with indices, nn kernels, random
   ({ x, idx, img, filt }) => {
@@ -142,7 +145,12 @@ export function registerMemory(_ctx: ConformanceContext): void {
     it('dispose() frees a tensor once (a second dispose is a no-op)', () => {
       const m0 = footprint();
       const t = zeros([10]);
-      expect(footprint()).toEqual({ numTensors: m0.numTensors + 1, numBytes: m0.numBytes + 40, buffers: m0.buffers + 1, bytes: m0.bytes + 40 });
+      expect(footprint()).toEqual({
+        numTensors: m0.numTensors + 1,
+        numBytes: m0.numBytes + 40,
+        buffers: m0.buffers + 1,
+        bytes: m0.bytes + 40,
+      });
       t.dispose();
       expect(t.isDisposed).toBe(true);
       expect(footprint()).toEqual(m0);
@@ -278,7 +286,11 @@ export function registerMemory(_ctx: ConformanceContext): void {
 }
 
 /** Live tensors, total bytes, and storages and bytes of every registered backend. */
-function snapshot(): { numTensors: number; numBytes: number; backends: Record<string, { buffers: number; bytes: number }> } {
+function snapshot(): {
+  numTensors: number;
+  numBytes: number;
+  backends: Record<string, { buffers: number; bytes: number }>;
+} {
   const m = memory();
   return { numTensors: m.numTensors, numBytes: m.numBytes, backends: m.backends };
 }

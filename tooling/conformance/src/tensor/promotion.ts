@@ -42,7 +42,12 @@ const CASES: [string, () => Tensor, DType, number[]][] = [
   ['float32 + int32 -> float32', () => add(F([1.5, -2]), I([1, 2])), 'float32', [2.5, 0]],
   ['int32 + float32 -> float32', () => add(I([1, 2]), F([0.25, 0.5])), 'float32', [1.25, 2.5]],
   ['int32 + bool -> int32', () => add(I([1, 2]), B([true, false])), 'int32', [2, 2]],
-  ['bool + bool -> int32 (true + true = 2)', () => add(B([true, true, false]), B([true, false, false])), 'int32', [2, 1, 0]],
+  [
+    'bool + bool -> int32 (true + true = 2)',
+    () => add(B([true, true, false]), B([true, false, false])),
+    'int32',
+    [2, 1, 0],
+  ],
   ['bool - bool -> int32', () => sub(B([false, true]), B([true, true])), 'int32', [-1, 0]],
   ['bool * bool -> int32', () => mul(B([true, true, false]), B([true, false, true])), 'int32', [1, 0, 0]],
   ['int32 + 2.5 -> float32 (a fraction lifts int32)', () => add(I([1, -3]), 2.5), 'float32', [3.5, -0.5]],
@@ -56,7 +61,12 @@ const CASES: [string, () => Tensor, DType, number[]][] = [
   ['int32 ** 2 -> int32', () => pow(I([3, -2]), 2), 'int32', [9, 4]],
   ['maximum(int32, float32) -> float32', () => maximum(I([1, 5]), F([2.5, 0.5])), 'float32', [2.5, 5]],
   ['eq(int32, float32) -> bool', () => eq(I([1, 2]), F([1, 2.5])), 'bool', [1, 0]],
-  ['logicalAnd(float32, float32) -> bool (non-zero is true)', () => logicalAnd(F([0.5, 0, -2]), F([3, 1, 0.25])), 'bool', [1, 0, 1]],
+  [
+    'logicalAnd(float32, float32) -> bool (non-zero is true)',
+    () => logicalAnd(F([0.5, 0, -2]), F([3, 1, 0.25])),
+    'bool',
+    [1, 0, 1],
+  ],
   ['neg(bool) -> int32', () => neg(B([true, false])), 'int32', [-1, 0]],
   ['abs(int32) -> int32', () => abs(I([-3, 4])), 'int32', [3, 4]],
   ['exp(int32) -> float32', () => exp(I([0])), 'float32', [1]],
@@ -73,7 +83,12 @@ const CASES: [string, () => Tensor, DType, number[]][] = [
   ['where(cond, 1, 2) -> int32', () => where(B([true, false]), 1, 2), 'int32', [1, 2]],
   ['matmul(int32, int32) computes in float32', () => matmul(I([1, 2]), I([3, 4])), 'float32', [11]],
   ['softmax(int32) -> float32', () => softmax(I([0, 0])), 'float32', [0.5, 0.5]],
-  ['cast float32 -> int32 truncates toward zero', () => cast(F([-1.7, 1.7, 2.5, -0.5]), 'int32'), 'int32', [-1, 1, 2, 0]],
+  [
+    'cast float32 -> int32 truncates toward zero',
+    () => cast(F([-1.7, 1.7, 2.5, -0.5]), 'int32'),
+    'int32',
+    [-1, 1, 2, 0],
+  ],
   ['cast float32 -> bool is value != 0 (NaN is true)', () => cast(F([0, 0.1, -2, NaN]), 'bool'), 'bool', [0, 1, 1, 1]],
   ['cast bool -> float32 is 0/1', () => cast(B([true, false]), 'float32'), 'float32', [1, 0]],
 ];
@@ -98,7 +113,12 @@ export function registerPromotion(_ctx: ConformanceContext): void {
       t.dispose();
     });
     it('other integer arrays are int32 too, signs kept', async () => {
-      for (const a of [new Int8Array([-1, 127]), new Int16Array([-1, 127]), new Uint16Array([65535, 1]), new Uint8ClampedArray([255, 1])]) {
+      for (const a of [
+        new Int8Array([-1, 127]),
+        new Int16Array([-1, 127]),
+        new Uint16Array([65535, 1]),
+        new Uint8ClampedArray([255, 1]),
+      ]) {
         const t = tensor(a);
         expect(t.dtype).toBe('int32');
         expect(Array.from(await t.data())).toEqual(Array.from(a));

@@ -68,8 +68,14 @@ export function registerSeeded(ctx: ConformanceContext): void {
       const k = nextKey(5);
       const idx = Array.from({ length: n }, (_, i) => i);
       expect(await take(rand([n], { seed: 5 }))).toEqual(idx.map((i) => randomUniform(k, i)));
-      expect(await take(randint(-3, 10, [n], { seed: 5 }))).toEqual(idx.map((i) => Math.floor(randomUniform(k, i) * 13) - 3));
-      expectAllClose(await take(randn([n], { seed: 5 })), idx.map((i) => randomNormal(k, i)), { atol: 1e-6, rtol: 1e-6 });
+      expect(await take(randint(-3, 10, [n], { seed: 5 }))).toEqual(
+        idx.map((i) => Math.floor(randomUniform(k, i) * 13) - 3),
+      );
+      expectAllClose(
+        await take(randn([n], { seed: 5 })),
+        idx.map((i) => randomNormal(k, i)),
+        { atol: 1e-6, rtol: 1e-6 },
+      );
     });
 
     it('the same seed gives the same values on two backend instances', async () => {

@@ -45,14 +45,18 @@ function settleEntry(entry: unknown, source: string, where: string): unknown {
     );
   }
   if (entry.class_name === 'Sequential' || entry.class_name === 'Functional' || entry.class_name === 'Model') {
-    throw new DataFormatError(`${source}: ${where} is a nested model (${entry.class_name}); tsdl does not read models nested in a .keras file yet`);
+    throw new DataFormatError(
+      `${source}: ${where} is a nested model (${entry.class_name}); tsdl does not read models nested in a .keras file yet`,
+    );
   }
   if (!isObj(entry.config)) return entry;
   const config: Obj = {};
   for (const [key, v] of Object.entries(entry.config)) {
     const rule = SETTLED[key];
     if (rule && !rule.ok(v, entry.config)) {
-      throw new DataFormatError(`${source}: ${where} (${String(entry.class_name)}): ${key} is ${JSON.stringify(v)}; tsdl reads it only as ${rule.needs}`);
+      throw new DataFormatError(
+        `${source}: ${where} (${String(entry.class_name)}): ${key} is ${JSON.stringify(v)}; tsdl reads it only as ${rule.needs}`,
+      );
     }
     if (rule) continue;
     config[key] = key === 'layer' || key === 'backward_layer' ? settleEntry(v, source, `${where}.${key}`) : v;
@@ -82,10 +86,15 @@ export function settleKerasModelConfig(json: unknown, source: string): { class_n
     );
   }
   const c = json.config;
-  if (!isObj(c) || !Array.isArray(c.layers)) throw new DataFormatError(`${source}: config.layers must be a list of layers`);
+  if (!isObj(c) || !Array.isArray(c.layers))
+    throw new DataFormatError(`${source}: config.layers must be a list of layers`);
   const layers = c.layers.map((e, i) => settleEntry(e, source, `config.layers[${i}]`));
   const first = layers[0];
-  if (cls === 'Sequential' && !(isObj(first) && first.class_name === 'InputLayer') && Array.isArray(c.build_input_shape)) {
+  if (
+    cls === 'Sequential' &&
+    !(isObj(first) && first.class_name === 'InputLayer') &&
+    Array.isArray(c.build_input_shape)
+  ) {
     layers.unshift({ class_name: 'InputLayer', config: { batch_shape: c.build_input_shape, name: 'input_layer' } });
   }
   const config: Obj = { ...c, layers };
@@ -103,8 +112,8 @@ const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').to
 /** tsdl layers Keras 3 has no counterpart for in a .keras file (keras_hub's, removed ones, and those whose state Keras keeps elsewhere). */
 const NOT_IN_KERAS: Record<string, string> = {
   PositionalEmbedding: 'is not a Keras layer',
-  PositionEmbedding: 'is keras_hub\'s, not a Keras layer',
-  TokenAndPositionEmbedding: 'is keras_hub\'s, not a Keras layer',
+  PositionEmbedding: "is keras_hub's, not a Keras layer",
+  TokenAndPositionEmbedding: "is keras_hub's, not a Keras layer",
   ThresholdedReLU: 'is not in Keras 3 (use ReLU with threshold)',
   Lambda: 'holds a JavaScript function, which a .keras file cannot carry',
   TextVectorization: 'keeps its vocabulary as a Keras asset, which tsdl does not write',
@@ -114,24 +123,41 @@ const NOT_IN_KERAS: Record<string, string> = {
 
 /** Keras 3 layers that take a `seed` (tsdl's other layers use theirs only to initialize weights, which the file replaces). */
 const SEEDED = new Set([
-  'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout',
-  'SimpleRNN', 'LSTM', 'GRU', 'MultiHeadAttention',
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'MultiHeadAttention',
 ]);
 
-const policy = (): Obj => ({ module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null });
+const policy = (): Obj => ({
+  module: 'keras',
+  class_name: 'DTypePolicy',
+  config: { name: 'float32' },
+  registered_name: null,
+});
 
 /** One tsdl layer entry ({ className, config }) as Keras 3 serializes a layer; `problems` collects what Keras cannot be given. */
 export function layerToKeras(className: string, config: Obj, problems: string[], where: string): Obj {
   const why = NOT_IN_KERAS[className];
   if (why) problems.push(`${where}: ${className} ${why}`);
-  if (className === 'Sequential' || className === 'Functional') problems.push(`${where}: a nested model (${className}) is not written to .keras files yet`);
+  if (className === 'Sequential' || className === 'Functional')
+    problems.push(`${where}: a nested model (${className}) is not written to .keras files yet`);
   const out: Obj = { name: config.name, trainable: config.trainable ?? true, dtype: policy() };
   for (const [key, v] of Object.entries(config)) {
     if (key === 'name' || key === 'trainable' || key === 'inputShape') continue;
     if (key === 'seed') {
       if (SEEDED.has(className)) out.seed = v;
     } else if (key === 'halfPixelCenters') {
-      if (v === false && config.interpolation === 'bilinear') problems.push(`${where}: Keras 3's bilinear UpSampling2D samples at half-pixel centres; halfPixelCenters: false has no Keras 3 setting`);
+      if (v === false && config.interpolation === 'bilinear')
+        problems.push(
+          `${where}: Keras 3's bilinear UpSampling2D samples at half-pixel centres; halfPixelCenters: false has no Keras 3 setting`,
+        );
     } else if (key.endsWith('Initializer') && typeof v === 'string') {
       const init = initializerToTfjs(v);
       if (init) out[snake(key)] = { module: 'keras.initializers', ...init, registered_name: null };
@@ -147,7 +173,12 @@ export function layerToKeras(className: string, config: Obj, problems: string[],
 
 /** { module, class_name, config, registered_name } of a layer. */
 export function layerEntry(className: string, config: Obj, problems: string[], where: string): Obj {
-  return { module: 'keras.layers', class_name: className, config: layerToKeras(className, config, problems, where), registered_name: null };
+  return {
+    module: 'keras.layers',
+    class_name: className,
+    config: layerToKeras(className, config, problems, where),
+    registered_name: null,
+  };
 }
 
 /** Keras 3's InputLayer entry for a sample shape. */

@@ -58,7 +58,13 @@ const MAX_EXPANSION = 1000;
 /** HDF5's H5T_FLOAT class. */
 const H5T_FLOAT = 1;
 
-function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: string, fileBytes: number): { groups: Map<string, H5Var[]>; totalValues: number } {
+function walk(
+  file: InstanceType<H5['File']>,
+  h5: H5,
+  root: string,
+  source: string,
+  fileBytes: number,
+): { groups: Map<string, H5Var[]>; totalValues: number } {
   const fail = (path: string, what: string): never => {
     throw new DataFormatError(`${source}: '${path.slice(1)}' ${what}`);
   };
@@ -72,7 +78,8 @@ function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: stri
     for (const key of group.keys()) {
       if (++objects > MAX_OBJECTS) fail(path, `holds more than ${MAX_OBJECTS} objects in all`);
       const child = `${path}/${key}`;
-      if (file.get_link(child) !== null) fail(child, 'is a soft link; a Keras weights file holds none (links are refused)');
+      if (file.get_link(child) !== null)
+        fail(child, 'is a soft link; a Keras weights file holds none (links are refused)');
       const entity = file.get(child);
       if (entity instanceof h5.Group) {
         if (key === 'vars') groups.set(path, readVars(child));
@@ -86,7 +93,11 @@ function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: stri
     const keys = (file.get(path) as H5Group).keys();
     const vars: H5Var[] = [];
     for (let i = 0; i < keys.length; i++) {
-      if (!keys.includes(String(i))) fail(path, `holds datasets ${JSON.stringify(keys.slice(0, 8))}; Keras names a layer's variables 0, 1, … ${keys.length - 1}`);
+      if (!keys.includes(String(i)))
+        fail(
+          path,
+          `holds datasets ${JSON.stringify(keys.slice(0, 8))}; Keras names a layer's variables 0, 1, … ${keys.length - 1}`,
+        );
       const p = `${path}/${i}`;
       if (file.get_link(p) !== null) fail(p, 'is a soft link; a Keras weights file holds none (links are refused)');
       const d = file.get(p);
@@ -94,14 +105,19 @@ function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: stri
       const m = d.metadata;
       if (m.virtual_sources) fail(p, 'is a virtual dataset (refused)');
       if (m.type !== H5T_FLOAT || (m.size !== 4 && m.size !== 8)) {
-        fail(p, `has dtype '${String(d.dtype)}'; tsdl reads float32 and float64 variables (float16 and bfloat16 ones are not supported)`);
+        fail(
+          p,
+          `has dtype '${String(d.dtype)}'; tsdl reads float32 and float64 variables (float16 and bfloat16 ones are not supported)`,
+        );
       }
       const shape = m.shape ?? [];
-      if (!shape.every((s) => Number.isSafeInteger(s) && s >= 0)) fail(p, `has an invalid shape ${JSON.stringify(shape)}`);
+      if (!shape.every((s) => Number.isSafeInteger(s) && s >= 0))
+        fail(p, `has an invalid shape ${JSON.stringify(shape)}`);
       const size = shape.reduce((a, b) => a * b, 1);
       // A dataset may declare a size it never stores (fill values, or a compressed run of zeros): refuse what the file cannot hold.
       budget -= (size * m.size) / (d.filters.length > 0 ? MAX_EXPANSION : 1);
-      if (budget < 0) fail(p, `declares ${fmtShape(shape)} (${size * m.size} bytes), more than the ${fileBytes}-byte file can store`);
+      if (budget < 0)
+        fail(p, `declares ${fmtShape(shape)} (${size * m.size} bytes), more than the ${fileBytes}-byte file can store`);
       totalValues += size;
       vars.push({ path: p, shape, dtype: m.size === 4 ? 'float32' : 'float64' });
     }
@@ -110,7 +126,11 @@ function walk(file: InstanceType<H5['File']>, h5: H5, root: string, source: stri
   visit(`/${root}`, 0);
   // Paths relative to the file's root, as Keras names them.
   const rel = new Map<string, H5Var[]>();
-  for (const [k, vs] of groups) rel.set(k.slice(1), vs.map((v) => ({ ...v, path: v.path.slice(1) })));
+  for (const [k, vs] of groups)
+    rel.set(
+      k.slice(1),
+      vs.map((v) => ({ ...v, path: v.path.slice(1) })),
+    );
   return { groups: rel, totalValues };
 }
 
@@ -132,13 +152,17 @@ export async function withH5Weights<T>(bytes: Uint8Array, source: string, use: (
     }
     const f = file;
     const root = ['layers', '_layer_checkpoint_dependencies'].find((k) => f.keys().includes(k));
-    if (!root) throw new DataFormatError(`${source}: has no 'layers' group; this is not a Keras 3 model.weights.h5 (top-level entries: ${JSON.stringify(f.keys().slice(0, 8))})`);
+    if (!root)
+      throw new DataFormatError(
+        `${source}: has no 'layers' group; this is not a Keras 3 model.weights.h5 (top-level entries: ${JSON.stringify(f.keys().slice(0, 8))})`,
+      );
     const { groups, totalValues } = guard(source, () => walk(f, h5, root, source, bytes.length));
     const read = (v: H5Var): Float32Array =>
       guard(source, () => {
         const data = (f.get(`/${v.path}`) as InstanceType<H5['Dataset']>).value;
         if (typeof data === 'number') return Float32Array.of(data); // a scalar variable
-        if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new DataFormatError(`${source}: '${v.path}' did not read as float values`);
+        if (!(data instanceof Float32Array || data instanceof Float64Array))
+          throw new DataFormatError(`${source}: '${v.path}' did not read as float values`);
         return data instanceof Float32Array ? data : Float32Array.from(data);
       });
     return use({ groups, root, totalValues, read });

@@ -52,9 +52,15 @@ export interface VarGroup {
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 
 /** MultiHeadAttention's weight prefixes and the attributes Keras keeps those projections in. */
-const MHA_GROUPS: Record<string, string> = { query: '_query_dense', key: '_key_dense', value: '_value_dense', attention_output: '_output_dense' };
+const MHA_GROUPS: Record<string, string> = {
+  query: '_query_dense',
+  key: '_key_dense',
+  value: '_value_dense',
+  attention_output: '_output_dense',
+};
 
-const under = (prefix: string, groups: VarGroup[]): VarGroup[] => groups.map((g) => ({ ...g, path: g.path ? `${prefix}/${g.path}` : prefix }));
+const under = (prefix: string, groups: VarGroup[]): VarGroup[] =>
+  groups.map((g) => ({ ...g, path: g.path ? `${prefix}/${g.path}` : prefix }));
 
 /** The `vars` groups of one tsdl layer in Keras' layout (none for a layer without weights). */
 export function kerasVarGroups(layer: Layer): VarGroup[] {
@@ -70,7 +76,10 @@ export function kerasVarGroups(layer: Layer): VarGroup[] {
   if (layer.className === 'Bidirectional') {
     const fw = inner('forwardLayer');
     const bw = inner('backwardLayer');
-    return [...(fw ? under('forward_layer', kerasVarGroups(fw)) : []), ...(bw ? under('backward_layer', kerasVarGroups(bw)) : [])];
+    return [
+      ...(fw ? under('forward_layer', kerasVarGroups(fw)) : []),
+      ...(bw ? under('backward_layer', kerasVarGroups(bw)) : []),
+    ];
   }
   if (layer.className === 'TimeDistributed') {
     const l = inner('layer');

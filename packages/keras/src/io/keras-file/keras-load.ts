@@ -1,4 +1,13 @@
-import { ArgumentError, BackendError, DataFormatError, DisposedError, type Tensor, dispose, fmtShape, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  BackendError,
+  DataFormatError,
+  DisposedError,
+  type Tensor,
+  dispose,
+  fmtShape,
+  tensor,
+} from '@tsdl/tensor';
 import { type Json, JsonError, parseStrictJson } from '@tsdl/nn';
 import type { Layer } from '../../layers/layer';
 import { knownLayerClass } from '../../layers/registry';
@@ -50,7 +59,10 @@ function matchWeights(model: Model, entries: Obj[], made: Layer[], h5: H5Weights
     if (entry.class_name === 'InputLayer') return;
     const name = isObj(entry.config) ? entry.config.name : undefined;
     const layer = typeof name === 'string' ? byName.get(name) : undefined;
-    if (!layer) throw new DataFormatError(`${source}: config.json layers[${i}] (${String(entry.class_name)}) has no name the model's layers have`);
+    if (!layer)
+      throw new DataFormatError(
+        `${source}: config.json layers[${i}] (${String(entry.class_name)}) has no name the model's layers have`,
+      );
     for (const g of kerasVarGroups(layer)) {
       const path = `${h5.root}/${keys[i]}${g.path ? `/${g.path}` : ''}`;
       const stored = h5.groups.get(path);
@@ -64,34 +76,53 @@ function matchWeights(model: Model, entries: Obj[], made: Layer[], h5: H5Weights
       g.weights.forEach(([wName, w], j) => {
         const v = stored[j];
         if (v.shape.join() !== w.shape.join()) {
-          throw new DataFormatError(`${source}: ${WEIGHTS}: '${v.path}' has shape ${fmtShape(v.shape)}, but ${label} makes '${wName}' ${fmtShape(w.shape)}`);
+          throw new DataFormatError(
+            `${source}: ${WEIGHTS}: '${v.path}' has shape ${fmtShape(v.shape)}, but ${label} makes '${wName}' ${fmtShape(w.shape)}`,
+          );
         }
         pairs.push([w, v]);
       });
     }
   });
   const extra = [...h5.groups].filter(([p, vars]) => vars.length > 0 && !used.has(p)).map(([p]) => `${p}/vars`);
-  if (extra.length) throw new DataFormatError(`${source}: ${WEIGHTS} holds variables no layer of the model has: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ' …' : ''}`);
+  if (extra.length)
+    throw new DataFormatError(
+      `${source}: ${WEIGHTS} holds variables no layer of the model has: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ' …' : ''}`,
+    );
   if (pairs.length !== model.namedModelWeights().length) {
-    throw new DataFormatError(`${source}: ${WEIGHTS} gives ${pairs.length} weights, but the model has ${model.namedModelWeights().length}`);
+    throw new DataFormatError(
+      `${source}: ${WEIGHTS} gives ${pairs.length} weights, but the model has ${model.namedModelWeights().length}`,
+    );
   }
   return pairs;
 }
 
 /** Builds the model from the checked config and assigns the file's weights; everything made is freed if it fails. */
-function build(modelConfig: { class_name: string; config: Obj }, h5: H5Weights, ctx: FromTfjsContext, source: string): Model {
+function build(
+  modelConfig: { class_name: string; config: Obj },
+  h5: H5Weights,
+  ctx: FromTfjsContext,
+  source: string,
+): Model {
   const entries = modelConfig.config.layers as Obj[];
   const unknown = unknownClasses(entries, (c) => c === 'InputLayer' || knownLayerClass(c));
-  if (unknown.length) throw new DataFormatError(`${source}: ${CONFIG}: tsdl has no layer class for ${unknown.join(', ')} (see @tsdl/keras' README for the supported layers)`);
+  if (unknown.length)
+    throw new DataFormatError(
+      `${source}: ${CONFIG}: tsdl has no layer class for ${unknown.join(', ')} (see @tsdl/keras' README for the supported layers)`,
+    );
   // The plan bounds what the config makes by the values the file holds (one entry standing for all: Keras' paths are
   // not tsdl's names, so shapes are matched after the build, in matchWeights); only its length is read.
-  const stored: Record<string, StTensor> = { [WEIGHTS]: { dtype: 'F32', shape: [h5.totalValues], data: { length: h5.totalValues } as unknown as Float32Array } };
+  const stored: Record<string, StTensor> = {
+    [WEIGHTS]: { dtype: 'F32', shape: [h5.totalValues], data: { length: h5.totalValues } as unknown as Float32Array },
+  };
   const created: Tensor[] = [];
   const made: Layer[] = [];
   let model: Model | null = null;
   try {
     model = withWeightPlan(stored, { config: `${source}: ${CONFIG}`, weights: `${source}: ${WEIGHTS}` }, created, () =>
-      modelConfig.class_name === 'Sequential' ? sequential(modelConfig.config, ctx, made, 'layers') : functional(modelConfig.config, ctx, made, 'layers'),
+      modelConfig.class_name === 'Sequential'
+        ? sequential(modelConfig.config, ctx, made, 'layers')
+        : functional(modelConfig.config, ctx, made, 'layers'),
     );
     const pairs = matchWeights(model, entries, made, h5, source);
     for (const [w, v] of pairs) {
@@ -107,7 +138,13 @@ function build(modelConfig: { class_name: string; config: Obj }, h5: H5Weights, 
     model?.dispose();
     for (const l of made) l.dispose();
     dispose(created);
-    if (!(e instanceof Error) || e instanceof DataFormatError || e instanceof BackendError || e instanceof DisposedError) throw e;
+    if (
+      !(e instanceof Error) ||
+      e instanceof DataFormatError ||
+      e instanceof BackendError ||
+      e instanceof DisposedError
+    )
+      throw e;
     const err = new DataFormatError(`${source}: ${e.message}`);
     (err as { cause?: unknown }).cause = e;
     throw err;
@@ -116,7 +153,10 @@ function build(modelConfig: { class_name: string; config: Obj }, h5: H5Weights, 
 
 /** A tsdl model from the bytes of a .keras file; `source` names it in errors. */
 export async function modelFromKerasBytes(bytes: Uint8Array, source = 'the .keras file'): Promise<Model> {
-  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`loadKerasFile: expected the bytes of a .keras file (a Uint8Array), got ${bytes === null ? 'null' : typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ArgumentError(
+      `loadKerasFile: expected the bytes of a .keras file (a Uint8Array), got ${bytes === null ? 'null' : typeof bytes}`,
+    );
   const zip = readKerasZip(bytes, source);
   const metadata = parseJson(zip.metadata, `${source}: ${METADATA}`);
   const version = isObj(metadata) && typeof metadata.keras_version === 'string' ? metadata.keras_version : '3';
@@ -131,7 +171,9 @@ export async function loadKerasFile(from: string | Uint8Array | ArrayBuffer): Pr
   if (from instanceof ArrayBuffer) return modelFromKerasBytes(new Uint8Array(from));
   if (from instanceof Uint8Array) return modelFromKerasBytes(from);
   if (typeof from !== 'string' || from === '') {
-    throw new ArgumentError(`loadKerasFile: expected a .keras file's path or its bytes (Uint8Array / ArrayBuffer), got ${from === '' ? "''" : from === null ? 'null' : typeof from}`);
+    throw new ArgumentError(
+      `loadKerasFile: expected a .keras file's path or its bytes (Uint8Array / ArrayBuffer), got ${from === '' ? "''" : from === null ? 'null' : typeof from}`,
+    );
   }
   const fs = await nodeFs();
   let bytes: Uint8Array;

@@ -63,28 +63,46 @@ function kerasNode(className: string, refs: unknown[][], shapes: Map<string, Sha
 }
 
 /** Keras 3 writes one input or output as a bare reference, several as a list. */
-const refsOut = (refs: unknown[][]): unknown => (refs.length === 1 ? refs[0].slice(0, 3) : refs.map((r) => r.slice(0, 3)));
+const refsOut = (refs: unknown[][]): unknown =>
+  refs.length === 1 ? refs[0].slice(0, 3) : refs.map((r) => r.slice(0, 3));
 
 /** config.json's model entry and the model's layers in the order Keras lists (and names) them in model.weights.h5. */
-function modelEntry(model: Model, problems: string[]): { entry: Obj; layers: { className: string; layer: Layer | null }[] } {
+function modelEntry(
+  model: Model,
+  problems: string[],
+): { entry: Obj; layers: { className: string; layer: Layer | null }[] } {
   const c = model.getConfig() as Obj;
   const entries = c.layers as TsdlEntry[];
   const name = model.name;
   if (model.className === 'Sequential') {
     const shape = c.buildInputShape as number[] | null;
-    if (!Array.isArray(shape)) problems.push(`the Sequential model '${name}' is not built: build it (model.build([null, ...shape])) or give its first layer an inputShape`);
+    if (!Array.isArray(shape))
+      problems.push(
+        `the Sequential model '${name}' is not built: build it (model.build([null, ...shape])) or give its first layer an inputShape`,
+      );
     const input = inputLayerEntry(typeof c.inputName === 'string' ? c.inputName : 'input_layer', shape ?? []);
-    const layers = entries.map((l, i) => layerEntry(l.className, l.config, problems, `layer ${i} '${String(l.config.name)}'`));
+    const layers = entries.map((l, i) =>
+      layerEntry(l.className, l.config, problems, `layer ${i} '${String(l.config.name)}'`),
+    );
     const batch = [null, ...(shape ?? [])];
     return {
       entry: {
         module: 'keras',
         class_name: 'Sequential',
-        config: { name, trainable: model.trainable, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, layers: [input, ...layers], build_input_shape: batch },
+        config: {
+          name,
+          trainable: model.trainable,
+          dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+          layers: [input, ...layers],
+          build_input_shape: batch,
+        },
         registered_name: null,
         build_config: { input_shape: batch },
       },
-      layers: [{ className: 'InputLayer', layer: null }, ...model.layers.map((l) => ({ className: l.className, layer: l }))],
+      layers: [
+        { className: 'InputLayer', layer: null },
+        ...model.layers.map((l) => ({ className: l.className, layer: l })),
+      ],
     };
   }
   if (model.className === 'Functional') {
@@ -94,8 +112,14 @@ function modelEntry(model: Model, problems: string[]): { entry: Obj; layers: { c
     const layers = entries.map((l, i) => {
       const where = `layer ${i} '${String(l.config.name)}'`;
       const e: Obj =
-        l.className === 'InputLayer' ? inputLayerEntry(String(l.config.name), l.config.shape as number[]) : layerEntry(l.className, l.config, problems, where);
-      return { ...e, name: l.config.name, inbound_nodes: (l.inboundNodes ?? []).map((n) => kerasNode(l.className, n as unknown[][], shapes)) };
+        l.className === 'InputLayer'
+          ? inputLayerEntry(String(l.config.name), l.config.shape as number[])
+          : layerEntry(l.className, l.config, problems, where);
+      return {
+        ...e,
+        name: l.config.name,
+        inbound_nodes: (l.inboundNodes ?? []).map((n) => kerasNode(l.className, n as unknown[][], shapes)),
+      };
     });
     return {
       entry: {
@@ -106,12 +130,17 @@ function modelEntry(model: Model, problems: string[]): { entry: Obj; layers: { c
           trainable: model.trainable,
           layers,
           input_layers: refsOut(c.inputLayers as unknown[][]),
-          output_layers: c.outputsAsList ? (c.outputLayers as unknown[][]).map((r) => r.slice(0, 3)) : refsOut(c.outputLayers as unknown[][]),
+          output_layers: c.outputsAsList
+            ? (c.outputLayers as unknown[][]).map((r) => r.slice(0, 3))
+            : refsOut(c.outputLayers as unknown[][]),
         },
         registered_name: 'Functional',
         build_config: { input_shape: null },
       },
-      layers: entries.map((l) => ({ className: l.className, layer: l.className === 'InputLayer' ? null : (byName.get(String(l.config.name)) ?? null) })),
+      layers: entries.map((l) => ({
+        className: l.className,
+        layer: l.className === 'InputLayer' ? null : (byName.get(String(l.config.name)) ?? null),
+      })),
     };
   }
   problems.push(`the model is a ${model.className}; a .keras file holds Sequential and functional models`);
@@ -122,7 +151,8 @@ function modelEntry(model: Model, problems: string[]): { entry: Obj; layers: { c
 export async function modelToKerasBytes(model: Model): Promise<Uint8Array> {
   const problems: string[] = [];
   const { entry, layers } = modelEntry(model, problems);
-  if (problems.length) throw new ArgumentError(`saveKerasFile: the model cannot be written as a .keras file:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new ArgumentError(`saveKerasFile: the model cannot be written as a .keras file:\n  ${problems.join('\n  ')}`);
   const keys = kerasLayerKeys(layers.map((l) => l.className));
   const groups: H5VarsOut[] = [];
   for (let i = 0; i < layers.length; i++) {
@@ -130,14 +160,23 @@ export async function modelToKerasBytes(model: Model): Promise<Uint8Array> {
     if (!layer) continue;
     for (const g of kerasVarGroups(layer)) {
       const vars = [];
-      for (const [, w] of g.weights) vars.push({ shape: [...w.shape], data: Float32Array.from((await w.data()) as ArrayLike<number>) });
+      for (const [, w] of g.weights)
+        vars.push({ shape: [...w.shape], data: Float32Array.from((await w.data()) as ArrayLike<number>) });
       groups.push({ path: `layers/${keys[i]}${g.path ? `/${g.path}` : ''}`, name: g.owner, vars });
     }
   }
   const weights = await writeH5Weights(model.name, groups);
-  const metadata = { keras_version: KERAS_VERSION, date_saved: new Date().toISOString().replace('T', '@').slice(0, 19), saved_by: '@tsdl/keras' };
+  const metadata = {
+    keras_version: KERAS_VERSION,
+    date_saved: new Date().toISOString().replace('T', '@').slice(0, 19),
+    saved_by: '@tsdl/keras',
+  };
   const enc = new TextEncoder();
-  return writeKerasZip({ config: enc.encode(JSON.stringify(entry)), metadata: enc.encode(JSON.stringify(metadata)), weights });
+  return writeKerasZip({
+    config: enc.encode(JSON.stringify(entry)),
+    metadata: enc.encode(JSON.stringify(metadata)),
+    weights,
+  });
 }
 
 /**
@@ -149,7 +188,10 @@ export async function saveKerasFile(model: Model, path: string): Promise<void> {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
     throw new ArgumentError(`saveKerasFile: the path must be a non-empty string, got ${JSON.stringify(path)}`);
   }
-  if (!/\.keras$/i.test(path)) throw new ArgumentError(`saveKerasFile: '${path}' must end in .keras (Keras' load_model reads a .keras file by that name)`);
+  if (!/\.keras$/i.test(path))
+    throw new ArgumentError(
+      `saveKerasFile: '${path}' must end in .keras (Keras' load_model reads a .keras file by that name)`,
+    );
   const bytes = await modelToKerasBytes(model);
   await inCallOrder(path, async () => {
     const fs = await nodeFs();

@@ -62,7 +62,9 @@ function listedCrcs(bytes: Uint8Array): Map<string, number> {
 /** Reads the three entries of a .keras archive; errors name `source` and the entry. */
 export function readKerasZip(bytes: Uint8Array, source: string): KerasZip {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b || bytes[2] !== 0x03 || bytes[3] !== 0x04) {
-    throw new DataFormatError(`${source}: not a zip archive (a .keras file is one, holding config.json, metadata.json and model.weights.h5)`);
+    throw new DataFormatError(
+      `${source}: not a zip archive (a .keras file is one, holding config.json, metadata.json and model.weights.h5)`,
+    );
   }
   const seen: UnzipFileInfo[] = [];
   let refused: string | null = null;
@@ -73,8 +75,10 @@ export function readKerasZip(bytes: Uint8Array, source: string): KerasZip {
         seen.push(f);
         const limit = LIMITS[f.name];
         if (limit === undefined || refused) return false;
-        if (f.compression !== 0 && f.compression !== 8) refused = `entry ${f.name} uses compression method ${f.compression}; only stored (0) and deflate (8) are read`;
-        else if (f.originalSize > limit) refused = `entry ${f.name} is ${f.originalSize} bytes, more than the ${limit} tsdl reads`;
+        if (f.compression !== 0 && f.compression !== 8)
+          refused = `entry ${f.name} uses compression method ${f.compression}; only stored (0) and deflate (8) are read`;
+        else if (f.originalSize > limit)
+          refused = `entry ${f.name} is ${f.originalSize} bytes, more than the ${limit} tsdl reads`;
         else if (f.originalSize > (f.compression === 0 ? f.size : f.size * MAX_DEFLATE_RATIO + 1024)) {
           refused = `entry ${f.name} claims ${f.originalSize} bytes from ${f.size} stored, which its compression cannot give`;
         }
@@ -87,15 +91,22 @@ export function readKerasZip(bytes: Uint8Array, source: string): KerasZip {
   if (refused) throw new DataFormatError(`${source}: ${refused}`);
   const names = seen.map((f) => f.name);
   if (names.includes('model.weights.npz') && !names.includes(WEIGHTS)) {
-    throw new DataFormatError(`${source}: the weights are in model.weights.npz (Keras' weights_format='npz'); tsdl reads model.weights.h5, Keras' default`);
+    throw new DataFormatError(
+      `${source}: the weights are in model.weights.npz (Keras' weights_format='npz'); tsdl reads model.weights.h5, Keras' default`,
+    );
   }
   const crcs = listedCrcs(bytes);
   const entry = (name: string): Uint8Array => {
     const data = files[name];
-    if (data === undefined) throw new DataFormatError(`${source}: the archive has no ${name} (its entries: ${JSON.stringify(names.slice(0, 10))})`);
+    if (data === undefined)
+      throw new DataFormatError(
+        `${source}: the archive has no ${name} (its entries: ${JSON.stringify(names.slice(0, 10))})`,
+      );
     const info = seen.find((f) => f.name === name) as UnzipFileInfo;
     if (data.length !== info.originalSize || crcs.get(name) !== crc32(data)) {
-      throw new DataFormatError(`${source}: entry ${name} is damaged (its length or CRC-32 differs from the archive's directory)`);
+      throw new DataFormatError(
+        `${source}: entry ${name} is damaged (its length or CRC-32 differs from the archive's directory)`,
+      );
     }
     return data;
   };

@@ -18,7 +18,10 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const RUNTIME_ONLY = new Set(['implementation', 'unroll', 'inputLength', 'sparse', 'ragged', 'buildConfig']);
 
 /** Activations whose TF.js (and Keras 2) definition differs from Keras 3's under the same name. */
-const LEGACY_ACTIVATIONS: Record<string, string> = { hard_sigmoid: 'hard_sigmoid_legacy', hardSigmoid: 'hard_sigmoid_legacy' };
+const LEGACY_ACTIVATIONS: Record<string, string> = {
+  hard_sigmoid: 'hard_sigmoid_legacy',
+  hardSigmoid: 'hard_sigmoid_legacy',
+};
 
 export interface FromTfjsContext {
   /** The file, for error messages. */
@@ -42,7 +45,12 @@ function checkDtype(v: unknown, ctx: FromTfjsContext, where: string): void {
 }
 
 /** tsdl's { className, config } for a TF.js layer entry's class name and config. */
-export function layerFromTfjs(className: string, raw: unknown, ctx: FromTfjsContext, where: string): { className: string; config: Obj } {
+export function layerFromTfjs(
+  className: string,
+  raw: unknown,
+  ctx: FromTfjsContext,
+  where: string,
+): { className: string; config: Obj } {
   if (!isObj(raw)) unsupported(ctx, where, `the config of ${className} must be an object`);
   const c = camelCaseKeys(raw as Obj, `${ctx.source}: ${where}`) as Obj;
   const out: Obj = {};
@@ -52,16 +60,26 @@ export function layerFromTfjs(className: string, raw: unknown, ctx: FromTfjsCont
       if (!Array.isArray(v)) unsupported(ctx, where, `${key} must be a list`);
       const sample = (v as unknown[]).slice(1);
       if (sample.some((d) => d === null)) {
-        unsupported(ctx, where, `${key} ${JSON.stringify(v)} has an unknown dimension besides the batch; tsdl models need fixed sample shapes`);
+        unsupported(
+          ctx,
+          where,
+          `${key} ${JSON.stringify(v)} has an unknown dimension besides the batch; tsdl models need fixed sample shapes`,
+        );
       }
       out.inputShape = sample;
     } else if (key.endsWith('Regularizer') || key.endsWith('Constraint')) {
-      if (v !== null) unsupported(ctx, where, `${key} is set (${JSON.stringify(v)}); tsdl has no regularizers or constraints on layers`);
+      if (v !== null)
+        unsupported(
+          ctx,
+          where,
+          `${key} is set (${JSON.stringify(v)}); tsdl has no regularizers or constraints on layers`,
+        );
     } else if (key.endsWith('Initializer')) {
       const name = initializerFromTfjs(v);
       if (name !== undefined) out[key] = name;
     } else if (key === 'dataFormat') {
-      if (v !== 'channels_last' && v !== null) unsupported(ctx, where, `dataFormat ${JSON.stringify(v)} is not supported (tsdl layers are channels_last)`);
+      if (v !== 'channels_last' && v !== null)
+        unsupported(ctx, where, `dataFormat ${JSON.stringify(v)} is not supported (tsdl layers are channels_last)`);
     } else if (key === 'stateful') {
       if (v === true) unsupported(ctx, where, 'stateful recurrent layers are not supported');
     } else if (RUNTIME_ONLY.has(key) || v === null) {
@@ -80,9 +98,14 @@ export function layerFromTfjs(className: string, raw: unknown, ctx: FromTfjsCont
     delete out.inputShape;
   }
   // TF.js (and Keras 2's converter output run by TF.js) resizes at the corners' grid, not at half-pixel centres.
-  if (className === 'UpSampling2D' && ctx.legacyActivations && out.interpolation === 'bilinear') out.halfPixelCenters = false;
+  if (className === 'UpSampling2D' && ctx.legacyActivations && out.interpolation === 'bilinear')
+    out.halfPixelCenters = false;
   // tfjs-layers (4.22) leaves depth_multiplier out of SeparableConv configs; its depthwise kernel's last dimension is it.
-  if ((className === 'SeparableConv2D' || className === 'SeparableConv1D') && out.depthMultiplier === undefined && typeof out.name === 'string') {
+  if (
+    (className === 'SeparableConv2D' || className === 'SeparableConv1D') &&
+    out.depthMultiplier === undefined &&
+    typeof out.name === 'string'
+  ) {
     const shape = ctx.weightShape?.(`${out.name}/depthwise_kernel`);
     if (shape && shape.length > 0) out.depthMultiplier = shape[shape.length - 1];
   }
@@ -108,7 +131,12 @@ const TFJS_ACTIVATION: Record<string, string | null> = {
 const TSDL_ONLY = new Set(['seed', 'halfPixelCenters']);
 
 /** TF.js' config for a tsdl layer config; `problems` collects what TF.js cannot express. */
-export function layerToTfjs(className: string, config: Obj, problems: string[], where: string): { class_name: string; config: Obj } {
+export function layerToTfjs(
+  className: string,
+  config: Obj,
+  problems: string[],
+  where: string,
+): { class_name: string; config: Obj } {
   const out: Obj = {};
   for (const [key, v] of Object.entries(config)) {
     if (TSDL_ONLY.has(key)) continue;

@@ -75,5 +75,8 @@ export function initializerToTfjs(name: string): Obj | undefined {
   const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   const cls = TO_CLASS[snake];
   if (!cls) return undefined;
-  return { class_name: cls, config: { ...(CLASS_CONFIG[cls] ?? (cls === 'Zeros' || cls === 'Ones' ? {} : { seed: null })) } };
+  return {
+    class_name: cls,
+    config: { ...(CLASS_CONFIG[cls] ?? (cls === 'Zeros' || cls === 'Ones' ? {} : { seed: null })) },
+  };
 }

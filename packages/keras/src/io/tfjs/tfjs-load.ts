@@ -30,7 +30,8 @@ function fail(source: string, what: string): never {
 
 /** Makes one layer from its TF.js entry; errors name the file and the layer. */
 function makeLayer(entry: unknown, ctx: FromTfjsContext, where: string, made: Layer[]): Layer {
-  if (!isObj(entry) || typeof entry.class_name !== 'string') fail(ctx.source, `${where} must be an object { class_name, config }`);
+  if (!isObj(entry) || typeof entry.class_name !== 'string')
+    fail(ctx.source, `${where} must be an object { class_name, config }`);
   const translated = layerFromTfjs(entry.class_name, entry.config, ctx, where);
   try {
     const layer = layerFromConfig(translated);
@@ -39,7 +40,9 @@ function makeLayer(entry: unknown, ctx: FromTfjsContext, where: string, made: La
   } catch (e) {
     if (isPlanError(e) || !(e instanceof Error) || e instanceof BackendError || e instanceof DisposedError) throw e;
     const name = typeof translated.config.name === 'string' ? ` '${translated.config.name}'` : '';
-    const err = new DataFormatError(`${ctx.source}: ${where} (${entry.class_name}${name}): ${e.message.replace(/^loadModel: /, '')}`);
+    const err = new DataFormatError(
+      `${ctx.source}: ${where} (${entry.class_name}${name}): ${e.message.replace(/^loadModel: /, '')}`,
+    );
     (err as { cause?: unknown }).cause = e;
     throw err;
   }
@@ -58,7 +61,12 @@ export function unknownClasses(entries: unknown[], known: (c: string) => boolean
 }
 
 /** Builds a Keras Sequential config (TF.js' or a .keras file's, whose errors name `field`). */
-export function sequential(config: Obj | unknown[], ctx: FromTfjsContext, made: Layer[], field = 'modelTopology'): Model {
+export function sequential(
+  config: Obj | unknown[],
+  ctx: FromTfjsContext,
+  made: Layer[],
+  field = 'modelTopology',
+): Model {
   // Keras 2.2 wrote a Sequential's config as its list of layers.
   const c: Obj = Array.isArray(config) ? { layers: config } : config;
   if (!Array.isArray(c.layers)) fail(ctx.source, 'the Sequential config has no list of layers');
@@ -75,7 +83,8 @@ export function sequential(config: Obj | unknown[], ctx: FromTfjsContext, made: 
   });
   const m = new Sequential({ name: typeof c.name === 'string' ? c.name : undefined, layers });
   if (!m.built && inputShape) m.build([null, ...(inputShape as number[])]);
-  if (!m.built) fail(ctx.source, 'the model has no input shape (no batch_input_shape on its first layer and no InputLayer)');
+  if (!m.built)
+    fail(ctx.source, 'the model has no input shape (no batch_input_shape on its first layer and no InputLayer)');
   return m;
 }
 
@@ -158,7 +167,11 @@ export function functional(config: Obj, ctx: FromTfjsContext, made: Layer[], fie
     });
   const ins = pick(config.input_layers, 'input_layers');
   const outs = pick(config.output_layers, 'output_layers');
-  const args = { inputs: ins.length === 1 ? ins[0] : ins, outputs: outs.length === 1 ? outs[0] : outs, name: typeof config.name === 'string' ? config.name : undefined };
+  const args = {
+    inputs: ins.length === 1 ? ins[0] : ins,
+    outputs: outs.length === 1 ? outs[0] : outs,
+    name: typeof config.name === 'string' ? config.name : undefined,
+  };
   return new Functional(args as ConstructorParameters<typeof Functional>[0]);
 }
 
@@ -172,11 +185,15 @@ function assign(model: Model, weights: Map<string, DecodedWeight>, source: strin
   const missing = own.filter(([k]) => !weights.has(k)).map(([k]) => k);
   const extra = [...weights.keys()].filter((k) => !own.some(([n]) => n === k));
   if (missing.length || extra.length) {
-    fail(source, `the weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`);
+    fail(
+      source,
+      `the weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`,
+    );
   }
   for (const [name, w] of own) {
     const d = weights.get(name) as DecodedWeight;
-    if (d.shape.join() !== w.shape.join()) fail(source, `weight '${name}' has shape [${d.shape.join(',')}] but the model makes it [${w.shape.join(',')}]`);
+    if (d.shape.join() !== w.shape.join())
+      fail(source, `weight '${name}' has shape [${d.shape.join(',')}] but the model makes it [${w.shape.join(',')}]`);
     const t = tensor(d.data, d.shape, w.dtype === d.dtype ? d.dtype : w.dtype);
     try {
       w.assign(t);
@@ -193,12 +210,24 @@ export function modelFromTfjsFiles(f: TfjsFiles, isKnown: (className: string) =>
   const modelConfig: Obj = isObj(topo.model_config) ? topo.model_config : topo;
   const kerasVersion = typeof topo.keras_version === 'string' ? topo.keras_version : '';
   let weights: Map<string, DecodedWeight> = new Map();
-  const ctx: FromTfjsContext = { source: f.source, legacyActivations: !/^3\./.test(kerasVersion), weightShape: (name) => weights.get(name)?.shape };
+  const ctx: FromTfjsContext = {
+    source: f.source,
+    legacyActivations: !/^3\./.test(kerasVersion),
+    weightShape: (name) => weights.get(name)?.shape,
+  };
   const className = modelConfig.class_name;
   const config = modelConfig.config;
-  const entries: unknown[] = Array.isArray(config) ? config : isObj(config) && Array.isArray(config.layers) ? config.layers : [];
+  const entries: unknown[] = Array.isArray(config)
+    ? config
+    : isObj(config) && Array.isArray(config.layers)
+      ? config.layers
+      : [];
   const unknown = unknownClasses(entries, (c) => c === 'InputLayer' || isKnown(c));
-  if (unknown.length) fail(f.source, `tsdl has no layer class for ${unknown.join(', ')} (the model cannot be loaded; see @tsdl/keras' README for the supported layers)`);
+  if (unknown.length)
+    fail(
+      f.source,
+      `tsdl has no layer class for ${unknown.join(', ')} (the model cannot be loaded; see @tsdl/keras' README for the supported layers)`,
+    );
   weights = decodeTfjsWeights(f.weightSpecs, f.weightData, f.source);
   const stored: Record<string, StTensor> = Object.create(null);
   for (const [k, w] of weights) stored[k] = toStored(w);
@@ -209,7 +238,10 @@ export function modelFromTfjsFiles(f: TfjsFiles, isKnown: (className: string) =>
     model = withWeightPlan(stored, { config: f.source, weights: f.source }, created, () => {
       if (className === 'Sequential') return sequential(config, ctx, made);
       if (className === 'Model' || className === 'Functional') return functional(config, ctx, made);
-      return fail(f.source, `modelTopology's class_name is ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
+      return fail(
+        f.source,
+        `modelTopology's class_name is ${JSON.stringify(className)}; expected Sequential, Model or Functional`,
+      );
     });
     assign(model, weights, f.source);
     return model;
@@ -217,7 +249,13 @@ export function modelFromTfjsFiles(f: TfjsFiles, isKnown: (className: string) =>
     model?.dispose();
     for (const l of made) l.dispose();
     dispose(created);
-    if (!(e instanceof Error) || e instanceof DataFormatError || e instanceof BackendError || e instanceof DisposedError) throw e;
+    if (
+      !(e instanceof Error) ||
+      e instanceof DataFormatError ||
+      e instanceof BackendError ||
+      e instanceof DisposedError
+    )
+      throw e;
     const err = new DataFormatError(`${f.source}: ${e.message}`);
     (err as { cause?: unknown }).cause = e;
     throw err;

@@ -43,7 +43,10 @@ function parseModelJson(bytes: Uint8Array, source: string): Record<string, Json>
     throw new DataFormatError(`${source}: not a valid JSON file (${why})`);
   }
   if (!isObj(json)) throw new DataFormatError(`${source}: expected a JSON object (TF.js' model.json)`);
-  if (!isObj(json.modelTopology)) throw new DataFormatError(`${source}: modelTopology is missing; this is not a TF.js Layers model (a graph model from tf.saved_model conversion cannot be loaded as layers)`);
+  if (!isObj(json.modelTopology))
+    throw new DataFormatError(
+      `${source}: modelTopology is missing; this is not a TF.js Layers model (a graph model from tf.saved_model conversion cannot be loaded as layers)`,
+    );
   return json;
 }
 
@@ -58,8 +61,17 @@ function shardPaths(json: Record<string, Json>, source: string): { paths: string
       throw new DataFormatError(`${source}: weightsManifest[${g}] must be an object { paths, weights }`);
     }
     for (const p of group.paths) {
-      if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.includes('\\') || /^[a-z][a-z0-9+.-]*:/i.test(p) || p.split('/').includes('..')) {
-        throw new DataFormatError(`${source}: weightsManifest[${g}].paths holds ${JSON.stringify(p)}; shard paths must be relative names inside the model's directory`);
+      if (
+        typeof p !== 'string' ||
+        p === '' ||
+        p.startsWith('/') ||
+        p.includes('\\') ||
+        /^[a-z][a-z0-9+.-]*:/i.test(p) ||
+        p.split('/').includes('..')
+      ) {
+        throw new DataFormatError(
+          `${source}: weightsManifest[${g}].paths holds ${JSON.stringify(p)}; shard paths must be relative names inside the model's directory`,
+        );
       }
       paths.push(p);
     }
@@ -87,7 +99,8 @@ async function fromPath(path: string): Promise<TfjsFiles> {
       const b = await fs.readFile(p);
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (e) {
-      if (errnoCode(e) === 'EISDIR') throw new DataFormatError(`loadTfjsModel: ${p} is a directory; give the path of its model.json`);
+      if (errnoCode(e) === 'EISDIR')
+        throw new DataFormatError(`loadTfjsModel: ${p} is a directory; give the path of its model.json`);
       throw ioError(`loadTfjsModel: could not read ${what} ${p}`, e);
     }
   };
@@ -106,7 +119,8 @@ async function fromUrl(url: URL): Promise<TfjsFiles> {
     } catch (e) {
       throw ioError(`loadTfjsModel: could not fetch ${what} ${u.href}`, e);
     }
-    if (!res.ok) throw new DataFormatError(`loadTfjsModel: fetching ${what} ${u.href} answered ${res.status} ${res.statusText}`);
+    if (!res.ok)
+      throw new DataFormatError(`loadTfjsModel: fetching ${what} ${u.href} answered ${res.status} ${res.statusText}`);
     return new Uint8Array(await res.arrayBuffer());
   };
   const source = url.href;
@@ -123,14 +137,24 @@ function fromArtifacts(a: TfjsArtifacts): TfjsFiles {
   const specs = a.weightSpecs ?? [];
   if (!Array.isArray(specs)) throw new DataFormatError(`${source}: weightSpecs must be a list`);
   const d = a.weightData;
-  const parts = d === undefined ? [] : Array.isArray(d) ? d.map((b) => new Uint8Array(b)) : [d instanceof Uint8Array ? d : new Uint8Array(d)];
-  const json = { modelTopology: a.modelTopology, format: a.format ?? null, generatedBy: a.generatedBy ?? null } as Record<string, Json>;
+  const parts =
+    d === undefined
+      ? []
+      : Array.isArray(d)
+        ? d.map((b) => new Uint8Array(b))
+        : [d instanceof Uint8Array ? d : new Uint8Array(d)];
+  const json = {
+    modelTopology: a.modelTopology,
+    format: a.format ?? null,
+    generatedBy: a.generatedBy ?? null,
+  } as Record<string, Json>;
   return { json, weightSpecs: specs, weightData: concat(parts), source };
 }
 
 /** Reads model.json and its shards from wherever `from` points. */
 export async function readTfjsFiles(from: string | URL | TfjsArtifacts): Promise<TfjsFiles> {
-  if (from instanceof URL) return from.protocol === 'file:' ? fromPath(decodeURIComponent(from.pathname)) : fromUrl(from);
+  if (from instanceof URL)
+    return from.protocol === 'file:' ? fromPath(decodeURIComponent(from.pathname)) : fromUrl(from);
   if (typeof from === 'string') {
     if (from === '') throw new ArgumentError('loadTfjsModel: the path must be a non-empty string');
     if (/^https?:\/\//i.test(from)) return fromUrl(new URL(from));
@@ -138,5 +162,7 @@ export async function readTfjsFiles(from: string | URL | TfjsArtifacts): Promise
     return fromPath(from);
   }
   if (isObj(from)) return fromArtifacts(from as TfjsArtifacts);
-  throw new ArgumentError(`loadTfjsModel: expected a model.json path or URL, or TF.js model artifacts, got ${from === null ? 'null' : typeof from}`);
+  throw new ArgumentError(
+    `loadTfjsModel: expected a model.json path or URL, or TF.js model artifacts, got ${from === null ? 'null' : typeof from}`,
+  );
 }

@@ -15,16 +15,60 @@ type Obj = Record<string, unknown>;
 
 /** TF.js' Layers classes (tfjs-layers 4.x) that tsdl also has. */
 const TFJS_CLASSES = new Set([
-  'InputLayer', 'Dense', 'Flatten', 'Dropout', 'Activation', 'Reshape', 'Permute', 'RepeatVector',
-  'Conv1D', 'Conv2D', 'Conv2DTranspose', 'DepthwiseConv2D', 'SeparableConv2D', 'Cropping2D', 'UpSampling2D', 'ZeroPadding2D',
-  'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
-  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
-  'BatchNormalization', 'LayerNormalization', 'Embedding', 'Masking',
-  'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'TimeDistributed',
-  'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax', 'ThresholdedReLU',
-  'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout',
-  'Rescaling', 'CenterCrop', 'Resizing', 'CategoryEncoding',
-  'Add', 'Average', 'Concatenate', 'Dot', 'Maximum', 'Minimum', 'Multiply',
+  'InputLayer',
+  'Dense',
+  'Flatten',
+  'Dropout',
+  'Activation',
+  'Reshape',
+  'Permute',
+  'RepeatVector',
+  'Conv1D',
+  'Conv2D',
+  'Conv2DTranspose',
+  'DepthwiseConv2D',
+  'SeparableConv2D',
+  'Cropping2D',
+  'UpSampling2D',
+  'ZeroPadding2D',
+  'MaxPooling1D',
+  'MaxPooling2D',
+  'AveragePooling1D',
+  'AveragePooling2D',
+  'GlobalAveragePooling1D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling1D',
+  'GlobalMaxPooling2D',
+  'BatchNormalization',
+  'LayerNormalization',
+  'Embedding',
+  'Masking',
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'Bidirectional',
+  'TimeDistributed',
+  'ReLU',
+  'LeakyReLU',
+  'PReLU',
+  'ELU',
+  'Softmax',
+  'ThresholdedReLU',
+  'SpatialDropout1D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'Rescaling',
+  'CenterCrop',
+  'Resizing',
+  'CategoryEncoding',
+  'Add',
+  'Average',
+  'Concatenate',
+  'Dot',
+  'Maximum',
+  'Minimum',
+  'Multiply',
 ]);
 
 /** tsdl options whose value TF.js cannot run, by layer class: [option, value TF.js needs, why]. */
@@ -35,7 +79,9 @@ const TFJS_REQUIRES: Record<string, [string, unknown, string][]> = {
 function checkLayer(className: string, config: Obj, problems: string[], where: string): void {
   if (!TFJS_CLASSES.has(className)) problems.push(`${where}: TF.js has no ${className} layer`);
   if (className === 'UpSampling2D' && config.interpolation === 'bilinear' && config.halfPixelCenters !== false) {
-    problems.push(`${where}: TF.js' bilinear UpSampling2D samples at the corners' grid, not at half-pixel centres (halfPixelCenters: false computes what TF.js does)`);
+    problems.push(
+      `${where}: TF.js' bilinear UpSampling2D samples at the corners' grid, not at half-pixel centres (halfPixelCenters: false computes what TF.js does)`,
+    );
   }
   for (const [option, needed, why] of TFJS_REQUIRES[className] ?? []) {
     if (config[option] !== needed) problems.push(`${where}: ${option} is ${JSON.stringify(config[option])} (${why})`);
@@ -58,17 +104,23 @@ function topology(model: Model, problems: string[]): Obj {
     const out = layers.map(convert);
     // A Sequential built from its input (not from a first layer's inputShape) keeps the shape on its first layer for TF.js.
     const first = out[0]?.config;
-    if (first && first.batch_input_shape === undefined && Array.isArray(c.buildInputShape)) first.batch_input_shape = [null, ...(c.buildInputShape as number[])];
+    if (first && first.batch_input_shape === undefined && Array.isArray(c.buildInputShape))
+      first.batch_input_shape = [null, ...(c.buildInputShape as number[])];
     return { class_name: 'Sequential', config: { name: c.name, layers: out } };
   }
   if (model.className === 'Functional') {
     const out = layers.map((l, i) => {
       const t = convert(l, i);
       // The functional config already lists Keras' inbound nodes ([layer, node, tensor, kwargs?] per input); TF.js wants the kwargs always.
-      const inbound = (l.inboundNodes ?? []).map((node) => node.map(([name, n, k, kwargs]) => [name, n, k, kwargs ?? {}]));
+      const inbound = (l.inboundNodes ?? []).map((node) =>
+        node.map(([name, n, k, kwargs]) => [name, n, k, kwargs ?? {}]),
+      );
       return { name: l.config.name, class_name: t.class_name, config: t.config, inbound_nodes: inbound };
     });
-    return { class_name: 'Model', config: { name: c.name, layers: out, input_layers: c.inputLayers, output_layers: c.outputLayers } };
+    return {
+      class_name: 'Model',
+      config: { name: c.name, layers: out, input_layers: c.inputLayers, output_layers: c.outputLayers },
+    };
   }
   problems.push(`the model is a ${model.className}; TF.js reads Sequential and functional models`);
   return {};
@@ -78,11 +130,15 @@ function topology(model: Model, problems: string[]): Obj {
 export async function modelToTfjsArtifacts(model: Model): Promise<TfjsArtifacts & { weightData: ArrayBuffer }> {
   const problems: string[] = [];
   const config = topology(model, problems);
-  if (problems.length) throw new ArgumentError(`saveTfjsModel: the model cannot be written for TF.js:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new ArgumentError(`saveTfjsModel: the model cannot be written for TF.js:\n  ${problems.join('\n  ')}`);
   const weights: [string, DecodedWeight][] = [];
   for (const [name, w] of model.namedModelWeights()) {
     const data = await w.data();
-    weights.push([name, { dtype: w.dtype as DecodedWeight['dtype'], shape: [...w.shape], data: data as DecodedWeight['data'] }]);
+    weights.push([
+      name,
+      { dtype: w.dtype as DecodedWeight['dtype'], shape: [...w.shape], data: data as DecodedWeight['data'] },
+    ]);
   }
   const { specs, data } = encodeTfjsWeights(weights);
   return {

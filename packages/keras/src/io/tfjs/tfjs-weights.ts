@@ -40,31 +40,61 @@ function fail(source: string, field: string, what: string): never {
 }
 
 /** Checks one manifest entry (it comes from a file) and returns its element count and stored byte length. */
-export function checkWeightSpec(spec: unknown, source: string, field: string): { spec: TfjsWeightSpec; size: number; bytes: number } {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) fail(source, field, 'must be an object { name, shape, dtype }');
+export function checkWeightSpec(
+  spec: unknown,
+  source: string,
+  field: string,
+): { spec: TfjsWeightSpec; size: number; bytes: number } {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    fail(source, field, 'must be an object { name, shape, dtype }');
   const s = spec as Record<string, unknown>;
-  if (typeof s.name !== 'string' || s.name === '') fail(source, `${field}.name`, `must be a non-empty string, got ${JSON.stringify(s.name)}`);
+  if (typeof s.name !== 'string' || s.name === '')
+    fail(source, `${field}.name`, `must be a non-empty string, got ${JSON.stringify(s.name)}`);
   if (!Array.isArray(s.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-    fail(source, `${field}.shape`, `of '${s.name}' must be a list of non-negative integers, got ${JSON.stringify(s.shape)}`);
+    fail(
+      source,
+      `${field}.shape`,
+      `of '${s.name}' must be a list of non-negative integers, got ${JSON.stringify(s.shape)}`,
+    );
   }
   const size = (s.shape as number[]).reduce((a, b) => a * b, 1);
-  if (size > MAX_ELEMENTS) fail(source, `${field}.shape`, `of '${s.name}' has ${size} elements, more than a tensor can hold`);
+  if (size > MAX_ELEMENTS)
+    fail(source, `${field}.shape`, `of '${s.name}' has ${size} elements, more than a tensor can hold`);
   if (s.dtype !== 'float32' && s.dtype !== 'int32' && s.dtype !== 'bool') {
-    fail(source, `${field}.dtype`, `of '${s.name}' must be float32, int32 or bool, got ${JSON.stringify(s.dtype)} (string and complex weights are not supported)`);
+    fail(
+      source,
+      `${field}.dtype`,
+      `of '${s.name}' must be float32, int32 or bool, got ${JSON.stringify(s.dtype)} (string and complex weights are not supported)`,
+    );
   }
   let stored = s.dtype;
   if (s.quantization !== undefined) {
     const q = s.quantization as Record<string, unknown> | null;
     if (q === null || typeof q !== 'object') fail(source, `${field}.quantization`, `of '${s.name}' must be an object`);
     if (q.dtype === 'uint8' || q.dtype === 'uint16') {
-      if (typeof q.scale !== 'number' || !Number.isFinite(q.scale) || typeof q.min !== 'number' || !Number.isFinite(q.min)) {
+      if (
+        typeof q.scale !== 'number' ||
+        !Number.isFinite(q.scale) ||
+        typeof q.min !== 'number' ||
+        !Number.isFinite(q.min)
+      ) {
         fail(source, `${field}.quantization`, `of '${s.name}' (${q.dtype}) needs finite numbers scale and min`);
       }
-      if (s.dtype === 'bool') fail(source, `${field}.quantization`, `of '${s.name}': a bool weight cannot be quantized`);
+      if (s.dtype === 'bool')
+        fail(source, `${field}.quantization`, `of '${s.name}': a bool weight cannot be quantized`);
     } else if (q.dtype === 'float16') {
-      if (s.dtype !== 'float32') fail(source, `${field}.quantization`, `of '${s.name}': float16 quantization is only for float32 weights, got ${s.dtype}`);
+      if (s.dtype !== 'float32')
+        fail(
+          source,
+          `${field}.quantization`,
+          `of '${s.name}': float16 quantization is only for float32 weights, got ${s.dtype}`,
+        );
     } else {
-      fail(source, `${field}.quantization.dtype`, `of '${s.name}' must be uint8, uint16 or float16, got ${JSON.stringify(q.dtype)}`);
+      fail(
+        source,
+        `${field}.quantization.dtype`,
+        `of '${s.name}' must be uint8, uint16 or float16, got ${JSON.stringify(q.dtype)}`,
+      );
     }
     stored = q.dtype;
   }
@@ -87,7 +117,12 @@ function decodeOne(spec: TfjsWeightSpec, size: number, bytes: Uint8Array): Decod
   const buf = bytes.slice().buffer;
   const q = spec.quantization;
   if (!q) {
-    const data = spec.dtype === 'float32' ? new Float32Array(buf) : spec.dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
+    const data =
+      spec.dtype === 'float32'
+        ? new Float32Array(buf)
+        : spec.dtype === 'int32'
+          ? new Int32Array(buf)
+          : new Uint8Array(buf);
     if (spec.dtype === 'bool') for (let i = 0; i < size; i++) data[i] = data[i] ? 1 : 0;
     return { dtype: spec.dtype, shape: spec.shape, data };
   }
@@ -114,11 +149,19 @@ function decodeOne(spec: TfjsWeightSpec, size: number, bytes: Uint8Array): Decod
  * Every entry is checked and the total length compared before anything is decoded,
  * so a file that lies about a size fails at once, naming the weight.
  */
-export function decodeTfjsWeights(specs: readonly unknown[], data: Uint8Array, source: string): Map<string, DecodedWeight> {
+export function decodeTfjsWeights(
+  specs: readonly unknown[],
+  data: Uint8Array,
+  source: string,
+): Map<string, DecodedWeight> {
   const checked = specs.map((s, i) => checkWeightSpec(s, source, `weightsManifest weight ${i}`));
   const total = checked.reduce((a, c) => a + c.bytes, 0);
   if (total !== data.byteLength) {
-    fail(source, 'weight data', `is ${data.byteLength} bytes, but the manifest's ${checked.length} weights need ${total}`);
+    fail(
+      source,
+      'weight data',
+      `is ${data.byteLength} bytes, but the manifest's ${checked.length} weights need ${total}`,
+    );
   }
   const out = new Map<string, DecodedWeight>();
   let at = 0;
@@ -131,7 +174,10 @@ export function decodeTfjsWeights(specs: readonly unknown[], data: Uint8Array, s
 }
 
 /** The manifest entries and concatenated bytes for weights to save (float32 / int32 / bool, unquantized). */
-export function encodeTfjsWeights(weights: readonly [string, DecodedWeight][]): { specs: TfjsWeightSpec[]; data: Uint8Array } {
+export function encodeTfjsWeights(weights: readonly [string, DecodedWeight][]): {
+  specs: TfjsWeightSpec[];
+  data: Uint8Array;
+} {
   const total = weights.reduce((a, [, w]) => a + w.data.length * BYTES[w.dtype], 0);
   const data = new Uint8Array(total);
   const specs: TfjsWeightSpec[] = [];

@@ -23,8 +23,12 @@ const MODEL_JSON = 'model.json';
 async function previousShards(fs: ModelFs, path: string): Promise<string[]> {
   try {
     const json = JSON.parse(new TextDecoder().decode(await fs.readFile(path)));
-    const paths = (json?.weightsManifest ?? []).flatMap((g: { paths?: unknown }) => (Array.isArray(g?.paths) ? g.paths : []));
-    return paths.filter((p: unknown): p is string => typeof p === 'string' && /^[\w.-]+\.bin$|^group\d+-shard\d+of\d+$/.test(p));
+    const paths = (json?.weightsManifest ?? []).flatMap((g: { paths?: unknown }) =>
+      Array.isArray(g?.paths) ? g.paths : [],
+    );
+    return paths.filter(
+      (p: unknown): p is string => typeof p === 'string' && /^[\w.-]+\.bin$|^group\d+-shard\d+of\d+$/.test(p),
+    );
   } catch {
     return [];
   }

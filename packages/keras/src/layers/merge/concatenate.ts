@@ -16,10 +16,13 @@ export class Concatenate extends Merge {
   readonly axis: number;
 
   constructor(config: ConcatenateArgs | number = {}) {
-    const a = mergeOptions<ConcatenateArgs>('Concatenate', typeof config === 'number' ? { axis: config } : config, ['axis']);
+    const a = mergeOptions<ConcatenateArgs>('Concatenate', typeof config === 'number' ? { axis: config } : config, [
+      'axis',
+    ]);
     super(a);
     const axis: unknown = a.axis ?? -1;
-    if (typeof axis !== 'number' || !Number.isSafeInteger(axis)) throw new ArgumentError(`${this.label}: axis must be an integer, got ${quote(axis)}`);
+    if (typeof axis !== 'number' || !Number.isSafeInteger(axis))
+      throw new ArgumentError(`${this.label}: axis must be an integer, got ${quote(axis)}`);
     this.axis = axis;
   }
 
@@ -30,7 +33,9 @@ export class Concatenate extends Merge {
   /** The axis as an index into shapes of rank `rank`. */
   private axisFor(rank: number, shapes: readonly Shape[]): number {
     if (this.axis < -rank || this.axis >= rank) {
-      throw new AxisError(`${this.label}: axis ${this.axis} is out of range for inputs of rank ${rank}; got input shapes ${fmtShapes(shapes)}`);
+      throw new AxisError(
+        `${this.label}: axis ${this.axis} is out of range for inputs of rank ${rank}; got input shapes ${fmtShapes(shapes)}`,
+      );
     }
     return this.axis < 0 ? this.axis + rank : this.axis;
   }
@@ -47,14 +52,24 @@ export class Concatenate extends Merge {
         continue;
       }
       const known = new Set(shapes.map((s) => s[d]).filter((n) => n !== null));
-      if (known.size > 1) this.shapeError(`inputs must have matching shapes except on the concatenation axis (${this.axis}); they differ on axis ${d}`, shapes);
+      if (known.size > 1)
+        this.shapeError(
+          `inputs must have matching shapes except on the concatenation axis (${this.axis}); they differ on axis ${d}`,
+          shapes,
+        );
       out[d] = known.size === 1 ? [...known][0] : null;
     }
     return out;
   }
 
   protected merge(inputs: Tensor[]): Tensor {
-    return concat(inputs, this.axisFor(inputs[0].rank, inputs.map((t) => [...t.shape])));
+    return concat(
+      inputs,
+      this.axisFor(
+        inputs[0].rank,
+        inputs.map((t) => [...t.shape]),
+      ),
+    );
   }
 
   /**
@@ -70,7 +85,16 @@ export class Concatenate extends Merge {
         if (m === null) return ones(x.shape, 'bool', { backend: x.backend });
         return m.rank < x.rank ? broadcastTo(unsqueeze(m, -1), x.shape) : m;
       });
-      return any(concat(full, this.axisFor(inputs[0].rank, inputs.map((t) => [...t.shape]))), -1);
+      return any(
+        concat(
+          full,
+          this.axisFor(
+            inputs[0].rank,
+            inputs.map((t) => [...t.shape]),
+          ),
+        ),
+        -1,
+      );
     });
   }
 

@@ -25,7 +25,11 @@ export class Dot extends Merge {
   readonly normalize: boolean;
 
   constructor(config: DotArgs | number | [number, number]) {
-    const a = mergeOptions<DotArgs>('Dot', typeof config === 'number' || Array.isArray(config) ? { axes: config } : config, ['axes', 'normalize']);
+    const a = mergeOptions<DotArgs>(
+      'Dot',
+      typeof config === 'number' || Array.isArray(config) ? { axes: config } : config,
+      ['axes', 'normalize'],
+    );
     super(a);
     const axes: unknown = a.axes;
     const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -34,7 +38,8 @@ export class Dot extends Merge {
     }
     this.axes = Array.isArray(axes) ? [axes[0], axes[1]] : axes;
     const normalize: unknown = a.normalize ?? false;
-    if (typeof normalize !== 'boolean') throw new ArgumentError(`${this.label}: normalize must be a boolean, got ${quote(normalize)}`);
+    if (typeof normalize !== 'boolean')
+      throw new ArgumentError(`${this.label}: normalize must be a boolean, got ${quote(normalize)}`);
     this.normalize = normalize;
   }
 
@@ -47,11 +52,20 @@ export class Dot extends Merge {
     const given = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
     return [0, 1].map((i) => {
       const rank = shapes[i].length;
-      if (rank < 2) throw new AxisError(`${this.label}: inputs need a batch axis and at least one more; got input shapes ${fmtShapes(shapes)}`);
+      if (rank < 2)
+        throw new AxisError(
+          `${this.label}: inputs need a batch axis and at least one more; got input shapes ${fmtShapes(shapes)}`,
+        );
       const ax = given[i];
-      if (ax < -rank || ax >= rank) throw new AxisError(`${this.label}: axis ${ax} is out of range for input ${i} of rank ${rank}; got input shapes ${fmtShapes(shapes)}`);
+      if (ax < -rank || ax >= rank)
+        throw new AxisError(
+          `${this.label}: axis ${ax} is out of range for input ${i} of rank ${rank}; got input shapes ${fmtShapes(shapes)}`,
+        );
       const r = ax < 0 ? ax + rank : ax;
-      if (r === 0) throw new AxisError(`${this.label}: cannot take the dot product over axis 0, the batch axis; got input shapes ${fmtShapes(shapes)}`);
+      if (r === 0)
+        throw new AxisError(
+          `${this.label}: cannot take the dot product over axis 0, the batch axis; got input shapes ${fmtShapes(shapes)}`,
+        );
       return r;
     }) as [number, number];
   }
@@ -59,11 +73,19 @@ export class Dot extends Merge {
   protected mergeShapes(shapes: Shape[]): Shape {
     const [a0, a1] = this.resolveAxes(shapes);
     const [s0, s1] = shapes;
-    if (s0[0] !== null && s1[0] !== null && s0[0] !== s1[0]) this.shapeError('inputs have different batch sizes', shapes);
+    if (s0[0] !== null && s1[0] !== null && s0[0] !== s1[0])
+      this.shapeError('inputs have different batch sizes', shapes);
     if (s0[a0] !== null && s1[a1] !== null && s0[a0] !== s1[a1]) {
-      this.shapeError(`axis ${a0} of the first input (${s0[a0]}) and axis ${a1} of the second (${s1[a1]}) must have the same size`, shapes);
+      this.shapeError(
+        `axis ${a0} of the first input (${s0[a0]}) and axis ${a1} of the second (${s1[a1]}) must have the same size`,
+        shapes,
+      );
     }
-    const out: Shape = [s0[0] ?? s1[0], ...s0.filter((_, d) => d !== 0 && d !== a0), ...s1.filter((_, d) => d !== 0 && d !== a1)];
+    const out: Shape = [
+      s0[0] ?? s1[0],
+      ...s0.filter((_, d) => d !== 0 && d !== a0),
+      ...s1.filter((_, d) => d !== 0 && d !== a1),
+    ];
     return out.length === 1 ? [out[0], 1] : out;
   }
 
@@ -106,7 +128,11 @@ export class Dot extends Merge {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axes: Array.isArray(this.axes) ? [...this.axes] : this.axes, normalize: this.normalize };
+    return {
+      ...super.getConfig(),
+      axes: Array.isArray(this.axes) ? [...this.axes] : this.axes,
+      normalize: this.normalize,
+    };
   }
 }
 

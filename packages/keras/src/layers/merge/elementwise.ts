@@ -15,7 +15,11 @@ abstract class ElementwiseMerge extends Merge {
     let out: Shape = shapes[0].slice(1);
     for (const s of shapes.slice(1)) {
       const next = broadcastSamples(out, s.slice(1));
-      if (next === null) this.shapeError('inputs have incompatible shapes (each axis must be equal or 1, aligned at the last axis)', shapes);
+      if (next === null)
+        this.shapeError(
+          'inputs have incompatible shapes (each axis must be equal or 1, aligned at the last axis)',
+          shapes,
+        );
       out = next;
     }
     return [batches.size === 1 ? [...batches][0] : null, ...out];
@@ -25,7 +29,11 @@ abstract class ElementwiseMerge extends Merge {
     return tidy(() => {
       const rank = Math.max(...inputs.map((t) => t.rank));
       // Keras puts a lower-rank input's missing axes right after the batch axis.
-      const aligned = inputs.map((t) => (t.rank === rank ? t : reshape(t, [t.shape[0], ...new Array<number>(rank - t.rank).fill(1), ...t.shape.slice(1)])));
+      const aligned = inputs.map((t) =>
+        t.rank === rank
+          ? t
+          : reshape(t, [t.shape[0], ...new Array<number>(rank - t.rank).fill(1), ...t.shape.slice(1)]),
+      );
       return this.combine(aligned);
     });
   }

@@ -41,6 +41,11 @@ export function concatenate<T extends SymbolicTensor | Tensor>(inputs: T[], axis
 }
 
 /** `dot([a, b], axes, normalize)`, as Keras' `keras.layers.dot(inputs, axes, normalize=False)`. */
-export function dot<T extends SymbolicTensor | Tensor>(inputs: T[], axes: number | [number, number], normalize = false, options?: LayerArgs): Merged<T> {
+export function dot<T extends SymbolicTensor | Tensor>(
+  inputs: T[],
+  axes: number | [number, number],
+  normalize = false,
+  options?: LayerArgs,
+): Merged<T> {
   return new Dot({ ...options, axes, normalize }).apply(inputs);
 }

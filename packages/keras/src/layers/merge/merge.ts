@@ -6,7 +6,8 @@ import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKe
 /** The options object of a merge layer's constructor, snake_case keys camelCased and unknown ones refused. */
 export function mergeOptions<T extends object>(owner: string, config: T | undefined, extra: readonly string[]): T {
   const args = camelCaseKeys(config ?? ({} as T), owner);
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ArgumentError(`${owner}: expected an options object, got ${quote(args)}`);
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new ArgumentError(`${owner}: expected an options object, got ${quote(args)}`);
   rejectUnknownOptions(owner, args, [...LAYER_OPTIONS, ...extra]);
   return args;
 }
@@ -56,13 +57,18 @@ export abstract class Merge extends Layer {
   private checkCount(n: number, what: string): void {
     if (n < this.minInputs || n > this.maxInputs) {
       const want =
-        this.minInputs === this.maxInputs ? `exactly ${this.minInputs}` : this.maxInputs === Infinity ? `at least ${this.minInputs}` : `${this.minInputs} to ${this.maxInputs}`;
+        this.minInputs === this.maxInputs
+          ? `exactly ${this.minInputs}`
+          : this.maxInputs === Infinity
+            ? `at least ${this.minInputs}`
+            : `${this.minInputs} to ${this.maxInputs}`;
       throw new ArgumentError(`${this.label} should be applied to a list of ${want} inputs, got ${n} ${what}`);
     }
   }
 
   override applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
-    if (callArgs !== null) throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
+    if (callArgs !== null)
+      throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
     this.checkCount(inputs.length, 'symbolic tensors');
     const shape = this.mergeShapes(inputs.map((t) => t.shape));
     return new SymbolicTensor(shape, this, inputs, this.mergeMasked(inputs.map((t) => t.masked)));
@@ -98,7 +104,8 @@ export abstract class Merge extends Layer {
     if (x instanceof TensorClass) return this.apply([x, ...rest]);
     if (x instanceof SymbolicTensor) return super.apply([x, ...rest]);
     if (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof TensorClass)) {
-      if (rest.length > 0) throw new ArgumentError(`${this.label}: apply takes one list of tensors, got ${rest.length} more argument(s)`);
+      if (rest.length > 0)
+        throw new ArgumentError(`${this.label}: apply takes one list of tensors, got ${rest.length} more argument(s)`);
       return (this.call as unknown as (xs: Tensor[]) => Tensor)(x as Tensor[]);
     }
     if (Array.isArray(x) && x.some((t) => t instanceof SymbolicTensor)) return super.apply(x, ...rest);
@@ -119,7 +126,9 @@ export abstract class Merge extends Layer {
   }
 
   private refuseOneInput(): never {
-    throw new ArgumentError(`${this.label} merges a list of inputs, so it cannot run in a Sequential model or a one-input wrapper; use a functional model: layer.apply([a, b])`);
+    throw new ArgumentError(
+      `${this.label} merges a list of inputs, so it cannot run in a Sequential model or a one-input wrapper; use a functional model: layer.apply([a, b])`,
+    );
   }
 
   /** Throws the ShapeError every merge uses: the layer, what is wrong and the shapes. */

@@ -65,7 +65,10 @@ export interface SamplerOptions {
 /** Applies one transform per image to channels-last images [batch, h, w, c]; the output has the input's shape. */
 export function affineTransform(x: Tensor, transforms: ArrayLike<number>, o: SamplerOptions): Tensor {
   const [B, H, W, C] = x.shape;
-  if (transforms.length !== 8 * B) throw new ArgumentError(`affineTransform: expected ${8 * B} transform entries (8 per image), got ${transforms.length}`);
+  if (transforms.length !== 8 * B)
+    throw new ArgumentError(
+      `affineTransform: expected ${8 * B} transform entries (8 per image), got ${transforms.length}`,
+    );
   const N = B * H * W;
   const corners = o.interpolation === 'bilinear' ? 4 : 1;
   const idx = Array.from({ length: corners }, () => new Int32Array(N));

@@ -1,4 +1,13 @@
-import { ArgumentError, DTypeError, type Tensor, cast, checkIndexRange, oneHotUnchecked, reshape, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  type Tensor,
+  cast,
+  checkIndexRange,
+  oneHotUnchecked,
+  reshape,
+  tidy,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { bagOfTokens } from '../categorical-encoding';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
@@ -28,16 +37,28 @@ export class CategoryEncoding extends Layer {
   readonly outputMode: CategoryEncodingMode;
 
   constructor(config: CategoryEncodingArgs) {
-    const a = layerOptions('CategoryEncoding', config, 'an options object ({ numTokens, outputMode })', [...LAYER_OPTIONS, 'numTokens', 'outputMode', 'sparse'], new.target === CategoryEncoding);
+    const a = layerOptions(
+      'CategoryEncoding',
+      config,
+      'an options object ({ numTokens, outputMode })',
+      [...LAYER_OPTIONS, 'numTokens', 'outputMode', 'sparse'],
+      new.target === CategoryEncoding,
+    );
     super(a);
-    if (a.numTokens === undefined || a.numTokens === null) throw new ArgumentError(`${this.label}: numTokens is required (the number of categories); for an unknown vocabulary use a lookup layer first`);
+    if (a.numTokens === undefined || a.numTokens === null)
+      throw new ArgumentError(
+        `${this.label}: numTokens is required (the number of categories); for an unknown vocabulary use a lookup layer first`,
+      );
     this.numTokens = positiveInt(this.label, 'numTokens', a.numTokens);
     const mode: unknown = a.outputMode ?? 'multi_hot';
     if (mode !== 'one_hot' && mode !== 'multi_hot' && mode !== 'count' && mode !== 'binary') {
-      throw new ArgumentError(`${this.label}: outputMode must be 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`);
+      throw new ArgumentError(
+        `${this.label}: outputMode must be 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`,
+      );
     }
     this.outputMode = mode === 'binary' ? 'multi_hot' : mode;
-    if (optionalBool(this.label, 'sparse', a.sparse, false)) throw new ArgumentError(`${this.label}: sparse outputs are not supported; leave sparse false`);
+    if (optionalBool(this.label, 'sparse', a.sparse, false))
+      throw new ArgumentError(`${this.label}: sparse outputs are not supported; leave sparse false`);
     this.built = true;
   }
 
@@ -47,7 +68,8 @@ export class CategoryEncoding extends Layer {
 
   override computeOutputShape(s: Shape): Shape {
     const n = this.numTokens;
-    if (this.outputMode === 'one_hot') return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), n] : [...s, n];
+    if (this.outputMode === 'one_hot')
+      return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), n] : [...s, n];
     // A rank-1 input is one category per sample (tf.keras 2 and TF.js; Keras 3 would take it as one sample).
     return s.length === 1 ? [s[0], n] : [...s.slice(0, -1), n];
   }
@@ -55,7 +77,9 @@ export class CategoryEncoding extends Layer {
   private indices(x: Tensor): Tensor {
     if (x.dtype === 'int32') return x;
     if (x.dtype === 'float32') return cast(x, 'int32');
-    throw new DTypeError(`${this.label}: inputs must be integer categories (int32, or float32 holding integers), got ${x.dtype}`);
+    throw new DTypeError(
+      `${this.label}: inputs must be integer categories (int32, or float32 holding integers), got ${x.dtype}`,
+    );
   }
 
   override forward(x: Tensor): Tensor {
@@ -73,9 +97,15 @@ export class CategoryEncoding extends Layer {
  */
 export function encodeCategories(label: string, ids: Tensor, n: number, mode: CategoryEncodingMode): Tensor {
   return tidy(() => {
-    checkIndexRange(ids, n, (v, i) => new ArgumentError(`${label}: input value ${v} at position ${i} is outside [0, ${n}) (numTokens ${n})`), { deviceCheck: label });
+    checkIndexRange(
+      ids,
+      n,
+      (v, i) => new ArgumentError(`${label}: input value ${v} at position ${i} is outside [0, ${n}) (numTokens ${n})`),
+      { deviceCheck: label },
+    );
     const s = ids.shape;
-    if (mode === 'one_hot') return oneHotUnchecked(s.length > 1 && s[s.length - 1] === 1 ? reshape(ids, s.slice(0, -1)) : ids, n);
+    if (mode === 'one_hot')
+      return oneHotUnchecked(s.length > 1 && s[s.length - 1] === 1 ? reshape(ids, s.slice(0, -1)) : ids, n);
     if (s.length === 0) return bagOfTokens(label, reshape(ids, [1, 1]), n, mode, null).reshape([n]);
     const last = s.length === 1 ? 1 : s[s.length - 1];
     const lead = s.length === 1 ? [s[0]] : s.slice(0, -1);

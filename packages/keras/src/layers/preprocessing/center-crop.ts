@@ -25,7 +25,13 @@ export class CenterCrop extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(config: CenterCropArgs) {
-    const a = layerOptions('CenterCrop', config, 'an options object ({ height, width, dataFormat })', [...LAYER_OPTIONS, 'height', 'width', 'dataFormat'], new.target === CenterCrop);
+    const a = layerOptions(
+      'CenterCrop',
+      config,
+      'an options object ({ height, width, dataFormat })',
+      [...LAYER_OPTIONS, 'height', 'width', 'dataFormat'],
+      new.target === CenterCrop,
+    );
     super(a);
     this.height = positiveInt(this.label, 'height', a.height);
     this.width = positiveInt(this.label, 'width', a.width);
@@ -44,7 +50,10 @@ export class CenterCrop extends Layer {
 
   private checkRank(shape: Shape | readonly number[]): void {
     if (shape.length !== 3 && shape.length !== 4) {
-      const layout = this.dataFormat === 'channels_last' ? '[batch, height, width, channels] or [height, width, channels]' : '[batch, channels, height, width] or [channels, height, width]';
+      const layout =
+        this.dataFormat === 'channels_last'
+          ? '[batch, height, width, channels] or [height, width, channels]'
+          : '[batch, channels, height, width] or [channels, height, width]';
       throw new ShapeError(`${this.label}: expects images ${layout}, got shape ${fmtKerasShape([...shape])}`);
     }
   }
@@ -68,7 +77,16 @@ export class CenterCrop extends Layer {
     const h = this.heightAxis(x.rank);
     const [inH, inW] = [x.shape[h], x.shape[h + 1]];
     if (inH < this.height || inW < this.width) return this.smartResize(x, h, inH, inW);
-    return tidy(() => this.window(x, h, Math.floor((inH - this.height) / 2), Math.floor((inW - this.width) / 2), this.height, this.width));
+    return tidy(() =>
+      this.window(
+        x,
+        h,
+        Math.floor((inH - this.height) / 2),
+        Math.floor((inW - this.width) / 2),
+        this.height,
+        this.width,
+      ),
+    );
   }
 
   /** x[..., top : top + height, left : left + width, ...] on the spatial axes starting at `h`, in float32. */

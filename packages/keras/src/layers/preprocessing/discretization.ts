@@ -1,4 +1,15 @@
-import { ArgumentError, DTypeError, type Tensor, Tensor as TensorClass, cast, ge, sum, tensor, tidy, unsqueeze } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  type Tensor,
+  Tensor as TensorClass,
+  cast,
+  ge,
+  sum,
+  tensor,
+  tidy,
+  unsqueeze,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
 import { layerOptions } from '../layer-config';
@@ -38,29 +49,49 @@ export class Discretization extends Layer {
   private boundaries: number[] | null;
 
   constructor(config: DiscretizationArgs = {}) {
-    const a = layerOptions('Discretization', config, 'an options object ({ binBoundaries } or { numBins })', OPTIONS, new.target === Discretization);
+    const a = layerOptions(
+      'Discretization',
+      config,
+      'an options object ({ binBoundaries } or { numBins })',
+      OPTIONS,
+      new.target === Discretization,
+    );
     super(a);
     const who = this.label;
     const nb: unknown = a.numBins ?? null;
-    if (nb !== null && (typeof nb !== 'number' || !Number.isSafeInteger(nb) || nb < 1)) throw new ArgumentError(`${who}: numBins must be a positive integer or null, got ${quote(nb)}`);
+    if (nb !== null && (typeof nb !== 'number' || !Number.isSafeInteger(nb) || nb < 1))
+      throw new ArgumentError(`${who}: numBins must be a positive integer or null, got ${quote(nb)}`);
     this.numBins = nb;
     const bb: unknown = a.binBoundaries ?? null;
     if (bb !== null) {
-      if (!Array.isArray(bb) || !bb.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new ArgumentError(`${who}: binBoundaries must be a list of finite numbers, got ${quote(bb)}`);
+      if (!Array.isArray(bb) || !bb.every((v) => typeof v === 'number' && Number.isFinite(v)))
+        throw new ArgumentError(`${who}: binBoundaries must be a list of finite numbers, got ${quote(bb)}`);
       const down = bb.findIndex((v, i) => i > 0 && v < bb[i - 1]);
-      if (down >= 0) throw new ArgumentError(`${who}: binBoundaries must be sorted in increasing order, got ${bb[down - 1]} before ${bb[down]}`);
-      if (nb !== null && bb.length !== nb - 1) throw new ArgumentError(`${who}: binBoundaries has ${bb.length} edges but numBins ${nb} needs ${nb - 1} (numBins − 1)`);
+      if (down >= 0)
+        throw new ArgumentError(
+          `${who}: binBoundaries must be sorted in increasing order, got ${bb[down - 1]} before ${bb[down]}`,
+        );
+      if (nb !== null && bb.length !== nb - 1)
+        throw new ArgumentError(
+          `${who}: binBoundaries has ${bb.length} edges but numBins ${nb} needs ${nb - 1} (numBins − 1)`,
+        );
     }
     this.given = bb !== null;
     this.boundaries = bb === null ? null : [...(bb as number[])];
     const eps: unknown = a.epsilon ?? 0.01;
-    if (typeof eps !== 'number' || !(eps > 0 && eps < 1)) throw new ArgumentError(`${who}: epsilon must be in (0, 1), got ${quote(eps)}`);
+    if (typeof eps !== 'number' || !(eps > 0 && eps < 1))
+      throw new ArgumentError(`${who}: epsilon must be in (0, 1), got ${quote(eps)}`);
     this.epsilon = eps;
     const mode: unknown = a.outputMode ?? 'int';
-    if (!['int', 'one_hot', 'multi_hot', 'count'].includes(mode as string)) throw new ArgumentError(`${who}: outputMode must be 'int', 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`);
+    if (!['int', 'one_hot', 'multi_hot', 'count'].includes(mode as string))
+      throw new ArgumentError(
+        `${who}: outputMode must be 'int', 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`,
+      );
     this.outputMode = mode as DiscretizationMode;
-    if (optionalBool(who, 'sparse', a.sparse, false)) throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
-    if (bb === null && nb === null) throw new ArgumentError(`${who}: give binBoundaries, or numBins and then adapt(data)`);
+    if (optionalBool(who, 'sparse', a.sparse, false))
+      throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
+    if (bb === null && nb === null)
+      throw new ArgumentError(`${who}: give binBoundaries, or numBins and then adapt(data)`);
     this.built = true;
   }
 
@@ -79,16 +110,21 @@ export class Discretization extends Layer {
    * epsilon, then its compression to numBins buckets.
    */
   adapt(data: Tensor | number[] | number[][]): void {
-    if (this.given) throw new ArgumentError(`${this.label}: was made with binBoundaries, so it cannot adapt (as in Keras); make it with numBins instead`);
+    if (this.given)
+      throw new ArgumentError(
+        `${this.label}: was made with binBoundaries, so it cannot adapt (as in Keras); make it with numBins instead`,
+      );
     let values: Float32Array;
     if (data instanceof TensorClass) {
       data.assertAlive(this.label);
-      if (data.dtype !== 'float32' && data.dtype !== 'int32') throw new DTypeError(`${this.label}: adapt expects numbers, got a ${data.dtype} tensor`);
+      if (data.dtype !== 'float32' && data.dtype !== 'int32')
+        throw new DTypeError(`${this.label}: adapt expects numbers, got a ${data.dtype} tensor`);
       values = Float32Array.from(data.dataSync() as ArrayLike<number>);
     } else {
       const flat = Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data];
       const bad = flat.findIndex((v) => typeof v !== 'number' || Number.isNaN(v));
-      if (bad >= 0) throw new ArgumentError(`${this.label}: adapt expects numbers, got ${quote(flat[bad])} at position ${bad}`);
+      if (bad >= 0)
+        throw new ArgumentError(`${this.label}: adapt expects numbers, got ${quote(flat[bad])} at position ${bad}`);
       values = Float32Array.from(flat as number[]);
     }
     if (values.length === 0) throw new ArgumentError(`${this.label}: adapt needs at least one value`);
@@ -97,7 +133,8 @@ export class Discretization extends Layer {
   }
 
   private requireBoundaries(): number[] {
-    if (this.boundaries === null) throw new ArgumentError(`${this.label}: has no bin boundaries; call adapt(data) first (or give binBoundaries)`);
+    if (this.boundaries === null)
+      throw new ArgumentError(`${this.label}: has no bin boundaries; call adapt(data) first (or give binBoundaries)`);
     return this.boundaries;
   }
 
@@ -109,7 +146,8 @@ export class Discretization extends Layer {
   override computeOutputShape(s: Shape): Shape {
     const d = this.depth;
     if (this.outputMode === 'int') return s;
-    if (this.outputMode === 'one_hot') return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), d] : [...s, d];
+    if (this.outputMode === 'one_hot')
+      return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), d] : [...s, d];
     return s.length === 1 ? [s[0], d] : [...s.slice(0, -1), d];
   }
 
@@ -117,13 +155,26 @@ export class Discretization extends Layer {
     const edges = this.requireBoundaries();
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${this.label}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new DTypeError(`${this.label}: expects numbers (float32 or int32), got ${x.dtype}`);
+    if (x.dtype !== 'float32' && x.dtype !== 'int32')
+      throw new DTypeError(`${this.label}: expects numbers (float32 or int32), got ${x.dtype}`);
     return tidy(() => {
       const v = x.dtype === 'float32' ? x : cast(x, 'float32');
       const ids =
         edges.length === 0
           ? cast(v.mul(0), 'int32')
-          : cast(sum(cast(ge(unsqueeze(v, -1), tensor(Float32Array.from(edges), [edges.length], 'float32', { backend: x.backend })), 'int32'), -1), 'int32');
+          : cast(
+              sum(
+                cast(
+                  ge(
+                    unsqueeze(v, -1),
+                    tensor(Float32Array.from(edges), [edges.length], 'float32', { backend: x.backend }),
+                  ),
+                  'int32',
+                ),
+                -1,
+              ),
+              'int32',
+            );
       return this.outputMode === 'int' ? ids : encodeCategories(this.label, ids, this.depth, this.outputMode);
     });
   }

@@ -1,4 +1,12 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, fmtShape, tensor } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  fmtShape,
+  tensor,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from '../layer';
 import { layerOptions } from '../layer-config';
@@ -51,15 +59,26 @@ export class HashedCrossing extends Layer {
   readonly outputMode: 'int' | 'one_hot';
 
   constructor(config: HashedCrossingArgs | number) {
-    const a = typeof config === 'number' ? { numBins: config } : layerOptions('HashedCrossing', config, 'numBins or an options object ({ numBins, outputMode })', OPTIONS, new.target === HashedCrossing);
+    const a =
+      typeof config === 'number'
+        ? { numBins: config }
+        : layerOptions(
+            'HashedCrossing',
+            config,
+            'numBins or an options object ({ numBins, outputMode })',
+            OPTIONS,
+            new.target === HashedCrossing,
+          );
     super(a);
     const who = this.label;
     if (a.numBins === undefined || a.numBins === null) throw new ArgumentError(`${who}: numBins is required`);
     this.numBins = positiveInt(who, 'numBins', a.numBins);
     const mode: unknown = a.outputMode ?? 'int';
-    if (mode !== 'int' && mode !== 'one_hot') throw new ArgumentError(`${who}: outputMode must be 'int' or 'one_hot', got ${quote(mode)}`);
+    if (mode !== 'int' && mode !== 'one_hot')
+      throw new ArgumentError(`${who}: outputMode must be 'int' or 'one_hot', got ${quote(mode)}`);
     this.outputMode = mode;
-    if (optionalBool(who, 'sparse', a.sparse, false)) throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
+    if (optionalBool(who, 'sparse', a.sparse, false))
+      throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
     this.built = true;
   }
 
@@ -69,7 +88,9 @@ export class HashedCrossing extends Layer {
 
   private checkShape(s: Shape, what: string): void {
     if (!(s.length <= 1 || (s.length === 2 && s[1] === 1))) {
-      throw new ShapeError(`${this.label}: crosses scalars or batches of scalars ([batch], [batch, 1] or []), got ${what} of shape ${fmtKerasShape(s)}`);
+      throw new ShapeError(
+        `${this.label}: crosses scalars or batches of scalars ([batch], [batch, 1] or []), got ${what} of shape ${fmtKerasShape(s)}`,
+      );
     }
   }
 
@@ -84,30 +105,48 @@ export class HashedCrossing extends Layer {
     const who = this.label;
     if (x instanceof TensorClass) {
       x.assertAlive(who);
-      if (x.dtype !== 'int32' && x.dtype !== 'float32') throw new DTypeError(`${who}: feature ${i} must hold strings or numbers (int32 or float32), got a ${x.dtype} tensor`);
+      if (x.dtype !== 'int32' && x.dtype !== 'float32')
+        throw new DTypeError(
+          `${who}: feature ${i} must hold strings or numbers (int32 or float32), got a ${x.dtype} tensor`,
+        );
       this.checkShape([...x.shape], `feature ${i}`);
-      return { values: Array.from(x.dataSync() as ArrayLike<number>, (v) => BigInt.asUintN(64, BigInt(Math.trunc(v)))), shape: [...x.shape] };
+      return {
+        values: Array.from(x.dataSync() as ArrayLike<number>, (v) => BigInt.asUintN(64, BigInt(Math.trunc(v)))),
+        shape: [...x.shape],
+      };
     }
-    if (!Array.isArray(x)) throw new ArgumentError(`${who}: feature ${i} must be a tensor or a list of strings or integers, got ${quote(x)}`);
+    if (!Array.isArray(x))
+      throw new ArgumentError(
+        `${who}: feature ${i} must be a tensor or a list of strings or integers, got ${quote(x)}`,
+      );
     const rows = x.length > 0 && Array.isArray(x[0]);
     const flat: unknown[] = rows ? x.map((r) => (Array.isArray(r) && r.length === 1 ? r[0] : Symbol('bad'))) : x;
     const bad = flat.findIndex((v) => typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)));
     if (bad >= 0) {
-      throw new ArgumentError(`${who}: feature ${i} must hold strings or numbers, ${rows ? 'in rows of one' : 'one per sample'}; got ${quote(rows ? x[bad] : flat[bad])} at position ${bad}`);
+      throw new ArgumentError(
+        `${who}: feature ${i} must hold strings or numbers, ${rows ? 'in rows of one' : 'one per sample'}; got ${quote(rows ? x[bad] : flat[bad])} at position ${bad}`,
+      );
     }
-    const values = (flat as (string | number)[]).map((v) => (typeof v === 'string' ? fingerprint64(encoder.encode(v)) : BigInt.asUintN(64, BigInt(Math.trunc(v)))));
+    const values = (flat as (string | number)[]).map((v) =>
+      typeof v === 'string' ? fingerprint64(encoder.encode(v)) : BigInt.asUintN(64, BigInt(Math.trunc(v))),
+    );
     return { values, shape: rows ? [x.length, 1] : [x.length] };
   }
 
   override forward(features: readonly CrossFeature[]): Tensor {
     const who = this.label;
     if (!Array.isArray(features) || features.length < 2) {
-      throw new ArgumentError(`${who}: expects a list of at least two features, got ${Array.isArray(features) ? `${features.length}` : quote(features)}`);
+      throw new ArgumentError(
+        `${who}: expects a list of at least two features, got ${Array.isArray(features) ? `${features.length}` : quote(features)}`,
+      );
     }
     const cols = features.map((f, i) => this.featureOf(f, i));
     const shape = cols[0].shape;
     const other = cols.findIndex((c) => fmtShape(c.shape) !== fmtShape(shape));
-    if (other >= 0) throw new ShapeError(`${who}: every feature must have the same shape; feature 0 is ${fmtShape(shape)}, feature ${other} is ${fmtShape(cols[other].shape)}`);
+    if (other >= 0)
+      throw new ShapeError(
+        `${who}: every feature must have the same shape; feature 0 is ${fmtShape(shape)}, feature ${other} is ${fmtShape(cols[other].shape)}`,
+      );
     const n = cols[0].values.length;
     const bins = new Int32Array(n);
     const buckets = BigInt(this.numBins);
@@ -129,8 +168,12 @@ export class HashedCrossing extends Layer {
   // ---- functional models: the features are the node's inputs ----
 
   override applySymbolic(inputs: SymbolicTensor[], callArgs: Record<string, unknown> | null): SymbolicTensor {
-    if (inputs.length < 2) throw new ArgumentError(`${this.label} crosses two or more features, got ${inputs.length} symbolic tensor(s); apply it as layer.apply([a, b])`);
-    if (callArgs !== null) throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
+    if (inputs.length < 2)
+      throw new ArgumentError(
+        `${this.label} crosses two or more features, got ${inputs.length} symbolic tensor(s); apply it as layer.apply([a, b])`,
+      );
+    if (callArgs !== null)
+      throw new ArgumentError(`${this.label}: apply takes no call options, got ${quote(callArgs)}`);
     inputs.forEach((t, i) => this.checkShape(t.shape, `feature ${i}`));
     return new SymbolicTensor(this.computeOutputShape(inputs[0].shape), this, inputs, false);
   }

@@ -44,24 +44,41 @@ export class Hashing extends Layer {
   readonly outputMode: HashingMode;
 
   constructor(config: HashingArgs | number) {
-    const a = typeof config === 'number' ? { numBins: config } : layerOptions('Hashing', config, 'numBins or an options object ({ numBins, maskValue, salt, outputMode })', OPTIONS, new.target === Hashing);
+    const a =
+      typeof config === 'number'
+        ? { numBins: config }
+        : layerOptions(
+            'Hashing',
+            config,
+            'numBins or an options object ({ numBins, maskValue, salt, outputMode })',
+            OPTIONS,
+            new.target === Hashing,
+          );
     super(a);
     const who = this.label;
     if (a.numBins === undefined || a.numBins === null) throw new ArgumentError(`${who}: numBins is required`);
     this.numBins = positiveInt(who, 'numBins', a.numBins);
     const mask: unknown = a.maskValue ?? null;
-    if (mask !== null && typeof mask !== 'string' && !(typeof mask === 'number' && Number.isSafeInteger(mask))) throw new ArgumentError(`${who}: maskValue must be a string, an integer or null, got ${quote(mask)}`);
+    if (mask !== null && typeof mask !== 'string' && !(typeof mask === 'number' && Number.isSafeInteger(mask)))
+      throw new ArgumentError(`${who}: maskValue must be a string, an integer or null, got ${quote(mask)}`);
     this.maskValue = mask;
     const salt: unknown = a.salt ?? null;
     const word = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
     if (salt === null) this.salt = null;
     else if (word(salt)) this.salt = [salt, salt];
     else if (Array.isArray(salt) && salt.length === 2 && salt.every(word)) this.salt = [salt[0], salt[1]];
-    else throw new ArgumentError(`${who}: salt must be an integer >= 0, a list of two of them, or null, got ${quote(salt)}`);
+    else
+      throw new ArgumentError(
+        `${who}: salt must be an integer >= 0, a list of two of them, or null, got ${quote(salt)}`,
+      );
     const mode: unknown = a.outputMode ?? 'int';
-    if (!['int', 'one_hot', 'multi_hot', 'count'].includes(mode as string)) throw new ArgumentError(`${who}: outputMode must be 'int', 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`);
+    if (!['int', 'one_hot', 'multi_hot', 'count'].includes(mode as string))
+      throw new ArgumentError(
+        `${who}: outputMode must be 'int', 'one_hot', 'multi_hot' or 'count', got ${quote(mode)}`,
+      );
     this.outputMode = mode as HashingMode;
-    if (optionalBool(who, 'sparse', a.sparse, false)) throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
+    if (optionalBool(who, 'sparse', a.sparse, false))
+      throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
     this.built = true;
   }
 
@@ -86,29 +103,39 @@ export class Hashing extends Layer {
   private valuesOf(x: unknown): { values: ArrayLike<string | number>; shape: number[] } {
     if (x instanceof TensorClass) {
       x.assertAlive(this.label);
-      if (x.dtype !== 'int32' && x.dtype !== 'float32') throw new DTypeError(`${this.label}: expects strings or numbers (int32 or float32), got a ${x.dtype} tensor`);
+      if (x.dtype !== 'int32' && x.dtype !== 'float32')
+        throw new DTypeError(`${this.label}: expects strings or numbers (int32 or float32), got a ${x.dtype} tensor`);
       return { values: x.dataSync() as ArrayLike<number>, shape: [...x.shape] };
     }
-    const ok = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-    if (!Array.isArray(x)) throw new ArgumentError(`${this.label}: expects a tensor, or a list of strings or integers (or of rows of them), got ${quote(x)}`);
+    const ok = (v: unknown): v is string | number =>
+      typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+    if (!Array.isArray(x))
+      throw new ArgumentError(
+        `${this.label}: expects a tensor, or a list of strings or integers (or of rows of them), got ${quote(x)}`,
+      );
     const rows = x.length > 0 && Array.isArray(x[0]);
     const flat: unknown[] = rows ? [] : x;
     if (rows) {
       const m = (x[0] as unknown[]).length;
       x.forEach((r, i) => {
-        if (!Array.isArray(r) || r.length !== m) throw new ShapeError(`${this.label}: expects rows of equal length, got ${quote(r)} in row ${i} (row 0 has ${m})`);
+        if (!Array.isArray(r) || r.length !== m)
+          throw new ShapeError(
+            `${this.label}: expects rows of equal length, got ${quote(r)} in row ${i} (row 0 has ${m})`,
+          );
         flat.push(...r);
       });
     }
     const bad = flat.findIndex((v) => !ok(v));
-    if (bad >= 0) throw new ArgumentError(`${this.label}: expects strings or numbers, got ${quote(flat[bad])} at position ${bad}`);
+    if (bad >= 0)
+      throw new ArgumentError(`${this.label}: expects strings or numbers, got ${quote(flat[bad])} at position ${bad}`);
     return { values: flat as (string | number)[], shape: rows ? [x.length, (x[0] as unknown[]).length] : [x.length] };
   }
 
   override computeOutputShape(s: Shape): Shape {
     const n = this.numBins;
     if (this.outputMode === 'int') return s;
-    if (this.outputMode === 'one_hot') return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), n] : [...s, n];
+    if (this.outputMode === 'one_hot')
+      return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), n] : [...s, n];
     return s.length === 1 ? [s[0], n] : [...s.slice(0, -1), n];
   }
 
@@ -127,6 +154,13 @@ export class Hashing extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), numBins: this.numBins, maskValue: this.maskValue, salt: this.salt, outputMode: this.outputMode, sparse: false };
+    return {
+      ...super.getConfig(),
+      numBins: this.numBins,
+      maskValue: this.maskValue,
+      salt: this.salt,
+      outputMode: this.outputMode,
+      sparse: false,
+    };
   }
 }

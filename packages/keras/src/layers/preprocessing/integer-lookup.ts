@@ -1,4 +1,14 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, oneHotUnchecked, reshape, tensor, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  oneHotUnchecked,
+  reshape,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { type BagMode, bagOfTokens, checkIds } from '../categorical-encoding';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
@@ -28,7 +38,20 @@ export interface IntegerLookupArgs extends LayerArgs {
   padToMaxTokens?: boolean;
 }
 
-const OPTIONS = [...LAYER_OPTIONS, 'maxTokens', 'numOovIndices', 'maskToken', 'oovToken', 'vocabulary', 'vocabularyDtype', 'idfWeights', 'invert', 'outputMode', 'sparse', 'padToMaxTokens'];
+const OPTIONS = [
+  ...LAYER_OPTIONS,
+  'maxTokens',
+  'numOovIndices',
+  'maskToken',
+  'oovToken',
+  'vocabulary',
+  'vocabularyDtype',
+  'idfWeights',
+  'invert',
+  'outputMode',
+  'sparse',
+  'padToMaxTokens',
+];
 const MODES = ['int', 'one_hot', 'multi_hot', 'count', 'tf_idf'];
 
 /** Integers by sample, when not a tensor. */
@@ -57,33 +80,49 @@ export class IntegerLookup extends Layer {
   private builtDepth: number | null = null;
 
   constructor(config: IntegerLookupArgs = {}) {
-    const a = layerOptions('IntegerLookup', config, 'an options object ({ vocabulary, maxTokens, ... })', OPTIONS, new.target === IntegerLookup);
+    const a = layerOptions(
+      'IntegerLookup',
+      config,
+      'an options object ({ vocabulary, maxTokens, ... })',
+      OPTIONS,
+      new.target === IntegerLookup,
+    );
     super(a);
     const who = this.label;
-    this.maxTokens = a.maxTokens === undefined || a.maxTokens === null ? null : positiveInt(who, 'maxTokens', a.maxTokens);
+    this.maxTokens =
+      a.maxTokens === undefined || a.maxTokens === null ? null : positiveInt(who, 'maxTokens', a.maxTokens);
     const oov: unknown = a.numOovIndices ?? 1;
-    if (!isInt(oov) || oov < 0) throw new ArgumentError(`${who}: numOovIndices must be an integer >= 0, got ${quote(oov)}`);
+    if (!isInt(oov) || oov < 0)
+      throw new ArgumentError(`${who}: numOovIndices must be an integer >= 0, got ${quote(oov)}`);
     this.numOovIndices = oov;
     const mask: unknown = a.maskToken ?? null;
-    if (mask !== null && !isInt(mask)) throw new ArgumentError(`${who}: maskToken must be an integer or null, got ${quote(mask)}`);
+    if (mask !== null && !isInt(mask))
+      throw new ArgumentError(`${who}: maskToken must be an integer or null, got ${quote(mask)}`);
     this.maskToken = mask;
     const oovToken: unknown = a.oovToken ?? -1;
     if (!isInt(oovToken)) throw new ArgumentError(`${who}: oovToken must be an integer, got ${quote(oovToken)}`);
     if (oovToken === mask) throw new ArgumentError(`${who}: maskToken and oovToken must differ, both are ${mask}`);
     this.oovToken = oovToken;
     const dtype: unknown = a.vocabularyDtype ?? 'int64';
-    if (dtype !== 'int64' && dtype !== 'int32') throw new ArgumentError(`${who}: vocabularyDtype must be 'int64' or 'int32', got ${quote(dtype)}`);
+    if (dtype !== 'int64' && dtype !== 'int32')
+      throw new ArgumentError(`${who}: vocabularyDtype must be 'int64' or 'int32', got ${quote(dtype)}`);
     this.vocabularyDtype = dtype;
     this.invert = optionalBool(who, 'invert', a.invert, false);
     const mode: unknown = (a.outputMode as unknown) === 'binary' ? 'multi_hot' : (a.outputMode ?? 'int');
-    if (!MODES.includes(mode as string)) throw new ArgumentError(`${who}: outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got ${quote(a.outputMode)}`);
+    if (!MODES.includes(mode as string))
+      throw new ArgumentError(
+        `${who}: outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got ${quote(a.outputMode)}`,
+      );
     this.outputMode = mode as OutputMode;
     if (this.invert && mode !== 'int') throw new ArgumentError(`${who}: invert needs outputMode 'int', got '${mode}'`);
-    if (optionalBool(who, 'sparse', a.sparse, false)) throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
+    if (optionalBool(who, 'sparse', a.sparse, false))
+      throw new ArgumentError(`${who}: sparse outputs are not supported; leave sparse false`);
     this.padToMaxTokens = optionalBool(who, 'padToMaxTokens', a.padToMaxTokens, false);
     this.vocab = this.emptyVocabulary();
-    if (a.vocabulary !== undefined && a.vocabulary !== null) this.vocab.set(this.asTokens(a.vocabulary, 'vocabulary'), a.idfWeights);
-    else if (a.idfWeights !== undefined && a.idfWeights !== null) throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
+    if (a.vocabulary !== undefined && a.vocabulary !== null)
+      this.vocab.set(this.asTokens(a.vocabulary, 'vocabulary'), a.idfWeights);
+    else if (a.idfWeights !== undefined && a.idfWeights !== null)
+      throw new ArgumentError(`${who}: idfWeights needs a vocabulary`);
     this.built = true;
   }
 
@@ -107,9 +146,11 @@ export class IntegerLookup extends Layer {
 
   /** Integers (a list) as the vocabulary's tokens, or an ArgumentError naming the entry. */
   private asTokens(values: unknown, what: string): string[] {
-    if (!Array.isArray(values)) throw new ArgumentError(`${this.label}: ${what} must be a list of integers, got ${quote(values)}`);
+    if (!Array.isArray(values))
+      throw new ArgumentError(`${this.label}: ${what} must be a list of integers, got ${quote(values)}`);
     const bad = values.findIndex((v) => !isInt(v));
-    if (bad >= 0) throw new ArgumentError(`${this.label}: ${what} must hold integers, got ${quote(values[bad])} at index ${bad}`);
+    if (bad >= 0)
+      throw new ArgumentError(`${this.label}: ${what} must hold integers, got ${quote(values[bad])} at index ${bad}`);
     return values.map(String);
   }
 
@@ -117,15 +158,22 @@ export class IntegerLookup extends Layer {
   private valuesOf(x: unknown): { values: ArrayLike<number>; shape: number[] } {
     if (x instanceof TensorClass) {
       x.assertAlive(this.label);
-      if (x.dtype !== 'int32') throw new DTypeError(`${this.label}: expects integers (an int32 tensor), got a ${x.dtype} tensor of shape [${x.shape.join(',')}]`);
+      if (x.dtype !== 'int32')
+        throw new DTypeError(
+          `${this.label}: expects integers (an int32 tensor), got a ${x.dtype} tensor of shape [${x.shape.join(',')}]`,
+        );
       return { values: x.dataSync(), shape: [...x.shape] };
     }
     if (isInt(x)) return { values: [x], shape: [] };
-    if (Array.isArray(x) && (x.length === 0 || !Array.isArray(x[0]))) return { values: this.checked(x, (i) => `[${i}]`), shape: [x.length] };
+    if (Array.isArray(x) && (x.length === 0 || !Array.isArray(x[0])))
+      return { values: this.checked(x, (i) => `[${i}]`), shape: [x.length] };
     if (Array.isArray(x)) {
       const m = (x[0] as unknown[]).length;
       const bad = x.findIndex((r) => !Array.isArray(r) || r.length !== m);
-      if (bad >= 0) throw new ShapeError(`${this.label}: expects rows of equal length, got ${quote(x[bad])} in row ${bad} (row 0 has ${m})`);
+      if (bad >= 0)
+        throw new ShapeError(
+          `${this.label}: expects rows of equal length, got ${quote(x[bad])} in row ${bad} (row 0 has ${m})`,
+        );
       const flat = (x as unknown[][]).flat();
       return { values: this.checked(flat, (i) => `[${Math.floor(i / m)}][${i % m}]`), shape: [x.length, m] };
     }
@@ -134,7 +182,8 @@ export class IntegerLookup extends Layer {
 
   private checked(values: unknown[], where: (i: number) => string): number[] {
     const bad = values.findIndex((v) => !isInt(v) || v < -(2 ** 31) || v >= 2 ** 31);
-    if (bad >= 0) throw new ArgumentError(`${this.label}: expects int32 integers, got ${quote(values[bad])} at ${where(bad)}`);
+    if (bad >= 0)
+      throw new ArgumentError(`${this.label}: expects int32 integers, got ${quote(values[bad])} at ${where(bad)}`);
     return values as number[];
   }
 
@@ -146,7 +195,8 @@ export class IntegerLookup extends Layer {
     if (values.length === 0) throw new ArgumentError(`${this.label}: adapt needs at least one value`);
     const width = shape.length < 2 ? 1 : shape.slice(1).reduce((p, d) => p * d, 1);
     const docs: string[][] = [];
-    for (let i = 0; i < values.length; i += width) docs.push(Array.from({ length: width }, (_, j) => String(values[i + j])));
+    for (let i = 0; i < values.length; i += width)
+      docs.push(Array.from({ length: width }, (_, j) => String(values[i + j])));
     const next = this.emptyVocabulary();
     next.adapt(docs);
     this.install(next);
@@ -161,7 +211,9 @@ export class IntegerLookup extends Layer {
 
   private install(next: LookupVocabulary): void {
     if (this.builtDepth !== null && next.depth !== this.builtDepth) {
-      throw new ArgumentError(`${this.label}: the new vocabulary would make the output ${next.depth} wide, but the layer was built ${this.builtDepth} wide; set padToMaxTokens with maxTokens, or make the layer again`);
+      throw new ArgumentError(
+        `${this.label}: the new vocabulary would make the output ${next.depth} wide, but the layer was built ${this.builtDepth} wide; set padToMaxTokens with maxTokens, or make the layer again`,
+      );
     }
     this.vocab = next;
   }
@@ -176,7 +228,8 @@ export class IntegerLookup extends Layer {
   }
 
   private requireVocabulary(): void {
-    if (!this.vocab.known) throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(values) or give a vocabulary first`);
+    if (!this.vocab.known)
+      throw new ArgumentError(`${this.label}: has no vocabulary; call adapt(values) or give a vocabulary first`);
   }
 
   // ---- computing -------------------------------------------------------------------------
@@ -191,7 +244,8 @@ export class IntegerLookup extends Layer {
     if (this.outputMode === 'int') return s;
     if (!this.padToMaxTokens) this.requireVocabulary();
     const depth = this.vocab.depth;
-    if (this.outputMode === 'one_hot') return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), depth] : [...s, depth];
+    if (this.outputMode === 'one_hot')
+      return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), depth] : [...s, depth];
     return s.length === 1 ? [s[0], depth] : [...s.slice(0, -1), depth];
   }
 
@@ -229,13 +283,27 @@ export class IntegerLookup extends Layer {
     const depth = this.vocab.depth;
     checkIds(this.label, ids, depth);
     if (this.outputMode === 'one_hot') {
-      return tidy(() => oneHotUnchecked(ids.rank > 1 && ids.shape[ids.rank - 1] === 1 ? reshape(ids, ids.shape.slice(0, -1)) : ids, depth));
+      return tidy(() =>
+        oneHotUnchecked(
+          ids.rank > 1 && ids.shape[ids.rank - 1] === 1 ? reshape(ids, ids.shape.slice(0, -1)) : ids,
+          depth,
+        ),
+      );
     }
-    if (ids.rank > 2) throw new ShapeError(`${this.label}: '${this.outputMode}' encodes rows of values; got shape [${ids.shape.join(',')}]`);
+    if (ids.rank > 2)
+      throw new ShapeError(
+        `${this.label}: '${this.outputMode}' encodes rows of values; got shape [${ids.shape.join(',')}]`,
+      );
     const idf = this.outputMode === 'tf_idf' ? this.vocab.idfWeights() : null;
     const mode = this.outputMode as BagMode;
     // A scalar or a flat list is one value per sample (CategoryEncoding's rule).
-    if (ids.rank < 2) return tidy(() => bagOfTokens(this.label, reshape(ids, [ids.shape.reduce((p, d) => p * d, 1), 1]), depth, mode, idf).reshape([...ids.shape, depth]));
+    if (ids.rank < 2)
+      return tidy(() =>
+        bagOfTokens(this.label, reshape(ids, [ids.shape.reduce((p, d) => p * d, 1), 1]), depth, mode, idf).reshape([
+          ...ids.shape,
+          depth,
+        ]),
+      );
     return bagOfTokens(this.label, ids, depth, mode, idf);
   }
 

@@ -1,4 +1,27 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, add, concat, flip, fmtShape, keep, log, matmul, max, maximum, mul, pow, reshape, slice, stack, tensor, tidy, transpose } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  add,
+  concat,
+  flip,
+  fmtShape,
+  keep,
+  log,
+  matmul,
+  max,
+  maximum,
+  mul,
+  pow,
+  reshape,
+  slice,
+  stack,
+  tensor,
+  tidy,
+  transpose,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { finiteNumber, layerOptions } from '../layer-config';
@@ -53,7 +76,10 @@ const hzToMel = (f: number): number => 1127 * Math.log(1 + f / 700);
  */
 export function melWeights(bins: number, numMel: number, samplingRate: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(bins * numMel);
-  const edges = Array.from({ length: numMel + 2 }, (_, i) => hzToMel(lo) + ((hzToMel(hi) - hzToMel(lo)) * i) / (numMel + 1));
+  const edges = Array.from(
+    { length: numMel + 2 },
+    (_, i) => hzToMel(lo) + ((hzToMel(hi) - hzToMel(lo)) * i) / (numMel + 1),
+  );
   for (let b = 1; b < bins; b++) {
     const mel = hzToMel(((samplingRate / 2) * b) / (bins - 1));
     for (let m = 0; m < numMel; m++) {
@@ -106,21 +132,38 @@ export class MelSpectrogram extends Layer {
   private mel: Tensor | null = null;
 
   constructor(config: MelSpectrogramArgs = {}) {
-    const a = layerOptions('MelSpectrogram', config, 'an options object ({ fftLength, sequenceStride, numMelBins, ... })', OPTIONS, new.target === MelSpectrogram);
+    const a = layerOptions(
+      'MelSpectrogram',
+      config,
+      'an options object ({ fftLength, sequenceStride, numMelBins, ... })',
+      OPTIONS,
+      new.target === MelSpectrogram,
+    );
     super(a);
     const who = this.label;
     this.fftLength = positiveInt(who, 'fftLength', a.fftLength ?? 2048);
     this.sequenceStride = positiveInt(who, 'sequenceStride', a.sequenceStride ?? 512);
-    this.sequenceLength = a.sequenceLength === undefined || a.sequenceLength === null ? this.fftLength : positiveInt(who, 'sequenceLength', a.sequenceLength);
-    if (this.sequenceLength > this.fftLength) throw new ArgumentError(`${who}: sequenceLength (${this.sequenceLength}) must be <= fftLength (${this.fftLength})`);
+    this.sequenceLength =
+      a.sequenceLength === undefined || a.sequenceLength === null
+        ? this.fftLength
+        : positiveInt(who, 'sequenceLength', a.sequenceLength);
+    if (this.sequenceLength > this.fftLength)
+      throw new ArgumentError(
+        `${who}: sequenceLength (${this.sequenceLength}) must be <= fftLength (${this.fftLength})`,
+      );
     const w: unknown = a.window === undefined ? 'hann' : a.window;
-    if (w !== 'hann' && w !== 'hamming' && w !== null) throw new ArgumentError(`${who}: window must be 'hann', 'hamming' or null, got ${quote(w)}`);
+    if (w !== 'hann' && w !== 'hamming' && w !== null)
+      throw new ArgumentError(`${who}: window must be 'hann', 'hamming' or null, got ${quote(w)}`);
     this.window = w;
     this.samplingRate = positiveInt(who, 'samplingRate', a.samplingRate ?? 16000);
     this.numMelBins = positiveInt(who, 'numMelBins', a.numMelBins ?? 128);
     this.minFreq = finiteNumber(who, 'minFreq', a.minFreq ?? 20);
-    this.maxFreq = a.maxFreq === undefined || a.maxFreq === null ? Math.trunc(this.samplingRate / 2) : finiteNumber(who, 'maxFreq', a.maxFreq);
-    if (!(this.minFreq >= 0 && this.minFreq < this.maxFreq)) throw new ArgumentError(`${who}: minFreq (${this.minFreq}) must be >= 0 and below maxFreq (${this.maxFreq})`);
+    this.maxFreq =
+      a.maxFreq === undefined || a.maxFreq === null
+        ? Math.trunc(this.samplingRate / 2)
+        : finiteNumber(who, 'maxFreq', a.maxFreq);
+    if (!(this.minFreq >= 0 && this.minFreq < this.maxFreq))
+      throw new ArgumentError(`${who}: minFreq (${this.minFreq}) must be >= 0 and below maxFreq (${this.maxFreq})`);
     this.powerToDb = optionalBool(who, 'powerToDb', a.powerToDb, true);
     this.topDb = finiteNumber(who, 'topDb', a.topDb ?? 80);
     this.magExp = finiteNumber(who, 'magExp', a.magExp ?? 2);
@@ -141,7 +184,8 @@ export class MelSpectrogram extends Layer {
   }
 
   override computeOutputShape(s: Shape): Shape {
-    if (s.length !== 1 && s.length !== 2) throw new ShapeError(`${this.label}: expects audio [batch, samples] or [samples], got shape ${fmtKerasShape(s)}`);
+    if (s.length !== 1 && s.length !== 2)
+      throw new ShapeError(`${this.label}: expects audio [batch, samples] or [samples], got shape ${fmtKerasShape(s)}`);
     return [...s.slice(0, -1), this.numMelBins, this.frames(s[s.length - 1])];
   }
 
@@ -164,7 +208,14 @@ export class MelSpectrogram extends Layer {
     this.mel?.dispose();
     // Kept: the layer holds them across calls, whatever tidy the first call ran in.
     this.dft = keep(tensor(d, [N, 2 * bins], 'float32', { backend: like.backend }));
-    this.mel = keep(tensor(melWeights(bins, this.numMelBins, this.samplingRate, this.minFreq, this.maxFreq), [bins, this.numMelBins], 'float32', { backend: like.backend }));
+    this.mel = keep(
+      tensor(
+        melWeights(bins, this.numMelBins, this.samplingRate, this.minFreq, this.maxFreq),
+        [bins, this.numMelBins],
+        'float32',
+        { backend: like.backend },
+      ),
+    );
     return [this.dft, this.mel];
   }
 
@@ -172,12 +223,17 @@ export class MelSpectrogram extends Layer {
     const who = this.label;
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${who}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(who);
-    if (x.dtype !== 'float32') throw new DTypeError(`${who}: audio must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
-    if (x.rank !== 1 && x.rank !== 2) throw new ShapeError(`${who}: expects audio [batch, samples] or [samples], got shape ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${who}: audio must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 1 && x.rank !== 2)
+      throw new ShapeError(`${who}: expects audio [batch, samples] or [samples], got shape ${fmtShape(x.shape)}`);
     const L = x.shape[x.rank - 1];
     const half = Math.floor(this.fftLength / 2);
     // Reflect padding needs more samples than it mirrors (numpy and TensorFlow refuse too).
-    if (L <= half) throw new ShapeError(`${who}: audio of ${L} samples (shape ${fmtShape(x.shape)}) is too short for fftLength ${this.fftLength}: center padding reflects ${half} samples, so it needs more than ${half}`);
+    if (L <= half)
+      throw new ShapeError(
+        `${who}: audio of ${L} samples (shape ${fmtShape(x.shape)}) is too short for fftLength ${this.fftLength}: center padding reflects ${half} samples, so it needs more than ${half}`,
+      );
     const [dft, melM] = this.matrices(x);
     return tidy(() => {
       const batch = x.rank === 2 ? x.shape[0] : 1;
@@ -192,7 +248,12 @@ export class MelSpectrogram extends Layer {
       }
       const padded = concat(parts, 1);
       const T = this.frames(L) as number;
-      const frames = stack(Array.from({ length: T }, (_, t) => slice(padded, [0, t * this.sequenceStride], [null, t * this.sequenceStride + N])), 1);
+      const frames = stack(
+        Array.from({ length: T }, (_, t) =>
+          slice(padded, [0, t * this.sequenceStride], [null, t * this.sequenceStride + N]),
+        ),
+        1,
+      );
       const spec = matmul(reshape(frames, [batch * T, N]), dft);
       const re = slice(spec, [0, 0], [null, bins]);
       const im = slice(spec, [0, bins], [null, 2 * bins]);

@@ -1,5 +1,17 @@
 import { noGrad } from '@tsdl/autograd';
-import { ArgumentError, ShapeError, Tensor, cast, fmtShape, maximum, mean, sqrt, tensor, tidy, variance } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  Tensor,
+  cast,
+  fmtShape,
+  maximum,
+  mean,
+  sqrt,
+  tensor,
+  tidy,
+  variance,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { type NumericArray, layerOptions, numericArray } from '../layer-config';
@@ -47,29 +59,45 @@ export class Normalization extends Layer {
   private reduceAxes: number[] = [];
 
   constructor(config: NormalizationArgs = {}) {
-    const a = layerOptions('Normalization', config, 'an options object ({ axis, mean, variance, invert })', [...LAYER_OPTIONS, 'axis', 'mean', 'variance', 'invert'], new.target === Normalization);
+    const a = layerOptions(
+      'Normalization',
+      config,
+      'an options object ({ axis, mean, variance, invert })',
+      [...LAYER_OPTIONS, 'axis', 'mean', 'variance', 'invert'],
+      new.target === Normalization,
+    );
     super(a);
     const who = this.label;
     const axis: unknown = a.axis === undefined ? -1 : a.axis;
     const axes = axis === null ? [] : Array.isArray(axis) ? axis : [axis];
     if (!axes.every((v) => typeof v === 'number' && Number.isSafeInteger(v)) || new Set(axes).size !== axes.length) {
-      throw new ArgumentError(`${who}: axis must be an integer, a list of distinct integers or null, got ${quote(axis)}`);
+      throw new ArgumentError(
+        `${who}: axis must be an integer, a list of distinct integers or null, got ${quote(axis)}`,
+      );
     }
     this.axis = axis === null ? null : Array.isArray(axis) ? [...axis] : (axis as number);
     this.invert = optionalBool(who, 'invert', a.invert, false);
     const m = a.mean ?? null;
     const v = a.variance ?? null;
-    if ((m === null) !== (v === null)) throw new ArgumentError(`${who}: give both mean and variance, or neither (adapt computes them); got ${m === null ? 'variance' : 'mean'} alone`);
+    if ((m === null) !== (v === null))
+      throw new ArgumentError(
+        `${who}: give both mean and variance, or neither (adapt computes them); got ${m === null ? 'variance' : 'mean'} alone`,
+      );
     this.meanArg = m === null ? null : numericArray(who, 'mean', m);
     this.varianceArg = v === null ? null : numericArray(who, 'variance', v);
     if (this.meanArg && this.varianceArg) {
       if (fmtShape(this.meanArg.shape) !== fmtShape(this.varianceArg.shape)) {
-        throw new ArgumentError(`${who}: mean and variance must have the same shape, got ${fmtShape(this.meanArg.shape)} and ${fmtShape(this.varianceArg.shape)}`);
+        throw new ArgumentError(
+          `${who}: mean and variance must have the same shape, got ${fmtShape(this.meanArg.shape)} and ${fmtShape(this.varianceArg.shape)}`,
+        );
       }
       if (this.meanArg.shape.length > axes.length) {
-        throw new ArgumentError(`${who}: mean of shape ${fmtShape(this.meanArg.shape)} has more axes than axis ${quote(this.axis)} keeps (${axes.length})`);
+        throw new ArgumentError(
+          `${who}: mean of shape ${fmtShape(this.meanArg.shape)} has more axes than axis ${quote(this.axis)} keeps (${axes.length})`,
+        );
       }
-      if (this.varianceArg.values.some((x) => x < 0)) throw new ArgumentError(`${who}: variance must be >= 0, got ${quote(v)}`);
+      if (this.varianceArg.values.some((x) => x < 0))
+        throw new ArgumentError(`${who}: variance must be >= 0, got ${quote(v)}`);
     }
     this.meanConfig = m === null ? null : structuredClone(m);
     this.varianceConfig = v === null ? null : structuredClone(v);
@@ -92,7 +120,8 @@ export class Normalization extends Layer {
     const ndim = inputShape.length;
     const who = this.label;
     const keep = this.axisList.map((ax) => {
-      if (ax < -ndim || ax >= ndim) throw new ShapeError(`${who}: axis ${ax} is out of range for input shape ${fmtKerasShape(inputShape)}`);
+      if (ax < -ndim || ax >= ndim)
+        throw new ShapeError(`${who}: axis ${ax} is out of range for input shape ${fmtKerasShape(inputShape)}`);
       return ax < 0 ? ax + ndim : ax;
     });
     keep.sort((p, q) => p - q);
@@ -103,7 +132,10 @@ export class Normalization extends Layer {
             'give samples a feature axis (data of shape [n, 1] for one feature) or use axis null for one mean and variance',
         );
       }
-      if (inputShape[d] === null) throw new ShapeError(`${who}: axis ${d} of input shape ${fmtKerasShape(inputShape)} is kept, so its size must be known`);
+      if (inputShape[d] === null)
+        throw new ShapeError(
+          `${who}: axis ${d} of input shape ${fmtKerasShape(inputShape)} is kept, so its size must be known`,
+        );
     }
     this.keepAxes = keep;
     this.reduceAxes = inputShape.map((_, i) => i).filter((i) => !keep.includes(i));
@@ -119,13 +151,19 @@ export class Normalization extends Layer {
       for (let i = 1; i <= ms.length; i++) {
         const ax = keep[keep.length - i];
         if (ms[ms.length - i] !== 1 && ms[ms.length - i] !== inputShape[ax]) {
-          throw new ShapeError(`${who}: mean and variance of shape ${fmtShape(ms)} do not fit the kept axes [${keep.join(', ')}] of input shape ${fmtKerasShape(inputShape)}`);
+          throw new ShapeError(
+            `${who}: mean and variance of shape ${fmtShape(ms)} do not fit the kept axes [${keep.join(', ')}] of input shape ${fmtKerasShape(inputShape)}`,
+          );
         }
         expanded[ax] = ms[ms.length - i];
       }
       // Constants of the config, not weights: kept, freed with the layer, never saved as weights.
-      this.fixedMean = this.registerBuffer('fixed_mean', tensor(this.meanArg.values, expanded, 'float32'), { persistent: false });
-      this.fixedVariance = this.registerBuffer('fixed_variance', tensor(this.varianceArg.values, expanded, 'float32'), { persistent: false });
+      this.fixedMean = this.registerBuffer('fixed_mean', tensor(this.meanArg.values, expanded, 'float32'), {
+        persistent: false,
+      });
+      this.fixedVariance = this.registerBuffer('fixed_variance', tensor(this.varianceArg.values, expanded, 'float32'), {
+        persistent: false,
+      });
     }
     this.built = true;
   }
@@ -138,7 +176,9 @@ export class Normalization extends Layer {
   private checkInput(shape: readonly number[], what: string): void {
     const s = this.buildShape;
     if (shape.length !== s.length || this.keepAxes.some((d) => shape[d] !== s[d])) {
-      throw new ShapeError(`${this.label}: built for input shape ${fmtKerasShape(s)} (axis ${quote(this.axis)}), got ${what} of shape ${fmtShape(shape)}`);
+      throw new ShapeError(
+        `${this.label}: built for input shape ${fmtKerasShape(s)} (axis ${quote(this.axis)}), got ${what} of shape ${fmtShape(shape)}`,
+      );
     }
   }
 
@@ -161,7 +201,10 @@ export class Normalization extends Layer {
    * if it is not built.
    */
   adapt(data: AdaptData): void {
-    if (this.meanArg !== null) throw new ArgumentError(`${this.label}: mean and variance were given, so there is nothing to adapt; make the layer without them to compute them from data`);
+    if (this.meanArg !== null)
+      throw new ArgumentError(
+        `${this.label}: mean and variance were given, so there is nothing to adapt; make the layer without them to compute them from data`,
+      );
     const isBatchList = Array.isArray(data) && data.length > 0 && data.every((b) => b instanceof Tensor);
     const batches = isBatchList ? (data as Tensor[]) : [data];
     if (batches.length === 0) throw new ArgumentError(`${this.label}: adapt got no data`);
@@ -169,7 +212,10 @@ export class Normalization extends Layer {
       tidy(() => {
         const ts = batches.map((b, i) => {
           if (b instanceof Tensor) return b;
-          if (!Array.isArray(b)) throw new ArgumentError(`${this.label}: adapt takes a Tensor, nested number lists or a list of Tensors, got ${i === 0 && !isBatchList ? quote(b) : `${quote(b)} as batch ${i}`}`);
+          if (!Array.isArray(b))
+            throw new ArgumentError(
+              `${this.label}: adapt takes a Tensor, nested number lists or a list of Tensors, got ${i === 0 && !isBatchList ? quote(b) : `${quote(b)} as batch ${i}`}`,
+            );
           return tensor(b as never, undefined, 'float32');
         });
         if (!this.built) this.build([null, ...ts[0].shape.slice(1)]);
@@ -190,10 +236,14 @@ export class Normalization extends Layer {
           const wb: number = count / n;
           const wt: number = 1 - wb;
           const m: Tensor = total.mean.mul(wt).add(bm.mul(wb));
-          const v: Tensor = total.variance.add(total.mean.sub(m).square()).mul(wt).add(bv.add(bm.sub(m).square()).mul(wb));
+          const v: Tensor = total.variance
+            .add(total.mean.sub(m).square())
+            .mul(wt)
+            .add(bv.add(bm.sub(m).square()).mul(wb));
           total = { mean: m, variance: v, count: n };
         }
-        if (total === null) throw new ShapeError(`${this.label}: adapt data of shape ${fmtShape(ts[0].shape)} holds no values`);
+        if (total === null)
+          throw new ShapeError(`${this.label}: adapt data of shape ${fmtShape(ts[0].shape)} holds no values`);
         (this.adaptMean as Tensor).assign(total.mean);
         (this.adaptVariance as Tensor).assign(total.variance);
       }),

@@ -27,11 +27,15 @@ abstract class RandomAffine extends RandomImageLayer {
   protected constructor(a: AffineArgs) {
     super(a);
     const mode: unknown = a.fillMode ?? 'reflect';
-    if (!FILL_MODES.includes(mode as FillMode)) throw new ArgumentError(`${this.label}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${quote(mode)}`);
+    if (!FILL_MODES.includes(mode as FillMode))
+      throw new ArgumentError(
+        `${this.label}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${quote(mode)}`,
+      );
     this.fillMode = mode as FillMode;
     this.interpolation = interpolationOf(this.label, a.interpolation, 'bilinear', ['bilinear', 'nearest']);
     const fill: unknown = a.fillValue ?? 0;
-    if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new ArgumentError(`${this.label}: fillValue must be a finite number, got ${quote(fill)}`);
+    if (typeof fill !== 'number' || !Number.isFinite(fill))
+      throw new ArgumentError(`${this.label}: fillValue must be a finite number, got ${quote(fill)}`);
     this.fillValue = fill;
   }
 
@@ -40,11 +44,20 @@ abstract class RandomAffine extends RandomImageLayer {
 
   protected augment(x: Tensor): Tensor {
     const [B, H, W] = x.shape;
-    return affineTransform(x, this.transforms(B, H, W), { interpolation: this.interpolation, fillMode: this.fillMode, fillValue: this.fillValue });
+    return affineTransform(x, this.transforms(B, H, W), {
+      interpolation: this.interpolation,
+      fillMode: this.fillMode,
+      fillValue: this.fillValue,
+    });
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue };
+    return {
+      ...super.getConfig(),
+      fillMode: this.fillMode,
+      interpolation: this.interpolation,
+      fillValue: this.fillValue,
+    };
   }
 }
 
@@ -61,7 +74,13 @@ export class RandomTranslation extends RandomAffine {
   readonly widthFactor: [number, number];
 
   constructor(config: RandomTranslationArgs) {
-    const a = layerOptions('RandomTranslation', config, 'an options object ({ heightFactor, widthFactor, ... })', [...AFFINE_OPTIONS, 'heightFactor', 'widthFactor'], new.target === RandomTranslation);
+    const a = layerOptions(
+      'RandomTranslation',
+      config,
+      'an options object ({ heightFactor, widthFactor, ... })',
+      [...AFFINE_OPTIONS, 'heightFactor', 'widthFactor'],
+      new.target === RandomTranslation,
+    );
     super(a);
     this.heightFactor = factorRange(this.label, 'heightFactor', a.heightFactor, { min: -1, max: 1 });
     this.widthFactor = factorRange(this.label, 'widthFactor', a.widthFactor, { min: -1, max: 1 });
@@ -95,7 +114,16 @@ export class RandomRotation extends RandomAffine {
   readonly valueRange: [number, number];
 
   constructor(config: RandomRotationArgs | number) {
-    const a = typeof config === 'number' ? { factor: config } : layerOptions('RandomRotation', config, 'a factor or an options object ({ factor, ... })', [...AFFINE_OPTIONS, 'factor', 'valueRange'], new.target === RandomRotation);
+    const a =
+      typeof config === 'number'
+        ? { factor: config }
+        : layerOptions(
+            'RandomRotation',
+            config,
+            'a factor or an options object ({ factor, ... })',
+            [...AFFINE_OPTIONS, 'factor', 'valueRange'],
+            new.target === RandomRotation,
+          );
     super(a);
     this.factor = factorRange(this.label, 'factor', a.factor, { abs: true, min: -1, max: 1 });
     this.valueRange = valueRange(this.label, (a as RandomRotationArgs).valueRange);
@@ -133,10 +161,19 @@ export class RandomZoom extends RandomAffine {
   readonly widthFactor: [number, number] | null;
 
   constructor(config: RandomZoomArgs) {
-    const a = layerOptions('RandomZoom', config, 'an options object ({ heightFactor, widthFactor, ... })', [...AFFINE_OPTIONS, 'heightFactor', 'widthFactor'], new.target === RandomZoom);
+    const a = layerOptions(
+      'RandomZoom',
+      config,
+      'an options object ({ heightFactor, widthFactor, ... })',
+      [...AFFINE_OPTIONS, 'heightFactor', 'widthFactor'],
+      new.target === RandomZoom,
+    );
     super(a);
     this.heightFactor = factorRange(this.label, 'heightFactor', a.heightFactor, { min: -1, max: Infinity });
-    this.widthFactor = a.widthFactor === undefined || a.widthFactor === null ? null : factorRange(this.label, 'widthFactor', a.widthFactor, { min: -1, max: Infinity });
+    this.widthFactor =
+      a.widthFactor === undefined || a.widthFactor === null
+        ? null
+        : factorRange(this.label, 'widthFactor', a.widthFactor, { min: -1, max: Infinity });
   }
 
   override get className(): string {

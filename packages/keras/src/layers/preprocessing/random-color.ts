@@ -19,10 +19,22 @@ export class RandomContrast extends RandomImageLayer {
   readonly valueRange: [number, number];
 
   constructor(config: RandomContrastArgs | number) {
-    const a = typeof config === 'number' ? { factor: config } : layerOptions('RandomContrast', config, 'a factor or an options object ({ factor, valueRange, seed })', [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'valueRange'], new.target === RandomContrast);
+    const a =
+      typeof config === 'number'
+        ? { factor: config }
+        : layerOptions(
+            'RandomContrast',
+            config,
+            'a factor or an options object ({ factor, valueRange, seed })',
+            [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'valueRange'],
+            new.target === RandomContrast,
+          );
     super(a);
     this.factor = factorRange(this.label, 'factor', a.factor, { symmetric: false, min: 0, max: Infinity });
-    if (this.factor[0] > 1) throw new ArgumentError(`${this.label}: factor's lower bound ${this.factor[0]} must be at most 1 (contrast factors start at 1 − lower >= 0)`);
+    if (this.factor[0] > 1)
+      throw new ArgumentError(
+        `${this.label}: factor's lower bound ${this.factor[0]} must be at most 1 (contrast factors start at 1 − lower >= 0)`,
+      );
     this.valueRange = valueRange(this.label, (a as RandomContrastArgs).valueRange);
   }
 
@@ -32,7 +44,9 @@ export class RandomContrast extends RandomImageLayer {
 
   protected augment(x: Tensor): Tensor {
     const B = x.shape[0];
-    const c = tensor(this.uniform(B, 1 - this.factor[0], 1 + this.factor[1]), [B, 1, 1, 1], 'float32', { backend: x.backend });
+    const c = tensor(this.uniform(B, 1 - this.factor[0], 1 + this.factor[1]), [B, 1, 1, 1], 'float32', {
+      backend: x.backend,
+    });
     const m = mean(x, [1, 2], true);
     return clip(x.sub(m).mul(c).add(m), this.valueRange[0], this.valueRange[1]);
   }
@@ -55,7 +69,16 @@ export class RandomBrightness extends RandomImageLayer {
   readonly valueRange: [number, number];
 
   constructor(config: RandomBrightnessArgs | number) {
-    const a = typeof config === 'number' ? { factor: config } : layerOptions('RandomBrightness', config, 'a factor or an options object ({ factor, valueRange, seed })', [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'valueRange'], new.target === RandomBrightness);
+    const a =
+      typeof config === 'number'
+        ? { factor: config }
+        : layerOptions(
+            'RandomBrightness',
+            config,
+            'a factor or an options object ({ factor, valueRange, seed })',
+            [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'valueRange'],
+            new.target === RandomBrightness,
+          );
     super(a);
     this.factor = factorRange(this.label, 'factor', a.factor, { abs: true, min: -1, max: 1 });
     this.valueRange = valueRange(this.label, (a as RandomBrightnessArgs).valueRange);
@@ -68,7 +91,12 @@ export class RandomBrightness extends RandomImageLayer {
   protected augment(x: Tensor): Tensor {
     const B = x.shape[0];
     const [lo, hi] = this.valueRange;
-    const delta = tensor(this.uniform(B, ...this.factor).map((d) => d * (hi - lo)), [B, 1, 1, 1], 'float32', { backend: x.backend });
+    const delta = tensor(
+      this.uniform(B, ...this.factor).map((d) => d * (hi - lo)),
+      [B, 1, 1, 1],
+      'float32',
+      { backend: x.backend },
+    );
     return clip(x.add(delta), lo, hi);
   }
 

@@ -20,7 +20,13 @@ export class RandomCrop extends RandomImageLayer {
   readonly width: number;
 
   constructor(config: RandomCropArgs) {
-    const a = layerOptions('RandomCrop', config, 'an options object ({ height, width, seed })', [...LAYER_OPTIONS, 'height', 'width', ...RANDOM_IMAGE_OPTIONS], new.target === RandomCrop);
+    const a = layerOptions(
+      'RandomCrop',
+      config,
+      'an options object ({ height, width, seed })',
+      [...LAYER_OPTIONS, 'height', 'width', ...RANDOM_IMAGE_OPTIONS],
+      new.target === RandomCrop,
+    );
     super(a);
     this.height = positiveInt(this.label, 'height', a.height);
     this.width = positiveInt(this.label, 'width', a.width);

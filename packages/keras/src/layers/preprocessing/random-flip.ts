@@ -20,11 +20,22 @@ export class RandomFlip extends RandomImageLayer {
   readonly mode: FlipMode;
 
   constructor(config: RandomFlipArgs | FlipMode = {}) {
-    const a = typeof config === 'string' ? { mode: config } : layerOptions('RandomFlip', config, 'a mode or an options object ({ mode, seed })', [...LAYER_OPTIONS, 'mode', ...RANDOM_IMAGE_OPTIONS], new.target === RandomFlip);
+    const a =
+      typeof config === 'string'
+        ? { mode: config }
+        : layerOptions(
+            'RandomFlip',
+            config,
+            'a mode or an options object ({ mode, seed })',
+            [...LAYER_OPTIONS, 'mode', ...RANDOM_IMAGE_OPTIONS],
+            new.target === RandomFlip,
+          );
     super(a);
     const mode: unknown = a.mode ?? 'horizontal_and_vertical';
     if (mode !== 'horizontal' && mode !== 'vertical' && mode !== 'horizontal_and_vertical') {
-      throw new ArgumentError(`${this.label}: mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got ${quote(mode)}`);
+      throw new ArgumentError(
+        `${this.label}: mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got ${quote(mode)}`,
+      );
     }
     this.mode = mode;
   }
@@ -35,7 +46,12 @@ export class RandomFlip extends RandomImageLayer {
 
   protected augment(x: Tensor): Tensor {
     const B = x.shape[0];
-    const flips = tensor(this.uniform(B).map((u) => u <= 0.5), [B, 1, 1, 1], 'bool', { backend: x.backend });
+    const flips = tensor(
+      this.uniform(B).map((u) => u <= 0.5),
+      [B, 1, 1, 1],
+      'bool',
+      { backend: x.backend },
+    );
     const axes = this.mode === 'horizontal' ? [2] : this.mode === 'vertical' ? [1] : [1, 2];
     return where(flips, flip(x, axes), x);
   }

@@ -1,4 +1,16 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, fmtShape, nextKey, randomUniform, reshape, tidy, transpose } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  fmtShape,
+  nextKey,
+  randomUniform,
+  reshape,
+  tidy,
+  transpose,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 import { type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { type DataFormat, dataFormat } from '../layer-config';
@@ -59,7 +71,9 @@ export abstract class RandomImageLayer extends Layer {
 
   override computeOutputShape(s: Shape): Shape {
     if (s.length !== 4 && s.length !== 3) {
-      throw new ShapeError(`${this.label}: expects images [batch, height, width, channels] (or one image without the batch axis), got shape ${fmtKerasShape(s)}`);
+      throw new ShapeError(
+        `${this.label}: expects images [batch, height, width, channels] (or one image without the batch axis), got shape ${fmtKerasShape(s)}`,
+      );
     }
     const { h, w } = this.axes(s.length);
     const [oh, ow] = this.outputSize(s[h], s[w]);
@@ -73,9 +87,12 @@ export abstract class RandomImageLayer extends Layer {
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${this.label}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
     if (x.rank !== 4 && x.rank !== 3) {
-      throw new ShapeError(`${this.label}: expects images [batch, height, width, channels] (or one image without the batch axis), got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.label}: expects images [batch, height, width, channels] (or one image without the batch axis), got shape ${fmtShape(x.shape)}`,
+      );
     }
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: expects float32 images, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: expects float32 images, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
     const train = this.training;
     return tidy(() => {
       let y = x.rank === 3 ? reshape(x, [1, ...x.shape]) : x;
@@ -97,20 +114,28 @@ export abstract class RandomImageLayer extends Layer {
  * false; with `abs`, [−|f|, |f|], and a pair is sorted, as Keras 3's base _set_factor); a
  * pair is [lower, upper] with lower <= upper; both within [min, max].
  */
-export function factorRange(layer: string, option: string, v: unknown, o: { symmetric?: boolean; abs?: boolean; min: number; max: number }): [number, number] {
+export function factorRange(
+  layer: string,
+  option: string,
+  v: unknown,
+  o: { symmetric?: boolean; abs?: boolean; min: number; max: number },
+): [number, number] {
   const num = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
   let r: [number, number];
   if (num(v)) r = o.abs ? [-Math.abs(v), Math.abs(v)] : o.symmetric === false ? [v, v] : [-v, v];
-  else if (Array.isArray(v) && v.length === 2 && num(v[0]) && num(v[1])) r = o.abs ? [Math.min(v[0], v[1]), Math.max(v[0], v[1])] : [v[0], v[1]];
+  else if (Array.isArray(v) && v.length === 2 && num(v[0]) && num(v[1]))
+    r = o.abs ? [Math.min(v[0], v[1]), Math.max(v[0], v[1])] : [v[0], v[1]];
   else throw new ArgumentError(`${layer}: ${option} must be a number or a pair [lower, upper], got ${quote(v)}`);
   if (r[0] > r[1]) throw new ArgumentError(`${layer}: ${option} ${quote(v)} gives lower ${r[0]} > upper ${r[1]}`);
-  if (r[0] < o.min || r[1] > o.max) throw new ArgumentError(`${layer}: ${option} ${quote(v)} must lie within [${o.min}, ${o.max}]`);
+  if (r[0] < o.min || r[1] > o.max)
+    throw new ArgumentError(`${layer}: ${option} ${quote(v)} must lie within [${o.min}, ${o.max}]`);
   return r;
 }
 
 /** Keras' value_range: [low, high] with low < high (default [0, 255]). */
 export function valueRange(layer: string, v: unknown): [number, number] {
   if (v === undefined || v === null) return [0, 255];
-  if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number' && Number.isFinite(n)) && v[0] < v[1]) return [v[0], v[1]];
+  if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number' && Number.isFinite(n)) && v[0] < v[1])
+    return [v[0], v[1]];
   throw new ArgumentError(`${layer}: valueRange must be a pair [low, high] with low < high, got ${quote(v)}`);
 }

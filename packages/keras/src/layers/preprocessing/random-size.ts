@@ -47,7 +47,16 @@ abstract class RandomSize extends RandomImageLayer {
 /** Keras' RandomHeight: resizes the batch to a random height (width kept) in training. */
 export class RandomHeight extends RandomSize {
   constructor(config: RandomSizeArgs | number) {
-    const a = typeof config === 'number' ? { factor: config } : layerOptions('RandomHeight', config, 'a factor or an options object ({ factor, interpolation, seed })', [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'interpolation'], new.target === RandomHeight);
+    const a =
+      typeof config === 'number'
+        ? { factor: config }
+        : layerOptions(
+            'RandomHeight',
+            config,
+            'a factor or an options object ({ factor, interpolation, seed })',
+            [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'interpolation'],
+            new.target === RandomHeight,
+          );
     super(a);
   }
   override get className(): string {
@@ -61,7 +70,16 @@ export class RandomHeight extends RandomSize {
 /** Keras' RandomWidth: resizes the batch to a random width (height kept) in training. */
 export class RandomWidth extends RandomSize {
   constructor(config: RandomSizeArgs | number) {
-    const a = typeof config === 'number' ? { factor: config } : layerOptions('RandomWidth', config, 'a factor or an options object ({ factor, interpolation, seed })', [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'interpolation'], new.target === RandomWidth);
+    const a =
+      typeof config === 'number'
+        ? { factor: config }
+        : layerOptions(
+            'RandomWidth',
+            config,
+            'a factor or an options object ({ factor, interpolation, seed })',
+            [...LAYER_OPTIONS, ...RANDOM_IMAGE_OPTIONS, 'factor', 'interpolation'],
+            new.target === RandomWidth,
+          );
     super(a);
   }
   override get className(): string {

@@ -23,7 +23,13 @@ export class Rescaling extends Layer {
   private readonly offsetArray: NumericArray;
 
   constructor(config: RescalingArgs) {
-    const a = layerOptions('Rescaling', config, 'an options object ({ scale, offset })', [...LAYER_OPTIONS, 'scale', 'offset'], new.target === Rescaling);
+    const a = layerOptions(
+      'Rescaling',
+      config,
+      'an options object ({ scale, offset })',
+      [...LAYER_OPTIONS, 'scale', 'offset'],
+      new.target === Rescaling,
+    );
     super(a);
     this.scaleArray = numericArray(this.label, 'scale', a.scale);
     this.offsetArray = numericArray(this.label, 'offset', a.offset ?? 0);
@@ -41,8 +47,12 @@ export class Rescaling extends Layer {
   }
 
   private checkFits(p: NumericArray, x: Tensor, option: string): void {
-    const fits = p.shape.length <= x.rank && p.shape.every((d, i) => d === 1 || d === x.shape[x.rank - p.shape.length + i]);
-    if (!fits) throw new ShapeError(`${this.label}: ${option} of shape ${fmtShape(p.shape)} does not broadcast against the input of shape ${fmtShape(x.shape)}`);
+    const fits =
+      p.shape.length <= x.rank && p.shape.every((d, i) => d === 1 || d === x.shape[x.rank - p.shape.length + i]);
+    if (!fits)
+      throw new ShapeError(
+        `${this.label}: ${option} of shape ${fmtShape(p.shape)} does not broadcast against the input of shape ${fmtShape(x.shape)}`,
+      );
   }
 
   private operand(p: NumericArray, x: Tensor): number | Tensor {

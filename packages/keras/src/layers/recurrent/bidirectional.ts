@@ -39,21 +39,40 @@ export class Bidirectional extends Layer {
   readonly returnState: boolean;
 
   constructor(layer: RecurrentLayer | BidirectionalArgs, options: Omit<BidirectionalArgs, 'layer'> = {}) {
-    const a = (layer instanceof Layer ? { ...camelCaseKeys(options ?? {}, 'Bidirectional'), layer } : camelCaseKeys(layer, 'Bidirectional')) as BidirectionalArgs;
-    if (a === null || typeof a !== 'object') throw new ArgumentError(`Bidirectional: expected a recurrent layer or an options object ({ layer, mergeMode, ... }), got ${quote(a)}`);
-    if (new.target === Bidirectional) rejectUnknownOptions('Bidirectional', a, [...LAYER_OPTIONS, 'layer', 'mergeMode', 'backwardLayer']);
+    const a = (
+      layer instanceof Layer
+        ? { ...camelCaseKeys(options ?? {}, 'Bidirectional'), layer }
+        : camelCaseKeys(layer, 'Bidirectional')
+    ) as BidirectionalArgs;
+    if (a === null || typeof a !== 'object')
+      throw new ArgumentError(
+        `Bidirectional: expected a recurrent layer or an options object ({ layer, mergeMode, ... }), got ${quote(a)}`,
+      );
+    if (new.target === Bidirectional)
+      rejectUnknownOptions('Bidirectional', a, [...LAYER_OPTIONS, 'layer', 'mergeMode', 'backwardLayer']);
     const inner: unknown = a.layer;
-    if (!(inner instanceof RecurrentLayer)) throw new ArgumentError(`Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM, GRU), got ${describe(inner)}`);
+    if (!(inner instanceof RecurrentLayer))
+      throw new ArgumentError(
+        `Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM, GRU), got ${describe(inner)}`,
+      );
     // The wrapper takes its input shape from the wrapped layer when it has none of its own.
     super({ ...a, inputShape: a.inputShape ?? inner.inputShapeArg });
     const mode = a.mergeMode === undefined ? 'concat' : a.mergeMode;
-    if (!MERGE_MODES.includes(mode)) throw new ArgumentError(`${this.label}: mergeMode must be one of 'concat', 'sum', 'mul', 'ave' or null, got ${quote(mode)}`);
+    if (!MERGE_MODES.includes(mode))
+      throw new ArgumentError(
+        `${this.label}: mergeMode must be one of 'concat', 'sum', 'mul', 'ave' or null, got ${quote(mode)}`,
+      );
     this.mergeMode = mode;
     this.returnSequences = inner.returnSequences;
     this.returnState = inner.returnState;
     const base = inner.name.replace(/^(forward_|backward_)/, '');
     const trainable = a.trainable === false ? { trainable: false } : {};
-    this.forwardLayer = clone(inner, { ...trainable, name: `forward_${base}`, inputShape: null, zeroOutputForMask: inner.returnSequences });
+    this.forwardLayer = clone(inner, {
+      ...trainable,
+      name: `forward_${base}`,
+      inputShape: null,
+      zeroOutputForMask: inner.returnSequences,
+    });
     const back: unknown = a.backwardLayer;
     if (back === undefined || back === null) {
       const seed = inner.getConfig().seed as number | undefined;
@@ -66,12 +85,18 @@ export class Bidirectional extends Layer {
         ...(seed === undefined ? {} : { seed: seed + BACKWARD_SEED_OFFSET }),
       });
     } else {
-      if (!(back instanceof RecurrentLayer)) throw new ArgumentError(`${this.label}: backwardLayer must be a recurrent layer, got ${describe(back)}`);
+      if (!(back instanceof RecurrentLayer))
+        throw new ArgumentError(`${this.label}: backwardLayer must be a recurrent layer, got ${describe(back)}`);
       for (const k of ['returnSequences', 'returnState'] as const) {
-        if (back[k] !== inner[k]) throw new ArgumentError(`${this.label}: backwardLayer must have the same ${k} as layer (${inner[k]}), got ${back[k]}`);
+        if (back[k] !== inner[k])
+          throw new ArgumentError(
+            `${this.label}: backwardLayer must have the same ${k} as layer (${inner[k]}), got ${back[k]}`,
+          );
       }
       if (back.goBackwards === this.forwardLayer.goBackwards) {
-        throw new ArgumentError(`${this.label}: backwardLayer must read the other way (goBackwards ${!this.forwardLayer.goBackwards}), got goBackwards ${back.goBackwards}`);
+        throw new ArgumentError(
+          `${this.label}: backwardLayer must read the other way (goBackwards ${!this.forwardLayer.goBackwards}), got goBackwards ${back.goBackwards}`,
+        );
       }
       back.zeroOutputForMask = back.returnSequences;
       this.backwardLayer = back;
@@ -86,7 +111,13 @@ export class Bidirectional extends Layer {
     const c = camelCaseKeys(config, 'Bidirectional');
     const entry = (v: unknown, what: string): { className: string; config: Record<string, unknown> } => {
       const e = v as { className?: unknown; config?: unknown } | null;
-      if (e === null || typeof e !== 'object' || typeof e.className !== 'string' || e.config === null || typeof e.config !== 'object') {
+      if (
+        e === null ||
+        typeof e !== 'object' ||
+        typeof e.className !== 'string' ||
+        e.config === null ||
+        typeof e.config !== 'object'
+      ) {
         throw new ArgumentError(`Bidirectional: ${what} must be a saved layer { className, config }, got ${quote(v)}`);
       }
       return e as { className: string; config: Record<string, unknown> };
@@ -95,7 +126,10 @@ export class Bidirectional extends Layer {
     // The forward entry is only a template (Bidirectional copies it): without an input shape it makes no weights.
     const { inputShape: _unused, input_shape: _unused2, ...fwdConfig } = fwd.config;
     const layer = deserialize({ className: fwd.className, config: fwdConfig });
-    const backwardLayer = c.backwardLayer === undefined || c.backwardLayer === null ? undefined : deserialize(entry(c.backwardLayer, 'backwardLayer'));
+    const backwardLayer =
+      c.backwardLayer === undefined || c.backwardLayer === null
+        ? undefined
+        : deserialize(entry(c.backwardLayer, 'backwardLayer'));
     return new Bidirectional({ ...(c as object), layer, backwardLayer } as BidirectionalArgs);
   }
 
@@ -134,7 +168,9 @@ export class Bidirectional extends Layer {
 
   /** Both layers' weights, named '<forward layer>/<weight>' and '<backward layer>/<weight>'. */
   override namedWeights(): [string, Tensor][] {
-    return [this.forwardLayer, this.backwardLayer].flatMap((l) => l.namedWeights().map(([k, w]) => [`${l.name}/${k}`, w] as [string, Tensor]));
+    return [this.forwardLayer, this.backwardLayer].flatMap((l) =>
+      l.namedWeights().map(([k, w]) => [`${l.name}/${k}`, w] as [string, Tensor]),
+    );
   }
 
   override forward(x: Tensor, options?: RecurrentCallOptions): Tensor | Tensor[] {
@@ -145,7 +181,10 @@ export class Bidirectional extends Layer {
     if (o.initialState !== undefined && o.initialState !== null) {
       const s = o.initialState;
       const n = 2 * this.forwardLayer.stateCount;
-      if (!Array.isArray(s) || s.length !== n) throw new ArgumentError(`${this.label}: initialState must be a list of ${n} tensors (the forward layer's states, then the backward layer's), got ${quote(s)}`);
+      if (!Array.isArray(s) || s.length !== n)
+        throw new ArgumentError(
+          `${this.label}: initialState must be a list of ${n} tensors (the forward layer's states, then the backward layer's), got ${quote(s)}`,
+        );
       fInit = s.slice(0, n / 2);
       bInit = s.slice(n / 2);
     }

@@ -1,4 +1,17 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, applyDropout, fmtShape, matmul, rand, reshape, tidy, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  applyDropout,
+  fmtShape,
+  matmul,
+  rand,
+  reshape,
+  tidy,
+  zeros,
+} from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
@@ -34,7 +47,18 @@ export interface RNNCellArgs extends LayerArgs {
   seed?: number;
 }
 
-export const CELL_OPTIONS = [...LAYER_OPTIONS, 'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout', 'recurrentDropout', 'seed'];
+export const CELL_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'dropout',
+  'recurrentDropout',
+  'seed',
+];
 
 /** A cell's work over one sequence: its dropout masks are drawn once and shared by every step, as Keras'. */
 export interface CellRun {
@@ -55,12 +79,16 @@ export interface SequenceCell {
 function stateList(label: string, s: unknown, batch: number, sizes: readonly number[]): Tensor[] {
   const list = s instanceof TensorClass ? [s] : s;
   if (!Array.isArray(list) || list.length !== sizes.length || !list.every((t) => t instanceof TensorClass)) {
-    throw new ArgumentError(`${label}: states must be a list of ${sizes.length} tensors [batch, units] (${sizes.join(', ')} units), got ${quote(s)}`);
+    throw new ArgumentError(
+      `${label}: states must be a list of ${sizes.length} tensors [batch, units] (${sizes.join(', ')} units), got ${quote(s)}`,
+    );
   }
   list.forEach((t: Tensor, i) => {
     t.assertAlive(label);
     if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== sizes[i]) {
-      throw new ShapeError(`${label}: states[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape([batch, sizes[i]])}`);
+      throw new ShapeError(
+        `${label}: states[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape([batch, sizes[i]])}`,
+      );
     }
   });
   return list as Tensor[];
@@ -82,7 +110,13 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
   protected constructor(a: RNNCellArgs) {
     super(a);
     this.settings = cellSettings(this.label, a);
-    ({ units: this.units, activation: this.activation, useBias: this.useBias, dropout: this.dropout, recurrentDropout: this.recurrentDropout } = this.settings);
+    ({
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+    } = this.settings);
   }
 
   /** Gate blocks in the kernels: 1 (SimpleRNN), 4 (LSTM), 3 (GRU). */
@@ -109,11 +143,16 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
   override build(inputShape: Shape): void {
     this.expectRank(inputShape, 2, 'the input of one step [batch, features]');
     const inDim = inputShape[1];
-    if (inDim === null || inDim < 1) throw new ShapeError(`${this.label}: needs a known, positive number of features, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inDim === null || inDim < 1)
+      throw new ShapeError(
+        `${this.label}: needs a known, positive number of features, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     const g = this.gates * this.units;
     const seed = this.settings.seed;
     this.kernel = this.addWeight('kernel', [inDim, g], this.settings.kernelInit, { seed });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, g], this.settings.recurrentInit, { seed: seed === undefined ? undefined : seed + 1 });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, g], this.settings.recurrentInit, {
+      seed: seed === undefined ? undefined : seed + 1,
+    });
     if (this.useBias) this.bias = this.buildBias();
     this.built = true;
   }
@@ -129,14 +168,23 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
 
   begin(batch: number, training: boolean, like: Tensor): CellRun {
     const call = this.calls++;
-    const seed = (k: number): number | undefined => (this.settings.seed === undefined ? undefined : this.settings.seed + 2 * call + k);
-    const recNoise = training && this.recurrentDropout > 0 ? rand([batch, this.units], { seed: seed(1), backend: like.backend }) : null;
+    const seed = (k: number): number | undefined =>
+      this.settings.seed === undefined ? undefined : this.settings.seed + 2 * call + k;
+    const recNoise =
+      training && this.recurrentDropout > 0
+        ? rand([batch, this.units], { seed: seed(1), backend: like.backend })
+        : null;
     return {
       project: (x) => {
         const F = this.inputSize;
         let input = x;
         // One input mask per sequence, shared by every step (Keras' cached dropout mask).
-        if (training && this.dropout > 0) input = applyDropout(x, rand(x.rank === 3 ? [batch, 1, F] : [batch, F], { seed: seed(0), backend: x.backend }), this.dropout);
+        if (training && this.dropout > 0)
+          input = applyDropout(
+            x,
+            rand(x.rank === 3 ? [batch, 1, F] : [batch, F], { seed: seed(0), backend: x.backend }),
+            this.dropout,
+          );
         const n = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
         let xw = matmul(reshape(input, [n, F]), this.kernel);
         const ib = this.inputBias();
@@ -164,8 +212,12 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
   override forward(x: Tensor, states: Tensor | Tensor[]): [Tensor, Tensor[]] {
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${this.label}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError(`${this.label}: expects one step [batch, ${this.inputSize}], got shape ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize)
+      throw new ShapeError(
+        `${this.label}: expects one step [batch, ${this.inputSize}], got shape ${fmtShape(x.shape)}`,
+      );
     const s = stateList(this.label, states, x.shape[0], this.stateSize);
     return tidy(() => {
       const run = this.begin(x.shape[0], this.training, x);
@@ -227,9 +279,15 @@ export class LSTMCell extends RecurrentCell {
   readonly unitForgetBias: boolean;
 
   constructor(config: LSTMCellArgs | number) {
-    const a = cellArgs('LSTMCell', config, [...CELL_OPTIONS, 'recurrentActivation', 'unitForgetBias'], new.target === LSTMCell);
+    const a = cellArgs(
+      'LSTMCell',
+      config,
+      [...CELL_OPTIONS, 'recurrentActivation', 'unitForgetBias'],
+      new.target === LSTMCell,
+    );
     super(a);
-    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
+    this.recurrentActivation =
+      a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
     this.unitForgetBias = optionalBool(this.label, 'unitForgetBias', a.unitForgetBias, true);
   }
   override get className(): string {
@@ -247,7 +305,15 @@ export class LSTMCell extends RecurrentCell {
     return b;
   }
   protected stepStates(xw: Tensor, states: Tensor[], hRec: Tensor): Tensor[] {
-    const s = lstmStep(xw, states[1], hRec, this.recurrentKernel, this.units, (t) => this.act(t), getActivation(this.recurrentActivation));
+    const s = lstmStep(
+      xw,
+      states[1],
+      hRec,
+      this.recurrentKernel,
+      this.units,
+      (t) => this.act(t),
+      getActivation(this.recurrentActivation),
+    );
     return [s.h, s.c as Tensor];
   }
   override getConfig(): Record<string, unknown> {
@@ -268,9 +334,15 @@ export class GRUCell extends RecurrentCell {
   readonly resetAfter: boolean;
 
   constructor(config: GRUCellArgs | number) {
-    const a = cellArgs('GRUCell', config, [...CELL_OPTIONS, 'recurrentActivation', 'resetAfter'], new.target === GRUCell);
+    const a = cellArgs(
+      'GRUCell',
+      config,
+      [...CELL_OPTIONS, 'recurrentActivation', 'resetAfter'],
+      new.target === GRUCell,
+    );
     super(a);
-    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
+    this.recurrentActivation =
+      a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
     this.resetAfter = optionalBool(this.label, 'resetAfter', a.resetAfter, true);
   }
   override get className(): string {
@@ -290,7 +362,19 @@ export class GRUCell extends RecurrentCell {
   }
   protected stepStates(xw: Tensor, states: Tensor[], hRec: Tensor): Tensor[] {
     const recBias = this.bias && this.resetAfter ? biasRow(this.bias, 1) : null;
-    return [gruStep(xw, states[0], hRec, this.recurrentKernel, recBias, this.units, this.resetAfter, (t) => this.act(t), getActivation(this.recurrentActivation))];
+    return [
+      gruStep(
+        xw,
+        states[0],
+        hRec,
+        this.recurrentKernel,
+        recBias,
+        this.units,
+        this.resetAfter,
+        (t) => this.act(t),
+        getActivation(this.recurrentActivation),
+      ),
+    ];
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
@@ -298,7 +382,12 @@ export class GRUCell extends RecurrentCell {
 }
 
 /** The options of a cell constructor: units alone, or an object (snake_case accepted, unknown names refused). */
-function cellArgs<T extends RNNCellArgs>(className: string, config: T | number, known: readonly string[], exact: boolean): T {
+function cellArgs<T extends RNNCellArgs>(
+  className: string,
+  config: T | number,
+  known: readonly string[],
+  exact: boolean,
+): T {
   if (typeof config === 'number') return { units: config } as T;
   return layerOptions(className, config, 'units or an options object ({ units, ... })', known, exact);
 }

@@ -1,4 +1,19 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, applyDropout, fmtShape, rand, reshape, slice, tidy, transpose, unstack, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  applyDropout,
+  fmtShape,
+  rand,
+  reshape,
+  slice,
+  tidy,
+  transpose,
+  unstack,
+  zeros,
+} from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
@@ -134,10 +149,13 @@ export abstract class ConvLSTM extends Layer {
     this.dataFormat = dataFormat(who, a.dataFormat);
     this.dilationRate = sizes(who, 'dilationRate', a.dilationRate, rank, 1);
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new ArgumentError(`${who}: strides [${this.strides.join(', ')}] > 1 cannot be combined with dilationRate [${this.dilationRate.join(', ')}] > 1 (as in Keras)`);
+      throw new ArgumentError(
+        `${who}: strides [${this.strides.join(', ')}] > 1 cannot be combined with dilationRate [${this.dilationRate.join(', ')}] > 1 (as in Keras)`,
+      );
     }
     this.activation = c.activation;
-    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, who);
+    this.recurrentActivation =
+      a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, who);
     this.useBias = c.useBias;
     this.unitForgetBias = optionalBool(who, 'unitForgetBias', a.unitForgetBias, true);
     this.dropout = c.dropout;
@@ -153,7 +171,9 @@ export abstract class ConvLSTM extends Layer {
 
   private get what(): string {
     const sp = ['dim1', 'dim2', 'dim3'].slice(0, this.rank).join(', ');
-    return this.dataFormat === 'channels_last' ? `input [batch, time, ${sp}, channels]` : `input [batch, time, channels, ${sp}]`;
+    return this.dataFormat === 'channels_last'
+      ? `input [batch, time, ${sp}, channels]`
+      : `input [batch, time, channels, ${sp}]`;
   }
 
   /** [batch, time, ...spatial, channels] from the layer's data format (a shape). */
@@ -172,10 +192,18 @@ export abstract class ConvLSTM extends Layer {
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
     const inC = this.toLast(inputShape)[this.rank + 2];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     const g = 4 * this.filters;
     this.kernel = this.addWeight('kernel', [...this.kernelSize, inC, g], this.kernelInit, { seed: this.seed });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [...this.kernelSize, this.filters, g], this.recurrentInit, { seed: this.seed === undefined ? undefined : this.seed + 1 });
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [...this.kernelSize, this.filters, g],
+      this.recurrentInit,
+      { seed: this.seed === undefined ? undefined : this.seed + 1 },
+    );
     if (this.useBias) {
       this.bias = this.addWeight('bias', [g], this.biasInit);
       if (this.unitForgetBias) setForgetBias(this.bias, this.filters);
@@ -186,7 +214,9 @@ export abstract class ConvLSTM extends Layer {
   /** One step's output (and each state) in channels-last order: [batch, ...spatial, filters]. */
   private stepShape(s: Shape): Shape {
     const last = this.toLast(s);
-    const out = this.kernelSize.map((k, i) => windowLength(last[i + 2], k, this.strides[i], this.padding, this.dilationRate[i]));
+    const out = this.kernelSize.map((k, i) =>
+      windowLength(last[i + 2], k, this.strides[i], this.padding, this.dilationRate[i]),
+    );
     if (out.some((n) => n !== null && n < 1)) {
       throw new ShapeError(
         `${this.label}: input shape ${fmtKerasShape(s)} is too small for kernelSize [${this.kernelSize.join(', ')}] with strides [${this.strides.join(', ')}], padding '${this.padding}' and dilationRate [${this.dilationRate.join(', ')}]`,
@@ -219,24 +249,37 @@ export abstract class ConvLSTM extends Layer {
     const r = x.rank;
     const sp = Array.from({ length: r - lead - 1 }, (_, i) => i);
     const leadAxes = Array.from({ length: lead }, (_, i) => i);
-    const perm = toLast ? [...leadAxes, ...sp.map((i) => lead + 1 + i), lead] : [...leadAxes, r - 1, ...sp.map((i) => lead + i)];
+    const perm = toLast
+      ? [...leadAxes, ...sp.map((i) => lead + 1 + i), lead]
+      : [...leadAxes, r - 1, ...sp.map((i) => lead + i)];
     return transpose(x, perm);
   }
 
   override forward(x: Tensor, options?: ConvLSTMCallOptions): Tensor | Tensor[] {
     const o = options ?? {};
-    if (o === null || typeof o !== 'object') throw new ArgumentError(`${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new ArgumentError(
+        `${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`,
+      );
     const who = this.label;
-    for (const k of Object.keys(o)) if (k !== 'mask' && k !== 'initialState') throw new ArgumentError(`${who} call: unknown option '${k}' (known: mask, initialState)`);
+    for (const k of Object.keys(o))
+      if (k !== 'mask' && k !== 'initialState')
+        throw new ArgumentError(`${who} call: unknown option '${k}' (known: mask, initialState)`);
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${who}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(who);
-    if (x.dtype !== 'float32') throw new DTypeError(`${who}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${who}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
     const inC = this.kernel.shape[this.rank];
     const cAxis = this.dataFormat === 'channels_last' ? this.rank + 2 : 2;
     if (x.rank !== this.rank + 3 || x.shape[cAxis] !== inC) {
-      throw new ShapeError(`${who}: expected ${this.what.replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${who}: expected ${this.what.replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`,
+      );
     }
-    if (x.shape[0] === 0 || x.shape[1] === 0) throw new ShapeError(`${who}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`);
+    if (x.shape[0] === 0 || x.shape[1] === 0)
+      throw new ShapeError(
+        `${who}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`,
+      );
     const stepLast = this.stepShape([null, ...x.shape.slice(1)]) as number[];
     const [B, T] = x.shape;
     const stateShape = [B, ...stepLast.slice(1)];
@@ -257,19 +300,29 @@ export abstract class ConvLSTM extends Layer {
       let xw = convNd(frames, this.kernel, this.strides, this.padding, this.dilationRate);
       if (this.bias) xw = xw.add(this.bias);
       const perStep = unstack(reshape(xw, [B, T, ...xw.shape.slice(1)]), 1);
-      const recNoise = training && this.recurrentDropout > 0 ? rand(stateShape, { seed: seed(1), backend: x.backend }) : null;
-      const init = initial ? initial.map((s) => this.moveChannels(s, 1, true)) : [zeros(stateShape, 'float32', { backend: x.backend }), zeros(stateShape, 'float32', { backend: x.backend })];
+      const recNoise =
+        training && this.recurrentDropout > 0 ? rand(stateShape, { seed: seed(1), backend: x.backend }) : null;
+      const init = initial
+        ? initial.map((s) => this.moveChannels(s, 1, true))
+        : [zeros(stateShape, 'float32', { backend: x.backend }), zeros(stateShape, 'float32', { backend: x.backend })];
       const F = this.filters;
       const ones = new Array<number>(this.rank).fill(1);
       const act = getActivation(this.activation);
       const recAct = getActivation(this.recurrentActivation);
-      const gate = (z: Tensor, k: number): Tensor => slice(z, [...new Array<number>(this.rank + 1).fill(0), k * F], [...new Array<null>(this.rank + 1).fill(null), (k + 1) * F]);
+      const gate = (z: Tensor, k: number): Tensor =>
+        slice(
+          z,
+          [...new Array<number>(this.rank + 1).fill(0), k * F],
+          [...new Array<null>(this.rank + 1).fill(null), (k + 1) * F],
+        );
       const out = runRecurrence({
         inputs: perStep,
         init,
         initOut: initial ? zeros(stateShape, 'float32', { backend: x.backend }) : init[0],
         // The loop's [batch, 1] step masks, as [batch, 1, …, 1] for the spatial states.
-        stepMasks: mask ? stepMasksOf(mask).map((m) => reshape(m, [B, ...new Array<number>(this.rank + 1).fill(1)])) : null,
+        stepMasks: mask
+          ? stepMasksOf(mask).map((m) => reshape(m, [B, ...new Array<number>(this.rank + 1).fill(1)]))
+          : null,
         goBackwards: this.goBackwards,
         returnSequences: this.returnSequences,
         returnState: this.returnState,
@@ -277,25 +330,34 @@ export abstract class ConvLSTM extends Layer {
         step: (xt, [h, c]) => {
           const hRec = recNoise ? applyDropout(h, recNoise, this.recurrentDropout) : h;
           const z = xt.add(convNd(hRec, this.recurrentKernel, ones, 'same', ones));
-          const cNew = recAct(gate(z, 1)).mul(c).add(recAct(gate(z, 0)).mul(act(gate(z, 2))));
+          const cNew = recAct(gate(z, 1))
+            .mul(c)
+            .add(recAct(gate(z, 0)).mul(act(gate(z, 2))));
           const hNew = recAct(gate(z, 3)).mul(act(cNew));
           return { out: hNew, states: [hNew, cNew] };
         },
       });
       if (!Array.isArray(out)) return this.moveChannels(out, this.returnSequences ? 2 : 1, false);
       const [y, ...states] = out;
-      return [this.moveChannels(y, this.returnSequences ? 2 : 1, false), ...states.map((s) => this.moveChannels(s, 1, false))];
+      return [
+        this.moveChannels(y, this.returnSequences ? 2 : 1, false),
+        ...states.map((s) => this.moveChannels(s, 1, false)),
+      ];
     });
   }
 
   private checkInitialState(s: unknown, shape: number[]): Tensor[] | null {
     if (s === undefined || s === null) return null;
     const who = this.label;
-    if (!Array.isArray(s) || s.length !== 2 || !s.every((t) => t instanceof TensorClass)) throw new ArgumentError(`${who}: initialState must be a list [h, c] of 2 tensors, got ${quote(s)}`);
+    if (!Array.isArray(s) || s.length !== 2 || !s.every((t) => t instanceof TensorClass))
+      throw new ArgumentError(`${who}: initialState must be a list [h, c] of 2 tensors, got ${quote(s)}`);
     s.forEach((t: Tensor, i) => {
       t.assertAlive(who);
       if (t.dtype !== 'float32') throw new DTypeError(`${who}: initialState[${i}] must be float32, got ${t.dtype}`);
-      if (t.rank !== shape.length || t.shape.some((d, k) => d !== shape[k])) throw new ShapeError(`${who}: initialState[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape(shape)} (one step's output)`);
+      if (t.rank !== shape.length || t.shape.some((d, k) => d !== shape[k]))
+        throw new ShapeError(
+          `${who}: initialState[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape(shape)} (one step's output)`,
+        );
     });
     return s as Tensor[];
   }

@@ -8,13 +8,24 @@ import { samePads, windowLength } from '../volume/volume-args';
  * planes that tap reads, as Conv3D composes it). Padding is TensorFlow's (the odd cell
  * after), so the result is Keras' on every backend, with conv2d's gradients.
  */
-export function convNd(x: Tensor, kernel: Tensor, strides: readonly number[], padding: 'valid' | 'same', dilations: readonly number[]): Tensor {
+export function convNd(
+  x: Tensor,
+  kernel: Tensor,
+  strides: readonly number[],
+  padding: 'valid' | 'same',
+  dilations: readonly number[],
+): Tensor {
   const rank = strides.length;
-  if (rank === 2) return conv2d(x, kernel, { strides: [strides[0], strides[1]], padding, dilations: [dilations[0], dilations[1]] });
+  if (rank === 2)
+    return conv2d(x, kernel, { strides: [strides[0], strides[1]], padding, dilations: [dilations[0], dilations[1]] });
   if (rank === 1) {
     const [B, L, C] = x.shape;
     const [k, , O] = kernel.shape;
-    const y = conv2d(reshape(x, [B, 1, L, C]), reshape(kernel, [1, k, C, O]), { strides: [1, strides[0]], padding, dilations: [1, dilations[0]] });
+    const y = conv2d(reshape(x, [B, 1, L, C]), reshape(kernel, [1, k, C, O]), {
+      strides: [1, strides[0]],
+      padding,
+      dilations: [1, dilations[0]],
+    });
     return reshape(y, [B, y.shape[2], O]);
   }
   const [B, D, H, W, C] = x.shape;
@@ -25,14 +36,30 @@ export function convNd(x: Tensor, kernel: Tensor, strides: readonly number[], pa
   let v = x;
   if (padding === 'same') {
     const [before, after] = samePads(D, k1, s1, d1);
-    if (before + after > 0) v = pad(v, [[0, 0], [before, after], [0, 0], [0, 0], [0, 0]]);
+    if (before + after > 0)
+      v = pad(v, [
+        [0, 0],
+        [before, after],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]);
   }
   let sum: Tensor | null = null;
   for (let t = 0; t < k1; t++) {
     const start = t * d1;
-    const planes = slice(v, [0, start, 0, 0, 0], [null, start + (outD - 1) * s1 + 1, null, null, null], [1, s1, 1, 1, 1]);
+    const planes = slice(
+      v,
+      [0, start, 0, 0, 0],
+      [null, start + (outD - 1) * s1 + 1, null, null, null],
+      [1, s1, 1, 1, 1],
+    );
     const tap = reshape(slice(kernel, [t, 0, 0, 0, 0], [t + 1, null, null, null, null]), [k2, k3, C, O]);
-    const y = conv2d(reshape(planes, [B * outD, H, W, C]), tap, { strides: [strides[1], strides[2]], padding, dilations: [dilations[1], dilations[2]] });
+    const y = conv2d(reshape(planes, [B * outD, H, W, C]), tap, {
+      strides: [strides[1], strides[2]],
+      padding,
+      dilations: [dilations[1], dilations[2]],
+    });
     sum = sum ? sum.add(y) : y;
   }
   const y = sum as Tensor;

@@ -72,7 +72,8 @@ export class GRU extends RecurrentLayer {
   constructor(config: GRUArgs | number) {
     const a = recurrentOptions('GRU', config, GRU_OPTIONS, new.target === GRU);
     super(a);
-    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
+    this.recurrentActivation =
+      a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
     this.resetAfter = optionalBool(this.label, 'resetAfter', a.resetAfter, true);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -99,7 +100,20 @@ export class GRU extends RecurrentLayer {
 
   protected step(xw: Tensor, prev: CellState, hRec: Tensor): CellState {
     const recBias = this.bias && this.resetAfter ? biasRow(this.bias, 1) : null;
-    return { h: gruStep(xw, prev.h, hRec, this.recurrentKernel, recBias, this.units, this.resetAfter, (t) => this.act(t), getActivation(this.recurrentActivation)), c: null };
+    return {
+      h: gruStep(
+        xw,
+        prev.h,
+        hRec,
+        this.recurrentKernel,
+        recBias,
+        this.units,
+        this.resetAfter,
+        (t) => this.act(t),
+        getActivation(this.recurrentActivation),
+      ),
+      c: null,
+    };
   }
 
   override getConfig(): Record<string, unknown> {

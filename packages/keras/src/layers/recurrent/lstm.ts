@@ -16,7 +16,9 @@ const LSTM_OPTIONS = [...RECURRENT_OPTIONS, 'recurrentActivation', 'unitForgetBi
 /** Keras' unit_forget_bias: the initializer's values for i, c and o, ones for f (bias [4·units], in place). */
 export function setForgetBias(b: Tensor, units: number): void {
   const u = units;
-  const v = tidy(() => concat([slice(b, [0], [u]), ones([u], 'float32', { backend: b.backend }), slice(b, [2 * u], [4 * u])], 0));
+  const v = tidy(() =>
+    concat([slice(b, [0], [u]), ones([u], 'float32', { backend: b.backend }), slice(b, [2 * u], [4 * u])], 0),
+  );
   b.assign(v);
   v.dispose();
 }
@@ -25,12 +27,22 @@ export function setForgetBias(b: Tensor, units: number): void {
  * One LSTM step (shared by LSTM and LSTMCell): z = xw + hRec · U, with xw the input's share
  * (bias included); i, f, o = recAct of their blocks; c_t = f ⊙ c + i ⊙ act(z_c); h_t = o ⊙ act(c_t).
  */
-export function lstmStep(xw: Tensor, c: Tensor, hRec: Tensor, U: Tensor, units: number, act: (t: Tensor) => Tensor, recAct: (t: Tensor) => Tensor): CellState {
+export function lstmStep(
+  xw: Tensor,
+  c: Tensor,
+  hRec: Tensor,
+  U: Tensor,
+  units: number,
+  act: (t: Tensor) => Tensor,
+  recAct: (t: Tensor) => Tensor,
+): CellState {
   const u = units;
   const z = xw.add(matmul(hRec, U));
   // One recurrentActivation over all four blocks (c's quarter unused) costs less than three kernels.
   const gate = recAct(z);
-  const cNew = cols(gate, u, 2 * u).mul(c).add(cols(gate, 0, u).mul(act(cols(z, 2 * u, 3 * u))));
+  const cNew = cols(gate, u, 2 * u)
+    .mul(c)
+    .add(cols(gate, 0, u).mul(act(cols(z, 2 * u, 3 * u))));
   return { h: cols(gate, 3 * u, 4 * u).mul(act(cNew)), c: cNew };
 }
 
@@ -47,7 +59,8 @@ export class LSTM extends RecurrentLayer {
   constructor(config: LSTMArgs | number) {
     const a = recurrentOptions('LSTM', config, LSTM_OPTIONS, new.target === LSTM);
     super(a);
-    this.recurrentActivation = a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
+    this.recurrentActivation =
+      a.recurrentActivation === undefined ? 'sigmoid' : activationName(a.recurrentActivation, this.label);
     this.unitForgetBias = optionalBool(this.label, 'unitForgetBias', a.unitForgetBias, true);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
@@ -71,7 +84,15 @@ export class LSTM extends RecurrentLayer {
   }
 
   protected step(xw: Tensor, prev: CellState, hRec: Tensor): CellState {
-    return lstmStep(xw, prev.c as Tensor, hRec, this.recurrentKernel, this.units, (t) => this.act(t), getActivation(this.recurrentActivation));
+    return lstmStep(
+      xw,
+      prev.c as Tensor,
+      hRec,
+      this.recurrentKernel,
+      this.units,
+      (t) => this.act(t),
+      getActivation(this.recurrentActivation),
+    );
   }
 
   override getConfig(): Record<string, unknown> {

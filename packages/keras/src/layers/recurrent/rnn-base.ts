@@ -1,4 +1,19 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, applyDropout, fmtShape, matmul, rand, reshape, tidy, transpose, unstack, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  applyDropout,
+  fmtShape,
+  matmul,
+  rand,
+  reshape,
+  tidy,
+  transpose,
+  unstack,
+  zeros,
+} from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { initializerName } from '../../initializers';
@@ -82,13 +97,17 @@ export interface CellSettings {
 }
 
 /** Checks the cell options of `a` (Keras' defaults: tanh, glorot_uniform, orthogonal, zeros, no dropout); errors name `who`. */
-export function cellSettings(who: string, a: Omit<RecurrentArgs, 'returnSequences' | 'returnState' | 'goBackwards' | 'zeroOutputForMask'>): CellSettings {
+export function cellSettings(
+  who: string,
+  a: Omit<RecurrentArgs, 'returnSequences' | 'returnState' | 'goBackwards' | 'zeroOutputForMask'>,
+): CellSettings {
   const init = (option: string, v: string | undefined, dflt: string): string => {
     const name = v ?? dflt;
     initializerName(name, who, option);
     return name;
   };
-  const rate = (option: string, v: number | undefined): number => (v === undefined || v === null ? 0 : numberIn(who, option, v, 0, 1, true));
+  const rate = (option: string, v: number | undefined): number =>
+    v === undefined || v === null ? 0 : numberIn(who, option, v, 0, 1, true);
   return {
     units: positiveInt(who, 'units', a.units),
     // Keras: activation=None is linear, an omitted one tanh.
@@ -104,9 +123,15 @@ export function cellSettings(who: string, a: Omit<RecurrentArgs, 'returnSequence
 }
 
 /** The options object of a recurrent layer (snake_case keys camelCased, unknown names refused), or an ArgumentError naming the class. */
-export function recurrentOptions<T extends RecurrentArgs>(className: string, config: T | number, known: readonly string[], exact: boolean): T {
+export function recurrentOptions<T extends RecurrentArgs>(
+  className: string,
+  config: T | number,
+  known: readonly string[],
+  exact: boolean,
+): T {
   const a = typeof config === 'number' ? ({ units: config } as T) : camelCaseKeys(config, className);
-  if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ArgumentError(`${className}: expected units or an options object ({ units, ... }), got ${quote(a)}`);
+  if (a === null || typeof a !== 'object' || Array.isArray(a))
+    throw new ArgumentError(`${className}: expected units or an options object ({ units, ... }), got ${quote(a)}`);
   // A subclass checks its own, longer list.
   if (exact) rejectUnknownOptions(className, a, known);
   return a;
@@ -198,10 +223,15 @@ export abstract class RecurrentLayer extends Layer {
   override build(inputShape: Shape): void {
     this.expectRank(inputShape, 3, 'input [batch, time, features]');
     const inDim = inputShape[2];
-    if (inDim === null || inDim < 1) throw new ShapeError(`${this.label}: needs a known, positive number of features, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inDim === null || inDim < 1)
+      throw new ShapeError(
+        `${this.label}: needs a known, positive number of features, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     const g = this.gates * this.units;
     this.kernel = this.addWeight('kernel', [inDim, g], this.kernelInit, { seed: this.seed });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, g], this.recurrentInit, { seed: this.seed === undefined ? undefined : this.seed + 1 });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, g], this.recurrentInit, {
+      seed: this.seed === undefined ? undefined : this.seed + 1,
+    });
     if (this.useBias) this.bias = this.buildBias();
     this.built = true;
   }
@@ -221,11 +251,19 @@ export abstract class RecurrentLayer extends Layer {
 
   override forward(x: Tensor, options?: RecurrentCallOptions): Tensor | Tensor[] {
     const o = options ?? {};
-    if (o === null || typeof o !== 'object') throw new ArgumentError(`${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new ArgumentError(
+        `${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`,
+      );
     rejectUnknownOptions(`${this.label} call`, o, ['mask', 'initialState']);
     this.checkInput(x);
     const [B, T] = x.shape;
-    const initial = checkInitialState(this.label, o.initialState, B, new Array<number>(this.stateCount).fill(this.units));
+    const initial = checkInitialState(
+      this.label,
+      o.initialState,
+      B,
+      new Array<number>(this.stateCount).fill(this.units),
+    );
     const training = this.training;
     const call = this.calls++;
     return tidy(() => {
@@ -233,8 +271,10 @@ export abstract class RecurrentLayer extends Layer {
       const seed = (k: number): number | undefined => (this.seed === undefined ? undefined : this.seed + 2 * call + k);
       let input = x;
       // Keras draws one dropout mask per sequence and uses it at every step.
-      if (training && this.dropout > 0) input = applyDropout(x, rand([B, 1, x.shape[2]], { seed: seed(0), backend: x.backend }), this.dropout);
-      const recNoise = training && this.recurrentDropout > 0 ? rand([B, this.units], { seed: seed(1), backend: x.backend }) : null;
+      if (training && this.dropout > 0)
+        input = applyDropout(x, rand([B, 1, x.shape[2]], { seed: seed(0), backend: x.backend }), this.dropout);
+      const recNoise =
+        training && this.recurrentDropout > 0 ? rand([B, this.units], { seed: seed(1), backend: x.backend }) : null;
       const G = this.gates * this.units;
       let xw = matmul(reshape(input, [B * T, x.shape[2]]), this.kernel);
       const ib = this.inputBias();
@@ -263,11 +303,21 @@ export abstract class RecurrentLayer extends Layer {
   private checkInput(x: Tensor): void {
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${this.label}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`);
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`,
+      );
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
     const features = this.kernel.shape[0];
-    if (x.shape[2] !== features) throw new ShapeError(`${this.label}: input has ${x.shape[2]} features but the layer was built for ${features} (input shape ${fmtShape(x.shape)})`);
-    if (x.shape[0] === 0 || x.shape[1] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`);
+    if (x.shape[2] !== features)
+      throw new ShapeError(
+        `${this.label}: input has ${x.shape[2]} features but the layer was built for ${features} (input shape ${fmtShape(x.shape)})`,
+      );
+    if (x.shape[0] === 0 || x.shape[1] === 0)
+      throw new ShapeError(
+        `${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`,
+      );
   }
 
   override getConfig(): Record<string, unknown> {

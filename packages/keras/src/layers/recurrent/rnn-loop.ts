@@ -1,4 +1,17 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, fmtShape, stack, tidy, transpose, unsqueeze, unstack, where } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  fmtShape,
+  stack,
+  tidy,
+  transpose,
+  unsqueeze,
+  unstack,
+  where,
+} from '@tsdl/tensor';
 import { quote } from '../../names';
 
 /**
@@ -49,7 +62,10 @@ export function runRecurrence(r: Recurrence): Tensor | Tensor[] {
       const s = r.step(r.inputs[t], prev);
       if (!m) return { out: s.out, states: s.states };
       // A masked step keeps the states and repeats the previous output (or outputs zeros).
-      return { out: where(m, s.out, r.zeroOutputForMask ? 0 : last), states: s.states.map((st, k) => where(m, st, prev[k])) };
+      return {
+        out: where(m, s.out, r.zeroOutputForMask ? 0 : last),
+        states: s.states.map((st, k) => where(m, st, prev[k])),
+      };
     });
     // Free the previous step's handles early (inference memory over long sequences); the
     // autograd graph keeps what backward reads, and the outputs returnSequences stacks stay.
@@ -77,13 +93,17 @@ export function checkInitialState(label: string, s: unknown, batch: number, size
   const list = s instanceof TensorClass ? [s] : s;
   const n = sizes.length;
   if (!Array.isArray(list) || list.length !== n || !list.every((t) => t instanceof TensorClass)) {
-    throw new ArgumentError(`${label}: initialState must be ${n === 1 ? 'a tensor h (or a list [h])' : n === 2 ? 'a list [h, c] of 2 tensors' : `a list of ${n} tensors`}, got ${quote(s)}`);
+    throw new ArgumentError(
+      `${label}: initialState must be ${n === 1 ? 'a tensor h (or a list [h])' : n === 2 ? 'a list [h, c] of 2 tensors' : `a list of ${n} tensors`}, got ${quote(s)}`,
+    );
   }
   list.forEach((t: Tensor, i: number) => {
     t.assertAlive(label);
     if (t.dtype !== 'float32') throw new DTypeError(`${label}: initialState[${i}] must be float32, got ${t.dtype}`);
     if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== sizes[i]) {
-      throw new ShapeError(`${label}: initialState[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape([batch, sizes[i]])} ([batch, units])`);
+      throw new ShapeError(
+        `${label}: initialState[${i}] has shape ${fmtShape(t.shape)} but expected ${fmtShape([batch, sizes[i]])} ([batch, units])`,
+      );
     }
   });
   return list as Tensor[];

@@ -1,4 +1,15 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, fmtShape, tidy, unstack, transpose, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  Tensor as TensorClass,
+  fmtShape,
+  tidy,
+  unstack,
+  transpose,
+  zeros,
+} from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
@@ -26,7 +37,9 @@ function sizesOf(cell: Layer): number[] {
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
   if (ok(s)) return [s];
   if (Array.isArray(s) && s.length > 0 && s.every(ok)) return [...s];
-  throw new ArgumentError(`${cell.name} (${cell.className}): a recurrent cell needs stateSize, a positive integer or a list of them, got ${quote(s)}`);
+  throw new ArgumentError(
+    `${cell.name} (${cell.className}): a recurrent cell needs stateSize, a positive integer or a list of them, got ${quote(s)}`,
+  );
 }
 
 /** RNN's view of any cell: built-in cells and StackedRNNCells run themselves; a custom cell's call is one step. */
@@ -42,12 +55,15 @@ function asSequenceCell(cell: Layer): SequenceCell {
       step: (x, states) => {
         const r: unknown = (cell.call as unknown as (x: Tensor, s: Tensor[]) => unknown)(x, states);
         const bad = (): never => {
-          throw new ArgumentError(`${cell.name} (${cell.className}): a cell's call must return [output, newStates] (a tensor and a list of ${stateSize.length}), got ${quote(r)}`);
+          throw new ArgumentError(
+            `${cell.name} (${cell.className}): a cell's call must return [output, newStates] (a tensor and a list of ${stateSize.length}), got ${quote(r)}`,
+          );
         };
         if (!Array.isArray(r) || r.length !== 2 || !(r[0] instanceof TensorClass)) bad();
         const [o, s] = r as [Tensor, unknown];
         const list = s instanceof TensorClass ? [s] : s;
-        if (!Array.isArray(list) || list.length !== stateSize.length || !list.every((t) => t instanceof TensorClass)) bad();
+        if (!Array.isArray(list) || list.length !== stateSize.length || !list.every((t) => t instanceof TensorClass))
+          bad();
         return { out: o, states: list as Tensor[] };
       },
     }),
@@ -68,8 +84,13 @@ export class StackedRNNCells extends Layer implements SequenceCell {
   readonly cells: Layer[];
 
   constructor(config: Layer[] | StackedRNNCellsArgs) {
-    const a = (Array.isArray(config) ? { cells: config } : camelCaseKeys(config, 'StackedRNNCells')) as StackedRNNCellsArgs;
-    if (a === null || typeof a !== 'object') throw new ArgumentError(`StackedRNNCells: expected a list of cells or an options object ({ cells }), got ${quote(a)}`);
+    const a = (
+      Array.isArray(config) ? { cells: config } : camelCaseKeys(config, 'StackedRNNCells')
+    ) as StackedRNNCellsArgs;
+    if (a === null || typeof a !== 'object')
+      throw new ArgumentError(
+        `StackedRNNCells: expected a list of cells or an options object ({ cells }), got ${quote(a)}`,
+      );
     if (new.target === StackedRNNCells) rejectUnknownOptions('StackedRNNCells', a, [...LAYER_OPTIONS, 'cells']);
     super(a);
     const cells: unknown = a.cells;
@@ -84,8 +105,14 @@ export class StackedRNNCells extends Layer implements SequenceCell {
   static fromConfig(config: Record<string, unknown>, deserialize: Deserialize): StackedRNNCells {
     const c = camelCaseKeys(config, 'StackedRNNCells');
     const cells: unknown = c.cells;
-    if (!Array.isArray(cells)) throw new ArgumentError(`StackedRNNCells: cells must be a list of saved cells { className, config }, got ${quote(cells)}`);
-    return new StackedRNNCells({ ...(c as object), cells: cells.map((e) => deserialize(savedEntry(e, 'StackedRNNCells', 'a cell'))) } as StackedRNNCellsArgs);
+    if (!Array.isArray(cells))
+      throw new ArgumentError(
+        `StackedRNNCells: cells must be a list of saved cells { className, config }, got ${quote(cells)}`,
+      );
+    return new StackedRNNCells({
+      ...(c as object),
+      cells: cells.map((e) => deserialize(savedEntry(e, 'StackedRNNCells', 'a cell'))),
+    } as StackedRNNCellsArgs);
   }
 
   override get className(): string {
@@ -168,7 +195,16 @@ export interface RNNArgs extends LayerArgs {
   zeroOutputForMask?: boolean;
 }
 
-const RNN_OPTIONS = [...LAYER_OPTIONS, 'cell', 'returnSequences', 'returnState', 'goBackwards', 'stateful', 'unroll', 'zeroOutputForMask'];
+const RNN_OPTIONS = [
+  ...LAYER_OPTIONS,
+  'cell',
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'unroll',
+  'zeroOutputForMask',
+];
 
 /**
  * Keras' RNN: runs a cell over sequences [batch, time, features] with the time loop, masks,
@@ -187,18 +223,27 @@ export class RNN extends Layer {
   constructor(cell: Layer | Layer[] | RNNArgs, options: Omit<RNNArgs, 'cell'> = {}) {
     const given = cell instanceof Layer || Array.isArray(cell);
     const a = (given ? { ...camelCaseKeys(options ?? {}, 'RNN'), cell } : camelCaseKeys(cell, 'RNN')) as RNNArgs;
-    if (a === null || typeof a !== 'object') throw new ArgumentError(`RNN: expected a cell or an options object ({ cell, returnSequences, ... }), got ${quote(a)}`);
+    if (a === null || typeof a !== 'object')
+      throw new ArgumentError(
+        `RNN: expected a cell or an options object ({ cell, returnSequences, ... }), got ${quote(a)}`,
+      );
     if (new.target === RNN) rejectUnknownOptions('RNN', a, RNN_OPTIONS);
     super(a);
     const c: unknown = a.cell;
     if (Array.isArray(c)) this.cell = new StackedRNNCells(c as Layer[]);
     else if (c instanceof Layer) this.cell = c;
-    else throw new ArgumentError(`${this.label}: cell must be a recurrent cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, a Layer with stateSize) or a list of them, got ${quote(c)}`);
+    else
+      throw new ArgumentError(
+        `${this.label}: cell must be a recurrent cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, a Layer with stateSize) or a list of them, got ${quote(c)}`,
+      );
     asSequenceCell(this.cell);
     this.returnSequences = optionalBool(this.label, 'returnSequences', a.returnSequences, false);
     this.returnState = optionalBool(this.label, 'returnState', a.returnState, false);
     this.goBackwards = optionalBool(this.label, 'goBackwards', a.goBackwards, false);
-    if (optionalBool(this.label, 'stateful', a.stateful, false)) throw new ArgumentError(`${this.label}: stateful RNNs are not supported; carry the states yourself with returnState and initialState`);
+    if (optionalBool(this.label, 'stateful', a.stateful, false))
+      throw new ArgumentError(
+        `${this.label}: stateful RNNs are not supported; carry the states yourself with returnState and initialState`,
+      );
     this.unroll = optionalBool(this.label, 'unroll', a.unroll, false);
     this.zeroOutputForMask = optionalBool(this.label, 'zeroOutputForMask', a.zeroOutputForMask, false);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -233,7 +278,10 @@ export class RNN extends Layer {
 
   override build(inputShape: Shape): void {
     this.expectRank(inputShape, 3, 'input [batch, time, features]');
-    if (inputShape[2] === null) throw new ShapeError(`${this.label}: needs a known number of features, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inputShape[2] === null)
+      throw new ShapeError(
+        `${this.label}: needs a known number of features, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     this.cell.ensureBuilt([inputShape[0], inputShape[2]]);
     this.built = true;
   }
@@ -253,15 +301,28 @@ export class RNN extends Layer {
 
   override forward(x: Tensor, options?: RecurrentCallOptions): Tensor | Tensor[] {
     const o = options ?? {};
-    if (o === null || typeof o !== 'object') throw new ArgumentError(`${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`);
+    if (o === null || typeof o !== 'object')
+      throw new ArgumentError(
+        `${this.label}: call options must be an object ({ mask, initialState }), got ${quote(o)}`,
+      );
     rejectUnknownOptions(`${this.label} call`, o, ['mask', 'initialState']);
     if (!(x instanceof TensorClass)) throw new ArgumentError(`${this.label}: input must be a Tensor, got ${quote(x)}`);
     x.assertAlive(this.label);
-    if (x.rank !== 3) throw new ShapeError(`${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`);
-    if (x.dtype !== 'float32') throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 3)
+      throw new ShapeError(
+        `${this.label}: expects input of rank 3 [batch, time, features], got shape ${fmtShape(x.shape)}`,
+      );
+    if (x.dtype !== 'float32')
+      throw new DTypeError(`${this.label}: input must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
     const features = this.builtFeatures();
-    if (features !== null && x.shape[2] !== features) throw new ShapeError(`${this.label}: input has ${x.shape[2]} features but the cell was built for ${features} (input shape ${fmtShape(x.shape)})`);
-    if (x.shape[0] === 0 || x.shape[1] === 0) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`);
+    if (features !== null && x.shape[2] !== features)
+      throw new ShapeError(
+        `${this.label}: input has ${x.shape[2]} features but the cell was built for ${features} (input shape ${fmtShape(x.shape)})`,
+      );
+    if (x.shape[0] === 0 || x.shape[1] === 0)
+      throw new ShapeError(
+        `${this.label}: input of shape ${fmtShape(x.shape)} has no ${x.shape[1] === 0 ? 'time steps' : 'sequences'}`,
+      );
     const cell = this.seqCell;
     const [B] = x.shape;
     const initial = checkInitialState(this.label, o.initialState, B, cell.stateSize);
@@ -310,7 +371,13 @@ export class RNN extends Layer {
 
 function savedEntry(v: unknown, owner: string, what: string): { className: string; config: Record<string, unknown> } {
   const e = v as { className?: unknown; config?: unknown } | null;
-  if (e === null || typeof e !== 'object' || typeof e.className !== 'string' || e.config === null || typeof e.config !== 'object') {
+  if (
+    e === null ||
+    typeof e !== 'object' ||
+    typeof e.className !== 'string' ||
+    e.config === null ||
+    typeof e.config !== 'object'
+  ) {
     throw new ArgumentError(`${owner}: ${what} must be a saved layer { className, config }, got ${quote(v)}`);
   }
   return e as { className: string; config: Record<string, unknown> };

@@ -1,11 +1,29 @@
-import { ArgumentError, ShapeError, type Tensor, conv2dTranspose, fmtShape, pad, reshape, slice, tidy } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  ShapeError,
+  type Tensor,
+  conv2dTranspose,
+  fmtShape,
+  pad,
+  reshape,
+  slice,
+  tidy,
+} from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { initializerOption, outputPaddingOf } from '../conv-args';
 import { transposeLength, transposePads } from '../conv-transpose';
 import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, optionalSeed, padding, positiveInt } from '../options';
-import { type IntTriple, fromChannelsLast, shapeFromLast, shapeToLast, toChannelsLast, tripleOf, volumeWhat } from './volume-args';
+import {
+  type IntTriple,
+  fromChannelsLast,
+  shapeFromLast,
+  shapeToLast,
+  toChannelsLast,
+  tripleOf,
+  volumeWhat,
+} from './volume-args';
 
 export interface Conv3DTransposeArgs extends LayerArgs {
   filters: number;
@@ -66,7 +84,13 @@ export class Conv3DTranspose extends Layer {
   bias: Tensor | null = null;
 
   constructor(config: Conv3DTransposeArgs) {
-    const a = layerOptions('Conv3DTranspose', config, 'an options object ({ filters, kernelSize, ... })', OPTIONS, new.target === Conv3DTranspose);
+    const a = layerOptions(
+      'Conv3DTranspose',
+      config,
+      'an options object ({ filters, kernelSize, ... })',
+      OPTIONS,
+      new.target === Conv3DTranspose,
+    );
     super(a);
     const who = this.label;
     this.filters = positiveInt(who, 'filters', a.filters);
@@ -92,8 +116,13 @@ export class Conv3DTranspose extends Layer {
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
     const inC = shapeToLast(inputShape, this.dataFormat)[4];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, inC], this.kernelInit, { seed: this.seed });
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, inC], this.kernelInit, {
+      seed: this.seed,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
@@ -101,7 +130,16 @@ export class Conv3DTranspose extends Layer {
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
-    const out = [0, 1, 2].map((i) => transposeLength(last[i + 1], this.kernelSize[i], this.strides[i], this.padding, this.outputPadding?.[i] ?? null, this.dilationRate[i]));
+    const out = [0, 1, 2].map((i) =>
+      transposeLength(
+        last[i + 1],
+        this.kernelSize[i],
+        this.strides[i],
+        this.padding,
+        this.outputPadding?.[i] ?? null,
+        this.dilationRate[i],
+      ),
+    );
     if (out.some((n) => n !== null && n < 1)) {
       throw new ShapeError(
         `${this.label}: input shape ${fmtKerasShape(s)} with kernelSize [${this.kernelSize.join(', ')}], strides [${this.strides.join(', ')}] and padding '${this.padding}' gives an empty output`,
@@ -113,8 +151,14 @@ export class Conv3DTranspose extends Layer {
   override forward(x: Tensor): Tensor {
     const inC = this.kernel.shape[4];
     const cAxis = this.dataFormat === 'channels_last' ? 4 : 1;
-    if (x.rank !== 5 || x.shape[cAxis] !== inC) throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat).replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`);
-    const [, outD, outH, outW] = shapeToLast(this.computeOutputShape([null, ...x.shape.slice(1)]), this.dataFormat) as number[];
+    if (x.rank !== 5 || x.shape[cAxis] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected ${volumeWhat(this.dataFormat).replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`,
+      );
+    const [, outD, outH, outW] = shapeToLast(
+      this.computeOutputShape([null, ...x.shape.slice(1)]),
+      this.dataFormat,
+    ) as number[];
     const [k1, k2, k3] = this.kernelSize;
     const [s1, s2, s3] = this.strides;
     const [d1, d2, d3] = this.dilationRate;
@@ -122,7 +166,10 @@ export class Conv3DTranspose extends Layer {
     return tidy(() => {
       const v = toChannelsLast(x, this.dataFormat);
       const [B, D, H, W, C] = v.shape;
-      const pads: [[number, number], [number, number]] = [transposePads(H, outH, k2, s2, d2), transposePads(W, outW, k3, s3, d3)];
+      const pads: [[number, number], [number, number]] = [
+        transposePads(H, outH, k2, s2, d2),
+        transposePads(W, outW, k3, s3, d3),
+      ];
       const planes = reshape(v, [B * D, H, W, C]);
       // The full depth of the transposed output, before 'same' cropping: (D − 1)·s1 + (k1 − 1)·d1 + 1.
       const spread = (D - 1) * s1 + 1;
@@ -130,17 +177,54 @@ export class Conv3DTranspose extends Layer {
       let sum: Tensor | null = null;
       for (let t = 0; t < k1; t++) {
         const tap = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [t + 1, null, null, null, null]), [k2, k3, F, C]);
-        const y = reshape(conv2dTranspose(planes, tap, [B * D, outH, outW, F], { strides: [s2, s3], padding: pads, dilations: [d2, d3] }), [B, D, 1, outH, outW, F]);
+        const y = reshape(
+          conv2dTranspose(planes, tap, [B * D, outH, outW, F], {
+            strides: [s2, s3],
+            padding: pads,
+            dilations: [d2, d3],
+          }),
+          [B, D, 1, outH, outW, F],
+        );
         // Input plane i lands at depth i·s1 + t·d1: s1 − 1 zero planes after each, then the tap's offset.
-        let z = s1 > 1 ? slice(reshape(pad(y, [[0, 0], [0, 0], [0, s1 - 1], [0, 0], [0, 0], [0, 0]]), [B, D * s1, outH, outW, F]), [0, 0, 0, 0, 0], [null, spread, null, null, null]) : reshape(y, [B, D, outH, outW, F]);
-        z = pad(z, [[0, 0], [t * d1, full - spread - t * d1], [0, 0], [0, 0], [0, 0]]);
+        let z =
+          s1 > 1
+            ? slice(
+                reshape(
+                  pad(y, [
+                    [0, 0],
+                    [0, 0],
+                    [0, s1 - 1],
+                    [0, 0],
+                    [0, 0],
+                    [0, 0],
+                  ]),
+                  [B, D * s1, outH, outW, F],
+                ),
+                [0, 0, 0, 0, 0],
+                [null, spread, null, null, null],
+              )
+            : reshape(y, [B, D, outH, outW, F]);
+        z = pad(z, [
+          [0, 0],
+          [t * d1, full - spread - t * d1],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
         sum = sum ? sum.add(z) : z;
       }
       // Crop to Keras' length (the odd cell at the end), or add zero planes past the full output (outputPadding).
       const [before] = transposePads(D, outD, k1, s1, d1);
       const end = Math.min(full, before + outD);
       let out = slice(sum as Tensor, [0, before, 0, 0, 0], [null, end, null, null, null]);
-      if (end - before < outD) out = pad(out, [[0, 0], [0, outD - (end - before)], [0, 0], [0, 0], [0, 0]]);
+      if (end - before < outD)
+        out = pad(out, [
+          [0, 0],
+          [0, outD - (end - before)],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
       if (this.bias) out = out.add(this.bias);
       if (this.activation !== 'linear') out = getActivation(this.activation)(out);
       return fromChannelsLast(out, this.dataFormat);

@@ -5,7 +5,17 @@ import { checkGroupChannels, groupsOf } from '../conv';
 import { initializerOption } from '../conv-args';
 import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, optionalSeed, padding, positiveInt } from '../options';
-import { type IntTriple, fromChannelsLast, samePads, shapeFromLast, shapeToLast, toChannelsLast, tripleOf, volumeWhat, windowLength } from './volume-args';
+import {
+  type IntTriple,
+  fromChannelsLast,
+  samePads,
+  shapeFromLast,
+  shapeToLast,
+  toChannelsLast,
+  tripleOf,
+  volumeWhat,
+  windowLength,
+} from './volume-args';
 
 export interface Conv3DArgs extends LayerArgs {
   filters: number;
@@ -24,7 +34,21 @@ export interface Conv3DArgs extends LayerArgs {
   seed?: number;
 }
 
-const OPTIONS = [...LAYER_OPTIONS, 'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'];
+const OPTIONS = [
+  ...LAYER_OPTIONS,
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilationRate',
+  'groups',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'seed',
+];
 
 /**
  * Keras' Conv3D over volumes [batch, d1, d2, d3, channels]; kernel [k1, k2, k3, in / groups,
@@ -51,7 +75,13 @@ export class Conv3D extends Layer {
   bias: Tensor | null = null;
 
   constructor(config: Conv3DArgs) {
-    const a = layerOptions('Conv3D', config, 'an options object ({ filters, kernelSize, ... })', OPTIONS, new.target === Conv3D);
+    const a = layerOptions(
+      'Conv3D',
+      config,
+      'an options object ({ filters, kernelSize, ... })',
+      OPTIONS,
+      new.target === Conv3D,
+    );
     super(a);
     const who = this.label;
     this.filters = positiveInt(who, 'filters', a.filters);
@@ -77,9 +107,14 @@ export class Conv3D extends Layer {
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
     const inC = shapeToLast(inputShape, this.dataFormat)[4];
-    if (inC === null || inC < 1) throw new ShapeError(`${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`);
+    if (inC === null || inC < 1)
+      throw new ShapeError(
+        `${this.label}: the channel dimension must be known and positive, got input shape ${fmtKerasShape(inputShape)}`,
+      );
     checkGroupChannels(this.label, inputShape, inC, this.groups);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit, { seed: this.seed });
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit, {
+      seed: this.seed,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.built = true;
   }
@@ -87,7 +122,9 @@ export class Conv3D extends Layer {
   override computeOutputShape(s: Shape): Shape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
-    const out = [0, 1, 2].map((i) => windowLength(last[i + 1], this.kernelSize[i], this.strides[i], this.padding, this.dilationRate[i]));
+    const out = [0, 1, 2].map((i) =>
+      windowLength(last[i + 1], this.kernelSize[i], this.strides[i], this.padding, this.dilationRate[i]),
+    );
     if (out.some((n) => n !== null && n < 1)) {
       throw new ShapeError(
         `${this.label}: input shape ${fmtKerasShape(s)} is too small for kernelSize [${this.kernelSize.join(', ')}] with strides [${this.strides.join(', ')}], padding '${this.padding}' and dilationRate [${this.dilationRate.join(', ')}]`,
@@ -99,7 +136,10 @@ export class Conv3D extends Layer {
   override forward(x: Tensor): Tensor {
     const inC = this.kernel.shape[3] * this.groups;
     const cAxis = this.dataFormat === 'channels_last' ? 4 : 1;
-    if (x.rank !== 5 || x.shape[cAxis] !== inC) throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat).replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 5 || x.shape[cAxis] !== inC)
+      throw new ShapeError(
+        `${this.label}: expected ${volumeWhat(this.dataFormat).replace('channels', String(inC))}, got shape ${fmtShape(x.shape)}`,
+      );
     this.computeOutputShape([null, ...x.shape.slice(1)]);
     const [k1, k2, k3] = this.kernelSize;
     const [s1] = this.strides;
@@ -110,14 +150,31 @@ export class Conv3D extends Layer {
       const outD = windowLength(D, k1, s1, this.padding, d1) as number;
       if (this.padding === 'same') {
         const [before, after] = samePads(D, k1, s1, d1);
-        if (before + after > 0) v = pad(v, [[0, 0], [before, after], [0, 0], [0, 0], [0, 0]]);
+        if (before + after > 0)
+          v = pad(v, [
+            [0, 0],
+            [before, after],
+            [0, 0],
+            [0, 0],
+            [0, 0],
+          ]);
       }
       let sum: Tensor | null = null;
       for (let t = 0; t < k1; t++) {
         // The plane this tap reads for every output plane: t·d1, t·d1 + s1, …
         const start = t * d1;
-        const planes = slice(v, [0, start, 0, 0, 0], [null, start + (outD - 1) * s1 + 1, null, null, null], [1, s1, 1, 1, 1]);
-        const tap = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [t + 1, null, null, null, null]), [k2, k3, C / this.groups, this.filters]);
+        const planes = slice(
+          v,
+          [0, start, 0, 0, 0],
+          [null, start + (outD - 1) * s1 + 1, null, null, null],
+          [1, s1, 1, 1, 1],
+        );
+        const tap = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [t + 1, null, null, null, null]), [
+          k2,
+          k3,
+          C / this.groups,
+          this.filters,
+        ]);
         const y = conv2d(reshape(planes, [B * outD, H, W, C]), tap, {
           strides: [this.strides[1], this.strides[2]],
           padding: this.padding,

@@ -2,7 +2,16 @@ import { ShapeError, type Tensor, avgPool2d, fmtShape, max, maxPool2d, mean, res
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, padding } from '../options';
-import { type IntTriple, fromChannelsLast, shapeFromLast, shapeToLast, toChannelsLast, tripleOf, volumeWhat, windowLength } from './volume-args';
+import {
+  type IntTriple,
+  fromChannelsLast,
+  shapeFromLast,
+  shapeToLast,
+  toChannelsLast,
+  tripleOf,
+  volumeWhat,
+  windowLength,
+} from './volume-args';
 
 export interface Pooling3DArgs extends LayerArgs {
   /** Window per axis (default 2). */
@@ -27,16 +36,28 @@ abstract class Pooling3D extends Layer {
   readonly dataFormat: DataFormat;
 
   protected constructor(className: string, config: Pooling3DArgs, exact: boolean) {
-    const a = layerOptions(className, config, 'an options object ({ poolSize, strides, padding })', POOLING_OPTIONS, exact);
+    const a = layerOptions(
+      className,
+      config,
+      'an options object ({ poolSize, strides, padding })',
+      POOLING_OPTIONS,
+      exact,
+    );
     super(a);
     this.poolSize = tripleOf(this.label, 'poolSize', a.poolSize, 2);
-    this.strides = a.strides === undefined || a.strides === null ? [...this.poolSize] : tripleOf(this.label, 'strides', a.strides, 1);
+    this.strides =
+      a.strides === undefined || a.strides === null
+        ? [...this.poolSize]
+        : tripleOf(this.label, 'strides', a.strides, 1);
     this.padding = padding(this.label, a.padding);
     this.dataFormat = dataFormat(this.label, a.dataFormat);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
-  protected abstract pool2d(x: Tensor, o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' }): Tensor;
+  protected abstract pool2d(
+    x: Tensor,
+    o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' },
+  ): Tensor;
 
   override build(inputShape: Shape): void {
     this.computeOutputShape(inputShape);
@@ -48,28 +69,45 @@ abstract class Pooling3D extends Layer {
     const last = shapeToLast(s, this.dataFormat);
     const out = [0, 1, 2].map((i) => windowLength(last[i + 1], this.poolSize[i], this.strides[i], this.padding));
     if (out.some((n) => n !== null && n < 1)) {
-      throw new ShapeError(`${this.label}: input shape ${fmtKerasShape(s)} is too small for poolSize [${this.poolSize.join(', ')}] with strides [${this.strides.join(', ')}] and padding '${this.padding}'`);
+      throw new ShapeError(
+        `${this.label}: input shape ${fmtKerasShape(s)} is too small for poolSize [${this.poolSize.join(', ')}] with strides [${this.strides.join(', ')}] and padding '${this.padding}'`,
+      );
     }
     return shapeFromLast([s[0], ...out, last[4]], this.dataFormat);
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 5) throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat)}, got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 5)
+      throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat)}, got shape ${fmtShape(x.shape)}`);
     this.computeOutputShape([null, ...x.shape.slice(1)]);
     const [p1, p2, p3] = this.poolSize;
     const [s1, s2, s3] = this.strides;
     return tidy(() => {
       const v = toChannelsLast(x, this.dataFormat);
       const [B, D, H, W, C] = v.shape;
-      const inner = this.pool2d(reshape(v, [B * D, H, W, C]), { kernelSize: [p2, p3], strides: [s2, s3], padding: this.padding });
+      const inner = this.pool2d(reshape(v, [B * D, H, W, C]), {
+        kernelSize: [p2, p3],
+        strides: [s2, s3],
+        padding: this.padding,
+      });
       const [, h, w] = inner.shape;
-      const outer = this.pool2d(reshape(inner, [B, D, h * w, C]), { kernelSize: [p1, 1], strides: [s1, 1], padding: this.padding });
+      const outer = this.pool2d(reshape(inner, [B, D, h * w, C]), {
+        kernelSize: [p1, 1],
+        strides: [s1, 1],
+        padding: this.padding,
+      });
       return fromChannelsLast(reshape(outer, [B, outer.shape[1], h, w, C]), this.dataFormat);
     });
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: this.dataFormat };
+    return {
+      ...super.getConfig(),
+      poolSize: this.poolSize,
+      strides: this.strides,
+      padding: this.padding,
+      dataFormat: this.dataFormat,
+    };
   }
 }
 
@@ -81,7 +119,10 @@ export class MaxPooling3D extends Pooling3D {
   override get className(): string {
     return 'MaxPooling3D';
   }
-  protected pool2d(x: Tensor, o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' }): Tensor {
+  protected pool2d(
+    x: Tensor,
+    o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' },
+  ): Tensor {
     return maxPool2d(x, o);
   }
 }
@@ -94,7 +135,10 @@ export class AveragePooling3D extends Pooling3D {
   override get className(): string {
     return 'AveragePooling3D';
   }
-  protected pool2d(x: Tensor, o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' }): Tensor {
+  protected pool2d(
+    x: Tensor,
+    o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' },
+  ): Tensor {
     return avgPool2d(x, o);
   }
 }
@@ -110,7 +154,13 @@ abstract class GlobalPooling3D extends Layer {
   readonly keepdims: boolean;
 
   protected constructor(className: string, config: GlobalPooling3DArgs, exact: boolean) {
-    const a = layerOptions(className, config, 'an options object ({ dataFormat, keepdims })', [...LAYER_OPTIONS, 'dataFormat', 'keepdims'], exact);
+    const a = layerOptions(
+      className,
+      config,
+      'an options object ({ dataFormat, keepdims })',
+      [...LAYER_OPTIONS, 'dataFormat', 'keepdims'],
+      exact,
+    );
     super(a);
     this.dataFormat = dataFormat(this.label, a.dataFormat);
     this.keepdims = optionalBool(this.label, 'keepdims', a.keepdims, false);
@@ -135,7 +185,8 @@ abstract class GlobalPooling3D extends Layer {
 
   protected check(x: Tensor): void {
     this.expectRank([...x.shape], 5, volumeWhat(this.dataFormat));
-    if (this.axes.some((a) => x.shape[a] === 0)) throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no cells to pool`);
+    if (this.axes.some((a) => x.shape[a] === 0))
+      throw new ShapeError(`${this.label}: input of shape ${fmtShape(x.shape)} has no cells to pool`);
   }
 
   override getConfig(): Record<string, unknown> {

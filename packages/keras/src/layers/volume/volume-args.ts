@@ -20,14 +20,26 @@ export function tripleOf(layer: string, name: string, v: unknown, dflt: number):
  * Keras' 3-D padding or cropping forms: n (every side), [a, b, c] (symmetric per axis) or
  * [[a1, a2], [b1, b2], [c1, c2]]; integers >= 0.
  */
-export function sidePairs3d(layer: string, option: string, v: unknown): [[number, number], [number, number], [number, number]] {
+export function sidePairs3d(
+  layer: string,
+  option: string,
+  v: unknown,
+): [[number, number], [number, number], [number, number]] {
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  if (ok(v)) return [[v, v], [v, v], [v, v]];
+  if (ok(v))
+    return [
+      [v, v],
+      [v, v],
+      [v, v],
+    ];
   if (Array.isArray(v) && v.length === 3) {
     if (v.every(ok)) return v.map((n: number) => [n, n]) as [[number, number], [number, number], [number, number]];
-    if (v.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) return v.map((p: number[]) => [p[0], p[1]]) as [[number, number], [number, number], [number, number]];
+    if (v.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok)))
+      return v.map((p: number[]) => [p[0], p[1]]) as [[number, number], [number, number], [number, number]];
   }
-  throw new ArgumentError(`${layer}: ${option} must be an integer >= 0, a list of three, or a list of three pairs [[before, after], ...], got ${quote(v)}`);
+  throw new ArgumentError(
+    `${layer}: ${option} must be an integer >= 0, a list of three, or a list of three pairs [[before, after], ...], got ${quote(v)}`,
+  );
 }
 
 /** [batch, d1, d2, d3, channels] from the layer's data format. */
@@ -49,11 +61,19 @@ export function shapeFromLast(s: Shape, format: DataFormat): Shape {
 }
 
 export function volumeWhat(format: DataFormat): string {
-  return format === 'channels_last' ? 'volumes [batch, dim1, dim2, dim3, channels]' : 'volumes [batch, channels, dim1, dim2, dim3]';
+  return format === 'channels_last'
+    ? 'volumes [batch, dim1, dim2, dim3, channels]'
+    : 'volumes [batch, channels, dim1, dim2, dim3]';
 }
 
 /** The output length of a window along one axis under 'valid' or 'same' (TensorFlow's), null for unknown. */
-export function windowLength(size: number | null, k: number, stride: number, padding: 'valid' | 'same', dilation = 1): number | null {
+export function windowLength(
+  size: number | null,
+  k: number,
+  stride: number,
+  padding: 'valid' | 'same',
+  dilation = 1,
+): number | null {
   if (size === null) return null;
   if (padding === 'same') return Math.ceil(size / stride);
   return Math.floor((size - (k - 1) * dilation - 1) / stride) + 1;

@@ -1,7 +1,16 @@
 import { ShapeError, type Tensor, broadcastTo, fmtShape, pad, reshape, slice, tidy } from '@tsdl/tensor';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
 import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
-import { type IntTriple, fromChannelsLast, shapeFromLast, shapeToLast, sidePairs3d, toChannelsLast, tripleOf, volumeWhat } from './volume-args';
+import {
+  type IntTriple,
+  fromChannelsLast,
+  shapeFromLast,
+  shapeToLast,
+  sidePairs3d,
+  toChannelsLast,
+  tripleOf,
+  volumeWhat,
+} from './volume-args';
 
 type SidePairs = [[number, number], [number, number], [number, number]];
 
@@ -31,7 +40,8 @@ abstract class VolumeLayer extends Layer {
   }
 
   override forward(x: Tensor): Tensor {
-    if (x.rank !== 5) throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat)}, got shape ${fmtShape(x.shape)}`);
+    if (x.rank !== 5)
+      throw new ShapeError(`${this.label}: expected ${volumeWhat(this.dataFormat)}, got shape ${fmtShape(x.shape)}`);
     this.sizes(shapeToLast([...x.shape], this.dataFormat).slice(1, 4), fmtShape(x.shape));
     return tidy(() => fromChannelsLast(this.compute(toChannelsLast(x, this.dataFormat)), this.dataFormat));
   }
@@ -52,7 +62,16 @@ export class UpSampling3D extends VolumeLayer {
   readonly size: [number, number, number];
 
   constructor(config: UpSampling3DArgs | IntTriple = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { size: config } : layerOptions('UpSampling3D', config, 'an options object ({ size, dataFormat })', [...LAYER_OPTIONS, 'size', 'dataFormat'], new.target === UpSampling3D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { size: config }
+        : layerOptions(
+            'UpSampling3D',
+            config,
+            'an options object ({ size, dataFormat })',
+            [...LAYER_OPTIONS, 'size', 'dataFormat'],
+            new.target === UpSampling3D,
+          );
     super(a);
     this.size = tripleOf(this.label, 'size', (a as UpSampling3DArgs).size, 2);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -90,7 +109,16 @@ export class ZeroPadding3D extends VolumeLayer {
   readonly padding: SidePairs;
 
   constructor(config: ZeroPadding3DArgs | number | [number, number, number] | SidePairs = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { padding: config } : layerOptions('ZeroPadding3D', config, 'an options object ({ padding, dataFormat })', [...LAYER_OPTIONS, 'padding', 'dataFormat'], new.target === ZeroPadding3D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { padding: config }
+        : layerOptions(
+            'ZeroPadding3D',
+            config,
+            'an options object ({ padding, dataFormat })',
+            [...LAYER_OPTIONS, 'padding', 'dataFormat'],
+            new.target === ZeroPadding3D,
+          );
     super(a);
     this.padding = sidePairs3d(this.label, 'padding', (a as ZeroPadding3DArgs).padding ?? 1);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -124,7 +152,16 @@ export class Cropping3D extends VolumeLayer {
   readonly cropping: SidePairs;
 
   constructor(config: Cropping3DArgs | number | [number, number, number] | SidePairs = {}) {
-    const a = typeof config === 'number' || Array.isArray(config) ? { cropping: config } : layerOptions('Cropping3D', config, 'an options object ({ cropping, dataFormat })', [...LAYER_OPTIONS, 'cropping', 'dataFormat'], new.target === Cropping3D);
+    const a =
+      typeof config === 'number' || Array.isArray(config)
+        ? { cropping: config }
+        : layerOptions(
+            'Cropping3D',
+            config,
+            'an options object ({ cropping, dataFormat })',
+            [...LAYER_OPTIONS, 'cropping', 'dataFormat'],
+            new.target === Cropping3D,
+          );
     super(a);
     this.cropping = sidePairs3d(this.label, 'cropping', (a as Cropping3DArgs).cropping ?? 1);
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
@@ -138,14 +175,21 @@ export class Cropping3D extends VolumeLayer {
     return s.map((d, i) => {
       if (d === null) return null;
       const n = d - this.cropping[i][0] - this.cropping[i][1];
-      if (n < 1) throw new ShapeError(`${this.label}: cropping [${this.cropping[i].join(', ')}] leaves nothing of axis ${i + 1} (size ${d}) of input shape ${shape}`);
+      if (n < 1)
+        throw new ShapeError(
+          `${this.label}: cropping [${this.cropping[i].join(', ')}] leaves nothing of axis ${i + 1} (size ${d}) of input shape ${shape}`,
+        );
       return n;
     });
   }
 
   protected compute(x: Tensor): Tensor {
     const c = this.cropping;
-    return slice(x, [0, c[0][0], c[1][0], c[2][0], 0], [null, x.shape[1] - c[0][1], x.shape[2] - c[1][1], x.shape[3] - c[2][1], null]);
+    return slice(
+      x,
+      [0, c[0][0], c[1][0], c[2][0], 0],
+      [null, x.shape[1] - c[0][1], x.shape[2] - c[1][1], x.shape[3] - c[2][1], null],
+    );
   }
 
   override getConfig(): Record<string, unknown> {

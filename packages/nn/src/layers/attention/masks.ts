@@ -1,4 +1,18 @@
-import { ArgumentError, DTypeError, ShapeError, Tensor, add, fmtShape, logicalNot, logicalOr, ones, reshape, shapesEqual, triu, where } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  Tensor,
+  add,
+  fmtShape,
+  logicalNot,
+  logicalOr,
+  ones,
+  reshape,
+  shapesEqual,
+  triu,
+  where,
+} from '@tsdl/tensor';
 
 /**
  * nn.MultiheadAttention's masks, PyTorch's convention: a bool mask is true
@@ -8,11 +22,20 @@ import { ArgumentError, DTypeError, ShapeError, Tensor, add, fmtShape, logicalNo
  */
 
 /** Throws unless `m` is a bool or float32 Tensor of one of the `allowed` shapes; `names` say what the dimensions are. */
-export function checkMask(owner: string, what: string, m: unknown, allowed: readonly (readonly number[])[], names: readonly string[]): Tensor {
-  if (!(m instanceof Tensor)) throw new ArgumentError(`${owner}: ${what} must be a Tensor, got ${m === null ? 'null' : typeof m}`);
+export function checkMask(
+  owner: string,
+  what: string,
+  m: unknown,
+  allowed: readonly (readonly number[])[],
+  names: readonly string[],
+): Tensor {
+  if (!(m instanceof Tensor))
+    throw new ArgumentError(`${owner}: ${what} must be a Tensor, got ${m === null ? 'null' : typeof m}`);
   m.assertAlive(`${owner} (${what})`);
   if (m.dtype !== 'bool' && m.dtype !== 'float32') {
-    throw new DTypeError(`${owner}: ${what} must be bool (true = not allowed) or float32 (added to the scores), got ${m.dtype} of shape ${fmtShape(m.shape)}`);
+    throw new DTypeError(
+      `${owner}: ${what} must be bool (true = not allowed) or float32 (added to the scores), got ${m.dtype} of shape ${fmtShape(m.shape)}`,
+    );
   }
   if (!allowed.some((s) => shapesEqual(s, m.shape))) {
     const want = allowed.map((s, i) => `${fmtShape(s)} (${names[i]})`).join(' or ');

@@ -75,7 +75,18 @@ export interface MultiheadAttentionForwardOptions {
   isCausal?: boolean;
 }
 
-const OPTION_NAMES = ['embedDim', 'numHeads', 'dropout', 'bias', 'addBiasKv', 'addZeroAttn', 'kdim', 'vdim', 'batchFirst', 'seed'] as const;
+const OPTION_NAMES = [
+  'embedDim',
+  'numHeads',
+  'dropout',
+  'bias',
+  'addBiasKv',
+  'addZeroAttn',
+  'kdim',
+  'vdim',
+  'batchFirst',
+  'seed',
+] as const;
 const FORWARD_NAMES = ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal'] as const;
 
 /**
@@ -116,11 +127,17 @@ export class MultiheadAttention extends Module {
   private nextSeed: number | undefined;
 
   /** `new MultiheadAttention(embedDim, numHeads, options)` or `new MultiheadAttention({ embedDim, numHeads, … })`. */
-  constructor(embedDimOrOptions: number | MultiheadAttentionOptions, numHeads?: number, options: MultiheadAttentionOptions = {}) {
+  constructor(
+    embedDimOrOptions: number | MultiheadAttentionOptions,
+    numHeads?: number,
+    options: MultiheadAttentionOptions = {},
+  ) {
     super();
     const owner = 'MultiheadAttention';
     const opts: MultiheadAttentionOptions =
-      typeof embedDimOrOptions === 'object' && embedDimOrOptions !== null ? { ...embedDimOrOptions } : { ...options, embedDim: embedDimOrOptions, numHeads };
+      typeof embedDimOrOptions === 'object' && embedDimOrOptions !== null
+        ? { ...embedDimOrOptions }
+        : { ...options, embedDim: embedDimOrOptions, numHeads };
     checkOptionNames(owner, typeof embedDimOrOptions === 'object' ? embedDimOrOptions : options, OPTION_NAMES);
     const E = positiveInt(owner, 'embedDim', opts.embedDim);
     const H = positiveInt(owner, 'numHeads', opts.numHeads);
@@ -131,7 +148,8 @@ export class MultiheadAttention extends Module {
     this.kdim = opts.kdim === undefined ? E : positiveInt(owner, 'kdim', opts.kdim);
     this.vdim = opts.vdim === undefined ? E : positiveInt(owner, 'vdim', opts.vdim);
     const p = opts.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${owner}: dropout must be a probability in [0, 1], got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new ArgumentError(`${owner}: dropout must be a probability in [0, 1], got ${String(p)}`);
     this.dropout = p;
     this.batchFirst = boolOption(owner, 'batchFirst', opts.batchFirst, false);
     const bias = boolOption(owner, 'bias', opts.bias, true);
@@ -162,7 +180,12 @@ export class MultiheadAttention extends Module {
     this.outProj = this.registerModule('out_proj', new Linear(E, E, { bias, biasInit: zeros, seed: s(3) }));
   }
 
-  override forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+  override forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: MultiheadAttentionForwardOptions = {},
+  ): [Tensor, Tensor | null] {
     const owner = 'MultiheadAttention';
     checkOptionNames(owner, options, FORWARD_NAMES, 'forward options');
     const needWeights = boolOption(owner, 'needWeights', options.needWeights, true);
@@ -173,11 +196,26 @@ export class MultiheadAttention extends Module {
     const attnMask =
       options.attnMask === undefined
         ? undefined
-        : checkMask(owner, 'attnMask', options.attnMask, [[L, S], [batched ? N * H : H, L, S]], ['L, S', batched ? 'N·numHeads, L, S' : 'numHeads, L, S']);
+        : checkMask(
+            owner,
+            'attnMask',
+            options.attnMask,
+            [
+              [L, S],
+              [batched ? N * H : H, L, S],
+            ],
+            ['L, S', batched ? 'N·numHeads, L, S' : 'numHeads, L, S'],
+          );
     const kpm =
       options.keyPaddingMask === undefined
         ? undefined
-        : checkMask(owner, 'keyPaddingMask', options.keyPaddingMask, [batched ? [N, S] : [S]], [batched ? 'N, S' : 'S']);
+        : checkMask(
+            owner,
+            'keyPaddingMask',
+            options.keyPaddingMask,
+            [batched ? [N, S] : [S]],
+            [batched ? 'N, S' : 'S'],
+          );
     const rate = this.training ? this.dropout : 0;
     let seed: number | undefined;
     if (rate > 0 && this.nextSeed !== undefined) seed = this.nextSeed++;
@@ -191,11 +229,17 @@ export class MultiheadAttention extends Module {
       // Masks as MultiheadAttention takes them, shaped to broadcast against the scores [N, H, L, S].
       let masks: Tensor[] = [];
       if (isCausal) masks.push(causalBlocked(L, S, query));
-      if (attnMask) masks.push(attnMask.rank === 2 ? attnMask : batched ? perHead(attnMask, N, H) : unsqueeze(attnMask, 0));
+      if (attnMask)
+        masks.push(attnMask.rank === 2 ? attnMask : batched ? perHead(attnMask, N, H) : unsqueeze(attnMask, 0));
       if (kpm) masks.push(reshape(kpm, [N, 1, 1, S]));
       // One more key at the end, which every mask allows (PyTorch pads its masks with 0 / false).
       const padKeys = (): void => {
-        masks = masks.map((m) => pad(m, m.shape.map((_, i) => (i === m.rank - 1 ? [0, 1] : [0, 0]) as [number, number])));
+        masks = masks.map((m) =>
+          pad(
+            m,
+            m.shape.map((_, i) => (i === m.rank - 1 ? [0, 1] : [0, 0]) as [number, number]),
+          ),
+        );
       };
       if (this.biasK && this.biasV) {
         k = concat([k, broadcastTo(this.biasK, [N, 1, this.embedDim])], 1);
@@ -250,31 +294,51 @@ export class MultiheadAttention extends Module {
   }
 
   /** Checks ranks, dtypes and sizes before anything is allocated; returns L, S, N and whether the input is batched. */
-  private checkInputs(query: Tensor, key: Tensor, value: Tensor): { L: number; S: number; N: number; batched: boolean } {
+  private checkInputs(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+  ): { L: number; S: number; N: number; batched: boolean } {
     const owner = 'MultiheadAttention';
     const names = ['query', 'key', 'value'] as const;
     const xs = [query, key, value];
     xs.forEach((x, i) => {
-      if (x === null || typeof x !== 'object' || !('shape' in x)) throw new ArgumentError(`${owner}: ${names[i]} must be a Tensor, got ${String(x)}`);
+      if (x === null || typeof x !== 'object' || !('shape' in x))
+        throw new ArgumentError(`${owner}: ${names[i]} must be a Tensor, got ${String(x)}`);
       x.assertAlive(`${owner} (${names[i]})`);
-      if (x.dtype !== 'float32') throw new DTypeError(`${owner}: ${names[i]} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
+      if (x.dtype !== 'float32')
+        throw new DTypeError(`${owner}: ${names[i]} must be float32, got ${x.dtype} of shape ${fmtShape(x.shape)}`);
     });
     const shapes = `query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`;
     if (query.rank !== 2 && query.rank !== 3) {
-      throw new ShapeError(`${owner}: query must be 3-D ${this.batchFirst ? '[N, L, E]' : '[L, N, E]'} or 2-D [L, E] (unbatched), got ${shapes}`);
+      throw new ShapeError(
+        `${owner}: query must be 3-D ${this.batchFirst ? '[N, L, E]' : '[L, N, E]'} or 2-D [L, E] (unbatched), got ${shapes}`,
+      );
     }
-    if (key.rank !== query.rank || value.rank !== query.rank) throw new ShapeError(`${owner}: query, key and value must have the same rank, got ${shapes}`);
+    if (key.rank !== query.rank || value.rank !== query.rank)
+      throw new ShapeError(`${owner}: query, key and value must have the same rank, got ${shapes}`);
     const batched = query.rank === 3;
     const seqAxis = batched && this.batchFirst ? 1 : 0;
     const batchAxis = this.batchFirst ? 0 : 1;
     const last = query.rank - 1;
-    const dims: [string, Tensor, number][] = [['embedDim', query, this.embedDim], ['kdim', key, this.kdim], ['vdim', value, this.vdim]];
+    const dims: [string, Tensor, number][] = [
+      ['embedDim', query, this.embedDim],
+      ['kdim', key, this.kdim],
+      ['vdim', value, this.vdim],
+    ];
     dims.forEach(([what, x, want], i) => {
-      if (x.shape[last] !== want) throw new ShapeError(`${owner}: ${names[i]} must end in ${what} = ${want}, got ${shapes}`);
+      if (x.shape[last] !== want)
+        throw new ShapeError(`${owner}: ${names[i]} must end in ${what} = ${want}, got ${shapes}`);
     });
-    if (key.shape[seqAxis] !== value.shape[seqAxis]) throw new ShapeError(`${owner}: key and value must have the same sequence length, got ${shapes}`);
-    if (batched && (key.shape[batchAxis] !== query.shape[batchAxis] || value.shape[batchAxis] !== query.shape[batchAxis])) {
-      throw new ShapeError(`${owner}: query, key and value must have the same batch size (axis ${batchAxis}), got ${shapes}`);
+    if (key.shape[seqAxis] !== value.shape[seqAxis])
+      throw new ShapeError(`${owner}: key and value must have the same sequence length, got ${shapes}`);
+    if (
+      batched &&
+      (key.shape[batchAxis] !== query.shape[batchAxis] || value.shape[batchAxis] !== query.shape[batchAxis])
+    ) {
+      throw new ShapeError(
+        `${owner}: query, key and value must have the same batch size (axis ${batchAxis}), got ${shapes}`,
+      );
     }
     return { L: query.shape[seqAxis], S: key.shape[seqAxis], N: batched ? query.shape[batchAxis] : 1, batched };
   }

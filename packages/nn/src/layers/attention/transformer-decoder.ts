@@ -24,7 +24,14 @@ export interface TransformerDecoderForwardOptions {
   memoryIsCausal?: boolean;
 }
 
-const FORWARD_NAMES = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', 'memoryKeyPaddingMask', 'tgtIsCausal', 'memoryIsCausal'] as const;
+const FORWARD_NAMES = [
+  'tgtMask',
+  'memoryMask',
+  'tgtKeyPaddingMask',
+  'memoryKeyPaddingMask',
+  'tgtIsCausal',
+  'memoryIsCausal',
+] as const;
 
 /**
  * One Transformer decoder block, as PyTorch's nn.TransformerDecoderLayer:
@@ -53,18 +60,33 @@ export class TransformerDecoderLayer extends Module {
   private readonly act: (x: Tensor) => Tensor;
 
   /** `new TransformerDecoderLayer(dModel, nhead, options)` or `new TransformerDecoderLayer({ dModel, nhead, … })`. */
-  constructor(dModelOrOptions: number | TransformerLayerOptions, nhead?: number, options: TransformerLayerOptions = {}) {
+  constructor(
+    dModelOrOptions: number | TransformerLayerOptions,
+    nhead?: number,
+    options: TransformerLayerOptions = {},
+  ) {
     super();
     const c = layerConfig('TransformerDecoderLayer', dModelOrOptions, nhead, options);
     this.config = c;
     const s = (i: number): number | undefined => (c.seed === undefined ? undefined : c.seed + i);
     const attn = (i: number): MultiheadAttention =>
-      new MultiheadAttention(c.dModel, c.nhead, { dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, seed: s(i) });
+      new MultiheadAttention(c.dModel, c.nhead, {
+        dropout: c.dropout,
+        bias: c.bias,
+        batchFirst: c.batchFirst,
+        seed: s(i),
+      });
     this.selfAttn = this.registerModule('self_attn', attn(0));
     this.multiheadAttn = this.registerModule('multihead_attn', attn(20));
-    this.linear1 = this.registerModule('linear1', new Linear(c.dModel, c.dimFeedforward, { bias: c.bias, seed: s(10) }));
+    this.linear1 = this.registerModule(
+      'linear1',
+      new Linear(c.dModel, c.dimFeedforward, { bias: c.bias, seed: s(10) }),
+    );
     this.dropout = this.registerModule('dropout', new Dropout(c.dropout, { seed: s(30) }));
-    this.linear2 = this.registerModule('linear2', new Linear(c.dimFeedforward, c.dModel, { bias: c.bias, seed: s(12) }));
+    this.linear2 = this.registerModule(
+      'linear2',
+      new Linear(c.dimFeedforward, c.dModel, { bias: c.bias, seed: s(12) }),
+    );
     const norm = (): LayerNorm => new LayerNorm(c.dModel, { eps: c.layerNormEps, bias: c.bias });
     this.norm1 = this.registerModule('norm1', norm());
     this.norm2 = this.registerModule('norm2', norm());
@@ -86,7 +108,12 @@ export class TransformerDecoderLayer extends Module {
     checkSequence(owner, 'memory', memory, dModel, batchFirst);
     return tidy(() => {
       const sa = (y: Tensor): Tensor => {
-        const [a] = this.selfAttn.call(y, y, y, { attnMask: options.tgtMask, keyPaddingMask: options.tgtKeyPaddingMask, needWeights: false, isCausal: tgtIsCausal });
+        const [a] = this.selfAttn.call(y, y, y, {
+          attnMask: options.tgtMask,
+          keyPaddingMask: options.tgtKeyPaddingMask,
+          needWeights: false,
+          isCausal: tgtIsCausal,
+        });
         return this.dropout1.call(a);
       };
       const mha = (y: Tensor): Tensor => {
@@ -98,7 +125,8 @@ export class TransformerDecoderLayer extends Module {
         });
         return this.dropout2.call(a);
       };
-      const ff = (y: Tensor): Tensor => this.dropout3.call(this.linear2.call(this.dropout.call(this.act(this.linear1.call(y)))));
+      const ff = (y: Tensor): Tensor =>
+        this.dropout3.call(this.linear2.call(this.dropout.call(this.act(this.linear1.call(y)))));
       let x = tgt;
       if (this.config.normFirst) {
         x = x.add(sa(this.norm1.call(x)));
@@ -145,10 +173,12 @@ export class TransformerDecoder extends Module {
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerDecoderOptions = {}) {
     super();
     const owner = 'TransformerDecoder';
-    if (!(decoderLayer instanceof TransformerDecoderLayer)) throw new ArgumentError(`${owner}: decoderLayer must be a TransformerDecoderLayer`);
+    if (!(decoderLayer instanceof TransformerDecoderLayer))
+      throw new ArgumentError(`${owner}: decoderLayer must be a TransformerDecoderLayer`);
     this.numLayers = positiveInt(owner, 'numLayers', numLayers);
     checkOptionNames(owner, options, ['norm']);
-    if (options.norm !== undefined && !(options.norm instanceof Module)) throw new ArgumentError(`${owner}: norm must be a Module`);
+    if (options.norm !== undefined && !(options.norm instanceof Module))
+      throw new ArgumentError(`${owner}: norm must be a Module`);
     const layers = [decoderLayer];
     for (let i = 1; i < numLayers; i++) layers.push(decoderLayer.clone());
     this.layers = this.registerModule('layers', new ModuleList(layers));

@@ -6,7 +6,13 @@ import { LayerNorm } from '../layernorm';
 import { Linear } from '../linear';
 import { boolOption, checkOptionNames, positiveInt } from '../recurrent/options';
 import { MultiheadAttention } from './multihead-attention';
-import { type LayerConfig, type TransformerLayerOptions, activationFn, layerConfig, pickMask } from './transformer-options';
+import {
+  type LayerConfig,
+  type TransformerLayerOptions,
+  activationFn,
+  layerConfig,
+  pickMask,
+} from './transformer-options';
 
 export interface TransformerEncoderForwardOptions {
   /** Self-attention mask [S, S] or [N·nhead, S, S], MultiheadAttention's convention (bool true = not allowed, or float added). */
@@ -23,10 +29,13 @@ const FORWARD_NAMES = ['mask', 'srcMask', 'srcKeyPaddingMask', 'isCausal'] as co
 
 /** Checks that `x` is a float32 [S, N, dModel] / [N, S, dModel] (or unbatched [S, dModel]) sequence. */
 export function checkSequence(owner: string, what: string, x: Tensor, dModel: number, batchFirst: boolean): void {
-  if (x === null || typeof x !== 'object' || !('shape' in x)) throw new ArgumentError(`${owner}: ${what} must be a Tensor, got ${String(x)}`);
+  if (x === null || typeof x !== 'object' || !('shape' in x))
+    throw new ArgumentError(`${owner}: ${what} must be a Tensor, got ${String(x)}`);
   if ((x.rank !== 2 && x.rank !== 3) || x.shape[x.rank - 1] !== dModel) {
     const want = batchFirst ? `[N, S, ${dModel}]` : `[S, N, ${dModel}]`;
-    throw new ShapeError(`${owner}: ${what} must be ${want} or unbatched [S, ${dModel}] (dModel = ${dModel}), got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${owner}: ${what} must be ${want} or unbatched [S, ${dModel}] (dModel = ${dModel}), got ${fmtShape(x.shape)}`,
+    );
   }
 }
 
@@ -53,18 +62,33 @@ export class TransformerEncoderLayer extends Module {
   private readonly act: (x: Tensor) => Tensor;
 
   /** `new TransformerEncoderLayer(dModel, nhead, options)` or `new TransformerEncoderLayer({ dModel, nhead, … })`. */
-  constructor(dModelOrOptions: number | TransformerLayerOptions, nhead?: number, options: TransformerLayerOptions = {}) {
+  constructor(
+    dModelOrOptions: number | TransformerLayerOptions,
+    nhead?: number,
+    options: TransformerLayerOptions = {},
+  ) {
     super();
     const c = layerConfig('TransformerEncoderLayer', dModelOrOptions, nhead, options);
     this.config = c;
     const s = (i: number): number | undefined => (c.seed === undefined ? undefined : c.seed + i);
     this.selfAttn = this.registerModule(
       'self_attn',
-      new MultiheadAttention(c.dModel, c.nhead, { dropout: c.dropout, bias: c.bias, batchFirst: c.batchFirst, seed: s(0) }),
+      new MultiheadAttention(c.dModel, c.nhead, {
+        dropout: c.dropout,
+        bias: c.bias,
+        batchFirst: c.batchFirst,
+        seed: s(0),
+      }),
     );
-    this.linear1 = this.registerModule('linear1', new Linear(c.dModel, c.dimFeedforward, { bias: c.bias, seed: s(10) }));
+    this.linear1 = this.registerModule(
+      'linear1',
+      new Linear(c.dModel, c.dimFeedforward, { bias: c.bias, seed: s(10) }),
+    );
     this.dropout = this.registerModule('dropout', new Dropout(c.dropout, { seed: s(30) }));
-    this.linear2 = this.registerModule('linear2', new Linear(c.dimFeedforward, c.dModel, { bias: c.bias, seed: s(12) }));
+    this.linear2 = this.registerModule(
+      'linear2',
+      new Linear(c.dimFeedforward, c.dModel, { bias: c.bias, seed: s(12) }),
+    );
     this.norm1 = this.registerModule('norm1', new LayerNorm(c.dModel, { eps: c.layerNormEps, bias: c.bias }));
     this.norm2 = this.registerModule('norm2', new LayerNorm(c.dModel, { eps: c.layerNormEps, bias: c.bias }));
     this.dropout1 = this.registerModule('dropout1', new Dropout(c.dropout, { seed: s(40) }));
@@ -83,10 +107,16 @@ export class TransformerEncoderLayer extends Module {
       // Only the attention cares which axis is the batch (it was made with batchFirst); the rest is position-wise.
       let x = src;
       const sa = (y: Tensor): Tensor => {
-        const [a] = this.selfAttn.call(y, y, y, { attnMask: mask, keyPaddingMask: options.srcKeyPaddingMask, needWeights: false, isCausal });
+        const [a] = this.selfAttn.call(y, y, y, {
+          attnMask: mask,
+          keyPaddingMask: options.srcKeyPaddingMask,
+          needWeights: false,
+          isCausal,
+        });
         return this.dropout1.call(a);
       };
-      const ff = (y: Tensor): Tensor => this.dropout2.call(this.linear2.call(this.dropout.call(this.act(this.linear1.call(y)))));
+      const ff = (y: Tensor): Tensor =>
+        this.dropout2.call(this.linear2.call(this.dropout.call(this.act(this.linear1.call(y)))));
       if (this.config.normFirst) {
         x = x.add(sa(this.norm1.call(x)));
         x = x.add(ff(this.norm2.call(x)));
@@ -137,11 +167,13 @@ export class TransformerEncoder extends Module {
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
     const owner = 'TransformerEncoder';
-    if (!(encoderLayer instanceof TransformerEncoderLayer)) throw new ArgumentError(`${owner}: encoderLayer must be a TransformerEncoderLayer`);
+    if (!(encoderLayer instanceof TransformerEncoderLayer))
+      throw new ArgumentError(`${owner}: encoderLayer must be a TransformerEncoderLayer`);
     this.numLayers = positiveInt(owner, 'numLayers', numLayers);
     checkOptionNames(owner, options, ['norm', 'enableNestedTensor']);
     boolOption(owner, 'enableNestedTensor', options.enableNestedTensor, true);
-    if (options.norm !== undefined && !(options.norm instanceof Module)) throw new ArgumentError(`${owner}: norm must be a Module`);
+    if (options.norm !== undefined && !(options.norm instanceof Module))
+      throw new ArgumentError(`${owner}: norm must be a Module`);
     const layers = [encoderLayer];
     for (let i = 1; i < numLayers; i++) layers.push(encoderLayer.clone());
     this.layers = this.registerModule('layers', new ModuleList(layers));

@@ -53,10 +53,16 @@ export interface LayerConfig {
 }
 
 /** `(dModel, nhead, options)` or `({ dModel, nhead, … })`, checked, with PyTorch's defaults. */
-export function layerConfig(owner: string, first: number | TransformerLayerOptions, nhead: number | undefined, options: TransformerLayerOptions): LayerConfig {
+export function layerConfig(
+  owner: string,
+  first: number | TransformerLayerOptions,
+  nhead: number | undefined,
+  options: TransformerLayerOptions,
+): LayerConfig {
   const given = typeof first === 'object' && first !== null ? first : options;
   checkOptionNames(owner, given, LAYER_OPTION_NAMES);
-  const o: TransformerLayerOptions = typeof first === 'object' && first !== null ? first : { ...options, dModel: first, nhead };
+  const o: TransformerLayerOptions =
+    typeof first === 'object' && first !== null ? first : { ...options, dModel: first, nhead };
   const dModel = positiveInt(owner, 'dModel', o.dModel);
   const heads = positiveInt(owner, 'nhead', o.nhead);
   if (dModel % heads !== 0) throw new ArgumentError(`${owner}: dModel ${dModel} must be divisible by nhead ${heads}`);
@@ -65,10 +71,13 @@ export function layerConfig(owner: string, first: number | TransformerLayerOptio
     throw new ArgumentError(`${owner}: dropout must be a probability in [0, 1], got ${String(dropout)}`);
   }
   const eps = o.layerNormEps ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps > 0)) throw new ArgumentError(`${owner}: layerNormEps must be a number > 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps > 0))
+    throw new ArgumentError(`${owner}: layerNormEps must be a number > 0, got ${String(eps)}`);
   const act = o.activation ?? 'relu';
   if (act !== 'relu' && act !== 'gelu' && typeof act !== 'function' && !(act instanceof Module)) {
-    throw new ArgumentError(`${owner}: activation must be 'relu', 'gelu', a function or a Module, got ${JSON.stringify(act)}`);
+    throw new ArgumentError(
+      `${owner}: activation must be 'relu', 'gelu', a function or a Module, got ${JSON.stringify(act)}`,
+    );
   }
   return {
     dModel,
@@ -93,7 +102,13 @@ export function activationFn(act: LayerConfig['activation']): (x: Tensor) => Ten
 }
 
 /** A mask with two accepted names (PyTorch's layer says src_mask, its encoder mask): either, not both. */
-export function pickMask(owner: string, a: Tensor | undefined, b: Tensor | undefined, names: [string, string]): Tensor | undefined {
-  if (a !== undefined && b !== undefined) throw new ArgumentError(`${owner}: pass ${names[0]} or ${names[1]}, not both (they are the same mask)`);
+export function pickMask(
+  owner: string,
+  a: Tensor | undefined,
+  b: Tensor | undefined,
+  names: [string, string],
+): Tensor | undefined {
+  if (a !== undefined && b !== undefined)
+    throw new ArgumentError(`${owner}: pass ${names[0]} or ${names[1]}, not both (they are the same mask)`);
   return a ?? b;
 }

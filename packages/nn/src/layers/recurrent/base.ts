@@ -57,7 +57,16 @@ export interface RecurrentForwardOptions {
 }
 
 /** The option names every recurrent layer accepts. */
-export const RECURRENT_OPTION_NAMES: readonly string[] = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'seed'];
+export const RECURRENT_OPTION_NAMES: readonly string[] = [
+  'inputSize',
+  'hiddenSize',
+  'numLayers',
+  'bias',
+  'batchFirst',
+  'dropout',
+  'bidirectional',
+  'seed',
+];
 
 /** The parameters of one layer and direction, as PyTorch names them. */
 interface LayerWeights {
@@ -103,7 +112,11 @@ export function sizesAndOptions<O extends { inputSize?: number; hiddenSize?: num
     );
     o = { ...rest, inputSize: first, hiddenSize };
   }
-  return { ...o, inputSize: positiveInt(owner, 'inputSize', o.inputSize), hiddenSize: positiveInt(owner, 'hiddenSize', o.hiddenSize) };
+  return {
+    ...o,
+    inputSize: positiveInt(owner, 'inputSize', o.inputSize),
+    hiddenSize: positiveInt(owner, 'hiddenSize', o.hiddenSize),
+  };
 }
 
 /**
@@ -130,7 +143,11 @@ export abstract class RNNBase extends Module {
   protected readonly kind: string;
   private readonly weights: LayerWeights[] = [];
 
-  protected constructor(kind: string, mode: CellMode, o: RecurrentOptions & { inputSize: number; hiddenSize: number; projSize?: number }) {
+  protected constructor(
+    kind: string,
+    mode: CellMode,
+    o: RecurrentOptions & { inputSize: number; hiddenSize: number; projSize?: number },
+  ) {
     super();
     this.kind = kind;
     this.mode = mode;
@@ -141,11 +158,14 @@ export abstract class RNNBase extends Module {
     this.batchFirst = boolOption(kind, 'batchFirst', o.batchFirst, false);
     this.bidirectional = boolOption(kind, 'bidirectional', o.bidirectional, false);
     const p = o.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${kind}: dropout must be a number in [0, 1], got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new ArgumentError(`${kind}: dropout must be a number in [0, 1], got ${String(p)}`);
     this.dropout = p;
     const proj = o.projSize ?? 0;
-    if (proj !== 0 && (positiveInt(kind, 'projSize', proj) >= o.hiddenSize)) {
-      throw new ArgumentError(`${kind}: projSize must be smaller than hiddenSize, got projSize ${proj} and hiddenSize ${o.hiddenSize}`);
+    if (proj !== 0 && positiveInt(kind, 'projSize', proj) >= o.hiddenSize) {
+      throw new ArgumentError(
+        `${kind}: projSize must be smaller than hiddenSize, got projSize ${proj} and hiddenSize ${o.hiddenSize}`,
+      );
     }
     this.projSize = proj;
     const seed = seedOption(kind, o.seed);
@@ -157,7 +177,10 @@ export abstract class RNNBase extends Module {
     const bound = 1 / Math.sqrt(H);
     let index = 0;
     const make = (name: string, shape: number[]): Tensor =>
-      this.registerParameter(name, uniform(shape, { a: -bound, b: bound, seed: seed === undefined ? undefined : seed + index++ }));
+      this.registerParameter(
+        name,
+        uniform(shape, { a: -bound, b: bound, seed: seed === undefined ? undefined : seed + index++ }),
+      );
     for (let l = 0; l < this.numLayers; l++) {
       const inSize = l === 0 ? this.inputSize : Hout * this.numDirections;
       for (let d = 0; d < this.numDirections; d++) {
@@ -187,24 +210,37 @@ export abstract class RNNBase extends Module {
    * [seq, batch, in] (or [batch, seq, in] with batchFirst, or unbatched
    * [seq, in]); states [layers·directions, batch, hidden] ([…, hidden] unbatched).
    */
-  protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null, options: RecurrentForwardOptions | undefined): RecurrentResult {
+  protected run(
+    input: Tensor,
+    h0: Tensor | null,
+    c0: Tensor | null,
+    options: RecurrentForwardOptions | undefined,
+  ): RecurrentResult {
     const owner = this.kind;
     checkOptionNames(owner, options ?? {}, ['lengths'], 'forward options');
     if (!(input instanceof Tensor)) throw new ArgumentError(`${owner}: input must be a Tensor`);
     input.assertAlive(owner);
-    if (input.dtype !== 'float32') throw new DTypeError(`${owner}: input must be float32, got ${input.dtype} of shape ${fmtShape(input.shape)}`);
+    if (input.dtype !== 'float32')
+      throw new DTypeError(`${owner}: input must be float32, got ${input.dtype} of shape ${fmtShape(input.shape)}`);
     const layout = this.batchFirst ? '[batch, seq, features]' : '[seq, batch, features]';
     if (input.rank !== 2 && input.rank !== 3) {
-      throw new ShapeError(`${owner}: input must be 3-D ${layout} or 2-D (unbatched [seq, features]), got shape ${fmtShape(input.shape)}`);
+      throw new ShapeError(
+        `${owner}: input must be 3-D ${layout} or 2-D (unbatched [seq, features]), got shape ${fmtShape(input.shape)}`,
+      );
     }
     const features = input.shape[input.rank - 1];
     if (features !== this.inputSize) {
-      throw new ShapeError(`${owner}: input has ${features} features but inputSize is ${this.inputSize} (input shape ${fmtShape(input.shape)})`);
+      throw new ShapeError(
+        `${owner}: input has ${features} features but inputSize is ${this.inputSize} (input shape ${fmtShape(input.shape)})`,
+      );
     }
     const batched = input.rank === 3;
     const T = batched && this.batchFirst ? input.shape[1] : input.shape[0];
     const B = batched ? input.shape[this.batchFirst ? 0 : 1] : 1;
-    if (T === 0 || B === 0) throw new ShapeError(`${owner}: input of shape ${fmtShape(input.shape)} has no ${T === 0 ? 'time steps' : 'sequences'}`);
+    if (T === 0 || B === 0)
+      throw new ShapeError(
+        `${owner}: input of shape ${fmtShape(input.shape)} has no ${T === 0 ? 'time steps' : 'sequences'}`,
+      );
     const DL = this.numLayers * this.numDirections;
     const Hout = this.outputHidden;
     this.checkState('h0', h0, batched ? [DL, B, Hout] : [DL, Hout], this.projSize > 0 ? 'projSize' : 'hiddenSize');
@@ -225,7 +261,12 @@ export abstract class RNNBase extends Module {
           const k = l * this.numDirections + d;
           const init: StepState = {
             h: hInit ? layerState(hInit, k) : zeros([B, Hout], 'float32', { backend: input.backend }),
-            c: this.mode !== 'lstm' ? null : cInit ? layerState(cInit, k) : zeros([B, this.hiddenSize], 'float32', { backend: input.backend }),
+            c:
+              this.mode !== 'lstm'
+                ? null
+                : cInit
+                  ? layerState(cInit, k)
+                  : zeros([B, this.hiddenSize], 'float32', { backend: input.backend }),
           };
           const r = this.runDirection(x, this.weights[k], init, d === 1, masks);
           outs.push(r.out);
@@ -233,7 +274,8 @@ export abstract class RNNBase extends Module {
           if (r.c) cN.push(r.c);
         }
         x = outs.length === 1 ? outs[0] : concat(outs, 2);
-        if (l < this.numLayers - 1 && this.training && this.dropout > 0) x = dropout(x, this.dropout, { training: true });
+        if (l < this.numLayers - 1 && this.training && this.dropout > 0)
+          x = dropout(x, this.dropout, { training: true });
       }
       const output = batched ? (this.batchFirst ? transpose(x, [1, 0, 2]) : x) : reshape(x, [T, x.shape[2]]);
       const unbatch = (s: Tensor[], h: number): Tensor => (batched ? stack(s, 0) : reshape(stack(s, 0), [DL, h]));
@@ -242,7 +284,13 @@ export abstract class RNNBase extends Module {
   }
 
   /** One layer in one direction over x [T, B, in]: the output [T, B, hiddenOut] and the final state. */
-  private runDirection(x: Tensor, w: LayerWeights, init: StepState, reverse: boolean, masks: (Tensor | null)[] | null): StepState & { out: Tensor } {
+  private runDirection(
+    x: Tensor,
+    w: LayerWeights,
+    init: StepState,
+    reverse: boolean,
+    masks: (Tensor | null)[] | null,
+  ): StepState & { out: Tensor } {
     const [T, B, inSize] = x.shape;
     const H = this.hiddenSize;
     const G = GATES[this.mode] * H;
@@ -261,7 +309,11 @@ export abstract class RNNBase extends Module {
           const s = cellStep(this.mode, H, steps[t], prev, stepWeights);
           if (!mask) return { h: s.h, c: s.c, out: s.h };
           // A finished (or, in reverse, not yet started) sequence keeps its state and outputs 0.
-          return { h: where(mask, s.h, prev.h), c: s.c && where(mask, s.c, prev.c as Tensor), out: where(mask, s.h, 0) };
+          return {
+            h: where(mask, s.h, prev.h),
+            c: s.c && where(mask, s.c, prev.c as Tensor),
+            out: where(mask, s.h, 0),
+          };
         });
         outs[t] = next.out;
         // Free the previous step's handles early (inference memory); the graph keeps what backward reads.

@@ -1,4 +1,15 @@
-import { ArgumentError, DTypeError, ShapeError, Tensor, fmtShape, reshape, shapesEqual, tidy, unsqueeze, zeros } from '@tsdl/tensor';
+import {
+  ArgumentError,
+  DTypeError,
+  ShapeError,
+  Tensor,
+  fmtShape,
+  reshape,
+  shapesEqual,
+  tidy,
+  unsqueeze,
+  zeros,
+} from '@tsdl/tensor';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
 import { sizesAndOptions } from './base';
@@ -50,7 +61,10 @@ abstract class CellBase extends Module {
     const bound = 1 / Math.sqrt(o.hiddenSize);
     let index = 0;
     const make = (name: string, shape: number[]): Tensor =>
-      this.registerParameter(name, uniform(shape, { a: -bound, b: bound, seed: seed === undefined ? undefined : seed + index++ }));
+      this.registerParameter(
+        name,
+        uniform(shape, { a: -bound, b: bound, seed: seed === undefined ? undefined : seed + index++ }),
+      );
     this.weight_ih = make('weight_ih', [G, o.inputSize]);
     this.weight_hh = make('weight_hh', [G, o.hiddenSize]);
     this.bias_ih = this.bias ? make('bias_ih', [G]) : null;
@@ -64,21 +78,30 @@ abstract class CellBase extends Module {
     input.assertAlive(owner);
     if (input.dtype !== 'float32') throw new DTypeError(`${owner}: input must be float32, got ${input.dtype}`);
     if (input.rank !== 1 && input.rank !== 2) {
-      throw new ShapeError(`${owner}: input must be 2-D [batch, features] or 1-D (unbatched), got shape ${fmtShape(input.shape)}`);
+      throw new ShapeError(
+        `${owner}: input must be 2-D [batch, features] or 1-D (unbatched), got shape ${fmtShape(input.shape)}`,
+      );
     }
     const features = input.shape[input.rank - 1];
     if (features !== this.inputSize) {
-      throw new ShapeError(`${owner}: input has ${features} features but inputSize is ${this.inputSize} (input shape ${fmtShape(input.shape)})`);
+      throw new ShapeError(
+        `${owner}: input has ${features} features but inputSize is ${this.inputSize} (input shape ${fmtShape(input.shape)})`,
+      );
     }
     const batched = input.rank === 2;
     const expected = batched ? [input.shape[0], this.hiddenSize] : [this.hiddenSize];
-    for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
+    for (const [name, s] of [
+      ['h0', h0],
+      ['c0', c0],
+    ] as const) {
       if (s === null) continue;
       if (!(s instanceof Tensor)) throw new ArgumentError(`${owner}: ${name} must be a Tensor or null`);
       s.assertAlive(`${owner}(${name})`);
       if (s.dtype !== 'float32') throw new DTypeError(`${owner}: ${name} must be float32, got ${s.dtype}`);
       if (!shapesEqual(s.shape, expected)) {
-        throw new ShapeError(`${owner}: ${name} has shape ${fmtShape(s.shape)} but expected ${fmtShape(expected)} for input of shape ${fmtShape(input.shape)}`);
+        throw new ShapeError(
+          `${owner}: ${name} has shape ${fmtShape(s.shape)} but expected ${fmtShape(expected)} for input of shape ${fmtShape(input.shape)}`,
+        );
       }
     }
     return tidy(() => {
@@ -87,11 +110,17 @@ abstract class CellBase extends Module {
       const state = (s: Tensor | null): Tensor =>
         s === null ? zeros([B, this.hiddenSize], 'float32', { backend: input.backend }) : batched ? s : unsqueeze(s, 0);
       const xw = inputProjection(this.mode, x, this.weight_ih, this.bias_ih, this.bias_hh);
-      const s = cellStep(this.mode, this.hiddenSize, xw, { h: state(h0), c: this.mode === 'lstm' ? state(c0) : null }, {
-        whh: this.weight_hh,
-        bhh: this.mode === 'gru' ? this.bias_hh : null,
-        whr: null,
-      });
+      const s = cellStep(
+        this.mode,
+        this.hiddenSize,
+        xw,
+        { h: state(h0), c: this.mode === 'lstm' ? state(c0) : null },
+        {
+          whh: this.weight_hh,
+          bhh: this.mode === 'gru' ? this.bias_hh : null,
+          whr: null,
+        },
+      );
       const out = (t: Tensor): Tensor => (batched ? t : reshape(t, [this.hiddenSize]));
       return { h: out(s.h), c: s.c && out(s.c) };
     });
@@ -120,7 +149,9 @@ export class RNNCell extends CellBase {
   }
 
   override extraRepr(): string {
-    return this.nonlinearity === 'tanh' ? super.extraRepr() : `${super.extraRepr()}, nonlinearity='${this.nonlinearity}'`;
+    return this.nonlinearity === 'tanh'
+      ? super.extraRepr()
+      : `${super.extraRepr()}, nonlinearity='${this.nonlinearity}'`;
   }
 }
 

@@ -1,5 +1,11 @@
 import { ArgumentError, Tensor } from '@tsdl/tensor';
-import { RECURRENT_OPTION_NAMES, RNNBase, type RecurrentForwardOptions, type RecurrentOptions, sizesAndOptions } from './base';
+import {
+  RECURRENT_OPTION_NAMES,
+  RNNBase,
+  type RecurrentForwardOptions,
+  type RecurrentOptions,
+  sizesAndOptions,
+} from './base';
 import { type Nonlinearity, nonlinearityOption } from './options';
 
 /**
@@ -43,7 +49,9 @@ export class RNN extends RNNBase {
   }
 
   override extraRepr(): string {
-    return this.nonlinearity === 'tanh' ? super.extraRepr() : `${super.extraRepr()}, nonlinearity='${this.nonlinearity}'`;
+    return this.nonlinearity === 'tanh'
+      ? super.extraRepr()
+      : `${super.extraRepr()}, nonlinearity='${this.nonlinearity}'`;
   }
 }
 
@@ -59,7 +67,11 @@ export class LSTM extends RNNBase {
     super('LSTM', 'lstm', sizesAndOptions('LSTM', [...RECURRENT_OPTION_NAMES, 'projSize'], first, hiddenSize, options));
   }
 
-  override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null, options?: RecurrentForwardOptions): [Tensor, [Tensor, Tensor]] {
+  override forward(
+    input: Tensor,
+    hx?: readonly [Tensor, Tensor] | null,
+    options?: RecurrentForwardOptions,
+  ): [Tensor, [Tensor, Tensor]] {
     let h0: Tensor | null = null;
     let c0: Tensor | null = null;
     if (hx !== undefined && hx !== null) {

@@ -11,7 +11,12 @@ import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, tensor, unst
 export function checkLengths(owner: string, lengths: unknown, batch: number, seq: number): number[] {
   if (!Array.isArray(lengths) && !(ArrayBuffer.isView(lengths) && !(lengths instanceof DataView))) {
     // A Tensor of lengths would need a read from the device before the loop can be planned.
-    const got = lengths instanceof Tensor ? `a Tensor of shape ${fmtShape(lengths.shape)} (pass its values, e.g. Array.from(await t.data()))` : lengths === null ? 'null' : typeof lengths;
+    const got =
+      lengths instanceof Tensor
+        ? `a Tensor of shape ${fmtShape(lengths.shape)} (pass its values, e.g. Array.from(await t.data()))`
+        : lengths === null
+          ? 'null'
+          : typeof lengths;
     throw new ArgumentError(`${owner}: lengths must be an array of integers, got ${got}`);
   }
   const list = Array.from(lengths as ArrayLike<number>);
@@ -20,7 +25,9 @@ export function checkLengths(owner: string, lengths: unknown, batch: number, seq
   }
   list.forEach((n, b) => {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > seq) {
-      throw new ArgumentError(`${owner}: lengths[${b}] is ${String(n)}, but lengths must be integers in [1, ${seq}] (the input has ${seq} steps)`);
+      throw new ArgumentError(
+        `${owner}: lengths[${b}] is ${String(n)}, but lengths must be integers in [1, ${seq}] (the input has ${seq} steps)`,
+      );
     }
   });
   return list;
@@ -37,7 +44,8 @@ export function stepMasks(lengths: readonly number[], seq: number, backend: Back
   if (shortest >= seq) return out;
   const B = lengths.length;
   const values = new Uint8Array((seq - shortest) * B);
-  for (let t = shortest; t < seq; t++) for (let b = 0; b < B; b++) values[(t - shortest) * B + b] = t < lengths[b] ? 1 : 0;
+  for (let t = shortest; t < seq; t++)
+    for (let b = 0; b < B; b++) values[(t - shortest) * B + b] = t < lengths[b] ? 1 : 0;
   const all = tensor(values, [seq - shortest, B, 1], 'bool', { backend });
   unstack(all).forEach((m, i) => (out[shortest + i] = m));
   all.dispose();

@@ -8,10 +8,13 @@ import { ArgumentError } from '@tsdl/tensor';
 
 export function checkOptionNames(owner: string, options: object, known: readonly string[], where = 'options'): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ArgumentError(`${owner}: ${where} must be an object, got ${Array.isArray(options) ? 'an array' : String(options)}`);
+    throw new ArgumentError(
+      `${owner}: ${where} must be an object, got ${Array.isArray(options) ? 'an array' : String(options)}`,
+    );
   }
   for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new ArgumentError(`${owner}: unknown option '${k}' in ${where} (known: ${known.join(', ')})`);
+    if (!known.includes(k))
+      throw new ArgumentError(`${owner}: unknown option '${k}' in ${where} (known: ${known.join(', ')})`);
   }
 }
 
@@ -30,7 +33,8 @@ export function boolOption(owner: string, name: string, v: unknown, fallback: bo
 
 export function seedOption(owner: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ArgumentError(`${owner}: seed must be an integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new ArgumentError(`${owner}: seed must be an integer, got ${String(v)}`);
   return v;
 }
 
@@ -38,6 +42,7 @@ export type Nonlinearity = 'tanh' | 'relu';
 
 export function nonlinearityOption(owner: string, v: unknown): Nonlinearity {
   if (v === undefined) return 'tanh';
-  if (v !== 'tanh' && v !== 'relu') throw new ArgumentError(`${owner}: nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(v)}`);
+  if (v !== 'tanh' && v !== 'relu')
+    throw new ArgumentError(`${owner}: nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(v)}`);
   return v;
 }

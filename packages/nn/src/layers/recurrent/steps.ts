@@ -48,7 +48,9 @@ export function cellStep(mode: CellMode, hidden: number, xw: Tensor, state: Step
       // One sigmoid over all four blocks (g's quarter is wasted) costs less than three kernels.
       const sig = sigmoid(gates);
       const g = tanh(cols(gates, 2 * H, 3 * H));
-      const c = cols(sig, H, 2 * H).mul(state.c as Tensor).add(cols(sig, 0, H).mul(g));
+      const c = cols(sig, H, 2 * H)
+        .mul(state.c as Tensor)
+        .add(cols(sig, 0, H).mul(g));
       let h = cols(sig, 3 * H, 4 * H).mul(tanh(c));
       if (w.whr) h = matmul(h, w.whr, { transposeB: true });
       return { h, c };
@@ -64,7 +66,13 @@ export function cellStep(mode: CellMode, hidden: number, xw: Tensor, state: Step
 }
 
 /** x·W_ihᵀ + the biases that do not depend on the state (b_ih, and b_hh except for the GRU). */
-export function inputProjection(mode: CellMode, x: Tensor, wih: Tensor, bih: Tensor | null, bhh: Tensor | null): Tensor {
+export function inputProjection(
+  mode: CellMode,
+  x: Tensor,
+  wih: Tensor,
+  bih: Tensor | null,
+  bhh: Tensor | null,
+): Tensor {
   const xw = matmul(x, wih, { transposeB: true });
   if (!bih) return xw;
   return xw.add(mode === 'gru' || !bhh ? bih : bih.add(bhh));

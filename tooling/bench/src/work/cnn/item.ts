@@ -41,9 +41,13 @@ export async function cnnItem(plan: Plan, frameworks: readonly Framework[]): Pro
         firstLoss[fw] ??= r.loss;
         return r.seconds;
       }, plan.cnn.steps);
-      const note = samples.warmupOnly ? `one step, the first (with its warm-up costs): it took over ${plan.cnn.steps.soloSeconds} s, so it was not repeated` : undefined;
+      const note = samples.warmupOnly
+        ? `one step, the first (with its warm-up costs): it took over ${plan.cnn.steps.soloSeconds} s, so it was not repeated`
+        : undefined;
       row.cells[fw] = { kind: 'time', seconds: samples.median, note };
-      progress(`cnn batch ${batchSize} ${fw}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps), first loss ${fmtNumber(firstLoss[fw] as number)}`);
+      progress(
+        `cnn batch ${batchSize} ${fw}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps), first loss ${fmtNumber(firstLoss[fw] as number)}`,
+      );
     } catch (e) {
       row.cells[fw] = errorCell(e);
       progress(errorLine(`cnn batch ${batchSize} ${fw}`, e));
@@ -51,6 +55,11 @@ export async function cnnItem(plan: Plan, frameworks: readonly Framework[]): Pro
       session?.dispose();
     }
   }
-  const check = agreement(`CNN batch ${batchSize}: loss of the first batch`, firstLoss, { abs: 1e-4, rel: 1e-4 }, 'same initial weights and batch, no dropout: must be equal up to rounding');
+  const check = agreement(
+    `CNN batch ${batchSize}: loss of the first batch`,
+    firstLoss,
+    { abs: 1e-4, rel: 1e-4 },
+    'same initial weights and batch, no dropout: must be equal up to rounding',
+  );
   return { rows: [row], checks: [check] };
 }

@@ -35,7 +35,11 @@ export const jaxCnnModel: JaxModel = {
     h = maxPool2(jax, nn.relu(lax.conv(h, p.k2, [1, 1], 'VALID').add(p.b2)));
     h = nn.relu(np.matmul(h.reshape([batch, 1600]), p.d1).add(p.e1));
     const logits = np.matmul(h, p.d2).add(p.e2);
-    return nn.logSoftmax(logits, -1).mul(nn.oneHot(y, 10)).sum().mul(-1 / batch);
+    return nn
+      .logSoftmax(logits, -1)
+      .mul(nn.oneHot(y, 10))
+      .sum()
+      .mul(-1 / batch);
   },
 };
 

@@ -7,11 +7,4 @@ import { tsdlKerasSession } from '../../sessions/tsdl-keras';
 export const tsdlCnn =
   (backend: TsdlBackend): SessionFactory =>
   (data, batchSize, weights) =>
-    tsdlKerasSession(
-      backend,
-      buildCnn,
-      data,
-      [data.rows, data.cols, 1],
-      batchSize,
-      weights,
-    );
+    tsdlKerasSession(backend, buildCnn, data, [data.rows, data.cols, 1], batchSize, weights);

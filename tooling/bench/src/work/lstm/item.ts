@@ -24,7 +24,8 @@ const FACTORIES: Partial<Record<Framework, StepFactory>> = {
   'tfjs-webgpu': tfjsLstm('webgpu'),
 };
 
-const NOT_WRITTEN = 'not run on the LSTM item: jax-js has no recurrent layer, and the item compares tsdl with TF.js layers and PyTorch';
+const NOT_WRITTEN =
+  'not run on the LSTM item: jax-js has no recurrent layer, and the item compares tsdl with TF.js layers and PyTorch';
 
 type Values = Partial<Record<Column, number>>;
 
@@ -63,7 +64,14 @@ async function profile(s: TsdlLstmSession, steps: number, fw: Framework, rows: R
 }
 
 /** PyTorch's cells: the step, and its phases with --profile. */
-async function pytorch(p: LstmPlan, data: LstmData, row: Row, phaseRows: Record<Phase, Row> | null, first: Values, second: Values): Promise<void> {
+async function pytorch(
+  p: LstmPlan,
+  data: LstmData,
+  row: Row,
+  phaseRows: Record<Phase, Row> | null,
+  first: Values,
+  second: Values,
+): Promise<void> {
   const threads = os.cpus().length;
   const label = 'lstm pytorch-cpu';
   try {
@@ -73,7 +81,9 @@ async function pytorch(p: LstmPlan, data: LstmData, row: Row, phaseRows: Record<
     row.cells['pytorch-cpu'] = { kind: 'time', seconds: median(r.seconds), note };
     first['pytorch-cpu'] = r.losses[0];
     if (r.losses.length > 1) second['pytorch-cpu'] = r.losses[1];
-    progress(`${label}: ${fmtNumber(median(r.seconds) * 1000)} ms/step (${r.seconds.length} steps, torch ${r.torch}, ${r.threads} threads), first loss ${fmtNumber(r.losses[0])}`);
+    progress(
+      `${label}: ${fmtNumber(median(r.seconds) * 1000)} ms/step (${r.seconds.length} steps, torch ${r.torch}, ${r.threads} threads), first loss ${fmtNumber(r.losses[0])}`,
+    );
     if (phaseRows && r.phases) {
       for (const phase of PHASES) {
         phaseRows[phase].cells['pytorch-cpu'] = { kind: 'time', seconds: median(r.phases[phase]) };
@@ -106,9 +116,18 @@ export async function lstmItem(plan: Plan, frameworks: readonly Framework[]): Pr
   const data = lstmData(p);
   const weights = lstmWeights(p);
   const model = `Embedding(${p.vocab}, ${p.embed}) → LSTM(${p.units}) → Dense(1)`;
-  const row: Row = { work: `LSTM train step, ${model}, batch ${p.batchSize}, sequence ${p.seqLen} (median)`, unit: 'ms', cells: {} };
+  const row: Row = {
+    work: `LSTM train step, ${model}, batch ${p.batchSize}, sequence ${p.seqLen} (median)`,
+    unit: 'ms',
+    cells: {},
+  };
   const phaseRows = p.profile
-    ? (Object.fromEntries(PHASES.map((ph) => [ph, { work: `  LSTM step, ${PHASE_LABEL[ph]} (--profile, median)`, unit: 'ms', cells: {} } as Row])) as Record<Phase, Row>)
+    ? (Object.fromEntries(
+        PHASES.map((ph) => [
+          ph,
+          { work: `  LSTM step, ${PHASE_LABEL[ph]} (--profile, median)`, unit: 'ms', cells: {} } as Row,
+        ]),
+      ) as Record<Phase, Row>)
     : null;
   const first: Values = {};
   const second: Values = {};
@@ -134,10 +153,14 @@ export async function lstmItem(plan: Plan, frameworks: readonly Framework[]): Pr
       }, p.steps);
       first[fw] = losses[0];
       if (losses.length > 1) second[fw] = losses[1];
-      const solo = samples.warmupOnly ? `one step, the first (with its warm-up costs): it took over ${p.steps.soloSeconds} s, so it was not repeated` : undefined;
+      const solo = samples.warmupOnly
+        ? `one step, the first (with its warm-up costs): it took over ${p.steps.soloSeconds} s, so it was not repeated`
+        : undefined;
       const note = [s.note, solo, calls].filter((x) => x !== undefined).join('; ') || undefined;
       row.cells[fw] = { kind: 'time', seconds: samples.median, note };
-      progress(`${label}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps)${calls ? `; ${calls}` : ''}, first loss ${fmtNumber(losses[0])}`);
+      progress(
+        `${label}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps)${calls ? `; ${calls}` : ''}, first loss ${fmtNumber(losses[0])}`,
+      );
       if (phaseRows && hasProfile(s)) await profile(s, p.steps.minRuns, fw, phaseRows);
     } catch (e) {
       row.cells[fw] = errorCell(e);

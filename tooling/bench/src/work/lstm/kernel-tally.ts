@@ -51,7 +51,9 @@ export function tallyKernels(backend: object): KernelTally {
   let seconds = new Map<string, number>();
   let depth = 0;
   // Own properties are left alone: deleting a wrapper must uncover the class's method.
-  const names = BACKEND_CALLS.filter((n) => typeof target[n] === 'function' && !Object.prototype.hasOwnProperty.call(target, n));
+  const names = BACKEND_CALLS.filter(
+    (n) => typeof target[n] === 'function' && !Object.prototype.hasOwnProperty.call(target, n),
+  );
   for (const name of names) {
     const f = target[name] as (...a: unknown[]) => unknown;
     target[name] = function (this: unknown, ...args: unknown[]) {
@@ -90,9 +92,14 @@ export function totalCalls(t: Tally): number {
 
 /** "812 backend calls: matmul 300 (40.1 ms), elementwise 500 (12.0 ms), …", busiest first, per step over `steps` steps. */
 export function describeTally(t: Tally, steps: number, withTimes: boolean, fmt: (x: number) => string): string {
-  const rows = [...t.calls.entries()].sort((a, b) => (t.seconds.get(b[0]) ?? 0) - (t.seconds.get(a[0]) ?? 0) || b[1] - a[1]);
+  const rows = [...t.calls.entries()].sort(
+    (a, b) => (t.seconds.get(b[0]) ?? 0) - (t.seconds.get(a[0]) ?? 0) || b[1] - a[1],
+  );
   // Every step runs the same kernels, so counts per step are whole: print them as such.
   const count = (x: number) => (Number.isInteger(x) ? String(x) : fmt(x));
-  const parts = rows.map(([name, n]) => `${name} ${count(n / steps)}${withTimes ? ` (${fmt(((t.seconds.get(name) ?? 0) / steps) * 1000)} ms)` : ''}`);
+  const parts = rows.map(
+    ([name, n]) =>
+      `${name} ${count(n / steps)}${withTimes ? ` (${fmt(((t.seconds.get(name) ?? 0) / steps) * 1000)} ms)` : ''}`,
+  );
   return `${count(totalCalls(t) / steps)} backend calls: ${parts.join(', ')}`;
 }

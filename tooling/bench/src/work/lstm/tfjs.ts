@@ -23,7 +23,13 @@ export const tfjsLstm =
   };
 
 /** The session itself; `restore` puts back the kernel swapSegmentSum replaced, when the session ends. */
-function session(tf: Tf, shape: LstmShape, data: LstmData, weights: readonly Weight[], restore: (() => void) | null): StepSession {
+function session(
+  tf: Tf,
+  shape: LstmShape,
+  data: LstmData,
+  weights: readonly Weight[],
+  restore: (() => void) | null,
+): StepSession {
   const model = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: shape.vocab, outputDim: shape.embed, inputLength: shape.seqLen }),
@@ -33,7 +39,10 @@ function session(tf: Tf, shape: LstmShape, data: LstmData, weights: readonly Wei
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
   });
-  model.compile({ optimizer: tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon), loss: 'binaryCrossentropy' });
+  model.compile({
+    optimizer: tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
+    loss: 'binaryCrossentropy',
+  });
   const initial = weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
   model.setWeights(initial);
   tf.dispose(initial);

@@ -31,7 +31,8 @@ export class TorchMissing extends Error {}
 /** scripts/lstm_torch.py, looked for upward from this file: dist/main.js and src/work/lstm/torch.ts sit at different depths. */
 export function torchScript(from = path.dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    for (const candidate of [path.join(dir, 'scripts', SCRIPT), path.join(dir, SCRIPT)]) if (existsSync(candidate)) return candidate;
+    for (const candidate of [path.join(dir, 'scripts', SCRIPT), path.join(dir, SCRIPT)])
+      if (existsSync(candidate)) return candidate;
     if (path.dirname(dir) === dir) throw new TorchMissing(`${SCRIPT} not found above ${from}`);
   }
 }
@@ -45,10 +46,18 @@ function run(file: string, args: string[], timeoutMs: number): Promise<string> {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const e = err as NodeJS.ErrnoException & { signal?: string | null; killed?: boolean };
-      if (e.code === 'ENOENT') return reject(new TorchMissing(`${file} not found (Debian: apt install python3-torch, or set BENCH_PYTHON)`));
-      if (/No module named 'torch'/.test(stderr)) return reject(new TorchMissing(`${file} has no torch module (Debian: apt install python3-torch, or set BENCH_PYTHON)`));
+      if (e.code === 'ENOENT')
+        return reject(new TorchMissing(`${file} not found (Debian: apt install python3-torch, or set BENCH_PYTHON)`));
+      if (/No module named 'torch'/.test(stderr))
+        return reject(
+          new TorchMissing(`${file} has no torch module (Debian: apt install python3-torch, or set BENCH_PYTHON)`),
+        );
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-      reject(new Error(`${path.basename(args[0])} exited with ${e.code ?? e.signal ?? 'an error'}${e.killed ? ' (timed out)' : ''}: ${tail}`));
+      reject(
+        new Error(
+          `${path.basename(args[0])} exited with ${e.code ?? e.signal ?? 'an error'}${e.killed ? ' (timed out)' : ''}: ${tail}`,
+        ),
+      );
     });
   });
 }

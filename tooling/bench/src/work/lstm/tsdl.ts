@@ -55,12 +55,14 @@ export const tsdlLstm =
         const xb = xs[i];
         const yb = ys[i];
         const optimizer = model.optimizer;
-        if (!optimizer) throw new Error('tsdl lstm profile: train a step first (the model makes its optimizer on the first one)');
+        if (!optimizer)
+          throw new Error('tsdl lstm profile: train a step first (the model makes its optimizer on the first one)');
         const params = model.parameters();
         // The last parameter is the Dense bias: one number, a cheap read that waits for the phase's work.
         const probe = params[params.length - 1];
         const fused = resolveLoss('binary_crossentropy').fromLogits;
-        if (!fused?.batchSum) throw new Error('tsdl lstm profile: binary_crossentropy has no fused batch sum from logits');
+        if (!fused?.batchSum)
+          throw new Error('tsdl lstm profile: binary_crossentropy has no fused batch sum from logits');
         const batchSum = fused.batchSum;
         const tally = tallyKernels(xb.backend);
         const seconds = {} as Record<Phase, number>;

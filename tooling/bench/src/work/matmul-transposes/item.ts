@@ -55,10 +55,13 @@ export async function matmulTransposesItem(plan: Plan, frameworks: readonly Fram
           const base = plain[fw];
           const cell: Cell = { kind: 'time', seconds: samples.median, gflops: gflops(n, samples.median) };
           if (base !== undefined) cell.relative = { value: samples.median / base, to: 'A·B' };
-          if (samples.warmupOnly) cell.note = `one run: the first took over ${policy.soloSeconds} s, so it was not repeated`;
+          if (samples.warmupOnly)
+            cell.note = `one run: the first took over ${policy.soloSeconds} s, so it was not repeated`;
           row.cells[fw] = cell;
           const rel = base !== undefined ? `, ${fmtNumber(samples.median / base)}× A·B` : '';
-          progress(`matmul-transposes n=${n} ${label} ${fw}: ${fmtNumber(samples.median * 1000)} ms (${samples.seconds.length} runs), ${fmtNumber(gflops(n, samples.median))} GFLOP/s${rel}`);
+          progress(
+            `matmul-transposes n=${n} ${label} ${fw}: ${fmtNumber(samples.median * 1000)} ms (${samples.seconds.length} runs), ${fmtNumber(gflops(n, samples.median))} GFLOP/s${rel}`,
+          );
         } catch (e) {
           row.cells[fw] = errorCell(e);
           progress(errorLine(`matmul-transposes n=${n} ${label} ${fw}`, e));
@@ -67,7 +70,14 @@ export async function matmulTransposesItem(plan: Plan, frameworks: readonly Fram
         }
       }
       rows.push(row);
-      checks.push(atMost(`matmul n=${n} ${label}: max error / max |value| at 64 sampled entries vs float64`, err, 1e-4, 'same A and B for every framework'));
+      checks.push(
+        atMost(
+          `matmul n=${n} ${label}: max error / max |value| at 64 sampled entries vs float64`,
+          err,
+          1e-4,
+          'same A and B for every framework',
+        ),
+      );
     }
   }
   return { rows, checks };

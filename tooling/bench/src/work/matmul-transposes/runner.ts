@@ -24,4 +24,9 @@ export interface TransposedMatmulRunner {
 }
 
 /** a and b are row-major n×n; the runner transposes them itself, the way a backward pass would. */
-export type TransposedMatmulFactory = (a: Float32Array, b: Float32Array, n: number, t: Transposes) => Promise<TransposedMatmulRunner>;
+export type TransposedMatmulFactory = (
+  a: Float32Array,
+  b: Float32Array,
+  n: number,
+  t: Transposes,
+) => Promise<TransposedMatmulRunner>;

@@ -50,11 +50,18 @@ export async function matmulItem(plan: Plan, frameworks: readonly Framework[]): 
         let last: ArrayLike<number> = [];
         const reps = plan.matmulReps[DEVICE_OF[fw]];
         // Seconds per product: a call computes `reps` of them.
-        const samples = await repeat(async () => (await timeOnce(async () => (last = await runner!.run(reps)))) / reps, plan.matmul);
+        const samples = await repeat(
+          async () => (await timeOnce(async () => (last = await runner!.run(reps)))) / reps,
+          plan.matmul,
+        );
         err[fw] = relativeError(probeValues(last, n, probe), probe.values);
-        const note = samples.warmupOnly ? `one run: the first took over ${plan.matmul.soloSeconds} s, so it was not repeated` : undefined;
+        const note = samples.warmupOnly
+          ? `one run: the first took over ${plan.matmul.soloSeconds} s, so it was not repeated`
+          : undefined;
         row.cells[fw] = { kind: 'time', seconds: samples.median, gflops: gflops(n, samples.median), note };
-        progress(`matmul n=${n} ${fw}: ${fmtNumber(samples.median * 1000)} ms (${samples.seconds.length} runs), ${fmtNumber(gflops(n, samples.median))} GFLOP/s`);
+        progress(
+          `matmul n=${n} ${fw}: ${fmtNumber(samples.median * 1000)} ms (${samples.seconds.length} runs), ${fmtNumber(gflops(n, samples.median))} GFLOP/s`,
+        );
       } catch (e) {
         row.cells[fw] = errorCell(e);
         progress(errorLine(`matmul n=${n} ${fw}`, e));
@@ -66,7 +73,12 @@ export async function matmulItem(plan: Plan, frameworks: readonly Framework[]): 
     errors.push(err);
   }
   const checks: Check[] = sizes.map((n, i) =>
-    atMost(`matmul n=${n}: max error / max |value| at 64 sampled entries vs float64`, errors[i], 1e-4, 'same A and B for every framework'),
+    atMost(
+      `matmul n=${n}: max error / max |value| at 64 sampled entries vs float64`,
+      errors[i],
+      1e-4,
+      'same A and B for every framework',
+    ),
   );
   return { rows, checks };
 }

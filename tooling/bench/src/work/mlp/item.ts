@@ -51,7 +51,14 @@ function perStep(before: GpuCounts, after: GpuCounts, steps: number): string {
 }
 
 /** One framework's epoch at one batch size, and its mean step. */
-async function measure(factory: SessionFactory, data: TrainData, batchSize: number, plan: MlpPlan, label: string, gpu: boolean): Promise<Measured> {
+async function measure(
+  factory: SessionFactory,
+  data: TrainData,
+  batchSize: number,
+  plan: MlpPlan,
+  label: string,
+  gpu: boolean,
+): Promise<Measured> {
   let session: TrainSession | undefined;
   try {
     session = await factory(data, batchSize, mlpWeights());
@@ -60,15 +67,23 @@ async function measure(factory: SessionFactory, data: TrainData, batchSize: numb
     // The warm-up pays for compiling (jax-js takes seconds): a second, warm run predicts the epoch.
     const probe = plan.batches === undefined ? await session.train(plan.warmupBatches) : warm;
     const batches = batchesToTime(plan, total, probe.seconds);
-    progress(`${label}: warm-up ${plan.warmupBatches} batches ${fmtNumber(warm.seconds)} s then ${fmtNumber(probe.seconds)} s (loss ${fmtNumber(warm.loss)}); timing ${batches} of ${total} batches`);
+    progress(
+      `${label}: warm-up ${plan.warmupBatches} batches ${fmtNumber(warm.seconds)} s then ${fmtNumber(probe.seconds)} s (loss ${fmtNumber(warm.loss)}); timing ${batches} of ${total} batches`,
+    );
     const before = gpuCounts();
     const run = await session.train(batches);
     const calls = gpu ? perStep(before, gpuCounts(), batches) : undefined;
     const seconds = batches === total ? run.seconds : extrapolate(run.seconds, batches, total);
     const note = batches === total ? undefined : `extrapolated to a full epoch from ${batches} of ${total} batches`;
     const step = run.seconds / batches;
-    progress(`${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step${calls ? `; ${calls}` : ''}) → epoch ${fmtNumber(seconds)} s`);
-    return { epoch: { kind: 'time', seconds, note }, step: { kind: 'time', seconds: step, note: calls }, warmupLoss: warm.loss };
+    progress(
+      `${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step${calls ? `; ${calls}` : ''}) → epoch ${fmtNumber(seconds)} s`,
+    );
+    return {
+      epoch: { kind: 'time', seconds, note },
+      step: { kind: 'time', seconds: step, note: calls },
+      warmupLoss: warm.loss,
+    };
   } catch (e) {
     progress(errorLine(label, e));
     return { epoch: errorCell(e), step: errorCell(e) };
@@ -88,11 +103,22 @@ export async function mlpItem(plan: Plan, frameworks: readonly Framework[]): Pro
   const rows: Row[] = [];
   const checks: Check[] = [];
   for (const batchSize of plan.mlp.batchSizes) {
-    const row: Row = { work: `MNIST MLP epoch, batch ${batchSize}${data.samples < all.samples ? ` (${data.samples} samples)` : ''}`, unit: 's', cells: {} };
+    const row: Row = {
+      work: `MNIST MLP epoch, batch ${batchSize}${data.samples < all.samples ? ` (${data.samples} samples)` : ''}`,
+      unit: 's',
+      cells: {},
+    };
     const stepRow: Row = { work: `MNIST MLP train step, batch ${batchSize} (mean)`, unit: 'ms', cells: {} };
     const losses: Partial<Record<Framework, number>> = {};
     for (const fw of frameworks) {
-      const { epoch, step, warmupLoss } = await measure(FACTORIES[fw], data, batchSize, plan.mlp, `mlp batch ${batchSize} ${fw}`, DEVICE_OF[fw] === 'gpu');
+      const { epoch, step, warmupLoss } = await measure(
+        FACTORIES[fw],
+        data,
+        batchSize,
+        plan.mlp,
+        `mlp batch ${batchSize} ${fw}`,
+        DEVICE_OF[fw] === 'gpu',
+      );
       row.cells[fw] = epoch;
       stepRow.cells[fw] = step;
       if (warmupLoss !== undefined) losses[fw] = warmupLoss;

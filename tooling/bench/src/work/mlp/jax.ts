@@ -19,7 +19,11 @@ export const jaxMlpModel: JaxModel = {
     const keep = random.bernoulli(key, KEEP, h.shape);
     h = np.where(keep, h.mul(1 / KEEP), 0);
     const logits = np.matmul(h, p.w2).add(p.b2);
-    return nn.logSoftmax(logits, -1).mul(nn.oneHot(y, 10)).sum().mul(-1 / batch);
+    return nn
+      .logSoftmax(logits, -1)
+      .mul(nn.oneHot(y, 10))
+      .sum()
+      .mul(-1 / batch);
   },
 };
 

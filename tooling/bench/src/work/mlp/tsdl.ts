@@ -7,11 +7,4 @@ import { tsdlKerasSession } from '../../sessions/tsdl-keras';
 export const tsdlMlp =
   (backend: TsdlBackend): SessionFactory =>
   (data, batchSize, weights) =>
-    tsdlKerasSession(
-      backend,
-      () => buildMlp([28, 28]),
-      data,
-      [data.rows, data.cols],
-      batchSize,
-      weights,
-    );
+    tsdlKerasSession(backend, () => buildMlp([28, 28]), data, [data.rows, data.cols], batchSize, weights);

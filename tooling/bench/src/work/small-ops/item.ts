@@ -54,10 +54,15 @@ export async function smallOpsItem(plan: Plan, frameworks: readonly Framework[])
         try {
           runner = await factory(x0, steps);
           let last: ArrayLike<number> = [];
-          const samples = await repeat(async () => (await timeOnce(async () => (last = await runner!.run()))) / ops, policy);
+          const samples = await repeat(
+            async () => (await timeOnce(async () => (last = await runner!.run()))) / ops,
+            policy,
+          );
           err[fw] = relativeError(last, want);
           row.cells[fw] = { kind: 'time', seconds: samples.median };
-          progress(`small-ops [${n}] ${label} ${fw}: ${fmtNumber(samples.median * 1e6)} µs/op (${samples.seconds.length} runs)`);
+          progress(
+            `small-ops [${n}] ${label} ${fw}: ${fmtNumber(samples.median * 1e6)} µs/op (${samples.seconds.length} runs)`,
+          );
         } catch (e) {
           row.cells[fw] = errorCell(e);
           progress(errorLine(`small-ops [${n}] ${label} ${fw}`, e));
@@ -67,7 +72,14 @@ export async function smallOpsItem(plan: Plan, frameworks: readonly Framework[])
       }
       if (Object.keys(row.cells).length === 0) continue;
       rows.push(row);
-      checks.push(atMost(`small ops [${n}] ${label}: max error / max |value| vs float64`, err, 1e-5, 'same start values for every framework'));
+      checks.push(
+        atMost(
+          `small ops [${n}] ${label}: max error / max |value| vs float64`,
+          err,
+          1e-5,
+          'same start values for every framework',
+        ),
+      );
     }
   }
   return { rows, checks };

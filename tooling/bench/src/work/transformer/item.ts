@@ -38,7 +38,10 @@ function isTsdl(s: StepSession): s is TsdlGptSession {
 }
 
 function describeOptimizer(c: OptimizerCount, gpu: boolean): string {
-  const calls = c.groupedKernels > 0 ? `${c.groupedKernels} multi-tensor kernel calls for ${c.groups} parameter groups` : `${c.kernels} kernel calls for ${c.groups} parameter groups (no multi-tensor kernel on this backend)`;
+  const calls =
+    c.groupedKernels > 0
+      ? `${c.groupedKernels} multi-tensor kernel calls for ${c.groups} parameter groups`
+      : `${c.kernels} kernel calls for ${c.groups} parameter groups (no multi-tensor kernel on this backend)`;
   return `AdamW update: ${calls}${gpu ? `, ${c.gpu.dispatches} GPU dispatches` : ''}`;
 }
 
@@ -54,7 +57,9 @@ async function pytorch(p: TransformerPlan, data: GptData, row: Row, first: Value
     row.cells['pytorch-cpu'] = { kind: 'time', seconds: median(r.seconds), note };
     first['pytorch-cpu'] = r.losses[0];
     if (r.losses.length > 1) second['pytorch-cpu'] = r.losses[1];
-    progress(`${label}: ${fmtNumber(median(r.seconds) * 1000)} ms/step (${r.seconds.length} steps, torch ${r.torch}, ${r.threads} threads), first loss ${fmtNumber(r.losses[0])}`);
+    progress(
+      `${label}: ${fmtNumber(median(r.seconds) * 1000)} ms/step (${r.seconds.length} steps, torch ${r.torch}, ${r.threads} threads), first loss ${fmtNumber(r.losses[0])}`,
+    );
   } catch (e) {
     if (e instanceof TorchMissing) {
       row.cells['pytorch-cpu'] = { kind: 'unsupported', reason: `PyTorch not run: ${e.message}` };
@@ -81,7 +86,11 @@ export async function transformerItem(plan: Plan, frameworks: readonly Framework
   const data = gptData(p);
   const weights = gptWeights(p);
   const model = `GPT ${p.nLayer} layers × ${p.nHead} heads, embedding ${p.nEmbd}, vocab ${p.vocab}`;
-  const row: Row = { work: `Transformer train step (AdamW, clip 1), ${model}, batch ${p.batchSize}, context ${p.blockSize} (median)`, unit: 'ms', cells: {} };
+  const row: Row = {
+    work: `Transformer train step (AdamW, clip 1), ${model}, batch ${p.batchSize}, context ${p.blockSize} (median)`,
+    unit: 'ms',
+    cells: {},
+  };
   const first: Values = {};
   const second: Values = {};
   const checks: Check[] = [];
@@ -120,10 +129,14 @@ export async function transformerItem(plan: Plan, frameworks: readonly Framework
           });
         }
       }
-      const solo = samples.warmupOnly ? `one step, the first (with its warm-up costs): it took over ${p.steps.soloSeconds} s, so it was not repeated` : undefined;
+      const solo = samples.warmupOnly
+        ? `one step, the first (with its warm-up costs): it took over ${p.steps.soloSeconds} s, so it was not repeated`
+        : undefined;
       const note = [solo, calls, opt].filter((x) => x !== undefined).join('; ') || undefined;
       row.cells[fw] = { kind: 'time', seconds: samples.median, note };
-      progress(`${label}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps)${calls ? `; ${calls}` : ''}${opt ? `; ${opt}` : ''}, first loss ${fmtNumber(losses[0])}`);
+      progress(
+        `${label}: ${fmtNumber(samples.median * 1000)} ms/step (${samples.seconds.length} steps)${calls ? `; ${calls}` : ''}${opt ? `; ${opt}` : ''}, first loss ${fmtNumber(losses[0])}`,
+      );
     } catch (e) {
       row.cells[fw] = errorCell(e);
       progress(errorLine(label, e));
@@ -136,8 +149,18 @@ export async function transformerItem(plan: Plan, frameworks: readonly Framework
   const lnV = Math.log(p.vocab);
   const offLnV: Values = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, Math.abs((v as number) - lnV)]));
   checks.unshift(
-    atMost(`Transformer: |first loss − ln(${p.vocab})|`, offLnV, 0.1, `small initial weights give near-uniform predictions, a loss near ln(vocab) = ${lnV.toFixed(4)}`),
-    agreement(`Transformer batch ${p.batchSize}: loss of the first batch`, first, { abs: 1e-4, rel: 0 }, 'same initial weights and batch, before any update: equal up to rounding'),
+    atMost(
+      `Transformer: |first loss − ln(${p.vocab})|`,
+      offLnV,
+      0.1,
+      `small initial weights give near-uniform predictions, a loss near ln(vocab) = ${lnV.toFixed(4)}`,
+    ),
+    agreement(
+      `Transformer batch ${p.batchSize}: loss of the first batch`,
+      first,
+      { abs: 1e-4, rel: 0 },
+      'same initial weights and batch, before any update: equal up to rounding',
+    ),
     agreement(
       `Transformer batch ${p.batchSize}: loss of the second batch, after one AdamW step`,
       second,

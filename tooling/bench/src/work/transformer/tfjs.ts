@@ -34,7 +34,12 @@ export const tfjsGpt =
     const m = list.map((x) => tf.variable(tf.zerosLike(x), false));
     const s = list.map((x) => tf.variable(tf.zerosLike(x), false));
     const positions = tf.range(0, T, 1, 'int32');
-    const mask = tf.tidy(() => tf.scalar(1).sub(tf.linalg.bandPart(tf.ones([T, T]), -1, 0)).mul(-1e9));
+    const mask = tf.tidy(() =>
+      tf
+        .scalar(1)
+        .sub(tf.linalg.bandPart(tf.ones([T, T]), -1, 0))
+        .mul(-1e9),
+    );
     const xs = data.x.map((x) => tf.tensor2d(x, [B, T], 'int32'));
     const ys = data.y.map((y) => tf.oneHot(tf.tensor1d(y, 'int32'), V));
 
@@ -47,7 +52,12 @@ export const tfjsGpt =
     const heads = (t: Tensor): Tensor => t.reshape([B, T, H, D]).transpose([0, 2, 1, 3]);
     const attention = (x: Tensor, i: number): Tensor => {
       const [q, k, val] = tf.split(linear(x, v(`h.${i}.attn.c_attn.weight`)), 3, 1).map(heads);
-      const att = tf.softmax(tf.matMul(q, k, false, true).mul(1 / Math.sqrt(D)).add(mask));
+      const att = tf.softmax(
+        tf
+          .matMul(q, k, false, true)
+          .mul(1 / Math.sqrt(D))
+          .add(mask),
+      );
       const y = tf.matMul(att, val).transpose([0, 2, 1, 3]).reshape([n, E]);
       return linear(y, v(`h.${i}.attn.c_proj.weight`));
     };
@@ -56,7 +66,12 @@ export const tfjsGpt =
       let h = tf.gather(v('wte.weight'), x.reshape([n])).add(tf.gather(v('wpe.weight'), positions).tile([B, 1]));
       for (let i = 0; i < L; i++) {
         h = h.add(attention(layerNorm(h, v(`h.${i}.ln_1.weight`)), i));
-        h = h.add(linear(gelu(linear(layerNorm(h, v(`h.${i}.ln_2.weight`)), v(`h.${i}.mlp.c_fc.weight`))), v(`h.${i}.mlp.c_proj.weight`)));
+        h = h.add(
+          linear(
+            gelu(linear(layerNorm(h, v(`h.${i}.ln_2.weight`)), v(`h.${i}.mlp.c_fc.weight`))),
+            v(`h.${i}.mlp.c_proj.weight`),
+          ),
+        );
       }
       const logits = linear(layerNorm(h, v('ln_f.weight')), v('wte.weight'));
       return tf.logSoftmax(logits).mul(y).sum().div(-n);

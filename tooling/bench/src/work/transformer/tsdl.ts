@@ -33,7 +33,16 @@ export const tsdlGpt =
   (backend: TsdlBackend): StepFactory =>
   async (shape, data, weights) => {
     await useTsdl(backend);
-    const model = buildCharGpt({ vocabSize: shape.vocab, blockSize: shape.blockSize, nLayer: shape.nLayer, nHead: shape.nHead, nEmbd: shape.nEmbd }, 1);
+    const model = buildCharGpt(
+      {
+        vocabSize: shape.vocab,
+        blockSize: shape.blockSize,
+        nLayer: shape.nLayer,
+        nHead: shape.nHead,
+        nEmbd: shape.nEmbd,
+      },
+      1,
+    );
     const initial = Object.fromEntries(weights.map((w) => [w.name, tensor(w.values, w.shape, 'float32')]));
     try {
       model.loadStateDict(initial);
@@ -101,7 +110,11 @@ export const tsdlGpt =
           groups: optimizer.paramGroups.length,
           groupedKernels: t.calls.get('elementwiseGroups') ?? 0,
           kernels,
-          gpu: { dispatches: g1.dispatches - g0.dispatches, submits: g1.submits - g0.submits, reads: g1.reads - g0.reads },
+          gpu: {
+            dispatches: g1.dispatches - g0.dispatches,
+            submits: g1.submits - g0.submits,
+            reads: g1.reads - g0.reads,
+          },
         };
       },
       dispose() {

@@ -26,7 +26,15 @@ function normal(size: number, std: number, seed: number): Float32Array {
 export function gptWeights(s: GptShape, seed = 31): Weight[] {
   const { vocab: V, blockSize: T, nEmbd: E, nLayer: L } = s;
   let k = seed;
-  const w = (name: string, shape: number[], std: number): Weight => ({ name, shape, values: normal(shape.reduce((a, b) => a * b, 1), std, k++) });
+  const w = (name: string, shape: number[], std: number): Weight => ({
+    name,
+    shape,
+    values: normal(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+      k++,
+    ),
+  });
   const ones = (name: string): Weight => ({ name, shape: [E], values: new Float32Array(E).fill(1) });
   const proj = 0.02 / Math.sqrt(2 * L);
   const out: Weight[] = [w('wte.weight', [V, E], 0.02), w('wpe.weight', [T, E], 0.02)];
