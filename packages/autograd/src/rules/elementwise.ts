@@ -77,7 +77,9 @@ export const elementwiseRules = {
   tanh: rule((dy, { output }) => [mul(dy, sub(1, square(output)))], { inputs: false }),
   sigmoid: rule((dy, { output }) => [mul(dy, mul(output, sub(1, output)))], { inputs: false }),
   erf: rule((dy, { inputs: [x] }) => [mul(dy, mul(exp(neg(square(t(x)))), 2 / Math.sqrt(Math.PI)))], { output: false }),
-  relu: rule((dy, { inputs: [x] }) => [mul(dy, f32(gt(x, 0)))], { output: false }),
+  // where, not dy·[x > 0]: two passes over the activations rather than three (compare, cast,
+  // multiply), and a non-finite dy where x ≤ 0 gives 0, as PyTorch's threshold_backward.
+  relu: rule((dy, { inputs: [x] }) => [where(gt(x, 0), dy, 0)], { output: false }),
   leakyRelu: rule((dy, { inputs: [x], attrs }) => [mul(dy, where(gt(x, 0), 1, attrs.alpha))], { output: false }),
   elu: rule((dy, { inputs: [x], output, attrs }) => [mul(dy, where(gt(x, 0), 1, add(output, attrs.alpha)))]),
   softplus: rule((dy, { inputs: [x] }) => [mul(dy, sigmoid(t(x)))], { output: false }),
