@@ -19,6 +19,12 @@ export interface GradNode {
 
 export type TensorLike = Tensor | number;
 
+/**
+ * The parameters of op `F` after its tensor operand: a method takes exactly what its function
+ * does (`x.variance(...a)` is `variance(x, ...a)`), so the two cannot drift apart.
+ */
+export type OpArgs<F> = F extends (x: Tensor, ...rest: infer R) => unknown ? R : never;
+
 let nextId = 0;
 
 /**
@@ -260,50 +266,50 @@ export class Tensor {
   }
 
   // ---- op methods ----------------------------------------------------------------
-  add(b: TensorLike): Tensor {
-    return ops.add(this, b);
+  add(...args: OpArgs<typeof ops.add>): Tensor {
+    return ops.add(this, ...args);
   }
-  sub(b: TensorLike): Tensor {
-    return ops.sub(this, b);
+  sub(...args: OpArgs<typeof ops.sub>): Tensor {
+    return ops.sub(this, ...args);
   }
-  mul(b: TensorLike): Tensor {
-    return ops.mul(this, b);
+  mul(...args: OpArgs<typeof ops.mul>): Tensor {
+    return ops.mul(this, ...args);
   }
-  div(b: TensorLike): Tensor {
-    return ops.div(this, b);
+  div(...args: OpArgs<typeof ops.div>): Tensor {
+    return ops.div(this, ...args);
   }
-  pow(b: TensorLike): Tensor {
-    return ops.pow(this, b);
+  pow(...args: OpArgs<typeof ops.pow>): Tensor {
+    return ops.pow(this, ...args);
   }
-  maximum(b: TensorLike): Tensor {
-    return ops.maximum(this, b);
+  maximum(...args: OpArgs<typeof ops.maximum>): Tensor {
+    return ops.maximum(this, ...args);
   }
-  minimum(b: TensorLike): Tensor {
-    return ops.minimum(this, b);
+  minimum(...args: OpArgs<typeof ops.minimum>): Tensor {
+    return ops.minimum(this, ...args);
   }
-  eq(b: TensorLike): Tensor {
-    return ops.eq(this, b);
+  eq(...args: OpArgs<typeof ops.eq>): Tensor {
+    return ops.eq(this, ...args);
   }
-  ne(b: TensorLike): Tensor {
-    return ops.ne(this, b);
+  ne(...args: OpArgs<typeof ops.ne>): Tensor {
+    return ops.ne(this, ...args);
   }
-  lt(b: TensorLike): Tensor {
-    return ops.lt(this, b);
+  lt(...args: OpArgs<typeof ops.lt>): Tensor {
+    return ops.lt(this, ...args);
   }
-  le(b: TensorLike): Tensor {
-    return ops.le(this, b);
+  le(...args: OpArgs<typeof ops.le>): Tensor {
+    return ops.le(this, ...args);
   }
-  gt(b: TensorLike): Tensor {
-    return ops.gt(this, b);
+  gt(...args: OpArgs<typeof ops.gt>): Tensor {
+    return ops.gt(this, ...args);
   }
-  ge(b: TensorLike): Tensor {
-    return ops.ge(this, b);
+  ge(...args: OpArgs<typeof ops.ge>): Tensor {
+    return ops.ge(this, ...args);
   }
-  logicalAnd(b: TensorLike): Tensor {
-    return ops.logicalAnd(this, b);
+  logicalAnd(...args: OpArgs<typeof ops.logicalAnd>): Tensor {
+    return ops.logicalAnd(this, ...args);
   }
-  logicalOr(b: TensorLike): Tensor {
-    return ops.logicalOr(this, b);
+  logicalOr(...args: OpArgs<typeof ops.logicalOr>): Tensor {
+    return ops.logicalOr(this, ...args);
   }
   logicalNot(): Tensor {
     return ops.logicalNot(this);
@@ -353,14 +359,14 @@ export class Tensor {
   relu(): Tensor {
     return ops.relu(this);
   }
-  leakyRelu(alpha?: number): Tensor {
-    return ops.leakyRelu(this, alpha);
+  leakyRelu(...args: OpArgs<typeof ops.leakyRelu>): Tensor {
+    return ops.leakyRelu(this, ...args);
   }
-  elu(alpha?: number): Tensor {
-    return ops.elu(this, alpha);
+  elu(...args: OpArgs<typeof ops.elu>): Tensor {
+    return ops.elu(this, ...args);
   }
-  gelu(approximate?: 'none' | 'tanh'): Tensor {
-    return ops.gelu(this, approximate);
+  gelu(...args: OpArgs<typeof ops.gelu>): Tensor {
+    return ops.gelu(this, ...args);
   }
   softplus(): Tensor {
     return ops.softplus(this);
@@ -380,71 +386,71 @@ export class Tensor {
   round(): Tensor {
     return ops.round(this);
   }
-  clip(min: number, max: number): Tensor {
-    return ops.clip(this, min, max);
+  clip(...args: OpArgs<typeof ops.clip>): Tensor {
+    return ops.clip(this, ...args);
   }
-  cast(dtype: DType): Tensor {
-    return ops.cast(this, dtype);
-  }
-
-  sum(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.sum(this, axes, keepDims);
-  }
-  mean(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.mean(this, axes, keepDims);
-  }
-  max(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.max(this, axes, keepDims);
-  }
-  min(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.min(this, axes, keepDims);
-  }
-  prod(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.prod(this, axes, keepDims);
-  }
-  argmax(axis?: number, keepDims?: boolean): Tensor {
-    return ops.argmax(this, axis, keepDims);
-  }
-  argmin(axis?: number, keepDims?: boolean): Tensor {
-    return ops.argmin(this, axis, keepDims);
-  }
-  variance(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor {
-    return ops.variance(this, axes, { keepDims, correction });
-  }
-  std(axes?: number | number[], keepDims?: boolean, correction?: number): Tensor {
-    return ops.std(this, axes, { keepDims, correction });
-  }
-  logSumExp(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.logSumExp(this, axes, keepDims);
-  }
-  all(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.all(this, axes, keepDims);
-  }
-  any(axes?: number | number[], keepDims?: boolean): Tensor {
-    return ops.any(this, axes, keepDims);
+  cast(...args: OpArgs<typeof ops.cast>): Tensor {
+    return ops.cast(this, ...args);
   }
 
-  matmul(b: Tensor): Tensor {
-    return ops.matmul(this, b);
+  sum(...args: OpArgs<typeof ops.sum>): Tensor {
+    return ops.sum(this, ...args);
   }
-  dot(b: Tensor): Tensor {
-    return ops.dot(this, b);
+  mean(...args: OpArgs<typeof ops.mean>): Tensor {
+    return ops.mean(this, ...args);
+  }
+  max(...args: OpArgs<typeof ops.max>): Tensor {
+    return ops.max(this, ...args);
+  }
+  min(...args: OpArgs<typeof ops.min>): Tensor {
+    return ops.min(this, ...args);
+  }
+  prod(...args: OpArgs<typeof ops.prod>): Tensor {
+    return ops.prod(this, ...args);
+  }
+  argmax(...args: OpArgs<typeof ops.argmax>): Tensor {
+    return ops.argmax(this, ...args);
+  }
+  argmin(...args: OpArgs<typeof ops.argmin>): Tensor {
+    return ops.argmin(this, ...args);
+  }
+  variance(...args: OpArgs<typeof ops.variance>): Tensor {
+    return ops.variance(this, ...args);
+  }
+  std(...args: OpArgs<typeof ops.std>): Tensor {
+    return ops.std(this, ...args);
+  }
+  logSumExp(...args: OpArgs<typeof ops.logSumExp>): Tensor {
+    return ops.logSumExp(this, ...args);
+  }
+  all(...args: OpArgs<typeof ops.all>): Tensor {
+    return ops.all(this, ...args);
+  }
+  any(...args: OpArgs<typeof ops.any>): Tensor {
+    return ops.any(this, ...args);
   }
 
-  reshape(shape: readonly number[]): Tensor {
-    return ops.reshape(this, shape);
+  matmul(...args: OpArgs<typeof ops.matmul>): Tensor {
+    return ops.matmul(this, ...args);
   }
-  flatten(startAxis?: number, endAxis?: number): Tensor {
-    return ops.flatten(this, startAxis, endAxis);
+  dot(...args: OpArgs<typeof ops.dot>): Tensor {
+    return ops.dot(this, ...args);
   }
-  squeeze(axes?: number | number[]): Tensor {
-    return ops.squeeze(this, axes);
+
+  reshape(...args: OpArgs<typeof ops.reshape>): Tensor {
+    return ops.reshape(this, ...args);
   }
-  unsqueeze(axis: number): Tensor {
-    return ops.unsqueeze(this, axis);
+  flatten(...args: OpArgs<typeof ops.flatten>): Tensor {
+    return ops.flatten(this, ...args);
   }
-  transpose(perm?: readonly number[]): Tensor {
-    return ops.transpose(this, perm);
+  squeeze(...args: OpArgs<typeof ops.squeeze>): Tensor {
+    return ops.squeeze(this, ...args);
+  }
+  unsqueeze(...args: OpArgs<typeof ops.unsqueeze>): Tensor {
+    return ops.unsqueeze(this, ...args);
+  }
+  transpose(...args: OpArgs<typeof ops.transpose>): Tensor {
+    return ops.transpose(this, ...args);
   }
   permute(perm: readonly number[]): Tensor {
     return ops.transpose(this, perm);
@@ -453,23 +459,23 @@ export class Tensor {
   get T(): Tensor {
     return ops.transpose(this);
   }
-  broadcastTo(shape: readonly number[]): Tensor {
-    return ops.broadcastTo(this, shape);
+  broadcastTo(...args: OpArgs<typeof ops.broadcastTo>): Tensor {
+    return ops.broadcastTo(this, ...args);
   }
-  slice(begin: readonly (number | null)[], end?: readonly (number | null)[], step?: readonly number[]): Tensor {
-    return ops.slice(this, begin, end, step);
+  slice(...args: OpArgs<typeof ops.slice>): Tensor {
+    return ops.slice(this, ...args);
   }
-  pad(pads: readonly (readonly [number, number])[], value?: number): Tensor {
-    return ops.pad(this, pads, value);
+  pad(...args: OpArgs<typeof ops.pad>): Tensor {
+    return ops.pad(this, ...args);
   }
-  tile(reps: readonly number[]): Tensor {
-    return ops.tile(this, reps);
+  tile(...args: OpArgs<typeof ops.tile>): Tensor {
+    return ops.tile(this, ...args);
   }
-  gather(indices: Tensor, axis?: number): Tensor {
-    return ops.gather(this, indices, axis);
+  gather(...args: OpArgs<typeof ops.gather>): Tensor {
+    return ops.gather(this, ...args);
   }
-  split(sizes: number | readonly number[], axis?: number): Tensor[] {
-    return ops.split(this, sizes, axis);
+  split(...args: OpArgs<typeof ops.split>): Tensor[] {
+    return ops.split(this, ...args);
   }
   contiguous(): Tensor {
     return ops.contiguous(this);
@@ -477,28 +483,28 @@ export class Tensor {
   clone(): Tensor {
     return ops.clone(this);
   }
-  softmax(axis?: number): Tensor {
-    return ops.softmax(this, axis);
+  softmax(...args: OpArgs<typeof ops.softmax>): Tensor {
+    return ops.softmax(this, ...args);
   }
-  logSoftmax(axis?: number): Tensor {
-    return ops.logSoftmax(this, axis);
+  logSoftmax(...args: OpArgs<typeof ops.logSoftmax>): Tensor {
+    return ops.logSoftmax(this, ...args);
   }
-  cumsum(axis: number, options?: ops.CumulativeOptions): Tensor {
-    return ops.cumsum(this, axis, options);
+  cumsum(...args: OpArgs<typeof ops.cumsum>): Tensor {
+    return ops.cumsum(this, ...args);
   }
-  cumprod(axis: number, options?: ops.CumulativeOptions): Tensor {
-    return ops.cumprod(this, axis, options);
+  cumprod(...args: OpArgs<typeof ops.cumprod>): Tensor {
+    return ops.cumprod(this, ...args);
   }
-  flip(axes?: number | readonly number[]): Tensor {
-    return ops.flip(this, axes);
+  flip(...args: OpArgs<typeof ops.flip>): Tensor {
+    return ops.flip(this, ...args);
   }
-  tril(k?: number): Tensor {
-    return ops.tril(this, k);
+  tril(...args: OpArgs<typeof ops.tril>): Tensor {
+    return ops.tril(this, ...args);
   }
-  triu(k?: number): Tensor {
-    return ops.triu(this, k);
+  triu(...args: OpArgs<typeof ops.triu>): Tensor {
+    return ops.triu(this, ...args);
   }
-  topk(k: number, options?: ops.TopkOptions): ops.TopkResult {
-    return ops.topk(this, k, options);
+  topk(...args: OpArgs<typeof ops.topk>): ops.TopkResult {
+    return ops.topk(this, ...args);
   }
 }

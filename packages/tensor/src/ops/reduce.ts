@@ -1,12 +1,13 @@
 import type { ReduceOp, View } from '../backend';
 import type { DType } from '../dtype';
 import { dispatch, wrap } from '../engine';
-import { ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape';
 import type { Tensor } from '../tensor';
 import { add, div, log, exp, sub, mul, sqrt, where, abs, lt } from './elementwise';
 import { noteValueRange } from './index-range';
 import { detach, tensorArg } from './internal';
+import { checkOptions } from './options';
 import { reshape } from './shape';
 import { tidy } from '../memory';
 
@@ -140,22 +141,33 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
 }
 
 export interface VarianceOptions {
-  keepDims?: boolean;
   /** Subtracted from the count in the divisor: 0 (default) for the population variance as NumPy and Keras, 1 for PyTorch's unbiased estimate. */
   correction?: number;
 }
 
-export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+// keepDims is positional, as in every reduction; a `{ keepDims }` object there (this op's old
+// signature) would otherwise be read as true.
+function varianceArgs(op: string, keepDims: unknown, options: VarianceOptions): void {
+  if (keepDims !== undefined && typeof keepDims !== 'boolean')
+    throw new ArgumentError(
+      `${op}: keepDims must be a boolean, got ${typeof keepDims} (options come fourth: { correction })`,
+    );
+  checkOptions(op, options, ['correction']);
+}
+
+export function variance(x: Tensor, axes?: Axes, keepDims = false, options: VarianceOptions = {}): Tensor {
+  varianceArgs('variance', keepDims, options);
   const n = countOf(x, axes, 'variance') - (options.correction ?? 0);
   return tidy(() => {
     const d = sub(x, mean(x, axes, true));
-    return div(sum(mul(d, d), axes, options.keepDims ?? false), n);
+    return div(sum(mul(d, d), axes, keepDims), n);
   });
 }
 
-export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+export function std(x: Tensor, axes?: Axes, keepDims = false, options: VarianceOptions = {}): Tensor {
   tensorArg('std', x, 1, 'x');
-  return tidy(() => sqrt(variance(x, axes, options)));
+  varianceArgs('std', keepDims, options);
+  return tidy(() => sqrt(variance(x, axes, keepDims, options)));
 }
 
 /** log(sum(exp(x))) over axes, stable: the max is subtracted first (and treated as a constant for gradients). */

@@ -71,18 +71,18 @@ const SPECS: readonly ReduceSpec[] = [
     single: true,
     emptyBlockThrows: true,
   },
-  { name: 'variance', run: (x, a, k) => T.variance(x, a, { keepDims: k }), ref: (v) => R.variance(v), out: F32 },
+  { name: 'variance', run: (x, a, k) => T.variance(x, a, k), ref: (v) => R.variance(v), out: F32 },
   {
     name: 'variance(correction 1)',
-    run: (x, a, k) => T.variance(x, a, { keepDims: k, correction: 1 }),
+    run: (x, a, k) => T.variance(x, a, k, { correction: 1 }),
     ref: (v) => R.variance(v, 1),
     out: F32,
     emptyDtypes: [],
   },
-  { name: 'std', run: (x, a, k) => T.std(x, a, { keepDims: k }), ref: (v) => Math.sqrt(R.variance(v)), out: F32 },
+  { name: 'std', run: (x, a, k) => T.std(x, a, k), ref: (v) => Math.sqrt(R.variance(v)), out: F32 },
   {
     name: 'std(correction 1)',
-    run: (x, a, k) => T.std(x, a, { keepDims: k, correction: 1 }),
+    run: (x, a, k) => T.std(x, a, k, { correction: 1 }),
     ref: (v) => Math.sqrt(R.variance(v, 1)),
     out: F32,
     emptyDtypes: [],
@@ -275,8 +275,8 @@ const KNOWN: readonly Case[] = [
       const x = T.tensor(new Int32Array([1, 2, 4, 5]));
       expectTensor(T.mean(x), [], 'float32', [3]);
       expectTensor(T.variance(x), [], 'float32', [2.5]);
-      expectTensor(T.variance(x, undefined, { correction: 1 }), [], 'float32', [10 / 3]);
-      expectTensor(T.std(x, 0, { keepDims: true }), [1], 'float32', [Math.sqrt(2.5)]);
+      expectTensor(T.variance(x, undefined, false, { correction: 1 }), [], 'float32', [10 / 3]);
+      expectTensor(T.std(x, 0, true), [1], 'float32', [Math.sqrt(2.5)]);
     },
   },
   {

@@ -52,12 +52,12 @@ export const compositeCases: GradTable = {
     gc(
       'axis -1, correction 1 (unbiased)',
       () => [rnd([3, 4], 5)],
-      (x) => variance(x, -1, { correction: 1 }),
+      (x) => variance(x, -1, false, { correction: 1 }),
     ),
     gc(
       'axes [0,1], keepDims, of a transposed view',
       () => [transposed([3, 2, 2], 6)],
-      (x) => variance(x, [0, 1], { keepDims: true }),
+      (x) => variance(x, [0, 1], true),
     ),
   ],
   std: [
@@ -69,7 +69,7 @@ export const compositeCases: GradTable = {
     gc(
       'axis 0, correction 1',
       () => [rnd([3, 4], 8)],
-      (x) => std(x, 0, { correction: 1 }),
+      (x) => std(x, 0, false, { correction: 1 }),
     ),
   ],
   logSumExp: [
