@@ -107,9 +107,9 @@ function monitored(logs: Logs | undefined, monitor: string, who: string): number
   return v;
 }
 
-export type EarlyStoppingOptions = WithSnakeCase<EarlyStoppingArgs>;
+export type EarlyStoppingArgs = WithSnakeCase<EarlyStoppingArgsCamel>;
 
-export interface EarlyStoppingArgs {
+export interface EarlyStoppingArgsCamel {
   monitor?: string;
   minDelta?: number;
   patience?: number;
@@ -124,7 +124,7 @@ export interface EarlyStoppingArgs {
 /** Stops training when the monitored value stops improving; can restore the best epoch's weights. */
 export class EarlyStopping extends Callback {
   readonly monitor: string;
-  private readonly options: Required<Omit<EarlyStoppingArgs, 'baseline'>> & { baseline?: number };
+  private readonly options: Required<Omit<EarlyStoppingArgsCamel, 'baseline'>> & { baseline?: number };
   private readonly isBetter: (c: number, b: number) => boolean;
   private wait = 0;
   private best = 0;
@@ -133,9 +133,9 @@ export class EarlyStopping extends Callback {
   stoppedEpoch = 0;
   bestEpoch = 0;
 
-  constructor(options: EarlyStoppingOptions = {}) {
+  constructor(options: EarlyStoppingArgs = {}) {
     super();
-    const o = checkOptions<EarlyStoppingArgs>('EarlyStopping', options, [
+    const o = checkOptions<EarlyStoppingArgsCamel>('EarlyStopping', options, [
       'monitor',
       'minDelta',
       'patience',
@@ -214,9 +214,9 @@ export class EarlyStopping extends Callback {
   }
 }
 
-export type ModelCheckpointOptions = WithSnakeCase<ModelCheckpointArgs>;
+export type ModelCheckpointArgs = WithSnakeCase<ModelCheckpointArgsCamel>;
 
-export interface ModelCheckpointArgs {
+export interface ModelCheckpointArgsCamel {
   monitor?: string;
   saveBestOnly?: boolean;
   mode?: Mode;
@@ -252,16 +252,16 @@ export class ModelCheckpoint extends Callback {
   /** Paths written, in order. */
   readonly saved: string[] = [];
 
-  private readonly options: ModelCheckpointArgs;
+  private readonly options: ModelCheckpointArgsCamel;
 
   constructor(
     readonly path: string,
-    options: ModelCheckpointOptions = {},
+    options: ModelCheckpointArgs = {},
   ) {
     super();
     // A path the save would refuse ('best.keras') fails here, not after the first epoch.
     checkModelPath(path, 'ModelCheckpoint');
-    const o = checkOptions<ModelCheckpointArgs>('ModelCheckpoint', options, [
+    const o = checkOptions<ModelCheckpointArgsCamel>('ModelCheckpoint', options, [
       'monitor',
       'saveBestOnly',
       'mode',
@@ -323,9 +323,9 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
-export type ReduceLROnPlateauOptions = WithSnakeCase<ReduceLROnPlateauArgs>;
+export type ReduceLROnPlateauArgs = WithSnakeCase<ReduceLROnPlateauArgsCamel>;
 
-export interface ReduceLROnPlateauArgs {
+export interface ReduceLROnPlateauArgsCamel {
   monitor?: string;
   factor?: number;
   patience?: number;
@@ -343,11 +343,11 @@ export class ReduceLROnPlateau extends Callback {
   private wait = 0;
   private cooldownLeft = 0;
   private readonly isBetter: (c: number, b: number) => boolean;
-  private readonly o: Required<ReduceLROnPlateauArgs>;
+  private readonly o: Required<ReduceLROnPlateauArgsCamel>;
 
-  constructor(options: ReduceLROnPlateauOptions = {}) {
+  constructor(options: ReduceLROnPlateauArgs = {}) {
     super();
-    const a = checkOptions<ReduceLROnPlateauArgs>('ReduceLROnPlateau', options, [
+    const a = checkOptions<ReduceLROnPlateauArgsCamel>('ReduceLROnPlateau', options, [
       'monitor',
       'factor',
       'patience',

@@ -3,7 +3,7 @@
  * Keras layers and defaults, compile / fit / evaluate / predict, callbacks,
  * summary, and save / load (JSON config + safetensors weights).
  */
-export { Layer, SymbolicTensor, type LayerArgs, type Shape, fmtKerasShape } from './layers/layer';
+export { Layer, SymbolicTensor, type LayerArgs, type PartialShape, fmtKerasShape } from './layers/layer';
 export {
   Input,
   InputLayer,
@@ -53,12 +53,7 @@ export { RecurrentLayer, type RecurrentArgs, type RecurrentCallOptions } from '.
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from './layers/recurrent/bidirectional';
 export { TimeDistributed, type TimeDistributedArgs } from './layers/time-distributed';
 export { Masking, type MaskingArgs } from './layers/masking';
-export {
-  GlobalAveragePooling1D,
-  GlobalMaxPooling1D,
-  type GlobalPooling1DArgs,
-  type DataFormat1D,
-} from './layers/global-pooling1d';
+export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } from './layers/global-pooling1d';
 export {
   MultiHeadAttention,
   type MultiHeadAttentionArgs,
@@ -77,7 +72,7 @@ export {
 export { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './layers/zero-padding';
 export { Cropping1D, Cropping2D, type Cropping1DArgs, type Cropping2DArgs } from './layers/cropping';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DArgs } from './layers/global-pooling2d';
-export { type DataFormat } from './layers/layer-config';
+export { type KerasDataFormat } from './layers/layer-config';
 export {
   ReLU,
   LeakyReLU,
@@ -231,7 +226,7 @@ export {
   type FitArgs,
   type EvaluateArgs,
   type PredictArgs,
-  type TensorLike,
+  type DataArray,
   type ModelData,
   type LossesArg,
   type LossWeightsArg,
@@ -252,9 +247,9 @@ export {
   CSVLogger,
   type CallbackHooks,
   type TrainingModel,
-  type EarlyStoppingOptions,
-  type ModelCheckpointOptions,
-  type ReduceLROnPlateauOptions,
+  type EarlyStoppingArgs,
+  type ModelCheckpointArgs,
+  type ReduceLROnPlateauArgs,
 } from './callbacks';
 export { optimizers, KerasOptimizer, type OptimizerConfig } from './optimizers';
 export {

@@ -11,16 +11,16 @@ export {
 } from './module';
 export { Sequential, ModuleList } from './containers';
 export { Linear, type LinearOptions, defaultWeightInit, defaultBiasInit } from './layers/linear';
-export { Conv2d, type Conv2dOptions, type Pair } from './layers/conv';
+export { Conv2d, type Conv2dModuleOptions, type Pair } from './layers/conv';
 export { Conv1d, type Conv1dOptions, type Single } from './layers/conv1d';
 export type { PaddingMode } from './layers/padding-mode';
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose';
 export {
   MaxPool2d,
   AvgPool2d,
-  type Pool2dOptions,
-  type MaxPool2dOptions,
-  type AvgPool2dOptions,
+  type Pool2dModuleOptions,
+  type MaxPool2dModuleOptions,
+  type AvgPool2dModuleOptions,
 } from './layers/pooling';
 export {
   MaxPool1d,
@@ -31,7 +31,7 @@ export {
 } from './layers/pooling1d';
 export { Flatten, Unflatten, Identity } from './layers/flatten';
 export { Upsample, type UpsampleOptions, type UpsampleMode } from './layers/upsample';
-export { Dropout, type DropoutOptions } from './layers/dropout';
+export { Dropout, type DropoutModuleOptions } from './layers/dropout';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm';
 export { LayerNorm, type LayerNormOptions } from './layers/layernorm';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';

@@ -20,7 +20,7 @@ import {
 } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';
 import { numberIn, optionalBool, optionalSeed } from './options';
 import { SeedSequence } from './seed-sequence';
@@ -74,12 +74,12 @@ abstract class DenseAttention extends Layer {
   /** Creates the weights for a feature size. */
   protected abstract buildFor(dim: number): void;
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.buildShapes([inputShape, inputShape]);
   }
 
   /** Builds from the query's and value's (and key's) shapes: all [batch, time, dim] with one dim. */
-  protected buildShapes(shapes: Shape[]): void {
+  protected buildShapes(shapes: PartialShape[]): void {
     const dim = this.checkShapes(shapes);
     if (this.built && dim !== this.dim)
       throw new ShapeError(
@@ -92,7 +92,7 @@ abstract class DenseAttention extends Layer {
     }
   }
 
-  private checkShapes(shapes: Shape[]): number {
+  private checkShapes(shapes: PartialShape[]): number {
     const names = ['query', 'value', 'key'];
     shapes.forEach((s, i) => {
       if (s.length !== 3 || s[2] === null)
@@ -117,7 +117,7 @@ abstract class DenseAttention extends Layer {
     return q[2] as number;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return inputShape;
   }
 

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, conv2dTranspose, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { type IntPair, pairOf } from './conv';
 import { single } from './conv1d';
@@ -58,7 +58,7 @@ interface TransposeGeometry {
 /** The spatial output sizes, or a ShapeError naming the layer when one is < 1 (an even kernel, 'same' and a 1-long input). */
 function transposeOutput(
   label: string,
-  s: Shape,
+  s: PartialShape,
   spatial: (number | null)[],
   g: TransposeGeometry,
   filters: number,
@@ -136,7 +136,7 @@ abstract class ConvTranspose extends Layer {
   protected abstract get window(): number[];
 
   /** Kernel and bias for `inC` input channels (the output shape is checked first, so a bad input makes no weight). */
-  protected makeWeights(inputShape: Shape, inC: number | null): void {
+  protected makeWeights(inputShape: PartialShape, inC: number | null): void {
     this.computeOutputShape(inputShape);
     if (inC === null || inC < 1)
       throw new ShapeError(
@@ -200,11 +200,11 @@ export class Conv2DTranspose extends ConvTranspose {
     return this.kernelSize;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.makeWeights(inputShape, inputShape[3]);
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const g = {
       kernel: this.kernelSize,
@@ -291,11 +291,11 @@ export class Conv1DTranspose extends ConvTranspose {
     return [this.kernelSize];
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.makeWeights(inputShape, inputShape[2]);
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
     const g = {
       kernel: [this.kernelSize],

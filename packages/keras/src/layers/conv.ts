@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { initializerName } from '../initializers';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { optionalBool, optionalSeed, padding, positiveInt } from './options';
@@ -24,7 +24,7 @@ export function pairOf(layer: string, name: string, v: IntPair | undefined | nul
  */
 export function windowOutput(
   label: string,
-  s: Shape,
+  s: PartialShape,
   w: {
     kernel: [number, number];
     kernelName: string;
@@ -102,7 +102,7 @@ export function groupsOf(layer: string, v: unknown, filters: number): number {
 }
 
 /** The input channels must split evenly into the groups: a ShapeError naming the layer and the input shape. */
-export function checkGroupChannels(label: string, inputShape: Shape, channels: number, groups: number): void {
+export function checkGroupChannels(label: string, inputShape: PartialShape, channels: number, groups: number): void {
   if (channels % groups !== 0) {
     throw new ShapeError(
       `${label}: the input's ${channels} channels (input shape ${fmtKerasShape(inputShape)}) must be divisible by groups (${groups})`,
@@ -156,7 +156,7 @@ export class Conv2D extends Layer {
     return 'Conv2D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     // Checks the rank and the output size before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[3];
@@ -172,7 +172,7 @@ export class Conv2D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const [h, w] = windowOutput(this.label, s, {
       kernel: this.kernelSize,

@@ -1,7 +1,7 @@
 import { ArgumentError, type Padding2d, ShapeError, type Tensor, conv2d, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { initializerName } from '../initializers';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { optionalBool, optionalSeed, positiveInt } from './options';
@@ -46,7 +46,7 @@ export function length1d(
 /** The output length, or a ShapeError naming the layer when the window does not fit the input. */
 export function checkedLength1d(
   label: string,
-  s: Shape,
+  s: PartialShape,
   w: { k: number; kName: string; stride: number; padding: Padding1D; dilation?: number; channels: number | null },
 ): number | null {
   const n = length1d(s[1], w.k, w.stride, w.padding, w.dilation ?? 1);
@@ -138,7 +138,7 @@ export class Conv1D extends Layer {
     return 'Conv1D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     // The rank and the output length are checked before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[2];
@@ -154,7 +154,7 @@ export class Conv1D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
     const n = checkedLength1d(this.label, s, {
       k: this.kernelSize,

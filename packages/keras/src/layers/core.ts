@@ -2,7 +2,7 @@ import { ArgumentError, ShapeError, type Tensor, dropout, matmul, reshape, tidy 
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { biasRelu } from './bias-relu';
 import { initializerName } from '../initializers';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { numberIn, optionalBool, optionalSeed, positiveInt, sampleShape } from './options';
@@ -103,7 +103,7 @@ export class Dense extends Layer {
     return 'Dense';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || inDim === null || inDim < 1) {
       throw new ShapeError(
@@ -115,7 +115,7 @@ export class Dense extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return [...inputShape.slice(0, -1), this.units];
   }
 
@@ -171,7 +171,7 @@ export class Flatten extends Layer {
   override get className(): string {
     return 'Flatten';
   }
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const rest = inputShape.slice(1);
     const n = rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1);
     if (n !== null && n < 1)
@@ -277,7 +277,7 @@ export class Reshape extends Layer {
   override get className(): string {
     return 'Reshape';
   }
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const known = inputShape.slice(1);
     const total = known.some((d) => d === null) ? null : (known as number[]).reduce((a, b) => a * b, 1);
     const fixed = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

@@ -1,13 +1,13 @@
 import { ShapeError, type Tensor, fmtShape, slice } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
-import { type DataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
+import { type KerasDataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
 
 /** The size left after cropping [before, after] off `n`, or a ShapeError naming the layer: Keras needs at least one left. */
 function cropped(
   label: string,
   n: number | null,
   crop: readonly [number, number],
-  shape: Shape | readonly number[],
+  shape: PartialShape | readonly number[],
 ): number | null {
   if (n === null) return null;
   const left = n - crop[0] - crop[1];
@@ -48,13 +48,13 @@ export class Cropping1D extends Layer {
     return 'Cropping1D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'input [batch, steps, features]');
     cropped(this.label, inputShape[1], this.cropping, inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return [s[0], cropped(this.label, s[1], this.cropping, s), s[2]];
   }
 
@@ -76,13 +76,13 @@ export interface Cropping2DArgs extends LayerArgs {
   /** n (every side), [h, w] (symmetric per axis) or [[top, bottom], [left, right]] (default 0). */
   cropping?: number | [number, number] | [[number, number], [number, number]];
   /** 'channels_last' ([batch, h, w, channels], the default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' Cropping2D: cuts rows and columns off the edges of images. */
 export class Cropping2D extends Layer {
   readonly cropping: [[number, number], [number, number]];
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
   constructor(config: Cropping2DArgs | NonNullable<Cropping2DArgs['cropping']> = {}) {
     const a =
@@ -109,7 +109,7 @@ export class Cropping2D extends Layer {
     return this.dataFormat === 'channels_last' ? 1 : 2;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(
       inputShape,
       4,
@@ -121,7 +121,7 @@ export class Cropping2D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const out = [...s];
     for (let i = 0; i < 2; i++)
       out[this.firstSpatialAxis + i] = cropped(this.label, s[this.firstSpatialAxis + i], this.cropping[i], s);

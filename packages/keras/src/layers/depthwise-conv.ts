@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, depthwiseConv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { type IntPair, pairOf, windowOutput } from './conv';
 import { convOptions, initializerOption } from './conv-args';
@@ -80,7 +80,7 @@ export class DepthwiseConv2D extends Layer {
     return 'DepthwiseConv2D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     const inC = inputShape[3];
     if (inC === null || inC < 1)
@@ -97,7 +97,7 @@ export class DepthwiseConv2D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const channels = s[3] === null ? null : s[3] * this.depthMultiplier;
     const [h, w] = windowOutput(this.label, s, {

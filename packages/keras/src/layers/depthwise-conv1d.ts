@@ -1,10 +1,10 @@
 import { ArgumentError, ShapeError, type Tensor, depthwiseConv2d, reshape, tidy, transpose } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { convOptions, initializerOption } from './conv-args';
 import { rejectUnknownOptions } from '../config-keys';
 import { checkedLength1d, single } from './conv1d';
-import { type DataFormat, dataFormat } from './layer-config';
+import { type KerasDataFormat, dataFormat } from './layer-config';
 import { optionalBool, optionalSeed, padding, positiveInt } from './options';
 
 export interface DepthwiseConv1DArgs extends LayerArgs {
@@ -14,7 +14,7 @@ export interface DepthwiseConv1DArgs extends LayerArgs {
   /** Output channels per input channel (default 1): the output has channels · depthMultiplier. */
   depthMultiplier?: number;
   /** 'channels_last' (default: [batch, steps, channels]) or 'channels_first' ([batch, channels, steps]). */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   dilationRate?: number | [number];
   activation?: string;
   useBias?: boolean;
@@ -50,7 +50,7 @@ export class DepthwiseConv1D extends Layer {
   readonly strides: number;
   readonly padding: 'valid' | 'same';
   readonly depthMultiplier: number;
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly dilationRate: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -89,11 +89,11 @@ export class DepthwiseConv1D extends Layer {
   }
 
   /** The shape as [batch, steps, channels]. */
-  private lastFormat(s: Shape): Shape {
+  private lastFormat(s: PartialShape): PartialShape {
     return this.dataFormat === 'channels_last' ? s : [s[0], s[2], s[1]];
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     const inC = this.lastFormat(inputShape)[2];
     if (inC === null || inC < 1)
@@ -110,7 +110,7 @@ export class DepthwiseConv1D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(
       s,
       3,

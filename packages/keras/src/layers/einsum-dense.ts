@@ -3,7 +3,7 @@ import { type ActivationName, activationName, getActivation } from '../activatio
 import { quote } from '../names';
 import { initializerOption } from './conv-args';
 import { einsum2 } from './einsum';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';
 import { optionalSeed } from './options';
 
@@ -73,7 +73,7 @@ export class EinsumDense extends Layer {
   kernel!: Tensor;
   bias: Tensor | null = null;
   /** The output shape it was built for (batch as null). */
-  private fullOutputShape: Shape = [];
+  private fullOutputShape: PartialShape = [];
 
   constructor(config: EinsumDenseArgs) {
     const a = layerOptions(
@@ -117,7 +117,7 @@ export class EinsumDense extends Layer {
   }
 
   /** Keras' _analyze_split_string: the kernel's shape, the bias' shape and the full output shape for an input shape. */
-  private analyze(s: Shape): { kernel: number[]; bias: number[] | null; output: Shape } {
+  private analyze(s: PartialShape): { kernel: number[]; bias: number[] | null; output: PartialShape } {
     const { input, kernel, output, elided: side } = this.spec;
     const shape = fmtKerasShape(s);
     const elided = s.length - input.length;
@@ -126,7 +126,7 @@ export class EinsumDense extends Layer {
         `${this.label}: input shape ${shape} has ${s.length} axes, but the equation's input '${input}' names ${input.length}${side === 'none' ? '' : ' (at least)'}`,
       );
     }
-    const out: Shape = [s[0], ...this.partialOutputShape];
+    const out: PartialShape = [s[0], ...this.partialOutputShape];
     if (elided > 0 && side === 'left') for (let i = 1; i < elided; i++) out.splice(i, 0, s[i]);
     else if (elided > 0) for (let i = s.length - elided; i < s.length; i++) out.push(s[i]);
     const inAt = new Map([...input].map((c, i) => [c, side === 'left' ? i + elided : i]));
@@ -176,7 +176,7 @@ export class EinsumDense extends Layer {
     return { kernel: k, bias, output: out };
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const { kernel, bias, output } = this.analyze(inputShape);
     this.kernel = this.addWeight('kernel', kernel, this.kernelInit, { seed: this.seed });
     if (bias) this.bias = this.addWeight('bias', bias, this.biasInit);
@@ -184,7 +184,7 @@ export class EinsumDense extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return this.analyze(s).output;
   }
 

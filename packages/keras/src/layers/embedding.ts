@@ -1,6 +1,6 @@
 import { ArgumentError, DTypeError, type Tensor, cast, fmtShape, gather, ne } from '@tsdl/tensor';
 import { initializerName } from '../initializers';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { optionalBool, optionalSeed, positiveInt } from './options';
@@ -51,12 +51,12 @@ export class Embedding extends Layer {
     return 'Embedding';
   }
 
-  override build(_inputShape: Shape): void {
+  override build(_inputShape: PartialShape): void {
     this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.init, { seed: this.seed });
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return [...s, this.outputDim];
   }
 

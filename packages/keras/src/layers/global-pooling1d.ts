@@ -13,22 +13,21 @@ import {
 } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
+import type { KerasDataFormat } from './layer-config';
 import { checkMask } from './mask-check';
 import { optionalBool } from './options';
 
-export type DataFormat1D = 'channels_last' | 'channels_first';
-
 export interface GlobalPooling1DArgs extends LayerArgs {
   /** 'channels_last' ([batch, steps, features], the default) or 'channels_first' ([batch, features, steps]). */
-  dataFormat?: DataFormat1D;
+  dataFormat?: KerasDataFormat;
   /** Keep the steps axis with length 1 (default false). */
   keepdims?: boolean;
 }
 
 /** Global pooling over the steps of 3-D input: the shared options, shapes and config. */
 abstract class GlobalPooling1D extends Layer {
-  readonly dataFormat: DataFormat1D;
+  readonly dataFormat: KerasDataFormat;
   readonly keepdims: boolean;
 
   protected constructor(className: string, config: GlobalPooling1DArgs, exact: boolean) {
@@ -49,7 +48,7 @@ abstract class GlobalPooling1D extends Layer {
     return this.dataFormat === 'channels_last' ? 1 : 2;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(
       inputShape,
       3,
@@ -58,7 +57,7 @@ abstract class GlobalPooling1D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const features = this.dataFormat === 'channels_last' ? s[2] : s[1];
     if (!this.keepdims) return [s[0], features];
     return this.dataFormat === 'channels_last' ? [s[0], 1, features] : [s[0], features, 1];

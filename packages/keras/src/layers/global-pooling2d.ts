@@ -1,18 +1,18 @@
 import { ShapeError, type Tensor, fmtShape, max, mean } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
-import { type DataFormat, dataFormat, layerOptions } from './layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from './layer-config';
 import { optionalBool } from './options';
 
 export interface GlobalPooling2DArgs extends LayerArgs {
   /** 'channels_last' ([batch, h, w, channels], the default) or 'channels_first' ([batch, channels, h, w]). */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   /** Keep the two spatial axes with size 1 (default false). */
   keepdims?: boolean;
 }
 
 /** Global pooling over the pixels of images: the shared options, shapes and config. */
 abstract class GlobalPooling2D extends Layer {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly keepdims: boolean;
 
   protected constructor(className: string, config: GlobalPooling2DArgs, exact: boolean) {
@@ -39,12 +39,12 @@ abstract class GlobalPooling2D extends Layer {
       : 'images [batch, channels, height, width]';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 4, this.what);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (this.dataFormat === 'channels_last') return this.keepdims ? [s[0], 1, 1, s[3]] : [s[0], s[3]];
     return this.keepdims ? [s[0], s[1], 1, 1] : [s[0], s[1]];
   }

@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, type Tensor, fmtShape, mean, reshape, rsqrt, tidy, variance } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { integer, layerOptions } from './layer-config';
 import { initializerOption } from './conv-args';
 import { finiteNonNegative, optionalBool } from './options';
@@ -99,7 +99,7 @@ export class GroupNormalization extends Layer {
     return { axis, channels, groups };
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const { channels } = this.geometry(inputShape, fmtKerasShape(inputShape));
     this.channels = channels;
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], this.gammaInit);
@@ -107,7 +107,7 @@ export class GroupNormalization extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     this.geometry(inputShape, fmtKerasShape(inputShape));
     return inputShape;
   }
@@ -130,7 +130,7 @@ export class GroupNormalization extends Layer {
     return tidy(() => {
       const g = reshape(x, grouped);
       const m = mean(g, [1, 3, 4], true);
-      const v = variance(g, [1, 3, 4], { keepDims: true });
+      const v = variance(g, [1, 3, 4], true);
       let y = g.sub(m).mul(rsqrt(v.add(this.epsilon)));
       if (this.gamma) y = y.mul(reshape(this.gamma, perChannel));
       if (this.beta) y = y.add(reshape(this.beta, perChannel));

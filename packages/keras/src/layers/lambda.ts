@@ -1,7 +1,7 @@
 import { noGrad } from '@tsdl/autograd';
 import { ArgumentError, ShapeError, Tensor, tidy, zeros } from '@tsdl/tensor';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';
 
 /** The function of a Lambda layer: the input, and the layer's `arguments` (Keras' keyword arguments). */
@@ -10,7 +10,7 @@ export type LambdaFunction = (x: Tensor, args: Record<string, unknown>) => Tenso
 export interface LambdaArgs extends LayerArgs {
   function: LambdaFunction;
   /** The output shape without the batch axis, or a function of the input shape (batch included); inferred by a trial call when left out. */
-  outputShape?: (number | null)[] | ((inputShape: Shape) => Shape);
+  outputShape?: (number | null)[] | ((inputShape: PartialShape) => PartialShape);
   /** Passed to the function as its second argument (default {}). */
   arguments?: Record<string, unknown>;
 }
@@ -27,7 +27,7 @@ const TRIAL_BATCH = 2;
  */
 export class Lambda extends Layer {
   readonly fn: LambdaFunction;
-  readonly outputShapeArg: (number | null)[] | ((inputShape: Shape) => Shape) | null;
+  readonly outputShapeArg: (number | null)[] | ((inputShape: PartialShape) => PartialShape) | null;
   readonly arguments: Record<string, unknown>;
 
   constructor(config: LambdaArgs | LambdaFunction) {
@@ -59,7 +59,7 @@ export class Lambda extends Layer {
         `${this.label}: outputShape must be a list of sizes (nulls for unknown ones; batch axis excluded) or a function of the input shape, got ${quote(os)}`,
       );
     }
-    this.outputShapeArg = (os ?? null) as (number | null)[] | ((inputShape: Shape) => Shape) | null;
+    this.outputShapeArg = (os ?? null) as (number | null)[] | ((inputShape: PartialShape) => PartialShape) | null;
     const args: unknown = (a as LambdaArgs).arguments ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args))
       throw new ArgumentError(`${this.label}: arguments must be an object, got ${quote(args)}`);
@@ -71,7 +71,7 @@ export class Lambda extends Layer {
     return 'Lambda';
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const os = this.outputShapeArg;
     if (typeof os === 'function') return os(inputShape);
     if (os !== null) return [inputShape[0], ...os];
@@ -79,7 +79,7 @@ export class Lambda extends Layer {
   }
 
   /** Runs the function once on zeros (batch TRIAL_BATCH, no gradient) and reads the shape of its result. */
-  private inferOutputShape(inputShape: Shape): Shape {
+  private inferOutputShape(inputShape: PartialShape): PartialShape {
     if (inputShape.slice(1).some((d) => d === null)) {
       throw new ShapeError(
         `${this.label}: cannot infer the output shape for input shape ${fmtKerasShape(inputShape)} (an axis besides the batch is unknown); give outputShape`,
@@ -88,7 +88,7 @@ export class Lambda extends Layer {
     const trial = [TRIAL_BATCH, ...(inputShape.slice(1) as number[])];
     const out: unknown = tidy(() => noGrad(() => this.apply(zeros(trial)) as Tensor));
     if (!(out instanceof Tensor)) throw this.notATensor(out);
-    const shape: Shape = [...out.shape];
+    const shape: PartialShape = [...out.shape];
     out.dispose();
     if (shape.length > 0 && shape[0] === TRIAL_BATCH) shape[0] = inputShape[0];
     return shape;

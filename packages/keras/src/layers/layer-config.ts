@@ -43,10 +43,11 @@ export function integer(layer: string, option: string, v: unknown): number {
   return v;
 }
 
-export type DataFormat = 'channels_last' | 'channels_first';
+/** Keras' `data_format` values; tensor's `DataFormat` is the ops' 'NHWC' | 'NCHW'. */
+export type KerasDataFormat = 'channels_last' | 'channels_first';
 
 /** Keras' data_format (default 'channels_last', Keras' image_data_format default). */
-export function dataFormat(layer: string, v: unknown): DataFormat {
+export function dataFormat(layer: string, v: unknown): KerasDataFormat {
   if (v === undefined || v === null) return 'channels_last';
   if (v !== 'channels_last' && v !== 'channels_first')
     throw new ArgumentError(`${layer}: dataFormat must be 'channels_last' or 'channels_first', got ${quote(v)}`);

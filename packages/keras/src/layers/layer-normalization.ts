@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
 import { initializerName } from '../initializers';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { finiteNonNegative, optionalBool } from './options';
@@ -77,7 +77,7 @@ export class LayerNormalization extends Layer {
   }
 
   /** `axis` as sorted non-negative axes of `s`, or an ArgumentError naming the layer (the batch axis and unknown sizes are refused). */
-  private resolveAxes(s: Shape): number[] {
+  private resolveAxes(s: PartialShape): number[] {
     const list = Array.isArray(this.axis) ? this.axis : [this.axis];
     const axes = list.map((a) => (a < 0 ? a + s.length : a));
     const bad = axes.findIndex((a) => a <= 0 || a >= s.length || s[a] === null);
@@ -91,7 +91,7 @@ export class LayerNormalization extends Layer {
     return axes.sort((a, b) => a - b);
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const axes = this.resolveAxes(inputShape);
     const shape = axes.map((a) => inputShape[a] as number);
     this.axes = axes;
@@ -102,7 +102,7 @@ export class LayerNormalization extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.resolveAxes(s);
     return s;
   }
@@ -124,7 +124,7 @@ export class LayerNormalization extends Layer {
     }
     return tidy(() => {
       const m = mean(x, axes, true);
-      const v = variance(x, axes, { keepDims: true });
+      const v = variance(x, axes, true);
       let y = x.sub(m).mul(rsqrt(v.add(this.epsilon)));
       if (this.gamma) y = y.mul(this.asBroadcast(this.gamma, x));
       if (this.beta) y = y.add(this.asBroadcast(this.beta, x));

@@ -6,7 +6,7 @@ import { quote } from '../names';
 import { checkWeightSize, optionalBool, positiveInt, sampleShape } from './options';
 
 /** A shape with the batch dimension (and any unknown one) as null, as Keras prints `(None, 784)`. */
-export type Shape = (number | null)[];
+export type PartialShape = (number | null)[];
 
 /** The options every layer takes (beside its own). */
 export const LAYER_OPTIONS = ['name', 'inputShape', 'inputDim', 'trainable'] as const;
@@ -54,7 +54,7 @@ export class SymbolicTensor {
   private static next = 0;
   readonly id = SymbolicTensor.next++;
   constructor(
-    readonly shape: Shape,
+    readonly shape: PartialShape,
     /** The layer that produced it. */
     readonly layer: Layer,
     /** The symbolic inputs that layer was applied to. */
@@ -108,7 +108,7 @@ export abstract class Layer extends Module {
   /** Set when this layer was found in a property of another layer (see trackSublayers). */
   #tracked: Tracked | null = null;
   /** Output shapes found by running the layer (see computeOutputShape), by input shape. */
-  readonly #probedShapes = new Map<string, Shape | null>();
+  readonly #probedShapes = new Map<string, PartialShape | null>();
 
   constructor(args: LayerArgs = {}) {
     super();
@@ -136,7 +136,7 @@ export abstract class Layer extends Module {
   }
 
   /** Creates the weights for an input shape (batch dimension included, as null). */
-  build(_inputShape: Shape): void {
+  build(_inputShape: PartialShape): void {
     this.built = true;
   }
 
@@ -145,7 +145,7 @@ export abstract class Layer extends Module {
    * shape, except for a layer that holds layers (a custom block): its output shape is
    * found by running it once on zeros, as Keras 3 runs call symbolically.
    */
-  computeOutputShape(inputShape: Shape): Shape {
+  computeOutputShape(inputShape: PartialShape): PartialShape {
     if (this.trackedChildren().length === 0) return inputShape;
     return this.probe(inputShape) ?? inputShape;
   }
@@ -285,14 +285,14 @@ export abstract class Layer extends Module {
    * build too and their weights exist for summary, getWeights and loading, as Keras 3 builds
    * sub-layers by running call symbolically.
    */
-  ensureBuilt(inputShape: Shape): void {
+  ensureBuilt(inputShape: PartialShape): void {
     if (this.built) return;
     this.buildNow(inputShape);
     if (this.trackedChildren().some((c) => !c.built)) this.probe(inputShape);
   }
 
   /** Runs build (finding sub-layers before and after it: build may make them) and marks the layer built. */
-  private buildNow(inputShape: Shape): void {
+  private buildNow(inputShape: PartialShape): void {
     this.trackSublayers();
     this.build(inputShape);
     this.built = true;
@@ -305,10 +305,10 @@ export abstract class Layer extends Module {
    * sizes or the run fails (the layer then builds at its first real call, which reports
    * any error). Results are kept per input shape.
    */
-  private probe(inputShape: Shape): Shape | null {
+  private probe(inputShape: PartialShape): PartialShape | null {
     const key = inputShape.join();
-    if (this.#probedShapes.has(key)) return this.#probedShapes.get(key) as Shape | null;
-    let out: Shape | null = null;
+    if (this.#probedShapes.has(key)) return this.#probedShapes.get(key) as PartialShape | null;
+    let out: PartialShape | null = null;
     if (inputShape.slice(1).every((d) => d !== null)) {
       const shape = [1, ...(inputShape.slice(1) as number[])];
       const wasTraining = this.training;
@@ -548,7 +548,7 @@ export abstract class Layer extends Module {
   }
 
   /** Throws a ShapeError naming the layer when the input's rank is not `rank`. */
-  protected expectRank(inputShape: Shape, rank: number, what: string): void {
+  protected expectRank(inputShape: PartialShape, rank: number, what: string): void {
     if (inputShape.length !== rank) {
       throw new ShapeError(
         `${this.name} (${this.className}): expects ${what} of rank ${rank} (batch included), got shape (${inputShape.map((d) => d ?? 'None').join(', ')})`,
@@ -558,6 +558,6 @@ export abstract class Layer extends Module {
 }
 
 /** Formats a shape as Keras does: (None, 28, 28, 1). */
-export function fmtKerasShape(shape: Shape): string {
+export function fmtKerasShape(shape: PartialShape): string {
   return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
 }

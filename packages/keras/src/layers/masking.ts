@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, any, cast, fmtShape, ne, tidy } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 
 export interface MaskingArgs extends LayerArgs {
   /** A time step whose features all equal this is padding (default 0). */
@@ -34,7 +34,7 @@ export class Masking extends Layer {
     return 'Masking';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'input [batch, time, features]');
     this.built = true;
   }

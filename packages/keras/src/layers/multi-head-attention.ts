@@ -21,7 +21,7 @@ import {
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from './layer';
 import { numberIn, optionalBool, optionalSeed, positiveInt } from './options';
 
 const MHA_OPTIONS = [
@@ -177,12 +177,12 @@ export class MultiHeadAttention extends Layer {
   }
 
   /** Builds for self-attention on inputs of `inputShape` (query = value = key). */
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.buildFor(inputShape, inputShape, inputShape);
   }
 
   /** Creates the weights for query, value and key shapes [batch, time, features], in Keras' order. */
-  buildFor(queryShape: Shape, valueShape: Shape, keyShape: Shape): void {
+  buildFor(queryShape: PartialShape, valueShape: PartialShape, keyShape: PartialShape): void {
     const dims = [
       this.lastDim(queryShape, 'query'),
       this.lastDim(valueShape, 'value'),
@@ -210,7 +210,7 @@ export class MultiHeadAttention extends Layer {
     return this.numHeads;
   }
 
-  private lastDim(shape: Shape, what: string): number {
+  private lastDim(shape: PartialShape, what: string): number {
     if (shape.length !== 3 || shape[2] === null) {
       throw new ShapeError(
         `${this.label}: expects a ${what} of shape [batch, time, features] with known features, got ${fmtKerasShape(shape)}`,
@@ -219,7 +219,7 @@ export class MultiHeadAttention extends Layer {
     return shape[2];
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return [...inputShape.slice(0, -1), this.outputDim ?? inputShape[inputShape.length - 1]];
   }
 

@@ -1,6 +1,6 @@
 import { ArgumentError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
 import { noGrad } from '@tsdl/autograd';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { initializerName } from '../initializers';
 import { quote } from '../names';
@@ -85,7 +85,7 @@ export class BatchNormalization extends Layer {
     return 'BatchNormalization';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const ax = this.axis < 0 ? this.axis + inputShape.length : this.axis;
     const n = inputShape[ax];
     if (ax <= 0 || ax >= inputShape.length || n === null || n < 1) {
@@ -117,7 +117,7 @@ export class BatchNormalization extends Layer {
       // A frozen BatchNormalization runs in inference mode (Keras 3), so fine-tuning leaves its statistics alone.
       if (this.training && this.trainable) {
         m = mean(x, axes, true);
-        v = variance(x, axes, { keepDims: true });
+        v = variance(x, axes, true);
         const bm = m.reshape([-1]);
         const bv = v.reshape([-1]);
         noGrad(() => {

@@ -1,6 +1,6 @@
 import { ArgumentError, type Tensor, avgPool2d, maxPool2d } from '@tsdl/tensor';
 import { type IntPair, pairOf, windowOutput } from './conv';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { padding } from './options';
@@ -35,12 +35,12 @@ abstract class Pooling2D extends Layer {
     // Not built until the first input: build checks that its windows fit.
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const [h, w] = windowOutput(this.label, s, {
       kernel: this.poolSize,

@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, type Tensor, avgPool2d, maxPool2d, reshape, tidy } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { checkedLength1d, padding1d, single } from './conv1d';
@@ -37,12 +37,12 @@ abstract class Pooling1D extends Layer {
     if (this.inputShapeArg) this.build([null, ...this.inputShapeArg]);
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
     return [
       s[0],

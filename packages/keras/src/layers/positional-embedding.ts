@@ -2,7 +2,7 @@ import { ArgumentError, DTypeError, ShapeError, type Tensor, broadcastTo, fmtSha
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { optionalSeed, positiveInt } from './options';
 
 const POSITIONAL_OPTIONS = [...LAYER_OPTIONS, 'sequenceLength', 'initializer', 'seed'];
@@ -61,7 +61,7 @@ export class PositionalEmbedding extends Layer {
     return true;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'inputs [batch, time, features]');
     const features = inputShape[2];
     if (features === null)
@@ -71,7 +71,7 @@ export class PositionalEmbedding extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 3, 'inputs [batch, time, features]');
     checkSequenceLength(this.label, s[1], this.sequenceLength, fmtKerasShape(s));
     return s;

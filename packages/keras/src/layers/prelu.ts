@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, fmtShape, neg, relu, tidy } from '@tsdl/tensor';
 import { initializerName } from '../initializers';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';
 
 export interface PReLUArgs extends LayerArgs {
@@ -49,7 +49,7 @@ export class PReLU extends Layer {
     return true;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     if (inputShape.length < 2)
       throw new ShapeError(
         `${this.label}: expects input with a batch axis and at least one more, got shape ${fmtKerasShape(inputShape)}`,

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, broadcastTo, fmtShape, reshape, transpose } from '@tsdl/tensor';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { layerOptions } from './layer-config';
 import { positiveInt } from './options';
 
@@ -38,12 +38,12 @@ export class Permute extends Layer {
     return 'Permute';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, this.dims.length + 1, `input for dims ${quote(this.dims)}`);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return [s[0], ...this.dims.map((d) => s[d])];
   }
 
@@ -86,12 +86,12 @@ export class RepeatVector extends Layer {
     return 'RepeatVector';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 2, 'input [batch, features]');
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return [s[0], this.n, s[1]];
   }
 
@@ -136,12 +136,12 @@ export class UpSampling1D extends Layer {
     return 'UpSampling1D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'input [batch, steps, features]');
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     return [s[0], s[1] === null ? null : s[1] * this.size, s[2]];
   }
 

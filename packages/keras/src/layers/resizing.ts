@@ -9,7 +9,7 @@ import {
   slice,
   tidy,
 } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { convOptions } from './conv-args';
@@ -88,12 +88,12 @@ export class Resizing extends Layer {
     return 'Resizing';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     return [s[0], this.height, this.width, s[3]];
   }

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, conv2d, depthwiseConv2d, reshape, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { type IntPair, pairOf, windowOutput } from './conv';
 import { checkedLength1d, single } from './conv1d';
@@ -99,7 +99,7 @@ abstract class SeparableConv extends Layer {
   /** The input's rank (batch included): 4 for images, 3 for sequences. */
   protected abstract get rank(): number;
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     // The output shape (rank and window fit) is checked before any weight is made.
     this.computeOutputShape(inputShape);
     const inC = inputShape[this.rank - 1];
@@ -196,7 +196,7 @@ export class SeparableConv2D extends SeparableConv {
     return 4;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     const [h, w] = windowOutput(this.label, s, {
       kernel: this.kernelSize,
@@ -254,7 +254,7 @@ export class SeparableConv1D extends SeparableConv {
     return 3;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 3, 'sequences [batch, steps, channels]');
     const n = checkedLength1d(this.label, s, {
       k: this.kernelSize,

@@ -1,6 +1,6 @@
 import { type Tensor, applyDropout, rand, tidy } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
-import { type DataFormat, dataFormat, layerOptions } from './layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from './layer-config';
 import { numberIn, optionalSeed } from './options';
 import { SeedSequence } from './seed-sequence';
 
@@ -29,7 +29,7 @@ export abstract class SpatialDropout extends Layer {
   /** The shape of one draw: 1 on the axes a map spans. */
   protected abstract noiseShape(shape: readonly number[]): number[];
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, this.rank, this.what);
     this.built = true;
   }
@@ -83,13 +83,13 @@ export class SpatialDropout1D extends SpatialDropout {
 
 export interface SpatialDropout2DArgs extends LayerArgs {
   rate: number;
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   seed?: number;
 }
 
 /** Drops whole channels of images ([batch, h, w, channels], or [batch, channels, h, w] with 'channels_first'). */
 export class SpatialDropout2D extends SpatialDropout {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   constructor(config: SpatialDropout2DArgs | number) {
     const a =
       typeof config === 'number'

@@ -1,10 +1,10 @@
 import { LAYER_OPTIONS, type LayerArgs } from './layer';
-import { type DataFormat, dataFormat, layerOptions } from './layer-config';
+import { type KerasDataFormat, dataFormat, layerOptions } from './layer-config';
 import { SpatialDropout } from './spatial-dropout';
 
 export interface SpatialDropout3DArgs extends LayerArgs {
   rate: number;
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   seed?: number;
 }
 
@@ -14,7 +14,7 @@ export interface SpatialDropout3DArgs extends LayerArgs {
  * channel, the kept ones scaled by 1 / (1 − rate), in training only.
  */
 export class SpatialDropout3D extends SpatialDropout {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   constructor(config: SpatialDropout3DArgs | number) {
     const a =
       typeof config === 'number'

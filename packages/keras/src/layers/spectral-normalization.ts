@@ -18,7 +18,7 @@ import {
 } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { positiveInt } from './options';
 
 export interface SpectralNormalizationArgs extends LayerArgs {
@@ -115,7 +115,7 @@ export class SpectralNormalization extends Layer {
     return k;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.layer.ensureBuilt(inputShape);
     const k = this.kernel();
     const u = this.addWeight('vector_u', [1, k.shape[k.rank - 1]], 'random_normal', { trainable: false });
@@ -135,7 +135,7 @@ export class SpectralNormalization extends Layer {
     return [...own, ...this.layer.namedWeights().map(([k, w]): [string, Tensor] => [`${this.layer.name}/${k}`, w])];
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return this.layer.computeOutputShape(inputShape);
   }
 

@@ -11,7 +11,7 @@ import {
   tensor,
   tidy,
 } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { type BagMode, bagOfTokens, checkIds } from './categorical-encoding';
@@ -235,13 +235,13 @@ export class StringLookup<I extends boolean = false> extends Layer implements Re
     return ids;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     if (this.outputMode !== 'int') this.builtDepth = this.vocab.depth;
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (this.outputMode === 'int') return s;
     if (!this.padToMaxTokens) this.requireVocabulary();
     const depth = this.vocab.depth;

@@ -9,7 +9,7 @@ import {
   getBackend,
   tensor,
 } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { type BagMode, bagOfTokens } from './categorical-encoding';
@@ -211,14 +211,14 @@ export class TextVectorization extends Layer implements ReadsStrings {
     return tensor(out, [rows.length, width], 'int32', { backend });
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     if (this.outputMode !== 'int') this.builtDepth = this.vocab.depth;
     this.built = true;
   }
 
   /** [batch, outputSequenceLength or null] in 'int' mode, [batch, depth] in the others (which needs the vocabulary). */
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (this.outputMode === 'int') return [s[0], this.outputSequenceLength];
     if (!this.padToMaxTokens) this.requireVocabulary();
     return [s[0], this.vocab.depth];

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, fmtShape, reshape, tidy } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 
 export interface TimeDistributedArgs extends LayerArgs {
   /** The layer applied to every time step (its weights are shared by all steps). */
@@ -68,7 +68,7 @@ export class TimeDistributed extends Layer {
   }
 
   /** The shape one step has: [batch, ...the rest] without the time axis. */
-  private stepShape(inputShape: Shape): Shape {
+  private stepShape(inputShape: PartialShape): PartialShape {
     if (inputShape.length < 3) {
       throw new ShapeError(
         `${this.label}: expects input of rank 3 or more [batch, time, ...], got shape ${fmtKerasShape(inputShape)}`,
@@ -77,12 +77,12 @@ export class TimeDistributed extends Layer {
     return [null, ...inputShape.slice(2)];
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.layer.ensureBuilt(this.stepShape(inputShape));
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const out = this.layer.computeOutputShape(this.stepShape(inputShape));
     return [inputShape[0], inputShape[1], ...out.slice(1)];
   }

@@ -13,7 +13,7 @@ import {
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { optionalBool, optionalSeed, positiveInt } from './options';
 import { checkSequenceLength, positions } from './positional-embedding';
 
@@ -85,7 +85,7 @@ export class TokenAndPositionEmbedding extends Layer {
     return 'TokenAndPositionEmbedding';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 2, 'token ids [batch, time]');
     checkSequenceLength(this.label, inputShape[1], this.sequenceLength, fmtKerasShape(inputShape));
     const s = this.seed;
@@ -106,7 +106,7 @@ export class TokenAndPositionEmbedding extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 2, 'token ids [batch, time]');
     checkSequenceLength(this.label, s[1], this.sequenceLength, fmtKerasShape(s));
     return [...s, this.embeddingDim];

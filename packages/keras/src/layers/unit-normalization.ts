@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, fmtShape, maximum, rsqrt, square, sum, tidy } from '@tsdl/tensor';
 import { quote } from '../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';
 
 export interface UnitNormalizationArgs extends LayerArgs {
@@ -59,12 +59,12 @@ export class UnitNormalization extends Layer {
     return axes;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.axes(inputShape.length, fmtKerasShape(inputShape));
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     this.axes(inputShape.length, fmtKerasShape(inputShape));
     return inputShape;
   }

@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, type Tensor, broadcastTo, reshape, resizeBilinear, tidy } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { type IntPair, pairOf } from './conv';
@@ -58,12 +58,12 @@ export class UpSampling2D extends Layer {
     return 'UpSampling2D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 4, 'images [batch, height, width, channels]');
     return [s[0], s[1] === null ? null : s[1] * this.size[0], s[2] === null ? null : s[2] * this.size[1], s[3]];
   }

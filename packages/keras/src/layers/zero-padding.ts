@@ -1,18 +1,18 @@
 import { type Tensor, pad } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from './layer';
-import { type DataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
+import { type KerasDataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
 
 export interface ZeroPadding1DArgs extends LayerArgs {
   /** Zeros before and after the steps: n (both ends) or [before, after] (default 1). */
   padding?: number | [number, number];
   /** 'channels_last' ([batch, steps, features], the default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' ZeroPadding1D: adds zero steps at the start and end of [batch, steps, features] input. */
 export class ZeroPadding1D extends Layer {
   readonly padding: [number, number];
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
   constructor(config: ZeroPadding1DArgs | number | [number, number] = {}) {
     const a =
@@ -43,12 +43,12 @@ export class ZeroPadding1D extends Layer {
     return this.dataFormat === 'channels_last' ? 'input [batch, steps, features]' : 'input [batch, features, steps]';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, this.what);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const out = [...s];
     const n = out[this.stepsAxis];
     out[this.stepsAxis] = n === null ? null : n + this.padding[0] + this.padding[1];
@@ -75,13 +75,13 @@ export interface ZeroPadding2DArgs extends LayerArgs {
   /** n (every side), [h, w] (symmetric per axis) or [[top, bottom], [left, right]] (default 1). */
   padding?: number | [number, number] | [[number, number], [number, number]];
   /** 'channels_last' ([batch, h, w, channels], the default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' ZeroPadding2D: adds rows and columns of zeros around images. */
 export class ZeroPadding2D extends Layer {
   readonly padding: [[number, number], [number, number]];
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
   constructor(config: ZeroPadding2DArgs | NonNullable<ZeroPadding2DArgs['padding']> = {}) {
     const a =
@@ -114,12 +114,12 @@ export class ZeroPadding2D extends Layer {
       : 'images [batch, channels, height, width]';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 4, this.what);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const out = [...s];
     for (let i = 0; i < 2; i++) {
       const ax = this.firstSpatialAxis + i;

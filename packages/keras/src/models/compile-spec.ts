@@ -1,5 +1,5 @@
 import { ArgumentError } from '@tsdl/tensor';
-import type { Shape } from '../layers/layer';
+import type { PartialShape } from '../layers/layer';
 import { type LossSpec, resolveLoss, serializeLoss } from '../losses';
 import { type MetricSpec, resolveMetric } from '../metrics';
 import { describeValue } from './options';
@@ -121,7 +121,7 @@ export function outputSpecs(
 }
 
 /** Resolves each output's metrics for its shape (accuracy picks its variant from the loss and the shape). */
-export function resolveOutputMetrics(specs: OutputSpec[], shapes: readonly Shape[]): void {
+export function resolveOutputMetrics(specs: OutputSpec[], shapes: readonly PartialShape[]): void {
   specs.forEach((s, i) => {
     s.metrics = s.metricArgs.map((m) => resolveMetric(m, s.loss ?? '', shapes[i]));
   });

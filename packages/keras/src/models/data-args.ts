@@ -13,7 +13,7 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * Strings (one per sample, or a list per sample) are inputs of a model whose
  * first layer reads them (TextVectorization, StringLookup).
  */
-export type TensorLike = Tensor | NestedNumbers[] | ArrayBufferView | StringSamples;
+export type DataArray = Tensor | NestedNumbers[] | ArrayBufferView | StringSamples;
 
 /**
  * The tensor for data argument `what` of `who`: the tensor itself, or one

@@ -1,6 +1,6 @@
 import { ArgumentError } from '@tsdl/tensor';
 import { Callback } from '../callbacks';
-import type { TensorLike } from './data-args';
+import type { DataArray } from './data-args';
 import type { WithSnakeCase } from '../config-keys';
 import { checkOptions, choiceOption, describeValue, intOption } from './options';
 
@@ -26,7 +26,7 @@ export interface FitArgsCamel {
    */
   validationSplit?: number;
   /** [x, y]: tensors, nested arrays or TypedArrays, as fit's x and y. */
-  validationData?: [TensorLike, TensorLike];
+  validationData?: [DataArray, DataArray];
   shuffle?: boolean;
   /** Seed of the per-epoch shuffles (epoch e uses seed + e). */
   seed?: number;

@@ -1,6 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
-import { type Layer, type Shape, SymbolicTensor, fmtKerasShape } from '../layers/layer';
+import { type Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from '../layers/layer';
 import { quote } from '../names';
 import { saveModel } from '../io/save';
 import { type MakeLayer, functionalConfig, functionalFromConfig } from './functional-config';
@@ -18,7 +18,7 @@ export interface FunctionalArgs {
 }
 
 /** Whether two shapes agree where both are known (same rank; a null size matches any). */
-const compatible = (expected: Shape, got: Shape): boolean =>
+const compatible = (expected: PartialShape, got: PartialShape): boolean =>
   expected.length === got.length && expected.every((d, i) => i === 0 || d === null || got[i] === null || d === got[i]);
 
 /**
@@ -92,13 +92,13 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     return this.graph.allLayers;
   }
 
-  get outputShape(): Shape {
+  get outputShape(): PartialShape {
     if (this.outputs.length !== 1)
       throw new ArgumentError(`model '${this.name}' has ${this.outputs.length} outputs; see outputShapes`);
     return this.outputs[0].shape;
   }
 
-  get outputShapes(): Shape[] {
+  get outputShapes(): PartialShape[] {
     return this.outputs.map((o) => o.shape);
   }
 
@@ -110,7 +110,7 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     return this.outputs.map((t) => t.layer.name);
   }
 
-  protected inputShapes(): (Shape | null)[] {
+  protected inputShapes(): (PartialShape | null)[] {
     return this.inputs.map((t) => t.shape);
   }
 
@@ -122,7 +122,7 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     return this.listOutputs;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.checkInputShapes([inputShape]);
     this.built = true;
   }
@@ -154,7 +154,7 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
   }
 
   /** Throws a ShapeError naming the model unless `shapes` fit its inputs. */
-  private checkInputShapes(shapes: readonly Shape[]): void {
+  private checkInputShapes(shapes: readonly PartialShape[]): void {
     if (shapes.length !== this.inputs.length) {
       throw new ArgumentError(
         `model '${this.name}' takes ${this.inputs.length} inputs (${this.inputNames.join(', ')}), got ${shapes.length}`,
@@ -193,7 +193,7 @@ export class Functional<O extends Tensor | Tensor[] = Tensor> extends Model<O> {
     return { output: r.outputs[0] as Tensor, mask: r.masks[0] };
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     this.checkInputShapes([inputShape]);
     this.expectOneOutput('a model applied as a layer');
     return [inputShape[0], ...this.outputs[0].shape.slice(1)];

@@ -1,6 +1,6 @@
 import { ArgumentError, type Tensor, tidy } from '@tsdl/tensor';
 import { InputLayer } from '../layers/core';
-import { type Layer, type Shape, SymbolicTensor } from '../layers/layer';
+import { type Layer, type PartialShape, SymbolicTensor } from '../layers/layer';
 
 /** The output layer of a node whose activation a fused loss can absorb (Dense's softmax …). */
 export interface LogitsLayer {
@@ -203,7 +203,7 @@ export class Graph {
   }
 
   /** Each layer's output shape over its nodes here: one shape, or 'multiple' where they differ (as Keras' summary). */
-  layerShape(layer: Layer): Shape | 'multiple' {
+  layerShape(layer: Layer): PartialShape | 'multiple' {
     const shapes = this.layerNodes(layer).map((n) => n.shape);
     return shapes.every((s) => s.join() === shapes[0].join()) ? shapes[0] : 'multiple';
   }

@@ -1,7 +1,7 @@
 import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, reshape, squeeze } from '@tsdl/tensor';
-import { type Shape, fmtKerasShape } from '../layers/layer';
+import { type PartialShape, fmtKerasShape } from '../layers/layer';
 import { isStringSamples } from '../layers/string-input';
-import { type TensorLike, dataArg } from './data-args';
+import { type DataArray, dataArg } from './data-args';
 import { describeValue } from './options';
 
 /**
@@ -10,7 +10,7 @@ import { describeValue } from './options';
  * several, an array with one entry per input in the model's order, or an object keyed by
  * the inputs' names (their Input layers' names; for targets, the output layers' names).
  */
-export type ModelData = TensorLike | readonly TensorLike[] | { readonly [name: string]: TensorLike };
+export type ModelData = DataArray | readonly DataArray[] | { readonly [name: string]: DataArray };
 
 /** An object literal keyed by names (not a Tensor, an array, a Map or another class's instance). */
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => {
@@ -83,7 +83,7 @@ export const entryLabel = (what: string, names: readonly string[], i: number): s
  */
 export function fitInputRank(
   t: Tensor,
-  expected: Shape | null,
+  expected: PartialShape | null,
   who: string,
   label: string,
   strict: boolean,
@@ -111,7 +111,7 @@ export function fitInputRank(
 }
 
 /** Targets of shape [N] for an output of shape [N, 1] (as Keras takes labels), as [N, 1]: a view. */
-export function fitTargetRank(t: Tensor, output: Shape | null, created: Tensor[]): Tensor {
+export function fitTargetRank(t: Tensor, output: PartialShape | null, created: Tensor[]): Tensor {
   if (output === null || t.rank !== output.length - 1 || output[output.length - 1] !== 1) return t;
   const out = reshape(t, [...t.shape, 1]);
   created.push(out);

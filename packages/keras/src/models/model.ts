@@ -12,7 +12,7 @@ import {
   tidy,
 } from '@tsdl/tensor';
 import type { TrainingModel } from '../callbacks';
-import { type Layer, Layer as LayerBase, type Shape } from '../layers/layer';
+import { type Layer, Layer as LayerBase, type PartialShape } from '../layers/layer';
 import type { LossSpec } from '../losses';
 import { type KerasOptimizer, resolveOptimizer } from '../optimizers';
 import type { LearningRateSchedule, SerializedSchedule } from '../schedules/index';
@@ -61,7 +61,7 @@ import { describeValue } from './options';
 import { type WithSnakeCase, camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 
 export type { EvaluateArgs, FitArgs, PredictArgs } from './fit-options';
-export type { TensorLike } from './data-args';
+export type { DataArray } from './data-args';
 export type { ModelData } from './model-data';
 export type { LossesArg, LossWeightsArg, MetricsArg } from './compile-spec';
 
@@ -141,15 +141,15 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   /** The layers in execution order (no InputLayer), each once. */
   abstract get layers(): Layer[];
   /** The model's output shape (batch dimension null); builds the model first if needed. One output only: see outputShapes. */
-  abstract get outputShape(): Shape;
+  abstract get outputShape(): PartialShape;
   /** The names of the inputs (their Input layers' names), which key name-keyed data. */
   abstract get inputNames(): string[];
   /** The names of the outputs (their layers' names), which key targets, losses, metrics and logs. */
   abstract get outputNames(): string[];
   /** Every output's shape (batch dimension null). */
-  abstract get outputShapes(): Shape[];
+  abstract get outputShapes(): PartialShape[];
   /** The inputs' shapes (batch dimension null), null where not known yet (a Sequential model built from its first data). */
-  protected abstract inputShapes(): (Shape | null)[];
+  protected abstract inputShapes(): (PartialShape | null)[];
   /** Whether data must have the inputs' ranks (functional models, as Keras 3); otherwise the layers check. */
   protected abstract get strictInputs(): boolean;
   /** Whether predict returns a list (the outputs were given as a list). */
@@ -204,10 +204,10 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   }
 
   /** Keras' input_shape: the input's shape (batch dimension null), a list for several inputs; null while not known (an unbuilt Sequential model). */
-  get inputShape(): Shape | Shape[] | null {
+  get inputShape(): PartialShape | PartialShape[] | null {
     const shapes = this.inputShapes();
     if (shapes.length === 1) return shapes[0];
-    return shapes.every((s) => s !== null) ? (shapes as Shape[]) : null;
+    return shapes.every((s) => s !== null) ? (shapes as PartialShape[]) : null;
   }
 
   /** The layers getLayer finds by name (a functional model's InputLayers too). */

@@ -11,7 +11,7 @@ import {
   tensor,
   tidy,
 } from '@tsdl/tensor';
-import type { Shape } from '../layers/layer';
+import type { PartialShape } from '../layers/layer';
 import { describeValue } from './options';
 
 /** fit's classWeight checked: `{ class id: weight }` with integer ids ≥ 0 and finite weights ≥ 0, or null. */
@@ -38,7 +38,12 @@ export function classWeightOption(who: string, value: unknown): Map<number, numb
  * is its label (class ids [N] or [N, 1], rounded) or the argmax of a one-hot row; classes
  * the object does not name weigh 1. Targets with more axes (sequences) are refused, as Keras.
  */
-export function classSampleWeights(who: string, classWeight: Map<number, number>, y: Tensor, output: Shape): Tensor {
+export function classSampleWeights(
+  who: string,
+  classWeight: Map<number, number>,
+  y: Tensor,
+  output: PartialShape,
+): Tensor {
   if (y.rank > 2)
     throw new ShapeError(
       `${who}: classWeight needs targets of one label per sample ([N], [N, 1] or one-hot [N, C]), got shape ${fmtShape(y.shape)}`,

@@ -1,6 +1,6 @@
 import { ArgumentError, DataFormatError, type Tensor, tidy } from '@tsdl/tensor';
 import { InputLayer } from '../layers/core';
-import { Layer, type Shape, SymbolicTensor } from '../layers/layer';
+import { Layer, type PartialShape, SymbolicTensor } from '../layers/layer';
 import { quote } from '../names';
 import { saveModel } from '../io/save';
 import type { MakeLayer } from './functional-config';
@@ -14,7 +14,7 @@ import type { SummaryRow } from './summary';
  */
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
-  private builtShape: Shape | null = null;
+  private builtShape: PartialShape | null = null;
   /** The name of the Input the model was given (it keys name-keyed data); null: none given. */
   private inputName: string | null = null;
 
@@ -65,7 +65,7 @@ export class Sequential extends Model {
     const given = layer.inputShapeArg
       ? [null, ...layer.inputShapeArg]
       : layer instanceof Model && layer.inputNames.length === 1
-        ? (layer.inputShape as Shape | null)
+        ? (layer.inputShape as PartialShape | null)
         : null;
     if (this.stack.length === 1 && !this.builtShape && given) this.build(given);
     else if (this.built && this.builtShape) this.build(this.builtShape);
@@ -81,7 +81,7 @@ export class Sequential extends Model {
     this.build([null, ...input.shape]);
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     let shape = inputShape;
     let masked = false;
     for (const l of this.stack) {
@@ -95,23 +95,23 @@ export class Sequential extends Model {
     this.built = true;
   }
 
-  private shapes(): Shape[] {
+  private shapes(): PartialShape[] {
     if (!this.builtShape)
       throw new ArgumentError(
         `${this.name}: the model is not built yet; give the first layer an inputShape or call fit/predict first`,
       );
-    const out: Shape[] = [];
+    const out: PartialShape[] = [];
     let s = this.builtShape;
     for (const l of this.stack) out.push((s = l.computeOutputShape(s)));
     return out;
   }
 
-  get outputShape(): Shape {
+  get outputShape(): PartialShape {
     const s = this.shapes();
-    return s[s.length - 1] ?? (this.builtShape as Shape);
+    return s[s.length - 1] ?? (this.builtShape as PartialShape);
   }
 
-  get outputShapes(): Shape[] {
+  get outputShapes(): PartialShape[] {
     return [this.outputShape];
   }
 
@@ -124,7 +124,7 @@ export class Sequential extends Model {
     return [this.stack[this.stack.length - 1]?.name ?? this.name];
   }
 
-  protected inputShapes(): (Shape | null)[] {
+  protected inputShapes(): (PartialShape | null)[] {
     return [this.builtShape];
   }
 
@@ -177,7 +177,7 @@ export class Sequential extends Model {
 
   // ---- as a layer of another model ----
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     if (!this.built) this.build(inputShape);
     return this.stack.reduce((s, l) => l.computeOutputShape(s), inputShape);
   }

@@ -1,10 +1,10 @@
-import { type Layer, type Shape, fmtKerasShape } from '../layers/layer';
+import { type Layer, type PartialShape, fmtKerasShape } from '../layers/layer';
 
 /** One row of a summary: a layer, its output shape and its parameter count. */
 export interface SummaryRow {
   layer: Layer;
   /** 'multiple': a layer applied at several nodes with different output shapes (as Keras prints it). */
-  outputShape: Shape | 'multiple';
+  outputShape: PartialShape | 'multiple';
   /** The row's inputs as Keras names them ('dense[0][0]'): present for a model that is not a chain of layers. */
   connectedTo?: string[];
 }

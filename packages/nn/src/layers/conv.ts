@@ -18,7 +18,11 @@ import { checkOptionNames } from './recurrent/options';
 
 export type Pair = number | readonly [number, number];
 
-export interface Conv2dOptions {
+/**
+ * Options of the `Conv2d` module, in PyTorch's names (`stride`, `dilation`; NCHW). Named for the
+ * module because tensor's `Conv2dOptions` are the `conv2d` op's (docs/guides/options.md).
+ */
+export interface Conv2dModuleOptions {
   /** Step of the window (default 1). */
   stride?: Pair;
   /**
@@ -100,7 +104,7 @@ export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dModuleOptions = {}) {
     super();
     checkOptionNames('Conv2d', options, CONV2D_OPTIONS);
     for (const [k, v] of [

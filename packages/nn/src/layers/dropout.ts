@@ -1,7 +1,8 @@
 import { ArgumentError, type Tensor, dropout } from '@tsdl/tensor';
 import { Module } from '../module';
 
-export interface DropoutOptions {
+/** Options of the `Dropout` module (tensor's `DropoutOptions` are the `dropout` op's). */
+export interface DropoutModuleOptions {
   /**
    * Seed of the first call's mask; each later call uses the next seed, so a
    * seeded Dropout gives a reproducible sequence of different masks. Without
@@ -18,7 +19,7 @@ export class Dropout extends Module {
   readonly p: number;
   private nextSeed: number | undefined;
 
-  constructor(p = 0.5, options: DropoutOptions = {}) {
+  constructor(p = 0.5, options: DropoutModuleOptions = {}) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ArgumentError(`Dropout: p must be in [0, 1], got ${p}`);
     this.p = p;

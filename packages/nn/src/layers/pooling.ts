@@ -14,7 +14,11 @@ import type { Pair } from './conv';
 import { boolOption, padding2dOption, tupleOption } from './conv-geometry';
 import { checkOptionNames } from './recurrent/options';
 
-export interface Pool2dOptions {
+/**
+ * What the `MaxPool2d` and `AvgPool2d` modules share, in PyTorch's names (`stride`; NCHW). Named for
+ * the modules because tensor's `Pool2dOptions` are the pooling ops' (docs/guides/options.md).
+ */
+export interface Pool2dModuleOptions {
   /** Step of the window; defaults to the kernel size (PyTorch and Keras). */
   stride?: Pair;
   /**
@@ -31,7 +35,7 @@ export interface Pool2dOptions {
   dataFormat?: DataFormat;
 }
 
-export interface MaxPool2dOptions extends Pool2dOptions {
+export interface MaxPool2dModuleOptions extends Pool2dModuleOptions {
   /** Spacing of the window's taps (default 1). */
   dilation?: Pair;
 }
@@ -43,7 +47,7 @@ abstract class Pool2d extends Module {
   readonly ceilMode: boolean;
   readonly dataFormat: DataFormat;
 
-  constructor(kernelSize: Pair, options: Pool2dOptions, known: readonly string[]) {
+  constructor(kernelSize: Pair, options: Pool2dModuleOptions, known: readonly string[]) {
     super();
     const owner = this.constructor.name;
     checkOptionNames(owner, options, known);
@@ -97,7 +101,7 @@ const MAX_OPTIONS = ['stride', 'padding', 'dilation', 'ceilMode', 'dataFormat'] 
 export class MaxPool2d extends Pool2d {
   readonly dilation: Pair;
 
-  constructor(kernelSize: Pair, options: MaxPool2dOptions = {}) {
+  constructor(kernelSize: Pair, options: MaxPool2dModuleOptions = {}) {
     super(kernelSize, options, MAX_OPTIONS);
     tupleOption('MaxPool2d', 'dilation', options.dilation ?? 1, 2);
     this.dilation = options.dilation ?? 1;
@@ -119,7 +123,7 @@ export class MaxPool2d extends Pool2d {
   }
 }
 
-export interface AvgPool2dOptions extends Pool2dOptions {
+export interface AvgPool2dModuleOptions extends Pool2dModuleOptions {
   /**
    * Count zero padding in the divisor (default true, as PyTorch). Applies to
    * explicit numeric padding; 'same' padding is never counted (as Keras).
@@ -137,7 +141,7 @@ export class AvgPool2d extends Pool2d {
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
-  constructor(kernelSize: Pair, options: AvgPool2dOptions = {}) {
+  constructor(kernelSize: Pair, options: AvgPool2dModuleOptions = {}) {
     super(kernelSize, options, AVG_OPTIONS);
     this.countIncludePad = boolOption('AvgPool2d', 'countIncludePad', options.countIncludePad, true);
     this.divisorOverride = divisorOption('AvgPool2d', options.divisorOverride);

@@ -1,5 +1,5 @@
 import { ArgumentError, TsdlError } from '@tsdl/tensor';
-import type { Layer, Shape, SymbolicTensor } from '../../layers/layer';
+import type { Layer, PartialShape, SymbolicTensor } from '../../layers/layer';
 import type { Functional } from '../../models/functional';
 import type { Model } from '../../models/model';
 import { saveNames } from '../dir-layout';
@@ -33,8 +33,8 @@ interface TsdlEntry {
 }
 
 /** Output shapes of a functional model's layers, by layer name (one per layer: Keras only needs it to rebuild a placeholder). */
-function outputShapes(outputs: readonly SymbolicTensor[]): Map<string, Shape> {
-  const shapes = new Map<string, Shape>();
+function outputShapes(outputs: readonly SymbolicTensor[]): Map<string, PartialShape> {
+  const shapes = new Map<string, PartialShape>();
   const stack = [...outputs];
   const seen = new Set<SymbolicTensor>();
   while (stack.length) {
@@ -50,7 +50,7 @@ function outputShapes(outputs: readonly SymbolicTensor[]): Map<string, Shape> {
 const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Keras 3's inbound node: the inputs as __keras_tensor__ references, a layer's call options as kwargs. */
-function kerasNode(className: string, refs: unknown[][], shapes: Map<string, Shape>): Obj {
+function kerasNode(className: string, refs: unknown[][], shapes: Map<string, PartialShape>): Obj {
   const tensor = (r: unknown[]): Obj => ({
     class_name: '__keras_tensor__',
     config: { shape: shapes.get(r[0] as string) ?? null, dtype: 'float32', keras_history: [r[0], r[1], r[2]] },

@@ -1,6 +1,6 @@
 import { ArgumentError, AxisError, type Tensor, any, broadcastTo, concat, ones, tidy, unsqueeze } from '@tsdl/tensor';
 import { quote } from '../../names';
-import type { LayerArgs, Shape } from '../layer';
+import type { LayerArgs, PartialShape } from '../layer';
 import { Merge, fmtShapes, mergeOptions } from './merge';
 
 export interface ConcatenateArgs extends LayerArgs {
@@ -31,7 +31,7 @@ export class Concatenate extends Merge {
   }
 
   /** The axis as an index into shapes of rank `rank`. */
-  private axisFor(rank: number, shapes: readonly Shape[]): number {
+  private axisFor(rank: number, shapes: readonly PartialShape[]): number {
     if (this.axis < -rank || this.axis >= rank) {
       throw new AxisError(
         `${this.label}: axis ${this.axis} is out of range for inputs of rank ${rank}; got input shapes ${fmtShapes(shapes)}`,
@@ -40,11 +40,11 @@ export class Concatenate extends Merge {
     return this.axis < 0 ? this.axis + rank : this.axis;
   }
 
-  protected mergeShapes(shapes: Shape[]): Shape {
+  protected mergeShapes(shapes: PartialShape[]): PartialShape {
     const rank = shapes[0].length;
     if (shapes.some((s) => s.length !== rank)) this.shapeError('inputs must have the same rank', shapes);
     const axis = this.axisFor(rank, shapes);
-    const out: Shape = [...shapes[0]];
+    const out: PartialShape = [...shapes[0]];
     for (let d = 0; d < rank; d++) {
       if (d === axis) {
         const sizes = shapes.map((s) => s[d]);

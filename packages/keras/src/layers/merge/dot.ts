@@ -1,6 +1,6 @@
 import { ArgumentError, AxisError, type Tensor, matmul, maximum, reshape, sqrt, tidy, transpose } from '@tsdl/tensor';
 import { quote } from '../../names';
-import type { LayerArgs, Shape } from '../layer';
+import type { LayerArgs, PartialShape } from '../layer';
 import { Merge, fmtShapes, mergeOptions } from './merge';
 
 export interface DotArgs extends LayerArgs {
@@ -48,7 +48,7 @@ export class Dot extends Merge {
   }
 
   /** Both axes as indices (Keras: a negative axis counts from the end of its own input). */
-  private resolveAxes(shapes: readonly Shape[]): [number, number] {
+  private resolveAxes(shapes: readonly PartialShape[]): [number, number] {
     const given = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
     return [0, 1].map((i) => {
       const rank = shapes[i].length;
@@ -70,7 +70,7 @@ export class Dot extends Merge {
     }) as [number, number];
   }
 
-  protected mergeShapes(shapes: Shape[]): Shape {
+  protected mergeShapes(shapes: PartialShape[]): PartialShape {
     const [a0, a1] = this.resolveAxes(shapes);
     const [s0, s1] = shapes;
     if (s0[0] !== null && s1[0] !== null && s0[0] !== s1[0])
@@ -81,7 +81,7 @@ export class Dot extends Merge {
         shapes,
       );
     }
-    const out: Shape = [
+    const out: PartialShape = [
       s0[0] ?? s1[0],
       ...s0.filter((_, d) => d !== 0 && d !== a0),
       ...s1.filter((_, d) => d !== 0 && d !== a1),

@@ -1,5 +1,5 @@
 import { type Tensor, add, maximum, minimum, mul, reshape, sub, tidy } from '@tsdl/tensor';
-import type { LayerArgs, Shape } from '../layer';
+import type { LayerArgs, PartialShape } from '../layer';
 import { Merge, mergeOptions } from './merge';
 
 /**
@@ -9,10 +9,10 @@ import { Merge, mergeOptions } from './merge';
  * after the batch axis), and every input has the same batch size.
  */
 abstract class ElementwiseMerge extends Merge {
-  protected mergeShapes(shapes: Shape[]): Shape {
+  protected mergeShapes(shapes: PartialShape[]): PartialShape {
     const batches = new Set(shapes.map((s) => s[0]).filter((d) => d !== null));
     if (batches.size > 1) this.shapeError('cannot merge tensors with different batch sizes', shapes);
-    let out: Shape = shapes[0].slice(1);
+    let out: PartialShape = shapes[0].slice(1);
     for (const s of shapes.slice(1)) {
       const next = broadcastSamples(out, s.slice(1));
       if (next === null)
@@ -43,9 +43,9 @@ abstract class ElementwiseMerge extends Merge {
 }
 
 /** Two sample shapes broadcast as Keras' `_compute_elemwise_op_output_shape` does, or null when they do not. */
-function broadcastSamples(a: Shape, b: Shape): Shape | null {
+function broadcastSamples(a: PartialShape, b: PartialShape): PartialShape | null {
   const [long, short] = a.length >= b.length ? [a, b] : [b, a];
-  const out: Shape = long.slice(0, long.length - short.length);
+  const out: PartialShape = long.slice(0, long.length - short.length);
   for (let k = 0; k < short.length; k++) {
     const i = long[long.length - short.length + k];
     const j = short[k];

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass, logicalAnd, tidy } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from '../layer';
 
 /** The options object of a merge layer's constructor, snake_case keys camelCased and unknown ones refused. */
 export function mergeOptions<T extends object>(owner: string, config: T | undefined, extra: readonly string[]): T {
@@ -13,7 +13,7 @@ export function mergeOptions<T extends object>(owner: string, config: T | undefi
 }
 
 /** Shapes as a merge layer's errors list them: (None, 4) and (None, 5). */
-export const fmtShapes = (shapes: readonly Shape[]): string => shapes.map(fmtKerasShape).join(', ');
+export const fmtShapes = (shapes: readonly PartialShape[]): string => shapes.map(fmtKerasShape).join(', ');
 
 /**
  * Keras' merge layers: one output from a list of inputs (`Add`, `Concatenate`,
@@ -33,7 +33,7 @@ export abstract class Merge extends Layer {
   }
 
   /** The output shape for the input shapes (batch included); a ShapeError naming the layer when they do not merge. */
-  protected abstract mergeShapes(shapes: Shape[]): Shape;
+  protected abstract mergeShapes(shapes: PartialShape[]): PartialShape;
 
   /** The merge of real tensors whose shapes mergeShapes accepted. */
   protected abstract merge(inputs: Tensor[]): Tensor;
@@ -121,7 +121,7 @@ export abstract class Merge extends Layer {
     this.refuseOneInput();
   }
 
-  override computeOutputShape(): Shape {
+  override computeOutputShape(): PartialShape {
     this.refuseOneInput();
   }
 
@@ -132,7 +132,7 @@ export abstract class Merge extends Layer {
   }
 
   /** Throws the ShapeError every merge uses: the layer, what is wrong and the shapes. */
-  protected shapeError(why: string, shapes: readonly Shape[]): never {
+  protected shapeError(why: string, shapes: readonly PartialShape[]): never {
     throw new ShapeError(`${this.label}: ${why}; got input shapes ${fmtShapes(shapes)}`);
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '@tsdl/tensor';
 import { quote } from '../../names';
 import { bagOfTokens } from '../categorical-encoding';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { optionalBool, positiveInt } from '../options';
 
@@ -66,7 +66,7 @@ export class CategoryEncoding extends Layer {
     return 'CategoryEncoding';
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const n = this.numTokens;
     if (this.outputMode === 'one_hot')
       return s.length > 1 && s[s.length - 1] === 1 ? [...s.slice(0, -1), n] : [...s, n];

@@ -1,13 +1,13 @@
 import { ShapeError, type Tensor, cast, resizeBilinear, slice, tidy, transpose } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { positiveInt } from '../options';
 
 export interface CenterCropArgs extends LayerArgs {
   height: number;
   width: number;
   /** 'channels_last' (the default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface CenterCropArgs extends LayerArgs {
 export class CenterCrop extends Layer {
   readonly height: number;
   readonly width: number;
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
   constructor(config: CenterCropArgs) {
     const a = layerOptions(
@@ -48,7 +48,7 @@ export class CenterCrop extends Layer {
     return rank - (this.dataFormat === 'channels_last' ? 3 : 2);
   }
 
-  private checkRank(shape: Shape | readonly number[]): void {
+  private checkRank(shape: PartialShape | readonly number[]): void {
     if (shape.length !== 3 && shape.length !== 4) {
       const layout =
         this.dataFormat === 'channels_last'
@@ -58,12 +58,12 @@ export class CenterCrop extends Layer {
     }
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.checkRank(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.checkRank(s);
     const out = [...s];
     const h = this.heightAxis(s.length);

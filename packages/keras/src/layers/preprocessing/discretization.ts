@@ -11,7 +11,7 @@ import {
   unsqueeze,
 } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { optionalBool } from '../options';
 import { type CategoryEncodingMode, encodeCategories } from './category-encoding';
@@ -143,7 +143,7 @@ export class Discretization extends Layer {
     return this.boundaries === null ? (this.numBins as number) : this.boundaries.length + 1;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const d = this.depth;
     if (this.outputMode === 'int') return s;
     if (this.outputMode === 'one_hot')

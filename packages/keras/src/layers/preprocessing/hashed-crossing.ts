@@ -8,7 +8,7 @@ import {
   tensor,
 } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, SymbolicTensor, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { optionalBool, positiveInt } from '../options';
 import { encodeCategories } from './category-encoding';
@@ -86,7 +86,7 @@ export class HashedCrossing extends Layer {
     return 'HashedCrossing';
   }
 
-  private checkShape(s: Shape, what: string): void {
+  private checkShape(s: PartialShape, what: string): void {
     if (!(s.length <= 1 || (s.length === 2 && s[1] === 1))) {
       throw new ShapeError(
         `${this.label}: crosses scalars or batches of scalars ([batch], [batch, 1] or []), got ${what} of shape ${fmtKerasShape(s)}`,
@@ -94,7 +94,7 @@ export class HashedCrossing extends Layer {
     }
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.checkShape(s, 'a feature');
     if (this.outputMode === 'int') return s;
     return s.length === 0 ? [this.numBins] : [s[0], this.numBins];

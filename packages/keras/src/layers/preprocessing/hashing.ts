@@ -1,6 +1,6 @@
 import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, tensor } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { optionalBool, positiveInt } from '../options';
 import { type CategoryEncodingMode, encodeCategories } from './category-encoding';
@@ -131,7 +131,7 @@ export class Hashing extends Layer {
     return { values: flat as (string | number)[], shape: rows ? [x.length, (x[0] as unknown[]).length] : [x.length] };
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     const n = this.numBins;
     if (this.outputMode === 'int') return s;
     if (this.outputMode === 'one_hot')

@@ -11,7 +11,7 @@ import {
 } from '@tsdl/tensor';
 import { quote } from '../../names';
 import { type BagMode, bagOfTokens, checkIds } from '../categorical-encoding';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { LookupVocabulary, type OutputMode } from '../lookup-vocabulary';
 import { optionalBool, positiveInt } from '../options';
@@ -234,13 +234,13 @@ export class IntegerLookup extends Layer {
 
   // ---- computing -------------------------------------------------------------------------
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     if (this.outputMode !== 'int' && this.vocab.known) this.builtDepth = this.vocab.depth;
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (this.outputMode === 'int') return s;
     if (!this.padToMaxTokens) this.requireVocabulary();
     const depth = this.vocab.depth;

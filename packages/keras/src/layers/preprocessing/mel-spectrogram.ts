@@ -23,7 +23,7 @@ import {
   transpose,
 } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { finiteNumber, layerOptions } from '../layer-config';
 import { optionalBool, positiveInt } from '../options';
 
@@ -183,7 +183,7 @@ export class MelSpectrogram extends Layer {
     return Math.floor((samples + 2 * half - this.fftLength) / this.sequenceStride) + 1;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (s.length !== 1 && s.length !== 2)
       throw new ShapeError(`${this.label}: expects audio [batch, samples] or [samples], got shape ${fmtKerasShape(s)}`);
     return [...s.slice(0, -1), this.numMelBins, this.frames(s[s.length - 1])];

@@ -13,7 +13,7 @@ import {
   variance,
 } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { type NumericArray, layerOptions, numericArray } from '../layer-config';
 import { optionalBool } from '../options';
 
@@ -54,7 +54,7 @@ export class Normalization extends Layer {
   adaptVariance: Tensor | null = null;
   private fixedMean: Tensor | null = null;
   private fixedVariance: Tensor | null = null;
-  private buildShape: Shape = [];
+  private buildShape: PartialShape = [];
   private keepAxes: number[] = [];
   private reduceAxes: number[] = [];
 
@@ -116,7 +116,7 @@ export class Normalization extends Layer {
     return this.axis === null ? [] : Array.isArray(this.axis) ? this.axis : [this.axis];
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     const ndim = inputShape.length;
     const who = this.label;
     const keep = this.axisList.map((ax) => {

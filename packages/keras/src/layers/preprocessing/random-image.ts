@@ -12,8 +12,8 @@ import {
   transpose,
 } from '@tsdl/tensor';
 import { quote } from '../../names';
-import { type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
-import { type DataFormat, dataFormat } from '../layer-config';
+import { type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
+import { type KerasDataFormat, dataFormat } from '../layer-config';
 import { optionalSeed } from '../options';
 import { SeedSequence } from '../seed-sequence';
 
@@ -22,7 +22,7 @@ export interface RandomImageArgs extends LayerArgs {
   /** Seed of the random draws (each call draws anew; a seeded layer repeats its sequence). */
   seed?: number;
   /** 'channels_last' (default: [batch, h, w, c]) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 export const RANDOM_IMAGE_OPTIONS = ['seed', 'dataFormat'];
@@ -35,7 +35,7 @@ export const RANDOM_IMAGE_OPTIONS = ['seed', 'dataFormat'];
  * counter-based generator (seeded: the same sequence as a seeded `rand`), a few per image.
  */
 export abstract class RandomImageLayer extends Layer {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   protected readonly seeds: SeedSequence;
 
   protected constructor(args: RandomImageArgs) {
@@ -69,7 +69,7 @@ export abstract class RandomImageLayer extends Layer {
     return rank === 4 ? (first ? { h: 2, w: 3 } : { h: 1, w: 2 }) : first ? { h: 1, w: 2 } : { h: 0, w: 1 };
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     if (s.length !== 4 && s.length !== 3) {
       throw new ShapeError(
         `${this.label}: expects images [batch, height, width, channels] (or one image without the batch axis), got shape ${fmtKerasShape(s)}`,

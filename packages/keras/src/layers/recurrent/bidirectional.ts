@@ -1,7 +1,7 @@
 import { ArgumentError, type Tensor, concat, flip, tidy } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';
 import { RecurrentLayer, type RecurrentCallOptions } from './rnn-base';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -145,13 +145,13 @@ export class Bidirectional extends Layer {
     return (this.mergeMode === null ? 2 : 1) + (this.returnState ? 2 * this.forwardLayer.stateCount : 0);
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.forwardLayer.ensureBuilt(inputShape);
     this.backwardLayer.ensureBuilt(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const s = this.forwardLayer.computeOutputShape(inputShape);
     if (this.mergeMode !== 'concat') return s;
     const last = s[s.length - 1];

@@ -14,7 +14,7 @@ import {
 } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { layerOptions } from '../layer-config';
 import { optionalBool } from '../options';
 import { biasRow, gruInputBias, gruStep } from './gru';
@@ -140,7 +140,7 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
     return getActivation(this.activation)(x);
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 2, 'the input of one step [batch, features]');
     const inDim = inputShape[1];
     if (inDim === null || inDim < 1)
@@ -157,7 +157,7 @@ export abstract class RecurrentCell extends Layer implements SequenceCell {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return [inputShape[0], this.units];
   }
 

@@ -16,8 +16,8 @@ import {
 } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { checkMask } from '../mask-check';
 import { optionalBool, padding, positiveInt } from '../options';
 import { convNd } from './conv-nd';
@@ -34,7 +34,7 @@ export interface ConvLSTMArgs extends LayerArgs {
   strides?: number | number[];
   padding?: 'valid' | 'same';
   /** 'channels_last' (default: [batch, time, ...spatial, channels]) or 'channels_first' ([batch, time, channels, ...spatial]). */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   dilationRate?: number | number[];
   /** Default 'tanh'; null is linear. */
   activation?: string | null;
@@ -113,7 +113,7 @@ export abstract class ConvLSTM extends Layer {
   readonly kernelSize: number[];
   readonly strides: number[];
   readonly padding: 'valid' | 'same';
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly dilationRate: number[];
   readonly activation: ActivationName;
   readonly recurrentActivation: ActivationName;
@@ -177,7 +177,7 @@ export abstract class ConvLSTM extends Layer {
   }
 
   /** [batch, time, ...spatial, channels] from the layer's data format (a shape). */
-  private toLast(s: Shape): Shape {
+  private toLast(s: PartialShape): PartialShape {
     return this.dataFormat === 'channels_last' ? s : [s[0], s[1], ...s.slice(3), s[2]];
   }
 
@@ -189,7 +189,7 @@ export abstract class ConvLSTM extends Layer {
     return this.returnState ? 3 : 1;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     const inC = this.toLast(inputShape)[this.rank + 2];
     if (inC === null || inC < 1)
@@ -212,7 +212,7 @@ export abstract class ConvLSTM extends Layer {
   }
 
   /** One step's output (and each state) in channels-last order: [batch, ...spatial, filters]. */
-  private stepShape(s: Shape): Shape {
+  private stepShape(s: PartialShape): PartialShape {
     const last = this.toLast(s);
     const out = this.kernelSize.map((k, i) =>
       windowLength(last[i + 2], k, this.strides[i], this.padding, this.dilationRate[i]),
@@ -225,11 +225,11 @@ export abstract class ConvLSTM extends Layer {
     return [s[0], ...out, this.filters];
   }
 
-  private fromLastShape(s: Shape): Shape {
+  private fromLastShape(s: PartialShape): PartialShape {
     return this.dataFormat === 'channels_last' ? s : [s[0], s[s.length - 1], ...s.slice(1, -1)];
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, this.rank + 3, this.what);
     const step = this.fromLastShape(this.stepShape(s));
     return this.returnSequences ? [step[0], s[1], ...step.slice(1)] : step;

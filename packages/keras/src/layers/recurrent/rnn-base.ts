@@ -18,7 +18,7 @@ import { type ActivationName, activationName, getActivation } from '../../activa
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { initializerName } from '../../initializers';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { checkMask } from '../mask-check';
 import { checkInitialState, runRecurrence, stepMasksOf } from './rnn-loop';
 import { numberIn, optionalBool, optionalSeed, positiveInt } from '../options';
@@ -220,7 +220,7 @@ export abstract class RecurrentLayer extends Layer {
     return this.returnState ? 1 + this.stateCount : 1;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'input [batch, time, features]');
     const inDim = inputShape[2];
     if (inDim === null || inDim < 1)
@@ -236,7 +236,7 @@ export abstract class RecurrentLayer extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return this.returnSequences ? [inputShape[0], inputShape[1], this.units] : [inputShape[0], this.units];
   }
 

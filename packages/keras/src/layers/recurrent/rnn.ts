@@ -12,7 +12,7 @@ import {
 } from '@tsdl/tensor';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { quote } from '../../names';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { checkMask } from '../mask-check';
 import { optionalBool } from '../options';
 import { type CellRun, RecurrentCell, type SequenceCell } from './cells';
@@ -127,7 +127,7 @@ export class StackedRNNCells extends Layer implements SequenceCell {
     return asSequenceCell(this.cells[this.cells.length - 1]).outputSize;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     let features = inputShape[1];
     for (const c of this.cells) {
       c.ensureBuilt([inputShape[0], features]);
@@ -136,7 +136,7 @@ export class StackedRNNCells extends Layer implements SequenceCell {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     return [inputShape[0], this.outputSize];
   }
 
@@ -276,7 +276,7 @@ export class RNN extends Layer {
     return this.returnState ? 1 + this.stateCount : 1;
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 3, 'input [batch, time, features]');
     if (inputShape[2] === null)
       throw new ShapeError(
@@ -286,7 +286,7 @@ export class RNN extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape): Shape {
+  override computeOutputShape(inputShape: PartialShape): PartialShape {
     const units = this.seqCell.outputSize;
     return this.returnSequences ? [inputShape[0], inputShape[1], units] : [inputShape[0], units];
   }

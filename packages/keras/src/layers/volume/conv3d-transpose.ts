@@ -10,10 +10,10 @@ import {
   tidy,
 } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { initializerOption, outputPaddingOf } from '../conv-args';
 import { transposeLength, transposePads } from '../conv-transpose';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, optionalSeed, padding, positiveInt } from '../options';
 import {
   type IntTriple,
@@ -33,7 +33,7 @@ export interface Conv3DTransposeArgs extends LayerArgs {
   /** Extra cells at the end of each output axis, each < its stride; null (default): Keras' inferred size. */
   outputPadding?: IntTriple | null;
   /** 'channels_last' (default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   dilationRate?: IntTriple;
   activation?: string;
   useBias?: boolean;
@@ -73,7 +73,7 @@ export class Conv3DTranspose extends Layer {
   readonly strides: [number, number, number];
   readonly padding: 'valid' | 'same';
   readonly outputPadding: [number, number, number] | null;
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly dilationRate: [number, number, number];
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -113,7 +113,7 @@ export class Conv3DTranspose extends Layer {
     return 'Conv3DTranspose';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     const inC = shapeToLast(inputShape, this.dataFormat)[4];
     if (inC === null || inC < 1)
@@ -127,7 +127,7 @@ export class Conv3DTranspose extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
     const out = [0, 1, 2].map((i) =>

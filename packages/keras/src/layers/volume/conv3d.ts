@@ -1,9 +1,9 @@
 import { ArgumentError, ShapeError, type Tensor, conv2d, fmtShape, pad, reshape, slice, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { checkGroupChannels, groupsOf } from '../conv';
 import { initializerOption } from '../conv-args';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, optionalSeed, padding, positiveInt } from '../options';
 import {
   type IntTriple,
@@ -23,7 +23,7 @@ export interface Conv3DArgs extends LayerArgs {
   strides?: IntTriple;
   padding?: 'valid' | 'same';
   /** 'channels_last' (default) or 'channels_first'. */
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   dilationRate?: IntTriple;
   /** Channel groups (Keras 3); 1 (default) is a plain convolution. */
   groups?: number;
@@ -63,7 +63,7 @@ export class Conv3D extends Layer {
   readonly kernelSize: [number, number, number];
   readonly strides: [number, number, number];
   readonly padding: 'valid' | 'same';
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly dilationRate: [number, number, number];
   readonly groups: number;
   readonly activation: ActivationName;
@@ -104,7 +104,7 @@ export class Conv3D extends Layer {
     return 'Conv3D';
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     const inC = shapeToLast(inputShape, this.dataFormat)[4];
     if (inC === null || inC < 1)
@@ -119,7 +119,7 @@ export class Conv3D extends Layer {
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
     const out = [0, 1, 2].map((i) =>

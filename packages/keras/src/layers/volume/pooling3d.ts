@@ -1,6 +1,6 @@
 import { ShapeError, type Tensor, avgPool2d, fmtShape, max, maxPool2d, mean, reshape, tidy } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, padding } from '../options';
 import {
   type IntTriple,
@@ -19,7 +19,7 @@ export interface Pooling3DArgs extends LayerArgs {
   /** Step per axis (default poolSize). */
   strides?: IntTriple | null;
   padding?: 'valid' | 'same';
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 const POOLING_OPTIONS = [...LAYER_OPTIONS, 'poolSize', 'strides', 'padding', 'dataFormat'];
@@ -33,7 +33,7 @@ abstract class Pooling3D extends Layer {
   readonly poolSize: [number, number, number];
   readonly strides: [number, number, number];
   readonly padding: 'valid' | 'same';
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
   protected constructor(className: string, config: Pooling3DArgs, exact: boolean) {
     const a = layerOptions(
@@ -59,12 +59,12 @@ abstract class Pooling3D extends Layer {
     o: { kernelSize: [number, number]; strides: [number, number]; padding: 'valid' | 'same' },
   ): Tensor;
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
     const out = [0, 1, 2].map((i) => windowLength(last[i + 1], this.poolSize[i], this.strides[i], this.padding));
@@ -144,13 +144,13 @@ export class AveragePooling3D extends Pooling3D {
 }
 
 export interface GlobalPooling3DArgs extends LayerArgs {
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
   /** Keep the three spatial axes with size 1 (default false). */
   keepdims?: boolean;
 }
 
 abstract class GlobalPooling3D extends Layer {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
   readonly keepdims: boolean;
 
   protected constructor(className: string, config: GlobalPooling3DArgs, exact: boolean) {
@@ -171,12 +171,12 @@ abstract class GlobalPooling3D extends Layer {
     return this.dataFormat === 'channels_last' ? [1, 2, 3] : [2, 3, 4];
   }
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.expectRank(inputShape, 5, volumeWhat(this.dataFormat));
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const c = this.dataFormat === 'channels_last' ? s[4] : s[1];
     if (!this.keepdims) return [s[0], c];

@@ -1,7 +1,7 @@
 import { ArgumentError, type Tensor, transpose } from '@tsdl/tensor';
 import { quote } from '../../names';
-import type { DataFormat } from '../layer-config';
-import type { Shape } from '../layer';
+import type { KerasDataFormat } from '../layer-config';
+import type { PartialShape } from '../layer';
 
 /** Option parsing and layout moves shared by the 3-D layers (volumes [batch, d1, d2, d3, channels]). */
 
@@ -43,24 +43,24 @@ export function sidePairs3d(
 }
 
 /** [batch, d1, d2, d3, channels] from the layer's data format. */
-export function toChannelsLast(x: Tensor, format: DataFormat): Tensor {
+export function toChannelsLast(x: Tensor, format: KerasDataFormat): Tensor {
   return format === 'channels_last' ? x : transpose(x, [0, 2, 3, 4, 1]);
 }
 
-export function fromChannelsLast(x: Tensor, format: DataFormat): Tensor {
+export function fromChannelsLast(x: Tensor, format: KerasDataFormat): Tensor {
   return format === 'channels_last' ? x : transpose(x, [0, 4, 1, 2, 3]);
 }
 
 /** A shape in the layer's format as channels-last, and back. */
-export function shapeToLast(s: Shape, format: DataFormat): Shape {
+export function shapeToLast(s: PartialShape, format: KerasDataFormat): PartialShape {
   return format === 'channels_last' ? s : [s[0], s[2], s[3], s[4], s[1]];
 }
 
-export function shapeFromLast(s: Shape, format: DataFormat): Shape {
+export function shapeFromLast(s: PartialShape, format: KerasDataFormat): PartialShape {
   return format === 'channels_last' ? s : [s[0], s[4], s[1], s[2], s[3]];
 }
 
-export function volumeWhat(format: DataFormat): string {
+export function volumeWhat(format: KerasDataFormat): string {
   return format === 'channels_last'
     ? 'volumes [batch, dim1, dim2, dim3, channels]'
     : 'volumes [batch, channels, dim1, dim2, dim3]';

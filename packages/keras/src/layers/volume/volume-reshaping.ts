@@ -1,6 +1,6 @@
 import { ShapeError, type Tensor, broadcastTo, fmtShape, pad, reshape, slice, tidy } from '@tsdl/tensor';
-import { LAYER_OPTIONS, type LayerArgs, Layer, type Shape, fmtKerasShape } from '../layer';
-import { type DataFormat, dataFormat, layerOptions } from '../layer-config';
+import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
+import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import {
   type IntTriple,
   fromChannelsLast,
@@ -16,9 +16,9 @@ type SidePairs = [[number, number], [number, number], [number, number]];
 
 /** The 3-D reshaping layers' shared format handling: each works on channels-last volumes. */
 abstract class VolumeLayer extends Layer {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: KerasDataFormat;
 
-  protected constructor(a: LayerArgs & { dataFormat?: DataFormat }) {
+  protected constructor(a: LayerArgs & { dataFormat?: KerasDataFormat }) {
     super(a);
     this.dataFormat = dataFormat(this.label, a.dataFormat);
   }
@@ -28,12 +28,12 @@ abstract class VolumeLayer extends Layer {
   /** The channels-last computation. */
   protected abstract compute(x: Tensor): Tensor;
 
-  override build(inputShape: Shape): void {
+  override build(inputShape: PartialShape): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  override computeOutputShape(s: Shape): Shape {
+  override computeOutputShape(s: PartialShape): PartialShape {
     this.expectRank(s, 5, volumeWhat(this.dataFormat));
     const last = shapeToLast(s, this.dataFormat);
     return shapeFromLast([s[0], ...this.sizes(last.slice(1, 4), fmtKerasShape(s)), last[4]], this.dataFormat);
@@ -54,7 +54,7 @@ abstract class VolumeLayer extends Layer {
 export interface UpSampling3DArgs extends LayerArgs {
   /** Repeats per axis (default 2). */
   size?: IntTriple;
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' UpSampling3D: repeats each cell size[i] times along axis i (nearest neighbour). */
@@ -101,7 +101,7 @@ export class UpSampling3D extends VolumeLayer {
 export interface ZeroPadding3DArgs extends LayerArgs {
   /** n, [a, b, c] or [[a1, a2], [b1, b2], [c1, c2]] (default 1). */
   padding?: number | [number, number, number] | SidePairs;
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' ZeroPadding3D: zeros before and after each spatial axis. */
@@ -144,7 +144,7 @@ export class ZeroPadding3D extends VolumeLayer {
 export interface Cropping3DArgs extends LayerArgs {
   /** n, [a, b, c] or [[a1, a2], [b1, b2], [c1, c2]] cells removed (default 1). */
   cropping?: number | [number, number, number] | SidePairs;
-  dataFormat?: DataFormat;
+  dataFormat?: KerasDataFormat;
 }
 
 /** Keras' Cropping3D: removes cells before and after each spatial axis. */
