@@ -49,10 +49,12 @@ describe('Tensor methods take their functions’ arguments', () => {
         return [axes, keepDims, correction].length;
       }
     }
-    const fns = {
-      variance: (x: Fake, axes?: Axes, keepDims = false, options: VarianceOptions = {}) => [x, axes, keepDims, options],
-    };
-    expectTypeOf<Drifted<Fake, typeof fns>>().toEqualTypeOf<'variance'>();
+    type Fns = { variance: (x: Fake, axes?: Axes, keepDims?: boolean, options?: VarianceOptions) => number };
+    expectTypeOf<Drifted<Fake, Fns>>().toEqualTypeOf<'variance'>();
+    // The same function with the method's parameters is no drift.
+    expectTypeOf<
+      Drifted<Fake, { variance: (x: Fake, ...a: Parameters<Fake['variance']>) => number }>
+    >().toEqualTypeOf<never>();
   });
 
   it('variance and std: axes and keepDims positional, as every reduction; then { correction }', () => {
