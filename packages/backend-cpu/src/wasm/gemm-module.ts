@@ -32,18 +32,26 @@ export interface GemmShape {
 }
 
 /**
- * 4×8, not unrolled. V8's optimizing compiler schedules the loads of a loop
- * body ahead of its arithmetic, so an unrolled body keeps unroll·(NV + MR)
- * loaded vectors live beside the MR·NV accumulators: with unroll 4 that
- * spilled to the stack on every step (x64 has 16 xmm registers, one of them
- * V8's scratch). Unrolled 1, 4×8 holds 8 accumulators, 2 B vectors, a splat
- * and a product, and nothing spills; measured on a Zen 5 core (one thread),
- * 32 → 42 GFLOP/s at n = 128…1024. 6×8 needs 16 registers with the product
- * and spills; 5×8, 3×12, 4×12 and 8×4 ran at 19–28. The FP pipes issue two
- * multiplies and two adds a cycle, so 4×8 can reach the peak; a bigger tile
- * would save only loads.
+ * The micro-tile for f32x4.mul + f32x4.add: 4×8, not unrolled. V8's
+ * optimizing compiler schedules the loads of a loop body ahead of its
+ * arithmetic, so an unrolled body keeps unroll·(NV + MR) loaded vectors live
+ * beside the MR·NV accumulators: with unroll 4 that spilled to the stack on
+ * every step (x64 has 16 xmm registers, one of them V8's scratch). Unrolled
+ * 1, 4×8 holds 8 accumulators, 2 B vectors, a splat and a product, and
+ * nothing spills; measured on a Zen 5 core (one thread), 32 → 42 GFLOP/s at
+ * n = 128…1024. 6×8 needs 16 registers with the product and spills; 5×8,
+ * 3×12, 4×12 and 8×4 ran at 19–28. The FP pipes issue two multiplies and two
+ * adds a cycle, so 4×8 can reach the peak; a bigger tile would save only loads.
  */
-export const DEFAULT_GEMM_SHAPE: GemmShape = { mr: 4, nv: 2, unroll: 1 };
+export const MUL_ADD_SHAPE: GemmShape = { mr: 4, nv: 2, unroll: 1 };
+
+/**
+ * The micro-tile for f32x4.relaxed_madd (one vfmadd231ps on x64, no product
+ * register): 6×8, 12 accumulators, 2 B vectors and a splat in 15 registers,
+ * measured 52 GFLOP/s on one Zen 5 core against 49 for 4×8 fused (4×12
+ * fused needs 16 registers and spills).
+ */
+export const FUSED_SHAPE: GemmShape = { mr: 6, nv: 2, unroll: 1 };
 
 /**
  * Block sizes of the driver: a packed A block (MC×KC, 128 KiB) stays in L2, a
@@ -107,7 +115,7 @@ function min(c: Code, a: Local, b: Local): Code {
   return c.get(a).get(b).get(a).get(b).op(OP.i32_lt_s).op(OP.select);
 }
 
-function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
+function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape, fused: boolean): number {
   const nr = 4 * nv;
   return m.func(undefined, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], [], (c, kc, a, b, cp, ldc, acc) => {
     const accs: Local[][] = [];
@@ -145,7 +153,8 @@ function emitMicro(m: ModuleBuilder, { mr, nv, unroll }: GemmShape): number {
           .simdMem(SIMD.v128_load32_splat, 2, (u * mr + r) * 4)
           .set(av);
         for (let v = 0; v < nv; v++) {
-          c.get(accs[r][v]).get(av).get(bv[v]).simd(SIMD.f32x4_mul).simd(SIMD.f32x4_add).set(accs[r][v]);
+          if (fused) c.get(av).get(bv[v]).get(accs[r][v]).simd(SIMD.f32x4_relaxed_madd).set(accs[r][v]);
+          else c.get(accs[r][v]).get(av).get(bv[v]).simd(SIMD.f32x4_mul).simd(SIMD.f32x4_add).set(accs[r][v]);
         }
       }
     };
@@ -415,11 +424,15 @@ function emitDriver(m: ModuleBuilder, shape: GemmShape, packA: number, packB: nu
   });
 }
 
-/** The module's bytes for a memory imported as env.memory. */
-export function gemmModuleBytes(shape: GemmShape, shared: boolean): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes for a memory imported as env.memory. `fused` emits
+ * `f32x4.relaxed_madd` for the micro-kernel's multiply-adds (the engine must
+ * support relaxed SIMD: relaxed-simd.ts), else f32x4.mul then f32x4.add.
+ */
+export function gemmModuleBytes(shape: GemmShape, shared: boolean, fused = false): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory', 0, 65536, shared);
-  const micro = emitMicro(m, shape);
+  const micro = emitMicro(m, shape, fused);
   const macro = emitMacro(m, shape, micro);
   const packA = emitPack(m, 'packA', shape.mr, true);
   const packB = emitPack(m, 'packB', shape.nv * 4, false);

@@ -122,6 +122,8 @@ export const SIMD = {
   f32x4_pmin: 0xea,
   f32x4_pmax: 0xeb,
   f32x4_convert_i32x4_u: 0xfb,
+  /** Relaxed SIMD: a·b + c, fused or not as the hardware does it (probe before use: relaxed-simd.ts). */
+  f32x4_relaxed_madd: 0x105,
 } as const;
 
 /** Module section ids, in the order they must appear. */

@@ -1,7 +1,15 @@
 import type { TypedArray } from '@tsdl/tensor';
 import { gemmChunk, JOB_GEMM } from './chunks';
-import { DEFAULT_GEMM_SHAPE, type GemmExports, type GemmShape, gemmModuleBytes, scratchBytes } from './gemm-module';
+import {
+  FUSED_SHAPE,
+  type GemmExports,
+  type GemmShape,
+  gemmModuleBytes,
+  MUL_ADD_SHAPE,
+  scratchBytes,
+} from './gemm-module';
 import type { WasmHeap } from './heap';
+import { relaxedMaddSupported } from './relaxed-simd';
 import { hardwareThreads, WorkerPool } from './worker-pool';
 
 /** Products smaller than this many multiply-adds stay on one thread (a hand-off costs microseconds). */
@@ -24,6 +32,8 @@ export interface Operand {
  * caller) are copied in first.
  */
 export class SimdGemm {
+  /** Whether the micro-kernel multiply-adds with f32x4.relaxed_madd (else mul then add). */
+  readonly fused: boolean;
   readonly shape: GemmShape;
   readonly module: WebAssembly.Module;
   private readonly k: GemmExports;
@@ -36,12 +46,19 @@ export class SimdGemm {
   /** Worker threads, started on the first call that asks for more than one thread; null where unavailable. */
   private pool: WorkerPool | null | undefined;
 
+  /**
+   * `fused` defaults to whether the engine has relaxed SIMD; false forces the
+   * mul + add kernel (tests run both). `shape` defaults to the tile measured
+   * best for that kernel.
+   */
   constructor(
     private readonly heap: WasmHeap,
-    shape: GemmShape = DEFAULT_GEMM_SHAPE,
+    fused = relaxedMaddSupported(),
+    shape: GemmShape = fused ? FUSED_SHAPE : MUL_ADD_SHAPE,
   ) {
+    this.fused = fused;
     this.shape = shape;
-    this.module = new WebAssembly.Module(gemmModuleBytes(shape, heap.shared));
+    this.module = new WebAssembly.Module(gemmModuleBytes(shape, heap.shared, fused));
     this.k = new WebAssembly.Instance(this.module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
     const bytes = scratchBytes(shape);
     this.aPack = heap.malloc(bytes.aPack);
