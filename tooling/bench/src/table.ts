@@ -8,6 +8,7 @@ import {
   REFERENCES,
   type Row,
   type TimeUnit,
+  type Unit,
   isOurs,
 } from './types';
 
@@ -27,10 +28,24 @@ export function fmtTime(seconds: number, unit: TimeUnit): string {
   return unit === 'ms' ? `${fmtNumber(seconds * 1000)} ms` : `${fmtNumber(seconds * 1e6)} µs`;
 }
 
-/** peer / ours: above 1 means tsdl is faster. Empty when either side has no time. */
+/** Bytes in MiB (2^20), three significant digits. */
+export function fmtMiB(bytes: number): string {
+  return `${fmtNumber(bytes / 2 ** 20)} MiB`;
+}
+
+/** A cell's number, when it has one: seconds or bytes (lower is better for both). */
+function amount(c: Cell | undefined): number | undefined {
+  if (c?.kind === 'time') return c.seconds;
+  if (c?.kind === 'memory') return c.bytes;
+  return undefined;
+}
+
+/** peer / ours: above 1 means tsdl is faster (or smaller). Empty unless both sides have the same kind of number. */
 export function ratio(peer: Cell | undefined, ours: Cell | undefined): string {
-  if (peer?.kind !== 'time' || ours?.kind !== 'time' || ours.seconds <= 0) return '—';
-  return fmtNumber(peer.seconds / ours.seconds);
+  const p = amount(peer);
+  const o = amount(ours);
+  if (p === undefined || o === undefined || peer?.kind !== ours?.kind || o <= 0) return '—';
+  return fmtNumber(p / o);
 }
 
 /** Numbers footnotes by their text, so one note shared by many cells is printed once. */
@@ -43,10 +58,12 @@ class Footnotes {
   }
 }
 
-function cellText(cell: Cell | undefined, unit: TimeUnit, notes: Footnotes, fw: Column): string {
+function cellText(cell: Cell | undefined, unit: Unit, notes: Footnotes, fw: Column): string {
   if (cell === undefined) return '—';
   if (cell.kind === 'unsupported') return `unsupported ${notes.mark(`${fw}: ${cell.reason}`)}`;
   if (cell.kind === 'failed') return `failed ${notes.mark(`${fw} failed: ${cell.reason}`)}`;
+  if (cell.kind === 'memory') return fmtMiB(cell.bytes) + (cell.note ? ` ${notes.mark(cell.note)}` : '');
+  if (unit === 'MiB') throw new Error(`a time cell (${fw}) in a row of memory`);
   let s = fmtTime(cell.seconds, unit);
   const extras: string[] = [];
   if (cell.gflops !== undefined) extras.push(`${fmtNumber(cell.gflops)} GFLOP/s`);

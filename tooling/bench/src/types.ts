@@ -50,7 +50,16 @@ export function frameworksOn(device: Device): Framework[] {
 }
 
 /** The work items, by the name given to --only. */
-export const ITEMS = ['mlp', 'matmul', 'cnn', 'small-ops', 'matmul-transposes', 'lstm', 'transformer'] as const;
+export const ITEMS = [
+  'mlp',
+  'mlp-memory',
+  'matmul',
+  'cnn',
+  'small-ops',
+  'matmul-transposes',
+  'lstm',
+  'transformer',
+] as const;
 export type Item = (typeof ITEMS)[number];
 
 /**
@@ -59,11 +68,12 @@ export type Item = (typeof ITEMS)[number];
  * answers one question (do transposed operands cost tsdl's matmul?), so it
  * runs when named. lstm too: TF.js cpu takes seconds a step, and it needs PyTorch beside Node.
  */
-export const DEFAULT_ITEMS: readonly Item[] = ['mlp', 'matmul', 'cnn', 'small-ops'];
+export const DEFAULT_ITEMS: readonly Item[] = ['mlp', 'mlp-memory', 'matmul', 'cnn', 'small-ops'];
 
-/** One table cell: a time (with optional footnote and throughput), or why there is none. */
+/** One table cell: a time (with optional footnote and throughput), an amount of memory, or why there is none. */
 export type Cell =
   | { kind: 'time'; seconds: number; note?: string; gflops?: number; relative?: Relative }
+  | { kind: 'memory'; bytes: number; note?: string }
   | { kind: 'unsupported'; reason: string }
   | { kind: 'failed'; reason: string };
 
@@ -77,11 +87,14 @@ export interface Relative {
 /** How a row's times print: seconds, milliseconds or microseconds. */
 export type TimeUnit = 's' | 'ms' | 'µs';
 
+/** A row's unit: a time unit, or MiB for memory (2^20 bytes). */
+export type Unit = TimeUnit | 'MiB';
+
 /** One table row: a piece of work and each framework's result on it. */
 export interface Row {
   work: string;
-  /** How times in this row are printed. */
-  unit: TimeUnit;
+  /** How values in this row are printed: times, or memory in MiB. */
+  unit: Unit;
   cells: Partial<Record<Column, Cell>>;
 }
 

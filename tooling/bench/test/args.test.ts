@@ -7,7 +7,7 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs([])).toEqual({
       help: false,
       quick: false,
-      items: ['mlp', 'matmul', 'cnn', 'small-ops'],
+      items: ['mlp', 'mlp-memory', 'matmul', 'cnn', 'small-ops'],
       frameworks: ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       batches: undefined,
       dataDir: undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtNumber, fmtTime, formatChecks, formatTable, ratio } from '../src/table';
+import { fmtMiB, fmtNumber, fmtTime, formatChecks, formatTable, ratio } from '../src/table';
 import type { Row } from '../src/types';
 
 describe('number formatting', () => {
@@ -108,6 +108,32 @@ describe('formatTable', () => {
       .slice(1, -1)
       .map((s) => s.trim());
     expect(cells).toEqual(['matmul n=1024 Aᵀ·B', '100 ms (21.5 GFLOP/s, 1.03× A·B)', '200 ms (0.500× A·B)', '2.00']);
+  });
+
+  it('prints memory in MiB with a footnote, its ratio as peer / tsdl, and no ratio against a time', () => {
+    const mem: Row[] = [
+      {
+        work: 'MNIST MLP run, batch 32: peak RSS',
+        unit: 'MiB',
+        cells: {
+          tsdl: { kind: 'memory', bytes: 612 * 2 ** 20, note: 'of which 430 MiB before the first step' },
+          'tfjs-wasm': { kind: 'memory', bytes: 1224 * 2 ** 20 },
+          'jax-js': { kind: 'failed', reason: 'the child process exited with code 1' },
+        },
+      },
+    ];
+    const lines = formatTable(mem, ['tsdl', 'tfjs-wasm', 'jax-js']).split('\n');
+    const cells = lines[2]
+      .split('|')
+      .slice(1, -1)
+      .map((s) => s.trim());
+    expect(cells).toEqual(['MNIST MLP run, batch 32: peak RSS', '612 MiB [1]', '1224 MiB', 'failed [2]', '2.00', '—']);
+    expect(lines.slice(4)).toEqual([
+      '[1] of which 430 MiB before the first step',
+      '[2] jax-js failed: the child process exited with code 1',
+    ]);
+    expect(fmtMiB(1.5 * 2 ** 20)).toBe('1.50 MiB');
+    expect(ratio({ kind: 'memory', bytes: 3 }, { kind: 'time', seconds: 1 })).toBe('—');
   });
 
   it('drops ratio columns when tsdl is not run', () => {

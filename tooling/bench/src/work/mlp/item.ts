@@ -12,7 +12,7 @@ import { tfjsMlp } from './tfjs';
 import { tsdlMlp } from './tsdl';
 import { mlpWeights } from './weights';
 
-const FACTORIES: Record<Framework, SessionFactory> = {
+export const FACTORIES: Record<Framework, SessionFactory> = {
   tsdl: tsdlMlp('cpu'),
   'tfjs-cpu': tfjsMlp('cpu'),
   'tfjs-wasm': tfjsMlp('wasm'),
@@ -35,7 +35,7 @@ export function batchesToTime(plan: MlpPlan, total: number, probeSeconds: number
   return Math.min(total, Math.max(plan.warmupBatches, n));
 }
 
-interface Measured {
+export interface Measured {
   /** The epoch's time (measured, or extrapolated from the batches timed). */
   epoch: Cell;
   /** One training step: the timed run's time over its batches. */
@@ -51,7 +51,7 @@ function perStep(before: GpuCounts, after: GpuCounts, steps: number): string {
 }
 
 /** One framework's epoch at one batch size, and its mean step. */
-async function measure(
+export async function measure(
   factory: SessionFactory,
   data: TrainData,
   batchSize: number,
