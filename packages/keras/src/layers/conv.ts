@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../activations';
+import { biasRelu } from './bias-relu';
 import { initializerName } from '../initializers';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
@@ -188,19 +189,30 @@ export class Conv2D extends Layer {
   /** The convolution plus bias, before the activation. */
   preActivation(x: Tensor): Tensor {
     return tidy(() => {
-      // groups only when grouped: a plain convolution keeps conv2d's ungrouped call.
-      const y = conv2d(x, this.kernel, {
-        strides: this.strides,
-        padding: this.padding,
-        dilations: this.dilationRate,
-        ...(this.groups > 1 ? { groups: this.groups } : {}),
-      });
+      const y = this.convolve(x);
       return this.bias ? y.add(this.bias) : y;
+    });
+  }
+
+  /** The convolution alone. */
+  private convolve(x: Tensor): Tensor {
+    // groups only when grouped: a plain convolution keeps conv2d's ungrouped call.
+    return conv2d(x, this.kernel, {
+      strides: this.strides,
+      padding: this.padding,
+      dilations: this.dilationRate,
+      ...(this.groups > 1 ? { groups: this.groups } : {}),
     });
   }
 
   override forward(x: Tensor): Tensor {
     if (this.activation === 'linear') return this.preActivation(x);
+    if (this.activation === 'relu' && this.bias && x.dtype === 'float32') {
+      // As Dense: bias and relu in one pass over the convolution's output, and one pass back
+      // (relu alone costs a compare, a cast and a multiply backward: 3 passes over the activations).
+      const bias = this.bias;
+      return tidy(() => biasRelu(this.convolve(x), bias));
+    }
     return tidy(() => getActivation(this.activation)(this.preActivation(x)));
   }
 
