@@ -51,6 +51,12 @@ const CASES: [string, Conv2dParams][] = [
   ['3×32×32×64 → 5, 3×3, pad 1', geometry(3, 32, 64, 5, 3, 1, 1, 1)],
   // 400 rows × 999 deep: two images per chunk, then one.
   ['3×40×40×111 → 7, 3×3, stride 2, dilation 2, pad 2', geometry(3, 40, 111, 7, 3, 2, 2, 2)],
+  // Fewer than 4 channels: im2col along output columns (tap-major). MNIST's first layer, in one chunk.
+  ['5×28×28×1 → 32, 3×3', geometry(5, 28, 1, 32, 3, 1, 1, 0)],
+  // Windows cut by the padding on both sides of every row and column.
+  ['2×17×17×3 → 6, 5×5, stride 2, dilation 2, pad 3', geometry(2, 17, 3, 6, 5, 2, 2, 3)],
+  // 10,000 rows × 75 deep per image: one image per chunk.
+  ['2×100×100×3 → 4, 5×5, pad 2', geometry(2, 100, 3, 4, 5, 1, 1, 2)],
 ];
 
 /** Calls f(n, oy, ox, ky, kx, xIndex) for every tap that lands inside the image (padding contributes nothing). */

@@ -55,6 +55,52 @@ function col2im(cols: Float32Array, colsOff: number, n: number, p: Conv2dParams,
   }
 }
 
+/**
+ * Below this many input channels, im2col copies along output columns instead of along channels:
+ * with one channel (a grayscale first layer) a tap is a single float, which the channel-wise copy
+ * (four floats at a time, then a scalar tail) moves one at a time.
+ */
+const TAP_MAJOR_BELOW_CHANNELS = 4;
+
+/**
+ * im2col transposed, as [kH·kW·inC, cn·outH·outW]: row k = (ky·kW + kx)·inC + c holds that tap's
+ * value for every output position of the chunk, so each run along an output row reads the input
+ * at a fixed stride (contiguous for strideW 1 and one channel). The products read it through
+ * strides, as they read any transposed operand.
+ */
+function im2colTapMajor(x: ArrayLike<number>, n0: number, cn: number, p: Conv2dParams, cols: Float32Array): void {
+  const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = p;
+  const rows = outH * outW;
+  const R = cn * rows;
+  const step = strideW * inC;
+  for (let ky = 0; ky < kH; ky++) {
+    for (let kx = 0; kx < kW; kx++) {
+      // The output columns whose tap lands inside the input: ox in [oxa, oxb).
+      const x0 = kx * dilationW - padLeft;
+      const oxa = Math.min(outW, Math.max(0, Math.ceil(-x0 / strideW)));
+      const oxb = Math.max(oxa, Math.min(outW, Math.floor((inW - 1 - x0) / strideW) + 1));
+      for (let c = 0; c < inC; c++) {
+        const rowBase = ((ky * kW + kx) * inC + c) * R;
+        for (let n = 0; n < cn; n++) {
+          const img = (n0 + n) * inH * inW * inC;
+          for (let oy = 0; oy < outH; oy++) {
+            const q = rowBase + n * rows + oy * outW;
+            const iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= inH) {
+              for (let ox = 0; ox < outW; ox++) cols[q + ox] = 0;
+              continue;
+            }
+            for (let ox = 0; ox < oxa; ox++) cols[q + ox] = 0;
+            let src = img + (iy * inW + oxa * strideW + x0) * inC + c;
+            for (let ox = oxa; ox < oxb; ox++, src += step) cols[q + ox] = x[src];
+            for (let ox = oxb; ox < outW; ox++) cols[q + ox] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Images per im2col chunk: enough rows to make one large product, at most about 4 MiB of columns. */
 function chunkImages(p: Conv2dParams, depth: number): number {
   return Math.max(1, Math.min(p.batch, Math.floor((1 << 20) / Math.max(1, p.outH * p.outW * depth))));
@@ -69,8 +115,15 @@ export function conv2d(xv: View, wv: View, p: Conv2dParams, ctx: GemmContext = j
   const out = ctx.alloc('float32', p.batch * rows * O, false) as Float32Array;
   const chunk = chunkImages(p, depth);
   const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
+  const tapMajor = p.inC < TAP_MAJOR_BELOW_CHANNELS;
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
+    if (tapMajor) {
+      im2colTapMajor(x, n0, cn, p, cols);
+      // The same product with cols read transposed from [depth, cn·rows].
+      ctx.gemm(cols, 0, 1, cn * rows, w, 0, O, 1, out, n0 * rows * O, cn * rows, depth, O, false);
+      continue;
+    }
     if (!ctx.im2col?.(x, n0, cn, p, cols)) for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
     // out[n0…] = cols [cn·rows, depth] · w [depth, O]
     ctx.gemm(cols, 0, depth, 1, w, 0, O, 1, out, n0 * rows * O, cn * rows, depth, O, false);
@@ -108,8 +161,15 @@ export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, ctx: Gemm
   const dw = ctx.alloc('float32', depth * O) as Float32Array;
   const chunk = chunkImages(p, depth);
   const cols = ctx.alloc('float32', chunk * rows * depth, false) as Float32Array;
+  const tapMajor = p.inC < TAP_MAJOR_BELOW_CHANNELS;
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
+    if (tapMajor) {
+      im2colTapMajor(x, n0, cn, p, cols);
+      // colsᵀ is cols itself here: [depth, cn·rows] row-major.
+      ctx.gemm(cols, 0, cn * rows, 1, dy, n0 * rows * O, O, 1, dw, 0, depth, cn * rows, O, true);
+      continue;
+    }
     if (!ctx.im2col?.(x, n0, cn, p, cols)) for (let n = 0; n < cn; n++) im2col(x, n0 + n, p, cols, n * rows * depth);
     // dw [depth, O] += colsᵀ · dy, colsᵀ read in place (row stride 1, column stride depth).
     ctx.gemm(cols, 0, 1, depth, dy, n0 * rows * O, O, 1, dw, 0, depth, cn * rows, O, true);
