@@ -14,13 +14,15 @@ import {
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
-import { BAD, GOOD, ints, logitsOn } from './labels';
+import { BAD, GOOD, expectReadRejects, ints, logitsOn } from './labels';
 import { data } from './harness';
 
 /**
- * Bad labels and indices throw an ArgumentError naming the op and the value on WebGPU too,
- * where nothing can be read synchronously: the frontend remembers what it wrote from host
- * data (index-range.ts). Good ones give the CPU backend's values.
+ * Bad labels and indices throw an ArgumentError naming the op and the value at the call on
+ * WebGPU too, where nothing can be read synchronously, when they were written from host data
+ * (the frontend keeps a copy: index-range.ts); a batch gathered from such labels has a known
+ * range but not known values, so a bad one there makes the next read reject. Good ones give
+ * the CPU backend's values.
  */
 
 const gpu = await acquireTestGpu();
@@ -51,14 +53,15 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
     expect(() => gather(x, ints(g, [-2]), 1)).toThrow('gather: index -2 is out of range for an axis of size 3');
   });
 
-  it('checks shuffled batches by their own labels: the batch holding the bad one throws, the others run', async () => {
+  it('a shuffled batch holding a bad label makes the read reject, naming the op and the label; the others run', async () => {
     const labels = ints(g, BAD);
     const order = ints(g, ORDER);
-    // The whole epoch in one batch: the bad label sits at row 3 of the batch.
-    expect(() => softmaxCrossEntropy(logitsOn(g), gather(labels, order))).toThrow('label 7 at row 3 is out of range');
+    const found = 'softmaxCrossEntropy: a label outside [0, 4) was found on the GPU: 7';
+    // The whole epoch in one batch: the host knows its range, [0, 7], not its values, so the kernel checks them.
+    await expectReadRejects(softmaxCrossEntropy(logitsOn(g), gather(labels, order)), found);
     // Batches of two, as fit takes them (slices of the epoch's order): only the second holds row 3.
     const batch = (k: number): Tensor => gather(labels, slice(order, [2 * k], [2 * k + 2]));
-    expect(() => softmaxCrossEntropy(logitsOn(g, 2), batch(1))).toThrow('label 7 at row 1 is out of range');
+    await expectReadRejects(softmaxCrossEntropy(logitsOn(g, 2), batch(1)), found);
     for (const k of [0, 2]) {
       const want = await softmaxCrossEntropy(
         logitsOn(c, 2),
@@ -68,9 +71,13 @@ describe.runIf(gpuAvailable(gpu, it))('webgpu index and label checks', () => {
     }
   });
 
-  it("nn's crossEntropy throws on a bad target and still skips ignoreIndex", async () => {
-    expect(() => crossEntropy(logitsOn(g), gather(ints(g, BAD), ints(g, ORDER)))).toThrow(
+  it("nn's crossEntropy throws on a bad target, rejects the read for a bad gathered one, and skips ignoreIndex", async () => {
+    expect(() => crossEntropy(logitsOn(g), ints(g, BAD))).toThrow(
       'crossEntropy: target 7 is out of range for 4 classes',
+    );
+    await expectReadRejects(
+      crossEntropy(logitsOn(g), gather(ints(g, BAD), ints(g, ORDER))),
+      'softmaxCrossEntropy: a label outside [0, 4) was found on the GPU: 7',
     );
     const ignoring = [0, 3, -100, 2, 2, 1];
     const want = await crossEntropy(logitsOn(c), ints(c, ignoring)).data();

@@ -20,15 +20,13 @@ import type { Expr } from './expr';
  * already validated shapes, axes and dtypes, so kernels do no checking of their
  * own, with one exception: indices.
  *
- * Index ranges (decided here, once). Valid indices are int32 values in [0, size)
- * (and an op's allowed `ignore` value, nn's ignoreIndex). The frontend checks them at
- * the call wherever it can without waiting for the device (ops/index-range.ts):
- * always on a backend with `readSync` (reading them if it must), and elsewhere for
- * values whose range or values the host knows (written from host data, argmax
- * results, slices and gathers of those; ops/known-values.ts). A bad one there is an
- * ArgumentError from the call, naming the op, the value and its position. So a
- * backend with `readSync` never receives a bad index. A backend without it can,
- * computed on its device (a cast of float labels, `add(labels, 1)`); then:
+ * Index ranges (the rule: ops/index-range.ts). Valid indices are int32 values in
+ * [0, size) (and an op's allowed `ignore` value, nn's ignoreIndex). The frontend throws
+ * a bad one from the call, naming the op, the value and its position, wherever the host
+ * knows the values: always on a backend with `readSync`, which so never receives a bad
+ * index, and elsewhere for int32 written from host data and views of it. A backend
+ * without `readSync` can receive one computed on its device (a cast of float labels,
+ * `add(labels, 1)`, a batch gathered from host labels); then:
  * - a kernel that takes the indices (gather, scatterAdd, and the accelerations
  *   softmaxCrossEntropy and its gradient) must not read or write out of bounds,
  *   must write the documented defined value (gather 0, scatterAdd skips the

@@ -5,16 +5,16 @@ import { makeTypedArray } from '../src/dtype';
 import { wrap } from '../src/engine';
 import { ArgumentError } from '../src/errors';
 import { arange, tensor } from '../src/ops/creation';
-import { checkIndexRange, valueBounds } from '../src/ops/index-range';
+import { checkIndexRange } from '../src/ops/index-range';
 import { argmax } from '../src/ops/reduce';
 import { gather, oneHot, slice } from '../src/ops/shape';
 import { softmaxCrossEntropy } from '../src/ops/softmax-ce';
 import { sizeOf } from '../src/shape';
 
 /**
- * The range bookkeeping of index and label checks, on a host-array backend with or
- * without `readSync`: without it (as WebGPU) checks must work from what the frontend
- * recorded when tensors were written from host data, and skip what it cannot know.
+ * The index-range rule (ops/index-range.ts) on a host-array backend with or without
+ * `readSync`: the host throws at the call where it knows the values, a known range that
+ * proves them skips every read and device check, and the rest is left to the device.
  */
 
 /** A view's elements, row-major. */
@@ -84,92 +84,8 @@ const err = (v: number, at: number) => new ArgumentError(`bad ${v} at ${at}`);
 /** Options of a check whose kernel would report bad indices itself: nothing runs on the device. */
 const HOST_ONLY = { deviceCheck: null };
 
-describe('index ranges on a backend without readSync', () => {
+describe('on a backend without readSync (as WebGPU)', () => {
   const backend = hostBackend('async', false);
-  const int = (values: number[]) => tensor(Int32Array.from(values), [values.length], 'int32', { backend });
-
-  it('remembers the range of int32 tensors written from host values, and not of float32 or device-made ones', () => {
-    expect(valueBounds(int([3, -1, 7, 2]))).toEqual([-1, 7]);
-    expect(
-      valueBounds(
-        tensor(
-          [
-            [4, 9],
-            [5, 6],
-          ],
-          undefined,
-          'int32',
-          { backend },
-        ),
-      ),
-    ).toEqual([4, 9]);
-    expect(valueBounds(arange(2, 12, 3, undefined, { backend }))).toEqual([2, 11]);
-    // Fractions given as int32 are truncated before the range is taken.
-    expect(valueBounds(tensor([0.5, 2.9], [2], 'int32', { backend }))).toEqual([0, 2]);
-    expect(valueBounds(tensor([1, 2], [2], 'float32', { backend }))).toBeNull();
-    expect(valueBounds(wrap(backend, backend.write(Int32Array.of(1, 2), 'int32'), [2], 'int32'))).toBeNull();
-  });
-
-  it('throws naming the first bad value and its position, read from the host copy', () => {
-    const labels = int([0, 2, 5, 1, -3]);
-    expect(() => checkIndexRange(labels, 3, err, HOST_ONLY)).toThrow('bad 5 at 2');
-    expect(() => checkIndexRange(slice(labels, [3], [5]), 3, err, HOST_ONLY)).toThrow('bad -3 at 1');
-    // A slice of the bad tensor holding only good values passes: its own values are checked.
-    expect(checkIndexRange(slice(labels, [0], [2]), 3, err, HOST_ONLY)).toBe('valid');
-    expect(checkIndexRange(labels.reshape([5, 1]).transpose([1, 0]), 6, err, { ignore: -3, deviceCheck: null })).toBe(
-      'ignored',
-    );
-  });
-
-  it('softmaxCrossEntropy and gather throw ArgumentError naming the op and the value', () => {
-    const logits = tensor(new Float32Array(12), [4, 3], 'float32', { backend });
-    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(ArgumentError);
-    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(
-      'softmaxCrossEntropy: label 3 at row 2 is out of range for 3 classes',
-    );
-    expect(() => gather(int([5, 6, 7]), int([0, -1]))).toThrow(
-      'gather: index -1 is out of range for an axis of size 3',
-    );
-  });
-
-  it('checks a batch gathered through a permutation by its own values, computed on the host', () => {
-    const labels = int([0, 1, 2, 9, 1, 0]);
-    const order = int([5, 1, 0, 3, 2, 4]);
-    const good = gather(labels, slice(order, [0], [3]));
-    expect(valueBounds(good)).toEqual([0, 9]); // the source's range bounds it ...
-    expect(checkIndexRange(good, 3, err, HOST_ONLY)).toBe('valid'); // ... and its own values pass
-    expect(() => checkIndexRange(gather(labels, slice(order, [2], [6])), 3, err, HOST_ONLY)).toThrow('bad 9 at 1');
-    // A gather of a gather: computed through both recipes.
-    expect(() => checkIndexRange(gather(gather(labels, order), int([4, 3])), 3, err, HOST_ONLY)).toThrow('bad 9 at 1');
-  });
-
-  it('keeps a copy of a caller-owned array, so changing it later changes no check', () => {
-    const values = Int32Array.of(0, 7, 1);
-    const labels = tensor(values, [3], 'int32', { backend });
-    values[1] = 1;
-    expect(() => checkIndexRange(labels, 3, err, HOST_ONLY)).toThrow('bad 7 at 1');
-  });
-
-  it('knows argmax lies in [0, d - 1] for the reduced axis, or the whole size', () => {
-    const x = tensor(new Float32Array(24), [2, 3, 4], 'float32', { backend });
-    expect(valueBounds(argmax(x, 1))).toEqual([0, 2]);
-    expect(valueBounds(argmax(x, -1, true))).toEqual([0, 3]);
-    expect(valueBounds(argmax(x))).toEqual([0, 23]);
-  });
-
-  it('checks nothing where neither range nor values are known without a device read', () => {
-    const computed = wrap(backend, backend.write(Int32Array.of(0, 8), 'int32'), [2], 'int32');
-    expect(checkIndexRange(computed, 3, err, HOST_ONLY)).toBe('unknown');
-    // Gathered through unchecked indices, values need not come from the source: no range.
-    expect(valueBounds(gather(int([1, 2, 3]), computed))).toBeNull();
-    // Known bounds that fail without known values (argmax over 5 classes, checked against 3).
-    const am = argmax(tensor(new Float32Array(10), [2, 5], 'float32', { backend }), 1);
-    expect(checkIndexRange(am, 3, err, HOST_ONLY)).toBe('unknown');
-  });
-});
-
-describe('checks on the device, where the host knows neither range nor values', () => {
-  const backend = hostBackend('async-checks', false);
   const int = (values: number[]) => tensor(Int32Array.from(values), [values.length], 'int32', { backend });
   /** int32 values the host has no record of, as if computed on the device. */
   const computed = (values: number[]) =>
@@ -179,6 +95,89 @@ describe('checks on the device, where the host knows neither range nor values', 
     fn();
     return backend.checks.slice();
   };
+
+  it('throws at the call naming the first bad value and its position, for host-written int32 and any view of it', () => {
+    const labels = int([0, 2, 5, 1, -3]);
+    expect(() => checkIndexRange(labels, 3, err, HOST_ONLY)).toThrow('bad 5 at 2');
+    expect(() => checkIndexRange(slice(labels, [3], [5]), 3, err, HOST_ONLY)).toThrow('bad -3 at 1');
+    // A slice of the bad tensor holding only good values passes: its own values are checked.
+    expect(checkIndexRange(slice(labels, [0], [2]), 3, err, HOST_ONLY)).toBe('valid');
+    expect(checkIndexRange(labels.reshape([5, 1]).transpose([1, 0]), 6, err, { ignore: -3, deviceCheck: null })).toBe(
+      'ignored',
+    );
+    const grid = tensor(
+      [
+        [4, 9],
+        [5, 6],
+      ],
+      undefined,
+      'int32',
+      { backend },
+    );
+    expect(() => checkIndexRange(grid.transpose([1, 0]), 9, err, HOST_ONLY)).toThrow('bad 9 at 2');
+    expect(() => checkIndexRange(arange(2, 12, 3, undefined, { backend }), 11, err, HOST_ONLY)).toThrow('bad 11 at 3');
+    // Fractions given as int32 are truncated first.
+    expect(() => checkIndexRange(tensor([0.5, 2.9], [2], 'int32', { backend }), 2, err, HOST_ONLY)).toThrow(
+      'bad 2 at 1',
+    );
+  });
+
+  it('keeps a copy of a caller-owned array, so changing it later changes no check', () => {
+    const values = Int32Array.of(0, 7, 1);
+    const labels = tensor(values, [3], 'int32', { backend });
+    values[1] = 1;
+    expect(() => checkIndexRange(labels, 3, err, HOST_ONLY)).toThrow('bad 7 at 1');
+  });
+
+  it('softmaxCrossEntropy, gather and oneHot throw ArgumentError naming the op and the value', () => {
+    const logits = tensor(new Float32Array(12), [4, 3], 'float32', { backend });
+    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(ArgumentError);
+    expect(() => softmaxCrossEntropy(logits, int([0, 1, 3, 2]))).toThrow(
+      'softmaxCrossEntropy: label 3 at row 2 is out of range for 3 classes',
+    );
+    expect(() => gather(int([5, 6, 7]), int([0, -1]))).toThrow(
+      'gather: index -1 is out of range for an axis of size 3',
+    );
+    expect(
+      checksAfter(() =>
+        expect(() => oneHot(int([0, 3]), 3)).toThrow(
+          'oneHot: index 3 at position 1 is out of range for depth 3 (expected 0 to 2)',
+        ),
+      ),
+    ).toEqual([]);
+    expect(() => oneHot(int([-1]), 3)).toThrow(ArgumentError);
+  });
+
+  it('a known range that proves the values skips the device check: gathers of host labels, argmax', () => {
+    const labels = int([0, 2, 1, 2]);
+    const batch = gather(labels, int([3, 0]));
+    expect(checksAfter(() => expect(checkIndexRange(batch, 3, err, { deviceCheck: 'nllLoss' })).toBe('valid'))).toEqual(
+      [],
+    );
+    const x = tensor(new Float32Array(24), [2, 3, 4], 'float32', { backend });
+    expect(checksAfter(() => checkIndexRange(argmax(x, 1), 3, err, { deviceCheck: 'oneHot' }))).toEqual([]);
+    expect(checksAfter(() => checkIndexRange(argmax(x, -1, true), 4, err, { deviceCheck: 'oneHot' }))).toEqual([]);
+    // The range of a flat argmax is [0, 23], which does not prove [0, 4): checked on the device.
+    expect(checksAfter(() => checkIndexRange(argmax(x), 4, err, { deviceCheck: 'oneHot' }))).toEqual([
+      { values: [0], size: 4, op: 'oneHot' },
+    ]);
+  });
+
+  it('a gathered batch whose source range does not prove it, and device-made values, go to the device', () => {
+    const labels = int([0, 1, 2, 9, 1, 0]);
+    const order = int([5, 1, 0, 3, 2, 4]);
+    const good = gather(labels, slice(order, [0], [3]));
+    // The host knows the batch's range ([0, 9]) but not its values.
+    expect(checksAfter(() => expect(checkIndexRange(good, 3, err, HOST_ONLY)).toBe('unknown'))).toEqual([]);
+    expect(checksAfter(() => checkIndexRange(good, 3, err, { deviceCheck: 'nllLoss' }))).toEqual([
+      { values: [0, 1, 0], size: 3, op: 'nllLoss' },
+    ]);
+    // Gathered through unchecked indices, values need not come from the source: no range.
+    const unchecked = gather(int([1, 2, 3]), computed([0, 2]));
+    expect(checksAfter(() => checkIndexRange(unchecked, 4, err, { deviceCheck: 'oneHot' }))).toEqual([
+      { values: [1, 3], size: 4, op: 'oneHot' },
+    ]);
+  });
 
   it('asks the backend to check the view under the op name given, with the ignored value', () => {
     const c = computed([9, 1, -100, 2]);
@@ -190,41 +189,20 @@ describe('checks on the device, where the host knows neither range nor values', 
     ).toEqual([{ values: [1, -100, 2], size: 3, op: 'nllLoss', ignore: -100 }]);
     // The host still knows nothing: an ignored value may be among them, so callers mask.
     expect(result).toBe('unknown');
-    // Known bounds that fail without known values (argmax over 5 classes, checked against 3) are checked there too.
-    const am = argmax(tensor(new Float32Array(10), [2, 5], 'float32', { backend }), 1);
-    expect(checksAfter(() => checkIndexRange(am, 3, err, { deviceCheck: 'oneHot' }))).toEqual([
-      { values: [0, 0], size: 3, op: 'oneHot' },
-    ]);
-  });
-
-  it('runs nothing on the device where the kernel checks itself, where the host knows the values, or for no values', () => {
-    expect(checksAfter(() => checkIndexRange(computed([0, 8]), 3, err, HOST_ONLY))).toEqual([]);
-    expect(checksAfter(() => gather(int([1, 2, 3]), computed([0, 2])))).toEqual([]);
-    const labels = int([0, 2, 1, 2]);
-    expect(checksAfter(() => checkIndexRange(labels, 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
-    expect(checksAfter(() => checkIndexRange(gather(labels, int([3, 0])), 3, err, { deviceCheck: 'nllLoss' }))).toEqual(
-      [],
-    );
-    expect(
-      checksAfter(() =>
-        expect(() => checkIndexRange(labels, 2, err, { deviceCheck: 'nllLoss' })).toThrow('bad 2 at 1'),
-      ),
-    ).toEqual([]);
-    expect(checksAfter(() => checkIndexRange(computed([]), 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
-  });
-
-  it('oneHot checks its indices: on the host where it knows them, else on the device under its name', () => {
-    expect(
-      checksAfter(() =>
-        expect(() => oneHot(int([0, 3]), 3)).toThrow(
-          'oneHot: index 3 at position 1 is out of range for depth 3 (expected 0 to 2)',
-        ),
-      ),
-    ).toEqual([]);
-    expect(() => oneHot(int([-1]), 3)).toThrow(ArgumentError);
     expect(
       checksAfter(() => expect(() => oneHot(computed([1, 4]), 3)).toThrow('oneHot: device check found 4')),
     ).toEqual([{ values: [1, 4], size: 3, op: 'oneHot' }]);
+  });
+
+  it('runs nothing on the device where the kernel checks itself, where the host knows the values, or for no values', () => {
+    expect(checksAfter(() => expect(checkIndexRange(computed([0, 8]), 3, err, HOST_ONLY)).toBe('unknown'))).toEqual([]);
+    expect(checksAfter(() => gather(int([1, 2, 3]), computed([0, 2])))).toEqual([]);
+    expect(
+      checksAfter(() =>
+        expect(() => checkIndexRange(int([0, 2]), 2, err, { deviceCheck: 'nllLoss' })).toThrow('bad 2 at 1'),
+      ),
+    ).toEqual([]);
+    expect(checksAfter(() => checkIndexRange(computed([]), 3, err, { deviceCheck: 'nllLoss' }))).toEqual([]);
   });
 
   it('softmaxCrossEntropy asks for a device check only where the backend has no fused kernel to check the labels', () => {
@@ -245,37 +223,29 @@ describe('checks on the device, where the host knows neither range nor values', 
     }
   });
 
-  it('a backend that reads synchronously is never asked: the host reads the values', () => {
-    const sync = hostBackend('sync-checks', true);
-    const c = wrap(sync, sync.write(Int32Array.of(0, 7), 'int32'), [2], 'int32');
-    expect(() => checkIndexRange(c, 3, err, { deviceCheck: 'oneHot' })).toThrow('bad 7 at 1');
-    expect(sync.checks).toEqual([]);
-  });
-});
-
-describe('index ranges of tensors moved between backends', () => {
-  it('keeps the range and values of a tensor moved with to() or toAsync() to a backend without readSync', async () => {
+  it('knows the values of a tensor moved with to() or toAsync() from a backend with readSync', async () => {
     const from = hostBackend('sync-source', true);
-    const to = hostBackend('async-target', false);
     const labels = tensor(Int32Array.of(0, 5, 1), [3], 'int32', { backend: from });
-    expect(() => checkIndexRange(labels.to(to), 3, err, HOST_ONLY)).toThrow('bad 5 at 1');
-    const moved = await labels.toAsync(to);
-    expect(valueBounds(moved)).toEqual([0, 5]);
+    expect(() => checkIndexRange(labels.to(backend), 3, err, HOST_ONLY)).toThrow('bad 5 at 1');
+    const moved = await labels.toAsync(backend);
     expect(() => checkIndexRange(slice(moved, [1], [3]), 3, err, HOST_ONLY)).toThrow('bad 5 at 0');
   });
 });
 
-describe('index ranges on a backend with readSync', () => {
-  it('reads a host-written tensor for neither its range nor an in-range check, and reads to name a bad value', () => {
+describe('on a backend with readSync', () => {
+  it('reads nothing where a known range proves the values, reads to name a bad one, never asks the device', () => {
     const backend = hostBackend('sync', true);
     const labels = tensor(Int32Array.of(2, 0, 1), [3], 'int32', { backend });
     expect(checkIndexRange(labels, 3, err, HOST_ONLY)).toBe('valid');
+    expect(gather(labels, tensor(Int32Array.of(1), [1], 'int32', { backend })).size).toBe(1);
     expect(backend.reads).toBe(0);
     expect(() => checkIndexRange(labels, 2, err, HOST_ONLY)).toThrow('bad 2 at 0');
     expect(backend.reads).toBe(1);
-    const computed = wrap(backend, backend.write(Int32Array.of(0, 4, 1), 'int32'), [3], 'int32');
-    expect(valueBounds(computed)).toEqual([0, 4]); // read once, then remembered
-    expect(valueBounds(slice(computed, [1], [2]))).toEqual([0, 4]);
-    expect(backend.reads).toBe(2);
+    // Computed on the device: read at every check, which throws at the call.
+    const computed = wrap(backend, backend.write(Int32Array.of(0, 7), 'int32'), [2], 'int32');
+    expect(checkIndexRange(computed, 8, err, { deviceCheck: 'oneHot' })).toBe('valid');
+    expect(() => checkIndexRange(computed.reshape([1, 2]), 3, err, { deviceCheck: 'oneHot' })).toThrow('bad 7 at 1');
+    expect(backend.reads).toBe(3);
+    expect(backend.checks).toEqual([]);
   });
 });

@@ -64,10 +64,10 @@ function indexShape(input: Tensor): number[] {
 
 /**
  * Checks shape and range; returns whether some target may equal ignoreIndex (true when
- * unchecked). The range is checked wherever it is known without waiting for the device
- * (see tensor's checkIndexRange): always on the CPU, on a GPU for targets made from host
- * data, slices of them and batches gathered from them. Targets computed on a GPU are
- * checked there: by the fused softmaxCrossEntropy kernel where the loss goes through it
+ * unchecked). The range is checked by tensor's index-range rule (checkIndexRange): at the
+ * call wherever the host knows the targets (always on the CPU; on a GPU those written from
+ * host data and views of them). Others are checked on the device: by the fused
+ * softmaxCrossEntropy kernel where the loss goes through it
  * (`fused`), else by the backend's checkIndices under the loss's name, since nllCore's
  * one-hot `eq` would give a bad target a zero term; the next read reports a bad one.
  */

@@ -19,7 +19,7 @@ export {
   type AttentionWeightsOptions,
 } from './attention';
 export { toNested, type NestedArray } from './nested';
-export { valueBounds, checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
+export { checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
 export {
   detach,
   toBackend,

@@ -4,7 +4,7 @@ import { tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { arange } from './creation';
 import { cast, lt } from './elementwise';
-import { checkIndexRange, valueBounds } from './index-range';
+import { checkIndexRange, hostValues } from './index-range';
 import { unsqueeze } from './shape';
 
 /**
@@ -23,13 +23,14 @@ export function sequenceMask(lengths: Tensor, maxLen?: number, dtype: DType = 'b
   assertDType('sequenceMask', dtype);
   let len: number;
   if (maxLen === undefined) {
-    const bounds = valueBounds(lengths);
-    if (bounds === null && lengths.size > 0) {
+    const values = lengths.size > 0 ? hostValues(lengths) : new Int32Array(0);
+    if (values === null) {
       throw new ArgumentError(
         `sequenceMask: the lengths of shape ${fmtShape(lengths.shape)} were computed on backend '${lengths.backend.name}', which cannot read them synchronously; pass maxLen`,
       );
     }
-    len = Math.max(bounds?.[1] ?? 0, 0);
+    len = 0;
+    for (let i = 0; i < values.length; i++) len = Math.max(len, values[i]);
   } else {
     if (!Number.isInteger(maxLen) || maxLen < 0)
       throw new ArgumentError(`sequenceMask: maxLen must be an integer >= 0, got ${maxLen}`);

@@ -369,19 +369,14 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   return dispatch('gather', [x, indices], { axis: a, from: x.shape }, (backend) => {
     checkSize('gather', backend, outShape, x.dtype);
     const out = wrap(backend, backend.gather(x.view(), indices.view(), a), outShape, x.dtype);
-    // Gathered indices or labels are bounded by their source's range (see index-range.ts);
-    // unchecked indices may be out of range, and the kernel reads 0 for those (the backend
-    // reports them at the next read: the Backend contract), so no range is noted.
-    if (x.dtype === 'int32' && checked === 'valid') noteGatheredFrom(out, x, indices, a);
+    // Values gathered at checked indices lie in their source's range (index-range.ts); at
+    // unchecked ones the kernel may write its filler, 0, so no range is noted.
+    if (x.dtype === 'int32' && checked === 'valid') noteGatheredFrom(out, x);
     return out;
   });
 }
 
-/**
- * Checks index ranges where they are known without waiting for the device (index-range.ts):
- * always on the CPU, on a GPU for indices made from host data or from such indices. The
- * gather and scatterAdd kernels check the others themselves (the Backend contract).
- */
+/** Checks indices by index-range.ts' rule; the gather and scatterAdd kernels check those the host cannot. */
 function checkIndices(op: string, indices: Tensor, dim: number): IndexCheck {
   return checkIndexRange(
     indices,
@@ -413,9 +408,9 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, shape
 
 /**
  * One-hot float32 encoding of int32 class indices: shape indices.shape + [depth]. An index
- * outside [0, depth) throws an ArgumentError naming it; one computed on a device that cannot
- * read synchronously is checked there, and the next read from it rejects naming oneHot
- * (index-range.ts), where the `eq` alone would silently give it a zero row.
+ * outside [0, depth) is an ArgumentError naming it (index-range.ts: at the call, or, computed
+ * on a device that cannot read synchronously, at the next read), where the `eq` alone would
+ * silently give it a zero row.
  */
 export function oneHot(indices: Tensor, depth: number): Tensor {
   tensorArg('oneHot', indices, 1, 'indices');

@@ -40,13 +40,10 @@ function checkArgs(op: string, logits: Tensor, labels: Tensor): boolean {
 }
 
 /**
- * Class indices outside [0, C) throw wherever they are known without waiting for the
- * device (index-range.ts): on the CPU always; on a GPU for labels made from host data,
- * slices of them and batches gathered from them. Labels computed on a GPU are checked
- * there: by the fused kernel, which gives NaN for a bad one's row, or, for the lowering
- * (which gives NaN too, but whose kernels do not see the labels as indices), by
- * checkIndices; the backend reports a bad one when a result is next read (the Backend
- * contract).
+ * Class indices outside [0, C) are checked by index-range.ts' rule: at the call wherever the
+ * host knows them, else on the device, by the fused kernel (which gives a bad one's row NaN)
+ * or, for the lowering (NaN too, but its kernels do not see the labels as indices), by
+ * checkIndices; the next read from that backend then rejects (the Backend contract).
  */
 function checkRange(op: 'softmaxCrossEntropy' | 'softmaxCrossEntropyGrad', labels: Tensor, classes: number): void {
   const fused = labels.backend[op] !== undefined;

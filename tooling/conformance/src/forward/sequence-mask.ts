@@ -19,6 +19,8 @@ function maskCases(sync: boolean): Case[] {
       name: 'sequenceMask of [1, 3, 0, 2]: maxLen defaults to the longest length',
       run: () => {
         expectTensor(T.sequenceMask(ints([1, 3, 0, 2])), [4, 3], 'bool', [1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0]);
+        // A view's own longest length, not its storage's.
+        expectTensor(T.sequenceMask(T.slice(ints([5, 1, 2, 6]), [1], [3])), [2, 2], 'bool', [1, 0, 1, 1]);
       },
     },
     {
