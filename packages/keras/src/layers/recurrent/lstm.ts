@@ -1,7 +1,8 @@
-import { type Tensor, concat, matmul, ones, slice, tidy } from '@tsdl/tensor';
+import { type Tensor, concat, flip, matmul, ones, slice, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
+import { lstmSequence, traceHidden, traceLast } from './lstm-sequence';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export interface LSTMArgs extends RecurrentArgs {
@@ -93,6 +94,18 @@ export class LSTM extends RecurrentLayer {
       (t) => this.act(t),
       getActivation(this.recurrentActivation),
     );
+  }
+
+  /** Keras' default activations run as one op over the sequence (lstm-sequence.ts); others step by step. */
+  protected override fusedSequence(xw: Tensor, init: Tensor[]): { states: Tensor[]; sequence: () => Tensor } | null {
+    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
+    const B = xw.shape[0];
+    const u = this.units;
+    const trace = lstmSequence(this.goBackwards ? flip(xw, 1) : xw, this.recurrentKernel, init[0], init[1]);
+    return {
+      states: [traceLast(trace, 6, B, u), traceLast(trace, 4, B, u)],
+      sequence: () => traceHidden(trace, B, u),
+    };
   }
 
   override getConfig(): Record<string, unknown> {

@@ -208,6 +208,16 @@ export abstract class RecurrentLayer extends Layer {
    */
   protected abstract step(xw: Tensor, prev: CellState, hRec: Tensor): CellState;
 
+  /**
+   * The whole sequence as one op, where the layer has one for its settings (no mask and no
+   * recurrent dropout; the caller checks those): from xw [batch, time, gates·units] (bias
+   * included, in time order) and the initial states, the final states and a getter of every
+   * step's h [batch, time, units] in processing order. Null: run the per-step loop.
+   */
+  protected fusedSequence(_xw: Tensor, _init: Tensor[]): { states: Tensor[]; sequence: () => Tensor } | null {
+    return null;
+  }
+
   protected act(x: Tensor): Tensor {
     return getActivation(this.activation)(x);
   }
@@ -281,6 +291,13 @@ export abstract class RecurrentLayer extends Layer {
       if (ib) xw = xw.add(ib);
       const zero = (): Tensor => zeros([B, this.units], 'float32', { backend: x.backend });
       const init = initial ?? Array.from({ length: this.stateCount }, zero);
+      const fused = mask || recNoise ? null : this.fusedSequence(reshape(xw, [B, T, G]), init);
+      if (fused) {
+        const out = this.returnSequences ? fused.sequence() : fused.states[0];
+        // Distinct handles, so the caller may dispose each result once.
+        if (this.returnState) return [out, ...fused.states.map((s) => (s === out ? s.reshape(s.shape) : s))];
+        return out;
+      }
       return runRecurrence({
         inputs: unstack(transpose(reshape(xw, [B, T, G]), [1, 0, 2])),
         init,
