@@ -6,7 +6,7 @@ import { relaxedMaddSupported } from '../src/wasm/relaxed-simd';
 import { type Operand, SimdGemm } from '../src/wasm/simd-gemm';
 
 /**
- * Both wasm gemm kernels on the same products: f32x4.mul + add (the 4×8 tile,
+ * Both wasm gemm kernels on the same products: f32x4.mul + add (the 2×16 tile,
  * what engines without relaxed SIMD run) and f32x4.relaxed_madd (the 6×8
  * tile). Node 20 has relaxed SIMD behind a V8 flag, which is set here so this
  * file exercises the fused kernel on every supported Node; where the engine
@@ -43,7 +43,7 @@ function reference(
   return out;
 }
 
-// Sizes around both tiles (4×8, 6×8), the A block (126/128 rows), the K block (256) and the B block (2048 columns).
+// Sizes around both tiles (2×16, 6×8), the A block (126/128 rows), the K block (256) and the B block (2048 columns).
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
   [1, 9, 13],
@@ -73,7 +73,7 @@ describe.each([
   it.skipIf(skip)('builds the kernel asked for, with its tile', () => {
     const { gemm } = make();
     expect(gemm.fused).toBe(fused);
-    expect(gemm.shape).toEqual(fused ? { mr: 6, nv: 2, unroll: 1 } : { mr: 4, nv: 2, unroll: 1 });
+    expect(gemm.shape).toEqual(fused ? { mr: 6, nv: 2, unroll: 1 } : { mr: 2, nv: 4, unroll: 1 });
   });
 
   it.skipIf(skip).each(SIZES)('M=%i K=%i N=%i, every transpose combination, matches float64', (M, K, N) => {

@@ -10,9 +10,10 @@ import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
  *   micro-kernel:   C[MR×NR] (+)= Apanel · Bpanel, MR·NV f32x4 accumulators in registers
  *
  * Per k the micro-kernel loads NV vectors of B, splats MR values of A and
- * does MR·NV multiplies and adds: no FMA in wasm SIMD 1.0, but Zen-class
- * cores issue two adds and two multiplies per cycle, so mul + add reaches the
- * same peak. Packing handles every stride pattern (a transposed operand is
+ * does MR·NV multiply-adds: f32x4.relaxed_madd where the engine has relaxed
+ * SIMD (`fused`), else a multiply and an add (Zen-class cores issue two of
+ * each per cycle, so that reaches the same peak; the tile shapes below say
+ * what keeps it from it). Packing handles every stride pattern (a transposed operand is
  * just cs ≠ 1), so all transpose combinations run the same inner loop, and
  * pads edge panels with zeros, so the micro-kernel is always full-size and
  * edge tiles go through a small scratch tile. Nothing skips zeros, so
@@ -32,24 +33,27 @@ export interface GemmShape {
 }
 
 /**
- * The micro-tile for f32x4.mul + f32x4.add: 4×8, not unrolled. V8's
+ * The micro-tile for f32x4.mul + f32x4.add: 2×16, not unrolled. V8's
  * optimizing compiler schedules the loads of a loop body ahead of its
  * arithmetic, so an unrolled body keeps unroll·(NV + MR) loaded vectors live
- * beside the MR·NV accumulators: with unroll 4 that spilled to the stack on
- * every step (x64 has 16 xmm registers, one of them V8's scratch). Unrolled
- * 1, 4×8 holds 8 accumulators, 2 B vectors, a splat and a product, and
- * nothing spills; measured on a Zen 5 core (one thread), 32 → 42 GFLOP/s at
- * n = 128…1024. 6×8 needs 16 registers with the product and spills; 5×8,
- * 3×12, 4×12 and 8×4 ran at 19–28. The FP pipes issue two multiplies and two
- * adds a cycle, so 4×8 can reach the peak; a bigger tile would save only loads.
+ * beside the MR·NV accumulators: unrolled 4, the former 4×8 tile spilled to
+ * the stack every step (x64 has 16 xmm registers, one of them V8's scratch).
+ * Unrolled 1, nothing spills, and the two FP pipes for multiplies and two for
+ * adds could run at peak; what is left is the instructions around them: every
+ * splat of A at a non-zero offset costs V8 an address computation (B's loads
+ * fold their offsets), so 2×16 (8 accumulators, 4 B vectors, a splat, a
+ * product: 14 registers, 2 splats a step) issues fewer per multiply-add than
+ * 4×8 (4 splats). Measured on a Zen 5 core, one thread, n = 128…1024: 4×8
+ * unrolled 4 ran at 32 GFLOP/s, unrolled 1 at 41, 2×16 at 49–53; 5×8, 6×8,
+ * 3×12, 4×12 and 8×4 need more registers or splats and ran at 19–28.
  */
-export const MUL_ADD_SHAPE: GemmShape = { mr: 4, nv: 2, unroll: 1 };
+export const MUL_ADD_SHAPE: GemmShape = { mr: 2, nv: 4, unroll: 1 };
 
 /**
  * The micro-tile for f32x4.relaxed_madd (one vfmadd231ps on x64, no product
  * register): 6×8, 12 accumulators, 2 B vectors and a splat in 15 registers,
- * measured 52 GFLOP/s on one Zen 5 core against 49 for 4×8 fused (4×12
- * fused needs 16 registers and spills).
+ * measured 52 GFLOP/s on one Zen 5 core against 49 for 4×8 and 48 for 2×16
+ * fused (3×16 and 4×12 fused need 16 registers or more and spill).
  */
 export const FUSED_SHAPE: GemmShape = { mr: 6, nv: 2, unroll: 1 };
 
