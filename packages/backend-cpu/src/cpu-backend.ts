@@ -18,7 +18,7 @@ import { type GemmContext, jsGemmContext } from './kernels/gemm';
 import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
-import { reduce } from './kernels/reduce';
+import { type ColumnSumAccel, reduce } from './kernels/reduce';
 import { softmax } from './kernels/softmax';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
@@ -66,6 +66,7 @@ export class CpuBackend implements Backend {
   private readonly allocOutput = (dtype: 'float32' | 'bool', n: number): TypedArray => this.alloc(dtype, n, false);
   private readonly gemmCtx: GemmContext;
   private readonly poolAccel: PoolAccel | undefined;
+  private readonly columnSum: ColumnSumAccel | undefined;
   /** Threads this backend's products may use. */
   readonly threads: number;
 
@@ -77,6 +78,7 @@ export class CpuBackend implements Backend {
     this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
     this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
     this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
+    this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
       rt === null
@@ -174,7 +176,7 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: View, axes: number, outDtype: DType): DataId {
-    return this.acct.wrap(reduce(op, x, axes, outDtype, this.alloc));
+    return this.acct.wrap(reduce(op, x, axes, outDtype, this.alloc, this.columnSum));
   }
 
   concat(xs: readonly View[], axis: number, outShape: readonly number[]): DataId {
@@ -266,6 +268,29 @@ function wasmPool(rt: WasmRuntime): PoolAccel {
     else if (p.kind === 'max')
       rt.pool.maxPoolGrad((x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset, ...g);
     else rt.pool.avgPoolGrad(out.byteOffset, (dy as Float32Array).byteOffset, ...g);
+    return true;
+  };
+}
+
+/**
+ * The wasm column sum (float32 data in a shared heap, an even column count), accumulating into
+ * float64 scratch kept in the heap for the backend's life and grown as needed.
+ */
+function wasmColumnSum(rt: WasmRuntime): ColumnSumAccel {
+  let ptr = 0;
+  let acc: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  return (a, offset, rows, cols, out) => {
+    if (!rt.heap.shared || !(a instanceof Float32Array) || cols % 2 !== 0 || !rt.heap.contains(a)) return false;
+    if (cols > acc.length) {
+      if (acc.length > 0) rt.heap.release(ptr, acc.length * 8);
+      const n = Math.max(64, cols);
+      ptr = rt.heap.malloc(n * 8);
+      // A shared memory's views stay valid when it grows: one view per block.
+      acc = new Float64Array(rt.heap.buffer(), ptr, n);
+    }
+    acc.fill(0, 0, cols);
+    rt.columnSum.columnSum(a.byteOffset + offset * 4, ptr, rows, cols);
+    for (let o = 0; o < cols; o++) out[o] = acc[o];
     return true;
   };
 }

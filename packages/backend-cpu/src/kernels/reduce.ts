@@ -66,7 +66,20 @@ function reduceRows(op: ReduceOp, a: TypedArray, outer: number, inner: number, o
   }
 }
 
-export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, alloc: Alloc = jsAlloc): TypedArray {
+/**
+ * A faster column sum (the wasm kernel): the sum over `rows` rows of `cols` contiguous float32
+ * values starting at element `offset` of `a`, written to `out`; false when it cannot serve them.
+ */
+export type ColumnSumAccel = (a: TypedArray, offset: number, rows: number, cols: number, out: TypedArray) => boolean;
+
+export function reduce(
+  op: ReduceOp,
+  v: View,
+  axes: number,
+  outDtype: DType,
+  alloc: Alloc = jsAlloc,
+  columnSum?: ColumnSumAccel,
+): TypedArray {
   const split = v.shape.length - axes;
   const outer = sizeOfShape(v.shape.slice(0, split));
   const inner = sizeOfShape(v.shape.slice(split));
@@ -78,6 +91,7 @@ export function reduce(op: ReduceOp, v: View, axes: number, outDtype: DType, all
   }
   if ((op === 'sum' || op === 'max' || op === 'min') && outer > 1 && inner > 1 && isColumnLayout(v, split, outer)) {
     const a = arr(v.data);
+    if (op === 'sum' && columnSum?.(a, v.offset, inner, outer, out)) return out;
     const acc = new Float64Array(outer).fill(reduceIdentity(op));
     for (let r = 0; r < inner; r++) {
       const base = v.offset + r * outer;

@@ -99,6 +99,7 @@ export const SIMD = {
   v128_store32_lane: 0x5a,
   v128_load32_zero: 0x5c,
   v128_load64_zero: 0x5d,
+  f64x2_promote_low_f32x4: 0x5f,
   i8x16_narrow_i16x8_u: 0x66,
   f32x4_ceil: 0x67,
   f32x4_floor: 0x68,
@@ -121,6 +122,7 @@ export const SIMD = {
   f32x4_max: 0xe9,
   f32x4_pmin: 0xea,
   f32x4_pmax: 0xeb,
+  f64x2_add: 0xf0,
   f32x4_convert_i32x4_u: 0xfb,
   /** Relaxed SIMD: a·b + c, fused or not as the hardware does it (probe before use: relaxed-simd.ts). */
   f32x4_relaxed_madd: 0x105,

@@ -1,4 +1,5 @@
 import { sharedMemorySupported, simdSupported, WasmHeap } from './heap';
+import { type ColumnSumExports, columnSumModuleBytes } from './column-sum-module';
 import { type Im2colExports, im2colModuleBytes } from './im2col-module';
 import { type PoolExports, poolModuleBytes } from './pool-module';
 import { type RandomExports, randomModuleBytes } from './random-module';
@@ -21,6 +22,8 @@ export interface WasmRuntime {
   pool: PoolExports;
   /** Uniform random floats, four at a time (operands must be heap views). */
   random: RandomExports;
+  /** Column sums into float64 (operands must be heap views): a broadcast bias's gradient. */
+  columnSum: ColumnSumExports;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -43,6 +46,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
       const im2col = instantiate(im2colModuleBytes(mode)) as unknown as Im2colExports;
       const pool = instantiate(poolModuleBytes(mode)) as unknown as PoolExports;
       const random = instantiate(randomModuleBytes(mode)) as unknown as RandomExports;
+      const columnSum = instantiate(columnSumModuleBytes(mode)) as unknown as ColumnSumExports;
       const gemm = new SimdGemm(heap);
       // One worker pool serves both: the gemm starts it, elementwise kernels borrow it.
       rt = {
@@ -52,6 +56,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
         im2col,
         pool,
         random,
+        columnSum,
       };
     } catch (e) {
       // A runtime that validates SIMD but cannot create the memory or compile: the JS kernels still work.
