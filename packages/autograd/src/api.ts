@@ -1,4 +1,5 @@
-import { ArgumentError, GradientError, Tensor, detach, setGradEnabled, tidy } from '@tsdl/tensor';
+import { ArgumentError, GradientError, Tensor, tidy } from '@tsdl/tensor';
+import { detach, setGradEnabled } from '@tsdl/tensor/internal';
 import { runBackward } from './backward';
 
 /** Runs `fn` without recording gradients (inference, optimizer updates). */

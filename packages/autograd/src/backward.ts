@@ -1,15 +1,5 @@
-import {
-  GradientError,
-  ShapeError,
-  Tensor,
-  add,
-  fmtShape,
-  onesLike,
-  reshape,
-  setGradEnabled,
-  shapesEqual,
-  tidy,
-} from '@tsdl/tensor';
+import { GradientError, ShapeError, Tensor, add, onesLike, reshape, tidy } from '@tsdl/tensor';
+import { fmtShape, setGradEnabled, shapesEqual } from '@tsdl/tensor/internal';
 import { GraphNode } from './node';
 import { SavedTensor } from './saved';
 import { unbroadcast } from './unbroadcast';

@@ -3,7 +3,7 @@
  * from this package installs the tape hook at @tsdl/tensor's dispatch point
  * and registers the vector-Jacobian rule of every differentiable op.
  */
-import { setAutogradHooks } from '@tsdl/tensor';
+import { setAutogradHooks } from '@tsdl/tensor/internal';
 import { backward } from './backward';
 import { record } from './record';
 import { registerRules } from './registry';

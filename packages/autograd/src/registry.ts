@@ -1,4 +1,5 @@
-import type { Backend, ExtensionOpName, OpAttrs, OpName, Tensor } from '@tsdl/tensor';
+import type { Backend, Tensor } from '@tsdl/tensor';
+import type { ExtensionOpName, OpAttrs, OpName } from '@tsdl/tensor/backend';
 
 /** The attributes op `K` records: typed for a built-in op (tensor's OpAttrs), the op's own for an extension. */
 export type AttrsOf<K extends string> = K extends OpName ? OpAttrs[K] : any;

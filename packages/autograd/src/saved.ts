@@ -1,4 +1,5 @@
-import { Tensor, type DType, type Storage } from '@tsdl/tensor';
+import { Tensor, type DType } from '@tsdl/tensor';
+import { type Storage } from '@tsdl/tensor/internal';
 import type { GraphNode } from './node';
 
 /**

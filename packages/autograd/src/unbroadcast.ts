@@ -1,4 +1,5 @@
-import { type Tensor, reshape, shapesEqual, sum } from '@tsdl/tensor';
+import { type Tensor, reshape, sum } from '@tsdl/tensor';
+import { shapesEqual } from '@tsdl/tensor/internal';
 
 /**
  * Sums a gradient of a broadcast shape back to the shape its input had. A

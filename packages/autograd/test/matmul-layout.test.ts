@@ -1,4 +1,5 @@
-import { isContiguousTensor, matmul, sum, tensor, tidy, transpose } from '@tsdl/tensor';
+import { matmul, sum, tensor, tidy, transpose } from '@tsdl/tensor';
+import { isContiguousTensor } from '@tsdl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { expectValues, gradCheck, leaf, seededNumbers, useCpu } from './helpers';
 

@@ -1,5 +1,6 @@
 import { enableGrad, noGrad } from '@tsdl/autograd';
-import { detach, isGradEnabled, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { isGradEnabled, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { detach } from '@tsdl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { expectValues, leaf, useCpu } from './helpers';
 

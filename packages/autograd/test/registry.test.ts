@@ -1,5 +1,6 @@
 import { NON_DIFFERENTIABLE, differentiableOps, gradientRule, noGrad, registerGradient } from '@tsdl/autograd';
-import { type ExtensionOpName, GradientError, type Tensor, dispatch, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { GradientError, type Tensor, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { type ExtensionOpName, dispatch } from '@tsdl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { expectValues, gradCheck, leaf, seededNumbers, useCpu } from './helpers';
 

@@ -1,16 +1,14 @@
+import type { Backend, DType, TypedArray } from '@tsdl/tensor';
 import type {
-  Backend,
   BackendMemory,
   Conv2dParams,
   DataId,
-  DType,
   ElementwiseSpec,
   Pool2dParams,
   ReduceOp,
-  TypedArray,
   View,
-} from '@tsdl/tensor';
-import { BYTES_PER_ELEMENT, randomNormal, randomUniform } from '@tsdl/tensor';
+} from '@tsdl/tensor/backend';
+import { BYTES_PER_ELEMENT, randomNormal, randomUniform } from '@tsdl/tensor/backend';
 import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';

@@ -1,5 +1,6 @@
-import type { DataId, DType, TypedArray, View } from '@tsdl/tensor';
-import { makeTypedArray } from '@tsdl/tensor';
+import type { DType, TypedArray } from '@tsdl/tensor';
+import type { DataId, View } from '@tsdl/tensor/backend';
+import { makeTypedArray } from '@tsdl/tensor/backend';
 
 /**
  * Makes a zero-filled storage array for a kernel's output: a plain array, or

@@ -1,6 +1,6 @@
+import { type DType } from '@tsdl/tensor';
 import {
   type BinaryOp,
-  type DType,
   E,
   type ElementwiseSpec,
   evalExpr,
@@ -9,7 +9,7 @@ import {
   type UnaryOp,
   type View,
   contiguousStrides,
-} from '@tsdl/tensor';
+} from '@tsdl/tensor/backend';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { WasmHeap } from '../src/wasm/heap';

@@ -1,13 +1,5 @@
-import {
-  BackendError,
-  type DType,
-  E,
-  type ElementwiseSpec,
-  type Expr,
-  exprKey,
-  type View,
-  contiguousStrides,
-} from '@tsdl/tensor';
+import { BackendError, type DType } from '@tsdl/tensor';
+import { E, type ElementwiseSpec, type Expr, exprKey, type View, contiguousStrides } from '@tsdl/tensor/backend';
 import { seededNumbers } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';

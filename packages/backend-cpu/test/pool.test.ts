@@ -1,5 +1,5 @@
-import type { Pool2dParams, View } from '@tsdl/tensor';
-import { contiguousStrides } from '@tsdl/tensor';
+import type { Pool2dParams, View } from '@tsdl/tensor/backend';
+import { contiguousStrides } from '@tsdl/tensor/backend';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';

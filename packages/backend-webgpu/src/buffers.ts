@@ -1,5 +1,6 @@
-import type { DataId, DType } from '@tsdl/tensor';
-import { BYTES_PER_ELEMENT } from '@tsdl/tensor';
+import type { DType } from '@tsdl/tensor';
+import type { DataId } from '@tsdl/tensor/backend';
+import { BYTES_PER_ELEMENT } from '@tsdl/tensor/backend';
 import { BufferUsage } from './usage';
 
 /**

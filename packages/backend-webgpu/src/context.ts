@@ -1,4 +1,5 @@
-import type { DType, TypedArray, View } from '@tsdl/tensor';
+import type { DType, TypedArray } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import type { GpuStorage } from './buffers';
 import type { Kernel, KernelDef, Runtime } from './runtime';
 

@@ -1,17 +1,16 @@
+import type { Backend, DType, TypedArray } from '@tsdl/tensor';
 import type {
-  Backend,
   BackendMemory,
   Conv2dParams,
   DataId,
-  DType,
   ElementwiseSpec,
   ElementwiseGroupsSpec,
   Pool2dParams,
   ReduceOp,
-  TypedArray,
   View,
-} from '@tsdl/tensor';
-import { BackendError, contiguousStrides } from '@tsdl/tensor';
+} from '@tsdl/tensor/backend';
+import { BackendError } from '@tsdl/tensor';
+import { contiguousStrides } from '@tsdl/tensor/backend';
 import { BufferPool, GpuStorage, SharedBlock, STORAGE_USAGE, largestClassAtMost, storageOf } from './buffers';
 import type { Dense, Device } from './context';
 import { findGpu, noAdapterMessage, requestDevice } from './device';

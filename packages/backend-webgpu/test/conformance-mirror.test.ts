@@ -1,17 +1,15 @@
 import { cpu } from '@tsdl/backend-cpu';
 import { runConformance } from '@tsdl/conformance';
+import type { Backend, DType, TypedArray } from '@tsdl/tensor';
 import type {
-  Backend,
   BackendMemory,
   Conv2dParams,
   DataId,
-  DType,
   ElementwiseSpec,
   Pool2dParams,
   ReduceOp,
-  TypedArray,
   View,
-} from '@tsdl/tensor';
+} from '@tsdl/tensor/backend';
 import { compareClose } from '@tsdl/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebGpuBackend } from '../src/index';

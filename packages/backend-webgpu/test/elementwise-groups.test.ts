@@ -1,5 +1,5 @@
-import type { DataId, ElementwiseGroup, Expr, View } from '@tsdl/tensor';
-import { E, evalExpr, exprKey } from '@tsdl/tensor';
+import type { DataId, ElementwiseGroup, Expr, View } from '@tsdl/tensor/backend';
+import { E, evalExpr, exprKey } from '@tsdl/tensor/backend';
 import { compareClose } from '@tsdl/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageOf } from '../src/buffers';

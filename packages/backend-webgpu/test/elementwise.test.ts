@@ -1,5 +1,6 @@
-import type { DType, Expr, TypedArray } from '@tsdl/tensor';
-import { BINARY_OPS, E, evalExpr, exprKey, makeTypedArray, UNARY_OPS } from '@tsdl/tensor';
+import type { DType, TypedArray } from '@tsdl/tensor';
+import type { Expr } from '@tsdl/tensor/backend';
+import { BINARY_OPS, E, evalExpr, exprKey, makeTypedArray, UNARY_OPS } from '@tsdl/tensor/backend';
 import { compareClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebGpuBackend } from '../src/index';

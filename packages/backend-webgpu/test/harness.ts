@@ -1,6 +1,7 @@
 import { cpu } from '@tsdl/backend-cpu';
-import type { Accelerations, Backend, DataId, DType, TypedArray, View } from '@tsdl/tensor';
-import { contiguousStrides, makeTypedArray } from '@tsdl/tensor';
+import type { Backend, DType, TypedArray } from '@tsdl/tensor';
+import type { Accelerations, DataId, View } from '@tsdl/tensor/backend';
+import { contiguousStrides, makeTypedArray } from '@tsdl/tensor/backend';
 import { compareClose, seededNumbers, type Tolerance } from '@tsdl/test-utils';
 import type { WebGpuBackend } from '../src/index';
 

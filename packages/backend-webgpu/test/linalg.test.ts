@@ -1,4 +1,4 @@
-import type { Conv2dParams } from '@tsdl/tensor';
+import type { Conv2dParams } from '@tsdl/tensor/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 import { gemmPlan, type GemmProfile, TILES } from '../src/kernels/gemm';

@@ -1,5 +1,5 @@
-import type { Pool2dParams } from '@tsdl/tensor';
-import { randomNormal, randomUniform } from '@tsdl/tensor';
+import type { Pool2dParams } from '@tsdl/tensor/backend';
+import { randomNormal, randomUniform } from '@tsdl/tensor/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 import { data, Differential, ints } from './harness';

@@ -1,4 +1,5 @@
-import type { DType, ReduceOp } from '@tsdl/tensor';
+import type { DType } from '@tsdl/tensor';
+import type { ReduceOp } from '@tsdl/tensor/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 import { data, Differential, ints } from './harness';

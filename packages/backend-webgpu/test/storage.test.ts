@@ -1,18 +1,7 @@
 import '@tsdl/autograd';
 import { grad } from '@tsdl/autograd';
-import {
-  BackendError,
-  E,
-  exprKey,
-  matmul,
-  relu,
-  setBackend,
-  sum,
-  type Tensor,
-  tensor,
-  tidy,
-  contiguousStrides,
-} from '@tsdl/tensor';
+import { BackendError, matmul, relu, setBackend, sum, type Tensor, tensor, tidy } from '@tsdl/tensor';
+import { E, exprKey, contiguousStrides } from '@tsdl/tensor/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DeviceLostError,

@@ -1,4 +1,4 @@
-import { E } from '@tsdl/tensor';
+import { E } from '@tsdl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { sizeClass } from '../src/buffers';
 import { noAdapterMessage } from '../src/device';

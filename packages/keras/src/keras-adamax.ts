@@ -1,5 +1,6 @@
 import { type FusedUpdate, Optimizer, type ParamGroup, type ParamState } from '@tsdl/optim';
-import { ArgumentError, E, type Expr, type Tensor } from '@tsdl/tensor';
+import { ArgumentError, type Tensor } from '@tsdl/tensor';
+import { E, type Expr } from '@tsdl/tensor/backend';
 
 export type KerasAdamaxHyper = {
   lr: number;

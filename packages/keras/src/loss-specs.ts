@@ -1,4 +1,5 @@
-import { DTypeError, ShapeError, type Tensor, TsdlError, cast, clip, fmtShape, log, squeeze, tidy } from '@tsdl/tensor';
+import { DTypeError, ShapeError, type Tensor, TsdlError, cast, clip, log, squeeze, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,

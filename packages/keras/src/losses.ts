@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, fmtShape, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LOSS_CLASSES, Loss } from './loss-objects';
 import {
   type LossFn,

@@ -1,17 +1,6 @@
 import { backward, grad } from '@tsdl/autograd';
-import {
-  type AutogradHooks,
-  type Tensor,
-  add,
-  autogradHooks,
-  matmul,
-  mul,
-  relu,
-  setAutogradHooks,
-  sum,
-  tensor,
-  tidy,
-} from '@tsdl/tensor';
+import { type Tensor, add, matmul, mul, relu, sum, tensor, tidy } from '@tsdl/tensor';
+import { type AutogradHooks, autogradHooks, setAutogradHooks } from '@tsdl/tensor/internal';
 import { gradCheck } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { Dense } from '../src/index';

@@ -91,7 +91,6 @@ export {
   type LoadTorchOptions,
 } from './io/state-dict-io';
 export { decodeTorchCheckpoint, type DecodeTorchOptions, type TorchCheckpoint } from './io/torch-checkpoint';
-export { type Json, JsonError, parseStrictJson } from './io/strict-json';
 /** Weight initializers: `init.heUniform(shape, { seed })`, `init.computeFans(shape, layout)` … */
 export * as init from './init/index';
 export type { Initializer, InitOptions, DiracOptions, WeightLayout, Fans, FanMode, Nonlinearity } from './init/index';

@@ -1,13 +1,5 @@
-import {
-  ArgumentError,
-  DTypeError,
-  DisposedError,
-  ShapeError,
-  Tensor,
-  detach,
-  fmtShape,
-  shapesEqual,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, DisposedError, ShapeError, Tensor } from '@tsdl/tensor';
+import { detach, fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 
 /**
  * Makes `t` a parameter: a float32 leaf tensor with `requiresGrad = true`,

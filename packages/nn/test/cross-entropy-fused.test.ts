@@ -1,4 +1,5 @@
-import { type AutogradHooks, type Tensor, autogradHooks, ones, setAutogradHooks, tensor, tidy } from '@tsdl/tensor';
+import { type Tensor, ones, tensor, tidy } from '@tsdl/tensor';
+import { type AutogradHooks, autogradHooks, setAutogradHooks } from '@tsdl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { crossEntropy } from '../src/index';
 import { det, expectClose, useCpu } from './helpers';

@@ -1,5 +1,6 @@
 import { noGrad } from '@tsdl/autograd';
-import { ArgumentError, DTypeError, type Tensor, erfScalar, tensor, tidy } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, type Tensor, tensor, tidy } from '@tsdl/tensor';
+import { erfScalar } from '@tsdl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import {
   Dropout,

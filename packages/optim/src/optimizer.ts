@@ -1,19 +1,7 @@
 import { noGrad } from '@tsdl/autograd';
-import {
-  BackendError,
-  DTypeError,
-  ShapeError,
-  Tensor,
-  cast,
-  detach,
-  fmtShape,
-  full,
-  runElementwiseGroups,
-  shapesEqual,
-  tidy,
-  toBackend,
-  type Expr,
-} from '@tsdl/tensor';
+import { BackendError, DTypeError, ShapeError, Tensor, cast, full, tidy } from '@tsdl/tensor';
+import { type Expr } from '@tsdl/tensor/backend';
+import { detach, fmtShape, runElementwiseGroups, shapesEqual, toBackend } from '@tsdl/tensor/internal';
 import { Batches, type PendingUpdate } from './batches';
 import type {
   FusedUpdate,

@@ -1,4 +1,5 @@
-import type { Expr, Tensor } from '@tsdl/tensor';
+import type { Tensor } from '@tsdl/tensor';
+import type { Expr } from '@tsdl/tensor/backend';
 
 /** A hyper-parameter value: a number (lr, eps …), a flag (nesterov …) or a pair (Adam's betas). */
 export type HyperValue = number | boolean | number[];

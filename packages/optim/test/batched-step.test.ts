@@ -1,5 +1,6 @@
 import { cpu } from '@tsdl/backend-cpu';
-import { type Backend, E, type ElementwiseGroupsSpec, type Tensor, setBackend, tensor } from '@tsdl/tensor';
+import { type Backend, type Tensor, setBackend, tensor } from '@tsdl/tensor';
+import { E, type ElementwiseGroupsSpec } from '@tsdl/tensor/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, Optimizer, type ParamGroup, type ParamState, SGD } from '../src/index';
 import { expectClose, values } from './helpers';

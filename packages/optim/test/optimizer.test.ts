@@ -1,5 +1,6 @@
 import { noGrad } from '@tsdl/autograd';
-import { ArgumentError, DTypeError, type ElementwiseSpec, getBackend, tensor } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, getBackend, tensor } from '@tsdl/tensor';
+import { type ElementwiseSpec } from '@tsdl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, type Optimizer, RAdam, RMSprop, SGD } from '../src/index';
 import { param, setGrad, useCpu, values } from './helpers';

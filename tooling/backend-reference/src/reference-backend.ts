@@ -1,12 +1,10 @@
+import { ArgumentError, type DType, type TypedArray } from '@tsdl/tensor';
 import {
-  ArgumentError,
   type BackendMemory,
   type CoreBackend,
-  type DType,
   type DataId,
   type ElementwiseSpec,
   type ReduceOp,
-  type TypedArray,
   type View,
   evalExpr,
   makeTypedArray,
@@ -14,7 +12,7 @@ import {
   randomUniform,
   reduceIdentity,
   sizeOf,
-} from '@tsdl/tensor';
+} from '@tsdl/tensor/backend';
 import { denseOf, placement, positions } from './strided';
 
 /**

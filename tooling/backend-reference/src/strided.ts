@@ -1,4 +1,5 @@
-import { type TypedArray, type View, contiguousStrides, sizeOf } from '@tsdl/tensor';
+import { type TypedArray } from '@tsdl/tensor';
+import { type View, contiguousStrides, sizeOf } from '@tsdl/tensor/backend';
 
 /**
  * Strided views, element by element: every kernel of the reference backend reads its

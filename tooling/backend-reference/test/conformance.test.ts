@@ -1,5 +1,5 @@
 import { runConformance } from '@tsdl/conformance';
-import { ACCELERATIONS } from '@tsdl/tensor';
+import { ACCELERATIONS } from '@tsdl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { reference } from '../src/index';
 

@@ -1,4 +1,5 @@
-import type { AccelerationName, Backend } from '@tsdl/tensor';
+import type { Backend } from '@tsdl/tensor';
+import type { AccelerationName } from '@tsdl/tensor/backend';
 
 /**
  * What every group of conformance tests receives. `factory` makes a fresh

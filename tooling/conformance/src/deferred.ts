@@ -1,4 +1,5 @@
-import { type Tensor, dispose, tidy, view } from '@tsdl/tensor';
+import { type Tensor, dispose, tidy } from '@tsdl/tensor';
+import { view } from '@tsdl/tensor/internal';
 
 /**
  * Value checks that wait for an asynchronous read.

@@ -1,5 +1,6 @@
 import '@tsdl/autograd';
-import { ACCELERATIONS, type Backend, setBackend } from '@tsdl/tensor';
+import { type Backend, setBackend } from '@tsdl/tensor';
+import { ACCELERATIONS } from '@tsdl/tensor/backend';
 import { beforeAll, describe } from 'vitest';
 import type { ConformanceContext } from './context';
 import { registerForward } from './forward/index';

@@ -2,7 +2,8 @@ import '@tsdl/autograd';
 // A relative import, not a dependency: backend-cpu's tests use these helpers
 // through the conformance suite, and a package dependency would be a cycle.
 import { cpu } from '../../../packages/backend-cpu/src/index';
-import { type Tensor, add, detach, dispose, exp, memory, mul, setBackend, sum, tensor } from '@tsdl/tensor';
+import { type Tensor, add, dispose, exp, memory, mul, setBackend, sum, tensor } from '@tsdl/tensor';
+import { detach } from '@tsdl/tensor/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   allClose,

@@ -1,21 +1,12 @@
+import { type Tensor, conv2d, exp, isGradEnabled, logSoftmax, mul, neg, sub, sum, unsqueeze } from '@tsdl/tensor';
 import {
-  type Tensor,
   applyDropout,
-  conv2d,
   conv2dGradFilter,
   conv2dGradInput,
-  exp,
-  isGradEnabled,
-  logSoftmax,
-  mul,
-  neg,
   pool2dGrad,
   softmaxCrossEntropyGrad,
   softmaxCrossEntropyGradComposed,
-  sub,
-  sum,
-  unsqueeze,
-} from '@tsdl/tensor';
+} from '@tsdl/tensor/internal';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of softmax, convolution and pooling. */

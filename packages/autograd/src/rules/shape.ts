@@ -1,4 +1,5 @@
-import { type Tensor, gather, pad, reshape, scatterAdd, slice, split, transpose, sizeOf } from '@tsdl/tensor';
+import { type Tensor, gather, pad, reshape, scatterAdd, slice, split, transpose } from '@tsdl/tensor';
+import { sizeOf } from '@tsdl/tensor/backend';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of the view and movement ops. */

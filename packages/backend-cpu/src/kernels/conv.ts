@@ -1,4 +1,4 @@
-import type { Conv2dParams, View } from '@tsdl/tensor';
+import type { Conv2dParams, View } from '@tsdl/tensor/backend';
 import { dense } from '../data';
 import { type GemmContext, jsGemmContext } from './gemm';
 

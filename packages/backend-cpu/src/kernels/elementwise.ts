@@ -1,5 +1,6 @@
-import type { BinaryOp, DType, ElementwiseSpec, Expr, TypedArray, UnaryOp } from '@tsdl/tensor';
-import { erfScalar, roundHalfEven, scalarValue } from '@tsdl/tensor';
+import type { DType, TypedArray } from '@tsdl/tensor';
+import type { BinaryOp, ElementwiseSpec, Expr, UnaryOp } from '@tsdl/tensor/backend';
+import { erfScalar, roundHalfEven, scalarValue } from '@tsdl/tensor/backend';
 import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
 
 /**

@@ -1,4 +1,5 @@
-import type { Conv2dParams, TypedArray } from '@tsdl/tensor';
+import type { TypedArray } from '@tsdl/tensor';
+import type { Conv2dParams } from '@tsdl/tensor/backend';
 import { type Alloc, jsAlloc } from '../data';
 
 /**

@@ -1,4 +1,4 @@
-import type { View } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import { type Alloc, arr, jsAlloc, sizeOfShape } from '../data';
 import type { SimdGemm } from '../wasm/simd-gemm';
 import { gemm, pack2d } from './gemm';

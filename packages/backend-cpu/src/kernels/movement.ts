@@ -1,4 +1,5 @@
-import type { TypedArray, View } from '@tsdl/tensor';
+import type { TypedArray } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 
 /** Concat, pad, gather and scatter-add: copies organised as outer × (axis) × inner blocks. */

@@ -1,4 +1,4 @@
-import type { Pool2dParams, View } from '@tsdl/tensor';
+import type { Pool2dParams, View } from '@tsdl/tensor/backend';
 import { type Alloc, dense, jsAlloc } from '../data';
 
 /**

@@ -1,4 +1,5 @@
-import { type DType, type ReduceOp, type TypedArray, type View, isColumnLayout, reduceIdentity } from '@tsdl/tensor';
+import { type DType, type TypedArray } from '@tsdl/tensor';
+import { type ReduceOp, type View, isColumnLayout, reduceIdentity } from '@tsdl/tensor/backend';
 import { type Alloc, arr, dense, jsAlloc, sizeOfShape } from '../data';
 
 /**

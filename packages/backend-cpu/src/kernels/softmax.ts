@@ -1,4 +1,4 @@
-import type { View } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 import { rowExp } from './row-exp';
 

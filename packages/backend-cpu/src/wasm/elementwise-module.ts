@@ -1,4 +1,4 @@
-import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor';
+import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor/backend';
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
 
 /**

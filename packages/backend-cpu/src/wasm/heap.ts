@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '@tsdl/tensor';
-import { BackendError, makeTypedArray } from '@tsdl/tensor';
+import { BackendError } from '@tsdl/tensor';
+import { makeTypedArray } from '@tsdl/tensor/backend';
 
 /**
  * Tensor storage inside one growable WebAssembly.Memory, so wasm kernels read

@@ -1,4 +1,5 @@
-import type { ElementwiseSpec, TypedArray, View } from '@tsdl/tensor';
+import type { TypedArray } from '@tsdl/tensor';
+import type { ElementwiseSpec, View } from '@tsdl/tensor/backend';
 import { arr, sizeOfShape } from '../data';
 import { elementwiseModuleBytes, type InputMode, simdExpressible } from './elementwise-module';
 import { elementwiseChunk, JOB_ELEMENTWISE } from './chunks';

@@ -1,5 +1,5 @@
-import type { View } from '@tsdl/tensor';
-import { isContiguous, sizeOf } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
+import { isContiguous, sizeOf } from '@tsdl/tensor/backend';
 import type { Device } from '../context';
 import { indexStatusCode, indexStatusWgsl } from '../index-status';
 import { grid } from '../runtime';

@@ -1,4 +1,4 @@
-import type { Conv2dParams, View } from '@tsdl/tensor';
+import type { Conv2dParams, View } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import type { Device, Dense } from '../context';
 import { GEMM_WORDS, runGemm } from './gemm';

@@ -1,4 +1,4 @@
-import type { ElementwiseGroup, ElementwiseGroupsSpec } from '@tsdl/tensor';
+import type { ElementwiseGroup, ElementwiseGroupsSpec } from '@tsdl/tensor/backend';
 import { GpuStorage, storageOf } from '../buffers';
 import type { Device } from '../context';
 import { grid } from '../runtime';

@@ -1,4 +1,4 @@
-import type { ElementwiseSpec, View } from '@tsdl/tensor';
+import type { ElementwiseSpec, View } from '@tsdl/tensor/backend';
 import { BackendError } from '@tsdl/tensor';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';

@@ -1,4 +1,5 @@
-import type { BinaryOp, DType, Expr, UnaryOp } from '@tsdl/tensor';
+import type { DType } from '@tsdl/tensor';
+import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor/backend';
 
 /**
  * Renders an `Expr` tree as WGSL statements that match `evalExpr`.

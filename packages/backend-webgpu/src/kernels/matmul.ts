@@ -1,4 +1,4 @@
-import type { View } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';
 import type { Device } from '../context';

@@ -1,5 +1,6 @@
-import type { DType, View } from '@tsdl/tensor';
-import { contiguousStrides, makeTypedArray, sizeOf } from '@tsdl/tensor';
+import type { DType } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
+import { contiguousStrides, makeTypedArray, sizeOf } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
 import { indexStatusCode, indexStatusWgsl } from '../index-status';

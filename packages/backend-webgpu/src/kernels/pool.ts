@@ -1,4 +1,4 @@
-import type { Pool2dParams, View } from '@tsdl/tensor';
+import type { Pool2dParams, View } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import type { Device } from '../context';
 import { grid } from '../runtime';

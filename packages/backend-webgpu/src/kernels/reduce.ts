@@ -1,5 +1,6 @@
-import type { DType, ReduceOp, View } from '@tsdl/tensor';
-import { isColumnLayout, makeTypedArray, reduceIdentity } from '@tsdl/tensor';
+import type { DType } from '@tsdl/tensor';
+import type { ReduceOp, View } from '@tsdl/tensor/backend';
+import { isColumnLayout, makeTypedArray, reduceIdentity } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import { storageOf } from '../buffers';
 import type { Device } from '../context';

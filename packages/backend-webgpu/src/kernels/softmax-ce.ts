@@ -1,4 +1,4 @@
-import type { View } from '@tsdl/tensor';
+import type { View } from '@tsdl/tensor/backend';
 import type { GpuStorage } from '../buffers';
 import type { Dense, Device } from '../context';
 import { indexStatusCode, indexStatusWgsl } from '../index-status';

@@ -1,4 +1,5 @@
-import { DataFormatError, type Tensor, fmtShape } from '@tsdl/tensor';
+import { DataFormatError, type Tensor } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { Layer } from '../layers/layer';
 import type { StTensor } from './safetensors';
 

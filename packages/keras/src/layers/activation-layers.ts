@@ -4,7 +4,6 @@ import {
   type Tensor,
   elu,
   exp,
-  fmtShape,
   gt,
   leakyRelu,
   logSumExp,
@@ -14,6 +13,7 @@ import {
   tidy,
   where,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer } from './layer';
 import { finiteNumber, integer, layerOptions, nonNegative } from './layer-config';

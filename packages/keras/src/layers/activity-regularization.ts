@@ -1,5 +1,6 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { E, type Tensor, abs, dispatch, runElementwise, sign, square, sum, tidy } from '@tsdl/tensor';
+import { type Tensor, abs, sign, square, sum, tidy } from '@tsdl/tensor';
+import { E, dispatch, runElementwise } from '@tsdl/tensor/backend';
 import { LAYER_OPTIONS, type LayerArgs, Layer } from './layer';
 import { layerOptions } from './layer-config';
 import { finiteNonNegative } from './options';

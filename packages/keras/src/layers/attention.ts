@@ -5,7 +5,6 @@ import {
   Tensor,
   cast,
   dropout as dropoutOp,
-  fmtShape,
   logicalAnd,
   matmul,
   ne,
@@ -18,6 +17,7 @@ import {
   tril,
   unsqueeze,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from './layer';

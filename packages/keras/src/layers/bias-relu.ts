@@ -1,5 +1,6 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { E, type Tensor, dispatch, gt, isGradEnabled, runElementwise, where } from '@tsdl/tensor';
+import { type Tensor, gt, isGradEnabled, where } from '@tsdl/tensor';
+import { E, dispatch, runElementwise } from '@tsdl/tensor/backend';
 
 /**
  * relu(y + bias) as one elementwise kernel, so a Dense layer with a bias and

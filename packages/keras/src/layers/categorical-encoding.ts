@@ -5,7 +5,6 @@ import {
   type Tensor,
   add,
   arange,
-  checkIndexRange,
   lt,
   minimum,
   ones,
@@ -16,6 +15,7 @@ import {
   where,
   zeros,
 } from '@tsdl/tensor';
+import { checkIndexRange } from '@tsdl/tensor/internal';
 import { NO_TOKEN } from './lookup-vocabulary';
 
 /** The bag-of-tokens output modes (one vector per sample). */

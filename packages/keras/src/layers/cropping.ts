@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, fmtShape, slice } from '@tsdl/tensor';
+import { ShapeError, type Tensor, slice } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { type KerasDataFormat, dataFormat, intPair, intPairs2d, layerOptions } from './layer-config';
 

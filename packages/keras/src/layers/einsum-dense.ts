@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { type ActivationName, activationName, getActivation } from '../activations';
 import { quote } from '../names';
 import { initializerOption } from './conv-args';

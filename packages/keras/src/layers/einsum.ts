@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, matmul, reshape, sum, tidy, transpose } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, matmul, reshape, sum, tidy, transpose } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 
 /**
  * A two-operand einsum ('ab,bc->ac', 'abc,cde->abde', 'bij,bjk->bik' …) composed of sum,

@@ -1,4 +1,5 @@
-import { ArgumentError, DTypeError, type Tensor, cast, fmtShape, gather, ne } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, type Tensor, cast, gather, ne } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { initializerName } from '../initializers';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';

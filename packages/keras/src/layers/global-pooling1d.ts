@@ -1,16 +1,5 @@
-import {
-  ArgumentError,
-  ShapeError,
-  type Tensor,
-  cast,
-  fmtShape,
-  max,
-  mean,
-  sum,
-  tidy,
-  unsqueeze,
-  where,
-} from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, cast, max, mean, sum, tidy, unsqueeze, where } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';

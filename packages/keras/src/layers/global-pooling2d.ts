@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, fmtShape, max, mean } from '@tsdl/tensor';
+import { ShapeError, type Tensor, max, mean } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { type KerasDataFormat, dataFormat, layerOptions } from './layer-config';
 import { optionalBool } from './options';

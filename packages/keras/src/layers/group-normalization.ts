@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, mean, reshape, rsqrt, tidy, variance } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, mean, reshape, rsqrt, tidy, variance } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { integer, layerOptions } from './layer-config';
 import { initializerOption } from './conv-args';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass, fmtShape, tidy, zeros } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, Tensor as TensorClass, tidy, zeros } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { noGrad } from '@tsdl/autograd';
 import { Module } from '@tsdl/nn';
 import { makeWeight } from '../initializers';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, Tensor, fmtShape, ne } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, Tensor, ne } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 
 /**
  * Checks a padding mask given to a layer that reads one: a Tensor of shape

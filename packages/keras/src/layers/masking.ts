@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, any, cast, fmtShape, ne, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, any, cast, ne, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';

@@ -5,7 +5,6 @@ import {
   Tensor,
   add,
   dropout as dropoutOp,
-  fmtShape,
   logicalAnd,
   matmul,
   mul,
@@ -18,6 +17,7 @@ import {
   tril,
   where,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, ge, rand, randn, tidy, where } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, ge, rand, randn, tidy, where } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer } from './layer';
 import { layerOptions } from './layer-config';

@@ -1,4 +1,5 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, broadcastTo, fmtShape, slice, tidy } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, type Tensor, broadcastTo, slice, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';

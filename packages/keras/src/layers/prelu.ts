@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, neg, relu, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, neg, relu, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { initializerName } from '../initializers';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, broadcastTo, fmtShape, reshape, transpose } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, broadcastTo, reshape, transpose } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { layerOptions } from './layer-config';

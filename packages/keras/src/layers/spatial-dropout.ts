@@ -1,4 +1,5 @@
-import { type Tensor, applyDropout, rand, tidy } from '@tsdl/tensor';
+import { type Tensor, rand, tidy } from '@tsdl/tensor';
+import { applyDropout } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { type KerasDataFormat, dataFormat, layerOptions } from './layer-config';
 import { numberIn, optionalSeed } from './options';

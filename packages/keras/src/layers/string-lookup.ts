@@ -6,11 +6,11 @@ import {
   type Tensor,
   Tensor as TensorClass,
   getBackend,
-  oneHotUnchecked,
   reshape,
   tensor,
   tidy,
 } from '@tsdl/tensor';
+import { oneHotUnchecked } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';

@@ -1,15 +1,5 @@
-import {
-  ArgumentError,
-  DTypeError,
-  ShapeError,
-  type Tensor,
-  add,
-  cast,
-  fmtShape,
-  gather,
-  ne,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, type Tensor, add, cast, gather, ne, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { initializerName } from '../initializers';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 import { quote } from '../names';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, maximum, rsqrt, square, sum, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, maximum, rsqrt, square, sum, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { layerOptions } from './layer-config';

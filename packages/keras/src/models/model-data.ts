@@ -1,4 +1,5 @@
-import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, reshape, squeeze } from '@tsdl/tensor';
+import { ArgumentError, type Backend, ShapeError, Tensor, reshape, squeeze } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { type PartialShape, fmtKerasShape } from '../layers/layer';
 import { isStringSamples } from '../layers/string-input';
 import { type DataArray, dataArg } from './data-args';

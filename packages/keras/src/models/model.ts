@@ -1,16 +1,7 @@
 import { backward, noGrad } from '@tsdl/autograd';
 import type { Optimizer } from '@tsdl/optim';
-import {
-  ArgumentError,
-  type Backend,
-  ShapeError,
-  Tensor,
-  concat,
-  dispose,
-  fmtShape,
-  getBackend,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, type Backend, ShapeError, Tensor, concat, dispose, getBackend, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { TrainingModel } from '../callbacks';
 import { type Layer, Layer as LayerBase, type PartialShape } from '../layers/layer';
 import type { LossSpec } from '../losses';

@@ -4,13 +4,13 @@ import {
   type Tensor,
   argmax,
   cast,
-  fmtShape,
   gather,
   round,
   squeeze,
   tensor,
   tidy,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { PartialShape } from '../layers/layer';
 import { describeValue } from './options';
 

@@ -1,4 +1,5 @@
-import { ArgumentError, type Tensor, Tensor as TensorClass, fmtShape, tensor, tidy } from '@tsdl/tensor';
+import { ArgumentError, type Tensor, Tensor as TensorClass, tensor, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { InitOptions } from './initializers';
 
 /**

@@ -7,14 +7,14 @@ import {
   le,
   logicalAnd,
   ge,
-  nextKey,
   rand,
   randn,
-  randomNormal,
   tensor,
   tidy,
   where,
 } from '@tsdl/tensor';
+import { randomNormal } from '@tsdl/tensor/backend';
+import { nextKey } from '@tsdl/tensor/internal';
 import { type Nonlinearity, type WeightLayout, calculateGain, computeFans } from './fans';
 
 /**

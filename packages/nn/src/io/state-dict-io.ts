@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, Tensor, dispose, fmtShape, shapesEqual, tensor } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, Tensor, dispose, tensor } from '@tsdl/tensor';
+import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { checkOptionNames } from '../layers/recurrent/options';
 import { type LoadStateDictResult, Module } from '../module';
 import { type StTensor, decodeSafetensors, encodeSafetensors } from './safetensors';

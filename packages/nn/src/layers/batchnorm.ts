@@ -1,15 +1,6 @@
 import { noGrad } from '@tsdl/autograd';
-import {
-  ArgumentError,
-  ShapeError,
-  type Tensor,
-  fmtShape,
-  full,
-  normalizeAxis,
-  rsqrt,
-  scalar,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, full, rsqrt, scalar, tidy } from '@tsdl/tensor';
+import { fmtShape, normalizeAxis } from '@tsdl/tensor/internal';
 import { type Initializer, ones, zeros } from '../init/initializers';
 import { Module } from '../module';
 

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, conv2dTranspose, fmtShape, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, conv2dTranspose, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { computeFans } from '../init/fans';
 import type { Initializer } from '../init/initializers';
 import { Module } from '../module';

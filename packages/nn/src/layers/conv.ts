@@ -1,13 +1,5 @@
-import {
-  ArgumentError,
-  type DataFormat,
-  type Padding2d,
-  ShapeError,
-  type Tensor,
-  conv2d,
-  fmtShape,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, type DataFormat, type Padding2d, ShapeError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { Initializer } from '../init/initializers';
 import { computeFans } from '../init/fans';
 import { Module } from '../module';

@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, conv2d, fmtShape, tidy } from '@tsdl/tensor';
+import { ShapeError, type Tensor, conv2d, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { computeFans } from '../init/fans';
 import type { Initializer } from '../init/initializers';
 import { Module } from '../module';

@@ -1,4 +1,5 @@
-import { ArgumentError, AxisError, ShapeError, type Tensor, flatten, fmtShape } from '@tsdl/tensor';
+import { ArgumentError, AxisError, ShapeError, type Tensor, flatten } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { Module } from '../module';
 
 /** Flattens axes startDim..endDim into one (default: everything but the batch axis, as PyTorch). */

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, rsqrt, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, rsqrt, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { type Initializer, ones, zeros } from '../init/initializers';
 import { Module } from '../module';
 

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, gather, tensor, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, gather, tensor, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 
 /**
  * How a convolution pads its input (PyTorch's `padding_mode`): 'zeros', or

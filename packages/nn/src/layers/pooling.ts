@@ -5,10 +5,10 @@ import {
   ShapeError,
   type Tensor,
   avgPool2d,
-  fmtShape,
   maxPool2d,
   tidy,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { Module } from '../module';
 import type { Pair } from './conv';
 import { boolOption, padding2dOption, tupleOption } from './conv-geometry';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, avgPool2d, fmtShape, maxPool2d, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, avgPool2d, maxPool2d, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { Module } from '../module';
 import { boolOption, tupleOption } from './conv-geometry';
 import type { Single } from './conv1d';

@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, gather, tensor, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, gather, tensor, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { Module } from '../module';
 import { checkOptionNames } from './recurrent/options';
 

@@ -1,14 +1,9 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
 import {
   ArgumentError,
-  E,
-  type Expr,
   ShapeError,
   type Tensor,
-  broadcastShapes,
-  dispatch,
   div,
-  fmtShape,
   ge,
   isGradEnabled,
   le,
@@ -18,13 +13,13 @@ import {
   maximum,
   mul,
   neg,
-  runElementwise,
-  shapesEqual,
   softplus,
   sub,
   tidy,
   where,
 } from '@tsdl/tensor';
+import { E, type Expr, dispatch, runElementwise } from '@tsdl/tensor/backend';
+import { broadcastShapes, fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { type ReductionOptions, checkReduction, reduce, sameShapeTarget } from './reduction';
 
 export interface BCEOptions extends ReductionOptions {

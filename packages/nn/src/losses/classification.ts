@@ -1,18 +1,15 @@
 import {
   ArgumentError,
-  checkIndexRange,
   DTypeError,
   ShapeError,
   type Tensor,
-  fmtShape,
   logSoftmax,
   ne,
-  oneHotUnchecked,
-  shapesEqual,
   softmaxCrossEntropy,
   tidy,
   where,
 } from '@tsdl/tensor';
+import { checkIndexRange, fmtShape, oneHotUnchecked, shapesEqual } from '@tsdl/tensor/internal';
 import { type Reduction, type ReductionOptions, checkReduction, reduce } from './reduction';
 
 export interface NLLOptions extends ReductionOptions {

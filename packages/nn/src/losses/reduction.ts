@@ -1,4 +1,5 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, fmtShape, shapesEqual } from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, type Tensor } from '@tsdl/tensor';
+import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 
 /** How a loss combines its per-element values: their mean (default), their sum, or none (the unreduced tensor). */
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -1,4 +1,5 @@
-import { ShapeError, fmtShape } from '@tsdl/tensor';
+import { ShapeError } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { isFloatType } from '../data-types';
 import type { HostArray } from '../tensor-proto';
 

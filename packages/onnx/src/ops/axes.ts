@@ -1,4 +1,5 @@
-import { AxisError, ShapeError, fmtShape } from '@tsdl/tensor';
+import { AxisError, ShapeError } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { GraphNode } from '../graph/node';
 
 /** An ONNX axis (negative counts from the end) for a given rank, or an AxisError naming the node. */

@@ -1,5 +1,6 @@
 import * as T from '@tsdl/tensor';
-import { DataFormatError, type Tensor, erfScalar } from '@tsdl/tensor';
+import { DataFormatError, type Tensor } from '@tsdl/tensor';
+import { erfScalar, roundHalfEven } from '@tsdl/tensor/backend';
 import { ONNX, isFloatType } from '../data-types';
 import type { GraphNode } from '../graph/node';
 import * as H from '../host/ndarray';
@@ -106,7 +107,7 @@ const UNARY: Record<string, UnaryDef> = {
   Reciprocal: { device: (x) => T.reciprocal(x), host: (x) => 1 / x },
   Floor: { device: (x) => T.floor(x), host: Math.floor },
   Ceil: { device: (x) => T.ceil(x), host: Math.ceil },
-  Round: { device: (x) => T.round(x), host: (x) => T.roundHalfEven(x) },
+  Round: { device: (x) => T.round(x), host: (x) => roundHalfEven(x) },
   Sign: { device: (x) => T.sign(x), host: Math.sign },
   Erf: { device: (x) => T.erf(x), host: erfScalar },
   Sin: { device: (x) => T.sin(x), host: Math.sin },

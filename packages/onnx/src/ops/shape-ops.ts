@@ -1,5 +1,6 @@
 import * as T from '@tsdl/tensor';
-import { ArgumentError, ShapeError, type Tensor, fmtShape } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { ONNX, isFloatType } from '../data-types';
 import type { GraphNode } from '../graph/node';
 import * as H from '../host/ndarray';

@@ -1,4 +1,5 @@
-import { ArgumentError, BackendError, DTypeError, ShapeError, Tensor, fmtShape } from '@tsdl/tensor';
+import { ArgumentError, BackendError, DTypeError, ShapeError, Tensor } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import type { Backend } from '@tsdl/tensor';
 import { dataType, dataTypeName } from '../data-types';
 import type { TensorInfo } from '../graph/load-graph';

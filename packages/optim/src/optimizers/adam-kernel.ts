@@ -1,4 +1,4 @@
-import { E, type Expr } from '@tsdl/tensor';
+import { E, type Expr } from '@tsdl/tensor/backend';
 import { flushSubnormal } from './flush';
 import { gradientInput, maximizeTag } from './gradient';
 

@@ -1,4 +1,4 @@
-import { E, type Expr } from '@tsdl/tensor';
+import { E, type Expr } from '@tsdl/tensor/backend';
 
 /** float32's smallest normal number, 2^-126 ≈ 1.18e-38. */
 export const FLOAT32_MIN_NORMAL = 2 ** -126;

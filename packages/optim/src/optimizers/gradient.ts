@@ -1,4 +1,4 @@
-import { E, type Expr } from '@tsdl/tensor';
+import { E, type Expr } from '@tsdl/tensor/backend';
 
 /**
  * The gradient an update kernel reads (input 1), negated with `maximize`:

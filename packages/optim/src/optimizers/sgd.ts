@@ -1,4 +1,5 @@
-import { E, type Expr, type Tensor } from '@tsdl/tensor';
+import { type Tensor } from '@tsdl/tensor';
+import { E, type Expr } from '@tsdl/tensor/backend';
 import { Optimizer } from '../optimizer';
 import { flushSubnormal } from './flush';
 import { gradientInput, maximizeTag } from './gradient';

@@ -1,24 +1,10 @@
-export * from './creation';
-export * from './elementwise';
-export * from './reduce';
-export * from './linalg';
-export * from './shape';
-export * from './nn';
-export * from './softmax-ce';
-export { cumsum, cumprod, type CumulativeOptions } from './cumulative';
-export { flip } from './flip';
-export { unstack } from './unstack';
-export { tril, triu } from './triangular';
-export { topk, type TopkOptions, type TopkResult } from './topk';
-export { multinomial, categorical, type MultinomialOptions, type CategoricalOptions } from './sampling';
-export { sequenceMask } from './sequence-mask';
-export {
-  scaledDotProductAttention,
-  attentionWeights,
-  type ScaledDotProductAttentionOptions,
-  type AttentionWeightsOptions,
-} from './attention';
-export { toNested, type NestedArray } from './nested';
+// Every op and op helper, for tensor's own modules (tensor.ts's methods). The main entry exports
+// only ./public; the rest reaches other tsdl packages through src/internal.ts.
+export * from './public';
+export { oneHotUnchecked } from './shape';
+export { applyDropout, conv2dGradInput, conv2dGradFilter, pool2dGrad } from './nn';
+export { softmaxCrossEntropyGrad, softmaxCrossEntropyGradComposed } from './softmax-ce';
+export { toNested } from './nested';
 export { checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
 export {
   detach,
@@ -30,6 +16,3 @@ export {
   broadcastView,
 } from './internal';
 export { runElementwiseGroups, type TensorGroup } from './elementwise-groups';
-export { conv2dTranspose, type Conv2dTransposeOptions } from './conv-transpose';
-export { depthwiseConv2d, type DepthwiseConv2dOptions } from './depthwise-conv';
-export { resizeNearest, resizeBilinear, type ResizeOptions } from './resize';

@@ -1,5 +1,6 @@
 import * as T from '@tsdl/tensor';
-import { BINARY_OPS, E, type Expr, UNARY_OPS, evalExpr, getBackend, runElementwise } from '@tsdl/tensor';
+import { getBackend } from '@tsdl/tensor';
+import { BINARY_OPS, E, type Expr, UNARY_OPS, evalExpr, exprKey, runElementwise } from '@tsdl/tensor/backend';
 import { type Case, expectTensor, input, registerCases } from './harness';
 import { broadcastIndex, sizeOf, unravel } from './reference';
 
@@ -46,7 +47,7 @@ const CASES: readonly Case[] = [
             scalars,
           );
         });
-        expectTensor(outs[k], shape, 'float32', expected, undefined, `output ${k} (${T.exprKey(e)})`);
+        expectTensor(outs[k], shape, 'float32', expected, undefined, `output ${k} (${exprKey(e)})`);
       });
     },
   },
@@ -87,7 +88,7 @@ const CASES: readonly Case[] = [
         [-Infinity, Infinity],
         [-4, -2],
       ];
-      outs.forEach((o, k) => expectTensor(o, [2], 'float32', expected[k], undefined, T.exprKey(exprs[k])));
+      outs.forEach((o, k) => expectTensor(o, [2], 'float32', expected[k], undefined, exprKey(exprs[k])));
     },
   },
   {

@@ -1,5 +1,6 @@
 import * as T from '@tsdl/tensor';
-import type { Conv2dParams, Pool2dParams } from '@tsdl/tensor';
+import { applyDropout, conv2dGradFilter, conv2dGradInput, pool2dGrad } from '@tsdl/tensor/internal';
+import type { Conv2dParams, Pool2dParams } from '@tsdl/tensor/backend';
 import { expect } from 'vitest';
 import {
   type Case,
@@ -237,7 +238,7 @@ function convCases(): Case[] {
         const dy = input(outShape, 'float32', 1700 + k, 'sliced');
         const w = input([g.kH, g.kW, g.C, g.O], 'float32', 1650 + k);
         expectTensor(
-          T.conv2dGradInput(dy.t, w.t, convParams(g)),
+          conv2dGradInput(dy.t, w.t, convParams(g)),
           [g.N, g.H, g.W, g.C],
           'float32',
           ref.conv2dGradInput(dy.ref.data, w.ref.data, g),
@@ -250,7 +251,7 @@ function convCases(): Case[] {
         const x = input(c.x, 'float32', 1600 + k, 'transposed');
         const dy = input(outShape, 'float32', 1700 + k);
         expectTensor(
-          T.conv2dGradFilter(x.t, dy.t, convParams(g)),
+          conv2dGradFilter(x.t, dy.t, convParams(g)),
           [g.kH, g.kW, g.C, g.O],
           'float32',
           ref.conv2dGradFilter(x.ref.data, dy.ref.data, g),
@@ -374,12 +375,7 @@ function poolCases(): Case[] {
             padTop: g.padTop,
             padLeft: g.padLeft,
           };
-          expectTensor(
-            T.pool2dGrad(x.t, dy.t, params),
-            c.x,
-            'float32',
-            ref.pool2dGrad(kind, x.ref.data, dy.ref.data, g),
-          );
+          expectTensor(pool2dGrad(x.t, dy.t, params), c.x, 'float32', ref.pool2dGrad(kind, x.ref.data, dy.ref.data, g));
         },
       });
     }
@@ -463,10 +459,10 @@ const DROPOUT: readonly Case[] = [
     run: () => {
       const x = T.tensor([1, -2, 3, 4, Infinity, NaN, Infinity]);
       const noise = T.tensor([0.1, 0.5, 0.2, 0.19999, 0.05, 0.1, 0.9]);
-      expectTensor(T.applyDropout(x, noise, 0.2), [7], 'float32', [0, -2.5, 3.75, 0, NaN, NaN, Infinity]);
+      expectTensor(applyDropout(x, noise, 0.2), [7], 'float32', [0, -2.5, 3.75, 0, NaN, NaN, Infinity]);
       // Noise broadcast over rows (one mask per column), an int32 x (the result is float32).
       expectTensor(
-        T.applyDropout(
+        applyDropout(
           T.tensor(
             [
               [1, 2],
@@ -482,9 +478,9 @@ const DROPOUT: readonly Case[] = [
         'float32',
         [2, 0, 6, 0],
       );
-      expect(() => T.applyDropout(x, T.tensor([1, 2], [2], 'int32'), 0.5)).toThrow(T.DTypeError);
-      expect(() => T.applyDropout(x, noise, 1)).toThrow(/applyDropout: rate must be in \[0, 1\), got 1/);
-      expect(() => T.applyDropout(x, T.zeros([3]), 0.5)).toThrow(T.ShapeError);
+      expect(() => applyDropout(x, T.tensor([1, 2], [2], 'int32'), 0.5)).toThrow(T.DTypeError);
+      expect(() => applyDropout(x, noise, 1)).toThrow(/applyDropout: rate must be in \[0, 1\), got 1/);
+      expect(() => applyDropout(x, T.zeros([3]), 0.5)).toThrow(T.ShapeError);
     },
   },
 ];

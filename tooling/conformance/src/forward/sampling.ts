@@ -1,4 +1,6 @@
 import * as T from '@tsdl/tensor';
+import { randomUniform } from '@tsdl/tensor/backend';
+import { nextKey } from '@tsdl/tensor/internal';
 import { expect } from 'vitest';
 import { footprint } from '../tensor/helpers';
 import { type Case, afterRead, expectTensor, registerCases } from './harness';
@@ -19,12 +21,12 @@ import { type Case, afterRead, expectTensor, registerCases } from './harness';
  * sums are then exact in float32 on every backend).
  */
 function hostDraws(probs: readonly number[][], numSamples: number, replacement: boolean, seed: number): number[] {
-  const key = T.nextKey(seed);
+  const key = nextKey(seed);
   const out: number[] = [];
   probs.forEach((row, n) => {
     const p = row.slice();
     for (let s = 0; s < numSamples; s++) {
-      const u = T.randomUniform(key, n * numSamples + s);
+      const u = randomUniform(key, n * numSamples + s);
       let cdf = 0;
       const cum = p.map((v) => (cdf += v));
       const t = Math.fround(u * cum[cum.length - 1]);

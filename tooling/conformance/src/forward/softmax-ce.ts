@@ -1,4 +1,5 @@
 import * as T from '@tsdl/tensor';
+import { softmaxCrossEntropyGrad } from '@tsdl/tensor/internal';
 import { expect } from 'vitest';
 import {
   type Case,
@@ -120,7 +121,7 @@ function valueCases(): Case[] {
             );
             const dy = seededFor('float32', 5, 13, -2, 2);
             expectTensor(
-              T.softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy)),
+              softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy)),
               [5, 7],
               'float32',
               refGrad(s.rows, s.labels, sparse, dy),
@@ -150,7 +151,7 @@ function valueCases(): Case[] {
           );
           const dy = seededFor('float32', n, 23, -2, 2);
           expectTensor(
-            T.softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy, [n])),
+            softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy, [n])),
             [n, c],
             'float32',
             refGrad(s.rows, s.labels, sparse, dy),
@@ -179,7 +180,7 @@ function valueCases(): Case[] {
             'loss',
           );
           expectTensor(
-            T.softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy)),
+            softmaxCrossEntropyGrad(s.x, s.y, T.tensor(dy)),
             [4, 6],
             'float32',
             refGrad(s.rows, s.labels, sparse, dy),
@@ -209,7 +210,7 @@ function valueCases(): Case[] {
         0,
       ]);
       expectTensor(
-        T.softmaxCrossEntropyGrad(x, T.tensor([2, 0, 1, 1], [4], 'int32'), T.tensor([1, 1, 2, 1])),
+        softmaxCrossEntropyGrad(x, T.tensor([2, 0, 1, 1], [4], 'int32'), T.tensor([1, 1, 2, 1])),
         [4, 4],
         'float32',
         [0.25, 0.25, -0.75, 0.25, 0, 0, 0, 0, 2, -2, 0, 0, 0, 0, 0, 0],
@@ -244,7 +245,7 @@ function errorCases(sync: boolean): Case[] {
         expect(() => T.softmaxCrossEntropy(x(), T.tensor([1, 0], [2], 'bool'))).toThrow(
           /int32 class indices \[N\] or float32 probabilities \[N, C\], got bool/,
         );
-        expect(() => T.softmaxCrossEntropyGrad(x(), T.tensor([0, 1], [2], 'int32'), T.zeros([3]))).toThrow(
+        expect(() => softmaxCrossEntropyGrad(x(), T.tensor([0, 1], [2], 'int32'), T.zeros([3]))).toThrow(
           /dy must be float32 \[2\]/,
         );
       },
@@ -260,7 +261,7 @@ function errorCases(sync: boolean): Case[] {
       );
       expect(() => T.softmaxCrossEntropy(x(), T.tensor([-1, 0], [2], 'int32'))).toThrow(T.ArgumentError);
       // The gradient called on its own checks too (it used to give the row NaN on the CPU).
-      expect(() => T.softmaxCrossEntropyGrad(x(), T.tensor([0, 3], [2], 'int32'), T.ones([2]))).toThrow(
+      expect(() => softmaxCrossEntropyGrad(x(), T.tensor([0, 3], [2], 'int32'), T.ones([2]))).toThrow(
         /^softmaxCrossEntropyGrad: label 3 at row 1 is out of range for 3 classes/,
       );
     },
@@ -346,7 +347,7 @@ function errorCases(sync: boolean): Case[] {
       {
         name: 'softmaxCrossEntropyGrad, a class index computed on the device out of range: the read rejects with an ArgumentError naming the op; the row is NaN',
         run: () => {
-          const dx = T.softmaxCrossEntropyGrad(x(), deviceLabels(), T.ones([2]));
+          const dx = softmaxCrossEntropyGrad(x(), deviceLabels(), T.ones([2]));
           afterReadRejects(dx, rejectsNaming('softmaxCrossEntropyGrad'));
           expectTensor(dx, [2, 3], 'float32', [-2 / 3, 1 / 3, 1 / 3, NaN, NaN, NaN]);
         },

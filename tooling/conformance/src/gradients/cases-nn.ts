@@ -1,7 +1,6 @@
 import {
   type Conv2dOptions,
   type Pool2dOptions,
-  applyDropout,
   avgPool2d,
   conv2d,
   logSoftmax,
@@ -12,6 +11,7 @@ import {
   sum,
   tensor,
 } from '@tsdl/tensor';
+import { applyDropout } from '@tsdl/tensor/internal';
 import { distinct, ints, positive, rnd, transposed } from './data';
 import { type GradCase, type GradTable, gc } from './types';
 

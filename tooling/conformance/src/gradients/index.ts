@@ -1,17 +1,6 @@
 import { NON_DIFFERENTIABLE, differentiableOps, grad } from '@tsdl/autograd';
-import {
-  type Backend,
-  GradientError,
-  type Tensor,
-  add,
-  cast,
-  dispose,
-  liveTensorCount,
-  rand,
-  sum,
-  tensor,
-  tidy,
-} from '@tsdl/tensor';
+import { type Backend, GradientError, type Tensor, add, cast, dispose, rand, sum, tensor, tidy } from '@tsdl/tensor';
+import { liveTensorCount } from '@tsdl/tensor/internal';
 import { expectAllClose, gradCheck, readNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';

@@ -1,14 +1,10 @@
 import {
-  type Conv2dParams,
-  type Pool2dParams,
   type Tensor,
   all,
   any,
   argmax,
   argmin,
   ceil,
-  conv2dGradFilter,
-  conv2dGradInput,
   eq,
   floor,
   ge,
@@ -19,12 +15,12 @@ import {
   logicalOr,
   lt,
   ne,
-  pool2dGrad,
   round,
   sign,
-  softmaxCrossEntropyGrad,
   tensor,
 } from '@tsdl/tensor';
+import { type Conv2dParams, type Pool2dParams } from '@tsdl/tensor/backend';
+import { conv2dGradFilter, conv2dGradInput, pool2dGrad, softmaxCrossEntropyGrad } from '@tsdl/tensor/internal';
 
 /**
  * One call of each op autograd lists as NON_DIFFERENTIABLE, made from `x`, a

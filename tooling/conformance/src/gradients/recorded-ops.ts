@@ -1,4 +1,4 @@
-import { type AutogradHooks, autogradHooks, setAutogradHooks } from '@tsdl/tensor';
+import { type AutogradHooks, autogradHooks, setAutogradHooks } from '@tsdl/tensor/internal';
 
 /**
  * Runs `fn` and returns the names of the ops autograd recorded meanwhile, by

@@ -1,17 +1,6 @@
-import {
-  type Backend,
-  type Tensor,
-  dropout,
-  getBackend,
-  nextKey,
-  ones,
-  rand,
-  randint,
-  randn,
-  randomNormal,
-  randomUniform,
-  seed,
-} from '@tsdl/tensor';
+import { type Backend, type Tensor, dropout, getBackend, ones, rand, randint, randn, seed } from '@tsdl/tensor';
+import { randomNormal, randomUniform } from '@tsdl/tensor/backend';
+import { nextKey } from '@tsdl/tensor/internal';
 import { expectAllClose } from '@tsdl/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';

@@ -1,4 +1,5 @@
-import { DataFormatError, fmtShape } from '@tsdl/tensor';
+import { DataFormatError } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 
 /**
  * model.weights.h5 through h5wasm (HDF5's C library compiled to WebAssembly),

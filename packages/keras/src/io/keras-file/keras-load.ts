@@ -5,10 +5,10 @@ import {
   DisposedError,
   type Tensor,
   dispose,
-  fmtShape,
   tensor,
 } from '@tsdl/tensor';
-import { type Json, JsonError, parseStrictJson } from '@tsdl/nn';
+import { fmtShape } from '@tsdl/tensor/internal';
+import { type Json, JsonError, parseStrictJson } from '@tsdl/nn/internal';
 import type { Layer } from '../../layers/layer';
 import { knownLayerClass } from '../../layers/registry';
 import type { Model } from '../../models/model';

@@ -2,7 +2,7 @@ import { ArgumentError, DataFormatError } from '@tsdl/tensor';
 import { fsPromises, pathModule } from '#node-only';
 import { ioError } from '../io-errors';
 import { errnoCode } from '../model-fs';
-import { type Json, JsonError, parseStrictJson } from '@tsdl/nn';
+import { type Json, JsonError, parseStrictJson } from '@tsdl/nn/internal';
 
 /**
  * Where TF.js model files come from: a model.json path (Node), an http(s) or

@@ -1,13 +1,5 @@
-import {
-  ArgumentError,
-  DTypeError,
-  type Tensor,
-  cast,
-  checkIndexRange,
-  oneHotUnchecked,
-  reshape,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, type Tensor, cast, reshape, tidy } from '@tsdl/tensor';
+import { checkIndexRange, oneHotUnchecked } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { bagOfTokens } from '../categorical-encoding';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';

@@ -1,12 +1,5 @@
-import {
-  ArgumentError,
-  DTypeError,
-  ShapeError,
-  type Tensor,
-  Tensor as TensorClass,
-  fmtShape,
-  tensor,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, type Tensor, Tensor as TensorClass, tensor } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, SymbolicTensor, fmtKerasShape } from '../layer';
 import { layerOptions } from '../layer-config';

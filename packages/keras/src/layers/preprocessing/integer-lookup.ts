@@ -4,11 +4,11 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  oneHotUnchecked,
   reshape,
   tensor,
   tidy,
 } from '@tsdl/tensor';
+import { oneHotUnchecked } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { type BagMode, bagOfTokens, checkIds } from '../categorical-encoding';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape } from '../layer';

@@ -7,7 +7,6 @@ import {
   add,
   concat,
   flip,
-  fmtShape,
   keep,
   log,
   matmul,
@@ -22,6 +21,7 @@ import {
   tidy,
   transpose,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { finiteNumber, layerOptions } from '../layer-config';

@@ -1,17 +1,6 @@
 import { noGrad } from '@tsdl/autograd';
-import {
-  ArgumentError,
-  ShapeError,
-  Tensor,
-  cast,
-  fmtShape,
-  maximum,
-  mean,
-  sqrt,
-  tensor,
-  tidy,
-  variance,
-} from '@tsdl/tensor';
+import { ArgumentError, ShapeError, Tensor, cast, maximum, mean, sqrt, tensor, tidy, variance } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { type NumericArray, layerOptions, numericArray } from '../layer-config';

@@ -4,13 +4,12 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  fmtShape,
-  nextKey,
-  randomUniform,
   reshape,
   tidy,
   transpose,
 } from '@tsdl/tensor';
+import { randomUniform } from '@tsdl/tensor/backend';
+import { fmtShape, nextKey } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 import { type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { type KerasDataFormat, dataFormat } from '../layer-config';

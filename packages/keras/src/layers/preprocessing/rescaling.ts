@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, cast, fmtShape, tensor, tidy } from '@tsdl/tensor';
+import { ShapeError, type Tensor, cast, tensor, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer } from '../layer';
 import { type NumericArray, layerOptions, numericArray } from '../layer-config';
 

@@ -4,14 +4,13 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  applyDropout,
-  fmtShape,
   matmul,
   rand,
   reshape,
   tidy,
   zeros,
 } from '@tsdl/tensor';
+import { applyDropout, fmtShape } from '@tsdl/tensor/internal';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';

@@ -4,8 +4,6 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  applyDropout,
-  fmtShape,
   rand,
   reshape,
   slice,
@@ -14,6 +12,7 @@ import {
   unstack,
   zeros,
 } from '@tsdl/tensor';
+import { applyDropout, fmtShape } from '@tsdl/tensor/internal';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';

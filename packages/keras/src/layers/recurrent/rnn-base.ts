@@ -4,8 +4,6 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  applyDropout,
-  fmtShape,
   matmul,
   rand,
   reshape,
@@ -14,6 +12,7 @@ import {
   unstack,
   zeros,
 } from '@tsdl/tensor';
+import { applyDropout, fmtShape } from '@tsdl/tensor/internal';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { initializerName } from '../../initializers';

@@ -4,7 +4,6 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  fmtShape,
   stack,
   tidy,
   transpose,
@@ -12,6 +11,7 @@ import {
   unstack,
   where,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { quote } from '../../names';
 
 /**

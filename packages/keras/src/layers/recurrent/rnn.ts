@@ -4,12 +4,12 @@ import {
   ShapeError,
   type Tensor,
   Tensor as TensorClass,
-  fmtShape,
   tidy,
   unstack,
   transpose,
   zeros,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { camelCaseKeys, rejectUnknownOptions } from '../../config-keys';
 import { quote } from '../../names';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';

@@ -1,14 +1,5 @@
-import {
-  ArgumentError,
-  ShapeError,
-  type Tensor,
-  conv2dTranspose,
-  fmtShape,
-  pad,
-  reshape,
-  slice,
-  tidy,
-} from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, conv2dTranspose, pad, reshape, slice, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { initializerOption, outputPaddingOf } from '../conv-args';

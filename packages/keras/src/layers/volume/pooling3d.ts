@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, avgPool2d, fmtShape, max, maxPool2d, mean, reshape, tidy } from '@tsdl/tensor';
+import { ShapeError, type Tensor, avgPool2d, max, maxPool2d, mean, reshape, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import { optionalBool, padding } from '../options';

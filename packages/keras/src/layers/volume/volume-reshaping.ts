@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, broadcastTo, fmtShape, pad, reshape, slice, tidy } from '@tsdl/tensor';
+import { ShapeError, type Tensor, broadcastTo, pad, reshape, slice, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from '../layer';
 import { type KerasDataFormat, dataFormat, layerOptions } from '../layer-config';
 import {

@@ -4,15 +4,14 @@ import {
   ShapeError,
   Tensor,
   add,
-  fmtShape,
   logicalNot,
   logicalOr,
   ones,
   reshape,
-  shapesEqual,
   triu,
   where,
 } from '@tsdl/tensor';
+import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 
 /**
  * nn.MultiheadAttention's masks, PyTorch's convention: a bool mask is true

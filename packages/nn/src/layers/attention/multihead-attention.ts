@@ -7,7 +7,6 @@ import {
   broadcastTo,
   concat,
   dropout,
-  fmtShape,
   matmul,
   mean,
   pad,
@@ -20,6 +19,7 @@ import {
   unsqueeze,
   zeros as zerosTensor,
 } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { glorotNormal, glorotUniform, zeros } from '../../init/initializers';
 import { Module } from '../../module';
 import { Linear } from '../linear';

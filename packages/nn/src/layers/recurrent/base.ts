@@ -5,9 +5,7 @@ import {
   Tensor,
   concat,
   dropout,
-  fmtShape,
   reshape,
-  shapesEqual,
   slice,
   stack,
   tidy,
@@ -17,6 +15,7 @@ import {
   zeros,
   unstack,
 } from '@tsdl/tensor';
+import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
 import { checkLengths, stepMasks } from './lengths';

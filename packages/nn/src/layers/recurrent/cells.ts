@@ -1,15 +1,5 @@
-import {
-  ArgumentError,
-  DTypeError,
-  ShapeError,
-  Tensor,
-  fmtShape,
-  reshape,
-  shapesEqual,
-  tidy,
-  unsqueeze,
-  zeros,
-} from '@tsdl/tensor';
+import { ArgumentError, DTypeError, ShapeError, Tensor, reshape, tidy, unsqueeze, zeros } from '@tsdl/tensor';
+import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
 import { sizesAndOptions } from './base';

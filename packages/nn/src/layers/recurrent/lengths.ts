@@ -1,4 +1,5 @@
-import { ArgumentError, type Backend, ShapeError, Tensor, fmtShape, tensor, unstack } from '@tsdl/tensor';
+import { ArgumentError, type Backend, ShapeError, Tensor, tensor, unstack } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 
 /**
  * Variable-length batches (PyTorch's pack_padded_sequence). Sequence b is

@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import * as backend from '../src/backend-api';
+import * as main from '../src/index';
+import * as internal from '../src/internal';
+
+/**
+ * The names each entry of @tsdl/tensor exports at run time, spelled out: a name added to an entry
+ * (or moved between them) fails here until it is added below on purpose. The main entry is the
+ * user API, `./backend` the backend and op author's (both semver-stable), `./internal` what other
+ * tsdl packages share with the engine (docs/architecture.md, Entries).
+ */
+const MAIN = [
+  'ArgumentError',
+  'AxisError',
+  'BackendError',
+  'DTYPES',
+  'DTypeError',
+  'DataFormatError',
+  'DisposedError',
+  'GradientError',
+  'ShapeError',
+  'Tensor',
+  'TsdlError',
+  'abs',
+  'activeBackend',
+  'add',
+  'all',
+  'any',
+  'arange',
+  'argmax',
+  'argmin',
+  'assign',
+  'attentionWeights',
+  'avgPool2d',
+  'broadcastTo',
+  'cast',
+  'categorical',
+  'ceil',
+  'clip',
+  'clone',
+  'concat',
+  'contiguous',
+  'conv2d',
+  'conv2dTranspose',
+  'cos',
+  'cumprod',
+  'cumsum',
+  'depthwiseConv2d',
+  'dispose',
+  'div',
+  'dot',
+  'dropout',
+  'elu',
+  'eq',
+  'erf',
+  'exp',
+  'expm1',
+  'eye',
+  'findBackend',
+  'flatten',
+  'flip',
+  'floor',
+  'full',
+  'gather',
+  'ge',
+  'gelu',
+  'getBackend',
+  'gt',
+  'isDType',
+  'isGradEnabled',
+  'keep',
+  'le',
+  'leakyRelu',
+  'linspace',
+  'listBackends',
+  'log',
+  'log1p',
+  'logSoftmax',
+  'logSumExp',
+  'logicalAnd',
+  'logicalNot',
+  'logicalOr',
+  'lt',
+  'matmul',
+  'max',
+  'maxPool2d',
+  'maximum',
+  'mean',
+  'memory',
+  'min',
+  'minimum',
+  'mul',
+  'multinomial',
+  'ne',
+  'neg',
+  'oneHot',
+  'ones',
+  'onesLike',
+  'outer',
+  'pad',
+  'pow',
+  'prod',
+  'promoteTypes',
+  'rand',
+  'randint',
+  'randn',
+  'randomPermutation',
+  'reciprocal',
+  'registerBackend',
+  'relu',
+  'removeBackend',
+  'reshape',
+  'resizeBilinear',
+  'resizeNearest',
+  'round',
+  'rsqrt',
+  'scalar',
+  'scaledDotProductAttention',
+  'scatterAdd',
+  'seed',
+  'sequenceMask',
+  'setBackend',
+  'sigmoid',
+  'sign',
+  'sin',
+  'slice',
+  'softmax',
+  'softmaxCrossEntropy',
+  'softplus',
+  'split',
+  'sqrt',
+  'square',
+  'squeeze',
+  'stack',
+  'std',
+  'sub',
+  'sum',
+  'tanh',
+  'tensor',
+  'tidy',
+  'tile',
+  'topk',
+  'transpose',
+  'tril',
+  'triu',
+  'unsqueeze',
+  'unstack',
+  'variance',
+  'where',
+  'zeros',
+  'zerosLike',
+];
+
+const BACKEND = [
+  'ACCELERATIONS',
+  'BINARY_OPS',
+  'BINARY_REF',
+  'BYTES_PER_ELEMENT',
+  'E',
+  'UNARY_OPS',
+  'UNARY_REF',
+  'contiguousStrides',
+  'dispatch',
+  'erfScalar',
+  'evalExpr',
+  'exprKey',
+  'isColumnLayout',
+  'isContiguous',
+  'lowerings',
+  'makeTypedArray',
+  'mix32',
+  'randomBits',
+  'randomNormal',
+  'randomUniform',
+  'reduceIdentity',
+  'roundHalfEven',
+  'runElementwise',
+  'scalarValue',
+  'sizeOf',
+];
+
+const INTERNAL = [
+  'Storage',
+  'applyDropout',
+  'arithmeticType',
+  'autogradHooks',
+  'backendOf',
+  'broadcastShapes',
+  'broadcastView',
+  'checkIndexRange',
+  'conv2dGradFilter',
+  'conv2dGradInput',
+  'copyContiguous',
+  'detach',
+  'fmtShape',
+  'isContiguousTensor',
+  'liveTensorCount',
+  'nextKey',
+  'normalizeAxes',
+  'normalizeAxis',
+  'oneHotUnchecked',
+  'pool2dGrad',
+  'runElementwiseGroups',
+  'scalarType',
+  'setAutogradHooks',
+  'setGradEnabled',
+  'shapesEqual',
+  'softmaxCrossEntropyGrad',
+  'softmaxCrossEntropyGradComposed',
+  'toBackend',
+  'toBackendAsync',
+  'toNested',
+  'view',
+  'wrap',
+];
+
+const names = (m: object) => Object.keys(m).sort();
+
+describe('@tsdl/tensor entries', () => {
+  it('the main entry exports exactly the user API', () => {
+    expect(names(main)).toEqual(MAIN);
+  });
+
+  it('@tsdl/tensor/backend exports exactly the backend and op author API', () => {
+    expect(names(backend)).toEqual(BACKEND);
+  });
+
+  it('@tsdl/tensor/internal exports exactly what other tsdl packages need', () => {
+    expect(names(internal)).toEqual(INTERNAL);
+  });
+
+  it('no name is on two entries, and the engine internals are on none but ./internal', () => {
+    const seen = [...MAIN, ...BACKEND, ...INTERNAL];
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const name of ['dispatch', 'wrap', 'view', 'backendOf', 'setAutogradHooks', 'liveTensorCount', 'Storage']) {
+      expect(name in main, name).toBe(false);
+    }
+    for (const name of ['wrap', 'setAutogradHooks', 'Storage', 'oneHotUnchecked', 'softmaxCrossEntropyGradComposed']) {
+      expect(name in backend, name).toBe(false);
+      expect(typeof (internal as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+});
