@@ -71,6 +71,15 @@ describe('Linear', () => {
     l.dispose();
   });
 
+  it('on [batch, time, in] input (folded into one product): gradients match finite differences', () => {
+    const l = new Linear(3, 2, { seed: 5 });
+    const x = detTensor([2, 4, 3], 6);
+    x.requiresGrad = true;
+    gradCheck(() => l.call(x), [x, l.weight, l.bias as Tensor]);
+    x.dispose();
+    l.dispose();
+  });
+
   it("default init is PyTorch's U(±1/√in) for weight and bias, seeded", () => {
     const l = new Linear(64, 256, { seed: 1 });
     const bound = 1 / 8;

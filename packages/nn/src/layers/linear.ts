@@ -1,5 +1,4 @@
-import { ArgumentError, ShapeError, type Tensor, matmul, tidy } from '@tsdl/tensor';
-import { fmtShape } from '@tsdl/tensor/internal';
+import { ArgumentError, ShapeError, type Tensor, fmtShape, matmul, tidy } from '@tsdl/tensor';
 import { type Initializer, uniform, kaimingUniform } from '../init/initializers';
 import { computeFans } from '../init/fans';
 import { Module } from '../module';
@@ -62,8 +61,13 @@ export class Linear extends Module {
       );
     }
     return tidy(() => {
-      const y = matmul(x, this.weight, { transposeB: true });
-      return this.bias ? y.add(this.bias) : y;
+      // Leading axes folded into rows: one product, so the weight's gradient is one product over
+      // every row rather than a product per batch entry summed afterwards.
+      const lead = x.shape.slice(0, -1);
+      const x2 = x.rank > 2 ? x.reshape([lead.reduce((a, b) => a * b, 1), this.inFeatures]) : x;
+      let y = matmul(x2, this.weight, { transposeB: true });
+      if (this.bias) y = y.add(this.bias);
+      return x.rank > 2 ? y.reshape([...lead, this.outFeatures]) : y;
     });
   }
 
