@@ -261,10 +261,29 @@ function wasmPool(rt: WasmRuntime): PoolAccel {
       p.padTop,
       p.padLeft,
     ];
-    if (kind === 'forward')
+    if (kind === 'forward') {
       (p.kind === 'max' ? rt.pool.maxPool : rt.pool.avgPool)((x as Float32Array).byteOffset, out.byteOffset, ...g);
-    else if (p.kind === 'max')
-      rt.pool.maxPoolGrad((x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset, ...g);
+      return true;
+    }
+    // Windows that do not overlap (2×2 stride 2): each cell's gradient is stored, not scattered lane by
+    // lane, and where they also cover the input exactly no cell needs zeroing first.
+    const tiled = p.kind === 'max' && p.strideH >= p.kH && p.strideW >= p.kW;
+    const covered =
+      tiled &&
+      p.strideH === p.kH &&
+      p.strideW === p.kW &&
+      p.padTop === 0 &&
+      p.padLeft === 0 &&
+      p.outH * p.kH === p.inH &&
+      p.outW * p.kW === p.inW;
+    if (!covered) out.fill(0);
+    if (p.kind === 'max')
+      (tiled ? rt.pool.maxPoolGradTiled : rt.pool.maxPoolGrad)(
+        (x as Float32Array).byteOffset,
+        (dy as Float32Array).byteOffset,
+        out.byteOffset,
+        ...g,
+      );
     else rt.pool.avgPoolGrad(out.byteOffset, (dy as Float32Array).byteOffset, ...g);
     return true;
   };

@@ -56,6 +56,9 @@ function view(be: CpuBackend, a: Float32Array, shape: number[]): View {
 
 const CASES: [string, Pool2dParams][] = [
   ['max 2×2 stride 2, C=32', geometry('max', 2, 8, 32, 2, 2, 0)],
+  // Windows that do not overlap take the tiled gradient kernel: cells outside every window stay 0.
+  ['max 2×2 stride 2, odd size (last row and column in no window), C=8', geometry('max', 2, 9, 8, 2, 2, 0)],
+  ['max 2×2 stride 3 pad 1, C=4', geometry('max', 2, 10, 4, 2, 3, 1)],
   ['max 3×3 stride 2 pad 1, C=4', geometry('max', 3, 9, 4, 3, 2, 1)],
   ['max 3×3 stride 1 pad 1, C=12', geometry('max', 1, 7, 12, 3, 1, 1)],
   ['avg 2×2 stride 2, C=8', geometry('avg', 2, 8, 8, 2, 2, 0)],

@@ -4,7 +4,8 @@ import { type Alloc, dense, jsAlloc } from '../data';
 /**
  * A faster implementation of one pooling call (the wasm SIMD kernels): given
  * dense input arrays and the output array, returns false when it cannot serve
- * them (the JS loops below then run).
+ * them (the JS loops below then run). A gradient's output arrives uninitialized:
+ * the accelerator writes every cell (zeroing those its kernel does not store).
  */
 export type PoolAccel = (
   kind: 'forward' | 'grad',
@@ -80,9 +81,11 @@ export function pool2dGrad(
 ): Float32Array {
   const dy = dense(dyv) as Float32Array;
   const C = p.channels;
-  const dx = alloc('float32', p.batch * p.inH * p.inW * C) as Float32Array;
+  // Not zeroed here: windows that tile the input exactly write every cell (a fifth of the pass).
+  const dx = alloc('float32', p.batch * p.inH * p.inW * C, false) as Float32Array;
   const x = p.kind === 'max' ? (dense(xv) as Float32Array) : null;
   if (accel?.('grad', p, x, dy, dx)) return dx;
+  dx.fill(0);
   const best = new Float64Array(C);
   const at = new Int32Array(C);
   let q = 0;

@@ -83,6 +83,7 @@ export const SIMD = {
   i32x4_extract_lane: 0x1b,
   f32x4_extract_lane: 0x1f,
   f32x4_replace_lane: 0x20,
+  i32x4_eq: 0x37,
   i32x4_lt_s: 0x39,
   f32x4_eq: 0x41,
   f32x4_ne: 0x42,

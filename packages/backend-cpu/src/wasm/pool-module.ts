@@ -14,6 +14,8 @@ import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
  *   maxPool / avgPool:  x input, y output
  *   avgPoolGrad:        x = dx (zeroed, accumulated into), y = dy
  *   maxPoolGrad:        (x, dy, dx, ...): one more address
+ *   maxPoolGradTiled:   the same, for windows that do not overlap (stride ≥ window): each
+ *                       cell's gradient is stored, not added, as four lanes at once
  */
 
 export interface PoolExports {
@@ -21,15 +23,17 @@ export interface PoolExports {
   avgPool(x: number, out: number, ...geometry: number[]): void;
   avgPoolGrad(dx: number, dy: number, ...geometry: number[]): void;
   maxPoolGrad(x: number, dy: number, dx: number, ...geometry: number[]): void;
+  maxPoolGradTiled(x: number, dy: number, dx: number, ...geometry: number[]): void;
 }
 
-type Kind = 'maxPool' | 'avgPool' | 'avgPoolGrad' | 'maxPoolGrad';
+type Kind = 'maxPool' | 'avgPool' | 'avgPoolGrad' | 'maxPoolGrad' | 'maxPoolGradTiled';
 
 function emit(m: ModuleBuilder, kind: Kind): void {
-  const nAddr = kind === 'maxPoolGrad' ? 3 : 2;
+  const grad3 = kind === 'maxPoolGrad' || kind === 'maxPoolGradTiled';
+  const nAddr = grad3 ? 3 : 2;
   const params = new Array(nAddr + 12).fill(T.i32);
   m.func(kind, params, [], (c, ...p) => {
-    const [x, y, dxp] = kind === 'maxPoolGrad' ? p : [p[0], p[1], -1];
+    const [x, y, dxp] = grad3 ? p : [p[0], p[1], -1];
     const [batch, inH, inW, C, outH, outW, kH, kW, sH, sW, pT, pL] = p.slice(nAddr);
     const n = c.local(T.i32);
     const oy = c.local(T.i32);
@@ -160,7 +164,7 @@ function emit(m: ModuleBuilder, kind: Kind): void {
                 c.get(cell).get(cell).v128Load().get(v).simd(SIMD.f32x4_add).v128Store();
               });
             } else {
-              maxGrad(c, { acc, v, idx, lanes, mask, cell, at, x, dx: dxp, q, cells });
+              maxGrad(c, { acc, v, idx, lanes, mask, cell, at, x, dx: dxp, q, cells }, kind === 'maxPoolGradTiled');
             }
             c.addTo(q, 16);
           });
@@ -171,7 +175,11 @@ function emit(m: ModuleBuilder, kind: Kind): void {
   });
 }
 
-/** Tracks, per lane, the first maximum's byte offset from x; then adds dy into dx at it. */
+/**
+ * Tracks, per lane, the first maximum's byte offset from x; then adds dy into dx at it, lane by
+ * lane, or (`tiled`: no cell is in two windows) stores each cell's four lanes at once: dy where
+ * the cell is its lane's winner, else 0.
+ */
 function maxGrad(
   c: Code,
   l: {
@@ -187,6 +195,7 @@ function maxGrad(
     q: Local;
     cells: (body: () => void) => void;
   },
+  tiled: boolean,
 ): void {
   c.f32x4Const(-Infinity).set(l.acc);
   c.i32x4Const(-1).set(l.idx);
@@ -201,6 +210,18 @@ function maxGrad(
     c.get(l.cell).get(l.x).op(OP.i32_sub).simd(SIMD.i32x4_splat).get(l.lanes).simd(SIMD.i32x4_add);
     c.get(l.idx).get(l.mask).simd(SIMD.v128_bitselect).set(l.idx);
   });
+  if (tiled) {
+    c.get(l.q).v128Load().set(l.v); // dy
+    l.cells(() => {
+      // dx[cell] = idx == (cell − x) + [0, 4, 8, 12] ? dy : 0
+      c.get(l.dx).get(l.cell).op(OP.i32_add).get(l.x).op(OP.i32_sub);
+      c.get(l.v).i32x4Const(0);
+      c.get(l.cell).get(l.x).op(OP.i32_sub).simd(SIMD.i32x4_splat).get(l.lanes).simd(SIMD.i32x4_add);
+      c.get(l.idx).simd(SIMD.i32x4_eq).simd(SIMD.v128_bitselect);
+      c.v128Store();
+    });
+    return;
+  }
   for (let lane = 0; lane < 4; lane++) {
     c.get(l.idx).simd(SIMD.i32x4_extract_lane, lane).set(l.at);
     c.get(l.at).i32(0).op(OP.i32_ge_s);
@@ -221,6 +242,6 @@ function maxGrad(
 export function poolModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory', 0, 65536, shared);
-  for (const k of ['maxPool', 'avgPool', 'avgPoolGrad', 'maxPoolGrad'] as const) emit(m, k);
+  for (const k of ['maxPool', 'avgPool', 'avgPoolGrad', 'maxPoolGrad', 'maxPoolGradTiled'] as const) emit(m, k);
   return m.bytes();
 }
