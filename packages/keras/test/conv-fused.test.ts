@@ -43,7 +43,7 @@ describe('Conv2D with bias and relu: the convolution plus one fused elementwise 
         expectValues(y, plain(x, c.kernel, b).dataSync(), { atol: 0, rtol: 0 });
 
         // A cotangent, so the bias gradient is not just a count of positives.
-        const w = seeded(y.shape, 6);
+        const w = seeded([...y.shape], 6);
         const fused = grad((xi: Tensor, k: Tensor, bi: Tensor) => sum(mul(layerFn(c)(xi, k, bi), w)), [0, 1, 2])(
           x,
           c.kernel,
