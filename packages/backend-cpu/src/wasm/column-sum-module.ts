@@ -1,4 +1,4 @@
-import { ModuleBuilder, OP, SIMD, T } from './emitter';
+import { ModuleBuilder, SIMD, T } from './emitter';
 
 /**
  * Column sums of a row-major float32 [rows, cols] block into float64 accumulators, two columns
