@@ -71,6 +71,21 @@ const BACK = [
   E.mul(DC, x(1)),
 ];
 
+/*
+ * A masked step's states: where the mask is true they are the step's new values, so their
+ * gradient goes into BACK; where false they are the previous states, so it passes straight
+ * through to step t − 1. From 0 the mask [B, 1], 1 the trace's dh, 2 dh carried from t + 1, 3 dh
+ * passed through from t + 1, 4 the trace's dc, 5 dc carried: dh and dc into the step, dh and dc past it.
+ */
+const SPLIT = ((): Expr[] => {
+  const dh = E.add(E.add(x(1), x(2)), x(3));
+  const dc = E.add(x(4), x(5));
+  return [E.where(x(0), dh, E.c(0)), E.where(x(0), dc, E.c(0)), E.where(x(0), E.c(0), dh), E.where(x(0), E.c(0), dc)];
+})();
+
+/** A masked step keeps the previous state: where(mask, new, previous). */
+const KEEP = [E.where(x(0), x(1), x(2))];
+
 /** Runs expressions as one kernel, or (when the gradient itself is recorded, under createGraph) as recorded ops. */
 function run(exprs: readonly Expr[], inputs: Tensor[], shape: number[], tag: string): Tensor[] {
   if (!isGradEnabled())
@@ -127,7 +142,7 @@ function dense(t: Tensor): Tensor {
 }
 
 /** The op's forward: the trace of the run (under no recording; the caller records the op once). */
-function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor): Tensor {
+function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | null): Tensor {
   const [B, T, Gs] = xw.shape;
   const u = Gs / 4;
   const xd = dense(xw);
@@ -140,9 +155,15 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor): Tensor {
     const gates = GATE.map((e, k) => run(e, [view(z, [B, u], [Gs, 1], k * u)], [B, u], `${OP}:g${k}`)[0]);
     const cNew = run(CELL, [gates[0], gates[1], gates[2], c], [B, u], `${OP}:c`)[0];
     const tc = run(TANH, [cNew], [B, u], `${OP}:tanh`)[0];
-    const hNew = run(HIDDEN, [gates[3], tc], [B, u], `${OP}:h`)[0];
-    for (const o of [...gates, cNew, tc, hNew]) rows.push(reshape(o, [B * u]));
-    c = cNew;
+    let hNew = run(HIDDEN, [gates[3], tc], [B, u], `${OP}:h`)[0];
+    let cState = cNew;
+    if (mask) {
+      const m = slice(mask, [0, t], [B, t + 1]);
+      cState = run(KEEP, [m, cNew, c], [B, u], `${OP}:keep`)[0];
+      hNew = run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0];
+    }
+    for (const o of [...gates, cState, tc, hNew]) rows.push(reshape(o, [B * u]));
+    c = cState;
     h = hNew;
   }
   return reshape(concat(rows, 0), [T, 7 * B * u]);
@@ -156,10 +177,13 @@ function ensureRule(): void {
 /** Backpropagation through the run: each input's gradient (null where none is needed). */
 function backwardThrough(dy: Tensor, inputs: Tensor[], y: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
   const [xw, U, h0, c0] = inputs;
+  const mask = inputs.length > 4 ? inputs[4] : null;
   const [B, T, Gs] = xw.shape;
   const u = Gs / 4;
-  let dh = zeros([B, u], 'float32', { backend: y.backend });
-  let dc = dh;
+  const zero = zeros([B, u], 'float32', { backend: y.backend });
+  let dh = zero;
+  let dc = zero;
+  let pass = dh;
   const dz: Tensor[] = new Array<Tensor>(T);
   for (let t = T - 1; t >= 0; t--) {
     const ins: Tensor[] = [];
@@ -167,9 +191,24 @@ function backwardThrough(dy: Tensor, inputs: Tensor[], y: Tensor, needs: readonl
     ins.push(t > 0 ? block(y, t - 1, 4, B, u) : c0, block(y, t, 5, B, u));
     for (let k = 0; k < 7; k++) ins.push(block(dy, t, k, B, u));
     ins.push(dh, dc);
-    const [dzi, dzf, dzg, dzo, dcPrev] = run(BACK, ins, [B, u], `${OP}:back`);
-    const dzt = concat([dzi, dzf, dzg, dzo], 1);
-    dc = dcPrev;
+    let passC: Tensor | null = null;
+    if (mask) {
+      const [dhIn, dcIn, passH, pc] = run(
+        SPLIT,
+        [slice(mask, [0, t], [B, t + 1]), ins[12], dh, pass, ins[10], dc],
+        [B, u],
+        `${OP}:split`,
+      );
+      // BACK reads the trace's dh and dc plus the carried ones: the split's shares stand in for both.
+      ins[10] = ins[12] = zero;
+      ins[13] = dhIn;
+      ins[14] = dcIn;
+      pass = passH;
+      passC = pc;
+    }
+    const outs = run(BACK, ins, [B, u], `${OP}:back`);
+    const dzt = concat(outs.slice(0, 4), 1);
+    dc = passC ? add(outs[4], passC) : outs[4];
     dh = matmul(dzt, U, { transposeB: true });
     dz[t] = reshape(dzt, [B, 1, Gs]);
   }
@@ -184,20 +223,22 @@ function backwardThrough(dy: Tensor, inputs: Tensor[], y: Tensor, needs: readonl
     );
     dU = matmul(reshape(hPrev, [B * T, u]), reshape(dxw, [B * T, Gs]), { transposeA: true });
   }
-  return [needs[0] ? dxw : null, dU, needs[2] ? dh : null, needs[3] ? dc : null];
+  const dh0 = needs[2] ? (mask ? add(dh, pass) : dh) : null;
+  return [needs[0] ? dxw : null, dU, dh0, needs[3] ? dc : null, ...(mask ? [null] : [])];
 }
 
 /**
  * The trace [T, 7·B·u] of an LSTM over xw = x·W + b [B, T, 4u] (gates i, f, g, o along the
- * last axis, Keras' order) from h0, c0 [B, u] with recurrent kernel U [u, 4u]. Float32 inputs
- * on one backend, shapes checked by the caller.
+ * last axis, Keras' order) from h0, c0 [B, u] with recurrent kernel U [u, 4u]; with a bool mask
+ * [B, T], a step where it is false keeps the previous h and c (the trace's c and h are the
+ * states). Float32 inputs on one backend, shapes checked by the caller.
  */
-export function lstmSequence(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor): Tensor {
+export function lstmSequence(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | null = null): Tensor {
   ensureRule();
-  return dispatch(OP, [xw, U, h0, c0], undefined, () => {
+  return dispatch(OP, mask ? [xw, U, h0, c0, mask] : [xw, U, h0, c0], undefined, () => {
     const prev = setGradEnabled(false);
     try {
-      return tidy(() => forward(xw, U, h0, c0));
+      return tidy(() => forward(xw, U, h0, c0, mask));
     } finally {
       setGradEnabled(prev);
     }

@@ -1,4 +1,4 @@
-import { type Tensor, concat, flip, matmul, ones, slice, tidy } from '@tsdl/tensor';
+import { type Tensor, concat, flip, matmul, ones, slice, tidy, unsqueeze, where } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
@@ -97,14 +97,28 @@ export class LSTM extends RecurrentLayer {
   }
 
   /** Keras' default activations run as one op over the sequence (lstm-sequence.ts); others step by step. */
-  protected override fusedSequence(xw: Tensor, init: Tensor[]): { states: Tensor[]; sequence: () => Tensor } | null {
+  protected override fusedSequence(
+    xw: Tensor,
+    init: Tensor[],
+    mask: Tensor | null,
+    given: boolean,
+  ): { states: Tensor[]; last: Tensor; sequence: () => Tensor } | null {
     if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
+    // A masked step repeats the previous output, which is the kept h, except before the first
+    // unmasked step after caller-given states (the output starts at zeros there): the loop does that.
+    if (mask && given && !this.zeroOutputForMask) return null;
     const B = xw.shape[0];
     const u = this.units;
-    const trace = lstmSequence(this.goBackwards ? flip(xw, 1) : xw, this.recurrentKernel, init[0], init[1]);
+    const m = mask && this.goBackwards ? flip(mask, 1) : mask;
+    const trace = lstmSequence(this.goBackwards ? flip(xw, 1) : xw, this.recurrentKernel, init[0], init[1], m);
+    const h = traceLast(trace, 6, B, u);
+    // zeroOutputForMask: a masked step outputs zeros (the states are still kept).
+    const zeroed = (y: Tensor, keep: Tensor): Tensor => where(keep, y, 0);
+    const masked = m !== null && this.zeroOutputForMask;
     return {
-      states: [traceLast(trace, 6, B, u), traceLast(trace, 4, B, u)],
-      sequence: () => traceHidden(trace, B, u),
+      states: [h, traceLast(trace, 4, B, u)],
+      last: masked ? zeroed(h, slice(m, [0, m.shape[1] - 1], [B, m.shape[1]])) : h,
+      sequence: () => (masked ? zeroed(traceHidden(trace, B, u), unsqueeze(m, -1)) : traceHidden(trace, B, u)),
     };
   }
 

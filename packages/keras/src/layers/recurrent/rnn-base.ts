@@ -208,12 +208,19 @@ export abstract class RecurrentLayer extends Layer {
   protected abstract step(xw: Tensor, prev: CellState, hRec: Tensor): CellState;
 
   /**
-   * The whole sequence as one op, where the layer has one for its settings (no mask and no
-   * recurrent dropout; the caller checks those): from xw [batch, time, gates·units] (bias
-   * included, in time order) and the initial states, the final states and a getter of every
-   * step's h [batch, time, units] in processing order. Null: run the per-step loop.
+   * The whole sequence as one op, where the layer has one for its settings (never with
+   * recurrent dropout; the caller checks that): from xw [batch, time, gates·units] (bias
+   * included, in time order), the initial states (`given`: the caller's, not zeros) and the
+   * checked mask, the final states, the last step's output and a getter of every step's output
+   * [batch, time, units] in processing order, as the per-step loop (runRecurrence) gives them.
+   * Null: run the per-step loop.
    */
-  protected fusedSequence(_xw: Tensor, _init: Tensor[]): { states: Tensor[]; sequence: () => Tensor } | null {
+  protected fusedSequence(
+    _xw: Tensor,
+    _init: Tensor[],
+    _mask: Tensor | null,
+    _given: boolean,
+  ): { states: Tensor[]; last: Tensor; sequence: () => Tensor } | null {
     return null;
   }
 
@@ -290,9 +297,9 @@ export abstract class RecurrentLayer extends Layer {
       if (ib) xw = xw.add(ib);
       const zero = (): Tensor => zeros([B, this.units], 'float32', { backend: x.backend });
       const init = initial ?? Array.from({ length: this.stateCount }, zero);
-      const fused = mask || recNoise ? null : this.fusedSequence(reshape(xw, [B, T, G]), init);
+      const fused = recNoise ? null : this.fusedSequence(reshape(xw, [B, T, G]), init, mask, initial !== null);
       if (fused) {
-        const out = this.returnSequences ? fused.sequence() : fused.states[0];
+        const out = this.returnSequences ? fused.sequence() : fused.last;
         // Distinct handles, so the caller may dispose each result once.
         if (this.returnState) return [out, ...fused.states.map((s) => (s === out ? s.reshape(s.shape) : s))];
         return out;
