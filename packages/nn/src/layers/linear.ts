@@ -1,4 +1,5 @@
-import { ArgumentError, ShapeError, type Tensor, fmtShape, matmul, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, matmul, tidy } from '@tsdl/tensor';
+import { fmtShape } from '@tsdl/tensor/internal';
 import { type Initializer, uniform, kaimingUniform } from '../init/initializers';
 import { computeFans } from '../init/fans';
 import { Module } from '../module';
