@@ -1,5 +1,6 @@
 import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor/backend';
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
+import { emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
 
 /**
  * Generates one wasm SIMD kernel for a list of elementwise expressions, four
@@ -32,7 +33,7 @@ export interface ElementwiseKernelSpec {
   nScalars: number;
 }
 
-/** Whether every node of `e` has a SIMD form here (others, like exp or pow, run in the JS kernels). */
+/** Whether every node of `e` has a SIMD form here (others, like erf or pow, run in the JS kernels). */
 export function simdExpressible(e: Expr): boolean {
   switch (e.kind) {
     case 'input':
@@ -59,7 +60,19 @@ const UNARY_SIMD: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
   'round',
   'sign',
   'not',
+  'exp',
+  'sigmoid',
+  'tanh',
+  'log',
 ]);
+
+/** Unary ops emitted by simd-math.ts from their operand in a local. */
+const MATH_UNARY: Partial<Record<UnaryOp, (c: Code, a: Local) => void>> = {
+  exp: emitExp,
+  sigmoid: emitSigmoid,
+  tanh: emitTanh,
+  log: emitLog,
+};
 
 const SIMPLE_UNARY: Partial<Record<UnaryOp, number>> = {
   neg: SIMD.f32x4_neg,
@@ -325,9 +338,12 @@ function computeInto(x: EmitCtx, e: Expr): Local {
   if (e.kind === 'unary') {
     const op = e.op;
     const simple = SIMPLE_UNARY[op];
+    const math = MATH_UNARY[op];
     if (simple !== undefined) {
       emitExpr(x, e.a);
       c.simd(simple);
+    } else if (math !== undefined) {
+      math(c, asLocal(e.a));
     } else if (op === 'rsqrt') {
       c.get(x.one);
       emitExpr(x, e.a);
