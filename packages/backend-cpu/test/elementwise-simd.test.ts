@@ -155,6 +155,28 @@ describe('wasm SIMD elementwise', () => {
     run([e], shape, [dense(shape, 10), row, col, one], ['float32'], [0.25]);
   });
 
+  it('rows at a fixed stride: a gate block of a [4, 40] product, one time step of [3, 5, 12]', () => {
+    const gate: Input = { dtype: 'float32', data: values(160, 21), strides: [40, 1] };
+    const view = (x: Input, shape: number[]): View => ({
+      data: {},
+      dtype: x.dtype,
+      shape,
+      strides: x.strides,
+      offset: 0,
+    });
+    expect(planLayout([4, 10], [view(gate, [4, 10]), view(dense([4, 10], 22), [4, 10])])).toMatchObject({
+      outer: 4,
+      inner: 10,
+      modes: ['strided', 'dense'],
+      strides: [40, 0],
+    });
+    run([E.u('sigmoid', E.in(0))], [4, 10], [gate], ['float32']);
+    run([E.add(E.u('tanh', E.in(0)), E.in(1))], [4, 10], [gate, dense([4, 10], 22)], ['float32']);
+    const step: Input = { dtype: 'float32', data: values(180, 23), strides: [60, 1] };
+    const mask: Input = { dtype: 'bool', data: values(180, 24), strides: [60, 1] };
+    run([E.where(E.in(1), E.u('exp', E.in(0)), E.c(0))], [3, 12], [step, mask], ['float32']);
+  });
+
   it('bool inputs and outputs (relu mask: gt(x, 0) as bool; dy · mask as float32)', () => {
     run([E.b('gt', E.in(0), E.c(0))], [2, 19], [dense([2, 19], 11)], ['bool']);
     run(

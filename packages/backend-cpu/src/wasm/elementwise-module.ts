@@ -12,6 +12,7 @@ import { emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
  *   row    a vector of `inner` values repeated for every row (a broadcast bias)
  *   col    one value per row (a broadcast column, e.g. a row maximum)
  *   const  one value for everything
+ *   strided  dense rows `rowStride` elements apart (a gate's block of a wider product)
  * The last vector of a row may reach up to 3 elements past the row's end: it
  * reads what follows (the heap keeps slack after its last block) and writes
  * values the next row overwrites, or the room every heap block keeps past its
@@ -22,12 +23,12 @@ import { emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
  * IEEE as Math does: wasm min/max propagate NaN and order -0 below +0.
  */
 
-export type InputMode = 'dense' | 'row' | 'col' | 'const';
+export type InputMode = 'dense' | 'row' | 'col' | 'const' | 'strided';
 
 export interface ElementwiseKernelSpec {
   exprs: readonly Expr[];
-  /** Per input: its mode and whether it is bool (uint8, read as 0/1) rather than float32. */
-  inputs: readonly { mode: InputMode; bool: boolean }[];
+  /** Per input: its mode, whether it is bool (uint8, read as 0/1) rather than float32, and for 'strided' its row stride in elements. */
+  inputs: readonly { mode: InputMode; bool: boolean; rowStride?: number }[];
   /** Per output: whether it is bool (stored as 0/1 bytes) rather than float32. */
   outputs: readonly boolean[];
   nScalars: number;
@@ -151,6 +152,13 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
         const mode = spec.inputs[k].mode;
         if (mode === 'dense')
           c.get(inPtr[k]).get(o).get(inner).op(OP.i32_mul).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add).set(cur[k]);
+        else if (mode === 'strided')
+          c.get(inPtr[k])
+            .get(o)
+            .i32((spec.inputs[k].rowStride as number) * inSize[k])
+            .op(OP.i32_mul)
+            .op(OP.i32_add)
+            .set(cur[k]);
         else if (mode === 'row') c.get(inPtr[k]).set(cur[k]);
         else if (mode === 'col') {
           c.get(inPtr[k]).get(o).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add);
@@ -164,7 +172,7 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
       c.for(i, 0, inner, 4, () => {
         for (const k of used) {
           const mode = spec.inputs[k].mode;
-          if (mode === 'dense' || mode === 'row') {
+          if (mode === 'dense' || mode === 'row' || mode === 'strided') {
             loadInput(c, cur[k], spec.inputs[k].bool, false);
             c.set(value[k]);
           }
@@ -191,7 +199,7 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
         }
         for (const k of used) {
           const mode = spec.inputs[k].mode;
-          if (mode === 'dense' || mode === 'row') c.addTo(cur[k], 4 * inSize[k]);
+          if (mode === 'dense' || mode === 'row' || mode === 'strided') c.addTo(cur[k], 4 * inSize[k]);
         }
         for (let j = 0; j < nOut; j++) c.addTo(dst[j], 4 * outSize[j]);
       });

@@ -53,30 +53,49 @@ function denseOver(v: View, from: number, to: number, unit: number): boolean {
 }
 
 /**
+ * The element stride between rows of a view whose outer dims [0, d) walk
+ * evenly spaced rows (a gate's [B, u] block of a [B, 4u] product, one time
+ * step of [B, T, n]); -1 when they do not.
+ */
+function rowStride(v: View, d: number): number {
+  let last = d - 1;
+  while (last >= 0 && v.shape[last] === 1) last--;
+  if (last < 0) return -1;
+  const s = v.strides[last];
+  return s > 0 && denseOver(v, 0, d, s) ? s : -1;
+}
+
+/**
  * Splits the output into [outer, inner] at the first dim where every input is
- * dense, a repeated row, a per-row value or a constant; null when none fits.
+ * dense, a repeated row, a per-row value, a constant or dense rows at a fixed
+ * stride; null when none fits. `strides[k]` is input k's row stride (elements)
+ * for 'strided', else 0.
  */
 export function planLayout(
   shape: readonly number[],
   inputs: readonly View[],
-): { outer: number; inner: number; modes: InputMode[] } | null {
+): { outer: number; inner: number; modes: InputMode[]; strides: number[] } | null {
   const r = shape.length;
   for (let d = 0; d < r; d++) {
     const inner = product(shape, d, r);
     if (inner < MIN_INNER) return null;
     const modes: InputMode[] = [];
+    const strides: number[] = [];
     for (const v of inputs) {
       const innerDense = denseOver(v, d, r, 1);
       const innerZero = !innerDense && zeroOver(v, d, r);
       let mode: InputMode | null = null;
+      let stride = 0;
       if (innerDense && denseOver(v, 0, d, inner)) mode = 'dense';
       else if (innerDense && zeroOver(v, 0, d)) mode = 'row';
       else if (innerZero && denseOver(v, 0, d, 1)) mode = 'col';
       else if (innerZero && zeroOver(v, 0, d)) mode = 'const';
+      else if (innerDense && (stride = rowStride(v, d)) > 0) mode = 'strided';
       if (mode === null) break;
       modes.push(mode);
+      strides.push(mode === 'strided' ? stride : 0);
     }
-    if (modes.length === inputs.length) return { outer: product(shape, 0, d), inner, modes };
+    if (modes.length === inputs.length) return { outer: product(shape, 0, d), inner, modes, strides };
   }
   return null;
 }
@@ -87,7 +106,7 @@ export function planLayout(
  * storage lives in the shared heap and whose expressions have SIMD forms;
  * `run` returns null for anything else and the JS kernels take it.
  */
-const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 3 };
+const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 3, strided: -1 };
 
 /**
  * The part of a kernel's cache key past the expression key, as a number:
@@ -95,17 +114,19 @@ const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 
  * input's dtype and mode (int32 never reaches here). A number hashes without
  * building a string per call; lists too long to pack exactly fall back to a string.
  */
-function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[]): number | string {
-  if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes);
+function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[]): number | string {
+  if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes, strides);
+  // A strided input's kernel bakes its row stride in: those key by string.
+  for (let k = 0; k < modes.length; k++) if (modes[k] === 'strided') return layoutString(spec, modes, strides);
   let code = (spec.scalars.length * 64 + spec.inputs.length) * 64 + spec.dtypes.length;
   for (let k = 0; k < spec.dtypes.length; k++) code = code * 2 + (spec.dtypes[k] === 'bool' ? 1 : 0);
   for (let k = 0; k < spec.inputs.length; k++)
     code = code * 8 + (spec.inputs[k].dtype === 'bool' ? 4 : 0) + MODE_CODE[modes[k]];
-  return Number.isSafeInteger(code) ? code : layoutString(spec, modes);
+  return Number.isSafeInteger(code) ? code : layoutString(spec, modes, strides);
 }
 
-function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[]): string {
-  return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k][0]).join('')}`;
+function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[]): string {
+  return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k][0] + (strides[k] || '')).join(',')}`;
 }
 
 export class SimdElementwise {
@@ -139,10 +160,10 @@ export class SimdElementwise {
     for (let k = 0; k < inputs.length; k++) if (!this.heap.contains(arr(inputs[k].data))) return null;
     let byLayout = this.cache.get(spec.key);
     if (byLayout === undefined) this.cache.set(spec.key, (byLayout = new Map()));
-    const code = layoutCode(spec, plan.modes);
+    const code = layoutCode(spec, plan.modes, plan.strides);
     let kernel = byLayout.get(code);
     if (kernel === undefined) {
-      kernel = spec.exprs.every(simdExpressible) ? this.compile(spec, plan.modes) : null;
+      kernel = spec.exprs.every(simdExpressible) ? this.compile(spec, plan.modes, plan.strides) : null;
       byLayout.set(code, kernel);
     }
     if (kernel === null) return null;
@@ -185,7 +206,8 @@ export class SimdElementwise {
     n: number,
     threads: number,
   ): boolean {
-    if (outer > 1) for (let k = 0; k < modes.length; k++) if (modes[k] === 'row' || modes[k] === 'col') return false;
+    if (outer > 1)
+      for (let k = 0; k < modes.length; k++) if (modes[k] !== 'dense' && modes[k] !== 'const') return false;
     if (7 + 2 * ptrs.length > MAX_JOB_INTS) return false;
     const pool = this.workers(threads);
     const helpers = pool === null ? 0 : Math.min(threads - 1, pool.ready());
@@ -204,11 +226,11 @@ export class SimdElementwise {
     return true;
   }
 
-  private compile(spec: ElementwiseSpec, modes: InputMode[]): Kernel {
+  private compile(spec: ElementwiseSpec, modes: InputMode[], strides: number[]): Kernel {
     const bytes = elementwiseModuleBytes(
       {
         exprs: spec.exprs,
-        inputs: spec.inputs.map((v, k) => ({ mode: modes[k], bool: v.dtype === 'bool' })),
+        inputs: spec.inputs.map((v, k) => ({ mode: modes[k], bool: v.dtype === 'bool', rowStride: strides[k] })),
         outputs: spec.dtypes.map((d) => d === 'bool'),
         nScalars: spec.scalars.length,
       },
