@@ -118,6 +118,7 @@ const UNARY: UnaryOp[] = [
   'sigmoid',
   'tanh',
   'log',
+  'erf',
 ];
 const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'];
 
@@ -229,7 +230,7 @@ describe('wasm SIMD elementwise', () => {
     expect(Array.from(b)).toEqual(new Array(80).fill(7));
   });
 
-  it('declines what it cannot do: erf, int32, short rows, transposed inputs', () => {
+  it('declines what it cannot do: sin, int32, short rows, transposed inputs', () => {
     const spec = (exprs: Expr[], shape: number[], strides: number[], dtype: DType = 'float32'): ElementwiseSpec => ({
       exprs,
       inputs: [
@@ -240,7 +241,7 @@ describe('wasm SIMD elementwise', () => {
       dtypes: [dtype],
       key: exprs.map(exprKey).join(';'),
     });
-    expect(simd.run(spec([E.u('erf', E.in(0))], [16], [1]), alloc)).toBeNull();
+    expect(simd.run(spec([E.u('sin', E.in(0))], [16], [1]), alloc)).toBeNull();
     expect(simd.run(spec([E.in(0)], [16], [1], 'int32'), alloc)).toBeNull();
     expect(simd.run(spec([E.in(0)], [4], [1]), alloc)).toBeNull();
     expect(simd.run(spec([E.in(0)], [8, 8], [1, 8]), alloc)).toBeNull();

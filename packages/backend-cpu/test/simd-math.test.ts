@@ -4,7 +4,7 @@ import { WasmHeap } from '../src/wasm/heap';
 import { SimdElementwise } from '../src/wasm/simd-elementwise';
 
 /**
- * The wasm SIMD exp, sigmoid, tanh and log (simd-math.ts) against Math.* in
+ * The wasm SIMD exp, sigmoid, tanh, log and erf (simd-math.ts) against Math.* in
  * float64 over the whole float32 range: every 4096th bit pattern of each
  * sign (2·2^20 values: every binade, the subnormals included), the
  * overflow/underflow thresholds and their neighbours, ±0, ±Inf and NaN. The
@@ -21,7 +21,26 @@ const REFERENCE: Partial<Record<UnaryOp, (x: number) => number>> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   log: Math.log,
+  erf,
 };
+
+/** erf to ~1e-14 (the conformance suite's reference): Maclaurin series below 2.5, Laplace's continued fraction above. */
+function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const a = Math.abs(x);
+  if (a < 2.5) {
+    let term = x;
+    let s = x;
+    for (let n = 1; n < 80; n++) {
+      term *= (-x * x) / n;
+      s += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * s;
+  }
+  let t = a;
+  for (let n = 60; n >= 1; n--) t = a + n / 2 / t;
+  return Math.sign(x) * (1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / t);
+}
 
 /** The float32 values around each of these: thresholds where results overflow, underflow or switch form. */
 const EDGES = [
@@ -107,12 +126,13 @@ function maxUlpError(op: UnaryOp): { max: number; at: number } {
   return { max, at };
 }
 
-describe('wasm SIMD exp, sigmoid, tanh, log over the float32 range', () => {
+describe('wasm SIMD exp, sigmoid, tanh, log, erf over the float32 range', () => {
   it.each([
     ['exp', 1.5],
     ['sigmoid', 3],
     ['tanh', 2],
     ['log', 1.5],
+    ['erf', 3],
   ] as [UnaryOp, number][])('%s is within %d ulp of Math in float64', (op, bound) => {
     const { max, at } = maxUlpError(op);
     expect(max, `${op}: worst at ${at}`).toBeLessThanOrEqual(bound);
@@ -147,5 +167,9 @@ describe('wasm SIMD exp, sigmoid, tanh, log over the float32 range', () => {
     const log = run('log');
     expect(log[6]).toBe(Math.fround(-140 * Math.LN2));
     expect(log[2]).toBe(-Infinity);
+    const erf = run('erf');
+    expect(erf.slice(2, 4)).toEqual([-0, 0]);
+    expect(erf[7]).toBe(Math.fround(1e-30 * (2 / Math.sqrt(Math.PI))));
+    expect(erf[4]).toBe(-1);
   });
 });

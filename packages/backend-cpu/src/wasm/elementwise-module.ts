@@ -1,6 +1,6 @@
 import type { BinaryOp, Expr, UnaryOp } from '@tsdl/tensor/backend';
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
-import { emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
+import { emitErf, emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
 
 /**
  * Generates one wasm SIMD kernel for a list of elementwise expressions, four
@@ -34,7 +34,7 @@ export interface ElementwiseKernelSpec {
   nScalars: number;
 }
 
-/** Whether every node of `e` has a SIMD form here (others, like erf or pow, run in the JS kernels). */
+/** Whether every node of `e` has a SIMD form here (others, like pow or sin, run in the JS kernels). */
 export function simdExpressible(e: Expr): boolean {
   switch (e.kind) {
     case 'input':
@@ -65,6 +65,7 @@ const UNARY_SIMD: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
   'sigmoid',
   'tanh',
   'log',
+  'erf',
 ]);
 
 /** Unary ops emitted by simd-math.ts from their operand in a local. */
@@ -73,6 +74,7 @@ const MATH_UNARY: Partial<Record<UnaryOp, (c: Code, a: Local) => void>> = {
   sigmoid: emitSigmoid,
   tanh: emitTanh,
   log: emitLog,
+  erf: emitErf,
 };
 
 const SIMPLE_UNARY: Partial<Record<UnaryOp, number>> = {

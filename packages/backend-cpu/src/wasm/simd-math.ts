@@ -2,17 +2,17 @@ import { type Code, type Local, SIMD, T } from './emitter';
 
 /**
  * Transcendental functions as inline wasm f32x4 code, for the elementwise
- * kernels: without them any expression with exp, sigmoid, tanh or log fell
+ * kernels: without them any expression with exp, sigmoid, tanh, log or erf fell
  * back to the JavaScript kernels (Math.exp per element, one thread), which
  * was ~25 ms of an LSTM step and ~45 ms of a GPT step.
  *
- * The polynomials are Cephes' single-precision ones (expf, tanhf, logf),
+ * The polynomials are Cephes' single-precision ones (expf, tanhf, logf, erff),
  * evaluated in float32. Measured against Math.* rounded to float32 over the
  * whole float32 range (test/simd-math.test.ts), in ulps of the exact value:
- * exp 0.93, log 0.72, tanh 1.2, sigmoid 2.3 at most (its division and 1 + e
- * add to exp's error). Special values follow Math: NaN stays NaN,
+ * exp 0.93, log 0.72, tanh 1.2, sigmoid 2.3 (its division and 1 + e add to
+ * exp's error), erf 2.4 at most. Special values follow Math: NaN stays NaN,
  * exp(-Inf) = 0, exp overflows to +Inf and underflows through the subnormals
- * to 0, log(0) = -Inf, log(x < 0) = NaN, tanh(±0) = ±0.
+ * to 0, log(0) = -Inf, log(x < 0) = NaN, tanh(±0) = ±0, erf(±Inf) = ±1.
  *
  * Each function reads its operand from a local and leaves its result on the stack.
  */
@@ -141,4 +141,43 @@ export function emitLog(c: Code, a: Local): void {
   c.get(a).get(r).get(a).f32x4Const(Infinity).simd(SIMD.f32x4_eq).simd(SIMD.v128_bitselect).set(r);
   c.f32x4Const(-Infinity).get(r).get(a).f32x4Const(0).simd(SIMD.f32x4_eq).simd(SIMD.v128_bitselect).set(r);
   c.f32x4Const(NaN).get(r).get(a).f32x4Const(0).simd(SIMD.f32x4_ge).simd(SIMD.v128_not).simd(SIMD.v128_bitselect);
+}
+
+const ERF_SMALL = [
+  7.853861353153693e-5, -8.010193625184903e-4, 5.188327685732524e-3, -2.685381193529856e-2, 1.128358514861418e-1,
+  -3.7612625824233e-1, 1.12837916572671,
+];
+/** erfc(x)·x·e^(x²) in 1/x², for 1 ≤ x < 2 and x ≥ 2 (Cephes erfcf's P and R). */
+const ERFC_NEAR = [
+  2.326819970068386e-2, -1.387039388740657e-1, 3.687424674597105e-1, -5.824733027278666e-1, 6.210004621745983e-1,
+  -4.944515323274145e-1, 3.404879937665872e-1, -2.741127028184656e-1, 5.638259427386472e-1,
+];
+const ERFC_FAR = [
+  -1.047766399936249e1, 1.297719955372516e1, -7.495518717768503, 2.921019019210786, -1.0152652792027,
+  4.218463358204948e-1, -2.820767439740514e-1, 5.641895067754075e-1,
+];
+
+/**
+ * erf(a) as Cephes' erff: |a| ≤ 1 an odd polynomial (so erf(1e-30) is
+ * 1e-30), above it 1 - e^(-a²)/|a|·P(1/a²) with a's sign. (Abramowitz and
+ * Stegun's 7.1.26, the JavaScript kernels' form, is off by up to 1.5e-7 absolute.)
+ */
+export function emitErf(c: Code, a: Local): void {
+  const ax = keep(c.get(a).simd(SIMD.f32x4_abs));
+  const z = keep(c.get(a).get(a).simd(SIMD.f32x4_mul));
+  horner(c, z, ERF_SMALL);
+  const small = keep(c.get(ax).simd(SIMD.f32x4_mul));
+  const nz = keep(c.get(z).simd(SIMD.f32x4_neg));
+  emitExp(c, nz);
+  const e = keep(c);
+  const q = keep(c.f32x4Const(1).get(ax).simd(SIMD.f32x4_div));
+  const y = keep(c.get(q).get(q).simd(SIMD.f32x4_mul));
+  horner(c, y, ERFC_NEAR);
+  horner(c, y, ERFC_FAR);
+  c.get(ax).f32x4Const(2).simd(SIMD.f32x4_lt).simd(SIMD.v128_bitselect);
+  c.get(q).simd(SIMD.f32x4_mul).get(e).simd(SIMD.f32x4_mul);
+  const erfc = keep(c);
+  c.get(small).f32x4Const(1).get(erfc).simd(SIMD.f32x4_sub);
+  c.get(ax).f32x4Const(1).simd(SIMD.f32x4_le).simd(SIMD.v128_bitselect);
+  c.get(a).i32x4Const(0x7fffffff).simd(SIMD.v128_bitselect); // magnitude from the result, sign from a
 }
