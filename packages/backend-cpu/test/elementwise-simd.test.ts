@@ -169,13 +169,29 @@ describe('wasm SIMD elementwise', () => {
       outer: 4,
       inner: 10,
       modes: ['strided', 'dense'],
-      strides: [40, 0],
+      strides: [[40], []],
     });
     run([E.u('sigmoid', E.in(0))], [4, 10], [gate], ['float32']);
     run([E.add(E.u('tanh', E.in(0)), E.in(1))], [4, 10], [gate, dense([4, 10], 22)], ['float32']);
     const step: Input = { dtype: 'float32', data: values(180, 23), strides: [60, 1] };
     const mask: Input = { dtype: 'bool', data: values(180, 24), strides: [60, 1] };
     run([E.where(E.in(1), E.u('exp', E.in(0)), E.c(0))], [3, 12], [step, mask], ['float32']);
+  });
+
+  it('rows of a permuted view: attention heads [2, 2, 3, 8] read as [2, 3, 2, 8], a transposed [4, 3, 10]', () => {
+    const heads: Input = { dtype: 'float32', data: values(96, 25), strides: [48, 8, 24, 1] };
+    const shape = [2, 3, 2, 8];
+    const view = (x: Input): View => ({ data: {}, dtype: x.dtype, shape, strides: x.strides, offset: 0 });
+    expect(planLayout(shape, [view(heads), view(dense(shape, 26))])).toMatchObject({
+      outer: 12,
+      inner: 8,
+      modes: ['rows', 'dense'],
+      strides: [[48, 8, 24], []],
+    });
+    run([E.in(0)], shape, [heads], ['float32']);
+    run([E.mul(E.in(0), E.u('tanh', E.in(1)))], shape, [heads, dense(shape, 26)], ['float32']);
+    const t: Input = { dtype: 'float32', data: values(120, 27), strides: [10, 30, 1] };
+    run([E.u('exp', E.in(0))], [3, 4, 10], [t], ['float32']);
   });
 
   it('bool inputs and outputs (relu mask: gt(x, 0) as bool; dy · mask as float32)', () => {

@@ -12,7 +12,8 @@ import { emitErf, emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
  *   row    a vector of `inner` values repeated for every row (a broadcast bias)
  *   col    one value per row (a broadcast column, e.g. a row maximum)
  *   const  one value for everything
- *   strided  dense rows `rowStride` elements apart (a gate's block of a wider product)
+ *   strided  dense rows `rowStrides[0]` elements apart (a gate's block of a wider product)
+ *   rows   dense rows anywhere: row o at Σ idx_d(o)·rowStrides[d] over `outerShape` (a permuted view)
  * The last vector of a row may reach up to 3 elements past the row's end: it
  * reads what follows (the heap keeps slack after its last block) and writes
  * values the next row overwrites, or the room every heap block keeps past its
@@ -23,12 +24,14 @@ import { emitErf, emitExp, emitLog, emitSigmoid, emitTanh } from './simd-math';
  * IEEE as Math does: wasm min/max propagate NaN and order -0 below +0.
  */
 
-export type InputMode = 'dense' | 'row' | 'col' | 'const' | 'strided';
+export type InputMode = 'dense' | 'row' | 'col' | 'const' | 'strided' | 'rows';
 
 export interface ElementwiseKernelSpec {
   exprs: readonly Expr[];
-  /** Per input: its mode, whether it is bool (uint8, read as 0/1) rather than float32, and for 'strided' its row stride in elements. */
-  inputs: readonly { mode: InputMode; bool: boolean; rowStride?: number }[];
+  /** Per input: its mode, whether it is bool (uint8, read as 0/1) rather than float32, and for 'strided' its row stride, for 'rows' its outer dims' strides (elements). */
+  inputs: readonly { mode: InputMode; bool: boolean; rowStrides?: readonly number[] }[];
+  /** The output's dims before the rows, for 'rows' inputs. */
+  outerShape?: readonly number[];
   /** Per output: whether it is bool (stored as 0/1 bytes) rather than float32. */
   outputs: readonly boolean[];
   nScalars: number;
@@ -157,11 +160,29 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
         else if (mode === 'strided')
           c.get(inPtr[k])
             .get(o)
-            .i32((spec.inputs[k].rowStride as number) * inSize[k])
+            .i32((spec.inputs[k].rowStrides as number[])[0] * inSize[k])
             .op(OP.i32_mul)
             .op(OP.i32_add)
             .set(cur[k]);
-        else if (mode === 'row') c.get(inPtr[k]).set(cur[k]);
+        else if (mode === 'rows') {
+          // Each outer index from o by a constant division and remainder (a few per row of ≥ 8 elements).
+          const outerShape = spec.outerShape as number[];
+          const rs = spec.inputs[k].rowStrides as number[];
+          c.get(inPtr[k]);
+          let after = 1;
+          for (let d = outerShape.length - 1; d >= 0; d--) {
+            if (outerShape[d] !== 1 && rs[d] !== 0) {
+              c.get(o);
+              if (after > 1) c.i32(after).op(OP.i32_div_u);
+              c.i32(outerShape[d]).op(OP.i32_rem_u);
+              c.i32(rs[d] * inSize[k])
+                .op(OP.i32_mul)
+                .op(OP.i32_add);
+            }
+            after *= outerShape[d];
+          }
+          c.set(cur[k]);
+        } else if (mode === 'row') c.get(inPtr[k]).set(cur[k]);
         else if (mode === 'col') {
           c.get(inPtr[k]).get(o).i32(inSize[k]).op(OP.i32_mul).op(OP.i32_add);
           loadInput(c, -1, spec.inputs[k].bool, true);
@@ -174,7 +195,7 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
       c.for(i, 0, inner, 4, () => {
         for (const k of used) {
           const mode = spec.inputs[k].mode;
-          if (mode === 'dense' || mode === 'row' || mode === 'strided') {
+          if (mode === 'dense' || mode === 'row' || mode === 'strided' || mode === 'rows') {
             loadInput(c, cur[k], spec.inputs[k].bool, false);
             c.set(value[k]);
           }
@@ -201,7 +222,8 @@ export function elementwiseModuleBytes(spec: ElementwiseKernelSpec, shared: bool
         }
         for (const k of used) {
           const mode = spec.inputs[k].mode;
-          if (mode === 'dense' || mode === 'row' || mode === 'strided') c.addTo(cur[k], 4 * inSize[k]);
+          if (mode === 'dense' || mode === 'row' || mode === 'strided' || mode === 'rows')
+            c.addTo(cur[k], 4 * inSize[k]);
         }
         for (let j = 0; j < nOut; j++) c.addTo(dst[j], 4 * outSize[j]);
       });

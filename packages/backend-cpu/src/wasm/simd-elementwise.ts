@@ -67,20 +67,21 @@ function rowStride(v: View, d: number): number {
 
 /**
  * Splits the output into [outer, inner] at the first dim where every input is
- * dense, a repeated row, a per-row value, a constant or dense rows at a fixed
- * stride; null when none fits. `strides[k]` is input k's row stride (elements)
- * for 'strided', else 0.
+ * dense, a repeated row, a per-row value, a constant, dense rows at a fixed
+ * stride or dense rows anywhere (a permuted view: the heads of attention);
+ * null when none fits. `strides[k]` is input k's row stride (elements) for
+ * 'strided', its strides over the outer dims for 'rows', else empty.
  */
 export function planLayout(
   shape: readonly number[],
   inputs: readonly View[],
-): { outer: number; inner: number; modes: InputMode[]; strides: number[] } | null {
+): { outer: number; inner: number; modes: InputMode[]; strides: number[][] } | null {
   const r = shape.length;
   for (let d = 0; d < r; d++) {
     const inner = product(shape, d, r);
     if (inner < MIN_INNER) return null;
     const modes: InputMode[] = [];
-    const strides: number[] = [];
+    const strides: number[][] = [];
     for (const v of inputs) {
       const innerDense = denseOver(v, d, r, 1);
       const innerZero = !innerDense && zeroOver(v, d, r);
@@ -91,9 +92,10 @@ export function planLayout(
       else if (innerZero && denseOver(v, 0, d, 1)) mode = 'col';
       else if (innerZero && zeroOver(v, 0, d)) mode = 'const';
       else if (innerDense && (stride = rowStride(v, d)) > 0) mode = 'strided';
+      else if (innerDense) mode = 'rows';
       if (mode === null) break;
       modes.push(mode);
-      strides.push(mode === 'strided' ? stride : 0);
+      strides.push(mode === 'strided' ? [stride] : mode === 'rows' ? v.strides.slice(0, d) : []);
     }
     if (modes.length === inputs.length) return { outer: product(shape, 0, d), inner, modes, strides };
   }
@@ -106,7 +108,7 @@ export function planLayout(
  * storage lives in the shared heap and whose expressions have SIMD forms;
  * `run` returns null for anything else and the JS kernels take it.
  */
-const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 3, strided: -1 };
+const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 3, strided: -1, rows: -1 };
 
 /**
  * The part of a kernel's cache key past the expression key, as a number:
@@ -114,10 +116,10 @@ const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 
  * input's dtype and mode (int32 never reaches here). A number hashes without
  * building a string per call; lists too long to pack exactly fall back to a string.
  */
-function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[]): number | string {
+function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[][]): number | string {
   if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes, strides);
-  // A strided input's kernel bakes its row stride in: those key by string.
-  for (let k = 0; k < modes.length; k++) if (modes[k] === 'strided') return layoutString(spec, modes, strides);
+  // A strided input's kernel bakes its row strides (and the outer shape) in: those key by string.
+  for (let k = 0; k < modes.length; k++) if (strides[k].length > 0) return layoutString(spec, modes, strides);
   let code = (spec.scalars.length * 64 + spec.inputs.length) * 64 + spec.dtypes.length;
   for (let k = 0; k < spec.dtypes.length; k++) code = code * 2 + (spec.dtypes[k] === 'bool' ? 1 : 0);
   for (let k = 0; k < spec.inputs.length; k++)
@@ -125,8 +127,15 @@ function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides:
   return Number.isSafeInteger(code) ? code : layoutString(spec, modes, strides);
 }
 
-function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[]): string {
-  return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k][0] + (strides[k] || '')).join(',')}`;
+/** The number of outer dims of the layout, where a 'rows' input tells it (its strides span them); else 0. */
+function outerRank(modes: readonly InputMode[], strides: readonly number[][]): number {
+  for (let k = 0; k < modes.length; k++) if (modes[k] === 'rows') return strides[k].length;
+  return 0;
+}
+
+function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[][]): string {
+  const rows = modes.includes('rows') ? `|${spec.shape.slice(0, outerRank(modes, strides)).join(',')}` : '';
+  return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k] + strides[k].join(':')).join(',')}${rows}`;
 }
 
 export class SimdElementwise {
@@ -226,11 +235,12 @@ export class SimdElementwise {
     return true;
   }
 
-  private compile(spec: ElementwiseSpec, modes: InputMode[], strides: number[]): Kernel {
+  private compile(spec: ElementwiseSpec, modes: InputMode[], strides: number[][]): Kernel {
     const bytes = elementwiseModuleBytes(
       {
         exprs: spec.exprs,
-        inputs: spec.inputs.map((v, k) => ({ mode: modes[k], bool: v.dtype === 'bool', rowStride: strides[k] })),
+        inputs: spec.inputs.map((v, k) => ({ mode: modes[k], bool: v.dtype === 'bool', rowStrides: strides[k] })),
+        outerShape: spec.shape.slice(0, outerRank(modes, strides)),
         outputs: spec.dtypes.map((d) => d === 'bool'),
         nScalars: spec.scalars.length,
       },
