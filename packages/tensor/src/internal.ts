@@ -39,3 +39,4 @@ export {
   runElementwiseGroups,
   type TensorGroup,
 } from './ops/index';
+export { erfExpr, expNegSquare } from './ops/erf-expr';

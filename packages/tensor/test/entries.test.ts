@@ -192,6 +192,8 @@ const INTERNAL = [
   'conv2dGradInput',
   'copyContiguous',
   'detach',
+  'erfExpr',
+  'expNegSquare',
   'fmtShape',
   'isContiguousTensor',
   'liveTensorCount',

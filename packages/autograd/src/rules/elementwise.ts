@@ -25,25 +25,20 @@ import {
   isGradEnabled,
 } from '@tsdl/tensor';
 import { E, type Expr, runElementwise } from '@tsdl/tensor/backend';
+import { erfExpr, expNegSquare } from '@tsdl/tensor/internal';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of the elementwise ops. Broadcast is undone by the engine. */
 
 /**
- * dy·(Φ(x) + x·φ(x)), exact GELU's gradient, as one expression (inputs x, dy). Φ's erf is the
- * reference erf (Abramowitz & Stegun 7.1.26, tensor's expr.ts) written out, as tensor's gelu
- * writes it, so that its exp(−x²/2) is the density's too: the CPU's JavaScript kernel computes it once.
+ * dy·(Φ(x) + x·φ(x)), exact GELU's gradient, as one expression (inputs x, dy). Φ's erf is tensor's
+ * gelu's inline erf expression, so that its exp(−x²/2) is the density's too: computed once.
  */
 const GELU_GRAD = ((): Expr[] => {
   const x = E.in(0);
   const v = E.mul(x, E.c(Math.SQRT1_2));
-  const e = E.u('exp', E.u('neg', E.mul(v, v)));
-  const t = E.div(E.c(1), E.add(E.c(1), E.mul(E.c(0.3275911), E.u('abs', v))));
-  let p = E.c(1.061405429);
-  for (const a of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) p = E.add(E.mul(p, t), E.c(a));
-  const y = E.sub(E.c(1), E.mul(E.mul(p, t), e));
-  const erf = E.where(E.b('lt', v, E.c(0)), E.u('neg', y), y);
-  const cdf = E.mul(E.c(0.5), E.add(E.c(1), erf));
+  const e = expNegSquare(v);
+  const cdf = E.mul(E.c(0.5), E.add(E.c(1), erfExpr(v, e)));
   return [E.mul(E.in(1), E.add(cdf, E.mul(x, E.mul(e, E.c(1 / Math.sqrt(2 * Math.PI))))))];
 })();
 

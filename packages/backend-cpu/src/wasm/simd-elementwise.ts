@@ -72,16 +72,19 @@ function rowStride(v: View, d: number): number {
  * null when none fits. `strides[k]` is input k's row stride (elements) for
  * 'strided', its strides over the outer dims for 'rows', else empty.
  */
+/** The strides entry of an input that has none (not 'strided' or 'rows'): one shared array, not one per call. */
+const NO_STRIDES: readonly number[] = [];
+
 export function planLayout(
   shape: readonly number[],
   inputs: readonly View[],
-): { outer: number; inner: number; modes: InputMode[]; strides: number[][] } | null {
+): { outer: number; inner: number; modes: InputMode[]; strides: (readonly number[])[] } | null {
   const r = shape.length;
   for (let d = 0; d < r; d++) {
     const inner = product(shape, d, r);
     if (inner < MIN_INNER) return null;
     const modes: InputMode[] = [];
-    const strides: number[][] = [];
+    const strides: (readonly number[])[] = [];
     for (const v of inputs) {
       const innerDense = denseOver(v, d, r, 1);
       const innerZero = !innerDense && zeroOver(v, d, r);
@@ -95,7 +98,7 @@ export function planLayout(
       else if (innerDense) mode = 'rows';
       if (mode === null) break;
       modes.push(mode);
-      strides.push(mode === 'strided' ? [stride] : mode === 'rows' ? v.strides.slice(0, d) : []);
+      strides.push(mode === 'strided' ? [stride] : mode === 'rows' ? v.strides.slice(0, d) : NO_STRIDES);
     }
     if (modes.length === inputs.length) return { outer: product(shape, 0, d), inner, modes, strides };
   }
@@ -116,7 +119,11 @@ const MODE_CODE: Record<InputMode, number> = { dense: 0, row: 1, col: 2, const: 
  * input's dtype and mode (int32 never reaches here). A number hashes without
  * building a string per call; lists too long to pack exactly fall back to a string.
  */
-function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[][]): number | string {
+function layoutCode(
+  spec: ElementwiseSpec,
+  modes: readonly InputMode[],
+  strides: readonly (readonly number[])[],
+): number | string {
   if (spec.inputs.length >= 64 || spec.dtypes.length >= 64) return layoutString(spec, modes, strides);
   // A strided input's kernel bakes its row strides (and the outer shape) in: those key by string.
   for (let k = 0; k < modes.length; k++) if (strides[k].length > 0) return layoutString(spec, modes, strides);
@@ -128,12 +135,16 @@ function layoutCode(spec: ElementwiseSpec, modes: readonly InputMode[], strides:
 }
 
 /** The number of outer dims of the layout, where a 'rows' input tells it (its strides span them); else 0. */
-function outerRank(modes: readonly InputMode[], strides: readonly number[][]): number {
+function outerRank(modes: readonly InputMode[], strides: readonly (readonly number[])[]): number {
   for (let k = 0; k < modes.length; k++) if (modes[k] === 'rows') return strides[k].length;
   return 0;
 }
 
-function layoutString(spec: ElementwiseSpec, modes: readonly InputMode[], strides: readonly number[][]): string {
+function layoutString(
+  spec: ElementwiseSpec,
+  modes: readonly InputMode[],
+  strides: readonly (readonly number[])[],
+): string {
   const rows = modes.includes('rows') ? `|${spec.shape.slice(0, outerRank(modes, strides)).join(',')}` : '';
   return `${spec.scalars.length}|${spec.dtypes.join(',')}|${spec.inputs.map((v, k) => v.dtype[0] + modes[k] + strides[k].join(':')).join(',')}${rows}`;
 }
@@ -235,7 +246,7 @@ export class SimdElementwise {
     return true;
   }
 
-  private compile(spec: ElementwiseSpec, modes: InputMode[], strides: number[][]): Kernel {
+  private compile(spec: ElementwiseSpec, modes: InputMode[], strides: readonly (readonly number[])[]): Kernel {
     const bytes = elementwiseModuleBytes(
       {
         exprs: spec.exprs,

@@ -209,7 +209,7 @@ export class Conv2D extends Layer {
     if (this.activation === 'linear') return this.preActivation(x);
     if (this.activation === 'relu' && this.bias && x.dtype === 'float32') {
       // As Dense: bias and relu in one pass over the convolution's output, and one pass back
-      // (relu alone costs a compare, a cast and a multiply backward: 3 passes over the activations).
+      // (a separate bias add and relu cost two passes each way).
       const bias = this.bias;
       return tidy(() => biasRelu(this.convolve(x), bias));
     }

@@ -8,6 +8,7 @@ import type { OpAttrs, OpName, PlainOpName } from '../op-names';
 import { broadcastShapes, isContiguous, shapesEqual } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { scalar } from './creation';
+import { erfExpr, expNegSquare } from './erf-expr';
 import { checkSize, copyContiguous, numberArg, operand, runElementwise, tensorArg } from './internal';
 
 /**
@@ -152,23 +153,6 @@ export function softplus(x: Tensor): Tensor {
   const expr = E.add(E.b('max', X, E.c(0)), u('log1p', u('exp', u('neg', u('abs')))));
   return unary('softplus', x, expr, TO_FLOAT);
 }
-
-/**
- * erf(v) as the expression of the reference `erf` (Abramowitz & Stegun 7.1.26, expr.ts), given
- * `e` = exp(−v²): inline rather than the 'erf' unary, so the JavaScript kernels make no helper call
- * (GELU ran twice as fast on the CPU). autograd's GELU rule has the same expression, sharing e with
- * the density.
- */
-function erfExpr(v: Expr, e: Expr): Expr {
-  const t = E.div(E.c(1), E.add(E.c(1), E.mul(E.c(0.3275911), E.u('abs', v))));
-  let p = E.c(1.061405429);
-  for (const a of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) p = E.add(E.mul(p, t), E.c(a));
-  const y = E.sub(E.c(1), E.mul(E.mul(p, t), e));
-  return E.where(E.b('lt', v, E.c(0)), E.u('neg', y), y);
-}
-
-/** exp(−v²) for erfExpr. */
-const expNegSquare = (v: Expr): Expr => E.u('exp', E.u('neg', E.mul(v, v)));
 
 /** GELU: exact x·Φ(x) by default (PyTorch's default), or the tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
