@@ -75,8 +75,12 @@ export interface Plan {
   quick: boolean;
   /** Square matmul sizes per device: a GPU needs n in the thousands to be busy, a CPU peer takes minutes there. */
   matmulSizes: Record<Device, number[]>;
-  /** Products per timed call (read back once): amortises a GPU's read-back; 1 on the CPU. */
-  matmulReps: Record<Device, number>;
+  /**
+   * Products per timed call (read back once): amortises the read-back. On a GPU a fixed count;
+   * on the CPU the fewest whose flops reach `matmulCpuRunFlops` (so only small n repeat).
+   */
+  matmulReps: { gpu: number };
+  matmulCpuRunFlops: number;
   matmul: RepeatPolicy;
   mlp: MlpPlan;
   cnn: CnnPlan;
@@ -88,6 +92,12 @@ export interface Plan {
   dataDir?: string;
 }
 
+/** Products a timed matmul run computes before its one read-back: see Plan.matmulReps. */
+export function productsPerRun(plan: Plan, device: Device, n: number): number {
+  if (device === 'gpu') return plan.matmulReps.gpu;
+  return Math.max(1, Math.floor(plan.matmulCpuRunFlops / (2 * n ** 3)));
+}
+
 /** The sizes and limits of a run, from the command line. Defaults aim at a full run in under 10 minutes. */
 export function makePlan(args: BenchArgs): Plan {
   if (args.quick) {
@@ -96,7 +106,8 @@ export function makePlan(args: BenchArgs): Plan {
       dataDir: args.dataDir,
       // 100 is not a multiple of any tile size: the edge paths of the GPU kernels run too.
       matmulSizes: { cpu: [64, 128], gpu: [100, 256] },
-      matmulReps: { cpu: 1, gpu: 2 },
+      matmulReps: { gpu: 2 },
+      matmulCpuRunFlops: 2 ** 20,
       matmul: { minRuns: 2, maxRuns: 3, budgetSeconds: 0.2, soloSeconds: 2 },
       mlp: {
         batchSizes: [32, 128],
@@ -140,7 +151,10 @@ export function makePlan(args: BenchArgs): Plan {
     quick: false,
     dataDir: args.dataDir,
     matmulSizes: { cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] },
-    matmulReps: { cpu: 1, gpu: 10 },
+    matmulReps: { gpu: 10 },
+    // 2^27 flops: 32 products at n=128, 4 at n=256, one from n=512 (their read-back is then
+    // under a tenth of a run's time; in this VM a fresh 64 KiB read-back alone takes twice the n=128 product).
+    matmulCpuRunFlops: 2 ** 27,
     // A first call over 8 s is taken as the only run: TF.js cpu at n=2048 takes over 30 s a call.
     matmul: { minRuns: 3, maxRuns: 50, budgetSeconds: 3, soloSeconds: 8 },
     mlp: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../src/args';
-import { makePlan } from '../src/plan';
+import { makePlan, productsPerRun } from '../src/plan';
 
 describe('parseBenchArgs', () => {
   it('defaults to every item and every CPU framework, full measurement', () => {
@@ -71,7 +71,10 @@ describe('makePlan', () => {
   it('measures the sizes the brief names by default', () => {
     const p = makePlan(parseBenchArgs([]));
     expect(p.matmulSizes).toEqual({ cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] });
-    expect(p.matmulReps).toEqual({ cpu: 1, gpu: 10 });
+    expect(p.matmulReps).toEqual({ gpu: 10 });
+    // The CPU amortises the read-back only where it would rival the product.
+    expect(p.matmulSizes.cpu.map((n) => productsPerRun(p, 'cpu', n))).toEqual([32, 4, 1, 1, 1]);
+    expect(productsPerRun(p, 'gpu', 4096)).toBe(10);
     expect(p.mlp.batchSizes).toEqual([32, 128]);
     expect(p.mlp.batches).toBeUndefined();
     expect(p.cnn.batchSize).toBe(64);

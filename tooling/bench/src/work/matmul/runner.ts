@@ -3,8 +3,10 @@ export interface MatmulRunner {
   /**
    * Computes A·B `reps` times as independent products, all in flight at
    * once, and reads the last one back (the read is the sync: the products run
-   * in order on one queue). On a GPU this amortises the read-back, 64 MiB at
-   * n = 4096, over `reps` products; on a CPU reps is 1.
+   * in order on one queue; a lazy framework must realise them all). This
+   * amortises the read-back over `reps` products: 64 MiB at n = 4096 on a
+   * GPU; at small n on the CPU, where a fresh result buffer's page faults
+   * can cost more than the product.
    */
   run(reps: number): Promise<ArrayLike<number>>;
   dispose(): void;
