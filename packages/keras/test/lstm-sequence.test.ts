@@ -3,13 +3,13 @@ import { gradCheck } from '@tsdl/test-utils';
 import { type Tensor, dispose, memory, mul, sum, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { LSTM, LSTMCell, RNN } from '../src/index';
-import { lstmSequence } from '../src/layers/recurrent/lstm-sequence';
+import { lstmSequence } from '@tsdl/nn/internal';
 import { expectValues, seeded, useCpu } from './helpers';
 
 useCpu();
 
 /**
- * The LSTM layer with Keras' default activations runs its sequence as one op (lstm-sequence.ts);
+ * The LSTM layer with Keras' default activations runs its sequence as one op (nn's fused/lstm-sequence.ts);
  * RNN(LSTMCell) still steps op by op. Same weights, so both must give the same outputs and the
  * same gradients for every input, weight and initial state.
  */
@@ -81,7 +81,7 @@ describe('LSTM as one op over the sequence', () => {
             lossOf(l.call(xs[0], { ...o, ...(initial ? { initialState: [xs[1], xs[2]] } : {}) }) as Tensor | Tensor[]);
           const out = l.call(x, o) as Tensor | Tensor[];
           const first = Array.isArray(out) ? out[0] : out;
-          expect(opsBehind(first).has('@tsdl/keras:lstmSequence')).toBe(l instanceof LSTM && oneOp);
+          expect(opsBehind(first).has('@tsdl/nn:lstmSequence')).toBe(l instanceof LSTM && oneOp);
           for (const t of Array.isArray(out) ? out : [out]) res.outs.push(t.dataSync().slice() as Float32Array);
           const gs = grad(f, initial ? [0, 1, 2] : [0])(...inputs);
           for (const g of Array.isArray(gs) ? gs : [gs]) res.gs.push(g.dataSync().slice() as Float32Array);

@@ -4,8 +4,19 @@ import * as internal from '../src/internal';
 
 /** @tsdl/nn/internal holds what keras shares with nn; none of it may reappear on the user entry. */
 describe('@tsdl/nn entries', () => {
-  it('@tsdl/nn/internal exports exactly the strict JSON parser, and the main entry none of it', () => {
-    expect(Object.keys(internal).sort()).toEqual(['JsonError', 'parseStrictJson']);
+  it('@tsdl/nn/internal exports exactly the strict JSON parser and the fused recurrent sequence ops, and the main entry none of it', () => {
+    expect(Object.keys(internal).sort()).toEqual([
+      'GRU_TRACE',
+      'JsonError',
+      'LSTM_TRACE',
+      'RNN_TRACE',
+      'gruSequence',
+      'lstmSequence',
+      'parseStrictJson',
+      'rnnSequence',
+      'traceBlock',
+      'traceSteps',
+    ]);
     for (const name of Object.keys(internal)) expect(name in main, name).toBe(false);
   });
 

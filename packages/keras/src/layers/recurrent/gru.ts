@@ -1,7 +1,9 @@
+import { GRU_TRACE, gruSequence } from '@tsdl/nn/internal';
 import { type Tensor, matmul, reshape, slice } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
+import { type FusedRun, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export interface GRUArgs extends RecurrentArgs {
@@ -114,6 +116,20 @@ export class GRU extends RecurrentLayer {
       ),
       c: null,
     };
+  }
+
+  /** Keras' defaults (tanh, sigmoid, resetAfter) run as one op over the sequence (nn's gruSequence); others step by step. */
+  protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
+    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid' || !this.resetAfter) return null;
+    const recBias = this.bias ? biasRow(this.bias, 1) : null;
+    const plan = {
+      op: (x: Tensor, m: Tensor | null) => gruSequence(x, this.recurrentKernel, init[0], recBias, m),
+      stateBlocks: [GRU_TRACE.h],
+      units: this.units,
+      goBackwards: this.goBackwards,
+      zeroOutputForMask: this.zeroOutputForMask,
+    };
+    return runFused(plan, xw, mask, given);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,8 +1,9 @@
-import { type Tensor, concat, flip, matmul, ones, slice, tidy, unsqueeze, where } from '@tsdl/tensor';
+import { LSTM_TRACE, lstmSequence } from '@tsdl/nn/internal';
+import { type Tensor, concat, matmul, ones, slice, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
-import { lstmSequence, traceHidden, traceLast } from './lstm-sequence';
+import { type FusedRun, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export interface LSTMArgs extends RecurrentArgs {
@@ -96,30 +97,17 @@ export class LSTM extends RecurrentLayer {
     );
   }
 
-  /** Keras' default activations run as one op over the sequence (lstm-sequence.ts); others step by step. */
-  protected override fusedSequence(
-    xw: Tensor,
-    init: Tensor[],
-    mask: Tensor | null,
-    given: boolean,
-  ): { states: Tensor[]; last: Tensor; sequence: () => Tensor } | null {
+  /** Keras' default activations run as one op over the sequence (nn's lstmSequence); others step by step. */
+  protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
     if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
-    // A masked step repeats the previous output, which is the kept h, except before the first
-    // unmasked step after caller-given states (the output starts at zeros there): the loop does that.
-    if (mask && given && !this.zeroOutputForMask) return null;
-    const B = xw.shape[0];
-    const u = this.units;
-    const m = mask && this.goBackwards ? flip(mask, 1) : mask;
-    const trace = lstmSequence(this.goBackwards ? flip(xw, 1) : xw, this.recurrentKernel, init[0], init[1], m);
-    const h = traceLast(trace, 6, B, u);
-    // zeroOutputForMask: a masked step outputs zeros (the states are still kept).
-    const zeroed = (y: Tensor, keep: Tensor): Tensor => where(keep, y, 0);
-    const masked = m !== null && this.zeroOutputForMask;
-    return {
-      states: [h, traceLast(trace, 4, B, u)],
-      last: masked ? zeroed(h, slice(m, [0, m.shape[1] - 1], [B, m.shape[1]])) : h,
-      sequence: () => (masked ? zeroed(traceHidden(trace, B, u), unsqueeze(m, -1)) : traceHidden(trace, B, u)),
+    const plan = {
+      op: (x: Tensor, m: Tensor | null) => lstmSequence(x, this.recurrentKernel, init[0], init[1], m),
+      stateBlocks: [LSTM_TRACE.h, LSTM_TRACE.c],
+      units: this.units,
+      goBackwards: this.goBackwards,
+      zeroOutputForMask: this.zeroOutputForMask,
     };
+    return runFused(plan, xw, mask, given);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,4 +1,6 @@
+import { RNN_TRACE, rnnSequence } from '@tsdl/nn/internal';
 import { type Tensor, matmul } from '@tsdl/tensor';
+import { type FusedRun, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export type SimpleRNNArgs = RecurrentArgs;
@@ -34,6 +36,19 @@ export class SimpleRNN extends RecurrentLayer {
 
   protected buildBias(): Tensor {
     return this.addWeight('bias', [this.units], this.biasInit);
+  }
+
+  /** tanh (the default) runs as one op over the sequence (nn's rnnSequence); other activations step by step. */
+  protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
+    if (this.activation !== 'tanh') return null;
+    const plan = {
+      op: (x: Tensor, m: Tensor | null) => rnnSequence(x, this.recurrentKernel, init[0], m),
+      stateBlocks: [RNN_TRACE.h],
+      units: this.units,
+      goBackwards: this.goBackwards,
+      zeroOutputForMask: this.zeroOutputForMask,
+    };
+    return runFused(plan, xw, mask, given);
   }
 
   protected step(xw: Tensor, _prev: CellState, hRec: Tensor): CellState {

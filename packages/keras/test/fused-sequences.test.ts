@@ -1,0 +1,165 @@
+import { backward, grad } from '@tsdl/autograd';
+import { type Tensor, dispose, memory, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { describe, expect, it } from 'vitest';
+import { GRU, GRUCell, type Layer, RNN, SimpleRNN, SimpleRNNCell } from '../src/index';
+import { expectValues, seeded, useCpu } from './helpers';
+
+useCpu();
+
+/**
+ * GRU (Keras' defaults: tanh, sigmoid, resetAfter) and SimpleRNN (tanh) run their sequence as
+ * one op (nn's fused/gru-sequence.ts, fused/rnn-sequence.ts); RNN(GRUCell) and
+ * RNN(SimpleRNNCell) still step op by op. Same weights, so both must give the same outputs and
+ * the same gradients for every input, weight and initial state. (lstm-sequence.test.ts does the
+ * same for the LSTM.)
+ */
+
+type Options = {
+  returnSequences?: boolean;
+  returnState?: boolean;
+  goBackwards?: boolean;
+  zeroOutputForMask?: boolean;
+  useBias?: boolean;
+  /** Test-only: call with a padding mask (leading, inner and trailing masked steps). */
+  masked?: boolean;
+};
+
+function lossOf(out: Tensor | Tensor[]): Tensor {
+  const outs = Array.isArray(out) ? out : [out];
+  // Different weights per output, so a swapped or mis-ordered state would show.
+  return outs.map((o, k) => sum(mul(o, seeded([...o.shape], 40 + k)))).reduce((a, b) => a.add(b));
+}
+
+/** The op names of the recorded graph behind `t`. */
+function opsBehind(t: Tensor): Set<string> {
+  type Node = { op: string; edges: readonly ({ node?: Node } | null)[] };
+  const seen = new Set<Node>();
+  const todo = [t.gradFn as unknown as Node];
+  while (todo.length) {
+    const n = todo.pop();
+    if (!n || seen.has(n)) continue;
+    seen.add(n);
+    for (const e of n.edges) if (e?.node) todo.push(e.node);
+  }
+  return new Set([...seen].map((n) => n.op));
+}
+
+const CASES: Options[] = [
+  {},
+  { returnSequences: true },
+  { returnState: true, useBias: false },
+  { returnSequences: true, returnState: true, goBackwards: true },
+  { masked: true },
+  { masked: true, returnSequences: true, returnState: true },
+  { masked: true, returnSequences: true, zeroOutputForMask: true, goBackwards: true },
+  { masked: true, returnState: true, zeroOutputForMask: true, useBias: false },
+];
+
+const KINDS = [
+  {
+    name: 'GRU',
+    op: '@tsdl/nn:gruSequence',
+    fused: (u: number, o: Options) => new GRU({ units: u, ...o, biasInitializer: 'random_uniform', seed: 11 }),
+    stepped: (u: number, { useBias, ...o }: Options) => new RNN(new GRUCell({ units: u, useBias }), o),
+  },
+  {
+    name: 'SimpleRNN',
+    op: '@tsdl/nn:rnnSequence',
+    fused: (u: number, o: Options) => new SimpleRNN({ units: u, ...o, biasInitializer: 'random_uniform', seed: 11 }),
+    stepped: (u: number, { useBias, ...o }: Options) => new RNN(new SimpleRNNCell({ units: u, useBias }), o),
+  },
+];
+
+describe.each(KINDS)('$name as one op over the sequence', ({ op, fused: makeFused, stepped: makeStepped }) => {
+  it.each(CASES.map((c) => [c]))('%j: outputs and gradients equal the per-step RNN(cell)', ({ masked, ...opts }) => {
+    const B = 3;
+    const T = 5;
+    const F = 4;
+    const u = 3;
+    const fused = makeFused(u, opts);
+    const stepped = makeStepped(u, opts);
+    const x = seeded([B, T, F], 1);
+    const h0 = seeded([B, u], 2, -0.5, 0.5);
+    const mask = masked
+      ? tensor([1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0].map(Boolean), [B, T], 'bool')
+      : undefined;
+    for (const initial of [false, true]) {
+      const o = { ...(initial ? { initialState: [h0] } : {}), ...(mask ? { mask } : {}) };
+      // The one case the layer leaves to the loop: caller-given states, a mask, masked outputs repeated.
+      const oneOp = !(mask && initial && !opts.zeroOutputForMask);
+      dispose([fused.call(x, o), stepped.call(x, o)] as Tensor[]);
+      stepped.setWeights(fused.getWeights());
+      const run = (l: Layer): { outs: Float32Array[]; gs: Float32Array[] } => {
+        const res = { outs: [] as Float32Array[], gs: [] as Float32Array[] };
+        tidy(() => {
+          const inputs = initial ? [x, h0] : [x];
+          const f = (...xs: Tensor[]): Tensor =>
+            lossOf(l.call(xs[0], { ...o, ...(initial ? { initialState: [xs[1]] } : {}) }) as Tensor | Tensor[]);
+          const out = l.call(x, o) as Tensor | Tensor[];
+          const first = Array.isArray(out) ? out[0] : out;
+          expect(opsBehind(first).has(op)).toBe(l === fused && oneOp);
+          for (const t of Array.isArray(out) ? out : [out]) res.outs.push(t.dataSync().slice() as Float32Array);
+          const gs = grad(f, initial ? [0, 1] : [0])(...inputs);
+          for (const g of Array.isArray(gs) ? gs : [gs]) res.gs.push(g.dataSync().slice() as Float32Array);
+        });
+        return res;
+      };
+      const a = run(fused);
+      const b = run(stepped);
+      expect(a.outs.length).toBe(b.outs.length);
+      a.outs.forEach((v, k) => expectValues(v, b.outs[k], { atol: 1e-6, rtol: 1e-6 }, `output ${k}`));
+      a.gs.forEach((v, k) => expectValues(v, b.gs[k], { atol: 1e-6, rtol: 1e-5 }, `input gradient ${k}`));
+      // The weights' gradients, through backward into .grad.
+      const wGrads = (l: Layer): Float32Array[] => {
+        tidy(() => backward(lossOf(l.call(x, o) as Tensor | Tensor[])));
+        const gs = l.trainableWeights.map((w) => (w.grad as Tensor).dataSync().slice() as Float32Array);
+        l.trainableWeights.forEach((w) => {
+          w.grad?.dispose();
+          w.grad = null;
+        });
+        return gs;
+      };
+      const wa = wGrads(fused);
+      const wb = wGrads(stepped);
+      expect(wa).toHaveLength(opts.useBias === false ? 2 : 3);
+      wa.forEach((v, k) => expectValues(v, wb[k], { atol: 1e-6, rtol: 1e-5 }, `weight gradient ${k}`));
+    }
+    dispose([x, h0, ...(mask ? [mask] : [])]);
+    fused.dispose();
+    stepped.dispose();
+  });
+
+  it('a training step leaves nothing behind', () => {
+    const l = makeFused(4, { returnSequences: true });
+    const x = seeded([2, 6, 3], 20);
+    dispose(l.call(x) as Tensor);
+    const before = memory().numTensors;
+    tidy(() => backward(lossOf(l.call(x) as Tensor)));
+    l.trainableWeights.forEach((wt) => {
+      wt.grad?.dispose();
+      wt.grad = null;
+    });
+    expect(memory().numTensors).toBe(before);
+    x.dispose();
+    l.dispose();
+  });
+});
+
+describe('the configurations that keep the per-step loop', () => {
+  it.each([
+    ['GRU resetAfter false', () => new GRU({ units: 3, resetAfter: false })],
+    ['GRU relu', () => new GRU({ units: 3, activation: 'relu' })],
+    ['SimpleRNN relu', () => new SimpleRNN({ units: 3, activation: 'relu' })],
+  ])('%s', (_, make) => {
+    const l = make();
+    const x = seeded([2, 3, 2], 21);
+    x.requiresGrad = true;
+    tidy(() => {
+      const ops = opsBehind(l.call(x) as Tensor);
+      expect(ops.has('@tsdl/nn:gruSequence') || ops.has('@tsdl/nn:rnnSequence')).toBe(false);
+      expect(ops.has('matmul')).toBe(true);
+    });
+    x.dispose();
+    l.dispose();
+  });
+});

@@ -1,0 +1,188 @@
+import { gradientRule, registerGradient } from '@tsdl/autograd';
+import { type Tensor, add, concat, matmul, slice, sum, tidy, zeros } from '@tsdl/tensor';
+import { E } from '@tsdl/tensor/backend';
+import {
+  KEEP,
+  type SequenceAttrs,
+  cols,
+  dSigmoid,
+  dTanh,
+  dense,
+  inInputLayout,
+  maskAt,
+  previousStates,
+  recordSequence,
+  run,
+  sizesOf,
+  splitExprs,
+  stepInput,
+  stepOrder,
+  stepsTimeMajor,
+  traceBlock,
+  traceOf,
+  x,
+} from './kernels';
+
+/**
+ * A whole GRU sequence as one recorded op (sigmoid gates, tanh candidate, the reset gate applied
+ * after the recurrent product: PyTorch's GRU and Keras' with reset_after, its default):
+ *   z, r = σ(xw_{z,r} + h·U_{z,r} + b_{z,r}),  n = tanh(xw_n + r ⊙ (h·U_n + b_n)),
+ *   h' = n + z ⊙ (h − n)  (= (1 − z) ⊙ n + z ⊙ h),
+ * with xw the input's share (its bias included) and b the recurrent bias. A step costs its
+ * recurrent product and three elementwise kernels forward, one product and two kernels backward;
+ * the recurrent kernel's and bias' gradients are one product and one sum over every step after
+ * the loop. The trace (kernels.ts) has five blocks per step: z, r, h·U_n + b_n, n and h (GRU_TRACE).
+ */
+
+const OP = '@tsdl/nn:gruSequence';
+
+/** Where the state sits in a row of the GRU trace. */
+export const GRU_TRACE = { blocks: 5, h: 4 } as const;
+
+/** The op's attributes: its layout, the gate order (Keras z, r, n; PyTorch r, z, n) and whether it has a recurrent bias. */
+interface GruAttrs extends SequenceAttrs {
+  zFirst: boolean;
+  bias: boolean;
+}
+
+/*
+ * Forward kernels, each the loop's ops in the loop's order (the bias is added to the product
+ * first): z and r from their blocks; h·U_n + b_n and n; then h. With bias, inputs are
+ * (xw block, product block, bias block) per gate, and r for n.
+ */
+const GATES_B = [E.u('sigmoid', E.add(x(0), E.add(x(1), x(2)))), E.u('sigmoid', E.add(x(3), E.add(x(4), x(5))))];
+const GATES = [E.u('sigmoid', E.add(x(0), x(1))), E.u('sigmoid', E.add(x(2), x(3)))];
+const CAND_B = [E.add(x(1), x(2)), E.u('tanh', E.add(x(0), E.mul(x(3), E.add(x(1), x(2)))))];
+const CAND = [x(1), E.u('tanh', E.add(x(0), E.mul(x(2), x(1))))];
+const HIDDEN = [E.add(x(0), E.mul(x(1), E.sub(x(2), x(0))))];
+
+/*
+ * One backward step, every input and output [B, u]: 0 z, 1 r, 2 h·U_n + b_n, 3 n, 4 h₋₁, 5–9 the
+ * trace's own gradient (z, r, h·U_n + b_n, n, h), 10 dh through the next step's product, 11 dh
+ * straight from the next step (z ⊙ dh'). Outputs: dL/d of z's and r's pre-activations, of n's
+ * pre-activation (xw_n's gradient), of h·U_n + b_n, and the direct share of dh₋₁.
+ */
+const DH = E.add(E.add(x(9), x(10)), x(11));
+const DPN = E.mul(E.add(x(8), E.mul(DH, E.sub(E.c(1), x(0)))), dTanh(x(3)));
+const BACK = [
+  E.mul(E.add(x(5), E.mul(DH, E.sub(x(4), x(3)))), dSigmoid(x(0))),
+  E.mul(E.add(x(6), E.mul(DPN, x(2))), dSigmoid(x(1))),
+  DPN,
+  E.add(x(7), E.mul(DPN, x(1))),
+  E.mul(DH, x(0)),
+];
+const SPLIT = splitExprs(4);
+
+/** Column offsets of z and r in the gate blocks. */
+function gateCols(a: GruAttrs, u: number): { zo: number; ro: number } {
+  return a.zFirst ? { zo: 0, ro: u } : { zo: u, ro: 0 };
+}
+
+function forward(xw: Tensor, U: Tensor, h0: Tensor, b: Tensor | null, mask: Tensor | null, a: GruAttrs): Tensor {
+  const { B, T, G } = sizesOf(xw, a);
+  const u = G / 3;
+  const { zo, ro } = gateCols(a, u);
+  const xd = dense(xw);
+  const rows: Tensor[][] = new Array<Tensor[]>(T);
+  const blk = (t: Tensor, o: number): Tensor => cols(t, o, o + u);
+  let h = h0;
+  for (const t of stepOrder(T, a.reverse)) {
+    const xt = stepInput(xd, t, a);
+    const r = matmul(h, U);
+    const [zg, rg] = b
+      ? run(GATES_B, [blk(xt, zo), blk(r, zo), blk(b, zo), blk(xt, ro), blk(r, ro), blk(b, ro)], [B, u], `${OP}:zr`)
+      : run(GATES, [blk(xt, zo), blk(r, zo), blk(xt, ro), blk(r, ro)], [B, u], `${OP}:zr0`);
+    const [hn, n] = b
+      ? run(CAND_B, [blk(xt, 2 * u), blk(r, 2 * u), blk(b, 2 * u), rg], [B, u], `${OP}:n`)
+      : run(CAND, [blk(xt, 2 * u), blk(r, 2 * u), rg], [B, u], `${OP}:n0`);
+    let hNew = run(HIDDEN, [n, zg, h], [B, u], `${OP}:h`)[0];
+    if (mask) hNew = run(KEEP, [maskAt(mask, t), hNew, h], [B, u], `${OP}:keep`)[0];
+    rows[t] = [zg, rg, hn, n, hNew];
+    h = hNew;
+  }
+  return traceOf(rows, B, u);
+}
+
+function ensureRule(): void {
+  if (gradientRule(OP)) return;
+  registerGradient(OP, (dy, ctx) =>
+    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as GruAttrs)),
+  );
+}
+
+function backwardThrough(
+  dy: Tensor,
+  inputs: Tensor[],
+  y: Tensor,
+  needs: readonly boolean[],
+  a: GruAttrs,
+): (Tensor | null)[] {
+  const [xw, U, h0] = inputs;
+  const mask = inputs.length > (a.bias ? 4 : 3) ? inputs[inputs.length - 1] : null;
+  const { B, T, G } = sizesOf(xw, a);
+  const u = G / 3;
+  const zero = zeros([B, u], 'float32', { backend: y.backend });
+  let dhMat = zero;
+  let dhDirect = zero;
+  let pass = zero;
+  const dHR: Tensor[] = new Array<Tensor>(T);
+  const dPN: Tensor[] = new Array<Tensor>(T);
+  const order = stepOrder(T, a.reverse);
+  for (let i = T - 1; i >= 0; i--) {
+    const t = order[i];
+    const ins: Tensor[] = [];
+    for (let k = 0; k < 4; k++) ins.push(traceBlock(y, t, k, B, u));
+    ins.push(i > 0 ? traceBlock(y, order[i - 1], GRU_TRACE.h, B, u) : h0);
+    for (let k = 0; k < 5; k++) ins.push(traceBlock(dy, t, k, B, u));
+    ins.push(dhMat, dhDirect);
+    if (mask) {
+      const [dhIn, passed] = run(SPLIT, [maskAt(mask, t), ins[9], dhMat, dhDirect, pass], [B, u], `${OP}:split`);
+      ins[9] = dhIn;
+      ins[10] = ins[11] = zero;
+      pass = passed;
+    }
+    const [dpz, dpr, dpn, dhn, direct] = run(BACK, ins, [B, u], `${OP}:back`);
+    const dhr = concat(a.zFirst ? [dpz, dpr, dhn] : [dpr, dpz, dhn], 1);
+    dhMat = matmul(dhr, U, { transposeB: true });
+    dhDirect = direct;
+    dHR[t] = dhr;
+    dPN[t] = dpn;
+  }
+  // dL/d(h·U + b) over every step, time-major [T·B, 3u]: U's gradient as one product, b's as one sum.
+  const dR = stepsTimeMajor(dHR);
+  const dU = needs[1] ? matmul(previousStates(y, GRU_TRACE.h, h0, a.reverse), dR, { transposeA: true }) : null;
+  const dh0 = needs[2] ? (mask ? add(add(dhMat, dhDirect), pass) : add(dhMat, dhDirect)) : null;
+  const db = a.bias && needs[3] ? sum(dR, 0) : null;
+  // xw's gradient is the product's except in n's block, where r ⊙ … stands between them.
+  const dX = needs[0]
+    ? inInputLayout(concat([slice(dR, [0, 0], [T * B, 2 * u]), stepsTimeMajor(dPN)], 1), a, B, T)
+    : null;
+  return [dX, dU, dh0, ...(a.bias ? [db] : []), ...(mask ? [null] : [])];
+}
+
+/**
+ * The trace [T, 5·B·u] of a GRU over xw = x·W + b_in [B, T, 3u] (or [T, B, 3u] with `timeMajor`)
+ * from h0 [B, u], with recurrent kernel U [u, 3u] (a transposed view of PyTorch's W_hh is fine)
+ * and recurrent bias b [3u] or null; gate blocks z, r, n along the last axis (`zFirst`, Keras'
+ * order) or r, z, n (PyTorch's). With a bool mask [B, T], a step where it is false keeps the
+ * previous h. `reverse` runs from the last step to the first. Float32 inputs on one backend,
+ * shapes checked by the caller.
+ */
+export function gruSequence(
+  xw: Tensor,
+  U: Tensor,
+  h0: Tensor,
+  bias: Tensor | null,
+  mask: Tensor | null = null,
+  options: Partial<SequenceAttrs> & { zFirst?: boolean } = {},
+): Tensor {
+  ensureRule();
+  const a: GruAttrs = {
+    timeMajor: options.timeMajor ?? false,
+    reverse: options.reverse ?? false,
+    zFirst: options.zFirst ?? true,
+    bias: bias !== null,
+  };
+  const inputs = [xw, U, h0, ...(bias ? [bias] : []), ...(mask ? [mask] : [])];
+  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a));
+}

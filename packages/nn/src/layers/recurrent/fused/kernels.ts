@@ -1,0 +1,188 @@
+import {
+  type Tensor,
+  add,
+  concat,
+  eq,
+  isGradEnabled,
+  mul,
+  neg,
+  reshape,
+  sigmoid,
+  slice,
+  sub,
+  tanh,
+  tidy,
+  where,
+} from '@tsdl/tensor';
+import { E, type Expr, dispatch, runElementwise } from '@tsdl/tensor/backend';
+import { copyContiguous, isContiguousTensor, setGradEnabled, view } from '@tsdl/tensor/internal';
+
+/**
+ * What the fused sequence ops (lstm-sequence.ts, gru-sequence.ts, rnn-sequence.ts) share: the
+ * layout of their input and of their output, the trace, and the way their small kernels run.
+ *
+ * Each op's output is the run's trace [T, k·B·u]: row t holds time step t's k dense [B, u]
+ * blocks (gate activations, states), so the gradient reads what it needs without recomputing,
+ * and every backward kernel reads and writes dense blocks. Rows are in time order also when the
+ * op runs from the last step to the first (`reverse`), so a layer reads its outputs in time order.
+ */
+
+/** The layout of a fused sequence op's input: xw [B, T, G] (batch-major) or [T, B, G] (timeMajor); reverse runs t = T−1 … 0. */
+export interface SequenceAttrs {
+  timeMajor: boolean;
+  reverse: boolean;
+}
+
+export const x = E.in;
+const one = E.c(1);
+export const dSigmoid = (a: Expr): Expr => E.mul(a, E.sub(one, a));
+export const dTanh = (a: Expr): Expr => E.sub(one, E.mul(a, a));
+
+/** A masked step keeps the previous state: where(mask, new, previous). */
+export const KEEP = [E.where(x(0), x(1), x(2))];
+
+/**
+ * The gradient reaching a state h at a step the mask may skip: from 0 the mask [B, 1], then the
+ * `terms` parts of dL/dh (summed). Where the mask is true the step computed h, so the sum goes
+ * into the step's backward; where false h is the previous state, so it passes straight to step
+ * t − 1. Outputs: the share into the step, the share passed through.
+ */
+export function splitExprs(terms: number): Expr[] {
+  let total: Expr = x(1);
+  for (let k = 2; k <= terms; k++) total = E.add(total, x(k));
+  return [E.where(x(0), total, E.c(0)), E.where(x(0), E.c(0), total)];
+}
+
+/** Runs expressions as one kernel, or (when the gradient itself is recorded, under createGraph) as recorded ops. */
+export function run(exprs: readonly Expr[], inputs: Tensor[], shape: number[], tag: string): Tensor[] {
+  if (!isGradEnabled())
+    return runElementwise(
+      inputs[0].backend,
+      exprs,
+      inputs,
+      [],
+      shape,
+      exprs.map(() => 'float32'),
+      tag,
+    );
+  // Every expression here reads an input of the full output shape, so the result has that shape.
+  return exprs.map((e) => evalOps(e, inputs, tag) as Tensor);
+}
+
+/** An expression with the recorded ops (the few these ops use), so a second-order gradient sees every part. */
+function evalOps(e: Expr, xs: Tensor[], tag: string): Tensor | number {
+  switch (e.kind) {
+    case 'input':
+      return xs[e.index];
+    case 'const':
+      return e.value;
+    case 'unary': {
+      const a = evalOps(e.a, xs, tag) as Tensor;
+      if (e.op === 'tanh') return tanh(a);
+      if (e.op === 'sigmoid') return sigmoid(a);
+      return neg(a);
+    }
+    case 'binary': {
+      const a = evalOps(e.a, xs, tag);
+      const b = evalOps(e.b, xs, tag);
+      if (e.op === 'add') return add(a, b);
+      if (e.op === 'sub') return sub(a, b);
+      if (e.op === 'mul') return mul(a, b);
+      return eq(a, b);
+    }
+    case 'where':
+      return where(evalOps(e.cond, xs, tag) as Tensor, evalOps(e.a, xs, tag), evalOps(e.b, xs, tag));
+    default:
+      throw new Error(`${tag}: no recorded form for expression kind ${e.kind}`);
+  }
+}
+
+/** Row t's block k of a trace-shaped [T, k·B·u] tensor (the trace or its gradient), as [B, u]. */
+export function traceBlock(y: Tensor, t: number, k: number, B: number, u: number): Tensor {
+  const Bu = B * u;
+  return reshape(slice(y, [t, k * Bu], [t + 1, (k + 1) * Bu]), [B, u]);
+}
+
+/** Block k of every row of a trace, [T, B, u] in time order (a view). */
+export function traceSteps(trace: Tensor, k: number, B: number, u: number): Tensor {
+  const Bu = B * u;
+  return reshape(slice(trace, [0, k * Bu], [trace.shape[0], (k + 1) * Bu]), [trace.shape[0], B, u]);
+}
+
+/** Columns [from, to) of `t`'s last axis: a view (of any strides). */
+export function cols(t: Tensor, from: number, to: number): Tensor {
+  const last = t.rank - 1;
+  return view(t, [...t.shape.slice(0, last), to - from], t.strides, t.offset + from * t.strides[last]);
+}
+
+/** The sizes of a sequence op's input xw: batch, time, gate columns. */
+export function sizesOf(xw: Tensor, a: SequenceAttrs): { B: number; T: number; G: number } {
+  const [d0, d1, G] = xw.shape;
+  return a.timeMajor ? { B: d1, T: d0, G } : { B: d0, T: d1, G };
+}
+
+/** Time step t of xw (dense from offset 0) as [B, G]: a view. */
+export function stepInput(xd: Tensor, t: number, a: SequenceAttrs): Tensor {
+  const { B, T, G } = sizesOf(xd, a);
+  return a.timeMajor ? view(xd, [B, G], [G, 1], t * B * G) : view(xd, [B, G], [T * G, 1], t * G);
+}
+
+/** The time steps in the order the op runs them. */
+export function stepOrder(T: number, reverse: boolean): number[] {
+  return Array.from({ length: T }, (_, i) => (reverse ? T - 1 - i : i));
+}
+
+/** The mask's column for time step t, [B, 1]. */
+export function maskAt(mask: Tensor, t: number): Tensor {
+  return slice(mask, [0, t], [mask.shape[0], t + 1]);
+}
+
+/** `t` dense from offset 0 (views address it by offset). */
+export function dense(t: Tensor): Tensor {
+  return t.offset === 0 && isContiguousTensor(t) ? t : copyContiguous(t);
+}
+
+/** The trace from each step's blocks ([B, u] each, in block order), rows in time order. */
+export function traceOf(rows: Tensor[][], B: number, u: number): Tensor {
+  const flat = rows.flatMap((blocks) => blocks.map((b) => reshape(b, [B * u])));
+  return reshape(concat(flat, 0), [rows.length, rows[0].length * B * u]);
+}
+
+/**
+ * The state each step read, [T·B, u] in time order, from the trace's block k (the state after
+ * each step) and the initial state: what the recurrent kernel's gradient multiplies.
+ */
+export function previousStates(trace: Tensor, k: number, h0: Tensor, reverse: boolean): Tensor {
+  const [T] = trace.shape;
+  const [B, u] = h0.shape;
+  const Bu = B * u;
+  const first = reshape(h0, [1, Bu]);
+  if (T === 1) return reshape(first, [B, u]);
+  const rest = reverse
+    ? slice(trace, [1, k * Bu], [T, (k + 1) * Bu])
+    : slice(trace, [0, k * Bu], [T - 1, (k + 1) * Bu]);
+  return reshape(concat(reverse ? [rest, first] : [first, rest], 0), [T * B, u]);
+}
+
+/** Per-step gradients [B, G] (time-indexed) as one [T·B, G] tensor in time order. */
+export function stepsTimeMajor(steps: Tensor[]): Tensor {
+  return concat(steps, 0);
+}
+
+/** A [T·B, G] time-major gradient in xw's layout. */
+export function inInputLayout(g: Tensor, a: SequenceAttrs, B: number, T: number): Tensor {
+  const tm = reshape(g, [T, B, g.shape[1]]);
+  return a.timeMajor ? tm : tm.transpose([1, 0, 2]);
+}
+
+/** Dispatches a sequence op: its forward runs unrecorded (the op is recorded once, by dispatch). */
+export function recordSequence(op: string, inputs: Tensor[], attrs: SequenceAttrs, forward: () => Tensor): Tensor {
+  return dispatch(op as `${string}:${string}`, inputs, attrs, () => {
+    const prev = setGradEnabled(false);
+    try {
+      return tidy(forward);
+    } finally {
+      setGradEnabled(prev);
+    }
+  });
+}

@@ -1,0 +1,110 @@
+import { gradientRule, registerGradient } from '@tsdl/autograd';
+import { type Tensor, add, matmul, tidy, zeros } from '@tsdl/tensor';
+import { E } from '@tsdl/tensor/backend';
+import {
+  KEEP,
+  type SequenceAttrs,
+  dTanh,
+  dense,
+  inInputLayout,
+  maskAt,
+  previousStates,
+  recordSequence,
+  run,
+  sizesOf,
+  splitExprs,
+  stepInput,
+  stepOrder,
+  stepsTimeMajor,
+  traceBlock,
+  traceOf,
+  x,
+} from './kernels';
+
+/**
+ * A whole tanh RNN sequence (Keras' SimpleRNN, PyTorch's RNN with its default nonlinearity),
+ * h' = tanh(xw + h·U), as one recorded op: a step is its recurrent product and one elementwise
+ * kernel forward, one kernel and one product backward, and the recurrent kernel's gradient one
+ * product over every step after the loop. The trace (kernels.ts) has one block per step: h.
+ */
+
+const OP = '@tsdl/nn:rnnSequence';
+
+/** Where the state sits in a row of the RNN trace. */
+export const RNN_TRACE = { blocks: 1, h: 0 } as const;
+
+/** The loop's step: tanh(xw + h·U). */
+const STEP = [E.u('tanh', E.add(x(0), x(1)))];
+/** Backward, from 0 h, 1 the trace's dh, 2 dh through the next step's product: dL/d(xw + h·U). */
+const BACK = [E.mul(E.add(x(1), x(2)), dTanh(x(0)))];
+const SPLIT = splitExprs(3);
+
+function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
+  const { B, T, G: u } = sizesOf(xw, a);
+  const xd = dense(xw);
+  const rows: Tensor[][] = new Array<Tensor[]>(T);
+  let h = h0;
+  for (const t of stepOrder(T, a.reverse)) {
+    let hNew = run(STEP, [stepInput(xd, t, a), matmul(h, U)], [B, u], `${OP}:h`)[0];
+    if (mask) hNew = run(KEEP, [maskAt(mask, t), hNew, h], [B, u], `${OP}:keep`)[0];
+    rows[t] = [hNew];
+    h = hNew;
+  }
+  return traceOf(rows, B, u);
+}
+
+function ensureRule(): void {
+  if (gradientRule(OP)) return;
+  registerGradient(OP, (dy, ctx) =>
+    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as SequenceAttrs)),
+  );
+}
+
+function backwardThrough(
+  dy: Tensor,
+  inputs: Tensor[],
+  y: Tensor,
+  needs: readonly boolean[],
+  a: SequenceAttrs,
+): (Tensor | null)[] {
+  const [xw, U, h0] = inputs;
+  const mask = inputs.length > 3 ? inputs[3] : null;
+  const { B, T, G: u } = sizesOf(xw, a);
+  const zero = zeros([B, u], 'float32', { backend: y.backend });
+  let dh = zero;
+  let pass = zero;
+  const dz: Tensor[] = new Array<Tensor>(T);
+  for (const t of stepOrder(T, !a.reverse)) {
+    let dyh = traceBlock(dy, t, 0, B, u);
+    let carried = dh;
+    if (mask) {
+      [dyh, pass] = run(SPLIT, [maskAt(mask, t), dyh, dh, pass], [B, u], `${OP}:split`);
+      carried = zero;
+    }
+    const dzt = run(BACK, [traceBlock(y, t, 0, B, u), dyh, carried], [B, u], `${OP}:back`)[0];
+    dh = matmul(dzt, U, { transposeB: true });
+    dz[t] = dzt;
+  }
+  const dZ = stepsTimeMajor(dz);
+  const dU = needs[1] ? matmul(previousStates(y, RNN_TRACE.h, h0, a.reverse), dZ, { transposeA: true }) : null;
+  const dh0 = needs[2] ? (mask ? add(dh, pass) : dh) : null;
+  return [needs[0] ? inInputLayout(dZ, a, B, T) : null, dU, dh0, ...(mask ? [null] : [])];
+}
+
+/**
+ * The trace [T, B·u] of a tanh RNN over xw = x·W + b [B, T, u] (or [T, B, u] with `timeMajor`)
+ * from h0 [B, u] with recurrent kernel U [u, u] (a transposed view of PyTorch's W_hh is fine);
+ * with a bool mask [B, T], a step where it is false keeps the previous h. `reverse` runs from the
+ * last step to the first. Float32 inputs on one backend, shapes checked by the caller.
+ */
+export function rnnSequence(
+  xw: Tensor,
+  U: Tensor,
+  h0: Tensor,
+  mask: Tensor | null = null,
+  options: Partial<SequenceAttrs> = {},
+): Tensor {
+  ensureRule();
+  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
+}
