@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -18,6 +19,7 @@ export function packageConfig(name: string) {
       include: ['test/**/*.test.ts'],
       testTimeout: 60_000,
       hookTimeout: 120_000,
+      setupFiles: [fileURLToPath(new URL('./vitest.yield.ts', import.meta.url))],
     },
   });
 }

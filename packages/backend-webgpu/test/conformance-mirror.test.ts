@@ -11,7 +11,7 @@ import type {
   View,
 } from '@tsdl/tensor/backend';
 import { compareClose } from '@tsdl/test-utils';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { WebGpuBackend } from '../src/index';
 import { acquireTestGpu, gpuAvailable } from './gpu';
 
@@ -249,10 +249,6 @@ if (gpuAvailable(gpu, it)) {
     mirrors.push(m);
     return m;
   };
-  // The suite's calls run on the CPU, synchronously: without a turn of the event loop after each
-  // test the file would not yield for over a minute, and vitest's worker, whose RPC replies wait
-  // in that loop, fails the whole run with 'Timeout calling "onTaskUpdate"' (its limit is 60 s).
-  afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
   runConformance('webgpu-mirror', make('webgpu-mirror'), make('webgpu-mirror-second'));
 
   describe('every kernel call of the conformance suite, checked on WebGPU', () => {
