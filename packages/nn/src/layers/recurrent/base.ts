@@ -15,10 +15,14 @@ import {
   zeros,
   unstack,
 } from '@tsdl/tensor';
+import { traceBlock, traceSteps } from './fused/kernels';
+import { GRU_TRACE, gruSequence } from './fused/gru-sequence';
+import { LSTM_TRACE, lstmSequence } from './fused/lstm-sequence';
+import { RNN_TRACE, rnnSequence } from './fused/rnn-sequence';
 import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
-import { checkLengths, stepMasks } from './lengths';
+import { checkLengths, sequenceMask, stepMasks } from './lengths';
 import { boolOption, checkOptionNames, positiveInt, seedOption } from './options';
 import { type CellMode, GATES, type StepState, type StepWeights, cellStep, inputProjection } from './steps';
 
@@ -66,6 +70,18 @@ export const RECURRENT_OPTION_NAMES: readonly string[] = [
   'bidirectional',
   'seed',
 ];
+
+let fusedSequences = true;
+
+/**
+ * Whether layers run each layer and direction as one fused sequence op (fused/), where they
+ * can, or step by step; returns the previous setting. For tests, which compare the two.
+ */
+export function useFusedSequences(on: boolean): boolean {
+  const prev = fusedSequences;
+  fusedSequences = on;
+  return prev;
+}
 
 /** The parameters of one layer and direction, as PyTorch names them. */
 interface LayerWeights {
@@ -251,7 +267,9 @@ export abstract class RNNBase extends Module {
       let x = batched ? (this.batchFirst ? transpose(input, [1, 0, 2]) : input) : unsqueeze(input, 1);
       const hInit = h0 && !batched ? unsqueeze(h0, 1) : h0;
       const cInit = c0 && !batched ? unsqueeze(c0, 1) : c0;
-      const masks = lengths ? stepMasks(lengths, T, input.backend) : null;
+      const fused = fusedSequences && this.mode !== 'relu' && this.projSize === 0;
+      const masks = lengths && !fused ? stepMasks(lengths, T, input.backend) : null;
+      const mask = lengths && fused ? sequenceMask(lengths, T, input.backend) : null;
       const hN: Tensor[] = [];
       const cN: Tensor[] = [];
       for (let l = 0; l < this.numLayers; l++) {
@@ -267,7 +285,9 @@ export abstract class RNNBase extends Module {
                   ? layerState(cInit, k)
                   : zeros([B, this.hiddenSize], 'float32', { backend: input.backend }),
           };
-          const r = this.runDirection(x, this.weights[k], init, d === 1, masks);
+          const r = fused
+            ? this.fusedDirection(x, this.weights[k], init, d === 1, mask)
+            : this.runDirection(x, this.weights[k], init, d === 1, masks);
           outs.push(r.out);
           hN.push(r.h);
           if (r.c) cN.push(r.c);
@@ -322,6 +342,51 @@ export abstract class RNNBase extends Module {
         state = { h: next.h, c: next.c };
       }
       return { out: stack(outs, 0), h: state.h, c: state.c };
+    });
+  }
+
+  /**
+   * One layer in one direction as one fused op over the sequence (fused/): what runDirection
+   * gives, with a [B, T] mask of the running sequences (null: all run every step). The op reads
+   * W_hhᵀ as a view and GRU's b_hh as an input, so their gradients reach the parameters.
+   */
+  private fusedDirection(
+    x: Tensor,
+    w: LayerWeights,
+    init: StepState,
+    reverse: boolean,
+    mask: Tensor | null,
+  ): StepState & { out: Tensor } {
+    const [T, B, inSize] = x.shape;
+    const H = this.hiddenSize;
+    const G = GATES[this.mode] * H;
+    return tidy(() => {
+      const xw = reshape(inputProjection(this.mode, reshape(x, [T * B, inSize]), w.wih, w.bih, w.bhh), [T, B, G]);
+      const U = transpose(w.whh);
+      const o = { timeMajor: true, reverse };
+      let trace: Tensor;
+      let hBlock: number;
+      let cBlock: number | null = null;
+      if (this.mode === 'lstm') {
+        trace = lstmSequence(xw, U, init.h, init.c as Tensor, mask, o);
+        [hBlock, cBlock] = [LSTM_TRACE.h, LSTM_TRACE.c];
+      } else if (this.mode === 'gru') {
+        trace = gruSequence(xw, U, init.h, w.bhh, mask, { ...o, zFirst: false });
+        hBlock = GRU_TRACE.h;
+      } else {
+        trace = rnnSequence(xw, U, init.h, mask, o);
+        hBlock = RNN_TRACE.h;
+      }
+      // The trace's rows are in time order; the state after the run is the last processed row's.
+      const last = reverse ? 0 : T - 1;
+      const hs = traceSteps(trace, hBlock, B, H);
+      // A finished (or, in reverse, not yet started) sequence outputs 0.
+      const out = mask ? where(unsqueeze(transpose(mask, [1, 0]), 2), hs, 0) : hs;
+      return {
+        out,
+        h: traceBlock(trace, last, hBlock, B, H),
+        c: cBlock === null ? null : traceBlock(trace, last, cBlock, B, H),
+      };
     });
   }
 

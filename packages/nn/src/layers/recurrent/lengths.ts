@@ -52,3 +52,15 @@ export function stepMasks(lengths: readonly number[], seq: number, backend: Back
   all.dispose();
   return out;
 }
+
+/**
+ * The running sequences as one [batch, seq] bool mask (what the fused sequence ops take), or
+ * null where every sequence runs every step.
+ */
+export function sequenceMask(lengths: readonly number[], seq: number, backend: Backend): Tensor | null {
+  if (Math.min(...lengths) >= seq) return null;
+  const B = lengths.length;
+  const values = new Uint8Array(B * seq);
+  for (let b = 0; b < B; b++) values.fill(1, b * seq, b * seq + lengths[b]);
+  return tensor(values, [B, seq], 'bool', { backend });
+}
