@@ -59,7 +59,8 @@ export type NonDifferentiableOp =
   | 'conv2dGradInput'
   | 'conv2dGradFilter'
   | 'pool2dGrad'
-  | 'softmaxCrossEntropyGrad';
+  | 'softmaxCrossEntropyGrad'
+  | 'layerNormGrad';
 
 /** Every other built-in op has a rule: the table below is typed over these. */
 export type DifferentiableOp = Exclude<OpName, NonDifferentiableOp>;
@@ -94,6 +95,7 @@ const NON_DIFFERENTIABLE_OPS: Record<NonDifferentiableOp, true> = {
   conv2dGradFilter: true,
   pool2dGrad: true,
   softmaxCrossEntropyGrad: true,
+  layerNormGrad: true,
 };
 
 export const NON_DIFFERENTIABLE: ReadonlySet<string> = new Set(Object.keys(NON_DIFFERENTIABLE_OPS));

@@ -13,6 +13,7 @@ import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
 import { type GemmContext, jsGemmContext } from './kernels/gemm';
+import { layerNorm, layerNormGrad } from './kernels/layer-norm';
 import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
@@ -227,6 +228,14 @@ export class CpuBackend implements Backend {
 
   softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId {
     return this.acct.wrap(softmaxCrossEntropyGrad(logits, labels, dy, sparse, this.alloc));
+  }
+
+  layerNorm(x: View, gamma: View | null, beta: View | null, epsilon: number): DataId {
+    return this.acct.wrap(layerNorm(x, gamma, beta, epsilon, this.alloc));
+  }
+
+  layerNormGrad(x: View, gamma: View | null, dy: View, epsilon: number): DataId[] {
+    return layerNormGrad(x, gamma, dy, epsilon, this.alloc).map((a) => this.acct.wrap(a));
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {

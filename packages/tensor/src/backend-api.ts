@@ -43,4 +43,12 @@ export { sizeOf, contiguousStrides, isContiguous } from './shape';
 // Ops of your own: one recorded dispatch, its kernel one elementwise expression.
 export { dispatch } from './engine';
 export { runElementwise } from './ops/internal';
-export type { OpAttrs, OpName, PlainOpName, ExtensionOpName, ReduceAttrs, ConvGradOptions } from './op-names';
+export type {
+  OpAttrs,
+  OpName,
+  PlainOpName,
+  ExtensionOpName,
+  ReduceAttrs,
+  ConvGradOptions,
+  LayerNormAttrs,
+} from './op-names';

@@ -261,7 +261,8 @@ export interface CoreBackend {
 /**
  * Optional kernels: fast paths for work the frontend otherwise lowers onto the core
  * (`lowerings/`: conv2d and its gradients by im2col + matmul, pooling over im2col
- * windows, softmax from max/exp/sum, cross-entropy from logSoftmax, one elementwise
+ * windows, softmax from max/exp/sum, cross-entropy from logSoftmax, layer norm from row
+ * means, one elementwise
  * kernel per group, a device index check reported at the next read). A backend
  * implements any of them; each must give its lowering's values (up to float32
  * rounding), which the conformance suite checks on every backend that has it.
@@ -315,6 +316,18 @@ export interface Accelerations {
    */
   softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId;
   /**
+   * Layer normalization over the rows of float32 `x` [N, D]: y = (x − μ)·r·γ + β, with μ and
+   * the biased variance σ² of each row and r = 1/√(σ² + epsilon); `gamma` and `beta` are [D]
+   * or null (1 and 0). Returns float32 [N, D].
+   */
+  layerNorm(x: View, gamma: View | null, beta: View | null, epsilon: number): DataId;
+  /**
+   * layerNorm's gradient for the cotangent dy [N, D], with x̂ = (x − μ)·r and g = dy·γ:
+   * [dx = r·(g − mean(g) − x̂·mean(g·x̂)) per row, dγ = Σ_rows dy·x̂, dβ = Σ_rows dy]
+   * (float32 [N, D], [D], [D]; γ = 1 where gamma is null).
+   */
+  layerNormGrad(x: View, gamma: View | null, dy: View, epsilon: number): DataId[];
+  /**
    * Checks that every value of the int32 view `indices` lies in [0, size) or equals
    * `ignore` (where given), and reports the first bad one it finds as an ArgumentError
    * naming `op`, the range and the value, at once or by rejecting the next `read`
@@ -340,6 +353,8 @@ const ACCELERATION_SET: Record<AccelerationName, true> = {
   softmax: true,
   softmaxCrossEntropy: true,
   softmaxCrossEntropyGrad: true,
+  layerNorm: true,
+  layerNormGrad: true,
   checkIndices: true,
 };
 

@@ -26,6 +26,8 @@ export {
   pool2dGrad,
   softmaxCrossEntropyGrad,
   softmaxCrossEntropyGradComposed,
+  layerNormGrad,
+  layerNormGradComposed,
   toNested,
   checkIndexRange,
   type IndexCheck,

@@ -98,6 +98,18 @@ export interface OpAttrs {
   pool2dGrad: { readonly params: Pool2dParams };
   softmaxCrossEntropy: { readonly sparse: boolean };
   softmaxCrossEntropyGrad: { readonly sparse: boolean };
+  // ---- layer normalization (ops/layer-norm.ts): inputs [x, gamma?, beta?] ----
+  layerNorm: LayerNormAttrs;
+  layerNormGrad: { readonly epsilon: number };
+}
+
+/** What layerNorm records: the normalized block's size and which of gamma and beta follow x in its inputs. */
+export interface LayerNormAttrs {
+  /** The product of the normalized trailing axes (the rows' length). */
+  readonly size: number;
+  readonly epsilon: number;
+  readonly gamma: boolean;
+  readonly beta: boolean;
 }
 
 export interface ReduceAttrs {

@@ -1,5 +1,6 @@
 import type { RuleTable } from '../registry';
 import { elementwiseRules } from './elementwise';
+import { layerNormRules } from './layer-norm';
 import { linalgRules } from './linalg';
 import { nnRules } from './nn';
 import { reduceRules } from './reduce';
@@ -17,5 +18,6 @@ export const RULES: RuleTable = {
   ...linalgRules,
   ...shapeRules,
   ...nnRules,
+  ...layerNormRules,
   ...sequenceRules,
 };

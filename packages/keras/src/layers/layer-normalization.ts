@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, type Tensor, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, layerNorm, mean, rsqrt, tidy, variance } from '@tsdl/tensor';
 import { initializerName } from '../initializers';
 import { LAYER_OPTIONS, type LayerArgs, Layer, type PartialShape, fmtKerasShape } from './layer';
 import { camelCaseKeys, rejectUnknownOptions } from '../config-keys';
@@ -121,6 +121,11 @@ export class LayerNormalization extends Layer {
       throw new ShapeError(
         `${this.label}: built for inputs of rank ${this.rank} with sizes [${this.sizes.join(', ')}] on axes [${axes.join(', ')}], got shape [${x.shape.join(',')}]`,
       );
+    }
+    // Trailing axes (the common case, axis -1): tensor's one-op layerNorm, whose gamma and beta
+    // have exactly these axes' shape. Other axes keep the composed form.
+    if (axes.every((a, i) => a === x.rank - axes.length + i)) {
+      return layerNorm(x, this.sizes, { gamma: this.gamma, beta: this.beta, epsilon: this.epsilon });
     }
     return tidy(() => {
       const m = mean(x, axes, true);

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, type Tensor, rsqrt, tidy } from '@tsdl/tensor';
+import { ArgumentError, ShapeError, type Tensor, layerNorm } from '@tsdl/tensor';
 import { fmtShape } from '@tsdl/tensor/internal';
 import { type Initializer, ones, zeros } from '../init/initializers';
 import { Module } from '../module';
@@ -45,15 +45,8 @@ export class LayerNorm extends Module {
         `LayerNorm: input of shape ${fmtShape(x.shape)} does not end in normalizedShape ${fmtShape(this.normalizedShape)}`,
       );
     }
-    const axes = this.normalizedShape.map((_, i) => x.rank - k + i);
-    return tidy(() => {
-      const mean = x.mean(axes, true);
-      const variance = x.variance(axes, true);
-      let y = x.sub(mean).mul(rsqrt(variance.add(this.eps)));
-      if (this.weight) y = y.mul(this.weight);
-      if (this.bias) y = y.add(this.bias);
-      return y;
-    });
+    // One op: one kernel forward and one backward on the CPU (tensor's layerNorm).
+    return layerNorm(x, this.normalizedShape, { gamma: this.weight, beta: this.bias, epsilon: this.eps });
   }
 
   override extraRepr(): string {

@@ -5,6 +5,7 @@ import { checkIndices } from './check-indices';
 import * as conv from './conv2d';
 import { elementwiseGroups } from './elementwise-groups';
 import * as pool from './pool2d';
+import * as ln from './layer-norm';
 import * as sm from './softmax';
 
 /**
@@ -31,6 +32,10 @@ export const lowerings = {
     unrecorded(() => sm.softmaxCrossEntropy(logits, labels, sparse)),
   softmaxCrossEntropyGrad: (logits: Tensor, labels: Tensor, dy: Tensor, sparse: boolean): Tensor =>
     unrecorded(() => sm.softmaxCrossEntropyGrad(logits, labels, dy, sparse)),
+  layerNorm: (x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): Tensor =>
+    unrecorded(() => ln.layerNorm(x, gamma, beta, epsilon)),
+  layerNormGrad: (x: Tensor, gamma: Tensor | null, dy: Tensor, epsilon: number): Tensor[] =>
+    unrecorded(() => ln.layerNormGrad(x, gamma, dy, epsilon)),
   elementwiseGroups,
   checkIndices,
 } as const satisfies Record<AccelerationName, unknown>;
@@ -38,3 +43,4 @@ export const lowerings = {
 export { settleIndexChecks } from './check-indices';
 export type { TensorGroup } from './elementwise-groups';
 export { softmaxCrossEntropyGradComposed } from './softmax';
+export { layerNormGrad as layerNormGradComposed } from './layer-norm';

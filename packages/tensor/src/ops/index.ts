@@ -4,6 +4,8 @@ export * from './public';
 export { oneHotUnchecked } from './shape';
 export { applyDropout, conv2dGradInput, conv2dGradFilter, pool2dGrad } from './nn';
 export { softmaxCrossEntropyGrad, softmaxCrossEntropyGradComposed } from './softmax-ce';
+export { layerNormGrad } from './layer-norm';
+export { layerNormGradComposed } from '../lowerings/index';
 export { toNested } from './nested';
 export { checkIndexRange, type IndexCheck, type IndexRangeOptions } from './index-range';
 export {

@@ -36,6 +36,7 @@ export {
   type DropoutOptions,
 } from './nn';
 export { softmaxCrossEntropy } from './softmax-ce';
+export { layerNorm } from './layer-norm';
 export { cumsum, cumprod, type CumulativeOptions } from './cumulative';
 export { flip } from './flip';
 export { unstack } from './unstack';

@@ -7,6 +7,7 @@ import {
   pool2dGrad,
   runElementwiseGroups,
   softmaxCrossEntropyGrad,
+  layerNormGrad,
 } from '@tsdl/tensor/internal';
 import { expectAllClose } from '@tsdl/test-utils';
 import { expect } from 'vitest';
@@ -417,6 +418,48 @@ function crossEntropyCases(has: ReadonlySet<AccelerationName>): Case[] {
   return cases;
 }
 
+function layerNormCases(has: ReadonlySet<AccelerationName>): Case[] {
+  const cases: Case[] = [];
+  for (const [shape, affine, lo, hi] of [
+    [[6, 32], true, -3, 3],
+    [[3, 130], false, -3, 3],
+    [[4, 16], true, 999, 1001],
+    [[0, 8], true, -1, 1],
+  ] as const) {
+    const [n, d] = shape;
+    const setup = () => ({
+      x: values([n, d], 40, lo, hi),
+      gamma: affine ? values([d], 41, 0.5, 1.5) : null,
+      beta: affine ? values([d], 42) : null,
+      dy: values([n, d], 43),
+    });
+    // Rows near 1e3 hold their deviations to float32's 6e-5 spacing: compare at that scale.
+    const tol = { atol: lo > 100 ? 1e-3 : 1e-4, rtol: 1e-4 };
+    const what = `${fmt([n, d])}${affine ? ' with gamma and beta' : ''}${lo > 100 ? ' near 1e3' : ''}`;
+    if (has.has('layerNorm')) {
+      cases.push({
+        name: `layerNorm ${what}`,
+        run: () => {
+          const { x, gamma, beta } = setup();
+          same(T.layerNorm(x, d, { gamma, beta }), lowerings.layerNorm(x, gamma, beta, 1e-5), 'y', tol);
+        },
+      });
+    }
+    if (has.has('layerNormGrad')) {
+      cases.push({
+        name: `layerNormGrad ${what}`,
+        run: () => {
+          const { x, gamma, dy } = setup();
+          const got = layerNormGrad(x, gamma, dy, 1e-5);
+          const want = lowerings.layerNormGrad(x, gamma, dy, 1e-5);
+          ['dx', 'dgamma', 'dbeta'].forEach((w, i) => same(got[i], want[i], w, tol));
+        },
+      });
+    }
+  }
+  return cases;
+}
+
 function groupsCases(): Case[] {
   // An SGD-with-momentum-like update: two outputs per group, its own scalars each.
   const exprs = [E.sub(E.in(0), E.mul(E.s(0), E.in(1))), E.add(E.mul(E.in(1), E.s(1)), E.in(0))];
@@ -481,6 +524,7 @@ export function registerAccelerations(has: ReadonlySet<AccelerationName>, sync: 
     ...poolCases(has),
     ...(has.has('softmax') ? softmaxCases() : []),
     ...crossEntropyCases(has),
+    ...layerNormCases(has),
     ...(has.has('elementwiseGroups') ? groupsCases() : []),
     // The frontend calls checkIndices only where it cannot read indices itself.
     ...(has.has('checkIndices') && !sync ? checkIndicesCases() : []),

@@ -14,6 +14,7 @@ import { registerCreation } from './creation';
 import { registerReading } from './reading';
 import { registerExpressions } from './expressions';
 import { registerSoftmaxCrossEntropy } from './softmax-ce';
+import { registerLayerNorm } from './layer-norm';
 import { registerCumulative } from './cumulative';
 import { registerFlip } from './flip';
 import { registerUnstack } from './unstack';
@@ -44,6 +45,7 @@ export function registerForward(ctx: ConformanceContext): void {
     registerResize();
     registerPoolOptions();
     registerSoftmaxCrossEntropy(ctx.sync);
+    registerLayerNorm();
     registerCumulative();
     registerFlip();
     registerUnstack();

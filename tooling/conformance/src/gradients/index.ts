@@ -12,6 +12,7 @@ import { poolOptionCompositeCases } from './cases-pool-options';
 import { elementwiseCases } from './cases-elementwise';
 import { linalgCases } from './cases-linalg';
 import { nnCases } from './cases-nn';
+import { layerNormCases } from './cases-layer-norm';
 import { reduceCases } from './cases-reduce';
 import { sequenceCases, sequenceCompositeCases } from './cases-sequence';
 import { shapeCases } from './cases-shape';
@@ -28,6 +29,7 @@ export const primitiveGradCases: GradTable = {
   ...linalgCases,
   ...shapeCases,
   ...nnCases,
+  ...layerNormCases,
   ...convTransposeCases,
   ...sequenceCases,
 };

@@ -20,7 +20,13 @@ import {
   tensor,
 } from '@tsdl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@tsdl/tensor/backend';
-import { conv2dGradFilter, conv2dGradInput, pool2dGrad, softmaxCrossEntropyGrad } from '@tsdl/tensor/internal';
+import {
+  conv2dGradFilter,
+  conv2dGradInput,
+  layerNormGrad,
+  pool2dGrad,
+  softmaxCrossEntropyGrad,
+} from '@tsdl/tensor/internal';
 
 /**
  * One call of each op autograd lists as NON_DIFFERENTIABLE, made from `x`, a
@@ -89,4 +95,7 @@ export const nonDifferentiableCalls: Record<string, (x: Tensor) => Tensor> = {
   pool2dGrad: (x) => pool2dGrad(x, window(x), POOL),
   softmaxCrossEntropyGrad: (x) =>
     softmaxCrossEntropyGrad(x.reshape([3, 3]), tensor([2, 0, 1], [3], 'int32'), tensor([1, -0.5, 2])),
+  // x as the rows, each output (dx, dgamma, dbeta) a constant downstream; dx stands for them.
+  layerNormGrad: (x) =>
+    layerNormGrad(x.reshape([3, 3]), null, tensor([1, -0.5, 2, 0, 1, 3, -2, 1, 0.5], [3, 3]), 1e-5)[0],
 };
