@@ -145,6 +145,25 @@ describe.each(KINDS)('$name as one op over the sequence', ({ op, fused: makeFuse
   });
 });
 
+describe('errors before the fused op', () => {
+  it('a bad mask or initial state is refused and leaves memory as it was', () => {
+    for (const l of [new GRU({ units: 3 }), new SimpleRNN({ units: 3 })]) {
+      const x = seeded([2, 4, 3], 22);
+      dispose(l.call(x) as Tensor);
+      const before = memory().numTensors;
+      const badMask = tensor([true, false, true], [1, 3], 'bool');
+      const badState = seeded([2, 4], 23);
+      const after = memory().numTensors;
+      expect(() => l.call(x, { mask: badMask })).toThrow(/mask/);
+      expect(() => l.call(x, { initialState: [badState] })).toThrow(/shape/);
+      expect(memory().numTensors).toBe(after);
+      dispose([badMask, badState, x]);
+      expect(memory().numTensors).toBe(before - 1);
+      l.dispose();
+    }
+  });
+});
+
 describe('the configurations that keep the per-step loop', () => {
   it.each([
     ['GRU resetAfter false', () => new GRU({ units: 3, resetAfter: false })],
