@@ -18,7 +18,7 @@ import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
 import { type ColumnSumAccel, reduce } from './kernels/reduce';
-import { softmax } from './kernels/softmax';
+import { type SoftmaxRowsAccel, softmax } from './kernels/softmax';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
 import { hardwareThreads } from './wasm/worker-pool';
@@ -66,6 +66,7 @@ export class CpuBackend implements Backend {
   private readonly gemmCtx: GemmContext;
   private readonly poolAccel: PoolAccel | undefined;
   private readonly columnSum: ColumnSumAccel | undefined;
+  private readonly softmaxRows: SoftmaxRowsAccel | undefined;
   /** Threads this backend's products may use. */
   readonly threads: number;
 
@@ -78,6 +79,7 @@ export class CpuBackend implements Backend {
     this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
     this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
     this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
+    this.softmaxRows = this.wasm ? wasmSoftmaxRows(this.wasm) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
       rt === null
@@ -219,15 +221,15 @@ export class CpuBackend implements Backend {
   }
 
   softmax(x: View, log: boolean): DataId {
-    return this.acct.wrap(softmax(x, log, this.alloc));
+    return this.acct.wrap(softmax(x, log, this.alloc, this.softmaxRows));
   }
 
   softmaxCrossEntropy(logits: View, labels: View, sparse: boolean): DataId {
-    return this.acct.wrap(softmaxCrossEntropy(logits, labels, sparse, this.alloc));
+    return this.acct.wrap(softmaxCrossEntropy(logits, labels, sparse, this.alloc, this.softmaxRows));
   }
 
   softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId {
-    return this.acct.wrap(softmaxCrossEntropyGrad(logits, labels, dy, sparse, this.alloc));
+    return this.acct.wrap(softmaxCrossEntropyGrad(logits, labels, dy, sparse, this.alloc, this.softmaxRows));
   }
 
   layerNorm(x: View, gamma: View | null, beta: View | null, epsilon: number): DataId {
@@ -249,6 +251,20 @@ export class CpuBackend implements Backend {
     for (let i = from; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
+}
+
+/** The wasm SIMD softmax rows where the input and output are heap views (a strided input is copied first, outside the heap). */
+function wasmSoftmaxRows(rt: WasmRuntime): SoftmaxRowsAccel {
+  return {
+    run: (x, out, rows, cols, log) => {
+      if (!rt.heap.contains(x) || !rt.heap.contains(out)) return false;
+      rt.softmax.softmaxRows(x.byteOffset, out.byteOffset, rows, cols, log ? 1 : 0);
+      return true;
+    },
+    accepts: (x) => rt.heap.contains(x),
+    scratch: (n) => rt.heap.alloc('float32', n, false) as Float32Array,
+    release: (a) => rt.heap.free(a),
+  };
 }
 
 /** The wasm pooling kernels where the channels are a multiple of 4 and every array is in the heap. */

@@ -2,13 +2,27 @@ import type { View } from '@tsdl/tensor/backend';
 import { type Alloc, dense, jsAlloc, sizeOfShape } from '../data';
 import { rowExp } from './row-exp';
 
+/**
+ * The wasm SIMD rows (wasm/softmax-module.ts) where the backend has them: `run` computes
+ * softmax or log-softmax of the rows of dense x into out and returns false, doing nothing,
+ * where it cannot (an array outside the wasm heap); `accepts` says whether an input can go
+ * there; `scratch` and `release` lend heap room.
+ */
+export interface SoftmaxRowsAccel {
+  run(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): boolean;
+  accepts(x: Float32Array): boolean;
+  scratch(n: number): Float32Array;
+  release(a: Float32Array): void;
+}
+
 /** Softmax or log-softmax over the last axis, subtracting each row's max (sums in float64). */
-export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc): Float32Array {
+export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc, accel?: SoftmaxRowsAccel): Float32Array {
   const x = dense(v);
   const n = sizeOfShape(v.shape);
   const c = v.shape[v.shape.length - 1];
   const out = alloc('float32', n) as Float32Array;
   if (c === 0) return out;
+  if (accel?.run(x as Float32Array, out, n / c, c, log)) return out;
   const row = rowExp(c);
   const e = row.values;
   for (let base = 0; base < n; base += c) {

@@ -68,6 +68,13 @@ export const OP = {
   f32_mul: 0x94,
   f32_convert_i32_s: 0xb2,
   f32_convert_i32_u: 0xb3,
+  f32_eq: 0x5b,
+  f32_div: 0x95,
+  f32_max: 0x97,
+  f64_const: 0x44,
+  f64_add: 0xa0,
+  f64_div: 0xa3,
+  f32_demote_f64: 0xb6,
 } as const;
 
 /** The prefix byte of every SIMD instruction; the SIMD opcode follows as a LEB128 u32. */
@@ -85,6 +92,7 @@ export const SIMD = {
   i32x4_extract_lane: 0x1b,
   f32x4_extract_lane: 0x1f,
   f32x4_replace_lane: 0x20,
+  f64x2_extract_lane: 0x21,
   i32x4_eq: 0x37,
   i32x4_lt_s: 0x39,
   i32x4_gt_s: 0x3b,

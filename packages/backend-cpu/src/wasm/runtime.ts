@@ -5,6 +5,7 @@ import { type PoolExports, poolModuleBytes } from './pool-module';
 import { type RandomExports, randomModuleBytes } from './random-module';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
+import { type SoftmaxExports, softmaxModuleBytes } from './softmax-module';
 
 /**
  * The process-wide wasm state: one heap (one WebAssembly.Memory) and the
@@ -24,6 +25,8 @@ export interface WasmRuntime {
   random: RandomExports;
   /** Column sums into float64 (operands must be heap views): a broadcast bias's gradient. */
   columnSum: ColumnSumExports;
+  /** Softmax / log-softmax rows with SIMD exp (operands must be heap views). */
+  softmax: SoftmaxExports;
 }
 
 const runtimes = new Map<boolean, WasmRuntime>();
@@ -47,6 +50,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
       const pool = instantiate(poolModuleBytes(mode)) as unknown as PoolExports;
       const random = instantiate(randomModuleBytes(mode)) as unknown as RandomExports;
       const columnSum = instantiate(columnSumModuleBytes(mode)) as unknown as ColumnSumExports;
+      const softmax = instantiate(softmaxModuleBytes(mode)) as unknown as SoftmaxExports;
       const gemm = new SimdGemm(heap);
       // One worker pool serves both: the gemm starts it, elementwise kernels borrow it.
       rt = {
@@ -57,6 +61,7 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
         pool,
         random,
         columnSum,
+        softmax,
       };
     } catch (e) {
       // A runtime that validates SIMD but cannot create the memory or compile: the JS kernels still work.
