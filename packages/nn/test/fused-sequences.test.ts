@@ -26,6 +26,8 @@ type Config = {
   lengths?: number[];
   h0?: boolean;
   unbatched?: boolean;
+  /** Time steps (default 5). */
+  steps?: number;
 };
 
 const OPS: Record<Kind, string> = {
@@ -60,7 +62,7 @@ function runModule(kind: Kind, m: LSTM | GRU | RNN, c: Config, fused: boolean): 
   const prev = useFusedSequences(fused);
   try {
     const B = 3;
-    const T = 5;
+    const T = c.steps ?? 5;
     const L = (c.numLayers ?? 1) * (c.bidirectional ? 2 : 1);
     const x = detTensor(c.unbatched ? [T, 4] : c.batchFirst ? [B, T, 4] : [T, B, 4], 1);
     const sShape = c.unbatched ? [L, 3] : [L, B, 3];
@@ -104,6 +106,7 @@ const CONFIGS: Config[] = [
   { batchFirst: true, bias: false, h0: true },
   { bidirectional: true, batchFirst: true, lengths: [5, 1, 3] },
   { unbatched: true, h0: true },
+  { steps: 1, bidirectional: true, h0: true },
 ];
 
 describe.each(['lstm', 'gru', 'rnn'] as Kind[])('nn %s: fused sequence against the step loop', (kind) => {
