@@ -122,6 +122,35 @@ describe.each(['lstm', 'gru', 'rnn'] as Kind[])('nn %s: fused sequence against t
   });
 });
 
+describe("nn recurrent modules at SIMD sizes (16 units): the forward is the loop's bit for bit", () => {
+  // Small blocks (< 8 elements a row) run the CPU's JavaScript kernels, which round a fused
+  // expression once (in float64) where the loop rounds each op: there the two differ by an ulp.
+  it.each([
+    ['LSTM', () => new LSTM(8, 16, { seed: 1, bidirectional: true })],
+    ['GRU', () => new GRU(8, 16, { seed: 1, numLayers: 2 })],
+    ['RNN', () => new RNN(8, 16, { seed: 1 })],
+  ] as [string, () => LSTM | GRU | RNN][])('%s', (_, make) => {
+    const m = make();
+    const x = detTensor([6, 4, 8], 3);
+    const outputs = (fused: boolean): number[][] => {
+      const prev = useFusedSequences(fused);
+      try {
+        return tidy(() => {
+          const [y, s] = m.call(x, null, { lengths: [6, 3, 5, 6] }) as [Tensor, Tensor | Tensor[]];
+          return [y, ...(Array.isArray(s) ? s : [s])].map((t) => Array.from(t.dataSync()));
+        });
+      } finally {
+        useFusedSequences(prev);
+      }
+    };
+    const a = outputs(true);
+    expect(a).toEqual(outputs(false));
+    expect(a[0].some((v) => v !== 0)).toBe(true);
+    x.dispose();
+    m.dispose();
+  });
+});
+
 describe('nn recurrent modules: the fused path keeps the loop where it has no op', () => {
   it('relu RNN and LSTM with projSize step op by op', () => {
     const x = detTensor([3, 2, 4], 5);
