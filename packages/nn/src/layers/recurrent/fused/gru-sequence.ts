@@ -1,5 +1,5 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, concat, matmul, slice, sum, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, concat, matmul, reshape, slice, sum, tidy, zeros } from '@tsdl/tensor';
 import { E } from '@tsdl/tensor/backend';
 import {
   KEEP,
@@ -8,7 +8,6 @@ import {
   dSigmoid,
   dTanh,
   dense,
-  inInputLayout,
   maskAt,
   previousStates,
   recordSequence,
@@ -17,7 +16,7 @@ import {
   splitExprs,
   stepInput,
   stepOrder,
-  stepsTimeMajor,
+  stepsInLayout,
   traceBlock,
   traceOf,
   x,
@@ -148,15 +147,13 @@ function backwardThrough(
     dHR[t] = dhr;
     dPN[t] = dpn;
   }
-  // dL/d(h·U + b) over every step, time-major [T·B, 3u]: U's gradient as one product, b's as one sum.
-  const dR = stepsTimeMajor(dHR);
-  const dU = needs[1] ? matmul(previousStates(y, GRU_TRACE.h, h0, a.reverse), dR, { transposeA: true }) : null;
+  // dL/d(h·U + b) over every step, [B·T, 3u] in xw's layout: U's gradient as one product, b's as one sum.
+  const dR = stepsInLayout(dHR, a);
+  const dU = needs[1] ? matmul(previousStates(y, GRU_TRACE.h, h0, a), dR, { transposeA: true }) : null;
   const dh0 = needs[2] ? (mask ? add(add(dhMat, dhDirect), pass) : add(dhMat, dhDirect)) : null;
   const db = a.bias && needs[3] ? sum(dR, 0) : null;
   // xw's gradient is the product's except in n's block, where r ⊙ … stands between them.
-  const dX = needs[0]
-    ? inInputLayout(concat([slice(dR, [0, 0], [T * B, 2 * u]), stepsTimeMajor(dPN)], 1), a, B, T)
-    : null;
+  const dX = needs[0] ? reshape(concat([slice(dR, [0, 0], [T * B, 2 * u]), stepsInLayout(dPN, a)], 1), xw.shape) : null;
   return [dX, dU, dh0, ...(a.bias ? [db] : []), ...(mask ? [null] : [])];
 }
 

@@ -149,30 +149,37 @@ export function traceOf(rows: Tensor[][], B: number, u: number): Tensor {
 }
 
 /**
- * The state each step read, [T·B, u] in time order, from the trace's block k (the state after
- * each step) and the initial state: what the recurrent kernel's gradient multiplies.
+ * Per-step [B, G] tensors (indexed by time step) as one [N, G] tensor in xw's layout: N = T·B
+ * rows time-major, B·T batch-major. The gradients of xw and of the recurrent kernel are built in
+ * this order, so xw's needs no transposing copy.
  */
-export function previousStates(trace: Tensor, k: number, h0: Tensor, reverse: boolean): Tensor {
-  const [T] = trace.shape;
+export function stepsInLayout(steps: Tensor[], a: SequenceAttrs): Tensor {
+  if (a.timeMajor) return concat(steps, 0);
+  const [B, G] = steps[0].shape;
+  return reshape(
+    concat(
+      steps.map((s) => reshape(s, [B, 1, G])),
+      1,
+    ),
+    [B * steps.length, G],
+  );
+}
+
+/**
+ * The state each step read, [N, u] in xw's layout (stepsInLayout), from the trace's block k (the
+ * state after each step) and the initial state: what the recurrent kernel's gradient multiplies.
+ */
+export function previousStates(trace: Tensor, k: number, h0: Tensor, a: SequenceAttrs): Tensor {
+  const T = trace.shape[0];
   const [B, u] = h0.shape;
-  const Bu = B * u;
-  const first = reshape(h0, [1, Bu]);
-  if (T === 1) return reshape(first, [B, u]);
-  const rest = reverse
-    ? slice(trace, [1, k * Bu], [T, (k + 1) * Bu])
-    : slice(trace, [0, k * Bu], [T - 1, (k + 1) * Bu]);
-  return reshape(concat(reverse ? [rest, first] : [first, rest], 0), [T * B, u]);
-}
-
-/** Per-step gradients [B, G] (time-indexed) as one [T·B, G] tensor in time order. */
-export function stepsTimeMajor(steps: Tensor[]): Tensor {
-  return concat(steps, 0);
-}
-
-/** A [T·B, G] time-major gradient in xw's layout. */
-export function inInputLayout(g: Tensor, a: SequenceAttrs, B: number, T: number): Tensor {
-  const tm = reshape(g, [T, B, g.shape[1]]);
-  return a.timeMajor ? tm : tm.transpose([1, 0, 2]);
+  const prev = (t: number): Tensor => {
+    const p = a.reverse ? t + 1 : t - 1;
+    return p < 0 || p >= T ? h0 : traceBlock(trace, p, k, B, u);
+  };
+  return stepsInLayout(
+    Array.from({ length: T }, (_, t) => prev(t)),
+    a,
+  );
 }
 
 /** Dispatches a sequence op: its forward runs unrecorded (the op is recorded once, by dispatch). */

@@ -1,5 +1,5 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, concat, matmul, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, concat, matmul, reshape, tidy, zeros } from '@tsdl/tensor';
 import { E, type Expr } from '@tsdl/tensor/backend';
 import { view } from '@tsdl/tensor/internal';
 import {
@@ -8,7 +8,6 @@ import {
   dSigmoid,
   dTanh,
   dense,
-  inInputLayout,
   maskAt,
   previousStates,
   recordSequence,
@@ -16,7 +15,7 @@ import {
   sizesOf,
   stepInput,
   stepOrder,
-  stepsTimeMajor,
+  stepsInLayout,
   traceBlock,
   traceOf,
   x,
@@ -163,11 +162,11 @@ function backwardThrough(
     dh = matmul(dzt, U, { transposeB: true });
     dz[t] = dzt;
   }
-  // dL/d(x·W + b) over every step, time-major [T·B, 4u]; U's gradient as one product over them.
-  const dZ = stepsTimeMajor(dz);
-  const dU = needs[1] ? matmul(previousStates(y, LSTM_TRACE.h, h0, a.reverse), dZ, { transposeA: true }) : null;
+  // dL/d(x·W + b) over every step, [B·T, 4u] in xw's layout; U's gradient as one product over them.
+  const dZ = stepsInLayout(dz, a);
+  const dU = needs[1] ? matmul(previousStates(y, LSTM_TRACE.h, h0, a), dZ, { transposeA: true }) : null;
   const dh0 = needs[2] ? (mask ? add(dh, pass) : dh) : null;
-  return [needs[0] ? inInputLayout(dZ, a, B, T) : null, dU, dh0, needs[3] ? dc : null, ...(mask ? [null] : [])];
+  return [needs[0] ? reshape(dZ, xw.shape) : null, dU, dh0, needs[3] ? dc : null, ...(mask ? [null] : [])];
 }
 
 /**

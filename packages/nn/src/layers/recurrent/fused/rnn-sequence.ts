@@ -1,12 +1,11 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, matmul, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, matmul, reshape, tidy, zeros } from '@tsdl/tensor';
 import { E } from '@tsdl/tensor/backend';
 import {
   KEEP,
   type SequenceAttrs,
   dTanh,
   dense,
-  inInputLayout,
   maskAt,
   previousStates,
   recordSequence,
@@ -15,7 +14,7 @@ import {
   splitExprs,
   stepInput,
   stepOrder,
-  stepsTimeMajor,
+  stepsInLayout,
   traceBlock,
   traceOf,
   x,
@@ -85,10 +84,10 @@ function backwardThrough(
     dh = matmul(dzt, U, { transposeB: true });
     dz[t] = dzt;
   }
-  const dZ = stepsTimeMajor(dz);
-  const dU = needs[1] ? matmul(previousStates(y, RNN_TRACE.h, h0, a.reverse), dZ, { transposeA: true }) : null;
+  const dZ = stepsInLayout(dz, a);
+  const dU = needs[1] ? matmul(previousStates(y, RNN_TRACE.h, h0, a), dZ, { transposeA: true }) : null;
   const dh0 = needs[2] ? (mask ? add(dh, pass) : dh) : null;
-  return [needs[0] ? inInputLayout(dZ, a, B, T) : null, dU, dh0, ...(mask ? [null] : [])];
+  return [needs[0] ? reshape(dZ, xw.shape) : null, dU, dh0, ...(mask ? [null] : [])];
 }
 
 /**
