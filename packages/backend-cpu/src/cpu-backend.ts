@@ -13,7 +13,7 @@ import { Accounting, type Alloc, arr, jsAlloc } from './data';
 import { conv2d, conv2dGradFilter, conv2dGradInput } from './kernels/conv';
 import { elementwise } from './kernels/elementwise';
 import { type GemmContext, jsGemmContext } from './kernels/gemm';
-import { layerNorm, layerNormGrad } from './kernels/layer-norm';
+import { type LayerNormAccel, layerNorm, layerNormGrad } from './kernels/layer-norm';
 import { matmul } from './kernels/matmul';
 import { concat, gather, pad, scatterAdd } from './kernels/movement';
 import { type PoolAccel, pool2d, pool2dGrad } from './kernels/pool';
@@ -67,6 +67,7 @@ export class CpuBackend implements Backend {
   private readonly poolAccel: PoolAccel | undefined;
   private readonly columnSum: ColumnSumAccel | undefined;
   private readonly softmaxRows: SoftmaxRowsAccel | undefined;
+  private readonly layerNormRows: LayerNormAccel | undefined;
   /** Threads this backend's products may use. */
   readonly threads: number;
 
@@ -80,6 +81,7 @@ export class CpuBackend implements Backend {
     this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
     this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
     this.softmaxRows = this.wasm ? wasmSoftmaxRows(this.wasm) : undefined;
+    this.layerNormRows = this.wasm ? wasmLayerNorm(this.wasm) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
       rt === null
@@ -233,11 +235,11 @@ export class CpuBackend implements Backend {
   }
 
   layerNorm(x: View, gamma: View | null, beta: View | null, epsilon: number): DataId {
-    return this.acct.wrap(layerNorm(x, gamma, beta, epsilon, this.alloc));
+    return this.acct.wrap(layerNorm(x, gamma, beta, epsilon, this.alloc, this.layerNormRows));
   }
 
   layerNormGrad(x: View, gamma: View | null, dy: View, epsilon: number): DataId[] {
-    return layerNormGrad(x, gamma, dy, epsilon, this.alloc).map((a) => this.acct.wrap(a));
+    return layerNormGrad(x, gamma, dy, epsilon, this.alloc, this.layerNormRows).map((a) => this.acct.wrap(a));
   }
 
   random(dist: 'uniform' | 'normal', size: number, key: number): DataId {
@@ -264,6 +266,38 @@ function wasmSoftmaxRows(rt: WasmRuntime): SoftmaxRowsAccel {
     accepts: (x) => rt.heap.contains(x),
     scratch: (n) => rt.heap.alloc('float32', n, false) as Float32Array,
     release: (a) => rt.heap.free(a),
+  };
+}
+
+/** The wasm SIMD layer norm rows where d is a multiple of 4 and every array is a heap view. */
+function wasmLayerNorm(rt: WasmRuntime): LayerNormAccel {
+  const inHeap = (...as: (Float32Array | null)[]) => as.every((a) => a === null || rt.heap.contains(a));
+  const addr = (a: Float32Array | null) => (a === null ? 0 : a.byteOffset);
+  return {
+    forward: (x, gamma, beta, y, rows, d, eps) => {
+      if (d % 4 !== 0 || !inHeap(x, gamma, beta, y)) return false;
+      const f = rt.layerNorm[`layerNorm${gamma ? 1 : 0}${beta ? 1 : 0}`];
+      f(x.byteOffset, addr(gamma), addr(beta), y.byteOffset, rows, d, 1 / d, eps);
+      return true;
+    },
+    backward: (x, gamma, dy, dx, dg, db, rows, d, eps) => {
+      if (d % 4 !== 0 || !inHeap(x, gamma, dy, dx)) return false;
+      // Float64 column sums (dγ then dβ), zeroed; 8-byte aligned as every heap block is.
+      const acc = rt.heap.alloc('float32', 4 * d, true) as Float32Array;
+      try {
+        if (!rt.heap.contains(acc) || acc.byteOffset % 8 !== 0) return false;
+        const f = rt.layerNorm[`layerNormGrad${gamma ? 1 : 0}`];
+        f(x.byteOffset, addr(gamma), dy.byteOffset, dx.byteOffset, acc.byteOffset, rows, d, 1 / d, eps);
+        const sums = new Float64Array(acc.buffer, acc.byteOffset, 2 * d);
+        for (let j = 0; j < d; j++) {
+          dg[j] = sums[j];
+          db[j] = sums[d + j];
+        }
+        return true;
+      } finally {
+        rt.heap.free(acc);
+      }
+    },
   };
 }
 

@@ -9,6 +9,34 @@ import { type Alloc, dense, jsAlloc } from '../data';
  * per layer norm forward and backward.
  */
 
+/**
+ * The wasm SIMD rows (wasm/layer-norm-module.ts) where the backend has them; each returns
+ * false, doing nothing, where it cannot (a row length not divisible by 4, an array outside
+ * the wasm heap). dg and db receive Σ dy·x̂ and Σ dy over the rows.
+ */
+export interface LayerNormAccel {
+  forward(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    rows: number,
+    d: number,
+    epsilon: number,
+  ): boolean;
+  backward(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    dy: Float32Array,
+    dx: Float32Array,
+    dg: Float32Array,
+    db: Float32Array,
+    rows: number,
+    d: number,
+    epsilon: number,
+  ): boolean;
+}
+
 /** The row's mean and 1/√(σ² + ε) (biased variance), in float64. */
 function rowStats(x: ArrayLike<number>, base: number, d: number, epsilon: number): [number, number] {
   let s = 0;
@@ -29,12 +57,15 @@ export function layerNorm(
   betaV: View | null,
   epsilon: number,
   alloc: Alloc = jsAlloc,
+  accel?: LayerNormAccel,
 ): Float32Array {
   const [n, d] = xv.shape;
   const x = dense(xv);
   const gamma = gammaV && dense(gammaV);
   const beta = betaV && dense(betaV);
   const out = alloc('float32', n * d, false) as Float32Array;
+  const f32 = (a: ArrayLike<number> | null) => a as Float32Array | null;
+  if (accel?.forward(x as Float32Array, f32(gamma), f32(beta), out, n, d, epsilon)) return out;
   for (let r = 0, base = 0; r < n; r++, base += d) {
     const [mu, rstd] = rowStats(x, base, d, epsilon);
     if (gamma && beta) for (let j = 0; j < d; j++) out[base + j] = (x[base + j] - mu) * rstd * gamma[j] + beta[j];
@@ -57,6 +88,7 @@ export function layerNormGrad(
   dyv: View,
   epsilon: number,
   alloc: Alloc = jsAlloc,
+  accel?: LayerNormAccel,
 ): Float32Array[] {
   const [n, d] = xv.shape;
   const x = dense(xv);
@@ -65,6 +97,10 @@ export function layerNormGrad(
   const dx = alloc('float32', n * d, false) as Float32Array;
   const dg = alloc('float32', d, false) as Float32Array;
   const db = alloc('float32', d, false) as Float32Array;
+  const f32 = (a: ArrayLike<number> | null) => a as Float32Array | null;
+  if (accel?.backward(x as Float32Array, f32(gamma), dy as Float32Array, dx, dg, db, n, d, epsilon)) {
+    return [dx, dg, db];
+  }
   // The shared scratch holds x̂ of the row, then the column sums of dy·x̂ and dy (kernels run to completion).
   if (scratch.length < 3 * d) scratch = new Float64Array(Math.max(3 * d, 2 * scratch.length));
   const xhat = scratch.subarray(0, d);

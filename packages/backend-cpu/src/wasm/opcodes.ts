@@ -73,8 +73,12 @@ export const OP = {
   f32_max: 0x97,
   f64_const: 0x44,
   f64_add: 0xa0,
+  f64_sub: 0xa1,
+  f64_mul: 0xa2,
   f64_div: 0xa3,
+  f64_sqrt: 0x9f,
   f32_demote_f64: 0xb6,
+  f64_promote_f32: 0xbb,
 } as const;
 
 /** The prefix byte of every SIMD instruction; the SIMD opcode follows as a LEB128 u32. */
