@@ -20,7 +20,8 @@ export function softmax(v: View, log: boolean, alloc: Alloc = jsAlloc, accel?: S
   const x = dense(v);
   const n = sizeOfShape(v.shape);
   const c = v.shape[v.shape.length - 1];
-  const out = alloc('float32', n) as Float32Array;
+  // Unfilled: both paths write every element (and an empty row leaves nothing to write).
+  const out = alloc('float32', n, false) as Float32Array;
   if (c === 0) return out;
   if (accel?.run(x as Float32Array, out, n / c, c, log)) return out;
   const row = rowExp(c);
