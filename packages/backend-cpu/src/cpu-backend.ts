@@ -21,6 +21,7 @@ import { type ColumnSumAccel, reduce } from './kernels/reduce';
 import { type SoftmaxRowsAccel, softmax } from './kernels/softmax';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
+import { softmaxRows } from './wasm/softmax-rows';
 import { hardwareThreads } from './wasm/worker-pool';
 
 export interface CpuBackendOptions {
@@ -80,7 +81,7 @@ export class CpuBackend implements Backend {
     this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
     this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
     this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
-    this.softmaxRows = this.wasm ? wasmSoftmaxRows(this.wasm) : undefined;
+    this.softmaxRows = this.wasm ? softmaxRows(this.wasm, this.threads) : undefined;
     this.layerNormRows = this.wasm ? wasmLayerNorm(this.wasm) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
@@ -253,20 +254,6 @@ export class CpuBackend implements Backend {
     for (let i = from; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
-}
-
-/** The wasm SIMD softmax rows where the input and output are heap views (a strided input is copied first, outside the heap). */
-function wasmSoftmaxRows(rt: WasmRuntime): SoftmaxRowsAccel {
-  return {
-    run: (x, out, rows, cols, log) => {
-      if (!rt.heap.contains(x) || !rt.heap.contains(out)) return false;
-      rt.softmax.softmaxRows(x.byteOffset, out.byteOffset, rows, cols, log ? 1 : 0);
-      return true;
-    },
-    accepts: (x) => rt.heap.contains(x),
-    scratch: (n) => rt.heap.alloc('float32', n, false) as Float32Array,
-    release: (a) => rt.heap.free(a),
-  };
 }
 
 /** The wasm SIMD layer norm rows where d is a multiple of 4 and every array is a heap view. */

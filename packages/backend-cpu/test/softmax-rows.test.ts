@@ -4,12 +4,15 @@ import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index';
 import { wasmRuntime } from '../src/wasm/runtime';
+import type { WorkerPool } from '../src/wasm/worker-pool';
 
 /**
  * Softmax, log-softmax and softmax cross-entropy rows through the wasm SIMD kernel
  * (softmax-module.ts) against the JavaScript kernels (float64 exp and sums): every row
  * length mod 4 (the masked tail vector), rows of ±20 and ±1e4, special rows, and inputs
- * the kernel cannot take (a strided view, copied outside the heap) still answered.
+ * the kernel cannot take (a strided view, copied outside the heap) still answered, and
+ * ranges of rows run by the worker threads (the caller kept out of the chunks) equal to the
+ * bit what one thread computes.
  */
 
 const simd = cpu({ name: 'softmax-simd', threads: 1 });
@@ -18,8 +21,8 @@ const js = cpu({ name: 'softmax-js', simd: false });
 let kernelCalls = 0;
 const rt = wasmRuntime();
 if (rt !== null) {
-  const { softmaxRows } = rt.softmax;
-  rt.softmax = { softmaxRows: (...a) => (kernelCalls++, softmaxRows(...a)) };
+  const { run } = rt.softmax;
+  rt.softmax = { run: (...a) => (kernelCalls++, run(...a)) };
 }
 
 /** f's result on both backends for the same values. */
@@ -90,5 +93,38 @@ describe.skipIf(rt === null)('softmax rows (wasm SIMD)', () => {
     }
     // Loss and gradient for each kind of labels, and twice the probability labels' own softmax.
     expect(kernelCalls - before).toBe(6);
+  });
+
+  it('ranges of rows on the worker threads give what one thread gives, bit for bit', async () => {
+    const threaded = cpu({ name: 'softmax-threads', threads: 2 });
+    expect(await threaded.whenThreadsReady()).toBe(true);
+    const pool = rt?.gemm.workers(2) as WorkerPool;
+    pool.callerHelps = false;
+    try {
+      // 700 rows of 63 (a masked tail in every row) and of 64: over 32k elements, split by rows.
+      for (const [n, c] of [
+        [700, 63],
+        [600, 64],
+      ]) {
+        const v = seededNumbers(n * c, n, -6, 6);
+        for (const f of [softmax, logSoftmax]) {
+          const chunks = pool.workerChunks;
+          setBackend(threaded);
+          let got = new Float32Array(0) as Float32Array;
+          tidy(() => {
+            got = f(tensor(v, [n, c])).dataSync() as Float32Array;
+          });
+          expect(pool.workerChunks).toBeGreaterThan(chunks);
+          setBackend(simd);
+          let want = new Float32Array(0) as Float32Array;
+          tidy(() => {
+            want = f(tensor(v, [n, c])).dataSync() as Float32Array;
+          });
+          expectAllClose(got, want, { atol: 0, rtol: 0 }, `${f.name} [${n},${c}] on 2 threads`);
+        }
+      }
+    } finally {
+      pool.callerHelps = true;
+    }
   });
 });
