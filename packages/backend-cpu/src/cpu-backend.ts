@@ -22,6 +22,7 @@ import { type SoftmaxRowsAccel, softmax } from './kernels/softmax';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
 import { softmaxRows } from './wasm/softmax-rows';
+import { layerNormRows } from './wasm/layer-norm-rows';
 import { hardwareThreads } from './wasm/worker-pool';
 
 export interface CpuBackendOptions {
@@ -82,7 +83,7 @@ export class CpuBackend implements Backend {
     this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
     this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
     this.softmaxRows = this.wasm ? softmaxRows(this.wasm, this.threads) : undefined;
-    this.layerNormRows = this.wasm ? wasmLayerNorm(this.wasm) : undefined;
+    this.layerNormRows = this.wasm ? layerNormRows(this.wasm, this.threads) : undefined;
     const rt = this.wasm;
     this.gemmCtx =
       rt === null
@@ -254,38 +255,6 @@ export class CpuBackend implements Backend {
     for (let i = from; i < size; i++) out[i] = f(key, i);
     return this.acct.wrap(out);
   }
-}
-
-/** The wasm SIMD layer norm rows where d is a multiple of 4 and every array is a heap view. */
-function wasmLayerNorm(rt: WasmRuntime): LayerNormAccel {
-  const inHeap = (...as: (Float32Array | null)[]) => as.every((a) => a === null || rt.heap.contains(a));
-  const addr = (a: Float32Array | null) => (a === null ? 0 : a.byteOffset);
-  return {
-    forward: (x, gamma, beta, y, rows, d, eps) => {
-      if (d % 4 !== 0 || !inHeap(x, gamma, beta, y)) return false;
-      const f = rt.layerNorm[`layerNorm${gamma ? 1 : 0}${beta ? 1 : 0}`];
-      f(x.byteOffset, addr(gamma), addr(beta), y.byteOffset, rows, d, 1 / d, eps);
-      return true;
-    },
-    backward: (x, gamma, dy, dx, dg, db, rows, d, eps) => {
-      if (d % 4 !== 0 || !inHeap(x, gamma, dy, dx)) return false;
-      // Float64 column sums (dγ then dβ), zeroed; 8-byte aligned as every heap block is.
-      const acc = rt.heap.alloc('float32', 4 * d, true) as Float32Array;
-      try {
-        if (!rt.heap.contains(acc) || acc.byteOffset % 8 !== 0) return false;
-        const f = rt.layerNorm[`layerNormGrad${gamma ? 1 : 0}`];
-        f(x.byteOffset, addr(gamma), dy.byteOffset, dx.byteOffset, acc.byteOffset, rows, d, 1 / d, eps);
-        const sums = new Float64Array(acc.buffer, acc.byteOffset, 2 * d);
-        for (let j = 0; j < d; j++) {
-          dg[j] = sums[j];
-          db[j] = sums[d + j];
-        }
-        return true;
-      } finally {
-        rt.heap.free(acc);
-      }
-    },
-  };
 }
 
 /** The wasm pooling kernels where the channels are a multiple of 4 and every array is in the heap. */

@@ -3,13 +3,16 @@ import { layerNormGrad } from '@tsdl/tensor/internal';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index';
+import { LAYER_NORM_VARIANTS } from '../src/wasm/layer-norm-module';
 import { wasmRuntime } from '../src/wasm/runtime';
+import type { WorkerPool } from '../src/wasm/worker-pool';
 
 /**
  * Layer norm rows through the wasm SIMD kernels (layer-norm-module.ts) against the
  * JavaScript kernels (float64 throughout): every combination of gamma and beta, the
  * gradient with and without gamma, rows near 1e3 (where a float32 mean alone would cost
- * digits), and row lengths not divisible by 4, which stay in JavaScript.
+ * digits), row lengths not divisible by 4, which stay in JavaScript, and ranges of rows
+ * on the worker threads (the caller kept out of the chunks), equal to one thread's results.
  */
 
 const simd = cpu({ name: 'layer-norm-simd', threads: 1 });
@@ -19,9 +22,9 @@ let kernelCalls = 0;
 const rt = wasmRuntime();
 if (rt !== null) {
   const wrapped = { ...rt.layerNorm };
-  for (const k of Object.keys(wrapped) as (keyof typeof wrapped)[]) {
-    const f = rt.layerNorm[k] as (...a: number[]) => void;
-    (wrapped as Record<string, unknown>)[k] = (...a: number[]) => (kernelCalls++, f(...a));
+  for (const v of LAYER_NORM_VARIANTS) {
+    const { run } = rt.layerNorm[v];
+    wrapped[v] = { run: (...a) => (kernelCalls++, run(...a)) };
   }
   rt.layerNorm = wrapped;
 }
@@ -80,5 +83,50 @@ describe.skipIf(rt === null)('layer norm rows (wasm SIMD)', () => {
     compare(3, 6, 0, 5);
     compare(2, 130, 0, 6);
     expect(kernelCalls).toBe(before);
+  });
+
+  it('ranges of rows on the worker threads give what one thread gives (dx to the bit)', async () => {
+    const threaded = cpu({ name: 'layer-norm-threads', threads: 2 });
+    expect(await threaded.whenThreadsReady()).toBe(true);
+    const pool = rt?.gemm.workers(2) as WorkerPool;
+    const n = 300;
+    const d = 132;
+    const x = seededNumbers(n * d, 7, -2, 2);
+    const g = seededNumbers(d, 8, 0.5, 1.5);
+    const b = seededNumbers(d, 9, -1, 1);
+    const dy = seededNumbers(n * d, 10, -1, 1);
+    const outputs = (be: ReturnType<typeof cpu>): Float32Array[] => {
+      setBackend(be);
+      let out: Float32Array[] = [];
+      tidy(() => {
+        const xt = tensor(x, [n, d]);
+        const gt = tensor(g);
+        out = [
+          layerNorm(xt, d, { gamma: gt, beta: tensor(b) }),
+          ...layerNormGrad(xt, gt, tensor(dy, [n, d]), 1e-5),
+          ...layerNormGrad(xt, null, tensor(dy, [n, d]), 1e-5),
+        ].map((t) => t.dataSync() as Float32Array);
+      });
+      return out;
+    };
+    pool.callerHelps = false;
+    try {
+      const chunks = pool.workerChunks;
+      const got = outputs(threaded);
+      expect(pool.workerChunks - chunks).toBeGreaterThanOrEqual(3 * 4);
+      const want = outputs(simd);
+      const what = ['y', 'dx (γ)', 'dγ', 'dβ', 'dx', 'dγ (no γ)', 'dβ (no γ)'];
+      // Rows are the same code either way; only the column sums are added in another order.
+      got.forEach((v, i) =>
+        expectAllClose(
+          v,
+          want[i],
+          [2, 3, 5, 6].includes(i) ? { atol: 1e-5, rtol: 1e-6 } : { atol: 0, rtol: 0 },
+          what[i],
+        ),
+      );
+    } finally {
+      pool.callerHelps = true;
+    }
   });
 });

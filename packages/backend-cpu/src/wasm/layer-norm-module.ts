@@ -10,36 +10,20 @@ import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
  * float64 sum of float32 squared deviations from it (two passes, as the JavaScript kernel), and
  * r = 1/√(σ² + ε) in float64, rounded to float32; the rest is float32 arithmetic.
  *
- * layerNorm{G}{B}(x, gamma, beta, y, rows, d, invD, eps): y = (x − μ)·r (·γ) (+ β); one
- *   function per combination of gamma (G = 1) and beta (B = 1), so the row loop tests nothing.
- * layerNormGrad{G}(x, gamma, dy, dx, acc, rows, d, invD, eps): dx per row; adds Σ dy·x̂ to
- *   the float64 acc[0, d) and Σ dy to acc[d, 2d) (the caller zeroes them and rounds them).
- * Addresses are bytes; invD = 1/d.
+ * Each module exports one function, `run`, with the elementwise kernels' signature, so the
+ * worker pool runs ranges of rows as it runs element ranges (outer is 1 and unused); params is
+ * the address of d (i32), then 1/d and ε (f64, at 8 and 16):
+ * - forward `f{G}{B}` run(outer, rows, params, x, gamma, beta, y): y = (x − μ)·r (·γ) (+ β); one
+ *   module per combination of gamma (G = 1) and beta (B = 1), so the row loop tests nothing;
+ * - gradient `g{G}` run(outer, rows, params, x, gamma, dy, dx, acc): dx per row; zeroes the 2d
+ *   float64s at acc, then adds Σ dy·x̂ into acc[0, d) and Σ dy into acc[d, 2d) over its rows
+ *   (each range of rows has its own acc; the caller adds them up and rounds).
+ * Addresses are bytes.
  */
-type ForwardFn = (
-  x: number,
-  gamma: number,
-  beta: number,
-  y: number,
-  rows: number,
-  d: number,
-  invD: number,
-  eps: number,
-) => void;
-type BackwardFn = (
-  x: number,
-  gamma: number,
-  dy: number,
-  dx: number,
-  acc: number,
-  rows: number,
-  d: number,
-  invD: number,
-  eps: number,
-) => void;
-export type LayerNormExports = { [K in `layerNorm${0 | 1}${0 | 1}`]: ForwardFn } & {
-  [K in `layerNormGrad${0 | 1}`]: BackwardFn;
-};
+export const LAYER_NORM_VARIANTS = ['f00', 'f01', 'f10', 'f11', 'g0', 'g1'] as const;
+export type LayerNormVariant = (typeof LAYER_NORM_VARIANTS)[number];
+export type LayerNormRun = (outer: number, rows: number, params: number, ...addresses: number[]) => void;
+export type LayerNormExports = Record<LayerNormVariant, { run: LayerNormRun }>;
 
 // The high two lanes of a v128 moved to the low two (bytes 8..15, then 0..7).
 const HIGH_TO_LOW = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
@@ -123,35 +107,47 @@ function rowLocals(c: Code): RowLocals {
   };
 }
 
-export function layerNormModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+/** d, 1/d and ε from the params block into new locals. */
+function readParams(c: Code, params: Local): { d: Local; invD: Local; eps: Local } {
+  const d = c.local(T.i32);
+  const invD = c.local(T.f64);
+  const eps = c.local(T.f64);
+  c.get(params).mem(OP.i32_load, 2, 0).set(d);
+  c.get(params).mem(OP.f64_load, 3, 8).set(invD);
+  c.get(params).mem(OP.f64_load, 3, 16).set(eps);
+  return { d, invD, eps };
+}
+
+export function layerNormModuleBytes(shared: boolean, variant: LayerNormVariant): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory', 0, 65536, shared);
-  const P = [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f64, T.f64];
-  for (const g of [0, 1]) {
-    for (const b of [0, 1]) {
-      m.func(`layerNorm${g}${b}`, P, [], (c, x, gamma, beta, y, rows, d, invD, eps) => {
-        const r = c.local(T.i32);
-        const l = rowLocals(c);
-        c.for(r, 0, rows, 1, () => {
-          emitStats(c, l, x, d, invD, eps);
-          c.for(l.o, 0, d, 4, () => {
-            addrAt(c, y, l.o);
-            loadAt(c, x, l.o);
-            centered(c, l);
-            c.get(l.rstd).simd(SIMD.f32x4_mul);
-            if (g) loadAt(c, gamma, l.o).simd(SIMD.f32x4_mul);
-            if (b) loadAt(c, beta, l.o).simd(SIMD.f32x4_add);
-            c.v128Store();
-          });
-          c.get(d).i32(2).op(OP.i32_shl).set(l.o);
-          c.addLocal(x, l.o).addLocal(y, l.o);
+  const I = T.i32;
+  if (variant[0] === 'f') {
+    const g = variant[1] === '1';
+    const b = variant[2] === '1';
+    m.func('run', [I, I, I, I, I, I, I], [], (c, _outer, rows, params, x, gamma, beta, y) => {
+      const { d, invD, eps } = readParams(c, params);
+      const r = c.local(T.i32);
+      const l = rowLocals(c);
+      c.for(r, 0, rows, 1, () => {
+        emitStats(c, l, x, d, invD, eps);
+        c.for(l.o, 0, d, 4, () => {
+          addrAt(c, y, l.o);
+          loadAt(c, x, l.o);
+          centered(c, l);
+          c.get(l.rstd).simd(SIMD.f32x4_mul);
+          if (g) loadAt(c, gamma, l.o).simd(SIMD.f32x4_mul);
+          if (b) loadAt(c, beta, l.o).simd(SIMD.f32x4_add);
+          c.v128Store();
         });
+        c.get(d).i32(2).op(OP.i32_shl).set(l.o);
+        c.addLocal(x, l.o).addLocal(y, l.o);
       });
-    }
-  }
-  const PG = [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.f64, T.f64];
-  for (const g of [0, 1]) {
-    m.func(`layerNormGrad${g}`, PG, [], (c, x, gamma, dy, dx, acc, rows, d, invD, eps) => {
+    });
+  } else {
+    const g = variant[1] === '1';
+    m.func('run', [I, I, I, I, I, I, I, I], [], (c, _outer, rows, params, x, gamma, dy, dx, acc) => {
+      const { d, invD, eps } = readParams(c, params);
       const r = c.local(T.i32);
       const l = rowLocals(c);
       const h = c.local(T.v128);
@@ -164,6 +160,11 @@ export function layerNormModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       const pc = c.local(T.i32);
       const dBytes8 = c.local(T.i32);
       c.get(d).i32(3).op(OP.i32_shl).set(dBytes8);
+      // This range's column sums start at zero: 2d float64s, 16 bytes a step.
+      c.get(d).i32(4).op(OP.i32_shl).set(pc);
+      c.for(r, 0, pc, 16, () => {
+        c.get(acc).get(r).op(OP.i32_add).i32x4Const(0).v128Store();
+      });
       /** h = x̂, t = dy, gv = dy·γ at element o. */
       const load = (): void => {
         loadAt(c, x, l.o);

@@ -38,6 +38,7 @@ export const OP = {
   i32_load: 0x28,
   i32_load8_u: 0x2d,
   f32_load: 0x2a,
+  f64_load: 0x2b,
   i32_store: 0x36,
   f32_store: 0x38,
   i32_const: 0x41,

@@ -6,7 +6,7 @@ import { type RandomExports, randomModuleBytes } from './random-module';
 import { SimdElementwise } from './simd-elementwise';
 import { SimdGemm } from './simd-gemm';
 import { type SoftmaxExports, softmaxModuleBytes } from './softmax-module';
-import { type LayerNormExports, layerNormModuleBytes } from './layer-norm-module';
+import { LAYER_NORM_VARIANTS, type LayerNormExports, layerNormModuleBytes } from './layer-norm-module';
 
 /**
  * The process-wide wasm state: one heap (one WebAssembly.Memory) and the
@@ -28,7 +28,7 @@ export interface WasmRuntime {
   columnSum: ColumnSumExports;
   /** Softmax / log-softmax rows with SIMD exp (operands must be heap views). */
   softmax: SoftmaxExports;
-  /** Layer norm rows of a length divisible by 4, and their gradient (operands must be heap views). */
+  /** Layer norm rows of a length divisible by 4, and their gradient, one module per variant (operands must be heap views). */
   layerNorm: LayerNormExports;
 }
 
@@ -54,7 +54,9 @@ export function wasmRuntime(shared?: boolean): WasmRuntime | null {
       const random = instantiate(randomModuleBytes(mode)) as unknown as RandomExports;
       const columnSum = instantiate(columnSumModuleBytes(mode)) as unknown as ColumnSumExports;
       const softmax = instantiate(softmaxModuleBytes(mode)) as unknown as SoftmaxExports;
-      const layerNorm = instantiate(layerNormModuleBytes(mode)) as unknown as LayerNormExports;
+      const layerNorm = Object.fromEntries(
+        LAYER_NORM_VARIANTS.map((v) => [v, instantiate(layerNormModuleBytes(mode, v))]),
+      ) as unknown as LayerNormExports;
       const gemm = new SimdGemm(heap);
       // One worker pool serves both: the gemm starts it, elementwise kernels borrow it.
       rt = {
