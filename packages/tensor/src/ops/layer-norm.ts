@@ -11,7 +11,7 @@ import { unrecorded } from './unrecorded';
 
 /**
  * Layer normalization as one op: one backend kernel forward and one backward where the
- * backend has `layerNorm` / `layerNormGrad` (the CPU: one pass over each row, statistics
+ * backend has `layerNorm` / `layerNormGrad` (the CPU: wasm SIMD rows, statistics summed
  * in float64), else their lowerings (row means and elementwise ops,
  * lowerings/layer-norm.ts), recorded once either way, with its own gradient rule. The
  * backward recomputes each row's mean and 1/√(σ² + ε) from x rather than saving them:
