@@ -2,11 +2,12 @@ import type { View } from '@tsdl/tensor/backend';
 import { type Alloc, dense, jsAlloc } from '../data';
 
 /**
- * Layer normalization over the rows of x [N, D] and its gradient, one row at a time:
- * the row's mean and variance in float64, two passes (the mean, then the squared
- * deviations: no E[x²] − μ² cancellation), so each statistic is the exact one rounded
- * once, where the composed form (row means, elementwise ops) took ~20 backend calls
- * per layer norm forward and backward.
+ * Layer normalization over the rows of x [N, D] and its gradient, one row at a time: the
+ * backend's kernels, replacing the ~20 backend calls per layer norm, forward and backward, of
+ * the composed form (row means, elementwise ops). The wasm SIMD rows (LayerNormAccel) take
+ * rows of a length divisible by 4 in the heap; these JavaScript loops take the rest, with the
+ * row's mean and variance in float64, two passes (the mean, then the squared deviations: no
+ * E[x²] − μ² cancellation).
  */
 
 /**
