@@ -3,8 +3,10 @@
  * go through, the fused recurrent sequence ops). Not for users and not semver-stable.
  */
 export { type Json, JsonError, parseStrictJson } from './io/strict-json';
-// The fused recurrent sequences nn's and keras' LSTM, GRU and tanh RNN layers run (one recorded op per sequence).
-export { type SequenceAttrs, traceBlock, traceSteps } from './layers/recurrent/fused/kernels';
-export { LSTM_TRACE, lstmSequence } from './layers/recurrent/fused/lstm-sequence';
-export { GRU_TRACE, gruSequence } from './layers/recurrent/fused/gru-sequence';
-export { RNN_TRACE, rnnSequence } from './layers/recurrent/fused/rnn-sequence';
+// The fused recurrent sequences nn's and keras' LSTM, GRU and tanh RNN layers run (one recorded op per sequence,
+// or forward-only where no gradient can be taken).
+export { type SequenceAttrs } from './layers/recurrent/fused/kernels';
+export { type SequenceStates } from './layers/recurrent/fused/forward-only';
+export { lstmSequence, lstmStates } from './layers/recurrent/fused/lstm-sequence';
+export { gruSequence, gruStates } from './layers/recurrent/fused/gru-sequence';
+export { rnnSequence, rnnStates } from './layers/recurrent/fused/rnn-sequence';

@@ -1,5 +1,5 @@
+import { type SequenceStates } from '@tsdl/nn/internal';
 import { type Tensor, flip, slice, unsqueeze, where } from '@tsdl/tensor';
-import { traceBlock, traceSteps } from '@tsdl/nn/internal';
 
 /** A recurrent layer's results from one fused sequence op (see RecurrentLayer.fusedSequence). */
 export interface FusedRun {
@@ -10,11 +10,12 @@ export interface FusedRun {
 
 /** How a layer runs its fused op and reads its trace. */
 export interface FusedPlan {
-  /** The op over xw [batch, time, gates·units] in processing order, with the mask in that order: the trace. */
-  op: (xw: Tensor, mask: Tensor | null) => Tensor;
-  /** The trace's blocks holding the states, in the layer's state order (h, then the LSTM's c). */
-  stateBlocks: readonly number[];
-  units: number;
+  /**
+   * The run over xw [batch, time, gates·units] in processing order, with the mask in that order
+   * (nn's lstmStates, gruStates, rnnStates); `sequence`: every step's h is wanted.
+   */
+  op: (xw: Tensor, mask: Tensor | null, sequence: boolean) => SequenceStates;
+  returnSequences: boolean;
   goBackwards: boolean;
   zeroOutputForMask: boolean;
 }
@@ -29,13 +30,13 @@ export interface FusedPlan {
 export function runFused(p: FusedPlan, xw: Tensor, mask: Tensor | null, given: boolean): FusedRun | null {
   if (mask && given && !p.zeroOutputForMask) return null;
   const B = xw.shape[0];
-  const u = p.units;
+  const T = xw.shape[1];
   const m = mask && p.goBackwards ? flip(mask, 1) : mask;
-  const trace = p.op(p.goBackwards ? flip(xw, 1) : xw, m);
-  const T = trace.shape[0];
-  const states = p.stateBlocks.map((k) => traceBlock(trace, T - 1, k, B, u));
-  const h = states[0];
-  const hs = (): Tensor => traceSteps(trace, p.stateBlocks[0], B, u).transpose([1, 0, 2]);
+  const run = p.op(p.goBackwards ? flip(xw, 1) : xw, m, p.returnSequences);
+  const h = run.h;
+  const states = run.c ? [h, run.c] : [h];
+  // Asked for only with returnSequences, when the run kept every step's h.
+  const hs = (): Tensor => (run.sequence as Tensor).transpose([1, 0, 2]);
   // zeroOutputForMask: a masked step outputs zeros (the states are still kept).
   if (m === null || !p.zeroOutputForMask) return { states, last: h, sequence: hs };
   return {

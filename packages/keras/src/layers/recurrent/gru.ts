@@ -1,4 +1,4 @@
-import { GRU_TRACE, gruSequence } from '@tsdl/nn/internal';
+import { gruStates } from '@tsdl/nn/internal';
 import { type Tensor, matmul, reshape, slice } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
@@ -123,9 +123,9 @@ export class GRU extends RecurrentLayer {
     if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid' || !this.resetAfter) return null;
     const recBias = this.bias ? biasRow(this.bias, 1) : null;
     const plan = {
-      op: (x: Tensor, m: Tensor | null) => gruSequence(x, this.recurrentKernel, init[0], recBias, m),
-      stateBlocks: [GRU_TRACE.h],
-      units: this.units,
+      op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
+        gruStates(x, this.recurrentKernel, init[0], recBias, m, { sequence }),
+      returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
     };

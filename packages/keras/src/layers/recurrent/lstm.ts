@@ -1,4 +1,4 @@
-import { LSTM_TRACE, lstmSequence } from '@tsdl/nn/internal';
+import { lstmStates } from '@tsdl/nn/internal';
 import { type Tensor, concat, matmul, ones, slice, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
@@ -101,9 +101,9 @@ export class LSTM extends RecurrentLayer {
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
     if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
     const plan = {
-      op: (x: Tensor, m: Tensor | null) => lstmSequence(x, this.recurrentKernel, init[0], init[1], m),
-      stateBlocks: [LSTM_TRACE.h, LSTM_TRACE.c],
-      units: this.units,
+      op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
+        lstmStates(x, this.recurrentKernel, init[0], init[1], m, { sequence }),
+      returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
     };

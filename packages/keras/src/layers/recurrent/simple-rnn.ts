@@ -1,4 +1,4 @@
-import { RNN_TRACE, rnnSequence } from '@tsdl/nn/internal';
+import { rnnStates } from '@tsdl/nn/internal';
 import { type Tensor, matmul } from '@tsdl/tensor';
 import { type FusedRun, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
@@ -42,9 +42,9 @@ export class SimpleRNN extends RecurrentLayer {
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
     if (this.activation !== 'tanh') return null;
     const plan = {
-      op: (x: Tensor, m: Tensor | null) => rnnSequence(x, this.recurrentKernel, init[0], m),
-      stateBlocks: [RNN_TRACE.h],
-      units: this.units,
+      op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
+        rnnStates(x, this.recurrentKernel, init[0], m, { sequence }),
+      returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
     };

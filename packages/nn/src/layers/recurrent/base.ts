@@ -15,10 +15,9 @@ import {
   zeros,
   unstack,
 } from '@tsdl/tensor';
-import { traceBlock, traceSteps } from './fused/kernels';
-import { GRU_TRACE, gruSequence } from './fused/gru-sequence';
-import { LSTM_TRACE, lstmSequence } from './fused/lstm-sequence';
-import { RNN_TRACE, rnnSequence } from './fused/rnn-sequence';
+import { gruStates } from './fused/gru-sequence';
+import { lstmStates } from './fused/lstm-sequence';
+import { rnnStates } from './fused/rnn-sequence';
 import { fmtShape, shapesEqual } from '@tsdl/tensor/internal';
 import { uniform } from '../../init/initializers';
 import { Module } from '../../module';
@@ -363,30 +362,17 @@ export abstract class RNNBase extends Module {
     return tidy(() => {
       const xw = reshape(inputProjection(this.mode, reshape(x, [T * B, inSize]), w.wih, w.bih, w.bhh), [T, B, G]);
       const U = transpose(w.whh);
-      const o = { timeMajor: true, reverse };
-      let trace: Tensor;
-      let hBlock: number;
-      let cBlock: number | null = null;
-      if (this.mode === 'lstm') {
-        trace = lstmSequence(xw, U, init.h, init.c as Tensor, mask, o);
-        [hBlock, cBlock] = [LSTM_TRACE.h, LSTM_TRACE.c];
-      } else if (this.mode === 'gru') {
-        trace = gruSequence(xw, U, init.h, w.bhh, mask, { ...o, zFirst: false });
-        hBlock = GRU_TRACE.h;
-      } else {
-        trace = rnnSequence(xw, U, init.h, mask, o);
-        hBlock = RNN_TRACE.h;
-      }
-      // The trace's rows are in time order; the state after the run is the last processed row's.
-      const last = reverse ? 0 : T - 1;
-      const hs = traceSteps(trace, hBlock, B, H);
+      const o = { timeMajor: true, reverse, sequence: true };
+      const s =
+        this.mode === 'lstm'
+          ? lstmStates(xw, U, init.h, init.c as Tensor, mask, o)
+          : this.mode === 'gru'
+            ? gruStates(xw, U, init.h, w.bhh, mask, { ...o, zFirst: false })
+            : rnnStates(xw, U, init.h, mask, o);
+      const hs = s.sequence as Tensor;
       // A finished (or, in reverse, not yet started) sequence outputs 0.
       const out = mask ? where(unsqueeze(transpose(mask, [1, 0]), 2), hs, 0) : hs;
-      return {
-        out,
-        h: traceBlock(trace, last, hBlock, B, H),
-        c: cBlock === null ? null : traceBlock(trace, last, cBlock, B, H),
-      };
+      return { out, h: s.h, c: s.c };
     });
   }
 

@@ -21,6 +21,7 @@ import {
   traceOf,
   x,
 } from './kernels';
+import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
  * A whole GRU sequence as one recorded op (sigmoid gates, tanh candidate, the reset gate applied
@@ -77,29 +78,34 @@ function gateCols(a: GruAttrs, u: number): { zo: number; ro: number } {
   return a.zFirst ? { zo: 0, ro: u } : { zo: u, ro: 0 };
 }
 
-function forward(xw: Tensor, U: Tensor, h0: Tensor, b: Tensor | null, mask: Tensor | null, a: GruAttrs): Tensor {
-  const { B, T, G } = sizesOf(xw, a);
+/** One forward step: its trace blocks (GRU_TRACE order) from xw's step xt, the previous h and the step's mask column. */
+function step(xt: Tensor, U: Tensor, h: Tensor, b: Tensor | null, m: Tensor | null, a: GruAttrs): Tensor[] {
+  const [B, G] = xt.shape;
   const u = G / 3;
   const { zo, ro } = gateCols(a, u);
+  const blk = (t: Tensor, o: number): Tensor => cols(t, o, o + u);
+  const r = matmul(h, U);
+  const [zg, rg] = b
+    ? run(GATES_B, [blk(xt, zo), blk(r, zo), blk(b, zo), blk(xt, ro), blk(r, ro), blk(b, ro)], [B, u], `${OP}:zr`)
+    : run(GATES, [blk(xt, zo), blk(r, zo), blk(xt, ro), blk(r, ro)], [B, u], `${OP}:zr0`);
+  const [hn, n] = b
+    ? run(CAND_B, [blk(xt, 2 * u), blk(r, 2 * u), blk(b, 2 * u), rg], [B, u], `${OP}:n`)
+    : run(CAND, [blk(xt, 2 * u), blk(r, 2 * u), rg], [B, u], `${OP}:n0`);
+  let hNew = run(HIDDEN, [n, zg, h], [B, u], `${OP}:h`)[0];
+  if (m) hNew = run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0];
+  return [zg, rg, hn, n, hNew];
+}
+
+function forward(xw: Tensor, U: Tensor, h0: Tensor, b: Tensor | null, mask: Tensor | null, a: GruAttrs): Tensor {
+  const { B, T, G } = sizesOf(xw, a);
   const xd = dense(xw);
   const rows: Tensor[][] = new Array<Tensor[]>(T);
-  const blk = (t: Tensor, o: number): Tensor => cols(t, o, o + u);
   let h = h0;
   for (const t of stepOrder(T, a.reverse)) {
-    const xt = stepInput(xd, t, a);
-    const r = matmul(h, U);
-    const [zg, rg] = b
-      ? run(GATES_B, [blk(xt, zo), blk(r, zo), blk(b, zo), blk(xt, ro), blk(r, ro), blk(b, ro)], [B, u], `${OP}:zr`)
-      : run(GATES, [blk(xt, zo), blk(r, zo), blk(xt, ro), blk(r, ro)], [B, u], `${OP}:zr0`);
-    const [hn, n] = b
-      ? run(CAND_B, [blk(xt, 2 * u), blk(r, 2 * u), blk(b, 2 * u), rg], [B, u], `${OP}:n`)
-      : run(CAND, [blk(xt, 2 * u), blk(r, 2 * u), rg], [B, u], `${OP}:n0`);
-    let hNew = run(HIDDEN, [n, zg, h], [B, u], `${OP}:h`)[0];
-    if (mask) hNew = run(KEEP, [maskAt(mask, t), hNew, h], [B, u], `${OP}:keep`)[0];
-    rows[t] = [zg, rg, hn, n, hNew];
-    h = hNew;
+    rows[t] = step(stepInput(xd, t, a), U, h, b, mask && maskAt(mask, t), a);
+    h = rows[t][GRU_TRACE.h];
   }
-  return traceOf(rows, B, u);
+  return traceOf(rows, B, G / 3);
 }
 
 function ensureRule(): void {
@@ -174,12 +180,43 @@ export function gruSequence(
   options: Partial<SequenceAttrs> & { zFirst?: boolean } = {},
 ): Tensor {
   ensureRule();
-  const a: GruAttrs = {
+  const a = attrsOf(options, bias);
+  const inputs = [xw, U, h0, ...(bias ? [bias] : []), ...(mask ? [mask] : [])];
+  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a));
+}
+
+function attrsOf(options: Partial<SequenceAttrs> & { zFirst?: boolean }, bias: Tensor | null): GruAttrs {
+  return {
     timeMajor: options.timeMajor ?? false,
     reverse: options.reverse ?? false,
     zFirst: options.zFirst ?? true,
     bias: bias !== null,
   };
-  const inputs = [xw, U, h0, ...(bias ? [bias] : []), ...(mask ? [mask] : [])];
-  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a));
+}
+
+/**
+ * What a GRU layer reads from the run (gruSequence's arguments; `sequence`: every step's h):
+ * views of the trace op's output when a gradient can be taken, else from the same steps run
+ * forward-only (forward-only.ts), which keeps only those states.
+ */
+export function gruStates(
+  xw: Tensor,
+  U: Tensor,
+  h0: Tensor,
+  bias: Tensor | null,
+  mask: Tensor | null,
+  options: Partial<SequenceAttrs> & { zFirst?: boolean; sequence: boolean },
+): SequenceStates {
+  const a = attrsOf(options, bias);
+  const { B, T, G } = sizesOf(xw, a);
+  const order = stepOrder(T, a.reverse);
+  if (needsTrace([xw, U, h0, bias]))
+    return statesOfTrace(gruSequence(xw, U, h0, bias, mask, a), GRU_TRACE.h, null, B, G / 3, order[T - 1]);
+  const xd = dense(xw);
+  return forwardOnly(
+    order,
+    [h0],
+    (t, [h]) => [step(stepInput(xd, t, a), U, h, bias, mask && maskAt(mask, t), a)[GRU_TRACE.h]],
+    options.sequence,
+  );
 }

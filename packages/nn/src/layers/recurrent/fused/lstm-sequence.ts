@@ -20,6 +20,7 @@ import {
   traceOf,
   x,
 } from './kernels';
+import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
  * A whole LSTM sequence (tanh activation, sigmoid gates: Keras' defaults and PyTorch's LSTM) as
@@ -81,6 +82,24 @@ const SPLIT = ((): Expr[] => {
   return [E.where(x(0), dh, E.c(0)), E.where(x(0), dc, E.c(0)), E.where(x(0), E.c(0), dh), E.where(x(0), E.c(0), dc)];
 })();
 
+/** One forward step: its trace blocks (LSTM_TRACE order) from xw's step xt, the previous h and c and the step's mask column. */
+function step(xt: Tensor, U: Tensor, h: Tensor, c: Tensor, m: Tensor | null): Tensor[] {
+  const [B, G] = xt.shape;
+  const u = G / 4;
+  const r = matmul(h, U);
+  const z = run(Z, [xt, r], [B, G], `${OP}:z`)[0];
+  const gates = GATE.map((e, k) => run(e, [view(z, [B, u], [G, 1], k * u)], [B, u], `${OP}:g${k}`)[0]);
+  const cNew = run(CELL, [gates[0], gates[1], gates[2], c], [B, u], `${OP}:c`)[0];
+  const tc = run(TANH, [cNew], [B, u], `${OP}:tanh`)[0];
+  let hNew = run(HIDDEN, [gates[3], tc], [B, u], `${OP}:h`)[0];
+  let cState = cNew;
+  if (m) {
+    cState = run(KEEP, [m, cNew, c], [B, u], `${OP}:keep`)[0];
+    hNew = run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0];
+  }
+  return [...gates, cState, tc, hNew];
+}
+
 /** The op's forward: the trace of the run (under no recording; the caller records the op once). */
 function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
   const { B, T, G } = sizesOf(xw, a);
@@ -90,21 +109,9 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | n
   let h = h0;
   let c = c0;
   for (const t of stepOrder(T, a.reverse)) {
-    const r = matmul(h, U);
-    const z = run(Z, [stepInput(xd, t, a), r], [B, G], `${OP}:z`)[0];
-    const gates = GATE.map((e, k) => run(e, [view(z, [B, u], [G, 1], k * u)], [B, u], `${OP}:g${k}`)[0]);
-    const cNew = run(CELL, [gates[0], gates[1], gates[2], c], [B, u], `${OP}:c`)[0];
-    const tc = run(TANH, [cNew], [B, u], `${OP}:tanh`)[0];
-    let hNew = run(HIDDEN, [gates[3], tc], [B, u], `${OP}:h`)[0];
-    let cState = cNew;
-    if (mask) {
-      const m = maskAt(mask, t);
-      cState = run(KEEP, [m, cNew, c], [B, u], `${OP}:keep`)[0];
-      hNew = run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0];
-    }
-    rows[t] = [...gates, cState, tc, hNew];
-    c = cState;
-    h = hNew;
+    rows[t] = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t));
+    c = rows[t][LSTM_TRACE.c];
+    h = rows[t][LSTM_TRACE.h];
   }
   return traceOf(rows, B, u);
 }
@@ -189,4 +196,34 @@ export function lstmSequence(
   const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
   const inputs = mask ? [xw, U, h0, c0, mask] : [xw, U, h0, c0];
   return recordSequence(OP, inputs, a, () => forward(xw, U, h0, c0, mask, a));
+}
+
+/**
+ * What an LSTM layer reads from the run (lstmSequence's arguments; `sequence`: every step's h):
+ * views of the trace op's output when a gradient can be taken, else from the same steps run
+ * forward-only (forward-only.ts), which keeps only those states.
+ */
+export function lstmStates(
+  xw: Tensor,
+  U: Tensor,
+  h0: Tensor,
+  c0: Tensor,
+  mask: Tensor | null,
+  options: Partial<SequenceAttrs> & { sequence: boolean },
+): SequenceStates {
+  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const { B, T, G } = sizesOf(xw, a);
+  const order = stepOrder(T, a.reverse);
+  if (needsTrace([xw, U, h0, c0]))
+    return statesOfTrace(lstmSequence(xw, U, h0, c0, mask, a), LSTM_TRACE.h, LSTM_TRACE.c, B, G / 4, order[T - 1]);
+  const xd = dense(xw);
+  return forwardOnly(
+    order,
+    [h0, c0],
+    (t, [h, c]) => {
+      const blocks = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t));
+      return [blocks[LSTM_TRACE.h], blocks[LSTM_TRACE.c]];
+    },
+    options.sequence,
+  );
 }

@@ -19,6 +19,7 @@ import {
   traceOf,
   x,
 } from './kernels';
+import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
  * A whole tanh RNN sequence (Keras' SimpleRNN, PyTorch's RNN with its default nonlinearity),
@@ -38,16 +39,21 @@ const STEP = [E.u('tanh', E.add(x(0), x(1)))];
 const BACK = [E.mul(E.add(x(1), x(2)), dTanh(x(0)))];
 const SPLIT = splitExprs(3);
 
+/** One forward step: h from xw's step xt, the previous h and the step's mask column. */
+function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null): Tensor {
+  const [B, u] = xt.shape;
+  const hNew = run(STEP, [xt, matmul(h, U)], [B, u], `${OP}:h`)[0];
+  return m ? run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0] : hNew;
+}
+
 function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
   const { B, T, G: u } = sizesOf(xw, a);
   const xd = dense(xw);
   const rows: Tensor[][] = new Array<Tensor[]>(T);
   let h = h0;
   for (const t of stepOrder(T, a.reverse)) {
-    let hNew = run(STEP, [stepInput(xd, t, a), matmul(h, U)], [B, u], `${OP}:h`)[0];
-    if (mask) hNew = run(KEEP, [maskAt(mask, t), hNew, h], [B, u], `${OP}:keep`)[0];
-    rows[t] = [hNew];
-    h = hNew;
+    h = step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t));
+    rows[t] = [h];
   }
   return traceOf(rows, B, u);
 }
@@ -106,4 +112,30 @@ export function rnnSequence(
   ensureRule();
   const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
   return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
+}
+
+/**
+ * What an RNN layer reads from the run (rnnSequence's arguments; `sequence`: every step's h):
+ * views of the trace op's output when a gradient can be taken, else from the same steps run
+ * forward-only (forward-only.ts), which keeps only those states.
+ */
+export function rnnStates(
+  xw: Tensor,
+  U: Tensor,
+  h0: Tensor,
+  mask: Tensor | null,
+  options: Partial<SequenceAttrs> & { sequence: boolean },
+): SequenceStates {
+  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const { B, T, G } = sizesOf(xw, a);
+  const order = stepOrder(T, a.reverse);
+  if (needsTrace([xw, U, h0]))
+    return statesOfTrace(rnnSequence(xw, U, h0, mask, a), RNN_TRACE.h, null, B, G, order[T - 1]);
+  const xd = dense(xw);
+  return forwardOnly(
+    order,
+    [h0],
+    (t, [h]) => [step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t))],
+    options.sequence,
+  );
 }
