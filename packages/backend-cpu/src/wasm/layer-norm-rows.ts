@@ -10,6 +10,20 @@ const CHUNK_ELEMENTS = 8192;
 /** Worker kernel ids above the elementwise kernels' (numbered from 0) and the softmax module's (2^30). */
 const KERNEL_ID = (1 << 30) + 16;
 
+interface RuntimeState {
+  /** d, 1/d and ε (8-byte aligned): calls run to completion, so one block serves them all. */
+  params: number;
+  /** Each variant's module bytes in the heap, for the workers, once a threaded call needs them. */
+  bytes: Map<LayerNormVariant, { at: number; length: number; id: number }>;
+}
+// One per runtime, shared by its backend instances (a backend made per test must not take heap room for good).
+const states = new WeakMap<WasmRuntime, RuntimeState>();
+function runtimeState(rt: WasmRuntime): RuntimeState {
+  let st = states.get(rt);
+  if (st === undefined) states.set(rt, (st = { params: (rt.heap.malloc(32) + 7) & ~7, bytes: new Map() }));
+  return st;
+}
+
 /**
  * The wasm SIMD layer norm rows (layer-norm-module.ts) for the CPU backend, for rows whose
  * length d is a multiple of 4 and arrays in the heap: on the calling thread, or, for 32k
@@ -18,9 +32,7 @@ const KERNEL_ID = (1 << 30) + 16;
  * range of rows (at the range's first row's place in a rows × 2d block), added up here.
  */
 export function layerNormRows(rt: WasmRuntime, threads: number): LayerNormAccel {
-  // d, 1/d and ε: calls run to completion, so one block serves them all.
-  const params = (rt.heap.malloc(32) + 7) & ~7;
-  const bytes = new Map<LayerNormVariant, { at: number; length: number; id: number }>();
+  const { params, bytes } = runtimeState(rt);
   const moduleBytes = (v: LayerNormVariant) => {
     let b = bytes.get(v);
     if (b === undefined) {

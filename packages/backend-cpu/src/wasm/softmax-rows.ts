@@ -13,6 +13,20 @@ const CHUNK_ELEMENTS = 8192;
  */
 const KERNEL_ID = 1 << 30;
 
+interface RuntimeState {
+  /** cols and log: calls run to completion, so one block serves them all. */
+  params: number;
+  /** The module's bytes in the heap, for the workers, once a threaded call needs them. */
+  bytes: { at: number; length: number } | null;
+}
+// One per runtime, shared by its backend instances (a backend made per test must not take heap room for good).
+const states = new WeakMap<WasmRuntime, RuntimeState>();
+function runtimeState(rt: WasmRuntime): RuntimeState {
+  let st = states.get(rt);
+  if (st === undefined) states.set(rt, (st = { params: rt.heap.malloc(8), bytes: null }));
+  return st;
+}
+
 /**
  * The wasm SIMD softmax rows (softmax-module.ts) for the CPU backend: on the calling thread,
  * or, for 32k elements or more with `threads` > 1, as ranges of rows shared with the worker
@@ -20,9 +34,8 @@ const KERNEL_ID = 1 << 30;
  * workers compile it from its bytes, kept in the heap, the first time a job names it).
  */
 export function softmaxRows(rt: WasmRuntime, threads: number): SoftmaxRowsAccel {
-  // cols and log for the kernel: calls run to completion, so one block serves them all.
-  const params = rt.heap.malloc(8);
-  let bytes: { at: number; length: number } | null = null;
+  const st = runtimeState(rt);
+  const params = st.params;
   const run = (x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): boolean => {
     if (!rt.heap.contains(x) || !rt.heap.contains(out)) return false;
     const p = new Int32Array(rt.heap.buffer(), params, 2);
@@ -34,12 +47,13 @@ export function softmaxRows(rt: WasmRuntime, threads: number): SoftmaxRowsAccel 
       rt.softmax.run(1, rows, params, x.byteOffset, out.byteOffset);
       return true;
     }
-    if (bytes === null) {
+    if (st.bytes === null) {
       const b = softmaxModuleBytes(rt.heap.shared);
       const at = rt.heap.malloc(b.length);
       new Uint8Array(rt.heap.buffer(), at, b.length).set(b);
-      bytes = { at, length: b.length };
+      st.bytes = { at, length: b.length };
     }
+    const bytes = st.bytes;
     const P = Math.min(Math.ceil((rows * cols) / CHUNK_ELEMENTS), 4 * (helpers + 1));
     const job = [JOB_ELEMENTWISE, P, KERNEL_ID, bytes.at, bytes.length, rows, params];
     job.push(x.byteOffset, 4 * cols, out.byteOffset, 4 * cols);
