@@ -21,6 +21,11 @@ const U = 5;
 const LAYERS: [string, () => Layer, number][] = [
   ['LSTM', () => new LSTM({ units: U, returnSequences: true, returnState: true, seed: 1 }), 2],
   ['GRU', () => new GRU({ units: U, returnSequences: true, returnState: true, seed: 2 }), 1],
+  [
+    'GRU resetAfter false',
+    () => new GRU({ units: U, resetAfter: false, returnSequences: true, returnState: true, seed: 4 }),
+    1,
+  ],
   ['SimpleRNN', () => new SimpleRNN({ units: U, returnSequences: true, returnState: true, seed: 3 }), 1],
 ];
 

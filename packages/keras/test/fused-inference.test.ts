@@ -7,7 +7,7 @@ import { seeded, useCpu } from './helpers';
 useCpu();
 
 /**
- * Without a gradient (predict, noGrad) the fused LSTM, GRU and SimpleRNN run their steps
+ * Without a gradient (predict, noGrad) the fused LSTM, GRU (resetAfter or not) and SimpleRNN run their steps
  * forward-only (nn's fused/forward-only.ts): the same kernels as the recorded op, keeping only
  * what the outputs need instead of the op's whole trace. The outputs must be the recorded
  * path's bit for bit, and after the call memory must hold the outputs and nothing more.
@@ -38,6 +38,11 @@ const KINDS = [
     name: 'GRU',
     states: 1,
     make: (u: number, o: Options) => new GRU({ units: u, ...o, biasInitializer: 'random_uniform', seed: 5 }),
+  },
+  {
+    name: 'GRU resetAfter false',
+    states: 1,
+    make: (u: number, o: Options) => new GRU({ units: u, resetAfter: false, ...o, seed: 6 }),
   },
   { name: 'SimpleRNN', states: 1, make: (u: number, o: Options) => new SimpleRNN({ units: u, ...o, seed: 5 }) },
 ];

@@ -9,4 +9,5 @@ export { type SequenceAttrs } from './layers/recurrent/fused/kernels';
 export { type SequenceStates } from './layers/recurrent/fused/forward-only';
 export { lstmSequence, lstmStates } from './layers/recurrent/fused/lstm-sequence';
 export { gruSequence, gruStates } from './layers/recurrent/fused/gru-sequence';
+export { gruV1States } from './layers/recurrent/fused/gru-v1-sequence';
 export { rnnSequence, rnnStates } from './layers/recurrent/fused/rnn-sequence';

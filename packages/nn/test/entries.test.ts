@@ -9,6 +9,7 @@ describe('@tsdl/nn entries', () => {
       'JsonError',
       'gruSequence',
       'gruStates',
+      'gruV1States',
       'lstmSequence',
       'lstmStates',
       'parseStrictJson',

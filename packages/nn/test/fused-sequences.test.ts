@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GRU, LSTM, RNN } from '../src/index';
 import { useFusedSequences } from '../src/layers/recurrent/base';
 import { gruSequence } from '../src/layers/recurrent/fused/gru-sequence';
+import { gruV1Sequence } from '../src/layers/recurrent/fused/gru-v1-sequence';
 import { lstmSequence } from '../src/layers/recurrent/fused/lstm-sequence';
 import { rnnSequence } from '../src/layers/recurrent/fused/rnn-sequence';
 import { detTensor, expectClose, gradCheck, leaf, det, prod, useCpu } from './helpers';
@@ -215,6 +216,15 @@ function opCases(): {
       ],
     },
     {
+      name: 'gru, reset before the product (Keras resetAfter false)',
+      f: (xs, m, o) => gruV1Sequence(xs[0], xs[1], xs[2], m, o),
+      shapes: [
+        [B, T, 3 * u],
+        [u, 3 * u],
+        [B, u],
+      ],
+    },
+    {
       name: 'rnn',
       f: (xs, m, o) => rnnSequence(xs[0], xs[1], xs[2], m, o),
       shapes: [
@@ -250,7 +260,7 @@ describe('the fused sequence ops', () => {
     );
   }
 
-  it('known values of one step (B = 1, u = 1): GRU and tanh RNN', () => {
+  it('known values of one step (B = 1, u = 1): GRU (reset after and before) and tanh RNN', () => {
     const [xz, xr, xn, uz, ur, un, bz, br, bn, h] = det(10, 12);
     const s = (v: number) => 1 / (1 + Math.exp(-v));
     const z = s(xz + (h * uz + bz));
@@ -268,6 +278,11 @@ describe('the fused sequence ops', () => {
     const b2 = tensor([br, bz, bn], [3]);
     expectClose(gruSequence(xw2, U2, h0, b2, null, { zFirst: false }), [z, r, hn, n, n + z * (h - n)], 1e-6, 1e-5);
     expectClose(rnnSequence(tensor([xz], [1, 1, 1]), tensor([uz], [1, 1]), h0), [Math.tanh(xz + h * uz)], 1e-6, 1e-5);
+    // Reset before the product (no recurrent bias): z, r as above without b; q = r·h; n = tanh(xn + q·un).
+    const z1 = s(xz + h * uz);
+    const r1 = s(xr + h * ur);
+    const n1 = Math.tanh(xn + r1 * h * un);
+    expectClose(gruV1Sequence(xw, U, h0), [z1, r1, r1 * h, n1, n1 + z1 * (h - n1)], 1e-6, 1e-5);
     tidy(() => undefined);
   });
 

@@ -1,4 +1,4 @@
-import { gruStates } from '@tsdl/nn/internal';
+import { gruStates, gruV1States } from '@tsdl/nn/internal';
 import { type Tensor, matmul, reshape, slice } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
@@ -118,13 +118,19 @@ export class GRU extends RecurrentLayer {
     };
   }
 
-  /** Keras' defaults (tanh, sigmoid, resetAfter) run as one op over the sequence (nn's gruSequence); others step by step. */
+  /**
+   * tanh and sigmoid (Keras' defaults) run as one op over the sequence: nn's gruSequence with
+   * resetAfter, gruV1States' op (a second product per step, on r ⊙ h) without; others step by step.
+   */
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
-    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid' || !this.resetAfter) return null;
-    const recBias = this.bias ? biasRow(this.bias, 1) : null;
+    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
+    const U = this.recurrentKernel;
+    const recBias = this.resetAfter && this.bias ? biasRow(this.bias, 1) : null;
     const plan = {
       op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
-        gruStates(x, this.recurrentKernel, init[0], recBias, m, { sequence }),
+        this.resetAfter
+          ? gruStates(x, U, init[0], recBias, m, { sequence })
+          : gruV1States(x, U, init[0], m, { sequence }),
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,
