@@ -1,4 +1,5 @@
 import { type Tensor, conv2d, exp, isGradEnabled, logSoftmax, mul, neg, sub, sum, unsqueeze } from '@tsdl/tensor';
+import { E, runElementwise } from '@tsdl/tensor/backend';
 import {
   applyDropout,
   conv2dGradFilter,
@@ -10,16 +11,39 @@ import {
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of softmax, convolution and pooling. */
+
+const F32 = ['float32'] as const;
+/** y·(dy − s) over inputs [y, dy, s], s the row sums broadcast along the last axis. */
+const SOFTMAX_GRAD = [E.mul(E.in(0), E.sub(E.in(1), E.in(2)))];
+/** dy − exp(y)·s over inputs [y, dy, s]. */
+const LOG_SOFTMAX_GRAD = [E.sub(E.in(1), E.mul(E.u('exp', E.in(0)), E.in(2)))];
 export const nnRules = {
   // dx = dy masked and scaled as x was: the same one-kernel op on dy (recorded, so differentiable
   // again under createGraph). The noise gets none: the output is a step function of it.
   applyDropout: rule((dy, { inputs: [, noise], attrs }) => [applyDropout(dy, noise as Tensor, attrs.rate), null], {
     output: false,
   }),
-  // dx = y ⊙ (dy − Σ dy ⊙ y)
-  softmax: rule((dy, { output }) => [mul(output, sub(dy, sum(mul(dy, output), -1, true)))], { inputs: false }),
-  // dx = dy − softmax(x) · Σ dy
-  logSoftmax: rule((dy, { output }) => [sub(dy, mul(exp(output), sum(dy, -1, true)))], { inputs: false }),
+  // dx = y ⊙ (dy − Σ dy ⊙ y): the row sum, then one kernel (not a sub and a mul over the rows),
+  // unless the gradient is itself recorded (createGraph).
+  softmax: rule(
+    (dy, { output }) => {
+      const s = sum(mul(dy, output), -1, true);
+      if (isGradEnabled()) return [mul(output, sub(dy, s))];
+      return [runElementwise(dy.backend, SOFTMAX_GRAD, [output, dy, s], [], output.shape, F32, 'softmax:grad')[0]];
+    },
+    { inputs: false },
+  ),
+  // dx = dy − softmax(x) · Σ dy, softmax(x) = exp(y): likewise the row sum, then one kernel.
+  logSoftmax: rule(
+    (dy, { output }) => {
+      const s = sum(dy, -1, true);
+      if (isGradEnabled()) return [sub(dy, mul(exp(output), s))];
+      return [
+        runElementwise(dy.backend, LOG_SOFTMAX_GRAD, [output, dy, s], [], output.shape, F32, 'logSoftmax:grad')[0],
+      ];
+    },
+    { inputs: false },
+  ),
   // dx = (softmax(x)·Σt − t)·dy: one fused kernel, or differentiable ops under createGraph
   // (the fused kernel is not itself differentiable). Probability labels: dt = −logSoftmax(x)·dy.
   softmaxCrossEntropy: rule(
