@@ -41,4 +41,4 @@ export {
   runElementwiseGroups,
   type TensorGroup,
 } from './ops/index';
-export { erfExpr, expNegSquare } from './ops/erf-expr';
+export { expNegSquare, normalCdfExpr } from './ops/normal-cdf-expr';

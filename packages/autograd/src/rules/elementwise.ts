@@ -25,20 +25,20 @@ import {
   isGradEnabled,
 } from '@tsdl/tensor';
 import { E, type Expr, runElementwise } from '@tsdl/tensor/backend';
-import { erfExpr, expNegSquare } from '@tsdl/tensor/internal';
+import { expNegSquare, normalCdfExpr } from '@tsdl/tensor/internal';
 import { type RuleTable, rule } from '../registry';
 
 /** Vector-Jacobian rules of the elementwise ops. Broadcast is undone by the engine. */
 
 /**
- * dy·(Φ(x) + x·φ(x)), exact GELU's gradient, as one expression (inputs x, dy). Φ's erf is tensor's
- * gelu's inline erf expression, so that its exp(−x²/2) is the density's too: computed once.
+ * dy·(Φ(x) + x·φ(x)), exact GELU's gradient, as one expression (inputs x, dy). Φ is tensor's gelu's
+ * inline expression, so that its exp(−x²/2) is the density's too: computed once.
  */
 const GELU_GRAD = ((): Expr[] => {
   const x = E.in(0);
   const v = E.mul(x, E.c(Math.SQRT1_2));
   const e = expNegSquare(v);
-  const cdf = E.mul(E.c(0.5), E.add(E.c(1), erfExpr(v, e)));
+  const cdf = normalCdfExpr(v, e);
   return [E.mul(E.in(1), E.add(cdf, E.mul(x, E.mul(e, E.c(1 / Math.sqrt(2 * Math.PI))))))];
 })();
 

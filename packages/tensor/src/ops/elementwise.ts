@@ -8,7 +8,7 @@ import type { OpAttrs, OpName, PlainOpName } from '../op-names';
 import { broadcastShapes, isContiguous, shapesEqual } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { scalar } from './creation';
-import { erfExpr, expNegSquare } from './erf-expr';
+import { expNegSquare, normalCdfExpr } from './normal-cdf-expr';
 import { checkSize, copyContiguous, numberArg, operand, runElementwise, tensorArg } from './internal';
 
 /**
@@ -159,13 +159,12 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   }
-  const half = E.mul(E.c(0.5), X);
   const v = E.mul(X, E.c(Math.SQRT1_2));
   const expr =
     approximate === 'none'
-      ? E.mul(half, E.add(E.c(1), erfExpr(v, expNegSquare(v))))
+      ? E.mul(X, normalCdfExpr(v, expNegSquare(v)))
       : E.mul(
-          half,
+          E.mul(E.c(0.5), X),
           E.add(
             E.c(1),
             u('tanh', E.mul(E.c(Math.sqrt(2 / Math.PI)), E.add(X, E.mul(E.c(0.044715), E.mul(X, E.mul(X, X)))))),
