@@ -152,9 +152,9 @@ export function makePlan(args: BenchArgs): Plan {
     dataDir: args.dataDir,
     matmulSizes: { cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] },
     matmulReps: { gpu: 10 },
-    // 2^27 flops: 32 products at n=128, 4 at n=256, one from n=512 (their read-back is then
-    // under a tenth of a run's time; in this VM a fresh 64 KiB read-back alone takes twice the n=128 product).
-    matmulCpuRunFlops: 2 ** 27,
+    // 2^30 flops: 256 products at n=128, 32 at n=256, 4 at n=512, one from n=1024. A fresh
+    // read-back buffer's page faults can cost more than a small product (docs/benchmarks.md).
+    matmulCpuRunFlops: 2 ** 30,
     // A first call over 8 s is taken as the only run: TF.js cpu at n=2048 takes over 30 s a call.
     matmul: { minRuns: 3, maxRuns: 50, budgetSeconds: 3, soloSeconds: 8 },
     mlp: {

@@ -73,7 +73,7 @@ describe('makePlan', () => {
     expect(p.matmulSizes).toEqual({ cpu: [128, 256, 512, 1024, 2048], gpu: [1024, 2048, 4096] });
     expect(p.matmulReps).toEqual({ gpu: 10 });
     // The CPU amortises the read-back only where it would rival the product.
-    expect(p.matmulSizes.cpu.map((n) => productsPerRun(p, 'cpu', n))).toEqual([32, 4, 1, 1, 1]);
+    expect(p.matmulSizes.cpu.map((n) => productsPerRun(p, 'cpu', n))).toEqual([256, 32, 4, 1, 1]);
     expect(productsPerRun(p, 'gpu', 4096)).toBe(10);
     expect(p.mlp.batchSizes).toEqual([32, 128]);
     expect(p.mlp.batches).toBeUndefined();
