@@ -316,7 +316,7 @@ export interface Accelerations {
    */
   softmaxCrossEntropyGrad(logits: View, labels: View, dy: View, sparse: boolean): DataId;
   /**
-   * Layer normalization over the rows of float32 `x` [N, D]: y = (x − μ)·r·γ + β, with μ and
+   * Layer normalization over the rows of float32 `x` [N, D], y = (x − μ)·r·γ + β, with μ and
    * the biased variance σ² of each row and r = 1/√(σ² + epsilon); `gamma` and `beta` are [D]
    * or null (1 and 0). Returns float32 [N, D].
    */
