@@ -11,6 +11,7 @@ import {
   maskAt,
   previousStates,
   recordSequence,
+  sequenceAttrs,
   run,
   sizesOf,
   splitExprs,
@@ -187,8 +188,7 @@ export function gruSequence(
 
 function attrsOf(options: Partial<SequenceAttrs> & { zFirst?: boolean }, bias: Tensor | null): GruAttrs {
   return {
-    timeMajor: options.timeMajor ?? false,
-    reverse: options.reverse ?? false,
+    ...sequenceAttrs(options),
     zFirst: options.zFirst ?? true,
     bias: bias !== null,
   };

@@ -12,6 +12,7 @@ import {
   maskAt,
   previousStates,
   recordSequence,
+  sequenceAttrs,
   run,
   sizesOf,
   splitExprs,
@@ -192,7 +193,7 @@ export function gruV1Sequence(
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
   ensureRule();
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
 }
 
@@ -208,7 +209,7 @@ export function gruV1States(
   mask: Tensor | null,
   options: Partial<SequenceAttrs> & { sequence: boolean },
 ): SequenceStates {
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0]))

@@ -33,6 +33,11 @@ export interface SequenceAttrs {
   reverse: boolean;
 }
 
+/** The layout options with their defaults: batch-major, first step first. */
+export function sequenceAttrs(options: Partial<SequenceAttrs>): SequenceAttrs {
+  return { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+}
+
 export const x = E.in;
 const one = E.c(1);
 export const dSigmoid = (a: Expr): Expr => E.mul(a, E.sub(one, a));

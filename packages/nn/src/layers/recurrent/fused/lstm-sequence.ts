@@ -11,6 +11,7 @@ import {
   maskAt,
   previousStates,
   recordSequence,
+  sequenceAttrs,
   run,
   sizesOf,
   stepInput,
@@ -193,7 +194,7 @@ export function lstmSequence(
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
   ensureRule();
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   const inputs = mask ? [xw, U, h0, c0, mask] : [xw, U, h0, c0];
   return recordSequence(OP, inputs, a, () => forward(xw, U, h0, c0, mask, a));
 }
@@ -211,7 +212,7 @@ export function lstmStates(
   mask: Tensor | null,
   options: Partial<SequenceAttrs> & { sequence: boolean },
 ): SequenceStates {
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0, c0]))

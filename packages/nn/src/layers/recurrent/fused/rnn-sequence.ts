@@ -9,6 +9,7 @@ import {
   maskAt,
   previousStates,
   recordSequence,
+  sequenceAttrs,
   run,
   sizesOf,
   splitExprs,
@@ -110,7 +111,7 @@ export function rnnSequence(
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
   ensureRule();
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
 }
 
@@ -126,7 +127,7 @@ export function rnnStates(
   mask: Tensor | null,
   options: Partial<SequenceAttrs> & { sequence: boolean },
 ): SequenceStates {
-  const a: SequenceAttrs = { timeMajor: options.timeMajor ?? false, reverse: options.reverse ?? false };
+  const a = sequenceAttrs(options);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0]))
