@@ -1,5 +1,4 @@
-import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, concat, matmul, reshape, slice, sum, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, concat, matmul, reshape, slice, sum, zeros } from '@tsdl/tensor';
 import { E } from '@tsdl/tensor/backend';
 import {
   KEEP,
@@ -109,13 +108,6 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, b: Tensor | null, mask: Tens
   return traceOf(rows, B, G / 3);
 }
 
-function ensureRule(): void {
-  if (gradientRule(OP)) return;
-  registerGradient(OP, (dy, ctx) =>
-    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as GruAttrs)),
-  );
-}
-
 function backwardThrough(
   dy: Tensor,
   inputs: Tensor[],
@@ -180,10 +172,9 @@ export function gruSequence(
   mask: Tensor | null = null,
   options: Partial<SequenceAttrs> & { zFirst?: boolean } = {},
 ): Tensor {
-  ensureRule();
   const a = attrsOf(options, bias);
   const inputs = [xw, U, h0, ...(bias ? [bias] : []), ...(mask ? [mask] : [])];
-  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a));
+  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a), backwardThrough);
 }
 
 function attrsOf(options: Partial<SequenceAttrs> & { zFirst?: boolean }, bias: Tensor | null): GruAttrs {

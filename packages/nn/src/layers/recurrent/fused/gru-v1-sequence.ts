@@ -1,5 +1,4 @@
-import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, concat, matmul, reshape, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, concat, matmul, reshape, zeros } from '@tsdl/tensor';
 import { E } from '@tsdl/tensor/backend';
 import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 import {
@@ -98,13 +97,6 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: Sequ
   return traceOf(rows, B, G / 3);
 }
 
-function ensureRule(): void {
-  if (gradientRule(OP)) return;
-  registerGradient(OP, (dy, ctx) =>
-    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as SequenceAttrs)),
-  );
-}
-
 function backwardThrough(
   dy: Tensor,
   inputs: Tensor[],
@@ -192,9 +184,14 @@ export function gruV1Sequence(
   mask: Tensor | null = null,
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
-  ensureRule();
   const a = sequenceAttrs(options);
-  return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
+  return recordSequence(
+    OP,
+    mask ? [xw, U, h0, mask] : [xw, U, h0],
+    a,
+    () => forward(xw, U, h0, mask, a),
+    backwardThrough,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { gradientRule, registerGradient } from '@tsdl/autograd';
 import {
   type Tensor,
   add,
@@ -187,9 +188,32 @@ export function previousStates(trace: Tensor, k: number, h0: Tensor, a: Sequence
   );
 }
 
-/** Dispatches a sequence op: its forward runs unrecorded (the op is recorded once, by dispatch). */
-export function recordSequence(op: string, inputs: Tensor[], attrs: SequenceAttrs, forward: () => Tensor): Tensor {
-  return dispatch(op as `${string}:${string}`, inputs, attrs, () => {
+/** A sequence op's backpropagation through the run: each input's gradient (null where none is needed). */
+export type SequenceBackward<A extends SequenceAttrs> = (
+  dy: Tensor,
+  inputs: Tensor[],
+  y: Tensor,
+  needs: readonly boolean[],
+  attrs: A,
+) => (Tensor | null)[];
+
+/**
+ * Dispatches a sequence op: its forward runs unrecorded (the op is recorded once, by dispatch),
+ * and its gradient rule, `backward` under a tidy, is registered on the op's first use.
+ */
+export function recordSequence<A extends SequenceAttrs>(
+  op: `${string}:${string}`,
+  inputs: Tensor[],
+  attrs: A,
+  forward: () => Tensor,
+  backward: SequenceBackward<A>,
+): Tensor {
+  if (!gradientRule(op)) {
+    registerGradient(op, (dy, ctx) =>
+      tidy(() => backward(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as A)),
+    );
+  }
+  return dispatch(op, inputs, attrs, () => {
     const prev = setGradEnabled(false);
     try {
       return tidy(forward);

@@ -1,5 +1,4 @@
-import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, concat, matmul, reshape, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, concat, matmul, reshape, zeros } from '@tsdl/tensor';
 import { E, type Expr } from '@tsdl/tensor/backend';
 import { view } from '@tsdl/tensor/internal';
 import {
@@ -117,13 +116,6 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | n
   return traceOf(rows, B, u);
 }
 
-function ensureRule(): void {
-  if (gradientRule(OP)) return;
-  registerGradient(OP, (dy, ctx) =>
-    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as SequenceAttrs)),
-  );
-}
-
 /** Backpropagation through the run: each input's gradient (null where none is needed). */
 function backwardThrough(
   dy: Tensor,
@@ -193,10 +185,9 @@ export function lstmSequence(
   mask: Tensor | null = null,
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
-  ensureRule();
   const a = sequenceAttrs(options);
   const inputs = mask ? [xw, U, h0, c0, mask] : [xw, U, h0, c0];
-  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, c0, mask, a));
+  return recordSequence(OP, inputs, a, () => forward(xw, U, h0, c0, mask, a), backwardThrough);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { gradientRule, registerGradient } from '@tsdl/autograd';
-import { type Tensor, add, matmul, reshape, tidy, zeros } from '@tsdl/tensor';
+import { type Tensor, add, matmul, reshape, zeros } from '@tsdl/tensor';
 import { E } from '@tsdl/tensor/backend';
 import {
   KEEP,
@@ -59,13 +58,6 @@ function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: Sequ
   return traceOf(rows, B, u);
 }
 
-function ensureRule(): void {
-  if (gradientRule(OP)) return;
-  registerGradient(OP, (dy, ctx) =>
-    tidy(() => backwardThrough(dy, ctx.inputs as Tensor[], ctx.output, ctx.needs, ctx.attrs as SequenceAttrs)),
-  );
-}
-
 function backwardThrough(
   dy: Tensor,
   inputs: Tensor[],
@@ -110,9 +102,14 @@ export function rnnSequence(
   mask: Tensor | null = null,
   options: Partial<SequenceAttrs> = {},
 ): Tensor {
-  ensureRule();
   const a = sequenceAttrs(options);
-  return recordSequence(OP, mask ? [xw, U, h0, mask] : [xw, U, h0], a, () => forward(xw, U, h0, mask, a));
+  return recordSequence(
+    OP,
+    mask ? [xw, U, h0, mask] : [xw, U, h0],
+    a,
+    () => forward(xw, U, h0, mask, a),
+    backwardThrough,
+  );
 }
 
 /**
