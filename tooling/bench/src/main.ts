@@ -5,14 +5,15 @@ import { describeMachine } from './machine';
 import { makePlan } from './plan';
 import { formatReport } from './report';
 import { progress } from './run/outcome';
-import { CHILD_FLAG } from './run/peak-rss';
+import { CHILD_FLAG } from './run/child';
 import type { Check, Item, ItemResult, Row } from './types';
 import { cnnItem } from './work/cnn/item';
 import { lstmItem } from './work/lstm/item';
 import { matmulItem } from './work/matmul/item';
 import { matmulTransposesItem } from './work/matmul-transposes/item';
 import { mlpItem } from './work/mlp/item';
-import { type MlpMemoryJob, mlpMemoryChild, mlpMemoryItem } from './work/mlp/memory';
+import { type MlpJob, mlpChild } from './work/mlp/child';
+import { mlpMemoryItem } from './work/mlp/memory';
 import { smallOpsItem } from './work/small-ops/item';
 import { transformerItem } from './work/transformer/item';
 
@@ -28,9 +29,9 @@ const ITEM_RUNNERS: Record<Item, typeof mlpItem> = {
 };
 
 async function main(): Promise<void> {
-  // A child of the mlp-memory item (run/peak-rss.ts): one framework's MLP run, then its peak RSS.
+  // A child of the mlp or mlp-memory item (run/child.ts): one framework's MLP run, its times and peak RSS.
   if (process.argv[2] === CHILD_FLAG) {
-    await mlpMemoryChild(JSON.parse(process.argv[3]) as MlpMemoryJob);
+    await mlpChild(JSON.parse(process.argv[3]) as MlpJob);
     return;
   }
   let args;

@@ -22,6 +22,11 @@ export interface MlpPlan {
   slowBudgetSeconds: number;
   /** Train on the first N samples only (quick mode); undefined: all 60,000. */
   samples?: number;
+  /**
+   * Fresh processes per framework and batch size, each timing its own warm-up and epoch; the row
+   * gives their median. 1: time in the bench's own process, after whatever ran before.
+   */
+  processes: number;
 }
 
 export interface CnnPlan {
@@ -116,6 +121,7 @@ export function makePlan(args: BenchArgs): Plan {
         maxEpochSeconds: 0,
         slowBudgetSeconds: 0,
         samples: 1024,
+        processes: args.processes ?? 1,
       },
       cnn: {
         batchSize: 2,
@@ -163,6 +169,8 @@ export function makePlan(args: BenchArgs): Plan {
       batches: args.batches,
       maxEpochSeconds: 60,
       slowBudgetSeconds: 15,
+      // The first epoch of one process swings by a fifth here (tsdl's and TF.js' alike): the median of three is steadier.
+      processes: args.processes ?? 3,
     },
     // TF.js cpu takes tens of seconds a CNN step and runs once; jax-js' first step compiles for
     // over 10 s, so the solo limit sits above that and its later steps are timed.

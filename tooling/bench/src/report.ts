@@ -10,6 +10,10 @@ export function methodLines(plan: Plan): string[] {
       plan.mlp.batches !== undefined
         ? `${plan.mlp.batches} batches are timed per framework and extrapolated to an epoch (--batches).`
         : `a framework whose second (warm) ${plan.mlp.warmupBatches} batches predict an epoch over ${plan.mlp.maxEpochSeconds} s is timed for about ${plan.mlp.slowBudgetSeconds} s of batches and extrapolated (footnoted).`
+    } ${
+      plan.mlp.processes > 1
+        ? `Each framework's warm-up and epoch run in ${plan.mlp.processes} fresh processes (a cold JIT and heap, as a user's first epoch; nothing else in the process), and the rows give the median epoch's run, all epochs footnoted; a framework whose first process extrapolated (or failed) runs once.`
+        : "Every framework runs in the bench's own process, one after another."
     }`,
     `MLP peak RSS: the MLP's warm-up and timed run at batch ${plan.mlp.batchSizes[0]}, as above, each framework in a child process of its own (one process's peak would be the largest framework's); the peak is the child's getrusage ru_maxrss, including Node, the bench's code and the MNIST arrays every child loads first (footnoted); "peer / tsdl" above 1 means tsdl used less.`,
     `matmul: float32, square, inputs uniform in [-1, 1); median of up to ${plan.matmul.maxRuns} runs after a warm-up, each synced by reading the result; GFLOP/s = 2n³ / t. A run computes several independent products and reads the last back, and t is the run's time over their count (the read-back is amortised, not left out): ${plan.matmulReps.gpu} on WebGPU (the read-back is 64 MiB at n=4096); on the CPU the fewest that reach 2^${Math.log2(plan.matmulCpuRunFlops)} flops (${plan.matmulSizes.cpu.map((n) => `${productsPerRun(plan, 'cpu', n)} at n=${n}`).join(', ')}).`,

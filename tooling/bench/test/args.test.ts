@@ -10,6 +10,7 @@ describe('parseBenchArgs', () => {
       items: ['mlp', 'mlp-memory', 'matmul', 'cnn', 'small-ops'],
       frameworks: ['tsdl', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       batches: undefined,
+      processes: undefined,
       dataDir: undefined,
       profile: false,
     });
@@ -57,6 +58,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--frameworks', 'onnx'])).toThrow(/--frameworks: unknown name 'onnx'/);
     expect(() => parseBenchArgs(['--batches', '0'])).toThrow(/--batches must be a positive integer, got '0'/);
     expect(() => parseBenchArgs(['--batches', '2.5'])).toThrow(/--batches/);
+    expect(() => parseBenchArgs(['--processes', '0'])).toThrow(/--processes must be a positive integer, got '0'/);
     expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only: expected a comma-separated list/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/--fast/);
     expect(() => parseBenchArgs(['--device', 'tpu'])).toThrow(/--device: unknown device 'tpu'/);
@@ -77,6 +79,10 @@ describe('makePlan', () => {
     expect(productsPerRun(p, 'gpu', 4096)).toBe(10);
     expect(p.mlp.batchSizes).toEqual([32, 128]);
     expect(p.mlp.batches).toBeUndefined();
+    // The MLP's epochs: the median of three fresh processes; --quick times in place.
+    expect(p.mlp.processes).toBe(3);
+    expect(makePlan(parseBenchArgs(['--quick'])).mlp.processes).toBe(1);
+    expect(makePlan(parseBenchArgs(['--processes', '5'])).mlp.processes).toBe(5);
     expect(p.cnn.batchSize).toBe(64);
     expect(p.dataDir).toBeUndefined();
     expect(p.matmulTransposes.sizes).toEqual([512, 1024]);

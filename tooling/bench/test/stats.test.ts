@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, atMost } from '../src/checks';
 import { extrapolate, gflops, matmulFlops, median, relativeError, stepsPerEpoch } from '../src/stats';
-import { batchesToTime } from '../src/work/mlp/item';
+import { batchesToTime } from '../src/work/mlp/measure';
 
 describe('report arithmetic', () => {
   it('median of odd and even counts, unsorted input untouched', () => {
@@ -33,7 +33,7 @@ describe('report arithmetic', () => {
 });
 
 describe('MLP batch counts', () => {
-  const plan = { batchSizes: [32], warmupBatches: 20, maxEpochSeconds: 60, slowBudgetSeconds: 15 };
+  const plan = { batchSizes: [32], warmupBatches: 20, maxEpochSeconds: 60, slowBudgetSeconds: 15, processes: 1 };
 
   it('times a whole epoch when the warm-up predicts it fits the limit', () => {
     // 20 batches in 0.5 s → 1875 batches in 47 s.

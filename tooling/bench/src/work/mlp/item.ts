@@ -1,95 +1,40 @@
 import { agreement } from '../../checks';
 import { type TrainData, firstSamples, mnistTrain } from '../../data';
-import { type GpuCounts, gpuCounts } from '../../frameworks/gpu';
-import type { MlpPlan, Plan } from '../../plan';
+import type { Plan } from '../../plan';
 import { errorCell, errorLine, progress } from '../../run/outcome';
-import type { SessionFactory, TrainSession } from '../../run/session';
-import { extrapolate, stepsPerEpoch } from '../../stats';
-import { fmtNumber } from '../../table';
-import { type Cell, type Check, DEVICE_OF, type Framework, type ItemResult, type Row } from '../../types';
-import { jaxMlp } from './jax';
-import { tfjsMlp } from './tfjs';
-import { tsdlMlp } from './tsdl';
-import { mlpWeights } from './weights';
-
-export const FACTORIES: Record<Framework, SessionFactory> = {
-  tsdl: tsdlMlp('cpu'),
-  'tfjs-cpu': tfjsMlp('cpu'),
-  'tfjs-wasm': tfjsMlp('wasm'),
-  'jax-js': jaxMlp('wasm'),
-  'tsdl-webgpu': tsdlMlp('webgpu'),
-  'tfjs-webgpu': tfjsMlp('webgpu'),
-  'jax-js-webgpu': jaxMlp('webgpu'),
-};
+import { type Check, DEVICE_OF, type Framework, type ItemResult, type Row } from '../../types';
+import { runMlpChild } from './child';
+import { FACTORIES, type Measured, measure } from './measure';
+import { medianRun } from './median-run';
 
 /**
- * How many batches to time, given that `warmupBatches` batches (after the
- * warm-up) took `probeSeconds`: --batches if given, else the whole epoch, unless
- * that predicts an epoch over maxEpochSeconds; then about slowBudgetSeconds' worth.
+ * One framework's epoch at one batch size: in this process, or (plan.mlp.processes > 1) in that
+ * many fresh processes, whose median epoch is the result. A framework whose first process had
+ * to extrapolate its epoch (a slow peer), or failed, is not run again.
  */
-export function batchesToTime(plan: MlpPlan, total: number, probeSeconds: number): number {
-  if (plan.batches !== undefined) return Math.min(plan.batches, total);
-  const perBatch = probeSeconds / plan.warmupBatches;
-  if (perBatch * total <= plan.maxEpochSeconds) return total;
-  const n = Math.round(plan.slowBudgetSeconds / perBatch);
-  return Math.min(total, Math.max(plan.warmupBatches, n));
-}
-
-export interface Measured {
-  /** The epoch's time (measured, or extrapolated from the batches timed). */
-  epoch: Cell;
-  /** One training step: the timed run's time over its batches. */
-  step: Cell;
-  /** The mean loss of the warm-up batches. */
-  warmupLoss?: number;
-}
-
-/** GPU calls per step over a span, as a footnote: where a step's time goes when the arithmetic is small. */
-function perStep(before: GpuCounts, after: GpuCounts, steps: number): string {
-  const each = (k: keyof GpuCounts) => fmtNumber((after[k] - before[k]) / steps);
-  return `per step: ${each('dispatches')} GPU dispatches, ${each('submits')} submits, ${each('reads')} read-backs`;
-}
-
-/** One framework's epoch at one batch size, and its mean step. */
-export async function measure(
-  factory: SessionFactory,
-  data: TrainData,
+async function measureFramework(
+  plan: Plan,
+  fw: Framework,
   batchSize: number,
-  plan: MlpPlan,
-  label: string,
-  gpu: boolean,
+  data: () => Promise<TrainData>,
 ): Promise<Measured> {
-  let session: TrainSession | undefined;
+  const label = `mlp batch ${batchSize} ${fw}`;
+  if (plan.mlp.processes <= 1)
+    return measure(FACTORIES[fw], await data(), batchSize, plan.mlp, label, DEVICE_OF[fw] === 'gpu');
+  const runs: Measured[] = [];
   try {
-    session = await factory(data, batchSize, mlpWeights());
-    const total = stepsPerEpoch(data.samples, batchSize);
-    const warm = await session.train(plan.warmupBatches);
-    // The warm-up pays for compiling (jax-js takes seconds): a second, warm run predicts the epoch.
-    const probe = plan.batches === undefined ? await session.train(plan.warmupBatches) : warm;
-    const batches = batchesToTime(plan, total, probe.seconds);
-    progress(
-      `${label}: warm-up ${plan.warmupBatches} batches ${fmtNumber(warm.seconds)} s then ${fmtNumber(probe.seconds)} s (loss ${fmtNumber(warm.loss)}); timing ${batches} of ${total} batches`,
-    );
-    const before = gpuCounts();
-    const run = await session.train(batches);
-    const calls = gpu ? perStep(before, gpuCounts(), batches) : undefined;
-    const seconds = batches === total ? run.seconds : extrapolate(run.seconds, batches, total);
-    const note = batches === total ? undefined : `extrapolated to a full epoch from ${batches} of ${total} batches`;
-    const step = run.seconds / batches;
-    progress(
-      `${label}: ${fmtNumber(run.seconds)} s for ${batches} batches (${fmtNumber(step * 1000)} ms a step${calls ? `; ${calls}` : ''}) → epoch ${fmtNumber(seconds)} s`,
-    );
-    return {
-      epoch: { kind: 'time', seconds, note },
-      step: { kind: 'time', seconds: step, note: calls },
-      warmupLoss: warm.loss,
-    };
+    for (let p = 0; p < plan.mlp.processes; p++) {
+      const { measured } = await runMlpChild({ framework: fw, batchSize, plan: plan.mlp, dataDir: plan.dataDir });
+      runs.push(measured);
+      if (measured.epoch.kind !== 'time' || measured.epoch.note !== undefined) break;
+    }
   } catch (e) {
     progress(errorLine(label, e));
     return { epoch: errorCell(e), step: errorCell(e) };
-  } finally {
-    session?.dispose();
   }
+  const m = medianRun(runs);
+  if (runs.length > 1 && m.epoch.kind === 'time') progress(`${label}: ${m.epoch.note}`);
+  return m;
 }
 
 /**
@@ -98,27 +43,28 @@ export async function measure(
  * training set, unshuffled, from the same initial weights on every framework.
  */
 export async function mlpItem(plan: Plan, frameworks: readonly Framework[]): Promise<ItemResult> {
-  const all = await mnistTrain(plan.dataDir);
-  const data = plan.mlp.samples === undefined ? all : firstSamples(all, plan.mlp.samples);
+  // Children load the data themselves: this process loads it only to time in place.
+  let loaded: TrainData | undefined;
+  const data = async () => {
+    if (loaded === undefined) {
+      const all = await mnistTrain(plan.dataDir);
+      loaded = plan.mlp.samples === undefined ? all : firstSamples(all, plan.mlp.samples);
+    }
+    return loaded;
+  };
+  const samples = plan.mlp.samples;
   const rows: Row[] = [];
   const checks: Check[] = [];
   for (const batchSize of plan.mlp.batchSizes) {
     const row: Row = {
-      work: `MNIST MLP epoch, batch ${batchSize}${data.samples < all.samples ? ` (${data.samples} samples)` : ''}`,
+      work: `MNIST MLP epoch, batch ${batchSize}${samples !== undefined ? ` (${samples} samples)` : ''}`,
       unit: 's',
       cells: {},
     };
     const stepRow: Row = { work: `MNIST MLP train step, batch ${batchSize} (mean)`, unit: 'ms', cells: {} };
     const losses: Partial<Record<Framework, number>> = {};
     for (const fw of frameworks) {
-      const { epoch, step, warmupLoss } = await measure(
-        FACTORIES[fw],
-        data,
-        batchSize,
-        plan.mlp,
-        `mlp batch ${batchSize} ${fw}`,
-        DEVICE_OF[fw] === 'gpu',
-      );
+      const { epoch, step, warmupLoss } = await measureFramework(plan, fw, batchSize, data);
       row.cells[fw] = epoch;
       stepRow.cells[fw] = step;
       if (warmupLoss !== undefined) losses[fw] = warmupLoss;
