@@ -22,9 +22,11 @@ cd "$work"
 timeout 60 python3 torch-reference.py mnist > "$out/torch.txt" 2>&1
 # One process per item, each under its own limit, so a slow item cannot lose the others' tables
 # (a bench sent SIGTERM prints what it finished). Worst case about 8 minutes in all.
+# The MLP is timed in the bench's own process (--processes 1): device minutes are few, and a
+# timeout must not leave child processes on the GPU.
 for spec in matmul:80 mlp:280 cnn:60; do
   item=${spec%%:*} limit=${spec#*:}
-  timeout -k 15 "$limit" node bench.mjs --device gpu --data mnist --only "$item" "$@" > "$out/bench-$item.txt" 2> "$out/bench-$item.log"
+  timeout -k 15 "$limit" node bench.mjs --device gpu --data mnist --only "$item" --processes 1 "$@" > "$out/bench-$item.txt" 2> "$out/bench-$item.log"
   echo "bench $item rc=$?" >> "$out/bench-$item.log"
 done
 

@@ -5,7 +5,7 @@ import { describeMachine } from './machine';
 import { makePlan } from './plan';
 import { formatReport } from './report';
 import { progress } from './run/outcome';
-import { CHILD_FLAG } from './run/child';
+import { CHILD_FLAG, killChildren } from './run/child';
 import type { Check, Item, ItemResult, Row } from './types';
 import { cnnItem } from './work/cnn/item';
 import { lstmItem } from './work/lstm/item';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   // A run cut short (`timeout` on a lent GPU machine sends SIGTERM) still prints the items it finished:
   // a device run cannot be repeated at will.
   process.once('SIGTERM', () => {
+    killChildren();
     console.log(
       `INTERRUPTED (SIGTERM) after ${((performance.now() - t0) / 1000).toFixed(0)} s: only the finished items are below\n`,
     );

@@ -31,6 +31,15 @@ export function parseResultLine(stdout: string): unknown {
   }
 }
 
+/** Children still running: a bench that is sent SIGTERM stops them with itself. */
+const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+
+/** Stops every child still running (SIGKILL). */
+export function killChildren(): void {
+  for (const c of running) c.kill('SIGKILL');
+  running.clear();
+}
+
 /** Runs this script again as a child with `job` (JSON) and returns its parsed result line; rejects on a failed exit. */
 export function runChild(job: unknown): Promise<unknown> {
   const script = process.argv[1];
@@ -38,11 +47,13 @@ export function runChild(job: unknown): Promise<unknown> {
     const child = spawn(process.execPath, [...process.execArgv, script, CHILD_FLAG, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    running.add(child);
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => (out += s));
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      running.delete(child);
       if (code !== 0) {
         reject(new Error(`the child process exited with ${signal ?? `code ${code}`}`));
         return;
