@@ -229,6 +229,19 @@ export const LAYER_CASES: LayerCase[] = [
     config: { units: 2, resetAfter: false, returnSequences: true },
     inputs: [f(2, 3, 3)],
   },
+  // Hard-sigmoid gates (TF.js' LSTM and GRU default) also run as one fused op.
+  {
+    className: 'LSTM',
+    variant: 'hard_sigmoid_legacy gates, returnSequences',
+    config: { units: 3, recurrentActivation: 'hard_sigmoid_legacy', returnSequences: true },
+    inputs: [f(2, 4, 2)],
+  },
+  {
+    className: 'GRU',
+    variant: 'resetAfter false, hard_sigmoid_legacy gates',
+    config: { units: 2, resetAfter: false, recurrentActivation: 'hard_sigmoid_legacy' },
+    inputs: [f(2, 3, 3)],
+  },
   {
     className: 'ConvLSTM2D',
     variant: "'same', returnSequences, goBackwards",

@@ -7,7 +7,7 @@ import { expectValues, seeded, useCpu } from './helpers';
 useCpu();
 
 /**
- * GRU (tanh, sigmoid; resetAfter or not) and SimpleRNN (tanh) run their sequence as one op
+ * GRU (tanh with sigmoid or hard-sigmoid gates; resetAfter or not) and SimpleRNN (tanh) run their sequence as one op
  * (nn's fused/gru-sequence.ts, gru-v1-sequence.ts, rnn-sequence.ts); RNN(GRUCell) and
  * RNN(SimpleRNNCell) still step op by op. Same weights, so both must give the same outputs and
  * the same gradients for every input, weight and initial state. (lstm-sequence.test.ts does the
@@ -55,7 +55,14 @@ const CASES: Options[] = [
   { masked: true, returnState: true, zeroOutputForMask: true, useBias: false },
 ];
 
-const KINDS = [
+const KINDS: {
+  name: string;
+  op: string;
+  fused: (u: number, o: Options) => Layer;
+  stepped: (u: number, o: Options) => Layer;
+  /** Inputs in [-4, 4], so that hard gates reach both flat parts (|z| > 2.5), not only the slope. */
+  wide?: boolean;
+}[] = [
   {
     name: 'GRU',
     op: '@tsdl/nn:gruSequence',
@@ -71,6 +78,31 @@ const KINDS = [
       new RNN(new GRUCell({ units: u, useBias, resetAfter: false }), o),
   },
   {
+    name: 'GRU, hard_sigmoid gates (Keras 3)',
+    op: '@tsdl/nn:gruSequence',
+    fused: (u: number, o: Options) =>
+      new GRU({ units: u, recurrentActivation: 'hard_sigmoid', ...o, biasInitializer: 'random_uniform', seed: 11 }),
+    stepped: (u: number, { useBias, ...o }: Options) =>
+      new RNN(new GRUCell({ units: u, useBias, recurrentActivation: 'hard_sigmoid' }), o),
+    wide: true,
+  },
+  {
+    name: "GRU resetAfter false, hard_sigmoid_legacy gates (TF.js' default GRU)",
+    op: '@tsdl/nn:gruV1Sequence',
+    fused: (u: number, o: Options) =>
+      new GRU({
+        units: u,
+        resetAfter: false,
+        recurrentActivation: 'hard_sigmoid_legacy',
+        ...o,
+        biasInitializer: 'random_uniform',
+        seed: 11,
+      }),
+    stepped: (u: number, { useBias, ...o }: Options) =>
+      new RNN(new GRUCell({ units: u, useBias, resetAfter: false, recurrentActivation: 'hard_sigmoid_legacy' }), o),
+    wide: true,
+  },
+  {
     name: 'SimpleRNN',
     op: '@tsdl/nn:rnnSequence',
     fused: (u: number, o: Options) => new SimpleRNN({ units: u, ...o, biasInitializer: 'random_uniform', seed: 11 }),
@@ -78,7 +110,7 @@ const KINDS = [
   },
 ];
 
-describe.each(KINDS)('$name as one op over the sequence', ({ op, fused: makeFused, stepped: makeStepped }) => {
+describe.each(KINDS)('$name as one op over the sequence', ({ op, fused: makeFused, stepped: makeStepped, wide }) => {
   it.each(CASES.map((c) => [c]))('%j: outputs and gradients equal the per-step RNN(cell)', ({ masked, ...opts }) => {
     const B = 3;
     const T = 5;
@@ -86,7 +118,7 @@ describe.each(KINDS)('$name as one op over the sequence', ({ op, fused: makeFuse
     const u = 3;
     const fused = makeFused(u, opts);
     const stepped = makeStepped(u, opts);
-    const x = seeded([B, T, F], 1);
+    const x = wide ? seeded([B, T, F], 1, -4, 4) : seeded([B, T, F], 1);
     const h0 = seeded([B, u], 2, -0.5, 0.5);
     const mask = masked
       ? tensor([1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0].map(Boolean), [B, T], 'bool')
@@ -201,8 +233,8 @@ describe('errors before the fused op', () => {
 describe('the configurations that keep the per-step loop', () => {
   it.each([
     [
-      'GRU resetAfter false, hard_sigmoid',
-      () => new GRU({ units: 3, resetAfter: false, recurrentActivation: 'hard_sigmoid' }),
+      'GRU resetAfter false, linear gates',
+      () => new GRU({ units: 3, resetAfter: false, recurrentActivation: 'linear' }),
     ],
     ['GRU relu', () => new GRU({ units: 3, activation: 'relu' })],
     ['SimpleRNN relu', () => new SimpleRNN({ units: 3, activation: 'relu' })],

@@ -15,6 +15,8 @@ useCpu();
  */
 
 type Options = {
+  /** The gates' activation (the layer's default: sigmoid). */
+  recurrentActivation?: 'hard_sigmoid' | 'hard_sigmoid_legacy';
   returnSequences?: boolean;
   returnState?: boolean;
   goBackwards?: boolean;
@@ -54,14 +56,20 @@ describe('LSTM as one op over the sequence', () => {
     [{ masked: true, returnSequences: true, returnState: true }],
     [{ masked: true, returnSequences: true, zeroOutputForMask: true, goBackwards: true }],
     [{ masked: true, returnState: true, zeroOutputForMask: true }],
+    // Hard-sigmoid gates (Keras 3's and Keras 2's / TF.js'): inputs large enough that some saturate.
+    [{ recurrentActivation: 'hard_sigmoid', returnSequences: true, returnState: true }],
+    [{ recurrentActivation: 'hard_sigmoid_legacy', returnSequences: true, goBackwards: true }],
+    [{ recurrentActivation: 'hard_sigmoid_legacy', masked: true, returnState: true, zeroOutputForMask: true }],
   ] as [Options][])('%j: outputs and gradients equal the per-step RNN(LSTMCell)', ({ masked, ...opts }) => {
     const B = 3;
     const T = 5;
     const F = 4;
     const u = 3;
+    const { recurrentActivation, ...layerOpts } = opts;
     const fused = new LSTM({ units: u, ...opts, biasInitializer: 'random_uniform', seed: 11 });
-    const stepped = new RNN(new LSTMCell({ units: u }), opts);
-    const x = seeded([B, T, F], 1);
+    const stepped = new RNN(new LSTMCell({ units: u, recurrentActivation }), layerOpts);
+    // Hard gates saturate beyond |z| = 2.5 or 3: a wider input reaches both their flat parts.
+    const x = recurrentActivation ? seeded([B, T, F], 1, -4, 4) : seeded([B, T, F], 1);
     const h0 = seeded([B, u], 2, -0.5, 0.5);
     const c0 = seeded([B, u], 3, -0.5, 0.5);
     const mask = masked
@@ -143,6 +151,52 @@ describe('LSTM as one op over the sequence', () => {
     expect(trace.shape).toEqual([1, 7]);
     expectValues(trace, [...gates, c, Math.tanh(c), gates[3] * Math.tanh(c)]);
     dispose([trace, xw, U, h0, c0]);
+  });
+
+  it('the op with hard-sigmoid gates: known values of one step, a saturated gate passing no gradient', async () => {
+    // z = xw + h0·U = [3.5, 0.25, -0.54, -2.78]: i saturates at 1, o at 0, f is on the slope (0.2).
+    const xw = tensor([3.2, 0.4, -0.6, -2.9], [1, 1, 4]);
+    const U = tensor([0.5, -0.25, 0.1, 0.2], [1, 4]);
+    const h0 = tensor([0.6], [1, 1]);
+    const c0 = tensor([-0.3], [1, 1]);
+    const f = 0.2 * 0.25 + 0.5;
+    const g = Math.tanh(-0.54);
+    const c = f * -0.3 + g;
+    const trace = lstmSequence(xw, U, h0, c0, null, { gate: 0.2 });
+    expectValues(trace, [1, f, g, 0, c, Math.tanh(c), 0], { atol: 1e-6, rtol: 1e-5 });
+    // Through a saturated gate nothing flows: dh/dzo = 0 here, and i's gradient is 0 as well.
+    const gx = grad((a: Tensor) => sum(lstmSequence(a, U, h0, c0, null, { gate: 0.2 })))(xw) as Tensor;
+    const d = Array.from(gx.dataSync());
+    expect(d[0]).toBe(0);
+    expect(d[3]).toBe(0);
+    // f's gradient: d(c + tanh c)/df · 0.2 · c0, as the trace sums every block.
+    expectValues([d[1]], [(1 + (1 - Math.tanh(c) ** 2)) * -0.3 * 0.2 + 0.2 * 1], { atol: 1e-5, rtol: 1e-4 });
+    dispose([trace, gx, xw, U, h0, c0]);
+  });
+
+  it('the op with hard-sigmoid gates: finite-difference gradients, inputs on both flat parts and the slope', async () => {
+    const B = 2;
+    const T = 3;
+    const u = 2;
+    const xw = seeded([B, T, 4 * u], 25, -4, 4);
+    const U = seeded([u, 4 * u], 26, -0.7, 0.7);
+    const h0 = seeded([B, u], 27, -0.5, 0.5);
+    const c0 = seeded([B, u], 28, -0.5, 0.5);
+    for (const gate of [1 / 6, 0.2]) {
+      const trace = lstmSequence(xw, U, h0, c0, null, { gate });
+      const gates = Array.from(trace.dataSync()).filter((_, k) => k % (7 * u) < 4 * u && (k % (7 * u)) / u !== 2);
+      // Both flat parts and the slope are reached, so the check covers all three.
+      expect(gates.some((v) => v === 0) && gates.some((v) => v === 1) && gates.some((v) => v > 0 && v < 1)).toBe(true);
+      trace.dispose();
+      // A small step: central differences across a kink would see half the slope (one gate's
+      // pre-activation here lies about 0.01 beyond 2.5).
+      await gradCheck((a, b, c, d) => lstmSequence(a, b, c, d, null, { gate }), [xw, U, h0, c0], {
+        eps: 1e-3,
+        atol: 2e-3,
+        rtol: 2e-2,
+      });
+    }
+    dispose([xw, U, h0, c0]);
   });
 
   it('a second-order graph: createGraph differentiates the gradient again (a Hessian-vector product)', () => {

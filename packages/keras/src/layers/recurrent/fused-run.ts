@@ -1,5 +1,18 @@
 import { type SequenceStates } from '@tsdl/nn/internal';
 import { type Tensor, flip, slice, unsqueeze, where } from '@tsdl/tensor';
+import type { ActivationName } from '../../activations';
+
+/**
+ * The fused ops' gate activation (nn's GateSlope: 0 the sigmoid, else a hard sigmoid's slope) for
+ * a layer's recurrent activation, or null where only the per-step loop runs it.
+ */
+export function gateSlope(name: ActivationName): number | null {
+  if (name === 'sigmoid') return 0;
+  // Keras 3's relu6(x + 3) / 6 and Keras 2's / TF.js' clip(0.2x + 0.5): activations.ts.
+  if (name === 'hard_sigmoid') return 1 / 6;
+  if (name === 'hard_sigmoid_legacy') return 0.2;
+  return null;
+}
 
 /** A recurrent layer's results from one fused sequence op (see RecurrentLayer.fusedSequence). */
 export interface FusedRun {

@@ -3,7 +3,7 @@ import { type Tensor, matmul, reshape, slice } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
-import { type FusedRun, runFused } from './fused-run';
+import { type FusedRun, gateSlope, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export interface GRUArgs extends RecurrentArgs {
@@ -119,18 +119,20 @@ export class GRU extends RecurrentLayer {
   }
 
   /**
-   * tanh and sigmoid (Keras' defaults) run as one op over the sequence: nn's gruSequence with
-   * resetAfter, gruV1States' op (a second product per step, on r ⊙ h) without; others step by step.
+   * tanh with sigmoid or hard-sigmoid gates runs as one op over the sequence: nn's gruSequence
+   * with resetAfter, gruV1States' op (a second product per step, on r ⊙ h) without; others step
+   * by step.
    */
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
-    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
+    const gate = gateSlope(this.recurrentActivation);
+    if (this.activation !== 'tanh' || gate === null) return null;
     const U = this.recurrentKernel;
     const recBias = this.resetAfter && this.bias ? biasRow(this.bias, 1) : null;
     const plan = {
       op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
         this.resetAfter
-          ? gruStates(x, U, init[0], recBias, m, { sequence })
-          : gruV1States(x, U, init[0], m, { sequence }),
+          ? gruStates(x, U, init[0], recBias, m, { sequence, gate })
+          : gruV1States(x, U, init[0], m, { sequence, gate }),
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,

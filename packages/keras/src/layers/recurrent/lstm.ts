@@ -3,7 +3,7 @@ import { type Tensor, concat, matmul, ones, slice, tidy } from '@tsdl/tensor';
 import { type ActivationName, activationName, getActivation } from '../../activations';
 import { optionalBool } from '../options';
 import { cols } from './cols';
-import { type FusedRun, runFused } from './fused-run';
+import { type FusedRun, gateSlope, runFused } from './fused-run';
 import { type CellState, RECURRENT_OPTIONS, type RecurrentArgs, RecurrentLayer, recurrentOptions } from './rnn-base';
 
 export interface LSTMArgs extends RecurrentArgs {
@@ -97,12 +97,13 @@ export class LSTM extends RecurrentLayer {
     );
   }
 
-  /** Keras' default activations run as one op over the sequence (nn's lstmSequence); others step by step. */
+  /** tanh with sigmoid or hard-sigmoid gates runs as one op over the sequence (nn's lstmSequence); others step by step. */
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
-    if (this.activation !== 'tanh' || this.recurrentActivation !== 'sigmoid') return null;
+    const gate = gateSlope(this.recurrentActivation);
+    if (this.activation !== 'tanh' || gate === null) return null;
     const plan = {
       op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
-        lstmStates(x, this.recurrentKernel, init[0], init[1], m, { sequence }),
+        lstmStates(x, this.recurrentKernel, init[0], init[1], m, { sequence, gate }),
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,

@@ -1,11 +1,15 @@
 import { type Tensor, add, concat, matmul, reshape, slice, sum, zeros } from '@tsdl/tensor';
-import { E } from '@tsdl/tensor/backend';
+import { E, type Expr } from '@tsdl/tensor/backend';
 import {
+  type GateSlope,
   KEEP,
   type SequenceAttrs,
   cols,
-  dSigmoid,
+  dGate,
   dTanh,
+  gate,
+  gateOption,
+  perGate,
   dense,
   maskAt,
   previousStates,
@@ -24,8 +28,9 @@ import {
 import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
- * A whole GRU sequence as one recorded op (sigmoid gates, tanh candidate, the reset gate applied
- * after the recurrent product: PyTorch's GRU and Keras' with reset_after, its default):
+ * A whole GRU sequence as one recorded op (sigmoid gates, or hard-sigmoid ones: `gate`; tanh
+ * candidate; the reset gate applied after the recurrent product: PyTorch's GRU and Keras' with
+ * reset_after, its default):
  *   z, r = σ(xw_{z,r} + h·U_{z,r} + b_{z,r}),  n = tanh(xw_n + r ⊙ (h·U_n + b_n)),
  *   h' = n + z ⊙ (h − n)  (= (1 − z) ⊙ n + z ⊙ h),
  * with xw the input's share (its bias included) and b the recurrent bias. A step costs its
@@ -43,15 +48,22 @@ export const GRU_TRACE = { blocks: 5, h: 4 } as const;
 interface GruAttrs extends SequenceAttrs {
   zFirst: boolean;
   bias: boolean;
+  gate: GateSlope;
 }
+
+/** gruSequence's and gruStates' options: the layout, Keras' or PyTorch's gate order, the gates' activation. */
+export type GruOptions = Partial<SequenceAttrs> & { zFirst?: boolean; gate?: GateSlope };
 
 /*
  * Forward kernels, each the loop's ops in the loop's order (the bias is added to the product
  * first): z and r from their blocks; h·U_n + b_n and n; then h. With bias, inputs are
  * (xw block, product block, bias block) per gate, and r for n.
  */
-const GATES_B = [E.u('sigmoid', E.add(x(0), E.add(x(1), x(2)))), E.u('sigmoid', E.add(x(3), E.add(x(4), x(5))))];
-const GATES = [E.u('sigmoid', E.add(x(0), x(1))), E.u('sigmoid', E.add(x(2), x(3)))];
+const gatesB = (g: GateSlope): Expr[] => [
+  gate(g, E.add(x(0), E.add(x(1), x(2)))),
+  gate(g, E.add(x(3), E.add(x(4), x(5)))),
+];
+const gates = (g: GateSlope): Expr[] => [gate(g, E.add(x(0), x(1))), gate(g, E.add(x(2), x(3)))];
 const CAND_B = [E.add(x(1), x(2)), E.u('tanh', E.add(x(0), E.mul(x(3), E.add(x(1), x(2)))))];
 const CAND = [x(1), E.u('tanh', E.add(x(0), E.mul(x(2), x(1))))];
 const HIDDEN = [E.add(x(0), E.mul(x(1), E.sub(x(2), x(0))))];
@@ -64,14 +76,15 @@ const HIDDEN = [E.add(x(0), E.mul(x(1), E.sub(x(2), x(0))))];
  */
 const DH = E.add(E.add(x(9), x(10)), x(11));
 const DPN = E.mul(E.add(x(8), E.mul(DH, E.sub(E.c(1), x(0)))), dTanh(x(3)));
-const BACK = [
-  E.mul(E.add(x(5), E.mul(DH, E.sub(x(4), x(3)))), dSigmoid(x(0))),
-  E.mul(E.add(x(6), E.mul(DPN, x(2))), dSigmoid(x(1))),
+const back = (g: GateSlope): Expr[] => [
+  E.mul(E.add(x(5), E.mul(DH, E.sub(x(4), x(3)))), dGate(g, x(0))),
+  E.mul(E.add(x(6), E.mul(DPN, x(2))), dGate(g, x(1))),
   DPN,
   E.add(x(7), E.mul(DPN, x(1))),
   E.mul(DH, x(0)),
 ];
 const SPLIT = splitExprs(4);
+const kernelsFor = perGate(OP, (g) => ({ gatesB: gatesB(g), gates: gates(g), back: back(g) }));
 
 /** Column offsets of z and r in the gate blocks. */
 function gateCols(a: GruAttrs, u: number): { zo: number; ro: number } {
@@ -84,10 +97,11 @@ function step(xt: Tensor, U: Tensor, h: Tensor, b: Tensor | null, m: Tensor | nu
   const u = G / 3;
   const { zo, ro } = gateCols(a, u);
   const blk = (t: Tensor, o: number): Tensor => cols(t, o, o + u);
+  const k = kernelsFor(a.gate);
   const r = matmul(h, U);
   const [zg, rg] = b
-    ? run(GATES_B, [blk(xt, zo), blk(r, zo), blk(b, zo), blk(xt, ro), blk(r, ro), blk(b, ro)], [B, u], `${OP}:zr`)
-    : run(GATES, [blk(xt, zo), blk(r, zo), blk(xt, ro), blk(r, ro)], [B, u], `${OP}:zr0`);
+    ? run(k.gatesB, [blk(xt, zo), blk(r, zo), blk(b, zo), blk(xt, ro), blk(r, ro), blk(b, ro)], [B, u], `${k.tag}:zr`)
+    : run(k.gates, [blk(xt, zo), blk(r, zo), blk(xt, ro), blk(r, ro)], [B, u], `${k.tag}:zr0`);
   const [hn, n] = b
     ? run(CAND_B, [blk(xt, 2 * u), blk(r, 2 * u), blk(b, 2 * u), rg], [B, u], `${OP}:n`)
     : run(CAND, [blk(xt, 2 * u), blk(r, 2 * u), rg], [B, u], `${OP}:n0`);
@@ -139,7 +153,8 @@ function backwardThrough(
       ins[10] = ins[11] = zero;
       pass = passed;
     }
-    const [dpz, dpr, dpn, dhn, direct] = run(BACK, ins, [B, u], `${OP}:back`);
+    const k = kernelsFor(a.gate);
+    const [dpz, dpr, dpn, dhn, direct] = run(k.back, ins, [B, u], `${k.tag}:back`);
     const dhr = concat(a.zFirst ? [dpz, dpr, dhn] : [dpr, dpz, dhn], 1);
     dhMat = matmul(dhr, U, { transposeB: true });
     dhDirect = direct;
@@ -161,8 +176,8 @@ function backwardThrough(
  * from h0 [B, u], with recurrent kernel U [u, 3u] (a transposed view of PyTorch's W_hh is fine)
  * and recurrent bias b [3u] or null; gate blocks z, r, n along the last axis (`zFirst`, Keras'
  * order) or r, z, n (PyTorch's). With a bool mask [B, T], a step where it is false keeps the
- * previous h. `reverse` runs from the last step to the first. Float32 inputs on one backend,
- * shapes checked by the caller.
+ * previous h. `reverse` runs from the last step to the first; `gate` picks the gates' activation
+ * (GateSlope). Float32 inputs on one backend, shapes checked by the caller.
  */
 export function gruSequence(
   xw: Tensor,
@@ -170,18 +185,19 @@ export function gruSequence(
   h0: Tensor,
   bias: Tensor | null,
   mask: Tensor | null = null,
-  options: Partial<SequenceAttrs> & { zFirst?: boolean } = {},
+  options: GruOptions = {},
 ): Tensor {
   const a = attrsOf(options, bias);
   const inputs = [xw, U, h0, ...(bias ? [bias] : []), ...(mask ? [mask] : [])];
   return recordSequence(OP, inputs, a, () => forward(xw, U, h0, bias, mask, a), backwardThrough);
 }
 
-function attrsOf(options: Partial<SequenceAttrs> & { zFirst?: boolean }, bias: Tensor | null): GruAttrs {
+function attrsOf(options: GruOptions, bias: Tensor | null): GruAttrs {
   return {
     ...sequenceAttrs(options),
     zFirst: options.zFirst ?? true,
     bias: bias !== null,
+    gate: gateOption(OP, options.gate),
   };
 }
 
@@ -196,7 +212,7 @@ export function gruStates(
   h0: Tensor,
   bias: Tensor | null,
   mask: Tensor | null,
-  options: Partial<SequenceAttrs> & { zFirst?: boolean; sequence: boolean },
+  options: GruOptions & { sequence: boolean },
 ): SequenceStates {
   const a = attrsOf(options, bias);
   const { B, T, G } = sizesOf(xw, a);

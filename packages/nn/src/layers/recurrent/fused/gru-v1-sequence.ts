@@ -1,12 +1,16 @@
 import { type Tensor, add, concat, matmul, reshape, zeros } from '@tsdl/tensor';
-import { E } from '@tsdl/tensor/backend';
+import { E, type Expr } from '@tsdl/tensor/backend';
 import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 import {
+  type GateSlope,
   KEEP,
   type SequenceAttrs,
   cols,
-  dSigmoid,
+  dGate,
   dTanh,
+  gate,
+  gateOption,
+  perGate,
   dense,
   maskAt,
   previousStates,
@@ -25,7 +29,8 @@ import {
 
 /**
  * A whole GRU sequence with the reset gate applied before the recurrent product (Keras'
- * reset_after=False, TF.js' default, so the GRUs of imported TF.js models) as one recorded op:
+ * reset_after=False, TF.js' default, so the GRUs of imported TF.js models; sigmoid or, as TF.js'
+ * default, hard-sigmoid gates: `gate`) as one recorded op:
  *   z, r = σ(xw_{z,r} + h·U_{z,r}),  q = r ⊙ h,  n = tanh(xw_n + q·U_n),  h' = n + z ⊙ (h − n),
  * gate blocks z, r, n along the last axis (Keras' order), xw the input's share with its bias (the
  * layer has no recurrent bias). n's product reads q, which needs r of the same step, so a step
@@ -39,11 +44,20 @@ const OP = '@tsdl/nn:gruV1Sequence';
 /** Where q = r ⊙ h₋₁ and the state sit in a row of the trace. */
 export const GRU_V1_TRACE = { blocks: 5, q: 2, h: 4 } as const;
 
+/** The op's options: the layout and the gates' activation (0: sigmoid; see GateSlope). */
+export interface GruV1Attrs extends SequenceAttrs {
+  gate: GateSlope;
+}
+
+function attrsOf(options: Partial<GruV1Attrs>): GruV1Attrs {
+  return { ...sequenceAttrs(options), gate: gateOption(OP, options.gate) };
+}
+
 /*
  * Forward kernels, each the loop's ops in the loop's order: z and r from xw's and the product's
  * blocks; q = r ⊙ h₋₁; n from xw_n and q·U_n; h as gru-sequence.ts' HIDDEN (from n, z, h₋₁).
  */
-const GATES = [E.u('sigmoid', E.add(x(0), x(1))), E.u('sigmoid', E.add(x(2), x(3)))];
+const gates = (g: GateSlope): Expr[] => [gate(g, E.add(x(0), x(1))), gate(g, E.add(x(2), x(3)))];
 const RESET = [E.mul(x(0), x(1))];
 const CAND = [E.u('tanh', E.add(x(0), x(1)))];
 const HIDDEN = [E.add(x(0), E.mul(x(1), E.sub(x(2), x(0))))];
@@ -54,8 +68,8 @@ const HIDDEN = [E.add(x(0), E.mul(x(1), E.sub(x(2), x(0))))];
  * 8 dh through the next step's q: dL/d of z's and n's pre-activations and the direct share of dh₋₁.
  */
 const DH = E.add(E.add(E.add(x(5), x(6)), x(7)), x(8));
-const BACK_ZN = [
-  E.mul(E.add(x(3), E.mul(DH, E.sub(x(2), x(1)))), dSigmoid(x(0))),
+const backZN = (g: GateSlope): Expr[] => [
+  E.mul(E.add(x(3), E.mul(DH, E.sub(x(2), x(1)))), dGate(g, x(0))),
   E.mul(E.add(x(4), E.mul(DH, E.sub(E.c(1), x(0)))), dTanh(x(1))),
   E.mul(DH, x(0)),
 ];
@@ -64,19 +78,21 @@ const BACK_ZN = [
  * 3 the trace's dq, 4 dn·U_nᵀ: dL/d of r's pre-activation and q's share of dh₋₁.
  */
 const DQ = E.add(x(3), x(4));
-const BACK_R = [E.mul(E.add(x(2), E.mul(DQ, x(1))), dSigmoid(x(0))), E.mul(DQ, x(0))];
+const backR = (g: GateSlope): Expr[] => [E.mul(E.add(x(2), E.mul(DQ, x(1))), dGate(g, x(0))), E.mul(DQ, x(0))];
 const SPLIT = splitExprs(5);
+const kernelsFor = perGate(OP, (g) => ({ gates: gates(g), backZN: backZN(g), backR: backR(g) }));
 
 /** One forward step: its trace blocks (GRU_V1_TRACE order) from xw's step xt, the previous h and the step's mask column. */
-function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null): Tensor[] {
+function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null, g: GateSlope): Tensor[] {
   const [B, G] = xt.shape;
   const u = G / 3;
+  const k = kernelsFor(g);
   const p = matmul(h, cols(U, 0, 2 * u));
   const [zg, rg] = run(
-    GATES,
+    k.gates,
     [cols(xt, 0, u), cols(p, 0, u), cols(xt, u, 2 * u), cols(p, u, 2 * u)],
     [B, u],
-    `${OP}:zr`,
+    `${k.tag}:zr`,
   );
   const q = run(RESET, [rg, h], [B, u], `${OP}:q`)[0];
   const n = run(CAND, [cols(xt, 2 * u, G), matmul(q, cols(U, 2 * u, G))], [B, u], `${OP}:n`)[0];
@@ -85,13 +101,13 @@ function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null): Tensor[] {
   return [zg, rg, q, n, hNew];
 }
 
-function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
+function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: GruV1Attrs): Tensor {
   const { B, T, G } = sizesOf(xw, a);
   const xd = dense(xw);
   const rows: Tensor[][] = new Array<Tensor[]>(T);
   let h = h0;
   for (const t of stepOrder(T, a.reverse)) {
-    rows[t] = step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t));
+    rows[t] = step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t), a.gate);
     h = rows[t][GRU_V1_TRACE.h];
   }
   return traceOf(rows, B, G / 3);
@@ -102,9 +118,10 @@ function backwardThrough(
   inputs: Tensor[],
   y: Tensor,
   needs: readonly boolean[],
-  a: SequenceAttrs,
+  a: GruV1Attrs,
 ): (Tensor | null)[] {
   const [xw, U, h0] = inputs;
+  const k = kernelsFor(a.gate);
   const mask = inputs.length > 3 ? inputs[3] : null;
   const { B, T, G } = sizesOf(xw, a);
   const u = G / 3;
@@ -129,13 +146,13 @@ function backwardThrough(
       pass = passed;
     }
     const [dpz, dpn, direct] = run(
-      BACK_ZN,
+      k.backZN,
       [blk(t, 0), blk(t, 3), hPrev, blk(t, 0, dy), blk(t, 3, dy), ...carried],
       [B, u],
-      `${OP}:back`,
+      `${k.tag}:back`,
     );
     const dqm = matmul(dpn, Un, { transposeB: true });
-    const [dpr, dq] = run(BACK_R, [blk(t, 1), hPrev, blk(t, 1, dy), blk(t, 2, dy), dqm], [B, u], `${OP}:backR`);
+    const [dpr, dq] = run(k.backR, [blk(t, 1), hPrev, blk(t, 1, dy), blk(t, 2, dy), dqm], [B, u], `${k.tag}:backR`);
     const dzr = concat([dpz, dpr], 1);
     dhMat = matmul(dzr, Uzr, { transposeB: true });
     dhDirect = direct;
@@ -175,16 +192,17 @@ function backwardThrough(
  * The trace [T, 5·B·u] of a reset-before GRU over xw = x·W + b [B, T, 3u] (or [T, B, 3u] with
  * `timeMajor`), gate blocks z, r, n, from h0 [B, u] with recurrent kernel U [u, 3u]; with a bool
  * mask [B, T], a step where it is false keeps the previous h. `reverse` runs from the last step to
- * the first. Float32 inputs on one backend, shapes checked by the caller.
+ * the first; `gate` picks the gates' activation (GateSlope). Float32 inputs on one backend, shapes
+ * checked by the caller.
  */
 export function gruV1Sequence(
   xw: Tensor,
   U: Tensor,
   h0: Tensor,
   mask: Tensor | null = null,
-  options: Partial<SequenceAttrs> = {},
+  options: Partial<GruV1Attrs> = {},
 ): Tensor {
-  const a = sequenceAttrs(options);
+  const a = attrsOf(options);
   return recordSequence(
     OP,
     mask ? [xw, U, h0, mask] : [xw, U, h0],
@@ -204,9 +222,9 @@ export function gruV1States(
   U: Tensor,
   h0: Tensor,
   mask: Tensor | null,
-  options: Partial<SequenceAttrs> & { sequence: boolean },
+  options: Partial<GruV1Attrs> & { sequence: boolean },
 ): SequenceStates {
-  const a = sequenceAttrs(options);
+  const a = attrsOf(options);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0]))
@@ -215,7 +233,7 @@ export function gruV1States(
   return forwardOnly(
     order,
     [h0],
-    (t, [h]) => [step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t))[GRU_V1_TRACE.h]],
+    (t, [h]) => [step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t), a.gate)[GRU_V1_TRACE.h]],
     options.sequence,
   );
 }

@@ -4,7 +4,11 @@ import {
   add,
   concat,
   eq,
+  gt,
   isGradEnabled,
+  lt,
+  maximum,
+  minimum,
   mul,
   neg,
   reshape,
@@ -41,8 +45,55 @@ export function sequenceAttrs(options: Partial<SequenceAttrs>): SequenceAttrs {
 
 export const x = E.in;
 const one = E.c(1);
+const zero = E.c(0);
 export const dSigmoid = (a: Expr): Expr => E.mul(a, E.sub(one, a));
 export const dTanh = (a: Expr): Expr => E.sub(one, E.mul(a, a));
+
+/**
+ * A gate's activation: 0 for the logistic sigmoid, else the slope of a hard sigmoid
+ * clip(slope·z + 0.5, 0, 1): 1/6 is Keras 3's hard_sigmoid, 0.2 Keras 2's and TF.js' (their
+ * LSTM and GRU default), so models from either run as one op too.
+ */
+export type GateSlope = number;
+
+/** The gate activation of z (as Keras' clip: max, then min). */
+export function gate(slope: GateSlope, z: Expr): Expr {
+  if (slope === 0) return E.u('sigmoid', z);
+  return E.b('min', E.b('max', E.add(E.mul(z, E.c(slope)), E.c(0.5)), zero), one);
+}
+
+/** The gate option, checked: absent is the sigmoid. */
+export function gateOption(op: string, slope: GateSlope | undefined): GateSlope {
+  const g = slope ?? 0;
+  if (!(g >= 0 && g <= 1)) throw new RangeError(`${op}: gate slope must be in [0, 1], got ${g}`);
+  return g;
+}
+
+/**
+ * A sequence op's step kernels for one gate activation, built once per slope, with the tag prefix
+ * their runs use (a kernel tag must always stand for the same expressions: see runElementwise).
+ */
+export function perGate<K>(op: string, build: (slope: GateSlope) => K): (slope: GateSlope) => K & { tag: string } {
+  const built = new Map<GateSlope, K & { tag: string }>();
+  return (slope) => {
+    let k = built.get(slope);
+    if (k === undefined) {
+      k = { ...build(slope), tag: slope === 0 ? op : `${op}:hard${slope}` };
+      built.set(slope, k);
+    }
+    return k;
+  };
+}
+
+/**
+ * The gate's derivative from its output a. A hard gate's is the slope where 0 < a < 1 and 0 where
+ * it saturates; at exactly the two kinks this takes 0 where clip's rule passes the gradient (the
+ * output alone cannot tell z = 2.5 from z > 2.5), a measure-zero difference.
+ */
+export function dGate(slope: GateSlope, a: Expr): Expr {
+  if (slope === 0) return dSigmoid(a);
+  return E.where(E.b('gt', a, zero), E.where(E.b('lt', a, one), E.c(slope), zero), zero);
+}
 
 /** A masked step keeps the previous state: where(mask, new, previous). */
 export const KEEP = [E.where(x(0), x(1), x(2))];
@@ -86,7 +137,8 @@ function evalOps(e: Expr, xs: Tensor[], tag: string): Tensor | number {
       const a = evalOps(e.a, xs, tag) as Tensor;
       if (e.op === 'tanh') return tanh(a);
       if (e.op === 'sigmoid') return sigmoid(a);
-      return neg(a);
+      if (e.op === 'neg') return neg(a);
+      throw new Error(`${tag}: no recorded form for unary op ${e.op}`);
     }
     case 'binary': {
       const a = evalOps(e.a, xs, tag);
@@ -94,7 +146,12 @@ function evalOps(e: Expr, xs: Tensor[], tag: string): Tensor | number {
       if (e.op === 'add') return add(a, b);
       if (e.op === 'sub') return sub(a, b);
       if (e.op === 'mul') return mul(a, b);
-      return eq(a, b);
+      if (e.op === 'eq') return eq(a, b);
+      if (e.op === 'max') return maximum(a, b);
+      if (e.op === 'min') return minimum(a, b);
+      if (e.op === 'gt') return gt(a, b);
+      if (e.op === 'lt') return lt(a, b);
+      throw new Error(`${tag}: no recorded form for binary op ${e.op}`);
     }
     case 'where':
       return where(evalOps(e.cond, xs, tag) as Tensor, evalOps(e.a, xs, tag), evalOps(e.b, xs, tag));

@@ -2,10 +2,14 @@ import { type Tensor, add, concat, matmul, reshape, zeros } from '@tsdl/tensor';
 import { E, type Expr } from '@tsdl/tensor/backend';
 import { view } from '@tsdl/tensor/internal';
 import {
+  type GateSlope,
   KEEP,
   type SequenceAttrs,
-  dSigmoid,
+  dGate,
   dTanh,
+  gate,
+  gateOption,
+  perGate,
   dense,
   maskAt,
   previousStates,
@@ -23,8 +27,8 @@ import {
 import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
- * A whole LSTM sequence (tanh activation, sigmoid gates: Keras' defaults and PyTorch's LSTM) as
- * one recorded op, so that a step costs its recurrent product and a few elementwise kernels
+ * A whole LSTM sequence (tanh activation; sigmoid gates, Keras' defaults and PyTorch's LSTM, or
+ * hard-sigmoid gates, Keras 2's and TF.js' default: `gate`) as one recorded op, so that a step costs its recurrent product and a few elementwise kernels
  * forward, and one product and two kernels backward, instead of ~10 and ~30 recorded ops (each
  * gate slice's gradient a pad, each step's hᵀ·dz its own small product). The backward is the
  * textbook backpropagation through time, with the recurrent kernel's gradient as one product
@@ -49,7 +53,7 @@ export const LSTM_TRACE = { blocks: 7, c: 4, h: 6 } as const;
  * at half the speed per exp of four loops with one.
  */
 const Z = [E.add(x(0), x(1))];
-const GATE = [[E.u('sigmoid', x(0))], [E.u('sigmoid', x(0))], [E.u('tanh', x(0))], [E.u('sigmoid', x(0))]];
+const gates = (g: GateSlope): Expr[][] => [[gate(g, x(0))], [gate(g, x(0))], [E.u('tanh', x(0))], [gate(g, x(0))]];
 const CELL = [E.add(E.mul(x(1), x(3)), E.mul(x(0), x(2)))];
 const TANH = [E.u('tanh', x(0))];
 const HIDDEN = [E.mul(x(0), x(1))];
@@ -61,13 +65,25 @@ const HIDDEN = [E.mul(x(0), x(1))];
  */
 const DH = E.add(x(12), x(13));
 const DC = E.add(E.add(x(10), x(14)), E.mul(E.add(x(11), E.mul(DH, x(3))), dTanh(x(5))));
-const BACK = [
-  E.mul(E.add(x(6), E.mul(DC, x(2))), dSigmoid(x(0))),
-  E.mul(E.add(x(7), E.mul(DC, x(4))), dSigmoid(x(1))),
+const back = (g: GateSlope): Expr[] => [
+  E.mul(E.add(x(6), E.mul(DC, x(2))), dGate(g, x(0))),
+  E.mul(E.add(x(7), E.mul(DC, x(4))), dGate(g, x(1))),
   E.mul(E.add(x(8), E.mul(DC, x(0))), dTanh(x(2))),
-  E.mul(E.add(x(9), E.mul(DH, x(5))), dSigmoid(x(3))),
+  E.mul(E.add(x(9), E.mul(DH, x(5))), dGate(g, x(3))),
   E.mul(DC, x(1)),
 ];
+
+/** The options of the LSTM op: the layout, and the gates' activation (0: sigmoid; see GateSlope). */
+export interface LstmAttrs extends SequenceAttrs {
+  gate: GateSlope;
+}
+
+const kernelsFor = perGate(OP, (g) => ({ gates: gates(g), back: back(g) }));
+type LstmKernels = ReturnType<typeof kernelsFor>;
+
+function lstmAttrs(options: Partial<LstmAttrs>): LstmAttrs {
+  return { ...sequenceAttrs(options), gate: gateOption(OP, options.gate) };
+}
 
 /*
  * A masked step's states: where the mask is true they are the step's new values, so their
@@ -83,12 +99,12 @@ const SPLIT = ((): Expr[] => {
 })();
 
 /** One forward step: its trace blocks (LSTM_TRACE order) from xw's step xt, the previous h and c and the step's mask column. */
-function step(xt: Tensor, U: Tensor, h: Tensor, c: Tensor, m: Tensor | null): Tensor[] {
+function step(xt: Tensor, U: Tensor, h: Tensor, c: Tensor, m: Tensor | null, kern: LstmKernels): Tensor[] {
   const [B, G] = xt.shape;
   const u = G / 4;
   const r = matmul(h, U);
   const z = run(Z, [xt, r], [B, G], `${OP}:z`)[0];
-  const gates = GATE.map((e, k) => run(e, [view(z, [B, u], [G, 1], k * u)], [B, u], `${OP}:g${k}`)[0]);
+  const gates = kern.gates.map((e, k) => run(e, [view(z, [B, u], [G, 1], k * u)], [B, u], `${kern.tag}:g${k}`)[0]);
   const cNew = run(CELL, [gates[0], gates[1], gates[2], c], [B, u], `${OP}:c`)[0];
   const tc = run(TANH, [cNew], [B, u], `${OP}:tanh`)[0];
   let hNew = run(HIDDEN, [gates[3], tc], [B, u], `${OP}:h`)[0];
@@ -101,15 +117,16 @@ function step(xt: Tensor, U: Tensor, h: Tensor, c: Tensor, m: Tensor | null): Te
 }
 
 /** The op's forward: the trace of the run (under no recording; the caller records the op once). */
-function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
+function forward(xw: Tensor, U: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | null, a: LstmAttrs): Tensor {
   const { B, T, G } = sizesOf(xw, a);
   const u = G / 4;
+  const kern = kernelsFor(a.gate);
   const xd = dense(xw);
   const rows: Tensor[][] = new Array<Tensor[]>(T);
   let h = h0;
   let c = c0;
   for (const t of stepOrder(T, a.reverse)) {
-    rows[t] = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t));
+    rows[t] = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t), kern);
     c = rows[t][LSTM_TRACE.c];
     h = rows[t][LSTM_TRACE.h];
   }
@@ -122,9 +139,10 @@ function backwardThrough(
   inputs: Tensor[],
   y: Tensor,
   needs: readonly boolean[],
-  a: SequenceAttrs,
+  a: LstmAttrs,
 ): (Tensor | null)[] {
   const [xw, U, h0, c0] = inputs;
+  const kern = kernelsFor(a.gate);
   const mask = inputs.length > 4 ? inputs[4] : null;
   const { B, T, G } = sizesOf(xw, a);
   const u = G / 4;
@@ -156,7 +174,7 @@ function backwardThrough(
       pass = passH;
       passC = pc;
     }
-    const outs = run(BACK, ins, [B, u], `${OP}:back`);
+    const outs = run(kern.back, ins, [B, u], `${kern.tag}:back`);
     const dzt = concat(outs.slice(0, 4), 1);
     dc = passC ? add(outs[4], passC) : outs[4];
     dh = matmul(dzt, U, { transposeB: true });
@@ -174,8 +192,8 @@ function backwardThrough(
  * and PyTorch's order), [B, T, 4u], or [T, B, 4u] with `timeMajor`, from h0, c0 [B, u] with
  * recurrent kernel U [u, 4u] (z = xw + h·U; a transposed view of PyTorch's W_hh is fine); with a
  * bool mask [B, T], a step where it is false keeps the previous h and c (the trace's c and h are
- * the states). `reverse` runs from the last step to the first. Float32 inputs on one backend,
- * shapes checked by the caller.
+ * the states). `reverse` runs from the last step to the first; `gate` picks the gates'
+ * activation (GateSlope). Float32 inputs on one backend, shapes checked by the caller.
  */
 export function lstmSequence(
   xw: Tensor,
@@ -183,9 +201,9 @@ export function lstmSequence(
   h0: Tensor,
   c0: Tensor,
   mask: Tensor | null = null,
-  options: Partial<SequenceAttrs> = {},
+  options: Partial<LstmAttrs> = {},
 ): Tensor {
-  const a = sequenceAttrs(options);
+  const a = lstmAttrs(options);
   const inputs = mask ? [xw, U, h0, c0, mask] : [xw, U, h0, c0];
   return recordSequence(OP, inputs, a, () => forward(xw, U, h0, c0, mask, a), backwardThrough);
 }
@@ -201,9 +219,10 @@ export function lstmStates(
   h0: Tensor,
   c0: Tensor,
   mask: Tensor | null,
-  options: Partial<SequenceAttrs> & { sequence: boolean },
+  options: Partial<LstmAttrs> & { sequence: boolean },
 ): SequenceStates {
-  const a = sequenceAttrs(options);
+  const a = lstmAttrs(options);
+  const kern = kernelsFor(a.gate);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0, c0]))
@@ -213,7 +232,7 @@ export function lstmStates(
     order,
     [h0, c0],
     (t, [h, c]) => {
-      const blocks = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t));
+      const blocks = step(stepInput(xd, t, a), U, h, c, mask && maskAt(mask, t), kern);
       return [blocks[LSTM_TRACE.h], blocks[LSTM_TRACE.c]];
     },
     options.sequence,
