@@ -229,6 +229,12 @@ export const LAYER_CASES: LayerCase[] = [
     config: { units: 2, resetAfter: false, returnSequences: true },
     inputs: [f(2, 3, 3)],
   },
+  {
+    className: 'SimpleRNN',
+    variant: 'relu, returnState',
+    config: { units: 3, activation: 'relu', returnState: true },
+    inputs: [f(2, 4, 2)],
+  },
   // Hard-sigmoid gates (TF.js' LSTM and GRU default) also run as one fused op.
   {
     className: 'LSTM',

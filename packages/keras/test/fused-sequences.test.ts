@@ -7,7 +7,7 @@ import { expectValues, seeded, useCpu } from './helpers';
 useCpu();
 
 /**
- * GRU (tanh with sigmoid or hard-sigmoid gates; resetAfter or not) and SimpleRNN (tanh) run their sequence as one op
+ * GRU (tanh with sigmoid or hard-sigmoid gates; resetAfter or not) and SimpleRNN (tanh or relu) run their sequence as one op
  * (nn's fused/gru-sequence.ts, gru-v1-sequence.ts, rnn-sequence.ts); RNN(GRUCell) and
  * RNN(SimpleRNNCell) still step op by op. Same weights, so both must give the same outputs and
  * the same gradients for every input, weight and initial state. (lstm-sequence.test.ts does the
@@ -107,6 +107,14 @@ const KINDS: {
     op: '@tsdl/nn:rnnSequence',
     fused: (u: number, o: Options) => new SimpleRNN({ units: u, ...o, biasInitializer: 'random_uniform', seed: 11 }),
     stepped: (u: number, { useBias, ...o }: Options) => new RNN(new SimpleRNNCell({ units: u, useBias }), o),
+  },
+  {
+    name: 'SimpleRNN relu',
+    op: '@tsdl/nn:rnnSequence',
+    fused: (u: number, o: Options) =>
+      new SimpleRNN({ units: u, activation: 'relu', ...o, biasInitializer: 'random_uniform', seed: 11 }),
+    stepped: (u: number, { useBias, ...o }: Options) =>
+      new RNN(new SimpleRNNCell({ units: u, useBias, activation: 'relu' }), o),
   },
 ];
 
@@ -237,7 +245,7 @@ describe('the configurations that keep the per-step loop', () => {
       () => new GRU({ units: 3, resetAfter: false, recurrentActivation: 'linear' }),
     ],
     ['GRU relu', () => new GRU({ units: 3, activation: 'relu' })],
-    ['SimpleRNN relu', () => new SimpleRNN({ units: 3, activation: 'relu' })],
+    ['SimpleRNN elu', () => new SimpleRNN({ units: 3, activation: 'elu' })],
   ])('%s', (_, make) => {
     const l = make();
     const x = seeded([2, 3, 2], 21);

@@ -38,12 +38,13 @@ export class SimpleRNN extends RecurrentLayer {
     return this.addWeight('bias', [this.units], this.biasInit);
   }
 
-  /** tanh (the default) runs as one op over the sequence (nn's rnnSequence); other activations step by step. */
+  /** tanh (the default) and relu run as one op over the sequence (nn's rnnSequence); other activations step by step. */
   protected override fusedSequence(xw: Tensor, init: Tensor[], mask: Tensor | null, given: boolean): FusedRun | null {
-    if (this.activation !== 'tanh') return null;
+    const activation = this.activation;
+    if (activation !== 'tanh' && activation !== 'relu') return null;
     const plan = {
       op: (x: Tensor, m: Tensor | null, sequence: boolean) =>
-        rnnStates(x, this.recurrentKernel, init[0], m, { sequence }),
+        rnnStates(x, this.recurrentKernel, init[0], m, { sequence, activation }),
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask,

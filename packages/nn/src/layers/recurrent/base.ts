@@ -266,7 +266,7 @@ export abstract class RNNBase extends Module {
       let x = batched ? (this.batchFirst ? transpose(input, [1, 0, 2]) : input) : unsqueeze(input, 1);
       const hInit = h0 && !batched ? unsqueeze(h0, 1) : h0;
       const cInit = c0 && !batched ? unsqueeze(c0, 1) : c0;
-      const fused = fusedSequences && this.mode !== 'relu' && this.projSize === 0;
+      const fused = fusedSequences && this.projSize === 0;
       const masks = lengths && !fused ? stepMasks(lengths, T, input.backend) : null;
       const mask = lengths && fused ? sequenceMask(lengths, T, input.backend) : null;
       const hN: Tensor[] = [];
@@ -368,7 +368,7 @@ export abstract class RNNBase extends Module {
           ? lstmStates(xw, U, init.h, init.c as Tensor, mask, o)
           : this.mode === 'gru'
             ? gruStates(xw, U, init.h, w.bhh, mask, { ...o, zFirst: false })
-            : rnnStates(xw, U, init.h, mask, o);
+            : rnnStates(xw, U, init.h, mask, { ...o, activation: this.mode === 'relu' ? 'relu' : 'tanh' });
       const hs = s.sequence as Tensor;
       // A finished (or, in reverse, not yet started) sequence outputs 0.
       const out = mask ? where(unsqueeze(transpose(mask, [1, 0]), 2), hs, 0) : hs;

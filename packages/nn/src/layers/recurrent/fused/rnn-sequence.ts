@@ -1,5 +1,5 @@
 import { type Tensor, add, matmul, reshape, zeros } from '@tsdl/tensor';
-import { E } from '@tsdl/tensor/backend';
+import { E, type Expr } from '@tsdl/tensor/backend';
 import {
   KEEP,
   type SequenceAttrs,
@@ -22,8 +22,8 @@ import {
 import { type SequenceStates, forwardOnly, needsTrace, statesOfTrace } from './forward-only';
 
 /**
- * A whole tanh RNN sequence (Keras' SimpleRNN, PyTorch's RNN with its default nonlinearity),
- * h' = tanh(xw + h·U), as one recorded op: a step is its recurrent product and one elementwise
+ * A whole Elman RNN sequence (Keras' SimpleRNN, PyTorch's RNN), h' = tanh(xw + h·U) or
+ * relu(xw + h·U) (`activation`), as one recorded op: a step is its recurrent product and one elementwise
  * kernel forward, one kernel and one product backward, and the recurrent kernel's gradient one
  * product over every step after the loop. The trace (kernels.ts) has one block per step: h.
  */
@@ -33,26 +33,48 @@ const OP = '@tsdl/nn:rnnSequence';
 /** Where the state sits in a row of the RNN trace. */
 export const RNN_TRACE = { blocks: 1, h: 0 } as const;
 
-/** The loop's step: tanh(xw + h·U). */
-const STEP = [E.u('tanh', E.add(x(0), x(1)))];
-/** Backward, from 0 h, 1 the trace's dh, 2 dh through the next step's product: dL/d(xw + h·U). */
-const BACK = [E.mul(E.add(x(1), x(2)), dTanh(x(0)))];
+/** The op's options: the layout and the activation. */
+export interface RnnAttrs extends SequenceAttrs {
+  activation: 'tanh' | 'relu';
+}
+
+function attrsOf(options: Partial<RnnAttrs>): RnnAttrs {
+  const activation = options.activation ?? 'tanh';
+  if (activation !== 'tanh' && activation !== 'relu')
+    throw new RangeError(`${OP}: activation must be 'tanh' or 'relu', got ${JSON.stringify(activation)}`);
+  return { ...sequenceAttrs(options), activation };
+}
+
+/**
+ * Per activation: the loop's step, act(xw + h·U); backward, from 0 h, 1 the trace's dh, 2 dh
+ * through the next step's product: dL/d(xw + h·U) (relu's as its rule: where the output is > 0,
+ * which is where the input is); and the kernels' tag (a tag stands for one expression list).
+ */
+const KERNELS: Record<RnnAttrs['activation'], { step: Expr[]; back: Expr[]; tag: string }> = {
+  tanh: { step: [E.u('tanh', E.add(x(0), x(1)))], back: [E.mul(E.add(x(1), x(2)), dTanh(x(0)))], tag: OP },
+  relu: {
+    step: [E.b('max', E.add(x(0), x(1)), E.c(0))],
+    back: [E.where(E.b('gt', x(0), E.c(0)), E.add(x(1), x(2)), E.c(0))],
+    tag: `${OP}:relu`,
+  },
+};
 const SPLIT = splitExprs(3);
 
 /** One forward step: h from xw's step xt, the previous h and the step's mask column. */
-function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null): Tensor {
+function step(xt: Tensor, U: Tensor, h: Tensor, m: Tensor | null, a: RnnAttrs): Tensor {
   const [B, u] = xt.shape;
-  const hNew = run(STEP, [xt, matmul(h, U)], [B, u], `${OP}:h`)[0];
+  const k = KERNELS[a.activation];
+  const hNew = run(k.step, [xt, matmul(h, U)], [B, u], `${k.tag}:h`)[0];
   return m ? run(KEEP, [m, hNew, h], [B, u], `${OP}:keep`)[0] : hNew;
 }
 
-function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: SequenceAttrs): Tensor {
+function forward(xw: Tensor, U: Tensor, h0: Tensor, mask: Tensor | null, a: RnnAttrs): Tensor {
   const { B, T, G: u } = sizesOf(xw, a);
   const xd = dense(xw);
   const rows: Tensor[][] = new Array<Tensor[]>(T);
   let h = h0;
   for (const t of stepOrder(T, a.reverse)) {
-    h = step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t));
+    h = step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t), a);
     rows[t] = [h];
   }
   return traceOf(rows, B, u);
@@ -63,8 +85,9 @@ function backwardThrough(
   inputs: Tensor[],
   y: Tensor,
   needs: readonly boolean[],
-  a: SequenceAttrs,
+  a: RnnAttrs,
 ): (Tensor | null)[] {
+  const k = KERNELS[a.activation];
   const [xw, U, h0] = inputs;
   const mask = inputs.length > 3 ? inputs[3] : null;
   const { B, T, G: u } = sizesOf(xw, a);
@@ -79,7 +102,7 @@ function backwardThrough(
       [dyh, pass] = run(SPLIT, [maskAt(mask, t), dyh, dh, pass], [B, u], `${OP}:split`);
       carried = zero;
     }
-    const dzt = run(BACK, [traceBlock(y, t, 0, B, u), dyh, carried], [B, u], `${OP}:back`)[0];
+    const dzt = run(k.back, [traceBlock(y, t, 0, B, u), dyh, carried], [B, u], `${k.tag}:back`)[0];
     dh = matmul(dzt, U, { transposeB: true });
     dz[t] = dzt;
   }
@@ -90,19 +113,20 @@ function backwardThrough(
 }
 
 /**
- * The trace [T, B·u] of a tanh RNN over xw = x·W + b [B, T, u] (or [T, B, u] with `timeMajor`)
- * from h0 [B, u] with recurrent kernel U [u, u] (a transposed view of PyTorch's W_hh is fine);
- * with a bool mask [B, T], a step where it is false keeps the previous h. `reverse` runs from the
- * last step to the first. Float32 inputs on one backend, shapes checked by the caller.
+ * The trace [T, B·u] of a tanh (or, with `activation`, relu) RNN over xw = x·W + b [B, T, u] (or
+ * [T, B, u] with `timeMajor`) from h0 [B, u] with recurrent kernel U [u, u] (a transposed view of
+ * PyTorch's W_hh is fine); with a bool mask [B, T], a step where it is false keeps the previous h.
+ * `reverse` runs from the last step to the first. Float32 inputs on one backend, shapes checked
+ * by the caller.
  */
 export function rnnSequence(
   xw: Tensor,
   U: Tensor,
   h0: Tensor,
   mask: Tensor | null = null,
-  options: Partial<SequenceAttrs> = {},
+  options: Partial<RnnAttrs> = {},
 ): Tensor {
-  const a = sequenceAttrs(options);
+  const a = attrsOf(options);
   return recordSequence(
     OP,
     mask ? [xw, U, h0, mask] : [xw, U, h0],
@@ -122,9 +146,9 @@ export function rnnStates(
   U: Tensor,
   h0: Tensor,
   mask: Tensor | null,
-  options: Partial<SequenceAttrs> & { sequence: boolean },
+  options: Partial<RnnAttrs> & { sequence: boolean },
 ): SequenceStates {
-  const a = sequenceAttrs(options);
+  const a = attrsOf(options);
   const { B, T, G } = sizesOf(xw, a);
   const order = stepOrder(T, a.reverse);
   if (needsTrace([xw, U, h0]))
@@ -133,7 +157,7 @@ export function rnnStates(
   return forwardOnly(
     order,
     [h0],
-    (t, [h]) => [step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t))],
+    (t, [h]) => [step(stepInput(xd, t, a), U, h, mask && maskAt(mask, t), a)],
     options.sequence,
   );
 }
