@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LSTM, LSTMCell, RNN } from '../src/index';
 import { lstmSequence } from '@tsdl/nn/internal';
 import { expectValues, seeded, useCpu } from './helpers';
+import { lossOf, opsBehind } from './recurrent-graph';
 
 useCpu();
 
@@ -24,26 +25,6 @@ type Options = {
   /** Test-only: call with a padding mask (leading, inner and trailing masked steps). */
   masked?: boolean;
 };
-
-function lossOf(out: Tensor | Tensor[]): Tensor {
-  const outs = Array.isArray(out) ? out : [out];
-  // Different weights per output, so a swapped or mis-ordered state would show.
-  return outs.map((o, k) => sum(mul(o, seeded([...o.shape], 40 + k)))).reduce((a, b) => a.add(b));
-}
-
-/** The op names of the recorded graph behind `t`. */
-function opsBehind(t: Tensor): Set<string> {
-  type Node = { op: string; edges: readonly ({ node?: Node } | null)[] };
-  const seen = new Set<Node>();
-  const todo = [t.gradFn as unknown as Node];
-  while (todo.length) {
-    const n = todo.pop();
-    if (!n || seen.has(n)) continue;
-    seen.add(n);
-    for (const e of n.edges) if (e?.node) todo.push(e.node);
-  }
-  return new Set([...seen].map((n) => n.op));
-}
 
 describe('LSTM as one op over the sequence', () => {
   it.each([
