@@ -12,7 +12,7 @@ export function methodLines(plan: Plan): string[] {
         : `a framework whose second (warm) ${plan.mlp.warmupBatches} batches predict an epoch over ${plan.mlp.maxEpochSeconds} s is timed for about ${plan.mlp.slowBudgetSeconds} s of batches and extrapolated (footnoted).`
     } ${
       plan.mlp.processes > 1
-        ? `Each framework's warm-up and epoch run in ${plan.mlp.processes} fresh processes (a cold JIT and heap, as a user's first epoch; nothing else in the process), and the rows give the median epoch's run, all epochs footnoted; a framework whose first process extrapolated (or failed) runs once.`
+        ? `Each framework's warm-up and epoch run in ${plan.mlp.processes} fresh processes (a cold JIT and heap, as a user's first epoch; nothing else in the process), and the rows give the median epoch's run, all epochs footnoted; a framework whose first process failed, or extrapolated its epoch from the time budget (a slow peer), runs once.`
         : "Every framework runs in the bench's own process, one after another."
     }`,
     `MLP peak RSS: the MLP's warm-up and timed run at batch ${plan.mlp.batchSizes[0]}, as above, each framework in a child process of its own (one process's peak would be the largest framework's); the peak is the child's getrusage ru_maxrss, including Node, the bench's code and the MNIST arrays every child loads first (footnoted); "peer / tsdl" above 1 means tsdl used less.`,

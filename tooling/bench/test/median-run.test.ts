@@ -21,6 +21,18 @@ describe('medianRun', () => {
     expect(m.warmupLoss).toBe(0.1);
   });
 
+  it("keeps the median run's own note (an extrapolation) after the processes' epochs", () => {
+    const ex = (seconds: number): Measured => ({
+      epoch: { kind: 'time', seconds, note: 'extrapolated to a full epoch from 3 of 32 batches' },
+      step: { kind: 'time', seconds: seconds / 32 },
+    });
+    expect(medianRun([ex(2), ex(1), ex(3)]).epoch).toEqual({
+      kind: 'time',
+      seconds: 2,
+      note: 'median of 3 fresh processes (epochs 1.00, 2.00, 3.00 s); extrapolated to a full epoch from 3 of 32 batches',
+    });
+  });
+
   it('takes the faster middle run of an even count, and one run as it is', () => {
     expect(medianRun([run(2), run(1), run(4), run(3)]).epoch).toMatchObject({ seconds: 2 });
     const one = run(1.7);

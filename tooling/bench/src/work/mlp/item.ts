@@ -9,8 +9,8 @@ import { medianRun } from './median-run';
 
 /**
  * One framework's epoch at one batch size: in this process, or (plan.mlp.processes > 1) in that
- * many fresh processes, whose median epoch is the result. A framework whose first process had
- * to extrapolate its epoch (a slow peer), or failed, is not run again.
+ * many fresh processes, whose median epoch is the result. A framework whose first process failed,
+ * or had to extrapolate its epoch from a time budget (a slow peer), is not run again.
  */
 async function measureFramework(
   plan: Plan,
@@ -26,7 +26,10 @@ async function measureFramework(
     for (let p = 0; p < plan.mlp.processes; p++) {
       const { measured } = await runMlpChild({ framework: fw, batchSize, plan: plan.mlp, dataDir: plan.dataDir });
       runs.push(measured);
-      if (measured.epoch.kind !== 'time' || measured.epoch.note !== undefined) break;
+      // A slow peer's epoch is extrapolated from a time budget: once is enough (not so with --batches).
+      const slow =
+        plan.mlp.batches === undefined && measured.epoch.kind === 'time' && measured.epoch.note !== undefined;
+      if (measured.epoch.kind !== 'time' || slow) break;
     }
   } catch (e) {
     progress(errorLine(label, e));

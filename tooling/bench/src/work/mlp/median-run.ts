@@ -15,6 +15,7 @@ export function medianRun(runs: readonly Measured[]): Measured {
   const sorted = [...runs].sort((a, b) => seconds(a) - seconds(b));
   const mid = sorted[(sorted.length - 1) >> 1];
   const all = sorted.map((r) => fmtNumber(seconds(r))).join(', ');
-  const note = `median of ${runs.length} fresh processes (epochs ${all} s)`;
+  const own = mid.epoch.kind === 'time' ? mid.epoch.note : undefined;
+  const note = `median of ${runs.length} fresh processes (epochs ${all} s)${own ? `; ${own}` : ''}`;
   return { ...mid, epoch: { kind: 'time', seconds: seconds(mid), note } };
 }
