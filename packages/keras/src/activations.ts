@@ -47,8 +47,17 @@ export type ActivationName =
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
-/** Keras 3's hard_sigmoid: relu6(x + 3) / 6. */
-const hardSigmoid = (x: Tensor): Tensor => clip(add(mul(x, 1 / 6), 0.5), 0, 1);
+/**
+ * The hard sigmoids, clip(slope·x + 0.5, 0, 1), by name: Keras 3's hard_sigmoid (relu6(x + 3) / 6)
+ * and Keras 2's and TF.js' (their LSTM/GRU default recurrent activation), a steeper line.
+ */
+export const HARD_SIGMOID_SLOPES = { hard_sigmoid: 1 / 6, hard_sigmoid_legacy: 0.2 } as const;
+
+const hardSigmoidOf =
+  (slope: number) =>
+  (x: Tensor): Tensor =>
+    clip(add(mul(x, slope), 0.5), 0, 1);
+const hardSigmoid = hardSigmoidOf(HARD_SIGMOID_SLOPES.hard_sigmoid);
 
 const ACTIVATIONS = nameTable<(x: Tensor) => Tensor>({
   linear: (x) => x,
@@ -70,8 +79,7 @@ const ACTIVATIONS = nameTable<(x: Tensor) => Tensor>({
   mish: (x) => mul(x, tanh(softplus(x))),
   exponential: (x) => exp(x),
   hard_sigmoid: hardSigmoid,
-  // Keras 2's and TF.js' hard_sigmoid (their LSTM/GRU default recurrent activation): a steeper line.
-  hard_sigmoid_legacy: (x) => clip(add(mul(x, 0.2), 0.5), 0, 1),
+  hard_sigmoid_legacy: hardSigmoidOf(HARD_SIGMOID_SLOPES.hard_sigmoid_legacy),
   hard_silu: (x) => mul(x, hardSigmoid(x)),
   hard_swish: (x) => mul(x, hardSigmoid(x)),
   // TF.js' name for GELU's tanh approximation.

@@ -1,9 +1,10 @@
 import { backward, grad } from '@tsdl/autograd';
+import { opsBehind } from '@tsdl/test-utils';
 import { type Tensor, dispose, memory, tensor, tidy } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import { GRU, GRUCell, type Layer, RNN, SimpleRNN, SimpleRNNCell } from '../src/index';
 import { expectValues, seeded, useCpu } from './helpers';
-import { lossOf, opsBehind } from './recurrent-graph';
+import { lossOf } from './recurrent-graph';
 
 useCpu();
 

@@ -1,5 +1,6 @@
 import { backward, grad } from '@tsdl/autograd';
 import { type Tensor, dispose, memory, mul, sum, tensor, tidy } from '@tsdl/tensor';
+import { opsBehind } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { GRU, LSTM, RNN } from '../src/index';
 import { useFusedSequences } from '../src/layers/recurrent/base';
@@ -43,20 +44,6 @@ function makeModule(kind: Kind, c: Config): LSTM | GRU | RNN {
   if (kind === 'lstm') return new LSTM(4, 3, o);
   if (kind === 'gru') return new GRU(4, 3, o);
   return new RNN(4, 3, kind === 'rnn relu' ? { ...o, nonlinearity: 'relu' } : o);
-}
-
-/** The op names of the recorded graph behind `t`. */
-function opsBehind(t: Tensor): Set<string> {
-  type Node = { op: string; edges: readonly ({ node?: Node } | null)[] };
-  const seen = new Set<Node>();
-  const todo = [t.gradFn as unknown as Node];
-  while (todo.length) {
-    const n = todo.pop();
-    if (!n || seen.has(n)) continue;
-    seen.add(n);
-    for (const e of n.edges) if (e?.node) todo.push(e.node);
-  }
-  return new Set([...seen].map((n) => n.op));
 }
 
 /** Outputs, then gradients of a weighted sum of them w.r.t. the input, the initial states and every parameter. */

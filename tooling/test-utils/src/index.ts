@@ -3,7 +3,8 @@
  * stated tolerances (sync for host arrays, async for tensors), an async
  * central finite-difference gradient check, seeded test data and the
  * skip-or-fail policy of GPU test files. Tensors are
- * read with `await t.data()`, so the helpers work on every backend.
+ * read with `await t.data()`, so the helpers work on every backend. `opsBehind`
+ * names the ops recorded behind a result.
  */
 export {
   allClose,
@@ -17,6 +18,7 @@ export {
 } from './all-close';
 export { gradCheck, type GradCheckOptions } from './grad-check';
 export { seededNumbers, seededAwayFrom } from './random-data';
+export { opsBehind } from './recorded-ops';
 export { gpuTestsEnabled, type TestRegistrar } from './gpu-policy';
 export {
   exposeGc,

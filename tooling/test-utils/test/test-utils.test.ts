@@ -11,6 +11,7 @@ import {
   expectAllClose,
   expectTensorClose,
   gradCheck,
+  opsBehind,
   seededAwayFrom,
   seededNumbers,
 } from '../src/index';
@@ -80,5 +81,16 @@ describe('seeded data', () => {
   it('is deterministic and stays away from kinks', () => {
     expect(seededNumbers(4, 9)).toEqual(seededNumbers(4, 9));
     expect(seededAwayFrom(200, 1, [0]).every((v) => Math.abs(v) >= 0.05)).toBe(true);
+  });
+});
+
+describe('opsBehind', () => {
+  it('names every op recorded behind a result, across branches, and none behind a leaf', () => {
+    const x = tensor([1, 2], [2]);
+    x.requiresGrad = true;
+    const y = sum(mul(exp(x), add(x, 1)));
+    expect(opsBehind(y)).toEqual(new Set(['sum', 'mul', 'exp', 'add']));
+    expect(opsBehind(x).size).toBe(0);
+    dispose([x, y]);
   });
 });

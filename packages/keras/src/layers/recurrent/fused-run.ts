@@ -1,6 +1,6 @@
 import { type SequenceStates } from '@tsdl/nn/internal';
 import { type Tensor, flip, slice, unsqueeze, where } from '@tsdl/tensor';
-import type { ActivationName } from '../../activations';
+import { type ActivationName, HARD_SIGMOID_SLOPES } from '../../activations';
 
 /**
  * The fused ops' gate activation (nn's GateSlope: 0 the sigmoid, else a hard sigmoid's slope) for
@@ -8,9 +8,7 @@ import type { ActivationName } from '../../activations';
  */
 export function gateSlope(name: ActivationName): number | null {
   if (name === 'sigmoid') return 0;
-  // Keras 3's relu6(x + 3) / 6 and Keras 2's / TF.js' clip(0.2x + 0.5): activations.ts.
-  if (name === 'hard_sigmoid') return 1 / 6;
-  if (name === 'hard_sigmoid_legacy') return 0.2;
+  if (name === 'hard_sigmoid' || name === 'hard_sigmoid_legacy') return HARD_SIGMOID_SLOPES[name];
   return null;
 }
 

@@ -11,7 +11,7 @@ import { tfjsMlp } from './tfjs';
 import { tsdlMlp } from './tsdl';
 import { mlpWeights } from './weights';
 
-/** One framework's MLP epoch at one batch size, timed in the calling process. */
+/** Each framework's MLP session (the same model, data and weights), by bench column. */
 export const FACTORIES: Record<Framework, SessionFactory> = {
   tsdl: tsdlMlp('cpu'),
   'tfjs-cpu': tfjsMlp('cpu'),

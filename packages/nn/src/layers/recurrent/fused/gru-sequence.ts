@@ -131,6 +131,7 @@ function backwardThrough(
 ): (Tensor | null)[] {
   const [xw, U, h0] = inputs;
   const mask = inputs.length > (a.bias ? 4 : 3) ? inputs[inputs.length - 1] : null;
+  const k = kernelsFor(a.gate);
   const { B, T, G } = sizesOf(xw, a);
   const u = G / 3;
   const zero = zeros([B, u], 'float32', { backend: y.backend });
@@ -153,7 +154,6 @@ function backwardThrough(
       ins[10] = ins[11] = zero;
       pass = passed;
     }
-    const k = kernelsFor(a.gate);
     const [dpz, dpr, dpn, dhn, direct] = run(k.back, ins, [B, u], `${k.tag}:back`);
     const dhr = concat(a.zFirst ? [dpz, dpr, dhn] : [dpr, dpz, dhn], 1);
     dhMat = matmul(dhr, U, { transposeB: true });

@@ -1,5 +1,6 @@
 import { gradientRule, registerGradient } from '@tsdl/autograd';
 import {
+  ArgumentError,
   type Tensor,
   add,
   concat,
@@ -65,7 +66,7 @@ export function gate(slope: GateSlope, z: Expr): Expr {
 /** The gate option, checked: absent is the sigmoid. */
 export function gateOption(op: string, slope: GateSlope | undefined): GateSlope {
   const g = slope ?? 0;
-  if (!(g >= 0 && g <= 1)) throw new RangeError(`${op}: gate slope must be in [0, 1], got ${g}`);
+  if (!(g >= 0 && g <= 1)) throw new ArgumentError(`${op}: gate slope must be in [0, 1], got ${g}`);
   return g;
 }
 

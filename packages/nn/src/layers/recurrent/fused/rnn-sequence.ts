@@ -1,4 +1,4 @@
-import { type Tensor, add, matmul, reshape, zeros } from '@tsdl/tensor';
+import { ArgumentError, type Tensor, add, matmul, reshape, zeros } from '@tsdl/tensor';
 import { E, type Expr } from '@tsdl/tensor/backend';
 import {
   KEEP,
@@ -41,7 +41,7 @@ export interface RnnAttrs extends SequenceAttrs {
 function attrsOf(options: Partial<RnnAttrs>): RnnAttrs {
   const activation = options.activation ?? 'tanh';
   if (activation !== 'tanh' && activation !== 'relu')
-    throw new RangeError(`${OP}: activation must be 'tanh' or 'relu', got ${JSON.stringify(activation)}`);
+    throw new ArgumentError(`${OP}: activation must be 'tanh' or 'relu', got ${JSON.stringify(activation)}`);
   return { ...sequenceAttrs(options), activation };
 }
 
