@@ -208,9 +208,13 @@ describe('fit, evaluate and predict', () => {
     const m = net();
     m.compile({ optimizer: 'sgd', loss: 'mse', loss_weights: [2] });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(
-      /compile: unknown option 'metric'; did you mean 'metrics'\? \(known: optimizer, loss, metrics, lossWeights\)/,
+      /compile: unknown option 'metric'; did you mean 'metrics'\? \(known: optimizer, loss, metrics, lossWeights, runEagerly\)/,
     );
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: true } as never)).toThrow(ArgumentError);
+    m.compile({ optimizer: 'sgd', loss: 'mse', run_eagerly: true });
+    expect(m.runEagerly).toBe(true);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: 'yes' } as never)).toThrow(
+      /compile: runEagerly must be true or false, got a string \('yes'\)/,
+    );
     expect(() => m.compile(null as never)).toThrow(/compile takes an options object/);
     m.dispose();
   });

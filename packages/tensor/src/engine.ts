@@ -6,6 +6,7 @@ import type { ExtensionOpName, OpAttrs, OpName } from './op-names';
 import { getBackend } from './registry';
 import { contiguousStrides, sizeOf } from './shape';
 import { type HandleRefs, countHandle, liveHandles, releaseLost, watch } from './handles';
+import { activeTrace } from './capture/active';
 import { Storage } from './storage';
 import { Tensor } from './tensor';
 
@@ -60,6 +61,7 @@ const scopes: Tensor[][] = [];
  */
 export function trackTensor(t: Tensor, refs: HandleRefs): void {
   countHandle();
+  activeTrace()?.created(t);
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
   else watch(t, refs);
   releaseLost();
@@ -107,6 +109,7 @@ export function backendOf(op: string, inputs: readonly (Tensor | number)[]): Bac
     // The one place every op's inputs pass: a string or null here would otherwise fail as a TypeError.
     if (!(x instanceof Tensor)) throw notATensor(op, i, x);
     x.assertAlive(op);
+    activeTrace()?.input(x);
     const b = x.storage.backend;
     if (backend === null) backend = b;
     else if (b !== backend) {

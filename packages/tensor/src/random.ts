@@ -7,6 +7,8 @@
  * `seed(n)` resets it, so a whole program is reproducible.
  */
 
+import { activeTrace } from './capture/active';
+
 /** A 32-bit integer mixer (Wellons' lowbias32): good avalanche with two multiplies. */
 export function mix32(x: number): number {
   x = (x ^ (x >>> 16)) >>> 0;
@@ -45,7 +47,9 @@ export function seed(n: number): void {
 export function nextKey(explicitSeed?: number): number {
   if (explicitSeed !== undefined) return mix32((Math.floor(explicitSeed) ^ 0x9e3779b9) >>> 0);
   state = (state + 0x9e3779b9) >>> 0;
-  return mix32(state);
+  const key = mix32(state);
+  activeTrace()?.streamKey(key);
+  return key;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Backend, View } from './backend';
 import type { DType, TypedArray } from './dtype';
+import { activeTrace } from './capture/active';
 import { autogradHooks, trackTensor } from './engine';
 import { BackendError, DisposedError, DTypeError, GradientError, ShapeError } from './errors';
 import { formatTensor } from './format';
@@ -247,6 +248,7 @@ export class Tensor {
 
   /** @internal Swaps in new dense storage of the same shape and dtype; used by assign. */
   replaceStorage(next: Storage): void {
+    activeTrace()?.assigned();
     this.refs.storage.release();
     this.refs.storage = next;
     this.strides = contiguousStrides(this.shape);

@@ -139,7 +139,7 @@ export function predictOptions(who: string, args: PredictArgs | undefined): { ba
  * compile's option names (beside these, Keras' snake_case spellings: `loss_weights`).
  * A feature compile gains adds its name here.
  */
-export const COMPILE_KEYS: string[] = ['optimizer', 'loss', 'metrics', 'lossWeights'];
+export const COMPILE_KEYS: string[] = ['optimizer', 'loss', 'metrics', 'lossWeights', 'runEagerly'];
 
 /**
  * compile's options object with snake_case names camelCased, checked for unknown names

@@ -48,6 +48,7 @@ import { RunningSums, readInterval } from './running-sums';
 import { classSampleWeights, classWeightOption } from './sample-weights';
 import { type SummaryRow, formatSummary } from './summary';
 import { TrainingLock } from './training-lock';
+import { type BatchSums, TrainStepCapture } from './train-step-capture';
 import { describeValue } from './options';
 import { type WithSnakeCase, camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 
@@ -70,6 +71,8 @@ export interface CompileArgs {
   metrics?: MetricsArg;
   /** Factors of the outputs' losses in the total loss (default 1 each): a list or an object keyed by output name. */
   lossWeights?: LossWeightsArg;
+  /** Run every training step op by op, never replaying a traced one (default false; see Model.runEagerly). */
+  runEagerly?: boolean;
 }
 
 /** A model whatever its predict returns (a tensor, or a list for a list of outputs). */
@@ -126,7 +129,14 @@ function unflatten(like: Prepared, flat: readonly Tensor[]): Prepared {
 export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerBase implements TrainingModel {
   stopTraining = false;
   optimizer: Optimizer<any> | null = null;
+  /**
+   * Keras' run_eagerly. false (the default): fit's training step is traced and, once two
+   * steps trace alike, replayed as its kernels alone (train-step-capture.ts); JavaScript in a
+   * layer's call then runs only while tracing. true: every step runs op by op.
+   */
+  runEagerly = false;
   private compiled: Compiled | null = null;
+  private trainCapture: TrainStepCapture | null = null;
   private readonly lock = new TrainingLock();
 
   /** The layers in execution order (no InputLayer), each once. */
@@ -211,6 +221,10 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   compile(compileArgs: WithSnakeCase<CompileArgs>): void {
     // Keras' snake_case names (loss_weights) are accepted; unknown names are errors.
     const args = compileOptions(`${this.name}.compile`, compileArgs);
+    if (args.runEagerly !== undefined && typeof args.runEagerly !== 'boolean')
+      throw new ArgumentError(
+        `${this.name}.compile: runEagerly must be true or false, got ${describeValue(args.runEagerly)}`,
+      );
     const outputs = outputSpecs(`${this.name}.compile`, this.outputNames, args.loss, args.lossWeights, args.metrics);
     const optimizerSpec = resolveOptimizer(args.optimizer);
     this.compiled = {
@@ -220,6 +234,8 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
       optimizerSpec,
     };
     this.optimizer = null;
+    this.trainCapture = null;
+    if (args.runEagerly !== undefined) this.runEagerly = args.runEagerly;
     if (this.built) this.resolveMetrics();
   }
 
@@ -410,11 +426,21 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
    * sum (the mean times the batch size, as RunningSums wants it) and metric sums (caller
    * disposes).
    */
-  private step(xb: Tensor, yb: Tensor, seeds: InverseSeeds): { lossSum: Tensor; metricSums: Tensor[] } {
+  private step(xb: Tensor, yb: Tensor, seeds: InverseSeeds): BatchSums {
     const c = this.requireCompiled('fit');
     const optimizer = this.ensureOptimizer();
     try {
-      return this.stepTidy(c.outputs[0], optimizer, xb, yb, seeds);
+      return tidy(() => {
+        const forwardBackward = (x: Tensor, y: Tensor) => this.forwardBackward(c.outputs[0], x, y, seeds);
+        const sums =
+          (this.runEagerly
+            ? null
+            : (this.trainCapture ??= new TrainStepCapture()).run(xb, yb, this.parameters(), forwardBackward)) ??
+          forwardBackward(xb, yb);
+        optimizer.step();
+        optimizer.zeroGrad();
+        return sums;
+      });
     } catch (e) {
       // Gradients outlive tidy (as in PyTorch); a step that failed after backward must not keep them.
       optimizer.zeroGrad();
@@ -422,40 +448,35 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     }
   }
 
-  private stepTidy(
-    c: OutputSpec,
-    optimizer: Optimizer<any>,
-    xb: Tensor,
-    yb: Tensor,
-    seeds: InverseSeeds,
-  ): { lossSum: Tensor; metricSums: Tensor[] } {
-    return tidy(() => {
-      const spec = c.loss as LossSpec;
-      const fused =
-        spec.fromLogits && this.outputLayer()?.activation === spec.fromLogits.activation ? spec.fromLogits : null;
-      const loss = fused ?? spec;
-      const { output, logits } = this.run(xb, fused ? fused.activation : null);
-      // With a fused loss, the loss and the metrics read the logits (run returned no output).
-      const pred = (fused ? logits : output) as Tensor;
-      const m = xb.shape[0];
-      const batchSum = loss.batchSum?.(yb, pred) ?? null;
-      let lossSum: Tensor;
-      if (batchSum) {
-        // The mean's gradient is the sum's scaled by 1/m: seed backward with 1/m instead of
-        // dividing forward and backward, and keep the sum for the running loss.
-        // A model with every weight frozen has nothing to differentiate (fit warned at its start).
-        if (batchSum.requiresGrad) backward(batchSum, seeds.get(m, batchSum.backend));
-        lossSum = batchSum.detach();
-      } else {
-        const mean = loss.fn(yb, pred);
-        if (mean.requiresGrad) backward(mean);
-        lossSum = noGrad(() => mean.mul(m));
-      }
-      optimizer.step();
-      optimizer.zeroGrad();
-      const metricSums = noGrad(() => c.metrics.map((metric) => metric.sum(yb, pred, fused !== null)));
-      return { lossSum, metricSums };
-    });
+  /**
+   * Forward, loss and backward on one batch: leaves the gradients in the parameters' .grad
+   * and returns the batch's loss sum (the mean times the batch size, as RunningSums wants
+   * it) and metric sums. The optimizer's update is the caller's.
+   */
+  private forwardBackward(c: OutputSpec, xb: Tensor, yb: Tensor, seeds: InverseSeeds): BatchSums {
+    const spec = c.loss as LossSpec;
+    const fused =
+      spec.fromLogits && this.outputLayer()?.activation === spec.fromLogits.activation ? spec.fromLogits : null;
+    const loss = fused ?? spec;
+    const { output, logits } = this.run(xb, fused ? fused.activation : null);
+    // With a fused loss, the loss and the metrics read the logits (run returned no output).
+    const pred = (fused ? logits : output) as Tensor;
+    const m = xb.shape[0];
+    const batchSum = loss.batchSum?.(yb, pred) ?? null;
+    let lossSum: Tensor;
+    if (batchSum) {
+      // The mean's gradient is the sum's scaled by 1/m: seed backward with 1/m instead of
+      // dividing forward and backward, and keep the sum for the running loss.
+      // A model with every weight frozen has nothing to differentiate (fit warned at its start).
+      if (batchSum.requiresGrad) backward(batchSum, seeds.get(m, batchSum.backend));
+      lossSum = batchSum.detach();
+    } else {
+      const mean = loss.fn(yb, pred);
+      if (mean.requiresGrad) backward(mean);
+      lossSum = noGrad(() => mean.mul(m));
+    }
+    const metricSums = noGrad(() => c.metrics.map((metric) => metric.sum(yb, pred, fused !== null)));
+    return { lossSum, metricSums };
   }
 
   /**

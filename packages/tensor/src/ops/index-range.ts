@@ -57,6 +57,11 @@ export function noteGatheredFrom(out: Tensor, source: Tensor): void {
   if (r !== undefined) ranges.set(out.storage, r);
 }
 
+/** The [min, max] known for a storage's values without a read, or null. */
+export function knownRange(s: Storage): readonly [number, number] | null {
+  return ranges.get(s) ?? null;
+}
+
 /** `t`'s values, row-major, where the host has them without waiting for a device; else null. */
 export function hostValues(t: Tensor): TypedArray | null {
   if (t.storage.backend.readSync) return t.dataSync();
