@@ -263,6 +263,17 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
     };
   }
 
+  /**
+   * Frees the weights and the optimizer's state (its moments): the model made its optimizer
+   * from the compiled description, so it owns it, as a TF.js model owns one compiled from a name.
+   */
+  override dispose(): void {
+    this.optimizer?.dispose();
+    this.optimizer = null;
+    this.trainCapture = null;
+    super.dispose();
+  }
+
   /** The optimizer, made on first use from the compiled description and the trainable weights. */
   protected ensureOptimizer(): Optimizer<any> {
     const c = this.requireCompiled('training');

@@ -1,4 +1,5 @@
 import type { ConformanceContext } from '../context';
+import { registerCapturedStep } from './captured-step';
 import { registerContract } from './contract';
 import { registerErrorTable } from './errors';
 import { registerFormat } from './format';
@@ -9,7 +10,7 @@ import { registerSeeded } from './seeded';
 /**
  * The tensor contract every backend must keep: the bad-call error table,
  * memory accounting, the registry and movement between backends, assign,
- * printing, dtype promotion and seeded randomness.
+ * printing, dtype promotion, seeded randomness and captured steps.
  */
 export function registerTensorContract(ctx: ConformanceContext): void {
   registerErrorTable(ctx);
@@ -18,4 +19,5 @@ export function registerTensorContract(ctx: ConformanceContext): void {
   registerFormat(ctx);
   registerPromotion(ctx);
   registerSeeded(ctx);
+  registerCapturedStep(ctx);
 }

@@ -1,0 +1,128 @@
+import { type Tensor, dispose, memory, seed } from '@tsdl/tensor';
+import { describe, expect, it } from 'vitest';
+import {
+  BatchNormalization,
+  Dense,
+  Dropout,
+  type FitArgs,
+  LambdaCallback,
+  type Layer,
+  Sequential,
+  optimizers,
+} from '../src/index';
+import { blobs, useCpu } from './helpers';
+
+useCpu();
+
+/**
+ * fit's training step is traced and replayed (train-step-capture.ts) unless
+ * compile({ runEagerly: true }): both must train to the same bits.
+ */
+
+interface Run {
+  weights: Float32Array[];
+  history: Record<string, number[]>;
+  stats: { traces: number; replays: number; eager: number; refusal: string | null } | null;
+}
+
+function stats(m: Sequential): Run['stats'] {
+  const capture = (m as unknown as { trainCapture: { stats: Run['stats'] } | null }).trainCapture;
+  return capture ? ({ ...(capture.stats as object) } as Run['stats']) : null;
+}
+
+async function train(
+  layers: () => Layer[],
+  runEagerly: boolean,
+  args: FitArgs,
+  callbacks: (m: Sequential) => LambdaCallback[] = () => [],
+): Promise<Run> {
+  seed(3);
+  const m = new Sequential(layers());
+  m.compile({
+    optimizer: optimizers.Adam({ learningRate: 0.01 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+    runEagerly,
+  });
+  const { x, y } = blobs(96, 5);
+  const h = await m.fit(x, y, { ...args, callbacks: callbacks(m), verbose: 0 });
+  const ws = m.getWeights();
+  const weights = ws.map((t) => t.dataSync() as Float32Array);
+  dispose(ws);
+  const run = { weights, history: h.history, stats: stats(m) };
+  dispose([x, y]);
+  m.dispose();
+  return run;
+}
+
+const mlp = (): Layer[] => [
+  new Dense({ units: 16, activation: 'relu', inputShape: [2], seed: 1 }),
+  new Dropout({ rate: 0.3 }),
+  new Dense({ units: 3, activation: 'softmax', seed: 2 }),
+];
+
+describe('fit replays its traced training step', () => {
+  it('to the bits of the eager step: dropout, shuffling, validation, a last partial batch', async () => {
+    const args: FitArgs = { epochs: 3, batchSize: 10, shuffle: true, validationSplit: 0.2 };
+    const before = memory().numTensors;
+    const eager = await train(mlp, true, args);
+    expect(memory().numTensors).toBe(before);
+    const replayed = await train(mlp, false, args);
+    expect(replayed.weights).toEqual(eager.weights);
+    expect(replayed.history).toEqual(eager.history);
+    expect(eager.stats).toBeNull();
+    // 77 samples: 7 full batches and one of 7 an epoch. Each batch size traces until two traces
+    // match: three times, since the first makes the loss's 1/m constant that later steps hold.
+    expect(replayed.stats).toEqual({ traces: 6, replays: 3 * 8 - 6, eager: 0, refusal: null });
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('keeps a step that updates state (BatchNormalization) eager, with the same result', async () => {
+    const layers = (): Layer[] => [
+      new Dense({ units: 8, inputShape: [2], seed: 1 }),
+      new BatchNormalization({}),
+      new Dense({ units: 3, activation: 'softmax', seed: 2 }),
+    ];
+    const args: FitArgs = { epochs: 2, batchSize: 16 };
+    const eager = await train(layers, true, args);
+    const captured = await train(layers, false, args);
+    expect(captured.weights).toEqual(eager.weights);
+    expect(captured.history).toEqual(eager.history);
+    expect(captured.stats?.replays).toBe(0);
+    expect(captured.stats?.refusal).toMatch(/assigned to a tensor/);
+  });
+
+  it('traces again when a callback freezes a layer, so the frozen weights stay put', async () => {
+    const freeze = (m: Sequential) => [
+      new LambdaCallback({
+        onEpochEnd: (epoch: number) => {
+          if (epoch === 0) m.layers[0].trainable = false;
+        },
+      }),
+    ];
+    const args: FitArgs = { epochs: 3, batchSize: 16 };
+    const eager = await train(mlp, true, args, freeze);
+    const captured = await train(mlp, false, args, freeze);
+    expect(captured.weights).toEqual(eager.weights);
+    expect(captured.history).toEqual(eager.history);
+    // Two plans: three traces before the freeze (as above), two after it.
+    expect(captured.stats).toMatchObject({ traces: 5, replays: 3 * 6 - 5 });
+  });
+
+  it('trainOnBatch goes through the same capture', async () => {
+    const results: Tensor[][] = [];
+    for (const runEagerly of [true, false]) {
+      seed(3);
+      const m = new Sequential(mlp());
+      m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', runEagerly });
+      const { x, y } = blobs(12, 4);
+      const losses: number[] = [];
+      for (let i = 0; i < 5; i++) losses.push((await m.trainOnBatch(x, y)).loss);
+      results.push(m.getWeights());
+      expect(losses.every(Number.isFinite)).toBe(true);
+      if (!runEagerly) expect(stats(m)).toMatchObject({ traces: 2, replays: 3 });
+      dispose([x, y]);
+    }
+    expect(results[1].map((t) => t.dataSync())).toEqual(results[0].map((t) => t.dataSync()));
+  });
+});

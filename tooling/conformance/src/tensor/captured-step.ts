@@ -1,0 +1,252 @@
+import { gradients } from '@tsdl/autograd';
+import {
+  type Tensor,
+  add,
+  dispose,
+  dropout,
+  gather,
+  getBackend,
+  keep,
+  matmul,
+  mean,
+  mul,
+  relu,
+  seed,
+  slice,
+  sub,
+  sum,
+  tensor,
+  tidy,
+} from '@tsdl/tensor';
+import { CapturedStep, type StepResult, nextKey } from '@tsdl/tensor/internal';
+import { describe, expect, it } from 'vitest';
+import type { ConformanceContext } from '../context';
+import { footprint, values } from './helpers';
+
+/**
+ * A captured step (tensor's CapturedStep, which Keras' fit runs its training
+ * step through) must compute exactly what the eager step computes on every
+ * backend: a replay reruns the traced kernels on new arguments, reads the
+ * tensors held from before the step at their current values, draws fresh
+ * random keys, and frees everything it made, also when a kernel throws.
+ */
+
+const ROWS = 4;
+const STEPS = 6;
+
+/** STEPS batches of ROWS rows as slices of one tensor (their offsets differ), and targets. */
+function batches(): { x: Tensor; y: Tensor; xs: Tensor[]; ys: Tensor[] } {
+  const n = ROWS * STEPS;
+  const x = tensor(
+    Array.from({ length: n * 3 }, (_, i) => Math.sin(i * 0.7)),
+    [n, 3],
+  );
+  const y = tensor(
+    Array.from({ length: n * 2 }, (_, i) => Math.cos(i * 0.3)),
+    [n, 2],
+  );
+  const xs = Array.from({ length: STEPS }, (_, s) => slice(x, [s * ROWS, 0], [(s + 1) * ROWS, 3]));
+  const ys = Array.from({ length: STEPS }, (_, s) => slice(y, [s * ROWS, 0], [(s + 1) * ROWS, 2]));
+  return { x, y, xs, ys };
+}
+
+/** A small training step's forward and backward: a product, relu, dropout, a squared error and its gradient. */
+function lossAndGrad(w: Tensor, x: Tensor, y: Tensor): StepResult {
+  const h = dropout(relu(matmul(x, w)), 0.25);
+  const d = sub(h, y);
+  const loss = mean(mul(d, d));
+  const [g] = gradients(loss, [w]);
+  return { tensors: [loss.detach(), g], meta: { rows: x.shape[0] } };
+}
+
+/** Each step's result values, from `run` under tidy, starting from one seed. */
+async function stepValues(run: (s: number) => StepResult, steps = STEPS): Promise<number[][][]> {
+  seed(7);
+  const out: number[][][] = [];
+  for (let s = 0; s < steps; s++) {
+    const ts = tidy(() => run(s).tensors);
+    out.push(await Promise.all(ts.map(values)));
+    dispose(ts);
+  }
+  return out;
+}
+
+export function registerCapturedStep(ctx: ConformanceContext): void {
+  describe('captured steps', () => {
+    it('replay a step that traced alike twice, giving the eager values, random keys included', async () => {
+      const { x, y, xs, ys } = batches();
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
+      w.requiresGrad = true;
+      const eager = await stepValues((s) => lossAndGrad(w, xs[s], ys[s]));
+      const step = new CapturedStep(([a, b]) => lossAndGrad(w, a, b));
+      let meta: unknown = null;
+      const captured = await stepValues((s) => {
+        const r = step.run([xs[s], ys[s]]);
+        meta = r.meta;
+        return r;
+      });
+      expect(captured).toEqual(eager);
+      expect(meta).toEqual({ rows: ROWS });
+      expect(step.stats).toMatchObject({ traces: 2, replays: STEPS - 2, eager: 0, refusal: null });
+      // Dropout drew a fresh key each step: no two steps kept the same units.
+      expect(new Set(eager.map((e) => JSON.stringify(e[1]))).size).toBe(STEPS);
+      dispose([x, y, w, ...xs, ...ys]);
+    });
+
+    it('read a tensor held from before the step at its value now, after an assign outside the step', async () => {
+      const { x, y, xs, ys } = batches();
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
+      w.requiresGrad = true;
+      const run = (f: (s: number) => StepResult) =>
+        stepValues((s) => {
+          // An optimizer's update: a new storage for w between steps.
+          if (s > 0) w.assign(tidy(() => add(w.detach(), 0.125 * s)));
+          return f(s);
+        });
+      const start = await w.data();
+      const eager = await run((s) => lossAndGrad(w, xs[s], ys[s]));
+      w.assign(tensor(Array.from(start), [3, 2]));
+      const step = new CapturedStep(([a, b]) => lossAndGrad(w, a, b));
+      const captured = await run((s) => step.run([xs[s], ys[s]]));
+      expect(captured).toEqual(eager);
+      expect(step.stats.replays).toBe(STEPS - 2);
+      dispose([x, y, w, ...xs, ...ys]);
+    });
+
+    it('keep a step that assigns eager, with its eager values', async () => {
+      const { x, y, xs, ys } = batches();
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
+      const count = tensor([0]);
+      const body = (a: Tensor): StepResult => {
+        count.assign(add(count, 1));
+        return { tensors: [sum(matmul(a, w))] };
+      };
+      const eager = await stepValues((s) => body(xs[s]));
+      const step = new CapturedStep(([a]) => body(a));
+      const captured = await stepValues((s) => step.run([xs[s]]));
+      expect(captured).toEqual(eager);
+      expect(await values(count)).toEqual([2 * STEPS]);
+      expect(step.stats.replays).toBe(0);
+      expect(step.stats.refusal).toMatch(/assigned to a tensor/);
+      // After four traces that could not be replayed the step stops tracing.
+      expect(step.stats).toMatchObject({ traces: 4, eager: STEPS - 4 });
+      dispose([x, y, w, count, ...xs, ...ys]);
+    });
+
+    if (ctx.sync) {
+      it('keep a step that reads values back to the host eager', async () => {
+        const { x, y, xs, ys } = batches();
+        // What the step does next depends on a value it read: a replay could not repeat that.
+        const body = (a: Tensor): StepResult => ({ tensors: [sum(a).dataSync()[0] > 0 ? mul(a, 2) : sub(a, 1)] });
+        const step = new CapturedStep(([a]) => body(a));
+        const captured = await stepValues((s) => step.run([xs[s]]));
+        expect(captured).toEqual(await stepValues((s) => body(xs[s])));
+        expect(step.stats.replays).toBe(0);
+        expect(step.stats.refusal).toMatch(/readSync/);
+        dispose([x, y, ...xs, ...ys]);
+      });
+    }
+
+    it('keep a step that draws a random key no random kernel uses eager', async () => {
+      const { x, y, xs, ys } = batches();
+      const step = new CapturedStep(([a]) => {
+        const k = nextKey();
+        return { tensors: [mul(a, k % 2 === 0 ? 1 : -1)] };
+      });
+      await stepValues((s) => step.run([xs[s]]));
+      expect(step.stats.replays).toBe(0);
+      expect(step.stats.refusal).toMatch(/random key/);
+      dispose([x, y, ...xs, ...ys]);
+    });
+
+    it('trace again when a tensor the step reads was disposed and replaced', async () => {
+      const { x, y, xs, ys } = batches();
+      let w = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+      const body = (a: Tensor): StepResult => ({ tensors: [matmul(a, w)] });
+      const step = new CapturedStep(([a]) => body(a));
+      const replace = (s: number) => {
+        if (s === 4) {
+          w.dispose();
+          w = keep(tensor([6, 5, 4, 3, 2, 1], [3, 2]));
+        }
+      };
+      const captured = await stepValues((s) => (replace(s), step.run([xs[s]])));
+      w.dispose();
+      w = tensor([1, 2, 3, 4, 5, 6], [3, 2]);
+      const eager = await stepValues((s) => (replace(s), body(xs[s])));
+      expect(captured).toEqual(eager);
+      expect(step.stats.refusal).toMatch(/disposed/);
+      expect(step.stats).toMatchObject({ traces: 4, replays: 2 });
+      dispose([x, y, w, ...xs, ...ys]);
+    });
+
+    it('trace arguments of another shape apart and leave memory where it was', async () => {
+      const { x, y, xs, ys } = batches();
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
+      w.requiresGrad = true;
+      const before = footprint();
+      const step = new CapturedStep(([a, b]) => lossAndGrad(w, a, b));
+      const halves = xs.map((a) => slice(a, [0, 0], [2, 3]));
+      const halfYs = ys.map((b) => slice(b, [0, 0], [2, 2]));
+      for (let s = 0; s < STEPS; s++) {
+        const r = tidy(() => [...step.run([xs[s], ys[s]]).tensors, ...step.run([halves[s], halfYs[s]]).tensors]);
+        expect(r[0].shape).toEqual([]);
+        expect(r[3].shape).toEqual([3, 2]);
+        dispose(r);
+      }
+      expect(step.stats).toMatchObject({ traces: 4, replays: 2 * (STEPS - 2) });
+      dispose([...halves, ...halfYs]);
+      expect(footprint()).toEqual(before);
+      dispose([x, y, w, ...xs, ...ys]);
+    });
+
+    it('free what a replay made when one of its kernels throws', async () => {
+      const { x, y, xs, ys } = batches();
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
+      w.requiresGrad = true;
+      const step = new CapturedStep(([a, b]) => lossAndGrad(w, a, b));
+      for (let s = 0; s < 3; s++) dispose(tidy(() => step.run([xs[s], ys[s]]).tensors));
+      const backend = getBackend() as unknown as Record<string, unknown>;
+      const own = Object.getOwnPropertyDescriptor(backend, 'reduce');
+      const reduce = backend.reduce as (...a: unknown[]) => unknown;
+      // The loss's mean is the step's last reduction: everything before it was made.
+      backend.reduce = () => {
+        throw new Error('kernel failed');
+      };
+      const before = footprint();
+      try {
+        expect(() => tidy(() => step.run([xs[3], ys[3]]).tensors)).toThrow(/kernel failed/);
+      } finally {
+        if (own) Object.defineProperty(backend, 'reduce', own);
+        else delete backend.reduce;
+      }
+      expect(footprint()).toEqual(before);
+      expect(backend.reduce).toBe(reduce);
+      dispose(tidy(() => step.run([xs[4], ys[4]]).tensors));
+      expect(step.stats.replays).toBe(2);
+      dispose([x, y, w, ...xs, ...ys]);
+    });
+
+    it('replay int32 arguments only where the index checks the trace skipped would pass', async () => {
+      const table = tensor([10, 20, 30, 40], [4, 1]);
+      const known = tensor([0, 3, 1, 2], [4], 'int32');
+      const big = tensor([0, 1, 2, 3, 4, 5, 6, 7], [8], 'int32');
+      const outside = slice(big, [4], [8]);
+      const step = new CapturedStep(([i]) => ({ tensors: [gather(table, i)] }));
+      for (let s = 0; s < 3; s++) dispose(tidy(() => step.run([known]).tensors));
+      expect(step.stats.replays).toBe(1);
+      // Values up to 7 here: eager would check them against the table's 4 rows.
+      await expect(async () => {
+        const r = tidy(() => step.run([outside]).tensors);
+        try {
+          await values(r[0]);
+        } finally {
+          dispose(r);
+        }
+      }).rejects.toThrow(/gather/);
+      expect(step.stats.replays).toBe(1);
+      expect(step.stats.refusal).toMatch(/value range/);
+      dispose([table, known, big, outside]);
+    });
+  });
+}
