@@ -65,7 +65,7 @@ export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): T
     return { data: t.storage.data, base: t.offset };
   };
   const build = (x: unknown): unknown => {
-    if (x === null || typeof x !== 'object') return x;
+    if (x === null || typeof x !== 'object' || isStatic(x)) return x;
     if (x instanceof ViewSlot) {
       const { data, base } = resolve(x);
       return { data, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: base + x.offset };
@@ -74,12 +74,9 @@ export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): T
     // Host values: a fresh copy each time, since a backend may keep the array it is given.
     if (ArrayBuffer.isView(x)) return (x as unknown as { slice(): unknown }).slice();
     if (Array.isArray(x)) return x.map(build);
-    if (isPlainObject(x)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(x)) out[k] = build(v);
-      return out;
-    }
-    return x;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = build(v);
+    return out;
   };
   const methods = backend as unknown as Record<string, (...a: unknown[]) => unknown>;
   try {
@@ -102,6 +99,23 @@ export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): T
     throw e;
   }
   return outputs(plan, backend, made, args);
+}
+
+/** Plan data without slots or host arrays (an expression tree, a shape), passed to kernels as traced. */
+const staticParts = new WeakMap<object, boolean>();
+
+function isStatic(x: object): boolean {
+  let known = staticParts.get(x);
+  if (known === undefined) {
+    if (x instanceof ViewSlot || x instanceof KeySlot || ArrayBuffer.isView(x)) known = false;
+    else if (Array.isArray(x)) known = x.every((v) => v === null || typeof v !== 'object' || isStatic(v));
+    else if (isPlainObject(x))
+      known = Object.values(x).every((v) => v === null || typeof v !== 'object' || isStatic(v));
+    // Other objects are passed as traced (see Recorder.slot).
+    else known = true;
+    staticParts.set(x, known);
+  }
+  return known;
 }
 
 /** The outputs as tensors: a made storage becomes one Storage shared by the outputs that view it. */
