@@ -181,6 +181,7 @@ const BACKEND = [
 ];
 
 const INTERNAL = [
+  'CapturedStep',
   'Storage',
   'applyDropout',
   'arithmeticType',
