@@ -49,6 +49,13 @@ export interface Layout {
   readonly range: readonly [number, number] | null;
 }
 
+/** Argument `index` shares the storage of the earlier argument `of`, starting `delta` elements after it. */
+export interface ArgAlias {
+  readonly index: number;
+  readonly of: number;
+  readonly delta: number;
+}
+
 /** Tensors that existed before the step and hold one storage the step read; offsets relative to the first's. */
 export interface HeldGroup {
   readonly tensors: readonly Tensor[];
@@ -67,6 +74,7 @@ export interface PlannedOutput {
 export interface Plan {
   readonly calls: readonly PlannedCall[];
   readonly args: readonly Layout[];
+  readonly aliases: readonly ArgAlias[];
   readonly held: readonly HeldGroup[];
   /** Keys the step drew from the global generator (each used by one random kernel). */
   readonly keys: number;
@@ -107,7 +115,8 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Whether two traces did the same thing: then the step's work depends only on what a plan replays. */
 export function samePlan(a: Plan, b: Plan): boolean {
   if (a.calls.length !== b.calls.length || a.keys !== b.keys || a.made !== b.made) return false;
-  if (!same(a.args, b.args) || !same(a.outputs, b.outputs) || !same(a.meta, b.meta)) return false;
+  if (!same(a.args, b.args) || !same(a.aliases, b.aliases) || !same(a.outputs, b.outputs) || !same(a.meta, b.meta))
+    return false;
   if (a.held.length !== b.held.length) return false;
   for (let h = 0; h < a.held.length; h++) {
     const x = a.held[h];

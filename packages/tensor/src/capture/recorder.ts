@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor';
 import { setActiveTrace, type TraceHooks } from './active';
 import { METHOD_ROLES, TRACED_METHODS } from './backend-methods';
 import {
+  type ArgAlias,
   isPlainObject,
   KeySlot,
   type Layout,
@@ -31,6 +32,7 @@ export class Recorder implements TraceHooks {
   private readonly made = new Map<DataId, number>();
   private madeCount = 0;
   private readonly argOf = new Map<DataId, number>();
+  private readonly aliases: ArgAlias[] = [];
   private readonly argLayouts: Layout[];
   private readonly argOffsets: number[];
   private readonly heldOf = new Map<DataId, number>();
@@ -46,8 +48,10 @@ export class Recorder implements TraceHooks {
   ) {
     args.forEach((a, i) => {
       const d = a.storage.data;
-      if (this.argOf.has(d)) this.refuse('two arguments share a storage');
-      this.argOf.set(d, i);
+      const first = this.argOf.get(d);
+      // An autoencoder's fit(x, x): views of either resolve to the first, so a replay needs the same sharing.
+      if (first !== undefined) this.aliases.push({ index: i, of: first, delta: a.offset - args[first].offset });
+      else this.argOf.set(d, i);
     });
     this.argLayouts = args.map(layoutOf);
     this.argOffsets = args.map((a) => a.offset);
@@ -211,6 +215,7 @@ export class Recorder implements TraceHooks {
     return {
       calls: this.calls,
       args: this.argLayouts,
+      aliases: this.aliases,
       held: this.held,
       keys: this.keys.length,
       outputs: planned,

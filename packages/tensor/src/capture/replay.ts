@@ -9,7 +9,7 @@ import { flatten } from './recorder';
 
 /**
  * Why `plan` cannot run on `args` now, or null when it can: the arguments must
- * have the traced layouts, and every tensor the step read from before it must
+ * have the traced layouts (and share storages as the traced ones did), and every tensor the step read from before it must
  * be alive, keep its layout and share its storage with the same tensors. An
  * int32 storage whose index checks the trace skipped (its range was known)
  * must have a known range inside that one, so the checks would pass again.
@@ -19,6 +19,10 @@ export function replayBlocker(plan: Plan, args: readonly Tensor[]): string | nul
   for (let i = 0; i < args.length; i++) {
     if (args[i].isDisposed) return `argument ${i + 1} is disposed`;
     if (!fits(args[i], plan.args[i])) return `argument ${i + 1} has another layout or value range`;
+  }
+  for (const { index, of, delta } of plan.aliases) {
+    if (args[index].storage !== args[of].storage || args[index].offset - args[of].offset !== delta)
+      return `argument ${index + 1} no longer shares argument ${of + 1}'s storage`;
   }
   for (const group of plan.held) {
     const first = group.tensors[0];

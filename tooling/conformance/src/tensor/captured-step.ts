@@ -113,6 +113,22 @@ export function registerCapturedStep(ctx: ConformanceContext): void {
       dispose([x, y, w, ...xs, ...ys]);
     });
 
+    it("replay a step given one tensor twice (an autoencoder's fit(x, x)) only while it still is", async () => {
+      const { x, y, xs, ys } = batches();
+      const other = xs.map((a) => mul(a, -1));
+      const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6, 0.2, 0.4, -0.1], [3, 3]);
+      const body = (a: Tensor, b: Tensor): StepResult => ({ tensors: [sum(mul(sub(matmul(a, w), b), 2))] });
+      // The same tensor for both arguments, then (from step 4) a different one for the second.
+      const pick = (s: number) => (s < 4 ? xs[s] : other[s]);
+      const eager = await stepValues((s) => body(xs[s], pick(s)));
+      const step = new CapturedStep(([a, b]) => body(a, b));
+      const captured = await stepValues((s) => step.run([xs[s], pick(s)]));
+      expect(captured).toEqual(eager);
+      expect(step.stats.replays).toBe(2);
+      expect(step.stats.refusal).toMatch(/no longer shares argument 1's storage/);
+      dispose([x, y, w, ...xs, ...ys, ...other]);
+    });
+
     it('keep a step that assigns eager, with its eager values', async () => {
       const { x, y, xs, ys } = batches();
       const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
