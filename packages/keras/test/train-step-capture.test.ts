@@ -1,13 +1,16 @@
-import { type Tensor, dispose, memory, seed } from '@tsdl/tensor';
+import { type Tensor, dispose, memory, seed, tensor } from '@tsdl/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
+  Concatenate,
   Dense,
   Dropout,
   type FitArgs,
   LambdaCallback,
   type Layer,
+  Input,
   Sequential,
+  model,
   optimizers,
 } from '../src/index';
 import { blobs, useCpu } from './helpers';
@@ -124,5 +127,57 @@ describe('fit replays its traced training step', () => {
       dispose([x, y]);
     }
     expect(results[1].map((t) => t.dataSync())).toEqual(results[0].map((t) => t.dataSync()));
+  });
+
+  it('a model with two inputs, two outputs and sample weights replays to the same bits', async () => {
+    const runs = [];
+    for (const runEagerly of [true, false]) {
+      seed(5);
+      const a = Input({ shape: [2], name: 'a' });
+      const b = Input({ shape: [3], name: 'b' });
+      const h = new Dropout({ rate: 0.2 }).apply(
+        new Dense({ units: 8, activation: 'relu', seed: 1 }).apply(new Concatenate({}).apply([a, b])),
+      );
+      const cls = new Dense({ units: 3, activation: 'softmax', seed: 2, name: 'cls' }).apply(h);
+      const reg = new Dense({ units: 1, seed: 3, name: 'reg' }).apply(h);
+      const m = model({ inputs: [a, b], outputs: [cls, reg] });
+      m.compile({
+        optimizer: 'adam',
+        loss: ['sparse_categorical_crossentropy', 'mse'],
+        lossWeights: [1, 0.5],
+        metrics: [['accuracy'], []],
+        runEagerly,
+      });
+      const n = 40;
+      const xa = tensor(
+        Array.from({ length: n * 2 }, (_, i) => Math.sin(i)),
+        [n, 2],
+      );
+      const xb = tensor(
+        Array.from({ length: n * 3 }, (_, i) => Math.cos(i * 0.5)),
+        [n, 3],
+      );
+      const yc = tensor(
+        Array.from({ length: n }, (_, i) => i % 3),
+        [n],
+        'int32',
+      );
+      const yr = tensor(
+        Array.from({ length: n }, (_, i) => i / n),
+        [n, 1],
+      );
+      const w = tensor(
+        Array.from({ length: n }, (_, i) => 1 + (i % 4)),
+        [n],
+      );
+      const h2 = await m.fit([xa, xb], [yc, yr], { epochs: 3, batchSize: 8, sampleWeight: [w, w], verbose: 0 });
+      const ws = m.getWeights();
+      runs.push({ weights: ws.map((t) => t.dataSync()), history: h2.history, stats: stats(m as never) });
+      dispose([...ws, xa, xb, yc, yr, w]);
+      m.dispose();
+    }
+    expect(runs[1].weights).toEqual(runs[0].weights);
+    expect(runs[1].history).toEqual(runs[0].history);
+    expect(runs[1].stats).toMatchObject({ traces: 3, replays: 3 * 5 - 3, refusal: null });
   });
 });

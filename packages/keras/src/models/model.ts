@@ -48,7 +48,7 @@ import { RunningSums, readInterval } from './running-sums';
 import { classSampleWeights, classWeightOption } from './sample-weights';
 import { type SummaryRow, formatSummary } from './summary';
 import { TrainingLock } from './training-lock';
-import { type BatchSums, TrainStepCapture } from './train-step-capture';
+import { type ForwardBackward, TrainStepCapture } from './train-step-capture';
 import { describeValue } from './options';
 import { type WithSnakeCase, camelCaseKeys, rejectUnknownOptions } from '../config-keys';
 
@@ -74,6 +74,9 @@ export interface CompileArgs {
   /** Run every training step op by op, never replaying a traced one (default false; see Model.runEagerly). */
   runEagerly?: boolean;
 }
+
+/** A batch's loss sum and metric sums (the caller disposes them). */
+type BatchSums = { lossSum: Tensor; metricSums: Tensor[] };
 
 /** A model whatever its predict returns (a tensor, or a list for a list of outputs). */
 export type AnyModel = Model<Tensor | Tensor[]>;
@@ -439,15 +442,26 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
    */
   private step(xb: Tensor, yb: Tensor, seeds: InverseSeeds): BatchSums {
     const c = this.requireCompiled('fit');
+    const [lossSum, ...metricSums] = this.trainStep([xb, yb], ([x, y]) => {
+      const sums = this.forwardBackward(c.outputs[0], x, y, seeds);
+      return [sums.lossSum, ...sums.metricSums];
+    });
+    return { lossSum, metricSums };
+  }
+
+  /**
+   * One training step on `batch`: `forwardBackward` (traced and replayed unless runEagerly,
+   * train-step-capture.ts), then the optimizer's update. Returns forwardBackward's values.
+   */
+  private trainStep(batch: Tensor[], forwardBackward: ForwardBackward): Tensor[] {
     const optimizer = this.ensureOptimizer();
     try {
       return tidy(() => {
-        const forwardBackward = (x: Tensor, y: Tensor) => this.forwardBackward(c.outputs[0], x, y, seeds);
         const sums =
           (this.runEagerly
             ? null
-            : (this.trainCapture ??= new TrainStepCapture()).run(xb, yb, this.parameters(), forwardBackward)) ??
-          forwardBackward(xb, yb);
+            : (this.trainCapture ??= new TrainStepCapture()).run(batch, this.parameters(), forwardBackward)) ??
+          forwardBackward(batch);
         optimizer.step();
         optimizer.zeroGrad();
         return sums;
@@ -496,30 +510,23 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
    */
   private stepMany(d: Prepared, seeds: InverseSeeds): Tensor[] {
     const c = this.requireCompiled('fit');
-    const optimizer = this.ensureOptimizer();
-    try {
-      return tidy(() => {
-        const fused = c.outputs.map((o, i) =>
-          o.loss?.fromLogits && this.fusableOutput(i)?.activation === o.loss.fromLogits.activation
-            ? o.loss.fromLogits.activation
-            : null,
-        );
-        const run = this.runAll(d.xs, fused);
-        const sums = batchSums(c.outputs, run, d.ys, d.sws, d.n);
-        if (sums.total.requiresGrad) backward(sums.total, seeds.get(d.n, sums.total.backend));
-        optimizer.step();
-        optimizer.zeroGrad();
-        return this.logValues(
-          c,
-          sums.total.detach(),
-          sums.perOutput.map((t) => t.detach()),
-          noGrad(() => sums.metrics.map((t) => t.detach())),
-        );
-      });
-    } catch (e) {
-      optimizer.zeroGrad();
-      throw e;
-    }
+    return this.trainStep(flatten(d), (batch) => {
+      const b = unflatten(d, batch);
+      const fused = c.outputs.map((o, i) =>
+        o.loss?.fromLogits && this.fusableOutput(i)?.activation === o.loss.fromLogits.activation
+          ? o.loss.fromLogits.activation
+          : null,
+      );
+      const run = this.runAll(b.xs, fused);
+      const sums = batchSums(c.outputs, run, b.ys, b.sws, b.n);
+      if (sums.total.requiresGrad) backward(sums.total, seeds.get(b.n, sums.total.backend));
+      return this.logValues(
+        c,
+        sums.total.detach(),
+        sums.perOutput.map((t) => t.detach()),
+        noGrad(() => sums.metrics.map((t) => t.detach())),
+      );
+    });
   }
 
   /** The running values in logNames' order: the total, each output's loss (several outputs only), the metrics. */
