@@ -35,12 +35,12 @@ interface Entry {
 /**
  * A training (or any) step that runs eagerly while it is traced and, once two
  * consecutive traces on arguments of one signature did the same kernels on the
- * same tensors, replays that plan: the kernels alone, none of the ops' JavaScript
- * (shape checks, autograd's graph, the optimizer's planning). Like a traced
- * `tf.function`, JavaScript in the step runs only while tracing; unlike one, a
- * step is replayed only after a second trace has shown that its kernels do not
- * depend on anything a replay leaves out, and the random keys are drawn anew
- * each replay from the global generator, so a replay computes exactly what the
+ * same tensors, replays that plan: the kernels alone, none of the ops'
+ * JavaScript (shape checks, autograd's graph). Like a traced `tf.function`,
+ * JavaScript in the step runs only while tracing; unlike one, a step is
+ * replayed only after a second trace has shown that its kernels do not depend
+ * on anything a replay leaves out, and the random keys are drawn anew each
+ * replay from the global generator, so a replay computes exactly what the
  * eager step would.
  *
  * A step is never replayed if it reads values back to the host, assigns to a

@@ -9,10 +9,11 @@ import { flatten } from './recorder';
 
 /**
  * Why `plan` cannot run on `args` now, or null when it can: the arguments must
- * have the traced layouts (and share storages as the traced ones did), and every tensor the step read from before it must
- * be alive, keep its layout and share its storage with the same tensors. An
- * int32 storage whose index checks the trace skipped (its range was known)
- * must have a known range inside that one, so the checks would pass again.
+ * have the traced layouts (and share storages as the traced ones did), and
+ * every tensor the step read from before it must be alive, keep its layout and
+ * share its storage with the same tensors. An int32 storage whose index checks
+ * the trace skipped (its range was known) must have a known range inside that
+ * one, so the checks would pass again.
  */
 export function replayBlocker(plan: Plan, args: readonly Tensor[]): string | null {
   if (args.length !== plan.args.length) return 'a different number of arguments';
