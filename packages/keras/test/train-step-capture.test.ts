@@ -28,7 +28,7 @@ interface Run {
   stats: { traces: number; replays: number; eager: number; refusal: string | null } | null;
 }
 
-function stats(m: Sequential): Run['stats'] {
+function stats(m: object): Run['stats'] {
   const capture = (m as unknown as { trainCapture: { stats: Run['stats'] } | null }).trainCapture;
   return capture ? ({ ...(capture.stats as object) } as Run['stats']) : null;
 }
@@ -125,8 +125,10 @@ describe('fit replays its traced training step', () => {
       expect(losses.every(Number.isFinite)).toBe(true);
       if (!runEagerly) expect(stats(m)).toMatchObject({ traces: 2, replays: 3 });
       dispose([x, y]);
+      m.dispose();
     }
     expect(results[1].map((t) => t.dataSync())).toEqual(results[0].map((t) => t.dataSync()));
+    dispose(results);
   });
 
   it('a model with two inputs, two outputs and sample weights replays to the same bits', async () => {
@@ -172,7 +174,7 @@ describe('fit replays its traced training step', () => {
       );
       const h2 = await m.fit([xa, xb], [yc, yr], { epochs: 3, batchSize: 8, sampleWeight: [w, w], verbose: 0 });
       const ws = m.getWeights();
-      runs.push({ weights: ws.map((t) => t.dataSync()), history: h2.history, stats: stats(m as never) });
+      runs.push({ weights: ws.map((t) => t.dataSync()), history: h2.history, stats: stats(m) });
       dispose([...ws, xa, xb, yc, yr, w]);
       m.dispose();
     }
