@@ -108,11 +108,6 @@ export class CapturedStep {
     }
     return { ...result, replayed: false };
   }
-
-  /** Forgets every plan: the next steps trace again. */
-  reset(): void {
-    this.entries.clear();
-  }
 }
 
 function signature(args: readonly Tensor[], guard: string): string {
