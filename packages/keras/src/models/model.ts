@@ -460,7 +460,7 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
         const sums =
           (this.runEagerly
             ? null
-            : (this.trainCapture ??= new TrainStepCapture()).run(batch, this.parameters(), forwardBackward)) ??
+            : (this.trainCapture ??= new TrainStepCapture()).run(batch, optimizer.params, forwardBackward)) ??
           forwardBackward(batch);
         optimizer.step();
         optimizer.zeroGrad();

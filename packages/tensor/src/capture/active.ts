@@ -23,9 +23,7 @@ export function activeTrace(): TraceHooks | null {
   return active;
 }
 
-/** Starts (hooks) or ends (null) a trace; returns the previous one. */
-export function setActiveTrace(hooks: TraceHooks | null): TraceHooks | null {
-  const prev = active;
+/** Starts (hooks) or ends (null) a trace. */
+export function setActiveTrace(hooks: TraceHooks | null): void {
   active = hooks;
-  return prev;
 }
