@@ -1,4 +1,5 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
+import { activeTrace, type HostStep } from '@tsdl/tensor/internal';
 import { Adadelta, Adagrad, Adam, AdamW, NAdam, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys, rejectUnknownOptions } from './config-keys';
 import { KerasAdamax } from './keras-adamax';
@@ -101,6 +102,9 @@ export abstract class KerasOptimizer {
       // stepCount is Keras' iterations: loadStateDict restores it, so a loaded model resumes the schedule.
       // A bad rate throws here, before the gradients or parameters change.
       setRate();
+      // A replay of a captured step (fit) sets the rate before the optimizer's scalars are computed, and
+      // after its count advanced (HostSteps commit last first).
+      if (schedule) activeTrace()?.hostStep(scheduleStep(setRate));
       if (clips(clipping))
         clipGradients(
           opt.params.flatMap((p) => (p.grad ? [p.grad] : [])),
@@ -347,3 +351,21 @@ export const optimizers = {
   /** keras.optimizers.schedules: learning-rate schedules to pass as learningRate. */
   schedules,
 };
+
+/** The schedule's part of a replayed step: the rate before the update, and the next one's after. */
+function scheduleStep(setRate: () => void): HostStep {
+  return {
+    prepare() {
+      setRate();
+      return null;
+    },
+    commit() {
+      try {
+        setRate();
+      } catch {
+        // reported by the next step, as in equip
+      }
+    },
+    rollback() {},
+  };
+}

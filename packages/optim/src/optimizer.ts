@@ -1,8 +1,17 @@
 import { noGrad } from '@tsdl/autograd';
 import { BackendError, DTypeError, ShapeError, Tensor, cast, full, tidy } from '@tsdl/tensor';
 import { type Expr } from '@tsdl/tensor/backend';
-import { detach, fmtShape, runElementwiseGroups, shapesEqual, toBackend } from '@tsdl/tensor/internal';
+import {
+  activeTrace,
+  detach,
+  fmtShape,
+  liveValues,
+  runElementwiseGroups,
+  shapesEqual,
+  toBackend,
+} from '@tsdl/tensor/internal';
 import { Batches, type PendingUpdate } from './batches';
+import { ReplayedUpdates, type TracedUpdate } from './replayed-updates';
 import type {
   FusedUpdate,
   Hyper,
@@ -29,11 +38,16 @@ function copyValue(v: HyperValue): HyperValue {
  * same kernel are updated together, in one backend call
  * (`runElementwiseGroups`): a GPU then launches one kernel for all of them
  * rather than one per parameter. New values replace old ones with `assign`
- * (which shares the new storage), state tensors are kept (exempt from `tidy`)
- * and the previous state is disposed, so a training loop's memory stays
- * flat. Nothing is installed until every kernel has run, so a step that
- * throws leaves parameters, state and step counts as they were (except
- * updates a subclass applied itself).
+ * (which shares the new storage), for the parameters and for the state
+ * tensors (kept: exempt from `tidy`), so a training loop's memory stays flat
+ * and a state tensor stays the same object from step to step. Nothing is
+ * installed until every kernel has run, so a step that throws leaves
+ * parameters, state and step counts as they were (except updates a subclass
+ * applied itself).
+ *
+ * A step run inside a captured step's trace (CapturedStep: Keras' fit) passes
+ * live scalars to its kernels and registers a ReplayedUpdates, so a replay of
+ * the captured step updates the weights without running step().
  *
  * Subclasses give their defaults, validate a full hyper-parameter set and
  * implement `update` for one parameter: it returns the parameter's
@@ -57,6 +71,8 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   private readonly known = new Set<Tensor>();
   /** State tensors made during the running step (undone if it throws); null outside step(). */
   private created: [ParamState, string][] | null = null;
+  /** Per parameter, the live scalars array its kernel reads in traced steps (the same array every step). */
+  private readonly liveScalars = new Map<Tensor, number[]>();
 
   protected constructor(name: string, params: ParamsInput<H>, defaults: H, options: Partial<H> = {}) {
     this.name = name;
@@ -142,9 +158,11 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   /** Updates every parameter that has a gradient. */
   step(): void {
     const counted: ParamState[] = [];
+    const trace = activeTrace();
+    const traced: TracedUpdate[] | null = trace ? [] : null;
     this.created = [];
     try {
-      this.runStep(counted);
+      this.runStep(counted, traced);
     } catch (e) {
       // Nothing was installed: the step did not happen, so neither did its counts or its new
       // state (SGD tells a first step by its missing momentum buffer).
@@ -158,10 +176,19 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       this.created = null;
     }
     this.stepCount++;
+    if (trace && traced) {
+      // The parameter stands in for the gradient, which only the replayed kernels see.
+      const recompute = (e: TracedUpdate, next: ParamState) =>
+        this.state.get(e.param) === e.state ? this.update(e.param, e.param, next, e.group as ParamGroup<H>) : null;
+      trace.hostStep(new ReplayedUpdates(this.name, traced, recompute, () => this.stepCount++));
+    }
   }
 
-  /** step()'s work; `counted` collects the states whose step count it advanced. */
-  private runStep(counted: ParamState[]): void {
+  /**
+   * step()'s work; `counted` collects the states whose step count it advanced,
+   * `traced` (in a trace) each update with the live scalars its kernel read.
+   */
+  private runStep(counted: ParamState[], traced: TracedUpdate[] | null): void {
     noGrad(() =>
       tidy(() => {
         const batches = new Batches();
@@ -190,7 +217,12 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
             st.step++;
             counted.push(st);
             const made = this.created?.length ?? 0;
-            const u = this.update(p, g, st, group);
+            let u = this.update(p, g, st, group);
+            if (u && traced) {
+              const scalars = this.live(p, u.scalars);
+              u = { ...u, scalars };
+              traced.push({ param: p, group, state: st, tag: u.tag, inputs: u.inputs, grad: g, scalars });
+            }
             if (u) {
               batches.add(p, st, u);
             } else {
@@ -238,7 +270,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     const state: OptimizerStateDict['state'] = {};
     for (const [p, st] of this.state) {
       const tensors: Record<string, Tensor> = {};
-      // State tensors are replaced, never written in place, so a view is a snapshot.
+      // A state tensor gets new storage each step (assign), never writes into the old: a view is a snapshot.
       for (const [k, t] of Object.entries(st.tensors)) tensors[k] = detach(t);
       state[String(index.get(p))] = st.values
         ? { step: st.step, tensors, values: { ...st.values } }
@@ -383,7 +415,21 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     )[0];
   }
 
-  /** Installs a parameter's new value (shared, not copied) and new state tensors (kept), disposing the old ones. */
+  /** `p`'s live scalars array (liveValues), holding `values`. */
+  private live(p: Tensor, values: readonly number[]): number[] {
+    let a = this.liveScalars.get(p);
+    if (a === undefined || a.length !== values.length) {
+      a = liveValues(values.slice());
+      this.liveScalars.set(p, a);
+    } else for (let k = 0; k < values.length; k++) a[k] = values[k];
+    return a;
+  }
+
+  /**
+   * Installs a parameter's new value and new state tensors by assign (shared,
+   * not copied: the old storages are freed), so the state tensors stay the same
+   * objects; a state tensor not yet held is kept as it is.
+   */
   protected commit(param: Tensor, newValue: Tensor, state: ParamState, next: Record<string, Tensor>): void {
     param.assign(newValue);
     newValue.dispose();
@@ -391,8 +437,11 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     for (const k in next) {
       const t = next[k];
       const old = state.tensors[k];
-      state.tensors[k] = t.keep();
-      if (old && old !== t) old.dispose();
+      if (old === undefined) state.tensors[k] = t.keep();
+      else if (old !== t) {
+        old.assign(t);
+        t.dispose();
+      }
     }
   }
 
@@ -407,6 +456,7 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
   private disposeState(): void {
     for (const st of this.state.values()) for (const t of Object.values(st.tensors)) t.dispose();
     this.state.clear();
+    this.liveScalars.clear();
   }
 
   /** `base` overridden by the defined entries of `over`, rejecting unknown names. */

@@ -14,6 +14,7 @@ export {
   type AutogradHooks,
 } from './engine';
 export { Storage } from './storage';
+export { activeTrace, type HostStep, liveValues } from './capture/active';
 export { CapturedStep, type CaptureStats, type StepResult } from './capture/captured-step';
 export { nextKey } from './random';
 export { arithmeticType, scalarType } from './dtype';

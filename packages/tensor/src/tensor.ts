@@ -248,7 +248,7 @@ export class Tensor {
 
   /** @internal Swaps in new dense storage of the same shape and dtype; used by assign. */
   replaceStorage(next: Storage): void {
-    activeTrace()?.assigned();
+    activeTrace()?.assigned(this, next);
     this.refs.storage.release();
     this.refs.storage = next;
     this.strides = contiguousStrides(this.shape);

@@ -183,6 +183,7 @@ const BACKEND = [
 const INTERNAL = [
   'CapturedStep',
   'Storage',
+  'activeTrace',
   'applyDropout',
   'arithmeticType',
   'autogradHooks',
@@ -200,6 +201,7 @@ const INTERNAL = [
   'layerNormGrad',
   'layerNormGradComposed',
   'liveTensorCount',
+  'liveValues',
   'nextKey',
   'normalCdfExpr',
   'normalizeAxes',

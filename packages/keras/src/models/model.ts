@@ -450,18 +450,18 @@ export abstract class Model<O extends Tensor | Tensor[] = Tensor> extends LayerB
   }
 
   /**
-   * One training step on `batch`: `forwardBackward` (traced and replayed unless runEagerly,
-   * train-step-capture.ts), then the optimizer's update. Returns forwardBackward's values.
+   * One training step on `batch`: `forwardBackward`, then the optimizer's update (traced and
+   * replayed together unless runEagerly, train-step-capture.ts). Returns forwardBackward's values.
    */
   private trainStep(batch: Tensor[], forwardBackward: ForwardBackward): Tensor[] {
     const optimizer = this.ensureOptimizer();
     try {
       return tidy(() => {
-        const sums =
-          (this.runEagerly
-            ? null
-            : (this.trainCapture ??= new TrainStepCapture()).run(batch, optimizer.params, forwardBackward)) ??
-          forwardBackward(batch);
+        const captured = this.runEagerly
+          ? null
+          : (this.trainCapture ??= new TrainStepCapture()).run(batch, optimizer, forwardBackward);
+        if (captured) return captured;
+        const sums = forwardBackward(batch);
         optimizer.step();
         optimizer.zeroGrad();
         return sums;

@@ -1,71 +1,54 @@
+import type { Optimizer } from '@tsdl/optim';
 import type { Tensor } from '@tsdl/tensor';
 import { type CaptureStats, CapturedStep } from '@tsdl/tensor/internal';
 
 /** A step's forward and backward: leaves gradients in `.grad`, returns the batch's running values (loss and metric sums). */
 export type ForwardBackward = (batch: readonly Tensor[]) => Tensor[];
 
-interface GradMeta {
-  /** How many of the results are the step's own (the rest are gradients). */
-  sums: number;
-  /** Per parameter, whether backward gave it a gradient. */
-  has: boolean[];
+interface Current {
+  forwardBackward: ForwardBackward;
+  optimizer: Optimizer<any>;
 }
 
 /**
- * The forward and backward half of fit's training step (the loss, the
- * metrics, every parameter's gradient) for any model, captured: after two steps that traced
- * alike it is replayed as its kernels alone (`CapturedStep`), the way Keras
- * runs a traced train function unless `runEagerly` is set. The optimizer's
- * update stays eager: its step count and learning rate change every step, and
- * its JavaScript is a few calls.
- *
- * The gradients leave the captured step as results and go back into each
- * parameter's `.grad`, so the optimizer sees what backward would have left.
+ * fit's whole training step for any model (the loss, the metrics, backward
+ * and the optimizer's update), captured: after two steps that traced alike it
+ * is replayed as its kernels alone (`CapturedStep`), the way Keras runs a
+ * traced train function unless `runEagerly` is set. The update's new weights
+ * and moments are assigns the replay repeats; the optimizer's step counts and
+ * the scalars of step t (a schedule's rate too) are computed by the host
+ * steps it registered while traced.
  */
 export class TrainStepCapture {
   private readonly captured: CapturedStep;
-  private params: readonly Tensor[] = [];
-  private forwardBackward: ForwardBackward | null = null;
+  private current: Current | null = null;
 
   constructor() {
     this.captured = new CapturedStep((batch) => {
-      const sums = (this.forwardBackward as ForwardBackward)(batch);
-      const grads: Tensor[] = [];
-      const has = this.params.map((p) => {
-        const g = p.grad;
-        if (g === null) return false;
-        grads.push(g);
-        p.grad = null;
-        return true;
-      });
-      const meta: GradMeta = { sums: sums.length, has };
-      return { tensors: [...sums, ...grads], meta };
+      const { forwardBackward, optimizer } = this.current as Current;
+      const sums = forwardBackward(batch);
+      optimizer.step();
+      optimizer.zeroGrad();
+      return { tensors: sums };
     });
   }
 
   /**
    * Runs `forwardBackward` on a batch (its tensors in fit's order: inputs, targets, sample
-   * weights), traced or replayed from an earlier trace, and leaves the gradients of `params`
-   * in their `.grad`; null when a parameter already holds a gradient (backward would add to
-   * it): run the step eagerly then. Call inside tidy.
+   * weights) and `optimizer`'s step, traced or replayed from an earlier trace; returns
+   * forwardBackward's values. Null when a parameter already holds a gradient (backward would
+   * add to it): run the step eagerly then. Call inside tidy.
    */
-  run(batch: readonly Tensor[], params: readonly Tensor[], forwardBackward: ForwardBackward): Tensor[] | null {
+  run(batch: readonly Tensor[], optimizer: Optimizer<any>, forwardBackward: ForwardBackward): Tensor[] | null {
+    const params = optimizer.params;
     if (params.some((p) => p.grad !== null)) return null;
-    this.params = params;
-    this.forwardBackward = forwardBackward;
     let guard = '';
     for (const p of params) guard += p.requiresGrad ? '1' : '0';
+    this.current = { forwardBackward, optimizer };
     try {
-      const r = this.captured.run(batch, guard);
-      const { sums, has } = r.meta as GradMeta;
-      let k = sums;
-      params.forEach((p, i) => {
-        if (has[i]) p.grad = r.tensors[k++].keep();
-      });
-      return r.tensors.slice(0, sums);
+      return this.captured.run(batch, guard).tensors;
     } finally {
-      this.forwardBackward = null;
-      this.params = [];
+      this.current = null;
     }
   }
 

@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor';
 import { activeTrace } from './active';
 import { type Plan, samePlan } from './plan';
 import { Recorder } from './recorder';
-import { replay, replayBlocker } from './replay';
+import { commitHosts, prepareHosts, replay, replayBlocker, rollbackHosts } from './replay';
 
 /** What a step returns: its result tensors, and plain data a replay returns as traced. */
 export interface StepResult {
@@ -43,9 +43,17 @@ interface Entry {
  * replay from the global generator, so a replay computes exactly what the
  * eager step would.
  *
- * A step is never replayed if it reads values back to the host, assigns to a
- * tensor, or works on another backend; the step then stays eager. `run` must be
- * called where the step's result tensors are disposed (inside tidy).
+ * A step may change tensors from before it by assign (an optimizer's update
+ * of the weights and its moments): a replay makes the same assigns after its
+ * kernels. JavaScript a replay must still run (an optimizer's step count, the
+ * scalars of step t) registers as a HostStep while traced. A step is never
+ * replayed if it reads values back to the host or works on another backend;
+ * the step then stays eager. A replay makes no tensor handles but the
+ * step's results: a tensor the step makes and keeps for later must be a
+ * result, or assigned into a tensor from before the step (state the next step
+ * reads in a new tensor differs from trace to trace, so it is never
+ * replayed). `run` must be called where the step's result tensors are
+ * disposed (inside tidy).
  */
 export class CapturedStep {
   readonly stats: CaptureStats = { traces: 0, replays: 0, eager: 0, refusal: null };
@@ -71,11 +79,19 @@ export class CapturedStep {
       this.entries.set(key, entry);
     }
     if (entry.plan !== null) {
-      const blocker = replayBlocker(entry.plan, args);
+      const plan = entry.plan;
+      const blocker = replayBlocker(plan, args) ?? prepareHosts(plan);
       if (blocker === null) {
-        const tensors = replay(entry.plan, backend, args);
+        let tensors: Tensor[];
+        try {
+          tensors = replay(plan, backend, args);
+        } catch (e) {
+          rollbackHosts(plan);
+          throw e;
+        }
+        commitHosts(plan);
         this.stats.replays++;
-        return { tensors, meta: entry.plan.meta, replayed: true };
+        return { tensors, meta: plan.meta, replayed: true };
       }
       this.stats.refusal = blocker;
       entry.plan = null;

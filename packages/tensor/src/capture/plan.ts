@@ -1,5 +1,7 @@
+import type { DataId } from '../backend';
 import type { DType } from '../dtype';
 import type { Tensor } from '../tensor';
+import type { HostStep } from './active';
 
 /**
  * A traced step as data: the backend calls it made, in order, with every
@@ -30,6 +32,11 @@ export class ViewSlot {
 /** A random kernel's key: the `index`-th key the step drew from the global generator. */
 export class KeySlot {
   constructor(readonly index: number) {}
+}
+
+/** Live host values (liveValues): a replay passes what the array holds then. */
+export class LiveSlot {
+  constructor(readonly values: readonly number[]) {}
 }
 
 /** A kernel call: its method and its arguments with views and keys as slots. */
@@ -71,6 +78,16 @@ export interface PlannedOutput {
   readonly range: readonly [number, number] | null;
 }
 
+/** A tensor from before the step whose storage the step replaced (assign) by the `ref`-th storage it made. */
+export interface PlannedAssign {
+  readonly target: Tensor;
+  readonly ref: number;
+  readonly dtype: DType;
+  /** Elements of the made storage. */
+  readonly size: number;
+  readonly range: readonly [number, number] | null;
+}
+
 export interface Plan {
   readonly calls: readonly PlannedCall[];
   readonly args: readonly Layout[];
@@ -81,14 +98,25 @@ export interface Plan {
   readonly outputs: readonly PlannedOutput[];
   /** What the step returned besides tensors (plain data, same every trace). */
   readonly meta: unknown;
+  /** Storage replacements, in the step's order; a replay makes them after its kernels. */
+  readonly assigns: readonly PlannedAssign[];
+  /** What a replay runs in place of the step's JavaScript (an optimizer's step counts). */
+  readonly hosts: readonly HostStep[];
   /** Per call, the made storages no later call or output reads: a replay frees them after it. */
   readonly freeAfter: readonly (readonly number[])[];
   /** Storages made in all. */
   readonly made: number;
 }
 
-/** Fills in freeAfter: each made storage is freed after the last call that reads it, unless an output holds it. */
-export function lifetimes(calls: readonly PlannedCall[], outputs: readonly PlannedOutput[]): number[][] {
+/**
+ * Fills in freeAfter: each made storage is freed after the last call that
+ * reads it, unless an output or an assigned tensor holds it.
+ */
+export function lifetimes(
+  calls: readonly PlannedCall[],
+  outputs: readonly PlannedOutput[],
+  assigns: readonly PlannedAssign[],
+): number[][] {
   let made = 0;
   const producer: number[] = [];
   for (let i = 0; i < calls.length; i++) for (let j = 0; j < calls[i].makes; j++) producer[made++] = i;
@@ -101,6 +129,7 @@ export function lifetimes(calls: readonly PlannedCall[], outputs: readonly Plann
   };
   calls.forEach((c, i) => visit(c.args, i));
   for (const o of outputs) if (o.view.ref.kind === 'made') last[o.view.ref.index] = Infinity;
+  for (const a of assigns) last[a.ref] = Infinity;
   const freeAfter: number[][] = calls.map(() => []);
   for (let m = 0; m < made; m++) if (last[m] !== Infinity) freeAfter[last[m]].push(m);
   return freeAfter;
@@ -115,6 +144,14 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Whether two traces did the same thing: then the step's work depends only on what a plan replays. */
 export function samePlan(a: Plan, b: Plan): boolean {
   if (a.calls.length !== b.calls.length || a.keys !== b.keys || a.made !== b.made) return false;
+  // Host steps are closures made anew each trace: their number must match, what they do is theirs to check.
+  if (a.hosts.length !== b.hosts.length || a.assigns.length !== b.assigns.length) return false;
+  for (let i = 0; i < a.assigns.length; i++) {
+    const x = a.assigns[i];
+    const y = b.assigns[i];
+    if (x.target !== y.target || x.ref !== y.ref || x.dtype !== y.dtype || x.size !== y.size) return false;
+    if (!same(x.range, y.range)) return false;
+  }
   if (!same(a.args, b.args) || !same(a.aliases, b.aliases) || !same(a.outputs, b.outputs) || !same(a.meta, b.meta))
     return false;
   if (a.held.length !== b.held.length) return false;
@@ -132,10 +169,11 @@ export function samePlan(a: Plan, b: Plan): boolean {
   return true;
 }
 
-/** Structural equality of plan data: slots by content, host arrays by value, other objects by identity. */
+/** Structural equality of plan data: slots by content, host arrays by value, live values and other objects by identity. */
 function same(x: unknown, y: unknown): boolean {
   if (Object.is(x, y)) return true;
   if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (x instanceof LiveSlot) return y instanceof LiveSlot && x.values === y.values;
   if (x instanceof ViewSlot || x instanceof KeySlot) {
     if (Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) return false;
     return sameEntries(x as object, y as object);
@@ -166,4 +204,11 @@ function sameEntries(x: object, y: object): boolean {
     if (!same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])) return false;
   }
   return true;
+}
+
+/** A kernel's result as a flat list of storage ids (one id, a list, or a list of lists). */
+export function flatten(result: unknown, out: DataId[] = []): DataId[] {
+  if (Array.isArray(result)) for (const r of result) flatten(r, out);
+  else if (result !== null && typeof result === 'object') out.push(result);
+  return out;
 }

@@ -1,15 +1,19 @@
 import type { Backend, DataId, View } from '../backend';
 import { knownRange } from '../ops/index-range';
+import type { Storage } from '../storage';
 import type { Tensor } from '../tensor';
-import { setActiveTrace, type TraceHooks } from './active';
+import { type HostStep, isLiveValues, setActiveTrace, type TraceHooks } from './active';
 import { METHOD_ROLES, TRACED_METHODS } from './backend-methods';
 import {
   type ArgAlias,
+  flatten,
   isPlainObject,
   KeySlot,
   type Layout,
   lifetimes,
+  LiveSlot,
   type Plan,
+  type PlannedAssign,
   type PlannedCall,
   type PlannedOutput,
   type Ref,
@@ -19,11 +23,12 @@ import {
 /**
  * Records one eager run of a step: every kernel the backend runs, with the
  * storages it reads traced back to the step's arguments, to tensors that
- * existed before the step, or to earlier kernels of the step. Anything a
+ * existed before the step, or to earlier kernels of the step, and every
+ * storage the step puts into a tensor from before it (assign). Anything a
  * replay could not repeat exactly makes the trace unusable (`refused` says
- * why): a read back to the host, a state change (assign), a storage of
- * unknown origin, work on another backend, a random key drawn but not used by
- * exactly one random kernel.
+ * why): a read back to the host, an assign of a storage the step did not make,
+ * a storage of unknown origin, work on another backend, a random key drawn
+ * but not used by exactly one random kernel.
  */
 export class Recorder implements TraceHooks {
   /** Why this trace cannot become a plan, or null while it can. */
@@ -38,6 +43,8 @@ export class Recorder implements TraceHooks {
   private readonly heldOf = new Map<DataId, number>();
   private readonly held: { tensors: Tensor[]; layouts: Layout[]; offsets: number[] }[] = [];
   private readonly createdHere = new WeakSet<Tensor>();
+  private readonly assigns: { target: Tensor; ref: number; storage: Storage }[] = [];
+  private readonly hosts: HostStep[] = [];
   private readonly keys: number[] = [];
   private readonly keyUses: number[] = [];
   private readonly saved = new Map<string, PropertyDescriptor | undefined>();
@@ -125,8 +132,16 @@ export class Recorder implements TraceHooks {
     if (t.storage.backend !== this.backend) this.refuse('an op made a tensor on another backend');
   }
 
-  assigned(): void {
-    this.refuse('the step assigned to a tensor (it changes state)');
+  assigned(t: Tensor, next: Storage): void {
+    // A tensor of the step's own is read by storage like any other: nothing to replay.
+    if (this.refused !== null || this.createdHere.has(t)) return;
+    const ref = this.made.get(next.data);
+    if (ref === undefined) return this.refuse('the step assigned a storage it did not make to a tensor from before it');
+    this.assigns.push({ target: t, ref, storage: next });
+  }
+
+  hostStep(step: HostStep): void {
+    this.hosts.push(step);
   }
 
   streamKey(key: number): void {
@@ -155,10 +170,11 @@ export class Recorder implements TraceHooks {
     return new KeySlot(i);
   }
 
-  /** An argument as plan data: views as slots, host arrays copied, plain data as is. */
+  /** An argument as plan data: views as slots, host arrays copied (live ones named), plain data as is. */
   private slot(x: unknown): unknown {
     if (x === null || typeof x !== 'object') return x;
     if (isView(x)) return this.viewSlot(x, x.offset);
+    if (isLiveValues(x)) return new LiveSlot(x);
     if (ArrayBuffer.isView(x)) return (x as unknown as { slice(): unknown }).slice();
     if (Array.isArray(x)) return x.map((v) => this.slot(v));
     if (isPlainObject(x)) {
@@ -179,7 +195,7 @@ export class Recorder implements TraceHooks {
     const ref = this.refOf(v.data);
     let base = 0;
     if (ref.kind === 'arg') base = this.argOffsets[ref.index];
-    else if (ref.kind === 'held') base = this.held[ref.index].tensors[0].offset;
+    else if (ref.kind === 'held' && ref.index >= 0) base = this.held[ref.index].tensors[0].offset;
     return new ViewSlot(ref, v.dtype, v.shape.slice(), v.strides.slice(), offset - base);
   }
 
@@ -212,6 +228,13 @@ export class Recorder implements TraceHooks {
       planned.push({ view, storageSize: t.storage.size, range: knownRange(t.storage) });
     }
     if (this.refused !== null) return null;
+    const assigns: PlannedAssign[] = this.assigns.map(({ target, ref, storage }) => ({
+      target,
+      ref,
+      dtype: storage.dtype,
+      size: storage.size,
+      range: knownRange(storage),
+    }));
     return {
       calls: this.calls,
       args: this.argLayouts,
@@ -220,7 +243,9 @@ export class Recorder implements TraceHooks {
       keys: this.keys.length,
       outputs: planned,
       meta,
-      freeAfter: lifetimes(this.calls, planned),
+      assigns,
+      hosts: this.hosts,
+      freeAfter: lifetimes(this.calls, planned, assigns),
       made: this.madeCount,
     };
   }
@@ -232,11 +257,4 @@ export function layoutOf(t: Tensor): Layout {
 
 function isView(x: object): x is View {
   return 'data' in x && 'dtype' in x && 'shape' in x && 'strides' in x && 'offset' in x;
-}
-
-/** A kernel's result as a flat list of storage ids (one id, a list, or a list of lists). */
-export function flatten(result: unknown, out: DataId[] = []): DataId[] {
-  if (Array.isArray(result)) for (const r of result) flatten(r, out);
-  else if (result !== null && typeof result === 'object') out.push(result);
-  return out;
 }

@@ -4,8 +4,7 @@ import { knownRange, noteValueRange } from '../ops/index-range';
 import { nextKey } from '../random';
 import { Storage } from '../storage';
 import { Tensor } from '../tensor';
-import { isPlainObject, KeySlot, type Layout, type Plan, ViewSlot } from './plan';
-import { flatten } from './recorder';
+import { flatten, isPlainObject, KeySlot, type Layout, LiveSlot, type Plan, ViewSlot } from './plan';
 
 /**
  * Why `plan` cannot run on `args` now, or null when it can: the arguments must
@@ -35,7 +34,39 @@ export function replayBlocker(plan: Plan, args: readonly Tensor[]): string | nul
         return 'tensors the step reads no longer share a storage';
     }
   }
+  for (const a of plan.assigns) if (a.target.isDisposed) return 'a tensor the step assigns to was disposed';
   return null;
+}
+
+/**
+ * Prepares the plan's host steps in order; if one refuses (or throws), those
+ * prepared before it are rolled back and its reason returned (or its error thrown).
+ */
+export function prepareHosts(plan: Plan): string | null {
+  for (let i = 0; i < plan.hosts.length; i++) {
+    let why: string | null;
+    try {
+      why = plan.hosts[i].prepare();
+    } catch (e) {
+      rollbackHosts(plan, i);
+      throw e;
+    }
+    if (why !== null) {
+      rollbackHosts(plan, i);
+      return why;
+    }
+  }
+  return null;
+}
+
+/** Rolls back the first `count` host steps, last first. */
+export function rollbackHosts(plan: Plan, count = plan.hosts.length): void {
+  for (let i = count - 1; i >= 0; i--) plan.hosts[i].rollback();
+}
+
+/** Commits the host steps, last first (an optimizer's count before the code that reads it). */
+export function commitHosts(plan: Plan): void {
+  for (let i = plan.hosts.length - 1; i >= 0; i--) plan.hosts[i].commit();
 }
 
 function fits(t: Tensor, l: Layout): boolean {
@@ -52,11 +83,13 @@ function equal(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Runs `plan`'s kernels on `args` (check replayBlocker first) and returns the
- * step's outputs as new tensors. It draws the step's random keys from the
- * global generator as the eager step would, so a replay gives the values the
- * eager step gives. Each storage it makes is freed after its last reader; if
- * a kernel throws, everything made so far is freed.
+ * Runs `plan`'s kernels on `args` (check replayBlocker first and prepare the
+ * host steps), then puts the storages the step assigned into their tensors,
+ * and returns the step's outputs as new tensors. It draws the step's random
+ * keys from the global generator as the eager step would, so a replay gives
+ * the values the eager step gives. Each storage it makes is freed after its
+ * last reader; if a kernel throws, everything made so far is freed and no
+ * tensor has changed.
  */
 export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): Tensor[] {
   const keys: number[] = [];
@@ -76,6 +109,7 @@ export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): T
       return { data, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: base + x.offset };
     }
     if (x instanceof KeySlot) return keys[x.index];
+    if (x instanceof LiveSlot) return x.values.slice();
     // Host values: a fresh copy each time, since a backend may keep the array it is given.
     if (ArrayBuffer.isView(x)) return (x as unknown as { slice(): unknown }).slice();
     if (Array.isArray(x)) return x.map(build);
@@ -103,7 +137,31 @@ export function replay(plan: Plan, backend: Backend, args: readonly Tensor[]): T
     for (const d of made) if (d !== undefined) backend.free(d);
     throw e;
   }
-  return outputs(plan, backend, made, args);
+  const storages = new Map<number, Storage>();
+  const outs = outputs(plan, backend, made, args, storages);
+  // After the outputs: one that views a tensor the step assigns to saw its storage from before.
+  for (const a of plan.assigns) {
+    const storage = storageOf(storages, backend, made, a.ref, a.dtype, a.size);
+    a.target.replaceStorage(storage);
+    if (a.range !== null) noteValueRange(a.target, a.range[0], a.range[1]);
+  }
+  return outs;
+}
+
+/** The Storage of made storage `index`: one object, retained, for every tensor that takes it. */
+function storageOf(
+  storages: Map<number, Storage>,
+  backend: Backend,
+  made: readonly (DataId | undefined)[],
+  index: number,
+  dtype: Storage['dtype'],
+  size: number,
+): Storage {
+  const existing = storages.get(index);
+  if (existing) return existing.retain();
+  const storage = new Storage(backend, made[index] as DataId, dtype, size);
+  storages.set(index, storage);
+  return storage;
 }
 
 /** Plan data without slots or host arrays (an expression tree, a shape), passed to kernels as traced. */
@@ -112,7 +170,7 @@ const staticParts = new WeakMap<object, boolean>();
 function isStatic(x: object): boolean {
   let known = staticParts.get(x);
   if (known === undefined) {
-    if (x instanceof ViewSlot || x instanceof KeySlot || ArrayBuffer.isView(x)) known = false;
+    if (x instanceof ViewSlot || x instanceof KeySlot || x instanceof LiveSlot || ArrayBuffer.isView(x)) known = false;
     else if (Array.isArray(x)) known = x.every((v) => v === null || typeof v !== 'object' || isStatic(v));
     else if (isPlainObject(x))
       known = Object.values(x).every((v) => v === null || typeof v !== 'object' || isStatic(v));
@@ -124,19 +182,19 @@ function isStatic(x: object): boolean {
 }
 
 /** The outputs as tensors: a made storage becomes one Storage shared by the outputs that view it. */
-function outputs(plan: Plan, backend: Backend, made: (DataId | undefined)[], args: readonly Tensor[]): Tensor[] {
-  const storages = new Map<number, Storage>();
+function outputs(
+  plan: Plan,
+  backend: Backend,
+  made: (DataId | undefined)[],
+  args: readonly Tensor[],
+  storages: Map<number, Storage>,
+): Tensor[] {
   return plan.outputs.map((o) => {
     const v = o.view;
     let storage: Storage;
     let base = 0;
     if (v.ref.kind === 'made') {
-      const existing = storages.get(v.ref.index);
-      if (existing) storage = existing.retain();
-      else {
-        storage = new Storage(backend, made[v.ref.index] as DataId, v.dtype, o.storageSize);
-        storages.set(v.ref.index, storage);
-      }
+      storage = storageOf(storages, backend, made, v.ref.index, v.dtype, o.storageSize);
     } else {
       const t = v.ref.kind === 'arg' ? args[v.ref.index] : plan.held[v.ref.index].tensors[0];
       storage = t.storage.retain();

@@ -1,4 +1,5 @@
 import type { Backend, ElementwiseGroup } from '../backend';
+import { activeTrace } from '../capture/active';
 import type { DType } from '../dtype';
 import { wrap } from '../engine';
 import { exprKey, type Expr } from '../expr';
@@ -38,6 +39,9 @@ export function runElementwiseGroups(
   tag: string,
 ): Tensor[][] {
   const dtypes = float32s(exprs.length);
+  // Ops tell a trace their inputs through backendOf, which this internal entry does not call.
+  const trace = activeTrace();
+  if (trace !== null) for (const g of groups) for (const t of g.inputs) trace.input(t);
   if (backend.elementwiseGroups === undefined || groups.length < 2 || !groups.every(isDenseFloatGroup)) {
     return lowerings.elementwiseGroups(backend, exprs, groups, dtypes, tag);
   }

@@ -18,7 +18,15 @@ import {
   tensor,
   tidy,
 } from '@tsdl/tensor';
-import { CapturedStep, type StepResult, nextKey } from '@tsdl/tensor/internal';
+import { E } from '@tsdl/tensor/backend';
+import {
+  activeTrace,
+  CapturedStep,
+  liveValues,
+  nextKey,
+  runElementwiseGroups,
+  type StepResult,
+} from '@tsdl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context';
 import { footprint, values } from './helpers';
@@ -33,6 +41,9 @@ import { footprint, values } from './helpers';
 
 const ROWS = 4;
 const STEPS = 6;
+/** x + scalar 0, as an optimizer's update kernel takes its step's scalars. */
+const ADD_SCALAR = [E.add(E.in(0), E.s(0))];
+const TAG = 'conformance:add-scalar';
 
 /** STEPS batches of ROWS rows as slices of one tensor (their offsets differ), and targets. */
 function batches(): { x: Tensor; y: Tensor; xs: Tensor[]; ys: Tensor[] } {
@@ -129,24 +140,111 @@ export function registerCapturedStep(ctx: ConformanceContext): void {
       dispose([x, y, w, ...xs, ...ys, ...other]);
     });
 
-    it('keep a step that assigns eager, with its eager values', async () => {
+    it('replay a step that assigns to a tensor from before it, making the same assigns', async () => {
       const { x, y, xs, ys } = batches();
       const w = tensor([0.5, -0.2, 0.3, 0.1, 0.8, -0.6], [3, 2]);
       const count = tensor([0]);
       const body = (a: Tensor): StepResult => {
         count.assign(add(count, 1));
-        return { tensors: [sum(matmul(a, w))] };
+        // Read after the assign: the kernel takes the step's own new storage.
+        return { tensors: [mul(sum(matmul(a, w)), count)] };
       };
       const eager = await stepValues((s) => body(xs[s]));
+      count.assign(tensor([0]));
       const step = new CapturedStep(([a]) => body(a));
       const captured = await stepValues((s) => step.run([xs[s]]));
       expect(captured).toEqual(eager);
-      expect(await values(count)).toEqual([2 * STEPS]);
+      expect(await values(count)).toEqual([STEPS]);
+      expect(step.stats).toMatchObject({ traces: 2, replays: STEPS - 2, refusal: null });
+      dispose([x, y, w, count, ...xs, ...ys]);
+    });
+
+    it('keep a step that assigns a storage it did not make eager', async () => {
+      const rows = Array.from({ length: STEPS }, (_, s) => tensor([s, s + 1, s + 2]));
+      const last = tensor([0, 0, 0]);
+      const step = new CapturedStep(([a]) => {
+        last.assign(a);
+        return { tensors: [sum(a)] };
+      });
+      await stepValues((s) => step.run([rows[s]]));
+      expect(await values(last)).toEqual([STEPS - 1, STEPS, STEPS + 1]);
       expect(step.stats.replays).toBe(0);
-      expect(step.stats.refusal).toMatch(/assigned to a tensor/);
+      expect(step.stats.refusal).toMatch(/assigned a storage it did not make/);
       // After four traces that could not be replayed the step stops tracing.
       expect(step.stats).toMatchObject({ traces: 4, eager: STEPS - 4 });
-      dispose([x, y, w, count, ...xs, ...ys]);
+      dispose([last, ...rows]);
+    });
+
+    it("run host steps in place of the step's JavaScript, with live values its kernels read", async () => {
+      const { x, y, xs, ys } = batches();
+      const acc = tensor([1, 2, 3]);
+      // What an optimizer does: a step count, and a kernel scalar computed from it.
+      let count = 0;
+      const log: string[] = [];
+      let refuse = false;
+      const k = liveValues([0]);
+      const body = (a: Tensor): StepResult => {
+        k[0] = count + 1;
+        const [[next]] = runElementwiseGroups(a.backend, ADD_SCALAR, [{ inputs: [acc], scalars: k, shape: [3] }], TAG);
+        acc.assign(next);
+        count++;
+        activeTrace()?.hostStep({
+          prepare: () => {
+            log.push('prepare');
+            if (refuse) return 'told to';
+            k[0] = count + 1;
+            return null;
+          },
+          commit: () => {
+            log.push('commit');
+            count++;
+          },
+          rollback: () => log.push('rollback'),
+        });
+        return { tensors: [sum(a)] };
+      };
+      const step = new CapturedStep(([a]) => body(a));
+      const run = (s: number) => dispose(tidy(() => step.run([xs[s]]).tensors));
+      for (let s = 0; s < STEPS; s++) run(s);
+      // Step s added s + 1 to every element.
+      const added = (STEPS * (STEPS + 1)) / 2;
+      expect(await values(acc)).toEqual([1 + added, 2 + added, 3 + added]);
+      expect(count).toBe(STEPS);
+      expect(log).toEqual(Array.from({ length: STEPS - 2 }, () => ['prepare', 'commit']).flat());
+      expect(step.stats).toMatchObject({ traces: 2, replays: STEPS - 2 });
+
+      // A prepare that refuses: the step is traced again, and runs its own JavaScript.
+      log.length = 0;
+      refuse = true;
+      run(0);
+      expect(log).toEqual(['prepare']);
+      expect(step.stats.refusal).toBe('told to');
+      expect(count).toBe(STEPS + 1);
+      refuse = false;
+      run(1);
+      log.length = 0;
+
+      // A kernel that throws: the host steps roll back and no tensor changed.
+      const before = await values(acc);
+      const backend = getBackend() as unknown as Record<string, unknown>;
+      const own = Object.getOwnPropertyDescriptor(backend, 'reduce');
+      backend.reduce = () => {
+        throw new Error('kernel failed');
+      };
+      try {
+        expect(() => run(2)).toThrow(/kernel failed/);
+      } finally {
+        if (own) Object.defineProperty(backend, 'reduce', own);
+        else delete backend.reduce;
+      }
+      expect(log).toEqual(['prepare', 'rollback']);
+      expect(await values(acc)).toEqual(before);
+      expect(count).toBe(STEPS + 2);
+      run(3);
+      expect(count).toBe(STEPS + 3);
+      const more = STEPS + 3;
+      expect(await values(acc)).toEqual(before.map((v) => v + more));
+      dispose([x, y, acc, ...xs, ...ys]);
     });
 
     if (ctx.sync) {
