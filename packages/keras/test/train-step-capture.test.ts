@@ -38,11 +38,12 @@ async function train(
   runEagerly: boolean,
   args: FitArgs,
   callbacks: (m: Sequential) => LambdaCallback[] = () => [],
+  optimizer: () => unknown = () => optimizers.Adam({ learningRate: 0.01 }),
 ): Promise<Run> {
   seed(3);
   const m = new Sequential(layers());
   m.compile({
-    optimizer: optimizers.Adam({ learningRate: 0.01 }),
+    optimizer: optimizer() as never,
     loss: 'sparse_categorical_crossentropy',
     metrics: ['accuracy'],
     runEagerly,
@@ -113,6 +114,35 @@ describe('fit replays its traced training step', () => {
     expect(captured.history).toEqual(eager.history);
     // Two plans: three traces before the freeze (as above), two after it.
     expect(captured.stats).toMatchObject({ traces: 5, replays: 3 * 6 - 5 });
+  });
+
+  it('replays the update with a schedule and clipping, and with a rate a callback set', async () => {
+    const args: FitArgs = { epochs: 3, batchSize: 16 };
+    // The schedule's rate changes every step, the clipped norm every batch.
+    const scheduled = () =>
+      optimizers.Adam({
+        learningRate: optimizers.schedules.ExponentialDecay({
+          initialLearningRate: 0.05,
+          decaySteps: 2,
+          decayRate: 0.7,
+        }),
+        globalClipnorm: 0.5,
+      });
+    const eager = await train(mlp, true, args, undefined, scheduled);
+    const captured = await train(mlp, false, args, undefined, scheduled);
+    expect(captured.weights).toEqual(eager.weights);
+    expect(captured.history).toEqual(eager.history);
+    expect(captured.stats).toMatchObject({ traces: 3, replays: 3 * 6 - 3 });
+
+    const slower = (m: Sequential) => [
+      new LambdaCallback({ onEpochEnd: (epoch: number) => void (m.learningRate = 0.01 / (epoch + 2)) }),
+    ];
+    const eagerSet = await train(mlp, true, args, slower);
+    const capturedSet = await train(mlp, false, args, slower);
+    expect(capturedSet.weights).toEqual(eagerSet.weights);
+    // Only the scalars changed: the plan of the first epoch is replayed on.
+    expect(capturedSet.stats).toMatchObject({ traces: 3, replays: 3 * 6 - 3 });
+    expect(capturedSet.weights).not.toEqual(captured.weights);
   });
 
   it('trainOnBatch goes through the same capture', async () => {
