@@ -51,7 +51,7 @@ export class Recorder implements TraceHooks {
 
   constructor(
     private readonly backend: Backend,
-    args: readonly Tensor[],
+    private readonly args: readonly Tensor[],
   ) {
     args.forEach((a, i) => {
       const d = a.storage.data;
@@ -135,6 +135,8 @@ export class Recorder implements TraceHooks {
   assigned(t: Tensor, next: Storage): void {
     // A tensor of the step's own is read by storage like any other: nothing to replay.
     if (this.refused !== null || this.createdHere.has(t)) return;
+    // A replay gets new arguments: the plan's target would be the traced one.
+    if (this.args.includes(t)) return this.refuse('the step assigned to one of its arguments');
     const ref = this.made.get(next.data);
     if (ref === undefined) return this.refuse('the step assigned a storage it did not make to a tensor from before it');
     this.assigns.push({ target: t, ref, storage: next });

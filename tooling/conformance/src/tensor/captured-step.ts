@@ -159,7 +159,7 @@ export function registerCapturedStep(ctx: ConformanceContext): void {
       dispose([x, y, w, count, ...xs, ...ys]);
     });
 
-    it('keep a step that assigns a storage it did not make eager', async () => {
+    it('keep a step that assigns a storage it did not make, or to an argument, eager', async () => {
       const rows = Array.from({ length: STEPS }, (_, s) => tensor([s, s + 1, s + 2]));
       const last = tensor([0, 0, 0]);
       const step = new CapturedStep(([a]) => {
@@ -172,6 +172,15 @@ export function registerCapturedStep(ctx: ConformanceContext): void {
       expect(step.stats.refusal).toMatch(/assigned a storage it did not make/);
       // After four traces that could not be replayed the step stops tracing.
       expect(step.stats).toMatchObject({ traces: 4, eager: STEPS - 4 });
+      // Nor one that assigns to an argument: a replay's argument is another tensor.
+      const bump = new CapturedStep(([a]) => {
+        a.assign(add(a, 1));
+        return { tensors: [sum(a)] };
+      });
+      await stepValues((s) => bump.run([rows[s]]));
+      expect(await values(rows[STEPS - 1])).toEqual([STEPS, STEPS + 1, STEPS + 2]);
+      expect(bump.stats.replays).toBe(0);
+      expect(bump.stats.refusal).toMatch(/assigned to one of its arguments/);
       dispose([last, ...rows]);
     });
 
