@@ -21,6 +21,7 @@ import { type ColumnSumAccel, reduce } from './kernels/reduce';
 import { type SoftmaxRowsAccel, softmax } from './kernels/softmax';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from './kernels/softmax-ce';
 import { type WasmRuntime, wasmRuntime } from './wasm/runtime';
+import { poolImages } from './wasm/pool-images';
 import { softmaxRows } from './wasm/softmax-rows';
 import { layerNormRows } from './wasm/layer-norm-rows';
 import { hardwareThreads } from './wasm/worker-pool';
@@ -80,7 +81,7 @@ export class CpuBackend implements Backend {
     const heap = this.wasm?.heap;
     this.alloc = heap ? (dtype, n, zero) => heap.alloc(dtype, n, zero) : jsAlloc;
     this.threads = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
-    this.poolAccel = this.wasm ? wasmPool(this.wasm) : undefined;
+    this.poolAccel = this.wasm ? wasmPool(this.wasm, this.threads) : undefined;
     this.columnSum = this.wasm ? wasmColumnSum(this.wasm) : undefined;
     this.softmaxRows = this.wasm ? softmaxRows(this.wasm, this.threads) : undefined;
     this.layerNormRows = this.wasm ? layerNormRows(this.wasm, this.threads) : undefined;
@@ -257,27 +258,24 @@ export class CpuBackend implements Backend {
   }
 }
 
-/** The wasm pooling kernels where the channels are a multiple of 4 and every array is in the heap. */
-function wasmPool(rt: WasmRuntime): PoolAccel {
+/**
+ * The wasm pooling kernels where the channels are a multiple of 4 and every array is in the
+ * heap; large batches run as ranges of images on the worker pool too (pool-images.ts).
+ */
+function wasmPool(rt: WasmRuntime, threads: number): PoolAccel {
+  const run = poolImages(rt, threads);
   return (kind, p, x, dy, out) => {
     const arrays = [x, dy, out].filter((a): a is Float32Array => a !== null);
     if (p.channels % 4 !== 0 || !arrays.every((a) => rt.heap.contains(a))) return false;
-    const g = [
-      p.batch,
-      p.inH,
-      p.inW,
-      p.channels,
-      p.outH,
-      p.outW,
-      p.kH,
-      p.kW,
-      p.strideH,
-      p.strideW,
-      p.padTop,
-      p.padLeft,
-    ];
+    const inImage = 4 * p.inH * p.inW * p.channels;
+    const outImage = 4 * p.outH * p.outW * p.channels;
     if (kind === 'forward') {
-      (p.kind === 'max' ? rt.pool.maxPool : rt.pool.avgPool)((x as Float32Array).byteOffset, out.byteOffset, ...g);
+      run(
+        p.kind === 'max' ? 'maxPool' : 'avgPool',
+        p,
+        [(x as Float32Array).byteOffset, out.byteOffset],
+        [inImage, outImage],
+      );
       return true;
     }
     // Windows that do not overlap (2×2 stride 2): each cell's gradient is stored, not scattered lane by
@@ -293,13 +291,13 @@ function wasmPool(rt: WasmRuntime): PoolAccel {
       p.outW * p.kW === p.inW;
     if (!covered) out.fill(0);
     if (p.kind === 'max')
-      (tiled ? rt.pool.maxPoolGradTiled : rt.pool.maxPoolGrad)(
-        (x as Float32Array).byteOffset,
-        (dy as Float32Array).byteOffset,
-        out.byteOffset,
-        ...g,
+      run(
+        tiled ? 'maxPoolGradTiled' : 'maxPoolGrad',
+        p,
+        [(x as Float32Array).byteOffset, (dy as Float32Array).byteOffset, out.byteOffset],
+        [inImage, outImage, inImage],
       );
-    else rt.pool.avgPoolGrad(out.byteOffset, (dy as Float32Array).byteOffset, ...g);
+    else run('avgPoolGrad', p, [out.byteOffset, (dy as Float32Array).byteOffset], [inImage, outImage]);
     return true;
   };
 }

@@ -3,6 +3,8 @@ import { contiguousStrides } from '@tsdl/tensor/backend';
 import { expectAllClose, seededNumbers } from '@tsdl/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cpu, type CpuBackend } from '../src/index';
+import { wasmRuntime } from '../src/wasm/runtime';
+import type { WorkerPool } from '../src/wasm/worker-pool';
 
 /**
  * The wasm SIMD pooling kernels (channels a multiple of 4) against the
@@ -85,5 +87,43 @@ describe.each(CASES)('pooling %s', (_, p) => {
     const a = simd.readSync(simd.pool2dGrad(view(simd, x, xShape), view(simd, dy, yShape), p));
     const b = js.readSync(js.pool2dGrad(view(js, x, xShape), view(js, dy, yShape), p));
     expectAllClose(a, b, p.kind === 'max' ? { atol: 0, rtol: 0 } : { atol: 1e-6, rtol: 1e-6 });
+  });
+});
+
+describe('pooling over ranges of images on the worker threads', () => {
+  const threaded = cpu({ name: 'pool-threads', threads: 2 });
+  const single = cpu({ name: 'pool-one-thread', threads: 1 });
+  const pool = () => wasmRuntime()?.gemm.workers(2) as WorkerPool;
+
+  // Batches of 32 or more images over 32k elements split into ranges of 16 images.
+  const THREADED: [string, Pool2dParams][] = [
+    ['max 2×2 stride 2, batch 40, C=8 (tiled gradient)', geometry('max', 40, 12, 8, 2, 2, 0)],
+    ['max 3×3 stride 2 pad 1, batch 33, C=4 (scattered gradient)', geometry('max', 33, 17, 4, 3, 2, 1)],
+    ['avg 3×3 stride 2 pad 1, batch 48, C=8', geometry('avg', 48, 11, 8, 3, 2, 1)],
+  ];
+
+  it.each(THREADED)('%s: bit for bit what one thread computes', async (_, p) => {
+    expect(await threaded.whenThreadsReady()).toBe(true);
+    const workers = pool();
+    workers.callerHelps = false;
+    try {
+      const x = values(p.batch * p.inH * p.inW * p.channels, 41);
+      const dy = Float32Array.from(seededNumbers(p.batch * p.outH * p.outW * p.channels, 42));
+      const xShape = [p.batch, p.inH, p.inW, p.channels];
+      const yShape = [p.batch, p.outH, p.outW, p.channels];
+      const run = (be: CpuBackend) => [
+        be.readSync(be.pool2d(view(be, x, xShape), p)),
+        be.readSync(be.pool2dGrad(view(be, x, xShape), view(be, dy, yShape), p)),
+      ];
+      const chunks = workers.workerChunks;
+      const [y, dx] = run(threaded);
+      // With the caller not helping, every range ran on the worker.
+      expect(workers.workerChunks - chunks).toBe(2 * Math.min(Math.floor(p.batch / 16), 8));
+      const [y1, dx1] = run(single);
+      expectAllClose(y, y1, { atol: 0, rtol: 0 }, 'forward');
+      expectAllClose(dx, dx1, { atol: 0, rtol: 0 }, 'gradient');
+    } finally {
+      workers.callerHelps = true;
+    }
   });
 });

@@ -26,14 +26,19 @@ export interface PoolExports {
   maxPoolGradTiled(x: number, dy: number, dx: number, ...geometry: number[]): void;
 }
 
-type Kind = 'maxPool' | 'avgPool' | 'avgPoolGrad' | 'maxPoolGrad' | 'maxPoolGradTiled';
+export type PoolKind = 'maxPool' | 'avgPool' | 'avgPoolGrad' | 'maxPoolGrad' | 'maxPoolGradTiled';
 
-function emit(m: ModuleBuilder, kind: Kind): void {
-  const grad3 = kind === 'maxPoolGrad' || kind === 'maxPoolGradTiled';
-  const nAddr = grad3 ? 3 : 2;
+/** How many byte addresses a kind takes before its geometry. */
+export function poolAddresses(kind: PoolKind): number {
+  return kind === 'maxPoolGrad' || kind === 'maxPoolGradTiled' ? 3 : 2;
+}
+
+/** Adds one kind's function; returns its index. */
+function emit(m: ModuleBuilder, kind: PoolKind): number {
+  const nAddr = poolAddresses(kind);
   const params = new Array(nAddr + 12).fill(T.i32);
-  m.func(kind, params, [], (c, ...p) => {
-    const [x, y, dxp] = grad3 ? p : [p[0], p[1], -1];
+  return m.func(kind, params, [], (c, ...p) => {
+    const [x, y, dxp] = nAddr === 3 ? p : [p[0], p[1], -1];
     const [batch, inH, inW, C, outH, outW, kH, kW, sH, sW, pT, pL] = p.slice(nAddr);
     const n = c.local(T.i32);
     const oy = c.local(T.i32);
@@ -237,6 +242,26 @@ function maxGrad(
         .f32Store();
     });
   }
+}
+
+/**
+ * One kind with the elementwise kernels' signature, run(outer, images, params, ...addresses):
+ * the kind over `images` images from the given addresses, the rest of its geometry (inH …
+ * padLeft, 11 i32) at `params`, so the worker pool runs ranges of images as it runs element
+ * ranges (outer is 1 and unused). Images are independent: a range writes only its own.
+ */
+export function poolRunModuleBytes(kind: PoolKind, shared: boolean): Uint8Array<ArrayBuffer> {
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory', 0, 65536, shared);
+  const fn = emit(m, kind);
+  const nAddr = poolAddresses(kind);
+  m.func('run', new Array(3 + nAddr).fill(T.i32), [], (c, _outer, images, params, ...addresses) => {
+    for (const a of addresses) c.get(a);
+    c.get(images);
+    for (let k = 0; k < 11; k++) c.get(params).mem(OP.i32_load, 2, 4 * k);
+    c.call(fn);
+  });
+  return m.bytes();
 }
 
 export function poolModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
