@@ -1,5 +1,5 @@
 import { ArgumentError, type Tensor } from '@tsdl/tensor';
-import { activeTrace, type HostStep } from '@tsdl/tensor/internal';
+import { activeTrace } from '@tsdl/tensor/internal';
 import { Adadelta, Adagrad, Adam, AdamW, NAdam, type Optimizer, RMSprop, SGD } from '@tsdl/optim';
 import { camelCaseKeys, rejectUnknownOptions } from './config-keys';
 import { KerasAdamax } from './keras-adamax';
@@ -98,26 +98,29 @@ export abstract class KerasOptimizer {
     const setRate = (): void => {
       if (schedule) opt.lr = this.learningRateAt(opt.stepCount);
     };
+    // Between steps, lr reads as the rate of the next update (Keras' learning_rate property). A bad
+    // one is left for the next step to report, so a step that happened does not look failed.
+    const setNextRate = (): void => {
+      try {
+        setRate();
+      } catch {
+        // reported by the next step
+      }
+    };
     opt.step = (): void => {
       // stepCount is Keras' iterations: loadStateDict restores it, so a loaded model resumes the schedule.
       // A bad rate throws here, before the gradients or parameters change.
       setRate();
       // A replay of a captured step (fit) sets the rate before the optimizer's scalars are computed, and
       // after its count advanced (HostSteps commit last first).
-      if (schedule) activeTrace()?.hostStep(scheduleStep(setRate));
+      if (schedule) activeTrace()?.hostStep({ prepare: () => (setRate(), null), commit: setNextRate, rollback() {} });
       if (clips(clipping))
         clipGradients(
           opt.params.flatMap((p) => (p.grad ? [p.grad] : [])),
           clipping,
         );
       step();
-      // Between steps, lr reads as the rate of the next update (Keras' learning_rate property). A bad
-      // one is left for the next step to report, so this step, which happened, does not look failed.
-      try {
-        setRate();
-      } catch {
-        // reported by the next step
-      }
+      setNextRate();
     };
     return opt;
   }
@@ -351,21 +354,3 @@ export const optimizers = {
   /** keras.optimizers.schedules: learning-rate schedules to pass as learningRate. */
   schedules,
 };
-
-/** The schedule's part of a replayed step: the rate before the update, and the next one's after. */
-function scheduleStep(setRate: () => void): HostStep {
-  return {
-    prepare() {
-      setRate();
-      return null;
-    },
-    commit() {
-      try {
-        setRate();
-      } catch {
-        // reported by the next step, as in equip
-      }
-    },
-    rollback() {},
-  };
-}
