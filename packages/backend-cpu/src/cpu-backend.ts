@@ -116,6 +116,16 @@ export class CpuBackend implements Backend {
               );
               return true;
             },
+            im2colTaps: (x, n0, count, p, cols) => {
+              if (!rt.heap.contains(x) || !rt.heap.contains(cols)) return false;
+              rt.im2col.im2colTaps(
+                x.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
+                cols.byteOffset,
+                count,
+                ...convGeometry(p),
+              );
+              return true;
+            },
             col2im: (cols, n0, count, p, dx) => {
               if (!rt.heap.contains(dx) || !rt.heap.contains(cols)) return false;
               rt.im2col.col2im(

@@ -55,6 +55,8 @@ const CASES: [string, Conv2dParams][] = [
   ['5×28×28×1 → 32, 3×3', geometry(5, 28, 1, 32, 3, 1, 1, 0)],
   // Windows cut by the padding on both sides of every row and column.
   ['2×17×17×3 → 6, 5×5, stride 2, dilation 2, pad 3', geometry(2, 17, 3, 6, 5, 2, 2, 3)],
+  // One channel with padding: contiguous runs cut at both ends; 4 images a chunk, so two chunks.
+  ['5×100×100×1 → 3, 5×5, pad 2', geometry(5, 100, 1, 3, 5, 1, 1, 2)],
   // 10,000 rows × 75 deep per image: one image per chunk.
   ['2×100×100×3 → 4, 5×5, pad 2', geometry(2, 100, 3, 4, 5, 1, 1, 2)],
 ];

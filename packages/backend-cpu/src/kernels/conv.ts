@@ -119,7 +119,7 @@ export function conv2d(xv: View, wv: View, p: Conv2dParams, ctx: GemmContext = j
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
     if (tapMajor) {
-      im2colTapMajor(x, n0, cn, p, cols);
+      if (!ctx.im2colTaps?.(x, n0, cn, p, cols)) im2colTapMajor(x, n0, cn, p, cols);
       // The same product with cols read transposed from [depth, cn·rows].
       ctx.gemm(cols, 0, 1, cn * rows, w, 0, O, 1, out, n0 * rows * O, cn * rows, depth, O, false);
       continue;
@@ -165,7 +165,7 @@ export function conv2dGradFilter(xv: View, dyv: View, p: Conv2dParams, ctx: Gemm
   for (let n0 = 0; n0 < p.batch; n0 += chunk) {
     const cn = Math.min(chunk, p.batch - n0);
     if (tapMajor) {
-      im2colTapMajor(x, n0, cn, p, cols);
+      if (!ctx.im2colTaps?.(x, n0, cn, p, cols)) im2colTapMajor(x, n0, cn, p, cols);
       // colsᵀ is cols itself here: [depth, cn·rows] row-major.
       ctx.gemm(cols, 0, cn * rows, 1, dy, n0 * rows * O, O, 1, dw, 0, depth, cn * rows, O, true);
       continue;

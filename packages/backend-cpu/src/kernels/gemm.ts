@@ -125,6 +125,8 @@ export interface GemmContext {
    */
   im2col?(x: Float32Array, n0: number, count: number, p: Conv2dParams, cols: Float32Array): boolean;
   col2im?(cols: Float32Array, n0: number, count: number, p: Conv2dParams, dx: Float32Array): boolean;
+  /** The same for the transposed, tap-major columns [kH·kW·inC, count·outH·outW] (kernels/conv.ts). */
+  im2colTaps?(x: Float32Array, n0: number, count: number, p: Conv2dParams, cols: Float32Array): boolean;
 }
 
 /** The plain-JS strided gemm: packs non-row-major operands into dense scratch, then {@link gemm}. */

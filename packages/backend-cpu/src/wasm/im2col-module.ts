@@ -1,4 +1,5 @@
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
+import { emitIm2colTaps } from './im2col-taps';
 
 /**
  * im2col and col2im for NHWC images as wasm SIMD: every tap of the filter
@@ -15,6 +16,8 @@ import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
 export interface Im2colExports {
   im2col(x: number, cols: number, images: number, ...geometry: number[]): void;
   col2im(dx: number, cols: number, images: number, ...geometry: number[]): void;
+  /** The transposed (tap-major) im2col: im2col-taps.ts. */
+  im2colTaps(x: number, cols: number, images: number, ...geometry: number[]): void;
 }
 
 function emit(m: ModuleBuilder, name: 'im2col' | 'col2im'): void {
@@ -148,5 +151,6 @@ export function im2colModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   m.importMemory('env', 'memory', 0, 65536, shared);
   emit(m, 'im2col');
   emit(m, 'col2im');
+  emitIm2colTaps(m);
   return m.bytes();
 }
