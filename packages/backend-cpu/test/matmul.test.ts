@@ -187,10 +187,12 @@ describe('matmul split over worker threads', () => {
     (pool() as WorkerPool).callerHelps = true;
   });
 
-  // Above the 2^20 multiply-add threshold: one splits along M (more row tiles), one along N.
+  // Above the 2^20 multiply-add threshold: one splits along M (more row tiles), one along N, and
+  // one along N although it has more row tiles (cut by rows, each chunk would repack the long B).
   describe.each([
     [130, 100, 90],
     [20, 300, 201],
+    [9, 12000, 32],
   ])('M=%i K=%i N=%i', (M, K, N) => {
     it.each([
       [false, false],

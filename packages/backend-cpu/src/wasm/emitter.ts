@@ -178,11 +178,11 @@ export class Code {
   }
 
   /**
-   * for (i = start; i < end; i += step) body(): `start` a constant, `end` an
-   * i32 local. The test is at the top, so zero trips run nothing.
+   * for (i = start; i < end; i += step) body(): `start` a constant (null: i
+   * as it is), `end` an i32 local. The test is at the top, so zero trips run nothing.
    */
-  for(i: Local, start: number, end: Local, step: number, body: () => void): this {
-    this.i32(start).set(i);
+  for(i: Local, start: number | null, end: Local, step: number, body: () => void): this {
+    if (start !== null) this.i32(start).set(i);
     return this.block(() => {
       this.loop(() => {
         this.get(i).get(end).op(OP.i32_ge_s).brIf(1);

@@ -328,7 +328,14 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
               });
             },
             () => {
-              c.for(k, 0, kc, 1, () => {
+              // Each line contiguous along k (a row-major A, a transposed B): four k at a time.
+              c.i32(0).set(k);
+              if (w % 2 === 0) {
+                c.get(kStride).i32(1).op(OP.i32_eq);
+                c.if(() => interleaveK(c, w, pk, ls4, kc, k, q, dst));
+              }
+              // One k at a time: all of k, or what interleaveK left.
+              c.for(k, null, kc, 1, () => {
                 c.get(pk).set(q);
                 for (let o = 0; o < w; o++) {
                   c.get(dst)
@@ -371,6 +378,58 @@ function emitPack(m: ModuleBuilder, exportName: string, w: number, isA: boolean)
         },
       );
     });
+  });
+}
+
+/** Shuffle lanes (bytes) taking f32 lanes (x0, y0, x1, y1), and (x2, y2, x3, y3), of two vectors x, y. */
+const INTERLEAVE_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const INTERLEAVE_HIGH = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+
+/**
+ * Packs the k < kc & ~3 part of a full panel of `w` (even) lines, each contiguous along k, from
+ * pk (line stride ls4 bytes) into dst as [k][w]: per pair of lines, four k of each are loaded as
+ * two vectors and interleaved, so each 64-bit lane is the pair's two values at one k. Leaves k,
+ * pk and dst where the scalar loop goes on with the remaining k.
+ */
+function interleaveK(c: Code, w: number, pk: Local, ls4: Local, kc: Local, k: Local, q: Local, dst: Local): void {
+  const x = c.local(T.v128);
+  const y = c.local(T.v128);
+  const lo = c.local(T.v128);
+  const hi = c.local(T.v128);
+  const end = c.local(T.i32);
+  c.get(kc).i32(-4).op(OP.i32_and).set(end);
+  c.for(k, 0, end, 4, () => {
+    c.get(pk).set(q);
+    for (let r = 0; r < w; r += 2) {
+      c.get(q).v128Load().set(x);
+      c.get(q).get(ls4).op(OP.i32_add).v128Load().set(y);
+      c.get(x)
+        .get(y)
+        .simd(SIMD.i8x16_shuffle, ...INTERLEAVE_LOW)
+        .set(lo);
+      c.get(x)
+        .get(y)
+        .simd(SIMD.i8x16_shuffle, ...INTERLEAVE_HIGH)
+        .set(hi);
+      if (w === 2) {
+        c.get(dst).get(lo).v128Store(0);
+        c.get(dst).get(hi).v128Store(16);
+      } else {
+        // Lane j of lo/hi holds k + j / k + 2 + j: row k of the panel starts at k·w floats.
+        const lane = (v: Local, j: number, kOff: number) =>
+          c
+            .get(dst)
+            .get(v)
+            .simdMem(SIMD.v128_store64_lane, 0, (kOff * w + r) * 4)
+            .op(j);
+        lane(lo, 0, 0);
+        lane(lo, 1, 1);
+        lane(hi, 0, 2);
+        lane(hi, 1, 3);
+      }
+      if (r + 2 < w) c.get(q).get(ls4).op(OP.i32_add).get(ls4).op(OP.i32_add).set(q);
+    }
+    c.addTo(dst, 4 * w * 4).addTo(pk, 16);
   });
 }
 

@@ -114,6 +114,7 @@ export const SIMD = {
   v128_xor: 0x51,
   v128_bitselect: 0x52,
   v128_store32_lane: 0x5a,
+  v128_store64_lane: 0x5b,
   v128_load32_zero: 0x5c,
   v128_load64_zero: 0x5d,
   f64x2_promote_low_f32x4: 0x5f,

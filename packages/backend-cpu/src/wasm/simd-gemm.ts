@@ -108,11 +108,17 @@ export class SimdGemm {
     const nr = 4 * this.shape.nv;
     const tilesM = Math.ceil(M / mr);
     const tilesN = Math.ceil(N / nr);
-    const byN = tilesN >= tilesM;
-    const tiles = byN ? tilesN : tilesM;
     // Large products get two chunks per thread, so a thread that starts late leaves less to wait for;
     // smaller ones one each, since every chunk repacks the operand it shares with the others.
-    const P = Math.min(tiles, (M * N * K >= 8 * PARALLEL_MIN_MACS ? 2 : 1) * (helpers + 1));
+    const most = (M * N * K >= 8 * PARALLEL_MIN_MACS ? 2 : 1) * (helpers + 1);
+    let byN = tilesN >= tilesM;
+    // A chunk of rows repacks all of B, a chunk of columns all of A. Where one way repacks far
+    // more (a filter gradient: few rows, a long K), cut the other.
+    const packedByM = Math.min(tilesM, most) * K * N + M * K;
+    const packedByN = Math.min(tilesN, most) * M * K + K * N;
+    if (8 * Math.abs(packedByM - packedByN) > M * N * K) byN = packedByN < packedByM;
+    const tiles = byN ? tilesN : tilesM;
+    const P = Math.min(tiles, most);
     if (pool === null || helpers === 0 || P < 2) {
       this.k.gemm(M, K, N, a, a0.rs, a0.cs, b, b0.rs, b0.cs, c, N, acc, this.aPack, this.bPack, this.tile);
       return;
