@@ -111,12 +111,13 @@ export class SimdGemm {
     // Large products get two chunks per thread, so a thread that starts late leaves less to wait for;
     // smaller ones one each, since every chunk repacks the operand it shares with the others.
     const most = (M * N * K >= 8 * PARALLEL_MIN_MACS ? 2 : 1) * (helpers + 1);
-    let byN = tilesN >= tilesM;
-    // A chunk of rows repacks all of B, a chunk of columns all of A. Where one way repacks far
-    // more (a filter gradient: few rows, a long K), cut the other.
+    // A chunk of rows repacks all of B, a chunk of columns all of A: cut the way that packs fewer
+    // floats (in a training step the operands come from memory, not cache), where both ways have a
+    // tile for every thread; on a tie, or where one has not, the way with more tiles.
     const packedByM = Math.min(tilesM, most) * K * N + M * K;
     const packedByN = Math.min(tilesN, most) * M * K + K * N;
-    if (8 * Math.abs(packedByM - packedByN) > M * N * K) byN = packedByN < packedByM;
+    const bothSplit = Math.min(tilesM, tilesN) > helpers;
+    const byN = bothSplit && packedByN !== packedByM ? packedByN < packedByM : tilesN >= tilesM;
     const tiles = byN ? tilesN : tilesM;
     const P = Math.min(tiles, most);
     if (pool === null || helpers === 0 || P < 2) {
