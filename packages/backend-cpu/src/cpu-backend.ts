@@ -106,36 +106,9 @@ export class CpuBackend implements Backend {
                 accumulate,
                 this.threads,
               ),
-            im2col: (x, n0, count, p, cols) => {
-              if (!rt.heap.contains(x) || !rt.heap.contains(cols)) return false;
-              rt.im2col.im2col(
-                x.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
-                cols.byteOffset,
-                count,
-                ...convGeometry(p),
-              );
-              return true;
-            },
-            im2colTaps: (x, n0, count, p, cols) => {
-              if (!rt.heap.contains(x) || !rt.heap.contains(cols)) return false;
-              rt.im2col.im2colTaps(
-                x.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
-                cols.byteOffset,
-                count,
-                ...convGeometry(p),
-              );
-              return true;
-            },
-            col2im: (cols, n0, count, p, dx) => {
-              if (!rt.heap.contains(dx) || !rt.heap.contains(cols)) return false;
-              rt.im2col.col2im(
-                dx.byteOffset + n0 * p.inH * p.inW * p.inC * 4,
-                cols.byteOffset,
-                count,
-                ...convGeometry(p),
-              );
-              return true;
-            },
+            im2col: (x, n0, count, p, cols) => onImages(rt, rt.im2col.im2col, x, n0, count, p, cols),
+            im2colTaps: (x, n0, count, p, cols) => onImages(rt, rt.im2col.im2colTaps, x, n0, count, p, cols),
+            col2im: (cols, n0, count, p, dx) => onImages(rt, rt.im2col.col2im, dx, n0, count, p, cols),
           };
   }
 
@@ -333,6 +306,24 @@ function wasmColumnSum(rt: WasmRuntime): ColumnSumAccel {
     for (let o = 0; o < cols; o++) out[o] = acc[o];
     return true;
   };
+}
+
+/**
+ * Runs one of the wasm im2col module's functions over images [n0, n0 + count) of `images` and
+ * the columns `cols`; false (nothing run) when either is not a view into the wasm heap.
+ */
+function onImages(
+  rt: WasmRuntime,
+  run: (images: number, cols: number, count: number, ...geometry: number[]) => void,
+  images: Float32Array,
+  n0: number,
+  count: number,
+  p: Conv2dParams,
+  cols: Float32Array,
+): boolean {
+  if (!rt.heap.contains(images) || !rt.heap.contains(cols)) return false;
+  run(images.byteOffset + n0 * p.inH * p.inW * p.inC * 4, cols.byteOffset, count, ...convGeometry(p));
+  return true;
 }
 
 /** The geometry arguments of the wasm im2col / col2im, in their order. */

@@ -1,5 +1,5 @@
 import { type Code, type Local, ModuleBuilder, OP, SIMD, T } from './emitter';
-import { emitIm2colTaps } from './im2col-taps';
+import { emitIm2colTaps, tapCoordinate } from './im2col-taps';
 
 /**
  * im2col and col2im for NHWC images as wasm SIMD: every tap of the filter
@@ -47,28 +47,9 @@ function emit(m: ModuleBuilder, name: 'im2col' | 'col2im'): void {
       c.for(oy, 0, outH, 1, () => {
         c.for(ox, 0, outW, 1, () => {
           c.for(ky, 0, kH, 1, () => {
-            // iy = oy·sH − pT + ky·dH
-            c.get(oy)
-              .get(sH)
-              .op(OP.i32_mul)
-              .get(pT)
-              .op(OP.i32_sub)
-              .get(ky)
-              .get(dH)
-              .op(OP.i32_mul)
-              .op(OP.i32_add)
-              .set(iy);
+            tapCoordinate(c, oy, sH, pT, ky, dH).set(iy);
             c.for(kx, 0, kW, 1, () => {
-              c.get(ox)
-                .get(sW)
-                .op(OP.i32_mul)
-                .get(pL)
-                .op(OP.i32_sub)
-                .get(kx)
-                .get(dW)
-                .op(OP.i32_mul)
-                .op(OP.i32_add)
-                .set(ix);
+              tapCoordinate(c, ox, sW, pL, kx, dW).set(ix);
               // Inside the image when 0 <= iy < inH and 0 <= ix < inW (unsigned compares catch negatives).
               c.get(iy).get(inH).op(OP.i32_lt_u).get(ix).get(inW).op(OP.i32_lt_u).op(OP.i32_and);
               c.if(

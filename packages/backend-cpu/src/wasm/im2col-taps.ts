@@ -71,17 +71,8 @@ export function emitIm2colTaps(m: ModuleBuilder): void {
           c.get(x).set(img);
           c.for(n, 0, images, 1, () => {
             c.for(oy, 0, outH, 1, () => {
-              // iy = oy·sH − pT + ky·dH; a row inside the image when 0 ≤ iy < inH (unsigned compare).
-              c.get(oy)
-                .get(sH)
-                .op(OP.i32_mul)
-                .get(pT)
-                .op(OP.i32_sub)
-                .get(ky)
-                .get(dH)
-                .op(OP.i32_mul)
-                .op(OP.i32_add)
-                .set(iy);
+              // A row inside the image when 0 ≤ iy < inH (unsigned compare).
+              tapCoordinate(c, oy, sH, pT, ky, dH).set(iy);
               c.get(iy).get(inH).op(OP.i32_lt_u);
               c.if(
                 () => {
@@ -141,6 +132,20 @@ export function emitIm2colTaps(m: ModuleBuilder): void {
       });
     });
   });
+}
+
+/** Pushes out·stride − pad + tap·dilation: the input row or column that a filter tap reads. */
+export function tapCoordinate(c: Code, out: Local, stride: Local, pad: Local, tap: Local, dilation: Local): Code {
+  return c
+    .get(out)
+    .get(stride)
+    .op(OP.i32_mul)
+    .get(pad)
+    .op(OP.i32_sub)
+    .get(tap)
+    .get(dilation)
+    .op(OP.i32_mul)
+    .op(OP.i32_add);
 }
 
 /** while (cond()) body(). */
