@@ -29,7 +29,7 @@ export interface PoolExports {
 export type PoolKind = 'maxPool' | 'avgPool' | 'avgPoolGrad' | 'maxPoolGrad' | 'maxPoolGradTiled';
 
 /** How many byte addresses a kind takes before its geometry. */
-export function poolAddresses(kind: PoolKind): number {
+function poolAddresses(kind: PoolKind): number {
   return kind === 'maxPoolGrad' || kind === 'maxPoolGradTiled' ? 3 : 2;
 }
 
